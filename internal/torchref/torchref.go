@@ -1,0 +1,118 @@
+// Package torchref runs the PyTorch reference scripts in train/ from Go tests.
+//
+// The reference is Debian's /usr/bin/python3 with python3-torch and python3-torchvision. A test
+// that needs it fails (never skips) when it is missing: parity with PyTorch is part of the suite.
+package torchref
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/safetensors"
+)
+
+// Python is the interpreter that has torch and torchvision.
+const Python = "/usr/bin/python3"
+
+var (
+	rootOnce sync.Once
+	root     string
+)
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	rootOnce.Do(func() {
+		dir, err := os.Getwd()
+		if err != nil {
+			return
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				root = dir
+				return
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				return
+			}
+			dir = parent
+		}
+	})
+	if root == "" {
+		t.Fatal("torchref: cannot find the repository root (go.mod)")
+	}
+	return root
+}
+
+// Run runs `/usr/bin/python3 script args...` in the repository root and returns its stdout.
+// script is relative to the root, e.g. "train/export.py". The test fails on any error.
+func Run(t testing.TB, script string, args ...string) []byte {
+	t.Helper()
+	dir := RepoRoot(t)
+	cmd := exec.Command(Python, append([]string{filepath.Join(dir, script)}, args...)...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("torchref: %s %s: %v\n%s\n(the PyTorch reference needs Debian's python3-torch and python3-torchvision; see README)",
+			script, args, err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// Load reads a safetensors file written by a reference script.
+func Load(t testing.TB, path string) *safetensors.File {
+	t.Helper()
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatalf("torchref: %v", err)
+	}
+	return f
+}
+
+// Get returns the named tensor of f, failing the test if it is absent.
+func Get(t testing.TB, f *safetensors.File, name string) *safetensors.Tensor {
+	t.Helper()
+	x := f.Tensor(name)
+	if x == nil {
+		t.Fatalf("torchref: reference output has no tensor %q", name)
+	}
+	return x
+}
+
+// Script runs an inline Python program (with torch available) and returns its stdout.
+func Script(t testing.TB, program string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(Python, append([]string{"-c", program}, args...)...)
+	cmd.Dir = RepoRoot(t)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("torchref: inline script: %v\n%s", err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// RelL2 returns ||got - want|| / ||want||, the relative L2 error used by the parity tests.
+// Lengths must match; a mismatch returns +Inf.
+func RelL2(got, want []float32) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
+	var num, den float64
+	for i := range got {
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	if den == 0 {
+		return math.Sqrt(num)
+	}
+	return math.Sqrt(num / den)
+}

@@ -1,0 +1,203 @@
+// Package safetensors reads and writes the safetensors container: an 8-byte little-endian header
+// length, a JSON header naming each tensor's dtype, shape and byte range, then the raw tensor data.
+//
+// Only float32 (F32) tensors are supported. Parse validates everything it is given (header length,
+// JSON, dtypes, shapes, offsets, overlaps) and never panics on hostile input.
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+)
+
+// MaxHeaderSize bounds the JSON header (safetensors itself uses 100 MB).
+const MaxHeaderSize = 100 << 20
+
+// Tensor is one named float32 tensor.
+type Tensor struct {
+	Name  string
+	Shape []int
+	Data  []float32
+}
+
+// Len returns the number of elements the shape describes.
+func (t *Tensor) Len() int {
+	n := 1
+	for _, d := range t.Shape {
+		n *= d
+	}
+	return n
+}
+
+// File is a parsed safetensors file: its tensors in name order and its metadata.
+type File struct {
+	Metadata map[string]string
+	Tensors  []*Tensor
+	byName   map[string]*Tensor
+}
+
+// Tensor returns the tensor with the given name, or nil.
+func (f *File) Tensor(name string) *Tensor { return f.byName[name] }
+
+type headerEntry struct {
+	DType       string  `json:"dtype"`
+	Shape       []int64 `json:"shape"`
+	DataOffsets []int64 `json:"data_offsets"`
+}
+
+// ReadFile reads and parses the safetensors file at path. Errors name the file.
+func ReadFile(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	buf := make([]byte, st.Size())
+	if _, err := io.ReadFull(fh, buf); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := Parse(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse decodes a whole safetensors file held in b.
+func Parse(b []byte) (*File, error) {
+	if len(b) < 8 {
+		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", len(b))
+	}
+	n := binary.LittleEndian.Uint64(b[:8])
+	if n > MaxHeaderSize {
+		return nil, fmt.Errorf("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+	}
+	if n > uint64(len(b)-8) {
+		return nil, fmt.Errorf("header length %d runs past the end of the file (%d bytes)", n, len(b))
+	}
+	header := bytes.TrimRight(b[8:8+n], " ")
+	data := b[8+n:]
+
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("header JSON: %w", err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("header JSON: not an object")
+	}
+	f := &File{Metadata: map[string]string{}, byName: map[string]*Tensor{}}
+	type span struct {
+		begin, end int64
+		name       string
+	}
+	var spans []span
+	for name, msg := range raw {
+		if name == "__metadata__" {
+			if err := json.Unmarshal(msg, &f.Metadata); err != nil {
+				return nil, fmt.Errorf("__metadata__: must map strings to strings: %w", err)
+			}
+			continue
+		}
+		var e headerEntry
+		if err := json.Unmarshal(msg, &e); err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		if e.DType != "F32" {
+			return nil, fmt.Errorf("tensor %q: dtype %q is not supported (only F32)", name, e.DType)
+		}
+		count := int64(1)
+		shape := make([]int, len(e.Shape))
+		for i, d := range e.Shape {
+			if d < 0 || d > math.MaxInt32 {
+				return nil, fmt.Errorf("tensor %q: bad dimension %d in shape %v", name, d, e.Shape)
+			}
+			if d != 0 && count > math.MaxInt64/4/d {
+				return nil, fmt.Errorf("tensor %q: shape %v is too large", name, e.Shape)
+			}
+			count *= d
+			shape[i] = int(d)
+		}
+		if len(e.DataOffsets) != 2 {
+			return nil, fmt.Errorf("tensor %q: data_offsets must have 2 entries, has %d", name, len(e.DataOffsets))
+		}
+		begin, end := e.DataOffsets[0], e.DataOffsets[1]
+		if begin < 0 || end < begin || end > int64(len(data)) {
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the %d-byte data section", name, begin, end, len(data))
+		}
+		if end-begin != 4*count {
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v needs %d", name, begin, end, end-begin, e.Shape, 4*count)
+		}
+		t := &Tensor{Name: name, Shape: shape, Data: make([]float32, count)}
+		for i := range t.Data {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[begin+4*int64(i):]))
+		}
+		f.Tensors = append(f.Tensors, t)
+		f.byName[name] = t
+		spans = append(spans, span{begin, end, name})
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].begin < spans[j].begin })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].begin < spans[i-1].end {
+			return nil, fmt.Errorf("tensors %q and %q overlap in the data section", spans[i-1].name, spans[i].name)
+		}
+	}
+	sort.Slice(f.Tensors, func(i, j int) bool { return f.Tensors[i].Name < f.Tensors[j].Name })
+	return f, nil
+}
+
+// WriteFile writes tensors (in name order) and metadata to path as a safetensors file.
+func WriteFile(path string, tensors []*Tensor, metadata map[string]string) error {
+	sorted := append([]*Tensor(nil), tensors...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	header := map[string]any{}
+	if len(metadata) > 0 {
+		header["__metadata__"] = metadata
+	}
+	var off int64
+	for _, t := range sorted {
+		if t.Len() != len(t.Data) {
+			return fmt.Errorf("%s: tensor %q: shape %v needs %d values, has %d", path, t.Name, t.Shape, t.Len(), len(t.Data))
+		}
+		n := int64(4 * len(t.Data))
+		header[t.Name] = headerEntry{DType: "F32", Shape: toInt64(t.Shape), DataOffsets: []int64{off, off + n}}
+		off += n
+	}
+	h, err := json.Marshal(header)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for len(h)%8 != 0 {
+		h = append(h, ' ')
+	}
+	out := make([]byte, 8, 8+len(h)+int(off))
+	binary.LittleEndian.PutUint64(out, uint64(len(h)))
+	out = append(out, h...)
+	for _, t := range sorted {
+		for _, v := range t.Data {
+			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+		}
+	}
+	return os.WriteFile(path, out, 0o644)
+}
+
+func toInt64(s []int) []int64 {
+	r := make([]int64, len(s))
+	for i, v := range s {
+		r[i] = int64(v)
+	}
+	return r
+}
