@@ -1,0 +1,157 @@
+// Package backbone is ShuffleNet v1 (Zhang et al., 2017) in the official megvii structure: every
+// group count and width of the paper, the shallow and squeeze-and-excitation variants, shuffle on or
+// off, an optional classifier, and its complexity report.
+package backbone
+
+import (
+	"fmt"
+	"math"
+)
+
+// Config selects a ShuffleNet v1 variant. It is the "backbone" object of a model file's config.
+type Config struct {
+	Groups     int     `json:"groups"`      // 1, 2, 3, 4 or 8
+	Width      float64 `json:"width"`       // 0.25, 0.5, 1.0, 1.5 or 2.0
+	Shallow    bool    `json:"shallow"`     // Table 5: 2/4/2 units per stage instead of 4/8/4
+	SE         bool    `json:"se"`          // squeeze-and-excitation on each unit's branch
+	Shuffle    bool    `json:"shuffle"`     // channel shuffle (false: the Table 3 ablation)
+	NumClasses int     `json:"num_classes"` // classifier width; 0 for none
+}
+
+// DefaultConfig is ShuffleNet 1x (g=3) with shuffle and a 1000-way classifier.
+func DefaultConfig() Config {
+	return Config{Groups: 3, Width: 1.0, Shuffle: true, NumClasses: 1000}
+}
+
+// stage widths at 1.0x (paper Table 1).
+var widths1x = map[int][3]int{1: {144, 288, 576}, 2: {200, 400, 800}, 3: {240, 480, 960}, 4: {272, 544, 1088}, 8: {384, 768, 1536}}
+
+// Validate reports an unsupported group count, width or class count.
+func (c Config) Validate() error {
+	if _, ok := widths1x[c.Groups]; !ok {
+		return fmt.Errorf("backbone: groups %d not supported (1, 2, 3, 4 or 8)", c.Groups)
+	}
+	switch c.Width {
+	case 0.25, 0.5, 1.0, 1.5, 2.0:
+	default:
+		return fmt.Errorf("backbone: width %g not supported (0.25, 0.5, 1.0, 1.5 or 2.0)", c.Width)
+	}
+	if c.NumClasses < 0 || c.NumClasses > 1<<20 {
+		return fmt.Errorf("backbone: num_classes %d out of range", c.NumClasses)
+	}
+	return nil
+}
+
+// Name returns a short name such as "shufflenet-g3-1.0x" (with "-shallow", "-se", "-noshuffle").
+func (c Config) Name() string {
+	s := fmt.Sprintf("shufflenet-g%d-%.1fx", c.Groups, c.Width)
+	if c.Width == 0.25 {
+		s = fmt.Sprintf("shufflenet-g%d-0.25x", c.Groups)
+	}
+	if c.Shallow {
+		s += "-shallow"
+	}
+	if c.SE {
+		s += "-se"
+	}
+	if !c.Shuffle {
+		s += "-noshuffle"
+	}
+	return s
+}
+
+// ParseName parses a name written by Name (e.g. "shufflenet-g3-1.0x-se") into a Config with a
+// 1000-way classifier.
+func ParseName(name string) (Config, error) {
+	c := DefaultConfig()
+	var rest string
+	n, err := fmt.Sscanf(name, "shufflenet-g%d-%fx%s", &c.Groups, &c.Width, &rest)
+	if n < 2 {
+		return c, fmt.Errorf("backbone: architecture %q: want shufflenet-g<groups>-<width>x[-shallow][-se][-noshuffle]: %v", name, err)
+	}
+	for len(rest) > 0 {
+		switch {
+		case len(rest) >= 8 && rest[:8] == "-shallow":
+			c.Shallow, rest = true, rest[8:]
+		case len(rest) >= 3 && rest[:3] == "-se":
+			c.SE, rest = true, rest[3:]
+		case len(rest) >= 10 && rest[:10] == "-noshuffle":
+			c.Shuffle, rest = false, rest[10:]
+		default:
+			return c, fmt.Errorf("backbone: architecture %q: unknown suffix %q", name, rest)
+		}
+	}
+	return c, c.Validate()
+}
+
+// Repeats returns the number of units in stages 2, 3 and 4.
+func (c Config) Repeats() [3]int {
+	if c.Shallow {
+		return [3]int{2, 4, 2}
+	}
+	return [3]int{4, 8, 4}
+}
+
+// StageWidths returns the output channels of stages 2, 3 and 4: the 1.0x width times Width,
+// rounded to the nearest multiple of 4*groups (ties upward) so the bottleneck splits into groups.
+// This reproduces the official megvii table exactly.
+func (c Config) StageWidths() [3]int {
+	var w [3]int
+	q := float64(4 * c.Groups)
+	for i, base := range widths1x[c.Groups] {
+		w[i] = int(math.Floor(float64(base)*c.Width/q+0.5)) * int(q)
+	}
+	return w
+}
+
+// StemWidth returns the first convolution's output channels: the official table's 12/24/24/48 for
+// 0.5x/1.0x/1.5x/2.0x (16 at 0.5x for g=8), and the 0.5x stem for the paper's 0.25x.
+func (c Config) StemWidth() int {
+	switch {
+	case c.Width <= 0.5 && c.Groups == 8:
+		return 16
+	case c.Width <= 0.5:
+		return 12
+	case c.Width < 2:
+		return 24
+	}
+	return 48
+}
+
+// UnitSpec describes one ShuffleNet unit.
+type UnitSpec struct {
+	Index       int // position in features (0-based across stages)
+	Stage       int // 2, 3 or 4
+	In, Out     int // input and output channels of the unit
+	Mid         int // bottleneck channels (Out/4)
+	Branch      int // channels the branch produces: Out-In for stride 2, else Out
+	Stride      int
+	FirstGroups int // groups of the first 1x1 conv (1 in the first unit of stage 2)
+	SEHidden    int // squeeze-and-excitation width (0 without SE)
+}
+
+// Units lists every unit in order.
+func (c Config) Units() []UnitSpec {
+	var us []UnitSpec
+	in := c.StemWidth()
+	widths, reps := c.StageWidths(), c.Repeats()
+	for s := 0; s < 3; s++ {
+		for i := 0; i < reps[s]; i++ {
+			u := UnitSpec{Index: len(us), Stage: s + 2, In: in, Out: widths[s], Mid: widths[s] / 4, Stride: 1, FirstGroups: c.Groups}
+			u.Branch = u.Out
+			if i == 0 {
+				u.Stride = 2
+				u.Branch = u.Out - u.In
+			}
+			if s == 0 && i == 0 {
+				u.FirstGroups = 1
+			}
+			if c.SE {
+				u.SEHidden = max(1, u.Branch/16)
+			}
+			us = append(us, u)
+			in = u.Out
+		}
+	}
+	return us
+}

@@ -1,0 +1,133 @@
+// Package configs defines a model's configuration, the JSON object a model file carries in its
+// metadata, and the named YAML presets (ShuffleNet 0.5x / 1x / 2x, g=3, at 300 and 600).
+package configs
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/shuffledet/shuffledet/backbone"
+)
+
+// Model is the whole configuration of a model file (docs/MODEL_FORMAT.md).
+type Model struct {
+	Version  int             `json:"version" yaml:"version"`
+	Backbone backbone.Config `json:"backbone" yaml:"backbone"`
+	Detector *Detector       `json:"detector" yaml:"detector"`
+}
+
+// Detector configures Faster R-CNN with torchvision's test-time semantics.
+type Detector struct {
+	MinSize       int        `json:"min_size" yaml:"min_size"`
+	MaxSize       int        `json:"max_size" yaml:"max_size"`
+	ImageMean     [3]float32 `json:"image_mean" yaml:"image_mean"`
+	ImageStd      [3]float32 `json:"image_std" yaml:"image_std"`
+	SizeDivisible int        `json:"size_divisible" yaml:"size_divisible"`
+	Classes       []Class    `json:"classes" yaml:"classes"`
+	RPN           RPN        `json:"rpn" yaml:"rpn"`
+	RoI           RoI        `json:"roi" yaml:"roi"`
+}
+
+// Class is one detection class: its dataset id (COCO's sparse 1..90) and name.
+type Class struct {
+	ID   int    `json:"id" yaml:"id"`
+	Name string `json:"name" yaml:"name"`
+}
+
+// RPN configures the region proposal network.
+type RPN struct {
+	Channels     int       `json:"channels" yaml:"channels"`
+	AnchorSizes  []float32 `json:"anchor_sizes" yaml:"anchor_sizes"`
+	AspectRatios []float32 `json:"aspect_ratios" yaml:"aspect_ratios"`
+	PreNMSTopN   int       `json:"pre_nms_top_n" yaml:"pre_nms_top_n"`
+	PostNMSTopN  int       `json:"post_nms_top_n" yaml:"post_nms_top_n"`
+	NMSThresh    float32   `json:"nms_thresh" yaml:"nms_thresh"`
+	ScoreThresh  float32   `json:"score_thresh" yaml:"score_thresh"`
+	MinBoxSize   float32   `json:"min_box_size" yaml:"min_box_size"`
+}
+
+// RoI configures the box head and its post-processing.
+type RoI struct {
+	OutputSize       int        `json:"output_size" yaml:"output_size"`
+	SamplingRatio    int        `json:"sampling_ratio" yaml:"sampling_ratio"`
+	ScoreThresh      float32    `json:"score_thresh" yaml:"score_thresh"`
+	NMSThresh        float32    `json:"nms_thresh" yaml:"nms_thresh"`
+	DetectionsPerImg int        `json:"detections_per_img" yaml:"detections_per_img"`
+	BBoxRegWeights   [4]float32 `json:"bbox_reg_weights" yaml:"bbox_reg_weights"`
+}
+
+// DefaultDetector returns the paper-era test-time defaults at the given resolution (300 or 600)
+// for the 80 COCO classes.
+func DefaultDetector(res int) *Detector {
+	d := &Detector{
+		ImageMean:     [3]float32{0.485, 0.456, 0.406},
+		ImageStd:      [3]float32{0.229, 0.224, 0.225},
+		SizeDivisible: 32,
+		Classes:       append([]Class(nil), COCOClasses...),
+		RPN: RPN{Channels: 256, AnchorSizes: []float32{32, 64, 128, 256, 512}, AspectRatios: []float32{0.5, 1, 2},
+			PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3},
+		RoI: RoI{OutputSize: 14, SamplingRatio: 2, ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100,
+			BBoxRegWeights: [4]float32{10, 10, 5, 5}},
+	}
+	d.SetResolution(res)
+	return d
+}
+
+// Resolutions lists the input sizes a detector runs at: shorter side and the longer side's cap.
+var Resolutions = map[int]int{300: 500, 600: 1000}
+
+// SetResolution switches the detector between shorter side 300 (max 500) and 600 (max 1000).
+func (d *Detector) SetResolution(res int) error {
+	max, ok := Resolutions[res]
+	if !ok {
+		return fmt.Errorf("resolution %d not supported (300 or 600)", res)
+	}
+	d.MinSize, d.MaxSize = res, max
+	return nil
+}
+
+// Validate checks the configuration's values.
+func (m *Model) Validate() error {
+	if m.Version != 1 {
+		return fmt.Errorf("config version %d not supported (1)", m.Version)
+	}
+	if err := m.Backbone.Validate(); err != nil {
+		return err
+	}
+	if m.Detector == nil {
+		return nil
+	}
+	d := m.Detector
+	switch {
+	case d.MinSize <= 0 || d.MaxSize < d.MinSize || d.MaxSize > 4096:
+		return fmt.Errorf("detector: min_size %d / max_size %d out of range", d.MinSize, d.MaxSize)
+	case d.SizeDivisible <= 0 || d.SizeDivisible%16 != 0:
+		return fmt.Errorf("detector: size_divisible %d must be a positive multiple of 16", d.SizeDivisible)
+	case len(d.Classes) == 0 || len(d.Classes) > 10000:
+		return fmt.Errorf("detector: %d classes (want 1..10000)", len(d.Classes))
+	case d.RPN.Channels <= 0 || d.RPN.Channels > 4096:
+		return fmt.Errorf("detector: rpn channels %d out of range", d.RPN.Channels)
+	case len(d.RPN.AnchorSizes) == 0 || len(d.RPN.AspectRatios) == 0:
+		return fmt.Errorf("detector: rpn needs anchor sizes and aspect ratios")
+	case d.RPN.PreNMSTopN <= 0 || d.RPN.PostNMSTopN <= 0 || d.RoI.DetectionsPerImg <= 0:
+		return fmt.Errorf("detector: top-n values must be positive")
+	case d.RoI.OutputSize <= 0 || d.RoI.OutputSize > 64 || d.RoI.SamplingRatio < 0:
+		return fmt.Errorf("detector: roi output size %d / sampling ratio %d out of range", d.RoI.OutputSize, d.RoI.SamplingRatio)
+	case m.Backbone.NumClasses != 0:
+		return fmt.Errorf("detector: backbone num_classes must be 0 (the box predictor classifies)")
+	}
+	for _, v := range append(append([]float32{d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.ScoreThresh, d.RoI.NMSThresh}, d.RPN.AnchorSizes...), d.RPN.AspectRatios...) {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) || v < 0 {
+			return fmt.Errorf("detector: threshold or anchor value %g is not a finite non-negative number", v)
+		}
+	}
+	for _, v := range d.ImageStd {
+		if !(v > 0) {
+			return fmt.Errorf("detector: image_std %v must be positive", d.ImageStd)
+		}
+	}
+	return nil
+}
+
+// NumAnchors returns the anchors per feature-map location.
+func (r *RPN) NumAnchors() int { return len(r.AnchorSizes) * len(r.AspectRatios) }

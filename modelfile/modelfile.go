@@ -1,0 +1,134 @@
+// Package modelfile reads and writes shuffledet's .bin model files: a safetensors container whose
+// metadata carries the model configuration (docs/MODEL_FORMAT.md). Every tensor is checked against
+// the configuration on use, and every failure names the file and the tensor.
+package modelfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/safetensors"
+)
+
+// Format is the value of the "format" metadata key.
+const Format = "shuffledet"
+
+// File is an opened model file.
+type File struct {
+	Path   string
+	Config configs.Model
+	st     *safetensors.File
+	used   map[string]bool
+}
+
+// Open reads and validates the model file at path.
+func Open(path string) (*File, error) {
+	st, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %w", err)
+	}
+	f, err := fromSafetensors(st)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	f.Path = path
+	return f, nil
+}
+
+// Parse decodes a model file held in memory; name is used in error messages.
+func Parse(name string, b []byte) (*File, error) {
+	st, err := safetensors.Parse(b)
+	if err == nil {
+		var f *File
+		if f, err = fromSafetensors(st); err == nil {
+			f.Path = name
+			return f, nil
+		}
+	}
+	return nil, fmt.Errorf("model %s: %w", name, err)
+}
+
+func fromSafetensors(st *safetensors.File) (*File, error) {
+	if got := st.Metadata["format"]; got != Format {
+		return nil, fmt.Errorf("metadata format is %q, want %q (not a shuffledet model file)", got, Format)
+	}
+	raw, ok := st.Metadata["config"]
+	if !ok {
+		return nil, fmt.Errorf("metadata has no config")
+	}
+	f := &File{st: st, used: map[string]bool{}}
+	f.Config.Backbone.Shuffle = true
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f.Config); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := f.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return f, nil
+}
+
+// Get returns the tensor called name, checking that its shape is shape and its values finite.
+func (f *File) Get(name string, shape ...int) ([]float32, error) {
+	t := f.st.Tensor(name)
+	if t == nil {
+		return nil, fmt.Errorf("model %s: tensor %q is missing", f.Path, name)
+	}
+	if !equalShape(t.Shape, shape) {
+		return nil, fmt.Errorf("model %s: tensor %q has shape %v, the config needs %v", f.Path, name, t.Shape, shape)
+	}
+	for i, v := range t.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("model %s: tensor %q: value %d is %g", f.Path, name, i, v)
+		}
+	}
+	f.used[name] = true
+	return t.Data, nil
+}
+
+// CheckAllUsed reports tensors that the configuration has no place for.
+func (f *File) CheckAllUsed() error {
+	var extra []string
+	for _, t := range f.st.Tensors {
+		if !f.used[t.Name] {
+			extra = append(extra, t.Name)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	sort.Strings(extra)
+	if len(extra) > 5 {
+		extra = append(extra[:5], fmt.Sprintf("and %d more", len(extra)-5))
+	}
+	return fmt.Errorf("model %s: tensors the config (%s) does not use: %s", f.Path, f.Config.Backbone.Name(), strings.Join(extra, ", "))
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Write writes a model file with the given configuration and tensors.
+func Write(path string, cfg configs.Model, tensors []*safetensors.Tensor) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if err := enc.Encode(cfg); err != nil {
+		return fmt.Errorf("model %s: config: %w", path, err)
+	}
+	meta := map[string]string{"format": Format, "config": strings.TrimSpace(buf.String())}
+	return safetensors.WriteFile(path, tensors, meta)
+}

@@ -1,0 +1,31 @@
+// Package kernels holds the engine's hot loops behind small, layer-agnostic signatures. Each
+// routine's meaning is the plain Go loop in its doc comment; the portable versions are in *_generic.go.
+package kernels
+
+// Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			for p := 0; p < k; p++ {
+//				c[i*ldc+j] += a[i*lda+p] * b[p*ldb+j]
+//			}
+//		}
+//	}
+func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	sgemm(m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// BiasAct writes x[i] = act(x[i] + bias) for a row, where act is ReLU when relu is set:
+//
+//	for i := range x { v := x[i] + bias; if relu && v < 0 { v = 0 }; x[i] = v }
+func BiasAct(x []float32, bias float32, relu bool) {
+	biasAct(x, bias, relu)
+}
+
+// AddAct writes x[i] = act(x[i] + r[i]), ReLU when relu is set. len(r) must be >= len(x).
+func AddAct(x, r []float32, relu bool) {
+	addAct(x, r, relu)
+}

@@ -1,0 +1,94 @@
+package kernels
+
+// sgemm is the portable Sgemm: 4 rows of C at a time, so each loaded row of B feeds four
+// multiply-adds, with the k loop unrolled by two.
+func sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		c0 := c[i*ldc : i*ldc+n]
+		c1 := c[(i+1)*ldc : (i+1)*ldc+n]
+		c2 := c[(i+2)*ldc : (i+2)*ldc+n]
+		c3 := c[(i+3)*ldc : (i+3)*ldc+n]
+		a0 := a[i*lda : i*lda+k]
+		a1 := a[(i+1)*lda : (i+1)*lda+k]
+		a2 := a[(i+2)*lda : (i+2)*lda+k]
+		a3 := a[(i+3)*lda : (i+3)*lda+k]
+		p := 0
+		for ; p+2 <= k; p += 2 {
+			b0 := b[p*ldb : p*ldb+n]
+			b1 := b[(p+1)*ldb : (p+1)*ldb+n]
+			x0, y0, z0, w0 := a0[p], a1[p], a2[p], a3[p]
+			x1, y1, z1, w1 := a0[p+1], a1[p+1], a2[p+1], a3[p+1]
+			b1 = b1[:len(b0)]
+			c0 := c0[:len(b0)]
+			c1 := c1[:len(b0)]
+			c2 := c2[:len(b0)]
+			c3 := c3[:len(b0)]
+			for j, u := range b0 {
+				v := b1[j]
+				c0[j] += x0*u + x1*v
+				c1[j] += y0*u + y1*v
+				c2[j] += z0*u + z1*v
+				c3[j] += w0*u + w1*v
+			}
+		}
+		for ; p < k; p++ {
+			b0 := b[p*ldb : p*ldb+n]
+			x0, y0, z0, w0 := a0[p], a1[p], a2[p], a3[p]
+			c0 := c0[:len(b0)]
+			c1 := c1[:len(b0)]
+			c2 := c2[:len(b0)]
+			c3 := c3[:len(b0)]
+			for j, u := range b0 {
+				c0[j] += x0 * u
+				c1[j] += y0 * u
+				c2[j] += z0 * u
+				c3[j] += w0 * u
+			}
+		}
+	}
+	for ; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		ai := a[i*lda : i*lda+k]
+		for p, x := range ai {
+			bp := b[p*ldb : p*ldb+n]
+			ci := ci[:len(bp)]
+			for j, u := range bp {
+				ci[j] += x * u
+			}
+		}
+	}
+}
+
+func biasAct(x []float32, bias float32, relu bool) {
+	if relu {
+		for i, v := range x {
+			v += bias
+			if v < 0 {
+				v = 0
+			}
+			x[i] = v
+		}
+		return
+	}
+	for i := range x {
+		x[i] += bias
+	}
+}
+
+func addAct(x, r []float32, relu bool) {
+	r = r[:len(x)]
+	if relu {
+		for i, v := range x {
+			v += r[i]
+			if v < 0 {
+				v = 0
+			}
+			x[i] = v
+		}
+		return
+	}
+	for i := range x {
+		x[i] += r[i]
+	}
+}

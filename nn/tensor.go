@@ -1,0 +1,62 @@
+// Package nn is shuffledet's inference engine: float32 tensors in NCHW order and the layers a
+// ShuffleNet/Faster R-CNN needs (convolutions with folded BatchNorm, pooling, linear, squeeze-and-
+// excitation). Layers hold read-only weights and may be shared between goroutines; every Forward
+// writes into a destination tensor that the caller owns, so steady-state inference allocates nothing.
+//
+// Layers write their output channels at an offset into the destination, which is how a ShuffleNet
+// unit's channel concatenation happens in place.
+package nn
+
+import "fmt"
+
+// Tensor is a dense float32 array of N images with C channels of H x W pixels (NCHW, row-major).
+type Tensor struct {
+	N, C, H, W int
+	Data       []float32
+}
+
+// NewTensor allocates a zeroed tensor.
+func NewTensor(n, c, h, w int) *Tensor {
+	return &Tensor{N: n, C: c, H: h, W: w, Data: make([]float32, n*c*h*w)}
+}
+
+// Resize sets the shape, reusing the existing storage when it is large enough. Contents are
+// unspecified afterwards.
+func (t *Tensor) Resize(n, c, h, w int) {
+	size := n * c * h * w
+	if cap(t.Data) < size {
+		t.Data = make([]float32, size)
+	}
+	t.N, t.C, t.H, t.W = n, c, h, w
+	t.Data = t.Data[:size]
+}
+
+// Plane returns channel c of image n as a slice of H*W values.
+func (t *Tensor) Plane(n, c int) []float32 {
+	hw := t.H * t.W
+	off := (n*t.C + c) * hw
+	return t.Data[off : off+hw : off+hw]
+}
+
+// Image returns the C*H*W values of image n.
+func (t *Tensor) Image(n int) []float32 {
+	chw := t.C * t.H * t.W
+	return t.Data[n*chw : (n+1)*chw : (n+1)*chw]
+}
+
+// Shape returns the shape as [N, C, H, W].
+func (t *Tensor) Shape() [4]int { return [4]int{t.N, t.C, t.H, t.W} }
+
+func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape()) }
+
+// Activation is applied to a layer's output.
+type Activation int
+
+// Activations.
+const (
+	Identity Activation = iota
+	ReLU
+)
+
+// convOut returns the output length of a convolution or pooling window.
+func convOut(in, k, stride, pad int) int { return (in+2*pad-k)/stride + 1 }
