@@ -1,0 +1,43 @@
+# shuffledet: `make test` is the one test command (see README).
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+# Packages that run goroutines get the race detector.
+RACE_PKGS := ./coco/... ./cmd/cocoeval/...
+# The compute packages, also tested as arm64 binaries under qemu.
+ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/...
+# Packages that import OpenCV (gocv) and so need cgo; everything else builds with CGO_ENABLED=0.
+CGO_PKGS :=
+
+.PHONY: test test-long vet unit race nocgo arm64 fuzz bench build
+
+test: vet unit race nocgo arm64 fuzz
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+race:
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+nocgo:
+	CGO_ENABLED=0 $(GO) build $$($(GO) list ./... | grep -v -F -e '$(CGO_PKGS)-none-')
+
+arm64:
+	GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static $(ARM64_PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 10s ./safetensors
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 10s ./modelfile
+
+# Long parity cases (all widths, both resolutions, more images).
+test-long:
+	SHUFFLEDET_LONG=1 $(GO) test -count=1 -timeout 60m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+build:
+	$(GO) build -o bin/ ./cmd/...

@@ -1,0 +1,163 @@
+package modelfile_test
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/safetensors"
+)
+
+var tiny = backbone.Config{Groups: 3, Width: 0.25, Shuffle: true, NumClasses: 10}
+
+func writeTiny(t *testing.T, edit func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor) string {
+	t.Helper()
+	ts, err := testmodel.Backbone(tiny, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configs.Model{Version: 1, Backbone: tiny}
+	if edit != nil {
+		ts = edit(&cfg, ts)
+	}
+	path := filepath.Join(t.TempDir(), "tiny.bin")
+	if err := modelfile.Write(path, cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func load(path string) error {
+	f, err := modelfile.Open(path)
+	if err != nil {
+		return err
+	}
+	if _, err := backbone.Build(f.Config.Backbone, f); err != nil {
+		return err
+	}
+	return f.CheckAllUsed()
+}
+
+func find(ts []*safetensors.Tensor, name string) *safetensors.Tensor {
+	for _, t := range ts {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func TestValidModelLoads(t *testing.T) {
+	if err := load(writeTiny(t, nil)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadModelsGiveNamedErrors(t *testing.T) {
+	const w = "features.3.branch_main_2.0.weight"
+	for _, c := range []struct {
+		name  string
+		edit  func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor
+		bytes func(b []byte) []byte
+		want  []string
+	}{
+		{name: "truncated", bytes: func(b []byte) []byte { return b[:len(b)-100] }, want: []string{"outside the"}},
+		{name: "header length beyond file", bytes: func(b []byte) []byte { binary.LittleEndian.PutUint64(b, uint64(len(b))); return b }, want: []string{"runs past the end"}},
+		{name: "NaN weight", edit: func(_ *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			find(ts, w).Data[5] = float32(math.NaN())
+			return ts
+		}, want: []string{w, "NaN"}},
+		{name: "shape disagrees", edit: func(_ *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			x := find(ts, w)
+			x.Shape = []int{x.Shape[0] / 2, x.Shape[1] * 2, 1, 1}
+			return ts
+		}, want: []string{w, "shape"}},
+		{name: "missing tensor", edit: func(_ *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			x := find(ts, w)
+			x.Name = "features.3.something_else"
+			return ts
+		}, want: []string{w, "missing"}},
+		{name: "extra tensor", edit: func(_ *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			return append(ts, &safetensors.Tensor{Name: "stray.weight", Shape: []int{1}, Data: []float32{1}})
+		}, want: []string{"stray.weight"}},
+		{name: "unknown architecture", edit: func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			cfg.Backbone.Groups = 5
+			return ts
+		}, want: []string{"groups 5"}},
+		{name: "bad version", edit: func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			cfg.Version = 7
+			return ts
+		}, want: []string{"version 7"}},
+	} {
+		path := writeTiny(t, c.edit)
+		if c.bytes != nil {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, c.bytes(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := load(path)
+		if err == nil {
+			t.Errorf("%s: loaded without error", c.name)
+			continue
+		}
+		for _, want := range append(c.want, path) {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not mention %q", c.name, err, want)
+			}
+		}
+	}
+}
+
+func TestWrongDtypeAndNotAModel(t *testing.T) {
+	dir := t.TempDir()
+	hdr := `{"__metadata__":{"format":"shuffledet","config":"{}"},"first_conv.0.weight":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}}`
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, uint64(len(hdr)))
+	b = append(append(b, hdr...), 0, 0)
+	path := filepath.Join(dir, "bf16.bin")
+	os.WriteFile(path, b, 0o644)
+	if err := load(path); err == nil || !strings.Contains(err.Error(), `"first_conv.0.weight": dtype "BF16"`) {
+		t.Errorf("wrong dtype: %v", err)
+	}
+	other := filepath.Join(dir, "other.safetensors")
+	if err := safetensors.WriteFile(other, nil, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := load(other); err == nil || !strings.Contains(err.Error(), "not a shuffledet model") {
+		t.Errorf("foreign safetensors: %v", err)
+	}
+}
+
+func FuzzOpen(f *testing.F) {
+	ts, err := testmodel.Backbone(tiny, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	path := filepath.Join(f.TempDir(), "seed.bin")
+	if err := modelfile.Write(path, configs.Model{Version: 1, Backbone: tiny}, ts); err != nil {
+		f.Fatal(err)
+	}
+	seed, _ := os.ReadFile(path)
+	f.Add(seed)
+	f.Add(seed[:200])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := modelfile.Parse("fuzz.bin", b)
+		if err != nil {
+			return
+		}
+		if _, err := backbone.Build(m.Config.Backbone, m); err == nil {
+			m.CheckAllUsed()
+		}
+	})
+}

@@ -1,0 +1,208 @@
+package nn
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// naiveConv is the textbook grouped convolution the layers are checked against.
+func naiveConv(x *Tensor, outC, k, stride, pad, groups int, w, b []float32) *Tensor {
+	oh, ow := convOut(x.H, k, stride, pad), convOut(x.W, k, stride, pad)
+	y := NewTensor(x.N, outC, oh, ow)
+	icg, ocg := x.C/groups, outC/groups
+	for n := 0; n < x.N; n++ {
+		for o := 0; o < outC; o++ {
+			g := o / ocg
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					sum := float64(b[o])
+					for i := 0; i < icg; i++ {
+						for ky := 0; ky < k; ky++ {
+							for kx := 0; kx < k; kx++ {
+								yy, xx := oy*stride-pad+ky, ox*stride-pad+kx
+								if yy < 0 || yy >= x.H || xx < 0 || xx >= x.W {
+									continue
+								}
+								sum += float64(w[((o*icg+i)*k+ky)*k+kx]) * float64(x.Plane(n, g*icg+i)[yy*x.W+xx])
+							}
+						}
+					}
+					y.Plane(n, o)[oy*ow+ox] = float32(sum)
+				}
+			}
+		}
+	}
+	return y
+}
+
+func randTensor(rng *rand.Rand, n, c, h, w int) *Tensor {
+	t := NewTensor(n, c, h, w)
+	for i := range t.Data {
+		t.Data[i] = float32(rng.NormFloat64())
+	}
+	return t
+}
+
+func randVec(rng *rand.Rand, n int) []float32 { return randTensor(rng, 1, n, 1, 1).Data }
+
+func maxDiff(t *testing.T, got, want []float32) float64 {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("length %d, want %d", len(got), len(want))
+	}
+	var m float64
+	for i := range got {
+		m = math.Max(m, math.Abs(float64(got[i]-want[i])))
+	}
+	return m
+}
+
+func TestConvMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	var s Scratch
+	for _, c := range []struct{ n, inC, outC, h, w, k, stride, pad, groups int }{
+		{1, 3, 8, 11, 13, 3, 2, 1, 1},  // stem-like
+		{2, 12, 6, 7, 9, 1, 1, 0, 3},   // grouped 1x1
+		{1, 12, 12, 9, 10, 1, 1, 0, 1}, // dense 1x1
+		{1, 16, 8, 10, 7, 3, 1, 1, 2},  // grouped 3x3
+		{3, 6, 9, 5, 5, 3, 1, 1, 3},    // batch
+		{1, 4, 4, 6, 6, 5, 2, 2, 1},    // 5x5
+	} {
+		x := randTensor(rng, c.n, c.inC, c.h, c.w)
+		l := &Conv{InC: c.inC, OutC: c.outC, K: c.k, Stride: c.stride, Pad: c.pad, Groups: c.groups,
+			Weight: randVec(rng, c.outC*c.inC/c.groups*c.k*c.k), Bias: randVec(rng, c.outC)}
+		if err := l.Check(); err != nil {
+			t.Fatal(err)
+		}
+		want := naiveConv(x, c.outC, c.k, c.stride, c.pad, c.groups, l.Weight, l.Bias)
+		// Write at a channel offset into a wider tensor, with a residual and ReLU.
+		res := randTensor(rng, want.N, want.C, want.H, want.W)
+		l.Act = ReLU
+		dst := NewTensor(want.N, want.C+2, want.H, want.W)
+		l.Forward(dst, 2, x, res, &s)
+		for n := 0; n < want.N; n++ {
+			for o := 0; o < want.C; o++ {
+				w := want.Plane(n, o)
+				r := res.Plane(n, o)
+				exp := make([]float32, len(w))
+				for i := range w {
+					exp[i] = float32(math.Max(0, float64(w[i]+r[i])))
+				}
+				if d := maxDiff(t, dst.Plane(n, o+2), exp); d > 1e-4 {
+					t.Fatalf("%+v: channel %d differs by %g", c, o, d)
+				}
+			}
+		}
+	}
+}
+
+func TestDepthwiseMatchesNaiveWithShuffle(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, c := range []struct{ c, h, w, stride int }{{6, 9, 11, 1}, {6, 9, 11, 2}, {12, 1, 1, 1}, {3, 2, 3, 2}, {9, 14, 14, 2}} {
+		x := randTensor(rng, 2, c.c, c.h, c.w)
+		l := &DepthwiseConv{C: c.c, K: 3, Stride: c.stride, Pad: 1, Weight: randVec(rng, c.c*9), Bias: randVec(rng, c.c), OutMap: ShuffleMap(c.c, 3, false)}
+		if err := l.Check(); err != nil {
+			t.Fatal(err)
+		}
+		want := naiveConv(x, c.c, 3, c.stride, 1, c.c, l.Weight, l.Bias)
+		oh, ow := l.OutSize(c.h, c.w)
+		dst := NewTensor(2, c.c, oh, ow)
+		l.Forward(dst, 0, x)
+		for n := 0; n < 2; n++ {
+			for ch := 0; ch < c.c; ch++ {
+				if d := maxDiff(t, dst.Plane(n, l.OutMap[ch]), want.Plane(n, ch)); d > 1e-5 {
+					t.Fatalf("%+v: channel %d differs by %g", c, ch, d)
+				}
+			}
+		}
+	}
+}
+
+func TestShuffleMapOrders(t *testing.T) {
+	// Official (megvii): 6 channels, 3 groups: view (2, 3), transpose -> output takes inputs 0,3,1,4,2,5.
+	off := ShuffleMap(6, 3, false)
+	takes := make([]int, 6)
+	for in, out := range off {
+		takes[out] = in
+	}
+	if want := []int{0, 3, 1, 4, 2, 5}; !equalInts(takes, want) {
+		t.Fatalf("official shuffle output takes %v, want %v", takes, want)
+	}
+	// Paper: view (3, 2), transpose -> output takes inputs 0,2,4,1,3,5.
+	pap := ShuffleMap(6, 3, true)
+	for in, out := range pap {
+		takes[out] = in
+	}
+	if want := []int{0, 2, 4, 1, 3, 5}; !equalInts(takes, want) {
+		t.Fatalf("paper shuffle output takes %v, want %v", takes, want)
+	}
+	for in := range off {
+		if pap[off[in]] != in {
+			t.Fatalf("orders are not inverse at %d", in)
+		}
+	}
+}
+
+func equalInts(a, b []int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func TestPools(t *testing.T) {
+	x := &Tensor{N: 1, C: 1, H: 3, W: 4, Data: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -12}}
+	var mp Tensor
+	MaxPool3x3s2(&mp, x)
+	if mp.H != 2 || mp.W != 2 || !equalF(mp.Data, []float32{6, 8, 10, 11}) {
+		t.Fatalf("max pool = %v %v", mp.Shape(), mp.Data)
+	}
+	ap := NewTensor(1, 2, 2, 2)
+	AvgPool3x3s2(ap, 1, x)
+	want := []float32{(1 + 2 + 5 + 6) / 9.0, (2 + 3 + 4 + 6 + 7 + 8) / 9.0, (5 + 6 + 9 + 10) / 9.0, (6 + 7 + 8 + 10 + 11 - 12) / 9.0}
+	if d := maxDiff(t, ap.Plane(0, 1), want); d > 1e-6 {
+		t.Fatalf("avg pool = %v, want %v", ap.Plane(0, 1), want)
+	}
+	g := make([]float32, 1)
+	GlobalAvgPool(g, x)
+	if math.Abs(float64(g[0])-54.0/12) > 1e-6 {
+		t.Fatalf("global avg pool = %v", g[0])
+	}
+}
+
+func equalF(a, b []float32) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func TestLinearAndFoldBatchNorm(t *testing.T) {
+	l, err := NewLinear(3, 2, []float32{1, 2, 3, 4, 5, 6}, []float32{0.5, -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := make([]float32, 4)
+	l.Forward(y, []float32{1, 0, -1, 2, 1, 0}, 2)
+	if !equalF(y, []float32{-1.5, -3, 4.5, 12}) {
+		t.Fatalf("linear = %v", y)
+	}
+	w, b, err := FoldBatchNorm([]float32{1, 2, 3, 4}, 2, []float32{2, 1}, []float32{1, 0}, []float32{0.5, -1}, []float32{1 - BatchNormEps, 4 - BatchNormEps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, w, []float32{2, 4, 1.5, 2}); d > 1e-6 {
+		t.Fatalf("folded weight %v", w)
+	}
+	if d := maxDiff(t, b, []float32{0, 0.5}); d > 1e-6 {
+		t.Fatalf("folded bias %v", b)
+	}
+	if _, _, err := FoldBatchNorm([]float32{1}, 1, []float32{1}, []float32{0}, []float32{0}, []float32{-1}); err == nil {
+		t.Fatal("negative variance accepted")
+	}
+}

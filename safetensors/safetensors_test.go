@@ -1,0 +1,91 @@
+package safetensors
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func build(header string, data int) []byte {
+	b := make([]byte, 8, 8+len(header)+data)
+	binary.LittleEndian.PutUint64(b, uint64(len(header)))
+	b = append(b, header...)
+	return append(b, make([]byte, data)...)
+}
+
+func TestRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.safetensors")
+	in := []*Tensor{{Name: "b", Shape: []int{2, 2}, Data: []float32{1, 2, 3, -4.5}}, {Name: "a", Shape: []int{1}, Data: []float32{7}}, {Name: "empty", Shape: []int{0, 3}, Data: nil}}
+	if err := WriteFile(path, in, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Metadata["k"] != "v" || len(f.Tensors) != 3 || f.Tensors[0].Name != "a" {
+		t.Fatalf("metadata %v, tensors %d", f.Metadata, len(f.Tensors))
+	}
+	b := f.Tensor("b")
+	if b == nil || b.Data[3] != -4.5 || b.Shape[1] != 2 {
+		t.Fatalf("tensor b = %+v", b)
+	}
+}
+
+func TestHostileInput(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "truncated"},
+		{"short length", []byte{1, 2, 3}, "truncated"},
+		{"length past end", build(`{}`, 0)[:9], "runs past the end"},
+		{"huge length", append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, "{}"...), "exceeds"},
+		{"not json", build(`{"a":`, 0), "header JSON"},
+		{"not object", build(`[1]`, 0), "header JSON"},
+		{"wrong dtype", build(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, 4), `tensor "w": dtype "F16"`},
+		{"offsets out of range", build(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 4), `tensor "w": data_offsets [0, 8] outside`},
+		{"negative offset", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}}`, 4), `tensor "w": data_offsets`},
+		{"size mismatch", build(`{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, 8), `shape [3] needs 12`},
+		{"overlap", build(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, 12), "overlap"},
+		{"negative dim", build(`{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}`, 0), "bad dimension"},
+		{"overflowing shape", build(`{"w":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,0]}}`, 0), "too large"},
+		{"bad offsets arity", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}`, 4), "2 entries"},
+		{"bad metadata", build(`{"__metadata__":{"a":1}}`, 0), "__metadata__"},
+	} {
+		_, err := Parse(c.b)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want it to mention %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestReadFileNamesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.bin")
+	if err := os.WriteFile(path, []byte{1, 2}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v does not name the file", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(build(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 8))
+	f.Add(build(`{"__metadata__":{"format":"shuffledet"},"a":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}}`, 4))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := Parse(b)
+		if err != nil {
+			return
+		}
+		for _, x := range file.Tensors {
+			if x.Len() != len(x.Data) {
+				t.Fatalf("tensor %q: shape %v but %d values", x.Name, x.Shape, len(x.Data))
+			}
+		}
+	})
+}
