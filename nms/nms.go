@@ -1,0 +1,266 @@
+// Package nms implements greedy non-maximum suppression and its per-class (batched) form with
+// the exact semantics of torchvision 0.14's CPU ops.nms and ops.batched_nms: boxes are visited in
+// order of decreasing score (a stable order: equal scores keep index order), and a box is
+// suppressed when its IoU, computed in float32, with an already kept box is strictly greater than
+// the threshold.
+//
+// A Suppressor sorts once and keeps its scratch buffers between calls, so steady-state use does
+// not allocate. The package-level functions are conveniences that allocate a Suppressor.
+package nms
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/shuffledet/shuffledet/boxes"
+)
+
+// CoordinateTrickMax is the largest number of boxes for which torchvision's CPU batched_nms uses
+// the coordinate-offset trick (boxes.numel() <= 4000); above it, it runs NMS class by class.
+// Batched follows the same rule, because the offset changes float32 rounding and so, rarely,
+// which boxes survive.
+const CoordinateTrickMax = 1000
+
+// Suppressor runs NMS with reusable scratch memory. The zero value is ready to use. It is not
+// safe for concurrent use.
+type Suppressor struct {
+	ranked  []ranked
+	x1, y1  []float32
+	x2, y2  []float32
+	area    []float32
+	live    []int32
+	pos     []int32
+	byClass []classPos
+	shifted []boxes.Box
+	kept    []bool
+	idx     []int
+}
+
+type ranked struct {
+	score float32
+	i     int32
+}
+
+type classPos struct {
+	class int
+	i     int32
+}
+
+// byScore orders by score descending (NaN first, as torch sorts), then by index ascending: the
+// order of a stable descending sort.
+func byScore(a, b ranked) int {
+	if a.score > b.score || (isNaN(a.score) && !isNaN(b.score)) {
+		return -1
+	}
+	if b.score > a.score || (isNaN(b.score) && !isNaN(a.score)) {
+		return 1
+	}
+	return cmp.Compare(a.i, b.i)
+}
+
+func isNaN(f float32) bool { return f != f }
+
+// NMS appends to keep the indices of the boxes that survive greedy NMS with IoU threshold thresh,
+// in order of decreasing score, and returns the extended slice: torchvision.ops.nms. If limit > 0
+// it stops after limit boxes are kept (the result is the first limit entries of the full result).
+// Only the first min(len(bs), len(scores)) boxes are considered.
+func (s *Suppressor) NMS(keep []int, bs []boxes.Box, scores []float32, thresh float64, limit int) []int {
+	n := min(len(bs), len(scores))
+	s.pos = s.pos[:0]
+	for i := 0; i < n; i++ {
+		s.pos = append(s.pos, int32(i))
+	}
+	return s.run(keep, bs, scores, s.pos, thresh, limit)
+}
+
+// run suppresses among the boxes bs[pos[k]] and appends the kept indices (into bs) to keep.
+func (s *Suppressor) run(keep []int, bs []boxes.Box, scores []float32, pos []int32, thresh float64, limit int) []int {
+	n := len(pos)
+	if n == 0 {
+		return keep
+	}
+	s.ranked = s.ranked[:0]
+	for _, i := range pos {
+		s.ranked = append(s.ranked, ranked{scores[i], i})
+	}
+	slices.SortFunc(s.ranked, byScore)
+
+	x1, y1 := grow(s.x1, n), grow(s.y1, n)
+	x2, y2 := grow(s.x2, n), grow(s.y2, n)
+	area := grow(s.area, n)
+	live := s.live[:0]
+	for k, r := range s.ranked {
+		b := bs[r.i]
+		x1[k], y1[k], x2[k], y2[k] = b.X1, b.Y1, b.X2, b.Y2
+		area[k] = b.Area()
+		live = append(live, r.i)
+	}
+	s.x1, s.y1, s.x2, s.y2, s.area, s.live = x1, y1, x2, y2, area, live
+
+	// The live candidates occupy [head, m) of the arrays, best first; each kept box filters the
+	// rest in place, so later passes only visit survivors.
+	kept := 0
+	m := n
+	for head := 0; head < m; head++ {
+		keep = append(keep, int(live[head]))
+		kept++
+		if limit > 0 && kept >= limit {
+			break
+		}
+		ix1, iy1, ix2, iy2, ia := x1[head], y1[head], x2[head], y2[head], area[head]
+		w := head + 1
+		for j := head + 1; j < m; j++ {
+			xx1 := max32(ix1, x1[j])
+			yy1 := max32(iy1, y1[j])
+			xx2 := min32(ix2, x2[j])
+			yy2 := min32(iy2, y2[j])
+			iw := max32(0, xx2-xx1)
+			ih := max32(0, yy2-yy1)
+			inter := float32(iw * ih)
+			ovr := inter / (ia + area[j] - inter)
+			if float64(ovr) > thresh {
+				continue
+			}
+			x1[w], y1[w], x2[w], y2[w], area[w], live[w] = x1[j], y1[j], x2[j], y2[j], area[j], live[j]
+			w++
+		}
+		m = w
+	}
+	return keep
+}
+
+// max32 is std::max(a, b); min32 is std::min(a, b).
+func max32(a, b float32) float32 {
+	if a < b {
+		return b
+	}
+	return a
+}
+
+func min32(a, b float32) float32 {
+	if b < a {
+		return b
+	}
+	return a
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+// Batched appends to keep the indices of the boxes that survive NMS done independently for each
+// class (boxes of different classes never suppress each other), sorted by decreasing score, and
+// returns the extended slice: torchvision.ops.batched_nms on the CPU. Like torchvision it offsets
+// the boxes of each class by class*(max coordinate + 1) and runs one NMS when there are at most
+// CoordinateTrickMax boxes, and runs NMS class by class otherwise. If limit > 0 only the first
+// limit entries of the result are produced. Only the first min(len(bs), len(scores),
+// len(classes)) boxes are considered.
+//
+// Equal scores are ordered by index. (For more than CoordinateTrickMax boxes torchvision's final
+// merge uses torch's unstable sort, whose order among exactly equal scores is unspecified.)
+func (s *Suppressor) Batched(keep []int, bs []boxes.Box, scores []float32, classes []int, thresh float64, limit int) []int {
+	n := min(len(bs), len(scores), len(classes))
+	if n == 0 {
+		return keep
+	}
+	if n <= CoordinateTrickMax {
+		return s.offsetTrick(keep, bs[:n], scores, classes, thresh, limit)
+	}
+	return s.perClass(keep, bs[:n], scores, classes, thresh, limit)
+}
+
+// offsetTrick is torchvision's _batched_nms_coordinate_trick, rounding as torch does in float32.
+func (s *Suppressor) offsetTrick(keep []int, bs []boxes.Box, scores []float32, classes []int, thresh float64, limit int) []int {
+	maxc := bs[0].X1
+	nan := false
+	for _, b := range bs {
+		for _, v := range [4]float32{b.X1, b.Y1, b.X2, b.Y2} {
+			if v > maxc {
+				maxc = v
+			}
+			nan = nan || isNaN(v)
+		}
+	}
+	if nan {
+		maxc = float32(math.NaN())
+	}
+	step := maxc + 1
+	s.shifted = s.shifted[:0]
+	for i, b := range bs {
+		off := float32(float32(classes[i]) * step)
+		s.shifted = append(s.shifted, boxes.Box{X1: b.X1 + off, Y1: b.Y1 + off, X2: b.X2 + off, Y2: b.Y2 + off})
+	}
+	return s.NMS(keep, s.shifted, scores[:len(bs)], thresh, limit)
+}
+
+// perClass is torchvision's _batched_nms_vanilla: NMS per class, then all survivors sorted by
+// score.
+func (s *Suppressor) perClass(keep []int, bs []boxes.Box, scores []float32, classes []int, thresh float64, limit int) []int {
+	n := len(bs)
+	s.byClass = s.byClass[:0]
+	for i := 0; i < n; i++ {
+		s.byClass = append(s.byClass, classPos{classes[i], int32(i)})
+	}
+	slices.SortFunc(s.byClass, func(a, b classPos) int {
+		if c := cmp.Compare(a.class, b.class); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	if cap(s.kept) < n {
+		s.kept = make([]bool, n)
+	}
+	kept := s.kept[:n]
+	clear(kept)
+	// Within one class the survivors come in the global (score, index) order, so the first limit
+	// survivors of each class are enough to produce the first limit of the merged result.
+	idx := s.idx[:0]
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && s.byClass[hi].class == s.byClass[lo].class {
+			hi++
+		}
+		s.pos = s.pos[:0]
+		for _, cp := range s.byClass[lo:hi] {
+			s.pos = append(s.pos, cp.i)
+		}
+		idx = s.run(idx[:0], bs, scores, s.pos, thresh, limit)
+		for _, i := range idx {
+			kept[i] = true
+		}
+		lo = hi
+	}
+	s.idx = idx
+	s.ranked = s.ranked[:0]
+	for i, k := range kept {
+		if k {
+			s.ranked = append(s.ranked, ranked{scores[i], int32(i)})
+		}
+	}
+	slices.SortFunc(s.ranked, byScore)
+	if limit > 0 && len(s.ranked) > limit {
+		s.ranked = s.ranked[:limit]
+	}
+	for _, r := range s.ranked {
+		keep = append(keep, int(r.i))
+	}
+	return keep
+}
+
+// NMS returns the indices kept by greedy NMS, sorted by decreasing score (torchvision.ops.nms).
+// It allocates; use a Suppressor in loops.
+func NMS(bs []boxes.Box, scores []float32, thresh float64) []int {
+	var s Suppressor
+	return s.NMS(nil, bs, scores, thresh, 0)
+}
+
+// Batched returns the indices kept by per-class NMS, sorted by decreasing score
+// (torchvision.ops.batched_nms). It allocates; use a Suppressor in loops.
+func Batched(bs []boxes.Box, scores []float32, classes []int, thresh float64) []int {
+	var s Suppressor
+	return s.Batched(nil, bs, scores, classes, thresh, 0)
+}

@@ -1,0 +1,147 @@
+package roihead
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/nms"
+)
+
+// PostConfig holds the test-time parameters of RoIHeads.postprocess_detections.
+type PostConfig struct {
+	// ScoreThresh keeps class scores strictly greater than it (0.05).
+	ScoreThresh float64
+	// NMSThresh is the per-class NMS IoU threshold (0.5).
+	NMSThresh float64
+	// DetectionsPerImg caps the number of detections (100).
+	DetectionsPerImg int
+	// Weights are the box coder weights of the box head (10, 10, 5, 5).
+	Weights [4]float32
+	// MinSize drops boxes with a side shorter than it (1e-2, fixed in torchvision).
+	MinSize float64
+}
+
+// DefaultPostConfig returns the detector's defaults: 0.05 / 0.5 / 100, weights (10, 10, 5, 5),
+// minimum size 1e-2.
+func DefaultPostConfig() PostConfig {
+	return PostConfig{ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100, Weights: [4]float32{10, 10, 5, 5}, MinSize: 1e-2}
+}
+
+// Detections are the final detections of one image, best first. Labels are 1..K (0, the
+// background, never appears).
+type Detections struct {
+	Boxes  []boxes.Box
+	Scores []float32
+	Labels []int
+}
+
+// Len returns the number of detections.
+func (d Detections) Len() int { return len(d.Scores) }
+
+// PostProcessor turns box predictor outputs into detections and keeps its buffers between calls.
+// It is not safe for concurrent use.
+type PostProcessor struct {
+	// Config is read on every call and may be changed between calls.
+	Config PostConfig
+
+	sup    nms.Suppressor
+	probs  []float32
+	cand   []boxes.Box
+	cscore []float32
+	clabel []int
+	keep   []int
+	out    Detections
+}
+
+// NewPostProcessor returns a PostProcessor with the given configuration.
+func NewPostProcessor(cfg PostConfig) *PostProcessor { return &PostProcessor{Config: cfg} }
+
+// Run post-processes the predictions for the proposals of one image, exactly as
+// RoIHeads.postprocess_detections: decode every proposal once per class with the box coder,
+// softmax the class logits, clip the boxes to imageH x imageW (the resized image before padding),
+// drop the background column, flatten proposal-major and class-minor, keep scores >
+// ScoreThresh, drop boxes with a side < MinSize, per-class NMS, keep the best DetectionsPerImg.
+//
+// classLogits is [P, numClasses] and boxRegression [P, 4*numClasses] (row-major), where P is
+// len(proposals) and numClasses = K+1 counts the background. The returned slices belong to the
+// PostProcessor and stay valid until the next call. Inconsistent lengths give an error.
+func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []boxes.Box, numClasses, imageH, imageW int) (Detections, error) {
+	cfg := p.Config
+	np := len(proposals)
+	if numClasses < 1 {
+		return Detections{}, fmt.Errorf("roihead: numClasses %d, want >= 1 (background included)", numClasses)
+	}
+	if len(classLogits) != np*numClasses {
+		return Detections{}, fmt.Errorf("roihead: class logits have %d values, want %d proposals x %d classes = %d", len(classLogits), np, numClasses, np*numClasses)
+	}
+	if len(boxRegression) != 4*np*numClasses {
+		return Detections{}, fmt.Errorf("roihead: box regression has %d values, want %d", len(boxRegression), 4*np*numClasses)
+	}
+	coder := boxes.NewCoder(cfg.Weights[0], cfg.Weights[1], cfg.Weights[2], cfg.Weights[3])
+	fw, fh := float32(imageW), float32(imageH)
+	thresh := float32(cfg.ScoreThresh)
+	if cap(p.probs) < numClasses {
+		p.probs = make([]float32, numClasses)
+	}
+	probs := p.probs[:numClasses]
+	p.cand, p.cscore, p.clabel = p.cand[:0], p.cscore[:0], p.clabel[:0]
+	for i, prop := range proposals {
+		softmax(probs, classLogits[i*numClasses:(i+1)*numClasses])
+		reg := boxRegression[i*4*numClasses : (i+1)*4*numClasses]
+		for j := 1; j < numClasses; j++ {
+			s := probs[j]
+			if !(s > thresh) {
+				continue
+			}
+			d := reg[4*j : 4*j+4]
+			b := coder.Decode(prop, d[0], d[1], d[2], d[3]).Clip(fw, fh)
+			if !b.IsLarge(cfg.MinSize) {
+				continue
+			}
+			p.cand = append(p.cand, b)
+			p.cscore = append(p.cscore, s)
+			p.clabel = append(p.clabel, j)
+		}
+	}
+	out := Detections{Boxes: p.out.Boxes[:0], Scores: p.out.Scores[:0], Labels: p.out.Labels[:0]}
+	if cfg.DetectionsPerImg > 0 {
+		p.keep = p.sup.Batched(p.keep[:0], p.cand, p.cscore, p.clabel, cfg.NMSThresh, cfg.DetectionsPerImg)
+		for _, k := range p.keep {
+			out.Boxes = append(out.Boxes, p.cand[k])
+			out.Scores = append(out.Scores, p.cscore[k])
+			out.Labels = append(out.Labels, p.clabel[k])
+		}
+	}
+	p.out = out
+	return out, nil
+}
+
+// softmax writes softmax(x) to dst in float32 as torch's CPU kernel does: e = exp(x - max),
+// then e * (1 / sum(e)). The sum is accumulated in float64 and rounded (torch sums in float32 in
+// vector-lane order), so results can differ from torch by a unit in the last place.
+func softmax(dst, x []float32) {
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		dst[i] = e
+		sum += float64(e)
+	}
+	inv := 1 / float32(sum)
+	for i := range dst {
+		dst[i] *= inv
+	}
+}
+
+// ToOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
+// padding) back to the original image, as GeneralizedRCNNTransform.postprocess: see
+// boxes.Rescale.
+func ToOriginal(bs []boxes.Box, resizedH, resizedW, origH, origW int) {
+	boxes.Rescale(bs, resizedH, resizedW, origH, origW)
+}

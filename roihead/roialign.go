@@ -1,0 +1,220 @@
+// Package roihead holds the detection math of the Faster R-CNN box branch that runs around the
+// box head network: RoIAlign (torchvision.ops.roi_align) to crop features for each proposal, and
+// the post-processing of the box predictor's outputs into final detections
+// (RoIHeads.postprocess_detections). The box head's layers themselves run elsewhere.
+package roihead
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/shuffledet/shuffledet/boxes"
+)
+
+// Align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
+// applied to one image's feature map. The zero value is not useful; start from NewAlign.
+// An Align keeps scratch buffers and is not safe for concurrent use.
+type Align struct {
+	// OutH and OutW are the pooled output size (14 x 14 for the C4 detector).
+	OutH, OutW int
+	// SpatialScale maps image coordinates to feature-map coordinates (1/16 on a stride-16 map).
+	SpatialScale float32
+	// SamplingRatio is the number of sampling points per bin along each axis; <= 0 selects
+	// torchvision's adaptive ceil(roi_size / out_size).
+	SamplingRatio int
+	// Aligned shifts the box by -0.5 pixel (Detectron2's aligned RoIAlign). The detector uses
+	// false: the legacy behaviour, where malformed RoIs are forced to at least 1x1.
+	Aligned bool
+	// Workers is the number of goroutines that share the RoIs; <= 1 runs on the caller's
+	// goroutine.
+	Workers int
+
+	pre [][]preCalc
+}
+
+// NewAlign returns the detector's RoIAlign: 14 x 14 output, spatial scale 1/16, sampling ratio
+// 2, aligned=false, one worker.
+func NewAlign() *Align {
+	return &Align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
+}
+
+// preCalc holds the four taps of one bilinear sample: flat indices into a channel plane and
+// their weights (torchvision's PreCalc).
+type preCalc struct {
+	pos    [4]int32
+	weight [4]float32
+}
+
+// OutputLen returns the number of values Forward writes for n RoIs and c channels.
+func (r *Align) OutputLen(n, c int) int { return n * c * r.OutH * r.OutW }
+
+// Forward pools every RoI (boxes in image coordinates) from feat, one image's feature map of
+// c x h x w float32 values in CHW order, and returns the pooled features as
+// [len(rois), c, OutH, OutW]. The result is written into dst when it has the capacity, else
+// into a new slice. Sample points more than one pixel outside the map contribute zero; those
+// within are clamped to the border, as torchvision does.
+func (r *Align) Forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]float32, error) {
+	if c < 0 || h < 0 || w < 0 || r.OutH < 0 || r.OutW < 0 {
+		return dst[:0], fmt.Errorf("roialign: negative dimensions (c=%d h=%d w=%d out=%dx%d)", c, h, w, r.OutH, r.OutW)
+	}
+	if len(feat) != c*h*w {
+		return dst[:0], fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
+	}
+	n := r.OutputLen(len(rois), c)
+	if cap(dst) < n {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	if n == 0 {
+		return dst, nil
+	}
+	if h == 0 || w == 0 {
+		clear(dst)
+		return dst, nil
+	}
+	workers := min(max(r.Workers, 1), len(rois))
+	for len(r.pre) < workers {
+		r.pre = append(r.pre, nil)
+	}
+	per := r.OutH * r.OutW * c
+	if workers == 1 {
+		for i, roi := range rois {
+			r.pre[0] = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre[0])
+		}
+		return dst, nil
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		lo, hi := k*len(rois)/workers, (k+1)*len(rois)/workers
+		wg.Add(1)
+		go func(k, lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				r.pre[k] = r.one(dst[i*per:(i+1)*per], feat, c, h, w, rois[i], r.pre[k])
+			}
+		}(k, lo, hi)
+	}
+	wg.Wait()
+	return dst, nil
+}
+
+// one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.
+func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) []preCalc {
+	var offset float32
+	if r.Aligned {
+		offset = 0.5
+	}
+	scale := r.SpatialScale
+	startW := float32(roi.X1*scale) - offset
+	startH := float32(roi.Y1*scale) - offset
+	endW := float32(roi.X2*scale) - offset
+	endH := float32(roi.Y2*scale) - offset
+	roiW := endW - startW
+	roiH := endH - startH
+	if !r.Aligned {
+		roiW = stdMax(roiW, 1)
+		roiH = stdMax(roiH, 1)
+	}
+	oh, ow := r.OutH, r.OutW
+	binH := roiH / float32(oh)
+	binW := roiW / float32(ow)
+	gridH, gridW := r.SamplingRatio, r.SamplingRatio
+	if r.SamplingRatio <= 0 {
+		gridH = int(math.Ceil(float64(roiH / float32(oh))))
+		gridW = int(math.Ceil(float64(roiW / float32(ow))))
+	}
+	gridH, gridW = max(gridH, 0), max(gridW, 0)
+	count := float32(max(gridH*gridW, 1))
+
+	np := oh * ow * gridH * gridW
+	if cap(pre) < np {
+		pre = make([]preCalc, np)
+	}
+	pre = pre[:np]
+	fillPreCalc(pre, h, w, oh, ow, startH, startW, binH, binW, gridH, gridW)
+
+	hw := h * w
+	bins := oh * ow
+	samples := gridH * gridW
+	for ch := 0; ch < c; ch++ {
+		plane := feat[ch*hw : (ch+1)*hw]
+		o := out[ch*bins : (ch+1)*bins]
+		k := 0
+		for b := range o {
+			var acc float32
+			for _, p := range pre[k : k+samples] {
+				v := float32(p.weight[0]*plane[p.pos[0]]) + float32(p.weight[1]*plane[p.pos[1]])
+				v += float32(p.weight[2] * plane[p.pos[2]])
+				v += float32(p.weight[3] * plane[p.pos[3]])
+				acc += v
+			}
+			k += samples
+			o[b] = acc / count
+		}
+	}
+	return pre
+}
+
+// fillPreCalc computes the bilinear taps of every sample point of one RoI in the order
+// (ph, pw, iy, ix), exactly as torchvision's pre_calc_for_bilinear_interpolate in float32.
+func fillPreCalc(pre []preCalc, h, w, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) {
+	fh, fw := float32(h), float32(w)
+	k := 0
+	for ph := 0; ph < oh; ph++ {
+		for pw := 0; pw < ow; pw++ {
+			for iy := 0; iy < gridH; iy++ {
+				yy := startH + float32(float32(ph)*binH) + float32(float32(iy)+0.5)*binH/float32(gridH)
+				for ix := 0; ix < gridW; ix++ {
+					xx := startW + float32(float32(pw)*binW) + float32(float32(ix)+0.5)*binW/float32(gridW)
+					pre[k] = taps(yy, xx, h, w, fh, fw)
+					k++
+				}
+			}
+		}
+	}
+}
+
+// taps is the bilinear interpolation of one sample point: zero outside [-1, h] x [-1, w],
+// clamped to the border inside it. NaN coordinates count as outside.
+func taps(y, x float32, h, w int, fh, fw float32) preCalc {
+	if !(y >= -1 && y <= fh && x >= -1 && x <= fw) {
+		return preCalc{}
+	}
+	if y <= 0 {
+		y = 0
+	}
+	if x <= 0 {
+		x = 0
+	}
+	yl, xl := int(y), int(x)
+	var yh, xh int
+	if yl >= h-1 {
+		yl, yh = h-1, h-1
+		y = float32(yl)
+	} else {
+		yh = yl + 1
+	}
+	if xl >= w-1 {
+		xl, xh = w-1, w-1
+		x = float32(xl)
+	} else {
+		xh = xl + 1
+	}
+	ly := y - float32(yl)
+	lx := x - float32(xl)
+	hy := 1 - ly
+	hx := 1 - lx
+	return preCalc{
+		pos:    [4]int32{int32(yl*w + xl), int32(yl*w + xh), int32(yh*w + xl), int32(yh*w + xh)},
+		weight: [4]float32{hy * hx, hy * lx, ly * hx, ly * lx},
+	}
+}
+
+// stdMax is std::max(a, b) for float32: a unless a < b.
+func stdMax(a, b float32) float32 {
+	if a < b {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,217 @@
+// Package rpn turns the raw outputs of the region proposal network head for one image into
+// proposals, exactly as torchvision 0.14's RegionProposalNetwork does at inference (decode with
+// weights (1, 1, 1, 1), then filter_proposals): per-anchor top-k on the objectness logits,
+// sigmoid, clip to the image, drop small and low-scoring boxes, NMS, keep the best.
+//
+// The head's convolutions run elsewhere; this package starts from their output tensors.
+package rpn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/nms"
+)
+
+// Config holds the test-time proposal parameters (torchvision's rpn_*_test arguments).
+type Config struct {
+	// PreNMSTopN is how many anchors, by objectness, are decoded and filtered (6000).
+	PreNMSTopN int
+	// PostNMSTopN is how many proposals survive NMS at most (300).
+	PostNMSTopN int
+	// NMSThresh is the IoU above which a lower-scoring proposal is suppressed (0.7).
+	NMSThresh float64
+	// ScoreThresh drops proposals whose sigmoid score is below it (0.0; kept when >=).
+	ScoreThresh float64
+	// MinSize drops proposals with a side shorter than it after clipping (1e-3).
+	MinSize float64
+}
+
+// DefaultConfig returns the paper-era test-time defaults: 6000 / 300 / 0.7 / 0.0 / 1e-3.
+func DefaultConfig() Config {
+	return Config{PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinSize: 1e-3}
+}
+
+// Proposer generates proposals and keeps its buffers between calls: after the first frame of a
+// given size it does not allocate. It is not safe for concurrent use.
+type Proposer struct {
+	// Config is read on every call and may be changed between calls.
+	Config Config
+
+	coder  boxes.Coder
+	sup    nms.Suppressor
+	top    []scored
+	cand   []boxes.Box
+	cscore []float32
+	keep   []int
+	boxes  []boxes.Box
+	scores []float32
+}
+
+// NewProposer returns a Proposer with the given configuration.
+func NewProposer(cfg Config) *Proposer {
+	return &Proposer{Config: cfg, coder: boxes.NewCoder(1, 1, 1, 1)}
+}
+
+// Propose computes the proposals of one image.
+//
+// objectness is the objectness conv output, A x featH x featW (channel-major, as the 1x1 conv
+// writes it); deltas is the box conv output, 4A x featH x featW, channel a*4+c holding
+// coordinate c (dx, dy, dw, dh) of anchor a. anchors holds featH*featW*A boxes in
+// anchors.Grid order. imageH and imageW are the size of the resized image before padding (what
+// torchvision calls image_sizes): proposals are clipped to it.
+//
+// It returns the proposals and their sigmoid scores, best first. The slices belong to the
+// Proposer and stay valid until the next call. Inconsistent lengths give an error; an empty
+// feature map gives no proposals.
+func (p *Proposer) Propose(objectness, deltas []float32, anchors []boxes.Box, numAnchors, featH, featW, imageH, imageW int) ([]boxes.Box, []float32, error) {
+	if p.coder.Weights == [4]float32{} {
+		p.coder = boxes.NewCoder(1, 1, 1, 1)
+	}
+	if numAnchors < 0 || featH < 0 || featW < 0 {
+		return nil, nil, fmt.Errorf("rpn: negative dimensions A=%d H=%d W=%d", numAnchors, featH, featW)
+	}
+	hw := featH * featW
+	n := numAnchors * hw
+	if len(objectness) != n {
+		return nil, nil, fmt.Errorf("rpn: objectness has %d values, want A*H*W = %d*%d*%d = %d", len(objectness), numAnchors, featH, featW, n)
+	}
+	if len(deltas) != 4*n {
+		return nil, nil, fmt.Errorf("rpn: deltas have %d values, want 4*A*H*W = %d", len(deltas), 4*n)
+	}
+	if len(anchors) != n {
+		return nil, nil, fmt.Errorf("rpn: %d anchors, want H*W*A = %d", len(anchors), n)
+	}
+	p.boxes, p.scores = p.boxes[:0], p.scores[:0]
+	if n == 0 {
+		return p.boxes, p.scores, nil
+	}
+	cfg := p.Config
+
+	// Top-k by logit over the flattened (H, W, A) order of concat_box_prediction_layers.
+	p.top = p.top[:0]
+	for loc := 0; loc < hw; loc++ {
+		for a := 0; a < numAnchors; a++ {
+			p.top = append(p.top, scored{objectness[a*hw+loc], int32(loc*numAnchors + a)})
+		}
+	}
+	k := min(max(cfg.PreNMSTopN, 0), n)
+	selectTop(p.top, k)
+	top := p.top[:k]
+	slices.SortFunc(top, order)
+
+	// Decode, sigmoid, clip, remove small, threshold.
+	fw, fh := float32(imageW), float32(imageH)
+	st := float32(cfg.ScoreThresh)
+	p.cand, p.cscore = p.cand[:0], p.cscore[:0]
+	for _, t := range top {
+		i := int(t.i)
+		loc, a := i/numAnchors, i%numAnchors
+		d := deltas[a*4*hw+loc:]
+		b := p.coder.Decode(anchors[i], d[0], d[hw], d[2*hw], d[3*hw]).Clip(fw, fh)
+		if !b.IsLarge(cfg.MinSize) {
+			continue
+		}
+		s := sigmoid(t.v)
+		if !(s >= st) {
+			continue
+		}
+		p.cand = append(p.cand, b)
+		p.cscore = append(p.cscore, s)
+	}
+
+	// One feature level: batched_nms over a single class is plain NMS.
+	limit := cfg.PostNMSTopN
+	if limit <= 0 {
+		return p.boxes, p.scores, nil
+	}
+	p.keep = p.sup.NMS(p.keep[:0], p.cand, p.cscore, cfg.NMSThresh, limit)
+	for _, i := range p.keep {
+		p.boxes = append(p.boxes, p.cand[i])
+		p.scores = append(p.scores, p.cscore[i])
+	}
+	return p.boxes, p.scores, nil
+}
+
+// sigmoid is torch's float32 sigmoid, 1 / (1 + exp(-x)), rounding after each step.
+func sigmoid(x float32) float32 {
+	e := float32(math.Exp(-float64(x)))
+	return 1 / (1 + e)
+}
+
+// scored is an objectness logit and its flat anchor index.
+type scored struct {
+	v float32
+	i int32
+}
+
+// before is the strict total order of the top-k: larger logit first (NaN first, as torch's topk
+// treats NaN as the largest value), equal logits by lower index.
+func before(a, b scored) bool {
+	an, bn := a.v != a.v, b.v != b.v
+	switch {
+	case an != bn:
+		return an
+	case !an && a.v != b.v:
+		return a.v > b.v
+	}
+	return a.i < b.i
+}
+
+func order(a, b scored) int {
+	if before(a, b) {
+		return -1
+	}
+	if before(b, a) {
+		return 1
+	}
+	return 0
+}
+
+// selectTop reorders a so that a[:k] holds its k first elements under before (in no particular
+// order): quickselect with median-of-three pivots.
+func selectTop(a []scored, k int) {
+	lo, hi := 0, len(a)
+	if k <= 0 || k >= hi {
+		return
+	}
+	for hi-lo > 12 {
+		mid := lo + (hi-lo)/2
+		if before(a[mid], a[lo]) {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if before(a[hi-1], a[lo]) {
+			a[hi-1], a[lo] = a[lo], a[hi-1]
+		}
+		if before(a[hi-1], a[mid]) {
+			a[hi-1], a[mid] = a[mid], a[hi-1]
+		}
+		pv := a[mid]
+		i, j := lo, hi-1
+		for i <= j {
+			for before(a[i], pv) {
+				i++
+			}
+			for before(pv, a[j]) {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		// a[lo..j] precede or equal the pivot, a[i..hi) follow or equal it, a(j..i) equal it.
+		switch {
+		case k <= j+1:
+			hi = j + 1
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	slices.SortFunc(a[lo:hi], order)
+}
