@@ -1,0 +1,367 @@
+package coco
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Image is one entry of a COCO "images" list.
+type Image struct {
+	ID       int64  `json:"id"`
+	FileName string `json:"file_name"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+}
+
+// Annotation is one ground-truth object of a COCO "annotations" list.
+// Segmentations (polygons or RLE) are skipped when loading: only the box,
+// the area and the crowd flag are kept.
+type Annotation struct {
+	ID         int64
+	ImageID    int64
+	CategoryID int
+	BBox       [4]float64 // x, y, w, h
+	Area       float64    // the "area" field (segment area for real COCO); w*h when absent
+	IsCrowd    bool
+}
+
+// Dataset is a COCO instances file: images, annotations and categories,
+// with lookups by image and by category.
+type Dataset struct {
+	Path        string // the file it was loaded from
+	Images      []Image
+	Annotations []Annotation
+	Categories  []Category
+
+	imgIndex map[int64]int32 // image id -> index in Images (first occurrence)
+	catIndex map[int]int32   // category id -> index in Categories
+
+	// annotation indices grouped by image index / category index
+	byImgStart, byImg []int32
+	byCatStart, byCat []int32
+}
+
+// LoadDataset reads a COCO instances JSON file. It streams the file and
+// keeps one copy of the boxes only, so the 448 MB instances_train2017.json
+// loads in a few hundred MB. Errors name the file and, for malformed JSON,
+// the line and column.
+func LoadDataset(path string) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return DecodeDataset(f, path)
+}
+
+// DecodeDataset reads a COCO instances JSON document from r; name is used
+// in error messages (and, when it is a readable file, to give line and
+// column of JSON errors).
+func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	d := &Dataset{Path: name}
+	if err := expectDelim(dec, '{', name, "top level"); err != nil {
+		return nil, err
+	}
+	var sawImages, sawCats bool
+	for dec.More() {
+		off := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, jsonError(name, err, off, "")
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "images":
+			sawImages = true
+			if err := d.decodeImages(dec, name); err != nil {
+				return nil, err
+			}
+		case "annotations":
+			if err := d.decodeAnnotations(dec, name); err != nil {
+				return nil, err
+			}
+		case "categories":
+			sawCats = true
+			if err := d.decodeCategories(dec, name); err != nil {
+				return nil, err
+			}
+		default:
+			off := dec.InputOffset()
+			if err := skipValue(dec); err != nil {
+				return nil, jsonError(name, err, off, key)
+			}
+		}
+	}
+	if err := expectDelim(dec, '}', name, "top level"); err != nil {
+		return nil, err
+	}
+	if !sawImages {
+		return nil, &FileError{Path: name, Msg: `not a COCO instances file: no "images" list`}
+	}
+	if !sawCats {
+		return nil, &FileError{Path: name, Msg: `not a COCO instances file: no "categories" list`}
+	}
+	d.buildIndex()
+	return d, nil
+}
+
+func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
+	if err := expectDelim(dec, '[', name, "images"); err != nil {
+		return err
+	}
+	for i := 0; dec.More(); i++ {
+		off := dec.InputOffset()
+		var im Image
+		im.ID = math.MinInt64
+		if err := dec.Decode(&im); err != nil {
+			return jsonError(name, err, off, fmt.Sprintf("images[%d]", i))
+		}
+		if im.ID == math.MinInt64 {
+			return atError(name, off, "images[%d]: no id", i)
+		}
+		d.Images = append(d.Images, im)
+	}
+	return expectDelim(dec, ']', name, "images")
+}
+
+func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
+	if err := expectDelim(dec, '[', name, "categories"); err != nil {
+		return err
+	}
+	for i := 0; dec.More(); i++ {
+		off := dec.InputOffset()
+		c := Category{ID: math.MinInt}
+		if err := dec.Decode(&c); err != nil {
+			return jsonError(name, err, off, fmt.Sprintf("categories[%d]", i))
+		}
+		if c.ID == math.MinInt {
+			return atError(name, off, "categories[%d]: no id", i)
+		}
+		d.Categories = append(d.Categories, c)
+	}
+	return expectDelim(dec, ']', name, "categories")
+}
+
+// annJSON is the decoding form of an annotation; unknown fields, including
+// "segmentation", are skipped by the decoder without being kept.
+type annJSON struct {
+	ID         int64     `json:"id"`
+	ImageID    int64     `json:"image_id"`
+	CategoryID int       `json:"category_id"`
+	BBox       []float64 `json:"bbox"`
+	Area       float64   `json:"area"`
+	IsCrowd    flag      `json:"iscrowd"`
+}
+
+// flag is a JSON 0/1 or true/false.
+type flag bool
+
+// UnmarshalJSON accepts numbers (non-zero is true), booleans and null.
+func (f *flag) UnmarshalJSON(b []byte) error {
+	switch s := string(b); s {
+	case "true":
+		*f = true
+	case "false", "null", "0":
+		*f = false
+	default:
+		var v float64
+		if err := json.Unmarshal(b, &v); err != nil {
+			return fmt.Errorf("iscrowd: want 0, 1, true or false, got %s", s)
+		}
+		*f = v != 0
+	}
+	return nil
+}
+
+func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
+	if err := expectDelim(dec, '[', name, "annotations"); err != nil {
+		return err
+	}
+	var a annJSON
+	for i := 0; dec.More(); i++ {
+		off := dec.InputOffset()
+		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, math.MinInt
+		a.BBox = a.BBox[:0]
+		a.Area = math.NaN()
+		a.IsCrowd = false
+		if err := dec.Decode(&a); err != nil {
+			return jsonError(name, err, off, fmt.Sprintf("annotations[%d]", i))
+		}
+		switch {
+		case a.ID == math.MinInt64:
+			return atError(name, off, "annotations[%d]: no id", i)
+		case a.ImageID == math.MinInt64:
+			return atError(name, off, "annotations[%d] (id %d): no image_id", i, a.ID)
+		case a.CategoryID == math.MinInt:
+			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
+		case len(a.BBox) != 4:
+			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
+		}
+		ann := Annotation{ID: a.ID, ImageID: a.ImageID, CategoryID: a.CategoryID,
+			BBox: [4]float64(a.BBox), Area: a.Area, IsCrowd: bool(a.IsCrowd)}
+		if math.IsNaN(ann.Area) {
+			ann.Area = ann.BBox[2] * ann.BBox[3]
+		}
+		d.Annotations = append(d.Annotations, ann)
+	}
+	d.Annotations = slices.Clip(d.Annotations)
+	return expectDelim(dec, ']', name, "annotations")
+}
+
+// group returns, for keys in [0,n) (or -1 to leave out), the indices
+// 0..len(keys)-1 grouped by key, stable, as start offsets and indices.
+func group(n int, keyOf func(i int) int32, count int) (start, idx []int32) {
+	start = make([]int32, n+1)
+	for i := 0; i < count; i++ {
+		if k := keyOf(i); k >= 0 {
+			start[k+1]++
+		}
+	}
+	for k := 0; k < n; k++ {
+		start[k+1] += start[k]
+	}
+	idx = make([]int32, start[n])
+	fill := slices.Clone(start[:n])
+	for i := 0; i < count; i++ {
+		if k := keyOf(i); k >= 0 {
+			idx[fill[k]] = int32(i)
+			fill[k]++
+		}
+	}
+	return start, idx
+}
+
+func (d *Dataset) buildIndex() {
+	d.imgIndex = make(map[int64]int32, len(d.Images))
+	for i, im := range d.Images {
+		if _, dup := d.imgIndex[im.ID]; !dup {
+			d.imgIndex[im.ID] = int32(i)
+		}
+	}
+	d.catIndex = make(map[int]int32, len(d.Categories))
+	for i, c := range d.Categories {
+		if _, dup := d.catIndex[c.ID]; !dup {
+			d.catIndex[c.ID] = int32(i)
+		}
+	}
+	d.byImgStart, d.byImg = group(len(d.Images), func(i int) int32 {
+		if k, ok := d.imgIndex[d.Annotations[i].ImageID]; ok {
+			return k
+		}
+		return -1
+	}, len(d.Annotations))
+	d.byCatStart, d.byCat = group(len(d.Categories), func(i int) int32 {
+		if k, ok := d.catIndex[d.Annotations[i].CategoryID]; ok {
+			return k
+		}
+		return -1
+	}, len(d.Annotations))
+}
+
+// NewDataset builds a Dataset from in-memory lists (the slices are kept,
+// not copied) and indexes it.
+func NewDataset(images []Image, anns []Annotation, cats []Category) *Dataset {
+	d := &Dataset{Images: images, Annotations: anns, Categories: cats}
+	d.buildIndex()
+	return d
+}
+
+// Image returns the image with the given id.
+func (d *Dataset) Image(id int64) (Image, bool) {
+	i, ok := d.imgIndex[id]
+	if !ok {
+		return Image{}, false
+	}
+	return d.Images[i], true
+}
+
+// Category returns the category with the given (sparse) id.
+func (d *Dataset) Category(id int) (Category, bool) {
+	i, ok := d.catIndex[id]
+	if !ok {
+		return Category{}, false
+	}
+	return d.Categories[i], true
+}
+
+// HasImage reports whether the dataset lists an image with this id.
+func (d *Dataset) HasImage(id int64) bool { _, ok := d.imgIndex[id]; return ok }
+
+// HasCategory reports whether the dataset lists a category with this id.
+func (d *Dataset) HasCategory(id int) bool { _, ok := d.catIndex[id]; return ok }
+
+// ImageAnnotations returns the indices into d.Annotations of the
+// annotations of image id, in file order. The slice must not be modified.
+func (d *Dataset) ImageAnnotations(id int64) []int32 {
+	i, ok := d.imgIndex[id]
+	if !ok {
+		return nil
+	}
+	return d.byImg[d.byImgStart[i]:d.byImgStart[i+1]]
+}
+
+// CategoryAnnotations returns the indices into d.Annotations of the
+// annotations of category id, in file order. The slice must not be modified.
+func (d *Dataset) CategoryAnnotations(id int) []int32 {
+	i, ok := d.catIndex[id]
+	if !ok {
+		return nil
+	}
+	return d.byCat[d.byCatStart[i]:d.byCatStart[i+1]]
+}
+
+// ImageIDs returns the ids of all images, sorted and without duplicates
+// (the order pycocotools evaluates them in).
+func (d *Dataset) ImageIDs() []int64 {
+	ids := make([]int64, 0, len(d.imgIndex))
+	for id := range d.imgIndex {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// CategoryIDs returns the ids of all categories, sorted and without duplicates.
+func (d *Dataset) CategoryIDs() []int {
+	ids := make([]int, 0, len(d.catIndex))
+	for id := range d.catIndex {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// ImagePath finds the file of image id in dir: dir/file_name, then
+// dir/base(file_name), then dir/<id as 12 digits>.jpg. It returns an error
+// naming the paths tried when none exists.
+func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
+	im, ok := d.Image(id)
+	if !ok {
+		return "", fmt.Errorf("%s: no image with id %d", d.Path, id)
+	}
+	var tried []string
+	for _, p := range []string{
+		filepath.Join(dir, filepath.FromSlash(im.FileName)),
+		filepath.Join(dir, filepath.Base(filepath.FromSlash(im.FileName))),
+		filepath.Join(dir, fmt.Sprintf("%012d.jpg", id)),
+	} {
+		if im.FileName == "" && len(tried) < 2 {
+			continue
+		}
+		if slices.Contains(tried, p) {
+			continue
+		}
+		tried = append(tried, p)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("image %d (%q) not found in %s (tried %v)", id, im.FileName, dir, tried)
+}

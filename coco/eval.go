@@ -1,0 +1,474 @@
+package coco
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// The evaluation parameters are pycocotools' defaults for bbox, fixed.
+const (
+	NumIoU    = 10  // IoU thresholds .50:.05:.95
+	NumRecall = 101 // recall thresholds 0:.01:1
+	NumArea   = 4   // area ranges all, small, medium, large
+	NumMaxDet = 3   // max detections per image 1, 10, 100
+)
+
+// IoUThresholds are the IoU thresholds, bit for bit numpy's
+// np.linspace(.5, 0.95, 10).
+var IoUThresholds = func() (v [NumIoU]float64) {
+	step := (0.95 - 0.5) / float64(NumIoU-1)
+	for i := range v {
+		v[i] = float64(i)*step + 0.5
+	}
+	v[NumIoU-1] = 0.95
+	return v
+}()
+
+// RecallThresholds are the 101 recall points, bit for bit numpy's
+// np.linspace(0, 1, 101).
+var RecallThresholds = func() (v [NumRecall]float64) {
+	step := 1.0 / float64(NumRecall-1)
+	for i := range v {
+		v[i] = float64(i) * step
+	}
+	v[NumRecall-1] = 1
+	return v
+}()
+
+// AreaRanges are the object area ranges [lo, hi] (in pixels²) compared
+// with the annotation "area" field: all, small, medium, large.
+var AreaRanges = [NumArea][2]float64{{0, 1e10}, {0, 32 * 32}, {32 * 32, 96 * 96}, {96 * 96, 1e10}}
+
+// AreaLabels name AreaRanges as pycocotools prints them.
+var AreaLabels = [NumArea]string{"all", "small", "medium", "large"}
+
+// MaxDets are the limits on detections per image and category.
+var MaxDets = [NumMaxDet]int{1, 10, 100}
+
+// Eval is a bbox evaluation of detections against a ground truth, with
+// pycocotools COCOeval semantics: Evaluate, then Accumulate, then
+// Summarize.
+type Eval struct {
+	GT     *Dataset
+	ImgIDs []int64 // evaluated images, sorted
+	CatIDs []int   // evaluated categories, sorted
+
+	// Precision is indexed [t][r][k][a][m] (flattened, as pycocotools'
+	// eval['precision']); -1 where a category has no ground truth.
+	Precision []float64
+	// Recall is indexed [t][k][a][m]; -1 where there is no ground truth.
+	Recall []float64
+	// Stats are the 12 summary numbers (after Summarize).
+	Stats [12]float64
+
+	dts []Result
+
+	// per evaluated (category, image) group, category-major: kept
+	// detections (at most MaxDets[2], best first) in slots keptStart[g]..
+	keptStart []int32
+	kept      []keptDet
+	npig      []int32 // [k][a]: ground truths that are not ignored
+
+	evaluated, accumulated bool
+}
+
+// keptDet is what accumulation needs of one detection.
+type keptDet struct {
+	score float64
+	tp    [NumArea]uint16 // bit t: a true positive at IoU threshold t
+	ig    [NumArea]uint16 // bit t: ignored at IoU threshold t
+	rank  uint8           // rank within its image and category (0 = best)
+}
+
+// NewEval prepares the evaluation of dts against gt. All image and
+// category ids of dts must be in gt (see CheckResults); boxes must be
+// finite with non-negative sizes.
+func NewEval(gt *Dataset, dts []Result) (*Eval, error) {
+	if gt == nil {
+		return nil, fmt.Errorf("coco: no ground truth")
+	}
+	if err := CheckResults(dts, gt); err != nil {
+		return nil, err
+	}
+	return &Eval{GT: gt, ImgIDs: gt.ImageIDs(), CatIDs: gt.CategoryIDs(), dts: dts}, nil
+}
+
+// EvaluateResults runs Evaluate, Accumulate and Summarize and returns the
+// evaluation.
+func EvaluateResults(gt *Dataset, dts []Result) (*Eval, error) {
+	e, err := NewEval(gt, dts)
+	if err != nil {
+		return nil, err
+	}
+	e.Evaluate()
+	e.Accumulate()
+	e.Summarize()
+	return e, nil
+}
+
+// scratch holds the per-group buffers of Evaluate, reused across groups.
+type scratch struct {
+	ious    []float64
+	gbox    [][4]float64
+	garea   []float64
+	gcrowd  []bool
+	gidOK   []bool // gt id != 0 (pycocotools treats a match to id 0 as none)
+	gign    []bool
+	perm    []int32
+	sign    []bool // gign in perm order
+	scrowd  []bool
+	prevIgn []bool
+	matched []bool
+	dbox    [][4]float64
+	darea   []float64
+	mOK     []uint16 // per dt: matched to a gt with a non-zero id, bit t
+	mIg     []uint16 // per dt: matched to an ignored gt, bit t
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, max(n, 2*cap(s)))
+	}
+	return s[:n]
+}
+
+// Evaluate matches detections to ground truth per image and category
+// (pycocotools evaluate/evaluateImg).
+func (e *Eval) Evaluate() {
+	gt := e.GT
+	I, K := len(e.ImgIDs), len(e.CatIDs)
+	imgPos := make(map[int64]int32, I)
+	for i, id := range e.ImgIDs {
+		imgPos[id] = int32(i)
+	}
+	catPos := make(map[int]int32, K)
+	for k, id := range e.CatIDs {
+		catPos[id] = int32(k)
+	}
+	groupOf := func(imageID int64, catID int) int32 {
+		i, ok := imgPos[imageID]
+		if !ok {
+			return -1
+		}
+		k, ok := catPos[catID]
+		if !ok {
+			return -1
+		}
+		return k*int32(I) + i
+	}
+
+	// Ground truth in pycocotools order: images by sorted id, each in file
+	// order, filtered by category; loadAnns then looks every id up in a
+	// dict, so an id that appears twice stands for its last annotation.
+	anns := gt.Annotations
+	last := make(map[int64]int32, len(anns))
+	dup := false
+	for j := range anns {
+		if _, ok := last[anns[j].ID]; ok {
+			dup = true
+		}
+		last[anns[j].ID] = int32(j)
+	}
+	var trav []int32 // annotation indices in pycocotools order
+	trav = make([]int32, 0, len(anns))
+	for _, id := range e.ImgIDs {
+		for _, j := range gt.ImageAnnotations(id) {
+			if _, ok := catPos[anns[j].CategoryID]; !ok {
+				continue
+			}
+			if dup {
+				j = last[anns[j].ID]
+			}
+			trav = append(trav, j)
+		}
+	}
+	G := K * I
+	gStart, gIdx := group(G, func(n int) int32 {
+		a := &anns[trav[n]]
+		return groupOf(a.ImageID, a.CategoryID)
+	}, len(trav))
+	for n, t := range gIdx {
+		gIdx[n] = trav[t]
+	}
+	trav = nil
+
+	dts := e.dts
+	dStart, dIdx := group(G, func(n int) int32 {
+		return groupOf(dts[n].ImageID, dts[n].CategoryID)
+	}, len(dts))
+
+	maxDet := MaxDets[NumMaxDet-1]
+	e.keptStart = make([]int32, G+1)
+	for g := 0; g < G; g++ {
+		e.keptStart[g+1] = e.keptStart[g] + int32(min(int(dStart[g+1]-dStart[g]), maxDet))
+	}
+	e.kept = make([]keptDet, e.keptStart[G])
+	e.npig = make([]int32, K*NumArea)
+
+	var s scratch
+	for g := 0; g < G; g++ {
+		gs := gIdx[gStart[g]:gStart[g+1]]
+		ds := dIdx[dStart[g]:dStart[g+1]]
+		if len(gs) == 0 && len(ds) == 0 {
+			continue
+		}
+		// best score first; ties keep file order (mergesort in numpy)
+		slices.SortStableFunc(ds, func(a, b int32) int { return cmp.Compare(dts[b].Score, dts[a].Score) })
+		if len(ds) > maxDet {
+			ds = ds[:maxDet]
+		}
+		e.evaluateGroup(&s, g/I, gs, ds, e.kept[e.keptStart[g]:e.keptStart[g+1]])
+	}
+	e.evaluated = true
+	e.accumulated = false
+}
+
+// evaluateGroup evaluates one image and category: gs are ground-truth
+// annotation indices (file order), ds detection indices (best first,
+// truncated); out receives one keptDet per detection.
+func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
+	nG, nD := len(gs), len(ds)
+	anns := e.GT.Annotations
+	s.gbox, s.garea, s.gcrowd, s.gidOK = grow(s.gbox, nG), grow(s.garea, nG), grow(s.gcrowd, nG), grow(s.gidOK, nG)
+	for i, j := range gs {
+		a := &anns[j]
+		s.gbox[i], s.garea[i], s.gcrowd[i], s.gidOK[i] = a.BBox, a.Area, a.IsCrowd, a.ID != 0
+	}
+	s.dbox, s.darea = grow(s.dbox, nD), grow(s.darea, nD)
+	for i, j := range ds {
+		b := e.dts[j].BBox
+		s.dbox[i], s.darea[i] = b, b[2]*b[3]
+		out[i].score = e.dts[j].Score
+		out[i].rank = uint8(i)
+	}
+
+	// IoU as maskUtils.iou (bbIou): crowd regions use the detection area
+	// as the union.
+	s.ious = grow(s.ious, nD*nG)
+	for d := 0; d < nD; d++ {
+		db := &s.dbox[d]
+		da := s.darea[d]
+		row := s.ious[d*nG : (d+1)*nG]
+		for gi := 0; gi < nG; gi++ {
+			gb := &s.gbox[gi]
+			row[gi] = 0
+			w := min(db[2]+db[0], gb[2]+gb[0]) - max(db[0], gb[0])
+			if w <= 0 {
+				continue
+			}
+			h := min(db[3]+db[1], gb[3]+gb[1]) - max(db[1], gb[1])
+			if h <= 0 {
+				continue
+			}
+			i := w * h
+			var u float64
+			if s.gcrowd[gi] {
+				u = da
+			} else {
+				u = da + gb[2]*gb[3] - i
+			}
+			row[gi] = i / u
+		}
+	}
+
+	s.gign, s.perm, s.sign, s.scrowd = grow(s.gign, nG), grow(s.perm, nG), grow(s.sign, nG), grow(s.scrowd, nG)
+	s.prevIgn, s.matched = grow(s.prevIgn, nG), grow(s.matched, nG)
+	s.mOK, s.mIg = grow(s.mOK, nD), grow(s.mIg, nD)
+	havePrev := false
+	for a := 0; a < NumArea; a++ {
+		lo, hi := AreaRanges[a][0], AreaRanges[a][1]
+		npig := int32(0)
+		for i := 0; i < nG; i++ {
+			s.gign[i] = s.gcrowd[i] || s.garea[i] < lo || s.garea[i] > hi
+			if !s.gign[i] {
+				npig++
+			}
+		}
+		e.npig[k*NumArea+a] += npig
+		if !havePrev || !slices.Equal(s.gign, s.prevIgn) {
+			e.match(s, nG, nD)
+			copy(s.prevIgn, s.gign)
+			havePrev = true
+		}
+		for d := 0; d < nD; d++ {
+			outside := s.darea[d] < lo || s.darea[d] > hi
+			ig := s.mIg[d]
+			if outside {
+				ig |= ^s.mOK[d] & (1<<NumIoU - 1)
+			}
+			out[d].ig[a] = ig
+			out[d].tp[a] = s.mOK[d] &^ ig
+		}
+	}
+}
+
+// match runs pycocotools' greedy matching for every IoU threshold with the
+// ignore flags in s.gign, filling s.mOK and s.mIg.
+func (e *Eval) match(s *scratch, nG, nD int) {
+	// ground truth with ignored last, stable
+	n := 0
+	for i := 0; i < nG; i++ {
+		if !s.gign[i] {
+			s.perm[n] = int32(i)
+			n++
+		}
+	}
+	for i := 0; i < nG; i++ {
+		if s.gign[i] {
+			s.perm[n] = int32(i)
+			n++
+		}
+	}
+	for gi := 0; gi < nG; gi++ {
+		s.sign[gi] = s.gign[s.perm[gi]]
+		s.scrowd[gi] = s.gcrowd[s.perm[gi]]
+	}
+	clear(s.mOK[:nD])
+	clear(s.mIg[:nD])
+	if nG == 0 || nD == 0 {
+		return
+	}
+	for t := 0; t < NumIoU; t++ {
+		bit := uint16(1) << t
+		clear(s.matched[:nG])
+		thr := min(IoUThresholds[t], 1-1e-10)
+		for d := 0; d < nD; d++ {
+			iou := thr
+			m := -1
+			row := s.ious[d*nG : (d+1)*nG]
+			for gi := 0; gi < nG; gi++ {
+				if s.matched[gi] && !s.scrowd[gi] {
+					continue
+				}
+				if m > -1 && !s.sign[m] && s.sign[gi] {
+					break
+				}
+				v := row[s.perm[gi]]
+				if v < iou {
+					continue
+				}
+				iou = v
+				m = gi
+			}
+			if m == -1 {
+				continue
+			}
+			if s.sign[m] {
+				s.mIg[d] |= bit
+			}
+			if s.gidOK[s.perm[m]] {
+				s.mOK[d] |= bit
+			}
+			s.matched[m] = true
+		}
+	}
+}
+
+// eps is numpy's np.spacing(1).
+const eps = 2.220446049250313e-16
+
+// pidx returns the flat index of precision[t][r][k][a][m].
+func (e *Eval) pidx(t, r, k, a, m int) int {
+	return (((t*NumRecall+r)*len(e.CatIDs)+k)*NumArea+a)*NumMaxDet + m
+}
+
+// ridx returns the flat index of recall[t][k][a][m].
+func (e *Eval) ridx(t, k, a, m int) int {
+	return ((t*len(e.CatIDs)+k)*NumArea+a)*NumMaxDet + m
+}
+
+// Accumulate computes precision and recall (pycocotools accumulate),
+// running Evaluate first if needed.
+func (e *Eval) Accumulate() {
+	if !e.evaluated {
+		e.Evaluate()
+	}
+	I, K := len(e.ImgIDs), len(e.CatIDs)
+	e.Precision = grow(e.Precision, NumIoU*NumRecall*K*NumArea*NumMaxDet)
+	e.Recall = grow(e.Recall, NumIoU*K*NumArea*NumMaxDet)
+	for i := range e.Precision {
+		e.Precision[i] = -1
+	}
+	for i := range e.Recall {
+		e.Recall[i] = -1
+	}
+	type entry struct {
+		score float64
+		slot  int32
+	}
+	var order []entry
+	var rc, pr []float64
+	for k := 0; k < K; k++ {
+		lo, hi := e.keptStart[k*I], e.keptStart[(k+1)*I]
+		n := int(hi - lo)
+		// All detections of the category, best first; ties keep the
+		// concatenation order (images by id, then rank): numpy's stable
+		// mergesort.
+		order = grow(order, n)
+		for i := range order {
+			order[i] = entry{e.kept[int(lo)+i].score, lo + int32(i)}
+		}
+		slices.SortFunc(order, func(x, y entry) int {
+			if c := cmp.Compare(y.score, x.score); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.slot, y.slot)
+		})
+		rc, pr = grow(rc, n), grow(pr, n)
+		for a := 0; a < NumArea; a++ {
+			npig := e.npig[k*NumArea+a]
+			if npig == 0 {
+				continue
+			}
+			fnpig := float64(npig)
+			for m := 0; m < NumMaxDet; m++ {
+				maxDet := MaxDets[m]
+				for t := 0; t < NumIoU; t++ {
+					bit := uint16(1) << t
+					var tp, fp, nd int
+					// Ignored detections repeat the previous point of the
+					// curve, so leaving them out changes neither the
+					// envelope nor searchsorted's answer.
+					for _, o := range order {
+						kd := &e.kept[o.slot]
+						if int(kd.rank) >= maxDet || kd.ig[a]&bit != 0 {
+							continue
+						}
+						if kd.tp[a]&bit != 0 {
+							tp++
+						} else {
+							fp++
+						}
+						ftp := float64(tp)
+						rc[nd] = ftp / fnpig
+						pr[nd] = ftp / (float64(fp+tp) + eps)
+						nd++
+					}
+					if nd > 0 {
+						e.Recall[e.ridx(t, k, a, m)] = rc[nd-1]
+					} else {
+						e.Recall[e.ridx(t, k, a, m)] = 0
+					}
+					for i := nd - 1; i > 0; i-- {
+						if pr[i] > pr[i-1] {
+							pr[i-1] = pr[i]
+						}
+					}
+					i := 0
+					for r := 0; r < NumRecall; r++ {
+						for i < nd && rc[i] < RecallThresholds[r] {
+							i++
+						}
+						q := 0.0
+						if i < nd {
+							q = pr[i]
+						}
+						e.Precision[e.pidx(t, r, k, a, m)] = q
+					}
+				}
+			}
+		}
+	}
+	e.accumulated = true
+}

@@ -1,0 +1,122 @@
+package coco
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// sharedData is the shared data folder, beside the repository.
+const sharedData = "../../shared/data"
+
+type expectedCase struct {
+	Case  int         `json:"case"`
+	GT    string      `json:"gt"`
+	DT    string      `json:"dt"`
+	Stats [12]float64 `json:"stats"`
+}
+
+func needData(t testing.TB, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("test data missing: %v (shared/ must sit beside the repository)", err)
+	}
+}
+
+func checkStats(t *testing.T, got, want [12]float64) {
+	t.Helper()
+	for i := range want {
+		if d := math.Abs(got[i] - want[i]); !(d <= 1e-12) {
+			t.Errorf("%s = %.17g, pycocotools %.17g (diff %.3g)", StatNames[i], got[i], want[i], d)
+		} else if d != 0 {
+			t.Logf("%s within 1e-12 but not bit-identical (diff %.3g)", StatNames[i], d)
+		}
+	}
+}
+
+func evalFiles(t *testing.T, gtPath, dtPath string) *Eval {
+	t.Helper()
+	gt, err := LoadDataset(gtPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dts, err := LoadResults(dtPath, gt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := EvaluateResults(gt, dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestGolden(t *testing.T) {
+	dir := filepath.Join(sharedData, "cocoeval-golden")
+	needData(t, dir)
+	var exp expectedCase
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	e := evalFiles(t, filepath.Join(dir, exp.GT), filepath.Join(dir, exp.DT))
+	checkStats(t, e.Stats, exp.Stats)
+	t.Log("\n" + e.Summary())
+}
+
+func TestCases(t *testing.T) {
+	dir := filepath.Join(sharedData, "cocoeval-cases")
+	needData(t, dir)
+	var exp []expectedCase
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	if len(exp) != 16 {
+		t.Fatalf("expected.json has %d cases, want 16", len(exp))
+	}
+	for _, c := range exp {
+		t.Run(c.GT, func(t *testing.T) {
+			e := evalFiles(t, filepath.Join(dir, c.GT), filepath.Join(dir, c.DT))
+			checkStats(t, e.Stats, c.Stats)
+		})
+	}
+}
+
+// TestNumpySum pins numpy's add.reduce order (pairwise in blocks of 8 up
+// to 128, in buffers of 8192); the hex values come from numpy 1.24.
+func TestNumpySum(t *testing.T) {
+	for _, c := range []struct {
+		n         int
+		sum, mean string
+	}{
+		{5, "0x1.9e69a32a07bc7p+1", "0x1.4b87b5bb39639p-1"},
+		{100, "0x1.900967f045f92p+5", "0x1.00060514a7a9bp-1"},
+		{1000, "0x1.fd024e6a64aecp+8", "0x1.049cd42e48079p-1"},
+		{10100, "0x1.41406932a1027p+12", "0x1.04904d36c0705p-1"},
+		{16385, "0x1.04a18bec63091p+13", "0x1.049d79767d2f2p-1"},
+		{80800, "0x1.414e7ebbef718p+15", "0x1.049bb9a009481p-1"},
+	} {
+		v := make([]float64, c.n)
+		for i := range v {
+			v[i] = float64((i*7919)%1000)/997.0 + 1e-3*float64((i*31)%17)
+		}
+		wantSum, _ := strconv.ParseFloat(c.sum, 64)
+		wantMean, _ := strconv.ParseFloat(c.mean, 64)
+		if got := numpySum(v); got != wantSum {
+			t.Errorf("n=%d: sum %x, numpy %x", c.n, got, wantSum)
+		}
+		if got := meanValid(v); got != wantMean {
+			t.Errorf("n=%d: mean %x, numpy %x", c.n, got, wantMean)
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package coco
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// FileError is an error in a JSON input file, with the position where it
+// was found when it is known.
+type FileError struct {
+	Path string // the file (or the name given to a reader)
+	Line int    // 1-based line, 0 when unknown
+	Col  int    // 1-based column (in bytes), 0 when unknown
+	Msg  string
+	Err  error // the underlying error, if any
+}
+
+// Error formats the error as "path:line:col: msg".
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// lineCol returns the 1-based line and column of byte offset off in the
+// file at path, or 0, 0 when the file cannot be read.
+func lineCol(path string, off int64) (line, col int) {
+	if path == "" || off < 0 {
+		return 0, 0
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<16)
+	line, col = 1, 1
+	buf := make([]byte, 1<<16)
+	var pos int64
+	for pos < off {
+		n := int64(len(buf))
+		if off-pos < n {
+			n = off - pos
+		}
+		m, err := io.ReadFull(r, buf[:n])
+		chunk := buf[:m]
+		if nl := bytes.Count(chunk, []byte{'\n'}); nl > 0 {
+			line += nl
+			col = m - bytes.LastIndexByte(chunk, '\n')
+		} else {
+			col += m
+		}
+		pos += int64(m)
+		if err != nil {
+			break
+		}
+	}
+	return line, col
+}
+
+// peekAt returns up to n bytes of the file at path starting at off.
+func peekAt(path string, off int64, n int) []byte {
+	if path == "" || off < 0 {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	m, _ := f.ReadAt(b, off)
+	return b[:m]
+}
+
+// jsonError converts a decoding error into a *FileError naming the file
+// and, where possible, the line and column. elemOff is the byte offset of
+// the value being decoded (used when err carries no offset of its own);
+// what names that value ("annotation 12") for messages, may be empty.
+func jsonError(path string, err error, elemOff int64, what string) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	prefix := ""
+	if what != "" {
+		prefix = what + ": "
+	}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off := se.Offset - 1 // the offending byte
+		if off < 0 {
+			off = 0
+		}
+		msg := "invalid JSON: " + se.Error()
+		// Python's json writes NaN and Infinity, which JSON does not have.
+		for _, start := range []int64{off, off - 1} {
+			w := peekAt(path, start, 9)
+			if bytes.HasPrefix(w, []byte("NaN")) || bytes.HasPrefix(w, []byte("Infinity")) || bytes.HasPrefix(w, []byte("-Infinity")) {
+				msg = "invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?)"
+				off = start
+				break
+			}
+		}
+		line, col := lineCol(path, off)
+		return &FileError{Path: path, Line: line, Col: col, Msg: prefix + msg, Err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return &FileError{Path: path, Msg: prefix + "invalid JSON: unexpected end of file (truncated?)", Err: err}
+	case errors.As(err, &te):
+		line, col := lineCol(path, elemOff)
+		field := te.Field
+		if field == "" {
+			field = "value"
+		}
+		return &FileError{Path: path, Line: line, Col: col,
+			Msg: fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), Err: err}
+	default:
+		line, col := lineCol(path, elemOff)
+		return &FileError{Path: path, Line: line, Col: col, Msg: prefix + err.Error(), Err: err}
+	}
+}
+
+// atError returns a *FileError at byte offset off of the file at path.
+func atError(path string, off int64, format string, args ...any) error {
+	line, col := lineCol(path, off)
+	return &FileError{Path: path, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// expectDelim reads the next token and checks that it is the delimiter d.
+func expectDelim(dec *json.Decoder, d json.Delim, path, what string) error {
+	off := dec.InputOffset()
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonError(path, err, off, what)
+	}
+	if got, ok := tok.(json.Delim); !ok || got != d {
+		return atError(path, off, "%s: expected %q, found %v", what, string(d), describeToken(tok))
+	}
+	return nil
+}
+
+func describeToken(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		return fmt.Sprintf("%q", string(v))
+	case string:
+		return fmt.Sprintf("string %q", v)
+	case nil:
+		return "null"
+	default:
+		return fmt.Sprintf("%v", v)
+	}
+}
+
+// skipValue consumes and discards one JSON value without keeping it.
+func skipValue(dec *json.Decoder) error {
+	var s skip
+	return dec.Decode(&s)
+}
+
+// skip is a JSON value that is parsed and thrown away.
+type skip struct{}
+
+// UnmarshalJSON discards the value.
+func (*skip) UnmarshalJSON([]byte) error { return nil }
