@@ -1,0 +1,37 @@
+package transform
+
+import (
+	"bufio"
+	"fmt"
+	"image"
+	"io"
+	"os"
+
+	"github.com/disintegration/imaging"
+)
+
+// Open decodes the image file at path (JPEG, PNG, GIF, TIFF or BMP), applying its EXIF
+// orientation. The dimensions in the header are checked against MaxSide and MaxPixels before the
+// pixels are decoded, so a hostile header cannot make it allocate gigabytes. Errors name the file.
+func Open(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("transform: open image: %w", err)
+	}
+	defer f.Close()
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", path, err)
+	}
+	if err := CheckSize(cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("transform: image %s (%s): %w", path, format, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("transform: image %s: %w", path, err)
+	}
+	img, err := imaging.Decode(f, imaging.AutoOrientation(true))
+	if err != nil {
+		return nil, fmt.Errorf("transform: image %s (%s): cannot decode: %w", path, format, err)
+	}
+	return img, nil
+}

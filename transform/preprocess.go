@@ -1,0 +1,244 @@
+package transform
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+)
+
+// Output is one preprocessed image, owned by the Preprocessor that made it and valid until that
+// Preprocessor's next call.
+type Output struct {
+	// Data is the planar float32 [3, Height, Width] tensor (RGB, CHW), normalized, resized into the
+	// top-left ResizedHeight x ResizedWidth corner and zero elsewhere.
+	Data []float32
+	// Height and Width are the padded size: multiples of Config.SizeDivisible.
+	Height, Width int
+	// ResizedHeight and ResizedWidth are the size of the image after resizing, before padding
+	// (torchvision's image_sizes entry).
+	ResizedHeight, ResizedWidth int
+	// OrigHeight and OrigWidth are the size of the input image.
+	OrigHeight, OrigWidth int
+}
+
+// Preprocessor turns images into the detector's input tensor. It keeps its output and scratch
+// buffers between calls, so frames of a repeated size are processed without allocating. A
+// Preprocessor is not safe for concurrent use; give each goroutine its own.
+type Preprocessor struct {
+	cfg    Config
+	lut    [3][256]float32 // lut[c][v] = (float32(v)/255 - mean[c]) / std[c], torch's float32 ops
+	xa, ya axis
+	rows   [2][]float32 // horizontally resized input rows, 3 planes of ResizedWidth each
+	keys   [2]int       // input row held by rows[i], -1 if none
+	xoff0  []int32      // byte offsets of a.i0 * step within a row
+	xoff1  []int32
+	xkey   [3]int // (input width, output width, pixel step) the offsets were computed for
+	rowBuf []byte
+	data   []float32
+	out    Output
+	src    rowSource
+}
+
+// New returns a Preprocessor for cfg.
+func New(cfg Config) (*Preprocessor, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Preprocessor{cfg: cfg}
+	for c := range 3 {
+		m, s := float32(cfg.Mean[c]), float32(cfg.Std[c])
+		for v := range 256 {
+			x := float32(v) / 255
+			p.lut[c][v] = (x - m) / s
+		}
+	}
+	p.xa.in, p.ya.in = -1, -1
+	return p, nil
+}
+
+// Config returns the configuration p was built with.
+func (p *Preprocessor) Config() Config { return p.cfg }
+
+// source kinds
+const (
+	srcPacked = iota // rows are slices of pix with a fixed pixel step and channel offsets
+	srcYCbCr
+	srcGeneric
+)
+
+// rowSource yields the 8-bit rows of one input image.
+type rowSource struct {
+	kind   int
+	pix    []byte
+	stride int
+	base   int    // offset of the first pixel of row 0
+	step   int    // bytes per pixel in the rows returned by row
+	off    [3]int // byte offset of R, G, B within a pixel
+	w      int
+	ycc    *image.YCbCr
+	img    image.Image
+	minX   int
+	minY   int
+}
+
+// row returns input row y as bytes with p.src.step bytes per pixel.
+func (p *Preprocessor) row(y int) []byte {
+	s := &p.src
+	switch s.kind {
+	case srcPacked:
+		o := s.base + y*s.stride
+		return s.pix[o : o+s.w*s.step]
+	case srcYCbCr:
+		buf := p.rowBuf[:3*s.w]
+		m := s.ycc
+		yy := s.minY + y
+		for x := range s.w {
+			xx := s.minX + x
+			r, g, b := color.YCbCrToRGB(m.Y[m.YOffset(xx, yy)], m.Cb[m.COffset(xx, yy)], m.Cr[m.COffset(xx, yy)])
+			buf[3*x], buf[3*x+1], buf[3*x+2] = r, g, b
+		}
+		return buf
+	default:
+		buf := p.rowBuf[:3*s.w]
+		yy := s.minY + y
+		for x := range s.w {
+			c := color.NRGBAModel.Convert(s.img.At(s.minX+x, yy)).(color.NRGBA)
+			buf[3*x], buf[3*x+1], buf[3*x+2] = c.R, c.G, c.B
+		}
+		return buf
+	}
+}
+
+// Image preprocesses img. Fast paths cover *image.RGBA, *image.NRGBA, *image.YCbCr and
+// *image.Gray; other types go through color.NRGBAModel. Alpha is ignored: the stored color
+// channels are used as they are (for *image.RGBA that is the premultiplied color, which equals
+// the color for the opaque images decoders produce).
+func (p *Preprocessor) Image(img image.Image) (*Output, error) {
+	if img == nil {
+		return nil, fmt.Errorf("%w: nil image", ErrEmptyImage)
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if err := CheckSize(w, h); err != nil {
+		return nil, err
+	}
+	s := rowSource{w: w, minX: b.Min.X, minY: b.Min.Y}
+	switch m := img.(type) {
+	case *image.RGBA:
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2}
+	case *image.NRGBA:
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2}
+	case *image.Gray:
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, [3]int{0, 0, 0}
+	case *image.YCbCr:
+		s.kind, s.ycc, s.step, s.off = srcYCbCr, m, 3, [3]int{0, 1, 2}
+	default:
+		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
+	}
+	return p.run(&s, w, h)
+}
+
+// BGR preprocesses a raw interleaved 8-bit BGR buffer (an OpenCV Mat's layout): w x h pixels,
+// row y starting at pix[y*stride]. stride must be at least 3*w and pix must hold the last row.
+func (p *Preprocessor) BGR(pix []byte, w, h, stride int) (*Output, error) {
+	return p.packed(pix, w, h, stride, [3]int{2, 1, 0}, "BGR")
+}
+
+// RGB preprocesses a raw interleaved 8-bit RGB buffer: w x h pixels, row y starting at
+// pix[y*stride]. stride must be at least 3*w and pix must hold the last row.
+func (p *Preprocessor) RGB(pix []byte, w, h, stride int) (*Output, error) {
+	return p.packed(pix, w, h, stride, [3]int{0, 1, 2}, "RGB")
+}
+
+func (p *Preprocessor) packed(pix []byte, w, h, stride int, off [3]int, name string) (*Output, error) {
+	if err := CheckSize(w, h); err != nil {
+		return nil, err
+	}
+	if stride < 3*w {
+		return nil, fmt.Errorf("%w: %s %dx%d: stride %d < 3*width %d", ErrBadBuffer, name, w, h, stride, 3*w)
+	}
+	// The last row ends at (h-1)*stride + 3*w; compare without overflowing.
+	if len(pix) < 3*w || (h > 1 && (len(pix)-3*w)/(h-1) < stride) {
+		return nil, fmt.Errorf("%w: %s %dx%d stride %d needs %d bytes, have %d", ErrBadBuffer, name, w, h, stride,
+			int64(h-1)*int64(stride)+int64(3*w), len(pix))
+	}
+	s := rowSource{kind: srcPacked, pix: pix, stride: stride, step: 3, off: off, w: w}
+	return p.run(&s, w, h)
+}
+
+// run resizes and pads the image described by s (already validated: w x h within limits).
+func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
+	rh, rw, err := ResizedSize(h, w, p.cfg.MinSize, p.cfg.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	p.src = *s
+	defer func() { p.src = rowSource{} }() // do not retain the caller's pixels
+	hp, wp := roundUp(rh, p.cfg.SizeDivisible), roundUp(rw, p.cfg.SizeDivisible)
+
+	p.xa.setup(w, rw)
+	p.ya.setup(h, rh)
+	if key := [3]int{w, rw, s.step}; p.xkey != key {
+		p.xoff0 = grow(p.xoff0, rw)
+		p.xoff1 = grow(p.xoff1, rw)
+		for o := range rw {
+			p.xoff0[o] = p.xa.i0[o] * int32(s.step)
+			p.xoff1[o] = p.xa.i1[o] * int32(s.step)
+		}
+		p.xkey = key
+	}
+	for i := range p.rows {
+		p.rows[i] = grow(p.rows[i], 3*rw)
+		p.keys[i] = -1
+	}
+	if s.kind != srcPacked {
+		p.rowBuf = grow(p.rowBuf, 3*w)
+	}
+	p.data = grow(p.data, 3*hp*wp)
+
+	plane := hp * wp
+	for oy := range rh {
+		y0, y1 := int(p.ya.i0[oy]), int(p.ya.i1[oy])
+		if p.keys[0] != y0 {
+			if p.keys[1] == y0 {
+				p.rows[0], p.rows[1] = p.rows[1], p.rows[0]
+				p.keys[0], p.keys[1] = p.keys[1], p.keys[0]
+			} else {
+				p.hpass(p.rows[0], y0, rw)
+				p.keys[0] = y0
+			}
+		}
+		if p.keys[1] != y1 {
+			p.hpass(p.rows[1], y1, rw)
+			p.keys[1] = y1
+		}
+		w0, w1 := p.ya.w0[oy], p.ya.w1[oy]
+		for c := range 3 {
+			dst := p.data[c*plane+oy*wp : c*plane+(oy+1)*wp]
+			vpass(dst[:rw], p.rows[0][c*rw:(c+1)*rw], p.rows[1][c*rw:(c+1)*rw], w0, w1)
+			clear(dst[rw:])
+		}
+	}
+	for c := range 3 {
+		clear(p.data[c*plane+rh*wp : (c+1)*plane])
+	}
+	p.out = Output{Data: p.data, Height: hp, Width: wp, ResizedHeight: rh, ResizedWidth: rw, OrigHeight: h, OrigWidth: w}
+	return &p.out, nil
+}
+
+// hpass normalizes and horizontally interpolates input row y into dst (3 planes of rw values):
+// dst[c][o] = w0*lut[c][row[i0]] + w1*lut[c][row[i1]].
+func (p *Preprocessor) hpass(dst []float32, y, rw int) {
+	row := p.row(y)
+	x0, x1 := p.xoff0[:rw], p.xoff1[:rw]
+	w0, w1 := p.xa.w0[:rw], p.xa.w1[:rw]
+	for c := range 3 {
+		lut := &p.lut[c]
+		off := p.src.off[c]
+		r := row[off:]
+		d := dst[c*rw : (c+1)*rw]
+		for o := range d {
+			d[o] = float32(lut[r[x0[o]]]*w0[o]) + float32(lut[r[x1[o]]]*w1[o])
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package transform
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/safetensors"
+)
+
+// pyST is a minimal safetensors reader/writer for the inline reference scripts (F32 only).
+const pyST = `
+import json, struct, sys, math, torch
+torch.set_num_threads(1)
+def st_load(path):
+    b = open(path, 'rb').read()
+    n = struct.unpack('<Q', b[:8])[0]
+    h = json.loads(b[8:8+n])
+    meta = h.pop('__metadata__', {})
+    out = {}
+    for k, v in h.items():
+        s, e = v['data_offsets']
+        t = torch.frombuffer(bytearray(b[8+n+s:8+n+e]), dtype=torch.float32) if e > s else torch.zeros(0)
+        out[k] = t.reshape(v['shape']).clone()
+    return out, meta
+def st_save(path, tensors):
+    h, off, blobs = {}, 0, []
+    for k in sorted(tensors):
+        t = tensors[k].detach().to(torch.float32).contiguous()
+        raw = t.numpy().tobytes()
+        h[k] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [off, off + len(raw)]}
+        off += len(raw); blobs.append(raw)
+    hb = json.dumps(h).encode()
+    hb += b' ' * ((8 - len(hb) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(hb))); f.write(hb)
+        for r in blobs: f.write(r)
+`
+
+func maxAbsDiff(a, b []float32) float64 {
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return m
+}
+
+// TestResizeMatchesTorchInterpolate compares Resize with F.interpolate(scale_factor=s,
+// mode="bilinear", recompute_scale_factor=True, align_corners=False) on random images.
+func TestResizeMatchesTorchInterpolate(t *testing.T) {
+	type tc struct {
+		h, w int
+		sf   float64
+	}
+	cases := []tc{
+		{37, 53, 2.7}, {53, 37, 0.61}, {101, 77, 1.3333333}, {240, 320, 1.875}, {333, 500, 0.6},
+		{361, 640, 1.5625}, {17, 29, 0.33}, {5, 3, 4.1}, {64, 64, 1.0}, {99, 101, 0.99}, {1, 7, 3.5},
+		{7, 1, 2.25}, {432, 768, 1.3020833730697632},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	dir := t.TempDir()
+	var tensors []*safetensors.Tensor
+	meta := map[string]string{"n": strconv.Itoa(len(cases))}
+	for i, c := range cases {
+		x := make([]float32, 3*c.h*c.w)
+		for j := range x {
+			x[j] = float32(rng.NormFloat64() * 2)
+		}
+		tensors = append(tensors, &safetensors.Tensor{Name: fmt.Sprintf("x%02d", i), Shape: []int{1, 3, c.h, c.w}, Data: x})
+		meta[fmt.Sprintf("s%02d", i)] = strconv.FormatFloat(c.sf, 'g', -1, 64)
+	}
+	in, out := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	if err := safetensors.WriteFile(in, tensors, meta); err != nil {
+		t.Fatal(err)
+	}
+	torchref.Script(t, pyST+`
+import torch.nn.functional as F
+x, meta = st_load(sys.argv[1])
+y = {}
+for i in range(int(meta['n'])):
+    k = '%02d' % i
+    y['y' + k] = F.interpolate(x['x' + k], scale_factor=float(meta['s' + k]), mode='bilinear',
+                               recompute_scale_factor=True, align_corners=False)
+st_save(sys.argv[2], y)
+`, in, out)
+	ref := torchref.Load(t, out)
+	var worst float64
+	for i, c := range cases {
+		want := torchref.Get(t, ref, fmt.Sprintf("y%02d", i))
+		oh, ow := int(math.Floor(float64(c.h)*c.sf)), int(math.Floor(float64(c.w)*c.sf))
+		if want.Shape[2] != oh || want.Shape[3] != ow {
+			t.Fatalf("case %d %dx%d*%v: torch size %v, ours %dx%d", i, c.h, c.w, c.sf, want.Shape, oh, ow)
+		}
+		got := make([]float32, 3*oh*ow)
+		if err := Resize(got, tensors[i].Data, 3, c.h, c.w, oh, ow); err != nil {
+			t.Fatal(err)
+		}
+		d := maxAbsDiff(got, want.Data)
+		worst = max(worst, d)
+		if d > 1e-5 {
+			t.Errorf("case %d %dx%d -> %dx%d: max abs diff %g > 1e-5", i, c.h, c.w, oh, ow, d)
+		}
+	}
+	t.Logf("resize vs torch interpolate: max abs diff %g over %d cases", worst, len(cases))
+}
+
+// TestResizedSizeMatchesTorchvision checks the output size rule against torchvision's
+// _resize_image_and_masks on many image sizes.
+func TestResizedSizeMatchesTorchvision(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var sizes [][2]int
+	for _, s := range [][2]int{{480, 640}, {427, 640}, {640, 427}, {432, 768}, {1080, 1920}, {1, 1}, {1, 1000}, {3, 2000}, {600, 600}, {999, 1001}} {
+		sizes = append(sizes, s)
+	}
+	for range 200 {
+		sizes = append(sizes, [2]int{1 + rng.IntN(1200), 1 + rng.IntN(1200)})
+	}
+	var b strings.Builder
+	for _, s := range sizes {
+		fmt.Fprintf(&b, "%d %d\n", s[0], s[1])
+	}
+	for _, res := range [][2]int{{300, 500}, {600, 1000}, {800, 1333}} {
+		outText := torchref.Script(t, `
+import sys, torch
+from torchvision.models.detection.transform import _resize_image_and_masks
+mn, mx = float(sys.argv[1]), float(sys.argv[2])
+for line in sys.argv[3].split('\n'):
+    if not line: continue
+    h, w = map(int, line.split())
+    try:
+        img, _ = _resize_image_and_masks(torch.zeros(1, h, w), mn, mx)
+        print(img.shape[-2], img.shape[-1])
+    except RuntimeError:  # torch refuses an output size of 0
+        print(0, 0)
+`, strconv.Itoa(res[0]), strconv.Itoa(res[1]), b.String())
+		lines := strings.Fields(string(outText))
+		if len(lines) != 2*len(sizes) {
+			t.Fatalf("reference printed %d numbers, want %d", len(lines), 2*len(sizes))
+		}
+		for i, s := range sizes {
+			wh, _ := strconv.Atoi(lines[2*i])
+			ww, _ := strconv.Atoi(lines[2*i+1])
+			rh, rw, err := ResizedSize(s[0], s[1], res[0], res[1])
+			if wh == 0 || ww == 0 {
+				if err == nil {
+					t.Errorf("%dx%d at %v: torch gives %dx%d, we give %dx%d and no error", s[0], s[1], res, wh, ww, rh, rw)
+				}
+				continue
+			}
+			if err != nil || rh != wh || rw != ww {
+				t.Errorf("%dx%d at %v: torchvision %dx%d, ours %dx%d (%v)", s[0], s[1], res, wh, ww, rh, rw, err)
+			}
+		}
+	}
+}
+
+// rgbBytes returns the 8-bit RGB pixels of img as imaging converts them (via *image.NRGBA).
+func rgbBytes(img image.Image) (pix []byte, w, h int) {
+	n := imaging.Clone(img)
+	w, h = n.Bounds().Dx(), n.Bounds().Dy()
+	pix = make([]byte, 3*w*h)
+	for y := range h {
+		for x := range w {
+			o := n.PixOffset(x, y)
+			copy(pix[3*(y*w+x):], n.Pix[o:o+3])
+		}
+	}
+	return pix, w, h
+}
+
+// testImages lists the real photos in testdata/images.
+func testImages(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(torchref.RepoRoot(t), "testdata", "images", "*.jpg"))
+	if err != nil || len(paths) < 3 {
+		t.Fatalf("testdata/images: want at least 3 JPEGs, found %d (%v)", len(paths), err)
+	}
+	return paths
+}
+
+// TestPipelineMatchesGeneralizedRCNNTransform runs torchvision's GeneralizedRCNNTransform on the
+// same decoded pixels and compares sizes and values at 300/500 and 600/1000.
+func TestPipelineMatchesGeneralizedRCNNTransform(t *testing.T) {
+	paths := testImages(t)
+	dir := t.TempDir()
+	var tensors []*safetensors.Tensor
+	imgs := make([]image.Image, len(paths))
+	for i, path := range paths {
+		img, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs[i] = img
+		pix, w, h := rgbBytes(img)
+		data := make([]float32, len(pix))
+		for j, v := range pix {
+			data[j] = float32(v)
+		}
+		tensors = append(tensors, &safetensors.Tensor{Name: fmt.Sprintf("img%02d", i), Shape: []int{h, w, 3}, Data: data})
+	}
+	in, out := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	if err := safetensors.WriteFile(in, tensors, map[string]string{"n": strconv.Itoa(len(paths))}); err != nil {
+		t.Fatal(err)
+	}
+	torchref.Script(t, pyST+`
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
+x, meta = st_load(sys.argv[1])
+y = {}
+for mn, mx in ((300, 500), (600, 1000)):
+    tr = GeneralizedRCNNTransform(mn, mx, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]).eval()
+    for i in range(int(meta['n'])):
+        k = '%02d' % i
+        img = x['img' + k].to(torch.uint8).permute(2, 0, 1).float() / 255
+        with torch.no_grad():
+            il, _ = tr([img])
+        key = '%d_%s' % (mn, k)
+        y['t' + key] = il.tensors[0]
+        y['s' + key] = torch.tensor(il.image_sizes[0], dtype=torch.float32)
+st_save(sys.argv[2], y)
+`, in, out)
+	ref := torchref.Load(t, out)
+	for _, res := range [][2]int{{300, 500}, {600, 1000}} {
+		p, err := New(DefaultConfig(res[0], res[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, img := range imgs {
+			key := fmt.Sprintf("%d_%02d", res[0], i)
+			want := torchref.Get(t, ref, "t"+key)
+			size := torchref.Get(t, ref, "s"+key).Data
+			got, err := p.Image(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Base(paths[i])
+			if got.ResizedHeight != int(size[0]) || got.ResizedWidth != int(size[1]) {
+				t.Fatalf("%s at %v: resized %dx%d, torchvision %vx%v", name, res, got.ResizedHeight, got.ResizedWidth, size[0], size[1])
+			}
+			if want.Shape[0] != 3 || got.Height != want.Shape[1] || got.Width != want.Shape[2] {
+				t.Fatalf("%s at %v: padded %dx%d, torchvision %v", name, res, got.Height, got.Width, want.Shape)
+			}
+			d := maxAbsDiff(got.Data, want.Data)
+			t.Logf("%s (%dx%d, %T) at %d/%d: resized %dx%d, padded %dx%d, max abs diff %g",
+				name, got.OrigWidth, got.OrigHeight, img, res[0], res[1], got.ResizedWidth, got.ResizedHeight, got.Width, got.Height, d)
+			if d > 1e-4 {
+				t.Errorf("%s at %v: max abs diff %g > 1e-4", name, res, d)
+			}
+		}
+	}
+}

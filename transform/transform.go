@@ -1,0 +1,126 @@
+// Package transform is the detector's input preprocessing: torchvision 0.14's
+// GeneralizedRCNNTransform (eval mode) for one image at a time.
+//
+// The steps, in torchvision's order, are: convert 8-bit RGB to float (x/255), normalize per
+// channel ((x - mean) / std), resize bilinearly (align_corners=False) so that the shorter side is
+// MinSize unless that makes the longer side exceed MaxSize, and pad bottom/right with zeros to a
+// multiple of SizeDivisible. The result is a planar float32 [3, H, W] buffer (RGB, CHW).
+//
+// A Preprocessor holds its output and scratch buffers and reuses them, so a steady stream of
+// same-sized frames allocates nothing. Normalization is folded into the resize: every input byte
+// goes through a per-channel lookup table holding exactly torch's float32 (v/255 - mean) / std, and
+// the bilinear pass then runs on those values with torch's float32 weights and evaluation order,
+// so the output matches PyTorch to a few ulps.
+//
+// Mapping boxes back from resized to original coordinates is the job of roihead, not of this package.
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// MaxSide is the largest width or height accepted for an input image.
+const MaxSide = 1 << 15
+
+// MaxPixels is the largest number of pixels (width*height) accepted for an input image: 100
+// megapixels. Larger inputs are rejected before anything is allocated.
+const MaxPixels = 100_000_000
+
+// DefaultSizeDivisible is torchvision's size_divisible: padded sizes are multiples of 32.
+const DefaultSizeDivisible = 32
+
+// ImageNetMean is torchvision's default image_mean (RGB, for 0..1 inputs).
+var ImageNetMean = [3]float64{0.485, 0.456, 0.406}
+
+// ImageNetStd is torchvision's default image_std (RGB, for 0..1 inputs).
+var ImageNetStd = [3]float64{0.229, 0.224, 0.225}
+
+// Errors returned (wrapped, with context) by this package; test them with errors.Is.
+var (
+	// ErrEmptyImage: the image has zero width or height, or resizes to zero pixels.
+	ErrEmptyImage = errors.New("empty image")
+	// ErrImageTooLarge: the image exceeds MaxSide or MaxPixels.
+	ErrImageTooLarge = errors.New("image too large")
+	// ErrBadBuffer: a raw pixel buffer is too short or its stride is inconsistent.
+	ErrBadBuffer = errors.New("bad pixel buffer")
+	// ErrBadConfig: the Config is invalid.
+	ErrBadConfig = errors.New("bad transform config")
+)
+
+// Config holds GeneralizedRCNNTransform's parameters. Mean and Std are float64 like the Python
+// floats torchvision receives; they are rounded to float32 exactly as torch.as_tensor does.
+type Config struct {
+	MinSize       int        // target shorter side (torchvision min_size), e.g. 300 or 600
+	MaxSize       int        // cap on the longer side (torchvision max_size), e.g. 500 or 1000
+	Mean          [3]float64 // per-channel RGB mean on 0..1 values
+	Std           [3]float64 // per-channel RGB std on 0..1 values
+	SizeDivisible int        // padded height and width are multiples of this (torchvision: 32)
+}
+
+// DefaultConfig returns the detector's configuration for the given resolution (e.g. 600, 1000):
+// ImageNet mean and std and padding to multiples of 32.
+func DefaultConfig(minSize, maxSize int) Config {
+	return Config{
+		MinSize:       minSize,
+		MaxSize:       maxSize,
+		Mean:          ImageNetMean,
+		Std:           ImageNetStd,
+		SizeDivisible: DefaultSizeDivisible,
+	}
+}
+
+// Validate reports whether c is usable.
+func (c Config) Validate() error {
+	if c.MinSize <= 0 || c.MaxSize <= 0 || c.MinSize > MaxSide || c.MaxSize > MaxSide {
+		return fmt.Errorf("%w: min size %d, max size %d (each must be in 1..%d)", ErrBadConfig, c.MinSize, c.MaxSize, MaxSide)
+	}
+	if c.SizeDivisible <= 0 || c.SizeDivisible > 1024 {
+		return fmt.Errorf("%w: size divisible %d (must be in 1..1024)", ErrBadConfig, c.SizeDivisible)
+	}
+	for i := range 3 {
+		m, s := c.Mean[i], c.Std[i]
+		if math.IsNaN(m) || math.IsInf(m, 0) || math.IsNaN(s) || math.IsInf(s, 0) || float32(s) == 0 {
+			return fmt.Errorf("%w: channel %d mean %v std %v (need finite values and a nonzero std)", ErrBadConfig, i, m, s)
+		}
+	}
+	return nil
+}
+
+// CheckSize reports whether a w x h input is acceptable: nonzero and within MaxSide and MaxPixels.
+func CheckSize(w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("%w: %dx%d", ErrEmptyImage, w, h)
+	}
+	if w > MaxSide || h > MaxSide || int64(w)*int64(h) > MaxPixels {
+		return fmt.Errorf("%w: %dx%d (limits: %d per side, %d pixels)", ErrImageTooLarge, w, h, MaxSide, MaxPixels)
+	}
+	return nil
+}
+
+// ResizedSize returns the size GeneralizedRCNNTransform resizes an h x w image to, computed as
+// torchvision 0.14 does: scale = min(minSize/min(h, w), maxSize/max(h, w)) in float32 (torch
+// evaluates a/t as reciprocal(t)*a), then floor(dim * scale) in float64, as F.interpolate with
+// recompute_scale_factor=True does. It fails if the input is empty, too large, or resizes to zero.
+func ResizedSize(h, w, minSize, maxSize int) (rh, rw int, err error) {
+	if err := CheckSize(w, h); err != nil {
+		return 0, 0, err
+	}
+	if minSize <= 0 || maxSize <= 0 {
+		return 0, 0, fmt.Errorf("%w: min size %d, max size %d", ErrBadConfig, minSize, maxSize)
+	}
+	lo, hi := float32(min(h, w)), float32(max(h, w))
+	s1 := float32(float32(1)/lo) * float32(minSize)
+	s2 := float32(float32(1)/hi) * float32(maxSize)
+	scale := float64(min(s1, s2))
+	rh = int(math.Floor(float64(h) * scale))
+	rw = int(math.Floor(float64(w) * scale))
+	if rh <= 0 || rw <= 0 {
+		return 0, 0, fmt.Errorf("%w: %dx%d resizes to %dx%d at min size %d, max size %d", ErrEmptyImage, w, h, rw, rh, minSize, maxSize)
+	}
+	return rh, rw, nil
+}
+
+// roundUp returns n rounded up to a multiple of d.
+func roundUp(n, d int) int { return (n + d - 1) / d * d }
