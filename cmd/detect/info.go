@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/shuffledet/shuffledet/backbone"
+)
+
+var infoCommand = &cli.Command{
+	Name:      "info",
+	Usage:     "print an architecture's or a model's multiply-adds and parameters",
+	UsageText: "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600] [-json]",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
+		&cli.StringFlag{Name: "size", Value: "224x224", Usage: "input size HxW for -arch"},
+		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
+		&cli.StringFlag{Name: "model", Usage: "a .bin model file"},
+		&cli.IntFlag{Name: "res", Usage: "detector resolution for -model: 300 or 600 (default: the model's)"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
+	},
+	Action: func(c *cli.Context) error {
+		switch {
+		case c.IsSet("arch") && c.IsSet("model"):
+			return fmt.Errorf("info: give -arch or -model, not both")
+		case c.IsSet("arch"):
+			return archInfo(c.App.Writer, c.String("arch"), c.String("size"), c.Int("classes"), c.Bool("json"))
+		case c.IsSet("model"):
+			return modelInfo(c.App.Writer, c.String("model"), c.Int("res"), c.Bool("json"))
+		}
+		return fmt.Errorf("info: give -arch NAME or -model FILE")
+	},
+}
+
+func archInfo(w io.Writer, arch, size string, classes int, asJSON bool) error {
+	cfg, err := backbone.ParseName(arch)
+	if err != nil {
+		return err
+	}
+	cfg.NumClasses = classes
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	h, wd, err := parseSize(size)
+	if err != nil {
+		return err
+	}
+	cx := cfg.Complexity(h, wd)
+	if asJSON {
+		return writeJSON(w, cx)
+	}
+	printComplexity(w, cx)
+	return nil
+}
+
+func parseSize(s string) (h, w int, err error) {
+	hs, ws, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		h, err = strconv.Atoi(hs)
+		if err == nil {
+			w, err = strconv.Atoi(ws)
+		}
+	}
+	if !ok || err != nil || h < 32 || w < 32 || h > 8192 || w > 8192 {
+		return 0, 0, fmt.Errorf("size %q: want HxW with sides between 32 and 8192, e.g. 224x224", s)
+	}
+	return h, w, nil
+}
+
+func printComplexity(w io.Writer, cx backbone.Complexity) {
+	fmt.Fprintf(w, "%s at %dx%d\n", cx.Arch, cx.Height, cx.Width)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "part\tmultiply-adds\tparams\toutput\t")
+	for _, s := range cx.Stages {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%dx%dx%d\t\n", s.Name, millions(s.MACs), millions(s.Params), s.OutC, s.OutH, s.OutW)
+	}
+	fmt.Fprintf(tw, "total\t%s\t%s\t\t\n", millions(cx.MACs), millions(cx.Params))
+	tw.Flush()
+}
+
+func millions(n int64) string { return fmt.Sprintf("%.2fM", float64(n)/1e6) }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

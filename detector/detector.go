@@ -1,0 +1,206 @@
+// Package detector assembles a Faster R-CNN (C4 style, torchvision 0.14 semantics) on a ShuffleNet
+// v1 trunk from a .bin model file and turns images into detections:
+//
+//	preprocess -> trunk to stage 3 -> RPN head -> proposals -> RoIAlign 14x14 -> stage 4 (box head)
+//	-> global average pool -> box predictor -> per-class NMS -> boxes in original pixels
+//
+// A Detector is for one goroutine at a time; Clone gives another one that shares the weights.
+package detector
+
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
+	"github.com/shuffledet/shuffledet/transform"
+)
+
+// Detection is one detected object.
+type Detection struct {
+	Box        [4]float32 // x, y, width, height in original image pixels (COCO bbox)
+	Score      float32
+	CategoryID int    // the dataset's class id (COCO: sparse 1..90)
+	Label      string // class name
+}
+
+// Option changes a Detector's run-time settings.
+type Option func(*configs.Detector) error
+
+// WithResolution runs the model at shorter side 300 (longer side at most 500) or 600 (at most 1000).
+func WithResolution(res int) Option {
+	return func(d *configs.Detector) error { return d.SetResolution(res) }
+}
+
+// WithScoreThreshold keeps detections whose class score is above s (default 0.05).
+func WithScoreThreshold(s float32) Option {
+	return func(d *configs.Detector) error {
+		if !(s >= 0 && s < 1) {
+			return fmt.Errorf("score threshold %g out of range [0, 1)", s)
+		}
+		d.RoI.ScoreThresh = s
+		return nil
+	}
+}
+
+// Detector runs a Model on images. It owns every buffer it uses, so after the first image of a
+// given size, detection allocates nothing. Not safe for concurrent use: use Clone per goroutine.
+type Detector struct {
+	model *Model
+	cfg   configs.Detector
+
+	pre      *transform.Preprocessor
+	trunk    *backbone.Runner
+	head     *backbone.Runner
+	anchors  *anchors.Generator
+	proposer *rpn.Proposer
+	align    *roihead.Align
+	post     *roihead.PostProcessor
+
+	input, hidden, objectness, deltas, rois nn.Tensor
+	scratch                                 nn.Scratch
+	pooled, logits, regression              []float32
+	proposals                               []boxes.Box
+	dets                                    []Detection
+}
+
+// Load reads a detector model file and returns a Detector for it.
+func Load(path string, opts ...Option) (*Detector, error) {
+	m, err := LoadModel(path)
+	if err != nil {
+		return nil, err
+	}
+	return m.NewDetector(opts...)
+}
+
+// NewDetector returns a Detector running m with the given options.
+func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
+	cfg := *m.Config.Detector
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Path, err)
+		}
+	}
+	return m.newDetector(cfg)
+}
+
+func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
+	tc := transform.Config{MinSize: cfg.MinSize, MaxSize: cfg.MaxSize, SizeDivisible: cfg.SizeDivisible}
+	for i := range 3 {
+		tc.Mean[i], tc.Std[i] = float64(cfg.ImageMean[i]), float64(cfg.ImageStd[i])
+	}
+	pre, err := transform.New(tc)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.Path, err)
+	}
+	align := roihead.NewAlign()
+	align.OutH, align.OutW, align.SamplingRatio = cfg.RoI.OutputSize, cfg.RoI.OutputSize, cfg.RoI.SamplingRatio
+	pc := roihead.DefaultPostConfig()
+	pc.ScoreThresh, pc.NMSThresh, pc.DetectionsPerImg, pc.Weights = float64(cfg.RoI.ScoreThresh), float64(cfg.RoI.NMSThresh), cfg.RoI.DetectionsPerImg, cfg.RoI.BBoxRegWeights
+	return &Detector{
+		model: m, cfg: cfg, pre: pre,
+		trunk: m.net.NewRunner(), head: m.net.NewRunner(),
+		anchors: anchors.NewGenerator(cfg.RPN.AnchorSizes, cfg.RPN.AspectRatios),
+		proposer: rpn.NewProposer(rpn.Config{PreNMSTopN: cfg.RPN.PreNMSTopN, PostNMSTopN: cfg.RPN.PostNMSTopN,
+			NMSThresh: float64(cfg.RPN.NMSThresh), ScoreThresh: float64(cfg.RPN.ScoreThresh), MinSize: float64(cfg.RPN.MinBoxSize)}),
+		align: align,
+		post:  roihead.NewPostProcessor(pc),
+	}, nil
+}
+
+// Clone returns a new Detector with the same model and settings and its own buffers.
+func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg) }
+
+// Model returns the Detector's model.
+func (d *Detector) Model() *Model { return d.model }
+
+// Config returns the detector settings in effect (the model's, changed by options).
+func (d *Detector) Config() configs.Detector { return d.cfg }
+
+// Detect finds objects in img. The returned slice is owned by the Detector and valid until its
+// next call.
+func (d *Detector) Detect(img image.Image) ([]Detection, error) {
+	in, err := d.pre.Image(img)
+	if err != nil {
+		return nil, err
+	}
+	return d.run(in)
+}
+
+// DetectBGR finds objects in an 8-bit interleaved BGR frame (OpenCV's layout) of w x h pixels with
+// stride bytes per row. The returned slice is owned by the Detector and valid until its next call.
+func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
+	in, err := d.pre.BGR(pix, w, h, stride)
+	if err != nil {
+		return nil, err
+	}
+	return d.run(in)
+}
+
+func (d *Detector) run(in *transform.Output) ([]Detection, error) {
+	m := d.model
+	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}
+	feat := d.trunk.Forward(&d.input, backbone.Stage3)
+
+	// RPN head on the stride-16 map, then proposals in resized-image coordinates.
+	d.hidden.Resize(1, m.rpnConv.OutC, feat.H, feat.W)
+	m.rpnConv.Forward(&d.hidden, 0, feat, nil, &d.scratch)
+	d.objectness.Resize(1, m.rpnCls.OutC, feat.H, feat.W)
+	m.rpnCls.Forward(&d.objectness, 0, &d.hidden, nil, &d.scratch)
+	d.deltas.Resize(1, m.rpnBox.OutC, feat.H, feat.W)
+	m.rpnBox.Forward(&d.deltas, 0, &d.hidden, nil, &d.scratch)
+	grid := d.anchors.ForImage(in.Height, in.Width, feat.H, feat.W)
+	props, _, err := d.proposer.Propose(d.objectness.Data, d.deltas.Data, grid, m.rpnCls.OutC, feat.H, feat.W, in.ResizedHeight, in.ResizedWidth)
+	if err != nil {
+		return nil, err
+	}
+	d.proposals = append(d.proposals[:0], props...)
+
+	// Box head: RoIAlign, stage 4 on all RoIs at once, global average pool, predictor.
+	d.align.SpatialScale = featureScale(feat.H, in.ResizedHeight)
+	n, c, s := len(d.proposals), feat.C, d.cfg.RoI.OutputSize
+	d.rois.Resize(n, c, s, s)
+	if _, err := d.align.Forward(d.rois.Data, feat.Data, c, feat.H, feat.W, d.proposals); err != nil {
+		return nil, err
+	}
+	d.dets = d.dets[:0]
+	if n == 0 {
+		return d.dets, nil
+	}
+	top := d.head.Stage(&d.rois, backbone.Stage4)
+	d.pooled = grow(d.pooled, n*top.C)
+	nn.GlobalAvgPool(d.pooled, top)
+	d.logits = grow(d.logits, n*m.clsScore.Out)
+	m.clsScore.Forward(d.logits, d.pooled, n)
+	d.regression = grow(d.regression, n*m.bboxPred.Out)
+	m.bboxPred.Forward(d.regression, d.pooled, n)
+	res, err := d.post.Run(d.logits, d.regression, d.proposals, m.clsScore.Out, in.ResizedHeight, in.ResizedWidth)
+	if err != nil {
+		return nil, err
+	}
+	roihead.ToOriginal(res.Boxes, in.ResizedHeight, in.ResizedWidth, in.OrigHeight, in.OrigWidth)
+	for i, b := range res.Boxes {
+		cls := d.cfg.Classes[res.Labels[i]-1]
+		d.dets = append(d.dets, Detection{Box: [4]float32{b.X1, b.Y1, b.X2 - b.X1, b.Y2 - b.Y1}, Score: res.Scores[i], CategoryID: cls.ID, Label: cls.Name})
+	}
+	return d.dets, nil
+}
+
+// featureScale is torchvision MultiScaleRoIAlign's inferred scale: the power of two nearest to
+// feature size / resized image size (before padding).
+func featureScale(featH, imageH int) float32 {
+	return float32(math.Exp2(math.RoundToEven(math.Log2(float64(featH) / float64(imageH)))))
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}

@@ -1,0 +1,137 @@
+package detector
+
+import (
+	"fmt"
+
+	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/nn"
+)
+
+// Model is a loaded detector's read-only weights: the ShuffleNet trunk (stages 2-3 for features,
+// stage 4 as the box head), the RPN head and the box predictor. Detectors made from one Model
+// share it.
+type Model struct {
+	Path   string
+	Config configs.Model
+
+	net      *backbone.Net
+	rpnConv  *nn.Conv // 3x3, ReLU
+	rpnCls   *nn.Conv // 1x1 -> A objectness logits
+	rpnBox   *nn.Conv // 1x1 -> 4A box deltas
+	clsScore *nn.Linear
+	bboxPred *nn.Linear
+}
+
+// LoadModel reads a detector model file.
+func LoadModel(path string) (*Model, error) {
+	f, err := modelfile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if f.Config.Detector == nil {
+		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", path, f.Config.Backbone.Name())
+	}
+	m := &Model{Path: path, Config: f.Config}
+	if m.net, err = backbone.Build(f.Config.Backbone, f); err != nil {
+		return nil, err
+	}
+	d := f.Config.Detector
+	c3, c4 := f.Config.Backbone.StageWidths()[1], f.Config.Backbone.StageWidths()[2]
+	a := d.RPN.NumAnchors()
+	if m.rpnConv, err = conv(f, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
+		return nil, err
+	}
+	if m.rpnCls, err = conv(f, "rpn.head.cls_logits", d.RPN.Channels, a, 1, nn.Identity); err != nil {
+		return nil, err
+	}
+	if m.rpnBox, err = conv(f, "rpn.head.bbox_pred", d.RPN.Channels, 4*a, 1, nn.Identity); err != nil {
+		return nil, err
+	}
+	k := len(d.Classes) + 1
+	if m.clsScore, err = linear(f, "roi_heads.box_predictor.cls_score", c4, k); err != nil {
+		return nil, err
+	}
+	if m.bboxPred, err = linear(f, "roi_heads.box_predictor.bbox_pred", c4, 4*k); err != nil {
+		return nil, err
+	}
+	if err := f.CheckAllUsed(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func conv(f *modelfile.File, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
+	w, err := f.Get(name+".weight", out, in, k, k)
+	if err != nil {
+		return nil, err
+	}
+	b, err := f.Get(name+".bias", out)
+	if err != nil {
+		return nil, err
+	}
+	c := &nn.Conv{InC: in, OutC: out, K: k, Stride: 1, Pad: k / 2, Groups: 1, Act: act, Weight: w, Bias: b}
+	return c, c.Check()
+}
+
+func linear(f *modelfile.File, name string, in, out int) (*nn.Linear, error) {
+	w, err := f.Get(name+".weight", out, in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := f.Get(name+".bias", out)
+	if err != nil {
+		return nil, err
+	}
+	return nn.NewLinear(in, out, w, b)
+}
+
+// Complexity is a detector's multiply-add and parameter count for one image size.
+type Complexity struct {
+	Arch       string             `json:"arch"`
+	Height     int                `json:"height"` // padded network input
+	Width      int                `json:"width"`
+	Proposals  int                `json:"proposals"`
+	Backbone   backbone.StageCost `json:"backbone"` // conv1 .. stage 3 on the image
+	RPN        backbone.StageCost `json:"rpn"`
+	BoxHead    backbone.StageCost `json:"box_head"` // stage 4 on every RoI + box predictor
+	MACs       int64              `json:"macs"`
+	Params     int64              `json:"params"`
+	NumClasses int                `json:"num_classes"`
+}
+
+// Complexity returns the cost of detecting on an h x w padded input with the given number of
+// proposals (the RoI head's cost is per proposal).
+func (m *Model) Complexity(h, w, proposals int) Complexity {
+	bb := m.Config.Backbone
+	d := m.Config.Detector
+	full := bb.Complexity(h, w)
+	r := Complexity{Arch: bb.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
+	r.Backbone.Name = "backbone"
+	for _, s := range full.Stages {
+		switch s.Name {
+		case "conv1", "stage2", "stage3":
+			r.Backbone.MACs += s.MACs
+			r.Backbone.Params += s.Params
+			r.Backbone.OutC, r.Backbone.OutH, r.Backbone.OutW = s.OutC, s.OutH, s.OutW
+		}
+	}
+	hw := int64(r.Backbone.OutH * r.Backbone.OutW)
+	c3, c4, a, ch := int64(bb.StageWidths()[1]), int64(bb.StageWidths()[2]), int64(d.RPN.NumAnchors()), int64(d.RPN.Channels)
+	r.RPN = backbone.StageCost{Name: "rpn", MACs: hw * (ch*c3*9 + ch*5*a), Params: ch*c3*9 + ch + ch*5*a + 5*a,
+		OutC: int(5 * a), OutH: r.Backbone.OutH, OutW: r.Backbone.OutW}
+	roi := bb.Complexity(d.RoI.OutputSize*16, d.RoI.OutputSize*16) // stage 4 sees a 14x14 map, as at 224x224
+	k := int64(len(d.Classes) + 1)
+	r.BoxHead = backbone.StageCost{Name: "box_head", OutC: int(5 * k), OutH: 1, OutW: 1}
+	for _, s := range roi.Stages {
+		if s.Name == "stage4" {
+			r.BoxHead.MACs, r.BoxHead.Params = s.MACs, s.Params
+		}
+	}
+	r.BoxHead.MACs = int64(proposals) * (r.BoxHead.MACs + c4*5*k)
+	r.BoxHead.Params += c4*5*k + 5*k
+	r.MACs = r.Backbone.MACs + r.RPN.MACs + r.BoxHead.MACs
+	r.Params = r.Backbone.Params + r.RPN.Params + r.BoxHead.Params
+	return r
+}
