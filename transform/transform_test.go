@@ -1,0 +1,360 @@
+package transform
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/disintegration/imaging"
+)
+
+func mustNew(t testing.TB, minSize, maxSize int) *Preprocessor {
+	t.Helper()
+	p, err := New(DefaultConfig(minSize, maxSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// snapshot copies an Output (whose buffers the Preprocessor reuses).
+func snapshot(o *Output) Output {
+	c := *o
+	c.Data = append([]float32(nil), o.Data...)
+	return c
+}
+
+func sameOutput(t *testing.T, what string, got, want Output) {
+	t.Helper()
+	if got.Height != want.Height || got.Width != want.Width || got.ResizedHeight != want.ResizedHeight ||
+		got.ResizedWidth != want.ResizedWidth || got.OrigHeight != want.OrigHeight || got.OrigWidth != want.OrigWidth {
+		t.Fatalf("%s: sizes %+v, want %+v", what, sizesOf(got), sizesOf(want))
+	}
+	for i := range want.Data {
+		if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+			t.Fatalf("%s: element %d = %v, want %v (bit-exact)", what, i, got.Data[i], want.Data[i])
+		}
+	}
+}
+
+func sizesOf(o Output) [6]int {
+	return [6]int{o.Height, o.Width, o.ResizedHeight, o.ResizedWidth, o.OrigHeight, o.OrigWidth}
+}
+
+// TestRawBuffersEqualImagePath checks that BGR and RGB buffers (with padded strides) give exactly
+// the image.Image result for the same pixels, and that every image.Image fast path agrees with the
+// NRGBA conversion imaging makes.
+func TestRawBuffersEqualImagePath(t *testing.T) {
+	paths := testImages(t)
+	p := mustNew(t, 600, 1000)
+	for _, path := range paths {
+		name := filepath.Base(path)
+		img, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nrgba := imaging.Clone(img)
+		ref, err := p.Image(nrgba)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := snapshot(ref)
+
+		got, err := p.Image(img) // *image.YCbCr or *image.Gray fast path
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOutput(t, name+" "+typeName(img), snapshot(got), want)
+
+		w, h := nrgba.Bounds().Dx(), nrgba.Bounds().Dy()
+		stride := 3*w + 13
+		bgr := make([]byte, (h-1)*stride+3*w)
+		rgb := make([]byte, len(bgr))
+		rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				o := nrgba.PixOffset(x, y)
+				r, g, b := nrgba.Pix[o], nrgba.Pix[o+1], nrgba.Pix[o+2]
+				q := y*stride + 3*x
+				bgr[q], bgr[q+1], bgr[q+2] = b, g, r
+				rgb[q], rgb[q+1], rgb[q+2] = r, g, b
+				rgba.SetRGBA(x, y, color.RGBA{r, g, b, 255})
+			}
+		}
+		got, err = p.BGR(bgr, w, h, stride)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOutput(t, name+" BGR", snapshot(got), want)
+		got, err = p.RGB(rgb, w, h, stride)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOutput(t, name+" RGB", snapshot(got), want)
+		got, err = p.Image(rgba)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOutput(t, name+" RGBA", snapshot(got), want)
+		got, err = p.Image(genericImage{nrgba})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOutput(t, name+" generic", snapshot(got), want)
+	}
+}
+
+// genericImage hides the concrete type so the generic path runs.
+type genericImage struct{ image.Image }
+
+func typeName(img image.Image) string {
+	switch img.(type) {
+	case *image.YCbCr:
+		return "YCbCr"
+	case *image.Gray:
+		return "Gray"
+	case *image.NRGBA:
+		return "NRGBA"
+	}
+	return "other"
+}
+
+// TestSubImage checks that images whose bounds do not start at the origin are read correctly.
+func TestSubImage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	full := image.NewNRGBA(image.Rect(-7, 3, 120, 95))
+	for i := range full.Pix {
+		full.Pix[i] = byte(rng.IntN(256))
+	}
+	r := image.Rect(10, 20, 97, 81)
+	sub := full.SubImage(r).(*image.NRGBA)
+	copyImg := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	ycc := image.NewYCbCr(r, image.YCbCrSubsampleRatio420)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			copyImg.Set(x-r.Min.X, y-r.Min.Y, full.At(x, y))
+			ycc.Y[ycc.YOffset(x, y)] = byte(rng.IntN(256))
+			ycc.Cb[ycc.COffset(x, y)] = byte(rng.IntN(256))
+			ycc.Cr[ycc.COffset(x, y)] = byte(rng.IntN(256))
+		}
+	}
+	p := mustNew(t, 300, 500)
+	a, err := p.Image(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(a)
+	b, err := p.Image(copyImg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameOutput(t, "NRGBA sub-image", snapshot(b), want)
+
+	c, err := p.Image(ycc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yccWant := snapshot(c)
+	d, err := p.Image(imaging.Clone(ycc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameOutput(t, "YCbCr 4:2:0 with offset bounds", snapshot(d), yccWant)
+}
+
+// TestPaddingIsZeroAfterReuse checks that a smaller image after a larger one leaves no stale
+// values in the padding.
+func TestPaddingIsZeroAfterReuse(t *testing.T) {
+	p := mustNew(t, 600, 1000)
+	big := make([]byte, 3*640*480)
+	for i := range big {
+		big[i] = 255
+	}
+	if _, err := p.RGB(big, 640, 480, 3*640); err != nil {
+		t.Fatal(err)
+	}
+	small := make([]byte, 3*333*500)
+	out, err := p.RGB(small, 333, 500, 3*333)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.ResizedWidth != 599 || out.ResizedHeight != 900 || out.Width != 608 || out.Height != 928 {
+		t.Fatalf("sizes %v", sizesOf(*out))
+	}
+	if len(out.Data) != 3*out.Height*out.Width {
+		t.Fatalf("len(Data) = %d, want %d", len(out.Data), 3*out.Height*out.Width)
+	}
+	for c := range 3 {
+		black := p.lut[c][0]
+		for y := range out.Height {
+			for x := range out.Width {
+				v := out.Data[(c*out.Height+y)*out.Width+x]
+				inside := y < out.ResizedHeight && x < out.ResizedWidth
+				if (inside && math.Abs(float64(v-black)) > 1e-6) || (!inside && v != 0) {
+					t.Fatalf("c=%d y=%d x=%d: %v (inside=%v)", c, y, x, v, inside)
+				}
+			}
+		}
+	}
+}
+
+// TestNormalizationTable checks the lookup table against the formula and ImageNet constants.
+func TestNormalizationTable(t *testing.T) {
+	p := mustNew(t, 600, 1000)
+	for c := range 3 {
+		for _, v := range []int{0, 1, 128, 255} {
+			want := (float64(v)/255 - ImageNetMean[c]) / ImageNetStd[c]
+			if d := math.Abs(float64(p.lut[c][v]) - want); d > 1e-6 {
+				t.Errorf("lut[%d][%d] = %v, want %v", c, v, p.lut[c][v], want)
+			}
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	p := mustNew(t, 600, 1000)
+	pix := make([]byte, 3*10*10)
+	cases := []struct {
+		name string
+		run  func() error
+		want error
+	}{
+		{"zero width", func() error { _, err := p.BGR(pix, 0, 10, 30); return err }, ErrEmptyImage},
+		{"zero height", func() error { _, err := p.RGB(pix, 10, 0, 30); return err }, ErrEmptyImage},
+		{"negative", func() error { _, err := p.BGR(pix, -3, 10, 30); return err }, ErrEmptyImage},
+		{"empty image.Image", func() error { _, err := p.Image(image.NewNRGBA(image.Rect(0, 0, 0, 5))); return err }, ErrEmptyImage},
+		{"nil image", func() error { _, err := p.Image(nil); return err }, ErrEmptyImage},
+		{"huge 20000x20000", func() error { _, err := p.BGR(nil, 20000, 20000, 60000); return err }, ErrImageTooLarge},
+		{"over MaxSide", func() error { _, err := p.BGR(nil, MaxSide+1, 1, 3*(MaxSide+1)); return err }, ErrImageTooLarge},
+		{"huge image.Image header", func() error {
+			_, err := p.Image(&image.NRGBA{Rect: image.Rect(0, 0, 30000, 30000)})
+			return err
+		}, ErrImageTooLarge},
+		{"stride too small", func() error { _, err := p.BGR(pix, 10, 10, 29); return err }, ErrBadBuffer},
+		{"buffer too short", func() error { _, err := p.BGR(pix[:299], 10, 10, 30); return err }, ErrBadBuffer},
+		{"stride too large for buffer", func() error { _, err := p.BGR(pix, 10, 10, 31); return err }, ErrBadBuffer},
+		{"overflowing stride", func() error { _, err := p.BGR(pix, 10, 10, math.MaxInt/4); return err }, ErrBadBuffer},
+		{"nil buffer", func() error { _, err := p.RGB(nil, 10, 10, 30); return err }, ErrBadBuffer},
+		{"resizes to nothing", func() error { b := make([]byte, 3*30000); _, err := p.RGB(b, 30000, 1, 90000); return err }, ErrEmptyImage},
+		{"bad config", func() error { _, err := New(Config{MinSize: 600, MaxSize: 1000, SizeDivisible: 32}); return err }, ErrBadConfig},
+		{"bad config size", func() error { _, err := New(DefaultConfig(0, 1000)); return err }, ErrBadConfig},
+		{"resize lengths", func() error { return Resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
+		{"resize zero", func() error { return Resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
+	}
+	for _, c := range cases {
+		err := c.run()
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Exactly filling the buffer (no trailing stride padding on the last row) is fine.
+	big := make([]byte, 9*31+30)
+	if _, err := p.BGR(big, 10, 10, 31); err != nil {
+		t.Errorf("minimal buffer: %v", err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	// Not an image.
+	bad := filepath.Join(dir, "notes.jpg")
+	if err := os.WriteFile(bad, []byte("this is not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("undecodable file: err = %v, want an error naming %s", err, bad)
+	}
+	// Missing file.
+	missing := filepath.Join(dir, "missing.png")
+	if _, err := Open(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: err = %v", err)
+	}
+	// A valid header with truncated pixel data.
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
+		t.Fatal(err)
+	}
+	trunc := filepath.Join(dir, "trunc.png")
+	if err := os.WriteFile(trunc, buf.Bytes()[:buf.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(trunc); err == nil || !strings.Contains(err.Error(), trunc) {
+		t.Errorf("truncated file: err = %v", err)
+	}
+	// A hostile header: a real JPEG whose SOF0 claims 60000x60000 pixels. It must be refused from
+	// the header alone.
+	buf.Reset()
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	sof := bytes.Index(b, []byte{0xFF, 0xC0})
+	if sof < 0 {
+		t.Fatal("no SOF0 marker in the encoded JPEG")
+	}
+	binary.BigEndian.PutUint16(b[sof+5:], 60000) // height
+	binary.BigEndian.PutUint16(b[sof+7:], 60000) // width
+	hostile := filepath.Join(dir, "hostile.jpg")
+	if err := os.WriteFile(hostile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(hostile); !errors.Is(err, ErrImageTooLarge) || !strings.Contains(err.Error(), hostile) {
+		t.Errorf("60000x60000 header: err = %v, want ErrImageTooLarge naming the file", err)
+	}
+	// A real image decodes with its size.
+	img, err := Open(testImages(t)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() == 0 {
+		t.Error("empty decode")
+	}
+}
+
+// TestNoSteadyStateAllocation checks that repeated frames allocate nothing.
+func TestNoSteadyStateAllocation(t *testing.T) {
+	p := mustNew(t, 600, 1000)
+	w, h := 768, 432
+	bgr := make([]byte, 3*w*h)
+	nrgba := image.NewNRGBA(image.Rect(0, 0, w, h))
+	ycc := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	for name, f := range map[string]func(){
+		"BGR":   func() { _, _ = p.BGR(bgr, w, h, 3*w) },
+		"NRGBA": func() { _, _ = p.Image(nrgba) },
+		"YCbCr": func() { _, _ = p.Image(ycc) },
+	} {
+		f()
+		if n := testing.AllocsPerRun(5, f); n != 0 {
+			t.Errorf("%s: %v allocations per frame, want 0", name, n)
+		}
+	}
+}
+
+// BenchmarkBGR768x432At600 preprocesses a 768x432 BGR video frame at 600/1000 (-> 1000x562,
+// padded 1024x576).
+func BenchmarkBGR768x432At600(b *testing.B) {
+	p := mustNew(b, 600, 1000)
+	w, h := 768, 432
+	rng := rand.New(rand.NewPCG(7, 8))
+	bgr := make([]byte, 3*w*h)
+	for i := range bgr {
+		bgr[i] = byte(rng.IntN(256))
+	}
+	b.SetBytes(int64(len(bgr)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.BGR(bgr, w, h, 3*w); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
