@@ -398,6 +398,8 @@ func (e *Eval) Accumulate() {
 		slot  int32
 	}
 	var order []entry
+	var sorted []keptDet
+	var words []uint32
 	var rc, pr []float64
 	for k := 0; k < K; k++ {
 		lo, hi := e.keptStart[k*I], e.keptStart[(k+1)*I]
@@ -410,12 +412,19 @@ func (e *Eval) Accumulate() {
 			order[i] = entry{e.kept[int(lo)+i].score, lo + int32(i)}
 		}
 		slices.SortFunc(order, func(x, y entry) int {
-			if c := cmp.Compare(y.score, x.score); c != 0 {
-				return c
+			switch {
+			case x.score > y.score:
+				return -1
+			case x.score < y.score:
+				return 1
 			}
-			return cmp.Compare(x.slot, y.slot)
+			return int(x.slot - y.slot)
 		})
-		rc, pr = grow(rc, n), grow(pr, n)
+		sorted = grow(sorted, n)
+		for i, o := range order {
+			sorted[i] = e.kept[o.slot]
+		}
+		rc, pr, words = grow(rc, n), grow(pr, n), grow(words, n)
 		for a := 0; a < NumArea; a++ {
 			npig := e.npig[k*NumArea+a]
 			if npig == 0 {
@@ -424,22 +433,31 @@ func (e *Eval) Accumulate() {
 			fnpig := float64(npig)
 			for m := 0; m < NumMaxDet; m++ {
 				maxDet := MaxDets[m]
+				// tp and ignore bits of the detections within maxDet
+				words = words[:0]
+				for i := range sorted {
+					if int(sorted[i].rank) < maxDet {
+						words = append(words, uint32(sorted[i].tp[a])|uint32(sorted[i].ig[a])<<16)
+					}
+				}
 				for t := 0; t < NumIoU; t++ {
-					bit := uint16(1) << t
+					tpBit, igBit := uint32(1)<<t, uint32(1)<<(t+16)
+					// Only true positives can start a new point of the
+					// envelope or cross a recall threshold: after a false
+					// positive, or an ignored detection, precision is lower
+					// or the same and recall the same. So the curve is kept
+					// at the true positives only; numpy's answer is the
+					// same to the bit.
 					var tp, fp, nd int
-					// Ignored detections repeat the previous point of the
-					// curve, so leaving them out changes neither the
-					// envelope nor searchsorted's answer.
-					for _, o := range order {
-						kd := &e.kept[o.slot]
-						if int(kd.rank) >= maxDet || kd.ig[a]&bit != 0 {
+					for _, w := range words {
+						if w&igBit != 0 {
 							continue
 						}
-						if kd.tp[a]&bit != 0 {
-							tp++
-						} else {
+						if w&tpBit == 0 {
 							fp++
+							continue
 						}
+						tp++
 						ftp := float64(tp)
 						rc[nd] = ftp / fnpig
 						pr[nd] = ftp / (float64(fp+tp) + eps)
