@@ -1,0 +1,289 @@
+"""Faster R-CNN (C4) on ShuffleNet v1, built from torchvision 0.14's FasterRCNN.
+
+backbone  = first_conv .. end of stage 3 (stride 16), out_channels = stage-3 width
+rpn       = AnchorGenerator(((32,64,128,256,512),), ((0.5,1,2),)) + RPNHeadC4 (conv 3x3 + ReLU,
+            cls_logits, bbox_pred)
+roi pool  = MultiScaleRoIAlign(['0'], 14, 2)
+box head  = stage-4 units + global average pool -> [N, stage-4 width]
+predictor = FastRCNNPredictor(stage-4 width, K+1)
+
+State is exported under the .bin names of docs/MODEL_FORMAT.md (trunk names
+`first_conv.*`, `features.N.*` for all stages, `rpn.head.*`,
+`roi_heads.box_predictor.*`), see detector_state / load_detector_state.
+"""
+import copy
+import json
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torchvision.models.detection import FasterRCNN
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
+from torchvision.ops import MultiScaleRoIAlign
+
+from safetensors_io import read_safetensors, write_safetensors
+from shufflenet import DEFAULT_BACKBONE, ShuffleNetV1, randomize_, trunk_state
+
+COCO_CLASSES = [
+    (1, "person"), (2, "bicycle"), (3, "car"), (4, "motorcycle"), (5, "airplane"), (6, "bus"),
+    (7, "train"), (8, "truck"), (9, "boat"), (10, "traffic light"), (11, "fire hydrant"),
+    (13, "stop sign"), (14, "parking meter"), (15, "bench"), (16, "bird"), (17, "cat"),
+    (18, "dog"), (19, "horse"), (20, "sheep"), (21, "cow"), (22, "elephant"), (23, "bear"),
+    (24, "zebra"), (25, "giraffe"), (27, "backpack"), (28, "umbrella"), (31, "handbag"),
+    (32, "tie"), (33, "suitcase"), (34, "frisbee"), (35, "skis"), (36, "snowboard"),
+    (37, "sports ball"), (38, "kite"), (39, "baseball bat"), (40, "baseball glove"),
+    (41, "skateboard"), (42, "surfboard"), (43, "tennis racket"), (44, "bottle"),
+    (46, "wine glass"), (47, "cup"), (48, "fork"), (49, "knife"), (50, "spoon"), (51, "bowl"),
+    (52, "banana"), (53, "apple"), (54, "sandwich"), (55, "orange"), (56, "broccoli"),
+    (57, "carrot"), (58, "hot dog"), (59, "pizza"), (60, "donut"), (61, "cake"), (62, "chair"),
+    (63, "couch"), (64, "potted plant"), (65, "bed"), (67, "dining table"), (70, "toilet"),
+    (72, "tv"), (73, "laptop"), (74, "mouse"), (75, "remote"), (76, "keyboard"),
+    (77, "cell phone"), (78, "microwave"), (79, "oven"), (80, "toaster"), (81, "sink"),
+    (82, "refrigerator"), (84, "book"), (85, "clock"), (86, "vase"), (87, "scissors"),
+    (88, "teddy bear"), (89, "hair drier"), (90, "toothbrush"),
+]
+assert len(COCO_CLASSES) == 80
+
+RES_MAX = {300: 500, 600: 1000}
+
+
+def default_classes(k=80):
+    if k <= 80:
+        return [{"id": i, "name": n} for i, n in COCO_CLASSES[:k]]
+    return [{"id": i + 1, "name": "class_%d" % (i + 1)} for i in range(k)]
+
+
+def detector_section(res=600, num_classes=80, classes=None, score_thresh=0.05):
+    if res not in RES_MAX:
+        raise ValueError("res must be 300 or 600, got %r" % res)
+    return {
+        "min_size": res, "max_size": RES_MAX[res],
+        "image_mean": [0.485, 0.456, 0.406],
+        "image_std": [0.229, 0.224, 0.225],
+        "size_divisible": 32,
+        "classes": classes if classes is not None else default_classes(num_classes),
+        "rpn": {
+            "channels": 256,
+            "anchor_sizes": [32, 64, 128, 256, 512],
+            "aspect_ratios": [0.5, 1.0, 2.0],
+            "pre_nms_top_n": 6000, "post_nms_top_n": 300,
+            "nms_thresh": 0.7, "score_thresh": 0.0, "min_box_size": 0.001,
+        },
+        "roi": {
+            "output_size": 14, "sampling_ratio": 2,
+            "score_thresh": score_thresh, "nms_thresh": 0.5, "detections_per_img": 100,
+            "bbox_reg_weights": [10.0, 10.0, 5.0, 5.0],
+        },
+    }
+
+
+def make_config(backbone, detector=None):
+    b = dict(DEFAULT_BACKBONE)
+    b.update(backbone)
+    b["width"] = float(b["width"])
+    if detector is not None:
+        b["num_classes"] = 0
+    return {"version": 1, "backbone": b, "detector": detector}
+
+
+class C4Backbone(nn.Module):
+    """first_conv, maxpool and the stage 2-3 units of a ShuffleNetV1 (shared modules)."""
+
+    def __init__(self, trunk):
+        super().__init__()
+        self.first_conv = trunk.first_conv
+        self.maxpool = trunk.maxpool
+        end3 = trunk.stage_ranges[1][1]
+        self.body = nn.Sequential(*[trunk.features[i] for i in range(end3)])
+        self.out_channels = trunk.stage3_channels
+
+    def forward(self, x):
+        return self.body(self.maxpool(self.first_conv(x)))
+
+
+class Stage4BoxHead(nn.Module):
+    """Stage-4 units of a ShuffleNetV1 (shared modules) + global average pool -> [N, C4]."""
+
+    def __init__(self, trunk):
+        super().__init__()
+        a, b = trunk.stage_ranges[2]
+        self.units = nn.Sequential(*[trunk.features[i] for i in range(a, b)])
+        self.out_channels = trunk.stage4_channels
+
+    def forward(self, x):
+        return self.units(x).mean(dim=(2, 3))
+
+
+class RPNHeadC4(nn.Module):
+    """conv 3x3 + ReLU, then 1x1 objectness (A) and box deltas (4A); torchvision RPNHead init."""
+
+    def __init__(self, in_channels, channels, num_anchors):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, channels, 3, padding=1)
+        self.cls_logits = nn.Conv2d(channels, num_anchors, 1)
+        self.bbox_pred = nn.Conv2d(channels, 4 * num_anchors, 1)
+        for m in (self.conv, self.cls_logits, self.bbox_pred):
+            nn.init.normal_(m.weight, std=0.01)
+            nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        logits, bbox = [], []
+        for f in x:
+            t = F.relu(self.conv(f))
+            logits.append(self.cls_logits(t))
+            bbox.append(self.bbox_pred(t))
+        return logits, bbox
+
+
+def build_detector(cfg):
+    """Build the torchvision FasterRCNN for a full config (MODEL_FORMAT.md)."""
+    bcfg = dict(cfg["backbone"])
+    d = cfg["detector"]
+    if d is None:
+        raise ValueError("config has no detector section")
+    if bcfg.get("num_classes", 0) != 0:
+        raise ValueError("a detector config must have backbone.num_classes 0")
+    trunk = ShuffleNetV1(bcfg)
+    rpn = d["rpn"]
+    roi = d["roi"]
+    num_anchors = len(rpn["anchor_sizes"]) * len(rpn["aspect_ratios"])
+    anchor_gen = AnchorGenerator(sizes=(tuple(rpn["anchor_sizes"]),),
+                                 aspect_ratios=(tuple(rpn["aspect_ratios"]),))
+    head = RPNHeadC4(trunk.stage3_channels, rpn["channels"], num_anchors)
+    pool = MultiScaleRoIAlign(["0"], roi["output_size"], roi["sampling_ratio"])
+    box_head = Stage4BoxHead(trunk)
+    predictor = FastRCNNPredictor(trunk.stage4_channels, len(d["classes"]) + 1)
+    model = FasterRCNN(
+        C4Backbone(trunk), num_classes=None,
+        min_size=d["min_size"], max_size=d["max_size"],
+        image_mean=list(d["image_mean"]), image_std=list(d["image_std"]),
+        rpn_anchor_generator=anchor_gen, rpn_head=head,
+        rpn_pre_nms_top_n_test=rpn["pre_nms_top_n"], rpn_post_nms_top_n_test=rpn["post_nms_top_n"],
+        rpn_nms_thresh=rpn["nms_thresh"], rpn_score_thresh=rpn["score_thresh"],
+        box_roi_pool=pool, box_head=box_head, box_predictor=predictor,
+        box_score_thresh=roi["score_thresh"], box_nms_thresh=roi["nms_thresh"],
+        box_detections_per_img=roi["detections_per_img"],
+        bbox_reg_weights=tuple(roi["bbox_reg_weights"]),
+    )
+    model.transform.size_divisible = d["size_divisible"]
+    model.rpn.min_size = rpn["min_box_size"]
+    # Not registered as a submodule (its modules already are, via backbone/box head).
+    object.__setattr__(model, "trunk", trunk)
+    model.shuffledet_config = copy.deepcopy(cfg)
+    return model
+
+
+def set_resolution(model, res):
+    model.transform.min_size = (res,)
+    model.transform.max_size = RES_MAX[res]
+
+
+def _prefixed(prefix, module):
+    return {prefix + k: v for k, v in module.state_dict().items()
+            if not k.endswith("num_batches_tracked")}
+
+
+def detector_state(model):
+    """The detector's tensors under their .bin names."""
+    s = dict(trunk_state(model.trunk))
+    s.update(_prefixed("rpn.head.", model.rpn.head))
+    s.update(_prefixed("roi_heads.box_predictor.", model.roi_heads.box_predictor))
+    return s
+
+
+def load_detector_state(model, tensors):
+    """Load .bin-named tensors strictly (missing or unknown names raise)."""
+    parts = {"trunk": {}, "rpn.head.": {}, "roi_heads.box_predictor.": {}}
+    unknown = []
+    for k, v in tensors.items():
+        if k.startswith("first_conv.") or k.startswith("features."):
+            parts["trunk"][k] = v
+        elif k.startswith("rpn.head."):
+            parts["rpn.head."][k[len("rpn.head."):]] = v
+        elif k.startswith("roi_heads.box_predictor."):
+            parts["roi_heads.box_predictor."][k[len("roi_heads.box_predictor."):]] = v
+        else:
+            unknown.append(k)
+    if unknown:
+        raise ValueError("unknown tensors for a detector: %s" % sorted(unknown))
+    _load_strict(model.trunk, parts["trunk"], "")
+    _load_strict(model.rpn.head, parts["rpn.head."], "rpn.head.")
+    _load_strict(model.roi_heads.box_predictor, parts["roi_heads.box_predictor."],
+                 "roi_heads.box_predictor.")
+
+
+def _load_strict(module, state, prefix):
+    expected = {k for k in module.state_dict() if not k.endswith("num_batches_tracked")}
+    missing = sorted(prefix + k for k in expected - set(state))
+    extra = sorted(prefix + k for k in set(state) - expected)
+    if missing or extra:
+        raise ValueError("tensor mismatch: missing %s, unexpected %s" % (missing, extra))
+    module.load_state_dict(state, strict=False)
+
+
+@torch.no_grad()
+def randomize_detector_(model, seed=None):
+    """Random trunk (see shufflenet.randomize_) and heads whose outputs actually vary."""
+    randomize_(model.trunk, seed)
+    gen = torch.Generator().manual_seed((seed if seed is not None else 0) + 1)
+
+    def normal(t, std):
+        t.copy_(torch.randn(t.shape, generator=gen) * std)
+
+    h = model.rpn.head
+    normal(h.conv.weight, math.sqrt(2.0 / h.conv.weight[0].numel()))
+    normal(h.conv.bias, 0.1)
+    normal(h.cls_logits.weight, 0.15)
+    normal(h.cls_logits.bias, 0.5)
+    normal(h.bbox_pred.weight, 0.02)
+    normal(h.bbox_pred.bias, 0.1)
+    p = model.roi_heads.box_predictor
+    normal(p.cls_score.weight, 0.07)
+    normal(p.cls_score.bias, 0.5)
+    normal(p.bbox_pred.weight, 0.01)
+    normal(p.bbox_pred.bias, 0.1)
+    return model
+
+
+def model_state(model):
+    """Tensors under .bin names for a classifier/backbone or a detector."""
+    if isinstance(model, ShuffleNetV1):
+        return trunk_state(model)
+    return detector_state(model)
+
+
+def save_bin(model, path, cfg):
+    meta = {"format": "shuffledet", "config": json.dumps(cfg)}
+    write_safetensors(path, {k: v.float() for k, v in model_state(model).items()}, meta)
+
+
+def read_bin(path):
+    tensors, meta = read_safetensors(path)
+    if meta.get("format") != "shuffledet":
+        raise ValueError("%s: __metadata__.format is %r, want \"shuffledet\"" % (path, meta.get("format")))
+    return tensors, json.loads(meta["config"])
+
+
+def load_bin(path):
+    """Rebuild the exact model (ShuffleNetV1 or FasterRCNN) from a .bin; eval mode."""
+    tensors, cfg = read_bin(path)
+    if cfg.get("detector") is None:
+        model = ShuffleNetV1(cfg["backbone"])
+        _load_strict(model, tensors, "")
+        model.shuffledet_config = cfg
+    else:
+        model = build_detector(cfg)
+        load_detector_state(model, tensors)
+    return model.eval()
+
+
+def load_trunk(path):
+    """The ShuffleNetV1 trunk of any .bin (classifier or detector); eval mode."""
+    tensors, cfg = read_bin(path)
+    model = ShuffleNetV1(cfg["backbone"])
+    _load_strict(model, {k: v for k, v in tensors.items()
+                         if k.startswith(("first_conv.", "features.", "classifier."))}, "")
+    model.shuffledet_config = cfg
+    return model.eval()

@@ -1,0 +1,79 @@
+"""Export a ShuffleNet v1 classifier/backbone or a Faster R-CNN detector to a shuffledet .bin.
+
+  /usr/bin/python3 train/export.py --out m.bin --random --seed 0 --groups 3 --width 1.0
+  /usr/bin/python3 train/export.py --out m.bin --checkpoint ShuffleNetV1.1.0x.g3.pth.tar --groups 3 --width 1.0
+  /usr/bin/python3 train/export.py --out det.bin --random --seed 1 --groups 3 --width 0.5 --detector --res 300
+"""
+import argparse
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from detector import (build_detector, detector_section, load_detector_state, make_config,  # noqa: E402
+                      model_state, randomize_detector_, save_bin)
+from shufflenet import ShuffleNetV1, load_state_file, randomize_  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--random", action="store_true", help="seeded random weights (non-trivial BN stats)")
+    src.add_argument("--checkpoint", help="megvii ImageNet checkpoint (.pth/.pth.tar, `module.` keys ok) "
+                     "or a detector state dict with .bin names")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--groups", type=int, default=3, choices=[1, 2, 3, 4, 8])
+    p.add_argument("--width", type=float, default=1.0, choices=[0.25, 0.5, 1.0, 1.5, 2.0])
+    p.add_argument("--shallow", action="store_true")
+    p.add_argument("--se", action="store_true")
+    p.add_argument("--no-shuffle", action="store_true")
+    p.add_argument("--num-classes", type=int, default=1000, help="ImageNet classifier width (0 = none)")
+    p.add_argument("--detector", action="store_true")
+    p.add_argument("--res", type=int, default=600, choices=[300, 600])
+    p.add_argument("--num-det-classes", type=int, default=80)
+    p.add_argument("--score-thresh", type=float, default=0.05)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.manual_seed(a.seed)
+    backbone = {"groups": a.groups, "width": a.width, "shallow": a.shallow, "se": a.se,
+                "shuffle": not a.no_shuffle, "num_classes": a.num_classes}
+    if a.detector:
+        cfg = make_config(backbone, detector_section(a.res, a.num_det_classes, score_thresh=a.score_thresh))
+        model = build_detector(cfg)
+        if a.random:
+            randomize_detector_(model, a.seed)
+        else:
+            state = load_state_file(a.checkpoint)
+            if any(k.startswith("rpn.head.") for k in state):
+                load_detector_state(model, {k: v for k, v in state.items()
+                                            if not k.endswith("num_batches_tracked")})
+            else:
+                # ImageNet trunk; heads keep torchvision's init (seeded).
+                trunk = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+                model.trunk.load_state_dict(trunk, strict=True)
+    else:
+        cfg = make_config(backbone)
+        model = ShuffleNetV1(cfg["backbone"])
+        if a.random:
+            randomize_(model, a.seed)
+        else:
+            state = load_state_file(a.checkpoint)
+            if model.classifier is None:
+                state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+            model.load_state_dict(state, strict=True)
+    model.eval()
+    save_bin(model, a.out, cfg)
+    st = model_state(model)
+    print("wrote %s (%d tensors, %d floats)" % (a.out, len(st), sum(v.numel() for v in st.values())),
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    main()
