@@ -132,8 +132,20 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, [3]int{0, 0, 0}
 	case *image.YCbCr:
 		s.kind, s.ycc, s.step, s.off = srcYCbCr, m, 3, [3]int{0, 1, 2}
+		last := image.Pt(b.Max.X-1, b.Max.Y-1)
+		if m.YStride < w || m.CStride < 0 || m.YOffset(b.Min.X, b.Min.Y) < 0 || m.COffset(b.Min.X, b.Min.Y) < 0 ||
+			m.YOffset(last.X, last.Y) >= len(m.Y) || m.COffset(last.X, last.Y) >= min(len(m.Cb), len(m.Cr)) {
+			return nil, fmt.Errorf("%w: %T %v: planes too short for their strides", ErrBadBuffer, img, b)
+		}
 	default:
 		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
+	}
+	if s.kind == srcPacked {
+		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic.
+		if s.base < 0 || s.stride < w*s.step || len(s.pix) < w*s.step || s.base > len(s.pix)-w*s.step ||
+			(h > 1 && (len(s.pix)-w*s.step-s.base)/(h-1) < s.stride) {
+			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(s.pix), s.stride)
+		}
 	}
 	return p.run(&s, w, h)
 }

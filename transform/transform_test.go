@@ -240,6 +240,20 @@ func TestErrors(t *testing.T) {
 			_, err := p.Image(&image.NRGBA{Rect: image.Rect(0, 0, 30000, 30000)})
 			return err
 		}, ErrImageTooLarge},
+		{"malformed NRGBA", func() error {
+			_, err := p.Image(&image.NRGBA{Rect: image.Rect(0, 0, 100, 100), Stride: 400})
+			return err
+		}, ErrBadBuffer},
+		{"malformed Gray stride", func() error {
+			_, err := p.Image(&image.Gray{Pix: make([]byte, 100), Rect: image.Rect(0, 0, 10, 10), Stride: 5})
+			return err
+		}, ErrBadBuffer},
+		{"malformed YCbCr", func() error {
+			m := image.NewYCbCr(image.Rect(0, 0, 10, 10), image.YCbCrSubsampleRatio420)
+			m.Cr = m.Cr[:3]
+			_, err := p.Image(m)
+			return err
+		}, ErrBadBuffer},
 		{"stride too small", func() error { _, err := p.BGR(pix, 10, 10, 29); return err }, ErrBadBuffer},
 		{"buffer too short", func() error { _, err := p.BGR(pix[:299], 10, 10, 30); return err }, ErrBadBuffer},
 		{"stride too large for buffer", func() error { _, err := p.BGR(pix, 10, 10, 31); return err }, ErrBadBuffer},
