@@ -154,8 +154,7 @@ func NewCoder(wx, wy, ww, wh float32) Coder {
 //	pcx, pcy = dx*w + cx, dy*h + cy; pw, ph = exp(dw)*w, exp(dh)*h
 //	box = (pcx - 0.5pw, pcy - 0.5ph, pcx + 0.5pw, pcy + 0.5ph)
 //
-// exp is computed in float64 and rounded, so it may differ from torch's vectorized float32 exp by
-// one unit in the last place.
+// exp is Exp, torch's own float32 exp, so the result matches torch bit for bit.
 func (c Coder) Decode(ref Box, dx, dy, dw, dh float32) Box {
 	w := ref.X2 - ref.X1
 	h := ref.Y2 - ref.Y1
@@ -173,12 +172,9 @@ func (c Coder) Decode(ref Box, dx, dy, dw, dh float32) Box {
 	}
 	pcx := float32(dx*w) + cx
 	pcy := float32(dy*h) + cy
-	pw := float32(exp32(dw) * w)
-	ph := float32(exp32(dh) * h)
+	pw := float32(Exp(dw) * w)
+	ph := float32(Exp(dh) * h)
 	hw := float32(0.5 * pw)
 	hh := float32(0.5 * ph)
 	return Box{pcx - hw, pcy - hh, pcx + hw, pcy + hh}
 }
-
-// exp32 is exp rounded to float32.
-func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }

@@ -1,0 +1,165 @@
+package boxes
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/safetensors"
+)
+
+// refPrelude loads the inputs (argv[1]) into T; the program fills OUT, written to argv[2].
+const refPrelude = `
+import sys, math, torch, torchvision
+sys.path.insert(0, "train")
+from safetensors_io import read_safetensors, write_safetensors
+torch.set_num_threads(1)
+T, _ = read_safetensors(sys.argv[1])
+OUT = {}
+`
+
+func runRef(t *testing.T, program string, in ...*safetensors.Tensor) *safetensors.File {
+	t.Helper()
+	dir := t.TempDir()
+	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	if err := safetensors.WriteFile(inPath, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	torchref.Script(t, refPrelude+program+"\nwrite_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
+	return torchref.Load(t, outPath)
+}
+
+func randBoxes(r *rand.Rand, n int, lo, hi, maxSide float32) []Box {
+	bs := make([]Box, n)
+	for i := range bs {
+		x := lo + r.Float32()*(hi-lo)
+		y := lo + r.Float32()*(hi-lo)
+		bs[i] = Box{x, y, x + r.Float32()*maxSide, y + r.Float32()*maxSide}
+	}
+	return bs
+}
+
+func TestDecodeMatchesTorchvision(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 5000
+	refs := randBoxes(r, n, -50, 800, 400)
+	deltas := make([]float32, 4*n)
+	for i := range deltas {
+		deltas[i] = float32(r.NormFloat64() * 2)
+		if i%97 == 2 || i%89 == 3 {
+			deltas[i] = 4 + r.Float32()*30 // beyond the clip, before and after dividing by 5
+		}
+	}
+	f := runRef(t, `
+from torchvision.models.detection._utils import BoxCoder
+from torchvision.ops import boxes as box_ops
+b, d = T["boxes"], T["deltas"]
+for name, w in (("w1", (1.0, 1.0, 1.0, 1.0)), ("w10", (10.0, 10.0, 5.0, 5.0))):
+    out = BoxCoder(w).decode_single(d, b)
+    OUT[name] = out
+    OUT[name + "_clip"] = box_ops.clip_boxes_to_image(out, (600, 790))
+    keep = box_ops.remove_small_boxes(OUT[name + "_clip"], 1e-2)
+    OUT[name + "_keep"] = keep.float()
+OUT["iou"] = torch.diagonal(box_ops.box_iou(b[:1000], b[1:1001]))
+OUT["rescaled"] = torchvision.models.detection.transform.resize_boxes(b, (600, 790), (480, 641))
+`, &safetensors.Tensor{Name: "boxes", Shape: []int{n, 4}, Data: AppendFlat(nil, refs)},
+		&safetensors.Tensor{Name: "deltas", Shape: []int{n, 4}, Data: deltas})
+
+	for _, c := range []struct {
+		name  string
+		coder Coder
+	}{{"w1", NewCoder(1, 1, 1, 1)}, {"w10", NewCoder(10, 10, 5, 5)}} {
+		want := torchref.Get(t, f, c.name).Data
+		wantClip := torchref.Get(t, f, c.name+"_clip").Data
+		var maxDiff, maxClip float64
+		var clipped []Box
+		for i, ref := range refs {
+			d := deltas[4*i : 4*i+4]
+			b := c.coder.Decode(ref, d[0], d[1], d[2], d[3])
+			got := [4]float32{b.X1, b.Y1, b.X2, b.Y2}
+			cb := b.Clip(790, 600)
+			clipped = append(clipped, cb)
+			gotc := [4]float32{cb.X1, cb.Y1, cb.X2, cb.Y2}
+			for k := range 4 {
+				maxDiff = math.Max(maxDiff, math.Abs(float64(got[k]-want[4*i+k])))
+				maxClip = math.Max(maxClip, math.Abs(float64(gotc[k]-wantClip[4*i+k])))
+			}
+		}
+		t.Logf("decode %s: max |diff| %.3g px, after clip %.3g px", c.name, maxDiff, maxClip)
+		if maxDiff > 1e-3 || maxClip > 1e-3 {
+			t.Errorf("decode %s: max diff %g (clipped %g) > 1e-3", c.name, maxDiff, maxClip)
+		}
+		wantKeep := torchref.Get(t, f, c.name+"_keep").Data
+		gotKeep := KeepLarge(nil, clipped, 1e-2)
+		if len(gotKeep) != len(wantKeep) {
+			t.Fatalf("remove small %s: kept %d, torch %d", c.name, len(gotKeep), len(wantKeep))
+		}
+		for i := range gotKeep {
+			if float32(gotKeep[i]) != wantKeep[i] {
+				t.Fatalf("remove small %s: index %d is %d, torch %v", c.name, i, gotKeep[i], wantKeep[i])
+			}
+		}
+	}
+
+	wantIoU := torchref.Get(t, f, "iou").Data
+	var maxIoU float64
+	for i := 0; i < 1000; i++ {
+		maxIoU = math.Max(maxIoU, math.Abs(float64(IoU(refs[i], refs[i+1])-wantIoU[i])))
+	}
+	t.Logf("IoU: max |diff| %.3g", maxIoU)
+	if maxIoU > 1e-6 {
+		t.Errorf("IoU differs from box_iou by %g", maxIoU)
+	}
+
+	res := append([]Box(nil), refs...)
+	Rescale(res, 600, 790, 480, 641)
+	if got, want := AppendFlat(nil, res), torchref.Get(t, f, "rescaled").Data; !equal(got, want) {
+		t.Errorf("Rescale differs from resize_boxes")
+	}
+}
+
+func equal(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestExpMatchesTorch(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 1 << 20
+	xs := make([]float32, n)
+	for i := range xs {
+		switch i % 4 {
+		case 0:
+			xs[i] = r.Float32()*20 - 10
+		case 1:
+			xs[i] = float32(r.NormFloat64())
+		case 2:
+			xs[i] = r.Float32()*220 - 110
+		default:
+			xs[i] = r.Float32()*1e-3 - 5e-4
+		}
+	}
+	f := runRef(t, `OUT["exp"] = torch.exp(T["x"])`, &safetensors.Tensor{Name: "x", Shape: []int{n}, Data: xs})
+	want := torchref.Get(t, f, "exp").Data
+	bad := 0
+	for i, x := range xs {
+		if g := Exp(x); g != want[i] && !(math.IsInf(float64(g), 1) && math.IsInf(float64(want[i]), 1)) {
+			if bad < 5 {
+				t.Errorf("Exp(%v) = %v, torch %v", x, g, want[i])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("Exp differs from torch.exp on %d of %d values", bad, n)
+	}
+}
