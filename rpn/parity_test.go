@@ -1,0 +1,138 @@
+package rpn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/safetensors"
+)
+
+// rpnCase is one image: the head outputs are random, the image and config vary.
+type rpnCase struct {
+	featH, featW, padH, padW, imgH, imgW int
+	cfg                                  Config
+	logitScale                           float64
+}
+
+func (c rpnCase) inputs(seed uint64) (obj, del []float32) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	a := len(anchors.DefaultSizes) * len(anchors.DefaultRatios)
+	obj = make([]float32, a*c.featH*c.featW)
+	for i := range obj {
+		obj[i] = float32(r.NormFloat64() * c.logitScale)
+	}
+	del = make([]float32, 4*len(obj))
+	for i := range del {
+		del[i] = float32(r.NormFloat64() * 0.5)
+		if i%211 == 0 {
+			del[i] = 6 // beyond the exp clip
+		}
+	}
+	return obj, del
+}
+
+func TestProposalsMatchTorchvision(t *testing.T) {
+	def := DefaultConfig()
+	cases := []rpnCase{
+		{38, 50, 608, 800, 600, 790, def, 2},
+		{20, 32, 320, 512, 300, 500, def, 1},
+		{38, 63, 608, 1024, 600, 1000, Config{PreNMSTopN: 2000, PostNMSTopN: 1000, NMSThresh: 0.5, ScoreThresh: 0.3, MinSize: 20}, 1},
+		{7, 9, 112, 144, 100, 130, Config{PreNMSTopN: 6000, PostNMSTopN: 2000, NMSThresh: 0.7, ScoreThresh: 0, MinSize: 1e-3}, 3}, // 945 anchors < top-n
+		{13, 17, 208, 272, 200, 260, Config{PreNMSTopN: 1234, PostNMSTopN: 300, NMSThresh: 0.9, ScoreThresh: 0, MinSize: 1e-3}, 0.5},
+	}
+	dir := t.TempDir()
+	var in []*safetensors.Tensor
+	prog := `
+import sys
+sys.path.insert(0, "train")
+from safetensors_io import read_safetensors, write_safetensors
+import torch
+from torch import nn
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.rpn import RegionProposalNetwork
+torch.set_num_threads(1)
+T, _ = read_safetensors(sys.argv[1])
+OUT = {}
+class Head(nn.Module):
+    def __init__(self, o, d):
+        super().__init__()
+        self.o, self.d = o, d
+    def forward(self, feats):
+        return [self.o], [self.d]
+`
+	a := len(anchors.DefaultSizes) * len(anchors.DefaultRatios)
+	for i, c := range cases {
+		obj, del := c.inputs(uint64(i))
+		in = append(in,
+			&safetensors.Tensor{Name: fmt.Sprintf("o%d", i), Shape: []int{1, a, c.featH, c.featW}, Data: obj},
+			&safetensors.Tensor{Name: fmt.Sprintf("d%d", i), Shape: []int{1, 4 * a, c.featH, c.featW}, Data: del})
+		prog += fmt.Sprintf(`
+rpn = RegionProposalNetwork(AnchorGenerator(sizes=((32, 64, 128, 256, 512),), aspect_ratios=((0.5, 1.0, 2.0),)),
+    Head(T["o%[1]d"], T["d%[1]d"]), 0.7, 0.3, 256, 0.5,
+    dict(training=2000, testing=%[2]d), dict(training=2000, testing=%[3]d), %[4]v, score_thresh=%[5]v)
+rpn.min_size = %[6]v
+rpn.eval()
+il = ImageList(torch.zeros(1, 3, %[7]d, %[8]d), [(%[9]d, %[10]d)])
+with torch.no_grad():
+    props, _ = rpn(il, {"0": torch.zeros(1, 1, %[11]d, %[12]d)})
+OUT["p%[1]d"] = props[0]
+# the scores: filter_proposals on the same decoded boxes
+with torch.no_grad():
+    from torchvision.models.detection.rpn import concat_box_prediction_layers
+    anc = rpn.anchor_generator(il, [torch.zeros(1, 1, %[11]d, %[12]d)])
+    ob, de = concat_box_prediction_layers([T["o%[1]d"]], [T["d%[1]d"]])
+    pr = rpn.box_coder.decode(de, anc).view(1, -1, 4)
+    b, s = rpn.filter_proposals(pr, ob, il.image_sizes, [ob.shape[0]])
+OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
+`, i, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, c.cfg.NMSThresh, c.cfg.ScoreThresh, c.cfg.MinSize,
+			c.padH, c.padW, c.imgH, c.imgW, c.featH, c.featW)
+	}
+	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	if err := safetensors.WriteFile(inPath, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	torchref.Script(t, prog+"write_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
+	f := torchref.Load(t, outPath)
+
+	gen := anchors.NewGenerator(nil, nil)
+	p := NewProposer(def)
+	for i, c := range cases {
+		obj, del := c.inputs(uint64(i))
+		p.Config = c.cfg
+		grid := gen.ForImage(c.padH, c.padW, c.featH, c.featW)
+		props, scores, err := p.Propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := torchref.Get(t, f, fmt.Sprintf("p%d", i)).Data
+		wantB := torchref.Get(t, f, fmt.Sprintf("b%d", i)).Data
+		wantS := torchref.Get(t, f, fmt.Sprintf("s%d", i)).Data
+		if len(props)*4 != len(want) || len(scores) != len(wantS) {
+			t.Fatalf("case %d: %d proposals, torchvision %d", i, len(props), len(want)/4)
+		}
+		for k := range want {
+			if want[k] != wantB[k] {
+				t.Fatalf("case %d: torchvision's forward and filter_proposals disagree", i)
+			}
+		}
+		var maxBox, maxScore float64
+		for k, b := range props {
+			g := [4]float32{b.X1, b.Y1, b.X2, b.Y2}
+			for j := range 4 {
+				maxBox = math.Max(maxBox, math.Abs(float64(g[j]-want[4*k+j])))
+			}
+			maxScore = math.Max(maxScore, math.Abs(float64(scores[k]-wantS[k])))
+		}
+		t.Logf("case %d (%dx%d, top %d/%d): %d proposals, max |box diff| %.3g px, max |score diff| %.3g",
+			i, c.featH, c.featW, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, len(props), maxBox, maxScore)
+		if maxBox > 1e-4 || maxScore > 1e-6 {
+			t.Errorf("case %d: box diff %g px (limit 1e-4), score diff %g (limit 1e-6)", i, maxBox, maxScore)
+		}
+	}
+}
