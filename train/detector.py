@@ -225,25 +225,59 @@ def _load_strict(module, state, prefix):
 
 @torch.no_grad()
 def randomize_detector_(model, seed=None):
-    """Random trunk (see shufflenet.randomize_) and heads whose outputs actually vary."""
+    """Random trunk (see shufflenet.randomize_) and heads whose outputs actually vary.
+
+    The head layers are random, then calibrated on a seeded synthetic image: each
+    output channel gets a bias that centres it and a scale that sets its spread over
+    positions / RoIs (objectness ~2, RPN deltas ~0.3, class logits ~1, box deltas
+    ~0.5 before the (10,10,5,5) weights), plus a random offset. Without this the
+    positive post-ReLU inputs make one class (or anchor) win everywhere.
+    """
     randomize_(model.trunk, seed)
     gen = torch.Generator().manual_seed((seed if seed is not None else 0) + 1)
 
     def normal(t, std):
         t.copy_(torch.randn(t.shape, generator=gen) * std)
 
+    def calibrate(w, b, x, spread, offset):
+        # w: [out, in] view, x: [n, in] inputs; out = x @ w.T + b
+        normal(w, 1.0)
+        xc = x - x.mean(dim=0, keepdim=True)
+        sd = (xc @ w.t()).std(dim=0).clamp_min(1e-6)
+        w.mul_((spread / sd).view(-1, 1))
+        b.copy_(-(x.mean(dim=0) @ w.t()) + torch.randn(b.shape, generator=gen) * offset)
+
+    was = model.training
+    model.eval()
+    # Seeded synthetic image: smooth colour blobs plus a little noise.
+    low = torch.rand((1, 3, 12, 16), generator=gen)
+    img = F.interpolate(low, size=(320, 416), mode="bilinear", align_corners=False)
+    img = (img + 0.05 * torch.rand(img.shape, generator=gen)).clamp(0, 1)
+    mean = torch.tensor(model.transform.image_mean).view(1, 3, 1, 1)
+    std = torch.tensor(model.transform.image_std).view(1, 3, 1, 1)
+    feat = model.backbone((img - mean) / std)
+
     h = model.rpn.head
     normal(h.conv.weight, math.sqrt(2.0 / h.conv.weight[0].numel()))
     normal(h.conv.bias, 0.1)
-    normal(h.cls_logits.weight, 0.15)
-    normal(h.cls_logits.bias, 0.5)
-    normal(h.bbox_pred.weight, 0.02)
-    normal(h.bbox_pred.bias, 0.1)
+    t = F.relu(h.conv(feat))
+    x = t[0].flatten(1).t()  # [positions, channels]
+    calibrate(h.cls_logits.weight.view(h.cls_logits.out_channels, -1), h.cls_logits.bias, x, 2.0, 1.0)
+    calibrate(h.bbox_pred.weight.view(h.bbox_pred.out_channels, -1), h.bbox_pred.bias, x, 0.3, 0.1)
+
+    # Box features of random RoIs on the synthetic image.
+    H, W = img.shape[-2:]
+    xy = torch.rand((128, 2), generator=gen) * torch.tensor([W * 0.8, H * 0.8])
+    wh = 16 + torch.rand((128, 2), generator=gen) * torch.tensor([W * 0.5, H * 0.5])
+    rois = torch.cat([torch.zeros(128, 1), xy, (xy + wh).minimum(torch.tensor([W - 1.0, H - 1.0]))], 1)
+    from torchvision.ops import roi_align
+    pooled = roi_align(feat, rois, model.roi_heads.box_roi_pool.output_size, 1.0 / 16,
+                       model.roi_heads.box_roi_pool.sampling_ratio)
+    f = model.roi_heads.box_head(pooled)
     p = model.roi_heads.box_predictor
-    normal(p.cls_score.weight, 0.07)
-    normal(p.cls_score.bias, 0.5)
-    normal(p.bbox_pred.weight, 0.01)
-    normal(p.bbox_pred.bias, 0.1)
+    calibrate(p.cls_score.weight, p.cls_score.bias, f, 1.0, 0.5)
+    calibrate(p.bbox_pred.weight, p.bbox_pred.bias, f, 0.5, 0.1)
+    model.train(was)
     return model
 
 
