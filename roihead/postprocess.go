@@ -2,7 +2,6 @@ package roihead
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/nms"
@@ -117,9 +116,9 @@ func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []bo
 	return out, nil
 }
 
-// softmax writes softmax(x) to dst in float32 as torch's CPU kernel does: e = exp(x - max),
-// then e * (1 / sum(e)). The sum is accumulated in float64 and rounded (torch sums in float32 in
-// vector-lane order), so results can differ from torch by a unit in the last place.
+// softmax writes softmax(x) to dst in float32 as torch's CPU kernel for the last dimension does:
+// e = exp(x - max) with torch's exp (boxes.Exp), sum(e) accumulated in 8 lanes as its AVX2 code
+// does, then e * (1 / sum).
 func softmax(dst, x []float32) {
 	m := x[0]
 	for _, v := range x[1:] {
@@ -127,16 +126,49 @@ func softmax(dst, x []float32) {
 			m = v
 		}
 	}
-	var sum float64
 	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
-		dst[i] = e
-		sum += float64(e)
+		dst[i] = boxes.Exp(v - m)
 	}
-	inv := 1 / float32(sum)
+	inv := 1 / laneSum(dst)
 	for i := range dst {
 		dst[i] *= inv
 	}
+}
+
+// lanes is the float32 vector width of the AVX2 kernels torch's reductions are written for.
+const lanes = 8
+
+// laneSum adds x in the order of torch's vec::reduce_all on AVX2: lane l accumulates x[l],
+// x[l+8], ... (a trailing partial vector adds into the first lanes only), then the lanes are
+// folded by halving shuffles; fewer than 8 values are added one after another.
+func laneSum(x []float32) float32 {
+	var acc [lanes]float32
+	n := len(x)
+	if n < lanes {
+		copy(acc[:], x)
+		return fold(acc, n)
+	}
+	copy(acc[:], x[:lanes])
+	d := lanes
+	for ; d+lanes <= n; d += lanes {
+		for l := range acc {
+			acc[l] += x[d+l]
+		}
+	}
+	for l := 0; d+l < n; l++ {
+		acc[l] += x[d+l]
+	}
+	// 128-bit, 64-bit, then 32-bit shuffles: lane 0 ends up with this sum.
+	return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+// fold adds the first n lanes one after another, as the scalar fallback of vec_reduce_all.
+func fold(acc [lanes]float32, n int) float32 {
+	s := acc[0]
+	for l := 1; l < n; l++ {
+		s += acc[l]
+	}
+	return s
 }
 
 // ToOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
