@@ -50,9 +50,12 @@ var MaxDets = [NumMaxDet]int{1, 10, 100}
 // pycocotools COCOeval semantics: Evaluate, then Accumulate, then
 // Summarize.
 type Eval struct {
-	GT     *Dataset
-	ImgIDs []int64 // evaluated images, sorted
-	CatIDs []int   // evaluated categories, sorted
+	GT *Dataset
+	// ImgIDs are the evaluated images (all of GT by default); like
+	// pycocotools' params.imgIds they may be narrowed before Evaluate,
+	// which sorts them and drops duplicates.
+	ImgIDs []int64
+	CatIDs []int // evaluated categories, sorted
 
 	// Precision is indexed [t][r][k][a][m] (flattened, as pycocotools'
 	// eval['precision']); -1 where a category has no ground truth.
@@ -137,6 +140,7 @@ func grow[T any](s []T, n int) []T {
 // (pycocotools evaluate/evaluateImg).
 func (e *Eval) Evaluate() {
 	gt := e.GT
+	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
 	I, K := len(e.ImgIDs), len(e.CatIDs)
 	imgPos := make(map[int64]int32, I)
 	for i, id := range e.ImgIDs {

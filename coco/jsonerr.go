@@ -99,7 +99,14 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off := se.Offset - 1 // the offending byte
+		// The stream decoder's offsets skip the bytes that Token
+		// consumed, so the error is found again by validating the file
+		// from its start.
+		off := se.Offset
+		if o, ok := syntaxOffset(path); ok {
+			off = o
+		}
+		off-- // the offending byte
 		if off < 0 {
 			off = 0
 		}
@@ -118,7 +125,7 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return &FileError{Path: path, Msg: prefix + "invalid JSON: unexpected end of file (truncated?)", Err: err}
 	case errors.As(err, &te):
-		line, col := lineCol(path, elemOff)
+		line, col := lineCol(path, valueStart(path, elemOff))
 		field := te.Field
 		if field == "" {
 			field = "value"
@@ -126,14 +133,46 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		return &FileError{Path: path, Line: line, Col: col,
 			Msg: fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), Err: err}
 	default:
-		line, col := lineCol(path, elemOff)
+		line, col := lineCol(path, valueStart(path, elemOff))
 		return &FileError{Path: path, Line: line, Col: col, Msg: prefix + err.Error(), Err: err}
 	}
 }
 
-// atError returns a *FileError at byte offset off of the file at path.
+// syntaxOffset validates the JSON file at path from its start and returns
+// the offset just past the byte of its first syntax error.
+func syntaxOffset(path string) (int64, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	var s skip
+	var se *json.SyntaxError
+	if err := dec.Decode(&s); errors.As(err, &se) {
+		return se.Offset, true
+	}
+	return 0, false
+}
+
+// valueStart returns the offset of the first byte at or after off that is
+// neither white space nor a comma: where the next value starts.
+func valueStart(path string, off int64) int64 {
+	w := peekAt(path, off, 256)
+	for i, c := range w {
+		switch c {
+		case ' ', '\t', '\r', '\n', ',':
+		default:
+			return off + int64(i)
+		}
+	}
+	return off
+}
+
+// atError returns a *FileError at the value that starts at or after byte
+// offset off of the file at path.
 func atError(path string, off int64, format string, args ...any) error {
-	line, col := lineCol(path, off)
+	line, col := lineCol(path, valueStart(path, off))
 	return &FileError{Path: path, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"image"
+	"sync"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/detector"
+)
+
+// imageT is the decoded image type the runner hands to detectors.
+type imageT = image.Image
+
+// decodeImage reads an image file, applying its EXIF orientation.
+func decodeImage(path string) (image.Image, error) {
+	return imaging.Open(path, imaging.AutoOrientation(true))
+}
+
+// modelDetectors loads the model once and returns a factory of per-worker
+// detectors sharing its weights (Clone).
+func modelDetectors(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
+	base, err := detector.Load(model, detector.WithResolution(res))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", model, err)
+	}
+	var mu sync.Mutex
+	used := false
+	factory := func() (coco.DetectFunc, func(), error) {
+		mu.Lock()
+		defer mu.Unlock()
+		d := base
+		if used {
+			if d, err = base.Clone(); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", model, err)
+			}
+		}
+		used = true
+		return func(img image.Image) ([]coco.Result, error) {
+			dets, err := d.Detect(img)
+			if err != nil {
+				return nil, err
+			}
+			return toResults(dets), nil
+		}, nil, nil
+	}
+	return factory, nil, nil
+}
+
+// toResults converts detections (float32, owned by the detector) into
+// results with clean decimal values.
+func toResults(dets []detector.Detection) []coco.Result {
+	out := make([]coco.Result, len(dets))
+	for i, d := range dets {
+		out[i] = coco.Result{CategoryID: d.CategoryID, Score: coco.Float32(d.Score),
+			BBox: [4]float64{coco.Float32(d.Box[0]), coco.Float32(d.Box[1]), coco.Float32(d.Box[2]), coco.Float32(d.Box[3])}}
+	}
+	return out
+}

@@ -1,0 +1,242 @@
+// Command cocoeval evaluates COCO bbox detections with pycocotools'
+// COCOeval semantics, to the last digit.
+//
+//	cocoeval -gt instances_val2017.json -dt results.json [-json] [-plots DIR]
+//	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600]
+//	         [-out results.json] [-threads N] [-limit N] [-json] [-plots DIR]
+//
+// The second form runs the detector over the split (with a progress bar),
+// writes the results file, then evaluates it. Ctrl-C writes the results of
+// the images done so far and exits with status 130.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/shuffledet/shuffledet/coco"
+)
+
+// env is what the command talks to; tests replace its parts.
+type env struct {
+	stdout, stderr io.Writer
+	// newDetectors returns the factory of per-worker detectors for a model
+	// file at a resolution.
+	newDetectors func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error)
+	decode       func(path string) (imageT, error)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C ends the process at once
+	}()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
+	os.Exit(run(ctx, e, os.Args))
+}
+
+// exitError carries an exit status.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// run runs the command and returns its exit status.
+func run(ctx context.Context, e *env, args []string) int {
+	app := newApp(e)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(e.stderr, "cocoeval:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func newApp(e *env) *cli.App {
+	return &cli.App{
+		Name:      "cocoeval",
+		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
+		UsageText: "cocoeval -gt annotations.json -dt results.json [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N]",
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		// errors are printed by run, never by os.Exit inside cli
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
+			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
+			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results)"},
+			&cli.StringFlag{Name: "plots", Usage: "write precision-recall curves as PNG into `DIR`"},
+			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
+			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
+			&cli.IntFlag{Name: "res", Value: 600, Usage: "with -model: shorter side 300 or 600"},
+			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE`"},
+			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: detector workers, each with its own detector"},
+			&cli.IntFlag{Name: "limit", Usage: "with -model: only the first `N` images (0: all); the evaluation covers those images"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("unexpected arguments %q (flags only; see -help)", c.Args().Slice())
+			}
+			switch {
+			case c.IsSet("dt") && c.IsSet("model"):
+				return errors.New("give either -dt (evaluate a results file) or -model (run a detector), not both")
+			case c.IsSet("dt"):
+				for _, f := range []string{"images", "res", "out", "threads", "limit"} {
+					if c.IsSet(f) {
+						return fmt.Errorf("-%s only goes with -model", f)
+					}
+				}
+				return evalFile(c, e)
+			case c.IsSet("model"):
+				return runModel(c, e)
+			default:
+				return errors.New("give -dt results.json to evaluate, or -model m.bin -images DIR to run a detector first")
+			}
+		},
+	}
+}
+
+// evalFile evaluates a results file.
+func evalFile(c *cli.Context, e *env) error {
+	gt, err := coco.LoadDataset(c.String("gt"))
+	if err != nil {
+		return err
+	}
+	dts, err := coco.LoadResults(c.String("dt"), gt)
+	if err != nil {
+		return err
+	}
+	return report(c, e, gt, dts, nil)
+}
+
+// report evaluates dts (over images, or all images of gt when nil) and
+// prints the summary or JSON, and writes plots.
+func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images []int64) error {
+	ev, err := coco.NewEval(gt, dts)
+	if err != nil {
+		return err
+	}
+	if images != nil {
+		ev.ImgIDs = images
+	}
+	ev.Evaluate()
+	ev.Accumulate()
+	ev.Summarize()
+	cats := ev.PerCategory()
+	if c.Bool("json") {
+		out := jsonReport{GT: c.String("gt"), DT: c.String("dt"), Images: len(ev.ImgIDs), Detections: len(dts),
+			StatNames: coco.StatNames, Stats: ev.Stats, Categories: cats}
+		if out.DT == "" {
+			out.DT = c.String("out")
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprint(e.stdout, ev.Summary())
+		fmt.Fprintln(e.stdout)
+		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
+	}
+	if dir := c.String("plots"); dir != "" {
+		files, err := ev.WritePlots(dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "wrote %d precision-recall plots to %s\n", len(files), dir)
+	}
+	return nil
+}
+
+// jsonReport is the -json output.
+type jsonReport struct {
+	GT         string                `json:"gt"`
+	DT         string                `json:"dt"`
+	Images     int                   `json:"images"`
+	Detections int                   `json:"detections"`
+	StatNames  [12]string            `json:"stat_names"`
+	Stats      [12]float64           `json:"stats"`
+	Categories []coco.CategoryResult `json:"categories"`
+}
+
+// runModel runs the detector over the images, writes the results, then
+// evaluates them.
+func runModel(c *cli.Context, e *env) error {
+	if !c.IsSet("images") {
+		return errors.New("-model needs -images DIR (the images of the -gt split)")
+	}
+	res := c.Int("res")
+	if res != 300 && res != 600 {
+		return fmt.Errorf("-res must be 300 or 600, not %d", res)
+	}
+	if c.Int("threads") < 1 {
+		return fmt.Errorf("-threads must be at least 1, not %d", c.Int("threads"))
+	}
+	if c.Int("limit") < 0 {
+		return fmt.Errorf("-limit must not be negative, not %d", c.Int("limit"))
+	}
+	out := c.String("out")
+	gt, err := coco.LoadDataset(c.String("gt"))
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(c.String("images")); err != nil {
+		return err
+	} else if !st.IsDir() {
+		return fmt.Errorf("-images %s is not a folder", c.String("images"))
+	}
+	factory, release, err := e.newDetectors(c.String("model"), res)
+	if err != nil {
+		return err
+	}
+	if release != nil {
+		defer release()
+	}
+	rep, runErr := coco.RunDetections(c.Context, gt, coco.RunOptions{
+		ImageDir:    c.String("images"),
+		Threads:     c.Int("threads"),
+		Limit:       c.Int("limit"),
+		NewDetector: factory,
+		Decode:      func(p string) (imageT, error) { return e.decode(p) },
+		Progress:    e.stderr,
+	})
+	if rep == nil {
+		return runErr
+	}
+	if err := coco.SaveResults(out, rep.Results); err != nil {
+		return err
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s",
+				len(rep.ImageIDs), rep.Total, len(rep.Results), out)}
+		}
+		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), out)
+	}
+	fmt.Fprintf(e.stderr, "%d images in %s (%.1f img/s); %d detections written to %s\n",
+		len(rep.ImageIDs), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), len(rep.Results), out)
+	var images []int64
+	if len(rep.ImageIDs) < len(gt.ImageIDs()) {
+		images = rep.ImageIDs
+		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s)\n", len(images), len(gt.ImageIDs()), c.String("gt"))
+	}
+	return report(c, e, gt, rep.Results, images)
+}

@@ -1,0 +1,311 @@
+package coco
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const tinyGT = `{
+ "info": {"description": "tiny", "year": 2017},
+ "licenses": [{"id": 1, "name": "x"}],
+ "images": [
+  {"id": 7, "file_name": "a/000000000007.jpg", "width": 640, "height": 480},
+  {"id": 3, "file_name": "000000000003.jpg", "width": 10, "height": 10}
+ ],
+ "annotations": [
+  {"id": 1, "image_id": 7, "category_id": 1, "bbox": [10, 20, 30, 40], "area": 700.5, "iscrowd": 0,
+   "segmentation": [[10, 20, 40, 20, 40, 60, 10, 60]]},
+  {"id": 2, "image_id": 7, "category_id": 3, "bbox": [0, 0, 100, 50], "area": 3000, "iscrowd": 1,
+   "segmentation": {"counts": [0, 5, 10, 200], "size": [480, 640]}},
+  {"id": 3, "image_id": 3, "category_id": 1, "bbox": [1, 1, 2, 2], "iscrowd": true,
+   "segmentation": {"counts": "abc123", "size": [10, 10]}},
+  {"id": 4, "image_id": 7, "category_id": 1, "bbox": [5.5, 6.5, 7, 8], "area": 50}
+ ],
+ "categories": [{"id": 1, "name": "person", "supercategory": "person"}, {"id": 3, "name": "car"}]
+}`
+
+func TestLoadDataset(t *testing.T) {
+	d, err := LoadDataset(writeFile(t, "gt.json", tinyGT))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Images) != 2 || len(d.Annotations) != 4 || len(d.Categories) != 2 {
+		t.Fatalf("%d images, %d annotations, %d categories", len(d.Images), len(d.Annotations), len(d.Categories))
+	}
+	a := d.Annotations[1]
+	if !a.IsCrowd || a.Area != 3000 || a.BBox != [4]float64{0, 0, 100, 50} || a.CategoryID != 3 {
+		t.Errorf("annotation 2 = %+v", a)
+	}
+	if a := d.Annotations[2]; !a.IsCrowd || a.Area != 4 {
+		t.Errorf("annotation 3 (iscrowd true, no area) = %+v", a)
+	}
+	if got := d.ImageAnnotations(7); fmt.Sprint(got) != "[0 1 3]" {
+		t.Errorf("ImageAnnotations(7) = %v", got)
+	}
+	if got := d.CategoryAnnotations(1); fmt.Sprint(got) != "[0 2 3]" {
+		t.Errorf("CategoryAnnotations(1) = %v", got)
+	}
+	if got := d.ImageIDs(); fmt.Sprint(got) != "[3 7]" {
+		t.Errorf("ImageIDs = %v", got)
+	}
+	if c, ok := d.Category(3); !ok || c.Name != "car" {
+		t.Errorf("Category(3) = %v %v", c, ok)
+	}
+	if d.HasImage(8) || !d.HasImage(3) || d.HasCategory(2) {
+		t.Error("HasImage/HasCategory")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "000000000007.jpg"), []byte("x"), 0o644)
+	if p, err := d.ImagePath(dir, 7); err != nil || p != filepath.Join(dir, "000000000007.jpg") {
+		t.Errorf("ImagePath(7) = %q, %v", p, err)
+	}
+	if _, err := d.ImagePath(dir, 3); err == nil || !strings.Contains(err.Error(), "000000000003.jpg") {
+		t.Errorf("ImagePath(3) error = %v", err)
+	}
+}
+
+func TestLoadDatasetRealFiles(t *testing.T) {
+	for _, p := range []string{
+		"coco128/annotations/instances_train2017.json",
+		"coco-val128/instances_val2017_128.json",
+		"coco-extra/instances.json",
+	} {
+		path := filepath.Join(sharedData, p)
+		needData(t, path)
+		d, err := LoadDataset(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Images) == 0 || len(d.Annotations) == 0 || len(d.Categories) == 0 {
+			t.Errorf("%s: %d images, %d annotations, %d categories", p, len(d.Images), len(d.Annotations), len(d.Categories))
+		}
+		for _, c := range d.Categories {
+			if k, ok := IDToContiguous(c.ID); !ok || Categories80[k].Name != c.Name {
+				t.Errorf("%s: category %d %q is not in Categories80", p, c.ID, c.Name)
+			}
+		}
+	}
+}
+
+func TestCategories80(t *testing.T) {
+	seen := map[int]bool{}
+	for i, c := range Categories80 {
+		if seen[c.ID] || c.ID < 1 || c.ID > 90 {
+			t.Errorf("bad id %d", c.ID)
+		}
+		seen[c.ID] = true
+		if id, ok := ContiguousToID(i); !ok || id != c.ID {
+			t.Errorf("ContiguousToID(%d) = %d", i, id)
+		}
+		if k, ok := IDToContiguous(c.ID); !ok || k != i {
+			t.Errorf("IDToContiguous(%d) = %d", c.ID, k)
+		}
+	}
+	for _, id := range []int{0, 12, 26, 29, 30, 45, 66, 68, 69, 71, 83, 91, -1} {
+		if _, ok := IDToContiguous(id); ok {
+			t.Errorf("IDToContiguous(%d) ok", id)
+		}
+	}
+	if _, ok := ContiguousToID(80); ok {
+		t.Error("ContiguousToID(80) ok")
+	}
+	if Categories80[79].ID != 90 || CategoryName(90) != "toothbrush" || CategoryName(1) != "person" {
+		t.Error("names")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	gtPath := writeFile(t, "gt.json", tinyGT)
+	gt, err := LoadDataset(gtPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, content string
+		gt            bool // a results file (else a dataset)
+		want          []string
+	}{
+		{"trailing comma", "{\"images\": [\n  {\"id\": 1},\n]}", false, []string{"trailing comma:3:1", "invalid JSON"}},
+		{"truncated", `{"images": [{"id": 1}`, false, []string{"truncated:", "unexpected end"}},
+		{"bbox short", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2]}]}`, false, []string{"bbox must be 4 numbers"}},
+		{"no categories", `{"images": [], "annotations": []}`, false, []string{"no \"categories\""}},
+		{"id type", "{\"images\": [\n{\"id\": \"7\"}]}", false, []string{"id type:2:1", "images[0]", "string"}},
+		{"not a list", `{"image_id": 7}`, true, []string{"expected \"[\""}},
+		{"unknown image", "[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 99, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"unknown image:3:2", "detection 1", "image_id 99 is not in the ground truth"}},
+		{"unknown category", `[{"image_id": 7, "category_id": 2, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id 2 is not a category"}},
+		{"nan", "[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", true, []string{"nan:2:11", "NaN"}},
+		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"Infinity"}},
+		{"negative", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, -3, 4], "score": 0.5}]`, true, []string{"negative width or height"}},
+		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
+		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"no bbox"}},
+		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeFile(t, c.name, c.content)
+			var err error
+			if c.gt {
+				_, err = LoadResults(p, gt)
+			} else {
+				_, err = LoadDataset(p)
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Errorf("error %T is not a *FileError", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestResultsRoundTrip(t *testing.T) {
+	rs := []Result{
+		{ImageID: 7, CategoryID: 1, BBox: [4]float64{1.5, 2, 3.25, 4}, Score: 0.9},
+		{ImageID: 3, CategoryID: 3, BBox: [4]float64{Float32(0.1), 0, 1e-3, 123456.789}, Score: Float32(0.3)},
+	}
+	p := filepath.Join(t.TempDir(), "r.json")
+	if err := SaveResults(p, rs); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.Contains(string(b), `"bbox":[0.1,0,0.001,123456.789],"score":0.3`) {
+		t.Errorf("written:\n%s", b)
+	}
+	got, err := LoadResults(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(rs) {
+		t.Errorf("read back %v, want %v", got, rs)
+	}
+	if err := SaveResults(p, []Result{{BBox: [4]float64{0, 0, -1, 1}}}); err == nil {
+		t.Error("negative box written")
+	}
+}
+
+// pathImage is a fake decoded image that remembers its file.
+type pathImage struct {
+	image.Image
+	path string
+}
+
+func TestRunDetections(t *testing.T) {
+	gt, err := LoadDataset(filepath.Join(sharedData, "coco-val128/instances_val2017_128.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(sharedData, "coco-val128/val2017")
+	byFile := map[string]int64{}
+	for _, im := range gt.Images {
+		byFile[im.FileName] = im.ID
+	}
+	// a perfect detector: the ground truth boxes of the image
+	perfect := func() (DetectFunc, func(), error) {
+		return func(img image.Image) ([]Result, error) {
+			id := byFile[filepath.Base(img.(pathImage).path)]
+			var rs []Result
+			for _, j := range gt.ImageAnnotations(id) {
+				a := gt.Annotations[j]
+				rs = append(rs, Result{ImageID: -1, CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.9})
+			}
+			return rs, nil
+		}, nil, nil
+	}
+	decode := func(p string) (image.Image, error) { return pathImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil }
+
+	var progress strings.Builder
+	rep, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 4, NewDetector: perfect, Decode: decode, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.ImageIDs) != 128 || rep.Total != 128 || len(rep.Results) != len(gt.Annotations) {
+		t.Fatalf("%d images of %d, %d results", len(rep.ImageIDs), rep.Total, len(rep.Results))
+	}
+	for i, id := range rep.ImageIDs {
+		if id != gt.Images[i].ID {
+			t.Fatalf("image %d is %d, want file order", i, id)
+		}
+	}
+	if !strings.Contains(progress.String(), "128/128") {
+		t.Errorf("progress %q", progress.String())
+	}
+	e, err := EvaluateResults(gt, rep.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Stats[0] != 1 {
+		t.Errorf("perfect detector AP = %v", e.Stats[0])
+	}
+
+	// -limit
+	rep, err = RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 2, Limit: 5, NewDetector: perfect, Decode: decode})
+	if err != nil || len(rep.ImageIDs) != 5 {
+		t.Fatalf("limit 5: %v images, %v", len(rep.ImageIDs), err)
+	}
+	e, _ = NewEval(gt, rep.Results)
+	e.ImgIDs = rep.ImageIDs
+	if s := e.Summarize(); s[0] != 1 {
+		t.Errorf("limit 5: AP over the images done = %v", s[0])
+	}
+
+	// cancel (Ctrl-C) after 10 images: partial results and the context's error
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int32
+	cancelling := func() (DetectFunc, func(), error) {
+		d, _, _ := perfect()
+		return func(img image.Image) ([]Result, error) {
+			if n.Add(1) == 10 {
+				cancel()
+			}
+			return d(img)
+		}, nil, nil
+	}
+	rep, err = RunDetections(ctx, gt, RunOptions{ImageDir: dir, Threads: 3, NewDetector: cancelling, Decode: decode})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(rep.ImageIDs) < 10 || len(rep.ImageIDs) > 12 {
+		t.Errorf("%d images done after cancelling at the 10th", len(rep.ImageIDs))
+	}
+
+	// detector errors and bad output stop the run
+	failing := func() (DetectFunc, func(), error) {
+		return func(image.Image) ([]Result, error) { return nil, errors.New("boom") }, nil, nil
+	}
+	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: failing, Decode: decode}); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("failing detector: %v", err)
+	}
+	badCat := func() (DetectFunc, func(), error) {
+		return func(image.Image) ([]Result, error) {
+			return []Result{{CategoryID: 12, BBox: [4]float64{1, 1, 1, 1}, Score: 1}}, nil
+		}, nil, nil
+	}
+	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: badCat, Decode: decode}); err == nil || !strings.Contains(err.Error(), "category_id 12") {
+		t.Errorf("bad category: %v", err)
+	}
+	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("missing images: %v", err)
+	}
+}
