@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/coco"
+)
+
+const data = "../../../shared/data"
+
+var (
+	goldenGT = filepath.Join(data, "cocoeval-golden/instances_val2014_100.json")
+	goldenDT = filepath.Join(data, "cocoeval-golden/instances_val2014_fakebbox100_results.json")
+	val128GT = filepath.Join(data, "coco-val128/instances_val2017_128.json")
+	val128   = filepath.Join(data, "coco-val128/val2017")
+)
+
+// pycocotools' printout for the golden problem (cocoapi's
+// results/val2014_fake_eval_res.txt).
+const goldenSummary = ` Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.505
+ Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 0.697
+ Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=100 ] = 0.573
+ Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 0.586
+ Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.519
+ Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.501
+ Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 0.387
+ Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets= 10 ] = 0.594
+ Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.595
+ Average Recall     (AR) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 0.640
+ Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = 0.566
+ Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.564
+`
+
+type fakeImage struct {
+	image.Image
+	path string
+}
+
+// testEnv has a perfect fake detector: it returns the ground truth of the
+// image it is given. onDetect, when set, runs before each detection.
+func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	gt, err := coco.LoadDataset(val128GT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byFile := map[string]int64{}
+	for _, im := range gt.Images {
+		byFile[im.FileName] = im.ID
+	}
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr,
+		decode: func(p string) (image.Image, error) {
+			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
+		},
+		newDetectors: func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
+			return func() (coco.DetectFunc, func(), error) {
+				return func(img image.Image) ([]coco.Result, error) {
+					if onDetect != nil {
+						onDetect()
+					}
+					id := byFile[filepath.Base(img.(fakeImage).path)]
+					var rs []coco.Result
+					for _, j := range gt.ImageAnnotations(id) {
+						a := gt.Annotations[j]
+						rs = append(rs, coco.Result{CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.5})
+					}
+					return rs, nil
+				}, nil, nil
+			}, nil, nil
+		}}
+	return e, &stdout, &stderr
+}
+
+func TestResultsMode(t *testing.T) {
+	e, stdout, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout.String(), goldenSummary) {
+		t.Errorf("summary:\n%s\nwant:\n%s", stdout, goldenSummary)
+	}
+	if !strings.Contains(stdout.String(), "   1  person ") {
+		t.Errorf("no per-category table:\n%s", stdout)
+	}
+}
+
+func TestJSONAndPlots(t *testing.T) {
+	e, stdout, stderr := testEnv(t, nil)
+	plots := t.TempDir()
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-json", "-plots", plots}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got jsonReport
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, stdout)
+	}
+	var exp struct{ Stats [12]float64 }
+	b, _ := os.ReadFile(filepath.Join(data, "cocoeval-golden/expected.json"))
+	json.Unmarshal(b, &exp)
+	for i := range exp.Stats {
+		if math.Abs(got.Stats[i]-exp.Stats[i]) > 1e-12 {
+			t.Errorf("stats[%d] = %v, want %v", i, got.Stats[i], exp.Stats[i])
+		}
+	}
+	if len(got.Categories) != 80 || got.Categories[0].Name != "person" || got.Images != 100 || got.Detections != 734 {
+		t.Errorf("report: %d categories, %d images, %d detections", len(got.Categories), got.Images, got.Detections)
+	}
+	if _, err := os.Stat(filepath.Join(plots, "pr_all.png")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(plots, "pr_001_person.png")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte("[\n{\"image_id\": 42, \"category_id\": 1 \"bbox\": [1,2,3,4], \"score\": 1}\n]"), 0o644)
+	badImg := filepath.Join(dir, "badimg.json")
+	os.WriteFile(badImg, []byte(`[{"image_id": 1, "category_id": 1, "bbox": [1,2,3,4], "score": 1}]`), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-dt", goldenDT}, `"gt" not set`},
+		{[]string{"-gt", goldenGT}, "give -dt"},
+		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-model", "m.bin"}, "not both"},
+		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-threads", "2"}, "-threads only goes with -model"},
+		{[]string{"-gt", goldenGT, "-dt", broken}, "broken.json:2:35: detection 0: invalid JSON"},
+		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
+		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
+		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "400"}, "-res must be 300 or 600"},
+	} {
+		e, _, stderr := testEnv(t, nil)
+		if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code == 0 {
+			t.Errorf("%v: exit 0", c.args)
+		}
+		if !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: stderr %q does not contain %q", c.args, stderr, c.want)
+		}
+	}
+}
+
+func TestModelMode(t *testing.T) {
+	e, stdout, stderr := testEnv(t, nil)
+	out := filepath.Join(t.TempDir(), "res.json")
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128,
+		"-res", "300", "-threads", "3", "-limit", "20", "-out", out}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout.String(), "Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000") {
+		t.Errorf("perfect detector:\n%s", stdout)
+	}
+	if !strings.Contains(stderr.String(), "20/20") || !strings.Contains(stderr.String(), "evaluating the 20 images processed (of 128") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	rs, err := coco.LoadResults(out, nil)
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("results file: %d, %v", len(rs), err)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int32
+	e, _, stderr := testEnv(t, func() {
+		if n.Add(1) == 7 {
+			cancel() // what Ctrl-C does through signal.NotifyContext
+		}
+	})
+	out := filepath.Join(t.TempDir(), "res.json")
+	code := run(ctx, e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-out", out})
+	if code != 130 {
+		t.Fatalf("exit %d, want 130: %s", code, stderr)
+	}
+	if !strings.Contains(stderr.String(), "interrupted: 7 of 128 images done") || !strings.Contains(stderr.String(), out) {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	rs, err := coco.LoadResults(out, nil)
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("partial results: %d, %v", len(rs), err)
+	}
+}
+
+func TestModelLoadError(t *testing.T) {
+	e, _, stderr := testEnv(t, nil)
+	e.newDetectors = modelDetectors
+	missing := filepath.Join(t.TempDir(), "nope.bin")
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", missing, "-gt", val128GT, "-images", val128}); code == 0 {
+		t.Fatal("exit 0")
+	}
+	if !strings.Contains(stderr.String(), "nope.bin") {
+		t.Errorf("stderr %q does not name the model file", stderr)
+	}
+}
+
+func TestDecodeImage(t *testing.T) {
+	img, err := decodeImage(filepath.Join(val128, "000000000139.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 640 || b.Dy() != 426 {
+		t.Errorf("size %v", b)
+	}
+}
