@@ -26,10 +26,7 @@ const CoordinateTrickMax = 1000
 // safe for concurrent use.
 type Suppressor struct {
 	ranked  []ranked
-	x1, y1  []float32
-	x2, y2  []float32
-	area    []float32
-	live    []int32
+	live    []entry
 	pos     []int32
 	byClass []classPos
 	shifted []boxes.Box
@@ -86,48 +83,56 @@ func (s *Suppressor) run(keep []int, bs []boxes.Box, scores []float32, pos []int
 	}
 	slices.SortFunc(s.ranked, byScore)
 
-	x1, y1 := grow(s.x1, n), grow(s.y1, n)
-	x2, y2 := grow(s.x2, n), grow(s.y2, n)
-	area := grow(s.area, n)
-	live := s.live[:0]
+	if cap(s.live) < n {
+		s.live = make([]entry, n)
+	}
+	live := s.live[:n]
+	nan := false
 	for k, r := range s.ranked {
 		b := bs[r.i]
-		x1[k], y1[k], x2[k], y2[k] = b.X1, b.Y1, b.X2, b.Y2
-		area[k] = b.Area()
-		live = append(live, r.i)
+		live[k] = entry{b.X1, b.Y1, b.X2, b.Y2, b.Area(), r.i}
+		nan = nan || isNaN(b.X1) || isNaN(b.Y1) || isNaN(b.X2) || isNaN(b.Y2)
 	}
-	s.x1, s.y1, s.x2, s.y2, s.area, s.live = x1, y1, x2, y2, area, live
-
-	// The live candidates occupy [head, m) of the arrays, best first; each kept box filters the
-	// rest in place, so later passes only visit survivors.
+	// The live candidates occupy live[head:m], best first; each kept box filters the rest in
+	// place, so later passes only visit survivors.
 	kept := 0
 	m := n
 	for head := 0; head < m; head++ {
-		keep = append(keep, int(live[head]))
+		e := live[head]
+		keep = append(keep, int(e.i))
 		kept++
 		if limit > 0 && kept >= limit {
 			break
 		}
-		ix1, iy1, ix2, iy2, ia := x1[head], y1[head], x2[head], y2[head], area[head]
 		w := head + 1
 		for j := head + 1; j < m; j++ {
-			xx1 := max32(ix1, x1[j])
-			yy1 := max32(iy1, y1[j])
-			xx2 := min32(ix2, x2[j])
-			yy2 := min32(iy2, y2[j])
-			iw := max32(0, xx2-xx1)
-			ih := max32(0, yy2-yy1)
-			inter := float32(iw * ih)
-			ovr := inter / (ia + area[j] - inter)
-			if float64(ovr) > thresh {
-				continue
+			o := live[j]
+			var iw, ih float32
+			if nan {
+				iw = max32(0, min32(e.x2, o.x2)-max32(e.x1, o.x1))
+				ih = max32(0, min32(e.y2, o.y2)-max32(e.y1, o.y1))
+			} else {
+				// Go's min and max compile to MINSS/MAXSS; without NaNs they agree with
+				// std::min and std::max here (signed zeros only reach the clamp at 0).
+				iw = max(0, min(e.x2, o.x2)-max(e.x1, o.x1))
+				ih = max(0, min(e.y2, o.y2)-max(e.y1, o.y1))
 			}
-			x1[w], y1[w], x2[w], y2[w], area[w], live[w] = x1[j], y1[j], x2[j], y2[j], area[j], live[j]
-			w++
+			inter := float32(iw * ih)
+			// Written unconditionally and kept by advancing w: no unpredictable branch.
+			live[w] = o
+			if !(float64(inter/(e.area+o.area-inter)) > thresh) {
+				w++
+			}
 		}
 		m = w
 	}
 	return keep
+}
+
+// entry is one live candidate of run: its box, area and index.
+type entry struct {
+	x1, y1, x2, y2, area float32
+	i                    int32
 }
 
 // max32 is std::max(a, b); min32 is std::min(a, b).
@@ -143,13 +148,6 @@ func min32(a, b float32) float32 {
 		return b
 	}
 	return a
-}
-
-func grow(b []float32, n int) []float32 {
-	if cap(b) < n {
-		return make([]float32, n)
-	}
-	return b[:n]
 }
 
 // Batched appends to keep the indices of the boxes that survive NMS done independently for each

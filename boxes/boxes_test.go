@@ -1,0 +1,81 @@
+package boxes
+
+import (
+	"math"
+	"testing"
+)
+
+func TestAreaIoUClip(t *testing.T) {
+	a := Box{0, 0, 10, 10}
+	if a.Area() != 100 || a.Width() != 10 || a.Height() != 10 {
+		t.Fatalf("area/width/height of %v", a)
+	}
+	if got := IoU(a, Box{5, 0, 15, 10}); math.Abs(float64(got)-1.0/3) > 1e-7 {
+		t.Errorf("IoU half overlap = %v", got)
+	}
+	if got := IoU(a, Box{20, 20, 30, 30}); got != 0 {
+		t.Errorf("IoU disjoint = %v", got)
+	}
+	if got := IoU(Box{1, 1, 1, 1}, Box{1, 1, 1, 1}); !math.IsNaN(float64(got)) {
+		t.Errorf("IoU of two empty boxes = %v, want NaN like torch", got)
+	}
+	if got := (Box{-5, -3, 900, 700}).Clip(800, 600); got != (Box{0, 0, 800, 600}) {
+		t.Errorf("Clip = %v", got)
+	}
+}
+
+func TestKeepLarge(t *testing.T) {
+	bs := []Box{{0, 0, 1, 1}, {0, 0, 0, 5}, {0, 0, 0.01, 0.01}, {0, 0, 0.0099, 1}, {3, 3, 2, 4}}
+	if got := KeepLarge(nil, bs, 0.01); len(got) != 2 || got[0] != 0 || got[1] != 2 {
+		t.Errorf("KeepLarge = %v, want [0 2]", got)
+	}
+	if got := KeepLarge(nil, nil, 1); len(got) != 0 {
+		t.Errorf("KeepLarge(empty) = %v", got)
+	}
+	if got := KeepLarge(nil, bs, 0); len(got) != 4 {
+		t.Errorf("min size 0 keeps zero-area boxes too: %v", got)
+	}
+}
+
+func TestDecodeIdentityAndClip(t *testing.T) {
+	c := NewCoder(10, 10, 5, 5)
+	ref := Box{10, 20, 50, 100}
+	if got := c.Decode(ref, 0, 0, 0, 0); got != ref {
+		t.Errorf("zero deltas: %v, want %v", got, ref)
+	}
+	big := c.Decode(ref, 0, 0, 1e6, 1e6) // clipped at log(1000/16): 62.5x
+	if w := big.Width(); math.Abs(float64(w)-40*62.5) > 1e-2 {
+		t.Errorf("clipped width %v, want 2500", w)
+	}
+	empty := c.Decode(Box{5, 5, 5, 5}, 1, 1, 1, 1)
+	if empty.Width() != 0 || empty.Height() != 0 {
+		t.Errorf("zero-area reference decodes to %v", empty)
+	}
+}
+
+func TestRescaleAndFlat(t *testing.T) {
+	bs := FromFlat(nil, []float32{0, 0, 100, 50, 10, 10, 20, 20, 9})
+	if len(bs) != 2 {
+		t.Fatalf("FromFlat: %d boxes", len(bs))
+	}
+	Rescale(bs, 50, 100, 100, 400)
+	if bs[0] != (Box{0, 0, 400, 100}) {
+		t.Errorf("Rescale = %v", bs[0])
+	}
+	if f := AppendFlat(nil, bs); len(f) != 8 || f[6] != 80 {
+		t.Errorf("AppendFlat = %v", f)
+	}
+	Rescale(nil, 1, 1, 2, 2)
+}
+
+func TestExpEdges(t *testing.T) {
+	if Exp(0) != 1 || Exp(-200) != 0 || !math.IsInf(float64(Exp(200)), 1) || !math.IsNaN(float64(Exp(float32(math.NaN())))) {
+		t.Errorf("Exp edges: %v %v %v", Exp(0), Exp(-200), Exp(200))
+	}
+	for x := float32(-20); x < 20; x += 0.37 {
+		want := math.Exp(float64(x))
+		if got := float64(Exp(x)); math.Abs(got-want) > 2e-7*want {
+			t.Errorf("Exp(%v) = %v, want %v", x, got, want)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package nms
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/boxes"
+)
+
+func TestNMSEdgeCases(t *testing.T) {
+	var s Suppressor
+	if got := s.NMS(nil, nil, nil, 0.5, 0); len(got) != 0 {
+		t.Errorf("empty: %v", got)
+	}
+	if got := s.Batched(nil, nil, nil, nil, 0.5, 0); len(got) != 0 {
+		t.Errorf("empty batched: %v", got)
+	}
+	bs := []boxes.Box{bx(0, 0, 10, 10), bx(1, 1, 11, 11), bx(50, 50, 60, 60), bx(0, 0, 10, 10)}
+	sc := []float32{0.5, 0.9, 0.3, 0.5}
+	// IoU(0,1) = 81/119 = 0.68: suppressed at 0.5, kept at 0.7. Boxes 0 and 3 coincide
+	// (IoU 1) and tie: the lower index wins.
+	if got := s.NMS(nil, bs, sc, 0.5, 0); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("nms 0.5 = %v", got)
+	}
+	if got := s.NMS(nil, bs, sc, 0.7, 0); !slices.Equal(got, []int{1, 0, 2}) {
+		t.Errorf("nms 0.7 = %v", got)
+	}
+	// IoU exactly equal to the threshold is kept (strict >).
+	if got := s.NMS(nil, []boxes.Box{bx(0, 0, 2, 1), bx(0, 0, 1, 1)}, []float32{1, 0.5}, 0.5, 0); len(got) != 2 {
+		t.Errorf("IoU == thresh should keep both: %v", got)
+	}
+	// Zero-area boxes: IoU is NaN or 0, never > thresh; all kept.
+	if got := s.NMS(nil, []boxes.Box{bx(1, 1, 1, 1), bx(1, 1, 1, 1)}, []float32{1, 1}, 0.1, 0); len(got) != 2 {
+		t.Errorf("zero-area boxes: %v", got)
+	}
+	// Classes separate the overlapping pair.
+	if got := s.Batched(nil, bs, sc, []int{1, 2, 1, 1}, 0.5, 0); !slices.Equal(got, []int{1, 0, 2}) {
+		t.Errorf("batched = %v", got)
+	}
+	// Mismatched lengths use the common prefix, never panic.
+	if got := s.NMS(nil, bs, sc[:2], 0.5, 0); !slices.Equal(got, []int{1}) {
+		t.Errorf("short scores: %v", got)
+	}
+	if got := s.NMS(nil, bs, sc, 0.5, 1); !slices.Equal(got, []int{1}) {
+		t.Errorf("limit 1: %v", got)
+	}
+	if got := NMS(bs, sc, 1); len(got) != 4 {
+		t.Errorf("threshold 1 keeps all but identical... %v", got)
+	}
+	if got := Batched(bs, sc, []int{0, 0, 0, 0}, 0.5); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("Batched one class = %v", got)
+	}
+}
+
+// TestBatchedEqualsPerClassLoop checks both batched paths against NMS run class by class.
+func TestBatchedEqualsPerClassLoop(t *testing.T) {
+	for _, n := range []int{50, 1000, 1001, 3000} {
+		bs, sc, cl := randomSet(uint64(n), n, 7, false, 300)
+		var s Suppressor
+		got := s.Batched(nil, bs, sc, cl, 0.5, 0)
+		var want []int
+		for c := 1; c <= 7; c++ {
+			var idx []int
+			var sub []boxes.Box
+			var subS []float32
+			for i := range bs {
+				if cl[i] == c {
+					idx, sub, subS = append(idx, i), append(sub, bs[i]), append(subS, sc[i])
+				}
+			}
+			for _, k := range NMS(sub, subS, 0.5) {
+				want = append(want, idx[k])
+			}
+		}
+		slices.SortFunc(want, func(a, b int) int { return byScore(ranked{sc[a], int32(a)}, ranked{sc[b], int32(b)}) })
+		if n > CoordinateTrickMax && !slices.Equal(got, want) {
+			t.Errorf("n=%d: per-class path differs from the loop", n)
+		}
+		if n <= CoordinateTrickMax && len(got) != len(want) {
+			// The offset trick rounds coordinates; with these small boxes it should not matter.
+			t.Errorf("n=%d: offset trick kept %d, loop %d", n, len(got), len(want))
+		}
+	}
+}
+
+func TestSuppressorDoesNotAllocate(t *testing.T) {
+	bs, sc, cl := randomSet(1, 2000, 5, false, 700)
+	var s Suppressor
+	keep := s.NMS(nil, bs, sc, 0.5, 0)
+	keep = s.Batched(keep[:0], bs, sc, cl, 0.5, 0)
+	if n := testing.AllocsPerRun(5, func() {
+		keep = s.NMS(keep[:0], bs, sc, 0.5, 0)
+		keep = s.Batched(keep[:0], bs, sc, cl, 0.5, 0)
+	}); n != 0 {
+		t.Errorf("steady state allocates %v times per run", n)
+	}
+}
+
+func benchSet(n int) ([]boxes.Box, []float32, []int) {
+	r := rand.New(rand.NewPCG(42, 42))
+	bs := make([]boxes.Box, n)
+	sc := make([]float32, n)
+	cl := make([]int, n)
+	for i := range bs {
+		// RPN-like: boxes of 16..512 px around an 800 x 600 image.
+		cx, cy, s := r.Float32()*800, r.Float32()*600, 16+r.Float32()*496
+		bs[i] = boxes.Box{X1: cx - s/2, Y1: cy - s/2, X2: cx + s/2, Y2: cy + s/2*(0.5+r.Float32())}
+		sc[i] = r.Float32()
+		cl[i] = r.IntN(80)
+	}
+	return bs, sc, cl
+}
+
+func BenchmarkNMS6000(b *testing.B) {
+	bs, sc, _ := benchSet(6000)
+	var s Suppressor
+	var keep []int
+	b.Run("full@0.7", func(b *testing.B) {
+		for b.Loop() {
+			keep = s.NMS(keep[:0], bs, sc, 0.7, 0)
+		}
+	})
+	b.Run("top300@0.7", func(b *testing.B) {
+		for b.Loop() {
+			keep = s.NMS(keep[:0], bs, sc, 0.7, 300)
+		}
+	})
+}
+
+func BenchmarkBatched6000(b *testing.B) {
+	bs, sc, cl := benchSet(6000)
+	var s Suppressor
+	var keep []int
+	for b.Loop() {
+		keep = s.Batched(keep[:0], bs, sc, cl, 0.5, 100)
+	}
+}
+
+func bx(x1, y1, x2, y2 float32) boxes.Box { return boxes.Box{X1: x1, Y1: y1, X2: x2, Y2: y2} }
