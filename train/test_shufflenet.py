@@ -1,0 +1,250 @@
+"""Self-checks for train/: /usr/bin/python3 -m unittest discover -s train -p 'test_*.py'"""
+import glob
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from detector import (build_detector, detector_section, load_bin, make_config,  # noqa: E402
+                      randomize_detector_, save_bin, set_resolution)
+from reference import load_image  # noqa: E402
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
+from shufflenet import (ShuffleNetV1, channel_shuffle, count_macs_params, load_checkpoint,  # noqa: E402
+                        randomize_, stage_widths)
+import export  # noqa: E402
+
+torch.set_num_threads(2)
+IMAGES = sorted(glob.glob("/work/shared/data/coco-val128/val2017/*.jpg"))
+
+
+class TestCounts(unittest.TestCase):
+    # megvii ShuffleNet-Series table: (groups, width) -> (MMACs, Mparams) at 224x224, 1000 classes
+    MEGVII = {(3, 2.0): (524, 5.4), (3, 1.5): (292, 3.4), (3, 1.0): (138, 1.9), (3, 0.5): (38, 0.7),
+              (8, 2.0): (522, 6.5), (8, 1.0): (138, 2.4), (8, 0.5): (40, 1.0)}
+
+    def test_megvii_table(self):
+        for (g, s), (mmacs, mparams) in self.MEGVII.items():
+            macs, params = count_macs_params(ShuffleNetV1(groups=g, width=s))
+            self.assertLess(abs(macs / 1e6 - mmacs) / mmacs, 0.02, (g, s, macs))
+            self.assertLessEqual(abs(params / 1e6 - mparams), 0.05, (g, s, params))
+
+    def test_paper_table1(self):
+        for g, mflops in {1: 143, 2: 140, 3: 137, 4: 133, 8: 137}.items():
+            macs, _ = count_macs_params(ShuffleNetV1(groups=g, width=1.0))
+            self.assertLess(abs(macs / 1e6 - mflops) / mflops, 0.02, (g, macs))
+
+    def test_widths(self):
+        self.assertEqual(stage_widths(3, 0.5), (120, 240, 480))
+        self.assertEqual(stage_widths(3, 1.5), (360, 720, 1440))
+        self.assertEqual(stage_widths(3, 2.0), (480, 960, 1920))
+        self.assertEqual(stage_widths(8, 0.5), (192, 384, 768))
+        self.assertEqual(stage_widths(8, 2.0), (768, 1536, 3072))
+        self.assertEqual(stage_widths(2, 0.5), (104, 200, 400))  # 100 is a tie between 96 and 104
+        for g in (1, 2, 3, 4, 8):
+            for s in (0.25, 0.5, 1.0, 1.5, 2.0):
+                for w in stage_widths(g, s):
+                    self.assertEqual(w % (4 * g), 0)
+
+
+class TestShuffle(unittest.TestCase):
+    def test_orders_are_inverse(self):
+        for g, c in ((2, 8), (3, 12), (4, 24), (8, 32), (3, 60)):
+            x = torch.arange(c, dtype=torch.float32).view(1, c, 1, 1)
+            off = channel_shuffle(x, g, "official")
+            pap = channel_shuffle(x, g, "paper")
+            self.assertTrue(torch.equal(channel_shuffle(off, g, "paper"), x))
+            self.assertTrue(torch.equal(channel_shuffle(pap, g, "official"), x))
+            if c != g * g:
+                self.assertFalse(torch.equal(off, pap))
+            # MODEL_FORMAT.md: output channel i*(C/g) + j takes input channel j*g + i
+            for i in range(g):
+                for j in range(c // g):
+                    self.assertEqual(off[0, i * (c // g) + j, 0, 0].item(), j * g + i)
+
+    def test_paper_order_changes_output(self):
+        torch.manual_seed(0)
+        a = randomize_(ShuffleNetV1(groups=3, width=0.25, num_classes=10), seed=0).eval()
+        b = ShuffleNetV1(groups=3, width=0.25, num_classes=10, shuffle_order="paper").eval()
+        b.load_state_dict(a.state_dict())
+        x = torch.randn(1, 3, 64, 64)
+        with torch.no_grad():
+            self.assertFalse(torch.allclose(a(x), b(x)))
+
+
+class TestModel(unittest.TestCase):
+    def test_names_and_shapes(self):
+        m = ShuffleNetV1(groups=3, width=1.0, se=True)
+        sd = m.state_dict()
+        self.assertEqual(list(sd["first_conv.0.weight"].shape), [24, 3, 3, 3])
+        self.assertEqual(list(sd["features.0.branch_main_1.0.weight"].shape), [60, 24, 1, 1])
+        self.assertEqual(list(sd["features.0.branch_main_2.0.weight"].shape), [216, 20, 1, 1])
+        self.assertEqual(list(sd["features.1.branch_main_1.0.weight"].shape), [60, 80, 1, 1])
+        self.assertEqual(list(sd["features.1.branch_main_1.3.weight"].shape), [60, 1, 3, 3])
+        self.assertEqual(list(sd["features.4.se.fc1.weight"].shape), [15, 240, 1, 1])
+        self.assertEqual(list(sd["features.15.se.fc2.bias"].shape), [960])
+        self.assertEqual(list(sd["classifier.0.weight"].shape), [1000, 960])
+        self.assertNotIn("classifier.0.bias", sd)
+        sh = ShuffleNetV1(groups=3, width=0.5, shallow=True, num_classes=0)
+        self.assertEqual(len(sh.features), 8)
+        self.assertIsNone(sh.classifier)
+        self.assertEqual(sh.stage_ranges, [(0, 2), (2, 6), (6, 8)])
+
+    def test_random_activations_sane(self):
+        torch.manual_seed(1)
+        x = torch.randn(1, 3, 224, 224)
+        for kw in ({"groups": 3, "width": 2.0}, {"groups": 8, "width": 0.5}, {"groups": 1, "width": 1.0},
+                   {"groups": 3, "width": 1.0, "se": True}, {"groups": 4, "width": 0.25, "shallow": True}):
+            m = randomize_(ShuffleNetV1(**kw), seed=0).eval()
+            with torch.no_grad():
+                f = m.forward_features(x)
+            for k in ("stage2", "stage3", "stage4"):
+                sd = f[k].std().item()
+                self.assertTrue(0.1 < sd < 10, (kw, k, sd))
+
+    def test_any_input_size(self):
+        m = ShuffleNetV1(groups=2, width=0.5, num_classes=7).eval()
+        with torch.no_grad():
+            self.assertEqual(list(m(torch.randn(2, 3, 97, 131)).shape), [2, 7])
+
+    def test_load_checkpoint_module_prefix(self):
+        src = randomize_(ShuffleNetV1(groups=8, width=0.5), seed=3)
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "ck.pth.tar")
+            torch.save({"state_dict": {"module." + k: v for k, v in src.state_dict().items()}}, p)
+            dst = load_checkpoint(ShuffleNetV1(groups=8, width=0.5), p)
+        for k, v in src.state_dict().items():
+            self.assertTrue(torch.equal(v, dst.state_dict()[k]), k)
+
+
+class TestBin(unittest.TestCase):
+    def check_layout(self, path):
+        with open(path, "rb") as f:
+            raw = f.read()
+        (n,) = struct.unpack("<Q", raw[:8])
+        self.assertEqual(n % 8, 0)
+        header = json.loads(raw[8:8 + n])
+        meta = header.pop("__metadata__")
+        self.assertEqual(meta["format"], "shuffledet")
+        cfg = json.loads(meta["config"])
+        names = sorted(header)
+        off = 0
+        for k in names:  # sorted by name, contiguous
+            info = header[k]
+            self.assertEqual(info["dtype"], "F32")
+            self.assertEqual(info["data_offsets"][0], off)
+            size = 4
+            for s in info["shape"]:
+                size *= s
+            off += size
+            self.assertEqual(info["data_offsets"][1], off)
+            self.assertNotIn("num_batches_tracked", k)
+        self.assertEqual(8 + n + off, len(raw))
+        return cfg, names
+
+    def test_classifier_roundtrip(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "m.bin")
+            export.main(["--out", p, "--random", "--seed", "4", "--groups", "3", "--width", "0.25",
+                         "--se", "--num-classes", "10"])
+            cfg, names = self.check_layout(p)
+            self.assertEqual(cfg, {"version": 1, "detector": None, "backbone": {
+                "groups": 3, "width": 0.25, "shallow": False, "se": True, "shuffle": True, "num_classes": 10}})
+            m = load_bin(p)
+        torch.manual_seed(4)
+        ref = randomize_(ShuffleNetV1(cfg["backbone"]), seed=4).eval()
+        x = torch.randn(1, 3, 96, 128)
+        with torch.no_grad():
+            a, b = ref.forward_features(x), m.forward_features(x)
+        for k in a:
+            self.assertTrue(torch.equal(a[k], b[k]), k)
+
+    def test_safetensors_io(self):
+        t = {"b": torch.randn(3, 5), "a": torch.arange(6, dtype=torch.float32).view(1, 2, 3),
+             "s": torch.tensor(2.5)}
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "x.safetensors")
+            write_safetensors(p, t, {"k": "v"})
+            back, meta = read_safetensors(p)
+        self.assertEqual(meta, {"k": "v"})
+        for k in t:
+            self.assertTrue(torch.equal(t[k], back[k]), k)
+
+
+class TestDetector(unittest.TestCase):
+    def test_roundtrip_and_real_image(self):
+        cfg = make_config({"groups": 3, "width": 0.5}, detector_section(300))
+        torch.manual_seed(0)
+        model = randomize_detector_(build_detector(cfg), seed=0).eval()
+        img = load_image(IMAGES[0])
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "det.bin")
+            save_bin(model, p, cfg)
+            got_cfg, names = TestBin.check_layout(self, p)
+            loaded = load_bin(p)
+        self.assertEqual(got_cfg, cfg)
+        self.assertIn("features.15.branch_main_2.1.running_var", names)
+        self.assertIn("rpn.head.conv.weight", names)
+        self.assertIn("roi_heads.box_predictor.cls_score.bias", names)
+        self.assertFalse(any(n.startswith(("backbone.", "roi_heads.box_head.")) for n in names))
+        self.assertEqual(len(loaded.roi_heads.box_predictor.cls_score.bias), 81)
+        for res in (300, 600):
+            set_resolution(model, res)
+            set_resolution(loaded, res)
+            with torch.no_grad():
+                a = model([img])[0]
+                b = loaded([img])[0]
+            for k in ("boxes", "scores", "labels"):
+                self.assertTrue(torch.equal(a[k], b[k]), (res, k))
+            self.assertGreater(len(a["boxes"]), 0, res)
+            self.assertGreater(len(set(a["labels"].tolist())), 1, res)
+            h, w = img.shape[1:]
+            self.assertLessEqual(a["boxes"][:, 2].max().item(), w)
+            self.assertLessEqual(a["boxes"][:, 3].max().item(), h)
+
+    def test_reference_cli_dump(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "det.bin")
+            dump = os.path.join(d, "dump.safetensors")
+            export.main(["--out", p, "--random", "--seed", "2", "--groups", "8", "--width", "0.25",
+                         "--shallow", "--detector", "--res", "300", "--num-det-classes", "5"])
+            out = subprocess.run([sys.executable, os.path.join(HERE, "reference.py"), "--model", p,
+                                  "--dump", dump, IMAGES[1], IMAGES[2]],
+                                 check=True, capture_output=True, text=True).stdout
+            t, _ = read_safetensors(dump)
+        lines = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual([x["source"] for x in lines], IMAGES[1:3])
+        first = lines[0]
+        self.assertEqual(len(first["detections"]), t["scores"].shape[0])
+        ids = {1, 2, 3, 4, 5}
+        for det in first["detections"]:
+            self.assertIn(det["category_id"], ids)
+        A = 15
+        fh, fw = t["features"].shape[-2:]
+        self.assertEqual(list(t["rpn_objectness"].shape), [1, A, fh, fw])
+        self.assertEqual(list(t["rpn_deltas"].shape), [1, 4 * A, fh, fw])
+        self.assertEqual(list(t["anchors"].shape), [fh * fw * A, 4])
+        P = t["proposals"].shape[0]
+        self.assertEqual(list(t["class_logits"].shape), [P, 6])
+        self.assertEqual(list(t["box_regression"].shape), [P, 24])
+        self.assertEqual(t["box_features"].shape[0], P)
+        self.assertEqual(t["image"].shape[-1] % 32, 0)
+        self.assertEqual(t["image"].shape[-2] % 32, 0)
+        # torchvision 0.14: scale = min(300 / short, 500 / long) computed in FLOAT32, then
+        # size = floor(float64(dim) * float64(scale)): 299, not 300, for this 586x640 image.
+        w, h = first["width"], first["height"]
+        f32 = np.float32
+        scale = float(min(f32(300) / f32(min(w, h)), f32(500) / f32(max(w, h))))
+        self.assertEqual(t["image_size"].tolist(), [float(int(h * scale)), float(int(w * scale))])
+
+
+if __name__ == "__main__":
+    unittest.main()
