@@ -84,19 +84,25 @@ func (r *Align) Forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 		}
 		return dst, nil
 	}
+	r.parallel(dst, feat, c, h, w, rois, workers)
+	return dst, nil
+}
+
+// parallel pools the RoIs on workers goroutines, each with its own scratch.
+func (r *Align) parallel(dst, feat []float32, c, h, w int, rois []boxes.Box, workers int) {
+	per := r.OutH * r.OutW * c
 	var wg sync.WaitGroup
 	for k := 0; k < workers; k++ {
 		lo, hi := k*len(rois)/workers, (k+1)*len(rois)/workers
 		wg.Add(1)
-		go func(k, lo, hi int) {
+		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
 				r.pre[k] = r.one(dst[i*per:(i+1)*per], feat, c, h, w, rois[i], r.pre[k])
 			}
-		}(k, lo, hi)
+		}()
 	}
 	wg.Wait()
-	return dst, nil
 }
 
 // one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.

@@ -1,0 +1,124 @@
+package roihead
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/boxes"
+)
+
+func TestAlignEdgeCases(t *testing.T) {
+	a := NewAlign()
+	out, err := a.Forward(nil, nil, 0, 0, 0, nil)
+	if err != nil || len(out) != 0 {
+		t.Errorf("empty: %v %v", out, err)
+	}
+	if _, err := a.Forward(nil, make([]float32, 5), 1, 2, 3, nil); err == nil {
+		t.Error("wrong feature length should be an error")
+	}
+	// A constant map pools to the constant wherever the samples land inside; a RoI far outside
+	// pools to zero; an inverted RoI is forced to 1x1 and still samples the map.
+	feat := make([]float32, 2*4*5)
+	for i := range feat {
+		feat[i] = 3
+	}
+	rois := []boxes.Box{{X1: 0, Y1: 0, X2: 64, Y2: 48}, {X1: 1000, Y1: 1000, X2: 1100, Y2: 1100}, {X1: 30, Y1: 30, X2: 10, Y2: 10}}
+	out, err = a.Forward(make([]float32, 1), feat, 2, 4, 5, rois)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := 2 * 14 * 14
+	if len(out) != 3*per || !near(out[0], 3) || !near(out[per-1], 3) || out[per] != 0 || out[2*per-1] != 0 || !near(out[2*per], 3) {
+		t.Errorf("constant map: %v %v %v", out[0], out[per], out[2*per])
+	}
+	// The buffer is reused when large enough.
+	again, _ := a.Forward(out, feat, 2, 4, 5, rois)
+	if &again[0] != &out[0] {
+		t.Error("dst was not reused")
+	}
+	if n := testing.AllocsPerRun(5, func() { a.Forward(out, feat, 2, 4, 5, rois) }); n != 0 {
+		t.Errorf("steady state allocates %v times", n)
+	}
+}
+
+func TestPostprocessEdgeCases(t *testing.T) {
+	pp := NewPostProcessor(DefaultPostConfig())
+	d, err := pp.Run(nil, nil, nil, 81, 600, 800)
+	if err != nil || d.Len() != 0 {
+		t.Errorf("no proposals: %v %v", d, err)
+	}
+	if _, err := pp.Run(make([]float32, 3), make([]float32, 12), make([]boxes.Box, 1), 2, 10, 10); err == nil {
+		t.Error("wrong logits length should be an error")
+	}
+	if _, err := pp.Run(nil, nil, nil, 0, 10, 10); err == nil {
+		t.Error("zero classes should be an error")
+	}
+	// Two proposals, classes {bg, a, b}: the first is confidently class 2, the second is
+	// background; zero deltas return the proposal; the zero-width one is dropped as small.
+	props := []boxes.Box{{X1: 10, Y1: 10, X2: 50, Y2: 60}, {X1: 5, Y1: 5, X2: 5, Y2: 30}}
+	logits := []float32{0, 0, 8, 8, 0, 0}
+	reg := make([]float32, 2*4*3)
+	d, err = pp.Run(logits, reg, props, 3, 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 1 || d.Labels[0] != 2 || d.Boxes[0] != props[0] || d.Scores[0] < 0.99 {
+		t.Errorf("got %+v", d)
+	}
+	// A threshold of 1 keeps nothing (strict >).
+	pp.Config.ScoreThresh = 1
+	if d, _ := pp.Run(logits, reg, props, 3, 100, 100); d.Len() != 0 {
+		t.Errorf("threshold 1 kept %v", d)
+	}
+	// Softmax of a single (background) class: nothing to report.
+	pp.Config.ScoreThresh = 0
+	if d, _ := pp.Run([]float32{1, 2}, make([]float32, 8), props, 1, 100, 100); d.Len() != 0 {
+		t.Errorf("background only: %v", d)
+	}
+}
+
+func TestLaneSumOrder(t *testing.T) {
+	for n := 1; n < 40; n++ {
+		x := make([]float32, n)
+		var want float64
+		for i := range x {
+			x[i] = float32(i + 1)
+			want += float64(i + 1)
+		}
+		if got := laneSum(x); float64(got) != want {
+			t.Errorf("laneSum(1..%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+func BenchmarkRoIAlign300(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	const c, h, w = 480, 38, 63 // 1x g3 stage 3 on a 600 x 1000 image
+	feat := randn(r, c*h*w, 1)
+	rois := make([]boxes.Box, 300)
+	for i := range rois {
+		x, y := r.Float32()*900, r.Float32()*500
+		rois[i] = boxes.Box{X1: x, Y1: y, X2: x + 16 + r.Float32()*300, Y2: y + 16 + r.Float32()*300}
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run(map[int]string{1: "1worker", 2: "2workers"}[workers], func(b *testing.B) {
+			a := NewAlign()
+			a.Workers = workers
+			out := make([]float32, a.OutputLen(len(rois), c))
+			for b.Loop() {
+				out, _ = a.Forward(out, feat, c, h, w, rois)
+			}
+		})
+	}
+}
+
+func BenchmarkPostprocess(b *testing.B) {
+	c := postCase{300, 81, 2, 600, 1000, 0.05, 0.5, 100}
+	logits, reg, props := c.inputs(1)
+	pp := NewPostProcessor(DefaultPostConfig())
+	for b.Loop() {
+		pp.Run(logits, reg, props, c.classes, c.imgH, c.imgW)
+	}
+}
+
+func near(a, b float32) bool { return a-b < 1e-6 && b-a < 1e-6 }

@@ -1,0 +1,97 @@
+package rpn
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/boxes"
+)
+
+func TestProposeEdgeCases(t *testing.T) {
+	p := NewProposer(DefaultConfig())
+	// Empty feature map.
+	b, s, err := p.Propose(nil, nil, nil, 15, 0, 0, 100, 100)
+	if err != nil || len(b) != 0 || len(s) != 0 {
+		t.Errorf("empty: %v %v %v", b, s, err)
+	}
+	// Wrong lengths are errors, not panics.
+	if _, _, err := p.Propose(make([]float32, 3), make([]float32, 12), nil, 1, 1, 3, 10, 10); err == nil {
+		t.Error("missing anchors should be an error")
+	}
+	if _, _, err := p.Propose(make([]float32, 2), make([]float32, 12), make([]boxes.Box, 3), 1, 1, 3, 10, 10); err == nil {
+		t.Error("short objectness should be an error")
+	}
+	if _, _, err := p.Propose(nil, nil, nil, -1, 1, 1, 10, 10); err == nil {
+		t.Error("negative A should be an error")
+	}
+}
+
+func TestProposeFiltersAndOrders(t *testing.T) {
+	// One location, three anchors: a zero-area anchor (removed as small), a low score (removed by
+	// the threshold) and two kept; zero deltas leave the anchors unchanged.
+	anc := []boxes.Box{{X1: 0, Y1: 0, X2: 10, Y2: 10}, {X1: 5, Y1: 5, X2: 5, Y2: 5}, {X1: 0, Y1: 0, X2: 10, Y2: 10}, {X1: 20, Y1: 20, X2: 40, Y2: 40}}
+	obj := []float32{1, 3, -2, 0.5}
+	del := make([]float32, 16)
+	cfg := DefaultConfig()
+	cfg.ScoreThresh = 0.5 // sigmoid(-2) = 0.12 is dropped, sigmoid(0) would be kept (>=)
+	p := NewProposer(cfg)
+	b, s, err := p.Propose(obj, del, anc, 4, 1, 1, 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 2 || b[0] != anc[0] || b[1] != anc[3] || !(s[0] > s[1]) {
+		t.Errorf("got %v %v", b, s)
+	}
+	// Top-1 before NMS keeps only the best-scoring anchor, even though it is then removed.
+	p.Config.PreNMSTopN = 1
+	if b, _, _ := p.Propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
+		t.Errorf("top-1 (zero-area) should leave nothing: %v", b)
+	}
+	p.Config.PreNMSTopN, p.Config.PostNMSTopN = 6000, 0
+	if b, _, _ := p.Propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
+		t.Errorf("post-NMS top 0: %v", b)
+	}
+}
+
+func TestSelectTop(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, n := range []int{0, 1, 5, 13, 100, 5000} {
+		for _, k := range []int{0, 1, n / 3, n - 1, n} {
+			k = min(max(k, 0), n)
+			a := make([]scored, n)
+			for i := range a {
+				a[i] = scored{float32(r.IntN(50)), int32(i)} // many ties
+			}
+			want := slices.Clone(a)
+			slices.SortFunc(want, order)
+			selectTop(a, k)
+			got := slices.Clone(a[:max(k, 0)])
+			slices.SortFunc(got, order)
+			if !slices.Equal(got, want[:max(k, 0)]) {
+				t.Fatalf("n=%d k=%d: wrong top-k", n, k)
+			}
+		}
+	}
+}
+
+func BenchmarkPropose(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const a, h, w = 15, 38, 63
+	obj := make([]float32, a*h*w)
+	del := make([]float32, 4*a*h*w)
+	for i := range obj {
+		obj[i] = float32(r.NormFloat64() * 2)
+	}
+	for i := range del {
+		del[i] = float32(r.NormFloat64() * 0.3)
+	}
+	grid := anchors.NewGenerator(nil, nil).ForImage(608, 1024, h, w)
+	p := NewProposer(DefaultConfig())
+	for b.Loop() {
+		if _, _, err := p.Propose(obj, del, grid, a, h, w, 600, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
