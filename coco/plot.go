@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -67,16 +66,19 @@ var curveColors = []color.RGBA{
 	{127, 127, 127, 255}, {214, 39, 40, 255},
 }
 
-// PlotPR draws precision-recall curves into a PNG image of w x h pixels.
-func PlotPR(title string, curves []Curve, w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+// PlotPR draws precision-recall curves into a w x h image (paletted:
+// small and quick to encode as PNG).
+func PlotPR(title string, curves []Curve, w, h int) *image.Paletted {
+	pal := color.Palette{color.White, color.Black, color.RGBA{225, 225, 225, 255}}
+	for _, c := range curveColors {
+		pal = append(pal, c)
+	}
+	img := image.NewPaletted(image.Rect(0, 0, w, h), pal)
 	const left, right, top, bottom = 56, 120, 34, 44
 	pw, ph := w-left-right, h-top-bottom
 	px := func(x float64) int { return left + int(x*float64(pw)+0.5) }
 	py := func(y float64) int { return top + ph - int(y*float64(ph)+0.5) }
-	grid := color.RGBA{225, 225, 225, 255}
-	black := color.RGBA{0, 0, 0, 255}
+	const black, grid = 1, 2
 	for i := 0; i <= 10; i++ {
 		v := float64(i) / 10
 		line(img, px(v), py(0), px(v), py(1), grid, 1)
@@ -93,7 +95,7 @@ func PlotPR(title string, curves []Curve, w, h int) *image.RGBA {
 	text(img, 4, top-8, "precision", black)
 	text(img, left+pw/2-len(title)*7/2, 20, title, black)
 	for ci, c := range curves {
-		col := curveColors[ci%len(curveColors)]
+		col := uint8(3 + ci%len(curveColors))
 		prevOK := false
 		var x0, y0 int
 		for r, p := range c.Precision {
@@ -114,8 +116,8 @@ func PlotPR(title string, curves []Curve, w, h int) *image.RGBA {
 	return img
 }
 
-// line draws a line of thickness th (Bresenham).
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA, th int) {
+// line draws a line of thickness th in palette color c (Bresenham).
+func line(img *image.Paletted, x0, y0, x1, y1 int, c uint8, th int) {
 	dx, dy := abs(x1-x0), -abs(y1-y0)
 	sx, sy := 1, 1
 	if x0 > x1 {
@@ -128,7 +130,7 @@ func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA, th int) {
 	for {
 		for i := 0; i < th; i++ {
 			for j := 0; j < th; j++ {
-				img.SetRGBA(x0+i, y0+j, c)
+				img.SetColorIndex(x0+i, y0+j, c)
 			}
 		}
 		if x0 == x1 && y0 == y1 {
@@ -151,9 +153,9 @@ func abs(v int) int {
 	return v
 }
 
-// text draws s with its baseline at y.
-func text(img *image.RGBA, x, y int, s string, c color.RGBA) {
-	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13,
+// text draws s with its baseline at y in palette color c.
+func text(img *image.Paletted, x, y int, s string, c uint8) {
+	d := font.Drawer{Dst: img, Src: image.NewUniform(img.Palette[c]), Face: basicfont.Face7x13,
 		Dot: fixed.P(x, y)}
 	d.DrawString(s)
 }
@@ -179,7 +181,8 @@ func (e *Eval) WritePlots(dir string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if err := png.Encode(f, PlotPR(title, curves, 760, 480)); err != nil {
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		if err := enc.Encode(f, PlotPR(title, curves, 760, 480)); err != nil {
 			f.Close()
 			return fmt.Errorf("%s: %w", path, err)
 		}
