@@ -143,23 +143,54 @@ func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 	hw := h * w
 	bins := oh * ow
 	samples := gridH * gridW
-	for ch := 0; ch < c; ch++ {
+	ch := 0
+	// Four channels per pass share each tap's indices and weights; every value is still
+	// accumulated in torch's order, so the result is unchanged.
+	for ; ch+4 <= c; ch += 4 {
+		p0 := feat[ch*hw : (ch+1)*hw]
+		p1 := feat[(ch+1)*hw : (ch+2)*hw]
+		p2 := feat[(ch+2)*hw : (ch+3)*hw]
+		p3 := feat[(ch+3)*hw : (ch+4)*hw]
+		o0 := out[ch*bins : (ch+1)*bins]
+		o1 := out[(ch+1)*bins : (ch+2)*bins]
+		o2 := out[(ch+2)*bins : (ch+3)*bins]
+		o3 := out[(ch+3)*bins : (ch+4)*bins]
+		k := 0
+		for b := range o0 {
+			var a0, a1, a2, a3 float32
+			for _, p := range pre[k : k+samples] {
+				i0, i1, i2, i3 := p.pos[0], p.pos[1], p.pos[2], p.pos[3]
+				w0, w1, w2, w3 := p.weight[0], p.weight[1], p.weight[2], p.weight[3]
+				a0 += tap(p0, i0, i1, i2, i3, w0, w1, w2, w3)
+				a1 += tap(p1, i0, i1, i2, i3, w0, w1, w2, w3)
+				a2 += tap(p2, i0, i1, i2, i3, w0, w1, w2, w3)
+				a3 += tap(p3, i0, i1, i2, i3, w0, w1, w2, w3)
+			}
+			k += samples
+			o0[b], o1[b], o2[b], o3[b] = a0/count, a1/count, a2/count, a3/count
+		}
+	}
+	for ; ch < c; ch++ {
 		plane := feat[ch*hw : (ch+1)*hw]
 		o := out[ch*bins : (ch+1)*bins]
 		k := 0
 		for b := range o {
 			var acc float32
 			for _, p := range pre[k : k+samples] {
-				v := float32(p.weight[0]*plane[p.pos[0]]) + float32(p.weight[1]*plane[p.pos[1]])
-				v += float32(p.weight[2] * plane[p.pos[2]])
-				v += float32(p.weight[3] * plane[p.pos[3]])
-				acc += v
+				acc += tap(plane, p.pos[0], p.pos[1], p.pos[2], p.pos[3], p.weight[0], p.weight[1], p.weight[2], p.weight[3])
 			}
 			k += samples
 			o[b] = acc / count
 		}
 	}
 	return pre
+}
+
+// tap is one bilinear sample, summed in the kernel's order: ((w0*v0 + w1*v1) + w2*v2) + w3*v3.
+func tap(plane []float32, i0, i1, i2, i3 int32, w0, w1, w2, w3 float32) float32 {
+	v := float32(w0*plane[i0]) + float32(w1*plane[i1])
+	v += float32(w2 * plane[i2])
+	return v + float32(w3*plane[i3])
 }
 
 // fillPreCalc computes the bilinear taps of every sample point of one RoI in the order
