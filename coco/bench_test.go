@@ -1,6 +1,7 @@
 package coco
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -153,6 +154,13 @@ func TestWriteBenchProblem(t *testing.T) {
 	}
 	e, err := EvaluateResults(gt, dts)
 	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(map[string]any{"stats": e.Stats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go_stats.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d images, %d gt, %d dt\n%s", len(gt.Images), len(gt.Annotations), len(dts), e.Summary())

@@ -1,0 +1,38 @@
+// Package coco reads COCO instances and results files and evaluates bbox
+// detections with the algorithm of pycocotools' COCOeval, to the last
+// digit.
+//
+// # Loading
+//
+// LoadDataset streams an instances JSON file (images, annotations,
+// categories); segmentations, polygons or RLE, are skipped without being
+// kept, so instances_train2017.json (448 MB) loads without extra copies.
+// Categories80 and ContiguousToID / IDToContiguous map the 80 contiguous
+// classes to the sparse COCO ids 1..90. LoadResults and SaveResults read
+// and write the results format [{"image_id", "category_id", "bbox",
+// "score"}]; a detection whose image or category is not in the ground
+// truth, a NaN or a negative-size box, or broken JSON is an error naming
+// the file, the line and the column.
+//
+// # Evaluation
+//
+// EvaluateResults (or NewEval, then Evaluate, Accumulate, Summarize)
+// follows cocoeval.py step by step: detections get ids 1..n in file order
+// and area w*h (loadRes); ground truth is ignored when crowd; IoU with a
+// crowd region is the intersection over the detection's area; area ranges
+// use the annotation "area" field; ground truth is sorted ignored-last and
+// detections by score, both stably; the greedy matching, the 101-point
+// interpolated precision with its monotone envelope, maxDets 1/10/100 per
+// image and category, and -1 where there is no ground truth are those of
+// pycocotools. Everything is float64, and even the final means add in
+// numpy's pairwise order, so the 12 numbers equal pycocotools' bit for bit
+// on the golden problem and the 16 generated corner cases in
+// ../shared/data (the tests).
+//
+// # Speed
+//
+// BenchmarkEvaluateMinival evaluates a synthetic minival-sized problem
+// (5000 images, 35k ground-truth boxes, 500k detections, fixed seed); see
+// README.md in this folder for the numbers and the comparison with
+// pycocotools.
+package coco
