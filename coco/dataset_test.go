@@ -7,9 +7,11 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -308,4 +310,29 @@ func TestRunDetections(t *testing.T) {
 	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("missing images: %v", err)
 	}
+}
+
+// TestLoadBig loads a large instances file named by $COCO_BIG_JSON (e.g.
+// instances_train2017.json) and reports the time and the heap it keeps.
+func TestLoadBig(t *testing.T) {
+	path := os.Getenv("COCO_BIG_JSON")
+	if path == "" {
+		t.Skip("set COCO_BIG_JSON to a large instances file")
+	}
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	start := time.Now()
+	d, err := LoadDataset(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	peak := m1.HeapSys
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	t.Logf("%d images, %d annotations in %v; heap kept %.0f MB, heap reserved at peak %.0f MB, total allocated %.0f MB",
+		len(d.Images), len(d.Annotations), el, float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), float64(peak)/(1<<20), float64(m1.TotalAlloc-m0.TotalAlloc)/(1<<20))
+	runtime.KeepAlive(d)
 }
