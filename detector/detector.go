@@ -64,6 +64,7 @@ type Detector struct {
 	post     *roihead.PostProcessor
 
 	input, hidden, objectness, deltas, rois nn.Tensor
+	feat                                    *nn.Tensor // the trunk's stage-3 output for the last image
 	scratch                                 nn.Scratch
 	pooled, logits, regression              []float32
 	proposals                               []boxes.Box
@@ -147,6 +148,7 @@ func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 	m := d.model
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}
 	feat := d.trunk.Forward(&d.input, backbone.Stage3)
+	d.feat = feat
 
 	// RPN head on the stride-16 map, then proposals in resized-image coordinates.
 	d.hidden.Resize(1, m.rpnConv.OutC, feat.H, feat.W)

@@ -158,8 +158,9 @@ func min32(a, b float32) float32 {
 // limit entries of the result are produced. Only the first min(len(bs), len(scores),
 // len(classes)) boxes are considered.
 //
-// Equal scores are ordered by index. (For more than CoordinateTrickMax boxes torchvision's final
-// merge uses torch's unstable sort, whose order among exactly equal scores is unspecified.)
+// Up to CoordinateTrickMax boxes equal scores are ordered by index (torchvision's NMS sorts
+// stably); above it the survivors are merged with torch's own unstable sort order, reproduced by
+// sortLikeTorch, so ties come out exactly as torchvision orders them.
 func (s *Suppressor) Batched(keep []int, bs []boxes.Box, scores []float32, classes []int, thresh float64, limit int) []int {
 	n := min(len(bs), len(scores), len(classes))
 	if n == 0 {
@@ -214,8 +215,7 @@ func (s *Suppressor) perClass(keep []int, bs []boxes.Box, scores []float32, clas
 	}
 	kept := s.kept[:n]
 	clear(kept)
-	// Within one class the survivors come in the global (score, index) order, so the first limit
-	// survivors of each class are enough to produce the first limit of the merged result.
+	// torch's unstable merge sort depends on every survivor, so each class runs to completion.
 	idx := s.idx[:0]
 	for lo := 0; lo < n; {
 		hi := lo + 1
@@ -226,7 +226,7 @@ func (s *Suppressor) perClass(keep []int, bs []boxes.Box, scores []float32, clas
 		for _, cp := range s.byClass[lo:hi] {
 			s.pos = append(s.pos, cp.i)
 		}
-		idx = s.run(idx[:0], bs, scores, s.pos, thresh, limit)
+		idx = s.run(idx[:0], bs, scores, s.pos, thresh, 0)
 		for _, i := range idx {
 			kept[i] = true
 		}
@@ -239,7 +239,7 @@ func (s *Suppressor) perClass(keep []int, bs []boxes.Box, scores []float32, clas
 			s.ranked = append(s.ranked, ranked{scores[i], int32(i)})
 		}
 	}
-	slices.SortFunc(s.ranked, byScore)
+	sortLikeTorch(s.ranked)
 	if limit > 0 && len(s.ranked) > limit {
 		s.ranked = s.ranked[:limit]
 	}

@@ -46,6 +46,7 @@ type Proposer struct {
 	cand   []boxes.Box
 	cscore []float32
 	keep   []int
+	levels []int // feature level of each candidate: all 0 (one level)
 	boxes  []boxes.Box
 	scores []float32
 }
@@ -123,12 +124,18 @@ func (p *Proposer) Propose(objectness, deltas []float32, anchors []boxes.Box, nu
 		p.cscore = append(p.cscore, s)
 	}
 
-	// One feature level: batched_nms over a single class is plain NMS.
+	// torchvision runs batched_nms over the feature levels even with one level: the same boxes
+	// as plain NMS, but above nms.CoordinateTrickMax boxes in the order of torch's unstable
+	// merge sort, which decides ties (common: the float32 sigmoid saturates near 1).
 	limit := cfg.PostNMSTopN
 	if limit <= 0 {
 		return p.boxes, p.scores, nil
 	}
-	p.keep = p.sup.NMS(p.keep[:0], p.cand, p.cscore, cfg.NMSThresh, limit)
+	if cap(p.levels) < len(p.cand) {
+		p.levels = make([]int, len(p.cand))
+	}
+	p.levels = p.levels[:len(p.cand)]
+	p.keep = p.sup.Batched(p.keep[:0], p.cand, p.cscore, p.levels, cfg.NMSThresh, limit)
 	for _, i := range p.keep {
 		p.boxes = append(p.boxes, p.cand[i])
 		p.scores = append(p.scores, p.cscore[i])

@@ -1,0 +1,183 @@
+package detector
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/safetensors"
+	"github.com/shuffledet/shuffledet/transform"
+)
+
+// Tolerances of the detector parity test against torchvision's FasterRCNN.
+const (
+	featureTol = 1e-4 // relative L2 error of feature maps, RPN head outputs and class logits
+	boxTol     = 0.01 // pixels, proposals and final boxes
+	scoreTol   = 1e-4 // absolute, class probabilities and final scores
+)
+
+// TestParityWithTorchvision exports random detectors with train/export.py, runs
+// train/reference.py (torchvision's FasterRCNN) on real images with the score threshold at 0, and
+// compares every stage of the Go detector: the preprocessed input, stage-3 features, RPN head
+// outputs, proposals, per-RoI class logits and probabilities, and the final detections.
+// make test runs 0.5x at 300 and 600; SHUFFLEDET_LONG=1 (make test-long) adds 1x and 2x.
+func TestParityWithTorchvision(t *testing.T) {
+	widths := []float64{0.5}
+	if os.Getenv("SHUFFLEDET_LONG") != "" {
+		widths = append(widths, 1.0, 2.0)
+	}
+	root := torchref.RepoRoot(t)
+	images := []string{filepath.Join(root, "testdata/images/000000001503.png"), filepath.Join(root, "testdata/images/000000005503.png")}
+	dir := t.TempDir()
+	for wi, width := range widths {
+		for _, res := range []int{300, 600} {
+			model := filepath.Join(dir, fmt.Sprintf("det-%g-%d.bin", width, res))
+			torchref.Run(t, "train/export.py", "--out", model, "--random", "--seed", fmt.Sprint(100+wi), "--groups", "3", "--width", fmt.Sprint(width), "--detector", "--res", fmt.Sprint(res))
+			det, err := Load(model, WithScoreThreshold(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for ii, img := range images {
+				name := fmt.Sprintf("%gx@%d/%s", width, res, filepath.Base(img))
+				dump := filepath.Join(dir, fmt.Sprintf("ref-%g-%d-%d.safetensors", width, res, ii))
+				torchref.Run(t, "train/reference.py", "--model", model, "--res", fmt.Sprint(res), "--score-thresh", "0", "--dump", dump, img)
+				compareWithReference(t, name, det, img, torchref.Load(t, dump))
+			}
+		}
+	}
+}
+
+func compareWithReference(t *testing.T, name string, det *Detector, path string, ref *safetensors.File) {
+	t.Helper()
+	img, err := transform.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dets, err := det.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(n string) []float32 { return torchref.Get(t, ref, n).Data }
+	if d := maxAbs(det.input.Data, get("image")); d > 1e-4 {
+		t.Errorf("%s: preprocessed input differs by %g", name, d)
+	}
+	for _, c := range []struct {
+		name string
+		got  []float32
+	}{{"features", det.feat.Data}, {"rpn_objectness", det.objectness.Data}, {"rpn_deltas", det.deltas.Data}} {
+		if e := torchref.RelL2(c.got, get(c.name)); e > featureTol {
+			t.Errorf("%s: %s relative L2 error %.3g > %g", name, c.name, e, featureTol)
+		}
+	}
+	// Proposals: the same boxes; near-tied scores (1e-5 apart after float32 sigmoid) may swap
+	// places or, at the post-NMS cut, trade one box for another: NMS-induced differences, allowed
+	// for at most maxUnmatched boxes.
+	props := get("proposals")
+	goProps := make([][4]float32, len(det.proposals))
+	for i, b := range det.proposals {
+		goProps[i] = [4]float32{b.X1, b.Y1, b.X2, b.Y2}
+	}
+	pairs, pd := matchBoxes(goProps, props, nil)
+	if unmatched := len(goProps) - len(pairs); unmatched > maxUnmatched || len(props) != 4*len(goProps) {
+		t.Errorf("%s: %d proposals, torchvision %d, %d without a counterpart within %g px", name, len(goProps), len(props)/4, unmatched, boxTol)
+	}
+	// Per-RoI class logits and probabilities, RoI by matched RoI.
+	logits := get("class_logits")
+	k := det.model.clsScore.Out
+	var gl, wl []float32
+	for i, j := range pairs {
+		gl = append(gl, det.logits[i*k:(i+1)*k]...)
+		wl = append(wl, logits[j*k:(j+1)*k]...)
+	}
+	if e := torchref.RelL2(gl, wl); e > featureTol {
+		t.Errorf("%s: class logits relative L2 error %.3g", name, e)
+	}
+	if d := maxAbs(softmaxRows(gl, k), softmaxRows(wl, k)); d > scoreTol {
+		t.Errorf("%s: per-RoI class probabilities differ by %.3g", name, d)
+	}
+	// Final detections: matched by label, box and score.
+	boxes, scores, labels := get("boxes"), get("scores"), get("labels")
+	goBoxes := make([][4]float32, len(dets))
+	goLabels := make([]float32, len(dets))
+	goScores := make([]float32, len(dets))
+	for i, d := range dets {
+		goBoxes[i] = [4]float32{d.Box[0], d.Box[1], d.Box[0] + d.Box[2], d.Box[1] + d.Box[3]}
+		goScores[i] = d.Score
+		for l, c := range det.cfg.Classes {
+			if c.ID == d.CategoryID {
+				goLabels[i] = float32(l + 1)
+			}
+		}
+	}
+	dpairs, bd := matchBoxes(goBoxes, boxes, func(i, j int) bool {
+		return goLabels[i] == labels[j] && math.Abs(float64(goScores[i]-scores[j])) <= scoreTol
+	})
+	if unmatched := len(dets) - len(dpairs); unmatched > maxUnmatched || len(scores) != len(dets) {
+		t.Errorf("%s: %d detections, torchvision %d, %d without a counterpart (same class, box within %g px, score within %g)", name, len(dets), len(scores), unmatched, boxTol, scoreTol)
+	}
+	t.Logf("%s: %d proposals (%d matched, max diff %.2g px), %d detections (%d matched, boxes %.2g px)", name, len(goProps), len(pairs), pd, len(dets), len(dpairs), bd)
+}
+
+// maxUnmatched is how many proposals or detections may lack a torchvision counterpart: the
+// NMS-induced differences that 1e-5 score noise causes among near-tied boxes.
+const maxUnmatched = 2
+
+// matchBoxes pairs each box of got with an unused box of want (flat x1,y1,x2,y2) within boxTol
+// that also satisfies ok (if not nil), preferring the same position. It returns the pairs
+// (got index -> want index) and the largest coordinate difference among them.
+func matchBoxes(got [][4]float32, want []float32, ok func(i, j int) bool) (map[int]int, float64) {
+	n := len(want) / 4
+	used := make([]bool, n)
+	pairs := map[int]int{}
+	var worst float64
+	for i, g := range got {
+		best, bestD := -1, math.Inf(1)
+		for j := 0; j < n; j++ {
+			if used[j] || (ok != nil && !ok(i, j)) {
+				continue
+			}
+			d := maxAbs(g[:], want[4*j:4*j+4])
+			if d <= boxTol && (d < bestD || (d == bestD && j == i)) {
+				best, bestD = j, d
+			}
+		}
+		if best >= 0 {
+			used[best] = true
+			pairs[i] = best
+			worst = max(worst, bestD)
+		}
+	}
+	return pairs, worst
+}
+
+func maxAbs(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return m
+}
+
+func softmaxRows(x []float32, k int) []float32 {
+	out := make([]float32, len(x))
+	for r := 0; r+k <= len(x); r += k {
+		mx := math.Inf(-1)
+		for _, v := range x[r : r+k] {
+			mx = max(mx, float64(v))
+		}
+		var s float64
+		for _, v := range x[r : r+k] {
+			s += math.Exp(float64(v) - mx)
+		}
+		for i, v := range x[r : r+k] {
+			out[r+i] = float32(math.Exp(float64(v)-mx) / s)
+		}
+	}
+	return out
+}
