@@ -10,12 +10,12 @@ import (
 
 // Config selects a ShuffleNet v1 variant. It is the "backbone" object of a model file's config.
 type Config struct {
-	Groups     int     `json:"groups"`      // 1, 2, 3, 4 or 8
-	Width      float64 `json:"width"`       // 0.25, 0.5, 1.0, 1.5 or 2.0
-	Shallow    bool    `json:"shallow"`     // Table 5: 2/4/2 units per stage instead of 4/8/4
-	SE         bool    `json:"se"`          // squeeze-and-excitation on each unit's branch
-	Shuffle    bool    `json:"shuffle"`     // channel shuffle (false: the Table 3 ablation)
-	NumClasses int     `json:"num_classes"` // classifier width; 0 for none
+	Groups     int     `json:"groups" yaml:"groups"`           // 1, 2, 3, 4 or 8
+	Width      float64 `json:"width" yaml:"width"`             // 0.25, 0.5, 1.0, 1.5 or 2.0
+	Shallow    bool    `json:"shallow" yaml:"shallow"`         // Table 5: 2/4/2 units per stage instead of 4/8/4
+	SE         bool    `json:"se" yaml:"se"`                   // squeeze-and-excitation on each unit's branch
+	Shuffle    bool    `json:"shuffle" yaml:"shuffle"`         // channel shuffle (false: the Table 3 ablation)
+	NumClasses int     `json:"num_classes" yaml:"num_classes"` // classifier width; 0 for none
 }
 
 // DefaultConfig is ShuffleNet 1x (g=3) with shuffle and a 1000-way classifier.

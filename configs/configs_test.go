@@ -1,0 +1,53 @@
+package configs
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestPresetsMatchDefaults(t *testing.T) {
+	names := Presets()
+	if len(names) != 6 {
+		t.Fatalf("presets %v, want 6 (0.5x/1x/2x at 300 and 600)", names)
+	}
+	for _, name := range names {
+		m, err := Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each preset spells out the defaults; the same name built from the grammar must agree.
+		res := m.Detector.MinSize
+		want := &Model{Version: 1, Backbone: m.Backbone, Detector: DefaultDetector(res)}
+		if !reflect.DeepEqual(m, want) {
+			t.Errorf("preset %s differs from the defaults:\n%+v\n%+v", name, m.Detector, want.Detector)
+		}
+		if got := m.Backbone.Name() + "-" + map[int]string{300: "300", 600: "600"}[res]; got != name {
+			t.Errorf("preset %s describes %s", name, got)
+		}
+	}
+}
+
+func TestPresetByName(t *testing.T) {
+	m, err := Preset("shufflenet-g8-1.5x-se-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Backbone.Groups != 8 || m.Backbone.Width != 1.5 || !m.Backbone.SE || m.Detector.MinSize != 300 || m.Detector.MaxSize != 500 {
+		t.Fatalf("got %+v %+v", m.Backbone, m.Detector)
+	}
+	for _, bad := range []string{"shufflenet-g3-1.0x-400", "shufflenet-g3-1.0x", "nonsense", "shufflenet-g7-1.0x-300"} {
+		if _, err := Preset(bad); err == nil {
+			t.Errorf("Preset(%q) accepted", bad)
+		}
+	}
+}
+
+func TestSetResolution(t *testing.T) {
+	d := DefaultDetector(600)
+	if err := d.SetResolution(300); err != nil || d.MinSize != 300 || d.MaxSize != 500 {
+		t.Fatalf("SetResolution(300): %v %d/%d", err, d.MinSize, d.MaxSize)
+	}
+	if err := d.SetResolution(450); err == nil {
+		t.Fatal("resolution 450 accepted")
+	}
+}
