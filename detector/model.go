@@ -30,15 +30,32 @@ func LoadModel(path string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.Config.Detector == nil {
-		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", path, f.Config.Backbone.Name())
-	}
-	m := &Model{Path: path, Config: f.Config}
-	if m.net, err = backbone.Build(f.Config.Backbone, f); err != nil {
+	m, err := Build(path, f.Config, f)
+	if err != nil {
 		return nil, err
 	}
-	d := f.Config.Detector
-	c3, c4 := f.Config.Backbone.StageWidths()[1], f.Config.Backbone.StageWidths()[2]
+	if err := f.CheckAllUsed(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Build assembles a detector with configuration cfg from weights w; name is used in errors.
+func Build(name string, cfg configs.Model, w backbone.Weights) (*Model, error) {
+	if cfg.Detector == nil {
+		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", name, cfg.Backbone.Name())
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
+	}
+	var err error
+	m := &Model{Path: name, Config: cfg}
+	if m.net, err = backbone.Build(cfg.Backbone, w); err != nil {
+		return nil, err
+	}
+	f := w
+	d := cfg.Detector
+	c3, c4 := cfg.Backbone.StageWidths()[1], cfg.Backbone.StageWidths()[2]
 	a := d.RPN.NumAnchors()
 	if m.rpnConv, err = conv(f, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
 		return nil, err
@@ -56,13 +73,10 @@ func LoadModel(path string) (*Model, error) {
 	if m.bboxPred, err = linear(f, "roi_heads.box_predictor.bbox_pred", c4, 4*k); err != nil {
 		return nil, err
 	}
-	if err := f.CheckAllUsed(); err != nil {
-		return nil, err
-	}
 	return m, nil
 }
 
-func conv(f *modelfile.File, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
+func conv(f backbone.Weights, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
 	w, err := f.Get(name+".weight", out, in, k, k)
 	if err != nil {
 		return nil, err
@@ -75,7 +89,7 @@ func conv(f *modelfile.File, name string, in, out, k int, act nn.Activation) (*n
 	return c, c.Check()
 }
 
-func linear(f *modelfile.File, name string, in, out int) (*nn.Linear, error) {
+func linear(f backbone.Weights, name string, in, out int) (*nn.Linear, error) {
 	w, err := f.Get(name+".weight", out, in)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@
   /usr/bin/python3 train/export.py --out m.bin --random --seed 0 --groups 3 --width 1.0
   /usr/bin/python3 train/export.py --out m.bin --checkpoint ShuffleNetV1.1.0x.g3.pth.tar --groups 3 --width 1.0
   /usr/bin/python3 train/export.py --out det.bin --random --seed 1 --groups 3 --width 0.5 --detector --res 300
+  /usr/bin/python3 train/export.py --out det.bin --random --config configs/presets/shufflenet-g3-1.0x-600.yaml
 """
 import argparse
 import os
@@ -20,6 +21,8 @@ from shufflenet import ShuffleNetV1, load_state_file, randomize_  # noqa: E402
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True)
+    p.add_argument("--config", help="a YAML config (configs/presets/*.yaml): replaces the architecture and "
+                   "detector flags below")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--random", action="store_true", help="seeded random weights (non-trivial BN stats)")
     src.add_argument("--checkpoint", help="megvii ImageNet checkpoint (.pth/.pth.tar, `module.` keys ok) "
@@ -38,13 +41,33 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def config_file(path):
+    """The backbone and detector sections of a YAML config; classes default to COCO's 80."""
+    import yaml
+    with open(path) as f:
+        y = yaml.safe_load(f)
+    if not isinstance(y, dict) or y.get("version") != 1 or "backbone" not in y:
+        raise SystemExit("%s: not a shuffledet config (want version: 1 and a backbone section)" % path)
+    det = y.get("detector")
+    if det is not None:
+        full = detector_section(det["min_size"])
+        full.update(det)
+        det = full
+    return dict(y["backbone"]), det
+
+
 def main(argv=None):
     a = parse_args(argv)
     torch.manual_seed(a.seed)
     backbone = {"groups": a.groups, "width": a.width, "shallow": a.shallow, "se": a.se,
                 "shuffle": not a.no_shuffle, "num_classes": a.num_classes}
-    if a.detector:
-        cfg = make_config(backbone, detector_section(a.res, a.num_det_classes, score_thresh=a.score_thresh))
+    det = None
+    if a.config:
+        backbone, det = config_file(a.config)
+    elif a.detector:
+        det = detector_section(a.res, a.num_det_classes, score_thresh=a.score_thresh)
+    if det is not None:
+        cfg = make_config(backbone, det)
         model = build_detector(cfg)
         if a.random:
             randomize_detector_(model, a.seed)

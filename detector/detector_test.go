@@ -1,0 +1,158 @@
+package detector_test
+
+import (
+	"image"
+	"image/color"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/safetensors"
+	"github.com/shuffledet/shuffledet/transform"
+)
+
+// tinyDetector writes a random 0.25x detector (Go-only, no PyTorch) and returns its path.
+func tinyDetector(t testing.TB, edit func(*configs.Model, []*safetensors.Tensor) []*safetensors.Tensor) string {
+	t.Helper()
+	cfg, err := configs.Preset("shufflenet-g3-0.25x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := testmodel.NewRecorder(7)
+	if _, err := detector.Build("tiny", *cfg, rec); err != nil {
+		t.Fatal(err)
+	}
+	ts := rec.Tensors()
+	if edit != nil {
+		ts = edit(cfg, ts)
+	}
+	path := filepath.Join(t.TempDir(), "tiny-det.bin")
+	if err := modelfile.Write(path, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func testImage(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.NRGBA{uint8(x * 7), uint8(y * 5), uint8(x ^ y), 255})
+		}
+	}
+	return img
+}
+
+func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(200, 150)
+	frame := make([]byte, 3*200*150)
+	for i := range frame {
+		frame[i] = byte(i * 31)
+	}
+	first, err := det.Detect(img)
+	if err != nil || len(first) == 0 {
+		t.Fatalf("Detect: %d detections, %v", len(first), err)
+	}
+	if a := testing.AllocsPerRun(3, func() { det.Detect(img) }); a != 0 {
+		t.Errorf("Detect allocates %v times per image in steady state", a)
+	}
+	det.DetectBGR(frame, 200, 150, 600)
+	if a := testing.AllocsPerRun(3, func() { det.DetectBGR(frame, 200, 150, 600) }); a != 0 {
+		t.Errorf("DetectBGR allocates %v times per frame in steady state", a)
+	}
+}
+
+func TestCloneGivesSameDetections(t *testing.T) {
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithResolution(600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clone, err := det.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(120, 90)
+	a, _ := det.Detect(img)
+	a = append([]detector.Detection(nil), a...)
+	b, _ := clone.Detect(img)
+	if len(a) != len(b) {
+		t.Fatalf("clone: %d detections, original %d", len(b), len(a))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("detection %d: clone %+v, original %+v", i, b[i], a[i])
+		}
+	}
+	if det.Config().MinSize != 600 || clone.Config().MinSize != 600 {
+		t.Fatalf("resolution option lost: %d / %d", det.Config().MinSize, clone.Config().MinSize)
+	}
+}
+
+func TestBadInputGivesClearErrors(t *testing.T) {
+	good := tinyDetector(t, nil)
+	for _, c := range []struct {
+		name string
+		path string
+		opts []detector.Option
+		want string
+	}{
+		{"config and tensors disagree", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			cfg.Detector.RPN.Channels = 128
+			return ts
+		}), nil, `"rpn.head.conv.weight" has shape [256`},
+		{"class count disagrees", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			cfg.Detector.Classes = cfg.Detector.Classes[:10]
+			return ts
+		}), nil, `"roi_heads.box_predictor.cls_score.weight" has shape [81`},
+		{"unsupported resolution", good, []detector.Option{detector.WithResolution(450)}, "resolution 450 not supported"},
+		{"bad score threshold", good, []detector.Option{detector.WithScoreThreshold(1.5)}, "score threshold 1.5"},
+		{"missing file", filepath.Join(t.TempDir(), "nope.bin"), nil, "nope.bin"},
+	} {
+		_, err := detector.Load(c.path, c.opts...)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Base(c.path)) {
+			t.Errorf("%s: error %v, want it to name the file and say %q", c.name, err, c.want)
+		}
+	}
+
+	det, err := detector.Load(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := det.Detect(image.NewNRGBA(image.Rect(0, 0, 0, 10))); err == nil {
+		t.Error("zero-size image accepted")
+	}
+	if _, err := det.DetectBGR(make([]byte, 10), 20000, 20000, 60000); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("20000x20000 frame: %v", err)
+	}
+	if _, err := det.DetectBGR(make([]byte, 10), 100, 100, 300); err == nil {
+		t.Error("short frame buffer accepted")
+	}
+	// A file that is not an image gives an error, not a panic.
+	if _, err := transform.Open(filepath.Join("..", "go.mod")); err == nil {
+		t.Error("a text file decoded as an image")
+	}
+}
+
+func TestClassifierFileIsNotADetector(t *testing.T) {
+	cfg := configs.Model{Version: 1}
+	cfg.Backbone.Groups, cfg.Backbone.Width, cfg.Backbone.Shuffle, cfg.Backbone.NumClasses = 3, 0.25, true, 10
+	ts, err := testmodel.Backbone(cfg.Backbone, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "classifier.bin")
+	if err := modelfile.Write(path, cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := detector.Load(path); err == nil || !strings.Contains(err.Error(), "not a detector") {
+		t.Fatalf("classifier loaded as a detector: %v", err)
+	}
+}
