@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/torchref"
+)
+
+func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &out, &errOut
+	err = app.Run(append([]string{"detect"}, args...))
+	return out.String(), errOut.String(), err
+}
+
+func TestInfoArchJSON(t *testing.T) {
+	out, _, err := run(t, "info", "-arch", "shufflenet-g3-2.0x", "-size", "224x224", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		MACs   int64 `json:"macs"`
+		Params int64 `json:"params"`
+		Stages []struct {
+			Name string `json:"name"`
+			MACs int64  `json:"macs"`
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if math.Abs(float64(v.MACs)/524e6-1) > 0.02 || math.Abs(float64(v.Params)/5.4e6-1) > 0.02 || len(v.Stages) != 5 {
+		t.Fatalf("info: %+v", v)
+	}
+	text, _, err := run(t, "info", "-arch", "shufflenet-g8-0.5x")
+	if err != nil || !strings.Contains(text, "stage4") || !strings.Contains(text, "total") {
+		t.Fatalf("text info: %v\n%s", err, text)
+	}
+	for _, bad := range [][]string{{"info", "-arch", "shufflenet-g5-1.0x"}, {"info", "-arch", "shufflenet-g3-1.0x", "-size", "huge"}, {"info"}} {
+		if _, _, err := run(t, bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+type line struct {
+	Source     string `json:"source"`
+	Width      int    `json:"width"`
+	Height     int    `json:"height"`
+	Detections []struct {
+		BBox       [4]float64 `json:"bbox"`
+		Score      float64    `json:"score"`
+		CategoryID int        `json:"category_id"`
+		Label      string     `json:"label"`
+	} `json:"detections"`
+}
+
+func parseLines(t *testing.T, s string) []line {
+	t.Helper()
+	var ls []line
+	for _, raw := range strings.Split(strings.TrimSpace(s), "\n") {
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		var l line
+		if err := dec.Decode(&l); err != nil {
+			t.Fatalf("%v in %q", err, raw)
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// TestDetectMatchesReferenceOutput runs detect and train/reference.py on the same model and images
+// and requires the same JSON lines: same fields, same detections within the parity tolerances.
+func TestDetectMatchesReferenceOutput(t *testing.T) {
+	root := torchref.RepoRoot(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.bin")
+	torchref.Run(t, "train/export.py", "--out", model, "--random", "--seed", "4", "--config", "configs/presets/shufflenet-g3-0.5x-300.yaml")
+	images := []string{filepath.Join(root, "testdata/images/000000001503.png"), filepath.Join(root, "testdata/images/000000005503.png")}
+	jsonPath := filepath.Join(dir, "out.jsonl")
+	if _, _, err := run(t, append([]string{"-model", model, "-score", "0.3", "-json", jsonPath}, images...)...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := torchref.Run(t, "train/reference.py", append([]string{"--model", model, "--score-thresh", "0.3"}, images...)...)
+	gl, wl := parseLines(t, string(got)), parseLines(t, string(want))
+	if len(gl) != len(wl) {
+		t.Fatalf("%d lines, reference %d", len(gl), len(wl))
+	}
+	for i := range gl {
+		g, w := gl[i], wl[i]
+		if g.Source != w.Source || g.Width != w.Width || g.Height != w.Height || len(g.Detections) != len(w.Detections) {
+			t.Fatalf("line %d: %s %dx%d %d detections, reference %s %dx%d %d", i, g.Source, g.Width, g.Height, len(g.Detections), w.Source, w.Width, w.Height, len(w.Detections))
+		}
+		if len(g.Detections) == 0 {
+			t.Fatalf("line %d: no detections above 0.3 to compare", i)
+		}
+		for j, d := range g.Detections {
+			r := w.Detections[j]
+			for k := range d.BBox {
+				if math.Abs(d.BBox[k]-r.BBox[k]) > 0.01 {
+					t.Errorf("%s detection %d: bbox %v, reference %v", g.Source, j, d.BBox, r.BBox)
+					break
+				}
+			}
+			if math.Abs(d.Score-r.Score) > 1e-4 || d.CategoryID != r.CategoryID || d.Label != r.Label {
+				t.Errorf("%s detection %d: %v %d %q, reference %v %d %q", g.Source, j, d.Score, d.CategoryID, d.Label, r.Score, r.CategoryID, r.Label)
+			}
+		}
+	}
+
+	// Bad input: every image is reported by name, good ones still produce their line.
+	broken := filepath.Join(dir, "broken.jpg")
+	os.WriteFile(broken, []byte("not a jpeg"), 0o644)
+	out, stderr, err := run(t, "-model", model, images[0], broken)
+	if err == nil || !strings.Contains(stderr, "broken.jpg") || len(parseLines(t, out)) != 1 {
+		t.Errorf("broken image: err %v, stderr %q, stdout %q", err, stderr, out)
+	}
+	if _, _, err := run(t, "-model", model, "-res", "450", images[0]); err == nil || !strings.Contains(err.Error(), "450") {
+		t.Errorf("-res 450: %v", err)
+	}
+	if _, _, err := run(t, "-model", filepath.Join(dir, "missing.bin"), images[0]); err == nil || !strings.Contains(err.Error(), "missing.bin") {
+		t.Errorf("missing model: %v", err)
+	}
+	info, _, err := run(t, "info", "-model", model, "-json")
+	if err != nil || !strings.Contains(info, `"box_head"`) || !strings.Contains(info, `"classes": 80`) {
+		t.Errorf("info -model: %v\n%s", err, info)
+	}
+}
