@@ -138,32 +138,24 @@ func writeDataset(path string, d *Dataset) error {
 	return err
 }
 
-// TestWriteBenchProblem writes the benchmark problem (gt.json, dt.json)
-// to $COCO_BENCH_DIR for testdata/bench_pycocotools.py; skipped otherwise.
-func TestWriteBenchProblem(t *testing.T) {
-	dir := os.Getenv("COCO_BENCH_DIR")
-	if dir == "" {
-		t.Skip("set COCO_BENCH_DIR to write the benchmark problem")
-	}
-	gt, dts := synthMinival(1)
+// writeBenchProblem writes the benchmark problem (gt.json, dt.json) and the Go evaluator's stats
+// (go_stats.json) to dir for testdata/bench_pycocotools.py.
+func writeBenchProblem(dir string, gt *Dataset, dts []Result) error {
 	if err := writeDataset(filepath.Join(dir, "gt.json"), gt); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := SaveResults(filepath.Join(dir, "dt.json"), dts); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	e, err := EvaluateResults(gt, dts)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	b, err := json.Marshal(map[string]any{"stats": e.Stats})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "go_stats.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%d images, %d gt, %d dt\n%s", len(gt.Images), len(gt.Annotations), len(dts), e.Summary())
+	return os.WriteFile(filepath.Join(dir, "go_stats.json"), b, 0o644)
 }
 
 // BenchmarkEvaluateMinival times Evaluate+Accumulate+Summarize on the
@@ -171,6 +163,12 @@ func TestWriteBenchProblem(t *testing.T) {
 func BenchmarkEvaluateMinival(b *testing.B) {
 	gt, dts := synthMinival(1)
 	b.Logf("%d images, %d gt boxes, %d detections", len(gt.Images), len(gt.Annotations), len(dts))
+	if dir := os.Getenv("COCO_BENCH_DIR"); dir != "" {
+		if err := writeBenchProblem(dir, gt, dts); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("wrote the problem to %s for testdata/bench_pycocotools.py", dir)
+	}
 
 	// Peak heap of one run: with the collector off, the heap only grows,
 	// so its high-water mark is the heap after the run.

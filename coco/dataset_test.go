@@ -312,13 +312,14 @@ func TestRunDetections(t *testing.T) {
 	}
 }
 
-// TestLoadBig loads a large instances file named by $COCO_BIG_JSON (e.g.
-// instances_train2017.json) and reports the time and the heap it keeps.
-func TestLoadBig(t *testing.T) {
+// BenchmarkLoadBig loads a large instances file named by $COCO_BIG_JSON (e.g.
+// instances_train2017.json) once and reports the time and the heap it keeps.
+func BenchmarkLoadBig(b *testing.B) {
 	path := os.Getenv("COCO_BIG_JSON")
 	if path == "" {
-		t.Skip("set COCO_BIG_JSON to a large instances file")
+		b.Skip("set COCO_BIG_JSON to a large instances file")
 	}
+	t := b
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)

@@ -2,11 +2,11 @@
 """Time pycocotools' COCOeval on the Go benchmark's synthetic minival problem.
 
     mkdir -p /tmp/cocobench
-    COCO_BENCH_DIR=/tmp/cocobench go test -run TestWriteBenchProblem -v ./coco
+    COCO_BENCH_DIR=/tmp/cocobench go test -run '^$' -bench EvaluateMinival -benchtime 1x ./coco
     python3 coco/testdata/bench_pycocotools.py /tmp/cocobench
     go test -run '^$' -bench EvaluateMinival -cpu 1 ./coco
 
-It reads gt.json and dt.json (written by TestWriteBenchProblem with the
+It reads gt.json and dt.json (written by BenchmarkEvaluateMinival with the
 benchmark's fixed seed), times evaluate + accumulate + summarize exactly as
 BenchmarkEvaluateMinival does (loading excluded), and prints the 12 numbers
 at full precision so they can be compared with the Go evaluator's.
