@@ -144,6 +144,15 @@ func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) 
 	return d.run(in)
 }
 
+// DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
+func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) {
+	in, err := d.pre.RGB(pix, w, h, stride)
+	if err != nil {
+		return nil, err
+	}
+	return d.run(in)
+}
+
 func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 	m := d.model
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}

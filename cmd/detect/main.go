@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -79,9 +81,18 @@ func detectImages(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Ctrl-C stops after the image in progress; every line computed so far is flushed.
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	enc := json.NewEncoder(out)
 	failed := 0
-	for _, path := range c.Args().Slice() {
+	for i, path := range c.Args().Slice() {
+		if ctx.Err() != nil {
+			if err := closeOut(); err != nil {
+				return err
+			}
+			return fmt.Errorf("interrupted: %d of %d images done, their results are written", i, c.NArg())
+		}
 		res, err := detectFile(det, path)
 		if err != nil {
 			fmt.Fprintln(c.App.ErrWriter, "detect:", err)
@@ -89,6 +100,10 @@ func detectImages(c *cli.Context) error {
 			continue
 		}
 		if err := enc.Encode(res); err != nil {
+			closeOut()
+			return err
+		}
+		if err := out.Flush(); err != nil { // one line per image, on disk as soon as it is done
 			closeOut()
 			return err
 		}
@@ -121,7 +136,7 @@ func detectFile(det *detector.Detector, path string) (*imageResult, error) {
 
 // openOutput returns a buffered writer for path ("-" is stdout) and a function that flushes and
 // closes it.
-func openOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
+func openOutput(path string, stdout io.Writer) (*bufio.Writer, func() error, error) {
 	if path == "-" {
 		w := bufio.NewWriter(stdout)
 		return w, w.Flush, nil
