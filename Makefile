@@ -9,7 +9,7 @@ ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/..
 # Packages that import OpenCV (gocv) and so need cgo; everything else builds with CGO_ENABLED=0.
 CGO_PKGS :=
 
-.PHONY: test test-long vet unit race nocgo arm64 fuzz bench build
+.PHONY: test test-long vet unit race nocgo arm64 fuzz bench build demo
 
 test: vet unit race nocgo arm64 fuzz
 
@@ -41,3 +41,12 @@ bench:
 
 build:
 	$(GO) build -o bin/ ./cmd/...
+
+# The main job. Until a trained model exists (training issue), a random-weight 0.5x detector
+# stands in: the pipeline runs end to end, the detections mean nothing.
+DEMO_MODEL := out/demo-random-0.5x-300.bin
+demo: build
+	mkdir -p out
+	/usr/bin/python3 train/export.py --out $(DEMO_MODEL) --random --seed 0 --config configs/presets/shufflenet-g3-0.5x-300.yaml
+	bin/detect info -model $(DEMO_MODEL)
+	bin/detect -model $(DEMO_MODEL) -score 0.5 -json - testdata/images/*.jpg
