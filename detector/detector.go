@@ -154,44 +154,19 @@ func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) 
 }
 
 func (d *Detector) run(in *transform.Output) ([]Detection, error) {
-	m := d.model
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}
-	feat := d.trunk.Forward(&d.input, backbone.Stage3)
-	d.feat = feat
-
-	// RPN head on the stride-16 map, then proposals in resized-image coordinates.
-	d.hidden.Resize(1, m.rpnConv.OutC, feat.H, feat.W)
-	m.rpnConv.Forward(&d.hidden, 0, feat, nil, &d.scratch)
-	d.objectness.Resize(1, m.rpnCls.OutC, feat.H, feat.W)
-	m.rpnCls.Forward(&d.objectness, 0, &d.hidden, nil, &d.scratch)
-	d.deltas.Resize(1, m.rpnBox.OutC, feat.H, feat.W)
-	m.rpnBox.Forward(&d.deltas, 0, &d.hidden, nil, &d.scratch)
-	grid := d.anchors.ForImage(in.Height, in.Width, feat.H, feat.W)
-	props, _, err := d.proposer.Propose(d.objectness.Data, d.deltas.Data, grid, m.rpnCls.OutC, feat.H, feat.W, in.ResizedHeight, in.ResizedWidth)
-	if err != nil {
-		return nil, err
-	}
-	d.proposals = append(d.proposals[:0], props...)
-
-	// Box head: RoIAlign, stage 4 on all RoIs at once, global average pool, predictor.
-	d.align.SpatialScale = featureScale(feat.H, in.ResizedHeight)
-	n, c, s := len(d.proposals), feat.C, d.cfg.RoI.OutputSize
-	d.rois.Resize(n, c, s, s)
-	if _, err := d.align.Forward(d.rois.Data, feat.Data, c, feat.H, feat.W, d.proposals); err != nil {
+	d.feat = d.trunk.Forward(&d.input, backbone.Stage3)
+	if err := d.propose(d.feat, in); err != nil {
 		return nil, err
 	}
 	d.dets = d.dets[:0]
-	if n == 0 {
+	if len(d.proposals) == 0 {
 		return d.dets, nil
 	}
-	top := d.head.Stage(&d.rois, backbone.Stage4)
-	d.pooled = grow(d.pooled, n*top.C)
-	nn.GlobalAvgPool(d.pooled, top)
-	d.logits = grow(d.logits, n*m.clsScore.Out)
-	m.clsScore.Forward(d.logits, d.pooled, n)
-	d.regression = grow(d.regression, n*m.bboxPred.Out)
-	m.bboxPred.Forward(d.regression, d.pooled, n)
-	res, err := d.post.Run(d.logits, d.regression, d.proposals, m.clsScore.Out, in.ResizedHeight, in.ResizedWidth)
+	if err := d.predictBoxes(d.feat, d.proposals, in.ResizedHeight); err != nil {
+		return nil, err
+	}
+	res, err := d.post.Run(d.logits, d.regression, d.proposals, d.model.clsScore.Out, in.ResizedHeight, in.ResizedWidth)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +176,42 @@ func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 		d.dets = append(d.dets, Detection{Box: [4]float32{b.X1, b.Y1, b.X2 - b.X1, b.Y2 - b.Y1}, Score: res.Scores[i], CategoryID: cls.ID, Label: cls.Name})
 	}
 	return d.dets, nil
+}
+
+// propose runs the RPN head on the stride-16 map and fills d.proposals, in resized-image
+// coordinates.
+func (d *Detector) propose(feat *nn.Tensor, in *transform.Output) error {
+	m := d.model
+	d.hidden.Resize(1, m.rpnConv.OutC, feat.H, feat.W)
+	m.rpnConv.Forward(&d.hidden, 0, feat, nil, &d.scratch)
+	d.objectness.Resize(1, m.rpnCls.OutC, feat.H, feat.W)
+	m.rpnCls.Forward(&d.objectness, 0, &d.hidden, nil, &d.scratch)
+	d.deltas.Resize(1, m.rpnBox.OutC, feat.H, feat.W)
+	m.rpnBox.Forward(&d.deltas, 0, &d.hidden, nil, &d.scratch)
+	grid := d.anchors.ForImage(in.Height, in.Width, feat.H, feat.W)
+	props, _, err := d.proposer.Propose(d.objectness.Data, d.deltas.Data, grid, m.rpnCls.OutC, feat.H, feat.W, in.ResizedHeight, in.ResizedWidth)
+	d.proposals = append(d.proposals[:0], props...)
+	return err
+}
+
+// predictBoxes is the box branch up to the predictor: RoIAlign of every proposal, stage 4 on all
+// RoIs as one batch, global average pool, class logits (d.logits) and box deltas (d.regression).
+func (d *Detector) predictBoxes(feat *nn.Tensor, proposals []boxes.Box, resizedH int) error {
+	m := d.model
+	d.align.SpatialScale = featureScale(feat.H, resizedH)
+	n, c, s := len(proposals), feat.C, d.cfg.RoI.OutputSize
+	d.rois.Resize(n, c, s, s)
+	if _, err := d.align.Forward(d.rois.Data, feat.Data, c, feat.H, feat.W, proposals); err != nil {
+		return err
+	}
+	top := d.head.Stage(&d.rois, backbone.Stage4)
+	d.pooled = grow(d.pooled, n*top.C)
+	nn.GlobalAvgPool(d.pooled, top)
+	d.logits = grow(d.logits, n*m.clsScore.Out)
+	m.clsScore.Forward(d.logits, d.pooled, n)
+	d.regression = grow(d.regression, n*m.bboxPred.Out)
+	m.bboxPred.Forward(d.regression, d.pooled, n)
+	return nil
 }
 
 // featureScale is torchvision MultiScaleRoIAlign's inferred scale: the power of two nearest to
