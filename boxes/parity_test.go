@@ -3,33 +3,11 @@ package boxes
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
-
-// refPrelude loads the inputs (argv[1]) into T; the program fills OUT, written to argv[2].
-const refPrelude = `
-import sys, math, torch, torchvision
-sys.path.insert(0, "train")
-from safetensors_io import read_safetensors, write_safetensors
-torch.set_num_threads(1)
-T, _ = read_safetensors(sys.argv[1])
-OUT = {}
-`
-
-func runRef(t *testing.T, program string, in ...*safetensors.Tensor) *safetensors.File {
-	t.Helper()
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
-	if err := safetensors.WriteFile(inPath, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	torchref.Script(t, refPrelude+program+"\nwrite_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
-	return torchref.Load(t, outPath)
-}
 
 func randBoxes(r *rand.Rand, n int, lo, hi, maxSide float32) []Box {
 	bs := make([]Box, n)
@@ -52,7 +30,7 @@ func TestDecodeMatchesTorchvision(t *testing.T) {
 			deltas[i] = 4 + r.Float32()*30 // beyond the clip, before and after dividing by 5
 		}
 	}
-	f := runRef(t, `
+	f := torchref.Tensors(t, `
 from torchvision.models.detection._utils import BoxCoder
 from torchvision.ops import boxes as box_ops
 b, d = T["boxes"], T["deltas"]
@@ -148,7 +126,7 @@ func TestExpMatchesTorch(t *testing.T) {
 			xs[i] = r.Float32()*1e-3 - 5e-4
 		}
 	}
-	f := runRef(t, `OUT["exp"] = torch.exp(T["x"])`, &safetensors.Tensor{Name: "x", Shape: []int{n}, Data: xs})
+	f := torchref.Tensors(t, `OUT["exp"] = torch.exp(T["x"])`, &safetensors.Tensor{Name: "x", Shape: []int{n}, Data: xs})
 	want := torchref.Get(t, f, "exp").Data
 	bad := 0
 	for i, x := range xs {

@@ -3,33 +3,12 @@ package nms
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
-
-const refPrelude = `
-import sys, math, torch, torchvision
-sys.path.insert(0, "train")
-from safetensors_io import read_safetensors, write_safetensors
-torch.set_num_threads(1)
-T, _ = read_safetensors(sys.argv[1])
-OUT = {}
-`
-
-func runRef(t *testing.T, program string, in ...*safetensors.Tensor) *safetensors.File {
-	t.Helper()
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
-	if err := safetensors.WriteFile(inPath, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	torchref.Script(t, refPrelude+program+"\nwrite_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
-	return torchref.Load(t, outPath)
-}
 
 // randomSet draws n overlapping boxes in a 600 x 800 image, scores (quantized to a few levels
 // when ties is set, to exercise the tie order) and classes in [0, numClasses).
@@ -107,7 +86,7 @@ OUT["bat%[1]d_%[2]d"] = torchvision.ops.batched_nms(b, s, c, %[3]v).float()
 `, si, ti, th)
 		}
 	}
-	f := runRef(t, prog, in...)
+	f := torchref.Tensors(t, prog, in...)
 	var sup Suppressor
 	var keep []int
 	for si, s := range sets {

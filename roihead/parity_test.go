@@ -4,33 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
-
-const refPrelude = `
-import sys, math, torch, torchvision
-sys.path.insert(0, "train")
-from safetensors_io import read_safetensors, write_safetensors
-torch.set_num_threads(1)
-T, _ = read_safetensors(sys.argv[1])
-OUT = {}
-`
-
-func runRef(t *testing.T, program string, in ...*safetensors.Tensor) *safetensors.File {
-	t.Helper()
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
-	if err := safetensors.WriteFile(inPath, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	torchref.Script(t, refPrelude+program+"\nwrite_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
-	return torchref.Load(t, outPath)
-}
 
 func randn(r *rand.Rand, n int, scale float64) []float32 {
 	x := make([]float32, n)
@@ -83,7 +62,7 @@ rois = torch.cat([torch.zeros(T["rois"].shape[0], 1), T["rois"]], 1)
 		prog += fmt.Sprintf("OUT['r%d'] = torchvision.ops.roi_align(x, rois, (%d, %d), %v, %d, %v)\n",
 			i, a.OutH, a.OutW, a.SpatialScale, a.SamplingRatio, map[bool]string{false: "False", true: "True"}[a.Aligned])
 	}
-	f := runRef(t, prog,
+	f := torchref.Tensors(t, prog,
 		&safetensors.Tensor{Name: "feat", Shape: []int{c, h, w}, Data: feat},
 		&safetensors.Tensor{Name: "rois", Shape: []int{len(rois), 4}, Data: boxes.AppendFlat(nil, rois)})
 	var out []float32
@@ -163,7 +142,7 @@ OUT["b%[1]d"], OUT["s%[1]d"], OUT["lab%[1]d"] = b[0], s[0], l[0].float()
 OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d, %[6]d), (%[7]d, %[8]d))
 `, i, c.scoreThresh, c.nmsThresh, c.detsPerImage, c.imgH, c.imgW, c.imgH*3/2+1, c.imgW*2/3)
 	}
-	f := runRef(t, prog, in...)
+	f := torchref.Tensors(t, prog, in...)
 
 	pp := NewPostProcessor(DefaultPostConfig())
 	for i, c := range cases {

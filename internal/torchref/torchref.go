@@ -116,3 +116,27 @@ func RelL2(got, want []float32) float64 {
 	}
 	return math.Sqrt(num / den)
 }
+
+// tensorsPrelude loads the inputs (argv[1]) into the dict T; the program fills the dict OUT,
+// which is written to argv[2].
+const tensorsPrelude = `
+import sys, math, torch, torchvision
+sys.path.insert(0, "train")
+from safetensors_io import read_safetensors, write_safetensors
+torch.set_num_threads(1)
+T, _ = read_safetensors(sys.argv[1])
+OUT = {}
+`
+
+// Tensors runs an inline Python program on tensors: the program reads the inputs from the dict
+// T (torch tensors by name) and stores its results in the dict OUT, which Tensors returns.
+func Tensors(t testing.TB, program string, in ...*safetensors.Tensor) *safetensors.File {
+	t.Helper()
+	dir := t.TempDir()
+	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
+	if err := safetensors.WriteFile(inPath, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	Script(t, tensorsPrelude+program+"\nwrite_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
+	return Load(t, outPath)
+}
