@@ -103,7 +103,10 @@ func Parse(b []byte) (*File, error) {
 	type span struct {
 		begin, end int64
 		name       string
+		shape      []int
 	}
+	// First check every entry and that the ranges are disjoint, then decode: hostile headers
+	// with many entries over one range must not allocate the data section many times over.
 	var spans []span
 	for name, msg := range raw {
 		if name == "__metadata__" {
@@ -141,19 +144,30 @@ func Parse(b []byte) (*File, error) {
 		if end-begin != 4*count {
 			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v needs %d", name, begin, end, end-begin, e.Shape, 4*count)
 		}
-		t := &Tensor{Name: name, Shape: shape, Data: make([]float32, count)}
-		for i := range t.Data {
-			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[begin+4*int64(i):]))
-		}
-		f.Tensors = append(f.Tensors, t)
-		f.byName[name] = t
-		spans = append(spans, span{begin, end, name})
+		spans = append(spans, span{begin, end, name, shape})
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].begin < spans[j].begin })
+	sort.Slice(spans, func(i, j int) bool {
+		a, b := spans[i], spans[j]
+		if a.begin != b.begin {
+			return a.begin < b.begin
+		}
+		if a.end != b.end {
+			return a.end < b.end
+		}
+		return a.name < b.name
+	})
 	for i := 1; i < len(spans); i++ {
 		if spans[i].begin < spans[i-1].end {
 			return nil, fmt.Errorf("tensors %q and %q overlap in the data section", spans[i-1].name, spans[i].name)
 		}
+	}
+	for _, sp := range spans {
+		t := &Tensor{Name: sp.name, Shape: sp.shape, Data: make([]float32, (sp.end-sp.begin)/4)}
+		for i := range t.Data {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[sp.begin+4*int64(i):]))
+		}
+		f.Tensors = append(f.Tensors, t)
+		f.byName[sp.name] = t
 	}
 	sort.Slice(f.Tensors, func(i, j int) bool { return f.Tensors[i].Name < f.Tensors[j].Name })
 	return f, nil

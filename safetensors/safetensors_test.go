@@ -2,8 +2,10 @@ package safetensors
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -88,4 +90,26 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestManyEntriesOverOneRangeAreRejectedBeforeDecoding(t *testing.T) {
+	var h strings.Builder
+	h.WriteString("{")
+	for i := 0; i < 2000; i++ {
+		if i > 0 {
+			h.WriteString(",")
+		}
+		fmt.Fprintf(&h, `"t%d":{"dtype":"F32","shape":[262144],"data_offsets":[0,1048576]}`, i)
+	}
+	h.WriteString("}")
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err := Parse(build(h.String(), 1<<20))
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Fatalf("error %v, want overlap", err)
+	}
+	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("parsing allocated %d MB before rejecting the file", grew>>20)
+	}
 }
