@@ -101,8 +101,8 @@ func (m *Model) Validate() error {
 	switch {
 	case d.MinSize <= 0 || d.MaxSize < d.MinSize || d.MaxSize > 4096:
 		return fmt.Errorf("detector: min_size %d / max_size %d out of range", d.MinSize, d.MaxSize)
-	case d.SizeDivisible <= 0 || d.SizeDivisible%16 != 0:
-		return fmt.Errorf("detector: size_divisible %d must be a positive multiple of 16", d.SizeDivisible)
+	case d.SizeDivisible <= 0 || d.SizeDivisible%16 != 0 || d.SizeDivisible > 1024:
+		return fmt.Errorf("detector: size_divisible %d must be a positive multiple of 16, at most 1024", d.SizeDivisible)
 	case len(d.Classes) == 0 || len(d.Classes) > 10000:
 		return fmt.Errorf("detector: %d classes (want 1..10000)", len(d.Classes))
 	case d.RPN.Channels <= 0 || d.RPN.Channels > 4096:
@@ -111,23 +111,40 @@ func (m *Model) Validate() error {
 		return fmt.Errorf("detector: rpn needs anchor sizes and aspect ratios")
 	case d.RPN.PreNMSTopN <= 0 || d.RPN.PostNMSTopN <= 0 || d.RoI.DetectionsPerImg <= 0:
 		return fmt.Errorf("detector: top-n values must be positive")
-	case d.RoI.OutputSize <= 0 || d.RoI.OutputSize > 64 || d.RoI.SamplingRatio < 0:
-		return fmt.Errorf("detector: roi output size %d / sampling ratio %d out of range", d.RoI.OutputSize, d.RoI.SamplingRatio)
+	case d.RoI.OutputSize <= 0 || d.RoI.OutputSize > MaxRoIOutputSize:
+		return fmt.Errorf("detector: roi output_size %d out of range (1..%d)", d.RoI.OutputSize, MaxRoIOutputSize)
+	case d.RoI.SamplingRatio < 0 || d.RoI.SamplingRatio > MaxSamplingRatio:
+		return fmt.Errorf("detector: roi sampling_ratio %d out of range (0..%d; 0 = adaptive)", d.RoI.SamplingRatio, MaxSamplingRatio)
 	case m.Backbone.NumClasses != 0:
 		return fmt.Errorf("detector: backbone num_classes must be 0 (the box predictor classifies)")
 	}
-	for _, v := range append(append([]float32{d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.ScoreThresh, d.RoI.NMSThresh}, d.RPN.AnchorSizes...), d.RPN.AspectRatios...) {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) || v < 0 {
-			return fmt.Errorf("detector: threshold or anchor value %g is not a finite non-negative number", v)
+	for _, v := range []float32{d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.ScoreThresh, d.RoI.NMSThresh} {
+		if !finite(v) || v < 0 {
+			return fmt.Errorf("detector: threshold %g is not a finite non-negative number", v)
 		}
 	}
-	for _, v := range d.ImageStd {
-		if !(v > 0) {
-			return fmt.Errorf("detector: image_std %v must be positive", d.ImageStd)
+	positive := append(append(append([]float32{}, d.RPN.AnchorSizes...), d.RPN.AspectRatios...), d.RoI.BBoxRegWeights[:]...)
+	positive = append(positive, d.ImageStd[:]...)
+	for _, v := range positive {
+		if !finite(v) || v <= 0 {
+			return fmt.Errorf("detector: anchor sizes, aspect ratios, bbox_reg_weights and image_std must be finite and positive, found %g", v)
+		}
+	}
+	for _, v := range d.ImageMean {
+		if !finite(v) {
+			return fmt.Errorf("detector: image_mean %v must be finite", d.ImageMean)
 		}
 	}
 	return nil
 }
+
+// Limits on values that size buffers.
+const (
+	MaxRoIOutputSize = 64
+	MaxSamplingRatio = 16
+)
+
+func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
 
 // NumAnchors returns the anchors per feature-map location.
 func (r *RPN) NumAnchors() int { return len(r.AnchorSizes) * len(r.AspectRatios) }

@@ -3,6 +3,8 @@ package configs
 import (
 	"reflect"
 	"testing"
+
+	"github.com/shuffledet/shuffledet/backbone"
 )
 
 func TestPresetsMatchDefaults(t *testing.T) {
@@ -49,5 +51,39 @@ func TestSetResolution(t *testing.T) {
 	}
 	if err := d.SetResolution(450); err == nil {
 		t.Fatal("resolution 450 accepted")
+	}
+}
+
+func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(d *Detector)
+	}{
+		{"huge sampling ratio", func(d *Detector) { d.RoI.SamplingRatio = 1 << 20 }},
+		{"zero aspect ratio", func(d *Detector) { d.RPN.AspectRatios[1] = 0 }},
+		{"zero anchor size", func(d *Detector) { d.RPN.AnchorSizes[0] = 0 }},
+		{"zero box weight", func(d *Detector) { d.RoI.BBoxRegWeights[2] = 0 }},
+		{"zero std", func(d *Detector) { d.ImageStd[0] = 0 }},
+		{"huge output size", func(d *Detector) { d.RoI.OutputSize = 1000 }},
+		{"odd padding", func(d *Detector) { d.SizeDivisible = 24 }},
+		{"max below min", func(d *Detector) { d.MaxSize = 100 }},
+		{"no classes", func(d *Detector) { d.Classes = nil }},
+	} {
+		m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
+		c.edit(m.Detector)
+		if err := m.Validate(); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+}
+
+func backboneFor(t *testing.T) backbone.Config {
+	t.Helper()
+	return backbone.Config{Groups: 3, Width: 1, Shuffle: true}
+}
+
+func TestCOCOClasses(t *testing.T) {
+	if len(COCOClasses) != 80 || COCOClasses[0] != (Class{1, "person"}) || COCOClasses[79] != (Class{90, "toothbrush"}) {
+		t.Fatalf("COCOClasses: %d entries, first %v, last %v", len(COCOClasses), COCOClasses[0], COCOClasses[len(COCOClasses)-1])
 	}
 }
