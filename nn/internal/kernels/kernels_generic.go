@@ -1,8 +1,8 @@
 package kernels
 
-// sgemm is the portable Sgemm: 4 rows of C at a time, so each loaded row of B feeds four
+// sgemmGeneric is the portable Sgemm: 4 rows of C at a time, so each loaded row of B feeds four
 // multiply-adds, with the k loop unrolled by two.
-func sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	i := 0
 	for ; i+4 <= m; i += 4 {
 		c0 := c[i*ldc : i*ldc+n]
