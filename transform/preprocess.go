@@ -27,6 +27,7 @@ type Output struct {
 type Preprocessor struct {
 	cfg    Config
 	lut    [3][256]float32 // lut[c][v] = (float32(v)/255 - mean[c]) / std[c], torch's float32 ops
+	pal    [256][3]byte    // the current *image.Paletted's palette as 8-bit RGB (nrgba of each entry)
 	xa, ya axis
 	rows   [2][]float32 // horizontally resized input rows, 3 planes of ResizedWidth each
 	keys   [2]int       // input row held by rows[i], -1 if none
@@ -63,6 +64,7 @@ func (p *Preprocessor) Config() Config { return p.cfg }
 const (
 	srcPacked = iota // rows are slices of pix with a fixed pixel step and channel offsets
 	srcYCbCr
+	srcPaletted // pix holds palette indices (1 byte per pixel), mapped through Preprocessor.pal
 	srcGeneric
 )
 
@@ -88,6 +90,14 @@ func (p *Preprocessor) row(y int) []byte {
 	case srcPacked:
 		o := s.base + y*s.stride
 		return s.pix[o : o+s.w*s.step]
+	case srcPaletted:
+		buf := p.rowBuf[:3*s.w]
+		o := s.base + y*s.stride
+		for x, i := range s.pix[o : o+s.w] {
+			c := &p.pal[i]
+			buf[3*x], buf[3*x+1], buf[3*x+2] = c[0], c[1], c[2]
+		}
+		return buf
 	case srcYCbCr:
 		buf := p.rowBuf[:3*s.w]
 		m := s.ycc
@@ -102,17 +112,40 @@ func (p *Preprocessor) row(y int) []byte {
 		buf := p.rowBuf[:3*s.w]
 		yy := s.minY + y
 		for x := range s.w {
-			c := color.NRGBAModel.Convert(s.img.At(s.minX+x, yy)).(color.NRGBA)
-			buf[3*x], buf[3*x+1], buf[3*x+2] = c.R, c.G, c.B
+			buf[3*x], buf[3*x+1], buf[3*x+2] = nrgb(s.img.At(s.minX+x, yy))
 		}
 		return buf
 	}
 }
 
-// Image preprocesses img. Fast paths cover *image.RGBA, *image.NRGBA, *image.YCbCr and
-// *image.Gray; other types go through color.NRGBAModel. Alpha is ignored: the stored color
-// channels are used as they are (for *image.RGBA that is the premultiplied color, which equals
-// the color for the opaque images decoders produce).
+// nrgb returns the color channels of color.NRGBAModel.Convert(c), computed the same way but
+// without boxing the result in an interface (which allocates).
+func nrgb(c color.Color) (r, g, b uint8) {
+	if n, ok := c.(color.NRGBA); ok {
+		return n.R, n.G, n.B
+	}
+	r32, g32, b32, a := c.RGBA()
+	switch a {
+	case 0xffff:
+		return uint8(r32 >> 8), uint8(g32 >> 8), uint8(b32 >> 8)
+	case 0:
+		return 0, 0, 0
+	}
+	r32 = (r32 * 0xffff) / a
+	g32 = (g32 * 0xffff) / a
+	b32 = (b32 * 0xffff) / a
+	return uint8(r32 >> 8), uint8(g32 >> 8), uint8(b32 >> 8)
+}
+
+// Image preprocesses img. Fast paths, which allocate nothing once the Preprocessor's buffers fit,
+// cover *image.RGBA, *image.NRGBA, *image.Gray, *image.YCbCr, *image.NYCbCrA and
+// *image.Paletted. Every other type (*image.CMYK, the 16-bit *image.RGBA64, *image.NRGBA64 and
+// *image.Gray16, *image.Alpha, custom types) takes the slow path: img.At per pixel converted as
+// color.NRGBAModel does, which allocates for most types (At boxes each pixel's color). Alpha is
+// ignored: the stored color channels are used as they are (for *image.RGBA that is the
+// premultiplied color, which equals the color for the opaque images decoders produce; for
+// *image.NYCbCrA it is the YCbCr color; palette entries and slow-path colors are un-premultiplied
+// as color.NRGBAModel does).
 func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	if img == nil {
 		return nil, fmt.Errorf("%w: nil image", ErrEmptyImage)
@@ -131,23 +164,84 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	case *image.Gray:
 		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, [3]int{0, 0, 0}
 	case *image.YCbCr:
-		s.kind, s.ycc, s.step, s.off = srcYCbCr, m, 3, [3]int{0, 1, 2}
-		last := image.Pt(b.Max.X-1, b.Max.Y-1)
-		if m.YStride < w || m.CStride < 0 || m.YOffset(b.Min.X, b.Min.Y) < 0 || m.COffset(b.Min.X, b.Min.Y) < 0 ||
-			m.YOffset(last.X, last.Y) >= len(m.Y) || m.COffset(last.X, last.Y) >= min(len(m.Cb), len(m.Cr)) {
-			return nil, fmt.Errorf("%w: %T %v: planes too short for their strides", ErrBadBuffer, img, b)
+		if err := checkYCbCr(m, img); err != nil {
+			return nil, err
 		}
+		s.kind, s.ycc, s.step, s.off = srcYCbCr, m, 3, [3]int{0, 1, 2}
+	case *image.NYCbCrA:
+		// Alpha is ignored, so the embedded YCbCr is the image.
+		if err := checkYCbCr(&m.YCbCr, img); err != nil {
+			return nil, err
+		}
+		s.kind, s.ycc, s.step, s.off = srcYCbCr, &m.YCbCr, 3, [3]int{0, 1, 2}
+	case *image.Paletted:
+		if err := p.setPalette(m, w, h); err != nil {
+			return nil, err
+		}
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPaletted, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 3, [3]int{0, 1, 2}
 	default:
 		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
 	}
 	if s.kind == srcPacked {
 		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic.
-		if s.base < 0 || s.stride < w*s.step || len(s.pix) < w*s.step || s.base > len(s.pix)-w*s.step ||
-			(h > 1 && (len(s.pix)-w*s.step-s.base)/(h-1) < s.stride) {
+		if !covers(len(s.pix), s.base, s.stride, w*s.step, h) {
 			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(s.pix), s.stride)
 		}
 	}
 	return p.run(&s, w, h)
+}
+
+// checkYCbCr reports a YCbCr whose planes do not cover its bounds (img is the image passed in,
+// for the message).
+func checkYCbCr(m *image.YCbCr, img image.Image) error {
+	b := m.Rect
+	if b.Empty() {
+		return nil // CheckSize has rejected it already
+	}
+	last := image.Pt(b.Max.X-1, b.Max.Y-1)
+	if m.YStride < b.Dx() || m.CStride < 0 || m.YOffset(b.Min.X, b.Min.Y) < 0 || m.COffset(b.Min.X, b.Min.Y) < 0 ||
+		m.YOffset(last.X, last.Y) >= len(m.Y) || m.COffset(last.X, last.Y) >= min(len(m.Cb), len(m.Cr)) {
+		return fmt.Errorf("%w: %T %v: planes too short for their strides", ErrBadBuffer, img, b)
+	}
+	return nil
+}
+
+// setPalette validates a paletted image (Pix covering the bounds, every index within the
+// palette: the generic path would panic on one outside it) and loads its palette into p.pal.
+func (p *Preprocessor) setPalette(m *image.Paletted, w, h int) error {
+	b := m.Rect
+	base := m.PixOffset(b.Min.X, b.Min.Y)
+	if !covers(len(m.Pix), base, m.Stride, w, h) {
+		return fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, m, b, len(m.Pix), m.Stride)
+	}
+	n := len(m.Palette)
+	if n == 0 {
+		return fmt.Errorf("%w: %T %v: empty palette", ErrBadBuffer, m, b)
+	}
+	if n < 256 {
+		var top byte
+		for y := range h {
+			o := base + y*m.Stride
+			for _, i := range m.Pix[o : o+w] {
+				top = max(top, i)
+			}
+		}
+		if int(top) >= n {
+			return fmt.Errorf("%w: %T %v: palette index %d outside the palette of %d colors", ErrBadBuffer, m, b, top, n)
+		}
+	}
+	for i, c := range m.Palette[:min(n, 256)] {
+		r, g, b := nrgb(c)
+		p.pal[i] = [3]byte{r, g, b}
+	}
+	return nil
+}
+
+// covers reports whether a buffer of n bytes holds h rows of rowBytes bytes, the first at base
+// and each stride bytes after the previous one (without overflowing).
+func covers(n, base, stride, rowBytes, h int) bool {
+	return base >= 0 && stride >= rowBytes && n >= rowBytes && base <= n-rowBytes &&
+		(h <= 1 || (n-rowBytes-base)/(h-1) >= stride)
 }
 
 // BGR preprocesses a raw interleaved 8-bit BGR buffer (an OpenCV Mat's layout): w x h pixels,
