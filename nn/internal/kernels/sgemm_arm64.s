@@ -1,0 +1,330 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Register use:
+//	R19	a: element (0, 0) of the row block; every column strip reads the same rows
+//	R4-R7	a moving along k, rows 0-3 (post-incremented by the broadcast loads)
+//	R1	lda in bytes
+//	R12	b moving down the current strip; R13 the top of the strip; R14 ldb in bytes
+//	R8	c: row 0 of the current strip; R9-R11 rows 1-3; R2 ldc in bytes
+//	R15	k countdown; R3 columns left
+//	V0-V15	the tile of C, row i in V4i..V4i+3 (columns 0-3, 4-7, 8-11, 12-15)
+//	V16-V19	the row of b; V20-V23 a[i, p] broadcast for rows 0-3
+//
+// The tile is loaded from C, accumulated in place, and stored back, so no vector add is needed
+// (the Go assembler has none).
+
+// func sgemmKernelNEON(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+TEXT ·sgemmKernelNEON(SB), NOSPLIT, $0-72
+	MOVD rows+0(FP), R0
+	MOVD n+16(FP), R3
+	MOVD a+24(FP), R19
+	MOVD lda+32(FP), R1
+	LSL  $2, R1
+	MOVD b+40(FP), R13
+	MOVD ldb+48(FP), R14
+	LSL  $2, R14
+	MOVD c+56(FP), R8
+	MOVD ldc+64(FP), R2
+	LSL  $2, R2
+	CMP  $4, R0
+	BEQ  rows4
+	CMP  $3, R0
+	BEQ  rows3
+	CMP  $2, R0
+	BEQ  rows2
+	B    rows1
+
+rows4:
+	CMP  $16, R3
+	BLT  rows4n8
+
+rows4n16:
+	MOVD R19, R4
+	ADD  R1, R4, R5
+	ADD  R1, R5, R6
+	ADD  R1, R6, R7
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+	ADD  R2, R8, R9
+	ADD  R2, R9, R10
+	ADD  R2, R10, R11
+	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1 (R9), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R10), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R11), [V12.S4, V13.S4, V14.S4, V15.S4]
+
+rows4k16:
+	VLD1 (R12), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VLD1R.P 4(R5), [V21.S4]
+	VLD1R.P 4(R6), [V22.S4]
+	VLD1R.P 4(R7), [V23.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V18.S4, V20.S4, V2.S4
+	VFMLA V19.S4, V20.S4, V3.S4
+	VFMLA V16.S4, V21.S4, V4.S4
+	VFMLA V17.S4, V21.S4, V5.S4
+	VFMLA V18.S4, V21.S4, V6.S4
+	VFMLA V19.S4, V21.S4, V7.S4
+	VFMLA V16.S4, V22.S4, V8.S4
+	VFMLA V17.S4, V22.S4, V9.S4
+	VFMLA V18.S4, V22.S4, V10.S4
+	VFMLA V19.S4, V22.S4, V11.S4
+	VFMLA V16.S4, V23.S4, V12.S4
+	VFMLA V17.S4, V23.S4, V13.S4
+	VFMLA V18.S4, V23.S4, V14.S4
+	VFMLA V19.S4, V23.S4, V15.S4
+	SUBS $1, R15
+	BNE  rows4k16
+
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R8)
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R9)
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R10)
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R11)
+	ADD  $64, R8
+	ADD  $64, R13
+	SUB  $16, R3
+	CMP  $16, R3
+	BGE  rows4n16
+
+rows4n8:
+	CMP  $8, R3
+	BLT  done
+	MOVD R19, R4
+	ADD  R1, R4, R5
+	ADD  R1, R5, R6
+	ADD  R1, R6, R7
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+	ADD  R2, R8, R9
+	ADD  R2, R9, R10
+	ADD  R2, R10, R11
+	VLD1 (R8), [V0.S4, V1.S4]
+	VLD1 (R9), [V4.S4, V5.S4]
+	VLD1 (R10), [V8.S4, V9.S4]
+	VLD1 (R11), [V12.S4, V13.S4]
+
+rows4k8:
+	VLD1 (R12), [V16.S4, V17.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VLD1R.P 4(R5), [V21.S4]
+	VLD1R.P 4(R6), [V22.S4]
+	VLD1R.P 4(R7), [V23.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V16.S4, V21.S4, V4.S4
+	VFMLA V17.S4, V21.S4, V5.S4
+	VFMLA V16.S4, V22.S4, V8.S4
+	VFMLA V17.S4, V22.S4, V9.S4
+	VFMLA V16.S4, V23.S4, V12.S4
+	VFMLA V17.S4, V23.S4, V13.S4
+	SUBS $1, R15
+	BNE  rows4k8
+
+	VST1 [V0.S4, V1.S4], (R8)
+	VST1 [V4.S4, V5.S4], (R9)
+	VST1 [V8.S4, V9.S4], (R10)
+	VST1 [V12.S4, V13.S4], (R11)
+	B    done
+
+rows3:
+	CMP  $16, R3
+	BLT  rows3n8
+
+rows3n16:
+	MOVD R19, R4
+	ADD  R1, R4, R5
+	ADD  R1, R5, R6
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+	ADD  R2, R8, R9
+	ADD  R2, R9, R10
+	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1 (R9), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R10), [V8.S4, V9.S4, V10.S4, V11.S4]
+
+rows3k16:
+	VLD1 (R12), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VLD1R.P 4(R5), [V21.S4]
+	VLD1R.P 4(R6), [V22.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V18.S4, V20.S4, V2.S4
+	VFMLA V19.S4, V20.S4, V3.S4
+	VFMLA V16.S4, V21.S4, V4.S4
+	VFMLA V17.S4, V21.S4, V5.S4
+	VFMLA V18.S4, V21.S4, V6.S4
+	VFMLA V19.S4, V21.S4, V7.S4
+	VFMLA V16.S4, V22.S4, V8.S4
+	VFMLA V17.S4, V22.S4, V9.S4
+	VFMLA V18.S4, V22.S4, V10.S4
+	VFMLA V19.S4, V22.S4, V11.S4
+	SUBS $1, R15
+	BNE  rows3k16
+
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R8)
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R9)
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R10)
+	ADD  $64, R8
+	ADD  $64, R13
+	SUB  $16, R3
+	CMP  $16, R3
+	BGE  rows3n16
+
+rows3n8:
+	CMP  $8, R3
+	BLT  done
+	MOVD R19, R4
+	ADD  R1, R4, R5
+	ADD  R1, R5, R6
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+	ADD  R2, R8, R9
+	ADD  R2, R9, R10
+	VLD1 (R8), [V0.S4, V1.S4]
+	VLD1 (R9), [V4.S4, V5.S4]
+	VLD1 (R10), [V8.S4, V9.S4]
+
+rows3k8:
+	VLD1 (R12), [V16.S4, V17.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VLD1R.P 4(R5), [V21.S4]
+	VLD1R.P 4(R6), [V22.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V16.S4, V21.S4, V4.S4
+	VFMLA V17.S4, V21.S4, V5.S4
+	VFMLA V16.S4, V22.S4, V8.S4
+	VFMLA V17.S4, V22.S4, V9.S4
+	SUBS $1, R15
+	BNE  rows3k8
+
+	VST1 [V0.S4, V1.S4], (R8)
+	VST1 [V4.S4, V5.S4], (R9)
+	VST1 [V8.S4, V9.S4], (R10)
+	B    done
+
+rows2:
+	CMP  $16, R3
+	BLT  rows2n8
+
+rows2n16:
+	MOVD R19, R4
+	ADD  R1, R4, R5
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+	ADD  R2, R8, R9
+	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1 (R9), [V4.S4, V5.S4, V6.S4, V7.S4]
+
+rows2k16:
+	VLD1 (R12), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VLD1R.P 4(R5), [V21.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V18.S4, V20.S4, V2.S4
+	VFMLA V19.S4, V20.S4, V3.S4
+	VFMLA V16.S4, V21.S4, V4.S4
+	VFMLA V17.S4, V21.S4, V5.S4
+	VFMLA V18.S4, V21.S4, V6.S4
+	VFMLA V19.S4, V21.S4, V7.S4
+	SUBS $1, R15
+	BNE  rows2k16
+
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R8)
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R9)
+	ADD  $64, R8
+	ADD  $64, R13
+	SUB  $16, R3
+	CMP  $16, R3
+	BGE  rows2n16
+
+rows2n8:
+	CMP  $8, R3
+	BLT  done
+	MOVD R19, R4
+	ADD  R1, R4, R5
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+	ADD  R2, R8, R9
+	VLD1 (R8), [V0.S4, V1.S4]
+	VLD1 (R9), [V4.S4, V5.S4]
+
+rows2k8:
+	VLD1 (R12), [V16.S4, V17.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VLD1R.P 4(R5), [V21.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V16.S4, V21.S4, V4.S4
+	VFMLA V17.S4, V21.S4, V5.S4
+	SUBS $1, R15
+	BNE  rows2k8
+
+	VST1 [V0.S4, V1.S4], (R8)
+	VST1 [V4.S4, V5.S4], (R9)
+	B    done
+
+rows1:
+	CMP  $16, R3
+	BLT  rows1n8
+
+rows1n16:
+	MOVD R19, R4
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+
+	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+
+rows1k16:
+	VLD1 (R12), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	VFMLA V18.S4, V20.S4, V2.S4
+	VFMLA V19.S4, V20.S4, V3.S4
+	SUBS $1, R15
+	BNE  rows1k16
+
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R8)
+	ADD  $64, R8
+	ADD  $64, R13
+	SUB  $16, R3
+	CMP  $16, R3
+	BGE  rows1n16
+
+rows1n8:
+	CMP  $8, R3
+	BLT  done
+	MOVD R19, R4
+	MOVD R13, R12
+	MOVD k+8(FP), R15
+
+	VLD1 (R8), [V0.S4, V1.S4]
+
+rows1k8:
+	VLD1 (R12), [V16.S4, V17.S4]
+	ADD  R14, R12
+	VLD1R.P 4(R4), [V20.S4]
+	VFMLA V16.S4, V20.S4, V0.S4
+	VFMLA V17.S4, V20.S4, V1.S4
+	SUBS $1, R15
+	BNE  rows1k8
+
+	VST1 [V0.S4, V1.S4], (R8)
+	B    done
+
+done:
+	RET
