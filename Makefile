@@ -2,8 +2,9 @@
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-# Packages that run goroutines get the race detector.
-RACE_PKGS := ./coco/... ./cmd/cocoeval/...
+# Packages that run goroutines get the race detector (for the detector: its concurrency tests,
+# Clones sharing one model).
+RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
 
@@ -19,6 +20,7 @@ unit:
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 -race -run 'Clone' ./detector
 
 # Everything builds without cgo (OpenCV code will carry `//go:build cgo` with a !cgo stub), and
 # cross-compiles for arm64.

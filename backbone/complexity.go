@@ -1,5 +1,7 @@
 package backbone
 
+import "github.com/shuffledet/shuffledet/nn"
+
 // StageCost is the cost of one part of the network.
 type StageCost struct {
 	Name   string `json:"name"` // conv1, stage2, stage3, stage4, classifier
@@ -26,15 +28,13 @@ type Complexity struct {
 	Params int64       `json:"params"`
 }
 
-func outLen(in, k, stride, pad int) int { return (in+2*pad-k)/stride + 1 }
-
 // Complexity returns the cost of the backbone (and classifier, if any) on an h x w input.
 func (c Config) Complexity(h, w int) Complexity {
 	r := Complexity{Arch: c.Name(), Height: h, Width: w}
 	stem := c.StemWidth()
-	h, w = outLen(h, 3, 2, 1), outLen(w, 3, 2, 1)
+	h, w = nn.ConvOut(h, 3, 2, 1), nn.ConvOut(w, 3, 2, 1)
 	conv1 := StageCost{Name: "conv1", MACs: int64(h*w) * int64(stem*3*9), Params: int64(stem*3*9 + 2*stem)}
-	h, w = outLen(h, 3, 2, 1), outLen(w, 3, 2, 1)
+	h, w = nn.ConvOut(h, 3, 2, 1), nn.ConvOut(w, 3, 2, 1)
 	conv1.OutC, conv1.OutH, conv1.OutW = stem, h, w
 	r.Stages = append(r.Stages, conv1)
 	var cur *StageCost
@@ -63,7 +63,7 @@ func (c Config) Complexity(h, w int) Complexity {
 // UnitCost returns the multiply-adds and parameters of unit u on an h x w input of a network
 // with the given groups, and the unit's output size.
 func UnitCost(u UnitSpec, groups, h, w int) (macs, params int64, oh, ow int) {
-	oh, ow = outLen(h, 3, u.Stride, 1), outLen(w, 3, u.Stride, 1)
+	oh, ow = nn.ConvOut(h, 3, u.Stride, 1), nn.ConvOut(w, 3, u.Stride, 1)
 	pw1 := int64(u.Mid * u.In / u.FirstGroups)
 	dw := int64(u.Mid * 9)
 	pw2 := int64(u.Branch * u.Mid / groups)

@@ -2,6 +2,7 @@ package backbone
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/shuffledet/shuffledet/nn"
 )
@@ -227,16 +228,9 @@ func (r *Runner) Classify(x *nn.Tensor) ([]float32, error) {
 		return nil, fmt.Errorf("backbone %s: no classifier (num_classes is 0)", r.net.Config.Name())
 	}
 	f := r.Forward(x, Stage4)
-	r.pooled = grow(r.pooled, f.N*f.C)
+	r.pooled = slices.Grow(r.pooled[:0], f.N*f.C)[:f.N*f.C]
 	nn.GlobalAvgPool(r.pooled, f)
-	r.logits = grow(r.logits, f.N*cls.Out)
+	r.logits = slices.Grow(r.logits[:0], f.N*cls.Out)[:f.N*cls.Out]
 	cls.Forward(r.logits, r.pooled, f.N)
 	return r.logits, nil
-}
-
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/backbone"
@@ -38,7 +39,8 @@ func WithResolution(res int) Option {
 	return func(d *configs.Detector) error { return d.SetResolution(res) }
 }
 
-// WithScoreThreshold keeps detections whose class score is above s (default 0.05).
+// WithScoreThreshold keeps detections whose class score is above s (default: the model's
+// roi.score_thresh, 0.05 in the presets).
 func WithScoreThreshold(s float32) Option {
 	return func(d *configs.Detector) error {
 		if !(s >= 0 && s < 1) {
@@ -205,11 +207,11 @@ func (d *Detector) predictBoxes(feat *nn.Tensor, proposals []boxes.Box, resizedH
 		return err
 	}
 	top := d.head.Stage(&d.rois, backbone.Stage4)
-	d.pooled = grow(d.pooled, n*top.C)
+	d.pooled = slices.Grow(d.pooled[:0], n*top.C)[:n*top.C]
 	nn.GlobalAvgPool(d.pooled, top)
-	d.logits = grow(d.logits, n*m.clsScore.Out)
+	d.logits = slices.Grow(d.logits[:0], n*m.clsScore.Out)[:n*m.clsScore.Out]
 	m.clsScore.Forward(d.logits, d.pooled, n)
-	d.regression = grow(d.regression, n*m.bboxPred.Out)
+	d.regression = slices.Grow(d.regression[:0], n*m.bboxPred.Out)[:n*m.bboxPred.Out]
 	m.bboxPred.Forward(d.regression, d.pooled, n)
 	return nil
 }
@@ -218,11 +220,4 @@ func (d *Detector) predictBoxes(feat *nn.Tensor, proposals []boxes.Box, resizedH
 // feature size / resized image size (before padding).
 func featureScale(featH, imageH int) float32 {
 	return float32(math.Exp2(math.RoundToEven(math.Log2(float64(featH) / float64(imageH)))))
-}
-
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
 }

@@ -1,6 +1,7 @@
 package detector_test
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"path/filepath"
@@ -52,21 +53,68 @@ func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := testImage(200, 150)
+	small, large := testImage(200, 150), testImage(333, 500)
 	frame := make([]byte, 3*200*150)
 	for i := range frame {
 		frame[i] = byte(i * 31)
 	}
-	first, err := det.Detect(img)
-	if err != nil || len(first) == 0 {
-		t.Fatalf("Detect: %d detections, %v", len(first), err)
+	must := func(dets []detector.Detection, err error) {
+		if err != nil || len(dets) == 0 {
+			t.Fatalf("%d detections, %v", len(dets), err)
+		}
 	}
-	if a := testing.AllocsPerRun(3, func() { det.Detect(img) }); a != 0 {
-		t.Errorf("Detect allocates %v times per image in steady state", a)
+	// Warm up on the larger size first: afterwards neither size, nor switching between them,
+	// nor any input path allocates.
+	must(det.Detect(large))
+	must(det.Detect(small))
+	must(det.DetectBGR(frame, 200, 150, 600))
+	must(det.DetectRGB(frame, 200, 150, 600))
+	for name, f := range map[string]func(){
+		"Detect":              func() { must(det.Detect(small)) },
+		"Detect, alternating": func() { must(det.Detect(large)); must(det.Detect(small)) },
+		"DetectBGR":           func() { must(det.DetectBGR(frame, 200, 150, 600)) },
+		"DetectRGB":           func() { must(det.DetectRGB(frame, 200, 150, 600)) },
+	} {
+		if a := testing.AllocsPerRun(2, f); a != 0 {
+			t.Errorf("%s allocates %v times per run in steady state", name, a)
+		}
 	}
-	det.DetectBGR(frame, 200, 150, 600)
-	if a := testing.AllocsPerRun(3, func() { det.DetectBGR(frame, 200, 150, 600) }); a != 0 {
-		t.Errorf("DetectBGR allocates %v times per frame in steady state", a)
+}
+
+func TestClonesRunConcurrently(t *testing.T) {
+	det, err := detector.Load(tinyDetector(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(120, 90)
+	want, err := det.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append([]detector.Detection(nil), want...)
+	errs := make(chan error, 2)
+	for range 2 {
+		c, err := det.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			got, err := c.Detect(img)
+			if err == nil && len(got) != len(want) {
+				err = fmt.Errorf("%d detections, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if err == nil && got[i] != want[i] {
+					err = fmt.Errorf("detection %d: %+v, want %+v", i, got[i], want[i])
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
 

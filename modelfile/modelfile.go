@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -80,7 +81,7 @@ func (f *File) Get(name string, shape ...int) ([]float32, error) {
 	if t == nil {
 		return nil, fmt.Errorf("model %s: tensor %q is missing", f.Path, name)
 	}
-	if !equalShape(t.Shape, shape) {
+	if !slices.Equal(t.Shape, shape) {
 		return nil, fmt.Errorf("model %s: tensor %q has shape %v, the config needs %v", f.Path, name, t.Shape, shape)
 	}
 	for i, v := range t.Data {
@@ -108,18 +109,6 @@ func (f *File) CheckAllUsed() error {
 		extra = append(extra[:5], fmt.Sprintf("and %d more", len(extra)-5))
 	}
 	return fmt.Errorf("model %s: tensors the config (%s) does not use: %s", f.Path, f.Config.Backbone.Name(), strings.Join(extra, ", "))
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Write writes a model file with the given configuration and tensors.

@@ -31,7 +31,7 @@ func (l *Conv) Check() error {
 
 // OutSize returns the output height and width for an h x w input.
 func (l *Conv) OutSize(h, w int) (int, int) {
-	return convOut(h, l.K, l.Stride, l.Pad), convOut(w, l.K, l.Stride, l.Pad)
+	return ConvOut(h, l.K, l.Stride, l.Pad), ConvOut(w, l.K, l.Stride, l.Pad)
 }
 
 // Forward writes act(conv(src) + bias [+ res]) into channels [c0, c0+OutC) of dst, which must

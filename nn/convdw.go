@@ -27,7 +27,7 @@ func (l *DepthwiseConv) Check() error {
 
 // OutSize returns the output height and width for an h x w input.
 func (l *DepthwiseConv) OutSize(h, w int) (int, int) {
-	return convOut(h, l.K, l.Stride, l.Pad), convOut(w, l.K, l.Stride, l.Pad)
+	return ConvOut(h, l.K, l.Stride, l.Pad), ConvOut(w, l.K, l.Stride, l.Pad)
 }
 
 // Forward writes the convolution of src into channels [c0, c0+C) of dst (batch and spatial size

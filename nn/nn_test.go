@@ -8,7 +8,7 @@ import (
 
 // naiveConv is the textbook grouped convolution the layers are checked against.
 func naiveConv(x *Tensor, outC, k, stride, pad, groups int, w, b []float32) *Tensor {
-	oh, ow := convOut(x.H, k, stride, pad), convOut(x.W, k, stride, pad)
+	oh, ow := ConvOut(x.H, k, stride, pad), ConvOut(x.W, k, stride, pad)
 	y := NewTensor(x.N, outC, oh, ow)
 	icg, ocg := x.C/groups, outC/groups
 	for n := 0; n < x.N; n++ {

@@ -5,7 +5,7 @@ import "math"
 // MaxPool3x3s2 writes the 3x3, stride 2, padding 1 max pool of src into dst (resized to fit).
 // Padding never wins, as in PyTorch.
 func MaxPool3x3s2(dst, src *Tensor) {
-	oh, ow := convOut(src.H, 3, 2, 1), convOut(src.W, 3, 2, 1)
+	oh, ow := ConvOut(src.H, 3, 2, 1), ConvOut(src.W, 3, 2, 1)
 	dst.Resize(src.N, src.C, oh, ow)
 	for n := 0; n < src.N; n++ {
 		for c := 0; c < src.C; c++ {
@@ -31,7 +31,7 @@ func MaxPool3x3s2(dst, src *Tensor) {
 // [c0, c0+src.C) of dst. Padding counts as zeros (PyTorch's count_include_pad), so every window
 // divides by 9.
 func AvgPool3x3s2(dst *Tensor, c0 int, src *Tensor) {
-	oh, ow := convOut(src.H, 3, 2, 1), convOut(src.W, 3, 2, 1)
+	oh, ow := ConvOut(src.H, 3, 2, 1), ConvOut(src.W, 3, 2, 1)
 	for n := 0; n < src.N; n++ {
 		for c := 0; c < src.C; c++ {
 			in, out := src.Plane(n, c), dst.Plane(n, c0+c)

@@ -58,5 +58,5 @@ const (
 	ReLU
 )
 
-// convOut returns the output length of a convolution or pooling window.
-func convOut(in, k, stride, pad int) int { return (in+2*pad-k)/stride + 1 }
+// ConvOut returns the output length of a convolution or pooling window of size k over in values.
+func ConvOut(in, k, stride, pad int) int { return (in+2*pad-k)/stride + 1 }

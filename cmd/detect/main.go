@@ -37,7 +37,7 @@ func newApp() *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
 			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600 (default: the model's)"},
-			&cli.Float64Flag{Name: "score", Value: 0.05, Usage: "minimum detection score"},
+			&cli.Float64Flag{Name: "score", Usage: "minimum detection score (default: the model's, 0.05 in the presets)"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 		},
 		Commands:        []*cli.Command{infoCommand},
@@ -62,7 +62,10 @@ type detectionJSON struct {
 }
 
 func options(c *cli.Context) []detector.Option {
-	opts := []detector.Option{detector.WithScoreThreshold(float32(c.Float64("score")))}
+	var opts []detector.Option
+	if c.IsSet("score") {
+		opts = append(opts, detector.WithScoreThreshold(float32(c.Float64("score"))))
+	}
 	if c.IsSet("res") {
 		opts = append(opts, detector.WithResolution(c.Int("res")))
 	}
@@ -81,17 +84,19 @@ func detectImages(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Ctrl-C stops after the image in progress; every line computed so far is flushed.
+	// Ctrl-C stops after the image in progress; every line computed so far is on disk. A second
+	// Ctrl-C kills the process at once.
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() { <-ctx.Done(); stop() }()
 	enc := json.NewEncoder(out)
-	failed := 0
-	for i, path := range c.Args().Slice() {
+	done, failed := 0, 0
+	for _, path := range c.Args().Slice() {
 		if ctx.Err() != nil {
 			if err := closeOut(); err != nil {
 				return err
 			}
-			return fmt.Errorf("interrupted: %d of %d images done, their results are written", i, c.NArg())
+			return fmt.Errorf("interrupted: %d of %d images done (%d failed); their results are written", done+failed, c.NArg(), failed)
 		}
 		res, err := detectFile(det, path)
 		if err != nil {
@@ -99,14 +104,17 @@ func detectImages(c *cli.Context) error {
 			failed++
 			continue
 		}
-		if err := enc.Encode(res); err != nil {
-			closeOut()
+		err = enc.Encode(res)
+		if err == nil {
+			err = out.Flush() // one line per image, on disk as soon as it is done
+		}
+		if err != nil {
+			if cerr := closeOut(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
 			return err
 		}
-		if err := out.Flush(); err != nil { // one line per image, on disk as soon as it is done
-			closeOut()
-			return err
-		}
+		done++
 	}
 	if err := closeOut(); err != nil {
 		return err
