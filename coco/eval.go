@@ -129,13 +129,6 @@ type scratch struct {
 	mIg     []uint16 // per dt: matched to an ignored gt, bit t
 }
 
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, max(n, 2*cap(s)))
-	}
-	return s[:n]
-}
-
 // Evaluate matches detections to ground truth per image and category
 // (pycocotools evaluate/evaluateImg).
 func (e *Eval) Evaluate() {
@@ -234,12 +227,16 @@ func (e *Eval) Evaluate() {
 func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 	nG, nD := len(gs), len(ds)
 	anns := e.GT.Annotations
-	s.gbox, s.garea, s.gcrowd, s.gidOK = grow(s.gbox, nG), grow(s.garea, nG), grow(s.gcrowd, nG), grow(s.gidOK, nG)
+	s.gbox = slices.Grow(s.gbox[:0], nG)[:nG]
+	s.garea = slices.Grow(s.garea[:0], nG)[:nG]
+	s.gcrowd = slices.Grow(s.gcrowd[:0], nG)[:nG]
+	s.gidOK = slices.Grow(s.gidOK[:0], nG)[:nG]
 	for i, j := range gs {
 		a := &anns[j]
 		s.gbox[i], s.garea[i], s.gcrowd[i], s.gidOK[i] = a.BBox, a.Area, a.IsCrowd, a.ID != 0
 	}
-	s.dbox, s.darea = grow(s.dbox, nD), grow(s.darea, nD)
+	s.dbox = slices.Grow(s.dbox[:0], nD)[:nD]
+	s.darea = slices.Grow(s.darea[:0], nD)[:nD]
 	for i, j := range ds {
 		b := e.dts[j].BBox
 		s.dbox[i], s.darea[i] = b, b[2]*b[3]
@@ -249,7 +246,7 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 
 	// IoU as maskUtils.iou (bbIou): crowd regions use the detection area
 	// as the union.
-	s.ious = grow(s.ious, nD*nG)
+	s.ious = slices.Grow(s.ious[:0], nD*nG)[:nD*nG]
 	for d := 0; d < nD; d++ {
 		db := &s.dbox[d]
 		da := s.darea[d]
@@ -276,9 +273,14 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 		}
 	}
 
-	s.gign, s.perm, s.sign, s.scrowd = grow(s.gign, nG), grow(s.perm, nG), grow(s.sign, nG), grow(s.scrowd, nG)
-	s.prevIgn, s.matched = grow(s.prevIgn, nG), grow(s.matched, nG)
-	s.mOK, s.mIg = grow(s.mOK, nD), grow(s.mIg, nD)
+	s.gign = slices.Grow(s.gign[:0], nG)[:nG]
+	s.perm = slices.Grow(s.perm[:0], nG)[:nG]
+	s.sign = slices.Grow(s.sign[:0], nG)[:nG]
+	s.scrowd = slices.Grow(s.scrowd[:0], nG)[:nG]
+	s.prevIgn = slices.Grow(s.prevIgn[:0], nG)[:nG]
+	s.matched = slices.Grow(s.matched[:0], nG)[:nG]
+	s.mOK = slices.Grow(s.mOK[:0], nD)[:nD]
+	s.mIg = slices.Grow(s.mIg[:0], nD)[:nD]
 	havePrev := false
 	for a := 0; a < NumArea; a++ {
 		lo, hi := AreaRanges[a][0], AreaRanges[a][1]
@@ -389,8 +391,9 @@ func (e *Eval) Accumulate() {
 		e.Evaluate()
 	}
 	I, K := len(e.ImgIDs), len(e.CatIDs)
-	e.Precision = grow(e.Precision, NumIoU*NumRecall*K*NumArea*NumMaxDet)
-	e.Recall = grow(e.Recall, NumIoU*K*NumArea*NumMaxDet)
+	nPrec, nRec := NumIoU*NumRecall*K*NumArea*NumMaxDet, NumIoU*K*NumArea*NumMaxDet
+	e.Precision = slices.Grow(e.Precision[:0], nPrec)[:nPrec]
+	e.Recall = slices.Grow(e.Recall[:0], nRec)[:nRec]
 	for i := range e.Precision {
 		e.Precision[i] = -1
 	}
@@ -411,7 +414,7 @@ func (e *Eval) Accumulate() {
 		// All detections of the category, best first; ties keep the
 		// concatenation order (images by id, then rank): numpy's stable
 		// mergesort.
-		order = grow(order, n)
+		order = slices.Grow(order[:0], n)[:n]
 		for i := range order {
 			order[i] = entry{e.kept[int(lo)+i].score, lo + int32(i)}
 		}
@@ -424,11 +427,13 @@ func (e *Eval) Accumulate() {
 			}
 			return int(x.slot - y.slot)
 		})
-		sorted = grow(sorted, n)
+		sorted = slices.Grow(sorted[:0], n)[:n]
 		for i, o := range order {
 			sorted[i] = e.kept[o.slot]
 		}
-		rc, pr, words = grow(rc, n), grow(pr, n), grow(words, n)
+		rc = slices.Grow(rc[:0], n)[:n]
+		pr = slices.Grow(pr[:0], n)[:n]
+		words = slices.Grow(words[:0], n)[:n]
 		for a := 0; a < NumArea; a++ {
 			npig := e.npig[k*NumArea+a]
 			if npig == 0 {

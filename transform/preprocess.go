@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"slices"
 )
 
 // Output is one preprocessed image, owned by the Preprocessor that made it and valid until that
@@ -285,8 +286,8 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 	p.xa.setup(w, rw)
 	p.ya.setup(h, rh)
 	if key := [3]int{w, rw, s.step}; p.xkey != key {
-		p.xoff0 = grow(p.xoff0, rw)
-		p.xoff1 = grow(p.xoff1, rw)
+		p.xoff0 = slices.Grow(p.xoff0[:0], rw)[:rw]
+		p.xoff1 = slices.Grow(p.xoff1[:0], rw)[:rw]
 		for o := range rw {
 			p.xoff0[o] = p.xa.i0[o] * int32(s.step)
 			p.xoff1[o] = p.xa.i1[o] * int32(s.step)
@@ -294,13 +295,13 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 		p.xkey = key
 	}
 	for i := range p.rows {
-		p.rows[i] = grow(p.rows[i], 3*rw)
+		p.rows[i] = slices.Grow(p.rows[i][:0], 3*rw)[:3*rw]
 		p.keys[i] = -1
 	}
 	if s.kind != srcPacked {
-		p.rowBuf = grow(p.rowBuf, 3*w)
+		p.rowBuf = slices.Grow(p.rowBuf[:0], 3*w)[:3*w]
 	}
-	p.data = grow(p.data, 3*hp*wp)
+	p.data = slices.Grow(p.data[:0], 3*hp*wp)[:3*hp*wp]
 
 	plane := hp * wp
 	for oy := range rh {

@@ -1,6 +1,9 @@
 package transform
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // axis holds the bilinear source indices and weights along one dimension, computed like PyTorch
 // 1.13's CPU upsample_bilinear2d (align_corners=False, no explicit scale): scale = in/out in
@@ -21,10 +24,10 @@ func (a *axis) setup(in, out int) {
 		return
 	}
 	a.in, a.out = in, out
-	a.i0 = grow(a.i0, out)
-	a.i1 = grow(a.i1, out)
-	a.w0 = grow(a.w0, out)
-	a.w1 = grow(a.w1, out)
+	a.i0 = slices.Grow(a.i0[:0], out)[:out]
+	a.i1 = slices.Grow(a.i1[:0], out)[:out]
+	a.w0 = slices.Grow(a.w0[:0], out)[:out]
+	a.w1 = slices.Grow(a.w1[:0], out)[:out]
 	if in == out {
 		for o := range out {
 			a.i0[o], a.i1[o], a.w0[o], a.w1[o] = int32(o), int32(o), 1, 0
@@ -47,14 +50,6 @@ func (a *axis) setup(in, out int) {
 		a.i0[o], a.i1[o] = int32(i0), int32(i1)
 		a.w0[o], a.w1[o] = 1-l1, l1
 	}
-}
-
-// grow returns s resized to n elements, reallocating only when its capacity is too small.
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 // Resize resizes a planar float32 image src [channels, inH, inW] into dst [channels, outH, outW]
