@@ -5,24 +5,29 @@ import (
 	"image"
 	"sync"
 
-	"github.com/disintegration/imaging"
-
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // imageT is the decoded image type the runner hands to detectors.
 type imageT = image.Image
 
-// decodeImage reads an image file, applying its EXIF orientation.
+// decodeImage reads an image file, applying its EXIF orientation: transform.Open, which checks
+// the header's dimensions before decoding (a hostile file cannot make it allocate gigabytes).
 func decodeImage(path string) (image.Image, error) {
-	return imaging.Open(path, imaging.AutoOrientation(true))
+	return transform.Open(path)
 }
 
 // modelDetectors loads the model once and returns a factory of per-worker
-// detectors sharing its weights (Clone).
+// detectors sharing its weights (Clone). res 0 keeps the model's own
+// resolution.
 func modelDetectors(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
-	base, err := detector.Load(model, detector.WithResolution(res))
+	var opts []detector.Option
+	if res != 0 {
+		opts = append(opts, detector.WithResolution(res))
+	}
+	base, err := detector.Load(model, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", model, err)
 	}

@@ -29,7 +29,7 @@ import (
 type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
-	// file at a resolution.
+	// file at a resolution (0: the model's own).
 	newDetectors func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error)
 	decode       func(path string) (imageT, error)
 }
@@ -85,7 +85,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall curves as PNG into `DIR`"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
-			&cli.IntFlag{Name: "res", Value: 600, Usage: "with -model: shorter side 300 or 600"},
+			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600 (default: the model's own resolution)"},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE`"},
 			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: detector workers, each with its own detector"},
 			&cli.IntFlag{Name: "limit", Usage: "with -model: only the first `N` images (0: all); the evaluation covers those images"},
@@ -183,8 +183,8 @@ func runModel(c *cli.Context, e *env) error {
 	if !c.IsSet("images") {
 		return errors.New("-model needs -images DIR (the images of the -gt split)")
 	}
-	res := c.Int("res")
-	if res != 300 && res != 600 {
+	res := c.Int("res") // 0 (not set): the model's resolution
+	if c.IsSet("res") && res != 300 && res != 600 {
 		return fmt.Errorf("-res must be 300 or 600, not %d", res)
 	}
 	if c.Int("threads") < 1 {

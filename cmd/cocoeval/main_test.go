@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"hash/crc32"
 	"image"
 	"math"
 	"os"
@@ -13,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 const data = "../../../shared/data"
@@ -213,5 +217,61 @@ func TestDecodeImage(t *testing.T) {
 	}
 	if b := img.Bounds(); b.Dx() != 640 || b.Dy() != 426 {
 		t.Errorf("size %v", b)
+	}
+}
+
+// TestDecodeImageChecksHeader: a header claiming a huge image is refused before
+// any pixel is decoded (transform.Open's check).
+func TestDecodeImageChecksHeader(t *testing.T) {
+	ihdr := make([]byte, 17)
+	copy(ihdr, "IHDR")
+	binary.BigEndian.PutUint32(ihdr[4:], 100_000) // width
+	binary.BigEndian.PutUint32(ihdr[8:], 100_000) // height
+	ihdr[12], ihdr[13] = 8, 2                     // 8-bit RGB
+	var png bytes.Buffer
+	png.WriteString("\x89PNG\r\n\x1a\n")
+	binary.Write(&png, binary.BigEndian, uint32(13))
+	png.Write(ihdr)
+	binary.Write(&png, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
+	path := filepath.Join(t.TempDir(), "huge.png")
+	if err := os.WriteFile(path, png.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeImage(path); !errors.Is(err, transform.ErrImageTooLarge) {
+		t.Fatalf("err = %v, want %v", err, transform.ErrImageTooLarge)
+	}
+}
+
+// TestResolutionFlag: without -res the model keeps its own resolution (0 is
+// passed on); -res overrides it.
+func TestResolutionFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 0},
+		{[]string{"-res", "300"}, 300},
+		{[]string{"-res", "600"}, 600},
+	} {
+		e, _, stderr := testEnv(t, nil)
+		newDetectors := e.newDetectors
+		got := -1
+		e.newDetectors = func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
+			got = res
+			return newDetectors(model, res)
+		}
+		args := append([]string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
+			"-out", filepath.Join(t.TempDir(), "res.json")}, c.args...)
+		if code := run(context.Background(), e, args); code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		}
+		if got != c.want {
+			t.Errorf("%v: detectors built at resolution %d, want %d", c.args, got, c.want)
+		}
+	}
+	e, _, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-res", "0"}); code == 0 ||
+		!strings.Contains(stderr.String(), "-res must be 300 or 600") {
+		t.Errorf("-res 0: exit %d, stderr %q", code, stderr)
 	}
 }
