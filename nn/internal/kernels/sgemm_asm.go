@@ -3,8 +3,8 @@
 package kernels
 
 // kernel, set at start-up when the CPU has the instructions, adds A·B into a block of
-// 1 <= rows <= kernelRows rows and n columns of C, n a multiple of kernelColStep (see
-// sgemmKernelAVX2 for the loop). nil means the portable Sgemm.
+// 1 <= rows <= kernelRows rows and n columns of C, n a multiple of kernelColStep (the loop is in
+// the doc comment of each assembly kernel, sgemm_$GOARCH.go). nil means the portable Sgemm.
 var (
 	kernel        kernelFunc
 	kernelColStep int
