@@ -50,10 +50,12 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	for n := 0; n < src.N; n++ {
 		in := src.Image(n)
 		out := dst.Image(n)[c0*ohw : (c0+l.OutC)*ohw]
+		// Rows start at the bias; the matrix product accumulates onto them.
 		for c := 0; c < l.OutC; c++ {
 			row := out[c*ohw : (c+1)*ohw]
+			b := l.Bias[c]
 			for i := range row {
-				row[i] = 0
+				row[i] = b
 			}
 		}
 		for g := 0; g < l.Groups; g++ {
@@ -65,14 +67,13 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 			}
 			kernels.Sgemm(ocg, ohw, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[g*ocg*ohw:], ohw)
 		}
-		for c := 0; c < l.OutC; c++ {
-			row := out[c*ohw : (c+1)*ohw]
-			if res != nil {
-				kernels.BiasAct(row, l.Bias[c], false)
-				kernels.AddAct(row, res.Plane(n, c), l.Act == ReLU)
-			} else {
-				kernels.BiasAct(row, l.Bias[c], l.Act == ReLU)
+		switch {
+		case res != nil:
+			for c := 0; c < l.OutC; c++ {
+				kernels.AddAct(out[c*ohw:(c+1)*ohw], res.Plane(n, c), l.Act == ReLU)
 			}
+		case l.Act == ReLU:
+			kernels.BiasAct(out, 0, true)
 		}
 	}
 }

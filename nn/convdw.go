@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/shuffledet/shuffledet/nn/internal/kernels"
+)
 
 // DepthwiseConv is a per-channel K x K convolution with a bias (BatchNorm folded in) and an
 // optional ReLU. Weight is [C][K][K]. OutMap, when not nil, sends channel c to output channel
@@ -57,7 +61,7 @@ func (l *DepthwiseConv) Forward(dst *Tensor, c0 int, src *Tensor) {
 // depthwisePlane convolves one h x w plane with a k x k filter into an oh x ow plane.
 func depthwisePlane(out, in []float32, h, w, oh, ow, k, stride, pad int, wt []float32, bias float32) {
 	if k == 3 && pad == 1 {
-		depthwise3x3(out, in, h, w, oh, ow, stride, wt, bias)
+		kernels.Depthwise3x3(out, in, h, w, oh, ow, stride, wt, bias)
 		return
 	}
 	for oy := 0; oy < oh; oy++ {
@@ -77,54 +81,6 @@ func depthwisePlane(out, in []float32, h, w, oh, ow, k, stride, pad int, wt []fl
 				}
 			}
 			out[oy*ow+ox] = sum
-		}
-	}
-}
-
-// depthwise3x3 is the pad-1 3x3 case: rows are read with a zero row standing in for the padding,
-// and the interior columns run without bounds tests.
-func depthwise3x3(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
-	w00, w01, w02 := wt[0], wt[1], wt[2]
-	w10, w11, w12 := wt[3], wt[4], wt[5]
-	w20, w21, w22 := wt[6], wt[7], wt[8]
-	for oy := 0; oy < oh; oy++ {
-		y := oy*stride - 1
-		var r0, r1, r2 []float32
-		if y >= 0 {
-			r0 = in[y*w : (y+1)*w]
-		}
-		r1 = in[(y+1)*w : (y+2)*w]
-		if y+2 < h {
-			r2 = in[(y+2)*w : (y+3)*w]
-		}
-		o := out[oy*ow : (oy+1)*ow]
-		for ox := range o {
-			x := ox*stride - 1
-			sum := bias
-			if x >= 0 && x+2 < w {
-				if r0 != nil {
-					sum += w00*r0[x] + w01*r0[x+1] + w02*r0[x+2]
-				}
-				sum += w10*r1[x] + w11*r1[x+1] + w12*r1[x+2]
-				if r2 != nil {
-					sum += w20*r2[x] + w21*r2[x+1] + w22*r2[x+2]
-				}
-			} else {
-				for kx := 0; kx < 3; kx++ {
-					xx := x + kx
-					if xx < 0 || xx >= w {
-						continue
-					}
-					if r0 != nil {
-						sum += wt[kx] * r0[xx]
-					}
-					sum += wt[3+kx] * r1[xx]
-					if r2 != nil {
-						sum += wt[6+kx] * r2[xx]
-					}
-				}
-			}
-			o[ox] = sum
 		}
 	}
 }

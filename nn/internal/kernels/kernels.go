@@ -29,3 +29,12 @@ func BiasAct(x []float32, bias float32, relu bool) {
 func AddAct(x, r []float32, relu bool) {
 	addAct(x, r, relu)
 }
+
+// Depthwise3x3 convolves one h x w plane with a 3x3 filter wt (row-major), padding 1 and the
+// given stride, into an oh x ow plane, adding bias:
+//
+//	for oy, ox: out[oy*ow+ox] = bias + sum over ky, kx in 0..2 of
+//		wt[ky*3+kx] * in[(oy*stride+ky-1)*w + ox*stride+kx-1]   (zero outside the plane)
+func Depthwise3x3(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+	depthwise3x3Generic(out, in, h, w, oh, ow, stride, wt, bias)
+}
