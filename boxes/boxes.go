@@ -41,30 +41,32 @@ func clamp(v, hi float32) float32 {
 }
 
 // IoU returns the intersection over union of a and b, computed in float32 exactly as torchvision's
-// CPU NMS kernel does: inter / (area(a) + area(b) - inter). Two empty boxes give NaN (0/0), as
-// in torch; NaN never exceeds a threshold.
+// CPU NMS kernel does: inter / (area(a) + area(b) - inter), with the intersection's sides
+// StdMax(0, StdMin(a.X2, b.X2) - StdMax(a.X1, b.X1)) (and likewise in y). Two empty boxes give
+// NaN (0/0), as in torch; NaN never exceeds a threshold.
+//
+// This is the reference for the inlined copy in nms (whose inner loop cannot afford the call).
 func IoU(a, b Box) float32 {
-	return iou(a, b, a.Area(), b.Area())
-}
-
-// iou is IoU with the areas precomputed.
-func iou(a, b Box, areaA, areaB float32) float32 {
-	w := max32(0, min32(a.X2, b.X2)-max32(a.X1, b.X1))
-	h := max32(0, min32(a.Y2, b.Y2)-max32(a.Y1, b.Y1))
+	w := StdMax(0, StdMin(a.X2, b.X2)-StdMax(a.X1, b.X1))
+	h := StdMax(0, StdMin(a.Y2, b.Y2)-StdMax(a.Y1, b.Y1))
 	inter := float32(w * h)
-	return inter / (areaA + areaB - inter)
+	return inter / (a.Area() + b.Area() - inter)
 }
 
-// max32 is std::max(a, b): a unless b > a.
-func max32(a, b float32) float32 {
+// StdMax is C++'s std::max(a, b) for float32: a unless a < b. Unlike Go's built-in max it is
+// not symmetric in NaN: StdMax(NaN, x) is NaN but StdMax(x, NaN) is x (every comparison with NaN
+// is false), and StdMax(-0, +0) is -0. torch's and torchvision's CPU kernels use std::max, so
+// code that must round and propagate NaN as they do uses this.
+func StdMax(a, b float32) float32 {
 	if a < b {
 		return b
 	}
 	return a
 }
 
-// min32 is std::min(a, b): a unless b < a.
-func min32(a, b float32) float32 {
+// StdMin is C++'s std::min(a, b) for float32: a unless b < a. StdMin(NaN, x) is NaN but
+// StdMin(x, NaN) is x; see StdMax.
+func StdMin(a, b float32) float32 {
 	if b < a {
 		return b
 	}

@@ -79,3 +79,22 @@ func TestExpEdges(t *testing.T) {
 		}
 	}
 }
+
+func TestStdMaxMin(t *testing.T) {
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	isNaN := func(f float32) bool { return f != f }
+	if !isNaN(StdMax(nan, 1)) || StdMax(1, nan) != 1 || !isNaN(StdMin(nan, 1)) || StdMin(1, nan) != 1 {
+		t.Errorf("NaN: StdMax(NaN, 1) = %v, StdMax(1, NaN) = %v, StdMin(NaN, 1) = %v, StdMin(1, NaN) = %v",
+			StdMax(nan, 1), StdMax(1, nan), StdMin(nan, 1), StdMin(1, nan))
+	}
+	if got := StdMax(negZero, 0); !math.Signbit(float64(got)) {
+		t.Errorf("StdMax(-0, +0) = %v, want -0 (the first argument)", got)
+	}
+	if got := StdMin(0, negZero); math.Signbit(float64(got)) {
+		t.Errorf("StdMin(+0, -0) = %v, want +0 (the first argument)", got)
+	}
+	if StdMax(2, 3) != 3 || StdMax(3, 2) != 3 || StdMin(2, 3) != 2 || StdMin(3, 2) != 2 {
+		t.Error("ordinary values")
+	}
+}

@@ -107,10 +107,13 @@ func (s *Suppressor) run(keep []int, bs []boxes.Box, scores []float32, pos []int
 		w := head + 1
 		for j := head + 1; j < m; j++ {
 			o := live[j]
+			// boxes.IoU (the reference), inlined with precomputed areas: calling a boxes
+			// function here instead made BenchmarkNMS6000 3.5x slower (24 -> 86 ms for
+			// full@0.7). Keep the two in step; TestNMSMatchesNaiveIoU compares them.
 			var iw, ih float32
 			if nan {
-				iw = max32(0, min32(e.x2, o.x2)-max32(e.x1, o.x1))
-				ih = max32(0, min32(e.y2, o.y2)-max32(e.y1, o.y1))
+				iw = boxes.StdMax(0, boxes.StdMin(e.x2, o.x2)-boxes.StdMax(e.x1, o.x1))
+				ih = boxes.StdMax(0, boxes.StdMin(e.y2, o.y2)-boxes.StdMax(e.y1, o.y1))
 			} else {
 				// Go's min and max compile to MINSS/MAXSS; without NaNs they agree with
 				// std::min and std::max here (signed zeros only reach the clamp at 0).
@@ -133,21 +136,6 @@ func (s *Suppressor) run(keep []int, bs []boxes.Box, scores []float32, pos []int
 type entry struct {
 	x1, y1, x2, y2, area float32
 	i                    int32
-}
-
-// max32 is std::max(a, b); min32 is std::min(a, b).
-func max32(a, b float32) float32 {
-	if a < b {
-		return b
-	}
-	return a
-}
-
-func min32(a, b float32) float32 {
-	if b < a {
-		return b
-	}
-	return a
 }
 
 // Batched appends to keep the indices of the boxes that survive NMS done independently for each

@@ -1,6 +1,7 @@
 package nms
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -138,3 +139,50 @@ func BenchmarkBatched6000(b *testing.B) {
 }
 
 func bx(x1, y1, x2, y2 float32) boxes.Box { return boxes.Box{X1: x1, Y1: y1, X2: x2, Y2: y2} }
+
+// TestNMSMatchesNaiveIoU checks the inlined IoU of the NMS loop against greedy NMS written
+// directly on boxes.IoU, on sets with and without NaN coordinates.
+func TestNMSMatchesNaiveIoU(t *testing.T) {
+	for seed, withNaN := range []bool{false, true, false, true} {
+		bs, sc, _ := randomSet(uint64(seed+100), 700, 1, seed >= 2, 300)
+		if withNaN {
+			r := rand.New(rand.NewPCG(uint64(seed), 1))
+			nan := float32(math.NaN())
+			for range 40 {
+				b := &bs[r.IntN(len(bs))]
+				switch r.IntN(4) {
+				case 0:
+					b.X1 = nan
+				case 1:
+					b.Y1 = nan
+				case 2:
+					b.X2 = nan
+				default:
+					b.Y2 = nan
+				}
+			}
+		}
+		order := make([]int, len(bs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return byScore(ranked{sc[a], 0}, ranked{sc[b], 0}) })
+		var want []int
+		removed := make([]bool, len(bs))
+		for k, i := range order {
+			if removed[i] {
+				continue
+			}
+			want = append(want, i)
+			for _, j := range order[k+1:] {
+				if !removed[j] && float64(boxes.IoU(bs[i], bs[j])) > 0.5 {
+					removed[j] = true
+				}
+			}
+		}
+		var s Suppressor
+		if got := s.NMS(nil, bs, sc, 0.5, 0); !slices.Equal(got, want) {
+			t.Errorf("seed %d (NaN boxes %v): NMS kept %d boxes, greedy NMS on boxes.IoU %d", seed, withNaN, len(got), len(want))
+		}
+	}
+}

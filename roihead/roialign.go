@@ -119,8 +119,8 @@ func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 	roiW := endW - startW
 	roiH := endH - startH
 	if !r.Aligned {
-		roiW = stdMax(roiW, 1)
-		roiH = stdMax(roiH, 1)
+		roiW = boxes.StdMax(roiW, 1)
+		roiH = boxes.StdMax(roiH, 1)
 	}
 	oh, ow := r.OutH, r.OutW
 	binH := roiH / float32(oh)
@@ -246,12 +246,4 @@ func taps(y, x float32, h, w int, fh, fw float32) preCalc {
 		pos:    [4]int32{int32(yl*w + xl), int32(yl*w + xh), int32(yh*w + xl), int32(yh*w + xh)},
 		weight: [4]float32{hy * hx, hy * lx, ly * hx, ly * lx},
 	}
-}
-
-// stdMax is std::max(a, b) for float32: a unless a < b.
-func stdMax(a, b float32) float32 {
-	if a < b {
-		return b
-	}
-	return a
 }
