@@ -33,6 +33,11 @@ type Align struct {
 	pre [][]preCalc
 }
 
+// MaxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
+// RoI) Forward accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
+// enormous (or its size overflow); Forward returns an error instead.
+const MaxBinSamples = 64 * 64
+
 // NewAlign returns the detector's RoIAlign: 14 x 14 output, spatial scale 1/16, sampling ratio
 // 2, aligned=false, one worker.
 func NewAlign() *Align {
@@ -58,6 +63,13 @@ func (r *Align) Forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 	if c < 0 || h < 0 || w < 0 || r.OutH < 0 || r.OutW < 0 {
 		return dst[:0], fmt.Errorf("roialign: negative dimensions (c=%d h=%d w=%d out=%dx%d)", c, h, w, r.OutH, r.OutW)
 	}
+	if sr := r.SamplingRatio; sr > 0 && (sr > MaxBinSamples || sr*sr > MaxBinSamples) {
+		return dst[:0], fmt.Errorf("roialign: sampling ratio %d: a %dx%d grid per bin exceeds %d samples", sr, sr, sr, MaxBinSamples)
+	}
+	// One RoI's scratch holds OutH*OutW*grid samples: keep that product from overflowing.
+	if r.OutW > 0 && r.OutH > math.MaxInt/MaxBinSamples/r.OutW {
+		return dst[:0], fmt.Errorf("roialign: output size %dx%d too large", r.OutH, r.OutW)
+	}
 	if len(feat) != c*h*w {
 		return dst[:0], fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
 	}
@@ -79,18 +91,25 @@ func (r *Align) Forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 	}
 	per := r.OutH * r.OutW * c
 	if workers == 1 {
+		var err error
 		for i, roi := range rois {
-			r.pre[0] = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre[0])
+			if r.pre[0], err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre[0]); err != nil {
+				return dst[:0], err
+			}
 		}
 		return dst, nil
 	}
-	r.parallel(dst, feat, c, h, w, rois, workers)
+	if err := r.parallel(dst, feat, c, h, w, rois, workers); err != nil {
+		return dst[:0], err
+	}
 	return dst, nil
 }
 
-// parallel pools the RoIs on workers goroutines, each with its own scratch.
-func (r *Align) parallel(dst, feat []float32, c, h, w int, rois []boxes.Box, workers int) {
+// parallel pools the RoIs on workers goroutines, each with its own scratch, and returns the
+// error of the lowest-numbered worker that failed.
+func (r *Align) parallel(dst, feat []float32, c, h, w int, rois []boxes.Box, workers int) error {
 	per := r.OutH * r.OutW * c
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for k := 0; k < workers; k++ {
 		lo, hi := k*len(rois)/workers, (k+1)*len(rois)/workers
@@ -98,15 +117,26 @@ func (r *Align) parallel(dst, feat []float32, c, h, w int, rois []boxes.Box, wor
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				r.pre[k] = r.one(dst[i*per:(i+1)*per], feat, c, h, w, rois[i], r.pre[k])
+				var err error
+				if r.pre[k], err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, rois[i], r.pre[k]); err != nil {
+					errs[k] = err
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.
-func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) []preCalc {
+// It fails when the RoI's sampling grid exceeds MaxBinSamples.
+func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) ([]preCalc, error) {
 	var offset float32
 	if r.Aligned {
 		offset = 0.5
@@ -127,8 +157,14 @@ func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 	binW := roiW / float32(ow)
 	gridH, gridW := r.SamplingRatio, r.SamplingRatio
 	if r.SamplingRatio <= 0 {
-		gridH = int(math.Ceil(float64(roiH / float32(oh))))
-		gridW = int(math.Ceil(float64(roiW / float32(ow))))
+		gh := math.Ceil(float64(roiH / float32(oh)))
+		gw := math.Ceil(float64(roiW / float32(ow)))
+		// Checked as floats, before the conversion: a huge RoI must not wrap around. (NaN
+		// passes and converts as before: the kernel samples nothing.)
+		if gh > MaxBinSamples || gw > MaxBinSamples || gh*gw > MaxBinSamples {
+			return pre, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, MaxBinSamples)
+		}
+		gridH, gridW = int(gh), int(gw)
 	}
 	gridH, gridW = max(gridH, 0), max(gridW, 0)
 	count := float32(max(gridH*gridW, 1))
@@ -183,7 +219,7 @@ func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 			o[b] = acc / count
 		}
 	}
-	return pre
+	return pre, nil
 }
 
 // tap is one bilinear sample, summed in the kernel's order: ((w0*v0 + w1*v1) + w2*v2) + w3*v3.

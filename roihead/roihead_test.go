@@ -1,6 +1,7 @@
 package roihead
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -122,3 +123,88 @@ func BenchmarkPostprocess(b *testing.B) {
 }
 
 func near(a, b float32) bool { return a-b < 1e-6 && b-a < 1e-6 }
+
+// TestAlignSamplingGridLimit: a sampling grid past MaxBinSamples, fixed or adaptive, is an
+// error (it used to panic in makeslice or wrap around), on one worker and on several.
+func TestAlignSamplingGridLimit(t *testing.T) {
+	feat := make([]float32, 2*4*5)
+	small := []boxes.Box{{X1: 0, Y1: 0, X2: 64, Y2: 48}, {X1: 3, Y1: 3, X2: 40, Y2: 30}}
+	for _, workers := range []int{1, 2} {
+		for _, sr := range []int{65, 1 << 20, 1 << 40, math.MaxInt} {
+			a := NewAlign()
+			a.SamplingRatio, a.Workers = sr, workers
+			if _, err := a.Forward(nil, feat, 2, 4, 5, small); err == nil {
+				t.Errorf("workers %d, sampling ratio %d: no error", workers, sr)
+			}
+		}
+		a := NewAlign()
+		a.SamplingRatio, a.Workers = 64, workers // 64 x 64 is the limit itself
+		if _, err := a.Forward(nil, feat, 2, 4, 5, small[:1]); err != nil {
+			t.Errorf("workers %d, sampling ratio 64: %v", workers, err)
+		}
+		// Adaptive: a huge RoI's grid, ceil(roi size / 14) per axis, is refused.
+		a = NewAlign()
+		a.SamplingRatio, a.Workers = 0, workers
+		huge := append([]boxes.Box{}, small...)
+		huge = append(huge, boxes.Box{X1: 0, Y1: 0, X2: 1e12, Y2: 1e12})
+		if _, err := a.Forward(nil, feat, 2, 4, 5, huge); err == nil {
+			t.Errorf("workers %d: adaptive grid of a 1e12-pixel RoI: no error", workers)
+		}
+		if _, err := a.Forward(nil, feat, 2, 4, 5, small); err != nil {
+			t.Errorf("workers %d: adaptive grid of ordinary RoIs: %v", workers, err)
+		}
+		// A NaN RoI samples nothing, as before: zeros, no error.
+		nan := float32(math.NaN())
+		out, err := a.Forward(nil, feat, 2, 4, 5, []boxes.Box{{X1: nan, Y1: 0, X2: nan, Y2: 10}})
+		if err != nil {
+			t.Errorf("workers %d: NaN RoI: %v", workers, err)
+		}
+		for _, v := range out {
+			if v != 0 {
+				t.Errorf("workers %d: NaN RoI pooled %v, want 0", workers, v)
+				break
+			}
+		}
+	}
+	a := NewAlign()
+	a.OutH, a.OutW = 1<<30, 1<<30
+	if _, err := a.Forward(nil, feat, 2, 4, 5, nil); err == nil {
+		t.Error("output 2^30 x 2^30: no error")
+	}
+}
+
+// TestAlignWorkersMatchSerial checks that Workers > 1 gives bit-identical results (run it with
+// -race: the workers share dst and feat).
+func TestAlignWorkersMatchSerial(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	c, h, w := 5, 19, 23
+	feat := make([]float32, c*h*w)
+	for i := range feat {
+		feat[i] = r.Float32()*2 - 1
+	}
+	rois := make([]boxes.Box, 37)
+	for i := range rois {
+		x, y := r.Float32()*300, r.Float32()*250
+		rois[i] = boxes.Box{X1: x, Y1: y, X2: x + r.Float32()*200, Y2: y + r.Float32()*200}
+	}
+	serial := NewAlign()
+	want, err := serial.Forward(nil, feat, c, h, w, rois)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{2, 3, 8, 100} {
+		a := NewAlign()
+		a.Workers = workers
+		for range 2 { // the second run reuses the workers' scratch
+			got, err := a.Forward(nil, feat, c, h, w, rois)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("workers %d: value %d = %v, serial %v", workers, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
