@@ -8,15 +8,19 @@ RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
 
-.PHONY: test test-long vet unit race nocgo arm64 fuzz bench build demo
+.PHONY: test test-long vet unit noasm race nocgo arm64 fuzz bench build demo
 
-test: vet unit race nocgo arm64 fuzz
+test: vet unit noasm race nocgo arm64 fuzz
 
 vet:
 	$(GO) vet ./...
 
 unit:
 	$(GO) test -count=1 ./...
+
+# The portable kernels, as on machines without AVX2 or NEON.
+noasm:
+	$(GO) test -count=1 -tags noasm ./nn/... ./backbone/...
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
