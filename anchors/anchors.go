@@ -15,9 +15,6 @@ var DefaultSizes = []float32{32, 64, 128, 256, 512}
 // DefaultRatios are the anchor aspect ratios (height / width) of the C4 detector.
 var DefaultRatios = []float32{0.5, 1, 2}
 
-// DefaultStride is the stride of the stage-3 feature map the RPN runs on.
-const DefaultStride = 16
-
 // Cell returns the zero-centred cell anchors exactly as AnchorGenerator.generate_anchors computes
 // them in float32: h_ratio = sqrt(ratio), w_ratio = 1/h_ratio, w = w_ratio*size,
 // h = h_ratio*size, anchor = round([-w, -h, w, h] / 2) with round half to even. The order is
@@ -94,9 +91,6 @@ func NewGenerator(sizes, ratios []float32) *Generator {
 
 // NumPerLocation returns the number of anchors at each feature-map location (A = sizes x ratios).
 func (g *Generator) NumPerLocation() int { return len(g.cell) }
-
-// CellAnchors returns the zero-centred cell anchors (owned by the Generator; do not modify).
-func (g *Generator) CellAnchors() []boxes.Box { return g.cell }
 
 // Grid returns the anchors of a featH x featW feature map with the given strides (see the
 // package-level Grid for the order). Non-positive dimensions give an empty grid.

@@ -1,6 +1,6 @@
 // Package boxes holds the axis-aligned box type and the box arithmetic of torchvision's detection
-// code: area, IoU, clipping to an image, the Faster R-CNN box coder (decode), the small-box filter
-// and the resize back to the original image.
+// code: area, IoU, clipping to an image, the Faster R-CNN box coder (decode) and the small-box
+// filter. (The resize back to the original image is roihead.ToOriginal.)
 //
 // Boxes are in corner form (x1, y1, x2, y2) with width x2-x1 and height y2-y1 (no +1), all in
 // float32, and every operation rounds exactly where torch's float32 tensor code rounds. Explicit
@@ -73,40 +73,12 @@ func StdMin(a, b float32) float32 {
 	return a
 }
 
-// KeepLarge appends to dst the indices of the boxes whose width and height are both >= minSize
-// and returns the extended slice, like torchvision.ops.remove_small_boxes. minSize is rounded to
-// float32 first, as torch does when it compares a float32 tensor with a Python float.
-func KeepLarge(dst []int, bs []Box, minSize float64) []int {
-	m := float32(minSize)
-	for i, b := range bs {
-		if b.X2-b.X1 >= m && b.Y2-b.Y1 >= m {
-			dst = append(dst, i)
-		}
-	}
-	return dst
-}
-
-// IsLarge reports whether both sides of b are >= minSize (rounded to float32): the per-box test
-// of KeepLarge.
+// IsLarge reports whether both sides of b are >= minSize: the per-box test of
+// torchvision.ops.remove_small_boxes. minSize is rounded to float32 first, as torch does when it
+// compares a float32 tensor with a Python float.
 func (b Box) IsLarge(minSize float64) bool {
 	m := float32(minSize)
 	return b.X2-b.X1 >= m && b.Y2-b.Y1 >= m
-}
-
-// Rescale maps boxes in place from an image of size fromH x fromW to one of size toH x toW, as
-// torchvision's transform.resize_boxes (used by GeneralizedRCNNTransform.postprocess to go back
-// to the original image): ratio = float32(to)/float32(from) per axis, then multiply. A zero
-// "from" size gives +Inf or NaN coordinates, like torch.
-func Rescale(bs []Box, fromH, fromW, toH, toW int) {
-	rh := float32(toH) / float32(fromH)
-	rw := float32(toW) / float32(fromW)
-	for i := range bs {
-		b := &bs[i]
-		b.X1 *= rw
-		b.X2 *= rw
-		b.Y1 *= rh
-		b.Y2 *= rh
-	}
 }
 
 // FromFlat appends to dst the boxes held in f as consecutive (x1, y1, x2, y2) quadruples (the

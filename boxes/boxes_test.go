@@ -24,15 +24,21 @@ func TestAreaIoUClip(t *testing.T) {
 	}
 }
 
-func TestKeepLarge(t *testing.T) {
+func TestIsLarge(t *testing.T) {
 	bs := []Box{{0, 0, 1, 1}, {0, 0, 0, 5}, {0, 0, 0.01, 0.01}, {0, 0, 0.0099, 1}, {3, 3, 2, 4}}
-	if got := KeepLarge(nil, bs, 0.01); len(got) != 2 || got[0] != 0 || got[1] != 2 {
-		t.Errorf("KeepLarge = %v, want [0 2]", got)
+	keep := func(minSize float64) []int {
+		var k []int
+		for i, b := range bs {
+			if b.IsLarge(minSize) {
+				k = append(k, i)
+			}
+		}
+		return k
 	}
-	if got := KeepLarge(nil, nil, 1); len(got) != 0 {
-		t.Errorf("KeepLarge(empty) = %v", got)
+	if got := keep(0.01); len(got) != 2 || got[0] != 0 || got[1] != 2 {
+		t.Errorf("IsLarge(0.01) keeps %v, want [0 2]", got)
 	}
-	if got := KeepLarge(nil, bs, 0); len(got) != 4 {
+	if got := keep(0); len(got) != 4 {
 		t.Errorf("min size 0 keeps zero-area boxes too: %v", got)
 	}
 }
@@ -53,19 +59,14 @@ func TestDecodeIdentityAndClip(t *testing.T) {
 	}
 }
 
-func TestRescaleAndFlat(t *testing.T) {
+func TestFlat(t *testing.T) {
 	bs := FromFlat(nil, []float32{0, 0, 100, 50, 10, 10, 20, 20, 9})
-	if len(bs) != 2 {
-		t.Fatalf("FromFlat: %d boxes", len(bs))
+	if len(bs) != 2 || bs[0] != (Box{0, 0, 100, 50}) || bs[1] != (Box{10, 10, 20, 20}) {
+		t.Fatalf("FromFlat = %v", bs)
 	}
-	Rescale(bs, 50, 100, 100, 400)
-	if bs[0] != (Box{0, 0, 400, 100}) {
-		t.Errorf("Rescale = %v", bs[0])
-	}
-	if f := AppendFlat(nil, bs); len(f) != 8 || f[6] != 80 {
+	if f := AppendFlat(nil, bs); len(f) != 8 || f[2] != 100 || f[6] != 20 {
 		t.Errorf("AppendFlat = %v", f)
 	}
-	Rescale(nil, 1, 1, 2, 2)
 }
 
 func TestExpEdges(t *testing.T) {

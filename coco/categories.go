@@ -49,15 +49,6 @@ var idToContiguous = func() (m [91]uint8) {
 	return m
 }()
 
-// ContiguousToID returns the sparse COCO category id (1..90) of contiguous
-// class c (0..79); ok is false when c is out of range.
-func ContiguousToID(c int) (id int, ok bool) {
-	if c < 0 || c >= len(Categories80) {
-		return 0, false
-	}
-	return Categories80[c].ID, true
-}
-
 // IDToContiguous returns the contiguous class (0..79) of a sparse COCO
 // category id; ok is false when id is not one of the 80 detection categories.
 func IDToContiguous(id int) (c int, ok bool) {

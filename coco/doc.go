@@ -7,8 +7,8 @@
 // LoadDataset streams an instances JSON file (images, annotations,
 // categories); segmentations, polygons or RLE, are skipped without being
 // kept, so instances_train2017.json (448 MB) loads without extra copies.
-// Categories80 and ContiguousToID / IDToContiguous map the 80 contiguous
-// classes to the sparse COCO ids 1..90. LoadResults and SaveResults read
+// Categories80 (indexed by contiguous class) and IDToContiguous map the 80
+// contiguous classes to and from the sparse COCO ids 1..90. LoadResults and SaveResults read
 // and write the results format [{"image_id", "category_id", "bbox",
 // "score"}]; a detection whose image or category is not in the ground
 // truth, a NaN or a negative-size box, or broken JSON is an error naming

@@ -189,3 +189,37 @@ OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d
 		}
 	}
 }
+
+// TestToOriginalMatchesResizeBoxes requires ToOriginal to equal torchvision's resize_boxes bit
+// for bit.
+func TestToOriginalMatchesResizeBoxes(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	const n = 5000
+	bs := make([]boxes.Box, n)
+	for i := range bs {
+		x, y := r.Float32()*850-50, r.Float32()*650-50
+		bs[i] = boxes.Box{X1: x, Y1: y, X2: x + r.Float32()*400, Y2: y + r.Float32()*400}
+	}
+	f := torchref.Tensors(t, `
+from torchvision.models.detection.transform import resize_boxes
+OUT["a"] = resize_boxes(T["b"], (600, 790), (480, 641))
+OUT["b"] = resize_boxes(T["b"], (299, 450), (333, 500))
+`, &safetensors.Tensor{Name: "b", Shape: []int{n, 4}, Data: boxes.AppendFlat(nil, bs)})
+	for _, c := range []struct {
+		name                   string
+		fromH, fromW, toH, toW int
+	}{{"a", 600, 790, 480, 641}, {"b", 299, 450, 333, 500}} {
+		got := append([]boxes.Box(nil), bs...)
+		ToOriginal(got, c.fromH, c.fromW, c.toH, c.toW)
+		want := torchref.Get(t, f, c.name).Data
+		flat := boxes.AppendFlat(nil, got)
+		if len(flat) != len(want) {
+			t.Fatalf("%s: %d values, torchvision %d", c.name, len(flat), len(want))
+		}
+		for i := range want {
+			if math.Float32bits(flat[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: value %d = %v, resize_boxes %v (bit-exact)", c.name, i, flat[i], want[i])
+			}
+		}
+	}
+}

@@ -172,8 +172,17 @@ func fold(acc [lanes]float32, n int) float32 {
 }
 
 // ToOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
-// padding) back to the original image, as GeneralizedRCNNTransform.postprocess: see
-// boxes.Rescale.
+// padding) back to the original image, as GeneralizedRCNNTransform.postprocess does with
+// torchvision's transform.resize_boxes: ratio = float32(orig)/float32(resized) per axis, then
+// multiply. A zero resized size gives +Inf or NaN coordinates, like torch.
 func ToOriginal(bs []boxes.Box, resizedH, resizedW, origH, origW int) {
-	boxes.Rescale(bs, resizedH, resizedW, origH, origW)
+	rh := float32(origH) / float32(resizedH)
+	rw := float32(origW) / float32(resizedW)
+	for i := range bs {
+		b := &bs[i]
+		b.X1 *= rw
+		b.X2 *= rw
+		b.Y1 *= rh
+		b.Y2 *= rh
+	}
 }

@@ -75,7 +75,7 @@ for i, s in enumerate([`+strings.Join(scales, ", ")+`]):
 			t.Fatalf("case %d %dx%d*%v: torch size %v, ours %dx%d", i, c.h, c.w, c.sf, want.Shape, oh, ow)
 		}
 		got := make([]float32, 3*oh*ow)
-		if err := Resize(got, tensors[i].Data, 3, c.h, c.w, oh, ow); err != nil {
+		if err := resize(got, tensors[i].Data, 3, c.h, c.w, oh, ow); err != nil {
 			t.Fatal(err)
 		}
 		d := maxAbsDiff(got, want.Data)

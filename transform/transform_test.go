@@ -262,8 +262,8 @@ func TestErrors(t *testing.T) {
 		{"resizes to nothing", func() error { b := make([]byte, 3*30000); _, err := p.RGB(b, 30000, 1, 90000); return err }, ErrEmptyImage},
 		{"bad config", func() error { _, err := New(Config{MinSize: 600, MaxSize: 1000, SizeDivisible: 32}); return err }, ErrBadConfig},
 		{"bad config size", func() error { _, err := New(DefaultConfig(0, 1000)); return err }, ErrBadConfig},
-		{"resize lengths", func() error { return Resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
-		{"resize zero", func() error { return Resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
+		{"resize lengths", func() error { return resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
+		{"resize zero", func() error { return resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
 	}
 	for _, c := range cases {
 		err := c.run()
