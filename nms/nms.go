@@ -203,7 +203,8 @@ func (s *Suppressor) perClass(keep []int, bs []boxes.Box, scores []float32, clas
 	}
 	kept := s.kept[:n]
 	clear(kept)
-	// torch's unstable merge sort depends on every survivor, so each class runs to completion.
+	// torch's unstable sort (introsort, see sortLikeTorch) orders ties depending on every
+	// survivor, so each class runs to completion.
 	idx := s.idx[:0]
 	for lo := 0; lo < n; {
 		hi := lo + 1

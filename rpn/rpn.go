@@ -126,7 +126,8 @@ func (p *Proposer) Propose(objectness, deltas []float32, anchors []boxes.Box, nu
 
 	// torchvision runs batched_nms over the feature levels even with one level: the same boxes
 	// as plain NMS, but above nms.CoordinateTrickMax boxes in the order of torch's unstable
-	// merge sort, which decides ties (common: the float32 sigmoid saturates near 1).
+	// CPU sort (libstdc++'s std::sort introsort, reproduced in nms/torchsort.go), which decides
+	// ties (common: the float32 sigmoid saturates near 1).
 	limit := cfg.PostNMSTopN
 	if limit <= 0 {
 		return p.boxes, p.scores, nil
