@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
@@ -19,16 +18,12 @@ func BenchmarkDetect(b *testing.B) {
 	}
 	for _, name := range []string{"shufflenet-g3-0.5x-300", "shufflenet-g3-0.5x-600", "shufflenet-g3-1.0x-300", "shufflenet-g3-1.0x-600"} {
 		b.Run(name, func(b *testing.B) {
-			cfg, err := configs.Preset(name)
+			cfg, ts, err := testmodel.Detector(name, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
-			rec := testmodel.NewRecorder(1)
-			if _, err := detector.Build(name, *cfg, rec); err != nil {
-				b.Fatal(err)
-			}
 			path := filepath.Join(b.TempDir(), "m.bin")
-			if err := modelfile.Write(path, *cfg, rec.Tensors()); err != nil {
+			if err := modelfile.Write(path, *cfg, ts); err != nil {
 				b.Fatal(err)
 			}
 			det, err := detector.Load(path)

@@ -19,15 +19,10 @@ import (
 // tinyDetector writes a random 0.25x detector (Go-only, no PyTorch) and returns its path.
 func tinyDetector(t testing.TB, edit func(*configs.Model, []*safetensors.Tensor) []*safetensors.Tensor) string {
 	t.Helper()
-	cfg, err := configs.Preset("shufflenet-g3-0.25x-300")
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := testmodel.NewRecorder(7)
-	if _, err := detector.Build("tiny", *cfg, rec); err != nil {
-		t.Fatal(err)
-	}
-	ts := rec.Tensors()
 	if edit != nil {
 		ts = edit(cfg, ts)
 	}

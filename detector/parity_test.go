@@ -63,7 +63,7 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 		t.Fatal(err)
 	}
 	get := func(n string) []float32 { return torchref.Get(t, ref, n).Data }
-	if d := maxAbs(det.input.Data, get("image")); d > 1e-4 {
+	if d := torchref.MaxAbs(det.input.Data, get("image")); d > 1e-4 {
 		t.Errorf("%s: preprocessed input differs by %g", name, d)
 	}
 	for _, c := range []struct {
@@ -106,7 +106,7 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 	if err := det.predictBoxes(refFeat, refProps, int(get("image_size")[0])); err != nil {
 		t.Fatal(err)
 	}
-	if d := maxAbs(softmaxRows(det.logits, k), softmaxRows(logits, k)); d > scoreTol {
+	if d := torchref.MaxAbs(softmaxRows(det.logits, k), softmaxRows(logits, k)); d > scoreTol {
 		t.Errorf("%s: box branch on torchvision's proposals: class probabilities differ by %.3g", name, d)
 	}
 	if e := torchref.RelL2(det.regression, get("box_regression")); e > featureTol {
@@ -153,7 +153,7 @@ func matchBoxes(got [][4]float32, want []float32, ok func(i, j int) bool) (map[i
 			if used[j] || (ok != nil && !ok(i, j)) {
 				continue
 			}
-			d := maxAbs(g[:], want[4*j:4*j+4])
+			d := torchref.MaxAbs(g[:], want[4*j:4*j+4])
 			if d <= boxTol && (d < bestD || (d == bestD && j == i)) {
 				best, bestD = j, d
 			}
@@ -165,17 +165,6 @@ func matchBoxes(got [][4]float32, want []float32, ok func(i, j int) bool) (map[i
 		}
 	}
 	return pairs, worst
-}
-
-func maxAbs(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	var m float64
-	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
 }
 
 func softmaxRows(x []float32, k int) []float32 {

@@ -15,27 +15,6 @@ import (
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
-// maxAbsDiff returns the largest |a[i] - b[i]|, or +Inf when the lengths differ (a shorter
-// output must not pass by comparing only a prefix).
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	var m float64
-	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
-}
-
-func TestMaxAbsDiffLengths(t *testing.T) {
-	if d := maxAbsDiff([]float32{1, 2}, []float32{1, 2, 3}); !math.IsInf(d, 1) {
-		t.Errorf("length mismatch: %g, want +Inf", d)
-	}
-	if d := maxAbsDiff([]float32{1, 2}, []float32{1, 2.5}); d != 0.5 {
-		t.Errorf("maxAbsDiff = %g, want 0.5", d)
-	}
-}
 
 // TestResizeMatchesTorchInterpolate compares Resize with F.interpolate(scale_factor=s,
 // mode="bilinear", recompute_scale_factor=True, align_corners=False) on random images.
@@ -78,7 +57,7 @@ for i, s in enumerate([`+strings.Join(scales, ", ")+`]):
 		if err := resize(got, tensors[i].Data, 3, c.h, c.w, oh, ow); err != nil {
 			t.Fatal(err)
 		}
-		d := maxAbsDiff(got, want.Data)
+		d := torchref.MaxAbs(got, want.Data)
 		worst = max(worst, d)
 		if d > 2e-6 { // measured 9.5e-7
 			t.Errorf("case %d %dx%d -> %dx%d: max abs diff %g > 2e-6", i, c.h, c.w, oh, ow, d)
@@ -213,7 +192,7 @@ for mn, mx in ((300, 500), (600, 1000)):
 			if want.Shape[0] != 3 || got.Height != want.Shape[1] || got.Width != want.Shape[2] {
 				t.Fatalf("%s at %v: padded %dx%d, torchvision %v", name, res, got.Height, got.Width, want.Shape)
 			}
-			d := maxAbsDiff(got.Data, want.Data)
+			d := torchref.MaxAbs(got.Data, want.Data)
 			t.Logf("%s (%dx%d, %T) at %d/%d: resized %dx%d, padded %dx%d, max abs diff %g",
 				name, got.OrigWidth, got.OrigHeight, img, res[0], res[1], got.ResizedWidth, got.ResizedHeight, got.Width, got.Height, d)
 			if d > 1e-6 { // measured 4.8e-7

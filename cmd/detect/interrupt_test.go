@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shuffledet/shuffledet/configs"
-	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 )
@@ -25,16 +23,12 @@ func TestInterruptKeepsWrittenResults(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cfg, err := configs.Preset("shufflenet-g3-0.25x-300")
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := testmodel.NewRecorder(3)
-	if _, err := detector.Build("tiny", *cfg, rec); err != nil {
-		t.Fatal(err)
-	}
 	model := filepath.Join(dir, "tiny.bin")
-	if err := modelfile.Write(model, *cfg, rec.Tensors()); err != nil {
+	if err := modelfile.Write(model, *cfg, ts); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-model", model, "-json", filepath.Join(dir, "out.jsonl")}

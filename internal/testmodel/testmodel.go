@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -58,4 +60,18 @@ func Backbone(cfg backbone.Config, seed int64) ([]*safetensors.Tensor, error) {
 		return nil, err
 	}
 	return r.Tensors(), nil
+}
+
+// Detector returns the configuration of a named preset (configs.Preset) and the tensors of a
+// random detector for it.
+func Detector(preset string, seed int64) (*configs.Model, []*safetensors.Tensor, error) {
+	cfg, err := configs.Preset(preset)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := NewRecorder(seed)
+	if _, err := detector.Build(preset, *cfg, r); err != nil {
+		return nil, nil, err
+	}
+	return cfg, r.Tensors(), nil
 }

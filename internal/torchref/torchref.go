@@ -140,3 +140,16 @@ func Tensors(t testing.TB, program string, in ...*safetensors.Tensor) *safetenso
 	Script(t, tensorsPrelude+program+"\nwrite_safetensors(sys.argv[2], OUT)\n", inPath, outPath)
 	return Load(t, outPath)
 }
+
+// MaxAbs returns the largest |got[i] - want[i]|, or +Inf when the lengths differ (a short
+// output must not pass by matching a prefix).
+func MaxAbs(got, want []float32) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
+	var m float64
+	for i := range got {
+		m = max(m, math.Abs(float64(got[i])-float64(want[i])))
+	}
+	return m
+}
