@@ -15,7 +15,6 @@ import (
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
-
 // TestResizeMatchesTorchInterpolate compares Resize with F.interpolate(scale_factor=s,
 // mode="bilinear", recompute_scale_factor=True, align_corners=False) on random images.
 func TestResizeMatchesTorchInterpolate(t *testing.T) {
