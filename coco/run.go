@@ -33,6 +33,9 @@ type RunOptions struct {
 	Decode func(path string) (image.Image, error)
 	// Progress, when not nil, receives a progress bar (images/s, ETA).
 	Progress io.Writer
+	// ProgressLog writes the progress as a plain line every 10 s instead of redrawing a bar
+	// four times a second: for logs and pipes rather than terminals.
+	ProgressLog bool
 }
 
 // RunReport says what RunDetections did.
@@ -149,12 +152,16 @@ func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport
 		progressDone = make(chan struct{})
 		go func() {
 			defer close(progressDone)
-			tick := time.NewTicker(250 * time.Millisecond)
+			every := 250 * time.Millisecond
+			if opt.ProgressLog {
+				every = 10 * time.Second
+			}
+			tick := time.NewTicker(every)
 			defer tick.Stop()
 			for {
 				select {
 				case <-tick.C:
-					writeProgress(opt.Progress, int(finished.Load()), len(todo), time.Since(start), false)
+					writeProgress(opt.Progress, int(finished.Load()), len(todo), time.Since(start), opt.ProgressLog)
 				case <-quit:
 					return
 				}
@@ -184,7 +191,8 @@ func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport
 	return rep, nil
 }
 
-// writeProgress draws "[=====>    ] 1234/5000  24.7 img/s  ETA 2m31s".
+// writeProgress draws "[=====>    ] 1234/5000  24.7 img/s  ETA 2m31s", over the previous bar, or
+// as a line of its own when final (the last report, or every report in log mode).
 func writeProgress(w io.Writer, done, total int, elapsed time.Duration, final bool) {
 	const width = 30
 	frac := 1.0
@@ -214,6 +222,8 @@ func writeProgress(w io.Writer, done, total int, elapsed time.Duration, final bo
 	end := ""
 	if final {
 		end = "\n"
+	}
+	if done == total {
 		eta = "0s"
 	}
 	fmt.Fprintf(w, "\r[%s] %d/%d  %.1f img/s  ETA %s  %s", bar, done, total, rate, eta, end)

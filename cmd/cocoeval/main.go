@@ -217,6 +217,7 @@ func runModel(c *cli.Context, e *env) error {
 		NewDetector: factory,
 		Decode:      func(p string) (imageT, error) { return e.decode(p) },
 		Progress:    e.stderr,
+		ProgressLog: !isTerminal(e.stderr),
 	})
 	if rep == nil {
 		return runErr
@@ -239,4 +240,14 @@ func runModel(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s)\n", len(images), len(gt.ImageIDs()), c.String("gt"))
 	}
 	return report(c, e, gt, rep.Results, images)
+}
+
+// isTerminal reports whether w is a character device (a terminal), where a redrawn bar is wanted.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
