@@ -47,6 +47,7 @@ func (t *Tensor) Image(n int) []float32 {
 // Shape returns the shape as [N, C, H, W].
 func (t *Tensor) Shape() [4]int { return [4]int{t.N, t.C, t.H, t.W} }
 
+// String describes the tensor by its shape.
 func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape()) }
 
 // Activation is applied to a layer's output.
