@@ -8,15 +8,19 @@ RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
 
-.PHONY: test test-long vet unit noasm race nocgo arm64 fuzz bench build demo
+.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo
 
-test: vet unit noasm race nocgo arm64 fuzz
+test: vet unit train noasm race nocgo arm64 fuzz
 
 vet:
 	$(GO) vet ./...
 
 unit:
 	$(GO) test -count=1 ./...
+
+# The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip).
+train:
+	/usr/bin/python3 -m unittest discover -s train -p 'test_*.py'
 
 # The portable kernels, as on machines without AVX2 or NEON.
 noasm:
