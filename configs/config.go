@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // Model is the whole configuration of a model file (docs/MODEL_FORMAT.md).
@@ -57,21 +61,32 @@ type RoI struct {
 }
 
 // DefaultDetector returns the paper-era test-time defaults at the given resolution (300 or 600)
-// for the 80 COCO classes.
+// for the 80 COCO classes. Each value comes from the package that implements it (transform,
+// anchors, rpn, roihead), so a default is written down once; the YAML presets spell them out and
+// a test keeps them equal.
 func DefaultDetector(res int) *Detector {
+	pr, post, align := rpn.DefaultConfig(), roihead.DefaultPostConfig(), roihead.NewAlign()
 	d := &Detector{
-		ImageMean:     [3]float32{0.485, 0.456, 0.406},
-		ImageStd:      [3]float32{0.229, 0.224, 0.225},
-		SizeDivisible: 32,
+		SizeDivisible: transform.DefaultSizeDivisible,
 		Classes:       append([]Class(nil), COCOClasses...),
-		RPN: RPN{Channels: 256, AnchorSizes: []float32{32, 64, 128, 256, 512}, AspectRatios: []float32{0.5, 1, 2},
-			PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3},
-		RoI: RoI{OutputSize: 14, SamplingRatio: 2, ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100,
-			BBoxRegWeights: [4]float32{10, 10, 5, 5}},
+		RPN: RPN{Channels: DefaultRPNChannels,
+			AnchorSizes: append([]float32(nil), anchors.DefaultSizes...), AspectRatios: append([]float32(nil), anchors.DefaultRatios...),
+			PreNMSTopN: pr.PreNMSTopN, PostNMSTopN: pr.PostNMSTopN,
+			NMSThresh: float32(pr.NMSThresh), ScoreThresh: float32(pr.ScoreThresh), MinBoxSize: float32(pr.MinSize)},
+		RoI: RoI{OutputSize: align.OutH, SamplingRatio: align.SamplingRatio,
+			ScoreThresh: float32(post.ScoreThresh), NMSThresh: float32(post.NMSThresh), DetectionsPerImg: post.DetectionsPerImg,
+			BBoxRegWeights: post.Weights},
+	}
+	for i := range 3 {
+		d.ImageMean[i], d.ImageStd[i] = float32(transform.ImageNetMean[i]), float32(transform.ImageNetStd[i])
 	}
 	d.SetResolution(res)
 	return d
 }
+
+// DefaultRPNChannels is the width of the RPN's 3x3 conv: a dense 3x3 at the stage-3 width would
+// cost more than the backbone.
+const DefaultRPNChannels = 256
 
 // Resolutions lists the input sizes a detector runs at: shorter side and the longer side's cap.
 var Resolutions = map[int]int{300: 500, 600: 1000}

@@ -104,7 +104,7 @@ func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
 	}
 	align := roihead.NewAlign()
 	align.OutH, align.OutW, align.SamplingRatio = cfg.RoI.OutputSize, cfg.RoI.OutputSize, cfg.RoI.SamplingRatio
-	pc := roihead.DefaultPostConfig()
+	pc := roihead.DefaultPostConfig() // keeps torchvision's fixed 1e-2 minimum box side
 	pc.ScoreThresh, pc.NMSThresh, pc.DetectionsPerImg, pc.Weights = float64(cfg.RoI.ScoreThresh), float64(cfg.RoI.NMSThresh), cfg.RoI.DetectionsPerImg, cfg.RoI.BBoxRegWeights
 	return &Detector{
 		model: m, cfg: cfg, pre: pre,
