@@ -192,7 +192,7 @@ func (d *Detector) propose(feat *nn.Tensor, in *transform.Output) error {
 	m.rpnBox.Forward(&d.deltas, 0, &d.hidden, nil, &d.scratch)
 	grid := d.anchors.ForImage(in.Height, in.Width, feat.H, feat.W)
 	props, _, err := d.proposer.Propose(d.objectness.Data, d.deltas.Data, grid, m.rpnCls.OutC, feat.H, feat.W, in.ResizedHeight, in.ResizedWidth)
-	d.proposals = append(d.proposals[:0], props...)
+	d.proposals = props // the Proposer's buffer, valid until the next frame
 	return err
 }
 

@@ -53,24 +53,23 @@ func Build(name string, cfg configs.Model, w backbone.Weights) (*Model, error) {
 	if m.net, err = backbone.Build(cfg.Backbone, w); err != nil {
 		return nil, err
 	}
-	f := w
 	d := cfg.Detector
 	c3, c4 := cfg.Backbone.StageWidths()[1], cfg.Backbone.StageWidths()[2]
 	a := d.RPN.NumAnchors()
-	if m.rpnConv, err = conv(f, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
+	if m.rpnConv, err = conv(w, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
 		return nil, err
 	}
-	if m.rpnCls, err = conv(f, "rpn.head.cls_logits", d.RPN.Channels, a, 1, nn.Identity); err != nil {
+	if m.rpnCls, err = conv(w, "rpn.head.cls_logits", d.RPN.Channels, a, 1, nn.Identity); err != nil {
 		return nil, err
 	}
-	if m.rpnBox, err = conv(f, "rpn.head.bbox_pred", d.RPN.Channels, 4*a, 1, nn.Identity); err != nil {
+	if m.rpnBox, err = conv(w, "rpn.head.bbox_pred", d.RPN.Channels, 4*a, 1, nn.Identity); err != nil {
 		return nil, err
 	}
 	k := len(d.Classes) + 1
-	if m.clsScore, err = linear(f, "roi_heads.box_predictor.cls_score", c4, k); err != nil {
+	if m.clsScore, err = linear(w, "roi_heads.box_predictor.cls_score", c4, k); err != nil {
 		return nil, err
 	}
-	if m.bboxPred, err = linear(f, "roi_heads.box_predictor.bbox_pred", c4, 4*k); err != nil {
+	if m.bboxPred, err = linear(w, "roi_heads.box_predictor.bbox_pred", c4, 4*k); err != nil {
 		return nil, err
 	}
 	return m, nil
