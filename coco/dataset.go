@@ -112,14 +112,23 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	return d, nil
 }
 
-func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
-	if err := expectDelim(dec, '[', name, "images"); err != nil {
+// decodeList reads the JSON array called field, calling each with every element's index and
+// input offset (for error positions); each decodes the element itself.
+func decodeList(dec *json.Decoder, name, field string, each func(i int, off int64) error) error {
+	if err := expectDelim(dec, '[', name, field); err != nil {
 		return err
 	}
 	for i := 0; dec.More(); i++ {
-		off := dec.InputOffset()
-		var im Image
-		im.ID = math.MinInt64
+		if err := each(i, dec.InputOffset()); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, ']', name, field)
+}
+
+func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
+	return decodeList(dec, name, "images", func(i int, off int64) error {
+		im := Image{ID: math.MinInt64}
 		if err := dec.Decode(&im); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("images[%d]", i))
 		}
@@ -127,16 +136,12 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
 			return atError(name, off, "images[%d]: no id", i)
 		}
 		d.Images = append(d.Images, im)
-	}
-	return expectDelim(dec, ']', name, "images")
+		return nil
+	})
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
-	if err := expectDelim(dec, '[', name, "categories"); err != nil {
-		return err
-	}
-	for i := 0; dec.More(); i++ {
-		off := dec.InputOffset()
+	return decodeList(dec, name, "categories", func(i int, off int64) error {
 		c := Category{ID: math.MinInt}
 		if err := dec.Decode(&c); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("categories[%d]", i))
@@ -145,8 +150,8 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
 		d.Categories = append(d.Categories, c)
-	}
-	return expectDelim(dec, ']', name, "categories")
+		return nil
+	})
 }
 
 // annJSON is the decoding form of an annotation; unknown fields, including
@@ -181,12 +186,8 @@ func (f *flag) UnmarshalJSON(b []byte) error {
 }
 
 func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
-	if err := expectDelim(dec, '[', name, "annotations"); err != nil {
-		return err
-	}
 	var a annJSON
-	for i := 0; dec.More(); i++ {
-		off := dec.InputOffset()
+	err := decodeList(dec, name, "annotations", func(i int, off int64) error {
 		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, math.MinInt
 		a.BBox = a.BBox[:0]
 		a.Area = math.NaN()
@@ -210,9 +211,10 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 			ann.Area = ann.BBox[2] * ann.BBox[3]
 		}
 		d.Annotations = append(d.Annotations, ann)
-	}
+		return nil
+	})
 	d.Annotations = slices.Clip(d.Annotations)
-	return expectDelim(dec, ']', name, "annotations")
+	return err
 }
 
 // group returns, for keys in [0,n) (or -1 to leave out), the indices

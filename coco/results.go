@@ -45,39 +45,36 @@ func LoadResults(path string, gt *Dataset) ([]Result, error) {
 // name is used in error messages.
 func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
-	if err := expectDelim(dec, '[', name, "results (a list of detections)"); err != nil {
-		return nil, err
-	}
 	var out []Result
 	var d resJSON
-	for i := 0; dec.More(); i++ {
-		off := dec.InputOffset()
+	err := decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
 		d.ImageID, d.CategoryID, d.Score = math.MinInt64, math.MinInt, math.NaN()
 		d.BBox = d.BBox[:0]
 		if err := dec.Decode(&d); err != nil {
-			return nil, jsonError(name, err, off, fmt.Sprintf("detection %d", i))
+			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
 		}
 		what := fmt.Sprintf("detection %d", i)
 		switch {
 		case d.ImageID == math.MinInt64:
-			return nil, atError(name, off, "%s: no image_id", what)
+			return atError(name, off, "%s: no image_id", what)
 		case d.CategoryID == math.MinInt:
-			return nil, atError(name, off, "%s: no category_id", what)
+			return atError(name, off, "%s: no category_id", what)
 		case len(d.BBox) != 4:
 			if len(d.BBox) == 0 {
-				return nil, atError(name, off, "%s: no bbox (only bbox results can be evaluated)", what)
+				return atError(name, off, "%s: no bbox (only bbox results can be evaluated)", what)
 			}
-			return nil, atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
+			return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
 		case math.IsNaN(d.Score):
-			return nil, atError(name, off, "%s: no score", what)
+			return atError(name, off, "%s: no score", what)
 		}
 		res := Result{ImageID: d.ImageID, CategoryID: d.CategoryID, BBox: [4]float64(d.BBox), Score: d.Score}
 		if err := res.check(gt); err != nil {
-			return nil, atError(name, off, "%s: %v", what, err)
+			return atError(name, off, "%s: %v", what, err)
 		}
 		out = append(out, res)
-	}
-	if err := expectDelim(dec, ']', name, "results"); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	off := dec.InputOffset()
