@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"testing"
 )
 
@@ -66,76 +67,34 @@ func synthMinival(seed uint64) (*Dataset, []Result) {
 			dts = append(dts, r)
 		}
 	}
-	return NewDataset(images, anns, slicesClone(cats)), dts
+	return NewDataset(images, anns, slices.Clone(cats)), dts
 }
-
-func slicesClone(c []Category) []Category { return append([]Category(nil), c...) }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // writeDataset writes d as a minimal COCO instances file.
 func writeDataset(path string, d *Dataset) error {
-	f, err := os.Create(path)
+	type annJSON struct {
+		ID         int64      `json:"id"`
+		ImageID    int64      `json:"image_id"`
+		CategoryID int        `json:"category_id"`
+		BBox       [4]float64 `json:"bbox"`
+		Area       float64    `json:"area"`
+		IsCrowd    int        `json:"iscrowd"`
+	}
+	anns := make([]annJSON, len(d.Annotations))
+	for i, a := range d.Annotations {
+		anns[i] = annJSON{a.ID, a.ImageID, a.CategoryID, a.BBox, a.Area, 0}
+		if a.IsCrowd {
+			anns[i].IsCrowd = 1
+		}
+	}
+	b, err := json.Marshal(map[string]any{"images": d.Images, "annotations": anns, "categories": d.Categories})
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	b := []byte(`{"images":[`)
-	for i, im := range d.Images {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"id":`...)
-		b = appendFloat(b, float64(im.ID))
-		b = append(b, `,"width":`...)
-		b = appendFloat(b, float64(im.Width))
-		b = append(b, `,"height":`...)
-		b = appendFloat(b, float64(im.Height))
-		b = append(b, `,"file_name":"`...)
-		b = append(b, im.FileName...)
-		b = append(b, `"}`...)
-	}
-	b = append(b, "],\n\"annotations\":["...)
-	for i, a := range d.Annotations {
-		if i > 0 {
-			b = append(b, ",\n"...)
-		}
-		b = append(b, `{"id":`...)
-		b = appendFloat(b, float64(a.ID))
-		b = append(b, `,"image_id":`...)
-		b = appendFloat(b, float64(a.ImageID))
-		b = append(b, `,"category_id":`...)
-		b = appendFloat(b, float64(a.CategoryID))
-		b = append(b, `,"bbox":[`...)
-		for j, v := range a.BBox {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendFloat(b, v)
-		}
-		b = append(b, `],"area":`...)
-		b = appendFloat(b, a.Area)
-		if a.IsCrowd {
-			b = append(b, `,"iscrowd":1}`...)
-		} else {
-			b = append(b, `,"iscrowd":0}`...)
-		}
-	}
-	b = append(b, "],\n\"categories\":["...)
-	for i, c := range d.Categories {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"id":`...)
-		b = appendFloat(b, float64(c.ID))
-		b = append(b, `,"name":"`...)
-		b = append(b, c.Name...)
-		b = append(b, `"}`...)
-	}
-	b = append(b, "]}\n"...)
-	_, err = f.Write(b)
-	return err
+	return os.WriteFile(path, b, 0o644)
 }
 
 // writeBenchProblem writes the benchmark problem (gt.json, dt.json) and the Go evaluator's stats
