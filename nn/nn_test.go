@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -126,7 +127,7 @@ func TestShuffleMapOrders(t *testing.T) {
 	for in, out := range off {
 		takes[out] = in
 	}
-	if want := []int{0, 3, 1, 4, 2, 5}; !equalInts(takes, want) {
+	if want := []int{0, 3, 1, 4, 2, 5}; !slices.Equal(takes, want) {
 		t.Fatalf("official shuffle output takes %v, want %v", takes, want)
 	}
 	// Paper: view (3, 2), transpose -> output takes inputs 0,2,4,1,3,5.
@@ -134,7 +135,7 @@ func TestShuffleMapOrders(t *testing.T) {
 	for in, out := range pap {
 		takes[out] = in
 	}
-	if want := []int{0, 2, 4, 1, 3, 5}; !equalInts(takes, want) {
+	if want := []int{0, 2, 4, 1, 3, 5}; !slices.Equal(takes, want) {
 		t.Fatalf("paper shuffle output takes %v, want %v", takes, want)
 	}
 	for in := range off {
@@ -144,20 +145,11 @@ func TestShuffleMapOrders(t *testing.T) {
 	}
 }
 
-func equalInts(a, b []int) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return len(a) == len(b)
-}
-
 func TestPools(t *testing.T) {
 	x := &Tensor{N: 1, C: 1, H: 3, W: 4, Data: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -12}}
 	var mp Tensor
 	MaxPool3x3s2(&mp, x)
-	if mp.H != 2 || mp.W != 2 || !equalF(mp.Data, []float32{6, 8, 10, 11}) {
+	if mp.H != 2 || mp.W != 2 || !slices.Equal(mp.Data, []float32{6, 8, 10, 11}) {
 		t.Fatalf("max pool = %v %v", mp.Shape(), mp.Data)
 	}
 	ap := NewTensor(1, 2, 2, 2)
@@ -173,15 +165,6 @@ func TestPools(t *testing.T) {
 	}
 }
 
-func equalF(a, b []float32) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return len(a) == len(b)
-}
-
 func TestLinearAndFoldBatchNorm(t *testing.T) {
 	l, err := NewLinear(3, 2, []float32{1, 2, 3, 4, 5, 6}, []float32{0.5, -1})
 	if err != nil {
@@ -189,7 +172,7 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 	}
 	y := make([]float32, 4)
 	l.Forward(y, []float32{1, 0, -1, 2, 1, 0}, 2)
-	if !equalF(y, []float32{-1.5, -3, 4.5, 12}) {
+	if !slices.Equal(y, []float32{-1.5, -3, 4.5, 12}) {
 		t.Fatalf("linear = %v", y)
 	}
 	w, b, err := FoldBatchNorm([]float32{1, 2, 3, 4}, 2, []float32{2, 1}, []float32{1, 0}, []float32{0.5, -1}, []float32{1 - BatchNormEps, 4 - BatchNormEps})

@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -36,15 +37,15 @@ func TestSgemmMatchesPlainLoop(t *testing.T) {
 func TestBiasActAndAddAct(t *testing.T) {
 	x := []float32{-2, -0.5, 0, 1}
 	BiasAct(x, 1, true)
-	if want := []float32{0, 0.5, 1, 2}; !equal(x, want) {
+	if want := []float32{0, 0.5, 1, 2}; !slices.Equal(x, want) {
 		t.Fatalf("BiasAct relu = %v, want %v", x, want)
 	}
 	AddAct(x, []float32{-1, -1, 1, 1}, true)
-	if want := []float32{0, 0, 2, 3}; !equal(x, want) {
+	if want := []float32{0, 0, 2, 3}; !slices.Equal(x, want) {
 		t.Fatalf("AddAct relu = %v, want %v", x, want)
 	}
 	AddAct(x, []float32{-1, -1, 1, 1}, false)
-	if want := []float32{-1, -1, 3, 4}; !equal(x, want) {
+	if want := []float32{-1, -1, 3, 4}; !slices.Equal(x, want) {
 		t.Fatalf("AddAct = %v, want %v", x, want)
 	}
 }
@@ -55,15 +56,6 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 		s[i] = float32(rng.NormFloat64())
 	}
 	return s
-}
-
-func equal(a, b []float32) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return len(a) == len(b)
 }
 
 func BenchmarkSgemm1x1Conv(b *testing.B) {
