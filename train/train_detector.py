@@ -1,0 +1,582 @@
+"""Train the ShuffleNet v1 Faster R-CNN (C4) on COCO-format data; export .bin files the Go engine runs.
+
+One CPU process for small runs, torchrun / DistributedDataParallel across GPUs and machines: the
+same code path. Resumable at any moment: the batch order and every random draw are functions of
+(seed, iteration), so a run resumed from a checkpoint continues exactly as if never stopped.
+
+  # the demo model (CPU, this repo's data; see models/README.md for the exact command)
+  /usr/bin/python3 train/train_detector.py --config configs/presets/shufflenet-g3-0.5x-300.yaml \
+      --classes person,car --data ../shared/data/coco128/train2017:../shared/data/coco128/annotations/instances_train2017.json \
+      --eval val128=../shared/data/coco-val128/val2017:../shared/data/coco-val128/instances_val2017_128.json \
+      --out out/train-demo --iters 6000
+  # COCO 2017 on 8 GPUs (paper Table 7 recipe; see the README's "Reproducing Table 7")
+  torchrun --nproc_per_node 8 train/train_detector.py --config configs/presets/shufflenet-g3-2.0x-600.yaml \
+      --trunk ShuffleNetV1.2.0x.g3.pth.tar --data data/coco/train2017:data/coco/annotations/instances_train2017.json \
+      --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
+
+Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint and exits; `--resume`
+(the default when OUT/last.pt exists) continues. Outputs in OUT: last.pt (checkpoint), log.jsonl
+(losses per --log-every iterations), evals.jsonl (cocoeval's 12 numbers per held-out set and class),
+iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
+"""
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from PIL import Image, ImageOps
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from detector import (COCO_CLASSES, RES_MAX, build_detector, make_config, read_bin,  # noqa: E402
+                      save_bin, set_resolution)
+from export import config_file  # noqa: E402
+from shufflenet import load_state_file  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", required=True, help="YAML preset (configs/presets/*.yaml): architecture, "
+                   "test resolution, thresholds")
+    p.add_argument("--data", action="append", required=True, metavar="IMAGES:JSON",
+                   help="a COCO-format training set (images folder and instances JSON); repeat to combine")
+    p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
+                   help="a held-out set evaluated with Go cocoeval every --eval-every iterations; repeatable")
+    p.add_argument("--classes", default="", help="comma-separated COCO class names or ids to learn "
+                   "(default: all 80); annotations of other classes are dropped")
+    p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exported models)")
+    p.add_argument("--trunk", help="ImageNet checkpoint of the trunk (megvii .pth.tar or classifier .bin "
+                   "state); default: from scratch")
+    p.add_argument("--iters", type=int, required=True, help="total iterations (the schedule's length)")
+    p.add_argument("--batch", type=int, default=4, help="images per process per step")
+    p.add_argument("--accum", type=int, default=1, help="gradient accumulation steps per iteration")
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="adamw")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    p.add_argument("--wd", type=float, default=1e-4, help="weight decay (not on BN, biases)")
+    p.add_argument("--warmup", type=int, default=300, help="linear warm-up iterations")
+    p.add_argument("--schedule", choices=["cosine", "linear", "step"], default="cosine")
+    p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip (0: off)")
+    p.add_argument("--train-sizes", default="224,256,288,320,352",
+                   help="shorter sides drawn per batch (scale jitter); max side scales with them")
+    p.add_argument("--flip", type=float, default=0.5, help="horizontal flip probability")
+    p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
+    p.add_argument("--crop", type=float, default=0.0, help="probability of a random zoom-in crop")
+    p.add_argument("--mosaic", type=float, default=0.0, help="probability of a 2x2 mosaic of 4 images")
+    p.add_argument("--rpn-batch", type=int, default=256, help="anchors sampled per image for the RPN loss")
+    p.add_argument("--box-batch", type=int, default=64, help="RoIs sampled per image for the box head")
+    p.add_argument("--train-pre-nms", type=int, default=1000)
+    p.add_argument("--train-post-nms", type=int, default=500)
+    p.add_argument("--no-zero-init-residual", action="store_true",
+                   help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="DataLoader workers per process")
+    p.add_argument("--no-cache", action="store_true", help="decode images every time (large datasets)")
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads per process")
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--ckpt-every", type=int, default=100)
+    p.add_argument("--eval-every", type=int, default=500, help="0: only at the end")
+    p.add_argument("--eval-threads", type=int, default=2)
+    p.add_argument("--select", default="", help="NAME:CLASS:STAT picking best.bin, e.g. val128:person:AP50 "
+                   "(default: the first --eval set, AP50 over its classes)")
+    p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo into OUT)")
+    p.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
+    p.add_argument("--stop-after", type=int, default=0,
+                   help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
+    return p.parse_args(argv)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def parse_pair(s):
+    if ":" not in s:
+        raise SystemExit("--data/--eval %r: want IMAGES:JSON" % s)
+    images, ann = s.rsplit(":", 1)
+    return images, ann
+
+
+def select_classes(spec):
+    """[(coco id, name)] for a --classes value; all 80 when empty."""
+    if not spec:
+        return list(COCO_CLASSES)
+    by_name = {n: i for i, n in COCO_CLASSES}
+    ids = {i for i, _ in COCO_CLASSES}
+    out = []
+    for tok in spec.split(","):
+        tok = tok.strip()
+        if tok.isdigit() and int(tok) in ids:
+            cid = int(tok)
+        elif tok in by_name:
+            cid = by_name[tok]
+        else:
+            raise SystemExit("--classes: %r is not a COCO class name or id" % tok)
+        out.append((cid, dict(COCO_CLASSES)[cid]))
+    return out
+
+
+def load_coco(images_dir, ann_path, class_ids):
+    """Records {path, boxes [[x1,y1,x2,y2]], labels [1..K]} of every image; crowd and other classes dropped."""
+    with open(ann_path) as f:
+        d = json.load(f)
+    label_of = {cid: k + 1 for k, cid in enumerate(class_ids)}
+    per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "labels": []}
+                 for im in d["images"]}
+    for a in d["annotations"]:
+        if a.get("iscrowd", 0) or a["category_id"] not in label_of:
+            continue
+        x, y, w, h = a["bbox"]
+        if w < 1 or h < 1:
+            continue
+        r = per_image[a["image_id"]]
+        r["boxes"].append([x, y, x + w, y + h])
+        r["labels"].append(label_of[a["category_id"]])
+    return [per_image[k] for k in sorted(per_image)]
+
+
+class Detections(torch.utils.data.Dataset):
+    """COCO-format images with augmentation; items are fetched by (index, seed) so that every random
+    draw is reproducible from the iteration number (exact resume, any number of workers)."""
+
+    def __init__(self, records, max_short, max_long, cache=True, flip=0.5, color=0.25, crop=0.0, mosaic=0.0):
+        self.records = records
+        self.max_short, self.max_long = max_short, max_long
+        self.cache = {} if cache else None
+        self.flip, self.color, self.crop, self.mosaic = flip, color, crop, mosaic
+
+    def __len__(self):
+        return len(self.records)
+
+    def load(self, i):
+        """uint8 [3,H,W] RGB downscaled so the largest training size needs no upscaling, and its boxes."""
+        if self.cache is not None and i in self.cache:
+            return self.cache[i]
+        r = self.records[i]
+        try:
+            im = ImageOps.exif_transpose(Image.open(r["path"])).convert("RGB")
+        except OSError as e:
+            raise RuntimeError("%s: cannot decode image: %s" % (r["path"], e)) from e
+        w, h = im.size
+        s = min(1.0, self.max_short / min(w, h), self.max_long / max(w, h))
+        if s < 1.0:
+            im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
+        img = torch.from_numpy(__import__("numpy").asarray(im).copy()).permute(2, 0, 1).contiguous()
+        boxes = torch.tensor(r["boxes"], dtype=torch.float32).reshape(-1, 4) * torch.tensor(
+            [img.shape[2] / w, img.shape[1] / h] * 2)
+        out = (img, boxes, torch.tensor(r["labels"], dtype=torch.int64))
+        if self.cache is not None:
+            self.cache[i] = out
+        return out
+
+    def __getitem__(self, key):
+        i, seed = key
+        g = random.Random(seed)
+        if self.mosaic > 0 and g.random() < self.mosaic:
+            img, boxes, labels = self.mosaic4([i] + [g.randrange(len(self)) for _ in range(3)], g)
+        else:
+            img, boxes, labels = self.load(i)
+            img = img.float() / 255
+            if self.crop > 0 and g.random() < self.crop:
+                img, boxes, labels = random_crop(img, boxes, labels, g)
+        if g.random() < self.flip:
+            img = img.flip(-1)
+            w = img.shape[-1]
+            boxes = torch.stack([w - boxes[:, 2], boxes[:, 1], w - boxes[:, 0], boxes[:, 3]], 1)
+        if self.color > 0:
+            img = color_jitter(img, self.color, g)
+        return img, {"boxes": boxes.reshape(-1, 4), "labels": labels}
+
+    def mosaic4(self, idx, g):
+        """Four images in the quadrants of a canvas the size of the first, split at a random centre."""
+        first, _, _ = self.load(idx[0])
+        H, W = first.shape[1:]
+        cx, cy = int(W * g.uniform(0.3, 0.7)), int(H * g.uniform(0.3, 0.7))
+        canvas = torch.full((3, H, W), 0.45)
+        cells = [(0, 0, cx, cy), (cx, 0, W, cy), (0, cy, cx, H), (cx, cy, W, H)]
+        all_boxes, all_labels = [], []
+        for j, (x0, y0, x1, y1) in zip(idx, cells):
+            img, boxes, labels = self.load(j)
+            cw, ch = x1 - x0, y1 - y0
+            if cw < 8 or ch < 8:
+                continue
+            h, w = img.shape[1:]
+            s = min(cw / w, ch / h)
+            nw, nh = max(1, int(w * s)), max(1, int(h * s))
+            small = torch.nn.functional.interpolate(img[None].float() / 255, size=(nh, nw), mode="bilinear",
+                                                    align_corners=False)[0]
+            ox, oy = x0 + (cw - nw) // 2, y0 + (ch - nh) // 2
+            canvas[:, oy:oy + nh, ox:ox + nw] = small
+            b = boxes * torch.tensor([nw / w, nh / h] * 2) + torch.tensor([ox, oy, ox, oy], dtype=torch.float32)
+            all_boxes.append(b)
+            all_labels.append(labels)
+        boxes = torch.cat(all_boxes) if all_boxes else torch.zeros((0, 4))
+        labels = torch.cat(all_labels) if all_labels else torch.zeros((0,), dtype=torch.int64)
+        keep = ((boxes[:, 2] - boxes[:, 0]) >= 2) & ((boxes[:, 3] - boxes[:, 1]) >= 2)
+        return canvas, boxes[keep], labels[keep]
+
+
+def random_crop(img, boxes, labels, g):
+    """A crop of 50-100% of each side; boxes clipped to it, kept when at least 40% of their area stays."""
+    H, W = img.shape[1:]
+    cw, ch = int(W * g.uniform(0.5, 1.0)), int(H * g.uniform(0.5, 1.0))
+    x0, y0 = g.randrange(W - cw + 1), g.randrange(H - ch + 1)
+    b = boxes - torch.tensor([x0, y0, x0, y0], dtype=torch.float32)
+    c = torch.stack([b[:, 0].clamp(0, cw), b[:, 1].clamp(0, ch), b[:, 2].clamp(0, cw), b[:, 3].clamp(0, ch)], 1)
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    carea = (c[:, 2] - c[:, 0]) * (c[:, 3] - c[:, 1])
+    keep = (carea >= 0.4 * area) & ((c[:, 2] - c[:, 0]) >= 2) & ((c[:, 3] - c[:, 1]) >= 2)
+    return img[:, y0:y0 + ch, x0:x0 + cw], c[keep], labels[keep]
+
+
+def color_jitter(img, amount, g):
+    """Brightness, contrast and saturation each scaled by a factor in [1-amount, 1+amount]."""
+    img = img * g.uniform(1 - amount, 1 + amount)
+    mean = img.mean()
+    img = (img - mean) * g.uniform(1 - amount, 1 + amount) + mean
+    grey = img.mean(dim=0, keepdim=True)
+    img = (img - grey) * g.uniform(1 - amount, 1 + amount) + grey
+    return img.clamp(0, 1)
+
+
+class BatchStream(torch.utils.data.Sampler):
+    """Per iteration, this process's share of the global batch as (index, seed) pairs.
+
+    The global order is an endless chain of seeded permutations, one per epoch, so batch i depends
+    only on (seed, i): resuming at iteration i reproduces the run."""
+
+    def __init__(self, n, seed, batch, rank, world, start, stop):
+        self.n, self.seed, self.batch, self.rank, self.world = n, seed, batch, rank, world
+        self.start, self.stop = start, stop
+
+    def __len__(self):
+        return self.stop - self.start
+
+    def perm(self, epoch):
+        g = torch.Generator().manual_seed(self.seed * 7919 + epoch)
+        return torch.randperm(self.n, generator=g).tolist()
+
+    def __iter__(self):
+        gb = self.batch * self.world
+        cached = (-1, None)
+        for it in range(self.start, self.stop):
+            out = []
+            for k in range(self.rank * self.batch, (self.rank + 1) * self.batch):
+                pos = it * gb + k
+                epoch, j = divmod(pos, self.n)
+                if cached[0] != epoch:
+                    cached = (epoch, self.perm(epoch))
+                out.append((cached[1][j], (self.seed * 1000003 + pos) & 0x7FFFFFFF))
+            yield out
+
+
+def collate(items):
+    return [x for x, _ in items], [t for _, t in items]
+
+
+# ---------------------------------------------------------------------------------------------
+# Model and schedule
+
+
+def init_from_scratch(model, zero_init_residual):
+    """Kaiming (fan-out) convolutions, unit BN; the last BN of stride-1 branches at gamma 0 so each
+    residual unit starts as the identity (Goyal et al. 2017): deep stacks train from scratch."""
+    for m in model.trunk.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    if zero_init_residual:
+        for unit in model.trunk.features:
+            if unit.stride == 1:
+                nn.init.zeros_(unit.branch_main_2[1].weight)
+
+
+def lr_at(a, it):
+    """Linear warm-up to --lr, then cosine / linear decay to 0 (or x0.1 steps at 2/3 and 8/9)."""
+    if it < a.warmup:
+        return a.lr * (0.001 + 0.999 * it / a.warmup)
+    t = (it - a.warmup) / max(1, a.iters - a.warmup)
+    if a.schedule == "cosine":
+        return a.lr * 0.5 * (1 + math.cos(math.pi * t))
+    if a.schedule == "linear":
+        return a.lr * (1 - t)
+    return a.lr * (0.1 ** sum(t >= m for m in (2 / 3, 8 / 9)))
+
+
+def make_optimizer(a, model):
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}]
+    if a.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=a.lr, momentum=0.9)
+    return torch.optim.AdamW(groups, lr=a.lr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation with the Go engine
+
+
+class Evaluator:
+    """Exports the model to .bin and runs Go `cocoeval -model` on each held-out set, restricted to the
+    model's classes (the ground truth of other classes is dropped, crowd regions kept)."""
+
+    def __init__(self, a, out, classes):
+        self.out, self.classes = out, classes
+        self.sets = []
+        os.makedirs(os.path.join(out, "eval"), exist_ok=True)
+        for spec in a.eval:
+            if "=" not in spec:
+                raise SystemExit("--eval %r: want NAME=IMAGES:JSON" % spec)
+            name, pair = spec.split("=", 1)
+            images, ann = parse_pair(pair)
+            gt = os.path.join(out, "eval", name + "_gt.json")
+            restrict_gt(ann, gt, [c for c, _ in classes])
+            self.sets.append((name, images, gt))
+        self.threads = a.eval_threads
+        self.bin = a.cocoeval
+        if self.sets and not self.bin:
+            self.bin = os.path.join(out, "cocoeval")
+            subprocess.run(["go", "build", "-o", self.bin, "./cmd/cocoeval"], cwd=REPO, check=True,
+                           env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+
+    def __call__(self, model_bin):
+        """{set name: {"stats": [12], "classes": {name: [12]}}}"""
+        res = {}
+        for name, images, gt in self.sets:
+            results = os.path.join(self.out, "eval", name + "_results.json")
+            p = subprocess.run([self.bin, "-model", model_bin, "-gt", gt, "-images", images, "-out", results,
+                                "-threads", str(self.threads), "-json"], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError("cocoeval on %s failed: %s" % (name, p.stderr.strip()[-2000:]))
+            rep = json.loads(p.stdout)
+            res[name] = {"stats": rep["stats"],
+                         "classes": {c["name"]: c["stats"] for c in rep["categories"]}}
+        return res
+
+
+def restrict_gt(src, dst, class_ids):
+    with open(src) as f:
+        d = json.load(f)
+    keep = set(class_ids)
+    d["categories"] = [c for c in d["categories"] if c["id"] in keep]
+    d["annotations"] = [x for x in d["annotations"] if x["category_id"] in keep]
+    for x in d["annotations"]:
+        x.pop("segmentation", None)
+    with open(dst, "w") as f:
+        json.dump(d, f)
+
+
+def metric(res, select):
+    """The number --select names (NAME:CLASS:STAT; CLASS may be 'all'); STAT AP, AP50 or AP75."""
+    name, cls, stat = select.split(":")
+    k = {"AP": 0, "AP50": 1, "AP75": 2}[stat]
+    r = res[name]
+    return r["stats"][k] if cls == "all" else r["classes"][cls][k]
+
+
+def export(model, cfg, path):
+    """Write the detector as a .bin at its test resolution (eval-mode BN statistics)."""
+    was = model.training
+    model.eval()
+    tmp = path + ".tmp"
+    save_bin(model, tmp, cfg)
+    os.replace(tmp, path)
+    model.train(was)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+def save_checkpoint(path, model, opt, it, train_seconds, best):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
+                "train_seconds": train_seconds, "best": best}, tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        device = torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+    else:
+        rank, world = 0, 1
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    main_proc = rank == 0
+    os.makedirs(a.out, exist_ok=True)
+
+    backbone, det = config_file(a.config)
+    classes = select_classes(a.classes)
+    det["classes"] = [{"id": i, "name": n} for i, n in classes]
+    cfg = make_config(backbone, det)
+    test_res = det["min_size"]
+    if test_res not in RES_MAX:
+        raise SystemExit("%s: min_size %r: the Go engine runs 300 or 600" % (a.config, test_res))
+
+    torch.manual_seed(a.seed)
+    model = build_detector(cfg)
+    if a.trunk:
+        state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_state_file(a.trunk)
+        model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
+                                    strict=True)
+    else:
+        init_from_scratch(model, not a.no_zero_init_residual)
+    sizes = tuple(int(s) for s in a.train_sizes.split(","))
+    max_long = round(max(sizes) * RES_MAX[test_res] / test_res)
+    model.transform.min_size = sizes
+    model.transform.max_size = max_long
+    model.rpn._pre_nms_top_n["training"] = a.train_pre_nms
+    model.rpn._post_nms_top_n["training"] = a.train_post_nms
+    model.rpn.fg_bg_sampler.batch_size_per_image = a.rpn_batch
+    model.roi_heads.fg_bg_sampler.batch_size_per_image = a.box_batch
+    model.to(device)
+    opt = make_optimizer(a, model)
+
+    ckpt_path = os.path.join(a.out, "last.pt")
+    start, train_seconds, best = 0, 0.0, None
+    if os.path.exists(ckpt_path) and not a.no_resume:
+        ck = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
+        if main_proc:
+            print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
+    elif main_proc:
+        with open(os.path.join(a.out, "args.json"), "w") as f:
+            json.dump(vars(a), f, indent=1)
+
+    records = []
+    for spec in a.data:
+        records += load_coco(*parse_pair(spec), [c for c, _ in classes])
+    data = Detections(records, max(sizes), max_long, cache=not a.no_cache, flip=a.flip, color=a.color,
+                      crop=a.crop, mosaic=a.mosaic)
+    if main_proc:
+        nbox = sum(len(r["boxes"]) for r in records)
+        print("data: %d images, %d boxes of %s; %d processes x %d images x %d accumulation" % (
+            len(records), nbox, ",".join(n for _, n in classes), world, a.batch, a.accum), flush=True)
+
+    ddp = model
+    if distributed:
+        ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    evaluator = Evaluator(a, a.out, classes) if main_proc else None
+    select = a.select or (a.eval[0].split("=", 1)[0] + ":all:AP50" if a.eval else "")
+
+    stop = {"now": False}
+
+    def on_signal(signum, frame):
+        if stop["now"]:
+            raise KeyboardInterrupt
+        stop["now"] = True
+        if main_proc:
+            print("signal %d: finishing this iteration, then writing the checkpoint" % signum, flush=True)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
+    sampler = BatchStream(len(data), a.seed, a.batch * a.accum, rank, world, start, end)
+    loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, num_workers=a.workers,
+                                         collate_fn=collate, persistent_workers=False)
+    log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
+    model.train()
+    it = start
+    t_last = time.time()
+    sums, n_sums = {}, 0
+
+    def evaluate(it):
+        nonlocal best
+        path = os.path.join(a.out, "iter%06d.bin" % it)
+        set_resolution(model, test_res)
+        export(model, cfg, path)
+        model.transform.min_size, model.transform.max_size = sizes, max_long
+        res = evaluator(path) if evaluator.sets else {}
+        rec = {"iter": it, "train_seconds": round(train_seconds, 1), "bin": os.path.basename(path), "eval": res}
+        with open(os.path.join(a.out, "evals.jsonl"), "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        if select:
+            m = metric(res, select)
+            print("eval at %d: %s = %.4f" % (it, select, m), flush=True)
+            if best is None or m > best:
+                best = m
+                shutil.copyfile(path, os.path.join(a.out, "best.bin"))
+
+    for batch in loader:
+        t0 = time.time()
+        torch.manual_seed(a.seed * 1000003 + it * world + rank)  # torchvision's samplers draw from it
+        lr = lr_at(a, it)
+        for grp in opt.param_groups:
+            grp["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        images, targets = batch
+        losses_sum = {}
+        for k in range(a.accum):
+            sl = slice(k * a.batch, (k + 1) * a.batch)
+            ims = [x.to(device) for x in images[sl]]
+            tgs = [{kk: v.to(device) for kk, v in t.items()} for t in targets[sl]]
+            losses = ddp(ims, tgs)
+            loss = sum(losses.values()) / a.accum
+            loss.backward()
+            for kk, v in losses.items():
+                losses_sum[kk] = losses_sum.get(kk, 0.0) + v.item() / a.accum
+        total = sum(losses_sum.values())
+        if not math.isfinite(total):
+            raise SystemExit("iteration %d: loss is %r (%s); lower --lr or raise --warmup" % (it, total, losses_sum))
+        gnorm = nn.utils.clip_grad_norm_(model.parameters(), a.clip if a.clip > 0 else float("inf"))
+        opt.step()
+        it += 1
+        train_seconds += time.time() - t0
+        for kk, v in losses_sum.items():
+            sums[kk] = sums.get(kk, 0.0) + v
+        sums["loss"] = sums.get("loss", 0.0) + total
+        sums["grad_norm"] = sums.get("grad_norm", 0.0) + float(gnorm)
+        n_sums += 1
+        if main_proc and (it % a.log_every == 0 or it == end):
+            rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),
+                   "s_per_iter": round((time.time() - t_last) / n_sums, 3)}
+            rec.update({k: round(v / n_sums, 5) for k, v in sums.items()})
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            print(json.dumps(rec), flush=True)
+            sums, n_sums, t_last = {}, 0, time.time()
+        if main_proc and (it % a.ckpt_every == 0 or it == end or stop["now"]):
+            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best)
+        if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or it == a.iters):
+            evaluate(it)
+            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best)
+        if distributed:
+            flag = torch.tensor([1 if stop["now"] else 0], device=device)
+            dist.all_reduce(flag)
+            stop["now"] = bool(flag.item())
+        if stop["now"]:
+            break
+    if main_proc:
+        log.close()
+        print("stopped at iteration %d of %d (%.0f s trained); best %s = %s" % (
+            it, a.iters, train_seconds, select or "-", best), flush=True)
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""ImageNet pretraining of any ShuffleNet v1 with the paper's settings; exports a classifier .bin.
+
+Paper (Zhang et al. 2017, section 4): SGD, weight decay 4e-5, learning rate decayed linearly to 0,
+batch 1024, 3e5 iterations, scale augmentation lighter than for large networks. Here: momentum 0.9,
+peak lr 0.5 for batch 1024 (scaled linearly with the global batch), no weight decay on BN and
+biases, label smoothing 0.1, RandomResizedCrop scale (0.25, 1) + flip at 224, evaluation on the
+centre 224 crop of the 256-resized validation image (as megvii's ShuffleNet-Series).
+
+  # 8 GPUs on one machine (about 3 days on V100s for 2x; see README "Reproducing Table 7")
+  torchrun --nproc_per_node 8 train/train_imagenet.py --data imagenet/train --val imagenet/val \
+      --groups 3 --width 2.0 --batch 128 --workers 8 --out runs/imagenet-2x-g3
+  # then the detector starts from it
+  train/train_detector.py ... --trunk runs/imagenet-2x-g3/final.bin
+
+Resumable like train_detector.py (OUT/last.pt; the batch order and augmentation are functions of
+(seed, iteration)). Writes OUT/final.bin (the classifier with the .bin names) at the end and
+OUT/iterNNNNNN.bin at every --export-every.
+"""
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from PIL import Image, ImageOps
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from detector import make_config, save_bin  # noqa: E402
+from shufflenet import ShuffleNetV1  # noqa: E402
+from train_detector import BatchStream, save_checkpoint  # noqa: E402
+
+MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
+STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+EXTS = (".jpg", ".jpeg", ".png", ".JPEG")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, help="training images as CLASS/*.jpg folders (ImageNet layout)")
+    p.add_argument("--val", help="validation images in the same layout (top-1/top-5 at each export)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--groups", type=int, default=3, choices=[1, 2, 3, 4, 8])
+    p.add_argument("--width", type=float, default=1.0, choices=[0.25, 0.5, 1.0, 1.5, 2.0])
+    p.add_argument("--shallow", action="store_true")
+    p.add_argument("--se", action="store_true")
+    p.add_argument("--iters", type=int, default=300000)
+    p.add_argument("--batch", type=int, default=1024, help="images per process per step")
+    p.add_argument("--lr", type=float, default=None, help="peak lr (default 0.5 x global batch / 1024)")
+    p.add_argument("--wd", type=float, default=4e-5)
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--size", type=int, default=224, help="training crop")
+    p.add_argument("--min-scale", type=float, default=0.25, help="RandomResizedCrop's smallest area share")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--log-every", type=int, default=100)
+    p.add_argument("--ckpt-every", type=int, default=1000)
+    p.add_argument("--export-every", type=int, default=0, help="0: only final.bin")
+    p.add_argument("--stop-after", type=int, default=0, help="exit with a checkpoint after this many iterations")
+    return p.parse_args(argv)
+
+
+def list_images(root):
+    classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    if not classes:
+        raise SystemExit("%s: no class folders" % root)
+    items = []
+    for k, c in enumerate(classes):
+        for f in sorted(os.listdir(os.path.join(root, c))):
+            if f.endswith(EXTS):
+                items.append((os.path.join(root, c, f), k))
+    return classes, items
+
+
+class Crops(torch.utils.data.Dataset):
+    """Training crops fetched by (index, seed): RandomResizedCrop + flip, reproducible per seed."""
+
+    def __init__(self, items, size, min_scale, train=True):
+        self.items, self.size, self.min_scale, self.train = items, size, min_scale, train
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, key):
+        import torchvision.transforms as T
+        i, seed = key if self.train else (key, 0)
+        path, label = self.items[i]
+        try:
+            im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+        except OSError as e:
+            raise RuntimeError("%s: cannot decode image: %s" % (path, e)) from e
+        if self.train:
+            torch.manual_seed(seed)
+            t = T.Compose([T.RandomResizedCrop(self.size, scale=(self.min_scale, 1.0)), T.RandomHorizontalFlip(),
+                           T.ToTensor()])
+        else:
+            t = T.Compose([T.Resize(round(self.size * 256 / 224)), T.CenterCrop(self.size), T.ToTensor()])
+        return (t(im) - MEAN) / STD, label
+
+
+def collate(items):
+    return torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items])
+
+
+@torch.no_grad()
+def evaluate(model, items, size, device, batch=100):
+    model.eval()
+    data = Crops(items, size, 1.0, train=False)
+    top1 = top5 = 0
+    for k in range(0, len(data), batch):
+        xs, ys = collate([data[j] for j in range(k, min(len(data), k + batch))])
+        logits = model(xs.to(device))
+        best = logits.topk(min(5, logits.shape[1]), 1).indices.cpu()
+        top1 += (best[:, 0] == ys).sum().item()
+        top5 += (best == ys[:, None]).any(1).sum().item()
+    model.train()
+    return top1 / len(data), top5 / len(data)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        device = (torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if torch.cuda.is_available()
+                  else torch.device("cpu"))
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+    else:
+        rank, world = 0, 1
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    main_proc = rank == 0
+    os.makedirs(a.out, exist_ok=True)
+    classes, items = list_images(a.data)
+    lr_peak = a.lr if a.lr is not None else 0.5 * a.batch * world / 1024
+
+    torch.manual_seed(a.seed)
+    cfg = make_config({"groups": a.groups, "width": a.width, "shallow": a.shallow, "se": a.se,
+                       "num_classes": len(classes)})
+    model = ShuffleNetV1(cfg["backbone"]).to(device)
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
+                          lr=lr_peak, momentum=0.9, nesterov=False)
+    ckpt = os.path.join(a.out, "last.pt")
+    start, seconds = 0, 0.0
+    if os.path.exists(ckpt):
+        ck = torch.load(ckpt, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        start, seconds = ck["iteration"], ck["train_seconds"]
+        if main_proc:
+            print("resumed %s at iteration %d" % (ckpt, start), flush=True)
+    net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
+        if distributed else model
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
+    val = list_images(a.val)[1] if a.val else None
+
+    stop = {"now": False}
+
+    def on_signal(signum, frame):
+        if stop["now"]:
+            raise KeyboardInterrupt
+        stop["now"] = True
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
+    loader = torch.utils.data.DataLoader(
+        Crops(items, a.size, a.min_scale), batch_sampler=BatchStream(len(items), a.seed, a.batch, rank, world, start, end),
+        num_workers=a.workers, collate_fn=collate)
+    log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
+    model.train()
+    it = start
+    for xs, ys in loader:
+        t0 = time.time()
+        lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
+        for g in opt.param_groups:
+            g["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(xs.to(device)), ys.to(device))
+        if not math.isfinite(loss.item()):
+            raise SystemExit("iteration %d: loss is %r; lower --lr" % (it, loss.item()))
+        loss.backward()
+        opt.step()
+        it += 1
+        seconds += time.time() - t0
+        if main_proc:
+            if it % a.log_every == 0 or it == end:
+                rec = {"iter": it, "lr": lr, "loss": round(loss.item(), 5), "train_seconds": round(seconds, 1)}
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+                print(json.dumps(rec), flush=True)
+            if it % a.ckpt_every == 0 or it == end or stop["now"]:
+                save_checkpoint(ckpt, model, opt, it, seconds, None)
+            export_now = (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
+            if export_now:
+                model.eval()
+                path = os.path.join(a.out, "final.bin" if it == a.iters else "iter%06d.bin" % it)
+                save_bin(model, path, cfg)
+                model.train()
+                if val:
+                    t1, t5 = evaluate(model, val, a.size, device)
+                    log.write(json.dumps({"iter": it, "top1": t1, "top5": t5}) + "\n")
+                    log.flush()
+        if distributed:
+            flag = torch.tensor([1 if stop["now"] else 0], device=device)
+            dist.all_reduce(flag)
+            stop["now"] = bool(flag.item())
+        if stop["now"]:
+            break
+    if main_proc:
+        log.close()
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
