@@ -8,7 +8,7 @@ RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
 
-.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo
+.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo minival train-demo
 
 test: vet unit train noasm race nocgo arm64 fuzz
 
@@ -61,3 +61,32 @@ demo: build
 	/usr/bin/python3 train/export.py --out $(DEMO_MODEL) --random --seed 0 --config configs/presets/shufflenet-g3-0.5x-300.yaml
 	bin/detect info -model $(DEMO_MODEL)
 	bin/detect -model $(DEMO_MODEL) -score 0.5 -json - testdata/images/*.jpg
+
+# COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin RES=600
+# (COCO from scripts/get-coco; THREADS detector workers).
+COCO ?= data/coco
+RES ?= 600
+THREADS ?= 2
+minival: build
+	@test -n "$(MODEL)" || { echo "make minival: set MODEL=path/to/model.bin" >&2; exit 2; }
+	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (run scripts/get-coco $(COCO))" >&2; exit 2; }
+	bin/cocoeval -model $(MODEL) -res $(RES) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
+		-images $(COCO)/val2017 -out out/minival-$(notdir $(basename $(MODEL)))-$(RES).json
+
+# The demo model's training run on this repository's real data (CPU; resumable: run again to
+# continue from $(DEMO_RUN)/last.pt). models/README.md records how the committed model was made.
+DATA ?= ../shared/data
+DEMO_RUN ?= out/train-demo
+train-demo:
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car \
+	  --data $(DATA)/coco128/train2017:$(DATA)/coco128/annotations/instances_train2017.json \
+	  --data $(DATA)/coco-extra/images:$(DATA)/coco-extra/instances_train.json \
+	  --data $(DATA)/coco-tiny/images:$(DATA)/coco-tiny/instances_train.json \
+	  --eval val128=$(DATA)/coco-val128/val2017:$(DATA)/coco-val128/instances_val2017_128.json \
+	  --eval extra-val=$(DATA)/coco-extra/images:$(DATA)/coco-extra/instances_val.json \
+	  --eval tiny-val=$(DATA)/coco-tiny/images:$(DATA)/coco-tiny/instances_val.json \
+	  --eval openimages5=$(DATA)/openimages5/images:$(DATA)/openimages5/instances_val.json \
+	  --select val128:person:AP50 --optimizer adamw --lr 1e-3 --wd 1e-4 --warmup 200 --clip 10 \
+	  --crop 0.3 --box-batch 64 --batch 4 --threads 1 --iters 2600 --eval-every 325 --ckpt-every 50 \
+	  --seed 0 --out $(DEMO_RUN)

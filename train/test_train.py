@@ -83,6 +83,14 @@ class DetectorTraining(unittest.TestCase):
         for k, v in a["model"].items():
             self.assertTrue(torch.equal(v, b["model"][k]), k)
 
+    def test_frozen_bn_stays(self):
+        out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
+        model = load_bin(os.path.join(out, "iter000002.bin"))
+        bn = model.trunk.features[5].branch_main_1[1]  # a stage-3 BatchNorm, as the fresh model has it
+        self.assertTrue(torch.equal(bn.running_var, torch.ones_like(bn.running_var)))
+        self.assertTrue(torch.equal(bn.running_mean, torch.zeros_like(bn.running_mean)))
+        self.assertTrue(torch.equal(bn.weight, torch.ones_like(bn.weight)))
+
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.
         out = self.run_train("eval", "--iters", "2", "--eval", "tiny=" + self.data)

@@ -77,6 +77,9 @@ def parse_args(argv=None):
     p.add_argument("--box-batch", type=int, default=64, help="RoIs sampled per image for the box head")
     p.add_argument("--train-pre-nms", type=int, default=1000)
     p.add_argument("--train-post-nms", type=int, default=500)
+    p.add_argument("--bn", choices=["train", "sync", "frozen"], default="train",
+                   help="BatchNorm while training: batch statistics (from scratch, enough images per process), "
+                   "synchronized across processes (DDP, few images per GPU), or frozen (a pretrained trunk)")
     p.add_argument("--no-zero-init-residual", action="store_true",
                    help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch)")
     p.add_argument("--seed", type=int, default=0)
@@ -303,6 +306,19 @@ def init_from_scratch(model, zero_init_residual):
                 nn.init.zeros_(unit.branch_main_2[1].weight)
 
 
+def freeze_bn(model):
+    """Every BatchNorm becomes torchvision's FrozenBatchNorm2d (running statistics, no gradient), the
+    usual setting when a pretrained trunk trains with few images per GPU. Same tensor names."""
+    from torchvision.ops.misc import FrozenBatchNorm2d
+    for parent in list(model.modules()):
+        for name, m in list(parent.named_children()):
+            if isinstance(m, nn.BatchNorm2d):
+                f = FrozenBatchNorm2d(m.num_features, eps=m.eps)
+                for k in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(f, k).copy_(getattr(m, k).detach())
+                setattr(parent, name, f)
+
+
 def lr_at(a, it):
     """Linear warm-up to --lr, then cosine / linear decay to 0 (or x0.1 steps at 2/3 and 8/9)."""
     if it < a.warmup:
@@ -450,6 +466,8 @@ def main(argv=None):
     model.rpn._post_nms_top_n["training"] = a.train_post_nms
     model.rpn.fg_bg_sampler.batch_size_per_image = a.rpn_batch
     model.roi_heads.fg_bg_sampler.batch_size_per_image = a.box_batch
+    if a.bn == "frozen":
+        freeze_bn(model)
     model.to(device)
     opt = make_optimizer(a, model)
 
@@ -478,7 +496,9 @@ def main(argv=None):
 
     ddp = model
     if distributed:
-        ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        if a.bn == "sync":
+            ddp = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        ddp = nn.parallel.DistributedDataParallel(ddp, device_ids=[device.index] if device.type == "cuda" else None)
 
     evaluator = Evaluator(a, a.out, classes) if main_proc else None
     select = a.select or (a.eval[0].split("=", 1)[0] + ":all:AP50" if a.eval else "")
