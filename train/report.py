@@ -1,0 +1,89 @@
+"""Summarize a training run: the AP50-against-training-time curve (PNG) and the evaluations as Markdown.
+
+  /usr/bin/python3 train/report.py --run out/train-demo --png models/demo-curve.png [--iter N]
+
+Reads RUN/log.jsonl (losses) and RUN/evals.jsonl (Go cocoeval's 12 numbers per held-out set and
+class, written by train_detector.py). Prints, for the evaluation at --iter (default: the best by
+the run's selection, else the last), a Markdown table per held-out set.
+"""
+import argparse
+import json
+import os
+
+STATS = ["AP", "AP50", "AP75", "AP small", "AP medium", "AP large", "AR 1", "AR 10", "AR 100",
+         "AR small", "AR medium", "AR large"]
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True)
+    p.add_argument("--png", help="write the curve here")
+    p.add_argument("--iter", type=int, help="the evaluation to tabulate (default: best person AP50 on the first set)")
+    a = p.parse_args(argv)
+    evals = read_jsonl(os.path.join(a.run, "evals.jsonl"))
+    log = read_jsonl(os.path.join(a.run, "log.jsonl"))
+    if not evals:
+        raise SystemExit("%s: no evaluations yet" % a.run)
+    sets = list(evals[0]["eval"])
+    first = sets[0]
+
+    def person_ap50(e, name=first):
+        return e["eval"][name]["classes"].get("person", [-1] * 12)[1]
+
+    pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals, key=person_ap50)
+    if pick is None:
+        raise SystemExit("%s: no evaluation at iteration %d" % (a.run, a.iter))
+
+    if a.png:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
+        hours = [e["train_seconds"] / 3600 for e in evals]
+        for name in sets:
+            ax.plot(hours, [person_ap50(e, name) for e in evals], marker="o", label="person AP50, " + name)
+        ax.plot(hours, [e["eval"][first]["classes"].get("car", [-1] * 12)[1] for e in evals], marker="s",
+                linestyle="--", label="car AP50, " + first)
+        ax.set_xlabel("training time (hours, 1 CPU thread)")
+        ax.set_ylabel("AP50 (Go cocoeval)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_title("held-out AP50 against training time")
+        bx.plot([r["iter"] for r in log], [r["loss"] for r in log], lw=0.8, label="total")
+        for k in ("loss_classifier", "loss_box_reg", "loss_objectness", "loss_rpn_box_reg"):
+            bx.plot([r["iter"] for r in log], [r[k] for r in log], lw=0.6, label=k)
+        bx.set_xlabel("iteration (batch 4)")
+        bx.set_ylabel("training loss (mean over 20 iterations)")
+        bx.set_yscale("log")
+        bx.grid(alpha=0.3)
+        bx.legend(fontsize=8)
+        bx.set_title("training losses")
+        fig.tight_layout()
+        fig.savefig(a.png, dpi=110)
+
+    print("Evaluation at iteration %d (%.2f h of training):\n" % (pick["iter"], pick["train_seconds"] / 3600))
+    for name in sets:
+        r = pick["eval"][name]
+        classes = [c for c in r["classes"] if r["classes"][c][0] != -1]
+        print("**%s**\n" % name)
+        print("| | " + " | ".join(STATS) + " |")
+        print("|---" * (len(STATS) + 1) + "|")
+        print("| all classes | " + " | ".join("%.3f" % v for v in r["stats"]) + " |")
+        for c in classes:
+            print("| %s | " % c + " | ".join("%.3f" % v for v in r["classes"][c]) + " |")
+        print()
+    print("| iteration | hours | " + " | ".join("person AP50 " + n for n in sets) + " |")
+    print("|---" * (len(sets) + 2) + "|")
+    for e in evals:
+        print("| %d | %.2f | " % (e["iter"], e["train_seconds"] / 3600) +
+              " | ".join("%.3f" % person_ap50(e, n) for n in sets) + " |")
+
+
+if __name__ == "__main__":
+    main()
