@@ -88,5 +88,5 @@ train-demo:
 	  --eval tiny-val=$(DATA)/coco-tiny/images:$(DATA)/coco-tiny/instances_val.json \
 	  --eval openimages5=$(DATA)/openimages5/images:$(DATA)/openimages5/instances_val.json \
 	  --select val128:person:AP50 --optimizer adamw --lr 1e-3 --wd 1e-4 --warmup 200 --clip 10 \
-	  --crop 0.3 --box-batch 64 --batch 4 --threads 1 --iters 2600 --eval-every 325 --ckpt-every 50 \
+	  --crop 0.3 --box-batch 64 --batch 4 --threads 1 --iters 2200 --eval-every 325 --ckpt-every 50 \
 	  --seed 0 --out $(DEMO_RUN)

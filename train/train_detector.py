@@ -388,7 +388,12 @@ def restrict_gt(src, dst, class_ids):
     with open(src) as f:
         d = json.load(f)
     keep = set(class_ids)
-    d["categories"] = [c for c in d["categories"] if c["id"] in keep]
+    # Every class the model predicts is a category (without annotations its AP is -1, left out of
+    # the means), as Go cocoeval -model wants the model's classes in the ground truth.
+    have = {c["id"] for c in d["categories"]}
+    names = dict(COCO_CLASSES)
+    d["categories"] = [c for c in d["categories"] if c["id"] in keep] + [
+        {"id": i, "name": names.get(i, str(i))} for i in class_ids if i not in have]
     d["annotations"] = [x for x in d["annotations"] if x["category_id"] in keep]
     for x in d["annotations"]:
         x.pop("segmentation", None)
@@ -530,7 +535,11 @@ def main(argv=None):
         set_resolution(model, test_res)
         export(model, cfg, path)
         model.transform.min_size, model.transform.max_size = sizes, max_long
-        res = evaluator(path) if evaluator.sets else {}
+        try:
+            res = evaluator(path) if evaluator.sets else {}
+        except RuntimeError as e:  # a failed evaluation is logged; training goes on
+            print("evaluation at %d failed: %s" % (it, e), flush=True)
+            return
         rec = {"iter": it, "train_seconds": round(train_seconds, 1), "bin": os.path.basename(path), "eval": res}
         with open(os.path.join(a.out, "evals.jsonl"), "a") as f:
             f.write(json.dumps(rec) + "\n")
