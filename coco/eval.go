@@ -15,26 +15,28 @@ const (
 )
 
 // IoUThresholds are the IoU thresholds, bit for bit numpy's
-// np.linspace(.5, 0.95, 10).
-var IoUThresholds = func() (v [NumIoU]float64) {
-	step := (0.95 - 0.5) / float64(NumIoU-1)
-	for i := range v {
-		v[i] = float64(i)*step + 0.5
-	}
-	v[NumIoU-1] = 0.95
-	return v
-}()
+// np.linspace(.5, 0.95, 10) as pycocotools builds them: the eighth is
+// 0.85 and the ninth 0.8999999999999999, one unit in the last place below
+// 0.9, so an IoU of exactly 0.9 passes it.
+var IoUThresholds = func() (v [NumIoU]float64) { linspace(v[:], 0.5, 0.95); return v }()
 
 // RecallThresholds are the 101 recall points, bit for bit numpy's
 // np.linspace(0, 1, 101).
-var RecallThresholds = func() (v [NumRecall]float64) {
-	step := 1.0 / float64(NumRecall-1)
-	for i := range v {
-		v[i] = float64(i) * step
+var RecallThresholds = func() (v [NumRecall]float64) { linspace(v[:], 0, 1); return v }()
+
+// linspace fills y with numpy's np.linspace(start, stop, len(y)), step by
+// step as numpy 1.24 computes it: step = (stop-start)/(n-1) at run time
+// (not the exact constant a Go constant expression would give), then
+// y[i] = i*step + start with both operations rounded (the float64
+// conversion forbids a fused multiply-add), and y[n-1] = stop.
+func linspace(y []float64, start, stop float64) {
+	n := len(y)
+	step := (stop - start) / float64(n-1)
+	for i := range y {
+		y[i] = float64(float64(i)*step) + start
 	}
-	v[NumRecall-1] = 1
-	return v
-}()
+	y[n-1] = stop
+}
 
 // AreaRanges are the object area ranges [lo, hi] (in pixels²) compared
 // with the annotation "area" field: all, small, medium, large.
