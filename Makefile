@@ -6,14 +6,20 @@ GO ?= go
 # Clones sharing one model).
 RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
-ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
+ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/... \
+	./coco/... ./cmd/cocoeval/...
 
-.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long bench build demo
 
-test: vet unit train noasm race nocgo arm64 fuzz
+test: vet nofma unit train noasm race nocgo arm64 fuzz
 
 vet:
 	$(GO) vet ./...
+
+# No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths), on
+# every target where Go fuses (scripts/check-nofma).
+nofma:
+	scripts/check-nofma
 
 unit:
 	$(GO) test -count=1 ./...

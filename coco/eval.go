@@ -241,13 +241,16 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 	s.darea = slices.Grow(s.darea[:0], nD)[:nD]
 	for i, j := range ds {
 		b := e.dts[j].BBox
-		s.dbox[i], s.darea[i] = b, b[2]*b[3]
+		s.dbox[i], s.darea[i] = b, float64(b[2]*b[3])
 		out[i].score = e.dts[j].Score
 		out[i].rank = uint8(i)
 	}
 
 	// IoU as maskUtils.iou (bbIou): crowd regions use the detection area
-	// as the union.
+	// as the union. Every product is converted to float64 before it is
+	// added to: the C code rounds it, and without the conversion Go fuses
+	// a*b + c into one FMADD on arm64 (rounded once), which moves IoUs
+	// that land on a threshold.
 	s.ious = slices.Grow(s.ious[:0], nD*nG)[:nD*nG]
 	for d := 0; d < nD; d++ {
 		db := &s.dbox[d]
@@ -264,12 +267,12 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 			if h <= 0 {
 				continue
 			}
-			i := w * h
+			i := float64(w * h)
 			var u float64
 			if s.gcrowd[gi] {
 				u = da
 			} else {
-				u = da + gb[2]*gb[3] - i
+				u = da + float64(gb[2]*gb[3]) - i
 			}
 			row[gi] = i / u
 		}

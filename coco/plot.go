@@ -76,8 +76,8 @@ func PlotPR(title string, curves []Curve, w, h int) *image.Paletted {
 	img := image.NewPaletted(image.Rect(0, 0, w, h), pal)
 	const left, right, top, bottom = 56, 120, 34, 44
 	pw, ph := w-left-right, h-top-bottom
-	px := func(x float64) int { return left + int(x*float64(pw)+0.5) }
-	py := func(y float64) int { return top + ph - int(y*float64(ph)+0.5) }
+	px := func(x float64) int { return left + int(float64(x*float64(pw))+0.5) }
+	py := func(y float64) int { return top + ph - int(float64(y*float64(ph))+0.5) }
 	const black, grid = 1, 2
 	for i := 0; i <= 10; i++ {
 		v := float64(i) / 10
