@@ -24,10 +24,13 @@
 // detections by score, both stably; the greedy matching, the 101-point
 // interpolated precision with its monotone envelope, maxDets 1/10/100 per
 // image and category, and -1 where there is no ground truth are those of
-// pycocotools. Everything is float64, and even the final means add in
-// numpy's pairwise order, so the 12 numbers equal pycocotools' bit for bit
-// on the golden problem and the 16 generated corner cases in
-// ../shared/data (the tests).
+// pycocotools. Everything is float64; the IoU and recall thresholds are
+// numpy's linspace bits; no product is fused into a multiply-add (see
+// scripts/check-nofma); and even the final means add in numpy's pairwise
+// order. So the 12 numbers equal pycocotools' bit for bit on the golden
+// problem, the 16 generated corner cases and the 8 threshold-boundary
+// cases in ../shared/data, and on hand-checked cases with an IoU on and
+// just below every threshold (the tests, on amd64 and arm64).
 //
 // # Speed
 //

@@ -70,8 +70,17 @@ func TestGolden(t *testing.T) {
 	t.Log("\n" + e.Summary())
 }
 
-func TestCases(t *testing.T) {
-	dir := filepath.Join(sharedData, "cocoeval-cases")
+// TestCases holds the evaluator to pycocotools on the 16 generated corner cases.
+func TestCases(t *testing.T) { runCases(t, "cocoeval-cases", 16) }
+
+// TestBoundaryCases holds it to pycocotools on the 8 cases whose IoUs land exactly on the
+// thresholds, with ground-truth areas of exactly 32² and 96², crowd regions and tied scores.
+func TestBoundaryCases(t *testing.T) { runCases(t, "cocoeval-boundary", 8) }
+
+// runCases evaluates every case listed in dir/expected.json (n of them) and compares the 12
+// numbers with pycocotools' within 1e-12.
+func runCases(t *testing.T, dir string, n int) {
+	dir = filepath.Join(sharedData, dir)
 	needData(t, dir)
 	var exp []expectedCase
 	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
@@ -81,8 +90,8 @@ func TestCases(t *testing.T) {
 	if err := json.Unmarshal(b, &exp); err != nil {
 		t.Fatal(err)
 	}
-	if len(exp) != 16 {
-		t.Fatalf("expected.json has %d cases, want 16", len(exp))
+	if len(exp) != n {
+		t.Fatalf("%s/expected.json has %d cases, want %d", dir, len(exp), n)
 	}
 	for _, c := range exp {
 		t.Run(c.GT, func(t *testing.T) {
