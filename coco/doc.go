@@ -10,9 +10,11 @@
 // Categories80 (indexed by contiguous class) and IDToContiguous map the 80
 // contiguous classes to and from the sparse COCO ids 1..90. LoadResults and SaveResults read
 // and write the results format [{"image_id", "category_id", "bbox",
-// "score"}]; a detection whose image or category is not in the ground
-// truth, a NaN or a negative-size box, or broken JSON is an error naming
-// the file, the line and the column.
+// "score"}]. Like pycocotools' loadRes, LoadResults keeps detections of
+// categories the ground truth does not have (they never match;
+// FindUnmatchable counts them) and refuses detections of images it does
+// not have; a NaN or infinite number, or broken JSON, is an error naming
+// the file, the line and column, and the byte offset.
 //
 // # Evaluation
 //

@@ -86,9 +86,10 @@ type keptDet struct {
 	rank  uint8           // rank within its image and category (0 = best)
 }
 
-// NewEval prepares the evaluation of dts against gt. All image and
-// category ids of dts must be in gt (see CheckResults); boxes must be
-// finite with non-negative sizes.
+// NewEval prepares the evaluation of dts against gt. All image ids of dts
+// must be in gt and their numbers finite (see CheckResults); detections of
+// categories that gt does not have are kept and never match, as in
+// pycocotools (see FindUnmatchable).
 func NewEval(gt *Dataset, dts []Result) (*Eval, error) {
 	if gt == nil {
 		return nil, fmt.Errorf("coco: no ground truth")

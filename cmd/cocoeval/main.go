@@ -133,6 +133,9 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	if err != nil {
 		return err
 	}
+	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
+		fmt.Fprintln(e.stderr, "cocoeval: note:", u)
+	}
 	if images != nil {
 		ev.ImgIDs = images
 	}

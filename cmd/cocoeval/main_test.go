@@ -98,6 +98,35 @@ func TestResultsMode(t *testing.T) {
 	}
 }
 
+// TestOtherCategoriesNoted: detections of categories the ground truth does not have are kept
+// (as pycocotools' loadRes keeps them), counted on stderr, and change nothing.
+func TestOtherCategoriesNoted(t *testing.T) {
+	b, err := os.ReadFile(goldenDT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dts []map[string]any
+	if err := json.Unmarshal(b, &dts); err != nil {
+		t.Fatal(err)
+	}
+	for _, cat := range []int{999, 999, 12} {
+		dts = append(dts, map[string]any{"image_id": dts[0]["image_id"], "category_id": cat, "bbox": []float64{1, 2, 3, 4}, "score": 0.9})
+	}
+	p := filepath.Join(t.TempDir(), "dt.json")
+	b, _ = json.Marshal(dts)
+	os.WriteFile(p, b, 0o644)
+	e, stdout, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", p}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout.String(), goldenSummary) {
+		t.Errorf("summary:\n%s\nwant:\n%s", stdout, goldenSummary)
+	}
+	if want := "cocoeval: note: 3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2)"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q does not contain %q", stderr, want)
+	}
+}
+
 func TestJSONAndPlots(t *testing.T) {
 	e, stdout, stderr := testEnv(t, nil)
 	plots := t.TempDir()
@@ -112,7 +141,7 @@ func TestJSONAndPlots(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(data, "cocoeval-golden/expected.json"))
 	json.Unmarshal(b, &exp)
 	for i := range exp.Stats {
-		if math.Abs(got.Stats[i]-exp.Stats[i]) > 1e-12 {
+		if !(math.Abs(got.Stats[i]-exp.Stats[i]) <= 1e-12) {
 			t.Errorf("stats[%d] = %v, want %v", i, got.Stats[i], exp.Stats[i])
 		}
 	}
@@ -131,6 +160,8 @@ func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.json")
 	os.WriteFile(broken, []byte("[\n{\"image_id\": 42, \"category_id\": 1 \"bbox\": [1,2,3,4], \"score\": 1}\n]"), 0o644)
+	nan := filepath.Join(dir, "nan.json")
+	os.WriteFile(nan, []byte(`[{"image_id": 42, "category_id": 1, "bbox": [1,2,3,4], "score": NaN}]`), 0o644)
 	badImg := filepath.Join(dir, "badimg.json")
 	os.WriteFile(badImg, []byte(`[{"image_id": 1, "category_id": 1, "bbox": [1,2,3,4], "score": 1}]`), 0o644)
 	for _, c := range []struct {
@@ -142,6 +173,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-model", "m.bin"}, "not both"},
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-threads", "2"}, "-threads only goes with -model"},
 		{[]string{"-gt", goldenGT, "-dt", broken}, "broken.json:2:35: detection 0: invalid JSON"},
+		{[]string{"-gt", goldenGT, "-dt", nan}, "nan.json:1:65: detection 0: invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?) (byte 64)"},
 		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
 		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
