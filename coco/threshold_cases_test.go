@@ -104,7 +104,7 @@ func TestEveryThresholdByHand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkStats(t, e.Stats, oneMatchStats(k+1, 1))
+			checkStats(t, e.Stats, oneMatchStats(k+1, 1), 1e-12)
 			checkExact(t, fmt.Sprintf("exact%d", k), e.Stats)
 		})
 		below := float64(99 + 10*k)
@@ -114,7 +114,7 @@ func TestEveryThresholdByHand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkStats(t, e.Stats, oneMatchStats(k, 2))
+			checkStats(t, e.Stats, oneMatchStats(k, 2), 1e-12)
 			checkExact(t, fmt.Sprintf("below%d", k), e.Stats)
 		})
 	}
@@ -137,7 +137,7 @@ func TestIssueExample(t *testing.T) {
 	if e.Stats[0] != 0.8252475247524752 {
 		t.Errorf("AP = %.17g, pycocotools 0.8252475247524752", e.Stats[0])
 	}
-	checkStats(t, e.Stats, [12]float64{833.5 / 1010, 1, 1, 833.5 / 1010, -1, -1, 0.4, 0.85, 0.85, 0.85, -1, -1})
+	checkStats(t, e.Stats, [12]float64{833.5 / 1010, 1, 1, 833.5 / 1010, -1, -1, 0.4, 0.85, 0.85, 0.85, -1, -1}, 1e-12)
 	checkExact(t, "issue", e.Stats)
 }
 
