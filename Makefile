@@ -45,9 +45,27 @@ nocgo:
 arm64:
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static $(ARM64_PKGS)
 
+# Every parser, fuzzed: package:target. make fuzz runs each for 10 s, make fuzz-long for 10 min
+# (its last status lines, with executions and new inputs, go to out/fuzz-long/).
+FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
+	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults
+FUZZ_LONG_TIME ?= 10m
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 10s ./safetensors
-	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 10s ./modelfile
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}), 10s"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime 10s $${t%%:*}; \
+	done
+
+fuzz-long:
+	@set -e; mkdir -p out/fuzz-long; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}), $(FUZZ_LONG_TIME)"; \
+		log=out/fuzz-long/$${t#*:}.log; \
+		if ! $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZ_LONG_TIME) $${t%%:*} >$$log 2>&1; then \
+			tail -20 $$log; exit 1; \
+		fi; \
+		grep '^fuzz: elapsed' $$log | tail -1; \
+	done
 
 # Long parity cases (all widths, both resolutions, more images).
 test-long:
