@@ -30,7 +30,7 @@ type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
 	// file at a resolution (0: the model's own).
-	newDetectors func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error)
+	newDetectors func(model string, res int) (func() (DetectFunc, func(), error), func(), error)
 	decode       func(path string) (imageT, error)
 }
 
@@ -213,14 +213,13 @@ func runModel(c *cli.Context, e *env) error {
 	if release != nil {
 		defer release()
 	}
-	rep, runErr := coco.RunDetections(c.Context, gt, coco.RunOptions{
+	rep, runErr := RunDetections(c.Context, gt, RunOptions{
 		ImageDir:    c.String("images"),
 		Threads:     c.Int("threads"),
 		Limit:       c.Int("limit"),
 		NewDetector: factory,
 		Decode:      func(p string) (imageT, error) { return e.decode(p) },
 		Progress:    e.stderr,
-		ProgressLog: !isTerminal(e.stderr),
 	})
 	if rep == nil {
 		return runErr
@@ -243,14 +242,4 @@ func runModel(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s)\n", len(images), len(gt.ImageIDs()), c.String("gt"))
 	}
 	return report(c, e, gt, rep.Results, images)
-}
-
-// isTerminal reports whether w is a character device (a terminal), where a redrawn bar is wanted.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

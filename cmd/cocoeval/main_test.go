@@ -66,8 +66,8 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 		decode: func(p string) (image.Image, error) {
 			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
 		},
-		newDetectors: func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
-			return func() (coco.DetectFunc, func(), error) {
+		newDetectors: func(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
+			return func() (DetectFunc, func(), error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
 						onDetect()
@@ -288,7 +288,7 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
+		e.newDetectors = func(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
 			got = res
 			return newDetectors(model, res)
 		}
