@@ -34,6 +34,10 @@
 // cases in ../shared/data, and on hand-checked cases with an IoU on and
 // just below every threshold (the tests, on amd64 and arm64).
 //
+// PRCurve returns any precision-recall curve of the evaluation (a category
+// or the mean over them, an IoU threshold or the mean over them, an area
+// range, a maxDets); package prplot draws them.
+//
 // # Speed
 //
 // BenchmarkEvaluateMinival evaluates a synthetic minival-sized problem

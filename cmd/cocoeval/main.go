@@ -23,6 +23,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/coco/prplot"
 )
 
 // env is what the command talks to; tests replace its parts.
@@ -82,7 +83,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
 			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results)"},
-			&cli.StringFlag{Name: "plots", Usage: "write precision-recall curves as PNG into `DIR`"},
+			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
 			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600 (default: the model's own resolution)"},
@@ -160,11 +161,11 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
 	}
 	if dir := c.String("plots"); dir != "" {
-		files, err := ev.WritePlots(dir)
+		files, err := prplot.WritePlots(ev, dir)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "wrote %d precision-recall plots to %s\n", len(files), dir)
+		fmt.Fprintf(e.stderr, "wrote %d precision-recall charts to %s\n", len(files), dir)
 	}
 	return nil
 }

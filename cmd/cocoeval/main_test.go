@@ -148,11 +148,12 @@ func TestJSONAndPlots(t *testing.T) {
 	if len(got.Categories) != 80 || got.Categories[0].Name != "person" || got.Images != 100 || got.Detections != 734 {
 		t.Errorf("report: %d categories, %d images, %d detections", len(got.Categories), got.Images, got.Detections)
 	}
-	if _, err := os.Stat(filepath.Join(plots, "pr_all.png")); err != nil {
-		t.Error(err)
-	}
-	if _, err := os.Stat(filepath.Join(plots, "pr_001_person.png")); err != nil {
-		t.Error(err)
+	for _, name := range []string{"pr_iou", "pr_area", "pr_categories"} {
+		for _, ext := range []string{".png", ".svg"} {
+			if _, err := os.Stat(filepath.Join(plots, name+ext)); err != nil {
+				t.Error(err)
+			}
+		}
 	}
 }
 

@@ -117,4 +117,3 @@ func TestRunDetections(t *testing.T) {
 		t.Errorf("missing images: %v", err)
 	}
 }
-
