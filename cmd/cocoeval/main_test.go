@@ -127,10 +127,9 @@ func TestOtherCategoriesNoted(t *testing.T) {
 	}
 }
 
-func TestJSONAndPlots(t *testing.T) {
+func TestJSON(t *testing.T) {
 	e, stdout, stderr := testEnv(t, nil)
-	plots := t.TempDir()
-	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-json", "-plots", plots}); code != 0 {
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-json"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var got jsonReport
@@ -147,6 +146,18 @@ func TestJSONAndPlots(t *testing.T) {
 	}
 	if len(got.Categories) != 80 || got.Categories[0].Name != "person" || got.Images != 100 || got.Detections != 734 {
 		t.Errorf("report: %d categories, %d images, %d detections", len(got.Categories), got.Images, got.Detections)
+	}
+}
+
+// TestPlots: -plots writes the three charts as PNG and SVG (their content is coco/prplot's test).
+func TestPlots(t *testing.T) {
+	e, _, stderr := testEnv(t, nil)
+	plots := t.TempDir()
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", plots}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr.String(), "wrote 6 precision-recall charts to "+plots) {
+		t.Errorf("stderr %q", stderr)
 	}
 	for _, name := range []string{"pr_iou", "pr_area", "pr_categories"} {
 		for _, ext := range []string{".png", ".svg"} {
