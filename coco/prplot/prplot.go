@@ -101,7 +101,7 @@ func addCurves(p *plot.Plot, cs []curve, width vg.Length, legend bool) error {
 	return nil
 }
 
-// categoryTitle names category id (0: all categories) with its AP over IoU .50:.95.
+// categoryTitle names category id (0: all categories) and what the chart shows.
 func categoryTitle(e *coco.Eval, id int, what string) string {
 	name := "all categories"
 	if id != 0 {
