@@ -4,16 +4,25 @@ GO ?= go
 
 # Packages that run goroutines get the race detector (for the detector: its concurrency tests,
 # Clones sharing one model).
-RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
+RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
-ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
+ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/... \
+	./coco ./cmd/cocoeval
+# Drawing charts (coco/prplot) has no arithmetic that must match a reference and takes minutes
+# under qemu: it is tested natively only.
+ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo minival train-demo
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long bench build demo minival train-demo
 
-test: vet unit train noasm race nocgo arm64 fuzz
+test: vet nofma unit train noasm race nocgo arm64 fuzz
 
 vet:
 	$(GO) vet ./...
+
+# No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths), on
+# every target where Go fuses (scripts/check-nofma).
+nofma:
+	scripts/check-nofma
 
 unit:
 	$(GO) test -count=1 ./...
@@ -37,11 +46,29 @@ nocgo:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
 
 arm64:
-	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static $(ARM64_PKGS)
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip '$(ARM64_SKIP)' $(ARM64_PKGS)
+
+# Every parser, fuzzed: package:target. make fuzz runs each for 10 s, make fuzz-long for 10 min
+# (its last status lines, with executions and new inputs, go to out/fuzz-long/).
+FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
+	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults
+FUZZ_LONG_TIME ?= 10m
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 10s ./safetensors
-	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 10s ./modelfile
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}), 10s"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime 10s $${t%%:*}; \
+	done
+
+fuzz-long:
+	@set -e; mkdir -p out/fuzz-long; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}), $(FUZZ_LONG_TIME)"; \
+		log=out/fuzz-long/$${t#*:}.log; \
+		if ! $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZ_LONG_TIME) $${t%%:*} >$$log 2>&1; then \
+			tail -20 $$log; exit 1; \
+		fi; \
+		grep '^fuzz: elapsed' $$log | tail -1; \
+	done
 
 # Long parity cases (all widths, both resolutions, more images).
 test-long:

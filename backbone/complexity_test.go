@@ -33,12 +33,12 @@ func TestComplexityMatchesPublishedFigures(t *testing.T) {
 		cfg := Config{Groups: c.groups, Width: c.width, Shuffle: true, NumClasses: 1000}
 		cx := cfg.Complexity(224, 224)
 		macs := float64(cx.MACs) / 1e6
-		if rel := math.Abs(macs-c.macsM) / c.macsM; rel > c.macsRelTol {
+		if rel := math.Abs(macs-c.macsM) / c.macsM; !(rel <= c.macsRelTol) {
 			t.Errorf("%s: %.1fM multiply-adds, published %.0fM (off by %.1f%%)", cfg.Name(), macs, c.macsM, 100*rel)
 		}
 		if c.paramsM > 0 {
 			params := float64(cx.Params) / 1e6
-			if math.Abs(params-c.paramsM) > c.paramsDigit {
+			if !(math.Abs(params-c.paramsM) <= c.paramsDigit) {
 				t.Errorf("%s: %.3fM params, published %.1fM", cfg.Name(), params, c.paramsM)
 			}
 		}

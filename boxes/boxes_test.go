@@ -10,7 +10,7 @@ func TestAreaIoUClip(t *testing.T) {
 	if a.Area() != 100 || a.Width() != 10 || a.Height() != 10 {
 		t.Fatalf("area/width/height of %v", a)
 	}
-	if got := IoU(a, Box{5, 0, 15, 10}); math.Abs(float64(got)-1.0/3) > 1e-7 {
+	if got := IoU(a, Box{5, 0, 15, 10}); !(math.Abs(float64(got)-1.0/3) <= 1e-7) {
 		t.Errorf("IoU half overlap = %v", got)
 	}
 	if got := IoU(a, Box{20, 20, 30, 30}); got != 0 {
@@ -50,7 +50,7 @@ func TestDecodeIdentityAndClip(t *testing.T) {
 		t.Errorf("zero deltas: %v, want %v", got, ref)
 	}
 	big := c.Decode(ref, 0, 0, 1e6, 1e6) // clipped at log(1000/16): 62.5x
-	if w := big.Width(); math.Abs(float64(w)-40*62.5) > 1e-2 {
+	if w := big.Width(); !(math.Abs(float64(w)-40*62.5) <= 1e-2) {
 		t.Errorf("clipped width %v, want 2500", w)
 	}
 	empty := c.Decode(Box{5, 5, 5, 5}, 1, 1, 1, 1)
@@ -75,7 +75,7 @@ func TestExpEdges(t *testing.T) {
 	}
 	for x := float32(-20); x < 20; x += 0.37 {
 		want := math.Exp(float64(x))
-		if got := float64(Exp(x)); math.Abs(got-want) > 2e-7*want {
+		if got := float64(Exp(x)); !(math.Abs(got-want) <= 2e-7*want) {
 			t.Errorf("Exp(%v) = %v, want %v", x, got, want)
 		}
 	}

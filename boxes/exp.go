@@ -42,7 +42,7 @@ func pow2(e int32) float32 { return math.Float32frombits(uint32(e+127) << 23) }
 
 // fma32 returns a*b + c rounded once to float32, like a single-precision fused multiply-add.
 func fma32(a, b, c float32) float32 {
-	p := float64(a) * float64(b) // exact: 24+24 bits
+	p := float64(float64(a) * float64(b)) // exact: 24+24 bits (the conversion keeps Go from fusing it into the sums below)
 	s := p + float64(c)
 	// err is the rounding error of s (Knuth's TwoSum); only when s landed exactly on a float32
 	// rounding midpoint does it change the float32 result.

@@ -103,10 +103,10 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		return nil, err
 	}
 	if !sawImages {
-		return nil, &FileError{Path: name, Msg: `not a COCO instances file: no "images" list`}
+		return nil, &FileError{Path: name, Offset: -1, Msg: `not a COCO instances file: no "images" list`}
 	}
 	if !sawCats {
-		return nil, &FileError{Path: name, Msg: `not a COCO instances file: no "categories" list`}
+		return nil, &FileError{Path: name, Offset: -1, Msg: `not a COCO instances file: no "categories" list`}
 	}
 	d.buildIndex()
 	return d, nil

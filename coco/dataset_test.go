@@ -1,15 +1,14 @@
 package coco
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -137,17 +136,16 @@ func TestLoadErrors(t *testing.T) {
 		gt            bool // a results file (else a dataset)
 		want          []string
 	}{
-		{"trailing comma", "{\"images\": [\n  {\"id\": 1},\n]}", false, []string{"trailing comma:3:1", "invalid JSON"}},
+		{"trailing comma", "{\"images\": [\n  {\"id\": 1},\n]}", false, []string{"trailing comma:3:1", "invalid JSON", "(byte 26)"}},
 		{"truncated", `{"images": [{"id": 1}`, false, []string{"truncated:", "unexpected end"}},
 		{"bbox short", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2]}]}`, false, []string{"bbox must be 4 numbers"}},
 		{"no categories", `{"images": [], "annotations": []}`, false, []string{"no \"categories\""}},
 		{"id type", "{\"images\": [\n{\"id\": \"7\"}]}", false, []string{"id type:2:1", "images[0]", "string"}},
 		{"not a list", `{"image_id": 7}`, true, []string{"expected \"[\""}},
 		{"unknown image", "[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 99, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"unknown image:3:2", "detection 1", "image_id 99 is not in the ground truth"}},
-		{"unknown category", `[{"image_id": 7, "category_id": 2, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id 2 is not a category"}},
-		{"nan", "[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", true, []string{"nan:2:11", "NaN"}},
-		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"Infinity"}},
-		{"negative", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, -3, 4], "score": 0.5}]`, true, []string{"negative width or height"}},
+		{"nan", "[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", true, []string{"nan:2:11", "NaN", "(byte 45)"}},
+		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"Infinity", "(byte 67)"}},
+		{"huge", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`, true, []string{"huge:1:2", "1e999", "(byte 1)"}},
 		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
 		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"no bbox"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
@@ -196,113 +194,67 @@ func TestResultsRoundTrip(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(rs) {
 		t.Errorf("read back %v, want %v", got, rs)
 	}
-	if err := SaveResults(p, []Result{{BBox: [4]float64{0, 0, -1, 1}}}); err == nil {
-		t.Error("negative box written")
+	if err := SaveResults(p, []Result{{BBox: [4]float64{0, 0, 1, 1}, Score: math.NaN()}}); err == nil {
+		t.Error("NaN score written")
 	}
 }
 
-// pathImage is a fake decoded image that remembers its file.
-type pathImage struct {
-	image.Image
-	path string
-}
-
-func TestRunDetections(t *testing.T) {
-	gt, err := LoadDataset(filepath.Join(sharedData, "coco-val128/instances_val2017_128.json"))
+// TestLoadResultsLikeLoadRes: pycocotools' loadRes keeps detections of categories the ground
+// truth does not have, and boxes with negative sizes; they never match, so adding them to the
+// golden problem leaves its 12 numbers as they were (bit for bit), and FindUnmatchable counts
+// them.
+func TestLoadResultsLikeLoadRes(t *testing.T) {
+	dir := filepath.Join(sharedData, "cocoeval-golden")
+	needData(t, dir)
+	gt, err := LoadDataset(filepath.Join(dir, "instances_val2014_100.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(sharedData, "coco-val128/val2017")
-	byFile := map[string]int64{}
-	for _, im := range gt.Images {
-		byFile[im.FileName] = im.ID
-	}
-	// a perfect detector: the ground truth boxes of the image
-	perfect := func() (DetectFunc, func(), error) {
-		return func(img image.Image) ([]Result, error) {
-			id := byFile[filepath.Base(img.(pathImage).path)]
-			var rs []Result
-			for _, j := range gt.ImageAnnotations(id) {
-				a := gt.Annotations[j]
-				rs = append(rs, Result{ImageID: -1, CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.9})
-			}
-			return rs, nil
-		}, nil, nil
-	}
-	decode := func(p string) (image.Image, error) { return pathImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil }
-
-	var progress strings.Builder
-	rep, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 4, NewDetector: perfect, Decode: decode, Progress: &progress})
+	dts, err := LoadResults(filepath.Join(dir, "instances_val2014_fakebbox100_results.json"), gt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.ImageIDs) != 128 || rep.Total != 128 || len(rep.Results) != len(gt.Annotations) {
-		t.Fatalf("%d images of %d, %d results", len(rep.ImageIDs), rep.Total, len(rep.Results))
-	}
-	for i, id := range rep.ImageIDs {
-		if id != gt.Images[i].ID {
-			t.Fatalf("image %d is %d, want file order", i, id)
-		}
-	}
-	if !strings.Contains(progress.String(), "128/128") {
-		t.Errorf("progress %q", progress.String())
-	}
-	e, err := EvaluateResults(gt, rep.Results)
+	base, err := EvaluateResults(gt, dts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Stats[0] != 1 {
-		t.Errorf("perfect detector AP = %v", e.Stats[0])
+	extra := slices.Clone(dts)
+	img := gt.ImageIDs()[0]
+	extra = append(extra,
+		Result{ImageID: img, CategoryID: 999, BBox: [4]float64{1, 2, 3, 4}, Score: 0.99},
+		Result{ImageID: img, CategoryID: 999, BBox: [4]float64{1, 2, 3, 4}, Score: 0.5},
+		Result{ImageID: img, CategoryID: 12, BBox: [4]float64{1, 2, 3, 4}, Score: 0.7}, // 12 is no COCO category
+		Result{ImageID: img, CategoryID: dts[0].CategoryID, BBox: [4]float64{10, 10, -5, 7}, Score: 0.01},
+	)
+	var b strings.Builder
+	if err := WriteResults(&b, extra); err != nil {
+		t.Fatal(err)
 	}
-
-	// -limit
-	rep, err = RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 2, Limit: 5, NewDetector: perfect, Decode: decode})
-	if err != nil || len(rep.ImageIDs) != 5 {
-		t.Fatalf("limit 5: %v images, %v", len(rep.ImageIDs), err)
+	p := writeFile(t, "extra.json", b.String())
+	got, err := LoadResults(p, gt)
+	if err != nil {
+		t.Fatal(err)
 	}
-	e, _ = NewEval(gt, rep.Results)
-	e.ImgIDs = rep.ImageIDs
-	if s := e.Summarize(); s[0] != 1 {
-		t.Errorf("limit 5: AP over the images done = %v", s[0])
+	if len(got) != len(extra) {
+		t.Fatalf("read %d detections, wrote %d", len(got), len(extra))
 	}
-
-	// cancel (Ctrl-C) after 10 images: partial results and the context's error
-	ctx, cancel := context.WithCancel(context.Background())
-	var n atomic.Int32
-	cancelling := func() (DetectFunc, func(), error) {
-		d, _, _ := perfect()
-		return func(img image.Image) ([]Result, error) {
-			if n.Add(1) == 10 {
-				cancel()
-			}
-			return d(img)
-		}, nil, nil
+	u := FindUnmatchable(got, gt)
+	if u.InOtherCategories != 3 || u.Categories[999] != 2 || u.Categories[12] != 1 || u.NegativeSize != 1 {
+		t.Errorf("FindUnmatchable = %+v", u)
 	}
-	rep, err = RunDetections(ctx, gt, RunOptions{ImageDir: dir, Threads: 3, NewDetector: cancelling, Decode: decode})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
+	if s := u.String(); !strings.Contains(s, "3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2)") ||
+		!strings.Contains(s, "1 detections have a negative width") {
+		t.Errorf("String() = %q", s)
 	}
-	if len(rep.ImageIDs) < 10 || len(rep.ImageIDs) > 12 {
-		t.Errorf("%d images done after cancelling at the 10th", len(rep.ImageIDs))
+	if s := FindUnmatchable(dts, gt).String(); s != "" {
+		t.Errorf("golden detections: %q", s)
 	}
-
-	// detector errors and bad output stop the run
-	failing := func() (DetectFunc, func(), error) {
-		return func(image.Image) ([]Result, error) { return nil, errors.New("boom") }, nil, nil
+	e, err := EvaluateResults(gt, got)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: failing, Decode: decode}); err == nil || !strings.Contains(err.Error(), "boom") {
-		t.Errorf("failing detector: %v", err)
-	}
-	badCat := func() (DetectFunc, func(), error) {
-		return func(image.Image) ([]Result, error) {
-			return []Result{{CategoryID: 12, BBox: [4]float64{1, 1, 1, 1}, Score: 1}}, nil
-		}, nil, nil
-	}
-	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: badCat, Decode: decode}); err == nil || !strings.Contains(err.Error(), "category_id 12") {
-		t.Errorf("bad category: %v", err)
-	}
-	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
-		t.Errorf("missing images: %v", err)
+	if e.Stats != base.Stats {
+		t.Errorf("stats with unmatchable detections %v, without %v", e.Stats, base.Stats)
 	}
 }
 

@@ -10,9 +10,11 @@
 // Categories80 (indexed by contiguous class) and IDToContiguous map the 80
 // contiguous classes to and from the sparse COCO ids 1..90. LoadResults and SaveResults read
 // and write the results format [{"image_id", "category_id", "bbox",
-// "score"}]; a detection whose image or category is not in the ground
-// truth, a NaN or a negative-size box, or broken JSON is an error naming
-// the file, the line and the column.
+// "score"}]. Like pycocotools' loadRes, LoadResults keeps detections of
+// categories the ground truth does not have (they never match;
+// FindUnmatchable counts them) and refuses detections of images it does
+// not have; a NaN or infinite number, or broken JSON, is an error naming
+// the file, the line and column, and the byte offset.
 //
 // # Evaluation
 //
@@ -24,10 +26,17 @@
 // detections by score, both stably; the greedy matching, the 101-point
 // interpolated precision with its monotone envelope, maxDets 1/10/100 per
 // image and category, and -1 where there is no ground truth are those of
-// pycocotools. Everything is float64, and even the final means add in
-// numpy's pairwise order, so the 12 numbers equal pycocotools' bit for bit
-// on the golden problem and the 16 generated corner cases in
-// ../shared/data (the tests).
+// pycocotools. Everything is float64; the IoU and recall thresholds are
+// numpy's linspace bits; no product is fused into a multiply-add (see
+// scripts/check-nofma); and even the final means add in numpy's pairwise
+// order. So the 12 numbers equal pycocotools' bit for bit on the golden
+// problem, the 16 generated corner cases and the 8 threshold-boundary
+// cases in ../shared/data, and on hand-checked cases with an IoU on and
+// just below every threshold (the tests, on amd64 and arm64).
+//
+// PRCurve returns any precision-recall curve of the evaluation (a category
+// or the mean over them, an IoU threshold or the mean over them, an area
+// range, a maxDets); package prplot draws them.
 //
 // # Speed
 //

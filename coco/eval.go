@@ -15,26 +15,28 @@ const (
 )
 
 // IoUThresholds are the IoU thresholds, bit for bit numpy's
-// np.linspace(.5, 0.95, 10).
-var IoUThresholds = func() (v [NumIoU]float64) {
-	step := (0.95 - 0.5) / float64(NumIoU-1)
-	for i := range v {
-		v[i] = float64(i)*step + 0.5
-	}
-	v[NumIoU-1] = 0.95
-	return v
-}()
+// np.linspace(.5, 0.95, 10) as pycocotools builds them: the eighth is
+// 0.85 and the ninth 0.8999999999999999, one unit in the last place below
+// 0.9, so an IoU of exactly 0.9 passes it.
+var IoUThresholds = func() (v [NumIoU]float64) { linspace(v[:], 0.5, 0.95); return v }()
 
 // RecallThresholds are the 101 recall points, bit for bit numpy's
 // np.linspace(0, 1, 101).
-var RecallThresholds = func() (v [NumRecall]float64) {
-	step := 1.0 / float64(NumRecall-1)
-	for i := range v {
-		v[i] = float64(i) * step
+var RecallThresholds = func() (v [NumRecall]float64) { linspace(v[:], 0, 1); return v }()
+
+// linspace fills y with numpy's np.linspace(start, stop, len(y)), step by
+// step as numpy 1.24 computes it: step = (stop-start)/(n-1) at run time
+// (not the exact constant a Go constant expression would give), then
+// y[i] = i*step + start with both operations rounded (the float64
+// conversion forbids a fused multiply-add), and y[n-1] = stop.
+func linspace(y []float64, start, stop float64) {
+	n := len(y)
+	step := (stop - start) / float64(n-1)
+	for i := range y {
+		y[i] = float64(float64(i)*step) + start
 	}
-	v[NumRecall-1] = 1
-	return v
-}()
+	y[n-1] = stop
+}
 
 // AreaRanges are the object area ranges [lo, hi] (in pixels²) compared
 // with the annotation "area" field: all, small, medium, large.
@@ -84,9 +86,10 @@ type keptDet struct {
 	rank  uint8           // rank within its image and category (0 = best)
 }
 
-// NewEval prepares the evaluation of dts against gt. All image and
-// category ids of dts must be in gt (see CheckResults); boxes must be
-// finite with non-negative sizes.
+// NewEval prepares the evaluation of dts against gt. All image ids of dts
+// must be in gt and their numbers finite (see CheckResults); detections of
+// categories that gt does not have are kept and never match, as in
+// pycocotools (see FindUnmatchable).
 func NewEval(gt *Dataset, dts []Result) (*Eval, error) {
 	if gt == nil {
 		return nil, fmt.Errorf("coco: no ground truth")
@@ -239,13 +242,16 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 	s.darea = slices.Grow(s.darea[:0], nD)[:nD]
 	for i, j := range ds {
 		b := e.dts[j].BBox
-		s.dbox[i], s.darea[i] = b, b[2]*b[3]
+		s.dbox[i], s.darea[i] = b, float64(b[2]*b[3])
 		out[i].score = e.dts[j].Score
 		out[i].rank = uint8(i)
 	}
 
 	// IoU as maskUtils.iou (bbIou): crowd regions use the detection area
-	// as the union.
+	// as the union. Every product is converted to float64 before it is
+	// added to: the C code rounds it, and without the conversion Go fuses
+	// a*b + c into one FMADD on arm64 (rounded once), which moves IoUs
+	// that land on a threshold.
 	s.ious = slices.Grow(s.ious[:0], nD*nG)[:nD*nG]
 	for d := 0; d < nD; d++ {
 		db := &s.dbox[d]
@@ -262,12 +268,12 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 			if h <= 0 {
 				continue
 			}
-			i := w * h
+			i := float64(w * h)
 			var u float64
 			if s.gcrowd[gi] {
 				u = da
 			} else {
-				u = da + gb[2]*gb[3] - i
+				u = da + float64(gb[2]*gb[3]) - i
 			}
 			row[gi] = i / u
 		}

@@ -13,19 +13,32 @@ import (
 // FileError is an error in a JSON input file, with the position where it
 // was found when it is known.
 type FileError struct {
-	Path string // the file (or the name given to a reader)
-	Line int    // 1-based line, 0 when unknown
-	Col  int    // 1-based column (in bytes), 0 when unknown
-	Msg  string
-	Err  error // the underlying error, if any
+	Path   string // the file (or the name given to a reader)
+	Line   int    // 1-based line, 0 when unknown
+	Col    int    // 1-based column (in bytes), 0 when unknown
+	Offset int64  // 0-based byte offset of the offending byte or value, -1 when unknown
+	Msg    string
+	Err    error // the underlying error, if any
 }
 
-// Error formats the error as "path:line:col: msg".
+// Error formats the error as "path:line:col: msg (byte N)", leaving out
+// the parts that are not known.
 func (e *FileError) Error() string {
+	s := e.Path + ": " + e.Msg
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+		s = fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
 	}
-	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+	if e.Offset >= 0 {
+		s += fmt.Sprintf(" (byte %d)", e.Offset)
+	}
+	return s
+}
+
+// fileError returns a *FileError at byte offset off (-1: unknown) of the
+// file at path, with its line and column when the file can be read.
+func fileError(path string, off int64, msg string, err error) *FileError {
+	line, col := lineCol(path, off)
+	return &FileError{Path: path, Line: line, Col: col, Offset: off, Msg: msg, Err: err}
 }
 
 // Unwrap returns the underlying error.
@@ -102,13 +115,11 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		// The stream decoder's offsets skip the bytes that Token
 		// consumed, so the error is found again by validating the file
 		// from its start.
-		off := se.Offset
+		// Without the file (a reader), the value's start is the best
+		// position known.
+		off := valueStart(path, elemOff)
 		if o, ok := syntaxOffset(path); ok {
-			off = o
-		}
-		off-- // the offending byte
-		if off < 0 {
-			off = 0
+			off = max(o-1, 0) // the offending byte
 		}
 		msg := "invalid JSON: " + se.Error()
 		// Python's json writes NaN and Infinity, which JSON does not have.
@@ -120,21 +131,21 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 				break
 			}
 		}
-		line, col := lineCol(path, off)
-		return &FileError{Path: path, Line: line, Col: col, Msg: prefix + msg, Err: err}
+		return fileError(path, off, prefix+msg, err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return &FileError{Path: path, Msg: prefix + "invalid JSON: unexpected end of file (truncated?)", Err: err}
+		off := int64(-1)
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+			off = st.Size()
+		}
+		return fileError(path, off, prefix+"invalid JSON: unexpected end of file (truncated?)", err)
 	case errors.As(err, &te):
-		line, col := lineCol(path, valueStart(path, elemOff))
 		field := te.Field
 		if field == "" {
 			field = "value"
 		}
-		return &FileError{Path: path, Line: line, Col: col,
-			Msg: fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), Err: err}
+		return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), err)
 	default:
-		line, col := lineCol(path, valueStart(path, elemOff))
-		return &FileError{Path: path, Line: line, Col: col, Msg: prefix + err.Error(), Err: err}
+		return fileError(path, valueStart(path, elemOff), prefix+err.Error(), err)
 	}
 }
 
@@ -172,8 +183,7 @@ func valueStart(path string, off int64) int64 {
 // atError returns a *FileError at the value that starts at or after byte
 // offset off of the file at path.
 func atError(path string, off int64, format string, args ...any) error {
-	line, col := lineCol(path, valueStart(path, off))
-	return &FileError{Path: path, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+	return fileError(path, valueStart(path, off), fmt.Sprintf(format, args...), nil)
 }
 
 // expectDelim reads the next token and checks that it is the delimiter d.

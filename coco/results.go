@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Result is one detection in the COCO results format.
@@ -27,11 +30,15 @@ type resJSON struct {
 	Score      float64   `json:"score"`
 }
 
-// LoadResults reads a COCO results file. When gt is not nil every
-// detection is checked against it: an image id that is not in gt, a
-// category id that is not in gt, a NaN or infinite number, or a box with a
-// negative width or height is an error that names the file, the line and
-// column, and the detection.
+// LoadResults reads a COCO results file as pycocotools' loadRes does:
+// every detection is kept, whatever its category (one whose category is
+// not in the ground truth never matches; see FindUnmatchable to count
+// them) and whatever the signs of its width and height. A NaN or infinite
+// number (which JSON does not have, but Python writes), malformed JSON, a
+// detection without image_id, category_id, bbox or score, and, when gt is
+// not nil, an image id that is not in gt (loadRes refuses those too) are
+// errors that name the file, the line and column, the byte offset and the
+// detection.
 func LoadResults(path string, gt *Dataset) ([]Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,32 +94,26 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	return out, nil
 }
 
-// check validates one detection, against gt when it is not nil.
+// check validates one detection as pycocotools' loadRes would: finite
+// numbers, and an image of gt when gt is not nil.
 func (r *Result) check(gt *Dataset) error {
 	for _, v := range r.BBox {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("image %d: bbox %v is not finite", r.ImageID, r.BBox)
 		}
 	}
-	if r.BBox[2] < 0 || r.BBox[3] < 0 {
-		return fmt.Errorf("image %d: bbox %v has a negative width or height (bbox is [x,y,w,h])", r.ImageID, r.BBox)
-	}
 	if math.IsNaN(r.Score) || math.IsInf(r.Score, 0) {
 		return fmt.Errorf("image %d: score %v is not finite", r.ImageID, r.Score)
 	}
-	if gt != nil {
-		if !gt.HasImage(r.ImageID) {
-			return fmt.Errorf("image_id %d is not in the ground truth %s", r.ImageID, gt.Path)
-		}
-		if !gt.HasCategory(r.CategoryID) {
-			return fmt.Errorf("category_id %d is not a category of the ground truth %s", r.CategoryID, gt.Path)
-		}
+	if gt != nil && !gt.HasImage(r.ImageID) {
+		return fmt.Errorf("image_id %d is not in the ground truth %s", r.ImageID, gt.Path)
 	}
 	return nil
 }
 
 // CheckResults validates detections held in memory against gt (which may
-// be nil); the error names the first bad detection by index.
+// be nil): finite numbers, and images of gt; the error names the first bad
+// detection by index.
 func CheckResults(rs []Result, gt *Dataset) error {
 	for i := range rs {
 		if err := rs[i].check(gt); err != nil {
@@ -120,6 +121,64 @@ func CheckResults(rs []Result, gt *Dataset) error {
 		}
 	}
 	return nil
+}
+
+// Unmatchable counts the detections that pycocotools accepts but that can
+// never match a ground truth.
+type Unmatchable struct {
+	// Categories maps each category id of the detections that is not a
+	// category of the ground truth to its number of detections.
+	Categories map[int]int
+	// InOtherCategories is the number of detections in Categories.
+	InOtherCategories int
+	// NegativeSize is the number of detections with a negative width or
+	// height: their IoU with any box is 0.
+	NegativeSize int
+}
+
+// FindUnmatchable counts the detections of rs that cannot match anything
+// in gt.
+func FindUnmatchable(rs []Result, gt *Dataset) Unmatchable {
+	var u Unmatchable
+	for i := range rs {
+		if !gt.HasCategory(rs[i].CategoryID) {
+			if u.Categories == nil {
+				u.Categories = map[int]int{}
+			}
+			u.Categories[rs[i].CategoryID]++
+			u.InOtherCategories++
+		}
+		if rs[i].BBox[2] < 0 || rs[i].BBox[3] < 0 {
+			u.NegativeSize++
+		}
+	}
+	return u
+}
+
+// String describes the counts in a sentence or two ("" when there is
+// nothing to say), naming up to ten of the other categories.
+func (u Unmatchable) String() string {
+	var parts []string
+	if u.InOtherCategories > 0 {
+		ids := slices.Sorted(maps.Keys(u.Categories))
+		var b strings.Builder
+		for i, id := range ids {
+			if i == 10 {
+				fmt.Fprintf(&b, ", ... (%d more)", len(ids)-10)
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%d: %d", id, u.Categories[id])
+		}
+		parts = append(parts, fmt.Sprintf("%d detections have a category_id that is not a category of the ground truth (id: detections %s); they never match and do not count, as in pycocotools",
+			u.InOtherCategories, b.String()))
+	}
+	if u.NegativeSize > 0 {
+		parts = append(parts, fmt.Sprintf("%d detections have a negative width or height (bbox is [x,y,w,h]); they never match, as in pycocotools", u.NegativeSize))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // AppendResultJSON appends one detection as a JSON object to b. Numbers

@@ -63,14 +63,14 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 		t.Fatal(err)
 	}
 	get := func(n string) []float32 { return torchref.Get(t, ref, n).Data }
-	if d := torchref.MaxAbs(det.input.Data, get("image")); d > 1e-4 {
+	if d := torchref.MaxAbs(det.input.Data, get("image")); !(d <= 1e-4) {
 		t.Errorf("%s: preprocessed input differs by %g", name, d)
 	}
 	for _, c := range []struct {
 		name string
 		got  []float32
 	}{{"features", det.feat.Data}, {"rpn_objectness", det.objectness.Data}, {"rpn_deltas", det.deltas.Data}} {
-		if e := torchref.RelL2(c.got, get(c.name)); e > featureTol {
+		if e := torchref.RelL2(c.got, get(c.name)); !(e <= featureTol) {
 			t.Errorf("%s: %s relative L2 error %.3g > %g", name, c.name, e, featureTol)
 		}
 	}
@@ -94,7 +94,7 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 		gl = append(gl, det.logits[i*k:(i+1)*k]...)
 		wl = append(wl, logits[j*k:(j+1)*k]...)
 	}
-	if e := torchref.RelL2(gl, wl); e > featureTol {
+	if e := torchref.RelL2(gl, wl); !(e <= featureTol) {
 		t.Errorf("%s: class logits relative L2 error %.3g", name, e)
 	}
 	// Per-RoI class probabilities and box deltas of the box branch alone, on torchvision's own
@@ -106,10 +106,10 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 	if err := det.predictBoxes(refFeat, refProps, int(get("image_size")[0])); err != nil {
 		t.Fatal(err)
 	}
-	if d := torchref.MaxAbs(softmaxRows(det.logits, k), softmaxRows(logits, k)); d > scoreTol {
+	if d := torchref.MaxAbs(softmaxRows(det.logits, k), softmaxRows(logits, k)); !(d <= scoreTol) {
 		t.Errorf("%s: box branch on torchvision's proposals: class probabilities differ by %.3g", name, d)
 	}
-	if e := torchref.RelL2(det.regression, get("box_regression")); e > featureTol {
+	if e := torchref.RelL2(det.regression, get("box_regression")); !(e <= featureTol) {
 		t.Errorf("%s: box branch on torchvision's proposals: box deltas relative L2 error %.3g", name, e)
 	}
 	// Final detections: matched by label, box and score.

@@ -90,7 +90,7 @@ func TestConvMatchesNaive(t *testing.T) {
 				for i := range w {
 					exp[i] = float32(math.Max(0, float64(w[i]+r[i])))
 				}
-				if d := maxDiff(t, dst.Plane(n, o+2), exp); d > 1e-4 {
+				if d := maxDiff(t, dst.Plane(n, o+2), exp); !(d <= 1e-4) {
 					t.Fatalf("%+v: channel %d differs by %g", c, o, d)
 				}
 			}
@@ -112,7 +112,7 @@ func TestDepthwiseMatchesNaiveWithShuffle(t *testing.T) {
 		l.Forward(dst, 0, x)
 		for n := 0; n < 2; n++ {
 			for ch := 0; ch < c.c; ch++ {
-				if d := maxDiff(t, dst.Plane(n, l.OutMap[ch]), want.Plane(n, ch)); d > 1e-5 {
+				if d := maxDiff(t, dst.Plane(n, l.OutMap[ch]), want.Plane(n, ch)); !(d <= 1e-5) {
 					t.Fatalf("%+v: channel %d differs by %g", c, ch, d)
 				}
 			}
@@ -155,12 +155,12 @@ func TestPools(t *testing.T) {
 	ap := NewTensor(1, 2, 2, 2)
 	AvgPool3x3s2(ap, 1, x)
 	want := []float32{(1 + 2 + 5 + 6) / 9.0, (2 + 3 + 4 + 6 + 7 + 8) / 9.0, (5 + 6 + 9 + 10) / 9.0, (6 + 7 + 8 + 10 + 11 - 12) / 9.0}
-	if d := maxDiff(t, ap.Plane(0, 1), want); d > 1e-6 {
+	if d := maxDiff(t, ap.Plane(0, 1), want); !(d <= 1e-6) {
 		t.Fatalf("avg pool = %v, want %v", ap.Plane(0, 1), want)
 	}
 	g := make([]float32, 1)
 	GlobalAvgPool(g, x)
-	if math.Abs(float64(g[0])-54.0/12) > 1e-6 {
+	if !(math.Abs(float64(g[0])-54.0/12) <= 1e-6) {
 		t.Fatalf("global avg pool = %v", g[0])
 	}
 }
@@ -179,10 +179,10 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := maxDiff(t, w, []float32{2, 4, 1.5, 2}); d > 1e-6 {
+	if d := maxDiff(t, w, []float32{2, 4, 1.5, 2}); !(d <= 1e-6) {
 		t.Fatalf("folded weight %v", w)
 	}
-	if d := maxDiff(t, b, []float32{0, 0.5}); d > 1e-6 {
+	if d := maxDiff(t, b, []float32{0, 0.5}); !(d <= 1e-6) {
 		t.Fatalf("folded bias %v", b)
 	}
 	if _, _, err := FoldBatchNorm([]float32{1}, 1, []float32{1}, []float32{0}, []float32{0}, []float32{-1}); err == nil {

@@ -76,18 +76,11 @@ rois = torch.cat([torch.zeros(T["rois"].shape[0], 1), T["rois"]], 1)
 		if len(out) != len(want) {
 			t.Fatalf("config %d: %d values, torchvision %d", i, len(out), len(want))
 		}
-		var maxDiff float64
-		exact := 0
-		for k := range out {
-			maxDiff = math.Max(maxDiff, math.Abs(float64(out[k]-want[k])))
-			if out[k] == want[k] {
-				exact++
-			}
-		}
+		n := torchref.Differing(out, want)
 		t.Logf("config %d (%dx%d scale %v ratio %d aligned %v): max |diff| %.3g, %d of %d bit-identical",
-			i, a.OutH, a.OutW, a.SpatialScale, a.SamplingRatio, a.Aligned, maxDiff, exact, len(out))
-		if maxDiff > 1e-5 {
-			t.Errorf("config %d: max diff %g > 1e-5", i, maxDiff)
+			i, a.OutH, a.OutW, a.SpatialScale, a.SamplingRatio, a.Aligned, torchref.MaxAbs(out, want), len(out)-n, len(out))
+		if n != 0 {
+			t.Errorf("config %d: %d of %d values differ from torchvision's", i, n, len(out))
 		}
 	}
 }
@@ -158,34 +151,22 @@ OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d
 		if d.Len() != len(ws) {
 			t.Fatalf("case %d: %d detections, torchvision %d", i, d.Len(), len(ws))
 		}
-		var maxBox, maxScore float64
 		for k := range d.Scores {
-			b := d.Boxes[k]
-			g := [4]float32{b.X1, b.Y1, b.X2, b.Y2}
-			for j := range 4 {
-				maxBox = math.Max(maxBox, math.Abs(float64(g[j]-wb[4*k+j])))
-			}
-			maxScore = math.Max(maxScore, math.Abs(float64(d.Scores[k]-ws[k])))
 			if float32(d.Labels[k]) != wl[k] {
 				t.Fatalf("case %d: detection %d has label %d, torchvision %v", i, k, d.Labels[k], wl[k])
 			}
 		}
+		gb := boxes.AppendFlat(nil, d.Boxes)
 		t.Logf("case %d (P=%d, K+1=%d, %d candidates): %d detections, max |box diff| %.3g px, max |score diff| %.3g",
-			i, c.p, c.classes, len(pp.cand), d.Len(), maxBox, maxScore)
-		if maxBox > 1e-3 || maxScore > 1e-6 {
-			t.Errorf("case %d: box diff %g (limit 1e-3), score diff %g (limit 1e-6)", i, maxBox, maxScore)
+			i, c.p, c.classes, len(pp.cand), d.Len(), torchref.MaxAbs(gb, wb), torchref.MaxAbs(d.Scores, ws))
+		// bit-identical: same boxes, scores and labels in the same order
+		if nb, ns := torchref.Differing(gb, wb), torchref.Differing(d.Scores, ws); nb != 0 || ns != 0 {
+			t.Errorf("case %d: %d box coordinates and %d scores differ from torchvision's", i, nb, ns)
 		}
 		ToOriginal(d.Boxes, c.imgH, c.imgW, c.imgH*3/2+1, c.imgW*2/3)
 		wo := torchref.Get(t, f, fmt.Sprintf("o%d", i)).Data
-		var maxOrig float64
-		for k, b := range d.Boxes {
-			g := [4]float32{b.X1, b.Y1, b.X2, b.Y2}
-			for j := range 4 {
-				maxOrig = math.Max(maxOrig, math.Abs(float64(g[j]-wo[4*k+j])))
-			}
-		}
-		if maxOrig > 1e-3 {
-			t.Errorf("case %d: boxes in the original image differ by %g", i, maxOrig)
+		if ob := boxes.AppendFlat(nil, d.Boxes); torchref.Differing(ob, wo) != 0 {
+			t.Errorf("case %d: %d box coordinates in the original image differ from resize_boxes' (by up to %g)", i, torchref.Differing(ob, wo), torchref.MaxAbs(ob, wo))
 		}
 	}
 }

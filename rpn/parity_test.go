@@ -2,12 +2,12 @@ package rpn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
@@ -121,18 +121,12 @@ OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
 				t.Fatalf("case %d: torchvision's forward and filter_proposals disagree", i)
 			}
 		}
-		var maxBox, maxScore float64
-		for k, b := range props {
-			g := [4]float32{b.X1, b.Y1, b.X2, b.Y2}
-			for j := range 4 {
-				maxBox = math.Max(maxBox, math.Abs(float64(g[j]-want[4*k+j])))
-			}
-			maxScore = math.Max(maxScore, math.Abs(float64(scores[k]-wantS[k])))
-		}
+		got := boxes.AppendFlat(nil, props)
 		t.Logf("case %d (%dx%d, top %d/%d): %d proposals, max |box diff| %.3g px, max |score diff| %.3g",
-			i, c.featH, c.featW, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, len(props), maxBox, maxScore)
-		if maxBox > 1e-4 || maxScore > 1e-6 {
-			t.Errorf("case %d: box diff %g px (limit 1e-4), score diff %g (limit 1e-6)", i, maxBox, maxScore)
+			i, c.featH, c.featW, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, len(props), torchref.MaxAbs(got, want), torchref.MaxAbs(scores, wantS))
+		// bit-identical: same boxes, same scores, same order
+		if nb, ns := torchref.Differing(got, want), torchref.Differing(scores, wantS); nb != 0 || ns != 0 {
+			t.Errorf("case %d: %d box coordinates and %d scores differ from torchvision's", i, nb, ns)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func (a *axis) setup(in, out int) {
 	}
 	scale := float64(float32(in) / float32(out))
 	for o := range out {
-		src := scale*(float64(o)+0.5) - 0.5 // exact product: FMA or not gives the same double
+		src := float64(scale*(float64(o)+0.5)) - 0.5 // exact product; the conversion forbids a fused multiply-add all the same
 		if src < 0 {
 			src = 0
 		}

@@ -200,7 +200,7 @@ func TestPaddingIsZeroAfterReuse(t *testing.T) {
 			for x := range out.Width {
 				v := out.Data[(c*out.Height+y)*out.Width+x]
 				inside := y < out.ResizedHeight && x < out.ResizedWidth
-				if (inside && math.Abs(float64(v-black)) > 1e-6) || (!inside && v != 0) {
+				if (inside && !(math.Abs(float64(v-black)) <= 1e-6)) || (!inside && v != 0) {
 					t.Fatalf("c=%d y=%d x=%d: %v (inside=%v)", c, y, x, v, inside)
 				}
 			}
@@ -214,7 +214,7 @@ func TestNormalizationTable(t *testing.T) {
 	for c := range 3 {
 		for _, v := range []int{0, 1, 128, 255} {
 			want := (float64(v)/255 - ImageNetMean[c]) / ImageNetStd[c]
-			if d := math.Abs(float64(p.lut[c][v]) - want); d > 1e-6 {
+			if d := math.Abs(float64(p.lut[c][v]) - want); !(d <= 1e-6) {
 				t.Errorf("lut[%d][%d] = %v, want %v", c, v, p.lut[c][v], want)
 			}
 		}

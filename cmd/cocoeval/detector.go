@@ -22,7 +22,7 @@ func decodeImage(path string) (image.Image, error) {
 // modelDetectors loads the model once and returns a factory of per-worker
 // detectors sharing its weights (Clone). res 0 keeps the model's own
 // resolution.
-func modelDetectors(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
+func modelDetectors(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
 	var opts []detector.Option
 	if res != 0 {
 		opts = append(opts, detector.WithResolution(res))
@@ -33,7 +33,7 @@ func modelDetectors(model string, res int) (func() (coco.DetectFunc, func(), err
 	}
 	var mu sync.Mutex
 	used := false
-	factory := func() (coco.DetectFunc, func(), error) {
+	factory := func() (DetectFunc, func(), error) {
 		mu.Lock()
 		defer mu.Unlock()
 		d := base

@@ -23,6 +23,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/coco/prplot"
 )
 
 // env is what the command talks to; tests replace its parts.
@@ -30,7 +31,7 @@ type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
 	// file at a resolution (0: the model's own).
-	newDetectors func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error)
+	newDetectors func(model string, res int) (func() (DetectFunc, func(), error), func(), error)
 	decode       func(path string) (imageT, error)
 }
 
@@ -82,7 +83,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
 			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results)"},
-			&cli.StringFlag{Name: "plots", Usage: "write precision-recall curves as PNG into `DIR`"},
+			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
 			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600 (default: the model's own resolution)"},
@@ -133,6 +134,9 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	if err != nil {
 		return err
 	}
+	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
+		fmt.Fprintln(e.stderr, "cocoeval: note:", u)
+	}
 	if images != nil {
 		ev.ImgIDs = images
 	}
@@ -157,11 +161,11 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
 	}
 	if dir := c.String("plots"); dir != "" {
-		files, err := ev.WritePlots(dir)
+		files, err := prplot.WritePlots(ev, dir)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "wrote %d precision-recall plots to %s\n", len(files), dir)
+		fmt.Fprintf(e.stderr, "wrote %d precision-recall charts to %s\n", len(files), dir)
 	}
 	return nil
 }
@@ -210,14 +214,13 @@ func runModel(c *cli.Context, e *env) error {
 	if release != nil {
 		defer release()
 	}
-	rep, runErr := coco.RunDetections(c.Context, gt, coco.RunOptions{
+	rep, runErr := RunDetections(c.Context, gt, RunOptions{
 		ImageDir:    c.String("images"),
 		Threads:     c.Int("threads"),
 		Limit:       c.Int("limit"),
 		NewDetector: factory,
 		Decode:      func(p string) (imageT, error) { return e.decode(p) },
 		Progress:    e.stderr,
-		ProgressLog: !isTerminal(e.stderr),
 	})
 	if rep == nil {
 		return runErr
@@ -240,14 +243,4 @@ func runModel(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s)\n", len(images), len(gt.ImageIDs()), c.String("gt"))
 	}
 	return report(c, e, gt, rep.Results, images)
-}
-
-// isTerminal reports whether w is a character device (a terminal), where a redrawn bar is wanted.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

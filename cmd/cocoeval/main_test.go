@@ -66,8 +66,8 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 		decode: func(p string) (image.Image, error) {
 			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
 		},
-		newDetectors: func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
-			return func() (coco.DetectFunc, func(), error) {
+		newDetectors: func(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
+			return func() (DetectFunc, func(), error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
 						onDetect()
@@ -98,10 +98,38 @@ func TestResultsMode(t *testing.T) {
 	}
 }
 
-func TestJSONAndPlots(t *testing.T) {
+// TestOtherCategoriesNoted: detections of categories the ground truth does not have are kept
+// (as pycocotools' loadRes keeps them), counted on stderr, and change nothing.
+func TestOtherCategoriesNoted(t *testing.T) {
+	b, err := os.ReadFile(goldenDT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dts []map[string]any
+	if err := json.Unmarshal(b, &dts); err != nil {
+		t.Fatal(err)
+	}
+	for _, cat := range []int{999, 999, 12} {
+		dts = append(dts, map[string]any{"image_id": dts[0]["image_id"], "category_id": cat, "bbox": []float64{1, 2, 3, 4}, "score": 0.9})
+	}
+	p := filepath.Join(t.TempDir(), "dt.json")
+	b, _ = json.Marshal(dts)
+	os.WriteFile(p, b, 0o644)
 	e, stdout, stderr := testEnv(t, nil)
-	plots := t.TempDir()
-	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-json", "-plots", plots}); code != 0 {
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", p}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout.String(), goldenSummary) {
+		t.Errorf("summary:\n%s\nwant:\n%s", stdout, goldenSummary)
+	}
+	if want := "cocoeval: note: 3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2)"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q does not contain %q", stderr, want)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	e, stdout, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-json"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var got jsonReport
@@ -112,18 +140,31 @@ func TestJSONAndPlots(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(data, "cocoeval-golden/expected.json"))
 	json.Unmarshal(b, &exp)
 	for i := range exp.Stats {
-		if math.Abs(got.Stats[i]-exp.Stats[i]) > 1e-12 {
+		if !(math.Abs(got.Stats[i]-exp.Stats[i]) <= 1e-12) {
 			t.Errorf("stats[%d] = %v, want %v", i, got.Stats[i], exp.Stats[i])
 		}
 	}
 	if len(got.Categories) != 80 || got.Categories[0].Name != "person" || got.Images != 100 || got.Detections != 734 {
 		t.Errorf("report: %d categories, %d images, %d detections", len(got.Categories), got.Images, got.Detections)
 	}
-	if _, err := os.Stat(filepath.Join(plots, "pr_all.png")); err != nil {
-		t.Error(err)
+}
+
+// TestPlots: -plots writes the three charts as PNG and SVG (their content is coco/prplot's test).
+func TestPlots(t *testing.T) {
+	e, _, stderr := testEnv(t, nil)
+	plots := t.TempDir()
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", plots}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(plots, "pr_001_person.png")); err != nil {
-		t.Error(err)
+	if !strings.Contains(stderr.String(), "wrote 6 precision-recall charts to "+plots) {
+		t.Errorf("stderr %q", stderr)
+	}
+	for _, name := range []string{"pr_iou", "pr_area", "pr_categories"} {
+		for _, ext := range []string{".png", ".svg"} {
+			if _, err := os.Stat(filepath.Join(plots, name+ext)); err != nil {
+				t.Error(err)
+			}
+		}
 	}
 }
 
@@ -131,6 +172,8 @@ func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.json")
 	os.WriteFile(broken, []byte("[\n{\"image_id\": 42, \"category_id\": 1 \"bbox\": [1,2,3,4], \"score\": 1}\n]"), 0o644)
+	nan := filepath.Join(dir, "nan.json")
+	os.WriteFile(nan, []byte(`[{"image_id": 42, "category_id": 1, "bbox": [1,2,3,4], "score": NaN}]`), 0o644)
 	badImg := filepath.Join(dir, "badimg.json")
 	os.WriteFile(badImg, []byte(`[{"image_id": 1, "category_id": 1, "bbox": [1,2,3,4], "score": 1}]`), 0o644)
 	for _, c := range []struct {
@@ -142,6 +185,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-model", "m.bin"}, "not both"},
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-threads", "2"}, "-threads only goes with -model"},
 		{[]string{"-gt", goldenGT, "-dt", broken}, "broken.json:2:35: detection 0: invalid JSON"},
+		{[]string{"-gt", goldenGT, "-dt", nan}, "nan.json:1:65: detection 0: invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?) (byte 64)"},
 		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
 		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
@@ -256,7 +300,7 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res int) (func() (coco.DetectFunc, func(), error), func(), error) {
+		e.newDetectors = func(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
 			got = res
 			return newDetectors(model, res)
 		}

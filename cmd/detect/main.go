@@ -19,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/progress"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -91,6 +92,14 @@ func detectImages(c *cli.Context) error {
 	go func() { <-ctx.Done(); stop() }()
 	enc := json.NewEncoder(out)
 	done, failed := 0, 0
+	// Progress on stderr over several images: a bar on a terminal (unless the JSON lines go to
+	// that terminal), a line every 10 s in logs.
+	var pw io.Writer = c.App.ErrWriter
+	if c.NArg() < 2 || c.String("json") == "-" && progress.IsTerminal(c.App.Writer) {
+		pw = nil
+	}
+	bar := progress.New(pw, c.NArg(), "images")
+	defer bar.Finish()
 	for _, path := range c.Args().Slice() {
 		if ctx.Err() != nil {
 			if err := closeOut(); err != nil {
@@ -99,6 +108,7 @@ func detectImages(c *cli.Context) error {
 			return fmt.Errorf("interrupted: %d of %d images done (%d failed); their results are written", done+failed, c.NArg(), failed)
 		}
 		res, err := detectFile(det, path)
+		bar.Add(1)
 		if err != nil {
 			fmt.Fprintln(c.App.ErrWriter, "detect:", err)
 			failed++

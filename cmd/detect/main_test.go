@@ -37,7 +37,7 @@ func TestInfoArchJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatalf("%v in %s", err, out)
 	}
-	if math.Abs(float64(v.MACs)/524e6-1) > 0.02 || math.Abs(float64(v.Params)/5.4e6-1) > 0.02 || len(v.Stages) != 5 {
+	if !(math.Abs(float64(v.MACs)/524e6-1) <= 0.02) || !(math.Abs(float64(v.Params)/5.4e6-1) <= 0.02) || len(v.Stages) != 5 {
 		t.Fatalf("info: %+v", v)
 	}
 	text, _, err := run(t, "info", "-arch", "shufflenet-g8-0.5x")
@@ -110,12 +110,12 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 		for j, d := range g.Detections {
 			r := w.Detections[j]
 			for k := range d.BBox {
-				if math.Abs(d.BBox[k]-r.BBox[k]) > 0.01 {
+				if !(math.Abs(d.BBox[k]-r.BBox[k]) <= 0.01) {
 					t.Errorf("%s detection %d: bbox %v, reference %v", g.Source, j, d.BBox, r.BBox)
 					break
 				}
 			}
-			if math.Abs(d.Score-r.Score) > 1e-4 || d.CategoryID != r.CategoryID || d.Label != r.Label {
+			if !(math.Abs(d.Score-r.Score) <= 1e-4) || d.CategoryID != r.CategoryID || d.Label != r.Label {
 				t.Errorf("%s detection %d: %v %d %q, reference %v %d %q", g.Source, j, d.Score, d.CategoryID, d.Label, r.Score, r.CategoryID, r.Label)
 			}
 		}
@@ -127,6 +127,9 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 	out, stderr, err := run(t, "-model", model, images[0], broken)
 	if err == nil || !strings.Contains(stderr, "broken.jpg") || len(parseLines(t, out)) != 1 {
 		t.Errorf("broken image: err %v, stderr %q, stdout %q", err, stderr, out)
+	}
+	if !strings.Contains(stderr, "2/2 images (100.0%)") { // progress, as a log line off a terminal
+		t.Errorf("no final progress line: stderr %q", stderr)
 	}
 	if _, _, err := run(t, "-model", model, "-res", "450", images[0]); err == nil || !strings.Contains(err.Error(), "450") {
 		t.Errorf("-res 450: %v", err)

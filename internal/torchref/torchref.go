@@ -100,7 +100,8 @@ func Script(t testing.TB, program string, args ...string) []byte {
 }
 
 // RelL2 returns ||got - want|| / ||want||, the relative L2 error used by the parity tests.
-// Lengths must match; a mismatch returns +Inf.
+// Lengths must match; a mismatch returns +Inf. A NaN on either side makes it NaN, which no
+// check written !(err <= tol) lets pass.
 func RelL2(got, want []float32) float64 {
 	if len(got) != len(want) {
 		return math.Inf(1)
@@ -142,7 +143,8 @@ func Tensors(t testing.TB, program string, in ...*safetensors.Tensor) *safetenso
 }
 
 // MaxAbs returns the largest |got[i] - want[i]|, or +Inf when the lengths differ (a short
-// output must not pass by matching a prefix).
+// output must not pass by matching a prefix). A NaN on either side makes it NaN (the builtin
+// max keeps NaNs), which no check written !(err <= tol) lets pass.
 func MaxAbs(got, want []float32) float64 {
 	if len(got) != len(want) {
 		return math.Inf(1)
@@ -152,4 +154,20 @@ func MaxAbs(got, want []float32) float64 {
 		m = max(m, math.Abs(float64(got[i])-float64(want[i])))
 	}
 	return m
+}
+
+// Differing returns how many values of got differ from want bit for bit (NaNs always count, and
+// so does -0 against +0), or the longer length when the lengths differ: the check behind the
+// bit-identical parity tests.
+func Differing(got, want []float32) int {
+	if len(got) != len(want) {
+		return max(len(got), len(want))
+	}
+	n := 0
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) || got[i] != got[i] {
+			n++
+		}
+	}
+	return n
 }

@@ -27,7 +27,7 @@ func TestSgemmMatchesPlainLoop(t *testing.T) {
 		}
 		Sgemm(m, n, k, a, lda, b, ldb, c, ldc)
 		for i := range c {
-			if math.Abs(float64(c[i]-want[i])) > 1e-4*(1+math.Abs(float64(want[i]))) {
+			if !(math.Abs(float64(c[i]-want[i])) <= 1e-4*(1+math.Abs(float64(want[i])))) {
 				t.Fatalf("m=%d n=%d k=%d: c[%d] = %g, want %g", m, n, k, i, c[i], want[i])
 			}
 		}

@@ -61,7 +61,7 @@ func checkSgemm(rng *rand.Rand, m, n, k, lda, ldb, ldc int) error {
 				sum += v
 				scale += math.Abs(v)
 			}
-			if d := math.Abs(float64(c[idx]) - sum); d > 1e-6*math.Sqrt(float64(k+1))*scale {
+			if d := math.Abs(float64(c[idx]) - sum); !(d <= 1e-6*math.Sqrt(float64(k+1))*scale) {
 				return fmt.Errorf("m=%d n=%d k=%d lda=%d ldb=%d ldc=%d: c[%d,%d] = %g, want %g (|diff| %.3g, scale %.3g)", m, n, k, lda, ldb, ldc, i, j, c[idx], sum, d, scale)
 			}
 		}

@@ -1,4 +1,4 @@
-package coco
+package main
 
 import (
 	"context"
@@ -9,12 +9,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/internal/progress"
 )
 
 // DetectFunc runs a detector on one image and returns its detections in
 // the COCO results format. The runner sets ImageID; CategoryID must be a
 // sparse COCO category id and BBox [x,y,w,h] in original image pixels.
-type DetectFunc func(img image.Image) ([]Result, error)
+type DetectFunc func(img image.Image) ([]coco.Result, error)
 
 // RunOptions configures RunDetections.
 type RunOptions struct {
@@ -31,18 +34,16 @@ type RunOptions struct {
 	NewDetector func() (DetectFunc, func(), error)
 	// Decode reads an image file (e.g. imaging.Open with auto-orientation).
 	Decode func(path string) (image.Image, error)
-	// Progress, when not nil, receives a progress bar (images/s, ETA).
+	// Progress, when not nil, receives the progress (package progress: a bar on a terminal,
+	// a line every 10 s elsewhere).
 	Progress io.Writer
-	// ProgressLog writes the progress as a plain line every 10 s instead of redrawing a bar
-	// four times a second: for logs and pipes rather than terminals.
-	ProgressLog bool
 }
 
 // RunReport says what RunDetections did.
 type RunReport struct {
-	Results  []Result // detections of the images done, in the ground truth's image order
-	ImageIDs []int64  // images done, in the ground truth's image order
-	Total    int      // images that were to be processed
+	Results  []coco.Result // detections of the images done, in the ground truth's image order
+	ImageIDs []int64       // images done, in the ground truth's image order
+	Total    int           // images that were to be processed
 	Elapsed  time.Duration
 }
 
@@ -52,13 +53,13 @@ type RunReport struct {
 // ctx's error, so the caller can save the partial results. Any other
 // error (an image that cannot be read, a detector error) stops the run and
 // is returned with the results so far.
-func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport, error) {
+func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunReport, error) {
 	if opt.NewDetector == nil || opt.Decode == nil {
-		return nil, errors.New("coco: RunDetections needs NewDetector and Decode")
+		return nil, errors.New("RunDetections needs NewDetector and Decode")
 	}
 	threads := max(opt.Threads, 1)
 	// images in file order, each id once
-	var todo []Image
+	var todo []coco.Image
 	seen := make(map[int64]bool, len(gt.Images))
 	for _, im := range gt.Images {
 		if seen[im.ID] {
@@ -72,11 +73,11 @@ func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport
 	}
 	threads = min(threads, max(len(todo), 1))
 	rep := &RunReport{Total: len(todo)}
-	per := make([][]Result, len(todo))
+	per := make([][]coco.Result, len(todo))
 	done := make([]bool, len(todo))
 
 	start := time.Now()
-	var next, finished atomic.Int64
+	var next atomic.Int64
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var errOnce sync.Once
@@ -106,6 +107,7 @@ func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport
 		}
 	}
 
+	bar := progress.New(opt.Progress, len(todo), "images")
 	var wg sync.WaitGroup
 	for w := 0; w < threads; w++ {
 		wg.Add(1)
@@ -135,46 +137,20 @@ func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport
 				for j := range rs {
 					rs[j].ImageID = im.ID
 				}
-				if err := CheckResults(rs, gt); err != nil {
+				if err := coco.CheckResults(rs, gt); err != nil {
 					fail(fmt.Errorf("%s: detector output: %w", path, err))
 					return
 				}
 				per[i] = rs
 				done[i] = true
-				finished.Add(1)
+				bar.Add(1)
 			}
 		}(dets[w])
 	}
 
-	var progressDone chan struct{}
-	quit := make(chan struct{})
-	if opt.Progress != nil {
-		progressDone = make(chan struct{})
-		go func() {
-			defer close(progressDone)
-			every := 250 * time.Millisecond
-			if opt.ProgressLog {
-				every = 10 * time.Second
-			}
-			tick := time.NewTicker(every)
-			defer tick.Stop()
-			for {
-				select {
-				case <-tick.C:
-					writeProgress(opt.Progress, int(finished.Load()), len(todo), time.Since(start), opt.ProgressLog)
-				case <-quit:
-					return
-				}
-			}
-		}()
-	}
 	wg.Wait()
 	rep.Elapsed = time.Since(start)
-	close(quit)
-	if progressDone != nil {
-		<-progressDone
-		writeProgress(opt.Progress, int(finished.Load()), len(todo), rep.Elapsed, true)
-	}
+	bar.Finish()
 
 	for i, ok := range done {
 		if ok {
@@ -189,42 +165,4 @@ func RunDetections(ctx context.Context, gt *Dataset, opt RunOptions) (*RunReport
 		return rep, err
 	}
 	return rep, nil
-}
-
-// writeProgress draws "[=====>    ] 1234/5000  24.7 img/s  ETA 2m31s", over the previous bar, or
-// as a line of its own when final (the last report, or every report in log mode).
-func writeProgress(w io.Writer, done, total int, elapsed time.Duration, final bool) {
-	const width = 30
-	frac := 1.0
-	if total > 0 {
-		frac = float64(done) / float64(total)
-	}
-	n := int(frac * width)
-	bar := make([]byte, width)
-	for i := range bar {
-		switch {
-		case i < n:
-			bar[i] = '='
-		case i == n && !final:
-			bar[i] = '>'
-		default:
-			bar[i] = ' '
-		}
-	}
-	rate := 0.0
-	if s := elapsed.Seconds(); s > 0 {
-		rate = float64(done) / s
-	}
-	eta := "?"
-	if rate > 0 {
-		eta = time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second).String()
-	}
-	end := ""
-	if final {
-		end = "\n"
-	}
-	if done == total {
-		eta = "0s"
-	}
-	fmt.Fprintf(w, "\r[%s] %d/%d  %.1f img/s  ETA %s  %s", bar, done, total, rate, eta, end)
 }

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"image"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/coco"
+)
+
+// pathImage is a fake decoded image that remembers its file.
+type pathImage struct {
+	image.Image
+	path string
+}
+
+func TestRunDetections(t *testing.T) {
+	gt, err := coco.LoadDataset(val128GT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := val128
+	byFile := map[string]int64{}
+	for _, im := range gt.Images {
+		byFile[im.FileName] = im.ID
+	}
+	// a perfect detector: the ground truth boxes of the image
+	perfect := func() (DetectFunc, func(), error) {
+		return func(img image.Image) ([]coco.Result, error) {
+			id := byFile[filepath.Base(img.(pathImage).path)]
+			var rs []coco.Result
+			for _, j := range gt.ImageAnnotations(id) {
+				a := gt.Annotations[j]
+				rs = append(rs, coco.Result{ImageID: -1, CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.9})
+			}
+			return rs, nil
+		}, nil, nil
+	}
+	decode := func(p string) (image.Image, error) { return pathImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil }
+
+	var progress strings.Builder
+	rep, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 4, NewDetector: perfect, Decode: decode, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.ImageIDs) != 128 || rep.Total != 128 || len(rep.Results) != len(gt.Annotations) {
+		t.Fatalf("%d images of %d, %d results", len(rep.ImageIDs), rep.Total, len(rep.Results))
+	}
+	for i, id := range rep.ImageIDs {
+		if id != gt.Images[i].ID {
+			t.Fatalf("image %d is %d, want file order", i, id)
+		}
+	}
+	if !strings.Contains(progress.String(), "128/128") {
+		t.Errorf("progress %q", progress.String())
+	}
+	e, err := coco.EvaluateResults(gt, rep.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Stats[0] != 1 {
+		t.Errorf("perfect detector AP = %v", e.Stats[0])
+	}
+
+	// -limit
+	rep, err = RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 2, Limit: 5, NewDetector: perfect, Decode: decode})
+	if err != nil || len(rep.ImageIDs) != 5 {
+		t.Fatalf("limit 5: %v images, %v", len(rep.ImageIDs), err)
+	}
+	e, _ = coco.NewEval(gt, rep.Results)
+	e.ImgIDs = rep.ImageIDs
+	if s := e.Summarize(); s[0] != 1 {
+		t.Errorf("limit 5: AP over the images done = %v", s[0])
+	}
+
+	// cancel (Ctrl-C) after 10 images: partial results and the context's error
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int32
+	cancelling := func() (DetectFunc, func(), error) {
+		d, _, _ := perfect()
+		return func(img image.Image) ([]coco.Result, error) {
+			if n.Add(1) == 10 {
+				cancel()
+			}
+			return d(img)
+		}, nil, nil
+	}
+	rep, err = RunDetections(ctx, gt, RunOptions{ImageDir: dir, Threads: 3, NewDetector: cancelling, Decode: decode})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(rep.ImageIDs) < 10 || len(rep.ImageIDs) > 12 {
+		t.Errorf("%d images done after cancelling at the 10th", len(rep.ImageIDs))
+	}
+
+	// detector errors and bad output stop the run
+	failing := func() (DetectFunc, func(), error) {
+		return func(image.Image) ([]coco.Result, error) { return nil, errors.New("boom") }, nil, nil
+	}
+	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: failing, Decode: decode}); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("failing detector: %v", err)
+	}
+	nanScore := func() (DetectFunc, func(), error) {
+		return func(image.Image) ([]coco.Result, error) {
+			return []coco.Result{{CategoryID: 1, BBox: [4]float64{1, 1, 1, 1}, Score: math.NaN()}}, nil
+		}, nil, nil
+	}
+	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: nanScore, Decode: decode}); err == nil || !strings.Contains(err.Error(), "score NaN is not finite") {
+		t.Errorf("NaN score: %v", err)
+	}
+	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("missing images: %v", err)
+	}
+}

@@ -1,0 +1,131 @@
+package coco
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fuzzSeeds adds small real inputs from dir (the gt or dt files of the boundary cases) and
+// the given strings as seeds.
+func fuzzSeeds(f *testing.F, suffix string, extra ...string) {
+	files, _ := filepath.Glob(filepath.Join(sharedData, "cocoeval-boundary", "case610[1-3]"+suffix))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+}
+
+// checkEval evaluates dts against gt and checks that the 12 numbers are each -1 (nothing to
+// average) or within [0, 1], and that nothing panics.
+func checkEval(t *testing.T, gt *Dataset, dts []Result) {
+	e, err := EvaluateResults(gt, dts)
+	if err != nil {
+		t.Fatalf("EvaluateResults refused what the loaders accepted: %v", err)
+	}
+	for i, s := range e.Stats {
+		if s != -1 && !(s >= 0 && s <= 1) {
+			t.Fatalf("%s = %v", StatNames[i], s)
+		}
+	}
+	e.PerCategory()
+}
+
+// maxFuzzGroups bounds the image x category groups FuzzDecodeDataset evaluates. The evaluator's
+// precision array, like pycocotools', holds 12,120 numbers per category (10 IoU x 101 recall x 4
+// areas x 3 maxDets): a 35 KB file listing 3000 categories costs 300 MB and a second to
+// evaluate, which starved the fuzzing workers until one was killed (make fuzz-long, first run).
+// The loader is fuzzed on every input; the evaluation on the small ones.
+const maxFuzzGroups = 4096
+
+// FuzzDecodeDataset feeds the instances loader arbitrary bytes: it must return a dataset or an
+// error, never panic; a dataset's indexes must point inside it; and evaluating the dataset's
+// own boxes as detections (up to maxFuzzGroups image x category groups) must give numbers in
+// range.
+func FuzzDecodeDataset(f *testing.F) {
+	var many strings.Builder // more categories than maxFuzzGroups allows to evaluate
+	many.WriteString(`{"images": [{"id": 1}, {"id": 2}], "annotations": [], "categories": [{"id": 0}`)
+	for i := 1; i <= maxFuzzGroups/2; i++ {
+		fmt.Fprintf(&many, `, {"id": %d}`, i)
+	}
+	many.WriteString("]}")
+	fuzzSeeds(f, "_gt.json", tinyGT, `{"images": [], "categories": []}`, `{"images": [{"id": 1}], "categories": [{"id": 1}],
+ "annotations": [{"id": 0, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1e308, 1e308], "iscrowd": 1}]}`, `[`, `{"images": [{"id": "x"}]}`, many.String())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		gt, err := DecodeDataset(bytes.NewReader(b), "fuzz.json")
+		if err != nil {
+			return
+		}
+		var dts []Result
+		for _, id := range gt.ImageIDs() {
+			if _, ok := gt.Image(id); !ok {
+				t.Fatalf("ImageIDs lists %d, Image does not find it", id)
+			}
+			for _, j := range gt.ImageAnnotations(id) {
+				a := gt.Annotations[j]
+				if a.ImageID != id {
+					t.Fatalf("ImageAnnotations(%d) holds annotation %d of image %d", id, j, a.ImageID)
+				}
+				dts = append(dts, Result{ImageID: id, CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.5})
+			}
+		}
+		for _, id := range gt.CategoryIDs() {
+			for _, j := range gt.CategoryAnnotations(id) {
+				if gt.Annotations[j].CategoryID != id {
+					t.Fatalf("CategoryAnnotations(%d) holds annotation %d of category %d", id, j, gt.Annotations[j].CategoryID)
+				}
+			}
+		}
+		if len(gt.ImageIDs())*len(gt.CategoryIDs()) <= maxFuzzGroups {
+			checkEval(t, gt, dts)
+		}
+	})
+}
+
+// FuzzDecodeResults feeds the results loader arbitrary bytes against a small ground truth: it
+// must return detections or an error, never panic; what it returns must pass CheckResults,
+// survive WriteResults and DecodeResults unchanged, and evaluate to numbers in range.
+func FuzzDecodeResults(f *testing.F) {
+	gt, err := DecodeDataset(bytes.NewReader([]byte(tinyGT)), "tiny.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [10, 20, 30, 40], "score": 0.9},
+ {"image_id": 7, "category_id": 3, "bbox": [0, 0, 100, 50], "score": 0.5, "segmentation": [[1, 2]]},
+ {"image_id": 3, "category_id": 99, "bbox": [1, 1, -2, 2], "score": 1e-3}]`))
+	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [NaN, 2, 3, 4], "score": 0.5}]`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dts, err := DecodeResults(bytes.NewReader(b), "fuzz.json", gt)
+		if err != nil {
+			return
+		}
+		if err := CheckResults(dts, gt); err != nil {
+			t.Fatalf("loaded detections fail CheckResults: %v", err)
+		}
+		var buf bytes.Buffer
+		if err := WriteResults(&buf, dts); err != nil {
+			t.Fatalf("WriteResults: %v", err)
+		}
+		back, err := DecodeResults(&buf, "written.json", gt)
+		if err != nil {
+			t.Fatalf("written results do not load: %v\n%s", err, buf.Bytes())
+		}
+		if !slices.Equal(back, dts) {
+			t.Fatalf("round trip changed the detections:\n%v\n%v", dts, back)
+		}
+		FindUnmatchable(dts, gt)
+		checkEval(t, gt, dts)
+	})
+}

@@ -1,0 +1,162 @@
+package prplot
+
+import (
+	"bytes"
+	"encoding/xml"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/shuffledet/shuffledet/coco"
+)
+
+const golden = "../../../shared/data/cocoeval-golden"
+
+func goldenEval(t testing.TB) *coco.Eval {
+	t.Helper()
+	gt, err := coco.LoadDataset(filepath.Join(golden, "instances_val2014_100.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dts, err := coco.LoadResults(filepath.Join(golden, "instances_val2014_fakebbox100_results.json"), gt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := coco.EvaluateResults(gt, dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestWritePlots renders the golden problem's charts and checks what is in them: PNGs of the
+// chart size, drawn in the curves' colors; SVGs that parse as XML and carry the titles and the
+// legend's APs as text (AP 0.697 at IoU .50 and 0.573 at .75, AP, APs, APm, APl 0.505, 0.586,
+// 0.519, 0.501, as pycocotools prints them for this problem).
+func TestWritePlots(t *testing.T) {
+	e := goldenEval(t)
+	dir := t.TempDir()
+	files, err := WritePlots(e, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 6 {
+		t.Fatalf("wrote %v", files)
+	}
+	dpi := 96.0 // vgimg's default
+	for _, c := range []struct {
+		name   string
+		w, h   int
+		colors []color.RGBA
+		texts  []string
+	}{
+		{"pr_iou", int(float64(chartWidth/vg.Inch) * dpi), int(float64(chartHeight/vg.Inch) * dpi), []color.RGBA{iouColors[5], iouColors[9]},
+			[]string{"all categories, one curve per IoU threshold", "IoU 0.50: AP 0.697", "IoU 0.75: AP 0.573", "IoU 0.95: AP", "recall", "precision"}},
+		{"pr_area", int(float64(chartWidth/vg.Inch) * dpi), int(float64(chartHeight/vg.Inch) * dpi), []color.RGBA{areaColors[1], areaColors[2], areaColors[3]},
+			[]string{"one curve per area", "area all: AP 0.505", "area small: AP 0.586", "area medium: AP 0.519", "area large: AP 0.501"}},
+		{"pr_categories", 0, 0, []color.RGBA{iouColors[0], iouColors[7]},
+			[]string{"person: AP 0.533, 250 gt", "toothbrush: AP", "IoU .50", "IoU .75", "IoU .50:.95 (mean)"}},
+	} {
+		img := readPNG(t, filepath.Join(dir, c.name+".png"))
+		b := img.Bounds()
+		if c.w > 0 && (b.Dx() != c.w || b.Dy() != c.h) {
+			t.Errorf("%s.png is %dx%d, want %dx%d", c.name, b.Dx(), b.Dy(), c.w, c.h)
+		}
+		for _, col := range c.colors {
+			if n := countColor(img, col); n < 50 {
+				t.Errorf("%s.png: %d pixels of curve color %v", c.name, n, col)
+			}
+		}
+		svg, err := os.ReadFile(filepath.Join(dir, c.name+".svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := svgText(t, svg)
+		for _, s := range c.texts {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s.svg has no text %q", c.name, s)
+			}
+		}
+	}
+	// one panel per category with ground truth
+	grid, err := Grid(e, gridCols, panelWidth, panelHeight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, row := range grid.Plots {
+		for _, p := range row {
+			if p != nil {
+				n++
+			}
+		}
+	}
+	want := 0
+	for _, c := range e.PerCategory() {
+		if c.NumGT > 0 {
+			want++
+		}
+	}
+	if n != want {
+		t.Errorf("grid has %d panels, %d categories have ground truth", n, want)
+	}
+	if _, err := WritePlots(e, dir, "gif"); err == nil {
+		t.Error("no error for format gif")
+	}
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// countColor counts the pixels within 8 levels of c per channel.
+func countColor(img image.Image, c color.RGBA) int {
+	n := 0
+	b := img.Bounds()
+	near := func(a uint32, b uint8) bool { d := int(a>>8) - int(b); return d >= -8 && d <= 8 }
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if near(r, c.R) && near(g, c.G) && near(bl, c.B) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// svgText parses an SVG document and returns its character data.
+func svgText(t *testing.T, b []byte) string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	var sb strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err.Error() == "EOF" {
+				return sb.String()
+			}
+			t.Fatalf("SVG does not parse: %v", err)
+		}
+		if cd, ok := tok.(xml.CharData); ok {
+			sb.Write(cd)
+			sb.WriteByte('\n')
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package progress
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestLogMode(t *testing.T) {
+	defer func(d time.Duration) { logEvery = d }(logEvery)
+	logEvery = 0 // a line per Add
+	var out bytes.Buffer
+	b := New(&out, 4, "images")
+	if b.bar != nil {
+		t.Fatal("a bytes.Buffer is not a terminal")
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.Add(1) }()
+	}
+	wg.Wait()
+	b.Finish()
+	b.Finish()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want 4 and a final one:\n%s", len(lines), out.String())
+	}
+	for i, l := range lines {
+		n := min(i+1, 4)
+		if !strings.HasPrefix(l, fmt.Sprintf("%d/4 images (", n)) || !strings.Contains(l, "images/s") {
+			t.Errorf("line %d: %q", i, l)
+		}
+	}
+	if !strings.HasSuffix(lines[4], "ETA 0s") {
+		t.Errorf("final line %q", lines[4])
+	}
+}
+
+func TestLogModeIsQuietBetweenLines(t *testing.T) {
+	var out bytes.Buffer
+	b := New(&out, 1000, "images")
+	for range 999 {
+		b.Add(1)
+	}
+	if out.Len() != 0 {
+		t.Errorf("wrote %q before 10 s had passed", out.String())
+	}
+	b.Finish() // interrupted at 999
+	if got := out.String(); !strings.HasPrefix(got, "999/1000 images (99.9%)") || strings.Count(got, "\n") != 1 {
+		t.Errorf("final line %q", got)
+	}
+}
+
+func TestNilBar(t *testing.T) {
+	for _, b := range []*Bar{New(nil, 10, "images"), New(&bytes.Buffer{}, 0, "images")} {
+		if b != nil {
+			t.Fatal("want a nil Bar")
+		}
+		b.Add(1) // no panic
+		b.Finish()
+	}
+}
+
+// TestBarMode drives the terminal bar into a buffer: it ends at 5/5 on its own line.
+func TestBarMode(t *testing.T) {
+	var out bytes.Buffer
+	b := newBar(&out, 5, "images", true)
+	for range 5 {
+		b.Add(1)
+	}
+	b.Finish()
+	b.Finish()
+	if got := out.String(); !strings.Contains(got, "5/5") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("bar output %q", got)
+	}
+	out.Reset()
+	b = newBar(&out, 5, "images", true)
+	b.Add(2)
+	b.Finish() // interrupted
+	if got := out.String(); strings.Contains(got, "5/5") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("interrupted bar output %q", got)
+	}
+}
