@@ -6,7 +6,7 @@ GO ?= go
 # Clones sharing one model).
 RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
-ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
+ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
 
 .PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo
 
@@ -24,7 +24,7 @@ train:
 
 # The portable kernels, as on machines without AVX2 or NEON.
 noasm:
-	$(GO) test -count=1 -tags noasm ./nn/... ./backbone/...
+	$(GO) test -count=1 -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)

@@ -1,11 +1,12 @@
 module github.com/shuffledet/shuffledet
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/disintegration/imaging v1.6.2
 	github.com/urfave/cli/v2 v2.27.7
 	golang.org/x/image v0.0.0-20191009234506-e7c1f5e7dbb8
+	golang.org/x/sys v0.50.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 

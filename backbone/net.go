@@ -50,13 +50,13 @@ func Build(cfg Config, w Weights) (*Net, error) {
 		if err != nil {
 			return nil, err
 		}
-		u.dw = &nn.DepthwiseConv{C: s.Mid, K: 3, Stride: s.Stride, Pad: 1, Weight: dw.Weight, Bias: dw.Bias}
+		u.dw = &nn.DepthwiseConv{C: s.Mid, Stride: s.Stride, Weight: dw.Weight, Bias: dw.Bias}
 		if cfg.Shuffle && cfg.Groups > 1 {
 			u.dw.OutMap = nn.ShuffleMap(s.Mid, cfg.Groups, false)
 		}
 		act := nn.ReLU
 		if cfg.SE {
-			act = nn.Identity // SE scales the branch before the add / ReLU
+			act = nn.Identity // SE scales the branch, then adds the residual and applies the ReLU
 		}
 		if u.pw2, err = convBN(w, p+"branch_main_2.0", p+"branch_main_2.1", s.Mid, s.Branch, 1, 1, 0, cfg.Groups, act); err != nil {
 			return nil, err
@@ -117,7 +117,7 @@ func squeezeExcite(w Weights, p string, c, hidden int) (*nn.SqueezeExcite, error
 			return nil, err
 		}
 	}
-	return &nn.SqueezeExcite{FC1: fc[0], FC2: fc[1]}, nil
+	return &nn.SqueezeExcite{FC1: fc[0], FC2: fc[1], Act: nn.ReLU}, nil
 }
 
 // Stage numbers for Runner.Forward and Runner.Stage.
@@ -186,8 +186,7 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		nn.AvgPool3x3s2(y, 0, x)
 		u.pw2.Forward(y, s.In, &r.mid2, nil, &r.scratch)
 		if u.se != nil {
-			u.se.Forward(y, s.In, &r.scratch)
-			reluChannels(y, s.In, s.Out)
+			u.se.Forward(y, s.In, nil, &r.scratch)
 		}
 		return y
 	}
@@ -196,28 +195,8 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		return y
 	}
 	u.pw2.Forward(y, 0, &r.mid2, nil, &r.scratch)
-	u.se.Forward(y, 0, &r.scratch)
-	for i, v := range y.Data {
-		v += x.Data[i]
-		if v < 0 {
-			v = 0
-		}
-		y.Data[i] = v
-	}
+	u.se.Forward(y, 0, x, &r.scratch)
 	return y
-}
-
-func reluChannels(t *nn.Tensor, c0, c1 int) {
-	for n := 0; n < t.N; n++ {
-		for c := c0; c < c1; c++ {
-			p := t.Plane(n, c)
-			for i, v := range p {
-				if v < 0 {
-					p[i] = 0
-				}
-			}
-		}
-	}
 }
 
 // Classify runs the whole network with global average pooling and the classifier, returning
