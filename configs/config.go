@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"github.com/shuffledet/shuffledet/anchors"
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"
 	"github.com/shuffledet/shuffledet/transform"
@@ -16,7 +16,7 @@ import (
 // Model is the whole configuration of a model file (docs/MODEL_FORMAT.md).
 type Model struct {
 	Version  int             `json:"version" yaml:"version"`
-	Backbone backbone.Config `json:"backbone" yaml:"backbone"`
+	Backbone shufflenet.Config `json:"backbone" yaml:"backbone"`
 	Detector *Detector       `json:"detector" yaml:"detector"`
 }
 

@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 )
 
 func TestPresetsMatchDefaults(t *testing.T) {
@@ -77,9 +77,9 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 	}
 }
 
-func backboneFor(t *testing.T) backbone.Config {
+func backboneFor(t *testing.T) shufflenet.Config {
 	t.Helper()
-	return backbone.Config{Groups: 3, Width: 1, Shuffle: true}
+	return shufflenet.Config{Groups: 3, Width: 1, Shuffle: true}
 }
 
 func TestCOCOClasses(t *testing.T) {

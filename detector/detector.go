@@ -58,8 +58,7 @@ type Detector struct {
 	cfg   configs.Detector
 
 	pre      *transform.Preprocessor
-	trunk    *backbone.Runner
-	head     *backbone.Runner
+	trunk    backbone.Runner
 	anchors  *anchors.Generator
 	proposer *rpn.Proposer
 	align    *roihead.Align
@@ -108,7 +107,7 @@ func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
 	pc.ScoreThresh, pc.NMSThresh, pc.DetectionsPerImg, pc.Weights = float64(cfg.RoI.ScoreThresh), float64(cfg.RoI.NMSThresh), cfg.RoI.DetectionsPerImg, cfg.RoI.BBoxRegWeights
 	return &Detector{
 		model: m, cfg: cfg, pre: pre,
-		trunk: m.net.NewRunner(), head: m.net.NewRunner(),
+		trunk:   m.trunk.NewRunner(),
 		anchors: anchors.NewGenerator(cfg.RPN.AnchorSizes, cfg.RPN.AspectRatios),
 		proposer: rpn.NewProposer(rpn.Config{PreNMSTopN: cfg.RPN.PreNMSTopN, PostNMSTopN: cfg.RPN.PostNMSTopN,
 			NMSThresh: float64(cfg.RPN.NMSThresh), ScoreThresh: float64(cfg.RPN.ScoreThresh), MinSize: float64(cfg.RPN.MinBoxSize)}),
@@ -157,7 +156,7 @@ func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) 
 
 func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}
-	d.feat = d.trunk.Forward(&d.input, backbone.Stage3)
+	d.feat = d.trunk.Features(&d.input)
 	if err := d.propose(d.feat, in); err != nil {
 		return nil, err
 	}
@@ -206,9 +205,9 @@ func (d *Detector) predictBoxes(feat *nn.Tensor, proposals []boxes.Box, resizedH
 	if _, err := d.align.Forward(d.rois.Data, feat.Data, c, feat.H, feat.W, proposals); err != nil {
 		return err
 	}
-	top := d.head.Stage(&d.rois, backbone.Stage4)
-	d.pooled = slices.Grow(d.pooled[:0], n*top.C)[:n*top.C]
-	nn.GlobalAvgPool(d.pooled, top)
+	hc := m.trunk.HeadChannels()
+	d.pooled = slices.Grow(d.pooled[:0], n*hc)[:n*hc]
+	d.trunk.BoxHead(d.pooled, &d.rois)
 	d.logits = slices.Grow(d.logits[:0], n*m.clsScore.Out)[:n*m.clsScore.Out]
 	m.clsScore.Forward(d.logits, d.pooled, n)
 	d.regression = slices.Grow(d.regression[:0], n*m.bboxPred.Out)[:n*m.bboxPred.Out]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
@@ -16,7 +17,7 @@ type Model struct {
 	Path   string
 	Config configs.Model
 
-	net      *backbone.Net
+	trunk    backbone.Trunk
 	rpnConv  *nn.Conv // 3x3, ReLU
 	rpnCls   *nn.Conv // 1x1 -> A objectness logits
 	rpnBox   *nn.Conv // 1x1 -> 4A box deltas
@@ -41,20 +42,21 @@ func LoadModel(path string) (*Model, error) {
 }
 
 // Build assembles a detector with configuration cfg from weights w; name is used in errors.
-func Build(name string, cfg configs.Model, w backbone.Weights) (*Model, error) {
+func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	if cfg.Detector == nil {
 		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", name, cfg.Backbone.Name())
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	var err error
 	m := &Model{Path: name, Config: cfg}
-	if m.net, err = backbone.Build(cfg.Backbone, w); err != nil {
+	net, err := shufflenet.Build(cfg.Backbone, w)
+	if err != nil {
 		return nil, err
 	}
+	m.trunk = net.Trunk()
 	d := cfg.Detector
-	c3, c4 := cfg.Backbone.StageWidths()[1], cfg.Backbone.StageWidths()[2]
+	c3, c4 := m.trunk.FeatureChannels(), m.trunk.HeadChannels()
 	a := d.RPN.NumAnchors()
 	if m.rpnConv, err = conv(w, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
 		return nil, err
@@ -75,7 +77,7 @@ func Build(name string, cfg configs.Model, w backbone.Weights) (*Model, error) {
 	return m, nil
 }
 
-func conv(f backbone.Weights, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
+func conv(f nn.Weights, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
 	w, err := f.Get(name+".weight", out, in, k, k)
 	if err != nil {
 		return nil, err
@@ -88,7 +90,7 @@ func conv(f backbone.Weights, name string, in, out, k int, act nn.Activation) (*
 	return c, c.Check()
 }
 
-func linear(f backbone.Weights, name string, in, out int) (*nn.Linear, error) {
+func linear(f nn.Weights, name string, in, out int) (*nn.Linear, error) {
 	w, err := f.Get(name+".weight", out, in)
 	if err != nil {
 		return nil, err
@@ -102,48 +104,32 @@ func linear(f backbone.Weights, name string, in, out int) (*nn.Linear, error) {
 
 // Complexity is a detector's multiply-add and parameter count for one image size.
 type Complexity struct {
-	Arch       string             `json:"arch"`
-	Height     int                `json:"height"` // padded network input
-	Width      int                `json:"width"`
-	Proposals  int                `json:"proposals"`
-	Backbone   backbone.StageCost `json:"backbone"` // conv1 .. stage 3 on the image
-	RPN        backbone.StageCost `json:"rpn"`
-	BoxHead    backbone.StageCost `json:"box_head"` // stage 4 on every RoI + box predictor
-	MACs       int64              `json:"macs"`
-	Params     int64              `json:"params"`
-	NumClasses int                `json:"num_classes"`
+	Arch       string  `json:"arch"`
+	Height     int     `json:"height"` // padded network input
+	Width      int     `json:"width"`
+	Proposals  int     `json:"proposals"`
+	Backbone   nn.Cost `json:"backbone"` // conv1 .. stage 3 on the image
+	RPN        nn.Cost `json:"rpn"`
+	BoxHead    nn.Cost `json:"box_head"` // stage 4 on every RoI + box predictor
+	MACs       int64   `json:"macs"`
+	Params     int64   `json:"params"`
+	NumClasses int     `json:"num_classes"`
 }
 
 // Complexity returns the cost of detecting on an h x w padded input with the given number of
 // proposals (the RoI head's cost is per proposal).
 func (m *Model) Complexity(h, w, proposals int) Complexity {
-	bb := m.Config.Backbone
 	d := m.Config.Detector
-	full := bb.Complexity(h, w)
-	r := Complexity{Arch: bb.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
-	r.Backbone.Name = "backbone"
-	for _, s := range full.Stages {
-		switch s.Name {
-		case "conv1", "stage2", "stage3":
-			r.Backbone.MACs += s.MACs
-			r.Backbone.Params += s.Params
-			r.Backbone.OutC, r.Backbone.OutH, r.Backbone.OutW = s.OutC, s.OutH, s.OutW
-		}
-	}
+	r := Complexity{Arch: m.trunk.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
+	r.Backbone = m.trunk.FeatureCost(h, w)
 	hw := int64(r.Backbone.OutH * r.Backbone.OutW)
-	c3, c4, a, ch := int64(bb.StageWidths()[1]), int64(bb.StageWidths()[2]), int64(d.RPN.NumAnchors()), int64(d.RPN.Channels)
-	r.RPN = backbone.StageCost{Name: "rpn", MACs: hw * (ch*c3*9 + ch*5*a), Params: ch*c3*9 + ch + ch*5*a + 5*a,
+	c3, c4, a, ch := int64(m.trunk.FeatureChannels()), int64(m.trunk.HeadChannels()), int64(d.RPN.NumAnchors()), int64(d.RPN.Channels)
+	r.RPN = nn.Cost{Name: "rpn", MACs: hw * (ch*c3*9 + ch*5*a), Params: ch*c3*9 + ch + ch*5*a + 5*a,
 		OutC: int(5 * a), OutH: r.Backbone.OutH, OutW: r.Backbone.OutW}
-	roi := bb.Complexity(d.RoI.OutputSize*16, d.RoI.OutputSize*16) // stage 4 sees a 14x14 map, as at 224x224
+	head := m.trunk.HeadCost(d.RoI.OutputSize)
 	k := int64(len(d.Classes) + 1)
-	r.BoxHead = backbone.StageCost{Name: "box_head", OutC: int(5 * k), OutH: 1, OutW: 1}
-	for _, s := range roi.Stages {
-		if s.Name == "stage4" {
-			r.BoxHead.MACs, r.BoxHead.Params = s.MACs, s.Params
-		}
-	}
-	r.BoxHead.MACs = int64(proposals) * (r.BoxHead.MACs + c4*5*k)
-	r.BoxHead.Params += c4*5*k + 5*k
+	r.BoxHead = nn.Cost{Name: "box_head", OutC: int(5 * k), OutH: 1, OutW: 1,
+		MACs: int64(proposals) * (head.MACs + c4*5*k), Params: head.Params + c4*5*k + 5*k}
 	r.MACs = r.Backbone.MACs + r.RPN.MACs + r.BoxHead.MACs
 	r.Params = r.Backbone.Params + r.RPN.Params + r.BoxHead.Params
 	return r

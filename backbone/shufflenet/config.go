@@ -1,7 +1,8 @@
-// Package backbone is ShuffleNet v1 (Zhang et al., 2017) in the official megvii structure: every
+// Package shufflenet is ShuffleNet v1 (Zhang et al., 2017) in the official megvii structure: every
 // group count and width of the paper, the shallow and squeeze-and-excitation variants, shuffle on or
-// off, an optional classifier, and its complexity report.
-package backbone
+// off, an optional classifier, and its complexity report. Net.Trunk is the network as a
+// detector's trunk (backbone.Trunk).
+package shufflenet
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package backbone
+package shufflenet
 
 import (
 	"fmt"
@@ -6,11 +6,6 @@ import (
 
 	"github.com/shuffledet/shuffledet/nn"
 )
-
-// Weights supplies a model's tensors by name, checking that each has the expected shape.
-type Weights interface {
-	Get(name string, shape ...int) ([]float32, error)
-}
 
 // Net is a loaded ShuffleNet v1 with BatchNorm folded into the convolutions. It is read-only and
 // may be shared; each goroutine runs it through its own Runner.
@@ -30,7 +25,7 @@ type unit struct {
 }
 
 // Build assembles a Net from weights named as in the official megvii code (docs/MODEL_FORMAT.md).
-func Build(cfg Config, w Weights) (*Net, error) {
+func Build(cfg Config, w nn.Weights) (*Net, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -82,7 +77,7 @@ func Build(cfg Config, w Weights) (*Net, error) {
 }
 
 // convBN loads a bias-free convolution and the BatchNorm after it, folded together.
-func convBN(w Weights, conv, bn string, in, out, k, stride, pad, groups int, act nn.Activation) (*nn.Conv, error) {
+func convBN(w nn.Weights, conv, bn string, in, out, k, stride, pad, groups int, act nn.Activation) (*nn.Conv, error) {
 	wt, err := w.Get(conv+".weight", out, in/groups, k, k)
 	if err != nil {
 		return nil, err
@@ -101,7 +96,7 @@ func convBN(w Weights, conv, bn string, in, out, k, stride, pad, groups int, act
 	return c, c.Check()
 }
 
-func squeezeExcite(w Weights, p string, c, hidden int) (*nn.SqueezeExcite, error) {
+func squeezeExcite(w nn.Weights, p string, c, hidden int) (*nn.SqueezeExcite, error) {
 	var fc [2]*nn.Linear
 	for i, dims := range [2][2]int{{c, hidden}, {hidden, c}} {
 		name := fmt.Sprintf("%sfc%d", p, i+1)
@@ -122,7 +117,6 @@ func squeezeExcite(w Weights, p string, c, hidden int) (*nn.SqueezeExcite, error
 
 // Stage numbers for Runner.Forward and Runner.Stage.
 const (
-	Stem   = 1 // first conv + max pool (stride 4)
 	Stage2 = 2 // stride 8
 	Stage3 = 3 // stride 16: the detector's feature map
 	Stage4 = 4 // stride 32: the classifier's input and the detector's box head
