@@ -46,7 +46,7 @@ func WithScoreThreshold(s float32) Option {
 		if !(s >= 0 && s < 1) {
 			return fmt.Errorf("score threshold %g out of range [0, 1)", s)
 		}
-		d.RoI.ScoreThresh = s
+		d.RoI.ScoreThresh = float64(s)
 		return nil
 	}
 }
@@ -93,26 +93,19 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 }
 
 func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
-	tc := transform.Config{MinSize: cfg.MinSize, MaxSize: cfg.MaxSize, SizeDivisible: cfg.SizeDivisible}
-	for i := range 3 {
-		tc.Mean[i], tc.Std[i] = float64(cfg.ImageMean[i]), float64(cfg.ImageStd[i])
-	}
-	pre, err := transform.New(tc)
+	pre, err := transform.New(cfg.Config)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
 	align := roihead.NewAlign()
 	align.OutH, align.OutW, align.SamplingRatio = cfg.RoI.OutputSize, cfg.RoI.OutputSize, cfg.RoI.SamplingRatio
-	pc := roihead.DefaultPostConfig() // keeps torchvision's fixed 1e-2 minimum box side
-	pc.ScoreThresh, pc.NMSThresh, pc.DetectionsPerImg, pc.Weights = float64(cfg.RoI.ScoreThresh), float64(cfg.RoI.NMSThresh), cfg.RoI.DetectionsPerImg, cfg.RoI.BBoxRegWeights
 	return &Detector{
 		model: m, cfg: cfg, pre: pre,
-		trunk:   m.trunk.NewRunner(),
-		anchors: anchors.NewGenerator(cfg.RPN.AnchorSizes, cfg.RPN.AspectRatios),
-		proposer: rpn.NewProposer(rpn.Config{PreNMSTopN: cfg.RPN.PreNMSTopN, PostNMSTopN: cfg.RPN.PostNMSTopN,
-			NMSThresh: float64(cfg.RPN.NMSThresh), ScoreThresh: float64(cfg.RPN.ScoreThresh), MinSize: float64(cfg.RPN.MinBoxSize)}),
-		align: align,
-		post:  roihead.NewPostProcessor(pc),
+		trunk:    m.trunk.NewRunner(),
+		anchors:  anchors.NewGenerator(cfg.RPN.AnchorSizes, cfg.RPN.AspectRatios),
+		proposer: rpn.NewProposer(cfg.RPN),
+		align:    align,
+		post:     roihead.NewPostProcessor(cfg.RoI),
 	}, nil
 }
 

@@ -144,7 +144,7 @@ OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d
 	}
 	f := torchref.Tensors(t, prog, in...)
 
-	pp := NewPostProcessor(DefaultPostConfig())
+	pp := NewPostProcessor(DefaultConfig())
 	for i, c := range cases {
 		logits, reg, props := c.inputs(uint64(i))
 		pp.Config.ScoreThresh, pp.Config.NMSThresh, pp.Config.DetectionsPerImg = c.scoreThresh, c.nmsThresh, c.detsPerImage

@@ -7,25 +7,9 @@ import (
 	"github.com/shuffledet/shuffledet/nms"
 )
 
-// PostConfig holds the test-time parameters of RoIHeads.postprocess_detections.
-type PostConfig struct {
-	// ScoreThresh keeps class scores strictly greater than it (0.05).
-	ScoreThresh float64
-	// NMSThresh is the per-class NMS IoU threshold (0.5).
-	NMSThresh float64
-	// DetectionsPerImg caps the number of detections (100).
-	DetectionsPerImg int
-	// Weights are the box coder weights of the box head (10, 10, 5, 5).
-	Weights [4]float32
-	// MinSize drops boxes with a side shorter than it (1e-2, fixed in torchvision).
-	MinSize float64
-}
-
-// DefaultPostConfig returns the detector's defaults: 0.05 / 0.5 / 100, weights (10, 10, 5, 5),
-// minimum size 1e-2.
-func DefaultPostConfig() PostConfig {
-	return PostConfig{ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100, Weights: [4]float32{10, 10, 5, 5}, MinSize: 1e-2}
-}
+// MinBoxSize is the smallest side a detection keeps after clipping: torchvision's
+// postprocess_detections fixes it at 1e-2.
+const MinBoxSize = 1e-2
 
 // Detections are the final detections of one image, best first. Labels are 1..K (0, the
 // background, never appears).
@@ -41,8 +25,9 @@ func (d Detections) Len() int { return len(d.Scores) }
 // PostProcessor turns box predictor outputs into detections and keeps its buffers between calls.
 // It is not safe for concurrent use.
 type PostProcessor struct {
-	// Config is read on every call and may be changed between calls.
-	Config PostConfig
+	// Config is read on every call and may be changed between calls (the pooler's fields are
+	// not used here).
+	Config Config
 
 	sup    nms.Suppressor
 	probs  []float32
@@ -54,13 +39,13 @@ type PostProcessor struct {
 }
 
 // NewPostProcessor returns a PostProcessor with the given configuration.
-func NewPostProcessor(cfg PostConfig) *PostProcessor { return &PostProcessor{Config: cfg} }
+func NewPostProcessor(cfg Config) *PostProcessor { return &PostProcessor{Config: cfg} }
 
 // Run post-processes the predictions for the proposals of one image, exactly as
 // RoIHeads.postprocess_detections: decode every proposal once per class with the box coder,
 // softmax the class logits, clip the boxes to imageH x imageW (the resized image before padding),
 // drop the background column, flatten proposal-major and class-minor, keep scores >
-// ScoreThresh, drop boxes with a side < MinSize, per-class NMS, keep the best DetectionsPerImg.
+// ScoreThresh, drop boxes with a side < MinBoxSize, per-class NMS, keep the best DetectionsPerImg.
 //
 // classLogits is [P, numClasses] and boxRegression [P, 4*numClasses] (row-major), where P is
 // len(proposals) and numClasses = K+1 counts the background. The returned slices belong to the
@@ -77,7 +62,8 @@ func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []bo
 	if len(boxRegression) != 4*np*numClasses {
 		return Detections{}, fmt.Errorf("roihead: box regression has %d values, want %d", len(boxRegression), 4*np*numClasses)
 	}
-	coder := boxes.NewCoder(cfg.Weights[0], cfg.Weights[1], cfg.Weights[2], cfg.Weights[3])
+	w := cfg.BBoxRegWeights
+	coder := boxes.NewCoder(w[0], w[1], w[2], w[3])
 	fw, fh := float32(imageW), float32(imageH)
 	thresh := float32(cfg.ScoreThresh)
 	if cap(p.probs) < numClasses {
@@ -95,7 +81,7 @@ func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []bo
 			}
 			d := reg[4*j : 4*j+4]
 			b := coder.Decode(prop, d[0], d[1], d[2], d[3]).Clip(fw, fh)
-			if !b.IsLarge(cfg.MinSize) {
+			if !b.IsLarge(MinBoxSize) {
 				continue
 			}
 			p.cand = append(p.cand, b)

@@ -43,7 +43,7 @@ func TestAlignEdgeCases(t *testing.T) {
 }
 
 func TestPostprocessEdgeCases(t *testing.T) {
-	pp := NewPostProcessor(DefaultPostConfig())
+	pp := NewPostProcessor(DefaultConfig())
 	d, err := pp.Run(nil, nil, nil, 81, 600, 800)
 	if err != nil || d.Len() != 0 {
 		t.Errorf("no proposals: %v %v", d, err)
@@ -116,7 +116,7 @@ func BenchmarkRoIAlign300(b *testing.B) {
 func BenchmarkPostprocess(b *testing.B) {
 	c := postCase{300, 81, 2, 600, 1000, 0.05, 0.5, 100}
 	logits, reg, props := c.inputs(1)
-	pp := NewPostProcessor(DefaultPostConfig())
+	pp := NewPostProcessor(DefaultConfig())
 	for b.Loop() {
 		pp.Run(logits, reg, props, c.classes, c.imgH, c.imgW)
 	}
