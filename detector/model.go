@@ -8,21 +8,19 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 )
 
-// Model is a loaded detector's read-only weights: the ShuffleNet trunk (stages 2-3 for features,
-// stage 4 as the box head), the RPN head and the box predictor. Detectors made from one Model
-// share it.
+// Model is a loaded detector's read-only weights: the trunk, the RPN head and the box predictor.
+// Detectors made from one Model share it.
 type Model struct {
 	Path   string
 	Config configs.Model
 
-	trunk    backbone.Trunk
-	rpnConv  *nn.Conv // 3x3, ReLU
-	rpnCls   *nn.Conv // 1x1 -> A objectness logits
-	rpnBox   *nn.Conv // 1x1 -> 4A box deltas
-	clsScore *nn.Linear
-	bboxPred *nn.Linear
+	trunk     backbone.Trunk
+	rpn       *rpn.Head
+	predictor *roihead.Predictor
 }
 
 // LoadModel reads a detector model file.
@@ -41,7 +39,8 @@ func LoadModel(path string) (*Model, error) {
 	return m, nil
 }
 
-// Build assembles a detector with configuration cfg from weights w; name is used in errors.
+// Build assembles the detector that cfg describes, on its ShuffleNet trunk, from weights w; name
+// is used in errors.
 func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	if cfg.Detector == nil {
 		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", name, cfg.Backbone.Name())
@@ -49,57 +48,34 @@ func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	m := &Model{Path: name, Config: cfg}
 	net, err := shufflenet.Build(cfg.Backbone, w)
 	if err != nil {
 		return nil, err
 	}
-	m.trunk = net.Trunk()
-	d := cfg.Detector
-	c3, c4 := m.trunk.FeatureChannels(), m.trunk.HeadChannels()
-	a := d.RPN.NumAnchors()
-	if m.rpnConv, err = conv(w, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
+	m, err := NewModel(name, net.Trunk(), *cfg.Detector, w)
+	if err != nil {
 		return nil, err
 	}
-	if m.rpnCls, err = conv(w, "rpn.head.cls_logits", d.RPN.Channels, a, 1, nn.Identity); err != nil {
-		return nil, err
-	}
-	if m.rpnBox, err = conv(w, "rpn.head.bbox_pred", d.RPN.Channels, 4*a, 1, nn.Identity); err != nil {
-		return nil, err
-	}
-	k := len(d.Classes) + 1
-	if m.clsScore, err = linear(w, "roi_heads.box_predictor.cls_score", c4, k); err != nil {
-		return nil, err
-	}
-	if m.bboxPred, err = linear(w, "roi_heads.box_predictor.bbox_pred", c4, 4*k); err != nil {
-		return nil, err
-	}
+	m.Config = cfg
 	return m, nil
 }
 
-func conv(f nn.Weights, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
-	w, err := f.Get(name+".weight", out, in, k, k)
-	if err != nil {
-		return nil, err
+// NewModel assembles a detector on any trunk: the RPN head and the box predictor that cfg
+// describes are loaded from w for the trunk's channel widths. name is used in errors. The Model's
+// Config has cfg as its detector section and a zero Backbone (the trunk names itself).
+func NewModel(name string, trunk backbone.Trunk, cfg configs.Detector, w nn.Weights) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model %s: detector: %w", name, err)
 	}
-	b, err := f.Get(name+".bias", out)
-	if err != nil {
-		return nil, err
+	m := &Model{Path: name, Config: configs.Model{Version: 1, Detector: &cfg}, trunk: trunk}
+	var err error
+	if m.rpn, err = rpn.LoadHead(w, cfg.RPN, trunk.FeatureChannels()); err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	c := &nn.Conv{InC: in, OutC: out, K: k, Stride: 1, Pad: k / 2, Groups: 1, Act: act, Weight: w, Bias: b}
-	return c, c.Check()
-}
-
-func linear(f nn.Weights, name string, in, out int) (*nn.Linear, error) {
-	w, err := f.Get(name+".weight", out, in)
-	if err != nil {
-		return nil, err
+	if m.predictor, err = roihead.LoadPredictor(w, trunk.HeadChannels(), len(cfg.Classes)+1); err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	b, err := f.Get(name+".bias", out)
-	if err != nil {
-		return nil, err
-	}
-	return nn.NewLinear(in, out, w, b)
+	return m, nil
 }
 
 // Complexity is a detector's multiply-add and parameter count for one image size.
@@ -108,9 +84,9 @@ type Complexity struct {
 	Height     int     `json:"height"` // padded network input
 	Width      int     `json:"width"`
 	Proposals  int     `json:"proposals"`
-	Backbone   nn.Cost `json:"backbone"` // conv1 .. stage 3 on the image
+	Backbone   nn.Cost `json:"backbone"` // the trunk's features on the image
 	RPN        nn.Cost `json:"rpn"`
-	BoxHead    nn.Cost `json:"box_head"` // stage 4 on every RoI + box predictor
+	BoxHead    nn.Cost `json:"box_head"` // the trunk's box head on every RoI + box predictor
 	MACs       int64   `json:"macs"`
 	Params     int64   `json:"params"`
 	NumClasses int     `json:"num_classes"`
@@ -122,14 +98,10 @@ func (m *Model) Complexity(h, w, proposals int) Complexity {
 	d := m.Config.Detector
 	r := Complexity{Arch: m.trunk.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
 	r.Backbone = m.trunk.FeatureCost(h, w)
-	hw := int64(r.Backbone.OutH * r.Backbone.OutW)
-	c3, c4, a, ch := int64(m.trunk.FeatureChannels()), int64(m.trunk.HeadChannels()), int64(d.RPN.NumAnchors()), int64(d.RPN.Channels)
-	r.RPN = nn.Cost{Name: "rpn", MACs: hw * (ch*c3*9 + ch*5*a), Params: ch*c3*9 + ch + ch*5*a + 5*a,
-		OutC: int(5 * a), OutH: r.Backbone.OutH, OutW: r.Backbone.OutW}
-	head := m.trunk.HeadCost(d.RoI.OutputSize)
-	k := int64(len(d.Classes) + 1)
-	r.BoxHead = nn.Cost{Name: "box_head", OutC: int(5 * k), OutH: 1, OutW: 1,
-		MACs: int64(proposals) * (head.MACs + c4*5*k), Params: head.Params + c4*5*k + 5*k}
+	r.RPN = m.rpn.Cost(r.Backbone.OutH, r.Backbone.OutW)
+	head, pred := m.trunk.HeadCost(d.RoI.OutputSize), m.predictor.Cost()
+	r.BoxHead = nn.Cost{Name: "box_head", MACs: int64(proposals) * (head.MACs + pred.MACs), Params: head.Params + pred.Params,
+		OutC: pred.OutC, OutH: 1, OutW: 1}
 	r.MACs = r.Backbone.MACs + r.RPN.MACs + r.BoxHead.MACs
 	r.Params = r.Backbone.Params + r.RPN.Params + r.BoxHead.Params
 	return r

@@ -22,12 +22,10 @@ type Detections struct {
 // Len returns the number of detections.
 func (d Detections) Len() int { return len(d.Scores) }
 
-// PostProcessor turns box predictor outputs into detections and keeps its buffers between calls.
+// postProcessor turns box predictor outputs into detections and keeps its buffers between calls.
 // It is not safe for concurrent use.
-type PostProcessor struct {
-	// Config is read on every call and may be changed between calls (the pooler's fields are
-	// not used here).
-	Config Config
+type postProcessor struct {
+	cfg Config // the pooler's fields are not used here
 
 	sup    nms.Suppressor
 	probs  []float32
@@ -38,10 +36,10 @@ type PostProcessor struct {
 	out    Detections
 }
 
-// NewPostProcessor returns a PostProcessor with the given configuration.
-func NewPostProcessor(cfg Config) *PostProcessor { return &PostProcessor{Config: cfg} }
+// newPostProcessor returns a postProcessor with the given configuration.
+func newPostProcessor(cfg Config) *postProcessor { return &postProcessor{cfg: cfg} }
 
-// Run post-processes the predictions for the proposals of one image, exactly as
+// run post-processes the predictions for the proposals of one image, exactly as
 // RoIHeads.postprocess_detections: decode every proposal once per class with the box coder,
 // softmax the class logits, clip the boxes to imageH x imageW (the resized image before padding),
 // drop the background column, flatten proposal-major and class-minor, keep scores >
@@ -49,9 +47,9 @@ func NewPostProcessor(cfg Config) *PostProcessor { return &PostProcessor{Config:
 //
 // classLogits is [P, numClasses] and boxRegression [P, 4*numClasses] (row-major), where P is
 // len(proposals) and numClasses = K+1 counts the background. The returned slices belong to the
-// PostProcessor and stay valid until the next call. Inconsistent lengths give an error.
-func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []boxes.Box, numClasses, imageH, imageW int) (Detections, error) {
-	cfg := p.Config
+// postProcessor and stay valid until the next call. Inconsistent lengths give an error.
+func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []boxes.Box, numClasses, imageH, imageW int) (Detections, error) {
+	cfg := p.cfg
 	np := len(proposals)
 	if numClasses < 1 {
 		return Detections{}, fmt.Errorf("roihead: numClasses %d, want >= 1 (background included)", numClasses)
@@ -157,11 +155,11 @@ func fold(acc [lanes]float32, n int) float32 {
 	return s
 }
 
-// ToOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
+// toOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
 // padding) back to the original image, as GeneralizedRCNNTransform.postprocess does with
 // torchvision's transform.resize_boxes: ratio = float32(orig)/float32(resized) per axis, then
 // multiply. A zero resized size gives +Inf or NaN coordinates, like torch.
-func ToOriginal(bs []boxes.Box, resizedH, resizedW, origH, origW int) {
+func toOriginal(bs []boxes.Box, resizedH, resizedW, origH, origW int) {
 	rh := float32(origH) / float32(resizedH)
 	rw := float32(origW) / float32(resizedW)
 	for i := range bs {

@@ -101,12 +101,12 @@ OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
 	f := torchref.Load(t, outPath)
 
 	gen := anchors.NewGenerator(nil, nil)
-	p := NewProposer(def)
+	p := newProposer(def)
 	for i, c := range cases {
 		obj, del := c.inputs(uint64(i))
-		p.Config = c.cfg
+		p.cfg = c.cfg
 		grid := gen.ForImage(c.padH, c.padW, c.featH, c.featW)
-		props, scores, err := p.Propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
+		props, scores, err := p.propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
 		if err != nil {
 			t.Fatal(err)
 		}
