@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"
@@ -89,7 +90,7 @@ func (d *Detector) Validate() error {
 	switch {
 	case d.ShorterSide <= 0 || d.MaxLongerSide < d.ShorterSide || d.MaxLongerSide > 4096:
 		return fmt.Errorf("min_size %d / max_size %d out of range (0 < min_size <= max_size <= 4096)", d.ShorterSide, d.MaxLongerSide)
-	case d.SizeDivisible <= 0 || d.SizeDivisible%16 != 0 || d.SizeDivisible > 1024:
+	case d.SizeDivisible <= 0 || d.SizeDivisible%backbone.FeatureStride != 0 || d.SizeDivisible > 1024:
 		return fmt.Errorf("size_divisible %d must be a positive multiple of 16, at most 1024", d.SizeDivisible)
 	case len(d.Classes) == 0 || len(d.Classes) > 10000:
 		return fmt.Errorf("%d classes (want 1..10000)", len(d.Classes))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -51,15 +50,6 @@ func Preset(name string) (*Model, error) {
 	arch.NumClasses = 0
 	m := &Model{Version: 1, Backbone: arch, Detector: DefaultDetector(res)}
 	return m, m.Validate()
-}
-
-// LoadFile reads a YAML configuration file.
-func LoadFile(file string) (*Model, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	return parseYAML(file, b)
 }
 
 func parseYAML(name string, b []byte) (*Model, error) {
