@@ -3,6 +3,10 @@
 // each pooled RoI into a vector for the box predictor (Faster R-CNN's C4 layout, where the
 // trunk's last stage is the box head). ShuffleNet v1 (backbone/shufflenet) implements it; a new
 // backbone implements Trunk and plugs into detector.NewModel without touching other packages.
+//
+// Errors: a Trunk is built (and its weights checked) by its own package, which returns errors
+// there; afterwards nothing fails. A Runner is given inputs of the documented shapes by the
+// detector, and may panic on others, as nn's layers do.
 package backbone
 
 import "github.com/shuffledet/shuffledet/nn"

@@ -1,5 +1,9 @@
 // Package configs defines a model's configuration, the JSON object a model file carries in its
-// metadata, and the named YAML presets (ShuffleNet 0.5x / 1x / 2x, g=3, at 300 and 600).
+// metadata, and the named YAML presets (ShuffleNet 0.5x / 1x / 2x, g=3, at 300 and 600). The
+// detector's configuration is composed of the config types of the packages that implement each
+// stage (transform, rpn, roihead), which take them as they are.
+//
+// Errors: Preset and Validate return errors that name the preset or the offending value.
 package configs
 
 import (

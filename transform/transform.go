@@ -20,6 +20,10 @@
 // frames.
 //
 // Mapping boxes back from resized to original coordinates is the job of roihead, not of this package.
+//
+// Errors: bad configurations, empty, oversized or undecodable images and inconsistent pixel
+// buffers are returned as errors (test them with errors.Is against the Err values below); nothing
+// panics on bad input.
 package transform
 
 import (
