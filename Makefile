@@ -4,10 +4,10 @@ GO ?= go
 
 # Packages that run goroutines get the race detector (for the detector: its concurrency tests,
 # Clones sharing one model).
-RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/... ./roihead/...
+RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/...
 # The compute packages, also tested as arm64 binaries under qemu.
-ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/... \
-	./coco ./cmd/cocoeval
+ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
+	./rpn/... ./roihead/... ./coco ./cmd/cocoeval
 # Drawing charts (coco/prplot) has no arithmetic that must match a reference and takes minutes
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
@@ -33,7 +33,7 @@ train:
 
 # The portable kernels, as on machines without AVX2 or NEON.
 noasm:
-	$(GO) test -count=1 -tags noasm ./nn/... ./backbone/...
+	$(GO) test -count=1 -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)

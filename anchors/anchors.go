@@ -89,9 +89,6 @@ func NewGenerator(sizes, ratios []float32) *Generator {
 	return &Generator{cell: Cell(sizes, ratios)}
 }
 
-// NumPerLocation returns the number of anchors at each feature-map location (A = sizes x ratios).
-func (g *Generator) NumPerLocation() int { return len(g.cell) }
-
 // Grid returns the anchors of a featH x featW feature map with the given strides (see the
 // package-level Grid for the order). Non-positive dimensions give an empty grid.
 func (g *Generator) Grid(featH, featW, strideY, strideX int) []boxes.Box {

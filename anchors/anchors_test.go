@@ -31,7 +31,7 @@ func TestCellDefaults(t *testing.T) {
 func TestGeneratorCachesAndOrders(t *testing.T) {
 	g := NewGenerator(nil, nil)
 	a := g.ForImage(64, 96, 4, 6)
-	if len(a) != 4*6*15 || g.NumPerLocation() != 15 {
+	if len(a) != 4*6*15 || len(g.cell) != 15 {
 		t.Fatalf("%d anchors", len(a))
 	}
 	// Location (y=1, x=2), anchor 5: shifted by (32, 16).

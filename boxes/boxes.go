@@ -1,6 +1,6 @@
 // Package boxes holds the axis-aligned box type and the box arithmetic of torchvision's detection
 // code: area, IoU, clipping to an image, the Faster R-CNN box coder (decode) and the small-box
-// filter. (The resize back to the original image is roihead.ToOriginal.)
+// filter. (The resize back to the original image is roihead's.)
 //
 // Boxes are in corner form (x1, y1, x2, y2) with width x2-x1 and height y2-y1 (no +1), all in
 // float32, and every operation rounds exactly where torch's float32 tensor code rounds. Explicit

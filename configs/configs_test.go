@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 )
 
 func TestPresetsMatchDefaults(t *testing.T) {
@@ -18,7 +18,7 @@ func TestPresetsMatchDefaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Each preset spells out the defaults; the same name built from the grammar must agree.
-		res := m.Detector.MinSize
+		res := m.Detector.ShorterSide
 		want := &Model{Version: 1, Backbone: m.Backbone, Detector: DefaultDetector(res)}
 		if !reflect.DeepEqual(m, want) {
 			t.Errorf("preset %s differs from the defaults:\n%+v\n%+v", name, m.Detector, want.Detector)
@@ -34,7 +34,7 @@ func TestPresetByName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Backbone.Groups != 8 || m.Backbone.Width != 1.5 || !m.Backbone.SE || m.Detector.MinSize != 300 || m.Detector.MaxSize != 500 {
+	if m.Backbone.Groups != 8 || m.Backbone.Width != 1.5 || !m.Backbone.SE || m.Detector.ShorterSide != 300 || m.Detector.MaxLongerSide != 500 {
 		t.Fatalf("got %+v %+v", m.Backbone, m.Detector)
 	}
 	for _, bad := range []string{"shufflenet-g3-1.0x-400", "shufflenet-g3-1.0x", "nonsense", "shufflenet-g7-1.0x-300"} {
@@ -46,8 +46,8 @@ func TestPresetByName(t *testing.T) {
 
 func TestSetResolution(t *testing.T) {
 	d := DefaultDetector(600)
-	if err := d.SetResolution(300); err != nil || d.MinSize != 300 || d.MaxSize != 500 {
-		t.Fatalf("SetResolution(300): %v %d/%d", err, d.MinSize, d.MaxSize)
+	if err := d.SetResolution(300); err != nil || d.ShorterSide != 300 || d.MaxLongerSide != 500 {
+		t.Fatalf("SetResolution(300): %v %d/%d", err, d.ShorterSide, d.MaxLongerSide)
 	}
 	if err := d.SetResolution(450); err == nil {
 		t.Fatal("resolution 450 accepted")
@@ -66,7 +66,7 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 		{"zero std", func(d *Detector) { d.ImageStd[0] = 0 }},
 		{"huge output size", func(d *Detector) { d.RoI.OutputSize = 1000 }},
 		{"odd padding", func(d *Detector) { d.SizeDivisible = 24 }},
-		{"max below min", func(d *Detector) { d.MaxSize = 100 }},
+		{"max below min", func(d *Detector) { d.MaxLongerSide = 100 }},
 		{"no classes", func(d *Detector) { d.Classes = nil }},
 	} {
 		m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
@@ -77,9 +77,9 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 	}
 }
 
-func backboneFor(t *testing.T) backbone.Config {
+func backboneFor(t *testing.T) shufflenet.Config {
 	t.Helper()
-	return backbone.Config{Groups: 3, Width: 1, Shuffle: true}
+	return shufflenet.Config{Groups: 3, Width: 1, Shuffle: true}
 }
 
 func TestCOCOClasses(t *testing.T) {

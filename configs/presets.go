@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -12,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 )
 
 //go:embed presets/*.yaml
@@ -41,7 +40,7 @@ func Preset(name string) (*Model, error) {
 	if i < 0 || err != nil {
 		return nil, fmt.Errorf("config %q: want <architecture>-<300|600>, e.g. shufflenet-g3-1.0x-600 (presets: %s)", name, strings.Join(Presets(), ", "))
 	}
-	arch, err := backbone.ParseName(name[:i])
+	arch, err := shufflenet.ParseName(name[:i])
 	if err != nil {
 		return nil, fmt.Errorf("config %q: %w", name, err)
 	}
@@ -53,17 +52,8 @@ func Preset(name string) (*Model, error) {
 	return m, m.Validate()
 }
 
-// LoadFile reads a YAML configuration file.
-func LoadFile(file string) (*Model, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	return parseYAML(file, b)
-}
-
 func parseYAML(name string, b []byte) (*Model, error) {
-	m := &Model{Backbone: backbone.Config{Shuffle: true}}
+	m := &Model{Backbone: shufflenet.Config{Shuffle: true}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(m); err != nil {

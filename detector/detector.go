@@ -1,21 +1,23 @@
-// Package detector assembles a Faster R-CNN (C4 style, torchvision 0.14 semantics) on a ShuffleNet
-// v1 trunk from a .bin model file and turns images into detections:
+// Package detector assembles a Faster R-CNN (C4 style, torchvision 0.14 semantics) from a .bin
+// model file, on a ShuffleNet v1 trunk or any other backbone.Trunk (NewModel), and turns images
+// into detections. It only wires the stages, each of which owns its layers:
 //
-//	preprocess -> trunk to stage 3 -> RPN head -> proposals -> RoIAlign 14x14 -> stage 4 (box head)
-//	-> global average pool -> box predictor -> per-class NMS -> boxes in original pixels
+//	transform (resize, normalize, pad) -> trunk features (stride 16) -> rpn (head, anchors,
+//	proposals) -> roihead (RoIAlign, the trunk's box head, box predictor, post-processing)
+//	-> detections in original pixels
 //
 // A Detector is for one goroutine at a time; Clone gives another one that shares the weights.
+//
+// Errors: every failure to load a model or to detect (a bad file, option, image or frame buffer)
+// is returned as an error that names the file or says what is wrong; nothing in this package
+// panics on bad input.
 package detector
 
 import (
 	"fmt"
 	"image"
-	"math"
-	"slices"
 
-	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/backbone"
-	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/roihead"
@@ -46,7 +48,7 @@ func WithScoreThreshold(s float32) Option {
 		if !(s >= 0 && s < 1) {
 			return fmt.Errorf("score threshold %g out of range [0, 1)", s)
 		}
-		d.RoI.ScoreThresh = s
+		d.RoI.ScoreThresh = float64(s)
 		return nil
 	}
 }
@@ -57,20 +59,14 @@ type Detector struct {
 	model *Model
 	cfg   configs.Detector
 
-	pre      *transform.Preprocessor
-	trunk    *backbone.Runner
-	head     *backbone.Runner
-	anchors  *anchors.Generator
-	proposer *rpn.Proposer
-	align    *roihead.Align
-	post     *roihead.PostProcessor
+	pre   *transform.Preprocessor
+	trunk backbone.Runner
+	rpn   *rpn.Runner
+	roi   *roihead.Runner
 
-	input, hidden, objectness, deltas, rois nn.Tensor
-	feat                                    *nn.Tensor // the trunk's stage-3 output for the last image
-	scratch                                 nn.Scratch
-	pooled, logits, regression              []float32
-	proposals                               []boxes.Box
-	dets                                    []Detection
+	input nn.Tensor
+	feat  *nn.Tensor // the trunk's features of the last image
+	dets  []Detection
 }
 
 // Load reads a detector model file and returns a Detector for it.
@@ -94,27 +90,18 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 }
 
 func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
-	tc := transform.Config{MinSize: cfg.MinSize, MaxSize: cfg.MaxSize, SizeDivisible: cfg.SizeDivisible}
-	for i := range 3 {
-		tc.Mean[i], tc.Std[i] = float64(cfg.ImageMean[i]), float64(cfg.ImageStd[i])
-	}
-	pre, err := transform.New(tc)
-	if err != nil {
+	d := &Detector{model: m, cfg: cfg, trunk: m.trunk.NewRunner()}
+	var err error
+	if d.pre, err = transform.New(cfg.Config); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
-	align := roihead.NewAlign()
-	align.OutH, align.OutW, align.SamplingRatio = cfg.RoI.OutputSize, cfg.RoI.OutputSize, cfg.RoI.SamplingRatio
-	pc := roihead.DefaultPostConfig() // keeps torchvision's fixed 1e-2 minimum box side
-	pc.ScoreThresh, pc.NMSThresh, pc.DetectionsPerImg, pc.Weights = float64(cfg.RoI.ScoreThresh), float64(cfg.RoI.NMSThresh), cfg.RoI.DetectionsPerImg, cfg.RoI.BBoxRegWeights
-	return &Detector{
-		model: m, cfg: cfg, pre: pre,
-		trunk: m.net.NewRunner(), head: m.net.NewRunner(),
-		anchors: anchors.NewGenerator(cfg.RPN.AnchorSizes, cfg.RPN.AspectRatios),
-		proposer: rpn.NewProposer(rpn.Config{PreNMSTopN: cfg.RPN.PreNMSTopN, PostNMSTopN: cfg.RPN.PostNMSTopN,
-			NMSThresh: float64(cfg.RPN.NMSThresh), ScoreThresh: float64(cfg.RPN.ScoreThresh), MinSize: float64(cfg.RPN.MinBoxSize)}),
-		align: align,
-		post:  roihead.NewPostProcessor(pc),
-	}, nil
+	if d.rpn, err = m.rpn.NewRunner(cfg.RPN); err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.Path, err)
+	}
+	if d.roi, err = roihead.NewRunner(cfg.RoI, d.trunk, m.predictor); err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.Path, err)
+	}
+	return d, nil
 }
 
 // Clone returns a new Detector with the same model and settings and its own buffers.
@@ -157,67 +144,19 @@ func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) 
 
 func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}
-	d.feat = d.trunk.Forward(&d.input, backbone.Stage3)
-	if err := d.propose(d.feat, in); err != nil {
-		return nil, err
-	}
-	d.dets = d.dets[:0]
-	if len(d.proposals) == 0 {
-		return d.dets, nil
-	}
-	if err := d.predictBoxes(d.feat, d.proposals, in.ResizedHeight); err != nil {
-		return nil, err
-	}
-	res, err := d.post.Run(d.logits, d.regression, d.proposals, d.model.clsScore.Out, in.ResizedHeight, in.ResizedWidth)
+	d.feat = d.trunk.Features(&d.input)
+	proposals, err := d.rpn.Forward(d.feat, in.Height, in.Width, in.ResizedHeight, in.ResizedWidth)
 	if err != nil {
 		return nil, err
 	}
-	roihead.ToOriginal(res.Boxes, in.ResizedHeight, in.ResizedWidth, in.OrigHeight, in.OrigWidth)
+	res, err := d.roi.Forward(d.feat, proposals, in.ResizedHeight, in.ResizedWidth, in.OrigHeight, in.OrigWidth)
+	if err != nil {
+		return nil, err
+	}
+	d.dets = d.dets[:0]
 	for i, b := range res.Boxes {
 		cls := d.cfg.Classes[res.Labels[i]-1]
 		d.dets = append(d.dets, Detection{Box: [4]float32{b.X1, b.Y1, b.X2 - b.X1, b.Y2 - b.Y1}, Score: res.Scores[i], CategoryID: cls.ID, Label: cls.Name})
 	}
 	return d.dets, nil
-}
-
-// propose runs the RPN head on the stride-16 map and fills d.proposals, in resized-image
-// coordinates.
-func (d *Detector) propose(feat *nn.Tensor, in *transform.Output) error {
-	m := d.model
-	d.hidden.Resize(1, m.rpnConv.OutC, feat.H, feat.W)
-	m.rpnConv.Forward(&d.hidden, 0, feat, nil, &d.scratch)
-	d.objectness.Resize(1, m.rpnCls.OutC, feat.H, feat.W)
-	m.rpnCls.Forward(&d.objectness, 0, &d.hidden, nil, &d.scratch)
-	d.deltas.Resize(1, m.rpnBox.OutC, feat.H, feat.W)
-	m.rpnBox.Forward(&d.deltas, 0, &d.hidden, nil, &d.scratch)
-	grid := d.anchors.ForImage(in.Height, in.Width, feat.H, feat.W)
-	props, _, err := d.proposer.Propose(d.objectness.Data, d.deltas.Data, grid, m.rpnCls.OutC, feat.H, feat.W, in.ResizedHeight, in.ResizedWidth)
-	d.proposals = props // the Proposer's buffer, valid until the next frame
-	return err
-}
-
-// predictBoxes is the box branch up to the predictor: RoIAlign of every proposal, stage 4 on all
-// RoIs as one batch, global average pool, class logits (d.logits) and box deltas (d.regression).
-func (d *Detector) predictBoxes(feat *nn.Tensor, proposals []boxes.Box, resizedH int) error {
-	m := d.model
-	d.align.SpatialScale = featureScale(feat.H, resizedH)
-	n, c, s := len(proposals), feat.C, d.cfg.RoI.OutputSize
-	d.rois.Resize(n, c, s, s)
-	if _, err := d.align.Forward(d.rois.Data, feat.Data, c, feat.H, feat.W, proposals); err != nil {
-		return err
-	}
-	top := d.head.Stage(&d.rois, backbone.Stage4)
-	d.pooled = slices.Grow(d.pooled[:0], n*top.C)[:n*top.C]
-	nn.GlobalAvgPool(d.pooled, top)
-	d.logits = slices.Grow(d.logits[:0], n*m.clsScore.Out)[:n*m.clsScore.Out]
-	m.clsScore.Forward(d.logits, d.pooled, n)
-	d.regression = slices.Grow(d.regression[:0], n*m.bboxPred.Out)[:n*m.bboxPred.Out]
-	m.bboxPred.Forward(d.regression, d.pooled, n)
-	return nil
-}
-
-// featureScale is torchvision MultiScaleRoIAlign's inferred scale: the power of two nearest to
-// feature size / resized image size (before padding).
-func featureScale(featH, imageH int) float32 {
-	return float32(math.Exp2(math.RoundToEven(math.Log2(float64(featH) / float64(imageH)))))
 }

@@ -134,8 +134,8 @@ func TestCloneGivesSameDetections(t *testing.T) {
 			t.Fatalf("detection %d: clone %+v, original %+v", i, b[i], a[i])
 		}
 	}
-	if det.Config().MinSize != 600 || clone.Config().MinSize != 600 {
-		t.Fatalf("resolution option lost: %d / %d", det.Config().MinSize, clone.Config().MinSize)
+	if det.Config().ShorterSide != 600 || clone.Config().ShorterSide != 600 {
+		t.Fatalf("resolution option lost: %d / %d", det.Config().ShorterSide, clone.Config().ShorterSide)
 	}
 }
 

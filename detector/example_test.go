@@ -3,8 +3,12 @@ package detector_test
 import (
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -51,4 +55,47 @@ func ExampleDetector_Clone() {
 		}()
 	}
 	close(frames)
+}
+
+// Load a model file and detect in a BGR frame. The model here is a random-weight 0.25x detector
+// written by internal/testmodel, so its detections mean nothing, but every call is a real one.
+func Example_randomModel() {
+	dir, err := os.MkdirTemp("", "shuffledet-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg, tensors, err := testmodel.Detector("shufflenet-g3-0.25x-300", 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	path := filepath.Join(dir, "random.bin")
+	if err := modelfile.Write(path, *cfg, tensors); err != nil {
+		log.Fatal(err)
+	}
+
+	det, err := detector.Load(path, detector.WithScoreThreshold(0)) // keep every detection
+	if err != nil {
+		log.Fatal(err)
+	}
+	cx := det.Model().Complexity(320, 416, 300) // a 4:3 frame at shorter side 300, padded
+	fmt.Printf("%s: %.1fM multiply-adds in the trunk, %.1fM in the RPN\n", cx.Arch, float64(cx.Backbone.MACs)/1e6, float64(cx.RPN.MACs)/1e6)
+
+	frame := make([]byte, 640*480*3) // 640x480 BGR, as OpenCV delivers it
+	for i := range frame {
+		frame[i] = byte(i % 251)
+	}
+	dets, err := det.DetectBGR(frame, 640, 480, 640*3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	inside := true
+	for _, d := range dets {
+		x, y, w, h := d.Box[0], d.Box[1], d.Box[2], d.Box[3]
+		inside = inside && x >= 0 && y >= 0 && w >= 0 && h >= 0 && x+w <= 640 && y+h <= 480
+	}
+	fmt.Println(len(dets), "detections (the per-image cap), all inside the frame:", inside)
+	// Output:
+	// shufflenet-g3-0.25x: 29.1M multiply-adds in the trunk, 153.8M in the RPN
+	// 100 detections (the per-image cap), all inside the frame: true
 }

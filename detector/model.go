@@ -4,24 +4,23 @@ import (
 	"fmt"
 
 	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 )
 
-// Model is a loaded detector's read-only weights: the ShuffleNet trunk (stages 2-3 for features,
-// stage 4 as the box head), the RPN head and the box predictor. Detectors made from one Model
-// share it.
+// Model is a loaded detector's read-only weights: the trunk, the RPN head and the box predictor.
+// Detectors made from one Model share it.
 type Model struct {
 	Path   string
 	Config configs.Model
 
-	net      *backbone.Net
-	rpnConv  *nn.Conv // 3x3, ReLU
-	rpnCls   *nn.Conv // 1x1 -> A objectness logits
-	rpnBox   *nn.Conv // 1x1 -> 4A box deltas
-	clsScore *nn.Linear
-	bboxPred *nn.Linear
+	trunk     backbone.Trunk
+	rpn       *rpn.Head
+	predictor *roihead.Predictor
 }
 
 // LoadModel reads a detector model file.
@@ -40,110 +39,69 @@ func LoadModel(path string) (*Model, error) {
 	return m, nil
 }
 
-// Build assembles a detector with configuration cfg from weights w; name is used in errors.
-func Build(name string, cfg configs.Model, w backbone.Weights) (*Model, error) {
+// Build assembles the detector that cfg describes, on its ShuffleNet trunk, from weights w; name
+// is used in errors.
+func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	if cfg.Detector == nil {
 		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", name, cfg.Backbone.Name())
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
+	net, err := shufflenet.Build(cfg.Backbone, w)
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewModel(name, net.Trunk(), *cfg.Detector, w)
+	if err != nil {
+		return nil, err
+	}
+	m.Config = cfg
+	return m, nil
+}
+
+// NewModel assembles a detector on any trunk: the RPN head and the box predictor that cfg
+// describes are loaded from w for the trunk's channel widths. name is used in errors. The Model's
+// Config has cfg as its detector section and a zero Backbone (the trunk names itself).
+func NewModel(name string, trunk backbone.Trunk, cfg configs.Detector, w nn.Weights) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model %s: detector: %w", name, err)
+	}
+	m := &Model{Path: name, Config: configs.Model{Version: 1, Detector: &cfg}, trunk: trunk}
 	var err error
-	m := &Model{Path: name, Config: cfg}
-	if m.net, err = backbone.Build(cfg.Backbone, w); err != nil {
-		return nil, err
+	if m.rpn, err = rpn.LoadHead(w, cfg.RPN, trunk.FeatureChannels()); err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	d := cfg.Detector
-	c3, c4 := cfg.Backbone.StageWidths()[1], cfg.Backbone.StageWidths()[2]
-	a := d.RPN.NumAnchors()
-	if m.rpnConv, err = conv(w, "rpn.head.conv", c3, d.RPN.Channels, 3, nn.ReLU); err != nil {
-		return nil, err
-	}
-	if m.rpnCls, err = conv(w, "rpn.head.cls_logits", d.RPN.Channels, a, 1, nn.Identity); err != nil {
-		return nil, err
-	}
-	if m.rpnBox, err = conv(w, "rpn.head.bbox_pred", d.RPN.Channels, 4*a, 1, nn.Identity); err != nil {
-		return nil, err
-	}
-	k := len(d.Classes) + 1
-	if m.clsScore, err = linear(w, "roi_heads.box_predictor.cls_score", c4, k); err != nil {
-		return nil, err
-	}
-	if m.bboxPred, err = linear(w, "roi_heads.box_predictor.bbox_pred", c4, 4*k); err != nil {
-		return nil, err
+	if m.predictor, err = roihead.LoadPredictor(w, trunk.HeadChannels(), len(cfg.Classes)+1); err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	return m, nil
 }
 
-func conv(f backbone.Weights, name string, in, out, k int, act nn.Activation) (*nn.Conv, error) {
-	w, err := f.Get(name+".weight", out, in, k, k)
-	if err != nil {
-		return nil, err
-	}
-	b, err := f.Get(name+".bias", out)
-	if err != nil {
-		return nil, err
-	}
-	c := &nn.Conv{InC: in, OutC: out, K: k, Stride: 1, Pad: k / 2, Groups: 1, Act: act, Weight: w, Bias: b}
-	return c, c.Check()
-}
-
-func linear(f backbone.Weights, name string, in, out int) (*nn.Linear, error) {
-	w, err := f.Get(name+".weight", out, in)
-	if err != nil {
-		return nil, err
-	}
-	b, err := f.Get(name+".bias", out)
-	if err != nil {
-		return nil, err
-	}
-	return nn.NewLinear(in, out, w, b)
-}
-
 // Complexity is a detector's multiply-add and parameter count for one image size.
 type Complexity struct {
-	Arch       string             `json:"arch"`
-	Height     int                `json:"height"` // padded network input
-	Width      int                `json:"width"`
-	Proposals  int                `json:"proposals"`
-	Backbone   backbone.StageCost `json:"backbone"` // conv1 .. stage 3 on the image
-	RPN        backbone.StageCost `json:"rpn"`
-	BoxHead    backbone.StageCost `json:"box_head"` // stage 4 on every RoI + box predictor
-	MACs       int64              `json:"macs"`
-	Params     int64              `json:"params"`
-	NumClasses int                `json:"num_classes"`
+	Arch       string  `json:"arch"`
+	Height     int     `json:"height"` // padded network input
+	Width      int     `json:"width"`
+	Proposals  int     `json:"proposals"`
+	Backbone   nn.Cost `json:"backbone"` // the trunk's features on the image
+	RPN        nn.Cost `json:"rpn"`
+	BoxHead    nn.Cost `json:"box_head"` // the trunk's box head on every RoI + box predictor
+	MACs       int64   `json:"macs"`
+	Params     int64   `json:"params"`
+	NumClasses int     `json:"num_classes"`
 }
 
 // Complexity returns the cost of detecting on an h x w padded input with the given number of
 // proposals (the RoI head's cost is per proposal).
 func (m *Model) Complexity(h, w, proposals int) Complexity {
-	bb := m.Config.Backbone
 	d := m.Config.Detector
-	full := bb.Complexity(h, w)
-	r := Complexity{Arch: bb.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
-	r.Backbone.Name = "backbone"
-	for _, s := range full.Stages {
-		switch s.Name {
-		case "conv1", "stage2", "stage3":
-			r.Backbone.MACs += s.MACs
-			r.Backbone.Params += s.Params
-			r.Backbone.OutC, r.Backbone.OutH, r.Backbone.OutW = s.OutC, s.OutH, s.OutW
-		}
-	}
-	hw := int64(r.Backbone.OutH * r.Backbone.OutW)
-	c3, c4, a, ch := int64(bb.StageWidths()[1]), int64(bb.StageWidths()[2]), int64(d.RPN.NumAnchors()), int64(d.RPN.Channels)
-	r.RPN = backbone.StageCost{Name: "rpn", MACs: hw * (ch*c3*9 + ch*5*a), Params: ch*c3*9 + ch + ch*5*a + 5*a,
-		OutC: int(5 * a), OutH: r.Backbone.OutH, OutW: r.Backbone.OutW}
-	roi := bb.Complexity(d.RoI.OutputSize*16, d.RoI.OutputSize*16) // stage 4 sees a 14x14 map, as at 224x224
-	k := int64(len(d.Classes) + 1)
-	r.BoxHead = backbone.StageCost{Name: "box_head", OutC: int(5 * k), OutH: 1, OutW: 1}
-	for _, s := range roi.Stages {
-		if s.Name == "stage4" {
-			r.BoxHead.MACs, r.BoxHead.Params = s.MACs, s.Params
-		}
-	}
-	r.BoxHead.MACs = int64(proposals) * (r.BoxHead.MACs + c4*5*k)
-	r.BoxHead.Params += c4*5*k + 5*k
+	r := Complexity{Arch: m.trunk.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
+	r.Backbone = m.trunk.FeatureCost(h, w)
+	r.RPN = m.rpn.Cost(r.Backbone.OutH, r.Backbone.OutW)
+	head, pred := m.trunk.HeadCost(d.RoI.OutputSize), m.predictor.Cost()
+	r.BoxHead = nn.Cost{Name: "box_head", MACs: int64(proposals) * (head.MACs + pred.MACs), Params: head.Params + pred.Params,
+		OutC: pred.OutC, OutH: 1, OutW: 1}
 	r.MACs = r.Backbone.MACs + r.RPN.MACs + r.BoxHead.MACs
 	r.Params = r.Backbone.Params + r.RPN.Params + r.BoxHead.Params
 	return r

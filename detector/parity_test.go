@@ -66,10 +66,20 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 	if d := torchref.MaxAbs(det.input.Data, get("image")); !(d <= 1e-4) {
 		t.Errorf("%s: preprocessed input differs by %g", name, d)
 	}
+	// The stages again on the features Detect computed (each stage is deterministic).
+	in, err := det.pre.Image(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proposals, err := det.rpn.Forward(det.feat, in.Height, in.Width, in.ResizedHeight, in.ResizedWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objectness, deltas := det.rpn.Predict(det.feat)
 	for _, c := range []struct {
 		name string
 		got  []float32
-	}{{"features", det.feat.Data}, {"rpn_objectness", det.objectness.Data}, {"rpn_deltas", det.deltas.Data}} {
+	}{{"features", det.feat.Data}, {"rpn_objectness", objectness.Data}, {"rpn_deltas", deltas.Data}} {
 		if e := torchref.RelL2(c.got, get(c.name)); !(e <= featureTol) {
 			t.Errorf("%s: %s relative L2 error %.3g > %g", name, c.name, e, featureTol)
 		}
@@ -78,8 +88,8 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 	// places or, at the post-NMS cut, trade one box for another: NMS-induced differences, allowed
 	// for at most maxUnmatched boxes.
 	props := get("proposals")
-	goProps := make([][4]float32, len(det.proposals))
-	for i, b := range det.proposals {
+	goProps := make([][4]float32, len(proposals))
+	for i, b := range proposals {
 		goProps[i] = [4]float32{b.X1, b.Y1, b.X2, b.Y2}
 	}
 	pairs, pd := matchBoxes(goProps, props, nil)
@@ -87,11 +97,15 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 		t.Errorf("%s: %d proposals, torchvision %d, %d without a counterpart within %g px", name, len(goProps), len(props)/4, unmatched, boxTol)
 	}
 	// Per-RoI class logits, end to end, RoI by matched RoI.
+	goLogits, _, err := det.roi.Predict(det.feat, proposals, in.ResizedHeight)
+	if err != nil {
+		t.Fatal(err)
+	}
 	logits := get("class_logits")
-	k := det.model.clsScore.Out
+	k := det.model.predictor.NumClasses()
 	var gl, wl []float32
 	for i, j := range pairs {
-		gl = append(gl, det.logits[i*k:(i+1)*k]...)
+		gl = append(gl, goLogits[i*k:(i+1)*k]...)
 		wl = append(wl, logits[j*k:(j+1)*k]...)
 	}
 	if e := torchref.RelL2(gl, wl); !(e <= featureTol) {
@@ -103,13 +117,14 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 	ft := torchref.Get(t, ref, "features")
 	refFeat := &nn.Tensor{N: 1, C: ft.Shape[1], H: ft.Shape[2], W: ft.Shape[3], Data: ft.Data}
 	refProps := boxes.FromFlat(nil, props)
-	if err := det.predictBoxes(refFeat, refProps, int(get("image_size")[0])); err != nil {
+	refLogits, refDeltas, err := det.roi.Predict(refFeat, refProps, int(get("image_size")[0]))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if d := torchref.MaxAbs(softmaxRows(det.logits, k), softmaxRows(logits, k)); !(d <= scoreTol) {
+	if d := torchref.MaxAbs(softmaxRows(refLogits, k), softmaxRows(logits, k)); !(d <= scoreTol) {
 		t.Errorf("%s: box branch on torchvision's proposals: class probabilities differ by %.3g", name, d)
 	}
-	if e := torchref.RelL2(det.regression, get("box_regression")); !(e <= featureTol) {
+	if e := torchref.RelL2(refDeltas, get("box_regression")); !(e <= featureTol) {
 		t.Errorf("%s: box branch on torchvision's proposals: box deltas relative L2 error %.3g", name, e)
 	}
 	// Final detections: matched by label, box and score.

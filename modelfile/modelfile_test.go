@@ -9,14 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
-var tiny = backbone.Config{Groups: 3, Width: 0.25, Shuffle: true, NumClasses: 10}
+var tiny = shufflenet.Config{Groups: 3, Width: 0.25, Shuffle: true, NumClasses: 10}
 
 func writeTiny(t *testing.T, edit func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor) string {
 	t.Helper()
@@ -40,7 +40,7 @@ func load(path string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := backbone.Build(f.Config.Backbone, f); err != nil {
+	if _, err := shufflenet.Build(f.Config.Backbone, f); err != nil {
 		return err
 	}
 	return f.CheckAllUsed()
@@ -163,7 +163,7 @@ func FuzzOpen(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := backbone.Build(m.Config.Backbone, m); err == nil {
+		if _, err := shufflenet.Build(m.Config.Backbone, m); err == nil {
 			m.CheckAllUsed()
 		}
 	})

@@ -5,7 +5,7 @@
 // the threshold.
 //
 // A Suppressor sorts once and keeps its scratch buffers between calls, so steady-state use does
-// not allocate. The package-level functions are conveniences that allocate a Suppressor.
+// not allocate.
 package nms
 
 import (
@@ -236,18 +236,4 @@ func (s *Suppressor) perClass(keep []int, bs []boxes.Box, scores []float32, clas
 		keep = append(keep, int(r.i))
 	}
 	return keep
-}
-
-// NMS returns the indices kept by greedy NMS, sorted by decreasing score (torchvision.ops.nms).
-// It allocates; use a Suppressor in loops.
-func NMS(bs []boxes.Box, scores []float32, thresh float64) []int {
-	var s Suppressor
-	return s.NMS(nil, bs, scores, thresh, 0)
-}
-
-// Batched returns the indices kept by per-class NMS, sorted by decreasing score
-// (torchvision.ops.batched_nms). It allocates; use a Suppressor in loops.
-func Batched(bs []boxes.Box, scores []float32, classes []int, thresh float64) []int {
-	var s Suppressor
-	return s.Batched(nil, bs, scores, classes, thresh, 0)
 }

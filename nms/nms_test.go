@@ -46,10 +46,10 @@ func TestNMSEdgeCases(t *testing.T) {
 	if got := s.NMS(nil, bs, sc, 0.5, 1); !slices.Equal(got, []int{1}) {
 		t.Errorf("limit 1: %v", got)
 	}
-	if got := NMS(bs, sc, 1); len(got) != 4 {
+	if got := s.NMS(nil, bs, sc, 1, 0); len(got) != 4 {
 		t.Errorf("threshold 1 keeps all but identical... %v", got)
 	}
-	if got := Batched(bs, sc, []int{0, 0, 0, 0}, 0.5); !slices.Equal(got, []int{1, 2}) {
+	if got := s.Batched(nil, bs, sc, []int{0, 0, 0, 0}, 0.5, 0); !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("Batched one class = %v", got)
 	}
 }
@@ -70,7 +70,8 @@ func TestBatchedEqualsPerClassLoop(t *testing.T) {
 					idx, sub, subS = append(idx, i), append(sub, bs[i]), append(subS, sc[i])
 				}
 			}
-			for _, k := range NMS(sub, subS, 0.5) {
+			var per Suppressor
+			for _, k := range per.NMS(nil, sub, subS, 0.5, 0) {
 				want = append(want, idx[k])
 			}
 		}

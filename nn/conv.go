@@ -3,7 +3,7 @@ package nn
 import (
 	"fmt"
 
-	"github.com/shuffledet/shuffledet/nn/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 )
 
 // Conv is a 2-D convolution with groups, a bias (BatchNorm folded in) and an optional ReLU.
@@ -52,60 +52,28 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 		out := dst.Image(n)[c0*ohw : (c0+l.OutC)*ohw]
 		// Rows start at the bias; the matrix product accumulates onto them.
 		for c := 0; c < l.OutC; c++ {
-			row := out[c*ohw : (c+1)*ohw]
-			b := l.Bias[c]
-			for i := range row {
-				row[i] = b
-			}
+			kernels.Fill(out[c*ohw:(c+1)*ohw], l.Bias[c])
 		}
 		for g := 0; g < l.Groups; g++ {
 			gin := in[g*icg*src.H*src.W : (g+1)*icg*src.H*src.W]
 			b, ldb := gin, src.H*src.W
 			if !direct {
-				im2col(cols, gin, icg, src.H, src.W, l.K, l.Stride, l.Pad, oh, ow)
+				kernels.Im2col(cols, gin, icg, src.H, src.W, l.K, l.Stride, l.Pad, oh, ow)
 				b, ldb = cols, ohw
 			}
 			kernels.Sgemm(ocg, ohw, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[g*ocg*ohw:], ohw)
 		}
 		switch {
+		case res != nil && l.Act == ReLU:
+			for c := 0; c < l.OutC; c++ {
+				kernels.AddReLU(out[c*ohw:(c+1)*ohw], res.Plane(n, c))
+			}
 		case res != nil:
 			for c := 0; c < l.OutC; c++ {
-				kernels.AddAct(out[c*ohw:(c+1)*ohw], res.Plane(n, c), l.Act == ReLU)
+				kernels.Add(out[c*ohw:(c+1)*ohw], res.Plane(n, c))
 			}
 		case l.Act == ReLU:
-			kernels.BiasAct(out, 0, true)
-		}
-	}
-}
-
-// im2col lays out the k x k windows of c input planes (h x w) as rows of a (c*k*k) x (oh*ow) matrix.
-func im2col(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
-	ohw := oh * ow
-	for ci := 0; ci < c; ci++ {
-		plane := in[ci*h*w : (ci+1)*h*w]
-		for ky := 0; ky < k; ky++ {
-			for kx := 0; kx < k; kx++ {
-				row := cols[((ci*k+ky)*k+kx)*ohw:][:ohw]
-				for oy := 0; oy < oh; oy++ {
-					y := oy*stride - pad + ky
-					dst := row[oy*ow : (oy+1)*ow]
-					if y < 0 || y >= h {
-						for i := range dst {
-							dst[i] = 0
-						}
-						continue
-					}
-					src := plane[y*w : (y+1)*w]
-					for ox := range dst {
-						x := ox*stride - pad + kx
-						if x < 0 || x >= w {
-							dst[ox] = 0
-						} else {
-							dst[ox] = src[x]
-						}
-					}
-				}
-			}
+			kernels.ReLU(out)
 		}
 	}
 }

@@ -3,7 +3,7 @@ package nn
 import (
 	"fmt"
 
-	"github.com/shuffledet/shuffledet/nn/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 )
 
 // Linear is a fully connected layer y = W x + b. WeightT holds W transposed ([In][Out]) so that a
@@ -36,9 +36,7 @@ func (l *Linear) Forward(dst, src []float32, n int) {
 		if l.Bias != nil {
 			copy(row, l.Bias)
 		} else {
-			for i := range row {
-				row[i] = 0
-			}
+			clear(row)
 		}
 	}
 	kernels.Sgemm(n, l.Out, l.In, src, l.In, l.WeightT, l.Out, dst, l.Out)

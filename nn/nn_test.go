@@ -77,22 +77,96 @@ func TestConvMatchesNaive(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := naiveConv(x, c.outC, c.k, c.stride, c.pad, c.groups, l.Weight, l.Bias)
-		// Write at a channel offset into a wider tensor, with a residual and ReLU.
+		// Write at a channel offset into a wider tensor, with and without a residual and ReLU.
 		res := randTensor(rng, want.N, want.C, want.H, want.W)
-		l.Act = ReLU
-		dst := NewTensor(want.N, want.C+2, want.H, want.W)
-		l.Forward(dst, 2, x, res, &s)
-		for n := 0; n < want.N; n++ {
-			for o := 0; o < want.C; o++ {
-				w := want.Plane(n, o)
-				r := res.Plane(n, o)
-				exp := make([]float32, len(w))
-				for i := range w {
-					exp[i] = float32(math.Max(0, float64(w[i]+r[i])))
+		for _, v := range []struct {
+			res *Tensor
+			act Activation
+		}{{nil, Identity}, {nil, ReLU}, {res, Identity}, {res, ReLU}} {
+			l.Act = v.act
+			dst := NewTensor(want.N, want.C+2, want.H, want.W)
+			l.Forward(dst, 2, x, v.res, &s)
+			for n := 0; n < want.N; n++ {
+				for o := 0; o < want.C; o++ {
+					exp := slices.Clone(want.Plane(n, o))
+					for i := range exp {
+						if v.res != nil {
+							exp[i] += v.res.Plane(n, o)[i]
+						}
+						if v.act == ReLU {
+							exp[i] = max(exp[i], 0)
+						}
+					}
+					if d := maxDiff(t, dst.Plane(n, o+2), exp); !(d <= 1e-4) {
+						t.Fatalf("%+v, residual %v, activation %d: channel %d differs by %g", c, v.res != nil, v.act, o, d)
+					}
 				}
-				if d := maxDiff(t, dst.Plane(n, o+2), exp); !(d <= 1e-4) {
-					t.Fatalf("%+v: channel %d differs by %g", c, o, d)
+			}
+		}
+	}
+}
+
+// TestSqueezeExcite checks the SE block against its formula, on channels at an offset, with and
+// without a residual and ReLU.
+func TestSqueezeExcite(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	const n, c, hidden, h, w, c0 = 2, 5, 2, 3, 4, 1
+	fc1, err := NewLinear(c, hidden, randVec(rng, c*hidden), randVec(rng, hidden))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc2, err := NewLinear(hidden, c, randVec(rng, c*hidden), randVec(rng, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randTensor(rng, n, c0+c, h, w)
+	res := randTensor(rng, n, c, h, w)
+	var s Scratch
+	for _, v := range []struct {
+		res *Tensor
+		act Activation
+	}{{nil, Identity}, {nil, ReLU}, {res, Identity}, {res, ReLU}} {
+		l := &SqueezeExcite{FC1: fc1, FC2: fc2, Act: v.act}
+		got := &Tensor{N: n, C: c0 + c, H: h, W: w, Data: slices.Clone(x.Data)}
+		l.Forward(got, c0, v.res, &s)
+		for b := 0; b < n; b++ {
+			mean := make([]float64, c)
+			for ci := range c {
+				for _, p := range x.Plane(b, c0+ci) {
+					mean[ci] += float64(p) / (h * w)
 				}
+			}
+			hid := make([]float64, hidden)
+			for j := range hidden {
+				hid[j] = float64(fc1.Bias[j])
+				for ci := range c {
+					hid[j] += float64(fc1.WeightT[ci*hidden+j]) * mean[ci]
+				}
+				hid[j] = math.Max(hid[j], 0)
+			}
+			for ci := range c {
+				z := float64(fc2.Bias[ci])
+				for j := range hidden {
+					z += float64(fc2.WeightT[j*c+ci]) * hid[j]
+				}
+				g := 1 / (1 + math.Exp(-z))
+				exp := make([]float32, h*w)
+				for i, p := range x.Plane(b, c0+ci) {
+					e := float64(p) * g
+					if v.res != nil {
+						e += float64(v.res.Plane(b, ci)[i])
+					}
+					if v.act == ReLU {
+						e = math.Max(e, 0)
+					}
+					exp[i] = float32(e)
+				}
+				if d := maxDiff(t, got.Plane(b, c0+ci), exp); !(d <= 1e-5) {
+					t.Fatalf("residual %v, activation %d: image %d channel %d differs by %g", v.res != nil, v.act, b, ci, d)
+				}
+			}
+			if !slices.Equal(got.Plane(b, 0), x.Plane(b, 0)) {
+				t.Fatalf("channel below c0 changed")
 			}
 		}
 	}
@@ -102,7 +176,7 @@ func TestDepthwiseMatchesNaiveWithShuffle(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	for _, c := range []struct{ c, h, w, stride int }{{6, 9, 11, 1}, {6, 9, 11, 2}, {12, 1, 1, 1}, {3, 2, 3, 2}, {9, 14, 14, 2}} {
 		x := randTensor(rng, 2, c.c, c.h, c.w)
-		l := &DepthwiseConv{C: c.c, K: 3, Stride: c.stride, Pad: 1, Weight: randVec(rng, c.c*9), Bias: randVec(rng, c.c), OutMap: ShuffleMap(c.c, 3, false)}
+		l := &DepthwiseConv{C: c.c, Stride: c.stride, Weight: randVec(rng, c.c*9), Bias: randVec(rng, c.c), OutMap: ShuffleMap(c.c, 3, false)}
 		if err := l.Check(); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,11 @@
 // writes into a destination tensor that the caller owns, so steady-state inference allocates nothing.
 //
 // Layers write their output channels at an offset into the destination, which is how a ShuffleNet
-// unit's channel concatenation happens in place.
+// unit's channel concatenation happens in place. The hot loops are internal/kernels' routines.
+//
+// Errors: building a layer (Check, NewLinear, FoldBatchNorm, LoadConv, LoadLinear) returns an
+// error for weights that do not fit. Forward trusts its caller with consistent shapes, as the
+// kernels do: inputs that do not match the layer are a programmer error and panic.
 package nn
 
 import "fmt"

@@ -48,11 +48,11 @@ func TestRoIAlignMatchesTorchvision(t *testing.T) {
 	const c, h, w = 16, 19, 25
 	feat := randn(r, c*h*w, 1)
 	rois := randomRoIs(r, 200, w*16, h*16)
-	configs := []*Align{
-		NewAlign(),
+	configs := []*align{
+		newAlign(),
 		{OutH: 7, OutW: 5, SpatialScale: 0.25, SamplingRatio: 0, Aligned: false},
 		{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 3, Aligned: true},
-		{OutH: 6, OutW: 6, SpatialScale: 1.0 / 8, SamplingRatio: -1, Aligned: true, Workers: 3},
+		{OutH: 6, OutW: 6, SpatialScale: 1.0 / 8, SamplingRatio: -1, Aligned: true},
 	}
 	prog := `
 x = T["feat"].view(1, 16, 19, 25)
@@ -68,7 +68,7 @@ rois = torch.cat([torch.zeros(T["rois"].shape[0], 1), T["rois"]], 1)
 	var out []float32
 	for i, a := range configs {
 		var err error
-		out, err = a.Forward(out, feat, c, h, w, rois)
+		out, err = a.forward(out, feat, c, h, w, rois)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,11 +137,11 @@ OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d
 	}
 	f := torchref.Tensors(t, prog, in...)
 
-	pp := NewPostProcessor(DefaultPostConfig())
+	pp := newPostProcessor(DefaultConfig())
 	for i, c := range cases {
 		logits, reg, props := c.inputs(uint64(i))
-		pp.Config.ScoreThresh, pp.Config.NMSThresh, pp.Config.DetectionsPerImg = c.scoreThresh, c.nmsThresh, c.detsPerImage
-		d, err := pp.Run(logits, reg, props, c.classes, c.imgH, c.imgW)
+		pp.cfg.ScoreThresh, pp.cfg.NMSThresh, pp.cfg.DetectionsPerImg = c.scoreThresh, c.nmsThresh, c.detsPerImage
+		d, err := pp.run(logits, reg, props, c.classes, c.imgH, c.imgW)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d
 		if nb, ns := torchref.Differing(gb, wb), torchref.Differing(d.Scores, ws); nb != 0 || ns != 0 {
 			t.Errorf("case %d: %d box coordinates and %d scores differ from torchvision's", i, nb, ns)
 		}
-		ToOriginal(d.Boxes, c.imgH, c.imgW, c.imgH*3/2+1, c.imgW*2/3)
+		toOriginal(d.Boxes, c.imgH, c.imgW, c.imgH*3/2+1, c.imgW*2/3)
 		wo := torchref.Get(t, f, fmt.Sprintf("o%d", i)).Data
 		if ob := boxes.AppendFlat(nil, d.Boxes); torchref.Differing(ob, wo) != 0 {
 			t.Errorf("case %d: %d box coordinates in the original image differ from resize_boxes' (by up to %g)", i, torchref.Differing(ob, wo), torchref.MaxAbs(ob, wo))
@@ -171,7 +171,7 @@ OUT["o%[1]d"] = torchvision.models.detection.transform.resize_boxes(b[0], (%[5]d
 	}
 }
 
-// TestToOriginalMatchesResizeBoxes requires ToOriginal to equal torchvision's resize_boxes bit
+// TestToOriginalMatchesResizeBoxes requires toOriginal to equal torchvision's resize_boxes bit
 // for bit.
 func TestToOriginalMatchesResizeBoxes(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 9))
@@ -191,7 +191,7 @@ OUT["b"] = resize_boxes(T["b"], (299, 450), (333, 500))
 		fromH, fromW, toH, toW int
 	}{{"a", 600, 790, 480, 641}, {"b", 299, 450, 333, 500}} {
 		got := append([]boxes.Box(nil), bs...)
-		ToOriginal(got, c.fromH, c.fromW, c.toH, c.toW)
+		toOriginal(got, c.fromH, c.fromW, c.toH, c.toW)
 		want := torchref.Get(t, f, c.name).Data
 		flat := boxes.AppendFlat(nil, got)
 		if len(flat) != len(want) {

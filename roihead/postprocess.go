@@ -7,25 +7,9 @@ import (
 	"github.com/shuffledet/shuffledet/nms"
 )
 
-// PostConfig holds the test-time parameters of RoIHeads.postprocess_detections.
-type PostConfig struct {
-	// ScoreThresh keeps class scores strictly greater than it (0.05).
-	ScoreThresh float64
-	// NMSThresh is the per-class NMS IoU threshold (0.5).
-	NMSThresh float64
-	// DetectionsPerImg caps the number of detections (100).
-	DetectionsPerImg int
-	// Weights are the box coder weights of the box head (10, 10, 5, 5).
-	Weights [4]float32
-	// MinSize drops boxes with a side shorter than it (1e-2, fixed in torchvision).
-	MinSize float64
-}
-
-// DefaultPostConfig returns the detector's defaults: 0.05 / 0.5 / 100, weights (10, 10, 5, 5),
-// minimum size 1e-2.
-func DefaultPostConfig() PostConfig {
-	return PostConfig{ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100, Weights: [4]float32{10, 10, 5, 5}, MinSize: 1e-2}
-}
+// MinBoxSize is the smallest side a detection keeps after clipping: torchvision's
+// postprocess_detections fixes it at 1e-2.
+const MinBoxSize = 1e-2
 
 // Detections are the final detections of one image, best first. Labels are 1..K (0, the
 // background, never appears).
@@ -38,11 +22,10 @@ type Detections struct {
 // Len returns the number of detections.
 func (d Detections) Len() int { return len(d.Scores) }
 
-// PostProcessor turns box predictor outputs into detections and keeps its buffers between calls.
+// postProcessor turns box predictor outputs into detections and keeps its buffers between calls.
 // It is not safe for concurrent use.
-type PostProcessor struct {
-	// Config is read on every call and may be changed between calls.
-	Config PostConfig
+type postProcessor struct {
+	cfg Config // the pooler's fields are not used here
 
 	sup    nms.Suppressor
 	probs  []float32
@@ -53,20 +36,20 @@ type PostProcessor struct {
 	out    Detections
 }
 
-// NewPostProcessor returns a PostProcessor with the given configuration.
-func NewPostProcessor(cfg PostConfig) *PostProcessor { return &PostProcessor{Config: cfg} }
+// newPostProcessor returns a postProcessor with the given configuration.
+func newPostProcessor(cfg Config) *postProcessor { return &postProcessor{cfg: cfg} }
 
-// Run post-processes the predictions for the proposals of one image, exactly as
+// run post-processes the predictions for the proposals of one image, exactly as
 // RoIHeads.postprocess_detections: decode every proposal once per class with the box coder,
 // softmax the class logits, clip the boxes to imageH x imageW (the resized image before padding),
 // drop the background column, flatten proposal-major and class-minor, keep scores >
-// ScoreThresh, drop boxes with a side < MinSize, per-class NMS, keep the best DetectionsPerImg.
+// ScoreThresh, drop boxes with a side < MinBoxSize, per-class NMS, keep the best DetectionsPerImg.
 //
 // classLogits is [P, numClasses] and boxRegression [P, 4*numClasses] (row-major), where P is
 // len(proposals) and numClasses = K+1 counts the background. The returned slices belong to the
-// PostProcessor and stay valid until the next call. Inconsistent lengths give an error.
-func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []boxes.Box, numClasses, imageH, imageW int) (Detections, error) {
-	cfg := p.Config
+// postProcessor and stay valid until the next call. Inconsistent lengths give an error.
+func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []boxes.Box, numClasses, imageH, imageW int) (Detections, error) {
+	cfg := p.cfg
 	np := len(proposals)
 	if numClasses < 1 {
 		return Detections{}, fmt.Errorf("roihead: numClasses %d, want >= 1 (background included)", numClasses)
@@ -77,7 +60,8 @@ func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []bo
 	if len(boxRegression) != 4*np*numClasses {
 		return Detections{}, fmt.Errorf("roihead: box regression has %d values, want %d", len(boxRegression), 4*np*numClasses)
 	}
-	coder := boxes.NewCoder(cfg.Weights[0], cfg.Weights[1], cfg.Weights[2], cfg.Weights[3])
+	w := cfg.BBoxRegWeights
+	coder := boxes.NewCoder(w[0], w[1], w[2], w[3])
 	fw, fh := float32(imageW), float32(imageH)
 	thresh := float32(cfg.ScoreThresh)
 	if cap(p.probs) < numClasses {
@@ -95,7 +79,7 @@ func (p *PostProcessor) Run(classLogits, boxRegression []float32, proposals []bo
 			}
 			d := reg[4*j : 4*j+4]
 			b := coder.Decode(prop, d[0], d[1], d[2], d[3]).Clip(fw, fh)
-			if !b.IsLarge(cfg.MinSize) {
+			if !b.IsLarge(MinBoxSize) {
 				continue
 			}
 			p.cand = append(p.cand, b)
@@ -171,11 +155,11 @@ func fold(acc [lanes]float32, n int) float32 {
 	return s
 }
 
-// ToOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
+// toOriginal maps detection boxes in place from the resized image (resizedH x resizedW, before
 // padding) back to the original image, as GeneralizedRCNNTransform.postprocess does with
 // torchvision's transform.resize_boxes: ratio = float32(orig)/float32(resized) per axis, then
 // multiply. A zero resized size gives +Inf or NaN coordinates, like torch.
-func ToOriginal(bs []boxes.Box, resizedH, resizedW, origH, origW int) {
+func toOriginal(bs []boxes.Box, resizedH, resizedW, origH, origW int) {
 	rh := float32(origH) / float32(resizedH)
 	rw := float32(origW) / float32(resizedW)
 	for i := range bs {

@@ -1,21 +1,16 @@
-// Package roihead holds the detection math of the Faster R-CNN box branch that runs around the
-// box head network: RoIAlign (torchvision.ops.roi_align) to crop features for each proposal, and
-// the post-processing of the box predictor's outputs into final detections
-// (RoIHeads.postprocess_detections). The box head's layers themselves run elsewhere.
 package roihead
 
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/shuffledet/shuffledet/boxes"
 )
 
-// Align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
-// applied to one image's feature map. The zero value is not useful; start from NewAlign.
-// An Align keeps scratch buffers and is not safe for concurrent use.
-type Align struct {
+// align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
+// applied to one image's feature map. The zero value is not useful; start from newAlign.
+// An align keeps scratch buffers and is not safe for concurrent use.
+type align struct {
 	// OutH and OutW are the pooled output size (14 x 14 for the C4 detector).
 	OutH, OutW int
 	// SpatialScale maps image coordinates to feature-map coordinates (1/16 on a stride-16 map).
@@ -26,22 +21,19 @@ type Align struct {
 	// Aligned shifts the box by -0.5 pixel (Detectron2's aligned RoIAlign). The detector uses
 	// false: the legacy behaviour, where malformed RoIs are forced to at least 1x1.
 	Aligned bool
-	// Workers is the number of goroutines that share the RoIs; <= 1 runs on the caller's
-	// goroutine.
-	Workers int
 
-	pre [][]preCalc
+	pre []preCalc
 }
 
-// MaxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
-// RoI) Forward accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
-// enormous (or its size overflow); Forward returns an error instead.
-const MaxBinSamples = 64 * 64
+// maxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
+// RoI) forward accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
+// enormous (or its size overflow); forward returns an error instead.
+const maxBinSamples = 64 * 64
 
-// NewAlign returns the detector's RoIAlign: 14 x 14 output, spatial scale 1/16, sampling ratio
-// 2, aligned=false, one worker.
-func NewAlign() *Align {
-	return &Align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
+// newAlign returns the detector's RoIAlign: 14 x 14 output, spatial scale 1/16, sampling ratio
+// 2, aligned=false.
+func newAlign() *align {
+	return &align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
 }
 
 // preCalc holds the four taps of one bilinear sample: flat indices into a channel plane and
@@ -51,29 +43,29 @@ type preCalc struct {
 	weight [4]float32
 }
 
-// OutputLen returns the number of values Forward writes for n RoIs and c channels.
-func (r *Align) OutputLen(n, c int) int { return n * c * r.OutH * r.OutW }
+// outputLen returns the number of values forward writes for n RoIs and c channels.
+func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }
 
-// Forward pools every RoI (boxes in image coordinates) from feat, one image's feature map of
+// forward pools every RoI (boxes in image coordinates) from feat, one image's feature map of
 // c x h x w float32 values in CHW order, and returns the pooled features as
 // [len(rois), c, OutH, OutW]. The result is written into dst when it has the capacity, else
 // into a new slice. Sample points more than one pixel outside the map contribute zero; those
 // within are clamped to the border, as torchvision does.
-func (r *Align) Forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]float32, error) {
+func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]float32, error) {
 	if c < 0 || h < 0 || w < 0 || r.OutH < 0 || r.OutW < 0 {
 		return dst[:0], fmt.Errorf("roialign: negative dimensions (c=%d h=%d w=%d out=%dx%d)", c, h, w, r.OutH, r.OutW)
 	}
-	if sr := r.SamplingRatio; sr > 0 && (sr > MaxBinSamples || sr*sr > MaxBinSamples) {
-		return dst[:0], fmt.Errorf("roialign: sampling ratio %d: a %dx%d grid per bin exceeds %d samples", sr, sr, sr, MaxBinSamples)
+	if sr := r.SamplingRatio; sr > 0 && (sr > maxBinSamples || sr*sr > maxBinSamples) {
+		return dst[:0], fmt.Errorf("roialign: sampling ratio %d: a %dx%d grid per bin exceeds %d samples", sr, sr, sr, maxBinSamples)
 	}
 	// One RoI's scratch holds OutH*OutW*grid samples: keep that product from overflowing.
-	if r.OutW > 0 && r.OutH > math.MaxInt/MaxBinSamples/r.OutW {
+	if r.OutW > 0 && r.OutH > math.MaxInt/maxBinSamples/r.OutW {
 		return dst[:0], fmt.Errorf("roialign: output size %dx%d too large", r.OutH, r.OutW)
 	}
 	if len(feat) != c*h*w {
 		return dst[:0], fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
 	}
-	n := r.OutputLen(len(rois), c)
+	n := r.outputLen(len(rois), c)
 	if cap(dst) < n {
 		dst = make([]float32, n)
 	}
@@ -85,58 +77,19 @@ func (r *Align) Forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 		clear(dst)
 		return dst, nil
 	}
-	workers := min(max(r.Workers, 1), len(rois))
-	for len(r.pre) < workers {
-		r.pre = append(r.pre, nil)
-	}
 	per := r.OutH * r.OutW * c
-	if workers == 1 {
-		var err error
-		for i, roi := range rois {
-			if r.pre[0], err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre[0]); err != nil {
-				return dst[:0], err
-			}
+	var err error
+	for i, roi := range rois {
+		if r.pre, err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre); err != nil {
+			return dst[:0], err
 		}
-		return dst, nil
-	}
-	if err := r.parallel(dst, feat, c, h, w, rois, workers); err != nil {
-		return dst[:0], err
 	}
 	return dst, nil
 }
 
-// parallel pools the RoIs on workers goroutines, each with its own scratch, and returns the
-// error of the lowest-numbered worker that failed.
-func (r *Align) parallel(dst, feat []float32, c, h, w int, rois []boxes.Box, workers int) error {
-	per := r.OutH * r.OutW * c
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for k := 0; k < workers; k++ {
-		lo, hi := k*len(rois)/workers, (k+1)*len(rois)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				var err error
-				if r.pre[k], err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, rois[i], r.pre[k]); err != nil {
-					errs[k] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.
-// It fails when the RoI's sampling grid exceeds MaxBinSamples.
-func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) ([]preCalc, error) {
+// It fails when the RoI's sampling grid exceeds maxBinSamples.
+func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) ([]preCalc, error) {
 	var offset float32
 	if r.Aligned {
 		offset = 0.5
@@ -161,8 +114,8 @@ func (r *Align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 		gw := math.Ceil(float64(roiW / float32(ow)))
 		// Checked as floats, before the conversion: a huge RoI must not wrap around. (NaN
 		// passes and converts as before: the kernel samples nothing.)
-		if gh > MaxBinSamples || gw > MaxBinSamples || gh*gw > MaxBinSamples {
-			return pre, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, MaxBinSamples)
+		if gh > maxBinSamples || gw > maxBinSamples || gh*gw > maxBinSamples {
+			return pre, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, maxBinSamples)
 		}
 		gridH, gridW = int(gh), int(gw)
 	}

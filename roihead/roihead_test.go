@@ -9,12 +9,12 @@ import (
 )
 
 func TestAlignEdgeCases(t *testing.T) {
-	a := NewAlign()
-	out, err := a.Forward(nil, nil, 0, 0, 0, nil)
+	a := newAlign()
+	out, err := a.forward(nil, nil, 0, 0, 0, nil)
 	if err != nil || len(out) != 0 {
 		t.Errorf("empty: %v %v", out, err)
 	}
-	if _, err := a.Forward(nil, make([]float32, 5), 1, 2, 3, nil); err == nil {
+	if _, err := a.forward(nil, make([]float32, 5), 1, 2, 3, nil); err == nil {
 		t.Error("wrong feature length should be an error")
 	}
 	// A constant map pools to the constant wherever the samples land inside; a RoI far outside
@@ -24,7 +24,7 @@ func TestAlignEdgeCases(t *testing.T) {
 		feat[i] = 3
 	}
 	rois := []boxes.Box{{X1: 0, Y1: 0, X2: 64, Y2: 48}, {X1: 1000, Y1: 1000, X2: 1100, Y2: 1100}, {X1: 30, Y1: 30, X2: 10, Y2: 10}}
-	out, err = a.Forward(make([]float32, 1), feat, 2, 4, 5, rois)
+	out, err = a.forward(make([]float32, 1), feat, 2, 4, 5, rois)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,25 +33,25 @@ func TestAlignEdgeCases(t *testing.T) {
 		t.Errorf("constant map: %v %v %v", out[0], out[per], out[2*per])
 	}
 	// The buffer is reused when large enough.
-	again, _ := a.Forward(out, feat, 2, 4, 5, rois)
+	again, _ := a.forward(out, feat, 2, 4, 5, rois)
 	if &again[0] != &out[0] {
 		t.Error("dst was not reused")
 	}
-	if n := testing.AllocsPerRun(5, func() { a.Forward(out, feat, 2, 4, 5, rois) }); n != 0 {
+	if n := testing.AllocsPerRun(5, func() { a.forward(out, feat, 2, 4, 5, rois) }); n != 0 {
 		t.Errorf("steady state allocates %v times", n)
 	}
 }
 
 func TestPostprocessEdgeCases(t *testing.T) {
-	pp := NewPostProcessor(DefaultPostConfig())
-	d, err := pp.Run(nil, nil, nil, 81, 600, 800)
+	pp := newPostProcessor(DefaultConfig())
+	d, err := pp.run(nil, nil, nil, 81, 600, 800)
 	if err != nil || d.Len() != 0 {
 		t.Errorf("no proposals: %v %v", d, err)
 	}
-	if _, err := pp.Run(make([]float32, 3), make([]float32, 12), make([]boxes.Box, 1), 2, 10, 10); err == nil {
+	if _, err := pp.run(make([]float32, 3), make([]float32, 12), make([]boxes.Box, 1), 2, 10, 10); err == nil {
 		t.Error("wrong logits length should be an error")
 	}
-	if _, err := pp.Run(nil, nil, nil, 0, 10, 10); err == nil {
+	if _, err := pp.run(nil, nil, nil, 0, 10, 10); err == nil {
 		t.Error("zero classes should be an error")
 	}
 	// Two proposals, classes {bg, a, b}: the first is confidently class 2, the second is
@@ -59,7 +59,7 @@ func TestPostprocessEdgeCases(t *testing.T) {
 	props := []boxes.Box{{X1: 10, Y1: 10, X2: 50, Y2: 60}, {X1: 5, Y1: 5, X2: 5, Y2: 30}}
 	logits := []float32{0, 0, 8, 8, 0, 0}
 	reg := make([]float32, 2*4*3)
-	d, err = pp.Run(logits, reg, props, 3, 100, 100)
+	d, err = pp.run(logits, reg, props, 3, 100, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +67,13 @@ func TestPostprocessEdgeCases(t *testing.T) {
 		t.Errorf("got %+v", d)
 	}
 	// A threshold of 1 keeps nothing (strict >).
-	pp.Config.ScoreThresh = 1
-	if d, _ := pp.Run(logits, reg, props, 3, 100, 100); d.Len() != 0 {
+	pp.cfg.ScoreThresh = 1
+	if d, _ := pp.run(logits, reg, props, 3, 100, 100); d.Len() != 0 {
 		t.Errorf("threshold 1 kept %v", d)
 	}
 	// Softmax of a single (background) class: nothing to report.
-	pp.Config.ScoreThresh = 0
-	if d, _ := pp.Run([]float32{1, 2}, make([]float32, 8), props, 1, 100, 100); d.Len() != 0 {
+	pp.cfg.ScoreThresh = 0
+	if d, _ := pp.run([]float32{1, 2}, make([]float32, 8), props, 1, 100, 100); d.Len() != 0 {
 		t.Errorf("background only: %v", d)
 	}
 }
@@ -101,110 +101,67 @@ func BenchmarkRoIAlign300(b *testing.B) {
 		x, y := r.Float32()*900, r.Float32()*500
 		rois[i] = boxes.Box{X1: x, Y1: y, X2: x + 16 + r.Float32()*300, Y2: y + 16 + r.Float32()*300}
 	}
-	for _, workers := range []int{1, 2} {
-		b.Run(map[int]string{1: "1worker", 2: "2workers"}[workers], func(b *testing.B) {
-			a := NewAlign()
-			a.Workers = workers
-			out := make([]float32, a.OutputLen(len(rois), c))
-			for b.Loop() {
-				out, _ = a.Forward(out, feat, c, h, w, rois)
-			}
-		})
+	a := newAlign()
+	out := make([]float32, a.outputLen(len(rois), c))
+	for b.Loop() {
+		out, _ = a.forward(out, feat, c, h, w, rois)
 	}
 }
 
 func BenchmarkPostprocess(b *testing.B) {
 	c := postCase{300, 81, 2, 600, 1000, 0.05, 0.5, 100}
 	logits, reg, props := c.inputs(1)
-	pp := NewPostProcessor(DefaultPostConfig())
+	pp := newPostProcessor(DefaultConfig())
 	for b.Loop() {
-		pp.Run(logits, reg, props, c.classes, c.imgH, c.imgW)
+		pp.run(logits, reg, props, c.classes, c.imgH, c.imgW)
 	}
 }
 
 func near(a, b float32) bool { return a-b < 1e-6 && b-a < 1e-6 }
 
-// TestAlignSamplingGridLimit: a sampling grid past MaxBinSamples, fixed or adaptive, is an
-// error (it used to panic in makeslice or wrap around), on one worker and on several.
+// TestAlignSamplingGridLimit: a sampling grid past maxBinSamples, fixed or adaptive, is an
+// error (it used to panic in makeslice or wrap around).
 func TestAlignSamplingGridLimit(t *testing.T) {
 	feat := make([]float32, 2*4*5)
 	small := []boxes.Box{{X1: 0, Y1: 0, X2: 64, Y2: 48}, {X1: 3, Y1: 3, X2: 40, Y2: 30}}
-	for _, workers := range []int{1, 2} {
-		for _, sr := range []int{65, 1 << 20, 1 << 40, math.MaxInt} {
-			a := NewAlign()
-			a.SamplingRatio, a.Workers = sr, workers
-			if _, err := a.Forward(nil, feat, 2, 4, 5, small); err == nil {
-				t.Errorf("workers %d, sampling ratio %d: no error", workers, sr)
-			}
-		}
-		a := NewAlign()
-		a.SamplingRatio, a.Workers = 64, workers // 64 x 64 is the limit itself
-		if _, err := a.Forward(nil, feat, 2, 4, 5, small[:1]); err != nil {
-			t.Errorf("workers %d, sampling ratio 64: %v", workers, err)
-		}
-		// Adaptive: a huge RoI's grid, ceil(roi size / 14) per axis, is refused.
-		a = NewAlign()
-		a.SamplingRatio, a.Workers = 0, workers
-		huge := append([]boxes.Box{}, small...)
-		huge = append(huge, boxes.Box{X1: 0, Y1: 0, X2: 1e12, Y2: 1e12})
-		if _, err := a.Forward(nil, feat, 2, 4, 5, huge); err == nil {
-			t.Errorf("workers %d: adaptive grid of a 1e12-pixel RoI: no error", workers)
-		}
-		if _, err := a.Forward(nil, feat, 2, 4, 5, small); err != nil {
-			t.Errorf("workers %d: adaptive grid of ordinary RoIs: %v", workers, err)
-		}
-		// A NaN RoI samples nothing, as before: zeros, no error.
-		nan := float32(math.NaN())
-		out, err := a.Forward(nil, feat, 2, 4, 5, []boxes.Box{{X1: nan, Y1: 0, X2: nan, Y2: 10}})
-		if err != nil {
-			t.Errorf("workers %d: NaN RoI: %v", workers, err)
-		}
-		for _, v := range out {
-			if v != 0 {
-				t.Errorf("workers %d: NaN RoI pooled %v, want 0", workers, v)
-				break
-			}
+	for _, sr := range []int{65, 1 << 20, 1 << 40, math.MaxInt} {
+		a := newAlign()
+		a.SamplingRatio = sr
+		if _, err := a.forward(nil, feat, 2, 4, 5, small); err == nil {
+			t.Errorf("sampling ratio %d: no error", sr)
 		}
 	}
-	a := NewAlign()
-	a.OutH, a.OutW = 1<<30, 1<<30
-	if _, err := a.Forward(nil, feat, 2, 4, 5, nil); err == nil {
-		t.Error("output 2^30 x 2^30: no error")
+	a := newAlign()
+	a.SamplingRatio = 64 // 64 x 64 is the limit itself
+	if _, err := a.forward(nil, feat, 2, 4, 5, small[:1]); err != nil {
+		t.Errorf("sampling ratio 64: %v", err)
 	}
-}
-
-// TestAlignWorkersMatchSerial checks that Workers > 1 gives bit-identical results (run it with
-// -race: the workers share dst and feat).
-func TestAlignWorkersMatchSerial(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 3))
-	c, h, w := 5, 19, 23
-	feat := make([]float32, c*h*w)
-	for i := range feat {
-		feat[i] = r.Float32()*2 - 1
+	// Adaptive: a huge RoI's grid, ceil(roi size / 14) per axis, is refused.
+	a = newAlign()
+	a.SamplingRatio = 0
+	huge := append([]boxes.Box{}, small...)
+	huge = append(huge, boxes.Box{X1: 0, Y1: 0, X2: 1e12, Y2: 1e12})
+	if _, err := a.forward(nil, feat, 2, 4, 5, huge); err == nil {
+		t.Error("adaptive grid of a 1e12-pixel RoI: no error")
 	}
-	rois := make([]boxes.Box, 37)
-	for i := range rois {
-		x, y := r.Float32()*300, r.Float32()*250
-		rois[i] = boxes.Box{X1: x, Y1: y, X2: x + r.Float32()*200, Y2: y + r.Float32()*200}
+	if _, err := a.forward(nil, feat, 2, 4, 5, small); err != nil {
+		t.Errorf("adaptive grid of ordinary RoIs: %v", err)
 	}
-	serial := NewAlign()
-	want, err := serial.Forward(nil, feat, c, h, w, rois)
+	// A NaN RoI samples nothing, as before: zeros, no error.
+	nan := float32(math.NaN())
+	out, err := a.forward(nil, feat, 2, 4, 5, []boxes.Box{{X1: nan, Y1: 0, X2: nan, Y2: 10}})
 	if err != nil {
-		t.Fatal(err)
+		t.Errorf("NaN RoI: %v", err)
 	}
-	for _, workers := range []int{2, 3, 8, 100} {
-		a := NewAlign()
-		a.Workers = workers
-		for range 2 { // the second run reuses the workers' scratch
-			got, err := a.Forward(nil, feat, c, h, w, rois)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range want {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("workers %d: value %d = %v, serial %v", workers, i, got[i], want[i])
-				}
-			}
+	for _, v := range out {
+		if v != 0 {
+			t.Errorf("NaN RoI pooled %v, want 0", v)
+			break
 		}
+	}
+	a = newAlign()
+	a.OutH, a.OutW = 1<<30, 1<<30
+	if _, err := a.forward(nil, feat, 2, 4, 5, nil); err == nil {
+		t.Error("output 2^30 x 2^30: no error")
 	}
 }

@@ -41,9 +41,9 @@ func TestProposalsMatchTorchvision(t *testing.T) {
 	cases := []rpnCase{
 		{38, 50, 608, 800, 600, 790, def, 2},
 		{20, 32, 320, 512, 300, 500, def, 1},
-		{38, 63, 608, 1024, 600, 1000, Config{PreNMSTopN: 2000, PostNMSTopN: 1000, NMSThresh: 0.5, ScoreThresh: 0.3, MinSize: 20}, 1},
-		{7, 9, 112, 144, 100, 130, Config{PreNMSTopN: 6000, PostNMSTopN: 2000, NMSThresh: 0.7, ScoreThresh: 0, MinSize: 1e-3}, 3}, // 945 anchors < top-n
-		{13, 17, 208, 272, 200, 260, Config{PreNMSTopN: 1234, PostNMSTopN: 300, NMSThresh: 0.9, ScoreThresh: 0, MinSize: 1e-3}, 0.5},
+		{38, 63, 608, 1024, 600, 1000, Config{PreNMSTopN: 2000, PostNMSTopN: 1000, NMSThresh: 0.5, ScoreThresh: 0.3, MinBoxSize: 20}, 1},
+		{7, 9, 112, 144, 100, 130, Config{PreNMSTopN: 6000, PostNMSTopN: 2000, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}, 3}, // 945 anchors < top-n
+		{13, 17, 208, 272, 200, 260, Config{PreNMSTopN: 1234, PostNMSTopN: 300, NMSThresh: 0.9, ScoreThresh: 0, MinBoxSize: 1e-3}, 0.5},
 	}
 	dir := t.TempDir()
 	var in []*safetensors.Tensor
@@ -90,7 +90,7 @@ with torch.no_grad():
     pr = rpn.box_coder.decode(de, anc).view(1, -1, 4)
     b, s = rpn.filter_proposals(pr, ob, il.image_sizes, [ob.shape[0]])
 OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
-`, i, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, c.cfg.NMSThresh, c.cfg.ScoreThresh, c.cfg.MinSize,
+`, i, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, c.cfg.NMSThresh, c.cfg.ScoreThresh, c.cfg.MinBoxSize,
 			c.padH, c.padW, c.imgH, c.imgW, c.featH, c.featW)
 	}
 	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
@@ -101,12 +101,12 @@ OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
 	f := torchref.Load(t, outPath)
 
 	gen := anchors.NewGenerator(nil, nil)
-	p := NewProposer(def)
+	p := newProposer(def)
 	for i, c := range cases {
 		obj, del := c.inputs(uint64(i))
-		p.Config = c.cfg
+		p.cfg = c.cfg
 		grid := gen.ForImage(c.padH, c.padW, c.featH, c.featW)
-		props, scores, err := p.Propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
+		props, scores, err := p.propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,233 +1,117 @@
-// Package rpn turns the raw outputs of the region proposal network head for one image into
-// proposals, exactly as torchvision 0.14's RegionProposalNetwork does at inference (decode with
-// weights (1, 1, 1, 1), then filter_proposals): per-anchor top-k on the objectness logits,
-// sigmoid, clip to the image, drop small and low-scoring boxes, NMS, keep the best.
+// Package rpn is the region proposal network of a Faster R-CNN, as torchvision 0.14's
+// RegionProposalNetwork runs it at inference: the head (RPNHead: a 3x3 conv with ReLU, then 1x1
+// convs to A objectness logits and 4A box deltas per feature-map location), the anchors
+// (anchors.Generator), and the proposals: per-anchor top-k on the objectness logits, decode with
+// weights (1, 1, 1, 1), sigmoid, clip to the image, drop small and low-scoring boxes, NMS, keep
+// the best.
 //
-// The head's convolutions run elsewhere; this package starts from their output tensors.
+// A Head holds the read-only weights and is shared; each goroutine turns feature maps into
+// proposals through its own Runner.
+//
+// Errors: weights and configurations that do not fit, and a feature map of the wrong shape given
+// to Forward, are returned as errors. Predict, a step of Forward, trusts its caller with the
+// shape, as nn's layers do: a map of another width is a programmer error and panics.
 package rpn
 
 import (
 	"fmt"
-	"math"
-	"slices"
 
+	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/nms"
+	"github.com/shuffledet/shuffledet/nn"
 )
 
-// Config holds the test-time proposal parameters (torchvision's rpn_*_test arguments).
-type Config struct {
-	// PreNMSTopN is how many anchors, by objectness, are decoded and filtered (6000).
-	PreNMSTopN int
-	// PostNMSTopN is how many proposals survive NMS at most (300).
-	PostNMSTopN int
-	// NMSThresh is the IoU above which a lower-scoring proposal is suppressed (0.7).
-	NMSThresh float64
-	// ScoreThresh drops proposals whose sigmoid score is below it (0.0; kept when >=).
-	ScoreThresh float64
-	// MinSize drops proposals with a side shorter than it after clipping (1e-3).
-	MinSize float64
+// Head is the RPN head's weights for a feature map of a given width.
+type Head struct {
+	cfg        Config
+	conv       *nn.Conv // 3x3, ReLU
+	objectness *nn.Conv // 1x1 -> A logits
+	deltas     *nn.Conv // 1x1 -> 4A box deltas
 }
 
-// DefaultConfig returns the paper-era test-time defaults: 6000 / 300 / 0.7 / 0.0 / 1e-3.
-func DefaultConfig() Config {
-	return Config{PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinSize: 1e-3}
+// LoadHead loads the head that cfg describes for a feature map of inChannels channels from the
+// tensors rpn.head.conv, rpn.head.cls_logits and rpn.head.bbox_pred (weight and bias each).
+func LoadHead(w nn.Weights, cfg Config, inChannels int) (*Head, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := cfg.NumAnchors()
+	h := &Head{cfg: cfg}
+	var err error
+	if h.conv, err = nn.LoadConv(w, "rpn.head.conv", inChannels, cfg.Channels, 3, 1, 1, 1, nn.ReLU); err != nil {
+		return nil, err
+	}
+	if h.objectness, err = nn.LoadConv(w, "rpn.head.cls_logits", cfg.Channels, a, 1, 1, 0, 1, nn.Identity); err != nil {
+		return nil, err
+	}
+	if h.deltas, err = nn.LoadConv(w, "rpn.head.bbox_pred", cfg.Channels, 4*a, 1, 1, 0, 1, nn.Identity); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
-// Proposer generates proposals and keeps its buffers between calls: after the first frame of a
-// given size it does not allocate. It is not safe for concurrent use.
-type Proposer struct {
-	// Config is read on every call and may be changed between calls.
-	Config Config
-
-	coder  boxes.Coder
-	sup    nms.Suppressor
-	top    []scored
-	cand   []boxes.Box
-	cscore []float32
-	keep   []int
-	levels []int // feature level of each candidate: all 0 (one level)
-	boxes  []boxes.Box
-	scores []float32
+// Cost is the head's cost on a featH x featW map (the proposals' is not counted).
+func (h *Head) Cost(featH, featW int) nn.Cost {
+	hw := int64(featH * featW)
+	var c nn.Cost
+	for _, l := range []*nn.Conv{h.conv, h.objectness, h.deltas} {
+		p := int64(len(l.Weight) + len(l.Bias))
+		c.MACs += hw * int64(len(l.Weight))
+		c.Params += p
+	}
+	c.Name, c.OutC, c.OutH, c.OutW = "rpn", h.objectness.OutC+h.deltas.OutC, featH, featW
+	return c
 }
 
-// NewProposer returns a Proposer with the given configuration.
-func NewProposer(cfg Config) *Proposer {
-	return &Proposer{Config: cfg, coder: boxes.NewCoder(1, 1, 1, 1)}
+// NewRunner returns a Runner of the head with the proposal settings of cfg, which must describe
+// the head's own width and anchor count (only the top-n values and thresholds may differ from
+// the ones it was loaded with).
+func (h *Head) NewRunner(cfg Config) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Channels != h.cfg.Channels || cfg.NumAnchors() != h.cfg.NumAnchors() {
+		return nil, fmt.Errorf("rpn: %d channels and %d anchors per location, the head has %d and %d",
+			cfg.Channels, cfg.NumAnchors(), h.cfg.Channels, h.cfg.NumAnchors())
+	}
+	return &Runner{head: h, anchors: anchors.NewGenerator(cfg.AnchorSizes, cfg.AspectRatios), proposer: newProposer(cfg)}, nil
 }
 
-// Propose computes the proposals of one image.
-//
-// objectness is the objectness conv output, A x featH x featW (channel-major, as the 1x1 conv
-// writes it); deltas is the box conv output, 4A x featH x featW, channel a*4+c holding
-// coordinate c (dx, dy, dw, dh) of anchor a. anchors holds featH*featW*A boxes in
-// anchors.Grid order. imageH and imageW are the size of the resized image before padding (what
-// torchvision calls image_sizes): proposals are clipped to it.
-//
-// It returns the proposals and their sigmoid scores, best first. The slices belong to the
-// Proposer and stay valid until the next call. Inconsistent lengths give an error; an empty
-// feature map gives no proposals.
-func (p *Proposer) Propose(objectness, deltas []float32, anchors []boxes.Box, numAnchors, featH, featW, imageH, imageW int) ([]boxes.Box, []float32, error) {
-	if p.coder.Weights == [4]float32{} {
-		p.coder = boxes.NewCoder(1, 1, 1, 1)
-	}
-	if numAnchors < 0 || featH < 0 || featW < 0 {
-		return nil, nil, fmt.Errorf("rpn: negative dimensions A=%d H=%d W=%d", numAnchors, featH, featW)
-	}
-	hw := featH * featW
-	n := numAnchors * hw
-	if len(objectness) != n {
-		return nil, nil, fmt.Errorf("rpn: objectness has %d values, want A*H*W = %d*%d*%d = %d", len(objectness), numAnchors, featH, featW, n)
-	}
-	if len(deltas) != 4*n {
-		return nil, nil, fmt.Errorf("rpn: deltas have %d values, want 4*A*H*W = %d", len(deltas), 4*n)
-	}
-	if len(anchors) != n {
-		return nil, nil, fmt.Errorf("rpn: %d anchors, want H*W*A = %d", len(anchors), n)
-	}
-	p.boxes, p.scores = p.boxes[:0], p.scores[:0]
-	if n == 0 {
-		return p.boxes, p.scores, nil
-	}
-	cfg := p.Config
-
-	// Top-k by logit over the flattened (H, W, A) order of concat_box_prediction_layers.
-	p.top = p.top[:0]
-	for loc := 0; loc < hw; loc++ {
-		for a := 0; a < numAnchors; a++ {
-			p.top = append(p.top, scored{objectness[a*hw+loc], int32(loc*numAnchors + a)})
-		}
-	}
-	k := min(max(cfg.PreNMSTopN, 0), n)
-	selectTop(p.top, k)
-	top := p.top[:k]
-	slices.SortFunc(top, order)
-
-	// Decode, sigmoid, clip, remove small, threshold.
-	fw, fh := float32(imageW), float32(imageH)
-	st := float32(cfg.ScoreThresh)
-	p.cand, p.cscore = p.cand[:0], p.cscore[:0]
-	vecEnd := k - k%16
-	for j, t := range top {
-		i := int(t.i)
-		loc, a := i/numAnchors, i%numAnchors
-		d := deltas[a*4*hw+loc:]
-		b := p.coder.Decode(anchors[i], d[0], d[hw], d[2*hw], d[3*hw]).Clip(fw, fh)
-		if !b.IsLarge(cfg.MinSize) {
-			continue
-		}
-		s := sigmoid(t.v, j < vecEnd)
-		if !(s >= st) {
-			continue
-		}
-		p.cand = append(p.cand, b)
-		p.cscore = append(p.cscore, s)
-	}
-
-	// torchvision runs batched_nms over the feature levels even with one level: the same boxes
-	// as plain NMS, but above nms.CoordinateTrickMax boxes in the order of torch's unstable
-	// CPU sort (libstdc++'s std::sort introsort, reproduced in nms/torchsort.go), which decides
-	// ties (common: the float32 sigmoid saturates near 1).
-	limit := cfg.PostNMSTopN
-	if limit <= 0 {
-		return p.boxes, p.scores, nil
-	}
-	if cap(p.levels) < len(p.cand) {
-		p.levels = make([]int, len(p.cand))
-	}
-	p.levels = p.levels[:len(p.cand)]
-	p.keep = p.sup.Batched(p.keep[:0], p.cand, p.cscore, p.levels, cfg.NMSThresh, limit)
-	for _, i := range p.keep {
-		p.boxes = append(p.boxes, p.cand[i])
-		p.scores = append(p.scores, p.cscore[i])
-	}
-	return p.boxes, p.scores, nil
+// Runner turns one image's feature map into proposals. It owns its buffers, so that after the
+// first frame of a given size it does not allocate, and is for one goroutine at a time.
+type Runner struct {
+	head                       *Head
+	anchors                    *anchors.Generator
+	proposer                   *proposer
+	scratch                    nn.Scratch
+	hidden, objectness, deltas nn.Tensor
 }
 
-// sigmoid is torch's float32 sigmoid, 1 / (1 + exp(-x)), rounding after each step. torch's
-// vectorized loop runs over blocks of 16 values with its SIMD exp (boxes.Exp) and finishes the
-// last len%16 values with the C library's expf (correctly rounded here); vec says which applies.
-func sigmoid(x float32, vec bool) float32 {
-	var e float32
-	if vec {
-		e = boxes.Exp(-x)
-	} else {
-		e = float32(math.Exp(-float64(x)))
-	}
-	return 1 / (1 + e)
+// Predict runs the head on feat, [1, C, H, W], and returns its outputs: the objectness logits
+// [1, A, H, W] and the box deltas [1, 4A, H, W] (channel a*4+c holds coordinate c, dx dy dw dh,
+// of anchor a). They belong to the Runner and stay valid until its next call.
+func (r *Runner) Predict(feat *nn.Tensor) (objectness, deltas *nn.Tensor) {
+	h := r.head
+	r.hidden.Resize(1, h.conv.OutC, feat.H, feat.W)
+	h.conv.Forward(&r.hidden, 0, feat, nil, &r.scratch)
+	r.objectness.Resize(1, h.objectness.OutC, feat.H, feat.W)
+	h.objectness.Forward(&r.objectness, 0, &r.hidden, nil, &r.scratch)
+	r.deltas.Resize(1, h.deltas.OutC, feat.H, feat.W)
+	h.deltas.Forward(&r.deltas, 0, &r.hidden, nil, &r.scratch)
+	return &r.objectness, &r.deltas
 }
 
-// scored is an objectness logit and its flat anchor index.
-type scored struct {
-	v float32
-	i int32
-}
-
-// before is the strict total order of the top-k: larger logit first (NaN first, as torch's topk
-// treats NaN as the largest value), equal logits by lower index.
-func before(a, b scored) bool {
-	an, bn := a.v != a.v, b.v != b.v
-	switch {
-	case an != bn:
-		return an
-	case !an && a.v != b.v:
-		return a.v > b.v
+// Forward returns the proposals, best first, of the image whose feature map is feat
+// ([1, C, H, W], the head's width): paddedH x paddedW is the network input the map was computed
+// from (the anchors' strides derive from it, as torchvision's AnchorGenerator does) and
+// resizedH x resizedW the resized image within it before padding (proposals are clipped to it).
+// The boxes are in resized-image pixels, belong to the Runner and stay valid until its next call.
+func (r *Runner) Forward(feat *nn.Tensor, paddedH, paddedW, resizedH, resizedW int) ([]boxes.Box, error) {
+	if feat.N != 1 || feat.C != r.head.conv.InC {
+		return nil, fmt.Errorf("rpn: feature map %v, want [1, %d, H, W]", feat.Shape(), r.head.conv.InC)
 	}
-	return a.i < b.i
-}
-
-func order(a, b scored) int {
-	if before(a, b) {
-		return -1
-	}
-	if before(b, a) {
-		return 1
-	}
-	return 0
-}
-
-// selectTop reorders a so that a[:k] holds its k first elements under before (in no particular
-// order): quickselect with median-of-three pivots.
-func selectTop(a []scored, k int) {
-	lo, hi := 0, len(a)
-	if k <= 0 || k >= hi {
-		return
-	}
-	for hi-lo > 12 {
-		mid := lo + (hi-lo)/2
-		if before(a[mid], a[lo]) {
-			a[mid], a[lo] = a[lo], a[mid]
-		}
-		if before(a[hi-1], a[lo]) {
-			a[hi-1], a[lo] = a[lo], a[hi-1]
-		}
-		if before(a[hi-1], a[mid]) {
-			a[hi-1], a[mid] = a[mid], a[hi-1]
-		}
-		pv := a[mid]
-		i, j := lo, hi-1
-		for i <= j {
-			for before(a[i], pv) {
-				i++
-			}
-			for before(pv, a[j]) {
-				j--
-			}
-			if i <= j {
-				a[i], a[j] = a[j], a[i]
-				i++
-				j--
-			}
-		}
-		// a[lo..j] precede or equal the pivot, a[i..hi) follow or equal it, a(j..i) equal it.
-		switch {
-		case k <= j+1:
-			hi = j + 1
-		case k >= i:
-			lo = i
-		default:
-			return
-		}
-	}
-	slices.SortFunc(a[lo:hi], order)
+	obj, del := r.Predict(feat)
+	grid := r.anchors.ForImage(paddedH, paddedW, feat.H, feat.W)
+	props, _, err := r.proposer.propose(obj.Data, del.Data, grid, obj.C, feat.H, feat.W, resizedH, resizedW)
+	return props, err
 }

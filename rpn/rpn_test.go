@@ -10,20 +10,20 @@ import (
 )
 
 func TestProposeEdgeCases(t *testing.T) {
-	p := NewProposer(DefaultConfig())
+	p := newProposer(DefaultConfig())
 	// Empty feature map.
-	b, s, err := p.Propose(nil, nil, nil, 15, 0, 0, 100, 100)
+	b, s, err := p.propose(nil, nil, nil, 15, 0, 0, 100, 100)
 	if err != nil || len(b) != 0 || len(s) != 0 {
 		t.Errorf("empty: %v %v %v", b, s, err)
 	}
 	// Wrong lengths are errors, not panics.
-	if _, _, err := p.Propose(make([]float32, 3), make([]float32, 12), nil, 1, 1, 3, 10, 10); err == nil {
+	if _, _, err := p.propose(make([]float32, 3), make([]float32, 12), nil, 1, 1, 3, 10, 10); err == nil {
 		t.Error("missing anchors should be an error")
 	}
-	if _, _, err := p.Propose(make([]float32, 2), make([]float32, 12), make([]boxes.Box, 3), 1, 1, 3, 10, 10); err == nil {
+	if _, _, err := p.propose(make([]float32, 2), make([]float32, 12), make([]boxes.Box, 3), 1, 1, 3, 10, 10); err == nil {
 		t.Error("short objectness should be an error")
 	}
-	if _, _, err := p.Propose(nil, nil, nil, -1, 1, 1, 10, 10); err == nil {
+	if _, _, err := p.propose(nil, nil, nil, -1, 1, 1, 10, 10); err == nil {
 		t.Error("negative A should be an error")
 	}
 }
@@ -36,8 +36,8 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 	del := make([]float32, 16)
 	cfg := DefaultConfig()
 	cfg.ScoreThresh = 0.5 // sigmoid(-2) = 0.12 is dropped, sigmoid(0) would be kept (>=)
-	p := NewProposer(cfg)
-	b, s, err := p.Propose(obj, del, anc, 4, 1, 1, 100, 100)
+	p := newProposer(cfg)
+	b, s, err := p.propose(obj, del, anc, 4, 1, 1, 100, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +45,12 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 		t.Errorf("got %v %v", b, s)
 	}
 	// Top-1 before NMS keeps only the best-scoring anchor, even though it is then removed.
-	p.Config.PreNMSTopN = 1
-	if b, _, _ := p.Propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
+	p.cfg.PreNMSTopN = 1
+	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
 		t.Errorf("top-1 (zero-area) should leave nothing: %v", b)
 	}
-	p.Config.PreNMSTopN, p.Config.PostNMSTopN = 6000, 0
-	if b, _, _ := p.Propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
+	p.cfg.PreNMSTopN, p.cfg.PostNMSTopN = 6000, 0
+	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
 		t.Errorf("post-NMS top 0: %v", b)
 	}
 }
@@ -88,9 +88,9 @@ func BenchmarkPropose(b *testing.B) {
 		del[i] = float32(r.NormFloat64() * 0.3)
 	}
 	grid := anchors.NewGenerator(nil, nil).ForImage(608, 1024, h, w)
-	p := NewProposer(DefaultConfig())
+	p := newProposer(DefaultConfig())
 	for b.Loop() {
-		if _, _, err := p.Propose(obj, del, grid, a, h, w, 600, 1000); err != nil {
+		if _, _, err := p.propose(obj, del, grid, a, h, w, 600, 1000); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -48,7 +48,7 @@ func New(cfg Config) (*Preprocessor, error) {
 	}
 	p := &Preprocessor{cfg: cfg}
 	for c := range 3 {
-		m, s := float32(cfg.Mean[c]), float32(cfg.Std[c])
+		m, s := float32(cfg.ImageMean[c]), float32(cfg.ImageStd[c])
 		for v := range 256 {
 			x := float32(v) / 255
 			p.lut[c][v] = (x - m) / s
@@ -275,7 +275,7 @@ func (p *Preprocessor) packed(pix []byte, w, h, stride int, off [3]int, name str
 
 // run resizes and pads the image described by s (already validated: w x h within limits).
 func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
-	rh, rw, err := ResizedSize(h, w, p.cfg.MinSize, p.cfg.MaxSize)
+	rh, rw, err := ResizedSize(h, w, p.cfg.ShorterSide, p.cfg.MaxLongerSide)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,8 @@
 //
 // The steps, in torchvision's order, are: convert 8-bit RGB to float (x/255), normalize per
 // channel ((x - mean) / std), resize bilinearly (align_corners=False) so that the shorter side is
-// MinSize unless that makes the longer side exceed MaxSize, and pad bottom/right with zeros to a
-// multiple of SizeDivisible. The result is a planar float32 [3, H, W] buffer (RGB, CHW).
+// ShorterSide unless that makes the longer side exceed MaxLongerSide, and pad bottom/right with
+// zeros to a multiple of SizeDivisible. The result is a planar float32 [3, H, W] buffer (RGB, CHW).
 //
 // A Preprocessor holds its output and scratch buffers and reuses them, so a steady stream of
 // same-sized frames allocates nothing. Normalization is folded into the resize: every input byte
@@ -20,6 +20,10 @@
 // frames.
 //
 // Mapping boxes back from resized to original coordinates is the job of roihead, not of this package.
+//
+// Errors: bad configurations, empty, oversized or undecodable images and inconsistent pixel
+// buffers are returned as errors (test them with errors.Is against the Err values below); nothing
+// panics on bad input.
 package transform
 
 import (
@@ -56,38 +60,40 @@ var (
 	ErrBadConfig = errors.New("bad transform config")
 )
 
-// Config holds GeneralizedRCNNTransform's parameters. Mean and Std are float64 like the Python
-// floats torchvision receives; they are rounded to float32 exactly as torch.as_tensor does.
+// Config holds GeneralizedRCNNTransform's parameters, with torchvision's names as the JSON and
+// YAML keys (the image fields of a model file's detector section). ImageMean and ImageStd are
+// float64 like the Python floats torchvision receives; they are rounded to float32 exactly as
+// torch.as_tensor does.
 type Config struct {
-	MinSize       int        // target shorter side (torchvision min_size), e.g. 300 or 600
-	MaxSize       int        // cap on the longer side (torchvision max_size), e.g. 500 or 1000
-	Mean          [3]float64 // per-channel RGB mean on 0..1 values
-	Std           [3]float64 // per-channel RGB std on 0..1 values
-	SizeDivisible int        // padded height and width are multiples of this (torchvision: 32)
+	ShorterSide   int        `json:"min_size" yaml:"min_size"`             // target shorter side, e.g. 300 or 600
+	MaxLongerSide int        `json:"max_size" yaml:"max_size"`             // cap on the longer side, e.g. 500 or 1000
+	ImageMean     [3]float64 `json:"image_mean" yaml:"image_mean"`         // per-channel RGB mean on 0..1 values
+	ImageStd      [3]float64 `json:"image_std" yaml:"image_std"`           // per-channel RGB std on 0..1 values
+	SizeDivisible int        `json:"size_divisible" yaml:"size_divisible"` // padded sides are multiples of this (torchvision: 32)
 }
 
 // DefaultConfig returns the detector's configuration for the given resolution (e.g. 600, 1000):
 // ImageNet mean and std and padding to multiples of 32.
-func DefaultConfig(minSize, maxSize int) Config {
+func DefaultConfig(shorterSide, maxLongerSide int) Config {
 	return Config{
-		MinSize:       minSize,
-		MaxSize:       maxSize,
-		Mean:          ImageNetMean,
-		Std:           ImageNetStd,
+		ShorterSide:   shorterSide,
+		MaxLongerSide: maxLongerSide,
+		ImageMean:     ImageNetMean,
+		ImageStd:      ImageNetStd,
 		SizeDivisible: DefaultSizeDivisible,
 	}
 }
 
 // Validate reports whether c is usable.
 func (c Config) Validate() error {
-	if c.MinSize <= 0 || c.MaxSize <= 0 || c.MinSize > MaxSide || c.MaxSize > MaxSide {
-		return fmt.Errorf("%w: min size %d, max size %d (each must be in 1..%d)", ErrBadConfig, c.MinSize, c.MaxSize, MaxSide)
+	if c.ShorterSide <= 0 || c.MaxLongerSide <= 0 || c.ShorterSide > MaxSide || c.MaxLongerSide > MaxSide {
+		return fmt.Errorf("%w: shorter side %d, max longer side %d (each must be in 1..%d)", ErrBadConfig, c.ShorterSide, c.MaxLongerSide, MaxSide)
 	}
 	if c.SizeDivisible <= 0 || c.SizeDivisible > 1024 {
 		return fmt.Errorf("%w: size divisible %d (must be in 1..1024)", ErrBadConfig, c.SizeDivisible)
 	}
 	for i := range 3 {
-		m, s := c.Mean[i], c.Std[i]
+		m, s := c.ImageMean[i], c.ImageStd[i]
 		if math.IsNaN(m) || math.IsInf(m, 0) || math.IsNaN(s) || math.IsInf(s, 0) || float32(s) == 0 {
 			return fmt.Errorf("%w: channel %d mean %v std %v (need finite values and a nonzero std)", ErrBadConfig, i, m, s)
 		}
@@ -107,24 +113,24 @@ func CheckSize(w, h int) error {
 }
 
 // ResizedSize returns the size GeneralizedRCNNTransform resizes an h x w image to, computed as
-// torchvision 0.14 does: scale = min(minSize/min(h, w), maxSize/max(h, w)) in float32 (torch
+// torchvision 0.14 does: scale = min(shorterSide/min(h, w), maxLongerSide/max(h, w)) in float32 (torch
 // evaluates a/t as reciprocal(t)*a), then floor(dim * scale) in float64, as F.interpolate with
 // recompute_scale_factor=True does. It fails if the input is empty, too large, or resizes to zero.
-func ResizedSize(h, w, minSize, maxSize int) (rh, rw int, err error) {
+func ResizedSize(h, w, shorterSide, maxLongerSide int) (rh, rw int, err error) {
 	if err := CheckSize(w, h); err != nil {
 		return 0, 0, err
 	}
-	if minSize <= 0 || maxSize <= 0 {
-		return 0, 0, fmt.Errorf("%w: min size %d, max size %d", ErrBadConfig, minSize, maxSize)
+	if shorterSide <= 0 || maxLongerSide <= 0 {
+		return 0, 0, fmt.Errorf("%w: shorter side %d, max longer side %d", ErrBadConfig, shorterSide, maxLongerSide)
 	}
 	lo, hi := float32(min(h, w)), float32(max(h, w))
-	s1 := float32(float32(1)/lo) * float32(minSize)
-	s2 := float32(float32(1)/hi) * float32(maxSize)
+	s1 := float32(float32(1)/lo) * float32(shorterSide)
+	s2 := float32(float32(1)/hi) * float32(maxLongerSide)
 	scale := float64(min(s1, s2))
 	rh = int(math.Floor(float64(h) * scale))
 	rw = int(math.Floor(float64(w) * scale))
 	if rh <= 0 || rw <= 0 {
-		return 0, 0, fmt.Errorf("%w: %dx%d resizes to %dx%d at min size %d, max size %d", ErrEmptyImage, w, h, rw, rh, minSize, maxSize)
+		return 0, 0, fmt.Errorf("%w: %dx%d resizes to %dx%d at shorter side %d, max longer side %d", ErrEmptyImage, w, h, rw, rh, shorterSide, maxLongerSide)
 	}
 	return rh, rw, nil
 }

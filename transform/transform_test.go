@@ -260,7 +260,10 @@ func TestErrors(t *testing.T) {
 		{"overflowing stride", func() error { _, err := p.BGR(pix, 10, 10, math.MaxInt/4); return err }, ErrBadBuffer},
 		{"nil buffer", func() error { _, err := p.RGB(nil, 10, 10, 30); return err }, ErrBadBuffer},
 		{"resizes to nothing", func() error { b := make([]byte, 3*30000); _, err := p.RGB(b, 30000, 1, 90000); return err }, ErrEmptyImage},
-		{"bad config", func() error { _, err := New(Config{MinSize: 600, MaxSize: 1000, SizeDivisible: 32}); return err }, ErrBadConfig},
+		{"bad config", func() error {
+			_, err := New(Config{ShorterSide: 600, MaxLongerSide: 1000, SizeDivisible: 32})
+			return err
+		}, ErrBadConfig},
 		{"bad config size", func() error { _, err := New(DefaultConfig(0, 1000)); return err }, ErrBadConfig},
 		{"resize lengths", func() error { return resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
 		{"resize zero", func() error { return resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},

@@ -10,7 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 )
 
 var infoCommand = &cli.Command{
@@ -39,7 +39,7 @@ var infoCommand = &cli.Command{
 }
 
 func archInfo(w io.Writer, arch, size string, classes int, asJSON bool) error {
-	cfg, err := backbone.ParseName(arch)
+	cfg, err := shufflenet.ParseName(arch)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func parseSize(s string) (h, w int, err error) {
 	return h, w, nil
 }
 
-func printComplexity(w io.Writer, cx backbone.Complexity) {
+func printComplexity(w io.Writer, cx shufflenet.Complexity) {
 	fmt.Fprintf(w, "%s at %dx%d\n", cx.Arch, cx.Height, cx.Width)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "part\tmultiply-adds\tparams\toutput\t")

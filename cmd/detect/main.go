@@ -185,10 +185,7 @@ func modelInfo(w io.Writer, path string, res int, asJSON bool) error {
 		}
 	}
 	// A 4:3 landscape image at the model's resolution, padded as the detector pads it.
-	h, wd := cfg.MinSize, cfg.MinSize*4/3
-	if wd > cfg.MaxSize {
-		wd = cfg.MaxSize
-	}
+	h, wd := cfg.ShorterSide, min(cfg.ShorterSide*4/3, cfg.MaxLongerSide)
 	pad := func(n int) int { return (n + cfg.SizeDivisible - 1) / cfg.SizeDivisible * cfg.SizeDivisible }
 	cx := m.Complexity(pad(h), pad(wd), cfg.RPN.PostNMSTopN)
 	info := struct {
@@ -197,14 +194,14 @@ func modelInfo(w io.Writer, path string, res int, asJSON bool) error {
 		Classes    int                 `json:"classes"`
 		ClassNames []string            `json:"class_names"`
 		Complexity detector.Complexity `json:"complexity"`
-	}{Model: path, Resolution: [2]int{cfg.MinSize, cfg.MaxSize}, Classes: len(cfg.Classes), Complexity: cx}
+	}{Model: path, Resolution: [2]int{cfg.ShorterSide, cfg.MaxLongerSide}, Classes: len(cfg.Classes), Complexity: cx}
 	for _, c := range cfg.Classes {
 		info.ClassNames = append(info.ClassNames, c.Name)
 	}
 	if asJSON {
 		return writeJSON(w, info)
 	}
-	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.MinSize, cfg.MaxSize)
+	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
 	fmt.Fprintf(w, "cost on a %dx%d input with %d proposals:\n", cx.Height, cx.Width, cx.Proposals)
 	for _, s := range []struct {
 		name string

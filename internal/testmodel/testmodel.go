@@ -7,13 +7,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
-// Recorder is a backbone.Weights that invents a random tensor for every name it is asked for and
+// Recorder is an nn.Weights that invents a random tensor for every name it is asked for and
 // remembers it, so that building a network through it lists exactly the tensors a config needs.
 type Recorder struct {
 	rng     *rand.Rand
@@ -54,9 +54,9 @@ func (r *Recorder) Tensors() []*safetensors.Tensor {
 }
 
 // Backbone returns the tensors of a random backbone with configuration cfg.
-func Backbone(cfg backbone.Config, seed int64) ([]*safetensors.Tensor, error) {
+func Backbone(cfg shufflenet.Config, seed int64) ([]*safetensors.Tensor, error) {
 	r := NewRecorder(seed)
-	if _, err := backbone.Build(cfg, r); err != nil {
+	if _, err := shufflenet.Build(cfg, r); err != nil {
 		return nil, err
 	}
 	return r.Tensors(), nil

@@ -1,4 +1,4 @@
-package backbone_test
+package shufflenet_test
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
@@ -77,7 +77,7 @@ for job in json.loads(sys.argv[1]):
 		if err != nil {
 			t.Fatal(err)
 		}
-		net, err := backbone.Build(f.Config.Backbone, f)
+		net, err := shufflenet.Build(f.Config.Backbone, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ for job in json.loads(sys.argv[1]):
 		for _, input := range []string{"image", "random"} {
 			ref := torchref.Load(t, filepath.Join(dir, fmt.Sprintf("m%d-%s.safetensors", i, input)))
 			x := tensorOf(t, torchref.Get(t, ref, "input"))
-			for stage, name := range map[int]string{backbone.Stage2: "stage2", backbone.Stage3: "stage3", backbone.Stage4: "stage4"} {
+			for stage, name := range map[int]string{shufflenet.Stage2: "stage2", shufflenet.Stage3: "stage3", shufflenet.Stage4: "stage4"} {
 				got := r.Forward(x, stage)
 				want := torchref.Get(t, ref, name)
 				if got.Shape() != tensorOf(t, want).Shape() {

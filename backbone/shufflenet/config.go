@@ -1,7 +1,12 @@
-// Package backbone is ShuffleNet v1 (Zhang et al., 2017) in the official megvii structure: every
+// Package shufflenet is ShuffleNet v1 (Zhang et al., 2017) in the official megvii structure: every
 // group count and width of the paper, the shallow and squeeze-and-excitation variants, shuffle on or
-// off, an optional classifier, and its complexity report.
-package backbone
+// off, an optional classifier, and its complexity report. Net.Trunk is the network as a
+// detector's trunk (backbone.Trunk).
+//
+// Errors: Build and ParseName return errors for unsupported variants and for weights that do not
+// fit (naming the tensor); Classify returns one for a network without a classifier. A Runner
+// trusts its caller with the input's shape, as nn's layers do (a programmer error panics).
+package shufflenet
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package backbone
+package shufflenet
 
 import (
 	"fmt"
@@ -6,11 +6,6 @@ import (
 
 	"github.com/shuffledet/shuffledet/nn"
 )
-
-// Weights supplies a model's tensors by name, checking that each has the expected shape.
-type Weights interface {
-	Get(name string, shape ...int) ([]float32, error)
-}
 
 // Net is a loaded ShuffleNet v1 with BatchNorm folded into the convolutions. It is read-only and
 // may be shared; each goroutine runs it through its own Runner.
@@ -30,7 +25,7 @@ type unit struct {
 }
 
 // Build assembles a Net from weights named as in the official megvii code (docs/MODEL_FORMAT.md).
-func Build(cfg Config, w Weights) (*Net, error) {
+func Build(cfg Config, w nn.Weights) (*Net, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -50,13 +45,13 @@ func Build(cfg Config, w Weights) (*Net, error) {
 		if err != nil {
 			return nil, err
 		}
-		u.dw = &nn.DepthwiseConv{C: s.Mid, K: 3, Stride: s.Stride, Pad: 1, Weight: dw.Weight, Bias: dw.Bias}
+		u.dw = &nn.DepthwiseConv{C: s.Mid, Stride: s.Stride, Weight: dw.Weight, Bias: dw.Bias}
 		if cfg.Shuffle && cfg.Groups > 1 {
 			u.dw.OutMap = nn.ShuffleMap(s.Mid, cfg.Groups, false)
 		}
 		act := nn.ReLU
 		if cfg.SE {
-			act = nn.Identity // SE scales the branch before the add / ReLU
+			act = nn.Identity // SE scales the branch, then adds the residual and applies the ReLU
 		}
 		if u.pw2, err = convBN(w, p+"branch_main_2.0", p+"branch_main_2.1", s.Mid, s.Branch, 1, 1, 0, cfg.Groups, act); err != nil {
 			return nil, err
@@ -82,7 +77,7 @@ func Build(cfg Config, w Weights) (*Net, error) {
 }
 
 // convBN loads a bias-free convolution and the BatchNorm after it, folded together.
-func convBN(w Weights, conv, bn string, in, out, k, stride, pad, groups int, act nn.Activation) (*nn.Conv, error) {
+func convBN(w nn.Weights, conv, bn string, in, out, k, stride, pad, groups int, act nn.Activation) (*nn.Conv, error) {
 	wt, err := w.Get(conv+".weight", out, in/groups, k, k)
 	if err != nil {
 		return nil, err
@@ -101,7 +96,7 @@ func convBN(w Weights, conv, bn string, in, out, k, stride, pad, groups int, act
 	return c, c.Check()
 }
 
-func squeezeExcite(w Weights, p string, c, hidden int) (*nn.SqueezeExcite, error) {
+func squeezeExcite(w nn.Weights, p string, c, hidden int) (*nn.SqueezeExcite, error) {
 	var fc [2]*nn.Linear
 	for i, dims := range [2][2]int{{c, hidden}, {hidden, c}} {
 		name := fmt.Sprintf("%sfc%d", p, i+1)
@@ -117,12 +112,11 @@ func squeezeExcite(w Weights, p string, c, hidden int) (*nn.SqueezeExcite, error
 			return nil, err
 		}
 	}
-	return &nn.SqueezeExcite{FC1: fc[0], FC2: fc[1]}, nil
+	return &nn.SqueezeExcite{FC1: fc[0], FC2: fc[1], Act: nn.ReLU}, nil
 }
 
 // Stage numbers for Runner.Forward and Runner.Stage.
 const (
-	Stem   = 1 // first conv + max pool (stride 4)
 	Stage2 = 2 // stride 8
 	Stage3 = 3 // stride 16: the detector's feature map
 	Stage4 = 4 // stride 32: the classifier's input and the detector's box head
@@ -186,8 +180,7 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		nn.AvgPool3x3s2(y, 0, x)
 		u.pw2.Forward(y, s.In, &r.mid2, nil, &r.scratch)
 		if u.se != nil {
-			u.se.Forward(y, s.In, &r.scratch)
-			reluChannels(y, s.In, s.Out)
+			u.se.Forward(y, s.In, nil, &r.scratch)
 		}
 		return y
 	}
@@ -196,28 +189,8 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		return y
 	}
 	u.pw2.Forward(y, 0, &r.mid2, nil, &r.scratch)
-	u.se.Forward(y, 0, &r.scratch)
-	for i, v := range y.Data {
-		v += x.Data[i]
-		if v < 0 {
-			v = 0
-		}
-		y.Data[i] = v
-	}
+	u.se.Forward(y, 0, x, &r.scratch)
 	return y
-}
-
-func reluChannels(t *nn.Tensor, c0, c1 int) {
-	for n := 0; n < t.N; n++ {
-		for c := c0; c < c1; c++ {
-			p := t.Plane(n, c)
-			for i, v := range p {
-				if v < 0 {
-					p[i] = 0
-				}
-			}
-		}
-	}
 }
 
 // Classify runs the whole network with global average pooling and the classifier, returning

@@ -1,16 +1,6 @@
-package backbone
+package shufflenet
 
 import "github.com/shuffledet/shuffledet/nn"
-
-// StageCost is the cost of one part of the network.
-type StageCost struct {
-	Name   string `json:"name"` // conv1, stage2, stage3, stage4, classifier
-	MACs   int64  `json:"macs"`
-	Params int64  `json:"params"`
-	OutC   int    `json:"out_channels"`
-	OutH   int    `json:"out_height"`
-	OutW   int    `json:"out_width"`
-}
 
 // Complexity is the multiply-add and parameter count of a network for one input size.
 //
@@ -20,12 +10,12 @@ type StageCost struct {
 // weight and bias (running statistics are buffers, as in PyTorch). This reproduces the megvii table
 // and the paper's Table 1 to about 1%.
 type Complexity struct {
-	Arch   string      `json:"arch"`
-	Height int         `json:"height"`
-	Width  int         `json:"width"`
-	Stages []StageCost `json:"stages"`
-	MACs   int64       `json:"macs"`
-	Params int64       `json:"params"`
+	Arch   string    `json:"arch"`
+	Height int       `json:"height"`
+	Width  int       `json:"width"`
+	Stages []nn.Cost `json:"stages"` // conv1, stage2, stage3, stage4, classifier
+	MACs   int64     `json:"macs"`
+	Params int64     `json:"params"`
 }
 
 // Complexity returns the cost of the backbone (and classifier, if any) on an h x w input.
@@ -33,17 +23,17 @@ func (c Config) Complexity(h, w int) Complexity {
 	r := Complexity{Arch: c.Name(), Height: h, Width: w}
 	stem := c.StemWidth()
 	h, w = nn.ConvOut(h, 3, 2, 1), nn.ConvOut(w, 3, 2, 1)
-	conv1 := StageCost{Name: "conv1", MACs: int64(h*w) * int64(stem*3*9), Params: int64(stem*3*9 + 2*stem)}
+	conv1 := nn.Cost{Name: "conv1", MACs: int64(h*w) * int64(stem*3*9), Params: int64(stem*3*9 + 2*stem)}
 	h, w = nn.ConvOut(h, 3, 2, 1), nn.ConvOut(w, 3, 2, 1)
 	conv1.OutC, conv1.OutH, conv1.OutW = stem, h, w
 	r.Stages = append(r.Stages, conv1)
-	var cur *StageCost
+	var cur *nn.Cost
 	for _, u := range c.Units() {
 		if cur == nil || cur.Name != stageName(u.Stage) {
-			r.Stages = append(r.Stages, StageCost{Name: stageName(u.Stage)})
+			r.Stages = append(r.Stages, nn.Cost{Name: stageName(u.Stage)})
 			cur = &r.Stages[len(r.Stages)-1]
 		}
-		m, p, oh, ow := UnitCost(u, c.Groups, h, w)
+		m, p, oh, ow := unitCost(u, c.Groups, h, w)
 		cur.MACs += m
 		cur.Params += p
 		h, w = oh, ow
@@ -51,7 +41,7 @@ func (c Config) Complexity(h, w int) Complexity {
 	}
 	if c.NumClasses > 0 {
 		in := c.StageWidths()[2]
-		r.Stages = append(r.Stages, StageCost{Name: "classifier", MACs: int64(in * c.NumClasses), Params: int64(in * c.NumClasses), OutC: c.NumClasses, OutH: 1, OutW: 1})
+		r.Stages = append(r.Stages, nn.Cost{Name: "classifier", MACs: int64(in * c.NumClasses), Params: int64(in * c.NumClasses), OutC: c.NumClasses, OutH: 1, OutW: 1})
 	}
 	for _, s := range r.Stages {
 		r.MACs += s.MACs
@@ -60,9 +50,9 @@ func (c Config) Complexity(h, w int) Complexity {
 	return r
 }
 
-// UnitCost returns the multiply-adds and parameters of unit u on an h x w input of a network
+// unitCost returns the multiply-adds and parameters of unit u on an h x w input of a network
 // with the given groups, and the unit's output size.
-func UnitCost(u UnitSpec, groups, h, w int) (macs, params int64, oh, ow int) {
+func unitCost(u UnitSpec, groups, h, w int) (macs, params int64, oh, ow int) {
 	oh, ow = nn.ConvOut(h, 3, u.Stride, 1), nn.ConvOut(w, 3, u.Stride, 1)
 	pw1 := int64(u.Mid * u.In / u.FirstGroups)
 	dw := int64(u.Mid * 9)

@@ -1,4 +1,4 @@
-package backbone
+package shufflenet
 
 import (
 	"math"

@@ -1,0 +1,131 @@
+package detector_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/nn"
+)
+
+// tinyTrunk is a second backbone, defined only in this test: two 4x4 stride-4 convolutions with
+// ReLU (3 -> 8 -> 16 channels, stride 16), and a box head of a 1x1 convolution (16 -> 12, ReLU)
+// with global average pooling. It records how often it runs and the last shapes it is run on.
+type tinyTrunk struct {
+	c1, c2, head      *nn.Conv
+	features, boxHead [4]int
+	calls             [2]int
+}
+
+func newTinyTrunk(w nn.Weights) (*tinyTrunk, error) {
+	t := &tinyTrunk{}
+	var err error
+	if t.c1, err = nn.LoadConv(w, "tiny.conv1", 3, 8, 4, 4, 0, 1, nn.ReLU); err != nil {
+		return nil, err
+	}
+	if t.c2, err = nn.LoadConv(w, "tiny.conv2", 8, 16, 4, 4, 0, 1, nn.ReLU); err != nil {
+		return nil, err
+	}
+	t.head, err = nn.LoadConv(w, "tiny.head", 16, 12, 1, 1, 0, 1, nn.ReLU)
+	return t, err
+}
+
+func (t *tinyTrunk) Name() string               { return "tiny" }
+func (t *tinyTrunk) FeatureChannels() int       { return 16 }
+func (t *tinyTrunk) HeadChannels() int          { return 12 }
+func (t *tinyTrunk) NewRunner() backbone.Runner { return &tinyRunner{t: t} }
+
+func (t *tinyTrunk) FeatureCost(h, w int) nn.Cost {
+	h1, w1 := h/4, w/4
+	return nn.Cost{Name: "backbone", MACs: int64(h1*w1*len(t.c1.Weight) + h1/4*w1/4*len(t.c2.Weight)),
+		Params: int64(len(t.c1.Weight) + 8 + len(t.c2.Weight) + 16), OutC: 16, OutH: h1 / 4, OutW: w1 / 4}
+}
+
+func (t *tinyTrunk) HeadCost(size int) nn.Cost {
+	return nn.Cost{Name: "box_head", MACs: int64(size * size * len(t.head.Weight)), Params: int64(len(t.head.Weight) + 12), OutC: 12, OutH: 1, OutW: 1}
+}
+
+type tinyRunner struct {
+	t             *tinyTrunk
+	mid, feat, hd nn.Tensor
+	scratch       nn.Scratch
+}
+
+func (r *tinyRunner) Features(x *nn.Tensor) *nn.Tensor {
+	r.t.features = x.Shape()
+	r.t.calls[0]++
+	h, w := r.t.c1.OutSize(x.H, x.W)
+	r.mid.Resize(1, 8, h, w)
+	r.t.c1.Forward(&r.mid, 0, x, nil, &r.scratch)
+	h, w = r.t.c2.OutSize(h, w)
+	r.feat.Resize(1, 16, h, w)
+	r.t.c2.Forward(&r.feat, 0, &r.mid, nil, &r.scratch)
+	return &r.feat
+}
+
+func (r *tinyRunner) BoxHead(dst []float32, rois *nn.Tensor) {
+	r.t.boxHead = rois.Shape()
+	r.t.calls[1]++
+	r.hd.Resize(rois.N, 12, rois.H, rois.W)
+	r.t.head.Forward(&r.hd, 0, rois, nil, &r.scratch)
+	nn.GlobalAvgPool(dst, &r.hd)
+}
+
+// TestASecondTrunkPlugsIn runs a whole detection on a trunk that no package of the module knows:
+// a new backbone needs only to implement backbone.Trunk.
+func TestASecondTrunkPlugsIn(t *testing.T) {
+	w := testmodel.NewRecorder(3) // random weights for every tensor asked for
+	trunk, err := newTinyTrunk(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configs.DefaultDetector(300)
+	cfg.RPN.Channels = 32
+	m, err := detector.NewModel("tiny-detector", trunk, *cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, ts := range w.Tensors() {
+		names = append(names, ts.Name)
+	}
+	for _, want := range []string{"rpn.head.conv.weight", "roi_heads.box_predictor.cls_score.weight", "tiny.head.weight"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("tensor %s was not loaded (loaded: %v)", want, names)
+		}
+	}
+	det, err := m.NewDetector(detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(200, 150) // resized to 400x300, padded to 416x320
+	dets, err := det.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dets) == 0 || len(dets) > cfg.RoI.DetectionsPerImg {
+		t.Fatalf("%d detections", len(dets))
+	}
+	for _, d := range dets {
+		x, y, bw, bh := d.Box[0], d.Box[1], d.Box[2], d.Box[3]
+		if !(x >= 0 && y >= 0 && bw >= 0 && bh >= 0 && x+bw <= 200 && y+bh <= 150 && d.Score > 0 && d.Score <= 1) || d.Label == "" {
+			t.Fatalf("detection %+v outside the 200x150 image or without a class", d)
+		}
+	}
+	if want := [4]int{1, 3, 320, 416}; trunk.calls[0] != 1 || trunk.features != want {
+		t.Errorf("trunk features ran %d times, last on %v, want once on %v", trunk.calls[0], trunk.features, want)
+	}
+	if trunk.calls[1] != 1 || trunk.boxHead[0] == 0 || [3]int(trunk.boxHead[1:]) != [3]int{16, 14, 14} {
+		t.Errorf("box head ran %d times, last on %v, want once on [proposals 16 14 14]", trunk.calls[1], trunk.boxHead)
+	}
+	if a := testing.AllocsPerRun(2, func() { det.Detect(img) }); a != 0 {
+		t.Errorf("steady-state detection allocates %v times per frame", a)
+	}
+	cx := m.Complexity(320, 416, 300)
+	if cx.Arch != "tiny" || cx.Backbone.OutC != 16 || cx.Backbone.OutH != 20 || cx.BoxHead.MACs <= 0 || cx.RPN.MACs <= 0 {
+		t.Errorf("complexity %+v", cx)
+	}
+}

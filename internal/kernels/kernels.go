@@ -1,0 +1,188 @@
+// Package kernels holds the engine's hot loops behind small, layer-agnostic signatures, for every
+// compute package of the module (nn, roihead, transform). Each routine's meaning is the plain Go
+// loop in its doc comment.
+//
+// Every routine has a portable Go version (generic.go) and may have assembly versions, one .s
+// file per routine and instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s,
+// sgemm_arm64.s). At start-up each architecture's init (kernels_$GOARCH.go) adds the versions the
+// CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and instruction
+// set; a call goes to the best one. The noasm build tag leaves out every assembly version.
+//
+// Errors: a routine is given consistent sizes by its caller; slices too short for them are a
+// programmer error and panic (index out of range), as for any Go slice.
+package kernels
+
+// Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			for p := 0; p < k; p++ {
+//				c[i*ldc+j] += a[i*lda+p] * b[p*ldb+j]
+//			}
+//		}
+//	}
+func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	sgemm.best(m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+// Depthwise3x3 convolves one h×w plane with a 3×3 filter wt (row-major), padding 1 and the given
+// stride, into an oh×ow plane, starting from bias:
+//
+//	for oy := 0; oy < oh; oy++ {
+//		for ox := 0; ox < ow; ox++ {
+//			s := bias
+//			for ky := 0; ky < 3; ky++ {
+//				for kx := 0; kx < 3; kx++ {
+//					y, x := oy*stride+ky-1, ox*stride+kx-1
+//					if y >= 0 && y < h && x >= 0 && x < w {
+//						s += wt[ky*3+kx] * in[y*w+x]
+//					}
+//				}
+//			}
+//			out[oy*ow+ox] = s
+//		}
+//	}
+func Depthwise3x3(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+	depthwise3x3.best(out, in, h, w, oh, ow, stride, wt, bias)
+}
+
+// Im2col lays out the k×k windows (given stride and zero padding) of c planes of h×w values as
+// the rows of a (c·k·k)×(oh·ow) matrix, the right-hand side of a convolution as a matrix product:
+//
+//	for ci := 0; ci < c; ci++ {
+//		for ky := 0; ky < k; ky++ {
+//			for kx := 0; kx < k; kx++ {
+//				row := cols[((ci*k+ky)*k+kx)*oh*ow:]
+//				for oy := 0; oy < oh; oy++ {
+//					for ox := 0; ox < ow; ox++ {
+//						y, x := oy*stride-pad+ky, ox*stride-pad+kx
+//						row[oy*ow+ox] = 0
+//						if y >= 0 && y < h && x >= 0 && x < w {
+//							row[oy*ow+ox] = in[(ci*h+y)*w+x]
+//						}
+//					}
+//				}
+//			}
+//		}
+//	}
+func Im2col(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
+	im2col.best(cols, in, c, h, w, k, stride, pad, oh, ow)
+}
+
+// MaxPool3x3s2 writes the 3×3, stride 2, padding 1 max pool of an h×w plane into an oh×ow plane.
+// Padding never wins (as in PyTorch), and neither does a NaN input:
+//
+//	for oy := 0; oy < oh; oy++ {
+//		for ox := 0; ox < ow; ox++ {
+//			m := float32(math.Inf(-1))
+//			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+//				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+//					if in[y*w+x] > m {
+//						m = in[y*w+x]
+//					}
+//				}
+//			}
+//			out[oy*ow+ox] = m
+//		}
+//	}
+func MaxPool3x3s2(out, in []float32, h, w, oh, ow int) {
+	maxPool3x3s2.best(out, in, h, w, oh, ow)
+}
+
+// AvgPool3x3s2 writes the 3×3, stride 2, padding 1 average pool of an h×w plane into an oh×ow
+// plane. Padding counts as zeros (PyTorch's count_include_pad), so every window divides by 9:
+//
+//	for oy := 0; oy < oh; oy++ {
+//		for ox := 0; ox < ow; ox++ {
+//			var s float32
+//			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+//				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+//					s += in[y*w+x]
+//				}
+//			}
+//			out[oy*ow+ox] = s / 9
+//		}
+//	}
+func AvgPool3x3s2(out, in []float32, h, w, oh, ow int) {
+	avgPool3x3s2.best(out, in, h, w, oh, ow)
+}
+
+// Sum returns the sum of x:
+//
+//	var s float32
+//	for _, v := range x {
+//		s += v
+//	}
+//	return s
+func Sum(x []float32) float32 {
+	return sum.best(x)
+}
+
+// Fill sets every value of x to v:
+//
+//	for i := range x {
+//		x[i] = v
+//	}
+func Fill(x []float32, v float32) {
+	fill.best(x, v)
+}
+
+// Scale multiplies every value of x by s:
+//
+//	for i := range x {
+//		x[i] *= s
+//	}
+func Scale(x []float32, s float32) {
+	scale.best(x, s)
+}
+
+// ReLU clamps the negative values of x to zero (NaN stays NaN):
+//
+//	for i := range x {
+//		if x[i] < 0 {
+//			x[i] = 0
+//		}
+//	}
+func ReLU(x []float32) {
+	relu.best(x)
+}
+
+// Add adds r to x; r must be at least as long as x:
+//
+//	for i := range x {
+//		x[i] += r[i]
+//	}
+func Add(x, r []float32) {
+	add.best(x, r)
+}
+
+// AddReLU adds r to x and clamps the negative sums to zero; r must be at least as long as x:
+//
+//	for i := range x {
+//		v := x[i] + r[i]
+//		if v < 0 {
+//			v = 0
+//		}
+//		x[i] = v
+//	}
+func AddReLU(x, r []float32) {
+	addReLU.best(x, r)
+}
+
+// The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
+var (
+	sgemm        = newRoutine(sgemmGeneric)
+	depthwise3x3 = newRoutine(depthwise3x3Generic)
+	im2col       = newRoutine(im2colGeneric)
+	maxPool3x3s2 = newRoutine(maxPool3x3s2Generic)
+	avgPool3x3s2 = newRoutine(avgPool3x3s2Generic)
+	sum          = newRoutine(sumGeneric)
+	fill         = newRoutine(fillGeneric)
+	scale        = newRoutine(scaleGeneric)
+	relu         = newRoutine(reluGeneric)
+	add          = newRoutine(addGeneric)
+	addReLU      = newRoutine(addReLUGeneric)
+)

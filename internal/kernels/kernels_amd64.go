@@ -1,0 +1,37 @@
+//go:build !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// The amd64 assembly routines, one .s file each, and the CPU features they need. x/sys/cpu
+// reports AVX2, FMA and AVX-512F only when the OS also saves the registers they use.
+
+func init() {
+	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	sgemm.add("avx2", hasAVX2FMA, tiled(sgemmKernelAVX2, 6, 8))
+	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(sgemmKernelAVX512, 6, 1))
+}
+
+// sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
+// of C, n a multiple of 8 (AVX2 and FMA; a, b, c point at element (0, 0), strides are in
+// elements):
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < n; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[p*ldb+j]
+//			}
+//			c[i*ldc+j] += s
+//		}
+//	}
+//
+//go:noescape
+func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// sgemmKernelAVX512 (sgemm_avx512_amd64.s) is sgemmKernelAVX2 for any n >= 1 (AVX-512F; the last
+// strip is masked).
+//
+//go:noescape
+func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)

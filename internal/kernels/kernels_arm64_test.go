@@ -1,0 +1,13 @@
+//go:build !noasm
+
+package kernels
+
+import "testing"
+
+// Every arm64 CPU has Advanced SIMD: the NEON Sgemm must be chosen (under qemu too), or the
+// tests above would silently check the portable version only.
+func TestNEONChosen(t *testing.T) {
+	if got := names(sgemm); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Sgemm implementations %v, want [generic neon]", got)
+	}
+}

@@ -1,0 +1,221 @@
+package kernels
+
+import "math"
+
+// The portable versions of the routines in kernels.go. Each has its routine's meaning; where a
+// comment says so, a float32 sum adds its terms in another order than the plain loop (the tests
+// allow for that rounding), and every other result is the plain loop's, bit for bit.
+
+// sgemmGeneric is the portable Sgemm: 4 rows of C at a time, so each loaded row of B feeds four
+// multiply-adds, with the k loop unrolled by two (two products are added before they reach C).
+func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		c0 := c[i*ldc : i*ldc+n]
+		c1 := c[(i+1)*ldc : (i+1)*ldc+n]
+		c2 := c[(i+2)*ldc : (i+2)*ldc+n]
+		c3 := c[(i+3)*ldc : (i+3)*ldc+n]
+		a0 := a[i*lda : i*lda+k]
+		a1 := a[(i+1)*lda : (i+1)*lda+k]
+		a2 := a[(i+2)*lda : (i+2)*lda+k]
+		a3 := a[(i+3)*lda : (i+3)*lda+k]
+		p := 0
+		for ; p+2 <= k; p += 2 {
+			b0 := b[p*ldb : p*ldb+n]
+			b1 := b[(p+1)*ldb : (p+1)*ldb+n]
+			x0, y0, z0, w0 := a0[p], a1[p], a2[p], a3[p]
+			x1, y1, z1, w1 := a0[p+1], a1[p+1], a2[p+1], a3[p+1]
+			b1 = b1[:len(b0)]
+			c0 := c0[:len(b0)]
+			c1 := c1[:len(b0)]
+			c2 := c2[:len(b0)]
+			c3 := c3[:len(b0)]
+			for j, u := range b0 {
+				v := b1[j]
+				c0[j] += x0*u + x1*v
+				c1[j] += y0*u + y1*v
+				c2[j] += z0*u + z1*v
+				c3[j] += w0*u + w1*v
+			}
+		}
+		for ; p < k; p++ {
+			b0 := b[p*ldb : p*ldb+n]
+			x0, y0, z0, w0 := a0[p], a1[p], a2[p], a3[p]
+			c0 := c0[:len(b0)]
+			c1 := c1[:len(b0)]
+			c2 := c2[:len(b0)]
+			c3 := c3[:len(b0)]
+			for j, u := range b0 {
+				c0[j] += x0 * u
+				c1[j] += y0 * u
+				c2[j] += z0 * u
+				c3[j] += w0 * u
+			}
+		}
+	}
+	for ; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		ai := a[i*lda : i*lda+k]
+		for p, x := range ai {
+			bp := b[p*ldb : p*ldb+n]
+			ci := ci[:len(bp)]
+			for j, u := range bp {
+				ci[j] += x * u
+			}
+		}
+	}
+}
+
+// depthwise3x3Generic is the portable Depthwise3x3: a row in the padding is skipped, the interior
+// columns run without bounds tests, and the three taps of a filter row are added before they
+// reach the sum.
+func depthwise3x3Generic(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+	w00, w01, w02 := wt[0], wt[1], wt[2]
+	w10, w11, w12 := wt[3], wt[4], wt[5]
+	w20, w21, w22 := wt[6], wt[7], wt[8]
+	for oy := 0; oy < oh; oy++ {
+		y := oy*stride - 1
+		var r0, r1, r2 []float32
+		if y >= 0 {
+			r0 = in[y*w : (y+1)*w]
+		}
+		r1 = in[(y+1)*w : (y+2)*w]
+		if y+2 < h {
+			r2 = in[(y+2)*w : (y+3)*w]
+		}
+		o := out[oy*ow : (oy+1)*ow]
+		for ox := range o {
+			x := ox*stride - 1
+			acc := bias
+			if x >= 0 && x+2 < w {
+				if r0 != nil {
+					acc += w00*r0[x] + w01*r0[x+1] + w02*r0[x+2]
+				}
+				acc += w10*r1[x] + w11*r1[x+1] + w12*r1[x+2]
+				if r2 != nil {
+					acc += w20*r2[x] + w21*r2[x+1] + w22*r2[x+2]
+				}
+			} else {
+				for kx := 0; kx < 3; kx++ {
+					xx := x + kx
+					if xx < 0 || xx >= w {
+						continue
+					}
+					if r0 != nil {
+						acc += wt[kx] * r0[xx]
+					}
+					acc += wt[3+kx] * r1[xx]
+					if r2 != nil {
+						acc += wt[6+kx] * r2[xx]
+					}
+				}
+			}
+			o[ox] = acc
+		}
+	}
+}
+
+func im2colGeneric(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
+	ohw := oh * ow
+	for ci := 0; ci < c; ci++ {
+		plane := in[ci*h*w : (ci+1)*h*w]
+		for ky := 0; ky < k; ky++ {
+			for kx := 0; kx < k; kx++ {
+				row := cols[((ci*k+ky)*k+kx)*ohw:][:ohw]
+				for oy := 0; oy < oh; oy++ {
+					y := oy*stride - pad + ky
+					dst := row[oy*ow : (oy+1)*ow]
+					if y < 0 || y >= h {
+						clear(dst)
+						continue
+					}
+					src := plane[y*w : (y+1)*w]
+					for ox := range dst {
+						x := ox*stride - pad + kx
+						if x < 0 || x >= w {
+							dst[ox] = 0
+						} else {
+							dst[ox] = src[x]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func maxPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			m := float32(math.Inf(-1))
+			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+					if v := in[y*w+x]; v > m {
+						m = v
+					}
+				}
+			}
+			out[oy*ow+ox] = m
+		}
+	}
+}
+
+func avgPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			var s float32
+			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+					s += in[y*w+x]
+				}
+			}
+			out[oy*ow+ox] = s / 9
+		}
+	}
+}
+
+func sumGeneric(x []float32) float32 {
+	var s float32
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+func fillGeneric(x []float32, v float32) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+func scaleGeneric(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+func reluGeneric(x []float32) {
+	for i, v := range x {
+		if v < 0 {
+			x[i] = 0
+		}
+	}
+}
+
+func addGeneric(x, r []float32) {
+	r = r[:len(x)]
+	for i := range x {
+		x[i] += r[i]
+	}
+}
+
+func addReLUGeneric(x, r []float32) {
+	r = r[:len(x)]
+	for i, v := range x {
+		v += r[i]
+		if v < 0 {
+			v = 0
+		}
+		x[i] = v
+	}
+}

@@ -1,0 +1,387 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// Every routine is compared, in each implementation this CPU runs (the portable one included),
+// with the plain loop of its doc comment, written out again here, on ragged sizes. Routines that
+// only move, compare or round each value once must agree bit for bit; sums may add in another
+// order and are held to a rounding bound.
+
+// forEach runs f on every implementation of r.
+func forEach[F any](t *testing.T, r *routine[F], f func(t *testing.T, fn F)) {
+	t.Helper()
+	for _, im := range r.impls {
+		t.Run(im.name, func(t *testing.T) { f(t, im.fn) })
+	}
+}
+
+func TestImplementationsListed(t *testing.T) {
+	for name, impls := range map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3), "ReLU": names(relu)} {
+		if impls[0] != "generic" {
+			t.Errorf("%s: first implementation %q, want the portable one", name, impls[0])
+		}
+		t.Logf("%s: %v", name, impls)
+	}
+}
+
+func names[F any](r *routine[F]) []string {
+	var s []string
+	for _, im := range r.impls {
+		s = append(s, im.name)
+	}
+	return s
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// withSpecials puts zeros, signed zeros, infinities and a NaN into x (for the bit-exact routines).
+func withSpecials(rng *rand.Rand, x []float32) []float32 {
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for i := range x {
+		if rng.Intn(8) == 0 {
+			x[i] = specials[rng.Intn(len(specials))]
+		}
+	}
+	return x
+}
+
+func sameBits(got, want []float32) (int, bool) {
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return i, false
+		}
+	}
+	return 0, len(got) == len(want)
+}
+
+// TestSgemm compares Sgemm with a float64 plain loop on ragged sizes and strides, and checks that
+// nothing outside C's m x n window moves.
+func TestSgemm(t *testing.T) {
+	type shape struct{ m, n, k int }
+	var shapes []shape
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 20} {
+		for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 49, 81, 100} {
+			for _, k := range []int{1, 2, 5, 16, 33, 257} {
+				shapes = append(shapes, shape{m, n, k})
+			}
+		}
+	}
+	shapes = append(shapes, shape{20, 530, 300}, shape{7, 1100, 600}, shape{13, 600, 513}, shape{40, 49, 40})
+	forEach(t, sgemm, func(t *testing.T, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)) {
+		rng := rand.New(rand.NewSource(2))
+		for _, s := range shapes {
+			lda, ldb, ldc := s.k+rng.Intn(3), s.n+rng.Intn(3), s.n+rng.Intn(3)
+			if err := checkSgemm(rng, fn, s.m, s.n, s.k, lda, ldb, ldc); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	// The exported Sgemm returns at once on an empty product, whatever the slices.
+	Sgemm(0, 5, 5, nil, 5, nil, 5, nil, 5)
+	Sgemm(5, 5, 0, nil, 0, nil, 5, nil, 5)
+}
+
+func checkSgemm(rng *rand.Rand, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int), m, n, k, lda, ldb, ldc int) error {
+	const guard = 1e30 // in C's stride gaps and after its end
+	a := randSlice(rng, (m-1)*lda+k)
+	b := randSlice(rng, (k-1)*ldb+n)
+	c := make([]float32, m*ldc+3)
+	for i := range c {
+		c[i] = guard
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			c[i*ldc+j] = float32(rng.NormFloat64())
+		}
+	}
+	c0 := slices.Clone(c)
+	fn(m, n, k, a, lda, b, ldb, c[:(m-1)*ldc+n], ldc)
+	for i := 0; i < m; i++ {
+		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+			idx := i*ldc + j
+			if j >= n {
+				if c[idx] != guard {
+					return fmt.Errorf("m=%d n=%d k=%d lda=%d ldb=%d ldc=%d: c[%d] outside C changed to %g", m, n, k, lda, ldb, ldc, idx, c[idx])
+				}
+				continue
+			}
+			sum, scale := float64(c0[idx]), math.Abs(float64(c0[idx]))
+			for p := 0; p < k; p++ {
+				v := float64(a[i*lda+p]) * float64(b[p*ldb+j])
+				sum += v
+				scale += math.Abs(v)
+			}
+			if d := math.Abs(float64(c[idx]) - sum); !(d <= 1e-6*math.Sqrt(float64(k+1))*scale) {
+				return fmt.Errorf("m=%d n=%d k=%d lda=%d ldb=%d ldc=%d: c[%d,%d] = %g, want %g (|diff| %.3g, scale %.3g)", m, n, k, lda, ldb, ldc, i, j, c[idx], sum, d, scale)
+			}
+		}
+	}
+	for idx := (m-1)*ldc + n; idx < len(c); idx++ {
+		if c[idx] != guard {
+			return fmt.Errorf("m=%d n=%d k=%d: c[%d] after C changed to %g", m, n, k, idx, c[idx])
+		}
+	}
+	return nil
+}
+
+// planes are the ragged plane sizes of the plane routines: 1x1 up to odd sizes larger than a
+// vector of 16.
+var planes = [][2]int{{1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 3}, {1, 17}, {17, 1}, {4, 5}, {5, 4}, {7, 9}, {9, 7}, {14, 14}, {16, 33}, {31, 19}, {38, 63}}
+
+func TestDepthwise3x3(t *testing.T) {
+	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
+		rng := rand.New(rand.NewSource(3))
+		for _, p := range planes {
+			for _, stride := range []int{1, 2} {
+				h, w := p[0], p[1]
+				oh, ow := (h-1)/stride+1, (w-1)/stride+1
+				in, wt, bias := randSlice(rng, h*w), randSlice(rng, 9), float32(rng.NormFloat64())
+				out := make([]float32, oh*ow)
+				fn(out, in, h, w, oh, ow, stride, wt, bias)
+				for oy := 0; oy < oh; oy++ {
+					for ox := 0; ox < ow; ox++ {
+						s, scale := float64(bias), math.Abs(float64(bias))
+						for ky := 0; ky < 3; ky++ {
+							for kx := 0; kx < 3; kx++ {
+								y, x := oy*stride+ky-1, ox*stride+kx-1
+								if y >= 0 && y < h && x >= 0 && x < w {
+									v := float64(wt[ky*3+kx]) * float64(in[y*w+x])
+									s += v
+									scale += math.Abs(v)
+								}
+							}
+						}
+						if d := math.Abs(float64(out[oy*ow+ox]) - s); !(d <= 1e-6*scale) {
+							t.Fatalf("%dx%d stride %d: out[%d,%d] = %g, want %g", h, w, stride, oy, ox, out[oy*ow+ox], s)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestIm2col(t *testing.T) {
+	forEach(t, im2col, func(t *testing.T, fn func(cols, in []float32, c, h, w, k, stride, pad, oh, ow int)) {
+		rng := rand.New(rand.NewSource(4))
+		for _, p := range planes {
+			for _, g := range [][3]int{{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 2, 2}, {2, 3, 0}} {
+				h, w, k, stride, pad := p[0], p[1], g[0], g[1], g[2]
+				oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
+				if oh <= 0 || ow <= 0 {
+					continue
+				}
+				c := 1 + rng.Intn(3)
+				in := withSpecials(rng, randSlice(rng, c*h*w))
+				cols := randSlice(rng, c*k*k*oh*ow) // every value must be written
+				fn(cols, in, c, h, w, k, stride, pad, oh, ow)
+				want := make([]float32, len(cols))
+				for ci := 0; ci < c; ci++ {
+					for ky := 0; ky < k; ky++ {
+						for kx := 0; kx < k; kx++ {
+							row := want[((ci*k+ky)*k+kx)*oh*ow:]
+							for oy := 0; oy < oh; oy++ {
+								for ox := 0; ox < ow; ox++ {
+									y, x := oy*stride-pad+ky, ox*stride-pad+kx
+									row[oy*ow+ox] = 0
+									if y >= 0 && y < h && x >= 0 && x < w {
+										row[oy*ow+ox] = in[(ci*h+y)*w+x]
+									}
+								}
+							}
+						}
+					}
+				}
+				if i, ok := sameBits(cols, want); !ok {
+					t.Fatalf("%dx%d c=%d k=%d stride %d pad %d: cols[%d] = %g, want %g", h, w, c, k, stride, pad, i, cols[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+func TestMaxPool3x3s2(t *testing.T) {
+	forEach(t, maxPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow int)) {
+		rng := rand.New(rand.NewSource(5))
+		for _, p := range planes {
+			h, w := p[0], p[1]
+			oh, ow := (h-1)/2+1, (w-1)/2+1
+			in := withSpecials(rng, randSlice(rng, h*w))
+			out := make([]float32, oh*ow)
+			fn(out, in, h, w, oh, ow)
+			want := make([]float32, oh*ow)
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					m := float32(math.Inf(-1))
+					for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+						for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+							if in[y*w+x] > m {
+								m = in[y*w+x]
+							}
+						}
+					}
+					want[oy*ow+ox] = m
+				}
+			}
+			if i, ok := sameBits(out, want); !ok {
+				t.Fatalf("%dx%d: out[%d] = %g, want %g", h, w, i, out[i], want[i])
+			}
+		}
+	})
+}
+
+func TestAvgPool3x3s2(t *testing.T) {
+	forEach(t, avgPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow int)) {
+		rng := rand.New(rand.NewSource(6))
+		for _, p := range planes {
+			h, w := p[0], p[1]
+			oh, ow := (h-1)/2+1, (w-1)/2+1
+			in := randSlice(rng, h*w)
+			out := make([]float32, oh*ow)
+			fn(out, in, h, w, oh, ow)
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					var s, scale float64
+					for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+						for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+							s += float64(in[y*w+x])
+							scale += math.Abs(float64(in[y*w+x]))
+						}
+					}
+					if d := math.Abs(float64(out[oy*ow+ox]) - s/9); !(d <= 1e-6*scale) {
+						t.Fatalf("%dx%d: out[%d,%d] = %g, want %g", h, w, oy, ox, out[oy*ow+ox], s/9)
+					}
+				}
+			}
+		}
+	})
+}
+
+// lengths are the ragged lengths of the vector routines.
+var lengths = []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 2394}
+
+func TestSum(t *testing.T) {
+	forEach(t, sum, func(t *testing.T, fn func(x []float32) float32) {
+		rng := rand.New(rand.NewSource(7))
+		for _, n := range lengths {
+			x := randSlice(rng, n)
+			var s, scale float64
+			for _, v := range x {
+				s += float64(v)
+				scale += math.Abs(float64(v))
+			}
+			if got := fn(x); !(math.Abs(float64(got)-s) <= 1e-6*math.Sqrt(float64(n+1))*scale) {
+				t.Fatalf("n=%d: sum %g, want %g", n, got, s)
+			}
+		}
+	})
+}
+
+// checkElementwise runs fn on a copy of x (and r) for every ragged length and compares with
+// plain, the routine's loop, bit for bit; values past len(x) must stay as they were.
+func checkElementwise(t *testing.T, seed int64, fn func(x, r []float32), plain func(x, r []float32)) {
+	t.Helper()
+	rng := rand.New(rand.NewSource(seed))
+	for _, n := range lengths {
+		buf := withSpecials(rng, randSlice(rng, n+3))
+		r := withSpecials(rng, randSlice(rng, n+1)) // longer than x is allowed
+		got, want := slices.Clone(buf), slices.Clone(buf)
+		fn(got[:n], r)
+		plain(want[:n], r)
+		if i, ok := sameBits(got, want); !ok {
+			t.Fatalf("n=%d: x[%d] = %g, want %g", n, i, got[i], want[i])
+		}
+	}
+}
+
+func TestFill(t *testing.T) {
+	forEach(t, fill, func(t *testing.T, fn func(x []float32, v float32)) {
+		checkElementwise(t, 8, func(x, r []float32) { fn(x, 1.5) }, func(x, r []float32) {
+			for i := range x {
+				x[i] = 1.5
+			}
+		})
+	})
+}
+
+func TestScale(t *testing.T) {
+	forEach(t, scale, func(t *testing.T, fn func(x []float32, s float32)) {
+		for _, s := range []float32{0.37, -2, 0} {
+			checkElementwise(t, 9, func(x, r []float32) { fn(x, s) }, func(x, r []float32) {
+				for i := range x {
+					x[i] *= s
+				}
+			})
+		}
+	})
+}
+
+func TestReLU(t *testing.T) {
+	forEach(t, relu, func(t *testing.T, fn func(x []float32)) {
+		checkElementwise(t, 10, func(x, r []float32) { fn(x) }, func(x, r []float32) {
+			for i := range x {
+				if x[i] < 0 {
+					x[i] = 0
+				}
+			}
+		})
+	})
+}
+
+func TestAdd(t *testing.T) {
+	forEach(t, add, func(t *testing.T, fn func(x, r []float32)) {
+		checkElementwise(t, 11, fn, func(x, r []float32) {
+			for i := range x {
+				x[i] += r[i]
+			}
+		})
+	})
+}
+
+func TestAddReLU(t *testing.T) {
+	forEach(t, addReLU, func(t *testing.T, fn func(x, r []float32)) {
+		checkElementwise(t, 12, fn, func(x, r []float32) {
+			for i := range x {
+				v := x[i] + r[i]
+				if v < 0 {
+					v = 0
+				}
+				x[i] = v
+			}
+		})
+	})
+}
+
+func benchSgemm(b *testing.B, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int), m, n, k int) {
+	rng := rand.New(rand.NewSource(1))
+	a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+	b.SetBytes(int64(2 * m * n * k)) // reported MB/s = MFLOP/s
+	for b.Loop() {
+		fn(m, n, k, a, k, bb, n, c, n)
+	}
+}
+
+// BenchmarkSgemm times each implementation this CPU runs on four shapes of the detector: a
+// stage-3 1x1 group conv of ShuffleNet 1x g3 at 600 (120 -> 40 channels per group, a 38x63 map),
+// the box predictor's Linear on 300 RoIs (480 features -> 324 box deltas), the RPN's 3x3 conv
+// through im2col (256 outputs, 480 inputs x 9, 38x63) and a box-head 1x1 conv on one 7x7 RoI.
+func BenchmarkSgemm(b *testing.B) {
+	for _, im := range sgemm.impls {
+		b.Run(im.name+"/1x1conv", func(b *testing.B) { benchSgemm(b, im.fn, 40, 38*63, 40) })
+		b.Run(im.name+"/linear", func(b *testing.B) { benchSgemm(b, im.fn, 300, 324, 480) })
+		b.Run(im.name+"/im2col3x3", func(b *testing.B) { benchSgemm(b, im.fn, 256, 38*63, 4320) })
+		b.Run(im.name+"/roihead7x7", func(b *testing.B) { benchSgemm(b, im.fn, 80, 49, 240) })
+	}
+}

@@ -1,0 +1,45 @@
+// Shared by the amd64 Sgemm kernels (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s).
+
+// Register use in both kernels:
+//	AX	a: element (0, 0) of the row block; each column strip reads the same rows of a
+//	SI, R10	a moving along k, rows 0 and 4 (row i at SI + i*lda, R10 + (i-4)*lda)
+//	R8, R9	lda and 3*lda in bytes
+//	BX	b moving down the current strip; after the k loop, c's row 4
+//	R14	b: top of the current column strip
+//	R11	ldb in bytes
+//	DI	c: row 0 of the current column strip (row i at DI + i*ldc)
+//	R12, R13	ldc and 3*ldc in bytes
+//	CX	k countdown
+//	DX	columns left
+//
+// Accumulators: row i uses register 2i (columns 0-7 / 0-15) and 2i+1 (8-15 / 16-31); 12, 13 hold
+// the row of b; 14 the broadcast element of a; 15 is scratch.
+
+// Loads the arguments into the registers above.
+#define SETUP \
+	MOVQ n+16(FP), DX; \
+	MOVQ a+24(FP), AX; \
+	MOVQ lda+32(FP), R8; \
+	SHLQ $2, R8; \
+	LEAQ (R8)(R8*2), R9; \
+	MOVQ b+40(FP), R14; \
+	MOVQ ldb+48(FP), R11; \
+	SHLQ $2, R11; \
+	MOVQ c+56(FP), DI; \
+	MOVQ ldc+64(FP), R12; \
+	SHLQ $2, R12; \
+	LEAQ (R12)(R12*2), R13
+
+// Rewinds a and b to the start of a strip.
+#define STRIP \
+	MOVQ AX, SI; \
+	LEAQ (AX)(R8*4), R10; \
+	MOVQ R14, BX; \
+	MOVQ k+8(FP), CX
+
+// Steps a and b to the next k.
+#define NEXTK \
+	ADDQ $4, SI; \
+	ADDQ $4, R10; \
+	ADDQ R11, BX; \
+	DECQ CX

@@ -1,0 +1,346 @@
+//go:build !noasm
+
+#include "textflag.h"
+#include "sgemm_amd64.h"
+
+// sgemmKernelAVX512: 6x32 tiles of C in Z registers, the last strip masked (AVX-512F).
+
+// One row of the 6x32 AVX-512 tile.
+#define FMA32(addr, c0, c1) VBROADCASTSS addr, Z14; VFMADD231PS Z12, Z14, c0; VFMADD231PS Z13, Z14, c1
+// c[row, 0:16] += acc; the masked form touches only the lanes set in k.
+#define ADD16(addr, acc) VADDPS addr, acc, acc; VMOVUPS acc, addr
+#define ADD16M(addr, k, acc) VMOVUPS.Z addr, k, Z15; VADDPS Z15, acc, acc; VMOVUPS acc, k, addr
+
+// Per row count r (1..6): clear the accumulators, the k-step's FMAs, the update of c.
+
+#define ZERO32_1 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1
+#define FMAS32_1 FMA32((SI), Z0, Z1)
+#define STORE32_1 ADD16((DI), Z0); ADD16(64(DI), Z1)
+#define STORE32M_1 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1)
+
+#define ZERO32_2 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
+#define FMAS32_2 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3)
+#define STORE32_2 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3)
+#define STORE32M_2 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3)
+
+#define ZERO32_3 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5
+#define FMAS32_3 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5)
+#define STORE32_3 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5)
+#define STORE32M_3 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5)
+
+#define ZERO32_4 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
+#define FMAS32_4 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5); FMA32((SI)(R9*1), Z6, Z7)
+#define STORE32_4 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5); ADD16((DI)(R13*1), Z6); ADD16(64(DI)(R13*1), Z7)
+#define STORE32M_4 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5); ADD16M((DI)(R13*1), K1, Z6); ADD16M(64(DI)(R13*1), K2, Z7)
+
+#define ZERO32_5 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9
+#define FMAS32_5 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5); FMA32((SI)(R9*1), Z6, Z7); FMA32((R10), Z8, Z9)
+#define STORE32_5 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5); ADD16((DI)(R13*1), Z6); ADD16(64(DI)(R13*1), Z7); ADD16((BX), Z8); ADD16(64(BX), Z9)
+#define STORE32M_5 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5); ADD16M((DI)(R13*1), K1, Z6); ADD16M(64(DI)(R13*1), K2, Z7); ADD16M((BX), K1, Z8); ADD16M(64(BX), K2, Z9)
+
+#define ZERO32_6 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9; VPXORD Z10, Z10, Z10; VPXORD Z11, Z11, Z11
+#define FMAS32_6 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5); FMA32((SI)(R9*1), Z6, Z7); FMA32((R10), Z8, Z9); FMA32((R10)(R8*1), Z10, Z11)
+#define STORE32_6 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5); ADD16((DI)(R13*1), Z6); ADD16(64(DI)(R13*1), Z7); ADD16((BX), Z8); ADD16(64(BX), Z9); ADD16((BX)(R12*1), Z10); ADD16(64(BX)(R12*1), Z11)
+#define STORE32M_6 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5); ADD16M((DI)(R13*1), K1, Z6); ADD16M(64(DI)(R13*1), K2, Z7); ADD16M((BX), K1, Z8); ADD16M(64(BX), K2, Z9); ADD16M((BX)(R12*1), K1, Z10); ADD16M(64(BX)(R12*1), K2, Z11)
+
+// func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-72
+	SETUP
+	MOVQ rows+0(FP), CX
+	CMPQ CX, $6
+	JEQ  avx512rows6
+	CMPQ CX, $5
+	JEQ  avx512rows5
+	CMPQ CX, $4
+	JEQ  avx512rows4
+	CMPQ CX, $3
+	JEQ  avx512rows3
+	CMPQ CX, $2
+	JEQ  avx512rows2
+	JMP  avx512rows1
+
+avx512rows6:
+	CMPQ DX, $32
+	JLT  avx512rows6tail
+
+avx512rows6n32:
+	STRIP
+	ZERO32_6
+
+avx512rows6k32:
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	FMAS32_6
+	NEXTK
+	JNZ     avx512rows6k32
+
+	LEAQ (DI)(R12*4), BX
+	STORE32_6
+	ADDQ $128, DI
+	ADDQ $128, R14
+	SUBQ $32, DX
+	CMPQ DX, $32
+	JGE  avx512rows6n32
+
+avx512rows6tail:
+	TESTQ DX, DX
+	JZ    avx512done
+	MOVQ  DX, CX
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+	KMOVW BX, K1
+	SHRQ  $16, BX
+	KMOVW BX, K2
+	STRIP
+	ZERO32_6
+
+avx512rows6kt:
+	VMOVUPS.Z (BX), K1, Z12
+	VMOVUPS.Z 64(BX), K2, Z13
+	FMAS32_6
+	NEXTK
+	JNZ       avx512rows6kt
+
+	LEAQ (DI)(R12*4), BX
+	STORE32M_6
+	JMP avx512done
+
+avx512rows5:
+	CMPQ DX, $32
+	JLT  avx512rows5tail
+
+avx512rows5n32:
+	STRIP
+	ZERO32_5
+
+avx512rows5k32:
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	FMAS32_5
+	NEXTK
+	JNZ     avx512rows5k32
+
+	LEAQ (DI)(R12*4), BX
+	STORE32_5
+	ADDQ $128, DI
+	ADDQ $128, R14
+	SUBQ $32, DX
+	CMPQ DX, $32
+	JGE  avx512rows5n32
+
+avx512rows5tail:
+	TESTQ DX, DX
+	JZ    avx512done
+	MOVQ  DX, CX
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+	KMOVW BX, K1
+	SHRQ  $16, BX
+	KMOVW BX, K2
+	STRIP
+	ZERO32_5
+
+avx512rows5kt:
+	VMOVUPS.Z (BX), K1, Z12
+	VMOVUPS.Z 64(BX), K2, Z13
+	FMAS32_5
+	NEXTK
+	JNZ       avx512rows5kt
+
+	LEAQ (DI)(R12*4), BX
+	STORE32M_5
+	JMP avx512done
+
+avx512rows4:
+	CMPQ DX, $32
+	JLT  avx512rows4tail
+
+avx512rows4n32:
+	STRIP
+	ZERO32_4
+
+avx512rows4k32:
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	FMAS32_4
+	NEXTK
+	JNZ     avx512rows4k32
+
+	LEAQ (DI)(R12*4), BX
+	STORE32_4
+	ADDQ $128, DI
+	ADDQ $128, R14
+	SUBQ $32, DX
+	CMPQ DX, $32
+	JGE  avx512rows4n32
+
+avx512rows4tail:
+	TESTQ DX, DX
+	JZ    avx512done
+	MOVQ  DX, CX
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+	KMOVW BX, K1
+	SHRQ  $16, BX
+	KMOVW BX, K2
+	STRIP
+	ZERO32_4
+
+avx512rows4kt:
+	VMOVUPS.Z (BX), K1, Z12
+	VMOVUPS.Z 64(BX), K2, Z13
+	FMAS32_4
+	NEXTK
+	JNZ       avx512rows4kt
+
+	LEAQ (DI)(R12*4), BX
+	STORE32M_4
+	JMP avx512done
+
+avx512rows3:
+	CMPQ DX, $32
+	JLT  avx512rows3tail
+
+avx512rows3n32:
+	STRIP
+	ZERO32_3
+
+avx512rows3k32:
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	FMAS32_3
+	NEXTK
+	JNZ     avx512rows3k32
+
+	LEAQ (DI)(R12*4), BX
+	STORE32_3
+	ADDQ $128, DI
+	ADDQ $128, R14
+	SUBQ $32, DX
+	CMPQ DX, $32
+	JGE  avx512rows3n32
+
+avx512rows3tail:
+	TESTQ DX, DX
+	JZ    avx512done
+	MOVQ  DX, CX
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+	KMOVW BX, K1
+	SHRQ  $16, BX
+	KMOVW BX, K2
+	STRIP
+	ZERO32_3
+
+avx512rows3kt:
+	VMOVUPS.Z (BX), K1, Z12
+	VMOVUPS.Z 64(BX), K2, Z13
+	FMAS32_3
+	NEXTK
+	JNZ       avx512rows3kt
+
+	LEAQ (DI)(R12*4), BX
+	STORE32M_3
+	JMP avx512done
+
+avx512rows2:
+	CMPQ DX, $32
+	JLT  avx512rows2tail
+
+avx512rows2n32:
+	STRIP
+	ZERO32_2
+
+avx512rows2k32:
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	FMAS32_2
+	NEXTK
+	JNZ     avx512rows2k32
+
+	LEAQ (DI)(R12*4), BX
+	STORE32_2
+	ADDQ $128, DI
+	ADDQ $128, R14
+	SUBQ $32, DX
+	CMPQ DX, $32
+	JGE  avx512rows2n32
+
+avx512rows2tail:
+	TESTQ DX, DX
+	JZ    avx512done
+	MOVQ  DX, CX
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+	KMOVW BX, K1
+	SHRQ  $16, BX
+	KMOVW BX, K2
+	STRIP
+	ZERO32_2
+
+avx512rows2kt:
+	VMOVUPS.Z (BX), K1, Z12
+	VMOVUPS.Z 64(BX), K2, Z13
+	FMAS32_2
+	NEXTK
+	JNZ       avx512rows2kt
+
+	LEAQ (DI)(R12*4), BX
+	STORE32M_2
+	JMP avx512done
+
+avx512rows1:
+	CMPQ DX, $32
+	JLT  avx512rows1tail
+
+avx512rows1n32:
+	STRIP
+	ZERO32_1
+
+avx512rows1k32:
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	FMAS32_1
+	NEXTK
+	JNZ     avx512rows1k32
+
+	LEAQ (DI)(R12*4), BX
+	STORE32_1
+	ADDQ $128, DI
+	ADDQ $128, R14
+	SUBQ $32, DX
+	CMPQ DX, $32
+	JGE  avx512rows1n32
+
+avx512rows1tail:
+	TESTQ DX, DX
+	JZ    avx512done
+	MOVQ  DX, CX
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+	KMOVW BX, K1
+	SHRQ  $16, BX
+	KMOVW BX, K2
+	STRIP
+	ZERO32_1
+
+avx512rows1kt:
+	VMOVUPS.Z (BX), K1, Z12
+	VMOVUPS.Z 64(BX), K2, Z13
+	FMAS32_1
+	NEXTK
+	JNZ       avx512rows1kt
+
+	LEAQ (DI)(R12*4), BX
+	STORE32M_1
+	JMP avx512done
+
+avx512done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,74 @@
+//go:build !noasm && (amd64 || arm64)
+
+package kernels
+
+// tileFunc is an assembly Sgemm kernel: it adds A·B into a block of 1 <= rows <= (its maximum)
+// rows and n columns of C, n a multiple of its column step (the loop is in the doc comment of
+// each kernel, kernels_$GOARCH.go); a, b and c point at element (0, 0), strides are in elements.
+type tileFunc func(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// Blocking: a kc-deep slice of a block of rows of A (6 KiB) stays in L1 while the kernel walks
+// the columns; the kc x nc block of B (512 KiB) stays in L2 while the row blocks go by.
+const (
+	kc = 256
+	nc = 512
+)
+
+// Bounds on a tile kernel's rows and column step: the tail buffers below hold that many.
+const (
+	maxTileRows = 6
+	maxColStep  = 8
+)
+
+// tiled returns the Sgemm that drives kernel over C in blocks of rows x (a multiple of colStep)
+// columns, passing the last n%colStep columns through zero-padded buffers.
+func tiled(kernel tileFunc, rows, colStep int) func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if rows < 1 || rows > maxTileRows || colStep < 1 || colStep > maxColStep {
+		panic("kernels: tile kernel shape out of range") // a programmer error in an init
+	}
+	return func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+		if lda < 0 || ldb < 0 || ldc < 0 {
+			sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+			return
+		}
+		// The assembly touches nothing outside these elements; index them so a bad call panics here.
+		_ = a[(m-1)*lda+k-1]
+		_ = b[(k-1)*ldb+n-1]
+		_ = c[(m-1)*ldc+n-1]
+		// Split k into equal blocks of at most kc.
+		kblocks := (k + kc - 1) / kc
+		kb := (k + kblocks - 1) / kblocks
+		nmain := n - n%colStep
+		for jc := 0; jc < nmain; jc += nc {
+			nb := min(nc, nmain-jc)
+			for pc := 0; pc < k; pc += kb {
+				kk := min(kb, k-pc)
+				for i := 0; i < m; i += rows {
+					kernel(min(rows, m-i), kk, nb, &a[i*lda+pc], lda, &b[pc*ldb+jc], ldb, &c[i*ldc+jc], ldc)
+				}
+			}
+		}
+		if nmain == n {
+			return
+		}
+		nt := n - nmain
+		var bt [kc * maxColStep]float32
+		var ct [maxTileRows * maxColStep]float32
+		for pc := 0; pc < k; pc += kb {
+			kk := min(kb, k-pc)
+			for p := 0; p < kk; p++ {
+				copy(bt[p*colStep:p*colStep+nt], b[(pc+p)*ldb+nmain:(pc+p)*ldb+n])
+			}
+			for i := 0; i < m; i += rows {
+				r := min(rows, m-i)
+				for j := 0; j < r; j++ {
+					copy(ct[j*colStep:j*colStep+nt], c[(i+j)*ldc+nmain:(i+j)*ldc+n])
+				}
+				kernel(r, kk, colStep, &a[i*lda+pc], lda, &bt[0], colStep, &ct[0], colStep)
+				for j := 0; j < r; j++ {
+					copy(c[(i+j)*ldc+nmain:(i+j)*ldc+n], ct[j*colStep:j*colStep+nt])
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package nn
+
+import "fmt"
+
+// Weights supplies a model's tensors by name, checking that each has the expected shape and
+// failing with an error that names the tensor (modelfile.File reads them from a model file).
+type Weights interface {
+	Get(name string, shape ...int) ([]float32, error)
+}
+
+// LoadConv loads a convolution with a bias from the tensors name.weight ([out, in/groups, k, k])
+// and name.bias ([out]).
+func LoadConv(w Weights, name string, in, out, k, stride, pad, groups int, act Activation) (*Conv, error) {
+	if in <= 0 || out <= 0 || k <= 0 || groups <= 0 || in%groups != 0 {
+		return nil, fmt.Errorf("conv %s: bad geometry in=%d out=%d k=%d groups=%d", name, in, out, k, groups)
+	}
+	wt, err := w.Get(name+".weight", out, in/groups, k, k)
+	if err != nil {
+		return nil, err
+	}
+	b, err := w.Get(name+".bias", out)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conv{InC: in, OutC: out, K: k, Stride: stride, Pad: pad, Groups: groups, Act: act, Weight: wt, Bias: b}
+	return c, c.Check()
+}
+
+// LoadLinear loads a fully connected layer from the tensors name.weight ([out, in]) and
+// name.bias ([out]).
+func LoadLinear(w Weights, name string, in, out int) (*Linear, error) {
+	wt, err := w.Get(name+".weight", out, in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := w.Get(name+".bias", out)
+	if err != nil {
+		return nil, err
+	}
+	return NewLinear(in, out, wt, b)
+}

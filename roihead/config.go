@@ -1,0 +1,61 @@
+package roihead
+
+import (
+	"fmt"
+	"math"
+)
+
+// Config configures the RoI head: the pooler (torchvision's MultiScaleRoIAlign) and the test-time
+// post-processing (RoIHeads' box_* arguments). The JSON and YAML keys are those of a model file's
+// roi section. Thresholds are float64 like the Python floats torchvision takes; each is rounded
+// where torchvision compares it with float32 values.
+type Config struct {
+	// OutputSize is the side of the pooled RoIs (14: stage 4 then sees what it sees at 224x224).
+	OutputSize int `json:"output_size" yaml:"output_size"`
+	// SamplingRatio is the number of RoIAlign samples per bin and axis (2; 0 = adaptive).
+	SamplingRatio int `json:"sampling_ratio" yaml:"sampling_ratio"`
+	// ScoreThresh keeps class scores strictly greater than it (0.05).
+	ScoreThresh float64 `json:"score_thresh" yaml:"score_thresh"`
+	// NMSThresh is the per-class NMS IoU threshold (0.5).
+	NMSThresh float64 `json:"nms_thresh" yaml:"nms_thresh"`
+	// DetectionsPerImg caps the number of detections (100).
+	DetectionsPerImg int `json:"detections_per_img" yaml:"detections_per_img"`
+	// BBoxRegWeights are the box coder weights of the box predictor (10, 10, 5, 5).
+	BBoxRegWeights [4]float32 `json:"bbox_reg_weights" yaml:"bbox_reg_weights"`
+}
+
+// DefaultConfig returns the C4 detector's RoI head: 14x14 RoIs sampled 2x2 per bin, and the
+// test-time values 0.05 / 0.5 / 100 with box weights (10, 10, 5, 5).
+func DefaultConfig() Config {
+	return Config{OutputSize: 14, SamplingRatio: 2, ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100,
+		BBoxRegWeights: [4]float32{10, 10, 5, 5}}
+}
+
+// Limits on the values that size the pooler's buffers.
+const (
+	MaxOutputSize    = 64
+	MaxSamplingRatio = 16
+)
+
+// Validate reports values that would break the RoI head.
+func (c *Config) Validate() error {
+	switch {
+	case c.OutputSize <= 0 || c.OutputSize > MaxOutputSize:
+		return fmt.Errorf("roi: output_size %d out of range (1..%d)", c.OutputSize, MaxOutputSize)
+	case c.SamplingRatio < 0 || c.SamplingRatio > MaxSamplingRatio:
+		return fmt.Errorf("roi: sampling_ratio %d out of range (0..%d; 0 = adaptive)", c.SamplingRatio, MaxSamplingRatio)
+	case c.DetectionsPerImg <= 0:
+		return fmt.Errorf("roi: detections_per_img %d must be positive", c.DetectionsPerImg)
+	}
+	for _, v := range []float64{c.ScoreThresh, c.NMSThresh} {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("roi: threshold %g is not a finite non-negative number", v)
+		}
+	}
+	for _, v := range c.BBoxRegWeights {
+		if !(v > 0 && v <= math.MaxFloat32) {
+			return fmt.Errorf("roi: bbox_reg_weights %v must be finite and positive", c.BBoxRegWeights)
+		}
+	}
+	return nil
+}

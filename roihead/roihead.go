@@ -1,0 +1,137 @@
+// Package roihead is the box branch of a Faster R-CNN, as torchvision 0.14's RoIHeads runs it at
+// inference in the C4 layout: the pooler (MultiScaleRoIAlign on the one stride-16 map: RoIAlign,
+// not aligned, with the scale inferred from the feature and image sizes), the box head (the
+// trunk's last stage, supplied by the trunk as a BoxHead), the box predictor (FastRCNNPredictor:
+// class logits and class-specific box deltas) and the post-processing
+// (postprocess_detections, then the transform's resize of the boxes to the original image).
+//
+// A Predictor holds the read-only weights and is shared; each goroutine runs the branch through
+// its own Runner.
+//
+// Errors: weights and configurations that do not fit, inputs of inconsistent sizes and RoIs whose
+// adaptive sampling grid is too large are returned as errors. The BoxHead is trusted with the
+// pooled RoIs' shape, as nn's layers are.
+package roihead
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/nn"
+)
+
+// BoxHead is the network run on the pooled RoIs; a detector's trunk supplies it
+// (backbone.Runner has this method).
+type BoxHead interface {
+	// BoxHead runs on rois, [N, C, S, S], and writes one vector per RoI into dst (N rows).
+	BoxHead(dst []float32, rois *nn.Tensor)
+}
+
+// Predictor is the box predictor's weights: fully connected layers from the box head's vector to
+// the class logits (background first) and the class-specific box deltas.
+type Predictor struct {
+	classes, deltas *nn.Linear
+}
+
+// LoadPredictor loads the predictor for box head vectors of inChannels values and numClasses
+// classes, the background included, from the tensors roi_heads.box_predictor.cls_score and
+// roi_heads.box_predictor.bbox_pred (weight and bias each).
+func LoadPredictor(w nn.Weights, inChannels, numClasses int) (*Predictor, error) {
+	if inChannels <= 0 || numClasses < 1 {
+		return nil, fmt.Errorf("roi: box predictor for %d channels and %d classes", inChannels, numClasses)
+	}
+	p := &Predictor{}
+	var err error
+	if p.classes, err = nn.LoadLinear(w, "roi_heads.box_predictor.cls_score", inChannels, numClasses); err != nil {
+		return nil, err
+	}
+	if p.deltas, err = nn.LoadLinear(w, "roi_heads.box_predictor.bbox_pred", inChannels, 4*numClasses); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// NumClasses returns the number of classes, the background included.
+func (p *Predictor) NumClasses() int { return p.classes.Out }
+
+// Cost is the predictor's cost on one RoI.
+func (p *Predictor) Cost() nn.Cost {
+	var c nn.Cost
+	for _, l := range []*nn.Linear{p.classes, p.deltas} {
+		c.MACs += int64(len(l.WeightT))
+		c.Params += int64(len(l.WeightT) + len(l.Bias))
+	}
+	c.Name, c.OutC, c.OutH, c.OutW = "box_predictor", p.classes.Out+p.deltas.Out, 1, 1
+	return c
+}
+
+// Runner runs the box branch for one image at a time with its own buffers, so that after the
+// first frame of a given size it does not allocate. It is for one goroutine at a time, with a
+// BoxHead of its own.
+type Runner struct {
+	pred                      *Predictor
+	box                       BoxHead
+	align                     *align
+	post                      *postProcessor
+	rois                      nn.Tensor
+	pooled, logits, boxDeltas []float32
+}
+
+// NewRunner returns a Runner with the settings of cfg, box as its box head (whose vectors must
+// have the predictor's input length) and the predictor's weights.
+func NewRunner(cfg Config, box BoxHead, pred *Predictor) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := newAlign()
+	a.OutH, a.OutW, a.SamplingRatio = cfg.OutputSize, cfg.OutputSize, cfg.SamplingRatio
+	return &Runner{pred: pred, box: box, align: a, post: newPostProcessor(cfg)}, nil
+}
+
+// Predict runs the branch up to the predictor on the proposals of one image (boxes in
+// resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
+// to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,
+// as MultiScaleRoIAlign infers it). It returns the class logits [P, K+1] and the box deltas
+// [P, 4(K+1)] of the P proposals, which belong to the Runner and stay valid until its next call.
+func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (logits, deltas []float32, err error) {
+	if feat.N != 1 || resizedH <= 0 {
+		return nil, nil, fmt.Errorf("roi: feature map %v of an image resized to %d rows", feat.Shape(), resizedH)
+	}
+	a := r.align
+	a.SpatialScale = float32(math.Exp2(math.RoundToEven(math.Log2(float64(feat.H) / float64(resizedH)))))
+	n, c := len(proposals), feat.C
+	r.rois.Resize(n, c, a.OutH, a.OutW)
+	if _, err := a.forward(r.rois.Data, feat.Data, c, feat.H, feat.W, proposals); err != nil {
+		return nil, nil, err
+	}
+	in, k := r.pred.classes.In, r.pred.NumClasses()
+	r.pooled = slices.Grow(r.pooled[:0], n*in)[:n*in]
+	r.box.BoxHead(r.pooled, &r.rois)
+	r.logits = slices.Grow(r.logits[:0], n*k)[:n*k]
+	r.pred.classes.Forward(r.logits, r.pooled, n)
+	r.boxDeltas = slices.Grow(r.boxDeltas[:0], 4*n*k)[:4*n*k]
+	r.pred.deltas.Forward(r.boxDeltas, r.pooled, n)
+	return r.logits, r.boxDeltas, nil
+}
+
+// Forward returns the detections of one image: Predict, then softmax, decoding with the box
+// coder, clipping to the resizedH x resizedW image, score threshold, per-class NMS and the best
+// DetectionsPerImg, with the boxes mapped to the origH x origW original image. Labels are 1..K
+// (0 is the background). The slices belong to the Runner and stay valid until its next call.
+func (r *Runner) Forward(feat *nn.Tensor, proposals []boxes.Box, resizedH, resizedW, origH, origW int) (Detections, error) {
+	if len(proposals) == 0 {
+		return r.post.run(nil, nil, nil, r.pred.NumClasses(), resizedH, resizedW)
+	}
+	logits, deltas, err := r.Predict(feat, proposals, resizedH)
+	if err != nil {
+		return Detections{}, err
+	}
+	d, err := r.post.run(logits, deltas, proposals, r.pred.NumClasses(), resizedH, resizedW)
+	if err != nil {
+		return Detections{}, err
+	}
+	toOriginal(d.Boxes, resizedH, resizedW, origH, origW)
+	return d, nil
+}

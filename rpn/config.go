@@ -1,0 +1,66 @@
+package rpn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/shuffledet/shuffledet/anchors"
+)
+
+// Config configures the region proposal network: its head's width, its anchors and the
+// test-time proposal parameters (torchvision's rpn_*_test arguments). The JSON and YAML keys are
+// those of a model file's rpn section. Thresholds are float64 like the Python floats torchvision
+// takes; each is rounded where torchvision compares it with float32 values.
+type Config struct {
+	// Channels is the width of the head's 3x3 conv (256).
+	Channels int `json:"channels" yaml:"channels"`
+	// AnchorSizes are the anchors' square-root areas in input pixels (32, 64, 128, 256, 512).
+	AnchorSizes []float32 `json:"anchor_sizes" yaml:"anchor_sizes"`
+	// AspectRatios are the anchors' height / width ratios (0.5, 1, 2).
+	AspectRatios []float32 `json:"aspect_ratios" yaml:"aspect_ratios"`
+	// PreNMSTopN is how many anchors, by objectness, are decoded and filtered (6000).
+	PreNMSTopN int `json:"pre_nms_top_n" yaml:"pre_nms_top_n"`
+	// PostNMSTopN is how many proposals survive NMS at most (300).
+	PostNMSTopN int `json:"post_nms_top_n" yaml:"post_nms_top_n"`
+	// NMSThresh is the IoU above which a lower-scoring proposal is suppressed (0.7).
+	NMSThresh float64 `json:"nms_thresh" yaml:"nms_thresh"`
+	// ScoreThresh drops proposals whose sigmoid score is below it (0.0; kept when >=).
+	ScoreThresh float64 `json:"score_thresh" yaml:"score_thresh"`
+	// MinBoxSize drops proposals with a side shorter than it after clipping (1e-3).
+	MinBoxSize float64 `json:"min_box_size" yaml:"min_box_size"`
+}
+
+// DefaultConfig returns the paper-era C4 detector's RPN: 256 channels, the default anchors, and
+// the test-time values 6000 / 300 / 0.7 / 0.0 / 1e-3.
+func DefaultConfig() Config {
+	return Config{Channels: 256,
+		AnchorSizes: slices.Clone(anchors.DefaultSizes), AspectRatios: slices.Clone(anchors.DefaultRatios),
+		PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}
+}
+
+// NumAnchors returns the anchors per feature-map location: sizes x aspect ratios.
+func (c *Config) NumAnchors() int { return len(c.AnchorSizes) * len(c.AspectRatios) }
+
+// Validate reports values that would break the RPN.
+func (c *Config) Validate() error {
+	switch {
+	case c.Channels <= 0 || c.Channels > 4096:
+		return fmt.Errorf("rpn: channels %d out of range (1..4096)", c.Channels)
+	case len(c.AnchorSizes) == 0 || len(c.AspectRatios) == 0:
+		return fmt.Errorf("rpn: needs anchor sizes and aspect ratios")
+	case c.PreNMSTopN <= 0 || c.PostNMSTopN <= 0:
+		return fmt.Errorf("rpn: pre_nms_top_n %d and post_nms_top_n %d must be positive", c.PreNMSTopN, c.PostNMSTopN)
+	}
+	for _, v := range []float64{c.NMSThresh, c.ScoreThresh, c.MinBoxSize} {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("rpn: threshold %g is not a finite non-negative number", v)
+		}
+	}
+	for _, v := range slices.Concat(c.AnchorSizes, c.AspectRatios) {
+		if !(v > 0 && v <= math.MaxFloat32) {
+			return fmt.Errorf("rpn: anchor sizes and aspect ratios must be finite and positive, found %g", v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package rpn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/nn"
+)
+
+// randomWeights is an nn.Weights that invents normal values for every name, as a model file
+// holding the requested shapes would give them.
+type randomWeights struct {
+	r     *rand.Rand
+	names []string
+}
+
+func (w *randomWeights) Get(name string, shape ...int) ([]float32, error) {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	w.names = append(w.names, fmt.Sprint(name, shape))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(w.r.NormFloat64() * 0.1)
+	}
+	return x, nil
+}
+
+func TestHeadLoadsTorchvisionNamesAndCountsItsCost(t *testing.T) {
+	cfg := DefaultConfig()
+	w := &randomWeights{r: rand.New(rand.NewPCG(1, 2))}
+	h, err := LoadHead(w, cfg, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"rpn.head.conv.weight[256 48 3 3]", "rpn.head.conv.bias[256]", "rpn.head.cls_logits.weight[15 256 1 1]",
+		"rpn.head.cls_logits.bias[15]", "rpn.head.bbox_pred.weight[60 256 1 1]", "rpn.head.bbox_pred.bias[60]"}
+	if !slices.Equal(w.names, want) {
+		t.Errorf("tensors %v, want %v", w.names, want)
+	}
+	c := h.Cost(20, 30)
+	const ch, in, a = 256, 48, 15
+	if c.MACs != 20*30*(ch*in*9+ch*5*a) || c.Params != ch*in*9+ch+ch*5*a+5*a || c.OutC != 5*a || c.OutH != 20 || c.OutW != 30 {
+		t.Errorf("cost %+v", c)
+	}
+	bad := cfg
+	bad.Channels = 128
+	if _, err := h.NewRunner(bad); err == nil || !strings.Contains(err.Error(), "128 channels") {
+		t.Errorf("runner for another width: %v", err)
+	}
+	bad = cfg
+	bad.AspectRatios = []float32{1}
+	if _, err := h.NewRunner(bad); err == nil {
+		t.Error("runner for other anchors accepted")
+	}
+	bad = cfg
+	bad.NMSThresh = -1
+	if _, err := LoadHead(w, bad, 48); err == nil {
+		t.Error("negative NMS threshold accepted")
+	}
+}
+
+// TestRunnerForward checks that Forward is the head's outputs, the anchors of the padded input and
+// the proposal filter, and that a feature map of the wrong width is an error.
+func TestRunnerForward(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Channels = 8
+	r := rand.New(rand.NewPCG(3, 4))
+	h, err := LoadHead(&randomWeights{r: r}, cfg, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := h.NewRunner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feat := nn.NewTensor(1, 6, 7, 9)
+	for i := range feat.Data {
+		feat.Data[i] = float32(r.NormFloat64())
+	}
+	props, err := run.Forward(feat, 112, 144, 100, 130)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(props) == 0 || len(props) > cfg.PostNMSTopN {
+		t.Fatalf("%d proposals", len(props))
+	}
+	got := slices.Clone(props)
+	obj, del := run.Predict(feat)
+	grid := anchors.NewGenerator(cfg.AnchorSizes, cfg.AspectRatios).ForImage(112, 144, 7, 9)
+	want, _, err := newProposer(cfg).propose(obj.Data, del.Data, grid, 15, 7, 9, 100, 130)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("Forward differs from its parts (%v)", err)
+	}
+	if _, err := run.Forward(nn.NewTensor(1, 5, 7, 9), 112, 144, 100, 130); err == nil {
+		t.Error("feature map of 5 channels accepted")
+	}
+}
