@@ -40,7 +40,7 @@ func newApp() *cli.App {
 			&cli.Float64Flag{Name: "score", Usage: "minimum detection score (default: the model's, 0.05 in the presets)"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 		},
-		Commands:        []*cli.Command{infoCommand},
+		Commands:        []*cli.Command{infoCommand, benchCommand},
 		HideHelpCommand: true,
 		Action:          detectImages,
 	}
