@@ -8,7 +8,7 @@ RACE_PKGS := ./coco/... ./cmd/cocoeval/... ./roihead/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... ./rpn/... ./roihead/...
 
-.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench build demo
+.PHONY: test test-long vet unit train noasm race nocgo arm64 fuzz bench bench-go build demo
 
 test: vet unit train noasm race nocgo arm64 fuzz
 
@@ -47,7 +47,14 @@ fuzz:
 test-long:
 	SHUFFLEDET_LONG=1 $(GO) test -count=1 -timeout 60m ./...
 
+# Side by side on the same weights: ours vs ONNX Runtime, OpenCV DNN, PyTorch / torchvision (and
+# ncnn's benchncnn where built), the machine's peak, and llvm-mca on the arm64 kernels; about 8
+# minutes on 2 cores. Results in out/bench/ (table.md, results.json, mca.txt).
 bench:
+	bench/peers.sh
+
+# The Go benchmarks (kernels, detector, evaluator).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 build:
