@@ -28,7 +28,7 @@ var benchCommand = &cli.Command{
 		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads per run (only 1 so far)"},
 		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
 		&cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, peak_rss_mb"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, peak_rss_mb, times_ms"},
 	},
 	Action: func(c *cli.Context) error {
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}

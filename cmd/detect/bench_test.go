@@ -12,17 +12,18 @@ import (
 
 func TestBench(t *testing.T) {
 	type result struct {
-		Case      string  `json:"case"`
-		Runs      int     `json:"runs"`
-		Warmup    int     `json:"warmup"`
-		MedianMS  float64 `json:"median_ms"`
-		P90MS     float64 `json:"p90_ms"`
-		MinMS     float64 `json:"min_ms"`
-		MACs      int64   `json:"macs"`
-		GFLOPs    float64 `json:"gflops"`
-		GFLOPPerS float64 `json:"gflop_per_s"`
-		Threads   int     `json:"threads"`
-		PeakRSSMB float64 `json:"peak_rss_mb"`
+		Case      string    `json:"case"`
+		Runs      int       `json:"runs"`
+		Warmup    int       `json:"warmup"`
+		MedianMS  float64   `json:"median_ms"`
+		P90MS     float64   `json:"p90_ms"`
+		MinMS     float64   `json:"min_ms"`
+		MACs      int64     `json:"macs"`
+		GFLOPs    float64   `json:"gflops"`
+		GFLOPPerS float64   `json:"gflop_per_s"`
+		Threads   int       `json:"threads"`
+		PeakRSSMB float64   `json:"peak_rss_mb"`
+		TimesMS   []float64 `json:"times_ms"`
 	}
 	decode := func(out string) result {
 		t.Helper()
@@ -39,7 +40,7 @@ func TestBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := decode(out)
-	if r.Runs != 3 || r.Warmup != 1 || r.Threads != 1 || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
+	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
 		!strings.Contains(r.Case, "shufflenet-g3-0.5x classifier, 96x64 input") {
 		t.Errorf("%+v", r)
 	}

@@ -54,7 +54,8 @@ type Result struct {
 	Threads   int     `json:"threads"`
 	// PeakRSSMB is the process's peak resident memory (VmHWM) after the runs, in MiB: weights,
 	// buffers, and what loading the model took on the way. 0 where the OS does not report it.
-	PeakRSSMB float64 `json:"peak_rss_mb"`
+	PeakRSSMB float64   `json:"peak_rss_mb"`
+	TimesMS   []float64 `json:"times_ms"` // every timed run, in order (make bench pools them across rounds)
 }
 
 // Measure runs c warmup times untimed, then runs times timed, and summarizes the timed runs. It
@@ -76,9 +77,10 @@ func Measure(c Case, runs, warmup int) (Result, error) {
 		}
 		ms[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
+	r := Result{Case: c.Name, Runs: runs, Warmup: warmup, MACs: c.MACs, GFLOPs: 2 * float64(c.MACs) / 1e9, Threads: c.Threads,
+		TimesMS: slices.Clone(ms)}
 	slices.Sort(ms)
-	r := Result{Case: c.Name, Runs: runs, Warmup: warmup, MedianMS: Median(ms), P90MS: Percentile(ms, 90), MinMS: ms[0],
-		MACs: c.MACs, GFLOPs: 2 * float64(c.MACs) / 1e9, Threads: c.Threads}
+	r.MedianMS, r.P90MS, r.MinMS = Median(ms), Percentile(ms, 90), ms[0]
 	r.GFLOPPerS = r.GFLOPs / (r.MedianMS / 1e3)
 	if rss, err := PeakRSS(); err == nil {
 		r.PeakRSSMB = float64(rss) / (1 << 20)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +46,9 @@ func TestMeasure(t *testing.T) {
 	}
 	if n != 9 || r.Runs != 7 || r.Warmup != 2 || r.Case != "count" || r.Threads != 1 || r.GFLOPs != 6 || r.MACs != 3e9 {
 		t.Errorf("%d calls, result %+v", n, r)
+	}
+	if len(r.TimesMS) != 7 || slices.Min(r.TimesMS) != r.MinMS {
+		t.Errorf("times %v, min %g", r.TimesMS, r.MinMS)
 	}
 	if !(r.MinMS >= 0 && r.MinMS <= r.MedianMS && r.MedianMS <= r.P90MS) {
 		t.Errorf("min %g, median %g, p90 %g out of order", r.MinMS, r.MedianMS, r.P90MS)
