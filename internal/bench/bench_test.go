@@ -138,6 +138,7 @@ func TestArch(t *testing.T) {
 		{"shufflenet-g3-1.0x", 5, 1, 0, "stage 5"},
 		{"shufflenet-g3-1.0x", Classify, 2, 0, "2 threads"},
 		{"shufflenet-g3-1.0x", Classify, 1, 300, "resolution (300)"},
+		{"shufflenet-g3-1.0x", Classify, -1, 0, "-1 threads"},
 	} {
 		if _, err := Arch(bad.arch, Options{Stage: bad.stage, Threads: bad.thread, Resolution: bad.res}); err == nil || !strings.Contains(err.Error(), bad.msg) {
 			t.Errorf("%+v: error %v", bad, err)
@@ -187,6 +188,12 @@ func TestModelFiles(t *testing.T) {
 	}
 	if r, err := Measure(d, 1, 1); err != nil || !(r.GFLOPs > 1) {
 		t.Errorf("%+v, %v", r, err)
+	}
+	if _, err := Model(detPath, Options{FrameW: 1 << 20, FrameH: 10}); err == nil || !strings.Contains(err.Error(), "frame 1048576x10") {
+		t.Errorf("huge frame: %v", err)
+	}
+	if _, err := Arch("shufflenet-g3-0.5x", Options{InputH: 0, InputW: 64}); err == nil || !strings.Contains(err.Error(), "input 0x64") {
+		t.Errorf("empty input: %v", err)
 	}
 	d6, err := Model(detPath, Options{FrameW: 160, FrameH: 120, Resolution: 600})
 	if err != nil || !strings.Contains(d6.Name, "detector at 600") || !(d6.MACs > d.MACs) {
