@@ -188,8 +188,8 @@ func Model(path string, o Options) (Case, error) {
 
 func network(net *backbone.Net, weights string, o Options) (Case, error) {
 	cfg, h, w, stage := net.Config, o.InputH, o.InputW, o.Stage
-	if h < 1 || w < 1 || h > transform.MaxSide || w > transform.MaxSide {
-		return Case{}, fmt.Errorf("bench: input %dx%d: want sides between 1 and %d", h, w, transform.MaxSide)
+	if err := transform.CheckSize(w, h); err != nil { // the limits of an image
+		return Case{}, fmt.Errorf("bench: input %dx%d (HxW): %w", h, w, err)
 	}
 	cx := cfg.Complexity(h, w)
 	var c Case
