@@ -45,6 +45,7 @@ WIDTHS = ["0.5", "1.0", "2.0"]
 TABLE8 = [(224, 224), (480, 640), (720, 1280)]  # paper Table 8 input sizes, H x W
 TRUNK = (608, 1024)  # the detector's real input at 600: 600x800..1000 padded to /32
 FRAME = (480, 640)  # detector frame H x W
+MAX_CALL_S = 4.0  # time box of one call of an in-process engine (after its first run)
 
 
 def summarize(ms):
@@ -165,19 +166,28 @@ class Bench:
 
     @staticmethod
     def in_process(fn, setup, version):
-        """A runner for an engine in this process: warm-up on its first call only."""
+        """A runner for an engine in this process: warm-up on its first call only. A call stops
+        early (after one timed run) once its runs have taken MAX_CALL_S: on a loaded machine a
+        multi-threaded engine can take seconds per run (spinning threads waiting for a core)."""
         warm = [False]
 
         def go(runs, warmup):
             setup()
+            t = time.perf_counter()
             for _ in range(0 if warm[0] else warmup):
                 fn()
+                if time.perf_counter() - t > MAX_CALL_S:
+                    break
             warm[0] = True
             ms = []
+            start = time.perf_counter()
             for _ in range(runs):
                 t0 = time.perf_counter()
                 fn()
-                ms.append((time.perf_counter() - t0) * 1e3)
+                t1 = time.perf_counter()
+                ms.append((t1 - t0) * 1e3)
+                if t1 - start > MAX_CALL_S:
+                    break
             return ms, {"engine_version": version}
         return go
 
