@@ -4,6 +4,7 @@
 //	detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] IMAGE...
 //	detect info -arch shufflenet-g3-1.0x -size 224x224 [-json]
 //	detect info -model m.bin [-json]
+//	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-json]    (or -model m.bin [-res 300|600] [-size 640x480])
 package main
 
 import (
