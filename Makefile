@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long bench build demo minival train-demo
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long bench bench-go build demo minival train-demo
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz
 
@@ -74,7 +74,14 @@ fuzz-long:
 test-long:
 	SHUFFLEDET_LONG=1 $(GO) test -count=1 -timeout 60m ./...
 
+# Side by side on the same weights: ours vs ONNX Runtime, OpenCV DNN, PyTorch / torchvision (and
+# ncnn's benchncnn where built), the machine's peak, and llvm-mca on the arm64 kernels; about 8
+# minutes on 2 cores. Results in out/bench/ (table.md, results.json, mca.txt).
 bench:
+	bench/peers.sh
+
+# The Go benchmarks (kernels, detector, evaluator).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 build:

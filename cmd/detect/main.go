@@ -4,6 +4,7 @@
 //	detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] IMAGE...
 //	detect info -arch shufflenet-g3-1.0x -size 224x224 [-json]
 //	detect info -model m.bin [-json]
+//	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-json]    (or -model m.bin [-res 300|600] [-size 640x480])
 package main
 
 import (
@@ -41,7 +42,7 @@ func newApp() *cli.App {
 			&cli.Float64Flag{Name: "score", Usage: "minimum detection score (default: the model's, 0.05 in the presets)"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 		},
-		Commands:        []*cli.Command{infoCommand},
+		Commands:        []*cli.Command{infoCommand, benchCommand},
 		HideHelpCommand: true,
 		Action:          detectImages,
 	}

@@ -1,0 +1,490 @@
+"""make bench: shuffledet beside ONNX Runtime, OpenCV DNN and PyTorch / torchvision on the same
+weights, in one run, as one table of medians and ratios.
+
+  /usr/bin/python3 bench/peers.py --out out/bench --detect bin/detect --peak out/bench/peak [--quick]
+
+The weights come from the PyTorch reference (train/): seeded random ShuffleNet g3 classifiers
+(0.5x / 1x / 2x, BatchNorm statistics randomized: OpenCV DNN 4.6 cannot load BN layers whose
+default statistics ONNX export merges into Identity nodes) and detectors from the presets. Each is
+written once as a .bin (ours, torchvision) and, for the classifiers and the 1x trunk, exported to
+ONNX (ONNX Runtime, OpenCV DNN). Every engine runs the same case back to back, so load from other
+processes on the machine hits them alike; read the table as ratios.
+
+Timing: warm-up runs, then timed runs; the median (and nearest-rank p90) of wall-clock time per
+run, one input at a time. Ours: `detect bench -json`; ONNX Runtime: bench/ort.js (onnxruntime-node,
+CPU); OpenCV DNN: cv2.dnn (default backend, CPU); PyTorch: eval mode under inference_mode;
+torchvision: FasterRCNN on the synthetic frame that `detect bench` uses (internal/bench.Frame),
+from the BGR bytes to the final detections, as ours. ncnn's benchncnn (its built-in 1x g3
+`shufflenet`) is run where it has been built: set BENCHNCNN to the binary (its benchmark/ folder
+with shufflenet.param beside it, or NCNN_PARAMS to that folder); it reports an average, not a
+median. The machine's peak FMA throughput comes from bench/peak.c in the same run.
+
+Writes OUT/results.json (every measurement) and OUT/table.md (printed too).
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "train"))
+
+from detector import load_bin, set_resolution  # noqa: E402
+import export  # noqa: E402
+
+WIDTHS = ["0.5", "1.0", "2.0"]
+TABLE8 = [(224, 224), (480, 640), (720, 1280)]  # paper Table 8 input sizes, H x W
+TRUNK = (608, 1024)  # the detector's real input at 600: 600x800..1000 padded to /32
+FRAME = (480, 640)  # detector frame H x W
+MAX_CALL_S = 4.0  # time box of one call of an in-process engine (after its first run)
+
+
+def summarize(ms):
+    ms = sorted(ms)
+    k = len(ms)
+    return {"runs": k, "median_ms": statistics.median(ms), "p90_ms": ms[max(math.ceil(0.9 * k), 1) - 1],
+            "min_ms": ms[0]}
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.out = a.out
+        self.results = []
+        self.node = shutil.which("node")
+
+    def log(self, msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    def record(self, r, **key):
+        r = dict(r)
+        r.update(key)
+        self.results.append(r)
+        self.log("  %-11s %-34s %2st %9.2f ms" % (r["engine"], r["case"], r["threads"], r["median_ms"]))
+        return r
+
+    def find(self, engine, case, threads):
+        for r in self.results:
+            if r["engine"] == engine and r["case"] == case and r["threads"] == threads:
+                return r
+        return None
+
+    # ---- models ----
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    def export_models(self):
+        torch.manual_seed(0)
+        widths = ["0.5"] if self.a.quick else WIDTHS
+        for w in widths:
+            cls = self.path("cls-%s.bin" % w)
+            if not os.path.exists(cls):
+                export.main(["--out", cls, "--random", "--seed", "0", "--groups", "3", "--width", w])
+            sizes = [(224, 224)] if self.a.quick else TABLE8
+            model = None
+            for h, wd in sizes:
+                onnx = self.path("cls-%s-%dx%d.onnx" % (w, h, wd))
+                if not os.path.exists(onnx):
+                    if model is None:
+                        model = load_bin(cls)
+                    self.onnx(model, onnx, h, wd)
+            det = self.path("det-%s.bin" % w)
+            if not os.path.exists(det):
+                preset = os.path.join(ROOT, "configs", "presets", "shufflenet-g3-%sx-600.yaml" % w)
+                export.main(["--out", det, "--random", "--seed", "0", "--config", preset])
+        trunk = self.path("trunk-1.0-%dx%d.onnx" % TRUNK)
+        if not self.a.quick and not os.path.exists(trunk):
+            self.onnx(Stage3(load_bin(self.path("cls-1.0.bin"))), trunk, *TRUNK)
+
+    def onnx(self, model, path, h, w):
+        x = torch.randn(1, 3, h, w)
+        with torch.no_grad():
+            torch.onnx.export(model.eval(), x, path + ".tmp", input_names=["input"], output_names=["output"],
+                              opset_version=13, do_constant_folding=True)
+        os.replace(path + ".tmp", path)
+        self.log("wrote %s" % path)
+
+    # ---- engines: each returns a runner, (runs, warmup) -> (times in ms, facts) ----
+
+    def ours(self, model, size, stage=None, res=None):
+        def go(runs, warmup):
+            cmd = [self.a.detect, "bench", "-model", model, "-size", size, "-n", str(runs), "-warmup", str(warmup), "-json"]
+            if stage:
+                cmd += ["-stage", str(stage)]
+            if res:
+                cmd += ["-res", str(res)]
+            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            return r["times_ms"], {k: r[k] for k in ("macs", "gflops", "peak_rss_mb")} | {"detail": r["case"]}
+        return go
+
+    def ort(self, onnx, h, w, threads):
+        def go(runs, warmup):
+            cmd = [self.node, os.path.join(ROOT, "bench", "ort.js"), onnx, "1,3,%d,%d" % (h, w), str(threads), str(runs),
+                   str(warmup)]
+            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            return r["times_ms"], {"engine_version": r["engine"]}
+        return go
+
+    def opencv(self, onnx, h, w, threads):
+        import cv2
+        net = cv2.dnn.readNetFromONNX(onnx)
+        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+        net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+        blob = np.random.default_rng(1).standard_normal((1, 3, h, w)).astype(np.float32)
+
+        def run():
+            net.setInput(blob)
+            net.forward()
+        return self.in_process(run, lambda: cv2.setNumThreads(threads), "OpenCV " + cv2.__version__)
+
+    def pytorch(self, model, x, threads):
+        def run():
+            with torch.inference_mode():
+                model(x)
+        return self.in_process(run, lambda: torch.set_num_threads(threads), "torch " + torch.__version__)
+
+    def torchvision(self, model, res, frame, threads):
+        def run():
+            img = torch.from_numpy(np.ascontiguousarray(frame[:, :, ::-1])).permute(2, 0, 1).float().div_(255)
+            with torch.inference_mode():
+                model([img])
+
+        def setup():
+            torch.set_num_threads(threads)
+            set_resolution(model, res)
+        return self.in_process(run, setup, "torchvision FasterRCNN, torch " + torch.__version__)
+
+    @staticmethod
+    def in_process(fn, setup, version):
+        """A runner for an engine in this process: warm-up on its first call only. A call stops
+        early (after one timed run) once its runs have taken MAX_CALL_S: on a loaded machine a
+        multi-threaded engine can take seconds per run (spinning threads waiting for a core)."""
+        warm = [False]
+
+        def go(runs, warmup):
+            setup()
+            t = time.perf_counter()
+            for _ in range(0 if warm[0] else warmup):
+                fn()
+                if time.perf_counter() - t > MAX_CALL_S:
+                    break
+            warm[0] = True
+            ms = []
+            start = time.perf_counter()
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                fn()
+                t1 = time.perf_counter()
+                ms.append((t1 - t0) * 1e3)
+                if t1 - start > MAX_CALL_S:
+                    break
+            return ms, {"engine_version": version}
+        return go
+
+    def compare(self, case, entries, rounds, runs, warmup):
+        """Time every (engine, threads, runner[, runs]) of entries in turn, rounds times over, and
+        pool each one's runs: load from other processes then falls on all of them alike."""
+        times = [[] for _ in entries]
+        facts = [{} for _ in entries]
+        for _ in range(rounds):
+            for i, (engine, threads, go, *n) in enumerate(entries):
+                ms, f = go(n[0] if n else runs, warmup)
+                times[i] += ms
+                f["peak_rss_mb"] = max(f.get("peak_rss_mb", 0), facts[i].get("peak_rss_mb", 0))
+                facts[i].update(f)
+        for (engine, threads, *_), ms, f in zip(entries, times, facts):
+            r = summarize(ms)
+            r.update(f)
+            if "gflops" in r:
+                r["gflop_per_s"] = r["gflops"] / (r["median_ms"] / 1e3)
+            self.record(r, engine=engine, case=case, threads=threads)
+
+    def ncnn(self):
+        """benchncnn's built-in 1x g3 shufflenet at 224, 1 and 2 threads, where it is built."""
+        exe = os.environ.get("BENCHNCNN") or shutil.which("benchncnn")
+        if not exe:
+            self.log("ncnn: benchncnn not built here (set BENCHNCNN=/path/to/benchncnn to include it)")
+            return
+        params = os.environ.get("NCNN_PARAMS") or os.path.join(os.path.dirname(os.path.abspath(exe)), "..", "..", "benchmark")
+        if not os.path.exists(os.path.join(params, "shufflenet.param")):
+            self.log("ncnn: no shufflenet.param in %s (set NCNN_PARAMS to ncnn's benchmark/ folder)" % params)
+            return
+        for threads in (1, 2):
+            # loop count, threads, powersave 0 (all cores), gpu -1 (none), cooling down 0
+            cmd = [exe, "20", str(threads), "0", "-1", "0", "param=shufflenet.param", "shape=[224,224,3]"]
+            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True)
+            text = out.stdout + out.stderr
+            m = re.search(r"shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text)
+            if not m:
+                # benchncnn before 2023 takes no param= argument: run its whole list.
+                out = subprocess.run(cmd[:5], cwd=params, capture_output=True, text=True)
+                text = out.stdout + out.stderr
+                m = re.search(r"^\s*shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text, re.M)
+            if not m:
+                self.log("ncnn: no shufflenet line in benchncnn's output:\n" + text[-2000:])
+                return
+            mn, mx, avg = map(float, m.groups())
+            self.record({"runs": 20, "median_ms": avg, "p90_ms": mx, "min_ms": mn, "average_not_median": True},
+                        engine="ncnn", case="classifier 1.0x 224", threads=threads)
+
+    # ---- the cases ----
+
+    def run(self):
+        os.makedirs(self.out, exist_ok=True)
+        self.load = [loadavg()]
+        self.peak = json.loads(subprocess.run([self.a.peak], check=True, capture_output=True, text=True).stdout)
+        self.log("peak FMA throughput: %s" % self.peak)
+        self.export_models()
+        q = self.a.quick
+        widths = ["0.5"] if q else WIDTHS
+        rounds = 1 if q else 3
+        self.log("classifiers at 224x224")
+        for w in widths:
+            cls, onnx = self.path("cls-%s.bin" % w), self.path("cls-%s-224x224.onnx" % w)
+            model, x = load_bin(cls), torch.randn(1, 3, 224, 224)
+            entries = [("shuffledet", 1, self.ours(cls, "224x224"))]
+            for t in (1, 2):
+                entries += [("onnxruntime", t, self.ort(onnx, 224, 224, t)), ("opencv-dnn", t, self.opencv(onnx, 224, 224, t)),
+                            ("pytorch", t, self.pytorch(model, x, t))]
+            self.compare("classifier %sx 224" % w, entries, rounds, 10, 3)
+        self.ncnn()
+        if not q:
+            self.log("trunk to stage 3 at %dx%d" % TRUNK)
+            onnx = self.path("trunk-1.0-%dx%d.onnx" % TRUNK)
+            self.compare("trunk 1.0x stage 3 %dx%d" % TRUNK, [
+                ("shuffledet", 1, self.ours(self.path("cls-1.0.bin"), "%dx%d" % TRUNK, stage=3)),
+                ("onnxruntime", 1, self.ort(onnx, TRUNK[0], TRUNK[1], 1)),
+                ("onnxruntime", 2, self.ort(onnx, TRUNK[0], TRUNK[1], 2))], 2, 5, 2)
+            self.log("paper Table 8 shapes")
+            for w in widths:
+                for h, wd in TABLE8[1:]:
+                    self.compare("classifier %sx %dx%d" % (w, h, wd), [
+                        ("shuffledet", 1, self.ours(self.path("cls-%s.bin" % w), "%dx%d" % (h, wd))),
+                        ("onnxruntime", 1, self.ort(self.path("cls-%s-%dx%d.onnx" % (w, h, wd)), h, wd, 1))], 2, 3, 1)
+        self.log("detectors on a %dx%d frame" % (FRAME[1], FRAME[0]))
+        frame = self.frame()
+        for w in widths:
+            det = self.path("det-%s.bin" % w)
+            model = load_bin(det)
+            for res in (300, 600):
+                # torchvision takes 2-4x as long as ours: fewer runs of it per round.
+                n = {"0.5": 3, "1.0": 2, "2.0": 1}[w]
+                entries = [("shuffledet", 1, self.ours(det, "%dx%d" % (FRAME[1], FRAME[0]), res=res), 2 * n),
+                           ("torchvision", 1, self.torchvision(model, res, frame, 1))]
+                if (w, res) == ("1.0", 600):
+                    entries.append(("torchvision", 2, self.torchvision(model, res, frame, 2)))
+                self.compare("detector %sx %d" % (w, res), entries, 1 if q else 2, n, 1)
+        self.load.append(loadavg())
+        with open(self.path("results.json"), "w") as f:
+            json.dump({"peak": self.peak, "load_average": self.load, "results": self.results}, f, indent=1)
+        table = Report(self).markdown()
+        with open(self.path("table.md"), "w") as f:
+            f.write(table)
+        print(table)
+
+    def frame(self):
+        """internal/bench.Frame: byte c of pixel (x, y) is (x*x + 3*y*y + x*y + 85*c) mod 256 (BGR)."""
+        h, w = FRAME
+        y, x = np.mgrid[0:h, 0:w].astype(np.int64)
+        return np.stack([(x * x + 3 * y * y + x * y + 85 * c) % 256 for c in range(3)], axis=-1).astype(np.uint8)
+
+
+class Stage3(torch.nn.Module):
+    """A ShuffleNetV1 up to the end of stage 3 (the detector's trunk)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        n = self.net
+        x = n.maxpool(n.first_conv(x))
+        for i in range(n.stage_ranges[1][1]):
+            x = n.features[i](x)
+        return x
+
+
+# Goals of the speed issue (this 2-core machine, 1 thread unless said), checked in the table.
+GOALS = [
+    ("classifier 0.5x 224", 1, 1.5), ("classifier 1.0x 224", 1, 2.5), ("classifier 1.0x 224", 2, 1.4),
+    ("classifier 2.0x 224", 1, 6.5), ("trunk 1.0x stage 3 608x1024", 1, 30), ("trunk 1.0x stage 3 608x1024", 2, 17),
+    ("detector 0.5x 300", 1, 100), ("detector 1.0x 600", 1, 250), ("detector 1.0x 600", 2, 140),
+]
+RSS_GOALS = [("detector 0.5x 300", 60), ("detector 1.0x 600", 100)]
+
+
+class Report:
+    def __init__(self, b):
+        self.b = b
+
+    def ms(self, engine, case, threads):
+        r = self.b.find(engine, case, threads)
+        if r is None:
+            return None
+        return r["median_ms"]
+
+    def cell(self, engine, case, threads):
+        """'median [min]' of a measurement, or '-'."""
+        r = self.b.find(engine, case, threads)
+        if r is None:
+            return "-"
+        if r.get("average_not_median"):
+            return "%s (avg) [%s]" % (num(r["median_ms"]), num(r["min_ms"]))
+        return "%s [%s]" % (num(r["median_ms"]), num(r["min_ms"]))
+
+    @staticmethod
+    def fmt(v):
+        return "-" if v is None else num(v)
+
+    def markdown(self):
+        b = self.b
+        pk = b.peak
+        out = []
+        p = out.append
+        p("Machine: %s, %d cores; peak FMA throughput (bench/peak.c, %s): %.0f GFLOP/s on 1 thread, %.0f on 2."
+          % (cpu_name(), os.cpu_count(), pk["isa"], pk["gflops_1t"], pk["gflops_2t"]))
+        p("1-minute load average %.1f at the start, %.1f at the end (other jobs share the machine). "
+          "Cells: median [min] in ms per run, one input at a time. Ratios: peer median / our median (> 1: ours is "
+          "faster). Ours has no second thread yet: its 2-thread cells repeat the 1-thread time in parentheses, and "
+          "the 2-thread ratios are against it." % tuple(b.load))
+        p("")
+        p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
+          "OpenCV / ours | PyTorch / ours | ours GFLOP/s (% of 1-thread peak) |")
+        p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for w in WIDTHS:
+            case = "classifier %sx 224" % w
+            ours = b.find("shuffledet", case, 1)
+            if ours is None:
+                continue
+            for t in (1, 2):
+                o = ours["median_ms"]
+                row = ["%sx" % w, str(t), self.cell("shuffledet", case, 1) if t == 1 else "(%s)" % num(o)]
+                row += [self.cell(e, case, t) for e in ("onnxruntime", "opencv-dnn", "pytorch", "ncnn")]
+                row += [ratio(self.ms(e, case, t), o) for e in ("onnxruntime", "opencv-dnn", "pytorch")]
+                row.append(gflops(ours, pk) if t == 1 else "")
+                p("| " + " | ".join(row) + " |")
+        trunk = "trunk 1.0x stage 3 %dx%d" % TRUNK
+        o = b.find("shuffledet", trunk, 1)
+        if o is not None:
+            p("")
+            p("| trunk g3 1x to stage 3, %dx%d | shuffledet | ONNX Runtime | ORT / ours | ours GFLOP/s (%% of peak) |" % TRUNK)
+            p("| --- | --- | --- | --- | --- |")
+            for t in (1, 2):
+                p("| %d thread%s | %s | %s | %s | %s |" % (
+                    t, "s" if t > 1 else "", self.cell("shuffledet", trunk, 1) if t == 1 else "(%s)" % num(o["median_ms"]),
+                    self.cell("onnxruntime", trunk, t), ratio(self.ms("onnxruntime", trunk, t), o["median_ms"]),
+                    gflops(o, pk) if t == 1 else ""))
+        if b.find("shuffledet", "classifier 2.0x 720x1280", 1) is not None:
+            macs = {w: b.find("shuffledet", "classifier %sx 224" % w, 1)["macs"] for w in WIDTHS}
+            p("")
+            p("Paper Table 8 shape (classifier g3, 1 thread, median ms, ours / ONNX Runtime). The paper finds each "
+              "4x in FLOPs costs ~2.6x in time on its ARM phone; here FLOPs grow %.2fx from 0.5x to 1x and %.2fx "
+              "from 1x to 2x." % (macs["1.0"] / macs["0.5"], macs["2.0"] / macs["1.0"]))
+            p("")
+            p("| input | 0.5x | 1x | 2x | time 1x / 0.5x: ours (ORT) | time 2x / 1x: ours (ORT) |")
+            p("| --- | --- | --- | --- | --- | --- |")
+            for h, w in TABLE8:
+                row = ["%dx%d" % (h, w)]
+                t = {}
+                for wd in WIDTHS:
+                    case = "classifier %sx %s" % (wd, "224" if (h, w) == (224, 224) else "%dx%d" % (h, w))
+                    t[wd] = (self.ms("shuffledet", case, 1), self.ms("onnxruntime", case, 1))
+                    row.append("%s / %s" % (self.fmt(t[wd][0]), self.fmt(t[wd][1])))
+                for lo, hi in (("0.5", "1.0"), ("1.0", "2.0")):
+                    row.append("%s (%s)" % (ratio(t[hi][0], t[lo][0]), ratio(t[hi][1], t[lo][1])))
+                p("| " + " | ".join(row) + " |")
+        p("")
+        p("| detector g3, %dx%d frame | shuffledet | torchvision | torchvision / ours | GFLOP per frame (box head at "
+          "300 RoIs) | ours GFLOP/s (%% of peak) | ours peak RSS (MiB) |" % (FRAME[1], FRAME[0]))
+        p("| --- | --- | --- | --- | --- | --- | --- |")
+        for w in WIDTHS:
+            for res in (300, 600):
+                case = "detector %sx %d" % (w, res)
+                o = b.find("shuffledet", case, 1)
+                if o is None:
+                    continue
+                tv = self.cell("torchvision", case, 1)
+                if b.find("torchvision", case, 2) is not None:
+                    tv += "; 2 threads %s" % self.cell("torchvision", case, 2)
+                p("| %sx at %d | %s | %s | %s | %.2f | %s | %.0f |" % (
+                    w, res, self.cell("shuffledet", case, 1), tv, ratio(self.ms("torchvision", case, 1), o["median_ms"]),
+                    o["gflops"], gflops(o, pk), o["peak_rss_mb"]))
+        p("")
+        p("| goal (speed issue; ours, this machine) | measured | met |")
+        p("| --- | --- | --- |")
+        for case, t, goal in GOALS:
+            o = self.ms("shuffledet", case, 1)
+            if o is None:
+                continue
+            if t == 2:
+                p("| %s, 2 threads: <= %g ms | no second thread yet (1 thread: %s ms) | no |" % (case, goal, num(o)))
+            else:
+                p("| %s: <= %g ms | %s ms (%.1fx the goal) | %s |" % (case, goal, num(o), o / goal, "yes" if o <= goal else "no"))
+        for case, goal in RSS_GOALS:
+            o = b.find("shuffledet", case, 1)
+            if o is not None:
+                mb = o["peak_rss_mb"] * 1.048576
+                p("| %s: peak RSS <= %g MB | %.0f MB | %s |" % (case, goal, mb, "yes" if mb <= goal else "no"))
+        return "\n".join(out) + "\n"
+
+
+def det_order(case):
+    _, w, res = case.split()
+    return (float(w.rstrip("x")), int(res))
+
+
+def num(v):
+    return "%.1f" % v if v >= 10 else "%.2f" % v
+
+
+def ratio(peer, ours):
+    if peer is None or ours is None or not ours > 0:
+        return "-"
+    return "%.2f" % (peer / ours)
+
+
+def gflops(r, peak):
+    if r is None:
+        return "-"
+    return "%.1f (%.0f%%)" % (r["gflop_per_s"], 100 * r["gflop_per_s"] / peak["gflops_1t"])
+
+
+def loadavg():
+    """The 1-minute load average (other processes share the machine)."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=os.path.join(ROOT, "out", "bench"), help="models, results.json, table.md")
+    p.add_argument("--detect", default=os.path.join(ROOT, "bin", "detect"), help="the detect binary")
+    p.add_argument("--peak", required=True, help="the compiled bench/peak.c")
+    p.add_argument("--quick", action="store_true", help="0.5x only, few runs: checks that every engine runs")
+    a = p.parse_args(argv)
+    Bench(a).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# make bench: builds what the side-by-side run needs, then runs it (bench/peers.py) and the
+# static ARM estimate (bench/mca.sh). Output in out/bench/ (table.md, results.json, mca.txt).
+# Takes about 8 minutes on 2 cores; the first run also exports the models (about a minute).
+#   bench/peers.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH
+out=out/bench
+mkdir -p "$out" bin
+go build -o bin/ ./cmd/detect
+gcc -O2 -pthread -o "$out/peak" bench/peak.c
+if [ ! -f bench/node_modules/onnxruntime-node/package.json ]; then
+  # The CPU build; its install script only fetches GPU parts (unreachable), hence --ignore-scripts.
+  (cd bench && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+/usr/bin/python3 bench/peers.py --out "$out" --detect bin/detect --peak "$out/peak" "$@"
+echo
+python3 bench/mca.py | tee "$out/mca.txt"

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/shuffledet/shuffledet/internal/bench"
+)
+
+var benchCommand = &cli.Command{
+	Name:  "bench",
+	Usage: "time a classifier (random weights or a .bin) or the whole detector: median and p90 per run, GFLOP, peak memory",
+	UsageText: "detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup N] [-json]\n" +
+		"   detect bench -model m.bin [-res 300|600] [-size 640x480] [-threads N] [-n RUNS] [-warmup N] [-json]",
+	Description: "-arch runs a classifier on random weights and a random input of -size HxW (as in detect info),\n" +
+		"or with -stage the trunk up to that stage. -model runs a classifier file the same way, or a\n" +
+		"detector file from BGR frame bytes to the final detections on a synthetic frame of -size WxH\n" +
+		"(a video size: 640x480 is landscape). Warm-up runs first, then -n timed runs.\n" +
+		"gflops counts a multiply-add as 2 floating-point operations.",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
+		&cli.StringFlag{Name: "model", Usage: "a .bin model file (classifier or detector)"},
+		&cli.StringFlag{Name: "size", Usage: "input HxW for a classifier (default 224x224); frame WxH for a detector (default 640x480)"},
+		&cli.IntFlag{Name: "res", Usage: "detector resolution: 300 or 600", DefaultText: "the model's"},
+		&cli.IntFlag{Name: "stage", Usage: "classifier only: stop after stage 2, 3 or 4", DefaultText: "the whole classifier"},
+		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads per run (only 1 so far)"},
+		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
+		&cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, peak_rss_mb, times_ms"},
+	},
+	Action: func(c *cli.Context) error {
+		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
+		if c.IsSet("size") {
+			a, b, err := parseSize(c.String("size"))
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			o.InputH, o.InputW = a, b // a network input, HxW as in detect info
+			o.FrameW, o.FrameH = a, b // a frame, WxH as video sizes are written
+		}
+		var cs bench.Case
+		var err error
+		switch {
+		case c.IsSet("arch") && c.IsSet("model"):
+			return fmt.Errorf("bench: give -arch or -model, not both")
+		case c.IsSet("arch"):
+			cs, err = bench.Arch(c.String("arch"), o)
+		case c.IsSet("model"):
+			cs, err = bench.Model(c.String("model"), o)
+		default:
+			return fmt.Errorf("bench: give -arch NAME or -model FILE")
+		}
+		if err != nil {
+			return err
+		}
+		r, err := bench.Measure(cs, c.Int("n"), c.Int("warmup"))
+		if err != nil {
+			return err
+		}
+		if c.Bool("json") {
+			return writeJSON(c.App.Writer, r)
+		}
+		printBench(c.App.Writer, r)
+		return nil
+	},
+}
+
+func printBench(w io.Writer, r bench.Result) {
+	fmt.Fprintf(w, "%s\n", r.Case)
+	fmt.Fprintf(w, "  %d thread(s), %d runs after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", r.Threads, r.Runs, r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
+	fmt.Fprintf(w, "  %.3f GFLOP per run (%s multiply-adds), %.1f GFLOP/s at the median; peak resident memory %.1f MiB\n", r.GFLOPs, millions(r.MACs), r.GFLOPPerS, r.PeakRSSMB)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/modelfile"
+)
+
+func TestBench(t *testing.T) {
+	type result struct {
+		Case      string    `json:"case"`
+		Runs      int       `json:"runs"`
+		Warmup    int       `json:"warmup"`
+		MedianMS  float64   `json:"median_ms"`
+		P90MS     float64   `json:"p90_ms"`
+		MinMS     float64   `json:"min_ms"`
+		MACs      int64     `json:"macs"`
+		GFLOPs    float64   `json:"gflops"`
+		GFLOPPerS float64   `json:"gflop_per_s"`
+		Threads   int       `json:"threads"`
+		PeakRSSMB float64   `json:"peak_rss_mb"`
+		TimesMS   []float64 `json:"times_ms"`
+	}
+	decode := func(out string) result {
+		t.Helper()
+		dec := json.NewDecoder(strings.NewReader(out))
+		dec.DisallowUnknownFields()
+		var r result
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		return r
+	}
+	out, _, err := run(t, "bench", "-arch", "shufflenet-g3-0.5x", "-size", "96x64", "-n", "3", "-warmup", "1", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := decode(out)
+	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
+		!strings.Contains(r.Case, "shufflenet-g3-0.5x classifier, 96x64 input") {
+		t.Errorf("%+v", r)
+	}
+
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "tiny.bin")
+	if err := modelfile.Write(model, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "bench", "-model", model, "-size", "320x240", "-n", "1", "-warmup", "0", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := decode(out); r.Runs != 1 || !strings.Contains(r.Case, "detector at 300, 320x240 frame (network input 416x320") {
+		t.Errorf("%+v", r)
+	}
+	text, _, err := run(t, "bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-stage", "3", "-n", "1")
+	if err != nil || !strings.Contains(text, "to stage 3") || !strings.Contains(text, "median") {
+		t.Errorf("text output: %v\n%s", err, text)
+	}
+	for _, bad := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"bench"}, "give -arch NAME or -model FILE"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-model", model}, "not both"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "2"}, "2 threads"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-size", "1x1"}, "size"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "at least 1 run"},
+		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
+		{[]string{"bench", "-model", model + ".missing"}, ".missing"},
+	} {
+		if _, _, err := run(t, bad.args...); err == nil || !strings.Contains(err.Error(), bad.msg) {
+			t.Errorf("%v: error %v, want one naming %q", bad.args, err, bad.msg)
+		}
+	}
+}

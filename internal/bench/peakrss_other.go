@@ -1,0 +1,6 @@
+//go:build !unix
+
+package bench
+
+// PeakRSS returns ErrNoPeakRSS: this system reports no peak resident memory that bench reads.
+func PeakRSS() (int64, error) { return 0, ErrNoPeakRSS }
