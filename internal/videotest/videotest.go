@@ -1,0 +1,75 @@
+// Package videotest holds helpers for the video and OpenCV tests: random detector models (down to
+// ones small enough to run a thousand frames in seconds), the bundled clip, and frame counts read
+// back with ffprobe.
+package videotest
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/modelfile"
+)
+
+// Clip facts: testdata/video/person.mp4 (see testdata/video/README.md).
+const (
+	ClipFrames = 40
+	ClipWidth  = 768
+	ClipHeight = 432
+	ClipFPS    = 10
+)
+
+// Clip returns the absolute path of the bundled clip.
+func Clip(t testing.TB) string {
+	return filepath.Join(torchref.RepoRoot(t), "testdata/video/person.mp4")
+}
+
+// Model writes a random-weight detector of a g3 preset (e.g. "shufflenet-g3-0.5x-300") into a
+// temporary directory and returns its path. minSize and maxSize, when nonzero, replace the
+// preset's resolution and postNMS its number of proposals: what the video tests need is frames
+// moving through a real detector, and a 32-pixel input with 20 proposals runs in milliseconds.
+func Model(t testing.TB, preset string, minSize, maxSize, postNMS int) string {
+	t.Helper()
+	cfg, ts, err := testmodel.Detector(preset, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minSize != 0 {
+		cfg.Detector.MinSize, cfg.Detector.MaxSize = minSize, maxSize
+	}
+	if postNMS != 0 {
+		cfg.Detector.RPN.PostNMSTopN = postNMS
+	}
+	path := filepath.Join(t.TempDir(), preset+".bin")
+	if err := modelfile.Write(path, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Tiny returns a model that detects in a few milliseconds (0.25x, 32-64 pixel input, 20
+// proposals), for tests that run many frames.
+func Tiny(t testing.TB) string { return Model(t, "shufflenet-g3-0.25x-300", 32, 64, 20) }
+
+// Frames returns the number of video frames ffprobe decodes from path, failing the test when
+// ffprobe cannot read it or reports any error while decoding every frame.
+func Frames(t testing.TB, path string) int {
+	t.Helper()
+	cmd := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
+	}
+	n, err := strconv.Atoi(strings.Trim(strings.TrimSpace(string(out)), ","))
+	if err != nil {
+		t.Fatalf("ffprobe %s: %q: %v", path, out, err)
+	}
+	return n
+}
