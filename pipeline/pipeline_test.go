@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,42 +142,10 @@ func TestStride(t *testing.T) {
 	}
 }
 
-// corruptClip writes the clip as Motion JPEG with the given frames' JPEG data zeroed, which
-// FFmpeg refuses to decode.
-func corruptClip(t *testing.T, bad ...int) string {
-	t.Helper()
-	dir := t.TempDir()
-	good := filepath.Join(dir, "mjpeg.avi")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-c:v", "mjpeg", "-q:v", "5", good).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	soi := []int{}
-	for i := 0; i+3 <= len(data); i++ {
-		if data[i] == 0xff && data[i+1] == 0xd8 && data[i+2] == 0xff {
-			soi = append(soi, i)
-		}
-	}
-	if len(soi) != videotest.ClipFrames {
-		t.Fatalf("found %d JPEG frames in the AVI, want %d", len(soi), videotest.ClipFrames)
-	}
-	for _, k := range bad {
-		clear(data[soi[k] : soi[k+1]-16]) // keep the next chunk's header
-	}
-	path := filepath.Join(dir, "corrupt.avi")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestCorruptFrames: frames that cannot be decoded are skipped and counted; the others keep their
 // numbers.
 func TestCorruptFrames(t *testing.T) {
-	path := corruptClip(t, 10, 11, 25)
+	path := videotest.CorruptClip(t, 10, 11, 25)
 	v, err := OpenVideo(path)
 	if err != nil {
 		t.Fatal(err)

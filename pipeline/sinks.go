@@ -148,7 +148,8 @@ func (j *JSONLines) WriteFrame(f *Frame) error {
 // window's close button), which stops the run (ErrStop). OpenCV's windows belong to one thread:
 // create the Window and call Run from a goroutine locked to its thread (runtime.LockOSThread).
 type Window struct {
-	w *gocv.Window
+	w      *gocv.Window
+	closed bool
 }
 
 // ErrNoDisplay is returned by NewWindow when there is no display to open a window on.
@@ -166,15 +167,16 @@ func NewWindow(title string) (*Window, error) {
 // WriteFrame implements Sink.
 func (w *Window) WriteFrame(f *Frame) error {
 	w.w.IMShow(f.Mat)
-	switch k := w.w.WaitKey(1); k {
-	case 'q', 'Q', 27:
-		return ErrStop
-	}
-	if w.w.GetWindowProperty(gocv.WindowPropertyVisible) < 1 {
+	k := w.w.WaitKey(1)
+	if k == 'q' || k == 'Q' || k == 27 || w.w.GetWindowProperty(gocv.WindowPropertyVisible) < 1 {
+		w.closed = true
 		return ErrStop
 	}
 	return nil
 }
+
+// Closed reports whether the user has closed the window.
+func (w *Window) Closed() bool { return w.closed }
 
 // Close closes the window.
 func (w *Window) Close() error { return w.w.Close() }

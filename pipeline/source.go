@@ -165,6 +165,9 @@ func OpenStream(url string) (*Live, error) {
 	return &Live{name: url, cap: c, start: time.Now()}, nil
 }
 
+// FPS returns the frame rate the source states (0 or nonsense when it does not know).
+func (l *Live) FPS() float64 { return l.cap.Get(gocv.VideoCaptureFPS) }
+
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")
 

@@ -182,6 +182,9 @@ func (s *Stats) Summary(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "detections: %s\n", classList(c.Classes))
+	if lat[StageDetect].Count() == 0 {
+		return
+	}
 	fmt.Fprintf(w, "latency (ms)  %9s %9s %9s\n", "mean", "p50", "p95")
 	for _, name := range []string{StageDecode, StageDetect, StageOutput, StageAge} {
 		l := lat[name]

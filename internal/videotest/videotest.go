@@ -4,6 +4,8 @@
 package videotest
 
 import (
+	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -72,4 +74,57 @@ func Frames(t testing.TB, path string) int {
 		t.Fatalf("ffprobe %s: %q: %v", path, out, err)
 	}
 	return n
+}
+
+// CorruptClip writes the clip as Motion JPEG (an AVI) into a temporary directory with the given
+// frames' JPEG data zeroed, which FFmpeg refuses to decode, and returns its path.
+func CorruptClip(t testing.TB, bad ...int) string {
+	t.Helper()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "mjpeg.avi")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", Clip(t), "-c:v", "mjpeg", "-q:v", "5", good).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var soi []int // where each frame's JPEG starts
+	for i := 0; i+3 <= len(data); i++ {
+		if data[i] == 0xff && data[i+1] == 0xd8 && data[i+2] == 0xff {
+			soi = append(soi, i)
+		}
+	}
+	if len(soi) != ClipFrames {
+		t.Fatalf("found %d JPEG frames in the AVI, want %d", len(soi), ClipFrames)
+	}
+	for _, k := range bad {
+		clear(data[soi[k] : soi[k+1]-16]) // up to the next frame's chunk header
+	}
+	path := filepath.Join(dir, "corrupt.avi")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// UnknownCodecClip writes the clip as an AVI whose codec tag no decoder knows, and returns its
+// path.
+func UnknownCodecClip(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "mjpeg.avi")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", Clip(t), "-frames:v", "3", "-c:v", "mjpeg", good).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.ReplaceAll(data, []byte("MJPG"), []byte("QQQQ")) // stream header and bitmap info
+	path := filepath.Join(dir, "unknown-codec.avi")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
