@@ -122,6 +122,7 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 	}
 	for i := range ins {
 		in := &ins[i]
+		in.out = ""
 		switch {
 		case in.kind == imageInput && out == "", in.kind != imageInput && noVideo:
 			continue
