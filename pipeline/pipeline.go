@@ -26,8 +26,8 @@ type Frame struct {
 }
 
 // Sink receives the frames leaving a pipeline, in order, one at a time, on the goroutine that
-// called Run. A Sink returning ErrStop ends the run without an error (a window closed by its
-// user); any other error ends it with that error.
+// called Run. A Sink returning ErrStop ends the run without an error after that frame (a window
+// closed by its user); any other error ends it with that error.
 type Sink interface {
 	WriteFrame(f *Frame) error
 }
@@ -291,8 +291,11 @@ func (o *output) write(f *frame) error {
 			o.drawRate(&f.Mat)
 		}
 	}
+	var stop error
 	for _, s := range o.sinks {
-		if err := s.WriteFrame(&f.Frame); err != nil {
+		if err := s.WriteFrame(&f.Frame); errors.Is(err, ErrStop) {
+			stop = err // the frame is out (shown); the run ends after it
+		} else if err != nil {
 			return err
 		}
 	}
@@ -314,7 +317,7 @@ func (o *output) write(f *frame) error {
 	if o.progress != nil {
 		o.progress.Update(o.done, o.stats.droppedCount())
 	}
-	return nil
+	return stop
 }
 
 // drawRate writes the rate at which frames have been leaving (over the last 16) in the top left

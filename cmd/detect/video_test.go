@@ -428,3 +428,57 @@ func TestLiveStreamReconnect(t *testing.T) {
 		t.Errorf("summary should count %d frames and some dropped:\n%s", len(ls), s)
 	}
 }
+
+// startXvfb starts a virtual X display for the test and returns its name (":N").
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 90 + os.Getpid()%100; n < 300; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue // taken
+		}
+		x := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+		if err := x.Start(); err != nil {
+			t.Fatalf("Xvfb (scripts/setup installs it): %v", err)
+		}
+		t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+		waitFor(t, "Xvfb", 30*time.Second, func() bool {
+			_, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+			return err == nil
+		})
+		return fmt.Sprintf(":%d", n)
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+// TestShowWindow: -show opens a window on a (virtual) display; pressing q in it ends the run
+// early, successfully, with the frames shown so far in the JSON lines and the summary.
+func TestShowWindow(t *testing.T) {
+	display := startXvfb(t)
+	jsonPath := filepath.Join(t.TempDir(), "out.jsonl")
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-show", "-no-video", "-json", jsonPath, videotest.Clip(t))
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+t.TempDir())
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "a frame shown", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 1 })
+	key := exec.Command("xdotool", "search", "--sync", "--name", "^detect$", "windowfocus", "--sync", "key", "q")
+	key.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := key.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool (scripts/setup installs it): %v\n%s", err, out)
+	}
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		n := lineCount(jsonPath)
+		if err != nil || n >= videotest.ClipFrames || !strings.Contains(stderr.String(), fmt.Sprintf("summary: %d frames", n)) {
+			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, videotest.ClipFrames, stderr.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("q did not close the window; stderr:\n%s", stderr.String())
+	}
+}
