@@ -157,7 +157,8 @@ var ErrNoDisplay = errors.New("no display: neither DISPLAY nor WAYLAND_DISPLAY i
 
 // NewWindow opens a window titled title.
 func NewWindow(title string) (*Window, error) {
-	// OpenCV's GTK backend exits the process when it cannot reach a display: check first.
+	// OpenCV's window backend (Qt in Debian's build) aborts the process when it cannot reach a
+	// display: check first.
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return nil, ErrNoDisplay
 	}
