@@ -3,7 +3,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
 # Packages that run goroutines get the race detector (for the detector: its concurrency tests,
-# Clones sharing one model).
+# Clones sharing one model; for the pipeline: its stage tests on the small models).
 RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
@@ -12,9 +12,9 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long bench bench-go build demo minival train-demo
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo
 
-test: vet nofma unit train noasm race nocgo arm64 fuzz
+test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
 vet:
 	$(GO) vet ./...
@@ -38,9 +38,10 @@ noasm:
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
 	$(GO) test -count=1 -race -run 'Clone' ./detector
+	$(GO) test -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images' ./pipeline
 
-# Everything builds without cgo (OpenCV code will carry `//go:build cgo` with a !cgo stub), and
-# cross-compiles for arm64.
+# Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
+# pipeline and cmd/detect, carry `//go:build cgo` with a !cgo stub), and cross-compiles for arm64.
 nocgo:
 	CGO_ENABLED=0 $(GO) build ./...
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
@@ -70,6 +71,17 @@ fuzz-long:
 		grep '^fuzz: elapsed' $$log | tail -1; \
 	done
 
+# 1000 frames through the OpenCV adapter and through the pipeline leave no gocv.Mat open
+# (gocv counts open Mats only when built with -tags matprofile).
+matprofile:
+	$(GO) test -count=1 -tags matprofile -run MatProfile ./cvdetect ./pipeline
+
+# Not in make test: loops the bundled clip through the pipeline for SOAK (default 10m), printing
+# resident memory and open Mats every minute. make soak SOAK=30m
+SOAK ?= 10m
+soak:
+	$(GO) test -count=1 -v -timeout 0 -tags 'soak matprofile' -run Soak ./pipeline -args -soak.duration $(SOAK)
+
 # Long parity cases (all widths, both resolutions, more images).
 test-long:
 	SHUFFLEDET_LONG=1 $(GO) test -count=1 -timeout 60m ./...
@@ -87,14 +99,20 @@ bench-go:
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-# The main job. Until a trained model exists (training issue), a random-weight 0.5x detector
-# stands in: the pipeline runs end to end, the detections mean nothing.
-DEMO_MODEL := out/demo-random-0.5x-300.bin
-demo: build
-	mkdir -p out
-	/usr/bin/python3 train/export.py --out $(DEMO_MODEL) --random --seed 0 --config configs/presets/shufflenet-g3-0.5x-300.yaml
+# The main job: detect on the bundled clip (out/demo/person.detect.mp4) and the test images
+# (out/demo/*.detect.jpg), JSON lines in out/demo/detections.jsonl. Until a trained model exists
+# (training issue), a random-weight 0.5x detector stands in: the pipeline runs end to end, the
+# detections mean nothing. make demo DEMO_MODEL=models/NAME.bin runs another model.
+DEMO_MODEL ?= out/demo-random-0.5x-300.bin
+demo: build $(DEMO_MODEL)
+	mkdir -p out/demo
 	bin/detect info -model $(DEMO_MODEL)
-	bin/detect -model $(DEMO_MODEL) -score 0.5 -json - testdata/images/*.jpg
+	bin/detect -model $(DEMO_MODEL) -score 0.5 -json out/demo/detections.jsonl -out out/demo/ testdata/video/person.mp4 testdata/images
+
+out/demo-random-0.5x-300.bin:
+	mkdir -p out
+	/usr/bin/python3 train/export.py --out $@ --random --seed 0 --config configs/presets/shufflenet-g3-0.5x-300.yaml
+
 
 # COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin RES=600
 # (COCO from scripts/get-coco; THREADS detector workers).

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/safetensors"
-	"github.com/shuffledet/shuffledet/transform"
 )
 
 // Tolerances of the detector parity test against torchvision's FasterRCNN.
@@ -54,7 +54,7 @@ func TestParityWithTorchvision(t *testing.T) {
 
 func compareWithReference(t *testing.T, name string, det *Detector, path string, ref *safetensors.File) {
 	t.Helper()
-	img, err := transform.Open(path)
+	img, err := cvimage.Open(path) // JPEGs as PIL decodes them when built with cgo
 	if err != nil {
 		t.Fatal(err)
 	}

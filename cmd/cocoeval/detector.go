@@ -6,17 +6,19 @@ import (
 	"sync"
 
 	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
-	"github.com/shuffledet/shuffledet/transform"
 )
 
 // imageT is the decoded image type the runner hands to detectors.
 type imageT = image.Image
 
-// decodeImage reads an image file, applying its EXIF orientation: transform.Open, which checks
-// the header's dimensions before decoding (a hostile file cannot make it allocate gigabytes).
+// decodeImage reads an image file, applying its EXIF orientation: cvimage.Open, which checks
+// the header's dimensions before decoding (a hostile file cannot make it allocate gigabytes) and,
+// built with cgo, decodes JPEGs with libjpeg-turbo as PIL does, so the detections are those a
+// PyTorch evaluation of the same model gets.
 func decodeImage(path string) (image.Image, error) {
-	return transform.Open(path)
+	return cvimage.Open(path)
 }
 
 // modelDetectors loads the model once and returns a factory of per-worker

@@ -19,10 +19,7 @@ import (
 // the output file has its first line, and requires every completed image's line on disk.
 func TestInterruptKeepsWrittenResults(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "detect")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := detectBinary(t)
 	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +47,7 @@ func TestInterruptKeepsWrittenResults(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	err = cmd.Wait()
-	if err == nil || !strings.Contains(stderr.String(), "interrupted") {
+	if err == nil || !strings.Contains(stderr.String(), "interrupted after") {
 		t.Fatalf("exit %v, stderr %q", err, stderr.String())
 	}
 	f, err := os.Open(out)
@@ -67,7 +64,7 @@ func TestInterruptKeepsWrittenResults(t *testing.T) {
 		}
 		n++
 	}
-	if n == 0 || !strings.Contains(stderr.String(), "images done") {
+	if n == 0 {
 		t.Fatalf("%d lines written; stderr %q", n, stderr.String())
 	}
 }

@@ -1,27 +1,33 @@
-// Command detect runs a shuffledet detector on images and prints what it finds, one JSON object
-// per image:
+// Command detect runs a shuffledet detector on images, video files, cameras and network streams,
+// and writes what it finds as JSON lines (one per image or frame), annotated videos and images,
+// and a summary:
 //
-//	detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] IMAGE...
+//	detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
+//	       [-stride N] [-workers N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x -size 224x224 [-json]
 //	detect info -model m.bin [-json]
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-json]    (or -model m.bin [-res 300|600] [-size 640x480])
+//
+// An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0) or a
+// stream URL (rtsp://, http(s)://, udp://, ...). Video, cameras, streams, -out and -show need a
+// build with cgo and OpenCV; without cgo, detect reads images only (JPEGs with Go's decoder).
 package main
 
 import (
-	"bufio"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/detector"
-	"github.com/shuffledet/shuffledet/internal/progress"
-	"github.com/shuffledet/shuffledet/transform"
+	"github.com/shuffledet/shuffledet/pipeline"
 )
 
 func main() {
@@ -35,33 +41,34 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:      "detect",
 		Usage:     "detect objects with a ShuffleNet Faster R-CNN",
-		UsageText: "detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] IMAGE...",
+		UsageText: usage,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
 			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600 (default: the model's)"},
 			&cli.Float64Flag{Name: "score", Usage: "minimum detection score (default: the model's, 0.05 in the presets)"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
+			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
+			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
+			&cli.IntFlag{Name: "stride", Value: 1, Usage: "video files: detect every `N`th frame"},
+			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own core"},
+			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss); files are never reopened"},
+			&cli.BoolFlag{Name: "show", Usage: "show the annotated frames in a window (q or Esc closes it)"},
 		},
 		Commands:        []*cli.Command{infoCommand, benchCommand},
 		HideHelpCommand: true,
-		Action:          detectImages,
+		Action:          detect,
 	}
 }
 
-// imageResult is one line of detect's JSON output.
-type imageResult struct {
-	Source     string          `json:"source"`
-	Width      int             `json:"width"`
-	Height     int             `json:"height"`
-	Detections []detectionJSON `json:"detections"`
-}
+const usage = `detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
+          [-stride N] [-workers N] [-reconnect DURATION] [-show] INPUT...
+   detect info ...
 
-type detectionJSON struct {
-	BBox       [4]float32 `json:"bbox"`
-	Score      float32    `json:"score"`
-	CategoryID int        `json:"category_id"`
-	Label      string     `json:"label"`
-}
+   INPUT: an image, a folder of images, a video file, camera:N or /dev/videoN, or a stream URL
+   (rtsp://, http(s)://, udp://, ...)`
+
+// defaultWorkers is half the cores: the other half decode and encode.
+func defaultWorkers() int { return max(1, runtime.NumCPU()/2) }
 
 func options(c *cli.Context) []detector.Option {
 	var opts []detector.Option
@@ -74,104 +81,87 @@ func options(c *cli.Context) []detector.Option {
 	return opts
 }
 
-func detectImages(c *cli.Context) error {
-	if !c.IsSet("model") || c.NArg() == 0 {
-		return errors.New("usage: detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] IMAGE... (or detect info)")
-	}
-	det, err := detector.Load(c.String("model"), options(c)...)
-	if err != nil {
-		return err
-	}
-	out, closeOut, err := openOutput(c.String("json"), c.App.Writer)
-	if err != nil {
-		return err
-	}
-	// Ctrl-C stops after the image in progress; every line computed so far is on disk. A second
-	// Ctrl-C kills the process at once.
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { <-ctx.Done(); stop() }()
-	enc := json.NewEncoder(out)
-	done, failed := 0, 0
-	// Progress on stderr over several images: a bar on a terminal (unless the JSON lines go to
-	// that terminal), a line every 10 s in logs.
-	var pw io.Writer = c.App.ErrWriter
-	if c.NArg() < 2 || c.String("json") == "-" && progress.IsTerminal(c.App.Writer) {
-		pw = nil
-	}
-	bar := progress.New(pw, c.NArg(), "images")
-	defer bar.Finish()
-	for _, path := range c.Args().Slice() {
-		if ctx.Err() != nil {
-			if err := closeOut(); err != nil {
-				return err
-			}
-			return fmt.Errorf("interrupted: %d of %d images done (%d failed); their results are written", done+failed, c.NArg(), failed)
-		}
-		res, err := detectFile(det, path)
-		bar.Add(1)
-		if err != nil {
-			fmt.Fprintln(c.App.ErrWriter, "detect:", err)
-			failed++
-			continue
-		}
-		err = enc.Encode(res)
-		if err == nil {
-			err = out.Flush() // one line per image, on disk as soon as it is done
-		}
-		if err != nil {
-			if cerr := closeOut(); cerr != nil {
-				err = errors.Join(err, cerr)
-			}
-			return err
-		}
-		done++
-	}
-	if err := closeOut(); err != nil {
-		return err
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d images failed", failed, c.NArg())
-	}
-	return nil
+// job is what detect sets up before any work: the inputs with their output paths, the
+// detector and the JSON lines writer.
+type job struct {
+	inputs    []input
+	det       *detector.Detector
+	json      *pipeline.JSONLines
+	closeJSON func() error
 }
 
-func detectFile(det *detector.Detector, path string) (*imageResult, error) {
-	img, err := transform.Open(path)
+// prepare checks the flags and inputs, plans and checks the outputs, loads the model and opens
+// the JSON output, so that every error a run can foresee comes before any work. supported
+// rejects inputs, outputs and flags this build cannot handle.
+func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) (*job, error) {
+	if !c.IsSet("model") || c.NArg() == 0 {
+		return nil, errors.New("usage: " + usage)
+	}
+	switch {
+	case c.Int("stride") < 1:
+		return nil, fmt.Errorf("-stride %d: must be at least 1", c.Int("stride"))
+	case c.Int("workers") < 1:
+		return nil, fmt.Errorf("-workers %d: must be at least 1", c.Int("workers"))
+	case c.Duration("reconnect") < 0:
+		return nil, fmt.Errorf("-reconnect %s: must not be negative", c.Duration("reconnect"))
+	}
+	ins, err := parseInputs(c.Args().Slice())
 	if err != nil {
 		return nil, err
 	}
-	dets, err := det.Detect(img)
+	if err := planOutputs(ins, c.String("out"), c.Bool("no-video")); err != nil {
+		return nil, err
+	}
+	if err := supported(c, ins); err != nil {
+		return nil, err
+	}
+	for _, in := range ins {
+		if in.out != "" {
+			if err := checkWritable(in.out); err != nil {
+				return nil, err
+			}
+		}
+	}
+	det, err := detector.Load(c.String("model"), options(c)...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	b := img.Bounds()
-	res := &imageResult{Source: path, Width: b.Dx(), Height: b.Dy(), Detections: make([]detectionJSON, len(dets))}
-	for i, d := range dets {
-		res.Detections[i] = detectionJSON{BBox: d.Box, Score: d.Score, CategoryID: d.CategoryID, Label: d.Label}
+	w, closeJSON, err := openOutput(c.String("json"), c.App.Writer)
+	if err != nil {
+		return nil, err
 	}
-	return res, nil
+	return &job{inputs: ins, det: det, json: pipeline.NewJSONLines(w), closeJSON: closeJSON}, nil
 }
 
-// openOutput returns a buffered writer for path ("-" is stdout) and a function that flushes and
-// closes it.
-func openOutput(path string, stdout io.Writer) (*bufio.Writer, func() error, error) {
+// openOutput opens path for writing ("-" is stdout) and returns a function that closes it.
+func openOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
 	if path == "-" {
-		w := bufio.NewWriter(stdout)
-		return w, w.Flush, nil
+		return stdout, func() error { return nil }, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("-json: %w", err)
 	}
-	w := bufio.NewWriter(f)
-	return w, func() error {
-		if err := w.Flush(); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", path, err)
+	return f, f.Close, nil
+}
+
+// interruptible returns a context that the first Ctrl-C or SIGTERM cancels, saying so on w;
+// the signals' default action is then restored, so a second one ends the process at once.
+// Call stop when done.
+func interruptible(parent context.Context, w io.Writer) (ctx context.Context, stop func()) {
+	ctx, unnotify := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			unnotify()
+			if parent.Err() == nil {
+				fmt.Fprintln(w, "detect: interrupted: finishing the frames in progress and the outputs (press Ctrl-C again to quit at once)")
+			}
+		case <-done:
 		}
-		return f.Close()
-	}, nil
+	}()
+	return ctx, func() { close(done); unnotify() }
 }
 
 func modelInfo(w io.Writer, path string, res int, asJSON bool) error {

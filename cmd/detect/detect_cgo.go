@@ -1,0 +1,174 @@
+//go:build cgo
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/shuffledet/shuffledet/pipeline"
+)
+
+// withCgo checks the output video types and, for -show, the display.
+func withCgo(c *cli.Context, ins []input) error {
+	for _, in := range ins {
+		if in.out != "" && in.kind != imageInput {
+			if _, err := pipeline.VideoCodec(in.out); err != nil {
+				return err
+			}
+		}
+	}
+	if c.Bool("show") && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return fmt.Errorf("-show: %w", pipeline.ErrNoDisplay)
+	}
+	return nil
+}
+
+// detect runs every input through the pipeline, one input (or run of images) after another.
+func detect(c *cli.Context) error {
+	if c.Bool("show") {
+		runtime.LockOSThread() // OpenCV's window belongs to the thread that made it
+		defer runtime.UnlockOSThread()
+	}
+	j, err := prepare(c, withCgo)
+	if err != nil {
+		return err
+	}
+	stderr := c.App.ErrWriter
+	// Video files are probed (opened, first frame decoded) before any work.
+	infos := map[string]pipeline.VideoInfo{}
+	for _, in := range j.inputs {
+		if in.kind == videoInput {
+			info, err := pipeline.ProbeVideo(in.spec)
+			if err != nil {
+				return errors.Join(err, j.closeJSON())
+			}
+			infos[in.spec] = info
+		}
+	}
+	var win *pipeline.Window
+	if c.Bool("show") {
+		if win, err = pipeline.NewWindow("detect"); err != nil {
+			return errors.Join(err, j.closeJSON())
+		}
+		defer win.Close()
+	}
+	ctx, stop := interruptible(c.Context, stderr)
+	defer stop()
+
+	stats := &pipeline.Stats{}
+	terminal := false
+	if f, ok := stderr.(*os.File); ok {
+		st, err := f.Stat()
+		terminal = err == nil && st.Mode()&os.ModeCharDevice != 0
+	}
+	opt := pipeline.Options{Workers: c.Int("workers"), Stats: stats, Log: stderr, Draw: c.Bool("show")}
+	var failures []error
+	imagesFailed, images := 0, 0
+	for i := 0; i < len(j.inputs) && ctx.Err() == nil && !(win != nil && win.Closed()); {
+		var src pipeline.Source
+		sinks := []pipeline.Sink{j.json}
+		o := opt
+		var vw *pipeline.VideoWriter
+		in := j.inputs[i]
+		corruptBefore := stats.Counts().Corrupt
+		if in.kind == imageInput {
+			// A run of images is one source.
+			var paths []string
+			outs := map[string]string{}
+			for ; i < len(j.inputs) && j.inputs[i].kind == imageInput; i++ {
+				paths = append(paths, j.inputs[i].spec)
+				if j.inputs[i].out != "" {
+					outs[j.inputs[i].spec] = j.inputs[i].out
+				}
+			}
+			src = pipeline.NewImages(paths)
+			if len(outs) > 0 {
+				sinks = append(sinks, pipeline.ImageWriter{Paths: outs})
+				o.Draw = true
+			}
+			if len(paths) > 1 {
+				o.Progress = pipeline.NewProgress(stderr, terminal, "images", len(paths))
+			}
+			images += len(paths)
+		} else {
+			i++
+			fps, total := 0.0, 0
+			switch in.kind {
+			case videoInput:
+				v, err := pipeline.OpenVideo(in.spec)
+				if err != nil {
+					failures = append(failures, err)
+					continue
+				}
+				info := infos[in.spec]
+				src, fps, o.Stride = v, info.FPS/float64(c.Int("stride")), c.Int("stride")
+				total = (info.Frames + o.Stride - 1) / o.Stride
+			default:
+				open := func() (*pipeline.Live, error) {
+					if in.kind == cameraInput {
+						return pipeline.OpenCamera(in.camera)
+					}
+					return pipeline.OpenStream(in.spec)
+				}
+				reopen := func() (pipeline.Source, error) {
+					l, err := open()
+					if err != nil {
+						return nil, err // not a nil *Live in a non-nil Source
+					}
+					return l, nil
+				}
+				l, err := open()
+				if err != nil {
+					failures = append(failures, err)
+					continue
+				}
+				src, fps, o.Live = l, l.FPS(), true
+				if d := c.Duration("reconnect"); d > 0 {
+					src = pipeline.Reconnect(in.spec, l, reopen, d, stderr)
+				}
+			}
+			o.Progress = pipeline.NewProgress(stderr, terminal, in.spec, total)
+			if in.out != "" {
+				if vw, err = pipeline.NewVideoWriter(in.out, fps, o.Live); err != nil {
+					src.Close()
+					return errors.Join(err, j.closeJSON())
+				}
+				sinks = append(sinks, vw)
+				o.Draw = true
+			}
+		}
+		if win != nil {
+			sinks = append(sinks, win)
+		}
+		err := pipeline.Run(ctx, src, j.det, sinks, o)
+		if vw != nil {
+			if cerr := vw.Close(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+			fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", in.out, vw.Frames())
+		}
+		if in.kind == imageInput {
+			imagesFailed += stats.Counts().Corrupt - corruptBefore
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			failures = append(failures, err) // reported at the end, after the summary
+		}
+	}
+	stats.Summary(stderr)
+	if err := j.closeJSON(); err != nil {
+		failures = append(failures, err)
+	}
+	if ctx.Err() != nil && c.Context.Err() == nil {
+		return fmt.Errorf("interrupted after %d frames; the JSON lines and output files hold every finished frame", stats.Counts().Frames)
+	}
+	if imagesFailed > 0 {
+		failures = append(failures, fmt.Errorf("%d of %d images failed", imagesFailed, images))
+	}
+	return errors.Join(failures...)
+}

@@ -1,0 +1,76 @@
+//go:build !cgo
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/shuffledet/shuffledet/cvimage"
+	"github.com/shuffledet/shuffledet/detector"
+)
+
+// nocgo refuses what needs OpenCV.
+func nocgo(c *cli.Context, ins []input) error {
+	for _, in := range ins {
+		if in.kind != imageInput {
+			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0)", in.spec)
+		}
+	}
+	for _, f := range []string{"out", "show"} {
+		if c.IsSet(f) {
+			return fmt.Errorf("-%s needs detect built with cgo and OpenCV (this build has CGO_ENABLED=0)", f)
+		}
+	}
+	return nil
+}
+
+// detect, without cgo: images only, one after another, decoded by Go.
+func detect(c *cli.Context) error {
+	j, err := prepare(c, nocgo)
+	if err != nil {
+		return err
+	}
+	// Ctrl-C stops after the image in progress; every line computed so far is on disk.
+	ctx, stop := interruptible(c.Context, c.App.ErrWriter)
+	defer stop()
+	done, failed := 0, 0
+	for _, in := range j.inputs {
+		if ctx.Err() != nil {
+			return errors.Join(fmt.Errorf("interrupted after %d of %d images (%d failed); their results are written", done+failed, len(j.inputs), failed), j.closeJSON())
+		}
+		img, dets, err := detectFile(j.det, in.spec)
+		if err != nil {
+			fmt.Fprintln(c.App.ErrWriter, "detect:", err)
+			failed++
+			continue
+		}
+		b := img.Bounds()
+		if err := j.json.Detections(in.spec, -1, 0, b.Dx(), b.Dy(), dets); err != nil {
+			return errors.Join(err, j.closeJSON())
+		}
+		done++
+	}
+	if err := j.closeJSON(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d images failed", failed, len(j.inputs))
+	}
+	return nil
+}
+
+func detectFile(det *detector.Detector, path string) (image.Image, []detector.Detection, error) {
+	img, err := cvimage.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	dets, err := det.Detect(img)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, dets, nil
+}

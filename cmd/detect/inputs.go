@@ -1,0 +1,215 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// inputKind is what an input on the command line is.
+type inputKind int
+
+const (
+	imageInput  inputKind = iota // an image file (or one found in a folder)
+	videoInput                   // a video file
+	cameraInput                  // camera:N or /dev/videoN
+	streamInput                  // a network stream URL
+)
+
+// live reports whether frames arrive at the source's pace (newest frame wins).
+func (k inputKind) live() bool { return k == cameraInput || k == streamInput }
+
+// input is one source of frames.
+type input struct {
+	spec   string // as given (for images in a folder: the image's path)
+	kind   inputKind
+	camera int    // cameraInput: the device number
+	out    string // annotated output path ("" for none)
+}
+
+// imageExts are the extensions taken as still images; other files are opened as videos.
+var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff"}
+
+// streamSchemes are the URL schemes passed to FFmpeg as live streams.
+var streamSchemes = []string{"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "rtp", "tcp", "srt"}
+
+var devVideo = regexp.MustCompile(`^/dev/video([0-9]+)$`)
+
+func isImage(path string) bool {
+	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(path)))
+}
+
+// parseInputs classifies the command line's inputs and expands folders into their images
+// (sorted by name). Every error names the input and says what is wrong.
+func parseInputs(args []string) ([]input, error) {
+	var ins []input
+	for _, a := range args {
+		switch {
+		case strings.HasPrefix(a, "camera:"):
+			n, err := strconv.Atoi(strings.TrimPrefix(a, "camera:"))
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first)", a)
+			}
+			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
+		case devVideo.MatchString(a):
+			if _, err := os.Stat(a); err != nil {
+				return nil, fmt.Errorf("%s: no such camera device", a)
+			}
+			n, _ := strconv.Atoi(devVideo.FindStringSubmatch(a)[1])
+			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
+		case strings.Contains(a, "://"):
+			u, err := url.Parse(a)
+			if err != nil {
+				return nil, fmt.Errorf("%s: not a valid URL: %w", a, err)
+			}
+			if !slices.Contains(streamSchemes, strings.ToLower(u.Scheme)) {
+				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", a, u.Scheme, strings.Join(streamSchemes, ", "))
+			}
+			ins = append(ins, input{spec: a, kind: streamInput})
+		default:
+			st, err := os.Stat(a)
+			if err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					return nil, fmt.Errorf("%s: no such file or folder", a)
+				}
+				return nil, err
+			}
+			if !st.IsDir() {
+				kind := videoInput
+				if isImage(a) {
+					kind = imageInput
+				}
+				ins = append(ins, input{spec: a, kind: kind})
+				continue
+			}
+			entries, err := os.ReadDir(a)
+			if err != nil {
+				return nil, err
+			}
+			n := len(ins)
+			for _, e := range entries { // ReadDir sorts by name
+				if !e.IsDir() && isImage(e.Name()) {
+					ins = append(ins, input{spec: filepath.Join(a, e.Name()), kind: imageInput})
+				}
+			}
+			if len(ins) == n {
+				return nil, fmt.Errorf("%s: folder holds no images (%s)", a, strings.Join(imageExts, " "))
+			}
+		}
+	}
+	return ins, nil
+}
+
+// planOutputs sets each input's annotated output path. Videos and live sources get a video
+// (NAME.detect.mp4 next to a video file, in the current folder for a live source) unless noVideo;
+// images get an annotated image only with -out. out, when set, is a folder for all outputs, or,
+// for a single video or live input, the output video file itself. Outputs that would overwrite
+// an input or each other are refused.
+func planOutputs(ins []input, out string, noVideo bool) error {
+	asDir := false
+	if out != "" {
+		st, err := os.Stat(out)
+		asDir = err == nil && st.IsDir() || strings.HasSuffix(out, string(filepath.Separator)) || len(ins) > 1 || ins[0].kind == imageInput
+		if !asDir && noVideo {
+			return fmt.Errorf("-out %s names a video file, but -no-video asks for none", out)
+		}
+	}
+	for i := range ins {
+		in := &ins[i]
+		in.out = ""
+		switch {
+		case in.kind == imageInput && out == "", in.kind != imageInput && noVideo:
+			continue
+		case !asDir && out != "":
+			in.out = out
+			continue
+		}
+		var name string
+		switch in.kind {
+		case imageInput:
+			ext := strings.ToLower(filepath.Ext(in.spec))
+			if ext == ".gif" {
+				ext = ".png" // OpenCV does not write GIF
+			}
+			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect" + ext
+		case videoInput:
+			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect.mp4"
+		case cameraInput:
+			name = fmt.Sprintf("camera%d.detect.mp4", in.camera)
+		case streamInput:
+			name = streamName(in.spec) + ".detect.mp4"
+		}
+		dir := out
+		if dir == "" {
+			dir = "."
+			if in.kind == videoInput {
+				dir = filepath.Dir(in.spec)
+			}
+		}
+		in.out = filepath.Join(dir, name)
+	}
+	seen := map[string]string{}
+	for _, in := range ins {
+		if in.out == "" {
+			continue
+		}
+		abs, err := filepath.Abs(in.out)
+		if err != nil {
+			return err
+		}
+		if prev, ok := seen[abs]; ok {
+			return fmt.Errorf("%s and %s would both be written to %s: use -out with separate folders, or rename one", prev, in.spec, in.out)
+		}
+		seen[abs] = in.spec
+		for _, other := range ins {
+			if a, err := filepath.Abs(other.spec); err == nil && a == abs {
+				return fmt.Errorf("output %s would overwrite the input %s", in.out, other.spec)
+			}
+		}
+	}
+	return nil
+}
+
+// streamName makes a file name from a stream URL: host, port and path with other characters
+// replaced, e.g. rtsp://10.0.0.2:554/live/ch1 -> 10.0.0.2_554_live_ch1.
+func streamName(spec string) string {
+	u, err := url.Parse(spec)
+	if err != nil {
+		return "stream"
+	}
+	s := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, u.Host+u.Path)
+	s = strings.Trim(s, "_.")
+	if s == "" {
+		return "stream"
+	}
+	return s
+}
+
+// checkWritable makes sure path can be written, before any work: it creates the folders above
+// it and opens the file for writing, removing it again if it did not exist.
+func checkWritable(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("output %s: %w", path, err)
+	}
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("output %s: %w", path, err)
+	}
+	f.Close()
+	if errors.Is(statErr, os.ErrNotExist) {
+		os.Remove(path)
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInputsAndOutputs: inputs are classified, folders expanded to their images in name order,
+// and outputs named as the usage says.
+func TestInputsAndOutputs(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"b.png", "a.JPG", "notes.txt", "clip.mkv"} {
+		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
+	}
+	clip := filepath.Join(dir, "clip.mkv")
+	ins, err := parseInputs([]string{dir, clip, "camera:2", "rtsp://10.0.0.2:554/live/ch1", "HTTP://host/a.ts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []input{
+		{spec: filepath.Join(dir, "a.JPG"), kind: imageInput},
+		{spec: filepath.Join(dir, "b.png"), kind: imageInput},
+		{spec: clip, kind: videoInput},
+		{spec: "camera:2", kind: cameraInput, camera: 2},
+		{spec: "rtsp://10.0.0.2:554/live/ch1", kind: streamInput},
+		{spec: "HTTP://host/a.ts", kind: streamInput},
+	}
+	if len(ins) != len(want) {
+		t.Fatalf("%+v", ins)
+	}
+	for i := range want {
+		if ins[i] != want[i] {
+			t.Errorf("input %d: %+v, want %+v", i, ins[i], want[i])
+		}
+	}
+
+	// Defaults: videos beside the input, live sources here, images not at all.
+	if err := planOutputs(ins, "", false); err != nil {
+		t.Fatal(err)
+	}
+	outs := []string{"", "", filepath.Join(dir, "clip.detect.mp4"), "camera2.detect.mp4", "10.0.0.2_554_live_ch1.detect.mp4", "host_a.ts.detect.mp4"}
+	for i, o := range outs {
+		if ins[i].out != o {
+			t.Errorf("default output %d: %q, want %q", i, ins[i].out, o)
+		}
+	}
+	// -out DIR: everything inside it; -no-video: images only.
+	out := filepath.Join(dir, "out")
+	if err := planOutputs(ins, out, true); err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range []string{filepath.Join(out, "a.detect.jpg"), filepath.Join(out, "b.detect.png"), "", "", "", ""} {
+		if ins[i].out != o {
+			t.Errorf("-out DIR -no-video output %d: %q, want %q", i, ins[i].out, o)
+		}
+	}
+	// -out FILE for a single video.
+	one := []input{{spec: clip, kind: videoInput}}
+	if err := planOutputs(one, filepath.Join(dir, "x.avi"), false); err != nil || one[0].out != filepath.Join(dir, "x.avi") {
+		t.Errorf("-out FILE: %q %v", one[0].out, err)
+	}
+	if err := planOutputs(one, filepath.Join(dir, "x.avi"), true); err == nil {
+		t.Error("-out FILE with -no-video accepted")
+	}
+	if _, err := parseInputs([]string{"camera:-1"}); err == nil || !strings.Contains(err.Error(), "camera:N") {
+		t.Errorf("camera:-1: %v", err)
+	}
+}

@@ -1,0 +1,484 @@
+//go:build cgo
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/internal/videotest"
+)
+
+// frameLine is a JSON line of a video frame.
+type frameLine struct {
+	Source     string   `json:"source"`
+	Frame      *int     `json:"frame"`
+	TimeMS     *float64 `json:"time_ms"`
+	Width      int      `json:"width"`
+	Height     int      `json:"height"`
+	Detections []struct {
+		BBox       [4]float64 `json:"bbox"`
+		Score      float64    `json:"score"`
+		CategoryID int        `json:"category_id"`
+		Label      string     `json:"label"`
+	} `json:"detections"`
+}
+
+// frameLines parses JSON lines strictly and checks that every box lies inside its frame.
+func frameLines(t *testing.T, data []byte) []frameLine {
+	t.Helper()
+	var ls []frameLine
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<22)
+	for sc.Scan() {
+		dec := json.NewDecoder(strings.NewReader(sc.Text()))
+		dec.DisallowUnknownFields()
+		var l frameLine
+		if err := dec.Decode(&l); err != nil {
+			t.Fatalf("line %d: %v", len(ls), err)
+		}
+		for _, d := range l.Detections {
+			b := d.BBox
+			if !(b[0] >= 0 && b[1] >= 0 && b[2] >= 0 && b[3] >= 0 && b[0]+b[2] <= float64(l.Width)+1e-3 && b[1]+b[3] <= float64(l.Height)+1e-3) {
+				t.Fatalf("line %d: box %v outside the %dx%d frame", len(ls), b, l.Width, l.Height)
+			}
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// copyClip copies the bundled clip into dir, so that the default output lands there.
+func copyClip(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "clip.mp4")
+	if err := os.WriteFile(p, readFile(t, videotest.Clip(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestVideoEveryFrame: a video file gives one JSON line per frame (frame number and time), an
+// annotated NAME.detect.mp4 beside it with as many frames as the input that ffprobe decodes, and
+// a summary.
+func TestVideoEveryFrame(t *testing.T) {
+	dir := t.TempDir()
+	clip := copyClip(t, dir)
+	jsonPath := filepath.Join(dir, "out.jsonl")
+	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-score", "0", "-json", jsonPath, clip)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	out := filepath.Join(dir, "clip.detect.mp4")
+	if n := videotest.Frames(t, out); n != videotest.ClipFrames {
+		t.Errorf("%s: %d frames, input %d", out, n, videotest.ClipFrames)
+	}
+	ls := frameLines(t, readFile(t, jsonPath))
+	if len(ls) != videotest.ClipFrames {
+		t.Fatalf("%d lines", len(ls))
+	}
+	for i, l := range ls {
+		if l.Source != clip || *l.Frame != i || *l.TimeMS != float64(100*i) || l.Width != 768 || l.Height != 432 || len(l.Detections) == 0 {
+			t.Fatalf("line %d: %s frame %d time %v %dx%d, %d detections", i, l.Source, *l.Frame, *l.TimeMS, l.Width, l.Height, len(l.Detections))
+		}
+	}
+	for _, want := range []string{"summary: 40 frames", "dropped 0, corrupt 0", "wrote " + out + " (40 frames)", "detect", "p95"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestVideoStride runs the 0.5x model at 300 on every 8th frame into an .mkv given with -out.
+func TestVideoStride(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "annotated.mkv")
+	model := videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0)
+	stdout, stderr, err := run(t, "-model", model, "-score", "0.01", "-stride", "8", "-out", out, videotest.Clip(t))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := videotest.Frames(t, out); n != 5 {
+		t.Errorf("%d frames in %s, want 5", n, out)
+	}
+	ls := frameLines(t, []byte(stdout))
+	if len(ls) != 5 {
+		t.Fatalf("%d lines, want 5", len(ls))
+	}
+	dets := 0
+	for i, l := range ls {
+		if *l.Frame != 8*i || *l.TimeMS != float64(800*i) {
+			t.Errorf("line %d: frame %d at %v ms", i, *l.Frame, *l.TimeMS)
+		}
+		dets += len(l.Detections)
+	}
+	if dets == 0 {
+		t.Error("no detections")
+	}
+}
+
+// TestErrorsBeforeWork: each input, output or flag problem is reported, naming what is wrong,
+// before any frame is processed: no JSON line, no output video.
+func TestErrorsBeforeWork(t *testing.T) {
+	dir := t.TempDir()
+	clip := copyClip(t, dir)
+	tiny := videotest.Tiny(t)
+	file := filepath.Join(dir, "file.txt")
+	os.WriteFile(file, []byte("x"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	twin := copyClip(t, empty) // empty/clip.mp4: the same name as clip
+	defer os.Remove(twin)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing file", []string{clip, filepath.Join(dir, "missing.mp4")}, "missing.mp4: no such file or folder"},
+		{"unknown scheme", []string{clip, "gopher://host/x"}, `unknown scheme "gopher"`},
+		{"unsupported codec", []string{clip, videotest.UnknownCodecClip(t)}, "unknown-codec.avi: cannot open as a video"},
+		{"not a video", []string{clip, file}, "file.txt: cannot open as a video"},
+		{"unwritable output", []string{"-out", filepath.Join(file, "out.mp4"), clip}, "file.txt: not a directory"},
+		{"output over input", []string{"-out", clip, clip}, "would overwrite the input"},
+		{"unsupported output type", []string{"-out", filepath.Join(dir, "out.gif"), clip}, `unsupported video output type ".gif"`},
+		{"two outputs in one", []string{"-out", dir + "/o/", clip, twin}, "would both be written to"},
+		{"folder without images", []string{empty}, "folder holds no images"},
+		{"bad camera", []string{"camera:x"}, "camera:N"},
+		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
+		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
+		{"no display", []string{"-show", clip}, "-show: no display"},
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	for _, c := range cases {
+		jsonPath := filepath.Join(dir, "out.jsonl")
+		os.Remove(jsonPath)
+		_, stderr, err := run(t, append([]string{"-model", tiny, "-json", jsonPath}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+		if b, _ := os.ReadFile(jsonPath); len(b) > 0 || strings.Contains(stderr, "summary") {
+			t.Errorf("%s: work was done: %d bytes of JSON, stderr %q", c.name, len(b), stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "clip.detect.mp4")); err == nil {
+			t.Errorf("%s: an output video was written", c.name)
+		}
+	}
+	// A camera that is not there fails clearly (there is none on the test machines).
+	if _, err := os.Stat("/dev/video9"); err != nil {
+		if _, _, err := run(t, "-model", tiny, "camera:9"); err == nil || !strings.Contains(err.Error(), "camera 9: cannot open") {
+			t.Errorf("camera:9: %v", err)
+		}
+	}
+}
+
+// TestCorruptFramesSkipped: frames FFmpeg cannot decode are skipped and counted; the run
+// succeeds and the output holds the other frames.
+func TestCorruptFramesSkipped(t *testing.T) {
+	path := videotest.CorruptClip(t, 10, 11, 25)
+	out := filepath.Join(t.TempDir(), "out.avi")
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-out", out, path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := videotest.Frames(t, out); n != videotest.ClipFrames-3 || len(frameLines(t, []byte(stdout))) != n {
+		t.Errorf("%d frames written, %d lines, want %d", n, len(frameLines(t, []byte(stdout))), videotest.ClipFrames-3)
+	}
+	if !strings.Contains(stderr, "corrupt 3") || !strings.Contains(stderr, "frames 10-11 could not be decoded, skipped") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+// TestImagesOut: a folder of images with -out writes an annotated copy of each, the same size.
+func TestImagesOut(t *testing.T) {
+	root := torchref.RepoRoot(t)
+	out := filepath.Join(t.TempDir(), "annotated")
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-score", "0", "-out", out, filepath.Join(root, "testdata/images"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	ls := parseLines(t, stdout)
+	if len(ls) != 6 {
+		t.Fatalf("%d lines, want 6 (the folder's images)", len(ls))
+	}
+	for _, l := range ls {
+		name := strings.TrimSuffix(filepath.Base(l.Source), filepath.Ext(l.Source)) + ".detect" + filepath.Ext(l.Source)
+		m := gocv.IMRead(filepath.Join(out, name), gocv.IMReadColor)
+		if m.Cols() != l.Width || m.Rows() != l.Height {
+			t.Errorf("%s: %dx%d, input %dx%d", name, m.Cols(), m.Rows(), l.Width, l.Height)
+		}
+		m.Close()
+	}
+}
+
+// waitFor polls cond every 50 ms until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(d); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process to write while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func lineCount(path string) int {
+	b, _ := os.ReadFile(path)
+	return bytes.Count(b, []byte("\n"))
+}
+
+// TestTerminateFinishesOutput: SIGTERM in the middle of a video ends the run with the output
+// video finished (ffprobe decodes every written frame), one JSON line per written frame, and the
+// summary.
+func TestTerminateFinishesOutput(t *testing.T) {
+	dir := t.TempDir()
+	out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, videotest.Clip(t))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if err == nil || !strings.Contains(stderr.String(), "interrupted after") || !strings.Contains(stderr.String(), "summary: ") {
+		t.Fatalf("exit %v; stderr %s", err, stderr.String())
+	}
+	n := lineCount(jsonPath)
+	if got := videotest.Frames(t, out); got != n || n >= videotest.ClipFrames {
+		t.Errorf("%d frames in the video, %d JSON lines (of %d frames)", got, n, videotest.ClipFrames)
+	}
+	frameLines(t, readFile(t, jsonPath))
+}
+
+// fionread returns the number of bytes waiting in a pipe.
+func fionread(f *os.File) int {
+	var n int32
+	syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
+	return int(n)
+}
+
+// TestSecondInterruptQuits: the first Ctrl-C starts a clean finish; when that cannot complete
+// (here: the JSON lines go to a pipe nobody reads, so a write blocks), a second Ctrl-C ends the
+// process at once.
+func TestSecondInterruptQuits(t *testing.T) {
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-score", "0", "-no-video", videotest.Clip(t))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd.Stdout = w
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	// The pipe (64 KiB) has less than 4 KiB free and every line is longer (about 100
+	// detections at -score 0, 10 KB): detect's next line cannot be written, now or after Ctrl-C.
+	waitFor(t, "a full pipe", 2*time.Minute, func() bool { return fionread(r) > 65536-4096 })
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, "the first interrupt's message", time.Minute, func() bool { return strings.Contains(stderr.String(), "press Ctrl-C again") })
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+			t.Errorf("exit %v: want killed by the second SIGINT", err)
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("still running a minute after the second Ctrl-C")
+	}
+	// The premise: every line is longer than the space that was left.
+	data, _ := io.ReadAll(r)
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if len(l) <= 4096 && i < bytes.Count(data, []byte("\n")) {
+			t.Fatalf("line %d is only %d bytes", i, len(l))
+		}
+	}
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// serve starts ffmpeg serving the clip in a loop, in real time, as MPEG-TS over HTTP on url
+// (one client).
+func serve(t *testing.T, url string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", videotest.Clip(t), "-c", "copy", "-f", "mpegts", "-listen", "1", url)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+// TestLiveStreamReconnect reads a live MPEG-TS stream over HTTP served by ffmpeg -re with the
+// 0.5x model (slower than the stream's 10 fps, so frames are dropped), kills the server
+// mid-stream, starts another and checks that detect reconnects and numbers frames on; then kills
+// that one for good and checks that detect gives up after -reconnect, with a clear message, a
+// playable output video, complete JSON lines and the summary.
+func TestLiveStreamReconnect(t *testing.T) {
+	dir := t.TempDir()
+	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
+	out, jsonPath := filepath.Join(dir, "live.mp4"), filepath.Join(dir, "live.jsonl")
+	server := serve(t, url)
+	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-score", "0.01",
+		"-reconnect", "3s", "-json", jsonPath, "-out", out, url)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "3 frames from the first server", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+	server.Process.Kill()
+	waitFor(t, "detect to notice the loss", time.Minute, func() bool { return strings.Contains(stderr.String(), "reconnecting") })
+	before := lineCount(jsonPath)
+	server = serve(t, url)
+	waitFor(t, "the reconnection", time.Minute, func() bool { return strings.Contains(stderr.String(), "reconnected after") })
+	waitFor(t, "3 frames from the second server", 2*time.Minute, func() bool { return lineCount(jsonPath) >= before+3 })
+	server.Process.Kill()
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("detect did not give up; stderr:\n%s", stderr.String())
+	}
+	s := stderr.String()
+	for _, want := range []string{"lost, and not back within 3s", "reconnects 1", "summary: ", "wrote " + out} {
+		if !strings.Contains(s, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, s)
+		}
+	}
+	if err == nil {
+		t.Error("a lost stream should end with an error status")
+	}
+	ls := frameLines(t, readFile(t, jsonPath))
+	for i := 1; i < len(ls); i++ {
+		if *ls[i].Frame <= *ls[i-1].Frame || *ls[i].TimeMS <= *ls[i-1].TimeMS {
+			t.Fatalf("line %d: frame %d at %v ms after frame %d at %v ms", i, *ls[i].Frame, *ls[i].TimeMS, *ls[i-1].Frame, *ls[i-1].TimeMS)
+		}
+	}
+	// The video repeats frames over the dropped ones (it plays in real time): at least one
+	// video frame per line.
+	if n := videotest.Frames(t, out); n < len(ls) {
+		t.Errorf("%d frames in the video, %d JSON lines", n, len(ls))
+	}
+	if !strings.Contains(s, fmt.Sprintf("summary: %d frames", len(ls))) || strings.Contains(s, "dropped 0,") {
+		t.Errorf("summary should count %d frames and some dropped:\n%s", len(ls), s)
+	}
+}
+
+// startXvfb starts a virtual X display for the test and returns its name (":N").
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 90 + os.Getpid()%100; n < 300; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue // taken
+		}
+		x := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+		if err := x.Start(); err != nil {
+			t.Fatalf("Xvfb (scripts/setup installs it): %v", err)
+		}
+		t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+		waitFor(t, "Xvfb", 30*time.Second, func() bool {
+			_, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+			return err == nil
+		})
+		return fmt.Sprintf(":%d", n)
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+// TestShowWindow: -show opens a window on a (virtual) display; pressing q in it ends the run
+// early, successfully, with the frames shown so far in the JSON lines and the summary.
+func TestShowWindow(t *testing.T) {
+	display := startXvfb(t)
+	jsonPath := filepath.Join(t.TempDir(), "out.jsonl")
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-show", "-no-video", "-json", jsonPath, videotest.Clip(t))
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+t.TempDir())
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "a frame shown", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 1 })
+	key := exec.Command("xdotool", "search", "--sync", "--name", "^detect$", "windowfocus", "--sync", "key", "q")
+	key.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := key.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool (scripts/setup installs it): %v\n%s", err, out)
+	}
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		n := lineCount(jsonPath)
+		if err != nil || n >= videotest.ClipFrames || !strings.Contains(stderr.String(), fmt.Sprintf("summary: %d frames", n)) {
+			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, videotest.ClipFrames, stderr.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("q did not close the window; stderr:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,106 @@
+//go:build cgo
+
+package cvdetect
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"unsafe"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/detector"
+)
+
+// ErrMatType is returned for a Mat that is not 8-bit, 3-channel (BGR).
+var ErrMatType = errors.New("cvdetect: Mat must be 8-bit BGR (CV_8UC3)")
+
+// Detect runs det on m, an 8-bit BGR Mat (CV_8UC3) of any size, continuous or not (a Region of a
+// larger Mat). The pixels are read where they are, row by row with the Mat's step: nothing is
+// copied beyond what det's preprocessing does. The returned slice is det's and valid until its
+// next call; boxes are in m's pixel coordinates.
+func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
+	pix, stride, err := Pixels(m)
+	if err != nil {
+		return nil, err
+	}
+	return det.DetectBGR(pix, m.Cols(), m.Rows(), stride)
+}
+
+// Pixels returns m's bytes in place, from its first pixel to the end of its last row, and the
+// distance between rows in bytes (m.Step(), larger than 3*m.Cols() for a region of a wider Mat).
+// The slice is valid while m is open. m must be 8-bit BGR.
+func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
+	if m.Empty() {
+		return nil, 0, errors.New("cvdetect: empty Mat")
+	}
+	if m.Type() != gocv.MatTypeCV8UC3 {
+		return nil, 0, fmt.Errorf("%w: got type %d with %d channels", ErrMatType, m.Type(), m.Channels())
+	}
+	stride = m.Step()
+	if m.IsContinuous() {
+		pix, err = m.DataPtrUint8()
+		return pix, stride, err
+	}
+	// A region: its rows lie stride bytes apart inside the parent's buffer. gocv hands out a
+	// pointer only for continuous Mats, and a one-row Mat always is: take row 0's address from a
+	// header over it (no pixel copy), then span every row from there.
+	row := m.RowRange(0, 1)
+	defer row.Close()
+	first, err := row.DataPtrUint8()
+	if err != nil {
+		return nil, 0, err
+	}
+	n := (m.Rows()-1)*stride + 3*m.Cols()
+	return unsafe.Slice(&first[0], n), stride, nil
+}
+
+// Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, with a tab above it
+// (inside it at the top edge) holding the class name and score. Lines and text scale with the
+// image size; boxes reaching outside m are clipped by OpenCV.
+func Draw(m *gocv.Mat, dets []detector.Detection) {
+	w, h := m.Cols(), m.Rows()
+	thick := max(1, int(math.Round(float64(min(w, h))/360)))
+	scale := 0.4 * float64(thick)
+	for _, d := range dets {
+		c := Color(d.CategoryID)
+		r := image.Rect(int(math.Round(float64(d.Box[0]))), int(math.Round(float64(d.Box[1]))),
+			int(math.Round(float64(d.Box[0]+d.Box[2]))), int(math.Round(float64(d.Box[1]+d.Box[3]))))
+		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends)
+		label := fmt.Sprintf("%s %.2f", d.Label, d.Score)
+		size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
+		top := r.Min.Y - size.Y - base - thick
+		if top < 0 {
+			top = r.Min.Y // no room above: put the tab inside the box
+		}
+		tab := image.Rect(r.Min.X, top, r.Min.X+size.X+2*thick, top+size.Y+base+thick)
+		gocv.RectangleWithParams(m, tab, c, -1, gocv.Line8, 0)
+		gocv.PutTextWithParams(m, label, image.Pt(tab.Min.X+thick, tab.Max.Y-base), gocv.FontHersheySimplex, scale, textColor(c), thick, gocv.LineAA, false)
+	}
+}
+
+// palette: 20 well separated colours (Tableau 20), as R, G, B.
+var palette = [20][3]uint8{
+	{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189},
+	{140, 86, 75}, {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207},
+	{174, 199, 232}, {255, 187, 120}, {152, 223, 138}, {255, 152, 150}, {197, 176, 213},
+	{196, 156, 148}, {247, 182, 210}, {199, 199, 199}, {219, 219, 141}, {158, 218, 229},
+}
+
+// Color returns the colour Draw uses for a category id (gocv writes its B, G, R to the Mat's
+// channels 0, 1, 2).
+func Color(categoryID int) color.RGBA {
+	p := palette[(categoryID%len(palette)+len(palette))%len(palette)]
+	return color.RGBA{R: p[0], G: p[1], B: p[2], A: 255}
+}
+
+// textColor is black or white, whichever reads better on c.
+func textColor(c color.RGBA) color.RGBA {
+	if 0.299*float64(c.R)+0.587*float64(c.G)+0.114*float64(c.B) > 140 {
+		return color.RGBA{A: 255}
+	}
+	return color.RGBA{R: 255, G: 255, B: 255, A: 255}
+}

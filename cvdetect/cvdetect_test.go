@@ -1,0 +1,140 @@
+//go:build cgo
+
+package cvdetect
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/cvimage"
+	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/internal/videotest"
+)
+
+func smallDetector(t *testing.T) *detector.Detector {
+	t.Helper()
+	det, err := detector.Load(videotest.Model(t, "shufflenet-g3-0.25x-300", 96, 160, 50), detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return det
+}
+
+// TestDetectInPlace: Detect on a Mat, on a region of a wider Mat (not continuous), on a region
+// of whole rows (continuous) and detector.Detect on the same picture as an image.Image all give
+// the same detections.
+func TestDetectInPlace(t *testing.T) {
+	det := smallDetector(t)
+	path := filepath.Join(torchref.RepoRoot(t), "testdata/images/000000010363.jpg")
+	img, err := cvimage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := det.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = slices.Clone(want)
+	if len(want) == 0 {
+		t.Fatal("no detections to compare")
+	}
+	m, err := cvimage.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	w, h := m.Cols(), m.Rows()
+
+	// The picture inside a wider and taller Mat: its region has a step larger than 3*w.
+	big := gocv.NewMat()
+	defer big.Close()
+	gocv.CopyMakeBorder(m, &big, 5, 7, 11, 13, gocv.BorderConstant, color.RGBA{R: 200, A: 255})
+	roi := big.Region(image.Rect(11, 5, 11+w, 5+h))
+	defer roi.Close()
+	// The picture as whole rows of a taller Mat: a continuous region not starting at row 0.
+	tall := gocv.NewMat()
+	defer tall.Close()
+	gocv.CopyMakeBorder(m, &tall, 3, 2, 0, 0, gocv.BorderConstant, color.RGBA{G: 200, A: 255})
+	rows := tall.Region(image.Rect(0, 3, w, 3+h))
+	defer rows.Close()
+
+	if roi.IsContinuous() || !rows.IsContinuous() || !m.IsContinuous() {
+		t.Fatalf("test setup: continuity %v %v %v", m.IsContinuous(), roi.IsContinuous(), rows.IsContinuous())
+	}
+	for name, mat := range map[string]gocv.Mat{"continuous": m, "region": roi, "row region": rows} {
+		got, err := Detect(det, mat)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d detections differ from detector.Detect's %d (first %+v, want %+v)", name, len(got), len(want), got[0], want[0])
+		}
+	}
+}
+
+// TestDetectRejects: empty Mats and Mats that are not 8-bit BGR give errors, not panics.
+func TestDetectRejects(t *testing.T) {
+	det := smallDetector(t)
+	empty := gocv.NewMat()
+	defer empty.Close()
+	if _, err := Detect(det, empty); err == nil {
+		t.Error("empty Mat accepted")
+	}
+	for _, typ := range []gocv.MatType{gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV32FC3, gocv.MatTypeCV16UC3} {
+		m := gocv.NewMatWithSize(48, 64, typ)
+		_, err := Detect(det, m)
+		m.Close()
+		if !errors.Is(err, ErrMatType) {
+			t.Errorf("type %v: %v", typ, err)
+		}
+	}
+}
+
+// TestDraw: a box is drawn in its class's colour on its edges and nowhere far from them; drawing
+// on a region leaves the rest of the parent Mat alone; boxes reaching outside are clipped.
+func TestDraw(t *testing.T) {
+	parent := gocv.NewMatWithSize(200, 300, gocv.MatTypeCV8UC3)
+	defer parent.Close()
+	roi := parent.Region(image.Rect(50, 40, 250, 190)) // 200x150
+	defer roi.Close()
+	dets := []detector.Detection{
+		{Box: [4]float32{40, 60, 100, 50}, Score: 0.9, CategoryID: 1, Label: "person"},
+		{Box: [4]float32{-30, 100, 400, 90}, Score: 0.5, CategoryID: 3, Label: "car"}, // beyond the edges
+	}
+	Draw(&roi, dets)
+	c := Color(1)
+	for _, p := range []image.Point{{40, 85}, {140, 85}, {90, 110}} { // left, right, bottom edges
+		v := roi.GetVecbAt(p.Y, p.X)
+		if v[0] != c.B || v[1] != c.G || v[2] != c.R {
+			t.Errorf("box edge at %v is %v, want the class colour %v", p, v, c)
+		}
+	}
+	if v := roi.GetVecbAt(85, 90); !slices.Equal(v, gocv.Vecb{0, 0, 0}) {
+		t.Errorf("inside the box: %v, want untouched", v)
+	}
+	// The label tab sits above the box, in the class colour.
+	if v := roi.GetVecbAt(57, 41); v[0] != c.B || v[1] != c.G || v[2] != c.R {
+		t.Errorf("label tab: %v", v)
+	}
+	// Nothing outside the region changed.
+	for y := range 200 {
+		for x := range 300 {
+			if image.Pt(x, y).In(image.Rect(50, 40, 250, 190)) {
+				continue
+			}
+			if v := parent.GetVecbAt(y, x); !slices.Equal(v, gocv.Vecb{0, 0, 0}) {
+				t.Fatalf("pixel %d,%d outside the region was drawn on: %v", x, y, v)
+			}
+		}
+	}
+	if Color(1) == Color(3) || Color(-1) != Color(19) {
+		t.Error("colours: classes must differ, negative ids must not panic")
+	}
+}

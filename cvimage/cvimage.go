@@ -1,0 +1,118 @@
+//go:build cgo
+
+package cvimage
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"os"
+
+	"github.com/disintegration/imaging"
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/transform"
+)
+
+// JPEGDecoder names the library that decodes JPEGs in this build.
+const JPEGDecoder = "libjpeg-turbo (OpenCV)"
+
+// Open decodes the image file at path, applying its EXIF orientation. JPEGs are decoded by
+// OpenCV (libjpeg-turbo) into an opaque *image.NRGBA; other formats by Go, as transform.Open does.
+// Errors name the file.
+func Open(path string) (image.Image, error) {
+	data, isJPEG, err := readHeaderChecked(path)
+	if err != nil {
+		return nil, err
+	}
+	if !isJPEG {
+		return transform.Open(path)
+	}
+	m, err := decodeJPEG(path, data)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	w, h := m.Cols(), m.Rows()
+	pix, err := m.DataPtrUint8()
+	if err != nil {
+		return nil, fmt.Errorf("cvimage: image %s: %w", path, err)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i, o := 0, 0; i < w*h*3; i, o = i+3, o+4 {
+		img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = pix[i+2], pix[i+1], pix[i], 0xff
+	}
+	return img, nil
+}
+
+// Read decodes the image file at path into a new 8-bit BGR gocv.Mat (OpenCV's layout), applying
+// its EXIF orientation; the caller closes it. JPEGs are decoded by OpenCV; other formats by Go
+// and copied in (alpha dropped, the stored colour kept, as PIL's convert("RGB") does).
+func Read(path string) (gocv.Mat, error) {
+	data, isJPEG, err := readHeaderChecked(path)
+	if err != nil {
+		return gocv.Mat{}, err
+	}
+	if isJPEG {
+		return decodeJPEG(path, data)
+	}
+	img, err := transform.Open(path)
+	if err != nil {
+		return gocv.Mat{}, err
+	}
+	n := imaging.Clone(img) // *image.NRGBA at the origin: un-premultiplied colour
+	w, h := n.Rect.Dx(), n.Rect.Dy()
+	m := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	pix, err := m.DataPtrUint8()
+	if err != nil {
+		m.Close()
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s: %w", path, err)
+	}
+	for y := range h {
+		src := n.Pix[y*n.Stride : y*n.Stride+4*w]
+		dst := pix[y*3*w : (y+1)*3*w]
+		for x := range w {
+			dst[3*x], dst[3*x+1], dst[3*x+2] = src[4*x+2], src[4*x+1], src[4*x]
+		}
+	}
+	return m, nil
+}
+
+// readHeaderChecked reads the file at path and checks the dimensions in its header. It returns
+// the file's bytes when it is a JPEG (nil otherwise: other formats are decoded from the file).
+func readHeaderChecked(path string) (data []byte, isJPEG bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("cvimage: open image: %w", err)
+	}
+	defer f.Close()
+	var magic [3]byte
+	if _, err := f.Read(magic[:]); err != nil || magic != [3]byte{0xff, 0xd8, 0xff} {
+		return nil, false, nil // not a JPEG: transform.Open checks and reports it
+	}
+	data, err = os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("cvimage: read image: %w", err)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, false, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
+	}
+	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
+		return nil, false, fmt.Errorf("cvimage: image %s (jpeg): %w", path, err)
+	}
+	return data, true, nil
+}
+
+// decodeJPEG decodes a JPEG file's bytes with OpenCV into a BGR Mat, EXIF orientation applied.
+func decodeJPEG(path string, data []byte) (gocv.Mat, error) {
+	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: %w", path, err)
+	}
+	if m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
+		m.Close()
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: OpenCV returned no image", path)
+	}
+	return m, nil
+}

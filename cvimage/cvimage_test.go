@@ -1,0 +1,183 @@
+//go:build cgo
+
+package cvimage
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/torchref"
+)
+
+// pilProgram writes, for every JPEG named on its command line, PIL's RGB pixels (after
+// ImageOps.exif_transpose, as train/reference.py loads images) to PATH.rgb, and prints the sizes.
+const pilProgram = `
+import sys
+from PIL import Image, ImageOps
+for p in sys.argv[1:]:
+    with Image.open(p) as im:
+        im = ImageOps.exif_transpose(im).convert("RGB")
+        open(p + ".rgb", "wb").write(im.tobytes())
+        print(p, im.size[0], im.size[1])
+`
+
+// makeProgram writes JPEGs that exercise the decoder's corners from a test image: every EXIF
+// orientation (2-8), grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart markers.
+const makeProgram = `
+import sys
+from PIL import Image
+src, out = sys.argv[1], sys.argv[2]
+im = Image.open(src).convert("RGB").crop((0, 0, 201, 137))
+for o in range(2, 9):
+    ex = Image.Exif(); ex[0x0112] = o
+    im.save(f"{out}/orient{o}.jpg", quality=90, exif=ex.tobytes())
+im.convert("L").save(f"{out}/gray.jpg", quality=85)
+im.save(f"{out}/444.jpg", quality=95, subsampling=0)
+im.save(f"{out}/422.jpg", quality=75, subsampling=1)
+im.save(f"{out}/progressive.jpg", quality=80, progressive=True)
+`
+
+// TestJPEGPixelsEqualPIL decodes the test JPEGs and generated corner cases with Open and Read and
+// requires exactly PIL's pixels: same size, every channel value equal.
+func TestJPEGPixelsEqualPIL(t *testing.T) {
+	root := torchref.RepoRoot(t)
+	dir := t.TempDir()
+	jpegs, err := filepath.Glob(filepath.Join(root, "testdata/images/*.jpg"))
+	if err != nil || len(jpegs) == 0 {
+		t.Fatalf("no test JPEGs: %v", err)
+	}
+	torchref.Script(t, makeProgram, jpegs[0], dir)
+	made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	if len(made) != 11 {
+		t.Fatalf("made %d JPEGs, want 11", len(made))
+	}
+	// Copies of the test JPEGs in dir, so PIL's .rgb files land in the temp dir.
+	for _, p := range jpegs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp := filepath.Join(dir, "coco-"+filepath.Base(p))
+		if err := os.WriteFile(cp, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, cp)
+	}
+	out := torchref.Script(t, pilProgram, made...)
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var path string
+		var w, h int
+		if _, err := fmt.Sscan(line, &path, &w, &h); err != nil {
+			t.Fatalf("PIL output %q: %v", line, err)
+		}
+		want, err := os.ReadFile(path + ".rgb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(path)
+		img, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, ok := img.(*image.NRGBA)
+		if !ok || n.Rect != image.Rect(0, 0, w, h) {
+			t.Fatalf("%s: Open gave %T %v, PIL %dx%d", name, img, img.Bounds(), w, h)
+		}
+		got := make([]byte, 0, 3*w*h)
+		for i := 0; i < len(n.Pix); i += 4 {
+			got = append(got, n.Pix[i], n.Pix[i+1], n.Pix[i+2])
+		}
+		if diff := countDiff(got, want); diff != 0 {
+			t.Errorf("%s: Open: %d of %d channel values differ from PIL's", name, diff, len(want))
+		}
+		m, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bgr, err := m.DataPtrUint8()
+		if err != nil || m.Cols() != w || m.Rows() != h {
+			t.Fatalf("%s: Read gave %dx%d (%v), PIL %dx%d", name, m.Cols(), m.Rows(), err, w, h)
+		}
+		for i := 0; i < len(bgr); i += 3 {
+			got[i], got[i+1], got[i+2] = bgr[i+2], bgr[i+1], bgr[i]
+		}
+		m.Close()
+		if diff := countDiff(got, want); diff != 0 {
+			t.Errorf("%s: Read: %d of %d channel values differ from PIL's", name, diff, len(want))
+		}
+	}
+}
+
+func countDiff(a, b []byte) int {
+	if len(a) != len(b) {
+		return max(len(a), len(b))
+	}
+	n := 0
+	for i := range a {
+		if a[i] != b[i] {
+			n++
+		}
+	}
+	return n
+}
+
+// TestReadOtherFormats checks that Read gives the same BGR pixels as Open for a PNG, which Go
+// decodes in both.
+func TestReadOtherFormats(t *testing.T) {
+	path := filepath.Join(torchref.RepoRoot(t), "testdata/images/000000001503.png")
+	img, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b := img.Bounds()
+	if m.Cols() != b.Dx() || m.Rows() != b.Dy() || m.Type() != 16 /* CV_8UC3 */ {
+		t.Fatalf("Read: %dx%d type %v, image %v", m.Cols(), m.Rows(), m.Type(), b)
+	}
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 5 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			v := m.GetVecbAt(y-b.Min.Y, x-b.Min.X)
+			if v[0] != uint8(bl>>8) || v[1] != uint8(g>>8) || v[2] != uint8(r>>8) {
+				t.Fatalf("pixel %d,%d: Mat %v, image %d %d %d", x, y, v, r>>8, g>>8, bl>>8)
+			}
+		}
+	}
+}
+
+// TestBadFiles: a missing file, a truncated header, garbage and a hostile header give errors
+// naming the file, not a panic.
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	huge := []byte{0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xff, 0xff, 0xff, 0xff, 1, 1, 0x11, 0}
+	for name, data := range map[string][]byte{
+		"garbage.jpg": []byte("not an image at all"),
+		"short.jpg":   {0xff, 0xd8, 0xff},
+		"huge.jpg":    huge,
+		"body.jpg":    append(append([]byte{}, huge[:5]...), bytes.Repeat([]byte{0}, 100)...),
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(path); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("Open(%s): %v", name, err)
+		}
+		if m, err := Read(path); err == nil || !strings.Contains(err.Error(), name) {
+			m.Close()
+			t.Errorf("Read(%s): %v", name, err)
+		}
+	}
+	if _, err := Open(filepath.Join(dir, "missing.jpg")); err == nil || !strings.Contains(err.Error(), "missing.jpg") {
+		t.Errorf("missing file: %v", err)
+	}
+}

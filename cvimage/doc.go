@@ -1,0 +1,13 @@
+// Package cvimage reads image files the way the PyTorch reference sees them.
+//
+// PIL, which the reference uses, decodes JPEGs with libjpeg-turbo. Built with cgo, Open and Read
+// decode JPEGs with OpenCV, which calls the same libjpeg-turbo with the same settings, so the
+// pixels equal PIL's and detections on JPEG inputs match the reference exactly. Built without cgo
+// (CGO_ENABLED=0), Open falls back to Go's image/jpeg, which differs from libjpeg-turbo by a level
+// on a few percent of the channel values (see the README). Other formats (PNG, GIF, TIFF, BMP)
+// are decoded by Go in both builds; their decoding is exact either way.
+//
+// Both builds apply the EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the
+// dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding.
+// Read, which returns a gocv.Mat for OpenCV pipelines, exists only in cgo builds.
+package cvimage

@@ -1,0 +1,130 @@
+// Package videotest holds helpers for the video and OpenCV tests: random detector models (down to
+// ones small enough to run a thousand frames in seconds), the bundled clip, and frame counts read
+// back with ffprobe.
+package videotest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/modelfile"
+)
+
+// Clip facts: testdata/video/person.mp4 (see testdata/video/README.md).
+const (
+	ClipFrames = 40
+	ClipWidth  = 768
+	ClipHeight = 432
+	ClipFPS    = 10
+)
+
+// Clip returns the absolute path of the bundled clip.
+func Clip(t testing.TB) string {
+	return filepath.Join(torchref.RepoRoot(t), "testdata/video/person.mp4")
+}
+
+// Model writes a random-weight detector of a g3 preset (e.g. "shufflenet-g3-0.5x-300") into a
+// temporary directory and returns its path. minSize and maxSize, when nonzero, replace the
+// preset's resolution and postNMS its number of proposals: what the video tests need is frames
+// moving through a real detector, and a 32-pixel input with 20 proposals runs in milliseconds.
+func Model(t testing.TB, preset string, minSize, maxSize, postNMS int) string {
+	t.Helper()
+	cfg, ts, err := testmodel.Detector(preset, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minSize != 0 {
+		cfg.Detector.ShorterSide, cfg.Detector.MaxLongerSide = minSize, maxSize
+	}
+	if postNMS != 0 {
+		cfg.Detector.RPN.PostNMSTopN = postNMS
+	}
+	path := filepath.Join(t.TempDir(), preset+".bin")
+	if err := modelfile.Write(path, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Tiny returns a model that detects in a few milliseconds (0.25x, 32-64 pixel input, 20
+// proposals), for tests that run many frames.
+func Tiny(t testing.TB) string { return Model(t, "shufflenet-g3-0.25x-300", 32, 64, 20) }
+
+// Frames returns the number of video frames ffprobe decodes from path, failing the test when
+// ffprobe cannot read it or reports any error while decoding every frame.
+func Frames(t testing.TB, path string) int {
+	t.Helper()
+	cmd := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
+	}
+	n, err := strconv.Atoi(strings.Trim(strings.TrimSpace(string(out)), ","))
+	if err != nil {
+		t.Fatalf("ffprobe %s: %q: %v", path, out, err)
+	}
+	return n
+}
+
+// CorruptClip writes the clip as Motion JPEG (an AVI) into a temporary directory with the given
+// frames' JPEG data zeroed, which FFmpeg refuses to decode, and returns its path.
+func CorruptClip(t testing.TB, bad ...int) string {
+	t.Helper()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "mjpeg.avi")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", Clip(t), "-c:v", "mjpeg", "-q:v", "5", good).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var soi []int // where each frame's JPEG starts
+	for i := 0; i+3 <= len(data); i++ {
+		if data[i] == 0xff && data[i+1] == 0xd8 && data[i+2] == 0xff {
+			soi = append(soi, i)
+		}
+	}
+	if len(soi) != ClipFrames {
+		t.Fatalf("found %d JPEG frames in the AVI, want %d", len(soi), ClipFrames)
+	}
+	for _, k := range bad {
+		clear(data[soi[k] : soi[k+1]-16]) // up to the next frame's chunk header
+	}
+	path := filepath.Join(dir, "corrupt.avi")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// UnknownCodecClip writes the clip as an AVI whose codec tag no decoder knows, and returns its
+// path.
+func UnknownCodecClip(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "mjpeg.avi")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", Clip(t), "-frames:v", "3", "-c:v", "mjpeg", good).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.ReplaceAll(data, []byte("MJPG"), []byte("QQQQ")) // stream header and bitmap info
+	path := filepath.Join(dir, "unknown-codec.avi")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

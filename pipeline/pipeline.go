@@ -1,0 +1,431 @@
+//go:build cgo
+
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"sync"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/cvdetect"
+	"github.com/shuffledet/shuffledet/detector"
+)
+
+// Frame is a frame leaving the pipeline, as a Sink sees it.
+type Frame struct {
+	Position
+	Mat        gocv.Mat             // BGR pixels, annotated when Options.Draw is set
+	Detections []detector.Detection // valid until the sink returns
+}
+
+// Sink receives the frames leaving a pipeline, in order, one at a time, on the goroutine that
+// called Run. A Sink returning ErrStop ends the run without an error after that frame (a window
+// closed by its user); any other error ends it with that error.
+type Sink interface {
+	WriteFrame(f *Frame) error
+}
+
+// ErrStop is returned by a Sink to end a run early without an error.
+var ErrStop = errors.New("pipeline: stopped by a sink")
+
+// Options configure Run.
+type Options struct {
+	// Workers is the number of detectors running at once: the detector passed to Run and
+	// Workers-1 Clones of it (default 1).
+	Workers int
+	// Live selects newest-frame-wins: frames are read as fast as the source delivers them and
+	// a frame still waiting for a detector when a newer one arrives is dropped (counted), so the
+	// delay between a frame's capture and its result stays bounded. Otherwise every frame is
+	// detected, in order, and the source waits for the detectors.
+	Live bool
+	// Stride detects every Stride-th frame of a (non-live) source, by frame number (default 1).
+	Stride int
+	// Draw draws the detections and the output frame rate on each frame before the sinks.
+	Draw bool
+	// Stats receives the counts and latencies (may be shared by several runs; nil: discarded).
+	Stats *Stats
+	// Progress, if not nil, is updated as frames leave and finished at the end.
+	Progress *Progress
+	// Log receives a line for each skipped frame or image and for reconnections (nil: discarded).
+	Log io.Writer
+}
+
+// frame is a Frame with the pipeline's bookkeeping; frames are pooled and reused.
+type frame struct {
+	Frame
+	seq      int // position in the output order
+	captured time.Time
+	decode   time.Duration
+	detect   time.Duration
+	err      error
+}
+
+// Run moves the frames of src through three stages joined by small bounded queues: decoding
+// (one goroutine), preprocessing and detection (Options.Workers goroutines, each with its own
+// detector), and drawing and output to the sinks (the calling goroutine), so decoding and output
+// overlap detection. Frames leave in order. Run returns at the end of src, when ctx is cancelled
+// (frames already being detected are finished and written; queued ones are discarded; the
+// result is ctx's error), when a sink fails or stops the run, or when the source fails. It
+// closes src and every Mat it made; sinks are the caller's to close.
+func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, opt Options) (err error) {
+	defer func() {
+		if cerr := src.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	workers := max(1, opt.Workers)
+	dets := []*detector.Detector{det}
+	for len(dets) < workers {
+		d, err := det.Clone()
+		if err != nil {
+			return err
+		}
+		dets = append(dets, d)
+	}
+	stats := opt.Stats
+	if stats == nil {
+		stats = &Stats{}
+	}
+	logw := opt.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	stride := max(1, opt.Stride)
+	if opt.Live {
+		stride = 1
+	}
+	start := time.Now()
+	defer func() { stats.add(func(s *Stats) { s.elapsed += time.Since(start) }) }()
+
+	// Every frame in flight: one being decoded, the queue's, one per worker, those waiting in
+	// the reorder buffer (fewer than the workers), one being written.
+	limit := 2
+	if opt.Live {
+		limit = 1
+	}
+	pool := make([]*frame, 2*workers+limit+2)
+	free := make(chan *frame, len(pool))
+	for i := range pool {
+		pool[i] = &frame{Frame: Frame{Mat: gocv.NewMat()}}
+		free <- pool[i]
+	}
+	defer func() {
+		for _, f := range pool {
+			f.Mat.Close()
+		}
+	}()
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := newQueue(limit, opt.Live)
+	results := make(chan *frame, len(pool))
+	var srcErr error
+	var wg sync.WaitGroup
+
+	// Stage 1: decode.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		srcErr = decode(ctx, src, q, free, stride, opt.Live, stats, logw)
+		if ctx.Err() != nil {
+			q.abort(free)
+		} else {
+			q.close()
+		}
+	}()
+	// Stage 2: preprocess + detect.
+	var dwg sync.WaitGroup
+	for _, d := range dets {
+		dwg.Add(1)
+		go func() {
+			defer dwg.Done()
+			for {
+				f, ok := q.get()
+				if !ok {
+					return
+				}
+				t0 := time.Now()
+				ds, err := cvdetect.Detect(d, f.Mat)
+				f.detect = time.Since(t0)
+				f.err = err
+				f.Detections = append(f.Detections[:0], ds...)
+				results <- f
+			}
+		}()
+	}
+	go func() { dwg.Wait(); close(results) }()
+	go func() { <-ctx.Done(); q.abort(free) }()
+
+	// Stage 3: draw + output, in order.
+	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw}
+	var sinkErr error
+	pending := map[int]*frame{}
+	next := 0
+	for f := range results {
+		pending[f.seq] = f
+		for g := pending[next]; g != nil; g = pending[next] {
+			delete(pending, next)
+			next++
+			if sinkErr == nil { // after an interruption too: finished frames are written
+				if err := out.write(g); err != nil {
+					sinkErr = err
+					cancel()
+				}
+			}
+			free <- g
+		}
+	}
+	wg.Wait()
+	if opt.Progress != nil {
+		opt.Progress.Finish(out.done, stats.droppedCount())
+	}
+	switch {
+	case errors.Is(sinkErr, ErrStop):
+		return nil
+	case sinkErr != nil:
+		return sinkErr
+	case srcErr != nil && parent.Err() != nil:
+		return parent.Err() // interrupted
+	}
+	return srcErr // nil at the end of the source, else its failure
+}
+
+// decode is stage 1: it reads frames from src into free frames and queues them until the end of
+// src (nil), cancellation (ctx's error) or a source failure (its error).
+func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride int, live bool, stats *Stats, log io.Writer) error {
+	for {
+		var f *frame
+		if live {
+			// Never wait for a free frame while a stale one sits in the queue: reuse it.
+			select {
+			case f = <-free:
+			default:
+				if f = q.steal(); f != nil {
+					stats.add(func(s *Stats) { s.dropped++ })
+				}
+			}
+		}
+		if f == nil {
+			select {
+			case f = <-free:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				free <- f
+				return err
+			}
+			t0 := time.Now()
+			p, err := src.Read(ctx, &f.Mat)
+			d := time.Since(t0)
+			var fe *FrameError
+			switch {
+			case errors.As(err, &fe):
+				stats.add(func(s *Stats) { s.corrupt++ })
+				fmt.Fprintln(log, err)
+				continue
+			case err != nil:
+				free <- f
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+			if p.Corrupt > 0 {
+				stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
+				fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
+			}
+			if p.Reconnects > 0 {
+				stats.add(func(s *Stats) { s.reconnects += p.Reconnects })
+			}
+			if p.Index%stride != 0 {
+				continue
+			}
+			f.Position, f.captured, f.decode = p, time.Now(), d
+			break
+		}
+		stats.add(func(s *Stats) { s.decode.Add(f.decode) })
+		dropped, ok := q.put(f)
+		if dropped != nil {
+			stats.add(func(s *Stats) { s.dropped++ })
+			free <- dropped
+		}
+		if !ok {
+			free <- f
+			return ctx.Err()
+		}
+	}
+}
+
+// output is stage 3's state.
+type output struct {
+	sinks    []Sink
+	draw     bool
+	stats    *Stats
+	progress *Progress
+	log      io.Writer
+	done     int
+	times    [16]time.Time // when the last frames left, for the frame rate overlay
+}
+
+func (o *output) write(f *frame) error {
+	if f.err != nil {
+		o.stats.add(func(s *Stats) { s.failed++ })
+		fmt.Fprintf(o.log, "%s: frame %d: %v\n", f.Name, f.Index, f.err)
+		return nil
+	}
+	t0 := time.Now()
+	if o.draw {
+		cvdetect.Draw(&f.Mat, f.Detections)
+		if !f.Still {
+			o.drawRate(&f.Mat)
+		}
+	}
+	var stop error
+	for _, s := range o.sinks {
+		if err := s.WriteFrame(&f.Frame); errors.Is(err, ErrStop) {
+			stop = err // the frame is out (shown); the run ends after it
+		} else if err != nil {
+			return err
+		}
+	}
+	now := time.Now()
+	o.times[o.done%len(o.times)] = now
+	o.done++
+	o.stats.add(func(s *Stats) {
+		s.frames++
+		s.detect.Add(f.detect)
+		s.output.Add(now.Sub(t0))
+		s.age.Add(now.Sub(f.captured))
+		if s.classes == nil {
+			s.classes = map[string]int{}
+		}
+		for _, d := range f.Detections {
+			s.classes[d.Label]++
+		}
+	})
+	if o.progress != nil {
+		o.progress.Update(o.done, o.stats.droppedCount())
+	}
+	return stop
+}
+
+// drawRate writes the rate at which frames have been leaving (over the last 16) in the top left
+// corner.
+func (o *output) drawRate(m *gocv.Mat) {
+	n := min(o.done, len(o.times))
+	if n < 2 {
+		return
+	}
+	newest := o.times[(o.done-1)%len(o.times)]
+	oldest := o.times[(o.done-n)%len(o.times)]
+	el := newest.Sub(oldest).Seconds()
+	if el <= 0 {
+		return
+	}
+	text := fmt.Sprintf("%.1f fps", float64(n-1)/el)
+	scale := max(0.5, float64(min(m.Cols(), m.Rows()))/720)
+	thick := max(1, int(scale*2))
+	size, base := gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thick)
+	gocv.RectangleWithParams(m, image.Rect(0, 0, size.X+8, size.Y+base+8), color.RGBA{A: 255}, -1, gocv.Line8, 0)
+	gocv.PutTextWithParams(m, text, image.Pt(4, size.Y+4), gocv.FontHersheySimplex, scale, color.RGBA{R: 255, G: 255, B: 255, A: 255}, thick, gocv.LineAA, false)
+}
+
+// queue hands decoded frames to the detectors: a FIFO of at most limit frames. When full, put
+// waits (files) or replaces the oldest frame, which it returns as dropped (live). get numbers
+// frames in the order it hands them out, which is the output order.
+type queue struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	items   []*frame
+	limit   int
+	live    bool
+	closed  bool
+	nextSeq int
+}
+
+func newQueue(limit int, live bool) *queue {
+	q := &queue{limit: limit, live: live}
+	q.cond.L = &q.mu
+	return q
+}
+
+// put adds f; ok is false when the queue was closed (f was not added).
+func (q *queue) put(f *frame) (dropped *frame, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for !q.live && len(q.items) >= q.limit && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return nil, false
+	}
+	if len(q.items) >= q.limit {
+		dropped = q.items[0]
+		q.items = q.items[1:]
+	}
+	q.items = append(q.items, f)
+	q.cond.Broadcast()
+	return dropped, true
+}
+
+// get removes the oldest frame and gives it the next output number; ok is false once the queue
+// is closed and empty.
+func (q *queue) get() (f *frame, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if len(q.items) == 0 {
+		return nil, false
+	}
+	f = q.items[0]
+	q.items = q.items[1:]
+	f.seq = q.nextSeq
+	q.nextSeq++
+	q.cond.Broadcast()
+	return f, true
+}
+
+// steal removes and returns the oldest frame, or nil if there is none.
+func (q *queue) steal() *frame {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.items) == 0 {
+		return nil
+	}
+	f := q.items[0]
+	q.items = q.items[1:]
+	return f
+}
+
+// close lets the detectors take what is queued, then tells them there is no more.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+// abort closes the queue and returns the frames still in it to free, undetected.
+func (q *queue) abort(free chan *frame) {
+	q.mu.Lock()
+	q.closed = true
+	for _, f := range q.items {
+		free <- f
+	}
+	q.items = nil
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}

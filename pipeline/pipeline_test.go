@@ -1,0 +1,444 @@
+//go:build cgo
+
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/videotest"
+)
+
+func tinyDetector(t testing.TB) *detector.Detector {
+	t.Helper()
+	det, err := detector.Load(videotest.Tiny(t), detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return det
+}
+
+func openClip(t testing.TB) *Video {
+	t.Helper()
+	v, err := OpenVideo(videotest.Clip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// readLines parses JSON lines and checks every box lies inside its frame.
+func readLines(t *testing.T, data []byte) []Record {
+	t.Helper()
+	var recs []Record
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<22)
+	for sc.Scan() {
+		dec := json.NewDecoder(strings.NewReader(sc.Text()))
+		dec.DisallowUnknownFields()
+		var r Record
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("line %d: %v: %q", len(recs), err, sc.Text())
+		}
+		for _, d := range r.Detections {
+			b := d.BBox
+			if !(b[0] >= 0 && b[1] >= 0 && b[2] >= 0 && b[3] >= 0 && b[0]+b[2] <= float32(r.Width)+1e-3 && b[1]+b[3] <= float32(r.Height)+1e-3) {
+				t.Fatalf("line %d: box %v outside the %dx%d frame", len(recs), b, r.Width, r.Height)
+			}
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// runClip runs the clip through Run into a video file and JSON lines, returning both.
+func runClip(t *testing.T, det *detector.Detector, opt Options, src Source) (video string, recs []Record, err error) {
+	t.Helper()
+	video = filepath.Join(t.TempDir(), "out.mp4")
+	vw, verr := NewVideoWriter(video, videotest.ClipFPS/float64(max(1, opt.Stride)), opt.Live)
+	if verr != nil {
+		t.Fatal(verr)
+	}
+	var buf bytes.Buffer
+	js := NewJSONLines(&buf)
+	opt.Draw = true
+	err = Run(context.Background(), src, det, []Sink{js, vw}, opt)
+	if cerr := vw.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	return video, readLines(t, buf.Bytes()), err
+}
+
+// TestFileEveryFrame: every frame of the clip goes through, in order, with its number and time;
+// the output video has as many frames as the input and ffprobe decodes it. With three workers
+// the order still holds.
+func TestFileEveryFrame(t *testing.T) {
+	det := tinyDetector(t)
+	for _, workers := range []int{1, 3} {
+		stats := &Stats{}
+		video, recs, err := runClip(t, det, Options{Workers: workers, Stats: stats}, openClip(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := videotest.Frames(t, video); n != videotest.ClipFrames {
+			t.Errorf("workers %d: output video has %d frames, input %d", workers, n, videotest.ClipFrames)
+		}
+		if len(recs) != videotest.ClipFrames {
+			t.Fatalf("workers %d: %d JSON lines, want %d", workers, len(recs), videotest.ClipFrames)
+		}
+		dets := 0
+		for i, r := range recs {
+			if r.Frame == nil || *r.Frame != i || r.TimeMS == nil || *r.TimeMS != float64(100*i) || r.Width != videotest.ClipWidth || r.Height != videotest.ClipHeight {
+				t.Fatalf("workers %d: line %d: frame %v time %v size %dx%d", workers, i, deref(r.Frame), deref(r.TimeMS), r.Width, r.Height)
+			}
+			dets += len(r.Detections)
+		}
+		c := stats.Counts()
+		if c.Frames != videotest.ClipFrames || c.Dropped != 0 || c.Corrupt != 0 || dets == 0 {
+			t.Errorf("workers %d: counts %+v, %d detections", workers, c, dets)
+		}
+		total := 0
+		for _, n := range c.Classes {
+			total += n
+		}
+		if total != dets {
+			t.Errorf("per-class counts add up to %d, JSON lines hold %d detections", total, dets)
+		}
+		for name, l := range stats.Latencies() {
+			if l.Count() != int64(videotest.ClipFrames) {
+				t.Errorf("%s: %d latencies recorded", name, l.Count())
+			}
+		}
+	}
+}
+
+// TestStride: -stride 3 detects frames 0, 3, ..., 39: 14 frames, all in the video.
+func TestStride(t *testing.T) {
+	video, recs, err := runClip(t, tinyDetector(t), Options{Stride: 3}, openClip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (videotest.ClipFrames + 2) / 3
+	if len(recs) != want || videotest.Frames(t, video) != want {
+		t.Fatalf("%d lines, %d video frames, want %d", len(recs), videotest.Frames(t, video), want)
+	}
+	for i, r := range recs {
+		if *r.Frame != 3*i {
+			t.Fatalf("line %d is frame %d", i, *r.Frame)
+		}
+	}
+}
+
+// TestCorruptFrames: frames that cannot be decoded are skipped and counted; the others keep their
+// numbers.
+func TestCorruptFrames(t *testing.T) {
+	path := videotest.CorruptClip(t, 10, 11, 25)
+	v, err := OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := &Stats{}
+	var log bytes.Buffer
+	video, recs, err := runClip(t, tinyDetector(t), Options{Stats: stats, Log: &log}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := stats.Counts(); c.Corrupt != 3 || c.Frames != videotest.ClipFrames-3 {
+		t.Errorf("counts %+v, want 3 corrupt and %d frames", c, videotest.ClipFrames-3)
+	}
+	if n := videotest.Frames(t, video); n != videotest.ClipFrames-3 || len(recs) != n {
+		t.Errorf("%d video frames, %d lines, want %d", n, len(recs), videotest.ClipFrames-3)
+	}
+	var got []int
+	for _, r := range recs {
+		got = append(got, *r.Frame)
+	}
+	for i, want := 0, 0; i < len(got); i, want = i+1, want+1 {
+		for want == 10 || want == 11 || want == 25 {
+			want++
+		}
+		if got[i] != want {
+			t.Fatalf("frame numbers %v", got)
+		}
+	}
+	if !strings.Contains(log.String(), "frames 10-11 could not be decoded") || !strings.Contains(log.String(), "frames 25-25") {
+		t.Errorf("log: %q", log.String())
+	}
+}
+
+// synthetic is a live source that makes a new frame every interval (n frames, then io.EOF),
+// numbered and timed as a camera's, with the frame number written into its first pixel's
+// channels so tests can tell frames apart.
+type synthetic struct {
+	n, next  int
+	interval time.Duration
+	w, h     int
+	start    time.Time
+	due      time.Time
+}
+
+func (s *synthetic) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	if s.next >= s.n {
+		return Position{}, io.EOF
+	}
+	if s.start.IsZero() {
+		s.start = time.Now()
+		s.due = s.start
+	}
+	time.Sleep(time.Until(s.due))
+	s.due = s.due.Add(s.interval)
+	if m.Empty() || m.Cols() != s.w || m.Rows() != s.h {
+		m.Close()
+		*m = gocv.NewMatWithSize(s.h, s.w, gocv.MatTypeCV8UC3)
+	}
+	m.SetTo(gocv.NewScalar(float64(s.next%256), float64(s.next/256%256), 128, 0))
+	p := Position{Name: "synthetic", Index: s.next, TimeMS: float64(time.Since(s.start)) / float64(time.Millisecond)}
+	s.next++
+	return p, nil
+}
+
+func (s *synthetic) Close() error { return nil }
+
+// TestLiveNewestWins: a source faster than the detector: stale frames are dropped and counted,
+// the frames that go through stay in order, and every frame is either output or dropped (or was
+// in flight at the end, at most one per worker plus the queue's).
+func TestLiveNewestWins(t *testing.T) {
+	det := tinyDetector(t)
+	for _, workers := range []int{1, 2} {
+		src := &synthetic{n: 300, interval: 200 * time.Microsecond, w: 160, h: 120}
+		stats := &Stats{}
+		var buf bytes.Buffer
+		err := Run(context.Background(), src, det, []Sink{NewJSONLines(&buf)}, Options{Live: true, Workers: workers, Stats: stats})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := readLines(t, buf.Bytes())
+		c := stats.Counts()
+		if c.Dropped == 0 || c.Frames != len(recs) || c.Frames+c.Dropped != src.n {
+			t.Errorf("workers %d: %d frames out, %d dropped, %d made (all are output or dropped at the end of a source)", workers, c.Frames, c.Dropped, src.n)
+		}
+		for i := 1; i < len(recs); i++ {
+			if *recs[i].Frame <= *recs[i-1].Frame {
+				t.Fatalf("workers %d: frame %d after %d", workers, *recs[i].Frame, *recs[i-1].Frame)
+			}
+		}
+	}
+}
+
+// TestInterrupt: cancelling the context mid-run ends it with the context's error; the frames
+// finished before are all in the video and the JSON lines.
+func TestInterrupt(t *testing.T) {
+	det := tinyDetector(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	video := filepath.Join(t.TempDir(), "out.mp4")
+	vw, err := NewVideoWriter(video, videotest.ClipFPS, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	stop := sinkFunc(func(f *Frame) error {
+		if f.Index == 12 {
+			cancel()
+		}
+		return nil
+	})
+	stats := &Stats{}
+	err = Run(ctx, openClip(t), det, []Sink{NewJSONLines(&buf), vw, stop}, Options{Draw: true, Stats: stats, Workers: 2})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs := readLines(t, buf.Bytes())
+	n := videotest.Frames(t, video)
+	if len(recs) < 13 || len(recs) >= videotest.ClipFrames || n != len(recs) || stats.Counts().Frames != n {
+		t.Errorf("%d lines, %d video frames, %d counted", len(recs), n, stats.Counts().Frames)
+	}
+}
+
+type sinkFunc func(*Frame) error
+
+func (f sinkFunc) WriteFrame(fr *Frame) error { return f(fr) }
+
+// TestSinkStopAndFailure: a sink returning ErrStop ends the run without error; another error
+// ends it with that error.
+func TestSinkStopAndFailure(t *testing.T) {
+	det := tinyDetector(t)
+	for _, stopErr := range []error{ErrStop, errors.New("disk full")} {
+		n := 0
+		sink := sinkFunc(func(*Frame) error {
+			n++
+			if n == 5 {
+				return stopErr
+			}
+			return nil
+		})
+		err := Run(context.Background(), openClip(t), det, []Sink{sink}, Options{})
+		if stopErr == ErrStop && err != nil || stopErr != ErrStop && err != stopErr || n != 5 {
+			t.Errorf("sink error %v: Run %v after %d frames", stopErr, err, n)
+		}
+	}
+}
+
+// flaky is a live source that fails after every `every` frames; reopening it works after
+// `refusals` failed attempts.
+type flaky struct {
+	frames, every int
+}
+
+func (f *flaky) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	if f.frames == f.every {
+		return Position{}, ErrLost
+	}
+	if m.Empty() {
+		*m = gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3)
+	}
+	f.frames++
+	return Position{Name: "flaky", Index: f.frames - 1}, nil
+}
+
+func (f *flaky) Close() error { return nil }
+
+// TestReconnect: a lost source is reopened with backoff, its frames numbered on from where they
+// stopped; when it does not come back in time, Read fails naming it.
+func TestReconnect(t *testing.T) {
+	attempts := 0
+	open := func() (Source, error) {
+		attempts++
+		if attempts%2 == 1 {
+			return nil, errors.New("connection refused")
+		}
+		return &flaky{every: 5}, nil
+	}
+	var log bytes.Buffer
+	r := Reconnect("cam", &flaky{every: 5}, open, 2*time.Second, &log)
+	m := gocv.NewMat()
+	defer m.Close()
+	reconnects := 0
+	for i := range 12 {
+		p, err := r.Read(context.Background(), &m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reconnects += p.Reconnects
+		if p.Index != i {
+			t.Fatalf("frame %d numbered %d", i, p.Index)
+		}
+	}
+	if reconnects != 2 || attempts != 4 || strings.Count(log.String(), "reconnected after") != 2 {
+		t.Errorf("%d reconnects in %d attempts; log %q", reconnects, attempts, log.String())
+	}
+
+	never := Reconnect("cam", &flaky{every: 1}, func() (Source, error) { return nil, errors.New("connection refused") }, 600*time.Millisecond, io.Discard)
+	if _, err := never.Read(context.Background(), &m); err != nil {
+		t.Fatal(err)
+	}
+	_, err := never.Read(context.Background(), &m)
+	if err == nil || !strings.Contains(err.Error(), "cam: lost, and not back within 600ms: connection refused") {
+		t.Errorf("lost for good: %v", err)
+	}
+	// Cancelling stops the attempts at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	again := Reconnect("cam", &flaky{every: 0}, func() (Source, error) { return nil, errors.New("refused") }, time.Hour, io.Discard)
+	if _, err := again.Read(ctx, &m); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestImages: images go through with their own sizes; one that cannot be decoded is skipped,
+// counted and named; the annotated images are written.
+func TestImages(t *testing.T) {
+	root := filepath.Dir(filepath.Dir(videotest.Clip(t)))
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.jpg")
+	os.WriteFile(broken, []byte("not a jpeg"), 0o644)
+	inputs := []string{filepath.Join(root, "images/000000001503.jpg"), broken, filepath.Join(root, "images/000000005503.png")}
+	paths := map[string]string{inputs[0]: filepath.Join(dir, "a.jpg"), inputs[2]: filepath.Join(dir, "b.png")}
+	var buf, log bytes.Buffer
+	stats := &Stats{}
+	err := Run(context.Background(), NewImages(inputs), tinyDetector(t), []Sink{NewJSONLines(&buf), ImageWriter{Paths: paths}}, Options{Draw: true, Stats: stats, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readLines(t, buf.Bytes())
+	if len(recs) != 2 || recs[0].Source != inputs[0] || recs[0].Width != 320 || recs[1].Width != 333 || recs[0].Frame != nil || recs[0].TimeMS != nil {
+		t.Fatalf("records %+v", recs)
+	}
+	if c := stats.Counts(); c.Frames != 2 || c.Corrupt != 1 || !strings.Contains(log.String(), "broken.jpg") {
+		t.Errorf("counts %+v, log %q", c, log.String())
+	}
+	for _, p := range paths {
+		m := gocv.IMRead(p, gocv.IMReadColor)
+		if m.Empty() {
+			t.Errorf("%s not written", p)
+		}
+		m.Close()
+	}
+}
+
+func TestVideoErrors(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.mp4")
+	os.WriteFile(text, []byte("not a video"), 0o644)
+	for _, p := range []string{filepath.Join(dir, "missing.mp4"), text} {
+		if _, err := ProbeVideo(p); err == nil || !strings.Contains(err.Error(), filepath.Base(p)) {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if _, err := NewVideoWriter(filepath.Join(dir, "out.gif"), 10, false); err == nil || !strings.Contains(err.Error(), ".gif") {
+		t.Errorf("gif output: %v", err)
+	}
+	info, err := ProbeVideo(videotest.Clip(t))
+	if err != nil || info != (VideoInfo{Width: 768, Height: 432, FPS: 10, Frames: 40}) {
+		t.Errorf("clip: %+v %v", info, err)
+	}
+}
+
+func Example() {
+	det, err := detector.Load("shufflenet2x.bin")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	src, err := OpenVideo("street.mp4")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := NewVideoWriter("street.detect.mp4", src.Info().FPS, false)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	stats := &Stats{}
+	err = Run(context.Background(), src, det, []Sink{out, NewJSONLines(os.Stdout)}, Options{Draw: true, Stats: stats})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Println(err)
+	}
+	stats.Summary(os.Stderr)
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

@@ -1,0 +1,183 @@
+//go:build cgo
+
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocv.io/x/gocv"
+)
+
+// VideoCodec returns the FourCC codes VideoWriter tries for an output file, by extension: H.264
+// for .mp4, .m4v, .mov and .mkv (MPEG-4 part 2 as a fallback), Motion JPEG for .avi.
+func VideoCodec(path string) ([]string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".mp4", ".m4v", ".mov":
+		return []string{"avc1", "mp4v"}, nil
+	case ".mkv":
+		return []string{"avc1"}, nil
+	case ".avi":
+		return []string{"MJPG"}, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported video output type %q (use .mp4, .m4v, .mov, .mkv or .avi)", path, filepath.Ext(path))
+}
+
+// VideoWriter is a Sink that encodes frames into a video file, opened at the first frame with
+// that frame's size (a later frame of another size is scaled to it). Close finishes the file;
+// until then it is not playable.
+type VideoWriter struct {
+	path     string
+	codecs   []string
+	fps      float64
+	realTime bool
+	w        *gocv.VideoWriter
+	size     image.Point
+	last     int
+	scaled   gocv.Mat
+	frames   int
+}
+
+// NewVideoWriter returns a VideoWriter for path at fps frames per second (a rate outside
+// (0, 240] becomes 25). With realTime, frames skipped in the source's numbering (a live source's
+// drops) are filled by repeating the next frame, so the video plays at the pace it was
+// recorded.
+func NewVideoWriter(path string, fps float64, realTime bool) (*VideoWriter, error) {
+	codecs, err := VideoCodec(path)
+	if err != nil {
+		return nil, err
+	}
+	if !(fps > 0 && fps <= 240) {
+		fps = 25
+	}
+	return &VideoWriter{path: path, codecs: codecs, fps: fps, realTime: realTime, last: -1}, nil
+}
+
+// WriteFrame implements Sink.
+func (v *VideoWriter) WriteFrame(f *Frame) error {
+	if v.w == nil {
+		if err := v.open(f.Mat.Cols(), f.Mat.Rows()); err != nil {
+			return err
+		}
+	}
+	m := f.Mat
+	if f.Mat.Cols() != v.size.X || f.Mat.Rows() != v.size.Y {
+		if v.scaled.Ptr() == nil {
+			v.scaled = gocv.NewMat()
+		}
+		gocv.Resize(f.Mat, &v.scaled, v.size, 0, 0, gocv.InterpolationArea)
+		m = v.scaled
+	}
+	n := 1
+	if v.realTime && v.last >= 0 && f.Index > v.last {
+		n = min(f.Index-v.last, int(math.Ceil(10*v.fps))) // at most 10 s of one frame
+	}
+	v.last = f.Index
+	for range n {
+		if err := v.w.Write(m); err != nil {
+			return fmt.Errorf("%s: %w", v.path, err)
+		}
+		v.frames++
+	}
+	return nil
+}
+
+func (v *VideoWriter) open(w, h int) error {
+	for _, c := range v.codecs {
+		vw, err := gocv.VideoWriterFile(v.path, c, v.fps, w, h, true)
+		if err == nil && vw.IsOpened() {
+			v.w, v.size = vw, image.Pt(w, h)
+			return nil
+		}
+		if vw != nil {
+			vw.Close()
+		}
+	}
+	return fmt.Errorf("%s: OpenCV cannot write this video (codecs %s)", v.path, strings.Join(v.codecs, ", "))
+}
+
+// Frames returns the number of frames written so far.
+func (v *VideoWriter) Frames() int { return v.frames }
+
+// Close finishes the video file.
+func (v *VideoWriter) Close() error {
+	var err error
+	if v.w != nil {
+		err = v.w.Close()
+		v.w = nil
+	}
+	if v.scaled.Ptr() != nil {
+		v.scaled.Close()
+	}
+	return err
+}
+
+// ImageWriter is a Sink that writes each still image to the path Paths holds for its source
+// file, in the format the path's extension names.
+type ImageWriter struct {
+	Paths map[string]string
+}
+
+// WriteFrame implements Sink.
+func (w ImageWriter) WriteFrame(f *Frame) error {
+	path, ok := w.Paths[f.Name]
+	if !ok {
+		return fmt.Errorf("pipeline: no output path for %s", f.Name)
+	}
+	if !gocv.IMWrite(path, f.Mat) {
+		return fmt.Errorf("%s: OpenCV cannot write this image", path)
+	}
+	return nil
+}
+
+// WriteFrame implements Sink: one JSON line per frame.
+func (j *JSONLines) WriteFrame(f *Frame) error {
+	frame := f.Index
+	if f.Still {
+		frame = -1
+	}
+	return j.Detections(f.Name, frame, f.TimeMS, f.Mat.Cols(), f.Mat.Rows(), f.Detections)
+}
+
+// Window is a Sink that shows frames in a window; the user closes it with q or Esc (or the
+// window's close button), which stops the run (ErrStop). OpenCV's windows belong to one thread:
+// create the Window and call Run from a goroutine locked to its thread (runtime.LockOSThread).
+type Window struct {
+	w      *gocv.Window
+	closed bool
+}
+
+// ErrNoDisplay is returned by NewWindow when there is no display to open a window on.
+var ErrNoDisplay = errors.New("no display: neither DISPLAY nor WAYLAND_DISPLAY is set")
+
+// NewWindow opens a window titled title.
+func NewWindow(title string) (*Window, error) {
+	// OpenCV's window backend (Qt in Debian's build) aborts the process when it cannot reach a
+	// display: check first.
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return nil, ErrNoDisplay
+	}
+	return &Window{w: gocv.NewWindow(title)}, nil
+}
+
+// WriteFrame implements Sink.
+func (w *Window) WriteFrame(f *Frame) error {
+	w.w.IMShow(f.Mat)
+	k := w.w.WaitKey(1)
+	if k == 'q' || k == 'Q' || k == 27 || w.w.GetWindowProperty(gocv.WindowPropertyVisible) < 1 {
+		w.closed = true
+		return ErrStop
+	}
+	return nil
+}
+
+// Closed reports whether the user has closed the window.
+func (w *Window) Closed() bool { return w.closed }
+
+// Close closes the window.
+func (w *Window) Close() error { return w.w.Close() }

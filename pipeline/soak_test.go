@@ -1,0 +1,120 @@
+//go:build cgo && soak && matprofile
+
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/videotest"
+)
+
+var (
+	soakDuration = flag.Duration("soak.duration", 10*time.Minute, "how long TestSoak runs")
+	soakEvery    = flag.Duration("soak.every", time.Minute, "how often TestSoak reports")
+)
+
+// rssKB returns the process's resident memory in KiB (VmRSS in /proc/self/status).
+func rssKB(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if f := bytes.Fields(line); len(f) >= 2 && string(f[0]) == "VmRSS:" {
+			n, err := strconv.Atoi(string(f[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// warmup is the number of frames after which memory should be flat: the H.264 encoder's
+// lookahead (40 frames) is full and the detector has seen every frame size and proposal count.
+const warmup = 100
+
+// TestSoak loops the clip through the pipeline as detect runs it (0.5x model at 300, frames
+// drawn, H.264 video, JSON lines) for -soak.duration, printing resident memory, open Mats and
+// the Go heap at the start, every -soak.every and at the end. It fails if Mats are left open;
+// the RSS growth is reported against the first report after warmup frames (make soak).
+func TestSoak(t *testing.T) {
+	det, err := detector.Load(videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip := videotest.Clip(t)
+	src := &loop{open: func() (Source, error) { return OpenVideo(clip) }}
+	vw, err := NewVideoWriter(filepath.Join(t.TempDir(), "soak.mp4"), videotest.ClipFPS, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := &Stats{}
+	start := time.Now()
+	var base, last int
+	report := func(when string) {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		rss := rssKB(t)
+		last = rss
+		growth := ""
+		if base > 0 {
+			growth = fmt.Sprintf("  (%+.2f%% since warm-up)", 100*float64(rss-base)/float64(base))
+		}
+		fmt.Printf("soak %-7s %6.1f min  %6d frames  RSS %7.1f MiB  Mats %3d  Go heap %6.1f MiB%s\n", when,
+			time.Since(start).Minutes(), stats.Counts().Frames, float64(rss)/1024, gocv.MatProfile.Count(), float64(ms.HeapAlloc)/(1<<20), growth)
+	}
+	report("start")
+	ctx, cancel := context.WithTimeout(context.Background(), *soakDuration)
+	defer cancel()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(*soakEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				report("running")
+				if base == 0 && stats.Counts().Frames >= warmup {
+					base = last
+				}
+			}
+		}
+	}()
+	err = Run(ctx, src, det, []Sink{NewJSONLines(io.Discard), vw}, Options{Draw: true, Workers: 1, Stats: stats})
+	close(done)
+	wg.Wait()
+	if err != context.DeadlineExceeded {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	report("end")
+	stats.Summary(os.Stdout)
+	if n := gocv.MatProfile.Count(); n != 0 {
+		t.Fatalf("%d Mats left open", n)
+	}
+}

@@ -1,0 +1,299 @@
+//go:build cgo
+
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/cvimage"
+)
+
+// Position says where a frame comes from.
+type Position struct {
+	Name       string  // the input it comes from (for a list of images: the image's file)
+	Still      bool    // a still image: no frame number or time
+	Index      int     // frame number in the source, from 0 (skipped frames keep their numbers)
+	TimeMS     float64 // files: the frame's presentation time; live sources: ms since opened
+	Corrupt    int     // frames that could not be decoded just before this one (skipped)
+	Reconnects int     // times the source was reopened just before this frame
+}
+
+// Source is where frames come from. Read decodes the next frame into m (reallocating it when the
+// size changes) and says where it is. It returns io.EOF at the end, a *FrameError for an input
+// that could not be decoded and was skipped (Read can be called again), and any other error when
+// the source failed. Sources are used by one goroutine at a time.
+type Source interface {
+	Read(ctx context.Context, m *gocv.Mat) (Position, error)
+	Close() error
+}
+
+// FrameError is a frame or image that could not be decoded; the pipeline counts and skips it.
+type FrameError struct {
+	Name string
+	Err  error
+}
+
+func (e *FrameError) Error() string { return fmt.Sprintf("%s: skipped: %v", e.Name, e.Err) }
+func (e *FrameError) Unwrap() error { return e.Err }
+
+// maxBadFrames is how many frames in a row a video file may fail to decode before the rest of
+// it is taken as unreadable (the end of a truncated file also reads as failures).
+const maxBadFrames = 25
+
+// VideoInfo describes a video file.
+type VideoInfo struct {
+	Width, Height int
+	FPS           float64
+	Frames        int // as the container states it (0 when unknown)
+}
+
+// Video is a video file read with OpenCV's FFmpeg backend, every frame in order.
+type Video struct {
+	name string
+	cap  *gocv.VideoCapture
+	info VideoInfo
+	next int // number of the next frame
+	// the last frame read: its number and time
+	lastIndex int
+	lastMS    float64
+}
+
+// OpenVideo opens a video file. Errors name the file and say what is wrong with it.
+func OpenVideo(path string) (*Video, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	c, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureFFmpeg)
+	if err != nil || !c.IsOpened() {
+		c.Close()
+		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", path)
+	}
+	v := &Video{name: path, cap: c, info: VideoInfo{
+		Width: int(c.Get(gocv.VideoCaptureFrameWidth)), Height: int(c.Get(gocv.VideoCaptureFrameHeight)),
+		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
+	}}
+	return v, nil
+}
+
+// ProbeVideo opens a video file and decodes its first frame, so that a file that cannot be
+// read is reported before any work starts.
+func ProbeVideo(path string) (VideoInfo, error) {
+	v, err := OpenVideo(path)
+	if err != nil {
+		return VideoInfo{}, err
+	}
+	defer v.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	for range maxBadFrames {
+		if v.cap.Read(&m) && !m.Empty() {
+			v.info.Width, v.info.Height = m.Cols(), m.Rows()
+			return v.info, nil
+		}
+	}
+	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", path)
+}
+
+// Info returns what the container says about the video.
+func (v *Video) Info() VideoInfo { return v.info }
+
+// Read implements Source. A frame that fails to decode is skipped and reported in the next
+// frame's Position.Corrupt; maxBadFrames failures in a row, or reaching the frame count, end it.
+func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	bad := 0
+	for {
+		if v.cap.Read(m) && !m.Empty() {
+			p := Position{Name: v.name, Index: v.next, TimeMS: v.cap.Get(gocv.VideoCapturePosMsec), Corrupt: bad}
+			// Frames flushed from the decoder at the end come without a timestamp (OpenCV
+			// reports 0): go on from the last one at the frame rate.
+			if p.Index > 0 && !(p.TimeMS > v.lastMS) && v.info.FPS > 0 {
+				p.TimeMS = v.lastMS + float64(p.Index-v.lastIndex)*1000/v.info.FPS
+			}
+			v.lastIndex, v.lastMS = p.Index, p.TimeMS
+			v.next++
+			return p, nil
+		}
+		bad++
+		v.next++
+		if bad >= maxBadFrames || (v.info.Frames > 0 && v.next >= v.info.Frames) {
+			return Position{}, io.EOF
+		}
+	}
+}
+
+// Close implements Source.
+func (v *Video) Close() error { return v.cap.Close() }
+
+// Live is a camera or a network stream: frames arrive at their own pace and are numbered in
+// arrival order, timed from when the source was opened.
+type Live struct {
+	name  string
+	cap   *gocv.VideoCapture
+	start time.Time
+	next  int
+}
+
+// liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
+// it is taken as lost.
+const liveRetries = 3
+
+// OpenCamera opens camera device n (/dev/videoN on Linux).
+func OpenCamera(n int) (*Live, error) {
+	c, err := gocv.VideoCaptureDevice(n)
+	if err != nil || !c.IsOpened() {
+		c.Close()
+		return nil, fmt.Errorf("camera %d: cannot open (no such device, or it is busy)", n)
+	}
+	return &Live{name: fmt.Sprintf("camera:%d", n), cap: c, start: time.Now()}, nil
+}
+
+// OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
+// backend.
+func OpenStream(url string) (*Live, error) {
+	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
+	if err != nil || !c.IsOpened() {
+		c.Close()
+		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", url)
+	}
+	return &Live{name: url, cap: c, start: time.Now()}, nil
+}
+
+// FPS returns the frame rate the source states (0 or nonsense when it does not know).
+func (l *Live) FPS() float64 { return l.cap.Get(gocv.VideoCaptureFPS) }
+
+// ErrLost is returned by a live source that stopped delivering frames.
+var ErrLost = errors.New("stream lost: no more frames")
+
+// Read implements Source.
+func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	for bad := 0; bad < liveRetries; bad++ {
+		if l.cap.Read(m) && !m.Empty() {
+			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
+			l.next++
+			return p, nil
+		}
+	}
+	return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
+}
+
+// Close implements Source.
+func (l *Live) Close() error { return l.cap.Close() }
+
+// Reconnecting is a live source that is reopened, with exponential backoff, when it fails: the
+// frame numbers and times carry on across reconnections.
+type Reconnecting struct {
+	name   string
+	open   func() (Source, error)
+	within time.Duration
+	log    io.Writer
+	src    Source
+	start  time.Time
+	offset int // added to the current connection's frame numbers
+	next   int // number of the next frame
+}
+
+// Backoff between attempts to reopen a lost source: first wait, doubling up to the cap.
+const (
+	backoffFirst = 250 * time.Millisecond
+	backoffMax   = 4 * time.Second
+)
+
+// Reconnect returns src as a Source that, when src fails, calls open until it succeeds or within
+// has passed since the failure (then Read returns the failure). Messages about the loss and the
+// reconnection go to log. The first source must already be open.
+func Reconnect(name string, src Source, open func() (Source, error), within time.Duration, log io.Writer) *Reconnecting {
+	return &Reconnecting{name: name, open: open, within: within, log: log, src: src, start: time.Now()}
+}
+
+// Read implements Source.
+func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) {
+	reconnects := 0
+	for {
+		p, err := r.src.Read(ctx, m)
+		var fe *FrameError
+		if err == nil || errors.As(err, &fe) {
+			p.Index += r.offset
+			p.TimeMS = float64(time.Since(r.start)) / float64(time.Millisecond)
+			p.Reconnects = reconnects
+			r.next = p.Index + 1
+			return p, err
+		}
+		r.src.Close()
+		r.src = closedSource{err}
+		fmt.Fprintf(r.log, "%s: %v; reconnecting (for up to %s)\n", r.name, err, r.within)
+		lost := time.Now()
+		src, rerr := r.reopen(ctx, lost)
+		if rerr != nil {
+			return Position{}, rerr
+		}
+		fmt.Fprintf(r.log, "%s: reconnected after %.1f s\n", r.name, time.Since(lost).Seconds())
+		r.src, r.offset = src, r.next
+		reconnects++
+	}
+}
+
+func (r *Reconnecting) reopen(ctx context.Context, lost time.Time) (Source, error) {
+	wait := backoffFirst
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		src, err := r.open()
+		if err == nil {
+			return src, nil
+		}
+		if time.Since(lost) >= r.within {
+			return nil, fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
+		}
+		wait = min(2*wait, backoffMax, max(backoffFirst, r.within-time.Since(lost)))
+	}
+}
+
+// Close implements Source.
+func (r *Reconnecting) Close() error { return r.src.Close() }
+
+// closedSource stands in for a connection that was lost and not yet replaced.
+type closedSource struct{ err error }
+
+func (c closedSource) Read(context.Context, *gocv.Mat) (Position, error) { return Position{}, c.err }
+func (c closedSource) Close() error                                      { return nil }
+
+// Images reads image files in order, decoded as cvimage.Read does (JPEGs by OpenCV, as PIL does).
+type Images struct {
+	paths []string
+	next  int
+}
+
+// NewImages returns a Source over image files.
+func NewImages(paths []string) *Images { return &Images{paths: paths} }
+
+// Read implements Source: an image that cannot be decoded gives a *FrameError naming it.
+func (s *Images) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	if s.next >= len(s.paths) {
+		return Position{}, io.EOF
+	}
+	path := s.paths[s.next]
+	p := Position{Name: path, Still: true, Index: s.next}
+	s.next++
+	img, err := cvimage.Read(path)
+	if err != nil {
+		return p, &FrameError{Name: path, Err: err}
+	}
+	defer img.Close()
+	img.CopyTo(m)
+	return p, nil
+}
+
+// Close implements Source.
+func (s *Images) Close() error { return nil }
