@@ -25,7 +25,7 @@ nofma:
 	scripts/check-nofma
 
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 # The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip).
 train:
@@ -33,7 +33,7 @@ train:
 
 # The portable kernels, as on machines without AVX2 or NEON.
 noasm:
-	$(GO) test -count=1 -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
+	$(GO) test -count=1 -timeout 30m -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
@@ -47,7 +47,7 @@ nocgo:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
 
 arm64:
-	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip '$(ARM64_SKIP)' $(ARM64_PKGS)
+	GOARCH=arm64 $(GO) test -count=1 -timeout 30m -exec qemu-aarch64-static -skip '$(ARM64_SKIP)' $(ARM64_PKGS)
 
 # Every parser, fuzzed: package:target. make fuzz runs each for 10 s, make fuzz-long for 10 min
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).
