@@ -128,8 +128,8 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 	if err == nil || !strings.Contains(stderr, "broken.jpg") || len(parseLines(t, out)) != 1 {
 		t.Errorf("broken image: err %v, stderr %q, stdout %q", err, stderr, out)
 	}
-	if !strings.Contains(stderr, "2/2 images (100.0%)") { // progress, as a log line off a terminal
-		t.Errorf("no final progress line: stderr %q", stderr)
+	if !strings.Contains(stderr, "summary: 1 frames") || !strings.Contains(stderr, "corrupt 1") { // the broken one counted
+		t.Errorf("no summary counting the broken image: stderr %q", stderr)
 	}
 	if _, _, err := run(t, "-model", model, "-res", "450", images[0]); err == nil || !strings.Contains(err.Error(), "450") {
 		t.Errorf("-res 450: %v", err)
