@@ -11,6 +11,7 @@ func init() {
 	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	sgemm.add("avx2", hasAVX2FMA, tiled(sgemmKernelAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(sgemmKernelAVX512, 6, 1))
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD([]dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
@@ -35,3 +36,24 @@ func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c
 //
 //go:noescape
 func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// dw3x3s1AVX2 and dw3x3s2AVX2 (depthwise_avx2_amd64.s) are dwRowKernels for stride 1 and 2, 8
+// outputs per step (AVX2 and FMA); dw3x3s1AVX and dw3x3s2AVX the same 4 outputs per step.
+//
+//go:noescape
+func dw3x3s1AVX2(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+
+// dw3x3s2AVX2: see dw3x3s1AVX2.
+//
+//go:noescape
+func dw3x3s2AVX2(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+
+// dw3x3s1AVX: see dw3x3s1AVX2.
+//
+//go:noescape
+func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+
+// dw3x3s2AVX: see dw3x3s1AVX2.
+//
+//go:noescape
+func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
