@@ -10,4 +10,7 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(sgemm); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("Sgemm implementations %v, want [generic neon]", got)
 	}
+	if got := names(depthwise3x3); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Depthwise3x3 implementations %v, want [generic neon]", got)
+	}
 }
