@@ -11,7 +11,10 @@ func init() {
 	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	sgemm.add("avx2", hasAVX2FMA, tiled(sgemmKernelAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(sgemmKernelAVX512, 6, 1))
-	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD([]dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}))
+	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2))
+	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
+		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...)))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
@@ -57,3 +60,14 @@ func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
 //
 //go:noescape
 func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+
+// dw3x3s1AVX512 and dw3x3s2AVX512 (depthwise_avx512_amd64.s) are dwRowKernels for stride 1 and 2,
+// 16 outputs per step (AVX-512F).
+//
+//go:noescape
+func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+
+// dw3x3s2AVX512: see dw3x3s1AVX512.
+//
+//go:noescape
+func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n int, bias float32)
