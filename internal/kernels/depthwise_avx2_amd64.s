@@ -4,23 +4,26 @@
 
 // Depthwise 3x3 row kernels (dwRowKernel in depthwise_simd.go), 8 outputs per step (AVX2, FMA).
 // Register use: DI out; SI, R10, R11 input rows 0-2; R8 the row stride in bytes; R9 the row count;
-// CX outputs left; Y0 the bias; Y1-Y9 the weights of rows 0-2; Y10 the sum; Y11-Y15 scratch.
+// CX outputs left; R12, R13 the current output and input row; BX, DX their strides in bytes;
+// R14 rows left; Y0 the bias; Y1-Y9 the weights of rows 0-2; Y10 the sum; Y11-Y15 scratch.
 
 // Broadcasts the weights of the nr rows (no read past them) and sets up the row pointers.
 #define DWSETUP \
-	MOVQ out+0(FP), DI; \
-	MOVQ in+8(FP), SI; \
+	MOVQ out+0(FP), R12; \
+	MOVQ in+8(FP), R13; \
+	MOVQ m+48(FP), R14; \
+	MOVQ ldo+56(FP), BX; \
+	SHLQ $2, BX; \
+	MOVQ ldi+64(FP), DX; \
+	SHLQ $2, DX; \
 	MOVQ w+16(FP), R8; \
 	SHLQ $2, R8; \
 	MOVQ nr+24(FP), R9; \
 	MOVQ wt+32(FP), AX; \
-	MOVQ n+40(FP), CX; \
-	VBROADCASTSS bias+48(FP), Y0; \
+	VBROADCASTSS bias+72(FP), Y0; \
 	VBROADCASTSS 0(AX), Y1; \
 	VBROADCASTSS 4(AX), Y2; \
 	VBROADCASTSS 8(AX), Y3; \
-	LEAQ (SI)(R8*1), R10; \
-	LEAQ (R10)(R8*1), R11; \
 	CMPQ R9, $2; \
 	JLT  4(PC); \
 	VBROADCASTSS 12(AX), Y4; \
@@ -38,9 +41,16 @@
 	VFMADD231PS 4(p), w1, Y10; \
 	VFMADD231PS 8(p), w2, Y10
 
-// func dw3x3s1AVX2(out, in *float32, w, nr int, wt *float32, n int, bias float32)
-TEXT ·dw3x3s1AVX2(SB), NOSPLIT, $0-52
+// func dw3x3s1AVX2(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
+TEXT ·dw3x3s1AVX2(SB), NOSPLIT, $0-76
 	DWSETUP
+
+s1row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+40(FP), CX
 
 s1loop:
 	VMOVAPS Y0, Y10
@@ -60,6 +70,10 @@ s1store:
 	ADDQ    $32, DI
 	SUBQ    $8, CX
 	JGT     s1loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     s1row
 	VZEROUPPER
 	RET
 
@@ -78,9 +92,16 @@ s1store:
 	VSHUFPS $0xDD, Y14, Y13, Y15; \
 	VFMADD231PS Y15, w2, Y10
 
-// func dw3x3s2AVX2(out, in *float32, w, nr int, wt *float32, n int, bias float32)
-TEXT ·dw3x3s2AVX2(SB), NOSPLIT, $0-52
+// func dw3x3s2AVX2(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
+TEXT ·dw3x3s2AVX2(SB), NOSPLIT, $0-76
 	DWSETUP
+
+s2row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+40(FP), CX
 
 s2loop:
 	VMOVAPS Y0, Y10
@@ -101,15 +122,26 @@ s2store:
 	ADDQ    $32, DI
 	SUBQ    $8, CX
 	JGT     s2loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     s2row
 	VZEROUPPER
 	RET
 
 // The 4-output versions (the box head's 7x7 planes have interiors of 5 and 6), on X registers;
 // at this width VSHUFPS leaves the even and odd columns in order.
 
-// func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
-TEXT ·dw3x3s1AVX(SB), NOSPLIT, $0-52
+// func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
+TEXT ·dw3x3s1AVX(SB), NOSPLIT, $0-76
 	DWSETUP
+
+x1row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+40(FP), CX
 
 x1loop:
 	VMOVAPS X0, X10
@@ -135,6 +167,10 @@ x1store:
 	ADDQ    $16, DI
 	SUBQ    $4, CX
 	JGT     x1loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     x1row
 	VZEROUPPER
 	RET
 
@@ -150,9 +186,16 @@ x1store:
 	VSHUFPS $0xDD, X14, X13, X15; \
 	VFMADD231PS X15, w2, X10
 
-// func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
-TEXT ·dw3x3s2AVX(SB), NOSPLIT, $0-52
+// func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
+TEXT ·dw3x3s2AVX(SB), NOSPLIT, $0-76
 	DWSETUP
+
+x2row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+40(FP), CX
 
 x2loop:
 	VMOVAPS X0, X10
@@ -172,5 +215,9 @@ x2store:
 	ADDQ    $16, DI
 	SUBQ    $4, CX
 	JGT     x2loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     x2row
 	VZEROUPPER
 	RET

@@ -4,7 +4,8 @@
 
 // Depthwise 3x3 row kernels (dwRowKernel in depthwise_simd.go), 16 outputs per step (AVX-512F).
 // Register use: DI out; SI, R10, R11 input rows 0-2; R8 the row stride in bytes; R9 the row count;
-// CX outputs left; Z0 the bias; Z1-Z9 the weights of rows 0-2; Z10 the sum; Z11-Z13 scratch;
+// CX outputs left; R12, R13 the current output and input row; BX, DX their strides in bytes;
+// R14 rows left; Z0 the bias; Z1-Z9 the weights of rows 0-2; Z10 the sum; Z11-Z13 scratch;
 // Z14, Z15 the even and odd column indices of VPERMT2PS.
 
 // Column indices into the 32 values of two registers: the even ones, then the odd ones.
@@ -46,19 +47,21 @@ GLOBL dwOddIdx<>(SB), RODATA|NOPTR, $64
 
 // Broadcasts the weights of the nr rows (no read past them) and sets up the row pointers.
 #define DWSETUP512 \
-	MOVQ out+0(FP), DI; \
-	MOVQ in+8(FP), SI; \
+	MOVQ out+0(FP), R12; \
+	MOVQ in+8(FP), R13; \
+	MOVQ m+48(FP), R14; \
+	MOVQ ldo+56(FP), BX; \
+	SHLQ $2, BX; \
+	MOVQ ldi+64(FP), DX; \
+	SHLQ $2, DX; \
 	MOVQ w+16(FP), R8; \
 	SHLQ $2, R8; \
 	MOVQ nr+24(FP), R9; \
 	MOVQ wt+32(FP), AX; \
-	MOVQ n+40(FP), CX; \
-	VBROADCASTSS bias+48(FP), Z0; \
+	VBROADCASTSS bias+72(FP), Z0; \
 	VBROADCASTSS 0(AX), Z1; \
 	VBROADCASTSS 4(AX), Z2; \
 	VBROADCASTSS 8(AX), Z3; \
-	LEAQ (SI)(R8*1), R10; \
-	LEAQ (R10)(R8*1), R11; \
 	CMPQ R9, $2; \
 	JLT  4(PC); \
 	VBROADCASTSS 12(AX), Z4; \
@@ -76,9 +79,16 @@ GLOBL dwOddIdx<>(SB), RODATA|NOPTR, $64
 	VFMADD231PS 4(p), w1, Z10; \
 	VFMADD231PS 8(p), w2, Z10
 
-// func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n int, bias float32)
-TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-52
+// func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
+TEXT ·dw3x3s1AVX512(SB), NOSPLIT, $0-76
 	DWSETUP512
+
+s1row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+40(FP), CX
 
 s1loop:
 	VMOVAPS Z0, Z10
@@ -98,6 +108,10 @@ s1store:
 	ADDQ    $64, DI
 	SUBQ    $16, CX
 	JGT     s1loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     s1row
 	VZEROUPPER
 	RET
 
@@ -114,11 +128,18 @@ s1store:
 	VFMADD231PS Z12, w1, Z10; \
 	VFMADD231PS Z13, w2, Z10
 
-// func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n int, bias float32)
-TEXT ·dw3x3s2AVX512(SB), NOSPLIT, $0-52
+// func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
+TEXT ·dw3x3s2AVX512(SB), NOSPLIT, $0-76
 	DWSETUP512
 	VMOVDQU32 dwEvenIdx<>(SB), Z14
 	VMOVDQU32 dwOddIdx<>(SB), Z15
+
+s2row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+40(FP), CX
 
 s2loop:
 	VMOVAPS Z0, Z10
@@ -138,5 +159,9 @@ s2store:
 	ADDQ    $64, DI
 	SUBQ    $16, CX
 	JGT     s2loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     s2row
 	VZEROUPPER
 	RET

@@ -44,30 +44,30 @@ func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int,
 // outputs per step (AVX2 and FMA); dw3x3s1AVX and dw3x3s2AVX the same 4 outputs per step.
 //
 //go:noescape
-func dw3x3s1AVX2(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s1AVX2(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // dw3x3s2AVX2: see dw3x3s1AVX2.
 //
 //go:noescape
-func dw3x3s2AVX2(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s2AVX2(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // dw3x3s1AVX: see dw3x3s1AVX2.
 //
 //go:noescape
-func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // dw3x3s2AVX: see dw3x3s1AVX2.
 //
 //go:noescape
-func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // dw3x3s1AVX512 and dw3x3s2AVX512 (depthwise_avx512_amd64.s) are dwRowKernels for stride 1 and 2,
 // 16 outputs per step (AVX-512F).
 //
 //go:noescape
-func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // dw3x3s2AVX512: see dw3x3s1AVX512.
 //
 //go:noescape
-func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)

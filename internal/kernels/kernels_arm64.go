@@ -30,9 +30,9 @@ func sgemmKernelNEON(rows, k, n int, a *float32, lda int, b *float32, ldb int, c
 // per step.
 //
 //go:noescape
-func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // dw3x3s2NEON: see dw3x3s1NEON.
 //
 //go:noescape
-func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n int, bias float32)
+func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
