@@ -15,6 +15,8 @@ func init() {
 	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
 		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...)))
+	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns))
+	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}, avgPoolColumns))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
@@ -71,3 +73,24 @@ func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int,
 //
 //go:noescape
 func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// maxPoolRowsAVX2 and avgPoolRowsAVX2 (pool_amd64.s) are poolRowKernels, 8 outputs per step
+// (AVX2); maxPoolRowsAVX and avgPoolRowsAVX the same 4 outputs per step.
+//
+//go:noescape
+func maxPoolRowsAVX2(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsAVX2: see maxPoolRowsAVX2.
+//
+//go:noescape
+func avgPoolRowsAVX2(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// maxPoolRowsAVX: see maxPoolRowsAVX2.
+//
+//go:noescape
+func maxPoolRowsAVX(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsAVX: see maxPoolRowsAVX2.
+//
+//go:noescape
+func avgPoolRowsAVX(out, in *float32, w, nr, n, m, ldo, ldi int)

@@ -155,31 +155,41 @@ func im2colGeneric(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
 
 func maxPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
 	for oy := 0; oy < oh; oy++ {
-		for ox := 0; ox < ow; ox++ {
-			m := float32(math.Inf(-1))
-			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
-				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
-					if v := in[y*w+x]; v > m {
-						m = v
-					}
+		maxPoolColumns(out, in, h, w, oh, ow, oy, 0, ow)
+	}
+}
+
+// maxPoolColumns writes outputs [x0, x1) of output row oy of MaxPool3x3s2, as its plain loop.
+func maxPoolColumns(out, in []float32, h, w, oh, ow, oy, x0, x1 int) {
+	for ox := x0; ox < x1; ox++ {
+		m := float32(math.Inf(-1))
+		for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+			for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+				if v := in[y*w+x]; v > m {
+					m = v
 				}
 			}
-			out[oy*ow+ox] = m
 		}
+		out[oy*ow+ox] = m
 	}
 }
 
 func avgPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
 	for oy := 0; oy < oh; oy++ {
-		for ox := 0; ox < ow; ox++ {
-			var s float32
-			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
-				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
-					s += in[y*w+x]
-				}
+		avgPoolColumns(out, in, h, w, oh, ow, oy, 0, ow)
+	}
+}
+
+// avgPoolColumns writes outputs [x0, x1) of output row oy of AvgPool3x3s2, as its plain loop.
+func avgPoolColumns(out, in []float32, h, w, oh, ow, oy, x0, x1 int) {
+	for ox := x0; ox < x1; ox++ {
+		var s float32
+		for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+			for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+				s += in[y*w+x]
 			}
-			out[oy*ow+ox] = s / 9
 		}
+		out[oy*ow+ox] = s / 9
 	}
 }
 
