@@ -11,6 +11,12 @@ func init() {
 	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	sgemm.add("avx2", hasAVX2FMA, tiled(sgemmKernelAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(sgemmKernelAVX512, 6, 1))
+	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2))
+	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
+		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...)))
+	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns))
+	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}, avgPoolColumns))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
@@ -35,3 +41,56 @@ func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c
 //
 //go:noescape
 func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// dw3x3s1AVX2 and dw3x3s2AVX2 (depthwise_avx2_amd64.s) are dwRowKernels for stride 1 and 2, 8
+// outputs per step (AVX2 and FMA); dw3x3s1AVX and dw3x3s2AVX the same 4 outputs per step.
+//
+//go:noescape
+func dw3x3s1AVX2(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2AVX2: see dw3x3s1AVX2.
+//
+//go:noescape
+func dw3x3s2AVX2(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s1AVX: see dw3x3s1AVX2.
+//
+//go:noescape
+func dw3x3s1AVX(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2AVX: see dw3x3s1AVX2.
+//
+//go:noescape
+func dw3x3s2AVX(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s1AVX512 and dw3x3s2AVX512 (depthwise_avx512_amd64.s) are dwRowKernels for stride 1 and 2,
+// 16 outputs per step (AVX-512F).
+//
+//go:noescape
+func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2AVX512: see dw3x3s1AVX512.
+//
+//go:noescape
+func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// maxPoolRowsAVX2 and avgPoolRowsAVX2 (pool_amd64.s) are poolRowKernels, 8 outputs per step
+// (AVX2); maxPoolRowsAVX and avgPoolRowsAVX the same 4 outputs per step.
+//
+//go:noescape
+func maxPoolRowsAVX2(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsAVX2: see maxPoolRowsAVX2.
+//
+//go:noescape
+func avgPoolRowsAVX2(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// maxPoolRowsAVX: see maxPoolRowsAVX2.
+//
+//go:noescape
+func maxPoolRowsAVX(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsAVX: see maxPoolRowsAVX2.
+//
+//go:noescape
+func avgPoolRowsAVX(out, in *float32, w, nr, n, m, ldo, ldi int)

@@ -8,6 +8,9 @@ import "golang.org/x/sys/cpu"
 
 func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, tiled(sgemmKernelNEON, 4, 8))
+	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD([]dwVec{{dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON, 4}}))
+	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns))
+	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns))
 }
 
 // sgemmKernelNEON (sgemm_arm64.s) adds A·B into a block of 1 <= rows <= 4 rows and n columns of
@@ -24,3 +27,24 @@ func init() {
 //
 //go:noescape
 func sgemmKernelNEON(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// dw3x3s1NEON and dw3x3s2NEON (depthwise_arm64.s) are dwRowKernels for stride 1 and 2, 4 outputs
+// per step.
+//
+//go:noescape
+func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2NEON: see dw3x3s1NEON.
+//
+//go:noescape
+func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// maxPoolRowsNEON and avgPoolRowsNEON (pool_arm64.s) are poolRowKernels, 4 outputs per step.
+//
+//go:noescape
+func maxPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsNEON: see maxPoolRowsNEON.
+//
+//go:noescape
+func avgPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)

@@ -10,4 +10,13 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(sgemm); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("Sgemm implementations %v, want [generic neon]", got)
 	}
+	if got := names(depthwise3x3); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Depthwise3x3 implementations %v, want [generic neon]", got)
+	}
+	if got := names(maxPool3x3s2); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("MaxPool3x3s2 implementations %v, want [generic neon]", got)
+	}
+	if got := names(avgPool3x3s2); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("AvgPool3x3s2 implementations %v, want [generic neon]", got)
+	}
 }

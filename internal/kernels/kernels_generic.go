@@ -70,48 +70,57 @@ func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []f
 // columns run without bounds tests, and the three taps of a filter row are added before they
 // reach the sum.
 func depthwise3x3Generic(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+	for oy := 0; oy < oh; oy++ {
+		r0, r1, r2 := dwInputRows(in, h, w, oy*stride-1)
+		dwColumns(out[oy*ow:(oy+1)*ow], 0, ow, r0, r1, r2, w, stride, wt, bias)
+	}
+}
+
+// dwInputRows returns input rows y, y+1 and y+2 of an h×w plane, nil for a row in the padding.
+func dwInputRows(in []float32, h, w, y int) (r0, r1, r2 []float32) {
+	if y >= 0 {
+		r0 = in[y*w : (y+1)*w]
+	}
+	r1 = in[(y+1)*w : (y+2)*w]
+	if y+2 < h {
+		r2 = in[(y+2)*w : (y+3)*w]
+	}
+	return r0, r1, r2
+}
+
+// dwColumns writes outputs [x0, x1) of one Depthwise3x3 output row o from its input rows r0, r1,
+// r2 (nil in the padding), as depthwise3x3Generic does.
+func dwColumns(o []float32, x0, x1 int, r0, r1, r2 []float32, w, stride int, wt []float32, bias float32) {
 	w00, w01, w02 := wt[0], wt[1], wt[2]
 	w10, w11, w12 := wt[3], wt[4], wt[5]
 	w20, w21, w22 := wt[6], wt[7], wt[8]
-	for oy := 0; oy < oh; oy++ {
-		y := oy*stride - 1
-		var r0, r1, r2 []float32
-		if y >= 0 {
-			r0 = in[y*w : (y+1)*w]
-		}
-		r1 = in[(y+1)*w : (y+2)*w]
-		if y+2 < h {
-			r2 = in[(y+2)*w : (y+3)*w]
-		}
-		o := out[oy*ow : (oy+1)*ow]
-		for ox := range o {
-			x := ox*stride - 1
-			acc := bias
-			if x >= 0 && x+2 < w {
+	for ox := x0; ox < x1; ox++ {
+		x := ox*stride - 1
+		acc := bias
+		if x >= 0 && x+2 < w {
+			if r0 != nil {
+				acc += w00*r0[x] + w01*r0[x+1] + w02*r0[x+2]
+			}
+			acc += w10*r1[x] + w11*r1[x+1] + w12*r1[x+2]
+			if r2 != nil {
+				acc += w20*r2[x] + w21*r2[x+1] + w22*r2[x+2]
+			}
+		} else {
+			for kx := 0; kx < 3; kx++ {
+				xx := x + kx
+				if xx < 0 || xx >= w {
+					continue
+				}
 				if r0 != nil {
-					acc += w00*r0[x] + w01*r0[x+1] + w02*r0[x+2]
+					acc += wt[kx] * r0[xx]
 				}
-				acc += w10*r1[x] + w11*r1[x+1] + w12*r1[x+2]
+				acc += wt[3+kx] * r1[xx]
 				if r2 != nil {
-					acc += w20*r2[x] + w21*r2[x+1] + w22*r2[x+2]
-				}
-			} else {
-				for kx := 0; kx < 3; kx++ {
-					xx := x + kx
-					if xx < 0 || xx >= w {
-						continue
-					}
-					if r0 != nil {
-						acc += wt[kx] * r0[xx]
-					}
-					acc += wt[3+kx] * r1[xx]
-					if r2 != nil {
-						acc += wt[6+kx] * r2[xx]
-					}
+					acc += wt[6+kx] * r2[xx]
 				}
 			}
-			o[ox] = acc
 		}
+		o[ox] = acc
 	}
 }
 
@@ -146,31 +155,41 @@ func im2colGeneric(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
 
 func maxPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
 	for oy := 0; oy < oh; oy++ {
-		for ox := 0; ox < ow; ox++ {
-			m := float32(math.Inf(-1))
-			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
-				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
-					if v := in[y*w+x]; v > m {
-						m = v
-					}
+		maxPoolColumns(out, in, h, w, oh, ow, oy, 0, ow)
+	}
+}
+
+// maxPoolColumns writes outputs [x0, x1) of output row oy of MaxPool3x3s2, as its plain loop.
+func maxPoolColumns(out, in []float32, h, w, oh, ow, oy, x0, x1 int) {
+	for ox := x0; ox < x1; ox++ {
+		m := float32(math.Inf(-1))
+		for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+			for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+				if v := in[y*w+x]; v > m {
+					m = v
 				}
 			}
-			out[oy*ow+ox] = m
 		}
+		out[oy*ow+ox] = m
 	}
 }
 
 func avgPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
 	for oy := 0; oy < oh; oy++ {
-		for ox := 0; ox < ow; ox++ {
-			var s float32
-			for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
-				for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
-					s += in[y*w+x]
-				}
+		avgPoolColumns(out, in, h, w, oh, ow, oy, 0, ow)
+	}
+}
+
+// avgPoolColumns writes outputs [x0, x1) of output row oy of AvgPool3x3s2, as its plain loop.
+func avgPoolColumns(out, in []float32, h, w, oh, ow, oy, x0, x1 int) {
+	for ox := x0; ox < x1; ox++ {
+		var s float32
+		for y := max(2*oy-1, 0); y <= min(2*oy+1, h-1); y++ {
+			for x := max(2*ox-1, 0); x <= min(2*ox+1, w-1); x++ {
+				s += in[y*w+x]
 			}
-			out[oy*ow+ox] = s / 9
 		}
+		out[oy*ow+ox] = s / 9
 	}
 }
 

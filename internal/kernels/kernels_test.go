@@ -140,16 +140,32 @@ func checkSgemm(rng *rand.Rand, fn func(m, n, k int, a []float32, lda int, b []f
 // vector of 16.
 var planes = [][2]int{{1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 3}, {1, 17}, {17, 1}, {4, 5}, {5, 4}, {7, 9}, {9, 7}, {14, 14}, {16, 33}, {31, 19}, {38, 63}}
 
+// TestDepthwise3x3 compares every implementation with a float64 plain loop, and with the portable
+// version within 1e-5 relative, on the ragged planes and on random shapes up to 70x70 (so the
+// vector kernels meet interiors of every width, whole vectors and remainders); nothing past the
+// output plane may move.
 func TestDepthwise3x3(t *testing.T) {
+	shapes := randomPlanes(13, 60)
 	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
+		const guard = 1e30
 		rng := rand.New(rand.NewSource(3))
-		for _, p := range planes {
+		for _, p := range shapes {
 			for _, stride := range []int{1, 2} {
 				h, w := p[0], p[1]
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
 				in, wt, bias := randSlice(rng, h*w), randSlice(rng, 9), float32(rng.NormFloat64())
-				out := make([]float32, oh*ow)
-				fn(out, in, h, w, oh, ow, stride, wt, bias)
+				out := make([]float32, oh*ow+4)
+				for i := range out {
+					out[i] = guard
+				}
+				fn(out[:oh*ow], in, h, w, oh, ow, stride, wt, bias)
+				ref := make([]float32, oh*ow)
+				depthwise3x3Generic(ref, in, h, w, oh, ow, stride, wt, bias)
+				for i := oh * ow; i < len(out); i++ {
+					if out[i] != guard {
+						t.Fatalf("%dx%d stride %d: out[%d] past the plane changed to %g", h, w, stride, i, out[i])
+					}
+				}
 				for oy := 0; oy < oh; oy++ {
 					for ox := 0; ox < ow; ox++ {
 						s, scale := float64(bias), math.Abs(float64(bias))
@@ -163,8 +179,12 @@ func TestDepthwise3x3(t *testing.T) {
 								}
 							}
 						}
-						if d := math.Abs(float64(out[oy*ow+ox]) - s); !(d <= 1e-6*scale) {
-							t.Fatalf("%dx%d stride %d: out[%d,%d] = %g, want %g", h, w, stride, oy, ox, out[oy*ow+ox], s)
+						got := float64(out[oy*ow+ox])
+						if d := math.Abs(got - s); !(d <= 1e-6*scale) {
+							t.Fatalf("%dx%d stride %d: out[%d,%d] = %g, want %g", h, w, stride, oy, ox, got, s)
+						}
+						if d := math.Abs(got - float64(ref[oy*ow+ox])); !(d <= 1e-5*scale) {
+							t.Fatalf("%dx%d stride %d: out[%d,%d] = %g, portable %g", h, w, stride, oy, ox, got, ref[oy*ow+ox])
 						}
 					}
 				}
@@ -212,15 +232,44 @@ func TestIm2col(t *testing.T) {
 	})
 }
 
+// randomPlanes returns the ragged planes and n random shapes up to 70x70, so the vector kernels
+// meet interiors of every width, whole vectors and remainders.
+func randomPlanes(seed int64, n int) [][2]int {
+	shapes := slices.Clone(planes)
+	rs := rand.New(rand.NewSource(seed))
+	for range n {
+		shapes = append(shapes, [2]int{1 + rs.Intn(70), 1 + rs.Intn(70)})
+	}
+	return shapes
+}
+
+// checkGuard fails when fn, writing an oh*ow plane, moved anything past it.
+func checkGuard(t *testing.T, h, w, oh, ow int, run func(out []float32)) []float32 {
+	t.Helper()
+	const guard = 1e30
+	out := make([]float32, oh*ow+4)
+	for i := range out {
+		out[i] = guard
+	}
+	run(out[:oh*ow])
+	for i := oh * ow; i < len(out); i++ {
+		if out[i] != guard {
+			t.Fatalf("%dx%d: out[%d] past the plane changed to %g", h, w, i, out[i])
+		}
+	}
+	return out[:oh*ow]
+}
+
+// TestMaxPool3x3s2 compares every implementation with the plain loop bit for bit (signed zeros,
+// infinities and NaNs among the inputs) on the ragged planes and random shapes.
 func TestMaxPool3x3s2(t *testing.T) {
 	forEach(t, maxPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow int)) {
 		rng := rand.New(rand.NewSource(5))
-		for _, p := range planes {
+		for _, p := range randomPlanes(14, 60) {
 			h, w := p[0], p[1]
 			oh, ow := (h-1)/2+1, (w-1)/2+1
 			in := withSpecials(rng, randSlice(rng, h*w))
-			out := make([]float32, oh*ow)
-			fn(out, in, h, w, oh, ow)
+			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, oh, ow) })
 			want := make([]float32, oh*ow)
 			for oy := 0; oy < oh; oy++ {
 				for ox := 0; ox < ow; ox++ {
@@ -242,15 +291,22 @@ func TestMaxPool3x3s2(t *testing.T) {
 	})
 }
 
+// TestAvgPool3x3s2 compares every implementation with a float64 plain loop, and with the portable
+// version bit for bit (both add a window's values in the plain loop's order), on the ragged
+// planes and random shapes.
 func TestAvgPool3x3s2(t *testing.T) {
 	forEach(t, avgPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow int)) {
 		rng := rand.New(rand.NewSource(6))
-		for _, p := range planes {
+		for _, p := range randomPlanes(15, 60) {
 			h, w := p[0], p[1]
 			oh, ow := (h-1)/2+1, (w-1)/2+1
 			in := randSlice(rng, h*w)
-			out := make([]float32, oh*ow)
-			fn(out, in, h, w, oh, ow)
+			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, oh, ow) })
+			ref := make([]float32, oh*ow)
+			avgPool3x3s2Generic(ref, in, h, w, oh, ow)
+			if i, ok := sameBits(out, ref); !ok {
+				t.Fatalf("%dx%d: out[%d] = %g, portable %g", h, w, i, out[i], ref[i])
+			}
 			for oy := 0; oy < oh; oy++ {
 				for ox := 0; ox < ow; ox++ {
 					var s, scale float64
@@ -362,6 +418,51 @@ func TestAddReLU(t *testing.T) {
 			}
 		})
 	})
+}
+
+// BenchmarkDepthwise3x3 times each implementation on the detector's depthwise shapes: a
+// stage-3 unit of ShuffleNet 1x g3 at 600 (38x63, stride 1), the stage-3 entry (76x126, stride
+// 2), and the box head's stage 4 on one RoI (14x14 stride 2, 7x7 stride 1). MB/s is MFLOP/s.
+func BenchmarkDepthwise3x3(b *testing.B) {
+	for _, im := range depthwise3x3.impls {
+		for _, c := range []struct {
+			name         string
+			h, w, stride int
+		}{{"38x63s1", 38, 63, 1}, {"76x126s2", 76, 126, 2}, {"14x14s2", 14, 14, 2}, {"7x7s1", 7, 7, 1}} {
+			b.Run(im.name+"/"+c.name, func(b *testing.B) {
+				rng := rand.New(rand.NewSource(1))
+				oh, ow := (c.h-1)/c.stride+1, (c.w-1)/c.stride+1
+				in, wt, out := randSlice(rng, c.h*c.w), randSlice(rng, 9), make([]float32, oh*ow)
+				b.SetBytes(int64(18 * oh * ow))
+				for b.Loop() {
+					im.fn(out, in, c.h, c.w, oh, ow, c.stride, wt, 0.5)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkPool3x3s2 times each implementation of both pools on the stem's max pool of ShuffleNet
+// at 600 (304x512 after the stem conv), a stride-2 unit's average pool on a 38x63 map, and the
+// box head's on one 14x14 RoI.
+func BenchmarkPool3x3s2(b *testing.B) {
+	for _, pool := range []struct {
+		name string
+		r    *routine[func(out, in []float32, h, w, oh, ow int)]
+	}{{"max", maxPool3x3s2}, {"avg", avgPool3x3s2}} {
+		for _, im := range pool.r.impls {
+			for _, p := range [][2]int{{304, 512}, {38, 63}, {14, 14}} {
+				b.Run(fmt.Sprintf("%s/%s/%dx%d", pool.name, im.name, p[0], p[1]), func(b *testing.B) {
+					rng := rand.New(rand.NewSource(1))
+					oh, ow := (p[0]-1)/2+1, (p[1]-1)/2+1
+					in, out := randSlice(rng, p[0]*p[1]), make([]float32, oh*ow)
+					for b.Loop() {
+						im.fn(out, in, p[0], p[1], oh, ow)
+					}
+				})
+			}
+		}
+	}
 }
 
 func benchSgemm(b *testing.B, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int), m, n, k int) {

@@ -1,0 +1,88 @@
+//go:build !noasm && (amd64 || arm64)
+
+package kernels
+
+// dwRowKernel computes n outputs in each of m rows of a 3x3 depthwise convolution whose windows
+// lie inside the input plane, n a positive multiple of the kernel's vector width. in points at
+// the leftmost input column of output (0, 0)'s window in the first of nr input rows (input rows
+// are w elements apart); output row j starts at out[j*ldo] and reads from in[j*ldi]; wt points at
+// the 3*nr weights of those rows:
+//
+//	for j := 0; j < m; j++ {
+//		for i := 0; i < n; i++ {
+//			s := bias
+//			for r := 0; r < nr; r++ {
+//				for k := 0; k < 3; k++ {
+//					s += wt[3*r+k] * in[j*ldi+r*w+stride*i+k]
+//				}
+//			}
+//			out[j*ldo+i] = s
+//		}
+//	}
+type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dwVec is a row kernel for one stride and its vector width.
+type dwVec struct {
+	fn    dwRowKernel
+	width int
+}
+
+// depthwise3x3SIMD returns a Depthwise3x3 that runs the interior columns (windows inside the
+// plane) through the row kernels, s1 for stride 1 and s2 for stride 2, widest first, each taking
+// as many whole vectors as fit and the narrower ones the rest; a remainder narrower than every
+// kernel is recomputed by an overlapping last vector when the interior is at least a vector
+// wide. One call covers all the rows whose windows lie inside the plane (the top and bottom rows
+// have one call each), so small planes pay the call once. The edge columns, and the rest, take
+// the portable path (dwColumns).
+func depthwise3x3SIMD(s1, s2 []dwVec) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+		vecs := s1
+		if stride == 2 {
+			vecs = s2
+		} else if stride != 1 {
+			depthwise3x3Generic(out, in, h, w, oh, ow, stride, wt, bias)
+			return
+		}
+		// Interior columns: x = ox*stride-1 >= 0 and ox*stride+1 <= w-1; the same for rows.
+		lo, hi := 1, min((w-2)/stride+1, ow)
+		if w < 2 {
+			hi = 0
+		}
+		midEnd := min((h-2)/stride+1, oh)
+		if h < 2 {
+			midEnd = 0
+		}
+		_, _ = out[oh*ow-1], in[h*w-1] // the kernels read and write inside these
+		for oy := 0; oy < oh; {
+			y := oy*stride - 1
+			y0, y1 := max(y, 0), min(y+2, h-1)
+			nr, wo := y1-y0+1, 3*(y0-y)
+			_ = wt[wo+3*nr-1]
+			m := 1
+			if oy >= 1 && oy < midEnd {
+				m = midEnd - oy
+			}
+			ox := lo
+			for _, v := range vecs {
+				if n := (hi - ox) / v.width * v.width; n > 0 {
+					v.fn(&out[oy*ow+ox], &in[y0*w+ox*stride-1], w, nr, &wt[wo], n, m, ow, stride*w, bias)
+					ox += n
+				}
+			}
+			if ox < hi && hi-lo >= vecs[len(vecs)-1].width {
+				v := vecs[len(vecs)-1]
+				start := hi - v.width
+				v.fn(&out[oy*ow+start], &in[y0*w+start*stride-1], w, nr, &wt[wo], v.width, m, ow, stride*w, bias)
+				ox = hi
+			}
+			// The rest: columns [0, lo) and [ox, ow), where ox is lo when no kernel ran.
+			for j := oy; j < oy+m; j++ {
+				row := out[j*ow : (j+1)*ow]
+				r0, r1, r2 := dwInputRows(in, h, w, j*stride-1)
+				dwColumns(row, 0, min(lo, ow), r0, r1, r2, w, stride, wt, bias)
+				dwColumns(row, max(ox, lo), ow, r0, r1, r2, w, stride, wt, bias)
+			}
+			oy += m
+		}
+	}
+}

@@ -1,0 +1,61 @@
+//go:build !noasm && (amd64 || arm64)
+
+package kernels
+
+// poolRowKernel computes n outputs in each of m rows of a 3x3 stride-2 pool whose windows lie
+// inside the input plane, n a positive multiple of the kernel's vector width: the maximum
+// (MaxPool3x3s2) or the sum divided by 9 (AvgPool3x3s2) of each window, over its values in the
+// plain loop's order. in points at the leftmost input column of output (0, 0)'s window in the
+// first of nr input rows (input rows are w elements apart); output row j starts at out[j*ldo]
+// and reads from in[j*ldi].
+type poolRowKernel func(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// poolVec is a pooling row kernel and its vector width.
+type poolVec struct {
+	fn    poolRowKernel
+	width int
+}
+
+// pool3x3s2SIMD returns a MaxPool3x3s2 or AvgPool3x3s2 that runs the interior columns through
+// the row kernels, widest first, as depthwise3x3SIMD does, and the rest through plain, the
+// portable version, applied to one column range of one output row.
+func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy, x0, x1 int)) func(out, in []float32, h, w, oh, ow int) {
+	return func(out, in []float32, h, w, oh, ow int) {
+		lo, hi := 1, min((w-2)/2+1, ow)
+		if w < 2 {
+			hi = 0
+		}
+		midEnd := min((h-2)/2+1, oh)
+		if h < 2 {
+			midEnd = 0
+		}
+		_, _ = out[oh*ow-1], in[h*w-1] // the kernels read and write inside these
+		for oy := 0; oy < oh; {
+			y := 2*oy - 1
+			y0, y1 := max(y, 0), min(y+2, h-1)
+			nr := y1 - y0 + 1
+			m := 1
+			if oy >= 1 && oy < midEnd {
+				m = midEnd - oy
+			}
+			ox := lo
+			for _, v := range vecs {
+				if n := (hi - ox) / v.width * v.width; n > 0 {
+					v.fn(&out[oy*ow+ox], &in[y0*w+2*ox-1], w, nr, n, m, ow, 2*w)
+					ox += n
+				}
+			}
+			if ox < hi && hi-lo >= vecs[len(vecs)-1].width {
+				v := vecs[len(vecs)-1]
+				start := hi - v.width
+				v.fn(&out[oy*ow+start], &in[y0*w+2*start-1], w, nr, v.width, m, ow, 2*w)
+				ox = hi
+			}
+			for j := oy; j < oy+m; j++ {
+				plain(out, in, h, w, oh, ow, j, 0, min(lo, ow))
+				plain(out, in, h, w, oh, ow, j, max(ox, lo), ow)
+			}
+			oy += m
+		}
+	}
+}
