@@ -3,9 +3,10 @@
 package cvimage
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"image"
+	"io"
 	"os"
 
 	"github.com/disintegration/imaging"
@@ -78,8 +79,9 @@ func Read(path string) (gocv.Mat, error) {
 	return m, nil
 }
 
-// readHeaderChecked reads the file at path and checks the dimensions in its header. It returns
-// the file's bytes when it is a JPEG (nil otherwise: other formats are decoded from the file).
+// readHeaderChecked checks the dimensions in the header of the image file at path, before
+// reading the rest. It returns the file's bytes when it is a JPEG (nil otherwise: other formats
+// are decoded from the file by transform.Open, which checks them itself).
 func readHeaderChecked(path string) (data []byte, isJPEG bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,19 +89,24 @@ func readHeaderChecked(path string) (data []byte, isJPEG bool, err error) {
 	}
 	defer f.Close()
 	var magic [3]byte
-	if _, err := f.Read(magic[:]); err != nil || magic != [3]byte{0xff, 0xd8, 0xff} {
-		return nil, false, nil // not a JPEG: transform.Open checks and reports it
+	if _, err := io.ReadFull(f, magic[:]); err != nil || magic != [3]byte{0xff, 0xd8, 0xff} {
+		return nil, false, nil
 	}
-	data, err = os.ReadFile(path)
-	if err != nil {
-		return nil, false, fmt.Errorf("cvimage: read image: %w", err)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, false, fmt.Errorf("cvimage: image %s: %w", path, err)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(f))
 	if err != nil {
 		return nil, false, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
 	}
 	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 		return nil, false, fmt.Errorf("cvimage: image %s (jpeg): %w", path, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, false, fmt.Errorf("cvimage: image %s: %w", path, err)
+	}
+	if data, err = io.ReadAll(f); err != nil {
+		return nil, false, fmt.Errorf("cvimage: read image %s: %w", path, err)
 	}
 	return data, true, nil
 }

@@ -28,7 +28,7 @@ func TestMatProfilePipeline(t *testing.T) {
 	base := gocv.MatProfile.Count()
 	clip := videotest.Clip(t)
 	open := func() (Source, error) { return OpenVideo(clip) }
-	vw, err := NewVideoWriter(filepath.Join(t.TempDir(), "out.avi"), videotest.ClipFPS, false)
+	vw, err := NewVideoWriter(filepath.Join(t.TempDir(), "out.avi"), videotest.ClipFPS)
 	if err != nil {
 		t.Fatal(err)
 	}

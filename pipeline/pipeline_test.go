@@ -68,7 +68,7 @@ func readLines(t *testing.T, data []byte) []Record {
 func runClip(t *testing.T, det *detector.Detector, opt Options, src Source) (video string, recs []Record, err error) {
 	t.Helper()
 	video = filepath.Join(t.TempDir(), "out.mp4")
-	vw, verr := NewVideoWriter(video, videotest.ClipFPS/float64(max(1, opt.Stride)), opt.Live)
+	vw, verr := NewVideoWriter(video, videotest.ClipFPS/float64(max(1, opt.Stride)))
 	if verr != nil {
 		t.Fatal(verr)
 	}
@@ -244,7 +244,7 @@ func TestInterrupt(t *testing.T) {
 	det := tinyDetector(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	video := filepath.Join(t.TempDir(), "out.mp4")
-	vw, err := NewVideoWriter(video, videotest.ClipFPS, false)
+	vw, err := NewVideoWriter(video, videotest.ClipFPS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestVideoErrors(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
-	if _, err := NewVideoWriter(filepath.Join(dir, "out.gif"), 10, false); err == nil || !strings.Contains(err.Error(), ".gif") {
+	if _, err := NewVideoWriter(filepath.Join(dir, "out.gif"), 10); err == nil || !strings.Contains(err.Error(), ".gif") {
 		t.Errorf("gif output: %v", err)
 	}
 	info, err := ProbeVideo(videotest.Clip(t))
@@ -420,7 +420,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	out, err := NewVideoWriter("street.detect.mp4", src.Info().FPS, false)
+	out, err := NewVideoWriter("street.detect.mp4", src.Info().FPS)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,26 +27,24 @@ func VideoCodec(path string) ([]string, error) {
 	return nil, fmt.Errorf("%s: unsupported video output type %q (use .mp4, .m4v, .mov, .mkv or .avi)", path, filepath.Ext(path))
 }
 
-// VideoWriter is a Sink that encodes frames into a video file, opened at the first frame with
-// that frame's size (a later frame of another size is scaled to it). Close finishes the file;
-// until then it is not playable.
+// VideoWriter is a Sink that encodes each frame it is given once into a video file, opened at the
+// first frame with that frame's size (a later frame of another size is scaled to it). Close
+// finishes the file; until then it is not playable. Frames a live source dropped are not filled
+// in (that would cost an encoding per dropped frame, in the path of every result): such a video
+// plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
 type VideoWriter struct {
-	path     string
-	codecs   []string
-	fps      float64
-	realTime bool
-	w        *gocv.VideoWriter
-	size     image.Point
-	last     int
-	scaled   gocv.Mat
-	frames   int
+	path   string
+	codecs []string
+	fps    float64
+	w      *gocv.VideoWriter
+	size   image.Point
+	scaled gocv.Mat
+	frames int
 }
 
 // NewVideoWriter returns a VideoWriter for path at fps frames per second (a rate outside
-// (0, 240] becomes 25). With realTime, frames skipped in the source's numbering (a live source's
-// drops) are filled by repeating the next frame, so the video plays at the pace it was
-// recorded.
-func NewVideoWriter(path string, fps float64, realTime bool) (*VideoWriter, error) {
+// (0, 240] becomes 25).
+func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	codecs, err := VideoCodec(path)
 	if err != nil {
 		return nil, err
@@ -55,7 +52,7 @@ func NewVideoWriter(path string, fps float64, realTime bool) (*VideoWriter, erro
 	if !(fps > 0 && fps <= 240) {
 		fps = 25
 	}
-	return &VideoWriter{path: path, codecs: codecs, fps: fps, realTime: realTime, last: -1}, nil
+	return &VideoWriter{path: path, codecs: codecs, fps: fps}, nil
 }
 
 // WriteFrame implements Sink.
@@ -73,17 +70,10 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 		gocv.Resize(f.Mat, &v.scaled, v.size, 0, 0, gocv.InterpolationArea)
 		m = v.scaled
 	}
-	n := 1
-	if v.realTime && v.last >= 0 && f.Index > v.last {
-		n = min(f.Index-v.last, int(math.Ceil(10*v.fps))) // at most 10 s of one frame
+	if err := v.w.Write(m); err != nil {
+		return fmt.Errorf("%s: %w", v.path, err)
 	}
-	v.last = f.Index
-	for range n {
-		if err := v.w.Write(m); err != nil {
-			return fmt.Errorf("%s: %w", v.path, err)
-		}
-		v.frames++
-	}
+	v.frames++
 	return nil
 }
 

@@ -61,7 +61,7 @@ func TestSoak(t *testing.T) {
 	}
 	clip := videotest.Clip(t)
 	src := &loop{open: func() (Source, error) { return OpenVideo(clip) }}
-	vw, err := NewVideoWriter(filepath.Join(t.TempDir(), "soak.mp4"), videotest.ClipFPS, false)
+	vw, err := NewVideoWriter(filepath.Join(t.TempDir(), "soak.mp4"), videotest.ClipFPS)
 	if err != nil {
 		t.Fatal(err)
 	}

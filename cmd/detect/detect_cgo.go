@@ -135,7 +135,7 @@ func detect(c *cli.Context) error {
 			}
 			o.Progress = pipeline.NewProgress(stderr, terminal, in.spec, total)
 			if in.out != "" {
-				if vw, err = pipeline.NewVideoWriter(in.out, fps, o.Live); err != nil {
+				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {
 					src.Close()
 					return errors.Join(err, j.closeJSON())
 				}
