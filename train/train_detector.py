@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn as nn
@@ -174,7 +175,7 @@ class Detections(torch.utils.data.Dataset):
         s = min(1.0, self.max_short / min(w, h), self.max_long / max(w, h))
         if s < 1.0:
             im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
-        img = torch.from_numpy(__import__("numpy").asarray(im).copy()).permute(2, 0, 1).contiguous()
+        img = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).contiguous()
         boxes = torch.tensor(r["boxes"], dtype=torch.float32).reshape(-1, 4) * torch.tensor(
             [img.shape[2] / w, img.shape[1] / h] * 2)
         out = (img, boxes, torch.tensor(r["labels"], dtype=torch.int64))

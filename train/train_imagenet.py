@@ -27,6 +27,7 @@ import time
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+import torchvision.transforms as T
 from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -88,7 +89,6 @@ class Crops(torch.utils.data.Dataset):
         return len(self.items)
 
     def __getitem__(self, key):
-        import torchvision.transforms as T
         i, seed = key if self.train else (key, 0)
         path, label = self.items[i]
         try:
