@@ -14,5 +14,5 @@
 // backoff (Reconnect). Stats gathers counts and per-stage latencies for the end-of-run summary.
 //
 // Everything that touches OpenCV needs cgo (gocv v0.31.0 on OpenCV 4.6). Built without cgo the
-// package holds only Stats, Progress and the JSON lines writer.
+// package holds only Stats and the JSON lines writer.
 package pipeline

@@ -32,6 +32,13 @@ type Sink interface {
 	WriteFrame(f *Frame) error
 }
 
+// Progress follows a run: Update after each frame leaves, with the frames out and the frames
+// dropped so far, and Finish once at the end (cmd/detect shows it as a bar).
+type Progress interface {
+	Update(done, dropped int)
+	Finish(done, dropped int)
+}
+
 // ErrStop is returned by a Sink to end a run early without an error.
 var ErrStop = errors.New("pipeline: stopped by a sink")
 
@@ -51,8 +58,8 @@ type Options struct {
 	Draw bool
 	// Stats receives the counts and latencies (may be shared by several runs; nil: discarded).
 	Stats *Stats
-	// Progress, if not nil, is updated as frames leave and finished at the end.
-	Progress *Progress
+	// Progress, if not nil, is told the counts as frames leave and finished at the end.
+	Progress Progress
 	// Log receives a line for each skipped frame or image and for reconnections (nil: discarded).
 	Log io.Writer
 }
@@ -272,7 +279,7 @@ type output struct {
 	sinks    []Sink
 	draw     bool
 	stats    *Stats
-	progress *Progress
+	progress Progress
 	log      io.Writer
 	done     int
 	times    [16]time.Time // when the last frames left, for the frame rate overlay

@@ -70,20 +70,3 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
-
-func TestProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := NewProgress(&b, false, "clip.mp4", 40)
-	p.Update(5, 0) // too soon for a log line
-	p.Finish(40, 0)
-	if got := b.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "clip.mp4 [========================] 40/40 frames") {
-		t.Errorf("log progress: %q", got)
-	}
-	b.Reset()
-	p = NewProgress(&b, true, "cam", 0)
-	p.last = time.Time{}
-	p.Update(7, 2)
-	if got := b.String(); !strings.HasPrefix(got, "\rcam  7 frames") || !strings.Contains(got, "2 dropped") || strings.Contains(got, "\n") {
-		t.Errorf("terminal progress: %q", got)
-	}
-}

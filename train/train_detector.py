@@ -38,7 +38,7 @@ from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import (COCO_CLASSES, RES_MAX, build_detector, make_config, read_bin,  # noqa: E402
+from detector import (COCO_CLASSES, RES_MAX, build_detector, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
 from export import config_file  # noqa: E402
 from shufflenet import load_state_file  # noqa: E402
@@ -59,6 +59,8 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exported models)")
     p.add_argument("--trunk", help="ImageNet checkpoint of the trunk (megvii .pth.tar or classifier .bin "
                    "state); default: from scratch")
+    p.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
+                   "and classes), e.g. to go on training a finished run under a new schedule")
     p.add_argument("--iters", type=int, required=True, help="total iterations (the schedule's length)")
     p.add_argument("--batch", type=int, default=4, help="images per process per step")
     p.add_argument("--accum", type=int, default=1, help="gradient accumulation steps per iteration")
@@ -307,6 +309,20 @@ def init_from_scratch(model, zero_init_residual):
                 nn.init.zeros_(unit.branch_main_2[1].weight)
 
 
+def init_from_bin(model, path, cfg):
+    """Load every weight of a detector .bin whose architecture and classes equal cfg's."""
+    tensors, have = read_bin(path)
+    for key, what in (("backbone", "architecture"), ("detector", "detector")):
+        if key == "detector":
+            want_cls = [c["id"] for c in cfg["detector"]["classes"]]
+            got_cls = [c["id"] for c in (have.get("detector") or {}).get("classes", [])]
+            if want_cls != got_cls:
+                raise SystemExit("%s: classes %s, this run trains %s" % (path, got_cls, want_cls))
+        elif have.get(key) != cfg[key]:
+            raise SystemExit("%s: %s %s differs from the preset's %s" % (path, what, have.get(key), cfg[key]))
+    load_detector_state(model, tensors)
+
+
 def freeze_bn(model):
     """Every BatchNorm becomes torchvision's FrozenBatchNorm2d (running statistics, no gradient), the
     usual setting when a pretrained trunk trains with few images per GPU. Same tensor names."""
@@ -458,7 +474,9 @@ def main(argv=None):
 
     torch.manual_seed(a.seed)
     model = build_detector(cfg)
-    if a.trunk:
+    if a.init:
+        init_from_bin(model, a.init, cfg)
+    elif a.trunk:
         state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_state_file(a.trunk)
         model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
                                     strict=True)

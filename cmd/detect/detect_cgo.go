@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/shuffledet/shuffledet/internal/progress"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
@@ -62,11 +64,6 @@ func detect(c *cli.Context) error {
 	defer stop()
 
 	stats := &pipeline.Stats{}
-	terminal := false
-	if f, ok := stderr.(*os.File); ok {
-		st, err := f.Stat()
-		terminal = err == nil && st.Mode()&os.ModeCharDevice != 0
-	}
 	opt := pipeline.Options{Workers: c.Int("workers"), Stats: stats, Log: stderr, Draw: c.Bool("show")}
 	var failures []error
 	imagesFailed, images := 0, 0
@@ -93,7 +90,7 @@ func detect(c *cli.Context) error {
 				o.Draw = true
 			}
 			if len(paths) > 1 {
-				o.Progress = pipeline.NewProgress(stderr, terminal, "images", len(paths))
+				o.Progress = newFrameBar(stderr, "images", len(paths))
 			}
 			images += len(paths)
 		} else {
@@ -133,7 +130,7 @@ func detect(c *cli.Context) error {
 					src = pipeline.Reconnect(in.spec, l, reopen, d, stderr)
 				}
 			}
-			o.Progress = pipeline.NewProgress(stderr, terminal, in.spec, total)
+			o.Progress = newFrameBar(stderr, in.spec, total)
 			if in.out != "" {
 				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {
 					src.Close()
@@ -171,4 +168,38 @@ func detect(c *cli.Context) error {
 		failures = append(failures, fmt.Errorf("%d of %d images failed", imagesFailed, images))
 	}
 	return errors.Join(failures...)
+}
+
+// frameBar shows a pipeline's progress with the bar cocoeval uses too (internal/progress): frames
+// out of the total (or a spinner for live sources), and the frames dropped so far.
+type frameBar struct {
+	bar     *progress.Bar
+	name    string
+	dropped int
+}
+
+// newFrameBar returns the progress of source name with total frames (0: unknown, a live
+// source).
+func newFrameBar(w io.Writer, name string, total int) *frameBar {
+	if total < 1 {
+		total = progress.Unknown
+	}
+	b := &frameBar{bar: progress.New(w, total, "frames"), name: name}
+	b.bar.Label(name)
+	return b
+}
+
+// Update shows done frames out and the drops, relabelling the bar when the drops change.
+func (b *frameBar) Update(done, dropped int) {
+	if dropped != b.dropped {
+		b.dropped = dropped
+		b.bar.Label(fmt.Sprintf("%s (%d dropped)", b.name, dropped))
+	}
+	b.bar.Set(done)
+}
+
+// Finish shows the final counts and ends the bar.
+func (b *frameBar) Finish(done, dropped int) {
+	b.Update(done, dropped)
+	b.bar.Finish()
 }

@@ -1,6 +1,7 @@
-// Package progress shows how far a long run over images has got: on a terminal as a bar redrawn
-// in place (github.com/schollz/progressbar/v3), elsewhere (a log file, a pipe, CI) as a plain
-// line every 10 seconds and one at the end, so logs stay readable.
+// Package progress shows how far a long run has got, over images or video frames: on a terminal
+// as a bar redrawn in place (github.com/schollz/progressbar/v3; a spinner when the total is
+// unknown, as for a camera), elsewhere (a log file, a pipe, CI) as a plain line every 10 seconds
+// and one at the end, so logs stay readable.
 package progress
 
 import (
@@ -14,17 +15,21 @@ import (
 	"golang.org/x/term"
 )
 
+// Unknown is the total of a run whose length is not known in advance (a live source).
+const Unknown = -1
+
 // Bar reports progress through total items. Its methods are safe for concurrent use; a nil *Bar
 // reports nothing.
 type Bar struct {
 	unit  string
-	total int
+	total int // Unknown or > 0
 	start time.Time
 
 	bar *progressbar.ProgressBar // terminal mode
 
 	mu       sync.Mutex // log mode
 	w        io.Writer
+	label    string
 	done     int
 	lastLine time.Time
 	finished bool
@@ -40,10 +45,10 @@ func IsTerminal(w io.Writer) bool {
 }
 
 // New returns a Bar over total items called unit (e.g. "images") that writes to w: a bar when w
-// is a terminal, plain lines otherwise. A nil w, or nothing to do (total < 1), gives a nil Bar,
-// which reports nothing.
+// is a terminal, plain lines otherwise. total may be Unknown. A nil w, or nothing to do
+// (total 0), gives a nil Bar, which reports nothing.
 func New(w io.Writer, total int, unit string) *Bar {
-	if w == nil || total < 1 {
+	if w == nil || (total < 1 && total != Unknown) {
 		return nil
 	}
 	return newBar(w, total, unit, IsTerminal(w))
@@ -79,15 +84,48 @@ func (b *Bar) Add(n int) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.done += n
+	b.advance(b.done + n)
+}
+
+// Set records that done items are done in all (for callers that keep their own count).
+func (b *Bar) Set(done int) {
+	if b == nil {
+		return
+	}
+	if b.bar != nil {
+		b.bar.Set(done)
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.advance(done)
+}
+
+// advance sets the log mode's count and writes a line if it is time to; b.mu is held.
+func (b *Bar) advance(done int) {
+	b.done = done
 	if now := time.Now(); now.Sub(b.lastLine) >= logEvery {
 		b.lastLine = now
 		b.line(now)
 	}
 }
 
-// Finish ends the report: the bar is completed, or the final line written. Items not done (an
-// interrupted run) stay counted as not done. Calls after the first do nothing.
+// Label sets what the bar is about, shown before the counts: a file name, or "cam (3 dropped)".
+func (b *Bar) Label(s string) {
+	if b == nil {
+		return
+	}
+	if b.bar != nil {
+		b.bar.Describe(s)
+		return
+	}
+	b.mu.Lock()
+	b.label = s
+	b.mu.Unlock()
+}
+
+// Finish ends the report: the bar's line is ended (left where it stopped if the run was
+// interrupted), or a final line is written. Later calls do nothing.
 func (b *Bar) Finish() {
 	if b == nil {
 		return
@@ -96,7 +134,7 @@ func (b *Bar) Finish() {
 		if b.bar.IsFinished() {
 			return
 		}
-		if b.bar.State().CurrentNum < int64(b.total) {
+		if b.total != Unknown && b.bar.State().CurrentNum < int64(b.total) {
 			b.bar.Exit() // interrupted: leave the bar where it stopped and end its line
 			return
 		}
@@ -112,18 +150,21 @@ func (b *Bar) Finish() {
 	b.line(time.Now())
 }
 
-// line writes "1234/5000 images (24.7%), 24.7 images/s, 52s elapsed, ETA 2m31s" (log mode;
-// b.mu held).
+// line writes the log mode's report; b.mu is held.
 func (b *Bar) line(now time.Time) {
 	elapsed := now.Sub(b.start)
 	rate := 0.0
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(b.done) / s
 	}
-	pct := 100.0
-	if b.total > 0 {
-		pct = 100 * float64(b.done) / float64(b.total)
+	if b.label != "" {
+		fmt.Fprintf(b.w, "%s: ", b.label)
 	}
+	if b.total == Unknown {
+		fmt.Fprintf(b.w, "%d %s, %.1f %s/s, %s elapsed\n", b.done, b.unit, rate, b.unit, elapsed.Round(time.Second))
+		return
+	}
+	pct := 100 * float64(b.done) / float64(b.total)
 	eta := "?"
 	switch {
 	case b.done >= b.total:

@@ -85,3 +85,45 @@ func TestBarMode(t *testing.T) {
 		t.Errorf("interrupted bar output %q", got)
 	}
 }
+
+// TestUnknownTotal is a live source: counts set from outside, a label with the drops, no ETA.
+func TestUnknownTotal(t *testing.T) {
+	defer func(d time.Duration) { logEvery = d }(logEvery)
+	logEvery = 0
+	var out bytes.Buffer
+	b := New(&out, Unknown, "frames")
+	b.Label("camera:0 (2 dropped)")
+	b.Set(7)
+	b.Finish()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), out.String())
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "camera:0 (2 dropped): 7 frames, ") || strings.Contains(l, "ETA") {
+			t.Errorf("line %q", l)
+		}
+	}
+
+	out.Reset()
+	b = newBar(&out, Unknown, "frames", true)
+	b.Label("cam")
+	b.Set(3)
+	b.Finish()
+	if got := out.String(); !strings.Contains(got, "cam") || !strings.Contains(got, "3") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("spinner output %q", got)
+	}
+}
+
+// TestSetIsAbsolute: Set replaces the count, as a caller with its own counter expects.
+func TestSetIsAbsolute(t *testing.T) {
+	var out bytes.Buffer
+	b := New(&out, 40, "frames")
+	b.Label("clip.mp4")
+	b.Set(5)
+	b.Set(40)
+	b.Finish()
+	if got := out.String(); !strings.HasPrefix(got, "clip.mp4: 40/40 frames (100.0%)") || strings.Count(got, "\n") != 1 {
+		t.Errorf("final line %q", got)
+	}
+}
