@@ -27,23 +27,28 @@ var (
 	soakEvery    = flag.Duration("soak.every", time.Minute, "how often TestSoak reports")
 )
 
-// rssKB returns the process's resident memory in KiB (VmRSS in /proc/self/status).
-func rssKB(t *testing.T) int {
+// memKB returns the process's resident memory in KiB: all of it (VmRSS) and its anonymous
+// part (RssAnon: heaps, stacks, buffers), which is where a leak shows; the file-backed rest is
+// shared-library code and data paged in as first used, and grows or shrinks with the page cache.
+func memKB(t *testing.T) (rss, anon int) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if f := bytes.Fields(line); len(f) >= 2 && string(f[0]) == "VmRSS:" {
-			n, err := strconv.Atoi(string(f[1]))
-			if err != nil {
-				t.Fatal(err)
+	field := func(name string) int {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if f := bytes.Fields(line); len(f) >= 2 && string(f[0]) == name {
+				n, err := strconv.Atoi(string(f[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
 			}
-			return n
 		}
+		t.Fatalf("no %s in /proc/self/status", name)
+		return 0
 	}
-	t.Fatal("no VmRSS in /proc/self/status")
-	return 0
+	return field("VmRSS:"), field("RssAnon:")
 }
 
 // warmup is the number of frames after which memory should be flat: the H.264 encoder's
@@ -67,19 +72,21 @@ func TestSoak(t *testing.T) {
 	}
 	stats := &Stats{}
 	start := time.Now()
-	var base, last int
+	var base, baseAnon, last, lastAnon int
 	report := func(when string) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		rss := rssKB(t)
-		last = rss
+		rss, anon := memKB(t)
+		last, lastAnon = rss, anon
 		growth := ""
 		if base > 0 {
-			growth = fmt.Sprintf("  (%+.2f%% since warm-up)", 100*float64(rss-base)/float64(base))
+			growth = fmt.Sprintf("  (since warm-up: RSS %+.2f%%, anonymous %+.2f%%)", 100*float64(rss-base)/float64(base),
+				100*float64(anon-baseAnon)/float64(baseAnon))
 		}
-		fmt.Printf("soak %-7s %6.1f min  %6d frames  RSS %7.1f MiB  Mats %3d  Go heap %6.1f MiB%s\n", when,
-			time.Since(start).Minutes(), stats.Counts().Frames, float64(rss)/1024, gocv.MatProfile.Count(), float64(ms.HeapAlloc)/(1<<20), growth)
+		fmt.Printf("soak %-7s %6.1f min  %6d frames  RSS %7.1f MiB  anonymous %7.1f MiB  Mats %3d  Go heap %6.1f MiB%s\n", when,
+			time.Since(start).Minutes(), stats.Counts().Frames, float64(rss)/1024, float64(anon)/1024, gocv.MatProfile.Count(),
+			float64(ms.HeapAlloc)/(1<<20), growth)
 	}
 	report("start")
 	ctx, cancel := context.WithTimeout(context.Background(), *soakDuration)
@@ -98,7 +105,7 @@ func TestSoak(t *testing.T) {
 			case <-tick.C:
 				report("running")
 				if base == 0 && stats.Counts().Frames >= warmup {
-					base = last
+					base, baseAnon = last, lastAnon
 				}
 			}
 		}
