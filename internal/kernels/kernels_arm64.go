@@ -8,7 +8,8 @@ import "golang.org/x/sys/cpu"
 
 func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled(sgemmKernel8x12NEON))
-	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD([]dwVec{{dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON, 4}}))
+	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
+		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns))
 }
@@ -36,6 +37,17 @@ func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, b
 //
 //go:noescape
 func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s1NEON16 and dw3x3s2NEON16 (depthwise_arm64.s) are dw3x3s1NEON and dw3x3s2NEON with 16
+// outputs per step in four independent sums.
+//
+//go:noescape
+func dw3x3s1NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2NEON16: see dw3x3s1NEON16.
+//
+//go:noescape
+func dw3x3s2NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // maxPoolRowsNEON and avgPoolRowsNEON (pool_arm64.s) are poolRowKernels, 4 outputs per step.
 //
