@@ -7,26 +7,25 @@ import "golang.org/x/sys/cpu"
 // The arm64 assembly routines, one .s file each, and the CPU features they need.
 
 func init() {
-	sgemm.add("neon", cpu.ARM64.HasASIMD, tiled(sgemmKernelNEON, 4, 8))
-	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD([]dwVec{{dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON, 4}}))
+	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled(sgemmKernel8x12NEON))
+	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
+		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns))
 }
 
-// sgemmKernelNEON (sgemm_arm64.s) adds A·B into a block of 1 <= rows <= 4 rows and n columns of
-// C, n a multiple of 8 (a, b, c point at element (0, 0), strides are in elements; 4x16 tiles,
-// then one 4x8):
+// sgemmKernel8x12NEON (sgemm8x12_arm64.s) is a packedTileFunc: 8x12 tiles, by-element FMLA:
 //
 //	for i := 0; i < rows; i++ {
 //		for j := 0; j < n; j++ {
 //			for p := 0; p < k; p++ {
-//				c[i*ldc+j] += a[i*lda+p] * b[p*ldb+j]
+//				c[i*ldc+j] += ap[p*8+i] * b[p*ldb+j]
 //			}
 //		}
 //	}
 //
 //go:noescape
-func sgemmKernelNEON(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+func sgemmKernel8x12NEON(rows, k, n int, ap *float32, b *float32, ldb int, c *float32, ldc int)
 
 // dw3x3s1NEON and dw3x3s2NEON (depthwise_arm64.s) are dwRowKernels for stride 1 and 2, 4 outputs
 // per step.
@@ -38,6 +37,17 @@ func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, b
 //
 //go:noescape
 func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s1NEON16 and dw3x3s2NEON16 (depthwise_arm64.s) are dw3x3s1NEON and dw3x3s2NEON with 16
+// outputs per step in four independent sums.
+//
+//go:noescape
+func dw3x3s1NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2NEON16: see dw3x3s1NEON16.
+//
+//go:noescape
+func dw3x3s2NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
 // maxPoolRowsNEON and avgPoolRowsNEON (pool_arm64.s) are poolRowKernels, 4 outputs per step.
 //

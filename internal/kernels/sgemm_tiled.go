@@ -1,4 +1,4 @@
-//go:build !noasm && (amd64 || arm64)
+//go:build !noasm && amd64
 
 package kernels
 
@@ -6,13 +6,6 @@ package kernels
 // rows and n columns of C, n a multiple of its column step (the loop is in the doc comment of
 // each kernel, kernels_$GOARCH.go); a, b and c point at element (0, 0), strides are in elements.
 type tileFunc func(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
-
-// Blocking: a kc-deep slice of a block of rows of A (6 KiB) stays in L1 while the kernel walks
-// the columns; the kc x nc block of B (512 KiB) stays in L2 while the row blocks go by.
-const (
-	kc = 256
-	nc = 512
-)
 
 // Bounds on a tile kernel's rows and column step: the tail buffers below hold that many.
 const (
