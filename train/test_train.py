@@ -91,6 +91,23 @@ class DetectorTraining(unittest.TestCase):
         self.assertTrue(torch.equal(bn.running_mean, torch.zeros_like(bn.running_mean)))
         self.assertTrue(torch.equal(bn.weight, torch.ones_like(bn.weight)))
 
+    def test_init_from_bin(self):
+        # --init: a new run starts from every weight of a finished run's .bin, and refuses a .bin
+        # whose classes differ from the run's.
+        out = self.run_train("init-src", "--iters", "2")
+        path = os.path.join(out, "iter000002.bin")
+        want = load_bin(path)
+        cfg = want.shuffledet_config
+        model = build_detector(cfg)
+        train_detector.init_from_bin(model, path, cfg)
+        got, ref = detector_state(model), detector_state(want)
+        self.assertEqual(sorted(got), sorted(ref))
+        for k, v in ref.items():
+            self.assertTrue(torch.equal(got[k], v), k)
+        other = dict(cfg, detector=dict(cfg["detector"], classes=[{"id": 1, "name": "person"}, {"id": 3, "name": "car"}]))
+        with self.assertRaises(SystemExit):
+            train_detector.init_from_bin(build_detector(other), path, other)
+
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.
         # Its ground truth knows no cars, the model predicts them: they are scored as pycocotools would
