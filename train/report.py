@@ -1,10 +1,12 @@
 """Summarize a training run: the AP50-against-training-time curve (PNG) and the evaluations as Markdown.
 
-  /usr/bin/python3 train/report.py --run out/train-demo --png models/demo-curve.png [--iter N]
+  /usr/bin/python3 train/report.py --run out/train-demo [--run out/stage2 ...] --png models/demo-curve.png [--iter N]
 
 Reads RUN/log.jsonl (losses) and RUN/evals.jsonl (Go cocoeval's 12 numbers per held-out set and
-class, written by train_detector.py). Prints, for the evaluation at --iter (default: the best by
-the run's selection, else the last), a Markdown table per held-out set.
+class, written by train_detector.py). Several --run are stages of one model, in order (a stage
+started with --init from the one before): their iterations and training times are counted on from
+the previous stage's last logged iteration. Prints, for the evaluation at --iter (default: the
+best person AP50 on the first held-out set), a Markdown table per held-out set.
 """
 import argparse
 import json
@@ -21,14 +23,25 @@ def read_jsonl(path):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True)
+    p.add_argument("--run", required=True, action="append", help="a run folder; repeat for later stages")
     p.add_argument("--png", help="write the curve here")
     p.add_argument("--iter", type=int, help="the evaluation to tabulate (default: best person AP50 on the first set)")
     a = p.parse_args(argv)
-    evals = read_jsonl(os.path.join(a.run, "evals.jsonl"))
-    log = read_jsonl(os.path.join(a.run, "log.jsonl"))
-    if not evals:
-        raise SystemExit("%s: no evaluations yet" % a.run)
+    evals, log, starts = [], [], []
+    it0 = sec0 = 0
+    for run in a.run:
+        run_log = read_jsonl(os.path.join(run, "log.jsonl"))
+        run_evals = read_jsonl(os.path.join(run, "evals.jsonl"))
+        if not run_evals:
+            raise SystemExit("%s: no evaluations yet" % run)
+        for r in run_log + run_evals:
+            r["iter"] += it0
+            r["train_seconds"] += sec0
+        if evals:
+            starts.append((it0, sec0))
+        log += run_log
+        evals += run_evals
+        it0, sec0 = run_log[-1]["iter"], run_log[-1]["train_seconds"]
     sets = list(evals[0]["eval"])
     first = sets[0]
 
@@ -37,7 +50,7 @@ def main(argv=None):
 
     pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals, key=person_ap50)
     if pick is None:
-        raise SystemExit("%s: no evaluation at iteration %d" % (a.run, a.iter))
+        raise SystemExit("%s: no evaluation at iteration %d" % (", ".join(a.run), a.iter))
 
     if a.png:
         import matplotlib
@@ -49,7 +62,9 @@ def main(argv=None):
             ax.plot(hours, [person_ap50(e, name) for e in evals], marker="o", label="person AP50, " + name)
         ax.plot(hours, [e["eval"][first]["classes"].get("car", [-1] * 12)[1] for e in evals], marker="s",
                 linestyle="--", label="car AP50, " + first)
-        ax.set_xlabel("training time (hours, 1 CPU thread)")
+        for _, sec in starts:
+            ax.axvline(sec / 3600, color="grey", lw=0.8, linestyle=":")
+        ax.set_xlabel("training time (hours, 1 CPU thread; dotted: a new stage starts)")
         ax.set_ylabel("AP50 (Go cocoeval)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
@@ -58,6 +73,8 @@ def main(argv=None):
         bx.plot([r["iter"] for r in log], [r["loss"] for r in log], lw=0.8, label="total")
         for k in ("loss_classifier", "loss_box_reg", "loss_objectness", "loss_rpn_box_reg"):
             bx.plot([r["iter"] for r in log], [r[k] for r in log], lw=0.6, label=k)
+        for it, _ in starts:
+            bx.axvline(it, color="grey", lw=0.8, linestyle=":")
         bx.set_xlabel("iteration (batch 4)")
         bx.set_ylabel("training loss (mean over 20 iterations)")
         bx.set_yscale("log")
