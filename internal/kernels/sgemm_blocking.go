@@ -9,3 +9,11 @@ const (
 	kc = 256
 	nc = 512
 )
+
+// copyColumns copies the first nt values of each of rows rows from src (row stride lds) to dst
+// (row stride ldd): a ragged column strip into or out of a kernel's zero-padded tail buffer.
+func copyColumns(dst []float32, ldd int, src []float32, lds, rows, nt int) {
+	for j := 0; j < rows; j++ {
+		copy(dst[j*ldd:j*ldd+nt], src[j*lds:j*lds+nt])
+	}
+}

@@ -53,19 +53,13 @@ func packedTiled(kernel packedTileFunc) func(m, n, k int, a []float32, lda int, 
 		var ct [packRows * packCols]float32
 		for pc := 0; pc < k; pc += kb {
 			kk := min(kb, k-pc)
-			for p := 0; p < kk; p++ {
-				copy(bt[p*packCols:p*packCols+nt], b[(pc+p)*ldb+nmain:(pc+p)*ldb+n])
-			}
+			copyColumns(bt[:], packCols, b[pc*ldb+nmain:], ldb, kk, nt)
 			for i := 0; i < m; i += packRows {
 				r := min(packRows, m-i)
 				packA(ap[:kk*packRows], a[i*lda+pc:], lda, r, kk)
-				for j := 0; j < r; j++ {
-					copy(ct[j*packCols:j*packCols+nt], c[(i+j)*ldc+nmain:(i+j)*ldc+n])
-				}
+				copyColumns(ct[:], packCols, c[i*ldc+nmain:], ldc, r, nt)
 				kernel(r, kk, packCols, &ap[0], &bt[0], packCols, &ct[0], packCols)
-				for j := 0; j < r; j++ {
-					copy(c[(i+j)*ldc+nmain:(i+j)*ldc+n], ct[j*packCols:j*packCols+nt])
-				}
+				copyColumns(c[i*ldc+nmain:], ldc, ct[:], packCols, r, nt)
 			}
 		}
 	}

@@ -49,18 +49,12 @@ func tiled(kernel tileFunc, rows, colStep int) func(m, n, k int, a []float32, ld
 		var ct [maxTileRows * maxColStep]float32
 		for pc := 0; pc < k; pc += kb {
 			kk := min(kb, k-pc)
-			for p := 0; p < kk; p++ {
-				copy(bt[p*colStep:p*colStep+nt], b[(pc+p)*ldb+nmain:(pc+p)*ldb+n])
-			}
+			copyColumns(bt[:], colStep, b[pc*ldb+nmain:], ldb, kk, nt)
 			for i := 0; i < m; i += rows {
 				r := min(rows, m-i)
-				for j := 0; j < r; j++ {
-					copy(ct[j*colStep:j*colStep+nt], c[(i+j)*ldc+nmain:(i+j)*ldc+n])
-				}
+				copyColumns(ct[:], colStep, c[i*ldc+nmain:], ldc, r, nt)
 				kernel(r, kk, colStep, &a[i*lda+pc], lda, &bt[0], colStep, &ct[0], colStep)
-				for j := 0; j < r; j++ {
-					copy(c[(i+j)*ldc+nmain:(i+j)*ldc+n], ct[j*colStep:j*colStep+nt])
-				}
+				copyColumns(c[i*ldc+nmain:], ldc, ct[:], colStep, r, nt)
 			}
 		}
 	}
