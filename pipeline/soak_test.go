@@ -19,6 +19,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/detector"
+	_ "github.com/shuffledet/shuffledet/internal/mallocarenas" // as cmd/detect runs
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
 

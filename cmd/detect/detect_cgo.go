@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	_ "github.com/shuffledet/shuffledet/internal/mallocarenas" // flat memory on long videos
 	"github.com/shuffledet/shuffledet/internal/progress"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
