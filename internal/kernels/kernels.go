@@ -174,6 +174,33 @@ func AddReLU(x, r []float32) {
 	addReLU.best(x, r)
 }
 
+// Tap is one bilinear sample point of RoIAlign in a channels-last map ([pixels][channels]
+// values): the element offsets of its four neighbouring pixels' first channel and their weights
+// (torchvision's PreCalc, with the offsets premultiplied by the channel count).
+type Tap struct {
+	Off [4]int32
+	W   [4]float32
+}
+
+// BilinearSum writes, for len(out) consecutive channels of a channels-last map, the sum of the
+// bilinear samples taps divided by div, in torchvision roi_align's order: each product rounded to
+// float32 before it is added (no fused multiply-add), the four of a tap summed left to right,
+// then added to the channel's sum. Every implementation agrees with this loop bit for bit; out
+// must not overlap src:
+//
+//	for j := range out {
+//		var s float32
+//		for _, t := range taps {
+//			v := float32(t.W[0]*src[int(t.Off[0])+j]) + float32(t.W[1]*src[int(t.Off[1])+j])
+//			v += float32(t.W[2] * src[int(t.Off[2])+j])
+//			s += v + float32(t.W[3]*src[int(t.Off[3])+j])
+//		}
+//		out[j] = s / div
+//	}
+func BilinearSum(out, src []float32, taps []Tap, div float32) {
+	bilinearSum.best(out, src, taps, div)
+}
+
 // The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
 var (
 	sgemm        = newRoutine(sgemmGeneric)
@@ -187,4 +214,5 @@ var (
 	relu         = newRoutine(reluGeneric)
 	add          = newRoutine(addGeneric)
 	addReLU      = newRoutine(addReLUGeneric)
+	bilinearSum  = newRoutine(bilinearSumGeneric)
 )
