@@ -177,22 +177,20 @@ func (r *align) one(out []float32, roi boxes.Box, pre []kernels.Tap) ([]kernels.
 }
 
 // transpose writes the transpose of src, a rows x cols matrix (row-major), into dst (cols x
-// rows), in 16 x 16 blocks so that both sides stay in cache.
+// rows), 16 columns of src at a time: those 16 rows of dst, one contiguous run of memory, are
+// written front to back while src's 64-byte pieces are read down the rows.
 func transpose(dst, src []float32, rows, cols int) {
 	const blk = 16
 	if rows == 0 || cols == 0 {
 		return
 	}
 	_, _ = dst[rows*cols-1:], src[rows*cols-1:]
-	for i0 := 0; i0 < rows; i0 += blk {
-		i1 := min(i0+blk, rows)
-		for j0 := 0; j0 < cols; j0 += blk {
-			j1 := min(j0+blk, cols)
-			for i := i0; i < i1; i++ {
-				row := src[i*cols+j0 : i*cols+j1]
-				for j, v := range row {
-					dst[(j0+j)*rows+i] = v
-				}
+	for j0 := 0; j0 < cols; j0 += blk {
+		j1 := min(j0+blk, cols)
+		d := dst[j0*rows : j1*rows]
+		for i := 0; i < rows; i++ {
+			for j, v := range src[i*cols+j0 : i*cols+j1] {
+				d[j*rows+i] = v
 			}
 		}
 	}
