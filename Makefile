@@ -20,8 +20,7 @@ vet:
 	$(GO) vet ./...
 
 # No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths,
-# RoIAlign's samples), on
-# every target where Go fuses (scripts/check-nofma).
+# RoIAlign's samples), on every target where Go fuses (scripts/check-nofma).
 nofma:
 	scripts/check-nofma
 
