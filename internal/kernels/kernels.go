@@ -4,10 +4,10 @@
 //
 // Every routine has a portable Go version (kernels_generic.go) and may have assembly versions,
 // one .s file per routine and instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s,
-// sgemm_arm64.s, depthwise_*.s; pool_*.s holds both pools, bilinear_amd64.s both BilinearSum
-// versions for amd64); the plane routines' assembly is a
-// row kernel under a Go driver that hands it the interior of the plane (depthwise_simd.go,
-// pool_simd.go). At start-up each architecture's init (kernels_$GOARCH.go) adds the versions the
+// sgemm_arm64.s, depthwise_*.s; pool_*.s holds both pools, bilinear_amd64.s both amd64
+// BilinearSums); the plane routines' assembly is a row kernel under a Go driver that hands it the
+// interior of the plane (depthwise_simd.go, pool_simd.go), BilinearSum's a channel kernel under
+// bilinear_simd.go's. At start-up each architecture's init (kernels_$GOARCH.go) adds the versions the
 // CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and instruction
 // set; a call goes to the best one. The noasm build tag leaves out every assembly version.
 //
