@@ -19,8 +19,8 @@ test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 vet:
 	$(GO) vet ./...
 
-# No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths), on
-# every target where Go fuses (scripts/check-nofma).
+# No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths,
+# RoIAlign's samples), on every target where Go fuses (scripts/check-nofma).
 nofma:
 	scripts/check-nofma
 

@@ -3,13 +3,19 @@ package roihead
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 )
 
 // align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
 // applied to one image's feature map. The zero value is not useful; start from newAlign.
 // An align keeps scratch buffers and is not safe for concurrent use.
+//
+// It pools from its own channels-last copy of the map (setFeatures), so that each sample point
+// reads every channel from one contiguous run and one kernels.BilinearSum call does a whole bin;
+// the RoIs of an image, whether pooled at once (forward) or in chunks (pool), share one copy.
 type align struct {
 	// OutH and OutW are the pooled output size (14 x 14 for the C4 detector).
 	OutH, OutW int
@@ -22,7 +28,11 @@ type align struct {
 	// false: the legacy behaviour, where malformed RoIs are forced to at least 1x1.
 	Aligned bool
 
-	pre []preCalc
+	hwc     []float32 // the feature map of the last setFeatures, [h*w][c]
+	c, h, w int       // its dimensions
+	ready   bool      // whether the last setFeatures succeeded
+	pre     []kernels.Tap
+	bins    []float32 // one RoI's pooled values, [OutH*OutW][c]
 }
 
 // maxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
@@ -36,24 +46,51 @@ func newAlign() *align {
 	return &align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
 }
 
-// preCalc holds the four taps of one bilinear sample: flat indices into a channel plane and
-// their weights (torchvision's PreCalc).
-type preCalc struct {
-	pos    [4]int32
-	weight [4]float32
-}
-
 // outputLen returns the number of values forward writes for n RoIs and c channels.
 func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }
 
 // forward pools every RoI (boxes in image coordinates) from feat, one image's feature map of
 // c x h x w float32 values in CHW order, and returns the pooled features as
-// [len(rois), c, OutH, OutW]. The result is written into dst when it has the capacity, else
-// into a new slice. Sample points more than one pixel outside the map contribute zero; those
-// within are clamped to the border, as torchvision does.
+// [len(rois), c, OutH, OutW]: setFeatures, then pool.
 func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]float32, error) {
-	if c < 0 || h < 0 || w < 0 || r.OutH < 0 || r.OutW < 0 {
-		return dst[:0], fmt.Errorf("roialign: negative dimensions (c=%d h=%d w=%d out=%dx%d)", c, h, w, r.OutH, r.OutW)
+	if err := r.setFeatures(feat, c, h, w); err != nil {
+		return dst[:0], err
+	}
+	return r.pool(dst, rois)
+}
+
+// setFeatures makes feat, one image's feature map of c x h x w float32 values in CHW order, the
+// map that pool samples: it is copied, channels-last, into the align's buffer (feat may change
+// afterwards). It fails on inconsistent sizes and on maps of 2^31 values or more (the kernel's
+// offsets are int32).
+func (r *align) setFeatures(feat []float32, c, h, w int) error {
+	r.ready = false
+	if c < 0 || h < 0 || w < 0 {
+		return fmt.Errorf("roialign: negative dimensions (c=%d h=%d w=%d)", c, h, w)
+	}
+	if h > 0 && w > 0 && (c > math.MaxInt32/h/w) {
+		return fmt.Errorf("roialign: feature map %dx%dx%d has more than 2^31-1 values", c, h, w)
+	}
+	if len(feat) != c*h*w {
+		return fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
+	}
+	r.hwc = slices.Grow(r.hwc[:0], len(feat))[:len(feat)]
+	transpose(r.hwc, feat, c, h*w)
+	r.c, r.h, r.w, r.ready = c, h, w, true
+	return nil
+}
+
+// pool pools every RoI (boxes in image coordinates) from the map of the last setFeatures and
+// returns the pooled features as [len(rois), c, OutH, OutW]. The result is written into dst when
+// it has the capacity, else into a new slice. Sample points more than one pixel outside the map
+// contribute zero; those within are clamped to the border, as torchvision does.
+func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
+	if !r.ready {
+		return dst[:0], fmt.Errorf("roialign: no feature map")
+	}
+	c, h, w := r.c, r.h, r.w
+	if r.OutH < 0 || r.OutW < 0 {
+		return dst[:0], fmt.Errorf("roialign: negative output size %dx%d", r.OutH, r.OutW)
 	}
 	if sr := r.SamplingRatio; sr > 0 && (sr > maxBinSamples || sr*sr > maxBinSamples) {
 		return dst[:0], fmt.Errorf("roialign: sampling ratio %d: a %dx%d grid per bin exceeds %d samples", sr, sr, sr, maxBinSamples)
@@ -61,9 +98,6 @@ func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 	// One RoI's scratch holds OutH*OutW*grid samples: keep that product from overflowing.
 	if r.OutW > 0 && r.OutH > math.MaxInt/maxBinSamples/r.OutW {
 		return dst[:0], fmt.Errorf("roialign: output size %dx%d too large", r.OutH, r.OutW)
-	}
-	if len(feat) != c*h*w {
-		return dst[:0], fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
 	}
 	n := r.outputLen(len(rois), c)
 	if cap(dst) < n {
@@ -78,9 +112,10 @@ func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 		return dst, nil
 	}
 	per := r.OutH * r.OutW * c
+	r.bins = slices.Grow(r.bins[:0], per)[:per]
 	var err error
 	for i, roi := range rois {
-		if r.pre, err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre); err != nil {
+		if r.pre, err = r.one(dst[i*per:(i+1)*per], roi, r.pre); err != nil {
 			return dst[:0], err
 		}
 	}
@@ -89,7 +124,8 @@ func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 
 // one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.
 // It fails when the RoI's sampling grid exceeds maxBinSamples.
-func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) ([]preCalc, error) {
+func (r *align) one(out []float32, roi boxes.Box, pre []kernels.Tap) ([]kernels.Tap, error) {
+	c, h, w := r.c, r.h, r.w
 	var offset float32
 	if r.Aligned {
 		offset = 0.5
@@ -124,67 +160,46 @@ func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 
 	np := oh * ow * gridH * gridW
 	if cap(pre) < np {
-		pre = make([]preCalc, np)
+		pre = make([]kernels.Tap, np)
 	}
 	pre = pre[:np]
-	fillPreCalc(pre, h, w, oh, ow, startH, startW, binH, binW, gridH, gridW)
+	fillPreCalc(pre, h, w, c, oh, ow, startH, startW, binH, binW, gridH, gridW)
 
-	hw := h * w
+	// Each bin, all channels at once, in torchvision's order (kernels.BilinearSum), into
+	// [bins][c]; then out, [c][bins], is its transpose.
 	bins := oh * ow
 	samples := gridH * gridW
-	ch := 0
-	// Four channels per pass share each tap's indices and weights; every value is still
-	// accumulated in torch's order, so the result is unchanged.
-	for ; ch+4 <= c; ch += 4 {
-		p0 := feat[ch*hw : (ch+1)*hw]
-		p1 := feat[(ch+1)*hw : (ch+2)*hw]
-		p2 := feat[(ch+2)*hw : (ch+3)*hw]
-		p3 := feat[(ch+3)*hw : (ch+4)*hw]
-		o0 := out[ch*bins : (ch+1)*bins]
-		o1 := out[(ch+1)*bins : (ch+2)*bins]
-		o2 := out[(ch+2)*bins : (ch+3)*bins]
-		o3 := out[(ch+3)*bins : (ch+4)*bins]
-		k := 0
-		for b := range o0 {
-			var a0, a1, a2, a3 float32
-			for _, p := range pre[k : k+samples] {
-				i0, i1, i2, i3 := p.pos[0], p.pos[1], p.pos[2], p.pos[3]
-				w0, w1, w2, w3 := p.weight[0], p.weight[1], p.weight[2], p.weight[3]
-				a0 += tap(p0, i0, i1, i2, i3, w0, w1, w2, w3)
-				a1 += tap(p1, i0, i1, i2, i3, w0, w1, w2, w3)
-				a2 += tap(p2, i0, i1, i2, i3, w0, w1, w2, w3)
-				a3 += tap(p3, i0, i1, i2, i3, w0, w1, w2, w3)
-			}
-			k += samples
-			o0[b], o1[b], o2[b], o3[b] = a0/count, a1/count, a2/count, a3/count
-		}
+	for b := range bins {
+		kernels.BilinearSum(r.bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
 	}
-	for ; ch < c; ch++ {
-		plane := feat[ch*hw : (ch+1)*hw]
-		o := out[ch*bins : (ch+1)*bins]
-		k := 0
-		for b := range o {
-			var acc float32
-			for _, p := range pre[k : k+samples] {
-				acc += tap(plane, p.pos[0], p.pos[1], p.pos[2], p.pos[3], p.weight[0], p.weight[1], p.weight[2], p.weight[3])
-			}
-			k += samples
-			o[b] = acc / count
-		}
-	}
+	transpose(out, r.bins, bins, c)
 	return pre, nil
 }
 
-// tap is one bilinear sample, summed in the kernel's order: ((w0*v0 + w1*v1) + w2*v2) + w3*v3.
-func tap(plane []float32, i0, i1, i2, i3 int32, w0, w1, w2, w3 float32) float32 {
-	v := float32(w0*plane[i0]) + float32(w1*plane[i1])
-	v += float32(w2 * plane[i2])
-	return v + float32(w3*plane[i3])
+// transpose writes the transpose of src, a rows x cols matrix (row-major), into dst (cols x
+// rows), 16 columns of src at a time: those 16 rows of dst, one contiguous run of memory, are
+// written front to back while src's 64-byte pieces are read down the rows.
+func transpose(dst, src []float32, rows, cols int) {
+	const blk = 16
+	if rows == 0 || cols == 0 {
+		return
+	}
+	_, _ = dst[rows*cols-1:], src[rows*cols-1:]
+	for j0 := 0; j0 < cols; j0 += blk {
+		j1 := min(j0+blk, cols)
+		d := dst[j0*rows : j1*rows]
+		for i := 0; i < rows; i++ {
+			for j, v := range src[i*cols+j0 : i*cols+j1] {
+				d[j*rows+i] = v
+			}
+		}
+	}
 }
 
 // fillPreCalc computes the bilinear taps of every sample point of one RoI in the order
-// (ph, pw, iy, ix), exactly as torchvision's pre_calc_for_bilinear_interpolate in float32.
-func fillPreCalc(pre []preCalc, h, w, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) {
+// (ph, pw, iy, ix), exactly as torchvision's pre_calc_for_bilinear_interpolate in float32, with
+// the offsets into a channels-last map of c channels (c*h*w fits an int32: setFeatures).
+func fillPreCalc(pre []kernels.Tap, h, w, c, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) {
 	fh, fw := float32(h), float32(w)
 	k := 0
 	for ph := 0; ph < oh; ph++ {
@@ -193,7 +208,7 @@ func fillPreCalc(pre []preCalc, h, w, oh, ow int, startH, startW, binH, binW flo
 				yy := startH + float32(float32(ph)*binH) + float32(float32(iy)+0.5)*binH/float32(gridH)
 				for ix := 0; ix < gridW; ix++ {
 					xx := startW + float32(float32(pw)*binW) + float32(float32(ix)+0.5)*binW/float32(gridW)
-					pre[k] = taps(yy, xx, h, w, fh, fw)
+					pre[k] = taps(yy, xx, h, w, c, fh, fw)
 					k++
 				}
 			}
@@ -201,11 +216,13 @@ func fillPreCalc(pre []preCalc, h, w, oh, ow int, startH, startW, binH, binW flo
 	}
 }
 
-// taps is the bilinear interpolation of one sample point: zero outside [-1, h] x [-1, w],
-// clamped to the border inside it. NaN coordinates count as outside.
-func taps(y, x float32, h, w int, fh, fw float32) preCalc {
+// taps is the bilinear interpolation of one sample point: zero outside [-1, h] x [-1, w] (offsets
+// and weights 0, so 0 times the first value, as torchvision), clamped to the border inside it.
+// NaN coordinates count as outside. The offsets are those of the neighbours' first channel in a
+// channels-last map of c channels.
+func taps(y, x float32, h, w, c int, fh, fw float32) kernels.Tap {
 	if !(y >= -1 && y <= fh && x >= -1 && x <= fw) {
-		return preCalc{}
+		return kernels.Tap{}
 	}
 	if y <= 0 {
 		y = 0
@@ -231,8 +248,8 @@ func taps(y, x float32, h, w int, fh, fw float32) preCalc {
 	lx := x - float32(xl)
 	hy := 1 - ly
 	hx := 1 - lx
-	return preCalc{
-		pos:    [4]int32{int32(yl*w + xl), int32(yl*w + xh), int32(yh*w + xl), int32(yh*w + xh)},
-		weight: [4]float32{hy * hx, hy * lx, ly * hx, ly * lx},
+	return kernels.Tap{
+		Off: [4]int32{int32((yl*w + xl) * c), int32((yl*w + xh) * c), int32((yh*w + xl) * c), int32((yh*w + xh) * c)},
+		W:   [4]float32{hy * hx, hy * lx, ly * hx, ly * lx},
 	}
 }

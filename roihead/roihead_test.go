@@ -165,3 +165,56 @@ func TestAlignSamplingGridLimit(t *testing.T) {
 		t.Error("output 2^30 x 2^30: no error")
 	}
 }
+
+// TestAlignChannelsIndependent: pooling a map of c channels (the kernels' vector widths, whole
+// and ragged) gives, in each channel, bit for bit what pooling that channel's plane alone gives
+// (one channel: the portable plain loop), and pool after one setFeatures equals forward.
+func TestAlignChannelsIndependent(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const h, w = 9, 13
+	rois := randomRoIs(r, 12, w*16, h*16)
+	for _, c := range []int{1, 3, 4, 5, 8, 15, 16, 17, 31, 33, 64, 70, 97} {
+		feat := randn(r, c*h*w, 1)
+		a, one := newAlign(), newAlign()
+		all, err := a.forward(nil, feat, c, h, w, rois)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bins := a.OutH * a.OutW
+		for ch := range c {
+			plane, err := one.forward(nil, feat[ch*h*w:(ch+1)*h*w], 1, h, w, rois)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range rois {
+				for b := range bins {
+					got, want := all[(i*c+ch)*bins+b], plane[i*bins+b]
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("c=%d: RoI %d channel %d bin %d: %g, alone %g", c, i, ch, b, got, want)
+					}
+				}
+			}
+		}
+		if err := a.setFeatures(feat, c, h, w); err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < len(rois); k += 5 { // in chunks
+			part, err := a.pool(nil, rois[k:min(k+5, len(rois))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range part {
+				if math.Float32bits(v) != math.Float32bits(all[k*c*bins+i]) {
+					t.Fatalf("c=%d: chunk at RoI %d differs at %d", c, k, i)
+				}
+			}
+		}
+	}
+	var a align
+	if _, err := a.pool(nil, rois); err == nil {
+		t.Error("pool without a feature map: no error")
+	}
+	if err := a.setFeatures(nil, 1<<16, 1<<8, 1<<8); err == nil {
+		t.Error("map of 2^32 values: no error")
+	}
+}

@@ -4,9 +4,10 @@
 //
 // Every routine has a portable Go version (kernels_generic.go) and may have assembly versions,
 // one .s file per routine and instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s,
-// sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools); the plane routines' assembly is a
-// row kernel under a Go driver that hands it the interior of the plane (depthwise_simd.go,
-// pool_simd.go). At start-up each architecture's init (kernels_$GOARCH.go) adds the versions the
+// sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools, bilinear_amd64.s both amd64
+// BilinearSums); the plane routines' assembly is a row kernel under a Go driver that hands it the
+// interior of the plane (depthwise_simd.go, pool_simd.go), BilinearSum's a channel kernel under
+// bilinear_simd.go's. At start-up each architecture's init (kernels_$GOARCH.go) adds the versions the
 // CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and instruction
 // set; a call goes to the best one. The noasm build tag leaves out every assembly version.
 //
@@ -174,6 +175,33 @@ func AddReLU(x, r []float32) {
 	addReLU.best(x, r)
 }
 
+// Tap is one bilinear sample point of RoIAlign in a channels-last map ([pixels][channels]
+// values): the element offsets of its four neighbouring pixels' first channel and their weights
+// (torchvision's PreCalc, with the offsets premultiplied by the channel count).
+type Tap struct {
+	Off [4]int32
+	W   [4]float32
+}
+
+// BilinearSum writes, for len(out) consecutive channels of a channels-last map, the sum of the
+// bilinear samples taps divided by div, in torchvision roi_align's order: each product rounded to
+// float32 before it is added (no fused multiply-add), the four of a tap summed left to right,
+// then added to the channel's sum. Every implementation agrees with this loop bit for bit; out
+// must not overlap src:
+//
+//	for j := range out {
+//		var s float32
+//		for _, t := range taps {
+//			v := float32(t.W[0]*src[int(t.Off[0])+j]) + float32(t.W[1]*src[int(t.Off[1])+j])
+//			v += float32(t.W[2] * src[int(t.Off[2])+j])
+//			s += v + float32(t.W[3]*src[int(t.Off[3])+j])
+//		}
+//		out[j] = s / div
+//	}
+func BilinearSum(out, src []float32, taps []Tap, div float32) {
+	bilinearSum.best(out, src, taps, div)
+}
+
 // The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
 var (
 	sgemm        = newRoutine(sgemmGeneric)
@@ -187,4 +215,5 @@ var (
 	relu         = newRoutine(reluGeneric)
 	add          = newRoutine(addGeneric)
 	addReLU      = newRoutine(addReLUGeneric)
+	bilinearSum  = newRoutine(bilinearSumGeneric)
 )

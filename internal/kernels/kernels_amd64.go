@@ -17,6 +17,8 @@ func init() {
 		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...)))
 	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns))
 	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}, avgPoolColumns))
+	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
+	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
@@ -94,3 +96,14 @@ func maxPoolRowsAVX(out, in *float32, w, nr, n, m, ldo, ldi int)
 //
 //go:noescape
 func avgPoolRowsAVX(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// bilinearSumAVX512 and bilinearSumAVX2 (bilinear_amd64.s) are bilinearKernels, 16 and 8 channels
+// per vector (AVX-512F; AVX2, which uses AVX instructions only), four vectors per step.
+//
+//go:noescape
+func bilinearSumAVX512(out, src *float32, taps *Tap, nt, n int, div float32)
+
+// bilinearSumAVX2: see bilinearSumAVX512.
+//
+//go:noescape
+func bilinearSumAVX2(out, src *float32, taps *Tap, nt, n int, div float32)

@@ -12,6 +12,7 @@ func init() {
 		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns))
+	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 }
 
 // sgemmKernel8x12NEON (sgemm8x12_arm64.s) is a packedTileFunc: 8x12 tiles, by-element FMLA:
@@ -58,3 +59,9 @@ func maxPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
 //
 //go:noescape
 func avgPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// bilinearSumNEON (bilinear_arm64.s) is a bilinearKernel, 4 channels per vector, four vectors per
+// step.
+//
+//go:noescape
+func bilinearSumNEON(out, src *float32, taps *Tap, nt, n int, div float32)

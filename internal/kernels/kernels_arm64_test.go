@@ -19,4 +19,7 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(avgPool3x3s2); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("AvgPool3x3s2 implementations %v, want [generic neon]", got)
 	}
+	if got := names(bilinearSum); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("BilinearSum implementations %v, want [generic neon]", got)
+	}
 }

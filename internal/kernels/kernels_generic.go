@@ -238,3 +238,35 @@ func addReLUGeneric(x, r []float32) {
 		x[i] = v
 	}
 }
+
+// bilinearSumGeneric is the portable BilinearSum: its plain loop, eight channels per pass (one
+// pass loads each tap once; each channel's sum is still added in the plain loop's order).
+func bilinearSumGeneric(out, src []float32, taps []Tap, div float32) {
+	j := 0
+	for ; j+8 <= len(out); j += 8 {
+		var s [8]float32
+		for _, t := range taps {
+			x0 := src[int(t.Off[0])+j : int(t.Off[0])+j+8]
+			x1 := src[int(t.Off[1])+j : int(t.Off[1])+j+8]
+			x2 := src[int(t.Off[2])+j : int(t.Off[2])+j+8]
+			x3 := src[int(t.Off[3])+j : int(t.Off[3])+j+8]
+			for i := range s {
+				v := float32(t.W[0]*x0[i]) + float32(t.W[1]*x1[i])
+				v += float32(t.W[2] * x2[i])
+				s[i] += v + float32(t.W[3]*x3[i])
+			}
+		}
+		for i, v := range s {
+			out[j+i] = v / div
+		}
+	}
+	for ; j < len(out); j++ {
+		var s float32
+		for _, t := range taps {
+			v := float32(t.W[0]*src[int(t.Off[0])+j]) + float32(t.W[1]*src[int(t.Off[1])+j])
+			v += float32(t.W[2] * src[int(t.Off[2])+j])
+			s += v + float32(t.W[3]*src[int(t.Off[3])+j])
+		}
+		out[j] = s / div
+	}
+}

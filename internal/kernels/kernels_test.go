@@ -66,6 +66,17 @@ func sameBits(got, want []float32) (int, bool) {
 	return 0, len(got) == len(want)
 }
 
+// sameBitsOrNaN is sameBits where any NaN matches any NaN.
+func sameBitsOrNaN(got, want []float32) (int, bool) {
+	for i := range want {
+		g, w := got[i], want[i]
+		if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+			return i, false
+		}
+	}
+	return 0, len(got) == len(want)
+}
+
 // TestSgemm compares Sgemm with a float64 plain loop on ragged sizes and strides, and checks that
 // nothing outside C's m x n window moves.
 func TestSgemm(t *testing.T) {
@@ -484,5 +495,99 @@ func BenchmarkSgemm(b *testing.B) {
 		b.Run(im.name+"/linear", func(b *testing.B) { benchSgemm(b, im.fn, 300, 324, 480) })
 		b.Run(im.name+"/im2col3x3", func(b *testing.B) { benchSgemm(b, im.fn, 256, 38*63, 4320) })
 		b.Run(im.name+"/roihead7x7", func(b *testing.B) { benchSgemm(b, im.fn, 80, 49, 240) })
+	}
+}
+
+// TestBilinearSum compares every implementation with the plain loop bit for bit on ragged
+// channel counts (1-70, so the vector kernels meet whole vectors, remainders and counts below
+// one vector), 0, 1, 4 and 9 taps, zero weights and zero taps (samples outside the map), and
+// zeros, signed zeros, infinities and NaNs among the map's values; nothing past out may move.
+// A NaN matches any NaN: when both operands of an add or multiply are NaN, x86 returns the first
+// one's sign and payload (arm64 too), and the Go compiler may swap the operands of a commutative
+// operation (the plain loop compiled twice differs so), so only a NaN's presence is defined.
+func TestBilinearSum(t *testing.T) {
+	forEach(t, bilinearSum, func(t *testing.T, fn func(out, src []float32, taps []Tap, div float32)) {
+		rng := rand.New(rand.NewSource(8))
+		for n := 1; n <= 70; n++ {
+			for _, nt := range []int{0, 1, 4, 9} {
+				for _, specials := range []bool{false, true} {
+					pixels := 1 + rng.Intn(30)
+					c := n + rng.Intn(5) // the map may have more channels than are summed
+					src := randSlice(rng, pixels*c)
+					if specials {
+						withSpecials(rng, src)
+					}
+					taps := make([]Tap, nt)
+					for i := range taps {
+						switch rng.Intn(6) {
+						case 0: // outside the map
+						default:
+							for k := range 4 {
+								taps[i].Off[k] = int32(rng.Intn(pixels)*c + rng.Intn(c-n+1))
+								taps[i].W[k] = float32(rng.Float64())
+								if rng.Intn(5) == 0 {
+									taps[i].W[k] = 0
+								}
+							}
+						}
+					}
+					div := float32(1 + rng.Intn(9))
+					var out []float32
+					checkGuard(t, 1, n, 1, n, func(o []float32) { out = o; fn(o, src, taps, div) })
+					want := make([]float32, n)
+					for j := range want {
+						var s float32
+						for _, t := range taps {
+							v := float32(t.W[0]*src[int(t.Off[0])+j]) + float32(t.W[1]*src[int(t.Off[1])+j])
+							v += float32(t.W[2] * src[int(t.Off[2])+j])
+							s += v + float32(t.W[3]*src[int(t.Off[3])+j])
+						}
+						want[j] = s / div
+					}
+					if i, ok := sameBitsOrNaN(out, want); !ok {
+						t.Fatalf("n=%d taps=%d specials=%v: out[%d] = %g (%#x), want %g (%#x)", n, nt, specials, i, out[i], math.Float32bits(out[i]), want[i], math.Float32bits(want[i]))
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestBilinearSumBounds: a tap that reaches past src panics (index out of range) in every
+// implementation, as the plain loop does, instead of reading outside it.
+func TestBilinearSumBounds(t *testing.T) {
+	forEach(t, bilinearSum, func(t *testing.T, fn func(out, src []float32, taps []Tap, div float32)) {
+		for _, off := range []int32{-1, 40 - 32 + 1} {
+			taps := []Tap{{Off: [4]int32{0, 0, off, 0}, W: [4]float32{1, 1, 1, 1}}}
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("offset %d: no panic", off)
+					}
+				}()
+				fn(make([]float32, 32), make([]float32, 40), taps, 1)
+			}()
+		}
+	})
+}
+
+func BenchmarkBilinearSum(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	const pixels, c = 38 * 63, 480
+	src := randSlice(rng, pixels*c)
+	taps := make([]Tap, 4)
+	for i := range taps {
+		for k := range 4 {
+			taps[i].Off[k] = int32(rng.Intn(pixels) * c)
+			taps[i].W[k] = float32(rng.Float64())
+		}
+	}
+	out := make([]float32, c)
+	for _, im := range bilinearSum.impls {
+		b.Run(im.name, func(b *testing.B) {
+			for b.Loop() {
+				im.fn(out, src, taps, 4)
+			}
+		})
 	}
 }
