@@ -5,11 +5,13 @@ import (
 	"math"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 )
 
 // align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
 // applied to one image's feature map. The zero value is not useful; start from newAlign.
-// An align keeps scratch buffers and is not safe for concurrent use.
+// An align keeps scratch buffers and is not safe for concurrent use; it splits its RoIs over
+// pool (nil: one thread).
 type align struct {
 	// OutH and OutW are the pooled output size (14 x 14 for the C4 detector).
 	OutH, OutW int
@@ -22,7 +24,9 @@ type align struct {
 	// false: the legacy behaviour, where malformed RoIs are forced to at least 1x1.
 	Aligned bool
 
-	pre []preCalc
+	pool *parallel.Pool
+	pre  [][]preCalc // each worker's sample taps
+	task alignTask
 }
 
 // maxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
@@ -77,19 +81,48 @@ func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 		clear(dst)
 		return dst, nil
 	}
-	per := r.OutH * r.OutW * c
-	var err error
-	for i, roi := range rois {
-		if r.pre, err = r.one(dst[i*per:(i+1)*per], feat, c, h, w, roi, r.pre); err != nil {
+	// Every RoI's sampling grid is checked first, so that the pooling itself cannot fail.
+	for _, roi := range rois {
+		if _, err := r.geometry(roi); err != nil {
 			return dst[:0], err
 		}
 	}
+	if k := r.pool.Threads(); len(r.pre) < k {
+		r.pre = append(r.pre, make([][]preCalc, k-len(r.pre))...)
+	}
+	r.task = alignTask{r: r, dst: dst, feat: feat, c: c, h: h, w: w, rois: rois}
+	r.pool.Run(len(rois), &r.task)
+	r.task = alignTask{}
 	return dst, nil
 }
 
-// one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.
-// It fails when the RoI's sampling grid exceeds maxBinSamples.
-func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCalc) ([]preCalc, error) {
+// alignTask is one forward call as a loop over RoIs.
+type alignTask struct {
+	r         *align
+	dst, feat []float32
+	c, h, w   int
+	rois      []boxes.Box
+}
+
+// Run pools RoIs [lo, hi) with worker's scratch.
+func (t *alignTask) Run(worker, lo, hi int) {
+	r := t.r
+	per := r.OutH * r.OutW * t.c
+	for i := lo; i < hi; i++ {
+		g, _ := r.geometry(t.rois[i]) // checked by forward
+		r.pre[worker] = r.one(t.dst[i*per:(i+1)*per], t.feat, t.c, t.h, t.w, g, r.pre[worker])
+	}
+}
+
+// roiGeometry is where one RoI's bins and sample points lie on the feature map.
+type roiGeometry struct {
+	startH, startW, binH, binW float32
+	gridH, gridW               int
+}
+
+// geometry computes a RoI's bins and sampling grid as torchvision's kernel does. It fails when
+// the RoI's adaptive sampling grid exceeds maxBinSamples.
+func (r *align) geometry(roi boxes.Box) (roiGeometry, error) {
 	var offset float32
 	if r.Aligned {
 		offset = 0.5
@@ -106,8 +139,6 @@ func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 		roiH = boxes.StdMax(roiH, 1)
 	}
 	oh, ow := r.OutH, r.OutW
-	binH := roiH / float32(oh)
-	binW := roiW / float32(ow)
 	gridH, gridW := r.SamplingRatio, r.SamplingRatio
 	if r.SamplingRatio <= 0 {
 		gh := math.Ceil(float64(roiH / float32(oh)))
@@ -115,11 +146,19 @@ func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 		// Checked as floats, before the conversion: a huge RoI must not wrap around. (NaN
 		// passes and converts as before: the kernel samples nothing.)
 		if gh > maxBinSamples || gw > maxBinSamples || gh*gw > maxBinSamples {
-			return pre, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, maxBinSamples)
+			return roiGeometry{}, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, maxBinSamples)
 		}
 		gridH, gridW = int(gh), int(gw)
 	}
-	gridH, gridW = max(gridH, 0), max(gridW, 0)
+	return roiGeometry{startH: startH, startW: startW, binH: roiH / float32(oh), binW: roiW / float32(ow),
+		gridH: max(gridH, 0), gridW: max(gridW, 0)}, nil
+}
+
+// one pools a single RoI of geometry g into out ([c, OutH, OutW]) and returns the (possibly
+// grown) scratch.
+func (r *align) one(out, feat []float32, c, h, w int, g roiGeometry, pre []preCalc) []preCalc {
+	oh, ow := r.OutH, r.OutW
+	gridH, gridW := g.gridH, g.gridW
 	count := float32(max(gridH*gridW, 1))
 
 	np := oh * ow * gridH * gridW
@@ -127,7 +166,7 @@ func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 		pre = make([]preCalc, np)
 	}
 	pre = pre[:np]
-	fillPreCalc(pre, h, w, oh, ow, startH, startW, binH, binW, gridH, gridW)
+	fillPreCalc(pre, h, w, oh, ow, g.startH, g.startW, g.binH, g.binW, gridH, gridW)
 
 	hw := h * w
 	bins := oh * ow
@@ -172,7 +211,7 @@ func (r *align) one(out, feat []float32, c, h, w int, roi boxes.Box, pre []preCa
 			o[b] = acc / count
 		}
 	}
-	return pre, nil
+	return pre
 }
 
 // tap is one bilinear sample, summed in the kernel's order: ((w0*v0 + w1*v1) + w2*v2) + w3*v3.
