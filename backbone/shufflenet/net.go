@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 
@@ -134,8 +135,12 @@ type Runner struct {
 	logits     []float32
 }
 
-// NewRunner returns a Runner for n.
+// NewRunner returns a Runner for n, on one thread until SetPool.
 func (n *Net) NewRunner() *Runner { return &Runner{net: n} }
+
+// SetPool makes the Runner split its layers' work over p (nil: one thread). Results do not
+// depend on p's thread count.
+func (r *Runner) SetPool(p *parallel.Pool) { r.scratch.SetPool(p) }
 
 // Forward runs the stem and stages 2..last on x ([N, 3, H, W]) and returns the last stage's output.
 // The result is owned by the Runner and valid until its next call.
