@@ -9,7 +9,10 @@
 // detector, and may panic on others, as nn's layers do.
 package backbone
 
-import "github.com/shuffledet/shuffledet/nn"
+import (
+	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/nn"
+)
 
 // FeatureStride is the stride, in input pixels, of the feature map a Trunk gives the detector.
 const FeatureStride = 16
@@ -23,8 +26,9 @@ type Trunk interface {
 	FeatureChannels() int
 	// HeadChannels is the length of the vector the box head gives each RoI.
 	HeadChannels() int
-	// NewRunner returns a Runner with its own buffers.
-	NewRunner() Runner
+	// NewRunner returns a Runner with its own buffers that splits its work over pool (nil: one
+	// thread); the results must not depend on pool's thread count.
+	NewRunner(pool *parallel.Pool) Runner
 	// FeatureCost is the cost of Features on an h x w input (named "backbone").
 	FeatureCost(h, w int) nn.Cost
 	// HeadCost is the cost of BoxHead on one size x size RoI (named "box_head").

@@ -1,6 +1,7 @@
 package detector_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // BenchmarkDetect times one 640x480 frame through the whole detector (preprocess to final
-// detections) for the g3 presets, on random weights (cost does not depend on the values).
+// detections) for the g3 presets on 1 and 2 threads, on random weights (cost does not depend on
+// the values).
 func BenchmarkDetect(b *testing.B) {
 	frame := make([]byte, 640*480*3)
 	for i := range frame {
@@ -26,17 +28,21 @@ func BenchmarkDetect(b *testing.B) {
 			if err := modelfile.Write(path, *cfg, ts); err != nil {
 				b.Fatal(err)
 			}
-			det, err := detector.Load(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := det.DetectBGR(frame, 640, 480, 640*3); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				det.DetectBGR(frame, 640, 480, 640*3)
+			for _, threads := range []int{1, 2} {
+				b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+					det, err := detector.Load(path, detector.WithThreads(threads))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := det.DetectBGR(frame, 640, 480, 640*3); err != nil {
+						b.Fatal(err)
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for b.Loop() {
+						det.DetectBGR(frame, 640, 480, 640*3)
+					}
+				})
 			}
 		})
 	}

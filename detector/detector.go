@@ -7,6 +7,8 @@
 //	-> detections in original pixels
 //
 // A Detector is for one goroutine at a time; Clone gives another one that shares the weights.
+// Each Detector owns a pool of worker threads (WithThreads; default: every core) over which it
+// splits each layer's work, with results that do not depend on the thread count.
 //
 // Errors: every failure to load a model or to detect (a bad file, option, image or frame buffer)
 // is returned as an error that names the file or says what is wrong; nothing in this package
@@ -16,9 +18,11 @@ package detector
 import (
 	"fmt"
 	"image"
+	"runtime"
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"
@@ -34,30 +38,51 @@ type Detection struct {
 }
 
 // Option changes a Detector's run-time settings.
-type Option func(*configs.Detector) error
+type Option func(*settings) error
+
+// settings is what the options set: the detector configuration and the thread count.
+type settings struct {
+	cfg     configs.Detector
+	threads int
+}
 
 // WithResolution runs the model at shorter side 300 (longer side at most 500) or 600 (at most 1000).
 func WithResolution(res int) Option {
-	return func(d *configs.Detector) error { return d.SetResolution(res) }
+	return func(s *settings) error { return s.cfg.SetResolution(res) }
+}
+
+// WithThreads makes the Detector split each frame's work over n threads (n >= 1; the default is
+// runtime.NumCPU()). The detections do not depend on n, bit for bit. Programs that run several
+// Detectors at once (pipeline workers, cocoeval) give each a share of the cores.
+func WithThreads(n int) Option {
+	return func(s *settings) error {
+		if n < 1 {
+			return fmt.Errorf("threads %d: must be at least 1", n)
+		}
+		s.threads = n
+		return nil
+	}
 }
 
 // WithScoreThreshold keeps detections whose class score is above s (default: the model's
 // roi.score_thresh, 0.05 in the presets).
 func WithScoreThreshold(s float32) Option {
-	return func(d *configs.Detector) error {
+	return func(d *settings) error {
 		if !(s >= 0 && s < 1) {
 			return fmt.Errorf("score threshold %g out of range [0, 1)", s)
 		}
-		d.RoI.ScoreThresh = float64(s)
+		d.cfg.RoI.ScoreThresh = float64(s)
 		return nil
 	}
 }
 
-// Detector runs a Model on images. It owns every buffer it uses, so after the first image of a
-// given size, detection allocates nothing. Not safe for concurrent use: use Clone per goroutine.
+// Detector runs a Model on images. It owns every buffer it uses and its thread pool, so after the
+// first image of a given size, detection allocates nothing. Not safe for concurrent use: use
+// Clone per goroutine.
 type Detector struct {
 	model *Model
 	cfg   configs.Detector
+	pool  *parallel.Pool
 
 	pre   *transform.Preprocessor
 	trunk backbone.Runner
@@ -80,17 +105,19 @@ func Load(path string, opts ...Option) (*Detector, error) {
 
 // NewDetector returns a Detector running m with the given options.
 func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
-	cfg := *m.Config.Detector
+	s := settings{cfg: *m.Config.Detector, threads: runtime.NumCPU()}
 	for _, o := range opts {
-		if err := o(&cfg); err != nil {
+		if err := o(&s); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Path, err)
 		}
 	}
-	return m.newDetector(cfg)
+	return m.newDetector(s.cfg, s.threads)
 }
 
-func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
-	d := &Detector{model: m, cfg: cfg, trunk: m.trunk.NewRunner()}
+// newDetector returns a Detector with its own buffers and a pool of threads threads.
+func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error) {
+	pool := parallel.New(threads)
+	d := &Detector{model: m, cfg: cfg, pool: pool, trunk: m.trunk.NewRunner(pool)}
 	var err error
 	if d.pre, err = transform.New(cfg.Config); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
@@ -98,14 +125,20 @@ func (m *Model) newDetector(cfg configs.Detector) (*Detector, error) {
 	if d.rpn, err = m.rpn.NewRunner(cfg.RPN); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
+	d.rpn.SetPool(pool)
 	if d.roi, err = roihead.NewRunner(cfg.RoI, d.trunk, m.predictor); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
+	d.roi.SetPool(pool)
 	return d, nil
 }
 
-// Clone returns a new Detector with the same model and settings and its own buffers.
-func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg) }
+// Clone returns a new Detector with the same model, settings and thread count, and its own
+// buffers and thread pool: nothing it changes is shared with d.
+func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg, d.pool.Threads()) }
+
+// Threads returns the number of threads the Detector splits a frame's work over.
+func (d *Detector) Threads() int { return d.pool.Threads() }
 
 // Model returns the Detector's model.
 func (d *Detector) Model() *Model { return d.model }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,7 +45,8 @@ func testImage(w, h int) *image.NRGBA {
 }
 
 func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
-	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0))
+	// On 3 threads: handing work to the pool's workers allocates nothing either.
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0), detector.WithThreads(3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +75,66 @@ func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
 		if a := testing.AllocsPerRun(2, f); a != 0 {
 			t.Errorf("%s allocates %v times per run in steady state", name, a)
 		}
+	}
+}
+
+// TestThreadsGiveIdenticalDetections runs a random 0.5x detector at 300 and 600 on 1, 2 and 3
+// threads (and a Clone of the 3-thread one) and checks that the detections are the same bit for
+// bit: every layer computes each output value with the same code in the same order on any thread.
+func TestThreadsGiveIdenticalDetections(t *testing.T) {
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.5x-300", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "det.bin")
+	if err := modelfile.Write(path, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(320, 240)
+	for _, res := range []int{300, 600} {
+		var want []detector.Detection
+		for _, threads := range []int{1, 2, 3} {
+			det, err := detector.Load(path, detector.WithResolution(res), detector.WithScoreThreshold(0), detector.WithThreads(threads))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if det.Threads() != threads {
+				t.Fatalf("WithThreads(%d): %d threads", threads, det.Threads())
+			}
+			clone, err := det.Clone()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []*detector.Detector{det, clone} {
+				got, err := d.Detect(img)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want == nil {
+					if len(got) < 10 {
+						t.Fatalf("at %d: only %d detections to compare", res, len(got))
+					}
+					want = append(want, got...)
+					continue
+				}
+				if d.Threads() != threads || len(got) != len(want) {
+					t.Fatalf("at %d, %d threads: %d detections, on one thread %d", res, d.Threads(), len(got), len(want))
+				}
+				for i := range got {
+					g, w := got[i], want[i]
+					same := g.CategoryID == w.CategoryID && math.Float32bits(g.Score) == math.Float32bits(w.Score)
+					for j := range g.Box {
+						same = same && math.Float32bits(g.Box[j]) == math.Float32bits(w.Box[j])
+					}
+					if !same {
+						t.Fatalf("at %d, %d threads: detection %d is %+v, on one thread %+v", res, threads, i, g, w)
+					}
+				}
+			}
+		}
+	}
+	if _, err := detector.Load(path, detector.WithThreads(0)); err == nil || !strings.Contains(err.Error(), "threads 0") {
+		t.Errorf("WithThreads(0): %v", err)
 	}
 }
 

@@ -36,20 +36,35 @@ func (l *DepthwiseConv) OutSize(h, w int) (int, int) {
 }
 
 // Forward writes the convolution of src into channels [c0, c0+C) of dst (batch and spatial size
-// already set).
-func (l *DepthwiseConv) Forward(dst *Tensor, c0 int, src *Tensor) {
+// already set), split over s's pool by channel.
+func (l *DepthwiseConv) Forward(dst *Tensor, c0 int, src *Tensor, s *Scratch) {
+	t := &s.dw
+	*t = depthwiseTask{l: l, dst: dst, src: src, c0: c0}
+	s.pool.Run(src.N*l.C, t)
+	*t = depthwiseTask{}
+}
+
+// depthwiseTask is one DepthwiseConv.Forward call as a loop over (image, channel) planes.
+type depthwiseTask struct {
+	l        *DepthwiseConv
+	dst, src *Tensor
+	c0       int
+}
+
+// Run convolves planes [lo, hi).
+func (t *depthwiseTask) Run(_, lo, hi int) {
+	l, src := t.l, t.src
 	oh, ow := l.OutSize(src.H, src.W)
-	for n := 0; n < src.N; n++ {
-		for c := 0; c < l.C; c++ {
-			oc := c
-			if l.OutMap != nil {
-				oc = l.OutMap[c]
-			}
-			out := dst.Plane(n, c0+oc)
-			kernels.Depthwise3x3(out, src.Plane(n, c), src.H, src.W, oh, ow, l.Stride, l.Weight[c*9:(c+1)*9], l.Bias[c])
-			if l.Act == ReLU {
-				kernels.ReLU(out)
-			}
+	for u := lo; u < hi; u++ {
+		n, c := u/l.C, u%l.C
+		oc := c
+		if l.OutMap != nil {
+			oc = l.OutMap[c]
+		}
+		out := t.dst.Plane(n, t.c0+oc)
+		kernels.Depthwise3x3(out, src.Plane(n, c), src.H, src.W, oh, ow, l.Stride, l.Weight[c*9:(c+1)*9], l.Bias[c])
+		if l.Act == ReLU {
+			kernels.ReLU(out)
 		}
 	}
 }

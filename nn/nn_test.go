@@ -1,10 +1,13 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"slices"
 	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/parallel"
 )
 
 // naiveConv is the textbook grouped convolution the layers are checked against.
@@ -183,7 +186,7 @@ func TestDepthwiseMatchesNaiveWithShuffle(t *testing.T) {
 		want := naiveConv(x, c.c, 3, c.stride, 1, c.c, l.Weight, l.Bias)
 		oh, ow := l.OutSize(c.h, c.w)
 		dst := NewTensor(2, c.c, oh, ow)
-		l.Forward(dst, 0, x)
+		l.Forward(dst, 0, x, &Scratch{})
 		for n := 0; n < 2; n++ {
 			for ch := 0; ch < c.c; ch++ {
 				if d := maxDiff(t, dst.Plane(n, l.OutMap[ch]), want.Plane(n, ch)); !(d <= 1e-5) {
@@ -222,12 +225,12 @@ func TestShuffleMapOrders(t *testing.T) {
 func TestPools(t *testing.T) {
 	x := &Tensor{N: 1, C: 1, H: 3, W: 4, Data: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -12}}
 	var mp Tensor
-	MaxPool3x3s2(&mp, x)
+	MaxPool3x3s2(&mp, x, &Scratch{})
 	if mp.H != 2 || mp.W != 2 || !slices.Equal(mp.Data, []float32{6, 8, 10, 11}) {
 		t.Fatalf("max pool = %v %v", mp.Shape(), mp.Data)
 	}
 	ap := NewTensor(1, 2, 2, 2)
-	AvgPool3x3s2(ap, 1, x)
+	AvgPool3x3s2(ap, 1, x, &Scratch{})
 	want := []float32{(1 + 2 + 5 + 6) / 9.0, (2 + 3 + 4 + 6 + 7 + 8) / 9.0, (5 + 6 + 9 + 10) / 9.0, (6 + 7 + 8 + 10 + 11 - 12) / 9.0}
 	if d := maxDiff(t, ap.Plane(0, 1), want); !(d <= 1e-6) {
 		t.Fatalf("avg pool = %v, want %v", ap.Plane(0, 1), want)
@@ -261,5 +264,69 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 	}
 	if _, _, err := FoldBatchNorm([]float32{1}, 1, []float32{1}, []float32{0}, []float32{0}, []float32{-1}); err == nil {
 		t.Fatal("negative variance accepted")
+	}
+}
+
+// TestThreadsGiveIdenticalResults runs the layers that split their work over a pool on 1, 2 and 3
+// threads and checks that every output value is the same, bit for bit, as without a pool.
+func TestThreadsGiveIdenticalResults(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	type layerCase struct {
+		name string
+		run  func(s *Scratch) []float32
+	}
+	conv := func(n, inC, outC, h, w, k, stride, pad, groups int, residual bool) layerCase {
+		x := randTensor(rng, n, inC, h, w)
+		l := &Conv{InC: inC, OutC: outC, K: k, Stride: stride, Pad: pad, Groups: groups, Act: ReLU,
+			Weight: randVec(rng, outC*inC/groups*k*k), Bias: randVec(rng, outC)}
+		oh, ow := l.OutSize(h, w)
+		var res *Tensor
+		if residual {
+			res = randTensor(rng, n, outC, oh, ow)
+		}
+		return layerCase{fmt.Sprintf("conv %+v", *l), func(s *Scratch) []float32 {
+			dst := NewTensor(n, outC+1, oh, ow)
+			l.Forward(dst, 1, x, res, s)
+			return dst.Data
+		}}
+	}
+	x := randTensor(rng, 3, 12, 29, 31)
+	dw := &DepthwiseConv{C: 12, Stride: 2, Act: ReLU, Weight: randVec(rng, 12*9), Bias: randVec(rng, 12), OutMap: ShuffleMap(12, 3, false)}
+	cases := []layerCase{
+		conv(1, 3, 8, 61, 67, 3, 2, 1, 1, false),  // stem: im2col, several column blocks
+		conv(2, 12, 6, 23, 25, 1, 1, 0, 3, true),  // grouped 1x1 with a residual, batch
+		conv(5, 24, 24, 7, 7, 1, 1, 0, 3, true),   // box-head sized planes
+		conv(1, 16, 8, 40, 30, 3, 1, 1, 2, false), // grouped 3x3
+		conv(1, 8, 8, 33, 34, 1, 1, 0, 1, false),  // dense 1x1, ragged column blocks
+		{"depthwise", func(s *Scratch) []float32 {
+			oh, ow := dw.OutSize(x.H, x.W)
+			dst := NewTensor(3, 12, oh, ow)
+			dw.Forward(dst, 0, x, s)
+			return dst.Data
+		}},
+		{"max pool", func(s *Scratch) []float32 {
+			var dst Tensor
+			MaxPool3x3s2(&dst, x, s)
+			return dst.Data
+		}},
+		{"avg pool", func(s *Scratch) []float32 {
+			dst := NewTensor(3, 14, ConvOut(x.H, 3, 2, 1), ConvOut(x.W, 3, 2, 1))
+			AvgPool3x3s2(dst, 2, x, s)
+			return dst.Data
+		}},
+	}
+	pools := []*parallel.Pool{parallel.New(1), parallel.New(2), parallel.New(3)}
+	for _, c := range cases {
+		want := c.run(&Scratch{})
+		for _, p := range pools {
+			var s Scratch
+			s.SetPool(p)
+			got := c.run(&s)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s on %d threads: value %d is %g, on one thread %g", c.name, p.Threads(), i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

@@ -2,26 +2,42 @@ package nn
 
 import "github.com/shuffledet/shuffledet/internal/kernels"
 
-// MaxPool3x3s2 writes the 3x3, stride 2, padding 1 max pool of src into dst (resized to fit).
-// Padding never wins, as in PyTorch.
-func MaxPool3x3s2(dst, src *Tensor) {
+// MaxPool3x3s2 writes the 3x3, stride 2, padding 1 max pool of src into dst (resized to fit),
+// split over s's pool by plane. Padding never wins, as in PyTorch.
+func MaxPool3x3s2(dst, src *Tensor, s *Scratch) {
 	oh, ow := ConvOut(src.H, 3, 2, 1), ConvOut(src.W, 3, 2, 1)
 	dst.Resize(src.N, src.C, oh, ow)
-	for n := 0; n < src.N; n++ {
-		for c := 0; c < src.C; c++ {
-			kernels.MaxPool3x3s2(dst.Plane(n, c), src.Plane(n, c), src.H, src.W, oh, ow)
-		}
-	}
+	s.pool3 = poolTask{max: true, dst: dst, src: src}
+	s.pool.Run(src.N*src.C, &s.pool3)
+	s.pool3 = poolTask{}
 }
 
 // AvgPool3x3s2 writes the 3x3, stride 2, padding 1 average pool of src into channels
-// [c0, c0+src.C) of dst. Padding counts as zeros (PyTorch's count_include_pad), so every window
-// divides by 9.
-func AvgPool3x3s2(dst *Tensor, c0 int, src *Tensor) {
+// [c0, c0+src.C) of dst, split over s's pool by plane. Padding counts as zeros (PyTorch's
+// count_include_pad), so every window divides by 9.
+func AvgPool3x3s2(dst *Tensor, c0 int, src *Tensor, s *Scratch) {
+	s.pool3 = poolTask{dst: dst, src: src, c0: c0}
+	s.pool.Run(src.N*src.C, &s.pool3)
+	s.pool3 = poolTask{}
+}
+
+// poolTask is one MaxPool3x3s2 (max) or AvgPool3x3s2 call as a loop over (image, channel) planes.
+type poolTask struct {
+	max      bool
+	dst, src *Tensor
+	c0       int
+}
+
+// Run pools planes [lo, hi).
+func (t *poolTask) Run(_, lo, hi int) {
+	src := t.src
 	oh, ow := ConvOut(src.H, 3, 2, 1), ConvOut(src.W, 3, 2, 1)
-	for n := 0; n < src.N; n++ {
-		for c := 0; c < src.C; c++ {
-			kernels.AvgPool3x3s2(dst.Plane(n, c0+c), src.Plane(n, c), src.H, src.W, oh, ow)
+	for u := lo; u < hi; u++ {
+		n, c := u/src.C, u%src.C
+		if t.max {
+			kernels.MaxPool3x3s2(t.dst.Plane(n, t.c0+c), src.Plane(n, c), src.H, src.W, oh, ow)
+		} else {
+			kernels.AvgPool3x3s2(t.dst.Plane(n, t.c0+c), src.Plane(n, c), src.H, src.W, oh, ow)
 		}
 	}
 }

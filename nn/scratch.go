@@ -1,8 +1,21 @@
 package nn
 
-// Scratch is a grow-only float32 buffer for a layer's temporary data (im2col columns, pooled
-// vectors). One Scratch per goroutine; after the first frame of a given size it never allocates.
-type Scratch struct{ buf []float32 }
+import "github.com/shuffledet/shuffledet/internal/parallel"
+
+// Scratch is what one goroutine's layers share between calls: a grow-only float32 buffer for
+// temporary data (im2col columns, pooled vectors), the thread pool the layers split their work
+// over (SetPool; none: one thread), and the loop bodies handed to it, kept here so that a call
+// allocates nothing. One Scratch per goroutine; after the first frame of a given size it never
+// allocates.
+type Scratch struct {
+	buf  []float32
+	pool *parallel.Pool
+
+	conv   convTask
+	im2col im2colTask
+	dw     depthwiseTask
+	pool3  poolTask
+}
 
 // Get returns a slice of n values, reusing the buffer when it is large enough.
 func (s *Scratch) Get(n int) []float32 {
@@ -11,3 +24,11 @@ func (s *Scratch) Get(n int) []float32 {
 	}
 	return s.buf[:n]
 }
+
+// SetPool makes the layers that use s split their work over p (nil: run on the caller alone).
+// Results do not depend on p's thread count: each output value is computed by the same code in
+// the same order whichever thread runs it.
+func (s *Scratch) SetPool(p *parallel.Pool) { s.pool = p }
+
+// Pool returns the pool set by SetPool (nil if none).
+func (s *Scratch) Pool() *parallel.Pool { return s.pool }

@@ -7,11 +7,13 @@ import (
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 )
 
 // align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
 // applied to one image's feature map. The zero value is not useful; start from newAlign.
-// An align keeps scratch buffers and is not safe for concurrent use.
+// An align keeps scratch buffers and is not safe for concurrent use; it splits its RoIs over
+// threads (nil: one thread), each worker with its own scratch.
 //
 // It pools from its own channels-last copy of the map (setFeatures), so that each sample point
 // reads every channel from one contiguous run and one kernels.BilinearSum call does a whole bin;
@@ -31,8 +33,11 @@ type align struct {
 	hwc     []float32 // the feature map of the last setFeatures, [h*w][c]
 	c, h, w int       // its dimensions
 	ready   bool      // whether the last setFeatures succeeded
-	pre     []kernels.Tap
-	bins    []float32 // one RoI's pooled values, [OutH*OutW][c]
+
+	threads *parallel.Pool
+	pre     [][]kernels.Tap // each worker's sample taps
+	bins    [][]float32     // each worker's pooled values of one RoI, [OutH*OutW][c]
+	task    alignTask
 }
 
 // maxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
@@ -111,21 +116,49 @@ func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
 		clear(dst)
 		return dst, nil
 	}
-	per := r.OutH * r.OutW * c
-	r.bins = slices.Grow(r.bins[:0], per)[:per]
-	var err error
-	for i, roi := range rois {
-		if r.pre, err = r.one(dst[i*per:(i+1)*per], roi, r.pre); err != nil {
+	// Every RoI's sampling grid is checked first, so that the pooling itself cannot fail.
+	for _, roi := range rois {
+		if _, err := r.geometry(roi); err != nil {
 			return dst[:0], err
 		}
 	}
+	if k := r.threads.Threads(); len(r.pre) < k {
+		r.pre = append(r.pre, make([][]kernels.Tap, k-len(r.pre))...)
+		r.bins = append(r.bins, make([][]float32, k-len(r.bins))...)
+	}
+	r.task = alignTask{r: r, dst: dst, rois: rois}
+	r.threads.Run(len(rois), &r.task)
+	r.task = alignTask{}
 	return dst, nil
 }
 
-// one pools a single RoI into out ([c, OutH, OutW]) and returns the (possibly grown) scratch.
-// It fails when the RoI's sampling grid exceeds maxBinSamples.
-func (r *align) one(out []float32, roi boxes.Box, pre []kernels.Tap) ([]kernels.Tap, error) {
-	c, h, w := r.c, r.h, r.w
+// alignTask is one pool call as a loop over RoIs.
+type alignTask struct {
+	r    *align
+	dst  []float32
+	rois []boxes.Box
+}
+
+// Run pools RoIs [lo, hi) with worker's scratch.
+func (t *alignTask) Run(worker, lo, hi int) {
+	r := t.r
+	per := r.OutH * r.OutW * r.c
+	r.bins[worker] = slices.Grow(r.bins[worker][:0], per)[:per]
+	for i := lo; i < hi; i++ {
+		g, _ := r.geometry(t.rois[i]) // checked by pool
+		r.pre[worker] = r.one(t.dst[i*per:(i+1)*per], g, r.pre[worker], r.bins[worker])
+	}
+}
+
+// roiGeometry is where one RoI's bins and sample points lie on the feature map.
+type roiGeometry struct {
+	startH, startW, binH, binW float32
+	gridH, gridW               int
+}
+
+// geometry computes a RoI's bins and sampling grid as torchvision's kernel does. It fails when
+// the RoI's adaptive sampling grid exceeds maxBinSamples.
+func (r *align) geometry(roi boxes.Box) (roiGeometry, error) {
 	var offset float32
 	if r.Aligned {
 		offset = 0.5
@@ -142,8 +175,6 @@ func (r *align) one(out []float32, roi boxes.Box, pre []kernels.Tap) ([]kernels.
 		roiH = boxes.StdMax(roiH, 1)
 	}
 	oh, ow := r.OutH, r.OutW
-	binH := roiH / float32(oh)
-	binW := roiW / float32(ow)
 	gridH, gridW := r.SamplingRatio, r.SamplingRatio
 	if r.SamplingRatio <= 0 {
 		gh := math.Ceil(float64(roiH / float32(oh)))
@@ -151,11 +182,20 @@ func (r *align) one(out []float32, roi boxes.Box, pre []kernels.Tap) ([]kernels.
 		// Checked as floats, before the conversion: a huge RoI must not wrap around. (NaN
 		// passes and converts as before: the kernel samples nothing.)
 		if gh > maxBinSamples || gw > maxBinSamples || gh*gw > maxBinSamples {
-			return pre, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, maxBinSamples)
+			return roiGeometry{}, fmt.Errorf("roialign: RoI %v: adaptive sampling grid %gx%g per bin exceeds %d samples", roi, gh, gw, maxBinSamples)
 		}
 		gridH, gridW = int(gh), int(gw)
 	}
-	gridH, gridW = max(gridH, 0), max(gridW, 0)
+	return roiGeometry{startH: startH, startW: startW, binH: roiH / float32(oh), binW: roiW / float32(ow),
+		gridH: max(gridH, 0), gridW: max(gridW, 0)}, nil
+}
+
+// one pools a single RoI of geometry g into out ([c, OutH, OutW]) through the scratch bins
+// ([OutH*OutW][c]) and returns the (possibly grown) taps scratch pre.
+func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, bins []float32) []kernels.Tap {
+	c, h, w := r.c, r.h, r.w
+	oh, ow := r.OutH, r.OutW
+	gridH, gridW := g.gridH, g.gridW
 	count := float32(max(gridH*gridW, 1))
 
 	np := oh * ow * gridH * gridW
@@ -163,17 +203,17 @@ func (r *align) one(out []float32, roi boxes.Box, pre []kernels.Tap) ([]kernels.
 		pre = make([]kernels.Tap, np)
 	}
 	pre = pre[:np]
-	fillPreCalc(pre, h, w, c, oh, ow, startH, startW, binH, binW, gridH, gridW)
+	fillPreCalc(pre, h, w, c, oh, ow, g.startH, g.startW, g.binH, g.binW, gridH, gridW)
 
 	// Each bin, all channels at once, in torchvision's order (kernels.BilinearSum), into
 	// [bins][c]; then out, [c][bins], is its transpose.
-	bins := oh * ow
+	nb := oh * ow
 	samples := gridH * gridW
-	for b := range bins {
-		kernels.BilinearSum(r.bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
+	for b := range nb {
+		kernels.BilinearSum(bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
 	}
-	transpose(out, r.bins, bins, c)
-	return pre, nil
+	transpose(out, bins, nb, c)
+	return pre
 }
 
 // transpose writes the transpose of src, a rows x cols matrix (row-major), into dst (cols x

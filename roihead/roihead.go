@@ -19,6 +19,7 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 
@@ -67,6 +68,12 @@ func (p *Predictor) Cost() nn.Cost {
 	return c
 }
 
+// roiChunk is how many RoIs go through RoIAlign and the box head at a time: the pooled RoIs and
+// the box head's activations are held for one chunk, not for all proposals (300 RoIs of
+// 1x g3's 480 x 14 x 14 values would be 113 MB), and a chunk's matrix products stay large
+// enough to run at full speed. Results do not depend on it.
+const roiChunk = 16
+
 // Runner runs the box branch for one image at a time with its own buffers, so that after the
 // first frame of a given size it does not allocate. It is for one goroutine at a time, with a
 // BoxHead of its own.
@@ -90,6 +97,10 @@ func NewRunner(cfg Config, box BoxHead, pred *Predictor) (*Runner, error) {
 	return &Runner{pred: pred, box: box, align: a, post: newPostProcessor(cfg)}, nil
 }
 
+// SetPool makes RoIAlign split its RoIs over p (nil: one thread). The BoxHead has its own
+// setting (the detector gives both the same pool).
+func (r *Runner) SetPool(p *parallel.Pool) { r.align.threads = p }
+
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
 // to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,
@@ -102,13 +113,20 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 	a := r.align
 	a.SpatialScale = float32(math.Exp2(math.RoundToEven(math.Log2(float64(feat.H) / float64(resizedH)))))
 	n, c := len(proposals), feat.C
-	r.rois.Resize(n, c, a.OutH, a.OutW)
-	if _, err := a.forward(r.rois.Data, feat.Data, c, feat.H, feat.W, proposals); err != nil {
-		return nil, nil, err
-	}
 	in, k := r.pred.classes.In, r.pred.NumClasses()
 	r.pooled = slices.Grow(r.pooled[:0], n*in)[:n*in]
-	r.box.BoxHead(r.pooled, &r.rois)
+	if err := a.setFeatures(feat.Data, c, feat.H, feat.W); err != nil {
+		return nil, nil, err
+	}
+	// roiChunk RoIs at a time through RoIAlign and the box head, in the same buffers.
+	for lo := 0; lo < n; lo += roiChunk {
+		hi := min(lo+roiChunk, n)
+		r.rois.Resize(hi-lo, c, a.OutH, a.OutW)
+		if _, err := a.pool(r.rois.Data, proposals[lo:hi]); err != nil {
+			return nil, nil, err
+		}
+		r.box.BoxHead(r.pooled[lo*in:hi*in], &r.rois)
+	}
 	r.logits = slices.Grow(r.logits[:0], n*k)[:n*k]
 	r.pred.classes.Forward(r.logits, r.pooled, n)
 	r.boxDeltas = slices.Grow(r.boxDeltas[:0], 4*n*k)[:4*n*k]

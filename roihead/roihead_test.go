@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 )
 
 func TestAlignEdgeCases(t *testing.T) {
@@ -216,5 +217,34 @@ func TestAlignChannelsIndependent(t *testing.T) {
 	}
 	if err := a.setFeatures(nil, 1<<16, 1<<8, 1<<8); err == nil {
 		t.Error("map of 2^32 values: no error")
+	}
+}
+
+// TestRoIAlignThreadsGiveIdenticalResults pools RoIs on 1, 2 and 3 threads, with a fixed and an
+// adaptive sampling grid, and checks every value against the pool-less run bit for bit.
+func TestRoIAlignThreadsGiveIdenticalResults(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	const c, h, w = 37, 19, 25 // the kernels' whole vectors and a remainder
+	feat := randn(r, c*h*w, 1)
+	rois := randomRoIs(r, 37, 400, 300)
+	for _, sr := range []int{2, 0} {
+		a := newAlign()
+		a.SamplingRatio = sr
+		want, err := a.forward(nil, feat, c, h, w, rois)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, threads := range []int{1, 2, 3} {
+			a.threads = parallel.New(threads)
+			got, err := a.forward(nil, feat, c, h, w, rois)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("sampling ratio %d, %d threads: value %d is %g, on one thread %g", sr, threads, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 
@@ -86,6 +87,10 @@ type Runner struct {
 	scratch                    nn.Scratch
 	hidden, objectness, deltas nn.Tensor
 }
+
+// SetPool makes the head's convolutions split their work over p (nil: one thread). Results do
+// not depend on p's thread count.
+func (r *Runner) SetPool(p *parallel.Pool) { r.scratch.SetPool(p) }
 
 // Predict runs the head on feat, [1, C, H, W], and returns its outputs: the objectness logits
 // [1, A, H, W] and the box deltas [1, 4A, H, W] (channel a*4+c holds coordinate c, dx dy dw dh,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 
@@ -134,8 +135,12 @@ type Runner struct {
 	logits     []float32
 }
 
-// NewRunner returns a Runner for n.
+// NewRunner returns a Runner for n, on one thread until SetPool.
 func (n *Net) NewRunner() *Runner { return &Runner{net: n} }
+
+// SetPool makes the Runner split its layers' work over p (nil: one thread). Results do not
+// depend on p's thread count.
+func (r *Runner) SetPool(p *parallel.Pool) { r.scratch.SetPool(p) }
 
 // Forward runs the stem and stages 2..last on x ([N, 3, H, W]) and returns the last stage's output.
 // The result is owned by the Runner and valid until its next call.
@@ -144,7 +149,7 @@ func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
 	oh, ow := stem.OutSize(x.H, x.W)
 	r.mid1.Resize(x.N, stem.OutC, oh, ow)
 	stem.Forward(&r.mid1, 0, x, nil, &r.scratch)
-	nn.MaxPool3x3s2(&r.stemOut, &r.mid1)
+	nn.MaxPool3x3s2(&r.stemOut, &r.mid1, &r.scratch)
 	t := &r.stemOut
 	for s := Stage2; s <= last; s++ {
 		t = r.Stage(t, s)
@@ -174,10 +179,10 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 	u.pw1.Forward(&r.mid1, 0, x, nil, &r.scratch)
 	oh, ow := u.dw.OutSize(x.H, x.W)
 	r.mid2.Resize(x.N, s.Mid, oh, ow)
-	u.dw.Forward(&r.mid2, 0, &r.mid1)
+	u.dw.Forward(&r.mid2, 0, &r.mid1, &r.scratch)
 	y.Resize(x.N, s.Out, oh, ow)
 	if s.Stride == 2 {
-		nn.AvgPool3x3s2(y, 0, x)
+		nn.AvgPool3x3s2(y, 0, x, &r.scratch)
 		u.pw2.Forward(y, s.In, &r.mid2, nil, &r.scratch)
 		if u.se != nil {
 			u.se.Forward(y, s.In, nil, &r.scratch)

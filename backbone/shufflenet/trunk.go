@@ -2,6 +2,7 @@ package shufflenet
 
 import (
 	"github.com/shuffledet/shuffledet/backbone"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 
@@ -16,10 +17,13 @@ func (t trunk) Name() string         { return t.net.Config.Name() }
 func (t trunk) FeatureChannels() int { return t.net.Config.StageWidths()[1] }
 func (t trunk) HeadChannels() int    { return t.net.Config.StageWidths()[2] }
 
-// NewRunner returns two Runners' worth of buffers: the box head's stage 4 must not overwrite the
-// stage-3 features it pools from.
-func (t trunk) NewRunner() backbone.Runner {
-	return &trunkRunner{features: t.net.NewRunner(), head: t.net.NewRunner()}
+// NewRunner returns two Runners' worth of buffers, both on pool: the box head's stage 4 must not
+// overwrite the stage-3 features it pools from.
+func (t trunk) NewRunner(pool *parallel.Pool) backbone.Runner {
+	r := &trunkRunner{features: t.net.NewRunner(), head: t.net.NewRunner()}
+	r.features.SetPool(pool)
+	r.head.SetPool(pool)
+	return r
 }
 
 // FeatureCost sums conv1, stage 2 and stage 3 on an h x w input.

@@ -22,10 +22,10 @@ func decodeImage(path string) (image.Image, error) {
 }
 
 // modelDetectors loads the model once and returns a factory of per-worker
-// detectors sharing its weights (Clone). res 0 keeps the model's own
-// resolution.
-func modelDetectors(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
-	var opts []detector.Option
+// detectors sharing its weights (Clone), each splitting an image's work over
+// threads threads. res 0 keeps the model's own resolution.
+func modelDetectors(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error) {
+	opts := []detector.Option{detector.WithThreads(threads)}
 	if res != 0 {
 		opts = append(opts, detector.WithResolution(res))
 	}

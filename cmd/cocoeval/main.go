@@ -6,7 +6,10 @@
 //	         [-out results.json] [-threads N] [-limit N] [-json] [-plots DIR]
 //
 // The second form runs the detector over the split (with a progress bar),
-// writes the results file, then evaluates it. Ctrl-C writes the results of
+// writes the results file, then evaluates it. -threads N detects N images at
+// a time, each detector splitting its image over NumCPU/N threads (at least
+// one), so that the default (one image at a time) uses every core; the
+// results do not depend on N. Ctrl-C writes the results of
 // the images done so far and exits with status 130.
 package main
 
@@ -18,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -31,7 +35,7 @@ type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
 	// file at a resolution (0: the model's own).
-	newDetectors func(model string, res int) (func() (DetectFunc, func(), error), func(), error)
+	newDetectors func(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error)
 	decode       func(path string) (imageT, error)
 }
 
@@ -88,7 +92,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
 			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600 (default: the model's own resolution)"},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE`"},
-			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: detector workers, each with its own detector"},
+			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
 			&cli.IntFlag{Name: "limit", Usage: "with -model: only the first `N` images (0: all); the evaluation covers those images"},
 		},
 		Action: func(c *cli.Context) error {
@@ -207,7 +211,9 @@ func runModel(c *cli.Context, e *env) error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("-images %s is not a folder", c.String("images"))
 	}
-	factory, release, err := e.newDetectors(c.String("model"), res)
+	// -threads images at a time; each detector splits its image over its share of the cores.
+	perDetector := max(1, runtime.NumCPU()/c.Int("threads"))
+	factory, release, err := e.newDetectors(c.String("model"), res, perDetector)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 		decode: func(p string) (image.Image, error) {
 			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
 		},
-		newDetectors: func(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
+		newDetectors: func(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error) {
 			return func() (DetectFunc, func(), error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
@@ -300,9 +300,9 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res int) (func() (DetectFunc, func(), error), func(), error) {
+		e.newDetectors = func(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error) {
 			got = res
-			return newDetectors(model, res)
+			return newDetectors(model, res, threads)
 		}
 		args := append([]string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
 			"-out", filepath.Join(t.TempDir(), "res.json")}, c.args...)

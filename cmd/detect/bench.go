@@ -25,7 +25,7 @@ var benchCommand = &cli.Command{
 		&cli.StringFlag{Name: "size", Usage: "input HxW for a classifier (default 224x224); frame WxH for a detector (default 640x480)"},
 		&cli.IntFlag{Name: "res", Usage: "detector resolution: 300 or 600", DefaultText: "the model's"},
 		&cli.IntFlag{Name: "stage", Usage: "classifier only: stop after stage 2, 3 or 4", DefaultText: "the whole classifier"},
-		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads per run (only 1 so far)"},
+		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"},
 		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
 		&cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, peak_rss_mb, times_ms"},

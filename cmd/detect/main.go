@@ -3,7 +3,7 @@
 // and a summary:
 //
 //	detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
-//	       [-stride N] [-workers N] [-reconnect DURATION] [-show] INPUT...
+//	       [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x -size 224x224 [-json]
 //	detect info -model m.bin [-json]
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-json]    (or -model m.bin [-res 300|600] [-size 640x480])
@@ -50,7 +50,8 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
 			&cli.IntFlag{Name: "stride", Value: 1, Usage: "video files: detect every `N`th frame"},
-			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own core"},
+			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own frame"},
+			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers"},
 			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss); files are never reopened"},
 			&cli.BoolFlag{Name: "show", Usage: "show the annotated frames in a window (q or Esc closes it)"},
 		},
@@ -61,7 +62,7 @@ func newApp() *cli.App {
 }
 
 const usage = `detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
-          [-stride N] [-workers N] [-reconnect DURATION] [-show] INPUT...
+          [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
    detect info ...
 
    INPUT: an image, a folder of images, a video file, camera:N or /dev/videoN, or a stream URL
@@ -70,8 +71,17 @@ const usage = `detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-ou
 // defaultWorkers is half the cores: the other half decode and encode.
 func defaultWorkers() int { return max(1, runtime.NumCPU()/2) }
 
+// threads is -threads, by default the cores shared among the workers (at least one each), so
+// that workers x threads is about the number of cores.
+func threads(c *cli.Context) int {
+	if c.IsSet("threads") {
+		return c.Int("threads")
+	}
+	return max(1, runtime.NumCPU()/max(1, c.Int("workers")))
+}
+
 func options(c *cli.Context) []detector.Option {
-	var opts []detector.Option
+	opts := []detector.Option{detector.WithThreads(threads(c))}
 	if c.IsSet("score") {
 		opts = append(opts, detector.WithScoreThreshold(float32(c.Float64("score"))))
 	}
@@ -102,6 +112,8 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 		return nil, fmt.Errorf("-stride %d: must be at least 1", c.Int("stride"))
 	case c.Int("workers") < 1:
 		return nil, fmt.Errorf("-workers %d: must be at least 1", c.Int("workers"))
+	case c.Int("threads") < 1 && c.IsSet("threads"):
+		return nil, fmt.Errorf("-threads %d: must be at least 1", c.Int("threads"))
 	case c.Duration("reconnect") < 0:
 		return nil, fmt.Errorf("-reconnect %s: must not be negative", c.Duration("reconnect"))
 	}

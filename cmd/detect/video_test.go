@@ -171,6 +171,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"bad camera", []string{"camera:x"}, "camera:N"},
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
+		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
 		{"no display", []string{"-show", clip}, "-show: no display"},
 	}
 	t.Setenv("DISPLAY", "")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/parallel"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
@@ -117,15 +118,15 @@ type Options struct {
 	FrameW, FrameH int // detector frame, width first as video sizes are written; 0 x 0: 640 x 480
 	Resolution     int // detector: shorter side 300 or 600; 0: the file's own
 	Stage          int // Classify, or shufflenet.Stage2, Stage3 or Stage4 (classifiers only)
-	Threads        int // threads per run; 0 means 1
+	Threads        int // threads per run (detector.WithThreads); 0 means 1
 }
 
 func (o *Options) check() error {
 	if o.Threads == 0 {
 		o.Threads = 1
 	}
-	if o.Threads != 1 {
-		return fmt.Errorf("bench: %d threads: shuffledet runs on one thread so far (multi-threading is not implemented yet); use 1", o.Threads)
+	if o.Threads < 1 {
+		return fmt.Errorf("bench: %d threads: want at least 1", o.Threads)
 	}
 	if o.InputH == 0 && o.InputW == 0 {
 		o.InputH, o.InputW = 224, 224
@@ -218,6 +219,7 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 		x.Data[i] = float32(rng.NormFloat64())
 	}
 	r := net.NewRunner()
+	r.SetPool(parallel.New(o.Threads))
 	c.Threads = o.Threads
 	c.Run = func() error {
 		if stage == Classify {
@@ -234,7 +236,7 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 // bytes to the final detections.
 func detectorCase(path string, o Options) (Case, error) {
 	w, h := o.FrameW, o.FrameH
-	var opts []detector.Option
+	opts := []detector.Option{detector.WithThreads(o.Threads)}
 	if o.Resolution != 0 {
 		opts = append(opts, detector.WithResolution(o.Resolution))
 	}

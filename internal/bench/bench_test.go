@@ -136,13 +136,15 @@ func TestArch(t *testing.T) {
 	}{
 		{"shufflenet-g5-1.0x", Classify, 1, 0, "groups 5"},
 		{"shufflenet-g3-1.0x", 5, 1, 0, "stage 5"},
-		{"shufflenet-g3-1.0x", Classify, 2, 0, "2 threads"},
 		{"shufflenet-g3-1.0x", Classify, 1, 300, "resolution (300)"},
 		{"shufflenet-g3-1.0x", Classify, -1, 0, "-1 threads"},
 	} {
 		if _, err := Arch(bad.arch, Options{Stage: bad.stage, Threads: bad.thread, Resolution: bad.res}); err == nil || !strings.Contains(err.Error(), bad.msg) {
 			t.Errorf("%+v: error %v", bad, err)
 		}
+	}
+	if c, err := Arch("shufflenet-g3-0.25x", Options{InputH: 64, InputW: 64, Threads: 2}); err != nil || c.Threads != 2 || c.Run() != nil {
+		t.Errorf("on 2 threads: %+v, %v", c, err)
 	}
 }
 
@@ -206,7 +208,7 @@ func TestModelFiles(t *testing.T) {
 	}{
 		{detPath, 0, shufflenet.Stage3, 1, "runs whole"},
 		{detPath, 450, Classify, 1, "450"},
-		{detPath, 0, Classify, 4, "4 threads"},
+		{detPath, 0, Classify, -4, "-4 threads"},
 		{filepath.Join(dir, "missing.bin"), 0, Classify, 1, "missing.bin"},
 	} {
 		if _, err := Model(bad.path, Options{Resolution: bad.res, Stage: bad.stage, Threads: bad.threads}); err == nil || !strings.Contains(err.Error(), bad.msg) {

@@ -591,3 +591,31 @@ func BenchmarkBilinearSum(b *testing.B) {
 		})
 	}
 }
+
+// TestSgemmColumnBlocksAreExact checks what lets callers split a product over threads by columns:
+// every element of C comes out the same, bit for bit, whether the columns are computed in one
+// call or in blocks (aligned to 16 columns or not), for every implementation.
+func TestSgemmColumnBlocksAreExact(t *testing.T) {
+	forEach(t, sgemm, func(t *testing.T, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)) {
+		rng := rand.New(rand.NewSource(5))
+		for _, s := range []struct{ m, n, k int }{{7, 100, 33}, {13, 600, 513}, {40, 49, 40}, {5, 1100, 257}, {160, 196, 160}} {
+			a := randSlice(rng, s.m*s.k)
+			b := randSlice(rng, s.k*s.n)
+			c0 := randSlice(rng, s.m*s.n)
+			whole := slices.Clone(c0)
+			fn(s.m, s.n, s.k, a, s.k, b, s.n, whole, s.n)
+			for _, step := range []int{16, 64, 256, 1 + rng.Intn(40)} {
+				blocks := slices.Clone(c0)
+				for lo := 0; lo < s.n; lo += step {
+					hi := min(lo+step, s.n)
+					fn(s.m, hi-lo, s.k, a, s.k, b[lo:], s.n, blocks[lo:], s.n)
+				}
+				for i := range whole {
+					if math.Float32bits(whole[i]) != math.Float32bits(blocks[i]) {
+						t.Fatalf("%+v in blocks of %d columns: C[%d] = %g, in one call %g", s, step, i, blocks[i], whole[i])
+					}
+				}
+			}
+		}
+	})
+}

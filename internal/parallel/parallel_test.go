@@ -1,0 +1,143 @@
+package parallel
+
+import (
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestForCoversEachIndexOnce runs loops of many sizes on pools of many sizes and checks that the
+// chunks are contiguous, inside [0, n), and cover every index exactly once.
+func TestForCoversEachIndexOnce(t *testing.T) {
+	var nilPool *Pool
+	pools := []*Pool{nilPool, New(1), New(2), New(3), New(8)}
+	for _, p := range pools {
+		for _, n := range []int{0, 1, 2, 3, 7, 31, 32, 33, 1000} {
+			hits := make([]atomic.Int32, n)
+			var calls atomic.Int32
+			p.For(n, func(lo, hi int) {
+				calls.Add(1)
+				if lo < 0 || hi > n || lo >= hi {
+					t.Errorf("%d threads, n=%d: chunk [%d, %d)", p.Threads(), n, lo, hi)
+					return
+				}
+				for i := lo; i < hi; i++ {
+					hits[i].Add(1)
+				}
+			})
+			for i := range hits {
+				if h := hits[i].Load(); h != 1 {
+					t.Errorf("%d threads, n=%d: index %d run %d times", p.Threads(), n, i, h)
+				}
+			}
+			if p.Threads() == 1 && n > 0 && calls.Load() != 1 {
+				t.Errorf("one thread, n=%d: %d calls, want one inline", n, calls.Load())
+			}
+		}
+	}
+}
+
+// workerTask records which worker ran each index and checks that no worker runs two chunks at once.
+type workerTask struct {
+	busy   []atomic.Int32
+	worker []int32
+	bad    atomic.Bool
+}
+
+func (w *workerTask) Run(worker, lo, hi int) {
+	if w.busy[worker].Add(1) != 1 {
+		w.bad.Store(true)
+	}
+	for i := lo; i < hi; i++ {
+		w.worker[i] = int32(worker)
+	}
+	w.busy[worker].Add(-1)
+}
+
+func TestRunWorkerIndexes(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	task := &workerTask{busy: make([]atomic.Int32, 3), worker: make([]int32, 500)}
+	for range 50 {
+		p.Run(len(task.worker), task)
+		for i, w := range task.worker {
+			if w < 0 || w >= 3 {
+				t.Fatalf("index %d ran on worker %d", i, w)
+			}
+		}
+	}
+	if task.bad.Load() {
+		t.Fatal("one worker index ran two chunks at once")
+	}
+}
+
+// TestRunAllocatesNothing checks the steady state: a Task kept by the caller costs no allocation.
+func TestRunAllocatesNothing(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	task := &workerTask{busy: make([]atomic.Int32, 3), worker: make([]int32, 64)}
+	if a := testing.AllocsPerRun(100, func() { p.Run(64, task) }); a != 0 {
+		t.Fatalf("Run allocates %v times per call", a)
+	}
+}
+
+func TestPanicReachesCaller(t *testing.T) {
+	p := New(2)
+	defer p.Close()
+	for _, at := range []int{0, 99} { // the caller's first chunk, a worker's last one
+		func() {
+			defer func() {
+				if v := recover(); v == nil || !strings.Contains(v.(string), "boom") {
+					t.Errorf("panic at %d: recovered %v", at, v)
+				}
+			}()
+			p.For(100, func(lo, hi int) {
+				if lo <= at && at < hi {
+					panic("boom")
+				}
+			})
+		}()
+	}
+	// The pool still works afterwards.
+	var sum atomic.Int64
+	p.For(10, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sum.Add(int64(i))
+		}
+	})
+	if sum.Load() != 45 {
+		t.Fatalf("after a panic: sum %d, want 45", sum.Load())
+	}
+}
+
+func TestCloseAndDefaults(t *testing.T) {
+	if n := New(0).Threads(); n != runtime.NumCPU() {
+		t.Errorf("New(0) has %d threads, want NumCPU %d", n, runtime.NumCPU())
+	}
+	p := New(4)
+	p.Close()
+	p.Close()
+	ran := 0
+	p.For(5, func(lo, hi int) { ran += hi - lo })
+	if ran != 5 || p.Threads() != 1 {
+		t.Errorf("closed pool: ran %d, %d threads", ran, p.Threads())
+	}
+}
+
+// TestUnreachablePoolStopsItsWorkers checks that dropping a Pool without Close ends its goroutines.
+func TestUnreachablePoolStopsItsWorkers(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 10 {
+		New(4).For(8, func(lo, hi int) {})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines, %d before the pools", n, before)
+	}
+}
