@@ -10,7 +10,7 @@
 package backbone
 
 import (
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 

@@ -22,7 +22,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"

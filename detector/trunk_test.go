@@ -7,7 +7,7 @@ import (
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/detector"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/nn"
 )

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // naiveConv is the textbook grouped convolution the layers are checked against.

@@ -1,6 +1,6 @@
 package nn
 
-import "github.com/shuffledet/shuffledet/internal/parallel"
+import "github.com/shuffledet/shuffledet/parallel"
 
 // Scratch is what one goroutine's layers share between calls: a grow-only float32 buffer for
 // temporary data (im2col columns, pooled vectors), the thread pool the layers split their work

@@ -7,7 +7,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,

@@ -19,7 +19,7 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 

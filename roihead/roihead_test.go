@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 func TestAlignEdgeCases(t *testing.T) {

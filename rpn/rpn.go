@@ -18,7 +18,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 

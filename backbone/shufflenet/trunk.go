@@ -2,7 +2,7 @@ package shufflenet
 
 import (
 	"github.com/shuffledet/shuffledet/backbone"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
 )
 

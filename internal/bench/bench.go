@@ -18,7 +18,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/detector"
-	"github.com/shuffledet/shuffledet/internal/parallel"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
