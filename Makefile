@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -125,9 +125,7 @@ minival: build
 # continue from $(DEMO_RUN)/last.pt). models/README.md records how the committed model was made.
 DATA ?= ../shared/data
 DEMO_RUN ?= out/train-demo
-train-demo:
-	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
-	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car \
+DEMO_DATA = \
 	  --data $(DATA)/coco128/train2017:$(DATA)/coco128/annotations/instances_train2017.json \
 	  --data $(DATA)/coco-extra/images:$(DATA)/coco-extra/instances_train.json \
 	  --data $(DATA)/coco-tiny/images:$(DATA)/coco-tiny/instances_train.json \
@@ -135,6 +133,19 @@ train-demo:
 	  --eval extra-val=$(DATA)/coco-extra/images:$(DATA)/coco-extra/instances_val.json \
 	  --eval tiny-val=$(DATA)/coco-tiny/images:$(DATA)/coco-tiny/instances_val.json \
 	  --eval openimages5=$(DATA)/openimages5/images:$(DATA)/openimages5/instances_val.json \
-	  --select val128:person:AP50 --optimizer adamw --lr 1e-3 --wd 1e-4 --warmup 200 --clip 10 \
-	  --crop 0.3 --box-batch 64 --batch 4 --threads 1 --iters 2200 --eval-every 325 --ckpt-every 50 \
-	  --seed 0 --out $(DEMO_RUN)
+	  --select val128:person:AP50 --optimizer adamw --wd 1e-4 --clip 10 --crop 0.3 --box-batch 64 --batch 4 \
+	  --threads 1 --ckpt-every 50
+train-demo:
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
+	  --lr 1e-3 --warmup 200 --iters 2200 --eval-every 325 --seed 0 --out $(DEMO_RUN)
+
+# Stage 2 of the demo model (models/README.md): a warm restart from stage 1's best.bin under a new
+# cosine schedule.
+DEMO_RUN2 ?= out/train-demo-2
+DEMO_INIT ?= $(DEMO_RUN)/best.bin
+train-demo-2:
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
+	  --init $(DEMO_INIT) --lr 1e-3 --warmup 100 --iters 1600 --eval-every 300 --eval-threads 1 --seed 1 \
+	  --out $(DEMO_RUN2)
