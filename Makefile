@@ -4,7 +4,7 @@ GO ?= go
 
 # Packages that run goroutines get the race detector (for the detector: its concurrency tests,
 # Clones sharing one model; for the pipeline: its stage tests on the small models).
-RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/...
+RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/... ./parallel/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
 	./rpn/... ./roihead/... ./coco ./cmd/cocoeval
@@ -37,8 +37,9 @@ noasm:
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
-	$(GO) test -count=1 -race -run 'Clone' ./detector
+	$(GO) test -count=1 -race -run 'Clone|Threads' ./detector
 	$(GO) test -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images' ./pipeline
+	$(GO) test -count=1 -race -run 'Threads' ./nn ./roihead
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
 # pipeline and cmd/detect, carry `//go:build cgo` with a !cgo stub), and cross-compiles for arm64.
