@@ -17,3 +17,22 @@ func copyColumns(dst []float32, ldd int, src []float32, lds, rows, nt int) {
 		copy(dst[j*ldd:j*ldd+nt], src[j*lds:j*lds+nt])
 	}
 }
+
+// asmOperands reports whether an assembly GEMM driver may take the product (not with a negative
+// stride: the portable loop takes those). It indexes the last element of A, B and C, so a call
+// with slices too short panics here, not inside the assembly.
+func asmOperands(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+	if lda < 0 || ldb < 0 || ldc < 0 {
+		return false
+	}
+	_ = a[(m-1)*lda+k-1]
+	_ = b[(k-1)*ldb+n-1]
+	_ = c[(m-1)*ldc+n-1]
+	return true
+}
+
+// kBlock splits k into equal blocks of at most kc and returns their size.
+func kBlock(k int) int {
+	blocks := (k + kc - 1) / kc
+	return (k + blocks - 1) / blocks
+}

@@ -22,16 +22,11 @@ const (
 // every shape runs the one full tile.
 func packedTiled(kernel packedTileFunc) func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	return func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-		if lda < 0 || ldb < 0 || ldc < 0 {
+		if !asmOperands(m, n, k, a, lda, b, ldb, c, ldc) {
 			sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc)
 			return
 		}
-		// The assembly touches nothing outside these elements; index them so a bad call panics here.
-		_ = a[(m-1)*lda+k-1]
-		_ = b[(k-1)*ldb+n-1]
-		_ = c[(m-1)*ldc+n-1]
-		kblocks := (k + kc - 1) / kc
-		kb := (k + kblocks - 1) / kblocks
+		kb := kBlock(k)
 		nmain := n - n%packCols
 		var ap [kc * packRows]float32
 		for jc := 0; jc < nmain; jc += ncPacked {

@@ -20,17 +20,11 @@ func tiled(kernel tileFunc, rows, colStep int) func(m, n, k int, a []float32, ld
 		panic("kernels: tile kernel shape out of range") // a programmer error in an init
 	}
 	return func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-		if lda < 0 || ldb < 0 || ldc < 0 {
+		if !asmOperands(m, n, k, a, lda, b, ldb, c, ldc) {
 			sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc)
 			return
 		}
-		// The assembly touches nothing outside these elements; index them so a bad call panics here.
-		_ = a[(m-1)*lda+k-1]
-		_ = b[(k-1)*ldb+n-1]
-		_ = c[(m-1)*ldc+n-1]
-		// Split k into equal blocks of at most kc.
-		kblocks := (k + kc - 1) / kc
-		kb := (k + kblocks - 1) / kblocks
+		kb := kBlock(k)
 		nmain := n - n%colStep
 		for jc := 0; jc < nmain; jc += nc {
 			nb := min(nc, nmain-jc)
