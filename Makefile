@@ -17,6 +17,7 @@ ARM64_SKIP := TestPlots
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
 vet:
+	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 # No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths,

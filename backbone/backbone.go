@@ -10,8 +10,8 @@
 package backbone
 
 import (
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // FeatureStride is the stride, in input pixels, of the feature map a Trunk gives the detector.

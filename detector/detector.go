@@ -22,8 +22,8 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"
 	"github.com/shuffledet/shuffledet/transform"

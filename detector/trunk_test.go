@@ -7,9 +7,9 @@ import (
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/detector"
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // tinyTrunk is a second backbone, defined only in this test: two 4x4 stride-4 convolutions with

@@ -19,8 +19,8 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // BoxHead is the network run on the pooled RoIs; a detector's trunk supplies it

@@ -18,8 +18,8 @@ import (
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // Head is the RPN head's weights for a feature map of a given width.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // Net is a loaded ShuffleNet v1 with BatchNorm folded into the convolutions. It is read-only and

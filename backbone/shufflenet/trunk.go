@@ -2,8 +2,8 @@ package shufflenet
 
 import (
 	"github.com/shuffledet/shuffledet/backbone"
-	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // Trunk returns n as a detector's trunk (Faster R-CNN's C4 layout, as torchvision builds it on a
