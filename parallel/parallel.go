@@ -146,16 +146,3 @@ func (p *Pool) Run(n int, t Task) {
 		panic(f.v)
 	}
 }
-
-// For calls fn(lo, hi) on contiguous chunks covering [0, n), as Run does. fn runs on other
-// goroutines, so a closure that captures variables is allocated on every call: loops that must
-// not allocate use Run with a Task kept in a long-lived struct.
-func (p *Pool) For(n int, fn func(lo, hi int)) {
-	p.Run(n, funcTask(fn))
-}
-
-// funcTask is a func(lo, hi int) as a Task.
-type funcTask func(lo, hi int)
-
-// Run calls f(lo, hi).
-func (f funcTask) Run(_, lo, hi int) { f(lo, hi) }

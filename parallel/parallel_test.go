@@ -17,7 +17,7 @@ func TestForCoversEachIndexOnce(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 3, 7, 31, 32, 33, 1000} {
 			hits := make([]atomic.Int32, n)
 			var calls atomic.Int32
-			p.For(n, func(lo, hi int) {
+			p.Run(n, funcTask(func(lo, hi int) {
 				calls.Add(1)
 				if lo < 0 || hi > n || lo >= hi {
 					t.Errorf("%d threads, n=%d: chunk [%d, %d)", p.Threads(), n, lo, hi)
@@ -26,7 +26,7 @@ func TestForCoversEachIndexOnce(t *testing.T) {
 				for i := lo; i < hi; i++ {
 					hits[i].Add(1)
 				}
-			})
+			}))
 			for i := range hits {
 				if h := hits[i].Load(); h != 1 {
 					t.Errorf("%d threads, n=%d: index %d run %d times", p.Threads(), n, i, h)
@@ -93,20 +93,20 @@ func TestPanicReachesCaller(t *testing.T) {
 					t.Errorf("panic at %d: recovered %v", at, v)
 				}
 			}()
-			p.For(100, func(lo, hi int) {
+			p.Run(100, funcTask(func(lo, hi int) {
 				if lo <= at && at < hi {
 					panic("boom")
 				}
-			})
+			}))
 		}()
 	}
 	// The pool still works afterwards.
 	var sum atomic.Int64
-	p.For(10, func(lo, hi int) {
+	p.Run(10, funcTask(func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			sum.Add(int64(i))
 		}
-	})
+	}))
 	if sum.Load() != 45 {
 		t.Fatalf("after a panic: sum %d, want 45", sum.Load())
 	}
@@ -120,7 +120,7 @@ func TestCloseAndDefaults(t *testing.T) {
 	p.Close()
 	p.Close()
 	ran := 0
-	p.For(5, func(lo, hi int) { ran += hi - lo })
+	p.Run(5, funcTask(func(lo, hi int) { ran += hi - lo }))
 	if ran != 5 || p.Threads() != 1 {
 		t.Errorf("closed pool: ran %d, %d threads", ran, p.Threads())
 	}
@@ -130,7 +130,7 @@ func TestCloseAndDefaults(t *testing.T) {
 func TestUnreachablePoolStopsItsWorkers(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 10 {
-		New(4).For(8, func(lo, hi int) {})
+		New(4).Run(8, funcTask(func(lo, hi int) {}))
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
@@ -141,3 +141,9 @@ func TestUnreachablePoolStopsItsWorkers(t *testing.T) {
 		t.Fatalf("%d goroutines, %d before the pools", n, before)
 	}
 }
+
+// funcTask is a func(lo, hi int) as a Task, for the tests.
+type funcTask func(lo, hi int)
+
+// Run calls f(lo, hi).
+func (f funcTask) Run(_, lo, hi int) { f(lo, hi) }
