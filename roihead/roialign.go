@@ -35,6 +35,7 @@ type align struct {
 	ready   bool      // whether the last setFeatures succeeded
 
 	threads *parallel.Pool
+	geoms   []roiGeometry   // the RoIs' geometries of the current pool call
 	pre     [][]kernels.Tap // each worker's sample taps
 	bins    [][]float32     // each worker's pooled values of one RoI, [OutH*OutW][c]
 	task    alignTask
@@ -116,17 +117,21 @@ func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
 		clear(dst)
 		return dst, nil
 	}
-	// Every RoI's sampling grid is checked first, so that the pooling itself cannot fail.
-	for _, roi := range rois {
-		if _, err := r.geometry(roi); err != nil {
+	// Every RoI's geometry (and sampling grid) is computed and checked first, so that the
+	// pooling itself cannot fail.
+	r.geoms = slices.Grow(r.geoms[:0], len(rois))[:len(rois)]
+	for i, roi := range rois {
+		g, err := r.geometry(roi)
+		if err != nil {
 			return dst[:0], err
 		}
+		r.geoms[i] = g
 	}
 	if k := r.threads.Threads(); len(r.pre) < k {
 		r.pre = append(r.pre, make([][]kernels.Tap, k-len(r.pre))...)
 		r.bins = append(r.bins, make([][]float32, k-len(r.bins))...)
 	}
-	r.task = alignTask{r: r, dst: dst, rois: rois}
+	r.task = alignTask{r: r, dst: dst}
 	r.threads.Run(len(rois), &r.task)
 	r.task = alignTask{}
 	return dst, nil
@@ -134,9 +139,8 @@ func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
 
 // alignTask is one pool call as a loop over RoIs.
 type alignTask struct {
-	r    *align
-	dst  []float32
-	rois []boxes.Box
+	r   *align
+	dst []float32
 }
 
 // Run pools RoIs [lo, hi) with worker's scratch.
@@ -145,8 +149,7 @@ func (t *alignTask) Run(worker, lo, hi int) {
 	per := r.OutH * r.OutW * r.c
 	r.bins[worker] = slices.Grow(r.bins[worker][:0], per)[:per]
 	for i := lo; i < hi; i++ {
-		g, _ := r.geometry(t.rois[i]) // checked by pool
-		r.pre[worker] = r.one(t.dst[i*per:(i+1)*per], g, r.pre[worker], r.bins[worker])
+		r.pre[worker] = r.one(t.dst[i*per:(i+1)*per], r.geoms[i], r.pre[worker], r.bins[worker])
 	}
 }
 
