@@ -52,9 +52,11 @@ func TestInfoArchJSON(t *testing.T) {
 }
 
 type line struct {
-	Source     string `json:"source"`
-	Width      int    `json:"width"`
-	Height     int    `json:"height"`
+	Source     string   `json:"source"`
+	Frame      *int     `json:"frame"`   // video frames only
+	TimeMS     *float64 `json:"time_ms"` // video frames only
+	Width      int      `json:"width"`
+	Height     int      `json:"height"`
 	Detections []struct {
 		BBox       [4]float64 `json:"bbox"`
 		Score      float64    `json:"score"`
@@ -67,15 +69,25 @@ func parseLines(t *testing.T, s string) []line {
 	t.Helper()
 	var ls []line
 	for _, raw := range strings.Split(strings.TrimSpace(s), "\n") {
-		dec := json.NewDecoder(strings.NewReader(raw))
-		dec.DisallowUnknownFields()
-		var l line
-		if err := dec.Decode(&l); err != nil {
-			t.Fatalf("%v in %q", err, raw)
+		l := decodeLine(t, raw)
+		if l.Frame != nil || l.TimeMS != nil {
+			t.Fatalf("an image's line has a frame or time: %q", raw)
 		}
 		ls = append(ls, l)
 	}
 	return ls
+}
+
+// decodeLine parses one JSON line strictly (no unknown fields).
+func decodeLine(t *testing.T, raw string) line {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var l line
+	if err := dec.Decode(&l); err != nil {
+		t.Fatalf("%v in %q", err, raw)
+	}
+	return l
 }
 
 // TestDetectMatchesReferenceOutput runs detect and train/reference.py on the same model and images

@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -25,34 +24,14 @@ import (
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
 
-// frameLine is a JSON line of a video frame.
-type frameLine struct {
-	Source     string   `json:"source"`
-	Frame      *int     `json:"frame"`
-	TimeMS     *float64 `json:"time_ms"`
-	Width      int      `json:"width"`
-	Height     int      `json:"height"`
-	Detections []struct {
-		BBox       [4]float64 `json:"bbox"`
-		Score      float64    `json:"score"`
-		CategoryID int        `json:"category_id"`
-		Label      string     `json:"label"`
-	} `json:"detections"`
-}
-
 // frameLines parses JSON lines strictly and checks that every box lies inside its frame.
-func frameLines(t *testing.T, data []byte) []frameLine {
+func frameLines(t *testing.T, data []byte) []line {
 	t.Helper()
-	var ls []frameLine
+	var ls []line
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<22)
 	for sc.Scan() {
-		dec := json.NewDecoder(strings.NewReader(sc.Text()))
-		dec.DisallowUnknownFields()
-		var l frameLine
-		if err := dec.Decode(&l); err != nil {
-			t.Fatalf("line %d: %v", len(ls), err)
-		}
+		l := decodeLine(t, sc.Text())
 		for _, d := range l.Detections {
 			b := d.BBox
 			if !(b[0] >= 0 && b[1] >= 0 && b[2] >= 0 && b[3] >= 0 && b[0]+b[2] <= float64(l.Width)+1e-3 && b[1]+b[3] <= float64(l.Height)+1e-3) {
