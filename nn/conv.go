@@ -92,10 +92,6 @@ func (t *convTask) Run(_, lo, hi int) {
 		}
 		j0, j1 := jb*convColumns, min((jb+1)*convColumns, ohw)
 		out := t.dst.Image(n)[(t.c0+g*ocg)*ohw : (t.c0+(g+1)*ocg)*ohw]
-		// Rows start at the bias; the matrix product accumulates onto them.
-		for c := 0; c < ocg; c++ {
-			kernels.Fill(out[c*ohw+j0:c*ohw+j1], l.Bias[g*ocg+c])
-		}
 		var b []float32
 		ldb := ohw
 		if t.cols != nil {
@@ -104,34 +100,12 @@ func (t *convTask) Run(_, lo, hi int) {
 			ldb = t.src.H * t.src.W
 			b = t.src.Image(n)[g*icg*ldb+j0:]
 		}
-		kernels.Sgemm(ocg, j1-j0, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[j0:], ohw)
-		var res []float32
+		// Rows start at the bias; the residual and the ReLU are applied as the kernel stores C.
+		ep := kernels.Epilogue{Bias: l.Bias[g*ocg : (g+1)*ocg], ReLU: l.Act == ReLU}
 		if t.res != nil {
-			res = t.res.Image(n)[g*ocg*ohw : (g+1)*ocg*ohw]
+			ep.Res = t.res.Image(n)[g*ocg*ohw+j0:]
 		}
-		if j0 == 0 && j1 == ohw { // whole planes: the group's rows are one run of values
-			epilogue(out, res, l.Act)
-			continue
-		}
-		for c := 0; c < ocg; c++ {
-			var r []float32
-			if res != nil {
-				r = res[c*ohw+j0 : c*ohw+j1]
-			}
-			epilogue(out[c*ohw+j0:c*ohw+j1], r, l.Act)
-		}
-	}
-}
-
-// epilogue adds res (when not nil) to out and applies act.
-func epilogue(out, res []float32, act Activation) {
-	switch {
-	case res != nil && act == ReLU:
-		kernels.AddReLU(out, res)
-	case res != nil:
-		kernels.Add(out, res)
-	case act == ReLU:
-		kernels.ReLU(out)
+		kernels.SgemmEpilogue(ocg, j1-j0, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[j0:], ohw, ep)
 	}
 }
 

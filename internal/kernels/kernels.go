@@ -28,7 +28,47 @@ func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32,
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
-	sgemm.best(m, n, k, a, lda, b, ldb, c, ldc)
+	sgemm.best(m, n, k, a, lda, b, ldb, c, ldc, Epilogue{})
+}
+
+// Epilogue is what SgemmEpilogue does around the product in its one pass over C: a convolution's
+// bias, residual and ReLU, so that no separate pass fills, adds or clamps C. The zero Epilogue is
+// Sgemm's C += A·B.
+type Epilogue struct {
+	// Bias, when not nil, holds a value per row of C (at least m) that the row starts from
+	// instead of C's values: C = Bias + A·B.
+	Bias []float32
+	// Res, when not nil, is added after the product; it has C's shape and row stride (ldc).
+	Res []float32
+	// ReLU clamps the negative results to zero, last (NaN stays NaN, -0 stays -0).
+	ReLU bool
+}
+
+// SgemmEpilogue is Sgemm with an epilogue (k may be 0: C is then Bias + Res, clamped):
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			v := c[i*ldc+j]
+//			if ep.Bias != nil {
+//				v = ep.Bias[i]
+//			}
+//			for p := 0; p < k; p++ {
+//				v += a[i*lda+p] * b[p*ldb+j]
+//			}
+//			if ep.Res != nil {
+//				v += ep.Res[i*ldc+j]
+//			}
+//			if ep.ReLU && v < 0 {
+//				v = 0
+//			}
+//			c[i*ldc+j] = v
+//		}
+//	}
+func SgemmEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
+	if m == 0 || n == 0 {
+		return
+	}
+	sgemm.best(m, n, k, a, lda, b, ldb, c, ldc, ep)
 }
 
 // Depthwise3x3 convolves one h×w plane with a 3×3 filter wt (row-major), padding 1 and the given

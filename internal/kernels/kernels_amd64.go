@@ -9,8 +9,8 @@ import "golang.org/x/sys/cpu"
 
 func init() {
 	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	sgemm.add("avx2", hasAVX2FMA, tiled(sgemmKernelAVX2, 6, 8))
-	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(sgemmKernelAVX512, 6, 1))
+	sgemm.add("avx2", hasAVX2FMA, tiled(tileAVX2, 6, 8))
+	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 6, 1))
 	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
 	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
@@ -21,9 +21,9 @@ func init() {
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 }
 
-// sgemmKernelAVX2 (sgemm_avx2_amd64.s) adds A·B into a block of 1 <= rows <= 6 rows and n columns
-// of C, n a multiple of 8 (AVX2 and FMA; a, b, c point at element (0, 0), strides are in
-// elements):
+// sgemmKernelAVX2 (sgemm_avx2_amd64.s) computes a block of 1 <= rows <= 6 rows and n columns of
+// C, n a multiple of 8, with the epilogue ep (AVX2 and FMA; a, b, c and ep.res point at element
+// (0, 0), strides are in elements, ep.res's too is ldc):
 //
 //	for i := 0; i < rows; i++ {
 //		for j := 0; j < n; j++ {
@@ -31,18 +31,29 @@ func init() {
 //			for p := 0; p < k; p++ {
 //				s += a[i*lda+p] * b[p*ldb+j]
 //			}
-//			c[i*ldc+j] += s
+//			if ep.keepC[0] != 0 {
+//				s += c[i*ldc+j]
+//			} else {
+//				s += ep.bias[i]
+//			}
+//			if ep.addRes[0] != 0 {
+//				s += res[i*ldc+j]
+//			}
+//			if ep.floor[0] > s {
+//				s = ep.floor[0]
+//			}
+//			c[i*ldc+j] = s
 //		}
 //	}
 //
 //go:noescape
-func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)
 
 // sgemmKernelAVX512 (sgemm_avx512_amd64.s) is sgemmKernelAVX2 for any n >= 1 (AVX-512F; the last
 // strip is masked).
 //
 //go:noescape
-func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)
 
 // dw3x3s1AVX2 and dw3x3s2AVX2 (depthwise_avx2_amd64.s) are dwRowKernels for stride 1 and 2, 8
 // outputs per step (AVX2 and FMA); dw3x3s1AVX and dw3x3s2AVX the same 4 outputs per step.

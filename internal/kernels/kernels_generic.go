@@ -6,9 +6,36 @@ import "math"
 // comment says so, a float32 sum adds its terms in another order than the plain loop (the tests
 // allow for that rounding), and every other result is the plain loop's, bit for bit.
 
-// sgemmGeneric is the portable Sgemm: 4 rows of C at a time, so each loaded row of B feeds four
+// sgemmGeneric is the portable SgemmEpilogue: C starts from the bias, takes the product
+// (sgemmProduct), then the residual and ReLU (ep.finish), one pass each.
+func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
+	if ep.Bias != nil {
+		for i, v := range ep.Bias[:m] {
+			fillGeneric(c[i*ldc:i*ldc+n], v)
+		}
+	}
+	sgemmProduct(m, n, k, a, lda, b, ldb, c, ldc)
+	ep.finish(m, n, c, ldc)
+}
+
+// finish adds ep's residual to the m×n block of c and applies its ReLU.
+func (ep Epilogue) finish(m, n int, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch {
+		case ep.Res != nil && ep.ReLU:
+			addReLUGeneric(row, ep.Res[i*ldc:i*ldc+n])
+		case ep.Res != nil:
+			addGeneric(row, ep.Res[i*ldc:i*ldc+n])
+		case ep.ReLU:
+			reluGeneric(row)
+		}
+	}
+}
+
+// sgemmProduct is the portable C += A·B: 4 rows of C at a time, so each loaded row of B feeds four
 // multiply-adds, with the k loop unrolled by two (two products are added before they reach C).
-func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func sgemmProduct(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	i := 0
 	for ; i+4 <= m; i += 4 {
 		c0 := c[i*ldc : i*ldc+n]

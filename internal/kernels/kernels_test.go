@@ -90,7 +90,7 @@ func TestSgemm(t *testing.T) {
 		}
 	}
 	shapes = append(shapes, shape{20, 530, 300}, shape{7, 1100, 600}, shape{13, 600, 513}, shape{40, 49, 40})
-	forEach(t, sgemm, func(t *testing.T, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)) {
+	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewSource(2))
 		for _, s := range shapes {
 			lda, ldb, ldc := s.k+rng.Intn(3), s.n+rng.Intn(3), s.n+rng.Intn(3)
@@ -104,7 +104,7 @@ func TestSgemm(t *testing.T) {
 	Sgemm(5, 5, 0, nil, 0, nil, 5, nil, 5)
 }
 
-func checkSgemm(rng *rand.Rand, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int), m, n, k, lda, ldb, ldc int) error {
+func checkSgemm(rng *rand.Rand, fn sgemmFunc, m, n, k, lda, ldb, ldc int) error {
 	const guard = 1e30 // in C's stride gaps and after its end
 	a := randSlice(rng, (m-1)*lda+k)
 	b := randSlice(rng, (k-1)*ldb+n)
@@ -118,7 +118,7 @@ func checkSgemm(rng *rand.Rand, fn func(m, n, k int, a []float32, lda int, b []f
 		}
 	}
 	c0 := slices.Clone(c)
-	fn(m, n, k, a, lda, b, ldb, c[:(m-1)*ldc+n], ldc)
+	fn(m, n, k, a, lda, b, ldb, c[:(m-1)*ldc+n], ldc, Epilogue{})
 	for i := 0; i < m; i++ {
 		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
 			idx := i*ldc + j
@@ -476,12 +476,13 @@ func BenchmarkPool3x3s2(b *testing.B) {
 	}
 }
 
-func benchSgemm(b *testing.B, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int), m, n, k int) {
+func benchSgemm(b *testing.B, fn sgemmFunc, m, n, k int) {
 	rng := rand.New(rand.NewSource(1))
 	a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+	ep := Epilogue{Bias: randSlice(rng, m), Res: randSlice(rng, m*n), ReLU: true} // a residual unit's last conv
 	b.SetBytes(int64(2 * m * n * k)) // reported MB/s = MFLOP/s
 	for b.Loop() {
-		fn(m, n, k, a, k, bb, n, c, n)
+		fn(m, n, k, a, k, bb, n, c, n, ep)
 	}
 }
 
@@ -594,28 +595,175 @@ func BenchmarkBilinearSum(b *testing.B) {
 
 // TestSgemmColumnBlocksAreExact checks what lets callers split a product over threads by columns:
 // every element of C comes out the same, bit for bit, whether the columns are computed in one
-// call or in blocks (aligned to 16 columns or not), for every implementation.
+// call or in blocks (aligned to 16 columns or not), for every implementation, with and without
+// an epilogue.
 func TestSgemmColumnBlocksAreExact(t *testing.T) {
-	forEach(t, sgemm, func(t *testing.T, fn func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)) {
+	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewSource(5))
 		for _, s := range []struct{ m, n, k int }{{7, 100, 33}, {13, 600, 513}, {40, 49, 40}, {5, 1100, 257}, {160, 196, 160}} {
 			a := randSlice(rng, s.m*s.k)
 			b := randSlice(rng, s.k*s.n)
 			c0 := randSlice(rng, s.m*s.n)
-			whole := slices.Clone(c0)
-			fn(s.m, s.n, s.k, a, s.k, b, s.n, whole, s.n)
-			for _, step := range []int{16, 64, 256, 1 + rng.Intn(40)} {
-				blocks := slices.Clone(c0)
-				for lo := 0; lo < s.n; lo += step {
-					hi := min(lo+step, s.n)
-					fn(s.m, hi-lo, s.k, a, s.k, b[lo:], s.n, blocks[lo:], s.n)
-				}
-				for i := range whole {
-					if math.Float32bits(whole[i]) != math.Float32bits(blocks[i]) {
-						t.Fatalf("%+v in blocks of %d columns: C[%d] = %g, in one call %g", s, step, i, blocks[i], whole[i])
+			for _, ep := range []Epilogue{{}, {Bias: randSlice(rng, s.m), Res: randSlice(rng, s.m*s.n), ReLU: true}} {
+				whole := slices.Clone(c0)
+				fn(s.m, s.n, s.k, a, s.k, b, s.n, whole, s.n, ep)
+				for _, step := range []int{16, 64, 256, 1 + rng.Intn(40)} {
+					blocks := slices.Clone(c0)
+					for lo := 0; lo < s.n; lo += step {
+						hi := min(lo+step, s.n)
+						epb := ep
+						if ep.Res != nil {
+							epb.Res = ep.Res[lo:]
+						}
+						fn(s.m, hi-lo, s.k, a, s.k, b[lo:], s.n, blocks[lo:], s.n, epb)
+					}
+					for i := range whole {
+						if math.Float32bits(whole[i]) != math.Float32bits(blocks[i]) {
+							t.Fatalf("%+v, epilogue %t, in blocks of %d columns: C[%d] = %g, in one call %g", s, ep.Bias != nil, step, i, blocks[i], whole[i])
+						}
 					}
 				}
 			}
+		}
+	})
+}
+
+// sgemmFunc is an implementation of SgemmEpilogue (Sgemm is the zero Epilogue).
+type sgemmFunc = func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue)
+
+// TestSgemmEpilogue compares every implementation with SgemmEpilogue's plain loop (in float64)
+// for each combination of bias, residual and ReLU, on ragged shapes, k from 0 to beyond one k
+// block (so the bias goes in with the first block and the residual and ReLU with the last), and
+// strides wider than the rows. Residuals include zeros, infinities and NaN: the ReLU keeps NaN
+// and clamps -Inf; with k = 0 every step rounds once, so C is the plain loop's bit for bit.
+// Nothing outside C may move.
+func TestSgemmEpilogue(t *testing.T) {
+	type shape struct{ m, n, k int }
+	var shapes []shape
+	for _, m := range []int{1, 5, 6, 7, 8, 9, 13} {
+		for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 33, 49} {
+			for _, k := range []int{0, 1, 3, 40, 300} {
+				shapes = append(shapes, shape{m, n, k})
+			}
+		}
+	}
+	shapes = append(shapes, shape{24, 600, 160}, shape{17, 530, 600})
+	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewSource(9))
+		for _, s := range shapes {
+			for mode := range 8 {
+				bias, res, relu := mode&1 != 0, mode&2 != 0, mode&4 != 0
+				if err := checkSgemmEpilogue(rng, fn, s.m, s.n, s.k, bias, res, relu); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	// The exported SgemmEpilogue returns at once on an empty C, whatever the slices.
+	SgemmEpilogue(0, 5, 5, nil, 5, nil, 5, nil, 5, Epilogue{ReLU: true})
+	SgemmEpilogue(5, 0, 5, nil, 5, nil, 5, nil, 5, Epilogue{ReLU: true})
+}
+
+func checkSgemmEpilogue(rng *rand.Rand, fn sgemmFunc, m, n, k int, bias, res, relu bool) error {
+	const guard = 1e30 // in C's stride gaps and after its end
+	lda, ldb, ldc := k+rng.Intn(3), n+rng.Intn(3), n+rng.Intn(3)
+	a := randSlice(rng, max((m-1)*lda+k, 0))
+	b := randSlice(rng, max((k-1)*ldb+n, 0))
+	c := make([]float32, m*ldc+3)
+	for i := range c {
+		c[i] = guard
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			c[i*ldc+j] = float32(rng.NormFloat64())
+		}
+	}
+	ep := Epilogue{ReLU: relu}
+	if bias {
+		ep.Bias = randSlice(rng, m)
+	}
+	if res {
+		ep.Res = withSpecials(rng, randSlice(rng, (m-1)*ldc+n))
+	}
+	c0 := slices.Clone(c)
+	fn(m, n, k, a, lda, b, ldb, c[:(m-1)*ldc+n], ldc, ep)
+	where := func(i, j int) string {
+		return fmt.Sprintf("m=%d n=%d k=%d lda=%d ldb=%d ldc=%d bias=%t res=%t relu=%t: c[%d,%d]", m, n, k, lda, ldb, ldc, bias, res, relu, i, j)
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+			idx := i*ldc + j
+			if j >= n {
+				if c[idx] != guard {
+					return fmt.Errorf("%s outside C changed to %g", where(i, j), c[idx])
+				}
+				continue
+			}
+			start := c0[idx]
+			if bias {
+				start = ep.Bias[i]
+			}
+			sum, scale := float64(start), math.Abs(float64(start))
+			for p := 0; p < k; p++ {
+				v := float64(a[i*lda+p]) * float64(b[p*ldb+j])
+				sum += v
+				scale += math.Abs(v)
+			}
+			if k == 0 { // no product: every step rounds once, so C is the plain loop's, bit for bit
+				want := start
+				if res {
+					want += ep.Res[idx]
+				}
+				if relu && want < 0 {
+					want = 0
+				}
+				if _, ok := sameBitsOrNaN(c[idx:idx+1], []float32{want}); !ok {
+					return fmt.Errorf("%s = %g (bits %#x), want %g (bits %#x)", where(i, j), c[idx], math.Float32bits(c[idx]), want, math.Float32bits(want))
+				}
+				continue
+			}
+			if res {
+				r := float64(ep.Res[idx])
+				sum += r
+				scale += math.Abs(r)
+			}
+			got := float64(c[idx])
+			if math.IsNaN(sum) || math.IsInf(sum, 0) || math.IsInf(scale, 0) {
+				// A special residual decides the result: NaN stays NaN (ReLU included), and
+				// an infinity is itself or, clamped, 0.
+				want := float32(sum)
+				if relu && want < 0 {
+					want = 0
+				}
+				if _, ok := sameBitsOrNaN(c[idx:idx+1], []float32{want}); !ok {
+					return fmt.Errorf("%s = %g, want %g", where(i, j), c[idx], want)
+				}
+				continue
+			}
+			if relu {
+				if got < 0 {
+					return fmt.Errorf("%s = %g after ReLU", where(i, j), got)
+				}
+				sum = max(sum, 0) // clamping moves no two values further apart: the bound holds
+			}
+			if d := math.Abs(got - sum); !(d <= 1e-6*math.Sqrt(float64(k+2))*scale) {
+				return fmt.Errorf("%s = %g, want %g (|diff| %.3g, scale %.3g)", where(i, j), got, sum, d, scale)
+			}
+		}
+	}
+	return nil
+}
+
+// TestSgemmAllocatesNothing checks that no implementation allocates, ragged columns (the tail
+// buffers) and the epilogue included: steady-state detection allocates nothing.
+func TestSgemmAllocatesNothing(t *testing.T) {
+	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewSource(3))
+		const m, n, k = 13, 49, 300
+		a, b, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		ep := Epilogue{Bias: randSlice(rng, m), Res: randSlice(rng, m*n), ReLU: true}
+		if allocs := testing.AllocsPerRun(10, func() { fn(m, n, k, a, k, b, n, c, n, ep) }); allocs != 0 {
+			t.Errorf("%v allocations per call, want 0", allocs)
 		}
 	})
 }

@@ -11,6 +11,7 @@
 //	R12, R13	ldc and 3*ldc in bytes
 //	CX	k countdown
 //	DX	columns left
+//	CX, SI, R10	in the epilogue: the tileEpilogue; the residual's rows 0 and 4 of the strip
 //
 // Accumulators: row i uses register 2i (columns 0-7 / 0-15) and 2i+1 (8-15 / 16-31); 12, 13 hold
 // the row of b; 14 the broadcast element of a; 15 is scratch.
@@ -43,3 +44,14 @@
 	ADDQ $4, R10; \
 	ADDQ R11, BX; \
 	DECQ CX
+
+// Points CX at the epilogue (tileEpilogue, sgemm_tiled.go: keepC at 0, addRes at 32, floor at 64,
+// bias at 96, res at 128) and SI, R10 at the residual's rows 0 and 4 of the current strip
+// (res + (DI - c)), once the k loop is done with them.
+#define EPISETUP \
+	MOVQ ep+72(FP), CX; \
+	MOVQ c+56(FP), SI; \
+	NEGQ SI; \
+	ADDQ DI, SI; \
+	ADDQ 128(CX), SI; \
+	LEAQ (SI)(R12*4), R10

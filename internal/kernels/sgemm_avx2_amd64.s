@@ -9,55 +9,65 @@
 #define FMA16(addr, c0, c1) VBROADCASTSS addr, Y14; VFMADD231PS Y12, Y14, c0; VFMADD231PS Y13, Y14, c1
 // One row of the 6x8 AVX2 tile.
 #define FMA8(addr, c0) VBROADCASTSS addr, Y14; VFMADD231PS Y12, Y14, c0
-// c[row, 0:8] += acc.
-#define ADD8(addr, acc) VADDPS addr, acc, acc; VMOVUPS acc, addr
+// The epilogue of one vector of a row (tileEpilogue, sgemm_tiled.go; Y12 keepC, Y13 addRes, Y14
+// the floor, loaded by EPISETUP2 over the row of b and the broadcast, which the k loop reloads):
+// acc += keepC ? c : bias (boff(CX)); acc += res where addRes; c = floor > acc ? floor : acc.
+#define EPI8(caddr, raddr, boff, acc) \
+	VBROADCASTSS boff(CX), Y15; \
+	VBLENDVPS Y12, caddr, Y15, Y15; \
+	VADDPS Y15, acc, acc; \
+	VADDPS raddr, acc, Y15; \
+	VBLENDVPS Y13, Y15, acc, acc; \
+	VMAXPS acc, Y14, acc; \
+	VMOVUPS acc, caddr
+#define EPISETUP2 EPISETUP; VMOVUPS (CX), Y12; VMOVUPS 32(CX), Y13; VMOVUPS 64(CX), Y14
 
-// Per row count r (1..6): clear the accumulators, the k-step's FMAs, the update of c.
+// Per row count r (1..6): clear the accumulators, the k-step's FMAs, the epilogue into c.
 
 #define ZERO16_1 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1
 #define FMAS16_1 FMA16((SI), Y0, Y1)
-#define STORE16_1 ADD8((DI), Y0); ADD8(32(DI), Y1)
+#define STORE16_1 EPI8((DI), (SI), 96, Y0); EPI8(32(DI), 32(SI), 96, Y1)
 #define ZERO8_1 VXORPS Y0, Y0, Y0
 #define FMAS8_1 FMA8((SI), Y0)
-#define STORE8_1 ADD8((DI), Y0)
+#define STORE8_1 EPI8((DI), (SI), 96, Y0)
 
 #define ZERO16_2 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
 #define FMAS16_2 FMA16((SI), Y0, Y1); FMA16((SI)(R8*1), Y2, Y3)
-#define STORE16_2 ADD8((DI), Y0); ADD8(32(DI), Y1); ADD8((DI)(R12*1), Y2); ADD8(32(DI)(R12*1), Y3)
+#define STORE16_2 EPI8((DI), (SI), 96, Y0); EPI8(32(DI), 32(SI), 96, Y1); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8(32(DI)(R12*1), 32(SI)(R12*1), 100, Y3)
 #define ZERO8_2 VXORPS Y0, Y0, Y0; VXORPS Y2, Y2, Y2
 #define FMAS8_2 FMA8((SI), Y0); FMA8((SI)(R8*1), Y2)
-#define STORE8_2 ADD8((DI), Y0); ADD8((DI)(R12*1), Y2)
+#define STORE8_2 EPI8((DI), (SI), 96, Y0); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2)
 
 #define ZERO16_3 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5
 #define FMAS16_3 FMA16((SI), Y0, Y1); FMA16((SI)(R8*1), Y2, Y3); FMA16((SI)(R8*2), Y4, Y5)
-#define STORE16_3 ADD8((DI), Y0); ADD8(32(DI), Y1); ADD8((DI)(R12*1), Y2); ADD8(32(DI)(R12*1), Y3); ADD8((DI)(R12*2), Y4); ADD8(32(DI)(R12*2), Y5)
+#define STORE16_3 EPI8((DI), (SI), 96, Y0); EPI8(32(DI), 32(SI), 96, Y1); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8(32(DI)(R12*1), 32(SI)(R12*1), 100, Y3); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8(32(DI)(R12*2), 32(SI)(R12*2), 104, Y5)
 #define ZERO8_3 VXORPS Y0, Y0, Y0; VXORPS Y2, Y2, Y2; VXORPS Y4, Y4, Y4
 #define FMAS8_3 FMA8((SI), Y0); FMA8((SI)(R8*1), Y2); FMA8((SI)(R8*2), Y4)
-#define STORE8_3 ADD8((DI), Y0); ADD8((DI)(R12*1), Y2); ADD8((DI)(R12*2), Y4)
+#define STORE8_3 EPI8((DI), (SI), 96, Y0); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4)
 
 #define ZERO16_4 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7
 #define FMAS16_4 FMA16((SI), Y0, Y1); FMA16((SI)(R8*1), Y2, Y3); FMA16((SI)(R8*2), Y4, Y5); FMA16((SI)(R9*1), Y6, Y7)
-#define STORE16_4 ADD8((DI), Y0); ADD8(32(DI), Y1); ADD8((DI)(R12*1), Y2); ADD8(32(DI)(R12*1), Y3); ADD8((DI)(R12*2), Y4); ADD8(32(DI)(R12*2), Y5); ADD8((DI)(R13*1), Y6); ADD8(32(DI)(R13*1), Y7)
+#define STORE16_4 EPI8((DI), (SI), 96, Y0); EPI8(32(DI), 32(SI), 96, Y1); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8(32(DI)(R12*1), 32(SI)(R12*1), 100, Y3); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8(32(DI)(R12*2), 32(SI)(R12*2), 104, Y5); EPI8((DI)(R13*1), (SI)(R13*1), 108, Y6); EPI8(32(DI)(R13*1), 32(SI)(R13*1), 108, Y7)
 #define ZERO8_4 VXORPS Y0, Y0, Y0; VXORPS Y2, Y2, Y2; VXORPS Y4, Y4, Y4; VXORPS Y6, Y6, Y6
 #define FMAS8_4 FMA8((SI), Y0); FMA8((SI)(R8*1), Y2); FMA8((SI)(R8*2), Y4); FMA8((SI)(R9*1), Y6)
-#define STORE8_4 ADD8((DI), Y0); ADD8((DI)(R12*1), Y2); ADD8((DI)(R12*2), Y4); ADD8((DI)(R13*1), Y6)
+#define STORE8_4 EPI8((DI), (SI), 96, Y0); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8((DI)(R13*1), (SI)(R13*1), 108, Y6)
 
 #define ZERO16_5 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7; VXORPS Y8, Y8, Y8; VXORPS Y9, Y9, Y9
 #define FMAS16_5 FMA16((SI), Y0, Y1); FMA16((SI)(R8*1), Y2, Y3); FMA16((SI)(R8*2), Y4, Y5); FMA16((SI)(R9*1), Y6, Y7); FMA16((R10), Y8, Y9)
-#define STORE16_5 ADD8((DI), Y0); ADD8(32(DI), Y1); ADD8((DI)(R12*1), Y2); ADD8(32(DI)(R12*1), Y3); ADD8((DI)(R12*2), Y4); ADD8(32(DI)(R12*2), Y5); ADD8((DI)(R13*1), Y6); ADD8(32(DI)(R13*1), Y7); ADD8((BX), Y8); ADD8(32(BX), Y9)
+#define STORE16_5 EPI8((DI), (SI), 96, Y0); EPI8(32(DI), 32(SI), 96, Y1); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8(32(DI)(R12*1), 32(SI)(R12*1), 100, Y3); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8(32(DI)(R12*2), 32(SI)(R12*2), 104, Y5); EPI8((DI)(R13*1), (SI)(R13*1), 108, Y6); EPI8(32(DI)(R13*1), 32(SI)(R13*1), 108, Y7); EPI8((BX), (R10), 112, Y8); EPI8(32(BX), 32(R10), 112, Y9)
 #define ZERO8_5 VXORPS Y0, Y0, Y0; VXORPS Y2, Y2, Y2; VXORPS Y4, Y4, Y4; VXORPS Y6, Y6, Y6; VXORPS Y8, Y8, Y8
 #define FMAS8_5 FMA8((SI), Y0); FMA8((SI)(R8*1), Y2); FMA8((SI)(R8*2), Y4); FMA8((SI)(R9*1), Y6); FMA8((R10), Y8)
-#define STORE8_5 ADD8((DI), Y0); ADD8((DI)(R12*1), Y2); ADD8((DI)(R12*2), Y4); ADD8((DI)(R13*1), Y6); ADD8((BX), Y8)
+#define STORE8_5 EPI8((DI), (SI), 96, Y0); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8((DI)(R13*1), (SI)(R13*1), 108, Y6); EPI8((BX), (R10), 112, Y8)
 
 #define ZERO16_6 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7; VXORPS Y8, Y8, Y8; VXORPS Y9, Y9, Y9; VXORPS Y10, Y10, Y10; VXORPS Y11, Y11, Y11
 #define FMAS16_6 FMA16((SI), Y0, Y1); FMA16((SI)(R8*1), Y2, Y3); FMA16((SI)(R8*2), Y4, Y5); FMA16((SI)(R9*1), Y6, Y7); FMA16((R10), Y8, Y9); FMA16((R10)(R8*1), Y10, Y11)
-#define STORE16_6 ADD8((DI), Y0); ADD8(32(DI), Y1); ADD8((DI)(R12*1), Y2); ADD8(32(DI)(R12*1), Y3); ADD8((DI)(R12*2), Y4); ADD8(32(DI)(R12*2), Y5); ADD8((DI)(R13*1), Y6); ADD8(32(DI)(R13*1), Y7); ADD8((BX), Y8); ADD8(32(BX), Y9); ADD8((BX)(R12*1), Y10); ADD8(32(BX)(R12*1), Y11)
+#define STORE16_6 EPI8((DI), (SI), 96, Y0); EPI8(32(DI), 32(SI), 96, Y1); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8(32(DI)(R12*1), 32(SI)(R12*1), 100, Y3); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8(32(DI)(R12*2), 32(SI)(R12*2), 104, Y5); EPI8((DI)(R13*1), (SI)(R13*1), 108, Y6); EPI8(32(DI)(R13*1), 32(SI)(R13*1), 108, Y7); EPI8((BX), (R10), 112, Y8); EPI8(32(BX), 32(R10), 112, Y9); EPI8((BX)(R12*1), (R10)(R12*1), 116, Y10); EPI8(32(BX)(R12*1), 32(R10)(R12*1), 116, Y11)
 #define ZERO8_6 VXORPS Y0, Y0, Y0; VXORPS Y2, Y2, Y2; VXORPS Y4, Y4, Y4; VXORPS Y6, Y6, Y6; VXORPS Y8, Y8, Y8; VXORPS Y10, Y10, Y10
 #define FMAS8_6 FMA8((SI), Y0); FMA8((SI)(R8*1), Y2); FMA8((SI)(R8*2), Y4); FMA8((SI)(R9*1), Y6); FMA8((R10), Y8); FMA8((R10)(R8*1), Y10)
-#define STORE8_6 ADD8((DI), Y0); ADD8((DI)(R12*1), Y2); ADD8((DI)(R12*2), Y4); ADD8((DI)(R13*1), Y6); ADD8((BX), Y8); ADD8((BX)(R12*1), Y10)
+#define STORE8_6 EPI8((DI), (SI), 96, Y0); EPI8((DI)(R12*1), (SI)(R12*1), 100, Y2); EPI8((DI)(R12*2), (SI)(R12*2), 104, Y4); EPI8((DI)(R13*1), (SI)(R13*1), 108, Y6); EPI8((BX), (R10), 112, Y8); EPI8((BX)(R12*1), (R10)(R12*1), 116, Y10)
 
-// func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
-TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-72
+// func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)
+TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-80
 	SETUP
 	MOVQ rows+0(FP), CX
 	CMPQ CX, $6
@@ -88,6 +98,7 @@ avx2rows6k16:
 	JNZ     avx2rows6k16
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE16_6
 	ADDQ $64, DI
 	ADDQ $64, R14
@@ -108,6 +119,7 @@ avx2rows6k8:
 	JNZ     avx2rows6k8
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE8_6
 	JMP avx2done
 
@@ -127,6 +139,7 @@ avx2rows5k16:
 	JNZ     avx2rows5k16
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE16_5
 	ADDQ $64, DI
 	ADDQ $64, R14
@@ -147,6 +160,7 @@ avx2rows5k8:
 	JNZ     avx2rows5k8
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE8_5
 	JMP avx2done
 
@@ -166,6 +180,7 @@ avx2rows4k16:
 	JNZ     avx2rows4k16
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE16_4
 	ADDQ $64, DI
 	ADDQ $64, R14
@@ -186,6 +201,7 @@ avx2rows4k8:
 	JNZ     avx2rows4k8
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE8_4
 	JMP avx2done
 
@@ -205,6 +221,7 @@ avx2rows3k16:
 	JNZ     avx2rows3k16
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE16_3
 	ADDQ $64, DI
 	ADDQ $64, R14
@@ -225,6 +242,7 @@ avx2rows3k8:
 	JNZ     avx2rows3k8
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE8_3
 	JMP avx2done
 
@@ -244,6 +262,7 @@ avx2rows2k16:
 	JNZ     avx2rows2k16
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE16_2
 	ADDQ $64, DI
 	ADDQ $64, R14
@@ -264,6 +283,7 @@ avx2rows2k8:
 	JNZ     avx2rows2k8
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE8_2
 	JMP avx2done
 
@@ -283,6 +303,7 @@ avx2rows1k16:
 	JNZ     avx2rows1k16
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE16_1
 	ADDQ $64, DI
 	ADDQ $64, R14
@@ -303,6 +324,7 @@ avx2rows1k8:
 	JNZ     avx2rows1k8
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP2
 	STORE8_1
 	JMP avx2done
 

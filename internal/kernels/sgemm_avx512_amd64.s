@@ -7,44 +7,62 @@
 
 // One row of the 6x32 AVX-512 tile.
 #define FMA32(addr, c0, c1) VBROADCASTSS addr, Z14; VFMADD231PS Z12, Z14, c0; VFMADD231PS Z13, Z14, c1
-// c[row, 0:16] += acc; the masked form touches only the lanes set in k.
-#define ADD16(addr, acc) VADDPS addr, acc, acc; VMOVUPS acc, addr
-#define ADD16M(addr, k, acc) VMOVUPS.Z addr, k, Z15; VADDPS Z15, acc, acc; VMOVUPS acc, k, addr
+// The epilogue of one vector of a row (tileEpilogue, sgemm_tiled.go; K3 keepC, K4 addRes, Z16 the
+// floor, loaded by EPISETUP512): acc += keepC ? c : bias (boff(CX)); acc += res where addRes;
+// c = floor > acc ? floor : acc. The masked form touches only the lanes set in kcol; masked-off
+// lanes of a load do not fault.
+#define EPI16(caddr, raddr, boff, acc) \
+	VBROADCASTSS boff(CX), Z15; \
+	VMOVUPS caddr, K3, Z15; \
+	VADDPS Z15, acc, acc; \
+	VADDPS raddr, acc, K4, acc; \
+	VMAXPS acc, Z16, acc; \
+	VMOVUPS acc, caddr
+#define EPI16M(caddr, raddr, boff, acc, kcol) \
+	KANDW K3, kcol, K5; \
+	KANDW K4, kcol, K6; \
+	VBROADCASTSS boff(CX), Z15; \
+	VMOVUPS caddr, K5, Z15; \
+	VADDPS Z15, acc, acc; \
+	VADDPS raddr, acc, K6, acc; \
+	VMAXPS acc, Z16, acc; \
+	VMOVUPS acc, kcol, caddr
+#define EPISETUP512 EPISETUP; KMOVW (CX), K3; KMOVW 32(CX), K4; VBROADCASTSS 64(CX), Z16
 
-// Per row count r (1..6): clear the accumulators, the k-step's FMAs, the update of c.
+// Per row count r (1..6): clear the accumulators, the k-step's FMAs, the epilogue into c.
 
 #define ZERO32_1 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1
 #define FMAS32_1 FMA32((SI), Z0, Z1)
-#define STORE32_1 ADD16((DI), Z0); ADD16(64(DI), Z1)
-#define STORE32M_1 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1)
+#define STORE32_1 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1)
+#define STORE32M_1 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2)
 
 #define ZERO32_2 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
 #define FMAS32_2 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3)
-#define STORE32_2 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3)
-#define STORE32M_2 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3)
+#define STORE32_2 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1); EPI16((DI)(R12*1), (SI)(R12*1), 100, Z2); EPI16(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3)
+#define STORE32M_2 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3, K2)
 
 #define ZERO32_3 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5
 #define FMAS32_3 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5)
-#define STORE32_3 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5)
-#define STORE32M_3 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5)
+#define STORE32_3 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1); EPI16((DI)(R12*1), (SI)(R12*1), 100, Z2); EPI16(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3); EPI16((DI)(R12*2), (SI)(R12*2), 104, Z4); EPI16(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5)
+#define STORE32M_3 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3, K2); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5, K2)
 
 #define ZERO32_4 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
 #define FMAS32_4 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5); FMA32((SI)(R9*1), Z6, Z7)
-#define STORE32_4 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5); ADD16((DI)(R13*1), Z6); ADD16(64(DI)(R13*1), Z7)
-#define STORE32M_4 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5); ADD16M((DI)(R13*1), K1, Z6); ADD16M(64(DI)(R13*1), K2, Z7)
+#define STORE32_4 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1); EPI16((DI)(R12*1), (SI)(R12*1), 100, Z2); EPI16(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3); EPI16((DI)(R12*2), (SI)(R12*2), 104, Z4); EPI16(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5); EPI16((DI)(R13*1), (SI)(R13*1), 108, Z6); EPI16(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7)
+#define STORE32M_4 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3, K2); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5, K2); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1); EPI16M(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7, K2)
 
 #define ZERO32_5 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9
 #define FMAS32_5 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5); FMA32((SI)(R9*1), Z6, Z7); FMA32((R10), Z8, Z9)
-#define STORE32_5 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5); ADD16((DI)(R13*1), Z6); ADD16(64(DI)(R13*1), Z7); ADD16((BX), Z8); ADD16(64(BX), Z9)
-#define STORE32M_5 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5); ADD16M((DI)(R13*1), K1, Z6); ADD16M(64(DI)(R13*1), K2, Z7); ADD16M((BX), K1, Z8); ADD16M(64(BX), K2, Z9)
+#define STORE32_5 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1); EPI16((DI)(R12*1), (SI)(R12*1), 100, Z2); EPI16(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3); EPI16((DI)(R12*2), (SI)(R12*2), 104, Z4); EPI16(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5); EPI16((DI)(R13*1), (SI)(R13*1), 108, Z6); EPI16(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7); EPI16((BX), (R10), 112, Z8); EPI16(64(BX), 64(R10), 112, Z9)
+#define STORE32M_5 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3, K2); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5, K2); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1); EPI16M(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7, K2); EPI16M((BX), (R10), 112, Z8, K1); EPI16M(64(BX), 64(R10), 112, Z9, K2)
 
 #define ZERO32_6 VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9; VPXORD Z10, Z10, Z10; VPXORD Z11, Z11, Z11
 #define FMAS32_6 FMA32((SI), Z0, Z1); FMA32((SI)(R8*1), Z2, Z3); FMA32((SI)(R8*2), Z4, Z5); FMA32((SI)(R9*1), Z6, Z7); FMA32((R10), Z8, Z9); FMA32((R10)(R8*1), Z10, Z11)
-#define STORE32_6 ADD16((DI), Z0); ADD16(64(DI), Z1); ADD16((DI)(R12*1), Z2); ADD16(64(DI)(R12*1), Z3); ADD16((DI)(R12*2), Z4); ADD16(64(DI)(R12*2), Z5); ADD16((DI)(R13*1), Z6); ADD16(64(DI)(R13*1), Z7); ADD16((BX), Z8); ADD16(64(BX), Z9); ADD16((BX)(R12*1), Z10); ADD16(64(BX)(R12*1), Z11)
-#define STORE32M_6 ADD16M((DI), K1, Z0); ADD16M(64(DI), K2, Z1); ADD16M((DI)(R12*1), K1, Z2); ADD16M(64(DI)(R12*1), K2, Z3); ADD16M((DI)(R12*2), K1, Z4); ADD16M(64(DI)(R12*2), K2, Z5); ADD16M((DI)(R13*1), K1, Z6); ADD16M(64(DI)(R13*1), K2, Z7); ADD16M((BX), K1, Z8); ADD16M(64(BX), K2, Z9); ADD16M((BX)(R12*1), K1, Z10); ADD16M(64(BX)(R12*1), K2, Z11)
+#define STORE32_6 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1); EPI16((DI)(R12*1), (SI)(R12*1), 100, Z2); EPI16(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3); EPI16((DI)(R12*2), (SI)(R12*2), 104, Z4); EPI16(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5); EPI16((DI)(R13*1), (SI)(R13*1), 108, Z6); EPI16(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7); EPI16((BX), (R10), 112, Z8); EPI16(64(BX), 64(R10), 112, Z9); EPI16((BX)(R12*1), (R10)(R12*1), 116, Z10); EPI16(64(BX)(R12*1), 64(R10)(R12*1), 116, Z11)
+#define STORE32M_6 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3, K2); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5, K2); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1); EPI16M(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7, K2); EPI16M((BX), (R10), 112, Z8, K1); EPI16M(64(BX), 64(R10), 112, Z9, K2); EPI16M((BX)(R12*1), (R10)(R12*1), 116, Z10, K1); EPI16M(64(BX)(R12*1), 64(R10)(R12*1), 116, Z11, K2)
 
-// func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
-TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-72
+// func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)
+TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 	SETUP
 	MOVQ rows+0(FP), CX
 	CMPQ CX, $6
@@ -75,6 +93,7 @@ avx512rows6k32:
 	JNZ     avx512rows6k32
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32_6
 	ADDQ $128, DI
 	ADDQ $128, R14
@@ -103,6 +122,7 @@ avx512rows6kt:
 	JNZ       avx512rows6kt
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32M_6
 	JMP avx512done
 
@@ -122,6 +142,7 @@ avx512rows5k32:
 	JNZ     avx512rows5k32
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32_5
 	ADDQ $128, DI
 	ADDQ $128, R14
@@ -150,6 +171,7 @@ avx512rows5kt:
 	JNZ       avx512rows5kt
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32M_5
 	JMP avx512done
 
@@ -169,6 +191,7 @@ avx512rows4k32:
 	JNZ     avx512rows4k32
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32_4
 	ADDQ $128, DI
 	ADDQ $128, R14
@@ -197,6 +220,7 @@ avx512rows4kt:
 	JNZ       avx512rows4kt
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32M_4
 	JMP avx512done
 
@@ -216,6 +240,7 @@ avx512rows3k32:
 	JNZ     avx512rows3k32
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32_3
 	ADDQ $128, DI
 	ADDQ $128, R14
@@ -244,6 +269,7 @@ avx512rows3kt:
 	JNZ       avx512rows3kt
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32M_3
 	JMP avx512done
 
@@ -263,6 +289,7 @@ avx512rows2k32:
 	JNZ     avx512rows2k32
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32_2
 	ADDQ $128, DI
 	ADDQ $128, R14
@@ -291,6 +318,7 @@ avx512rows2kt:
 	JNZ       avx512rows2kt
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32M_2
 	JMP avx512done
 
@@ -310,6 +338,7 @@ avx512rows1k32:
 	JNZ     avx512rows1k32
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32_1
 	ADDQ $128, DI
 	ADDQ $128, R14
@@ -338,6 +367,7 @@ avx512rows1kt:
 	JNZ       avx512rows1kt
 
 	LEAQ (DI)(R12*4), BX
+	EPISETUP512
 	STORE32M_1
 	JMP avx512done
 

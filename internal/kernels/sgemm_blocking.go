@@ -19,15 +19,22 @@ func copyColumns(dst []float32, ldd int, src []float32, lds, rows, nt int) {
 }
 
 // asmOperands reports whether an assembly GEMM driver may take the product (not with a negative
-// stride: the portable loop takes those). It indexes the last element of A, B and C, so a call
-// with slices too short panics here, not inside the assembly.
-func asmOperands(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
-	if lda < 0 || ldb < 0 || ldc < 0 {
+// stride or k = 0: the portable loop takes those). It indexes the last element of A, B, C and the
+// epilogue's bias and residual, so a call with slices too short panics here, not inside the
+// assembly.
+func asmOperands(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) bool {
+	if lda < 0 || ldb < 0 || ldc < 0 || k == 0 {
 		return false
 	}
 	_ = a[(m-1)*lda+k-1]
 	_ = b[(k-1)*ldb+n-1]
 	_ = c[(m-1)*ldc+n-1]
+	if ep.Bias != nil {
+		_ = ep.Bias[m-1]
+	}
+	if ep.Res != nil {
+		_ = ep.Res[(m-1)*ldc+n-1]
+	}
 	return true
 }
 

@@ -2,10 +2,31 @@
 
 package kernels
 
-// tileFunc is an assembly Sgemm kernel: it adds A·B into a block of 1 <= rows <= (its maximum)
-// rows and n columns of C, n a multiple of its column step (the loop is in the doc comment of
-// each kernel, kernels_$GOARCH.go); a, b and c point at element (0, 0), strides are in elements.
-type tileFunc func(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+import "math"
+
+// tileKernel names an assembly Sgemm kernel: it computes a block of 1 <= rows <= (its maximum)
+// rows and n columns of C, n a multiple of its column step, as ep says (the loop is in the doc
+// comment of each kernel, kernels_$GOARCH.go); a, b and c point at element (0, 0), strides are
+// in elements.
+type tileKernel int
+
+// The amd64 tile kernels.
+const (
+	tileAVX2 tileKernel = iota
+	tileAVX512
+)
+
+// call runs the kernel. The calls are direct, so that the compiler sees the assembly's
+// //go:noescape and keeps the driver's buffers and epilogue on the stack (a call through a func
+// value would move them to the heap on every product).
+func (k tileKernel) call(rows, kk, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue) {
+	switch k {
+	case tileAVX2:
+		sgemmKernelAVX2(rows, kk, n, a, lda, b, ldb, c, ldc, ep)
+	case tileAVX512:
+		sgemmKernelAVX512(rows, kk, n, a, lda, b, ldb, c, ldc, ep)
+	}
+}
 
 // Bounds on a tile kernel's rows and column step: the tail buffers below hold that many.
 const (
@@ -13,17 +34,53 @@ const (
 	maxColStep  = 8
 )
 
-// tiled returns the Sgemm that drives kernel over C in blocks of rows x (a multiple of colStep)
-// columns, passing the last n%colStep columns through zero-padded buffers.
-func tiled(kernel tileFunc, rows, colStep int) func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// tileEpilogue is one kernel call's share of an Epilogue, laid out for the kernels' store step,
+// which applies it with masks and a floor instead of branches (offsets in sgemm_amd64.h):
+// acc += keepC ? C : bias[row]; if addRes { acc += res }; C = floor > acc ? floor : acc.
+type tileEpilogue struct {
+	keepC  [8]uint32  // all ones: add the product to C's values; zeros: to bias
+	addRes [8]uint32  // all ones: add res
+	floor  [8]float32 // 0 for ReLU, -Inf for none
+	bias   [maxTileRows]float32
+	_      [2]float32
+	res    *float32 // the residual's element (0, 0); C's when it adds none (read, never used)
+}
+
+// set makes t the epilogue of a kernel call on rows rows from row i of C, in the first and/or
+// last of the product's k blocks, and returns whether it adds the residual. (The caller sets
+// t.res: a pointer stored through t here would make the compiler move its target to the heap.)
+func (t *tileEpilogue) set(ep Epilogue, first, last bool, i, rows int) bool {
+	keepC, addRes := uint32(math.MaxUint32), uint32(0)
+	if first && ep.Bias != nil {
+		keepC = 0
+		copy(t.bias[:], ep.Bias[i:i+rows])
+	}
+	if last && ep.Res != nil {
+		addRes = math.MaxUint32
+	}
+	floor := float32(math.Inf(-1))
+	if last && ep.ReLU {
+		floor = 0
+	}
+	for l := range t.keepC {
+		t.keepC[l], t.addRes[l], t.floor[l] = keepC, addRes, floor
+	}
+	return addRes != 0
+}
+
+// tiled returns the SgemmEpilogue that drives kernel over C in blocks of rows x (a multiple of
+// colStep) columns, passing the last n%colStep columns through zero-padded buffers. The first
+// k block starts from the bias, the last one adds the residual and clamps.
+func tiled(kernel tileKernel, rows, colStep int) func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
 	if rows < 1 || rows > maxTileRows || colStep < 1 || colStep > maxColStep {
 		panic("kernels: tile kernel shape out of range") // a programmer error in an init
 	}
-	return func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-		if !asmOperands(m, n, k, a, lda, b, ldb, c, ldc) {
-			sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+	return func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
+		if !asmOperands(m, n, k, a, lda, b, ldb, c, ldc, ep) {
+			sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc, ep)
 			return
 		}
+		var te tileEpilogue
 		kb := kBlock(k)
 		nmain := n - n%colStep
 		for jc := 0; jc < nmain; jc += nc {
@@ -31,7 +88,12 @@ func tiled(kernel tileFunc, rows, colStep int) func(m, n, k int, a []float32, ld
 			for pc := 0; pc < k; pc += kb {
 				kk := min(kb, k-pc)
 				for i := 0; i < m; i += rows {
-					kernel(min(rows, m-i), kk, nb, &a[i*lda+pc], lda, &b[pc*ldb+jc], ldb, &c[i*ldc+jc], ldc)
+					r := min(rows, m-i)
+					te.res = &c[i*ldc+jc]
+					if te.set(ep, pc == 0, pc+kk == k, i, r) {
+						te.res = &ep.Res[i*ldc+jc]
+					}
+					kernel.call(r, kk, nb, &a[i*lda+pc], lda, &b[pc*ldb+jc], ldb, &c[i*ldc+jc], ldc, &te)
 				}
 			}
 		}
@@ -40,14 +102,21 @@ func tiled(kernel tileFunc, rows, colStep int) func(m, n, k int, a []float32, ld
 		}
 		nt := n - nmain
 		var bt [kc * maxColStep]float32
-		var ct [maxTileRows * maxColStep]float32
+		var ct, rt [maxTileRows * maxColStep]float32
 		for pc := 0; pc < k; pc += kb {
 			kk := min(kb, k-pc)
 			copyColumns(bt[:], colStep, b[pc*ldb+nmain:], ldb, kk, nt)
 			for i := 0; i < m; i += rows {
 				r := min(rows, m-i)
 				copyColumns(ct[:], colStep, c[i*ldc+nmain:], ldc, r, nt)
-				kernel(r, kk, colStep, &a[i*lda+pc], lda, &bt[0], colStep, &ct[0], colStep)
+				if ep.Res != nil {
+					copyColumns(rt[:], colStep, ep.Res[i*ldc+nmain:], ldc, r, nt)
+				}
+				te.res = &ct[0]
+				if te.set(ep, pc == 0, pc+kk == k, i, r) {
+					te.res = &rt[0]
+				}
+				kernel.call(r, kk, colStep, &a[i*lda+pc], lda, &bt[0], colStep, &ct[0], colStep, &te)
 				copyColumns(c[i*ldc+nmain:], ldc, ct[:], colStep, r, nt)
 			}
 		}
