@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 // The arm64 assembly routines, one .s file each, and the CPU features they need.
 
 func init() {
-	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled(sgemmKernel8x12NEON))
+	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)
 	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
 		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns))
@@ -15,18 +15,33 @@ func init() {
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 }
 
-// sgemmKernel8x12NEON (sgemm8x12_arm64.s) is a packedTileFunc: 8x12 tiles, by-element FMLA:
+// sgemmKernel8x12NEON (sgemm8x12_arm64.s) computes a block of 1 <= rows <= 8 rows and n columns
+// of C, n a positive multiple of 12, k >= 1, from a packed A with the epilogue ep, in 8x12 tiles
+// with by-element FMLA. ap holds k groups of 8 values, A's column p for the block's rows (zeros
+// below rows); b, c and ep.res point at element (0, 0), strides are in elements (ep.res's too is
+// ldc):
 //
 //	for i := 0; i < rows; i++ {
 //		for j := 0; j < n; j++ {
-//			for p := 0; p < k; p++ {
-//				c[i*ldc+j] += ap[p*8+i] * b[p*ldb+j]
+//			s := c[i*ldc+j]
+//			if ep.flags&packFromBias != 0 {
+//				s = ep.bias[i]
 //			}
+//			for p := 0; p < k; p++ {
+//				s += ap[p*8+i] * b[p*ldb+j]
+//			}
+//			if ep.flags&packAddRes != 0 {
+//				s += res[i*ldc+j]
+//			}
+//			if ep.flags&packReLU != 0 && s < 0 {
+//				s = 0
+//			}
+//			c[i*ldc+j] = s
 //		}
 //	}
 //
 //go:noescape
-func sgemmKernel8x12NEON(rows, k, n int, ap *float32, b *float32, ldb int, c *float32, ldc int)
+func sgemmKernel8x12NEON(rows, k, n int, ap *float32, b *float32, ldb int, c *float32, ldc int, ep *packEpilogue)
 
 // dw3x3s1NEON and dw3x3s2NEON (depthwise_arm64.s) are dwRowKernels for stride 1 and 2, 4 outputs
 // per step.

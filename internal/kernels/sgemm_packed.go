@@ -2,12 +2,6 @@
 
 package kernels
 
-// packedTileFunc is an assembly Sgemm kernel on a packed A: it adds Ap·B into a block of
-// 1 <= rows <= packRows rows and n columns of C, n a positive multiple of packCols, k >= 1. ap
-// holds k groups of packRows values, A's column p for the block's rows (zeros below rows); b and
-// c point at element (0, 0), strides are in elements.
-type packedTileFunc func(rows, k, n int, ap *float32, b *float32, ldb int, c *float32, ldc int)
-
 // The packed tile's shape: 8 rows of A by 12 columns of B (sgemmKernel8x12NEON).
 const (
 	packRows = 8
@@ -15,47 +9,89 @@ const (
 	ncPacked = nc - nc%packCols // B's column block, whole tiles
 )
 
-// packedTiled returns the Sgemm that packs A, packRows rows and a kc-deep block at a time, into a
+// packEpilogue is one kernel call's share of an Epilogue (offsets in sgemm8x12_arm64.s).
+type packEpilogue struct {
+	bias  [packRows]float32 // the rows' biases (the kernel loads all 8; rows below the block are not stored)
+	res   *float32          // the residual's element (0, 0); C's when it adds none (never read)
+	flags int               // packFromBias | packAddRes | packReLU
+}
+
+// packEpilogue flags.
+const (
+	packFromBias = 1 << iota // start from bias instead of C
+	packAddRes               // add the residual at the store
+	packReLU                 // clamp negatives to zero at the store
+)
+
+// set makes t the epilogue of a kernel call on rows rows from row i of C, in the first and/or
+// last of the product's k blocks, and returns whether it adds the residual. (The caller sets
+// t.res: a pointer stored through t here would make the compiler move its target to the heap.)
+func (t *packEpilogue) set(ep Epilogue, first, last bool, i, rows int) bool {
+	t.flags = 0
+	if first && ep.Bias != nil {
+		t.flags |= packFromBias
+		copy(t.bias[:], ep.Bias[i:i+rows])
+	}
+	if last && ep.Res != nil {
+		t.flags |= packAddRes
+	}
+	if last && ep.ReLU {
+		t.flags |= packReLU
+	}
+	return t.flags&packAddRes != 0
+}
+
+// packedTiled returns the SgemmEpilogue that packs A, packRows rows and a kc-deep block at a time, into a
 // panel on the stack and drives kernel over C in blocks of nc columns, as tiled does: the
 // packed panel (8 KiB) stays in L1 and B's block in L2. The last n%packCols columns go through
 // zero-padded buffers; the last m%packRows rows are zeros in the panel and are not stored, so
-// every shape runs the one full tile.
-func packedTiled(kernel packedTileFunc) func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	return func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-		if !asmOperands(m, n, k, a, lda, b, ldb, c, ldc) {
-			sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc)
-			return
-		}
-		kb := kBlock(k)
-		nmain := n - n%packCols
-		var ap [kc * packRows]float32
-		for jc := 0; jc < nmain; jc += ncPacked {
-			nb := min(ncPacked, nmain-jc)
-			for pc := 0; pc < k; pc += kb {
-				kk := min(kb, k-pc)
-				for i := 0; i < m; i += packRows {
-					r := min(packRows, m-i)
-					packA(ap[:kk*packRows], a[i*lda+pc:], lda, r, kk)
-					kernel(r, kk, nb, &ap[0], &b[pc*ldb+jc], ldb, &c[i*ldc+jc], ldc)
-				}
-			}
-		}
-		if nmain == n {
-			return
-		}
-		nt := n - nmain
-		var bt [kc * packCols]float32
-		var ct [packRows * packCols]float32
+// every shape runs the one full tile. The first k block starts from the bias, the last one adds
+// the residual and clamps. The kernel is called directly, not through a func value, so that its
+// //go:noescape keeps the panel, the buffers and the epilogue on the stack.
+func packedTiled(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
+	if !asmOperands(m, n, k, a, lda, b, ldb, c, ldc, ep) {
+		sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc, ep)
+		return
+	}
+	var pe packEpilogue
+	kb := kBlock(k)
+	nmain := n - n%packCols
+	var ap [kc * packRows]float32
+	for jc := 0; jc < nmain; jc += ncPacked {
+		nb := min(ncPacked, nmain-jc)
 		for pc := 0; pc < k; pc += kb {
 			kk := min(kb, k-pc)
-			copyColumns(bt[:], packCols, b[pc*ldb+nmain:], ldb, kk, nt)
 			for i := 0; i < m; i += packRows {
 				r := min(packRows, m-i)
 				packA(ap[:kk*packRows], a[i*lda+pc:], lda, r, kk)
-				copyColumns(ct[:], packCols, c[i*ldc+nmain:], ldc, r, nt)
-				kernel(r, kk, packCols, &ap[0], &bt[0], packCols, &ct[0], packCols)
-				copyColumns(c[i*ldc+nmain:], ldc, ct[:], packCols, r, nt)
+				pe.res = &c[i*ldc+jc]
+				if pe.set(ep, pc == 0, pc+kk == k, i, r) {
+					pe.res = &ep.Res[i*ldc+jc]
+				}
+				sgemmKernel8x12NEON(r, kk, nb, &ap[0], &b[pc*ldb+jc], ldb, &c[i*ldc+jc], ldc, &pe)
 			}
+		}
+	}
+	if nmain == n {
+		return
+	}
+	nt := n - nmain
+	var bt [kc * packCols]float32
+	var ct, rt [packRows * packCols]float32
+	for pc := 0; pc < k; pc += kb {
+		kk := min(kb, k-pc)
+		copyColumns(bt[:], packCols, b[pc*ldb+nmain:], ldb, kk, nt)
+		for i := 0; i < m; i += packRows {
+			r := min(packRows, m-i)
+			packA(ap[:kk*packRows], a[i*lda+pc:], lda, r, kk)
+			copyColumns(ct[:], packCols, c[i*ldc+nmain:], ldc, r, nt)
+			pe.res = &ct[0]
+			if pe.set(ep, pc == 0, pc+kk == k, i, r) {
+				copyColumns(rt[:], packCols, ep.Res[i*ldc+nmain:], ldc, r, nt)
+				pe.res = &rt[0]
+			}
+			sgemmKernel8x12NEON(r, kk, packCols, &ap[0], &bt[0], packCols, &ct[0], packCols, &pe)
+			copyColumns(c[i*ldc+nmain:], ldc, ct[:], packCols, r, nt)
 		}
 	}
 }
