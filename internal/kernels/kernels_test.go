@@ -479,8 +479,9 @@ func BenchmarkPool3x3s2(b *testing.B) {
 func benchSgemm(b *testing.B, fn sgemmFunc, m, n, k int) {
 	rng := rand.New(rand.NewSource(1))
 	a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
-	ep := Epilogue{Bias: randSlice(rng, m), Res: randSlice(rng, m*n), ReLU: true} // a residual unit's last conv
-	b.SetBytes(int64(2 * m * n * k))                                              // reported MB/s = MFLOP/s
+	// The epilogue of a residual unit's last convolution.
+	ep := Epilogue{Bias: randSlice(rng, m), Res: randSlice(rng, m*n), ReLU: true}
+	b.SetBytes(int64(2 * m * n * k)) // reported MB/s = MFLOP/s
 	for b.Loop() {
 		fn(m, n, k, a, k, bb, n, c, n, ep)
 	}
