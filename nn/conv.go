@@ -43,82 +43,71 @@ const convColumns = 256
 // already have src's batch size and the output's spatial size. res, when not nil, has the output's
 // shape (OutC channels) and is added before the activation.
 //
-// The work is split over s's pool in blocks of (image, group, up to convColumns output
-// positions); each block starts from the bias, accumulates its matrix product and adds the
-// residual and activation while its outputs are in cache. A convolution that is not 1x1 first
-// lays out its windows (im2col), split by input channel, one image at a time.
+// The work is split over s's pool in blocks of up to convColumns output positions: for a 1x1
+// convolution, blocks of (image, group, positions), each one matrix product reading src in
+// place; otherwise blocks of (image, positions), each laying out its panel of windows (all input
+// channels, im2col) in its thread's scratch and then running one product per group, so the
+// windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once.
+// Each product starts from the bias and adds the residual and activation as it stores its
+// outputs (kernels.SgemmEpilogue).
 func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	oh, ow := l.OutSize(src.H, src.W)
 	ohw := oh * ow
 	t := &s.conv
-	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ohw: ohw, nb: (ohw + convColumns - 1) / convColumns}
+	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, nb: (ohw + convColumns - 1) / convColumns}
 	if l.K == 1 && l.Stride == 1 && l.Pad == 0 {
-		t.n = -1
 		s.pool.Run(src.N*l.Groups*t.nb, t)
-		*t = convTask{}
-		return
+	} else {
+		t.panels = s.panels(l.InC * l.K * l.K * convColumns)
+		s.pool.Run(src.N*t.nb, t)
 	}
-	kk := l.K * l.K
-	t.cols = s.Get(l.InC * kk * ohw)
-	ic := &s.im2col
-	for n := 0; n < src.N; n++ {
-		*ic = im2colTask{l: l, cols: t.cols, in: src.Image(n), h: src.H, w: src.W, oh: oh, ow: ow}
-		s.pool.Run(l.InC, ic)
-		t.n = n
-		s.pool.Run(l.Groups*t.nb, t)
-	}
-	*ic, *t = im2colTask{}, convTask{}
+	*t = convTask{}
 }
 
-// convTask is one Conv.Forward call as a loop over blocks of (image, group, column block): all
-// images (n < 0, a 1x1 convolution reading src directly) or image n's windows laid out in cols.
+// convTask is one Conv.Forward call as a loop over blocks: (image, group, column block) reading
+// src in place for a 1x1 convolution (panels nil), (image, column block) through a panel of
+// windows per thread otherwise.
 type convTask struct {
 	l             *Conv
 	dst, src, res *Tensor
-	cols          []float32
-	c0, n         int
+	panels        [][]float32 // one per worker, for the windows of a column block
+	c0, ow        int
 	ohw, nb       int // output positions per plane; column blocks per plane
 }
 
 // Run computes blocks [lo, hi).
-func (t *convTask) Run(_, lo, hi int) {
-	l, ohw := t.l, t.ohw
-	icg, ocg := l.InC/l.Groups, l.OutC/l.Groups
-	kk := l.K * l.K
+func (t *convTask) Run(worker, lo, hi int) {
+	l := t.l
+	icg, kk := l.InC/l.Groups, l.K*l.K
 	for u := lo; u < hi; u++ {
-		jb, g, n := u%t.nb, u/t.nb%l.Groups, t.n
-		if n < 0 {
-			n = u / t.nb / l.Groups
+		jb := u % t.nb
+		j0, j1 := jb*convColumns, min((jb+1)*convColumns, t.ohw)
+		if t.panels == nil {
+			g, n := u/t.nb%l.Groups, u/t.nb/l.Groups
+			hw := t.src.H * t.src.W
+			t.product(n, g, j0, j1, t.src.Image(n)[g*icg*hw+j0:], hw)
+			continue
 		}
-		j0, j1 := jb*convColumns, min((jb+1)*convColumns, ohw)
-		out := t.dst.Image(n)[(t.c0+g*ocg)*ohw : (t.c0+(g+1)*ocg)*ohw]
-		var b []float32
-		ldb := ohw
-		if t.cols != nil {
-			b = t.cols[g*icg*kk*ohw+j0:]
-		} else {
-			ldb = t.src.H * t.src.W
-			b = t.src.Image(n)[g*icg*ldb+j0:]
+		n, ld := u/t.nb, j1-j0
+		panel := t.panels[worker]
+		kernels.Im2col(panel, ld, t.src.Image(n), l.InC, t.src.H, t.src.W, l.K, l.Stride, l.Pad, t.ow, j0, j1)
+		for g := 0; g < l.Groups; g++ {
+			t.product(n, g, j0, j1, panel[g*icg*kk*ld:], ld)
 		}
-		// Rows start at the bias; the residual and the ReLU are applied as the kernel stores C.
-		ep := kernels.Epilogue{Bias: l.Bias[g*ocg : (g+1)*ocg], ReLU: l.Act == ReLU}
-		if t.res != nil {
-			ep.Res = t.res.Image(n)[g*ocg*ohw+j0:]
-		}
-		kernels.SgemmEpilogue(ocg, j1-j0, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[j0:], ohw, ep)
 	}
 }
 
-// im2colTask lays out one image's windows for Conv.Forward, split by input channel.
-type im2colTask struct {
-	l            *Conv
-	cols, in     []float32
-	h, w, oh, ow int
-}
-
-// Run lays out the windows of input channels [lo, hi).
-func (t *im2colTask) Run(_, lo, hi int) {
+// product computes output positions [j0, j1) of group g of image n from b, the group's rows of
+// the right-hand side (row stride ldb): the bias, the matrix product, the residual and the
+// activation in one kernels.SgemmEpilogue.
+func (t *convTask) product(n, g, j0, j1 int, b []float32, ldb int) {
 	l := t.l
-	kk, ohw, hw := l.K*l.K, t.oh*t.ow, t.h*t.w
-	kernels.Im2col(t.cols[lo*kk*ohw:], t.in[lo*hw:], hi-lo, t.h, t.w, l.K, l.Stride, l.Pad, t.oh, t.ow)
+	icg, ocg := l.InC/l.Groups, l.OutC/l.Groups
+	kk := l.K * l.K
+	out := t.dst.Image(n)[(t.c0+g*ocg)*t.ohw : (t.c0+(g+1)*ocg)*t.ohw]
+	ep := kernels.Epilogue{Bias: l.Bias[g*ocg : (g+1)*ocg], ReLU: l.Act == ReLU}
+	if t.res != nil {
+		ep.Res = t.res.Image(n)[g*ocg*t.ohw+j0:]
+	}
+	kernels.SgemmEpilogue(ocg, j1-j0, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
 }

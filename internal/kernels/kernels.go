@@ -92,27 +92,28 @@ func Depthwise3x3(out, in []float32, h, w, oh, ow, stride int, wt []float32, bia
 	depthwise3x3.best(out, in, h, w, oh, ow, stride, wt, bias)
 }
 
-// Im2col lays out the k×k windows (given stride and zero padding) of c planes of h×w values as
-// the rows of a (c·k·k)×(oh·ow) matrix, the right-hand side of a convolution as a matrix product:
+// Im2col lays out output positions [j0, j1) (positions numbered oy*ow+ox) of the k×k windows
+// (given stride and zero padding) of c planes of h×w values as the rows of a (c·k·k)×(j1-j0)
+// panel with row stride ldc: columns j0..j1-1 of the right-hand side of a convolution as a
+// matrix product, so that a convolution can lay out and multiply a panel at a time:
 //
 //	for ci := 0; ci < c; ci++ {
 //		for ky := 0; ky < k; ky++ {
 //			for kx := 0; kx < k; kx++ {
-//				row := cols[((ci*k+ky)*k+kx)*oh*ow:]
-//				for oy := 0; oy < oh; oy++ {
-//					for ox := 0; ox < ow; ox++ {
-//						y, x := oy*stride-pad+ky, ox*stride-pad+kx
-//						row[oy*ow+ox] = 0
-//						if y >= 0 && y < h && x >= 0 && x < w {
-//							row[oy*ow+ox] = in[(ci*h+y)*w+x]
-//						}
+//				row := cols[((ci*k+ky)*k+kx)*ldc:]
+//				for j := j0; j < j1; j++ {
+//					oy, ox := j/ow, j%ow
+//					y, x := oy*stride-pad+ky, ox*stride-pad+kx
+//					row[j-j0] = 0
+//					if y >= 0 && y < h && x >= 0 && x < w {
+//						row[j-j0] = in[(ci*h+y)*w+x]
 //					}
 //				}
 //			}
 //		}
 //	}
-func Im2col(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
-	im2col.best(cols, in, c, h, w, k, stride, pad, oh, ow)
+func Im2col(cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int) {
+	im2col.best(cols, ldc, in, c, h, w, k, stride, pad, ow, j0, j1)
 }
 
 // MaxPool3x3s2 writes the 3×3, stride 2, padding 1 max pool of an h×w plane into an oh×ow plane.

@@ -151,27 +151,30 @@ func dwColumns(o []float32, x0, x1 int, r0, r1, r2 []float32, w, stride int, wt 
 	}
 }
 
-func im2colGeneric(cols, in []float32, c, h, w, k, stride, pad, oh, ow int) {
-	ohw := oh * ow
+func im2colGeneric(cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int) {
 	for ci := 0; ci < c; ci++ {
 		plane := in[ci*h*w : (ci+1)*h*w]
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
-				row := cols[((ci*k+ky)*k+kx)*ohw:][:ohw]
-				for oy := 0; oy < oh; oy++ {
+				row := cols[((ci*k+ky)*k+kx)*ldc:][:j1-j0]
+				// A run of positions in one output row at a time.
+				for j := j0; j < j1; {
+					oy, ox0 := j/ow, j%ow
+					ox1 := min(ow, ox0+j1-j)
+					dst := row[j-j0 : j-j0+ox1-ox0]
+					j += ox1 - ox0
 					y := oy*stride - pad + ky
-					dst := row[oy*ow : (oy+1)*ow]
 					if y < 0 || y >= h {
 						clear(dst)
 						continue
 					}
 					src := plane[y*w : (y+1)*w]
-					for ox := range dst {
-						x := ox*stride - pad + kx
+					for i := range dst {
+						x := (ox0+i)*stride - pad + kx
 						if x < 0 || x >= w {
-							dst[ox] = 0
+							dst[i] = 0
 						} else {
-							dst[ox] = src[x]
+							dst[i] = src[x]
 						}
 					}
 				}

@@ -204,9 +204,14 @@ func TestDepthwise3x3(t *testing.T) {
 	})
 }
 
+// TestIm2col checks Im2col bit for bit against its plain loop on ragged planes and window
+// geometries, for the whole matrix and for panels of positions that start and end inside output
+// rows, with a row stride wider than the panel: every panel value is written, nothing past a
+// row's j1-j0 values moves.
 func TestIm2col(t *testing.T) {
-	forEach(t, im2col, func(t *testing.T, fn func(cols, in []float32, c, h, w, k, stride, pad, oh, ow int)) {
+	forEach(t, im2col, func(t *testing.T, fn func(cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int)) {
 		rng := rand.New(rand.NewSource(4))
+		const guard = 1e30
 		for _, p := range planes {
 			for _, g := range [][3]int{{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 2, 2}, {2, 3, 0}} {
 				h, w, k, stride, pad := p[0], p[1], g[0], g[1], g[2]
@@ -216,27 +221,43 @@ func TestIm2col(t *testing.T) {
 				}
 				c := 1 + rng.Intn(3)
 				in := withSpecials(rng, randSlice(rng, c*h*w))
-				cols := randSlice(rng, c*k*k*oh*ow) // every value must be written
-				fn(cols, in, c, h, w, k, stride, pad, oh, ow)
-				want := make([]float32, len(cols))
-				for ci := 0; ci < c; ci++ {
-					for ky := 0; ky < k; ky++ {
-						for kx := 0; kx < k; kx++ {
-							row := want[((ci*k+ky)*k+kx)*oh*ow:]
-							for oy := 0; oy < oh; oy++ {
-								for ox := 0; ox < ow; ox++ {
+				ohw := oh * ow
+				for _, r := range [][2]int{{0, ohw}, {rng.Intn(ohw), ohw}, {0, 1 + rng.Intn(ohw)}} {
+					j0, j1 := r[0], r[1]
+					if j1 <= j0 {
+						continue
+					}
+					ldc := j1 - j0 + rng.Intn(3)
+					rows := c * k * k
+					cols := make([]float32, rows*ldc)
+					for i := range cols {
+						cols[i] = guard
+					}
+					fn(cols, ldc, in, c, h, w, k, stride, pad, ow, j0, j1)
+					want := slices.Clone(cols)
+					for ci := 0; ci < c; ci++ {
+						for ky := 0; ky < k; ky++ {
+							for kx := 0; kx < k; kx++ {
+								row := want[((ci*k+ky)*k+kx)*ldc:]
+								for j := j0; j < j1; j++ {
+									oy, ox := j/ow, j%ow
 									y, x := oy*stride-pad+ky, ox*stride-pad+kx
-									row[oy*ow+ox] = 0
+									row[j-j0] = 0
 									if y >= 0 && y < h && x >= 0 && x < w {
-										row[oy*ow+ox] = in[(ci*h+y)*w+x]
+										row[j-j0] = in[(ci*h+y)*w+x]
 									}
 								}
 							}
 						}
 					}
-				}
-				if i, ok := sameBits(cols, want); !ok {
-					t.Fatalf("%dx%d c=%d k=%d stride %d pad %d: cols[%d] = %g, want %g", h, w, c, k, stride, pad, i, cols[i], want[i])
+					for i := range want {
+						if i%ldc >= j1-j0 {
+							want[i] = guard // the stride gap stays untouched
+						}
+					}
+					if i, ok := sameBits(cols, want); !ok {
+						t.Fatalf("%dx%d c=%d k=%d stride %d pad %d, positions [%d, %d), ldc %d: cols[%d] = %g, want %g", h, w, c, k, stride, pad, j0, j1, ldc, i, cols[i], want[i])
+					}
 				}
 			}
 		}
