@@ -242,6 +242,18 @@ func BilinearSum(out, src []float32, taps []Tap, div float32) {
 	bilinearSum.best(out, src, taps, div)
 }
 
+// Transpose writes the transpose of src, a rows×cols matrix (row-major), into dst (cols×rows,
+// row-major); dst must not overlap src:
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < cols; j++ {
+//			dst[j*rows+i] = src[i*cols+j]
+//		}
+//	}
+func Transpose(dst, src []float32, rows, cols int) {
+	transpose.best(dst, src, rows, cols)
+}
+
 // The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
 var (
 	sgemm        = newRoutine(sgemmGeneric)
@@ -256,4 +268,5 @@ var (
 	add          = newRoutine(addGeneric)
 	addReLU      = newRoutine(addReLUGeneric)
 	bilinearSum  = newRoutine(bilinearSumGeneric)
+	transpose    = newRoutine(transposeGeneric)
 )
