@@ -81,7 +81,7 @@ func (r *align) setFeatures(feat []float32, c, h, w int) error {
 		return fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
 	}
 	r.hwc = slices.Grow(r.hwc[:0], len(feat))[:len(feat)]
-	transpose(r.hwc, feat, c, h*w)
+	kernels.Transpose(r.hwc, feat, c, h*w)
 	r.c, r.h, r.w, r.ready = c, h, w, true
 	return nil
 }
@@ -215,28 +215,8 @@ func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, bins []floa
 	for b := range nb {
 		kernels.BilinearSum(bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
 	}
-	transpose(out, bins, nb, c)
+	kernels.Transpose(out, bins, nb, c)
 	return pre
-}
-
-// transpose writes the transpose of src, a rows x cols matrix (row-major), into dst (cols x
-// rows), 16 columns of src at a time: those 16 rows of dst, one contiguous run of memory, are
-// written front to back while src's 64-byte pieces are read down the rows.
-func transpose(dst, src []float32, rows, cols int) {
-	const blk = 16
-	if rows == 0 || cols == 0 {
-		return
-	}
-	_, _ = dst[rows*cols-1:], src[rows*cols-1:]
-	for j0 := 0; j0 < cols; j0 += blk {
-		j1 := min(j0+blk, cols)
-		d := dst[j0*rows : j1*rows]
-		for i := 0; i < rows; i++ {
-			for j, v := range src[i*cols+j0 : i*cols+j1] {
-				d[j*rows+i] = v
-			}
-		}
-	}
 }
 
 // fillPreCalc computes the bilinear taps of every sample point of one RoI in the order

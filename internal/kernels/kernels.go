@@ -7,9 +7,10 @@
 // sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools, bilinear_amd64.s both amd64
 // BilinearSums); the plane routines' assembly is a row kernel under a Go driver that hands it the
 // interior of the plane (depthwise_simd.go, pool_simd.go), BilinearSum's a channel kernel under
-// bilinear_simd.go's. At start-up each architecture's init (kernels_$GOARCH.go) adds the versions the
-// CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and instruction
-// set; a call goes to the best one. The noasm build tag leaves out every assembly version.
+// bilinear_simd.go's, Transpose's a block kernel under transpose_simd.go's. At start-up each
+// architecture's init (kernels_$GOARCH.go) adds the versions the CPU runs, as golang.org/x/sys/cpu
+// reports its features, one line per routine and instruction set; a call goes to the best one.
+// The noasm build tag leaves out every assembly version.
 //
 // Errors: a routine is given consistent sizes by its caller; slices too short for them are a
 // programmer error and panic (index out of range), as for any Go slice.
@@ -243,6 +244,18 @@ func BilinearSum(out, src []float32, taps []Tap, div float32) {
 	bilinearSum.best(out, src, taps, div)
 }
 
+// Transpose writes the transpose of src, a rows×cols matrix (row-major), into dst (cols×rows,
+// row-major); dst must not overlap src:
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < cols; j++ {
+//			dst[j*rows+i] = src[i*cols+j]
+//		}
+//	}
+func Transpose(dst, src []float32, rows, cols int) {
+	transpose.best(dst, src, rows, cols)
+}
+
 // The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
 var (
 	sgemm        = newRoutine(sgemmGeneric)
@@ -257,4 +270,5 @@ var (
 	add          = newRoutine(addGeneric)
 	addReLU      = newRoutine(addReLUGeneric)
 	bilinearSum  = newRoutine(bilinearSumGeneric)
+	transpose    = newRoutine(transposeGeneric)
 )

@@ -19,6 +19,7 @@ func init() {
 	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}, avgPoolColumns))
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
+	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) computes a block of 1 <= rows <= 6 rows and n columns of
@@ -118,3 +119,9 @@ func bilinearSumAVX512(out, src *float32, taps *Tap, nt, n int, div float32)
 //
 //go:noescape
 func bilinearSumAVX2(out, src *float32, taps *Tap, nt, n int, div float32)
+
+// transpose8AVX2 (transpose_amd64.s) is a transposeKernel of 8x8 blocks (AVX2; it uses AVX
+// instructions only).
+//
+//go:noescape
+func transpose8AVX2(dst, src *float32, ldd, lds, n int)

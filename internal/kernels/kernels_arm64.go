@@ -13,6 +13,7 @@ func init() {
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
+	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
 }
 
 // sgemmKernel8x12NEON (sgemm8x12_arm64.s) computes a block of 1 <= rows <= 8 rows and n columns
@@ -80,3 +81,8 @@ func avgPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
 //
 //go:noescape
 func bilinearSumNEON(out, src *float32, taps *Tap, nt, n int, div float32)
+
+// transpose4NEON (transpose_arm64.s) is a transposeKernel of 4x4 blocks.
+//
+//go:noescape
+func transpose4NEON(dst, src *float32, ldd, lds, n int)

@@ -22,4 +22,7 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(bilinearSum); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("BilinearSum implementations %v, want [generic neon]", got)
 	}
+	if got := names(transpose); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Transpose implementations %v, want [generic neon]", got)
+	}
 }

@@ -789,3 +789,62 @@ func TestSgemmAllocatesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestTranspose compares every implementation with the plain loop bit for bit (it only moves
+// values: signed zeros, infinities and NaNs with their payloads must arrive unchanged) on ragged
+// shapes, so the vector kernels meet whole blocks, overlapping last blocks and shapes under one
+// block in either dimension, and on the detector's two shapes (RoIAlign's 196 bins x 480 channels
+// and a 480-channel 38x63 map); nothing past dst may move, and negative sizes do nothing.
+func TestTranspose(t *testing.T) {
+	forEach(t, transpose, func(t *testing.T, fn func(dst, src []float32, rows, cols int)) {
+		rng := rand.New(rand.NewSource(9))
+		sizes := []int{0, 1, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 33, 196, 241}
+		var shapes [][2]int
+		for _, r := range sizes {
+			for _, c := range sizes {
+				shapes = append(shapes, [2]int{r, c})
+			}
+		}
+		shapes = append(shapes, [2]int{196, 480}, [2]int{480, 38 * 63}, [2]int{1000, 9})
+		for _, s := range shapes {
+			rows, cols := s[0], s[1]
+			src := withSpecials(rng, randSlice(rng, rows*cols))
+			for i := range src {
+				if src[i] != src[i] { // a NaN with a payload of its own and either sign
+					src[i] = math.Float32frombits(0x7f800000 | uint32(rng.Intn(1<<23-1)+1) | uint32(rng.Intn(2))<<31)
+				}
+			}
+			dst := checkGuard(t, cols, rows, cols, rows, func(d []float32) { fn(d, src, rows, cols) })
+			want := make([]float32, rows*cols)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < cols; j++ {
+					want[j*rows+i] = src[i*cols+j]
+				}
+			}
+			if i, ok := sameBits(dst, want); !ok {
+				t.Fatalf("%dx%d: dst[%d] = %g (%#x), want %g (%#x)", rows, cols, i, dst[i], math.Float32bits(dst[i]), want[i], math.Float32bits(want[i]))
+			}
+		}
+		for _, s := range [][2]int{{-1, 5}, {5, -1}, {-2, -3}} {
+			fn(nil, nil, s[0], s[1])
+		}
+	})
+}
+
+// BenchmarkTranspose times each implementation on the detector's two transposes (ShuffleNet 1x g3
+// at 600): one RoI's 14x14 bins of 480 channels, and a 480-channel 38x63 map to channels-last.
+// MB/s counts the bytes read.
+func BenchmarkTranspose(b *testing.B) {
+	for _, im := range transpose.impls {
+		for _, s := range [][2]int{{196, 480}, {480, 38 * 63}} {
+			b.Run(fmt.Sprintf("%s/%dx%d", im.name, s[0], s[1]), func(b *testing.B) {
+				rng := rand.New(rand.NewSource(1))
+				src, dst := randSlice(rng, s[0]*s[1]), make([]float32, s[0]*s[1])
+				b.SetBytes(int64(4 * s[0] * s[1]))
+				for b.Loop() {
+					im.fn(dst, src, s[0], s[1])
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,76 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Transpose's block kernel (transposeKernel in transpose_simd.go), 8x8 blocks on Y registers
+// (AVX, which every AVX2 CPU has). Register use: SI the block's first src row, R11 its fifth;
+// DI the block's first dst value, R12 that of its fifth row; R8 and R9 the src row stride and
+// three times it, R10 and R13 the same for dst, all in bytes; CX blocks left; Y0-Y15 the block.
+//
+// Each src row r0..r7 is loaded as two halves, and the halves go into registers pairwise: Y0 =
+// [r0[0:4] | r4[0:4]], ..., Y3 = [r3[0:4] | r7[0:4]], Y4-Y7 the same for columns 4-7 (VMOVUPS
+// for the low lane, VINSERTF128 from memory for the high one, so the lanes are put together by
+// the loads instead of four VPERM2F128s). Each 128-bit lane then holds a 4x4 block, transposed by
+// VUNPCKLPS / VUNPCKHPS (rows pairwise interleaved) and VSHUFPS (pairs of pairs): column j of
+// the block comes out as [r0[j] .. r3[j] | r4[j] .. r7[j]], dst row j. Only moves: every value
+// arrives with its bits (NaN payloads included).
+
+// TRANSPOSE4 transposes the 4x4 blocks in the lanes of a, b, c, d (rows) into a, b, c, d
+// (columns), through the scratch registers t0-t3.
+#define TRANSPOSE4(a, b, c, d, t0, t1, t2, t3) \
+	VUNPCKLPS b, a, t0; \
+	VUNPCKHPS b, a, t1; \
+	VUNPCKLPS d, c, t2; \
+	VUNPCKHPS d, c, t3; \
+	VSHUFPS   $0x44, t2, t0, a; \
+	VSHUFPS   $0xEE, t2, t0, b; \
+	VSHUFPS   $0x44, t3, t1, c; \
+	VSHUFPS   $0xEE, t3, t1, d
+
+// func transpose8AVX2(dst, src *float32, ldd, lds, n int)
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldd+16(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R13
+	MOVQ lds+24(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ n+32(FP), CX
+
+transpose8AVX2loop:
+	LEAQ        (SI)(R8*4), R11
+	VMOVUPS     (SI), X0
+	VINSERTF128 $1, (R11), Y0, Y0
+	VMOVUPS     (SI)(R8*1), X1
+	VINSERTF128 $1, (R11)(R8*1), Y1, Y1
+	VMOVUPS     (SI)(R8*2), X2
+	VINSERTF128 $1, (R11)(R8*2), Y2, Y2
+	VMOVUPS     (SI)(R9*1), X3
+	VINSERTF128 $1, (R11)(R9*1), Y3, Y3
+	VMOVUPS     16(SI), X4
+	VINSERTF128 $1, 16(R11), Y4, Y4
+	VMOVUPS     16(SI)(R8*1), X5
+	VINSERTF128 $1, 16(R11)(R8*1), Y5, Y5
+	VMOVUPS     16(SI)(R8*2), X6
+	VINSERTF128 $1, 16(R11)(R8*2), Y6, Y6
+	VMOVUPS     16(SI)(R9*1), X7
+	VINSERTF128 $1, 16(R11)(R9*1), Y7, Y7
+	TRANSPOSE4(Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	TRANSPOSE4(Y4, Y5, Y6, Y7, Y12, Y13, Y14, Y15)
+	LEAQ        (DI)(R10*4), R12
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, (DI)(R10*1)
+	VMOVUPS     Y2, (DI)(R10*2)
+	VMOVUPS     Y3, (DI)(R13*1)
+	VMOVUPS     Y4, (R12)
+	VMOVUPS     Y5, (R12)(R10*1)
+	VMOVUPS     Y6, (R12)(R10*2)
+	VMOVUPS     Y7, (R12)(R13*1)
+	LEAQ        (R11)(R8*4), SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JGT         transpose8AVX2loop
+	VZEROUPPER
+	RET
