@@ -1,0 +1,30 @@
+package shufflenet_test
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/nn"
+)
+
+// BenchmarkBoxHead times the detector's box head: stage 4 of ShuffleNet 1x g3 on a chunk of 16
+// RoIs of 14x14, one thread, as roihead runs it.
+func BenchmarkBoxHead(b *testing.B) {
+	net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: 1, Shuffle: true}, testmodel.NewRecorder(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	rois := nn.NewTensor(16, 480, 14, 14)
+	for i := range rois.Data {
+		rois.Data[i] = float32(rng.NormFloat64())
+	}
+	r := net.NewRunner()
+	r.Stage(rois, shufflenet.Stage4)
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Stage(rois, shufflenet.Stage4)
+	}
+}
