@@ -34,15 +34,19 @@ type Pool struct {
 // them (New registers a cleanup).
 type state struct {
 	threads   int
-	start     []chan struct{} // one per worker 1..threads-1
-	wg        sync.WaitGroup
+	start     []chan struct{} // one per worker 1..threads-1: wakes it when parked
+	parked    []atomic.Bool   // one per worker 1..threads-1: it waits on its start channel
 	closeOnce sync.Once
 
-	task   Task
-	n      int
-	chunks int
-	next   atomic.Int64
-	failed atomic.Pointer[panicValue]
+	// One loop: written by Run before it bumps the generation in loop, read by its helpers after
+	// they see it.
+	task    Task
+	n       int
+	chunks  int
+	loop    atomic.Uint64 // generation<<16 | helpers: workers 1..helpers take part in it
+	next    atomic.Int64
+	pending atomic.Int32 // helpers not done yet
+	failed  atomic.Pointer[panicValue]
 }
 
 // panicValue carries a worker's panic to the caller.
@@ -61,6 +65,7 @@ func New(threads int) *Pool {
 	s := &state{threads: threads}
 	if threads > 1 {
 		s.start = make([]chan struct{}, threads-1)
+		s.parked = make([]atomic.Bool, threads-1)
 		for w := range s.start {
 			s.start[w] = make(chan struct{}, 1)
 			go s.worker(w+1, s.start[w])
@@ -96,10 +101,40 @@ func (s *state) close() {
 	})
 }
 
+// spins is how many times an idle thread looks for the next loop (workers) or for the helpers'
+// end (the caller) before it blocks or yields: a few tens of microseconds, longer than the gap
+// between two layers, so that a frame's loops start and end without waking a parked thread (a
+// futex round trip of 5-50 µs on a virtual machine, per loop).
+const spins = 1 << 15
+
+// worker runs the loops of Run as worker w: it waits for the next one by spinning on the loop
+// generation, then parks on start until Run wakes it (or start is closed). A worker that is not
+// among a loop's helpers only notes its generation: it reads nothing else of it, since the next
+// loop may already be overwriting the fields.
 func (s *state) worker(w int, start chan struct{}) {
-	for range start {
-		s.work(w)
-		s.wg.Done()
+	parked := &s.parked[w-1]
+	var seen uint64 // loops are numbered from 1: the first may start before this goroutine does
+	for {
+		l := s.loop.Load()
+		for i := 0; l>>16 == seen && i < spins; i++ {
+			l = s.loop.Load()
+		}
+		if l>>16 == seen {
+			parked.Store(true)
+			// Run may have started a loop before it could see the flag: look once more.
+			if l = s.loop.Load(); l>>16 == seen || !parked.CompareAndSwap(true, false) {
+				// Parked, or Run took the flag and is sending: wait for its wake-up.
+				if _, ok := <-start; !ok {
+					return
+				}
+				l = s.loop.Load()
+			}
+		}
+		seen = l >> 16
+		if w <= int(l&0xffff) {
+			s.work(w)
+			s.pending.Add(-1)
+		}
 	}
 }
 
@@ -135,12 +170,19 @@ func (p *Pool) Run(n int, t Task) {
 	s.task, s.n, s.chunks = t, n, min(n, chunksPerThread*s.threads)
 	s.next.Store(0)
 	helpers := min(s.threads, s.chunks) - 1
-	s.wg.Add(helpers)
-	for _, c := range s.start[:helpers] {
-		c <- struct{}{}
+	s.pending.Store(int32(helpers))
+	s.loop.Store((s.loop.Load()>>16+1)<<16 | uint64(helpers)) // publishes the loop to the workers
+	for w := range helpers {
+		if s.parked[w].CompareAndSwap(true, false) {
+			s.start[w] <- struct{}{}
+		}
 	}
 	s.work(0)
-	s.wg.Wait()
+	for i := 0; s.pending.Load() != 0; i++ {
+		if i >= spins {
+			runtime.Gosched() // a helper may need this thread's P (GOMAXPROCS below threads)
+		}
+	}
 	s.task = nil
 	if f := s.failed.Swap(nil); f != nil {
 		panic(f.v)

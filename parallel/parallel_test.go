@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"math/rand"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -147,3 +148,27 @@ type funcTask func(lo, hi int)
 
 // Run calls f(lo, hi).
 func (f funcTask) Run(_, lo, hi int) { f(lo, hi) }
+
+// TestRunStress starts loops on fresh pools at once (the first loop may begin before a worker's
+// goroutine has started) with sizes that need every worker, some or none (a worker left out of a
+// loop must not take part in the next one's count), also with fewer Ps than threads, where the
+// spinning threads must leave the others room to run.
+func TestRunStress(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
+		old := runtime.GOMAXPROCS(procs)
+		for range 100 {
+			p := New(2 + rng.Intn(4))
+			for range 20 {
+				n := 1 + rng.Intn(40)
+				var covered atomic.Int64
+				p.Run(n, funcTask(func(lo, hi int) { covered.Add(int64(hi - lo)) }))
+				if covered.Load() != int64(n) {
+					t.Fatalf("GOMAXPROCS %d: covered %d of %d", procs, covered.Load(), n)
+				}
+			}
+			p.Close()
+		}
+		runtime.GOMAXPROCS(old)
+	}
+}
