@@ -169,6 +169,16 @@ func im2colGeneric(cols []float32, ldc int, in []float32, c, h, w, k, stride, pa
 						continue
 					}
 					src := plane[y*w : (y+1)*w]
+					if stride == 1 { // a shifted copy of the input row, zeros where it runs out
+						lo := min(max(pad-kx-ox0, 0), len(dst))    // first i with x >= 0
+						hi := max(min(w+pad-kx-ox0, len(dst)), lo) // first i with x >= w
+						clear(dst[:lo])
+						if hi > lo {
+							copy(dst[lo:hi], src[ox0+lo-pad+kx:])
+						}
+						clear(dst[hi:])
+						continue
+					}
 					for i := range dst {
 						x := (ox0+i)*stride - pad + kx
 						if x < 0 || x >= w {

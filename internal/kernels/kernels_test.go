@@ -213,7 +213,7 @@ func TestIm2col(t *testing.T) {
 		rng := rand.New(rand.NewSource(4))
 		const guard = 1e30
 		for _, p := range planes {
-			for _, g := range [][3]int{{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 2, 2}, {2, 3, 0}} {
+			for _, g := range [][3]int{{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 2, 2}, {5, 1, 2}, {2, 3, 0}} {
 				h, w, k, stride, pad := p[0], p[1], g[0], g[1], g[2]
 				oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
 				if oh <= 0 || ow <= 0 {
@@ -222,7 +222,11 @@ func TestIm2col(t *testing.T) {
 				c := 1 + rng.Intn(3)
 				in := withSpecials(rng, randSlice(rng, c*h*w))
 				ohw := oh * ow
-				for _, r := range [][2]int{{0, ohw}, {rng.Intn(ohw), ohw}, {0, 1 + rng.Intn(ohw)}} {
+				ranges := [][2]int{{0, ohw}, {rng.Intn(ohw), ohw}, {0, 1 + rng.Intn(ohw)}}
+				for j0 := ohw - min(ohw, 3); j0 < ohw; j0++ { // runs that start at the last columns
+					ranges = append(ranges, [2]int{j0, ohw})
+				}
+				for _, r := range ranges {
 					j0, j1 := r[0], r[1]
 					if j1 <= j0 {
 						continue
