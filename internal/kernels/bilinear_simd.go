@@ -10,7 +10,7 @@ type bilinearKernel func(out, src *float32, taps *Tap, nt, n int, div float32)
 // bilinearVec is a BilinearSum kernel and its vector width.
 type bilinearVec struct {
 	fn    bilinearKernel
-	width int
+	width int // a power of two
 }
 
 // bilinearSumSIMD returns a BilinearSum that runs the channels through the kernels, widest first,
@@ -18,6 +18,9 @@ type bilinearVec struct {
 // independent and out does not overlap src), and leaves fewer channels than that vector to the
 // portable version.
 func bilinearSumSIMD(vecs []bilinearVec) func(out, src []float32, taps []Tap, div float32) {
+	for _, v := range vecs {
+		mustBePowerOfTwo(v.width)
+	}
 	return func(out, src []float32, taps []Tap, div float32) {
 		n := len(out)
 		if n < vecs[len(vecs)-1].width || len(taps) == 0 {
@@ -31,7 +34,7 @@ func bilinearSumSIMD(vecs []bilinearVec) func(out, src []float32, taps []Tap, di
 		}
 		j := 0
 		for _, v := range vecs {
-			if m := (n - j) / v.width * v.width; m > 0 {
+			if m := (n - j) &^ (v.width - 1); m > 0 {
 				v.fn(&out[j], &src[j], &taps[0], len(taps), m, div)
 				j += m
 			}

@@ -24,7 +24,7 @@ type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi i
 // dwVec is a row kernel for one stride and its vector width.
 type dwVec struct {
 	fn    dwRowKernel
-	width int
+	width int // a power of two
 }
 
 // depthwise3x3SIMD returns a Depthwise3x3 that runs the interior columns (windows inside the
@@ -35,6 +35,9 @@ type dwVec struct {
 // have one call each), so small planes pay the call once. The edge columns, and the rest, take
 // the portable path (dwColumns).
 func depthwise3x3SIMD(s1, s2 []dwVec) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+	for _, v := range append(s1, s2...) {
+		mustBePowerOfTwo(v.width)
+	}
 	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 		vecs := s1
 		if stride == 2 {
@@ -64,7 +67,7 @@ func depthwise3x3SIMD(s1, s2 []dwVec) func(out, in []float32, h, w, oh, ow, stri
 			}
 			ox := lo
 			for _, v := range vecs {
-				if n := (hi - ox) / v.width * v.width; n > 0 {
+				if n := (hi - ox) &^ (v.width - 1); n > 0 {
 					v.fn(&out[oy*ow+ox], &in[y0*w+ox*stride-1], w, nr, &wt[wo], n, m, ow, stride*w, bias)
 					ox += n
 				}
@@ -84,5 +87,13 @@ func depthwise3x3SIMD(s1, s2 []dwVec) func(out, in []float32, h, w, oh, ow, stri
 			}
 			oy += m
 		}
+	}
+}
+
+// mustBePowerOfTwo panics unless a kernel's vector width is a power of two, which the drivers'
+// whole-vector counts (n &^ (width-1)) rely on: a programmer error in an init.
+func mustBePowerOfTwo(width int) {
+	if width <= 0 || width&(width-1) != 0 {
+		panic("kernels: vector width is not a power of two")
 	}
 }

@@ -13,13 +13,16 @@ type poolRowKernel func(out, in *float32, w, nr, n, m, ldo, ldi int)
 // poolVec is a pooling row kernel and its vector width.
 type poolVec struct {
 	fn    poolRowKernel
-	width int
+	width int // a power of two
 }
 
 // pool3x3s2SIMD returns a MaxPool3x3s2 or AvgPool3x3s2 that runs the interior columns through
 // the row kernels, widest first, as depthwise3x3SIMD does, and the rest through plain, the
 // portable version, applied to one column range of one output row.
 func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy, x0, x1 int)) func(out, in []float32, h, w, oh, ow int) {
+	for _, v := range vecs {
+		mustBePowerOfTwo(v.width)
+	}
 	return func(out, in []float32, h, w, oh, ow int) {
 		lo, hi := 1, min((w-2)/2+1, ow)
 		if w < 2 {
@@ -40,7 +43,7 @@ func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, o
 			}
 			ox := lo
 			for _, v := range vecs {
-				if n := (hi - ox) / v.width * v.width; n > 0 {
+				if n := (hi - ox) &^ (v.width - 1); n > 0 {
 					v.fn(&out[oy*ow+ox], &in[y0*w+2*ox-1], w, nr, n, m, ow, 2*w)
 					ox += n
 				}
