@@ -1,6 +1,10 @@
 package transform
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/shuffledet/shuffledet/internal/kernels"
+)
 
 // axis holds the bilinear source indices and weights along one dimension, computed like PyTorch
 // 1.13's CPU upsample_bilinear2d (align_corners=False, no explicit scale): scale = in/out in
@@ -49,10 +53,8 @@ func (a *axis) setup(in, out int) {
 	}
 }
 
-// vpass blends two horizontally interpolated rows: dst[x] = w0*r0[x] + w1*r1[x].
+// vpass blends two horizontally interpolated rows: dst[x] = w0*r0[x] + w1*r1[x], each product
+// rounded before the sum (kernels.Blend, SIMD where the CPU has it).
 func vpass(dst, r0, r1 []float32, w0, w1 float32) {
-	r0, r1 = r0[:len(dst)], r1[:len(dst)]
-	for x := range dst {
-		dst[x] = float32(r0[x]*w0) + float32(r1[x]*w1)
-	}
+	kernels.Blend(dst, r0, r1, w0, w1)
 }

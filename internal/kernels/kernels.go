@@ -256,6 +256,17 @@ func Transpose(dst, src []float32, rows, cols int) {
 	transpose.best(dst, src, rows, cols)
 }
 
+// Blend writes the weighted sum of a and b into dst, each product rounded to float32 before the
+// sum (no fused multiply-add), as torch's bilinear resize blends two rows; a and b must be at
+// least as long as dst, and dst must not overlap them:
+//
+//	for i := range dst {
+//		dst[i] = float32(a[i]*wa) + float32(b[i]*wb)
+//	}
+func Blend(dst, a, b []float32, wa, wb float32) {
+	blend.best(dst, a, b, wa, wb)
+}
+
 // The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
 var (
 	sgemm        = newRoutine(sgemmGeneric)
@@ -271,4 +282,5 @@ var (
 	addReLU      = newRoutine(addReLUGeneric)
 	bilinearSum  = newRoutine(bilinearSumGeneric)
 	transpose    = newRoutine(transposeGeneric)
+	blend        = newRoutine(blendGeneric)
 )

@@ -20,6 +20,7 @@ func init() {
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
+	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) computes a block of 1 <= rows <= 6 rows and n columns of
@@ -125,3 +126,8 @@ func bilinearSumAVX2(out, src *float32, taps *Tap, nt, n int, div float32)
 //
 //go:noescape
 func transpose8AVX2(dst, src *float32, ldd, lds, n int)
+
+// blendAVX2 (blend_amd64.s) is a blendKernel, 8 values per step (AVX).
+//
+//go:noescape
+func blendAVX2(dst, a, b *float32, n int, wa, wb float32)

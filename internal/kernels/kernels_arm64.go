@@ -14,6 +14,7 @@ func init() {
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
+	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))
 }
 
 // sgemmKernel8x12NEON (sgemm8x12_arm64.s) computes a block of 1 <= rows <= 8 rows and n columns
@@ -86,3 +87,8 @@ func bilinearSumNEON(out, src *float32, taps *Tap, nt, n int, div float32)
 //
 //go:noescape
 func transpose4NEON(dst, src *float32, ldd, lds, n int)
+
+// blendNEON (blend_arm64.s) is a blendKernel, 4 values per step.
+//
+//go:noescape
+func blendNEON(dst, a, b *float32, n int, wa, wb float32)

@@ -25,4 +25,7 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(transpose); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("Transpose implementations %v, want [generic neon]", got)
 	}
+	if got := names(blend); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Blend implementations %v, want [generic neon]", got)
+	}
 }

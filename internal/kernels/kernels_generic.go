@@ -330,3 +330,10 @@ func transposeGeneric(dst, src []float32, rows, cols int) {
 		}
 	}
 }
+
+func blendGeneric(dst, a, b []float32, wa, wb float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = float32(a[i]*wa) + float32(b[i]*wb)
+	}
+}

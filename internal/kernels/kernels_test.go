@@ -852,3 +852,33 @@ func BenchmarkTranspose(b *testing.B) {
 		}
 	}
 }
+
+// TestBlend compares every implementation with the plain loop bit for bit (each product and the
+// sum rounded once, never fused; signed zeros, infinities and NaNs among the values and weights)
+// for lengths 0-70, so the kernels meet whole vectors, an overlapping remainder and fewer values
+// than a vector; nothing past dst may move.
+func TestBlend(t *testing.T) {
+	forEach(t, blend, func(t *testing.T, fn func(dst, a, b []float32, wa, wb float32)) {
+		rng := rand.New(rand.NewSource(14))
+		for n := 0; n <= 70; n++ {
+			for _, specials := range []bool{false, true} {
+				a, b := randSlice(rng, n+rng.Intn(3)), randSlice(rng, n+rng.Intn(3))
+				ws := randSlice(rng, 2)
+				if specials {
+					withSpecials(rng, a)
+					withSpecials(rng, b)
+					withSpecials(rng, ws)
+				}
+				wa, wb := ws[0], ws[1]
+				dst := checkGuard(t, 1, n, 1, n, func(d []float32) { fn(d, a, b, wa, wb) })
+				want := make([]float32, n)
+				for i := range want {
+					want[i] = float32(a[i]*wa) + float32(b[i]*wb)
+				}
+				if i, ok := sameBitsOrNaN(dst, want); !ok {
+					t.Fatalf("n=%d: dst[%d] = %g, want %g (a %g b %g, weights %g %g)", n, i, dst[i], want[i], a[i], b[i], wa, wb)
+				}
+			}
+		}
+	})
+}
