@@ -21,6 +21,28 @@ package kernels
 //	}
 type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
+// dwPlaneKernel computes a whole stride-1 Depthwise3x3 plane of h rows and 2 <= w <= smallPlane
+// columns (padding 1: the output is h×w too), wt the 9 weights:
+//
+//	for oy := 0; oy < h; oy++ {
+//		for ox := 0; ox < w; ox++ {
+//			s := bias
+//			for ky := 0; ky < 3; ky++ {
+//				for kx := 0; kx < 3; kx++ {
+//					y, x := oy+ky-1, ox+kx-1
+//					if y >= 0 && y < h && x >= 0 && x < w {
+//						s += wt[ky*3+kx] * in[y*w+x]
+//					}
+//				}
+//			}
+//			out[oy*w+ox] = s
+//		}
+//	}
+type dwPlaneKernel func(out, in *float32, h, w int, wt *float32, bias float32)
+
+// smallPlane is the widest plane a dwPlaneKernel takes: one AVX-512 register per row.
+const smallPlane = 16
+
 // dwVec is a row kernel for one stride and its vector width.
 type dwVec struct {
 	fn    dwRowKernel
@@ -33,12 +55,18 @@ type dwVec struct {
 // kernel is recomputed by an overlapping last vector when the interior is at least a vector
 // wide. One call covers all the rows whose windows lie inside the plane (the top and bottom rows
 // have one call each), so small planes pay the call once. The edge columns, and the rest, take
-// the portable path (dwColumns).
-func depthwise3x3SIMD(s1, s2 []dwVec) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+// the portable path (dwColumns). Where small is not nil, a stride-1 plane of 2 to smallPlane
+// columns (the box head's) goes to it whole instead.
+func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 	for _, v := range append(s1, s2...) {
 		mustBePowerOfTwo(v.width)
 	}
 	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+		if small != nil && stride == 1 && w >= 2 && w <= smallPlane && h >= 1 && oh == h && ow == w {
+			_, _, _ = out[h*w-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
+			small(&out[0], &in[0], h, w, &wt[0], bias)
+			return
+		}
 		vecs := s1
 		if stride == 2 {
 			vecs = s2

@@ -12,9 +12,9 @@ func init() {
 	sgemm.add("avx2", hasAVX2FMA, tiled(tileAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 6, 1))
 	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
-	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2))
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, nil))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
-		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...)))
+		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...), dw3x3s1SmallAVX512))
 	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns))
 	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}, avgPoolColumns))
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
@@ -131,3 +131,10 @@ func transpose8AVX2(dst, src *float32, ldd, lds, n int)
 //
 //go:noescape
 func blendAVX2(dst, a, b *float32, n int, wa, wb float32)
+
+// dw3x3s1SmallAVX512 (depthwise_avx512_small_amd64.s) is a dwPlaneKernel: a whole stride-1 plane
+// of 2 <= w <= 16 columns, one row per register (AVX-512F; masked loads and FMAs skip the
+// padding).
+//
+//go:noescape
+func dw3x3s1SmallAVX512(out, in *float32, h, w int, wt *float32, bias float32)

@@ -846,3 +846,36 @@ func TestBlend(t *testing.T) {
 		}
 	})
 }
+
+// TestDepthwise3x3NeverMultipliesPadding gives the taps of one side of the filter a NaN weight:
+// an output whose window has that side in the padding must come out a number (the plain loop
+// skips those taps), every other output NaN, for every implementation, both strides and planes
+// from 1x1 to wider than a vector.
+func TestDepthwise3x3NeverMultipliesPadding(t *testing.T) {
+	nan := float32(math.NaN())
+	sides := map[string][]int{"top": {0, 1, 2}, "bottom": {6, 7, 8}, "left": {0, 3, 6}, "right": {2, 5, 8}}
+	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
+		rng := rand.New(rand.NewSource(15))
+		for _, p := range randomPlanes(16, 40) {
+			h, w := p[0], p[1]
+			for _, stride := range []int{1, 2} {
+				oh, ow := (h-1)/stride+1, (w-1)/stride+1
+				in := randSlice(rng, h*w)
+				for side, taps := range sides {
+					wt := randSlice(rng, 9)
+					for _, k := range taps {
+						wt[k] = nan
+					}
+					got, want := make([]float32, oh*ow), make([]float32, oh*ow)
+					fn(got, in, h, w, oh, ow, stride, wt, 0.5)
+					depthwise3x3Generic(want, in, h, w, oh, ow, stride, wt, 0.5)
+					for i := range want {
+						if (got[i] != got[i]) != (want[i] != want[i]) {
+							t.Fatalf("%dx%d stride %d, NaN weights on the %s: out[%d] = %g, plain loop %g", h, w, stride, side, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}
