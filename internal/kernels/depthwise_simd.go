@@ -40,8 +40,28 @@ type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi i
 //	}
 type dwPlaneKernel func(out, in *float32, h, w int, wt *float32, bias float32)
 
-// smallPlane is the widest plane a dwPlaneKernel takes: one AVX-512 register per row.
+// smallPlane is the widest plane a dwPlaneKernel or a stride-2 plane kernel takes: one AVX-512
+// register per row.
 const smallPlane = 16
+
+// dwPlaneS2Kernel computes a whole stride-2 Depthwise3x3 plane, h×w into oh×ow, 1 <= w <=
+// smallPlane, masks from s2Masks(w, ow); the loop is Depthwise3x3's.
+type dwPlaneS2Kernel func(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
+
+// s2Masks packs the lane masks of a stride-2 plane kernel for an input row of w values and ow
+// outputs: the input lanes, the outputs whose window has a left column (2x-1 >= 0), all outputs,
+// and those whose window has a right column (2x+1 <= w-1), 16 bits each.
+func s2Masks(w, ow int) uint64 {
+	in := uint64(1)<<w - 1
+	all := uint64(1)<<ow - 1
+	right := uint64(0)
+	for x := 0; x < ow; x++ {
+		if 2*x+1 <= w-1 {
+			right |= 1 << x
+		}
+	}
+	return in | (all&^1)<<16 | all<<32 | right<<48
+}
 
 // dwVec is a row kernel for one stride and its vector width.
 type dwVec struct {
@@ -55,9 +75,9 @@ type dwVec struct {
 // kernel is recomputed by an overlapping last vector when the interior is at least a vector
 // wide. One call covers all the rows whose windows lie inside the plane (the top and bottom rows
 // have one call each), so small planes pay the call once. The edge columns, and the rest, take
-// the portable path (dwColumns). Where small is not nil, a stride-1 plane of 2 to smallPlane
-// columns (the box head's) goes to it whole instead.
-func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+// the portable path (dwColumns). Where small and small2 are not nil, a plane of up to smallPlane
+// columns (the box head's) goes to them whole instead: small takes stride 1, small2 stride 2.
+func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 	for _, v := range append(s1, s2...) {
 		mustBePowerOfTwo(v.width)
 	}
@@ -65,6 +85,11 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel) func(out, in []float3
 		if small != nil && stride == 1 && w >= 2 && w <= smallPlane && h >= 1 && oh == h && ow == w {
 			_, _, _ = out[h*w-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
 			small(&out[0], &in[0], h, w, &wt[0], bias)
+			return
+		}
+		if small2 != nil && stride == 2 && w >= 1 && w <= smallPlane && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
+			_, _, _ = out[oh*ow-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
+			small2(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow), &wt[0], bias)
 			return
 		}
 		vecs := s1

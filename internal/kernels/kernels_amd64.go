@@ -12,11 +12,14 @@ func init() {
 	sgemm.add("avx2", hasAVX2FMA, tiled(tileAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 6, 1))
 	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
-	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, nil))
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, nil, nil))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
-		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...), dw3x3s1SmallAVX512))
-	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns))
-	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}, avgPoolColumns))
+		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...),
+			dw3x3s1SmallAVX512, dw3x3s2SmallAVX512))
+	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns, nil))
+	avgPoolVecs := []poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}
+	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, nil))
+	avgPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, avgPoolSmallAVX512))
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
@@ -138,3 +141,16 @@ func blendAVX2(dst, a, b *float32, n int, wa, wb float32)
 //
 //go:noescape
 func dw3x3s1SmallAVX512(out, in *float32, h, w int, wt *float32, bias float32)
+
+// dw3x3s2SmallAVX512 (small_s2_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
+// 1 <= w <= 16 columns, one output row per register (AVX-512F; masked loads and FMAs skip the
+// padding).
+//
+//go:noescape
+func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
+
+// avgPoolSmallAVX512 (small_s2_avx512_amd64.s) is a poolPlaneKernel for AvgPool3x3s2, bit for
+// bit with its plain loop (AVX-512F).
+//
+//go:noescape
+func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)

@@ -1,0 +1,193 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Whole stride-2 3x3 planes of width 1-16 (the box head's 14x14 -> 7x7), one output row per
+// ZMM register (AVX-512F): dw3x3s2SmallAVX512 (depthwise) and avgPoolSmallAVX512 (3x3 average
+// pool, bit for bit with the plain loop). Each input row is one masked load; VPERMPS picks the
+// left (2x-1), centre (2x) and right (2x+1) column of each output's window from it, and each tap
+// is a masked FMA (or add) that leaves the lanes whose column, or row, lies in the padding
+// untouched: the padding is never read or multiplied, and the pool adds each window's values in
+// the plain loop's order (rows top down, columns left to right, from zero), then divides by 9.
+//
+// The masks come packed from the Go driver (s2Masks): bits 0-15 the input row's lanes (K1),
+// 16-31 the outputs with a left column (K2), 32-47 all outputs (K3), 48-63 the outputs with a
+// right column (K4).
+//
+// Register use: DI the output row; R12 the input row 2*oy; R8 h; R9 oh; R10 and R13 the input and
+// output row strides in bytes; R11 oy; Z0-Z8 the weights, Z15 the bias (pool: zero), Z9 the row's
+// sums, Z10 the input row, Z11 scratch, Z12-Z14 the left, centre and right column indices.
+
+// Column indices: output lane i takes input lane 2i-1, 2i or 2i+1 (clamped; masked lanes unused).
+DATA smallLeftIdx<>+0(SB)/4, $0
+DATA smallLeftIdx<>+4(SB)/4, $1
+DATA smallLeftIdx<>+8(SB)/4, $3
+DATA smallLeftIdx<>+12(SB)/4, $5
+DATA smallLeftIdx<>+16(SB)/4, $7
+DATA smallLeftIdx<>+20(SB)/4, $9
+DATA smallLeftIdx<>+24(SB)/4, $11
+DATA smallLeftIdx<>+28(SB)/4, $13
+DATA smallLeftIdx<>+32(SB)/4, $15
+DATA smallLeftIdx<>+36(SB)/4, $0
+DATA smallLeftIdx<>+40(SB)/4, $0
+DATA smallLeftIdx<>+44(SB)/4, $0
+DATA smallLeftIdx<>+48(SB)/4, $0
+DATA smallLeftIdx<>+52(SB)/4, $0
+DATA smallLeftIdx<>+56(SB)/4, $0
+DATA smallLeftIdx<>+60(SB)/4, $0
+GLOBL smallLeftIdx<>(SB), RODATA|NOPTR, $64
+
+DATA smallCenterIdx<>+0(SB)/4, $0
+DATA smallCenterIdx<>+4(SB)/4, $2
+DATA smallCenterIdx<>+8(SB)/4, $4
+DATA smallCenterIdx<>+12(SB)/4, $6
+DATA smallCenterIdx<>+16(SB)/4, $8
+DATA smallCenterIdx<>+20(SB)/4, $10
+DATA smallCenterIdx<>+24(SB)/4, $12
+DATA smallCenterIdx<>+28(SB)/4, $14
+DATA smallCenterIdx<>+32(SB)/4, $15
+DATA smallCenterIdx<>+36(SB)/4, $15
+DATA smallCenterIdx<>+40(SB)/4, $15
+DATA smallCenterIdx<>+44(SB)/4, $15
+DATA smallCenterIdx<>+48(SB)/4, $15
+DATA smallCenterIdx<>+52(SB)/4, $15
+DATA smallCenterIdx<>+56(SB)/4, $15
+DATA smallCenterIdx<>+60(SB)/4, $15
+GLOBL smallCenterIdx<>(SB), RODATA|NOPTR, $64
+
+DATA smallRightIdx<>+0(SB)/4, $1
+DATA smallRightIdx<>+4(SB)/4, $3
+DATA smallRightIdx<>+8(SB)/4, $5
+DATA smallRightIdx<>+12(SB)/4, $7
+DATA smallRightIdx<>+16(SB)/4, $9
+DATA smallRightIdx<>+20(SB)/4, $11
+DATA smallRightIdx<>+24(SB)/4, $13
+DATA smallRightIdx<>+28(SB)/4, $15
+DATA smallRightIdx<>+32(SB)/4, $15
+DATA smallRightIdx<>+36(SB)/4, $15
+DATA smallRightIdx<>+40(SB)/4, $15
+DATA smallRightIdx<>+44(SB)/4, $15
+DATA smallRightIdx<>+48(SB)/4, $15
+DATA smallRightIdx<>+52(SB)/4, $15
+DATA smallRightIdx<>+56(SB)/4, $15
+DATA smallRightIdx<>+60(SB)/4, $15
+GLOBL smallRightIdx<>(SB), RODATA|NOPTR, $64
+
+// Loads the arguments common to both kernels (masks in DX, the column indices).
+#define SMALLSETUP \
+	MOVQ    out+0(FP), DI; \
+	MOVQ    in+8(FP), R12; \
+	MOVQ    h+16(FP), R8; \
+	MOVQ    w+24(FP), R10; \
+	SHLQ    $2, R10; \
+	MOVQ    oh+32(FP), R9; \
+	MOVQ    ow+40(FP), R13; \
+	SHLQ    $2, R13; \
+	MOVQ    masks+48(FP), DX; \
+	KMOVW   DX, K1; \
+	SHRQ    $16, DX; \
+	KMOVW   DX, K2; \
+	SHRQ    $16, DX; \
+	KMOVW   DX, K3; \
+	SHRQ    $16, DX; \
+	KMOVW   DX, K4; \
+	VMOVUPS smallLeftIdx<>(SB), Z12; \
+	VMOVUPS smallCenterIdx<>(SB), Z13; \
+	VMOVUPS smallRightIdx<>(SB), Z14; \
+	XORQ    R11, R11
+
+// DWROW adds the input row at base times the weights wl, wc, wr of one filter row.
+#define DWROW(base, wl, wc, wr) \
+	VMOVUPS.Z   (base), K1, Z10; \
+	VPERMPS     Z10, Z12, Z11; \
+	VFMADD231PS Z11, wl, K2, Z9; \
+	VPERMPS     Z10, Z13, Z11; \
+	VFMADD231PS Z11, wc, K3, Z9; \
+	VPERMPS     Z10, Z14, Z11; \
+	VFMADD231PS Z11, wr, K4, Z9
+
+// POOLROW adds the window values of the input row at base, left, centre, right.
+#define POOLROW(base) \
+	VMOVUPS.Z (base), K1, Z10; \
+	VPERMPS   Z10, Z12, Z11; \
+	VADDPS    Z11, Z9, K2, Z9; \
+	VPERMPS   Z10, Z13, Z11; \
+	VADDPS    Z11, Z9, K3, Z9; \
+	VPERMPS   Z10, Z14, Z11; \
+	VADDPS    Z11, Z9, K4, Z9
+
+// func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
+TEXT ·dw3x3s2SmallAVX512(SB), NOSPLIT, $0-68
+	SMALLSETUP
+	MOVQ         wt+56(FP), AX
+	VBROADCASTSS bias+64(FP), Z15
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 8(AX), Z2
+	VBROADCASTSS 12(AX), Z3
+	VBROADCASTSS 16(AX), Z4
+	VBROADCASTSS 20(AX), Z5
+	VBROADCASTSS 24(AX), Z6
+	VBROADCASTSS 28(AX), Z7
+	VBROADCASTSS 32(AX), Z8
+
+dws2smallrow:
+	VMOVAPS Z15, Z9
+	TESTQ   R11, R11
+	JZ      dws2smallnotop
+	MOVQ    R12, BX
+	SUBQ    R10, BX
+	DWROW(BX, Z0, Z1, Z2)
+
+dws2smallnotop:
+	DWROW(R12, Z3, Z4, Z5)
+	LEAQ (R11)(R11*1), DX
+	INCQ DX
+	CMPQ DX, R8
+	JGE  dws2smallnobottom
+	LEAQ (R12)(R10*1), BX
+	DWROW(BX, Z6, Z7, Z8)
+
+dws2smallnobottom:
+	VMOVUPS Z9, K3, (DI)
+	LEAQ    (R12)(R10*2), R12
+	ADDQ    R13, DI
+	INCQ    R11
+	CMPQ    R11, R9
+	JLT     dws2smallrow
+	VZEROUPPER
+	RET
+
+// func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)
+TEXT ·avgPoolSmallAVX512(SB), NOSPLIT, $0-56
+	SMALLSETUP
+	MOVL         $0x41100000, AX // 9.0
+	VPBROADCASTD AX, Z15
+
+poolsmallrow:
+	VPXORD Z9, Z9, Z9
+	TESTQ  R11, R11
+	JZ     poolsmallnotop
+	MOVQ   R12, BX
+	SUBQ   R10, BX
+	POOLROW(BX)
+
+poolsmallnotop:
+	POOLROW(R12)
+	LEAQ (R11)(R11*1), DX
+	INCQ DX
+	CMPQ DX, R8
+	JGE  poolsmallnobottom
+	LEAQ (R12)(R10*1), BX
+	POOLROW(BX)
+
+poolsmallnobottom:
+	VDIVPS  Z15, Z9, Z9
+	VMOVUPS Z9, K3, (DI)
+	LEAQ    (R12)(R10*2), R12
+	ADDQ    R13, DI
+	INCQ    R11
+	CMPQ    R11, R9
+	JLT     poolsmallrow
+	VZEROUPPER
+	RET
