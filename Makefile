@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -151,3 +151,13 @@ train-demo-2:
 	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
 	  --init $(DEMO_INIT) --lr 1e-3 --warmup 100 --iters 1600 --eval-every 300 --eval-threads 1 --seed 1 \
 	  --out $(DEMO_RUN2)
+
+# Stage 3 (models/README.md): another warm restart, from stage 2's best.bin, with half the batches
+# composed as 2x2 mosaics of four images.
+DEMO_RUN3 ?= out/train-demo-3
+DEMO_INIT3 ?= $(DEMO_RUN2)/best.bin
+train-demo-3:
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
+	  --init $(DEMO_INIT3) --mosaic 0.5 --lr 1e-3 --warmup 100 --iters 1500 --eval-every 300 --eval-threads 1 \
+	  --seed 1 --out $(DEMO_RUN3)
