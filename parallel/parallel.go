@@ -45,7 +45,9 @@ type state struct {
 	chunks  int
 	loop    atomic.Uint64 // generation<<16 | helpers: workers 1..helpers take part in it
 	next    atomic.Int64
-	pending atomic.Int32 // helpers not done yet
+	pending atomic.Int32  // helpers not done yet
+	waiting atomic.Bool   // Run waits on done for the last helper
+	done    chan struct{} // the last helper's wake-up for a waiting Run
 	failed  atomic.Pointer[panicValue]
 }
 
@@ -66,6 +68,7 @@ func New(threads int) *Pool {
 	if threads > 1 {
 		s.start = make([]chan struct{}, threads-1)
 		s.parked = make([]atomic.Bool, threads-1)
+		s.done = make(chan struct{}, 1)
 		for w := range s.start {
 			s.start[w] = make(chan struct{}, 1)
 			go s.worker(w+1, s.start[w])
@@ -101,11 +104,16 @@ func (s *state) close() {
 	})
 }
 
-// spins is how many times an idle thread looks for the next loop (workers) or for the helpers'
-// end (the caller) before it blocks or yields: a few tens of microseconds, longer than the gap
-// between two layers, so that a frame's loops start and end without waking a parked thread (a
-// futex round trip of 5-50 µs on a virtual machine, per loop).
-const spins = 1 << 15
+// spins is how many times an idle thread looks for the next loop (a worker) or for the helpers'
+// end (Run) before it blocks: about ten microseconds, longer than the gap between two layers, so
+// that a frame's loops start and end without a futex round trip (5-50 µs on a virtual machine)
+// while the cores are free, and short enough that a spinning thread costs little when they are
+// not (another process, or more threads than Ps). Every yieldEvery looks it lets the Go scheduler
+// run another goroutine on its P.
+const (
+	spins      = 1 << 12
+	yieldEvery = 1 << 8
+)
 
 // worker runs the loops of Run as worker w: it waits for the next one by spinning on the loop
 // generation, then parks on start until Run wakes it (or start is closed). A worker that is not
@@ -116,7 +124,10 @@ func (s *state) worker(w int, start chan struct{}) {
 	var seen uint64 // loops are numbered from 1: the first may start before this goroutine does
 	for {
 		l := s.loop.Load()
-		for i := 0; l>>16 == seen && i < spins; i++ {
+		for i := 1; l>>16 == seen && i < spins; i++ {
+			if i%yieldEvery == 0 {
+				runtime.Gosched()
+			}
 			l = s.loop.Load()
 		}
 		if l>>16 == seen {
@@ -133,9 +144,30 @@ func (s *state) worker(w int, start chan struct{}) {
 		seen = l >> 16
 		if w <= int(l&0xffff) {
 			s.work(w)
-			s.pending.Add(-1)
+			if s.pending.Add(-1) == 0 && s.waiting.CompareAndSwap(true, false) {
+				s.done <- struct{}{}
+			}
 		}
 	}
+}
+
+// wait returns when every helper of the current loop is done: it spins, then blocks on done,
+// which the last helper signals only if it takes the waiting flag (so exactly one signal is sent
+// and received per blocking wait).
+func (s *state) wait() {
+	for i := 1; i < spins; i++ {
+		if s.pending.Load() == 0 {
+			return
+		}
+		if i%yieldEvery == 0 {
+			runtime.Gosched() // a helper may need this thread's P (GOMAXPROCS below threads)
+		}
+	}
+	s.waiting.Store(true)
+	if s.pending.Load() == 0 && s.waiting.CompareAndSwap(true, false) {
+		return // the last helper finished before it could see the flag
+	}
+	<-s.done
 }
 
 // work runs chunks until none is left; a panic is kept for the caller and ends this worker's share.
@@ -178,11 +210,7 @@ func (p *Pool) Run(n int, t Task) {
 		}
 	}
 	s.work(0)
-	for i := 0; s.pending.Load() != 0; i++ {
-		if i >= spins {
-			runtime.Gosched() // a helper may need this thread's P (GOMAXPROCS below threads)
-		}
-	}
+	s.wait()
 	s.task = nil
 	if f := s.failed.Swap(nil); f != nil {
 		panic(f.v)
