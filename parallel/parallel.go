@@ -105,13 +105,12 @@ func (s *state) close() {
 }
 
 // spins is how many times an idle thread looks for the next loop (a worker) or for the helpers'
-// end (Run) before it blocks: about ten microseconds, longer than the gap between two layers, so
-// that a frame's loops start and end without a futex round trip (5-50 µs on a virtual machine)
-// while the cores are free, and short enough that a spinning thread costs little when they are
-// not (another process, or more threads than Ps). Every yieldEvery looks it lets the Go scheduler
-// run another goroutine on its P.
+// end (Run) before it blocks: a few tens of microseconds, longer than the gap between two layers,
+// so that a frame's loops start and end without a futex round trip (5-50 µs on a virtual machine)
+// while the cores are free, and bounded when they are not (another process, or more threads than
+// Ps). Every yieldEvery looks it lets the Go scheduler run another goroutine on its P.
 const (
-	spins      = 1 << 12
+	spins      = 1 << 15
 	yieldEvery = 1 << 8
 )
 
