@@ -135,21 +135,21 @@ func transpose8AVX2(dst, src *float32, ldd, lds, n int)
 //go:noescape
 func blendAVX2(dst, a, b *float32, n int, wa, wb float32)
 
-// dw3x3s1SmallAVX512 (depthwise_avx512_small_amd64.s) is a dwPlaneKernel: a whole stride-1 plane
+// dw3x3s1SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneKernel: a whole stride-1 plane
 // of 2 <= w <= 16 columns, one row per register (AVX-512F; masked loads and FMAs skip the
 // padding).
 //
 //go:noescape
 func dw3x3s1SmallAVX512(out, in *float32, h, w int, wt *float32, bias float32)
 
-// dw3x3s2SmallAVX512 (small_s2_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
+// dw3x3s2SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
 // 1 <= w <= 16 columns, one output row per register (AVX-512F; masked loads and FMAs skip the
 // padding).
 //
 //go:noescape
 func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 
-// avgPoolSmallAVX512 (small_s2_avx512_amd64.s) is a poolPlaneKernel for AvgPool3x3s2, bit for
+// avgPoolSmallAVX512 (depthwise_small_avx512_amd64.s) is a poolPlaneKernel for AvgPool3x3s2, bit for
 // bit with its plain loop (AVX-512F).
 //
 //go:noescape
