@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: builds what the side-by-side run needs, then runs it (bench/peers.py) and the
 # static ARM estimate (bench/mca.sh). Output in out/bench/ (table.md, results.json, mca.txt).
-# Takes about 8 minutes on 2 cores; the first run also exports the models (about a minute).
+# Takes 2.5-3 minutes on 2 idle cores; the first run also exports the models (about a minute).
 #   bench/peers.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."

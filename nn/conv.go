@@ -35,8 +35,8 @@ func (l *Conv) OutSize(h, w int) (int, int) {
 }
 
 // convColumns is the width of the column blocks a convolution's matrix product is split into
-// over threads (a multiple of every GEMM kernel's column step; kernels.Sgemm gives every element
-// the same value whichever block it is computed in).
+// over threads (a multiple of every GEMM kernel's column step; kernels.SgemmEpilogue gives every
+// element the same value whichever block it is computed in).
 const convColumns = 256
 
 // Forward writes act(conv(src) + bias [+ res]) into channels [c0, c0+OutC) of dst, which must

@@ -3,9 +3,9 @@ package nn
 import "github.com/shuffledet/shuffledet/parallel"
 
 // Scratch is what one goroutine's layers share between calls: grow-only float32 buffers for
-// temporary data (pooled vectors; a panel of im2col windows per thread), the thread pool the layers split their work
-// over (SetPool; none: one thread), and the loop bodies handed to it, kept here so that a call
-// allocates nothing. One Scratch per goroutine; after the first frame of a given size it never
+// temporary data (pooled vectors; a panel of im2col windows per thread), the thread pool the
+// layers split their work over (SetPool; none: one thread), and the loop bodies handed to it,
+// kept here so that a call allocates nothing. One Scratch per goroutine; after the first frame of a given size it never
 // allocates.
 type Scratch struct {
 	buf   []float32
@@ -44,6 +44,3 @@ func (s *Scratch) panels(n int) [][]float32 {
 // Results do not depend on p's thread count: each output value is computed by the same code in
 // the same order whichever thread runs it.
 func (s *Scratch) SetPool(p *parallel.Pool) { s.pool = p }
-
-// Pool returns the pool set by SetPool (nil if none).
-func (s *Scratch) Pool() *parallel.Pool { return s.pool }

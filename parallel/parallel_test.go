@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// TestForCoversEachIndexOnce runs loops of many sizes on pools of many sizes and checks that the
+// TestRunCoversEachIndexOnce runs loops of many sizes on pools of many sizes and checks that the
 // chunks are contiguous, inside [0, n), and cover every index exactly once.
-func TestForCoversEachIndexOnce(t *testing.T) {
+func TestRunCoversEachIndexOnce(t *testing.T) {
 	var nilPool *Pool
 	pools := []*Pool{nilPool, New(1), New(2), New(3), New(8)}
 	for _, p := range pools {

@@ -17,7 +17,7 @@ import (
 //
 // It pools from its own channels-last copy of the map (setFeatures), so that each sample point
 // reads every channel from one contiguous run and one kernels.BilinearSum call does a whole bin;
-// the RoIs of an image, whether pooled at once (forward) or in chunks (pool), share one copy.
+// the RoIs of an image, pooled a chunk at a time (pool), share one copy.
 type align struct {
 	// OutH and OutW are the pooled output size (14 x 14 for the C4 detector).
 	OutH, OutW int
@@ -42,8 +42,8 @@ type align struct {
 }
 
 // maxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
-// RoI) forward accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
-// enormous (or its size overflow); forward returns an error instead.
+// RoI) pool accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
+// enormous (or its size overflow); pool returns an error instead.
 const maxBinSamples = 64 * 64
 
 // newAlign returns the detector's RoIAlign: 14 x 14 output, spatial scale 1/16, sampling ratio
@@ -52,18 +52,8 @@ func newAlign() *align {
 	return &align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
 }
 
-// outputLen returns the number of values forward writes for n RoIs and c channels.
+// outputLen returns the number of values pool writes for n RoIs and c channels.
 func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }
-
-// forward pools every RoI (boxes in image coordinates) from feat, one image's feature map of
-// c x h x w float32 values in CHW order, and returns the pooled features as
-// [len(rois), c, OutH, OutW]: setFeatures, then pool.
-func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]float32, error) {
-	if err := r.setFeatures(feat, c, h, w); err != nil {
-		return dst[:0], err
-	}
-	return r.pool(dst, rois)
-}
 
 // setFeatures makes feat, one image's feature map of c x h x w float32 values in CHW order, the
 // map that pool samples: it is copied, channels-last, into the align's buffer (feat may change

@@ -70,8 +70,8 @@ func (p *Predictor) Cost() nn.Cost {
 
 // roiChunk is how many RoIs go through RoIAlign and the box head at a time: the pooled RoIs and
 // the box head's activations are held for one chunk, not for all proposals (300 RoIs of
-// 1x g3's 480 x 14 x 14 values would be 113 MB), and a chunk's matrix products stay large
-// enough to run at full speed. Results do not depend on it.
+// 1x g3's 480 x 14 x 14 values would be 113 MB). Each RoI is computed as if alone (its own
+// matrix products), so results do not depend on it.
 const roiChunk = 16
 
 // Runner runs the box branch for one image at a time with its own buffers, so that after the

@@ -9,6 +9,16 @@ import (
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
+// forward pools every RoI (boxes in image coordinates) from feat, one image's feature map of
+// c x h x w float32 values in CHW order, and returns the pooled features as
+// [len(rois), c, OutH, OutW]: setFeatures, then pool, as Runner.Predict does per chunk.
+func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]float32, error) {
+	if err := r.setFeatures(feat, c, h, w); err != nil {
+		return dst[:0], err
+	}
+	return r.pool(dst, rois)
+}
+
 func TestAlignEdgeCases(t *testing.T) {
 	a := newAlign()
 	out, err := a.forward(nil, nil, 0, 0, 0, nil)

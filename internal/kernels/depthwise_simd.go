@@ -54,12 +54,7 @@ type dwPlaneS2Kernel func(out, in *float32, h, w, oh, ow int, masks uint64, wt *
 func s2Masks(w, ow int) uint64 {
 	in := uint64(1)<<w - 1
 	all := uint64(1)<<ow - 1
-	right := uint64(0)
-	for x := 0; x < ow; x++ {
-		if 2*x+1 <= w-1 {
-			right |= 1 << x
-		}
-	}
+	right := uint64(1)<<(w/2) - 1 // 2x+1 <= w-1 for x < w/2 (and w/2 <= ow)
 	return in | (all&^1)<<16 | all<<32 | right<<48
 }
 

@@ -101,62 +101,28 @@ dwsmallnobottom:
 // output row strides in bytes; R11 oy; Z0-Z8 the weights, Z15 the bias (pool: zero), Z9 the row's
 // sums, Z10 the input row, Z11 scratch, Z12-Z14 the left, centre and right column indices.
 
-// Column indices: output lane i takes input lane 2i-1, 2i or 2i+1 (clamped; masked lanes unused).
-DATA smallLeftIdx<>+0(SB)/4, $0
-DATA smallLeftIdx<>+4(SB)/4, $1
-DATA smallLeftIdx<>+8(SB)/4, $3
-DATA smallLeftIdx<>+12(SB)/4, $5
-DATA smallLeftIdx<>+16(SB)/4, $7
-DATA smallLeftIdx<>+20(SB)/4, $9
-DATA smallLeftIdx<>+24(SB)/4, $11
-DATA smallLeftIdx<>+28(SB)/4, $13
-DATA smallLeftIdx<>+32(SB)/4, $15
-DATA smallLeftIdx<>+36(SB)/4, $0
-DATA smallLeftIdx<>+40(SB)/4, $0
-DATA smallLeftIdx<>+44(SB)/4, $0
-DATA smallLeftIdx<>+48(SB)/4, $0
-DATA smallLeftIdx<>+52(SB)/4, $0
-DATA smallLeftIdx<>+56(SB)/4, $0
-DATA smallLeftIdx<>+60(SB)/4, $0
-GLOBL smallLeftIdx<>(SB), RODATA|NOPTR, $64
+// Lane numbers 0-15: output lane i takes input lane 2i-1, 2i or 2i+1 (VPERMPS reads the low 4
+// bits of an index, so -1 and indices past 15 wrap; the masks leave those lanes unused).
+DATA smallLanes<>+0(SB)/4, $0
+DATA smallLanes<>+4(SB)/4, $1
+DATA smallLanes<>+8(SB)/4, $2
+DATA smallLanes<>+12(SB)/4, $3
+DATA smallLanes<>+16(SB)/4, $4
+DATA smallLanes<>+20(SB)/4, $5
+DATA smallLanes<>+24(SB)/4, $6
+DATA smallLanes<>+28(SB)/4, $7
+DATA smallLanes<>+32(SB)/4, $8
+DATA smallLanes<>+36(SB)/4, $9
+DATA smallLanes<>+40(SB)/4, $10
+DATA smallLanes<>+44(SB)/4, $11
+DATA smallLanes<>+48(SB)/4, $12
+DATA smallLanes<>+52(SB)/4, $13
+DATA smallLanes<>+56(SB)/4, $14
+DATA smallLanes<>+60(SB)/4, $15
+GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 
-DATA smallCenterIdx<>+0(SB)/4, $0
-DATA smallCenterIdx<>+4(SB)/4, $2
-DATA smallCenterIdx<>+8(SB)/4, $4
-DATA smallCenterIdx<>+12(SB)/4, $6
-DATA smallCenterIdx<>+16(SB)/4, $8
-DATA smallCenterIdx<>+20(SB)/4, $10
-DATA smallCenterIdx<>+24(SB)/4, $12
-DATA smallCenterIdx<>+28(SB)/4, $14
-DATA smallCenterIdx<>+32(SB)/4, $15
-DATA smallCenterIdx<>+36(SB)/4, $15
-DATA smallCenterIdx<>+40(SB)/4, $15
-DATA smallCenterIdx<>+44(SB)/4, $15
-DATA smallCenterIdx<>+48(SB)/4, $15
-DATA smallCenterIdx<>+52(SB)/4, $15
-DATA smallCenterIdx<>+56(SB)/4, $15
-DATA smallCenterIdx<>+60(SB)/4, $15
-GLOBL smallCenterIdx<>(SB), RODATA|NOPTR, $64
-
-DATA smallRightIdx<>+0(SB)/4, $1
-DATA smallRightIdx<>+4(SB)/4, $3
-DATA smallRightIdx<>+8(SB)/4, $5
-DATA smallRightIdx<>+12(SB)/4, $7
-DATA smallRightIdx<>+16(SB)/4, $9
-DATA smallRightIdx<>+20(SB)/4, $11
-DATA smallRightIdx<>+24(SB)/4, $13
-DATA smallRightIdx<>+28(SB)/4, $15
-DATA smallRightIdx<>+32(SB)/4, $15
-DATA smallRightIdx<>+36(SB)/4, $15
-DATA smallRightIdx<>+40(SB)/4, $15
-DATA smallRightIdx<>+44(SB)/4, $15
-DATA smallRightIdx<>+48(SB)/4, $15
-DATA smallRightIdx<>+52(SB)/4, $15
-DATA smallRightIdx<>+56(SB)/4, $15
-DATA smallRightIdx<>+60(SB)/4, $15
-GLOBL smallRightIdx<>(SB), RODATA|NOPTR, $64
-
-// Loads the arguments common to both kernels (masks in DX, the column indices).
+// Loads the arguments common to both kernels (masks in DX) and makes the left, centre and right
+// column indices (2i-1, 2i, 2i+1).
 #define SMALLSETUP \
 	MOVQ    out+0(FP), DI; \
 	MOVQ    in+8(FP), R12; \
@@ -174,9 +140,12 @@ GLOBL smallRightIdx<>(SB), RODATA|NOPTR, $64
 	KMOVW   DX, K3; \
 	SHRQ    $16, DX; \
 	KMOVW   DX, K4; \
-	VMOVUPS smallLeftIdx<>(SB), Z12; \
-	VMOVUPS smallCenterIdx<>(SB), Z13; \
-	VMOVUPS smallRightIdx<>(SB), Z14; \
+	VMOVDQU32    smallLanes<>(SB), Z13; \
+	VPSLLD       $1, Z13, Z13; \
+	MOVL         $1, AX; \
+	VPBROADCASTD AX, Z11; \
+	VPADDD       Z11, Z13, Z14; \
+	VPSUBD       Z11, Z13, Z12; \
 	XORQ    R11, R11
 
 // DWROW adds the input row at base times the weights wl, wc, wr of one filter row.

@@ -109,11 +109,9 @@ func tiled(kernel tileKernel, rows, colStep int) func(m, n, k int, a []float32, 
 			for i := 0; i < m; i += rows {
 				r := min(rows, m-i)
 				copyColumns(ct[:], colStep, c[i*ldc+nmain:], ldc, r, nt)
-				if ep.Res != nil {
-					copyColumns(rt[:], colStep, ep.Res[i*ldc+nmain:], ldc, r, nt)
-				}
 				te.res = &ct[0]
 				if te.set(ep, pc == 0, pc+kk == k, i, r) {
+					copyColumns(rt[:], colStep, ep.Res[i*ldc+nmain:], ldc, r, nt)
 					te.res = &rt[0]
 				}
 				kernel.call(r, kk, colStep, &a[i*lda+pc], lda, &bt[0], colStep, &ct[0], colStep, &te)
