@@ -46,9 +46,13 @@ type state struct {
 	loop    atomic.Uint64 // generation<<16 | helpers: workers 1..helpers take part in it
 	next    atomic.Int64
 	pending atomic.Int32  // helpers not done yet
-	waiting atomic.Bool   // Run waits on done for the last helper
+	waiting atomic.Uint64 // the generation of the loop whose Run waits on done; 0 when none
 	done    chan struct{} // the last helper's wake-up for a waiting Run
 	failed  atomic.Pointer[panicValue]
+
+	// afterLastHelper, set by the tests before the first loop, runs in the last helper of a loop
+	// between its count reaching zero and its wake-up of Run: where a descheduled thread pauses.
+	afterLastHelper func()
 }
 
 // panicValue carries a worker's panic to the caller.
@@ -143,16 +147,24 @@ func (s *state) worker(w int, start chan struct{}) {
 		seen = l >> 16
 		if w <= int(l&0xffff) {
 			s.work(w)
-			if s.pending.Add(-1) == 0 && s.waiting.CompareAndSwap(true, false) {
-				s.done <- struct{}{}
+			if s.pending.Add(-1) == 0 {
+				// Run may already be past this loop (it saw the count reach zero) and waiting on
+				// a later one: only a Run waiting on this generation is woken.
+				if s.afterLastHelper != nil {
+					s.afterLastHelper()
+				}
+				if s.waiting.CompareAndSwap(seen, 0) {
+					s.done <- struct{}{}
+				}
 			}
 		}
 	}
 }
 
 // wait returns when every helper of the current loop is done: it spins, then blocks on done,
-// which the last helper signals only if it takes the waiting flag (so exactly one signal is sent
-// and received per blocking wait).
+// which the last helper signals only if it takes the waiting mark of its loop's generation (so
+// exactly one signal is sent and received per blocking wait, and none by a helper of an earlier
+// loop).
 func (s *state) wait() {
 	for i := 1; i < spins; i++ {
 		if s.pending.Load() == 0 {
@@ -162,8 +174,9 @@ func (s *state) wait() {
 			runtime.Gosched() // a helper may need this thread's P (GOMAXPROCS below threads)
 		}
 	}
-	s.waiting.Store(true)
-	if s.pending.Load() == 0 && s.waiting.CompareAndSwap(true, false) {
+	gen := s.loop.Load() >> 16
+	s.waiting.Store(gen)
+	if s.pending.Load() == 0 && s.waiting.CompareAndSwap(gen, 0) {
 		return // the last helper finished before it could see the flag
 	}
 	<-s.done

@@ -172,3 +172,42 @@ func TestRunStress(t *testing.T) {
 		runtime.GOMAXPROCS(old)
 	}
 }
+
+// TestRunStressBlocking is TestRunStress with chunks that sleep, so that Run's wait and the idle
+// workers outlast their spins and block, and with the last helper of every few loops paused
+// between its count and its wake-up of Run (where a thread that loses its core would pause): Run
+// has seen the count and moved on to the next loop by then, and that loop's Run must not take the
+// stale wake-up (it would return before its chunks are done, then hang on a miscounted loop).
+func TestRunStressBlocking(t *testing.T) {
+	var calls atomic.Int64
+	pause := func() {
+		if calls.Add(1)%3 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	rng := rand.New(rand.NewSource(2))
+	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
+		old := runtime.GOMAXPROCS(procs)
+		for range 8 {
+			p := New(2 + rng.Intn(3))
+			p.afterLastHelper = pause
+			for range 40 {
+				n := 1 + rng.Intn(12)
+				sleep := time.Duration(1+rng.Intn(2)) * 100 * time.Microsecond
+				var covered atomic.Int64
+				p.Run(n, funcTask(func(lo, hi int) {
+					time.Sleep(sleep)
+					covered.Add(int64(hi - lo))
+				}))
+				if covered.Load() != int64(n) {
+					t.Fatalf("GOMAXPROCS %d: Run returned with %d of %d done", procs, covered.Load(), n)
+				}
+			}
+			p.Close()
+		}
+		runtime.GOMAXPROCS(old)
+	}
+	if calls.Load() == 0 {
+		t.Fatal("no loop had a helper")
+	}
+}
