@@ -50,9 +50,15 @@ type state struct {
 	done    chan struct{} // the last helper's wake-up for a waiting Run
 	failed  atomic.Pointer[panicValue]
 
-	// afterLastHelper, set by the tests before the first loop, runs in the last helper of a loop
-	// between its count reaching zero and its wake-up of Run: where a descheduled thread pauses.
-	afterLastHelper func()
+	// pauses, set by the tests before the first loop, stand for a thread losing its core at the
+	// two places where that once broke the pool.
+	pauses *pauses
+}
+
+// pauses are the tests' stand-ins for a descheduled thread.
+type pauses struct {
+	afterPublish    func() // in Run, between publishing a loop and waking its parked helpers
+	afterLastHelper func() // in the last helper of a loop, between its count reaching zero and its wake-up of Run
 }
 
 // panicValue carries a worker's panic to the caller.
@@ -141,7 +147,12 @@ func (s *state) worker(w int, start chan struct{}) {
 				if _, ok := <-start; !ok {
 					return
 				}
-				l = s.loop.Load()
+				if l = s.loop.Load(); l>>16 == seen {
+					// A late wake-up: Run found the flag only after this worker had taken
+					// part in its loop and parked again (Run lost its core between publishing
+					// the loop and waking the workers). Its loop needs nothing more.
+					continue
+				}
 			}
 		}
 		seen = l >> 16
@@ -150,8 +161,8 @@ func (s *state) worker(w int, start chan struct{}) {
 			if s.pending.Add(-1) == 0 {
 				// Run may already be past this loop (it saw the count reach zero) and waiting on
 				// a later one: only a Run waiting on this generation is woken.
-				if s.afterLastHelper != nil {
-					s.afterLastHelper()
+				if s.pauses != nil {
+					s.pauses.afterLastHelper()
 				}
 				if s.waiting.CompareAndSwap(seen, 0) {
 					s.done <- struct{}{}
@@ -216,6 +227,9 @@ func (p *Pool) Run(n int, t Task) {
 	helpers := min(s.threads, s.chunks) - 1
 	s.pending.Store(int32(helpers))
 	s.loop.Store((s.loop.Load()>>16+1)<<16 | uint64(helpers)) // publishes the loop to the workers
+	if s.pauses != nil {
+		s.pauses.afterPublish()
+	}
 	for w := range helpers {
 		if s.parked[w].CompareAndSwap(true, false) {
 			s.start[w] <- struct{}{}
