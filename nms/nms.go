@@ -14,6 +14,7 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 )
 
 // CoordinateTrickMax is the largest number of boxes for which torchvision's CPU batched_nms uses
@@ -26,7 +27,7 @@ const CoordinateTrickMax = 1000
 // safe for concurrent use.
 type Suppressor struct {
 	ranked  []ranked
-	live    []entry
+	live    kernels.BoxSet
 	pos     []int32
 	byClass []classPos
 	shifted []boxes.Box
@@ -83,59 +84,72 @@ func (s *Suppressor) run(keep []int, bs []boxes.Box, scores []float32, pos []int
 	}
 	slices.SortFunc(s.ranked, byScore)
 
-	if cap(s.live) < n {
-		s.live = make([]entry, n)
-	}
-	live := s.live[:n]
+	set := s.liveSet(n)
 	nan := false
 	for k, r := range s.ranked {
 		b := bs[r.i]
-		live[k] = entry{b.X1, b.Y1, b.X2, b.Y2, b.Area(), r.i}
+		set.X1[k], set.Y1[k], set.X2[k], set.Y2[k], set.Area[k], set.Index[k] = b.X1, b.Y1, b.X2, b.Y2, b.Area(), r.i
 		nan = nan || isNaN(b.X1) || isNaN(b.Y1) || isNaN(b.X2) || isNaN(b.Y2)
 	}
-	// The live candidates occupy live[head:m], best first; each kept box filters the rest in
+	t32 := floorFloat32(thresh)
+	// The live candidates occupy set[head:m], best first; each kept box filters the rest in
 	// place, so later passes only visit survivors.
 	kept := 0
 	m := n
 	for head := 0; head < m; head++ {
-		e := live[head]
-		keep = append(keep, int(e.i))
+		keep = append(keep, int(set.Index[head]))
 		kept++
 		if limit > 0 && kept >= limit {
 			break
 		}
-		w := head + 1
-		for j := head + 1; j < m; j++ {
-			o := live[j]
-			// boxes.IoU (the reference), inlined with precomputed areas: calling a boxes
-			// function here instead made BenchmarkNMS6000 3.5x slower (24 -> 86 ms for
-			// full@0.7). Keep the two in step; TestNMSMatchesNaiveIoU compares them.
-			var iw, ih float32
-			if nan {
-				iw = boxes.StdMax(0, boxes.StdMin(e.x2, o.x2)-boxes.StdMax(e.x1, o.x1))
-				ih = boxes.StdMax(0, boxes.StdMin(e.y2, o.y2)-boxes.StdMax(e.y1, o.y1))
-			} else {
-				// Go's min and max compile to MINSS/MAXSS; without NaNs they agree with
-				// std::min and std::max here (signed zeros only reach the clamp at 0).
-				iw = max(0, min(e.x2, o.x2)-max(e.x1, o.x1))
-				ih = max(0, min(e.y2, o.y2)-max(e.y1, o.y1))
-			}
-			inter := float32(iw * ih)
-			// Written unconditionally and kept by advancing w: no unpredictable branch.
-			live[w] = o
-			if !(float64(inter/(e.area+o.area-inter)) > thresh) {
-				w++
-			}
+		e := [5]float32{set.X1[head], set.Y1[head], set.X2[head], set.Y2[head], set.Area[head]}
+		rest := kernels.BoxSet{X1: set.X1[head+1:], Y1: set.Y1[head+1:], X2: set.X2[head+1:], Y2: set.Y2[head+1:],
+			Area: set.Area[head+1:], Index: set.Index[head+1:]}
+		if nan {
+			m = head + 1 + filterIoUStd(rest, m-head-1, e, t32)
+		} else {
+			m = head + 1 + kernels.FilterIoU(rest, m-head-1, e, t32)
 		}
-		m = w
 	}
 	return keep
 }
 
-// entry is one live candidate of run: its box, area and index.
-type entry struct {
-	x1, y1, x2, y2, area float32
-	i                    int32
+// liveSet returns run's candidate set for n boxes, grown as needed.
+func (s *Suppressor) liveSet(n int) kernels.BoxSet {
+	l := &s.live
+	if cap(l.Index) < n {
+		*l = kernels.BoxSet{X1: make([]float32, n), Y1: make([]float32, n), X2: make([]float32, n), Y2: make([]float32, n),
+			Area: make([]float32, n), Index: make([]int32, n)}
+	}
+	return kernels.BoxSet{X1: l.X1[:n], Y1: l.Y1[:n], X2: l.X2[:n], Y2: l.Y2[:n], Area: l.Area[:n], Index: l.Index[:n]}
+}
+
+// floorFloat32 returns the largest float32 not above t (NaN for NaN): for every float32 x,
+// x > floorFloat32(t) exactly when float64(x) > t, torchvision's comparison of a float32 IoU
+// with a double threshold.
+func floorFloat32(t float64) float32 {
+	f := float32(t)
+	if float64(f) > t {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+// filterIoUStd is kernels.FilterIoU for sets with NaN coordinates: boxes.IoU's std::min and
+// std::max, which a NaN changes, in place of Go's min and max. TestNMSMatchesNaiveIoU compares
+// both paths with greedy NMS on boxes.IoU.
+func filterIoUStd(s kernels.BoxSet, n int, b [5]float32, thresh float32) int {
+	w := 0
+	for j := 0; j < n; j++ {
+		iw := boxes.StdMax(0, boxes.StdMin(b[2], s.X2[j])-boxes.StdMax(b[0], s.X1[j]))
+		ih := boxes.StdMax(0, boxes.StdMin(b[3], s.Y2[j])-boxes.StdMax(b[1], s.Y1[j]))
+		inter := float32(iw * ih)
+		s.X1[w], s.Y1[w], s.X2[w], s.Y2[w], s.Area[w], s.Index[w] = s.X1[j], s.Y1[j], s.X2[j], s.Y2[j], s.Area[j], s.Index[j]
+		if !(inter/(b[4]+s.Area[j]-inter) > thresh) {
+			w++
+		}
+	}
+	return w
 }
 
 // Batched appends to keep the indices of the boxes that survive NMS done independently for each

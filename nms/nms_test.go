@@ -187,3 +187,30 @@ func TestNMSMatchesNaiveIoU(t *testing.T) {
 		}
 	}
 }
+
+// TestFloorFloat32 checks that comparing a float32 IoU with floorFloat32(t) decides as
+// torchvision's float64(iou) > t does, for float32 values around thresholds that are and are not
+// float32 values, rounding up or down, out of float32's range, infinite and NaN.
+func TestFloorFloat32(t *testing.T) {
+	for _, th := range []float64{0.1, 0.7, 0.5, 0.3, 1, 0, -0.3, 1e39, -1e39, math.Inf(1), math.Inf(-1), math.NaN(), 1e-46} {
+		f := floorFloat32(th)
+		x := float32(th)
+		if x != x || math.IsInf(float64(x), 0) {
+			x = f
+		}
+		for range 3 {
+			x = math.Nextafter32(x, float32(math.Inf(-1)))
+		}
+		for range 7 {
+			if got, want := x > f, float64(x) > th; got != want {
+				t.Errorf("threshold %g: %g > floorFloat32 = %v, float64 comparison %v", th, x, got, want)
+			}
+			x = math.Nextafter32(x, float32(math.Inf(1)))
+		}
+		for _, x := range []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.MaxFloat32} {
+			if got, want := x > f, float64(x) > th; got != want {
+				t.Errorf("threshold %g: %g > floorFloat32 = %v, float64 comparison %v", th, x, got, want)
+			}
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package kernels holds the engine's hot loops behind small, layer-agnostic signatures, for every
-// compute package of the module (nn, roihead, transform). Each routine's meaning is the plain Go
+// compute package of the module (nn, roihead, transform, nms). Each routine's meaning is the plain Go
 // loop in its doc comment.
 //
 // Every routine has a portable Go version (kernels_generic.go) and may have assembly versions,
@@ -7,9 +7,10 @@
 // sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools, bilinear_amd64.s both amd64
 // BilinearSums); the plane routines' assembly is a row kernel under a Go driver that hands it the
 // interior of the plane (depthwise_simd.go, pool_simd.go), BilinearSum's a channel kernel under
-// bilinear_simd.go's, Transpose's a block kernel under transpose_simd.go's. At start-up each
-// architecture's init (kernels_$GOARCH.go) adds the versions the CPU runs, as golang.org/x/sys/cpu
-// reports its features, one line per routine and instruction set; a call goes to the best one.
+// bilinear_simd.go's, Transpose's a block kernel under transpose_simd.go's; FilterIoU's kernels
+// (filteriou_amd64.s) take the whole box set. At start-up each architecture's init
+// (kernels_$GOARCH.go) adds the versions the CPU runs, as golang.org/x/sys/cpu reports its
+// features, one line per routine and instruction set; a call goes to the best one.
 // The noasm build tag leaves out every assembly version.
 //
 // Errors: a routine is given consistent sizes by its caller; slices too short for them are a
@@ -267,6 +268,41 @@ func Blend(dst, a, b []float32, wa, wb float32) {
 	blend.best(dst, a, b, wa, wb)
 }
 
+// BoxSet holds boxes one slice per field (structure of arrays), the layout FilterIoU vectorizes:
+// box j is (X1[j], Y1[j], X2[j], Y2[j]) with area Area[j], and Index[j] is the caller's name for it.
+type BoxSet struct {
+	X1, Y1, X2, Y2, Area []float32
+	Index                []int32
+}
+
+// FilterIoU is one pass of greedy non-maximum suppression: it removes from the first n boxes of s,
+// in place and keeping their order, those whose IoU with box b (x1, y1, x2, y2, area) is greater
+// than thresh, and returns how many remain. The IoU is torchvision's CPU nms's, in float32. No
+// coordinate may be NaN (Go's min and max differ from std::min and std::max only there; package nms
+// handles NaN boxes itself). Every implementation keeps the same boxes as this loop; what the
+// fields hold from the returned count on is unspecified:
+//
+//	w := 0
+//	for j := 0; j < n; j++ {
+//		iw := max(0, min(b[2], s.X2[j])-max(b[0], s.X1[j]))
+//		ih := max(0, min(b[3], s.Y2[j])-max(b[1], s.Y1[j]))
+//		inter := float32(iw * ih)
+//		if !(inter/(b[4]+s.Area[j]-inter) > thresh) {
+//			s.X1[w], s.Y1[w], s.X2[w], s.Y2[w] = s.X1[j], s.Y1[j], s.X2[j], s.Y2[j]
+//			s.Area[w], s.Index[w] = s.Area[j], s.Index[j]
+//			w++
+//		}
+//	}
+//	return w
+func FilterIoU(s BoxSet, n int, b [5]float32, thresh float32) int {
+	if n == 0 {
+		return 0
+	}
+	// Every field must hold n boxes: this panics as the plain loop would, before any kernel reads.
+	s = BoxSet{s.X1[:n], s.Y1[:n], s.X2[:n], s.Y2[:n], s.Area[:n], s.Index[:n]}
+	return filterIoU.best(s, n, b, thresh)
+}
+
 // The routines, each starting from its portable version; kernels_$GOARCH.go adds the assembly ones.
 var (
 	sgemm        = newRoutine(sgemmGeneric)
@@ -283,4 +319,5 @@ var (
 	bilinearSum  = newRoutine(bilinearSumGeneric)
 	transpose    = newRoutine(transposeGeneric)
 	blend        = newRoutine(blendGeneric)
+	filterIoU    = newRoutine(filterIoUGeneric)
 )

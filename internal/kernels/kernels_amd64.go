@@ -24,6 +24,8 @@ func init() {
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
+	filterIoU.add("avx2", cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX2))
+	filterIoU.add("avx512", cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX512))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) computes a block of 1 <= rows <= 6 rows and n columns of
@@ -154,3 +156,35 @@ func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *fl
 //
 //go:noescape
 func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)
+
+// filterIoUAVX512 and filterIoUAVX2 (filteriou_amd64.s) are filterIoUKernels, 16 and 8 boxes per
+// step (AVX-512F, AVX2; both POPCNT).
+//
+//go:noescape
+func filterIoUAVX512(x1, y1, x2, y2, area *float32, index *int32, n int, b *[5]float32, thresh float32) int
+
+// filterIoUAVX2: see filterIoUAVX512.
+//
+//go:noescape
+func filterIoUAVX2(x1, y1, x2, y2, area *float32, index *int32, n int, b *[5]float32, thresh float32) int
+
+// iouLaneMasks holds eight -1s then eight 0s: the 8 int32 from iouLaneMasks[8-c] select the first c
+// lanes of a YMM register (filterIoUAVX2's partial loads and stores).
+var iouLaneMasks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// iouPackLanes[m] lists the lanes whose bit is set in m, in order, then zeros: the VPERMPS indices
+// that move filterIoUAVX2's surviving lanes m to the front of a register.
+var iouPackLanes = packLanes()
+
+func packLanes() (t [256][8]uint8) {
+	for m := range t {
+		k := 0
+		for lane := range 8 {
+			if m&(1<<lane) != 0 {
+				t[m][k] = uint8(lane)
+				k++
+			}
+		}
+	}
+	return t
+}

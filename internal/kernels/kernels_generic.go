@@ -337,3 +337,19 @@ func blendGeneric(dst, a, b []float32, wa, wb float32) {
 		dst[i] = float32(a[i]*wa) + float32(b[i]*wb)
 	}
 }
+
+func filterIoUGeneric(s BoxSet, n int, b [5]float32, thresh float32) int {
+	x1, y1, x2, y2, area, index := s.X1[:n], s.Y1[:n], s.X2[:n], s.Y2[:n], s.Area[:n], s.Index[:n]
+	w := 0
+	for j := range x1 {
+		iw := max(0, min(b[2], x2[j])-max(b[0], x1[j]))
+		ih := max(0, min(b[3], y2[j])-max(b[1], y1[j]))
+		inter := float32(iw * ih)
+		// Written unconditionally and kept by advancing w: no unpredictable branch.
+		x1[w], y1[w], x2[w], y2[w], area[w], index[w] = x1[j], y1[j], x2[j], y2[j], area[j], index[j]
+		if !(inter/(b[4]+area[j]-inter) > thresh) {
+			w++
+		}
+	}
+	return w
+}
