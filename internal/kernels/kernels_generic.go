@@ -233,12 +233,27 @@ func avgPoolColumns(out, in []float32, h, w, oh, ow, oy, x0, x1 int) {
 	}
 }
 
+// sumGeneric adds in eight interleaved partial sums (for the ILP: one chain of dependent adds
+// would wait out each add's latency), then the remainder.
 func sumGeneric(x []float32) float32 {
-	var s float32
-	for _, v := range x {
-		s += v
+	var s [8]float32
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		s[0] += v[0]
+		s[1] += v[1]
+		s[2] += v[2]
+		s[3] += v[3]
+		s[4] += v[4]
+		s[5] += v[5]
+		s[6] += v[6]
+		s[7] += v[7]
 	}
-	return s
+	t := ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
+	for _, v := range x[i:] {
+		t += v
+	}
+	return t
 }
 
 func fillGeneric(x []float32, v float32) {
