@@ -24,8 +24,8 @@ func init() {
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
-	filterIoU.add("avx2", cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX2))
-	filterIoU.add("avx512", cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX512))
+	filterIoU.add("avx2", cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX2, 1))
+	filterIoU.add("avx512", cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX512, 1))
 }
 
 // sgemmKernelAVX2 (sgemm_avx2_amd64.s) computes a block of 1 <= rows <= 6 rows and n columns of

@@ -15,6 +15,7 @@ func init() {
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
 	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))
+	filterIoU.add("neon", cpu.ARM64.HasASIMD, filterIoUSIMD(filterIoUNEON, 4))
 }
 
 // sgemmKernel8x12NEON (sgemm8x12_arm64.s) computes a block of 1 <= rows <= 8 rows and n columns
@@ -92,3 +93,29 @@ func transpose4NEON(dst, src *float32, ldd, lds, n int)
 //
 //go:noescape
 func blendNEON(dst, a, b *float32, n int, wa, wb float32)
+
+// filterIoUNEON (filteriou_arm64.s) is a filterIoUKernel of 4 boxes per step; n must be a
+// multiple of 4.
+//
+//go:noescape
+func filterIoUNEON(x1, y1, x2, y2, area *float32, index *int32, n int, b *[5]float32, thresh float32) int
+
+// iouLaneBits holds each lane's bit: filterIoUNEON sums the bits of its removed lanes.
+var iouLaneBits = [4]uint32{1, 2, 4, 8}
+
+// iouPackLanesNEON[m] holds the TBL byte indices that move the 4-byte lanes whose bit is set in m
+// to the front of a register, in order (the rest filled with lane 0): filterIoUNEON's packing.
+var iouPackLanesNEON = func() (t [16][16]uint8) {
+	for m := range t {
+		k := 0
+		for lane := range 4 {
+			if m&(1<<lane) != 0 {
+				for b := range 4 {
+					t[m][4*k+b] = uint8(4*lane + b)
+				}
+				k++
+			}
+		}
+	}
+	return t
+}()

@@ -354,9 +354,13 @@ func blendGeneric(dst, a, b []float32, wa, wb float32) {
 }
 
 func filterIoUGeneric(s BoxSet, n int, b [5]float32, thresh float32) int {
+	return filterIoUFrom(s, 0, 0, n, b, thresh)
+}
+
+// filterIoUFrom is FilterIoU's loop from box j0 on, with w boxes kept before it (w <= j0).
+func filterIoUFrom(s BoxSet, j0, w, n int, b [5]float32, thresh float32) int {
 	x1, y1, x2, y2, area, index := s.X1[:n], s.Y1[:n], s.X2[:n], s.Y2[:n], s.Area[:n], s.Index[:n]
-	w := 0
-	for j := range x1 {
+	for j := j0; j < n; j++ {
 		iw := max(0, min(b[2], x2[j])-max(b[0], x1[j]))
 		ih := max(0, min(b[3], y2[j])-max(b[1], y1[j]))
 		inter := float32(iw * ih)
