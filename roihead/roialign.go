@@ -37,6 +37,7 @@ type align struct {
 	threads *parallel.Pool
 	geoms   []roiGeometry   // the RoIs' geometries of the current pool call
 	pre     [][]kernels.Tap // each worker's sample taps
+	axes    [][]axisTap     // each worker's per-axis interpolations of one RoI
 	bins    [][]float32     // each worker's pooled values of one RoI, [OutH*OutW][c]
 	task    alignTask
 }
@@ -120,6 +121,7 @@ func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
 	if k := r.threads.Threads(); len(r.pre) < k {
 		r.pre = append(r.pre, make([][]kernels.Tap, k-len(r.pre))...)
 		r.bins = append(r.bins, make([][]float32, k-len(r.bins))...)
+		r.axes = append(r.axes, make([][]axisTap, k-len(r.axes))...)
 	}
 	r.task = alignTask{r: r, dst: dst}
 	r.threads.Run(len(rois), &r.task)
@@ -139,7 +141,7 @@ func (t *alignTask) Run(worker, lo, hi int) {
 	per := r.OutH * r.OutW * r.c
 	r.bins[worker] = slices.Grow(r.bins[worker][:0], per)[:per]
 	for i := lo; i < hi; i++ {
-		r.pre[worker] = r.one(t.dst[i*per:(i+1)*per], r.geoms[i], r.pre[worker], r.bins[worker])
+		r.pre[worker], r.axes[worker] = r.one(t.dst[i*per:(i+1)*per], r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
 	}
 }
 
@@ -184,8 +186,8 @@ func (r *align) geometry(roi boxes.Box) (roiGeometry, error) {
 }
 
 // one pools a single RoI of geometry g into out ([c, OutH, OutW]) through the scratch bins
-// ([OutH*OutW][c]) and returns the (possibly grown) taps scratch pre.
-func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, bins []float32) []kernels.Tap {
+// ([OutH*OutW][c]) and returns the (possibly grown) scratch pre and axes.
+func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, axes []axisTap, bins []float32) ([]kernels.Tap, []axisTap) {
 	c, h, w := r.c, r.h, r.w
 	oh, ow := r.OutH, r.OutW
 	gridH, gridW := g.gridH, g.gridW
@@ -196,7 +198,7 @@ func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, bins []floa
 		pre = make([]kernels.Tap, np)
 	}
 	pre = pre[:np]
-	fillPreCalc(pre, h, w, c, oh, ow, g.startH, g.startW, g.binH, g.binW, gridH, gridW)
+	axes = fillPreCalc(pre, axes, h, w, c, oh, ow, g.startH, g.startW, g.binH, g.binW, gridH, gridW)
 
 	// Each bin, all channels at once, in torchvision's order (kernels.BilinearSum), into
 	// [bins][c]; then out, [c][bins], is its transpose.
@@ -206,63 +208,78 @@ func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, bins []floa
 		kernels.BilinearSum(bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
 	}
 	kernels.Transpose(out, bins, nb, c)
-	return pre
+	return pre, axes
 }
 
 // fillPreCalc computes the bilinear taps of every sample point of one RoI in the order
 // (ph, pw, iy, ix), exactly as torchvision's pre_calc_for_bilinear_interpolate in float32, with
-// the offsets into a channels-last map of c channels (c*h*w fits an int32: setFeatures).
-func fillPreCalc(pre []kernels.Tap, h, w, c, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) {
-	fh, fw := float32(h), float32(w)
+// the offsets into a channels-last map of c channels (c*h*w fits an int32: setFeatures). A
+// sample's y depends only on (ph, iy) and its x only on (pw, ix), so each axis is interpolated
+// once per grid line into axes (grown as needed and returned) and the taps combine them: the same
+// offsets and the same float32 weight products as interpolating every point.
+func fillPreCalc(pre []kernels.Tap, axes []axisTap, h, w, c, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) []axisTap {
+	ny, nx := oh*gridH, ow*gridW
+	axes = slices.Grow(axes[:0], ny+nx)[:ny+nx]
+	ys, xs := axes[:ny], axes[ny:]
+	for ph := 0; ph < oh; ph++ {
+		for iy := 0; iy < gridH; iy++ {
+			yy := startH + float32(float32(ph)*binH) + float32(float32(iy)+0.5)*binH/float32(gridH)
+			ys[ph*gridH+iy] = interpolateAxis(yy, h, w*c)
+		}
+	}
+	for pw := 0; pw < ow; pw++ {
+		for ix := 0; ix < gridW; ix++ {
+			xx := startW + float32(float32(pw)*binW) + float32(float32(ix)+0.5)*binW/float32(gridW)
+			xs[pw*gridW+ix] = interpolateAxis(xx, w, c)
+		}
+	}
 	k := 0
 	for ph := 0; ph < oh; ph++ {
 		for pw := 0; pw < ow; pw++ {
-			for iy := 0; iy < gridH; iy++ {
-				yy := startH + float32(float32(ph)*binH) + float32(float32(iy)+0.5)*binH/float32(gridH)
-				for ix := 0; ix < gridW; ix++ {
-					xx := startW + float32(float32(pw)*binW) + float32(float32(ix)+0.5)*binW/float32(gridW)
-					pre[k] = taps(yy, xx, h, w, c, fh, fw)
+			for _, y := range ys[ph*gridH : (ph+1)*gridH] {
+				for _, x := range xs[pw*gridW : (pw+1)*gridW] {
+					if !(y.inside && x.inside) {
+						pre[k] = kernels.Tap{} // zero outside [-1, h] x [-1, w], as torchvision
+					} else {
+						pre[k] = kernels.Tap{
+							Off: [4]int32{int32(y.lo + x.lo), int32(y.lo + x.hi), int32(y.hi + x.lo), int32(y.hi + x.hi)},
+							W:   [4]float32{y.wLo * x.wLo, y.wLo * x.wHi, y.wHi * x.wLo, y.wHi * x.wHi},
+						}
+					}
 					k++
 				}
 			}
 		}
 	}
+	return axes
 }
 
-// taps is the bilinear interpolation of one sample point: zero outside [-1, h] x [-1, w] (offsets
-// and weights 0, so 0 times the first value, as torchvision), clamped to the border inside it.
-// NaN coordinates count as outside. The offsets are those of the neighbours' first channel in a
-// channels-last map of c channels.
-func taps(y, x float32, h, w, c int, fh, fw float32) kernels.Tap {
-	if !(y >= -1 && y <= fh && x >= -1 && x <= fw) {
-		return kernels.Tap{}
+// axisTap is the bilinear interpolation of one sample coordinate along one axis: the element
+// offsets of its two neighbouring lines and their weights.
+type axisTap struct {
+	lo, hi   int
+	wLo, wHi float32
+	inside   bool
+}
+
+// interpolateAxis interpolates coordinate v on an axis of n lines stride elements apart, as
+// torchvision's bilinear_interpolate does each axis: outside [-1, n] (NaN too) it is not inside;
+// inside, it is clamped to the border.
+func interpolateAxis(v float32, n, stride int) axisTap {
+	if !(v >= -1 && v <= float32(n)) {
+		return axisTap{}
 	}
-	if y <= 0 {
-		y = 0
+	if v <= 0 {
+		v = 0
 	}
-	if x <= 0 {
-		x = 0
-	}
-	yl, xl := int(y), int(x)
-	var yh, xh int
-	if yl >= h-1 {
-		yl, yh = h-1, h-1
-		y = float32(yl)
+	lo := int(v)
+	var hi int
+	if lo >= n-1 {
+		lo, hi = n-1, n-1
+		v = float32(lo)
 	} else {
-		yh = yl + 1
+		hi = lo + 1
 	}
-	if xl >= w-1 {
-		xl, xh = w-1, w-1
-		x = float32(xl)
-	} else {
-		xh = xl + 1
-	}
-	ly := y - float32(yl)
-	lx := x - float32(xl)
-	hy := 1 - ly
-	hx := 1 - lx
-	return kernels.Tap{
-		Off: [4]int32{int32((yl*w + xl) * c), int32((yl*w + xh) * c), int32((yh*w + xl) * c), int32((yh*w + xh) * c)},
-		W:   [4]float32{hy * hx, hy * lx, ly * hx, ly * lx},
-	}
+	l := v - float32(lo)
+	return axisTap{lo: lo * stride, hi: hi * stride, wLo: 1 - l, wHi: l, inside: true}
 }
