@@ -16,23 +16,45 @@
 // step's fields, K1 its lanes, K2 its survivors, K3 the lanes stored. AVX2: Y8-Y13 the step's
 // fields, Y7 its lanes (then the lanes stored), R15 iouLaneMasks, DX iouPackLanes.
 
+// IOUARGS loads the pointers and n into R8-R14, broadcasts the box b into b0-b4 and thresh into
+// th, and clears zero.
+#define IOUARGS(b0, b1, b2, b3, b4, th, zero) \
+	MOVQ         x1+0(FP), R8; \
+	MOVQ         y1+8(FP), R9; \
+	MOVQ         x2+16(FP), R10; \
+	MOVQ         y2+24(FP), R11; \
+	MOVQ         area+32(FP), R12; \
+	MOVQ         index+40(FP), R13; \
+	MOVQ         n+48(FP), R14; \
+	MOVQ         b+56(FP), AX; \
+	VBROADCASTSS (AX), b0; \
+	VBROADCASTSS 4(AX), b1; \
+	VBROADCASTSS 8(AX), b2; \
+	VBROADCASTSS 12(AX), b3; \
+	VBROADCASTSS 16(AX), b4; \
+	VBROADCASTSS thresh+64(FP), th; \
+	VXORPS       zero, zero, zero
+
+// IOU computes into t1 the IoU of the box b0-b4 with the boxes x1, y1, x2, y2, area, as the
+// plain loop does (zero holds 0): iw into t0, ih into t1 (t2 a temporary), the intersection into
+// t0, the union into t1, then their quotient.
+#define IOU(b0, b1, b2, b3, b4, zero, x1, y1, x2, y2, area, t0, t1, t2) \
+	VMINPS x2, b2, t0; \
+	VMAXPS x1, b0, t1; \
+	VSUBPS t1, t0, t0; \
+	VMAXPS t0, zero, t0; \
+	VMINPS y2, b3, t1; \
+	VMAXPS y1, b1, t2; \
+	VSUBPS t2, t1, t1; \
+	VMAXPS t1, zero, t1; \
+	VMULPS t1, t0, t0; \
+	VADDPS area, b4, t1; \
+	VSUBPS t0, t1, t1; \
+	VDIVPS t1, t0, t1
+
 // func filterIoUAVX512(x1, y1, x2, y2, area *float32, index *int32, n int, b *[5]float32, thresh float32) int
 TEXT ·filterIoUAVX512(SB), NOSPLIT, $0-80
-	MOVQ         x1+0(FP), R8
-	MOVQ         y1+8(FP), R9
-	MOVQ         x2+16(FP), R10
-	MOVQ         y2+24(FP), R11
-	MOVQ         area+32(FP), R12
-	MOVQ         index+40(FP), R13
-	MOVQ         n+48(FP), R14
-	MOVQ         b+56(FP), AX
-	VBROADCASTSS (AX), Z0
-	VBROADCASTSS 4(AX), Z1
-	VBROADCASTSS 8(AX), Z2
-	VBROADCASTSS 12(AX), Z3
-	VBROADCASTSS 16(AX), Z4
-	VBROADCASTSS thresh+64(FP), Z5
-	VXORPS       Z6, Z6, Z6
+	IOUARGS(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
 	XORQ         SI, SI
 	XORQ         DI, DI
 
@@ -55,18 +77,7 @@ iou512full:
 	VMOVUPS.Z      (R11)(SI*4), K1, Z13
 	VMOVUPS.Z      (R12)(SI*4), K1, Z14
 	VMOVDQU32.Z    (R13)(SI*4), K1, Z15
-	VMINPS         Z12, Z2, Z16
-	VMAXPS         Z10, Z0, Z17
-	VSUBPS         Z17, Z16, Z16
-	VMAXPS         Z16, Z6, Z16
-	VMINPS         Z13, Z3, Z17
-	VMAXPS         Z11, Z1, Z18
-	VSUBPS         Z18, Z17, Z17
-	VMAXPS         Z17, Z6, Z17
-	VMULPS         Z17, Z16, Z16
-	VADDPS         Z14, Z4, Z17
-	VSUBPS         Z16, Z17, Z17
-	VDIVPS         Z17, Z16, Z17
+	IOU(Z0, Z1, Z2, Z3, Z4, Z6, Z10, Z11, Z12, Z13, Z14, Z16, Z17, Z18)
 	VCMPPS         $0x1a, Z5, Z17, K1, K2
 	KMOVW          K2, AX
 	POPCNTL        AX, CX
@@ -108,21 +119,7 @@ iou512done:
 
 // func filterIoUAVX2(x1, y1, x2, y2, area *float32, index *int32, n int, b *[5]float32, thresh float32) int
 TEXT ·filterIoUAVX2(SB), NOSPLIT, $0-80
-	MOVQ         x1+0(FP), R8
-	MOVQ         y1+8(FP), R9
-	MOVQ         x2+16(FP), R10
-	MOVQ         y2+24(FP), R11
-	MOVQ         area+32(FP), R12
-	MOVQ         index+40(FP), R13
-	MOVQ         n+48(FP), R14
-	MOVQ         b+56(FP), AX
-	VBROADCASTSS (AX), Y0
-	VBROADCASTSS 4(AX), Y1
-	VBROADCASTSS 8(AX), Y2
-	VBROADCASTSS 12(AX), Y3
-	VBROADCASTSS 16(AX), Y4
-	VBROADCASTSS thresh+64(FP), Y5
-	VXORPS       Y6, Y6, Y6
+	IOUARGS(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
 	LEAQ         ·iouLaneMasks(SB), R15
 	LEAQ         ·iouPackLanes(SB), DX
 	XORQ         SI, SI
@@ -149,18 +146,7 @@ iou256lanes:
 	VMASKMOVPS (R11)(SI*4), Y7, Y11
 	VMASKMOVPS (R12)(SI*4), Y7, Y12
 	VPMASKMOVD (R13)(SI*4), Y7, Y13
-	VMINPS     Y10, Y2, Y14
-	VMAXPS     Y8, Y0, Y15
-	VSUBPS     Y15, Y14, Y14
-	VMAXPS     Y14, Y6, Y14
-	VMINPS     Y11, Y3, Y15
-	VMAXPS     Y9, Y1, Y7
-	VSUBPS     Y7, Y15, Y15
-	VMAXPS     Y15, Y6, Y15
-	VMULPS     Y15, Y14, Y14
-	VADDPS     Y12, Y4, Y15
-	VSUBPS     Y14, Y15, Y15
-	VDIVPS     Y15, Y14, Y15
+	IOU(Y0, Y1, Y2, Y3, Y4, Y6, Y8, Y9, Y10, Y11, Y12, Y14, Y15, Y7)
 	VCMPPS     $0x1a, Y5, Y15, Y15
 	VMOVMSKPS  Y15, AX
 	ANDQ       BX, AX
