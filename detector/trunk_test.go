@@ -78,7 +78,7 @@ func (r *tinyRunner) BoxHead(dst []float32, rois *nn.Tensor) {
 	r.t.largestChunk = max(r.t.largestChunk, rois.N)
 	r.hd.Resize(rois.N, 12, rois.H, rois.W)
 	r.t.head.Forward(&r.hd, 0, rois, nil, &r.scratch)
-	nn.GlobalAvgPool(dst, &r.hd)
+	nn.GlobalAvgPool(dst, &r.hd, nil)
 }
 
 // TestASecondTrunkPlugsIn runs a whole detection on a trunk that no package of the module knows:

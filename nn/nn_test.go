@@ -236,7 +236,7 @@ func TestPools(t *testing.T) {
 		t.Fatalf("avg pool = %v, want %v", ap.Plane(0, 1), want)
 	}
 	g := make([]float32, 1)
-	GlobalAvgPool(g, x)
+	GlobalAvgPool(g, x, nil)
 	if !(math.Abs(float64(g[0])-54.0/12) <= 1e-6) {
 		t.Fatalf("global avg pool = %v", g[0])
 	}

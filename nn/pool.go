@@ -42,12 +42,29 @@ func (t *poolTask) Run(_, lo, hi int) {
 	}
 }
 
-// GlobalAvgPool writes the mean of each channel of src into dst, an N x C row-major slice.
-func GlobalAvgPool(dst []float32, src *Tensor) {
-	inv := 1 / float32(src.H*src.W)
-	for n := 0; n < src.N; n++ {
-		for c := 0; c < src.C; c++ {
-			dst[n*src.C+c] = kernels.Sum(src.Plane(n, c)) * inv
-		}
+// GlobalAvgPool writes the mean of each channel of src into dst, an N x C row-major slice, split
+// over s's pool by plane (s may be nil: one thread).
+func GlobalAvgPool(dst []float32, src *Tensor, s *Scratch) {
+	t := meanTask{dst: dst, src: src}
+	if s == nil {
+		t.Run(0, 0, src.N*src.C)
+		return
+	}
+	s.mean = t
+	s.pool.Run(src.N*src.C, &s.mean)
+	s.mean = meanTask{}
+}
+
+// meanTask is GlobalAvgPool as a loop over (image, channel) planes.
+type meanTask struct {
+	dst []float32
+	src *Tensor
+}
+
+// Run averages planes [lo, hi).
+func (t *meanTask) Run(_, lo, hi int) {
+	inv := 1 / float32(t.src.H*t.src.W)
+	for u := lo; u < hi; u++ {
+		t.dst[u] = kernels.Sum(t.src.Plane(u/t.src.C, u%t.src.C)) * inv
 	}
 }

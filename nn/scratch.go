@@ -15,6 +15,7 @@ type Scratch struct {
 	conv  convTask
 	dw    depthwiseTask
 	pool3 poolTask
+	mean  meanTask
 }
 
 // Get returns a slice of n values, reusing the buffer when it is large enough.

@@ -29,7 +29,7 @@ type meanHead struct{ calls int }
 
 func (h *meanHead) BoxHead(dst []float32, rois *nn.Tensor) {
 	h.calls++
-	nn.GlobalAvgPool(dst, rois)
+	nn.GlobalAvgPool(dst, rois, nil)
 }
 
 func TestPredictorLoadsTorchvisionNamesAndCountsItsCost(t *testing.T) {
@@ -85,7 +85,7 @@ func TestRunnerForward(t *testing.T) {
 		t.Fatal(err)
 	}
 	vec := make([]float32, len(props)*c)
-	nn.GlobalAvgPool(vec, &nn.Tensor{N: len(props), C: c, H: 14, W: 14, Data: pooled})
+	nn.GlobalAvgPool(vec, &nn.Tensor{N: len(props), C: c, H: 14, W: 14, Data: pooled}, nil)
 	logits, deltas := make([]float32, len(props)*4), make([]float32, len(props)*16)
 	p.classes.Forward(logits, vec, len(props))
 	p.deltas.Forward(deltas, vec, len(props))

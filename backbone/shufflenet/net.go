@@ -207,7 +207,7 @@ func (r *Runner) Classify(x *nn.Tensor) ([]float32, error) {
 	}
 	f := r.Forward(x, Stage4)
 	r.pooled = slices.Grow(r.pooled[:0], f.N*f.C)[:f.N*f.C]
-	nn.GlobalAvgPool(r.pooled, f)
+	nn.GlobalAvgPool(r.pooled, f, &r.scratch)
 	r.logits = slices.Grow(r.logits[:0], f.N*cls.Out)[:f.N*cls.Out]
 	cls.Forward(r.logits, r.pooled, f.N)
 	return r.logits, nil

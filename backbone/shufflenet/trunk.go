@@ -64,5 +64,5 @@ func (r *trunkRunner) Features(x *nn.Tensor) *nn.Tensor { return r.features.Forw
 
 func (r *trunkRunner) BoxHead(dst []float32, rois *nn.Tensor) {
 	top := r.head.Stage(rois, Stage4)
-	nn.GlobalAvgPool(dst[:top.N*top.C], top)
+	nn.GlobalAvgPool(dst[:top.N*top.C], top, &r.head.scratch)
 }
