@@ -28,10 +28,30 @@ func NewLinear(in, out int, weight, bias []float32) (*Linear, error) {
 	return &Linear{In: in, Out: out, WeightT: wt, Bias: bias}, nil
 }
 
-// Forward computes dst (n x Out) = src (n x In) W^T + b for n rows.
-func (l *Linear) Forward(dst, src []float32, n int) {
-	dst = dst[:n*l.Out]
-	for r := 0; r < n; r++ {
+// Forward computes dst (n x Out) = src (n x In) W^T + b for n rows, split over s's pool by rows
+// (s may be nil: one thread).
+func (l *Linear) Forward(dst, src []float32, n int, s *Scratch) {
+	t := linearTask{l: l, dst: dst[:n*l.Out], src: src}
+	if s == nil {
+		t.Run(0, 0, n)
+		return
+	}
+	s.linear = t
+	s.pool.Run(n, &s.linear)
+	s.linear = linearTask{}
+}
+
+// linearTask is Linear.Forward as a loop over rows.
+type linearTask struct {
+	l        *Linear
+	dst, src []float32
+}
+
+// Run computes rows [lo, hi): one product for the block.
+func (t *linearTask) Run(_, lo, hi int) {
+	l := t.l
+	dst := t.dst[lo*l.Out : hi*l.Out]
+	for r := 0; r < hi-lo; r++ {
 		row := dst[r*l.Out : (r+1)*l.Out]
 		if l.Bias != nil {
 			copy(row, l.Bias)
@@ -39,5 +59,5 @@ func (l *Linear) Forward(dst, src []float32, n int) {
 			clear(row)
 		}
 	}
-	kernels.Sgemm(n, l.Out, l.In, src, l.In, l.WeightT, l.Out, dst, l.Out)
+	kernels.Sgemm(hi-lo, l.Out, l.In, t.src[lo*l.In:], l.In, l.WeightT, l.Out, dst, l.Out)
 }

@@ -248,7 +248,7 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	y := make([]float32, 4)
-	l.Forward(y, []float32{1, 0, -1, 2, 1, 0}, 2)
+	l.Forward(y, []float32{1, 0, -1, 2, 1, 0}, 2, nil)
 	if !slices.Equal(y, []float32{-1.5, -3, 4.5, 12}) {
 		t.Fatalf("linear = %v", y)
 	}

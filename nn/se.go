@@ -25,9 +25,9 @@ func (l *SqueezeExcite) Forward(t *Tensor, c0 int, res *Tensor, s *Scratch) {
 		for ci := 0; ci < c; ci++ {
 			pooled[ci] = kernels.Sum(t.Plane(n, c0+ci)) * inv
 		}
-		l.FC1.Forward(h, pooled, 1)
+		l.FC1.Forward(h, pooled, 1, nil)
 		kernels.ReLU(h)
-		l.FC2.Forward(scale, h, 1)
+		l.FC2.Forward(scale, h, 1, nil)
 		for ci := 0; ci < c; ci++ {
 			p := t.Plane(n, c0+ci)
 			kernels.Scale(p, float32(1/(1+math.Exp(-float64(scale[ci])))))

@@ -84,6 +84,7 @@ type Runner struct {
 	post                      *postProcessor
 	rois                      nn.Tensor
 	pooled, logits, boxDeltas []float32
+	scratch                   nn.Scratch // the predictor's thread pool
 }
 
 // NewRunner returns a Runner with the settings of cfg, box as its box head (whose vectors must
@@ -97,9 +98,12 @@ func NewRunner(cfg Config, box BoxHead, pred *Predictor) (*Runner, error) {
 	return &Runner{pred: pred, box: box, align: a, post: newPostProcessor(cfg)}, nil
 }
 
-// SetPool makes RoIAlign split its RoIs over p (nil: one thread). The BoxHead has its own
-// setting (the detector gives both the same pool).
-func (r *Runner) SetPool(p *parallel.Pool) { r.align.threads = p }
+// SetPool makes RoIAlign and the predictor split their RoIs over p (nil: one thread). The
+// BoxHead has its own setting (the detector gives both the same pool).
+func (r *Runner) SetPool(p *parallel.Pool) {
+	r.align.threads = p
+	r.scratch.SetPool(p)
+}
 
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
@@ -128,9 +132,9 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 		r.box.BoxHead(r.pooled[lo*in:hi*in], &r.rois)
 	}
 	r.logits = slices.Grow(r.logits[:0], n*k)[:n*k]
-	r.pred.classes.Forward(r.logits, r.pooled, n)
+	r.pred.classes.Forward(r.logits, r.pooled, n, &r.scratch)
 	r.boxDeltas = slices.Grow(r.boxDeltas[:0], 4*n*k)[:4*n*k]
-	r.pred.deltas.Forward(r.boxDeltas, r.pooled, n)
+	r.pred.deltas.Forward(r.boxDeltas, r.pooled, n, &r.scratch)
 	return r.logits, r.boxDeltas, nil
 }
 

@@ -87,8 +87,8 @@ func TestRunnerForward(t *testing.T) {
 	vec := make([]float32, len(props)*c)
 	nn.GlobalAvgPool(vec, &nn.Tensor{N: len(props), C: c, H: 14, W: 14, Data: pooled}, nil)
 	logits, deltas := make([]float32, len(props)*4), make([]float32, len(props)*16)
-	p.classes.Forward(logits, vec, len(props))
-	p.deltas.Forward(deltas, vec, len(props))
+	p.classes.Forward(logits, vec, len(props), nil)
+	p.deltas.Forward(deltas, vec, len(props), nil)
 	want, err := newPostProcessor(cfg).run(logits, deltas, props, 4, 300, 400)
 	if err != nil {
 		t.Fatal(err)

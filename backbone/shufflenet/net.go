@@ -209,6 +209,6 @@ func (r *Runner) Classify(x *nn.Tensor) ([]float32, error) {
 	r.pooled = slices.Grow(r.pooled[:0], f.N*f.C)[:f.N*f.C]
 	nn.GlobalAvgPool(r.pooled, f, &r.scratch)
 	r.logits = slices.Grow(r.logits[:0], f.N*cls.Out)[:f.N*cls.Out]
-	cls.Forward(r.logits, r.pooled, f.N)
+	cls.Forward(r.logits, r.pooled, f.N, &r.scratch)
 	return r.logits, nil
 }
