@@ -28,36 +28,42 @@ func NewLinear(in, out int, weight, bias []float32) (*Linear, error) {
 	return &Linear{In: in, Out: out, WeightT: wt, Bias: bias}, nil
 }
 
-// Forward computes dst (n x Out) = src (n x In) W^T + b for n rows, split over s's pool by rows
-// (s may be nil: one thread).
+// Forward computes dst (n x Out) = src (n x In) W^T + b for n rows, split over s's pool by blocks
+// of output columns (s may be nil: one thread). A column block changes no digit
+// (kernels.Sgemm's columns are exact whichever block computes them; its rows are not split).
 func (l *Linear) Forward(dst, src []float32, n int, s *Scratch) {
-	t := linearTask{l: l, dst: dst[:n*l.Out], src: src}
-	if s == nil {
-		t.Run(0, 0, n)
+	t := linearTask{l: l, n: n, dst: dst[:n*l.Out], src: src}
+	blocks := (l.Out + linearColumns - 1) / linearColumns
+	if s == nil || n == 0 {
+		t.Run(0, 0, blocks)
 		return
 	}
 	s.linear = t
-	s.pool.Run(n, &s.linear)
+	s.pool.Run(blocks, &s.linear)
 	s.linear = linearTask{}
 }
 
-// linearTask is Linear.Forward as a loop over rows.
+// linearColumns is the column block of Linear.Forward's split: whole vectors of the GEMM's tiles.
+const linearColumns = 32
+
+// linearTask is Linear.Forward as a loop over blocks of output columns.
 type linearTask struct {
 	l        *Linear
+	n        int // rows
 	dst, src []float32
 }
 
-// Run computes rows [lo, hi): one product for the block.
+// Run computes column blocks [lo, hi) of every row: one product.
 func (t *linearTask) Run(_, lo, hi int) {
-	l := t.l
-	dst := t.dst[lo*l.Out : hi*l.Out]
-	for r := 0; r < hi-lo; r++ {
-		row := dst[r*l.Out : (r+1)*l.Out]
+	l, n := t.l, t.n
+	j0, j1 := lo*linearColumns, min(hi*linearColumns, l.Out)
+	for r := 0; r < n; r++ {
+		row := t.dst[r*l.Out+j0 : r*l.Out+j1]
 		if l.Bias != nil {
-			copy(row, l.Bias)
+			copy(row, l.Bias[j0:j1])
 		} else {
 			clear(row)
 		}
 	}
-	kernels.Sgemm(hi-lo, l.Out, l.In, t.src[lo*l.In:], l.In, l.WeightT, l.Out, dst, l.Out)
+	kernels.Sgemm(n, j1-j0, l.In, t.src, l.In, l.WeightT[j0:], l.Out, t.dst[j0:], l.Out)
 }
