@@ -179,14 +179,16 @@ func im2colGeneric(cols []float32, ldc int, in []float32, c, h, w, k, stride, pa
 						clear(dst[hi:])
 						continue
 					}
-					for i := range dst {
-						x := (ox0+i)*stride - pad + kx
-						if x < 0 || x >= w {
-							dst[i] = 0
-						} else {
-							dst[i] = src[x]
-						}
+					// x = x0 + i*stride: zeros before the first i with x >= 0 and from the first
+					// with x >= w, a strided copy between.
+					x0 := ox0*stride - pad + kx
+					lo := min(max((-x0+stride-1)/stride, 0), len(dst))
+					hi := max(min((w-x0+stride-1)/stride, len(dst)), lo)
+					clear(dst[:lo])
+					for i, x := lo, x0+lo*stride; i < hi; i, x = i+1, x+stride {
+						dst[i] = src[x]
 					}
+					clear(dst[hi:])
 				}
 			}
 		}
