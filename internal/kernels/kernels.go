@@ -8,7 +8,7 @@
 // BilinearSums); the plane routines' assembly is a row kernel under a Go driver that hands it the
 // interior of the plane (depthwise_simd.go, pool_simd.go), BilinearSum's a channel kernel under
 // bilinear_simd.go's, Transpose's a block kernel under transpose_simd.go's; FilterIoU's kernels
-// (filteriou_amd64.s) take the whole box set. At start-up each architecture's init
+// (filteriou_amd64.s) and Sum's (sum_amd64.s) take the whole slice. At start-up each architecture's init
 // (kernels_$GOARCH.go) adds the versions the CPU runs, as golang.org/x/sys/cpu reports its
 // features, one line per routine and instruction set; a call goes to the best one.
 // The noasm build tag leaves out every assembly version.

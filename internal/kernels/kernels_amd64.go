@@ -24,6 +24,12 @@ func init() {
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
+	sum.add("avx512", cpu.X86.HasAVX512F, func(x []float32) float32 {
+		if len(x) == 0 {
+			return 0
+		}
+		return sumAVX512(&x[0], len(x))
+	})
 	filterIoU.add("avx2", cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX2, 1))
 	filterIoU.add("avx512", cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX512, 1))
 }
@@ -188,3 +194,8 @@ func packLanes() (t [256][8]uint8) {
 	}
 	return t
 }
+
+// sumAVX512 (sum_amd64.s) is Sum on n >= 1 values, in 16 partial sums (AVX-512F).
+//
+//go:noescape
+func sumAVX512(x *float32, n int) float32
