@@ -292,6 +292,11 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 	}
 	x := randTensor(rng, 3, 12, 29, 31)
 	dw := &DepthwiseConv{C: 12, Stride: 2, Act: ReLU, Weight: randVec(rng, 12*9), Bias: randVec(rng, 12), OutMap: ShuffleMap(12, 3, false)}
+	fc, err := NewLinear(50, 81, randVec(rng, 50*81), randVec(rng, 81)) // the box predictor's shape: 37 RoIs
+	if err != nil {
+		t.Fatal(err)
+	}
+	fcIn := randVec(rng, 37*50)
 	cases := []layerCase{
 		conv(1, 3, 8, 61, 67, 3, 2, 1, 1, false),  // stem: im2col, several column blocks
 		conv(2, 12, 6, 23, 25, 1, 1, 0, 3, true),  // grouped 1x1 with a residual, batch
@@ -313,6 +318,16 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 			dst := NewTensor(3, 14, ConvOut(x.H, 3, 2, 1), ConvOut(x.W, 3, 2, 1))
 			AvgPool3x3s2(dst, 2, x, s)
 			return dst.Data
+		}},
+		{"global average pool", func(s *Scratch) []float32 {
+			dst := make([]float32, 3*12)
+			GlobalAvgPool(dst, x, s)
+			return dst
+		}},
+		{"linear, ragged column blocks", func(s *Scratch) []float32 {
+			dst := make([]float32, 37*81)
+			fc.Forward(dst, fcIn, 37, s)
+			return dst
 		}},
 	}
 	pools := []*parallel.Pool{parallel.New(1), parallel.New(2), parallel.New(3)}
