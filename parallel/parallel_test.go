@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"fmt"
 	"math/rand"
 	"runtime"
 	"strings"
@@ -221,5 +222,32 @@ func TestRunStressBlocking(t *testing.T) {
 			p.Close()
 		}
 		runtime.GOMAXPROCS(old)
+	}
+}
+
+// BenchmarkRun times Run on loops of 8 chunks whose bodies do next to nothing, and of 8 chunks
+// of about 5 µs each (spread over the threads), per thread count: the cost of handing a loop to
+// the workers and waiting for them, which a frame pays a few hundred times.
+func BenchmarkRun(b *testing.B) {
+	var sink atomic.Int64
+	for _, work := range []int{0, 5000} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("work=%dns/threads=%d", work, threads), func(b *testing.B) {
+				p := New(threads)
+				defer p.Close()
+				task := funcTask(func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						s := int64(0)
+						for j := 0; j < work; j++ { // about 1 ns an iteration
+							s += int64(j) ^ s>>1
+						}
+						sink.Add(s)
+					}
+				})
+				for b.Loop() {
+					p.Run(8, task)
+				}
+			})
+		}
 	}
 }
