@@ -225,7 +225,7 @@ class Bench:
             cmd = [exe, "20", str(threads), "0", "-1", "0", "param=shufflenet.param", "shape=[224,224,3]"]
             out = subprocess.run(cmd, cwd=params, capture_output=True, text=True)
             text = out.stdout + out.stderr
-            m = re.search(r"shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text)
+            m = re.search(r"shufflenet(?:\.param)?\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text)
             if not m:
                 # benchncnn before 2023 takes no param= argument: run its whole list.
                 out = subprocess.run(cmd[:5], cwd=params, capture_output=True, text=True)
@@ -361,8 +361,8 @@ class Report:
           "faster); 2-thread ratios compare 2-thread runs." % tuple(b.load))
         p("")
         p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
-          "OpenCV / ours | PyTorch / ours | ours GFLOP/s (% of 1-thread peak) |")
-        p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "OpenCV / ours | PyTorch / ours | ncnn / ours | ours GFLOP/s (% of 1-thread peak) |")
+        p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for w in WIDTHS:
             case = "classifier %sx 224" % w
             ours = b.find("shuffledet", case, 1)
@@ -372,7 +372,7 @@ class Report:
                 o = self.ms("shuffledet", case, t)
                 row = ["%sx" % w, str(t), self.cell("shuffledet", case, t)]
                 row += [self.cell(e, case, t) for e in ("onnxruntime", "opencv-dnn", "pytorch", "ncnn")]
-                row += [ratio(self.ms(e, case, t), o) for e in ("onnxruntime", "opencv-dnn", "pytorch")]
+                row += [ratio(self.ms(e, case, t), o) for e in ("onnxruntime", "opencv-dnn", "pytorch", "ncnn")]
                 row.append(gflops(ours, pk) if t == 1 else "")
                 p("| " + " | ".join(row) + " |")
         trunk = "trunk 1.0x stage 3 %dx%d" % TRUNK
