@@ -155,23 +155,7 @@ func (f funcTask) Run(_, lo, hi int) { f(lo, hi) }
 // loop must not take part in the next one's count), also with fewer Ps than threads, where the
 // spinning threads must leave the others room to run.
 func TestRunStress(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
-		old := runtime.GOMAXPROCS(procs)
-		for range 100 {
-			p := New(2 + rng.Intn(4))
-			for range 20 {
-				n := 1 + rng.Intn(40)
-				var covered atomic.Int64
-				p.Run(n, funcTask(func(lo, hi int) { covered.Add(int64(hi - lo)) }))
-				if covered.Load() != int64(n) {
-					t.Fatalf("GOMAXPROCS %d: covered %d of %d", procs, covered.Load(), n)
-				}
-			}
-			p.Close()
-		}
-		runtime.GOMAXPROCS(old)
-	}
+	stress(t, 1, 100, 20, 40, nil, false)
 }
 
 // TestRunStressBlocking is TestRunStress with chunks that sleep, so that Run's wait and the idle
@@ -183,8 +167,6 @@ func TestRunStress(t *testing.T) {
 //   - the last helper paused between its count reaching zero and its wake-up of Run: Run has
 //     moved on to the next loop by then, and must not take that stale wake-up (it would return
 //     before its chunks are done).
-//
-// Every Run must return, within a few seconds, with all its chunks done.
 func TestRunStressBlocking(t *testing.T) {
 	var calls atomic.Int64
 	pause := func() {
@@ -192,20 +174,32 @@ func TestRunStressBlocking(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
-	rng := rand.New(rand.NewSource(2))
+	stress(t, 2, 8, 40, 12, &pauses{afterPublish: pause, afterLastHelper: pause}, true)
+}
+
+// stress runs loops of 1 to maxN chunks on pools of 2 to 5 threads (loops per pool, pools pools),
+// at GOMAXPROCS as it is and at 1, with the pauses ps (nil: none) and, if sleep, chunks that sleep
+// up to 200 µs. Every Run must return within 10 s with all its chunks done.
+func stress(t *testing.T, seed int64, pools, loops, maxN int, ps *pauses, sleep bool) {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rng := rand.New(rand.NewSource(seed))
 	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
-		old := runtime.GOMAXPROCS(procs)
-		for range 8 {
-			p := New(2 + rng.Intn(3))
-			p.pauses = &pauses{afterPublish: pause, afterLastHelper: pause}
-			for range 40 {
-				n := 1 + rng.Intn(12)
-				sleep := time.Duration(rng.Intn(3)) * 100 * time.Microsecond
+		runtime.GOMAXPROCS(procs)
+		for range pools {
+			p := New(2 + rng.Intn(4))
+			p.pauses = ps
+			for range loops {
+				n := 1 + rng.Intn(maxN)
+				var d time.Duration
+				if sleep {
+					d = time.Duration(rng.Intn(3)) * 100 * time.Microsecond
+				}
 				var covered atomic.Int64
 				returned := make(chan struct{})
 				go func() {
 					p.Run(n, funcTask(func(lo, hi int) {
-						time.Sleep(sleep)
+						time.Sleep(d)
 						covered.Add(int64(hi - lo))
 					}))
 					close(returned)
@@ -221,7 +215,6 @@ func TestRunStressBlocking(t *testing.T) {
 			}
 			p.Close()
 		}
-		runtime.GOMAXPROCS(old)
 	}
 }
 
