@@ -280,7 +280,7 @@ type BoxSet struct {
 // than thresh, and returns how many remain. The IoU is torchvision's CPU nms's, in float32. No
 // coordinate may be NaN (Go's min and max differ from std::min and std::max only there; package nms
 // handles NaN boxes itself). Every implementation keeps the same boxes as this loop; what the
-// fields hold from the returned count on is unspecified:
+// fields hold from the returned count up to n is unspecified, and nothing past n is written:
 //
 //	w := 0
 //	for j := 0; j < n; j++ {
