@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -161,3 +161,12 @@ train-demo-3:
 	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
 	  --init $(DEMO_INIT3) --mosaic 0.5 --lr 1e-3 --warmup 100 --iters 1500 --eval-every 300 --eval-threads 1 \
 	  --seed 1 --out $(DEMO_RUN3)
+
+# Stage 4 (models/README.md): stage 3's recipe once more, from stage 3's best.bin (seed 3).
+DEMO_RUN4 ?= out/train-demo-4
+DEMO_INIT4 ?= $(DEMO_RUN3)/best.bin
+train-demo-4:
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
+	  --init $(DEMO_INIT4) --mosaic 0.5 --lr 1e-3 --warmup 100 --iters 1500 --eval-every 300 --eval-threads 1 \
+	  --seed 3 --out $(DEMO_RUN4)
