@@ -156,17 +156,16 @@ train-demo-2:
 # composed as 2x2 mosaics of four images.
 DEMO_RUN3 ?= out/train-demo-3
 DEMO_INIT3 ?= $(DEMO_RUN2)/best.bin
-train-demo-3:
-	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+# One mosaic cycle: $(call mosaic_cycle,INIT.bin,SEED,OUT)
+mosaic_cycle = OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
-	  --init $(DEMO_INIT3) --mosaic 0.5 --lr 1e-3 --warmup 100 --iters 1500 --eval-every 300 --eval-threads 1 \
-	  --seed 1 --out $(DEMO_RUN3)
+	  --init $(1) --mosaic 0.5 --lr 1e-3 --warmup 100 --iters 1500 --eval-every 300 --eval-threads 1 \
+	  --seed $(2) --out $(3)
+train-demo-3:
+	$(call mosaic_cycle,$(DEMO_INIT3),1,$(DEMO_RUN3))
 
 # Stage 4 (models/README.md): stage 3's recipe once more, from stage 3's best.bin (seed 3).
 DEMO_RUN4 ?= out/train-demo-4
 DEMO_INIT4 ?= $(DEMO_RUN3)/best.bin
 train-demo-4:
-	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
-	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
-	  --init $(DEMO_INIT4) --mosaic 0.5 --lr 1e-3 --warmup 100 --iters 1500 --eval-every 300 --eval-threads 1 \
-	  --seed 3 --out $(DEMO_RUN4)
+	$(call mosaic_cycle,$(DEMO_INIT4),3,$(DEMO_RUN4))
