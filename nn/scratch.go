@@ -5,8 +5,8 @@ import "github.com/shuffledet/shuffledet/parallel"
 // Scratch is what one goroutine's layers share between calls: grow-only float32 buffers for
 // temporary data (pooled vectors; a panel of im2col windows per thread), the thread pool the
 // layers split their work over (SetPool; none: one thread), and the loop bodies handed to it,
-// kept here so that a call allocates nothing. One Scratch per goroutine; after the first frame of a given size it never
-// allocates.
+// kept here so that a call allocates nothing. One Scratch per goroutine; after the first frame
+// of a given size it never allocates.
 type Scratch struct {
 	buf   []float32
 	panel [][]float32 // per worker
