@@ -2,6 +2,8 @@
 
 package kernels
 
+import "slices"
+
 // dwRowKernel computes n outputs in each of m rows of a 3x3 depthwise convolution whose windows
 // lie inside the input plane, n a positive multiple of the kernel's vector width. in points at
 // the leftmost input column of output (0, 0)'s window in the first of nr input rows (input rows
@@ -73,7 +75,7 @@ type dwVec struct {
 // the portable path (dwColumns). Where small and small2 are not nil, a plane of up to smallPlane
 // columns (the box head's) goes to them whole instead: small takes stride 1, small2 stride 2.
 func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
-	for _, v := range append(s1, s2...) {
+	for _, v := range slices.Concat(s1, s2) {
 		mustBePowerOfTwo(v.width)
 	}
 	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {

@@ -1,16 +1,19 @@
 // Package kernels holds the engine's hot loops behind small, layer-agnostic signatures, for every
-// compute package of the module (nn, roihead, transform, nms). Each routine's meaning is the plain Go
-// loop in its doc comment.
+// compute package of the module (nn, roihead, transform, nms). Each routine's meaning is the plain
+// Go loop in its doc comment.
 //
 // Every routine has a portable Go version (kernels_generic.go) and may have assembly versions,
 // one .s file per routine and instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s,
-// sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools, bilinear_amd64.s both amd64
-// BilinearSums); the plane routines' assembly is a row kernel under a Go driver that hands it the
-// interior of the plane (depthwise_simd.go, pool_simd.go), BilinearSum's a channel kernel under
-// bilinear_simd.go's, Transpose's a block kernel under transpose_simd.go's; FilterIoU's kernels
-// (filteriou_amd64.s) and Sum's (sum_amd64.s) take the whole slice. At start-up each architecture's init
-// (kernels_$GOARCH.go) adds the versions the CPU runs, as golang.org/x/sys/cpu reports its
-// features, one line per routine and instruction set; a call goes to the best one.
+// sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools' row kernels, bilinear_amd64.s
+// both amd64 BilinearSums, depthwise_small_avx512_amd64.s the whole-plane kernels of the box
+// head's small planes, depthwise and average pool). The plane routines' assembly is a row kernel
+// under a Go driver that hands it the interior of the plane (depthwise_simd.go, pool_simd.go);
+// BilinearSum's is a channel kernel under bilinear_simd.go's, Transpose's a block kernel under
+// transpose_simd.go's, Blend's a vector kernel under blend_simd.go's, FilterIoU's a kernel under
+// filteriou_simd.go's (amd64's take the whole set, NEON's multiples of 4); Sum's (sum_amd64.s)
+// takes the whole slice. At start-up each architecture's init (kernels_$GOARCH.go) adds the
+// versions the CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and
+// instruction set; a call goes to the best one.
 // The noasm build tag leaves out every assembly version.
 //
 // Errors: a routine is given consistent sizes by its caller; slices too short for them are a
@@ -156,7 +159,8 @@ func AvgPool3x3s2(out, in []float32, h, w, oh, ow int) {
 	avgPool3x3s2.best(out, in, h, w, oh, ow)
 }
 
-// Sum returns the sum of x:
+// Sum returns the sum of x, added in an order of the implementation's choosing (partial sums in
+// vector lanes), so it may differ from this loop by rounding:
 //
 //	var s float32
 //	for _, v := range x {

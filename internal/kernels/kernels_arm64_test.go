@@ -28,4 +28,7 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(blend); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("Blend implementations %v, want [generic neon]", got)
 	}
+	if got := names(filterIoU); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("FilterIoU implementations %v, want [generic neon]", got)
+	}
 }

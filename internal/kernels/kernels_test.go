@@ -293,6 +293,14 @@ func TestAvgPool3x3s2(t *testing.T) {
 		for _, p := range randomPlanes(15, 60) {
 			h, w := p[0], p[1]
 			oh, ow := (h-1)/2+1, (w-1)/2+1
+			// Bit for bit with the portable loop also on signed zeros, infinities and NaN.
+			special := withSpecials(rng, randSlice(rng, h*w))
+			got := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, special, h, w, oh, ow) })
+			want := make([]float32, oh*ow)
+			avgPool3x3s2Generic(want, special, h, w, oh, ow)
+			if i, ok := sameBitsOrNaN(got, want); !ok {
+				t.Fatalf("%dx%d with specials: out[%d] = %g, portable %g", h, w, i, got[i], want[i])
+			}
 			in := randSlice(rng, h*w)
 			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, oh, ow) })
 			ref := make([]float32, oh*ow)
@@ -855,7 +863,11 @@ func TestBlend(t *testing.T) {
 // from 1x1 to wider than a vector.
 func TestDepthwise3x3NeverMultipliesPadding(t *testing.T) {
 	nan := float32(math.NaN())
-	sides := map[string][]int{"top": {0, 1, 2}, "bottom": {6, 7, 8}, "left": {0, 3, 6}, "right": {2, 5, 8}}
+	// A slice, not a map: the weights drawn per side must come in the same order on every run.
+	sides := []struct {
+		side string
+		taps []int
+	}{{"top", []int{0, 1, 2}}, {"bottom", []int{6, 7, 8}}, {"left", []int{0, 3, 6}}, {"right", []int{2, 5, 8}}}
 	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
 		rng := rand.New(rand.NewSource(15))
 		for _, p := range randomPlanes(16, 40) {
@@ -863,7 +875,8 @@ func TestDepthwise3x3NeverMultipliesPadding(t *testing.T) {
 			for _, stride := range []int{1, 2} {
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
 				in := randSlice(rng, h*w)
-				for side, taps := range sides {
+				for _, sd := range sides {
+					side, taps := sd.side, sd.taps
 					wt := randSlice(rng, 9)
 					for _, k := range taps {
 						wt[k] = nan
