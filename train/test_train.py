@@ -107,6 +107,17 @@ class DetectorTraining(unittest.TestCase):
         other = dict(cfg, detector=dict(cfg["detector"], classes=[{"id": 1, "name": "person"}, {"id": 3, "name": "car"}]))
         with self.assertRaises(SystemExit):
             train_detector.init_from_bin(build_detector(other), path, other)
+        # Moved anchors (as many of them) keep every weight; a different number of them is refused.
+        rpn = cfg["detector"]["rpn"]
+        moved = dict(cfg, detector=dict(cfg["detector"], rpn=dict(rpn, anchor_sizes=[16, 32, 64, 128, 256])))
+        model = build_detector(moved)
+        train_detector.init_from_bin(model, path, moved)
+        got = detector_state(model)
+        for k, v in ref.items():
+            self.assertTrue(torch.equal(got[k], v), k)
+        fewer = dict(cfg, detector=dict(cfg["detector"], rpn=dict(rpn, anchor_sizes=[32, 64, 128, 256])))
+        with self.assertRaises(SystemExit):
+            train_detector.init_from_bin(build_detector(fewer), path, fewer)
 
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.

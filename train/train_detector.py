@@ -76,6 +76,9 @@ def parse_args(argv=None):
     p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
     p.add_argument("--crop", type=float, default=0.0, help="probability of a random zoom-in crop")
     p.add_argument("--mosaic", type=float, default=0.0, help="probability of a 2x2 mosaic of 4 images")
+    p.add_argument("--anchor-sizes", default="",
+                   help="comma-separated RPN anchor sizes in input pixels, replacing the preset's (as many of "
+                        "them: --init keeps the RPN's weights, each anchor index re-learns its new size)")
     p.add_argument("--rpn-batch", type=int, default=256, help="anchors sampled per image for the RPN loss")
     p.add_argument("--box-batch", type=int, default=64, help="RoIs sampled per image for the box head")
     p.add_argument("--train-pre-nms", type=int, default=1000)
@@ -310,16 +313,21 @@ def init_from_scratch(model, zero_init_residual):
 
 
 def init_from_bin(model, path, cfg):
-    """Load every weight of a detector .bin whose architecture and classes equal cfg's."""
+    """Load every weight of a detector .bin whose architecture and classes equal cfg's. Its anchor
+    sizes may differ (not their number): a warm start that moves the anchors keeps the RPN's weights."""
     tensors, have = read_bin(path)
-    for key, what in (("backbone", "architecture"), ("detector", "detector")):
-        if key == "detector":
-            want_cls = [c["id"] for c in cfg["detector"]["classes"]]
-            got_cls = [c["id"] for c in (have.get("detector") or {}).get("classes", [])]
-            if want_cls != got_cls:
-                raise SystemExit("%s: classes %s, this run trains %s" % (path, got_cls, want_cls))
-        elif have.get(key) != cfg[key]:
-            raise SystemExit("%s: %s %s differs from the preset's %s" % (path, what, have.get(key), cfg[key]))
+    if have.get("backbone") != cfg["backbone"]:
+        raise SystemExit("%s: architecture %s differs from the preset's %s" % (path, have.get("backbone"),
+                                                                             cfg["backbone"]))
+    want, got = cfg["detector"], dict(have.get("detector") or {})
+    want_cls = [c["id"] for c in want["classes"]]
+    got_cls = [c["id"] for c in got.get("classes", [])]
+    if want_cls != got_cls:
+        raise SystemExit("%s: classes %s, this run trains %s" % (path, got_cls, want_cls))
+    if "rpn" in got and len(got["rpn"].get("anchor_sizes", [])) == len(want["rpn"]["anchor_sizes"]):
+        got["rpn"] = dict(got["rpn"], anchor_sizes=want["rpn"]["anchor_sizes"])
+    if got != want:
+        raise SystemExit("%s: detector %s differs from this run's %s" % (path, have.get("detector"), want))
     load_detector_state(model, tensors)
 
 
@@ -467,6 +475,12 @@ def main(argv=None):
     backbone, det = config_file(a.config)
     classes = select_classes(a.classes)
     det["classes"] = [{"id": i, "name": n} for i, n in classes]
+    if a.anchor_sizes:
+        sizes = [int(v) for v in a.anchor_sizes.split(",")]
+        if len(sizes) != len(det["rpn"]["anchor_sizes"]) or min(sizes) <= 0:
+            raise SystemExit("--anchor-sizes %s: want %d positive sizes" % (a.anchor_sizes,
+                                                                         len(det["rpn"]["anchor_sizes"])))
+        det["rpn"]["anchor_sizes"] = sizes
     cfg = make_config(backbone, det)
     test_res = det["min_size"]
     if test_res not in RES_MAX:
