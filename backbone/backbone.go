@@ -42,7 +42,7 @@ type Runner interface {
 	// [1, FeatureChannels, ceil(H/16), ceil(W/16)], owned by the Runner and valid until its next
 	// Features call.
 	Features(x *nn.Tensor) *nn.Tensor
-	// BoxHead runs the box head on rois, [N, FeatureChannels, S, S], and writes N x HeadChannels
-	// values (row-major) into dst. It leaves the last Features result intact.
+	// BoxHead runs the box head on rois, [N, FeatureChannels, S, S] in either layout, and writes
+	// N x HeadChannels values (row-major) into dst. It leaves the last Features result intact.
 	BoxHead(dst []float32, rois *nn.Tensor)
 }

@@ -77,6 +77,7 @@ func (r *tinyRunner) BoxHead(dst []float32, rois *nn.Tensor) {
 	r.t.calls[1]++
 	r.t.largestChunk = max(r.t.largestChunk, rois.N)
 	r.hd.Resize(rois.N, 12, rois.H, rois.W)
+	r.hd.Layout = rois.Layout
 	r.t.head.Forward(&r.hd, 0, rois, nil, &r.scratch)
 	nn.GlobalAvgPool(dst, &r.hd, nil)
 }

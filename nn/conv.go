@@ -40,8 +40,9 @@ func (l *Conv) OutSize(h, w int) (int, int) {
 const convColumns = 256
 
 // Forward writes act(conv(src) + bias [+ res]) into channels [c0, c0+OutC) of dst, which must
-// already have src's batch size and the output's spatial size. res, when not nil, has the output's
-// shape (OutC channels) and is added before the activation.
+// already have src's batch size, layout and the output's spatial size. res, when not nil, has the
+// output's shape and layout (OutC channels) and is added before the activation. A CNHW src takes a
+// 1x1 convolution only, as one matrix product per group over every image's positions.
 //
 // The work is split over s's pool in blocks of up to convColumns output positions: for a 1x1
 // convolution, blocks of (image, group, positions), each one matrix product reading src in
@@ -52,16 +53,33 @@ const convColumns = 256
 // outputs (kernels.SgemmEpilogue).
 func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	oh, ow := l.OutSize(src.H, src.W)
-	ohw := oh * ow
+	pointwise := l.K == 1 && l.Stride == 1 && l.Pad == 0
+	images, ohw, ihw := src.N, oh*ow, src.H*src.W
+	if dst.Layout != src.Layout || (res != nil && res.Layout != src.Layout) {
+		panic("nn: Conv.Forward on tensors of different layouts")
+	}
+	if src.Layout == CNHW {
+		if !pointwise {
+			panic(fmt.Sprintf("nn: %dx%d stride %d convolution of a CNHW tensor", l.K, l.K, l.Stride))
+		}
+		images, ohw, ihw = 1, src.N*ohw, src.N*ihw // one image whose planes hold every image's
+	}
 	t := &s.conv
-	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, nb: (ohw + convColumns - 1) / convColumns}
-	if l.K == 1 && l.Stride == 1 && l.Pad == 0 {
-		s.pool.Run(src.N*l.Groups*t.nb, t)
+	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, ihw: ihw, nb: (ohw + convColumns - 1) / convColumns}
+	if pointwise {
+		s.pool.Run(images*l.Groups*t.nb, t)
 	} else {
 		t.panels = s.panels(l.InC * l.K * l.K * convColumns)
-		s.pool.Run(src.N*t.nb, t)
+		s.pool.Run(images*t.nb, t)
 	}
 	*t = convTask{}
+}
+
+// channels returns image n's channels, planes of hw values each, of a tensor whose images are
+// hw-value planes (a CNHW tensor is one image whose planes are N times as long).
+func channels(t *Tensor, n, hw int) []float32 {
+	chw := t.C * hw
+	return t.Data[n*chw : (n+1)*chw : (n+1)*chw]
 }
 
 // convTask is one Conv.Forward call as a loop over blocks: (image, group, column block) reading
@@ -72,7 +90,7 @@ type convTask struct {
 	dst, src, res *Tensor
 	panels        [][]float32 // one per worker, for the windows of a column block
 	c0, ow        int
-	ohw, nb       int // output positions per plane; column blocks per plane
+	ohw, ihw, nb  int // output and input positions per plane; column blocks per plane
 }
 
 // Run computes blocks [lo, hi).
@@ -84,8 +102,7 @@ func (t *convTask) Run(worker, lo, hi int) {
 		j0, j1 := jb*convColumns, min((jb+1)*convColumns, t.ohw)
 		if t.panels == nil {
 			g, n := u/t.nb%l.Groups, u/t.nb/l.Groups
-			hw := t.src.H * t.src.W
-			t.product(n, g, j0, j1, t.src.Image(n)[g*icg*hw+j0:], hw)
+			t.product(n, g, j0, j1, channels(t.src, n, t.ihw)[g*icg*t.ihw+j0:], t.ihw)
 			continue
 		}
 		n, ld := u/t.nb, j1-j0
@@ -104,10 +121,10 @@ func (t *convTask) product(n, g, j0, j1 int, b []float32, ldb int) {
 	l := t.l
 	icg, ocg := l.InC/l.Groups, l.OutC/l.Groups
 	kk := l.K * l.K
-	out := t.dst.Image(n)[(t.c0+g*ocg)*t.ohw : (t.c0+(g+1)*ocg)*t.ohw]
+	out := channels(t.dst, n, t.ohw)[(t.c0+g*ocg)*t.ohw : (t.c0+(g+1)*ocg)*t.ohw]
 	ep := kernels.Epilogue{Bias: l.Bias[g*ocg : (g+1)*ocg], ReLU: l.Act == ReLU}
 	if t.res != nil {
-		ep.Res = t.res.Image(n)[g*ocg*t.ohw+j0:]
+		ep.Res = channels(t.res, n, t.ohw)[g*ocg*t.ohw+j0:]
 	}
 	kernels.SgemmEpilogue(ocg, j1-j0, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
 }

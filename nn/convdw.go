@@ -35,8 +35,8 @@ func (l *DepthwiseConv) OutSize(h, w int) (int, int) {
 	return ConvOut(h, 3, l.Stride, 1), ConvOut(w, 3, l.Stride, 1)
 }
 
-// Forward writes the convolution of src into channels [c0, c0+C) of dst (batch and spatial size
-// already set), split over s's pool by channel.
+// Forward writes the convolution of src into channels [c0, c0+C) of dst (batch, layout and
+// spatial size already set), split over s's pool by plane.
 func (l *DepthwiseConv) Forward(dst *Tensor, c0 int, src *Tensor, s *Scratch) {
 	t := &s.dw
 	*t = depthwiseTask{l: l, dst: dst, src: src, c0: c0}
@@ -56,7 +56,7 @@ func (t *depthwiseTask) Run(_, lo, hi int) {
 	l, src := t.l, t.src
 	oh, ow := l.OutSize(src.H, src.W)
 	for u := lo; u < hi; u++ {
-		n, c := u/l.C, u%l.C
+		n, c := src.planeIndex(u)
 		oc := c
 		if l.OutMap != nil {
 			oc = l.OutMap[c]

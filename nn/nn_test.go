@@ -345,3 +345,107 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 		}
 	}
 }
+
+// toLayout returns a copy of x with its planes in the given layout.
+func toLayout(x *Tensor, l Layout) *Tensor {
+	y := NewTensor(x.N, x.C, x.H, x.W)
+	y.Layout = l
+	for n := 0; n < x.N; n++ {
+		for c := 0; c < x.C; c++ {
+			copy(y.Plane(n, c), x.Plane(n, c))
+		}
+	}
+	return y
+}
+
+// TestCNHWGivesNCHWResults runs every layer a box head uses (grouped 1x1 convolutions with a
+// residual, written at a channel offset; depthwise convolutions of stride 1 and 2 with the
+// shuffle; the average pool of a stride-2 unit's shortcut; the max pool; the global average
+// pool) on a batch in the CNHW layout and checks each value against the NCHW run bit for bit, on
+// 1 and 3 threads; convolutions with windows refuse CNHW input, and mixed layouts are refused.
+func TestCNHWGivesNCHWResults(t *testing.T) {
+	rng := rand.New(rand.NewSource(10))
+	const n, c, h, w = 5, 12, 7, 9
+	x := randTensor(rng, n, c, h, w)
+	pw := &Conv{InC: c, OutC: 6, K: 1, Stride: 1, Groups: 3, Act: ReLU, Weight: randVec(rng, 6*c/3), Bias: randVec(rng, 6)}
+	res := randTensor(rng, n, 6, h, w)
+	dws := []*DepthwiseConv{
+		{C: c, Stride: 1, Weight: randVec(rng, c*9), Bias: randVec(rng, c), OutMap: ShuffleMap(c, 3, false)},
+		{C: c, Stride: 2, Act: ReLU, Weight: randVec(rng, c*9), Bias: randVec(rng, c)},
+	}
+	type run func(x, res *Tensor, s *Scratch) ([]*Tensor, []float32)
+	layers := map[string]run{
+		"1x1 conv": func(x, res *Tensor, s *Scratch) ([]*Tensor, []float32) {
+			dst := NewTensor(n, 8, h, w)
+			dst.Layout = x.Layout
+			pw.Forward(dst, 2, x, res, s)
+			return []*Tensor{dst}, nil
+		},
+		"depthwise": func(x, _ *Tensor, s *Scratch) ([]*Tensor, []float32) {
+			var out []*Tensor
+			for _, l := range dws {
+				oh, ow := l.OutSize(h, w)
+				dst := NewTensor(n, c, oh, ow)
+				dst.Layout = x.Layout
+				l.Forward(dst, 0, x, s)
+				out = append(out, dst)
+			}
+			return out, nil
+		},
+		"pools": func(x, _ *Tensor, s *Scratch) ([]*Tensor, []float32) {
+			avg := NewTensor(n, c+3, ConvOut(h, 3, 2, 1), ConvOut(w, 3, 2, 1))
+			avg.Layout = x.Layout
+			AvgPool3x3s2(avg, 3, x, s)
+			var mx Tensor
+			MaxPool3x3s2(&mx, x, s)
+			mean := make([]float32, n*c)
+			GlobalAvgPool(mean, x, s)
+			return []*Tensor{avg, &mx}, mean
+		},
+	}
+	// The layout is the memory order: plane (n, c) of a CNHW tensor is the (c*N + n)-th.
+	for i, v := range toLayout(x, CNHW).Data {
+		p, k := i/(h*w), i%(h*w)
+		if math.Float32bits(v) != math.Float32bits(x.Data[((p%n)*c+p/n)*h*w+k]) {
+			t.Fatalf("CNHW value %d is not plane (%d, %d)'s", i, p%n, p/n)
+		}
+	}
+	for name, f := range layers {
+		for _, threads := range []int{1, 3} {
+			var s Scratch
+			s.SetPool(parallel.New(threads))
+			want, wantMean := f(x, res, &s)
+			got, gotMean := f(toLayout(x, CNHW), toLayout(res, CNHW), &s)
+			for i := range want {
+				if got[i].Layout != CNHW {
+					t.Fatalf("%s: output %d has layout %d, want CNHW", name, i, got[i].Layout)
+				}
+				g := toLayout(got[i], NCHW)
+				for j := range want[i].Data {
+					if math.Float32bits(g.Data[j]) != math.Float32bits(want[i].Data[j]) {
+						t.Fatalf("%s, %d threads: output %d value %d is %g in CNHW, %g in NCHW", name, threads, i, j, g.Data[j], want[i].Data[j])
+					}
+				}
+			}
+			for j := range wantMean {
+				if math.Float32bits(gotMean[j]) != math.Float32bits(wantMean[j]) {
+					t.Fatalf("global average pool, %d threads: mean %d is %g in CNHW, %g in NCHW", threads, j, gotMean[j], wantMean[j])
+				}
+			}
+		}
+	}
+	mustPanic := func(what string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: no panic", what)
+			}
+		}()
+		f()
+	}
+	conv3 := &Conv{InC: c, OutC: c, K: 3, Stride: 1, Pad: 1, Groups: 1, Weight: randVec(rng, c*c*9), Bias: randVec(rng, c)}
+	cx := toLayout(x, CNHW)
+	mustPanic("3x3 conv of CNHW", func() { conv3.Forward(toLayout(x, CNHW), 0, cx, nil, &Scratch{}) })
+	mustPanic("CNHW into NCHW", func() { pw.Forward(NewTensor(n, 6, h, w), 0, cx, nil, &Scratch{}) })
+	mustPanic("Image of CNHW", func() { cx.Image(0) })
+}

@@ -7,6 +7,7 @@ import "github.com/shuffledet/shuffledet/internal/kernels"
 func MaxPool3x3s2(dst, src *Tensor, s *Scratch) {
 	oh, ow := ConvOut(src.H, 3, 2, 1), ConvOut(src.W, 3, 2, 1)
 	dst.Resize(src.N, src.C, oh, ow)
+	dst.Layout = src.Layout
 	s.pool3 = poolTask{max: true, dst: dst, src: src}
 	s.pool.Run(src.N*src.C, &s.pool3)
 	s.pool3 = poolTask{}
@@ -33,7 +34,7 @@ func (t *poolTask) Run(_, lo, hi int) {
 	src := t.src
 	oh, ow := ConvOut(src.H, 3, 2, 1), ConvOut(src.W, 3, 2, 1)
 	for u := lo; u < hi; u++ {
-		n, c := u/src.C, u%src.C
+		n, c := src.planeIndex(u)
 		if t.max {
 			kernels.MaxPool3x3s2(t.dst.Plane(n, t.c0+c), src.Plane(n, c), src.H, src.W, oh, ow)
 		} else {
@@ -42,8 +43,8 @@ func (t *poolTask) Run(_, lo, hi int) {
 	}
 }
 
-// GlobalAvgPool writes the mean of each channel of src into dst, an N x C row-major slice, split
-// over s's pool by plane (s may be nil: one thread).
+// GlobalAvgPool writes the mean of each channel of src (either layout) into dst, an N x C
+// row-major slice, split over s's pool by plane (s may be nil: one thread).
 func GlobalAvgPool(dst []float32, src *Tensor, s *Scratch) {
 	t := meanTask{dst: dst, src: src}
 	if s == nil {

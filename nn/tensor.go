@@ -13,19 +13,35 @@ package nn
 
 import "fmt"
 
-// Tensor is a dense float32 array of N images with C channels of H x W pixels (NCHW, row-major).
+// Tensor is a dense float32 array of N images with C channels of H x W pixels, row-major, in
+// NCHW order unless its Layout says CNHW.
 type Tensor struct {
 	N, C, H, W int
 	Data       []float32
+	Layout     Layout
 }
+
+// Layout is the order of a tensor's H x W planes.
+type Layout uint8
+
+// Layouts.
+const (
+	// NCHW puts each image's channels together: plane (n, c) is the (n*C + c)-th.
+	NCHW Layout = iota
+	// CNHW puts each channel's images together: plane (n, c) is the (c*N + n)-th. A 1x1
+	// convolution over a CNHW batch is one matrix product over all its images (the box head runs
+	// its RoIs this way); layers that need an image's own channels (windows wider than 1x1) take
+	// NCHW only.
+	CNHW
+)
 
 // NewTensor allocates a zeroed tensor.
 func NewTensor(n, c, h, w int) *Tensor {
 	return &Tensor{N: n, C: c, H: h, W: w, Data: make([]float32, n*c*h*w)}
 }
 
-// Resize sets the shape, reusing the existing storage when it is large enough. Contents are
-// unspecified afterwards.
+// Resize sets the shape, reusing the existing storage when it is large enough; the layout stays.
+// Contents are unspecified afterwards.
 func (t *Tensor) Resize(n, c, h, w int) {
 	size := n * c * h * w
 	if cap(t.Data) < size {
@@ -39,13 +55,27 @@ func (t *Tensor) Resize(n, c, h, w int) {
 func (t *Tensor) Plane(n, c int) []float32 {
 	hw := t.H * t.W
 	off := (n*t.C + c) * hw
+	if t.Layout == CNHW {
+		off = (c*t.N + n) * hw
+	}
 	return t.Data[off : off+hw : off+hw]
 }
 
-// Image returns the C*H*W values of image n.
+// Image returns the C*H*W values of image n of an NCHW tensor.
 func (t *Tensor) Image(n int) []float32 {
+	if t.Layout != NCHW {
+		panic("nn: Image of a CNHW tensor")
+	}
 	chw := t.C * t.H * t.W
 	return t.Data[n*chw : (n+1)*chw : (n+1)*chw]
+}
+
+// planeIndex returns the (image, channel) of the u-th plane in memory order.
+func (t *Tensor) planeIndex(u int) (n, c int) {
+	if t.Layout == CNHW {
+		return u % t.N, u / t.N
+	}
+	return u / t.C, u % t.C
 }
 
 // Shape returns the shape as [N, C, H, W].

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -72,16 +73,17 @@ func (r *align) setFeatures(feat []float32, c, h, w int) error {
 		return fmt.Errorf("roialign: feature map has %d values, want %d*%d*%d = %d", len(feat), c, h, w, c*h*w)
 	}
 	r.hwc = slices.Grow(r.hwc[:0], len(feat))[:len(feat)]
-	kernels.Transpose(r.hwc, feat, c, h*w)
+	kernels.Transpose(r.hwc, c, feat, c, h*w)
 	r.c, r.h, r.w, r.ready = c, h, w, true
 	return nil
 }
 
 // pool pools every RoI (boxes in image coordinates) from the map of the last setFeatures and
-// returns the pooled features as [len(rois), c, OutH, OutW]. The result is written into dst when
-// it has the capacity, else into a new slice. Sample points more than one pixel outside the map
-// contribute zero; those within are clamped to the border, as torchvision does.
-func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
+// returns the pooled features as [len(rois), c, OutH, OutW] in the given layout (nn.CNHW: each
+// channel's RoIs together). The result is written into dst when it has the capacity, else into a
+// new slice. Sample points more than one pixel outside the map contribute zero; those within are
+// clamped to the border, as torchvision does.
+func (r *align) pool(dst []float32, rois []boxes.Box, layout nn.Layout) ([]float32, error) {
 	if !r.ready {
 		return dst[:0], fmt.Errorf("roialign: no feature map")
 	}
@@ -123,7 +125,7 @@ func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
 		r.bins = append(r.bins, make([][]float32, k-len(r.bins))...)
 		r.axes = append(r.axes, make([][]axisTap, k-len(r.axes))...)
 	}
-	r.task = alignTask{r: r, dst: dst}
+	r.task = alignTask{r: r, dst: dst, cnhw: layout == nn.CNHW, n: len(rois)}
 	r.threads.Run(len(rois), &r.task)
 	r.task = alignTask{}
 	return dst, nil
@@ -131,17 +133,24 @@ func (r *align) pool(dst []float32, rois []boxes.Box) ([]float32, error) {
 
 // alignTask is one pool call as a loop over RoIs.
 type alignTask struct {
-	r   *align
-	dst []float32
+	r    *align
+	dst  []float32
+	cnhw bool // dst's layout is nn.CNHW
+	n    int  // RoIs in dst
 }
 
 // Run pools RoIs [lo, hi) with worker's scratch.
 func (t *alignTask) Run(worker, lo, hi int) {
 	r := t.r
-	per := r.OutH * r.OutW * r.c
+	nb := r.OutH * r.OutW
+	per := nb * r.c
 	r.bins[worker] = slices.Grow(r.bins[worker][:0], per)[:per]
 	for i := lo; i < hi; i++ {
-		r.pre[worker], r.axes[worker] = r.one(t.dst[i*per:(i+1)*per], r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
+		out, ld := t.dst[i*per:(i+1)*per], nb // RoI i's channels, one after the other
+		if t.cnhw {
+			out, ld = t.dst[i*nb:], t.n*nb // channel c of RoI i is plane c*n + i
+		}
+		r.pre[worker], r.axes[worker] = r.one(out, ld, r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
 	}
 }
 
@@ -185,9 +194,10 @@ func (r *align) geometry(roi boxes.Box) (roiGeometry, error) {
 		gridH: max(gridH, 0), gridW: max(gridW, 0)}, nil
 }
 
-// one pools a single RoI of geometry g into out ([c, OutH, OutW]) through the scratch bins
-// ([OutH*OutW][c]) and returns the (possibly grown) scratch pre and axes.
-func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, axes []axisTap, bins []float32) ([]kernels.Tap, []axisTap) {
+// one pools a single RoI of geometry g into out (c planes of OutH x OutW, each ld values after
+// the previous one) through the scratch bins ([OutH*OutW][c]) and returns the (possibly grown)
+// scratch pre and axes.
+func (r *align) one(out []float32, ld int, g roiGeometry, pre []kernels.Tap, axes []axisTap, bins []float32) ([]kernels.Tap, []axisTap) {
 	c, h, w := r.c, r.h, r.w
 	oh, ow := r.OutH, r.OutW
 	gridH, gridW := g.gridH, g.gridW
@@ -207,7 +217,7 @@ func (r *align) one(out []float32, g roiGeometry, pre []kernels.Tap, axes []axis
 	for b := range nb {
 		kernels.BilinearSum(bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
 	}
-	kernels.Transpose(out, bins, nb, c)
+	kernels.Transpose(out, ld, bins, nb, c)
 	return pre, axes
 }
 

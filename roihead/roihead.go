@@ -26,7 +26,8 @@ import (
 // BoxHead is the network run on the pooled RoIs; a detector's trunk supplies it
 // (backbone.Runner has this method).
 type BoxHead interface {
-	// BoxHead runs on rois, [N, C, S, S], and writes one vector per RoI into dst (N rows).
+	// BoxHead runs on rois, [N, C, S, S] in either layout (the Runner passes nn.CNHW), and writes
+	// one vector per RoI into dst (N rows).
 	BoxHead(dst []float32, rois *nn.Tensor)
 }
 
@@ -70,8 +71,10 @@ func (p *Predictor) Cost() nn.Cost {
 
 // roiChunk is how many RoIs go through RoIAlign and the box head at a time: the pooled RoIs and
 // the box head's activations are held for one chunk, not for all proposals (300 RoIs of
-// 1x g3's 480 x 14 x 14 values would be 113 MB). Each RoI is computed as if alone (its own
-// matrix products), so results do not depend on it.
+// 1x g3's 480 x 14 x 14 values would be 113 MB). A chunk is pooled channel-major (nn.CNHW), so
+// each 1x1 convolution of the box head is one matrix product over the chunk's RoIs (16 x 49
+// columns at 7 x 7, not 49 per product); every value is computed the same whatever the chunk
+// (kernels.SgemmEpilogue does not depend on the column block), so results do not depend on it.
 const roiChunk = 16
 
 // Runner runs the box branch for one image at a time with its own buffers, so that after the
@@ -126,7 +129,8 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 	for lo := 0; lo < n; lo += roiChunk {
 		hi := min(lo+roiChunk, n)
 		r.rois.Resize(hi-lo, c, a.OutH, a.OutW)
-		if _, err := a.pool(r.rois.Data, proposals[lo:hi]); err != nil {
+		r.rois.Layout = nn.CNHW
+		if _, err := a.pool(r.rois.Data, proposals[lo:hi], r.rois.Layout); err != nil {
 			return nil, nil, err
 		}
 		r.box.BoxHead(r.pooled[lo*in:hi*in], &r.rois)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -16,7 +17,7 @@ func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 	if err := r.setFeatures(feat, c, h, w); err != nil {
 		return dst[:0], err
 	}
-	return r.pool(dst, rois)
+	return r.pool(dst, rois, nn.NCHW)
 }
 
 func TestAlignEdgeCases(t *testing.T) {
@@ -178,7 +179,8 @@ func TestAlignSamplingGridLimit(t *testing.T) {
 }
 
 // TestAlignChannelsIndependent: pooling a map of c channels (the kernels' vector widths, whole
-// and ragged) gives, in each channel, bit for bit what pooling that channel's plane alone gives
+// (one channel: the portable plain loop), pool after one setFeatures equals forward, and pool in
+// the CNHW layout holds the same values, each channel's RoIs together.
 // (one channel: the portable plain loop), and pool after one setFeatures equals forward.
 func TestAlignChannelsIndependent(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
@@ -209,8 +211,22 @@ func TestAlignChannelsIndependent(t *testing.T) {
 		if err := a.setFeatures(feat, c, h, w); err != nil {
 			t.Fatal(err)
 		}
+		cnhw, err := a.pool(nil, rois, nn.CNHW) // channel c of RoI i is plane c*len(rois) + i
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rois {
+			for ch := range c {
+				for b := range bins {
+					got, want := cnhw[(ch*len(rois)+i)*bins+b], all[(i*c+ch)*bins+b]
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("c=%d: CNHW RoI %d channel %d bin %d: %g, NCHW %g", c, i, ch, b, got, want)
+					}
+				}
+			}
+		}
 		for k := 0; k < len(rois); k += 5 { // in chunks
-			part, err := a.pool(nil, rois[k:min(k+5, len(rois))])
+			part, err := a.pool(nil, rois[k:min(k+5, len(rois))], nn.NCHW)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +238,7 @@ func TestAlignChannelsIndependent(t *testing.T) {
 		}
 	}
 	var a align
-	if _, err := a.pool(nil, rois); err == nil {
+	if _, err := a.pool(nil, rois, nn.NCHW); err == nil {
 		t.Error("pool without a feature map: no error")
 	}
 	if err := a.setFeatures(nil, 1<<16, 1<<8, 1<<8); err == nil {

@@ -10,7 +10,8 @@ import (
 )
 
 // BenchmarkBoxHead times the detector's box head: stage 4 of ShuffleNet 1x g3 on a chunk of 16
-// RoIs of 14x14, one thread, as roihead runs it.
+// RoIs of 14x14, one thread, in the CNHW layout roihead runs it in and in NCHW (a matrix product
+// per RoI).
 func BenchmarkBoxHead(b *testing.B) {
 	net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: 1, Shuffle: true}, testmodel.NewRecorder(1))
 	if err != nil {
@@ -21,10 +22,18 @@ func BenchmarkBoxHead(b *testing.B) {
 	for i := range rois.Data {
 		rois.Data[i] = float32(rng.NormFloat64())
 	}
-	r := net.NewRunner()
-	r.Stage(rois, shufflenet.Stage4)
-	b.ReportAllocs()
-	for b.Loop() {
-		r.Stage(rois, shufflenet.Stage4)
+	for _, layout := range []struct {
+		name string
+		nn.Layout
+	}{{"CNHW", nn.CNHW}, {"NCHW", nn.NCHW}} {
+		b.Run(layout.name, func(b *testing.B) {
+			rois.Layout = layout.Layout
+			r := net.NewRunner()
+			r.Stage(rois, shufflenet.Stage4)
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Stage(rois, shufflenet.Stage4)
+			}
+		})
 	}
 }

@@ -148,6 +148,7 @@ func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
 	stem := r.net.stem
 	oh, ow := stem.OutSize(x.H, x.W)
 	r.mid1.Resize(x.N, stem.OutC, oh, ow)
+	r.mid1.Layout = x.Layout
 	stem.Forward(&r.mid1, 0, x, nil, &r.scratch)
 	nn.MaxPool3x3s2(&r.stemOut, &r.mid1, &r.scratch)
 	t := &r.stemOut
@@ -158,7 +159,8 @@ func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
 }
 
 // Stage runs stage s (2, 3 or 4) on x, which may be a result of this Runner or any [N, C, H, W]
-// tensor with the stage's input channels (the detector runs stage 4 on a batch of RoI features).
+// tensor with the stage's input channels, in either layout (the detector runs stage 4 on a CNHW
+// batch of RoI features); the result has x's layout.
 func (r *Runner) Stage(x *nn.Tensor, s int) *nn.Tensor {
 	for _, u := range r.net.units {
 		if u.spec.Stage == s {
@@ -176,11 +178,12 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 	}
 	s := u.spec
 	r.mid1.Resize(x.N, s.Mid, x.H, x.W)
-	u.pw1.Forward(&r.mid1, 0, x, nil, &r.scratch)
 	oh, ow := u.dw.OutSize(x.H, x.W)
 	r.mid2.Resize(x.N, s.Mid, oh, ow)
-	u.dw.Forward(&r.mid2, 0, &r.mid1, &r.scratch)
 	y.Resize(x.N, s.Out, oh, ow)
+	r.mid1.Layout, r.mid2.Layout, y.Layout = x.Layout, x.Layout, x.Layout
+	u.pw1.Forward(&r.mid1, 0, x, nil, &r.scratch)
+	u.dw.Forward(&r.mid2, 0, &r.mid1, &r.scratch)
 	if s.Stride == 2 {
 		nn.AvgPool3x3s2(y, 0, x, &r.scratch)
 		u.pw2.Forward(y, s.In, &r.mid2, nil, &r.scratch)

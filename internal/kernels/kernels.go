@@ -249,16 +249,17 @@ func BilinearSum(out, src []float32, taps []Tap, div float32) {
 	bilinearSum.best(out, src, taps, div)
 }
 
-// Transpose writes the transpose of src, a rows×cols matrix (row-major), into dst (cols×rows,
-// row-major); dst must not overlap src:
+// Transpose writes the transpose of src, a rows×cols matrix (row-major), into dst (cols rows of
+// rows values, each ldd >= rows values after the previous one; what lies between them is not
+// written); dst must not overlap src:
 //
 //	for i := 0; i < rows; i++ {
 //		for j := 0; j < cols; j++ {
-//			dst[j*rows+i] = src[i*cols+j]
+//			dst[j*ldd+i] = src[i*cols+j]
 //		}
 //	}
-func Transpose(dst, src []float32, rows, cols int) {
-	transpose.best(dst, src, rows, cols)
+func Transpose(dst []float32, ldd int, src []float32, rows, cols int) {
+	transpose.best(dst, ldd, src, rows, cols)
 }
 
 // Blend writes the weighted sum of a and b into dst, each product rounded to float32 before the

@@ -331,18 +331,21 @@ func bilinearSumGeneric(out, src []float32, taps []Tap, div float32) {
 // transposeGeneric is the portable Transpose, 16 columns of src at a time: those 16 rows of dst,
 // one contiguous run of memory, are written front to back while src's 64-byte pieces are read
 // down the rows.
-func transposeGeneric(dst, src []float32, rows, cols int) {
+func transposeGeneric(dst []float32, ldd int, src []float32, rows, cols int) {
 	const blk = 16
 	if rows <= 0 || cols <= 0 {
 		return
 	}
-	_, _ = dst[rows*cols-1], src[rows*cols-1]
+	if ldd < rows {
+		panic("kernels: Transpose with ldd < rows")
+	}
+	_, _ = dst[(cols-1)*ldd+rows-1], src[rows*cols-1]
 	for j0 := 0; j0 < cols; j0 += blk {
 		j1 := min(j0+blk, cols)
-		d := dst[j0*rows : j1*rows]
+		d := dst[j0*ldd : (j1-1)*ldd+rows]
 		for i := 0; i < rows; i++ {
 			for j, v := range src[i*cols+j0 : i*cols+j1] {
-				d[j*rows+i] = v
+				d[j*ldd+i] = v
 			}
 		}
 	}

@@ -774,7 +774,7 @@ func TestSgemmAllocatesNothing(t *testing.T) {
 // block in either dimension, and on the detector's two shapes (RoIAlign's 196 bins x 480 channels
 // and a 480-channel 38x63 map); nothing past dst may move, and negative sizes do nothing.
 func TestTranspose(t *testing.T) {
-	forEach(t, transpose, func(t *testing.T, fn func(dst, src []float32, rows, cols int)) {
+	forEach(t, transpose, func(t *testing.T, fn func(dst []float32, ldd int, src []float32, rows, cols int)) {
 		rng := rand.New(rand.NewSource(9))
 		sizes := []int{0, 1, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 33, 196, 241}
 		var shapes [][2]int
@@ -792,19 +792,31 @@ func TestTranspose(t *testing.T) {
 					src[i] = math.Float32frombits(0x7f800000 | uint32(rng.Intn(1<<23-1)+1) | uint32(rng.Intn(2))<<31)
 				}
 			}
-			dst := checkGuard(t, cols, rows, cols, rows, func(d []float32) { fn(d, src, rows, cols) })
-			want := make([]float32, rows*cols)
-			for i := 0; i < rows; i++ {
-				for j := 0; j < cols; j++ {
-					want[j*rows+i] = src[i*cols+j]
+			// dst's rows packed, and spaced out (the gaps, like the end, keep their guard).
+			for _, ldd := range []int{rows, rows + 1 + rng.Intn(9)} {
+				const guard = 1e30
+				want := make([]float32, cols*ldd)
+				for i := range want {
+					want[i] = guard
 				}
-			}
-			if i, ok := sameBits(dst, want); !ok {
-				t.Fatalf("%dx%d: dst[%d] = %g (%#x), want %g (%#x)", rows, cols, i, dst[i], math.Float32bits(dst[i]), want[i], math.Float32bits(want[i]))
+				for i := 0; i < rows; i++ {
+					for j := 0; j < cols; j++ {
+						want[j*ldd+i] = src[i*cols+j]
+					}
+				}
+				dst := checkGuard(t, cols, rows, cols, ldd, func(d []float32) {
+					for i := range d {
+						d[i] = guard
+					}
+					fn(d, ldd, src, rows, cols)
+				})
+				if i, ok := sameBits(dst, want); !ok {
+					t.Fatalf("%dx%d ldd %d: dst[%d] = %g (%#x), want %g (%#x)", rows, cols, ldd, i, dst[i], math.Float32bits(dst[i]), want[i], math.Float32bits(want[i]))
+				}
 			}
 		}
 		for _, s := range [][2]int{{-1, 5}, {5, -1}, {-2, -3}} {
-			fn(nil, nil, s[0], s[1])
+			fn(nil, 0, nil, s[0], s[1])
 		}
 	})
 }
@@ -820,7 +832,7 @@ func BenchmarkTranspose(b *testing.B) {
 				src, dst := randSlice(rng, s[0]*s[1]), make([]float32, s[0]*s[1])
 				b.SetBytes(int64(4 * s[0] * s[1]))
 				for b.Loop() {
-					im.fn(dst, src, s[0], s[1])
+					im.fn(dst, s[0], src, s[0], s[1])
 				}
 			})
 		}

@@ -20,19 +20,22 @@ type transposeKernel func(dst, src *float32, ldd, lds, n int)
 // to back. A ragged last strip, and a ragged last block of a strip, are recomputed as
 // overlapping ones (a transpose only moves values, and dst does not overlap src); a matrix with
 // fewer than w rows or columns is left to the portable version.
-func transposeSIMD(k transposeKernel, w int) func(dst, src []float32, rows, cols int) {
-	return func(dst, src []float32, rows, cols int) {
+func transposeSIMD(k transposeKernel, w int) func(dst []float32, ldd int, src []float32, rows, cols int) {
+	return func(dst []float32, ldd int, src []float32, rows, cols int) {
 		if rows < w || cols < w {
-			transposeGeneric(dst, src, rows, cols)
+			transposeGeneric(dst, ldd, src, rows, cols)
 			return
 		}
-		_, _ = dst[rows*cols-1], src[rows*cols-1] // the kernels write and read inside these
+		if ldd < rows {
+			panic("kernels: Transpose with ldd < rows")
+		}
+		_, _ = dst[(cols-1)*ldd+rows-1], src[rows*cols-1] // the kernels write and read inside these
 		nb, last := rows/w, rows-w
 		for j0 := 0; j0 < cols; j0 += w {
 			j := min(j0, cols-w)
-			k(&dst[j*rows], &src[j], rows, cols, nb)
+			k(&dst[j*ldd], &src[j], ldd, cols, nb)
 			if rows%w != 0 {
-				k(&dst[j*rows+last], &src[last*cols+j], rows, cols, 1)
+				k(&dst[j*ldd+last], &src[last*cols+j], ldd, cols, 1)
 			}
 		}
 	}
