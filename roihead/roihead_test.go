@@ -179,9 +179,9 @@ func TestAlignSamplingGridLimit(t *testing.T) {
 }
 
 // TestAlignChannelsIndependent: pooling a map of c channels (the kernels' vector widths, whole
+// and ragged) gives, in each channel, bit for bit what pooling that channel's plane alone gives
 // (one channel: the portable plain loop), pool after one setFeatures equals forward, and pool in
 // the CNHW layout holds the same values, each channel's RoIs together.
-// (one channel: the portable plain loop), and pool after one setFeatures equals forward.
 func TestAlignChannelsIndependent(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	const h, w = 9, 13
