@@ -105,7 +105,7 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 			t.Errorf("tensor %s was not loaded (loaded: %v)", want, names)
 		}
 	}
-	det, err := m.NewDetector(detector.WithScoreThreshold(0))
+	det, err := m.NewDetector(detector.WithScoreThreshold(0), detector.WithThreads(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,9 +126,9 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 	if want := [4]int{1, 3, 320, 416}; trunk.calls[0] != 1 || trunk.features != want {
 		t.Errorf("trunk features ran %d times, last on %v, want once on %v", trunk.calls[0], trunk.features, want)
 	}
-	// The box head runs on chunks of at most 16 RoIs (roihead's chunk size).
-	if trunk.calls[1] < 1 || trunk.boxHead[0] == 0 || trunk.largestChunk > 16 || [3]int(trunk.boxHead[1:]) != [3]int{16, 14, 14} {
-		t.Errorf("box head ran %d times, last on %v, on at most %d RoIs, want chunks of [<= 16 16 14 14]", trunk.calls[1], trunk.boxHead, trunk.largestChunk)
+	// The box head runs on chunks of 4 RoIs per thread (roihead's chunk size).
+	if trunk.calls[1] < 1 || trunk.boxHead[0] == 0 || trunk.largestChunk != 8 || [3]int(trunk.boxHead[1:]) != [3]int{16, 14, 14} {
+		t.Errorf("box head ran %d times, last on %v, on at most %d RoIs, want chunks of [<= 8 16 14 14]", trunk.calls[1], trunk.boxHead, trunk.largestChunk)
 	}
 	if a := testing.AllocsPerRun(2, func() { det.Detect(img) }); a != 0 {
 		t.Errorf("steady-state detection allocates %v times per frame", a)

@@ -69,13 +69,16 @@ func (p *Predictor) Cost() nn.Cost {
 	return c
 }
 
-// roiChunk is how many RoIs go through RoIAlign and the box head at a time: the pooled RoIs and
-// the box head's activations are held for one chunk, not for all proposals (300 RoIs of
-// 1x g3's 480 x 14 x 14 values would be 113 MB). A chunk is pooled channel-major (nn.CNHW), so
-// each 1x1 convolution of the box head is one matrix product over the chunk's RoIs (16 x 49
-// columns at 7 x 7, not 49 per product); every value is computed the same whatever the chunk
-// (kernels.SgemmEpilogue does not depend on the column block), so results do not depend on it.
-const roiChunk = 16
+// roisPerThread is how many RoIs each thread takes through RoIAlign and the box head at a time:
+// the pooled RoIs and the box head's activations are held for one chunk of roisPerThread x
+// threads RoIs, not for all proposals (300 RoIs of 1x g3's 480 x 14 x 14 values would be 113 MB).
+// Four RoIs a thread keep a chunk's activations (1.5 MB at 1x) near the core's caches: stage 4 of
+// 1x g3 takes about 0.86x the time per RoI it takes in chunks of 16 (BenchmarkBoxHead). A chunk is
+// pooled channel-major (nn.CNHW), so each 1x1 convolution of the box head is one matrix product
+// over the chunk's RoIs (4 x 49 columns per thread at 7 x 7, not 49 per product). Every value is
+// computed the same whatever the chunk (kernels.SgemmEpilogue does not depend on the column
+// block), so results do not depend on it.
+const roisPerThread = 4
 
 // Runner runs the box branch for one image at a time with its own buffers, so that after the
 // first frame of a given size it does not allocate. It is for one goroutine at a time, with a
@@ -108,6 +111,10 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 	r.scratch.SetPool(p)
 }
 
+// Chunk is how many RoIs go through RoIAlign and the box head at a time: 4 for each thread of
+// the pool SetPool gave.
+func (r *Runner) Chunk() int { return roisPerThread * r.align.threads.Threads() }
+
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
 // to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,
@@ -125,9 +132,10 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 	if err := a.setFeatures(feat.Data, c, feat.H, feat.W); err != nil {
 		return nil, nil, err
 	}
-	// roiChunk RoIs at a time through RoIAlign and the box head, in the same buffers.
-	for lo := 0; lo < n; lo += roiChunk {
-		hi := min(lo+roiChunk, n)
+	// A chunk of RoIs at a time through RoIAlign and the box head, in the same buffers.
+	chunk := r.Chunk()
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
 		r.rois.Resize(hi-lo, c, a.OutH, a.OutW)
 		r.rois.Layout = nn.CNHW
 		if _, err := a.pool(r.rois.Data, proposals[lo:hi], r.rois.Layout); err != nil {
