@@ -24,6 +24,8 @@ func init() {
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
+	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
+	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
 	sum.add("avx512", cpu.X86.HasAVX512F, func(x []float32) float32 {
 		if len(x) == 0 {
 			return 0
@@ -142,6 +144,16 @@ func transpose8AVX2(dst, src *float32, ldd, lds, n int)
 //
 //go:noescape
 func blendAVX2(dst, a, b *float32, n int, wa, wb float32)
+
+// gather2AVX512 (gather2_amd64.s) is a gather2Kernel, 16 values per step (AVX-512F).
+//
+//go:noescape
+func gather2AVX512(dst, src *float32, n int)
+
+// gather2AVX2 (gather2_amd64.s) is a gather2Kernel, 8 values per step (AVX2).
+//
+//go:noescape
+func gather2AVX2(dst, src *float32, n int)
 
 // dw3x3s1SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneKernel: a whole stride-1 plane
 // of 2 <= w <= 16 columns, one row per register (AVX-512F; masked loads and FMAs skip the

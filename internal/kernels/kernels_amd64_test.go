@@ -33,10 +33,11 @@ func TestX86Chosen(t *testing.T) {
 		"Blend":        pick(false, x.HasAVX2),
 		"FilterIoU":    pick(x.HasAVX512F && x.HasPOPCNT, x.HasAVX2 && x.HasPOPCNT),
 		"Sum":          pick(x.HasAVX512F, false),
+		"Im2col":       pick(x.HasAVX512F, x.HasAVX2),
 	}
 	got := map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3), "AvgPool3x3s2": names(avgPool3x3s2),
 		"MaxPool3x3s2": names(maxPool3x3s2), "BilinearSum": names(bilinearSum), "Transpose": names(transpose),
-		"Blend": names(blend), "FilterIoU": names(filterIoU), "Sum": names(sum)}
+		"Blend": names(blend), "FilterIoU": names(filterIoU), "Sum": names(sum), "Im2col": names(im2col)}
 	for name, w := range want {
 		if impls := got[name]; impls[len(impls)-1] != w {
 			t.Errorf("%s implementations %v, want %s last", name, impls, w)

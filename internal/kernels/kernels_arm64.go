@@ -15,6 +15,7 @@ func init() {
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
 	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))
+	im2col.add("neon", cpu.ARM64.HasASIMD, im2colSIMD(gather2NEON, 4))
 	filterIoU.add("neon", cpu.ARM64.HasASIMD, filterIoUSIMD(filterIoUNEON, 4))
 }
 
@@ -93,6 +94,11 @@ func transpose4NEON(dst, src *float32, ldd, lds, n int)
 //
 //go:noescape
 func blendNEON(dst, a, b *float32, n int, wa, wb float32)
+
+// gather2NEON (gather2_arm64.s) is a gather2Kernel, 4 values per step.
+//
+//go:noescape
+func gather2NEON(dst, src *float32, n int)
 
 // filterIoUNEON (filteriou_arm64.s) is a filterIoUKernel of 4 boxes per step; n must be a
 // multiple of 4.

@@ -31,4 +31,7 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(filterIoU); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("FilterIoU implementations %v, want [generic neon]", got)
 	}
+	if got := names(im2col); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Im2col implementations %v, want [generic neon]", got)
+	}
 }

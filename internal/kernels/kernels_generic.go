@@ -152,6 +152,19 @@ func dwColumns(o []float32, x0, x1 int, r0, r1, r2 []float32, w, stride int, wt 
 }
 
 func im2colGeneric(cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int) {
+	im2colWith(gather2Generic, cols, ldc, in, c, h, w, k, stride, pad, ow, j0, j1)
+}
+
+// gather2Generic copies every other value of src into dst: dst[i] = src[2*i].
+func gather2Generic(dst, src []float32) {
+	for i := range dst {
+		dst[i] = src[2*i]
+	}
+}
+
+// im2colWith is Im2col with its stride-2 runs copied by gather2 (dst[i] = src[2*i]; src holds at
+// least 2*len(dst)-1 values).
+func im2colWith(gather2 func(dst, src []float32), cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int) {
 	for ci := 0; ci < c; ci++ {
 		plane := in[ci*h*w : (ci+1)*h*w]
 		for ky := 0; ky < k; ky++ {
@@ -185,8 +198,12 @@ func im2colGeneric(cols []float32, ldc int, in []float32, c, h, w, k, stride, pa
 					lo := min(max((-x0+stride-1)/stride, 0), len(dst))
 					hi := max(min((w-x0+stride-1)/stride, len(dst)), lo)
 					clear(dst[:lo])
-					for i, x := lo, x0+lo*stride; i < hi; i, x = i+1, x+stride {
-						dst[i] = src[x]
+					if stride == 2 && hi > lo {
+						gather2(dst[lo:hi], src[x0+lo*2:])
+					} else {
+						for i, x := lo, x0+lo*stride; i < hi; i, x = i+1, x+stride {
+							dst[i] = src[x]
+						}
 					}
 					clear(dst[hi:])
 				}

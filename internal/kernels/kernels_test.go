@@ -164,12 +164,17 @@ func TestDepthwise3x3(t *testing.T) {
 // TestIm2col checks Im2col bit for bit against its plain loop on ragged planes and window
 // geometries, for the whole matrix and for panels of positions that start and end inside output
 // rows, with a row stride wider than the panel: every panel value is written, nothing past a
-// row's j1-j0 values moves.
+// row's j1-j0 values moves. Rows of 100-163 values give the stride-2 copy kernels several whole
+// steps and every remainder.
 func TestIm2col(t *testing.T) {
 	forEach(t, im2col, func(t *testing.T, fn func(cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int)) {
 		rng := rand.New(rand.NewSource(4))
 		const guard = 1e30
-		for _, p := range planes {
+		wide := slices.Clone(planes)
+		for w := 100; w < 164; w += 3 {
+			wide = append(wide, [2]int{3, w})
+		}
+		for _, p := range wide {
 			for _, g := range [][3]int{{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 2, 2}, {5, 1, 2}, {2, 3, 0}} {
 				h, w, k, stride, pad := p[0], p[1], g[0], g[1], g[2]
 				oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
@@ -223,6 +228,26 @@ func TestIm2col(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkIm2col times each implementation on the stem's windows (3x3, stride 2, 3 channels) of
+// a 608x1024 input, the detector's at 600, in panels of 256 positions as nn.Conv lays them out.
+// MB/s counts the bytes written.
+func BenchmarkIm2col(b *testing.B) {
+	const c, h, w, k, ld = 3, 608, 1024, 3, 256
+	oh, ow := (h-1)/2+1, (w-1)/2+1
+	in := randSlice(rand.New(rand.NewSource(1)), c*h*w)
+	cols := make([]float32, c*k*k*ld)
+	for _, im := range im2col.impls {
+		b.Run(im.name, func(b *testing.B) {
+			b.SetBytes(int64(4 * c * k * k * oh * ow))
+			for b.Loop() {
+				for j0 := 0; j0 < oh*ow; j0 += ld {
+					im.fn(cols, ld, in, c, h, w, k, 2, 1, ow, j0, min(j0+ld, oh*ow))
+				}
+			}
+		})
+	}
 }
 
 // randomPlanes returns the ragged planes and n random shapes up to 70x70, so the vector kernels
