@@ -16,10 +16,14 @@ func init() {
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
 		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...),
 			dw3x3s1SmallAVX512, dw3x3s2SmallAVX512))
-	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD([]poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}, maxPoolColumns, nil))
+	maxPoolVecs := []poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}
+	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(maxPoolVecs, maxPoolColumns, nil))
+	maxPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
+		pool3x3s2SIMD(append([]poolVec{{maxPoolRowsAVX512, 16}}, maxPoolVecs...), maxPoolColumns, nil))
 	avgPoolVecs := []poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}
 	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, nil))
-	avgPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, avgPoolSmallAVX512))
+	avgPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
+		pool3x3s2SIMD(append([]poolVec{{avgPoolRowsAVX512, 16}}, avgPoolVecs...), avgPoolColumns, avgPoolSmallAVX512))
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
@@ -101,6 +105,17 @@ func dw3x3s1AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int,
 //
 //go:noescape
 func dw3x3s2AVX512(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// maxPoolRowsAVX512 and avgPoolRowsAVX512 (pool_amd64.s) are poolRowKernels, 16 outputs per step
+// (AVX-512F).
+//
+//go:noescape
+func maxPoolRowsAVX512(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsAVX512: see maxPoolRowsAVX512.
+//
+//go:noescape
+func avgPoolRowsAVX512(out, in *float32, w, nr, n, m, ldo, ldi int)
 
 // maxPoolRowsAVX2 and avgPoolRowsAVX2 (pool_amd64.s) are poolRowKernels, 8 outputs per step
 // (AVX2); maxPoolRowsAVX and avgPoolRowsAVX the same 4 outputs per step.

@@ -28,7 +28,7 @@ func TestX86Chosen(t *testing.T) {
 		"Depthwise3x3": pick(fma && x.HasAVX512F, fma),
 		"AvgPool3x3s2": pick(x.HasAVX2 && x.HasAVX512F, x.HasAVX2),
 		"BilinearSum":  pick(x.HasAVX2 && x.HasAVX512F, x.HasAVX2),
-		"MaxPool3x3s2": pick(false, x.HasAVX2),
+		"MaxPool3x3s2": pick(x.HasAVX2 && x.HasAVX512F, x.HasAVX2),
 		"Transpose":    pick(false, x.HasAVX2),
 		"Blend":        pick(false, x.HasAVX2),
 		"FilterIoU":    pick(x.HasAVX512F && x.HasPOPCNT, x.HasAVX2 && x.HasPOPCNT),

@@ -299,3 +299,109 @@ avgPoolRowsAVXstore:
 	JGT  avgPoolRowsAVXrow
 	VZEROUPPER
 	RET
+
+// The AVX-512 row kernels: 16 outputs per step on Z registers. VSHUFPS works within 128-bit
+// lanes, so the accumulator holds the outputs' 64-bit pairs in the order 0 2 4 6 1 3 5 7;
+// VPERMQ by poolPairOrder puts them in order before the store.
+DATA poolPairOrder<>+0(SB)/8, $0
+DATA poolPairOrder<>+8(SB)/8, $2
+DATA poolPairOrder<>+16(SB)/8, $4
+DATA poolPairOrder<>+24(SB)/8, $6
+DATA poolPairOrder<>+32(SB)/8, $1
+DATA poolPairOrder<>+40(SB)/8, $3
+DATA poolPairOrder<>+48(SB)/8, $5
+DATA poolPairOrder<>+56(SB)/8, $7
+GLOBL poolPairOrder<>(SB), RODATA|NOPTR, $64
+
+// One input row into Z10: the window columns x-1, x and x+1 of 16 outputs, in that order.
+#define POOLROW512(row, OP) \
+	VMOVUPS (row), Z11; \
+	VMOVUPS 64(row), Z12; \
+	VMOVUPS 4(row), Z13; \
+	VMOVUPS 68(row), Z14; \
+	VSHUFPS $0x88, Z12, Z11, Z15; \
+	OP(Z15, Z10); \
+	VSHUFPS $0xDD, Z12, Z11, Z15; \
+	OP(Z15, Z10); \
+	VSHUFPS $0xDD, Z14, Z13, Z15; \
+	OP(Z15, Z10)
+
+// func maxPoolRowsAVX512(out, in *float32, w, nr, n, m, ldo, ldi int)
+TEXT ·maxPoolRowsAVX512(SB), NOSPLIT, $0-64
+	POOLSETUP
+	VBROADCASTSS poolNegInf<>(SB), Z0
+	VMOVDQU64    poolPairOrder<>(SB), Z2
+
+maxPoolRowsAVX512row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+32(FP), CX
+
+maxPoolRowsAVX512loop:
+	VMOVAPS Z0, Z10
+	POOLROW512(SI, MAXOP)
+	CMPQ R9, $2
+	JLT  maxPoolRowsAVX512store
+	POOLROW512(R10, MAXOP)
+	CMPQ R9, $3
+	JLT  maxPoolRowsAVX512store
+	POOLROW512(R11, MAXOP)
+
+maxPoolRowsAVX512store:
+	VPERMQ  Z10, Z2, Z10
+	VMOVUPS Z10, (DI)
+	ADDQ    $128, SI
+	ADDQ    $128, R10
+	ADDQ    $128, R11
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JGT     maxPoolRowsAVX512loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     maxPoolRowsAVX512row
+	VZEROUPPER
+	RET
+
+// func avgPoolRowsAVX512(out, in *float32, w, nr, n, m, ldo, ldi int)
+TEXT ·avgPoolRowsAVX512(SB), NOSPLIT, $0-64
+	POOLSETUP
+	VXORPS       Z0, Z0, Z0
+	VBROADCASTSS poolNine<>(SB), Z1
+	VMOVDQU64    poolPairOrder<>(SB), Z2
+
+avgPoolRowsAVX512row:
+	MOVQ R12, DI
+	MOVQ R13, SI
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ n+32(FP), CX
+
+avgPoolRowsAVX512loop:
+	VMOVAPS Z0, Z10
+	POOLROW512(SI, ADDOP)
+	CMPQ R9, $2
+	JLT  avgPoolRowsAVX512store
+	POOLROW512(R10, ADDOP)
+	CMPQ R9, $3
+	JLT  avgPoolRowsAVX512store
+	POOLROW512(R11, ADDOP)
+
+avgPoolRowsAVX512store:
+	VDIVPS  Z1, Z10, Z10
+	VPERMQ  Z10, Z2, Z10
+	VMOVUPS Z10, (DI)
+	ADDQ    $128, SI
+	ADDQ    $128, R10
+	ADDQ    $128, R11
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JGT     avgPoolRowsAVX512loop
+	ADDQ    BX, R12
+	ADDQ    DX, R13
+	DECQ    R14
+	JGT     avgPoolRowsAVX512row
+	VZEROUPPER
+	RET
