@@ -3,7 +3,8 @@
 #include "textflag.h"
 #include "sgemm_amd64.h"
 
-// sgemmKernelAVX512: 6x32 tiles of C in Z registers, the last strip masked (AVX-512F).
+// sgemmKernelAVX512: 6x32 tiles of C in Z registers, the last strip masked (AVX-512F); a last
+// strip of 16 columns or fewer takes one vector per row.
 
 // One row of the 6x32 AVX-512 tile.
 #define FMA32(addr, c0, c1) VBROADCASTSS addr, Z14; VFMADD231PS Z12, Z14, c0; VFMADD231PS Z13, Z14, c1
@@ -61,6 +62,34 @@
 #define STORE32_6 EPI16((DI), (SI), 96, Z0); EPI16(64(DI), 64(SI), 96, Z1); EPI16((DI)(R12*1), (SI)(R12*1), 100, Z2); EPI16(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3); EPI16((DI)(R12*2), (SI)(R12*2), 104, Z4); EPI16(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5); EPI16((DI)(R13*1), (SI)(R13*1), 108, Z6); EPI16(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7); EPI16((BX), (R10), 112, Z8); EPI16(64(BX), 64(R10), 112, Z9); EPI16((BX)(R12*1), (R10)(R12*1), 116, Z10); EPI16(64(BX)(R12*1), 64(R10)(R12*1), 116, Z11)
 #define STORE32M_6 EPI16M((DI), (SI), 96, Z0, K1); EPI16M(64(DI), 64(SI), 96, Z1, K2); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M(64(DI)(R12*1), 64(SI)(R12*1), 100, Z3, K2); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M(64(DI)(R12*2), 64(SI)(R12*2), 104, Z5, K2); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1); EPI16M(64(DI)(R13*1), 64(SI)(R13*1), 108, Z7, K2); EPI16M((BX), (R10), 112, Z8, K1); EPI16M(64(BX), 64(R10), 112, Z9, K2); EPI16M((BX)(R12*1), (R10)(R12*1), 116, Z10, K1); EPI16M(64(BX)(R12*1), 64(R10)(R12*1), 116, Z11, K2)
 
+// The last strip when it has 16 columns or fewer: one vector per row, half the FMAs of a masked
+// 32-column strip.
+#define FMA16(addr, c0) VBROADCASTSS addr, Z14; VFMADD231PS Z12, Z14, c0
+
+#define ZERO16_1 VPXORD Z0, Z0, Z0
+#define FMAS16_1 FMA16((SI), Z0)
+#define STORE16M_1 EPI16M((DI), (SI), 96, Z0, K1)
+
+#define ZERO16_2 VPXORD Z0, Z0, Z0; VPXORD Z2, Z2, Z2
+#define FMAS16_2 FMA16((SI), Z0); FMA16((SI)(R8*1), Z2)
+#define STORE16M_2 EPI16M((DI), (SI), 96, Z0, K1); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1)
+
+#define ZERO16_3 VPXORD Z0, Z0, Z0; VPXORD Z2, Z2, Z2; VPXORD Z4, Z4, Z4
+#define FMAS16_3 FMA16((SI), Z0); FMA16((SI)(R8*1), Z2); FMA16((SI)(R8*2), Z4)
+#define STORE16M_3 EPI16M((DI), (SI), 96, Z0, K1); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1)
+
+#define ZERO16_4 VPXORD Z0, Z0, Z0; VPXORD Z2, Z2, Z2; VPXORD Z4, Z4, Z4; VPXORD Z6, Z6, Z6
+#define FMAS16_4 FMA16((SI), Z0); FMA16((SI)(R8*1), Z2); FMA16((SI)(R8*2), Z4); FMA16((SI)(R9*1), Z6)
+#define STORE16M_4 EPI16M((DI), (SI), 96, Z0, K1); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1)
+
+#define ZERO16_5 VPXORD Z0, Z0, Z0; VPXORD Z2, Z2, Z2; VPXORD Z4, Z4, Z4; VPXORD Z6, Z6, Z6; VPXORD Z8, Z8, Z8
+#define FMAS16_5 FMA16((SI), Z0); FMA16((SI)(R8*1), Z2); FMA16((SI)(R8*2), Z4); FMA16((SI)(R9*1), Z6); FMA16((R10), Z8)
+#define STORE16M_5 EPI16M((DI), (SI), 96, Z0, K1); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1); EPI16M((BX), (R10), 112, Z8, K1)
+
+#define ZERO16_6 VPXORD Z0, Z0, Z0; VPXORD Z2, Z2, Z2; VPXORD Z4, Z4, Z4; VPXORD Z6, Z6, Z6; VPXORD Z8, Z8, Z8; VPXORD Z10, Z10, Z10
+#define FMAS16_6 FMA16((SI), Z0); FMA16((SI)(R8*1), Z2); FMA16((SI)(R8*2), Z4); FMA16((SI)(R9*1), Z6); FMA16((R10), Z8); FMA16((R10)(R8*1), Z10)
+#define STORE16M_6 EPI16M((DI), (SI), 96, Z0, K1); EPI16M((DI)(R12*1), (SI)(R12*1), 100, Z2, K1); EPI16M((DI)(R12*2), (SI)(R12*2), 104, Z4, K1); EPI16M((DI)(R13*1), (SI)(R13*1), 108, Z6, K1); EPI16M((BX), (R10), 112, Z8, K1); EPI16M((BX)(R12*1), (R10)(R12*1), 116, Z10, K1)
+
 // func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)
 TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 	SETUP
@@ -111,6 +140,8 @@ avx512rows6tail:
 	KMOVW BX, K1
 	SHRQ  $16, BX
 	KMOVW BX, K2
+	CMPQ  DX, $16
+	JLE   avx512rows6t16
 	STRIP
 	ZERO32_6
 
@@ -124,6 +155,21 @@ avx512rows6kt:
 	LEAQ (DI)(R12*4), BX
 	EPISETUP512
 	STORE32M_6
+	JMP avx512done
+
+avx512rows6t16:
+	STRIP
+	ZERO16_6
+
+avx512rows6kt16:
+	VMOVUPS.Z (BX), K1, Z12
+	FMAS16_6
+	NEXTK
+	JNZ       avx512rows6kt16
+
+	LEAQ (DI)(R12*4), BX
+	EPISETUP512
+	STORE16M_6
 	JMP avx512done
 
 avx512rows5:
@@ -160,6 +206,8 @@ avx512rows5tail:
 	KMOVW BX, K1
 	SHRQ  $16, BX
 	KMOVW BX, K2
+	CMPQ  DX, $16
+	JLE   avx512rows5t16
 	STRIP
 	ZERO32_5
 
@@ -173,6 +221,21 @@ avx512rows5kt:
 	LEAQ (DI)(R12*4), BX
 	EPISETUP512
 	STORE32M_5
+	JMP avx512done
+
+avx512rows5t16:
+	STRIP
+	ZERO16_5
+
+avx512rows5kt16:
+	VMOVUPS.Z (BX), K1, Z12
+	FMAS16_5
+	NEXTK
+	JNZ       avx512rows5kt16
+
+	LEAQ (DI)(R12*4), BX
+	EPISETUP512
+	STORE16M_5
 	JMP avx512done
 
 avx512rows4:
@@ -209,6 +272,8 @@ avx512rows4tail:
 	KMOVW BX, K1
 	SHRQ  $16, BX
 	KMOVW BX, K2
+	CMPQ  DX, $16
+	JLE   avx512rows4t16
 	STRIP
 	ZERO32_4
 
@@ -222,6 +287,21 @@ avx512rows4kt:
 	LEAQ (DI)(R12*4), BX
 	EPISETUP512
 	STORE32M_4
+	JMP avx512done
+
+avx512rows4t16:
+	STRIP
+	ZERO16_4
+
+avx512rows4kt16:
+	VMOVUPS.Z (BX), K1, Z12
+	FMAS16_4
+	NEXTK
+	JNZ       avx512rows4kt16
+
+	LEAQ (DI)(R12*4), BX
+	EPISETUP512
+	STORE16M_4
 	JMP avx512done
 
 avx512rows3:
@@ -258,6 +338,8 @@ avx512rows3tail:
 	KMOVW BX, K1
 	SHRQ  $16, BX
 	KMOVW BX, K2
+	CMPQ  DX, $16
+	JLE   avx512rows3t16
 	STRIP
 	ZERO32_3
 
@@ -271,6 +353,21 @@ avx512rows3kt:
 	LEAQ (DI)(R12*4), BX
 	EPISETUP512
 	STORE32M_3
+	JMP avx512done
+
+avx512rows3t16:
+	STRIP
+	ZERO16_3
+
+avx512rows3kt16:
+	VMOVUPS.Z (BX), K1, Z12
+	FMAS16_3
+	NEXTK
+	JNZ       avx512rows3kt16
+
+	LEAQ (DI)(R12*4), BX
+	EPISETUP512
+	STORE16M_3
 	JMP avx512done
 
 avx512rows2:
@@ -307,6 +404,8 @@ avx512rows2tail:
 	KMOVW BX, K1
 	SHRQ  $16, BX
 	KMOVW BX, K2
+	CMPQ  DX, $16
+	JLE   avx512rows2t16
 	STRIP
 	ZERO32_2
 
@@ -320,6 +419,21 @@ avx512rows2kt:
 	LEAQ (DI)(R12*4), BX
 	EPISETUP512
 	STORE32M_2
+	JMP avx512done
+
+avx512rows2t16:
+	STRIP
+	ZERO16_2
+
+avx512rows2kt16:
+	VMOVUPS.Z (BX), K1, Z12
+	FMAS16_2
+	NEXTK
+	JNZ       avx512rows2kt16
+
+	LEAQ (DI)(R12*4), BX
+	EPISETUP512
+	STORE16M_2
 	JMP avx512done
 
 avx512rows1:
@@ -356,6 +470,8 @@ avx512rows1tail:
 	KMOVW BX, K1
 	SHRQ  $16, BX
 	KMOVW BX, K2
+	CMPQ  DX, $16
+	JLE   avx512rows1t16
 	STRIP
 	ZERO32_1
 
@@ -369,6 +485,21 @@ avx512rows1kt:
 	LEAQ (DI)(R12*4), BX
 	EPISETUP512
 	STORE32M_1
+	JMP avx512done
+
+avx512rows1t16:
+	STRIP
+	ZERO16_1
+
+avx512rows1kt16:
+	VMOVUPS.Z (BX), K1, Z12
+	FMAS16_1
+	NEXTK
+	JNZ       avx512rows1kt16
+
+	LEAQ (DI)(R12*4), BX
+	EPISETUP512
+	STORE16M_1
 	JMP avx512done
 
 avx512done:
