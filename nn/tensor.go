@@ -1,4 +1,5 @@
-// Package nn is shuffledet's inference engine: float32 tensors in NCHW order and the layers a
+// Package nn is shuffledet's inference engine: float32 tensors (NCHW, or CNHW for batches whose
+// 1x1 convolutions should run as one matrix product) and the layers a
 // ShuffleNet/Faster R-CNN needs (convolutions with folded BatchNorm, pooling, linear, squeeze-and-
 // excitation). Layers hold read-only weights and may be shared between goroutines; every Forward
 // writes into a destination tensor that the caller owns, so steady-state inference allocates nothing.
