@@ -1,8 +1,8 @@
 // Package nn is shuffledet's inference engine: float32 tensors (NCHW, or CNHW for batches whose
-// 1x1 convolutions should run as one matrix product) and the layers a
-// ShuffleNet/Faster R-CNN needs (convolutions with folded BatchNorm, pooling, linear, squeeze-and-
-// excitation). Layers hold read-only weights and may be shared between goroutines; every Forward
-// writes into a destination tensor that the caller owns, so steady-state inference allocates nothing.
+// 1x1 convolutions should run as one matrix product) and the layers a ShuffleNet/Faster R-CNN
+// needs (convolutions with folded BatchNorm, pooling, linear, squeeze-and-excitation). Layers hold
+// read-only weights and may be shared between goroutines; every Forward writes into a destination
+// tensor that the caller owns, so steady-state inference allocates nothing.
 //
 // Layers write their output channels at an offset into the destination, which is how a ShuffleNet
 // unit's channel concatenation happens in place. The hot loops are internal/kernels' routines.
