@@ -105,8 +105,20 @@ class DetectorTraining(unittest.TestCase):
         for k, v in ref.items():
             self.assertTrue(torch.equal(got[k], v), k)
         other = dict(cfg, detector=dict(cfg["detector"], classes=[{"id": 1, "name": "person"}, {"id": 3, "name": "car"}]))
-        with self.assertRaises(SystemExit):
+        with self.assertRaises(SystemExit):  # a class the .bin does not have
             train_detector.init_from_bin(build_detector(other), path, other)
+        # A subset of its classes: the predictor keeps the background's and those classes' rows.
+        src = self.run_train("init-two", "--iters", "1", "--classes", "person,car")
+        two = os.path.join(src, "iter000001.bin")
+        model = build_detector(cfg)
+        train_detector.init_from_bin(model, two, cfg)
+        got, full = detector_state(model), detector_state(load_bin(two))
+        for k, v in full.items():
+            if k.startswith("roi_heads.box_predictor.cls_score"):
+                v = v[:2]  # background, person
+            elif k.startswith("roi_heads.box_predictor.bbox_pred"):
+                v = v[:8]
+            self.assertTrue(torch.equal(got[k], v), k)
         # Moved anchors (as many of them) keep every weight; a different number of them is refused.
         rpn = cfg["detector"]["rpn"]
         moved = dict(cfg, detector=dict(cfg["detector"], rpn=dict(rpn, anchor_sizes=[16, 32, 64, 128, 256])))

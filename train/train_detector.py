@@ -313,8 +313,10 @@ def init_from_scratch(model, zero_init_residual):
 
 
 def init_from_bin(model, path, cfg):
-    """Load every weight of a detector .bin whose architecture and classes equal cfg's. Its anchor
-    sizes may differ (not their number): a warm start that moves the anchors keeps the RPN's weights."""
+    """Load every weight of a detector .bin whose architecture equals cfg's. Its classes may be a
+    superset of the run's (the box predictor keeps the background's and those classes' rows, as a
+    fine-tune on a subset of a model's classes starts), and its anchor sizes may differ (not their
+    number): a warm start that moves the anchors keeps the RPN's weights."""
     tensors, have = read_bin(path)
     if have.get("backbone") != cfg["backbone"]:
         raise SystemExit("%s: architecture %s differs from the preset's %s" % (path, have.get("backbone"),
@@ -322,8 +324,16 @@ def init_from_bin(model, path, cfg):
     want, got = cfg["detector"], dict(have.get("detector") or {})
     want_cls = [c["id"] for c in want["classes"]]
     got_cls = [c["id"] for c in got.get("classes", [])]
-    if want_cls != got_cls:
+    if not set(want_cls) <= set(got_cls):
         raise SystemExit("%s: classes %s, this run trains %s" % (path, got_cls, want_cls))
+    if want_cls != got_cls:
+        rows = [0] + [1 + got_cls.index(c) for c in want_cls]  # the background first
+        p = "roi_heads.box_predictor."
+        for name, per in (("cls_score", 1), ("bbox_pred", 4)):
+            idx = torch.tensor([r * per + j for r in rows for j in range(per)])
+            for part in ("weight", "bias"):
+                tensors[p + name + "." + part] = tensors[p + name + "." + part][idx].clone()
+        got["classes"] = want["classes"]
     if "rpn" in got and len(got["rpn"].get("anchor_sizes", [])) == len(want["rpn"]["anchor_sizes"]):
         got["rpn"] = dict(got["rpn"], anchor_sizes=want["rpn"]["anchor_sizes"])
     if got != want:
