@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -60,16 +60,14 @@ FUZZ_LONG_TIME ?= 10m
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} ($${t%%:*}), 10s"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime 10s $${t%%:*}; \
+		GO=$(GO) scripts/fuzz $${t%%:*} $${t#*:} 10s; \
 	done
 
 fuzz-long:
 	@set -e; mkdir -p out/fuzz-long; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} ($${t%%:*}), $(FUZZ_LONG_TIME)"; \
 		log=out/fuzz-long/$${t#*:}.log; \
-		if ! $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZ_LONG_TIME) $${t%%:*} >$$log 2>&1; then \
-			tail -20 $$log; exit 1; \
-		fi; \
+		GO=$(GO) scripts/fuzz $${t%%:*} $${t#*:} $(FUZZ_LONG_TIME) $$log; \
 		grep '^fuzz: elapsed' $$log | tail -1; \
 	done
 
@@ -178,3 +176,13 @@ DEMO_RUN5 ?= out/train-demo-5
 DEMO_INIT5 ?= models/shufflenet-g3-0.5x-300-person-car.bin
 train-demo-5:
 	$(call mosaic_cycle,$(DEMO_INIT5),5,$(DEMO_RUN5),--anchor-sizes 16$(comma)32$(comma)64$(comma)128$(comma)256)
+
+# Stage 6 (models/README.md): person only, from stage 5's best.bin (--init keeps the predictor's
+# background and person rows), 1200 iterations of the same mosaic recipe.
+DEMO_RUN6 ?= out/train-demo-6
+DEMO_INIT6 ?= $(DEMO_RUN5)/best.bin
+train-demo-6:
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person $(DEMO_DATA) \
+	  --init $(DEMO_INIT6) --anchor-sizes 16$(comma)32$(comma)64$(comma)128$(comma)256 --mosaic 0.5 \
+	  --lr 1e-3 --warmup 100 --iters 1200 --eval-every 300 --eval-threads 1 --seed 6 --out $(DEMO_RUN6)
