@@ -178,11 +178,11 @@ train-demo-5:
 	$(call mosaic_cycle,$(DEMO_INIT5),5,$(DEMO_RUN5),--anchor-sizes 16$(comma)32$(comma)64$(comma)128$(comma)256)
 
 # Stage 6 (models/README.md): person only, from stage 5's best.bin (--init keeps the predictor's
-# background and person rows), 1200 iterations of the same mosaic recipe.
+# background and person rows), 600 iterations of the same mosaic recipe.
 DEMO_RUN6 ?= out/train-demo-6
 DEMO_INIT6 ?= $(DEMO_RUN5)/best.bin
 train-demo-6:
 	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person $(DEMO_DATA) \
 	  --init $(DEMO_INIT6) --anchor-sizes 16$(comma)32$(comma)64$(comma)128$(comma)256 --mosaic 0.5 \
-	  --lr 1e-3 --warmup 100 --iters 1200 --eval-every 300 --eval-threads 1 --seed 6 --out $(DEMO_RUN6)
+	  --lr 1e-3 --warmup 100 --iters 600 --eval-every 300 --eval-threads 1 --seed 6 --out $(DEMO_RUN6)
