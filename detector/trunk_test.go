@@ -128,7 +128,7 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 	}
 	// The box head runs on chunks of 4 RoIs per thread (roihead's chunk size).
 	if trunk.calls[1] < 1 || trunk.boxHead[0] == 0 || trunk.largestChunk != 8 || [3]int(trunk.boxHead[1:]) != [3]int{16, 14, 14} {
-		t.Errorf("box head ran %d times, last on %v, on at most %d RoIs, want chunks of [<= 8 16 14 14]", trunk.calls[1], trunk.boxHead, trunk.largestChunk)
+		t.Errorf("box head ran %d times, last on %v, largest chunk %d RoIs, want chunks of 8 (2 threads) of [16 14 14]", trunk.calls[1], trunk.boxHead, trunk.largestChunk)
 	}
 	if a := testing.AllocsPerRun(2, func() { det.Detect(img) }); a != 0 {
 		t.Errorf("steady-state detection allocates %v times per frame", a)

@@ -55,9 +55,7 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	oh, ow := l.OutSize(src.H, src.W)
 	pointwise := l.K == 1 && l.Stride == 1 && l.Pad == 0
 	images, ohw, ihw := src.N, oh*ow, src.H*src.W
-	if dst.Layout != src.Layout || (res != nil && res.Layout != src.Layout) {
-		panic("nn: Conv.Forward on tensors of different layouts")
-	}
+	sameLayout("Conv.Forward", src, dst, res)
 	if src.Layout == CNHW {
 		if !pointwise {
 			panic(fmt.Sprintf("nn: %dx%d stride %d convolution of a CNHW tensor", l.K, l.K, l.Stride))

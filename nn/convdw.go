@@ -38,6 +38,7 @@ func (l *DepthwiseConv) OutSize(h, w int) (int, int) {
 // Forward writes the convolution of src into channels [c0, c0+C) of dst (batch, layout and
 // spatial size already set), split over s's pool by plane.
 func (l *DepthwiseConv) Forward(dst *Tensor, c0 int, src *Tensor, s *Scratch) {
+	sameLayout("DepthwiseConv.Forward", src, dst)
 	t := &s.dw
 	*t = depthwiseTask{l: l, dst: dst, src: src, c0: c0}
 	s.pool.Run(src.N*l.C, t)

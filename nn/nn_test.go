@@ -362,7 +362,8 @@ func toLayout(x *Tensor, l Layout) *Tensor {
 // residual, written at a channel offset; depthwise convolutions of stride 1 and 2 with the
 // shuffle; the average pool of a stride-2 unit's shortcut; the max pool; the global average
 // pool) on a batch in the CNHW layout and checks each value against the NCHW run bit for bit, on
-// 1 and 3 threads; convolutions with windows refuse CNHW input, and mixed layouts are refused.
+// 1 and 3 threads; convolutions with windows refuse CNHW input, and every layer refuses mixed
+// layouts.
 func TestCNHWGivesNCHWResults(t *testing.T) {
 	rng := rand.New(rand.NewSource(10))
 	const n, c, h, w = 5, 12, 7, 9
@@ -447,5 +448,10 @@ func TestCNHWGivesNCHWResults(t *testing.T) {
 	cx := toLayout(x, CNHW)
 	mustPanic("3x3 conv of CNHW", func() { conv3.Forward(toLayout(x, CNHW), 0, cx, nil, &Scratch{}) })
 	mustPanic("CNHW into NCHW", func() { pw.Forward(NewTensor(n, 6, h, w), 0, cx, nil, &Scratch{}) })
+	mustPanic("NCHW residual", func() { pw.Forward(toLayout(NewTensor(n, 6, h, w), CNHW), 0, cx, res, &Scratch{}) })
+	mustPanic("depthwise CNHW into NCHW", func() { dws[0].Forward(NewTensor(n, c, h, w), 0, cx, &Scratch{}) })
+	mustPanic("average pool CNHW into NCHW", func() {
+		AvgPool3x3s2(NewTensor(n, c, ConvOut(h, 3, 2, 1), ConvOut(w, 3, 2, 1)), 0, cx, &Scratch{})
+	})
 	mustPanic("Image of CNHW", func() { cx.Image(0) })
 }

@@ -14,9 +14,10 @@ func MaxPool3x3s2(dst, src *Tensor, s *Scratch) {
 }
 
 // AvgPool3x3s2 writes the 3x3, stride 2, padding 1 average pool of src into channels
-// [c0, c0+src.C) of dst, split over s's pool by plane. Padding counts as zeros (PyTorch's
-// count_include_pad), so every window divides by 9.
+// [c0, c0+src.C) of dst (src's layout), split over s's pool by plane. Padding counts as zeros
+// (PyTorch's count_include_pad), so every window divides by 9.
 func AvgPool3x3s2(dst *Tensor, c0 int, src *Tensor, s *Scratch) {
+	sameLayout("AvgPool3x3s2", src, dst)
 	s.pool3 = poolTask{dst: dst, src: src, c0: c0}
 	s.pool.Run(src.N*src.C, &s.pool3)
 	s.pool3 = poolTask{}

@@ -17,6 +17,7 @@ type SqueezeExcite struct {
 // act(scaled [+ res]) over them. res, when not nil, has those channels' shape (FC2.Out channels)
 // and is added before the activation, as in Conv.Forward.
 func (l *SqueezeExcite) Forward(t *Tensor, c0 int, res *Tensor, s *Scratch) {
+	sameLayout("SqueezeExcite.Forward", t, res)
 	c, hidden := l.FC2.Out, l.FC1.Out
 	buf := s.Get(c + hidden + c)
 	pooled, h, scale := buf[:c], buf[c:c+hidden], buf[c+hidden:]

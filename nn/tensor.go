@@ -71,6 +71,16 @@ func (t *Tensor) Image(n int) []float32 {
 	return t.Data[n*chw : (n+1)*chw : (n+1)*chw]
 }
 
+// sameLayout panics unless every tensor (nil ones skipped) has the first one's layout: a layer
+// that read one layout and wrote another would place every plane wrongly.
+func sameLayout(layer string, ts ...*Tensor) {
+	for _, t := range ts[1:] {
+		if t != nil && t.Layout != ts[0].Layout {
+			panic("nn: " + layer + " on tensors of different layouts")
+		}
+	}
+}
+
 // planeIndex returns the (image, channel) of the u-th plane in memory order.
 func (t *Tensor) planeIndex(u int) (n, c int) {
 	if t.Layout == CNHW {

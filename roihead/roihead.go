@@ -72,10 +72,12 @@ func (p *Predictor) Cost() nn.Cost {
 // roisPerThread is how many RoIs each thread takes through RoIAlign and the box head at a time:
 // the pooled RoIs and the box head's activations are held for one chunk of roisPerThread x
 // threads RoIs, not for all proposals (300 RoIs of 1x g3's 480 x 14 x 14 values would be 113 MB).
-// Four RoIs a thread keep a chunk's activations (1.5 MB at 1x) near the core's caches: stage 4 of
-// 1x g3 takes about 0.86x the time per RoI it takes in chunks of 16 (BenchmarkBoxHead). A chunk is
-// pooled channel-major (nn.CNHW), so each 1x1 convolution of the box head is one matrix product
-// over the chunk's RoIs (4 x 49 columns per thread at 7 x 7, not 49 per product). Every value is
+// Four RoIs a thread keep a chunk's activations (1.5 MB at 1x) near the core's caches: the 1x
+// detector at 600 ran 1.06x faster than with 16 in paired runs on an idle machine and peaked 12 MB
+// lower, and with another process on the same core stage 4 took 0.86x the time per RoI
+// (BenchmarkBoxHead; idle, 4 and 16 cost the same per RoI there). A chunk is pooled channel-major
+// (nn.CNHW), so each 1x1 convolution of the box head is one matrix product over the chunk's RoIs
+// (4 x 49 columns per thread at 7 x 7, not 49 per product). Every value is
 // computed the same whatever the chunk (kernels.SgemmEpilogue does not depend on the column
 // block), so results do not depend on it.
 const roisPerThread = 4

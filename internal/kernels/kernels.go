@@ -10,8 +10,9 @@
 // under a Go driver that hands it the interior of the plane (depthwise_simd.go, pool_simd.go);
 // BilinearSum's is a channel kernel under bilinear_simd.go's, Transpose's a block kernel under
 // transpose_simd.go's, Blend's a vector kernel under blend_simd.go's, FilterIoU's a kernel under
-// filteriou_simd.go's (amd64's take the whole set, NEON's multiples of 4); Sum's (sum_amd64.s)
-// takes the whole slice. At start-up each architecture's init (kernels_$GOARCH.go) adds the
+// filteriou_simd.go's (amd64's take the whole set, NEON's multiples of 4), Im2col's stride-2
+// copy (gather2_*.s) a vector kernel under gather2_simd.go's; Sum's (sum_amd64.s) takes the
+// whole slice. At start-up each architecture's init (kernels_$GOARCH.go) adds the
 // versions the CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and
 // instruction set; a call goes to the best one.
 // The noasm build tag leaves out every assembly version.

@@ -799,7 +799,8 @@ func TestSgemmAllocatesNothing(t *testing.T) {
 // values: signed zeros, infinities and NaNs with their payloads must arrive unchanged) on ragged
 // shapes, so the vector kernels meet whole blocks, overlapping last blocks and shapes under one
 // block in either dimension, and on the detector's two shapes (RoIAlign's 196 bins x 480 channels
-// and a 480-channel 38x63 map); nothing past dst may move, and negative sizes do nothing.
+// and a 480-channel 38x63 map), with dst's rows packed and spaced out; nothing past dst or between
+// its rows may move, negative sizes do nothing, and ldd < rows panics.
 func TestTranspose(t *testing.T) {
 	forEach(t, transpose, func(t *testing.T, fn func(dst []float32, ldd int, src []float32, rows, cols int)) {
 		rng := rand.New(rand.NewSource(9))
@@ -844,6 +845,16 @@ func TestTranspose(t *testing.T) {
 		}
 		for _, s := range [][2]int{{-1, 5}, {5, -1}, {-2, -3}} {
 			fn(nil, 0, nil, s[0], s[1])
+		}
+		for _, rows := range []int{3, 33} { // rows that overlap in dst panic (portable and driver)
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%d rows with ldd %d: no panic", rows, rows-1)
+					}
+				}()
+				fn(make([]float32, 64*rows), rows-1, make([]float32, rows*40), rows, 40)
+			}()
 		}
 	})
 }
