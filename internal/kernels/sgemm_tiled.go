@@ -53,7 +53,9 @@ func (t *tileEpilogue) set(ep Epilogue, first, last bool, i, rows int) bool {
 	keepC, addRes := uint32(math.MaxUint32), uint32(0)
 	if first && ep.Bias != nil {
 		keepC = 0
-		copy(t.bias[:], ep.Bias[i:i+rows])
+		for r, v := range ep.Bias[i : i+rows] {
+			t.bias[r] = v
+		}
 	}
 	if last && ep.Res != nil {
 		addRes = math.MaxUint32
@@ -62,8 +64,11 @@ func (t *tileEpilogue) set(ep Epilogue, first, last bool, i, rows int) bool {
 	if last && ep.ReLU {
 		floor = 0
 	}
-	for l := range t.keepC {
-		t.keepC[l], t.addRes[l], t.floor[l] = keepC, addRes, floor
+	// The lanes change only between k blocks: a product sets them a few times, not once per call.
+	if t.keepC[0] != keepC || t.addRes[0] != addRes || math.Float32bits(t.floor[0]) != math.Float32bits(floor) {
+		for l := range t.keepC {
+			t.keepC[l], t.addRes[l], t.floor[l] = keepC, addRes, floor
+		}
 	}
 	return addRes != 0
 }
