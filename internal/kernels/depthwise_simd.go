@@ -23,11 +23,12 @@ import "slices"
 //	}
 type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
-// dwPlaneKernel computes a whole stride-1 Depthwise3x3 plane of h rows and 2 <= w <= smallPlane
-// columns (padding 1: the output is h×w too), wt the 9 weights:
+// dwStripKernel computes columns [x0, x0+n) of every row of a stride-1 Depthwise3x3 plane of h
+// rows (padding 1: the output is h×w too), 1 <= n <= smallPlane; out and in point at column x0
+// of row 0, both with row stride ld (= w), masks come from s1Masks(x0, n, w), wt the 9 weights:
 //
 //	for oy := 0; oy < h; oy++ {
-//		for ox := 0; ox < w; ox++ {
+//		for ox := x0; ox < x0+n; ox++ {
 //			s := bias
 //			for ky := 0; ky < 3; ky++ {
 //				for kx := 0; kx < 3; kx++ {
@@ -40,9 +41,24 @@ type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi i
 //			out[oy*w+ox] = s
 //		}
 //	}
-type dwPlaneKernel func(out, in *float32, h, w int, wt *float32, bias float32)
+type dwStripKernel func(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 
-// smallPlane is the widest plane a dwPlaneKernel or a stride-2 plane kernel takes: one AVX-512
+// s1Masks packs the lane masks of a dwStripKernel on columns [x0, x0+n) of a w-wide plane: the
+// strip's lanes, those whose window has a left column (x-1 >= 0), and those whose window has a
+// right column (x+1 <= w-1), 16 bits each.
+func s1Masks(x0, n, w int) uint64 {
+	lanes := uint64(1)<<n - 1
+	left, right := lanes, lanes
+	if x0 == 0 {
+		left &^= 1
+	}
+	if x0+n == w {
+		right &^= 1 << (n - 1)
+	}
+	return lanes | left<<16 | right<<32
+}
+
+// smallPlane is the widest strip a dwStripKernel, or plane a stride-2 plane kernel, takes: one AVX-512
 // register per row.
 const smallPlane = 16
 
@@ -72,17 +88,29 @@ type dwVec struct {
 // kernel is recomputed by an overlapping last vector when the interior is at least a vector
 // wide. One call covers all the rows whose windows lie inside the plane (the top and bottom rows
 // have one call each), so small planes pay the call once. The edge columns, and the rest, take
-// the portable path (dwColumns). Where small and small2 are not nil, a plane of up to smallPlane
-// columns (the box head's) goes to them whole instead: small takes stride 1, small2 stride 2.
-func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+// the portable path (dwColumns), except where small and small2 are not nil: at stride 1, small
+// takes a plane of up to smallPlane columns whole, a plane of up to twice that as two strips,
+// and the two edge strips of a wider one (the row kernels then run between them); small2 takes
+// a stride-2 plane of up to smallPlane columns whole.
+func depthwise3x3SIMD(s1, s2 []dwVec, small dwStripKernel, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 	for _, v := range slices.Concat(s1, s2) {
 		mustBePowerOfTwo(v.width)
 	}
 	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
-		if small != nil && stride == 1 && w >= 2 && w <= smallPlane && h >= 1 && oh == h && ow == w {
+		// strips: columns [0, lo) and [hi, ow) are small's, the row kernels run between.
+		strips := small != nil && stride == 1 && w >= 1 && h >= 1 && oh == h && ow == w
+		if strips {
 			_, _, _ = out[h*w-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
-			small(&out[0], &in[0], h, w, &wt[0], bias)
-			return
+			n := min(w, smallPlane)
+			small(&out[0], &in[0], h, w, s1Masks(0, n, w), &wt[0], bias)
+			if w <= smallPlane {
+				return
+			}
+			x0 := max(w-smallPlane, smallPlane)
+			small(&out[x0], &in[x0], h, w, s1Masks(x0, w-x0, w), &wt[0], bias)
+			if w <= 2*smallPlane {
+				return
+			}
 		}
 		if small2 != nil && stride == 2 && w >= 1 && w <= smallPlane && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
 			_, _, _ = out[oh*ow-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
@@ -98,6 +126,9 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel, small2 dwPlaneS2Kerne
 		}
 		// Interior columns: x = ox*stride-1 >= 0 and ox*stride+1 <= w-1; the same for rows.
 		lo, hi := 1, min((w-2)/stride+1, ow)
+		if strips {
+			lo, hi = smallPlane, w-smallPlane
+		}
 		if w < 2 {
 			hi = 0
 		}
@@ -128,10 +159,15 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwPlaneKernel, small2 dwPlaneS2Kerne
 				v.fn(&out[oy*ow+start], &in[y0*w+start*stride-1], w, nr, &wt[wo], v.width, m, ow, stride*w, bias)
 				ox = hi
 			}
-			// The rest: columns [0, lo) and [ox, ow), where ox is lo when no kernel ran.
+			// The rest: columns [0, lo) and [ox, ow), where ox is lo when no kernel ran; with
+			// strips, only [ox, hi).
 			for j := oy; j < oy+m; j++ {
 				row := out[j*ow : (j+1)*ow]
 				r0, r1, r2 := dwInputRows(in, h, w, j*stride-1)
+				if strips {
+					dwColumns(row, ox, hi, r0, r1, r2, w, stride, wt, bias)
+					continue
+				}
 				dwColumns(row, 0, min(lo, ow), r0, r1, r2, w, stride, wt, bias)
 				dwColumns(row, max(ox, lo), ow, r0, r1, r2, w, stride, wt, bias)
 			}

@@ -5,17 +5,19 @@
 // Whole-plane kernels for planes up to 16 wide, one output row per ZMM register (AVX-512F): the
 // box head's depthwise convolutions and average pool. Stride 1 first, then stride 2.
 
-// A whole stride-1 Depthwise3x3 plane of width 2-16, one output row per ZMM register
-// (dw3x3s1SmallAVX512 in kernels_amd64.go): the box head's 7x7 and 14x14 planes in one call
-// instead of a row kernel for the interior and the portable loop for the edges. Each tap row is
-// three masked loads (the input row shifted by -1, 0, +1) and three masked FMAs: a lane whose
-// window reaches past the row's end, or a row above or below the plane, is neither loaded nor
-// updated, so padding is never read or multiplied, as in the plain loop.
+// A column strip of 1-16 columns of a stride-1 Depthwise3x3 plane, every row, one output row per
+// ZMM register (dw3x3s1SmallAVX512 in kernels_amd64.go): the box head's 7x7 and 14x14 planes
+// whole, and the two edge strips of wider planes, in one call each instead of the portable loop
+// for the edges. Each tap row is three masked loads (the input row shifted by -1, 0, +1) and three
+// masked FMAs: a lane whose window reaches past the plane's left or right edge, or a row above or
+// below the plane, is neither loaded nor updated, so padding is never read or multiplied, as in
+// the plain loop.
 //
 // Register use: DI the output row; SI the input row of the same index; R12 a neighbouring input
-// row; R8 h; R10 the row stride in bytes; R11 the output row index; Z0-Z8 the weights, Z15 the
-// bias, Z9 the row's sums, Z10-Z12 the shifted input rows; K1 the lanes 0..w-1, K2 lanes 1..w-1
-// (left tap), K3 lanes 0..w-2 (right tap).
+// row; R8 h; R10 the row stride in bytes (input and output); R11 the output row index; Z0-Z8 the
+// weights, Z15 the bias, Z9 the row's sums, Z10-Z12 the shifted input rows; K1 the strip's lanes,
+// K2 those with a left column (left tap), K3 those with a right column (right tap), packed by
+// s1Masks.
 
 // WEIGHTS9 broadcasts the 9 weights at (AX) into Z0-Z8.
 #define WEIGHTS9 \
@@ -38,24 +40,21 @@
 	VMOVUPS.Z   4(base), K3, Z12; \
 	VFMADD231PS Z12, wr, K3, Z9
 
-// func dw3x3s1SmallAVX512(out, in *float32, h, w int, wt *float32, bias float32)
-TEXT ·dw3x3s1SmallAVX512(SB), NOSPLIT, $0-44
+// func dw3x3s1SmallAVX512(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
+TEXT ·dw3x3s1SmallAVX512(SB), NOSPLIT, $0-52
 	MOVQ         out+0(FP), DI
 	MOVQ         in+8(FP), SI
 	MOVQ         h+16(FP), R8
-	MOVQ         w+24(FP), CX
-	MOVQ         wt+32(FP), AX
-	VBROADCASTSS bias+40(FP), Z15
+	MOVQ         ld+24(FP), CX
+	MOVQ         masks+32(FP), BX
+	MOVQ         wt+40(FP), AX
+	VBROADCASTSS bias+48(FP), Z15
 	WEIGHTS9
 	LEAQ         (CX*4), R10
-	MOVQ         $1, BX
-	SHLQ         CX, BX
-	DECQ         BX
 	KMOVW        BX, K1
-	MOVQ         BX, DX
-	ANDQ         $-2, DX
-	KMOVW        DX, K2
-	SHRQ         $1, BX
+	SHRQ         $16, BX
+	KMOVW        BX, K2
+	SHRQ         $16, BX
 	KMOVW        BX, K3
 	XORQ         R11, R11
 

@@ -170,12 +170,12 @@ func gather2AVX512(dst, src *float32, n int)
 //go:noescape
 func gather2AVX2(dst, src *float32, n int)
 
-// dw3x3s1SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneKernel: a whole stride-1 plane
-// of 2 <= w <= 16 columns, one row per register (AVX-512F; masked loads and FMAs skip the
-// padding).
+// dw3x3s1SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwStripKernel: a strip of 1-16
+// columns of a stride-1 plane, every row, one row per register (AVX-512F; masked loads and FMAs
+// skip the padding).
 //
 //go:noescape
-func dw3x3s1SmallAVX512(out, in *float32, h, w int, wt *float32, bias float32)
+func dw3x3s1SmallAVX512(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 
 // dw3x3s2SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
 // 1 <= w <= 16 columns, one output row per register (AVX-512F; masked loads and FMAs skip the
