@@ -132,6 +132,22 @@ func dwColumns(o []float32, x0, x1 int, r0, r1, r2 []float32, w, stride int, wt 
 			if r2 != nil {
 				acc += w20*r2[x] + w21*r2[x+1] + w22*r2[x+2]
 			}
+		} else if x == -1 && w >= 2 { // the left edge: the window's columns 1 and 2
+			if r0 != nil {
+				acc += w01*r0[0] + w02*r0[1]
+			}
+			acc += w11*r1[0] + w12*r1[1]
+			if r2 != nil {
+				acc += w21*r2[0] + w22*r2[1]
+			}
+		} else if x == w-2 && x >= 0 { // the right edge: the window's columns 0 and 1
+			if r0 != nil {
+				acc += w00*r0[x] + w01*r0[x+1]
+			}
+			acc += w10*r1[x] + w11*r1[x+1]
+			if r2 != nil {
+				acc += w20*r2[x] + w21*r2[x+1]
+			}
 		} else {
 			for kx := 0; kx < 3; kx++ {
 				xx := x + kx
