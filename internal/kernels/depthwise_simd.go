@@ -43,6 +43,12 @@ type dwRowKernel func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi i
 //	}
 type dwStripKernel func(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 
+// dwStrip is a strip kernel and its widest strip (at most smallPlane); a nil fn: none.
+type dwStrip struct {
+	fn    dwStripKernel
+	width int
+}
+
 // s1Masks packs the lane masks of a dwStripKernel on columns [x0, x0+n) of a w-wide plane: the
 // strip's lanes, those whose window has a left column (x-1 >= 0), and those whose window has a
 // right column (x+1 <= w-1), 16 bits each.
@@ -88,27 +94,28 @@ type dwVec struct {
 // kernel is recomputed by an overlapping last vector when the interior is at least a vector
 // wide. One call covers all the rows whose windows lie inside the plane (the top and bottom rows
 // have one call each), so small planes pay the call once. The edge columns, and the rest, take
-// the portable path (dwColumns), except where small and small2 are not nil: at stride 1, small
-// takes a plane of up to smallPlane columns whole, a plane of up to twice that as two strips,
-// and the two edge strips of a wider one (the row kernels then run between them); small2 takes
-// a stride-2 plane of up to smallPlane columns whole.
-func depthwise3x3SIMD(s1, s2 []dwVec, small dwStripKernel, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+// the portable path (dwColumns), except where small.fn and small2 are not nil: at stride 1,
+// small takes a plane of up to small.width columns whole, a plane of up to twice that as two
+// strips, and the two edge strips of a wider one (the row kernels then run between them); small2
+// takes a stride-2 plane of up to smallPlane columns whole.
+func depthwise3x3SIMD(s1, s2 []dwVec, small dwStrip, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 	for _, v := range slices.Concat(s1, s2) {
 		mustBePowerOfTwo(v.width)
 	}
 	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 		// strips: columns [0, lo) and [hi, ow) are small's, the row kernels run between.
-		strips := small != nil && stride == 1 && w >= 1 && h >= 1 && oh == h && ow == w
+		sw := small.width
+		strips := small.fn != nil && stride == 1 && w >= 1 && h >= 1 && oh == h && ow == w
 		if strips {
 			_, _, _ = out[h*w-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
-			n := min(w, smallPlane)
-			small(&out[0], &in[0], h, w, s1Masks(0, n, w), &wt[0], bias)
-			if w <= smallPlane {
+			n := min(w, sw)
+			small.fn(&out[0], &in[0], h, w, s1Masks(0, n, w), &wt[0], bias)
+			if w <= sw {
 				return
 			}
-			x0 := max(w-smallPlane, smallPlane)
-			small(&out[x0], &in[x0], h, w, s1Masks(x0, w-x0, w), &wt[0], bias)
-			if w <= 2*smallPlane {
+			x0 := max(w-sw, sw)
+			small.fn(&out[x0], &in[x0], h, w, s1Masks(x0, w-x0, w), &wt[0], bias)
+			if w <= 2*sw {
 				return
 			}
 		}
@@ -127,7 +134,7 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwStripKernel, small2 dwPlaneS2Kerne
 		// Interior columns: x = ox*stride-1 >= 0 and ox*stride+1 <= w-1; the same for rows.
 		lo, hi := 1, min((w-2)/stride+1, ow)
 		if strips {
-			lo, hi = smallPlane, w-smallPlane
+			lo, hi = sw, w-sw
 		}
 		if w < 2 {
 			hi = 0

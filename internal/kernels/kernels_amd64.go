@@ -12,10 +12,10 @@ func init() {
 	sgemm.add("avx2", hasAVX2FMA, tiled(tileAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 6, 1))
 	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
-	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, nil, nil))
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, dwStrip{dw3x3s1SmallAVX2, 8}, nil))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
 		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...),
-			dw3x3s1SmallAVX512, dw3x3s2SmallAVX512))
+			dwStrip{dw3x3s1SmallAVX512, 16}, dw3x3s2SmallAVX512))
 	maxPoolVecs := []poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}
 	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(maxPoolVecs, maxPoolColumns, nil))
 	maxPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
@@ -176,6 +176,12 @@ func gather2AVX2(dst, src *float32, n int)
 //
 //go:noescape
 func dw3x3s1SmallAVX512(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
+
+// dw3x3s1SmallAVX2 (depthwise_small_avx2_amd64.s) is a dwStripKernel of 1-8 columns, one row
+// per register (AVX2, FMA; masked loads and zero weights keep the padding out).
+//
+//go:noescape
+func dw3x3s1SmallAVX2(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 
 // dw3x3s2SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
 // 1 <= w <= 16 columns, one output row per register (AVX-512F; masked loads and FMAs skip the

@@ -9,7 +9,7 @@ import "golang.org/x/sys/cpu"
 func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)
 	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
-		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}, nil, nil))
+		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns, nil))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns, nil))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))

@@ -945,6 +945,43 @@ func TestDepthwise3x3NeverMultipliesPadding(t *testing.T) {
 	})
 }
 
+// TestDepthwise3x3NeverReadsPadding puts NaNs just before and after the input plane and
+// infinities at random places inside it: an output whose window stays clear of the infinities
+// must come out a number, and one whose window meets them must be NaN exactly where the plain
+// loop's is (0 * Inf is NaN, so a kernel that reads past a row's end, into the next row or past
+// the plane, and zeroes the value's weight instead of not reading it fails).
+func TestDepthwise3x3NeverReadsPadding(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
+		rng := rand.New(rand.NewSource(17))
+		for _, p := range randomPlanes(18, 40) {
+			h, w := p[0], p[1]
+			for _, stride := range []int{1, 2} {
+				oh, ow := (h-1)/stride+1, (w-1)/stride+1
+				const guard = 64
+				buf := make([]float32, guard+h*w+guard)
+				for i := range buf {
+					buf[i] = nan
+				}
+				in := buf[guard : guard+h*w]
+				copy(in, randSlice(rng, h*w))
+				for range rng.Intn(3) {
+					in[rng.Intn(h*w)] = inf
+				}
+				wt := randSlice(rng, 9)
+				got, want := make([]float32, oh*ow), make([]float32, oh*ow)
+				fn(got, in, h, w, oh, ow, stride, wt, 0.5)
+				depthwise3x3Generic(want, in, h, w, oh, ow, stride, wt, 0.5)
+				for i := range want {
+					if (got[i] != got[i]) != (want[i] != want[i]) {
+						t.Fatalf("%dx%d stride %d, NaNs around the plane: out[%d] = %g, plain loop %g", h, w, stride, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestFilterIoU compares every implementation with the plain loop on sets of 0-70 boxes, so the
 // kernels meet whole steps and ragged last ones: the same survivors in the same order, bit for
 // bit, and nothing past n written. The sets mix random boxes with copies of b (IoU exactly 1),

@@ -1,0 +1,105 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// A column strip of 1-8 columns of a stride-1 Depthwise3x3 plane, every row, one output row per
+// YMM register (dw3x3s1SmallAVX2 in kernels_amd64.go): the box head's 7x7 planes whole, and the
+// edge strips of wider planes, in one call each instead of the portable loop for the edges.
+// AVX2 has no mask registers, so the lanes whose window reaches past the plane's left or right
+// edge get a zero weight for that tap and a masked load (VMASKMOVPS reads nothing in a masked-off
+// lane and gives zero there): the padding is never read, and a weight is never multiplied by it
+// (a NaN weight stays out of the outputs whose windows leave the plane, as in the plain loop).
+// Such a lane adds 0 * 0 to its sum; every other lane runs the AVX-512 kernel's FMAs in its order.
+// Rows above or below the plane are skipped.
+//
+// Register use: DI the output row; SI the input row of the same index; R12 a neighbouring input
+// row; R8 h; R10 the row stride in bytes (input and output); R11 the output row index; Y0-Y8 the
+// weights (the left column's masked by Y12, the right column's by Y13), Y10 the bias, Y9 the
+// row's sums, Y14 and Y15 the loaded taps; Y11 the strip's lanes, Y12 those with a left column,
+// Y13 those with a right column (all ones or zero per lane, from the bits s1Masks packs).
+
+// Bit i of lane i, to spread a lane bit mask over the lanes.
+DATA laneBits8<>+0(SB)/4, $1
+DATA laneBits8<>+4(SB)/4, $2
+DATA laneBits8<>+8(SB)/4, $4
+DATA laneBits8<>+12(SB)/4, $8
+DATA laneBits8<>+16(SB)/4, $16
+DATA laneBits8<>+20(SB)/4, $32
+DATA laneBits8<>+24(SB)/4, $64
+DATA laneBits8<>+28(SB)/4, $128
+GLOBL laneBits8<>(SB), RODATA|NOPTR, $32
+
+// LANEMASK sets lane i of y to all ones where bit i of the low 8 bits of BX is set, else zero.
+#define LANEMASK(y) \
+	MOVL         BX, AX; \
+	VMOVD        AX, X14; \
+	VPBROADCASTD X14, y; \
+	VPAND        laneBits8<>(SB), y, y; \
+	VPCMPEQD     laneBits8<>(SB), y, y
+
+// TAPROW8 adds one input row (at base) times the weights wl, wc, wr.
+#define TAPROW8(base, wl, wc, wr) \
+	VMASKMOVPS  -4(base), Y12, Y14; \
+	VFMADD231PS Y14, wl, Y9; \
+	VMASKMOVPS  (base), Y11, Y15; \
+	VFMADD231PS Y15, wc, Y9; \
+	VMASKMOVPS  4(base), Y13, Y14; \
+	VFMADD231PS Y14, wr, Y9
+
+// func dw3x3s1SmallAVX2(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
+TEXT ·dw3x3s1SmallAVX2(SB), NOSPLIT, $0-52
+	MOVQ         out+0(FP), DI
+	MOVQ         in+8(FP), SI
+	MOVQ         h+16(FP), R8
+	MOVQ         ld+24(FP), CX
+	MOVQ         masks+32(FP), BX
+	MOVQ         wt+40(FP), DX
+	VBROADCASTSS bias+48(FP), Y10
+	LEAQ         (CX*4), R10
+	LANEMASK(Y11)
+	SHRQ         $16, BX
+	LANEMASK(Y12)
+	SHRQ         $16, BX
+	LANEMASK(Y13)
+	VBROADCASTSS (DX), Y0
+	VBROADCASTSS 4(DX), Y1
+	VBROADCASTSS 8(DX), Y2
+	VBROADCASTSS 12(DX), Y3
+	VBROADCASTSS 16(DX), Y4
+	VBROADCASTSS 20(DX), Y5
+	VBROADCASTSS 24(DX), Y6
+	VBROADCASTSS 28(DX), Y7
+	VBROADCASTSS 32(DX), Y8
+	VANDPS       Y12, Y0, Y0
+	VANDPS       Y12, Y3, Y3
+	VANDPS       Y12, Y6, Y6
+	VANDPS       Y13, Y2, Y2
+	VANDPS       Y13, Y5, Y5
+	VANDPS       Y13, Y8, Y8
+	XORQ         R11, R11
+
+dwsmall8row:
+	VMOVAPS Y10, Y9
+	TESTQ   R11, R11
+	JZ      dwsmall8notop
+	MOVQ    SI, R12
+	SUBQ    R10, R12
+	TAPROW8(R12, Y0, Y1, Y2)
+
+dwsmall8notop:
+	TAPROW8(SI, Y3, Y4, Y5)
+	LEAQ 1(R11), AX
+	CMPQ AX, R8
+	JGE  dwsmall8nobottom
+	LEAQ (SI)(R10*1), R12
+	TAPROW8(R12, Y6, Y7, Y8)
+
+dwsmall8nobottom:
+	VMASKMOVPS Y9, Y11, (DI)
+	ADDQ       R10, SI
+	ADDQ       R10, DI
+	INCQ       R11
+	CMPQ       R11, R8
+	JLT        dwsmall8row
+	VZEROUPPER
+	RET
