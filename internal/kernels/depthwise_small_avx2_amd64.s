@@ -103,3 +103,113 @@ dwsmall8nobottom:
 	JLT        dwsmall8row
 	VZEROUPPER
 	RET
+
+// A whole stride-2 Depthwise3x3 plane of width 1-16 (the box head's 14x14 -> 7x7), one output
+// row per YMM register (dw3x3s2SmallAVX2 in kernels_amd64.go). Each input row is two masked
+// loads (columns 0-7 and 8-15; zeros past the row), split by VSHUFPS and VPERMPD into its even
+// columns (each output's centre tap, 2x) and odd ones (the right tap, 2x+1); VPERMPS moves the
+// odd ones up a lane for the left tap (2x-1), and the lanes without a left column are zeroed. The
+// left and right weights are zero in the lanes whose window has no such column, so such a lane
+// adds 0 * 0: padding is never read nor a weight multiplied by it.
+//
+// The masks come packed from the Go driver (s2Masks): bits 0-15 the input row's lanes (Y11: 0-7,
+// Y12: 8-15), 16-31 the outputs with a left column (spread into 0(SP)), 32-47 all outputs
+// (32(SP), for the store), 48-63 the outputs with a right column (applied to the weights).
+//
+// Register use: DI the output row; R12 the input row 2*oy; R8 h; R9 oh; R10 and R13 the input and
+// output row strides in bytes; R11 oy; Y0-Y8 the weights, Y9 the row's sums, Y10 the even columns,
+// Y15 the odd ones, Y14 scratch, Y13 the left tap's lane order.
+
+// Output lane i takes odd column i-1 (lane 0 wraps to 7 and is zeroed).
+DATA leftLanes8<>+0(SB)/4, $7
+DATA leftLanes8<>+4(SB)/4, $0
+DATA leftLanes8<>+8(SB)/4, $1
+DATA leftLanes8<>+12(SB)/4, $2
+DATA leftLanes8<>+16(SB)/4, $3
+DATA leftLanes8<>+20(SB)/4, $4
+DATA leftLanes8<>+24(SB)/4, $5
+DATA leftLanes8<>+28(SB)/4, $6
+GLOBL leftLanes8<>(SB), RODATA|NOPTR, $32
+
+// S2ROW8 adds the input row at base times the weights wl, wc, wr of one filter row.
+#define S2ROW8(base, wl, wc, wr) \
+	VMASKMOVPS  (base), Y11, Y10; \
+	VMASKMOVPS  32(base), Y12, Y14; \
+	VSHUFPS     $0xDD, Y14, Y10, Y15; \
+	VSHUFPS     $0x88, Y14, Y10, Y10; \
+	VPERMPD     $0xD8, Y15, Y15; \
+	VPERMPD     $0xD8, Y10, Y10; \
+	VPERMPS     Y15, Y13, Y14; \
+	VANDPS      (SP), Y14, Y14; \
+	VFMADD231PS Y14, wl, Y9; \
+	VFMADD231PS Y10, wc, Y9; \
+	VFMADD231PS Y15, wr, Y9
+
+// func dw3x3s2SmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
+TEXT ·dw3x3s2SmallAVX2(SB), NOSPLIT, $64-68
+	MOVQ         out+0(FP), DI
+	MOVQ         in+8(FP), R12
+	MOVQ         h+16(FP), R8
+	MOVQ         w+24(FP), R10
+	SHLQ         $2, R10
+	MOVQ         oh+32(FP), R9
+	MOVQ         ow+40(FP), R13
+	SHLQ         $2, R13
+	MOVQ         masks+48(FP), BX
+	MOVQ         wt+56(FP), DX
+	LANEMASK(Y11)
+	SHRQ         $8, BX
+	LANEMASK(Y12)
+	SHRQ         $8, BX
+	LANEMASK(Y14)
+	VMOVUPS      Y14, (SP)
+	SHRQ         $16, BX
+	LANEMASK(Y14)
+	VMOVUPS      Y14, 32(SP)
+	SHRQ         $16, BX
+	LANEMASK(Y15)
+	VBROADCASTSS (DX), Y0
+	VBROADCASTSS 4(DX), Y1
+	VBROADCASTSS 8(DX), Y2
+	VBROADCASTSS 12(DX), Y3
+	VBROADCASTSS 16(DX), Y4
+	VBROADCASTSS 20(DX), Y5
+	VBROADCASTSS 24(DX), Y6
+	VBROADCASTSS 28(DX), Y7
+	VBROADCASTSS 32(DX), Y8
+	VANDPS       (SP), Y0, Y0
+	VANDPS       (SP), Y3, Y3
+	VANDPS       (SP), Y6, Y6
+	VANDPS       Y15, Y2, Y2
+	VANDPS       Y15, Y5, Y5
+	VANDPS       Y15, Y8, Y8
+	VMOVDQU      leftLanes8<>(SB), Y13
+	XORQ         R11, R11
+
+dws2small8row:
+	VBROADCASTSS bias+64(FP), Y9
+	TESTQ        R11, R11
+	JZ           dws2small8notop
+	MOVQ         R12, BX
+	SUBQ         R10, BX
+	S2ROW8(BX, Y0, Y1, Y2)
+
+dws2small8notop:
+	S2ROW8(R12, Y3, Y4, Y5)
+	LEAQ (R11)(R11*1), AX
+	INCQ AX
+	CMPQ AX, R8
+	JGE  dws2small8nobottom
+	LEAQ (R12)(R10*1), BX
+	S2ROW8(BX, Y6, Y7, Y8)
+
+dws2small8nobottom:
+	VMOVUPS    32(SP), Y14
+	VMASKMOVPS Y9, Y14, (DI)
+	LEAQ       (R12)(R10*2), R12
+	ADDQ       R13, DI
+	INCQ       R11
+	CMPQ       R11, R9
+	JLT        dws2small8row
+	VZEROUPPER
+	RET

@@ -12,7 +12,7 @@ func init() {
 	sgemm.add("avx2", hasAVX2FMA, tiled(tileAVX2, 6, 8))
 	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 6, 1))
 	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
-	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, dwStrip{dw3x3s1SmallAVX2, 8}, nil))
+	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, dwStrip{dw3x3s1SmallAVX2, 8}, dw3x3s2SmallAVX2))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
 		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...),
 			dwStrip{dw3x3s1SmallAVX512, 16}, dw3x3s2SmallAVX512))
@@ -182,6 +182,13 @@ func dw3x3s1SmallAVX512(out, in *float32, h, ld int, masks uint64, wt *float32, 
 //
 //go:noescape
 func dw3x3s1SmallAVX2(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
+
+// dw3x3s2SmallAVX2 (depthwise_small_avx2_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane
+// of 1 <= w <= 16 columns, one output row per register (AVX2, FMA; masked loads and zero weights
+// keep the padding out).
+//
+//go:noescape
+func dw3x3s2SmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 
 // dw3x3s2SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
 // 1 <= w <= 16 columns, one output row per register (AVX-512F; masked loads and FMAs skip the

@@ -954,7 +954,7 @@ func TestDepthwise3x3NeverReadsPadding(t *testing.T) {
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
 		rng := rand.New(rand.NewSource(17))
-		for _, p := range randomPlanes(18, 40) {
+		for _, p := range append(randomPlanes(18, 40), [2]int{14, 16}, [2]int{16, 16}, [2]int{9, 16}) {
 			h, w := p[0], p[1]
 			for _, stride := range []int{1, 2} {
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
@@ -967,6 +967,9 @@ func TestDepthwise3x3NeverReadsPadding(t *testing.T) {
 				copy(in, randSlice(rng, h*w))
 				for range rng.Intn(3) {
 					in[rng.Intn(h*w)] = inf
+				}
+				if rng.Intn(2) == 0 { // a row's last column: what a left tap that wraps would read
+					in[rng.Intn(h)*w+w-1] = inf
 				}
 				wt := randSlice(rng, 9)
 				got, want := make([]float32, oh*ow), make([]float32, oh*ow)
