@@ -213,3 +213,78 @@ dws2small8nobottom:
 	JLT        dws2small8row
 	VZEROUPPER
 	RET
+
+// func avgPoolSmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64)
+//
+// A whole 3x3 stride-2 average-pool plane of width 1-16 (the box head's 14x14 -> 7x7), bit for
+// bit with its plain loop (AVX2): the columns split as in dw3x3s2SmallAVX2, each window's values
+// added in the plain loop's order (rows top down, columns left to right) from zero, then divided
+// by 9. A tap outside the plane adds a zero from a masked load (the left tap's wrapped lane is
+// zeroed): a sum that starts from +0 is never -0, so adding +0 leaves it as the plain loop, which
+// skips the tap, has it. Registers as there; Y0 holds 9.
+#define POOLROW8(base) \
+	VMASKMOVPS (base), Y11, Y10; \
+	VMASKMOVPS 32(base), Y12, Y14; \
+	VSHUFPS    $0xDD, Y14, Y10, Y15; \
+	VSHUFPS    $0x88, Y14, Y10, Y10; \
+	VPERMPD    $0xD8, Y15, Y15; \
+	VPERMPD    $0xD8, Y10, Y10; \
+	VPERMPS    Y15, Y13, Y14; \
+	VANDPS     (SP), Y14, Y14; \
+	VADDPS     Y14, Y9, Y9; \
+	VADDPS     Y10, Y9, Y9; \
+	VADDPS     Y15, Y9, Y9
+
+TEXT ·avgPoolSmallAVX2(SB), NOSPLIT, $64-56
+	MOVQ         out+0(FP), DI
+	MOVQ         in+8(FP), R12
+	MOVQ         h+16(FP), R8
+	MOVQ         w+24(FP), R10
+	SHLQ         $2, R10
+	MOVQ         oh+32(FP), R9
+	MOVQ         ow+40(FP), R13
+	SHLQ         $2, R13
+	MOVQ         masks+48(FP), BX
+	LANEMASK(Y11)
+	SHRQ         $8, BX
+	LANEMASK(Y12)
+	SHRQ         $8, BX
+	LANEMASK(Y14)
+	VMOVUPS      Y14, (SP)
+	SHRQ         $16, BX
+	LANEMASK(Y14)
+	VMOVUPS      Y14, 32(SP)
+	MOVL         $0x41100000, AX // 9.0
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	VMOVDQU      leftLanes8<>(SB), Y13
+	XORQ         R11, R11
+
+poolsmall8row:
+	VXORPS Y9, Y9, Y9
+	TESTQ  R11, R11
+	JZ     poolsmall8notop
+	MOVQ   R12, BX
+	SUBQ   R10, BX
+	POOLROW8(BX)
+
+poolsmall8notop:
+	POOLROW8(R12)
+	LEAQ (R11)(R11*1), AX
+	INCQ AX
+	CMPQ AX, R8
+	JGE  poolsmall8nobottom
+	LEAQ (R12)(R10*1), BX
+	POOLROW8(BX)
+
+poolsmall8nobottom:
+	VDIVPS     Y0, Y9, Y9
+	VMOVUPS    32(SP), Y14
+	VMASKMOVPS Y9, Y14, (DI)
+	LEAQ       (R12)(R10*2), R12
+	ADDQ       R13, DI
+	INCQ       R11
+	CMPQ       R11, R9
+	JLT        poolsmall8row
+	VZEROUPPER
+	RET

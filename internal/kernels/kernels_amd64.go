@@ -21,7 +21,7 @@ func init() {
 	maxPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
 		pool3x3s2SIMD(append([]poolVec{{maxPoolRowsAVX512, 16}}, maxPoolVecs...), maxPoolColumns, nil))
 	avgPoolVecs := []poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}
-	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, nil))
+	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, avgPoolSmallAVX2))
 	avgPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
 		pool3x3s2SIMD(append([]poolVec{{avgPoolRowsAVX512, 16}}, avgPoolVecs...), avgPoolColumns, avgPoolSmallAVX512))
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
@@ -30,6 +30,12 @@ func init() {
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
 	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
 	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
+	sum.add("avx2", cpu.X86.HasAVX2, func(x []float32) float32 {
+		if len(x) == 0 {
+			return 0
+		}
+		return sumAVX2(&x[0], len(x))
+	})
 	sum.add("avx512", cpu.X86.HasAVX512F, func(x []float32) float32 {
 		if len(x) == 0 {
 			return 0
@@ -190,6 +196,12 @@ func dw3x3s1SmallAVX2(out, in *float32, h, ld int, masks uint64, wt *float32, bi
 //go:noescape
 func dw3x3s2SmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 
+// avgPoolSmallAVX2 (depthwise_small_avx2_amd64.s) is a poolPlaneKernel for AvgPool3x3s2, bit for
+// bit with its plain loop (AVX2).
+//
+//go:noescape
+func avgPoolSmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64)
+
 // dw3x3s2SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
 // 1 <= w <= 16 columns, one output row per register (AVX-512F; masked loads and FMAs skip the
 // padding).
@@ -234,6 +246,11 @@ func packLanes() (t [256][8]uint8) {
 	}
 	return t
 }
+
+// sumAVX2 (sum_amd64.s) is Sum on n >= 1 values, in 8 partial sums (AVX2).
+//
+//go:noescape
+func sumAVX2(x *float32, n int) float32
 
 // sumAVX512 (sum_amd64.s) is Sum on n >= 1 values, in 16 partial sums (AVX-512F).
 //

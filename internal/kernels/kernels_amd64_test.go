@@ -32,7 +32,7 @@ func TestX86Chosen(t *testing.T) {
 		"Transpose":    pick(false, x.HasAVX2),
 		"Blend":        pick(false, x.HasAVX2),
 		"FilterIoU":    pick(x.HasAVX512F && x.HasPOPCNT, x.HasAVX2 && x.HasPOPCNT),
-		"Sum":          pick(x.HasAVX512F, false),
+		"Sum":          pick(x.HasAVX512F, x.HasAVX2),
 		"Im2col":       pick(x.HasAVX512F, x.HasAVX2),
 	}
 	got := map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3), "AvgPool3x3s2": names(avgPool3x3s2),
