@@ -37,6 +37,44 @@ GLOBL laneBits8<>(SB), RODATA|NOPTR, $32
 	VPAND        laneBits8<>(SB), y, y; \
 	VPCMPEQD     laneBits8<>(SB), y, y
 
+// S2ARGS8 loads the arguments the stride-2 plane kernels share (masks in BX); S2MASKS8 spreads
+// the input-row masks into Y11 and Y12 and the outputs with a left column and all outputs into
+// 0(SP) and 32(SP), leaving the right-column bits in BX.
+#define S2ARGS8 \
+	MOVQ         out+0(FP), DI; \
+	MOVQ         in+8(FP), R12; \
+	MOVQ         h+16(FP), R8; \
+	MOVQ         w+24(FP), R10; \
+	SHLQ         $2, R10; \
+	MOVQ         oh+32(FP), R9; \
+	MOVQ         ow+40(FP), R13; \
+	SHLQ         $2, R13; \
+	MOVQ         masks+48(FP), BX
+
+#define S2MASKS8 \
+	LANEMASK(Y11); \
+	SHRQ         $8, BX; \
+	LANEMASK(Y12); \
+	SHRQ         $8, BX; \
+	LANEMASK(Y14); \
+	VMOVUPS      Y14, (SP); \
+	SHRQ         $16, BX; \
+	LANEMASK(Y14); \
+	VMOVUPS      Y14, 32(SP)
+
+// SPLIT8 loads the input row at base (two masked loads) and leaves each output's centre column
+// (2x) in Y10, its right column (2x+1) in Y15 and its left column (2x-1; zero where it has none)
+// in Y14.
+#define SPLIT8(base) \
+	VMASKMOVPS  (base), Y11, Y10; \
+	VMASKMOVPS  32(base), Y12, Y14; \
+	VSHUFPS     $0xDD, Y14, Y10, Y15; \
+	VSHUFPS     $0x88, Y14, Y10, Y10; \
+	VPERMPD     $0xD8, Y15, Y15; \
+	VPERMPD     $0xD8, Y10, Y10; \
+	VPERMPS     Y15, Y13, Y14; \
+	VANDPS      (SP), Y14, Y14
+
 // TAPROW8 adds one input row (at base) times the weights wl, wc, wr.
 #define TAPROW8(base, wl, wc, wr) \
 	VMASKMOVPS  -4(base), Y12, Y14; \
@@ -133,39 +171,16 @@ GLOBL leftLanes8<>(SB), RODATA|NOPTR, $32
 
 // S2ROW8 adds the input row at base times the weights wl, wc, wr of one filter row.
 #define S2ROW8(base, wl, wc, wr) \
-	VMASKMOVPS  (base), Y11, Y10; \
-	VMASKMOVPS  32(base), Y12, Y14; \
-	VSHUFPS     $0xDD, Y14, Y10, Y15; \
-	VSHUFPS     $0x88, Y14, Y10, Y10; \
-	VPERMPD     $0xD8, Y15, Y15; \
-	VPERMPD     $0xD8, Y10, Y10; \
-	VPERMPS     Y15, Y13, Y14; \
-	VANDPS      (SP), Y14, Y14; \
+	SPLIT8(base); \
 	VFMADD231PS Y14, wl, Y9; \
 	VFMADD231PS Y10, wc, Y9; \
 	VFMADD231PS Y15, wr, Y9
 
 // func dw3x3s2SmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 TEXT ·dw3x3s2SmallAVX2(SB), NOSPLIT, $64-68
-	MOVQ         out+0(FP), DI
-	MOVQ         in+8(FP), R12
-	MOVQ         h+16(FP), R8
-	MOVQ         w+24(FP), R10
-	SHLQ         $2, R10
-	MOVQ         oh+32(FP), R9
-	MOVQ         ow+40(FP), R13
-	SHLQ         $2, R13
-	MOVQ         masks+48(FP), BX
+	S2ARGS8
 	MOVQ         wt+56(FP), DX
-	LANEMASK(Y11)
-	SHRQ         $8, BX
-	LANEMASK(Y12)
-	SHRQ         $8, BX
-	LANEMASK(Y14)
-	VMOVUPS      Y14, (SP)
-	SHRQ         $16, BX
-	LANEMASK(Y14)
-	VMOVUPS      Y14, 32(SP)
+	S2MASKS8
 	SHRQ         $16, BX
 	LANEMASK(Y15)
 	VBROADCASTSS (DX), Y0
@@ -223,37 +238,14 @@ dws2small8nobottom:
 // zeroed): a sum that starts from +0 is never -0, so adding +0 leaves it as the plain loop, which
 // skips the tap, has it. Registers as there; Y0 holds 9.
 #define POOLROW8(base) \
-	VMASKMOVPS (base), Y11, Y10; \
-	VMASKMOVPS 32(base), Y12, Y14; \
-	VSHUFPS    $0xDD, Y14, Y10, Y15; \
-	VSHUFPS    $0x88, Y14, Y10, Y10; \
-	VPERMPD    $0xD8, Y15, Y15; \
-	VPERMPD    $0xD8, Y10, Y10; \
-	VPERMPS    Y15, Y13, Y14; \
-	VANDPS     (SP), Y14, Y14; \
+	SPLIT8(base); \
 	VADDPS     Y14, Y9, Y9; \
 	VADDPS     Y10, Y9, Y9; \
 	VADDPS     Y15, Y9, Y9
 
 TEXT ·avgPoolSmallAVX2(SB), NOSPLIT, $64-56
-	MOVQ         out+0(FP), DI
-	MOVQ         in+8(FP), R12
-	MOVQ         h+16(FP), R8
-	MOVQ         w+24(FP), R10
-	SHLQ         $2, R10
-	MOVQ         oh+32(FP), R9
-	MOVQ         ow+40(FP), R13
-	SHLQ         $2, R13
-	MOVQ         masks+48(FP), BX
-	LANEMASK(Y11)
-	SHRQ         $8, BX
-	LANEMASK(Y12)
-	SHRQ         $8, BX
-	LANEMASK(Y14)
-	VMOVUPS      Y14, (SP)
-	SHRQ         $16, BX
-	LANEMASK(Y14)
-	VMOVUPS      Y14, 32(SP)
+	S2ARGS8
+	S2MASKS8
 	MOVL         $0x41100000, AX // 9.0
 	VMOVD        AX, X0
 	VPBROADCASTD X0, Y0
