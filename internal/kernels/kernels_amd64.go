@@ -4,13 +4,15 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
+//go:generate go run gen_sgemm_avx512.go
+
 // The amd64 assembly routines, one .s file each, and the CPU features they need. x/sys/cpu
 // reports AVX2, FMA and AVX-512F only when the OS also saves the registers they use.
 
 func init() {
 	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	sgemm.add("avx2", hasAVX2FMA, tiled(tileAVX2, 6, 8))
-	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 6, 1))
+	sgemm.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, tiled(tileAVX512, 8, 1))
 	dwS1, dwS2 := []dwVec{{dw3x3s1AVX2, 8}, {dw3x3s1AVX, 4}}, []dwVec{{dw3x3s2AVX2, 8}, {dw3x3s2AVX, 4}}
 	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, dwStrip{dw3x3s1SmallAVX2, 8}, dw3x3s2SmallAVX2))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
@@ -74,8 +76,8 @@ func init() {
 //go:noescape
 func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)
 
-// sgemmKernelAVX512 (sgemm_avx512_amd64.s) is sgemmKernelAVX2 for any n >= 1 (AVX-512F; the last
-// strip is masked).
+// sgemmKernelAVX512 (sgemm_avx512_amd64.s, written by gen_sgemm_avx512.go) is sgemmKernelAVX2
+// for 1 <= rows <= 8 and any n >= 1 (AVX-512F; the last strip is masked).
 //
 //go:noescape
 func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)

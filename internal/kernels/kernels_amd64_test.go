@@ -3,10 +3,39 @@
 package kernels
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/cpu"
 )
+
+// TestSgemmAVX512Generated checks that sgemm_avx512_amd64.s is gen_sgemm_avx512.go's output, so
+// that a hand edit of the generated file or a generator change not run is caught.
+func TestSgemmAVX512Generated(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	out := filepath.Join(t.TempDir(), "sgemm.s")
+	if msg, err := exec.Command(goTool, "run", "gen_sgemm_avx512.go", "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("go run gen_sgemm_avx512.go: %v\n%s", err, msg)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("sgemm_avx512_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("sgemm_avx512_amd64.s differs from gen_sgemm_avx512.go's output: run go generate ./internal/kernels")
+	}
+}
 
 // TestX86Chosen checks that each routine's best version is the widest this CPU's features allow,
 // so that a wrong feature condition or order in init cannot leave the tests above checking a

@@ -82,8 +82,8 @@ func sameBitsOrNaN(got, want []float32) (int, bool) {
 func TestSgemm(t *testing.T) {
 	type shape struct{ m, n, k int }
 	var shapes []shape
-	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 20} {
-		for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 49, 81, 100} {
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 16, 17, 20} {
+		for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 81, 95, 96, 97, 100} {
 			for _, k := range []int{1, 2, 5, 16, 33, 257} {
 				shapes = append(shapes, shape{m, n, k})
 			}
@@ -661,7 +661,7 @@ func TestSgemmEpilogue(t *testing.T) {
 	type shape struct{ m, n, k int }
 	var shapes []shape
 	for _, m := range []int{1, 5, 6, 7, 8, 9, 13} {
-		for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 33, 49} {
+		for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 33, 47, 48, 49, 97} {
 			for _, k := range []int{0, 1, 3, 40, 300} {
 				shapes = append(shapes, shape{m, n, k})
 			}

@@ -13,8 +13,8 @@
 //	DX	columns left
 //	CX, SI, R10	in the epilogue: the tileEpilogue; the residual's rows 0 and 4 of the strip
 //
-// Accumulators: row i uses register 2i (columns 0-7 / 0-15) and 2i+1 (8-15 / 16-31); 12, 13 hold
-// the row of b; 14 the broadcast element of a; 15 is scratch.
+// Rows 0-3 of a are at SI + {0, R8, 2*R8, R9}, rows 4-7 at R10 + the same, and likewise c's and
+// the residual's with R12, R13. The vector registers are each kernel's own (its file's header).
 
 // Loads the arguments into the registers above.
 #define SETUP \

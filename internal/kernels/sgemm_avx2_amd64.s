@@ -3,7 +3,9 @@
 #include "textflag.h"
 #include "sgemm_amd64.h"
 
-// sgemmKernelAVX2: 6x16 and 6x8 tiles of C in Y registers (AVX2 and FMA).
+// sgemmKernelAVX2: 6x16 and 6x8 tiles of C in Y registers (AVX2 and FMA): row i in Y(2i)
+// (columns 0-7) and Y(2i+1) (8-15); Y12, Y13 hold the row of b, Y14 the broadcast element of a,
+// Y15 is scratch.
 
 // One row of the 6x16 AVX2 tile: c0:c1 += a[row, p] * Y12:Y13.
 #define FMA16(addr, c0, c1) VBROADCASTSS addr, Y14; VFMADD231PS Y12, Y14, c0; VFMADD231PS Y13, Y14, c1

@@ -30,7 +30,7 @@ func (k tileKernel) call(rows, kk, n int, a *float32, lda int, b *float32, ldb i
 
 // Bounds on a tile kernel's rows and column step: the tail buffers below hold that many.
 const (
-	maxTileRows = 6
+	maxTileRows = 8
 	maxColStep  = 8
 )
 
@@ -42,7 +42,6 @@ type tileEpilogue struct {
 	addRes [8]uint32  // all ones: add res
 	floor  [8]float32 // 0 for ReLU, -Inf for none
 	bias   [maxTileRows]float32
-	_      [2]float32
 	res    *float32 // the residual's element (0, 0); C's when it adds none (read, never used)
 }
 
