@@ -45,8 +45,9 @@ const convColumns = 256
 // 1x1 convolution only, as one matrix product per group over every image's positions.
 //
 // The work is split over s's pool in blocks of up to convColumns output positions: for a 1x1
-// convolution, blocks of (image, group, positions), each one matrix product reading src in
-// place; otherwise blocks of (image, positions), each laying out its panel of windows (all input
+// convolution, blocks of (image, group, output channels, positions), each one matrix product
+// reading src in place (a group's channels are split only when there are too few blocks for the
+// threads: blockRows); otherwise blocks of (image, positions), each laying out its panel of windows (all input
 // channels, im2col) in its thread's scratch and then running one product per group, so the
 // windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once.
 // Each product starts from the bias and adds the residual and activation as it stores its
@@ -63,14 +64,37 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 		images, ohw, ihw = 1, src.N*ohw, src.N*ihw // one image whose planes hold every image's
 	}
 	t := &s.conv
-	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, ihw: ihw, nb: (ohw + convColumns - 1) / convColumns}
+	ocg := l.OutC / l.Groups
+	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, ihw: ihw, nb: (ohw + convColumns - 1) / convColumns, rows: ocg, rb: 1}
 	if pointwise {
-		s.pool.Run(images*l.Groups*t.nb, t)
+		t.rows = blockRows(ocg, images*l.Groups*t.nb, s.pool.Threads())
+		t.rb = (ocg + t.rows - 1) / t.rows
+		s.pool.Run(images*l.Groups*t.rb*t.nb, t)
 	} else {
 		t.panels = s.panels(l.InC * l.K * l.K * convColumns)
 		s.pool.Run(images*t.nb, t)
 	}
 	*t = convTask{}
+}
+
+// blocksPerThread is how many blocks a 1x1 convolution's loop should give each thread (as many
+// as the pool's chunks), so that no thread waits long on another's last block.
+const blocksPerThread = 4
+
+// blockRows returns how many of a group's ocg output channels one block of a 1x1 convolution
+// computes, when the loop has blocks blocks of (image, group, columns) on threads threads: all of
+// them on one thread or when the loop already has blocksPerThread blocks a thread; otherwise
+// fewer, a multiple of 8 (the AVX-512 tile's rows), so that the small maps of stages 3 and 4 (one
+// column block per group at 224) still give every thread several blocks. A block's values do not
+// depend on its rows (kernels.SgemmEpilogue computes each element alone), so neither do results.
+func blockRows(ocg, blocks, threads int) int {
+	split := (blocksPerThread*threads + blocks - 1) / blocks
+	if threads <= 1 || split <= 1 {
+		return ocg
+	}
+	const unit = 8
+	rows := ((ocg+split-1)/split + unit - 1) / unit * unit
+	return min(rows, ocg)
 }
 
 // channels returns image n's channels, planes of hw values each, of a tensor whose images are
@@ -89,6 +113,7 @@ type convTask struct {
 	panels        [][]float32 // one per worker, for the windows of a column block
 	c0, ow        int
 	ohw, ihw, nb  int // output and input positions per plane; column blocks per plane
+	rows, rb      int // output channels per row block of a group, and row blocks per group
 }
 
 // Run computes blocks [lo, hi).
@@ -99,30 +124,32 @@ func (t *convTask) Run(worker, lo, hi int) {
 		jb := u % t.nb
 		j0, j1 := jb*convColumns, min((jb+1)*convColumns, t.ohw)
 		if t.panels == nil {
-			g, n := u/t.nb%l.Groups, u/t.nb/l.Groups
-			t.product(n, g, j0, j1, channels(t.src, n, t.ihw)[g*icg*t.ihw+j0:], t.ihw)
+			r0 := u / t.nb % t.rb * t.rows
+			g, n := u/t.nb/t.rb%l.Groups, u/t.nb/t.rb/l.Groups
+			t.product(n, g, r0, min(r0+t.rows, l.OutC/l.Groups), j0, j1, channels(t.src, n, t.ihw)[g*icg*t.ihw+j0:], t.ihw)
 			continue
 		}
 		n, ld := u/t.nb, j1-j0
 		panel := t.panels[worker]
 		kernels.Im2col(panel, ld, t.src.Image(n), l.InC, t.src.H, t.src.W, l.K, l.Stride, l.Pad, t.ow, j0, j1)
 		for g := 0; g < l.Groups; g++ {
-			t.product(n, g, j0, j1, panel[g*icg*kk*ld:], ld)
+			t.product(n, g, 0, l.OutC/l.Groups, j0, j1, panel[g*icg*kk*ld:], ld)
 		}
 	}
 }
 
-// product computes output positions [j0, j1) of group g of image n from b, the group's rows of
-// the right-hand side (row stride ldb): the bias, the matrix product, the residual and the
-// activation in one kernels.SgemmEpilogue.
-func (t *convTask) product(n, g, j0, j1 int, b []float32, ldb int) {
+// product computes output channels [r0, r1) of group g (counted within the group), positions
+// [j0, j1), of image n from b, the group's rows of the right-hand side (row stride ldb): the bias,
+// the matrix product, the residual and the activation in one kernels.SgemmEpilogue.
+func (t *convTask) product(n, g, r0, r1, j0, j1 int, b []float32, ldb int) {
 	l := t.l
 	icg, ocg := l.InC/l.Groups, l.OutC/l.Groups
 	kk := l.K * l.K
-	out := channels(t.dst, n, t.ohw)[(t.c0+g*ocg)*t.ohw : (t.c0+(g+1)*ocg)*t.ohw]
-	ep := kernels.Epilogue{Bias: l.Bias[g*ocg : (g+1)*ocg], ReLU: l.Act == ReLU}
+	oc0, oc1 := g*ocg+r0, g*ocg+r1 // the block's output channels within the layer
+	out := channels(t.dst, n, t.ohw)[(t.c0+oc0)*t.ohw : (t.c0+oc1)*t.ohw]
+	ep := kernels.Epilogue{Bias: l.Bias[oc0:oc1], ReLU: l.Act == ReLU}
 	if t.res != nil {
-		ep.Res = channels(t.res, n, t.ohw)[g*ocg*t.ohw+j0:]
+		ep.Res = channels(t.res, n, t.ohw)[oc0*t.ohw+j0:]
 	}
-	kernels.SgemmEpilogue(ocg, j1-j0, icg*kk, l.Weight[g*ocg*icg*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
+	kernels.SgemmEpilogue(r1-r0, j1-j0, icg*kk, l.Weight[oc0*icg*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
 }

@@ -303,6 +303,7 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 		conv(5, 24, 24, 7, 7, 1, 1, 0, 3, true),   // box-head sized planes
 		conv(1, 16, 8, 40, 30, 3, 1, 1, 2, false), // grouped 3x3
 		conv(1, 8, 8, 33, 34, 1, 1, 0, 1, false),  // dense 1x1, ragged column blocks
+		conv(1, 60, 84, 7, 7, 1, 1, 0, 3, true),   // one column block a group: rows split, ragged (blockRows)
 		{"depthwise", func(s *Scratch) []float32 {
 			oh, ow := dw.OutSize(x.H, x.W)
 			dst := NewTensor(3, 12, oh, ow)
@@ -342,6 +343,26 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 					t.Fatalf("%s on %d threads: value %d is %g, on one thread %g", c.name, p.Threads(), i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// TestBlockRows checks how a 1x1 convolution's groups are split by output channels: not on one
+// thread or when the column blocks already give each thread blocksPerThread; otherwise in
+// multiples of 8 rows, never more than the group has, every row covered.
+func TestBlockRows(t *testing.T) {
+	for _, c := range []struct{ ocg, blocks, threads, want int }{
+		{80, 3, 1, 80},  // one thread: whole groups
+		{80, 12, 2, 80}, // stage 2 at 224: 4 column blocks x 3 groups is enough for 2 threads
+		{80, 3, 2, 32},  // stage 4 at 224 on 2 threads: 3 row blocks a group (32, 32, 16)
+		{28, 3, 3, 8},   // 4 row blocks (8, 8, 8, 4)
+		{5, 3, 2, 5},    // a group smaller than one tile stays whole
+		{160, 1, 16, 8}, // as many blocks as multiples of 8 allow
+		{20, 6, 2, 16},  // 2 row blocks (16, 4)
+	} {
+		got := blockRows(c.ocg, c.blocks, c.threads)
+		if got != c.want {
+			t.Errorf("blockRows(%d, %d, %d) = %d, want %d", c.ocg, c.blocks, c.threads, got, c.want)
 		}
 	}
 }
