@@ -1,7 +1,7 @@
 """make bench: shuffledet beside ONNX Runtime, OpenCV DNN and PyTorch / torchvision on the same
 weights, in one run, as one table of medians and ratios.
 
-  /usr/bin/python3 bench/peers.py --out out/bench --detect bin/detect --peak out/bench/peak [--quick]
+  /usr/bin/python3 bench/peers.py --out out/bench --detect bin/detect --peak out/bench/peak --xcore out/bench/xcore [--quick]
 
 The weights come from the PyTorch reference (train/): seeded random ShuffleNet g3 classifiers
 (0.5x / 1x / 2x, BatchNorm statistics randomized: OpenCV DNN 4.6 cannot load BN layers whose
@@ -245,6 +245,8 @@ class Bench:
         self.load = [loadavg()]
         self.peak = json.loads(subprocess.run([self.a.peak], check=True, capture_output=True, text=True).stdout)
         self.log("peak FMA throughput: %s" % self.peak)
+        self.xcore = json.loads(subprocess.run([self.a.xcore], check=True, capture_output=True, text=True).stdout)
+        self.log("reads of 1 MiB written by the same / the other core: %s" % self.xcore)
         self.export_models()
         q = self.a.quick
         widths = ["0.5"] if q else WIDTHS
@@ -289,7 +291,7 @@ class Bench:
                 self.compare("detector %sx %d" % (w, res), entries, 1 if q else 2, n, 1)
         self.load.append(loadavg())
         with open(self.path("results.json"), "w") as f:
-            json.dump({"peak": self.peak, "load_average": self.load, "results": self.results}, f, indent=1)
+            json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "results": self.results}, f, indent=1)
         table = Report(self).markdown()
         with open(self.path("table.md"), "w") as f:
             f.write(table)
@@ -356,6 +358,11 @@ class Report:
         p = out.append
         p("Machine: %s, %d cores; peak FMA throughput (bench/peak.c, %s): %.0f GFLOP/s on 1 thread, %.0f on 2."
           % (cpu_name(), os.cpu_count(), pk["isa"], pk["gflops_1t"], pk["gflops_2t"]))
+        xc = b.xcore
+        p("Reading 1 MiB just written (bench/xcore.c): %.0f GB/s when the same core wrote it, %.0f when the other "
+          "core did (what a layer on 2 threads pays for data the other thread wrote; on this project's virtual "
+          "machines both figures move from hour to hour with the host's load, and 2-thread scaling with them)."
+          % (xc["same_core_gbps"], xc["other_core_gbps"]))
         p("1-minute load average %.1f at the start, %.1f at the end (other jobs share the machine). "
           "Cells: median [min] in ms per run, one input at a time. Ratios: peer median / our median (> 1: ours is "
           "faster); 2-thread ratios compare 2-thread runs." % tuple(b.load))
@@ -488,6 +495,7 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(ROOT, "out", "bench"), help="models, results.json, table.md")
     p.add_argument("--detect", default=os.path.join(ROOT, "bin", "detect"), help="the detect binary")
     p.add_argument("--peak", required=True, help="the compiled bench/peak.c")
+    p.add_argument("--xcore", required=True, help="the compiled bench/xcore.c")
     p.add_argument("--quick", action="store_true", help="0.5x only, few runs: checks that every engine runs")
     a = p.parse_args(argv)
     Bench(a).run()
