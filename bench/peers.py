@@ -359,10 +359,11 @@ class Report:
         p("Machine: %s, %d cores; peak FMA throughput (bench/peak.c, %s): %.0f GFLOP/s on 1 thread, %.0f on 2."
           % (cpu_name(), os.cpu_count(), pk["isa"], pk["gflops_1t"], pk["gflops_2t"]))
         xc = b.xcore
-        p("Reading 1 MiB just written (bench/xcore.c): %.0f GB/s when the same core wrote it, %.0f when the other "
+        other = "%.0f" % xc["other_core_gbps"] if xc["other_core_gbps"] is not None else "(no second CPU)"
+        p("Reading 1 MiB just written (bench/xcore.c): %.0f GB/s when the same core wrote it, %s when the other "
           "core did (what a layer on 2 threads pays for data the other thread wrote; on this project's virtual "
           "machines both figures move from hour to hour with the host's load, and 2-thread scaling with them)."
-          % (xc["same_core_gbps"], xc["other_core_gbps"]))
+          % (xc["same_core_gbps"], other))
         p("1-minute load average %.1f at the start, %.1f at the end (other jobs share the machine). "
           "Cells: median [min] in ms per run, one input at a time. Ratios: peer median / our median (> 1: ours is "
           "faster); 2-thread ratios compare 2-thread runs." % tuple(b.load))

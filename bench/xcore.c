@@ -1,10 +1,11 @@
 // xcore: how fast one core reads data that the other core has just written, against data it wrote
 // itself: what a layer pays on two threads when it reads an activation the previous layer's other
 // thread wrote (make bench prints it beside the 2-thread rows). Thread 0 (CPU 0) writes a 1 MiB
-// buffer, then thread 0 or thread 1 (CPU 1) sums it; medians of 200 rounds. On the virtual
-// machines of this project the cross-core figure moved between 11 and 55 GB/s from hour to hour
-// while the same-core one stayed near 55.
-// Prints one JSON object: {"same_core_gbps", "other_core_gbps"}.
+// buffer, then thread 0 or thread 1 (CPU 1) sums it; medians of 200 rounds. On one virtual
+// machine of this project both figures were 55 GB/s in one quarter hour and 29 / 24-27 in the
+// next (the host's load), and the other-core one 11 while another process spun on CPU 1.
+// Prints one JSON object: {"same_core_gbps", "other_core_gbps"}; the second is null when the
+// threads cannot be placed on CPUs 0 and 1 (one CPU, or an affinity mask without them).
 //
 //   gcc -O3 -ffast-math -pthread -o xcore xcore.c && ./xcore
 #define _GNU_SOURCE
@@ -29,18 +30,19 @@ static double now(void) {
 	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static void pin(int cpu) {
+// pin moves the calling thread to cpu and reports whether it could.
+static int pin(int cpu) {
 	cpu_set_t s;
 	CPU_ZERO(&s);
 	CPU_SET(cpu, &s);
-	pthread_setaffinity_np(pthread_self(), sizeof s, &s);
+	return pthread_setaffinity_np(pthread_self(), sizeof s, &s) == 0;
 }
 
 // thread runs the writer (cpu 0) or, on reader_cpu 1, the reader; with reader_cpu 0 the writer
 // reads too. step counts the phases: 2r writes in round r, 2r+1 reads.
 static void *thread(void *arg) {
 	int cpu = (int)(long)arg;
-	pin(cpu);
+	pin(cpu); // checked in main
 	for (int r = 0; r < ROUNDS; r++) {
 		if (cpu == 0) {
 			while (atomic_load(&step) != 2 * r) {
@@ -83,6 +85,12 @@ static double gbps(int cpu) {
 int main(void) {
 	buf = aligned_alloc(64, N * sizeof(float));
 	if (buf == NULL) return 1;
+	// Both CPUs must be usable, or the "other core" would be the same one (or the reader would
+	// wait forever for a thread that cannot run).
+	if (!pin(1) || !pin(0)) {
+		printf("{\"same_core_gbps\": %.1f, \"other_core_gbps\": null}\n", gbps(0));
+		return 0;
+	}
 	double same = gbps(0), other = gbps(1);
 	printf("{\"same_core_gbps\": %.1f, \"other_core_gbps\": %.1f}\n", same, other);
 	return 0;

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // Conv is a 2-D convolution with groups, a bias (BatchNorm folded in) and an optional ReLU.
@@ -47,9 +48,9 @@ const convColumns = 256
 // The work is split over s's pool in blocks of up to convColumns output positions: for a 1x1
 // convolution, blocks of (image, group, output channels, positions), each one matrix product
 // reading src in place (a group's channels are split only when there are too few blocks for the
-// threads: blockRows); otherwise blocks of (image, positions), each laying out its panel of windows (all input
-// channels, im2col) in its thread's scratch and then running one product per group, so the
-// windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once.
+// threads: blockRows); otherwise blocks of (image, positions), each laying out its panel of
+// windows (all input channels, im2col) in its thread's scratch and then running one product per
+// group, so the windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once.
 // Each product starts from the bias and adds the residual and activation as it stores its
 // outputs (kernels.SgemmEpilogue).
 func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
@@ -77,18 +78,15 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	*t = convTask{}
 }
 
-// blocksPerThread is how many blocks a 1x1 convolution's loop should give each thread (as many
-// as the pool's chunks), so that no thread waits long on another's last block.
-const blocksPerThread = 4
-
 // blockRows returns how many of a group's ocg output channels one block of a 1x1 convolution
 // computes, when the loop has blocks blocks of (image, group, columns) on threads threads: all of
-// them on one thread or when the loop already has blocksPerThread blocks a thread; otherwise
+// them on one thread or when the loop already fills the pool's chunks (parallel.ChunksPerThread a
+// thread, so that no thread waits long on another's last block); otherwise
 // fewer, a multiple of 8 (the AVX-512 tile's rows), so that the small maps of stages 3 and 4 (one
 // column block per group at 224) still give every thread several blocks. A block's values do not
 // depend on its rows (kernels.SgemmEpilogue computes each element alone), so neither do results.
 func blockRows(ocg, blocks, threads int) int {
-	split := (blocksPerThread*threads + blocks - 1) / blocks
+	split := (parallel.ChunksPerThread*threads + blocks - 1) / blocks
 	if threads <= 1 || split <= 1 {
 		return ocg
 	}

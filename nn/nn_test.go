@@ -348,8 +348,8 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 }
 
 // TestBlockRows checks how a 1x1 convolution's groups are split by output channels: not on one
-// thread or when the column blocks already give each thread blocksPerThread; otherwise in
-// multiples of 8 rows, never more than the group has, every row covered.
+// thread or when the column blocks already fill the pool's chunks; otherwise in multiples of 8
+// rows, never more than the group has, every row in a block.
 func TestBlockRows(t *testing.T) {
 	for _, c := range []struct{ ocg, blocks, threads, want int }{
 		{80, 3, 1, 80},  // one thread: whole groups
@@ -363,6 +363,16 @@ func TestBlockRows(t *testing.T) {
 		got := blockRows(c.ocg, c.blocks, c.threads)
 		if got != c.want {
 			t.Errorf("blockRows(%d, %d, %d) = %d, want %d", c.ocg, c.blocks, c.threads, got, c.want)
+		}
+	}
+	for ocg := 1; ocg <= 200; ocg++ {
+		for blocks := 1; blocks <= 20; blocks++ {
+			for threads := 1; threads <= 8; threads++ {
+				rows := blockRows(ocg, blocks, threads)
+				if rows < 1 || rows > ocg || (rows != ocg && rows%8 != 0) {
+					t.Fatalf("blockRows(%d, %d, %d) = %d: want all %d rows or a multiple of 8 below them", ocg, blocks, threads, rows, ocg)
+				}
+			}
 		}
 	}
 }

@@ -64,9 +64,9 @@ type pauses struct {
 // panicValue carries a worker's panic to the caller.
 type panicValue struct{ v any }
 
-// chunksPerThread is how many chunks each thread gets on average: more than one lets a thread
+// ChunksPerThread is how many chunks each thread gets on average: more than one lets a thread
 // that got a core to itself take over chunks from one that shares its core with another process.
-const chunksPerThread = 4
+const ChunksPerThread = 4
 
 // New returns a Pool of threads threads (the caller and threads-1 workers); threads < 1 means
 // runtime.NumCPU(). The workers stop when the Pool becomes unreachable, or at Close.
@@ -222,7 +222,7 @@ func (p *Pool) Run(n int, t Task) {
 		return
 	}
 	s := p.state
-	s.task, s.n, s.chunks = t, n, min(n, chunksPerThread*s.threads)
+	s.task, s.n, s.chunks = t, n, min(n, ChunksPerThread*s.threads)
 	s.next.Store(0)
 	helpers := min(s.threads, s.chunks) - 1
 	s.pending.Store(int32(helpers))

@@ -508,7 +508,9 @@ func benchSgemm(b *testing.B, fn sgemmFunc, m, n, k int) {
 // stage-3 1x1 group conv of ShuffleNet 1x g3 at 600 (120 -> 40 channels per group, a 38x63 map),
 // the box predictor's Linear on 300 RoIs (480 features -> 324 box deltas), the RPN's 3x3 conv
 // through im2col (256 outputs, 480 inputs x 9, 38x63), a box-head 1x1 conv on one 7x7 RoI, and
-// one on a chunk of 4 RoIs (CNHW: 196 columns, a last strip of 4).
+// one on a chunk of 4 RoIs (CNHW: 196 columns, a last strip of 4); and on two of the 2x g3
+// classifier at 224: a stage-3 group conv (320 -> 80 channels per group, 14x14) and a stage-4
+// one (640 -> 160, 7x7: 49 columns, 49 of 64 vector lanes). MB/s reads as MFLOP/s.
 func BenchmarkSgemm(b *testing.B) {
 	for _, im := range sgemm.impls {
 		b.Run(im.name+"/1x1conv", func(b *testing.B) { benchSgemm(b, im.fn, 40, 38*63, 40) })
@@ -516,6 +518,8 @@ func BenchmarkSgemm(b *testing.B) {
 		b.Run(im.name+"/im2col3x3", func(b *testing.B) { benchSgemm(b, im.fn, 256, 38*63, 4320) })
 		b.Run(im.name+"/roihead7x7", func(b *testing.B) { benchSgemm(b, im.fn, 80, 49, 240) })
 		b.Run(im.name+"/roihead4x7x7", func(b *testing.B) { benchSgemm(b, im.fn, 80, 4*49, 320) })
+		b.Run(im.name+"/cls2x-stage3", func(b *testing.B) { benchSgemm(b, im.fn, 80, 14*14, 320) })
+		b.Run(im.name+"/cls2x-stage4", func(b *testing.B) { benchSgemm(b, im.fn, 160, 7*7, 640) })
 	}
 }
 
