@@ -10,8 +10,8 @@ func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)
 	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
 		[]dwVec{{dw3x3s1NEON16, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
-	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON, 4}}, maxPoolColumns, nil))
-	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON, 4}}, avgPoolColumns, nil))
+	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON16, 16}, {maxPoolRowsNEON, 4}}, maxPoolColumns, nil))
+	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON16, 16}, {avgPoolRowsNEON, 4}}, avgPoolColumns, nil))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
 	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))
@@ -78,6 +78,17 @@ func maxPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
 //
 //go:noescape
 func avgPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// maxPoolRowsNEON16 and avgPoolRowsNEON16 (pool_arm64.s) are maxPoolRowsNEON and avgPoolRowsNEON
+// with 16 outputs per step in four independent chains.
+//
+//go:noescape
+func maxPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
+
+// avgPoolRowsNEON16: see maxPoolRowsNEON16.
+//
+//go:noescape
+func avgPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
 
 // bilinearSumNEON (bilinear_arm64.s) is a bilinearKernel, 4 channels per vector, four vectors per
 // step.

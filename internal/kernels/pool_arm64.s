@@ -123,3 +123,155 @@ avgPoolRowsNEONstore:
 	SUBS   $1, R12
 	BGT    avgPoolRowsNEONrow
 	RET
+
+// The same, 16 outputs per step in four independent chains (V16-V19), as the 16-wide depthwise
+// kernels do: each lane still takes its window's values in the plain loop's order, so the
+// results are the 4-wide kernels' bit for bit, but the compares and adds go tap by tap across the
+// four chains, so that no instruction waits on the one just before it (an in-order core such as
+// the Cortex-A55 would stall there). VLD2 splits each chain's eight columns into the columns x-1
+// and x; the columns x+1 are shifted out of two chains' x-1 by EXT (V10-V12), the last chain's
+// split from columns 25-32 by one more VLD2 (V8, V9). R8, R9 hold the load addresses.
+
+#define MAXROW16(p) \
+	MOVD    p, R8; \
+	ADD     $100, p, R9; \
+	VLD2.P  32(R8), [V20.S4, V21.S4]; \
+	VLD2.P  32(R8), [V22.S4, V23.S4]; \
+	VLD2.P  32(R8), [V24.S4, V25.S4]; \
+	VLD2    (R8), [V26.S4, V27.S4]; \
+	VLD2    (R9), [V8.S4, V9.S4]; \
+	WORD    $0x6eb0e68d; \
+	WORD    $0x6ead1e90; \
+	VEXT    $4, V22.B16, V20.B16, V10.B16; \
+	WORD    $0x6eb1e6ce; \
+	WORD    $0x6eae1ed1; \
+	VEXT    $4, V24.B16, V22.B16, V11.B16; \
+	WORD    $0x6eb2e70f; \
+	WORD    $0x6eaf1f12; \
+	VEXT    $4, V26.B16, V24.B16, V12.B16; \
+	WORD    $0x6eb3e75c; \
+	WORD    $0x6ebc1f53; \
+	WORD    $0x6eb0e6ad; \
+	WORD    $0x6ead1eb0; \
+	WORD    $0x6eb1e6ee; \
+	WORD    $0x6eae1ef1; \
+	WORD    $0x6eb2e72f; \
+	WORD    $0x6eaf1f32; \
+	WORD    $0x6eb3e77c; \
+	WORD    $0x6ebc1f73; \
+	WORD    $0x6eb0e54d; \
+	WORD    $0x6ead1d50; \
+	WORD    $0x6eb1e56e; \
+	WORD    $0x6eae1d71; \
+	WORD    $0x6eb2e58f; \
+	WORD    $0x6eaf1d92; \
+	WORD    $0x6eb3e53c; \
+	WORD    $0x6ebc1d33
+// (each pair of WORDs: fcmgt vM.4s, vT.4s, vS.4s; bit vS.16b, vT.16b, vM.16b for sum S in
+// V16-V19, tap T and mask M in V13, V14, V15, V28)
+
+#define AVGROW16(p) \
+	MOVD    p, R8; \
+	ADD     $100, p, R9; \
+	VLD2.P  32(R8), [V20.S4, V21.S4]; \
+	VLD2.P  32(R8), [V22.S4, V23.S4]; \
+	VLD2.P  32(R8), [V24.S4, V25.S4]; \
+	VLD2    (R8), [V26.S4, V27.S4]; \
+	VLD2    (R9), [V8.S4, V9.S4]; \
+	WORD    $0x4e34d610; \
+	VEXT    $4, V22.B16, V20.B16, V10.B16; \
+	WORD    $0x4e36d631; \
+	VEXT    $4, V24.B16, V22.B16, V11.B16; \
+	WORD    $0x4e38d652; \
+	VEXT    $4, V26.B16, V24.B16, V12.B16; \
+	WORD    $0x4e3ad673; \
+	WORD    $0x4e35d610; \
+	WORD    $0x4e37d631; \
+	WORD    $0x4e39d652; \
+	WORD    $0x4e3bd673; \
+	WORD    $0x4e2ad610; \
+	WORD    $0x4e2bd631; \
+	WORD    $0x4e2cd652; \
+	WORD    $0x4e29d673
+// (each WORD: fadd vS.4s, vS.4s, vT.4s for sum S in V16-V19 and tap T)
+
+// func maxPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
+TEXT ·maxPoolRowsNEON16(SB), NOSPLIT, $0-64
+	POOLSETUP
+	MOVW $0xff800000, R8
+	VDUP R8, V30.S4
+
+maxPoolRowsNEON16row:
+	MOVD R10, R0
+	MOVD R11, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	MOVD n+32(FP), R5
+
+maxPoolRowsNEON16loop:
+	VMOV V30.B16, V16.B16
+	VMOV V30.B16, V17.B16
+	VMOV V30.B16, V18.B16
+	VMOV V30.B16, V19.B16
+	MAXROW16(R1)
+	CMP  $2, R3
+	BLT  maxPoolRowsNEON16store
+	MAXROW16(R6)
+	CMP  $3, R3
+	BLT  maxPoolRowsNEON16store
+	MAXROW16(R7)
+
+maxPoolRowsNEON16store:
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	ADD    $128, R1
+	ADD    $128, R6
+	ADD    $128, R7
+	SUBS   $16, R5
+	BGT    maxPoolRowsNEON16loop
+	ADD    R13, R10
+	ADD    R14, R11
+	SUBS   $1, R12
+	BGT    maxPoolRowsNEON16row
+	RET
+
+// func avgPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
+TEXT ·avgPoolRowsNEON16(SB), NOSPLIT, $0-64
+	POOLSETUP
+	VEOR V30.B16, V30.B16, V30.B16
+
+avgPoolRowsNEON16row:
+	MOVD R10, R0
+	MOVD R11, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	MOVD n+32(FP), R5
+
+avgPoolRowsNEON16loop:
+	VMOV V30.B16, V16.B16
+	VMOV V30.B16, V17.B16
+	VMOV V30.B16, V18.B16
+	VMOV V30.B16, V19.B16
+	AVGROW16(R1)
+	CMP  $2, R3
+	BLT  avgPoolRowsNEON16store
+	AVGROW16(R6)
+	CMP  $3, R3
+	BLT  avgPoolRowsNEON16store
+	AVGROW16(R7)
+
+avgPoolRowsNEON16store:
+	WORD   $0x6e3dfe10 // fdiv v16.4s, v16.4s, v29.4s
+	WORD   $0x6e3dfe31 // fdiv v17.4s, v17.4s, v29.4s
+	WORD   $0x6e3dfe52 // fdiv v18.4s, v18.4s, v29.4s
+	WORD   $0x6e3dfe73 // fdiv v19.4s, v19.4s, v29.4s
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	ADD    $128, R1
+	ADD    $128, R6
+	ADD    $128, R7
+	SUBS   $16, R5
+	BGT    avgPoolRowsNEON16loop
+	ADD    R13, R10
+	ADD    R14, R11
+	SUBS   $1, R12
+	BGT    avgPoolRowsNEON16row
+	RET
