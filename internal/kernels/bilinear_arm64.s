@@ -46,14 +46,14 @@ bilinearSumNEONwidetap:
 	ADD    R10<<2, R1, R10
 	VLD1 (R7), [V8.S4, V9.S4, V10.S4, V11.S4]
 	VLD1 (R8), [V12.S4, V13.S4, V14.S4, V15.S4]
-	VLD1 (R9), [V16.S4, V17.S4, V18.S4, V19.S4]
-	VLD1 (R10), [V20.S4, V21.S4, V22.S4, V23.S4]
 	WORD $0x4f849108 // fmul v8.4s, v8.4s, v4.s[0]
 	WORD $0x4f849129 // fmul v9.4s, v9.4s, v4.s[0]
+	VLD1 (R9), [V16.S4, V17.S4, V18.S4, V19.S4]
 	WORD $0x4f84914a // fmul v10.4s, v10.4s, v4.s[0]
 	WORD $0x4f84916b // fmul v11.4s, v11.4s, v4.s[0]
 	WORD $0x4fa4918c // fmul v12.4s, v12.4s, v4.s[1]
 	WORD $0x4fa491ad // fmul v13.4s, v13.4s, v4.s[1]
+	VLD1 (R10), [V20.S4, V21.S4, V22.S4, V23.S4]
 	WORD $0x4fa491ce // fmul v14.4s, v14.4s, v4.s[1]
 	WORD $0x4fa491ef // fmul v15.4s, v15.4s, v4.s[1]
 	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
