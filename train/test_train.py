@@ -130,6 +130,18 @@ class DetectorTraining(unittest.TestCase):
         fewer = dict(cfg, detector=dict(cfg["detector"], rpn=dict(rpn, anchor_sizes=[32, 64, 128, 256])))
         with self.assertRaises(SystemExit):
             train_detector.init_from_bin(build_detector(fewer), path, fewer)
+        # Another input size (a fine-tune at 600 from a model trained at 300) keeps every weight;
+        # any other difference in the detector's settings is still refused.
+        larger = dict(cfg, detector=dict(cfg["detector"], min_size=600, max_size=1000))
+        model = build_detector(larger)
+        train_detector.init_from_bin(model, path, larger)
+        got = detector_state(model)
+        for k, v in ref.items():
+            self.assertTrue(torch.equal(got[k], v), k)
+        roi = cfg["detector"]["roi"]
+        finer = dict(cfg, detector=dict(cfg["detector"], roi=dict(roi, output_size=7)))
+        with self.assertRaises(SystemExit):
+            train_detector.init_from_bin(build_detector(finer), path, finer)
 
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.

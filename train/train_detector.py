@@ -315,8 +315,9 @@ def init_from_scratch(model, zero_init_residual):
 def init_from_bin(model, path, cfg):
     """Load every weight of a detector .bin whose architecture equals cfg's. Its classes may be a
     superset of the run's (the box predictor keeps the background's and those classes' rows, as a
-    fine-tune on a subset of a model's classes starts), and its anchor sizes may differ (not their
-    number): a warm start that moves the anchors keeps the RPN's weights."""
+    fine-tune on a subset of a model's classes starts), its anchor sizes may differ (not their
+    number): a warm start that moves the anchors keeps the RPN's weights, and so may its input
+    size (min_size, max_size: no weight depends on them), to fine-tune at another resolution."""
     tensors, have = read_bin(path)
     if have.get("backbone") != cfg["backbone"]:
         raise SystemExit("%s: architecture %s differs from the preset's %s" % (path, have.get("backbone"),
@@ -336,6 +337,9 @@ def init_from_bin(model, path, cfg):
         got["classes"] = want["classes"]
     if "rpn" in got and len(got["rpn"].get("anchor_sizes", [])) == len(want["rpn"]["anchor_sizes"]):
         got["rpn"] = dict(got["rpn"], anchor_sizes=want["rpn"]["anchor_sizes"])
+    for size in ("min_size", "max_size"):
+        if size in got:
+            got[size] = want[size]
     if got != want:
         raise SystemExit("%s: detector %s differs from this run's %s" % (path, have.get("detector"), want))
     load_detector_state(model, tensors)
