@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/parallel"
@@ -269,6 +270,54 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 
 // TestThreadsGiveIdenticalResults runs the layers that split their work over a pool on 1, 2 and 3
 // threads and checks that every output value is the same, bit for bit, as without a pool.
+// TestConvInPlace checks a 1x1 convolution written over its residual against the same one into
+// a separate tensor, bit for bit, in both layouts and on 1 and 3 threads, and that Forward
+// refuses an in-place call it cannot honour.
+func TestConvInPlace(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	const n, c, h, w = 3, 12, 11, 13
+	x := randTensor(rng, n, c, h, w)
+	l := &Conv{InC: c, OutC: 24, K: 1, Stride: 1, Groups: 3, Act: ReLU, Weight: randVec(rng, 24*c/3), Bias: randVec(rng, 24)}
+	if !l.InPlace() {
+		t.Fatal("InPlace: false for a 4-deep product")
+	}
+	res := randTensor(rng, n, 24, h, w)
+	for _, layout := range []Layout{NCHW, CNHW} {
+		for _, threads := range []int{1, 3} {
+			pool := parallel.New(threads)
+			s := &Scratch{}
+			s.SetPool(pool)
+			x.Layout, res.Layout = layout, layout
+			want := NewTensor(n, 24, h, w)
+			want.Layout = layout
+			l.Forward(want, 0, x, res, s)
+			got := &Tensor{N: n, C: 24, H: h, W: w, Layout: layout, Data: slices.Clone(res.Data)}
+			l.Forward(got, 0, x, got, s)
+			pool.Close()
+			if !slices.Equal(got.Data, want.Data) {
+				t.Fatalf("layout %v, %d threads: in place differs", layout, threads)
+			}
+		}
+	}
+	x.Layout, res.Layout = NCHW, NCHW
+	wide := NewTensor(n, 25, h, w)
+	deep := &Conv{InC: 3 * 257, OutC: 3, K: 1, Stride: 1, Groups: 3, Weight: make([]float32, 3*257), Bias: make([]float32, 3)}
+	for name, call := range map[string]func(){
+		"c0 1":        func() { l.Forward(wide, 1, x, wide, &Scratch{}) },
+		"25 channels": func() { l.Forward(wide, 0, x, wide, &Scratch{}) },
+		"257-deep":    func() { d := NewTensor(1, 3, 1, 1); deep.Forward(d, 0, NewTensor(1, 3*257, 1, 1), d, &Scratch{}) },
+	} {
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "in place over its residual") {
+					t.Errorf("%s: in place: %q, want a panic that says so", name, msg)
+				}
+			}()
+			call()
+		}()
+	}
+}
+
 func TestThreadsGiveIdenticalResults(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
 	type layerCase struct {

@@ -170,7 +170,8 @@ func (r *Runner) Stage(x *nn.Tensor, s int) *nn.Tensor {
 	return x
 }
 
-// unit runs one ShuffleNet unit, writing to whichever output buffer does not hold x.
+// unit runs one ShuffleNet unit, writing to whichever output buffer does not hold x, or, for a
+// stride-1 unit without SE whose x is one of those buffers, over x itself (nn.Conv.InPlace).
 func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 	y := &r.out[0]
 	if len(x.Data) > 0 && len(y.Data) > 0 && &x.Data[0] == &y.Data[0] {
@@ -193,6 +194,11 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		return y
 	}
 	if u.se == nil {
+		if (x == &r.out[0] || x == &r.out[1]) && u.pw2.InPlace() {
+			// The sum replaces the residual, which is this Runner's own (never a caller's x).
+			u.pw2.Forward(x, 0, &r.mid2, x, &r.scratch)
+			return x
+		}
 		u.pw2.Forward(y, 0, &r.mid2, x, &r.scratch)
 		return y
 	}

@@ -44,7 +44,10 @@ type Epilogue struct {
 	// Bias, when not nil, holds a value per row of C (at least m) that the row starts from
 	// instead of C's values: C = Bias + A·B.
 	Bias []float32
-	// Res, when not nil, is added after the product; it has C's shape and row stride (ldc).
+	// Res, when not nil, is added after the product; it has C's shape and row stride (ldc). It
+	// may be C itself (the same elements, not a partial overlap) when InPlaceResidual(k): the
+	// result then replaces the residual, each element read before it is written, and a
+	// network's residual unit needs no buffer for its output.
 	Res []float32
 	// ReLU clamps the negative results to zero, last (NaN stays NaN, -0 stays -0).
 	ReLU bool
@@ -74,7 +77,24 @@ func SgemmEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, c []
 	if m == 0 || n == 0 {
 		return
 	}
+	if inPlace(c, ep) && !InPlaceResidual(k) {
+		panic("kernels: SgemmEpilogue in place over its residual with k > 256")
+	}
 	sgemm.best(m, n, k, a, lda, b, ldb, c, ldc, ep)
+}
+
+// kc is the depth of the assembly drivers' k blocks (sgemm_blocking.go): a deeper product
+// stores partial sums in C between blocks.
+const kc = 256
+
+// InPlaceResidual reports whether SgemmEpilogue may take a product of depth k with Epilogue.Res
+// the same elements as C: whether every implementation adds the residual before it first stores
+// to C, which holds up to kc = 256 (one k block).
+func InPlaceResidual(k int) bool { return k <= kc }
+
+// inPlace reports whether ep's residual is C itself.
+func inPlace(c []float32, ep Epilogue) bool {
+	return len(ep.Res) > 0 && len(c) > 0 && &ep.Res[0] == &c[0]
 }
 
 // Depthwise3x3 convolves one h×w plane with a 3×3 filter wt (row-major), padding 1 and the given

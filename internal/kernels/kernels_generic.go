@@ -7,8 +7,13 @@ import "math"
 // allow for that rounding), and every other result is the plain loop's, bit for bit.
 
 // sgemmGeneric is the portable SgemmEpilogue: C starts from the bias, takes the product
-// (sgemmProduct), then the residual and ReLU (ep.finish), one pass each.
+// (sgemmProduct), then the residual and ReLU (ep.finish), one pass each; in place over the
+// residual, a block at a time with the block's residual saved first (sgemmGenericInPlace).
 func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
+	if inPlace(c, ep) {
+		sgemmGenericInPlace(m, n, k, a, lda, b, ldb, c, ldc, ep)
+		return
+	}
 	if ep.Bias != nil {
 		for i, v := range ep.Bias[:m] {
 			fillGeneric(c[i*ldc:i*ldc+n], v)
@@ -16,6 +21,57 @@ func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []f
 	}
 	sgemmProduct(m, n, k, a, lda, b, ldb, c, ldc)
 	ep.finish(m, n, c, ldc)
+}
+
+// sgemmGenericInPlace is sgemmGeneric with ep.Res the same elements as C: blocks of 4 rows (as
+// sgemmProduct takes them, so every value is rounded as sgemmGeneric rounds it) by up to 64
+// columns, each block's residual copied aside before the bias and the product overwrite it.
+func sgemmGenericInPlace(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
+	const rows, cols = 4, 64
+	var saved [rows * cols]float32
+	for i := 0; i < m; i += rows {
+		r := min(rows, m-i)
+		for j := 0; j < n; j += cols {
+			w := min(cols, n-j)
+			copyColumns(saved[:], cols, c[i*ldc+j:], ldc, r, w)
+			block := Epilogue{Bias: ep.Bias, ReLU: ep.ReLU, Res: saved[:]}
+			if ep.Bias != nil {
+				block.Bias = ep.Bias[i:]
+			}
+			ab, bb := a, b // k = 0: no product, and the operands may be empty
+			if k > 0 {
+				ab, bb = a[i*lda:], b[j:]
+			}
+			sgemmBlock(r, w, k, ab, lda, bb, ldb, c[i*ldc+j:], ldc, block, cols)
+		}
+	}
+}
+
+// sgemmBlock is sgemmGeneric on one block whose residual has its own row stride ldr.
+func sgemmBlock(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue, ldr int) {
+	if ep.Bias != nil {
+		for i, v := range ep.Bias[:m] {
+			fillGeneric(c[i*ldc:i*ldc+n], v)
+		}
+	}
+	sgemmProduct(m, n, k, a, lda, b, ldb, c, ldc)
+	for i := 0; i < m; i++ {
+		row, res := c[i*ldc:i*ldc+n], ep.Res[i*ldr:i*ldr+n]
+		if ep.ReLU {
+			addReLUGeneric(row, res)
+		} else {
+			addGeneric(row, res)
+		}
+	}
+}
+
+// copyColumns copies the first nt values of each of rows rows from src (row stride lds) to dst
+// (row stride ldd): a block of a matrix, such as a ragged column strip into or out of a kernel's
+// zero-padded tail buffer.
+func copyColumns(dst []float32, ldd int, src []float32, lds, rows, nt int) {
+	for j := 0; j < rows; j++ {
+		copy(dst[j*ldd:j*ldd+nt], src[j*lds:j*lds+nt])
+	}
 }
 
 // finish adds ep's residual to the m×n block of c and applies its ReLU.

@@ -689,6 +689,50 @@ func TestSgemmEpilogue(t *testing.T) {
 	SgemmEpilogue(5, 0, 5, nil, 5, nil, 5, nil, 5, Epilogue{ReLU: true})
 }
 
+// TestSgemmEpilogueInPlace checks every implementation in place over its residual (Res the same
+// elements as C) against itself with the residual in its own buffer, bit for bit, for k up to
+// 256 (InPlaceResidual): ragged rows and columns, with and without bias and ReLU; and that the
+// exported routine refuses a deeper product in place.
+func TestSgemmEpilogueInPlace(t *testing.T) {
+	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
+		rng := rand.New(rand.NewSource(19))
+		for _, m := range []int{1, 4, 5, 7, 8, 9, 13, 17} {
+			for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 47, 48, 49, 65, 97, 530} {
+				for _, k := range []int{0, 1, 3, 40, 255, 256} {
+					for mode := range 4 {
+						lda, ldb, ldc := k+rng.Intn(3), n+rng.Intn(3), n+rng.Intn(3)
+						a := randSlice(rng, max((m-1)*lda+k, 0))
+						b := randSlice(rng, max((k-1)*ldb+n, 0))
+						ep := Epilogue{ReLU: mode&2 != 0}
+						if mode&1 != 0 {
+							ep.Bias = randSlice(rng, m)
+						}
+						res := withSpecials(rng, randSlice(rng, (m-1)*ldc+n+3))
+						want, got := slices.Clone(res), slices.Clone(res)
+						ep.Res = res[:(m-1)*ldc+n]
+						fn(m, n, k, a, lda, b, ldb, want[:(m-1)*ldc+n], ldc, ep)
+						ep.Res = got[:(m-1)*ldc+n]
+						fn(m, n, k, a, lda, b, ldb, got[:(m-1)*ldc+n], ldc, ep)
+						if i, ok := sameBitsOrNaN(got, want); !ok {
+							t.Fatalf("m=%d n=%d k=%d ldc=%d bias=%t relu=%t: in place [%d] = %g, want %g", m, n, k, ldc, ep.Bias != nil, ep.ReLU, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	})
+	if !InPlaceResidual(256) || InPlaceResidual(257) {
+		t.Fatal("InPlaceResidual: want k <= 256")
+	}
+	c := make([]float32, 4)
+	defer func() {
+		if recover() == nil {
+			t.Fatal("SgemmEpilogue in place with k = 257: no panic")
+		}
+	}()
+	SgemmEpilogue(1, 4, 257, make([]float32, 257), 257, make([]float32, 257*4), 4, c, 4, Epilogue{Res: c})
+}
+
 // checkSgemmEpilogue runs fn on random operands with the epilogue asked for and compares C with
 // SgemmEpilogue's plain loop in float64, within a rounding bound for the k+1 or k+2 terms summed
 // (bit for bit when k = 0); values in C's stride gaps and after its end must not move.
