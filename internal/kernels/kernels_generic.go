@@ -7,20 +7,14 @@ import "math"
 // allow for that rounding), and every other result is the plain loop's, bit for bit.
 
 // sgemmGeneric is the portable SgemmEpilogue: C starts from the bias, takes the product
-// (sgemmProduct), then the residual and ReLU (ep.finish), one pass each; in place over the
+// (sgemmProduct), then the residual and ReLU, one pass each (sgemmBlock); in place over the
 // residual, a block at a time with the block's residual saved first (sgemmGenericInPlace).
 func sgemmGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
 	if inPlace(c, ep) {
 		sgemmGenericInPlace(m, n, k, a, lda, b, ldb, c, ldc, ep)
 		return
 	}
-	if ep.Bias != nil {
-		for i, v := range ep.Bias[:m] {
-			fillGeneric(c[i*ldc:i*ldc+n], v)
-		}
-	}
-	sgemmProduct(m, n, k, a, lda, b, ldb, c, ldc)
-	ep.finish(m, n, c, ldc)
+	sgemmBlock(m, n, k, a, lda, b, ldb, c, ldc, ep, ldc)
 }
 
 // sgemmGenericInPlace is sgemmGeneric with ep.Res the same elements as C: blocks of 4 rows (as
@@ -34,7 +28,7 @@ func sgemmGenericInPlace(m, n, k int, a []float32, lda int, b []float32, ldb int
 		for j := 0; j < n; j += cols {
 			w := min(cols, n-j)
 			copyColumns(saved[:], cols, c[i*ldc+j:], ldc, r, w)
-			block := Epilogue{Bias: ep.Bias, ReLU: ep.ReLU, Res: saved[:]}
+			block := Epilogue{ReLU: ep.ReLU, Res: saved[:]}
 			if ep.Bias != nil {
 				block.Bias = ep.Bias[i:]
 			}
@@ -47,7 +41,8 @@ func sgemmGenericInPlace(m, n, k int, a []float32, lda int, b []float32, ldb int
 	}
 }
 
-// sgemmBlock is sgemmGeneric on one block whose residual has its own row stride ldr.
+// sgemmBlock is sgemmGeneric with the residual's own row stride ldr: the bias, the product, then
+// the residual and ReLU, one pass each.
 func sgemmBlock(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue, ldr int) {
 	if ep.Bias != nil {
 		for i, v := range ep.Bias[:m] {
@@ -56,11 +51,14 @@ func sgemmBlock(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 	}
 	sgemmProduct(m, n, k, a, lda, b, ldb, c, ldc)
 	for i := 0; i < m; i++ {
-		row, res := c[i*ldc:i*ldc+n], ep.Res[i*ldr:i*ldr+n]
-		if ep.ReLU {
-			addReLUGeneric(row, res)
-		} else {
-			addGeneric(row, res)
+		row := c[i*ldc : i*ldc+n]
+		switch {
+		case ep.Res != nil && ep.ReLU:
+			addReLUGeneric(row, ep.Res[i*ldr:i*ldr+n])
+		case ep.Res != nil:
+			addGeneric(row, ep.Res[i*ldr:i*ldr+n])
+		case ep.ReLU:
+			reluGeneric(row)
 		}
 	}
 }
@@ -71,21 +69,6 @@ func sgemmBlock(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 func copyColumns(dst []float32, ldd int, src []float32, lds, rows, nt int) {
 	for j := 0; j < rows; j++ {
 		copy(dst[j*ldd:j*ldd+nt], src[j*lds:j*lds+nt])
-	}
-}
-
-// finish adds ep's residual to the m×n block of c and applies its ReLU.
-func (ep Epilogue) finish(m, n int, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		switch {
-		case ep.Res != nil && ep.ReLU:
-			addReLUGeneric(row, ep.Res[i*ldc:i*ldc+n])
-		case ep.Res != nil:
-			addGeneric(row, ep.Res[i*ldc:i*ldc+n])
-		case ep.ReLU:
-			reluGeneric(row)
-		}
 	}
 }
 
