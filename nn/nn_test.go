@@ -268,8 +268,6 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 	}
 }
 
-// TestThreadsGiveIdenticalResults runs the layers that split their work over a pool on 1, 2 and 3
-// threads and checks that every output value is the same, bit for bit, as without a pool.
 // TestConvInPlace checks a 1x1 convolution written over its residual against the same one into
 // a separate tensor, bit for bit, in both layouts and on 1 and 3 threads, and that Forward
 // refuses an in-place call it cannot honour.
@@ -318,6 +316,8 @@ func TestConvInPlace(t *testing.T) {
 	}
 }
 
+// TestThreadsGiveIdenticalResults runs the layers that split their work over a pool on 1, 2 and 3
+// threads and checks that every output value is the same, bit for bit, as without a pool.
 func TestThreadsGiveIdenticalResults(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
 	type layerCase struct {

@@ -131,7 +131,7 @@ class DetectorTraining(unittest.TestCase):
         with self.assertRaises(SystemExit):
             train_detector.init_from_bin(build_detector(fewer), path, fewer)
         # Another input size (a fine-tune at 600 from a model trained at 300) keeps every weight;
-        # any other difference in the detector's settings is still refused.
+        # another RoI output size (a setting a weight depends on) is still refused.
         larger = dict(cfg, detector=dict(cfg["detector"], min_size=600, max_size=1000))
         model = build_detector(larger)
         train_detector.init_from_bin(model, path, larger)

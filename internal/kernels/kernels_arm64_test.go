@@ -2,7 +2,10 @@
 
 package kernels
 
-import "testing"
+import (
+	"math/rand"
+	"testing"
+)
 
 // Every arm64 CPU has Advanced SIMD: the NEON Sgemm must be chosen (under qemu too), or the
 // tests above would silently check the portable version only.
@@ -33,5 +36,29 @@ func TestNEONChosen(t *testing.T) {
 	}
 	if got := names(im2col); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("Im2col implementations %v, want [generic neon]", got)
+	}
+}
+
+// TestDepthwiseNEON16IsNEON4 checks that the 16-wide depthwise loops, whose FMLAs are interleaved
+// across four sums, give each output the 4-wide loops' value bit for bit (the reordering moves
+// instructions, never a sum's order), on planes wide enough for several 16-wide steps and every
+// remainder, both strides, with signed zeros, infinities and NaNs among the inputs.
+func TestDepthwiseNEON16IsNEON4(t *testing.T) {
+	narrow := depthwise3x3SIMD([]dwVec{{dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON, 4}}, dwStrip{}, nil)
+	wide := depthwise3x3.best
+	rng := rand.New(rand.NewSource(21))
+	for h := 1; h <= 7; h++ {
+		for w := 1; w <= 100; w++ {
+			for _, stride := range []int{1, 2} {
+				oh, ow := (h-1)/stride+1, (w-1)/stride+1
+				in, wt, bias := withSpecials(rng, randSlice(rng, h*w)), randSlice(rng, 9), float32(rng.NormFloat64())
+				got, want := make([]float32, oh*ow), make([]float32, oh*ow)
+				wide(got, in, h, w, oh, ow, stride, wt, bias)
+				narrow(want, in, h, w, oh, ow, stride, wt, bias)
+				if i, ok := sameBitsOrNaN(got, want); !ok {
+					t.Fatalf("%dx%d stride %d: out[%d] = %g, 4-wide %g", h, w, stride, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

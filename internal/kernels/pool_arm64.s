@@ -141,34 +141,34 @@ avgPoolRowsNEONstore:
 	VLD2    (R8), [V26.S4, V27.S4]; \
 	VLD2    (R9), [V8.S4, V9.S4]; \
 	WORD    $0x6eb0e68d; \
-	WORD    $0x6ead1e90; \
 	VEXT    $4, V22.B16, V20.B16, V10.B16; \
 	WORD    $0x6eb1e6ce; \
-	WORD    $0x6eae1ed1; \
 	VEXT    $4, V24.B16, V22.B16, V11.B16; \
 	WORD    $0x6eb2e70f; \
-	WORD    $0x6eaf1f12; \
 	VEXT    $4, V26.B16, V24.B16, V12.B16; \
 	WORD    $0x6eb3e75c; \
+	WORD    $0x6ead1e90; \
+	WORD    $0x6eae1ed1; \
+	WORD    $0x6eaf1f12; \
 	WORD    $0x6ebc1f53; \
 	WORD    $0x6eb0e6ad; \
-	WORD    $0x6ead1eb0; \
 	WORD    $0x6eb1e6ee; \
-	WORD    $0x6eae1ef1; \
 	WORD    $0x6eb2e72f; \
-	WORD    $0x6eaf1f32; \
 	WORD    $0x6eb3e77c; \
+	WORD    $0x6ead1eb0; \
+	WORD    $0x6eae1ef1; \
+	WORD    $0x6eaf1f32; \
 	WORD    $0x6ebc1f73; \
 	WORD    $0x6eb0e54d; \
-	WORD    $0x6ead1d50; \
 	WORD    $0x6eb1e56e; \
-	WORD    $0x6eae1d71; \
 	WORD    $0x6eb2e58f; \
-	WORD    $0x6eaf1d92; \
 	WORD    $0x6eb3e53c; \
+	WORD    $0x6ead1d50; \
+	WORD    $0x6eae1d71; \
+	WORD    $0x6eaf1d92; \
 	WORD    $0x6ebc1d33
-// (each pair of WORDs: fcmgt vM.4s, vT.4s, vS.4s; bit vS.16b, vT.16b, vM.16b for sum S in
-// V16-V19, tap T and mask M in V13, V14, V15, V28)
+// (per tap: four WORDs fcmgt vM.4s, vT.4s, vS.4s, then four bit vS.16b, vT.16b, vM.16b, for sum
+// S in V16-V19, tap T and mask M in V13, V14, V15, V28: no BIT right after the FCMGT it needs)
 
 #define AVGROW16(p) \
 	MOVD    p, R8; \
