@@ -8,6 +8,12 @@
 // R12 rows left; R8, R9 tap addresses; V31 the bias; V1-V9 the weights of rows 0-2; V0 the sum;
 // V10-V13 the taps. The sum starts from the bias and grows by VFMLA only (the Go assembler has
 // no vector FADD), so no WORD encodings are needed here.
+//
+// Where two output rows with all three input rows are left, a step computes 4 outputs of both
+// (s1pair, s2pair): the second row's sum in V16, its input rows in R15, R19, R20, its output in
+// R21, more taps in V14-V15 and V20-V29 (R22, R23 addresses). The FMLAs alternate between the two
+// sums, with the next input row's loads between them, so an in-order core (Cortex-A55) does not
+// wait on each FMLA's predecessor; each sum keeps the one-row order, bit for bit.
 
 // Broadcasts the weights of the nr rows (no read past them) and sets up the row pointers.
 #define DWSETUP \
@@ -54,6 +60,78 @@ TEXT ·dw3x3s1NEON(SB), NOSPLIT, $0-76
 	DWSETUP
 
 s1row:
+	CMP  $2, R12
+	BLT  s1one
+	CMP  $3, R3
+	BLT  s1one
+	MOVD R10, R0
+	ADD  R13, R10, R21
+	MOVD R11, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	ADD  R14, R11, R15
+	ADD  R2, R15, R19
+	ADD  R2, R19, R20
+	MOVD n+40(FP), R5
+
+s1pair:
+	VMOV V31.B16, V0.B16
+	VMOV V31.B16, V16.B16
+	FMOVQ 0(R1), F10
+	FMOVQ 0(R15), F13
+	FMOVQ 4(R1), F11
+	FMOVQ 4(R15), F14
+	FMOVQ 8(R1), F12
+	FMOVQ 8(R15), F15
+	VFMLA V1.S4, V10.S4, V0.S4
+	FMOVQ 0(R6), F20
+	VFMLA V1.S4, V13.S4, V16.S4
+	FMOVQ 0(R19), F23
+	VFMLA V2.S4, V11.S4, V0.S4
+	FMOVQ 4(R6), F21
+	VFMLA V2.S4, V14.S4, V16.S4
+	FMOVQ 4(R19), F24
+	VFMLA V3.S4, V12.S4, V0.S4
+	FMOVQ 8(R6), F22
+	VFMLA V3.S4, V15.S4, V16.S4
+	FMOVQ 8(R19), F25
+	VFMLA V4.S4, V20.S4, V0.S4
+	FMOVQ 0(R7), F10
+	VFMLA V4.S4, V23.S4, V16.S4
+	FMOVQ 0(R20), F13
+	VFMLA V5.S4, V21.S4, V0.S4
+	FMOVQ 4(R7), F11
+	VFMLA V5.S4, V24.S4, V16.S4
+	FMOVQ 4(R20), F14
+	VFMLA V6.S4, V22.S4, V0.S4
+	FMOVQ 8(R7), F12
+	VFMLA V6.S4, V25.S4, V16.S4
+	FMOVQ 8(R20), F15
+	VFMLA V7.S4, V10.S4, V0.S4
+	VFMLA V7.S4, V13.S4, V16.S4
+	VFMLA V8.S4, V11.S4, V0.S4
+	VFMLA V8.S4, V14.S4, V16.S4
+	VFMLA V9.S4, V12.S4, V0.S4
+	VFMLA V9.S4, V15.S4, V16.S4
+	VST1.P [V0.S4], 16(R0)
+	VST1.P [V16.S4], 16(R21)
+	ADD    $16, R1
+	ADD    $16, R6
+	ADD    $16, R7
+	ADD    $16, R15
+	ADD    $16, R19
+	ADD    $16, R20
+	SUBS   $4, R5
+	BGT    s1pair
+	ADD    R13, R10
+	ADD    R13, R10
+	ADD    R14, R11
+	ADD    R14, R11
+	SUBS   $2, R12
+	BGT    s1row
+	RET
+
+s1one:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6
@@ -98,6 +176,78 @@ TEXT ·dw3x3s2NEON(SB), NOSPLIT, $0-76
 	DWSETUP
 
 s2row:
+	CMP  $2, R12
+	BLT  s2one
+	CMP  $3, R3
+	BLT  s2one
+	MOVD R10, R0
+	ADD  R13, R10, R21
+	MOVD R11, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	ADD  R14, R11, R15
+	ADD  R2, R15, R19
+	ADD  R2, R19, R20
+	MOVD n+40(FP), R5
+
+s2pair:
+	VMOV V31.B16, V0.B16
+	VMOV V31.B16, V16.B16
+	ADD  $4, R1, R8
+	ADD  $4, R15, R9
+	VLD2 (R1), [V10.S4, V11.S4]
+	VLD2 (R15), [V14.S4, V15.S4]
+	VLD2 (R8), [V12.S4, V13.S4]
+	VLD2 (R9), [V26.S4, V27.S4]
+	VFMLA V1.S4, V10.S4, V0.S4
+	ADD  $4, R6, R22
+	VFMLA V1.S4, V14.S4, V16.S4
+	ADD  $4, R19, R23
+	VFMLA V2.S4, V11.S4, V0.S4
+	VLD2 (R6), [V20.S4, V21.S4]
+	VFMLA V2.S4, V15.S4, V16.S4
+	VLD2 (R19), [V24.S4, V25.S4]
+	VFMLA V3.S4, V13.S4, V0.S4
+	VLD2 (R22), [V22.S4, V23.S4]
+	VFMLA V3.S4, V27.S4, V16.S4
+	VLD2 (R23), [V28.S4, V29.S4]
+	VFMLA V4.S4, V20.S4, V0.S4
+	ADD  $4, R7, R8
+	VFMLA V4.S4, V24.S4, V16.S4
+	ADD  $4, R20, R9
+	VFMLA V5.S4, V21.S4, V0.S4
+	VLD2 (R7), [V10.S4, V11.S4]
+	VFMLA V5.S4, V25.S4, V16.S4
+	VLD2 (R20), [V14.S4, V15.S4]
+	VFMLA V6.S4, V23.S4, V0.S4
+	VLD2 (R8), [V12.S4, V13.S4]
+	VFMLA V6.S4, V29.S4, V16.S4
+	VLD2 (R9), [V26.S4, V27.S4]
+	VFMLA V7.S4, V10.S4, V0.S4
+	VFMLA V7.S4, V14.S4, V16.S4
+	VFMLA V8.S4, V11.S4, V0.S4
+	VFMLA V8.S4, V15.S4, V16.S4
+	VFMLA V9.S4, V13.S4, V0.S4
+	VFMLA V9.S4, V27.S4, V16.S4
+	VST1.P [V0.S4], 16(R0)
+	VST1.P [V16.S4], 16(R21)
+	ADD    $32, R1
+	ADD    $32, R6
+	ADD    $32, R7
+	ADD    $32, R15
+	ADD    $32, R19
+	ADD    $32, R20
+	SUBS   $4, R5
+	BGT    s2pair
+	ADD    R13, R10
+	ADD    R13, R10
+	ADD    R14, R11
+	ADD    R14, R11
+	SUBS   $2, R12
+	BGT    s2row
+	RET
+
+s2one:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6

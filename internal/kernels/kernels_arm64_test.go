@@ -5,6 +5,7 @@ package kernels
 import (
 	"math/rand"
 	"testing"
+	"unsafe"
 )
 
 // Every arm64 CPU has Advanced SIMD: the NEON Sgemm must be chosen (under qemu too), or the
@@ -40,14 +41,23 @@ func TestNEONChosen(t *testing.T) {
 }
 
 // TestDepthwiseNEON16IsNEON4 checks that the 16-wide depthwise loops, whose FMLAs are interleaved
-// across four sums, give each output the 4-wide loops' value bit for bit (the reordering moves
-// instructions, never a sum's order), on planes wide enough for several 16-wide steps and every
-// remainder, both strides, with signed zeros, infinities and NaNs among the inputs.
+// across four sums, and the 4-wide loops' two-row steps give each output the value of the 4-wide
+// loop run one row at a time, bit for bit (the interleaving moves instructions, never a sum's
+// order), on planes wide and tall enough for several steps of each and every remainder, both
+// strides, with signed zeros, infinities and NaNs among the inputs.
 func TestDepthwiseNEON16IsNEON4(t *testing.T) {
-	narrow := depthwise3x3SIMD([]dwVec{{dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON, 4}}, dwStrip{}, nil)
+	// oneRow runs a row kernel one output row per call (m = 1): the 4-wide loop alone.
+	oneRow := func(k dwRowKernel) dwRowKernel {
+		return func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32) {
+			for j := 0; j < m; j++ {
+				k((*float32)(unsafe.Add(unsafe.Pointer(out), 4*j*ldo)), (*float32)(unsafe.Add(unsafe.Pointer(in), 4*j*ldi)), w, nr, wt, n, 1, ldo, ldi, bias)
+			}
+		}
+	}
+	narrow := depthwise3x3SIMD([]dwVec{{oneRow(dw3x3s1NEON), 4}}, []dwVec{{oneRow(dw3x3s2NEON), 4}}, dwStrip{}, nil)
 	wide := depthwise3x3.best
 	rng := rand.New(rand.NewSource(21))
-	for h := 1; h <= 7; h++ {
+	for h := 1; h <= 9; h++ {
 		for w := 1; w <= 100; w++ {
 			for _, stride := range []int{1, 2} {
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
