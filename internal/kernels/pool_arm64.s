@@ -6,7 +6,11 @@
 // Register use: R0 out; R1, R6, R7 input rows 0-2; R2 the row stride in bytes; R3 the row count;
 // R5 outputs left; R10, R11 the current output and input row; R13, R14 their strides in bytes;
 // R12 rows left; R8 scratch; V30 the start value (-Inf or 0); V29 the divisor 9; V0 the result;
-// V10-V13 the loads; V14 the comparison mask.
+// V10-V13 the loads; V14 the comparison mask. Where two output rows with all three input rows
+// are left, a step computes 4 outputs of both (maxPoolRowsNEONpair, avgPoolRowsNEONpair): the
+// second row's result in V16 (mask V15), its input rows in R15, R19, R20, its output in R21, more
+// loads in V2-V5, V20-V27 (R9, R22, R23 addresses); the two rows' operations alternate, each
+// row's in the one-row order.
 //
 // VLD2 splits q[0:8] into the columns x-1 (even) and x (odd) of 4 windows; the odd values of
 // q[1:9] are the columns x+1. Each lane takes its window's values in the plain loop's order, row
@@ -59,6 +63,96 @@ TEXT ·maxPoolRowsNEON(SB), NOSPLIT, $0-64
 	VDUP R8, V30.S4
 
 maxPoolRowsNEONrow:
+	CMP  $2, R12
+	BLT  maxPoolRowsNEONone
+	CMP  $3, R3
+	BLT  maxPoolRowsNEONone
+	MOVD R10, R0
+	ADD  R13, R10, R21
+	MOVD R11, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	ADD  R14, R11, R15
+	ADD  R2, R15, R19
+	ADD  R2, R19, R20
+	MOVD n+32(FP), R5
+
+maxPoolRowsNEONpair:
+	VMOV V30.B16, V0.B16
+	VMOV V30.B16, V16.B16
+	ADD  $4, R1, R8
+	ADD  $4, R15, R9
+	VLD2 (R1), [V10.S4, V11.S4]
+	VLD2 (R15), [V20.S4, V21.S4]
+	VLD2 (R8), [V12.S4, V13.S4]
+	VLD2 (R9), [V22.S4, V23.S4]
+	WORD $0x6ea0e54e // fcmgt v14.4s, v10.4s, v0.4s
+	WORD $0x6eb0e68f // fcmgt v15.4s, v20.4s, v16.4s
+	ADD  $4, R6, R22
+	WORD $0x6eae1d40 // bit v0.16b, v10.16b, v14.16b
+	WORD $0x6eaf1e90 // bit v16.16b, v20.16b, v15.16b
+	ADD  $4, R19, R23
+	WORD $0x6ea0e56e // fcmgt v14.4s, v11.4s, v0.4s
+	WORD $0x6eb0e6af // fcmgt v15.4s, v21.4s, v16.4s
+	VLD2 (R6), [V24.S4, V25.S4]
+	WORD $0x6eae1d60 // bit v0.16b, v11.16b, v14.16b
+	WORD $0x6eaf1eb0 // bit v16.16b, v21.16b, v15.16b
+	VLD2 (R19), [V2.S4, V3.S4]
+	WORD $0x6ea0e5ae // fcmgt v14.4s, v13.4s, v0.4s
+	WORD $0x6eb0e6ef // fcmgt v15.4s, v23.4s, v16.4s
+	VLD2 (R22), [V26.S4, V27.S4]
+	WORD $0x6eae1da0 // bit v0.16b, v13.16b, v14.16b
+	WORD $0x6eaf1ef0 // bit v16.16b, v23.16b, v15.16b
+	VLD2 (R23), [V4.S4, V5.S4]
+	WORD $0x6ea0e70e // fcmgt v14.4s, v24.4s, v0.4s
+	WORD $0x6eb0e44f // fcmgt v15.4s, v2.4s, v16.4s
+	ADD  $4, R7, R8
+	WORD $0x6eae1f00 // bit v0.16b, v24.16b, v14.16b
+	WORD $0x6eaf1c50 // bit v16.16b, v2.16b, v15.16b
+	ADD  $4, R20, R9
+	WORD $0x6ea0e72e // fcmgt v14.4s, v25.4s, v0.4s
+	WORD $0x6eb0e46f // fcmgt v15.4s, v3.4s, v16.4s
+	VLD2 (R7), [V10.S4, V11.S4]
+	WORD $0x6eae1f20 // bit v0.16b, v25.16b, v14.16b
+	WORD $0x6eaf1c70 // bit v16.16b, v3.16b, v15.16b
+	VLD2 (R20), [V20.S4, V21.S4]
+	WORD $0x6ea0e76e // fcmgt v14.4s, v27.4s, v0.4s
+	WORD $0x6eb0e4af // fcmgt v15.4s, v5.4s, v16.4s
+	VLD2 (R8), [V12.S4, V13.S4]
+	WORD $0x6eae1f60 // bit v0.16b, v27.16b, v14.16b
+	WORD $0x6eaf1cb0 // bit v16.16b, v5.16b, v15.16b
+	VLD2 (R9), [V22.S4, V23.S4]
+	WORD $0x6ea0e54e // fcmgt v14.4s, v10.4s, v0.4s
+	WORD $0x6eb0e68f // fcmgt v15.4s, v20.4s, v16.4s
+	WORD $0x6eae1d40 // bit v0.16b, v10.16b, v14.16b
+	WORD $0x6eaf1e90 // bit v16.16b, v20.16b, v15.16b
+	WORD $0x6ea0e56e // fcmgt v14.4s, v11.4s, v0.4s
+	WORD $0x6eb0e6af // fcmgt v15.4s, v21.4s, v16.4s
+	WORD $0x6eae1d60 // bit v0.16b, v11.16b, v14.16b
+	WORD $0x6eaf1eb0 // bit v16.16b, v21.16b, v15.16b
+	WORD $0x6ea0e5ae // fcmgt v14.4s, v13.4s, v0.4s
+	WORD $0x6eb0e6ef // fcmgt v15.4s, v23.4s, v16.4s
+	WORD $0x6eae1da0 // bit v0.16b, v13.16b, v14.16b
+	WORD $0x6eaf1ef0 // bit v16.16b, v23.16b, v15.16b
+	VST1.P [V0.S4], 16(R0)
+	VST1.P [V16.S4], 16(R21)
+	ADD    $32, R1
+	ADD    $32, R6
+	ADD    $32, R7
+	ADD    $32, R15
+	ADD    $32, R19
+	ADD    $32, R20
+	SUBS   $4, R5
+	BGT    maxPoolRowsNEONpair
+	ADD    R13, R10
+	ADD    R13, R10
+	ADD    R14, R11
+	ADD    R14, R11
+	SUBS   $2, R12
+	BGT    maxPoolRowsNEONrow
+	RET
+
+maxPoolRowsNEONone:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6
@@ -94,6 +188,80 @@ TEXT ·avgPoolRowsNEON(SB), NOSPLIT, $0-64
 	VEOR V30.B16, V30.B16, V30.B16
 
 avgPoolRowsNEONrow:
+	CMP  $2, R12
+	BLT  avgPoolRowsNEONone
+	CMP  $3, R3
+	BLT  avgPoolRowsNEONone
+	MOVD R10, R0
+	ADD  R13, R10, R21
+	MOVD R11, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	ADD  R14, R11, R15
+	ADD  R2, R15, R19
+	ADD  R2, R19, R20
+	MOVD n+32(FP), R5
+
+avgPoolRowsNEONpair:
+	VMOV V30.B16, V0.B16
+	VMOV V30.B16, V16.B16
+	ADD  $4, R1, R8
+	ADD  $4, R15, R9
+	VLD2 (R1), [V10.S4, V11.S4]
+	VLD2 (R15), [V20.S4, V21.S4]
+	VLD2 (R8), [V12.S4, V13.S4]
+	VLD2 (R9), [V22.S4, V23.S4]
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	ADD  $4, R6, R22
+	WORD $0x4e34d610 // fadd v16.4s, v16.4s, v20.4s
+	ADD  $4, R19, R23
+	WORD $0x4e2bd400 // fadd v0.4s, v0.4s, v11.4s
+	VLD2 (R6), [V24.S4, V25.S4]
+	WORD $0x4e35d610 // fadd v16.4s, v16.4s, v21.4s
+	VLD2 (R19), [V2.S4, V3.S4]
+	WORD $0x4e2dd400 // fadd v0.4s, v0.4s, v13.4s
+	VLD2 (R22), [V26.S4, V27.S4]
+	WORD $0x4e37d610 // fadd v16.4s, v16.4s, v23.4s
+	VLD2 (R23), [V4.S4, V5.S4]
+	WORD $0x4e38d400 // fadd v0.4s, v0.4s, v24.4s
+	ADD  $4, R7, R8
+	WORD $0x4e22d610 // fadd v16.4s, v16.4s, v2.4s
+	ADD  $4, R20, R9
+	WORD $0x4e39d400 // fadd v0.4s, v0.4s, v25.4s
+	VLD2 (R7), [V10.S4, V11.S4]
+	WORD $0x4e23d610 // fadd v16.4s, v16.4s, v3.4s
+	VLD2 (R20), [V20.S4, V21.S4]
+	WORD $0x4e3bd400 // fadd v0.4s, v0.4s, v27.4s
+	VLD2 (R8), [V12.S4, V13.S4]
+	WORD $0x4e25d610 // fadd v16.4s, v16.4s, v5.4s
+	VLD2 (R9), [V22.S4, V23.S4]
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	WORD $0x4e34d610 // fadd v16.4s, v16.4s, v20.4s
+	WORD $0x4e2bd400 // fadd v0.4s, v0.4s, v11.4s
+	WORD $0x4e35d610 // fadd v16.4s, v16.4s, v21.4s
+	WORD $0x4e2dd400 // fadd v0.4s, v0.4s, v13.4s
+	WORD $0x4e37d610 // fadd v16.4s, v16.4s, v23.4s
+	WORD $0x6e3dfc00 // fdiv v0.4s, v0.4s, v29.4s
+	WORD $0x6e3dfe10 // fdiv v16.4s, v16.4s, v29.4s
+	VST1.P [V0.S4], 16(R0)
+	VST1.P [V16.S4], 16(R21)
+	ADD    $32, R1
+	ADD    $32, R6
+	ADD    $32, R7
+	ADD    $32, R15
+	ADD    $32, R19
+	ADD    $32, R20
+	SUBS   $4, R5
+	BGT    avgPoolRowsNEONpair
+	ADD    R13, R10
+	ADD    R13, R10
+	ADD    R14, R11
+	ADD    R14, R11
+	SUBS   $2, R12
+	BGT    avgPoolRowsNEONrow
+	RET
+
+avgPoolRowsNEONone:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6
