@@ -1,6 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
+#include "rowpair_arm64.h"
 
 // Depthwise 3x3 row kernels (dwRowKernel in depthwise_simd.go), 4 outputs per step (NEON).
 // Register use: R0 out; R1, R6, R7 input rows 0-2; R2 the row stride in bytes; R3 the row count;
@@ -60,18 +61,7 @@ TEXT ·dw3x3s1NEON(SB), NOSPLIT, $0-76
 	DWSETUP
 
 s1row:
-	CMP  $2, R12
-	BLT  s1one
-	CMP  $3, R3
-	BLT  s1one
-	MOVD R10, R0
-	ADD  R13, R10, R21
-	MOVD R11, R1
-	ADD  R2, R1, R6
-	ADD  R2, R6, R7
-	ADD  R14, R11, R15
-	ADD  R2, R15, R19
-	ADD  R2, R19, R20
+	PAIRROWS(s1one)
 	MOVD n+40(FP), R5
 
 s1pair:
@@ -113,21 +103,9 @@ s1pair:
 	VFMLA V8.S4, V14.S4, V16.S4
 	VFMLA V9.S4, V12.S4, V0.S4
 	VFMLA V9.S4, V15.S4, V16.S4
-	VST1.P [V0.S4], 16(R0)
-	VST1.P [V16.S4], 16(R21)
-	ADD    $16, R1
-	ADD    $16, R6
-	ADD    $16, R7
-	ADD    $16, R15
-	ADD    $16, R19
-	ADD    $16, R20
-	SUBS   $4, R5
+	PAIRSTORE(16)
 	BGT    s1pair
-	ADD    R13, R10
-	ADD    R13, R10
-	ADD    R14, R11
-	ADD    R14, R11
-	SUBS   $2, R12
+	PAIRNEXT
 	BGT    s1row
 	RET
 
@@ -176,18 +154,7 @@ TEXT ·dw3x3s2NEON(SB), NOSPLIT, $0-76
 	DWSETUP
 
 s2row:
-	CMP  $2, R12
-	BLT  s2one
-	CMP  $3, R3
-	BLT  s2one
-	MOVD R10, R0
-	ADD  R13, R10, R21
-	MOVD R11, R1
-	ADD  R2, R1, R6
-	ADD  R2, R6, R7
-	ADD  R14, R11, R15
-	ADD  R2, R15, R19
-	ADD  R2, R19, R20
+	PAIRROWS(s2one)
 	MOVD n+40(FP), R5
 
 s2pair:
@@ -229,21 +196,9 @@ s2pair:
 	VFMLA V8.S4, V15.S4, V16.S4
 	VFMLA V9.S4, V13.S4, V0.S4
 	VFMLA V9.S4, V27.S4, V16.S4
-	VST1.P [V0.S4], 16(R0)
-	VST1.P [V16.S4], 16(R21)
-	ADD    $32, R1
-	ADD    $32, R6
-	ADD    $32, R7
-	ADD    $32, R15
-	ADD    $32, R19
-	ADD    $32, R20
-	SUBS   $4, R5
+	PAIRSTORE(32)
 	BGT    s2pair
-	ADD    R13, R10
-	ADD    R13, R10
-	ADD    R14, R11
-	ADD    R14, R11
-	SUBS   $2, R12
+	PAIRNEXT
 	BGT    s2row
 	RET
 

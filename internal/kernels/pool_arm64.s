@@ -1,6 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
+#include "rowpair_arm64.h"
 
 // 3x3 stride-2 pooling row kernels (poolRowKernel in pool_simd.go), 4 outputs per step (NEON).
 // Register use: R0 out; R1, R6, R7 input rows 0-2; R2 the row stride in bytes; R3 the row count;
@@ -63,18 +64,7 @@ TEXT ·maxPoolRowsNEON(SB), NOSPLIT, $0-64
 	VDUP R8, V30.S4
 
 maxPoolRowsNEONrow:
-	CMP  $2, R12
-	BLT  maxPoolRowsNEONone
-	CMP  $3, R3
-	BLT  maxPoolRowsNEONone
-	MOVD R10, R0
-	ADD  R13, R10, R21
-	MOVD R11, R1
-	ADD  R2, R1, R6
-	ADD  R2, R6, R7
-	ADD  R14, R11, R15
-	ADD  R2, R15, R19
-	ADD  R2, R19, R20
+	PAIRROWS(maxPoolRowsNEONone)
 	MOVD n+32(FP), R5
 
 maxPoolRowsNEONpair:
@@ -134,21 +124,9 @@ maxPoolRowsNEONpair:
 	WORD $0x6eb0e6ef // fcmgt v15.4s, v23.4s, v16.4s
 	WORD $0x6eae1da0 // bit v0.16b, v13.16b, v14.16b
 	WORD $0x6eaf1ef0 // bit v16.16b, v23.16b, v15.16b
-	VST1.P [V0.S4], 16(R0)
-	VST1.P [V16.S4], 16(R21)
-	ADD    $32, R1
-	ADD    $32, R6
-	ADD    $32, R7
-	ADD    $32, R15
-	ADD    $32, R19
-	ADD    $32, R20
-	SUBS   $4, R5
+	PAIRSTORE(32)
 	BGT    maxPoolRowsNEONpair
-	ADD    R13, R10
-	ADD    R13, R10
-	ADD    R14, R11
-	ADD    R14, R11
-	SUBS   $2, R12
+	PAIRNEXT
 	BGT    maxPoolRowsNEONrow
 	RET
 
@@ -188,18 +166,7 @@ TEXT ·avgPoolRowsNEON(SB), NOSPLIT, $0-64
 	VEOR V30.B16, V30.B16, V30.B16
 
 avgPoolRowsNEONrow:
-	CMP  $2, R12
-	BLT  avgPoolRowsNEONone
-	CMP  $3, R3
-	BLT  avgPoolRowsNEONone
-	MOVD R10, R0
-	ADD  R13, R10, R21
-	MOVD R11, R1
-	ADD  R2, R1, R6
-	ADD  R2, R6, R7
-	ADD  R14, R11, R15
-	ADD  R2, R15, R19
-	ADD  R2, R19, R20
+	PAIRROWS(avgPoolRowsNEONone)
 	MOVD n+32(FP), R5
 
 avgPoolRowsNEONpair:
@@ -243,21 +210,9 @@ avgPoolRowsNEONpair:
 	WORD $0x4e37d610 // fadd v16.4s, v16.4s, v23.4s
 	WORD $0x6e3dfc00 // fdiv v0.4s, v0.4s, v29.4s
 	WORD $0x6e3dfe10 // fdiv v16.4s, v16.4s, v29.4s
-	VST1.P [V0.S4], 16(R0)
-	VST1.P [V16.S4], 16(R21)
-	ADD    $32, R1
-	ADD    $32, R6
-	ADD    $32, R7
-	ADD    $32, R15
-	ADD    $32, R19
-	ADD    $32, R20
-	SUBS   $4, R5
+	PAIRSTORE(32)
 	BGT    avgPoolRowsNEONpair
-	ADD    R13, R10
-	ADD    R13, R10
-	ADD    R14, R11
-	ADD    R14, R11
-	SUBS   $2, R12
+	PAIRNEXT
 	BGT    avgPoolRowsNEONrow
 	RET
 
