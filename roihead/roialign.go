@@ -248,13 +248,12 @@ func fillPreCalc(pre []kernels.Tap, axes []axisTap, h, w, c, oh, ow int, startH,
 		for pw := 0; pw < ow; pw++ {
 			for _, y := range ys[ph*gridH : (ph+1)*gridH] {
 				for _, x := range xs[pw*gridW : (pw+1)*gridW] {
+					t := &pre[k] // fields set in place: a composite literal is built aside and copied
 					if !(y.inside && x.inside) {
-						pre[k] = kernels.Tap{} // zero outside [-1, h] x [-1, w], as torchvision
+						*t = kernels.Tap{} // zero outside [-1, h] x [-1, w], as torchvision
 					} else {
-						pre[k] = kernels.Tap{
-							Off: [4]int32{int32(y.lo + x.lo), int32(y.lo + x.hi), int32(y.hi + x.lo), int32(y.hi + x.hi)},
-							W:   [4]float32{y.wLo * x.wLo, y.wLo * x.wHi, y.wHi * x.wLo, y.wHi * x.wHi},
-						}
+						t.Off[0], t.Off[1], t.Off[2], t.Off[3] = int32(y.lo+x.lo), int32(y.lo+x.hi), int32(y.hi+x.lo), int32(y.hi+x.hi)
+						t.W[0], t.W[1], t.W[2], t.W[3] = y.wLo*x.wLo, y.wLo*x.wHi, y.wHi*x.wLo, y.wHi*x.wHi
 					}
 					k++
 				}
