@@ -44,6 +44,12 @@ func pow2(e int32) float32 { return math.Float32frombits(uint32(e+127) << 23) }
 func fma32(a, b, c float32) float32 {
 	p := float64(float64(a) * float64(b)) // exact: 24+24 bits (the conversion keeps Go from fusing it into the sums below)
 	s := p + float64(c)
+	// Rounding s again to float32 gives the once-rounded sum unless s landed exactly on a float32
+	// rounding midpoint: for a normal float32 result, when the 29 bits of s below float32's last
+	// are 1 and then zeros. Any other s (nearly every one) is done here.
+	if math.Float64bits(s)&(1<<29-1) != 1<<28 && math.Abs(s) >= 0x1p-126 {
+		return float32(s)
+	}
 	// err is the rounding error of s (Knuth's TwoSum); only when s landed exactly on a float32
 	// rounding midpoint does it change the float32 result.
 	bb := s - p
