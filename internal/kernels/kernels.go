@@ -78,7 +78,7 @@ func SgemmEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, c []
 		return
 	}
 	if inPlace(c, ep) && !InPlaceResidual(k) {
-		panic("kernels: SgemmEpilogue in place over its residual with k > 256")
+		panic("kernels: SgemmEpilogue in place over its residual, deeper than InPlaceResidual allows")
 	}
 	sgemm.best(m, n, k, a, lda, b, ldb, c, ldc, ep)
 }

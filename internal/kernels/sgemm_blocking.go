@@ -2,8 +2,8 @@
 
 package kernels
 
-// Blocking: a kc-deep slice (kernels.go) of a block of rows of A (6 KiB on amd64; 8 KiB packed
-// on arm64) stays in L1 while the kernel walks the columns; the kc x nc block of B (512 KiB)
+// Blocking: a kc-deep slice (kernels.go) of a block of rows of A (6 KiB for AVX2's 6 rows, 8 KiB
+// for AVX-512's 8 and NEON's 8 packed) stays in L1 while the kernel walks the columns; the kc x nc block of B (512 KiB)
 // stays in L2 while the row blocks go by.
 const nc = 512
 
