@@ -29,20 +29,28 @@ type Trunk interface {
 	// NewRunner returns a Runner with its own buffers that splits its work over pool (nil: one
 	// thread); the results must not depend on pool's thread count.
 	NewRunner(pool *parallel.Pool) Runner
+	// NewBoxHead returns a BoxHead with its own buffers that runs on its caller's thread: the
+	// detector runs one per thread, each on its own RoIs.
+	NewBoxHead() BoxHead
 	// FeatureCost is the cost of Features on an h x w input (named "backbone").
 	FeatureCost(h, w int) nn.Cost
 	// HeadCost is the cost of BoxHead on one size x size RoI (named "box_head").
 	HeadCost(size int) nn.Cost
 }
 
-// Runner runs a Trunk for one goroutine at a time, owning its buffers so that repeated calls with
-// the same sizes allocate nothing.
+// Runner runs a Trunk's features for one goroutine at a time, owning its buffers so that
+// repeated calls with the same sizes allocate nothing.
 type Runner interface {
 	// Features runs the trunk on x, [1, 3, H, W], and returns the stride-16 feature map
 	// [1, FeatureChannels, ceil(H/16), ceil(W/16)], owned by the Runner and valid until its next
 	// Features call.
 	Features(x *nn.Tensor) *nn.Tensor
+}
+
+// BoxHead runs a Trunk's box head for one goroutine at a time, on that goroutine alone, owning
+// its buffers so that repeated calls with the same sizes allocate nothing.
+type BoxHead interface {
 	// BoxHead runs the box head on rois, [N, FeatureChannels, S, S] in either layout, and writes
-	// N x HeadChannels values (row-major) into dst. It leaves the last Features result intact.
+	// N x HeadChannels values (row-major) into dst.
 	BoxHead(dst []float32, rois *nn.Tensor)
 }

@@ -2,6 +2,7 @@ package detector_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/backbone"
@@ -14,12 +15,15 @@ import (
 
 // tinyTrunk is a second backbone, defined only in this test: two 4x4 stride-4 convolutions with
 // ReLU (3 -> 8 -> 16 channels, stride 16), and a box head of a 1x1 convolution (16 -> 12, ReLU)
-// with global average pooling. It records how often it runs and the last shapes it is run on.
+// with global average pooling. It records how often it runs, the last shapes it is run on and
+// how many box heads it made (the detector runs one per thread, concurrently: hence the mutex).
 type tinyTrunk struct {
 	c1, c2, head      *nn.Conv
+	mu                sync.Mutex
 	features, boxHead [4]int
 	largestChunk      int
 	calls             [2]int
+	heads             int
 }
 
 func newTinyTrunk(w nn.Weights) (*tinyTrunk, error) {
@@ -44,6 +48,11 @@ func (t *tinyTrunk) NewRunner(pool *parallel.Pool) backbone.Runner {
 	return r
 }
 
+func (t *tinyTrunk) NewBoxHead() backbone.BoxHead {
+	t.heads++
+	return &tinyHead{t: t}
+}
+
 func (t *tinyTrunk) FeatureCost(h, w int) nn.Cost {
 	h1, w1 := h/4, w/4
 	return nn.Cost{Name: "backbone", MACs: int64(h1*w1*len(t.c1.Weight) + h1/4*w1/4*len(t.c2.Weight)),
@@ -55,9 +64,15 @@ func (t *tinyTrunk) HeadCost(size int) nn.Cost {
 }
 
 type tinyRunner struct {
-	t             *tinyTrunk
-	mid, feat, hd nn.Tensor
-	scratch       nn.Scratch
+	t         *tinyTrunk
+	mid, feat nn.Tensor
+	scratch   nn.Scratch
+}
+
+type tinyHead struct {
+	t       *tinyTrunk
+	hd      nn.Tensor
+	scratch nn.Scratch
 }
 
 func (r *tinyRunner) Features(x *nn.Tensor) *nn.Tensor {
@@ -72,14 +87,16 @@ func (r *tinyRunner) Features(x *nn.Tensor) *nn.Tensor {
 	return &r.feat
 }
 
-func (r *tinyRunner) BoxHead(dst []float32, rois *nn.Tensor) {
-	r.t.boxHead = rois.Shape()
-	r.t.calls[1]++
-	r.t.largestChunk = max(r.t.largestChunk, rois.N)
-	r.hd.Resize(rois.N, 12, rois.H, rois.W)
-	r.hd.Layout = rois.Layout
-	r.t.head.Forward(&r.hd, 0, rois, nil, &r.scratch)
-	nn.GlobalAvgPool(dst, &r.hd, nil)
+func (h *tinyHead) BoxHead(dst []float32, rois *nn.Tensor) {
+	h.t.mu.Lock()
+	h.t.boxHead = rois.Shape()
+	h.t.calls[1]++
+	h.t.largestChunk = max(h.t.largestChunk, rois.N)
+	h.t.mu.Unlock()
+	h.hd.Resize(rois.N, 12, rois.H, rois.W)
+	h.hd.Layout = rois.Layout
+	h.t.head.Forward(&h.hd, 0, rois, nil, &h.scratch)
+	nn.GlobalAvgPool(dst, &h.hd, nil)
 }
 
 // TestASecondTrunkPlugsIn runs a whole detection on a trunk that no package of the module knows:
@@ -126,9 +143,9 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 	if want := [4]int{1, 3, 320, 416}; trunk.calls[0] != 1 || trunk.features != want {
 		t.Errorf("trunk features ran %d times, last on %v, want once on %v", trunk.calls[0], trunk.features, want)
 	}
-	// The box head runs on chunks of 4 RoIs per thread (roihead's chunk size).
-	if trunk.calls[1] < 1 || trunk.boxHead[0] == 0 || trunk.largestChunk != 8 || [3]int(trunk.boxHead[1:]) != [3]int{16, 14, 14} {
-		t.Errorf("box head ran %d times, last on %v, largest chunk %d RoIs, want chunks of 8 (2 threads) of [16 14 14]", trunk.calls[1], trunk.boxHead, trunk.largestChunk)
+	// The box head runs on chunks of 4 RoIs (roihead's chunk size), one box head per thread.
+	if trunk.calls[1] < 1 || trunk.boxHead[0] == 0 || trunk.largestChunk != 4 || [3]int(trunk.boxHead[1:]) != [3]int{16, 14, 14} || trunk.heads != 2 {
+		t.Errorf("%d box heads ran %d times, last on %v, largest chunk %d RoIs, want 2 (2 threads) on chunks of 4 of [16 14 14]", trunk.heads, trunk.calls[1], trunk.boxHead, trunk.largestChunk)
 	}
 	if a := testing.AllocsPerRun(2, func() { det.Detect(img) }); a != 0 {
 		t.Errorf("steady-state detection allocates %v times per frame", a)

@@ -8,17 +8,16 @@ import (
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/nn"
-	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // align is RoIAlign with average pooling with the semantics of torchvision 0.14's CPU kernel,
 // applied to one image's feature map. The zero value is not useful; start from newAlign.
-// An align keeps scratch buffers and is not safe for concurrent use; it splits its RoIs over
-// threads (nil: one thread), each worker with its own scratch.
+// An align keeps scratch buffers: after prepare, workers may pool disjoint RoIs at once
+// (poolRoIs), each with its own scratch; nothing else is safe for concurrent use.
 //
 // It pools from its own channels-last copy of the map (setFeatures), so that each sample point
 // reads every channel from one contiguous run and one kernels.BilinearSum call does a whole bin;
-// the RoIs of an image, pooled a chunk at a time (pool), share one copy.
+// the RoIs of an image, pooled a chunk at a time, share one copy.
 type align struct {
 	// OutH and OutW are the pooled output size (14 x 14 for the C4 detector).
 	OutH, OutW int
@@ -35,17 +34,15 @@ type align struct {
 	c, h, w int       // its dimensions
 	ready   bool      // whether the last setFeatures succeeded
 
-	threads *parallel.Pool
-	geoms   []roiGeometry   // the RoIs' geometries of the current pool call
-	pre     [][]kernels.Tap // each worker's sample taps
-	axes    [][]axisTap     // each worker's per-axis interpolations of one RoI
-	bins    [][]float32     // each worker's pooled values of one RoI, [OutH*OutW][c]
-	task    alignTask
+	geoms []roiGeometry   // the RoIs' geometries of the last prepare
+	pre   [][]kernels.Tap // each worker's sample taps
+	axes  [][]axisTap     // each worker's per-axis interpolations of one RoI
+	bins  [][]float32     // each worker's pooled values of one RoI, [OutH*OutW][c]
 }
 
 // maxBinSamples is the largest sampling grid (SamplingRatio squared, or the adaptive grid of a
-// RoI) pool accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
-// enormous (or its size overflow); pool returns an error instead.
+// RoI) prepare accepts per output bin: 64 x 64. Larger grids would make one RoI's scratch
+// enormous (or its size overflow); prepare returns an error instead.
 const maxBinSamples = 64 * 64
 
 // newAlign returns the detector's RoIAlign: 14 x 14 output, spatial scale 1/16, sampling ratio
@@ -54,11 +51,11 @@ func newAlign() *align {
 	return &align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
 }
 
-// outputLen returns the number of values pool writes for n RoIs and c channels.
+// outputLen returns the number of values poolRoIs writes for n RoIs and c channels.
 func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }
 
 // setFeatures makes feat, one image's feature map of c x h x w float32 values in CHW order, the
-// map that pool samples: it is copied, channels-last, into the align's buffer (feat may change
+// map that poolRoIs samples: it is copied, channels-last, into the align's buffer (feat may change
 // afterwards). It fails on inconsistent sizes and on maps of 2^31 values or more (the kernel's
 // offsets are int32).
 func (r *align) setFeatures(feat []float32, c, h, w int) error {
@@ -78,77 +75,55 @@ func (r *align) setFeatures(feat []float32, c, h, w int) error {
 	return nil
 }
 
-// pool pools every RoI (boxes in image coordinates) from the map of the last setFeatures and
-// returns the pooled features as [len(rois), c, OutH, OutW] in the given layout (nn.CNHW: each
-// channel's RoIs together). The result is written into dst when it has the capacity, else into a
-// new slice. Sample points more than one pixel outside the map contribute zero; those within are
-// clamped to the border, as torchvision does.
-func (r *align) pool(dst []float32, rois []boxes.Box, layout nn.Layout) ([]float32, error) {
+// prepare computes and checks the geometry (and sampling grid) of every RoI (boxes in image
+// coordinates) on the map of the last setFeatures, so that pooling them (poolRoIs) cannot fail,
+// and grows the scratch of workers workers.
+func (r *align) prepare(rois []boxes.Box, workers int) error {
 	if !r.ready {
-		return dst[:0], fmt.Errorf("roialign: no feature map")
+		return fmt.Errorf("roialign: no feature map")
 	}
-	c, h, w := r.c, r.h, r.w
 	if r.OutH < 0 || r.OutW < 0 {
-		return dst[:0], fmt.Errorf("roialign: negative output size %dx%d", r.OutH, r.OutW)
+		return fmt.Errorf("roialign: negative output size %dx%d", r.OutH, r.OutW)
 	}
 	if sr := r.SamplingRatio; sr > 0 && (sr > maxBinSamples || sr*sr > maxBinSamples) {
-		return dst[:0], fmt.Errorf("roialign: sampling ratio %d: a %dx%d grid per bin exceeds %d samples", sr, sr, sr, maxBinSamples)
+		return fmt.Errorf("roialign: sampling ratio %d: a %dx%d grid per bin exceeds %d samples", sr, sr, sr, maxBinSamples)
 	}
 	// One RoI's scratch holds OutH*OutW*grid samples: keep that product from overflowing.
 	if r.OutW > 0 && r.OutH > math.MaxInt/maxBinSamples/r.OutW {
-		return dst[:0], fmt.Errorf("roialign: output size %dx%d too large", r.OutH, r.OutW)
+		return fmt.Errorf("roialign: output size %dx%d too large", r.OutH, r.OutW)
 	}
-	n := r.outputLen(len(rois), c)
-	if cap(dst) < n {
-		dst = make([]float32, n)
-	}
-	dst = dst[:n]
-	if n == 0 {
-		return dst, nil
-	}
-	if h == 0 || w == 0 {
-		clear(dst)
-		return dst, nil
-	}
-	// Every RoI's geometry (and sampling grid) is computed and checked first, so that the
-	// pooling itself cannot fail.
 	r.geoms = slices.Grow(r.geoms[:0], len(rois))[:len(rois)]
 	for i, roi := range rois {
 		g, err := r.geometry(roi)
 		if err != nil {
-			return dst[:0], err
+			return err
 		}
 		r.geoms[i] = g
 	}
-	if k := r.threads.Threads(); len(r.pre) < k {
-		r.pre = append(r.pre, make([][]kernels.Tap, k-len(r.pre))...)
-		r.bins = append(r.bins, make([][]float32, k-len(r.bins))...)
-		r.axes = append(r.axes, make([][]axisTap, k-len(r.axes))...)
+	if len(r.pre) < workers {
+		r.pre = append(r.pre, make([][]kernels.Tap, workers-len(r.pre))...)
+		r.bins = append(r.bins, make([][]float32, workers-len(r.bins))...)
+		r.axes = append(r.axes, make([][]axisTap, workers-len(r.axes))...)
 	}
-	r.task = alignTask{r: r, dst: dst, cnhw: layout == nn.CNHW, n: len(rois)}
-	r.threads.Run(len(rois), &r.task)
-	r.task = alignTask{}
-	return dst, nil
+	return nil
 }
 
-// alignTask is one pool call as a loop over RoIs.
-type alignTask struct {
-	r    *align
-	dst  []float32
-	cnhw bool // dst's layout is nn.CNHW
-	n    int  // RoIs in dst
-}
-
-// Run pools RoIs [lo, hi) with worker's scratch.
-func (t *alignTask) Run(worker, lo, hi int) {
-	r := t.r
+// poolRoIs pools RoIs [lo, hi) of the last prepare with worker's scratch into dst, which holds
+// exactly their outputLen(hi-lo, c) values, as [hi-lo, c, OutH, OutW] in the given layout
+// (nn.CNHW: each channel's RoIs together). Sample points more than one pixel outside the map
+// contribute zero; those within are clamped to the border, as torchvision does.
+func (r *align) poolRoIs(worker int, dst []float32, lo, hi int, layout nn.Layout) {
+	if r.h == 0 || r.w == 0 {
+		clear(dst)
+		return
+	}
 	nb := r.OutH * r.OutW
 	per := nb * r.c
 	r.bins[worker] = slices.Grow(r.bins[worker][:0], per)[:per]
 	for i := lo; i < hi; i++ {
-		out, ld := t.dst[i*per:(i+1)*per], nb // RoI i's channels, one after the other
-		if t.cnhw {
-			out, ld = t.dst[i*nb:], t.n*nb // channel c of RoI i is plane c*n + i
+		out, ld := dst[(i-lo)*per:(i-lo+1)*per], nb // RoI i's channels, one after the other
+		if layout == nn.CNHW {
+			out, ld = dst[(i-lo)*nb:], (hi-lo)*nb // channel c of RoI i is plane c*n + i
 		}
 		r.pre[worker], r.axes[worker] = r.one(out, ld, r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
 	}

@@ -23,11 +23,11 @@ import (
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
-// BoxHead is the network run on the pooled RoIs; a detector's trunk supplies it
-// (backbone.Runner has this method).
+// BoxHead is the network run on the pooled RoIs; a detector's trunk supplies one per thread
+// (backbone.BoxHead), each with its own buffers and run by one goroutine at a time.
 type BoxHead interface {
 	// BoxHead runs on rois, [N, C, S, S] in either layout (the Runner passes nn.CNHW), and writes
-	// one vector per RoI into dst (N rows).
+	// one vector per RoI into dst (N rows), on the calling goroutine alone.
 	BoxHead(dst []float32, rois *nn.Tensor)
 }
 
@@ -69,53 +69,67 @@ func (p *Predictor) Cost() nn.Cost {
 	return c
 }
 
-// roisPerThread is how many RoIs each thread takes through RoIAlign and the box head at a time:
-// the pooled RoIs and the box head's activations are held for one chunk of roisPerThread x
-// threads RoIs, not for all proposals (300 RoIs of 1x g3's 480 x 14 x 14 values would be 113 MB).
-// Four RoIs a thread keep a chunk's activations (1.5 MB at 1x) near the core's caches: the 1x
-// detector at 600 ran 1.06x faster than with 16 in paired runs on an idle machine and peaked 12 MB
-// lower, and with another process on the same core stage 4 took 0.86x the time per RoI
-// (BenchmarkBoxHead; idle, 4 and 16 cost the same per RoI there). A chunk is pooled channel-major
-// (nn.CNHW), so each 1x1 convolution of the box head is one matrix product over the chunk's RoIs
-// (4 x 49 columns per thread at 7 x 7, not 49 per product). Every value is
-// computed the same whatever the chunk (kernels.SgemmEpilogue does not depend on the column
-// block), so results do not depend on it.
-const roisPerThread = 4
+// roisPerChunk is how many RoIs a thread takes through RoIAlign and the box head at a time, in
+// its own buffers and with its own box head: the pooled RoIs and the box head's activations are
+// held for one chunk per thread, not for all proposals (300 RoIs of 1x g3's 480 x 14 x 14 values
+// would be 113 MB). Four RoIs keep a chunk's activations (1.5 MB at 1x) near the core's caches:
+// the 1x detector at 600 ran 1.06x faster than with 16 in paired runs on an idle machine and
+// peaked 12 MB lower, and with another process on the same core stage 4 took 0.86x the time per
+// RoI (BenchmarkBoxHead; idle, 4 and 16 cost the same per RoI there). A chunk is pooled
+// channel-major (nn.CNHW), so each 1x1 convolution of the box head is one matrix product over the
+// chunk's RoIs (4 x 49 columns at 7 x 7, not 49 per product). Every value is computed the same
+// whatever the chunk (kernels.SgemmEpilogue does not depend on the column block), so results do
+// not depend on it or on the thread count.
+//
+// Each thread runs whole chunks, every layer of the box head on data it wrote itself. Splitting
+// each layer of one shared chunk over the threads instead had them write neighbouring parts of the
+// same cache lines (RoIAlign's planes, the products' column blocks) and read what the other core
+// had just written, layer after layer: on 2 threads the 1x detector at 600 ran only 1.1x faster
+// than on one (BenchmarkDetect), and RoIAlign's transposes took 4x the CPU time.
+const roisPerChunk = 4
 
 // Runner runs the box branch for one image at a time with its own buffers, so that after the
-// first frame of a given size it does not allocate. It is for one goroutine at a time, with a
-// BoxHead of its own.
+// first frame of a given size it does not allocate. It is for one goroutine at a time.
 type Runner struct {
 	pred                      *Predictor
-	box                       BoxHead
+	newHead                   func() BoxHead
+	heads                     []BoxHead   // one per thread
+	rois                      []nn.Tensor // each thread's chunk of pooled RoIs
+	threads                   *parallel.Pool
 	align                     *align
 	post                      *postProcessor
-	rois                      nn.Tensor
 	pooled, logits, boxDeltas []float32
 	scratch                   nn.Scratch // the predictor's thread pool
+	task                      chunkTask
 }
 
-// NewRunner returns a Runner with the settings of cfg, box as its box head (whose vectors must
-// have the predictor's input length) and the predictor's weights.
-func NewRunner(cfg Config, box BoxHead, pred *Predictor) (*Runner, error) {
+// NewRunner returns a Runner with the settings of cfg, box heads from newHead (one per thread,
+// each used by one goroutine at a time; their vectors must have the predictor's input length)
+// and the predictor's weights. It runs on one thread until SetPool.
+func NewRunner(cfg Config, newHead func() BoxHead, pred *Predictor) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	a := newAlign()
 	a.OutH, a.OutW, a.SamplingRatio = cfg.OutputSize, cfg.OutputSize, cfg.SamplingRatio
-	return &Runner{pred: pred, box: box, align: a, post: newPostProcessor(cfg)}, nil
+	r := &Runner{pred: pred, newHead: newHead, align: a, post: newPostProcessor(cfg)}
+	r.SetPool(nil)
+	return r, nil
 }
 
-// SetPool makes RoIAlign and the predictor split their RoIs over p (nil: one thread). The
-// BoxHead has its own setting (the detector gives both the same pool).
+// SetPool makes the Runner split its chunks of RoIs and the predictor's rows over p (nil: one
+// thread), with a box head of its own for each thread.
 func (r *Runner) SetPool(p *parallel.Pool) {
-	r.align.threads = p
+	r.threads = p
 	r.scratch.SetPool(p)
+	for len(r.heads) < p.Threads() {
+		r.heads = append(r.heads, r.newHead())
+		r.rois = append(r.rois, nn.Tensor{})
+	}
 }
 
-// Chunk is how many RoIs go through RoIAlign and the box head at a time: 4 for each thread of
-// the pool SetPool gave.
-func (r *Runner) Chunk() int { return roisPerThread * r.align.threads.Threads() }
+// Chunk is how many RoIs go through RoIAlign and a box head at a time.
+func (r *Runner) Chunk() int { return roisPerChunk }
 
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
@@ -128,28 +142,45 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 	}
 	a := r.align
 	a.SpatialScale = float32(math.Exp2(math.RoundToEven(math.Log2(float64(feat.H) / float64(resizedH)))))
-	n, c := len(proposals), feat.C
+	n := len(proposals)
 	in, k := r.pred.classes.In, r.pred.NumClasses()
 	r.pooled = slices.Grow(r.pooled[:0], n*in)[:n*in]
-	if err := a.setFeatures(feat.Data, c, feat.H, feat.W); err != nil {
+	if err := a.setFeatures(feat.Data, feat.C, feat.H, feat.W); err != nil {
 		return nil, nil, err
 	}
-	// A chunk of RoIs at a time through RoIAlign and the box head, in the same buffers.
-	chunk := r.Chunk()
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		r.rois.Resize(hi-lo, c, a.OutH, a.OutW)
-		r.rois.Layout = nn.CNHW
-		if _, err := a.pool(r.rois.Data, proposals[lo:hi], r.rois.Layout); err != nil {
-			return nil, nil, err
-		}
-		r.box.BoxHead(r.pooled[lo*in:hi*in], &r.rois)
+	if err := a.prepare(proposals, r.threads.Threads()); err != nil {
+		return nil, nil, err
 	}
+	r.task = chunkTask{r: r, n: n}
+	r.threads.Run((n+roisPerChunk-1)/roisPerChunk, &r.task)
+	r.task = chunkTask{}
 	r.logits = slices.Grow(r.logits[:0], n*k)[:n*k]
 	r.pred.classes.Forward(r.logits, r.pooled, n, &r.scratch)
 	r.boxDeltas = slices.Grow(r.boxDeltas[:0], 4*n*k)[:4*n*k]
 	r.pred.deltas.Forward(r.boxDeltas, r.pooled, n, &r.scratch)
 	return r.logits, r.boxDeltas, nil
+}
+
+// chunkTask is one Predict call's loop over chunks of RoIs: RoIAlign, then the box head, each
+// chunk on one thread in that thread's buffers.
+type chunkTask struct {
+	r *Runner
+	n int // RoIs
+}
+
+// Run takes chunks [lo, hi) through RoIAlign and worker's box head.
+func (t *chunkTask) Run(worker, lo, hi int) {
+	r := t.r
+	in := r.pred.classes.In
+	rois := &r.rois[worker]
+	for ch := lo; ch < hi; ch++ {
+		i0 := ch * roisPerChunk
+		i1 := min(i0+roisPerChunk, t.n)
+		rois.Resize(i1-i0, r.align.c, r.align.OutH, r.align.OutW)
+		rois.Layout = nn.CNHW
+		r.align.poolRoIs(worker, rois.Data, i0, i1, rois.Layout)
+		r.heads[worker].BoxHead(r.pooled[i0*in:i1*in], rois)
+	}
 }
 
 // Forward returns the detections of one image: Predict, then softmax, decoding with the box

@@ -3,6 +3,7 @@ package roihead
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/boxes"
@@ -18,6 +19,21 @@ func (r *align) forward(dst, feat []float32, c, h, w int, rois []boxes.Box) ([]f
 		return dst[:0], err
 	}
 	return r.pool(dst, rois, nn.NCHW)
+}
+
+// pool pools every RoI of rois into dst (or a new slice when it is too short) in the given
+// layout, on one thread: prepare, then poolRoIs on them all.
+func (r *align) pool(dst []float32, rois []boxes.Box, layout nn.Layout) ([]float32, error) {
+	if err := r.prepare(rois, 1); err != nil {
+		return dst[:0], err
+	}
+	n := r.outputLen(len(rois), r.c)
+	if cap(dst) < n {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	r.poolRoIs(0, dst, 0, len(rois), layout)
+	return dst, nil
 }
 
 func TestAlignEdgeCases(t *testing.T) {
@@ -246,29 +262,42 @@ func TestAlignChannelsIndependent(t *testing.T) {
 	}
 }
 
-// TestRoIAlignThreadsGiveIdenticalResults pools RoIs on 1, 2 and 3 threads, with a fixed and an
-// adaptive sampling grid, and checks every value against the pool-less run bit for bit.
-func TestRoIAlignThreadsGiveIdenticalResults(t *testing.T) {
+// TestRunnerThreadsGiveIdenticalResults runs Predict on 1, 2 and 3 threads, with a fixed and an
+// adaptive sampling grid, and checks every logit and box delta against the one-thread run bit
+// for bit: the chunks of RoIs, each pooled and run through its thread's box head, land where
+// one thread puts them.
+func TestRunnerThreadsGiveIdenticalResults(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	const c, h, w = 37, 19, 25 // the kernels' whole vectors and a remainder
-	feat := randn(r, c*h*w, 1)
-	rois := randomRoIs(r, 37, 400, 300)
+	p, err := LoadPredictor(&randomWeights{r: r}, c, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feat := &nn.Tensor{N: 1, C: c, H: h, W: w, Data: randn(r, c*h*w, 1)}
+	rois := randomRoIs(r, 37, 400, 300) // 9 whole chunks and one RoI
 	for _, sr := range []int{2, 0} {
-		a := newAlign()
-		a.SamplingRatio = sr
-		want, err := a.forward(nil, feat, c, h, w, rois)
-		if err != nil {
-			t.Fatal(err)
-		}
+		var want [2][]float32
 		for _, threads := range []int{1, 2, 3} {
-			a.threads = parallel.New(threads)
-			got, err := a.forward(nil, feat, c, h, w, rois)
+			cfg := DefaultConfig()
+			cfg.SamplingRatio = sr
+			run, err := NewRunner(cfg, func() BoxHead { return &meanHead{} }, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := range want {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("sampling ratio %d, %d threads: value %d is %g, on one thread %g", sr, threads, i, got[i], want[i])
+			run.SetPool(parallel.New(threads))
+			logits, deltas, err := run.Predict(feat, rois, 300)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if threads == 1 {
+				want = [2][]float32{slices.Clone(logits), slices.Clone(deltas)}
+				continue
+			}
+			for k, got := range [2][]float32{logits, deltas} {
+				for i := range want[k] {
+					if math.Float32bits(got[i]) != math.Float32bits(want[k][i]) {
+						t.Fatalf("sampling ratio %d, %d threads: output %d value %d is %g, on one thread %g", sr, threads, k, i, got[i], want[k][i])
+					}
 				}
 			}
 		}

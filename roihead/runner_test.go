@@ -63,7 +63,7 @@ func TestRunnerForward(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ScoreThresh = 0
 	head := &meanHead{}
-	run, err := NewRunner(cfg, head, p)
+	run, err := NewRunner(cfg, func() BoxHead { return head }, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestRunnerForward(t *testing.T) {
 	}
 	bad := cfg
 	bad.OutputSize = 0
-	if _, err := NewRunner(bad, head, p); err == nil {
+	if _, err := NewRunner(bad, func() BoxHead { return head }, p); err == nil {
 		t.Error("output size 0 accepted")
 	}
 }

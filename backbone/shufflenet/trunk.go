@@ -17,14 +17,16 @@ func (t trunk) Name() string         { return t.net.Config.Name() }
 func (t trunk) FeatureChannels() int { return t.net.Config.StageWidths()[1] }
 func (t trunk) HeadChannels() int    { return t.net.Config.StageWidths()[2] }
 
-// NewRunner returns two Runners' worth of buffers, both on pool: the box head's stage 4 must not
-// overwrite the stage-3 features it pools from.
+// NewRunner returns a Runner that computes conv1 to stage 3 on pool.
 func (t trunk) NewRunner(pool *parallel.Pool) backbone.Runner {
-	r := &trunkRunner{features: t.net.NewRunner(), head: t.net.NewRunner()}
-	r.features.SetPool(pool)
-	r.head.SetPool(pool)
+	r := &featureRunner{t.net.NewRunner()}
+	r.SetPool(pool)
 	return r
 }
+
+// NewBoxHead returns a box head with buffers of its own (stage 4 must not overwrite the stage-3
+// features the RoIs are pooled from) on one thread.
+func (t trunk) NewBoxHead() backbone.BoxHead { return boxHead{t.net.NewRunner()} }
 
 // FeatureCost sums conv1, stage 2 and stage 3 on an h x w input.
 func (t trunk) FeatureCost(h, w int) nn.Cost {
@@ -56,13 +58,13 @@ func (t trunk) HeadCost(size int) nn.Cost {
 	return c
 }
 
-type trunkRunner struct {
-	features, head *Runner
-}
+type featureRunner struct{ *Runner }
 
-func (r *trunkRunner) Features(x *nn.Tensor) *nn.Tensor { return r.features.Forward(x, Stage3) }
+func (r featureRunner) Features(x *nn.Tensor) *nn.Tensor { return r.Forward(x, Stage3) }
 
-func (r *trunkRunner) BoxHead(dst []float32, rois *nn.Tensor) {
-	top := r.head.Stage(rois, Stage4)
-	nn.GlobalAvgPool(dst[:top.N*top.C], top, &r.head.scratch)
+type boxHead struct{ *Runner }
+
+func (r boxHead) BoxHead(dst []float32, rois *nn.Tensor) {
+	top := r.Stage(rois, Stage4)
+	nn.GlobalAvgPool(dst[:top.N*top.C], top, &r.scratch)
 }
