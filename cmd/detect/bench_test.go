@@ -23,6 +23,7 @@ func TestBench(t *testing.T) {
 		GFLOPPerS float64   `json:"gflop_per_s"`
 		Threads   int       `json:"threads"`
 		PeakRSSMB float64   `json:"peak_rss_mb"`
+		FileRSSMB float64   `json:"file_rss_mb"`
 		TimesMS   []float64 `json:"times_ms"`
 	}
 	decode := func(out string) result {
@@ -41,7 +42,7 @@ func TestBench(t *testing.T) {
 	}
 	r := decode(out)
 	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
-		!strings.Contains(r.Case, "shufflenet-g3-0.5x classifier, 96x64 input") {
+		!(r.FileRSSMB > 0 && r.FileRSSMB < r.PeakRSSMB) || !strings.Contains(r.Case, "shufflenet-g3-0.5x classifier, 96x64 input") {
 		t.Errorf("%+v", r)
 	}
 

@@ -55,7 +55,12 @@ type Result struct {
 	Threads   int     `json:"threads"`
 	// PeakRSSMB is the process's peak resident memory (VmHWM) after the runs, in MiB: weights,
 	// buffers, and what loading the model took on the way. 0 where the OS does not report it.
-	PeakRSSMB float64   `json:"peak_rss_mb"`
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// FileRSSMB is how much of the resident memory after the runs is file-backed, in MiB: the
+	// executable's and the shared libraries' pages (in a cgo build, OpenCV and the libraries it
+	// loads), which other processes share. PeakRSSMB - FileRSSMB approximates the engine's own
+	// peak. 0 where the OS does not report it.
+	FileRSSMB float64   `json:"file_rss_mb"`
 	TimesMS   []float64 `json:"times_ms"` // every timed run, in order (make bench pools them across rounds)
 }
 
@@ -85,6 +90,9 @@ func Measure(c Case, runs, warmup int) (Result, error) {
 	r.GFLOPPerS = r.GFLOPs / (r.MedianMS / 1e3)
 	if rss, err := PeakRSS(); err == nil {
 		r.PeakRSSMB = float64(rss) / (1 << 20)
+	}
+	if rss, err := FileRSS(); err == nil {
+		r.FileRSSMB = float64(rss) / (1 << 20)
 	}
 	return r, nil
 }

@@ -92,6 +92,13 @@ func TestPeakRSS(t *testing.T) {
 		t.Errorf("peak RSS %d then %d bytes after touching 64 MiB", before, after)
 	}
 	_ = b[len(b)-1]
+	file, err := FileRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(file > 0 && file < after) { // the test binary's own pages at least; never all of it
+		t.Errorf("file-backed RSS %d bytes of a peak of %d", file, after)
+	}
 }
 
 func TestFrame(t *testing.T) {

@@ -4,3 +4,7 @@ package bench
 
 // PeakRSS returns ErrNoPeakRSS: this system reports no peak resident memory that bench reads.
 func PeakRSS() (int64, error) { return 0, ErrNoPeakRSS }
+
+// FileRSS returns ErrNoPeakRSS: this system reports no resident file-backed memory that bench
+// reads.
+func FileRSS() (int64, error) { return 0, ErrNoPeakRSS }
