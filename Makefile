@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -222,3 +222,13 @@ train-demo-9:
 	  --config configs/presets/shufflenet-g3-0.5x-600.yaml --classes person,car $(DEMO_DATA) \
 	  --init $(DEMO_INIT9) --mosaic 0.5 --train-sizes 480,544,608,672 \
 	  --lr 1e-3 --warmup 50 --iters 600 --eval-every 200 --eval-threads 1 --seed 9 --out $(DEMO_RUN9)
+
+# Stage 10 (models/README.md): copy-paste (Ghiasi et al. 2021) on top of stage 3's mosaic recipe,
+# from stage 3's model: half the items get 1-3 people or cars cut out of coco128's images by their
+# polygons (the other sets have boxes only), at heights from 16 px up, pasted anywhere: more
+# people per step, at more sizes (small people are what the model misses) and on other
+# backgrounds.
+DEMO_RUN10 ?= out/train-demo-10
+DEMO_INIT10 ?= models/shufflenet-g3-0.5x-300-person-car.bin
+train-demo-10:
+	$(call mosaic_cycle,$(DEMO_INIT10),10,$(DEMO_RUN10),--copy-paste 0.5)

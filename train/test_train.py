@@ -7,6 +7,7 @@
 """
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -26,9 +27,9 @@ DATA = os.path.join(REPO, "..", "shared", "data", "coco-tiny")
 PRESET = os.path.join(REPO, "configs", "presets", "shufflenet-g3-0.5x-300.yaml")
 
 
-def tiny_coco(dst, n):
-    """The first n coco-tiny training images that hold a person, as a COCO JSON."""
-    with open(os.path.join(DATA, "instances_train.json")) as f:
+def tiny_coco(dst, n, data=DATA, ann="instances_train.json", images="images"):
+    """The first n training images of a set (coco-tiny's) that hold a person, as a COCO JSON."""
+    with open(os.path.join(data, ann)) as f:
         d = json.load(f)
     with_person = sorted({a["image_id"] for a in d["annotations"] if a["category_id"] == 1 and not a["iscrowd"]})
     keep = set(with_person[:n])
@@ -36,7 +37,7 @@ def tiny_coco(dst, n):
     d["annotations"] = [a for a in d["annotations"] if a["image_id"] in keep]
     with open(dst, "w") as f:
         json.dump(d, f)
-    return "%s:%s" % (os.path.join(DATA, "images"), dst)
+    return "%s:%s" % (os.path.join(data, images), dst)
 
 
 def losses(out):
@@ -62,6 +63,49 @@ class DetectorTraining(unittest.TestCase):
         out = os.path.join(self.tmp.name, name)
         train_detector.main(self.common + ["--out", out] + list(extra))
         return out
+
+    def test_copy_paste(self):
+        """A pasted object lands inside the image with its class, cut out by its polygon: only
+        pixels inside its new box change, and its box is the tight box of those pixels. An item is
+        the same for the same seed, and most items gain a box."""
+        # coco128's annotations have the polygons (coco-tiny's and coco-extra's only boxes).
+        coco128 = os.path.join(REPO, "..", "shared", "data", "coco128")
+        images, ann = train_detector.parse_pair(tiny_coco(os.path.join(self.tmp.name, "cp.json"), 4, coco128,
+                                                          "annotations/instances_train2017.json", "train2017"))
+        records = train_detector.load_coco(images, ann, [1])
+        self.assertTrue(all(len(r["polygons"]) == len(r["boxes"]) for r in records))
+        cp = train_detector.Detections(records, 352, 587, flip=0, color=0, copy_paste=1.0)
+        self.assertTrue(cp.objects)
+
+        class One(random.Random):  # one object per paste
+            def randint(self, a, b):
+                return 1
+
+        pasted = 0
+        for seed in range(8):
+            blank = torch.full((3, 240, 320), 0.45)
+            img, boxes, labels = cp.paste(blank, torch.zeros((0, 4)), torch.zeros((0,), dtype=torch.int64), One(seed))
+            changed = (img != blank).any(0)
+            if len(boxes) == 0:
+                self.assertFalse(bool(changed.any()))
+                continue
+            pasted += 1
+            self.assertEqual(labels.tolist(), [1])
+            x0, y0, x1, y1 = (int(v) for v in boxes[0].tolist())
+            self.assertTrue(0 <= x0 < x1 <= 320 and 0 <= y0 < y1 <= 240, boxes)
+            ys, xs = torch.nonzero(changed, as_tuple=True)
+            self.assertEqual([xs.min().item(), ys.min().item(), xs.max().item() + 1, ys.max().item() + 1], [x0, y0, x1, y1])
+        self.assertGreaterEqual(pasted, 6)
+        grew = 0
+        plain = train_detector.Detections(records, 352, 587, flip=0, color=0)
+        for seed in range(8):
+            img, t = cp[(0, seed)]
+            again, t2 = cp[(0, seed)]
+            self.assertTrue(torch.equal(img, again) and torch.equal(t["boxes"], t2["boxes"]))
+            b, H, W = t["boxes"], img.shape[1], img.shape[2]
+            self.assertTrue(bool(((b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 2] <= W) & (b[:, 3] <= H)).all()), b)
+            grew += len(b) > len(plain[(0, seed)][1]["boxes"])
+        self.assertGreaterEqual(grew, 5)
 
     def test_loss_goes_down(self):
         out = self.run_train("overfit", "--iters", "16")

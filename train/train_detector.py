@@ -34,7 +34,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,6 +76,9 @@ def parse_args(argv=None):
     p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
     p.add_argument("--crop", type=float, default=0.0, help="probability of a random zoom-in crop")
     p.add_argument("--mosaic", type=float, default=0.0, help="probability of a 2x2 mosaic of 4 images")
+    p.add_argument("--copy-paste", type=float, default=0.0,
+                   help="probability of pasting 1-3 objects (cut out by their COCO polygons) from other "
+                        "training images, at random sizes and places")
     p.add_argument("--anchor-sizes", default="",
                    help="comma-separated RPN anchor sizes in input pixels, replacing the preset's (as many of "
                         "them: --init keeps the RPN's weights, each anchor index re-learns its new size)")
@@ -136,11 +139,13 @@ def select_classes(spec):
 
 
 def load_coco(images_dir, ann_path, class_ids):
-    """Records {path, boxes [[x1,y1,x2,y2]], labels [1..K]} of every image; crowd and other classes dropped."""
+    """Records {path, width, height, boxes [[x1,y1,x2,y2]], labels [1..K], polygons} of every image
+    (polygons: each box's COCO polygons, [] where it has none); crowd and other classes dropped."""
     with open(ann_path) as f:
         d = json.load(f)
     label_of = {cid: k + 1 for k, cid in enumerate(class_ids)}
-    per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "labels": []}
+    per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "width": im.get("width", 0),
+                            "height": im.get("height", 0), "boxes": [], "labels": [], "polygons": []}
                  for im in d["images"]}
     for a in d["annotations"]:
         if a.get("iscrowd", 0) or a["category_id"] not in label_of:
@@ -151,6 +156,8 @@ def load_coco(images_dir, ann_path, class_ids):
         r = per_image[a["image_id"]]
         r["boxes"].append([x, y, x + w, y + h])
         r["labels"].append(label_of[a["category_id"]])
+        seg = a.get("segmentation")
+        r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
     return [per_image[k] for k in sorted(per_image)]
 
 
@@ -158,11 +165,14 @@ class Detections(torch.utils.data.Dataset):
     """COCO-format images with augmentation; items are fetched by (index, seed) so that every random
     draw is reproducible from the iteration number (exact resume, any number of workers)."""
 
-    def __init__(self, records, max_short, max_long, cache=True, flip=0.5, color=0.25, crop=0.0, mosaic=0.0):
+    def __init__(self, records, max_short, max_long, cache=True, flip=0.5, color=0.25, crop=0.0, mosaic=0.0,
+                 copy_paste=0.0):
         self.records = records
         self.max_short, self.max_long = max_short, max_long
         self.cache = {} if cache else None
-        self.flip, self.color, self.crop, self.mosaic = flip, color, crop, mosaic
+        self.flip, self.color, self.crop, self.mosaic, self.copy_paste = flip, color, crop, mosaic, copy_paste
+        # (image, object) pairs that have a polygon to cut the object out by
+        self.objects = [(i, k) for i, r in enumerate(records) for k, q in enumerate(r.get("polygons", [])) if q]
 
     def __len__(self):
         return len(self.records)
@@ -198,6 +208,8 @@ class Detections(torch.utils.data.Dataset):
             img = img.float() / 255
             if self.crop > 0 and g.random() < self.crop:
                 img, boxes, labels = random_crop(img, boxes, labels, g)
+        if self.copy_paste > 0 and self.objects and g.random() < self.copy_paste:
+            img, boxes, labels = self.paste(img, boxes, labels, g)
         if g.random() < self.flip:
             img = img.flip(-1)
             w = img.shape[-1]
@@ -233,6 +245,69 @@ class Detections(torch.utils.data.Dataset):
         labels = torch.cat(all_labels) if all_labels else torch.zeros((0,), dtype=torch.int64)
         keep = ((boxes[:, 2] - boxes[:, 0]) >= 2) & ((boxes[:, 3] - boxes[:, 1]) >= 2)
         return canvas, boxes[keep], labels[keep]
+
+
+    def cutout(self, i, k):
+        """Object k of image i as loaded: its pixels (float [3,h,w]) and polygon mask (bool [h,w]) in
+        its whole-pixel bounding box, and its label."""
+        img, _, labels = self.load(i)
+        r = self.records[i]
+        sx = img.shape[2] / (r["width"] or img.shape[2])
+        sy = img.shape[1] / (r["height"] or img.shape[1])
+        x1, y1, x2, y2 = r["boxes"][k]
+        x0, y0 = max(0, int(x1 * sx)), max(0, int(y1 * sy))
+        xe, ye = min(img.shape[2], int(math.ceil(x2 * sx))), min(img.shape[1], int(math.ceil(y2 * sy)))
+        if xe - x0 < 2 or ye - y0 < 2:
+            return None
+        m = Image.new("L", (xe - x0, ye - y0), 0)
+        draw = ImageDraw.Draw(m)
+        for q in r["polygons"][k]:
+            draw.polygon([(q[j] * sx - x0, q[j + 1] * sy - y0) for j in range(0, len(q) - 1, 2)], fill=1)
+        mask = torch.from_numpy(np.asarray(m).copy()).bool()
+        if not mask.any():
+            return None
+        return img[:, y0:ye, x0:xe].float() / 255, mask, labels[k]
+
+    def paste(self, img, boxes, labels, g):
+        """Simple copy-paste (Ghiasi et al. 2021): 1-3 objects cut out of other training images by their
+        polygons, each scaled to a height drawn log-uniformly from 16 px to 60% of the image (enlarged
+        at most 1.5x: more only blurs), pasted at a random place over what is there. A box is dropped when less than 30% of it stays
+        visible (estimated from the pasted masks)."""
+        H, W = img.shape[1:]
+        img = img.clone()
+        boxes, labels = boxes.clone(), labels.clone()
+        visible = torch.ones(len(boxes))
+        for _ in range(g.randint(1, 3)):
+            cut = self.cutout(*self.objects[g.randrange(len(self.objects))])
+            if cut is None:
+                continue
+            patch, mask, label = cut
+            h, w = mask.shape
+            target = math.exp(g.uniform(math.log(16), math.log(max(17.0, 0.6 * H))))
+            s = min(target / h, 1.5, 0.9 * W / w, 0.9 * H / h)
+            nh, nw = max(2, int(h * s)), max(2, int(w * s))
+            patch = torch.nn.functional.interpolate(patch[None], size=(nh, nw), mode="bilinear", align_corners=False)[0]
+            mask = torch.nn.functional.interpolate(mask[None, None].float(), size=(nh, nw), mode="nearest")[0, 0] > 0.5
+            if not mask.any():
+                continue
+            x0, y0 = g.randrange(W - nw + 1), g.randrange(H - nh + 1)
+            region = img[:, y0:y0 + nh, x0:x0 + nw]
+            img[:, y0:y0 + nh, x0:x0 + nw] = torch.where(mask, patch, region)
+            # How much of each earlier box this paste covers.
+            cover = torch.zeros(H, W)
+            cover[y0:y0 + nh, x0:x0 + nw] = mask.float()
+            for j, b in enumerate(boxes.tolist()):
+                bx0, by0 = max(0, int(b[0])), max(0, int(b[1]))
+                bx1, by1 = min(W, max(bx0 + 1, int(math.ceil(b[2])))), min(H, max(by0 + 1, int(math.ceil(b[3]))))
+                visible[j] *= 1 - cover[by0:by1, bx0:bx1].mean()
+            ys, xs = torch.nonzero(mask, as_tuple=True)
+            nb = torch.tensor([[x0 + xs.min().item(), y0 + ys.min().item(), x0 + xs.max().item() + 1,
+                                y0 + ys.max().item() + 1]], dtype=torch.float32)
+            boxes = torch.cat([boxes.reshape(-1, 4), nb])
+            labels = torch.cat([labels, torch.tensor([int(label)])])
+            visible = torch.cat([visible, torch.ones(1)])
+        keep = (visible >= 0.3) & ((boxes[:, 2] - boxes[:, 0]) >= 2) & ((boxes[:, 3] - boxes[:, 1]) >= 2)
+        return img, boxes[keep], labels[keep]
 
 
 def random_crop(img, boxes, labels, g):
@@ -540,7 +615,7 @@ def main(argv=None):
     for spec in a.data:
         records += load_coco(*parse_pair(spec), [c for c, _ in classes])
     data = Detections(records, max(sizes), max_long, cache=not a.no_cache, flip=a.flip, color=a.color,
-                      crop=a.crop, mosaic=a.mosaic)
+                      crop=a.crop, mosaic=a.mosaic, copy_paste=a.copy_paste)
     if main_proc:
         nbox = sum(len(r["boxes"]) for r in records)
         print("data: %d images, %d boxes of %s; %d processes x %d images x %d accumulation" % (
