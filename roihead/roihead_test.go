@@ -263,24 +263,25 @@ func TestAlignChannelsIndependent(t *testing.T) {
 }
 
 // TestRunnerThreadsGiveIdenticalResults runs Predict on 1, 2 and 3 threads, with a fixed and an
-// adaptive sampling grid, and checks every logit and box delta against the one-thread run bit
-// for bit: the chunks of RoIs, each pooled and run through its thread's box head, land where
-// one thread puts them.
+// adaptive sampling grid, through a box head that passes every pooled value on, and checks every
+// pooled value, logit and box delta against the one-thread run bit for bit: the chunks of RoIs,
+// each pooled and run through its thread's box head, land where one thread puts them.
 func TestRunnerThreadsGiveIdenticalResults(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 11))
 	const c, h, w = 37, 19, 25 // the kernels' whole vectors and a remainder
-	p, err := LoadPredictor(&randomWeights{r: r}, c, 4)
+	const s = 14               // DefaultConfig's output size
+	p, err := LoadPredictor(&randomWeights{r: r}, c*s*s, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	feat := &nn.Tensor{N: 1, C: c, H: h, W: w, Data: randn(r, c*h*w, 1)}
 	rois := randomRoIs(r, 37, 400, 300) // 9 whole chunks and one RoI
 	for _, sr := range []int{2, 0} {
-		var want [2][]float32
+		var want [3][]float32
 		for _, threads := range []int{1, 2, 3} {
 			cfg := DefaultConfig()
 			cfg.SamplingRatio = sr
-			run, err := NewRunner(cfg, func() BoxHead { return &meanHead{} }, p)
+			run, err := NewRunner(cfg, func() BoxHead { return flattenHead{} }, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,17 +290,36 @@ func TestRunnerThreadsGiveIdenticalResults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := [3][]float32{run.pooled, logits, deltas}
 			if threads == 1 {
-				want = [2][]float32{slices.Clone(logits), slices.Clone(deltas)}
+				for k := range got {
+					want[k] = slices.Clone(got[k])
+				}
 				continue
 			}
-			for k, got := range [2][]float32{logits, deltas} {
+			for k := range got {
+				if len(got[k]) != len(want[k]) {
+					t.Fatalf("sampling ratio %d, %d threads: output %d has %d values, want %d", sr, threads, k, len(got[k]), len(want[k]))
+				}
 				for i := range want[k] {
-					if math.Float32bits(got[i]) != math.Float32bits(want[k][i]) {
-						t.Fatalf("sampling ratio %d, %d threads: output %d value %d is %g, on one thread %g", sr, threads, k, i, got[i], want[k][i])
+					if math.Float32bits(got[k][i]) != math.Float32bits(want[k][i]) {
+						t.Fatalf("sampling ratio %d, %d threads: output %d (pooled, logits, deltas) value %d is %g, on one thread %g", sr, threads, k, i, got[k][i], want[k][i])
 					}
 				}
 			}
+		}
+	}
+}
+
+// flattenHead is a box head whose vector is the whole pooled RoI, channel after channel, in
+// either layout.
+type flattenHead struct{}
+
+func (flattenHead) BoxHead(dst []float32, rois *nn.Tensor) {
+	hw := rois.H * rois.W
+	for n := 0; n < rois.N; n++ {
+		for ch := 0; ch < rois.C; ch++ {
+			copy(dst[(n*rois.C+ch)*hw:], rois.Plane(n, ch))
 		}
 	}
 }

@@ -139,13 +139,13 @@ def select_classes(spec):
 
 
 def load_coco(images_dir, ann_path, class_ids):
-    """Records {path, width, height, boxes [[x1,y1,x2,y2]], labels [1..K], polygons} of every image
-    (polygons: each box's COCO polygons, [] where it has none); crowd and other classes dropped."""
+    """Records {path, boxes [[x1,y1,x2,y2]], labels [1..K], polygons} of every image (polygons:
+    each box's COCO polygons, [] where it has none); crowd and other classes dropped."""
     with open(ann_path) as f:
         d = json.load(f)
     label_of = {cid: k + 1 for k, cid in enumerate(class_ids)}
-    per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "width": im.get("width", 0),
-                            "height": im.get("height", 0), "boxes": [], "labels": [], "polygons": []}
+    per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "labels": [],
+                            "polygons": []}
                  for im in d["images"]}
     for a in d["annotations"]:
         if a.get("iscrowd", 0) or a["category_id"] not in label_of:
@@ -170,6 +170,7 @@ class Detections(torch.utils.data.Dataset):
         self.records = records
         self.max_short, self.max_long = max_short, max_long
         self.cache = {} if cache else None
+        self.scales = {}  # image index -> (x, y) scale of its loaded pixels to its annotations'
         self.flip, self.color, self.crop, self.mosaic, self.copy_paste = flip, color, crop, mosaic, copy_paste
         # (image, object) pairs that have a polygon to cut the object out by
         self.objects = [(i, k) for i, r in enumerate(records) for k, q in enumerate(r.get("polygons", [])) if q]
@@ -191,6 +192,7 @@ class Detections(torch.utils.data.Dataset):
         if s < 1.0:
             im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
         img = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).contiguous()
+        self.scales[i] = (img.shape[2] / w, img.shape[1] / h)
         boxes = torch.tensor(r["boxes"], dtype=torch.float32).reshape(-1, 4) * torch.tensor(
             [img.shape[2] / w, img.shape[1] / h] * 2)
         out = (img, boxes, torch.tensor(r["labels"], dtype=torch.int64))
@@ -252,8 +254,7 @@ class Detections(torch.utils.data.Dataset):
         its whole-pixel bounding box, and its label."""
         img, _, labels = self.load(i)
         r = self.records[i]
-        sx = img.shape[2] / (r["width"] or img.shape[2])
-        sy = img.shape[1] / (r["height"] or img.shape[1])
+        sx, sy = self.scales[i]
         x1, y1, x2, y2 = r["boxes"][k]
         x0, y0 = max(0, int(x1 * sx)), max(0, int(y1 * sy))
         xe, ye = min(img.shape[2], int(math.ceil(x2 * sx))), min(img.shape[1], int(math.ceil(y2 * sy)))

@@ -287,5 +287,6 @@ func Frame(w, h int) []byte {
 	return pix
 }
 
-// ErrNoPeakRSS is returned by PeakRSS where the operating system does not report it.
-var ErrNoPeakRSS = errors.New("bench: peak resident memory is not available on this system")
+// ErrNoRSS is returned by PeakRSS and FileRSS where the operating system does not report the
+// figure.
+var ErrNoRSS = errors.New("bench: resident memory figures are not available on this system")

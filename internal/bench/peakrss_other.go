@@ -2,9 +2,9 @@
 
 package bench
 
-// PeakRSS returns ErrNoPeakRSS: this system reports no peak resident memory that bench reads.
-func PeakRSS() (int64, error) { return 0, ErrNoPeakRSS }
+// PeakRSS returns ErrNoRSS: this system reports no peak resident memory that bench reads.
+func PeakRSS() (int64, error) { return 0, ErrNoRSS }
 
-// FileRSS returns ErrNoPeakRSS: this system reports no resident file-backed memory that bench
+// FileRSS returns ErrNoRSS: this system reports no resident file-backed memory that bench
 // reads.
-func FileRSS() (int64, error) { return 0, ErrNoPeakRSS }
+func FileRSS() (int64, error) { return 0, ErrNoRSS }

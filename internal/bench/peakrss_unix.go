@@ -18,7 +18,7 @@ func PeakRSS() (int64, error) {
 	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, ErrNoPeakRSS
+		return 0, ErrNoRSS
 	}
 	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
 		return int64(ru.Maxrss), nil // bytes there
@@ -27,13 +27,13 @@ func PeakRSS() (int64, error) {
 }
 
 // FileRSS returns the process's resident file-backed memory in bytes (RssFile in
-// /proc/self/status: the executable's and the shared libraries' pages), or ErrNoPeakRSS where
+// /proc/self/status: the executable's and the shared libraries' pages), or ErrNoRSS where
 // the system does not report it (only Linux does).
 func FileRSS() (int64, error) {
 	if v, ok := procStatus("RssFile:"); ok {
 		return v, nil
 	}
-	return 0, ErrNoPeakRSS
+	return 0, ErrNoRSS
 }
 
 // procStatus returns the value in bytes of a "Name:   123 kB" line of /proc/self/status.
