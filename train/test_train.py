@@ -127,6 +127,29 @@ class DetectorTraining(unittest.TestCase):
         for k, v in a["model"].items():
             self.assertTrue(torch.equal(v, b["model"][k]), k)
 
+    def test_ema_resumes_and_is_exported(self):
+        straight = self.run_train("ema-straight", "--iters", "4", "--ema", "0.9")
+        cut = self.run_train("ema-cut", "--iters", "4", "--ema", "0.9", "--stop-after", "2")
+        self.run_train("ema-cut", "--iters", "4", "--ema", "0.9")
+        a = torch.load(os.path.join(straight, "last.pt"))
+        b = torch.load(os.path.join(cut, "last.pt"))
+        self.assertEqual(a["ema"]["updates"], 4)
+        self.assertEqual(b["ema"]["updates"], 4)
+        for k, v in a["ema"]["model"].items():
+            self.assertTrue(torch.equal(v, b["ema"]["model"][k]), k)
+        # The average is not the last weights, and it is what the .bin holds.
+        w = "roi_heads.box_predictor.cls_score.weight"
+        self.assertFalse(torch.equal(a["ema"]["model"][w], a["model"][w]))
+        model = build_detector(read_bin(os.path.join(straight, "iter000004.bin"))[1])
+        model.load_state_dict(a["ema"]["model"])
+        exported = read_bin(os.path.join(straight, "iter000004.bin"))[0]
+        for k, v in detector_state(model).items():
+            self.assertTrue(torch.equal(v.float(), exported[k]), k)
+        # A run without an average cannot be resumed as one.
+        self.run_train("ema-none", "--iters", "4", "--stop-after", "1")
+        with self.assertRaises(SystemExit):
+            self.run_train("ema-none", "--iters", "4", "--ema", "0.9")
+
     def test_frozen_bn_stays(self):
         out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
         model = load_bin(os.path.join(out, "iter000002.bin"))

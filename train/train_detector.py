@@ -20,6 +20,7 @@ Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint 
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -70,6 +71,9 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=300, help="linear warm-up iterations")
     p.add_argument("--schedule", choices=["cosine", "linear", "step"], default="cosine")
     p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip (0: off)")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="keep an exponential moving average of the weights and BN statistics with this decay "
+                        "per iteration (e.g. 0.998) and export it instead of the raw weights (0: off)")
     p.add_argument("--train-sizes", default="224,256,288,320,352",
                    help="shorter sides drawn per batch (scale jitter); max side scales with them")
     p.add_argument("--flip", type=float, default=0.5, help="horizontal flip probability")
@@ -538,10 +542,44 @@ def export(model, cfg, path):
 # Checkpoints
 
 
-def save_checkpoint(path, model, opt, it, train_seconds, best):
+class WeightAverage:
+    """An exponential moving average of a model's weights and BN statistics (Polyak averaging), what
+    --ema exports: it smooths the last few hundred iterations' noise, as averaging a cycle's last
+    checkpoints does. The decay ramps up over the first updates ((1 + n) / (10 + n)) so that an early
+    average is not dominated by its starting point."""
+
+    def __init__(self, model, decay):
+        self.decay, self.updates = decay, 0
+        self.model = copy.deepcopy(model).eval()
+        for q in self.model.parameters():
+            q.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model):
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        avg = self.model.state_dict()
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                avg[k].mul_(d).add_(v.detach(), alpha=1 - d)
+            else:  # BN's num_batches_tracked
+                avg[k].copy_(v)
+
+    def state_dict(self):
+        return {"model": self.model.state_dict(), "updates": self.updates}
+
+    def load_state_dict(self, state):
+        self.model.load_state_dict(state["model"])
+        self.updates = state["updates"]
+
+
+def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None):
     tmp = path + ".tmp"
-    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
-                "train_seconds": train_seconds, "best": best}, tmp)
+    ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
+          "train_seconds": train_seconds, "best": best}
+    if ema is not None:
+        ck["ema"] = ema.state_dict()
+    torch.save(ck, tmp)
     os.replace(tmp, path)
 
 
@@ -598,6 +636,7 @@ def main(argv=None):
         freeze_bn(model)
     model.to(device)
     opt = make_optimizer(a, model)
+    ema = WeightAverage(model, a.ema) if a.ema > 0 else None
 
     ckpt_path = os.path.join(a.out, "last.pt")
     start, train_seconds, best = 0, 0.0, None
@@ -606,6 +645,11 @@ def main(argv=None):
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
+        if ema is not None:
+            if "ema" not in ck:
+                raise SystemExit("%s: no weight average in this checkpoint (its run had no --ema); "
+                                 "resume without --ema or start a new --out" % ckpt_path)
+            ema.load_state_dict(ck["ema"])
         if main_proc:
             print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
     elif main_proc:
@@ -655,9 +699,10 @@ def main(argv=None):
     def evaluate(it):
         nonlocal best
         path = os.path.join(a.out, "iter%06d.bin" % it)
-        set_resolution(model, test_res)
-        export(model, cfg, path)
-        model.transform.min_size, model.transform.max_size = sizes, max_long
+        exported = ema.model if ema is not None else model
+        set_resolution(exported, test_res)
+        export(exported, cfg, path)
+        exported.transform.min_size, exported.transform.max_size = sizes, max_long
         try:
             res = evaluator(path) if evaluator.sets else {}
         except RuntimeError as e:  # a failed evaluation is logged; training goes on
@@ -696,6 +741,8 @@ def main(argv=None):
             raise SystemExit("iteration %d: loss is %r (%s); lower --lr or raise --warmup" % (it, total, losses_sum))
         gnorm = nn.utils.clip_grad_norm_(model.parameters(), a.clip if a.clip > 0 else float("inf"))
         opt.step()
+        if ema is not None:
+            ema.update(model)
         it += 1
         train_seconds += time.time() - t0
         for kk, v in losses_sum.items():
@@ -712,10 +759,10 @@ def main(argv=None):
             print(json.dumps(rec), flush=True)
             sums, n_sums, t_last = {}, 0, time.time()
         if main_proc and (it % a.ckpt_every == 0 or it == end or stop["now"]):
-            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best)
+            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or it == a.iters):
             evaluate(it)
-            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best)
+            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         if distributed:
             flag = torch.tensor([1 if stop["now"] else 0], device=device)
             dist.all_reduce(flag)
