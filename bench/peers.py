@@ -1,7 +1,7 @@
 """make bench: shuffledet beside ONNX Runtime, OpenCV DNN and PyTorch / torchvision on the same
 weights, in one run, as one table of medians and ratios.
 
-  /usr/bin/python3 bench/peers.py --out out/bench --detect bin/detect --peak out/bench/peak --xcore out/bench/xcore [--quick]
+  /usr/bin/python3 bench/peers.py --out out/bench --detect bin/detect [--detect-nocgo bin/detect-nocgo] --peak out/bench/peak --xcore out/bench/xcore [--quick]
 
 The weights come from the PyTorch reference (train/): seeded random ShuffleNet g3 classifiers
 (0.5x / 1x / 2x, BatchNorm statistics randomized: OpenCV DNN 4.6 cannot load BN layers whose
@@ -116,9 +116,9 @@ class Bench:
 
     # ---- engines: each returns a runner, (runs, warmup) -> (times in ms, facts) ----
 
-    def ours(self, model, size, stage=None, res=None, threads=1):
+    def ours(self, model, size, stage=None, res=None, threads=1, exe=None):
         def go(runs, warmup):
-            cmd = [self.a.detect, "bench", "-model", model, "-size", size, "-n", str(runs), "-warmup", str(warmup),
+            cmd = [exe or self.a.detect, "bench", "-model", model, "-size", size, "-n", str(runs), "-warmup", str(warmup),
                    "-threads", str(threads), "-json"]
             if stage:
                 cmd += ["-stage", str(stage)]
@@ -285,6 +285,9 @@ class Bench:
                 n = {"0.5": 3, "1.0": 2, "2.0": 1}[w]
                 entries = [("shuffledet", 1, self.ours(det, "%dx%d" % (FRAME[1], FRAME[0]), res=res), 2 * n),
                            ("torchvision", 1, self.torchvision(model, res, frame, 1))]
+                if self.a.detect_nocgo:  # the same engine without OpenCV: its memory
+                    entries.append(("shuffledet-nocgo", 1, self.ours(det, "%dx%d" % (FRAME[1], FRAME[0]), res=res,
+                                                                    exe=self.a.detect_nocgo), n))
                 if (w, res) == ("1.0", 600):
                     entries += [("shuffledet", 2, self.ours(det, "%dx%d" % (FRAME[1], FRAME[0]), res=res, threads=2), 2 * n),
                                 ("torchvision", 2, self.torchvision(model, res, frame, 2))]
@@ -415,7 +418,7 @@ class Report:
                 p("| " + " | ".join(row) + " |")
         p("")
         p("| detector g3, %dx%d frame | shuffledet | torchvision | torchvision / ours | GFLOP per frame (box head at "
-          "300 RoIs) | ours GFLOP/s (%% of peak) | ours peak RSS (MiB) |" % (FRAME[1], FRAME[0]))
+          "300 RoIs) | ours GFLOP/s (%% of peak) | ours peak RSS (MiB): with OpenCV / pure Go |" % (FRAME[1], FRAME[0]))
         p("| --- | --- | --- | --- | --- | --- | --- |")
         for w in WIDTHS:
             for res in (300, 600):
@@ -429,9 +432,10 @@ class Report:
                     ours += "; 2 threads %s" % self.cell("shuffledet", case, 2)
                     tv += "; 2 threads %s" % self.cell("torchvision", case, 2)
                     rat += "; 2 threads %s" % ratio(self.ms("torchvision", case, 2), self.ms("shuffledet", case, 2))
-                p("| %sx at %d | %s | %s | %s | %.2f | %s | %.0f |" % (
+                pure = b.find("shuffledet-nocgo", case, 1)
+                p("| %sx at %d | %s | %s | %s | %.2f | %s | %.0f / %s |" % (
                     w, res, ours, tv, rat,
-                    o["gflops"], gflops(o, pk), o["peak_rss_mb"]))
+                    o["gflops"], gflops(o, pk), o["peak_rss_mb"], "%.0f" % pure["peak_rss_mb"] if pure else "-"))
         p("")
         p("| goal (speed issue; ours, this machine) | measured | met |")
         p("| --- | --- | --- |")
@@ -446,11 +450,17 @@ class Report:
             if one is not None and two is not None:
                 p("| %s: 2 threads >= 1.8x faster than 1 | %.2fx | %s |" % (case, one / two, "yes" if one / two >= 1.8 else "no"))
         for case, goal in RSS_GOALS:
-            o = b.find("shuffledet", case, 1)
+            o, pure = b.find("shuffledet", case, 1), b.find("shuffledet-nocgo", case, 1)
             if o is not None:
                 mb = o["peak_rss_mb"] * 1.048576
-                p("| %s: peak RSS <= %g MB | %.0f MB (%.0f MB of it file-backed: the executable, OpenCV and the other shared libraries) | %s |" % (
-                    case, goal, mb, o.get("file_rss_mb", 0) * 1.048576, "yes" if mb <= goal else "no"))
+                p("| %s, detect with OpenCV (cgo): peak RSS <= %g MB | %.0f MB (%.0f MB of it file-backed: the executable, "
+                  "OpenCV and the other shared libraries) | %s |" % (
+                      case, goal, mb, o.get("file_rss_mb", 0) * 1.048576, "yes" if mb <= goal else "no"))
+            if pure is not None:
+                mb = pure["peak_rss_mb"] * 1.048576
+                p("| %s, detect in pure Go (CGO_ENABLED=0: images, the library): peak RSS <= %g MB | %.0f MB "
+                  "(%.0f MB file-backed) | %s |" % (
+                      case, goal, mb, pure.get("file_rss_mb", 0) * 1.048576, "yes" if mb <= goal else "no"))
         return "\n".join(out) + "\n"
 
 
@@ -494,6 +504,7 @@ def cpu_name():
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--detect-nocgo", help="detect built with CGO_ENABLED=0 (its memory without OpenCV)")
     p.add_argument("--out", default=os.path.join(ROOT, "out", "bench"), help="models, results.json, table.md")
     p.add_argument("--detect", default=os.path.join(ROOT, "bin", "detect"), help="the detect binary")
     p.add_argument("--peak", required=True, help="the compiled bench/peak.c")

@@ -9,12 +9,13 @@ export PATH=/usr/local/go/bin:$PATH
 out=out/bench
 mkdir -p "$out" bin
 go build -o bin/ ./cmd/detect
+CGO_ENABLED=0 go build -o bin/detect-nocgo ./cmd/detect
 gcc -O2 -pthread -o "$out/peak" bench/peak.c
 gcc -O3 -ffast-math -pthread -o "$out/xcore" bench/xcore.c
 if [ ! -f bench/node_modules/onnxruntime-node/package.json ]; then
   # The CPU build; its install script only fetches GPU parts (unreachable), hence --ignore-scripts.
   (cd bench && npm ci --ignore-scripts --no-audit --no-fund)
 fi
-/usr/bin/python3 bench/peers.py --out "$out" --detect bin/detect --peak "$out/peak" --xcore "$out/xcore" "$@"
+/usr/bin/python3 bench/peers.py --out "$out" --detect bin/detect --detect-nocgo bin/detect-nocgo --peak "$out/peak" --xcore "$out/xcore" "$@"
 echo
 python3 bench/mca.py | tee "$out/mca.txt"

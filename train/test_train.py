@@ -3,7 +3,8 @@
 - the detector's loss goes down when it trains on the same images;
 - a run stopped and resumed from its checkpoint ends in exactly the state of an uninterrupted run;
 - the exported .bin loads in the Go engine, which runs cocoeval over it (the evaluation hook);
-- the ImageNet recipe trains, resumes and exports a classifier .bin.
+- the ImageNet recipe trains, resumes and exports a classifier .bin;
+- a weight average (--ema, train/average.py) resumes exactly and is what the .bin holds.
 """
 import json
 import os
@@ -18,6 +19,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import average  # noqa: E402
 import train_detector  # noqa: E402
 import train_imagenet  # noqa: E402
 from detector import build_detector, detector_state, load_bin, read_bin  # noqa: E402
@@ -209,6 +211,25 @@ class DetectorTraining(unittest.TestCase):
         finer = dict(cfg, detector=dict(cfg["detector"], roi=dict(roi, output_size=7)))
         with self.assertRaises(SystemExit):
             train_detector.init_from_bin(build_detector(finer), path, finer)
+
+    def test_average(self):
+        # train/average.py: the mean of each tensor of runs of one architecture; another
+        # architecture or class list is refused with the file named.
+        one = os.path.join(self.run_train("avg-1", "--iters", "1"), "iter000001.bin")
+        two = os.path.join(self.run_train("avg-2", "--iters", "2"), "iter000002.bin")
+        out = os.path.join(self.tmp.name, "avg.bin")
+        average.main(["--out", out, one, two])
+        got, cfg = read_bin(out)
+        a, b = read_bin(one)[0], read_bin(two)[0]
+        self.assertEqual(cfg, read_bin(one)[1])
+        self.assertEqual(sorted(got), sorted(a))
+        for k, v in got.items():
+            self.assertTrue(torch.equal(v, ((a[k].double() + b[k].double()) / 2).float()), k)
+        self.assertFalse(torch.equal(a["roi_heads.box_predictor.cls_score.weight"],
+                                     b["roi_heads.box_predictor.cls_score.weight"]))
+        other = os.path.join(self.run_train("avg-3", "--iters", "1", "--classes", "person,car"), "iter000001.bin")
+        with self.assertRaisesRegex(SystemExit, "avg-3/iter000001.bin: its config differs"):
+            average.main(["--out", out, one, other])
 
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.
