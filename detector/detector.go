@@ -122,6 +122,7 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 	if d.pre, err = transform.New(cfg.Config); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
+	d.pre.SetPool(pool)
 	if d.rpn, err = m.rpn.NewRunner(cfg.RPN); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}

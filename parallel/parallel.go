@@ -1,6 +1,6 @@
 // Package parallel is the engine's thread pool: a fixed set of worker goroutines, started once,
 // that split loops over [0, n) in contiguous chunks with the calling goroutine. The compute
-// packages (nn, roihead, the detector's runners) share one Pool per Detector, so a frame starts
+// packages (nn, roihead, transform, the detector's runners) share one Pool per Detector, so a frame starts
 // no goroutine and, in steady state, allocates nothing.
 //
 // A Pool runs one loop at a time: it belongs to one goroutine (a Detector's), as the runners

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"slices"
+
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // Output is one preprocessed image, owned by the Preprocessor that made it and valid until that
@@ -30,15 +32,29 @@ type Preprocessor struct {
 	lut    [3][256]float32 // lut[c][v] = (float32(v)/255 - mean[c]) / std[c], torch's float32 ops
 	pal    [256][3]byte    // the current *image.Paletted's palette as 8-bit RGB (nrgba of each entry)
 	xa, ya axis
-	rows   [2][]float32 // horizontally resized input rows, 3 planes of ResizedWidth each
-	keys   [2]int       // input row held by rows[i], -1 if none
-	xoff0  []int32      // byte offsets of a.i0 * step within a row
+	xoff0  []int32 // byte offsets of a.i0 * step within a row
 	xoff1  []int32
 	xkey   [3]int // (input width, output width, pixel step) the offsets were computed for
-	rowBuf []byte
+	pool   *parallel.Pool
+	caches []rowCache // one per pool thread
+	task   rowsTask
 	data   []float32
 	out    Output
 	src    rowSource
+}
+
+// rowCache is one thread's working rows: the two horizontally resized input rows the output
+// row being written interpolates between, and a row of 8-bit RGB for the sources that convert.
+type rowCache struct {
+	rows   [2][]float32 // horizontally resized input rows, 3 planes of ResizedWidth each
+	keys   [2]int       // input row held by rows[i], -1 if none
+	rowBuf []byte
+}
+
+// rowsTask writes output rows [lo, hi) of the padded tensor (parallel.Task).
+type rowsTask struct {
+	p              *Preprocessor
+	rh, rw, hp, wp int
 }
 
 // New returns a Preprocessor for cfg.
@@ -55,7 +71,16 @@ func New(cfg Config) (*Preprocessor, error) {
 		}
 	}
 	p.xa.in, p.ya.in = -1, -1
+	p.caches = make([]rowCache, 1)
+	p.task.p = p
 	return p, nil
+}
+
+// SetPool makes p split each image's rows over pool's threads (nil: one thread). The output does
+// not depend on the thread count.
+func (p *Preprocessor) SetPool(pool *parallel.Pool) {
+	p.pool = pool
+	p.caches = make([]rowCache, pool.Threads())
 }
 
 // Config returns the configuration p was built with.
@@ -84,15 +109,16 @@ type rowSource struct {
 	minY   int
 }
 
-// row returns input row y as bytes with p.src.step bytes per pixel.
-func (p *Preprocessor) row(y int) []byte {
+// row returns input row y as bytes with p.src.step bytes per pixel, converted into buf (3 bytes a
+// pixel) where the source is not packed.
+func (p *Preprocessor) row(y int, buf []byte) []byte {
 	s := &p.src
 	switch s.kind {
 	case srcPacked:
 		o := s.base + y*s.stride
 		return s.pix[o : o+s.w*s.step]
 	case srcPaletted:
-		buf := p.rowBuf[:3*s.w]
+		buf := buf[:3*s.w]
 		o := s.base + y*s.stride
 		for x, i := range s.pix[o : o+s.w] {
 			c := &p.pal[i]
@@ -100,7 +126,7 @@ func (p *Preprocessor) row(y int) []byte {
 		}
 		return buf
 	case srcYCbCr:
-		buf := p.rowBuf[:3*s.w]
+		buf := buf[:3*s.w]
 		m := s.ycc
 		yy := s.minY + y
 		for x := range s.w {
@@ -110,7 +136,7 @@ func (p *Preprocessor) row(y int) []byte {
 		}
 		return buf
 	default:
-		buf := p.rowBuf[:3*s.w]
+		buf := buf[:3*s.w]
 		yy := s.minY + y
 		for x := range s.w {
 			buf[3*x], buf[3*x+1], buf[3*x+2] = nrgb(s.img.At(s.minX+x, yy))
@@ -294,49 +320,64 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 		}
 		p.xkey = key
 	}
-	for i := range p.rows {
-		p.rows[i] = slices.Grow(p.rows[i][:0], 3*rw)[:3*rw]
-		p.keys[i] = -1
-	}
-	if s.kind != srcPacked {
-		p.rowBuf = slices.Grow(p.rowBuf[:0], 3*w)[:3*w]
+	for i := range p.caches {
+		c := &p.caches[i]
+		for j := range c.rows {
+			c.rows[j] = slices.Grow(c.rows[j][:0], 3*rw)[:3*rw]
+			c.keys[j] = -1
+		}
+		if s.kind != srcPacked {
+			c.rowBuf = slices.Grow(c.rowBuf[:0], 3*w)[:3*w]
+		}
 	}
 	p.data = slices.Grow(p.data[:0], 3*hp*wp)[:3*hp*wp]
-
-	plane := hp * wp
-	for oy := range rh {
-		y0, y1 := int(p.ya.i0[oy]), int(p.ya.i1[oy])
-		if p.keys[0] != y0 {
-			if p.keys[1] == y0 {
-				p.rows[0], p.rows[1] = p.rows[1], p.rows[0]
-				p.keys[0], p.keys[1] = p.keys[1], p.keys[0]
-			} else {
-				p.hpass(p.rows[0], y0, rw)
-				p.keys[0] = y0
-			}
-		}
-		if p.keys[1] != y1 {
-			p.hpass(p.rows[1], y1, rw)
-			p.keys[1] = y1
-		}
-		w0, w1 := p.ya.w0[oy], p.ya.w1[oy]
-		for c := range 3 {
-			dst := p.data[c*plane+oy*wp : c*plane+(oy+1)*wp]
-			vpass(dst[:rw], p.rows[0][c*rw:(c+1)*rw], p.rows[1][c*rw:(c+1)*rw], w0, w1)
-			clear(dst[rw:])
-		}
-	}
-	for c := range 3 {
-		clear(p.data[c*plane+rh*wp : (c+1)*plane])
-	}
+	p.task.rh, p.task.rw, p.task.hp, p.task.wp = rh, rw, hp, wp
+	p.pool.Run(hp, &p.task)
 	p.out = Output{Data: p.data, Height: hp, Width: wp, ResizedHeight: rh, ResizedWidth: rw, OrigHeight: h, OrigWidth: w}
 	return &p.out, nil
 }
 
+// Run writes rows [lo, hi) of every plane on pool thread worker: an output row of the resized
+// image interpolates two horizontally resized input rows (kept in the thread's cache, so that
+// neighbouring output rows share them), a padding row is zeros.
+func (t *rowsTask) Run(worker, lo, hi int) {
+	p, c := t.p, &t.p.caches[worker]
+	rw, wp := t.rw, t.wp
+	plane := t.hp * wp
+	for oy := lo; oy < hi; oy++ {
+		if oy >= t.rh {
+			for ch := range 3 {
+				clear(p.data[ch*plane+oy*wp : ch*plane+(oy+1)*wp])
+			}
+			continue
+		}
+		y0, y1 := int(p.ya.i0[oy]), int(p.ya.i1[oy])
+		if c.keys[0] != y0 {
+			if c.keys[1] == y0 {
+				c.rows[0], c.rows[1] = c.rows[1], c.rows[0]
+				c.keys[0], c.keys[1] = c.keys[1], c.keys[0]
+			} else {
+				p.hpass(c.rows[0], y0, rw, c.rowBuf)
+				c.keys[0] = y0
+			}
+		}
+		if c.keys[1] != y1 {
+			p.hpass(c.rows[1], y1, rw, c.rowBuf)
+			c.keys[1] = y1
+		}
+		w0, w1 := p.ya.w0[oy], p.ya.w1[oy]
+		for ch := range 3 {
+			dst := p.data[ch*plane+oy*wp : ch*plane+(oy+1)*wp]
+			vpass(dst[:rw], c.rows[0][ch*rw:(ch+1)*rw], c.rows[1][ch*rw:(ch+1)*rw], w0, w1)
+			clear(dst[rw:])
+		}
+	}
+}
+
 // hpass normalizes and horizontally interpolates input row y into dst (3 planes of rw values):
-// dst[c][o] = w0*lut[c][row[i0]] + w1*lut[c][row[i1]].
-func (p *Preprocessor) hpass(dst []float32, y, rw int) {
-	row := p.row(y)
+// dst[c][o] = w0*lut[c][row[i0]] + w1*lut[c][row[i1]]. buf is the converting sources' row buffer.
+func (p *Preprocessor) hpass(dst []float32, y, rw int, buf []byte) {
+	row := p.row(y, buf)
 	x0, x1 := p.xoff0[:rw], p.xoff1[:rw]
 	w0, w1 := p.xa.w0[:rw], p.xa.w1[:rw]
 	for c := range 3 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -16,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 func mustNew(t testing.TB, minSize, maxSize int) *Preprocessor {
@@ -358,20 +361,27 @@ func TestNoSteadyStateAllocation(t *testing.T) {
 }
 
 // BenchmarkBGR768x432At600 preprocesses a 768x432 BGR video frame at 600/1000 (-> 1000x562,
-// padded 1024x576).
+// padded 1024x576) on 1 and 2 threads.
 func BenchmarkBGR768x432At600(b *testing.B) {
-	p := mustNew(b, 600, 1000)
 	w, h := 768, 432
 	rng := rand.New(rand.NewPCG(7, 8))
 	bgr := make([]byte, 3*w*h)
 	for i := range bgr {
 		bgr[i] = byte(rng.IntN(256))
 	}
-	b.SetBytes(int64(len(bgr)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := p.BGR(bgr, w, h, 3*w); err != nil {
-			b.Fatal(err)
-		}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			pool := parallel.New(threads)
+			defer pool.Close()
+			p := mustNew(b, 600, 1000)
+			p.SetPool(pool)
+			b.SetBytes(int64(len(bgr)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.BGR(bgr, w, h, 3*w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
