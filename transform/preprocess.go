@@ -53,8 +53,9 @@ type rowCache struct {
 
 // rowsTask writes output rows [lo, hi) of the padded tensor (parallel.Task).
 type rowsTask struct {
-	p              *Preprocessor
-	rh, rw, hp, wp int
+	p      *Preprocessor
+	rh, rw int // the resized image's size
+	hp, wp int // the padded tensor's
 }
 
 // New returns a Preprocessor for cfg.
