@@ -1,8 +1,9 @@
 //go:build ignore
 
 // gen_sgemm_avx512 writes sgemm_avx512_amd64.s, the AVX-512 GEMM tile kernel: one block of code
-// per row count (1-8) and column strip (48 columns, and the last strip of 1-16, 17-32 or 33-47
-// columns), which written by hand would be a few thousand lines of near-copies. Run it with
+// per row count (1-8) and column strip (48 columns, a last strip of exactly 49 with the 49th
+// column vectorized over the rows, and the last strip of 1-16, 17-32 or 33-47 columns), which
+// written by hand would be a few thousand lines of near-copies. Run it with
 // `go generate ./internal/kernels` after changing it (-o names another output file);
 // TestSgemmAVX512Generated fails when the committed file differs from its output.
 package main
@@ -81,6 +82,64 @@ func (w *writer) block(label string, r, nv int, masked bool) {
 	}
 }
 
+// fused writes the last strip of exactly 49 columns for r rows: the 48-column block, and the 49th
+// column vectorized over the rows instead of a masked vector a row. Each k step copies row 0's
+// broadcast of a into Z30 and blends in the other r-1, row i into lane 16-r+i under mask K(i) (the
+// lanes below hold copies of row 0's), multiplies them by the
+// broadcast b[k][48] (Z28) into Z31: one FMA for the column where a masked strip takes r. Each
+// output is still one FMA chain over k in order from zero, and its epilogue the same operations
+// on one lane (scalar, masked by K3 and K4 as EPI16's lanes are), so every value is bit for bit
+// what the masked strip gives.
+func (w *writer) fused(label string, r int) {
+	for i := 1; i < r; i++ { // K(i): row i's lane
+		w.p("\tMOVL $%#x, CX", 1<<(16-r+i))
+		w.p("\tKMOVW CX, K%d", i)
+	}
+	w.p("\tSTRIP")
+	for i := 0; i < r; i++ {
+		for v := 0; v < vecs; v++ {
+			w.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
+		}
+	}
+	w.p("\tVPXORD Z31, Z31, Z31")
+	w.p("\n%sk:", label)
+	for v := 0; v < vecs; v++ {
+		w.p("\tVMOVUPS %s(BX), Z%d", vecOff(v), 24+v)
+	}
+	w.p("\tVBROADCASTSS %d(BX), Z28", 64*vecs)
+	for i := 0; i < r; i++ {
+		w.p("\tVBROADCASTSS %s, Z27", aRow[i])
+		for v := 0; v < vecs; v++ {
+			w.p("\tVFMADD231PS Z%d, Z27, %s", 24+v, acc(i, v))
+		}
+		if i == 0 {
+			w.p("\tVMOVAPS Z27, Z30") // a new chain each k step: none runs through the loop
+		} else {
+			w.p("\tVMOVAPS Z27, K%d, Z30", i)
+		}
+	}
+	w.p("\tVFMADD231PS Z28, Z30, Z31")
+	w.p("\tNEXTK")
+	w.p("\tJNZ %sk", label)
+	w.p("")
+	w.p("\tLEAQ (DI)(R12*4), BX")
+	w.p("\tEPISETUP512")
+	for i := 0; i < r; i++ {
+		for v := 0; v < vecs; v++ {
+			w.p("\tEPI16(%s, %s, %d, %s)", vecOff(v)+cRow[i], vecOff(v)+resRow[i], 96+4*i, acc(i, v))
+		}
+	}
+	// Row i's sum to lane 0, then the next row's after each.
+	w.p("\tVALIGND $%d, Z31, Z31, Z31", 16-r)
+	col := fmt.Sprint(64 * vecs)
+	for i := 0; i < r; i++ {
+		w.p("\tEPI1(%s, %s, %d)", col+cRow[i], col+resRow[i], 96+4*i)
+		if i < r-1 {
+			w.p("\tVALIGND $1, Z31, Z31, Z31")
+		}
+	}
+}
+
 func main() {
 	out := flag.String("o", "sgemm_avx512_amd64.s", "output file")
 	flag.Parse()
@@ -93,7 +152,9 @@ func main() {
 #include "sgemm_amd64.h"
 
 // sgemmKernelAVX512: 8x48 tiles of C in Z registers (AVX-512F), row i in Z(3i) to Z(3i+2); the
-// last strip of 1-47 columns takes one, two or three vectors a row, the last one masked (K1).
+// last strip of 1-47 columns takes one, two or three vectors a row, the last one masked (K1); a
+// last strip of exactly 49 columns takes three vectors a row and its 49th column in Z31, one lane
+// a row (fused: K1-K7 then mark the rows' lanes).
 // Each k step loads 3 vectors of b and broadcasts 8 elements of a for 24 FMAs.
 
 // The epilogue of one vector of a row (tileEpilogue, sgemm_tiled.go; K3 keepC, K4 addRes, Z29 the
@@ -117,6 +178,14 @@ func main() {
 	VMAXPS acc, Z29, acc; \
 	VMOVUPS acc, K1, caddr
 #define EPISETUP512 EPISETUP; KMOVW (CX), K3; KMOVW 32(CX), K4; VBROADCASTSS 64(CX), Z29
+// EPI16's operations on lane 0 of X31 (the fused 49th column's sum of one row).
+#define EPI1(caddr, raddr, boff) \
+	VMOVSS boff(CX), X28; \
+	VMOVSS caddr, K3, X28; \
+	VADDSS X28, X31, X24; \
+	VADDSS raddr, X24, K4, X24; \
+	VMAXSS X24, X29, X24; \
+	VMOVSS X24, caddr
 
 // K1 = the lanes of the last vector of a last strip of DX (1-47) columns.
 #define LASTMASK \
@@ -144,12 +213,18 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 		w.p("\tCMPQ DX, $%d", 16*vecs)
 		w.p("\tJLT  %stail", l)
 		w.p("\n%sn:", l)
+		w.p("\tCMPQ DX, $%d", 16*vecs+1)
+		w.p("\tJEQ  %sx", l)
 		w.block(l+"n", r, vecs, false)
 		w.p("\tADDQ $%d, DI", 64*vecs)
 		w.p("\tADDQ $%d, R14", 64*vecs)
 		w.p("\tSUBQ $%d, DX", 16*vecs)
 		w.p("\tCMPQ DX, $%d", 16*vecs)
 		w.p("\tJGE  %sn", l)
+		w.p("\tJMP  %stail", l)
+		w.p("\n%sx:", l)
+		w.fused(l+"x", r)
+		w.p("\tJMP done")
 		w.p("\n%stail:", l)
 		w.p("\tTESTQ DX, DX")
 		w.p("\tJZ    done")
