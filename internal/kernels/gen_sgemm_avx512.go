@@ -1,8 +1,8 @@
 //go:build ignore
 
 // gen_sgemm_avx512 writes sgemm_avx512_amd64.s, the AVX-512 GEMM tile kernel: one block of code
-// per row count (1-8) and column strip (48 columns, a last strip of exactly 49 with the 49th
-// column vectorized over the rows, and the last strip of 1-16, 17-32 or 33-47 columns), which
+// per row count (1-8) and column strip (48 columns, a last strip of 49-52 with its last 1-4
+// columns vectorized over the rows, and the last strip of 1-16, 17-32 or 33-47 columns), which
 // written by hand would be a few thousand lines of near-copies. Run it with
 // `go generate ./internal/kernels` after changing it (-o names another output file);
 // TestSgemmAVX512Generated fails when the committed file differs from its output.
@@ -82,17 +82,23 @@ func (w *writer) block(label string, r, nv int, masked bool) {
 	}
 }
 
-// fused writes the last strip of exactly 49 columns for r rows: the 48-column block, and the 49th
-// column vectorized over the rows instead of a masked vector a row. Each k step copies row 0's
-// broadcast of a into Z30 and blends in the other r-1, row i into lane 16-r+i under mask K(i) (the
-// lanes below hold copies of row 0's), multiplies them by the
-// broadcast b[k][48] (Z28) into Z31: one FMA for the column where a masked strip takes r. Each
-// output is still one FMA chain over k in order from zero, and its epilogue the same operations
-// on one lane (scalar, masked by K3 and K4 as EPI16's lanes are), so every value is bit for bit
+// maxFusedTail is the widest tail fused into a last strip of 48+t columns.
+const maxFusedTail = 4
+
+// fused writes the last strip of 48+t columns (1 <= t <= maxFusedTail) for r rows: the 48-column
+// block, and the t columns past it vectorized over the rows instead of a masked vector a row
+// (8 FMAs a k step for 8 values of each column). Each k step copies row 0's broadcast of a into
+// Z30 and blends in the other r-1, row i into lanes 2i and 2i+1 under mask K(i), set once; a
+// pair of b's elements broadcast as one 64-bit value (VBROADCASTSD; an odd last column on its
+// own, VBROADCASTSS) then gives lane 2i+j the product for row i and column 48+2q+j in one FMA
+// into pair q's accumulator (Z31, Z29). Each output is still one FMA chain over k in order from
+// zero, and its epilogue EPI16's operations on one lane (EPI1), so every value is bit for bit
 // what the masked strip gives.
-func (w *writer) fused(label string, r int) {
-	for i := 1; i < r; i++ { // K(i): row i's lane
-		w.p("\tMOVL $%#x, CX", 1<<(16-r+i))
+func (w *writer) fused(label string, r, t int) {
+	pairs := (t + 1) / 2
+	tailAcc := [2]string{"Z31", "Z29"}
+	for i := 1; i < r; i++ { // K(i): row i's lanes
+		w.p("\tMOVL $%#x, CX", 3<<(2*i))
 		w.p("\tKMOVW CX, K%d", i)
 	}
 	w.p("\tSTRIP")
@@ -101,12 +107,13 @@ func (w *writer) fused(label string, r int) {
 			w.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
 		}
 	}
-	w.p("\tVPXORD Z31, Z31, Z31")
+	for q := 0; q < pairs; q++ {
+		w.p("\tVPXORD %s, %s, %s", tailAcc[q], tailAcc[q], tailAcc[q])
+	}
 	w.p("\n%sk:", label)
 	for v := 0; v < vecs; v++ {
 		w.p("\tVMOVUPS %s(BX), Z%d", vecOff(v), 24+v)
 	}
-	w.p("\tVBROADCASTSS %d(BX), Z28", 64*vecs)
 	for i := 0; i < r; i++ {
 		w.p("\tVBROADCASTSS %s, Z27", aRow[i])
 		for v := 0; v < vecs; v++ {
@@ -118,10 +125,21 @@ func (w *writer) fused(label string, r int) {
 			w.p("\tVMOVAPS Z27, K%d, Z30", i)
 		}
 	}
-	w.p("\tVFMADD231PS Z28, Z30, Z31")
+	for q := 0; q < pairs; q++ {
+		off := 64*vecs + 8*q
+		if 2*q+1 < t {
+			w.p("\tVBROADCASTSD %d(BX), Z28", off)
+		} else {
+			w.p("\tVBROADCASTSS %d(BX), Z28", off)
+		}
+		w.p("\tVFMADD231PS Z28, Z30, %s", tailAcc[q])
+	}
 	w.p("\tNEXTK")
 	w.p("\tJNZ %sk", label)
 	w.p("")
+	if pairs > 1 {
+		w.p("\tVMOVAPS Z29, Z30") // EPISETUP512 loads the floor into Z29
+	}
 	w.p("\tLEAQ (DI)(R12*4), BX")
 	w.p("\tEPISETUP512")
 	for i := 0; i < r; i++ {
@@ -129,13 +147,22 @@ func (w *writer) fused(label string, r int) {
 			w.p("\tEPI16(%s, %s, %d, %s)", vecOff(v)+cRow[i], vecOff(v)+resRow[i], 96+4*i, acc(i, v))
 		}
 	}
-	// Row i's sum to lane 0, then the next row's after each.
-	w.p("\tVALIGND $%d, Z31, Z31, Z31", 16-r)
-	col := fmt.Sprint(64 * vecs)
-	for i := 0; i < r; i++ {
-		w.p("\tEPI1(%s, %s, %d)", col+cRow[i], col+resRow[i], 96+4*i)
-		if i < r-1 {
-			w.p("\tVALIGND $1, Z31, Z31, Z31")
+	// Each pair's values, row by row, come to lane 0 of Z31 in turn.
+	for q := 0; q < pairs; q++ {
+		if q == 1 {
+			w.p("\tVMOVAPS Z30, Z31")
+		}
+		cols := min(2, t-2*q)
+		for i := 0; i < r; i++ {
+			for j := 0; j < 2; j++ {
+				if j < cols {
+					col := fmt.Sprint(64*vecs + 4*(2*q+j))
+					w.p("\tEPI1(%s, %s, %d)", col+cRow[i], col+resRow[i], 96+4*i)
+				}
+				if i < r-1 || j == 0 && cols == 2 {
+					w.p("\tVALIGND $1, Z31, Z31, Z31")
+				}
+			}
 		}
 	}
 }
@@ -153,8 +180,8 @@ func main() {
 
 // sgemmKernelAVX512: 8x48 tiles of C in Z registers (AVX-512F), row i in Z(3i) to Z(3i+2); the
 // last strip of 1-47 columns takes one, two or three vectors a row, the last one masked (K1); a
-// last strip of exactly 49 columns takes three vectors a row and its 49th column in Z31, one lane
-// a row (fused: K1-K7 then mark the rows' lanes).
+// last strip of 49-52 columns takes three vectors a row and its last 1-4 columns in Z31 and Z29,
+// two lanes a row (fused: K1-K7 then mark the rows' lanes).
 // Each k step loads 3 vectors of b and broadcasts 8 elements of a for 24 FMAs.
 
 // The epilogue of one vector of a row (tileEpilogue, sgemm_tiled.go; K3 keepC, K4 addRes, Z29 the
@@ -213,8 +240,10 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 		w.p("\tCMPQ DX, $%d", 16*vecs)
 		w.p("\tJLT  %stail", l)
 		w.p("\n%sn:", l)
-		w.p("\tCMPQ DX, $%d", 16*vecs+1)
-		w.p("\tJEQ  %sx", l)
+		w.p("\tMOVQ DX, CX")
+		w.p("\tSUBQ $%d, CX", 16*vecs+1)
+		w.p("\tCMPQ CX, $%d", maxFusedTail-1)
+		w.p("\tJLS  %sx", l) // 48+1 <= DX <= 48+maxFusedTail (unsigned)
 		w.block(l+"n", r, vecs, false)
 		w.p("\tADDQ $%d, DI", 64*vecs)
 		w.p("\tADDQ $%d, R14", 64*vecs)
@@ -223,8 +252,15 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 		w.p("\tJGE  %sn", l)
 		w.p("\tJMP  %stail", l)
 		w.p("\n%sx:", l)
-		w.fused(l+"x", r)
-		w.p("\tJMP done")
+		for t := 1; t < maxFusedTail; t++ {
+			w.p("\tCMPQ DX, $%d", 16*vecs+t)
+			w.p("\tJEQ  %sx%d", l, t)
+		}
+		for t := maxFusedTail; t >= 1; t-- {
+			w.p("\n%sx%d:", l, t)
+			w.fused(fmt.Sprintf("%sx%d", l, t), r, t)
+			w.p("\tJMP done")
+		}
 		w.p("\n%stail:", l)
 		w.p("\tTESTQ DX, DX")
 		w.p("\tJZ    done")

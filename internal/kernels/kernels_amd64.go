@@ -78,7 +78,7 @@ func sgemmKernelAVX2(rows, k, n int, a *float32, lda int, b *float32, ldb int, c
 
 // sgemmKernelAVX512 (sgemm_avx512_amd64.s, written by gen_sgemm_avx512.go) is sgemmKernelAVX2
 // for 1 <= rows <= 8 and any n >= 1 (AVX-512F; the last strip is masked, except a last strip of
-// exactly 49 columns, whose 49th column is vectorized over the rows; the same values either way).
+// 49-52 columns, whose last 1-4 columns are vectorized over the rows; the same values either way).
 //
 //go:noescape
 func sgemmKernelAVX512(rows, k, n int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, ep *tileEpilogue)

@@ -83,7 +83,7 @@ func TestSgemm(t *testing.T) {
 	type shape struct{ m, n, k int }
 	var shapes []shape
 	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 16, 17, 20} {
-		for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 81, 95, 96, 97, 100} {
+		for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 50, 51, 52, 53, 81, 95, 96, 97, 99, 100} {
 			for _, k := range []int{1, 2, 5, 16, 33, 257} {
 				shapes = append(shapes, shape{m, n, k})
 			}
@@ -624,7 +624,7 @@ func BenchmarkBilinearSum(b *testing.B) {
 func TestSgemmColumnBlocksAreExact(t *testing.T) {
 	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewSource(5))
-		for _, s := range []struct{ m, n, k int }{{7, 100, 33}, {13, 600, 513}, {40, 49, 40}, {5, 1100, 257}, {160, 196, 160}} {
+		for _, s := range []struct{ m, n, k int }{{7, 100, 33}, {13, 600, 513}, {40, 49, 40}, {9, 50, 40}, {7, 51, 33}, {5, 1100, 257}, {160, 196, 160}} {
 			a := randSlice(rng, s.m*s.k)
 			b := randSlice(rng, s.k*s.n)
 			c0 := randSlice(rng, s.m*s.n)
@@ -665,7 +665,7 @@ func TestSgemmEpilogue(t *testing.T) {
 	type shape struct{ m, n, k int }
 	var shapes []shape
 	for _, m := range []int{1, 5, 6, 7, 8, 9, 13} {
-		for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 33, 47, 48, 49, 97} {
+		for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 33, 47, 48, 49, 50, 51, 52, 97, 196} {
 			for _, k := range []int{0, 1, 3, 40, 300} {
 				shapes = append(shapes, shape{m, n, k})
 			}
@@ -697,7 +697,7 @@ func TestSgemmEpilogueInPlace(t *testing.T) {
 	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
 		rng := rand.New(rand.NewSource(19))
 		for _, m := range []int{1, 4, 5, 7, 8, 9, 13, 17} {
-			for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 47, 48, 49, 65, 97, 530} {
+			for _, n := range []int{1, 7, 8, 12, 13, 16, 17, 47, 48, 49, 50, 51, 52, 65, 97, 196, 530} {
 				for _, k := range []int{0, 1, 3, 40, 255, 256} {
 					for mode := range 4 {
 						lda, ldb, ldc := k+rng.Intn(3), n+rng.Intn(3), n+rng.Intn(3)
