@@ -244,11 +244,11 @@ train-demo-11:
 
 # Stage 12 (models/README.md): stage 11's recipe from the average of stage 10's last three
 # checkpoints (train/average.py; person AP50 0.130 on the minival subset, coco-extra 0.099) instead
-# of stage 3's model: does the better start carry through a new cycle?
+# of stage 3's model, 1200 iterations: does the better start carry through a new cycle?
 DEMO_RUN12 ?= out/train-demo-12
 DEMO_AVG10 ?= $(DEMO_RUN10)/average-0900-1500.bin
 $(DEMO_AVG10):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_RUN10)/iter000900.bin $(DEMO_RUN10)/iter001200.bin \
 	  $(DEMO_RUN10)/iter001500.bin
 train-demo-12: $(DEMO_AVG10)
-	$(call mosaic_cycle,$(DEMO_AVG10),12,$(DEMO_RUN12),--copy-paste 0.5 --ema 0.998 --iters 1800)
+	$(call mosaic_cycle,$(DEMO_AVG10),12,$(DEMO_RUN12),--copy-paste 0.5 --ema 0.998 --iters 1200)
