@@ -163,18 +163,26 @@ mosaic_cycle = OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python
 train-demo-3:
 	$(call mosaic_cycle,$(DEMO_INIT3),1,$(DEMO_RUN3))
 
+# Stage 3's model, the committed .bin from 8df097d until stage 11's replaced it: the start of
+# stages 5 and 7-11 (their DEMO_INITn), taken from the repository's history.
+DEMO_STAGE3 ?= out/demo-stage3.bin
+out/demo-stage3.bin:
+	mkdir -p $(dir $@)
+	git show 8df097d:models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
+	mv $@.tmp $@
+
 # Stage 4 (models/README.md): stage 3's recipe once more, from stage 3's best.bin (seed 3).
 DEMO_RUN4 ?= out/train-demo-4
 DEMO_INIT4 ?= $(DEMO_RUN3)/best.bin
 train-demo-4:
 	$(call mosaic_cycle,$(DEMO_INIT4),3,$(DEMO_RUN4))
 
-# Stage 5 (models/README.md): stage 3's recipe from stage 3's model (the committed .bin) with the
+# Stage 5 (models/README.md): stage 3's recipe from stage 3's model ($(DEMO_STAGE3)) with the
 # anchors halved to 16-256 px: at shorter side 300 a third of COCO's people are under 24 px, and
 # the 32-512 anchors made for 800 px inputs overlap none of them by the RPN's 0.7.
 DEMO_RUN5 ?= out/train-demo-5
-DEMO_INIT5 ?= models/shufflenet-g3-0.5x-300-person-car.bin
-train-demo-5:
+DEMO_INIT5 ?= $(DEMO_STAGE3)
+train-demo-5: $(DEMO_INIT5)
 	$(call mosaic_cycle,$(DEMO_INIT5),5,$(DEMO_RUN5),--anchor-sizes 16$(comma)32$(comma)64$(comma)128$(comma)256)
 
 # Stage 6 (models/README.md): person only, from stage 5's best.bin (--init keeps the predictor's
@@ -192,8 +200,8 @@ train-demo-6:
 # jitter; shorter side 288-320 around the test's 300) and also evaluates on coco128 (training
 # images: the fit, not a held-out figure).
 DEMO_RUN7 ?= out/train-demo-7
-DEMO_INIT7 ?= models/shufflenet-g3-0.5x-300-person-car.bin
-train-demo-7:
+DEMO_INIT7 ?= $(DEMO_STAGE3)
+train-demo-7: $(DEMO_INIT7)
 	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
 	  --eval train128=$(DATA)/coco128/train2017:$(DATA)/coco128/annotations/instances_train2017.json \
@@ -206,18 +214,18 @@ train-demo-7:
 # RoIs sampled per image for the box head (192: more backgrounds and more positives per step),
 # 400 iterations (each about 3x the time of one at 64 RoIs).
 DEMO_RUN8 ?= out/train-demo-8
-DEMO_INIT8 ?= models/shufflenet-g3-0.5x-300-person-car.bin
-train-demo-8:
+DEMO_INIT8 ?= $(DEMO_STAGE3)
+train-demo-8: $(DEMO_INIT8)
 	$(call mosaic_cycle,$(DEMO_INIT8),8,$(DEMO_RUN8),--box-batch 192 --iters 400 --eval-every 200 \
 	  --eval train128=$(DATA)/coco128/train2017:$(DATA)/coco128/annotations/instances_train2017.json)
 
 # Stage 9 (models/README.md): at shorter side 300 half of the minival subset's people are under
 # 55 px and a third under 24 px, one or two cells of the stride-16 map. This cycle fine-tunes
-# stage 3's model (the committed .bin) at the paper's other size, 600 (shorter sides 480-672,
+# stage 3's model at the paper's other size, 600 (shorter sides 480-672,
 # half the batches 2x2 mosaics, which show people at about half that), and evaluates at 600.
 DEMO_RUN9 ?= out/train-demo-9
-DEMO_INIT9 ?= models/shufflenet-g3-0.5x-300-person-car.bin
-train-demo-9:
+DEMO_INIT9 ?= $(DEMO_STAGE3)
+train-demo-9: $(DEMO_INIT9)
 	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python3 train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-0.5x-600.yaml --classes person,car $(DEMO_DATA) \
 	  --init $(DEMO_INIT9) --mosaic 0.5 --train-sizes 480,544,608,672 \
@@ -229,8 +237,8 @@ train-demo-9:
 # people per step, at more sizes (small people are what the model misses) and on other
 # backgrounds.
 DEMO_RUN10 ?= out/train-demo-10
-DEMO_INIT10 ?= models/shufflenet-g3-0.5x-300-person-car.bin
-train-demo-10:
+DEMO_INIT10 ?= $(DEMO_STAGE3)
+train-demo-10: $(DEMO_INIT10)
 	$(call mosaic_cycle,$(DEMO_INIT10),10,$(DEMO_RUN10),--copy-paste 0.5)
 
 # Stage 11 (models/README.md): the average of stage 10's last three checkpoints beat each of them
@@ -238,8 +246,8 @@ train-demo-10:
 # from stage 3's model with an exponential moving average of the weights (decay 0.998: about the
 # last 500 iterations), which every evaluation exports; 1800 iterations.
 DEMO_RUN11 ?= out/train-demo-11
-DEMO_INIT11 ?= models/shufflenet-g3-0.5x-300-person-car.bin
-train-demo-11:
+DEMO_INIT11 ?= $(DEMO_STAGE3)
+train-demo-11: $(DEMO_INIT11)
 	$(call mosaic_cycle,$(DEMO_INIT11),11,$(DEMO_RUN11),--copy-paste 0.5 --ema 0.998 --iters 1800)
 
 # Stage 12 (models/README.md): stage 11's recipe from the average of stage 10's last three

@@ -1,4 +1,5 @@
-"""Summarize a training run: the AP50-against-training-time curve (PNG) and the evaluations as Markdown.
+"""Summarize a training run: the AP50-against-training-time curve (PNG; needs python3-matplotlib) and the
+evaluations as Markdown.
 
   /usr/bin/python3 train/report.py --run out/train-demo [--run out/stage2 ...] --png models/demo-curve.png [--iter N]
 
