@@ -77,8 +77,9 @@ func New(cfg Config) (*Preprocessor, error) {
 	return p, nil
 }
 
-// SetPool makes p split each image's rows over pool's threads (nil: one thread). The output does
-// not depend on the thread count.
+// SetPool makes p split each image's rows over pool's threads (nil: one thread), except for the
+// image types that take the slow path (Image), which stay on the calling goroutine. The output
+// does not depend on the thread count.
 func (p *Preprocessor) SetPool(pool *parallel.Pool) {
 	p.pool = pool
 	p.caches = make([]rowCache, pool.Threads())
@@ -333,7 +334,12 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 	}
 	p.data = slices.Grow(p.data[:0], 3*hp*wp)[:3*hp*wp]
 	p.task.rh, p.task.rw, p.task.hp, p.task.wp = rh, rw, hp, wp
-	p.pool.Run(hp, &p.task)
+	if s.kind == srcGeneric {
+		// Another package's image type may not expect At from several goroutines at once.
+		p.task.Run(0, 0, hp)
+	} else {
+		p.pool.Run(hp, &p.task)
+	}
 	p.out = Output{Data: p.data, Height: hp, Width: wp, ResizedHeight: rh, ResizedWidth: rw, OrigHeight: h, OrigWidth: w}
 	return &p.out, nil
 }
