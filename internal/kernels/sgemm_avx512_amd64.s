@@ -32,7 +32,7 @@
 	VMAXPS acc, Z29, acc; \
 	VMOVUPS acc, K1, caddr
 #define EPISETUP512 EPISETUP; KMOVW (CX), K3; KMOVW 32(CX), K4; VBROADCASTSS 64(CX), Z29
-// EPI16's operations on lane 0 of X31 (the fused 49th column's sum of one row).
+// EPI16's operations on lane 0 of X31 (one row's sum of a fused tail column).
 #define EPI1(caddr, raddr, boff) \
 	VMOVSS boff(CX), X28; \
 	VMOVSS caddr, K3, X28; \
