@@ -123,7 +123,7 @@ func (r *align) poolRoIs(worker int, dst []float32, lo, hi int, layout nn.Layout
 	for i := lo; i < hi; i++ {
 		out, ld := dst[(i-lo)*per:(i-lo+1)*per], nb // RoI i's channels, one after the other
 		if layout == nn.CNHW {
-			out, ld = dst[(i-lo)*nb:], (hi-lo)*nb // channel c of RoI i is plane c*n + i
+			out, ld = dst[(i-lo)*nb:], (hi-lo)*nb // channel c of RoI i is plane c*(hi-lo) + i-lo
 		}
 		r.pre[worker], r.axes[worker] = r.one(out, ld, r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
 	}

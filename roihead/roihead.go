@@ -128,9 +128,6 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 	}
 }
 
-// Chunk is how many RoIs go through RoIAlign and a box head at a time.
-func (r *Runner) Chunk() int { return roisPerChunk }
-
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
 // to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,

@@ -73,7 +73,7 @@ func TestRunnerForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunks := (len(props) + run.Chunk() - 1) / run.Chunk() // the box head runs on Chunk() RoIs at a time
+	chunks := (len(props) + roisPerChunk - 1) / roisPerChunk // the box head runs on roisPerChunk RoIs at a time
 	if got.Len() == 0 || head.calls != chunks {
 		t.Fatalf("%d detections, %d box head calls, want %d", got.Len(), head.calls, chunks)
 	}

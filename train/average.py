@@ -6,14 +6,12 @@ well; unrelated models do not.
   /usr/bin/python3 train/average.py --out avg.bin run/iter000900.bin run/iter001200.bin run/iter001500.bin
 """
 import argparse
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import read_bin  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
+from detector import read_bin, write_bin  # noqa: E402
 
 
 def average(paths):
@@ -48,7 +46,7 @@ def main(argv=None):
     except (ValueError, OSError) as e:
         raise SystemExit("average: %s" % e)
     tmp = a.out + ".tmp"
-    write_safetensors(tmp, tensors, {"format": "shuffledet", "config": json.dumps(cfg)})
+    write_bin(tmp, tensors, cfg)
     os.replace(tmp, a.out)
 
 

@@ -289,8 +289,13 @@ def model_state(model):
 
 
 def save_bin(model, path, cfg):
+    write_bin(path, model_state(model), cfg)
+
+
+def write_bin(path, tensors, cfg):
+    """Write tensors (.bin names, as float32) and the config as a .bin model file (read_bin's)."""
     meta = {"format": "shuffledet", "config": json.dumps(cfg)}
-    write_safetensors(path, {k: v.float() for k, v in model_state(model).items()}, meta)
+    write_safetensors(path, {k: v.float() for k, v in tensors.items()}, meta)
 
 
 def read_bin(path):

@@ -257,6 +257,34 @@ class DetectorTraining(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(out, "best.bin")))
 
 
+class WeightAverageFormula(unittest.TestCase):
+    def test_update(self):
+        # Each float tensor (weights and BN statistics) moves to d*avg + (1-d)*current with
+        # d = min(decay, (1 + n) / (10 + n)) at update n; BN's counter is copied.
+        model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+        avg = train_detector.WeightAverage(model, 0.25)
+        want = {k: v.double().clone() for k, v in model.state_dict().items()}
+        g = torch.Generator().manual_seed(4)
+        for n in range(1, 4):
+            with torch.no_grad():
+                for v in model.state_dict().values():
+                    if v.dtype.is_floating_point:
+                        v.copy_(torch.randn(v.shape, generator=g))
+                    else:
+                        v.add_(1)
+            avg.update(model)
+            d = min(0.25, (1 + n) / (10 + n))  # 2/11 and 0.25, then the decay
+            for k, v in model.state_dict().items():
+                if v.dtype.is_floating_point:
+                    want[k] = d * want[k] + (1 - d) * v.double()
+                else:
+                    want[k] = v.double().clone()
+        self.assertEqual(avg.updates, 3)
+        for k, v in avg.model.state_dict().items():
+            err = (v.double() - want[k]).abs().max().item()
+            self.assertTrue(err <= 1e-6, "%s: off by %r" % (k, err))
+
+
 class ImageNetTraining(unittest.TestCase):
     def test_trains_resumes_exports(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -43,13 +43,19 @@ type writer struct{ strings.Builder }
 func (w *writer) p(format string, args ...any) { fmt.Fprintf(&w.Builder, format+"\n", args...) }
 
 // block writes one strip of nv vectors for r rows: clear, the k loop, the epilogue. With masked,
-// the last vector's columns are those set in K1 (the last strip).
-func (w *writer) block(label string, r, nv int, masked bool) {
+// the last vector's columns are those set in K1 (the last strip). With tail t > 0 (nv = vecs,
+// not masked), the strip also computes the t <= maxFusedTail columns past its 48, fused: see
+// tailSetup.
+func (w *writer) block(label string, r, nv int, masked bool, t int) {
+	w.tailSetup(r, t)
 	w.p("\tSTRIP")
 	for i := 0; i < r; i++ {
 		for v := 0; v < nv; v++ {
 			w.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
 		}
+	}
+	for q := 0; q < pairs(t); q++ {
+		w.p("\tVPXORD %s, %s, %s", tailAcc[q], tailAcc[q], tailAcc[q])
 	}
 	w.p("\n%sk:", label)
 	for v := 0; v < nv; v++ {
@@ -64,10 +70,28 @@ func (w *writer) block(label string, r, nv int, masked bool) {
 		for v := 0; v < nv; v++ {
 			w.p("\tVFMADD231PS Z%d, Z27, %s", 24+v, acc(i, v))
 		}
+		if t > 0 {
+			if i == 0 {
+				w.p("\tVMOVAPS Z27, Z30") // a new chain each k step: none runs through the loop
+			} else {
+				w.p("\tVMOVAPS Z27, K%d, Z30", i)
+			}
+		}
+	}
+	for q := 0; q < pairs(t); q++ {
+		if off := 64*vecs + 8*q; 2*q+1 < t {
+			w.p("\tVBROADCASTSD %d(BX), Z28", off)
+		} else {
+			w.p("\tVBROADCASTSS %d(BX), Z28", off)
+		}
+		w.p("\tVFMADD231PS Z28, Z30, %s", tailAcc[q])
 	}
 	w.p("\tNEXTK")
 	w.p("\tJNZ %sk", label)
 	w.p("")
+	if pairs(t) > 1 {
+		w.p("\tVMOVAPS Z29, Z30") // EPISETUP512 loads the floor into Z29
+	}
 	w.p("\tLEAQ (DI)(R12*4), BX")
 	w.p("\tEPISETUP512")
 	for i := 0; i < r; i++ {
@@ -80,75 +104,41 @@ func (w *writer) block(label string, r, nv int, masked bool) {
 			}
 		}
 	}
+	w.tailEpilogue(r, t)
 }
 
 // maxFusedTail is the widest tail fused into a last strip of 48+t columns.
 const maxFusedTail = 4
 
-// fused writes the last strip of 48+t columns (1 <= t <= maxFusedTail) for r rows: the 48-column
-// block, and the t columns past it vectorized over the rows instead of a masked vector a row
-// (8 FMAs a k step for 8 values of each column). Each k step copies row 0's broadcast of a into
-// Z30 and blends in the other r-1, row i into lanes 2i and 2i+1 under mask K(i), set once; a
-// pair of b's elements broadcast as one 64-bit value (VBROADCASTSD; an odd last column on its
-// own, VBROADCASTSS) then gives lane 2i+j the product for row i and column 48+2q+j in one FMA
-// into pair q's accumulator (Z31, Z29). Each output is still one FMA chain over k in order from
-// zero, and its epilogue EPI16's operations on one lane (EPI1), so every value is bit for bit
-// what the masked strip gives.
-func (w *writer) fused(label string, r, t int) {
-	pairs := (t + 1) / 2
-	tailAcc := [2]string{"Z31", "Z29"}
+// tailAcc holds pair q of a fused tail's columns.
+var tailAcc = [2]string{"Z31", "Z29"}
+
+// pairs is how many accumulators a fused tail of t columns takes.
+func pairs(t int) int { return (t + 1) / 2 }
+
+// tailSetup starts a strip with a fused tail of t columns (none when t is 0) for r rows: the t
+// columns past the strip's 48 are vectorized over the rows instead of a masked vector a row (8
+// FMAs a k step for 8 values of each column). Each k step copies row 0's broadcast of a into Z30
+// and blends in the other r-1, row i into lanes 2i and 2i+1 under mask K(i), set here; a pair of
+// b's elements broadcast as one 64-bit value (VBROADCASTSD; an odd last column on its own,
+// VBROADCASTSS) then gives lane 2i+j the product for row i and column 48+2q+j in one FMA into
+// pair q's accumulator (tailAcc). Each output is still one FMA chain over k in order from zero,
+// and its epilogue EPI16's operations on one lane (EPI1, tailEpilogue), so every value is bit for
+// bit what the masked strip gives.
+func (w *writer) tailSetup(r, t int) {
+	if t == 0 {
+		return
+	}
 	for i := 1; i < r; i++ { // K(i): row i's lanes
 		w.p("\tMOVL $%#x, CX", 3<<(2*i))
 		w.p("\tKMOVW CX, K%d", i)
 	}
-	w.p("\tSTRIP")
-	for i := 0; i < r; i++ {
-		for v := 0; v < vecs; v++ {
-			w.p("\tVPXORD %s, %s, %s", acc(i, v), acc(i, v), acc(i, v))
-		}
-	}
-	for q := 0; q < pairs; q++ {
-		w.p("\tVPXORD %s, %s, %s", tailAcc[q], tailAcc[q], tailAcc[q])
-	}
-	w.p("\n%sk:", label)
-	for v := 0; v < vecs; v++ {
-		w.p("\tVMOVUPS %s(BX), Z%d", vecOff(v), 24+v)
-	}
-	for i := 0; i < r; i++ {
-		w.p("\tVBROADCASTSS %s, Z27", aRow[i])
-		for v := 0; v < vecs; v++ {
-			w.p("\tVFMADD231PS Z%d, Z27, %s", 24+v, acc(i, v))
-		}
-		if i == 0 {
-			w.p("\tVMOVAPS Z27, Z30") // a new chain each k step: none runs through the loop
-		} else {
-			w.p("\tVMOVAPS Z27, K%d, Z30", i)
-		}
-	}
-	for q := 0; q < pairs; q++ {
-		off := 64*vecs + 8*q
-		if 2*q+1 < t {
-			w.p("\tVBROADCASTSD %d(BX), Z28", off)
-		} else {
-			w.p("\tVBROADCASTSS %d(BX), Z28", off)
-		}
-		w.p("\tVFMADD231PS Z28, Z30, %s", tailAcc[q])
-	}
-	w.p("\tNEXTK")
-	w.p("\tJNZ %sk", label)
-	w.p("")
-	if pairs > 1 {
-		w.p("\tVMOVAPS Z29, Z30") // EPISETUP512 loads the floor into Z29
-	}
-	w.p("\tLEAQ (DI)(R12*4), BX")
-	w.p("\tEPISETUP512")
-	for i := 0; i < r; i++ {
-		for v := 0; v < vecs; v++ {
-			w.p("\tEPI16(%s, %s, %d, %s)", vecOff(v)+cRow[i], vecOff(v)+resRow[i], 96+4*i, acc(i, v))
-		}
-	}
-	// Each pair's values, row by row, come to lane 0 of Z31 in turn.
-	for q := 0; q < pairs; q++ {
+}
+
+// tailEpilogue stores a fused tail's t columns for r rows: each pair's values, row by row, come
+// to lane 0 of Z31 in turn (the second pair's from Z30, where block saved it).
+func (w *writer) tailEpilogue(r, t int) {
+	for q := 0; q < pairs(t); q++ {
 		if q == 1 {
 			w.p("\tVMOVAPS Z30, Z31")
 		}
@@ -244,7 +234,7 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 		w.p("\tSUBQ $%d, CX", 16*vecs+1)
 		w.p("\tCMPQ CX, $%d", maxFusedTail-1)
 		w.p("\tJLS  %sx", l) // 48+1 <= DX <= 48+maxFusedTail (unsigned)
-		w.block(l+"n", r, vecs, false)
+		w.block(l+"n", r, vecs, false, 0)
 		w.p("\tADDQ $%d, DI", 64*vecs)
 		w.p("\tADDQ $%d, R14", 64*vecs)
 		w.p("\tSUBQ $%d, DX", 16*vecs)
@@ -258,7 +248,7 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 		}
 		for t := maxFusedTail; t >= 1; t-- {
 			w.p("\n%sx%d:", l, t)
-			w.fused(fmt.Sprintf("%sx%d", l, t), r, t)
+			w.block(fmt.Sprintf("%sx%d", l, t), r, vecs, false, t)
 			w.p("\tJMP done")
 		}
 		w.p("\n%stail:", l)
@@ -272,7 +262,7 @@ TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
 		for nv := vecs; nv >= 1; nv-- {
 			t := fmt.Sprintf("%st%d", l, nv)
 			w.p("\n%s:", t)
-			w.block(t, r, nv, true)
+			w.block(t, r, nv, true, 0)
 			w.p("\tJMP done")
 		}
 	}
