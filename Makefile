@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -260,3 +260,15 @@ $(DEMO_AVG10):
 	  $(DEMO_RUN10)/iter001500.bin
 train-demo-12: $(DEMO_AVG10)
 	$(call mosaic_cycle,$(DEMO_AVG10),12,$(DEMO_RUN12),--copy-paste 0.5 --ema 0.998 --iters 1200)
+
+# Stage 13 (models/README.md): stage 11's recipe from stage 11's model (the committed .bin of
+# 214998b), with two batches of 4 accumulated into each step (`--accum 2`, 900 steps: the same
+# images seen as stage 11's 1800): do larger batches lift the plateau that restarts did not?
+DEMO_RUN13 ?= out/train-demo-13
+DEMO_STAGE11 ?= out/demo-stage11.bin
+out/demo-stage11.bin:
+	mkdir -p $(dir $@)
+	git show 214998b:models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
+	mv $@.tmp $@
+train-demo-13: $(DEMO_STAGE11)
+	$(call mosaic_cycle,$(DEMO_STAGE11),13,$(DEMO_RUN13),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)
