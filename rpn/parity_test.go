@@ -9,6 +9,7 @@ import (
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -101,32 +102,38 @@ OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
 	f := torchref.Load(t, outPath)
 
 	gen := anchors.NewGenerator(nil, nil)
-	p := newProposer(def)
-	for i, c := range cases {
-		obj, del := c.inputs(uint64(i))
-		p.cfg = c.cfg
-		grid := gen.ForImage(c.padH, c.padW, c.featH, c.featW)
-		props, scores, err := p.propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := torchref.Get(t, f, fmt.Sprintf("p%d", i)).Data
-		wantB := torchref.Get(t, f, fmt.Sprintf("b%d", i)).Data
-		wantS := torchref.Get(t, f, fmt.Sprintf("s%d", i)).Data
-		if len(props)*4 != len(want) || len(scores) != len(wantS) {
-			t.Fatalf("case %d: %d proposals, torchvision %d", i, len(props), len(want)/4)
-		}
-		for k := range want {
-			if want[k] != wantB[k] {
-				t.Fatalf("case %d: torchvision's forward and filter_proposals disagree", i)
+	// The decoding splits over a pool: every thread count gives torchvision's bits.
+	for _, threads := range []int{1, 2, 3} {
+		pool := parallel.New(threads)
+		defer pool.Close()
+		p := newProposer(def)
+		p.pool = pool
+		for i, c := range cases {
+			obj, del := c.inputs(uint64(i))
+			p.cfg = c.cfg
+			grid := gen.ForImage(c.padH, c.padW, c.featH, c.featW)
+			props, scores, err := p.propose(obj, del, grid, a, c.featH, c.featW, c.imgH, c.imgW)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		got := boxes.AppendFlat(nil, props)
-		t.Logf("case %d (%dx%d, top %d/%d): %d proposals, max |box diff| %.3g px, max |score diff| %.3g",
-			i, c.featH, c.featW, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, len(props), torchref.MaxAbs(got, want), torchref.MaxAbs(scores, wantS))
-		// bit-identical: same boxes, same scores, same order
-		if nb, ns := torchref.Differing(got, want), torchref.Differing(scores, wantS); nb != 0 || ns != 0 {
-			t.Errorf("case %d: %d box coordinates and %d scores differ from torchvision's", i, nb, ns)
+			want := torchref.Get(t, f, fmt.Sprintf("p%d", i)).Data
+			wantB := torchref.Get(t, f, fmt.Sprintf("b%d", i)).Data
+			wantS := torchref.Get(t, f, fmt.Sprintf("s%d", i)).Data
+			if len(props)*4 != len(want) || len(scores) != len(wantS) {
+				t.Fatalf("case %d, %d threads: %d proposals, torchvision %d", i, threads, len(props), len(want)/4)
+			}
+			for k := range want {
+				if want[k] != wantB[k] {
+					t.Fatalf("case %d: torchvision's forward and filter_proposals disagree", i)
+				}
+			}
+			got := boxes.AppendFlat(nil, props)
+			t.Logf("case %d (%dx%d, top %d/%d), %d threads: %d proposals, max |box diff| %.3g px, max |score diff| %.3g",
+				i, c.featH, c.featW, c.cfg.PreNMSTopN, c.cfg.PostNMSTopN, threads, len(props), torchref.MaxAbs(got, want), torchref.MaxAbs(scores, wantS))
+			// bit-identical: same boxes, same scores, same order
+			if nb, ns := torchref.Differing(got, want), torchref.Differing(scores, wantS); nb != 0 || ns != 0 {
+				t.Errorf("case %d, %d threads: %d box coordinates and %d scores differ from torchvision's", i, threads, nb, ns)
+			}
 		}
 	}
 }

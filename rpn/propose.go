@@ -7,6 +7,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/nms"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // proposer is torchvision's RegionProposalNetwork.filter_proposals after decoding, for one image.
@@ -17,7 +18,9 @@ type proposer struct {
 
 	coder  boxes.Coder
 	sup    nms.Suppressor
-	top    []scored
+	pool   *parallel.Pool // decodes the top-k over its threads (nil: on the caller)
+	keys   []uint64       // every anchor's rankKey, then the top-k's first, in order
+	dec    decodeTask
 	cand   []boxes.Box
 	cscore []float32
 	keep   []int
@@ -57,6 +60,9 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	if len(anchors) != n {
 		return nil, nil, fmt.Errorf("rpn: %d anchors, want H*W*A = %d", len(anchors), n)
 	}
+	if n > math.MaxUint32 {
+		return nil, nil, fmt.Errorf("rpn: %d anchors, more than an anchor index holds (2^32)", n)
+	}
 	p.boxes, p.scores = p.boxes[:0], p.scores[:0]
 	if n == 0 {
 		return p.boxes, p.scores, nil
@@ -64,37 +70,29 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	cfg := p.cfg
 
 	// Top-k by logit over the flattened (H, W, A) order of concat_box_prediction_layers.
-	p.top = p.top[:0]
+	p.keys = p.keys[:0]
 	for loc := 0; loc < hw; loc++ {
 		for a := 0; a < numAnchors; a++ {
-			p.top = append(p.top, scored{objectness[a*hw+loc], int32(loc*numAnchors + a)})
+			p.keys = append(p.keys, rankKey(objectness[a*hw+loc], loc*numAnchors+a))
 		}
 	}
 	k := min(max(cfg.PreNMSTopN, 0), n)
-	selectTop(p.top, k)
-	top := p.top[:k]
-	slices.SortFunc(top, order)
+	selectTop(p.keys, k)
+	top := p.keys[:k]
+	slices.Sort(top)
 
-	// Decode, sigmoid, clip, remove small, threshold.
-	fw, fh := float32(imageW), float32(imageH)
-	st := float32(cfg.ScoreThresh)
+	// Decode, sigmoid, clip, remove small, threshold: each of the top k on its own, split over
+	// the pool, then the survivors in rank order.
+	p.dec.set(p, top, objectness, deltas, anchors, numAnchors, hw, imageH, imageW)
+	p.pool.Run((k+decodeBlock-1)/decodeBlock, &p.dec)
 	p.cand, p.cscore = p.cand[:0], p.cscore[:0]
-	vecEnd := k - k%16
-	for j, t := range top {
-		i := int(t.i)
-		loc, a := i/numAnchors, i%numAnchors
-		d := deltas[a*4*hw+loc:]
-		b := p.coder.Decode(anchors[i], d[0], d[hw], d[2*hw], d[3*hw]).Clip(fw, fh)
-		if !b.IsLarge(cfg.MinBoxSize) {
-			continue
+	for j, ok := range p.dec.ok {
+		if ok {
+			p.cand = append(p.cand, p.dec.box[j])
+			p.cscore = append(p.cscore, p.dec.score[j])
 		}
-		s := sigmoid(t.v, j < vecEnd)
-		if !(s >= st) {
-			continue
-		}
-		p.cand = append(p.cand, b)
-		p.cscore = append(p.cscore, s)
 	}
+	p.dec.release()
 
 	// torchvision runs batched_nms over the feature levels even with one level: the same boxes
 	// as plain NMS, but above nms.CoordinateTrickMax boxes in the order of torch's unstable
@@ -116,6 +114,60 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	return p.boxes, p.scores, nil
 }
 
+// decodeBlock is how many of the top k one chunk of the decoding loop takes.
+const decodeBlock = 256
+
+// decodeTask is propose's decoding as a loop over blocks of the top k: rank j's box, score and
+// whether it survives the size and score filters, computed from j alone, so the result does not
+// depend on the thread count.
+type decodeTask struct {
+	top                []uint64
+	objectness, deltas []float32
+	anchors            []boxes.Box
+	coder              boxes.Coder
+	numAnchors, hw     int
+	imageW, imageH     float32
+	minSize            float64
+	scoreThresh        float32
+	box                []boxes.Box // by rank
+	score              []float32
+	ok                 []bool
+}
+
+// set prepares the loop over top (rank keys, best first) and sizes its outputs.
+func (t *decodeTask) set(p *proposer, top []uint64, objectness, deltas []float32, anchors []boxes.Box, numAnchors, hw, imageH, imageW int) {
+	k := len(top)
+	if cap(t.box) < k {
+		t.box, t.score, t.ok = make([]boxes.Box, k), make([]float32, k), make([]bool, k)
+	}
+	*t = decodeTask{
+		top: top, objectness: objectness, deltas: deltas, anchors: anchors, coder: p.coder,
+		numAnchors: numAnchors, hw: hw, imageW: float32(imageW), imageH: float32(imageH),
+		minSize: p.cfg.MinBoxSize, scoreThresh: float32(p.cfg.ScoreThresh),
+		box: t.box[:k], score: t.score[:k], ok: t.ok[:k],
+	}
+}
+
+// release drops the references to the caller's data, keeping the output buffers.
+func (t *decodeTask) release() {
+	*t = decodeTask{box: t.box[:0], score: t.score[:0], ok: t.ok[:0]}
+}
+
+// Run decodes ranks [lo, hi) blocks.
+func (t *decodeTask) Run(_, lo, hi int) {
+	k := len(t.top)
+	vecEnd := k - k%16
+	for j := lo * decodeBlock; j < min(hi*decodeBlock, k); j++ {
+		i := int(uint32(t.top[j]))
+		loc, a := i/t.numAnchors, i%t.numAnchors
+		d := t.deltas[a*4*t.hw+loc:]
+		b := t.coder.Decode(t.anchors[i], d[0], d[t.hw], d[2*t.hw], d[3*t.hw]).Clip(t.imageW, t.imageH)
+		s := sigmoid(t.objectness[a*t.hw+loc], j < vecEnd)
+		t.box[j], t.score[j] = b, s
+		t.ok[j] = b.IsLarge(t.minSize) && s >= t.scoreThresh
+	}
+}
+
 // sigmoid is torch's float32 sigmoid, 1 / (1 + exp(-x)), rounding after each step. torch's
 // vectorized loop runs over blocks of 16 values with its SIMD exp (boxes.Exp) and finishes the
 // last len%16 values with the C library's expf (correctly rounded here); vec says which applies.
@@ -129,60 +181,49 @@ func sigmoid(x float32, vec bool) float32 {
 	return 1 / (1 + e)
 }
 
-// scored is an objectness logit and its flat anchor index.
-type scored struct {
-	v float32
-	i int32
+// rankKey orders anchors as torch's topk does, as one unsigned integer: ascending keys are
+// larger logits first (NaN first, as torch's topk treats NaN as the largest value; -0 as +0),
+// equal logits by lower anchor index i (the low 32 bits).
+func rankKey(logit float32, i int) uint64 {
+	var up uint32 // increases with the logit
+	switch b := math.Float32bits(logit); {
+	case logit != logit:
+		up = math.MaxUint32
+	case logit == 0:
+		up = 1 << 31
+	case b>>31 == 0:
+		up = b | 1<<31
+	default:
+		up = ^b
+	}
+	return uint64(^up)<<32 | uint64(uint32(i))
 }
 
-// before is the strict total order of the top-k: larger logit first (NaN first, as torch's topk
-// treats NaN as the largest value), equal logits by lower index.
-func before(a, b scored) bool {
-	an, bn := a.v != a.v, b.v != b.v
-	switch {
-	case an != bn:
-		return an
-	case !an && a.v != b.v:
-		return a.v > b.v
-	}
-	return a.i < b.i
-}
-
-func order(a, b scored) int {
-	if before(a, b) {
-		return -1
-	}
-	if before(b, a) {
-		return 1
-	}
-	return 0
-}
-
-// selectTop reorders a so that a[:k] holds its k first elements under before (in no particular
-// order): quickselect with median-of-three pivots.
-func selectTop(a []scored, k int) {
+// selectTop reorders a so that a[:k] holds its k smallest elements (in no particular order):
+// quickselect with median-of-three pivots.
+func selectTop(a []uint64, k int) {
 	lo, hi := 0, len(a)
 	if k <= 0 || k >= hi {
 		return
 	}
 	for hi-lo > 12 {
 		mid := lo + (hi-lo)/2
-		if before(a[mid], a[lo]) {
+		if a[mid] < a[lo] {
 			a[mid], a[lo] = a[lo], a[mid]
 		}
-		if before(a[hi-1], a[lo]) {
+		if a[hi-1] < a[lo] {
 			a[hi-1], a[lo] = a[lo], a[hi-1]
 		}
-		if before(a[hi-1], a[mid]) {
+		if a[hi-1] < a[mid] {
 			a[hi-1], a[mid] = a[mid], a[hi-1]
 		}
 		pv := a[mid]
 		i, j := lo, hi-1
 		for i <= j {
-			for before(a[i], pv) {
+			for a[i] < pv {
 				i++
 			}
-			for before(pv, a[j]) {
+			for pv < a[j] {
 				j--
 			}
 			if i <= j {
@@ -191,7 +232,7 @@ func selectTop(a []scored, k int) {
 				j--
 			}
 		}
-		// a[lo..j] precede or equal the pivot, a[i..hi) follow or equal it, a(j..i) equal it.
+		// a[lo..j] are at most the pivot, a[i..hi) at least, a(j..i) equal to it.
 		switch {
 		case k <= j+1:
 			hi = j + 1
@@ -201,5 +242,5 @@ func selectTop(a []scored, k int) {
 			return
 		}
 	}
-	slices.SortFunc(a[lo:hi], order)
+	slices.Sort(a[lo:hi])
 }

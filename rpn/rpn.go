@@ -88,9 +88,12 @@ type Runner struct {
 	hidden, objectness, deltas nn.Tensor
 }
 
-// SetPool makes the head's convolutions split their work over p (nil: one thread). Results do
-// not depend on p's thread count.
-func (r *Runner) SetPool(p *parallel.Pool) { r.scratch.SetPool(p) }
+// SetPool makes the head's convolutions and the decoding of the proposals split their work over p
+// (nil: one thread). Results do not depend on p's thread count.
+func (r *Runner) SetPool(p *parallel.Pool) {
+	r.scratch.SetPool(p)
+	r.proposer.pool = p
+}
 
 // Predict runs the head on feat, [1, C, H, W], and returns its outputs: the objectness logits
 // [1, A, H, W] and the box deltas [1, 4A, H, W] (channel a*4+c holds coordinate c, dx dy dw dh,
