@@ -20,6 +20,7 @@ Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint 
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """
 import argparse
+import contextlib
 import copy
 import json
 import math
@@ -336,6 +337,17 @@ def color_jitter(img, amount, g):
     grey = img.mean(dim=0, keepdim=True)
     img = (img - grey) * g.uniform(1 - amount, 1 + amount) + grey
     return img.clamp(0, 1)
+
+
+def mean_over_processes(values, device):
+    """The mean of each of a dict's float values over the processes of a distributed run: what
+    every process logs and tests, so that all see the whole batch's losses (a non-finite loss on
+    one process stops them all, where one stopping alone would leave the others waiting)."""
+    keys = sorted(values)
+    t = torch.tensor([values[k] for k in keys], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    t /= dist.get_world_size()
+    return dict(zip(keys, t.tolist()))
 
 
 class BatchStream(torch.utils.data.Sampler):
@@ -731,11 +743,16 @@ def main(argv=None):
             sl = slice(k * a.batch, (k + 1) * a.batch)
             ims = [x.to(device) for x in images[sl]]
             tgs = [{kk: v.to(device) for kk, v in t.items()} for t in targets[sl]]
-            losses = ddp(ims, tgs)
-            loss = sum(losses.values()) / a.accum
-            loss.backward()
+            # DDP averages the gradients over the processes once per iteration, at the last
+            # micro-batch's backward; the earlier ones only accumulate.
+            with ddp.no_sync() if distributed and k < a.accum - 1 else contextlib.nullcontext():
+                losses = ddp(ims, tgs)
+                loss = sum(losses.values()) / a.accum
+                loss.backward()
             for kk, v in losses.items():
                 losses_sum[kk] = losses_sum.get(kk, 0.0) + v.item() / a.accum
+        if distributed:
+            losses_sum = mean_over_processes(losses_sum, device)
         total = sum(losses_sum.values())
         if not math.isfinite(total):
             raise SystemExit("iteration %d: loss is %r (%s); lower --lr or raise --warmup" % (it, total, losses_sum))

@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import ShuffleNetV1  # noqa: E402
-from train_detector import BatchStream, save_checkpoint  # noqa: E402
+from train_detector import BatchStream, mean_over_processes, save_checkpoint  # noqa: E402
 
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
@@ -190,15 +190,18 @@ def main(argv=None):
             g["lr"] = lr
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(net(xs.to(device)), ys.to(device))
-        if not math.isfinite(loss.item()):
-            raise SystemExit("iteration %d: loss is %r; lower --lr" % (it, loss.item()))
+        value = loss.item()
+        if distributed:
+            value = mean_over_processes({"loss": value}, device)["loss"]
+        if not math.isfinite(value):
+            raise SystemExit("iteration %d: loss is %r; lower --lr" % (it, value))
         loss.backward()
         opt.step()
         it += 1
         seconds += time.time() - t0
         if main_proc:
             if it % a.log_every == 0 or it == end:
-                rec = {"iter": it, "lr": lr, "loss": round(loss.item(), 5), "train_seconds": round(seconds, 1)}
+                rec = {"iter": it, "lr": lr, "loss": round(value, 5), "train_seconds": round(seconds, 1)}
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
                 print(json.dumps(rec), flush=True)
