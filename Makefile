@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -272,3 +272,9 @@ out/demo-stage11.bin:
 	mv $@.tmp $@
 train-demo-13: $(DEMO_STAGE11)
 	$(call mosaic_cycle,$(DEMO_STAGE11),13,$(DEMO_RUN13),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)
+
+# Stage 14 (models/README.md): stage 13 with four batches of 4 a step (`--accum 4`, 450 steps:
+# again the images of stage 11's 1800), run beside it: does the batch size keep helping?
+DEMO_RUN14 ?= out/train-demo-14
+train-demo-14: $(DEMO_STAGE11)
+	$(call mosaic_cycle,$(DEMO_STAGE11),14,$(DEMO_RUN14),--copy-paste 0.5 --ema 0.998 --accum 4 --iters 450 --eval-every 75)
