@@ -274,7 +274,8 @@ train-demo-13: $(DEMO_STAGE11)
 	$(call mosaic_cycle,$(DEMO_STAGE11),13,$(DEMO_RUN13),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)
 
 # Stage 14 (models/README.md): stage 13 with four batches of 4 a step (`--accum 4`, 450 steps:
-# again the images of stage 11's 1800), run beside it: does the batch size keep helping?
+# again the images of stage 11's 1800; the average's decay 0.996 spans as many images as stage
+# 13's 0.998), run beside it: does the batch size keep helping?
 DEMO_RUN14 ?= out/train-demo-14
 train-demo-14: $(DEMO_STAGE11)
-	$(call mosaic_cycle,$(DEMO_STAGE11),14,$(DEMO_RUN14),--copy-paste 0.5 --ema 0.998 --accum 4 --iters 450 --eval-every 75)
+	$(call mosaic_cycle,$(DEMO_STAGE11),14,$(DEMO_RUN14),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 450 --eval-every 75)
