@@ -19,6 +19,9 @@ test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 vet:
 	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	# 32-bit targets (a Raspberry Pi's armv7, 386): int is 32 bits there.
+	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) vet ./...
+	CGO_ENABLED=0 GOARCH=386 $(GO) vet ./...
 
 # No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths,
 # RoIAlign's samples), on every target where Go fuses (scripts/check-nofma).
