@@ -28,6 +28,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/coco/prplot"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 )
 
 // env is what the command talks to; tests replace its parts.
@@ -82,6 +83,7 @@ func newApp(e *env) *cli.App {
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
 		ExitErrHandler:  func(*cli.Context, error) {},
+		Before:          func(*cli.Context) error { return kernels.ISAError() },
 		HideHelpCommand: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},

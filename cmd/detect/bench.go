@@ -28,7 +28,7 @@ var benchCommand = &cli.Command{
 		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"},
 		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
 		&cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, peak_rss_mb, times_ms"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb, times_ms"},
 	},
 	Action: func(c *cli.Context) error {
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
@@ -69,7 +69,7 @@ var benchCommand = &cli.Command{
 
 func printBench(w io.Writer, r bench.Result) {
 	fmt.Fprintf(w, "%s\n", r.Case)
-	fmt.Fprintf(w, "  %d thread(s), %d runs after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", r.Threads, r.Runs, r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
+	fmt.Fprintf(w, "  %d thread(s), %s, %d runs after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", r.Threads, r.ISA, r.Runs, r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
 	fmt.Fprintf(w, "  %.3f GFLOP per run (%s multiply-adds), %.1f GFLOP/s at the median; peak resident memory %.1f MiB", r.GFLOPs, millions(r.MACs), r.GFLOPPerS, r.PeakRSSMB)
 	if r.FileRSSMB > 0 {
 		fmt.Fprintf(w, " (%.1f MiB of it file-backed: the executable and shared libraries)", r.FileRSSMB)

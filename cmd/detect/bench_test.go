@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/shuffledet/shuffledet/internal/bench"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 )
@@ -22,6 +26,7 @@ func TestBench(t *testing.T) {
 		GFLOPs    float64   `json:"gflops"`
 		GFLOPPerS float64   `json:"gflop_per_s"`
 		Threads   int       `json:"threads"`
+		ISA       string    `json:"isa"`
 		PeakRSSMB float64   `json:"peak_rss_mb"`
 		FileRSSMB float64   `json:"file_rss_mb"`
 		TimesMS   []float64 `json:"times_ms"`
@@ -41,7 +46,7 @@ func TestBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := decode(out)
-	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
+	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || r.ISA != kernels.ISA() || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
 		!(r.FileRSSMB > 0 && r.FileRSSMB < r.PeakRSSMB) || !strings.Contains(r.Case, "shufflenet-g3-0.5x classifier, 96x64 input") {
 		t.Errorf("%+v", r)
 	}
@@ -80,5 +85,27 @@ func TestBench(t *testing.T) {
 		if _, _, err := run(t, bad.args...); err == nil || !strings.Contains(err.Error(), bad.msg) {
 			t.Errorf("%v: error %v, want one naming %q", bad.args, err, bad.msg)
 		}
+	}
+}
+
+func TestBenchISAEnv(t *testing.T) {
+	bin := detectBinary(t)
+	// A cap the machine has: bench runs on it and says so.
+	cmd := exec.Command(bin, "bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-n", "1", "-warmup", "0", "-json")
+	cmd.Env = append(os.Environ(), kernels.ISAEnv+"=generic")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s=generic: %v", kernels.ISAEnv, err)
+	}
+	var r bench.Result
+	if err := json.Unmarshal(out, &r); err != nil || r.ISA != "generic" {
+		t.Errorf("%s=generic: isa %q (%v) in %s", kernels.ISAEnv, r.ISA, err, out)
+	}
+	// A value that names no instruction set is refused, by name.
+	cmd = exec.Command(bin, "bench", "-arch", "shufflenet-g3-0.25x", "-n", "1")
+	cmd.Env = append(os.Environ(), kernels.ISAEnv+"=avx3")
+	out, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), kernels.ISAEnv+`="avx3"`) {
+		t.Errorf("%s=avx3: %v\n%s", kernels.ISAEnv, err, out)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
@@ -57,6 +58,7 @@ func newApp() *cli.App {
 		},
 		Commands:        []*cli.Command{infoCommand, benchCommand},
 		HideHelpCommand: true,
+		Before:          func(*cli.Context) error { return kernels.ISAError() },
 		Action:          detect,
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
@@ -53,6 +54,9 @@ type Result struct {
 	GFLOPs    float64 `json:"gflops"`
 	GFLOPPerS float64 `json:"gflop_per_s"` // GFLOPs / median time
 	Threads   int     `json:"threads"`
+	// ISA is the instruction set of the matrix product that ran ("avx512", "avx2", "neon",
+	// "generic"; SHUFFLEDET_ISA caps it).
+	ISA string `json:"isa"`
 	// PeakRSSMB is the process's peak resident memory (VmHWM) after the runs, in MiB: weights,
 	// buffers, and what loading the model took on the way. 0 where the OS does not report it.
 	PeakRSSMB float64 `json:"peak_rss_mb"`
@@ -84,7 +88,7 @@ func Measure(c Case, runs, warmup int) (Result, error) {
 		ms[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	r := Result{Case: c.Name, Runs: runs, Warmup: warmup, MACs: c.MACs, GFLOPs: 2 * float64(c.MACs) / 1e9, Threads: c.Threads,
-		TimesMS: slices.Clone(ms)}
+		ISA: kernels.ISA(), TimesMS: slices.Clone(ms)}
 	slices.Sort(ms)
 	r.MedianMS, r.P90MS, r.MinMS = Median(ms), Percentile(ms, 90), ms[0]
 	r.GFLOPPerS = r.GFLOPs / (r.MedianMS / 1e3)

@@ -37,16 +37,16 @@ func TestSgemmAVX512Generated(t *testing.T) {
 	}
 }
 
-// TestX86Chosen checks that each routine's best version is the widest this CPU's features allow,
-// so that a wrong feature condition or order in init cannot leave the tests above checking a
-// lesser version only.
+// TestX86Chosen checks that each routine's best version is the widest this CPU's features (and
+// ISAEnv) allow, so that a wrong feature condition or order in init cannot leave the tests above
+// checking a lesser version only.
 func TestX86Chosen(t *testing.T) {
 	x := cpu.X86
 	pick := func(avx512, avx2 bool) string {
 		switch {
-		case avx512:
+		case avx512 && isaCap >= isaRank["avx512"]:
 			return "avx512"
-		case avx2:
+		case avx2 && isaCap >= isaRank["avx2"]:
 			return "avx2"
 		}
 		return "generic"

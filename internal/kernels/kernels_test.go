@@ -1120,3 +1120,28 @@ func BenchmarkFilterIoU(b *testing.B) {
 		})
 	}
 }
+
+func TestISAEnvCaps(t *testing.T) {
+	for v, want := range map[string]int{"": math.MaxInt, "generic": 0, "avx2": 1, "neon": 1, "avx512": 2} {
+		if got, err := parseISA(v); got != want || err != nil {
+			t.Errorf("%s=%q: rank %d, %v; want %d", ISAEnv, v, got, err, want)
+		}
+	}
+	for _, v := range []string{"AVX2", "sse", "avx-512", " "} {
+		if got, err := parseISA(v); got != math.MaxInt || err == nil {
+			t.Errorf("%s=%q: rank %d, %v; want no cap and an error", ISAEnv, v, got, err)
+		}
+	}
+	// Under a cap, add leaves out every version above it.
+	defer func(c int) { isaCap = c }(isaCap)
+	for limit, want := range map[string]string{"generic": "generic", "avx2": "avx2", "neon": "avx2", "avx512": "avx512"} {
+		isaCap = isaRank[limit]
+		r := newRoutine(0)
+		r.add("avx2", true, 1)
+		r.add("avx512", true, 2)
+		r.add("avx512", false, 3) // a CPU without the instructions
+		if got := names(r)[len(r.impls)-1]; got != want {
+			t.Errorf("%s=%s: best %q, want %q", ISAEnv, limit, got, want)
+		}
+	}
+}
