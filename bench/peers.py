@@ -116,7 +116,10 @@ class Bench:
 
     # ---- engines: each returns a runner, (runs, warmup) -> (times in ms, facts) ----
 
-    def ours(self, model, size, stage=None, res=None, threads=1, exe=None):
+    def ours(self, model, size, stage=None, res=None, threads=1, exe=None, isa=None):
+        """Our detect bench; isa caps the instruction sets (SHUFFLEDET_ISA)."""
+        env = dict(os.environ, SHUFFLEDET_ISA=isa) if isa else None
+
         def go(runs, warmup):
             cmd = [exe or self.a.detect, "bench", "-model", model, "-size", size, "-n", str(runs), "-warmup", str(warmup),
                    "-threads", str(threads), "-json"]
@@ -124,8 +127,8 @@ class Bench:
                 cmd += ["-stage", str(stage)]
             if res:
                 cmd += ["-res", str(res)]
-            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            return r["times_ms"], {k: r[k] for k in ("macs", "gflops", "peak_rss_mb", "file_rss_mb")} | {"detail": r["case"]}
+            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
+            return r["times_ms"], {k: r[k] for k in ("macs", "gflops", "isa", "peak_rss_mb", "file_rss_mb")} | {"detail": r["case"]}
         return go
 
     def ort(self, onnx, h, w, threads):
@@ -256,6 +259,8 @@ class Bench:
             cls, onnx = self.path("cls-%s.bin" % w), self.path("cls-%s-224x224.onnx" % w)
             model, x = load_bin(cls), torch.randn(1, 3, 224, 224)
             entries = []
+            if self.peak["isa"].startswith("avx512"):  # what a machine without AVX-512 runs
+                entries.append(("shuffledet-avx2", 1, self.ours(cls, "224x224", isa="avx2")))
             for t in (1, 2):
                 entries += [("shuffledet", t, self.ours(cls, "224x224", threads=t)),("onnxruntime", t, self.ort(onnx, 224, 224, t)), ("opencv-dnn", t, self.opencv(onnx, 224, 224, t)),
                             ("pytorch", t, self.pytorch(model, x, t))]
@@ -386,6 +391,18 @@ class Report:
                 row += [ratio(self.ms(e, case, t), o) for e in ("onnxruntime", "opencv-dnn", "pytorch", "ncnn")]
                 row.append(gflops(ours, pk) if t == 1 else "")
                 p("| " + " | ".join(row) + " |")
+        if any(b.find("shuffledet-avx2", "classifier %sx 224" % w, 1) is not None for w in WIDTHS):
+            p("")
+            p("Without AVX-512 (`SHUFFLEDET_ISA=avx2`: the AVX2+FMA kernels an AVX2 laptop or Zen 2/3 runs, timed "
+              "here; the peers above use AVX-512 on this machine, so they are not capped alike):")
+            p("")
+            p("| classifier g3, 224x224, 1 thread | shuffledet AVX2 | shuffledet AVX-512 | AVX2 / AVX-512 time |")
+            p("| --- | --- | --- | --- |")
+            for w in WIDTHS:
+                case = "classifier %sx 224" % w
+                if b.find("shuffledet-avx2", case, 1) is not None:
+                    p("| %sx | %s | %s | %s |" % (w, self.cell("shuffledet-avx2", case, 1), self.cell("shuffledet", case, 1),
+                                               ratio(self.ms("shuffledet-avx2", case, 1), self.ms("shuffledet", case, 1))))
         trunk = "trunk 1.0x stage 3 %dx%d" % TRUNK
         o = b.find("shuffledet", trunk, 1)
         if o is not None:
