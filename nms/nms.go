@@ -26,6 +26,7 @@ const CoordinateTrickMax = 1000
 // Suppressor runs NMS with reusable scratch memory. The zero value is ready to use. It is not
 // safe for concurrent use.
 type Suppressor struct {
+	keys    []uint64 // run's candidates as RankKeys
 	ranked  []ranked
 	live    kernels.BoxSet
 	pos     []int32
@@ -45,16 +46,23 @@ type classPos struct {
 	i     int32
 }
 
-// byScore orders by score descending (NaN first, as torch sorts), then by index ascending: the
-// order of a stable descending sort.
-func byScore(a, b ranked) int {
-	if a.score > b.score || (isNaN(a.score) && !isNaN(b.score)) {
-		return -1
+// RankKey orders scores as torch's descending sorts and top-k do, as one unsigned integer:
+// ascending keys are higher scores first (NaN first, as torch takes it for the largest value; -0
+// equal to +0), equal scores by lower index i (the low 32 bits; 0 <= i < 2^32). Sorting keys
+// gives a stable descending sort by score without a comparison function.
+func RankKey(score float32, i int) uint64 {
+	var up uint32 // increases with the score
+	switch b := math.Float32bits(score); {
+	case score != score:
+		up = math.MaxUint32
+	case score == 0:
+		up = 1 << 31
+	case b>>31 == 0:
+		up = b | 1<<31
+	default:
+		up = ^b
 	}
-	if b.score > a.score || (isNaN(b.score) && !isNaN(a.score)) {
-		return 1
-	}
-	return cmp.Compare(a.i, b.i)
+	return uint64(^up)<<32 | uint64(uint32(i))
 }
 
 func isNaN(f float32) bool { return f != f }
@@ -78,17 +86,18 @@ func (s *Suppressor) run(keep []int, bs []boxes.Box, scores []float32, pos []int
 	if n == 0 {
 		return keep
 	}
-	s.ranked = s.ranked[:0]
+	s.keys = s.keys[:0]
 	for _, i := range pos {
-		s.ranked = append(s.ranked, ranked{scores[i], i})
+		s.keys = append(s.keys, RankKey(scores[i], int(i)))
 	}
-	slices.SortFunc(s.ranked, byScore)
+	slices.Sort(s.keys)
 
 	set := s.liveSet(n)
 	nan := false
-	for k, r := range s.ranked {
-		b := bs[r.i]
-		set.X1[k], set.Y1[k], set.X2[k], set.Y2[k], set.Area[k], set.Index[k] = b.X1, b.Y1, b.X2, b.Y2, b.Area(), r.i
+	for k, key := range s.keys {
+		i := int32(uint32(key))
+		b := bs[i]
+		set.X1[k], set.Y1[k], set.X2[k], set.Y2[k], set.Area[k], set.Index[k] = b.X1, b.Y1, b.X2, b.Y2, b.Area(), i
 		nan = nan || isNaN(b.X1) || isNaN(b.Y1) || isNaN(b.X2) || isNaN(b.Y2)
 	}
 	t32 := floorFloat32(thresh)

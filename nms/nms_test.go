@@ -1,6 +1,7 @@
 package nms
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -210,6 +211,44 @@ func TestFloorFloat32(t *testing.T) {
 		for _, x := range []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.MaxFloat32} {
 			if got, want := x > f, float64(x) > th; got != want {
 				t.Errorf("threshold %g: %g > floorFloat32 = %v, float64 comparison %v", th, x, got, want)
+			}
+		}
+	}
+}
+
+// byScore is the order of a stable descending sort by score, written out: higher scores first,
+// NaN first (torch takes it for the largest value), -0 equal to +0, equal scores by lower index.
+func byScore(a, b ranked) int {
+	if a.score > b.score || (isNaN(a.score) && !isNaN(b.score)) {
+		return -1
+	}
+	if b.score > a.score || (isNaN(b.score) && !isNaN(a.score)) {
+		return 1
+	}
+	return cmp.Compare(a.i, b.i)
+}
+
+func TestRankKeyIsByScore(t *testing.T) {
+	nan := float32(math.NaN())
+	special := []float32{0, float32(math.Copysign(0, -1)), nan, -nan, float32(math.Inf(1)), float32(math.Inf(-1)),
+		1, -1, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32, 0.5, 0.5}
+	r := rand.New(rand.NewPCG(2, 2))
+	v := slices.Clone(special)
+	for range 2000 {
+		switch r.IntN(3) {
+		case 0:
+			v = append(v, special[r.IntN(len(special))]) // ties with the edges
+		case 1:
+			v = append(v, float32(r.IntN(7)-3)) // ties
+		default:
+			v = append(v, math.Float32frombits(r.Uint32())) // any bit pattern, NaNs included
+		}
+	}
+	for i := range v {
+		for j := range v {
+			got := cmp.Compare(RankKey(v[i], i), RankKey(v[j], j))
+			if want := byScore(ranked{v[i], int32(i)}, ranked{v[j], int32(j)}); got != want {
+				t.Fatalf("%g (index %d) against %g (index %d): RankKey %d, byScore %d", v[i], i, v[j], j, got, want)
 			}
 		}
 	}

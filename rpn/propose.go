@@ -19,7 +19,7 @@ type proposer struct {
 	coder  boxes.Coder
 	sup    nms.Suppressor
 	pool   *parallel.Pool // decodes the top-k over its threads (nil: on the caller)
-	keys   []uint64       // every anchor's rankKey, then the top-k's first, in order
+	keys   []uint64       // every anchor's nms.RankKey (torch's topk order), then the top-k's first, in order
 	dec    decodeTask
 	cand   []boxes.Box
 	cscore []float32
@@ -73,7 +73,7 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	p.keys = p.keys[:0]
 	for loc := 0; loc < hw; loc++ {
 		for a := 0; a < numAnchors; a++ {
-			p.keys = append(p.keys, rankKey(objectness[a*hw+loc], loc*numAnchors+a))
+			p.keys = append(p.keys, nms.RankKey(objectness[a*hw+loc], loc*numAnchors+a))
 		}
 	}
 	k := min(max(cfg.PreNMSTopN, 0), n)
@@ -179,24 +179,6 @@ func sigmoid(x float32, vec bool) float32 {
 		e = float32(math.Exp(-float64(x)))
 	}
 	return 1 / (1 + e)
-}
-
-// rankKey orders anchors as torch's topk does, as one unsigned integer: ascending keys are
-// larger logits first (NaN first, as torch's topk treats NaN as the largest value; -0 as +0),
-// equal logits by lower anchor index i (the low 32 bits).
-func rankKey(logit float32, i int) uint64 {
-	var up uint32 // increases with the logit
-	switch b := math.Float32bits(logit); {
-	case logit != logit:
-		up = math.MaxUint32
-	case logit == 0:
-		up = 1 << 31
-	case b>>31 == 0:
-		up = b | 1<<31
-	default:
-		up = ^b
-	}
-	return uint64(^up)<<32 | uint64(uint32(i))
 }
 
 // selectTop reorders a so that a[:k] holds its k smallest elements (in no particular order):

@@ -2,13 +2,13 @@ package rpn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/nms"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -58,45 +58,6 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 	}
 }
 
-// torchTopKBefore is the order of torch's topk over logits, written out: larger logit first,
-// NaN first (torch treats it as the largest), -0 equal to +0, equal logits by lower index.
-func torchTopKBefore(v []float32, i, j int) bool {
-	a, b := v[i], v[j]
-	an, bn := a != a, b != b
-	switch {
-	case an != bn:
-		return an
-	case !an && a != b:
-		return a > b
-	}
-	return i < j
-}
-
-func TestRankKeyIsTorchTopKOrder(t *testing.T) {
-	nan := float32(math.NaN())
-	special := []float32{0, float32(math.Copysign(0, -1)), nan, -nan, float32(math.Inf(1)), float32(math.Inf(-1)),
-		1, -1, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32, 0.5, 0.5}
-	r := rand.New(rand.NewPCG(2, 2))
-	v := slices.Clone(special)
-	for range 2000 {
-		switch r.IntN(3) {
-		case 0:
-			v = append(v, special[r.IntN(len(special))]) // ties with the edges
-		case 1:
-			v = append(v, float32(r.IntN(7)-3)) // ties
-		default:
-			v = append(v, math.Float32frombits(r.Uint32())) // any bit pattern, NaNs included
-		}
-	}
-	for i := range v {
-		for j := range v {
-			if got, want := rankKey(v[i], i) < rankKey(v[j], j), torchTopKBefore(v, i, j); got != want {
-				t.Fatalf("%g (index %d) before %g (index %d): rankKey says %v, torch's order %v", v[i], i, v[j], j, got, want)
-			}
-		}
-	}
-}
-
 func TestSelectTop(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{0, 1, 5, 13, 100, 5000} {
@@ -104,7 +65,7 @@ func TestSelectTop(t *testing.T) {
 			k = min(max(k, 0), n)
 			a := make([]uint64, n)
 			for i := range a {
-				a[i] = rankKey(float32(r.IntN(50)), i) // many equal logits
+				a[i] = nms.RankKey(float32(r.IntN(50)), i) // many equal logits
 			}
 			want := slices.Clone(a)
 			slices.Sort(want)
