@@ -76,7 +76,7 @@ def main(argv=None):
             bx.plot([r["iter"] for r in log], [r[k] for r in log], lw=0.6, label=k)
         for it, _ in starts:
             bx.axvline(it, color="grey", lw=0.8, linestyle=":")
-        bx.set_xlabel("iteration (batch 4)")
+        bx.set_xlabel("optimizer step (counted on across stages)")
         bx.set_ylabel("training loss (mean over 20 iterations)")
         bx.set_yscale("log")
         bx.grid(alpha=0.3)
