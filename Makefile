@@ -166,12 +166,16 @@ mosaic_cycle = OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} /usr/bin/python
 train-demo-3:
 	$(call mosaic_cycle,$(DEMO_INIT3),1,$(DEMO_RUN3))
 
-# Stage 3's model, the committed .bin from 8df097d until stage 11's replaced it: the start of
-# stages 5 and 7-11 (their DEMO_INITn), taken from the repository's history.
+# Earlier demo models, taken from the repository's history (out/demo-stageN.bin, the commit of
+# DEMO_COMMIT_N): stage 3's, the committed .bin from 8df097d until stage 11's replaced it, starts
+# stages 5 and 7-11; stage 11's, committed in 214998b until stage 13's, starts stages 13 and 14.
+DEMO_COMMIT_3 := 8df097d
+DEMO_COMMIT_11 := 214998b
 DEMO_STAGE3 ?= out/demo-stage3.bin
-out/demo-stage3.bin:
+DEMO_STAGE11 ?= out/demo-stage11.bin
+out/demo-stage%.bin:
 	mkdir -p $(dir $@)
-	git show 8df097d:models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
+	git show $(DEMO_COMMIT_$*):models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
 	mv $@.tmp $@
 
 # Stage 4 (models/README.md): stage 3's recipe once more, from stage 3's best.bin (seed 3).
@@ -264,21 +268,17 @@ $(DEMO_AVG10):
 train-demo-12: $(DEMO_AVG10)
 	$(call mosaic_cycle,$(DEMO_AVG10),12,$(DEMO_RUN12),--copy-paste 0.5 --ema 0.998 --iters 1200)
 
-# Stage 13 (models/README.md): stage 11's recipe from stage 11's model (the committed .bin of
-# 214998b), with two batches of 4 accumulated into each step (`--accum 2`, 900 steps: the same
-# images seen as stage 11's 1800): do larger batches lift the plateau that restarts did not?
+# Stage 13 (models/README.md): stage 11's recipe from stage 11's model, with two batches of 4
+# accumulated into each step (`--accum 2`, 900 steps: the same images seen as stage 11's 1800):
+# do larger batches lift the plateau that restarts did not? (They did: 0.138 -> 0.152, the demo
+# model.)
 DEMO_RUN13 ?= out/train-demo-13
-DEMO_STAGE11 ?= out/demo-stage11.bin
-out/demo-stage11.bin:
-	mkdir -p $(dir $@)
-	git show 214998b:models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
-	mv $@.tmp $@
 train-demo-13: $(DEMO_STAGE11)
 	$(call mosaic_cycle,$(DEMO_STAGE11),13,$(DEMO_RUN13),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)
 
 # Stage 14 (models/README.md): stage 13 with four batches of 4 a step (`--accum 4`, 450 steps:
 # again the images of stage 11's 1800; the average's decay 0.996 spans as many images as stage
-# 13's 0.998), run beside it: does the batch size keep helping?
+# 13's 0.998), run beside it: does the batch size keep helping? (No: 0.127.)
 DEMO_RUN14 ?= out/train-demo-14
 train-demo-14: $(DEMO_STAGE11)
 	$(call mosaic_cycle,$(DEMO_STAGE11),14,$(DEMO_RUN14),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 450 --eval-every 75)

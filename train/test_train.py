@@ -51,29 +51,31 @@ def losses(out):
 
 class DistributedTraining(unittest.TestCase):
     def test_two_processes_are_one_accumulating(self):
-        # torchrun with two processes of one image each against one process accumulating the
-        # same two images (--accum 2): both average the two images' gradients, so they must end
-        # in the same weights up to the order of float sums. Every anchor and RoI is sampled (no
+        # torchrun with two processes, each accumulating two batches of one image (--accum 2: DDP
+        # synchronizes only the second), against one process accumulating the same four batches
+        # (--accum 4): both average the four images' gradients, so they must end in the same
+        # weights up to the order of float sums. Every anchor and RoI is sampled (no
         # random draws decide which), BN is frozen and the optimizer is plain SGD, so nothing else
-        # differs. Measured: the order of the float sums moves a weight by under 1e-7 of its
-        # tensor's scale (1/180 of the tolerance); without the gradient average (each process
-        # stepping on its own image) the first convolution's weights moved by 8e-4 (78 times it).
+        # differs; four distinct images, so each process's two differ from the other's. Measured:
+        # the order of the float sums moves a weight by under 2e-7 of its tensor's scale (1/50 of
+        # the tolerance); without the gradient average (no DDP, or no_sync on every batch) the
+        # first convolution's weights moved by 5e-4 (46 times it).
         with tempfile.TemporaryDirectory() as tmp:
-            data = tiny_coco(os.path.join(tmp, "train.json"), 2)
+            data = tiny_coco(os.path.join(tmp, "train.json"), 4)  # each process sees two of them a step
             common = ["--config", PRESET, "--classes", "person", "--data", data, "--batch", "1",
                       "--flip", "0", "--color", "0", "--train-sizes", "224", "--rpn-batch", "1000000",
                       "--box-batch", "1000000", "--train-pre-nms", "100", "--train-post-nms", "16", "--bn", "frozen", "--optimizer", "sgd", "--warmup", "1",
                       "--lr", "2e-2", "--log-every", "1", "--eval-every", "0", "--threads", "1", "--seed", "5",
                       "--iters", "3"]
             one, two = os.path.join(tmp, "one"), os.path.join(tmp, "two")
-            train_detector.main(common + ["--accum", "2", "--out", one])
+            train_detector.main(common + ["--accum", "4", "--out", one])
             # Debian's torch 1.13 under Python 3.11 needs --redirects/--tee other than 0 (README).
             run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                                   "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(tmp, "logs"),
-                                  os.path.join(HERE, "train_detector.py")] + common + ["--out", two],
+                                  os.path.join(HERE, "train_detector.py")] + common + ["--accum", "2", "--out", two],
                                  capture_output=True, text=True, timeout=600)
             self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-            self.assertIn("2 processes x 1 images x 1 accumulation", run.stdout)
+            self.assertIn("2 processes x 1 images x 2 accumulation", run.stdout)
             for a, b in zip(losses(one), losses(two), strict=True):
                 self.assertLessEqual(abs(a - b), 1e-5 * abs(a), (losses(one), losses(two)))
             a = torch.load(os.path.join(one, "last.pt"))
