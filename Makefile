@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -168,11 +168,14 @@ train-demo-3:
 
 # Earlier demo models, taken from the repository's history (out/demo-stageN.bin, the commit of
 # DEMO_COMMIT_N): stage 3's, the committed .bin from 8df097d until stage 11's replaced it, starts
-# stages 5 and 7-11; stage 11's, committed in 214998b until stage 13's, starts stages 13 and 14.
+# stages 5 and 7-11; stage 11's, committed in 214998b until stage 13's, starts stages 13 and 14;
+# stage 13's (8154f45) starts stages 15 and 16.
 DEMO_COMMIT_3 := 8df097d
 DEMO_COMMIT_11 := 214998b
+DEMO_COMMIT_13 := 8154f45
 DEMO_STAGE3 ?= out/demo-stage3.bin
 DEMO_STAGE11 ?= out/demo-stage11.bin
+DEMO_STAGE13 ?= out/demo-stage13.bin
 out/demo-stage%.bin:
 	mkdir -p $(dir $@)
 	git show $(DEMO_COMMIT_$*):models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
@@ -282,3 +285,17 @@ train-demo-13: $(DEMO_STAGE11)
 DEMO_RUN14 ?= out/train-demo-14
 train-demo-14: $(DEMO_STAGE11)
 	$(call mosaic_cycle,$(DEMO_STAGE11),14,$(DEMO_RUN14),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 450 --eval-every 75)
+
+# Stage 15 (models/README.md): stage 13's recipe (two batches of 4 a step, 900 steps) once more,
+# from stage 13's model: does a second large-batch cycle keep climbing where restarts of stage
+# 11's recipe (stage 12) did not?
+DEMO_RUN15 ?= out/train-demo-15
+train-demo-15: $(DEMO_STAGE13)
+	$(call mosaic_cycle,$(DEMO_STAGE13),15,$(DEMO_RUN15),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)
+
+# Stage 16 (models/README.md): four batches of 4 a step with twice the peak learning rate
+# (2e-3; stage 14 kept 1e-3 and fell behind), 450 steps from stage 13's model, run beside stage
+# 15: was stage 14's batch too large, or its learning rate too small for it?
+DEMO_RUN16 ?= out/train-demo-16
+train-demo-16: $(DEMO_STAGE13)
+	$(call mosaic_cycle,$(DEMO_STAGE13),16,$(DEMO_RUN16),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 450 --eval-every 75 --lr 2e-3)
