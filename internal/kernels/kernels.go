@@ -4,8 +4,9 @@
 //
 // Every routine has a portable Go version (kernels_generic.go) and may have assembly versions,
 // one .s file per routine and instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s,
-// sgemm8x12_arm64.s, depthwise_*.s; pool_*.s holds both pools' row kernels, bilinear_amd64.s
-// both amd64 BilinearSums, depthwise_small_avx512_amd64.s the whole-plane kernels of the box
+// sgemm8x12_arm64.s, depthwise_*.s; depthwise_rows4_arm64.s holds the stride-1 NEON kernel's
+// steps of four rows, pool_*.s both pools' row kernels, bilinear_amd64.s both amd64
+// BilinearSums, depthwise_small_avx512_amd64.s the whole-plane kernels of the box
 // head's small planes, depthwise and average pool). The plane routines' assembly is a row kernel
 // under a Go driver that hands it the interior of the plane (depthwise_simd.go, pool_simd.go);
 // BilinearSum's is a channel kernel under bilinear_simd.go's, Transpose's a block kernel under
@@ -20,6 +21,11 @@
 // Errors: a routine is given consistent sizes by its caller; slices too short for them are a
 // programmer error and panic (index out of range), as for any Go slice.
 package kernels
+
+// The generated assembly (here, not in kernels_$GOARCH.go, so that go generate writes both on
+// any machine).
+//go:generate go run gen_sgemm_avx512.go
+//go:generate go run gen_depthwise_neon.go
 
 // Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
 //

@@ -4,8 +4,6 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-//go:generate go run gen_sgemm_avx512.go
-
 // The amd64 assembly routines, one .s file each, and the CPU features they need. x/sys/cpu
 // reports AVX2, FMA and AVX-512F only when the OS also saves the registers they use.
 

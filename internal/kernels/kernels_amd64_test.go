@@ -15,25 +15,37 @@ import (
 // TestSgemmAVX512Generated checks that sgemm_avx512_amd64.s is gen_sgemm_avx512.go's output, so
 // that a hand edit of the generated file or a generator change not run is caught.
 func TestSgemmAVX512Generated(t *testing.T) {
+	checkGenerated(t, "gen_sgemm_avx512.go", "sgemm_avx512_amd64.s")
+}
+
+// TestDepthwiseNEONGenerated checks depthwise_rows4_arm64.s against gen_depthwise_neon.go the same
+// way (here, where the go tool runs natively; the arm64 tests run under qemu).
+func TestDepthwiseNEONGenerated(t *testing.T) {
+	checkGenerated(t, "gen_depthwise_neon.go", "depthwise_rows4_arm64.s")
+}
+
+// checkGenerated fails unless file is what the generator gen writes.
+func checkGenerated(t *testing.T, gen, file string) {
+	t.Helper()
 	// go test puts its own toolchain's bin first in the tests' PATH.
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "sgemm.s")
-	if msg, err := exec.Command(goTool, "run", "gen_sgemm_avx512.go", "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("go run gen_sgemm_avx512.go: %v\n%s", err, msg)
+	out := filepath.Join(t.TempDir(), file)
+	if msg, err := exec.Command(goTool, "run", gen, "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("go run %s: %v\n%s", gen, err, msg)
 	}
 	want, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("sgemm_avx512_amd64.s")
+	got, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("sgemm_avx512_amd64.s differs from gen_sgemm_avx512.go's output: run go generate ./internal/kernels")
+		t.Fatalf("%s differs from %s's output: run go generate ./internal/kernels", file, gen)
 	}
 }
 

@@ -41,10 +41,12 @@ func TestNEONChosen(t *testing.T) {
 }
 
 // TestDepthwiseNEON16IsNEON4 checks that the 16-wide depthwise loops, whose FMLAs are interleaved
-// across four sums, and the 4-wide loops' two-row steps give each output the value of the 4-wide
-// loop run one row at a time, bit for bit (the interleaving moves instructions, never a sum's
-// order), on planes wide and tall enough for several steps of each and every remainder, both
-// strides, with signed zeros, infinities and NaNs among the inputs.
+// across four sums, the stride-1 steps of four rows (dw3x3s1NEON16x4) and the 4-wide loops'
+// two-row steps give each output the value of the 4-wide loop run one row at a time, bit for bit
+// (the interleaving moves instructions, never a sum's order), on planes wide and tall enough for
+// several steps of each and every remainder (up to 12 interior rows: three four-row blocks, or
+// blocks and 1-3 rows left), both strides, with signed zeros, infinities and NaNs among the
+// inputs.
 func TestDepthwiseNEON16IsNEON4(t *testing.T) {
 	// oneRow runs a row kernel one output row per call (m = 1): the 4-wide loop alone.
 	oneRow := func(k dwRowKernel) dwRowKernel {
@@ -57,7 +59,7 @@ func TestDepthwiseNEON16IsNEON4(t *testing.T) {
 	narrow := depthwise3x3SIMD([]dwVec{{oneRow(dw3x3s1NEON), 4}}, []dwVec{{oneRow(dw3x3s2NEON), 4}}, dwStrip{}, nil)
 	wide := depthwise3x3.best
 	rng := rand.New(rand.NewSource(21))
-	for h := 1; h <= 9; h++ {
+	for h := 1; h <= 14; h++ {
 		for w := 1; w <= 100; w++ {
 			for _, stride := range []int{1, 2} {
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
