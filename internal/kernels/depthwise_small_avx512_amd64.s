@@ -8,16 +8,19 @@
 // A column strip of 1-16 columns of a stride-1 Depthwise3x3 plane, every row, one output row per
 // ZMM register (dw3x3s1SmallAVX512 in kernels_amd64.go): the box head's 7x7 and 14x14 planes
 // whole, and the two edge strips of wider planes, in one call each instead of the portable loop
-// for the edges. Each tap row is three masked loads (the input row shifted by -1, 0, +1) and three
-// masked FMAs: a lane whose window reaches past the plane's left or right edge, or a row above or
-// below the plane, is neither loaded nor updated, so padding is never read or multiplied, as in
-// the plain loop.
+// for the edges. The input rows stream through once: each is three masked loads (the row shifted
+// by -1, 0, +1) feeding the three output rows whose windows hold it, the one below (filter row
+// 0), its own (row 1) and the one above (row 2), which is then complete and stored. Each sum
+// still takes its filter rows top down and each row's taps left to right, the plain loop's
+// order; a lane whose window reaches past the plane's left or right edge is neither loaded nor
+// updated (masked loads and FMAs), and the rows above and below the plane are never visited, so
+// padding is never read or multiplied.
 //
-// Register use: DI the output row; SI the input row of the same index; R12 a neighbouring input
-// row; R8 h; R10 the row stride in bytes (input and output); R11 the output row index; Z0-Z8 the
-// weights, Z15 the bias, Z9 the row's sums, Z10-Z12 the shifted input rows; K1 the strip's lanes,
-// K2 those with a left column (left tap), K3 those with a right column (right tap), packed by
-// s1Masks.
+// Register use: SI the input row; DI the output row one above it; R8 h; R10 the row stride in
+// bytes (input and output); R11 the input row index; Z0-Z8 the weights, Z15 the bias, Z16, Z17,
+// Z18 the sums of the output rows above, at and below the input row; Z10-Z12 the shifted input
+// row; K1 the strip's lanes, K2 those with a left column (left tap), K3 those with a right column
+// (right tap), packed by s1Masks.
 
 // WEIGHTS9 broadcasts the 9 weights at (AX) into Z0-Z8.
 #define WEIGHTS9 \
@@ -31,14 +34,17 @@
 	VBROADCASTSS 28(AX), Z7; \
 	VBROADCASTSS 32(AX), Z8
 
-// TAPROW adds one input row (at base) times the weights wl, wc, wr.
-#define TAPROW(base, wl, wc, wr) \
-	VMOVUPS.Z   -4(base), K2, Z10; \
-	VFMADD231PS Z10, wl, K2, Z9; \
-	VMOVUPS.Z   (base), K1, Z11; \
-	VFMADD231PS Z11, wc, K1, Z9; \
-	VMOVUPS.Z   4(base), K3, Z12; \
-	VFMADD231PS Z12, wr, K3, Z9
+// LOADROW loads the input row at base shifted by -1, 0 and +1 into Z10-Z12.
+#define LOADROW(base) \
+	VMOVUPS.Z -4(base), K2, Z10; \
+	VMOVUPS.Z (base), K1, Z11; \
+	VMOVUPS.Z 4(base), K3, Z12
+
+// TAPS adds the loaded row times the weights wl, wc, wr of one filter row to acc.
+#define TAPS(acc, wl, wc, wr) \
+	VFMADD231PS Z10, wl, K2, acc; \
+	VFMADD231PS Z11, wc, K1, acc; \
+	VFMADD231PS Z12, wr, K3, acc
 
 // func dw3x3s1SmallAVX512(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 TEXT ·dw3x3s1SmallAVX512(SB), NOSPLIT, $0-52
@@ -56,31 +62,35 @@ TEXT ·dw3x3s1SmallAVX512(SB), NOSPLIT, $0-52
 	KMOVW        BX, K2
 	SHRQ         $16, BX
 	KMOVW        BX, K3
-	XORQ         R11, R11
+
+	// Input row 0: output row 0's filter row 1.
+	LOADROW(SI)
+	VMOVAPS Z15, Z17
+	TAPS(Z17, Z3, Z4, Z5)
+	MOVQ    $1, R11
+	CMPQ    R11, R8
+	JGE     dwsmalllast
 
 dwsmallrow:
-	VMOVAPS Z15, Z9
-	TESTQ   R11, R11
-	JZ      dwsmallnotop
-	MOVQ    SI, R12
-	SUBQ    R10, R12
-	TAPROW(R12, Z0, Z1, Z2)
-
-dwsmallnotop:
-	TAPROW(SI, Z3, Z4, Z5)
-	LEAQ 1(R11), DX
-	CMPQ DX, R8
-	JGE  dwsmallnobottom
-	LEAQ (SI)(R10*1), R12
-	TAPROW(R12, Z6, Z7, Z8)
-
-dwsmallnobottom:
-	VMOVUPS Z9, K1, (DI)
+	// Output row R11 (< h) starts from input row R11-1, still in Z10-Z12, as its filter row 0;
+	// then input row R11 completes output row R11-1 (filter row 2, stored) and adds R11's row 1.
+	VMOVAPS Z15, Z18
+	TAPS(Z18, Z0, Z1, Z2)
+	VMOVAPS Z17, Z16
+	VMOVAPS Z18, Z17
 	ADDQ    R10, SI
+	LOADROW(SI)
+	TAPS(Z16, Z6, Z7, Z8)
+	VMOVUPS Z16, K1, (DI)
 	ADDQ    R10, DI
+	TAPS(Z17, Z3, Z4, Z5)
 	INCQ    R11
 	CMPQ    R11, R8
 	JLT     dwsmallrow
+
+dwsmalllast:
+	// The last output row has no input row below it.
+	VMOVUPS Z17, K1, (DI)
 	VZEROUPPER
 	RET
 
