@@ -7,7 +7,11 @@
 // float32 conversions around products keep the compiler from fusing them into FMAs.
 package boxes
 
-import "math"
+import (
+	"math"
+
+	"github.com/shuffledet/shuffledet/internal/kernels"
+)
 
 // Box is an axis-aligned box in corner form: (X1, Y1) top left, (X2, Y2) bottom right.
 // Its memory layout is four consecutive float32 values, like a row of a torch [N, 4] tensor.
@@ -146,8 +150,8 @@ func (c Coder) Decode(ref Box, dx, dy, dw, dh float32) Box {
 	}
 	pcx := float32(dx*w) + cx
 	pcy := float32(dy*h) + cy
-	pw := float32(Exp(dw) * w)
-	ph := float32(Exp(dh) * h)
+	pw := float32(kernels.Exp1(dw) * w)
+	ph := float32(kernels.Exp1(dh) * h)
 	hw := float32(0.5 * pw)
 	hh := float32(0.5 * ph)
 	return Box{pcx - hw, pcy - hh, pcx + hw, pcy + hh}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/nms"
 )
 
@@ -101,8 +102,8 @@ func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []bo
 }
 
 // softmax writes softmax(x) to dst in float32 as torch's CPU kernel for the last dimension does:
-// e = exp(x - max) with torch's exp (boxes.Exp), sum(e) accumulated in 8 lanes as its AVX2 code
-// does, then e * (1 / sum).
+// e = exp(x - max) with torch's exp (kernels.Exp), sum(e) accumulated in 8 lanes as its AVX2
+// code does, then e * (1 / sum).
 func softmax(dst, x []float32) {
 	m := x[0]
 	for _, v := range x[1:] {
@@ -110,9 +111,11 @@ func softmax(dst, x []float32) {
 			m = v
 		}
 	}
+	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = boxes.Exp(v - m)
+		dst[i] = v - m
 	}
+	kernels.Exp(dst, dst)
 	inv := 1 / laneSum(dst)
 	for i := range dst {
 		dst[i] *= inv

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/nms"
 	"github.com/shuffledet/shuffledet/parallel"
 )
@@ -169,12 +170,12 @@ func (t *decodeTask) Run(_, lo, hi int) {
 }
 
 // sigmoid is torch's float32 sigmoid, 1 / (1 + exp(-x)), rounding after each step. torch's
-// vectorized loop runs over blocks of 16 values with its SIMD exp (boxes.Exp) and finishes the
+// vectorized loop runs over blocks of 16 values with its SIMD exp (kernels.Exp1) and finishes the
 // last len%16 values with the C library's expf (correctly rounded here); vec says which applies.
 func sigmoid(x float32, vec bool) float32 {
 	var e float32
 	if vec {
-		e = boxes.Exp(-x)
+		e = kernels.Exp1(-x)
 	} else {
 		e = float32(math.Exp(-float64(x)))
 	}

@@ -198,6 +198,12 @@ func Sum(x []float32) float32 {
 	return sum.best(x)
 }
 
+// Exp sets dst[i] to e^x[i] for every value of x (len(dst) >= len(x); dst may be x), each
+// rounded as Exp1 rounds it (torch's vectorized float32 exp, bit for bit).
+func Exp(dst, x []float32) {
+	exp.best(dst, x)
+}
+
 // Fill sets every value of x to v:
 //
 //	for i := range x {
@@ -352,4 +358,5 @@ var (
 	transpose    = newRoutine(transposeGeneric)
 	blend        = newRoutine(blendGeneric)
 	filterIoU    = newRoutine(filterIoUGeneric)
+	exp          = newRoutine(expGeneric)
 )

@@ -42,6 +42,8 @@ func init() {
 		}
 		return sumAVX512(&x[0], len(x))
 	})
+	exp.add("avx2", hasAVX2FMA, expVec(expAVX2, 8))
+	exp.add("avx512", cpu.X86.HasAVX512F, expVec(expAVX512, 16))
 	filterIoU.add("avx2", cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX2, 1))
 	filterIoU.add("avx512", cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT, filterIoUSIMD(filterIoUAVX512, 1))
 }
@@ -247,6 +249,34 @@ func packLanes() (t [256][8]uint8) {
 	}
 	return t
 }
+
+// expVec returns an Exp that runs the whole vectors of x through kernel (n a positive multiple
+// of width <= 16), and the rest as one more vector through a buffer on the stack.
+func expVec(kernel func(dst, x *float32, n int), width int) func(dst, x []float32) {
+	return func(dst, x []float32) {
+		dst = dst[:len(x)]
+		n := len(x) &^ (width - 1)
+		if n > 0 {
+			kernel(&dst[0], &x[0], n)
+		}
+		if n < len(x) {
+			var buf [16]float32
+			copy(buf[:], x[n:])
+			kernel(&buf[0], &buf[0], width)
+			copy(dst[n:], buf[:])
+		}
+	}
+}
+
+// expAVX2 (exp_amd64.s) is Exp on n values, n a positive multiple of 8 (AVX2 and FMA).
+//
+//go:noescape
+func expAVX2(dst, x *float32, n int)
+
+// expAVX512 (exp_amd64.s) is Exp on n values, n a positive multiple of 16 (AVX-512F).
+//
+//go:noescape
+func expAVX512(dst, x *float32, n int)
 
 // sumAVX2 (sum_amd64.s) is Sum on n >= 1 values, in 8 partial sums (AVX2).
 //

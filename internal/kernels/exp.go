@@ -1,13 +1,15 @@
-package boxes
+package kernels
 
 import "math"
 
-// Exp returns e^x rounded exactly as torch 1.13's vectorized float32 exp on x86 (SLEEF's expf
+// Exp1 returns e^x rounded exactly as torch 1.13's vectorized float32 exp on x86 (SLEEF's expf
 // with 1-ulp accuracy, evaluated with fused multiply-adds) rounds it, so that decoded boxes and
 // the scores of the rpn and roihead packages match torch bit for bit rather than to the last
 // unit. It differs from the correctly rounded e^x in about one case in ten, by one unit in the
-// last place. It returns 0 below -104 and +Inf above 100; NaN gives NaN.
-func Exp(x float32) float32 {
+// last place. It returns 0 below -104 and +Inf above 100; NaN gives NaN (the same NaN). Exp is
+// the same on a slice, vectorized. The assembly versions run these steps with the CPU's
+// single-precision FMAs; here fma32 rounds each once in portable Go.
+func Exp1(x float32) float32 {
 	switch {
 	case x != x:
 		return x
@@ -66,4 +68,12 @@ func fma32(a, b, c float32) float32 {
 		}
 	}
 	return r
+}
+
+// expGeneric is Exp in portable Go.
+func expGeneric(dst, x []float32) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = Exp1(v)
+	}
 }
