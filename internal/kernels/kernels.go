@@ -2,12 +2,13 @@
 // compute package of the module (nn, roihead, transform, nms). Each routine's meaning is the plain
 // Go loop in its doc comment.
 //
-// Every routine has a portable Go version (kernels_generic.go) and may have assembly versions,
-// one .s file per routine and instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s,
-// sgemm8x12_arm64.s, depthwise_*.s; depthwise_rows4_arm64.s holds the stride-1 NEON kernel's
-// steps of four rows, pool_*.s both pools' row kernels, bilinear_amd64.s both amd64
-// BilinearSums, depthwise_small_avx512_amd64.s the whole-plane kernels of the box
-// head's small planes, depthwise and average pool). The plane routines' assembly is a row kernel
+// Every routine has a portable Go version (kernels_generic.go; Exp's in exp.go) and may have
+// assembly versions, one .s file per routine and instruction set (sgemm_avx2_amd64.s,
+// sgemm_avx512_amd64.s, sgemm8x12_arm64.s, depthwise_*.s; depthwise_rows4_arm64.s holds the
+// stride-1 NEON kernel's steps of four rows, pool_*.s both pools' row kernels,
+// bilinear_amd64.s both amd64 BilinearSums, exp_amd64.s both amd64 Exps,
+// depthwise_small_avx512_amd64.s the whole-plane kernels of the box head's small planes,
+// depthwise and average pool). The plane routines' assembly is a row kernel
 // under a Go driver that hands it the interior of the plane (depthwise_simd.go, pool_simd.go);
 // BilinearSum's is a channel kernel under bilinear_simd.go's, Transpose's a block kernel under
 // transpose_simd.go's, Blend's a vector kernel under blend_simd.go's, FilterIoU's a kernel under
