@@ -13,30 +13,51 @@ func Exp1(x float32) float32 {
 	switch {
 	case x != x:
 		return x
-	case x < -104:
+	case x < expLo:
 		return 0
-	case x > 100:
+	case x > expHi:
 		return float32(math.Inf(1))
 	}
-	const (
-		log2e = float32(1.442695040888963407359924681001892137426645954152985934135449406931)
-		ln2Hi = float32(0.693145751953125)
-		ln2Lo = float32(1.428606765330187045e-06)
-	)
-	q := int32(math.RoundToEven(float64(x * log2e)))
+	q := int32(math.RoundToEven(float64(x * expLog2e)))
 	qf := float32(q)
-	s := fma32(qf, -ln2Hi, x)
-	s = fma32(qf, -ln2Lo, s)
-	u := float32(0.000198527617612853646278381)
-	u = fma32(u, s, 0.00139304355252534151077271)
-	u = fma32(u, s, 0.00833336077630519866943359)
-	u = fma32(u, s, 0.0416664853692054748535156)
-	u = fma32(u, s, 0.166666671633720397949219)
-	u = fma32(u, s, 0.5)
+	s := fma32(qf, -expLn2Hi, x)
+	s = fma32(qf, -expLn2Lo, s)
+	u := fma32(expC5, s, expC4)
+	u = fma32(u, s, expC3)
+	u = fma32(u, s, expC2)
+	u = fma32(u, s, expC1)
+	u = fma32(u, s, expC0)
 	u = 1 + fma32(float32(s*s), u, s)
 	h := q >> 1
 	u = float32(u * pow2(h))
 	return float32(u * pow2(q-h))
+}
+
+// Exp1's constants: ln(2) in two parts (hi has zeros in its low bits, so q*hi is exact), the
+// polynomial's coefficients from the highest, and the cut-offs.
+const (
+	expLog2e = float32(1.442695040888963407359924681001892137426645954152985934135449406931)
+	expLn2Hi = float32(0.693145751953125)
+	expLn2Lo = float32(1.428606765330187045e-06)
+	expC5    = float32(0.000198527617612853646278381)
+	expC4    = float32(0.00139304355252534151077271)
+	expC3    = float32(0.00833336077630519866943359)
+	expC2    = float32(0.0416664853692054748535156)
+	expC1    = float32(0.166666671633720397949219)
+	expC0    = float32(0.5)
+	expLo    = -104 // below it, 0
+	expHi    = 100  // above it, +Inf
+)
+
+// expConstants are Exp1's constants as the assembly versions (exp_amd64.s, exp_arm64.s) load them
+// (their address is the kernels' last argument), each as float32 bits: log2(e), -ln(2) high and
+// low, the coefficients c5-c0, 1, the cut-offs -104 and 100, +Inf, and the integer 127 (the
+// exponent bias).
+var expConstants = [14]uint32{
+	math.Float32bits(expLog2e), math.Float32bits(-expLn2Hi), math.Float32bits(-expLn2Lo),
+	math.Float32bits(expC5), math.Float32bits(expC4), math.Float32bits(expC3), math.Float32bits(expC2),
+	math.Float32bits(expC1), math.Float32bits(expC0), math.Float32bits(1),
+	math.Float32bits(expLo), math.Float32bits(expHi), math.Float32bits(float32(math.Inf(1))), 127,
 }
 
 // pow2 returns 2^e for -126 <= e <= 127.

@@ -12,44 +12,30 @@
 // Register use: SI x, DI dst, CX the values left; AVX-512: Z16-Z27 the constants, Z28 +Inf, Z29
 // the exponent bias (127), Z0 x, Z1 q as a float, Z2 q, Z3 s, Z4 u, Z5 s*s, Z6 and Z7 the powers
 // of two; AVX2: the same in Y0-Y7 (Y1 the bias once q is converted), eight constants in Y8-Y15,
-// the others broadcast from expConsts where they are used.
+// the others broadcast from the constants where they are used (AX).
 
-DATA expConsts<>+0(SB)/4, $0x3fb8aa3b // log2(e)
-DATA expConsts<>+4(SB)/4, $0xbf317200 // -ln(2), high part
-DATA expConsts<>+8(SB)/4, $0xb5bfbe8e // -ln(2), low part
-DATA expConsts<>+12(SB)/4, $0x39502bda // the polynomial, highest coefficient first
-DATA expConsts<>+16(SB)/4, $0x3ab696c9
-DATA expConsts<>+20(SB)/4, $0x3c0888a6
-DATA expConsts<>+24(SB)/4, $0x3d2aaa7a
-DATA expConsts<>+28(SB)/4, $0x3e2aaaab
-DATA expConsts<>+32(SB)/4, $0x3f000000
-DATA expConsts<>+36(SB)/4, $0x3f800000 // 1
-DATA expConsts<>+40(SB)/4, $0xc2d00000 // -104: below it, 0
-DATA expConsts<>+44(SB)/4, $0x42c80000 // 100: above it, +Inf
-DATA expConsts<>+48(SB)/4, $0x7f800000 // +Inf
-DATA expConsts<>+52(SB)/4, $0x0000007f // 127, the exponent bias (an integer)
-GLOBL expConsts<>(SB), RODATA|NOPTR, $56
+// The constants, at byte offsets into expConstants (exp.go), whose address is the last argument.
+#define expLog2e 0(AX)
+#define expNegLn2Hi 4(AX)
+#define expNegLn2Lo 8(AX)
+#define expC5 12(AX)
+#define expC4 16(AX)
+#define expC3 20(AX)
+#define expC2 24(AX)
+#define expC1 28(AX)
+#define expC0 32(AX)
+#define expOne 36(AX)
+#define expLo 40(AX)
+#define expHi 44(AX)
+#define expInf 48(AX)
+#define expBias 52(AX)
 
-#define expLog2e expConsts<>+0(SB)
-#define expNegLn2Hi expConsts<>+4(SB)
-#define expNegLn2Lo expConsts<>+8(SB)
-#define expC5 expConsts<>+12(SB)
-#define expC4 expConsts<>+16(SB)
-#define expC3 expConsts<>+20(SB)
-#define expC2 expConsts<>+24(SB)
-#define expC1 expConsts<>+28(SB)
-#define expC0 expConsts<>+32(SB)
-#define expOne expConsts<>+36(SB)
-#define expLo expConsts<>+40(SB)
-#define expHi expConsts<>+44(SB)
-#define expInf expConsts<>+48(SB)
-#define expBias expConsts<>+52(SB)
-
-// func expAVX512(dst, x *float32, n int)
-TEXT ·expAVX512(SB), NOSPLIT, $0-24
+// func expAVX512(dst, x *float32, n int, c *[14]uint32)
+TEXT ·expAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
+	MOVQ c+24(FP), AX
 	VBROADCASTSS expLog2e, Z16
 	VBROADCASTSS expNegLn2Hi, Z17
 	VBROADCASTSS expNegLn2Lo, Z18
@@ -108,11 +94,12 @@ expavx512done:
 	VZEROUPPER
 	RET
 
-// func expAVX2(dst, x *float32, n int)
-TEXT ·expAVX2(SB), NOSPLIT, $0-24
+// func expAVX2(dst, x *float32, n int, c *[14]uint32)
+TEXT ·expAVX2(SB), NOSPLIT, $0-32
 	MOVQ         dst+0(FP), DI
 	MOVQ         x+8(FP), SI
 	MOVQ         n+16(FP), CX
+	MOVQ         c+24(FP), AX
 	VBROADCASTSS expLog2e, Y8
 	VBROADCASTSS expNegLn2Hi, Y9
 	VBROADCASTSS expNegLn2Lo, Y10

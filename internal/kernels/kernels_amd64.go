@@ -250,33 +250,17 @@ func packLanes() (t [256][8]uint8) {
 	return t
 }
 
-// expVec returns an Exp that runs the whole vectors of x through kernel (n a positive multiple
-// of width <= 16), and the rest as one more vector through a buffer on the stack.
-func expVec(kernel func(dst, x *float32, n int), width int) func(dst, x []float32) {
-	return func(dst, x []float32) {
-		dst = dst[:len(x)]
-		n := len(x) &^ (width - 1)
-		if n > 0 {
-			kernel(&dst[0], &x[0], n)
-		}
-		if n < len(x) {
-			var buf [16]float32
-			copy(buf[:], x[n:])
-			kernel(&buf[0], &buf[0], width)
-			copy(dst[n:], buf[:])
-		}
-	}
-}
-
-// expAVX2 (exp_amd64.s) is Exp on n values, n a positive multiple of 8 (AVX2 and FMA).
+// expAVX2 (exp_amd64.s) is Exp on n values, n a positive multiple of 8 (AVX2 and FMA), with
+// Exp1's constants at c (expConstants).
 //
 //go:noescape
-func expAVX2(dst, x *float32, n int)
+func expAVX2(dst, x *float32, n int, c *[14]uint32)
 
-// expAVX512 (exp_amd64.s) is Exp on n values, n a positive multiple of 16 (AVX-512F).
+// expAVX512 (exp_amd64.s) is Exp on n values, n a positive multiple of 16 (AVX-512F), with
+// Exp1's constants at c (expConstants).
 //
 //go:noescape
-func expAVX512(dst, x *float32, n int)
+func expAVX512(dst, x *float32, n int, c *[14]uint32)
 
 // sumAVX2 (sum_amd64.s) is Sum on n >= 1 values, in 8 partial sums (AVX2).
 //

@@ -75,10 +75,12 @@ func TestX86Chosen(t *testing.T) {
 		"FilterIoU":    pick(x.HasAVX512F && x.HasPOPCNT, x.HasAVX2 && x.HasPOPCNT),
 		"Sum":          pick(x.HasAVX512F, x.HasAVX2),
 		"Im2col":       pick(x.HasAVX512F, x.HasAVX2),
+		"Exp":          pick(x.HasAVX512F, fma),
 	}
 	got := map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3), "AvgPool3x3s2": names(avgPool3x3s2),
 		"MaxPool3x3s2": names(maxPool3x3s2), "BilinearSum": names(bilinearSum), "Transpose": names(transpose),
-		"Blend": names(blend), "FilterIoU": names(filterIoU), "Sum": names(sum), "Im2col": names(im2col)}
+		"Blend": names(blend), "FilterIoU": names(filterIoU), "Sum": names(sum), "Im2col": names(im2col),
+		"Exp": names(exp)}
 	for name, w := range want {
 		if impls := got[name]; impls[len(impls)-1] != w {
 			t.Errorf("%s implementations %v, want %s last", name, impls, w)

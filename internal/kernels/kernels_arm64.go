@@ -21,6 +21,7 @@ func init() {
 	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))
 	im2col.add("neon", cpu.ARM64.HasASIMD, im2colSIMD(gather2NEON, 4))
 	filterIoU.add("neon", cpu.ARM64.HasASIMD, filterIoUSIMD(filterIoUNEON, 4))
+	exp.add("neon", cpu.ARM64.HasASIMD, expVec(expNEON, 8))
 }
 
 // sgemmKernel8x12NEON (sgemm8x12_arm64.s) computes a block of 1 <= rows <= 8 rows and n columns
@@ -166,3 +167,9 @@ var iouPackLanesNEON = func() (t [16][16]uint8) {
 	}
 	return t
 }()
+
+// expNEON (exp_arm64.s) is Exp on n values, n a positive multiple of 8, with Exp1's constants at c
+// (expConstants).
+//
+//go:noescape
+func expNEON(dst, x *float32, n int, c *[14]uint32)

@@ -38,6 +38,9 @@ func TestNEONChosen(t *testing.T) {
 	if got := names(im2col); len(got) != 2 || got[1] != "neon" {
 		t.Fatalf("Im2col implementations %v, want [generic neon]", got)
 	}
+	if got := names(exp); len(got) != 2 || got[1] != "neon" {
+		t.Fatalf("Exp implementations %v, want [generic neon]", got)
+	}
 }
 
 // TestDepthwiseNEON16IsNEON4 checks that the 16-wide depthwise loops, whose FMLAs are interleaved
