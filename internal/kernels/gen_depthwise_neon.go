@@ -56,7 +56,7 @@ func groups() []group {
 			var g group
 			regs := [vecs]int{}
 			for v := range regs {
-				regs[v] = 4 + (tap*vecs+v)%8
+				regs[v] = 4 + (tap*vecs+v)%(2*vecs) // two sets of taps: V4-V11
 				g.loads = append(g.loads, fmt.Sprintf("\tFMOVQ %d(%s), F%d", 16*v+4*t, inRow[i], regs[v]))
 			}
 			tap++

@@ -200,8 +200,15 @@ func Sum(x []float32) float32 {
 }
 
 // Exp sets dst[i] to e^x[i] for every value of x (len(dst) >= len(x); dst may be x), each
-// rounded as Exp1 rounds it (torch's vectorized float32 exp, bit for bit).
+// rounded as Exp1 rounds it (torch's vectorized float32 exp, bit for bit):
+//
+//	for i, v := range x {
+//		dst[i] = Exp1(v)
+//	}
 func Exp(dst, x []float32) {
+	if len(x) > 0 {
+		_ = dst[len(x)-1] // too short a dst panics here, as the loop would
+	}
 	exp.best(dst, x)
 }
 
