@@ -27,6 +27,7 @@ func init() {
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
+	transpose.add("avx512", cpu.X86.HasAVX512F, transposeSIMD(transpose16AVX512, 16))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
 	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
 	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
@@ -163,6 +164,11 @@ func bilinearSumAVX2(out, src *float32, taps *Tap, nt, n int, div float32)
 //
 //go:noescape
 func transpose8AVX2(dst, src *float32, ldd, lds, n int)
+
+// transpose16AVX512 (transpose_amd64.s) is a transposeKernel on 16x16 blocks (AVX-512F).
+//
+//go:noescape
+func transpose16AVX512(dst, src *float32, ldd, lds, n int)
 
 // blendAVX2 (blend_amd64.s) is a blendKernel, 8 values per step (AVX).
 //

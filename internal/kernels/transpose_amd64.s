@@ -74,3 +74,85 @@ transpose8AVX2loop:
 	JGT         transpose8AVX2loop
 	VZEROUPPER
 	RET
+
+// The same with 16x16 blocks on Z registers (AVX-512F), in two steps: TRANSPOSE4 on each group of
+// four rows (Z0-Z3, Z4-Z7, Z8-Z11, Z12-Z15) leaves in lane k of Z(4g+j) the four values of column
+// 4k+j in rows 4g..4g+3; then, for each j, LANES4 transposes the 4x4 grid of 128-bit lanes of
+// Z(j), Z(4+j), Z(8+j), Z(12+j) with VSHUFF32X4 (pairs of lanes, then single lanes), giving dst
+// rows j, 4+j, 8+j and 12+j whole. Register use as above, with R14 and R15 pointing at src rows
+// 8 and 12, and at dst rows 4 and 12; Z0-Z15 the block, Z16-Z23 scratch.
+
+// LANES4 makes a' = [a.0 b.0 c.0 d.0], b' = [a.1 b.1 c.1 d.1], ... from the 128-bit lanes of a, b,
+// c, d, into o0-o3, through t0-t3.
+#define LANES4(a, b, c, d, t0, t1, t2, t3, o0, o1, o2, o3) \
+	VSHUFF32X4 $0x44, b, a, t0; \
+	VSHUFF32X4 $0xEE, b, a, t1; \
+	VSHUFF32X4 $0x44, d, c, t2; \
+	VSHUFF32X4 $0xEE, d, c, t3; \
+	VSHUFF32X4 $0x88, t2, t0, o0; \
+	VSHUFF32X4 $0xDD, t2, t0, o1; \
+	VSHUFF32X4 $0x88, t3, t1, o2; \
+	VSHUFF32X4 $0xDD, t3, t1, o3
+
+// STORE4 writes o0-o3 to the dst rows at base, base+4, base+8 and base+12 rows (base a dst row
+// address, R10 the row stride in bytes).
+#define STORE4(r0, r4, r8, r12, o0, o1, o2, o3) \
+	VMOVUPS o0, r0; \
+	VMOVUPS o1, r4; \
+	VMOVUPS o2, r8; \
+	VMOVUPS o3, r12
+
+// func transpose16AVX512(dst, src *float32, ldd, lds, n int)
+TEXT ·transpose16AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldd+16(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R13
+	MOVQ lds+24(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ n+32(FP), CX
+
+transpose16AVX512loop:
+	LEAQ    (SI)(R8*4), R11
+	LEAQ    (R11)(R8*4), R14
+	LEAQ    (R14)(R8*4), R15
+	VMOVUPS (SI), Z0
+	VMOVUPS (SI)(R8*1), Z1
+	VMOVUPS (SI)(R8*2), Z2
+	VMOVUPS (SI)(R9*1), Z3
+	VMOVUPS (R11), Z4
+	VMOVUPS (R11)(R8*1), Z5
+	VMOVUPS (R11)(R8*2), Z6
+	VMOVUPS (R11)(R9*1), Z7
+	VMOVUPS (R14), Z8
+	VMOVUPS (R14)(R8*1), Z9
+	VMOVUPS (R14)(R8*2), Z10
+	VMOVUPS (R14)(R9*1), Z11
+	VMOVUPS (R15), Z12
+	VMOVUPS (R15)(R8*1), Z13
+	VMOVUPS (R15)(R8*2), Z14
+	VMOVUPS (R15)(R9*1), Z15
+	TRANSPOSE4(Z0, Z1, Z2, Z3, Z16, Z17, Z18, Z19)
+	TRANSPOSE4(Z4, Z5, Z6, Z7, Z16, Z17, Z18, Z19)
+	TRANSPOSE4(Z8, Z9, Z10, Z11, Z16, Z17, Z18, Z19)
+	TRANSPOSE4(Z12, Z13, Z14, Z15, Z16, Z17, Z18, Z19)
+	LEAQ    (DI)(R10*4), R11
+	LEAQ    (R11)(R10*4), R14
+	LEAQ    (R14)(R10*4), R15
+	LANES4(Z0, Z4, Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
+	STORE4((DI), (R11), (R14), (R15), Z20, Z21, Z22, Z23)
+	LANES4(Z1, Z5, Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
+	STORE4((DI)(R10*1), (R11)(R10*1), (R14)(R10*1), (R15)(R10*1), Z20, Z21, Z22, Z23)
+	LANES4(Z2, Z6, Z10, Z14, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
+	STORE4((DI)(R10*2), (R11)(R10*2), (R14)(R10*2), (R15)(R10*2), Z20, Z21, Z22, Z23)
+	LANES4(Z3, Z7, Z11, Z15, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
+	STORE4((DI)(R13*1), (R11)(R13*1), (R14)(R13*1), (R15)(R13*1), Z20, Z21, Z22, Z23)
+	LEAQ    (SI)(R8*8), SI
+	LEAQ    (SI)(R8*8), SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JGT     transpose16AVX512loop
+	VZEROUPPER
+	RET
