@@ -29,6 +29,7 @@ func init() {
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
 	transpose.add("avx512", cpu.X86.HasAVX512F, transposeSIMD(transpose16AVX512, 16))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
+	blend.add("avx512", cpu.X86.HasAVX512F, blendSIMD(blendAVX512, 16))
 	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
 	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
 	sum.add("avx2", cpu.X86.HasAVX2, func(x []float32) float32 {
@@ -174,6 +175,11 @@ func transpose16AVX512(dst, src *float32, ldd, lds, n int)
 //
 //go:noescape
 func blendAVX2(dst, a, b *float32, n int, wa, wb float32)
+
+// blendAVX512 (blend_amd64.s) is a blendKernel, 16 values per step (AVX-512F).
+//
+//go:noescape
+func blendAVX512(dst, a, b *float32, n int, wa, wb float32)
 
 // gather2AVX512 (gather2_amd64.s) is a gather2Kernel, 16 values per step (AVX-512F).
 //

@@ -72,7 +72,7 @@ func TestX86Chosen(t *testing.T) {
 		"BilinearSum":  pick(x.HasAVX2 && x.HasAVX512F, x.HasAVX2),
 		"MaxPool3x3s2": pick(x.HasAVX2 && x.HasAVX512F, x.HasAVX2),
 		"Transpose":    pick(x.HasAVX512F, x.HasAVX2),
-		"Blend":        pick(false, x.HasAVX2),
+		"Blend":        pick(x.HasAVX512F, x.HasAVX2),
 		"FilterIoU":    pick(x.HasAVX512F && x.HasPOPCNT, x.HasAVX2 && x.HasPOPCNT),
 		"Sum":          pick(x.HasAVX512F, x.HasAVX2),
 		"Im2col":       pick(x.HasAVX512F, x.HasAVX2),
