@@ -288,14 +288,15 @@ train-demo-14: $(DEMO_STAGE11)
 
 # Stage 15 (models/README.md): stage 13's recipe (two batches of 4 a step, 900 steps) once more,
 # from stage 13's model: does a second large-batch cycle keep climbing where restarts of stage
-# 11's recipe (stage 12) did not?
+# 11's recipe (stage 12) did not? (No: 0.151 mid-cycle, 0.139 at its end.)
 DEMO_RUN15 ?= out/train-demo-15
 train-demo-15: $(DEMO_STAGE13)
 	$(call mosaic_cycle,$(DEMO_STAGE13),15,$(DEMO_RUN15),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)
 
 # Stage 16 (models/README.md): four batches of 4 a step with twice the peak learning rate
 # (2e-3; stage 14 kept 1e-3 and fell behind), 450 steps from stage 13's model, run beside stage
-# 15: was stage 14's batch too large, or its learning rate too small for it?
+# 15: was stage 14's batch too large, or its learning rate too small for it? (The learning rate:
+# 0.162 at step 300, the demo model.)
 DEMO_RUN16 ?= out/train-demo-16
 train-demo-16: $(DEMO_STAGE13)
 	$(call mosaic_cycle,$(DEMO_STAGE13),16,$(DEMO_RUN16),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 450 --eval-every 75 --lr 2e-3)
