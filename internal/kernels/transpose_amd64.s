@@ -27,17 +27,22 @@
 	VSHUFPS   $0x44, t3, t1, c; \
 	VSHUFPS   $0xEE, t3, t1, d
 
+// TRANSPOSEARGS loads both kernels' arguments: DI dst, SI src, R10 and R13 the dst row stride
+// in bytes and three times it, R8 and R9 the same for src, CX the blocks.
+#define TRANSPOSEARGS \
+	MOVQ dst+0(FP), DI; \
+	MOVQ src+8(FP), SI; \
+	MOVQ ldd+16(FP), R10; \
+	SHLQ $2, R10; \
+	LEAQ (R10)(R10*2), R13; \
+	MOVQ lds+24(FP), R8; \
+	SHLQ $2, R8; \
+	LEAQ (R8)(R8*2), R9; \
+	MOVQ n+32(FP), CX
+
 // func transpose8AVX2(dst, src *float32, ldd, lds, n int)
 TEXT ·transpose8AVX2(SB), NOSPLIT, $0-40
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ ldd+16(FP), R10
-	SHLQ $2, R10
-	LEAQ (R10)(R10*2), R13
-	MOVQ lds+24(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ n+32(FP), CX
+	TRANSPOSEARGS
 
 transpose8AVX2loop:
 	LEAQ        (SI)(R8*4), R11
@@ -104,15 +109,7 @@ transpose8AVX2loop:
 
 // func transpose16AVX512(dst, src *float32, ldd, lds, n int)
 TEXT ·transpose16AVX512(SB), NOSPLIT, $0-40
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ ldd+16(FP), R10
-	SHLQ $2, R10
-	LEAQ (R10)(R10*2), R13
-	MOVQ lds+24(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ n+32(FP), CX
+	TRANSPOSEARGS
 
 transpose16AVX512loop:
 	LEAQ    (SI)(R8*4), R11
