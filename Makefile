@@ -275,8 +275,8 @@ train-demo-12: $(DEMO_AVG10)
 
 # Stage 13 (models/README.md): stage 11's recipe from stage 11's model, with two batches of 4
 # accumulated into each step (`--accum 2`, 900 steps: the same images seen as stage 11's 1800):
-# do larger batches lift the plateau that restarts did not? (They did: 0.138 -> 0.152, the demo
-# model.)
+# do larger batches lift the plateau that restarts did not? (They did: 0.138 -> 0.152; the
+# start of stages 15 and 16.)
 DEMO_RUN13 ?= out/train-demo-13
 train-demo-13: $(DEMO_STAGE11)
 	$(call mosaic_cycle,$(DEMO_STAGE11),13,$(DEMO_RUN13),--copy-paste 0.5 --ema 0.998 --accum 2 --iters 900 --eval-every 150)

@@ -907,9 +907,6 @@ func TestTranspose(t *testing.T) {
 	})
 }
 
-// BenchmarkTranspose times each implementation on the detector's two transposes (ShuffleNet 1x g3
-// at 600): one RoI's 14x14 bins of 480 channels, and a 480-channel 38x63 map to channels-last.
-// MB/s counts the bytes read.
 // BenchmarkBlend times each implementation on the resize's rows: a 400-wide one (a 640x480 frame
 // at 300) and a 1024-wide one (the trunk's 608x1024 input).
 func BenchmarkBlend(b *testing.B) {
@@ -927,6 +924,9 @@ func BenchmarkBlend(b *testing.B) {
 	}
 }
 
+// BenchmarkTranspose times each implementation on the detector's two transposes (ShuffleNet 1x g3
+// at 600): one RoI's 14x14 bins of 480 channels, and a 480-channel 38x63 map to channels-last.
+// MB/s counts the bytes read.
 func BenchmarkTranspose(b *testing.B) {
 	for _, im := range transpose.impls {
 		for _, s := range [][2]int{{196, 480}, {480, 38 * 63}} {

@@ -84,8 +84,9 @@ transpose8AVX2loop:
 // four rows (Z0-Z3, Z4-Z7, Z8-Z11, Z12-Z15) leaves in lane k of Z(4g+j) the four values of column
 // 4k+j in rows 4g..4g+3; then, for each j, LANES4 transposes the 4x4 grid of 128-bit lanes of
 // Z(j), Z(4+j), Z(8+j), Z(12+j) with VSHUFF32X4 (pairs of lanes, then single lanes), giving dst
-// rows j, 4+j, 8+j and 12+j whole. Register use as above, with R14 and R15 pointing at src rows
-// 8 and 12, and at dst rows 4 and 12; Z0-Z15 the block, Z16-Z23 scratch.
+// rows j, 4+j, 8+j and 12+j whole. Register use as above, with R11, R14 and R15 pointing at src
+// rows 4, 8 and 12 for the loads, then at dst rows 4, 8 and 12 for the stores; Z0-Z15 the block,
+// Z16-Z23 scratch.
 
 // LANES4 makes a' = [a.0 b.0 c.0 d.0], b' = [a.1 b.1 c.1 d.1], ... from the 128-bit lanes of a, b,
 // c, d, into o0-o3, through t0-t3.
@@ -99,8 +100,15 @@ transpose8AVX2loop:
 	VSHUFF32X4 $0x88, t3, t1, o2; \
 	VSHUFF32X4 $0xDD, t3, t1, o3
 
-// STORE4 writes o0-o3 to the dst rows at base, base+4, base+8 and base+12 rows (base a dst row
-// address, R10 the row stride in bytes).
+// LOAD4 loads the src rows at base and the three after it (R8 the row stride in bytes, R9 three
+// times it) into a-d.
+#define LOAD4(base, a, b, c, d) \
+	VMOVUPS (base), a; \
+	VMOVUPS (base)(R8*1), b; \
+	VMOVUPS (base)(R8*2), c; \
+	VMOVUPS (base)(R9*1), d
+
+// STORE4 writes o0-o3 to the four dst addresses r0, r4, r8, r12 (rows j, 4+j, 8+j and 12+j).
 #define STORE4(r0, r4, r8, r12, o0, o1, o2, o3) \
 	VMOVUPS o0, r0; \
 	VMOVUPS o1, r4; \
@@ -115,22 +123,10 @@ transpose16AVX512loop:
 	LEAQ    (SI)(R8*4), R11
 	LEAQ    (R11)(R8*4), R14
 	LEAQ    (R14)(R8*4), R15
-	VMOVUPS (SI), Z0
-	VMOVUPS (SI)(R8*1), Z1
-	VMOVUPS (SI)(R8*2), Z2
-	VMOVUPS (SI)(R9*1), Z3
-	VMOVUPS (R11), Z4
-	VMOVUPS (R11)(R8*1), Z5
-	VMOVUPS (R11)(R8*2), Z6
-	VMOVUPS (R11)(R9*1), Z7
-	VMOVUPS (R14), Z8
-	VMOVUPS (R14)(R8*1), Z9
-	VMOVUPS (R14)(R8*2), Z10
-	VMOVUPS (R14)(R9*1), Z11
-	VMOVUPS (R15), Z12
-	VMOVUPS (R15)(R8*1), Z13
-	VMOVUPS (R15)(R8*2), Z14
-	VMOVUPS (R15)(R9*1), Z15
+	LOAD4(SI, Z0, Z1, Z2, Z3)
+	LOAD4(R11, Z4, Z5, Z6, Z7)
+	LOAD4(R14, Z8, Z9, Z10, Z11)
+	LOAD4(R15, Z12, Z13, Z14, Z15)
 	TRANSPOSE4(Z0, Z1, Z2, Z3, Z16, Z17, Z18, Z19)
 	TRANSPOSE4(Z4, Z5, Z6, Z7, Z16, Z17, Z18, Z19)
 	TRANSPOSE4(Z8, Z9, Z10, Z11, Z16, Z17, Z18, Z19)
