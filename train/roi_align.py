@@ -7,7 +7,7 @@ zero in either). So a RoI's pooled map is Y F X^T per channel: Y (bins x map row
 weights of each bin row's samples, X the column weights likewise, F the image's feature map. Its
 gradient is Y^T G X per channel, again two products, where torchvision's CPU backward scatters
 every sample's four taps one value at a time: 0.55 of a 1.33 s iteration of the demo model (256
-RoIs of 14 x 14 over 240 channels) on one thread.
+RoIs of 14 x 14 over 240 channels) on one thread; these products take 0.13 s forward and back.
 
 Same function, different float rounding (sums in another order): the pooled values agree with
 torchvision's to about 1e-6 of their scale (test_roi_align.py). Only training uses it; the
@@ -55,10 +55,12 @@ def roi_align(feat, boxes, output_size, scale, ratio):
         rois = rois.detach() * scale  # torchvision passes no gradient to the boxes either
         rows = axis_weights(rois[:, 1], rois[:, 3], ph, ratio, h)  # (R, ph, h)
         cols = axis_weights(rois[:, 0], rois[:, 2], pw, ratio, w)  # (R, pw, w)
-        # (R*ph, h) @ (h, c*w): each bin row's weighted sum of map rows, every channel and column
-        t = rows.reshape(r * ph, h) @ feat[b].transpose(0, 1).reshape(h, c * w)
-        # (R, ph*c, w) @ (R, w, pw): then of columns
-        y = torch.bmm(t.view(r, ph * c, w), cols.transpose(1, 2))
+        # (c*h, w) @ (w, R*pw): every map row's weighted sums for every RoI's bin columns, one
+        # product for the image; then per RoI (ph, h) @ (h, c*pw), its bin rows. (Rows first
+        # leaves a batch of products 14 columns wide for the second step: 1.8x slower.)
+        t = feat[b].reshape(c * h, w) @ cols.reshape(r * pw, w).t()
+        t = t.view(c, h, r, pw).permute(2, 1, 0, 3).reshape(r, h, c * pw)
+        y = torch.bmm(rows, t)
         out.append((y.view(r, ph, c, pw) / (ratio * ratio)).permute(0, 2, 1, 3))
     return torch.cat(out)
 
