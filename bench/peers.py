@@ -19,6 +19,11 @@ from the BGR bytes to the final detections, as ours. ncnn's benchncnn (its built
 with shufflenet.param beside it, or NCNN_PARAMS to that folder); it reports an average, not a
 median. The machine's peak FMA throughput comes from bench/peak.c in the same run.
 
+The engines that run in this process (PyTorch, torchvision, OpenCV DNN) use the allocator it was
+started with: bench/peers.sh preloads tcmalloc (LD_PRELOAD) where it is installed, as PyTorch's CPU
+tuning guide advises, and the table says which. Every other engine runs as a child process
+without LD_PRELOAD (child_env).
+
 Writes OUT/results.json (every measurement) and OUT/table.md (printed too).
 """
 import argparse
@@ -46,6 +51,20 @@ TABLE8 = [(224, 224), (480, 640), (720, 1280)]  # paper Table 8 input sizes, H x
 TRUNK = (608, 1024)  # the detector's real input at 600: 600x800..1000 padded to /32
 FRAME = (480, 640)  # detector frame H x W
 MAX_CALL_S = 4.0  # time box of one call of an in-process engine (after its first run)
+
+
+def child_env(**extra):
+    """The environment of an engine run as a child: this process's, less LD_PRELOAD (the allocator
+    preloaded for the in-process engines), plus extra."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    env.update(extra)
+    return env
+
+
+def allocator():
+    """The malloc the in-process engines run on: the library preloaded, or glibc's."""
+    pre = os.environ.get("LD_PRELOAD", "").strip()
+    return os.path.basename(pre) if pre else "glibc malloc"
 
 
 def summarize(ms):
@@ -118,7 +137,7 @@ class Bench:
 
     def ours(self, model, size, stage=None, res=None, threads=1, exe=None, isa=None):
         """Our detect bench; isa caps the instruction sets (SHUFFLEDET_ISA)."""
-        env = dict(os.environ, SHUFFLEDET_ISA=isa) if isa else None
+        env = child_env(SHUFFLEDET_ISA=isa) if isa else child_env()
 
         def go(runs, warmup):
             cmd = [exe or self.a.detect, "bench", "-model", model, "-size", size, "-n", str(runs), "-warmup", str(warmup),
@@ -135,7 +154,7 @@ class Bench:
         def go(runs, warmup):
             cmd = [self.node, os.path.join(ROOT, "bench", "ort.js"), onnx, "1,3,%d,%d" % (h, w), str(threads), str(runs),
                    str(warmup)]
-            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=child_env()).stdout)
             return r["times_ms"], {"engine_version": r["engine"]}
         return go
 
@@ -226,12 +245,12 @@ class Bench:
         for threads in (1, 2):
             # loop count, threads, powersave 0 (all cores), gpu -1 (none), cooling down 0
             cmd = [exe, "20", str(threads), "0", "-1", "0", "param=shufflenet.param", "shape=[224,224,3]"]
-            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True)
+            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True, env=child_env())
             text = out.stdout + out.stderr
             m = re.search(r"shufflenet(?:\.param)?\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text)
             if not m:
                 # benchncnn before 2023 takes no param= argument: run its whole list.
-                out = subprocess.run(cmd[:5], cwd=params, capture_output=True, text=True)
+                out = subprocess.run(cmd[:5], cwd=params, capture_output=True, text=True, env=child_env())
                 text = out.stdout + out.stderr
                 m = re.search(r"^\s*shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text, re.M)
             if not m:
@@ -246,9 +265,11 @@ class Bench:
     def run(self):
         os.makedirs(self.out, exist_ok=True)
         self.load = [loadavg()]
-        self.peak = json.loads(subprocess.run([self.a.peak], check=True, capture_output=True, text=True).stdout)
+        self.peak = json.loads(subprocess.run([self.a.peak], check=True, capture_output=True, text=True,
+                                              env=child_env()).stdout)
         self.log("peak FMA throughput: %s" % self.peak)
-        self.xcore = json.loads(subprocess.run([self.a.xcore], check=True, capture_output=True, text=True).stdout)
+        self.xcore = json.loads(subprocess.run([self.a.xcore], check=True, capture_output=True, text=True,
+                                               env=child_env()).stdout)
         self.log("reads of 1 MiB written by the same / the other core: %s" % self.xcore)
         self.export_models()
         q = self.a.quick
@@ -299,7 +320,8 @@ class Bench:
                 self.compare("detector %sx %d" % (w, res), entries, 1 if q else 2, n, 1)
         self.load.append(loadavg())
         with open(self.path("results.json"), "w") as f:
-            json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "results": self.results}, f, indent=1)
+            json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
+                       "results": self.results}, f, indent=1)
         table = Report(self).markdown()
         with open(self.path("table.md"), "w") as f:
             f.write(table)
@@ -374,7 +396,9 @@ class Report:
           % (xc["same_core_gbps"], other))
         p("1-minute load average %.1f at the start, %.1f at the end (other jobs share the machine). "
           "Cells: median [min] in ms per run, one input at a time. Ratios: peer median / our median (> 1: ours is "
-          "faster); 2-thread ratios compare 2-thread runs." % tuple(b.load))
+          "faster); 2-thread ratios compare 2-thread runs. PyTorch, torchvision and OpenCV DNN ran on %s "
+          "(bench/peers.sh preloads tcmalloc where it is installed); the other engines on their own."
+          % (tuple(b.load) + (allocator(),)))
         p("")
         p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
           "OpenCV / ours | PyTorch / ours | ncnn / ours | ours GFLOP/s (% of 1-thread peak) |")

@@ -16,6 +16,10 @@ if [ ! -f bench/node_modules/onnxruntime-node/package.json ]; then
   # The CPU build; its install script only fetches GPU parts (unreachable), hence --ignore-scripts.
   (cd bench && npm ci --ignore-scripts --no-audit --no-fund)
 fi
-/usr/bin/python3 bench/peers.py --out "$out" --detect bin/detect --detect-nocgo bin/detect-nocgo --peak "$out/peak" --xcore "$out/xcore" "$@"
+# PyTorch, torchvision and OpenCV DNN run inside peers.py: under tcmalloc where it is installed, as
+# PyTorch's CPU tuning guide advises (glibc maps and zero-fills torchvision's large tensors afresh
+# each frame: its detector ran 2.3-3.6x slower so). peers.py runs every other engine without it.
+tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -n 1 || true)
+LD_PRELOAD="$tcmalloc" /usr/bin/python3 bench/peers.py --out "$out" --detect bin/detect --detect-nocgo bin/detect-nocgo --peak "$out/peak" --xcore "$out/xcore" "$@"
 echo
 python3 bench/mca.py | tee "$out/mca.txt"
