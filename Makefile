@@ -316,7 +316,7 @@ train-demo-16: $(DEMO_STAGE13)
 # did not; this cycle doubles both again from stage 16's model: eight batches of 4 a step (32
 # images a gradient) at a peak of 4e-3, 300 steps (a third more images than stage 16's 450; 450
 # steps did not fit in one session at 20-30 s a step beside other work), the average's decay
-# 0.992 (about the last 4000 images, as before).
+# 0.992 (about the last 4000 images, as before). Best 0.155: not kept.
 DEMO_RUN17 ?= out/train-demo-17
 train-demo-17: $(DEMO_STAGE16)
 	$(call mosaic_cycle,$(DEMO_STAGE16),17,$(DEMO_RUN17),--copy-paste 0.5 --ema 0.992 --accum 8 --iters 300 --eval-every 60 --lr 4e-3)
@@ -326,14 +326,14 @@ train-demo-17: $(DEMO_STAGE16)
 # minival subset): it under-fits. So this cycle takes the composite augmentations away, as
 # YOLOv8 closes its mosaics for the last epochs: no mosaics, no copy-paste (crops, flips, scale
 # and colour jitter stay), four batches a step at half stage 16's peak (1e-3), 300 steps from
-# stage 16's model. Run beside stage 17, one core each.
+# stage 16's model. Run beside stage 17, one core each. Best 0.159: not kept.
 DEMO_RUN18 ?= out/train-demo-18
 train-demo-18: $(DEMO_STAGE16)
 	$(call mosaic_cycle,$(DEMO_STAGE16),18,$(DEMO_RUN18),--mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --iters 300 --eval-every 60 --lr 1e-3)
 
 # Stage 19 (models/README.md): stage 16's recipe from stage 16's model with twice the sampled RoIs
 # per image (128): the model under-fits, and each image then gives the box head twice the
-# examples (up to 32 positives instead of 16). 300 steps.
+# examples (up to 32 positives instead of 16). 300 steps. Best 0.156: not kept.
 DEMO_RUN19 ?= out/train-demo-19
 train-demo-19: $(DEMO_STAGE16)
 	$(call mosaic_cycle,$(DEMO_STAGE16),19,$(DEMO_RUN19),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 300 --eval-every 60 --lr 2e-3 --box-batch 128)
