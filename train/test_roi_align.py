@@ -84,6 +84,17 @@ class RoIAlign(unittest.TestCase):
         err = (got - want).abs().max().item()
         self.assertTrue(err <= 1e-12, "values differ by %g" % err)
 
+    def test_falls_back_to_torchvision(self):
+        # An adaptive sampling ratio (0) is not factored: the module must give torchvision's
+        # values exactly, through torchvision's own op.
+        g = torch.Generator().manual_seed(5)
+        x = {"0": torch.randn(1, 3, 19, 25, generator=g)}
+        boxes = [boxes_for(g, 5, 19, 25, 16)]
+        shapes = [(300, 400)]
+        want = MultiScaleRoIAlign(["0"], 7, 0)(x, boxes, shapes)
+        got = SeparableRoIAlign(["0"], 7, 0)(x, boxes, shapes)
+        self.assertTrue(torch.equal(got, want))
+
 
 if __name__ == "__main__":
     unittest.main()
