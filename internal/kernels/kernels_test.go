@@ -479,7 +479,7 @@ func BenchmarkPool3x3s2(b *testing.B) {
 		r    *routine[func(out, in []float32, h, w, oh, ow int)]
 	}{{"max", maxPool3x3s2}, {"avg", avgPool3x3s2}} {
 		for _, im := range pool.r.impls {
-			for _, p := range [][2]int{{304, 512}, {38, 63}, {14, 14}} {
+			for _, p := range [][2]int{{304, 512}, {112, 112}, {38, 63}, {28, 28}, {14, 14}} {
 				b.Run(fmt.Sprintf("%s/%s/%dx%d", pool.name, im.name, p[0], p[1]), func(b *testing.B) {
 					rng := rand.New(rand.NewSource(1))
 					oh, ow := (p[0]-1)/2+1, (p[1]-1)/2+1

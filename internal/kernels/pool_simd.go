@@ -22,9 +22,9 @@ type poolVec struct {
 
 // pool3x3s2SIMD returns a MaxPool3x3s2 or AvgPool3x3s2 that runs the interior columns through
 // the row kernels, widest first, as depthwise3x3SIMD does, and the rest through plain, the
-// portable version, applied to one column range of one output row; a plane up to smallPlane wide
+// portable version, applied to one column range of a block of output rows; a plane up to smallPlane wide
 // goes whole to small where it is not nil.
-func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy, x0, x1 int), small poolPlaneKernel) func(out, in []float32, h, w, oh, ow int) {
+func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int), small poolPlaneKernel) func(out, in []float32, h, w, oh, ow int) {
 	for _, v := range vecs {
 		mustBePowerOfTwo(v.width)
 	}
@@ -64,10 +64,8 @@ func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, o
 				v.fn(&out[oy*ow+start], &in[y0*w+2*start-1], w, nr, v.width, m, ow, 2*w)
 				ox = hi
 			}
-			for j := oy; j < oy+m; j++ {
-				plain(out, in, h, w, oh, ow, j, 0, min(lo, ow))
-				plain(out, in, h, w, oh, ow, j, max(ox, lo), ow)
-			}
+			plain(out, in, h, w, oh, ow, oy, oy+m, 0, min(lo, ow))
+			plain(out, in, h, w, oh, ow, oy, oy+m, max(ox, lo), ow)
 			oy += m
 		}
 	}
