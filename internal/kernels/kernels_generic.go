@@ -292,8 +292,8 @@ func maxPoolColumns(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int) {
 }
 
 // greater returns v if v > m and m otherwise, without a branch: on activations the comparison
-// goes either way at random, and a mispredicted branch per value made the plain loop 3x slower
-// than the average pool's.
+// goes either way at random (the portable 112x112 max pool took 95-105 us with the branch, 74-76
+// without).
 func greater(v, m float32) float32 {
 	var mask uint32
 	if v > m {
