@@ -1,5 +1,7 @@
 // Package parallel is the engine's thread pool: a fixed set of worker goroutines, started once,
-// that split loops over [0, n) in contiguous chunks with the calling goroutine. The compute
+// that split loops over [0, n) in contiguous chunks with the calling goroutine, each thread taking
+// its own share of the chunks first (so that it meets, loop after loop, the data it wrote) and
+// then what the others have left. The compute
 // packages (nn, roihead, transform, the detector's runners) share one Pool per Detector, so a frame starts
 // no goroutine and, in steady state, allocates nothing.
 //
@@ -44,7 +46,7 @@ type state struct {
 	n       int
 	chunks  int
 	loop    atomic.Uint64 // generation<<16 | helpers: workers 1..helpers take part in it
-	next    atomic.Int64
+	claims  []claim       // one per thread: the next chunk of its share
 	pending atomic.Int32  // helpers not done yet
 	waiting atomic.Uint64 // the generation of the loop whose Run waits on done; 0 when none
 	done    chan struct{} // the last helper's wake-up for a waiting Run
@@ -59,6 +61,13 @@ type state struct {
 type pauses struct {
 	afterPublish    func() // in Run, between publishing a loop and waking its parked helpers
 	afterLastHelper func() // in the last helper of a loop, between its count reaching zero and its wake-up of Run
+}
+
+// claim is a thread's counter over its share of a loop's chunks, alone in its cache line so that
+// one thread's claims do not slow the others'.
+type claim struct {
+	next atomic.Int64
+	_    [56]byte
 }
 
 // panicValue carries a worker's panic to the caller.
@@ -79,6 +88,7 @@ func New(threads int) *Pool {
 		s.start = make([]chan struct{}, threads-1)
 		s.parked = make([]atomic.Bool, threads-1)
 		s.done = make(chan struct{}, 1)
+		s.claims = make([]claim, threads)
 		for w := range s.start {
 			s.start[w] = make(chan struct{}, 1)
 			go s.worker(w+1, s.start[w])
@@ -157,7 +167,7 @@ func (s *state) worker(w int, start chan struct{}) {
 		}
 		seen = l >> 16
 		if w <= int(l&0xffff) {
-			s.work(w)
+			s.work(w, int(l&0xffff)+1)
 			if s.pending.Add(-1) == 0 {
 				// Run may already be past this loop (it saw the count reach zero) and waiting on
 				// a later one: only a Run waiting on this generation is woken.
@@ -193,20 +203,30 @@ func (s *state) wait() {
 	<-s.done
 }
 
-// work runs chunks until none is left; a panic is kept for the caller and ends this worker's share.
-func (s *state) work(w int) {
+// work runs chunks until none is left: first its own share of the loop's chunks (thread w of p
+// has chunks [w*chunks/p, (w+1)*chunks/p)), then what is left of the others' shares. Every loop
+// splits alike, so a thread tends to get the same part of the data layer after layer (the part
+// it wrote, still in its cache), while a thread that lost its core has its share taken over.
+// A panic is kept for the caller and ends this worker's share.
+func (s *state) work(w, p int) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.failed.CompareAndSwap(nil, &panicValue{v})
-			s.next.Store(int64(s.chunks)) // the others stop taking chunks
+			for t := range p {
+				s.claims[t].next.Store(int64(s.chunks)) // the others stop taking chunks
+			}
 		}
 	}()
-	for {
-		c := int(s.next.Add(1) - 1)
-		if c >= s.chunks {
-			return
+	for k := range p {
+		t := (w + k) % p
+		end := (t + 1) * s.chunks / p
+		for {
+			c := int(s.claims[t].next.Add(1) - 1)
+			if c >= end {
+				break
+			}
+			s.task.Run(w, c*s.n/s.chunks, (c+1)*s.n/s.chunks)
 		}
-		s.task.Run(w, c*s.n/s.chunks, (c+1)*s.n/s.chunks)
 	}
 }
 
@@ -223,8 +243,10 @@ func (p *Pool) Run(n int, t Task) {
 	}
 	s := p.state
 	s.task, s.n, s.chunks = t, n, min(n, ChunksPerThread*s.threads)
-	s.next.Store(0)
 	helpers := min(s.threads, s.chunks) - 1
+	for th := range helpers + 1 {
+		s.claims[th].next.Store(int64(th * s.chunks / (helpers + 1)))
+	}
 	s.pending.Store(int32(helpers))
 	s.loop.Store((s.loop.Load()>>16+1)<<16 | uint64(helpers)) // publishes the loop to the workers
 	if s.pauses != nil {
@@ -235,7 +257,7 @@ func (p *Pool) Run(n int, t Task) {
 			s.start[w] <- struct{}{}
 		}
 	}
-	s.work(0)
+	s.work(0, helpers+1)
 	s.wait()
 	s.task = nil
 	if f := s.failed.Swap(nil); f != nil {

@@ -75,6 +75,86 @@ func TestRunWorkerIndexes(t *testing.T) {
 	}
 }
 
+// TestRunTakesOverAStalledShare stalls a worker inside its first chunk until every other chunk
+// has run: the caller must run the rest of that worker's share, or Run never returns.
+func TestRunTakesOverAStalledShare(t *testing.T) {
+	p := New(2)
+	defer p.Close()
+	const n = 64 // 8 chunks of 8: the caller's share is the first four, the worker's the rest
+	for round := range 20 {
+		var ran atomic.Int32
+		var stalled atomic.Bool
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.Run(n, &stallTask{ran: &ran, stalled: &stalled, n: n})
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: Run did not return while a worker stalled (%d of %d indices run)", round, ran.Load(), n)
+		}
+		if ran.Load() != n {
+			t.Fatalf("round %d: %d of %d indices run", round, ran.Load(), n)
+		}
+	}
+}
+
+// stallTask stalls worker 1 in its first chunk until the others have run every other index (the
+// chunks of a loop of n = 64 on 2 threads are 8 indices each).
+type stallTask struct {
+	ran     *atomic.Int32
+	stalled *atomic.Bool
+	n       int
+}
+
+func (s *stallTask) Run(worker, lo, hi int) {
+	if worker == 1 && s.stalled.CompareAndSwap(false, true) {
+		for deadline := time.Now().Add(20 * time.Second); int(s.ran.Load()) < s.n-8 && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Microsecond)
+		}
+		s.ran.Add(int32(hi - lo))
+		return
+	}
+	s.ran.Add(int32(hi - lo))
+}
+
+// TestRunGivesEachThreadItsShare checks that a thread starts on its own share of a loop's chunks
+// (thread w of p has [w*chunks/p, (w+1)*chunks/p)), so that loops of one shape give each thread
+// the same indices: the worker's first chunk, whenever it runs one, is in the second half (the
+// caller can only have taken part of that half, never the worker part of the first before its
+// own is done).
+func TestRunGivesEachThreadItsShare(t *testing.T) {
+	p := New(2)
+	defer p.Close()
+	const n = 8 // 8 chunks of one index
+	var joined int
+	for range 200 {
+		task := &firstChunkTask{}
+		task.first[0].Store(-1)
+		task.first[1].Store(-1)
+		p.Run(n, task)
+		if f := task.first[1].Load(); f >= 0 {
+			joined++
+			if f < n/2 {
+				t.Fatalf("the worker started on index %d, in the caller's share [0, %d)", f, n/2)
+			}
+		}
+	}
+	if joined == 0 {
+		t.Fatal("the worker ran no chunk in 200 loops of 8 chunks of 0.2 ms")
+	}
+}
+
+// firstChunkTask records the first index each of two threads runs; a chunk takes 0.2 ms, long
+// enough for a parked worker to wake and take part.
+type firstChunkTask struct{ first [2]atomic.Int64 }
+
+func (f *firstChunkTask) Run(worker, lo, hi int) {
+	f.first[worker].CompareAndSwap(-1, int64(lo))
+	time.Sleep(200 * time.Microsecond)
+}
+
 // TestRunAllocatesNothing checks the steady state: a Task kept by the caller costs no allocation.
 func TestRunAllocatesNothing(t *testing.T) {
 	p := New(3)
