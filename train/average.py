@@ -4,8 +4,14 @@ written as float32). Checkpoints of one training run, or of runs fine-tuned from
 well; unrelated models do not.
 
   /usr/bin/python3 train/average.py --out avg.bin run/iter000900.bin run/iter001200.bin run/iter001500.bin
+
+With --eval (as train_detector.py's), Go cocoeval -model then scores the average on each held-out
+set, restricted to its classes, and OUT's name with .evals.json for .bin gets the inputs and the 12
+numbers per set and class ("models", "eval"; report.py --soup plots it); its person AP50 per set is
+printed.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -40,6 +46,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="the averaged .bin")
     p.add_argument("models", nargs="+", help=".bin files of one architecture and class list")
+    p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
+                   help="a held-out set to score the average on with Go cocoeval; repeatable")
+    p.add_argument("--eval-threads", type=int, default=2)
+    p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo)")
     a = p.parse_args(argv)
     try:
         tensors, cfg = average(a.models)
@@ -48,6 +58,23 @@ def main(argv=None):
     tmp = a.out + ".tmp"
     write_bin(tmp, tensors, cfg)
     os.replace(tmp, a.out)
+    if a.eval:
+        evaluate(a, cfg)
+
+
+def evaluate(a, cfg):
+    """Scores a.out on a.eval's sets and writes the .evals.json beside it."""
+    from train_detector import Evaluator  # torch and the detector: only when evaluating
+    base = a.out[:-len(".bin")] if a.out.endswith(".bin") else a.out
+    classes = [(c["id"], c["name"]) for c in cfg.get("detector", {}).get("classes", [])]
+    if not classes:
+        raise SystemExit("average: %s: a detector's config names its classes; this one has none" % a.models[0])
+    res = Evaluator(a, base + ".eval", classes)(a.out)
+    tmp = base + ".evals.json.tmp"
+    with open(tmp, "w") as f:
+        json.dump({"models": a.models, "eval": res}, f)
+    os.replace(tmp, base + ".evals.json")
+    print("  ".join("%s %.4f" % (name, r["classes"].get("person", [-1] * 12)[1]) for name, r in res.items()))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ class, written by train_detector.py). Several --run are stages of one model, in 
 started with --init from the one before): their iterations and training times are counted on from
 the previous stage's last logged iteration. Prints, for the evaluation at --iter (default: the
 best person AP50 on the first held-out set), a Markdown table per held-out set.
+
+--soup FILE@HOURS (repeatable) adds a weight average scored by average.py --eval (its
+.evals.json) as a point at HOURS of training on the curve (stars) and a row of the table; the
+best person AP50 on the first set, run or soup, is the one tabulated.
 """
 import argparse
 import json
@@ -27,7 +31,16 @@ def main(argv=None):
     p.add_argument("--run", required=True, action="append", help="a run folder; repeat for later stages")
     p.add_argument("--png", help="write the curve here")
     p.add_argument("--iter", type=int, help="the evaluation to tabulate (default: best person AP50 on the first set)")
+    p.add_argument("--soup", action="append", default=[], metavar="FILE@HOURS",
+                   help="a weight average's .evals.json (average.py --eval) and the training hours it stands for")
     a = p.parse_args(argv)
+    soups = []
+    for spec in a.soup:
+        path, sep, hours = spec.rpartition("@")
+        if not sep:
+            raise SystemExit("--soup %r: want FILE@HOURS" % spec)
+        with open(path) as f:
+            soups.append(dict(json.load(f), name=os.path.basename(path), train_seconds=float(hours) * 3600))
     evals, log, starts = [], [], []
     it0 = sec0 = 0
     for run in a.run:
@@ -49,7 +62,7 @@ def main(argv=None):
     def person_ap50(e, name=first):
         return e["eval"][name]["classes"].get("person", [-1] * 12)[1]
 
-    pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals, key=person_ap50)
+    pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals + soups, key=person_ap50)
     if pick is None:
         raise SystemExit("%s: no evaluation at iteration %d" % (", ".join(a.run), a.iter))
 
@@ -60,12 +73,16 @@ def main(argv=None):
         fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
         hours = [e["train_seconds"] / 3600 for e in evals]
         for name in sets:
-            ax.plot(hours, [person_ap50(e, name) for e in evals], marker="o", label="person AP50, " + name)
+            line, = ax.plot(hours, [person_ap50(e, name) for e in evals], marker="o", label="person AP50, " + name)
+            if soups:
+                ax.plot([s["train_seconds"] / 3600 for s in soups], [person_ap50(s, name) for s in soups],
+                        marker="*", markersize=12, linestyle="none", color=line.get_color())
         ax.plot(hours, [e["eval"][first]["classes"].get("car", [-1] * 12)[1] for e in evals], marker="s",
                 linestyle="--", label="car AP50, " + first)
         for _, sec in starts:
             ax.axvline(sec / 3600, color="grey", lw=0.8, linestyle=":")
-        ax.set_xlabel("training time (hours, 1 CPU thread; dotted: a new stage starts)")
+        ax.set_xlabel("training time (hours, 1 CPU thread; dotted: a new stage starts%s)" %
+                      ("; stars: weight averages" if soups else ""))
         ax.set_ylabel("AP50 (Go cocoeval)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
@@ -85,7 +102,10 @@ def main(argv=None):
         fig.tight_layout()
         fig.savefig(a.png, dpi=110)
 
-    print("Evaluation at iteration %d (%.2f h of training):\n" % (pick["iter"], pick["train_seconds"] / 3600))
+    if "models" in pick:
+        print("Evaluation of %s (%.2f h of training):\n" % (pick["name"], pick["train_seconds"] / 3600))
+    else:
+        print("Evaluation at iteration %d (%.2f h of training):\n" % (pick["iter"], pick["train_seconds"] / 3600))
     for name in sets:
         r = pick["eval"][name]
         classes = [c for c in r["classes"] if r["classes"][c][0] != -1]
@@ -98,8 +118,8 @@ def main(argv=None):
         print()
     print("| iteration | hours | " + " | ".join("person AP50 " + n for n in sets) + " |")
     print("|---" * (len(sets) + 2) + "|")
-    for e in evals:
-        print("| %d | %.2f | " % (e["iter"], e["train_seconds"] / 3600) +
+    for e in evals + soups:
+        print("| %s | %.2f | " % (e.get("name", e.get("iter")), e["train_seconds"] / 3600) +
               " | ".join("%.3f" % person_ap50(e, n) for n in sets) + " |")
 
 

@@ -296,6 +296,16 @@ class DetectorTraining(unittest.TestCase):
                          [{"id": 1, "name": "person"}, {"id": 3, "name": "car"}])
         self.assertEqual(rec[0]["eval"]["tiny"]["classes"]["car"][1], -1)
         self.assertTrue(os.path.exists(os.path.join(out, "best.bin")))
+        # average.py --eval scores an average the same way: the average of a model with itself
+        # is that model, so its 12 numbers per class are the run's.
+        exported = os.path.join(out, rec[0]["bin"])
+        soup = os.path.join(self.tmp.name, "soup.bin")
+        average.main(["--out", soup, exported, exported, "--eval", "tiny=%s:%s" % (images, gt),
+                      "--cocoeval", os.path.join(out, "cocoeval")])
+        with open(os.path.join(self.tmp.name, "soup.evals.json")) as f:
+            scored = json.load(f)
+        self.assertEqual(scored["models"], [exported, exported])
+        self.assertEqual(scored["eval"], rec[0]["eval"])
 
 
 class WeightAverageFormula(unittest.TestCase):
