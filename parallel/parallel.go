@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sys/cpu"
 )
 
 // Task is a loop body for Pool.Run: Run(worker, lo, hi) handles indices [lo, hi). worker, in
@@ -63,11 +65,11 @@ type pauses struct {
 	afterLastHelper func() // in the last helper of a loop, between its count reaching zero and its wake-up of Run
 }
 
-// claim is a thread's counter over its share of a loop's chunks, alone in its cache line so that
-// one thread's claims do not slow the others'.
+// claim is a thread's counter over its share of a loop's chunks, padded to a cache line of this
+// architecture so that one thread's claims do not slow the others'.
 type claim struct {
 	next atomic.Int64
-	_    [56]byte
+	_    cpu.CacheLinePad
 }
 
 // panicValue carries a worker's panic to the caller.

@@ -121,9 +121,9 @@ func (s *stallTask) Run(worker, lo, hi int) {
 
 // TestRunGivesEachThreadItsShare checks that a thread starts on its own share of a loop's chunks
 // (thread w of p has [w*chunks/p, (w+1)*chunks/p)), so that loops of one shape give each thread
-// the same indices: the worker's first chunk, whenever it runs one, is in the second half (the
-// caller can only have taken part of that half, never the worker part of the first before its
-// own is done).
+// the same indices: the worker's first chunk, whenever it runs one, is in its own half. (It
+// could start in the caller's half only if the caller had already taken all of the worker's,
+// and then nothing is left for it.)
 func TestRunGivesEachThreadItsShare(t *testing.T) {
 	p := New(2)
 	defer p.Close()

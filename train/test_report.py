@@ -1,0 +1,60 @@
+"""train/report.py: stages chained in time, and a weight average (--soup) plotted and tabulated
+when it beats every evaluation of the runs."""
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import report  # noqa: E402
+
+
+def evaluation(person_ap50):
+    stats = [0.1] * 12
+    stats[1] = person_ap50
+    return {"set": {"stats": stats, "classes": {"person": stats}}}
+
+
+class Report(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, name, lines):
+        path = os.path.join(self.tmp.name, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("".join(json.dumps(x) + "\n" for x in lines))
+        return path
+
+    def run_report(self, *argv):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            report.main(list(argv))
+        return out.getvalue()
+
+    def test_soup_beats_the_runs(self):
+        loss = {"loss": 1, "loss_classifier": 1, "loss_box_reg": 1, "loss_objectness": 1, "loss_rpn_box_reg": 1}
+        for stage, (best, seconds) in {"a": (0.10, 100), "b": (0.15, 200)}.items():
+            self.write(stage + "/log.jsonl", [dict(loss, iter=10, train_seconds=seconds)])
+            self.write(stage + "/evals.jsonl", [{"iter": 10, "train_seconds": seconds, "eval": evaluation(best)}])
+        runs = ["--run", os.path.join(self.tmp.name, "a"), "--run", os.path.join(self.tmp.name, "b")]
+        text = self.run_report(*runs)
+        # Stage b's iteration and time are counted on from stage a's last logged ones.
+        self.assertIn("Evaluation at iteration 20 (0.08 h of training)", text)
+        soup = self.write("soup.evals.json", [{"models": ["x.bin", "y.bin"], "eval": evaluation(0.2)}])
+        text = self.run_report(*runs, "--soup", soup + "@1.5")
+        self.assertIn("Evaluation of soup.evals.json (1.50 h of training)", text)
+        self.assertIn("| soup.evals.json | 1.50 | 0.200 |", text)
+        worse = self.write("worse.evals.json", [{"models": ["x.bin"], "eval": evaluation(0.05)}])
+        self.assertIn("Evaluation at iteration 20", self.run_report(*runs, "--soup", worse + "@1"))
+        with self.assertRaisesRegex(SystemExit, "want FILE@HOURS"):
+            self.run_report(*runs, "--soup", soup)
+
+
+if __name__ == "__main__":
+    unittest.main()
