@@ -6,7 +6,8 @@ evaluations as Markdown.
 Reads RUN/log.jsonl (losses) and RUN/evals.jsonl (Go cocoeval's 12 numbers per held-out set and
 class, written by train_detector.py). Several --run are stages of one model, in order (a stage
 started with --init from the one before): their iterations and training times are counted on from
-the previous stage's last logged iteration. Prints, for the evaluation at --iter (default: the
+the previous stage's last logged iteration; RUN@HOURS starts a stage at HOURS instead (one started from
+a weight average, whose ingredients' training came before it). Prints, for the evaluation at --iter (default: the
 best person AP50 on the first held-out set), a Markdown table per held-out set.
 
 --soup FILE@HOURS (repeatable) adds a weight average scored by average.py --eval (its
@@ -28,7 +29,8 @@ def read_jsonl(path):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, action="append", help="a run folder; repeat for later stages")
+    p.add_argument("--run", required=True, action="append", metavar="RUN[@HOURS]",
+                   help="a run folder; repeat for later stages; @HOURS: the stage starts at HOURS of training")
     p.add_argument("--png", help="write the curve here")
     p.add_argument("--iter", type=int, help="the evaluation to tabulate (default: best person AP50 on the first set)")
     p.add_argument("--soup", action="append", default=[], metavar="FILE@HOURS",
@@ -43,7 +45,12 @@ def main(argv=None):
             soups.append(dict(json.load(f), name=os.path.basename(path), train_seconds=float(hours) * 3600))
     evals, log, starts = [], [], []
     it0 = sec0 = 0
-    for run in a.run:
+    for spec in a.run:
+        run, sep, hours = spec.rpartition("@")
+        if sep:
+            sec0 = float(hours) * 3600
+        else:
+            run = spec
         run_log = read_jsonl(os.path.join(run, "log.jsonl"))
         run_evals = read_jsonl(os.path.join(run, "evals.jsonl"))
         if not run_evals:
@@ -51,6 +58,8 @@ def main(argv=None):
         for r in run_log + run_evals:
             r["iter"] += it0
             r["train_seconds"] += sec0
+        if sep:
+            run_evals[0]["after_gap"] = True  # the curve is not drawn across the jump
         if evals:
             starts.append((it0, sec0))
         log += run_log
@@ -71,13 +80,22 @@ def main(argv=None):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
-        hours = [e["train_seconds"] / 3600 for e in evals]
+        def curve(value):  # (hours, values), NaN where a stage starts at --run's @HOURS
+            xs, ys = [], []
+            for e in evals:
+                if e.get("after_gap"):
+                    xs.append(float("nan"))
+                    ys.append(float("nan"))
+                xs.append(e["train_seconds"] / 3600)
+                ys.append(value(e))
+            return xs, ys
+
         for name in sets:
-            line, = ax.plot(hours, [person_ap50(e, name) for e in evals], marker="o", label="person AP50, " + name)
+            line, = ax.plot(*curve(lambda e: person_ap50(e, name)), marker="o", label="person AP50, " + name)
             if soups:
                 ax.plot([s["train_seconds"] / 3600 for s in soups], [person_ap50(s, name) for s in soups],
                         marker="*", markersize=12, linestyle="none", color=line.get_color())
-        ax.plot(hours, [e["eval"][first]["classes"].get("car", [-1] * 12)[1] for e in evals], marker="s",
+        ax.plot(*curve(lambda e: e["eval"][first]["classes"].get("car", [-1] * 12)[1]), marker="s",
                 linestyle="--", label="car AP50, " + first)
         for _, sec in starts:
             ax.axvline(sec / 3600, color="grey", lw=0.8, linestyle=":")

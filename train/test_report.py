@@ -52,6 +52,9 @@ class Report(unittest.TestCase):
         self.assertIn("| soup.evals.json | 1.50 | 0.200 |", text)
         worse = self.write("worse.evals.json", [{"models": ["x.bin"], "eval": evaluation(0.05)}])
         self.assertIn("Evaluation at iteration 20", self.run_report(*runs, "--soup", worse + "@1"))
+        # A stage started from a weight average starts at the hours given, not at the last run's end.
+        text = self.run_report(*runs[:3], runs[3] + "@1", "--soup", worse + "@1")
+        self.assertIn("| 20 | 1.06 | 0.150 |", text)
         with self.assertRaisesRegex(SystemExit, "want FILE@HOURS"):
             self.run_report(*runs, "--soup", soup)
 
