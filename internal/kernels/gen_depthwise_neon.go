@@ -1,11 +1,12 @@
 //go:build ignore
 
-// gen_depthwise_neon writes depthwise_rows4_arm64.s, the NEON stride-1 depthwise 3x3 kernel that
-// computes four output rows of 16 columns per step: 144 FMLAs between 72 loads, scheduled
-// (each tap's loads issued during the previous tap's FMLAs), which written by hand would be some
-// 250 lines of near-copies. Run it with `go generate ./internal/kernels` after changing it (-o
-// names another output file); TestDepthwiseNEONGenerated fails when the committed file differs
-// from its output.
+// gen_depthwise_neon writes depthwise_rows_arm64.s, the NEON depthwise 3x3 kernels that compute
+// several output rows of 16 columns per step: four rows at stride 1 (144 FMLAs between 72 loads)
+// and two at stride 2 (72 FMLAs between 25 two-way loads and 15 shifts), each scheduled so that
+// the next input row's loads are issued during this row's FMLAs, which written by hand would be
+// some 400 lines of near-copies. Run it with `go generate ./internal/kernels` after changing it
+// (-o names another output file); TestDepthwiseNEONGenerated fails when the committed file
+// differs from its output.
 package main
 
 import (
@@ -77,7 +78,7 @@ func groups() []group {
 }
 
 func main() {
-	out := flag.String("o", "depthwise_rows4_arm64.s", "output file")
+	out := flag.String("o", "depthwise_rows_arm64.s", "output file")
 	flag.Parse()
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -140,14 +141,7 @@ func main() {
 		if g+1 < len(gs) {
 			next = gs[g+1].loads
 		}
-		issued := 0
-		for k, f := range cur.fmlas {
-			p("%s", f)
-			for issued < len(next) && issued*len(cur.fmlas) < (k+1)*len(next) {
-				p("%s", next[issued])
-				issued++
-			}
-		}
+		spread(p, cur.fmlas, next)
 	}
 	for j := 0; j < rows; j++ {
 		p("\tVST1.P [V%d.S4, V%d.S4, V%d.S4, V%d.S4], 64(%s)", acc(j, 0), acc(j, 1), acc(j, 2), acc(j, 3), outRow[j])
@@ -162,7 +156,164 @@ func main() {
 	p("\tSUBS $%d, R12", rows)
 	p("\tBGT  block")
 	p("\tRET")
+	stride2(p)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// The stride-2 kernel (kernels_arm64.go, dw3x3s2NEON16x2): two output rows of 16 columns a step,
+// from five input rows (the middle one feeds both). An input row's 33 columns come in by five
+// VLD2s, as in dw3x3s2NEON16: four split columns 0-31 into the even (tap 0) and odd (tap 1)
+// columns of the four sums, the fifth, from column 25, gives the last sum's tap 2 as its odd
+// half; the other sums' tap 2 (the next even columns) is shifted out of two taps 0 by VEXT, in
+// place once the row's tap-0 FMLAs have read them. Input rows alternate between two register
+// sets, so the next row loads while this one multiplies. Registers: sums V16-V23 (row j, vector
+// v: V(16+4j+v)), sets V0-V9 and V10-V15, V24-V27, weights V28-V30 (as the stride-1 kernel's
+// V1-V3), bias V31.
+const s2rows = 2
+
+// s2set is an input row's registers: the VLD2 pairs of the four sums, then the fifth VLD2's.
+var s2set = [2][5][2]int{
+	{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}},
+	{{10, 11}, {12, 13}, {14, 15}, {24, 25}, {26, 27}},
+}
+
+var (
+	s2inRow  = [2*s2rows + 1]string{"R1", "R6", "R7", "R8", "R9"}
+	s2outRow = [s2rows]string{"R20", "R21"}
+	s2tmp    = [2]string{"R3", "R4"} // the fifth VLD2's address, one per set
+)
+
+func s2acc(j, v int) int { return 16 + vecs*j + v }
+
+// s2weight is weight(r, t) for the stride-2 kernel's registers.
+func s2weight(r, t int) (reg, lane int) {
+	reg, lane = weight(r, t)
+	return reg + 27, lane
+}
+
+// s2loads is input row i's loads; they leave its pointer 128 bytes (32 columns) on.
+func s2loads(i int) []string {
+	set, p, tmp := s2set[i%2], s2inRow[i], s2tmp[i%2]
+	l := func(k int) string { return fmt.Sprintf("\tVLD2.P 32(%s), [V%d.S4, V%d.S4]", p, set[k][0], set[k][1]) }
+	return []string{l(0), l(1), l(2),
+		fmt.Sprintf("\tADD    $4, %s, %s", p, tmp),
+		fmt.Sprintf("\tVLD2   (%s), [V%d.S4, V%d.S4]", tmp, set[4][0], set[4][1]),
+		l(3)}
+}
+
+// s2row is input row i's work: tap 0 of each sum and of each output row it feeds, the shifts,
+// then taps 1 and 2. Output row j reads input rows 2j..2j+2, this one as its filter row i-2j, so
+// each sum adds its rows and taps in dw3x3s2NEON16's order, bit for bit.
+func s2row(i int) []string {
+	set := s2set[i%2]
+	var js []int
+	for j := 0; j < s2rows; j++ {
+		if r := i - 2*j; r >= 0 && r <= 2 {
+			js = append(js, j)
+		}
+	}
+	var out []string
+	fmla := func(t, v int, src int) {
+		for _, j := range js {
+			reg, lane := s2weight(i-2*j, t)
+			out = append(out, fmlaElem(s2acc(j, v), src, reg, lane))
+		}
+	}
+	for v := 0; v < vecs; v++ {
+		fmla(0, v, set[v][0])
+	}
+	for v := 0; v+1 < vecs; v++ {
+		out = append(out, fmt.Sprintf("\tVEXT   $4, V%d.B16, V%d.B16, V%d.B16", set[v+1][0], set[v][0], set[v][0]))
+	}
+	for v := 0; v < vecs; v++ {
+		fmla(1, v, set[v][1])
+	}
+	for v := 0; v < vecs; v++ {
+		src := set[v][0]
+		if v == vecs-1 {
+			src = set[4][1]
+		}
+		fmla(2, v, src)
+	}
+	return out
+}
+
+func stride2(p func(string, ...any)) {
+	p("")
+	p("// Registers of dw3x3s2NEON16x2: R10, R11 the block's first output and input row; R2, R13 the")
+	p("// input and output row strides in bytes; R14, R15 the block's output and input advance; R12")
+	p("// rows left; R5 columns left; %s the input rows and %s the output rows", strings.Join(s2inRow[:], ", "), strings.Join(s2outRow[:], ", "))
+	p("// of the step; %s the fifth VLD2's addresses (gen_depthwise_neon.go).", strings.Join(s2tmp[:], ", "))
+	p("")
+	p("// func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
+	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60")
+	p("\tMOVD  out+0(FP), R10")
+	p("\tMOVD  in+8(FP), R11")
+	p("\tMOVD  w+16(FP), R2")
+	p("\tLSL   $2, R2")
+	p("\tLSL   $2, R2, R15")
+	p("\tMOVD  wt+24(FP), R4")
+	p("\tMOVD  m+40(FP), R12")
+	p("\tMOVD  ldo+48(FP), R13")
+	p("\tLSL   $2, R13")
+	p("\tLSL   $1, R13, R14")
+	p("\tFMOVS bias+56(FP), F31")
+	p("\tVDUP  V31.S[0], V31.S4")
+	p("\tVLD1  (R4), [V28.S4]")
+	p("\tADD   $12, R4")
+	p("\tVLD1  (R4), [V29.S4]")
+	p("\tADD   $8, R4")
+	p("\tVLD1  (R4), [V30.S4]")
+	p("")
+	p("s2block:")
+	p("\tMOVD R10, %s", s2outRow[0])
+	for j := 1; j < s2rows; j++ {
+		p("\tADD  R13, %s, %s", s2outRow[j-1], s2outRow[j])
+	}
+	p("\tMOVD R11, %s", s2inRow[0])
+	for i := 1; i < len(s2inRow); i++ {
+		p("\tADD  R2, %s, %s", s2inRow[i-1], s2inRow[i])
+	}
+	p("\tMOVD n+32(FP), R5")
+	p("")
+	p("s2step:")
+	for _, l := range s2loads(0) {
+		p("%s", l)
+	}
+	for j := 0; j < s2rows; j++ {
+		for v := 0; v < vecs; v++ {
+			p("\tVMOV V31.B16, V%d.B16", s2acc(j, v))
+		}
+	}
+	for i := range s2inRow {
+		var next []string
+		if i+1 < len(s2inRow) {
+			next = s2loads(i + 1)
+		}
+		spread(p, s2row(i), next)
+	}
+	for j := 0; j < s2rows; j++ {
+		p("\tVST1.P [V%d.S4, V%d.S4, V%d.S4, V%d.S4], 64(%s)", s2acc(j, 0), s2acc(j, 1), s2acc(j, 2), s2acc(j, 3), s2outRow[j])
+	}
+	p("\tSUBS $16, R5")
+	p("\tBGT  s2step")
+	p("\tADD  R14, R10")
+	p("\tADD  R15, R11")
+	p("\tSUBS $%d, R12", s2rows)
+	p("\tBGT  s2block")
+	p("\tRET")
+}
+
+// spread writes work with the instructions of next spread evenly among it.
+func spread(p func(string, ...any), work, next []string) {
+	issued := 0
+	for k, w := range work {
+		p("%s", w)
+		for issued < len(next) && issued*len(work) < (k+1)*len(next) {
+			p("%s", next[issued])
+			issued++
+		}
 	}
 }

@@ -4,8 +4,8 @@
 //
 // Every routine has a portable Go version (kernels_generic.go; Exp's in exp.go) and may have
 // assembly versions, one .s file per routine and instruction set (sgemm_avx2_amd64.s,
-// sgemm_avx512_amd64.s, sgemm8x12_arm64.s, depthwise_*.s; depthwise_rows4_arm64.s holds the
-// stride-1 NEON kernel's steps of four rows, pool_*.s both pools' row kernels,
+// sgemm_avx512_amd64.s, sgemm8x12_arm64.s, depthwise_*.s; depthwise_rows_arm64.s holds the
+// NEON kernels' steps of several rows (four at stride 1, two at stride 2), pool_*.s both pools' row kernels,
 // bilinear_amd64.s both amd64 BilinearSums, exp_amd64.s both amd64 Exps,
 // depthwise_small_avx512_amd64.s the whole-plane kernels of the box head's small planes,
 // depthwise and average pool). The plane routines' assembly is a row kernel

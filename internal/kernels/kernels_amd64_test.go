@@ -19,10 +19,10 @@ func TestSgemmAVX512Generated(t *testing.T) {
 	checkGenerated(t, "gen_sgemm_avx512.go", "sgemm_avx512_amd64.s")
 }
 
-// TestDepthwiseNEONGenerated checks depthwise_rows4_arm64.s against gen_depthwise_neon.go the same
+// TestDepthwiseNEONGenerated checks depthwise_rows_arm64.s against gen_depthwise_neon.go the same
 // way (here, where the go tool runs natively; the arm64 tests run under qemu).
 func TestDepthwiseNEONGenerated(t *testing.T) {
-	checkGenerated(t, "gen_depthwise_neon.go", "depthwise_rows4_arm64.s")
+	checkGenerated(t, "gen_depthwise_neon.go", "depthwise_rows_arm64.s")
 }
 
 // checkGenerated fails unless file is what the generator gen writes.

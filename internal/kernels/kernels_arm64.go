@@ -13,7 +13,7 @@ import (
 func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)
 	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
-		[]dwVec{{dw3x3s1NEON16Rows, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16, 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
+		[]dwVec{{dw3x3s1NEON16Rows, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16Rows, 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON16, 16}, {maxPoolRowsNEON, 4}}, maxPoolColumns, nil))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON16, 16}, {avgPoolRowsNEON, 4}}, avgPoolColumns, nil))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
@@ -69,7 +69,7 @@ func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, b
 //go:noescape
 func dw3x3s1NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
 
-// dw3x3s1NEON16x4 (depthwise_rows4_arm64.s, written by gen_depthwise_neon.go) is dw3x3s1NEON16 for
+// dw3x3s1NEON16x4 (depthwise_rows_arm64.s, written by gen_depthwise_neon.go) is dw3x3s1NEON16 for
 // m output rows four at a time (m a positive multiple of 4), each with all three input rows (nr
 // = 3, the nine weights at wt) at stride 1 (ldi = w): the middle input rows of a step feed three
 // output rows each, so a step loads 72 vectors for 144 FMLAs where four one-row steps load 144.
@@ -99,6 +99,31 @@ func dw3x3s1NEON16Rows(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi 
 //
 //go:noescape
 func dw3x3s2NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
+
+// dw3x3s2NEON16x2 (depthwise_rows_arm64.s, written by gen_depthwise_neon.go) is dw3x3s2NEON16 for
+// m output rows two at a time (m a positive multiple of 2), each with all three input rows (nr =
+// 3) at stride 2 (ldi = 2w): a step's five input rows feed both output rows, the middle one twice,
+// and each row's loads are issued during the previous row's FMLAs. Each sum adds the same
+// products in the same order as dw3x3s2NEON's, so the outputs are its bit for bit.
+//
+//go:noescape
+func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
+
+// dw3x3s2NEON16Rows is the stride-2 16-wide row kernel: dw3x3s2NEON16x2 for the rows it can take,
+// dw3x3s2NEON16 for the rest (the plane's edges, a last odd row).
+func dw3x3s2NEON16Rows(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32) {
+	if nr == 3 && ldi == 2*w && m >= 2 {
+		m2 := m &^ 1
+		dw3x3s2NEON16x2(out, in, w, wt, n, m2, ldo, bias)
+		if m == m2 {
+			return
+		}
+		out = (*float32)(unsafe.Add(unsafe.Pointer(out), 4*m2*ldo))
+		in = (*float32)(unsafe.Add(unsafe.Pointer(in), 4*m2*ldi))
+		m -= m2
+	}
+	dw3x3s2NEON16(out, in, w, nr, wt, n, m, ldo, ldi, bias)
+}
 
 // maxPoolRowsNEON and avgPoolRowsNEON (pool_arm64.s) are poolRowKernels, 4 outputs per step.
 //

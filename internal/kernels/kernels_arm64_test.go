@@ -44,12 +44,13 @@ func TestNEONChosen(t *testing.T) {
 }
 
 // TestDepthwiseNEON16IsNEON4 checks that the 16-wide depthwise loops, whose FMLAs are interleaved
-// across four sums, the stride-1 steps of four rows (dw3x3s1NEON16x4) and the 4-wide loops'
-// two-row steps give each output the value of the 4-wide loop run one row at a time, bit for bit
-// (the interleaving moves instructions, never a sum's order), on planes wide and tall enough for
-// several steps of each and every remainder (up to 12 interior rows: three four-row blocks, or
-// blocks and 1-3 rows left), both strides, with signed zeros, infinities and NaNs among the
-// inputs.
+// across four sums, the stride-1 steps of four rows (dw3x3s1NEON16x4), the stride-2 steps of two
+// (dw3x3s2NEON16x2) and the 4-wide loops' two-row steps give each output the value of the 4-wide
+// loop run one row at a time, bit for bit (the interleaving moves instructions, never a sum's
+// order), on planes wide and tall enough for several steps of each and every remainder (up to 12
+// interior rows at stride 1: three four-row blocks, or blocks and 1-3 rows left; up to 6 at
+// stride 2: pairs and an odd row left), both strides, with signed zeros, infinities and NaNs
+// among the inputs.
 func TestDepthwiseNEON16IsNEON4(t *testing.T) {
 	// oneRow runs a row kernel one output row per call (m = 1): the 4-wide loop alone.
 	oneRow := func(k dwRowKernel) dwRowKernel {
