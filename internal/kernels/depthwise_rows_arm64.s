@@ -296,7 +296,7 @@ step:
 // Registers of dw3x3s2NEON16x2: R10, R11 the block's first output and input row; R2, R13 the
 // input and output row strides in bytes; R14, R15 the block's output and input advance; R12
 // rows left; R5 columns left; R1, R6, R7, R8, R9 the input rows and R20, R21 the output rows
-// of the step; R3, R4 the fifth VLD2's addresses (gen_depthwise_neon.go).
+// of the step (gen_depthwise_neon.go).
 
 // func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
 TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60
@@ -332,9 +332,8 @@ s2step:
 	VLD2.P 32(R1), [V0.S4, V1.S4]
 	VLD2.P 32(R1), [V2.S4, V3.S4]
 	VLD2.P 32(R1), [V4.S4, V5.S4]
-	ADD    $4, R1, R3
-	VLD2   (R3), [V8.S4, V9.S4]
 	VLD2.P 32(R1), [V6.S4, V7.S4]
+	FMOVS  (R1), F8
 	VMOV V31.B16, V16.B16
 	VMOV V31.B16, V17.B16
 	VMOV V31.B16, V18.B16
@@ -347,98 +346,98 @@ s2step:
 	VLD2.P 32(R6), [V10.S4, V11.S4]
 	WORD $0x4f9c1051 // fmla v17.4s, v2.4s, v28.s[0]
 	WORD $0x4f9c1092 // fmla v18.4s, v4.4s, v28.s[0]
-	VLD2.P 32(R6), [V12.S4, V13.S4]
 	WORD $0x4f9c10d3 // fmla v19.4s, v6.4s, v28.s[0]
+	VLD2.P 32(R6), [V12.S4, V13.S4]
 	VEXT   $4, V2.B16, V0.B16, V0.B16
 	VEXT   $4, V4.B16, V2.B16, V2.B16
-	VLD2.P 32(R6), [V14.S4, V15.S4]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	VLD2.P 32(R6), [V14.S4, V15.S4]
+	VEXT   $4, V8.B16, V6.B16, V6.B16
 	WORD $0x4fbc1030 // fmla v16.4s, v1.4s, v28.s[1]
-	ADD    $4, R6, R4
 	WORD $0x4fbc1071 // fmla v17.4s, v3.4s, v28.s[1]
+	VLD2.P 32(R6), [V24.S4, V25.S4]
 	WORD $0x4fbc10b2 // fmla v18.4s, v5.4s, v28.s[1]
 	WORD $0x4fbc10f3 // fmla v19.4s, v7.4s, v28.s[1]
-	VLD2   (R4), [V26.S4, V27.S4]
 	WORD $0x4f9c1810 // fmla v16.4s, v0.4s, v28.s[2]
+	FMOVS  (R6), F26
 	WORD $0x4f9c1851 // fmla v17.4s, v2.4s, v28.s[2]
-	VLD2.P 32(R6), [V24.S4, V25.S4]
 	WORD $0x4f9c1892 // fmla v18.4s, v4.4s, v28.s[2]
-	WORD $0x4f9c1933 // fmla v19.4s, v9.4s, v28.s[2]
+	WORD $0x4f9c18d3 // fmla v19.4s, v6.4s, v28.s[2]
 	WORD $0x4f9d1150 // fmla v16.4s, v10.4s, v29.s[0]
 	VLD2.P 32(R7), [V0.S4, V1.S4]
 	WORD $0x4f9d1191 // fmla v17.4s, v12.4s, v29.s[0]
 	WORD $0x4f9d11d2 // fmla v18.4s, v14.4s, v29.s[0]
-	VLD2.P 32(R7), [V2.S4, V3.S4]
 	WORD $0x4f9d1313 // fmla v19.4s, v24.4s, v29.s[0]
+	VLD2.P 32(R7), [V2.S4, V3.S4]
 	VEXT   $4, V12.B16, V10.B16, V10.B16
 	VEXT   $4, V14.B16, V12.B16, V12.B16
-	VLD2.P 32(R7), [V4.S4, V5.S4]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	VLD2.P 32(R7), [V4.S4, V5.S4]
+	VEXT   $4, V26.B16, V24.B16, V24.B16
 	WORD $0x4fbd1170 // fmla v16.4s, v11.4s, v29.s[1]
-	ADD    $4, R7, R3
 	WORD $0x4fbd11b1 // fmla v17.4s, v13.4s, v29.s[1]
+	VLD2.P 32(R7), [V6.S4, V7.S4]
 	WORD $0x4fbd11f2 // fmla v18.4s, v15.4s, v29.s[1]
 	WORD $0x4fbd1333 // fmla v19.4s, v25.4s, v29.s[1]
-	VLD2   (R3), [V8.S4, V9.S4]
 	WORD $0x4f9d1950 // fmla v16.4s, v10.4s, v29.s[2]
+	FMOVS  (R7), F8
 	WORD $0x4f9d1991 // fmla v17.4s, v12.4s, v29.s[2]
-	VLD2.P 32(R7), [V6.S4, V7.S4]
 	WORD $0x4f9d19d2 // fmla v18.4s, v14.4s, v29.s[2]
-	WORD $0x4f9d1b73 // fmla v19.4s, v27.4s, v29.s[2]
+	WORD $0x4f9d1b13 // fmla v19.4s, v24.4s, v29.s[2]
 	WORD $0x4fbe1010 // fmla v16.4s, v0.4s, v30.s[1]
 	VLD2.P 32(R8), [V10.S4, V11.S4]
 	WORD $0x4f9c1014 // fmla v20.4s, v0.4s, v28.s[0]
 	WORD $0x4fbe1051 // fmla v17.4s, v2.4s, v30.s[1]
 	WORD $0x4f9c1055 // fmla v21.4s, v2.4s, v28.s[0]
 	WORD $0x4fbe1092 // fmla v18.4s, v4.4s, v30.s[1]
-	VLD2.P 32(R8), [V12.S4, V13.S4]
 	WORD $0x4f9c1096 // fmla v22.4s, v4.4s, v28.s[0]
+	VLD2.P 32(R8), [V12.S4, V13.S4]
 	WORD $0x4fbe10d3 // fmla v19.4s, v6.4s, v30.s[1]
 	WORD $0x4f9c10d7 // fmla v23.4s, v6.4s, v28.s[0]
 	VEXT   $4, V2.B16, V0.B16, V0.B16
 	VEXT   $4, V4.B16, V2.B16, V2.B16
-	VLD2.P 32(R8), [V14.S4, V15.S4]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	VLD2.P 32(R8), [V14.S4, V15.S4]
 	WORD $0x4f9e1830 // fmla v16.4s, v1.4s, v30.s[2]
 	WORD $0x4fbc1034 // fmla v20.4s, v1.4s, v28.s[1]
 	WORD $0x4f9e1871 // fmla v17.4s, v3.4s, v30.s[2]
-	ADD    $4, R8, R4
 	WORD $0x4fbc1075 // fmla v21.4s, v3.4s, v28.s[1]
 	WORD $0x4f9e18b2 // fmla v18.4s, v5.4s, v30.s[2]
+	VLD2.P 32(R8), [V24.S4, V25.S4]
 	WORD $0x4fbc10b6 // fmla v22.4s, v5.4s, v28.s[1]
 	WORD $0x4f9e18f3 // fmla v19.4s, v7.4s, v30.s[2]
 	WORD $0x4fbc10f7 // fmla v23.4s, v7.4s, v28.s[1]
-	VLD2   (R4), [V26.S4, V27.S4]
 	WORD $0x4fbe1810 // fmla v16.4s, v0.4s, v30.s[3]
 	WORD $0x4f9c1814 // fmla v20.4s, v0.4s, v28.s[2]
 	WORD $0x4fbe1851 // fmla v17.4s, v2.4s, v30.s[3]
+	FMOVS  (R8), F26
 	WORD $0x4f9c1855 // fmla v21.4s, v2.4s, v28.s[2]
-	VLD2.P 32(R8), [V24.S4, V25.S4]
 	WORD $0x4fbe1892 // fmla v18.4s, v4.4s, v30.s[3]
 	WORD $0x4f9c1896 // fmla v22.4s, v4.4s, v28.s[2]
-	WORD $0x4fbe1933 // fmla v19.4s, v9.4s, v30.s[3]
-	WORD $0x4f9c1937 // fmla v23.4s, v9.4s, v28.s[2]
+	WORD $0x4fbe18d3 // fmla v19.4s, v6.4s, v30.s[3]
+	WORD $0x4f9c18d7 // fmla v23.4s, v6.4s, v28.s[2]
 	WORD $0x4f9d1154 // fmla v20.4s, v10.4s, v29.s[0]
 	VLD2.P 32(R9), [V0.S4, V1.S4]
 	WORD $0x4f9d1195 // fmla v21.4s, v12.4s, v29.s[0]
 	WORD $0x4f9d11d6 // fmla v22.4s, v14.4s, v29.s[0]
-	VLD2.P 32(R9), [V2.S4, V3.S4]
 	WORD $0x4f9d1317 // fmla v23.4s, v24.4s, v29.s[0]
+	VLD2.P 32(R9), [V2.S4, V3.S4]
 	VEXT   $4, V12.B16, V10.B16, V10.B16
 	VEXT   $4, V14.B16, V12.B16, V12.B16
-	VLD2.P 32(R9), [V4.S4, V5.S4]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	VLD2.P 32(R9), [V4.S4, V5.S4]
+	VEXT   $4, V26.B16, V24.B16, V24.B16
 	WORD $0x4fbd1174 // fmla v20.4s, v11.4s, v29.s[1]
-	ADD    $4, R9, R3
 	WORD $0x4fbd11b5 // fmla v21.4s, v13.4s, v29.s[1]
+	VLD2.P 32(R9), [V6.S4, V7.S4]
 	WORD $0x4fbd11f6 // fmla v22.4s, v15.4s, v29.s[1]
 	WORD $0x4fbd1337 // fmla v23.4s, v25.4s, v29.s[1]
-	VLD2   (R3), [V8.S4, V9.S4]
 	WORD $0x4f9d1954 // fmla v20.4s, v10.4s, v29.s[2]
+	FMOVS  (R9), F8
 	WORD $0x4f9d1995 // fmla v21.4s, v12.4s, v29.s[2]
-	VLD2.P 32(R9), [V6.S4, V7.S4]
 	WORD $0x4f9d19d6 // fmla v22.4s, v14.4s, v29.s[2]
-	WORD $0x4f9d1b77 // fmla v23.4s, v27.4s, v29.s[2]
+	WORD $0x4f9d1b17 // fmla v23.4s, v24.4s, v29.s[2]
 	WORD $0x4fbe1014 // fmla v20.4s, v0.4s, v30.s[1]
 	WORD $0x4fbe1055 // fmla v21.4s, v2.4s, v30.s[1]
 	WORD $0x4fbe1096 // fmla v22.4s, v4.4s, v30.s[1]
@@ -446,6 +445,7 @@ s2step:
 	VEXT   $4, V2.B16, V0.B16, V0.B16
 	VEXT   $4, V4.B16, V2.B16, V2.B16
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	VEXT   $4, V8.B16, V6.B16, V6.B16
 	WORD $0x4f9e1834 // fmla v20.4s, v1.4s, v30.s[2]
 	WORD $0x4f9e1875 // fmla v21.4s, v3.4s, v30.s[2]
 	WORD $0x4f9e18b6 // fmla v22.4s, v5.4s, v30.s[2]
@@ -453,7 +453,7 @@ s2step:
 	WORD $0x4fbe1814 // fmla v20.4s, v0.4s, v30.s[3]
 	WORD $0x4fbe1855 // fmla v21.4s, v2.4s, v30.s[3]
 	WORD $0x4fbe1896 // fmla v22.4s, v4.4s, v30.s[3]
-	WORD $0x4fbe1937 // fmla v23.4s, v9.4s, v30.s[3]
+	WORD $0x4fbe18d7 // fmla v23.4s, v6.4s, v30.s[3]
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
 	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
 	SUBS $16, R5

@@ -2,7 +2,7 @@
 
 // gen_depthwise_neon writes depthwise_rows_arm64.s, the NEON depthwise 3x3 kernels that compute
 // several output rows of 16 columns per step: four rows at stride 1 (144 FMLAs between 72 loads)
-// and two at stride 2 (72 FMLAs between 25 two-way loads and 15 shifts), each scheduled so that
+// and two at stride 2 (72 FMLAs between 20 two-way loads, 5 scalar ones and 20 shifts), each scheduled so that
 // the next input row's loads are issued during this row's FMLAs, which written by hand would be
 // some 400 lines of near-copies. Run it with `go generate ./internal/kernels` after changing it
 // (-o names another output file); TestDepthwiseNEONGenerated fails when the committed file
@@ -163,26 +163,29 @@ func main() {
 }
 
 // The stride-2 kernel (kernels_arm64.go, dw3x3s2NEON16x2): two output rows of 16 columns a step,
-// from five input rows (the middle one feeds both). An input row's 33 columns come in by five
-// VLD2s, as in dw3x3s2NEON16: four split columns 0-31 into the even (tap 0) and odd (tap 1)
-// columns of the four sums, the fifth, from column 25, gives the last sum's tap 2 as its odd
-// half; the other sums' tap 2 (the next even columns) is shifted out of two taps 0 by VEXT, in
-// place once the row's tap-0 FMLAs have read them. Input rows alternate between two register
-// sets, so the next row loads while this one multiplies. Registers: sums V16-V23 (row j, vector
-// v: V(16+4j+v)), sets V0-V9 and V10-V15, V24-V27, weights V28-V30 (as the stride-1 kernel's
-// V1-V3), bias V31.
+// from five input rows (the middle one feeds both). An input row's 33 columns come in by four
+// VLD2s, which split columns 0-31 into the even (tap 0) and odd (tap 1) columns of the four sums,
+// and column 32 by a scalar load; each sum's tap 2 (the next even columns) is shifted out of its
+// tap 0 and the next one's (column 32 for the last sum) by VEXT, in place once the row's tap-0
+// FMLAs have read them. Input rows alternate between two register sets, so the next row loads
+// while this one multiplies. Registers: sums V16-V23 (row j, vector v: V(16+4j+v)), sets V0-V8
+// and V10-V15, V24-V26, weights V28-V30 (as the stride-1 kernel's V1-V3), bias V31.
 const s2rows = 2
 
-// s2set is an input row's registers: the VLD2 pairs of the four sums, then the fifth VLD2's.
-var s2set = [2][5][2]int{
-	{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}},
-	{{10, 11}, {12, 13}, {14, 15}, {24, 25}, {26, 27}},
+// s2set is an input row's registers: the VLD2 pairs of the four sums, then column 32's.
+type s2regs struct {
+	pairs [vecs][2]int
+	last  int
+}
+
+var s2set = [2]s2regs{
+	{[vecs][2]int{{0, 1}, {2, 3}, {4, 5}, {6, 7}}, 8},
+	{[vecs][2]int{{10, 11}, {12, 13}, {14, 15}, {24, 25}}, 26},
 }
 
 var (
 	s2inRow  = [2*s2rows + 1]string{"R1", "R6", "R7", "R8", "R9"}
 	s2outRow = [s2rows]string{"R20", "R21"}
-	s2tmp    = [2]string{"R3", "R4"} // the fifth VLD2's address, one per set
 )
 
 func s2acc(j, v int) int { return 16 + vecs*j + v }
@@ -195,12 +198,12 @@ func s2weight(r, t int) (reg, lane int) {
 
 // s2loads is input row i's loads; they leave its pointer 128 bytes (32 columns) on.
 func s2loads(i int) []string {
-	set, p, tmp := s2set[i%2], s2inRow[i], s2tmp[i%2]
-	l := func(k int) string { return fmt.Sprintf("\tVLD2.P 32(%s), [V%d.S4, V%d.S4]", p, set[k][0], set[k][1]) }
-	return []string{l(0), l(1), l(2),
-		fmt.Sprintf("\tADD    $4, %s, %s", p, tmp),
-		fmt.Sprintf("\tVLD2   (%s), [V%d.S4, V%d.S4]", tmp, set[4][0], set[4][1]),
-		l(3)}
+	set, p := s2set[i%2], s2inRow[i]
+	var l []string
+	for _, r := range set.pairs {
+		l = append(l, fmt.Sprintf("\tVLD2.P 32(%s), [V%d.S4, V%d.S4]", p, r[0], r[1]))
+	}
+	return append(l, fmt.Sprintf("\tFMOVS  (%s), F%d", p, set.last))
 }
 
 // s2row is input row i's work: tap 0 of each sum and of each output row it feeds, the shifts,
@@ -222,20 +225,20 @@ func s2row(i int) []string {
 		}
 	}
 	for v := 0; v < vecs; v++ {
-		fmla(0, v, set[v][0])
-	}
-	for v := 0; v+1 < vecs; v++ {
-		out = append(out, fmt.Sprintf("\tVEXT   $4, V%d.B16, V%d.B16, V%d.B16", set[v+1][0], set[v][0], set[v][0]))
+		fmla(0, v, set.pairs[v][0])
 	}
 	for v := 0; v < vecs; v++ {
-		fmla(1, v, set[v][1])
-	}
-	for v := 0; v < vecs; v++ {
-		src := set[v][0]
-		if v == vecs-1 {
-			src = set[4][1]
+		next := set.last
+		if v+1 < vecs {
+			next = set.pairs[v+1][0]
 		}
-		fmla(2, v, src)
+		out = append(out, fmt.Sprintf("\tVEXT   $4, V%d.B16, V%d.B16, V%d.B16", next, set.pairs[v][0], set.pairs[v][0]))
+	}
+	for v := 0; v < vecs; v++ {
+		fmla(1, v, set.pairs[v][1])
+	}
+	for v := 0; v < vecs; v++ {
+		fmla(2, v, set.pairs[v][0])
 	}
 	return out
 }
@@ -245,7 +248,7 @@ func stride2(p func(string, ...any)) {
 	p("// Registers of dw3x3s2NEON16x2: R10, R11 the block's first output and input row; R2, R13 the")
 	p("// input and output row strides in bytes; R14, R15 the block's output and input advance; R12")
 	p("// rows left; R5 columns left; %s the input rows and %s the output rows", strings.Join(s2inRow[:], ", "), strings.Join(s2outRow[:], ", "))
-	p("// of the step; %s the fifth VLD2's addresses (gen_depthwise_neon.go).", strings.Join(s2tmp[:], ", "))
+	p("// of the step (gen_depthwise_neon.go).")
 	p("")
 	p("// func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
 	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60")
