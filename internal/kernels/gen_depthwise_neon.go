@@ -95,23 +95,7 @@ func main() {
 	p("")
 	p("// func dw3x3s1NEON16x4(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
 	p("TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $0-60")
-	p("\tMOVD  out+0(FP), R10")
-	p("\tMOVD  in+8(FP), R11")
-	p("\tMOVD  w+16(FP), R2")
-	p("\tLSL   $2, R2")
-	p("\tLSL   $2, R2, R15")
-	p("\tMOVD  wt+24(FP), R4")
-	p("\tMOVD  m+40(FP), R12")
-	p("\tMOVD  ldo+48(FP), R13")
-	p("\tLSL   $2, R13")
-	p("\tLSL   $2, R13, R14")
-	p("\tFMOVS bias+56(FP), F31")
-	p("\tVDUP  V31.S[0], V31.S4")
-	p("\tVLD1  (R4), [V1.S4]")
-	p("\tADD   $12, R4")
-	p("\tVLD1  (R4), [V2.S4]")
-	p("\tADD   $8, R4")
-	p("\tVLD1  (R4), [V3.S4]")
+	prologue(p, 2, 1)
 	p("")
 	p("block:")
 	p("\tMOVD R10, %s", outRow[0])
@@ -252,23 +236,7 @@ func stride2(p func(string, ...any)) {
 	p("")
 	p("// func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
 	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60")
-	p("\tMOVD  out+0(FP), R10")
-	p("\tMOVD  in+8(FP), R11")
-	p("\tMOVD  w+16(FP), R2")
-	p("\tLSL   $2, R2")
-	p("\tLSL   $2, R2, R15")
-	p("\tMOVD  wt+24(FP), R4")
-	p("\tMOVD  m+40(FP), R12")
-	p("\tMOVD  ldo+48(FP), R13")
-	p("\tLSL   $2, R13")
-	p("\tLSL   $1, R13, R14")
-	p("\tFMOVS bias+56(FP), F31")
-	p("\tVDUP  V31.S[0], V31.S4")
-	p("\tVLD1  (R4), [V28.S4]")
-	p("\tADD   $12, R4")
-	p("\tVLD1  (R4), [V29.S4]")
-	p("\tADD   $8, R4")
-	p("\tVLD1  (R4), [V30.S4]")
+	prologue(p, 1, 28)
 	p("")
 	p("s2block:")
 	p("\tMOVD R10, %s", s2outRow[0])
@@ -319,4 +287,30 @@ func spread(p func(string, ...any), work, next []string) {
 			issued++
 		}
 	}
+}
+
+// prologue loads a multi-row kernel's arguments (func(out, in *float32, w int, wt *float32, n, m,
+// ldo int, bias float32)): R10 out, R11 in, R2 the input row stride in bytes and R15 four times
+// it, R12 m, R13 the output row stride in bytes and R14 that shifted left by outShift (the
+// block's output advance), the bias broadcast in V31, and the weights of filter rows 0, 1, 2 in
+// lanes 0-2 of V(wreg), V(wreg+1) and lanes 1-3 of V(wreg+2) (wt[0:4], wt[3:7], wt[5:9], so
+// nothing past the nine weights is read).
+func prologue(p func(string, ...any), outShift, wreg int) {
+	p("\tMOVD  out+0(FP), R10")
+	p("\tMOVD  in+8(FP), R11")
+	p("\tMOVD  w+16(FP), R2")
+	p("\tLSL   $2, R2")
+	p("\tLSL   $2, R2, R15")
+	p("\tMOVD  wt+24(FP), R4")
+	p("\tMOVD  m+40(FP), R12")
+	p("\tMOVD  ldo+48(FP), R13")
+	p("\tLSL   $2, R13")
+	p("\tLSL   $%d, R13, R14", outShift)
+	p("\tFMOVS bias+56(FP), F31")
+	p("\tVDUP  V31.S[0], V31.S4")
+	p("\tVLD1  (R4), [V%d.S4]", wreg)
+	p("\tADD   $12, R4")
+	p("\tVLD1  (R4), [V%d.S4]", wreg+1)
+	p("\tADD   $8, R4")
+	p("\tVLD1  (R4), [V%d.S4]", wreg+2)
 }

@@ -13,7 +13,8 @@ import (
 func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)
 	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
-		[]dwVec{{dw3x3s1NEON16Rows, 16}, {dw3x3s1NEON, 4}}, []dwVec{{dw3x3s2NEON16Rows, 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
+		[]dwVec{{dwRowBlocks(dw3x3s1NEON16x4, 4, 1, dw3x3s1NEON16), 16}, {dw3x3s1NEON, 4}},
+		[]dwVec{{dwRowBlocks(dw3x3s2NEON16x2, 2, 2, dw3x3s2NEON16), 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
 	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON16, 16}, {maxPoolRowsNEON, 4}}, maxPoolColumns, nil))
 	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON16, 16}, {avgPoolRowsNEON, 4}}, avgPoolColumns, nil))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
@@ -79,20 +80,23 @@ func dw3x3s1NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int,
 //go:noescape
 func dw3x3s1NEON16x4(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
 
-// dw3x3s1NEON16Rows is the stride-1 16-wide row kernel: dw3x3s1NEON16x4 for the rows it can
-// take, dw3x3s1NEON16 for the rest (the plane's edges, fewer than four rows left).
-func dw3x3s1NEON16Rows(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32) {
-	if nr == 3 && ldi == w && m >= 4 {
-		m4 := m &^ 3
-		dw3x3s1NEON16x4(out, in, w, wt, n, m4, ldo, bias)
-		if m == m4 {
-			return
+// dwRowBlocks is a 16-wide row kernel that hands the rows it can take, rows at a time (all three
+// input rows, at the given stride), to multi, and the rest (the plane's edges, the last rows) to
+// one.
+func dwRowBlocks(multi func(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32), rows, stride int, one dwRowKernel) dwRowKernel {
+	return func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32) {
+		if nr == 3 && ldi == stride*w && m >= rows {
+			mb := m - m%rows
+			multi(out, in, w, wt, n, mb, ldo, bias)
+			if m == mb {
+				return
+			}
+			out = (*float32)(unsafe.Add(unsafe.Pointer(out), 4*mb*ldo))
+			in = (*float32)(unsafe.Add(unsafe.Pointer(in), 4*mb*ldi))
+			m -= mb
 		}
-		out = (*float32)(unsafe.Add(unsafe.Pointer(out), 4*m4*ldo))
-		in = (*float32)(unsafe.Add(unsafe.Pointer(in), 4*m4*ldi))
-		m -= m4
+		one(out, in, w, nr, wt, n, m, ldo, ldi, bias)
 	}
-	dw3x3s1NEON16(out, in, w, nr, wt, n, m, ldo, ldi, bias)
 }
 
 // dw3x3s2NEON16: see dw3x3s1NEON16.
@@ -108,22 +112,6 @@ func dw3x3s2NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int,
 //
 //go:noescape
 func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
-
-// dw3x3s2NEON16Rows is the stride-2 16-wide row kernel: dw3x3s2NEON16x2 for the rows it can take,
-// dw3x3s2NEON16 for the rest (the plane's edges, a last odd row).
-func dw3x3s2NEON16Rows(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32) {
-	if nr == 3 && ldi == 2*w && m >= 2 {
-		m2 := m &^ 1
-		dw3x3s2NEON16x2(out, in, w, wt, n, m2, ldo, bias)
-		if m == m2 {
-			return
-		}
-		out = (*float32)(unsafe.Add(unsafe.Pointer(out), 4*m2*ldo))
-		in = (*float32)(unsafe.Add(unsafe.Pointer(in), 4*m2*ldi))
-		m -= m2
-	}
-	dw3x3s2NEON16(out, in, w, nr, wt, n, m, ldo, ldi, bias)
-}
 
 // maxPoolRowsNEON and avgPoolRowsNEON (pool_arm64.s) are poolRowKernels, 4 outputs per step.
 //
