@@ -97,15 +97,7 @@ func main() {
 	p("TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $0-60")
 	prologue(p, 2, 1)
 	p("")
-	p("block:")
-	p("\tMOVD R10, %s", outRow[0])
-	for j := 1; j < rows; j++ {
-		p("\tADD  R13, %s, %s", outRow[j-1], outRow[j])
-	}
-	p("\tMOVD R11, %s", inRow[0])
-	for i := 1; i < rows+2; i++ {
-		p("\tADD  R2, %s, %s", inRow[i-1], inRow[i])
-	}
+	blockStart(p, "block", outRow[:], inRow[:])
 	p("\tMOVD n+32(FP), R5")
 	p("")
 	p("step:")
@@ -238,15 +230,7 @@ func stride2(p func(string, ...any)) {
 	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60")
 	prologue(p, 1, 28)
 	p("")
-	p("s2block:")
-	p("\tMOVD R10, %s", s2outRow[0])
-	for j := 1; j < s2rows; j++ {
-		p("\tADD  R13, %s, %s", s2outRow[j-1], s2outRow[j])
-	}
-	p("\tMOVD R11, %s", s2inRow[0])
-	for i := 1; i < len(s2inRow); i++ {
-		p("\tADD  R2, %s, %s", s2inRow[i-1], s2inRow[i])
-	}
+	blockStart(p, "s2block", s2outRow[:], s2inRow[:])
 	p("\tMOVD n+32(FP), R5")
 	p("")
 	p("s2step:")
@@ -313,4 +297,18 @@ func prologue(p func(string, ...any), outShift, wreg int) {
 	p("\tVLD1  (R4), [V%d.S4]", wreg+1)
 	p("\tADD   $8, R4")
 	p("\tVLD1  (R4), [V%d.S4]", wreg+2)
+}
+
+// blockStart writes the label of a block of rows and points its output and input row registers
+// at consecutive rows from R10 and R11 (strides R13 and R2, prologue's).
+func blockStart(p func(string, ...any), label string, outRows, inRows []string) {
+	p("%s:", label)
+	p("\tMOVD R10, %s", outRows[0])
+	for j := 1; j < len(outRows); j++ {
+		p("\tADD  R13, %s, %s", outRows[j-1], outRows[j])
+	}
+	p("\tMOVD R11, %s", inRows[0])
+	for i := 1; i < len(inRows); i++ {
+		p("\tADD  R2, %s, %s", inRows[i-1], inRows[i])
+	}
 }
