@@ -64,19 +64,27 @@ func s1Masks(x0, n, w int) uint64 {
 	return lanes | left<<16 | right<<32
 }
 
-// smallPlane is the widest strip a dwStripKernel, or plane a stride-2 plane kernel, takes: one AVX-512
-// register per row.
+// smallPlane is the widest strip a dwStripKernel takes, and the widest output row of a stride-2
+// plane kernel (planes up to twice as wide): one AVX-512 register per row.
 const smallPlane = 16
 
-// dwPlaneS2Kernel computes a whole stride-2 Depthwise3x3 plane, h×w into oh×ow, 1 <= w <=
-// smallPlane, masks from s2Masks(w, ow); the loop is Depthwise3x3's.
+// dwPlaneS2Kernel computes a whole stride-2 Depthwise3x3 plane, h×w into oh×ow, 1 <= w <= its
+// dwPlaneS2's width, masks from s2Masks(w, ow); the loop is Depthwise3x3's.
 type dwPlaneS2Kernel func(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
+
+// dwPlaneS2 is a stride-2 plane kernel and the widest plane it takes (at most 2*smallPlane); a
+// nil fn: none.
+type dwPlaneS2 struct {
+	fn    dwPlaneS2Kernel
+	width int
+}
 
 // s2Masks packs the lane masks of a stride-2 plane kernel for an input row of w values and ow
 // outputs: the input lanes, the outputs whose window has a left column (2x-1 >= 0), all outputs,
-// and those whose window has a right column (2x+1 <= w-1), 16 bits each.
+// and those whose window has a right column (2x+1 <= w-1), 16 bits each (of the input, its first
+// 16 lanes: a kernel that takes wider rows makes the mask of the rest itself).
 func s2Masks(w, ow int) uint64 {
-	in := uint64(1)<<w - 1
+	in := uint64(1)<<min(w, smallPlane) - 1
 	all := uint64(1)<<ow - 1
 	right := uint64(1)<<(w/2) - 1 // 2x+1 <= w-1 for x < w/2 (and w/2 <= ow)
 	return in | (all&^1)<<16 | all<<32 | right<<48
@@ -97,8 +105,8 @@ type dwVec struct {
 // the portable path (dwColumns), except where small.fn and small2 are not nil: at stride 1,
 // small takes a plane of up to small.width columns whole, a plane of up to twice that as two
 // strips, and the two edge strips of a wider one (the row kernels then run between them); small2
-// takes a stride-2 plane of up to smallPlane columns whole.
-func depthwise3x3SIMD(s1, s2 []dwVec, small dwStrip, small2 dwPlaneS2Kernel) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+// takes a stride-2 plane of up to small2.width columns whole.
+func depthwise3x3SIMD(s1, s2 []dwVec, small dwStrip, small2 dwPlaneS2) func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 	for _, v := range slices.Concat(s1, s2) {
 		mustBePowerOfTwo(v.width)
 	}
@@ -119,9 +127,9 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwStrip, small2 dwPlaneS2Kernel) fun
 				return
 			}
 		}
-		if small2 != nil && stride == 2 && w >= 1 && w <= smallPlane && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
+		if small2.fn != nil && stride == 2 && w >= 1 && w <= small2.width && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
 			_, _, _ = out[oh*ow-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
-			small2(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow), &wt[0], bias)
+			small2.fn(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow), &wt[0], bias)
 			return
 		}
 		vecs := s1

@@ -94,21 +94,24 @@ dwsmalllast:
 	VZEROUPPER
 	RET
 
-// Whole stride-2 3x3 planes of width 1-16 (the box head's 14x14 -> 7x7), one output row per
-// ZMM register (AVX-512F): dw3x3s2SmallAVX512 (depthwise) and avgPoolSmallAVX512 (3x3 average
-// pool, bit for bit with the plain loop). Each input row is one masked load; VPERMPS picks the
-// left (2x-1), centre (2x) and right (2x+1) column of each output's window from it, and each tap
-// is a masked FMA (or add) that leaves the lanes whose column, or row, lies in the padding
-// untouched: the padding is never read or multiplied, and the pool adds each window's values in
-// the plain loop's order (rows top down, columns left to right, from zero), then divides by 9.
+// Whole stride-2 3x3 planes of width 1-32 (the box head's 14x14 -> 7x7; a classifier's 28x28 ->
+// 14x14 at 224), one output row per ZMM register (AVX-512F): dw3x3s2SmallAVX512 (depthwise) and
+// avgPoolSmallAVX512 (3x3 average pool, bit for bit with the plain loop). An input row of up to
+// 16 values is one masked load, and VPERMPS picks the left (2x-1), centre (2x) and right (2x+1)
+// column of each output's window from it; a wider one is two (the second masked by K5), and
+// VPERMT2PS picks from both. Each tap is a masked FMA (or add) that leaves the lanes whose column,
+// or row, lies in the padding untouched: the padding is never read or multiplied, and the pool
+// adds each window's values in the plain loop's order (rows top down, columns left to right,
+// from zero), then divides by 9.
 //
-// The masks come packed from the Go driver (s2Masks): bits 0-15 the input row's lanes (K1),
-// 16-31 the outputs with a left column (K2), 32-47 all outputs (K3), 48-63 the outputs with a
-// right column (K4).
+// The masks come packed from the Go driver (s2Masks): bits 0-15 the input row's first 16 lanes
+// (K1), 16-31 the outputs with a left column (K2), 32-47 all outputs (K3), 48-63 the outputs with
+// a right column (K4); K5, the lanes of a row's columns 16-31, is made here from w.
 //
 // Register use: DI the output row; R12 the input row 2*oy; R8 h; R9 oh; R10 and R13 the input and
 // output row strides in bytes; R11 oy; Z0-Z8 the weights, Z15 the bias (pool: zero), Z9 the row's
-// sums, Z10 the input row, Z11 scratch, Z12-Z14 the left, centre and right column indices.
+// sums, Z10 the input row (Z16 its columns 16-31), Z11 scratch, Z12-Z14 the left, centre and
+// right column indices (VPERMPS reads their low 4 bits, VPERMT2PS 5).
 
 // Lane numbers 0-15: output lane i takes input lane 2i-1, 2i or 2i+1 (VPERMPS reads the low 4
 // bits of an index, so -1 and indices past 15 wrap; the masks leave those lanes unused).
@@ -167,6 +170,43 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 	VPERMPS     Z10, Z14, Z11; \
 	VFMADD231PS Z11, wr, K4, Z9
 
+// DWROW32 is DWROW for a row of 17-32 values.
+#define DWROW32(base, wl, wc, wr) \
+	VMOVUPS.Z   (base), K1, Z10; \
+	VMOVUPS.Z   64(base), K5, Z16; \
+	VMOVAPS     Z10, Z11; \
+	VPERMT2PS   Z16, Z12, Z11; \
+	VFMADD231PS Z11, wl, K2, Z9; \
+	VMOVAPS     Z10, Z11; \
+	VPERMT2PS   Z16, Z13, Z11; \
+	VFMADD231PS Z11, wc, K3, Z9; \
+	VMOVAPS     Z10, Z11; \
+	VPERMT2PS   Z16, Z14, Z11; \
+	VFMADD231PS Z11, wr, K4, Z9
+
+// POOLROW32 is POOLROW for a row of 17-32 values.
+#define POOLROW32(base) \
+	VMOVUPS.Z (base), K1, Z10; \
+	VMOVUPS.Z 64(base), K5, Z16; \
+	VMOVAPS   Z10, Z11; \
+	VPERMT2PS Z16, Z12, Z11; \
+	VADDPS    Z11, Z9, K2, Z9; \
+	VMOVAPS   Z10, Z11; \
+	VPERMT2PS Z16, Z13, Z11; \
+	VADDPS    Z11, Z9, K3, Z9; \
+	VMOVAPS   Z10, Z11; \
+	VPERMT2PS Z16, Z14, Z11; \
+	VADDPS    Z11, Z9, K4, Z9
+
+// K5 = the lanes of a row's columns 16-31 (w > 16).
+#define K5FROMW \
+	MOVQ  w+24(FP), CX; \
+	SUBQ  $16, CX; \
+	MOVL  $1, BX; \
+	SHLQ  CX, BX; \
+	DECQ  BX; \
+	KMOVW BX, K5
+
 // POOLROW adds the window values of the input row at base, left, centre, right.
 #define POOLROW(base) \
 	VMOVUPS.Z (base), K1, Z10; \
@@ -183,6 +223,8 @@ TEXT ·dw3x3s2SmallAVX512(SB), NOSPLIT, $0-68
 	MOVQ         wt+56(FP), AX
 	VBROADCASTSS bias+64(FP), Z15
 	WEIGHTS9
+	CMPQ         R10, $64
+	JGT          dws2small32
 
 dws2smallrow:
 	VMOVAPS Z15, Z9
@@ -211,11 +253,43 @@ dws2smallnobottom:
 	VZEROUPPER
 	RET
 
+dws2small32:
+	K5FROMW
+
+dws2small32row:
+	VMOVAPS Z15, Z9
+	TESTQ   R11, R11
+	JZ      dws2small32notop
+	MOVQ    R12, BX
+	SUBQ    R10, BX
+	DWROW32(BX, Z0, Z1, Z2)
+
+dws2small32notop:
+	DWROW32(R12, Z3, Z4, Z5)
+	LEAQ (R11)(R11*1), DX
+	INCQ DX
+	CMPQ DX, R8
+	JGE  dws2small32nobottom
+	LEAQ (R12)(R10*1), BX
+	DWROW32(BX, Z6, Z7, Z8)
+
+dws2small32nobottom:
+	VMOVUPS Z9, K3, (DI)
+	LEAQ    (R12)(R10*2), R12
+	ADDQ    R13, DI
+	INCQ    R11
+	CMPQ    R11, R9
+	JLT     dws2small32row
+	VZEROUPPER
+	RET
+
 // func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)
 TEXT ·avgPoolSmallAVX512(SB), NOSPLIT, $0-56
 	SMALLSETUP
 	MOVL         $0x41100000, AX // 9.0
 	VPBROADCASTD AX, Z15
+	CMPQ         R10, $64
+	JGT          poolsmall32
 
 poolsmallrow:
 	VPXORD Z9, Z9, Z9
@@ -242,5 +316,36 @@ poolsmallnobottom:
 	INCQ    R11
 	CMPQ    R11, R9
 	JLT     poolsmallrow
+	VZEROUPPER
+	RET
+
+poolsmall32:
+	K5FROMW
+
+poolsmall32row:
+	VPXORD Z9, Z9, Z9
+	TESTQ  R11, R11
+	JZ     poolsmall32notop
+	MOVQ   R12, BX
+	SUBQ   R10, BX
+	POOLROW32(BX)
+
+poolsmall32notop:
+	POOLROW32(R12)
+	LEAQ (R11)(R11*1), DX
+	INCQ DX
+	CMPQ DX, R8
+	JGE  poolsmall32nobottom
+	LEAQ (R12)(R10*1), BX
+	POOLROW32(BX)
+
+poolsmall32nobottom:
+	VDIVPS  Z15, Z9, Z9
+	VMOVUPS Z9, K3, (DI)
+	LEAQ    (R12)(R10*2), R12
+	ADDQ    R13, DI
+	INCQ    R11
+	CMPQ    R11, R9
+	JLT     poolsmall32row
 	VZEROUPPER
 	RET

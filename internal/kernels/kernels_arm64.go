@@ -14,9 +14,9 @@ func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)
 	depthwise3x3.add("neon", cpu.ARM64.HasASIMD, depthwise3x3SIMD(
 		[]dwVec{{dwRowBlocks(dw3x3s1NEON16x4, 4, 1, dw3x3s1NEON16), 16}, {dw3x3s1NEON, 4}},
-		[]dwVec{{dwRowBlocks(dw3x3s2NEON16x2, 2, 2, dw3x3s2NEON16), 16}, {dw3x3s2NEON, 4}}, dwStrip{}, nil))
-	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON16, 16}, {maxPoolRowsNEON, 4}}, maxPoolColumns, nil))
-	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON16, 16}, {avgPoolRowsNEON, 4}}, avgPoolColumns, nil))
+		[]dwVec{{dwRowBlocks(dw3x3s2NEON16x2, 2, 2, dw3x3s2NEON16), 16}, {dw3x3s2NEON, 4}}, dwStrip{}, dwPlaneS2{}))
+	maxPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{maxPoolRowsNEON16, 16}, {maxPoolRowsNEON, 4}}, maxPoolColumns, poolPlane{}))
+	avgPool3x3s2.add("neon", cpu.ARM64.HasASIMD, pool3x3s2SIMD([]poolVec{{avgPoolRowsNEON16, 16}, {avgPoolRowsNEON, 4}}, avgPoolColumns, poolPlane{}))
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
 	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))

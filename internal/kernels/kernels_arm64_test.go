@@ -60,7 +60,7 @@ func TestDepthwiseNEON16IsNEON4(t *testing.T) {
 			}
 		}
 	}
-	narrow := depthwise3x3SIMD([]dwVec{{oneRow(dw3x3s1NEON), 4}}, []dwVec{{oneRow(dw3x3s2NEON), 4}}, dwStrip{}, nil)
+	narrow := depthwise3x3SIMD([]dwVec{{oneRow(dw3x3s1NEON), 4}}, []dwVec{{oneRow(dw3x3s2NEON), 4}}, dwStrip{}, dwPlaneS2{})
 	wide := depthwise3x3.best
 	rng := rand.New(rand.NewSource(21))
 	for h := 1; h <= 14; h++ {

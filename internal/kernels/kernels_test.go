@@ -454,7 +454,7 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 		for _, c := range []struct {
 			name         string
 			h, w, stride int
-		}{{"38x63s1", 38, 63, 1}, {"76x126s2", 76, 126, 2}, {"14x14s2", 14, 14, 2}, {"7x7s1", 7, 7, 1}} {
+		}{{"38x63s1", 38, 63, 1}, {"76x126s2", 76, 126, 2}, {"14x14s2", 14, 14, 2}, {"28x28s2", 28, 28, 2}, {"56x56s2", 56, 56, 2}, {"7x7s1", 7, 7, 1}} {
 			b.Run(im.name+"/"+c.name, func(b *testing.B) {
 				rng := rand.New(rand.NewSource(1))
 				oh, ow := (c.h-1)/c.stride+1, (c.w-1)/c.stride+1

@@ -10,9 +10,16 @@ package kernels
 // and reads from in[j*ldi].
 type poolRowKernel func(out, in *float32, w, nr, n, m, ldo, ldi int)
 
-// poolPlaneKernel computes a whole pooled plane, h×w into oh×ow, 1 <= w <= smallPlane, masks from
-// s2Masks(w, ow); the loop is the pool's.
+// poolPlaneKernel computes a whole pooled plane, h×w into oh×ow, 1 <= w <= its poolPlane's width,
+// masks from s2Masks(w, ow); the loop is the pool's.
 type poolPlaneKernel func(out, in *float32, h, w, oh, ow int, masks uint64)
+
+// poolPlane is a pooling plane kernel and the widest plane it takes (at most 2*smallPlane); a nil
+// fn: none.
+type poolPlane struct {
+	fn    poolPlaneKernel
+	width int
+}
 
 // poolVec is a pooling row kernel and its vector width.
 type poolVec struct {
@@ -22,16 +29,16 @@ type poolVec struct {
 
 // pool3x3s2SIMD returns a MaxPool3x3s2 or AvgPool3x3s2 that runs the interior columns through
 // the row kernels, widest first, as depthwise3x3SIMD does, and the rest through plain, the
-// portable version, applied to one column range of a block of output rows; a plane up to smallPlane wide
-// goes whole to small where it is not nil.
-func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int), small poolPlaneKernel) func(out, in []float32, h, w, oh, ow int) {
+// portable version, applied to one column range of a block of output rows; a plane up to
+// small.width wide goes whole to small.fn where it is not nil.
+func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int), small poolPlane) func(out, in []float32, h, w, oh, ow int) {
 	for _, v := range vecs {
 		mustBePowerOfTwo(v.width)
 	}
 	return func(out, in []float32, h, w, oh, ow int) {
-		if small != nil && w >= 1 && w <= smallPlane && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
+		if small.fn != nil && w >= 1 && w <= small.width && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
 			_, _ = out[oh*ow-1], in[h*w-1] // the kernel reads and writes inside these
-			small(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow))
+			small.fn(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow))
 			return
 		}
 		lo, hi := 1, min((w-2)/2+1, ow)
