@@ -2,8 +2,9 @@
 
 #include "textflag.h"
 
-// Whole-plane kernels for planes up to 16 wide, one output row per ZMM register (AVX-512F): the
-// box head's depthwise convolutions and average pool. Stride 1 first, then stride 2.
+// Whole-plane kernels for planes up to 16 wide (32 at stride 2), one output row per ZMM register
+// (AVX-512F): the box head's depthwise convolutions and average pool, and the classifiers' 28x28
+// stride-2 planes at 224. Stride 1 first, then stride 2.
 
 // A column strip of 1-16 columns of a stride-1 Depthwise3x3 plane, every row, one output row per
 // ZMM register (dw3x3s1SmallAVX512 in kernels_amd64.go): the box head's 7x7 and 14x14 planes
