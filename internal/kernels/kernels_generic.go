@@ -220,42 +220,46 @@ func gather2Generic(dst, src []float32) {
 // im2colWith is Im2col with its stride-2 runs copied by gather2 (dst[i] = src[2*i]; src holds at
 // least 2*len(dst)-1 values).
 func im2colWith(gather2 func(dst, src []float32), cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, j0, j1 int) {
-	for ci := 0; ci < c; ci++ {
-		plane := in[ci*h*w : (ci+1)*h*w]
-		for ky := 0; ky < k; ky++ {
-			for kx := 0; kx < k; kx++ {
-				row := cols[((ci*k+ky)*k+kx)*ldc:][:j1-j0]
-				// A run of positions in one output row at a time.
-				for j := j0; j < j1; {
-					oy, ox0 := j/ow, j%ow
-					ox1 := min(ow, ox0+j1-j)
-					dst := row[j-j0 : j-j0+ox1-ox0]
-					j += ox1 - ox0
-					y := oy*stride - pad + ky
+	// A run of positions in one output row at a time, all its windows' values: the run's row and
+	// columns are worked out once for the c*k*k rows of cols it fills.
+	for j := j0; j < j1; {
+		oy, ox0 := j/ow, j%ow
+		ox1 := min(ow, ox0+j1-j)
+		off, n := j-j0, ox1-ox0
+		j += n
+		for ci := 0; ci < c; ci++ {
+			plane := in[ci*h*w : (ci+1)*h*w]
+			for ky := 0; ky < k; ky++ {
+				y := oy*stride - pad + ky
+				for kx := 0; kx < k; kx++ {
+					dst := cols[((ci*k+ky)*k+kx)*ldc+off:][:n]
 					if y < 0 || y >= h {
 						clear(dst)
 						continue
 					}
 					src := plane[y*w : (y+1)*w]
-					if stride == 1 { // a shifted copy of the input row, zeros where it runs out
-						lo := min(max(pad-kx-ox0, 0), len(dst))    // first i with x >= 0
-						hi := max(min(w+pad-kx-ox0, len(dst)), lo) // first i with x >= w
-						clear(dst[:lo])
-						if hi > lo {
-							copy(dst[lo:hi], src[ox0+lo-pad+kx:])
-						}
-						clear(dst[hi:])
-						continue
-					}
-					// x = x0 + i*stride: zeros before the first i with x >= 0 and from the first
-					// with x >= w, a strided copy between.
+					// x = x0 + i*stride: zeros before the first i with x >= 0 (lo) and from the
+					// first with x >= w (hi), a copy between.
 					x0 := ox0*stride - pad + kx
-					lo := min(max((-x0+stride-1)/stride, 0), len(dst))
-					hi := max(min((w-x0+stride-1)/stride, len(dst)), lo)
+					var lo, hi int
+					switch stride {
+					case 1:
+						lo, hi = -x0, w-x0
+					case 2: // the stem's: halving by shifts (floor; the clamps make it trunc's equal)
+						lo, hi = (1-x0)>>1, (w-x0+1)>>1
+					default:
+						lo, hi = (-x0+stride-1)/stride, (w-x0+stride-1)/stride
+					}
+					lo = min(max(lo, 0), n)
+					hi = max(min(hi, n), lo)
 					clear(dst[:lo])
-					if stride == 2 && hi > lo {
+					switch {
+					case hi == lo:
+					case stride == 1:
+						copy(dst[lo:hi], src[x0+lo:])
+					case stride == 2:
 						gather2(dst[lo:hi], src[x0+lo*2:])
-					} else {
+					default:
 						for i, x := lo, x0+lo*stride; i < hi; i, x = i+1, x+stride {
 							dst[i] = src[x]
 						}
