@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -51,7 +52,9 @@ const convColumns = 256
 // reading src in place (a group's channels are split only when there are too few blocks for the
 // threads: blockRows); otherwise blocks of (image, positions), each laying out its panel of
 // windows (all input channels, im2col) in its thread's scratch and then running one product per
-// group, so the windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once.
+// group, so the windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once;
+// ShuffleNet's stem, where kernels.StemAccelerated, in blocks of (image, output rows) through
+// kernels.Stem3x3s2 instead, with no panel (the same values).
 // Each product starts from the bias and adds the residual and activation as it stores its
 // outputs (kernels.SgemmEpilogue).
 func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
@@ -71,11 +74,15 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	t := &s.conv
 	ocg := l.OutC / l.Groups
 	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, ihw: ihw, nb: (ohw + convColumns - 1) / convColumns, rows: ocg, rb: 1}
-	if pointwise {
+	switch {
+	case l.isStem(res, src.Layout):
+		t.stemRows = stemBlockRows
+		s.pool.Run(images*((oh+stemBlockRows-1)/stemBlockRows), t)
+	case pointwise:
 		t.rows = blockRows(ocg, images*l.Groups*t.nb, s.pool.Threads())
 		t.rb = (ocg + t.rows - 1) / t.rows
 		s.pool.Run(images*l.Groups*t.rb*t.nb, t)
-	} else {
+	default:
 		t.panels = s.panels(l.InC * l.K * l.K * convColumns)
 		s.pool.Run(images*t.nb, t)
 	}
@@ -125,12 +132,37 @@ type convTask struct {
 	c0, ow        int
 	ohw, ihw, nb  int // output and input positions per plane; column blocks per plane
 	rows, rb      int // output channels per row block of a group, and row blocks per group
+	stemRows      int // for a stem (kernels.Stem3x3s2): output rows per block; 0 otherwise
+}
+
+// stemBlockRows is how many output rows a block of a stem convolution computes.
+const stemBlockRows = 8
+
+// isStem reports whether kernels.Stem3x3s2 computes the layer: ShuffleNet's stem (3 -> 24
+// channels, 3x3, stride 2, padding 1, no residual) on a CPU with its assembly version, which
+// gives the values of the layer's matrix product bit for bit.
+func (l *Conv) isStem(res *Tensor, layout Layout) bool {
+	return l.InC == kernels.StemIn && l.OutC == kernels.StemOut && l.K == 3 && l.Stride == 2 && l.Pad == 1 &&
+		l.Groups == 1 && res == nil && layout == NCHW && kernels.StemAccelerated()
 }
 
 // Run computes blocks [lo, hi).
 func (t *convTask) Run(worker, lo, hi int) {
 	l := t.l
 	icg, kk := l.InC/l.Groups, l.K*l.K
+	if t.stemRows > 0 {
+		oh := t.ohw / t.ow
+		blocks := (oh + t.stemRows - 1) / t.stemRows
+		floor := float32(math.Inf(-1))
+		if l.Act == ReLU {
+			floor = 0
+		}
+		for u := lo; u < hi; u++ {
+			n, y0 := u/blocks, u%blocks*t.stemRows
+			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw:], t.src.Image(n), t.src.H, t.src.W, l.Weight, l.Bias, floor, y0, min(y0+t.stemRows, oh))
+		}
+		return
+	}
 	for u := lo; u < hi; u++ {
 		jb := u % t.nb
 		j0, j1 := jb*convColumns, min((jb+1)*convColumns, t.ohw)

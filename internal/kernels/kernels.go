@@ -27,6 +27,7 @@ package kernels
 // any machine).
 //go:generate go run gen_sgemm_avx512.go
 //go:generate go run gen_depthwise_neon.go
+//go:generate go run gen_stem_avx512.go
 
 // Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
 //
@@ -124,6 +125,52 @@ func inPlace(c []float32, ep Epilogue) bool {
 func Depthwise3x3(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
 	depthwise3x3.best(out, in, h, w, oh, ow, stride, wt, bias)
 }
+
+// StemIn and StemOut are the channels of the stem convolution Stem3x3s2 computes: ShuffleNet's
+// first layer at every width.
+const StemIn, StemOut = 3, 24
+
+// Stem3x3s2 computes output rows [y0, y1) of a 3×3 convolution, stride 2, padding 1, of StemIn
+// h×w planes into StemOut oh×ow planes (oh = (h-1)/2+1, ow = (w-1)/2+1), weights wt[o][c][ky][kx],
+// as the product of Im2col's panel and SgemmEpilogue does it: each sum by fused multiply-adds in
+// the panel's row order from zero (padding taps are zeros), then the bias, then the floor (0 for
+// a ReLU, -Inf for none):
+//
+//	for o := 0; o < StemOut; o++ {
+//		for oy := y0; oy < y1; oy++ {
+//			for ox := 0; ox < ow; ox++ {
+//				var s float32
+//				for c := 0; c < StemIn; c++ {
+//					for ky := 0; ky < 3; ky++ {
+//						for kx := 0; kx < 3; kx++ {
+//							y, x := 2*oy+ky-1, 2*ox+kx-1
+//							var v float32
+//							if y >= 0 && y < h && x >= 0 && x < w {
+//								v = in[(c*h+y)*w+x]
+//							}
+//							s = fma(wt[((o*StemIn+c)*3+ky)*3+kx], v, s)
+//						}
+//					}
+//				}
+//				s += bias[o]
+//				if floor > s { // a NaN stays
+//					s = floor
+//				}
+//				out[(o*oh+oy)*ow+ox] = s
+//			}
+//		}
+//	}
+//
+// (fma: float32's fused multiply-add; the portable version rounds float64's once more, which
+// differs in rare double roundings.) Call it only where StemAccelerated: the portable version is
+// the loop above, one value at a time, and callers are faster with Im2col and the product then.
+func Stem3x3s2(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int) {
+	stem3x3s2.best(out, in, h, w, wt, bias, floor, y0, y1)
+}
+
+// StemAccelerated reports whether Stem3x3s2 has an assembly version on this CPU (under ISAEnv's
+// cap).
+func StemAccelerated() bool { return len(stem3x3s2.impls) > 1 }
 
 // Im2col lays out output positions [j0, j1) (positions numbered oy*ow+ox) of the k×k windows
 // (given stride and zero padding) of c planes of h×w values as the rows of a (c·k·k)×(j1-j0)
@@ -354,6 +401,7 @@ var (
 	sgemm        = newRoutine(sgemmGeneric)
 	depthwise3x3 = newRoutine(depthwise3x3Generic)
 	im2col       = newRoutine(im2colGeneric)
+	stem3x3s2    = newRoutine(stem3x3s2Generic)
 	maxPool3x3s2 = newRoutine(maxPool3x3s2Generic)
 	avgPool3x3s2 = newRoutine(avgPool3x3s2Generic)
 	sum          = newRoutine(sumGeneric)

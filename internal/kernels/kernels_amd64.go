@@ -32,6 +32,7 @@ func init() {
 	blend.add("avx512", cpu.X86.HasAVX512F, blendSIMD(blendAVX512, 16))
 	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
 	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
+	stem3x3s2.add("avx512", cpu.X86.HasAVX512F, stem3x3s2AVX512)
 	sum.add("avx2", cpu.X86.HasAVX2, func(x []float32) float32 {
 		if len(x) == 0 {
 			return 0
@@ -283,3 +284,42 @@ func sumAVX2(x *float32, n int) float32
 //
 //go:noescape
 func sumAVX512(x *float32, n int) float32
+
+// stemBlockAVX512 (stem_avx512_amd64.s, written by gen_stem_avx512.go) computes 16 outputs of one
+// output row y of Stem3x3s2, every output channel: out points at the first, ldo is an output
+// plane's size; in+off (off in bytes, possibly negative: the row above the plane, the column left
+// of it) is channel 0's input row 2y-1 at the block's column 2x-1, w and hw an input row's and
+// plane's size; masks packs the lanes inside the plane of the four loads of each input row (16
+// bits each: columns 2x-1 from the block's first, the next 16, and both from 2 columns on), rows
+// the input rows inside the plane (bits 0-2) and the output lanes (bits 8-23).
+//
+//go:noescape
+func stemBlockAVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)
+
+// stem3x3s2AVX512 is Stem3x3s2 as 16-output blocks of stemBlockAVX512.
+func stem3x3s2AVX512(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int) {
+	oh, ow := (h-1)/2+1, (w-1)/2+1
+	_, _, _, _ = out[StemOut*oh*ow-1], in[StemIn*h*w-1], wt[StemOut*StemIn*9-1], bias[StemOut-1]
+	// lanes is the mask of the 16 input columns from c that lie inside the row.
+	lanes := func(c int) uint64 {
+		lo, hi := max(-c, 0), min(w-c, 16)
+		if hi <= lo {
+			return 0
+		}
+		return (uint64(1)<<hi - 1) &^ (uint64(1)<<lo - 1)
+	}
+	for y := y0; y < y1; y++ {
+		var rows uint64
+		for r := 0; r < 3; r++ {
+			if iy := 2*y - 1 + r; iy >= 0 && iy < h {
+				rows |= 1 << r
+			}
+		}
+		for x := 0; x < ow; x += 16 {
+			c := 2*x - 1
+			masks := lanes(c) | lanes(c+16)<<16 | lanes(c+2)<<32 | lanes(c+18)<<48
+			outLanes := uint64(1)<<min(ow-x, 16) - 1
+			stemBlockAVX512(&out[y*ow+x], oh*ow, &in[0], 4*((2*y-1)*w+c), w, h*w, masks, rows|outLanes<<8, &wt[0], &bias[0], floor)
+		}
+	}
+}

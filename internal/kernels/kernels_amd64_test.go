@@ -25,6 +25,11 @@ func TestDepthwiseNEONGenerated(t *testing.T) {
 	checkGenerated(t, "gen_depthwise_neon.go", "depthwise_rows_arm64.s")
 }
 
+// TestStemAVX512Generated checks stem_avx512_amd64.s against gen_stem_avx512.go the same way.
+func TestStemAVX512Generated(t *testing.T) {
+	checkGenerated(t, "gen_stem_avx512.go", "stem_avx512_amd64.s")
+}
+
 // checkGenerated fails unless file is what the generator gen writes.
 func checkGenerated(t *testing.T, gen, file string) {
 	t.Helper()

@@ -271,6 +271,38 @@ func im2colWith(gather2 func(dst, src []float32), cols []float32, ldc int, in []
 	}
 }
 
+func stem3x3s2Generic(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int) {
+	oh, ow := (h-1)/2+1, (w-1)/2+1
+	_, _ = wt[StemOut*StemIn*9-1], bias[StemOut-1]
+	for o := 0; o < StemOut; o++ {
+		plane := out[o*oh*ow : (o+1)*oh*ow]
+		for oy := y0; oy < y1; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				var s float32
+				for c := 0; c < StemIn; c++ {
+					for ky := 0; ky < 3; ky++ {
+						for kx := 0; kx < 3; kx++ {
+							y, x := 2*oy+ky-1, 2*ox+kx-1
+							var v float32
+							if y >= 0 && y < h && x >= 0 && x < w {
+								v = in[(c*h+y)*w+x]
+							}
+							// float64's FMA of float32 values, rounded once more: float32's own
+							// in all but rare double roundings (the tests allow 1e-6).
+							s = float32(math.FMA(float64(wt[((o*StemIn+c)*3+ky)*3+kx]), float64(v), float64(s)))
+						}
+					}
+				}
+				s += bias[o]
+				if floor > s { // a NaN stays, as VMAXPS keeps it
+					s = floor
+				}
+				plane[oy*ow+ox] = s
+			}
+		}
+	}
+}
+
 func maxPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
 	maxPoolColumns(out, in, h, w, oh, ow, 0, oh, 0, ow)
 }

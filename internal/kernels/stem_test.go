@@ -1,0 +1,109 @@
+package kernels
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// stemPlanes are input shapes for Stem3x3s2: one to a few 16-output blocks and their ragged
+// edges (odd and even widths), single rows and columns, and the classifiers' 224x224.
+var stemPlanes = [][2]int{{1, 1}, {1, 2}, {2, 1}, {3, 3}, {5, 31}, {7, 32}, {4, 33}, {6, 34}, {9, 63}, {8, 64}, {3, 65}, {11, 97}, {224, 224}}
+
+// TestStem3x3s2 compares every implementation with a float64 plain loop (within 1e-6 of the
+// sum of the products' magnitudes: the float32 sums' rounding), on the shapes above and random
+// ones, whole planes and ranges of rows, floors 0 and -Inf; nothing outside the rows may move.
+func TestStem3x3s2(t *testing.T) {
+	forEach(t, stem3x3s2, func(t *testing.T, fn func(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int)) {
+		rng := rand.New(rand.NewSource(31))
+		shapes := append([][2]int(nil), stemPlanes...)
+		for range 20 {
+			shapes = append(shapes, [2]int{1 + rng.Intn(40), 1 + rng.Intn(90)})
+		}
+		for _, p := range shapes {
+			h, w := p[0], p[1]
+			oh, ow := (h-1)/2+1, (w-1)/2+1
+			in, wt, bias := randSlice(rng, StemIn*h*w), randSlice(rng, StemOut*StemIn*9), randSlice(rng, StemOut)
+			for _, floor := range []float32{0, float32(math.Inf(-1))} {
+				y0 := rng.Intn(oh)
+				y1 := y0 + 1 + rng.Intn(oh-y0)
+				const guard = 1e30
+				out := make([]float32, StemOut*oh*ow)
+				for i := range out {
+					out[i] = guard
+				}
+				fn(out, in, h, w, wt, bias, floor, y0, y1)
+				for o := 0; o < StemOut; o++ {
+					for oy := 0; oy < oh; oy++ {
+						for ox := 0; ox < ow; ox++ {
+							got := out[(o*oh+oy)*ow+ox]
+							if oy < y0 || oy >= y1 {
+								if got != guard {
+									t.Fatalf("%dx%d rows [%d, %d): out[%d][%d][%d] = %g outside the rows", h, w, y0, y1, o, oy, ox, got)
+								}
+								continue
+							}
+							var s, mag float64
+							for c := 0; c < StemIn; c++ {
+								for ky := 0; ky < 3; ky++ {
+									for kx := 0; kx < 3; kx++ {
+										y, x := 2*oy+ky-1, 2*ox+kx-1
+										if y >= 0 && y < h && x >= 0 && x < w {
+											p := float64(wt[((o*StemIn+c)*3+ky)*3+kx]) * float64(in[(c*h+y)*w+x])
+											s += p
+											mag += math.Abs(p)
+										}
+									}
+								}
+							}
+							s += float64(bias[o])
+							mag += math.Abs(float64(bias[o]))
+							s = math.Max(s, float64(floor))
+							if err := math.Abs(float64(got) - s); !(err <= 1e-6*mag+1e-30) {
+								t.Fatalf("%dx%d floor %g: out[%d][%d][%d] = %g, want %g (error %g)", h, w, floor, o, oy, ox, got, s, err)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestStem3x3s2IsIm2colProduct checks that each assembly Stem3x3s2 gives the values of Im2col's
+// panel times the weights (SgemmEpilogue, the convolution's other path) with the matrix product
+// of the same instruction set, bit for bit (any NaN for a NaN), with zeros, signed zeros,
+// infinities and NaNs among the inputs and weights, so that a layer's values do not depend on
+// which path it takes.
+func TestStem3x3s2IsIm2colProduct(t *testing.T) {
+	for _, im := range stem3x3s2.impls[1:] {
+		var product sgemmFunc
+		for _, g := range sgemm.impls {
+			if g.name == im.name {
+				product = g.fn
+			}
+		}
+		if product == nil {
+			t.Fatalf("%s: no matrix product of the same instruction set", im.name)
+		}
+		t.Run(im.name, func(t *testing.T) {
+			rng := rand.New(rand.NewSource(32))
+			for _, p := range stemPlanes {
+				h, w := p[0], p[1]
+				oh, ow := (h-1)/2+1, (w-1)/2+1
+				in, wt, bias := withSpecials(rng, randSlice(rng, StemIn*h*w)), withSpecials(rng, randSlice(rng, StemOut*StemIn*9)), randSlice(rng, StemOut)
+				for _, floor := range []float32{0, float32(math.Inf(-1))} {
+					got, want := make([]float32, StemOut*oh*ow), make([]float32, StemOut*oh*ow)
+					im.fn(got, in, h, w, wt, bias, floor, 0, oh)
+					cols := make([]float32, StemIn*9*oh*ow)
+					im2colGeneric(cols, oh*ow, in, StemIn, h, w, 3, 2, 1, ow, 0, oh*ow)
+					ep := Epilogue{Bias: bias, ReLU: floor == 0}
+					product(StemOut, oh*ow, StemIn*9, wt, StemIn*9, cols, oh*ow, want, oh*ow, ep)
+					if i, ok := sameBitsOrNaN(got, want); !ok {
+						t.Fatalf("%dx%d floor %g: out[%d] = %g, the product %g", h, w, floor, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
