@@ -138,11 +138,11 @@ type convTask struct {
 // stemBlockRows is how many output rows a block of a stem convolution computes.
 const stemBlockRows = 8
 
-// isStem reports whether kernels.Stem3x3s2 computes the layer: ShuffleNet's stem (3 -> 24
-// channels, 3x3, stride 2, padding 1, no residual) on a CPU with its assembly version, which
-// gives the values of the layer's matrix product bit for bit.
+// isStem reports whether kernels.Stem3x3s2 computes the layer: ShuffleNet's stem (3 -> 12, 24
+// or 48 channels, 3x3, stride 2, padding 1, no residual) on a CPU with its assembly version,
+// which gives the values of the layer's matrix product bit for bit.
 func (l *Conv) isStem(res *Tensor, layout Layout) bool {
-	return l.InC == kernels.StemIn && l.OutC == kernels.StemOut && l.K == 3 && l.Stride == 2 && l.Pad == 1 &&
+	return l.InC == kernels.StemIn && l.OutC%kernels.StemBlock == 0 && l.K == 3 && l.Stride == 2 && l.Pad == 1 &&
 		l.Groups == 1 && res == nil && layout == NCHW && kernels.StemAccelerated()
 }
 
@@ -159,7 +159,7 @@ func (t *convTask) Run(worker, lo, hi int) {
 		}
 		for u := lo; u < hi; u++ {
 			n, y0 := u/blocks, u%blocks*t.stemRows
-			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw:], t.src.Image(n), t.src.H, t.src.W, l.Weight, l.Bias, floor, y0, min(y0+t.stemRows, oh))
+			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw:], t.src.Image(n), t.src.H, t.src.W, l.OutC, l.Weight, l.Bias, floor, y0, min(y0+t.stemRows, oh))
 		}
 		return
 	}

@@ -536,28 +536,30 @@ func TestCNHWGivesNCHWResults(t *testing.T) {
 	mustPanic("Image of CNHW", func() { cx.Image(0) })
 }
 
-// BenchmarkConvStem times ShuffleNet's stem convolution (3 -> 24 channels, 3x3, stride 2, ReLU:
-// im2col panels, then one product a column block) on one thread, on a classifier's 224x224 input
-// and the detector's 608x1024 at 600.
+// BenchmarkConvStem times ShuffleNet's stem convolution (3 -> 12, 24 or 48 channels by width,
+// 3x3, stride 2, ReLU) on one thread, on a classifier's 224x224 input and the detector's 608x1024
+// at 600.
 func BenchmarkConvStem(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
-	l := &Conv{InC: 3, OutC: 24, K: 3, Stride: 2, Pad: 1, Groups: 1, Act: ReLU, Weight: make([]float32, 24*27), Bias: make([]float32, 24)}
-	for i := range l.Weight {
-		l.Weight[i] = float32(rng.NormFloat64())
-	}
-	for _, size := range [][2]int{{224, 224}, {608, 1024}} {
-		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
-			x := NewTensor(1, 3, size[0], size[1])
-			for i := range x.Data {
-				x.Data[i] = float32(rng.NormFloat64())
-			}
-			oh, ow := l.OutSize(size[0], size[1])
-			dst := NewTensor(1, 24, oh, ow)
-			s := &Scratch{}
-			b.ReportAllocs()
-			for b.Loop() {
-				l.Forward(dst, 0, x, nil, s)
-			}
-		})
+	for _, out := range []int{12, 24, 48} {
+		l := &Conv{InC: 3, OutC: out, K: 3, Stride: 2, Pad: 1, Groups: 1, Act: ReLU, Weight: make([]float32, out*27), Bias: make([]float32, out)}
+		for i := range l.Weight {
+			l.Weight[i] = float32(rng.NormFloat64())
+		}
+		for _, size := range [][2]int{{224, 224}, {608, 1024}} {
+			b.Run(fmt.Sprintf("%d/%dx%d", out, size[0], size[1]), func(b *testing.B) {
+				x := NewTensor(1, 3, size[0], size[1])
+				for i := range x.Data {
+					x.Data[i] = float32(rng.NormFloat64())
+				}
+				oh, ow := l.OutSize(size[0], size[1])
+				dst := NewTensor(1, out, oh, ow)
+				s := &Scratch{}
+				b.ReportAllocs()
+				for b.Loop() {
+					l.Forward(dst, 0, x, nil, s)
+				}
+			})
+		}
 	}
 }

@@ -1,9 +1,9 @@
 //go:build ignore
 
-// gen_stem_avx512 writes stem_avx512_amd64.s, the AVX-512 kernel of ShuffleNet's stem
-// convolution (3 input channels, 24 outputs, 3x3, stride 2, padding 1) for one block of 16
-// output columns of one output row: 27 taps of 24 FMAs each, which written by hand would be some
-// 800 lines of near-copies. Run it with `go generate ./internal/kernels` after changing it (-o
+// gen_stem_avx512 writes stem_avx512_amd64.s, the AVX-512 kernels of ShuffleNet's stem
+// convolution (3 input channels, 3x3, stride 2, padding 1) for one block of 16 output columns of
+// one output row and 24 or 12 output channels: 27 taps of 24 or 12 FMAs each, which written by
+// hand would be some 1200 lines of near-copies. Run it with `go generate ./internal/kernels` after changing it (-o
 // names another output file); TestStemAVX512Generated fails when the committed file differs from
 // its output.
 package main
@@ -17,8 +17,8 @@ import (
 )
 
 const (
-	inC, outC = 3, 24 // the stem's channels
-	taps      = 3 * 3 * inC
+	inC  = 3 // the stem's input channels
+	taps = 3 * 3 * inC
 )
 
 func main() {
@@ -32,9 +32,9 @@ func main() {
 
 #include "textflag.h"
 
-// stemBlockAVX512 (kernels_amd64.go): 16 outputs of one output row of the stem convolution, all
-// 24 output channels, one ZMM sum each (Z0-Z23). Each input row of each channel comes in as four
-// masked loads (K1-K4: columns 2x-1 from the block's first, 16 and 16 more, and the same from
+// stemBlock24AVX512 and stemBlock12AVX512 (kernels_amd64.go): 16 outputs of one output row of
+// the stem convolution, for 24 or 12 output channels, one ZMM sum each (Z0-Z23 or Z0-Z11). Each
+// input row of each channel comes in as four masked loads (K1-K4: columns 2x-1 from the block's first, 16 and 16 more, and the same from
 // 2 columns on; the lanes outside the plane load zeros, as im2col writes them), and VPERMT2PS
 // picks each tap (kx 0, 1, 2: columns 2x-1, 2x, 2x+1) out of a pair (Z28); an input row outside
 // the plane (rows bit clear) is a tap of zeros and is never read. Each sum takes its 27 taps in
@@ -50,9 +50,18 @@ func main() {
 		p("DATA stemLanes<>+%d(SB)/4, $%d", 4*i, 2*i)
 	}
 	p("GLOBL stemLanes<>(SB), RODATA|NOPTR, $64")
+	kernel(p, 24)
+	kernel(p, 12)
+	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// kernel writes stemBlock<outC>AVX512.
+func kernel(p func(string, ...any), outC int) {
 	p("")
-	p("// func stemBlockAVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)")
-	p("TEXT ·stemBlockAVX512(SB), NOSPLIT, $0-84")
+	p("// func stemBlock%dAVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)", outC)
+	p("TEXT ·stemBlock%dAVX512(SB), NOSPLIT, $0-84", outC)
 	p("\tMOVQ    in+16(FP), SI")
 	p("\tADDQ    off+24(FP), SI")
 	p("\tMOVQ    w+32(FP), R8")
@@ -82,13 +91,13 @@ func main() {
 			p("")
 			p("\t// channel %d, row 2y-1+%d", ci, ky)
 			p("\tBTQ     $%d, DX", ky)
-			p("\tJCS     row%d", g)
+			p("\tJCS     s%drow%d", outC, g)
 			p("\tVPXORD  Z24, Z24, Z24")
 			p("\tVPXORD  Z25, Z25, Z25")
 			p("\tVPXORD  Z26, Z26, Z26")
 			p("\tVPXORD  Z27, Z27, Z27")
-			p("\tJMP     taps%d", g)
-			p("row%d:", g)
+			p("\tJMP     s%dtaps%d", outC, g)
+			p("s%drow%d:", outC, g)
 			switch ci {
 			case 0:
 				p("\tMOVQ    SI, BX")
@@ -102,7 +111,7 @@ func main() {
 			for k, off := range []int{0, 64, 8, 72} {
 				p("\tVMOVUPS.Z %d%s, K%d, Z%d", off, row, k+1, 24+k)
 			}
-			p("taps%d:", g)
+			p("s%dtaps%d:", outC, g)
 			for kx := 0; kx < 3; kx++ {
 				switch kx {
 				case 0:
@@ -141,7 +150,4 @@ func main() {
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")
-	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
-		log.Fatal(err)
-	}
 }

@@ -126,17 +126,17 @@ func Depthwise3x3(out, in []float32, h, w, oh, ow, stride int, wt []float32, bia
 	depthwise3x3.best(out, in, h, w, oh, ow, stride, wt, bias)
 }
 
-// StemIn and StemOut are the channels of the stem convolution Stem3x3s2 computes: ShuffleNet's
-// first layer at every width.
-const StemIn, StemOut = 3, 24
+// StemIn is the input channels of the stem convolution Stem3x3s2 computes (ShuffleNet's first
+// layer), and StemBlock what its output channels are a multiple of (12, 24 or 48 by width).
+const StemIn, StemBlock = 3, 12
 
 // Stem3x3s2 computes output rows [y0, y1) of a 3×3 convolution, stride 2, padding 1, of StemIn
-// h×w planes into StemOut oh×ow planes (oh = (h-1)/2+1, ow = (w-1)/2+1), weights wt[o][c][ky][kx],
-// as the product of Im2col's panel and SgemmEpilogue does it: each sum by fused multiply-adds in
-// the panel's row order from zero (padding taps are zeros), then the bias, then the floor (0 for
-// a ReLU, -Inf for none):
+// h×w planes into m oh×ow planes (m a positive multiple of StemBlock; oh = (h-1)/2+1, ow =
+// (w-1)/2+1), weights wt[o][c][ky][kx], as the product of Im2col's panel and SgemmEpilogue does
+// it: each sum by fused multiply-adds in the panel's row order from zero (padding taps are
+// zeros), then the bias, then the floor (0 for a ReLU, -Inf for none):
 //
-//	for o := 0; o < StemOut; o++ {
+//	for o := 0; o < m; o++ {
 //		for oy := y0; oy < y1; oy++ {
 //			for ox := 0; ox < ow; ox++ {
 //				var s float32
@@ -164,8 +164,8 @@ const StemIn, StemOut = 3, 24
 // (fma: float32's fused multiply-add; the portable version rounds float64's once more, which
 // differs in rare double roundings.) Call it only where StemAccelerated: the portable version is
 // the loop above, one value at a time, and callers are faster with Im2col and the product then.
-func Stem3x3s2(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int) {
-	stem3x3s2.best(out, in, h, w, wt, bias, floor, y0, y1)
+func Stem3x3s2(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int) {
+	stem3x3s2.best(out, in, h, w, m, wt, bias, floor, y0, y1)
 }
 
 // StemAccelerated reports whether Stem3x3s2 has an assembly version on this CPU (under ISAEnv's

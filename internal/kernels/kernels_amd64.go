@@ -285,21 +285,28 @@ func sumAVX2(x *float32, n int) float32
 //go:noescape
 func sumAVX512(x *float32, n int) float32
 
-// stemBlockAVX512 (stem_avx512_amd64.s, written by gen_stem_avx512.go) computes 16 outputs of one
-// output row y of Stem3x3s2, every output channel: out points at the first, ldo is an output
-// plane's size; in+off (off in bytes, possibly negative: the row above the plane, the column left
-// of it) is channel 0's input row 2y-1 at the block's column 2x-1, w and hw an input row's and
-// plane's size; masks packs the lanes inside the plane of the four loads of each input row (16
-// bits each: columns 2x-1 from the block's first, the next 16, and both from 2 columns on), rows
-// the input rows inside the plane (bits 0-2) and the output lanes (bits 8-23).
+// stemBlock24AVX512 (stem_avx512_amd64.s, written by gen_stem_avx512.go) computes 16 outputs of
+// one output row y of Stem3x3s2 for 24 output channels: out points at the first, ldo is an
+// output plane's size; in+off (off in bytes, possibly negative: the row above the plane, the
+// column left of it) is channel 0's input row 2y-1 at the block's column 2x-1, w and hw an input
+// row's and plane's size; masks packs the lanes inside the plane of the four loads of each input
+// row (16 bits each: columns 2x-1 from the block's first, the next 16, and both from 2 columns
+// on), rows the input rows inside the plane (bits 0-2) and the output lanes (bits 8-23); wt and
+// bias are the 24 channels' own.
 //
 //go:noescape
-func stemBlockAVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)
+func stemBlock24AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)
 
-// stem3x3s2AVX512 is Stem3x3s2 as 16-output blocks of stemBlockAVX512.
-func stem3x3s2AVX512(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int) {
+// stemBlock12AVX512 is stemBlock24AVX512 for 12 output channels.
+//
+//go:noescape
+func stemBlock12AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)
+
+// stem3x3s2AVX512 is Stem3x3s2 as 16-output blocks of stemBlock24AVX512 for each 24 output
+// channels and stemBlock12AVX512 for a last 12.
+func stem3x3s2AVX512(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int) {
 	oh, ow := (h-1)/2+1, (w-1)/2+1
-	_, _, _, _ = out[StemOut*oh*ow-1], in[StemIn*h*w-1], wt[StemOut*StemIn*9-1], bias[StemOut-1]
+	_, _, _, _ = out[m*oh*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
 	// lanes is the mask of the 16 input columns from c that lie inside the row.
 	lanes := func(c int) uint64 {
 		lo, hi := max(-c, 0), min(w-c, 16)
@@ -318,8 +325,15 @@ func stem3x3s2AVX512(out, in []float32, h, w int, wt, bias []float32, floor floa
 		for x := 0; x < ow; x += 16 {
 			c := 2*x - 1
 			masks := lanes(c) | lanes(c+16)<<16 | lanes(c+2)<<32 | lanes(c+18)<<48
-			outLanes := uint64(1)<<min(ow-x, 16) - 1
-			stemBlockAVX512(&out[y*ow+x], oh*ow, &in[0], 4*((2*y-1)*w+c), w, h*w, masks, rows|outLanes<<8, &wt[0], &bias[0], floor)
+			r := rows | (uint64(1)<<min(ow-x, 16)-1)<<8
+			off := 4 * ((2*y-1)*w + c)
+			for o := 0; o < m; o += 24 {
+				block := stemBlock24AVX512
+				if m-o < 24 {
+					block = stemBlock12AVX512
+				}
+				block(&out[(o*oh+y)*ow+x], oh*ow, &in[0], off, w, h*w, masks, r, &wt[o*StemIn*9], &bias[o], floor)
+			}
 		}
 	}
 }

@@ -271,10 +271,10 @@ func im2colWith(gather2 func(dst, src []float32), cols []float32, ldc int, in []
 	}
 }
 
-func stem3x3s2Generic(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int) {
+func stem3x3s2Generic(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int) {
 	oh, ow := (h-1)/2+1, (w-1)/2+1
-	_, _ = wt[StemOut*StemIn*9-1], bias[StemOut-1]
-	for o := 0; o < StemOut; o++ {
+	_, _ = wt[m*StemIn*9-1], bias[m-1]
+	for o := 0; o < m; o++ {
 		plane := out[o*oh*ow : (o+1)*oh*ow]
 		for oy := y0; oy < y1; oy++ {
 			for ox := 0; ox < ow; ox++ {

@@ -12,28 +12,29 @@ var stemPlanes = [][2]int{{1, 1}, {1, 2}, {2, 1}, {3, 3}, {5, 31}, {7, 32}, {4, 
 
 // TestStem3x3s2 compares every implementation with a float64 plain loop (within 1e-6 of the
 // sum of the products' magnitudes: the float32 sums' rounding), on the shapes above and random
-// ones, whole planes and ranges of rows, floors 0 and -Inf; nothing outside the rows may move.
+// ones, 12, 24, 36 and 48 output channels, whole planes and ranges of rows, floors 0 and -Inf;
+// nothing outside the rows may move.
 func TestStem3x3s2(t *testing.T) {
-	forEach(t, stem3x3s2, func(t *testing.T, fn func(out, in []float32, h, w int, wt, bias []float32, floor float32, y0, y1 int)) {
+	forEach(t, stem3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int)) {
 		rng := rand.New(rand.NewSource(31))
 		shapes := append([][2]int(nil), stemPlanes...)
 		for range 20 {
 			shapes = append(shapes, [2]int{1 + rng.Intn(40), 1 + rng.Intn(90)})
 		}
-		for _, p := range shapes {
-			h, w := p[0], p[1]
+		for i, p := range shapes {
+			h, w, m := p[0], p[1], StemBlock*(1+i%4) // 12, 24, 36, 48 output channels
 			oh, ow := (h-1)/2+1, (w-1)/2+1
-			in, wt, bias := randSlice(rng, StemIn*h*w), randSlice(rng, StemOut*StemIn*9), randSlice(rng, StemOut)
+			in, wt, bias := randSlice(rng, StemIn*h*w), randSlice(rng, m*StemIn*9), randSlice(rng, m)
 			for _, floor := range []float32{0, float32(math.Inf(-1))} {
 				y0 := rng.Intn(oh)
 				y1 := y0 + 1 + rng.Intn(oh-y0)
 				const guard = 1e30
-				out := make([]float32, StemOut*oh*ow)
+				out := make([]float32, m*oh*ow)
 				for i := range out {
 					out[i] = guard
 				}
-				fn(out, in, h, w, wt, bias, floor, y0, y1)
-				for o := 0; o < StemOut; o++ {
+				fn(out, in, h, w, m, wt, bias, floor, y0, y1)
+				for o := 0; o < m; o++ {
 					for oy := 0; oy < oh; oy++ {
 						for ox := 0; ox < ow; ox++ {
 							got := out[(o*oh+oy)*ow+ox]
@@ -88,17 +89,17 @@ func TestStem3x3s2IsIm2colProduct(t *testing.T) {
 		}
 		t.Run(im.name, func(t *testing.T) {
 			rng := rand.New(rand.NewSource(32))
-			for _, p := range stemPlanes {
-				h, w := p[0], p[1]
+			for i, p := range stemPlanes {
+				h, w, m := p[0], p[1], StemBlock*(1+i%4)
 				oh, ow := (h-1)/2+1, (w-1)/2+1
-				in, wt, bias := withSpecials(rng, randSlice(rng, StemIn*h*w)), withSpecials(rng, randSlice(rng, StemOut*StemIn*9)), randSlice(rng, StemOut)
+				in, wt, bias := withSpecials(rng, randSlice(rng, StemIn*h*w)), withSpecials(rng, randSlice(rng, m*StemIn*9)), randSlice(rng, m)
 				for _, floor := range []float32{0, float32(math.Inf(-1))} {
-					got, want := make([]float32, StemOut*oh*ow), make([]float32, StemOut*oh*ow)
-					im.fn(got, in, h, w, wt, bias, floor, 0, oh)
+					got, want := make([]float32, m*oh*ow), make([]float32, m*oh*ow)
+					im.fn(got, in, h, w, m, wt, bias, floor, 0, oh)
 					cols := make([]float32, StemIn*9*oh*ow)
 					im2colGeneric(cols, oh*ow, in, StemIn, h, w, 3, 2, 1, ow, 0, oh*ow)
 					ep := Epilogue{Bias: bias, ReLU: floor == 0}
-					product(StemOut, oh*ow, StemIn*9, wt, StemIn*9, cols, oh*ow, want, oh*ow, ep)
+					product(m, oh*ow, StemIn*9, wt, StemIn*9, cols, oh*ow, want, oh*ow, ep)
 					if i, ok := sameBitsOrNaN(got, want); !ok {
 						t.Fatalf("%dx%d floor %g: out[%d] = %g, the product %g", h, w, floor, i, got[i], want[i])
 					}
