@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -76,7 +75,7 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 	*t = convTask{l: l, dst: dst, src: src, res: res, c0: c0, ow: ow, ohw: ohw, ihw: ihw, nb: (ohw + convColumns - 1) / convColumns, rows: ocg, rb: 1}
 	switch {
 	case l.isStem(res, src.Layout):
-		t.stemRows = stemBlockRows
+		t.stem = true
 		s.pool.Run(images*((oh+stemBlockRows-1)/stemBlockRows), t)
 	case pointwise:
 		t.rows = blockRows(ocg, images*l.Groups*t.nb, s.pool.Threads())
@@ -130,9 +129,9 @@ type convTask struct {
 	dst, src, res *Tensor
 	panels        [][]float32 // one per worker, for the windows of a column block
 	c0, ow        int
-	ohw, ihw, nb  int // output and input positions per plane; column blocks per plane
-	rows, rb      int // output channels per row block of a group, and row blocks per group
-	stemRows      int // for a stem (kernels.Stem3x3s2): output rows per block; 0 otherwise
+	ohw, ihw, nb  int  // output and input positions per plane; column blocks per plane
+	rows, rb      int  // output channels per row block of a group, and row blocks per group
+	stem          bool // blocks of (image, stemBlockRows output rows) through kernels.Stem3x3s2
 }
 
 // stemBlockRows is how many output rows a block of a stem convolution computes.
@@ -149,20 +148,16 @@ func (l *Conv) isStem(res *Tensor, layout Layout) bool {
 // Run computes blocks [lo, hi).
 func (t *convTask) Run(worker, lo, hi int) {
 	l := t.l
-	icg, kk := l.InC/l.Groups, l.K*l.K
-	if t.stemRows > 0 {
+	if t.stem {
 		oh := t.ohw / t.ow
-		blocks := (oh + t.stemRows - 1) / t.stemRows
-		floor := float32(math.Inf(-1))
-		if l.Act == ReLU {
-			floor = 0
-		}
+		blocks := (oh + stemBlockRows - 1) / stemBlockRows
 		for u := lo; u < hi; u++ {
-			n, y0 := u/blocks, u%blocks*t.stemRows
-			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw:], t.src.Image(n), t.src.H, t.src.W, l.OutC, l.Weight, l.Bias, floor, y0, min(y0+t.stemRows, oh))
+			n, y0 := u/blocks, u%blocks*stemBlockRows
+			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw:], t.src.Image(n), t.src.H, t.src.W, l.OutC, l.Weight, l.Bias, l.Act == ReLU, y0, min(y0+stemBlockRows, oh))
 		}
 		return
 	}
+	icg, kk := l.InC/l.Groups, l.K*l.K
 	for u := lo; u < hi; u++ {
 		jb := u % t.nb
 		j0, j1 := jb*convColumns, min((jb+1)*convColumns, t.ohw)

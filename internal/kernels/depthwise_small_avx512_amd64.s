@@ -186,7 +186,7 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 	VFMADD231PS Z11, wr, K4, Z9
 
 // POOLROW32 is POOLROW for a row of 17-32 values.
-#define POOLROW32(base) \
+#define POOLROW32(base, wl, wc, wr) \
 	VMOVUPS.Z (base), K1, Z10; \
 	VMOVUPS.Z 64(base), K5, Z16; \
 	VMOVAPS   Z10, Z11; \
@@ -208,8 +208,9 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 	DECQ  BX; \
 	KMOVW BX, K5
 
-// POOLROW adds the window values of the input row at base, left, centre, right.
-#define POOLROW(base) \
+// POOLROW adds the window values of the input row at base, left, centre, right (wl, wc and wr,
+// DWROW's weights, unused: both fit S2PLANE).
+#define POOLROW(base, wl, wc, wr) \
 	VMOVUPS.Z (base), K1, Z10; \
 	VPERMPS   Z10, Z12, Z11; \
 	VADDPS    Z11, Z9, K2, Z9; \
@@ -217,6 +218,42 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 	VADDPS    Z11, Z9, K3, Z9; \
 	VPERMPS   Z10, Z14, Z11; \
 	VADDPS    Z11, Z9, K4, Z9
+
+// S2PLANE is a plane kernel's loop over its output rows: each row's sums start as INIT, take
+// ROW of the input rows above (filter row 0, none for the first output row), at (1) and below
+// (2, none past the plane's last row) with that filter row's weights, then FINISH, and are
+// stored; row, notop and nobottom are its labels.
+#define S2PLANE(INIT, ROW, FINISH, row, notop, nobottom) \
+row: \
+	INIT; \
+	TESTQ R11, R11; \
+	JZ    notop; \
+	MOVQ  R12, BX; \
+	SUBQ  R10, BX; \
+	ROW(BX, Z0, Z1, Z2); \
+notop: \
+	ROW(R12, Z3, Z4, Z5); \
+	LEAQ  (R11)(R11*1), DX; \
+	INCQ  DX; \
+	CMPQ  DX, R8; \
+	JGE   nobottom; \
+	LEAQ  (R12)(R10*1), BX; \
+	ROW(BX, Z6, Z7, Z8); \
+nobottom: \
+	FINISH; \
+	VMOVUPS Z9, K3, (DI); \
+	LEAQ  (R12)(R10*2), R12; \
+	ADDQ  R13, DI; \
+	INCQ  R11; \
+	CMPQ  R11, R9; \
+	JLT   row; \
+	VZEROUPPER; \
+	RET
+
+#define FROMBIAS VMOVAPS Z15, Z9
+#define FROMZERO VPXORD Z9, Z9, Z9
+#define DIVIDEBY9 VDIVPS Z15, Z9, Z9
+#define NOTHING
 
 // func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 TEXT ·dw3x3s2SmallAVX512(SB), NOSPLIT, $0-68
@@ -226,63 +263,11 @@ TEXT ·dw3x3s2SmallAVX512(SB), NOSPLIT, $0-68
 	WEIGHTS9
 	CMPQ         R10, $64
 	JGT          dws2small32
-
-dws2smallrow:
-	VMOVAPS Z15, Z9
-	TESTQ   R11, R11
-	JZ      dws2smallnotop
-	MOVQ    R12, BX
-	SUBQ    R10, BX
-	DWROW(BX, Z0, Z1, Z2)
-
-dws2smallnotop:
-	DWROW(R12, Z3, Z4, Z5)
-	LEAQ (R11)(R11*1), DX
-	INCQ DX
-	CMPQ DX, R8
-	JGE  dws2smallnobottom
-	LEAQ (R12)(R10*1), BX
-	DWROW(BX, Z6, Z7, Z8)
-
-dws2smallnobottom:
-	VMOVUPS Z9, K3, (DI)
-	LEAQ    (R12)(R10*2), R12
-	ADDQ    R13, DI
-	INCQ    R11
-	CMPQ    R11, R9
-	JLT     dws2smallrow
-	VZEROUPPER
-	RET
+	S2PLANE(FROMBIAS, DWROW, NOTHING, dws2smallrow, dws2smallnotop, dws2smallnobottom)
 
 dws2small32:
 	K5FROMW
-
-dws2small32row:
-	VMOVAPS Z15, Z9
-	TESTQ   R11, R11
-	JZ      dws2small32notop
-	MOVQ    R12, BX
-	SUBQ    R10, BX
-	DWROW32(BX, Z0, Z1, Z2)
-
-dws2small32notop:
-	DWROW32(R12, Z3, Z4, Z5)
-	LEAQ (R11)(R11*1), DX
-	INCQ DX
-	CMPQ DX, R8
-	JGE  dws2small32nobottom
-	LEAQ (R12)(R10*1), BX
-	DWROW32(BX, Z6, Z7, Z8)
-
-dws2small32nobottom:
-	VMOVUPS Z9, K3, (DI)
-	LEAQ    (R12)(R10*2), R12
-	ADDQ    R13, DI
-	INCQ    R11
-	CMPQ    R11, R9
-	JLT     dws2small32row
-	VZEROUPPER
-	RET
+	S2PLANE(FROMBIAS, DWROW32, NOTHING, dws2small32row, dws2small32notop, dws2small32nobottom)
 
 // func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)
 TEXT ·avgPoolSmallAVX512(SB), NOSPLIT, $0-56
@@ -291,62 +276,8 @@ TEXT ·avgPoolSmallAVX512(SB), NOSPLIT, $0-56
 	VPBROADCASTD AX, Z15
 	CMPQ         R10, $64
 	JGT          poolsmall32
-
-poolsmallrow:
-	VPXORD Z9, Z9, Z9
-	TESTQ  R11, R11
-	JZ     poolsmallnotop
-	MOVQ   R12, BX
-	SUBQ   R10, BX
-	POOLROW(BX)
-
-poolsmallnotop:
-	POOLROW(R12)
-	LEAQ (R11)(R11*1), DX
-	INCQ DX
-	CMPQ DX, R8
-	JGE  poolsmallnobottom
-	LEAQ (R12)(R10*1), BX
-	POOLROW(BX)
-
-poolsmallnobottom:
-	VDIVPS  Z15, Z9, Z9
-	VMOVUPS Z9, K3, (DI)
-	LEAQ    (R12)(R10*2), R12
-	ADDQ    R13, DI
-	INCQ    R11
-	CMPQ    R11, R9
-	JLT     poolsmallrow
-	VZEROUPPER
-	RET
+	S2PLANE(FROMZERO, POOLROW, DIVIDEBY9, poolsmallrow, poolsmallnotop, poolsmallnobottom)
 
 poolsmall32:
 	K5FROMW
-
-poolsmall32row:
-	VPXORD Z9, Z9, Z9
-	TESTQ  R11, R11
-	JZ     poolsmall32notop
-	MOVQ   R12, BX
-	SUBQ   R10, BX
-	POOLROW32(BX)
-
-poolsmall32notop:
-	POOLROW32(R12)
-	LEAQ (R11)(R11*1), DX
-	INCQ DX
-	CMPQ DX, R8
-	JGE  poolsmall32nobottom
-	LEAQ (R12)(R10*1), BX
-	POOLROW32(BX)
-
-poolsmall32nobottom:
-	VDIVPS  Z15, Z9, Z9
-	VMOVUPS Z9, K3, (DI)
-	LEAQ    (R12)(R10*2), R12
-	ADDQ    R13, DI
-	INCQ    R11
-	CMPQ    R11, R9
-	JLT     poolsmall32row
-	VZEROUPPER
-	RET
+	S2PLANE(FROMZERO, POOLROW32, DIVIDEBY9, poolsmall32row, poolsmall32notop, poolsmall32nobottom)

@@ -3,9 +3,9 @@
 // gen_stem_avx512 writes stem_avx512_amd64.s, the AVX-512 kernels of ShuffleNet's stem
 // convolution (3 input channels, 3x3, stride 2, padding 1) for one block of 16 output columns of
 // one output row and 24 or 12 output channels: 27 taps of 24 or 12 FMAs each, which written by
-// hand would be some 1200 lines of near-copies. Run it with `go generate ./internal/kernels` after changing it (-o
-// names another output file); TestStemAVX512Generated fails when the committed file differs from
-// its output.
+// hand would be some 1600 lines of near-copies. Run it with `go generate ./internal/kernels`
+// after changing it (-o names another output file); TestStemAVX512Generated fails when the
+// committed file differs from its output.
 package main
 
 import (

@@ -134,7 +134,8 @@ const StemIn, StemBlock = 3, 12
 // h×w planes into m oh×ow planes (m a positive multiple of StemBlock; oh = (h-1)/2+1, ow =
 // (w-1)/2+1), weights wt[o][c][ky][kx], as the product of Im2col's panel and SgemmEpilogue does
 // it: each sum by fused multiply-adds in the panel's row order from zero (padding taps are
-// zeros), then the bias, then the floor (0 for a ReLU, -Inf for none):
+// zeros), then the bias, then, with relu, SgemmEpilogue's ReLU (0 unless the sum is greater; a
+// NaN stays):
 //
 //	for o := 0; o < m; o++ {
 //		for oy := y0; oy < y1; oy++ {
@@ -153,8 +154,8 @@ const StemIn, StemBlock = 3, 12
 //					}
 //				}
 //				s += bias[o]
-//				if floor > s { // a NaN stays
-//					s = floor
+//				if relu && 0 > s {
+//					s = 0
 //				}
 //				out[(o*oh+oy)*ow+ox] = s
 //			}
@@ -164,8 +165,8 @@ const StemIn, StemBlock = 3, 12
 // (fma: float32's fused multiply-add; the portable version rounds float64's once more, which
 // differs in rare double roundings.) Call it only where StemAccelerated: the portable version is
 // the loop above, one value at a time, and callers are faster with Im2col and the product then.
-func Stem3x3s2(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int) {
-	stem3x3s2.best(out, in, h, w, m, wt, bias, floor, y0, y1)
+func Stem3x3s2(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	stem3x3s2.best(out, in, h, w, m, wt, bias, relu, y0, y1)
 }
 
 // StemAccelerated reports whether Stem3x3s2 has an assembly version on this CPU (under ISAEnv's

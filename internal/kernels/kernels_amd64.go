@@ -292,7 +292,7 @@ func sumAVX512(x *float32, n int) float32
 // row's and plane's size; masks packs the lanes inside the plane of the four loads of each input
 // row (16 bits each: columns 2x-1 from the block's first, the next 16, and both from 2 columns
 // on), rows the input rows inside the plane (bits 0-2) and the output lanes (bits 8-23); wt and
-// bias are the 24 channels' own.
+// bias are the 24 channels' own, floor reluFloor's.
 //
 //go:noescape
 func stemBlock24AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)
@@ -304,8 +304,8 @@ func stemBlock12AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks
 
 // stem3x3s2AVX512 is Stem3x3s2 as 16-output blocks of stemBlock24AVX512 for each 24 output
 // channels and stemBlock12AVX512 for a last 12.
-func stem3x3s2AVX512(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int) {
-	oh, ow := (h-1)/2+1, (w-1)/2+1
+func stem3x3s2AVX512(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	oh, ow, floor := (h-1)/2+1, (w-1)/2+1, reluFloor(relu)
 	_, _, _, _ = out[m*oh*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
 	// lanes is the mask of the 16 input columns from c that lie inside the row.
 	lanes := func(c int) uint64 {

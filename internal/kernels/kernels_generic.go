@@ -271,8 +271,17 @@ func im2colWith(gather2 func(dst, src []float32), cols []float32, ldc int, in []
 	}
 }
 
-func stem3x3s2Generic(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int) {
-	oh, ow := (h-1)/2+1, (w-1)/2+1
+// reluFloor is the floor an epilogue's results are raised to: 0 for a ReLU, -Inf for none (which
+// leaves every value, NaN included, as it is).
+func reluFloor(relu bool) float32 {
+	if relu {
+		return 0
+	}
+	return float32(math.Inf(-1))
+}
+
+func stem3x3s2Generic(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	oh, ow, floor := (h-1)/2+1, (w-1)/2+1, reluFloor(relu)
 	_, _ = wt[m*StemIn*9-1], bias[m-1]
 	for o := 0; o < m; o++ {
 		plane := out[o*oh*ow : (o+1)*oh*ow]

@@ -59,10 +59,7 @@ func (t *tileEpilogue) set(ep Epilogue, first, last bool, i, rows int) bool {
 	if last && ep.Res != nil {
 		addRes = math.MaxUint32
 	}
-	floor := float32(math.Inf(-1))
-	if last && ep.ReLU {
-		floor = 0
-	}
+	floor := reluFloor(last && ep.ReLU)
 	// The lanes change only between k blocks: a product sets them a few times, not once per call.
 	if t.keepC[0] != keepC || t.addRes[0] != addRes || math.Float32bits(t.floor[0]) != math.Float32bits(floor) {
 		for l := range t.keepC {

@@ -12,10 +12,10 @@ var stemPlanes = [][2]int{{1, 1}, {1, 2}, {2, 1}, {3, 3}, {5, 31}, {7, 32}, {4, 
 
 // TestStem3x3s2 compares every implementation with a float64 plain loop (within 1e-6 of the
 // sum of the products' magnitudes: the float32 sums' rounding), on the shapes above and random
-// ones, 12, 24, 36 and 48 output channels, whole planes and ranges of rows, floors 0 and -Inf;
-// nothing outside the rows may move.
+// ones, 12, 24, 36 and 48 output channels, whole planes and ranges of rows, with and without the
+// ReLU; nothing outside the rows may move.
 func TestStem3x3s2(t *testing.T) {
-	forEach(t, stem3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, m int, wt, bias []float32, floor float32, y0, y1 int)) {
+	forEach(t, stem3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int)) {
 		rng := rand.New(rand.NewSource(31))
 		shapes := append([][2]int(nil), stemPlanes...)
 		for range 20 {
@@ -25,7 +25,7 @@ func TestStem3x3s2(t *testing.T) {
 			h, w, m := p[0], p[1], StemBlock*(1+i%4) // 12, 24, 36, 48 output channels
 			oh, ow := (h-1)/2+1, (w-1)/2+1
 			in, wt, bias := randSlice(rng, StemIn*h*w), randSlice(rng, m*StemIn*9), randSlice(rng, m)
-			for _, floor := range []float32{0, float32(math.Inf(-1))} {
+			for _, relu := range []bool{true, false} {
 				y0 := rng.Intn(oh)
 				y1 := y0 + 1 + rng.Intn(oh-y0)
 				const guard = 1e30
@@ -33,7 +33,7 @@ func TestStem3x3s2(t *testing.T) {
 				for i := range out {
 					out[i] = guard
 				}
-				fn(out, in, h, w, m, wt, bias, floor, y0, y1)
+				fn(out, in, h, w, m, wt, bias, relu, y0, y1)
 				for o := 0; o < m; o++ {
 					for oy := 0; oy < oh; oy++ {
 						for ox := 0; ox < ow; ox++ {
@@ -59,9 +59,11 @@ func TestStem3x3s2(t *testing.T) {
 							}
 							s += float64(bias[o])
 							mag += math.Abs(float64(bias[o]))
-							s = math.Max(s, float64(floor))
+							if relu {
+								s = math.Max(s, 0)
+							}
 							if err := math.Abs(float64(got) - s); !(err <= 1e-6*mag+1e-30) {
-								t.Fatalf("%dx%d floor %g: out[%d][%d][%d] = %g, want %g (error %g)", h, w, floor, o, oy, ox, got, s, err)
+								t.Fatalf("%dx%d relu %v: out[%d][%d][%d] = %g, want %g (error %g)", h, w, relu, o, oy, ox, got, s, err)
 							}
 						}
 					}
@@ -93,15 +95,15 @@ func TestStem3x3s2IsIm2colProduct(t *testing.T) {
 				h, w, m := p[0], p[1], StemBlock*(1+i%4)
 				oh, ow := (h-1)/2+1, (w-1)/2+1
 				in, wt, bias := withSpecials(rng, randSlice(rng, StemIn*h*w)), withSpecials(rng, randSlice(rng, m*StemIn*9)), randSlice(rng, m)
-				for _, floor := range []float32{0, float32(math.Inf(-1))} {
+				for _, relu := range []bool{true, false} {
 					got, want := make([]float32, m*oh*ow), make([]float32, m*oh*ow)
-					im.fn(got, in, h, w, m, wt, bias, floor, 0, oh)
+					im.fn(got, in, h, w, m, wt, bias, relu, 0, oh)
 					cols := make([]float32, StemIn*9*oh*ow)
 					im2colGeneric(cols, oh*ow, in, StemIn, h, w, 3, 2, 1, ow, 0, oh*ow)
-					ep := Epilogue{Bias: bias, ReLU: floor == 0}
+					ep := Epilogue{Bias: bias, ReLU: relu}
 					product(m, oh*ow, StemIn*9, wt, StemIn*9, cols, oh*ow, want, oh*ow, ep)
 					if i, ok := sameBitsOrNaN(got, want); !ok {
-						t.Fatalf("%dx%d floor %g: out[%d] = %g, the product %g", h, w, floor, i, got[i], want[i])
+						t.Fatalf("%dx%d relu %v: out[%d] = %g, the product %g", h, w, relu, i, got[i], want[i])
 					}
 				}
 			}
