@@ -153,7 +153,7 @@ func (t *convTask) Run(worker, lo, hi int) {
 		blocks := (oh + stemBlockRows - 1) / stemBlockRows
 		for u := lo; u < hi; u++ {
 			n, y0 := u/blocks, u%blocks*stemBlockRows
-			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw:], t.src.Image(n), t.src.H, t.src.W, l.OutC, l.Weight, l.Bias, l.Act == ReLU, y0, min(y0+stemBlockRows, oh))
+			kernels.Stem3x3s2(channels(t.dst, n, t.ohw)[t.c0*t.ohw+y0*t.ow:], t.ohw, t.src.Image(n), t.src.H, t.src.W, l.OutC, l.Weight, l.Bias, l.Act == ReLU, y0, min(y0+stemBlockRows, oh))
 		}
 		return
 	}

@@ -132,7 +132,9 @@ const StemIn, StemBlock = 3, 12
 
 // Stem3x3s2 computes output rows [y0, y1) of a 3×3 convolution, stride 2, padding 1, of StemIn
 // h×w planes into m oh×ow planes (m a positive multiple of StemBlock; oh = (h-1)/2+1, ow =
-// (w-1)/2+1), weights wt[o][c][ky][kx], as the product of Im2col's panel and SgemmEpilogue does
+// (w-1)/2+1), writing plane o's row oy at out[o*ldo+(oy-y0)*ow:] (ldo >= (y1-y0)*ow: whole
+// planes, or a band of rows that is then pooled while in cache), weights wt[o][c][ky][kx], as the
+// product of Im2col's panel and SgemmEpilogue does
 // it: each sum by fused multiply-adds in the panel's row order from zero (padding taps are
 // zeros), then the bias, then, with relu, SgemmEpilogue's ReLU (0 unless the sum is greater; a
 // NaN stays):
@@ -157,7 +159,7 @@ const StemIn, StemBlock = 3, 12
 //				if relu && 0 > s {
 //					s = 0
 //				}
-//				out[(o*oh+oy)*ow+ox] = s
+//				out[o*ldo+(oy-y0)*ow+ox] = s
 //			}
 //		}
 //	}
@@ -165,8 +167,8 @@ const StemIn, StemBlock = 3, 12
 // (fma: float32's fused multiply-add; the portable version rounds float64's once more, which
 // differs in rare double roundings.) Call it only where StemAccelerated: the portable version is
 // the loop above, one value at a time, and callers are faster with Im2col and the product then.
-func Stem3x3s2(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
-	stem3x3s2.best(out, in, h, w, m, wt, bias, relu, y0, y1)
+func Stem3x3s2(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	stem3x3s2.best(out, ldo, in, h, w, m, wt, bias, relu, y0, y1)
 }
 
 // StemAccelerated reports whether Stem3x3s2 has an assembly version on this CPU (under ISAEnv's
@@ -214,7 +216,15 @@ func Im2col(cols []float32, ldc int, in []float32, c, h, w, k, stride, pad, ow, 
 //		}
 //	}
 func MaxPool3x3s2(out, in []float32, h, w, oh, ow int) {
-	maxPool3x3s2.best(out, in, h, w, oh, ow)
+	maxPool3x3s2.best(out, in, h, w, ow, 0, oh)
+}
+
+// MaxPool3x3s2Rows writes output rows [oy0, oy1) of MaxPool3x3s2 of an h×w plane (ow = (w-1)/2+1
+// outputs a row) to out, which holds the output rows from oy0 on, from in, which holds the input
+// rows from max(2*oy0-1, 0) on, through min(2*oy1-1, h-1), the last a window of the rows reads:
+// so a plane can be pooled a band of rows at a time while the band is in cache (nn's stem).
+func MaxPool3x3s2Rows(out, in []float32, h, w, ow, oy0, oy1 int) {
+	maxPool3x3s2.best(out, in, h, w, ow, oy0, oy1)
 }
 
 // AvgPool3x3s2 writes the 3×3, stride 2, padding 1 average pool of an h×w plane into an oh×ow
@@ -232,7 +242,7 @@ func MaxPool3x3s2(out, in []float32, h, w, oh, ow int) {
 //		}
 //	}
 func AvgPool3x3s2(out, in []float32, h, w, oh, ow int) {
-	avgPool3x3s2.best(out, in, h, w, oh, ow)
+	avgPool3x3s2.best(out, in, h, w, ow, 0, oh)
 }
 
 // Sum returns the sum of x, added in an order of the implementation's choosing (partial sums in

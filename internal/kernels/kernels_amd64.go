@@ -286,8 +286,8 @@ func sumAVX2(x *float32, n int) float32
 func sumAVX512(x *float32, n int) float32
 
 // stemBlock24AVX512 (stem_avx512_amd64.s, written by gen_stem_avx512.go) computes 16 outputs of
-// one output row y of Stem3x3s2 for 24 output channels: out points at the first, ldo is an
-// output plane's size; in+off (off in bytes, possibly negative: the row above the plane, the
+// one output row y of Stem3x3s2 for 24 output channels: out points at the first, ldo is
+// Stem3x3s2's plane stride; in+off (off in bytes, possibly negative: the row above the plane, the
 // column left of it) is channel 0's input row 2y-1 at the block's column 2x-1, w and hw an input
 // row's and plane's size; masks packs the lanes inside the plane of the four loads of each input
 // row (16 bits each: columns 2x-1 from the block's first, the next 16, and both from 2 columns
@@ -304,9 +304,12 @@ func stemBlock12AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks
 
 // stem3x3s2AVX512 is Stem3x3s2 as 16-output blocks of stemBlock24AVX512 for each 24 output
 // channels and stemBlock12AVX512 for a last 12.
-func stem3x3s2AVX512(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
-	oh, ow, floor := (h-1)/2+1, (w-1)/2+1, reluFloor(relu)
-	_, _, _, _ = out[m*oh*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
+func stem3x3s2AVX512(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	ow, floor := (w-1)/2+1, reluFloor(relu)
+	if y0 >= y1 {
+		return
+	}
+	_, _, _, _ = out[(m-1)*ldo+(y1-y0)*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
 	// lanes is the mask of the 16 input columns from c that lie inside the row.
 	lanes := func(c int) uint64 {
 		lo, hi := max(-c, 0), min(w-c, 16)
@@ -332,7 +335,7 @@ func stem3x3s2AVX512(out, in []float32, h, w, m int, wt, bias []float32, relu bo
 				if m-o < 24 {
 					block = stemBlock12AVX512
 				}
-				block(&out[(o*oh+y)*ow+x], oh*ow, &in[0], off, w, h*w, masks, r, &wt[o*StemIn*9], &bias[o], floor)
+				block(&out[o*ldo+(y-y0)*ow+x], ldo, &in[0], off, w, h*w, masks, r, &wt[o*StemIn*9], &bias[o], floor)
 			}
 		}
 	}

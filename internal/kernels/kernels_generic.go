@@ -280,11 +280,11 @@ func reluFloor(relu bool) float32 {
 	return float32(math.Inf(-1))
 }
 
-func stem3x3s2Generic(out, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
-	oh, ow, floor := (h-1)/2+1, (w-1)/2+1, reluFloor(relu)
+func stem3x3s2Generic(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	ow, floor := (w-1)/2+1, reluFloor(relu)
 	_, _ = wt[m*StemIn*9-1], bias[m-1]
 	for o := 0; o < m; o++ {
-		plane := out[o*oh*ow : (o+1)*oh*ow]
+		plane := out[o*ldo : o*ldo+(y1-y0)*ow]
 		for oy := y0; oy < y1; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				var s float32
@@ -306,28 +306,31 @@ func stem3x3s2Generic(out, in []float32, h, w, m int, wt, bias []float32, relu b
 				if floor > s { // a NaN stays, as VMAXPS keeps it
 					s = floor
 				}
-				plane[oy*ow+ox] = s
+				plane[(oy-y0)*ow+ox] = s
 			}
 		}
 	}
 }
 
-func maxPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
-	maxPoolColumns(out, in, h, w, oh, ow, 0, oh, 0, ow)
+func maxPool3x3s2Generic(out, in []float32, h, w, ow, oy0, oy1 int) {
+	maxPoolColumns(out, in, h, w, ow, oy0, oy1, 0, ow)
 }
 
-// maxPoolColumns writes outputs [x0, x1) of output rows [oy0, oy1) of MaxPool3x3s2, as its plain
-// loop: each window's rows top down, each row's values left to right, a value replacing the
-// maximum so far when it is greater (so a NaN never does, and of equal values the first stays).
-func maxPoolColumns(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int) {
+// maxPoolColumns writes outputs [x0, x1) of output rows [oy0, oy1) of MaxPool3x3s2Rows (out from
+// output row oy0 on, in from input row max(2*oy0-1, 0) on), as its plain loop: each window's rows
+// top down, each row's values left to right, a value replacing the maximum so far when it is
+// greater (so a NaN never does, and of equal values the first stays).
+func maxPoolColumns(out, in []float32, h, w, ow, oy0, oy1, x0, x1 int) {
+	base := max(2*oy0-1, 0)
 	for oy := oy0; oy < oy1; oy++ {
 		ya, yb := max(2*oy-1, 0), min(2*oy+1, h-1)
-		o := out[oy*ow : oy*ow+ow]
+		o := out[(oy-oy0)*ow : (oy-oy0+1)*ow]
 		for ox := x0; ox < x1; ox++ {
 			xa, xb := max(2*ox-1, 0), min(2*ox+1, w-1)
 			m := float32(math.Inf(-1))
 			for y := ya; y <= yb; y++ {
-				for _, v := range in[y*w+xa : y*w+xb+1] {
+				r := (y - base) * w
+				for _, v := range in[r+xa : r+xb+1] {
 					m = greater(v, m)
 				}
 			}
@@ -347,21 +350,24 @@ func greater(v, m float32) float32 {
 	return math.Float32frombits(math.Float32bits(v)&mask | math.Float32bits(m)&^mask)
 }
 
-func avgPool3x3s2Generic(out, in []float32, h, w, oh, ow int) {
-	avgPoolColumns(out, in, h, w, oh, ow, 0, oh, 0, ow)
+func avgPool3x3s2Generic(out, in []float32, h, w, ow, oy0, oy1 int) {
+	avgPoolColumns(out, in, h, w, ow, oy0, oy1, 0, ow)
 }
 
-// avgPoolColumns writes outputs [x0, x1) of output rows [oy0, oy1) of AvgPool3x3s2, as its plain
-// loop: the window's values inside the plane summed rows top down, each left to right, over 9.
-func avgPoolColumns(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int) {
+// avgPoolColumns writes outputs [x0, x1) of output rows [oy0, oy1) of AvgPool3x3s2 (out and in
+// from the rows maxPoolColumns takes them), as its plain loop: the window's values inside the
+// plane summed rows top down, each left to right, over 9.
+func avgPoolColumns(out, in []float32, h, w, ow, oy0, oy1, x0, x1 int) {
+	base := max(2*oy0-1, 0)
 	for oy := oy0; oy < oy1; oy++ {
 		ya, yb := max(2*oy-1, 0), min(2*oy+1, h-1)
-		o := out[oy*ow : oy*ow+ow]
+		o := out[(oy-oy0)*ow : (oy-oy0+1)*ow]
 		for ox := x0; ox < x1; ox++ {
 			xa, xb := max(2*ox-1, 0), min(2*ox+1, w-1)
 			var s float32
 			for y := ya; y <= yb; y++ {
-				for _, v := range in[y*w+xa : y*w+xb+1] {
+				r := (y - base) * w
+				for _, v := range in[r+xa : r+xb+1] {
 					s += v
 				}
 			}

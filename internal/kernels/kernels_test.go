@@ -281,13 +281,13 @@ func checkGuard(t *testing.T, h, w, oh, ow int, run func(out []float32)) []float
 // TestMaxPool3x3s2 compares every implementation with the plain loop bit for bit (signed zeros,
 // infinities and NaNs among the inputs) on the ragged planes and random shapes.
 func TestMaxPool3x3s2(t *testing.T) {
-	forEach(t, maxPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow int)) {
+	forEach(t, maxPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, ow, oy0, oy1 int)) {
 		rng := rand.New(rand.NewSource(5))
 		for _, p := range randomPlanes(14, 60) {
 			h, w := p[0], p[1]
 			oh, ow := (h-1)/2+1, (w-1)/2+1
 			in := withSpecials(rng, randSlice(rng, h*w))
-			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, oh, ow) })
+			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, ow, 0, oh) })
 			want := make([]float32, oh*ow)
 			for oy := 0; oy < oh; oy++ {
 				for ox := 0; ox < ow; ox++ {
@@ -309,27 +309,64 @@ func TestMaxPool3x3s2(t *testing.T) {
 	})
 }
 
+// TestMaxPool3x3s2Rows pools random planes a band of output rows at a time, each call given only
+// its band's input rows (a slice ending at the last row it may read, so a read past it panics)
+// and its output rows (guards after them), and compares with the whole plane bit for bit: every
+// implementation, bands of one row to the whole plane, edges of the plane included.
+func TestMaxPool3x3s2Rows(t *testing.T) {
+	forEach(t, maxPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, ow, oy0, oy1 int)) {
+		rng := rand.New(rand.NewSource(25))
+		for _, p := range randomPlanes(26, 60) {
+			h, w := p[0], p[1]
+			oh, ow := (h-1)/2+1, (w-1)/2+1
+			in := withSpecials(rng, randSlice(rng, h*w))
+			want := make([]float32, oh*ow)
+			maxPool3x3s2Generic(want, in, h, w, ow, 0, oh)
+			for oy0 := 0; oy0 < oh; {
+				oy1 := min(oy0+1+rng.Intn(4), oh)
+				first, last := max(2*oy0-1, 0), min(2*oy1-1, h-1)
+				band := in[first*w : (last+1)*w : (last+1)*w]
+				out := make([]float32, (oy1-oy0+1)*ow)
+				guard := float32(-12345)
+				for i := range out {
+					out[i] = guard
+				}
+				fn(out, band, h, w, ow, oy0, oy1)
+				for i, v := range out[(oy1-oy0)*ow:] {
+					if v != guard {
+						t.Fatalf("%dx%d rows [%d, %d): out[%d] past the band changed to %g", h, w, oy0, oy1, (oy1-oy0)*ow+i, v)
+					}
+				}
+				if i, ok := sameBits(out[:(oy1-oy0)*ow], want[oy0*ow:oy1*ow]); !ok {
+					t.Fatalf("%dx%d rows [%d, %d): out[%d] = %g, whole plane %g", h, w, oy0, oy1, i, out[i], want[oy0*ow+i])
+				}
+				oy0 = oy1
+			}
+		}
+	})
+}
+
 // TestAvgPool3x3s2 compares every implementation with a float64 plain loop, and with the portable
 // version bit for bit (both add a window's values in the plain loop's order), on the ragged
 // planes and random shapes.
 func TestAvgPool3x3s2(t *testing.T) {
-	forEach(t, avgPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow int)) {
+	forEach(t, avgPool3x3s2, func(t *testing.T, fn func(out, in []float32, h, w, ow, oy0, oy1 int)) {
 		rng := rand.New(rand.NewSource(6))
 		for _, p := range randomPlanes(15, 60) {
 			h, w := p[0], p[1]
 			oh, ow := (h-1)/2+1, (w-1)/2+1
 			// Bit for bit with the portable loop also on signed zeros, infinities and NaN.
 			special := withSpecials(rng, randSlice(rng, h*w))
-			got := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, special, h, w, oh, ow) })
+			got := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, special, h, w, ow, 0, oh) })
 			want := make([]float32, oh*ow)
-			avgPool3x3s2Generic(want, special, h, w, oh, ow)
+			avgPool3x3s2Generic(want, special, h, w, ow, 0, oh)
 			if i, ok := sameBitsOrNaN(got, want); !ok {
 				t.Fatalf("%dx%d with specials: out[%d] = %g, portable %g", h, w, i, got[i], want[i])
 			}
 			in := randSlice(rng, h*w)
-			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, oh, ow) })
+			out := checkGuard(t, h, w, oh, ow, func(out []float32) { fn(out, in, h, w, ow, 0, oh) })
 			ref := make([]float32, oh*ow)
-			avgPool3x3s2Generic(ref, in, h, w, oh, ow)
+			avgPool3x3s2Generic(ref, in, h, w, ow, 0, oh)
 			if i, ok := sameBits(out, ref); !ok {
 				t.Fatalf("%dx%d: out[%d] = %g, portable %g", h, w, i, out[i], ref[i])
 			}
@@ -476,7 +513,7 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 func BenchmarkPool3x3s2(b *testing.B) {
 	for _, pool := range []struct {
 		name string
-		r    *routine[func(out, in []float32, h, w, oh, ow int)]
+		r    *routine[func(out, in []float32, h, w, ow, oy0, oy1 int)]
 	}{{"max", maxPool3x3s2}, {"avg", avgPool3x3s2}} {
 		for _, im := range pool.r.impls {
 			for _, p := range [][2]int{{304, 512}, {112, 112}, {38, 63}, {28, 28}, {14, 14}} {
@@ -485,7 +522,7 @@ func BenchmarkPool3x3s2(b *testing.B) {
 					oh, ow := (p[0]-1)/2+1, (p[1]-1)/2+1
 					in, out := randSlice(rng, p[0]*p[1]), make([]float32, oh*ow)
 					for b.Loop() {
-						im.fn(out, in, p[0], p[1], oh, ow)
+						im.fn(out, in, p[0], p[1], ow, 0, oh)
 					}
 				})
 			}

@@ -27,30 +27,35 @@ type poolVec struct {
 	width int // a power of two
 }
 
-// pool3x3s2SIMD returns a MaxPool3x3s2 or AvgPool3x3s2 that runs the interior columns through
-// the row kernels, widest first, as depthwise3x3SIMD does, and the rest through plain, the
-// portable version, applied to one column range of a block of output rows; a plane up to
-// small.width wide goes whole to small.fn where it is not nil.
-func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, oy0, oy1, x0, x1 int), small poolPlane) func(out, in []float32, h, w, oh, ow int) {
+// pool3x3s2SIMD returns the rows form of MaxPool3x3s2 or AvgPool3x3s2 (as MaxPool3x3s2Rows takes
+// them) that runs the interior columns through the row kernels, widest first, as
+// depthwise3x3SIMD does, and the rest through plain, the portable version, applied to one column
+// range of a block of output rows; a whole plane up to small.width wide goes to small.fn where it
+// is not nil.
+func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, ow, oy0, oy1, x0, x1 int), small poolPlane) func(out, in []float32, h, w, ow, oy0, oy1 int) {
 	for _, v := range vecs {
 		mustBePowerOfTwo(v.width)
 	}
-	return func(out, in []float32, h, w, oh, ow int) {
-		if small.fn != nil && w >= 1 && w <= small.width && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
-			_, _ = out[oh*ow-1], in[h*w-1] // the kernel reads and writes inside these
-			small.fn(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow))
+	return func(out, in []float32, h, w, ow, oy0, oy1 int) {
+		if oy0 >= oy1 {
+			return
+		}
+		if small.fn != nil && w >= 1 && w <= small.width && h >= 1 && oy0 == 0 && oy1 == (h-1)/2+1 && ow == (w-1)/2+1 {
+			_, _ = out[oy1*ow-1], in[h*w-1] // the kernel reads and writes inside these
+			small.fn(&out[0], &in[0], h, w, oy1, ow, s2Masks(w, ow))
 			return
 		}
 		lo, hi := 1, min((w-2)/2+1, ow)
 		if w < 2 {
 			hi = 0
 		}
-		midEnd := min((h-2)/2+1, oh)
+		midEnd := min((h-2)/2+1, oy1) // rows whose three input rows all lie inside the plane
 		if h < 2 {
 			midEnd = 0
 		}
-		_, _ = out[oh*ow-1], in[h*w-1] // the kernels read and write inside these
-		for oy := 0; oy < oh; {
+		base := max(2*oy0-1, 0)
+		_, _ = out[(oy1-oy0)*ow-1], in[(min(2*oy1-1, h-1)+1-base)*w-1] // the kernels read and write inside these
+		for oy := oy0; oy < oy1; {
 			y := 2*oy - 1
 			y0, y1 := max(y, 0), min(y+2, h-1)
 			nr := y1 - y0 + 1
@@ -58,21 +63,22 @@ func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, oh, ow, o
 			if oy >= 1 && oy < midEnd {
 				m = midEnd - oy
 			}
+			o, i := out[(oy-oy0)*ow:], in[(y0-base)*w:] // the block's first output and input rows
 			ox := lo
 			for _, v := range vecs {
 				if n := (hi - ox) &^ (v.width - 1); n > 0 {
-					v.fn(&out[oy*ow+ox], &in[y0*w+2*ox-1], w, nr, n, m, ow, 2*w)
+					v.fn(&o[ox], &i[2*ox-1], w, nr, n, m, ow, 2*w)
 					ox += n
 				}
 			}
 			if ox < hi && hi-lo >= vecs[len(vecs)-1].width {
 				v := vecs[len(vecs)-1]
 				start := hi - v.width
-				v.fn(&out[oy*ow+start], &in[y0*w+2*start-1], w, nr, v.width, m, ow, 2*w)
+				v.fn(&o[start], &i[2*start-1], w, nr, v.width, m, ow, 2*w)
 				ox = hi
 			}
-			plain(out, in, h, w, oh, ow, oy, oy+m, 0, min(lo, ow))
-			plain(out, in, h, w, oh, ow, oy, oy+m, max(ox, lo), ow)
+			plain(o, i, h, w, ow, oy, oy+m, 0, min(lo, ow))
+			plain(o, i, h, w, ow, oy, oy+m, max(ox, lo), ow)
 			oy += m
 		}
 	}
