@@ -346,6 +346,8 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	fcIn := randVec(rng, 37*50)
+	stem := &Conv{InC: 3, OutC: 48, K: 3, Stride: 2, Pad: 1, Groups: 1, Act: ReLU, Weight: randVec(rng, 48*27), Bias: randVec(rng, 48)}
+	stemIn := randTensor(rng, 2, 3, 50, 400) // bands of 2 pooled rows
 	cases := []layerCase{
 		conv(1, 3, 8, 61, 67, 3, 2, 1, 1, false),  // stem: im2col, several column blocks
 		conv(2, 12, 6, 23, 25, 1, 1, 0, 3, true),  // grouped 1x1 with a residual, batch
@@ -357,6 +359,11 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 			oh, ow := dw.OutSize(x.H, x.W)
 			dst := NewTensor(3, 12, oh, ow)
 			dw.Forward(dst, 0, x, s)
+			return dst.Data
+		}},
+		{"stem and max pool, bands", func(s *Scratch) []float32 {
+			var dst, mid Tensor
+			stem.ForwardMaxPool(&dst, &mid, stemIn, s)
 			return dst.Data
 		}},
 		{"max pool", func(s *Scratch) []float32 {
@@ -392,6 +399,67 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 					t.Fatalf("%s on %d threads: value %d is %g, on one thread %g", c.name, p.Threads(), i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// TestForwardMaxPool checks that the stem's convolution and max pool a band at a time give what
+// Forward and MaxPool3x3s2 give, bit for bit, on 1-3 threads: ShuffleNet's stem widths (12, 24,
+// 48; 36 too) and one the stem kernel does not take (16: Forward and MaxPool3x3s2 through mid),
+// with and without the ReLU, maps of one band and of many (ragged last band, a band of one
+// pooled row: 48 channels of 350 columns), odd and even sizes, a batch of two.
+func TestForwardMaxPool(t *testing.T) {
+	rng := rand.New(rand.NewSource(41))
+	pools := []*parallel.Pool{nil, parallel.New(2), parallel.New(3)}
+	for _, c := range []struct{ n, outC, h, w int }{
+		{1, 12, 1, 1}, {1, 24, 2, 3}, {2, 12, 61, 67}, {1, 48, 224, 224}, {1, 36, 37, 90},
+		{1, 48, 40, 700}, {1, 24, 95, 161}, {2, 16, 30, 31},
+	} {
+		for _, act := range []Activation{ReLU, Identity} {
+			l := &Conv{InC: 3, OutC: c.outC, K: 3, Stride: 2, Pad: 1, Groups: 1, Act: act, Weight: randVec(rng, c.outC*27), Bias: randVec(rng, c.outC)}
+			x := randTensor(rng, c.n, 3, c.h, c.w)
+			oh, ow := l.OutSize(c.h, c.w)
+			conv := NewTensor(c.n, c.outC, oh, ow)
+			var want Tensor
+			l.Forward(conv, 0, x, nil, &Scratch{})
+			MaxPool3x3s2(&want, conv, &Scratch{})
+			for _, p := range pools {
+				var s Scratch
+				s.SetPool(p)
+				var got, mid Tensor
+				l.ForwardMaxPool(&got, &mid, x, &s)
+				if got.N != want.N || got.C != want.C || got.H != want.H || got.W != want.W {
+					t.Fatalf("%+v: shape %dx%dx%dx%d, want %dx%dx%dx%d", c, got.N, got.C, got.H, got.W, want.N, want.C, want.H, want.W)
+				}
+				for i := range want.Data {
+					if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+						t.Fatalf("%+v act %v on %d threads: value %d is %g, Forward and MaxPool3x3s2 give %g", c, act, p.Threads(), i, got.Data[i], want.Data[i])
+					}
+				}
+				if fused := l.isStem(nil, NCHW); fused == (len(mid.Data) > 0) {
+					t.Fatalf("%+v: the stem kernel takes it: %v, but mid holds %d values", c, fused, len(mid.Data))
+				}
+			}
+		}
+	}
+}
+
+// TestStemBandRows checks the band sizes: within stemBandBytes where a pooled row allows it, at
+// least one pooled row a block.
+func TestStemBandRows(t *testing.T) {
+	for _, c := range []struct{ m, ow, want int }{
+		{48, 112, 5},  // the 2x classifier at 224: 11 rows of 21.5 KB
+		{12, 112, 23}, // 0.5x at 224
+		{24, 512, 2},  // the 1x detector's trunk at 600
+		{48, 512, 1},  // 2x at 600: 3 rows, 288 KB
+		{48, 2000, 1},
+	} {
+		got := stemBandRows(c.m, c.ow)
+		if got != c.want {
+			t.Errorf("stemBandRows(%d, %d) = %d, want %d", c.m, c.ow, got, c.want)
+		}
+		if got > 1 && 4*c.m*c.ow*(2*got+1) > stemBandBytes {
+			t.Errorf("stemBandRows(%d, %d) = %d: a band of %d bytes", c.m, c.ow, got, 4*c.m*c.ow*(2*got+1))
 		}
 	}
 }
@@ -558,6 +626,38 @@ func BenchmarkConvStem(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					l.Forward(dst, 0, x, nil, s)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkStemMaxPool times the stem convolution and the max pool after it, on one thread, at
+// the sizes of BenchmarkConvStem: as two layers (Forward, then MaxPool3x3s2) and a band at a time
+// (ForwardMaxPool). Both keep their buffers in cache from run to run here, unlike in a network,
+// where a layer's whole output finds its lines elsewhere (the classifier benchmark shows that
+// gain).
+func BenchmarkStemMaxPool(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	for _, out := range []int{12, 24, 48} {
+		l := &Conv{InC: 3, OutC: out, K: 3, Stride: 2, Pad: 1, Groups: 1, Act: ReLU, Weight: randVec(rng, out*27), Bias: randVec(rng, out)}
+		for _, size := range [][2]int{{224, 224}, {608, 1024}} {
+			x := randTensor(rng, 1, 3, size[0], size[1])
+			oh, ow := l.OutSize(size[0], size[1])
+			b.Run(fmt.Sprintf("layers/%d/%dx%d", out, size[0], size[1]), func(b *testing.B) {
+				mid, dst, s := NewTensor(1, out, oh, ow), &Tensor{}, &Scratch{}
+				b.ReportAllocs()
+				for b.Loop() {
+					l.Forward(mid, 0, x, nil, s)
+					MaxPool3x3s2(dst, mid, s)
+				}
+			})
+			b.Run(fmt.Sprintf("bands/%d/%dx%d", out, size[0], size[1]), func(b *testing.B) {
+				var dst, mid Tensor
+				s := &Scratch{}
+				b.ReportAllocs()
+				for b.Loop() {
+					l.ForwardMaxPool(&dst, &mid, x, s)
 				}
 			})
 		}

@@ -12,11 +12,12 @@ type Scratch struct {
 	panel [][]float32 // per worker
 	pool  *parallel.Pool
 
-	conv   convTask
-	dw     depthwiseTask
-	pool3  poolTask
-	mean   meanTask
-	linear linearTask
+	conv     convTask
+	convPool convPoolTask
+	dw       depthwiseTask
+	pool3    poolTask
+	mean     meanTask
+	linear   linearTask
 }
 
 // Get returns a slice of n values, reusing the buffer when it is large enough.

@@ -145,12 +145,7 @@ func (r *Runner) SetPool(p *parallel.Pool) { r.scratch.SetPool(p) }
 // Forward runs the stem and stages 2..last on x ([N, 3, H, W]) and returns the last stage's output.
 // The result is owned by the Runner and valid until its next call.
 func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
-	stem := r.net.stem
-	oh, ow := stem.OutSize(x.H, x.W)
-	r.mid1.Resize(x.N, stem.OutC, oh, ow)
-	r.mid1.Layout = x.Layout
-	stem.Forward(&r.mid1, 0, x, nil, &r.scratch)
-	nn.MaxPool3x3s2(&r.stemOut, &r.mid1, &r.scratch)
+	r.net.stem.ForwardMaxPool(&r.stemOut, &r.mid1, x, &r.scratch)
 	t := &r.stemOut
 	for s := Stage2; s <= last; s++ {
 		t = r.Stage(t, s)
