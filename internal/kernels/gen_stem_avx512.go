@@ -37,7 +37,9 @@ func main() {
 // input row of each channel comes in as four masked loads (K1-K4: columns 2x-1 from the block's first, 16 and 16 more, and the same from
 // 2 columns on; the lanes outside the plane load zeros, as im2col writes them), and VPERMT2PS
 // picks each tap (kx 0, 1, 2: columns 2x-1, 2x, 2x+1) out of a pair (Z28); an input row outside
-// the plane (rows bit clear) is a tap of zeros and is never read. Each sum takes its 27 taps in
+// the plane (rows bit clear) is a tap of zeros and is never read. The two input rows the next
+// output row adds are prefetched at the block's columns first: a cold input (the network's other
+// layers have evicted it) otherwise costs the stem more than its arithmetic. Each sum takes its 27 taps in
 // im2col's row order (channel, ky, kx) by FMA from zero, then adds the bias and takes the
 // maximum with the floor, as the GEMM's epilogue does, so the outputs are the im2col product's
 // bit for bit. Registers: SI the block's first input column of channel 0's row 2y-1 (in + off),
@@ -68,6 +70,17 @@ func kernel(p func(string, ...any), outC int) {
 	p("\tSHLQ    $2, R8")
 	p("\tMOVQ    hw+40(FP), R9")
 	p("\tSHLQ    $2, R9")
+	p("\t// prefetch the two input rows the next output row adds (2y+2, 2y+3) at these columns")
+	p("\tLEAQ    (SI)(R8*2), BX")
+	p("\tADDQ    R8, BX")
+	for ci := 0; ci < inC; ci++ {
+		if ci > 0 {
+			p("\tADDQ    R9, BX")
+		}
+		for _, a := range []string{"(BX)", "64(BX)", "(BX)(R8*1)", "64(BX)(R8*1)"} {
+			p("\tPREFETCHT0 %s", a)
+		}
+	}
 	p("\tMOVQ    masks+48(FP), DX")
 	for k := 1; k <= 4; k++ {
 		p("\tKMOVW   DX, K%d", k)

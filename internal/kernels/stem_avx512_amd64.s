@@ -9,7 +9,9 @@
 // input row of each channel comes in as four masked loads (K1-K4: columns 2x-1 from the block's first, 16 and 16 more, and the same from
 // 2 columns on; the lanes outside the plane load zeros, as im2col writes them), and VPERMT2PS
 // picks each tap (kx 0, 1, 2: columns 2x-1, 2x, 2x+1) out of a pair (Z28); an input row outside
-// the plane (rows bit clear) is a tap of zeros and is never read. Each sum takes its 27 taps in
+// the plane (rows bit clear) is a tap of zeros and is never read. The two input rows the next
+// output row adds are prefetched at the block's columns first: a cold input (the network's other
+// layers have evicted it) otherwise costs the stem more than its arithmetic. Each sum takes its 27 taps in
 // im2col's row order (channel, ky, kx) by FMA from zero, then adds the bias and takes the
 // maximum with the floor, as the GEMM's epilogue does, so the outputs are the im2col product's
 // bit for bit. Registers: SI the block's first input column of channel 0's row 2y-1 (in + off),
@@ -44,6 +46,23 @@ TEXT ·stemBlock24AVX512(SB), NOSPLIT, $0-84
 	SHLQ    $2, R8
 	MOVQ    hw+40(FP), R9
 	SHLQ    $2, R9
+	// prefetch the two input rows the next output row adds (2y+2, 2y+3) at these columns
+	LEAQ    (SI)(R8*2), BX
+	ADDQ    R8, BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 64(BX)
+	PREFETCHT0 (BX)(R8*1)
+	PREFETCHT0 64(BX)(R8*1)
+	ADDQ    R9, BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 64(BX)
+	PREFETCHT0 (BX)(R8*1)
+	PREFETCHT0 64(BX)(R8*1)
+	ADDQ    R9, BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 64(BX)
+	PREFETCHT0 (BX)(R8*1)
+	PREFETCHT0 64(BX)(R8*1)
 	MOVQ    masks+48(FP), DX
 	KMOVW   DX, K1
 	SHRQ    $16, DX
@@ -1044,6 +1063,23 @@ TEXT ·stemBlock12AVX512(SB), NOSPLIT, $0-84
 	SHLQ    $2, R8
 	MOVQ    hw+40(FP), R9
 	SHLQ    $2, R9
+	// prefetch the two input rows the next output row adds (2y+2, 2y+3) at these columns
+	LEAQ    (SI)(R8*2), BX
+	ADDQ    R8, BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 64(BX)
+	PREFETCHT0 (BX)(R8*1)
+	PREFETCHT0 64(BX)(R8*1)
+	ADDQ    R9, BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 64(BX)
+	PREFETCHT0 (BX)(R8*1)
+	PREFETCHT0 64(BX)(R8*1)
+	ADDQ    R9, BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 64(BX)
+	PREFETCHT0 (BX)(R8*1)
+	PREFETCHT0 64(BX)(R8*1)
 	MOVQ    masks+48(FP), DX
 	KMOVW   DX, K1
 	SHRQ    $16, DX
