@@ -65,14 +65,14 @@ func s1Masks(x0, n, w int) uint64 {
 }
 
 // smallPlane is the widest strip a dwStripKernel takes, and the widest output row of a stride-2
-// plane kernel (planes up to twice as wide): one AVX-512 register per row.
+// plane kernel in one register (one AVX-512 register per row).
 const smallPlane = 16
 
 // dwPlaneS2Kernel computes a whole stride-2 Depthwise3x3 plane, h×w into oh×ow, 1 <= w <= its
 // dwPlaneS2's width, masks from s2Masks(w, ow); the loop is Depthwise3x3's.
 type dwPlaneS2Kernel func(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 
-// dwPlaneS2 is a stride-2 plane kernel and the widest plane it takes (at most 2*smallPlane); a
+// dwPlaneS2 is a stride-2 plane kernel and the widest plane it takes (at most 4*smallPlane); a
 // nil fn: none.
 type dwPlaneS2 struct {
 	fn    dwPlaneS2Kernel
@@ -82,8 +82,14 @@ type dwPlaneS2 struct {
 // s2Masks packs the lane masks of a stride-2 plane kernel for an input row of w values and ow
 // outputs: the input lanes, the outputs whose window has a left column (2x-1 >= 0), all outputs,
 // and those whose window has a right column (2x+1 <= w-1), 16 bits each (of the input, its first
-// 16 lanes: a kernel that takes wider rows makes the mask of the rest itself).
+// 16 lanes: a kernel that takes wider rows makes the mask of the rest itself). A row of more than
+// 2*smallPlane values has the masks of its second 16 outputs instead (the first 16 have every
+// column): the input lanes of columns 32-47 and 48-63, the outputs, those with a right column.
 func s2Masks(w, ow int) uint64 {
+	if w > 2*smallPlane {
+		lanes := func(n int) uint64 { return uint64(1)<<min(max(n, 0), smallPlane) - 1 }
+		return lanes(w-32) | lanes(w-48)<<16 | lanes(ow-16)<<32 | lanes(w/2-16)<<48
+	}
 	in := uint64(1)<<min(w, smallPlane) - 1
 	all := uint64(1)<<ow - 1
 	right := uint64(1)<<(w/2) - 1 // 2x+1 <= w-1 for x < w/2 (and w/2 <= ow)

@@ -95,24 +95,30 @@ dwsmalllast:
 	VZEROUPPER
 	RET
 
-// Whole stride-2 3x3 planes of width 1-32 (the box head's 14x14 -> 7x7; a classifier's 28x28 ->
-// 14x14 at 224), one output row per ZMM register (AVX-512F): dw3x3s2SmallAVX512 (depthwise) and
-// avgPoolSmallAVX512 (3x3 average pool, bit for bit with the plain loop). An input row of up to
-// 16 values is one masked load, and VPERMPS picks the left (2x-1), centre (2x) and right (2x+1)
-// column of each output's window from it; a wider one is two (the second masked by K5), and
-// VPERMT2PS picks from both. Each tap is a masked FMA (or add) that leaves the lanes whose column,
+// Whole stride-2 3x3 planes of width 1-64 (the box head's 14x14 -> 7x7; a classifier's 28x28 ->
+// 14x14 and 56x56 -> 28x28 at 224), one output row per ZMM register, two for more than 16
+// outputs (AVX-512F): dw3x3s2SmallAVX512 (depthwise) and avgPoolSmallAVX512 (3x3 average pool,
+// bit for bit with the plain loop). An input row of up to 16 values is one masked load, and
+// VPERMPS picks the left (2x-1), centre (2x) and right (2x+1) column of each output's window from
+// it; one of 17-32 is two (the second masked by K5), and VPERMT2PS picks from both; one of 33-64
+// is four, the first 16 outputs taken from the first two as for 32, the next 16 from the last two
+// (masked by K1 and K5), but for output 16's left column, column 31 (VPERMPS from the second). Each tap is a masked FMA (or add) that leaves the lanes whose column,
 // or row, lies in the padding untouched: the padding is never read or multiplied, and the pool
 // adds each window's values in the plain loop's order (rows top down, columns left to right,
 // from zero), then divides by 9.
 //
 // The masks come packed from the Go driver (s2Masks): bits 0-15 the input row's first 16 lanes
 // (K1), 16-31 the outputs with a left column (K2), 32-47 all outputs (K3), 48-63 the outputs with
-// a right column (K4); K5, the lanes of a row's columns 16-31, is made here from w.
+// a right column (K4); K5, the lanes of a row's columns 16-31, is made here from w. For 33-64
+// columns they are those of the second 16 outputs, whose input lanes are columns 32-47 (K1) and
+// 48-63 (K5, moved from K2); the first 16 outputs all have a right column and all but the first
+// a left one (K2, made here), and K6 is lane 0 (Z20 its index, 15).
 //
 // Register use: DI the output row; R12 the input row 2*oy; R8 h; R9 oh; R10 and R13 the input and
-// output row strides in bytes; R11 oy; Z0-Z8 the weights, Z15 the bias (pool: zero), Z9 the row's
-// sums, Z10 the input row (Z16 its columns 16-31), Z11 scratch, Z12-Z14 the left, centre and
-// right column indices (VPERMPS reads their low 4 bits, VPERMT2PS 5).
+// output row strides in bytes; R11 oy; Z0-Z8 the weights, Z15 the bias (pool: 9), Z9 the row's
+// sums (Z17 those of outputs 16-31), Z10 the input row (Z16, Z18, Z19 its columns 16-31, 32-47,
+// 48-63), Z11 scratch, Z12-Z14 the left, centre and right column indices (VPERMPS reads their low
+// 4 bits, VPERMT2PS 5).
 
 // Lane numbers 0-15: output lane i takes input lane 2i-1, 2i or 2i+1 (VPERMPS reads the low 4
 // bits of an index, so -1 and indices past 15 wrap; the masks leave those lanes unused).
@@ -199,6 +205,68 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 	VPERMT2PS Z16, Z14, Z11; \
 	VADDPS    Z11, Z9, K4, Z9
 
+// DWROW64 is DWROW for a row of 33-64 values: outputs 0-15 into Z9, 16-31 into Z17.
+#define DWROW64(base, wl, wc, wr) \
+	VMOVUPS     (base), Z10; \
+	VMOVUPS     64(base), Z16; \
+	VMOVUPS.Z   128(base), K1, Z18; \
+	VMOVUPS.Z   192(base), K5, Z19; \
+	VMOVAPS     Z10, Z11; \
+	VPERMT2PS   Z16, Z12, Z11; \
+	VFMADD231PS Z11, wl, K2, Z9; \
+	VMOVAPS     Z10, Z11; \
+	VPERMT2PS   Z16, Z13, Z11; \
+	VFMADD231PS Z11, wc, Z9; \
+	VMOVAPS     Z10, Z11; \
+	VPERMT2PS   Z16, Z14, Z11; \
+	VFMADD231PS Z11, wr, Z9; \
+	VMOVAPS     Z18, Z11; \
+	VPERMT2PS   Z19, Z12, Z11; \
+	VPERMPS     Z16, Z20, K6, Z11; \
+	VFMADD231PS Z11, wl, K3, Z17; \
+	VMOVAPS     Z18, Z11; \
+	VPERMT2PS   Z19, Z13, Z11; \
+	VFMADD231PS Z11, wc, K3, Z17; \
+	VMOVAPS     Z18, Z11; \
+	VPERMT2PS   Z19, Z14, Z11; \
+	VFMADD231PS Z11, wr, K4, Z17
+
+// POOLROW64 is POOLROW for a row of 33-64 values, as DWROW64.
+#define POOLROW64(base, wl, wc, wr) \
+	VMOVUPS   (base), Z10; \
+	VMOVUPS   64(base), Z16; \
+	VMOVUPS.Z 128(base), K1, Z18; \
+	VMOVUPS.Z 192(base), K5, Z19; \
+	VMOVAPS   Z10, Z11; \
+	VPERMT2PS Z16, Z12, Z11; \
+	VADDPS    Z11, Z9, K2, Z9; \
+	VMOVAPS   Z10, Z11; \
+	VPERMT2PS Z16, Z13, Z11; \
+	VADDPS    Z11, Z9, Z9; \
+	VMOVAPS   Z10, Z11; \
+	VPERMT2PS Z16, Z14, Z11; \
+	VADDPS    Z11, Z9, Z9; \
+	VMOVAPS   Z18, Z11; \
+	VPERMT2PS Z19, Z12, Z11; \
+	VPERMPS   Z16, Z20, K6, Z11; \
+	VADDPS    Z11, Z17, K3, Z17; \
+	VMOVAPS   Z18, Z11; \
+	VPERMT2PS Z19, Z13, Z11; \
+	VADDPS    Z11, Z17, K3, Z17; \
+	VMOVAPS   Z18, Z11; \
+	VPERMT2PS Z19, Z14, Z11; \
+	VADDPS    Z11, Z17, K4, Z17
+
+// The 33-64 column masks from SMALLSETUP's (see above).
+#define MASKS64 \
+	KMOVW        K2, K5; \
+	MOVL         $0xfffe, AX; \
+	KMOVW        AX, K2; \
+	MOVL         $1, AX; \
+	KMOVW        AX, K6; \
+	MOVL         $15, AX; \
+	VPBROADCASTD AX, Z20
+
 // K5 = the lanes of a row's columns 16-31 (w > 16).
 #define K5FROMW \
 	MOVQ  w+24(FP), CX; \
@@ -222,8 +290,8 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 // S2PLANE is a plane kernel's loop over its output rows: each row's sums start as INIT, take
 // ROW of the input rows above (filter row 0, none for the first output row), at (1) and below
 // (2, none past the plane's last row) with that filter row's weights, then FINISH, and are
-// stored; row, notop and nobottom are its labels.
-#define S2PLANE(INIT, ROW, FINISH, row, notop, nobottom) \
+// stored by STORE; row, notop and nobottom are its labels.
+#define S2PLANE(INIT, ROW, FINISH, STORE, row, notop, nobottom) \
 row: \
 	INIT; \
 	TESTQ R11, R11; \
@@ -241,7 +309,7 @@ notop: \
 	ROW(BX, Z6, Z7, Z8); \
 nobottom: \
 	FINISH; \
-	VMOVUPS Z9, K3, (DI); \
+	STORE; \
 	LEAQ  (R12)(R10*2), R12; \
 	ADDQ  R13, DI; \
 	INCQ  R11; \
@@ -254,6 +322,11 @@ nobottom: \
 #define FROMZERO VPXORD Z9, Z9, Z9
 #define DIVIDEBY9 VDIVPS Z15, Z9, Z9
 #define NOTHING
+#define STORE VMOVUPS Z9, K3, (DI)
+#define FROMBIAS64 VMOVAPS Z15, Z9; VMOVAPS Z15, Z17
+#define FROMZERO64 VPXORD Z9, Z9, Z9; VPXORD Z17, Z17, Z17
+#define DIVIDEBY9_64 VDIVPS Z15, Z9, Z9; VDIVPS Z15, Z17, Z17
+#define STORE64 VMOVUPS Z9, (DI); VMOVUPS Z17, K3, 64(DI)
 
 // func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 TEXT ·dw3x3s2SmallAVX512(SB), NOSPLIT, $0-68
@@ -263,11 +336,17 @@ TEXT ·dw3x3s2SmallAVX512(SB), NOSPLIT, $0-68
 	WEIGHTS9
 	CMPQ         R10, $64
 	JGT          dws2small32
-	S2PLANE(FROMBIAS, DWROW, NOTHING, dws2smallrow, dws2smallnotop, dws2smallnobottom)
+	S2PLANE(FROMBIAS, DWROW, NOTHING, STORE, dws2smallrow, dws2smallnotop, dws2smallnobottom)
 
 dws2small32:
+	CMPQ         R10, $128
+	JGT          dws2small64
 	K5FROMW
-	S2PLANE(FROMBIAS, DWROW32, NOTHING, dws2small32row, dws2small32notop, dws2small32nobottom)
+	S2PLANE(FROMBIAS, DWROW32, NOTHING, STORE, dws2small32row, dws2small32notop, dws2small32nobottom)
+
+dws2small64:
+	MASKS64
+	S2PLANE(FROMBIAS64, DWROW64, NOTHING, STORE64, dws2small64row, dws2small64notop, dws2small64nobottom)
 
 // func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)
 TEXT ·avgPoolSmallAVX512(SB), NOSPLIT, $0-56
@@ -276,8 +355,14 @@ TEXT ·avgPoolSmallAVX512(SB), NOSPLIT, $0-56
 	VPBROADCASTD AX, Z15
 	CMPQ         R10, $64
 	JGT          poolsmall32
-	S2PLANE(FROMZERO, POOLROW, DIVIDEBY9, poolsmallrow, poolsmallnotop, poolsmallnobottom)
+	S2PLANE(FROMZERO, POOLROW, DIVIDEBY9, STORE, poolsmallrow, poolsmallnotop, poolsmallnobottom)
 
 poolsmall32:
+	CMPQ         R10, $128
+	JGT          poolsmall64
 	K5FROMW
-	S2PLANE(FROMZERO, POOLROW32, DIVIDEBY9, poolsmall32row, poolsmall32notop, poolsmall32nobottom)
+	S2PLANE(FROMZERO, POOLROW32, DIVIDEBY9, STORE, poolsmall32row, poolsmall32notop, poolsmall32nobottom)
+
+poolsmall64:
+	MASKS64
+	S2PLANE(FROMZERO64, POOLROW64, DIVIDEBY9_64, STORE64, poolsmall64row, poolsmall64notop, poolsmall64nobottom)

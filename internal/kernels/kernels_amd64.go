@@ -15,7 +15,7 @@ func init() {
 	depthwise3x3.add("avx2", hasAVX2FMA, depthwise3x3SIMD(dwS1, dwS2, dwStrip{dw3x3s1SmallAVX2, 8}, dwPlaneS2{dw3x3s2SmallAVX2, smallPlane}))
 	depthwise3x3.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F,
 		depthwise3x3SIMD(append([]dwVec{{dw3x3s1AVX512, 16}}, dwS1...), append([]dwVec{{dw3x3s2AVX512, 16}}, dwS2...),
-			dwStrip{dw3x3s1SmallAVX512, 16}, dwPlaneS2{dw3x3s2SmallAVX512, 2 * smallPlane}))
+			dwStrip{dw3x3s1SmallAVX512, 16}, dwPlaneS2{dw3x3s2SmallAVX512, 4 * smallPlane}))
 	maxPoolVecs := []poolVec{{maxPoolRowsAVX2, 8}, {maxPoolRowsAVX, 4}}
 	maxPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(maxPoolVecs, maxPoolColumns, poolPlane{}))
 	maxPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
@@ -23,7 +23,7 @@ func init() {
 	avgPoolVecs := []poolVec{{avgPoolRowsAVX2, 8}, {avgPoolRowsAVX, 4}}
 	avgPool3x3s2.add("avx2", cpu.X86.HasAVX2, pool3x3s2SIMD(avgPoolVecs, avgPoolColumns, poolPlane{avgPoolSmallAVX2, smallPlane}))
 	avgPool3x3s2.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F,
-		pool3x3s2SIMD(append([]poolVec{{avgPoolRowsAVX512, 16}}, avgPoolVecs...), avgPoolColumns, poolPlane{avgPoolSmallAVX512, 2 * smallPlane}))
+		pool3x3s2SIMD(append([]poolVec{{avgPoolRowsAVX512, 16}}, avgPoolVecs...), avgPoolColumns, poolPlane{avgPoolSmallAVX512, 4 * smallPlane}))
 	bilinearSum.add("avx2", cpu.X86.HasAVX2, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX2, 8}}))
 	bilinearSum.add("avx512", cpu.X86.HasAVX2 && cpu.X86.HasAVX512F, bilinearSumSIMD([]bilinearVec{{bilinearSumAVX512, 16}, {bilinearSumAVX2, 8}}))
 	transpose.add("avx2", cpu.X86.HasAVX2, transposeSIMD(transpose8AVX2, 8))
@@ -219,14 +219,14 @@ func dw3x3s2SmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64, wt *floa
 func avgPoolSmallAVX2(out, in *float32, h, w, oh, ow int, masks uint64)
 
 // dw3x3s2SmallAVX512 (depthwise_small_avx512_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane of
-// 1 <= w <= 32 columns, one output row per register (AVX-512F; masked loads and FMAs skip the
-// padding).
+// 1 <= w <= 64 columns, one output row per register, two past 16 outputs (AVX-512F; masked loads
+// and FMAs skip the padding).
 //
 //go:noescape
 func dw3x3s2SmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64, wt *float32, bias float32)
 
 // avgPoolSmallAVX512 (depthwise_small_avx512_amd64.s) is a poolPlaneKernel for AvgPool3x3s2 of
-// 1 <= w <= 32 columns, bit for bit with its plain loop (AVX-512F).
+// 1 <= w <= 64 columns, bit for bit with its plain loop (AVX-512F).
 //
 //go:noescape
 func avgPoolSmallAVX512(out, in *float32, h, w, oh, ow int, masks uint64)

@@ -94,11 +94,13 @@ func TestX86Chosen(t *testing.T) {
 	}
 }
 
-// TestDepthwiseSmallAVX512IsOneFMAChain checks the AVX-512 strip kernel, which streams each input
-// row once into the three output rows it feeds, bit for bit against a plain loop that adds each
-// product with one rounding (fma32) in the kernel's order: the bias, then the filter rows top
-// down, each left to right, past the padding. Planes of 1-20 rows and 1-32 columns are one or two
-// strips (nothing else runs), with signed zeros, infinities and NaNs among the inputs.
+// TestDepthwiseSmallAVX512IsOneFMAChain checks the AVX-512 strip and plane kernels, bit for bit
+// against a plain loop that adds each product with one rounding (fma32) in the kernels' order:
+// the bias, then the filter rows top down, each left to right, past the padding. At stride 1,
+// planes of 1-20 rows and 1-32 columns are one or two strips (the strip kernel, which streams each
+// input row once into the three output rows it feeds; nothing else runs); at stride 2, planes of
+// 1-20 rows and 1-64 columns are one call of the plane kernel (one, two or four loads a row). Signed
+// zeros, infinities and NaNs are among the inputs.
 func TestDepthwiseSmallAVX512IsOneFMAChain(t *testing.T) {
 	var fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)
 	for _, im := range depthwise3x3.impls {
@@ -110,27 +112,30 @@ func TestDepthwiseSmallAVX512IsOneFMAChain(t *testing.T) {
 		t.Skip("this CPU has no AVX-512")
 	}
 	rng := rand.New(rand.NewSource(8))
-	for h := 1; h <= 20; h++ {
-		for w := 1; w <= 32; w++ {
-			in, wt, bias := withSpecials(rng, randSlice(rng, h*w)), randSlice(rng, 9), float32(rng.NormFloat64())
-			want := make([]float32, h*w)
-			for oy := range h {
-				for ox := range w {
-					s := bias
-					for ky := range 3 {
-						for kx := range 3 {
-							if y, x := oy+ky-1, ox+kx-1; y >= 0 && y < h && x >= 0 && x < w {
-								s = fma32(wt[ky*3+kx], in[y*w+x], s)
+	for stride := 1; stride <= 2; stride++ {
+		for h := 1; h <= 20; h++ {
+			for w := 1; w <= 32*stride; w++ {
+				oh, ow := (h-1)/stride+1, (w-1)/stride+1
+				in, wt, bias := withSpecials(rng, randSlice(rng, h*w)), randSlice(rng, 9), float32(rng.NormFloat64())
+				want := make([]float32, oh*ow)
+				for oy := range oh {
+					for ox := range ow {
+						s := bias
+						for ky := range 3 {
+							for kx := range 3 {
+								if y, x := stride*oy+ky-1, stride*ox+kx-1; y >= 0 && y < h && x >= 0 && x < w {
+									s = fma32(wt[ky*3+kx], in[y*w+x], s)
+								}
 							}
 						}
+						want[oy*ow+ox] = s
 					}
-					want[oy*w+ox] = s
 				}
-			}
-			got := make([]float32, h*w)
-			fn(got, in, h, w, h, w, 1, wt, bias)
-			if i, ok := sameBitsOrNaN(got, want); !ok {
-				t.Fatalf("%dx%d: out[%d] = %g, one FMA chain %g", h, w, i, got[i], want[i])
+				got := make([]float32, oh*ow)
+				fn(got, in, h, w, oh, ow, stride, wt, bias)
+				if i, ok := sameBitsOrNaN(got, want); !ok {
+					t.Fatalf("%dx%d stride %d: out[%d] = %g, one FMA chain %g", h, w, stride, i, got[i], want[i])
+				}
 			}
 		}
 	}

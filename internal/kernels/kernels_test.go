@@ -508,15 +508,15 @@ func BenchmarkDepthwise3x3(b *testing.B) {
 }
 
 // BenchmarkPool3x3s2 times each implementation of both pools on the stem's max pool of ShuffleNet
-// at 600 (304x512 after the stem conv), a stride-2 unit's average pool on a 38x63 map, and the
-// box head's on one 14x14 RoI.
+// at 600 (304x512 after the stem conv) and at 224 (112x112), a stride-2 unit's average pool on a
+// 38x63 map and on a classifier's 56x56 and 28x28 at 224, and the box head's on one 14x14 RoI.
 func BenchmarkPool3x3s2(b *testing.B) {
 	for _, pool := range []struct {
 		name string
 		r    *routine[func(out, in []float32, h, w, ow, oy0, oy1 int)]
 	}{{"max", maxPool3x3s2}, {"avg", avgPool3x3s2}} {
 		for _, im := range pool.r.impls {
-			for _, p := range [][2]int{{304, 512}, {112, 112}, {38, 63}, {28, 28}, {14, 14}} {
+			for _, p := range [][2]int{{304, 512}, {112, 112}, {38, 63}, {56, 56}, {28, 28}, {14, 14}} {
 				b.Run(fmt.Sprintf("%s/%s/%dx%d", pool.name, im.name, p[0], p[1]), func(b *testing.B) {
 					rng := rand.New(rand.NewSource(1))
 					oh, ow := (p[0]-1)/2+1, (p[1]-1)/2+1

@@ -14,7 +14,7 @@ type poolRowKernel func(out, in *float32, w, nr, n, m, ldo, ldi int)
 // masks from s2Masks(w, ow); the loop is the pool's.
 type poolPlaneKernel func(out, in *float32, h, w, oh, ow int, masks uint64)
 
-// poolPlane is a pooling plane kernel and the widest plane it takes (at most 2*smallPlane); a nil
+// poolPlane is a pooling plane kernel and the widest plane it takes (at most 4*smallPlane); a nil
 // fn: none.
 type poolPlane struct {
 	fn    poolPlaneKernel
