@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/shuffledet/shuffledet/internal/kernels"
+import (
+	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/parallel"
+)
 
 // ForwardMaxPool writes MaxPool3x3s2(conv(src)) into dst (resized to it; src's layout): a
 // stride-2 stem and the max pool after it, as ShuffleNet and ResNet start. Where the layer is a
@@ -23,7 +26,7 @@ func (l *Conv) ForwardMaxPool(dst, mid, src *Tensor, s *Scratch) {
 	}
 	dst.Resize(src.N, l.OutC, ConvOut(oh, 3, 2, 1), ConvOut(ow, 3, 2, 1))
 	dst.Layout = src.Layout
-	rows := stemBandRows(l.OutC, ow)
+	rows := stemBandRows(l.OutC, ow, src.N*dst.H, s.pool.Threads())
 	t := &s.convPool
 	*t = convPoolTask{l: l, dst: dst, src: src, oh: oh, ow: ow, rows: rows, bands: (dst.H + rows - 1) / rows}
 	t.band = s.panels(l.OutC * (2*rows + 1) * ow)
@@ -36,10 +39,16 @@ func (l *Conv) ForwardMaxPool(dst, mid, src *Tensor, s *Scratch) {
 const stemBandBytes = 256 << 10
 
 // stemBandRows returns how many pooled output rows a block of ForwardMaxPool computes for m
-// channels of ow columns: as many as keep its band of 2*rows+1 convolution rows within
-// stemBandBytes, at least one.
-func stemBandRows(m, ow int) int {
-	return max((stemBandBytes/(4*m*ow)-1)/2, 1)
+// channels of ow columns, of rows pooled rows in all (every image's), on threads threads: as many
+// as keep its band of 2*rows+1 convolution rows within stemBandBytes, at least one, and, on more
+// than one thread, few enough that the pool's chunks have a block each (parallel.ChunksPerThread
+// a thread), so that no thread waits long on another's last band.
+func stemBandRows(m, ow, rows, threads int) int {
+	n := max((stemBandBytes/(4*m*ow)-1)/2, 1)
+	if threads > 1 {
+		n = min(n, max((rows+parallel.ChunksPerThread*threads-1)/(parallel.ChunksPerThread*threads), 1))
+	}
+	return n
 }
 
 // convPoolTask is one ForwardMaxPool call on the stem kernel as a loop over blocks of (image,

@@ -445,21 +445,28 @@ func TestForwardMaxPool(t *testing.T) {
 }
 
 // TestStemBandRows checks the band sizes: within stemBandBytes where a pooled row allows it, at
-// least one pooled row a block.
+// least one pooled row a block, and on several threads at least parallel.ChunksPerThread blocks a
+// thread where there are enough rows.
 func TestStemBandRows(t *testing.T) {
-	for _, c := range []struct{ m, ow, want int }{
-		{48, 112, 5},  // the 2x classifier at 224: 11 rows of 21.5 KB
-		{12, 112, 23}, // 0.5x at 224
-		{24, 512, 2},  // the 1x detector's trunk at 600
-		{48, 512, 1},  // 2x at 600: 3 rows, 288 KB
-		{48, 2000, 1},
+	for _, c := range []struct{ m, ow, rows, threads, want int }{
+		{48, 112, 56, 1, 5},  // the 2x classifier at 224: 11 rows of 21.5 KB
+		{12, 112, 56, 1, 23}, // 0.5x at 224
+		{12, 112, 56, 2, 7},  // on 2 threads: 8 blocks
+		{24, 512, 152, 1, 2}, // the 1x detector's trunk at 600
+		{24, 512, 152, 2, 2},
+		{48, 512, 152, 1, 1}, // 2x at 600: 3 rows, 288 KB
+		{48, 2000, 10, 1, 1},
+		{12, 112, 3, 4, 1}, // fewer rows than chunks
 	} {
-		got := stemBandRows(c.m, c.ow)
+		got := stemBandRows(c.m, c.ow, c.rows, c.threads)
 		if got != c.want {
-			t.Errorf("stemBandRows(%d, %d) = %d, want %d", c.m, c.ow, got, c.want)
+			t.Errorf("stemBandRows(%d, %d, %d, %d) = %d, want %d", c.m, c.ow, c.rows, c.threads, got, c.want)
 		}
 		if got > 1 && 4*c.m*c.ow*(2*got+1) > stemBandBytes {
-			t.Errorf("stemBandRows(%d, %d) = %d: a band of %d bytes", c.m, c.ow, got, 4*c.m*c.ow*(2*got+1))
+			t.Errorf("stemBandRows(%d, %d, %d, %d) = %d: a band of %d bytes", c.m, c.ow, c.rows, c.threads, got, 4*c.m*c.ow*(2*got+1))
+		}
+		if blocks := (c.rows + got - 1) / got; c.threads > 1 && got > 1 && blocks < parallel.ChunksPerThread*c.threads {
+			t.Errorf("stemBandRows(%d, %d, %d, %d) = %d: %d blocks", c.m, c.ow, c.rows, c.threads, got, blocks)
 		}
 	}
 }
