@@ -28,6 +28,7 @@ package kernels
 //go:generate go run gen_sgemm_avx512.go
 //go:generate go run gen_depthwise_neon.go
 //go:generate go run gen_stem_avx512.go
+//go:generate go run gen_stem_avx2.go
 
 // Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
 //

@@ -30,6 +30,11 @@ func TestStemAVX512Generated(t *testing.T) {
 	checkGenerated(t, "gen_stem_avx512.go", "stem_avx512_amd64.s")
 }
 
+// TestStemAVX2Generated checks stem_avx2_amd64.s against gen_stem_avx2.go the same way.
+func TestStemAVX2Generated(t *testing.T) {
+	checkGenerated(t, "gen_stem_avx2.go", "stem_avx2_amd64.s")
+}
+
 // checkGenerated fails unless file is what the generator gen writes.
 func checkGenerated(t *testing.T, gen, file string) {
 	t.Helper()
