@@ -205,12 +205,16 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 	VPERMT2PS Z16, Z14, Z11; \
 	VADDPS    Z11, Z9, K4, Z9
 
+// LOADS64 loads a row of 33-64 values at base: Z10, Z16, Z18, Z19 (the last two masked).
+#define LOADS64(base) \
+	VMOVUPS   (base), Z10; \
+	VMOVUPS   64(base), Z16; \
+	VMOVUPS.Z 128(base), K1, Z18; \
+	VMOVUPS.Z 192(base), K5, Z19
+
 // DWROW64 is DWROW for a row of 33-64 values: outputs 0-15 into Z9, 16-31 into Z17.
 #define DWROW64(base, wl, wc, wr) \
-	VMOVUPS     (base), Z10; \
-	VMOVUPS     64(base), Z16; \
-	VMOVUPS.Z   128(base), K1, Z18; \
-	VMOVUPS.Z   192(base), K5, Z19; \
+	LOADS64(base); \
 	VMOVAPS     Z10, Z11; \
 	VPERMT2PS   Z16, Z12, Z11; \
 	VFMADD231PS Z11, wl, K2, Z9; \
@@ -233,10 +237,7 @@ GLOBL smallLanes<>(SB), RODATA|NOPTR, $64
 
 // POOLROW64 is POOLROW for a row of 33-64 values, as DWROW64.
 #define POOLROW64(base, wl, wc, wr) \
-	VMOVUPS   (base), Z10; \
-	VMOVUPS   64(base), Z16; \
-	VMOVUPS.Z 128(base), K1, Z18; \
-	VMOVUPS.Z 192(base), K5, Z19; \
+	LOADS64(base); \
 	VMOVAPS   Z10, Z11; \
 	VPERMT2PS Z16, Z12, Z11; \
 	VADDPS    Z11, Z9, K2, Z9; \
