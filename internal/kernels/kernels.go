@@ -29,6 +29,7 @@ package kernels
 //go:generate go run gen_depthwise_neon.go
 //go:generate go run gen_stem_avx512.go
 //go:generate go run gen_stem_avx2.go
+//go:generate go run gen_stem_neon.go
 
 // Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
 //

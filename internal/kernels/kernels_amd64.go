@@ -329,24 +329,14 @@ func stem3x3s2AVX2(out []float32, ldo int, in []float32, h, w, m int, wt, bias [
 	var edge [StemIn * 3 * stemEdgeRow]float32
 	var narrow [StemBlock * 8]float32
 	for y := y0; y < y1; y++ {
-		rowsIn := 2*y-1 >= 0 && 2*y+1 < h
 		for x0 := 0; x0 < ow; x0 += 8 {
 			x := min(x0, max(ow-8, 0))
 			b := 2*x - 1 // the block's first input column
 			src, ldi, ldc := &edge[0], stemEdgeRow, 3*stemEdgeRow
-			if rowsIn && b >= 0 && b+16 < w && ((StemIn-1)*h+2*y+1)*w+b+17 < len(in) {
+			if stemInside(in, h, w, y, b, stemEdgeRow) {
 				src, ldi, ldc = &in[(2*y-1)*w+b], w, h*w
 			} else {
-				for c := 0; c < StemIn; c++ {
-					for r := 0; r < 3; r++ {
-						row := edge[(c*3+r)*stemEdgeRow : (c*3+r+1)*stemEdgeRow]
-						clear(row)
-						if iy := 2*y - 1 + r; iy >= 0 && iy < h {
-							lo, hi := max(b, 0), min(b+stemEdgeRow, w)
-							copy(row[lo-b:], in[(c*h+iy)*w+lo:(c*h+iy)*w+hi])
-						}
-					}
-				}
+				stemWindows(edge[:], stemEdgeRow, in, h, w, y, b)
 			}
 			for o := 0; o < m; o += StemBlock {
 				if ow >= 8 {

@@ -30,6 +30,12 @@ func TestStemAVX512Generated(t *testing.T) {
 	checkGenerated(t, "gen_stem_avx512.go", "stem_avx512_amd64.s")
 }
 
+// TestStemNEONGenerated checks stem_arm64.s against gen_stem_neon.go the same way (here, as
+// TestDepthwiseNEONGenerated).
+func TestStemNEONGenerated(t *testing.T) {
+	checkGenerated(t, "gen_stem_neon.go", "stem_arm64.s")
+}
+
 // TestStemAVX2Generated checks stem_avx2_amd64.s against gen_stem_avx2.go the same way.
 func TestStemAVX2Generated(t *testing.T) {
 	checkGenerated(t, "gen_stem_avx2.go", "stem_avx2_amd64.s")
