@@ -6,7 +6,8 @@ ARM timing cannot be measured on this x86 machine (qemu emulates, it does not ti
 estimates it: every package with *_arm64.s files is built for arm64 (`GOARCH=arm64 go test -c`),
 each assembly routine (its TEXT symbols) is disassembled with aarch64-linux-gnu-objdump, every
 innermost loop (a backward branch with no other one inside it) is cut out, named after the Go
-label at its head (via `go tool objdump`'s file:line), and run through Debian's llvm-mca 14 for
+label at its head (via `go tool objdump`'s file:line; a routine without a loop, such as the stem's
+block kernel, is taken whole, one call an iteration), and run through Debian's llvm-mca 14 for
 each CPU model: cortex-a55 (in-order, most phones), cortex-a57 (llvm 14's model for cortex-a72,
 a76 and neoverse-n1 as well) and apple-a13.
 
@@ -201,11 +202,13 @@ def main(argv=None):
                 ins = disassemble(binary, importpath, sym)
                 where = go_lines(binary, importpath, sym)
                 lbls = labels(src)
-                for s, e in innermost_loops(ins):
-                    body = ins[s:e + 1]
+                bodies = [ins[s:e + 1] for s, e in innermost_loops(ins)]
+                if not bodies:  # straight-line (one block of outputs a call): the whole call
+                    bodies = [[i for i in ins if i[1] != "ret"]]
+                for body in bodies:
                     fl = sum(flops(mn, ops) for _, mn, ops in body)
                     f, line = where.get(body[0][0], (src, 0))
-                    name = "%s %s (%s:%d)" % (sym, label_at(lbls, line) or "?", os.path.basename(f), line)
+                    name = "%s %s (%s:%d)" % (sym, label_at(lbls, line) or "whole call", os.path.basename(f), line)
                     cells = []
                     for cpu in cpus:
                         cyc = mca(loop_asm(body), cpu)
