@@ -1,8 +1,8 @@
 //go:build ignore
 
 // gen_stem_neon writes stem_arm64.s, the NEON kernel of ShuffleNet's stem convolution (3 input
-// channels, 3x3, stride 2, padding 1) for one block of 4 output columns of one output row and 12
-// output channels: 27 taps of 12 by-element FMLAs each, which the Go assembler lacks (WORDs, the
+// channels, 3x3, stride 2, padding 1) for one block of 8 output columns of one output row and 12
+// output channels: 27 taps of 24 by-element FMLAs each, which the Go assembler lacks (WORDs, the
 // instruction in a comment). Run it with `go generate ./internal/kernels` after changing it (-o
 // names another output file); TestStemNEONGenerated fails when the committed file differs from
 // its output.
@@ -19,7 +19,7 @@ import (
 const (
 	inC  = 3 // the stem's input channels
 	taps = 3 * 3 * inC
-	outC = 12 // output channels a call: V8-V19
+	outC = 12 // output channels a call
 )
 
 // fmlaElem encodes FMLA Vd.4S, Vn.4S, Vm.S[lane] (checked against binutils' aarch64 assembler).
@@ -38,24 +38,22 @@ func bit(d, n, m int) string {
 	return fmt.Sprintf("\tWORD $0x%08x // bit v%d.16b, v%d.16b, v%d.16b", 0x6ea01c00|m<<16|n<<5|d, d, n, m)
 }
 
-// rowLoads returns the loads of input row r (channel r/3, row 2y-1+r%3) into tap registers
-// base..base+3: left and centre taps (VLD2's even and odd values from column 2x-1) in base and
-// base+1, right taps (even values from 2x+1) in base+2.
-func rowLoads(r, base int) []string {
-	var s []string
-	switch ky := r % 3; {
-	case r == 0:
-		s = append(s, "\tMOVD R2, R9", "\tMOVD R2, R8")
-	case ky == 0: // the next channel's first row
-		s = append(s, "\tADD  R4, R9", "\tMOVD R9, R8")
-	default:
-		s = append(s, "\tADD  R3, R8")
+// ext encodes EXT Vd.16B, Vn.16B, Vm.16B, #4: Vn's lanes 1-3, then Vm's lane 0.
+func ext4(d, n, m int) string {
+	return fmt.Sprintf("\tWORD $0x%08x // ext v%d.16b, v%d.16b, v%d.16b, #4", 0x6e002000|m<<16|n<<5|d, d, n, m)
+}
+
+// acc is the sum of output channel o, outputs 4h to 4h+3.
+func acc(o, h int) int { return 8 + 2*o + h }
+
+// tap writes one tap's weight loads and 24 FMLAs: lo and hi hold its inputs for outputs 0-3 and
+// 4-7.
+func tap(p func(string, ...any), lo, hi int) {
+	p("\tVLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]")
+	for o := 0; o < outC; o++ {
+		p("%s", fmlaElem(acc(o, 0), lo, 5+o/4, o%4))
+		p("%s", fmlaElem(acc(o, 1), hi, 5+o/4, o%4))
 	}
-	s = append(s,
-		fmt.Sprintf("\tVLD2 (R8), [V%d.S4, V%d.S4]", base, base+1),
-		"\tADD  $8, R8, R10",
-		fmt.Sprintf("\tVLD2 (R10), [V%d.S4, V%d.S4]", base+2, base+3))
-	return s
 }
 
 func main() {
@@ -69,18 +67,19 @@ func main() {
 
 #include "textflag.h"
 
-// stemBlock12NEON (kernels_arm64.go): 4 outputs of one output row of the stem convolution for 12
-// output channels, one sum each (V8-V19), which start from the bias as the NEON GEMM's tiles do.
-// Every input value the block reads lies in memory (the Go driver copies an edge block's windows,
-// zeros for the padding, into a buffer), so each input row of each channel is two VLD2s: columns
-// 2x-1 on, whose even and odd values are the left and centre taps, and 2x+1 on, whose even values
-// are the right taps (rows alternate between V0-V3 and V4-V7, loaded a tap ahead). Each tap is 12
-// by-element FMLAs with the tap's 12 weights (packed tap by tap: V20-V22, or V23-V25 for the next,
-// also loaded a tap ahead), in im2col's row order (channel, ky, kx); then the floor as FCMGT and
-// BIT (floor > x: floor; a NaN stays), so the outputs are the im2col product's bit for bit.
-// Registers: R0 the output, R1 an output plane in bytes, R2 channel 0's input row 2y-1 at column
-// 2x-1, R3 an input row and R4 a channel in bytes, R5 the packed weights, R6 the bias, R8 the row
-// being loaded, R9 its channel's first, R10 scratch; V26 the floor, V27 scratch.`)
+// stemBlock12NEON (kernels_arm64.go): 8 outputs of one output row of the stem convolution for 12
+// output channels, two sums each (V8-V31: channel o's outputs 0-3 in V8+2o, 4-7 in V9+2o), which
+// start from the bias as the NEON GEMM's tiles do. Every input value the block reads lies in
+// memory (the Go driver copies an edge block's windows, zeros for the padding, into a buffer).
+// Each input row of each channel is two VLD2s from column 2x-1, whose even and odd values are
+// the left and centre taps of outputs 0-3 (V0, V1) and 4-7 (V2, V3); the right taps are the left
+// ones a lane on (EXT), the last from one more value (column 2x+15, into V3 once the centre taps
+// are done). Each tap is its 12 weights (packed tap by tap, V5-V7) and 24 by-element FMLAs, in
+// im2col's row order (channel, ky, kx); then the floor as FCMGT and BIT (floor > x: floor; a NaN
+// stays), so the outputs are the im2col product's bit for bit. Registers: R0 the output, R1 an
+// output plane in bytes, R2 channel 0's input row 2y-1 at column 2x-1, R3 an input row and R4 a
+// channel in bytes, R5 the packed weights, R6 the bias, R8 the row being read, R9 its channel's
+// first; V4 a tap, V5-V7 the weights (at the end V5 the floor, V6 the comparison).`)
 	p("")
 	p("// func stemBlock12NEON(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)")
 	p("TEXT ·stemBlock12NEON(SB), NOSPLIT, $0-60")
@@ -95,39 +94,42 @@ func main() {
 	p("\tMOVD wt+40(FP), R5")
 	p("\tMOVD bias+48(FP), R6")
 	for o := 0; o < outC; o++ {
-		p("\tVLD1R.P 4(R6), [V%d.S4]", 8+o)
+		p("\tVLD1R (R6), [V%d.S4]", acc(o, 0))
+		p("\tVLD1R.P 4(R6), [V%d.S4]", acc(o, 1))
 	}
-	for _, l := range rowLoads(0, 0) {
-		p("%s", l)
-	}
-	p("\tVLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]")
-	for k := 0; k < taps; k++ {
-		r, kx := k/3, k%3
-		tapBase := 4 * (r % 2)
-		wBase := 20 + 3*(k%2)
+	for r := 0; r < 3*inC; r++ {
 		p("")
-		p("\t// tap %d: channel %d, row 2y-1+%d, column 2x-1+%d (+2i)", k, r/3, r%3, kx)
-		if k+1 < taps {
-			p("\tVLD1.P 48(R5), [V%d.S4, V%d.S4, V%d.S4]", 23-3*(k%2), 24-3*(k%2), 25-3*(k%2))
-			if kx == 2 {
-				for _, l := range rowLoads(r+1, 4*((r+1)%2)) {
-					p("%s", l)
-				}
-			}
+		p("\t// channel %d, row 2y-1+%d", r/3, r%3)
+		switch {
+		case r == 0:
+			p("\tMOVD R2, R9")
+			p("\tMOVD R2, R8")
+		case r%3 == 0:
+			p("\tADD  R4, R9")
+			p("\tMOVD R9, R8")
+		default:
+			p("\tADD  R3, R8")
 		}
-		tap := tapBase + []int{0, 1, 2}[kx]
-		for o := 0; o < outC; o++ {
-			p("%s", fmlaElem(8+o, tap, wBase+o/4, o%4))
-		}
+		p("\tVLD2 (R8), [V0.S4, V1.S4]")
+		p("\tADD  $32, R8, R10")
+		p("\tVLD2 (R10), [V2.S4, V3.S4]")
+		tap(p, 0, 2) // left
+		tap(p, 1, 3) // centre
+		p("\tFMOVS 64(R8), F3")
+		p("%s", ext4(4, 0, 2))
+		p("%s", ext4(1, 2, 3))
+		tap(p, 4, 1) // right
 	}
 	p("")
 	p("\t// floor, store: output channel o at R0 + o*R1")
-	p("\tFMOVS floor+56(FP), F26")
-	p("\tVDUP  V26.S[0], V26.S4")
+	p("\tFMOVS floor+56(FP), F5")
+	p("\tVDUP  V5.S[0], V5.S4")
 	for o := 0; o < outC; o++ {
-		p("%s", fcmgt(27, 26, 8+o))
-		p("%s", bit(8+o, 26, 27))
-		p("\tVST1 [V%d.S4], (R0)", 8+o)
+		for h := 0; h < 2; h++ {
+			p("%s", fcmgt(6, 5, acc(o, h)))
+			p("%s", bit(acc(o, h), 5, 6))
+		}
+		p("\tVST1 [V%d.S4, V%d.S4], (R0)", acc(o, 0), acc(o, 1))
 		if o+1 < outC {
 			p("\tADD  R1, R0")
 		}

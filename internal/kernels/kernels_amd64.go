@@ -312,9 +312,6 @@ func stemBlock12AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks
 //go:noescape
 func stemBlock12AVX2(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
 
-// stemEdgeRow is the row stride of stem3x3s2AVX2's edge buffer: the 18 values a block reads.
-const stemEdgeRow = 18
-
 // stem3x3s2AVX2 is Stem3x3s2 as 8-output blocks of stemBlock12AVX2 for each 12 output channels,
 // the last block of a row overlapping the one before (the same values again) and a row of fewer
 // than 8 outputs going through a buffer. A block whose reads would leave the plane (the first

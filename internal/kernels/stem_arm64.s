@@ -4,18 +4,19 @@
 
 #include "textflag.h"
 
-// stemBlock12NEON (kernels_arm64.go): 4 outputs of one output row of the stem convolution for 12
-// output channels, one sum each (V8-V19), which start from the bias as the NEON GEMM's tiles do.
-// Every input value the block reads lies in memory (the Go driver copies an edge block's windows,
-// zeros for the padding, into a buffer), so each input row of each channel is two VLD2s: columns
-// 2x-1 on, whose even and odd values are the left and centre taps, and 2x+1 on, whose even values
-// are the right taps (rows alternate between V0-V3 and V4-V7, loaded a tap ahead). Each tap is 12
-// by-element FMLAs with the tap's 12 weights (packed tap by tap: V20-V22, or V23-V25 for the next,
-// also loaded a tap ahead), in im2col's row order (channel, ky, kx); then the floor as FCMGT and
-// BIT (floor > x: floor; a NaN stays), so the outputs are the im2col product's bit for bit.
-// Registers: R0 the output, R1 an output plane in bytes, R2 channel 0's input row 2y-1 at column
-// 2x-1, R3 an input row and R4 a channel in bytes, R5 the packed weights, R6 the bias, R8 the row
-// being loaded, R9 its channel's first, R10 scratch; V26 the floor, V27 scratch.
+// stemBlock12NEON (kernels_arm64.go): 8 outputs of one output row of the stem convolution for 12
+// output channels, two sums each (V8-V31: channel o's outputs 0-3 in V8+2o, 4-7 in V9+2o), which
+// start from the bias as the NEON GEMM's tiles do. Every input value the block reads lies in
+// memory (the Go driver copies an edge block's windows, zeros for the padding, into a buffer).
+// Each input row of each channel is two VLD2s from column 2x-1, whose even and odd values are
+// the left and centre taps of outputs 0-3 (V0, V1) and 4-7 (V2, V3); the right taps are the left
+// ones a lane on (EXT), the last from one more value (column 2x+15, into V3 once the centre taps
+// are done). Each tap is its 12 weights (packed tap by tap, V5-V7) and 24 by-element FMLAs, in
+// im2col's row order (channel, ky, kx); then the floor as FCMGT and BIT (floor > x: floor; a NaN
+// stays), so the outputs are the im2col product's bit for bit. Registers: R0 the output, R1 an
+// output plane in bytes, R2 channel 0's input row 2y-1 at column 2x-1, R3 an input row and R4 a
+// channel in bytes, R5 the packed weights, R6 the bias, R8 the row being read, R9 its channel's
+// first; V4 a tap, V5-V7 the weights (at the end V5 the floor, V6 the comparison).
 
 // func stemBlock12NEON(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
 TEXT ·stemBlock12NEON(SB), NOSPLIT, $0-60
@@ -29,511 +30,862 @@ TEXT ·stemBlock12NEON(SB), NOSPLIT, $0-60
 	LSL  $2, R4
 	MOVD wt+40(FP), R5
 	MOVD bias+48(FP), R6
-	VLD1R.P 4(R6), [V8.S4]
+	VLD1R (R6), [V8.S4]
 	VLD1R.P 4(R6), [V9.S4]
-	VLD1R.P 4(R6), [V10.S4]
+	VLD1R (R6), [V10.S4]
 	VLD1R.P 4(R6), [V11.S4]
-	VLD1R.P 4(R6), [V12.S4]
+	VLD1R (R6), [V12.S4]
 	VLD1R.P 4(R6), [V13.S4]
-	VLD1R.P 4(R6), [V14.S4]
+	VLD1R (R6), [V14.S4]
 	VLD1R.P 4(R6), [V15.S4]
-	VLD1R.P 4(R6), [V16.S4]
+	VLD1R (R6), [V16.S4]
 	VLD1R.P 4(R6), [V17.S4]
-	VLD1R.P 4(R6), [V18.S4]
+	VLD1R (R6), [V18.S4]
 	VLD1R.P 4(R6), [V19.S4]
+	VLD1R (R6), [V20.S4]
+	VLD1R.P 4(R6), [V21.S4]
+	VLD1R (R6), [V22.S4]
+	VLD1R.P 4(R6), [V23.S4]
+	VLD1R (R6), [V24.S4]
+	VLD1R.P 4(R6), [V25.S4]
+	VLD1R (R6), [V26.S4]
+	VLD1R.P 4(R6), [V27.S4]
+	VLD1R (R6), [V28.S4]
+	VLD1R.P 4(R6), [V29.S4]
+	VLD1R (R6), [V30.S4]
+	VLD1R.P 4(R6), [V31.S4]
+
+	// channel 0, row 2y-1+0
 	MOVD R2, R9
 	MOVD R2, R8
 	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $8, R8, R10
+	ADD  $32, R8, R10
 	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 0: channel 0, row 2y-1+0, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f941008 // fmla v8.4s, v0.4s, v20.s[0]
-	WORD $0x4fb41009 // fmla v9.4s, v0.4s, v20.s[1]
-	WORD $0x4f94180a // fmla v10.4s, v0.4s, v20.s[2]
-	WORD $0x4fb4180b // fmla v11.4s, v0.4s, v20.s[3]
-	WORD $0x4f95100c // fmla v12.4s, v0.4s, v21.s[0]
-	WORD $0x4fb5100d // fmla v13.4s, v0.4s, v21.s[1]
-	WORD $0x4f95180e // fmla v14.4s, v0.4s, v21.s[2]
-	WORD $0x4fb5180f // fmla v15.4s, v0.4s, v21.s[3]
-	WORD $0x4f961010 // fmla v16.4s, v0.4s, v22.s[0]
-	WORD $0x4fb61011 // fmla v17.4s, v0.4s, v22.s[1]
-	WORD $0x4f961812 // fmla v18.4s, v0.4s, v22.s[2]
-	WORD $0x4fb61813 // fmla v19.4s, v0.4s, v22.s[3]
-
-	// tap 1: channel 0, row 2y-1+0, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971028 // fmla v8.4s, v1.4s, v23.s[0]
-	WORD $0x4fb71029 // fmla v9.4s, v1.4s, v23.s[1]
-	WORD $0x4f97182a // fmla v10.4s, v1.4s, v23.s[2]
-	WORD $0x4fb7182b // fmla v11.4s, v1.4s, v23.s[3]
-	WORD $0x4f98102c // fmla v12.4s, v1.4s, v24.s[0]
-	WORD $0x4fb8102d // fmla v13.4s, v1.4s, v24.s[1]
-	WORD $0x4f98182e // fmla v14.4s, v1.4s, v24.s[2]
-	WORD $0x4fb8182f // fmla v15.4s, v1.4s, v24.s[3]
-	WORD $0x4f991030 // fmla v16.4s, v1.4s, v25.s[0]
-	WORD $0x4fb91031 // fmla v17.4s, v1.4s, v25.s[1]
-	WORD $0x4f991832 // fmla v18.4s, v1.4s, v25.s[2]
-	WORD $0x4fb91833 // fmla v19.4s, v1.4s, v25.s[3]
-
-	// tap 2: channel 0, row 2y-1+0, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	ADD  R3, R8
-	VLD2 (R8), [V4.S4, V5.S4]
-	ADD  $8, R8, R10
-	VLD2 (R10), [V6.S4, V7.S4]
-	WORD $0x4f941048 // fmla v8.4s, v2.4s, v20.s[0]
-	WORD $0x4fb41049 // fmla v9.4s, v2.4s, v20.s[1]
-	WORD $0x4f94184a // fmla v10.4s, v2.4s, v20.s[2]
-	WORD $0x4fb4184b // fmla v11.4s, v2.4s, v20.s[3]
-	WORD $0x4f95104c // fmla v12.4s, v2.4s, v21.s[0]
-	WORD $0x4fb5104d // fmla v13.4s, v2.4s, v21.s[1]
-	WORD $0x4f95184e // fmla v14.4s, v2.4s, v21.s[2]
-	WORD $0x4fb5184f // fmla v15.4s, v2.4s, v21.s[3]
-	WORD $0x4f961050 // fmla v16.4s, v2.4s, v22.s[0]
-	WORD $0x4fb61051 // fmla v17.4s, v2.4s, v22.s[1]
-	WORD $0x4f961852 // fmla v18.4s, v2.4s, v22.s[2]
-	WORD $0x4fb61853 // fmla v19.4s, v2.4s, v22.s[3]
-
-	// tap 3: channel 0, row 2y-1+1, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971088 // fmla v8.4s, v4.4s, v23.s[0]
-	WORD $0x4fb71089 // fmla v9.4s, v4.4s, v23.s[1]
-	WORD $0x4f97188a // fmla v10.4s, v4.4s, v23.s[2]
-	WORD $0x4fb7188b // fmla v11.4s, v4.4s, v23.s[3]
-	WORD $0x4f98108c // fmla v12.4s, v4.4s, v24.s[0]
-	WORD $0x4fb8108d // fmla v13.4s, v4.4s, v24.s[1]
-	WORD $0x4f98188e // fmla v14.4s, v4.4s, v24.s[2]
-	WORD $0x4fb8188f // fmla v15.4s, v4.4s, v24.s[3]
-	WORD $0x4f991090 // fmla v16.4s, v4.4s, v25.s[0]
-	WORD $0x4fb91091 // fmla v17.4s, v4.4s, v25.s[1]
-	WORD $0x4f991892 // fmla v18.4s, v4.4s, v25.s[2]
-	WORD $0x4fb91893 // fmla v19.4s, v4.4s, v25.s[3]
-
-	// tap 4: channel 0, row 2y-1+1, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f9410a8 // fmla v8.4s, v5.4s, v20.s[0]
-	WORD $0x4fb410a9 // fmla v9.4s, v5.4s, v20.s[1]
-	WORD $0x4f9418aa // fmla v10.4s, v5.4s, v20.s[2]
-	WORD $0x4fb418ab // fmla v11.4s, v5.4s, v20.s[3]
-	WORD $0x4f9510ac // fmla v12.4s, v5.4s, v21.s[0]
-	WORD $0x4fb510ad // fmla v13.4s, v5.4s, v21.s[1]
-	WORD $0x4f9518ae // fmla v14.4s, v5.4s, v21.s[2]
-	WORD $0x4fb518af // fmla v15.4s, v5.4s, v21.s[3]
-	WORD $0x4f9610b0 // fmla v16.4s, v5.4s, v22.s[0]
-	WORD $0x4fb610b1 // fmla v17.4s, v5.4s, v22.s[1]
-	WORD $0x4f9618b2 // fmla v18.4s, v5.4s, v22.s[2]
-	WORD $0x4fb618b3 // fmla v19.4s, v5.4s, v22.s[3]
-
-	// tap 5: channel 0, row 2y-1+1, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
+	// channel 0, row 2y-1+1
 	ADD  R3, R8
 	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $8, R8, R10
+	ADD  $32, R8, R10
 	VLD2 (R10), [V2.S4, V3.S4]
-	WORD $0x4f9710c8 // fmla v8.4s, v6.4s, v23.s[0]
-	WORD $0x4fb710c9 // fmla v9.4s, v6.4s, v23.s[1]
-	WORD $0x4f9718ca // fmla v10.4s, v6.4s, v23.s[2]
-	WORD $0x4fb718cb // fmla v11.4s, v6.4s, v23.s[3]
-	WORD $0x4f9810cc // fmla v12.4s, v6.4s, v24.s[0]
-	WORD $0x4fb810cd // fmla v13.4s, v6.4s, v24.s[1]
-	WORD $0x4f9818ce // fmla v14.4s, v6.4s, v24.s[2]
-	WORD $0x4fb818cf // fmla v15.4s, v6.4s, v24.s[3]
-	WORD $0x4f9910d0 // fmla v16.4s, v6.4s, v25.s[0]
-	WORD $0x4fb910d1 // fmla v17.4s, v6.4s, v25.s[1]
-	WORD $0x4f9918d2 // fmla v18.4s, v6.4s, v25.s[2]
-	WORD $0x4fb918d3 // fmla v19.4s, v6.4s, v25.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 6: channel 0, row 2y-1+2, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f941008 // fmla v8.4s, v0.4s, v20.s[0]
-	WORD $0x4fb41009 // fmla v9.4s, v0.4s, v20.s[1]
-	WORD $0x4f94180a // fmla v10.4s, v0.4s, v20.s[2]
-	WORD $0x4fb4180b // fmla v11.4s, v0.4s, v20.s[3]
-	WORD $0x4f95100c // fmla v12.4s, v0.4s, v21.s[0]
-	WORD $0x4fb5100d // fmla v13.4s, v0.4s, v21.s[1]
-	WORD $0x4f95180e // fmla v14.4s, v0.4s, v21.s[2]
-	WORD $0x4fb5180f // fmla v15.4s, v0.4s, v21.s[3]
-	WORD $0x4f961010 // fmla v16.4s, v0.4s, v22.s[0]
-	WORD $0x4fb61011 // fmla v17.4s, v0.4s, v22.s[1]
-	WORD $0x4f961812 // fmla v18.4s, v0.4s, v22.s[2]
-	WORD $0x4fb61813 // fmla v19.4s, v0.4s, v22.s[3]
-
-	// tap 7: channel 0, row 2y-1+2, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971028 // fmla v8.4s, v1.4s, v23.s[0]
-	WORD $0x4fb71029 // fmla v9.4s, v1.4s, v23.s[1]
-	WORD $0x4f97182a // fmla v10.4s, v1.4s, v23.s[2]
-	WORD $0x4fb7182b // fmla v11.4s, v1.4s, v23.s[3]
-	WORD $0x4f98102c // fmla v12.4s, v1.4s, v24.s[0]
-	WORD $0x4fb8102d // fmla v13.4s, v1.4s, v24.s[1]
-	WORD $0x4f98182e // fmla v14.4s, v1.4s, v24.s[2]
-	WORD $0x4fb8182f // fmla v15.4s, v1.4s, v24.s[3]
-	WORD $0x4f991030 // fmla v16.4s, v1.4s, v25.s[0]
-	WORD $0x4fb91031 // fmla v17.4s, v1.4s, v25.s[1]
-	WORD $0x4f991832 // fmla v18.4s, v1.4s, v25.s[2]
-	WORD $0x4fb91833 // fmla v19.4s, v1.4s, v25.s[3]
-
-	// tap 8: channel 0, row 2y-1+2, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	ADD  R4, R9
-	MOVD R9, R8
-	VLD2 (R8), [V4.S4, V5.S4]
-	ADD  $8, R8, R10
-	VLD2 (R10), [V6.S4, V7.S4]
-	WORD $0x4f941048 // fmla v8.4s, v2.4s, v20.s[0]
-	WORD $0x4fb41049 // fmla v9.4s, v2.4s, v20.s[1]
-	WORD $0x4f94184a // fmla v10.4s, v2.4s, v20.s[2]
-	WORD $0x4fb4184b // fmla v11.4s, v2.4s, v20.s[3]
-	WORD $0x4f95104c // fmla v12.4s, v2.4s, v21.s[0]
-	WORD $0x4fb5104d // fmla v13.4s, v2.4s, v21.s[1]
-	WORD $0x4f95184e // fmla v14.4s, v2.4s, v21.s[2]
-	WORD $0x4fb5184f // fmla v15.4s, v2.4s, v21.s[3]
-	WORD $0x4f961050 // fmla v16.4s, v2.4s, v22.s[0]
-	WORD $0x4fb61051 // fmla v17.4s, v2.4s, v22.s[1]
-	WORD $0x4f961852 // fmla v18.4s, v2.4s, v22.s[2]
-	WORD $0x4fb61853 // fmla v19.4s, v2.4s, v22.s[3]
-
-	// tap 9: channel 1, row 2y-1+0, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971088 // fmla v8.4s, v4.4s, v23.s[0]
-	WORD $0x4fb71089 // fmla v9.4s, v4.4s, v23.s[1]
-	WORD $0x4f97188a // fmla v10.4s, v4.4s, v23.s[2]
-	WORD $0x4fb7188b // fmla v11.4s, v4.4s, v23.s[3]
-	WORD $0x4f98108c // fmla v12.4s, v4.4s, v24.s[0]
-	WORD $0x4fb8108d // fmla v13.4s, v4.4s, v24.s[1]
-	WORD $0x4f98188e // fmla v14.4s, v4.4s, v24.s[2]
-	WORD $0x4fb8188f // fmla v15.4s, v4.4s, v24.s[3]
-	WORD $0x4f991090 // fmla v16.4s, v4.4s, v25.s[0]
-	WORD $0x4fb91091 // fmla v17.4s, v4.4s, v25.s[1]
-	WORD $0x4f991892 // fmla v18.4s, v4.4s, v25.s[2]
-	WORD $0x4fb91893 // fmla v19.4s, v4.4s, v25.s[3]
-
-	// tap 10: channel 1, row 2y-1+0, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f9410a8 // fmla v8.4s, v5.4s, v20.s[0]
-	WORD $0x4fb410a9 // fmla v9.4s, v5.4s, v20.s[1]
-	WORD $0x4f9418aa // fmla v10.4s, v5.4s, v20.s[2]
-	WORD $0x4fb418ab // fmla v11.4s, v5.4s, v20.s[3]
-	WORD $0x4f9510ac // fmla v12.4s, v5.4s, v21.s[0]
-	WORD $0x4fb510ad // fmla v13.4s, v5.4s, v21.s[1]
-	WORD $0x4f9518ae // fmla v14.4s, v5.4s, v21.s[2]
-	WORD $0x4fb518af // fmla v15.4s, v5.4s, v21.s[3]
-	WORD $0x4f9610b0 // fmla v16.4s, v5.4s, v22.s[0]
-	WORD $0x4fb610b1 // fmla v17.4s, v5.4s, v22.s[1]
-	WORD $0x4f9618b2 // fmla v18.4s, v5.4s, v22.s[2]
-	WORD $0x4fb618b3 // fmla v19.4s, v5.4s, v22.s[3]
-
-	// tap 11: channel 1, row 2y-1+0, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
+	// channel 0, row 2y-1+2
 	ADD  R3, R8
 	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $8, R8, R10
+	ADD  $32, R8, R10
 	VLD2 (R10), [V2.S4, V3.S4]
-	WORD $0x4f9710c8 // fmla v8.4s, v6.4s, v23.s[0]
-	WORD $0x4fb710c9 // fmla v9.4s, v6.4s, v23.s[1]
-	WORD $0x4f9718ca // fmla v10.4s, v6.4s, v23.s[2]
-	WORD $0x4fb718cb // fmla v11.4s, v6.4s, v23.s[3]
-	WORD $0x4f9810cc // fmla v12.4s, v6.4s, v24.s[0]
-	WORD $0x4fb810cd // fmla v13.4s, v6.4s, v24.s[1]
-	WORD $0x4f9818ce // fmla v14.4s, v6.4s, v24.s[2]
-	WORD $0x4fb818cf // fmla v15.4s, v6.4s, v24.s[3]
-	WORD $0x4f9910d0 // fmla v16.4s, v6.4s, v25.s[0]
-	WORD $0x4fb910d1 // fmla v17.4s, v6.4s, v25.s[1]
-	WORD $0x4f9918d2 // fmla v18.4s, v6.4s, v25.s[2]
-	WORD $0x4fb918d3 // fmla v19.4s, v6.4s, v25.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 12: channel 1, row 2y-1+1, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f941008 // fmla v8.4s, v0.4s, v20.s[0]
-	WORD $0x4fb41009 // fmla v9.4s, v0.4s, v20.s[1]
-	WORD $0x4f94180a // fmla v10.4s, v0.4s, v20.s[2]
-	WORD $0x4fb4180b // fmla v11.4s, v0.4s, v20.s[3]
-	WORD $0x4f95100c // fmla v12.4s, v0.4s, v21.s[0]
-	WORD $0x4fb5100d // fmla v13.4s, v0.4s, v21.s[1]
-	WORD $0x4f95180e // fmla v14.4s, v0.4s, v21.s[2]
-	WORD $0x4fb5180f // fmla v15.4s, v0.4s, v21.s[3]
-	WORD $0x4f961010 // fmla v16.4s, v0.4s, v22.s[0]
-	WORD $0x4fb61011 // fmla v17.4s, v0.4s, v22.s[1]
-	WORD $0x4f961812 // fmla v18.4s, v0.4s, v22.s[2]
-	WORD $0x4fb61813 // fmla v19.4s, v0.4s, v22.s[3]
-
-	// tap 13: channel 1, row 2y-1+1, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971028 // fmla v8.4s, v1.4s, v23.s[0]
-	WORD $0x4fb71029 // fmla v9.4s, v1.4s, v23.s[1]
-	WORD $0x4f97182a // fmla v10.4s, v1.4s, v23.s[2]
-	WORD $0x4fb7182b // fmla v11.4s, v1.4s, v23.s[3]
-	WORD $0x4f98102c // fmla v12.4s, v1.4s, v24.s[0]
-	WORD $0x4fb8102d // fmla v13.4s, v1.4s, v24.s[1]
-	WORD $0x4f98182e // fmla v14.4s, v1.4s, v24.s[2]
-	WORD $0x4fb8182f // fmla v15.4s, v1.4s, v24.s[3]
-	WORD $0x4f991030 // fmla v16.4s, v1.4s, v25.s[0]
-	WORD $0x4fb91031 // fmla v17.4s, v1.4s, v25.s[1]
-	WORD $0x4f991832 // fmla v18.4s, v1.4s, v25.s[2]
-	WORD $0x4fb91833 // fmla v19.4s, v1.4s, v25.s[3]
-
-	// tap 14: channel 1, row 2y-1+1, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	ADD  R3, R8
-	VLD2 (R8), [V4.S4, V5.S4]
-	ADD  $8, R8, R10
-	VLD2 (R10), [V6.S4, V7.S4]
-	WORD $0x4f941048 // fmla v8.4s, v2.4s, v20.s[0]
-	WORD $0x4fb41049 // fmla v9.4s, v2.4s, v20.s[1]
-	WORD $0x4f94184a // fmla v10.4s, v2.4s, v20.s[2]
-	WORD $0x4fb4184b // fmla v11.4s, v2.4s, v20.s[3]
-	WORD $0x4f95104c // fmla v12.4s, v2.4s, v21.s[0]
-	WORD $0x4fb5104d // fmla v13.4s, v2.4s, v21.s[1]
-	WORD $0x4f95184e // fmla v14.4s, v2.4s, v21.s[2]
-	WORD $0x4fb5184f // fmla v15.4s, v2.4s, v21.s[3]
-	WORD $0x4f961050 // fmla v16.4s, v2.4s, v22.s[0]
-	WORD $0x4fb61051 // fmla v17.4s, v2.4s, v22.s[1]
-	WORD $0x4f961852 // fmla v18.4s, v2.4s, v22.s[2]
-	WORD $0x4fb61853 // fmla v19.4s, v2.4s, v22.s[3]
-
-	// tap 15: channel 1, row 2y-1+2, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971088 // fmla v8.4s, v4.4s, v23.s[0]
-	WORD $0x4fb71089 // fmla v9.4s, v4.4s, v23.s[1]
-	WORD $0x4f97188a // fmla v10.4s, v4.4s, v23.s[2]
-	WORD $0x4fb7188b // fmla v11.4s, v4.4s, v23.s[3]
-	WORD $0x4f98108c // fmla v12.4s, v4.4s, v24.s[0]
-	WORD $0x4fb8108d // fmla v13.4s, v4.4s, v24.s[1]
-	WORD $0x4f98188e // fmla v14.4s, v4.4s, v24.s[2]
-	WORD $0x4fb8188f // fmla v15.4s, v4.4s, v24.s[3]
-	WORD $0x4f991090 // fmla v16.4s, v4.4s, v25.s[0]
-	WORD $0x4fb91091 // fmla v17.4s, v4.4s, v25.s[1]
-	WORD $0x4f991892 // fmla v18.4s, v4.4s, v25.s[2]
-	WORD $0x4fb91893 // fmla v19.4s, v4.4s, v25.s[3]
-
-	// tap 16: channel 1, row 2y-1+2, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f9410a8 // fmla v8.4s, v5.4s, v20.s[0]
-	WORD $0x4fb410a9 // fmla v9.4s, v5.4s, v20.s[1]
-	WORD $0x4f9418aa // fmla v10.4s, v5.4s, v20.s[2]
-	WORD $0x4fb418ab // fmla v11.4s, v5.4s, v20.s[3]
-	WORD $0x4f9510ac // fmla v12.4s, v5.4s, v21.s[0]
-	WORD $0x4fb510ad // fmla v13.4s, v5.4s, v21.s[1]
-	WORD $0x4f9518ae // fmla v14.4s, v5.4s, v21.s[2]
-	WORD $0x4fb518af // fmla v15.4s, v5.4s, v21.s[3]
-	WORD $0x4f9610b0 // fmla v16.4s, v5.4s, v22.s[0]
-	WORD $0x4fb610b1 // fmla v17.4s, v5.4s, v22.s[1]
-	WORD $0x4f9618b2 // fmla v18.4s, v5.4s, v22.s[2]
-	WORD $0x4fb618b3 // fmla v19.4s, v5.4s, v22.s[3]
-
-	// tap 17: channel 1, row 2y-1+2, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
+	// channel 1, row 2y-1+0
 	ADD  R4, R9
 	MOVD R9, R8
 	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $8, R8, R10
+	ADD  $32, R8, R10
 	VLD2 (R10), [V2.S4, V3.S4]
-	WORD $0x4f9710c8 // fmla v8.4s, v6.4s, v23.s[0]
-	WORD $0x4fb710c9 // fmla v9.4s, v6.4s, v23.s[1]
-	WORD $0x4f9718ca // fmla v10.4s, v6.4s, v23.s[2]
-	WORD $0x4fb718cb // fmla v11.4s, v6.4s, v23.s[3]
-	WORD $0x4f9810cc // fmla v12.4s, v6.4s, v24.s[0]
-	WORD $0x4fb810cd // fmla v13.4s, v6.4s, v24.s[1]
-	WORD $0x4f9818ce // fmla v14.4s, v6.4s, v24.s[2]
-	WORD $0x4fb818cf // fmla v15.4s, v6.4s, v24.s[3]
-	WORD $0x4f9910d0 // fmla v16.4s, v6.4s, v25.s[0]
-	WORD $0x4fb910d1 // fmla v17.4s, v6.4s, v25.s[1]
-	WORD $0x4f9918d2 // fmla v18.4s, v6.4s, v25.s[2]
-	WORD $0x4fb918d3 // fmla v19.4s, v6.4s, v25.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 18: channel 2, row 2y-1+0, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f941008 // fmla v8.4s, v0.4s, v20.s[0]
-	WORD $0x4fb41009 // fmla v9.4s, v0.4s, v20.s[1]
-	WORD $0x4f94180a // fmla v10.4s, v0.4s, v20.s[2]
-	WORD $0x4fb4180b // fmla v11.4s, v0.4s, v20.s[3]
-	WORD $0x4f95100c // fmla v12.4s, v0.4s, v21.s[0]
-	WORD $0x4fb5100d // fmla v13.4s, v0.4s, v21.s[1]
-	WORD $0x4f95180e // fmla v14.4s, v0.4s, v21.s[2]
-	WORD $0x4fb5180f // fmla v15.4s, v0.4s, v21.s[3]
-	WORD $0x4f961010 // fmla v16.4s, v0.4s, v22.s[0]
-	WORD $0x4fb61011 // fmla v17.4s, v0.4s, v22.s[1]
-	WORD $0x4f961812 // fmla v18.4s, v0.4s, v22.s[2]
-	WORD $0x4fb61813 // fmla v19.4s, v0.4s, v22.s[3]
-
-	// tap 19: channel 2, row 2y-1+0, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971028 // fmla v8.4s, v1.4s, v23.s[0]
-	WORD $0x4fb71029 // fmla v9.4s, v1.4s, v23.s[1]
-	WORD $0x4f97182a // fmla v10.4s, v1.4s, v23.s[2]
-	WORD $0x4fb7182b // fmla v11.4s, v1.4s, v23.s[3]
-	WORD $0x4f98102c // fmla v12.4s, v1.4s, v24.s[0]
-	WORD $0x4fb8102d // fmla v13.4s, v1.4s, v24.s[1]
-	WORD $0x4f98182e // fmla v14.4s, v1.4s, v24.s[2]
-	WORD $0x4fb8182f // fmla v15.4s, v1.4s, v24.s[3]
-	WORD $0x4f991030 // fmla v16.4s, v1.4s, v25.s[0]
-	WORD $0x4fb91031 // fmla v17.4s, v1.4s, v25.s[1]
-	WORD $0x4f991832 // fmla v18.4s, v1.4s, v25.s[2]
-	WORD $0x4fb91833 // fmla v19.4s, v1.4s, v25.s[3]
-
-	// tap 20: channel 2, row 2y-1+0, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	ADD  R3, R8
-	VLD2 (R8), [V4.S4, V5.S4]
-	ADD  $8, R8, R10
-	VLD2 (R10), [V6.S4, V7.S4]
-	WORD $0x4f941048 // fmla v8.4s, v2.4s, v20.s[0]
-	WORD $0x4fb41049 // fmla v9.4s, v2.4s, v20.s[1]
-	WORD $0x4f94184a // fmla v10.4s, v2.4s, v20.s[2]
-	WORD $0x4fb4184b // fmla v11.4s, v2.4s, v20.s[3]
-	WORD $0x4f95104c // fmla v12.4s, v2.4s, v21.s[0]
-	WORD $0x4fb5104d // fmla v13.4s, v2.4s, v21.s[1]
-	WORD $0x4f95184e // fmla v14.4s, v2.4s, v21.s[2]
-	WORD $0x4fb5184f // fmla v15.4s, v2.4s, v21.s[3]
-	WORD $0x4f961050 // fmla v16.4s, v2.4s, v22.s[0]
-	WORD $0x4fb61051 // fmla v17.4s, v2.4s, v22.s[1]
-	WORD $0x4f961852 // fmla v18.4s, v2.4s, v22.s[2]
-	WORD $0x4fb61853 // fmla v19.4s, v2.4s, v22.s[3]
-
-	// tap 21: channel 2, row 2y-1+1, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971088 // fmla v8.4s, v4.4s, v23.s[0]
-	WORD $0x4fb71089 // fmla v9.4s, v4.4s, v23.s[1]
-	WORD $0x4f97188a // fmla v10.4s, v4.4s, v23.s[2]
-	WORD $0x4fb7188b // fmla v11.4s, v4.4s, v23.s[3]
-	WORD $0x4f98108c // fmla v12.4s, v4.4s, v24.s[0]
-	WORD $0x4fb8108d // fmla v13.4s, v4.4s, v24.s[1]
-	WORD $0x4f98188e // fmla v14.4s, v4.4s, v24.s[2]
-	WORD $0x4fb8188f // fmla v15.4s, v4.4s, v24.s[3]
-	WORD $0x4f991090 // fmla v16.4s, v4.4s, v25.s[0]
-	WORD $0x4fb91091 // fmla v17.4s, v4.4s, v25.s[1]
-	WORD $0x4f991892 // fmla v18.4s, v4.4s, v25.s[2]
-	WORD $0x4fb91893 // fmla v19.4s, v4.4s, v25.s[3]
-
-	// tap 22: channel 2, row 2y-1+1, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f9410a8 // fmla v8.4s, v5.4s, v20.s[0]
-	WORD $0x4fb410a9 // fmla v9.4s, v5.4s, v20.s[1]
-	WORD $0x4f9418aa // fmla v10.4s, v5.4s, v20.s[2]
-	WORD $0x4fb418ab // fmla v11.4s, v5.4s, v20.s[3]
-	WORD $0x4f9510ac // fmla v12.4s, v5.4s, v21.s[0]
-	WORD $0x4fb510ad // fmla v13.4s, v5.4s, v21.s[1]
-	WORD $0x4f9518ae // fmla v14.4s, v5.4s, v21.s[2]
-	WORD $0x4fb518af // fmla v15.4s, v5.4s, v21.s[3]
-	WORD $0x4f9610b0 // fmla v16.4s, v5.4s, v22.s[0]
-	WORD $0x4fb610b1 // fmla v17.4s, v5.4s, v22.s[1]
-	WORD $0x4f9618b2 // fmla v18.4s, v5.4s, v22.s[2]
-	WORD $0x4fb618b3 // fmla v19.4s, v5.4s, v22.s[3]
-
-	// tap 23: channel 2, row 2y-1+1, column 2x-1+2 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
+	// channel 1, row 2y-1+1
 	ADD  R3, R8
 	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $8, R8, R10
+	ADD  $32, R8, R10
 	VLD2 (R10), [V2.S4, V3.S4]
-	WORD $0x4f9710c8 // fmla v8.4s, v6.4s, v23.s[0]
-	WORD $0x4fb710c9 // fmla v9.4s, v6.4s, v23.s[1]
-	WORD $0x4f9718ca // fmla v10.4s, v6.4s, v23.s[2]
-	WORD $0x4fb718cb // fmla v11.4s, v6.4s, v23.s[3]
-	WORD $0x4f9810cc // fmla v12.4s, v6.4s, v24.s[0]
-	WORD $0x4fb810cd // fmla v13.4s, v6.4s, v24.s[1]
-	WORD $0x4f9818ce // fmla v14.4s, v6.4s, v24.s[2]
-	WORD $0x4fb818cf // fmla v15.4s, v6.4s, v24.s[3]
-	WORD $0x4f9910d0 // fmla v16.4s, v6.4s, v25.s[0]
-	WORD $0x4fb910d1 // fmla v17.4s, v6.4s, v25.s[1]
-	WORD $0x4f9918d2 // fmla v18.4s, v6.4s, v25.s[2]
-	WORD $0x4fb918d3 // fmla v19.4s, v6.4s, v25.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 24: channel 2, row 2y-1+2, column 2x-1+0 (+2i)
-	VLD1.P 48(R5), [V23.S4, V24.S4, V25.S4]
-	WORD $0x4f941008 // fmla v8.4s, v0.4s, v20.s[0]
-	WORD $0x4fb41009 // fmla v9.4s, v0.4s, v20.s[1]
-	WORD $0x4f94180a // fmla v10.4s, v0.4s, v20.s[2]
-	WORD $0x4fb4180b // fmla v11.4s, v0.4s, v20.s[3]
-	WORD $0x4f95100c // fmla v12.4s, v0.4s, v21.s[0]
-	WORD $0x4fb5100d // fmla v13.4s, v0.4s, v21.s[1]
-	WORD $0x4f95180e // fmla v14.4s, v0.4s, v21.s[2]
-	WORD $0x4fb5180f // fmla v15.4s, v0.4s, v21.s[3]
-	WORD $0x4f961010 // fmla v16.4s, v0.4s, v22.s[0]
-	WORD $0x4fb61011 // fmla v17.4s, v0.4s, v22.s[1]
-	WORD $0x4f961812 // fmla v18.4s, v0.4s, v22.s[2]
-	WORD $0x4fb61813 // fmla v19.4s, v0.4s, v22.s[3]
+	// channel 1, row 2y-1+2
+	ADD  R3, R8
+	VLD2 (R8), [V0.S4, V1.S4]
+	ADD  $32, R8, R10
+	VLD2 (R10), [V2.S4, V3.S4]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 25: channel 2, row 2y-1+2, column 2x-1+1 (+2i)
-	VLD1.P 48(R5), [V20.S4, V21.S4, V22.S4]
-	WORD $0x4f971028 // fmla v8.4s, v1.4s, v23.s[0]
-	WORD $0x4fb71029 // fmla v9.4s, v1.4s, v23.s[1]
-	WORD $0x4f97182a // fmla v10.4s, v1.4s, v23.s[2]
-	WORD $0x4fb7182b // fmla v11.4s, v1.4s, v23.s[3]
-	WORD $0x4f98102c // fmla v12.4s, v1.4s, v24.s[0]
-	WORD $0x4fb8102d // fmla v13.4s, v1.4s, v24.s[1]
-	WORD $0x4f98182e // fmla v14.4s, v1.4s, v24.s[2]
-	WORD $0x4fb8182f // fmla v15.4s, v1.4s, v24.s[3]
-	WORD $0x4f991030 // fmla v16.4s, v1.4s, v25.s[0]
-	WORD $0x4fb91031 // fmla v17.4s, v1.4s, v25.s[1]
-	WORD $0x4f991832 // fmla v18.4s, v1.4s, v25.s[2]
-	WORD $0x4fb91833 // fmla v19.4s, v1.4s, v25.s[3]
+	// channel 2, row 2y-1+0
+	ADD  R4, R9
+	MOVD R9, R8
+	VLD2 (R8), [V0.S4, V1.S4]
+	ADD  $32, R8, R10
+	VLD2 (R10), [V2.S4, V3.S4]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
-	// tap 26: channel 2, row 2y-1+2, column 2x-1+2 (+2i)
-	WORD $0x4f941048 // fmla v8.4s, v2.4s, v20.s[0]
-	WORD $0x4fb41049 // fmla v9.4s, v2.4s, v20.s[1]
-	WORD $0x4f94184a // fmla v10.4s, v2.4s, v20.s[2]
-	WORD $0x4fb4184b // fmla v11.4s, v2.4s, v20.s[3]
-	WORD $0x4f95104c // fmla v12.4s, v2.4s, v21.s[0]
-	WORD $0x4fb5104d // fmla v13.4s, v2.4s, v21.s[1]
-	WORD $0x4f95184e // fmla v14.4s, v2.4s, v21.s[2]
-	WORD $0x4fb5184f // fmla v15.4s, v2.4s, v21.s[3]
-	WORD $0x4f961050 // fmla v16.4s, v2.4s, v22.s[0]
-	WORD $0x4fb61051 // fmla v17.4s, v2.4s, v22.s[1]
-	WORD $0x4f961852 // fmla v18.4s, v2.4s, v22.s[2]
-	WORD $0x4fb61853 // fmla v19.4s, v2.4s, v22.s[3]
+	// channel 2, row 2y-1+1
+	ADD  R3, R8
+	VLD2 (R8), [V0.S4, V1.S4]
+	ADD  $32, R8, R10
+	VLD2 (R10), [V2.S4, V3.S4]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
+
+	// channel 2, row 2y-1+2
+	ADD  R3, R8
+	VLD2 (R8), [V0.S4, V1.S4]
+	ADD  $32, R8, R10
+	VLD2 (R10), [V2.S4, V3.S4]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
+	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
+	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
+	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
+	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
+	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
+	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
+	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
+	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
+	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
+	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
+	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
+	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
+	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
+	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
+	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
+	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
+	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
+	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
+	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
+	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
+	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
+	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
+	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
+	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
+	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
+	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
+	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
+	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
+	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
+	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
+	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
+	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
+	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
+	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
+	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
+	FMOVS 64(R8), F3
+	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
+	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
+	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
+	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
+	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
+	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
+	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
+	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
+	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
+	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
+	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
+	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
+	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
+	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
+	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
+	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
+	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
+	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
+	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
+	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
+	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
+	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
 
 	// floor, store: output channel o at R0 + o*R1
-	FMOVS floor+56(FP), F26
-	VDUP  V26.S[0], V26.S4
-	WORD $0x6ea8e75b // fcmgt v27.4s, v26.4s, v8.4s
-	WORD $0x6ebb1f48 // bit v8.16b, v26.16b, v27.16b
-	VST1 [V8.S4], (R0)
+	FMOVS floor+56(FP), F5
+	VDUP  V5.S[0], V5.S4
+	WORD $0x6ea8e4a6 // fcmgt v6.4s, v5.4s, v8.4s
+	WORD $0x6ea61ca8 // bit v8.16b, v5.16b, v6.16b
+	WORD $0x6ea9e4a6 // fcmgt v6.4s, v5.4s, v9.4s
+	WORD $0x6ea61ca9 // bit v9.16b, v5.16b, v6.16b
+	VST1 [V8.S4, V9.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6ea9e75b // fcmgt v27.4s, v26.4s, v9.4s
-	WORD $0x6ebb1f49 // bit v9.16b, v26.16b, v27.16b
-	VST1 [V9.S4], (R0)
+	WORD $0x6eaae4a6 // fcmgt v6.4s, v5.4s, v10.4s
+	WORD $0x6ea61caa // bit v10.16b, v5.16b, v6.16b
+	WORD $0x6eabe4a6 // fcmgt v6.4s, v5.4s, v11.4s
+	WORD $0x6ea61cab // bit v11.16b, v5.16b, v6.16b
+	VST1 [V10.S4, V11.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eaae75b // fcmgt v27.4s, v26.4s, v10.4s
-	WORD $0x6ebb1f4a // bit v10.16b, v26.16b, v27.16b
-	VST1 [V10.S4], (R0)
+	WORD $0x6eace4a6 // fcmgt v6.4s, v5.4s, v12.4s
+	WORD $0x6ea61cac // bit v12.16b, v5.16b, v6.16b
+	WORD $0x6eade4a6 // fcmgt v6.4s, v5.4s, v13.4s
+	WORD $0x6ea61cad // bit v13.16b, v5.16b, v6.16b
+	VST1 [V12.S4, V13.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eabe75b // fcmgt v27.4s, v26.4s, v11.4s
-	WORD $0x6ebb1f4b // bit v11.16b, v26.16b, v27.16b
-	VST1 [V11.S4], (R0)
+	WORD $0x6eaee4a6 // fcmgt v6.4s, v5.4s, v14.4s
+	WORD $0x6ea61cae // bit v14.16b, v5.16b, v6.16b
+	WORD $0x6eafe4a6 // fcmgt v6.4s, v5.4s, v15.4s
+	WORD $0x6ea61caf // bit v15.16b, v5.16b, v6.16b
+	VST1 [V14.S4, V15.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eace75b // fcmgt v27.4s, v26.4s, v12.4s
-	WORD $0x6ebb1f4c // bit v12.16b, v26.16b, v27.16b
-	VST1 [V12.S4], (R0)
+	WORD $0x6eb0e4a6 // fcmgt v6.4s, v5.4s, v16.4s
+	WORD $0x6ea61cb0 // bit v16.16b, v5.16b, v6.16b
+	WORD $0x6eb1e4a6 // fcmgt v6.4s, v5.4s, v17.4s
+	WORD $0x6ea61cb1 // bit v17.16b, v5.16b, v6.16b
+	VST1 [V16.S4, V17.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eade75b // fcmgt v27.4s, v26.4s, v13.4s
-	WORD $0x6ebb1f4d // bit v13.16b, v26.16b, v27.16b
-	VST1 [V13.S4], (R0)
+	WORD $0x6eb2e4a6 // fcmgt v6.4s, v5.4s, v18.4s
+	WORD $0x6ea61cb2 // bit v18.16b, v5.16b, v6.16b
+	WORD $0x6eb3e4a6 // fcmgt v6.4s, v5.4s, v19.4s
+	WORD $0x6ea61cb3 // bit v19.16b, v5.16b, v6.16b
+	VST1 [V18.S4, V19.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eaee75b // fcmgt v27.4s, v26.4s, v14.4s
-	WORD $0x6ebb1f4e // bit v14.16b, v26.16b, v27.16b
-	VST1 [V14.S4], (R0)
+	WORD $0x6eb4e4a6 // fcmgt v6.4s, v5.4s, v20.4s
+	WORD $0x6ea61cb4 // bit v20.16b, v5.16b, v6.16b
+	WORD $0x6eb5e4a6 // fcmgt v6.4s, v5.4s, v21.4s
+	WORD $0x6ea61cb5 // bit v21.16b, v5.16b, v6.16b
+	VST1 [V20.S4, V21.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eafe75b // fcmgt v27.4s, v26.4s, v15.4s
-	WORD $0x6ebb1f4f // bit v15.16b, v26.16b, v27.16b
-	VST1 [V15.S4], (R0)
+	WORD $0x6eb6e4a6 // fcmgt v6.4s, v5.4s, v22.4s
+	WORD $0x6ea61cb6 // bit v22.16b, v5.16b, v6.16b
+	WORD $0x6eb7e4a6 // fcmgt v6.4s, v5.4s, v23.4s
+	WORD $0x6ea61cb7 // bit v23.16b, v5.16b, v6.16b
+	VST1 [V22.S4, V23.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eb0e75b // fcmgt v27.4s, v26.4s, v16.4s
-	WORD $0x6ebb1f50 // bit v16.16b, v26.16b, v27.16b
-	VST1 [V16.S4], (R0)
+	WORD $0x6eb8e4a6 // fcmgt v6.4s, v5.4s, v24.4s
+	WORD $0x6ea61cb8 // bit v24.16b, v5.16b, v6.16b
+	WORD $0x6eb9e4a6 // fcmgt v6.4s, v5.4s, v25.4s
+	WORD $0x6ea61cb9 // bit v25.16b, v5.16b, v6.16b
+	VST1 [V24.S4, V25.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eb1e75b // fcmgt v27.4s, v26.4s, v17.4s
-	WORD $0x6ebb1f51 // bit v17.16b, v26.16b, v27.16b
-	VST1 [V17.S4], (R0)
+	WORD $0x6ebae4a6 // fcmgt v6.4s, v5.4s, v26.4s
+	WORD $0x6ea61cba // bit v26.16b, v5.16b, v6.16b
+	WORD $0x6ebbe4a6 // fcmgt v6.4s, v5.4s, v27.4s
+	WORD $0x6ea61cbb // bit v27.16b, v5.16b, v6.16b
+	VST1 [V26.S4, V27.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eb2e75b // fcmgt v27.4s, v26.4s, v18.4s
-	WORD $0x6ebb1f52 // bit v18.16b, v26.16b, v27.16b
-	VST1 [V18.S4], (R0)
+	WORD $0x6ebce4a6 // fcmgt v6.4s, v5.4s, v28.4s
+	WORD $0x6ea61cbc // bit v28.16b, v5.16b, v6.16b
+	WORD $0x6ebde4a6 // fcmgt v6.4s, v5.4s, v29.4s
+	WORD $0x6ea61cbd // bit v29.16b, v5.16b, v6.16b
+	VST1 [V28.S4, V29.S4], (R0)
 	ADD  R1, R0
-	WORD $0x6eb3e75b // fcmgt v27.4s, v26.4s, v19.4s
-	WORD $0x6ebb1f53 // bit v19.16b, v26.16b, v27.16b
-	VST1 [V19.S4], (R0)
+	WORD $0x6ebee4a6 // fcmgt v6.4s, v5.4s, v30.4s
+	WORD $0x6ea61cbe // bit v30.16b, v5.16b, v6.16b
+	WORD $0x6ebfe4a6 // fcmgt v6.4s, v5.4s, v31.4s
+	WORD $0x6ea61cbf // bit v31.16b, v5.16b, v6.16b
+	VST1 [V30.S4, V31.S4], (R0)
 	RET

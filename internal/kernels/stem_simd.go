@@ -2,6 +2,10 @@
 
 package kernels
 
+// stemEdgeRow is the row stride of the edge buffers of the AVX2 and NEON stem drivers: the 18
+// values from column 2x-1 an 8-output block reads (the NEON kernel reads 17).
+const stemEdgeRow = 18
+
 // stemWindows copies the input a stem block reads, width values from column b of input rows 2y-1,
 // 2y and 2y+1 of each of the StemIn channels, into edge (row r of channel c at
 // edge[(c*3+r)*width:]), zeros where they lie outside the h×w plane: an edge block's windows,
