@@ -357,7 +357,7 @@ train-demo-21: $(DEMO_SOUP19)
 	$(call mosaic_cycle,$(DEMO_SOUP19),21,$(DEMO_RUN21),--mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --iters 300 --eval-every 60 --lr 1e-3)
 
 # Stages 20 and 21's best models averaged: person AP50 0.183 on the minival subset (the five
-# best models of stages 17-21 averaged: 0.176).
+# best models of stages 17-21 averaged: 0.176); the demo model until the soup of stages 20-23.
 DEMO_SOUP21 ?= out/demo-soup21.bin
 $(DEMO_SOUP21):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_RUN20)/best.bin $(DEMO_RUN21)/best.bin
@@ -377,14 +377,15 @@ $(DEMO_SOUP23):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_RUN22)/best.bin $(DEMO_RUN23)/best.bin
 
 # The four best models of stages 20-23 averaged (the same as averaging the soups of 20-21 and
-# 22-23): person AP50 0.1828 on the minival subset against 0.1826, and higher on the other three
-# held-out sets (models/README.md).
+# 22-23): person AP50 0.1828 on the minival subset against the soup of 20-21's 0.1826, and higher
+# on the other three held-out sets: the demo model (models/README.md).
 DEMO_SOUP20_23 ?= out/soup-20-23.bin
 $(DEMO_SOUP20_23):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_RUN20)/best.bin $(DEMO_RUN21)/best.bin $(DEMO_RUN22)/best.bin $(DEMO_RUN23)/best.bin
 
 # Stages 24 and 25: the round of stages 20-21 once more, from the soup of stages 20-23, side by
-# side (one core each), for a larger soup.
+# side (one core each), for a larger soup. (Best 0.171 and 0.181; no average with them beat the
+# soup of stages 20-23 on the minival subset: 0.165 for theirs, 0.179 with all six.)
 DEMO_RUN24 ?= out/train-demo-24
 train-demo-24: $(DEMO_SOUP20_23)
 	$(call mosaic_cycle,$(DEMO_SOUP20_23),24,$(DEMO_RUN24),--mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --iters 300 --eval-every 60 --lr 1e-3)
