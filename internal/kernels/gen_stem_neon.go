@@ -1,8 +1,8 @@
 //go:build ignore
 
-// gen_stem_neon writes stem_arm64.s, the NEON kernel of ShuffleNet's stem convolution (3 input
+// gen_stem_neon writes stem_arm64.s, stemBlock12 in NEON: ShuffleNet's stem convolution (3 input
 // channels, 3x3, stride 2, padding 1) for one block of 8 output columns of one output row and 12
-// output channels: 27 taps of 24 by-element FMLAs each, which the Go assembler lacks (WORDs, the
+// output channels, 27 taps of 24 by-element FMLAs each, which the Go assembler lacks (WORDs, the
 // instruction in a comment). Run it with `go generate ./internal/kernels` after changing it (-o
 // names another output file); TestStemNEONGenerated fails when the committed file differs from
 // its output.
@@ -67,7 +67,7 @@ func main() {
 
 #include "textflag.h"
 
-// stemBlock12NEON (kernels_arm64.go): 8 outputs of one output row of the stem convolution for 12
+// stemBlock12 (stem_simd.go), NEON: 8 outputs of one output row of the stem convolution for 12
 // output channels, two sums each (V8-V31: channel o's outputs 0-3 in V8+2o, 4-7 in V9+2o), which
 // start from the bias as the NEON GEMM's tiles do. Every input value the block reads lies in
 // memory (the Go driver copies an edge block's windows, zeros for the padding, into a buffer).
@@ -81,8 +81,8 @@ func main() {
 // channel in bytes, R5 the packed weights, R6 the bias, R8 the row being read, R9 its channel's
 // first; V4 a tap, V5-V7 the weights (at the end V5 the floor, V6 the comparison).`)
 	p("")
-	p("// func stemBlock12NEON(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)")
-	p("TEXT ·stemBlock12NEON(SB), NOSPLIT, $0-60")
+	p("// func stemBlock12(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)")
+	p("TEXT ·stemBlock12(SB), NOSPLIT, $0-60")
 	p("\tMOVD out+0(FP), R0")
 	p("\tMOVD ldo+8(FP), R1")
 	p("\tLSL  $2, R1")

@@ -32,7 +32,7 @@ func init() {
 	blend.add("avx512", cpu.X86.HasAVX512F, blendSIMD(blendAVX512, 16))
 	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
 	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
-	stem3x3s2.add("avx2", hasAVX2FMA, stem3x3s2AVX2)
+	stem3x3s2.add("avx2", hasAVX2FMA, stem3x3s2Blocks)
 	stem3x3s2.add("avx512", hasAVX2FMA && cpu.X86.HasAVX512F, stem3x3s2AVX512)
 	sum.add("avx2", cpu.X86.HasAVX2, func(x []float32) float32 {
 		if len(x) == 0 {
@@ -302,52 +302,6 @@ func stemBlock24AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks
 //
 //go:noescape
 func stemBlock12AVX512(out *float32, ldo int, in *float32, off, w, hw int, masks, rows uint64, wt, bias *float32, floor float32)
-
-// stemBlock12AVX2 (stem_avx2_amd64.s, written by gen_stem_avx2.go) computes 8 outputs of one
-// output row of Stem3x3s2 for 12 output channels: out points at the first, ldo is Stem3x3s2's
-// plane stride; in is channel 0's input row 2y-1 at the block's column 2x-1, ldi and ldc an input
-// row's and channel's stride, and the 18 values of each of the 9 rows from there are read (the
-// last unused); wt and bias are the 12 channels' own, floor reluFloor's.
-//
-//go:noescape
-func stemBlock12AVX2(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
-
-// stem3x3s2AVX2 is Stem3x3s2 as 8-output blocks of stemBlock12AVX2 for each 12 output channels,
-// the last block of a row overlapping the one before (the same values again) and a row of fewer
-// than 8 outputs going through a buffer. A block whose reads would leave the plane (the first
-// column, the top row, a right edge past the plane) reads a copy of its windows instead, zeros for
-// the padding.
-func stem3x3s2AVX2(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
-	ow, floor := (w-1)/2+1, reluFloor(relu)
-	if y0 >= y1 {
-		return
-	}
-	_, _, _, _ = out[(m-1)*ldo+(y1-y0)*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
-	var edge [StemIn * 3 * stemEdgeRow]float32
-	var narrow [StemBlock * 8]float32
-	for y := y0; y < y1; y++ {
-		for x0 := 0; x0 < ow; x0 += 8 {
-			x := min(x0, max(ow-8, 0))
-			b := 2*x - 1 // the block's first input column
-			src, ldi, ldc := &edge[0], stemEdgeRow, 3*stemEdgeRow
-			if stemInside(in, h, w, y, b, stemEdgeRow) {
-				src, ldi, ldc = &in[(2*y-1)*w+b], w, h*w
-			} else {
-				stemWindows(edge[:], stemEdgeRow, in, h, w, y, b)
-			}
-			for o := 0; o < m; o += StemBlock {
-				if ow >= 8 {
-					stemBlock12AVX2(&out[o*ldo+(y-y0)*ow+x], ldo, src, ldi, ldc, &wt[o*StemIn*9], &bias[o], floor)
-					continue
-				}
-				stemBlock12AVX2(&narrow[0], 8, src, ldi, ldc, &wt[o*StemIn*9], &bias[o], floor)
-				for c := range StemBlock {
-					copy(out[(o+c)*ldo+(y-y0)*ow:(o+c)*ldo+(y-y0+1)*ow], narrow[c*8:])
-				}
-			}
-		}
-	}
-}
 
 // stem3x3s2AVX512 is Stem3x3s2 as 16-output blocks of stemBlock24AVX512 for each 24 output
 // channels and stemBlock12AVX512 for a last 12.

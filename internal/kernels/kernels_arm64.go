@@ -23,59 +23,7 @@ func init() {
 	im2col.add("neon", cpu.ARM64.HasASIMD, im2colSIMD(gather2NEON, 4))
 	filterIoU.add("neon", cpu.ARM64.HasASIMD, filterIoUSIMD(filterIoUNEON, 4))
 	exp.add("neon", cpu.ARM64.HasASIMD, expVec(expNEON, 8))
-	stem3x3s2.add("neon", cpu.ARM64.HasASIMD, stem3x3s2NEON)
-}
-
-// stemBlock12NEON (stem_arm64.s, written by gen_stem_neon.go) computes 8 outputs of one output
-// row of Stem3x3s2 for 12 output channels, each sum from the bias (as the NEON GEMM's): out
-// points at the first, ldo is Stem3x3s2's plane stride; in is channel 0's input row 2y-1 at the
-// block's column 2x-1, ldi and ldc an input row's and channel's stride, and the 17 values of each
-// of the 9 rows from there are read; wt holds the 12 channels' weights tap by tap, floor is
-// reluFloor's.
-//
-//go:noescape
-func stemBlock12NEON(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
-
-// stem3x3s2NEON is Stem3x3s2 as 8-output blocks of stemBlock12NEON for each 12 output channels,
-// as stem3x3s2AVX2 runs its blocks (the last block of a row overlapping, a row of fewer than 8
-// outputs through a buffer, an edge block from a copy of its windows: stemEdgeRow values a row,
-// one more than it reads).
-func stem3x3s2NEON(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
-	ow, floor := (w-1)/2+1, reluFloor(relu)
-	if y0 >= y1 {
-		return
-	}
-	_, _, _, _ = out[(m-1)*ldo+(y1-y0)*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
-	var edge [StemIn * 3 * stemEdgeRow]float32
-	var narrow [StemBlock * 8]float32
-	var packed [StemBlock * StemIn * 9]float32
-	for o := 0; o < m; o += StemBlock {
-		for k := 0; k < StemIn*9; k++ { // tap by tap: the 12 channels' weights
-			for c := range StemBlock {
-				packed[k*StemBlock+c] = wt[(o+c)*StemIn*9+k]
-			}
-		}
-		for y := y0; y < y1; y++ {
-			for x0 := 0; x0 < ow; x0 += 8 {
-				x := min(x0, max(ow-8, 0))
-				b := 2*x - 1 // the block's first input column
-				src, ldi, ldc := &edge[0], stemEdgeRow, 3*stemEdgeRow
-				if stemInside(in, h, w, y, b, stemEdgeRow) {
-					src, ldi, ldc = &in[(2*y-1)*w+b], w, h*w
-				} else {
-					stemWindows(edge[:], stemEdgeRow, in, h, w, y, b)
-				}
-				if ow >= 8 {
-					stemBlock12NEON(&out[o*ldo+(y-y0)*ow+x], ldo, src, ldi, ldc, &packed[0], &bias[o], floor)
-					continue
-				}
-				stemBlock12NEON(&narrow[0], 8, src, ldi, ldc, &packed[0], &bias[o], floor)
-				for c := range StemBlock {
-					copy(out[(o+c)*ldo+(y-y0)*ow:(o+c)*ldo+(y-y0+1)*ow], narrow[c*8:])
-				}
-			}
-		}
-	}
+	stem3x3s2.add("neon", cpu.ARM64.HasASIMD, stem3x3s2Blocks)
 }
 
 // sgemmKernel8x12NEON (sgemm8x12_arm64.s) computes a block of 1 <= rows <= 8 rows and n columns

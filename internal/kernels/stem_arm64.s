@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// stemBlock12NEON (kernels_arm64.go): 8 outputs of one output row of the stem convolution for 12
+// stemBlock12 (stem_simd.go), NEON: 8 outputs of one output row of the stem convolution for 12
 // output channels, two sums each (V8-V31: channel o's outputs 0-3 in V8+2o, 4-7 in V9+2o), which
 // start from the bias as the NEON GEMM's tiles do. Every input value the block reads lies in
 // memory (the Go driver copies an edge block's windows, zeros for the padding, into a buffer).
@@ -18,8 +18,8 @@
 // channel in bytes, R5 the packed weights, R6 the bias, R8 the row being read, R9 its channel's
 // first; V4 a tap, V5-V7 the weights (at the end V5 the floor, V6 the comparison).
 
-// func stemBlock12NEON(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
-TEXT ·stemBlock12NEON(SB), NOSPLIT, $0-60
+// func stemBlock12(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
+TEXT ·stemBlock12(SB), NOSPLIT, $0-60
 	MOVD out+0(FP), R0
 	MOVD ldo+8(FP), R1
 	LSL  $2, R1

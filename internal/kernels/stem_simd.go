@@ -2,9 +2,64 @@
 
 package kernels
 
-// stemEdgeRow is the row stride of the edge buffers of the AVX2 and NEON stem drivers: the 18
-// values from column 2x-1 an 8-output block reads (the NEON kernel reads 17).
+// stemBlock12 computes 8 outputs of one output row y of Stem3x3s2 (from column x) for 12 output
+// channels, each sum as its instruction set's matrix product computes it, so that the values are
+// the im2col product's bit for bit: AVX2 on amd64 (stem_avx2_amd64.s: from zero, then the bias),
+// NEON on arm64 (stem_arm64.s: from the bias); both written by their generators. out points at
+// the first output, ldo is Stem3x3s2's plane stride; in is channel 0's input row 2y-1 at column
+// 2x-1, ldi and ldc an input row's and channel's stride, and up to stemEdgeRow values of each of
+// the 9 rows from there are read, all but the last used; wt holds the 12 channels' weights tap by
+// tap (wt[k*12+o]: tap k = (c*3+ky)*3+kx), floor is reluFloor's.
+//
+//go:noescape
+func stemBlock12(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
+
+// stemEdgeRow is the row stride of stem3x3s2Blocks's edge buffer: the 18 values from column 2x-1
+// an 8-output block may read.
 const stemEdgeRow = 18
+
+// stem3x3s2Blocks is Stem3x3s2 as 8-output blocks of stemBlock12 for each 12 output channels
+// (AVX2's and NEON's), the weights packed tap by tap for each 12, the last block of a row
+// overlapping the one before (the same values again) and a row of fewer than 8 outputs going
+// through a buffer. A block whose reads would leave the plane (the first column, the top row, a
+// right edge past the plane) reads a copy of its windows instead, zeros for the padding.
+func stem3x3s2Blocks(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	ow, floor := (w-1)/2+1, reluFloor(relu)
+	if y0 >= y1 {
+		return
+	}
+	_, _, _, _ = out[(m-1)*ldo+(y1-y0)*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
+	var edge [StemIn * 3 * stemEdgeRow]float32
+	var narrow [StemBlock * 8]float32
+	var packed [StemBlock * StemIn * 9]float32
+	for o := 0; o < m; o += StemBlock {
+		for k := 0; k < StemIn*9; k++ {
+			for c := range StemBlock {
+				packed[k*StemBlock+c] = wt[(o+c)*StemIn*9+k]
+			}
+		}
+		for y := y0; y < y1; y++ {
+			for x0 := 0; x0 < ow; x0 += 8 {
+				x := min(x0, max(ow-8, 0))
+				b := 2*x - 1 // the block's first input column
+				src, ldi, ldc := &edge[0], stemEdgeRow, 3*stemEdgeRow
+				if stemInside(in, h, w, y, b, stemEdgeRow) {
+					src, ldi, ldc = &in[(2*y-1)*w+b], w, h*w
+				} else {
+					stemWindows(edge[:], stemEdgeRow, in, h, w, y, b)
+				}
+				if ow >= 8 {
+					stemBlock12(&out[o*ldo+(y-y0)*ow+x], ldo, src, ldi, ldc, &packed[0], &bias[o], floor)
+					continue
+				}
+				stemBlock12(&narrow[0], 8, src, ldi, ldc, &packed[0], &bias[o], floor)
+				for c := range StemBlock {
+					copy(out[(o+c)*ldo+(y-y0)*ow:(o+c)*ldo+(y-y0+1)*ow], narrow[c*8:])
+				}
+			}
+		}
+	}
+}
 
 // stemWindows copies the input a stem block reads, width values from column b of input rows 2y-1,
 // 2y and 2y+1 of each of the StemIn channels, into edge (row r of channel c at
