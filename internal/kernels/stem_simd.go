@@ -19,23 +19,30 @@ func stemBlock12(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *flo
 const stemEdgeRow = 18
 
 // stem3x3s2Blocks is Stem3x3s2 as 8-output blocks of stemBlock12 for each 12 output channels
-// (AVX2's and NEON's), the weights packed tap by tap for each 12, the last block of a row
-// overlapping the one before (the same values again) and a row of fewer than 8 outputs going
-// through a buffer. A block whose reads would leave the plane (the first column, the top row, a
-// right edge past the plane) reads a copy of its windows instead, zeros for the padding.
+// (AVX2's and NEON's), the weights packed tap by tap, up to stemPacked channels at a time so that
+// a block's windows serve them all while in cache; the last block of a row overlaps the one
+// before (the same values again) and a row of fewer than 8 outputs goes through a buffer. A block
+// whose reads would leave the plane (the first column, the top row, a right edge past the plane)
+// reads a copy of its windows instead, zeros for the padding.
 func stem3x3s2Blocks(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
 	ow, floor := (w-1)/2+1, reluFloor(relu)
 	if y0 >= y1 {
 		return
 	}
 	_, _, _, _ = out[(m-1)*ldo+(y1-y0)*ow-1], in[StemIn*h*w-1], wt[m*StemIn*9-1], bias[m-1]
+	const taps = StemIn * 9
 	var edge [StemIn * 3 * stemEdgeRow]float32
 	var narrow [StemBlock * 8]float32
-	var packed [StemBlock * StemIn * 9]float32
-	for o := 0; o < m; o += StemBlock {
-		for k := 0; k < StemIn*9; k++ {
+	var packed [stemPacked * taps]float32
+	for o0 := 0; o0 < m; o0 += stemPacked {
+		o1 := min(o0+stemPacked, m)
+		for o := o0; o < o1; o += StemBlock { // channels o..o+11 at packed[(o-o0)*taps:], tap by tap
+			src := (*[StemBlock * taps]float32)(wt[o*taps:])
+			dst := (*[StemBlock * taps]float32)(packed[(o-o0)*taps:])
 			for c := range StemBlock {
-				packed[k*StemBlock+c] = wt[(o+c)*StemIn*9+k]
+				for k := range taps {
+					dst[k*StemBlock+c] = src[c*taps+k]
+				}
 			}
 		}
 		for y := y0; y < y1; y++ {
@@ -48,18 +55,24 @@ func stem3x3s2Blocks(out []float32, ldo int, in []float32, h, w, m int, wt, bias
 				} else {
 					stemWindows(edge[:], stemEdgeRow, in, h, w, y, b)
 				}
-				if ow >= 8 {
-					stemBlock12(&out[o*ldo+(y-y0)*ow+x], ldo, src, ldi, ldc, &packed[0], &bias[o], floor)
-					continue
-				}
-				stemBlock12(&narrow[0], 8, src, ldi, ldc, &packed[0], &bias[o], floor)
-				for c := range StemBlock {
-					copy(out[(o+c)*ldo+(y-y0)*ow:(o+c)*ldo+(y-y0+1)*ow], narrow[c*8:])
+				for o := o0; o < o1; o += StemBlock {
+					if ow >= 8 {
+						stemBlock12(&out[o*ldo+(y-y0)*ow+x], ldo, src, ldi, ldc, &packed[(o-o0)*taps], &bias[o], floor)
+						continue
+					}
+					stemBlock12(&narrow[0], 8, src, ldi, ldc, &packed[(o-o0)*taps], &bias[o], floor)
+					for c := range StemBlock {
+						copy(out[(o+c)*ldo+(y-y0)*ow:(o+c)*ldo+(y-y0+1)*ow], narrow[c*8:])
+					}
 				}
 			}
 		}
 	}
 }
+
+// stemPacked is how many output channels stem3x3s2Blocks packs the weights of at a time: the
+// stems' widest (2x), 5 KB.
+const stemPacked = 4 * StemBlock
 
 // stemWindows copies the input a stem block reads, width values from column b of input rows 2y-1,
 // 2y and 2y+1 of each of the StemIn channels, into edge (row r of channel c at
