@@ -456,7 +456,9 @@ func TestStemBandRows(t *testing.T) {
 		{24, 512, 152, 2, 2},
 		{48, 512, 152, 1, 1}, // 2x at 600: 3 rows, 288 KB
 		{48, 2000, 10, 1, 1},
-		{12, 112, 3, 4, 1}, // fewer rows than chunks
+		{12, 112, 3, 4, 1},   // fewer rows than chunks
+		{12, 112, 56, 4, 3},  // 4 threads: 19 blocks for 16 chunks
+		{24, 512, 152, 8, 2}, // the budget binds first
 	} {
 		got := stemBandRows(c.m, c.ow, c.rows, c.threads)
 		if got != c.want {

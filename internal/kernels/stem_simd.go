@@ -8,7 +8,7 @@ package kernels
 // NEON on arm64 (stem_arm64.s: from the bias); both written by their generators. out points at
 // the first output, ldo is Stem3x3s2's plane stride; in is channel 0's input row 2y-1 at column
 // 2x-1, ldi and ldc an input row's and channel's stride, and up to stemEdgeRow values of each of
-// the 9 rows from there are read, all but the last used; wt holds the 12 channels' weights tap by
+// the 9 rows from there are read (AVX2 reads 18 and uses 17, NEON reads and uses 17); wt holds the 12 channels' weights tap by
 // tap (wt[k*12+o]: tap k = (c*3+ky)*3+kx), floor is reluFloor's.
 //
 //go:noescape
