@@ -136,10 +136,10 @@ const StemIn, StemBlock = 3, 12
 // h×w planes into m oh×ow planes (m a positive multiple of StemBlock; oh = (h-1)/2+1, ow =
 // (w-1)/2+1), writing plane o's row oy at out[o*ldo+(oy-y0)*ow:] (ldo >= (y1-y0)*ow: whole
 // planes, or a band of rows that is then pooled while in cache), weights wt[o][c][ky][kx], as the
-// product of Im2col's panel and SgemmEpilogue does
-// it: each sum by fused multiply-adds in the panel's row order from zero (padding taps are
-// zeros), then the bias, then, with relu, SgemmEpilogue's ReLU (0 unless the sum is greater; a
-// NaN stays):
+// product of Im2col's panel and SgemmEpilogue does it with the same instruction set: each sum by
+// fused multiply-adds in the panel's row order from zero (padding taps are zeros), then the bias
+// (on NEON, whose product starts from the bias, the sum starts there too), then, with relu,
+// SgemmEpilogue's ReLU (0 unless the sum is greater; a NaN stays):
 //
 //	for o := 0; o < m; o++ {
 //		for oy := y0; oy < y1; oy++ {
