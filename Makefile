@@ -401,5 +401,5 @@ DEMO_RUN1X ?= out/train-demo-1x
 train-demo-1x:
 	$(TRAIN_PY) train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
-	  --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --lr 1e-3 --warmup 200 --iters 3600 --eval-every 600 \
+	  --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --lr 1e-3 --warmup 200 --iters 3000 --eval-every 500 \
 	  --eval-threads 1 --seed 100 --out $(DEMO_RUN1X)
