@@ -238,7 +238,10 @@ class Bench:
         if not exe:
             self.log("ncnn: benchncnn not built here (set BENCHNCNN=/path/to/benchncnn to include it)")
             return
-        params = os.environ.get("NCNN_PARAMS") or os.path.join(os.path.dirname(os.path.abspath(exe)), "..", "..", "benchmark")
+        # the build's benchmark/benchncnn beside the source's benchmark/ (models/ in ncnn since 2024)
+        src = os.path.join(os.path.dirname(os.path.abspath(exe)), "..", "..", "benchmark")
+        params = os.environ.get("NCNN_PARAMS") or next(
+            (d for d in (os.path.join(src, "models"), src) if os.path.exists(os.path.join(d, "shufflenet.param"))), src)
         if not os.path.exists(os.path.join(params, "shufflenet.param")):
             self.log("ncnn: no shufflenet.param in %s (set NCNN_PARAMS to ncnn's benchmark/ folder)" % params)
             return
