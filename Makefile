@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -136,6 +136,9 @@ TRAIN_PY = OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} $(if $(TCMALLOC),LD
 # continue from $(DEMO_RUN)/last.pt). models/README.md records how the committed model was made.
 DATA ?= ../shared/data
 DEMO_RUN ?= out/train-demo
+# torch threads of a demo run (stages 1-25 ran on one; the 1x runs on two, the machine otherwise
+# lightly used)
+DEMO_THREADS ?= 1
 comma := ,
 DEMO_DATA = \
 	  --data $(DATA)/coco128/train2017:$(DATA)/coco128/annotations/instances_train2017.json \
@@ -146,7 +149,7 @@ DEMO_DATA = \
 	  --eval tiny-val=$(DATA)/coco-tiny/images:$(DATA)/coco-tiny/instances_val.json \
 	  --eval openimages5=$(DATA)/openimages5/images:$(DATA)/openimages5/instances_val.json \
 	  --select val128:person:AP50 --optimizer adamw --wd 1e-4 --clip 10 --crop 0.3 --box-batch 64 --batch 4 \
-	  --threads 1 --ckpt-every 50
+	  --threads $(DEMO_THREADS) --ckpt-every 50
 train-demo:
 	$(TRAIN_PY) train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-0.5x-300.yaml --classes person,car $(DEMO_DATA) \
@@ -397,9 +400,20 @@ train-demo-25: $(DEMO_SOUP20_23)
 # scratch, with the recipe the 0.5x stages arrived at (mosaics, copy-paste, the moving average)
 # from the first iteration. A 1x iteration takes 1.75 s on one thread against 1.33 s for 0.5x
 # (the box head and the losses, not the trunk, are most of an iteration at 300), so width is cheap.
+# Run as `make train-demo-1x DEMO_THREADS=2` (1.6 s an iteration; the first 105 ran on one thread).
 DEMO_RUN1X ?= out/train-demo-1x
 train-demo-1x:
 	$(TRAIN_PY) train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
 	  --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --lr 1e-3 --warmup 200 --iters 3000 --eval-every 500 \
 	  --eval-threads 1 --seed 100 --out $(DEMO_RUN1X)
+
+# Its second stage: a warm restart from train-demo-1x's best.bin with two batches of 4 a step
+# (the 0.5x stages' next step, stage 13's), the same augmentations and moving average;
+# `make train-demo-1x-2 DEMO_THREADS=2`.
+DEMO_RUN1X2 ?= out/train-demo-1x-2
+train-demo-1x-2:
+	$(TRAIN_PY) train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
+	  --init $(DEMO_RUN1X)/best.bin --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --accum 2 --lr 1e-3 \
+	  --warmup 50 --iters 700 --eval-every 175 --eval-threads 1 --seed 101 --out $(DEMO_RUN1X2)
