@@ -416,4 +416,4 @@ train-demo-1x-2:
 	$(TRAIN_PY) train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
 	  --init $(DEMO_RUN1X)/best.bin --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --accum 2 --lr 1e-3 \
-	  --warmup 50 --iters 700 --eval-every 175 --eval-threads 1 --seed 101 --out $(DEMO_RUN1X2)
+	  --warmup 50 --iters 500 --eval-every 125 --eval-threads 1 --seed 101 --out $(DEMO_RUN1X2)
