@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -417,3 +417,12 @@ train-demo-1x-2:
 	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
 	  --init $(DEMO_RUN1X)/best.bin --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --accum 2 --lr 1e-3 \
 	  --warmup 50 --iters 500 --eval-every 125 --eval-threads 1 --seed 101 --out $(DEMO_RUN1X2)
+
+# Its third stage: four batches a step at twice the learning rate (the 0.5x line's stage 16), from
+# train-demo-1x-2's best.bin; `make train-demo-1x-3 DEMO_THREADS=2`.
+DEMO_RUN1X3 ?= out/train-demo-1x-3
+train-demo-1x-3:
+	$(TRAIN_PY) train/train_detector.py \
+	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
+	  --init $(DEMO_RUN1X2)/best.bin --mosaic 0.5 --copy-paste 0.5 --ema 0.996 --accum 4 --lr 2e-3 \
+	  --warmup 25 --iters 200 --eval-every 100 --eval-threads 1 --seed 102 --out $(DEMO_RUN1X3)
