@@ -402,27 +402,23 @@ train-demo-25: $(DEMO_SOUP20_23)
 # (the box head and the losses, not the trunk, are most of an iteration at 300), so width is cheap.
 # Run as `make train-demo-1x DEMO_THREADS=2` (1.6 s an iteration; the first 105 ran on one thread).
 DEMO_RUN1X ?= out/train-demo-1x
-train-demo-1x:
-	$(TRAIN_PY) train/train_detector.py \
+# One stage of the 1x line: $(call train_1x,SEED,OUT,FLAGS); every stage has mosaics, copy-paste
+# and the moving average, and is evaluated on one thread.
+train_1x = $(TRAIN_PY) train/train_detector.py \
 	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
-	  --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --lr 1e-3 --warmup 200 --iters 3000 --eval-every 500 \
-	  --eval-threads 1 --seed 100 --out $(DEMO_RUN1X)
+	  --mosaic 0.5 --copy-paste 0.5 --eval-threads 1 --seed $(1) --out $(2) $(3)
+train-demo-1x:
+	$(call train_1x,100,$(DEMO_RUN1X),--ema 0.998 --lr 1e-3 --warmup 200 --iters 3000 --eval-every 500)
 
 # Its second stage: a warm restart from train-demo-1x's best.bin with two batches of 4 a step
 # (the 0.5x stages' next step, stage 13's), the same augmentations and moving average;
 # `make train-demo-1x-2 DEMO_THREADS=2`.
 DEMO_RUN1X2 ?= out/train-demo-1x-2
 train-demo-1x-2:
-	$(TRAIN_PY) train/train_detector.py \
-	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
-	  --init $(DEMO_RUN1X)/best.bin --mosaic 0.5 --copy-paste 0.5 --ema 0.998 --accum 2 --lr 1e-3 \
-	  --warmup 50 --iters 500 --eval-every 125 --eval-threads 1 --seed 101 --out $(DEMO_RUN1X2)
+	$(call train_1x,101,$(DEMO_RUN1X2),--init $(DEMO_RUN1X)/best.bin --ema 0.998 --accum 2 --lr 1e-3 --warmup 50 --iters 500 --eval-every 125)
 
 # Its third stage: four batches a step at twice the learning rate (the 0.5x line's stage 16), from
 # train-demo-1x-2's best.bin; `make train-demo-1x-3 DEMO_THREADS=2`.
 DEMO_RUN1X3 ?= out/train-demo-1x-3
 train-demo-1x-3:
-	$(TRAIN_PY) train/train_detector.py \
-	  --config configs/presets/shufflenet-g3-1.0x-300.yaml --classes person,car $(DEMO_DATA) \
-	  --init $(DEMO_RUN1X2)/best.bin --mosaic 0.5 --copy-paste 0.5 --ema 0.996 --accum 4 --lr 2e-3 \
-	  --warmup 25 --iters 200 --eval-every 100 --eval-threads 1 --seed 102 --out $(DEMO_RUN1X3)
+	$(call train_1x,102,$(DEMO_RUN1X3),--init $(DEMO_RUN1X2)/best.bin --ema 0.996 --accum 4 --lr 2e-3 --warmup 25 --iters 200 --eval-every 100)
