@@ -109,6 +109,11 @@ def parse_args(argv=None):
                    "(default: the first --eval set, AP50 over its classes)")
     p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo into OUT)")
     p.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
+    p.add_argument("--time-budget", type=float, default=0.0, metavar="SECONDS",
+                   help="end the run after this many wall-clock seconds of its loop (data loading included), "
+                        "the schedule decaying over that time instead of --iters (which stays a cap): for a "
+                        "machine lent for a fixed time. The iteration count then depends on the machine's "
+                        "speed, so such a run is not reproducible and does not resume (0: off)")
     p.add_argument("--stop-after", type=int, default=0,
                    help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
     return p.parse_args(argv)
@@ -451,11 +456,15 @@ def freeze_bn(model):
                 setattr(parent, name, f)
 
 
-def lr_at(a, it):
-    """Linear warm-up to --lr, then cosine / linear decay to 0 (or x0.1 steps at 2/3 and 8/9)."""
+def lr_at(a, it, elapsed=0.0):
+    """Linear warm-up to --lr, then cosine / linear decay to 0 (or x0.1 steps at 2/3 and 8/9) over the
+    iterations, or over the --time-budget seconds (elapsed: those spent so far) when one is set."""
     if it < a.warmup:
         return a.lr * (0.001 + 0.999 * it / a.warmup)
-    t = (it - a.warmup) / max(1, a.iters - a.warmup)
+    if a.time_budget > 0:
+        t = min(1.0, elapsed / a.time_budget)
+    else:
+        t = (it - a.warmup) / max(1, a.iters - a.warmup)
     if a.schedule == "cosine":
         return a.lr * 0.5 * (1 + math.cos(math.pi * t))
     if a.schedule == "linear":
@@ -660,7 +669,10 @@ def main(argv=None):
     ckpt_path = os.path.join(a.out, "last.pt")
     start, train_seconds, best = 0, 0.0, None
     if os.path.exists(ckpt_path) and not a.no_resume:
-        ck = torch.load(ckpt_path, map_location=device)
+        if a.time_budget > 0:
+            raise SystemExit("%s: a --time-budget run does not resume (its schedule follows the clock); "
+                             "start a new --out, --init from its .bin" % ckpt_path)
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
@@ -712,7 +724,7 @@ def main(argv=None):
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
     it = start
-    t_last = time.time()
+    t_last = loop_start = time.time()
     sums, n_sums = {}, 0
 
     def evaluate(it):
@@ -740,7 +752,7 @@ def main(argv=None):
     for batch in loader:
         t0 = time.time()
         torch.manual_seed(a.seed * 1000003 + it * world + rank)  # torchvision's samplers draw from it
-        lr = lr_at(a, it)
+        lr = lr_at(a, it, time.time() - loop_start)
         for grp in opt.param_groups:
             grp["lr"] = lr
         opt.zero_grad(set_to_none=True)
@@ -774,6 +786,14 @@ def main(argv=None):
         sums["loss"] = sums.get("loss", 0.0) + total
         sums["grad_norm"] = sums.get("grad_norm", 0.0) + float(gnorm)
         n_sums += 1
+        # Every process ends at the same iteration: the clock is read on one and broadcast.
+        out_of_time = a.time_budget > 0 and time.time() - loop_start >= a.time_budget
+        if distributed and a.time_budget > 0:
+            flag = torch.tensor([1 if out_of_time else 0], device=device)
+            dist.broadcast(flag, 0)
+            out_of_time = bool(flag.item())
+        if out_of_time:
+            end = it
         if main_proc and (it % a.log_every == 0 or it == end):
             rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),
                    "s_per_iter": round((time.time() - t_last) / n_sums, 3)}
@@ -784,14 +804,14 @@ def main(argv=None):
             sums, n_sums, t_last = {}, 0, time.time()
         if main_proc and (it % a.ckpt_every == 0 or it == end or stop["now"]):
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
-        if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or it == a.iters):
+        if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or it == a.iters or out_of_time):
             evaluate(it)
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         if distributed:
             flag = torch.tensor([1 if stop["now"] else 0], device=device)
             dist.all_reduce(flag)
             stop["now"] = bool(flag.item())
-        if stop["now"]:
+        if stop["now"] or out_of_time:
             break
     if main_proc:
         log.close()
