@@ -29,12 +29,19 @@ common=(--classes person,car
 	--data "$data/coco-tiny/images:$data/coco-tiny/instances_train.json"
 	--optimizer adamw --wd 1e-4 --clip 10 --crop 0.3 --mosaic 0.5 --copy-paste 0.5 --box-batch 64
 	--threads 1 --eval-every 0 --ckpt-every 1000000 --log-every 10)
-# name, then that run's own flags
+# name, then that run's own flags; BURST_RUNS names a file of such lines instead (@INIT@ stands for
+# INIT_DIR), as for the second burst (train/gpu_burst2.runs)
 runs=(
 	"1x-b32|--config configs/presets/shufflenet-g3-1.0x-300.yaml --init $init/1x.bin --batch 32 --workers 4 --lr 3e-3 --warmup 100 --ema 0.998 --seed 300"
 	"1x-b64|--config configs/presets/shufflenet-g3-1.0x-300.yaml --init $init/1x.bin --batch 64 --workers 6 --lr 4e-3 --warmup 50 --ema 0.996 --seed 301"
 	"0.5x-b32|--config configs/presets/shufflenet-g3-0.5x-300.yaml --init $init/0.5x.bin --batch 32 --workers 4 --lr 2e-3 --warmup 100 --ema 0.998 --seed 302"
 )
+if [ -n "${BURST_RUNS:-}" ]; then
+	runs=()
+	while IFS= read -r line; do
+		[ -n "$line" ] && [ "${line#\#}" = "$line" ] && runs+=("${line//@INIT@/$init}")
+	done <"$BURST_RUNS"
+fi
 
 exec > >(tee -a "$out/burst.log") 2>&1
 "$py" -c 'import torch, torchvision; print("torch", torch.__version__, "torchvision", torchvision.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
