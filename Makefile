@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -422,3 +422,21 @@ train-demo-1x-2:
 DEMO_RUN1X3 ?= out/train-demo-1x-3
 train-demo-1x-3:
 	$(call train_1x,102,$(DEMO_RUN1X3),--init $(DEMO_RUN1X2)/best.bin --ema 0.996 --accum 4 --lr 2e-3 --warmup 25 --iters 200 --eval-every 100)
+
+# The 1x line on a lent GPU (models/README.md, "Minutes on a GPU"): two bursts of
+# train/gpu_burst.sh on one H200, the first from train-demo-1x-3's best.bin (INIT_DIR/1x.bin), the
+# second from the first's 1x-b32.bin with BURST_RUNS=train/gpu_burst2.runs; their OUT_DIRs copied
+# here to out/gpu1 and out/gpu2. The second burst's two best continuations averaged:
+DEMO_BURST2 ?= out/gpu2
+DEMO_SOUP1XG ?= out/demo1x-soup-burst2.bin
+$(DEMO_SOUP1XG):
+	/usr/bin/python3 train/average.py --out $@ $(DEMO_BURST2)/1x-r2b.bin $(DEMO_BURST2)/1x-r2c.bin
+
+# Then on the CPU, the 0.5x line's last round from that soup, side by side on one core each:
+# stage 21's recipe (1x-4) and stage 20's (1x-5).
+DEMO_RUN1X4 ?= out/train-demo-1x-4
+train-demo-1x-4: $(DEMO_SOUP1XG)
+	$(call train_1x,104,$(DEMO_RUN1X4),--init $(DEMO_SOUP1XG) --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
+DEMO_RUN1X5 ?= out/train-demo-1x-5
+train-demo-1x-5: $(DEMO_SOUP1XG)
+	$(call train_1x,105,$(DEMO_RUN1X5),--init $(DEMO_SOUP1XG) --ema 0.996 --accum 4 --lr 2e-3 --warmup 100 --iters 300 --eval-every 60)
