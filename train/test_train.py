@@ -5,6 +5,7 @@
 - the exported .bin loads in the Go engine, which runs cocoeval over it (the evaluation hook);
 - the ImageNet recipe trains, resumes and exports a classifier .bin;
 - a weight average (--ema, train/average.py) resumes exactly and is what the .bin holds;
+- a --time-budget run follows the clock, ends on it and exports;
 - torchrun's path: two processes (DistributedDataParallel over gloo) train as one process that
   accumulates the same images.
 """
@@ -192,6 +193,24 @@ class DetectorTraining(unittest.TestCase):
         self.run_train("ema-none", "--iters", "4", "--stop-after", "1")
         with self.assertRaises(SystemExit):
             self.run_train("ema-none", "--iters", "4", "--ema", "0.9")
+
+    def test_time_budget(self):
+        # The schedule follows the clock: cosine from --lr to 0 over the budget, after the warm-up.
+        a = train_detector.parse_args(self.common + ["--out", "x", "--iters", "100", "--time-budget", "60"])
+        self.assertEqual(train_detector.lr_at(a, 1, 30.0), a.lr * (0.001 + 0.999 * 1 / 2))  # warm-up
+        self.assertAlmostEqual(train_detector.lr_at(a, 50, 0.0), a.lr, delta=1e-12)
+        self.assertAlmostEqual(train_detector.lr_at(a, 50, 30.0), a.lr / 2, delta=1e-12)
+        self.assertEqual(train_detector.lr_at(a, 50, 60.0), 0.0)
+        self.assertEqual(train_detector.lr_at(a, 50, 90.0), 0.0)
+        # A run ends on its budget, long before --iters, with its model exported and checkpointed
+        # at the iteration it reached; it does not resume.
+        out = self.run_train("budget", "--iters", "100000", "--time-budget", "3")
+        n = len(losses(out))
+        self.assertTrue(0 < n < 100000)
+        self.assertTrue(os.path.exists(os.path.join(out, "iter%06d.bin" % n)))
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], n)
+        with self.assertRaises(SystemExit):
+            self.run_train("budget", "--iters", "100000", "--time-budget", "3")
 
     def test_frozen_bn_stays(self):
         out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
