@@ -46,10 +46,12 @@ fi
 exec > >(tee -a "$out/burst.log") 2>&1
 "$py" -c 'import torch, torchvision; print("torch", torch.__version__, "torchvision", torchvision.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
 
-# The smoke tests run side by side too, with the runs' data-loading workers.
+# The smoke tests run side by side too, with the runs' data-loading workers. Each run starts
+# afresh (a --time-budget run does not resume).
 smoke=()
 for r in "${runs[@]}"; do
 	name=${r%%|*}
+	rm -rf "${work:?}/smoke-$name" "${work:?}/$name"
 	# shellcheck disable=SC2086
 	"$py" train/train_detector.py "${common[@]}" ${r#*|} ${BURST_EXTRA:-} --iters 2 --warmup 1 \
 		--out "$work/smoke-$name" >"$work/smoke-$name.log" 2>&1 &
@@ -65,7 +67,12 @@ for i in "${!smoke[@]}"; do
 	echo "smoke test of $name: ok"
 done
 
+# A stop reaches every run once: Ctrl-C from the terminal's process group (this script ignores
+# it and waits), a TERM to this script passed on. Each run ends its iteration and exports its
+# model, and the copies below still happen. (A second signal would abort a run unexported.)
 pids=()
+trap '' INT
+trap 'kill -TERM "${pids[@]}" 2>/dev/null || true' TERM
 for r in "${runs[@]}"; do
 	name=${r%%|*}
 	# shellcheck disable=SC2086
@@ -77,7 +84,17 @@ nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv -l 60 2>/dev/nul
 smi=$!
 status=0
 for i in "${!pids[@]}"; do
-	wait "${pids[$i]}" || { status=1; echo "run ${runs[$i]%%|*} failed:"; tail -30 "$work/${runs[$i]%%|*}.out"; }
+	rc=0
+	wait "${pids[$i]}" || rc=$?
+	while kill -0 "${pids[$i]}" 2>/dev/null; do # a signal interrupted the wait: the run is finishing
+		rc=0
+		wait "${pids[$i]}" || rc=$?
+	done
+	if [ "$rc" -ne 0 ]; then
+		status=1
+		echo "run ${runs[$i]%%|*} failed:"
+		tail -30 "$work/${runs[$i]%%|*}.out"
+	fi
 done
 kill "$smi" 2>/dev/null || true
 for r in "${runs[@]}"; do

@@ -12,9 +12,11 @@
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 import torch
@@ -211,6 +213,18 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], n)
         with self.assertRaises(SystemExit):
             self.run_train("budget", "--iters", "100000", "--time-budget", "3")
+        # Stopped by a signal before its budget, it exports its model all the same.
+        saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.start()
+        try:
+            out = self.run_train("budget-stopped", "--iters", "100000", "--time-budget", "600")
+        finally:
+            timer.cancel()
+            signal.signal(signal.SIGINT, saved[0])
+            signal.signal(signal.SIGTERM, saved[1])
+        n = len(losses(out))
+        self.assertTrue(os.path.exists(os.path.join(out, "iter%06d.bin" % n)), os.listdir(out))
 
     def test_frozen_bn_stays(self):
         out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")

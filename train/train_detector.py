@@ -113,7 +113,8 @@ def parse_args(argv=None):
                    help="end the run after this many wall-clock seconds of its loop (data loading included), "
                         "the schedule decaying over that time instead of --iters (which stays a cap): for a "
                         "machine lent for a fixed time. The iteration count then depends on the machine's "
-                        "speed, so such a run is not reproducible and does not resume (0: off)")
+                        "speed, so such a run is not reproducible and does not resume; stopped by a signal, it "
+                        "exports its model (0: off)")
     p.add_argument("--stop-after", type=int, default=0,
                    help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
     return p.parse_args(argv)
@@ -804,7 +805,9 @@ def main(argv=None):
             sums, n_sums, t_last = {}, 0, time.time()
         if main_proc and (it % a.ckpt_every == 0 or it == end or stop["now"]):
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
-        if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or it == a.iters or out_of_time):
+        # A --time-budget run cannot resume, so one stopped by a signal exports its model too.
+        last = it == a.iters or out_of_time or (a.time_budget > 0 and stop["now"])
+        if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or last):
             evaluate(it)
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         if distributed:
