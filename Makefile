@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -112,6 +112,12 @@ demo: build
 	bin/detect info -model $(DEMO_MODEL)
 	bin/detect -model $(DEMO_MODEL) -score $(DEMO_SCORE) -json out/demo/detections.jsonl -out out/demo/ testdata/video/person.mp4 testdata/images
 	@echo "make demo: the annotated video is out/demo/person.detect.mp4 (images: out/demo/*.detect.jpg, JSON lines: out/demo/detections.jsonl)"
+
+# The model card's example picture (models/README.md, "Example"): frame 30 (counted from 0) of
+# make demo's annotated clip; run after a new demo model (the boxes are the same every run, the
+# frame rate drawn in the corner is that run's).
+demo-frame: demo
+	ffmpeg -loglevel error -y -i out/demo/person.detect.mp4 -vf 'select=eq(n\,30)' -vframes 1 models/demo-frame.png
 
 # COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin RES=600
 # (COCO from scripts/get-coco; THREADS detector workers).
