@@ -234,14 +234,15 @@ func stride2(p func(string, ...any)) {
 	p("\tMOVD n+32(FP), R5")
 	p("")
 	p("s2step:")
-	for _, l := range s2loads(0) {
-		p("%s", l)
-	}
+	// The sums start at the bias between the first row's loads, which nothing before them in
+	// the step can overlap (the last input row uses the same registers).
+	var init []string
 	for j := 0; j < s2rows; j++ {
 		for v := 0; v < vecs; v++ {
-			p("\tVMOV V31.B16, V%d.B16", s2acc(j, v))
+			init = append(init, fmt.Sprintf("\tVMOV V31.B16, V%d.B16", s2acc(j, v)))
 		}
 	}
+	spread(p, s2loads(0), init)
 	for i := range s2inRow {
 		var next []string
 		if i+1 < len(s2inRow) {
