@@ -101,15 +101,10 @@ func main() {
 	p("\tMOVD n+32(FP), R5")
 	p("")
 	p("step:")
-	for j := 0; j < rows; j++ {
-		for v := 0; v < vecs; v++ {
-			p("\tVMOV V31.B16, V%d.B16", acc(j, v))
-		}
-	}
 	gs := groups()
-	for _, l := range gs[0].loads {
-		p("%s", l)
-	}
+	// The sums start at the bias between the first tap's loads, which have nothing else to
+	// overlap (the step before has ended).
+	spread(p, gs[0].loads, biasInit(rows, acc))
 	// The next tap's loads spread evenly among this tap's FMLAs, so that no FMLA waits on a
 	// load just issued (an in-order core, the Cortex-A55, would stall there).
 	for g, cur := range gs {
@@ -236,13 +231,7 @@ func stride2(p func(string, ...any)) {
 	p("s2step:")
 	// The sums start at the bias between the first row's loads, which nothing before them in
 	// the step can overlap (the last input row uses the same registers).
-	var init []string
-	for j := 0; j < s2rows; j++ {
-		for v := 0; v < vecs; v++ {
-			init = append(init, fmt.Sprintf("\tVMOV V31.B16, V%d.B16", s2acc(j, v)))
-		}
-	}
-	spread(p, s2loads(0), init)
+	spread(p, s2loads(0), biasInit(s2rows, s2acc))
 	for i := range s2inRow {
 		var next []string
 		if i+1 < len(s2inRow) {
@@ -260,6 +249,17 @@ func stride2(p func(string, ...any)) {
 	p("\tSUBS $%d, R12", s2rows)
 	p("\tBGT  s2block")
 	p("\tRET")
+}
+
+// biasInit is the moves that start each of rows x vecs sums (register sum(j, v)) at the bias.
+func biasInit(rows int, sum func(j, v int) int) []string {
+	var l []string
+	for j := 0; j < rows; j++ {
+		for v := 0; v < vecs; v++ {
+			l = append(l, fmt.Sprintf("\tVMOV V31.B16, V%d.B16", sum(j, v)))
+		}
+	}
+	return l
 }
 
 // spread writes work with the instructions of next spread evenly among it.
