@@ -430,8 +430,8 @@ train-demo-1x-3:
 	$(call train_1x,102,$(DEMO_RUN1X3),--init $(DEMO_RUN1X2)/best.bin --ema 0.996 --accum 4 --lr 2e-3 --warmup 25 --iters 200 --eval-every 100)
 
 # The 1x line on a lent GPU (models/README.md, "Minutes on a GPU"): two bursts of
-# train/gpu_burst.sh on one H200, the first from train-demo-1x-3's best.bin (INIT_DIR/1x.bin), the
-# second from the first's 1x-b32.bin with BURST_RUNS=train/gpu_burst2.runs; their OUT_DIRs copied
+# train/gpu_burst.sh on one H200, train/gpu_burst1.runs from train-demo-1x-3's best.bin
+# (INIT_DIR/1x.bin), then train/gpu_burst2.runs from the first's 1x-b32.bin; their OUT_DIRs copied
 # here to out/gpu1 and out/gpu2. The second burst's two best continuations averaged:
 DEMO_BURST2 ?= out/gpu2
 DEMO_SOUP1XG ?= out/demo1x-soup-burst2.bin

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # A few minutes on one lent GPU, used whole: several warm restarts of the demo models, run side by
-# side on the one GPU (their Python and data loading keep a single run from filling it), each
+# side on the one GPU (one run's Python and per-image box sampling launch small kernels one at a
+# time; how much one run alone would fill it was not measured), each
 # decaying its learning rate over the same wall-clock budget (--time-budget), then the final
 # weight-averaged model of each exported as a .bin for evaluation here with Go cocoeval.
 #
-#   train/gpu_burst.sh DATA INIT_DIR OUT_DIR SECONDS
+#   train/gpu_burst.sh DATA INIT_DIR OUT_DIR SECONDS RUNS
 #
-# DATA holds coco128/, coco-extra/ and coco-tiny/ as in ../shared/data (their training images are
-# enough); INIT_DIR holds the starting models: 1x.bin (the 1x line's best) and 0.5x.bin (the demo
-# model). BURST_EXTRA adds flags to every run (a CPU try of this script: BURST_EXTRA="--batch 2").
+# RUNS is a file of runs, one a line, NAME|its train_detector.py flags, @INIT@ standing for
+# INIT_DIR ('#' starts a comment line): train/gpu_burst1.runs and gpu_burst2.runs are the two
+# bursts models/README.md records. DATA holds coco128/, coco-extra/ and coco-tiny/ as in
+# ../shared/data (their training images are enough); INIT_DIR the models the runs start from.
+# BURST_EXTRA adds flags to every run (a CPU try of this script: BURST_EXTRA="--batch 2").
 # OUT_DIR receives NAME.bin and NAME-log.jsonl per run and burst.log. Each run is first
 # smoke-tested for two iterations, so a broken environment costs seconds, not the budget.
-# models/README.md records what the burst on an H200 produced.
 set -euo pipefail
-if [ $# -ne 4 ]; then
-	echo "usage: $0 DATA INIT_DIR OUT_DIR SECONDS" >&2
+if [ $# -ne 5 ]; then
+	echo "usage: $0 DATA INIT_DIR OUT_DIR SECONDS RUNS" >&2
 	exit 2
 fi
-data=$1 init=$2 out=$3 seconds=$4
+# The paths as given, before the cd below.
+data=$(realpath -m "$1") init=$(realpath -m "$2") out=$(realpath -m "$3") seconds=$4 runs_file=$(realpath -m "$5")
 py=${PYTHON:-python3}
 work=${BURST_WORK:-/tmp/burst}
 cd "$(dirname "$0")/.."
@@ -29,18 +32,13 @@ common=(--classes person,car
 	--data "$data/coco-tiny/images:$data/coco-tiny/instances_train.json"
 	--optimizer adamw --wd 1e-4 --clip 10 --crop 0.3 --mosaic 0.5 --copy-paste 0.5 --box-batch 64
 	--threads 1 --eval-every 0 --ckpt-every 1000000 --log-every 10)
-# name, then that run's own flags; BURST_RUNS names a file of such lines instead (@INIT@ stands for
-# INIT_DIR), as for the second burst (train/gpu_burst2.runs)
-runs=(
-	"1x-b32|--config configs/presets/shufflenet-g3-1.0x-300.yaml --init $init/1x.bin --batch 32 --workers 4 --lr 3e-3 --warmup 100 --ema 0.998 --seed 300"
-	"1x-b64|--config configs/presets/shufflenet-g3-1.0x-300.yaml --init $init/1x.bin --batch 64 --workers 6 --lr 4e-3 --warmup 50 --ema 0.996 --seed 301"
-	"0.5x-b32|--config configs/presets/shufflenet-g3-0.5x-300.yaml --init $init/0.5x.bin --batch 32 --workers 4 --lr 2e-3 --warmup 100 --ema 0.998 --seed 302"
-)
-if [ -n "${BURST_RUNS:-}" ]; then
-	runs=()
-	while IFS= read -r line; do
-		[ -n "$line" ] && [ "${line#\#}" = "$line" ] && runs+=("${line//@INIT@/$init}")
-	done <"$BURST_RUNS"
+runs=()
+while IFS= read -r line; do
+	[ -n "$line" ] && [ "${line#\#}" = "$line" ] && runs+=("${line//@INIT@/$init}")
+done <"$runs_file"
+if [ ${#runs[@]} -eq 0 ]; then
+	echo "$runs_file: no runs" >&2
+	exit 2
 fi
 
 exec > >(tee -a "$out/burst.log") 2>&1

@@ -213,14 +213,25 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], n)
         with self.assertRaises(SystemExit):
             self.run_train("budget", "--iters", "100000", "--time-budget", "3")
-        # Stopped by a signal before its budget, it exports its model all the same.
+        # Stopped by a signal before its budget, it exports its model all the same. The signal is
+        # sent once the first iteration is logged, so the run's handler is in place.
         saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-        timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGTERM))
-        timer.start()
+        stopped = os.path.join(self.tmp.name, "budget-stopped")
+        done = threading.Event()
+
+        def stop_after_first_iteration():
+            log = os.path.join(stopped, "log.jsonl")
+            while not done.wait(0.05):
+                if os.path.exists(log) and os.path.getsize(log) > 0:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+        watcher = threading.Thread(target=stop_after_first_iteration)
+        watcher.start()
         try:
             out = self.run_train("budget-stopped", "--iters", "100000", "--time-budget", "600")
         finally:
-            timer.cancel()
+            done.set()
+            watcher.join()
             signal.signal(signal.SIGINT, saved[0])
             signal.signal(signal.SIGTERM, saved[1])
         n = len(losses(out))
