@@ -114,8 +114,9 @@ demo: build
 	@echo "make demo: the annotated video is out/demo/person.detect.mp4 (images: out/demo/*.detect.jpg, JSON lines: out/demo/detections.jsonl)"
 
 # The model card's example picture (models/README.md, "Example"): frame 30 (counted from 0) of
-# make demo's annotated clip; run after a new demo model (the boxes are the same every run, the
-# frame rate drawn in the corner is that run's).
+# make demo's annotated clip; run after a new demo model. The detections are the same every run;
+# the frame rate drawn in the corner is that run's, so the encoded pixels differ a little (an
+# earlier run's frame: mean difference 1 of 255, largest 57 along the box's edges).
 demo-frame: demo
 	ffmpeg -loglevel error -y -i out/demo/person.detect.mp4 -vf 'select=eq(n\,30)' -vframes 1 models/demo-frame.png
 
