@@ -10,7 +10,9 @@
 # RUNS is a file of runs, one a line, NAME|its train_detector.py flags, @INIT@ standing for
 # INIT_DIR ('#' starts a comment line): train/gpu_burst1.runs and gpu_burst2.runs are the two
 # bursts models/README.md records. DATA holds coco128/, coco-extra/ and coco-tiny/ as in
-# ../shared/data (their training images are enough); INIT_DIR the models the runs start from.
+# ../shared/data (their training images are enough: train/copy_dataset.py copies them into an
+# ignored folder of the repository, which a lent machine's call carries); INIT_DIR the models the
+# runs start from.
 # BURST_EXTRA adds flags to every run (a CPU try of this script: BURST_EXTRA="--batch 2").
 # OUT_DIR receives NAME.bin and NAME-log.jsonl per run and burst.log. Each run is first
 # smoke-tested for two iterations, so a broken environment costs seconds, not the budget.

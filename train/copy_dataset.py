@@ -1,0 +1,45 @@
+"""Copy COCO-format datasets, only the images their JSON names, to another root in the same layout:
+what a machine that cannot see ../shared/data trains from (a lent GPU gets the repository and the
+folders named in its call, 64 MiB in all; train/gpu_burst.sh's DATA).
+
+  /usr/bin/python3 train/copy_dataset.py --from ../shared/data --to .gpu/data \
+      coco128/train2017:coco128/annotations/instances_train2017.json \
+      coco-extra/images:coco-extra/instances_train.json coco-tiny/images:coco-tiny/instances_train.json
+
+Each IMAGES:JSON pair is relative to both roots; prints the bytes copied.
+"""
+import argparse
+import json
+import os
+import shutil
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--from", dest="src", required=True, help="the root the pairs are read under")
+    p.add_argument("--to", dest="dst", required=True, help="the root they are written under")
+    p.add_argument("pairs", nargs="+", metavar="IMAGES:JSON")
+    a = p.parse_args(argv)
+    total = 0
+    for pair in a.pairs:
+        if ":" not in pair:
+            raise SystemExit("%r: want IMAGES:JSON" % pair)
+        images, ann = pair.rsplit(":", 1)
+        try:
+            with open(os.path.join(a.src, ann)) as f:
+                names = [im["file_name"] for im in json.load(f)["images"]]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise SystemExit("%s: not a COCO annotation file: %r" % (os.path.join(a.src, ann), e))
+        os.makedirs(os.path.dirname(os.path.join(a.dst, ann)), exist_ok=True)
+        os.makedirs(os.path.join(a.dst, images), exist_ok=True)
+        shutil.copyfile(os.path.join(a.src, ann), os.path.join(a.dst, ann))
+        total += os.path.getsize(os.path.join(a.dst, ann))
+        for name in names:
+            target = os.path.join(a.dst, images, name)
+            shutil.copyfile(os.path.join(a.src, images, name), target)
+            total += os.path.getsize(target)
+    print("%d bytes under %s" % (total, a.dst))
+
+
+if __name__ == "__main__":
+    main()
