@@ -36,7 +36,10 @@ def main(argv=None):
         total += os.path.getsize(os.path.join(a.dst, ann))
         for name in names:
             target = os.path.join(a.dst, images, name)
-            shutil.copyfile(os.path.join(a.src, images, name), target)
+            try:
+                shutil.copyfile(os.path.join(a.src, images, name), target)
+            except OSError as e:
+                raise SystemExit("%s names %s, which cannot be copied: %s" % (ann, name, e))
             total += os.path.getsize(target)
     print("%d bytes under %s" % (total, a.dst))
 
