@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -454,3 +454,8 @@ train-demo-1x-5: $(DEMO_SOUP1XG)
 DEMO_RUN1X6 ?= out/train-demo-1x-6
 train-demo-1x-6:
 	$(call train_1x,106,$(DEMO_RUN1X6),--init $(DEMO_RUN1X4)/best.bin --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
+# The same from the same model with another seed, for a soup of the two (the 0.5x line's rounds
+# averaged fine-tunes of one model).
+DEMO_RUN1X7 ?= out/train-demo-1x-7
+train-demo-1x-7:
+	$(call train_1x,107,$(DEMO_RUN1X7),--init $(DEMO_RUN1X4)/best.bin --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
