@@ -40,7 +40,10 @@ type FrameError struct {
 	Err  error
 }
 
+// Error names the frame and why it was skipped.
 func (e *FrameError) Error() string { return fmt.Sprintf("%s: skipped: %v", e.Name, e.Err) }
+
+// Unwrap is the decoding error.
 func (e *FrameError) Unwrap() error { return e.Err }
 
 // maxBadFrames is how many frames in a row a video file may fail to decode before the rest of
