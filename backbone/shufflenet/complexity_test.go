@@ -84,7 +84,8 @@ func TestEveryVariantIsConsistent(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"shufflenet-g5-1.0x", "shufflenet-g3-0.75x", "resnet50", "shufflenet-g3-1.0x-fast"} {
+	for _, bad := range []string{"shufflenet-g5-1.0x", "shufflenet-g3-0.75x", "resnet50", "shufflenet-g3-1.0x-fast",
+		"shufflenet-g3-1.0x -se", "shufflenet-g3-1.0x-se trailing", "shufflenet-g3-NaNx", "shufflenet-g3-1e0x"} {
 		if _, err := ParseName(bad); err == nil {
 			t.Errorf("ParseName(%q) accepted", bad)
 		}

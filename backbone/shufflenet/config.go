@@ -11,6 +11,8 @@ package shufflenet
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Config selects a ShuffleNet v1 variant. It is the "backbone" object of a model file's config.
@@ -66,25 +68,47 @@ func (c Config) Name() string {
 }
 
 // ParseName parses a name written by Name (e.g. "shufflenet-g3-1.0x-se") into a Config with a
-// 1000-way classifier.
+// 1000-way classifier. The width may be written as any decimal ("1x", "1.0x", "0.50x"); nothing
+// else may differ from Name's spelling (no spaces, no trailing text).
 func ParseName(name string) (Config, error) {
 	c := DefaultConfig()
-	var rest string
-	n, err := fmt.Sscanf(name, "shufflenet-g%d-%fx%s", &c.Groups, &c.Width, &rest)
-	if n < 2 {
-		return c, fmt.Errorf("backbone: architecture %q: want shufflenet-g<groups>-<width>x[-shallow][-se][-noshuffle]: %v", name, err)
+	bad := func(why string) (Config, error) {
+		return c, fmt.Errorf("backbone: architecture %q: %s; want shufflenet-g<groups>-<width>x[-shallow][-se][-noshuffle]", name, why)
 	}
-	for len(rest) > 0 {
-		switch {
-		case len(rest) >= 8 && rest[:8] == "-shallow":
-			c.Shallow, rest = true, rest[8:]
-		case len(rest) >= 3 && rest[:3] == "-se":
-			c.SE, rest = true, rest[3:]
-		case len(rest) >= 10 && rest[:10] == "-noshuffle":
-			c.Shuffle, rest = false, rest[10:]
-		default:
-			return c, fmt.Errorf("backbone: architecture %q: unknown suffix %q", name, rest)
+	rest, ok := strings.CutPrefix(name, "shufflenet-g")
+	if !ok {
+		return bad("no shufflenet-g prefix")
+	}
+	groups, rest, ok := strings.Cut(rest, "-")
+	if !ok {
+		return bad("no width")
+	}
+	width, rest, ok := strings.Cut(rest, "x")
+	if !ok {
+		return bad("no x after the width")
+	}
+	var err error
+	if c.Groups, err = strconv.Atoi(groups); err != nil || strings.ContainsAny(groups, "+-") {
+		return bad(fmt.Sprintf("groups %q is not a number", groups))
+	}
+	if c.Width, err = strconv.ParseFloat(width, 64); err != nil || strings.ContainsAny(width, "+-_eEnNiI") {
+		return bad(fmt.Sprintf("width %q is not a decimal", width))
+	}
+	for _, suffix := range []struct {
+		text string
+		set  func()
+	}{
+		{"-shallow", func() { c.Shallow = true }},
+		{"-se", func() { c.SE = true }},
+		{"-noshuffle", func() { c.Shuffle = false }},
+	} {
+		if r, ok := strings.CutPrefix(rest, suffix.text); ok {
+			suffix.set()
+			rest = r
 		}
+	}
+	if rest != "" {
+		return bad(fmt.Sprintf("unknown suffix %q", rest))
 	}
 	return c, c.Validate()
 }
