@@ -90,8 +90,8 @@ test-long:
 	SHUFFLEDET_LONG=1 $(GO) test -count=1 -timeout 60m ./...
 
 # Side by side on the same weights: ours vs ONNX Runtime, OpenCV DNN, PyTorch / torchvision (and
-# ncnn's benchncnn where built), the machine's peak, and llvm-mca on the arm64 kernels; about 8
-# minutes on 2 cores. Results in out/bench/ (table.md, results.json, mca.txt).
+# ncnn's benchncnn where built), the machine's peak, and llvm-mca on the arm64 kernels; 2.5-3
+# minutes on 2 idle cores (the first run also exports the models). Results in out/bench/ (table.md, results.json, mca.txt).
 bench:
 	bench/peers.sh
 

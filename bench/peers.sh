@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: builds what the side-by-side run needs, then runs it (bench/peers.py) and the
-# static ARM estimate (bench/mca.sh). Output in out/bench/ (table.md, results.json, mca.txt).
+# static ARM estimate (bench/mca.py). Output in out/bench/ (table.md, results.json, mca.txt).
 # Takes 2.5-3 minutes on 2 idle cores; the first run also exports the models (about a minute).
 #   bench/peers.sh [--quick]
 set -euo pipefail

@@ -9,13 +9,13 @@ same code path. Resumable at any moment: the batch order and every random draw a
       --classes person,car --data ../shared/data/coco128/train2017:../shared/data/coco128/annotations/instances_train2017.json \
       --eval val128=../shared/data/coco-val128/val2017:../shared/data/coco-val128/instances_val2017_128.json \
       --out out/train-demo --iters 6000
-  # COCO 2017 on 8 GPUs (paper Table 7 recipe; see the README's "Reproducing Table 7")
+  # COCO 2017 on 8 GPUs (paper Table 7 recipe; see the README's "Training and reproducing Table 7")
   torchrun --nproc_per_node 8 train/train_detector.py --config configs/presets/shufflenet-g3-2.0x-600.yaml \
       --trunk ShuffleNetV1.2.0x.g3.pth.tar --data data/coco/train2017:data/coco/annotations/instances_train2017.json \
       --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
 
-Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint and exits; `--resume`
-(the default when OUT/last.pt exists) continues. Outputs in OUT: last.pt (checkpoint), log.jsonl
+Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint and exits; the same
+command again resumes from OUT/last.pt (`--no-resume` starts over). Outputs in OUT: last.pt (checkpoint), log.jsonl
 (losses per --log-every iterations), evals.jsonl (cocoeval's 12 numbers per held-out set and class),
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """

@@ -6,7 +6,7 @@ peak lr 0.5 for batch 1024 (scaled linearly with the global batch), no weight de
 biases, label smoothing 0.1, RandomResizedCrop scale (0.25, 1) + flip at 224, evaluation on the
 centre 224 crop of the 256-resized validation image (as megvii's ShuffleNet-Series).
 
-  # 8 GPUs on one machine (about 3 days on V100s for 2x; see README "Reproducing Table 7")
+  # 8 GPUs on one machine (about 3 days on V100s for 2x; see README "Training and reproducing Table 7")
   torchrun --nproc_per_node 8 train/train_imagenet.py --data imagenet/train --val imagenet/val \
       --groups 3 --width 2.0 --batch 128 --workers 8 --out runs/imagenet-2x-g3
   # then the detector starts from it
