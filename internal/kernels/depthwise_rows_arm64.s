@@ -295,8 +295,9 @@ step:
 
 // Registers of dw3x3s2NEON16x2: R10, R11 the block's first output and input row; R2, R13 the
 // input and output row strides in bytes; R14, R15 the block's output and input advance; R12
-// rows left; R5 columns left; R1, R6, R7, R8, R9 the input rows and R20, R21 the output rows
-// of the step (gen_depthwise_neon.go).
+// rows left; R5 columns left; R1, R6, R7, R8 the input pointers of the four column blocks and R9
+// their step from the last input row to the next step's first; R20, R21 the output rows
+// (gen_depthwise_neon.go).
 
 // func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
 TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60
@@ -317,147 +318,397 @@ TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60
 	VLD1  (R4), [V29.S4]
 	ADD   $8, R4
 	VLD1  (R4), [V30.S4]
+	MOVD  $128, R9
+	SUB   R15, R9
 
 s2block:
 	MOVD R10, R20
 	ADD  R13, R20, R21
 	MOVD R11, R1
-	ADD  R2, R1, R6
-	ADD  R2, R6, R7
-	ADD  R2, R7, R8
-	ADD  R2, R8, R9
+	ADD  $32, R1, R6
+	ADD  $32, R6, R7
+	ADD  $32, R7, R8
 	MOVD n+32(FP), R5
-
-s2step:
-	VLD2.P 32(R1), [V0.S4, V1.S4]
 	VMOV V31.B16, V16.B16
 	VMOV V31.B16, V17.B16
-	VLD2.P 32(R1), [V2.S4, V3.S4]
 	VMOV V31.B16, V18.B16
 	VMOV V31.B16, V19.B16
-	VLD2.P 32(R1), [V4.S4, V5.S4]
-	VMOV V31.B16, V20.B16
-	VLD2.P 32(R1), [V6.S4, V7.S4]
-	VMOV V31.B16, V21.B16
-	VMOV V31.B16, V22.B16
-	FMOVS  (R1), F8
-	VMOV V31.B16, V23.B16
+	VLD2   (R1), [V0.S4, V1.S4]
+	ADD    R2, R1
+	VLD2   (R6), [V2.S4, V3.S4]
+	ADD    R2, R6
+	VLD2   (R7), [V4.S4, V5.S4]
+	FMOVS  32(R8), F8
+	ADD    R2, R7
+	VLD2   (R8), [V6.S4, V7.S4]
+	ADD    R2, R8
+	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4f9c1010 // fmla v16.4s, v0.4s, v28.s[0]
-	VLD2.P 32(R6), [V10.S4, V11.S4]
 	WORD $0x4f9c1051 // fmla v17.4s, v2.4s, v28.s[0]
 	WORD $0x4f9c1092 // fmla v18.4s, v4.4s, v28.s[0]
-	WORD $0x4f9c10d3 // fmla v19.4s, v6.4s, v28.s[0]
-	VLD2.P 32(R6), [V12.S4, V13.S4]
 	VEXT   $4, V2.B16, V0.B16, V0.B16
-	VEXT   $4, V4.B16, V2.B16, V2.B16
-	VEXT   $4, V6.B16, V4.B16, V4.B16
-	VLD2.P 32(R6), [V14.S4, V15.S4]
-	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R1
+	VLD2   (R6), [V12.S4, V13.S4]
+	WORD $0x4f9c10d3 // fmla v19.4s, v6.4s, v28.s[0]
 	WORD $0x4fbc1030 // fmla v16.4s, v1.4s, v28.s[1]
 	WORD $0x4fbc1071 // fmla v17.4s, v3.4s, v28.s[1]
-	VLD2.P 32(R6), [V24.S4, V25.S4]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	ADD    R2, R6
+	VLD2   (R7), [V14.S4, V15.S4]
 	WORD $0x4fbc10b2 // fmla v18.4s, v5.4s, v28.s[1]
 	WORD $0x4fbc10f3 // fmla v19.4s, v7.4s, v28.s[1]
 	WORD $0x4f9c1810 // fmla v16.4s, v0.4s, v28.s[2]
-	FMOVS  (R6), F26
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVS  32(R8), F26
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R7
+	VLD2   (R8), [V24.S4, V25.S4]
 	WORD $0x4f9c1851 // fmla v17.4s, v2.4s, v28.s[2]
 	WORD $0x4f9c1892 // fmla v18.4s, v4.4s, v28.s[2]
 	WORD $0x4f9c18d3 // fmla v19.4s, v6.4s, v28.s[2]
+	VMOV V31.B16, V20.B16
+
+s2step:
+	ADD    R2, R8
+	VLD2   (R1), [V0.S4, V1.S4]
 	WORD $0x4f9d1150 // fmla v16.4s, v10.4s, v29.s[0]
-	VLD2.P 32(R7), [V0.S4, V1.S4]
 	WORD $0x4f9d1191 // fmla v17.4s, v12.4s, v29.s[0]
 	WORD $0x4f9d11d2 // fmla v18.4s, v14.4s, v29.s[0]
-	WORD $0x4f9d1313 // fmla v19.4s, v24.4s, v29.s[0]
-	VLD2.P 32(R7), [V2.S4, V3.S4]
 	VEXT   $4, V12.B16, V10.B16, V10.B16
-	VEXT   $4, V14.B16, V12.B16, V12.B16
-	VEXT   $4, V24.B16, V14.B16, V14.B16
-	VLD2.P 32(R7), [V4.S4, V5.S4]
-	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R2, R1
+	VLD2   (R6), [V2.S4, V3.S4]
+	WORD $0x4f9d1313 // fmla v19.4s, v24.4s, v29.s[0]
 	WORD $0x4fbd1170 // fmla v16.4s, v11.4s, v29.s[1]
 	WORD $0x4fbd11b1 // fmla v17.4s, v13.4s, v29.s[1]
-	VLD2.P 32(R7), [V6.S4, V7.S4]
+	VEXT   $4, V14.B16, V12.B16, V12.B16
+	ADD    R2, R6
+	VLD2   (R7), [V4.S4, V5.S4]
 	WORD $0x4fbd11f2 // fmla v18.4s, v15.4s, v29.s[1]
 	WORD $0x4fbd1333 // fmla v19.4s, v25.4s, v29.s[1]
 	WORD $0x4f9d1950 // fmla v16.4s, v10.4s, v29.s[2]
-	FMOVS  (R7), F8
+	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVS  32(R8), F8
+	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R2, R7
+	VLD2   (R8), [V6.S4, V7.S4]
 	WORD $0x4f9d1991 // fmla v17.4s, v12.4s, v29.s[2]
 	WORD $0x4f9d19d2 // fmla v18.4s, v14.4s, v29.s[2]
 	WORD $0x4f9d1b13 // fmla v19.4s, v24.4s, v29.s[2]
+	VMOV V31.B16, V21.B16
+	VMOV V31.B16, V22.B16
+	VMOV V31.B16, V23.B16
+	ADD    R2, R8
+	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4fbe1010 // fmla v16.4s, v0.4s, v30.s[1]
-	VLD2.P 32(R8), [V10.S4, V11.S4]
 	WORD $0x4f9c1014 // fmla v20.4s, v0.4s, v28.s[0]
 	WORD $0x4fbe1051 // fmla v17.4s, v2.4s, v30.s[1]
 	WORD $0x4f9c1055 // fmla v21.4s, v2.4s, v28.s[0]
 	WORD $0x4fbe1092 // fmla v18.4s, v4.4s, v30.s[1]
 	WORD $0x4f9c1096 // fmla v22.4s, v4.4s, v28.s[0]
-	VLD2.P 32(R8), [V12.S4, V13.S4]
+	VEXT   $4, V2.B16, V0.B16, V0.B16
+	ADD    R2, R1
+	VLD2   (R6), [V12.S4, V13.S4]
 	WORD $0x4fbe10d3 // fmla v19.4s, v6.4s, v30.s[1]
 	WORD $0x4f9c10d7 // fmla v23.4s, v6.4s, v28.s[0]
-	VEXT   $4, V2.B16, V0.B16, V0.B16
-	VEXT   $4, V4.B16, V2.B16, V2.B16
-	VEXT   $4, V6.B16, V4.B16, V4.B16
-	VEXT   $4, V8.B16, V6.B16, V6.B16
-	VLD2.P 32(R8), [V14.S4, V15.S4]
 	WORD $0x4f9e1830 // fmla v16.4s, v1.4s, v30.s[2]
 	WORD $0x4fbc1034 // fmla v20.4s, v1.4s, v28.s[1]
 	WORD $0x4f9e1871 // fmla v17.4s, v3.4s, v30.s[2]
 	WORD $0x4fbc1075 // fmla v21.4s, v3.4s, v28.s[1]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	ADD    R2, R6
+	VLD2   (R7), [V14.S4, V15.S4]
 	WORD $0x4f9e18b2 // fmla v18.4s, v5.4s, v30.s[2]
-	VLD2.P 32(R8), [V24.S4, V25.S4]
 	WORD $0x4fbc10b6 // fmla v22.4s, v5.4s, v28.s[1]
 	WORD $0x4f9e18f3 // fmla v19.4s, v7.4s, v30.s[2]
 	WORD $0x4fbc10f7 // fmla v23.4s, v7.4s, v28.s[1]
 	WORD $0x4fbe1810 // fmla v16.4s, v0.4s, v30.s[3]
 	WORD $0x4f9c1814 // fmla v20.4s, v0.4s, v28.s[2]
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVS  32(R8), F26
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R7
+	VLD2   (R8), [V24.S4, V25.S4]
 	WORD $0x4fbe1851 // fmla v17.4s, v2.4s, v30.s[3]
-	FMOVS  (R8), F26
 	WORD $0x4f9c1855 // fmla v21.4s, v2.4s, v28.s[2]
 	WORD $0x4fbe1892 // fmla v18.4s, v4.4s, v30.s[3]
 	WORD $0x4f9c1896 // fmla v22.4s, v4.4s, v28.s[2]
 	WORD $0x4fbe18d3 // fmla v19.4s, v6.4s, v30.s[3]
 	WORD $0x4f9c18d7 // fmla v23.4s, v6.4s, v28.s[2]
+	SUBS   $16, R5
+	ADD    R2, R8
+	VLD2   (R1), [V0.S4, V1.S4]
 	WORD $0x4f9d1154 // fmla v20.4s, v10.4s, v29.s[0]
-	VLD2.P 32(R9), [V0.S4, V1.S4]
 	WORD $0x4f9d1195 // fmla v21.4s, v12.4s, v29.s[0]
 	WORD $0x4f9d11d6 // fmla v22.4s, v14.4s, v29.s[0]
-	WORD $0x4f9d1317 // fmla v23.4s, v24.4s, v29.s[0]
-	VLD2.P 32(R9), [V2.S4, V3.S4]
 	VEXT   $4, V12.B16, V10.B16, V10.B16
-	VEXT   $4, V14.B16, V12.B16, V12.B16
-	VEXT   $4, V24.B16, V14.B16, V14.B16
-	VLD2.P 32(R9), [V4.S4, V5.S4]
-	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R9, R1
+	VLD2   (R6), [V2.S4, V3.S4]
+	WORD $0x4f9d1317 // fmla v23.4s, v24.4s, v29.s[0]
 	WORD $0x4fbd1174 // fmla v20.4s, v11.4s, v29.s[1]
 	WORD $0x4fbd11b5 // fmla v21.4s, v13.4s, v29.s[1]
-	VLD2.P 32(R9), [V6.S4, V7.S4]
+	VEXT   $4, V14.B16, V12.B16, V12.B16
+	ADD    R9, R6
+	VLD2   (R7), [V4.S4, V5.S4]
 	WORD $0x4fbd11f6 // fmla v22.4s, v15.4s, v29.s[1]
 	WORD $0x4fbd1337 // fmla v23.4s, v25.4s, v29.s[1]
 	WORD $0x4f9d1954 // fmla v20.4s, v10.4s, v29.s[2]
-	FMOVS  (R9), F8
+	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVS  32(R8), F8
+	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R9, R7
+	VLD2   (R8), [V6.S4, V7.S4]
 	WORD $0x4f9d1995 // fmla v21.4s, v12.4s, v29.s[2]
 	WORD $0x4f9d19d6 // fmla v22.4s, v14.4s, v29.s[2]
 	WORD $0x4f9d1b17 // fmla v23.4s, v24.4s, v29.s[2]
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
+	VMOV V31.B16, V16.B16
+	VMOV V31.B16, V17.B16
+	BLE    s2lastA
+	ADD    R9, R8
+	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4fbe1014 // fmla v20.4s, v0.4s, v30.s[1]
 	WORD $0x4fbe1055 // fmla v21.4s, v2.4s, v30.s[1]
 	WORD $0x4fbe1096 // fmla v22.4s, v4.4s, v30.s[1]
-	WORD $0x4fbe10d7 // fmla v23.4s, v6.4s, v30.s[1]
 	VEXT   $4, V2.B16, V0.B16, V0.B16
-	VEXT   $4, V4.B16, V2.B16, V2.B16
-	VEXT   $4, V6.B16, V4.B16, V4.B16
-	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R1
+	VLD2   (R6), [V12.S4, V13.S4]
+	WORD $0x4fbe10d7 // fmla v23.4s, v6.4s, v30.s[1]
 	WORD $0x4f9e1834 // fmla v20.4s, v1.4s, v30.s[2]
 	WORD $0x4f9e1875 // fmla v21.4s, v3.4s, v30.s[2]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	ADD    R2, R6
+	VLD2   (R7), [V14.S4, V15.S4]
 	WORD $0x4f9e18b6 // fmla v22.4s, v5.4s, v30.s[2]
 	WORD $0x4f9e18f7 // fmla v23.4s, v7.4s, v30.s[2]
 	WORD $0x4fbe1814 // fmla v20.4s, v0.4s, v30.s[3]
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVS  32(R8), F26
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R7
+	VLD2   (R8), [V24.S4, V25.S4]
 	WORD $0x4fbe1855 // fmla v21.4s, v2.4s, v30.s[3]
 	WORD $0x4fbe1896 // fmla v22.4s, v4.4s, v30.s[3]
 	WORD $0x4fbe18d7 // fmla v23.4s, v6.4s, v30.s[3]
-	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
+	VMOV V31.B16, V18.B16
+	VMOV V31.B16, V19.B16
+	ADD    R2, R8
+	VLD2   (R1), [V0.S4, V1.S4]
+	WORD $0x4f9c1150 // fmla v16.4s, v10.4s, v28.s[0]
+	WORD $0x4f9c1191 // fmla v17.4s, v12.4s, v28.s[0]
+	WORD $0x4f9c11d2 // fmla v18.4s, v14.4s, v28.s[0]
+	VEXT   $4, V12.B16, V10.B16, V10.B16
+	ADD    R2, R1
+	VLD2   (R6), [V2.S4, V3.S4]
+	WORD $0x4f9c1313 // fmla v19.4s, v24.4s, v28.s[0]
+	WORD $0x4fbc1170 // fmla v16.4s, v11.4s, v28.s[1]
+	WORD $0x4fbc11b1 // fmla v17.4s, v13.4s, v28.s[1]
+	VEXT   $4, V14.B16, V12.B16, V12.B16
+	ADD    R2, R6
+	VLD2   (R7), [V4.S4, V5.S4]
+	WORD $0x4fbc11f2 // fmla v18.4s, v15.4s, v28.s[1]
+	WORD $0x4fbc1333 // fmla v19.4s, v25.4s, v28.s[1]
+	WORD $0x4f9c1950 // fmla v16.4s, v10.4s, v28.s[2]
+	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVS  32(R8), F8
+	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R2, R7
+	VLD2   (R8), [V6.S4, V7.S4]
+	WORD $0x4f9c1991 // fmla v17.4s, v12.4s, v28.s[2]
+	WORD $0x4f9c19d2 // fmla v18.4s, v14.4s, v28.s[2]
+	WORD $0x4f9c1b13 // fmla v19.4s, v24.4s, v28.s[2]
 	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
-	SUBS $16, R5
-	BGT  s2step
+	VMOV V31.B16, V20.B16
+	ADD    R2, R8
+	VLD2   (R1), [V10.S4, V11.S4]
+	WORD $0x4f9d1010 // fmla v16.4s, v0.4s, v29.s[0]
+	WORD $0x4f9d1051 // fmla v17.4s, v2.4s, v29.s[0]
+	WORD $0x4f9d1092 // fmla v18.4s, v4.4s, v29.s[0]
+	VEXT   $4, V2.B16, V0.B16, V0.B16
+	ADD    R2, R1
+	VLD2   (R6), [V12.S4, V13.S4]
+	WORD $0x4f9d10d3 // fmla v19.4s, v6.4s, v29.s[0]
+	WORD $0x4fbd1030 // fmla v16.4s, v1.4s, v29.s[1]
+	WORD $0x4fbd1071 // fmla v17.4s, v3.4s, v29.s[1]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	ADD    R2, R6
+	VLD2   (R7), [V14.S4, V15.S4]
+	WORD $0x4fbd10b2 // fmla v18.4s, v5.4s, v29.s[1]
+	WORD $0x4fbd10f3 // fmla v19.4s, v7.4s, v29.s[1]
+	WORD $0x4f9d1810 // fmla v16.4s, v0.4s, v29.s[2]
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVS  32(R8), F26
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R7
+	VLD2   (R8), [V24.S4, V25.S4]
+	WORD $0x4f9d1851 // fmla v17.4s, v2.4s, v29.s[2]
+	WORD $0x4f9d1892 // fmla v18.4s, v4.4s, v29.s[2]
+	WORD $0x4f9d18d3 // fmla v19.4s, v6.4s, v29.s[2]
+	VMOV V31.B16, V21.B16
+	VMOV V31.B16, V22.B16
+	VMOV V31.B16, V23.B16
+	ADD    R2, R8
+	VLD2   (R1), [V0.S4, V1.S4]
+	WORD $0x4fbe1150 // fmla v16.4s, v10.4s, v30.s[1]
+	WORD $0x4f9c1154 // fmla v20.4s, v10.4s, v28.s[0]
+	WORD $0x4fbe1191 // fmla v17.4s, v12.4s, v30.s[1]
+	WORD $0x4f9c1195 // fmla v21.4s, v12.4s, v28.s[0]
+	WORD $0x4fbe11d2 // fmla v18.4s, v14.4s, v30.s[1]
+	WORD $0x4f9c11d6 // fmla v22.4s, v14.4s, v28.s[0]
+	VEXT   $4, V12.B16, V10.B16, V10.B16
+	ADD    R2, R1
+	VLD2   (R6), [V2.S4, V3.S4]
+	WORD $0x4fbe1313 // fmla v19.4s, v24.4s, v30.s[1]
+	WORD $0x4f9c1317 // fmla v23.4s, v24.4s, v28.s[0]
+	WORD $0x4f9e1970 // fmla v16.4s, v11.4s, v30.s[2]
+	WORD $0x4fbc1174 // fmla v20.4s, v11.4s, v28.s[1]
+	WORD $0x4f9e19b1 // fmla v17.4s, v13.4s, v30.s[2]
+	WORD $0x4fbc11b5 // fmla v21.4s, v13.4s, v28.s[1]
+	VEXT   $4, V14.B16, V12.B16, V12.B16
+	ADD    R2, R6
+	VLD2   (R7), [V4.S4, V5.S4]
+	WORD $0x4f9e19f2 // fmla v18.4s, v15.4s, v30.s[2]
+	WORD $0x4fbc11f6 // fmla v22.4s, v15.4s, v28.s[1]
+	WORD $0x4f9e1b33 // fmla v19.4s, v25.4s, v30.s[2]
+	WORD $0x4fbc1337 // fmla v23.4s, v25.4s, v28.s[1]
+	WORD $0x4fbe1950 // fmla v16.4s, v10.4s, v30.s[3]
+	WORD $0x4f9c1954 // fmla v20.4s, v10.4s, v28.s[2]
+	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVS  32(R8), F8
+	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R2, R7
+	VLD2   (R8), [V6.S4, V7.S4]
+	WORD $0x4fbe1991 // fmla v17.4s, v12.4s, v30.s[3]
+	WORD $0x4f9c1995 // fmla v21.4s, v12.4s, v28.s[2]
+	WORD $0x4fbe19d2 // fmla v18.4s, v14.4s, v30.s[3]
+	WORD $0x4f9c19d6 // fmla v22.4s, v14.4s, v28.s[2]
+	WORD $0x4fbe1b13 // fmla v19.4s, v24.4s, v30.s[3]
+	WORD $0x4f9c1b17 // fmla v23.4s, v24.4s, v28.s[2]
+	SUBS   $16, R5
+	ADD    R2, R8
+	VLD2   (R1), [V10.S4, V11.S4]
+	WORD $0x4f9d1014 // fmla v20.4s, v0.4s, v29.s[0]
+	WORD $0x4f9d1055 // fmla v21.4s, v2.4s, v29.s[0]
+	WORD $0x4f9d1096 // fmla v22.4s, v4.4s, v29.s[0]
+	VEXT   $4, V2.B16, V0.B16, V0.B16
+	ADD    R9, R1
+	VLD2   (R6), [V12.S4, V13.S4]
+	WORD $0x4f9d10d7 // fmla v23.4s, v6.4s, v29.s[0]
+	WORD $0x4fbd1034 // fmla v20.4s, v1.4s, v29.s[1]
+	WORD $0x4fbd1075 // fmla v21.4s, v3.4s, v29.s[1]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	ADD    R9, R6
+	VLD2   (R7), [V14.S4, V15.S4]
+	WORD $0x4fbd10b6 // fmla v22.4s, v5.4s, v29.s[1]
+	WORD $0x4fbd10f7 // fmla v23.4s, v7.4s, v29.s[1]
+	WORD $0x4f9d1814 // fmla v20.4s, v0.4s, v29.s[2]
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVS  32(R8), F26
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R9, R7
+	VLD2   (R8), [V24.S4, V25.S4]
+	WORD $0x4f9d1855 // fmla v21.4s, v2.4s, v29.s[2]
+	WORD $0x4f9d1896 // fmla v22.4s, v4.4s, v29.s[2]
+	WORD $0x4f9d18d7 // fmla v23.4s, v6.4s, v29.s[2]
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
+	VMOV V31.B16, V16.B16
+	VMOV V31.B16, V17.B16
+	BLE    s2lastB
+	ADD    R9, R8
+	VLD2   (R1), [V0.S4, V1.S4]
+	WORD $0x4fbe1154 // fmla v20.4s, v10.4s, v30.s[1]
+	WORD $0x4fbe1195 // fmla v21.4s, v12.4s, v30.s[1]
+	WORD $0x4fbe11d6 // fmla v22.4s, v14.4s, v30.s[1]
+	VEXT   $4, V12.B16, V10.B16, V10.B16
+	ADD    R2, R1
+	VLD2   (R6), [V2.S4, V3.S4]
+	WORD $0x4fbe1317 // fmla v23.4s, v24.4s, v30.s[1]
+	WORD $0x4f9e1974 // fmla v20.4s, v11.4s, v30.s[2]
+	WORD $0x4f9e19b5 // fmla v21.4s, v13.4s, v30.s[2]
+	VEXT   $4, V14.B16, V12.B16, V12.B16
+	ADD    R2, R6
+	VLD2   (R7), [V4.S4, V5.S4]
+	WORD $0x4f9e19f6 // fmla v22.4s, v15.4s, v30.s[2]
+	WORD $0x4f9e1b37 // fmla v23.4s, v25.4s, v30.s[2]
+	WORD $0x4fbe1954 // fmla v20.4s, v10.4s, v30.s[3]
+	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVS  32(R8), F8
+	VEXT   $4, V26.B16, V24.B16, V24.B16
+	ADD    R2, R7
+	VLD2   (R8), [V6.S4, V7.S4]
+	WORD $0x4fbe1995 // fmla v21.4s, v12.4s, v30.s[3]
+	WORD $0x4fbe19d6 // fmla v22.4s, v14.4s, v30.s[3]
+	WORD $0x4fbe1b17 // fmla v23.4s, v24.4s, v30.s[3]
+	VMOV V31.B16, V18.B16
+	VMOV V31.B16, V19.B16
+	ADD    R2, R8
+	VLD2   (R1), [V10.S4, V11.S4]
+	WORD $0x4f9c1010 // fmla v16.4s, v0.4s, v28.s[0]
+	WORD $0x4f9c1051 // fmla v17.4s, v2.4s, v28.s[0]
+	WORD $0x4f9c1092 // fmla v18.4s, v4.4s, v28.s[0]
+	VEXT   $4, V2.B16, V0.B16, V0.B16
+	ADD    R2, R1
+	VLD2   (R6), [V12.S4, V13.S4]
+	WORD $0x4f9c10d3 // fmla v19.4s, v6.4s, v28.s[0]
+	WORD $0x4fbc1030 // fmla v16.4s, v1.4s, v28.s[1]
+	WORD $0x4fbc1071 // fmla v17.4s, v3.4s, v28.s[1]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	ADD    R2, R6
+	VLD2   (R7), [V14.S4, V15.S4]
+	WORD $0x4fbc10b2 // fmla v18.4s, v5.4s, v28.s[1]
+	WORD $0x4fbc10f3 // fmla v19.4s, v7.4s, v28.s[1]
+	WORD $0x4f9c1810 // fmla v16.4s, v0.4s, v28.s[2]
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVS  32(R8), F26
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	ADD    R2, R7
+	VLD2   (R8), [V24.S4, V25.S4]
+	WORD $0x4f9c1851 // fmla v17.4s, v2.4s, v28.s[2]
+	WORD $0x4f9c1892 // fmla v18.4s, v4.4s, v28.s[2]
+	WORD $0x4f9c18d3 // fmla v19.4s, v6.4s, v28.s[2]
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
+	VMOV V31.B16, V20.B16
+	JMP    s2step
+
+s2lastA:
+	WORD $0x4fbe1014 // fmla v20.4s, v0.4s, v30.s[1]
+	WORD $0x4fbe1055 // fmla v21.4s, v2.4s, v30.s[1]
+	WORD $0x4fbe1096 // fmla v22.4s, v4.4s, v30.s[1]
+	VEXT   $4, V2.B16, V0.B16, V0.B16
+	WORD $0x4fbe10d7 // fmla v23.4s, v6.4s, v30.s[1]
+	WORD $0x4f9e1834 // fmla v20.4s, v1.4s, v30.s[2]
+	WORD $0x4f9e1875 // fmla v21.4s, v3.4s, v30.s[2]
+	VEXT   $4, V4.B16, V2.B16, V2.B16
+	WORD $0x4f9e18b6 // fmla v22.4s, v5.4s, v30.s[2]
+	WORD $0x4f9e18f7 // fmla v23.4s, v7.4s, v30.s[2]
+	WORD $0x4fbe1814 // fmla v20.4s, v0.4s, v30.s[3]
+	VEXT   $4, V6.B16, V4.B16, V4.B16
+	VEXT   $4, V8.B16, V6.B16, V6.B16
+	WORD $0x4fbe1855 // fmla v21.4s, v2.4s, v30.s[3]
+	WORD $0x4fbe1896 // fmla v22.4s, v4.4s, v30.s[3]
+	WORD $0x4fbe18d7 // fmla v23.4s, v6.4s, v30.s[3]
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
+	JMP    s2next
+
+s2lastB:
+	WORD $0x4fbe1154 // fmla v20.4s, v10.4s, v30.s[1]
+	WORD $0x4fbe1195 // fmla v21.4s, v12.4s, v30.s[1]
+	WORD $0x4fbe11d6 // fmla v22.4s, v14.4s, v30.s[1]
+	VEXT   $4, V12.B16, V10.B16, V10.B16
+	WORD $0x4fbe1317 // fmla v23.4s, v24.4s, v30.s[1]
+	WORD $0x4f9e1974 // fmla v20.4s, v11.4s, v30.s[2]
+	WORD $0x4f9e19b5 // fmla v21.4s, v13.4s, v30.s[2]
+	VEXT   $4, V14.B16, V12.B16, V12.B16
+	WORD $0x4f9e19f6 // fmla v22.4s, v15.4s, v30.s[2]
+	WORD $0x4f9e1b37 // fmla v23.4s, v25.4s, v30.s[2]
+	WORD $0x4fbe1954 // fmla v20.4s, v10.4s, v30.s[3]
+	VEXT   $4, V24.B16, V14.B16, V14.B16
+	VEXT   $4, V26.B16, V24.B16, V24.B16
+	WORD $0x4fbe1995 // fmla v21.4s, v12.4s, v30.s[3]
+	WORD $0x4fbe19d6 // fmla v22.4s, v14.4s, v30.s[3]
+	WORD $0x4fbe1b17 // fmla v23.4s, v24.4s, v30.s[3]
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
+
+s2next:
 	ADD  R14, R10
 	ADD  R15, R11
 	SUBS $2, R12

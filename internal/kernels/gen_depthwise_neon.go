@@ -139,8 +139,21 @@ func main() {
 // and column 32 by a scalar load; each sum's tap 2 (the next even columns) is shifted out of its
 // tap 0 and the next one's (column 32 for the last sum) by VEXT, in place once the row's tap-0
 // FMLAs have read them. Input rows alternate between two register sets, so the next row loads
-// while this one multiplies. Registers: sums V16-V23 (row j, vector v: V(16+4j+v)), sets V0-V8
-// and V10-V15, V24-V26, weights V28-V30 (as the stride-1 kernel's V1-V3), bias V31.
+// while this one multiplies; a step has five rows, so consecutive steps start on different sets,
+// and the loop takes two steps (A from set 0, B from set 1) so that the next step's first row too
+// loads during this step's last (there being a next step: the exits before each step's last row
+// go to copies of it without those loads, so nothing past the block's columns is read).
+//
+// The loads are scheduled for in-order cores (llvm-mca's Cortex-A55, which writes results back in
+// program order): no VLD2 writes its pointer back (a post-indexed load waits for the load before
+// it to finish there), so each of the four column blocks (8 inputs) has its own pointer, stepped
+// down a row by an ADD issued before the next VLD2; and each VLD2 is followed by a quarter of
+// the row's FMLAs and then one VEXT or other vector move (which can issue only some 3 cycles after a
+// VLD2 there, when the load unit is nearly free for the next).
+//
+// Registers: sums V16-V23 (row j, vector v: V(16+4j+v)), sets V0-V8 and V10-V15, V24-V26, weights
+// V28-V30 (as the stride-1 kernel's V1-V3), bias V31; R1, R6, R7, R8 the column blocks' input
+// pointers, R9 the last row's step (back four rows and on 32 columns).
 const s2rows = 2
 
 // s2set is an input row's registers: the VLD2 pairs of the four sums, then column 32's.
@@ -155,9 +168,11 @@ var s2set = [2]s2regs{
 }
 
 var (
-	s2inRow  = [2*s2rows + 1]string{"R1", "R6", "R7", "R8", "R9"}
+	s2ptr    = [vecs]string{"R1", "R6", "R7", "R8"}
 	s2outRow = [s2rows]string{"R20", "R21"}
 )
+
+const s2in = 2*s2rows + 1 // input rows a step
 
 func s2acc(j, v int) int { return 16 + vecs*j + v }
 
@@ -167,83 +182,206 @@ func s2weight(r, t int) (reg, lane int) {
 	return reg + 27, lane
 }
 
-// s2loads is input row i's loads; they leave its pointer 128 bytes (32 columns) on.
-func s2loads(i int) []string {
-	set, p := s2set[i%2], s2inRow[i]
-	var l []string
-	for _, r := range set.pairs {
-		l = append(l, fmt.Sprintf("\tVLD2.P 32(%s), [V%d.S4, V%d.S4]", p, r[0], r[1]))
-	}
-	return append(l, fmt.Sprintf("\tFMOVS  (%s), F%d", p, set.last))
-}
-
-// s2row is input row i's work: tap 0 of each sum and of each output row it feeds, the shifts,
-// then taps 1 and 2. Output row j reads input rows 2j..2j+2, this one as its filter row i-2j, so
-// each sum adds its rows and taps in dw3x3s2NEON16's order, bit for bit.
-func s2row(i int) []string {
-	set := s2set[i%2]
-	var js []int
-	for j := 0; j < s2rows; j++ {
-		if r := i - 2*j; r >= 0 && r <= 2 {
-			js = append(js, j)
-		}
-	}
+// s2fmlas is input row i's FMLAs in set: tap 0 of each sum and of each output row it feeds, then
+// taps 1 and 2 (read from the shifted tap-0 registers). Output row j reads input rows 2j..2j+2,
+// this one as its filter row i-2j, so each sum adds its rows and taps in dw3x3s2NEON16's order,
+// bit for bit.
+func s2fmlas(i int, set s2regs) []string {
 	var out []string
-	fmla := func(t, v int, src int) {
-		for _, j := range js {
-			reg, lane := s2weight(i-2*j, t)
-			out = append(out, fmlaElem(s2acc(j, v), src, reg, lane))
+	for t := 0; t < 3; t++ {
+		for v := 0; v < vecs; v++ {
+			src := set.pairs[v][0]
+			if t == 1 {
+				src = set.pairs[v][1]
+			}
+			for j := 0; j < s2rows; j++ {
+				if r := i - 2*j; r >= 0 && r <= 2 {
+					reg, lane := s2weight(r, t)
+					out = append(out, fmlaElem(s2acc(j, v), src, reg, lane))
+				}
+			}
 		}
-	}
-	for v := 0; v < vecs; v++ {
-		fmla(0, v, set.pairs[v][0])
-	}
-	for v := 0; v < vecs; v++ {
-		next := set.last
-		if v+1 < vecs {
-			next = set.pairs[v+1][0]
-		}
-		out = append(out, fmt.Sprintf("\tVEXT   $4, V%d.B16, V%d.B16, V%d.B16", next, set.pairs[v][0], set.pairs[v][0]))
-	}
-	for v := 0; v < vecs; v++ {
-		fmla(1, v, set.pairs[v][1])
-	}
-	for v := 0; v < vecs; v++ {
-		fmla(2, v, set.pairs[v][0])
 	}
 	return out
+}
+
+// s2ext is the shift of sum v's tap 2 out of its tap 0 and the next one's.
+func s2ext(set s2regs, v int) string {
+	next := set.last
+	if v+1 < vecs {
+		next = set.pairs[v+1][0]
+	}
+	return fmt.Sprintf("\tVEXT   $4, V%d.B16, V%d.B16, V%d.B16", next, set.pairs[v][0], set.pairs[v][0])
+}
+
+// s2movs starts output row j's sums (v in [from, to)) at the bias.
+func s2movs(j, from, to int) []string {
+	var l []string
+	for v := from; v < to; v++ {
+		l = append(l, fmt.Sprintf("\tVMOV V31.B16, V%d.B16", s2acc(j, v)))
+	}
+	return l
+}
+
+// s2store writes output row j's sums.
+func s2store(j int) string {
+	return fmt.Sprintf("\tVST1.P [V%d.S4, V%d.S4, V%d.S4, V%d.S4], 64(%s)", s2acc(j, 0), s2acc(j, 1), s2acc(j, 2), s2acc(j, 3), s2outRow[j])
+}
+
+// s2emit writes the stride-2 step's rows; pend is the pointer step left by the last VLD2, issued
+// just before the next one (or dropped where the loads end).
+type s2emit struct {
+	p    func(string, ...any)
+	pend string
+}
+
+// load writes the VLD2 of column block k into set's pair k, after the pending pointer step, and
+// leaves this pointer's step (down a row, or by R9 from the last row) pending.
+func (e *s2emit) load(set s2regs, k int, lastRow bool) {
+	if e.pend != "" {
+		e.p("%s", e.pend)
+	}
+	e.p("\tVLD2   (%s), [V%d.S4, V%d.S4]", s2ptr[k], set.pairs[k][0], set.pairs[k][1])
+	step := "R2"
+	if lastRow {
+		step = "R9"
+	}
+	e.pend = fmt.Sprintf("\tADD    %s, %s", step, s2ptr[k])
+}
+
+// loadLast writes the scalar load of column 32 into set (column block 3's pointer on 8 columns),
+// before that pointer's step.
+func (e *s2emit) loadLast(set s2regs) {
+	e.p("\tFMOVS  32(%s), F%d", s2ptr[vecs-1], set.last)
+}
+
+// row writes the work of input row i of a step that starts on set first: four slots, each a
+// VLD2 of the next row (when load; the next step's first row after the last), a quarter of
+// this row's FMLAs, then a VEXT (the last slot: one of extra, the vector moves and stores of
+// this step's edges); column 32's load and the last VEXT come before the last slot, and what
+// is left of extra after it.
+func (e *s2emit) row(first, i int, load bool, extra []string) {
+	set := s2set[(first+i)%2]
+	next := s2set[(first+i+1)%2]
+	f := s2fmlas(i, set)
+	n := len(f)
+	for k := 0; k < vecs; k++ {
+		if k == vecs-1 {
+			if load {
+				e.loadLast(next)
+			}
+			e.p("%s", s2ext(set, vecs-1))
+		}
+		if load {
+			e.load(next, k, i == s2in-2)
+		}
+		for _, w := range f[n*k/vecs : n*(k+1)/vecs] {
+			e.p("%s", w)
+		}
+		if k < vecs-1 {
+			e.p("%s", s2ext(set, k))
+		} else if len(extra) > 0 {
+			e.p("%s", extra[0])
+			extra = extra[1:]
+		}
+	}
+	for _, x := range extra {
+		e.p("%s", x)
+	}
+}
+
+// s2extra is what row i of a step (in the loop) issues besides its own work: the stores of the
+// output rows finished (row 0 after input row 2, in row 3; row 1 after row 4, in the next step's
+// row 0), the next sums' starts after them, and in row 2 the count of columns left, tested
+// after row 3 (before row 4, whose loads are the next step's; a branch just after its SUBS
+// waited for it in llvm's cortex-a55 model).
+func s2extra(i int) []string {
+	switch i {
+	case 0:
+		return append([]string{s2store(1)}, s2movs(1, 0, 1)...)
+	case 1:
+		return s2movs(1, 1, vecs)
+	case 2:
+		return []string{"\tSUBS   $16, R5"}
+	case 3:
+		return append([]string{s2store(0)}, s2movs(0, 0, 2)...)
+	case 4:
+		return s2movs(0, 2, vecs)
+	}
+	return nil
 }
 
 func stride2(p func(string, ...any)) {
 	p("")
 	p("// Registers of dw3x3s2NEON16x2: R10, R11 the block's first output and input row; R2, R13 the")
 	p("// input and output row strides in bytes; R14, R15 the block's output and input advance; R12")
-	p("// rows left; R5 columns left; %s the input rows and %s the output rows", strings.Join(s2inRow[:], ", "), strings.Join(s2outRow[:], ", "))
-	p("// of the step (gen_depthwise_neon.go).")
+	p("// rows left; R5 columns left; %s the input pointers of the four column blocks and R9", strings.Join(s2ptr[:], ", "))
+	p("// their step from the last input row to the next step's first; %s the output rows", strings.Join(s2outRow[:], ", "))
+	p("// (gen_depthwise_neon.go).")
 	p("")
 	p("// func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
 	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60")
 	prologue(p, 1, 28)
+	p("\tMOVD  $128, R9")
+	p("\tSUB   R15, R9")
 	p("")
-	blockStart(p, "s2block", s2outRow[:], s2inRow[:])
+	p("s2block:")
+	p("\tMOVD R10, %s", s2outRow[0])
+	p("\tADD  R13, %s, %s", s2outRow[0], s2outRow[1])
+	p("\tMOVD R11, %s", s2ptr[0])
+	for k := 1; k < vecs; k++ {
+		p("\tADD  $32, %s, %s", s2ptr[k-1], s2ptr[k])
+	}
 	p("\tMOVD n+32(FP), R5")
+	e := &s2emit{p: p}
+	// The first step's first row, and its first row of sums started, before the loop; its
+	// row 0 is the loop's last row (the next A's).
+	for _, m := range s2movs(0, 0, vecs) {
+		p("%s", m)
+	}
+	for k := 0; k < vecs; k++ {
+		if k == vecs-1 {
+			e.loadLast(s2set[0])
+		}
+		e.load(s2set[0], k, false)
+	}
+	e.row(0, 0, true, s2movs(1, 0, 1))
+	top := e.pend
 	p("")
 	p("s2step:")
-	// The sums start at the bias between the first row's loads, which nothing before them in
-	// the step can overlap (the last input row uses the same registers).
-	spread(p, s2loads(0), biasInit(s2rows, s2acc))
-	for i := range s2inRow {
-		var next []string
-		if i+1 < len(s2inRow) {
-			next = s2loads(i + 1)
+	for _, first := range []int{0, 1} {
+		name := "A"
+		if first == 1 {
+			name = "B"
+			e.row(first, 0, true, s2extra(0))
 		}
-		spread(p, s2row(i), next)
+		for i := 1; i < s2in-1; i++ {
+			e.row(first, i, true, s2extra(i))
+		}
+		p("\tBLE    s2last%s", name)
+		e.row(first, s2in-1, true, s2extra(s2in-1))
 	}
-	for j := 0; j < s2rows; j++ {
-		p("\tVST1.P [V%d.S4, V%d.S4, V%d.S4, V%d.S4], 64(%s)", s2acc(j, 0), s2acc(j, 1), s2acc(j, 2), s2acc(j, 3), s2outRow[j])
+	e.row(0, 0, true, s2extra(0))
+	if e.pend != top {
+		log.Fatalf("stride 2: the loop ends with %q pending, its top issues %q", e.pend, top)
 	}
-	p("\tSUBS $16, R5")
-	p("\tBGT  s2step")
+	p("\tJMP    s2step")
+	for _, first := range []int{0, 1} {
+		name := "A"
+		if first == 1 {
+			name = "B"
+		}
+		p("")
+		p("s2last%s:", name)
+		e.pend = ""
+		e.row(first, s2in-1, false, nil)
+		p("%s", s2store(1))
+		if first == 0 {
+			p("\tJMP    s2next")
+		}
+	}
+	p("")
+	p("s2next:")
 	p("\tADD  R14, R10")
 	p("\tADD  R15, R11")
 	p("\tSUBS $%d, R12", s2rows)

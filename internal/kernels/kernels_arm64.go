@@ -108,7 +108,8 @@ func dw3x3s2NEON16(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int,
 // dw3x3s2NEON16x2 (depthwise_rows_arm64.s, written by gen_depthwise_neon.go) is dw3x3s2NEON16 for
 // m output rows two at a time (m a positive multiple of 2), each with all three input rows (nr =
 // 3) at stride 2 (ldi = 2w): a step's five input rows feed both output rows, the middle one twice,
-// and each row's loads are issued during the previous row's FMLAs. Each sum adds the same
+// and each row's loads are issued during the previous row's FMLAs (a step's first row's during
+// the last row of the step before, the loop taking steps two at a time). Each sum adds the same
 // products in the same order as dw3x3s2NEON's, so the outputs are its bit for bit.
 //
 //go:noescape

@@ -63,8 +63,16 @@ func TestDepthwiseNEON16IsNEON4(t *testing.T) {
 	narrow := depthwise3x3SIMD([]dwVec{{oneRow(dw3x3s1NEON), 4}}, []dwVec{{oneRow(dw3x3s2NEON), 4}}, dwStrip{}, dwPlaneS2{})
 	wide := depthwise3x3.best
 	rng := rand.New(rand.NewSource(21))
+	// Widths 1-100, and some wider: the stride-2 two-row loop takes its 16-column steps two at a
+	// time, leaving by a different copy after an odd or an even count (up to 3 steps below 101
+	// columns, 4 and 5 at 130-163).
+	widths := make([]int, 0, 104)
+	for w := 1; w <= 100; w++ {
+		widths = append(widths, w)
+	}
+	widths = append(widths, 130, 131, 162, 163)
 	for h := 1; h <= 14; h++ {
-		for w := 1; w <= 100; w++ {
+		for _, w := range widths {
 			for _, stride := range []int{1, 2} {
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
 				in, wt, bias := withSpecials(rng, randSlice(rng, h*w)), randSlice(rng, 9), float32(rng.NormFloat64())
