@@ -99,7 +99,7 @@ def main(argv=None):
                 linestyle="--", label="car AP50, " + first)
         for _, sec in starts:
             ax.axvline(sec / 3600, color="grey", lw=0.8, linestyle=":")
-        ax.set_xlabel("training time (hours, 1 CPU thread; dotted: a new stage starts%s)" %
+        ax.set_xlabel("training time (hours on the CPU; dotted: a new stage starts%s)" %
                       ("; stars: weight averages" if soups else ""))
         ax.set_ylabel("AP50 (Go cocoeval)")
         ax.set_ylim(bottom=0)
