@@ -12,7 +12,7 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7
+.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8
 
 test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -467,6 +467,11 @@ train-demo-1x-7:
 DEMO_SOUP1X6 ?= out/demo1x-soup6.bin
 $(DEMO_SOUP1X6):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_RUN1X4)/iter000180.bin $(DEMO_RUN1X4)/iter000300.bin $(DEMO_RUN1X6)/iter000240.bin
+
+# The next round, from the demo model itself (stage 21's recipe again).
+DEMO_RUN1X8 ?= out/train-demo-1x-8
+train-demo-1x-8: $(DEMO_SOUP1X6)
+	$(call train_1x,108,$(DEMO_RUN1X8),--init $(DEMO_SOUP1X6) --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
 
 # The 0.5x demo model before it (the soup of stages 20-23, models/README.md), from the history.
 DEMO_MODEL_05X ?= out/demo-0.5x.bin
