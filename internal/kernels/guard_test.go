@@ -143,7 +143,7 @@ func checkDepthwiseInside(t *testing.T, atEnd bool) {
 		rng := rand.New(rand.NewSource(43))
 		for _, stride := range []int{1, 2} {
 			for h := 1; h <= 20; h++ {
-				for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 80, 127, 128, 129} {
+				for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 80, 97, 127, 128, 129, 161, 193} {
 					oh, ow := (h-1)/stride+1, (w-1)/stride+1
 					in := fencedCopy(t, randSlice(rng, h*w), atEnd)
 					wt, bias := randSlice(rng, 9), float32(rng.NormFloat64())
