@@ -5,887 +5,917 @@
 #include "textflag.h"
 
 // stemBlock12 (stem_simd.go), NEON: 8 outputs of one output row of the stem convolution for 12
-// output channels, two sums each (V8-V31: channel o's outputs 0-3 in V8+2o, 4-7 in V9+2o), which
-// start from the bias as the NEON GEMM's tiles do. Every input value the block reads lies in
-// memory (the Go driver copies an edge block's windows, zeros for the padding, into a buffer).
-// Each input row of each channel is two VLD2s from column 2x-1, whose even and odd values are
-// the left and centre taps of outputs 0-3 (V0, V1) and 4-7 (V2, V3); the right taps are the left
-// ones a lane on (EXT), the last from one more value (column 2x+15, into V3 once the centre taps
-// are done). Each tap is its 12 weights (packed tap by tap, V5-V7) and 24 by-element FMLAs, in
-// im2col's row order (channel, ky, kx); then the floor as FCMGT and BIT (floor > x: floor; a NaN
-// stays), so the outputs are the im2col product's bit for bit. Registers: R0 the output, R1 an
-// output plane in bytes, R2 channel 0's input row 2y-1 at column 2x-1, R3 an input row and R4 a
-// channel in bytes, R5 the packed weights, R6 the bias, R8 the row being read, R9 its channel's
-// first; V4 a tap, V5-V7 the weights (at the end V5 the floor, V6 the comparison).
+// output channels. Each sum holds one output of four channels, a lane each (V8+8g+j: output j,
+// channels 4g-4g+3), and starts from their bias (a plain load, as the NEON GEMM's tiles start
+// from it); each tap is 24 FMLAs of the tap's weights for a group of four channels (V5-V7,
+// packed tap by tap) by one input value, a lane of the row's plain loads (V0-V3: columns
+// 2x-1..2x+14, V4: 2x+15; output j's tap kx is column 2x-1+2j+kx), so no value is split or
+// shifted: the FP pipes see only the FMLAs, the floor and the stores. The taps go in im2col's
+// row order (channel, ky, kx), each tap group by group, so a group's next weights load once its
+// FMLAs are issued and the next input row once the last tap's readers of a register are; every
+// load is issued a few FMLAs before it is needed, with an immediate offset (no write-back to
+// wait on). Then the floor as FCMGT and BIT (floor > x: floor; a NaN stays), so the outputs are
+// the im2col product's bit for bit, and ST4 of one lane of four sums writes four outputs of one
+// channel. Every input value the block reads lies in memory (the Go driver copies an edge
+// block's windows, zeros for the padding, into a buffer). Registers: R0 the output (outputs
+// 0-3) and R7 (4-7), R1 an output plane in bytes, R2, R9, R10 channels 0-2's input row 2y-1 at
+// column 2x-1, R3 an input row in bytes, R4 a channel, R5 the packed weights, R6 the bias, R8
+// the row being read, R11 the floor's address; at the end V5 the floor, V0-V4, V6, V7 the
+// comparisons.
 
 // func stemBlock12(out *float32, ldo int, in *float32, ldi, ldc int, wt, bias *float32, floor float32)
 TEXT ·stemBlock12(SB), NOSPLIT, $0-60
+	MOVD in+16(FP), R2
+	MOVD wt+40(FP), R5
+	MOVD bias+48(FP), R6
+	MOVD ldi+24(FP), R3
+	MOVD ldc+32(FP), R4
+	LSL  $2, R3
+	LSL  $2, R4
+	ADD  R4, R2, R9
+	ADD  R4, R9, R10
+	MOVD $floor+56(FP), R11
+	FMOVQ 0(R6), F8
+	FMOVQ 0(R5), F5
+	FMOVQ 0(R2), F0
+	FMOVQ 0(R6), F9
+	FMOVQ 0(R6), F10
+	FMOVQ 16(R2), F1
+	FMOVQ 0(R6), F11
+	FMOVQ 0(R6), F12
+	FMOVQ 32(R2), F2
+	FMOVQ 0(R6), F13
+	FMOVQ 0(R6), F14
+	FMOVQ 48(R2), F3
+	FMOVQ 0(R6), F15
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 16(R6), F16
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	FMOVQ 16(R5), F6
+	FMOVQ 16(R6), F17
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	FMOVQ 16(R6), F18
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	FMOVQ 16(R6), F19
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	FMOVQ 16(R6), F20
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	FMOVQ 16(R6), F21
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	FMOVQ 16(R6), F22
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 16(R6), F23
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	FMOVQ 32(R6), F24
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	FMOVQ 32(R5), F7
+	FMOVQ 32(R6), F25
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	FMOVQ 32(R6), F26
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	FMOVQ 32(R6), F27
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	FMOVQ 32(R6), F28
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	FMOVQ 32(R6), F29
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	FMOVQ 32(R6), F30
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 32(R6), F31
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	FMOVQ 48(R5), F5
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	FMOVQ 64(R5), F6
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 80(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 96(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R2), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 112(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 128(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 144(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	ADD  R3, R2, R8
+	FMOVQ 0(R8), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R8), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R8), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R8), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 160(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 176(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 192(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 208(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 224(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 240(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R8), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 256(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 272(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 288(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	ADD  R3, R8
+	FMOVQ 0(R8), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R8), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R8), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R8), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 304(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 320(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 336(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 352(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 368(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 384(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R8), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 400(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 416(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 432(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	FMOVQ 0(R9), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R9), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R9), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R9), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 448(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 464(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 480(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 496(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 512(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 528(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R9), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 544(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 560(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 576(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	ADD  R3, R9, R8
+	FMOVQ 0(R8), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R8), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R8), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R8), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 592(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 608(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 624(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 640(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 656(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 672(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R8), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 688(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 704(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 720(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	ADD  R3, R8
+	FMOVQ 0(R8), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R8), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R8), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R8), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 736(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 752(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 768(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 784(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 800(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 816(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R8), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 832(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 848(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 864(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	FMOVQ 0(R10), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R10), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R10), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R10), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 880(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 896(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 912(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 928(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 944(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 960(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R10), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 976(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 992(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 1008(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	ADD  R3, R10, R8
+	FMOVQ 0(R8), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R8), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R8), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R8), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 1024(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 1040(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 1056(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 1072(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 1088(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 1104(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R8), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 1120(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 1136(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	FMOVQ 1152(R5), F5
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	ADD  R3, R8
+	FMOVQ 0(R8), F0
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	FMOVQ 16(R8), F1
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	FMOVQ 32(R8), F2
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	FMOVQ 48(R8), F3
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+	FMOVQ 1168(R5), F6
+	WORD $0x4f8010a8 // fmla v8.4s, v5.4s, v0.s[0]
+	FMOVQ 1184(R5), F7
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110aa // fmla v10.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ac // fmla v12.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ae // fmla v14.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	FMOVQ 1200(R5), F5
+	WORD $0x4f8010d0 // fmla v16.4s, v6.4s, v0.s[0]
+	WORD $0x4f8018d1 // fmla v17.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d2 // fmla v18.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d3 // fmla v19.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d5 // fmla v21.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d6 // fmla v22.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	FMOVQ 1216(R5), F6
+	WORD $0x4f8010f8 // fmla v24.4s, v7.4s, v0.s[0]
+	WORD $0x4f8018f9 // fmla v25.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110fa // fmla v26.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fb // fmla v27.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fc // fmla v28.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fd // fmla v29.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fe // fmla v30.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318ff // fmla v31.4s, v7.4s, v3.s[2]
+	FMOVQ 1232(R5), F7
+	WORD $0x4fa010a8 // fmla v8.4s, v5.4s, v0.s[1]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa110aa // fmla v10.4s, v5.4s, v1.s[1]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa210ac // fmla v12.4s, v5.4s, v2.s[1]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa310ae // fmla v14.4s, v5.4s, v3.s[1]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	FMOVQ 1248(R5), F5
+	WORD $0x4fa010d0 // fmla v16.4s, v6.4s, v0.s[1]
+	FMOVS 64(R8), F4
+	WORD $0x4fa018d1 // fmla v17.4s, v6.4s, v0.s[3]
+	WORD $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD $0x4fa118d3 // fmla v19.4s, v6.4s, v1.s[3]
+	WORD $0x4fa210d4 // fmla v20.4s, v6.4s, v2.s[1]
+	WORD $0x4fa218d5 // fmla v21.4s, v6.4s, v2.s[3]
+	WORD $0x4fa310d6 // fmla v22.4s, v6.4s, v3.s[1]
+	WORD $0x4fa318d7 // fmla v23.4s, v6.4s, v3.s[3]
+	FMOVQ 1264(R5), F6
+	WORD $0x4fa010f8 // fmla v24.4s, v7.4s, v0.s[1]
+	WORD $0x4fa018f9 // fmla v25.4s, v7.4s, v0.s[3]
+	WORD $0x4fa110fa // fmla v26.4s, v7.4s, v1.s[1]
+	WORD $0x4fa118fb // fmla v27.4s, v7.4s, v1.s[3]
+	WORD $0x4fa210fc // fmla v28.4s, v7.4s, v2.s[1]
+	WORD $0x4fa218fd // fmla v29.4s, v7.4s, v2.s[3]
+	WORD $0x4fa310fe // fmla v30.4s, v7.4s, v3.s[1]
+	WORD $0x4fa318ff // fmla v31.4s, v7.4s, v3.s[3]
+	FMOVQ 1280(R5), F7
+	WORD $0x4f8018a8 // fmla v8.4s, v5.4s, v0.s[2]
+	WORD $0x4f8110a9 // fmla v9.4s, v5.4s, v1.s[0]
+	WORD $0x4f8118aa // fmla v10.4s, v5.4s, v1.s[2]
+	WORD $0x4f8210ab // fmla v11.4s, v5.4s, v2.s[0]
+	WORD $0x4f8218ac // fmla v12.4s, v5.4s, v2.s[2]
+	WORD $0x4f8310ad // fmla v13.4s, v5.4s, v3.s[0]
+	WORD $0x4f8318ae // fmla v14.4s, v5.4s, v3.s[2]
+	WORD $0x4f8410af // fmla v15.4s, v5.4s, v4.s[0]
+	VLD1R (R11), [V5.S4]
+	WORD $0x4f8018d0 // fmla v16.4s, v6.4s, v0.s[2]
+	WORD $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD $0x4f8118d2 // fmla v18.4s, v6.4s, v1.s[2]
+	WORD $0x4f8210d3 // fmla v19.4s, v6.4s, v2.s[0]
+	WORD $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD $0x4f8310d5 // fmla v21.4s, v6.4s, v3.s[0]
+	WORD $0x4f8318d6 // fmla v22.4s, v6.4s, v3.s[2]
+	WORD $0x4f8410d7 // fmla v23.4s, v6.4s, v4.s[0]
+	WORD $0x4f8018f8 // fmla v24.4s, v7.4s, v0.s[2]
+	WORD $0x4f8110f9 // fmla v25.4s, v7.4s, v1.s[0]
+	WORD $0x4f8118fa // fmla v26.4s, v7.4s, v1.s[2]
+	WORD $0x4f8210fb // fmla v27.4s, v7.4s, v2.s[0]
+	WORD $0x4f8218fc // fmla v28.4s, v7.4s, v2.s[2]
+	WORD $0x4f8310fd // fmla v29.4s, v7.4s, v3.s[0]
+	WORD $0x4f8318fe // fmla v30.4s, v7.4s, v3.s[2]
+	WORD $0x4f8410ff // fmla v31.4s, v7.4s, v4.s[0]
+
+	// floor, store: output channel 4g+l at R0 + (4g+l)*R1, outputs 0-3 from lane l of V8+8g-V11+8g
 	MOVD out+0(FP), R0
 	MOVD ldo+8(FP), R1
 	LSL  $2, R1
-	MOVD in+16(FP), R2
-	MOVD ldi+24(FP), R3
-	LSL  $2, R3
-	MOVD ldc+32(FP), R4
-	LSL  $2, R4
-	MOVD wt+40(FP), R5
-	MOVD bias+48(FP), R6
-	VLD1R (R6), [V8.S4]
-	VLD1R.P 4(R6), [V9.S4]
-	VLD1R (R6), [V10.S4]
-	VLD1R.P 4(R6), [V11.S4]
-	VLD1R (R6), [V12.S4]
-	VLD1R.P 4(R6), [V13.S4]
-	VLD1R (R6), [V14.S4]
-	VLD1R.P 4(R6), [V15.S4]
-	VLD1R (R6), [V16.S4]
-	VLD1R.P 4(R6), [V17.S4]
-	VLD1R (R6), [V18.S4]
-	VLD1R.P 4(R6), [V19.S4]
-	VLD1R (R6), [V20.S4]
-	VLD1R.P 4(R6), [V21.S4]
-	VLD1R (R6), [V22.S4]
-	VLD1R.P 4(R6), [V23.S4]
-	VLD1R (R6), [V24.S4]
-	VLD1R.P 4(R6), [V25.S4]
-	VLD1R (R6), [V26.S4]
-	VLD1R.P 4(R6), [V27.S4]
-	VLD1R (R6), [V28.S4]
-	VLD1R.P 4(R6), [V29.S4]
-	VLD1R (R6), [V30.S4]
-	VLD1R.P 4(R6), [V31.S4]
-
-	// channel 0, row 2y-1+0
-	MOVD R2, R9
-	MOVD R2, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 0, row 2y-1+1
-	ADD  R3, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 0, row 2y-1+2
-	ADD  R3, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 1, row 2y-1+0
-	ADD  R4, R9
-	MOVD R9, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 1, row 2y-1+1
-	ADD  R3, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 1, row 2y-1+2
-	ADD  R3, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 2, row 2y-1+0
-	ADD  R4, R9
-	MOVD R9, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 2, row 2y-1+1
-	ADD  R3, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// channel 2, row 2y-1+2
-	ADD  R3, R8
-	VLD2 (R8), [V0.S4, V1.S4]
-	ADD  $32, R8, R10
-	VLD2 (R10), [V2.S4, V3.S4]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851008 // fmla v8.4s, v0.4s, v5.s[0]
-	WORD $0x4f851049 // fmla v9.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5100a // fmla v10.4s, v0.4s, v5.s[1]
-	WORD $0x4fa5104b // fmla v11.4s, v2.4s, v5.s[1]
-	WORD $0x4f85180c // fmla v12.4s, v0.4s, v5.s[2]
-	WORD $0x4f85184d // fmla v13.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5180e // fmla v14.4s, v0.4s, v5.s[3]
-	WORD $0x4fa5184f // fmla v15.4s, v2.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61012 // fmla v18.4s, v0.4s, v6.s[1]
-	WORD $0x4fa61053 // fmla v19.4s, v2.4s, v6.s[1]
-	WORD $0x4f861814 // fmla v20.4s, v0.4s, v6.s[2]
-	WORD $0x4f861855 // fmla v21.4s, v2.4s, v6.s[2]
-	WORD $0x4fa61816 // fmla v22.4s, v0.4s, v6.s[3]
-	WORD $0x4fa61857 // fmla v23.4s, v2.4s, v6.s[3]
-	WORD $0x4f871018 // fmla v24.4s, v0.4s, v7.s[0]
-	WORD $0x4f871059 // fmla v25.4s, v2.4s, v7.s[0]
-	WORD $0x4fa7101a // fmla v26.4s, v0.4s, v7.s[1]
-	WORD $0x4fa7105b // fmla v27.4s, v2.4s, v7.s[1]
-	WORD $0x4f87181c // fmla v28.4s, v0.4s, v7.s[2]
-	WORD $0x4f87185d // fmla v29.4s, v2.4s, v7.s[2]
-	WORD $0x4fa7181e // fmla v30.4s, v0.4s, v7.s[3]
-	WORD $0x4fa7185f // fmla v31.4s, v2.4s, v7.s[3]
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851028 // fmla v8.4s, v1.4s, v5.s[0]
-	WORD $0x4f851069 // fmla v9.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5102a // fmla v10.4s, v1.4s, v5.s[1]
-	WORD $0x4fa5106b // fmla v11.4s, v3.4s, v5.s[1]
-	WORD $0x4f85182c // fmla v12.4s, v1.4s, v5.s[2]
-	WORD $0x4f85186d // fmla v13.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5182e // fmla v14.4s, v1.4s, v5.s[3]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
-	WORD $0x4f861071 // fmla v17.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61032 // fmla v18.4s, v1.4s, v6.s[1]
-	WORD $0x4fa61073 // fmla v19.4s, v3.4s, v6.s[1]
-	WORD $0x4f861834 // fmla v20.4s, v1.4s, v6.s[2]
-	WORD $0x4f861875 // fmla v21.4s, v3.4s, v6.s[2]
-	WORD $0x4fa61836 // fmla v22.4s, v1.4s, v6.s[3]
-	WORD $0x4fa61877 // fmla v23.4s, v3.4s, v6.s[3]
-	WORD $0x4f871038 // fmla v24.4s, v1.4s, v7.s[0]
-	WORD $0x4f871079 // fmla v25.4s, v3.4s, v7.s[0]
-	WORD $0x4fa7103a // fmla v26.4s, v1.4s, v7.s[1]
-	WORD $0x4fa7107b // fmla v27.4s, v3.4s, v7.s[1]
-	WORD $0x4f87183c // fmla v28.4s, v1.4s, v7.s[2]
-	WORD $0x4f87187d // fmla v29.4s, v3.4s, v7.s[2]
-	WORD $0x4fa7183e // fmla v30.4s, v1.4s, v7.s[3]
-	WORD $0x4fa7187f // fmla v31.4s, v3.4s, v7.s[3]
-	FMOVS 64(R8), F3
-	WORD $0x6e022004 // ext v4.16b, v0.16b, v2.16b, #4
-	WORD $0x6e032041 // ext v1.16b, v2.16b, v3.16b, #4
-	VLD1.P 48(R5), [V5.S4, V6.S4, V7.S4]
-	WORD $0x4f851088 // fmla v8.4s, v4.4s, v5.s[0]
-	WORD $0x4f851029 // fmla v9.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5108a // fmla v10.4s, v4.4s, v5.s[1]
-	WORD $0x4fa5102b // fmla v11.4s, v1.4s, v5.s[1]
-	WORD $0x4f85188c // fmla v12.4s, v4.4s, v5.s[2]
-	WORD $0x4f85182d // fmla v13.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5188e // fmla v14.4s, v4.4s, v5.s[3]
-	WORD $0x4fa5182f // fmla v15.4s, v1.4s, v5.s[3]
-	WORD $0x4f861090 // fmla v16.4s, v4.4s, v6.s[0]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61092 // fmla v18.4s, v4.4s, v6.s[1]
-	WORD $0x4fa61033 // fmla v19.4s, v1.4s, v6.s[1]
-	WORD $0x4f861894 // fmla v20.4s, v4.4s, v6.s[2]
-	WORD $0x4f861835 // fmla v21.4s, v1.4s, v6.s[2]
-	WORD $0x4fa61896 // fmla v22.4s, v4.4s, v6.s[3]
-	WORD $0x4fa61837 // fmla v23.4s, v1.4s, v6.s[3]
-	WORD $0x4f871098 // fmla v24.4s, v4.4s, v7.s[0]
-	WORD $0x4f871039 // fmla v25.4s, v1.4s, v7.s[0]
-	WORD $0x4fa7109a // fmla v26.4s, v4.4s, v7.s[1]
-	WORD $0x4fa7103b // fmla v27.4s, v1.4s, v7.s[1]
-	WORD $0x4f87189c // fmla v28.4s, v4.4s, v7.s[2]
-	WORD $0x4f87183d // fmla v29.4s, v1.4s, v7.s[2]
-	WORD $0x4fa7189e // fmla v30.4s, v4.4s, v7.s[3]
-	WORD $0x4fa7183f // fmla v31.4s, v1.4s, v7.s[3]
-
-	// floor, store: output channel o at R0 + o*R1
-	FMOVS floor+56(FP), F5
-	VDUP  V5.S[0], V5.S4
-	WORD $0x6ea8e4a6 // fcmgt v6.4s, v5.4s, v8.4s
-	WORD $0x6ea61ca8 // bit v8.16b, v5.16b, v6.16b
-	WORD $0x6ea9e4a6 // fcmgt v6.4s, v5.4s, v9.4s
-	WORD $0x6ea61ca9 // bit v9.16b, v5.16b, v6.16b
-	VST1 [V8.S4, V9.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eaae4a6 // fcmgt v6.4s, v5.4s, v10.4s
-	WORD $0x6ea61caa // bit v10.16b, v5.16b, v6.16b
-	WORD $0x6eabe4a6 // fcmgt v6.4s, v5.4s, v11.4s
-	WORD $0x6ea61cab // bit v11.16b, v5.16b, v6.16b
-	VST1 [V10.S4, V11.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eace4a6 // fcmgt v6.4s, v5.4s, v12.4s
-	WORD $0x6ea61cac // bit v12.16b, v5.16b, v6.16b
+	ADD  $16, R0, R7
+	WORD $0x6ea8e4a0 // fcmgt v0.4s, v5.4s, v8.4s
+	WORD $0x6ea9e4a1 // fcmgt v1.4s, v5.4s, v9.4s
+	WORD $0x6eaae4a2 // fcmgt v2.4s, v5.4s, v10.4s
+	WORD $0x6eabe4a3 // fcmgt v3.4s, v5.4s, v11.4s
+	WORD $0x6ea01ca8 // bit v8.16b, v5.16b, v0.16b
+	WORD $0x6ea11ca9 // bit v9.16b, v5.16b, v1.16b
+	WORD $0x6ea21caa // bit v10.16b, v5.16b, v2.16b
+	WORD $0x6ea31cab // bit v11.16b, v5.16b, v3.16b
+	WORD $0x6eace4a4 // fcmgt v4.4s, v5.4s, v12.4s
 	WORD $0x6eade4a6 // fcmgt v6.4s, v5.4s, v13.4s
+	WORD $0x6eaee4a7 // fcmgt v7.4s, v5.4s, v14.4s
+	WORD $0x6eafe4a0 // fcmgt v0.4s, v5.4s, v15.4s
+	WORD $0x6ea41cac // bit v12.16b, v5.16b, v4.16b
 	WORD $0x6ea61cad // bit v13.16b, v5.16b, v6.16b
-	VST1 [V12.S4, V13.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eaee4a6 // fcmgt v6.4s, v5.4s, v14.4s
-	WORD $0x6ea61cae // bit v14.16b, v5.16b, v6.16b
-	WORD $0x6eafe4a6 // fcmgt v6.4s, v5.4s, v15.4s
-	WORD $0x6ea61caf // bit v15.16b, v5.16b, v6.16b
-	VST1 [V14.S4, V15.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eb0e4a6 // fcmgt v6.4s, v5.4s, v16.4s
-	WORD $0x6ea61cb0 // bit v16.16b, v5.16b, v6.16b
-	WORD $0x6eb1e4a6 // fcmgt v6.4s, v5.4s, v17.4s
-	WORD $0x6ea61cb1 // bit v17.16b, v5.16b, v6.16b
-	VST1 [V16.S4, V17.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eb2e4a6 // fcmgt v6.4s, v5.4s, v18.4s
-	WORD $0x6ea61cb2 // bit v18.16b, v5.16b, v6.16b
-	WORD $0x6eb3e4a6 // fcmgt v6.4s, v5.4s, v19.4s
-	WORD $0x6ea61cb3 // bit v19.16b, v5.16b, v6.16b
-	VST1 [V18.S4, V19.S4], (R0)
-	ADD  R1, R0
+	WORD $0x6ea71cae // bit v14.16b, v5.16b, v7.16b
+	WORD $0x6ea01caf // bit v15.16b, v5.16b, v0.16b
+	WORD $0x6eb0e4a1 // fcmgt v1.4s, v5.4s, v16.4s
+	WORD $0x0da1a008 // st4 {v8.s, v9.s, v10.s, v11.s}[0], [x0], x1
+	WORD $0x6eb1e4a2 // fcmgt v2.4s, v5.4s, v17.4s
+	WORD $0x0da1a0ec // st4 {v12.s, v13.s, v14.s, v15.s}[0], [x7], x1
+	WORD $0x6eb2e4a3 // fcmgt v3.4s, v5.4s, v18.4s
+	WORD $0x0da1b008 // st4 {v8.s, v9.s, v10.s, v11.s}[1], [x0], x1
+	WORD $0x6eb3e4a4 // fcmgt v4.4s, v5.4s, v19.4s
+	WORD $0x0da1b0ec // st4 {v12.s, v13.s, v14.s, v15.s}[1], [x7], x1
+	WORD $0x6ea11cb0 // bit v16.16b, v5.16b, v1.16b
+	WORD $0x4da1a008 // st4 {v8.s, v9.s, v10.s, v11.s}[2], [x0], x1
+	WORD $0x6ea21cb1 // bit v17.16b, v5.16b, v2.16b
+	WORD $0x4da1a0ec // st4 {v12.s, v13.s, v14.s, v15.s}[2], [x7], x1
+	WORD $0x6ea31cb2 // bit v18.16b, v5.16b, v3.16b
+	WORD $0x4da1b008 // st4 {v8.s, v9.s, v10.s, v11.s}[3], [x0], x1
+	WORD $0x6ea41cb3 // bit v19.16b, v5.16b, v4.16b
+	WORD $0x4da1b0ec // st4 {v12.s, v13.s, v14.s, v15.s}[3], [x7], x1
 	WORD $0x6eb4e4a6 // fcmgt v6.4s, v5.4s, v20.4s
+	WORD $0x6eb5e4a7 // fcmgt v7.4s, v5.4s, v21.4s
+	WORD $0x6eb6e4a0 // fcmgt v0.4s, v5.4s, v22.4s
+	WORD $0x6eb7e4a1 // fcmgt v1.4s, v5.4s, v23.4s
 	WORD $0x6ea61cb4 // bit v20.16b, v5.16b, v6.16b
-	WORD $0x6eb5e4a6 // fcmgt v6.4s, v5.4s, v21.4s
-	WORD $0x6ea61cb5 // bit v21.16b, v5.16b, v6.16b
-	VST1 [V20.S4, V21.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eb6e4a6 // fcmgt v6.4s, v5.4s, v22.4s
-	WORD $0x6ea61cb6 // bit v22.16b, v5.16b, v6.16b
-	WORD $0x6eb7e4a6 // fcmgt v6.4s, v5.4s, v23.4s
-	WORD $0x6ea61cb7 // bit v23.16b, v5.16b, v6.16b
-	VST1 [V22.S4, V23.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6eb8e4a6 // fcmgt v6.4s, v5.4s, v24.4s
-	WORD $0x6ea61cb8 // bit v24.16b, v5.16b, v6.16b
-	WORD $0x6eb9e4a6 // fcmgt v6.4s, v5.4s, v25.4s
-	WORD $0x6ea61cb9 // bit v25.16b, v5.16b, v6.16b
-	VST1 [V24.S4, V25.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6ebae4a6 // fcmgt v6.4s, v5.4s, v26.4s
-	WORD $0x6ea61cba // bit v26.16b, v5.16b, v6.16b
+	WORD $0x6ea71cb5 // bit v21.16b, v5.16b, v7.16b
+	WORD $0x6ea01cb6 // bit v22.16b, v5.16b, v0.16b
+	WORD $0x6ea11cb7 // bit v23.16b, v5.16b, v1.16b
+	WORD $0x6eb8e4a2 // fcmgt v2.4s, v5.4s, v24.4s
+	WORD $0x0da1a010 // st4 {v16.s, v17.s, v18.s, v19.s}[0], [x0], x1
+	WORD $0x6eb9e4a3 // fcmgt v3.4s, v5.4s, v25.4s
+	WORD $0x0da1a0f4 // st4 {v20.s, v21.s, v22.s, v23.s}[0], [x7], x1
+	WORD $0x6ebae4a4 // fcmgt v4.4s, v5.4s, v26.4s
+	WORD $0x0da1b010 // st4 {v16.s, v17.s, v18.s, v19.s}[1], [x0], x1
 	WORD $0x6ebbe4a6 // fcmgt v6.4s, v5.4s, v27.4s
+	WORD $0x0da1b0f4 // st4 {v20.s, v21.s, v22.s, v23.s}[1], [x7], x1
+	WORD $0x6ea21cb8 // bit v24.16b, v5.16b, v2.16b
+	WORD $0x4da1a010 // st4 {v16.s, v17.s, v18.s, v19.s}[2], [x0], x1
+	WORD $0x6ea31cb9 // bit v25.16b, v5.16b, v3.16b
+	WORD $0x4da1a0f4 // st4 {v20.s, v21.s, v22.s, v23.s}[2], [x7], x1
+	WORD $0x6ea41cba // bit v26.16b, v5.16b, v4.16b
+	WORD $0x4da1b010 // st4 {v16.s, v17.s, v18.s, v19.s}[3], [x0], x1
 	WORD $0x6ea61cbb // bit v27.16b, v5.16b, v6.16b
-	VST1 [V26.S4, V27.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6ebce4a6 // fcmgt v6.4s, v5.4s, v28.4s
-	WORD $0x6ea61cbc // bit v28.16b, v5.16b, v6.16b
-	WORD $0x6ebde4a6 // fcmgt v6.4s, v5.4s, v29.4s
-	WORD $0x6ea61cbd // bit v29.16b, v5.16b, v6.16b
-	VST1 [V28.S4, V29.S4], (R0)
-	ADD  R1, R0
-	WORD $0x6ebee4a6 // fcmgt v6.4s, v5.4s, v30.4s
-	WORD $0x6ea61cbe // bit v30.16b, v5.16b, v6.16b
-	WORD $0x6ebfe4a6 // fcmgt v6.4s, v5.4s, v31.4s
-	WORD $0x6ea61cbf // bit v31.16b, v5.16b, v6.16b
-	VST1 [V30.S4, V31.S4], (R0)
+	WORD $0x4da1b0f4 // st4 {v20.s, v21.s, v22.s, v23.s}[3], [x7], x1
+	WORD $0x6ebce4a7 // fcmgt v7.4s, v5.4s, v28.4s
+	WORD $0x6ebde4a0 // fcmgt v0.4s, v5.4s, v29.4s
+	WORD $0x6ebee4a1 // fcmgt v1.4s, v5.4s, v30.4s
+	WORD $0x6ebfe4a2 // fcmgt v2.4s, v5.4s, v31.4s
+	WORD $0x6ea71cbc // bit v28.16b, v5.16b, v7.16b
+	WORD $0x6ea01cbd // bit v29.16b, v5.16b, v0.16b
+	WORD $0x6ea11cbe // bit v30.16b, v5.16b, v1.16b
+	WORD $0x6ea21cbf // bit v31.16b, v5.16b, v2.16b
+	WORD $0x0da1a018 // st4 {v24.s, v25.s, v26.s, v27.s}[0], [x0], x1
+	WORD $0x0da1a0fc // st4 {v28.s, v29.s, v30.s, v31.s}[0], [x7], x1
+	WORD $0x0da1b018 // st4 {v24.s, v25.s, v26.s, v27.s}[1], [x0], x1
+	WORD $0x0da1b0fc // st4 {v28.s, v29.s, v30.s, v31.s}[1], [x7], x1
+	WORD $0x4da1a018 // st4 {v24.s, v25.s, v26.s, v27.s}[2], [x0], x1
+	WORD $0x4da1a0fc // st4 {v28.s, v29.s, v30.s, v31.s}[2], [x7], x1
+	WORD $0x4da1b018 // st4 {v24.s, v25.s, v26.s, v27.s}[3], [x0], x1
+	WORD $0x4da1b0fc // st4 {v28.s, v29.s, v30.s, v31.s}[3], [x7], x1
 	RET
