@@ -7,14 +7,16 @@
 // Register use: R0 out; R1, R6, R7 input rows 0-2; R2 the row stride in bytes; R3 the row count;
 // R5 outputs left; R10, R11 the current output and input row; R13, R14 their strides in bytes;
 // R12 rows left; R8, R9 tap addresses; V31 the bias; V1-V9 the weights of rows 0-2; V0 the sum;
-// V10-V13 the taps. The sum starts from the bias and grows by VFMLA only (the Go assembler has
-// no vector FADD), so no WORD encodings are needed here.
+// V10-V13 the taps. The one-row loops start the sum from the bias and grow it by VFMLA only (the
+// Go assembler has no vector FADD); stride 1's column blocks (below) take the weights by element,
+// WORD-encoded.
 //
-// Where two output rows with all three input rows are left, a step computes 4 outputs of both
-// (s1pair, s2pair): the second row's sum in V16, its input rows in R15, R19, R20, its output in
-// R21, more taps in V14-V15 and V20-V29 (R22, R23 addresses). The FMLAs alternate between the two
-// sums, with the next input row's loads between them, so an in-order core (Cortex-A55) does not
-// wait on each FMLA's predecessor; each sum keeps the one-row order, bit for bit.
+// Where two output rows with all three input rows are left, a stride-2 step computes 4 outputs of
+// both (s2pair; stride 1 goes down all the rows instead, below): the second row's sum in V16, its
+// input rows in R15, R19, R20, its output in R21, more taps in V14-V15 and V20-V29 (R22, R23
+// addresses). The FMLAs alternate between the two sums, with the next input row's loads between
+// them, so an in-order core (Cortex-A55) does not wait on each FMLA's predecessor; each sum keeps
+// the one-row order, bit for bit.
 
 // Broadcasts the weights of the nr rows (no read past them) and sets up the row pointers.
 #define DWSETUP \
@@ -56,60 +58,218 @@
 	VFMLA w1.S4, V11.S4, V0.S4; \
 	VFMLA w2.S4, V12.S4, V0.S4
 
+// Stride 1 with all three input rows and the plane's row step (nr = 3, ldi = w): a block of 4
+// columns goes down all m output rows, each input row's three taps loaded once for the three
+// output rows it feeds (3 loads an output row instead of 9). A loop step (s1rows) is two halves of
+// two output rows, the tap sets X (V20-V25: input rows j+2, j+3) and Y (V26-V30, V0: rows j+4,
+// j+5, loaded ahead from R1 and R6) trading places; four sums are in flight, V16-V19 (rows j to
+// j+3 in the X half, j+2, j+3, j, j+1 in the Y one): a half ends rows j and j+1 (their taps of
+// row j+2, then j+3), starts j+2 and j+3 and loads the next half's taps among the FMLAs, so no
+// FMLA waits on a load. Each sum still adds w0 ... w8 in the one-row order, bit for bit. The
+// FMLAs take the weight by element (lane 0 of V1-V9, WORD-encoded: the Go assembler lacks the
+// form), which llvm's Apple A13 model issues 3 a cycle against 2; the sums start from a copy of
+// the bias in the frame (an LDR, not a VMOV on the Cortex-A57's FP pipes). With two or three
+// rows left a half without loads ahead (s1lastX, s1lastY) ends the last two, and an odd last row
+// takes its third input row alone (s1tail16, s1tail18; m = 1 goes there straight). R7 holds the
+// rows left less 4, R8 and R9 two input and output rows in bytes, R0 and R21 the output rows.
+// llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 58 cycles, a57 36, a13 12 (two-row
+// steps of 6 input rows before: 104, 40, 22).
+//
 // func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
-TEXT ·dw3x3s1NEON(SB), NOSPLIT, $0-76
+TEXT ·dw3x3s1NEON(SB), NOSPLIT, $16-76
 	DWSETUP
-
-s1row:
-	PAIRROWS(s1one)
+	CMP  $3, R3
+	BNE  s1row
+	CMP  R2, R14
+	BNE  s1row
+	FMOVQ F31, bias4-16(SP)
+	LSL  $1, R2, R8
+	LSL  $1, R13, R9
 	MOVD n+40(FP), R5
 
-s1pair:
-	VMOV V31.B16, V0.B16
+// A block of 4 columns: rows 0 and 1 into Y, their sums' first taps (V16: 6, V17: 3).
+s1block:
+	MOVD R10, R0
+	ADD  R13, R0, R21
+	MOVD R11, R1
+	FMOVQ 0(R1), F26
+	FMOVQ 4(R1), F27
+	FMOVQ 8(R1), F28
+	ADD  R2, R1
+	FMOVQ 0(R1), F29
+	FMOVQ 4(R1), F30
+	FMOVQ 8(R1), F0
+	ADD  R2, R1
 	VMOV V31.B16, V16.B16
+	VMOV V31.B16, V17.B16
+	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
+	WORD $0x4f8113b1 // fmla v17.4s, v29.4s, v1.s[0]
+	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
+	WORD $0x4f8213d1 // fmla v17.4s, v30.4s, v2.s[0]
+	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
+	WORD $0x4f831011 // fmla v17.4s, v0.4s, v3.s[0]
+	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
+	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	CMP  $1, R12
+	BEQ  s1tail16
+	ADD  R2, R1, R6
+	FMOVQ 0(R1), F20
+	FMOVQ 4(R1), F21
+	FMOVQ 8(R1), F22
+	FMOVQ 0(R6), F23
+	FMOVQ 4(R6), F24
+	FMOVQ 8(R6), F25
+	ADD  R8, R1
+	ADD  R8, R6
+	SUB  $4, R12, R7
+	TBNZ $63, R7, s1lastX
+
+s1rows:
+	FMOVQ bias4-16(SP), F18
+	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
+	FMOVQ bias4-16(SP), F19
+	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
+	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
+	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
+	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
+	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
+	SUB  $2, R7
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f821313 // fmla v19.4s, v24.4s, v2.s[0]
+	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
+	WORD $0x4f8612d1 // fmla v17.4s, v22.4s, v6.s[0]
+	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
+	WORD $0x4f831333 // fmla v19.4s, v25.4s, v3.s[0]
+	FMOVQ F16, (R0)
+	ADD R9, R0
+	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
+	FMOVQ 0(R1), F26
+	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
+	FMOVQ 4(R1), F27
+	WORD $0x4f881311 // fmla v17.4s, v24.4s, v8.s[0]
+	FMOVQ 8(R1), F28
+	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
+	FMOVQ 0(R6), F29
+	WORD $0x4f891331 // fmla v17.4s, v25.4s, v9.s[0]
+	FMOVQ 4(R6), F30
+	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
+	FMOVQ 8(R6), F0
+	FMOVQ F17, (R21)
+	ADD R9, R21
+	ADD R8, R1
+	ADD R8, R6
+	TBNZ $63, R7, s1lastY
+	FMOVQ bias4-16(SP), F16
+	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
+	FMOVQ bias4-16(SP), F17
+	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
+	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
+	WORD $0x4f8113b1 // fmla v17.4s, v29.4s, v1.s[0]
+	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
+	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
+	SUB  $2, R7
+	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
+	WORD $0x4f8213d1 // fmla v17.4s, v30.4s, v2.s[0]
+	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
+	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
+	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
+	WORD $0x4f831011 // fmla v17.4s, v0.4s, v3.s[0]
+	FMOVQ F18, (R0)
+	ADD R9, R0
+	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
+	FMOVQ 0(R1), F20
+	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
+	FMOVQ 4(R1), F21
+	WORD $0x4f8813d3 // fmla v19.4s, v30.4s, v8.s[0]
+	FMOVQ 8(R1), F22
+	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
+	FMOVQ 0(R6), F23
+	WORD $0x4f891013 // fmla v19.4s, v0.4s, v9.s[0]
+	FMOVQ 4(R6), F24
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	FMOVQ 8(R6), F25
+	FMOVQ F19, (R21)
+	ADD R9, R21
+	ADD R8, R1
+	ADD R8, R6
+	TBZ  $63, R7, s1rows
+
+s1lastX:
+	FMOVQ bias4-16(SP), F18
+	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
+	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
+	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
+	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
+	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
+	WORD $0x4f8612d1 // fmla v17.4s, v22.4s, v6.s[0]
+	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
+	FMOVQ F16, (R0)
+	ADD R9, R0
+	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
+	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
+	WORD $0x4f881311 // fmla v17.4s, v24.4s, v8.s[0]
+	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
+	WORD $0x4f891331 // fmla v17.4s, v25.4s, v9.s[0]
+	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
+	FMOVQ F17, (R21)
+	ADD R9, R21
+	TBZ  $0, R7, s1next
+
+s1tail18:
 	FMOVQ 0(R1), F10
-	FMOVQ 0(R15), F13
 	FMOVQ 4(R1), F11
-	FMOVQ 4(R15), F14
 	FMOVQ 8(R1), F12
-	FMOVQ 8(R15), F15
-	VFMLA V1.S4, V10.S4, V0.S4
-	FMOVQ 0(R6), F20
-	VFMLA V1.S4, V13.S4, V16.S4
-	FMOVQ 0(R19), F23
-	VFMLA V2.S4, V11.S4, V0.S4
-	FMOVQ 4(R6), F21
-	VFMLA V2.S4, V14.S4, V16.S4
-	FMOVQ 4(R19), F24
-	VFMLA V3.S4, V12.S4, V0.S4
-	FMOVQ 8(R6), F22
-	VFMLA V3.S4, V15.S4, V16.S4
-	FMOVQ 8(R19), F25
-	VFMLA V4.S4, V20.S4, V0.S4
-	FMOVQ 0(R7), F10
-	VFMLA V4.S4, V23.S4, V16.S4
-	FMOVQ 0(R20), F13
-	VFMLA V5.S4, V21.S4, V0.S4
-	FMOVQ 4(R7), F11
-	VFMLA V5.S4, V24.S4, V16.S4
-	FMOVQ 4(R20), F14
-	VFMLA V6.S4, V22.S4, V0.S4
-	FMOVQ 8(R7), F12
-	VFMLA V6.S4, V25.S4, V16.S4
-	FMOVQ 8(R20), F15
-	VFMLA V7.S4, V10.S4, V0.S4
-	VFMLA V7.S4, V13.S4, V16.S4
-	VFMLA V8.S4, V11.S4, V0.S4
-	VFMLA V8.S4, V14.S4, V16.S4
-	VFMLA V9.S4, V12.S4, V0.S4
-	VFMLA V9.S4, V15.S4, V16.S4
-	PAIRSTORE(16)
-	BGT    s1pair
-	PAIRNEXT
-	BGT    s1row
+	WORD $0x4f871152 // fmla v18.4s, v10.4s, v7.s[0]
+	WORD $0x4f881172 // fmla v18.4s, v11.4s, v8.s[0]
+	WORD $0x4f891192 // fmla v18.4s, v12.4s, v9.s[0]
+	FMOVQ F18, (R0)
+	B    s1next
+
+s1lastY:
+	FMOVQ bias4-16(SP), F16
+	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
+	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
+	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
+	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
+	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
+	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
+	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
+	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
+	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
+	FMOVQ F18, (R0)
+	ADD R9, R0
+	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
+	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
+	WORD $0x4f8813d3 // fmla v19.4s, v30.4s, v8.s[0]
+	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
+	WORD $0x4f891013 // fmla v19.4s, v0.4s, v9.s[0]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	FMOVQ F19, (R21)
+	ADD R9, R21
+	TBZ  $0, R7, s1next
+
+s1tail16:
+	FMOVQ 0(R1), F10
+	FMOVQ 4(R1), F11
+	FMOVQ 8(R1), F12
+	WORD $0x4f871150 // fmla v16.4s, v10.4s, v7.s[0]
+	WORD $0x4f881170 // fmla v16.4s, v11.4s, v8.s[0]
+	WORD $0x4f891190 // fmla v16.4s, v12.4s, v9.s[0]
+	FMOVQ F16, (R0)
+	B    s1next
+
+s1next:
+	ADD  $16, R10
+	ADD  $16, R11
+	SUBS $4, R5
+	BGT  s1block
 	RET
 
-s1one:
+// Fewer input rows (the plane's top and bottom), or another row step: one output row at a time.
+s1row:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6

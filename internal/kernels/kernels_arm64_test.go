@@ -52,11 +52,13 @@ func TestNEONChosen(t *testing.T) {
 // stride 2: pairs and an odd row left), both strides, with signed zeros, infinities and NaNs
 // among the inputs.
 func TestDepthwiseNEON16IsNEON4(t *testing.T) {
-	// oneRow runs a row kernel one output row per call (m = 1): the 4-wide loop alone.
+	// oneRow runs a row kernel one output row per call (m = 1) with a row step (ldi) of 0, which
+	// no plane has: the 4-wide one-row loop alone (the stride-1 kernel takes all the rows of a
+	// column block at once when ldi = w).
 	oneRow := func(k dwRowKernel) dwRowKernel {
 		return func(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32) {
 			for j := 0; j < m; j++ {
-				k((*float32)(unsafe.Add(unsafe.Pointer(out), 4*j*ldo)), (*float32)(unsafe.Add(unsafe.Pointer(in), 4*j*ldi)), w, nr, wt, n, 1, ldo, ldi, bias)
+				k((*float32)(unsafe.Add(unsafe.Pointer(out), 4*j*ldo)), (*float32)(unsafe.Add(unsafe.Pointer(in), 4*j*ldi)), w, nr, wt, n, 1, ldo, 0, bias)
 			}
 		}
 	}
