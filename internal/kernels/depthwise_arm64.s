@@ -1,22 +1,16 @@
 //go:build !noasm
 
 #include "textflag.h"
-#include "rowpair_arm64.h"
 
 // Depthwise 3x3 row kernels (dwRowKernel in depthwise_simd.go), 4 outputs per step (NEON).
 // Register use: R0 out; R1, R6, R7 input rows 0-2; R2 the row stride in bytes; R3 the row count;
 // R5 outputs left; R10, R11 the current output and input row; R13, R14 their strides in bytes;
 // R12 rows left; R8, R9 tap addresses; V31 the bias; V1-V9 the weights of rows 0-2; V0 the sum;
 // V10-V13 the taps. The one-row loops start the sum from the bias and grow it by VFMLA only (the
-// Go assembler has no vector FADD); stride 1's column blocks (below) take the weights by element,
-// WORD-encoded.
-//
-// Where two output rows with all three input rows are left, a stride-2 step computes 4 outputs of
-// both (s2pair; stride 1 goes down all the rows instead, below): the second row's sum in V16, its
-// input rows in R15, R19, R20, its output in R21, more taps in V14-V15 and V20-V29 (R22, R23
-// addresses). The FMLAs alternate between the two sums, with the next input row's loads between
-// them, so an in-order core (Cortex-A55) does not wait on each FMLA's predecessor; each sum keeps
-// the one-row order, bit for bit.
+// Go assembler has no vector FADD). Where all three input rows are there and the row step is the
+// plane's, the kernels go down all m rows of a block of 4 columns instead (s1rows, s2rows below),
+// each input row loaded once for the output rows it feeds, the weights taken by element
+// (WORD-encoded FMLAs).
 
 // Broadcasts the weights of the nr rows (no read past them) and sets up the row pointers.
 #define DWSETUP \
@@ -309,60 +303,257 @@ s1store:
 	VFMLA w1.S4, V11.S4, V0.S4; \
 	VFMLA w2.S4, V13.S4, V0.S4
 
+// Stride 2 with all three input rows and the plane's row step (nr = 3, ldi = 2w): a block of 4
+// columns goes down all m output rows, as at stride 1 (above). An input row's taps: VLD2 splits
+// q[0:8] into the even columns (tap 0) and the odd ones (tap 1); tap 2 (the even columns of
+// q[2:9]) is tap 0 shifted on by one lane with EXT, q[8] loaded alone into V0 (one VLD2 less a
+// row). A loop step (s2rows) is two halves of two output rows j, j+1 (input rows 2j+1 to 2j+4 in
+// the set X, V4-V15, or Y, V20-V31, three taps a row; the next half's four rows loaded ahead into
+// the other set from R1, R6, R7, R15 among the FMLAs): a half ends row j (taps of 2j+1, 2j+2) and
+// row j+1 (2j+2 to 2j+4) and starts j+2 (2j+4), three sums in flight (V16-V18, then V18, V19,
+// V16). Each sum still adds w0 ... w8 in the one-row order, bit for bit. Weights by element: w0-w3
+// in V1, w4-w7 in V2, w8 in V3 (WORD-encoded FMLAs); the bias comes from the frame. With two or
+// three rows left a half without loads ahead ends the last two (s2lastX, s2lastY); an odd last
+// row takes its last two input rows alone (s2tail16, s2tail18; m = 1 goes there straight). R24
+// holds the rows left less 4, R8 four input rows in bytes, R9 two output rows. llvm-mca
+// (bench/mca.py), per 4 output rows: cortex-a55 96 cycles, a57 48, a13 20 (two-row steps of 6
+// input rows before: 144, 68, 36).
+//
 // func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
-TEXT ·dw3x3s2NEON(SB), NOSPLIT, $0-76
+TEXT ·dw3x3s2NEON(SB), NOSPLIT, $16-76
 	DWSETUP
-
-s2row:
-	PAIRROWS(s2one)
+	CMP  $3, R3
+	BNE  s2row
+	LSL  $1, R2, R8
+	CMP  R8, R14
+	BNE  s2row
+	FMOVQ F31, bias4-16(SP)
+	MOVD wt+32(FP), R4
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R4), [V2.S4]
+	VLD1R (R4), [V3.S4]
+	LSL  $2, R2, R8
+	LSL  $1, R13, R9
 	MOVD n+40(FP), R5
 
-s2pair:
-	VMOV V31.B16, V0.B16
-	VMOV V31.B16, V16.B16
-	ADD  $4, R1, R8
-	ADD  $4, R15, R9
-	VLD2 (R1), [V10.S4, V11.S4]
-	VLD2 (R15), [V14.S4, V15.S4]
-	VLD2 (R8), [V12.S4, V13.S4]
-	VLD2 (R9), [V26.S4, V27.S4]
-	VFMLA V1.S4, V10.S4, V0.S4
-	ADD  $4, R6, R22
-	VFMLA V1.S4, V14.S4, V16.S4
-	ADD  $4, R19, R23
-	VFMLA V2.S4, V11.S4, V0.S4
-	VLD2 (R6), [V20.S4, V21.S4]
-	VFMLA V2.S4, V15.S4, V16.S4
-	VLD2 (R19), [V24.S4, V25.S4]
-	VFMLA V3.S4, V13.S4, V0.S4
-	VLD2 (R22), [V22.S4, V23.S4]
-	VFMLA V3.S4, V27.S4, V16.S4
-	VLD2 (R23), [V28.S4, V29.S4]
-	VFMLA V4.S4, V20.S4, V0.S4
-	ADD  $4, R7, R8
-	VFMLA V4.S4, V24.S4, V16.S4
-	ADD  $4, R20, R9
-	VFMLA V5.S4, V21.S4, V0.S4
+// A block of 4 columns: row 0 into Y, the first row's sum (V16) its first taps; rows 1-4 into X.
+s2block:
+	MOVD R10, R0
+	ADD  R13, R0, R21
+	MOVD R11, R1
+	VLD2 (R1), [V20.S4, V21.S4]
+	FMOVS 32(R1), F0
+	VEXT $4, V0.B16, V20.B16, V22.B16
+	FMOVQ bias4-16(SP), F16
+	WORD $0x4f811290 // fmla v16.4s, v20.4s, v1.s[0]
+	WORD $0x4fa112b0 // fmla v16.4s, v21.4s, v1.s[1]
+	WORD $0x4f811ad0 // fmla v16.4s, v22.4s, v1.s[2]
+	ADD  R2, R1
+	ADD  R2, R1, R6
+	ADD  R2, R6, R7
+	ADD  R2, R7, R15
+	CMP  $1, R12
+	BEQ  s2tail16
+	VLD2 (R1), [V4.S4, V5.S4]
+	FMOVS 32(R1), F0
+	VEXT $4, V0.B16, V4.B16, V6.B16
+	VLD2 (R6), [V7.S4, V8.S4]
+	FMOVS 32(R6), F0
+	VEXT $4, V0.B16, V7.B16, V9.B16
 	VLD2 (R7), [V10.S4, V11.S4]
-	VFMLA V5.S4, V25.S4, V16.S4
-	VLD2 (R20), [V14.S4, V15.S4]
-	VFMLA V6.S4, V23.S4, V0.S4
-	VLD2 (R8), [V12.S4, V13.S4]
-	VFMLA V6.S4, V29.S4, V16.S4
-	VLD2 (R9), [V26.S4, V27.S4]
-	VFMLA V7.S4, V10.S4, V0.S4
-	VFMLA V7.S4, V14.S4, V16.S4
-	VFMLA V8.S4, V11.S4, V0.S4
-	VFMLA V8.S4, V15.S4, V16.S4
-	VFMLA V9.S4, V13.S4, V0.S4
-	VFMLA V9.S4, V27.S4, V16.S4
-	PAIRSTORE(32)
-	BGT    s2pair
-	PAIRNEXT
-	BGT    s2row
+	FMOVS 32(R7), F0
+	VEXT $4, V0.B16, V10.B16, V12.B16
+	VLD2 (R15), [V13.S4, V14.S4]
+	FMOVS 32(R15), F0
+	VEXT $4, V0.B16, V13.B16, V15.B16
+	ADD R8, R1
+	ADD R8, R6
+	ADD R8, R7
+	ADD R8, R15
+	SUB  $4, R12, R24
+	TBNZ $63, R24, s2lastX
+
+s2rows:
+	FMOVQ bias4-16(SP), F17
+	FMOVQ bias4-16(SP), F18
+	WORD $0x4fa11890 // fmla v16.4s, v4.4s, v1.s[3]
+	VLD2 (R1), [V20.S4, V21.S4]
+	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
+	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
+	FMOVS 32(R1), F0
+	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
+	VEXT $4, V0.B16, V20.B16, V22.B16
+	WORD $0x4fa210d0 // fmla v16.4s, v6.4s, v2.s[1]
+	VLD2 (R6), [V23.S4, V24.S4]
+	SUB  $2, R24
+	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
+	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
+	FMOVS 32(R6), F0
+	WORD $0x4fa11951 // fmla v17.4s, v10.4s, v1.s[3]
+	VEXT $4, V0.B16, V23.B16, V25.B16
+	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
+	VLD2 (R7), [V26.S4, V27.S4]
+	WORD $0x4f821171 // fmla v17.4s, v11.4s, v2.s[0]
+	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
+	FMOVS 32(R7), F0
+	FMOVQ F16, (R0)
+	ADD R9, R0
+	WORD $0x4fa21191 // fmla v17.4s, v12.4s, v2.s[1]
+	VEXT $4, V0.B16, V26.B16, V28.B16
+	WORD $0x4f8111b2 // fmla v18.4s, v13.4s, v1.s[0]
+	VLD2 (R15), [V29.S4, V30.S4]
+	WORD $0x4f8219b1 // fmla v17.4s, v13.4s, v2.s[2]
+	WORD $0x4fa111d2 // fmla v18.4s, v14.4s, v1.s[1]
+	FMOVS 32(R15), F0
+	WORD $0x4fa219d1 // fmla v17.4s, v14.4s, v2.s[3]
+	VEXT $4, V0.B16, V29.B16, V31.B16
+	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
+	WORD $0x4f8311f1 // fmla v17.4s, v15.4s, v3.s[0]
+	FMOVQ F17, (R21)
+	ADD R9, R21
+	ADD R8, R1
+	ADD R8, R6
+	ADD R8, R7
+	ADD R8, R15
+	TBNZ $63, R24, s2lastY
+	FMOVQ bias4-16(SP), F19
+	FMOVQ bias4-16(SP), F16
+	WORD $0x4fa11a92 // fmla v18.4s, v20.4s, v1.s[3]
+	VLD2 (R1), [V4.S4, V5.S4]
+	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	FMOVS 32(R1), F0
+	WORD $0x4fa11313 // fmla v19.4s, v24.4s, v1.s[1]
+	VEXT $4, V0.B16, V4.B16, V6.B16
+	WORD $0x4fa212d2 // fmla v18.4s, v22.4s, v2.s[1]
+	VLD2 (R6), [V7.S4, V8.S4]
+	SUB  $2, R24
+	WORD $0x4f811b33 // fmla v19.4s, v25.4s, v1.s[2]
+	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
+	FMOVS 32(R6), F0
+	WORD $0x4fa11b53 // fmla v19.4s, v26.4s, v1.s[3]
+	VEXT $4, V0.B16, V7.B16, V9.B16
+	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
+	VLD2 (R7), [V10.S4, V11.S4]
+	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
+	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
+	FMOVS 32(R7), F0
+	FMOVQ F18, (R0)
+	ADD R9, R0
+	WORD $0x4fa21393 // fmla v19.4s, v28.4s, v2.s[1]
+	VEXT $4, V0.B16, V10.B16, V12.B16
+	WORD $0x4f8113b0 // fmla v16.4s, v29.4s, v1.s[0]
+	VLD2 (R15), [V13.S4, V14.S4]
+	WORD $0x4f821bb3 // fmla v19.4s, v29.4s, v2.s[2]
+	WORD $0x4fa113d0 // fmla v16.4s, v30.4s, v1.s[1]
+	FMOVS 32(R15), F0
+	WORD $0x4fa21bd3 // fmla v19.4s, v30.4s, v2.s[3]
+	VEXT $4, V0.B16, V13.B16, V15.B16
+	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
+	WORD $0x4f8313f3 // fmla v19.4s, v31.4s, v3.s[0]
+	FMOVQ F19, (R21)
+	ADD R9, R21
+	ADD R8, R1
+	ADD R8, R6
+	ADD R8, R7
+	ADD R8, R15
+	TBZ  $63, R24, s2rows
+
+s2lastX:
+	FMOVQ bias4-16(SP), F17
+	FMOVQ bias4-16(SP), F18
+	WORD $0x4fa11890 // fmla v16.4s, v4.4s, v1.s[3]
+	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
+	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
+	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
+	WORD $0x4fa210d0 // fmla v16.4s, v6.4s, v2.s[1]
+	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
+	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
+	WORD $0x4fa11951 // fmla v17.4s, v10.4s, v1.s[3]
+	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
+	WORD $0x4f821171 // fmla v17.4s, v11.4s, v2.s[0]
+	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
+	FMOVQ F16, (R0)
+	ADD R9, R0
+	WORD $0x4fa21191 // fmla v17.4s, v12.4s, v2.s[1]
+	WORD $0x4f8219b1 // fmla v17.4s, v13.4s, v2.s[2]
+	WORD $0x4fa219d1 // fmla v17.4s, v14.4s, v2.s[3]
+	WORD $0x4f8311f1 // fmla v17.4s, v15.4s, v3.s[0]
+	FMOVQ F17, (R21)
+	ADD R9, R21
+	WORD $0x4f8111b2 // fmla v18.4s, v13.4s, v1.s[0]
+	WORD $0x4fa111d2 // fmla v18.4s, v14.4s, v1.s[1]
+	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
+	TBZ  $0, R24, s2next
+
+s2tail18:
+	VLD2 (R1), [V4.S4, V5.S4]
+	FMOVS 32(R1), F0
+	VEXT $4, V0.B16, V4.B16, V6.B16
+	VLD2 (R6), [V7.S4, V8.S4]
+	FMOVS 32(R6), F0
+	VEXT $4, V0.B16, V7.B16, V9.B16
+	WORD $0x4fa11892 // fmla v18.4s, v4.4s, v1.s[3]
+	WORD $0x4f8210b2 // fmla v18.4s, v5.4s, v2.s[0]
+	WORD $0x4fa210d2 // fmla v18.4s, v6.4s, v2.s[1]
+	WORD $0x4f8218f2 // fmla v18.4s, v7.4s, v2.s[2]
+	WORD $0x4fa21912 // fmla v18.4s, v8.4s, v2.s[3]
+	WORD $0x4f831132 // fmla v18.4s, v9.4s, v3.s[0]
+	FMOVQ F18, (R0)
+	B    s2next
+
+s2lastY:
+	FMOVQ bias4-16(SP), F19
+	FMOVQ bias4-16(SP), F16
+	WORD $0x4fa11a92 // fmla v18.4s, v20.4s, v1.s[3]
+	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4fa11313 // fmla v19.4s, v24.4s, v1.s[1]
+	WORD $0x4fa212d2 // fmla v18.4s, v22.4s, v2.s[1]
+	WORD $0x4f811b33 // fmla v19.4s, v25.4s, v1.s[2]
+	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
+	WORD $0x4fa11b53 // fmla v19.4s, v26.4s, v1.s[3]
+	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
+	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
+	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
+	FMOVQ F18, (R0)
+	ADD R9, R0
+	WORD $0x4fa21393 // fmla v19.4s, v28.4s, v2.s[1]
+	WORD $0x4f821bb3 // fmla v19.4s, v29.4s, v2.s[2]
+	WORD $0x4fa21bd3 // fmla v19.4s, v30.4s, v2.s[3]
+	WORD $0x4f8313f3 // fmla v19.4s, v31.4s, v3.s[0]
+	FMOVQ F19, (R21)
+	ADD R9, R21
+	WORD $0x4f8113b0 // fmla v16.4s, v29.4s, v1.s[0]
+	WORD $0x4fa113d0 // fmla v16.4s, v30.4s, v1.s[1]
+	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
+	TBZ  $0, R24, s2next
+
+s2tail16:
+	VLD2 (R1), [V4.S4, V5.S4]
+	FMOVS 32(R1), F0
+	VEXT $4, V0.B16, V4.B16, V6.B16
+	VLD2 (R6), [V7.S4, V8.S4]
+	FMOVS 32(R6), F0
+	VEXT $4, V0.B16, V7.B16, V9.B16
+	WORD $0x4fa11890 // fmla v16.4s, v4.4s, v1.s[3]
+	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
+	WORD $0x4fa210d0 // fmla v16.4s, v6.4s, v2.s[1]
+	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
+	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
+	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
+	FMOVQ F16, (R0)
+	B    s2next
+
+s2next:
+	ADD  $16, R10
+	ADD  $32, R11
+	SUBS $4, R5
+	BGT  s2block
 	RET
 
-s2one:
+// Fewer input rows (the plane's top and bottom), or another row step: one output row at a time.
+s2row:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6
