@@ -72,11 +72,14 @@
 // func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
 TEXT ·dw3x3s1NEON(SB), NOSPLIT, $16-76
 	DWSETUP
+	FMOVQ F31, bias4-16(SP)
+	CMP  $2, R3
+	CSET LT, R19
 	CMP  $3, R3
+	CSET LT, R20
 	BNE  s1row
 	CMP  R2, R14
 	BNE  s1row
-	FMOVQ F31, bias4-16(SP)
 	LSL  $1, R2, R8
 	LSL  $1, R13, R9
 	MOVD n+40(FP), R5
@@ -262,35 +265,90 @@ s1next:
 	BGT  s1block
 	RET
 
-// Fewer input rows (the plane's top and bottom), or another row step: one output row at a time.
+// Fewer input rows (the plane's top and bottom), or another row step: one output row at a time,
+// 8 outputs a step in two sums (V0: columns 0-3, V16: 4-7), their FMLAs alternating so that an
+// in-order core does not wait on each one's predecessor; the taps of a row are loaded only once
+// the row count (R19: fewer than 2 rows, R20: fewer than 3) says it is there. A last 4 columns
+// take s1one4, the 4-wide step.
 s1row:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6
 	ADD  R2, R6, R7
 	MOVD n+40(FP), R5
+	CMP  $8, R5
+	BLT  s1one4
 
 s1loop:
-	VMOV V31.B16, V0.B16
-	ROW1(R1, V1, V2, V3)
-	CMP  $2, R3
-	BLT  s1store
-	ROW1(R6, V4, V5, V6)
-	CMP  $3, R3
-	BLT  s1store
-	ROW1(R7, V7, V8, V9)
+	SUB  $8, R5
+	FMOVQ bias4-16(SP), F0
+	FMOVQ bias4-16(SP), F16
+	FMOVQ 0(R1), F10
+	FMOVQ 16(R1), F13
+	FMOVQ 4(R1), F11
+	FMOVQ 20(R1), F14
+	WORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]
+	FMOVQ 8(R1), F12
+	WORD $0x4f8111b0 // fmla v16.4s, v13.4s, v1.s[0]
+	FMOVQ 24(R1), F15
+	WORD $0x4f821160 // fmla v0.4s, v11.4s, v2.s[0]
+	WORD $0x4f8211d0 // fmla v16.4s, v14.4s, v2.s[0]
+	WORD $0x4f831180 // fmla v0.4s, v12.4s, v3.s[0]
+	WORD $0x4f8311f0 // fmla v16.4s, v15.4s, v3.s[0]
+	CBNZ R19, s1store
+	FMOVQ 0(R6), F20
+	FMOVQ 16(R6), F23
+	FMOVQ 4(R6), F21
+	FMOVQ 20(R6), F24
+	WORD $0x4f841280 // fmla v0.4s, v20.4s, v4.s[0]
+	FMOVQ 8(R6), F22
+	WORD $0x4f8412f0 // fmla v16.4s, v23.4s, v4.s[0]
+	FMOVQ 24(R6), F25
+	WORD $0x4f8512a0 // fmla v0.4s, v21.4s, v5.s[0]
+	WORD $0x4f851310 // fmla v16.4s, v24.4s, v5.s[0]
+	WORD $0x4f8612c0 // fmla v0.4s, v22.4s, v6.s[0]
+	WORD $0x4f861330 // fmla v16.4s, v25.4s, v6.s[0]
+	CBNZ R20, s1store
+	FMOVQ 0(R7), F26
+	FMOVQ 16(R7), F29
+	FMOVQ 4(R7), F27
+	FMOVQ 20(R7), F30
+	WORD $0x4f871340 // fmla v0.4s, v26.4s, v7.s[0]
+	FMOVQ 8(R7), F28
+	WORD $0x4f8713b0 // fmla v16.4s, v29.4s, v7.s[0]
+	FMOVQ 24(R7), F17
+	WORD $0x4f881360 // fmla v0.4s, v27.4s, v8.s[0]
+	WORD $0x4f8813d0 // fmla v16.4s, v30.4s, v8.s[0]
+	WORD $0x4f891380 // fmla v0.4s, v28.4s, v9.s[0]
+	WORD $0x4f891230 // fmla v16.4s, v17.4s, v9.s[0]
 
 s1store:
-	VST1.P [V0.S4], 16(R0)
-	ADD    $16, R1
-	ADD    $16, R6
-	ADD    $16, R7
-	SUBS   $4, R5
-	BGT    s1loop
-	ADD    R13, R10
-	ADD    R14, R11
-	SUBS   $1, R12
-	BGT    s1row
+	FMOVQ F0, (R0)
+	FMOVQ F16, 16(R0)
+	ADD  $32, R0
+	ADD  $32, R1
+	ADD  $32, R6
+	ADD  $32, R7
+	CMP  $8, R5
+	BGE  s1loop
+	CBZ  R5, s1rownext
+
+s1one4:
+	VMOV V31.B16, V0.B16
+	ROW1(R1, V1, V2, V3)
+	CBNZ R19, s1store4
+	ROW1(R6, V4, V5, V6)
+	CBNZ R20, s1store4
+	ROW1(R7, V7, V8, V9)
+
+s1store4:
+	VST1 [V0.S4], (R0)
+
+s1rownext:
+	ADD  R13, R10
+	ADD  R14, R11
+	SUBS $1, R12
+	BGT  s1row
 	RET
 
 // Stride 2: VLD2 splits q[0:8] into the even columns (tap 0) and the odd ones (tap 1); the odd
