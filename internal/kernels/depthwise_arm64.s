@@ -380,12 +380,15 @@ s1rownext:
 // func dw3x3s2NEON(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
 TEXT ·dw3x3s2NEON(SB), NOSPLIT, $16-76
 	DWSETUP
+	FMOVQ F31, bias4-16(SP)
+	CMP  $2, R3
+	CSET LT, R19
 	CMP  $3, R3
+	CSET LT, R20
 	BNE  s2row
 	LSL  $1, R2, R8
 	CMP  R8, R14
 	BNE  s2row
-	FMOVQ F31, bias4-16(SP)
 	MOVD wt+32(FP), R4
 	VLD1.P 16(R4), [V1.S4]
 	VLD1.P 16(R4), [V2.S4]
@@ -610,35 +613,89 @@ s2next:
 	BGT  s2block
 	RET
 
-// Fewer input rows (the plane's top and bottom), or another row step: one output row at a time.
+// Fewer input rows (the plane's top and bottom), or another row step: one output row at a time,
+// 8 outputs a step in two sums (V0, V16) as at stride 1: a row's taps 0 and 1 of both halves by
+// two VLD2s (q[0:8], q[8:16]), tap 2 shifted out of the tap 0s with EXT (q[16] loaded alone), the
+// two sums' FMLAs alternating. A last 4 columns take s2one4, the 4-wide step.
 s2row:
 	MOVD R10, R0
 	MOVD R11, R1
 	ADD  R2, R1, R6
 	ADD  R2, R6, R7
 	MOVD n+40(FP), R5
+	CMP  $8, R5
+	BLT  s2one4
 
 s2loop:
-	VMOV V31.B16, V0.B16
-	ROW2(R1, V1, V2, V3)
-	CMP  $2, R3
-	BLT  s2store
-	ROW2(R6, V4, V5, V6)
-	CMP  $3, R3
-	BLT  s2store
-	ROW2(R7, V7, V8, V9)
+	SUB  $8, R5
+	FMOVQ bias4-16(SP), F0
+	FMOVQ bias4-16(SP), F16
+	ADD  $32, R1, R8
+	VLD2 (R1), [V10.S4, V11.S4]
+	VLD2 (R8), [V12.S4, V13.S4]
+	FMOVS 64(R1), F17
+	WORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]
+	WORD $0x4f811190 // fmla v16.4s, v12.4s, v1.s[0]
+	VEXT $4, V12.B16, V10.B16, V14.B16
+	WORD $0x4f821160 // fmla v0.4s, v11.4s, v2.s[0]
+	VEXT $4, V17.B16, V12.B16, V15.B16
+	WORD $0x4f8211b0 // fmla v16.4s, v13.4s, v2.s[0]
+	WORD $0x4f8311c0 // fmla v0.4s, v14.4s, v3.s[0]
+	WORD $0x4f8311f0 // fmla v16.4s, v15.4s, v3.s[0]
+	CBNZ R19, s2store
+	ADD  $32, R6, R8
+	VLD2 (R6), [V20.S4, V21.S4]
+	VLD2 (R8), [V22.S4, V23.S4]
+	FMOVS 64(R6), F18
+	WORD $0x4f841280 // fmla v0.4s, v20.4s, v4.s[0]
+	WORD $0x4f8412d0 // fmla v16.4s, v22.4s, v4.s[0]
+	VEXT $4, V22.B16, V20.B16, V24.B16
+	WORD $0x4f8512a0 // fmla v0.4s, v21.4s, v5.s[0]
+	VEXT $4, V18.B16, V22.B16, V25.B16
+	WORD $0x4f8512f0 // fmla v16.4s, v23.4s, v5.s[0]
+	WORD $0x4f861300 // fmla v0.4s, v24.4s, v6.s[0]
+	WORD $0x4f861330 // fmla v16.4s, v25.4s, v6.s[0]
+	CBNZ R20, s2store
+	ADD  $32, R7, R8
+	VLD2 (R7), [V26.S4, V27.S4]
+	VLD2 (R8), [V28.S4, V29.S4]
+	FMOVS 64(R7), F17
+	WORD $0x4f871340 // fmla v0.4s, v26.4s, v7.s[0]
+	WORD $0x4f871390 // fmla v16.4s, v28.4s, v7.s[0]
+	VEXT $4, V28.B16, V26.B16, V30.B16
+	WORD $0x4f881360 // fmla v0.4s, v27.4s, v8.s[0]
+	VEXT $4, V17.B16, V28.B16, V19.B16
+	WORD $0x4f8813b0 // fmla v16.4s, v29.4s, v8.s[0]
+	WORD $0x4f8913c0 // fmla v0.4s, v30.4s, v9.s[0]
+	WORD $0x4f891270 // fmla v16.4s, v19.4s, v9.s[0]
 
 s2store:
-	VST1.P [V0.S4], 16(R0)
-	ADD    $32, R1
-	ADD    $32, R6
-	ADD    $32, R7
-	SUBS   $4, R5
-	BGT    s2loop
-	ADD    R13, R10
-	ADD    R14, R11
-	SUBS   $1, R12
-	BGT    s2row
+	FMOVQ F0, (R0)
+	FMOVQ F16, 16(R0)
+	ADD  $32, R0
+	ADD  $64, R1
+	ADD  $64, R6
+	ADD  $64, R7
+	CMP  $8, R5
+	BGE  s2loop
+	CBZ  R5, s2rownext
+
+s2one4:
+	VMOV V31.B16, V0.B16
+	ROW2(R1, V1, V2, V3)
+	CBNZ R19, s2store4
+	ROW2(R6, V4, V5, V6)
+	CBNZ R20, s2store4
+	ROW2(R7, V7, V8, V9)
+
+s2store4:
+	VST1 [V0.S4], (R0)
+
+s2rownext:
+	ADD  R13, R10
+	ADD  R14, R11
+	SUBS $1, R12
+	BGT  s2row
 	RET
 
 // The same, 16 outputs per step: four independent sums (V16-V19) hide the FMLA latency that
