@@ -4,9 +4,15 @@
 
 // BilinearSum kernel (bilinearKernel in bilinear_simd.go), NEON: 16 channels per step on 4
 // vectors, then 4. Register use: R0 out; R1 src at the current channel; R2 the first tap; R3 the
-// tap count; R4 channels left; R5 the current tap; R6 taps left; R7-R10 the addresses of the
-// tap's four neighbours; V0-V3 the channel sums; V4 the tap's four weights; V8-V11, V12-V15,
-// V16-V19, V20-V23 the four neighbours' values, then their products; V31 div.
+// tap count; R4 channels left; R5 the current tap; R6 taps left after the current one; V0-V3 the
+// channel sums; V31 div. The 16-channel loop is software-pipelined two taps an iteration on two
+// register sets, A (R7-R10 the tap's four neighbours' addresses, V4 its weights, V6-V9 the first
+// neighbour's values, then the tap's sums) and B (R11-R14, V5, V10-V13): while one tap is summed,
+// the next one's offsets, weights and first two neighbours load into the other set; V14-V17,
+// V18-V21, V22-V25 hold the second, third and fourth neighbours' values, then their products.
+// The last tap runs from a copy without those look-ahead loads, so nothing past taps is read.
+// Every load is an LDR Q at an immediate offset (one load each on the in-order cortex-a55, where
+// an LD1 of four registers takes 8 cycles) and the offsets come in pairs (LDPSW).
 //
 // Each product is an FMUL by element (rounded), added by its own FADD in the plain loop's order:
 // v = w0*x0 + w1*x1, v += w2*x2, s += v + w3*x3; then one FDIV by div. No FMLA, so every lane
@@ -26,62 +32,235 @@ TEXT ·bilinearSumNEON(SB), NOSPLIT, $0-44
 bilinearSumNEONwide:
 	CMP  $16, R4
 	BLT  bilinearSumNEONone
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	MOVD R2, R5
-	MOVD R3, R6
-
-bilinearSumNEONwidetap:
-	MOVW   0(R5), R7
-	MOVW   4(R5), R8
-	MOVW   8(R5), R9
-	MOVW   12(R5), R10
-	ADD    $16, R5
-	VLD1.P 16(R5), [V4.S4]
+	LDPSW  0(R2), (R7, R8)
+	LDPSW  8(R2), (R9, R10)
+	FMOVQ  16(R2), F4
+	MOVD   R2, R5
 	ADD    R7<<2, R1, R7
 	ADD    R8<<2, R1, R8
 	ADD    R9<<2, R1, R9
 	ADD    R10<<2, R1, R10
-	VLD1 (R7), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1 (R8), [V12.S4, V13.S4, V14.S4, V15.S4]
+	FMOVQ  0(R7), F6
+	FMOVQ  16(R7), F7
+	FMOVQ  32(R7), F8
+	FMOVQ  48(R7), F9
+	FMOVQ  0(R8), F14
+	FMOVQ  16(R8), F15
+	FMOVQ  32(R8), F16
+	FMOVQ  48(R8), F17
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	SUB  $1, R3, R6
+	CBZ  R6, bilinearSumNEONwidelastA
+
+bilinearSumNEONwidetap:
+	FMOVQ  0(R9), F18
+	WORD $0x4f8490c6 // fmul v6.4s, v6.4s, v4.s[0]
+	FMOVQ  16(R9), F19
+	SUB    $1, R6
+	WORD $0x4f8490e7 // fmul v7.4s, v7.4s, v4.s[0]
+	FMOVQ  32(R9), F20
 	WORD $0x4f849108 // fmul v8.4s, v8.4s, v4.s[0]
+	FMOVQ  48(R9), F21
 	WORD $0x4f849129 // fmul v9.4s, v9.4s, v4.s[0]
-	VLD1 (R9), [V16.S4, V17.S4, V18.S4, V19.S4]
-	WORD $0x4f84914a // fmul v10.4s, v10.4s, v4.s[0]
-	WORD $0x4f84916b // fmul v11.4s, v11.4s, v4.s[0]
-	WORD $0x4fa4918c // fmul v12.4s, v12.4s, v4.s[1]
-	WORD $0x4fa491ad // fmul v13.4s, v13.4s, v4.s[1]
-	VLD1 (R10), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FMOVQ  0(R10), F22
+	WORD $0x4fa491ce // fmul v14.4s, v14.4s, v4.s[1]
+	LDPSW  32(R5), (R11, R12)
+	WORD $0x4fa491ef // fmul v15.4s, v15.4s, v4.s[1]
+	FMOVQ  16(R10), F23
+	WORD $0x4fa49210 // fmul v16.4s, v16.4s, v4.s[1]
+	LDPSW  40(R5), (R13, R14)
+	WORD $0x4fa49231 // fmul v17.4s, v17.4s, v4.s[1]
+	FMOVQ  32(R10), F24
+	WORD $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	FMOVQ  48(R5), F5
+	WORD $0x4e2fd4e7 // fadd v7.4s, v7.4s, v15.4s
+	FMOVQ  48(R10), F25
+	WORD $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
+	ADD    R11<<2, R1, R11
+	ADD    R12<<2, R1, R12
+	WORD $0x4e31d529 // fadd v9.4s, v9.4s, v17.4s
+	ADD    R13<<2, R1, R13
+	ADD    R14<<2, R1, R14
+	WORD $0x4f849a52 // fmul v18.4s, v18.4s, v4.s[2]
+	FMOVQ  0(R11), F10
+	WORD $0x4f849a73 // fmul v19.4s, v19.4s, v4.s[2]
+	WORD $0x4f849a94 // fmul v20.4s, v20.4s, v4.s[2]
+	FMOVQ  16(R11), F11
+	WORD $0x4f849ab5 // fmul v21.4s, v21.4s, v4.s[2]
+	WORD $0x4e32d4c6 // fadd v6.4s, v6.4s, v18.4s
+	FMOVQ  32(R11), F12
+	WORD $0x4e33d4e7 // fadd v7.4s, v7.4s, v19.4s
+	WORD $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	FMOVQ  48(R11), F13
+	WORD $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD $0x4fa49ad6 // fmul v22.4s, v22.4s, v4.s[3]
+	FMOVQ  0(R12), F14
+	WORD $0x4fa49af7 // fmul v23.4s, v23.4s, v4.s[3]
+	WORD $0x4fa49b18 // fmul v24.4s, v24.4s, v4.s[3]
+	FMOVQ  16(R12), F15
+	WORD $0x4fa49b39 // fmul v25.4s, v25.4s, v4.s[3]
+	WORD $0x4e36d4c6 // fadd v6.4s, v6.4s, v22.4s
+	FMOVQ  32(R12), F16
+	WORD $0x4e37d4e7 // fadd v7.4s, v7.4s, v23.4s
+	WORD $0x4e38d508 // fadd v8.4s, v8.4s, v24.4s
+	FMOVQ  48(R12), F17
+	WORD $0x4e39d529 // fadd v9.4s, v9.4s, v25.4s
+	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
+	WORD $0x4e27d421 // fadd v1.4s, v1.4s, v7.4s
+	WORD $0x4e28d442 // fadd v2.4s, v2.4s, v8.4s
+	WORD $0x4e29d463 // fadd v3.4s, v3.4s, v9.4s
+	ADD    $32, R5
+	CBZ    R6, bilinearSumNEONwidelastB
+	FMOVQ  0(R13), F18
+	WORD $0x4f85914a // fmul v10.4s, v10.4s, v5.s[0]
+	FMOVQ  16(R13), F19
+	SUB    $1, R6
+	WORD $0x4f85916b // fmul v11.4s, v11.4s, v5.s[0]
+	FMOVQ  32(R13), F20
+	WORD $0x4f85918c // fmul v12.4s, v12.4s, v5.s[0]
+	FMOVQ  48(R13), F21
+	WORD $0x4f8591ad // fmul v13.4s, v13.4s, v5.s[0]
+	FMOVQ  0(R14), F22
+	WORD $0x4fa591ce // fmul v14.4s, v14.4s, v5.s[1]
+	LDPSW  32(R5), (R7, R8)
+	WORD $0x4fa591ef // fmul v15.4s, v15.4s, v5.s[1]
+	FMOVQ  16(R14), F23
+	WORD $0x4fa59210 // fmul v16.4s, v16.4s, v5.s[1]
+	LDPSW  40(R5), (R9, R10)
+	WORD $0x4fa59231 // fmul v17.4s, v17.4s, v5.s[1]
+	FMOVQ  32(R14), F24
+	WORD $0x4e2ed54a // fadd v10.4s, v10.4s, v14.4s
+	FMOVQ  48(R5), F4
+	WORD $0x4e2fd56b // fadd v11.4s, v11.4s, v15.4s
+	FMOVQ  48(R14), F25
+	WORD $0x4e30d58c // fadd v12.4s, v12.4s, v16.4s
+	ADD    R7<<2, R1, R7
+	ADD    R8<<2, R1, R8
+	WORD $0x4e31d5ad // fadd v13.4s, v13.4s, v17.4s
+	ADD    R9<<2, R1, R9
+	ADD    R10<<2, R1, R10
+	WORD $0x4f859a52 // fmul v18.4s, v18.4s, v5.s[2]
+	FMOVQ  0(R7), F6
+	WORD $0x4f859a73 // fmul v19.4s, v19.4s, v5.s[2]
+	WORD $0x4f859a94 // fmul v20.4s, v20.4s, v5.s[2]
+	FMOVQ  16(R7), F7
+	WORD $0x4f859ab5 // fmul v21.4s, v21.4s, v5.s[2]
+	WORD $0x4e32d54a // fadd v10.4s, v10.4s, v18.4s
+	FMOVQ  32(R7), F8
+	WORD $0x4e33d56b // fadd v11.4s, v11.4s, v19.4s
+	WORD $0x4e34d58c // fadd v12.4s, v12.4s, v20.4s
+	FMOVQ  48(R7), F9
+	WORD $0x4e35d5ad // fadd v13.4s, v13.4s, v21.4s
+	WORD $0x4fa59ad6 // fmul v22.4s, v22.4s, v5.s[3]
+	FMOVQ  0(R8), F14
+	WORD $0x4fa59af7 // fmul v23.4s, v23.4s, v5.s[3]
+	WORD $0x4fa59b18 // fmul v24.4s, v24.4s, v5.s[3]
+	FMOVQ  16(R8), F15
+	WORD $0x4fa59b39 // fmul v25.4s, v25.4s, v5.s[3]
+	WORD $0x4e36d54a // fadd v10.4s, v10.4s, v22.4s
+	FMOVQ  32(R8), F16
+	WORD $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
+	WORD $0x4e38d58c // fadd v12.4s, v12.4s, v24.4s
+	FMOVQ  48(R8), F17
+	WORD $0x4e39d5ad // fadd v13.4s, v13.4s, v25.4s
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	WORD $0x4e2bd421 // fadd v1.4s, v1.4s, v11.4s
+	WORD $0x4e2cd442 // fadd v2.4s, v2.4s, v12.4s
+	WORD $0x4e2dd463 // fadd v3.4s, v3.4s, v13.4s
+	ADD    $32, R5
+	CBNZ   R6, bilinearSumNEONwidetap
+
+bilinearSumNEONwidelastA:
+	FMOVQ  0(R9), F18
+	WORD $0x4f8490c6 // fmul v6.4s, v6.4s, v4.s[0]
+	FMOVQ  16(R9), F19
+	WORD $0x4f8490e7 // fmul v7.4s, v7.4s, v4.s[0]
+	FMOVQ  32(R9), F20
+	WORD $0x4f849108 // fmul v8.4s, v8.4s, v4.s[0]
+	FMOVQ  48(R9), F21
+	WORD $0x4f849129 // fmul v9.4s, v9.4s, v4.s[0]
+	FMOVQ  0(R10), F22
 	WORD $0x4fa491ce // fmul v14.4s, v14.4s, v4.s[1]
 	WORD $0x4fa491ef // fmul v15.4s, v15.4s, v4.s[1]
-	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
-	WORD $0x4e2dd529 // fadd v9.4s, v9.4s, v13.4s
-	WORD $0x4e2ed54a // fadd v10.4s, v10.4s, v14.4s
-	WORD $0x4e2fd56b // fadd v11.4s, v11.4s, v15.4s
-	WORD $0x4f849a10 // fmul v16.4s, v16.4s, v4.s[2]
-	WORD $0x4f849a31 // fmul v17.4s, v17.4s, v4.s[2]
-	WORD $0x4f849a52 // fmul v18.4s, v18.4s, v4.s[2]
-	WORD $0x4f849a73 // fmul v19.4s, v19.4s, v4.s[2]
+	FMOVQ  16(R10), F23
+	WORD $0x4fa49210 // fmul v16.4s, v16.4s, v4.s[1]
+	WORD $0x4fa49231 // fmul v17.4s, v17.4s, v4.s[1]
+	FMOVQ  32(R10), F24
+	WORD $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	WORD $0x4e2fd4e7 // fadd v7.4s, v7.4s, v15.4s
+	FMOVQ  48(R10), F25
 	WORD $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
 	WORD $0x4e31d529 // fadd v9.4s, v9.4s, v17.4s
-	WORD $0x4e32d54a // fadd v10.4s, v10.4s, v18.4s
-	WORD $0x4e33d56b // fadd v11.4s, v11.4s, v19.4s
-	WORD $0x4fa49a94 // fmul v20.4s, v20.4s, v4.s[3]
-	WORD $0x4fa49ab5 // fmul v21.4s, v21.4s, v4.s[3]
-	WORD $0x4fa49ad6 // fmul v22.4s, v22.4s, v4.s[3]
-	WORD $0x4fa49af7 // fmul v23.4s, v23.4s, v4.s[3]
+	WORD $0x4f849a52 // fmul v18.4s, v18.4s, v4.s[2]
+	WORD $0x4f849a73 // fmul v19.4s, v19.4s, v4.s[2]
+	WORD $0x4f849a94 // fmul v20.4s, v20.4s, v4.s[2]
+	WORD $0x4f849ab5 // fmul v21.4s, v21.4s, v4.s[2]
+	WORD $0x4e32d4c6 // fadd v6.4s, v6.4s, v18.4s
+	WORD $0x4e33d4e7 // fadd v7.4s, v7.4s, v19.4s
 	WORD $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
 	WORD $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD $0x4fa49ad6 // fmul v22.4s, v22.4s, v4.s[3]
+	WORD $0x4fa49af7 // fmul v23.4s, v23.4s, v4.s[3]
+	WORD $0x4fa49b18 // fmul v24.4s, v24.4s, v4.s[3]
+	WORD $0x4fa49b39 // fmul v25.4s, v25.4s, v4.s[3]
+	WORD $0x4e36d4c6 // fadd v6.4s, v6.4s, v22.4s
+	WORD $0x4e37d4e7 // fadd v7.4s, v7.4s, v23.4s
+	WORD $0x4e38d508 // fadd v8.4s, v8.4s, v24.4s
+	WORD $0x4e39d529 // fadd v9.4s, v9.4s, v25.4s
+	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
+	WORD $0x4e27d421 // fadd v1.4s, v1.4s, v7.4s
+	WORD $0x4e28d442 // fadd v2.4s, v2.4s, v8.4s
+	WORD $0x4e29d463 // fadd v3.4s, v3.4s, v9.4s
+	ADD    $32, R5
+	B      bilinearSumNEONwidestore
+
+bilinearSumNEONwidelastB:
+	FMOVQ  0(R13), F18
+	WORD $0x4f85914a // fmul v10.4s, v10.4s, v5.s[0]
+	FMOVQ  16(R13), F19
+	WORD $0x4f85916b // fmul v11.4s, v11.4s, v5.s[0]
+	FMOVQ  32(R13), F20
+	WORD $0x4f85918c // fmul v12.4s, v12.4s, v5.s[0]
+	FMOVQ  48(R13), F21
+	WORD $0x4f8591ad // fmul v13.4s, v13.4s, v5.s[0]
+	FMOVQ  0(R14), F22
+	WORD $0x4fa591ce // fmul v14.4s, v14.4s, v5.s[1]
+	WORD $0x4fa591ef // fmul v15.4s, v15.4s, v5.s[1]
+	FMOVQ  16(R14), F23
+	WORD $0x4fa59210 // fmul v16.4s, v16.4s, v5.s[1]
+	WORD $0x4fa59231 // fmul v17.4s, v17.4s, v5.s[1]
+	FMOVQ  32(R14), F24
+	WORD $0x4e2ed54a // fadd v10.4s, v10.4s, v14.4s
+	WORD $0x4e2fd56b // fadd v11.4s, v11.4s, v15.4s
+	FMOVQ  48(R14), F25
+	WORD $0x4e30d58c // fadd v12.4s, v12.4s, v16.4s
+	WORD $0x4e31d5ad // fadd v13.4s, v13.4s, v17.4s
+	WORD $0x4f859a52 // fmul v18.4s, v18.4s, v5.s[2]
+	WORD $0x4f859a73 // fmul v19.4s, v19.4s, v5.s[2]
+	WORD $0x4f859a94 // fmul v20.4s, v20.4s, v5.s[2]
+	WORD $0x4f859ab5 // fmul v21.4s, v21.4s, v5.s[2]
+	WORD $0x4e32d54a // fadd v10.4s, v10.4s, v18.4s
+	WORD $0x4e33d56b // fadd v11.4s, v11.4s, v19.4s
+	WORD $0x4e34d58c // fadd v12.4s, v12.4s, v20.4s
+	WORD $0x4e35d5ad // fadd v13.4s, v13.4s, v21.4s
+	WORD $0x4fa59ad6 // fmul v22.4s, v22.4s, v5.s[3]
+	WORD $0x4fa59af7 // fmul v23.4s, v23.4s, v5.s[3]
+	WORD $0x4fa59b18 // fmul v24.4s, v24.4s, v5.s[3]
+	WORD $0x4fa59b39 // fmul v25.4s, v25.4s, v5.s[3]
 	WORD $0x4e36d54a // fadd v10.4s, v10.4s, v22.4s
 	WORD $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
-	WORD $0x4e28d400 // fadd v0.4s, v0.4s, v8.4s
-	WORD $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
-	WORD $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
-	WORD $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
-	SUBS $1, R6
-	BNE  bilinearSumNEONwidetap
+	WORD $0x4e38d58c // fadd v12.4s, v12.4s, v24.4s
+	WORD $0x4e39d5ad // fadd v13.4s, v13.4s, v25.4s
+	WORD $0x4e2ad400 // fadd v0.4s, v0.4s, v10.4s
+	WORD $0x4e2bd421 // fadd v1.4s, v1.4s, v11.4s
+	WORD $0x4e2cd442 // fadd v2.4s, v2.4s, v12.4s
+	WORD $0x4e2dd463 // fadd v3.4s, v3.4s, v13.4s
+	ADD    $32, R5
+
+bilinearSumNEONwidestore:
 	WORD $0x6e3ffc00 // fdiv v0.4s, v0.4s, v31.4s
 	WORD $0x6e3ffc21 // fdiv v1.4s, v1.4s, v31.4s
 	WORD $0x6e3ffc42 // fdiv v2.4s, v2.4s, v31.4s

@@ -66,7 +66,38 @@ func TestKernelsStayInside(t *testing.T) {
 		t.Run("stem/"+side, func(t *testing.T) { checkStemInside(t, atEnd) })
 		t.Run("pool/"+side, func(t *testing.T) { checkPoolsInside(t, atEnd) })
 		t.Run("depthwise/"+side, func(t *testing.T) { checkDepthwiseInside(t, atEnd) })
+		t.Run("bilinear/"+side, func(t *testing.T) { checkBilinearInside(t, atEnd) })
 	}
+}
+
+// checkBilinearInside: every BilinearSum on 1-6 taps and channel counts around its vector widths,
+// with the taps (the kernels may read the next tap ahead) and the map fenced, the taps' first and
+// last neighbours at the map's two ends; bit for bit with the portable version.
+func checkBilinearInside(t *testing.T, atEnd bool) {
+	forEach(t, bilinearSum, func(t *testing.T, fn func(out, src []float32, taps []Tap, div float32)) {
+		rng := rand.New(rand.NewSource(43))
+		for nt := 1; nt <= 6; nt++ {
+			for _, n := range []int{3, 4, 7, 8, 15, 16, 17, 20, 31, 32, 33, 48, 52} {
+				pixels := 1 + rng.Intn(6)
+				src := fencedCopy(t, randSlice(rng, pixels*n), atEnd)
+				mem := fenced(t, nt*int(unsafe.Sizeof(Tap{}))/4, atEnd)
+				taps := unsafe.Slice((*Tap)(unsafe.Pointer(&mem[0])), nt)
+				for i := range taps {
+					for k := range 4 {
+						taps[i].Off[k] = int32(rng.Intn(pixels) * n)
+						taps[i].W[k] = float32(rng.Float64())
+					}
+				}
+				taps[0].Off[0], taps[nt-1].Off[3] = 0, int32((pixels-1)*n)
+				got, want := make([]float32, n), make([]float32, n)
+				fn(got, src, taps, 3)
+				bilinearSumGeneric(want, src, taps, 3)
+				if i, ok := sameBits(got, want); !ok {
+					t.Fatalf("%d taps, %d channels: out[%d] = %g, the portable version's %g", nt, n, i, got[i], want[i])
+				}
+			}
+		}
+	})
 }
 
 // checkStemInside: every Stem3x3s2 on planes up to 9x70 with 12-60 channels, a random band of

@@ -562,8 +562,9 @@ func BenchmarkSgemm(b *testing.B) {
 
 // TestBilinearSum compares every implementation with the plain loop bit for bit on ragged
 // channel counts (1-70, so the vector kernels meet whole vectors, remainders and counts below
-// one vector), 0, 1, 4 and 9 taps, zero weights and zero taps (samples outside the map), and
-// zeros, signed zeros, infinities and NaNs among the map's values; nothing past out may move.
+// one vector), 0-4 and 9 taps (a kernel pipelined two taps a step ends on either half), zero
+// weights and zero taps (samples outside the map), and zeros, signed zeros, infinities and NaNs
+// among the map's values; nothing past out may move.
 // A NaN matches any NaN: when both operands of an add or multiply are NaN, x86 returns the first
 // one's sign and payload (arm64 too), and the Go compiler may swap the operands of a commutative
 // operation (the plain loop compiled twice differs so), so only a NaN's presence is defined.
@@ -571,7 +572,7 @@ func TestBilinearSum(t *testing.T) {
 	forEach(t, bilinearSum, func(t *testing.T, fn func(out, src []float32, taps []Tap, div float32)) {
 		rng := rand.New(rand.NewSource(8))
 		for n := 1; n <= 70; n++ {
-			for _, nt := range []int{0, 1, 4, 9} {
+			for _, nt := range []int{0, 1, 2, 3, 4, 9} {
 				for _, specials := range []bool{false, true} {
 					pixels := 1 + rng.Intn(30)
 					c := n + rng.Intn(5) // the map may have more channels than are summed
