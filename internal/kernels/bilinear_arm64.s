@@ -14,8 +14,10 @@
 // into the other set and the shared registers once this tap has read them, one load or address
 // ADD between FADDs. On cortex-a55's model an FADD of 4 lanes issues alone but for an FMUL
 // after it, and LDR Qs issue one a cycle (an LD1 of four registers takes 8), so the loop is
-// about FADDs plus loads. The last tap runs from a copy without the look-ahead, so nothing past
-// taps is read.
+// about FADDs plus loads. The 4-channel loop is pipelined the same way, one vector a neighbour
+// (set A: R7-R10, V4, V8, V12, V16, V20; set B: R11-R14, V5, V9, V13, V17, V21; the tap's sum in
+// the first neighbour's register): the next tap loads between the FADDs of this one's chain. In
+// both loops the last tap runs from a copy without the look-ahead, so nothing past taps is read.
 //
 // Each product is an FMUL by element (rounded), added by its own FADD in the plain loop's order:
 // v = w0*x0 + w1*x1, v += w2*x2, s += v + w3*x3; then one FDIV by div. No FMLA, so every lane
@@ -257,35 +259,90 @@ bilinearSumNEONwidestore:
 
 bilinearSumNEONone:
 	CBZ  R4, bilinearSumNEONdone
-	VEOR V0.B16, V0.B16, V0.B16
-	MOVD R2, R5
-	MOVD R3, R6
-
-bilinearSumNEONonetap:
-	MOVW   0(R5), R7
-	MOVW   4(R5), R8
-	MOVW   8(R5), R9
-	MOVW   12(R5), R10
-	ADD    $16, R5
-	VLD1.P 16(R5), [V4.S4]
+	LDPSW  0(R2), (R7, R8)
+	LDPSW  8(R2), (R9, R10)
+	FMOVQ  16(R2), F4
+	MOVD   R2, R5
 	ADD    R7<<2, R1, R7
 	ADD    R8<<2, R1, R8
 	ADD    R9<<2, R1, R9
 	ADD    R10<<2, R1, R10
-	VLD1 (R7), [V8.S4]
-	VLD1 (R8), [V12.S4]
-	VLD1 (R9), [V16.S4]
-	VLD1 (R10), [V20.S4]
+	FMOVQ  (R7), F8
+	FMOVQ  (R8), F12
+	FMOVQ  (R9), F16
+	FMOVQ  (R10), F20
+	VEOR V0.B16, V0.B16, V0.B16
+	SUB  $1, R3, R6
+	CBZ  R6, bilinearSumNEONonelastA
+
+bilinearSumNEONonetap:
+	WORD $0x4f849108 // fmul v8.4s, v8.4s, v4.s[0]
+	LDPSW  32(R5), (R11, R12)
+	WORD $0x4fa4918c // fmul v12.4s, v12.4s, v4.s[1]
+	LDPSW  40(R5), (R13, R14)
+	WORD $0x4f849a10 // fmul v16.4s, v16.4s, v4.s[2]
+	SUB    $1, R6
+	WORD $0x4fa49a94 // fmul v20.4s, v20.4s, v4.s[3]
+	FMOVQ  48(R5), F5
+	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
+	ADD    R11<<2, R1, R11
+	ADD    R12<<2, R1, R12
+	ADD    R13<<2, R1, R13
+	ADD    R14<<2, R1, R14
+	FMOVQ  (R11), F9
+	WORD $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
+	FMOVQ  (R12), F13
+	FMOVQ  (R13), F17
+	FMOVQ  (R14), F21
+	WORD $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	ADD    $32, R5
+	WORD $0x4e28d400 // fadd v0.4s, v0.4s, v8.4s
+	CBZ    R6, bilinearSumNEONonelastB
+	WORD $0x4f859129 // fmul v9.4s, v9.4s, v5.s[0]
+	LDPSW  32(R5), (R7, R8)
+	WORD $0x4fa591ad // fmul v13.4s, v13.4s, v5.s[1]
+	LDPSW  40(R5), (R9, R10)
+	WORD $0x4f859a31 // fmul v17.4s, v17.4s, v5.s[2]
+	SUB    $1, R6
+	WORD $0x4fa59ab5 // fmul v21.4s, v21.4s, v5.s[3]
+	FMOVQ  48(R5), F4
+	WORD $0x4e2dd529 // fadd v9.4s, v9.4s, v13.4s
+	ADD    R7<<2, R1, R7
+	ADD    R8<<2, R1, R8
+	ADD    R9<<2, R1, R9
+	ADD    R10<<2, R1, R10
+	FMOVQ  (R7), F8
+	WORD $0x4e31d529 // fadd v9.4s, v9.4s, v17.4s
+	FMOVQ  (R8), F12
+	FMOVQ  (R9), F16
+	FMOVQ  (R10), F20
+	WORD $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	ADD    $32, R5
+	WORD $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
+	CBNZ   R6, bilinearSumNEONonetap
+
+bilinearSumNEONonelastA:
 	WORD $0x4f849108 // fmul v8.4s, v8.4s, v4.s[0]
 	WORD $0x4fa4918c // fmul v12.4s, v12.4s, v4.s[1]
-	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
 	WORD $0x4f849a10 // fmul v16.4s, v16.4s, v4.s[2]
-	WORD $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
 	WORD $0x4fa49a94 // fmul v20.4s, v20.4s, v4.s[3]
+	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
+	WORD $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
 	WORD $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
 	WORD $0x4e28d400 // fadd v0.4s, v0.4s, v8.4s
-	SUBS $1, R6
-	BNE  bilinearSumNEONonetap
+	B      bilinearSumNEONonestore
+
+bilinearSumNEONonelastB:
+	WORD $0x4f859129 // fmul v9.4s, v9.4s, v5.s[0]
+	WORD $0x4fa591ad // fmul v13.4s, v13.4s, v5.s[1]
+	WORD $0x4f859a31 // fmul v17.4s, v17.4s, v5.s[2]
+	WORD $0x4fa59ab5 // fmul v21.4s, v21.4s, v5.s[3]
+	WORD $0x4e2dd529 // fadd v9.4s, v9.4s, v13.4s
+	WORD $0x4e31d529 // fadd v9.4s, v9.4s, v17.4s
+	WORD $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
+
+bilinearSumNEONonestore:
 	WORD $0x6e3ffc00 // fdiv v0.4s, v0.4s, v31.4s
 	VST1.P [V0.S4], 16(R0)
 	ADD    $16, R1
