@@ -87,11 +87,12 @@ func ParseName(name string) (Config, error) {
 	if !ok {
 		return bad("no x after the width")
 	}
+	// Digits (and the width's point) only: strconv also reads signs, exponents, "inf" and "nan".
 	var err error
-	if c.Groups, err = strconv.Atoi(groups); err != nil || strings.ContainsAny(groups, "+-") {
+	if c.Groups, err = strconv.Atoi(groups); err != nil || strings.Trim(groups, "0123456789") != "" {
 		return bad(fmt.Sprintf("groups %q is not a number", groups))
 	}
-	if c.Width, err = strconv.ParseFloat(width, 64); err != nil || strings.ContainsAny(width, "+-_eEnNiI") {
+	if c.Width, err = strconv.ParseFloat(width, 64); err != nil || strings.Trim(width, "0123456789.") != "" {
 		return bad(fmt.Sprintf("width %q is not a decimal", width))
 	}
 	for _, suffix := range []struct {

@@ -38,11 +38,6 @@ func bit(d, n, m int) string {
 	return fmt.Sprintf("\tWORD $0x%08x // bit v%d.16b, v%d.16b, v%d.16b", 0x6ea01c00|m<<16|n<<5|d, d, n, m)
 }
 
-// ext encodes EXT Vd.16B, Vn.16B, Vm.16B, #4: Vn's lanes 1-3, then Vm's lane 0.
-func ext4(d, n, m int) string {
-	return fmt.Sprintf("\tWORD $0x%08x // ext v%d.16b, v%d.16b, v%d.16b, #4", 0x6e002000|m<<16|n<<5|d, d, n, m)
-}
-
 // st4 encodes ST4 {Vt.S-Vt+3.S}[lane], [Xn], Xm: lane of four sums, four consecutive outputs,
 // the base stepped by Xm after.
 func st4(t, lane, n, m int) string {
