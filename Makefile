@@ -187,11 +187,13 @@ train-demo-3:
 # Earlier demo models, taken from the repository's history (out/demo-stageN.bin, the commit of
 # DEMO_COMMIT_N): stage 3's, the committed .bin from 8df097d until stage 11's replaced it, starts
 # stages 5 and 7-11; stage 11's, committed in 214998b until stage 13's, starts stages 13 and 14;
-# stage 13's (8154f45) starts stages 15 and 16; stage 16's (ab57c70) starts stage 17.
+# stage 13's (8154f45) starts stages 15 and 16; stage 16's (ab57c70) starts stage 17; the soup
+# of stages 20-23 (out/demo-stage20-23.bin, b9599f4) is the 0.5x demo model the 1x one replaced.
 DEMO_COMMIT_3 := 8df097d
 DEMO_COMMIT_11 := 214998b
 DEMO_COMMIT_13 := 8154f45
 DEMO_COMMIT_16 := ab57c70
+DEMO_COMMIT_20-23 := b9599f4
 DEMO_STAGE3 ?= out/demo-stage3.bin
 DEMO_STAGE11 ?= out/demo-stage11.bin
 DEMO_STAGE13 ?= out/demo-stage13.bin
@@ -389,7 +391,7 @@ $(DEMO_SOUP23):
 # The four best models of stages 20-23 averaged (the same as averaging the soups of 20-21 and
 # 22-23): person AP50 0.1828 on the minival subset against the soup of 20-21's 0.1826, and higher
 # on the other three held-out sets: the demo model until the 1x soup (models/README.md;
-# make out/demo-0.5x.bin takes it from the history).
+# make out/demo-stage20-23.bin takes it from the history).
 DEMO_SOUP20_23 ?= out/soup-20-23.bin
 $(DEMO_SOUP20_23):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_RUN20)/best.bin $(DEMO_RUN21)/best.bin $(DEMO_RUN22)/best.bin $(DEMO_RUN23)/best.bin
@@ -441,25 +443,27 @@ $(DEMO_SOUP1XG):
 	/usr/bin/python3 train/average.py --out $@ $(DEMO_BURST2)/1x-r2b.bin $(DEMO_BURST2)/1x-r2c.bin
 
 # Then on the CPU, the 0.5x line's last round from that soup, side by side on one core each:
-# stage 21's recipe (1x-4) and stage 20's (1x-5).
+# stage 21's recipe (1x-4) and stage 20's (1x-5). FINETUNE_1X is stage 21's recipe, which the 1x
+# rounds after it repeat.
+FINETUNE_1X := --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60
 DEMO_RUN1X4 ?= out/train-demo-1x-4
 train-demo-1x-4: $(DEMO_SOUP1XG)
-	$(call train_1x,104,$(DEMO_RUN1X4),--init $(DEMO_SOUP1XG) --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
+	$(call train_1x,104,$(DEMO_RUN1X4),--init $(DEMO_SOUP1XG) $(FINETUNE_1X))
 DEMO_RUN1X5 ?= out/train-demo-1x-5
 train-demo-1x-5: $(DEMO_SOUP1XG)
 	$(call train_1x,105,$(DEMO_RUN1X5),--init $(DEMO_SOUP1XG) --ema 0.996 --accum 4 --lr 2e-3 --warmup 100 --iters 300 --eval-every 60)
 # Best 0.181 (1x-4, step 180) and 0.154 (1x-5, step 120) on the minival subset; their average
-# 0.172, so the demo model stays the 0.5x soup (0.183).
+# 0.172, so the demo model stayed the 0.5x soup (0.183) until the next round.
 
 # A third round: stage 21's recipe again from 1x-4's best model (the better of the two).
 DEMO_RUN1X6 ?= out/train-demo-1x-6
 train-demo-1x-6:
-	$(call train_1x,106,$(DEMO_RUN1X6),--init $(DEMO_RUN1X4)/best.bin --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
+	$(call train_1x,106,$(DEMO_RUN1X6),--init $(DEMO_RUN1X4)/best.bin $(FINETUNE_1X))
 # The same from the same model with another seed, for a soup of the two (the 0.5x line's rounds
 # averaged fine-tunes of one model).
 DEMO_RUN1X7 ?= out/train-demo-1x-7
 train-demo-1x-7:
-	$(call train_1x,107,$(DEMO_RUN1X7),--init $(DEMO_RUN1X4)/best.bin --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
+	$(call train_1x,107,$(DEMO_RUN1X7),--init $(DEMO_RUN1X4)/best.bin $(FINETUNE_1X))
 
 # The demo model (models/README.md): 1x-4's steps 180 and 300 and 1x-6's step 240 averaged,
 # person AP50 0.189 on the minival subset (1x-6's best alone 0.174, 1x-4's 0.181; the 0.5x soup
@@ -471,11 +475,4 @@ $(DEMO_SOUP1X6):
 # The next round, from the demo model itself (stage 21's recipe again).
 DEMO_RUN1X8 ?= out/train-demo-1x-8
 train-demo-1x-8: $(DEMO_SOUP1X6)
-	$(call train_1x,108,$(DEMO_RUN1X8),--init $(DEMO_SOUP1X6) --mosaic 0 --copy-paste 0 --ema 0.996 --accum 4 --lr 1e-3 --warmup 100 --iters 300 --eval-every 60)
-
-# The 0.5x demo model before it (the soup of stages 20-23, models/README.md), from the history.
-DEMO_MODEL_05X ?= out/demo-0.5x.bin
-$(DEMO_MODEL_05X):
-	mkdir -p $(dir $@)
-	git show b9599f4:models/shufflenet-g3-0.5x-300-person-car.bin > $@.tmp
-	mv $@.tmp $@
+	$(call train_1x,108,$(DEMO_RUN1X8),--init $(DEMO_SOUP1X6) $(FINETUNE_1X))
