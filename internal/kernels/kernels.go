@@ -4,8 +4,9 @@
 //
 // Every routine has a portable Go version (kernels_generic.go; Exp's in exp.go) and may have
 // assembly versions, one .s file per routine and instruction set (sgemm_avx2_amd64.s,
-// sgemm_avx512_amd64.s, sgemm8x12_arm64.s, depthwise_*.s; depthwise_rows_arm64.s holds the
-// NEON kernels' steps of several rows (four at stride 1, two at stride 2), pool_*.s both pools' row kernels,
+// sgemm_avx512_amd64.s, sgemm8x12_arm64.s, depthwise_*.s; depthwise4_arm64.s holds the NEON
+// kernels of 4 outputs a step and depthwise_rows_arm64.s their steps of several rows (four at
+// stride 1, two at stride 2), pool_*.s both pools' row kernels,
 // bilinear_amd64.s both amd64 BilinearSums, exp_amd64.s both amd64 Exps,
 // depthwise_small_avx512_amd64.s the whole-plane kernels of the box head's small planes,
 // depthwise and average pool). The plane routines' assembly is a row kernel
@@ -27,6 +28,7 @@ package kernels
 // any machine).
 //go:generate go run gen_sgemm_avx512.go
 //go:generate go run gen_depthwise_neon.go
+//go:generate go run gen_depthwise4_neon.go
 //go:generate go run gen_stem_avx512.go
 //go:generate go run gen_stem_avx2.go
 //go:generate go run gen_stem_neon.go

@@ -25,6 +25,12 @@ func TestDepthwiseNEONGenerated(t *testing.T) {
 	checkGenerated(t, "gen_depthwise_neon.go", "depthwise_rows_arm64.s")
 }
 
+// TestDepthwise4NEONGenerated checks depthwise4_arm64.s against gen_depthwise4_neon.go the same
+// way (here, as TestDepthwiseNEONGenerated).
+func TestDepthwise4NEONGenerated(t *testing.T) {
+	checkGenerated(t, "gen_depthwise4_neon.go", "depthwise4_arm64.s")
+}
+
 // TestStemAVX512Generated checks stem_avx512_amd64.s against gen_stem_avx512.go the same way.
 func TestStemAVX512Generated(t *testing.T) {
 	checkGenerated(t, "gen_stem_avx512.go", "stem_avx512_amd64.s")

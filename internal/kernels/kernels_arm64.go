@@ -54,10 +54,10 @@ func init() {
 //go:noescape
 func sgemmKernel8x12NEON(rows, k, n int, ap *float32, b *float32, ldb int, c *float32, ldc int, ep *packEpilogue)
 
-// dw3x3s1NEON and dw3x3s2NEON (depthwise_arm64.s) are dwRowKernels for stride 1 and 2, 4 outputs
-// per step: with all three input rows and the plane's row step (ldi = stride*w), a block of 4
-// columns down all m rows, each input row loaded once; otherwise one row at a time, 8 columns a
-// step.
+// dw3x3s1NEON and dw3x3s2NEON (depthwise4_arm64.s, written by gen_depthwise4_neon.go) are
+// dwRowKernels for stride 1 and 2, 4 outputs per step: with all three input rows and the plane's
+// row step (ldi = stride*w), a block of 4 columns down all m rows, each input row loaded once;
+// otherwise one row at a time, 8 columns a step.
 //
 //go:noescape
 func dw3x3s1NEON(out, in *float32, w, nr int, wt *float32, n, m, ldo, ldi int, bias float32)
