@@ -32,6 +32,7 @@ package kernels
 //go:generate go run gen_stem_avx512.go
 //go:generate go run gen_stem_avx2.go
 //go:generate go run gen_stem_neon.go
+//go:generate go run gen_bilinear_neon.go
 
 // Sgemm computes C += A·B for row-major A (m×k, row stride lda), B (k×n, ldb) and C (m×n, ldc):
 //

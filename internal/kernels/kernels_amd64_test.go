@@ -31,6 +31,12 @@ func TestDepthwise4NEONGenerated(t *testing.T) {
 	checkGenerated(t, "gen_depthwise4_neon.go", "depthwise4_arm64.s")
 }
 
+// TestBilinearNEONGenerated checks bilinear_arm64.s against gen_bilinear_neon.go the same way
+// (here, as TestDepthwiseNEONGenerated).
+func TestBilinearNEONGenerated(t *testing.T) {
+	checkGenerated(t, "gen_bilinear_neon.go", "bilinear_arm64.s")
+}
+
 // TestStemAVX512Generated checks stem_avx512_amd64.s against gen_stem_avx512.go the same way.
 func TestStemAVX512Generated(t *testing.T) {
 	checkGenerated(t, "gen_stem_avx512.go", "stem_avx512_amd64.s")

@@ -138,8 +138,8 @@ func maxPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
 //go:noescape
 func avgPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
 
-// bilinearSumNEON (bilinear_arm64.s) is a bilinearKernel, 4 channels per vector, four vectors per
-// step.
+// bilinearSumNEON (bilinear_arm64.s, written by gen_bilinear_neon.go) is a bilinearKernel, 4
+// channels per vector, four vectors per step.
 //
 //go:noescape
 func bilinearSumNEON(out, src *float32, taps *Tap, nt, n int, div float32)
