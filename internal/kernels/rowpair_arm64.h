@@ -1,5 +1,5 @@
-// Shared by the NEON row kernels (depthwise_arm64.s, pool_arm64.s): the bookkeeping of a step
-// over two output rows at once. Registers as in those files: R10, R11 the current output and input
+// Used by the NEON pooling kernels (pool_arm64.s): the bookkeeping of a step
+// over two output rows at once. Registers as in that file: R10, R11 the current output and input
 // row, R13, R14 their strides in bytes, R12 rows left, R2 the input row stride in bytes, R3 the
 // input rows per output row; the pair's first row reads R1, R6, R7 and writes R0 (sum V0), its
 // second reads R15, R19, R20 and writes R21 (sum V16).
