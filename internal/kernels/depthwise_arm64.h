@@ -34,3 +34,11 @@
 	VLD1R.P 4(R4), [V7.S4]; \
 	VLD1R.P 4(R4), [V8.S4]; \
 	VLD1R (R4), [V9.S4]
+
+// Sets R19 when there are fewer than 2 input rows and R20 when fewer than 3 (R3), leaving the
+// flags of the comparison with 3.
+#define DWROWFLAGS \
+	CMP  $2, R3; \
+	CSET LT, R19; \
+	CMP  $3, R3; \
+	CSET LT, R20

@@ -68,7 +68,7 @@ func store(d int, out string) []string {
 }
 
 // head writes the TEXT line and the setup shared by both strides: DWSETUP, the bias saved in the
-// frame, the row-count flags R19 and R20, and the branch to the one-row path unless there are
+// frame, the row-count flags R19 and R20 (DWROWFLAGS), and the branch to the one-row path unless there are
 // three input rows (the flags of the CMP with 3).
 func (e *emitter) head(s int) {
 	e.P("")
@@ -76,10 +76,7 @@ func (e *emitter) head(s int) {
 	e.P("TEXT ·dw3x3s%dNEON(SB), NOSPLIT, $16-76", s)
 	e.Ins("\tDWSETUP",
 		"\tFMOVQ F31, bias4-16(SP)",
-		"\tCMP  $2, R3",
-		"\tCSET LT, R19",
-		"\tCMP  $3, R3",
-		"\tCSET LT, R20")
+		"\tDWROWFLAGS")
 	e.P("\tBNE  s%drow", s)
 }
 
