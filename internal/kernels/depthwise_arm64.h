@@ -1,10 +1,9 @@
 // Shared by the NEON depthwise 3x3 row kernels (dwRowKernel in depthwise_simd.go):
 // depthwise4_arm64.s (4 outputs per step, written by gen_depthwise4_neon.go) and
-// depthwise_arm64.s (16). Register use: R0 out; R1, R6, R7 input rows 0-2; R2 the row stride in
-// bytes; R3 the row count; R5 outputs left; R10, R11 the current output and input row; R13, R14
-// their strides in bytes; R12 rows left; R8, R9 tap addresses; V31 the bias; V1-V9 the weights of
-// rows 0-2; V0 the sum; V10-V13 the taps. The one-row loops start the sum from the bias and grow
-// it by VFMLA only (the Go assembler has no vector FADD).
+// depthwise_arm64.s (16). The registers DWSETUP sets: R2 the row stride in bytes; R3 the row
+// count; R4 past the weights it read; R10, R11 the current output and input row; R12 rows left; R13, R14
+// their strides in bytes; V31 the bias; V1-V9 the weights of rows 0-2, each broadcast. Sums and
+// taps are each file's.
 
 // Broadcasts the weights of the nr rows (no read past them) and sets up the row pointers.
 #define DWSETUP \

@@ -135,8 +135,9 @@ func (e *emitter) first(a regs) {
 }
 
 // pipeline writes a loop over the taps, two an iteration (label <name>tap): set A's tap looking
-// ahead into B, B's into A, each leaving when no tap is left after it (R6) for the copy of its
-// tap without the look-ahead (<name>lastA, <name>lastB), which go on to <name>store.
+// ahead into B, B's into A; when no tap is left after the one just loaded ahead (R6), the loop
+// leaves for that set's copy without the look-ahead (after A's tap to <name>lastB; after B's it
+// falls through to <name>lastA), and both copies go on to <name>store.
 func (e *emitter) pipeline(name string, tap func(cur int, ahead bool)) {
 	e.P("")
 	e.P("%stap:", name)
@@ -192,9 +193,9 @@ func (e *emitter) wide() {
 }
 
 // wideTap writes a tap of the wide loop on set cur: 16 FADDs (the products of neighbours 1-3 into
-// neighbour 0's, then those into the channel sums), one FMUL after each of the first 16 (this
-// tap's neighbours 2 and 3, then the next tap's 0 and 1, whose products are ready when its FADDs
-// start). Ahead, the next tap's offsets, address ADDs, the tap count and pointer steps go one
+// neighbour 0's, then those into the channel sums), one FMUL after each (this tap's neighbours 2
+// and 3 after the first 8, then, looking ahead, the next tap's 0 and 1, whose products are ready
+// when its FADDs start). Ahead, the next tap's offsets, address ADDs, the tap count and pointer steps go one
 // after each of the first 8 pairs, and its vector loads as wideLoads says.
 func (e *emitter) wideTap(cur int, ahead bool) {
 	c, n := wideSets[cur], wideSets[1-cur]
@@ -261,8 +262,8 @@ func (e *emitter) one() {
 
 // oneTap writes a tap of the 4-channel loop on set cur: its four FMULs, then the chain of FADDs
 // into neighbour 0's register and the channel sum V0. Ahead, the next tap's offsets, the tap
-// count and its weights go after the FMULs, its addresses and neighbour loads after the first
-// two FADDs, and the pointer step after the third.
+// count and its weights go one after each FMUL, its addresses and neighbour 0's load after the
+// first FADD, neighbours 1-3's loads after the second, and the pointer step after the third.
 func (e *emitter) oneTap(cur int, ahead bool) {
 	c, n := oneSets[cur], oneSets[1-cur]
 	var fmuls []string

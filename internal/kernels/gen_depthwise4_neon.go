@@ -68,8 +68,8 @@ func store(d int, out string) []string {
 }
 
 // head writes the TEXT line and the setup shared by both strides: DWSETUP, the bias saved in the
-// frame, the row-count flags R19 and R20 (DWROWFLAGS), and the branch to the one-row path unless there are
-// three input rows (the flags of the CMP with 3).
+// frame, the row-count flags R19 and R20 (DWROWFLAGS), and the branch to the one-row path unless
+// there are three input rows (the flags of DWROWFLAGS' CMP with 3).
 func (e *emitter) head(s int) {
 	e.P("")
 	e.P("// func dw3x3s%dNEON(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)", s)
@@ -98,8 +98,8 @@ var (
 // rows loaded ahead (body), the X half branching to Y's exit when fewer than two rows are left
 // after it (the counter's sign), Y back to the top while two more are; then each half's exit, the
 // body without loads ahead (last) that ends the last two rows, followed by the odd last row's
-// tail (tail) where the counter's low bit says there is one, which starts half X's row j+2 or
-// Y's.
+// tail (tail) where the counter's low bit says there is one, which ends the row j+2 that half
+// started.
 func (e *emitter) blockLoop(s int, count string, halves [2]half, body func(h, next half), last func(h half), tail func(sum int)) {
 	e.P("")
 	e.P("s%drows:", s)

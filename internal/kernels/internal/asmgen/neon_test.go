@@ -4,11 +4,13 @@ import "testing"
 
 // TestNEON checks each encoder against instruction lines of the committed internal/kernels
 // *_arm64.s files (the hand-written sgemm8x12_arm64.s and pool_arm64.s among them), whose words
-// were checked against binutils' aarch64 assembler: every register field at 0 and at 31 (or the
-// highest in the files), every lane.
+// were checked against binutils' aarch64 assembler: each register field at the lowest and highest
+// value the files hold where they hold several, every lane.
 func TestNEON(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{FMLAElem(12, 4, 1, 0), "\tWORD $0x4f81108c // fmla v12.4s, v4.4s, v1.s[0]"},                  // depthwise_rows_arm64.s
+		{FMLAElem(0, 10, 1, 0), "\tWORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]"},                  // depthwise4_arm64.s
+		{FMLAElem(17, 0, 3, 0), "\tWORD $0x4f831011 // fmla v17.4s, v0.4s, v3.s[0]"},                  // depthwise4_arm64.s
 		{FMLAElem(16, 4, 1, 1), "\tWORD $0x4fa11090 // fmla v16.4s, v4.4s, v1.s[1]"},                  // depthwise_rows_arm64.s
 		{FMLAElem(16, 31, 1, 2), "\tWORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]"},                // depthwise4_arm64.s
 		{FMLAElem(31, 2, 4, 3), "\tWORD $0x4fa4185f // fmla v31.4s, v2.4s, v4.s[3]"},                  // sgemm8x12_arm64.s
@@ -19,6 +21,7 @@ func TestNEON(t *testing.T) {
 		{FMULElem(17, 17, 5, 2), "\tWORD $0x4f859a31 // fmul v17.4s, v17.4s, v5.s[2]"},                // bilinear_arm64.s
 		{FMULElem(25, 25, 5, 3), "\tWORD $0x4fa59b39 // fmul v25.4s, v25.4s, v5.s[3]"},                // bilinear_arm64.s
 		{FADD(0, 0, 6), "\tWORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s"},                             // bilinear_arm64.s
+		{FADD(8, 8, 0), "\tWORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s"},                             // sgemm8x12_arm64.s
 		{FADD(9, 9, 17), "\tWORD $0x4e31d529 // fadd v9.4s, v9.4s, v17.4s"},                           // bilinear_arm64.s
 		{FADD(31, 31, 2), "\tWORD $0x4e22d7ff // fadd v31.4s, v31.4s, v2.4s"},                         // sgemm8x12_arm64.s
 		{FDIV(0, 0, 31), "\tWORD $0x6e3ffc00 // fdiv v0.4s, v0.4s, v31.4s"},                           // bilinear_arm64.s
