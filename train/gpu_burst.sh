@@ -8,8 +8,8 @@
 #   train/gpu_burst.sh DATA INIT_DIR OUT_DIR SECONDS RUNS
 #
 # RUNS is a file of runs, one a line, NAME|its train_detector.py flags, @INIT@ standing for
-# INIT_DIR ('#' starts a comment line): train/gpu_burst1.runs and gpu_burst2.runs are the two
-# bursts models/README.md records. DATA holds coco128/, coco-extra/ and coco-tiny/ as in
+# INIT_DIR ('#' starts a comment line): train/gpu_burst1.runs and gpu_burst2.runs are the first
+# lease's two bursts models/README.md records, gpu_burst3.runs and gpu_burst4.runs the second's. DATA holds coco128/, coco-extra/ and coco-tiny/ as in
 # ../shared/data (their training images are enough: train/copy_dataset.py copies them into an
 # ignored folder of the repository, which a lent machine's call carries); INIT_DIR the models the
 # runs start from.
