@@ -131,6 +131,10 @@ type Runner struct {
 	out        [2]nn.Tensor
 	mid1, mid2 nn.Tensor
 	scratch    nn.Scratch
+	pool       *parallel.Pool
+	bands      bandScratch
+	bandTask   bandTask
+	noBands    bool // run every unit layer by layer (the tests' reference for the bands)
 	pooled     []float32
 	logits     []float32
 }
@@ -140,7 +144,10 @@ func (n *Net) NewRunner() *Runner { return &Runner{net: n} }
 
 // SetPool makes the Runner split its layers' work over p (nil: one thread). Results do not
 // depend on p's thread count.
-func (r *Runner) SetPool(p *parallel.Pool) { r.scratch.SetPool(p) }
+func (r *Runner) SetPool(p *parallel.Pool) {
+	r.pool = p
+	r.scratch.SetPool(p)
+}
 
 // Forward runs the stem and stages 2..last on x ([N, 3, H, W]) and returns the last stage's output.
 // The result is owned by the Runner and valid until its next call.
@@ -171,6 +178,10 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 	y := &r.out[0]
 	if len(x.Data) > 0 && len(y.Data) > 0 && &x.Data[0] == &y.Data[0] {
 		y = &r.out[1]
+	}
+	if r.usesBands(u, x) {
+		r.unitBands(u, x)
+		return x
 	}
 	s := u.spec
 	r.mid1.Resize(x.N, s.Mid, x.H, x.W)
