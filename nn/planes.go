@@ -46,22 +46,21 @@ func (l *Conv) PointwiseBand(dst, src Planes, n int, addDst bool) {
 	}
 }
 
-// ForwardBand convolves the h x w planes of src (all C channels) into the h x w planes of dst,
-// on the calling thread, channel c into dst's channel OutMap[c] (or c). The rows of a band of a
-// taller map come out as Forward computes them, except the band's first and last rows, which
-// take the band's edge for the map's: a caller gives the band one row of context above and
-// below and keeps the rows between.
+// ForwardBand convolves the h x w planes of src (all C channels) into dst, whose planes take the
+// output's size (OutSize), on the calling thread, channel c into dst's channel OutMap[c] (or c).
+// The rows of a band of a taller map come out as Forward computes them, except the rows whose
+// windows reach past the band's first or last row, which take the band's edge for the map's: a
+// caller gives the band the rows of context its windows need and keeps the output rows between
+// (at stride 2, a band that starts on an even row of the map, so that its windows are the map's).
 func (l *DepthwiseConv) ForwardBand(dst, src Planes, h, w int) {
-	if l.Stride != 1 {
-		panic(fmt.Sprintf("nn: DepthwiseConv.ForwardBand at stride %d", l.Stride))
-	}
+	oh, ow := l.OutSize(h, w)
 	for c := 0; c < l.C; c++ {
 		oc := c
 		if l.OutMap != nil {
 			oc = l.OutMap[c]
 		}
-		out := dst.channel(oc, h*w)
-		kernels.Depthwise3x3(out, src.channel(c, h*w), h, w, h, w, 1, l.Weight[c*9:(c+1)*9], l.Bias[c])
+		out := dst.channel(oc, oh*ow)
+		kernels.Depthwise3x3(out, src.channel(c, h*w), h, w, oh, ow, l.Stride, l.Weight[c*9:(c+1)*9], l.Bias[c])
 		if l.Act == ReLU {
 			kernels.ReLU(out)
 		}

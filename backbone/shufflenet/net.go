@@ -180,8 +180,7 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		y = &r.out[1]
 	}
 	if r.usesBands(u, x) {
-		r.unitBands(u, x)
-		return x
+		return r.unitBands(u, x)
 	}
 	s := u.spec
 	r.mid1.Resize(x.N, s.Mid, x.H, x.W)
