@@ -1,35 +1,16 @@
-package shufflenet
+package shufflenet_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand"
-	"strings"
 	"testing"
 
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
 )
-
-// randomWeights gives every tensor random values (BatchNorm variances positive), like the
-// detector tests' recorder, which this package cannot import (it imports this one).
-type randomWeights struct{ rng *rand.Rand }
-
-func (r randomWeights) Get(name string, shape ...int) ([]float32, error) {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	data := make([]float32, n)
-	for i := range data {
-		if strings.HasSuffix(name, "running_var") {
-			data[i] = 0.5 + r.rng.Float32()
-		} else {
-			data[i] = float32(r.rng.NormFloat64() * 0.1)
-		}
-	}
-	return data, nil
-}
 
 // TestBandsMatchLayers: the trunk with its large stride-1 units in bands gives the values of the
 // layer-by-layer path bit for bit, on maps whose rows split unevenly into parts and bands, narrow
@@ -49,7 +30,7 @@ func TestBandsMatchLayers(t *testing.T) {
 	} {
 		name := fmt.Sprintf("%gx-%dx%dx%d", tc.width, tc.n, tc.h, tc.w)
 		t.Run(name, func(t *testing.T) {
-			net, err := Build(Config{Groups: 3, Width: tc.width, Shuffle: true, NumClasses: 10}, randomWeights{rand.New(rand.NewSource(3))})
+			net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(3))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,15 +40,14 @@ func TestBandsMatchLayers(t *testing.T) {
 				x.Data[i] = float32(rng.NormFloat64())
 			}
 			ref := net.NewRunner()
-			ref.noBands = true
-			want := append([]float32(nil), ref.Forward(x, Stage3).Data...)
-			defer func(b, m int) { bandBytes, minBandMap = b, m }(bandBytes, minBandMap)
-			bandBytes, minBandMap = tc.bandBudget, 1
+			ref.SetLayerByLayer()
+			want := append([]float32(nil), ref.Forward(x, shufflenet.Stage3).Data...)
+			defer shufflenet.SetBandLimits(tc.bandBudget, 1)()
 			for _, threads := range []int{1, 2, 3} {
 				r := net.NewRunner()
 				r.SetPool(parallel.New(threads))
-				got := r.Forward(x, Stage3).Data
-				if r.bands.ring == nil {
+				got := r.Forward(x, shufflenet.Stage3).Data
+				if !r.RanInBands() {
 					t.Fatalf("%d threads: no unit ran in bands", threads)
 				}
 				for i := range want {
@@ -75,7 +55,7 @@ func TestBandsMatchLayers(t *testing.T) {
 						t.Fatalf("%d threads: value %d is %g, layer by layer %g", threads, i, got[i], want[i])
 					}
 				}
-				if a := testing.AllocsPerRun(2, func() { r.Forward(x, Stage3) }); a != 0 {
+				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage3) }); a != 0 {
 					t.Errorf("%d threads: the trunk in bands allocates %v times per run in steady state", threads, a)
 				}
 			}
