@@ -592,25 +592,16 @@ func TestCNHWGivesNCHWResults(t *testing.T) {
 			}
 		}
 	}
-	mustPanic := func(what string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", what)
-			}
-		}()
-		f()
-	}
 	conv3 := &Conv{InC: c, OutC: c, K: 3, Stride: 1, Pad: 1, Groups: 1, Weight: randVec(rng, c*c*9), Bias: randVec(rng, c)}
 	cx := toLayout(x, CNHW)
-	mustPanic("3x3 conv of CNHW", func() { conv3.Forward(toLayout(x, CNHW), 0, cx, nil, &Scratch{}) })
-	mustPanic("CNHW into NCHW", func() { pw.Forward(NewTensor(n, 6, h, w), 0, cx, nil, &Scratch{}) })
-	mustPanic("NCHW residual", func() { pw.Forward(toLayout(NewTensor(n, 6, h, w), CNHW), 0, cx, res, &Scratch{}) })
-	mustPanic("depthwise CNHW into NCHW", func() { dws[0].Forward(NewTensor(n, c, h, w), 0, cx, &Scratch{}) })
-	mustPanic("average pool CNHW into NCHW", func() {
+	mustPanic(t, "3x3 conv of CNHW", func() { conv3.Forward(toLayout(x, CNHW), 0, cx, nil, &Scratch{}) })
+	mustPanic(t, "CNHW into NCHW", func() { pw.Forward(NewTensor(n, 6, h, w), 0, cx, nil, &Scratch{}) })
+	mustPanic(t, "NCHW residual", func() { pw.Forward(toLayout(NewTensor(n, 6, h, w), CNHW), 0, cx, res, &Scratch{}) })
+	mustPanic(t, "depthwise CNHW into NCHW", func() { dws[0].Forward(NewTensor(n, c, h, w), 0, cx, &Scratch{}) })
+	mustPanic(t, "average pool CNHW into NCHW", func() {
 		AvgPool3x3s2(NewTensor(n, c, ConvOut(h, 3, 2, 1), ConvOut(w, 3, 2, 1)), 0, cx, &Scratch{})
 	})
-	mustPanic("Image of CNHW", func() { cx.Image(0) })
+	mustPanic(t, "Image of CNHW", func() { cx.Image(0) })
 }
 
 // BenchmarkConvStem times ShuffleNet's stem convolution (3 -> 12, 24 or 48 channels by width,
@@ -671,4 +662,15 @@ func BenchmarkStemMaxPool(b *testing.B) {
 			})
 		}
 	}
+}
+
+// mustPanic fails t unless f panics (a programmer error the layer refuses).
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", what)
+		}
+	}()
+	f()
 }

@@ -53,15 +53,6 @@ func TestBandsGiveForwardValues(t *testing.T) {
 			same("ForwardBand", dwGot[o*(end-start)*w+(y0-start)*w:][:(y1-y0)*w], dwWant.Data[o*hw+y0*w:o*hw+y1*w])
 		}
 	}
-	mustPanic := func(what string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s did not panic", what)
-			}
-		}()
-		f()
-	}
 	conv3 := &Conv{InC: c, OutC: 3, K: 3, Stride: 1, Pad: 1, Groups: 1, Weight: randVec(rng, 3*c*9), Bias: randVec(rng, 3)}
-	mustPanic("PointwiseBand of a 3x3 convolution", func() { conv3.PointwiseBand(Planes{make([]float32, 3*w), w}, Planes{x.Data, h * w}, w, false) })
+	mustPanic(t, "PointwiseBand of a 3x3 convolution", func() { conv3.PointwiseBand(Planes{make([]float32, 3*w), w}, Planes{x.Data, h * w}, w, false) })
 }
