@@ -78,20 +78,26 @@ func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestThreadsGiveIdenticalDetections runs a random 0.5x detector at 300 and 600 on 1, 2 and 3
-// threads (and a Clone of the 3-thread one) and checks that the detections are the same bit for
-// bit: every layer computes each output value with the same code in the same order on any thread.
+// TestThreadsGiveIdenticalDetections runs a random 0.5x detector at 300 and 600, and a 1x one at
+// 600 (whose stage 2 runs in bands of rows, each thread on its own rows), on 1, 2 and 3 threads
+// (and a Clone of the 3-thread one) and checks that the detections are the same bit for bit:
+// every layer computes each output value with the same code in the same order on any thread.
 func TestThreadsGiveIdenticalDetections(t *testing.T) {
-	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.5x-300", 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "det.bin")
-	if err := modelfile.Write(path, *cfg, ts); err != nil {
-		t.Fatal(err)
-	}
 	img := testImage(320, 240)
-	for _, res := range []int{300, 600} {
+	var path string
+	for _, tc := range []struct {
+		preset string
+		res    int
+	}{{"shufflenet-g3-0.5x-300", 300}, {"shufflenet-g3-0.5x-300", 600}, {"shufflenet-g3-1.0x-600", 600}} {
+		cfg, ts, err := testmodel.Detector(tc.preset, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path = filepath.Join(t.TempDir(), "det.bin")
+		if err := modelfile.Write(path, *cfg, ts); err != nil {
+			t.Fatal(err)
+		}
+		res := tc.res
 		var want []detector.Detection
 		for _, threads := range []int{1, 2, 3} {
 			det, err := detector.Load(path, detector.WithResolution(res), detector.WithScoreThreshold(0), detector.WithThreads(threads))
