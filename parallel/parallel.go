@@ -10,8 +10,8 @@
 //
 // Results never depend on the thread count as long as a loop's body computes each output from
 // its index alone (never from lo or hi): every caller in this module splits work by output
-// channels, planes, column blocks or RoIs, so that an output element is computed by the same
-// code in the same order whichever thread runs it.
+// channels, planes, column blocks, parts of a map's rows or RoIs, so that an output element is
+// computed by the same code in the same order whichever thread runs it.
 package parallel
 
 import (

@@ -14,13 +14,15 @@ import (
 // 608x1024 the 1x trunk's first unit writes a 9.3 MB bottleneck map, stage 2's others 2.3 MB
 // ones). Each thread takes a contiguous part of the rows (spatial: a thread reads what it wrote,
 // except a row at each edge of its part) and walks it in bands; a band keeps the last rows of
-// the first convolution's output that the next one needs, so no row is computed twice. Every
-// value is the one the layer-by-layer path computes, bit for bit (TestBandsMatchLayers).
+// the first convolution's output that the next one needs, so within a part no row is computed
+// twice (at each edge between parts two are: the context rows). Every value is the one the
+// layer-by-layer path computes, bit for bit (TestBandsMatchLayers).
 
 // bandBytes is the budget for a band's working set: its rows of the unit's input and output and
-// of the two bottleneck maps. Measured on the 1x trunk
-// at 608x1024 (paired detect bench runs, docs/SPEED.md): 1 and 4 MiB within 1-3% of 2 MiB; 256
-// KiB (bands of 2 rows, whose depthwise planes are half context) was slower than no bands. A
+// of the two bottleneck maps. Chosen on the 1x trunk at 608x1024 with its stride-1 units in bands
+// (one thread, five paired rounds, docs/SPEED.md): 2 MiB 19.97 ms, 4 MiB 20.06, 1 MiB 20.63,
+// none 20.16; 256 KiB (bands of 2 rows, whose depthwise planes are half context) slower still.
+// The gain it was kept for is on two threads and with the stride-2 units (docs/SPEED.md). A
 // variable so that the tests can shrink it.
 var bandBytes = 2 << 20
 
@@ -32,7 +34,8 @@ var bandBytes = 2 << 20
 var minBandMap = 1 << 20
 
 // bandRows returns the band height (output rows) for a band whose working set takes perRow
-// values a row: at least 2, so that a band's two carried rows fit.
+// values a row: at least 2 (a band of one row would run the depthwise convolution on three rows
+// for one).
 func bandRows(perRow int) int {
 	return max(2, bandBytes/(4*perRow))
 }
@@ -91,15 +94,12 @@ func (s *bandScratch) grow(threads, tasks, ring, dw, halo int) {
 }
 
 // unitBands runs unit u on x in bands over the Runner's pool and returns its output: x itself at
-// stride 1, the Runner's other buffer at stride 2.
-func (r *Runner) unitBands(u *unit, x *nn.Tensor) *nn.Tensor {
+// stride 1, y (the Runner's buffer that does not hold x's data, as unit picks it) at stride 2.
+func (r *Runner) unitBands(u *unit, x, y *nn.Tensor) *nn.Tensor {
 	threads, s := r.pool.Threads(), u.spec
 	t := &r.bandTask
+	r.bandUnits[s.Stride-1]++
 	if s.Stride == 2 {
-		y := &r.out[0]
-		if x == y {
-			y = &r.out[1]
-		}
 		oh, ow := u.dw.OutSize(x.H, x.W)
 		y.Resize(x.N, s.Out, oh, ow)
 		y.Layout = x.Layout
@@ -112,7 +112,7 @@ func (r *Runner) unitBands(u *unit, x *nn.Tensor) *nn.Tensor {
 		*t = bandTask{}
 		return y
 	}
-	parts := min(threads, x.H/2) // every part at least 2 rows
+	parts := min(threads, x.H/2) // parts of at least 2 rows (one row would cost two context rows)
 	rows := bandRows((x.C + 2*s.Mid) * x.W)
 	r.bands.grow(threads, x.N*parts, s.Mid*(rows+2)*x.W, s.Mid*(rows+2)*x.W, s.Mid*x.W)
 	*t = bandTask{u: u, x: x, y: x, parts: parts, rows: rows, s: &r.bands}

@@ -12,25 +12,29 @@ import (
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
-// TestBandsMatchLayers: the trunk with its large stride-1 units in bands gives the values of the
-// layer-by-layer path bit for bit, on maps whose rows split unevenly into parts and bands, narrow
-// maps (the depthwise convolution's small-plane kernels) and wide ones, on 1, 2 and 3 threads,
-// with a batch of two images; and the bands really ran (the budget is shrunk so that small maps
-// take several bands); in steady state they allocate nothing.
+// TestBandsMatchLayers: the network with its units in bands gives the values of the
+// layer-by-layer path bit for bit, up to stage 4, on maps whose rows split unevenly into parts and
+// bands, narrow maps (the depthwise convolution's small-plane kernels) and wide ones, on 1, 2 and
+// 3 threads, with a batch of two images, and through Stage on a copy of a result's header (the
+// stride-2 unit must not write over its input); units of both strides really ran in bands (the
+// limits are lowered so that small maps take several bands), none with squeeze-and-excitation;
+// in steady state the bands allocate nothing.
 func TestBandsMatchLayers(t *testing.T) {
 	for _, tc := range []struct {
 		width      float64
+		se         bool
 		n, h, w    int
 		bandBudget int
 	}{
-		{1, 1, 200, 72, 64 << 10},   // stage 2 50x18 (narrow: the strip kernels), stage 3 25x9
-		{0.5, 2, 97, 131, 32 << 10}, // odd sizes, two images
-		{2, 1, 64, 256, 256 << 10},  // wide rows, 2x: 480 channels, 120 in the bottleneck
-		{1, 1, 9, 600, 16 << 10},    // few rows: parts of 2 rows, bands of 2
+		{1, false, 1, 200, 72, 64 << 10},   // stage 2 50x18 (narrow: the strip kernels), stage 3 25x9
+		{0.5, false, 2, 97, 131, 32 << 10}, // odd sizes, two images
+		{2, false, 1, 64, 256, 256 << 10},  // wide rows, 2x: 480 channels, 120 in the bottleneck
+		{1, false, 1, 17, 600, 16 << 10},   // few rows: stage 2 5 rows (2 parts on 2 and 3 threads), stage 3 3
+		{1, true, 1, 64, 64, 16 << 10},     // squeeze-and-excitation: layer by layer
 	} {
-		name := fmt.Sprintf("%gx-%dx%dx%d", tc.width, tc.n, tc.h, tc.w)
+		name := fmt.Sprintf("%gx-se%v-%dx%dx%d", tc.width, tc.se, tc.n, tc.h, tc.w)
 		t.Run(name, func(t *testing.T) {
-			net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(3))
+			net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: tc.width, Shuffle: true, SE: tc.se, NumClasses: 10}, testmodel.NewRecorder(3))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,22 +45,30 @@ func TestBandsMatchLayers(t *testing.T) {
 			}
 			ref := net.NewRunner()
 			ref.SetLayerByLayer()
-			want := append([]float32(nil), ref.Forward(x, shufflenet.Stage3).Data...)
+			want := append([]float32(nil), ref.Forward(x, shufflenet.Stage4).Data...)
+			want3 := append([]float32(nil), ref.Forward(x, shufflenet.Stage3).Data...)
 			defer shufflenet.SetBandLimits(tc.bandBudget, 1)()
+			same := func(what string, got, want []float32) {
+				t.Helper()
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: value %d is %g, layer by layer %g", what, i, got[i], want[i])
+					}
+				}
+			}
 			for _, threads := range []int{1, 2, 3} {
 				r := net.NewRunner()
 				r.SetPool(parallel.New(threads))
-				got := r.Forward(x, shufflenet.Stage3).Data
-				if !r.RanInBands() {
-					t.Fatalf("%d threads: no unit ran in bands", threads)
+				same(fmt.Sprintf("%d threads", threads), r.Forward(x, shufflenet.Stage4).Data, want)
+				s1, s2 := r.BandUnits()
+				if tc.se != (s1 == 0 && s2 == 0) || !tc.se && (s1 == 0 || s2 == 0) {
+					t.Fatalf("%d threads: %d stride-1 and %d stride-2 units ran in bands", threads, s1, s2)
 				}
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%d threads: value %d is %g, layer by layer %g", threads, i, got[i], want[i])
-					}
-				}
-				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage3) }); a != 0 {
-					t.Errorf("%d threads: the trunk in bands allocates %v times per run in steady state", threads, a)
+				// Stage on a copy of a result's header: the same data, not the Runner's tensor.
+				stage2 := *r.Forward(x, shufflenet.Stage2)
+				same(fmt.Sprintf("%d threads, Stage on a copy", threads), r.Stage(&stage2, shufflenet.Stage3).Data, want3)
+				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage4) }); a != 0 {
+					t.Errorf("%d threads: the network in bands allocates %v times per run in steady state", threads, a)
 				}
 			}
 		})

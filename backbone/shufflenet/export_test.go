@@ -5,8 +5,8 @@ package shufflenet
 // SetLayerByLayer makes r run every unit layer by layer (the bands' reference).
 func (r *Runner) SetLayerByLayer() { r.noBands = true }
 
-// RanInBands reports whether some unit of r has run in bands.
-func (r *Runner) RanInBands() bool { return r.bands.ring != nil }
+// BandUnits returns how many units r has run in bands, at stride 1 and at stride 2.
+func (r *Runner) BandUnits() (stride1, stride2 int) { return r.bandUnits[0], r.bandUnits[1] }
 
 // SetBandLimits sets the band budget and the smallest map in bands, and returns a function that
 // restores them.

@@ -134,7 +134,8 @@ type Runner struct {
 	pool       *parallel.Pool
 	bands      bandScratch
 	bandTask   bandTask
-	noBands    bool // run every unit layer by layer (the tests' reference for the bands)
+	noBands    bool   // run every unit layer by layer (the tests' reference for the bands)
+	bandUnits  [2]int // units run in bands so far, at stride 1 and 2 (what the tests check ran)
 	pooled     []float32
 	logits     []float32
 }
@@ -180,7 +181,7 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		y = &r.out[1]
 	}
 	if r.usesBands(u, x) {
-		return r.unitBands(u, x)
+		return r.unitBands(u, x, y)
 	}
 	s := u.spec
 	r.mid1.Resize(x.N, s.Mid, x.H, x.W)
