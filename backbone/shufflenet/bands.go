@@ -27,11 +27,12 @@ import (
 var bandBytes = 2 << 20
 
 // minBandMap is the smallest map that runs in bands (values of one image: a stride-1 unit's
-// input, a stride-2 unit's first bottleneck map): 1M values (4 MiB), every unit of stages 2 and 3
-// of the 1x trunk at 608x1024 (1.2-2.3M values), not the classifiers at 224 (at most 0.4M),
-// which lost 2-20% with their stage 2 in bands. Thresholds of 2M and 4M values were slower on the
-// 1x trunk (docs/SPEED.md). A variable so that the tests can lower it.
-var minBandMap = 1 << 20
+// input, a stride-2 unit's first bottleneck map): 512K values (2 MiB), every unit of stages 2
+// and 3 of the trunks at 608x1024 (0.58-4.7M values), not the classifiers at 224 (at most 0.38M),
+// which lost 2-20% with their stage 2 in bands. On the 1x trunk thresholds of 2M and 4M values
+// were slower than 1M; 512K then gained 2-4% on the 0.5x trunk and detector at 600 over 1M and
+// changed nothing on the 1x detector (docs/SPEED.md). A variable so that the tests can lower it.
+var minBandMap = 512 << 10
 
 // bandRows returns the band height (output rows) for a band whose working set takes perRow
 // values a row: at least 2 (a band of one row would run the depthwise convolution on three rows
