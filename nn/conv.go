@@ -50,8 +50,10 @@ const convColumns = 256
 // convolution, blocks of (image, group, output channels, positions), each one matrix product
 // reading src in place (a group's channels are split only when there are too few blocks for the
 // threads: blockRows); otherwise blocks of (image, positions), each laying out its panel of
-// windows (all input channels, im2col) in its thread's scratch and then running one product per
-// group, so the windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once;
+// windows (im2col) in its thread's scratch and then running one product per group, so the
+// windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once; an
+// ungrouped convolution lays out sliceChannels input channels' windows at a time, one k block of
+// the product each, added to C (slicedProduct), so the panel stays in L2;
 // ShuffleNet's stem, where kernels.StemAccelerated, in blocks of (image, output rows) through
 // kernels.Stem3x3s2 instead, with no panel (the same values).
 // Each product starts from the bias and adds the residual and activation as it stores its
@@ -82,7 +84,7 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 		t.rb = (ocg + t.rows - 1) / t.rows
 		s.pool.Run(images*l.Groups*t.rb*t.nb, t)
 	default:
-		t.panels = s.panels(l.InC * l.K * l.K * convColumns)
+		t.panels = s.panels(min(l.InC, t.l.sliceChannels()) * l.K * l.K * convColumns)
 		s.pool.Run(images*t.nb, t)
 	}
 	*t = convTask{}
@@ -169,6 +171,10 @@ func (t *convTask) Run(worker, lo, hi int) {
 		}
 		n, ld := u/t.nb, j1-j0
 		panel := t.panels[worker]
+		if cs := l.sliceChannels(); l.Groups == 1 && cs < l.InC {
+			t.slicedProduct(n, j0, j1, panel, cs)
+			continue
+		}
 		kernels.Im2col(panel, ld, t.src.Image(n), l.InC, t.src.H, t.src.W, l.K, l.Stride, l.Pad, t.ow, j0, j1)
 		for g := 0; g < l.Groups; g++ {
 			t.product(n, g, 0, l.OutC/l.Groups, j0, j1, panel[g*icg*kk*ld:], ld)
@@ -190,4 +196,36 @@ func (t *convTask) product(n, g, r0, r1, j0, j1 int, b []float32, ldb int) {
 		ep.Res = channels(t.res, n, t.ohw)[oc0*t.ohw+j0:]
 	}
 	kernels.SgemmEpilogue(r1-r0, j1-j0, icg*kk, l.Weight[oc0*icg*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
+}
+
+// sliceChannels is how many input channels' windows an ungrouped convolution with windows lays out
+// at a time: as many as make one k block of the matrix product (kc rows), so that the panel of
+// windows stays in L2 while the product reads it (the RPN's 3x3 convolution at 1x: 28 channels,
+// 252 rows, 258 KB a panel of 256 positions, instead of all 480 channels' 4.4 MB).
+func (l *Conv) sliceChannels() int { return max(1, kernels.KBlockRows/(l.K*l.K)) }
+
+// slicedProduct computes positions [j0, j1) of image n of an ungrouped convolution cs input
+// channels at a time: each slice's windows into panel, then its product added to C, the first
+// from the bias, the last with the residual and activation.
+func (t *convTask) slicedProduct(n, j0, j1 int, panel []float32, cs int) {
+	l := t.l
+	kk, ld := l.K*l.K, j1-j0
+	out := channels(t.dst, n, t.ohw)[t.c0*t.ohw:]
+	img := t.src.Image(n)
+	ihw := t.src.H * t.src.W
+	for c0 := 0; c0 < l.InC; c0 += cs {
+		c1 := min(c0+cs, l.InC)
+		kernels.Im2col(panel, ld, img[c0*ihw:], c1-c0, t.src.H, t.src.W, l.K, l.Stride, l.Pad, t.ow, j0, j1)
+		var ep kernels.Epilogue
+		if c0 == 0 {
+			ep.Bias = l.Bias
+		}
+		if c1 == l.InC {
+			ep.ReLU = l.Act == ReLU
+			if t.res != nil {
+				ep.Res = channels(t.res, n, t.ohw)[j0:]
+			}
+		}
+		kernels.SgemmEpilogue(l.OutC, ld, (c1-c0)*kk, l.Weight[c0*kk:], l.InC*kk, panel, ld, out[j0:], t.ohw, ep)
+	}
 }

@@ -73,6 +73,8 @@ func TestConvMatchesNaive(t *testing.T) {
 		{1, 16, 8, 10, 7, 3, 1, 1, 2},  // grouped 3x3
 		{3, 6, 9, 5, 5, 3, 1, 1, 3},    // batch
 		{1, 4, 4, 6, 6, 5, 2, 2, 1},    // 5x5
+		{1, 61, 10, 9, 11, 3, 1, 1, 1}, // windows of 28 + 28 + 5 channels at a time (sliceChannels)
+		{2, 12, 5, 8, 8, 5, 1, 2, 1},   // 5x5: 10 + 2 channels at a time
 	} {
 		x := randTensor(rng, c.n, c.inC, c.h, c.w)
 		l := &Conv{InC: c.inC, OutC: c.outC, K: c.k, Stride: c.stride, Pad: c.pad, Groups: c.groups,
@@ -355,6 +357,7 @@ func TestThreadsGiveIdenticalResults(t *testing.T) {
 		conv(1, 16, 8, 40, 30, 3, 1, 1, 2, false), // grouped 3x3
 		conv(1, 8, 8, 33, 34, 1, 1, 0, 1, false),  // dense 1x1, ragged column blocks
 		conv(1, 60, 84, 7, 7, 1, 1, 0, 3, true),   // one column block a group: rows split, ragged (blockRows)
+		conv(1, 61, 10, 30, 40, 3, 1, 1, 1, true), // windows a slice of channels at a time, 5 column blocks
 		{"depthwise", func(s *Scratch) []float32 {
 			oh, ow := dw.OutSize(x.H, x.W)
 			dst := NewTensor(3, 12, oh, ow)

@@ -100,6 +100,11 @@ func SgemmEpilogue(m, n, k int, a []float32, lda int, b []float32, ldb int, c []
 // stores partial sums in C between blocks.
 const kc = 256
 
+// KBlockRows is the deepest product the assembly drivers run as one k block (kc): a caller that
+// lays out the right-hand side a slice of rows at a time (nn's windows of a convolution) fills one
+// block a slice.
+const KBlockRows = kc
+
 // InPlaceResidual reports whether SgemmEpilogue may take a product of depth k with Epilogue.Res
 // the same elements as C: whether every implementation adds the residual before it first stores
 // to C, which holds up to kc = 256 (one k block).
