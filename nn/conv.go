@@ -84,7 +84,11 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 		t.rb = (ocg + t.rows - 1) / t.rows
 		s.pool.Run(images*l.Groups*t.rb*t.nb, t)
 	default:
-		t.panels = s.panels(min(l.InC, t.l.sliceChannels()) * l.K * l.K * convColumns)
+		panelChannels := l.InC
+		if l.Groups == 1 {
+			panelChannels = min(l.InC, l.sliceChannels())
+		}
+		t.panels = s.panels(panelChannels * l.K * l.K * convColumns)
 		s.pool.Run(images*t.nb, t)
 	}
 	*t = convTask{}
