@@ -52,7 +52,7 @@ const convColumns = 256
 // threads: blockRows); otherwise blocks of (image, positions), each laying out its panel of
 // windows (im2col) in its thread's scratch and then running one product per group, so the
 // windows of a whole image (41 MB for the RPN's 3x3 conv at 1x, 600) are never held at once; an
-// ungrouped convolution lays out sliceChannels input channels' windows at a time, one k block of
+// ungrouped convolution lays out panelChannels input channels' windows at a time, one k block of
 // the product each, added to C (slicedProduct), so the panel stays in L2;
 // ShuffleNet's stem, where kernels.StemAccelerated, in blocks of (image, output rows) through
 // kernels.Stem3x3s2 instead, with no panel (the same values).
@@ -84,11 +84,7 @@ func (l *Conv) Forward(dst *Tensor, c0 int, src, res *Tensor, s *Scratch) {
 		t.rb = (ocg + t.rows - 1) / t.rows
 		s.pool.Run(images*l.Groups*t.rb*t.nb, t)
 	default:
-		panelChannels := l.InC
-		if l.Groups == 1 {
-			panelChannels = min(l.InC, l.sliceChannels())
-		}
-		t.panels = s.panels(panelChannels * l.K * l.K * convColumns)
+		t.panels = s.panels(l.panelChannels() * l.K * l.K * convColumns)
 		s.pool.Run(images*t.nb, t)
 	}
 	*t = convTask{}
@@ -170,66 +166,66 @@ func (t *convTask) Run(worker, lo, hi int) {
 		if t.panels == nil {
 			r0 := u / t.nb % t.rb * t.rows
 			g, n := u/t.nb/t.rb%l.Groups, u/t.nb/t.rb/l.Groups
-			t.product(n, g, r0, min(r0+t.rows, l.OutC/l.Groups), j0, j1, channels(t.src, n, t.ihw)[g*icg*t.ihw+j0:], t.ihw)
+			t.product(n, g, r0, min(r0+t.rows, l.OutC/l.Groups), j0, j1, channels(t.src, n, t.ihw)[g*icg*t.ihw+j0:], t.ihw, 0, icg)
 			continue
 		}
 		n, ld := u/t.nb, j1-j0
 		panel := t.panels[worker]
-		if cs := l.sliceChannels(); l.Groups == 1 && cs < l.InC {
+		if cs := l.panelChannels(); cs < l.InC {
 			t.slicedProduct(n, j0, j1, panel, cs)
 			continue
 		}
 		kernels.Im2col(panel, ld, t.src.Image(n), l.InC, t.src.H, t.src.W, l.K, l.Stride, l.Pad, t.ow, j0, j1)
 		for g := 0; g < l.Groups; g++ {
-			t.product(n, g, 0, l.OutC/l.Groups, j0, j1, panel[g*icg*kk*ld:], ld)
+			t.product(n, g, 0, l.OutC/l.Groups, j0, j1, panel[g*icg*kk*ld:], ld, 0, icg)
 		}
 	}
 }
 
 // product computes output channels [r0, r1) of group g (counted within the group), positions
-// [j0, j1), of image n from b, the group's rows of the right-hand side (row stride ldb): the bias,
-// the matrix product, the residual and the activation in one kernels.SgemmEpilogue.
-func (t *convTask) product(n, g, r0, r1, j0, j1 int, b []float32, ldb int) {
+// [j0, j1), of image n from b, the rows of the right-hand side for the group's input channels
+// [i0, i1) (row stride ldb), in one kernels.SgemmEpilogue: from the bias when i0 is the group's
+// first channel (else added to C), with the residual and the activation when i1 is its last.
+func (t *convTask) product(n, g, r0, r1, j0, j1 int, b []float32, ldb, i0, i1 int) {
 	l := t.l
 	icg, ocg := l.InC/l.Groups, l.OutC/l.Groups
 	kk := l.K * l.K
 	oc0, oc1 := g*ocg+r0, g*ocg+r1 // the block's output channels within the layer
 	out := channels(t.dst, n, t.ohw)[(t.c0+oc0)*t.ohw : (t.c0+oc1)*t.ohw]
-	ep := kernels.Epilogue{Bias: l.Bias[oc0:oc1], ReLU: l.Act == ReLU}
-	if t.res != nil {
-		ep.Res = channels(t.res, n, t.ohw)[oc0*t.ohw+j0:]
+	var ep kernels.Epilogue
+	if i0 == 0 {
+		ep.Bias = l.Bias[oc0:oc1]
 	}
-	kernels.SgemmEpilogue(r1-r0, j1-j0, icg*kk, l.Weight[oc0*icg*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
+	if i1 == icg {
+		ep.ReLU = l.Act == ReLU
+		if t.res != nil {
+			ep.Res = channels(t.res, n, t.ohw)[oc0*t.ohw+j0:]
+		}
+	}
+	kernels.SgemmEpilogue(r1-r0, j1-j0, (i1-i0)*kk, l.Weight[oc0*icg*kk+i0*kk:], icg*kk, b, ldb, out[j0:], t.ohw, ep)
 }
 
-// sliceChannels is how many input channels' windows an ungrouped convolution with windows lays out
-// at a time: as many as make one k block of the matrix product (kc rows), so that the panel of
-// windows stays in L2 while the product reads it (the RPN's 3x3 convolution at 1x: 28 channels,
-// 252 rows, 258 KB a panel of 256 positions, instead of all 480 channels' 4.4 MB).
-func (l *Conv) sliceChannels() int { return max(1, kernels.KBlockRows/(l.K*l.K)) }
+// panelChannels is how many input channels' windows a convolution with windows lays out at a
+// time: an ungrouped one as many as make one k block of the matrix product (kc rows), so that the
+// panel of windows stays in L2 while the product reads it (the RPN's 3x3 convolution at 1x: 28
+// channels, 252 rows, 258 KB a panel of 256 positions, instead of all 480 channels' 4.4 MB); a
+// grouped one all of them (its groups' products read the one panel).
+func (l *Conv) panelChannels() int {
+	if l.Groups > 1 {
+		return l.InC
+	}
+	return min(l.InC, max(1, kernels.KBlockRows/(l.K*l.K)))
+}
 
 // slicedProduct computes positions [j0, j1) of image n of an ungrouped convolution cs input
-// channels at a time: each slice's windows into panel, then its product added to C, the first
-// from the bias, the last with the residual and activation.
+// channels at a time: each slice's windows into panel, then its product (product's k range).
 func (t *convTask) slicedProduct(n, j0, j1 int, panel []float32, cs int) {
 	l := t.l
-	kk, ld := l.K*l.K, j1-j0
-	out := channels(t.dst, n, t.ohw)[t.c0*t.ohw:]
+	ld, ihw := j1-j0, t.src.H*t.src.W
 	img := t.src.Image(n)
-	ihw := t.src.H * t.src.W
 	for c0 := 0; c0 < l.InC; c0 += cs {
 		c1 := min(c0+cs, l.InC)
 		kernels.Im2col(panel, ld, img[c0*ihw:], c1-c0, t.src.H, t.src.W, l.K, l.Stride, l.Pad, t.ow, j0, j1)
-		var ep kernels.Epilogue
-		if c0 == 0 {
-			ep.Bias = l.Bias
-		}
-		if c1 == l.InC {
-			ep.ReLU = l.Act == ReLU
-			if t.res != nil {
-				ep.Res = channels(t.res, n, t.ohw)[j0:]
-			}
-		}
-		kernels.SgemmEpilogue(l.OutC, ld, (c1-c0)*kk, l.Weight[c0*kk:], l.InC*kk, panel, ld, out[j0:], t.ohw, ep)
+		t.product(n, 0, 0, l.OutC, j0, j1, panel, ld, c0, c1)
 	}
 }

@@ -73,7 +73,7 @@ func TestConvMatchesNaive(t *testing.T) {
 		{1, 16, 8, 10, 7, 3, 1, 1, 2},  // grouped 3x3
 		{3, 6, 9, 5, 5, 3, 1, 1, 3},    // batch
 		{1, 4, 4, 6, 6, 5, 2, 2, 1},    // 5x5
-		{1, 61, 10, 9, 11, 3, 1, 1, 1}, // windows of 28 + 28 + 5 channels at a time (sliceChannels)
+		{1, 61, 10, 9, 11, 3, 1, 1, 1}, // windows of 28 + 28 + 5 channels at a time (panelChannels)
 		{2, 12, 5, 8, 8, 5, 1, 2, 1},   // 5x5: 10 + 2 channels at a time
 		{1, 64, 8, 17, 17, 3, 1, 1, 2}, // grouped 3x3 wider than a slice, a full column block: all channels at once
 	} {

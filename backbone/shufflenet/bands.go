@@ -46,13 +46,13 @@ func bandRows(perRow int) int {
 // stride-2 unit when its first convolution's output, at the input's size, does.
 func (r *Runner) usesBands(u *unit, x *nn.Tensor) bool {
 	s := u.spec
-	if r.noBands || u.se != nil || x.Layout != nn.NCHW || x.H < 2 {
+	if u.se != nil || x.Layout != nn.NCHW || x.H < 2 {
 		return false
 	}
 	if s.Stride == 2 {
 		return s.Mid*x.H*x.W >= minBandMap
 	}
-	return x.C*x.H*x.W >= minBandMap && (x == &r.out[0] || x == &r.out[1]) && u.pw2.InPlace()
+	return x.C*x.H*x.W >= minBandMap && r.owns(x) && u.pw2.InPlace()
 }
 
 // bandTask is one unit over x in bands: parts contiguous parts of every image's output rows, one
@@ -149,6 +149,14 @@ func image(x *nn.Tensor, n, c, y int) nn.Planes {
 	return nn.Planes{Data: x.Data[(n*x.C+c)*hw+y*x.W:], Stride: hw}
 }
 
+// copyRows copies rows [srcRow, srcRow+rows) of src's first channels planes (w-wide rows) to rows
+// from dstRow of dst's (the rows may overlap: the ring's carried rows).
+func copyRows(dst nn.Planes, dstRow int, src nn.Planes, srcRow, rows, channels, w int) {
+	for c := range channels {
+		copy(dst.Data[c*dst.Stride+dstRow*w:][:rows*w], src.Data[c*src.Stride+srcRow*w:][:rows*w])
+	}
+}
+
 // context computes the first convolution's rows a-1 and b (those that exist) for part i, rows
 // [a, b) of image n.
 func (t *bandTask) context(n, i, a, b int) {
@@ -168,16 +176,11 @@ func (t *bandTask) part(worker, n, i, a, b int) {
 	stride := (t.rows + 2) * w
 	ring := nn.Planes{Data: t.s.ring[worker], Stride: stride}
 	dw := nn.Planes{Data: t.s.dw[worker], Stride: stride}
-	copyRows := func(dstRow int, src nn.Planes, srcRow, rows int) { // into the ring
-		for c := range mid {
-			copy(ring.Data[c*stride+dstRow*w:][:rows*w], src.Data[c*src.Stride+srcRow*w:][:rows*w])
-		}
-	}
 	// The ring holds the first convolution's rows [start, start+filled).
 	start, filled := a, 0
 	if a > 0 {
 		start, filled = a-1, 1
-		copyRows(0, nn.Planes{Data: t.s.above[i], Stride: w}, 0, 1)
+		copyRows(ring, 0, nn.Planes{Data: t.s.above[i], Stride: w}, 0, 1, mid, w)
 	}
 	for y0 := a; y0 < b; {
 		y1 := min(y0+t.rows, b)
@@ -186,12 +189,12 @@ func (t *bandTask) part(worker, n, i, a, b int) {
 			u.pw1.PointwiseBand(nn.Planes{Data: ring.Data[(r0-start)*w:], Stride: stride}, image(x, n, 0, r0), (r1-r0)*w, false)
 		}
 		if end > b {
-			copyRows(b-start, nn.Planes{Data: t.s.below[i], Stride: w}, 0, 1)
+			copyRows(ring, b-start, nn.Planes{Data: t.s.below[i], Stride: w}, 0, 1, mid, w)
 		}
 		u.dw.ForwardBand(dw, ring, end-start, w)
 		u.pw2.PointwiseBand(image(x, n, 0, y0), nn.Planes{Data: dw.Data[(y0-start)*w:], Stride: stride}, (y1-y0)*w, true)
 		if y1 < b { // carry rows y1-1 and y1
-			copyRows(0, ring, y1-1-start, 2)
+			copyRows(ring, 0, ring, y1-1-start, 2, mid, w)
 			start, filled = y1-1, 2
 		}
 		y0 = y1
@@ -217,9 +220,7 @@ func (t *bandTask) part2(worker, n, a, b int) {
 		u.dw.ForwardBand(dw, ring, end-first, w)
 		u.pw2.PointwiseBand(image(y, n, u.spec.In, y0), nn.Planes{Data: dw.Data[(y0-first/2)*ow:], Stride: dw.Stride}, (y1-y0)*ow, false)
 		if y1 < b { // carry rows 2*y1-2 and 2*y1-1, the next band's first two
-			for c := range mid {
-				copy(ring.Data[c*ring.Stride:][:2*w], ring.Data[c*ring.Stride+(2*y1-2-start)*w:][:2*w])
-			}
+			copyRows(ring, 0, ring, 2*y1-2-start, 2, mid, w)
 			start, filled = 2*y1-2, 2
 		}
 		y0 = y1

@@ -2,9 +2,6 @@ package shufflenet
 
 // Hooks for the external tests of the bands (bands_test.go).
 
-// SetLayerByLayer makes r run every unit layer by layer (the bands' reference).
-func (r *Runner) SetLayerByLayer() { r.noBands = true }
-
 // BandUnits returns how many units r has run in bands, at stride 1 and at stride 2.
 func (r *Runner) BandUnits() (stride1, stride2 int) { return r.bandUnits[0], r.bandUnits[1] }
 

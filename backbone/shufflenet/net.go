@@ -134,7 +134,6 @@ type Runner struct {
 	pool       *parallel.Pool
 	bands      bandScratch
 	bandTask   bandTask
-	noBands    bool   // run every unit layer by layer (the tests' reference for the bands)
 	bandUnits  [2]int // units run in bands so far, at stride 1 and 2 (what the tests check ran)
 	pooled     []float32
 	logits     []float32
@@ -173,6 +172,10 @@ func (r *Runner) Stage(x *nn.Tensor, s int) *nn.Tensor {
 	return x
 }
 
+// owns reports whether x is one of the Runner's output buffers, which a unit may write over
+// (never a caller's tensor).
+func (r *Runner) owns(x *nn.Tensor) bool { return x == &r.out[0] || x == &r.out[1] }
+
 // unit runs one ShuffleNet unit, writing to whichever output buffer does not hold x, or, for a
 // stride-1 unit without SE whose x is one of those buffers, over x itself (nn.Conv.InPlace).
 func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
@@ -200,7 +203,7 @@ func (r *Runner) unit(u *unit, x *nn.Tensor) *nn.Tensor {
 		return y
 	}
 	if u.se == nil {
-		if (x == &r.out[0] || x == &r.out[1]) && u.pw2.InPlace() {
+		if r.owns(x) && u.pw2.InPlace() {
 			// The sum replaces the residual, which is this Runner's own (never a caller's x).
 			u.pw2.Forward(x, 0, &r.mid2, x, &r.scratch)
 			return x
