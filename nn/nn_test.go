@@ -678,3 +678,33 @@ func mustPanic(t *testing.T, what string, f func()) {
 	}()
 	f()
 }
+
+// TestColumnBlocksTileThePlane checks that a convolution's column blocks cover a plane's output
+// positions once, in order, none empty or wider than convColumns, with edges on columnStep, and
+// that on several threads there is a multiple of the thread count of them whenever each block
+// can still have a step (so that the threads get the same number of columns, within a step).
+func TestColumnBlocksTileThePlane(t *testing.T) {
+	for _, ohw := range []int{1, 15, 16, 17, 255, 256, 257, 272, 513, 784, 1900, 7600, 30000} {
+		for _, threads := range []int{1, 2, 3, 4, 16, 64} {
+			ct := convTask{ohw: ohw, nb: columnBlocks(ohw, threads)}
+			steps := (ohw + columnStep - 1) / columnStep
+			if ct.nb < (ohw+convColumns-1)/convColumns || ct.nb > steps {
+				t.Fatalf("%d positions on %d threads: %d blocks", ohw, threads, ct.nb)
+			}
+			if ct.nb > 1 && threads > 1 && ct.nb%threads != 0 && (ct.nb+threads-1)/threads*threads <= steps {
+				t.Fatalf("%d positions on %d threads: %d blocks, not a multiple of the threads", ohw, threads, ct.nb)
+			}
+			next := 0
+			for b := range ct.nb {
+				j0, j1 := ct.columns(b)
+				if j0 != next || !(j1 > j0) || j1-j0 > convColumns || (j1 != ohw && j1%columnStep != 0) {
+					t.Fatalf("%d positions on %d threads: block %d of %d is [%d, %d), after %d", ohw, threads, b, ct.nb, j0, j1, next)
+				}
+				next = j1
+			}
+			if next != ohw {
+				t.Fatalf("%d positions on %d threads: the blocks end at %d", ohw, threads, next)
+			}
+		}
+	}
+}
