@@ -35,34 +35,36 @@ func (l *Conv) OutSize(h, w int) (int, int) {
 	return ConvOut(h, l.K, l.Stride, l.Pad), ConvOut(w, l.K, l.Stride, l.Pad)
 }
 
-// convColumns is the widest column block a convolution's matrix product is split into over
-// threads (kernels.SgemmEpilogue gives every element the same value whichever block it is
-// computed in, so results do not depend on the blocks).
-const convColumns = 256
+// columnStep is the step of a convolution's column blocks' edges: the AVX-512 tile's 48
+// columns, a multiple of every other GEMM kernel's column step (NEON's 12, AVX2's 8), so that
+// only a plane's last block ends in a partial tile.
+const columnStep = 48
 
-// columnStep is the step of the column blocks' edges: a multiple of every GEMM kernel's column
-// step, and AVX-512's 16 lanes, so that no block but the last ends in a partial vector.
-const columnStep = 16
+// convColumns is the widest column block a convolution's matrix product is split into over
+// threads: five steps (kernels.SgemmEpilogue gives every element the same value whichever block
+// it is computed in, so results do not depend on the blocks).
+const convColumns = 5 * columnStep
 
 // columnBlocks returns how many column blocks a plane of ohw output positions is split into on
 // threads threads: as many as blocks of convColumns take, and, when that is more than one, a
 // multiple of threads (if every block still gets a step), so that every thread gets the same
-// number of columns. (The RPN's 3x3
-// convolution at 1x, 600, has 1900 positions: eight blocks of 256 gave one thread 1024 columns
-// and the other 876, and the convolution ran 1.72x faster on two threads than on one; blocks of
-// 240 split it 960 / 940, 1.80-1.86x in alternating runs.)
+// number of columns within a step. (The RPN's 3x3 convolution at 1x, 600, has 1900 positions:
+// eight blocks of 256 gave one thread 1024 columns and the other 876, and the convolution ran
+// 1.72x faster on two threads than on one; even blocks split it 960 / 940, 1.80-1.86x in
+// alternating runs.)
 func columnBlocks(ohw, threads int) int {
-	nb := (ohw + convColumns - 1) / convColumns
+	steps := (ohw + columnStep - 1) / columnStep
+	nb := (steps + convColumns/columnStep - 1) / (convColumns / columnStep)
 	if nb > 1 && threads > 1 {
-		if even := (nb + threads - 1) / threads * threads; even <= (ohw+columnStep-1)/columnStep {
+		if even := (nb + threads - 1) / threads * threads; even <= steps {
 			nb = even // (else some blocks would have no columns)
 		}
 	}
 	return nb
 }
 
-// columns returns the output positions [j0, j1) of column block b: the plane's columnStep-wide
-// steps spread evenly over the t.nb blocks.
+// columns returns the output positions [j0, j1) of column block b: the plane's steps spread
+// evenly over the t.nb blocks.
 func (t *convTask) columns(b int) (j0, j1 int) {
 	steps := (t.ohw + columnStep - 1) / columnStep
 	return b * steps / t.nb * columnStep, min((b+1)*steps/t.nb*columnStep, t.ohw)
@@ -235,7 +237,7 @@ func (t *convTask) product(n, g, r0, r1, j0, j1 int, b []float32, ldb, i0, i1 in
 // panelChannels is how many input channels' windows a convolution with windows lays out at a
 // time: an ungrouped one as many as make one k block of the matrix product (kc rows), so that the
 // panel of windows stays in L2 while the product reads it (the RPN's 3x3 convolution at 1x: 28
-// channels, 252 rows, 258 KB a panel of 256 positions, instead of all 480 channels' 4.4 MB); a
+// channels, 252 rows, 242 KB a panel of 240 positions, instead of all 480 channels' 4.4 MB); a
 // grouped one all of them (its groups' products read the one panel).
 func (l *Conv) panelChannels() int {
 	if l.Groups > 1 {

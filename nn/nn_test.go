@@ -684,7 +684,7 @@ func mustPanic(t *testing.T, what string, f func()) {
 // that on several threads there is a multiple of the thread count of them whenever each block
 // can still have a step (so that the threads get the same number of columns, within a step).
 func TestColumnBlocksTileThePlane(t *testing.T) {
-	for _, ohw := range []int{1, 15, 16, 17, 255, 256, 257, 272, 513, 784, 1900, 7600, 30000} {
+	for _, ohw := range []int{1, 47, 48, 49, 239, 240, 241, 255, 256, 257, 289, 513, 784, 1900, 7600, 30000} {
 		for _, threads := range []int{1, 2, 3, 4, 16, 64} {
 			ct := convTask{ohw: ohw, nb: columnBlocks(ohw, threads)}
 			steps := (ohw + columnStep - 1) / columnStep
