@@ -49,7 +49,7 @@ func detect(c *cli.Context) error {
 		if in.kind == videoInput {
 			info, err := pipeline.ProbeVideo(in.spec)
 			if err != nil {
-				return errors.Join(err, j.closeJSON())
+				return err
 			}
 			infos[in.spec] = info
 		}
@@ -57,9 +57,12 @@ func detect(c *cli.Context) error {
 	var win *pipeline.Window
 	if c.Bool("show") {
 		if win, err = pipeline.NewWindow("detect"); err != nil {
-			return errors.Join(err, j.closeJSON())
+			return err
 		}
 		defer win.Close()
+	}
+	if err := j.openJSON(c.App.Writer); err != nil {
+		return err
 	}
 	ctx, stop := interruptible(c.Context, stderr)
 	defer stop()

@@ -34,6 +34,9 @@ func detect(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := j.openJSON(c.App.Writer); err != nil {
+		return err
+	}
 	// Ctrl-C stops after the image in progress; every line computed so far is on disk.
 	ctx, stop := interruptible(c.Context, c.App.ErrWriter)
 	defer stop()

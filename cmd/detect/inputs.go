@@ -22,9 +22,6 @@ const (
 	streamInput                  // a network stream URL
 )
 
-// live reports whether frames arrive at the source's pace (newest frame wins).
-func (k inputKind) live() bool { return k == cameraInput || k == streamInput }
-
 // input is one source of frames.
 type input struct {
 	spec   string // as given (for images in a folder: the image's path)
@@ -109,8 +106,8 @@ func parseInputs(args []string) ([]input, error) {
 // planOutputs sets each input's annotated output path. Videos and live sources get a video
 // (NAME.detect.mp4 next to a video file, in the current folder for a live source) unless noVideo;
 // images get an annotated image only with -out. out, when set, is a folder for all outputs, or,
-// for a single video or live input, the output video file itself. Outputs that would overwrite
-// an input or each other are refused.
+// for a single video or live input, the output video file itself (checkOverlaps then refuses
+// outputs that would overwrite an input or each other).
 func planOutputs(ins []input, out string, noVideo bool) error {
 	asDir := false
 	if out != "" {
@@ -154,26 +151,62 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		}
 		in.out = filepath.Join(dir, name)
 	}
-	seen := map[string]string{}
+	return nil
+}
+
+// checkOverlaps refuses outputs that would overwrite an input, the model or each other: the
+// annotated outputs and the JSON lines file (jsonPath, unless "-"). Paths are compared absolute,
+// and, where they exist, as files (device and inode), so a symbolic or hard link to an input is
+// caught too.
+func checkOverlaps(ins []input, model, jsonPath string) error {
+	type output struct{ path, what string }
+	var outs []output
 	for _, in := range ins {
-		if in.out == "" {
-			continue
+		if in.out != "" {
+			outs = append(outs, output{in.out, in.spec})
 		}
-		abs, err := filepath.Abs(in.out)
-		if err != nil {
-			return err
-		}
-		if prev, ok := seen[abs]; ok {
-			return fmt.Errorf("%s and %s would both be written to %s: use -out with separate folders, or rename one", prev, in.spec, in.out)
-		}
-		seen[abs] = in.spec
-		for _, other := range ins {
-			if a, err := filepath.Abs(other.spec); err == nil && a == abs {
-				return fmt.Errorf("output %s would overwrite the input %s", in.out, other.spec)
+	}
+	if jsonPath != "-" {
+		outs = append(outs, output{jsonPath, "-json"})
+	}
+	// What may not be written to: the inputs and the model, then each output as it is taken.
+	taken := map[string]string{}
+	take := func(path, what string) {
+		for _, k := range fileKeys(path) {
+			if _, ok := taken[k]; !ok {
+				taken[k] = what
 			}
 		}
 	}
+	for _, in := range ins {
+		take(in.spec, "the input "+in.spec)
+	}
+	take(model, "the model "+model)
+	for _, o := range outs {
+		for _, k := range fileKeys(o.path) {
+			if what, ok := taken[k]; ok {
+				if strings.HasPrefix(what, "the ") {
+					return fmt.Errorf("output %s would overwrite %s", o.path, what)
+				}
+				return fmt.Errorf("%s and %s would both be written to %s: use -out with separate folders, or rename one", what, o.what, o.path)
+			}
+		}
+		take(o.path, o.what)
+	}
 	return nil
+}
+
+// fileKeys returns the keys under which path is one file: its absolute path and, if it exists,
+// its device and inode (fileID), which links share.
+func fileKeys(path string) []string {
+	var keys []string
+	if abs, err := filepath.Abs(path); err == nil {
+		keys = append(keys, "path:"+abs)
+	}
+	if id, ok := fileID(path); ok {
+		keys = append(keys, id)
+	}
+	return keys
 }
 
 // streamName makes a file name from a stream URL: host, port and path with other characters

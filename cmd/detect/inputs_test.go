@@ -68,3 +68,46 @@ func TestInputsAndOutputs(t *testing.T) {
 		t.Errorf("camera:-1: %v", err)
 	}
 }
+
+// TestOverlapsRefused: no output may overwrite an input, the model or another output, whether
+// named by the same path, another spelling of it, or a symbolic or hard link to the file.
+func TestOverlapsRefused(t *testing.T) {
+	dir := t.TempDir()
+	img, clip, model := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "clip.mp4"), filepath.Join(dir, "m.bin")
+	for _, f := range []string{img, clip, model} {
+		os.WriteFile(f, []byte("x"), 0o644)
+	}
+	symlink, hardlink := filepath.Join(dir, "sym.mp4"), filepath.Join(dir, "hard.mp4")
+	if err := os.Symlink(clip, symlink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(clip, hardlink); err != nil {
+		t.Fatal(err)
+	}
+	video := func(out string) []input { return []input{{spec: clip, kind: videoInput, out: out}} }
+	for _, c := range []struct {
+		name       string
+		ins        []input
+		json, want string
+	}{
+		{"json over an image", []input{{spec: img, kind: imageInput}}, img, "output " + img + " would overwrite the input " + img},
+		{"json over the model", []input{{spec: img, kind: imageInput}}, model, "would overwrite the model " + model},
+		{"json over a video output", video(filepath.Join(dir, "o.mp4")), filepath.Join(dir, "o.mp4"), "would both be written to"},
+		{"json over a video, spelled otherwise", video(""), dir + "/./clip.mp4", "would overwrite the input"},
+		{"output through a symbolic link", video(symlink), "-", "output " + symlink + " would overwrite the input " + clip},
+		{"output through a hard link", video(hardlink), "-", "would overwrite the input"},
+		{"input through a link, output over it", []input{{spec: symlink, kind: videoInput, out: clip}}, "-", "would overwrite the input " + symlink},
+		{"output over the model", video(model), "-", "would overwrite the model"},
+	} {
+		err := checkOverlaps(c.ins, model, c.json)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	ok := []input{{spec: img, kind: imageInput, out: filepath.Join(dir, "a.detect.jpg")}, {spec: clip, kind: videoInput, out: filepath.Join(dir, "clip.detect.mp4")}}
+	for _, json := range []string{"-", filepath.Join(dir, "out.jsonl")} {
+		if err := checkOverlaps(ok, model, json); err != nil {
+			t.Errorf("-json %s: %v", json, err)
+		}
+	}
+}

@@ -94,17 +94,20 @@ func options(c *cli.Context) []detector.Option {
 }
 
 // job is what detect sets up before any work: the inputs with their output paths, the
-// detector and the JSON lines writer.
+// detector and, once openJSON has run, the JSON lines writer.
 type job struct {
 	inputs    []input
 	det       *detector.Detector
+	jsonPath  string
 	json      *pipeline.JSONLines
 	closeJSON func() error
 }
 
-// prepare checks the flags and inputs, plans and checks the outputs, loads the model and opens
-// the JSON output, so that every error a run can foresee comes before any work. supported
-// rejects inputs, outputs and flags this build cannot handle.
+// prepare checks the flags and inputs, plans and checks the outputs (the JSON lines file too:
+// it can be written, and is not an input, the model or another output) and loads the model, so
+// that every error a run can foresee comes before any work. supported rejects inputs, outputs
+// and flags this build cannot handle. The JSON lines file is created by openJSON, once the
+// caller's own checks have passed, so that a failed run leaves an existing file as it was.
 func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) (*job, error) {
 	if !c.IsSet("model") || c.NArg() == 0 {
 		return nil, errors.New("usage: " + usage)
@@ -126,6 +129,9 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	if err := planOutputs(ins, c.String("out"), c.Bool("no-video")); err != nil {
 		return nil, err
 	}
+	if err := checkOverlaps(ins, c.String("model"), c.String("json")); err != nil {
+		return nil, err
+	}
 	if err := supported(c, ins); err != nil {
 		return nil, err
 	}
@@ -136,27 +142,30 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 			}
 		}
 	}
+	if path := c.String("json"); path != "-" {
+		if err := checkWritable(path); err != nil {
+			return nil, fmt.Errorf("-json: %w", err)
+		}
+	}
 	det, err := detector.Load(c.String("model"), options(c)...)
 	if err != nil {
 		return nil, err
 	}
-	w, closeJSON, err := openOutput(c.String("json"), c.App.Writer)
-	if err != nil {
-		return nil, err
-	}
-	return &job{inputs: ins, det: det, json: pipeline.NewJSONLines(w), closeJSON: closeJSON}, nil
+	return &job{inputs: ins, det: det, jsonPath: c.String("json")}, nil
 }
 
-// openOutput opens path for writing ("-" is stdout) and returns a function that closes it.
-func openOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
-	if path == "-" {
-		return stdout, func() error { return nil }, nil
+// openJSON creates the JSON lines file (or takes stdout for "-"): the first thing a run writes.
+func (j *job) openJSON(stdout io.Writer) error {
+	if j.jsonPath == "-" {
+		j.json, j.closeJSON = pipeline.NewJSONLines(stdout), func() error { return nil }
+		return nil
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(j.jsonPath)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-json: %w", err)
+		return fmt.Errorf("-json: %w", err)
 	}
-	return f, f.Close, nil
+	j.json, j.closeJSON = pipeline.NewJSONLines(f), f.Close
+	return nil
 }
 
 // interruptible returns a context that the first Ctrl-C or SIGTERM cancels, saying so on w;

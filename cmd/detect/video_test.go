@@ -122,7 +122,7 @@ func TestVideoStride(t *testing.T) {
 }
 
 // TestErrorsBeforeWork: each input, output or flag problem is reported, naming what is wrong,
-// before any frame is processed: no JSON line, no output video.
+// before any frame is processed: no output video, and the -json file as it was before the run.
 func TestErrorsBeforeWork(t *testing.T) {
 	dir := t.TempDir()
 	clip := copyClip(t, dir)
@@ -133,6 +133,10 @@ func TestErrorsBeforeWork(t *testing.T) {
 	os.Mkdir(empty, 0o755)
 	twin := copyClip(t, empty) // empty/clip.mp4: the same name as clip
 	defer os.Remove(twin)
+	link := filepath.Join(dir, "link.mp4")
+	if err := os.Symlink(clip, link); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -144,6 +148,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"not a video", []string{clip, file}, "file.txt: cannot open as a video"},
 		{"unwritable output", []string{"-out", filepath.Join(file, "out.mp4"), clip}, "file.txt: not a directory"},
 		{"output over input", []string{"-out", clip, clip}, "would overwrite the input"},
+		{"output over input through a link", []string{"-out", link, clip}, "would overwrite the input"},
+		{"output over the model", []string{"-out", tiny, clip}, "would overwrite the model"},
 		{"unsupported output type", []string{"-out", filepath.Join(dir, "out.gif"), clip}, `unsupported video output type ".gif"`},
 		{"two outputs in one", []string{"-out", dir + "/o/", clip, twin}, "would both be written to"},
 		{"folder without images", []string{empty}, "folder holds no images"},
@@ -155,15 +161,16 @@ func TestErrorsBeforeWork(t *testing.T) {
 	}
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	const before = "{\"an earlier run\": 1}\n"
 	for _, c := range cases {
 		jsonPath := filepath.Join(dir, "out.jsonl")
-		os.Remove(jsonPath)
+		os.WriteFile(jsonPath, []byte(before), 0o644)
 		_, stderr, err := run(t, append([]string{"-model", tiny, "-json", jsonPath}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
-		if b, _ := os.ReadFile(jsonPath); len(b) > 0 || strings.Contains(stderr, "summary") {
-			t.Errorf("%s: work was done: %d bytes of JSON, stderr %q", c.name, len(b), stderr)
+		if b, _ := os.ReadFile(jsonPath); string(b) != before || strings.Contains(stderr, "summary") {
+			t.Errorf("%s: work was done: the JSON file holds %q, stderr %q", c.name, b, stderr)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "clip.detect.mp4")); err == nil {
 			t.Errorf("%s: an output video was written", c.name)
