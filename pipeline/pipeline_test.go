@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -441,4 +442,56 @@ func deref[T any](p *T) any {
 		return nil
 	}
 	return *p
+}
+
+// TestVideoWriterChecksWhatItWrote: every output type reads back with the frames written (also
+// under a name FFmpeg would take for a URL: a colon before any slash), and a video that could not
+// be written in full (a file size limit, RLIMIT_FSIZE, stands for a full disk: writes past it
+// fail with EFBIG, and Go ignores SIGXFSZ) is an error at Close naming it, not a video reported
+// written: OpenCV's writer itself reports no write errors.
+func TestVideoWriterChecksWhatItWrote(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	frame := &Frame{Mat: gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	gocv.RandU(&frame.Mat, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0)) // noise: no small encoding
+	write := func(path string, n int) error {
+		vw, err := NewVideoWriter(path, 10)
+		if err != nil {
+			return err
+		}
+		for range n {
+			if err := vw.WriteFrame(frame); err != nil {
+				vw.Close()
+				return err
+			}
+		}
+		return vw.Close()
+	}
+	for _, name := range []string{"a.mp4", "a.m4v", "a.mov", "a.mkv", "a.avi", "rec-12:30.mp4"} {
+		if err := write(name, 7); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if n := videotest.Frames(t, filepath.Join(dir, name)); n != 7 {
+			t.Errorf("%s: %d frames, want 7", name, n)
+		}
+	}
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	small := limit
+	small.Cur = 64 << 10
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "full.mp4")
+	err := write(full, 20)
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), full) {
+		t.Errorf("a video cut short at 64 KB: %v", err)
+	}
 }

@@ -79,7 +79,7 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 
 func (v *VideoWriter) open(w, h int) error {
 	for _, c := range v.codecs {
-		vw, err := gocv.VideoWriterFile(v.path, c, v.fps, w, h, true)
+		vw, err := gocv.VideoWriterFile(ffmpegPath(v.path), c, v.fps, w, h, true)
 		if err == nil && vw.IsOpened() {
 			v.w, v.size = vw, image.Pt(w, h)
 			return nil
@@ -94,17 +94,51 @@ func (v *VideoWriter) open(w, h int) error {
 // Frames returns the number of frames written so far.
 func (v *VideoWriter) Frames() int { return v.frames }
 
-// Close finishes the video file.
+// Close finishes the video file and reads it back: OpenCV's writer reports no errors (a full
+// disk, or a path that does not keep what is written, goes unnoticed), so a file that does not
+// open as a video, or states fewer frames than were written, is an error naming it.
 func (v *VideoWriter) Close() error {
 	var err error
 	if v.w != nil {
 		err = v.w.Close()
 		v.w = nil
+		if err == nil {
+			err = v.check()
+		}
 	}
 	if v.scaled.Ptr() != nil {
 		v.scaled.Close()
 	}
 	return err
+}
+
+// check opens the finished file as a video, decodes its first frame and compares the frame
+// count its container states with the frames written.
+func (v *VideoWriter) check() error {
+	c, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(v.path), gocv.VideoCaptureFFmpeg)
+	if err != nil || !c.IsOpened() {
+		c.Close()
+		return fmt.Errorf("%s: the video written (%d frames) does not open: the disk may be full, or the path does not keep what is written", v.path, v.frames)
+	}
+	defer c.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	if !c.Read(&m) || m.Cols() != v.size.X || m.Rows() != v.size.Y {
+		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written", v.path, v.frames)
+	}
+	if n := int(c.Get(gocv.VideoCaptureFrameCount)); n > 0 && n < v.frames {
+		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full", v.path, n, v.frames)
+	}
+	return nil
+}
+
+// ffmpegPath returns path as FFmpeg must be given a file name: absolute, so that a name with a
+// colon before its first slash (rec-12:30.mp4) is not taken for a URL of protocol "rec-12".
+func ffmpegPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // ImageWriter is a Sink that writes each still image to the path Paths holds for its source

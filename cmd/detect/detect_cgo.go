@@ -151,8 +151,11 @@ func detect(c *cli.Context) error {
 		if vw != nil {
 			if cerr := vw.Close(); cerr != nil {
 				err = errors.Join(err, cerr)
+			} else if vw.Frames() == 0 {
+				fmt.Fprintf(stderr, "detect: no frames: %s not written\n", in.out)
+			} else {
+				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", in.out, vw.Frames())
 			}
-			fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", in.out, vw.Frames())
 		}
 		if in.kind == imageInput {
 			imagesFailed += stats.Counts().Corrupt - corruptBefore
