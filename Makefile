@@ -58,7 +58,8 @@ arm64:
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).
 FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./backbone/shufflenet:FuzzParseName \
-	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./internal/kernels:FuzzParseISA
+	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./internal/kernels:FuzzParseISA \
+	./cvimage:FuzzReadJPEG
 FUZZ_LONG_TIME ?= 10m
 
 fuzz:

@@ -4,6 +4,7 @@ package cvimage
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	"io"
@@ -112,7 +113,12 @@ func readHeaderChecked(path string) (data []byte, isJPEG bool, err error) {
 }
 
 // decodeJPEG decodes a JPEG file's bytes with OpenCV into a BGR Mat, EXIF orientation applied.
+// A file cut short is refused (libjpeg only warns, and fills the missing rows with grey; PIL,
+// which the reference decodes with, refuses it too).
 func decodeJPEG(path string, data []byte) (gocv.Mat, error) {
+	if !jpegComplete(data) {
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
+	}
 	m, err := gocv.IMDecode(data, gocv.IMReadColor)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: %w", path, err)
@@ -122,4 +128,32 @@ func decodeJPEG(path string, data []byte) (gocv.Mat, error) {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: OpenCV returned no image", path)
 	}
 	return m, nil
+}
+
+// jpegComplete reports whether a JPEG's bytes hold an end-of-image marker (FF D9) after the start
+// of its first scan: the marker segments before the scan are walked by their lengths (an EXIF
+// thumbnail, a whole JPEG inside APP1, is skipped), and within the entropy-coded data an FF byte
+// is always followed by 00 or a marker, so FF D9 there is the image's end.
+func jpegComplete(data []byte) bool {
+	i := 2 // after SOI
+	for i+1 < len(data) {
+		if data[i] != 0xff {
+			return false
+		}
+		marker := data[i+1]
+		switch {
+		case marker == 0xff: // fill byte
+			i++
+		case marker == 0xda: // start of scan
+			return bytes.Contains(data[i+2:], []byte{0xff, 0xd9})
+		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd7: // no length
+			i += 2
+		default:
+			if i+3 >= len(data) {
+				return false
+			}
+			i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+		}
+	}
+	return false
 }

@@ -177,6 +177,45 @@ func TestBadFiles(t *testing.T) {
 			t.Errorf("Read(%s): %v", name, err)
 		}
 	}
+	// JPEGs cut short, as an interrupted copy leaves them (libjpeg would fill the rest with grey
+	// and only warn): a baseline one, a progressive one, and one cut just before its end marker.
+	// Bytes after the end marker are no harm (PIL ignores them too).
+	root := torchref.RepoRoot(t)
+	jpegs, err := filepath.Glob(filepath.Join(root, "testdata/images/*.jpg"))
+	if err != nil || len(jpegs) == 0 {
+		t.Fatalf("no test JPEGs: %v", err)
+	}
+	whole, err := os.ReadFile(jpegs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	torchref.Script(t, makeProgram, jpegs[0], dir)
+	progressive, err := os.ReadFile(filepath.Join(dir, "progressive.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"cut.jpg":             whole[:len(whole)*3/5],
+		"cut-progressive.jpg": progressive[:len(progressive)*3/5],
+		"cut-at-end.jpg":      whole[:len(whole)-2],
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, data, 0o644)
+		if m, err := Read(path); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "truncated") {
+			m.Close()
+			t.Errorf("Read(%s): %v", name, err)
+		}
+		if _, err := Open(path); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("Open(%s): %v", name, err)
+		}
+	}
+	trailing := filepath.Join(dir, "trailing.jpg")
+	os.WriteFile(trailing, append(append([]byte{}, whole...), "trailing bytes"...), 0o644)
+	m, err := Read(trailing)
+	if err != nil {
+		t.Errorf("a JPEG with bytes after its end: %v", err)
+	}
+	m.Close()
 	if _, err := Open(filepath.Join(dir, "missing.jpg")); err == nil || !strings.Contains(err.Error(), "missing.jpg") {
 		t.Errorf("missing file: %v", err)
 	}

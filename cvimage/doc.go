@@ -8,6 +8,8 @@
 // are decoded by Go in both builds; their decoding is exact either way.
 //
 // Both builds apply the EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the
-// dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding.
+// dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding,
+// and both refuse a JPEG cut short (libjpeg-turbo would only warn and fill the missing rows with
+// grey; PIL and Go's decoder refuse it).
 // Read, which returns a gocv.Mat for OpenCV pipelines, exists only in cgo builds.
 package cvimage
