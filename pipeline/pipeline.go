@@ -244,14 +244,12 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			case err != nil:
 				free <- f
 				if errors.Is(err, io.EOF) {
+					skipped(stats, log, p) // the last frames of a file
 					return nil
 				}
 				return err
 			}
-			if p.Corrupt > 0 {
-				stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
-				fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
-			}
+			skipped(stats, log, p)
 			if p.Reconnects > 0 {
 				stats.add(func(s *Stats) { s.reconnects += p.Reconnects })
 			}
@@ -435,4 +433,12 @@ func (q *queue) abort(free chan *frame) {
 	q.items = nil
 	q.cond.Broadcast()
 	q.mu.Unlock()
+}
+
+// skipped counts and reports the frames a source skipped before p (Position.Corrupt).
+func skipped(stats *Stats, log io.Writer, p Position) {
+	if p.Corrupt > 0 {
+		stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
+		fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
+	}
 }

@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -493,5 +496,89 @@ func TestVideoWriterChecksWhatItWrote(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), full) {
 		t.Errorf("a video cut short at 64 KB: %v", err)
+	}
+}
+
+// TestVideoCutShort: a video file cut short (an interrupted copy) is read up to where it stops
+// decoding. When the failures run to the frame count its container states, every stated frame is
+// accounted for: read, or counted as skipped (the last ones too, with the end of the file). When
+// the decoder gives up well before that count (maxBadFrames failures in a row), Read says where
+// the file stops, an error, not a quiet end.
+func TestVideoCutShort(t *testing.T) {
+	dir := t.TempDir()
+	clip, err := os.ReadFile(videotest.Clip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll := func(path string) (frames, corrupt int, err error) {
+		v, err := OpenVideo(path)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer v.Close()
+		m := gocv.NewMat()
+		defer m.Close()
+		for {
+			p, err := v.Read(context.Background(), &m)
+			corrupt += p.Corrupt
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				return frames, corrupt, err
+			}
+			frames++
+		}
+	}
+	cut := filepath.Join(dir, "cut.mp4")
+	os.WriteFile(cut, clip[:len(clip)*47/100], 0o644)
+	frames, corrupt, err := readAll(cut)
+	if err != nil || frames >= videotest.ClipFrames || frames+corrupt != videotest.ClipFrames {
+		t.Errorf("the clip cut at 47%%: %d frames read, %d skipped, %v; want all %d accounted for", frames, corrupt, err, videotest.ClipFrames)
+	}
+	// Three clips in one (120 frames), cut at a third: more than maxBadFrames frames are lost.
+	long := filepath.Join(dir, "long.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-stream_loop", "2", "-i", videotest.Clip(t), "-c:v", "libx264",
+		"-g", "10", "-movflags", "+faststart", long).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cut, data[:len(data)/3], 0o644)
+	frames, corrupt, err = readAll(cut)
+	if err == nil || !strings.Contains(err.Error(), cut) || !strings.Contains(err.Error(), "do not decode") || frames == 0 {
+		t.Errorf("120 frames cut at a third: %d frames read, %d skipped, %v; want an error saying where it stops", frames, corrupt, err)
+	}
+}
+
+// TestStreamOfKnownLength: an http:// link to a video file opens as a stream that states its
+// length, and Read ends it with io.EOF after its last frame (detect then reads it like a file,
+// never reconnecting to play it again).
+func TestStreamOfKnownLength(t *testing.T) {
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(videotest.Clip(t)))))
+	defer srv.Close()
+	l, err := OpenStream(srv.URL + "/" + filepath.Base(videotest.Clip(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Frames() != videotest.ClipFrames {
+		t.Fatalf("the stream states %d frames, want %d", l.Frames(), videotest.ClipFrames)
+	}
+	m := gocv.NewMat()
+	defer m.Close()
+	frames := 0
+	for ; ; frames++ {
+		if _, err := l.Read(context.Background(), &m); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("after %d frames: %v, want io.EOF", frames, err)
+			}
+			break
+		}
+	}
+	if frames != videotest.ClipFrames {
+		t.Errorf("%d frames, want %d", frames, videotest.ClipFrames)
 	}
 }

@@ -108,7 +108,10 @@ func ProbeVideo(path string) (VideoInfo, error) {
 func (v *Video) Info() VideoInfo { return v.info }
 
 // Read implements Source. A frame that fails to decode is skipped and reported in the next
-// frame's Position.Corrupt; maxBadFrames failures in a row, or reaching the frame count, end it.
+// frame's Position.Corrupt (at the end, in the Position that comes with io.EOF); reaching the
+// frame count the container states ends it (io.EOF), and so do maxBadFrames failures in a row:
+// io.EOF when the container states no count, otherwise an error saying where the file stops
+// decoding (cut short or damaged).
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	bad := 0
 	for {
@@ -125,8 +128,17 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 		}
 		bad++
 		v.next++
-		if bad >= maxBadFrames || (v.info.Frames > 0 && v.next >= v.info.Frames) {
+		switch {
+		case v.info.Frames > 0 && v.next >= v.info.Frames:
+			// The stated end; the frames before it that failed are skipped like any others (a
+			// read past it fails at every file's end).
+			first := v.next - bad
+			return Position{Name: v.name, Index: max(first, v.info.Frames), Corrupt: max(0, v.info.Frames-first)}, io.EOF
+		case bad >= maxBadFrames && v.info.Frames == 0:
 			return Position{}, io.EOF
+		case bad >= maxBadFrames:
+			return Position{}, fmt.Errorf("%s: stopped at frame %d of the %d its container states: the %d after it do not decode (a file cut short or damaged)",
+				v.name, v.next-bad, v.info.Frames, bad)
 		}
 	}
 }
@@ -171,6 +183,11 @@ func OpenStream(url string) (*Live, error) {
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
 func (l *Live) FPS() float64 { return l.cap.Get(gocv.VideoCaptureFPS) }
 
+// Frames returns the number of frames the source states, 0 when it does not know (a camera, a
+// live stream): a stream with a known length, such as an http:// link to a video file, is a
+// file read over the network, and Read ends it with io.EOF at its last frame.
+func (l *Live) Frames() int { return max(0, int(l.cap.Get(gocv.VideoCaptureFrameCount))) }
+
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")
 
@@ -182,6 +199,9 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 			l.next++
 			return p, nil
 		}
+	}
+	if n := l.Frames(); n > 0 && l.next+liveRetries >= n {
+		return Position{}, io.EOF // a file's end (its last frames may not decode)
 	}
 	return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
 }

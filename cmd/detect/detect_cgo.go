@@ -129,7 +129,14 @@ func detect(c *cli.Context) error {
 					failures = append(failures, err)
 					continue
 				}
-				src, fps, o.Live = l, l.FPS(), true
+				src, fps = l, l.FPS()
+				if n := l.Frames(); n > 0 {
+					// A file over the network (its length is known): read like a file.
+					fps, o.Stride = fps/float64(c.Int("stride")), c.Int("stride")
+					total = (n + o.Stride - 1) / o.Stride
+					break
+				}
+				o.Live = true
 				if d := c.Duration("reconnect"); d > 0 {
 					src = pipeline.Reconnect(in.spec, l, reopen, d, stderr)
 				}

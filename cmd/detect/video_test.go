@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -466,5 +468,34 @@ func TestShowWindow(t *testing.T) {
 		}
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("q did not close the window; stderr:\n%s", stderr.String())
+	}
+}
+
+// TestStreamOfKnownLengthReadOnce: an http:// link to a video file is read once, every frame
+// (no frames dropped as for a live source), and the run ends at its last frame instead of
+// reconnecting to play it again.
+func TestStreamOfKnownLengthReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	clip := copyClip(t, dir)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	out := filepath.Join(dir, "out.mp4")
+	done := make(chan struct{})
+	var stdout, stderr string
+	var err error
+	go func() {
+		defer close(done)
+		stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-out", out, srv.URL+"/"+filepath.Base(clip))
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("detect did not end at the stream's last frame")
+	}
+	if err != nil || strings.Contains(stderr, "reconnecting") {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || videotest.Frames(t, out) != n {
+		t.Errorf("%d JSON lines, %d frames in the video, want %d", n, videotest.Frames(t, out), videotest.ClipFrames)
 	}
 }
