@@ -17,6 +17,9 @@ import (
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
+// withOpenCV says that this build reads video, cameras and streams, and runs -workers detectors.
+const withOpenCV = true
+
 // withCgo checks the output video types and, for -show, the display.
 func withCgo(c *cli.Context, ins []input) error {
 	for _, in := range ins {

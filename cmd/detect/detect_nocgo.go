@@ -13,6 +13,9 @@ import (
 	"github.com/shuffledet/shuffledet/detector"
 )
 
+// withOpenCV says that this build reads images only, with one detector.
+const withOpenCV = false
+
 // nocgo refuses what needs OpenCV.
 func nocgo(c *cli.Context, ins []input) error {
 	for _, in := range ins {
@@ -20,7 +23,7 @@ func nocgo(c *cli.Context, ins []input) error {
 			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0)", in.spec)
 		}
 	}
-	for _, f := range []string{"out", "show"} {
+	for _, f := range []string{"out", "show", "workers"} {
 		if c.IsSet(f) {
 			return fmt.Errorf("-%s needs detect built with cgo and OpenCV (this build has CGO_ENABLED=0)", f)
 		}

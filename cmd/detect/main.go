@@ -32,6 +32,9 @@ import (
 )
 
 func main() {
+	// A closed pipe on standard output (detect ... | head) makes writes fail with EPIPE, which
+	// ends the run cleanly (the output video finished), instead of killing the process mid-file.
+	signal.Ignore(syscall.SIGPIPE)
 	if err := newApp().Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "detect:", err)
 		os.Exit(1)
@@ -51,8 +54,8 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
 			&cli.IntFlag{Name: "stride", Value: 1, Usage: "video files (and streams of a stated length): detect every `N`th frame"},
-			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own frame"},
-			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers"},
+			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"},
+			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers (without cgo: every core)"},
 			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and live streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss); files, and streams of a stated length, are never reopened"},
 			&cli.BoolFlag{Name: "show", Usage: "show the annotated frames in a window (q or Esc closes it)"},
 		},
@@ -74,10 +77,14 @@ const usage = `detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-ou
 func defaultWorkers() int { return max(1, runtime.NumCPU()/2) }
 
 // threads is -threads, by default the cores shared among the workers (at least one each), so
-// that workers x threads is about the number of cores.
+// that workers x threads is about the number of cores; without cgo, where one detector runs,
+// every core.
 func threads(c *cli.Context) int {
 	if c.IsSet("threads") {
 		return c.Int("threads")
+	}
+	if !withOpenCV {
+		return runtime.NumCPU()
 	}
 	return max(1, runtime.NumCPU()/max(1, c.Int("workers")))
 }
@@ -168,11 +175,11 @@ func (j *job) openJSON(stdout io.Writer) error {
 	return nil
 }
 
-// interruptible returns a context that the first Ctrl-C or SIGTERM cancels, saying so on w;
-// the signals' default action is then restored, so a second one ends the process at once.
-// Call stop when done.
+// interruptible returns a context that the first Ctrl-C, SIGTERM or SIGHUP (the terminal closed)
+// cancels, saying so on w; the signals' default action is then restored, so a second one ends
+// the process at once. Call stop when done.
 func interruptible(parent context.Context, w io.Writer) (ctx context.Context, stop func()) {
-	ctx, unnotify := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	ctx, unnotify := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -262,25 +263,57 @@ func lineCount(path string) int {
 // video finished (ffprobe decodes every written frame), one JSON line per written frame, and the
 // summary.
 func TestTerminateFinishesOutput(t *testing.T) {
-	dir := t.TempDir()
-	out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, videotest.Clip(t))
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		dir := t.TempDir()
+		out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
+		cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, videotest.Clip(t))
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		if err == nil || !strings.Contains(stderr.String(), "interrupted after") || !strings.Contains(stderr.String(), "summary: ") {
+			t.Fatalf("%v: exit %v; stderr %s", sig, err, stderr.String())
+		}
+		n := lineCount(jsonPath)
+		if got := videotest.Frames(t, out); got != n || n >= videotest.ClipFrames {
+			t.Errorf("%v: %d frames in the video, %d JSON lines (of %d frames)", sig, got, n, videotest.ClipFrames)
+		}
+		frameLines(t, readFile(t, jsonPath))
+	}
+}
+
+// TestClosedPipeFinishesOutput: when the reader of the JSON lines goes away (detect ... | head),
+// the run ends with an error saying so, and the output video is finished, not cut off by
+// SIGPIPE.
+func TestClosedPipeFinishesOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-score", "0", "-out", out, videotest.Clip(t))
+	r, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
-	cmd.Process.Signal(syscall.SIGTERM)
-	err := cmd.Wait()
-	if err == nil || !strings.Contains(stderr.String(), "interrupted after") || !strings.Contains(stderr.String(), "summary: ") {
-		t.Fatalf("exit %v; stderr %s", err, stderr.String())
+	first := make([]byte, 10)
+	if _, err := io.ReadFull(r, first); err != nil {
+		t.Fatal(err)
 	}
-	n := lineCount(jsonPath)
-	if got := videotest.Frames(t, out); got != n || n >= videotest.ClipFrames {
-		t.Errorf("%d frames in the video, %d JSON lines (of %d frames)", got, n, videotest.ClipFrames)
+	r.Close()
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "broken pipe") {
+		t.Fatalf("exit %v (want status 1, not a signal); stderr %s", err, stderr.String())
 	}
-	frameLines(t, readFile(t, jsonPath))
+	if n := videotest.Frames(t, out); n < 1 {
+		t.Errorf("%d frames in the video", n)
+	}
 }
 
 // fionread returns the number of bytes waiting in a pipe.

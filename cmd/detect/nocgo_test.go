@@ -1,0 +1,33 @@
+//go:build !cgo
+
+package main
+
+import (
+	"flag"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/shuffledet/shuffledet/internal/torchref"
+)
+
+// TestOneDetectorWithoutCgo: without cgo one detector runs, on every core by default, and
+// -workers (a cgo build's detectors at once) is refused instead of ignored.
+func TestOneDetectorWithoutCgo(t *testing.T) {
+	set := flag.NewFlagSet("detect", flag.ContinueOnError)
+	for _, f := range newApp().Flags {
+		if err := f.Apply(set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := threads(cli.NewContext(newApp(), set, nil)); n != runtime.NumCPU() {
+		t.Errorf("default threads %d, want every core (%d)", n, runtime.NumCPU())
+	}
+	img := filepath.Join(torchref.RepoRoot(t), "testdata/images/000000001503.jpg")
+	if _, _, err := run(t, "-model", "m.bin", "-workers", "2", img); err == nil || !strings.Contains(err.Error(), "-workers needs detect built with cgo") {
+		t.Errorf("-workers without cgo: %v", err)
+	}
+}
