@@ -28,6 +28,7 @@ import average  # noqa: E402
 import train_detector  # noqa: E402
 import train_imagenet  # noqa: E402
 from detector import build_detector, detector_state, load_bin, read_bin  # noqa: E402
+from shufflenet import megvii_to_ours  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 DATA = os.path.join(REPO, "..", "shared", "data", "coco-tiny")
@@ -415,6 +416,19 @@ class ImageNetTraining(unittest.TestCase):
             for k, v in classifier.state_dict().items():
                 if v.ndim == 4:  # convolution weights
                     self.assertTrue(torch.equal(det_state[k], v), k)
+            # A megvii-style checkpoint (.pth.tar, `module.` keys) of the same weights is converted
+            # to our input convention on loading (shufflenet.megvii_to_ours); other tensors as they are.
+            megvii = os.path.join(tmp, "megvii.pth.tar")
+            torch.save({"state_dict": {"module." + k: v for k, v in classifier.state_dict().items()}}, megvii)
+            out = os.path.join(tmp, "det-megvii")
+            train_detector.main(["--config", PRESET, "--classes", "person", "--data", data, "--batch", "1",
+                                 "--train-sizes", "224", "--iters", "1", "--lr", "0", "--trunk", megvii,
+                                 "--eval-every", "0", "--out", out])
+            det_state = detector_state(load_bin(os.path.join(out, "iter000001.bin")))
+            want = megvii_to_ours(classifier.state_dict())
+            for k in ("first_conv.0.weight", "features.0.branch_main_1.0.weight", "features.7.branch_main_2.0.weight"):
+                self.assertTrue(torch.equal(det_state[k], want[k]), k)
+            self.assertFalse(torch.equal(want["first_conv.0.weight"], classifier.state_dict()["first_conv.0.weight"]))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from detector import (COCO_CLASSES, RES_MAX, build_detector, load_detector_state
                       save_bin, set_resolution)
 from export import config_file  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
-from shufflenet import load_state_file  # noqa: E402
+from shufflenet import load_imagenet_state  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -60,8 +60,9 @@ def parse_args(argv=None):
     p.add_argument("--classes", default="", help="comma-separated COCO class names or ids to learn "
                    "(default: all 80); annotations of other classes are dropped")
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exported models)")
-    p.add_argument("--trunk", help="ImageNet checkpoint of the trunk (megvii .pth.tar or classifier .bin "
-                   "state); default: from scratch")
+    p.add_argument("--trunk", help="ImageNet checkpoint of the trunk: a classifier .bin (train_imagenet.py's "
+                   "final.bin), or megvii's .pth.tar (trained on BGR 0-255 pixels: converted to our RGB, "
+                   "mean/std input, shufflenet.megvii_to_ours); default: from scratch")
     p.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
                    "and classes), e.g. to go on training a finished run under a new schedule")
     p.add_argument("--iters", type=int, required=True, help="total iterations (the schedule's length)")
@@ -648,7 +649,8 @@ def main(argv=None):
     if a.init:
         init_from_bin(model, a.init, cfg)
     elif a.trunk:
-        state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_state_file(a.trunk)
+        # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
+        state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
         model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
                                     strict=True)
     else:
