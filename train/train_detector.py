@@ -22,6 +22,7 @@ iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so
 import argparse
 import contextlib
 import copy
+import datetime
 import json
 import math
 import os
@@ -118,6 +119,9 @@ def parse_args(argv=None):
                         "exports its model (0: off)")
     p.add_argument("--stop-after", type=int, default=0,
                    help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
+    p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
+                   help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
+                        "wait that long for rank 0's evaluation)")
     return p.parse_args(argv)
 
 
@@ -356,6 +360,14 @@ def mean_over_processes(values, device):
     dist.all_reduce(t)
     t /= dist.get_world_size()
     return dict(zip(keys, t.tolist()))
+
+
+def init_distributed(timeout_minutes):
+    """The process group of a torchrun run: NCCL on GPUs, gloo on CPU. Its collective timeout is
+    timeout_minutes, not NCCL's default 10 minutes: rank 0 evaluates (and exports) alone while the
+    others wait at the next collective, and a COCO minival evaluation takes longer than that."""
+    dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo",
+                            timeout=datetime.timedelta(minutes=timeout_minutes))
 
 
 class BatchStream(torch.utils.data.Sampler):
@@ -612,7 +624,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        init_distributed(a.dist_timeout)
         rank, world = dist.get_rank(), dist.get_world_size()
         local = int(os.environ.get("LOCAL_RANK", "0"))
         device = torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu")

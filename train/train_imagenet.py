@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import ShuffleNetV1  # noqa: E402
-from train_detector import BatchStream, mean_over_processes, save_checkpoint  # noqa: E402
+from train_detector import BatchStream, init_distributed, mean_over_processes, save_checkpoint  # noqa: E402
 
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
@@ -64,6 +64,9 @@ def parse_args(argv=None):
     p.add_argument("--ckpt-every", type=int, default=1000)
     p.add_argument("--export-every", type=int, default=0, help="0: only final.bin")
     p.add_argument("--stop-after", type=int, default=0, help="exit with a checkpoint after this many iterations")
+    p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
+                   help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
+                        "wait for rank 0's export and validation)")
     return p.parse_args(argv)
 
 
@@ -128,7 +131,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        init_distributed(a.dist_timeout)
         rank, world = dist.get_rank(), dist.get_world_size()
         device = (torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if torch.cuda.is_available()
                   else torch.device("cpu"))
