@@ -7,7 +7,8 @@
 - a weight average (--ema, train/average.py) resumes exactly and is what the .bin holds;
 - a --time-budget run follows the clock, ends on it and exports;
 - torchrun's path: two processes (DistributedDataParallel over gloo) train as one process that
-  accumulates the same images.
+  accumulates the same images; processes that would resume from different iterations (OUT not
+  shared) all stop.
 """
 import json
 import os
@@ -46,6 +47,21 @@ def tiny_coco(dst, n, data=DATA, ann="instances_train.json", images="images"):
     with open(dst, "w") as f:
         json.dump(d, f)
     return "%s:%s" % (os.path.join(data, images), dst)
+
+
+def agree_worker(rank, init_file, cases, results):
+    """One process of a two-process gloo group calling train_detector.agree_on_start(starts[rank])
+    for each starts in cases; its outcomes, one a line, in results/RANK."""
+    torch.distributed.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=2)
+    got = []
+    for starts in cases:
+        try:
+            got.append("ok %d" % train_detector.agree_on_start(starts[rank], torch.device("cpu"), "OUT/last.pt"))
+        except SystemExit as e:
+            got.append("exit %s" % e)
+    torch.distributed.destroy_process_group()
+    with open(os.path.join(results, str(rank)), "w") as f:
+        f.write("\n".join(got))
 
 
 def losses(out):
@@ -90,6 +106,26 @@ class DistributedTraining(unittest.TestCase):
                     err = (v - b["model"][k]).abs().max().item()
                     tol = 1e-5 * max(v.abs().max().item(), 1e-3)
                     self.assertTrue(err <= tol, "%s: max |difference| %g, tolerance %g" % (k, err, tol))
+
+    def test_resume_iterations_must_agree(self):
+        # Each process reads OUT/last.pt from its own disk: processes that would resume from
+        # different iterations (OUT not shared between machines) all stop, with the reason.
+        cases = ((300, 300), (300, 0), (0, 100), (0, 0))
+        with tempfile.TemporaryDirectory() as tmp:
+            results = os.path.join(tmp, "results")
+            os.mkdir(results)
+            torch.multiprocessing.spawn(agree_worker, args=(os.path.join(tmp, "init"), cases, results), nprocs=2)
+            got = [open(os.path.join(results, str(r))).read().split("\n") for r in (0, 1)]
+        for k, starts in enumerate(cases):
+            if starts[0] == starts[1]:
+                self.assertEqual([got[0][k], got[1][k]], ["ok %d" % starts[0]] * 2)
+            else:
+                for r in (0, 1):
+                    g = got[r][k]
+                    self.assertTrue(g.startswith("exit OUT/last.pt: the processes would resume from different "
+                                                 "iterations (%d here, rank %d; %d to %d" % (starts[r], r, min(starts),
+                                                                                             max(starts))), g)
+                    self.assertIn("shared file system", g)
 
 
 class DetectorTraining(unittest.TestCase):

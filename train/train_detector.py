@@ -15,7 +15,9 @@ same code path. Resumable at any moment: the batch order and every random draw a
       --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
 
 Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint and exits; the same
-command again resumes from OUT/last.pt (`--no-resume` starts over). Outputs in OUT: last.pt (checkpoint), log.jsonl
+command again resumes from OUT/last.pt (`--no-resume` starts over). Every process reads OUT/last.pt,
+so on several machines OUT must be one folder all of them see (a shared file system): the processes
+check that they resume from the same iteration and stop otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
 (losses per --log-every iterations), evals.jsonl (cocoeval's 12 numbers per held-out set and class),
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """
@@ -370,6 +372,22 @@ def init_distributed(timeout_minutes):
                             timeout=datetime.timedelta(minutes=timeout_minutes))
 
 
+def agree_on_start(start, device, path):
+    """The iteration every process resumes from, the same on all of them, or SystemExit on all.
+
+    Each process reads OUT/last.pt from its own file system; on several machines whose OUT is not
+    one shared folder, a node would resume from another checkpoint (or none) than rank 0's, and
+    its batches, random draws and optimizer state would silently differ from the others'."""
+    t = torch.tensor([start, -start], dtype=torch.int64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    lo, hi = int(t[0]), -int(t[1])
+    if lo != hi:
+        raise SystemExit("%s: the processes would resume from different iterations (%d here, rank %d; %d to %d "
+                         "over all ranks): OUT must be one folder that every node sees (a shared file system) for "
+                         "a run on several machines" % (path, start, dist.get_rank(), lo, hi))
+    return start
+
+
 class BatchStream(torch.utils.data.Sampler):
     """Per iteration, this process's share of the global batch as (index, seed) pairs.
 
@@ -683,11 +701,15 @@ def main(argv=None):
 
     ckpt_path = os.path.join(a.out, "last.pt")
     start, train_seconds, best = 0, 0.0, None
+    ck = None
     if os.path.exists(ckpt_path) and not a.no_resume:
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+    if distributed:  # every process reads its own OUT/last.pt: they must agree before anything else
+        agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt_path)
+    if ck is not None:
         if a.time_budget > 0:
             raise SystemExit("%s: a --time-budget run does not resume (its schedule follows the clock); "
                              "start a new --out, --init from its .bin" % ckpt_path)
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]

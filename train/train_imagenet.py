@@ -13,8 +13,9 @@ centre 224 crop of the 256-resized validation image (as megvii's ShuffleNet-Seri
   train/train_detector.py ... --trunk runs/imagenet-2x-g3/final.bin
 
 Resumable like train_detector.py (OUT/last.pt; the batch order and augmentation are functions of
-(seed, iteration)). Writes OUT/final.bin (the classifier with the .bin names) at the end and
-OUT/iterNNNNNN.bin at every --export-every.
+(seed, iteration); on several machines OUT must be one folder that all of them see). Writes
+OUT/final.bin (the classifier with the .bin names) at the end and OUT/iterNNNNNN.bin at every
+--export-every.
 """
 import argparse
 import json
@@ -34,7 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import ShuffleNetV1  # noqa: E402
-from train_detector import BatchStream, init_distributed, mean_over_processes, save_checkpoint  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, init_distributed, mean_over_processes,  # noqa: E402
+                            save_checkpoint)
 
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
@@ -158,8 +160,10 @@ def main(argv=None):
                           lr=lr_peak, momentum=0.9, nesterov=False)
     ckpt = os.path.join(a.out, "last.pt")
     start, seconds = 0, 0.0
-    if os.path.exists(ckpt):
-        ck = torch.load(ckpt, map_location=device)
+    ck = torch.load(ckpt, map_location=device) if os.path.exists(ckpt) else None
+    if distributed:  # every process reads its own OUT/last.pt: they must agree
+        agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt)
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         start, seconds = ck["iteration"], ck["train_seconds"]
