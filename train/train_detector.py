@@ -14,10 +14,11 @@ same code path. Resumable at any moment: the batch order and every random draw a
       --trunk ShuffleNetV1.2.0x.g3.pth.tar --data data/coco/train2017:data/coco/annotations/instances_train2017.json \
       --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
 
-Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint and exits; the same
-command again resumes from OUT/last.pt (`--no-resume` starts over). Every process reads OUT/last.pt,
-so on several machines OUT must be one folder all of them see (a shared file system): the processes
-check that they resume from the same iteration and stop otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
+Stop it with Ctrl-C / SIGTERM (to any process of a torchrun run): it finishes the iteration, writes the
+checkpoint and exits; the same command again resumes from OUT/last.pt (`--no-resume` starts over).
+Every process reads OUT/last.pt, so on several machines OUT must be one folder all of them see (a
+shared file system): the processes check that they resume from the same iteration and stop
+otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
 (losses per --log-every iterations), evals.jsonl (cocoeval's 12 numbers per held-out set and class),
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """
@@ -831,6 +832,14 @@ def main(argv=None):
             out_of_time = bool(flag.item())
         if out_of_time:
             end = it
+        # Whether to stop, decided on the signals of all processes before the checkpoint: a signal
+        # that reached another process only must still make rank 0 save. A signal arriving after
+        # this point is counted at the next iteration (stop["now"] stays set), on every process alike.
+        stopping = stop["now"]
+        if distributed:
+            flag = torch.tensor([1 if stopping else 0], device=device)
+            dist.all_reduce(flag)
+            stopping = bool(flag.item())
         if main_proc and (it % a.log_every == 0 or it == end):
             rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),
                    "s_per_iter": round((time.time() - t_last) / n_sums, 3)}
@@ -839,18 +848,14 @@ def main(argv=None):
             log.flush()
             print(json.dumps(rec), flush=True)
             sums, n_sums, t_last = {}, 0, time.time()
-        if main_proc and (it % a.ckpt_every == 0 or it == end or stop["now"]):
+        if main_proc and (it % a.ckpt_every == 0 or it == end or stopping):
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         # A --time-budget run cannot resume, so one stopped by a signal exports its model too.
-        last = it == a.iters or out_of_time or (a.time_budget > 0 and stop["now"])
+        last = it == a.iters or out_of_time or (a.time_budget > 0 and stopping)
         if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or last):
             evaluate(it)
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
-        if distributed:
-            flag = torch.tensor([1 if stop["now"] else 0], device=device)
-            dist.all_reduce(flag)
-            stop["now"] = bool(flag.item())
-        if stop["now"] or out_of_time:
+        if stopping or out_of_time:
             break
     if main_proc:
         log.close()

@@ -206,13 +206,19 @@ def main(argv=None):
         opt.step()
         it += 1
         seconds += time.time() - t0
+        # Stop on a signal to any process, decided before rank 0's checkpoint (train_detector.py).
+        stopping = stop["now"]
+        if distributed:
+            flag = torch.tensor([1 if stopping else 0], device=device)
+            dist.all_reduce(flag)
+            stopping = bool(flag.item())
         if main_proc:
             if it % a.log_every == 0 or it == end:
                 rec = {"iter": it, "lr": lr, "loss": round(value, 5), "train_seconds": round(seconds, 1)}
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
                 print(json.dumps(rec), flush=True)
-            if it % a.ckpt_every == 0 or it == end or stop["now"]:
+            if it % a.ckpt_every == 0 or it == end or stopping:
                 save_checkpoint(ckpt, model, opt, it, seconds, None)
             export_now = (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
             if export_now:
@@ -224,11 +230,7 @@ def main(argv=None):
                     t1, t5 = evaluate(model, val, a.size, device)
                     log.write(json.dumps({"iter": it, "top1": t1, "top5": t5}) + "\n")
                     log.flush()
-        if distributed:
-            flag = torch.tensor([1 if stop["now"] else 0], device=device)
-            dist.all_reduce(flag)
-            stop["now"] = bool(flag.item())
-        if stop["now"]:
+        if stopping:
             break
     if main_proc:
         log.close()
