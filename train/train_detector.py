@@ -111,7 +111,8 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=500, help="0: only at the end")
     p.add_argument("--eval-threads", type=int, default=2)
     p.add_argument("--select", default="", help="NAME:CLASS:STAT picking best.bin, e.g. val128:person:AP50 "
-                   "(default: the first --eval set, AP50 over its classes)")
+                   "(default: the first --eval set, AP50 over its classes); best.bin's score on that set is "
+                   "optimistic, so report another set, or the final iteration's iterNNNNNN.bin")
     p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo into OUT)")
     p.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
     p.add_argument("--time-budget", type=float, default=0.0, metavar="SECONDS",
