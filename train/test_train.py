@@ -195,6 +195,24 @@ class DistributedTraining(unittest.TestCase):
             self.assertEqual(torch.load(ck)["iteration"], int(m.group(1)))
 
 
+class TrainSizes(unittest.TestCase):
+    def test_default_follows_the_test_size(self):
+        # At 300 the default is the one the demo recipes were trained with; at 600 the same
+        # relative jitter (+-15% around the test size, multiples of 32).
+        self.assertEqual(train_detector.default_train_sizes(300), (224, 256, 288, 320, 352))
+        self.assertEqual(train_detector.default_train_sizes(600), (448, 512, 576, 640, 704))
+        # what a run without --train-sizes uses, by its preset (args.json records it; no iteration)
+        with tempfile.TemporaryDirectory() as tmp:
+            data = tiny_coco(os.path.join(tmp, "train.json"), 1)
+            for preset, want in ((PRESET, "224,256,288,320,352"),
+                                 (PRESET.replace("-300.yaml", "-600.yaml"), "448,512,576,640,704")):
+                out = os.path.join(tmp, os.path.basename(preset))
+                train_detector.main(["--config", preset, "--classes", "person", "--data", data, "--iters", "0",
+                                     "--eval-every", "0", "--out", out])
+                with open(os.path.join(out, "args.json")) as f:
+                    self.assertEqual(json.load(f)["train_sizes"], want, preset)
+
+
 class DetectorTraining(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -81,8 +81,10 @@ def parse_args(argv=None):
     p.add_argument("--ema", type=float, default=0.0,
                    help="keep an exponential moving average of the weights and BN statistics with this decay "
                         "per iteration (e.g. 0.998) and export it instead of the raw weights (0: off)")
-    p.add_argument("--train-sizes", default="224,256,288,320,352",
-                   help="shorter sides drawn per batch (scale jitter); max side scales with them")
+    p.add_argument("--train-sizes", default="",
+                   help="comma-separated shorter sides drawn per batch (scale jitter); max side scales with them "
+                        "(default: the preset's test size x 0.75, 0.85, 0.95, 1.05, 1.15, each rounded to a "
+                        "multiple of 32: 224,256,288,320,352 at 300, 448,512,576,640,704 at 600)")
     p.add_argument("--flip", type=float, default=0.5, help="horizontal flip probability")
     p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
     p.add_argument("--crop", type=float, default=0.0, help="probability of a random zoom-in crop")
@@ -138,6 +140,15 @@ def parse_pair(s):
         raise SystemExit("--data/--eval %r: want IMAGES:JSON" % s)
     images, ann = s.rsplit(":", 1)
     return images, ann
+
+
+JITTER = (0.75, 0.85, 0.95, 1.05, 1.15)
+
+
+def default_train_sizes(test_res):
+    """--train-sizes' default: the test size times JITTER, each rounded to a multiple of 32
+    (224, 256, 288, 320, 352 at 300, 448 ... 704 at 600)."""
+    return tuple(32 * round(test_res * f / 32) for f in JITTER)
 
 
 def select_classes(spec):
@@ -687,7 +698,8 @@ def main(argv=None):
                                     strict=True)
     else:
         init_from_scratch(model, not a.no_zero_init_residual)
-    sizes = tuple(int(s) for s in a.train_sizes.split(","))
+    sizes = tuple(int(s) for s in a.train_sizes.split(",")) if a.train_sizes else default_train_sizes(test_res)
+    a.train_sizes = ",".join(str(v) for v in sizes)  # args.json records the sizes used
     max_long = round(max(sizes) * RES_MAX[test_res] / test_res)
     model.transform.min_size = sizes
     model.transform.max_size = max_long
