@@ -73,7 +73,11 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=4, help="images per process per step")
     p.add_argument("--accum", type=int, default=1, help="gradient accumulation steps per iteration")
     p.add_argument("--optimizer", choices=["sgd", "adamw"], default="adamw")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    p.add_argument("--lr", type=float, default=1e-3,
+                   help="peak learning rate, for the global batch = processes x --batch x --accum images a step: "
+                        "with SGD scale it linearly with that batch (torchvision's / Detectron's 0.02 is for 16, "
+                        "e.g. 8 GPUs x 2; 0.01 for 8 images); the AdamW default 1e-3 is the demo recipe's for 4 images "
+                        "a step (its runs of 8-32 used 1e-3 to 4e-3)")
     p.add_argument("--wd", type=float, default=1e-4, help="weight decay (not on BN, biases)")
     p.add_argument("--warmup", type=int, default=300, help="linear warm-up iterations")
     p.add_argument("--schedule", choices=["cosine", "linear", "step"], default="cosine")
