@@ -1,4 +1,4 @@
-"""Checks of the training recipes on a handful of real COCO images (CPU, about a minute).
+"""Checks of the training recipes on a handful of real COCO images (CPU, about two minutes).
 
 - the detector's loss goes down when it trains on the same images;
 - a run stopped and resumed from its checkpoint ends in exactly the state of an uninterrupted run;
