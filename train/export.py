@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (build_detector, detector_section, load_detector_state, make_config,  # noqa: E402
                       model_state, randomize_detector_, save_bin)
-from shufflenet import ShuffleNetV1, load_state_file, randomize_  # noqa: E402
+from shufflenet import ShuffleNetV1, megvii_to_ours, randomize_, read_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -25,8 +25,9 @@ def parse_args(argv=None):
                    "detector flags below")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--random", action="store_true", help="seeded random weights (non-trivial BN stats)")
-    src.add_argument("--checkpoint", help="megvii ImageNet checkpoint (.pth/.pth.tar, `module.` keys ok) "
-                     "or a detector state dict with .bin names")
+    src.add_argument("--checkpoint", help="megvii ImageNet checkpoint (.pth/.pth.tar, `module.` keys ok; "
+                     "converted from megvii's BGR 0-255 input to ours, shufflenet.megvii_to_ours), our own "
+                     "train_imagenet.py last.pt (as it is), or a detector state dict with .bin names (as it is)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--groups", type=int, default=3, choices=[1, 2, 3, 4, 8])
     p.add_argument("--width", type=float, default=1.0, choices=[0.25, 0.5, 1.0, 1.5, 2.0])
@@ -72,13 +73,15 @@ def main(argv=None):
         if a.random:
             randomize_detector_(model, a.seed)
         else:
-            state = load_state_file(a.checkpoint)
+            state, ours = read_checkpoint(a.checkpoint)
             if any(k.startswith("rpn.head.") for k in state):
+                # a detector state dict with .bin names: already our input convention
                 load_detector_state(model, {k: v for k, v in state.items()
                                             if not k.endswith("num_batches_tracked")})
             else:
                 # ImageNet trunk; heads keep torchvision's init (seeded).
-                trunk = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+                trunk = {k: v for k, v in (state if ours else megvii_to_ours(state)).items()
+                         if not k.startswith("classifier.")}
                 model.trunk.load_state_dict(trunk, strict=True)
     else:
         cfg = make_config(backbone)
@@ -86,7 +89,9 @@ def main(argv=None):
         if a.random:
             randomize_(model, a.seed)
         else:
-            state = load_state_file(a.checkpoint)
+            state, ours = read_checkpoint(a.checkpoint)
+            if not ours:
+                state = megvii_to_ours(state)
             if model.classifier is None:
                 state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
             model.load_state_dict(state, strict=True)

@@ -1,8 +1,9 @@
 """ShuffleNet v1, structure and parameter names of megvii ShuffleNet-Series.
 
 Names match the official code (first_conv.0.weight, features.N.branch_main_1.3.weight,
-classifier.0.weight, ...) so the published ImageNet checkpoints load unchanged
-(see load_checkpoint). Variants follow docs/MODEL_FORMAT.md's "backbone" object.
+classifier.0.weight, ...) so the published ImageNet checkpoints load by name; their input
+convention differs from ours and load_checkpoint converts it (megvii_to_ours). Variants follow
+docs/MODEL_FORMAT.md's "backbone" object.
 """
 import math
 
@@ -192,20 +193,69 @@ def strip_module_prefix(state):
     return {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
 
 
-def load_state_file(path):
-    """Load a .pth/.pth.tar checkpoint; returns a flat state dict without `module.`."""
+# Our input convention (train_imagenet.py, detector.py's image_mean/image_std, the Go engine):
+# RGB scaled to [0, 1], then (x - MEAN) / STD per channel.
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+def megvii_to_ours(state):
+    """A megvii ShuffleNet-Series state dict converted to our input convention; a new dict.
+
+    megvii trained on BGR pixels 0-255 without normalization (their ToBGRTensor: img[:, :, ::-1],
+    float, no /255, no Normalize); our models take RGB (x / 255 - MEAN) / STD. Pixel p of channel c
+    (RGB) is 255 * (STD[c] * x[c] + MEAN[c]) in our input x, and megvii's input channel 2 - c, so the
+    first convolution w becomes w'[o, c] = w[o, 2 - c] * 255 * STD[c] (input channels reversed,
+    each scaled), and its constant part, sum over c and the 3x3 taps of w[o, 2 - c] * 255 * MEAN[c],
+    is folded into the following BatchNorm: first_conv.1.running_mean -= it (BN subtracts the
+    running mean). Exact, up to float rounding, at every output position whose 3x3 window lies
+    inside the image; where it overlaps the zero padding (the first output row and column, and the
+    last ones when the input side is odd) it is not: megvii's padding is pixel value 0, ours is the
+    mean pixel, so those outputs differ, and everything after them a little. Other tensors are
+    copied unchanged. Not for .bin files or our own training checkpoints (already ours).
+    """
+    for k in ("first_conv.0.weight", "first_conv.1.running_mean"):
+        if k not in state:
+            raise KeyError("megvii_to_ours: no %s in the state dict (not a ShuffleNet-Series checkpoint?)" % k)
+    out = dict(state)
+    w = state["first_conv.0.weight"].double()
+    if w.dim() != 4 or w.shape[1] != 3:
+        raise ValueError("megvii_to_ours: first_conv.0.weight has shape %s, want [C, 3, k, k]" % list(w.shape))
+    w_rgb = w.flip(1)  # input channel c (RGB) is megvii's channel 2 - c (BGR)
+    mean = torch.tensor(MEAN, dtype=torch.float64).view(1, 3, 1, 1)
+    std = torch.tensor(STD, dtype=torch.float64).view(1, 3, 1, 1)
+    shift = (w_rgb * 255 * mean).sum(dim=(1, 2, 3))
+    rm = state["first_conv.1.running_mean"]
+    out["first_conv.0.weight"] = (w_rgb * 255 * std).to(state["first_conv.0.weight"].dtype)
+    out["first_conv.1.running_mean"] = (rm.double() - shift).to(rm.dtype)
+    return out
+
+
+def read_checkpoint(path):
+    """Load a .pth/.pth.tar checkpoint: (flat state dict without `module.`, ours), where ours is
+    True for a checkpoint of our own training scripts (OUT/last.pt: "model" and "iteration"),
+    whose weights already take our input convention."""
     ckpt = torch.load(path, map_location="cpu")
+    ours = isinstance(ckpt, dict) and "iteration" in ckpt and isinstance(ckpt.get("model"), dict)
     if isinstance(ckpt, dict):
         for key in ("state_dict", "model", "model_state_dict"):
             if key in ckpt and isinstance(ckpt[key], dict):
                 ckpt = ckpt[key]
                 break
-    return strip_module_prefix(ckpt)
+    return strip_module_prefix(ckpt), ours
+
+
+def load_imagenet_state(path):
+    """An ImageNet checkpoint's state dict in our input convention: a megvii one converted
+    (megvii_to_ours), one of our own training scripts' last.pt as it is."""
+    state, ours = read_checkpoint(path)
+    return state if ours else megvii_to_ours(state)
 
 
 def load_checkpoint(model, path, strict=True):
-    """Load an official megvii checkpoint (DataParallel `module.` keys) into `model`."""
-    state = load_state_file(path)
+    """Load an official megvii checkpoint (DataParallel `module.` keys) into `model`, converted to
+    our input convention (megvii_to_ours)."""
+    state = load_imagenet_state(path)
     if model.classifier is None:
         state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
     model.load_state_dict(state, strict=strict)

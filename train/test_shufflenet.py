@@ -10,16 +10,18 @@ import unittest
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from detector import (build_detector, detector_section, load_bin, make_config,  # noqa: E402
-                      randomize_detector_, save_bin, set_resolution)
+from detector import (build_detector, detector_section, detector_state, load_bin, make_config,  # noqa: E402
+                      randomize_detector_, read_bin, save_bin, set_resolution)
 from reference import load_image  # noqa: E402
 from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
-from shufflenet import (ShuffleNetV1, channel_shuffle, count_macs_params, load_checkpoint,  # noqa: E402
-                        randomize_, stage_widths)
+from shufflenet import (MEAN, STD, ShuffleNetV1, channel_shuffle, count_macs_params, load_checkpoint,  # noqa: E402
+                        load_imagenet_state, megvii_to_ours, randomize_, stage_widths)
 import export  # noqa: E402
 
 torch.set_num_threads(2)
@@ -116,13 +118,62 @@ class TestModel(unittest.TestCase):
             self.assertEqual(list(m(torch.randn(2, 3, 97, 131)).shape), [2, 7])
 
     def test_load_checkpoint_module_prefix(self):
+        # megvii's layout ({"state_dict": ...}, `module.` keys) loads by name, converted to our input
+        # convention; one of our own training checkpoints (last.pt) is taken as it is.
         src = randomize_(ShuffleNetV1(groups=8, width=0.5), seed=3)
+        want = megvii_to_ours(src.state_dict())
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "ck.pth.tar")
             torch.save({"state_dict": {"module." + k: v for k, v in src.state_dict().items()}}, p)
             dst = load_checkpoint(ShuffleNetV1(groups=8, width=0.5), p)
+            own = os.path.join(d, "last.pt")
+            torch.save({"model": src.state_dict(), "optimizer": {}, "iteration": 5}, own)
+            as_is = load_imagenet_state(own)
         for k, v in src.state_dict().items():
-            self.assertTrue(torch.equal(v, dst.state_dict()[k]), k)
+            self.assertTrue(torch.equal(want[k], dst.state_dict()[k]), k)
+            self.assertTrue(torch.equal(v, as_is[k]), k)
+        self.assertFalse(torch.equal(want["first_conv.0.weight"], src.state_dict()["first_conv.0.weight"]))
+
+    @unittest.skipUnless(IMAGES, "no COCO images in /work/shared/data/coco-val128")
+    def test_megvii_input_convention(self):
+        # A random model treated as a megvii checkpoint (fed BGR pixels 0-255) against the same
+        # state converted by megvii_to_ours and fed the same image as RGB, /255, ImageNet mean/std.
+        # randomize_'s first convolution expects inputs of unit scale, so the "megvii" one is
+        # divided by 255 * 0.226 and its BN statistics are set from this image's responses (as a
+        # trained model's match its data): the activations stay in randomize_'s range.
+        # Measured: interior outputs of first_conv agree to 6e-7 of their largest value (float32
+        # rounding; the tolerance is 1e-5); the border (windows over the padding, here the first
+        # row and column) differs by up to 70% of it, as megvii_to_ours says; the logits differ
+        # by 0.2% (g3 0.5x) and 1.3% (g8 1.0x) of their norm through that border (tolerance 5%),
+        # those of the unconverted state by 31-61%.
+        im = Image.open(IMAGES[0]).convert("RGB").resize((224, 224), Image.BILINEAR)
+        rgb = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)[None].float()  # 0-255
+        bgr = rgb.flip(1)
+        x = (rgb / 255 - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+        inner = F.conv2d(torch.ones(1, 1, 224, 224), torch.ones(1, 1, 3, 3), stride=2, padding=1) == 9
+        for kw in ({"groups": 3, "width": 0.5}, {"groups": 8, "width": 1.0}):
+            meg = randomize_(ShuffleNetV1(**kw), seed=7).eval()
+            with torch.no_grad():
+                meg.first_conv[0].weight.div_(255 * 0.226)
+                y = F.conv2d(bgr, meg.first_conv[0].weight, stride=2, padding=1)
+                meg.first_conv[1].running_mean.copy_(y.mean((0, 2, 3)))
+                meg.first_conv[1].running_var.copy_(y.var((0, 2, 3)))
+            ours = ShuffleNetV1(**kw).eval()
+            ours.load_state_dict(megvii_to_ours(meg.state_dict()))
+            raw = ShuffleNetV1(**kw).eval()
+            raw.load_state_dict(meg.state_dict())
+            with torch.no_grad():
+                a, b = meg.first_conv(bgr), ours.first_conv(x)
+                la, lb, lr = meg(bgr), ours(x), raw(x)
+            m = inner.expand_as(a)
+            scale = a.abs().max().item()
+            err = (a - b).abs()[m].max().item()
+            self.assertLessEqual(err, 1e-5 * scale, (kw, err, scale))
+            self.assertGreater((a - b).abs()[~m].max().item(), 1e-2 * scale, kw)  # the border does differ
+            rel = ((la - lb).norm() / la.norm()).item()
+            self.assertLess(rel, 0.05, (kw, rel))
+            self.assertEqual(la.argmax().item(), lb.argmax().item(), kw)
+            self.assertGreater(((la - lr).norm() / la.norm()).item(), 0.2, kw)  # unconverted: far off
 
 
 class TestBin(unittest.TestCase):
@@ -166,6 +217,31 @@ class TestBin(unittest.TestCase):
             a, b = ref.forward_features(x), m.forward_features(x)
         for k in a:
             self.assertTrue(torch.equal(a[k], b[k]), k)
+
+    def test_export_checkpoint_conventions(self):
+        # export.py --checkpoint: a megvii ImageNet state is converted (megvii_to_ours) for a
+        # classifier and for a detector's trunk; a detector state dict (rpn.head. keys, .bin names)
+        # is written as it is.
+        src = randomize_(ShuffleNetV1(groups=3, width=0.25), seed=5)
+        want = megvii_to_ours(src.state_dict())
+        det_cfg = make_config({"groups": 3, "width": 0.25}, detector_section(300))
+        det = randomize_detector_(build_detector(det_cfg), seed=5)
+        arch = ["--groups", "3", "--width", "0.25"]
+        with tempfile.TemporaryDirectory() as d:
+            ck = os.path.join(d, "megvii.pth.tar")
+            torch.save({"state_dict": {"module." + k: v for k, v in src.state_dict().items()}}, ck)
+            dck = os.path.join(d, "det.pth")
+            torch.save(detector_state(det), dck)
+            cls, trunk, whole = (os.path.join(d, n) for n in ("cls.bin", "trunk.bin", "whole.bin"))
+            export.main(["--out", cls, "--checkpoint", ck] + arch)
+            export.main(["--out", trunk, "--checkpoint", ck, "--detector", "--res", "300"] + arch)
+            export.main(["--out", whole, "--checkpoint", dck, "--detector", "--res", "300"] + arch)
+            got = {n: read_bin(p)[0] for n, p in (("cls", cls), ("trunk", trunk), ("whole", whole))}
+        for k in ("first_conv.0.weight", "first_conv.1.running_mean", "features.3.branch_main_1.0.weight"):
+            self.assertTrue(torch.equal(got["cls"][k], want[k]), k)
+            self.assertTrue(torch.equal(got["trunk"][k], want[k]), k)
+            self.assertTrue(torch.equal(got["whole"][k], detector_state(det)[k]), k)
+        self.assertTrue(torch.equal(got["cls"]["classifier.0.weight"], want["classifier.0.weight"]))
 
     def test_safetensors_io(self):
         t = {"b": torch.randn(3, 5), "a": torch.arange(6, dtype=torch.float32).view(1, 2, 3),

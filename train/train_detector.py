@@ -14,14 +14,18 @@ same code path. Resumable at any moment: the batch order and every random draw a
       --trunk ShuffleNetV1.2.0x.g3.pth.tar --data data/coco/train2017:data/coco/annotations/instances_train2017.json \
       --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
 
-Stop it with Ctrl-C / SIGTERM: it finishes the iteration, writes the checkpoint and exits; the same
-command again resumes from OUT/last.pt (`--no-resume` starts over). Outputs in OUT: last.pt (checkpoint), log.jsonl
+Stop it with Ctrl-C / SIGTERM (to any process of a torchrun run): it finishes the iteration, writes the
+checkpoint and exits; the same command again resumes from OUT/last.pt (`--no-resume` starts over).
+Every process reads OUT/last.pt, so on several machines OUT must be one folder all of them see (a
+shared file system): the processes check that they resume from the same iteration and stop
+otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
 (losses per --log-every iterations), evals.jsonl (cocoeval's 12 numbers per held-out set and class),
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """
 import argparse
 import contextlib
 import copy
+import datetime
 import json
 import math
 import os
@@ -44,7 +48,7 @@ from detector import (COCO_CLASSES, RES_MAX, build_detector, load_detector_state
                       save_bin, set_resolution)
 from export import config_file  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
-from shufflenet import load_state_file  # noqa: E402
+from shufflenet import load_imagenet_state  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -60,15 +64,20 @@ def parse_args(argv=None):
     p.add_argument("--classes", default="", help="comma-separated COCO class names or ids to learn "
                    "(default: all 80); annotations of other classes are dropped")
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exported models)")
-    p.add_argument("--trunk", help="ImageNet checkpoint of the trunk (megvii .pth.tar or classifier .bin "
-                   "state); default: from scratch")
+    p.add_argument("--trunk", help="ImageNet checkpoint of the trunk: a classifier .bin (train_imagenet.py's "
+                   "final.bin), or megvii's .pth.tar (trained on BGR 0-255 pixels: converted to our RGB, "
+                   "mean/std input, shufflenet.megvii_to_ours); default: from scratch")
     p.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
                    "and classes), e.g. to go on training a finished run under a new schedule")
     p.add_argument("--iters", type=int, required=True, help="total iterations (the schedule's length)")
     p.add_argument("--batch", type=int, default=4, help="images per process per step")
     p.add_argument("--accum", type=int, default=1, help="gradient accumulation steps per iteration")
     p.add_argument("--optimizer", choices=["sgd", "adamw"], default="adamw")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    p.add_argument("--lr", type=float, default=1e-3,
+                   help="peak learning rate, for the global batch = processes x --batch x --accum images a step: "
+                        "with SGD scale it linearly with that batch (torchvision's / Detectron's 0.02 is for 16, "
+                        "e.g. 8 GPUs x 2; 0.01 for 8 images); the AdamW default 1e-3 is the demo recipe's for 4 images "
+                        "a step (its runs of 8-32 used 1e-3 to 4e-3)")
     p.add_argument("--wd", type=float, default=1e-4, help="weight decay (not on BN, biases)")
     p.add_argument("--warmup", type=int, default=300, help="linear warm-up iterations")
     p.add_argument("--schedule", choices=["cosine", "linear", "step"], default="cosine")
@@ -76,8 +85,10 @@ def parse_args(argv=None):
     p.add_argument("--ema", type=float, default=0.0,
                    help="keep an exponential moving average of the weights and BN statistics with this decay "
                         "per iteration (e.g. 0.998) and export it instead of the raw weights (0: off)")
-    p.add_argument("--train-sizes", default="224,256,288,320,352",
-                   help="shorter sides drawn per batch (scale jitter); max side scales with them")
+    p.add_argument("--train-sizes", default="",
+                   help="comma-separated shorter sides drawn per batch (scale jitter); max side scales with them "
+                        "(default: the preset's test size x 0.75, 0.85, 0.95, 1.05, 1.15, each rounded to a "
+                        "multiple of 32: 224,256,288,320,352 at 300, 448,512,576,640,704 at 600)")
     p.add_argument("--flip", type=float, default=0.5, help="horizontal flip probability")
     p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
     p.add_argument("--crop", type=float, default=0.0, help="probability of a random zoom-in crop")
@@ -106,7 +117,8 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=500, help="0: only at the end")
     p.add_argument("--eval-threads", type=int, default=2)
     p.add_argument("--select", default="", help="NAME:CLASS:STAT picking best.bin, e.g. val128:person:AP50 "
-                   "(default: the first --eval set, AP50 over its classes)")
+                   "(default: the first --eval set, AP50 over its classes); best.bin's score on that set is "
+                   "optimistic, so report another set, or the final iteration's iterNNNNNN.bin")
     p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo into OUT)")
     p.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
     p.add_argument("--time-budget", type=float, default=0.0, metavar="SECONDS",
@@ -117,6 +129,9 @@ def parse_args(argv=None):
                         "exports its model (0: off)")
     p.add_argument("--stop-after", type=int, default=0,
                    help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
+    p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
+                   help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
+                        "wait that long for rank 0's evaluation)")
     return p.parse_args(argv)
 
 
@@ -129,6 +144,15 @@ def parse_pair(s):
         raise SystemExit("--data/--eval %r: want IMAGES:JSON" % s)
     images, ann = s.rsplit(":", 1)
     return images, ann
+
+
+JITTER = (0.75, 0.85, 0.95, 1.05, 1.15)
+
+
+def default_train_sizes(test_res):
+    """--train-sizes' default: the test size times JITTER, each rounded to a multiple of 32
+    (224, 256, 288, 320, 352 at 300, 448 ... 704 at 600)."""
+    return tuple(32 * round(test_res * f / 32) for f in JITTER)
 
 
 def select_classes(spec):
@@ -355,6 +379,30 @@ def mean_over_processes(values, device):
     dist.all_reduce(t)
     t /= dist.get_world_size()
     return dict(zip(keys, t.tolist()))
+
+
+def init_distributed(timeout_minutes):
+    """The process group of a torchrun run: NCCL on GPUs, gloo on CPU. Its collective timeout is
+    timeout_minutes, not NCCL's default 10 minutes: rank 0 evaluates (and exports) alone while the
+    others wait at the next collective, and a COCO minival evaluation takes longer than that."""
+    dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo",
+                            timeout=datetime.timedelta(minutes=timeout_minutes))
+
+
+def agree_on_start(start, device, path):
+    """The iteration every process resumes from, the same on all of them, or SystemExit on all.
+
+    Each process reads OUT/last.pt from its own file system; on several machines whose OUT is not
+    one shared folder, a node would resume from another checkpoint (or none) than rank 0's, and
+    its batches, random draws and optimizer state would silently differ from the others'."""
+    t = torch.tensor([start, -start], dtype=torch.int64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    lo, hi = int(t[0]), -int(t[1])
+    if lo != hi:
+        raise SystemExit("%s: the processes would resume from different iterations (%d here, rank %d; %d to %d "
+                         "over all ranks): OUT must be one folder that every node sees (a shared file system) for "
+                         "a run on several machines" % (path, start, dist.get_rank(), lo, hi))
+    return start
 
 
 class BatchStream(torch.utils.data.Sampler):
@@ -611,7 +659,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        init_distributed(a.dist_timeout)
         rank, world = dist.get_rank(), dist.get_world_size()
         local = int(os.environ.get("LOCAL_RANK", "0"))
         device = torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu")
@@ -648,12 +696,14 @@ def main(argv=None):
     if a.init:
         init_from_bin(model, a.init, cfg)
     elif a.trunk:
-        state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_state_file(a.trunk)
+        # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
+        state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
         model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
                                     strict=True)
     else:
         init_from_scratch(model, not a.no_zero_init_residual)
-    sizes = tuple(int(s) for s in a.train_sizes.split(","))
+    sizes = tuple(int(s) for s in a.train_sizes.split(",")) if a.train_sizes else default_train_sizes(test_res)
+    a.train_sizes = ",".join(str(v) for v in sizes)  # args.json records the sizes used
     max_long = round(max(sizes) * RES_MAX[test_res] / test_res)
     model.transform.min_size = sizes
     model.transform.max_size = max_long
@@ -669,11 +719,15 @@ def main(argv=None):
 
     ckpt_path = os.path.join(a.out, "last.pt")
     start, train_seconds, best = 0, 0.0, None
+    ck = None
     if os.path.exists(ckpt_path) and not a.no_resume:
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+    if distributed:  # every process reads its own OUT/last.pt: they must agree before anything else
+        agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt_path)
+    if ck is not None:
         if a.time_budget > 0:
             raise SystemExit("%s: a --time-budget run does not resume (its schedule follows the clock); "
                              "start a new --out, --init from its .bin" % ckpt_path)
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
@@ -795,6 +849,14 @@ def main(argv=None):
             out_of_time = bool(flag.item())
         if out_of_time:
             end = it
+        # Whether to stop, decided on the signals of all processes before the checkpoint: a signal
+        # that reached another process only must still make rank 0 save. A signal arriving after
+        # this point is counted at the next iteration (stop["now"] stays set), on every process alike.
+        stopping = stop["now"]
+        if distributed:
+            flag = torch.tensor([1 if stopping else 0], device=device)
+            dist.all_reduce(flag)
+            stopping = bool(flag.item())
         if main_proc and (it % a.log_every == 0 or it == end):
             rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),
                    "s_per_iter": round((time.time() - t_last) / n_sums, 3)}
@@ -803,18 +865,14 @@ def main(argv=None):
             log.flush()
             print(json.dumps(rec), flush=True)
             sums, n_sums, t_last = {}, 0, time.time()
-        if main_proc and (it % a.ckpt_every == 0 or it == end or stop["now"]):
+        if main_proc and (it % a.ckpt_every == 0 or it == end or stopping):
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         # A --time-budget run cannot resume, so one stopped by a signal exports its model too.
-        last = it == a.iters or out_of_time or (a.time_budget > 0 and stop["now"])
+        last = it == a.iters or out_of_time or (a.time_budget > 0 and stopping)
         if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or last):
             evaluate(it)
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
-        if distributed:
-            flag = torch.tensor([1 if stop["now"] else 0], device=device)
-            dist.all_reduce(flag)
-            stop["now"] = bool(flag.item())
-        if stop["now"] or out_of_time:
+        if stopping or out_of_time:
             break
     if main_proc:
         log.close()

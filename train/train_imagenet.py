@@ -13,8 +13,9 @@ centre 224 crop of the 256-resized validation image (as megvii's ShuffleNet-Seri
   train/train_detector.py ... --trunk runs/imagenet-2x-g3/final.bin
 
 Resumable like train_detector.py (OUT/last.pt; the batch order and augmentation are functions of
-(seed, iteration)). Writes OUT/final.bin (the classifier with the .bin names) at the end and
-OUT/iterNNNNNN.bin at every --export-every.
+(seed, iteration); on several machines OUT must be one folder that all of them see). Writes
+OUT/final.bin (the classifier with the .bin names) at the end and OUT/iterNNNNNN.bin at every
+--export-every.
 """
 import argparse
 import json
@@ -34,7 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import ShuffleNetV1  # noqa: E402
-from train_detector import BatchStream, mean_over_processes, save_checkpoint  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, init_distributed, mean_over_processes,  # noqa: E402
+                            save_checkpoint)
 
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
@@ -64,6 +66,9 @@ def parse_args(argv=None):
     p.add_argument("--ckpt-every", type=int, default=1000)
     p.add_argument("--export-every", type=int, default=0, help="0: only final.bin")
     p.add_argument("--stop-after", type=int, default=0, help="exit with a checkpoint after this many iterations")
+    p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
+                   help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
+                        "wait for rank 0's export and validation)")
     return p.parse_args(argv)
 
 
@@ -128,7 +133,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        init_distributed(a.dist_timeout)
         rank, world = dist.get_rank(), dist.get_world_size()
         device = (torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if torch.cuda.is_available()
                   else torch.device("cpu"))
@@ -155,8 +160,10 @@ def main(argv=None):
                           lr=lr_peak, momentum=0.9, nesterov=False)
     ckpt = os.path.join(a.out, "last.pt")
     start, seconds = 0, 0.0
-    if os.path.exists(ckpt):
-        ck = torch.load(ckpt, map_location=device)
+    ck = torch.load(ckpt, map_location=device) if os.path.exists(ckpt) else None
+    if distributed:  # every process reads its own OUT/last.pt: they must agree
+        agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt)
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         start, seconds = ck["iteration"], ck["train_seconds"]
@@ -199,13 +206,19 @@ def main(argv=None):
         opt.step()
         it += 1
         seconds += time.time() - t0
+        # Stop on a signal to any process, decided before rank 0's checkpoint (train_detector.py).
+        stopping = stop["now"]
+        if distributed:
+            flag = torch.tensor([1 if stopping else 0], device=device)
+            dist.all_reduce(flag)
+            stopping = bool(flag.item())
         if main_proc:
             if it % a.log_every == 0 or it == end:
                 rec = {"iter": it, "lr": lr, "loss": round(value, 5), "train_seconds": round(seconds, 1)}
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
                 print(json.dumps(rec), flush=True)
-            if it % a.ckpt_every == 0 or it == end or stop["now"]:
+            if it % a.ckpt_every == 0 or it == end or stopping:
                 save_checkpoint(ckpt, model, opt, it, seconds, None)
             export_now = (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
             if export_now:
@@ -217,11 +230,7 @@ def main(argv=None):
                     t1, t5 = evaluate(model, val, a.size, device)
                     log.write(json.dumps({"iter": it, "top1": t1, "top5": t5}) + "\n")
                     log.flush()
-        if distributed:
-            flag = torch.tensor([1 if stop["now"] else 0], device=device)
-            dist.all_reduce(flag)
-            stop["now"] = bool(flag.item())
-        if stop["now"]:
+        if stopping:
             break
     if main_proc:
         log.close()
