@@ -3,6 +3,7 @@ package coco
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -69,11 +70,12 @@ type Eval struct {
 
 	dts []Result
 
-	// per evaluated (category, image) group, category-major: kept
-	// detections (at most MaxDets[2], best first) in slots keptStart[g]..
-	keptStart []int32
-	kept      []keptDet
-	npig      []int32 // [k][a]: ground truths that are not ignored
+	// Kept detections (at most MaxDets[2] per image, best first) of the
+	// evaluated categories: those of category k, image by image in the
+	// order of ImgIDs, in kept[catKept[k]:catKept[k+1]].
+	catKept []int32
+	kept    []keptDet
+	npig    []int32 // [k][a]: ground truths that are not ignored
 
 	evaluated, accumulated bool
 }
@@ -134,6 +136,12 @@ type scratch struct {
 
 // Evaluate matches detections to ground truth per image and category
 // (pycocotools evaluate/evaluateImg).
+//
+// Only the (category, image) pairs that hold a ground truth or a
+// detection are visited: ground truth and detections are put in
+// (category, image) order by two stable counting sorts (by image, then by
+// category), so time and memory follow the number of annotations,
+// detections, images and categories, never their product.
 func (e *Eval) Evaluate() {
 	gt := e.GT
 	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
@@ -146,21 +154,24 @@ func (e *Eval) Evaluate() {
 	for k, id := range e.CatIDs {
 		catPos[id] = int32(k)
 	}
-	groupOf := func(imageID int64, catID int) int32 {
+	// position returns the image and category positions of a pair, or -1, -1
+	// when either is not evaluated.
+	position := func(imageID int64, catID int) (int32, int32) {
 		i, ok := imgPos[imageID]
 		if !ok {
-			return -1
+			return -1, -1
 		}
 		k, ok := catPos[catID]
 		if !ok {
-			return -1
+			return -1, -1
 		}
-		return k*int32(I) + i
+		return i, k
 	}
 
 	// Ground truth in pycocotools order: images by sorted id, each in file
 	// order, filtered by category; loadAnns then looks every id up in a
-	// dict, so an id that appears twice stands for its last annotation.
+	// dict, so an id that appears twice stands for its last annotation
+	// (whose own image and category place it).
 	anns := gt.Annotations
 	last := make(map[int64]int32, len(anns))
 	dup := false
@@ -183,45 +194,95 @@ func (e *Eval) Evaluate() {
 			trav = append(trav, j)
 		}
 	}
-	G := K * I
-	gStart, gIdx := group(G, func(n int) int32 {
-		a := &anns[trav[n]]
-		return groupOf(a.ImageID, a.CategoryID)
-	}, len(trav))
-	for n, t := range gIdx {
-		gIdx[n] = trav[t]
+	tImg, tCat := make([]int32, len(trav)), make([]int32, len(trav))
+	for n, j := range trav {
+		tImg[n], tCat[n] = position(anns[j].ImageID, anns[j].CategoryID)
 	}
-	trav = nil
+	gCat, gIdx := byGroup(I, K, tImg, tCat)
+	gImg := make([]int32, len(gIdx))
+	for n, t := range gIdx {
+		gIdx[n], gImg[n] = trav[t], tImg[t]
+	}
+	trav, tImg, tCat = nil, nil, nil
 
 	dts := e.dts
-	dStart, dIdx := group(G, func(n int) int32 {
-		return groupOf(dts[n].ImageID, dts[n].CategoryID)
-	}, len(dts))
+	dImg, dCat := make([]int32, len(dts)), make([]int32, len(dts))
+	for n := range dts {
+		dImg[n], dCat[n] = position(dts[n].ImageID, dts[n].CategoryID)
+	}
+	dStart, dIdx := byGroup(I, K, dImg, dCat)
+
+	// eachGroup calls f with the ground truth (annotation indices, file
+	// order) and the detections (indices into dts, file order) of every
+	// image of category k that has either, images in ImgIDs order.
+	eachGroup := func(k int, f func(gs, ds []int32)) {
+		gs, gi := gIdx[gCat[k]:gCat[k+1]], gImg[gCat[k]:gCat[k+1]]
+		ds := dIdx[dStart[k]:dStart[k+1]]
+		for len(gs) > 0 || len(ds) > 0 {
+			i := int32(math.MaxInt32)
+			if len(gs) > 0 {
+				i = gi[0]
+			}
+			if len(ds) > 0 {
+				i = min(i, dImg[ds[0]])
+			}
+			ng, nd := 0, 0
+			for ng < len(gs) && gi[ng] == i {
+				ng++
+			}
+			for nd < len(ds) && dImg[ds[nd]] == i {
+				nd++
+			}
+			f(gs[:ng], ds[:nd])
+			gs, gi, ds = gs[ng:], gi[ng:], ds[nd:]
+		}
+	}
 
 	maxDet := MaxDets[NumMaxDet-1]
-	e.keptStart = make([]int32, G+1)
-	for g := 0; g < G; g++ {
-		e.keptStart[g+1] = e.keptStart[g] + int32(min(int(dStart[g+1]-dStart[g]), maxDet))
+	e.catKept = make([]int32, K+1)
+	for k := 0; k < K; k++ {
+		n := e.catKept[k]
+		eachGroup(k, func(_, ds []int32) { n += int32(min(len(ds), maxDet)) })
+		e.catKept[k+1] = n
 	}
-	e.kept = make([]keptDet, e.keptStart[G])
+	e.kept = make([]keptDet, e.catKept[K])
 	e.npig = make([]int32, K*NumArea)
 
 	var s scratch
-	for g := 0; g < G; g++ {
-		gs := gIdx[gStart[g]:gStart[g+1]]
-		ds := dIdx[dStart[g]:dStart[g+1]]
-		if len(gs) == 0 && len(ds) == 0 {
-			continue
-		}
-		// best score first; ties keep file order (mergesort in numpy)
-		slices.SortStableFunc(ds, func(a, b int32) int { return cmp.Compare(dts[b].Score, dts[a].Score) })
-		if len(ds) > maxDet {
-			ds = ds[:maxDet]
-		}
-		e.evaluateGroup(&s, g/I, gs, ds, e.kept[e.keptStart[g]:e.keptStart[g+1]])
+	for k := 0; k < K; k++ {
+		slot := e.catKept[k]
+		eachGroup(k, func(gs, ds []int32) {
+			// best score first; ties keep file order (mergesort in numpy)
+			slices.SortStableFunc(ds, func(a, b int32) int { return cmp.Compare(dts[b].Score, dts[a].Score) })
+			if len(ds) > maxDet {
+				ds = ds[:maxDet]
+			}
+			n := int32(len(ds))
+			e.evaluateGroup(&s, k, gs, ds, e.kept[slot:slot+n])
+			slot += n
+		})
 	}
 	e.evaluated = true
 	e.accumulated = false
+}
+
+// byGroup puts the items j whose image position img[j] and category
+// position cat[j] are both evaluated (>= 0) in (category, image) order,
+// stably (items of one image and category keep their order): a counting
+// sort by image, then one by category. It returns the items and where
+// each category's run of them starts (K+1 offsets).
+func byGroup(I, K int, img, cat []int32) (catStart, items []int32) {
+	_, byImg := group(I, func(j int) int32 {
+		if cat[j] < 0 {
+			return -1
+		}
+		return img[j]
+	}, len(img))
+	catStart, items = group(K, func(n int) int32 { return cat[byImg[n]] }, len(byImg))
+	for n, p := range items {
+		items[n] = byImg[p]
+	}
+	return catStart, items
 }
 
 // evaluateGroup evaluates one image and category: gs are ground-truth
@@ -396,7 +457,7 @@ func (e *Eval) Accumulate() {
 	if !e.evaluated {
 		e.Evaluate()
 	}
-	I, K := len(e.ImgIDs), len(e.CatIDs)
+	K := len(e.CatIDs)
 	nPrec, nRec := NumIoU*NumRecall*K*NumArea*NumMaxDet, NumIoU*K*NumArea*NumMaxDet
 	e.Precision = slices.Grow(e.Precision[:0], nPrec)[:nPrec]
 	e.Recall = slices.Grow(e.Recall[:0], nRec)[:nRec]
@@ -415,7 +476,7 @@ func (e *Eval) Accumulate() {
 	var words []uint32
 	var rc, pr []float64
 	for k := 0; k < K; k++ {
-		lo, hi := e.keptStart[k*I], e.keptStart[(k+1)*I]
+		lo, hi := e.catKept[k], e.catKept[k+1]
 		n := int(hi - lo)
 		// All detections of the category, best first; ties keep the
 		// concatenation order (images by id, then rank): numpy's stable

@@ -173,13 +173,12 @@ func (e *Eval) PerCategory() []CategoryResult {
 	if !e.accumulated {
 		e.Accumulate()
 	}
-	I := len(e.ImgIDs)
 	out := make([]CategoryResult, len(e.CatIDs))
 	buf := make([]float64, 0, NumIoU*NumRecall)
 	for k, id := range e.CatIDs {
 		c, _ := e.GT.Category(id)
 		cr := CategoryResult{ID: id, Name: c.Name, NumGT: int(e.npig[k*NumArea]),
-			NumDT: int(e.keptStart[(k+1)*I] - e.keptStart[k*I])}
+			NumDT: int(e.catKept[k+1] - e.catKept[k])}
 		for i, l := range summaryLines {
 			cr.Stats[i], buf = e.stat(l, []int{k}, buf)
 		}
