@@ -34,6 +34,12 @@
 // cases in ../shared/data, and on hand-checked cases with an IoU on and
 // just below every threshold (the tests, on amd64 and arm64).
 //
+// Evaluate visits only the (category, image) pairs that hold a ground
+// truth or a detection, so its memory follows the boxes, never images x
+// categories. Accumulate's precision array is pycocotools' (12,120 numbers
+// per category); more than MaxCategories categories (970 MB of it) are
+// refused with an error.
+//
 // PRCurve returns any precision-recall curve of the evaluation (a category
 // or the mean over them, an IoU threshold or the mean over them, an area
 // range, a maxDets); package prplot draws them.

@@ -49,9 +49,20 @@ var AreaLabels = [NumArea]string{"all", "small", "medium", "large"}
 // MaxDets are the limits on detections per image and category.
 var MaxDets = [NumMaxDet]int{1, 10, 100}
 
+// MaxCategories is the most categories one evaluation takes. Accumulate's
+// precision array holds, as pycocotools' does, NumIoU x NumRecall x
+// NumArea x NumMaxDet = 12,120 float64 per category (97 KB), so 10,000
+// categories (as many classes as a detector's configuration may have)
+// take 970 MB; Evaluate refuses more with an error instead of allocating
+// them. The number of images is not limited: Evaluate's memory follows
+// the images, annotations and detections.
+const MaxCategories = 10000
+
 // Eval is a bbox evaluation of detections against a ground truth, with
 // pycocotools COCOeval semantics: Evaluate, then Accumulate, then
-// Summarize.
+// Summarize. Evaluate and Accumulate return an error for more than
+// MaxCategories categories; Summarize and PerCategory, which run
+// Accumulate if it has not run, panic with it.
 type Eval struct {
 	GT *Dataset
 	// ImgIDs are the evaluated images (all of GT by default); like
@@ -109,8 +120,9 @@ func EvaluateResults(gt *Dataset, dts []Result) (*Eval, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Evaluate()
-	e.Accumulate()
+	if err := e.Accumulate(); err != nil {
+		return nil, err
+	}
 	e.Summarize()
 	return e, nil
 }
@@ -135,15 +147,25 @@ type scratch struct {
 }
 
 // Evaluate matches detections to ground truth per image and category
-// (pycocotools evaluate/evaluateImg).
+// (pycocotools evaluate/evaluateImg). It fails, before allocating
+// anything large, when more than MaxCategories categories are to be
+// evaluated, or more than 2^31-1 annotations or detections are given.
 //
 // Only the (category, image) pairs that hold a ground truth or a
 // detection are visited: ground truth and detections are put in
 // (category, image) order by two stable counting sorts (by image, then by
 // category), so time and memory follow the number of annotations,
 // detections, images and categories, never their product.
-func (e *Eval) Evaluate() {
+func (e *Eval) Evaluate() error {
 	gt := e.GT
+	e.evaluated, e.accumulated = false, false
+	if K := len(e.CatIDs); K > MaxCategories {
+		return fmt.Errorf("coco: %s: %d categories to evaluate, more than %d (coco.MaxCategories): their precision array alone would take %d MB",
+			gt.Path, K, MaxCategories, int64(K)*NumIoU*NumRecall*NumArea*NumMaxDet*8>>20)
+	}
+	if len(gt.Annotations) > math.MaxInt32 || len(e.dts) > math.MaxInt32 {
+		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", gt.Path, len(gt.Annotations), len(e.dts), math.MaxInt32)
+	}
 	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
 	I, K := len(e.ImgIDs), len(e.CatIDs)
 	imgPos := make(map[int64]int32, I)
@@ -263,7 +285,7 @@ func (e *Eval) Evaluate() {
 		})
 	}
 	e.evaluated = true
-	e.accumulated = false
+	return nil
 }
 
 // byGroup puts the items j whose image position img[j] and category
@@ -452,10 +474,12 @@ func (e *Eval) ridx(t, k, a, m int) int {
 }
 
 // Accumulate computes precision and recall (pycocotools accumulate),
-// running Evaluate first if needed.
-func (e *Eval) Accumulate() {
+// running Evaluate first if needed and returning its error.
+func (e *Eval) Accumulate() error {
 	if !e.evaluated {
-		e.Evaluate()
+		if err := e.Evaluate(); err != nil {
+			return err
+		}
 	}
 	K := len(e.CatIDs)
 	nPrec, nRec := NumIoU*NumRecall*K*NumArea*NumMaxDet, NumIoU*K*NumArea*NumMaxDet
@@ -565,4 +589,18 @@ func (e *Eval) Accumulate() {
 		}
 	}
 	e.accumulated = true
+	return nil
+}
+
+// mustAccumulate runs Accumulate if it has not run, for the methods that
+// have no error to return; it panics if it fails (more than MaxCategories
+// categories), which a caller avoids by calling Accumulate, or
+// EvaluateResults, first and checking the error.
+func (e *Eval) mustAccumulate() {
+	if e.accumulated {
+		return
+	}
+	if err := e.Accumulate(); err != nil {
+		panic(err)
+	}
 }

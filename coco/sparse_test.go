@@ -1,8 +1,10 @@
 package coco
 
 import (
+	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +68,50 @@ func TestEvaluateManyPairs(t *testing.T) {
 	if d := e.kept[0]; d.tp[0] != 1<<NumIoU-1 || d.ig[0] != 0 || e.npig[k*NumArea] != 1 {
 		t.Errorf("detection %+v, %d ground truths", d, e.npig[k*NumArea])
 	}
+}
+
+// TestTooManyCategories: more than MaxCategories categories are refused with an error that
+// names the file, before anything large is allocated (10,001 categories would take 970 MB of
+// precision); Accumulate and PRCurve return the error, Summarize panics with it.
+func TestTooManyCategories(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"images": [{"id": 1}], "annotations": [], "categories": [`)
+	for k := 0; k <= MaxCategories; k++ {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id": %d}`, k+1)
+	}
+	b.WriteString("]}")
+	path := writeFile(t, "many.json", b.String())
+	gt, err := LoadDataset(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err = EvaluateResults(gt, nil)
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "10001 categories") || !strings.Contains(err.Error(), "MaxCategories") {
+		t.Errorf("error %v", err)
+	}
+	if mb := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20); mb > 4 {
+		t.Errorf("refusing allocated %.1f MB", mb)
+	}
+	e, err := NewEval(gt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Accumulate(); err == nil {
+		t.Error("Accumulate: no error")
+	}
+	if _, err := e.PRCurve(1, 0, 0, 0); err == nil {
+		t.Error("PRCurve: no error")
+	}
+	defer func() {
+		if r := recover(); r == nil {
+			t.Error("Summarize did not panic")
+		}
+	}()
+	e.Summarize()
 }

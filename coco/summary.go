@@ -123,11 +123,10 @@ func (e *Eval) stat(l summaryLine, ks []int, buf []float64) (float64, []float64)
 }
 
 // Summarize computes the 12 summary numbers into e.Stats (pycocotools
-// summarize), running Accumulate first if needed.
+// summarize), running Accumulate first if needed; it panics if that fails
+// (see MaxCategories): call Accumulate first to get the error instead.
 func (e *Eval) Summarize() [12]float64 {
-	if !e.accumulated {
-		e.Accumulate()
-	}
+	e.mustAccumulate()
 	buf := make([]float64, 0, NumIoU*NumRecall*len(e.CatIDs))
 	for i, l := range summaryLines {
 		e.Stats[i], buf = e.stat(l, nil, buf)
@@ -168,11 +167,9 @@ type CategoryResult struct {
 }
 
 // PerCategory returns the 12 numbers for each category, in CatIDs order
-// (call Accumulate first).
+// (call Accumulate first: run here, it panics if it fails, as Summarize).
 func (e *Eval) PerCategory() []CategoryResult {
-	if !e.accumulated {
-		e.Accumulate()
-	}
+	e.mustAccumulate()
 	out := make([]CategoryResult, len(e.CatIDs))
 	buf := make([]float64, 0, NumIoU*NumRecall)
 	for k, id := range e.CatIDs {
