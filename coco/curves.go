@@ -18,8 +18,8 @@ func (e *Eval) PRCurve(id, t, a, m int) ([NumRecall]float64, error) {
 			return c, err
 		}
 	}
-	ks := make([]int, 0, len(e.CatIDs))
-	for k, cid := range e.CatIDs {
+	ks := make([]int, 0, len(e.cats))
+	for k, cid := range e.cats {
 		if id == 0 || cid == id {
 			ks = append(ks, k)
 		}

@@ -65,11 +65,14 @@ const MaxCategories = 10000
 // Accumulate if it has not run, panic with it.
 type Eval struct {
 	GT *Dataset
-	// ImgIDs are the evaluated images (all of GT by default); like
-	// pycocotools' params.imgIds they may be narrowed before Evaluate,
-	// which sorts them and drops duplicates.
+	// ImgIDs and CatIDs are the evaluated images and categories (all of
+	// GT's by default). Like pycocotools' params.imgIds and catIds they
+	// may be narrowed before Evaluate, which sorts them and drops
+	// duplicates (np.unique). Accumulate, Summarize, PerCategory and
+	// PRCurve describe the images and categories of the last Evaluate:
+	// changing these fields takes effect at the next Evaluate.
 	ImgIDs []int64
-	CatIDs []int // evaluated categories, sorted
+	CatIDs []int
 
 	// Precision is indexed [t][r][k][a][m] (flattened, as pycocotools'
 	// eval['precision']); -1 where a category has no ground truth.
@@ -80,6 +83,8 @@ type Eval struct {
 	Stats [12]float64
 
 	dts []Result
+
+	cats []int // the categories of the last Evaluate (CatIDs as it left them)
 
 	// Kept detections (at most MaxDets[2] per image, best first) of the
 	// evaluated categories: those of category k, image by image in the
@@ -159,6 +164,7 @@ type scratch struct {
 func (e *Eval) Evaluate() error {
 	gt := e.GT
 	e.evaluated, e.accumulated = false, false
+	e.CatIDs = slices.Compact(slices.Sorted(slices.Values(e.CatIDs)))
 	if K := len(e.CatIDs); K > MaxCategories {
 		return fmt.Errorf("coco: %s: %d categories to evaluate, more than %d (coco.MaxCategories): their precision array alone would take %d MB",
 			gt.Path, K, MaxCategories, int64(K)*NumIoU*NumRecall*NumArea*NumMaxDet*8>>20)
@@ -167,13 +173,14 @@ func (e *Eval) Evaluate() error {
 		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", gt.Path, len(gt.Annotations), len(e.dts), math.MaxInt32)
 	}
 	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
-	I, K := len(e.ImgIDs), len(e.CatIDs)
+	e.cats = slices.Clone(e.CatIDs)
+	I, K := len(e.ImgIDs), len(e.cats)
 	imgPos := make(map[int64]int32, I)
 	for i, id := range e.ImgIDs {
 		imgPos[id] = int32(i)
 	}
 	catPos := make(map[int]int32, K)
-	for k, id := range e.CatIDs {
+	for k, id := range e.cats {
 		catPos[id] = int32(k)
 	}
 	// position returns the image and category positions of a pair, or -1, -1
@@ -465,12 +472,12 @@ const eps = 2.220446049250313e-16
 
 // pidx returns the flat index of precision[t][r][k][a][m].
 func (e *Eval) pidx(t, r, k, a, m int) int {
-	return (((t*NumRecall+r)*len(e.CatIDs)+k)*NumArea+a)*NumMaxDet + m
+	return (((t*NumRecall+r)*len(e.cats)+k)*NumArea+a)*NumMaxDet + m
 }
 
 // ridx returns the flat index of recall[t][k][a][m].
 func (e *Eval) ridx(t, k, a, m int) int {
-	return ((t*len(e.CatIDs)+k)*NumArea+a)*NumMaxDet + m
+	return ((t*len(e.cats)+k)*NumArea+a)*NumMaxDet + m
 }
 
 // Accumulate computes precision and recall (pycocotools accumulate),
@@ -481,7 +488,7 @@ func (e *Eval) Accumulate() error {
 			return err
 		}
 	}
-	K := len(e.CatIDs)
+	K := len(e.cats)
 	nPrec, nRec := NumIoU*NumRecall*K*NumArea*NumMaxDet, NumIoU*K*NumArea*NumMaxDet
 	e.Precision = slices.Grow(e.Precision[:0], nPrec)[:nPrec]
 	e.Recall = slices.Grow(e.Recall[:0], nRec)[:nRec]

@@ -3,7 +3,10 @@ package coco
 import (
 	"fmt"
 	"math"
+	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -114,4 +117,52 @@ func TestTooManyCategories(t *testing.T) {
 		}
 	}()
 	e.Summarize()
+}
+
+// TestEvalIDsAsPycocotools: Evaluate sorts CatIDs and drops duplicates, as pycocotools'
+// np.unique does (unsorted, repeated ids give the numbers and the per-category rows of the
+// sorted, unique ones); and changing ImgIDs or CatIDs after Evaluate leaves Accumulate,
+// Summarize and PerCategory describing what Evaluate evaluated.
+func TestEvalIDsAsPycocotools(t *testing.T) {
+	dir := filepath.Join(sharedData, "cocoeval-golden")
+	needData(t, dir)
+	want := evalFiles(t, filepath.Join(dir, "instances_val2014_100.json"), filepath.Join(dir, "instances_val2014_fakebbox100_results.json"))
+	wantCats := want.PerCategory()
+
+	e, err := NewEval(want.GT, want.dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := slices.Clone(e.CatIDs)
+	slices.Reverse(ids)
+	ids = append(ids, ids[:5]...)
+	e.CatIDs = ids
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.CatIDs, want.CatIDs) {
+		t.Errorf("CatIDs after Evaluate: %v, want %v", e.CatIDs, want.CatIDs)
+	}
+	if ids[0] != want.CatIDs[len(want.CatIDs)-1] {
+		t.Error("Evaluate sorted the caller's slice in place")
+	}
+	// The fields change after Evaluate: the evaluation does not.
+	e.CatIDs = append(e.CatIDs[:3:3], 12345)
+	e.ImgIDs = e.ImgIDs[:1]
+	if err := e.Accumulate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Summarize(); got != want.Stats {
+		t.Errorf("stats %v, want %v", got, want.Stats)
+	}
+	if got := e.PerCategory(); !reflect.DeepEqual(got, wantCats) {
+		t.Errorf("PerCategory: %d rows, want %d", len(got), len(wantCats))
+	}
+	// The next Evaluate takes them.
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.PerCategory(); len(got) != 4 || got[3].ID != 12345 || got[3].Stats[0] != -1 {
+		t.Errorf("PerCategory after narrowing: %+v", got)
+	}
 }
