@@ -62,7 +62,10 @@ func LoadDataset(path string) (*Dataset, error) {
 
 // DecodeDataset reads a COCO instances JSON document from r; name is used
 // in error messages (and, when it is a readable file, to give line and
-// column of JSON errors).
+// column of JSON errors). A top-level key that appears more than once
+// ("images", "annotations", "categories") stands for its last value, as in
+// Python's json.load, which pycocotools uses; the values it replaces must
+// still be well-formed.
 func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	d := &Dataset{Path: name}
@@ -80,15 +83,18 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		switch key {
 		case "images":
 			sawImages = true
+			d.Images = nil // a repeated key: the last value wins, as in Python
 			if err := d.decodeImages(dec, name); err != nil {
 				return nil, err
 			}
 		case "annotations":
+			d.Annotations = nil
 			if err := d.decodeAnnotations(dec, name); err != nil {
 				return nil, err
 			}
 		case "categories":
 			sawCats = true
+			d.Categories = nil
 			if err := d.decodeCategories(dec, name); err != nil {
 				return nil, err
 			}

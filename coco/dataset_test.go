@@ -283,3 +283,28 @@ func BenchmarkLoadBig(b *testing.B) {
 		len(d.Images), len(d.Annotations), el, float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), float64(peak)/(1<<20), float64(m1.TotalAlloc-m0.TotalAlloc)/(1<<20))
 	runtime.KeepAlive(d)
 }
+
+// TestRepeatedTopLevelKeys: Python's json.load keeps the last value of a repeated key, so
+// pycocotools sees the last "images", "annotations" and "categories" lists only; here it
+// evaluates image 2, whose box is found: AP 1 (the lists used to be appended: two images, a
+// box missed, another category: AP 0.25).
+func TestRepeatedTopLevelKeys(t *testing.T) {
+	d, err := DecodeDataset(strings.NewReader(`{"images": [{"id": 1}], "categories": [{"id": 7}],
+ "annotations": [{"id": 9, "image_id": 1, "category_id": 7, "bbox": [0, 0, 10, 10]}],
+ "images": [{"id": 1}, {"id": 2}], "images": [{"id": 2}], "categories": [{"id": 1, "name": "a"}],
+ "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100},
+  {"id": 2, "image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100}]}`), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(d.ImageIDs(), d.CategoryIDs(), len(d.Annotations)); got != "[2] [1] 2" {
+		t.Errorf("images, categories, annotations: %s, want [2] [1] 2", got)
+	}
+	e, err := EvaluateResults(d, []Result{{ImageID: 2, CategoryID: 1, BBox: [4]float64{0, 0, 10, 10}, Score: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(math.Abs(e.Stats[0]-1) < 1e-12) {
+		t.Errorf("AP %v, pycocotools 1", e.Stats[0])
+	}
+}
