@@ -65,7 +65,8 @@ func LoadDataset(path string) (*Dataset, error) {
 // column of JSON errors). A top-level key that appears more than once
 // ("images", "annotations", "categories") stands for its last value, as in
 // Python's json.load, which pycocotools uses; the values it replaces must
-// still be well-formed.
+// still be well-formed. As in json.load, only white space may follow the
+// top-level object.
 func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	d := &Dataset{Path: name}
@@ -106,6 +107,9 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		}
 	}
 	if err := expectDelim(dec, '}', name, "top level"); err != nil {
+		return nil, err
+	}
+	if err := expectEnd(dec, name, "the top-level object"); err != nil {
 		return nil, err
 	}
 	if !sawImages {

@@ -149,6 +149,9 @@ func TestLoadErrors(t *testing.T) {
 		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
 		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"no bbox"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
+		{"list after", `[] []`, true, []string{"list after:1:4", `unexpected "[" after the list of detections`}},
+		{"object after dataset", "{\"images\": [{\"id\": 1}], \"categories\": []}\n {\"oops\": ", false, []string{"object after dataset:2:2", `unexpected "{" after the top-level object`, "(byte 43)"}},
+		{"garbage after dataset", `{"images": [], "categories": []} x`, false, []string{"invalid JSON"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeFile(t, c.name, c.content)

@@ -199,6 +199,21 @@ func expectDelim(dec *json.Decoder, d json.Delim, path, what string) error {
 	return nil
 }
 
+// expectEnd checks that only white space follows the document's value,
+// which what names in the error: Python's json.load refuses anything else
+// ("Extra data").
+func expectEnd(dec *json.Decoder, path, what string) error {
+	off := dec.InputOffset()
+	tok, err := dec.Token()
+	switch {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return jsonError(path, err, off, "")
+	}
+	return atError(path, off, "unexpected %s after %s (only white space may follow it)", describeToken(tok), what)
+}
+
 func describeToken(tok json.Token) string {
 	switch v := tok.(type) {
 	case json.Delim:

@@ -84,12 +84,8 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	off := dec.InputOffset()
-	if tok, err := dec.Token(); err != io.EOF {
-		if err != nil {
-			return nil, jsonError(name, err, off, "")
-		}
-		return nil, atError(name, off, "unexpected %s after the list of detections", describeToken(tok))
+	if err := expectEnd(dec, name, "the list of detections"); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
