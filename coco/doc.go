@@ -13,8 +13,10 @@
 // "score"}]. Like pycocotools' loadRes, LoadResults keeps detections of
 // categories the ground truth does not have (they never match;
 // FindUnmatchable counts them) and refuses detections of images it does
-// not have; a NaN or infinite number, or broken JSON, is an error naming
-// the file, the line and column, and the byte offset.
+// not have; a NaN or infinite number, an id with a fraction (ids written
+// 7.0, as numpy pipelines do, are read as integers, in both files), or
+// broken JSON, is an error naming the file, the line and column, and the
+// byte offset.
 //
 // # Evaluation
 //

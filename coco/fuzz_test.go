@@ -111,6 +111,7 @@ func FuzzDecodeResults(f *testing.F) {
  {"image_id": 7, "category_id": 3, "bbox": [0, 0, 100, 50], "score": 0.5, "segmentation": [[1, 2]]},
  {"image_id": 3, "category_id": 99, "bbox": [1, 1, -2, 2], "score": 1e-3}]`))
 	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [NaN, 2, 3, 4], "score": 0.5}]`))
+	f.Add([]byte(`[{"image_id": 7.0, "category_id": 1e0, "bbox": [1, 2, 3, 4], "score": 0.5}, {"image_id": 3, "category_id": 2.5, "bbox": [1, 2, 3, 4], "score": 0.5}]`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {

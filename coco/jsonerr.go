@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 )
 
 // FileError is an error in a JSON input file, with the position where it
@@ -142,6 +144,10 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		field := te.Field
 		if field == "" {
 			field = "value"
+		}
+		if k := te.Type.Kind(); (k == reflect.Int || k == reflect.Int64) && strings.HasPrefix(te.Value, "number ") {
+			// an id with a fraction (7.5) or beyond int64 (see intNumber)
+			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, strings.TrimPrefix(te.Value, "number ")), err)
 		}
 		return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), err)
 	default:
