@@ -43,7 +43,7 @@
 // refused with an error.
 //
 // PRCurve returns any precision-recall curve of the evaluation (a category
-// or the mean over them, an IoU threshold or the mean over them, an area
+// or, with AllCategories, the mean over them, an IoU threshold or the mean over them, an area
 // range, a maxDets); package prplot draws them.
 //
 // # Speed

@@ -172,6 +172,9 @@ func (e *Eval) Evaluate() error {
 	if len(gt.Annotations) > math.MaxInt32 || len(e.dts) > math.MaxInt32 {
 		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", gt.Path, len(gt.Annotations), len(e.dts), math.MaxInt32)
 	}
+	if len(e.CatIDs) > 0 && e.CatIDs[0] == AllCategories {
+		return fmt.Errorf("coco: %s: category id %d is coco.AllCategories, not a category", gt.Path, AllCategories)
+	}
 	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
 	e.cats = slices.Clone(e.CatIDs)
 	I, K := len(e.ImgIDs), len(e.cats)
