@@ -2,9 +2,12 @@ package configs
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 )
 
 func TestPresetsMatchDefaults(t *testing.T) {
@@ -68,12 +71,42 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 		{"odd padding", func(d *Detector) { d.SizeDivisible = 24 }},
 		{"max below min", func(d *Detector) { d.MaxLongerSide = 100 }},
 		{"no classes", func(d *Detector) { d.Classes = nil }},
+		{"1000 x 1000 anchors", func(d *Detector) {
+			d.RPN.AnchorSizes, d.RPN.AspectRatios = make([]float32, 1000), make([]float32, 1000)
+			for i := range 1000 {
+				d.RPN.AnchorSizes[i], d.RPN.AspectRatios[i] = float32(i+1), 1
+			}
+		}},
+		{"65 anchors", func(d *Detector) {
+			d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+			d.RPN.AspectRatios = []float32{0.25, 0.5, 1, 2, 4}
+		}},
+		{"huge pre_nms_top_n", func(d *Detector) { d.RPN.PreNMSTopN = 1 << 62 }},
+		{"huge post_nms_top_n", func(d *Detector) { d.RPN.PostNMSTopN = 1_000_001 }},
+		{"huge detections_per_img", func(d *Detector) { d.RoI.DetectionsPerImg = 1 << 62 }},
 	} {
 		m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
 		c.edit(m.Detector)
 		if err := m.Validate(); err == nil {
 			t.Errorf("%s: accepted", c.name)
 		}
+	}
+}
+
+// TestValidateLimits: the limits themselves are accepted (64 anchors per location, top-n and
+// detections per image of a million), one more is not, and the error names the value.
+func TestValidateLimits(t *testing.T) {
+	m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
+	d := m.Detector
+	d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	d.RPN.AspectRatios = []float32{0.5, 1, 2, 4}
+	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxTopN, rpn.MaxTopN, roihead.MaxDetectionsPerImg
+	if err := m.Validate(); err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+	d.RPN.AspectRatios = append(d.RPN.AspectRatios, 8)
+	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "16 anchor sizes x 5 aspect ratios = 80 anchors per location, more than 64") {
+		t.Errorf("80 anchors: %v", err)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -145,11 +147,19 @@ func FuzzOpen(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	// Small seeds keep the fuzzer fast: a valid header and config with the first few tensors.
+	// Small seeds keep the fuzzer fast: a valid header and config with the first few tensors,
+	// and detector configs (anchors, top-n, image_mean/std, box weights for it to mutate).
+	trunk := tiny
+	trunk.NumClasses = 0
+	withDetector := configs.Model{Version: 1, Backbone: trunk, Detector: configs.DefaultDetector(300)}
+	withDetector.Detector.Classes = withDetector.Detector.Classes[:2]
 	dir := f.TempDir()
-	for i, n := range []int{0, 3, 8} {
+	for i, c := range []struct {
+		cfg configs.Model
+		n   int
+	}{{configs.Model{Version: 1, Backbone: tiny}, 0}, {configs.Model{Version: 1, Backbone: tiny}, 3}, {configs.Model{Version: 1, Backbone: tiny}, 8}, {withDetector, 0}, {withDetector, 3}} {
 		path := filepath.Join(dir, fmt.Sprintf("seed%d.bin", i))
-		if err := modelfile.Write(path, configs.Model{Version: 1, Backbone: tiny}, ts[:n]); err != nil {
+		if err := modelfile.Write(path, c.cfg, ts[:c.n]); err != nil {
 			f.Fatal(err)
 		}
 		seed, err := os.ReadFile(path)
@@ -162,6 +172,14 @@ func FuzzOpen(f *testing.F) {
 		m, err := modelfile.Parse("fuzz.bin", b)
 		if err != nil {
 			return
+		}
+		// What the loader accepts stays within the limits that size the detector's buffers.
+		if d := m.Config.Detector; d != nil {
+			if d.RPN.NumAnchors() > rpn.MaxAnchors || d.RPN.PreNMSTopN > rpn.MaxTopN || d.RPN.PostNMSTopN > rpn.MaxTopN ||
+				d.RoI.DetectionsPerImg > roihead.MaxDetectionsPerImg {
+				t.Fatalf("accepted %d anchors per location, top-n %d / %d, %d detections per image",
+					d.RPN.NumAnchors(), d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg)
+			}
 		}
 		if _, err := shufflenet.Build(m.Config.Backbone, m); err == nil {
 			m.CheckAllUsed()

@@ -31,10 +31,11 @@ func DefaultConfig() Config {
 		BBoxRegWeights: [4]float32{10, 10, 5, 5}}
 }
 
-// Limits on the values that size the pooler's buffers.
+// Limits on the values that size the pooler's and the post-processing's buffers.
 const (
-	MaxOutputSize    = 64
-	MaxSamplingRatio = 16
+	MaxOutputSize       = 64
+	MaxSamplingRatio    = 16
+	MaxDetectionsPerImg = 1_000_000 // torchvision's default is 100
 )
 
 // Validate reports values that would break the RoI head.
@@ -44,8 +45,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("roi: output_size %d out of range (1..%d)", c.OutputSize, MaxOutputSize)
 	case c.SamplingRatio < 0 || c.SamplingRatio > MaxSamplingRatio:
 		return fmt.Errorf("roi: sampling_ratio %d out of range (0..%d; 0 = adaptive)", c.SamplingRatio, MaxSamplingRatio)
-	case c.DetectionsPerImg <= 0:
-		return fmt.Errorf("roi: detections_per_img %d must be positive", c.DetectionsPerImg)
+	case c.DetectionsPerImg <= 0 || c.DetectionsPerImg > MaxDetectionsPerImg:
+		return fmt.Errorf("roi: detections_per_img %d out of range (1..%d)", c.DetectionsPerImg, MaxDetectionsPerImg)
 	}
 	for _, v := range []float64{c.ScoreThresh, c.NMSThresh} {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
