@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -107,6 +108,54 @@ func TestValidateLimits(t *testing.T) {
 	d.RPN.AspectRatios = append(d.RPN.AspectRatios, 8)
 	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "16 anchor sizes x 5 aspect ratios = 80 anchors per location, more than 64") {
 		t.Errorf("80 anchors: %v", err)
+	}
+}
+
+// TestListLengths: image_mean, image_std and bbox_reg_weights of the wrong length are refused,
+// naming the list, both from a model file's JSON (encoding/json used to fill a short fixed-size
+// list with zeros and cut a long one: image_mean [0.485] was taken as [0.485, 0, 0]) and from
+// YAML, with the same message.
+func TestListLengths(t *testing.T) {
+	m, err := Preset("shufflenet-g3-1.0x-600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := presetFiles.ReadFile("presets/shufflenet-g3-1.0x-600.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		json, yaml [2]string // old, new
+		want       string
+	}{
+		{[2]string{`"image_mean":[0.485,0.456,0.406]`, `"image_mean":[0.485]`}, [2]string{"image_mean: [0.485, 0.456, 0.406]", "image_mean: [0.485]"},
+			"image_mean: want 3 numbers, got 1"},
+		{[2]string{`"image_std":[0.229,0.224,0.225]`, `"image_std":[0.229,0.224,0.225,1]`}, [2]string{"image_std: [0.229, 0.224, 0.225]", "image_std: [0.229, 0.224, 0.225, 1]"},
+			"image_std: want 3 numbers, got 4"},
+		{[2]string{`"bbox_reg_weights":[10,10,5,5]`, `"bbox_reg_weights":[10,10,5,5,7,7]`}, [2]string{"bbox_reg_weights: [10.0, 10.0, 5.0, 5.0]", "bbox_reg_weights: [10.0, 10.0, 5.0, 5.0, 7.0, 7.0]"},
+			"bbox_reg_weights: want 4 numbers, got 6"},
+	} {
+		js := strings.Replace(string(raw), c.json[0], c.json[1], 1)
+		ys := strings.Replace(string(y), c.yaml[0], c.yaml[1], 1)
+		if js == string(raw) || ys == string(y) {
+			t.Fatalf("%s: nothing replaced", c.want)
+		}
+		var back Model
+		dec := json.NewDecoder(strings.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&back); err != nil {
+			t.Fatal(err)
+		}
+		if err := back.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("JSON: %v, want %q", err, c.want)
+		}
+		if _, err := parseYAML("test.yaml", []byte(ys)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("YAML: %v, want %q", err, c.want)
+		}
 	}
 }
 

@@ -94,6 +94,12 @@ func TestBadModelsGiveNamedErrors(t *testing.T) {
 			cfg.Backbone.Groups = 5
 			return ts
 		}, want: []string{"groups 5"}},
+		{name: "one image_mean", edit: func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			cfg.Backbone.NumClasses = 0
+			cfg.Detector = configs.DefaultDetector(300)
+			cfg.Detector.ImageMean = []float64{0.485}
+			return ts
+		}, want: []string{"image_mean: want 3 numbers, got 1"}},
 		{name: "bad version", edit: func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
 			cfg.Version = 7
 			return ts
