@@ -159,6 +159,24 @@ func TestListLengths(t *testing.T) {
 	}
 }
 
+// TestOneDocument: yaml.v3 reads the first document of a stream and used to ignore the rest, so
+// a second document (here one that changes the version) was silently dropped; it is an error.
+// A document marker before the only document is fine.
+func TestOneDocument(t *testing.T) {
+	y, err := presetFiles.ReadFile("presets/shufflenet-g3-1.0x-600.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseYAML("one.yaml", append([]byte("---\n"), y...)); err != nil {
+		t.Errorf("--- then one document: %v", err)
+	}
+	for _, more := range []string{"---\nversion: 2\n", "---\n[\n"} {
+		if _, err := parseYAML("two.yaml", append(append([]byte(nil), y...), more...)); err == nil || !strings.Contains(err.Error(), "two.yaml") {
+			t.Errorf("with %q after it: %v", more, err)
+		}
+	}
+}
+
 func backboneFor(t *testing.T) shufflenet.Config {
 	t.Helper()
 	return shufflenet.Config{Groups: 3, Width: 1, Shuffle: true}

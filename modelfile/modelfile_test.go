@@ -2,6 +2,7 @@ package modelfile_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -145,6 +146,30 @@ func TestWrongDtypeAndNotAModel(t *testing.T) {
 	}
 	if err := load(other); err == nil || !strings.Contains(err.Error(), "not a shuffledet model") {
 		t.Errorf("foreign safetensors: %v", err)
+	}
+}
+
+// TestConfigTrailingData: the config string holds one JSON object; what follows it used to be
+// ignored (a second object, half of one) and is now an error naming the file.
+func TestConfigTrailingData(t *testing.T) {
+	raw, err := json.Marshal(configs.Model{Version: 1, Backbone: tiny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for i, more := range []string{"", " \n", ` {"version": 2}`, ` {"x`} {
+		path := filepath.Join(dir, fmt.Sprintf("m%d.bin", i))
+		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": string(raw) + more}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := modelfile.Open(path)
+		if strings.TrimSpace(more) == "" {
+			if err != nil {
+				t.Errorf("config followed by %q: %v", more, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "more after its JSON object") {
+			t.Errorf("config followed by %q: %v", more, err)
+		}
 	}
 }
 
