@@ -29,7 +29,7 @@ func synthMinival(seed uint64) (*Dataset, []Result) {
 			w, h = 480, 640
 		}
 		id := int64(100000 + i*7)
-		images[i] = Image{ID: id, FileName: "", Width: int(w), Height: int(h)}
+		images[i] = Image{ID: id, FileName: "", Width: w, Height: h}
 		n := 1 + rng.IntN(13) // mean 7.3 per image
 		first := len(anns)
 		for j := 0; j < n; j++ {

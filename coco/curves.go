@@ -1,24 +1,35 @@
 package coco
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
+
+// AllCategories asks PRCurve for the mean over the categories that have
+// ground truth. It is not a category id: the loader reads it as a missing
+// id, and Evaluate refuses it in CatIDs. (0 is a category id like any
+// other.)
+const AllCategories = math.MinInt
 
 // PRCurve returns a precision-recall curve: the precision at each of the 101 RecallThresholds
 // for IoU threshold t (an index into IoUThresholds, or -1 for the mean over all ten), area range
 // a (an index into AreaRanges) and maxDet m (an index into MaxDets), of category id, or, when id
-// is 0, the mean over the categories that have ground truth (as pycocotools' demo plots it).
-// A point is -1 where no category has ground truth. The mean of the points that are not -1 is
-// the curve's AP. Accumulate runs first if it has not.
+// is AllCategories, the mean over the categories that have ground truth (as pycocotools' demo
+// plots it). A point is -1 where no category has ground truth. The mean of the points that are
+// not -1 is the curve's AP. Accumulate runs first if it has not (its error is returned).
 func (e *Eval) PRCurve(id, t, a, m int) ([NumRecall]float64, error) {
 	var c [NumRecall]float64
 	if t < -1 || t >= NumIoU || a < 0 || a >= NumArea || m < 0 || m >= NumMaxDet {
 		return c, fmt.Errorf("coco: no curve for IoU index %d, area index %d, maxDets index %d", t, a, m)
 	}
 	if !e.accumulated {
-		e.Accumulate()
+		if err := e.Accumulate(); err != nil {
+			return c, err
+		}
 	}
-	ks := make([]int, 0, len(e.CatIDs))
-	for k, cid := range e.CatIDs {
-		if id == 0 || cid == id {
+	ks := make([]int, 0, len(e.cats))
+	for k, cid := range e.cats {
+		if id == AllCategories || cid == id {
 			ks = append(ks, k)
 		}
 	}

@@ -3,6 +3,7 @@ package coco
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,7 +17,7 @@ func TestPRCurve(t *testing.T) {
 	for _, c := range []struct {
 		t, a, stat int
 	}{{-1, 0, 0}, {0, 0, 1}, {5, 0, 2}, {-1, 1, 3}, {-1, 2, 4}, {-1, 3, 5}} {
-		curve, err := e.PRCurve(0, c.t, c.a, NumMaxDet-1)
+		curve, err := e.PRCurve(AllCategories, c.t, c.a, NumMaxDet-1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +39,38 @@ func TestPRCurve(t *testing.T) {
 	if _, err := e.PRCurve(12345, 0, 0, 0); err == nil {
 		t.Error("no error for a category that is not evaluated")
 	}
-	if _, err := e.PRCurve(0, NumIoU, 0, 0); err == nil {
+	if _, err := e.PRCurve(AllCategories, NumIoU, 0, 0); err == nil {
 		t.Error("no error for IoU index 10")
+	}
+}
+
+// TestPRCurveCategoryZero: 0 is a category id like any other, so PRCurve(0, ...) is category
+// 0's curve (AP 1 here: its box is found), not the mean over the categories (AP 0.5, category
+// 1's box being missed), which AllCategories asks for; and AllCategories itself cannot be a
+// category of the evaluation.
+func TestPRCurveCategoryZero(t *testing.T) {
+	gt := NewDataset([]Image{{ID: 1}}, []Annotation{
+		{ID: 1, ImageID: 1, CategoryID: 0, BBox: [4]float64{0, 0, 10, 10}, Area: 100},
+		{ID: 2, ImageID: 1, CategoryID: 1, BBox: [4]float64{20, 20, 10, 10}, Area: 100},
+	}, []Category{{ID: 0, Name: "a"}, {ID: 1, Name: "b"}})
+	e, err := EvaluateResults(gt, []Result{{ImageID: 1, CategoryID: 0, BBox: [4]float64{0, 0, 10, 10}, Score: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id   int
+		want float64
+	}{{0, 1}, {1, 0}, {AllCategories, 0.5}} {
+		curve, err := e.PRCurve(c.id, 0, 0, NumMaxDet-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ap := CurveAP(curve); !(math.Abs(ap-c.want) < 1e-12) {
+			t.Errorf("PRCurve(%d): AP50 %v, want %v", c.id, ap, c.want)
+		}
+	}
+	e.CatIDs = append(e.CatIDs, AllCategories)
+	if err := e.Evaluate(); err == nil || !strings.Contains(err.Error(), "AllCategories") {
+		t.Errorf("Evaluate with AllCategories among the categories: %v", err)
 	}
 }

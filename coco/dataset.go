@@ -11,12 +11,30 @@ import (
 	"slices"
 )
 
-// Image is one entry of a COCO "images" list.
+// Image is one entry of a COCO "images" list. Width and Height are
+// numbers, as pycocotools takes them (it does not use them; neither does
+// the evaluation here).
 type Image struct {
-	ID       int64  `json:"id"`
-	FileName string `json:"file_name"`
-	Width    int    `json:"width"`
-	Height   int    `json:"height"`
+	ID       int64   `json:"id"`
+	FileName string  `json:"file_name"`
+	Width    float64 `json:"width"`
+	Height   float64 `json:"height"`
+}
+
+// imgJSON is the decoding form of an image: the id may be written as a
+// float with no fraction (see intNumber).
+type imgJSON struct {
+	ID       intNumber `json:"id"`
+	FileName string    `json:"file_name"`
+	Width    float64   `json:"width"`
+	Height   float64   `json:"height"`
+}
+
+// catJSON is the decoding form of a category.
+type catJSON struct {
+	ID            intNumber `json:"id"`
+	Name          string    `json:"name"`
+	Supercategory string    `json:"supercategory"`
 }
 
 // Annotation is one ground-truth object of a COCO "annotations" list.
@@ -62,7 +80,12 @@ func LoadDataset(path string) (*Dataset, error) {
 
 // DecodeDataset reads a COCO instances JSON document from r; name is used
 // in error messages (and, when it is a readable file, to give line and
-// column of JSON errors).
+// column of JSON errors). A top-level key that appears more than once
+// ("images", "annotations", "categories") stands for its last value, as in
+// Python's json.load, which pycocotools uses; the values it replaces must
+// still be well-formed. As in json.load, only white space may follow the
+// top-level object. Ids written as floats with no fraction (7.0) are the
+// integers; an id with a fraction is an error.
 func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	d := &Dataset{Path: name}
@@ -80,15 +103,18 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		switch key {
 		case "images":
 			sawImages = true
+			d.Images = nil // a repeated key: the last value wins, as in Python
 			if err := d.decodeImages(dec, name); err != nil {
 				return nil, err
 			}
 		case "annotations":
+			d.Annotations = nil
 			if err := d.decodeAnnotations(dec, name); err != nil {
 				return nil, err
 			}
 		case "categories":
 			sawCats = true
+			d.Categories = nil
 			if err := d.decodeCategories(dec, name); err != nil {
 				return nil, err
 			}
@@ -100,6 +126,9 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		}
 	}
 	if err := expectDelim(dec, '}', name, "top level"); err != nil {
+		return nil, err
+	}
+	if err := expectEnd(dec, name, "the top-level object"); err != nil {
 		return nil, err
 	}
 	if !sawImages {
@@ -128,38 +157,39 @@ func decodeList(dec *json.Decoder, name, field string, each func(i int, off int6
 
 func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
 	return decodeList(dec, name, "images", func(i int, off int64) error {
-		im := Image{ID: math.MinInt64}
+		im := imgJSON{ID: math.MinInt64}
 		if err := dec.Decode(&im); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("images[%d]", i))
 		}
 		if im.ID == math.MinInt64 {
 			return atError(name, off, "images[%d]: no id", i)
 		}
-		d.Images = append(d.Images, im)
+		d.Images = append(d.Images, Image{ID: int64(im.ID), FileName: im.FileName, Width: im.Width, Height: im.Height})
 		return nil
 	})
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
-		c := Category{ID: math.MinInt}
+		c := catJSON{ID: math.MinInt64}
 		if err := dec.Decode(&c); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("categories[%d]", i))
 		}
-		if c.ID == math.MinInt {
+		if c.ID == math.MinInt64 {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
-		d.Categories = append(d.Categories, c)
+		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory})
 		return nil
 	})
 }
 
 // annJSON is the decoding form of an annotation; unknown fields, including
-// "segmentation", are skipped by the decoder without being kept.
+// "segmentation", are skipped by the decoder without being kept. Ids may
+// be written as floats with no fraction (see intNumber).
 type annJSON struct {
-	ID         int64     `json:"id"`
-	ImageID    int64     `json:"image_id"`
-	CategoryID int       `json:"category_id"`
+	ID         intNumber `json:"id"`
+	ImageID    intNumber `json:"image_id"`
+	CategoryID intNumber `json:"category_id"`
 	BBox       []float64 `json:"bbox"`
 	Area       float64   `json:"area"`
 	IsCrowd    flag      `json:"iscrowd"`
@@ -188,7 +218,7 @@ func (f *flag) UnmarshalJSON(b []byte) error {
 func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 	var a annJSON
 	err := decodeList(dec, name, "annotations", func(i int, off int64) error {
-		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, math.MinInt
+		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, math.MinInt64
 		a.BBox = a.BBox[:0]
 		a.Area = math.NaN()
 		a.IsCrowd = false
@@ -200,12 +230,12 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 			return atError(name, off, "annotations[%d]: no id", i)
 		case a.ImageID == math.MinInt64:
 			return atError(name, off, "annotations[%d] (id %d): no image_id", i, a.ID)
-		case a.CategoryID == math.MinInt:
+		case a.CategoryID == math.MinInt64:
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
 		}
-		ann := Annotation{ID: a.ID, ImageID: a.ImageID, CategoryID: a.CategoryID,
+		ann := Annotation{ID: int64(a.ID), ImageID: int64(a.ImageID), CategoryID: int(a.CategoryID),
 			BBox: [4]float64(a.BBox), Area: a.Area, IsCrowd: bool(a.IsCrowd)}
 		if math.IsNaN(ann.Area) {
 			ann.Area = ann.BBox[2] * ann.BBox[3]

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -149,6 +150,14 @@ func TestLoadErrors(t *testing.T) {
 		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
 		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"no bbox"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
+		{"fractional image id", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 7.5, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"fractional image id:2:2", "detection 1: image_id: want an integer, got 7.5"}},
+		{"huge category id", `[{"image_id": 7, "category_id": 1e20, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: category_id: want an integer, got 1e20"}},
+		{"string category id", `[{"image_id": 7, "category_id": "1", "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id: cannot use JSON string"}},
+		{"fractional annotation id", `{"images": [], "categories": [], "annotations": [{"id": 0.5, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}]}`, false, []string{"annotations[0]: id: want an integer, got 0.5"}},
+		{"fractional category", `{"images": [], "categories": [{"id": 1}, {"id": -2.25}]}`, false, []string{"categories[1]: id: want an integer, got -2.25"}},
+		{"list after", `[] []`, true, []string{"list after:1:4", `unexpected "[" after the list of detections`}},
+		{"object after dataset", "{\"images\": [{\"id\": 1}], \"categories\": []}\n {\"oops\": ", false, []string{"object after dataset:2:2", `unexpected "{" after the top-level object`, "(byte 43)"}},
+		{"garbage after dataset", `{"images": [], "categories": []} x`, false, []string{"invalid JSON"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeFile(t, c.name, c.content)
@@ -282,4 +291,61 @@ func BenchmarkLoadBig(b *testing.B) {
 	t.Logf("%d images, %d annotations in %v; heap kept %.0f MB, heap reserved at peak %.0f MB, total allocated %.0f MB",
 		len(d.Images), len(d.Annotations), el, float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), float64(peak)/(1<<20), float64(m1.TotalAlloc-m0.TotalAlloc)/(1<<20))
 	runtime.KeepAlive(d)
+}
+
+// TestRepeatedTopLevelKeys: Python's json.load keeps the last value of a repeated key, so
+// pycocotools sees the last "images", "annotations" and "categories" lists only; here it
+// evaluates image 2, whose box is found: AP 1 (the lists used to be appended: two images, a
+// box missed, another category: AP 0.25).
+func TestRepeatedTopLevelKeys(t *testing.T) {
+	d, err := DecodeDataset(strings.NewReader(`{"images": [{"id": 1}], "categories": [{"id": 7}],
+ "annotations": [{"id": 9, "image_id": 1, "category_id": 7, "bbox": [0, 0, 10, 10]}],
+ "images": [{"id": 1}, {"id": 2}], "images": [{"id": 2}], "categories": [{"id": 1, "name": "a"}],
+ "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100},
+  {"id": 2, "image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100}]}`), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(d.ImageIDs(), d.CategoryIDs(), len(d.Annotations)); got != "[2] [1] 2" {
+		t.Errorf("images, categories, annotations: %s, want [2] [1] 2", got)
+	}
+	e, err := EvaluateResults(d, []Result{{ImageID: 2, CategoryID: 1, BBox: [4]float64{0, 0, 10, 10}, Score: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(math.Abs(e.Stats[0]-1) < 1e-12) {
+		t.Errorf("AP %v, pycocotools 1", e.Stats[0])
+	}
+}
+
+// TestIntegralFloats: numpy pipelines write ids as floats (7.0); Python's json reads them as
+// floats equal to the integers, which pycocotools' dicts find, so they load as the integers, in
+// results and in ground truth; widths and heights are numbers (pycocotools does not use them).
+// The evaluation equals that of the same files with integers.
+func TestIntegralFloats(t *testing.T) {
+	floats := strings.NewReplacer(`"id": 7,`, `"id": 7.0,`, `"image_id": 7,`, `"image_id": 7.0,`, `"category_id": 3,`, `"category_id": 3e0,`,
+		`"id": 1, "name"`, `"id": 1.0, "name"`, `"width": 640`, `"width": 640.0`, `"height": 10}`, `"height": 10.5}`).Replace(tinyGT)
+	if floats == tinyGT {
+		t.Fatal("nothing replaced")
+	}
+	want, err := DecodeDataset(strings.NewReader(tinyGT), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeDataset(strings.NewReader(floats), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Images[1].Height = 10.5
+	if !reflect.DeepEqual(got.Images, want.Images) || !reflect.DeepEqual(got.Annotations, want.Annotations) || !reflect.DeepEqual(got.Categories, want.Categories) {
+		t.Errorf("with floats:\n%+v\n%+v\n%+v\nwant\n%+v\n%+v\n%+v", got.Images, got.Annotations, got.Categories, want.Images, want.Annotations, want.Categories)
+	}
+	dts, err := DecodeResults(strings.NewReader(`[{"image_id": 7.0, "category_id": 1.0, "bbox": [10, 20, 30, 40], "score": 0.9},
+ {"image_id": 3e0, "category_id": 1, "bbox": [1, 1, 2, 2], "score": 0.5}, {"image_id": 7, "category_id": -0.0, "bbox": [1, 1, 2, 2], "score": 0.5}]`), "dt.json", got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(dts) != "[{7 1 [10 20 30 40] 0.9} {3 1 [1 1 2 2] 0.5} {7 0 [1 1 2 2] 0.5}]" {
+		t.Errorf("detections %v", dts)
+	}
 }

@@ -13,8 +13,10 @@
 // "score"}]. Like pycocotools' loadRes, LoadResults keeps detections of
 // categories the ground truth does not have (they never match;
 // FindUnmatchable counts them) and refuses detections of images it does
-// not have; a NaN or infinite number, or broken JSON, is an error naming
-// the file, the line and column, and the byte offset.
+// not have; a NaN or infinite number, an id with a fraction (ids written
+// 7.0, as numpy pipelines do, are read as integers, in both files), or
+// broken JSON, is an error naming the file, the line and column, and the
+// byte offset.
 //
 // # Evaluation
 //
@@ -34,8 +36,14 @@
 // cases in ../shared/data, and on hand-checked cases with an IoU on and
 // just below every threshold (the tests, on amd64 and arm64).
 //
+// Evaluate visits only the (category, image) pairs that hold a ground
+// truth or a detection, so its memory follows the boxes, never images x
+// categories. Accumulate's precision array is pycocotools' (12,120 numbers
+// per category); more than MaxCategories categories (970 MB of it) are
+// refused with an error.
+//
 // PRCurve returns any precision-recall curve of the evaluation (a category
-// or the mean over them, an IoU threshold or the mean over them, an area
+// or, with AllCategories, the mean over them, an IoU threshold or the mean over them, an area
 // range, a maxDets); package prplot draws them.
 //
 // # Speed

@@ -3,6 +3,7 @@ package coco
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -48,16 +49,30 @@ var AreaLabels = [NumArea]string{"all", "small", "medium", "large"}
 // MaxDets are the limits on detections per image and category.
 var MaxDets = [NumMaxDet]int{1, 10, 100}
 
+// MaxCategories is the most categories one evaluation takes. Accumulate's
+// precision array holds, as pycocotools' does, NumIoU x NumRecall x
+// NumArea x NumMaxDet = 12,120 float64 per category (97 KB), so 10,000
+// categories (as many classes as a detector's configuration may have)
+// take 970 MB; Evaluate refuses more with an error instead of allocating
+// them. The number of images is not limited: Evaluate's memory follows
+// the images, annotations and detections.
+const MaxCategories = 10000
+
 // Eval is a bbox evaluation of detections against a ground truth, with
 // pycocotools COCOeval semantics: Evaluate, then Accumulate, then
-// Summarize.
+// Summarize. Evaluate and Accumulate return an error for more than
+// MaxCategories categories; Summarize and PerCategory, which run
+// Accumulate if it has not run, panic with it.
 type Eval struct {
 	GT *Dataset
-	// ImgIDs are the evaluated images (all of GT by default); like
-	// pycocotools' params.imgIds they may be narrowed before Evaluate,
-	// which sorts them and drops duplicates.
+	// ImgIDs and CatIDs are the evaluated images and categories (all of
+	// GT's by default). Like pycocotools' params.imgIds and catIds they
+	// may be narrowed before Evaluate, which sorts them and drops
+	// duplicates (np.unique). Accumulate, Summarize, PerCategory and
+	// PRCurve describe the images and categories of the last Evaluate:
+	// changing these fields takes effect at the next Evaluate.
 	ImgIDs []int64
-	CatIDs []int // evaluated categories, sorted
+	CatIDs []int
 
 	// Precision is indexed [t][r][k][a][m] (flattened, as pycocotools'
 	// eval['precision']); -1 where a category has no ground truth.
@@ -69,11 +84,14 @@ type Eval struct {
 
 	dts []Result
 
-	// per evaluated (category, image) group, category-major: kept
-	// detections (at most MaxDets[2], best first) in slots keptStart[g]..
-	keptStart []int32
-	kept      []keptDet
-	npig      []int32 // [k][a]: ground truths that are not ignored
+	cats []int // the categories of the last Evaluate (CatIDs as it left them)
+
+	// Kept detections (at most MaxDets[2] per image, best first) of the
+	// evaluated categories: those of category k, image by image in the
+	// order of ImgIDs, in kept[catKept[k]:catKept[k+1]].
+	catKept []int32
+	kept    []keptDet
+	npig    []int32 // [k][a]: ground truths that are not ignored
 
 	evaluated, accumulated bool
 }
@@ -107,8 +125,9 @@ func EvaluateResults(gt *Dataset, dts []Result) (*Eval, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Evaluate()
-	e.Accumulate()
+	if err := e.Accumulate(); err != nil {
+		return nil, err
+	}
 	e.Summarize()
 	return e, nil
 }
@@ -133,34 +152,58 @@ type scratch struct {
 }
 
 // Evaluate matches detections to ground truth per image and category
-// (pycocotools evaluate/evaluateImg).
-func (e *Eval) Evaluate() {
+// (pycocotools evaluate/evaluateImg). It fails, before allocating
+// anything large, when more than MaxCategories categories are to be
+// evaluated, or more than 2^31-1 annotations or detections are given.
+//
+// Only the (category, image) pairs that hold a ground truth or a
+// detection are visited: ground truth and detections are put in
+// (category, image) order by two stable counting sorts (by image, then by
+// category), so time and memory follow the number of annotations,
+// detections, images and categories, never their product.
+func (e *Eval) Evaluate() error {
 	gt := e.GT
+	e.evaluated, e.accumulated = false, false
+	e.CatIDs = slices.Compact(slices.Sorted(slices.Values(e.CatIDs)))
+	if K := len(e.CatIDs); K > MaxCategories {
+		return fmt.Errorf("coco: %s: %d categories to evaluate, more than %d (coco.MaxCategories): their precision array alone would take %d MB",
+			gt.Path, K, MaxCategories, int64(K)*NumIoU*NumRecall*NumArea*NumMaxDet*8>>20)
+	}
+	if len(gt.Annotations) > math.MaxInt32 || len(e.dts) > math.MaxInt32 {
+		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", gt.Path, len(gt.Annotations), len(e.dts), math.MaxInt32)
+	}
+	if len(e.CatIDs) > 0 && e.CatIDs[0] == AllCategories {
+		return fmt.Errorf("coco: %s: category id %d is coco.AllCategories, not a category", gt.Path, AllCategories)
+	}
 	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
-	I, K := len(e.ImgIDs), len(e.CatIDs)
+	e.cats = slices.Clone(e.CatIDs)
+	I, K := len(e.ImgIDs), len(e.cats)
 	imgPos := make(map[int64]int32, I)
 	for i, id := range e.ImgIDs {
 		imgPos[id] = int32(i)
 	}
 	catPos := make(map[int]int32, K)
-	for k, id := range e.CatIDs {
+	for k, id := range e.cats {
 		catPos[id] = int32(k)
 	}
-	groupOf := func(imageID int64, catID int) int32 {
+	// position returns the image and category positions of a pair, or -1, -1
+	// when either is not evaluated.
+	position := func(imageID int64, catID int) (int32, int32) {
 		i, ok := imgPos[imageID]
 		if !ok {
-			return -1
+			return -1, -1
 		}
 		k, ok := catPos[catID]
 		if !ok {
-			return -1
+			return -1, -1
 		}
-		return k*int32(I) + i
+		return i, k
 	}
 
 	// Ground truth in pycocotools order: images by sorted id, each in file
 	// order, filtered by category; loadAnns then looks every id up in a
-	// dict, so an id that appears twice stands for its last annotation.
+	// dict, so an id that appears twice stands for its last annotation
+	// (whose own image and category place it).
 	anns := gt.Annotations
 	last := make(map[int64]int32, len(anns))
 	dup := false
@@ -183,45 +226,95 @@ func (e *Eval) Evaluate() {
 			trav = append(trav, j)
 		}
 	}
-	G := K * I
-	gStart, gIdx := group(G, func(n int) int32 {
-		a := &anns[trav[n]]
-		return groupOf(a.ImageID, a.CategoryID)
-	}, len(trav))
-	for n, t := range gIdx {
-		gIdx[n] = trav[t]
+	tImg, tCat := make([]int32, len(trav)), make([]int32, len(trav))
+	for n, j := range trav {
+		tImg[n], tCat[n] = position(anns[j].ImageID, anns[j].CategoryID)
 	}
-	trav = nil
+	gCat, gIdx := byGroup(I, K, tImg, tCat)
+	gImg := make([]int32, len(gIdx))
+	for n, t := range gIdx {
+		gIdx[n], gImg[n] = trav[t], tImg[t]
+	}
+	trav, tImg, tCat = nil, nil, nil
 
 	dts := e.dts
-	dStart, dIdx := group(G, func(n int) int32 {
-		return groupOf(dts[n].ImageID, dts[n].CategoryID)
-	}, len(dts))
+	dImg, dCat := make([]int32, len(dts)), make([]int32, len(dts))
+	for n := range dts {
+		dImg[n], dCat[n] = position(dts[n].ImageID, dts[n].CategoryID)
+	}
+	dStart, dIdx := byGroup(I, K, dImg, dCat)
+
+	// eachGroup calls f with the ground truth (annotation indices, file
+	// order) and the detections (indices into dts, file order) of every
+	// image of category k that has either, images in ImgIDs order.
+	eachGroup := func(k int, f func(gs, ds []int32)) {
+		gs, gi := gIdx[gCat[k]:gCat[k+1]], gImg[gCat[k]:gCat[k+1]]
+		ds := dIdx[dStart[k]:dStart[k+1]]
+		for len(gs) > 0 || len(ds) > 0 {
+			i := int32(math.MaxInt32)
+			if len(gs) > 0 {
+				i = gi[0]
+			}
+			if len(ds) > 0 {
+				i = min(i, dImg[ds[0]])
+			}
+			ng, nd := 0, 0
+			for ng < len(gs) && gi[ng] == i {
+				ng++
+			}
+			for nd < len(ds) && dImg[ds[nd]] == i {
+				nd++
+			}
+			f(gs[:ng], ds[:nd])
+			gs, gi, ds = gs[ng:], gi[ng:], ds[nd:]
+		}
+	}
 
 	maxDet := MaxDets[NumMaxDet-1]
-	e.keptStart = make([]int32, G+1)
-	for g := 0; g < G; g++ {
-		e.keptStart[g+1] = e.keptStart[g] + int32(min(int(dStart[g+1]-dStart[g]), maxDet))
+	e.catKept = make([]int32, K+1)
+	for k := 0; k < K; k++ {
+		n := e.catKept[k]
+		eachGroup(k, func(_, ds []int32) { n += int32(min(len(ds), maxDet)) })
+		e.catKept[k+1] = n
 	}
-	e.kept = make([]keptDet, e.keptStart[G])
+	e.kept = make([]keptDet, e.catKept[K])
 	e.npig = make([]int32, K*NumArea)
 
 	var s scratch
-	for g := 0; g < G; g++ {
-		gs := gIdx[gStart[g]:gStart[g+1]]
-		ds := dIdx[dStart[g]:dStart[g+1]]
-		if len(gs) == 0 && len(ds) == 0 {
-			continue
-		}
-		// best score first; ties keep file order (mergesort in numpy)
-		slices.SortStableFunc(ds, func(a, b int32) int { return cmp.Compare(dts[b].Score, dts[a].Score) })
-		if len(ds) > maxDet {
-			ds = ds[:maxDet]
-		}
-		e.evaluateGroup(&s, g/I, gs, ds, e.kept[e.keptStart[g]:e.keptStart[g+1]])
+	for k := 0; k < K; k++ {
+		slot := e.catKept[k]
+		eachGroup(k, func(gs, ds []int32) {
+			// best score first; ties keep file order (mergesort in numpy)
+			slices.SortStableFunc(ds, func(a, b int32) int { return cmp.Compare(dts[b].Score, dts[a].Score) })
+			if len(ds) > maxDet {
+				ds = ds[:maxDet]
+			}
+			n := int32(len(ds))
+			e.evaluateGroup(&s, k, gs, ds, e.kept[slot:slot+n])
+			slot += n
+		})
 	}
 	e.evaluated = true
-	e.accumulated = false
+	return nil
+}
+
+// byGroup puts the items j whose image position img[j] and category
+// position cat[j] are both evaluated (>= 0) in (category, image) order,
+// stably (items of one image and category keep their order): a counting
+// sort by image, then one by category. It returns the items and where
+// each category's run of them starts (K+1 offsets).
+func byGroup(I, K int, img, cat []int32) (catStart, items []int32) {
+	_, byImg := group(I, func(j int) int32 {
+		if cat[j] < 0 {
+			return -1
+		}
+		return img[j]
+	}, len(img))
+	catStart, items = group(K, func(n int) int32 { return cat[byImg[n]] }, len(byImg))
+	for n, p := range items {
+		items[n] = byImg[p]
+	}
+	return catStart, items
 }
 
 // evaluateGroup evaluates one image and category: gs are ground-truth
@@ -382,21 +475,23 @@ const eps = 2.220446049250313e-16
 
 // pidx returns the flat index of precision[t][r][k][a][m].
 func (e *Eval) pidx(t, r, k, a, m int) int {
-	return (((t*NumRecall+r)*len(e.CatIDs)+k)*NumArea+a)*NumMaxDet + m
+	return (((t*NumRecall+r)*len(e.cats)+k)*NumArea+a)*NumMaxDet + m
 }
 
 // ridx returns the flat index of recall[t][k][a][m].
 func (e *Eval) ridx(t, k, a, m int) int {
-	return ((t*len(e.CatIDs)+k)*NumArea+a)*NumMaxDet + m
+	return ((t*len(e.cats)+k)*NumArea+a)*NumMaxDet + m
 }
 
 // Accumulate computes precision and recall (pycocotools accumulate),
-// running Evaluate first if needed.
-func (e *Eval) Accumulate() {
+// running Evaluate first if needed and returning its error.
+func (e *Eval) Accumulate() error {
 	if !e.evaluated {
-		e.Evaluate()
+		if err := e.Evaluate(); err != nil {
+			return err
+		}
 	}
-	I, K := len(e.ImgIDs), len(e.CatIDs)
+	K := len(e.cats)
 	nPrec, nRec := NumIoU*NumRecall*K*NumArea*NumMaxDet, NumIoU*K*NumArea*NumMaxDet
 	e.Precision = slices.Grow(e.Precision[:0], nPrec)[:nPrec]
 	e.Recall = slices.Grow(e.Recall[:0], nRec)[:nRec]
@@ -415,7 +510,7 @@ func (e *Eval) Accumulate() {
 	var words []uint32
 	var rc, pr []float64
 	for k := 0; k < K; k++ {
-		lo, hi := e.keptStart[k*I], e.keptStart[(k+1)*I]
+		lo, hi := e.catKept[k], e.catKept[k+1]
 		n := int(hi - lo)
 		// All detections of the category, best first; ties keep the
 		// concatenation order (images by id, then rank): numpy's stable
@@ -504,4 +599,18 @@ func (e *Eval) Accumulate() {
 		}
 	}
 	e.accumulated = true
+	return nil
+}
+
+// mustAccumulate runs Accumulate if it has not run, for the methods that
+// have no error to return; it panics if it fails (more than MaxCategories
+// categories), which a caller avoids by calling Accumulate, or
+// EvaluateResults, first and checking the error.
+func (e *Eval) mustAccumulate() {
+	if e.accumulated {
+		return
+	}
+	if err := e.Accumulate(); err != nil {
+		panic(err)
+	}
 }

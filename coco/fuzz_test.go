@@ -41,21 +41,23 @@ func checkEval(t *testing.T, gt *Dataset, dts []Result) {
 	e.PerCategory()
 }
 
-// maxFuzzGroups bounds the image x category groups FuzzDecodeDataset evaluates. The evaluator's
-// precision array, like pycocotools', holds 12,120 numbers per category (10 IoU x 101 recall x 4
-// areas x 3 maxDets): a 35 KB file listing 3000 categories costs 300 MB and a second to
-// evaluate, which starved the fuzzing workers until one was killed (make fuzz-long, first run).
-// The loader is fuzzed on every input; the evaluation on the small ones.
-const maxFuzzGroups = 4096
+// maxFuzzCategories bounds the categories FuzzDecodeDataset evaluates. Evaluate's memory follows
+// the images and boxes, but Accumulate's precision array, like pycocotools', holds 12,120 numbers
+// per category (10 IoU x 101 recall x 4 areas x 3 maxDets): a 35 KB file listing 3000 categories
+// costs 300 MB and a second to evaluate, which starved the fuzzing workers until one was killed
+// (make fuzz-long, first run). The loader is fuzzed on every input; the evaluation on those of up
+// to maxFuzzCategories categories, and on those of more than MaxCategories, which it must refuse
+// (before allocating).
+const maxFuzzCategories = 256
 
 // FuzzDecodeDataset feeds the instances loader arbitrary bytes: it must return a dataset or an
 // error, never panic; a dataset's indexes must point inside it; and evaluating the dataset's
-// own boxes as detections (up to maxFuzzGroups image x category groups) must give numbers in
-// range.
+// own boxes as detections (up to maxFuzzCategories categories) must give numbers in range, and
+// more than MaxCategories must be refused.
 func FuzzDecodeDataset(f *testing.F) {
-	var many strings.Builder // more categories than maxFuzzGroups allows to evaluate
+	var many strings.Builder // more categories than maxFuzzCategories allows to evaluate
 	many.WriteString(`{"images": [{"id": 1}, {"id": 2}], "annotations": [], "categories": [{"id": 0}`)
-	for i := 1; i <= maxFuzzGroups/2; i++ {
+	for i := 1; i <= maxFuzzCategories; i++ {
 		fmt.Fprintf(&many, `, {"id": %d}`, i)
 	}
 	many.WriteString("]}")
@@ -86,8 +88,13 @@ func FuzzDecodeDataset(f *testing.F) {
 				}
 			}
 		}
-		if len(gt.ImageIDs())*len(gt.CategoryIDs()) <= maxFuzzGroups {
+		switch n := len(gt.CategoryIDs()); {
+		case n <= maxFuzzCategories:
 			checkEval(t, gt, dts)
+		case n > MaxCategories:
+			if _, err := EvaluateResults(gt, dts); err == nil {
+				t.Fatalf("%d categories evaluated (MaxCategories %d)", n, MaxCategories)
+			}
 		}
 	})
 }
@@ -104,6 +111,7 @@ func FuzzDecodeResults(f *testing.F) {
  {"image_id": 7, "category_id": 3, "bbox": [0, 0, 100, 50], "score": 0.5, "segmentation": [[1, 2]]},
  {"image_id": 3, "category_id": 99, "bbox": [1, 1, -2, 2], "score": 1e-3}]`))
 	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [NaN, 2, 3, 4], "score": 0.5}]`))
+	f.Add([]byte(`[{"image_id": 7.0, "category_id": 1e0, "bbox": [1, 2, 3, 4], "score": 0.5}, {"image_id": 3, "category_id": 2.5, "bbox": [1, 2, 3, 4], "score": 0.5}]`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 )
 
 // FileError is an error in a JSON input file, with the position where it
@@ -143,6 +145,10 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		if field == "" {
 			field = "value"
 		}
+		if k := te.Type.Kind(); (k == reflect.Int || k == reflect.Int64) && strings.HasPrefix(te.Value, "number ") {
+			// an id with a fraction (7.5) or beyond int64 (see intNumber)
+			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, strings.TrimPrefix(te.Value, "number ")), err)
+		}
 		return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), err)
 	default:
 		return fileError(path, valueStart(path, elemOff), prefix+err.Error(), err)
@@ -197,6 +203,21 @@ func expectDelim(dec *json.Decoder, d json.Delim, path, what string) error {
 		return atError(path, off, "%s: expected %q, found %v", what, string(d), describeToken(tok))
 	}
 	return nil
+}
+
+// expectEnd checks that only white space follows the document's value,
+// which what names in the error: Python's json.load refuses anything else
+// ("Extra data").
+func expectEnd(dec *json.Decoder, path, what string) error {
+	off := dec.InputOffset()
+	tok, err := dec.Token()
+	switch {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return jsonError(path, err, off, "")
+	}
+	return atError(path, off, "unexpected %s after %s (only white space may follow it)", describeToken(tok), what)
 }
 
 func describeToken(tok json.Token) string {

@@ -22,10 +22,12 @@ type Result struct {
 	Score      float64    `json:"score"`
 }
 
-// resJSON is the decoding form of a result (extra fields are skipped).
+// resJSON is the decoding form of a result (extra fields are skipped). Ids
+// may be written as floats with no fraction, as numpy pipelines write
+// them (see intNumber).
 type resJSON struct {
-	ImageID    int64     `json:"image_id"`
-	CategoryID int       `json:"category_id"`
+	ImageID    intNumber `json:"image_id"`
+	CategoryID intNumber `json:"category_id"`
 	BBox       []float64 `json:"bbox"`
 	Score      float64   `json:"score"`
 }
@@ -33,7 +35,10 @@ type resJSON struct {
 // LoadResults reads a COCO results file as pycocotools' loadRes does:
 // every detection is kept, whatever its category (one whose category is
 // not in the ground truth never matches; see FindUnmatchable to count
-// them) and whatever the signs of its width and height. A NaN or infinite
+// them) and whatever the signs of its width and height. Ids written as
+// floats with no fraction (7.0, as numpy pipelines write them) are read as
+// the integers, as Python's json and pycocotools' dicts take them; an id
+// with a fraction is an error. A NaN or infinite
 // number (which JSON does not have, but Python writes), malformed JSON, a
 // detection without image_id, category_id, bbox or score, and, when gt is
 // not nil, an image id that is not in gt (loadRes refuses those too) are
@@ -55,7 +60,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	var out []Result
 	var d resJSON
 	err := decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
-		d.ImageID, d.CategoryID, d.Score = math.MinInt64, math.MinInt, math.NaN()
+		d.ImageID, d.CategoryID, d.Score = math.MinInt64, math.MinInt64, math.NaN()
 		d.BBox = d.BBox[:0]
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
@@ -64,7 +69,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		switch {
 		case d.ImageID == math.MinInt64:
 			return atError(name, off, "%s: no image_id", what)
-		case d.CategoryID == math.MinInt:
+		case d.CategoryID == math.MinInt64:
 			return atError(name, off, "%s: no category_id", what)
 		case len(d.BBox) != 4:
 			if len(d.BBox) == 0 {
@@ -74,7 +79,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		case math.IsNaN(d.Score):
 			return atError(name, off, "%s: no score", what)
 		}
-		res := Result{ImageID: d.ImageID, CategoryID: d.CategoryID, BBox: [4]float64(d.BBox), Score: d.Score}
+		res := Result{ImageID: int64(d.ImageID), CategoryID: int(d.CategoryID), BBox: [4]float64(d.BBox), Score: d.Score}
 		if err := res.check(gt); err != nil {
 			return atError(name, off, "%s: %v", what, err)
 		}
@@ -84,12 +89,8 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	off := dec.InputOffset()
-	if tok, err := dec.Token(); err != io.EOF {
-		if err != nil {
-			return nil, jsonError(name, err, off, "")
-		}
-		return nil, atError(name, off, "unexpected %s after the list of detections", describeToken(tok))
+	if err := expectEnd(dec, name, "the list of detections"); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -86,7 +86,7 @@ func meanValid(buf []float64) float64 {
 // numpy's C order (t, r, k) for precision and (t, k) for recall.
 func (e *Eval) stat(l summaryLine, ks []int, buf []float64) (float64, []float64) {
 	buf = buf[:0]
-	K := len(e.CatIDs)
+	K := len(e.cats)
 	t0, t1 := 0, NumIoU
 	if l.iou >= 0 {
 		t0, t1 = l.iou, l.iou+1
@@ -123,12 +123,11 @@ func (e *Eval) stat(l summaryLine, ks []int, buf []float64) (float64, []float64)
 }
 
 // Summarize computes the 12 summary numbers into e.Stats (pycocotools
-// summarize), running Accumulate first if needed.
+// summarize), running Accumulate first if needed; it panics if that fails
+// (see MaxCategories): call Accumulate first to get the error instead.
 func (e *Eval) Summarize() [12]float64 {
-	if !e.accumulated {
-		e.Accumulate()
-	}
-	buf := make([]float64, 0, NumIoU*NumRecall*len(e.CatIDs))
+	e.mustAccumulate()
+	buf := make([]float64, 0, NumIoU*NumRecall*len(e.cats))
 	for i, l := range summaryLines {
 		e.Stats[i], buf = e.stat(l, nil, buf)
 	}
@@ -167,19 +166,17 @@ type CategoryResult struct {
 	Stats [12]float64 `json:"stats"`  // in the order of StatNames
 }
 
-// PerCategory returns the 12 numbers for each category, in CatIDs order
-// (call Accumulate first).
+// PerCategory returns the 12 numbers for each category evaluated, in the
+// sorted order of CatIDs
+// (call Accumulate first: run here, it panics if it fails, as Summarize).
 func (e *Eval) PerCategory() []CategoryResult {
-	if !e.accumulated {
-		e.Accumulate()
-	}
-	I := len(e.ImgIDs)
-	out := make([]CategoryResult, len(e.CatIDs))
+	e.mustAccumulate()
+	out := make([]CategoryResult, len(e.cats))
 	buf := make([]float64, 0, NumIoU*NumRecall)
-	for k, id := range e.CatIDs {
+	for k, id := range e.cats {
 		c, _ := e.GT.Category(id)
 		cr := CategoryResult{ID: id, Name: c.Name, NumGT: int(e.npig[k*NumArea]),
-			NumDT: int(e.keptStart[(k+1)*I] - e.keptStart[k*I])}
+			NumDT: int(e.catKept[k+1] - e.catKept[k])}
 		for i, l := range summaryLines {
 			cr.Stats[i], buf = e.stat(l, []int{k}, buf)
 		}

@@ -1,10 +1,14 @@
 package configs
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 )
 
 func TestPresetsMatchDefaults(t *testing.T) {
@@ -68,11 +72,107 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 		{"odd padding", func(d *Detector) { d.SizeDivisible = 24 }},
 		{"max below min", func(d *Detector) { d.MaxLongerSide = 100 }},
 		{"no classes", func(d *Detector) { d.Classes = nil }},
+		{"1000 x 1000 anchors", func(d *Detector) {
+			d.RPN.AnchorSizes, d.RPN.AspectRatios = make([]float32, 1000), make([]float32, 1000)
+			for i := range 1000 {
+				d.RPN.AnchorSizes[i], d.RPN.AspectRatios[i] = float32(i+1), 1
+			}
+		}},
+		{"65 anchors", func(d *Detector) {
+			d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+			d.RPN.AspectRatios = []float32{0.25, 0.5, 1, 2, 4}
+		}},
+		{"huge pre_nms_top_n", func(d *Detector) { d.RPN.PreNMSTopN = 1 << 62 }},
+		{"huge post_nms_top_n", func(d *Detector) { d.RPN.PostNMSTopN = 1_000_001 }},
+		{"huge detections_per_img", func(d *Detector) { d.RoI.DetectionsPerImg = 1 << 62 }},
 	} {
 		m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
 		c.edit(m.Detector)
 		if err := m.Validate(); err == nil {
 			t.Errorf("%s: accepted", c.name)
+		}
+	}
+}
+
+// TestValidateLimits: the limits themselves are accepted (64 anchors per location, top-n and
+// detections per image of a million), one more is not, and the error names the value.
+func TestValidateLimits(t *testing.T) {
+	m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
+	d := m.Detector
+	d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	d.RPN.AspectRatios = []float32{0.5, 1, 2, 4}
+	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxTopN, rpn.MaxTopN, roihead.MaxDetectionsPerImg
+	if err := m.Validate(); err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+	d.RPN.AspectRatios = append(d.RPN.AspectRatios, 8)
+	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "16 anchor sizes x 5 aspect ratios = 80 anchors per location, more than 64") {
+		t.Errorf("80 anchors: %v", err)
+	}
+}
+
+// TestListLengths: image_mean, image_std and bbox_reg_weights of the wrong length are refused,
+// naming the list, both from a model file's JSON (encoding/json used to fill a short fixed-size
+// list with zeros and cut a long one: image_mean [0.485] was taken as [0.485, 0, 0]) and from
+// YAML, with the same message.
+func TestListLengths(t *testing.T) {
+	m, err := Preset("shufflenet-g3-1.0x-600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := presetFiles.ReadFile("presets/shufflenet-g3-1.0x-600.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		json, yaml [2]string // old, new
+		want       string
+	}{
+		{[2]string{`"image_mean":[0.485,0.456,0.406]`, `"image_mean":[0.485]`}, [2]string{"image_mean: [0.485, 0.456, 0.406]", "image_mean: [0.485]"},
+			"image_mean: want 3 numbers, got 1"},
+		{[2]string{`"image_std":[0.229,0.224,0.225]`, `"image_std":[0.229,0.224,0.225,1]`}, [2]string{"image_std: [0.229, 0.224, 0.225]", "image_std: [0.229, 0.224, 0.225, 1]"},
+			"image_std: want 3 numbers, got 4"},
+		{[2]string{`"bbox_reg_weights":[10,10,5,5]`, `"bbox_reg_weights":[10,10,5,5,7,7]`}, [2]string{"bbox_reg_weights: [10.0, 10.0, 5.0, 5.0]", "bbox_reg_weights: [10.0, 10.0, 5.0, 5.0, 7.0, 7.0]"},
+			"bbox_reg_weights: want 4 numbers, got 6"},
+	} {
+		js := strings.Replace(string(raw), c.json[0], c.json[1], 1)
+		ys := strings.Replace(string(y), c.yaml[0], c.yaml[1], 1)
+		if js == string(raw) || ys == string(y) {
+			t.Fatalf("%s: nothing replaced", c.want)
+		}
+		var back Model
+		dec := json.NewDecoder(strings.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&back); err != nil {
+			t.Fatal(err)
+		}
+		if err := back.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("JSON: %v, want %q", err, c.want)
+		}
+		if _, err := parseYAML("test.yaml", []byte(ys)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("YAML: %v, want %q", err, c.want)
+		}
+	}
+}
+
+// TestOneDocument: yaml.v3 reads the first document of a stream and used to ignore the rest, so
+// a second document (here one that changes the version) was silently dropped; it is an error.
+// A document marker before the only document is fine.
+func TestOneDocument(t *testing.T) {
+	y, err := presetFiles.ReadFile("presets/shufflenet-g3-1.0x-600.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseYAML("one.yaml", append([]byte("---\n"), y...)); err != nil {
+		t.Errorf("--- then one document: %v", err)
+	}
+	for _, more := range []string{"---\nversion: 2\n", "---\n[\n"} {
+		if _, err := parseYAML("two.yaml", append(append([]byte(nil), y...), more...)); err == nil || !strings.Contains(err.Error(), "two.yaml") {
+			t.Errorf("with %q after it: %v", more, err)
 		}
 	}
 }

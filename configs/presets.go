@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strconv"
@@ -57,6 +58,15 @@ func parseYAML(name string, b []byte) (*Model, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(m); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	// yaml.v3 reads the first document only; a second one would be ignored.
+	var more yaml.Node
+	switch err := dec.Decode(&more); err {
+	case io.EOF:
+	case nil:
+		return nil, fmt.Errorf("config %s: more than one YAML document", name)
+	default:
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	if m.Detector != nil && len(m.Detector.Classes) == 0 {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"sort"
@@ -68,6 +69,9 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f.Config); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("config: more after its JSON object (at byte %d)", dec.InputOffset())
 	}
 	if err := f.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)

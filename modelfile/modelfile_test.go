@@ -2,6 +2,7 @@ package modelfile_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -92,6 +95,12 @@ func TestBadModelsGiveNamedErrors(t *testing.T) {
 			cfg.Backbone.Groups = 5
 			return ts
 		}, want: []string{"groups 5"}},
+		{name: "one image_mean", edit: func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			cfg.Backbone.NumClasses = 0
+			cfg.Detector = configs.DefaultDetector(300)
+			cfg.Detector.ImageMean = []float64{0.485}
+			return ts
+		}, want: []string{"image_mean: want 3 numbers, got 1"}},
 		{name: "bad version", edit: func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
 			cfg.Version = 7
 			return ts
@@ -140,16 +149,48 @@ func TestWrongDtypeAndNotAModel(t *testing.T) {
 	}
 }
 
+// TestConfigTrailingData: the config string holds one JSON object; what follows it used to be
+// ignored (a second object, half of one) and is now an error naming the file.
+func TestConfigTrailingData(t *testing.T) {
+	raw, err := json.Marshal(configs.Model{Version: 1, Backbone: tiny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for i, more := range []string{"", " \n", ` {"version": 2}`, ` {"x`} {
+		path := filepath.Join(dir, fmt.Sprintf("m%d.bin", i))
+		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": string(raw) + more}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := modelfile.Open(path)
+		if strings.TrimSpace(more) == "" {
+			if err != nil {
+				t.Errorf("config followed by %q: %v", more, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "more after its JSON object") {
+			t.Errorf("config followed by %q: %v", more, err)
+		}
+	}
+}
+
 func FuzzOpen(f *testing.F) {
 	ts, err := testmodel.Backbone(tiny, 1)
 	if err != nil {
 		f.Fatal(err)
 	}
-	// Small seeds keep the fuzzer fast: a valid header and config with the first few tensors.
+	// Small seeds keep the fuzzer fast: a valid header and config with the first few tensors,
+	// and detector configs (anchors, top-n, image_mean/std, box weights for it to mutate).
+	trunk := tiny
+	trunk.NumClasses = 0
+	withDetector := configs.Model{Version: 1, Backbone: trunk, Detector: configs.DefaultDetector(300)}
+	withDetector.Detector.Classes = withDetector.Detector.Classes[:2]
 	dir := f.TempDir()
-	for i, n := range []int{0, 3, 8} {
+	for i, c := range []struct {
+		cfg configs.Model
+		n   int
+	}{{configs.Model{Version: 1, Backbone: tiny}, 0}, {configs.Model{Version: 1, Backbone: tiny}, 3}, {configs.Model{Version: 1, Backbone: tiny}, 8}, {withDetector, 0}, {withDetector, 3}} {
 		path := filepath.Join(dir, fmt.Sprintf("seed%d.bin", i))
-		if err := modelfile.Write(path, configs.Model{Version: 1, Backbone: tiny}, ts[:n]); err != nil {
+		if err := modelfile.Write(path, c.cfg, ts[:c.n]); err != nil {
 			f.Fatal(err)
 		}
 		seed, err := os.ReadFile(path)
@@ -162,6 +203,14 @@ func FuzzOpen(f *testing.F) {
 		m, err := modelfile.Parse("fuzz.bin", b)
 		if err != nil {
 			return
+		}
+		// What the loader accepts stays within the limits that size the detector's buffers.
+		if d := m.Config.Detector; d != nil {
+			if d.RPN.NumAnchors() > rpn.MaxAnchors || d.RPN.PreNMSTopN > rpn.MaxTopN || d.RPN.PostNMSTopN > rpn.MaxTopN ||
+				d.RoI.DetectionsPerImg > roihead.MaxDetectionsPerImg {
+				t.Fatalf("accepted %d anchors per location, top-n %d / %d, %d detections per image",
+					d.RPN.NumAnchors(), d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg)
+			}
 		}
 		if _, err := shufflenet.Build(m.Config.Backbone, m); err == nil {
 			m.CheckAllUsed()

@@ -20,21 +20,24 @@ type Config struct {
 	NMSThresh float64 `json:"nms_thresh" yaml:"nms_thresh"`
 	// DetectionsPerImg caps the number of detections (100).
 	DetectionsPerImg int `json:"detections_per_img" yaml:"detections_per_img"`
-	// BBoxRegWeights are the box coder weights of the box predictor (10, 10, 5, 5).
-	BBoxRegWeights [4]float32 `json:"bbox_reg_weights" yaml:"bbox_reg_weights"`
+	// BBoxRegWeights are the box coder weights of the box predictor (10, 10, 5, 5): 4 numbers.
+	// A slice, so that a model file's list of another length is an error (Validate) rather
+	// than filled with zeros or cut short by encoding/json.
+	BBoxRegWeights []float32 `json:"bbox_reg_weights" yaml:"bbox_reg_weights"`
 }
 
 // DefaultConfig returns the C4 detector's RoI head: 14x14 RoIs sampled 2x2 per bin, and the
 // test-time values 0.05 / 0.5 / 100 with box weights (10, 10, 5, 5).
 func DefaultConfig() Config {
 	return Config{OutputSize: 14, SamplingRatio: 2, ScoreThresh: 0.05, NMSThresh: 0.5, DetectionsPerImg: 100,
-		BBoxRegWeights: [4]float32{10, 10, 5, 5}}
+		BBoxRegWeights: []float32{10, 10, 5, 5}}
 }
 
-// Limits on the values that size the pooler's buffers.
+// Limits on the values that size the pooler's and the post-processing's buffers.
 const (
-	MaxOutputSize    = 64
-	MaxSamplingRatio = 16
+	MaxOutputSize       = 64
+	MaxSamplingRatio    = 16
+	MaxDetectionsPerImg = 1_000_000 // torchvision's default is 100
 )
 
 // Validate reports values that would break the RoI head.
@@ -44,13 +47,16 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("roi: output_size %d out of range (1..%d)", c.OutputSize, MaxOutputSize)
 	case c.SamplingRatio < 0 || c.SamplingRatio > MaxSamplingRatio:
 		return fmt.Errorf("roi: sampling_ratio %d out of range (0..%d; 0 = adaptive)", c.SamplingRatio, MaxSamplingRatio)
-	case c.DetectionsPerImg <= 0:
-		return fmt.Errorf("roi: detections_per_img %d must be positive", c.DetectionsPerImg)
+	case c.DetectionsPerImg <= 0 || c.DetectionsPerImg > MaxDetectionsPerImg:
+		return fmt.Errorf("roi: detections_per_img %d out of range (1..%d)", c.DetectionsPerImg, MaxDetectionsPerImg)
 	}
 	for _, v := range []float64{c.ScoreThresh, c.NMSThresh} {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return fmt.Errorf("roi: threshold %g is not a finite non-negative number", v)
 		}
+	}
+	if len(c.BBoxRegWeights) != 4 {
+		return fmt.Errorf("roi: bbox_reg_weights: want 4 numbers, got %d", len(c.BBoxRegWeights))
 	}
 	for _, v := range c.BBoxRegWeights {
 		if !(v > 0 && v <= math.MaxFloat32) {

@@ -2,6 +2,7 @@ package roihead
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
@@ -38,7 +39,11 @@ type postProcessor struct {
 }
 
 // newPostProcessor returns a postProcessor with the given configuration.
-func newPostProcessor(cfg Config) *postProcessor { return &postProcessor{cfg: cfg} }
+// Its box weights are copied: the caller's slice may change afterwards.
+func newPostProcessor(cfg Config) *postProcessor {
+	cfg.BBoxRegWeights = slices.Clone(cfg.BBoxRegWeights)
+	return &postProcessor{cfg: cfg}
+}
 
 // run post-processes the predictions for the proposals of one image, exactly as
 // RoIHeads.postprocess_detections: decode every proposal once per class with the box coder,
@@ -62,6 +67,9 @@ func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []bo
 		return Detections{}, fmt.Errorf("roihead: box regression has %d values, want %d", len(boxRegression), 4*np*numClasses)
 	}
 	w := cfg.BBoxRegWeights
+	if len(w) != 4 {
+		return Detections{}, fmt.Errorf("roihead: bbox_reg_weights: want 4 numbers, got %d", len(w))
+	}
 	coder := boxes.NewCoder(w[0], w[1], w[2], w[3])
 	fw, fh := float32(imageW), float32(imageH)
 	thresh := float32(cfg.ScoreThresh)

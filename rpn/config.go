@@ -39,18 +39,31 @@ func DefaultConfig() Config {
 		PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}
 }
 
+// Limits on the values that size the RPN's tensors and buffers, far above any real
+// configuration (torchvision's defaults have 3 to 15 anchors per location, this package's 15;
+// its top-n values are 1000 to 2000 per level, this package's 6000 and 300). They keep a hostile
+// model file from asking for gigabytes: 1000 sizes x 1000 ratios passed Validate and made Detect
+// allocate some 35 GB.
+const (
+	MaxAnchors = 64        // anchors per feature-map location (sizes x aspect ratios)
+	MaxTopN    = 1_000_000 // pre_nms_top_n and post_nms_top_n
+)
+
 // NumAnchors returns the anchors per feature-map location: sizes x aspect ratios.
 func (c *Config) NumAnchors() int { return len(c.AnchorSizes) * len(c.AspectRatios) }
 
-// Validate reports values that would break the RPN.
+// Validate reports values that would break the RPN, or that exceed MaxAnchors or MaxTopN.
 func (c *Config) Validate() error {
 	switch {
 	case c.Channels <= 0 || c.Channels > 4096:
 		return fmt.Errorf("rpn: channels %d out of range (1..4096)", c.Channels)
 	case len(c.AnchorSizes) == 0 || len(c.AspectRatios) == 0:
 		return fmt.Errorf("rpn: needs anchor sizes and aspect ratios")
-	case c.PreNMSTopN <= 0 || c.PostNMSTopN <= 0:
-		return fmt.Errorf("rpn: pre_nms_top_n %d and post_nms_top_n %d must be positive", c.PreNMSTopN, c.PostNMSTopN)
+	case len(c.AnchorSizes) > MaxAnchors || len(c.AspectRatios) > MaxAnchors || c.NumAnchors() > MaxAnchors:
+		return fmt.Errorf("rpn: %d anchor sizes x %d aspect ratios = %d anchors per location, more than %d",
+			len(c.AnchorSizes), len(c.AspectRatios), c.NumAnchors(), MaxAnchors)
+	case c.PreNMSTopN <= 0 || c.PostNMSTopN <= 0 || c.PreNMSTopN > MaxTopN || c.PostNMSTopN > MaxTopN:
+		return fmt.Errorf("rpn: pre_nms_top_n %d and post_nms_top_n %d must be in 1..%d", c.PreNMSTopN, c.PostNMSTopN, MaxTopN)
 	}
 	for _, v := range []float64{c.NMSThresh, c.ScoreThresh, c.MinBoxSize} {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {

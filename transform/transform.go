@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // MaxSide is the largest width or height accepted for an input image.
@@ -63,13 +64,15 @@ var (
 // Config holds GeneralizedRCNNTransform's parameters, with torchvision's names as the JSON and
 // YAML keys (the image fields of a model file's detector section). ImageMean and ImageStd are
 // float64 like the Python floats torchvision receives; they are rounded to float32 exactly as
-// torch.as_tensor does.
+// torch.as_tensor does. They are slices, not arrays, so that a model file's list of the wrong
+// length is an error (Validate: "image_mean: want 3 numbers, got 1") rather than filled with
+// zeros or cut short by encoding/json.
 type Config struct {
-	ShorterSide   int        `json:"min_size" yaml:"min_size"`             // target shorter side, e.g. 300 or 600
-	MaxLongerSide int        `json:"max_size" yaml:"max_size"`             // cap on the longer side, e.g. 500 or 1000
-	ImageMean     [3]float64 `json:"image_mean" yaml:"image_mean"`         // per-channel RGB mean on 0..1 values
-	ImageStd      [3]float64 `json:"image_std" yaml:"image_std"`           // per-channel RGB std on 0..1 values
-	SizeDivisible int        `json:"size_divisible" yaml:"size_divisible"` // padded sides are multiples of this (torchvision: 32)
+	ShorterSide   int       `json:"min_size" yaml:"min_size"`             // target shorter side, e.g. 300 or 600
+	MaxLongerSide int       `json:"max_size" yaml:"max_size"`             // cap on the longer side, e.g. 500 or 1000
+	ImageMean     []float64 `json:"image_mean" yaml:"image_mean"`         // per-channel RGB mean on 0..1 values: 3 numbers
+	ImageStd      []float64 `json:"image_std" yaml:"image_std"`           // per-channel RGB std on 0..1 values: 3 numbers
+	SizeDivisible int       `json:"size_divisible" yaml:"size_divisible"` // padded sides are multiples of this (torchvision: 32)
 }
 
 // DefaultConfig returns the detector's configuration for the given resolution (e.g. 600, 1000):
@@ -78,19 +81,28 @@ func DefaultConfig(shorterSide, maxLongerSide int) Config {
 	return Config{
 		ShorterSide:   shorterSide,
 		MaxLongerSide: maxLongerSide,
-		ImageMean:     ImageNetMean,
-		ImageStd:      ImageNetStd,
+		ImageMean:     slices.Clone(ImageNetMean[:]),
+		ImageStd:      slices.Clone(ImageNetStd[:]),
 		SizeDivisible: DefaultSizeDivisible,
 	}
 }
 
-// Validate reports whether c is usable.
+// Validate reports whether c is usable: sizes in range, 3 finite numbers each for the mean and
+// the std, and a std that is not 0 in float32.
 func (c Config) Validate() error {
 	if c.ShorterSide <= 0 || c.MaxLongerSide <= 0 || c.ShorterSide > MaxSide || c.MaxLongerSide > MaxSide {
 		return fmt.Errorf("%w: shorter side %d, max longer side %d (each must be in 1..%d)", ErrBadConfig, c.ShorterSide, c.MaxLongerSide, MaxSide)
 	}
 	if c.SizeDivisible <= 0 || c.SizeDivisible > 1024 {
 		return fmt.Errorf("%w: size divisible %d (must be in 1..1024)", ErrBadConfig, c.SizeDivisible)
+	}
+	for _, v := range []struct {
+		name string
+		vs   []float64
+	}{{"image_mean", c.ImageMean}, {"image_std", c.ImageStd}} {
+		if len(v.vs) != 3 {
+			return fmt.Errorf("%w: %s: want 3 numbers, got %d", ErrBadConfig, v.name, len(v.vs))
+		}
 	}
 	for i := range 3 {
 		m, s := c.ImageMean[i], c.ImageStd[i]

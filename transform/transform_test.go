@@ -268,6 +268,18 @@ func TestErrors(t *testing.T) {
 			return err
 		}, ErrBadConfig},
 		{"bad config size", func() error { _, err := New(DefaultConfig(0, 1000)); return err }, ErrBadConfig},
+		{"one mean", func() error {
+			c := DefaultConfig(600, 1000)
+			c.ImageMean = c.ImageMean[:1]
+			_, err := New(c)
+			return err
+		}, ErrBadConfig},
+		{"four stds", func() error {
+			c := DefaultConfig(600, 1000)
+			c.ImageStd = append(c.ImageStd, 1)
+			_, err := New(c)
+			return err
+		}, ErrBadConfig},
 		{"resize lengths", func() error { return resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
 		{"resize zero", func() error { return resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
 	}
@@ -383,5 +395,30 @@ func BenchmarkBGR768x432At600(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestConfigListLengths: image_mean and image_std hold 3 numbers; another length is an error
+// that names the list (encoding/json used to fill a short one with zeros and cut a long one).
+func TestConfigListLengths(t *testing.T) {
+	for _, c := range []struct {
+		edit func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.ImageMean = []float64{0.485} }, "image_mean: want 3 numbers, got 1"},
+		{func(c *Config) { c.ImageMean = nil }, "image_mean: want 3 numbers, got 0"},
+		{func(c *Config) { c.ImageStd = []float64{0.2, 0.2, 0.2, 0.2} }, "image_std: want 3 numbers, got 4"},
+	} {
+		cfg := DefaultConfig(600, 1000)
+		c.edit(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+	// DefaultConfig's lists are its own.
+	c := DefaultConfig(600, 1000)
+	c.ImageMean[0] = 7
+	if ImageNetMean[0] != 0.485 || DefaultConfig(600, 1000).ImageMean[0] != 0.485 {
+		t.Error("DefaultConfig shares its mean")
 	}
 }

@@ -146,8 +146,9 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	if images != nil {
 		ev.ImgIDs = images
 	}
-	ev.Evaluate()
-	ev.Accumulate()
+	if err := ev.Accumulate(); err != nil {
+		return err
+	}
 	ev.Summarize()
 	cats := ev.PerCategory()
 	if c.Bool("json") {

@@ -74,6 +74,9 @@ func TestRunDetections(t *testing.T) {
 	}
 	e, _ = coco.NewEval(gt, rep.Results)
 	e.ImgIDs = rep.ImageIDs
+	if err := e.Accumulate(); err != nil {
+		t.Fatal(err)
+	}
 	if s := e.Summarize(); s[0] != 1 {
 		t.Errorf("limit 5: AP over the images done = %v", s[0])
 	}

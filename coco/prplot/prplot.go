@@ -101,10 +101,10 @@ func addCurves(p *plot.Plot, cs []curve, width vg.Length, legend bool) error {
 	return nil
 }
 
-// categoryTitle names category id (0: all categories) and what the chart shows.
+// categoryTitle names category id (coco.AllCategories: all categories) and what the chart shows.
 func categoryTitle(e *coco.Eval, id int, what string) string {
 	name := "all categories"
-	if id != 0 {
+	if id != coco.AllCategories {
 		name = fmt.Sprintf("category %d", id)
 		if c, ok := e.GT.Category(id); ok && c.Name != "" {
 			name = fmt.Sprintf("%s (id %d)", c.Name, id)
@@ -113,8 +113,8 @@ func categoryTitle(e *coco.Eval, id int, what string) string {
 	return fmt.Sprintf("%s, %s", name, what)
 }
 
-// ByIoU returns the chart of category id (0: all categories, averaged as pycocotools' demo
-// does) with one precision-recall curve per IoU threshold .50, .55, ..., .95 (all areas, 100
+// ByIoU returns the chart of category id (coco.AllCategories: all categories, averaged as
+// pycocotools' demo does) with one precision-recall curve per IoU threshold .50, .55, ..., .95 (all areas, 100
 // detections per image), each labelled with its AP.
 func ByIoU(e *coco.Eval, id int) (*plot.Plot, error) {
 	var cs []curve
@@ -129,7 +129,7 @@ func ByIoU(e *coco.Eval, id int) (*plot.Plot, error) {
 	return p, addCurves(p, cs, vg.Points(1.5), true)
 }
 
-// ByArea returns the chart of category id (0: all categories) with one precision-recall curve
+// ByArea returns the chart of category id (coco.AllCategories: all categories) with one precision-recall curve
 // per object size (all, small < 32², medium, large > 96², by the annotations' area), precision
 // averaged over the ten IoU thresholds, so each curve's mean is AP, APs, APm or APl.
 func ByArea(e *coco.Eval, id int) (*plot.Plot, error) {
@@ -310,11 +310,11 @@ func WritePlots(e *coco.Eval, dir string, formats ...string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	iou, err := ByIoU(e, 0)
+	iou, err := ByIoU(e, coco.AllCategories)
 	if err != nil {
 		return nil, err
 	}
-	area, err := ByArea(e, 0)
+	area, err := ByArea(e, coco.AllCategories)
 	if err != nil {
 		return nil, err
 	}

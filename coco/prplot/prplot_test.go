@@ -160,3 +160,43 @@ func svgText(t *testing.T, b []byte) string {
 		}
 	}
 }
+
+// TestCategoryZero: category 0's chart is category 0's (its box found: AP 1 at IoU .50), not
+// the mean over all categories (0.5, category 1's box being missed), which coco.AllCategories
+// asks for.
+func TestCategoryZero(t *testing.T) {
+	gt := coco.NewDataset([]coco.Image{{ID: 1}}, []coco.Annotation{
+		{ID: 1, ImageID: 1, CategoryID: 0, BBox: [4]float64{0, 0, 10, 10}, Area: 100},
+		{ID: 2, ImageID: 1, CategoryID: 1, BBox: [4]float64{20, 20, 10, 10}, Area: 100},
+	}, []coco.Category{{ID: 0, Name: "zero"}, {ID: 1, Name: "one"}})
+	e, err := coco.EvaluateResults(gt, []coco.Result{{ImageID: 1, CategoryID: 0, BBox: [4]float64{0, 0, 10, 10}, Score: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id    int
+		texts []string
+	}{
+		{0, []string{"zero (id 0), one curve per IoU threshold", "IoU 0.50: AP 1.000"}},
+		{coco.AllCategories, []string{"all categories, one curve per IoU threshold", "IoU 0.50: AP 0.500"}},
+	} {
+		p, err := ByIoU(e, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := p.WriterTo(chartWidth, chartHeight, "svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := w.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		text := svgText(t, b.Bytes())
+		for _, s := range c.texts {
+			if !strings.Contains(text, s) {
+				t.Errorf("ByIoU(%d): no text %q", c.id, s)
+			}
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package coco
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// emptyGrid builds a ground truth of nImg images and nCat categories (ids 1..n) with a single
+// annotation, on the last image in the last category, and a detection that matches it.
+func emptyGrid(nImg, nCat int) (*Dataset, []Result) {
+	imgs := make([]Image, nImg)
+	for i := range imgs {
+		imgs[i] = Image{ID: int64(i + 1)}
+	}
+	cats := make([]Category, nCat)
+	for k := range cats {
+		cats[k] = Category{ID: k + 1}
+	}
+	box := [4]float64{10, 10, 50, 50}
+	anns := []Annotation{{ID: 1, ImageID: int64(nImg), CategoryID: nCat, BBox: box, Area: 2500}}
+	return NewDataset(imgs, anns, cats), []Result{{ImageID: int64(nImg), CategoryID: nCat, BBox: box, Score: 0.9}}
+}
+
+// TestEvaluateMemoryFollowsAnnotations: Evaluate visits only the (category, image) pairs that
+// hold a ground truth or a detection. 3000 images x 3000 categories with one annotation used
+// to cost several arrays of 9 million offsets (over 100 MB, from a 70 KB file); now it costs
+// what the images, categories and boxes do.
+func TestEvaluateMemoryFollowsAnnotations(t *testing.T) {
+	gt, dts := emptyGrid(3000, 3000)
+	e, err := NewEval(gt, dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	e.Evaluate()
+	runtime.ReadMemStats(&m1)
+	if mb := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20); mb > 4 {
+		t.Errorf("Evaluate of 3000 images x 3000 categories, one box, allocated %.1f MB", mb)
+	}
+	if n := e.catKept[len(e.CatIDs)] - e.catKept[len(e.CatIDs)-1]; n != 1 || e.npig[(len(e.CatIDs)-1)*NumArea] != 1 {
+		t.Errorf("last category: %d kept detections, %d ground truths", n, e.npig[(len(e.CatIDs)-1)*NumArea])
+	}
+}
+
+// TestEvaluateManyPairs: more (category, image) pairs than an int32 counts (10000 categories x
+// 214749 images > 2^31) evaluate without overflow: the one box, in the last category and on
+// the last image, is found and matched at every IoU threshold. (Evaluate only: accumulating
+// 10000 categories takes 1 GB of precision, as in pycocotools.)
+func TestEvaluateManyPairs(t *testing.T) {
+	nImg, nCat := 214749, 10000
+	if int64(nImg)*int64(nCat) <= math.MaxInt32 {
+		t.Fatal("not past int32")
+	}
+	gt, dts := emptyGrid(nImg, nCat)
+	e, err := NewEval(gt, dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Evaluate()
+	k := nCat - 1
+	if e.catKept[k+1]-e.catKept[k] != 1 || e.catKept[k] != 0 {
+		t.Fatalf("kept detections of the last category: slots %d..%d", e.catKept[k], e.catKept[k+1])
+	}
+	if d := e.kept[0]; d.tp[0] != 1<<NumIoU-1 || d.ig[0] != 0 || e.npig[k*NumArea] != 1 {
+		t.Errorf("detection %+v, %d ground truths", d, e.npig[k*NumArea])
+	}
+}
+
+// TestTooManyCategories: more than MaxCategories categories are refused with an error that
+// names the file, before anything large is allocated (10,001 categories would take 970 MB of
+// precision); Accumulate and PRCurve return the error, Summarize panics with it.
+func TestTooManyCategories(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"images": [{"id": 1}], "annotations": [], "categories": [`)
+	for k := 0; k <= MaxCategories; k++ {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id": %d}`, k+1)
+	}
+	b.WriteString("]}")
+	path := writeFile(t, "many.json", b.String())
+	gt, err := LoadDataset(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err = EvaluateResults(gt, nil)
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "10001 categories") || !strings.Contains(err.Error(), "MaxCategories") {
+		t.Errorf("error %v", err)
+	}
+	if mb := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20); mb > 4 {
+		t.Errorf("refusing allocated %.1f MB", mb)
+	}
+	e, err := NewEval(gt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Accumulate(); err == nil {
+		t.Error("Accumulate: no error")
+	}
+	if _, err := e.PRCurve(1, 0, 0, 0); err == nil {
+		t.Error("PRCurve: no error")
+	}
+	defer func() {
+		if r := recover(); r == nil {
+			t.Error("Summarize did not panic")
+		}
+	}()
+	e.Summarize()
+}
+
+// TestEvalIDsAsPycocotools: Evaluate sorts CatIDs and drops duplicates, as pycocotools'
+// np.unique does (unsorted, repeated ids give the numbers and the per-category rows of the
+// sorted, unique ones); and changing ImgIDs or CatIDs after Evaluate leaves Accumulate,
+// Summarize and PerCategory describing what Evaluate evaluated.
+func TestEvalIDsAsPycocotools(t *testing.T) {
+	dir := filepath.Join(sharedData, "cocoeval-golden")
+	needData(t, dir)
+	want := evalFiles(t, filepath.Join(dir, "instances_val2014_100.json"), filepath.Join(dir, "instances_val2014_fakebbox100_results.json"))
+	wantCats := want.PerCategory()
+
+	e, err := NewEval(want.GT, want.dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := slices.Clone(e.CatIDs)
+	slices.Reverse(ids)
+	ids = append(ids, ids[:5]...)
+	e.CatIDs = ids
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.CatIDs, want.CatIDs) {
+		t.Errorf("CatIDs after Evaluate: %v, want %v", e.CatIDs, want.CatIDs)
+	}
+	if ids[0] != want.CatIDs[len(want.CatIDs)-1] {
+		t.Error("Evaluate sorted the caller's slice in place")
+	}
+	// The fields change after Evaluate: the evaluation does not.
+	e.CatIDs = append(e.CatIDs[:3:3], 12345)
+	e.ImgIDs = e.ImgIDs[:1]
+	if err := e.Accumulate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Summarize(); got != want.Stats {
+		t.Errorf("stats %v, want %v", got, want.Stats)
+	}
+	if got := e.PerCategory(); !reflect.DeepEqual(got, wantCats) {
+		t.Errorf("PerCategory: %d rows, want %d", len(got), len(wantCats))
+	}
+	// The next Evaluate takes them.
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.PerCategory(); len(got) != 4 || got[3].ID != 12345 || got[3].Stats[0] != -1 {
+		t.Errorf("PerCategory after narrowing: %+v", got)
+	}
+}
