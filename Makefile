@@ -126,7 +126,7 @@ demo-frame: demo
 
 # Only the evaluator (phony: go build decides what is stale). Built with cgo (the default) it
 # decodes JPEGs through OpenCV's libjpeg-turbo, PIL's pixels exactly; CGO_ENABLED=0 make minival
-# builds it without OpenCV, Go's decoder (a level off on a few percent of values: cvimage).
+# builds it without OpenCV, Go's decoder (off by a level or so on about a fifth of values: cvimage).
 bin/cocoeval:
 	$(GO) build -o bin/cocoeval ./cmd/cocoeval
 
