@@ -82,9 +82,9 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 			d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
 			d.RPN.AspectRatios = []float32{0.25, 0.5, 1, 2, 4}
 		}},
-		{"huge pre_nms_top_n", func(d *Detector) { d.RPN.PreNMSTopN = 1 << 62 }},
+		{"huge pre_nms_top_n", func(d *Detector) { d.RPN.PreNMSTopN = 1 << 30 }},
 		{"huge post_nms_top_n", func(d *Detector) { d.RPN.PostNMSTopN = 1_000_001 }},
-		{"huge detections_per_img", func(d *Detector) { d.RoI.DetectionsPerImg = 1 << 62 }},
+		{"huge detections_per_img", func(d *Detector) { d.RoI.DetectionsPerImg = 1 << 30 }},
 	} {
 		m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
 		c.edit(m.Detector)
