@@ -41,30 +41,41 @@ type Class struct {
 	Name string `json:"name" yaml:"name"`
 }
 
-// DefaultDetector returns the paper-era test-time defaults at the given resolution (300 or 600)
-// for the 80 COCO classes, each from the package that implements it (transform, rpn, roihead),
-// so a default is written down once; the YAML presets spell them out and a test keeps them equal.
+// DefaultDetector returns the paper-era test-time defaults at the given resolution (300 or 600;
+// any other gives a configuration that Validate refuses) for the 80 COCO classes, each from the
+// package that implements it (transform, rpn, roihead), so a default is written down once; the
+// YAML presets spell them out and a test keeps them equal.
 func DefaultDetector(res int) *Detector {
 	return &Detector{
-		Config:  transform.DefaultConfig(res, Resolutions[res]),
+		Config:  transform.DefaultConfig(res, resolutions[res]),
 		Classes: slices.Clone(COCOClasses),
 		RPN:     rpn.DefaultConfig(),
 		RoI:     roihead.DefaultConfig(),
 	}
 }
 
-// Resolutions lists the input sizes a detector runs at: shorter side and the longer side's cap.
-var Resolutions = map[int]int{300: 500, 600: 1000}
+// resolutions lists the input sizes a detector runs at: shorter side and the longer side's cap.
+var resolutions = map[int]int{300: 500, 600: 1000}
 
 // SetResolution switches the detector between shorter side 300 (longer side at most 500) and 600
 // (at most 1000).
 func (d *Detector) SetResolution(res int) error {
-	longer, ok := Resolutions[res]
+	longer, ok := resolutions[res]
 	if !ok {
 		return fmt.Errorf("resolution %d not supported (300 or 600)", res)
 	}
 	d.ShorterSide, d.MaxLongerSide = res, longer
 	return nil
+}
+
+// Clone returns a deep copy of d: changing one's lists (classes, anchors, means) leaves the
+// other alone.
+func (d Detector) Clone() Detector {
+	d.ImageMean, d.ImageStd = slices.Clone(d.ImageMean), slices.Clone(d.ImageStd)
+	d.Classes = slices.Clone(d.Classes)
+	d.RPN.AnchorSizes, d.RPN.AspectRatios = slices.Clone(d.RPN.AnchorSizes), slices.Clone(d.RPN.AspectRatios)
+	d.RoI.BBoxRegWeights = slices.Clone(d.RoI.BBoxRegWeights)
+	return d
 }
 
 // Validate checks the configuration's values.

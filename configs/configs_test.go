@@ -56,6 +56,9 @@ func TestSetResolution(t *testing.T) {
 	if err := d.SetResolution(450); err == nil {
 		t.Fatal("resolution 450 accepted")
 	}
+	if err := DefaultDetector(450).Validate(); err == nil {
+		t.Fatal("DefaultDetector(450) validates")
+	}
 }
 
 func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {

@@ -45,7 +45,7 @@ func Preset(name string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %q: %w", name, err)
 	}
-	if _, ok := Resolutions[res]; !ok {
+	if _, ok := resolutions[res]; !ok {
 		return nil, fmt.Errorf("config %q: resolution %d not supported (300 or 600)", name, res)
 	}
 	arch.NumClasses = 0

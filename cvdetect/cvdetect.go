@@ -32,8 +32,12 @@ func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 
 // Pixels returns m's bytes in place, from its first pixel to the end of its last row, and the
 // distance between rows in bytes (m.Step(), larger than 3*m.Cols() for a region of a wider Mat).
-// The slice is valid while m is open. m must be 8-bit BGR.
+// The slice is valid while m is open. m must be 8-bit BGR, open (not closed, not a zero Mat) and
+// not empty.
 func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
+	if m.Ptr() == nil { // gocv's own methods would dereference it
+		return nil, 0, errors.New("cvdetect: the Mat is closed or was never made (gocv.Mat{})")
+	}
 	if m.Empty() {
 		return nil, 0, errors.New("cvdetect: empty Mat")
 	}
@@ -60,8 +64,12 @@ func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
 
 // Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, with a tab above it
 // (inside it at the top edge) holding the class name and score. Lines and text scale with the
-// image size; boxes reaching outside m are clipped by OpenCV.
+// image size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat is left
+// alone (there is nothing to draw on).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
+	if m == nil || m.Ptr() == nil {
+		return
+	}
 	w, h := m.Cols(), m.Rows()
 	thick := max(1, int(math.Round(float64(min(w, h))/360)))
 	scale := 0.4 * float64(thick)

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -87,6 +88,17 @@ func TestDetectRejects(t *testing.T) {
 	if _, err := Detect(det, empty); err == nil {
 		t.Error("empty Mat accepted")
 	}
+	// A closed Mat and a zero one (a pipeline's at shutdown or reconnection): an error, and
+	// nothing drawn, not a crash in OpenCV.
+	closed := gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3)
+	closed.Close()
+	for name, m := range map[string]gocv.Mat{"closed": closed, "zero": {}} {
+		if _, err := Detect(det, m); err == nil || !strings.Contains(err.Error(), "closed") {
+			t.Errorf("%s Mat: %v", name, err)
+		}
+		Draw(&m, []detector.Detection{{Box: [4]float32{1, 1, 5, 5}, Score: 1, CategoryID: 1, Label: "person"}})
+	}
+	Draw(nil, nil)
 	for _, typ := range []gocv.MatType{gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV32FC3, gocv.MatTypeCV16UC3} {
 		m := gocv.NewMatWithSize(48, 64, typ)
 		_, err := Detect(det, m)

@@ -6,9 +6,10 @@
 //	proposals) -> roihead (RoIAlign, the trunk's box head, box predictor, post-processing)
 //	-> detections in original pixels
 //
-// A Detector is for one goroutine at a time; Clone gives another one that shares the weights.
-// Each Detector owns a pool of worker threads (WithThreads; default: every core) over which it
-// splits each layer's work, with results that do not depend on the thread count.
+// A Detector is for one goroutine at a time (a call while another is running returns ErrBusy);
+// Clone gives another one that shares the weights. Each Detector owns a pool of worker threads
+// (WithThreads; default: every core) over which it splits each layer's work, with results that
+// do not depend on the thread count; the threads end when the Detector is no longer referenced.
 //
 // Errors: every failure to load a model or to detect (a bad file, option, image or frame buffer)
 // is returned as an error that names the file or says what is wrong; nothing in this package
@@ -16,9 +17,11 @@
 package detector
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
@@ -51,13 +54,14 @@ func WithResolution(res int) Option {
 	return func(s *settings) error { return s.cfg.SetResolution(res) }
 }
 
-// WithThreads makes the Detector split each frame's work over n threads (n >= 1; the default is
-// runtime.NumCPU()). The detections do not depend on n, bit for bit. Programs that run several
-// Detectors at once (pipeline workers, cocoeval) give each a share of the cores.
+// WithThreads makes the Detector split each frame's work over n threads (1 <= n <=
+// parallel.MaxThreads; the default is runtime.NumCPU()). The detections do not depend on n, bit
+// for bit. Programs that run several Detectors at once (pipeline workers, cocoeval) give each a
+// share of the cores.
 func WithThreads(n int) Option {
 	return func(s *settings) error {
-		if n < 1 {
-			return fmt.Errorf("threads %d: must be at least 1", n)
+		if n < 1 || n > parallel.MaxThreads {
+			return fmt.Errorf("threads %d: must be in 1..%d", n, parallel.MaxThreads)
 		}
 		s.threads = n
 		return nil
@@ -76,10 +80,14 @@ func WithScoreThreshold(s float32) Option {
 	}
 }
 
+// ErrBusy is returned by a Detector called while it is running on another goroutine.
+var ErrBusy = errors.New("detector: called while running on another goroutine (use Clone for each goroutine)")
+
 // Detector runs a Model on images. It owns every buffer it uses and its thread pool, so after the
 // first image of a given size, detection allocates nothing. Not safe for concurrent use: use
-// Clone per goroutine.
+// Clone per goroutine (a concurrent call gets ErrBusy).
 type Detector struct {
+	busy  atomic.Bool
 	model *Model
 	cfg   configs.Detector
 	pool  *parallel.Pool
@@ -103,15 +111,26 @@ func Load(path string, opts ...Option) (*Detector, error) {
 	return m.NewDetector(opts...)
 }
 
-// NewDetector returns a Detector running m with the given options.
+// NewDetector returns a Detector running m with the given options, on a copy of m.Config's
+// detector section as it is now (checked again: a caller may have edited it since the Model was
+// built, and it must still fit the model's weights).
 func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
-	s := settings{cfg: *m.Config.Detector, threads: runtime.NumCPU()}
+	if m.Config.Detector == nil {
+		return nil, fmt.Errorf("model %s: its config has no detector section", m.Path)
+	}
+	s := settings{cfg: m.Config.Detector.Clone(), threads: runtime.NumCPU()}
 	for _, o := range opts {
 		if err := o(&s); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Path, err)
 		}
 	}
-	return m.newDetector(s.cfg, s.threads)
+	if err := s.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model %s: detector: %w", m.Path, err)
+	}
+	if got, want := len(s.cfg.Classes)+1, m.predictor.NumClasses(); got != want {
+		return nil, fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
+	}
+	return m.newDetector(s.cfg, min(s.threads, parallel.MaxThreads))
 }
 
 // newDetector returns a Detector with its own buffers and a pool of threads threads.
@@ -144,12 +163,16 @@ func (d *Detector) Threads() int { return d.pool.Threads() }
 // Model returns the Detector's model.
 func (d *Detector) Model() *Model { return d.model }
 
-// Config returns the detector settings in effect (the model's, changed by options).
-func (d *Detector) Config() configs.Detector { return d.cfg }
+// Config returns a copy of the detector settings in effect (the model's, changed by options).
+func (d *Detector) Config() configs.Detector { return d.cfg.Clone() }
 
 // Detect finds objects in img. The returned slice is owned by the Detector and valid until its
 // next call.
 func (d *Detector) Detect(img image.Image) ([]Detection, error) {
+	if !d.busy.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	defer d.busy.Store(false)
 	in, err := d.pre.Image(img)
 	if err != nil {
 		return nil, err
@@ -160,6 +183,10 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 // DetectBGR finds objects in an 8-bit interleaved BGR frame (OpenCV's layout) of w x h pixels with
 // stride bytes per row. The returned slice is owned by the Detector and valid until its next call.
 func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
+	if !d.busy.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	defer d.busy.Store(false)
 	in, err := d.pre.BGR(pix, w, h, stride)
 	if err != nil {
 		return nil, err
@@ -169,6 +196,10 @@ func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) 
 
 // DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
 func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) {
+	if !d.busy.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	defer d.busy.Store(false)
 	in, err := d.pre.RGB(pix, w, h, stride)
 	if err != nil {
 		return nil, err

@@ -1,12 +1,15 @@
 package detector_test
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/configs"
@@ -265,5 +268,91 @@ func TestClassifierFileIsNotADetector(t *testing.T) {
 	}
 	if _, err := detector.Load(path); err == nil || !strings.Contains(err.Error(), "not a detector") {
 		t.Fatalf("classifier loaded as a detector: %v", err)
+	}
+}
+
+// TestModelConfigEdits: a Model's configuration may be edited between NewDetector calls, but
+// what no longer fits its weights is refused there (not a panic at the first frame), a Detector's
+// Config is a copy, and the Model keeps its own copy of what Build or NewModel was given.
+func TestModelConfigEdits(t *testing.T) {
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.bin")
+	if err := modelfile.Write(path, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	f, err := modelfile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := detector.Build(path, f.Config, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Config.Detector.Classes[0].Name = "edited by the caller"
+	d, err := m.NewDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Config().Classes[0].Name == "edited by the caller" {
+		t.Error("the Model shares its config's lists with the caller of Build")
+	}
+	got := d.Config()
+	got.Classes[0].Name = "edited through Config"
+	if d.Config().Classes[0].Name == "edited through Config" || m.Config.Detector.Classes[0].Name == "edited through Config" {
+		t.Error("Config returned the Detector's own lists")
+	}
+	m.Config.Detector.Classes = m.Config.Detector.Classes[1:]
+	if _, err := m.NewDetector(); err == nil || !strings.Contains(err.Error(), "classes") {
+		t.Errorf("a class dropped from the Model's config: %v", err)
+	}
+	if _, err := m.NewDetector(detector.WithThreads(math.MaxInt)); err == nil {
+		t.Error("WithThreads(MaxInt) accepted")
+	}
+}
+
+// TestConcurrentCallsGetErrBusy: two goroutines calling one Detector (which is for one at a
+// time) get ErrBusy for the overlapping calls instead of corrupting each other's buffers (under
+// -race, make race, a missed overlap is a reported race). (The detections a call returns are the
+// Detector's own until its next call, which the other goroutine may already be making: they are
+// not compared here.)
+func TestConcurrentCallsGetErrBusy(t *testing.T) {
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.bin")
+	if err := modelfile.Write(path, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	det, err := detector.Load(path, detector.WithThreads(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]byte, 160*120*3)
+	for i := range frame {
+		frame[i] = byte(i * 13)
+	}
+	var busy atomic.Int64
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				_, err := det.DetectBGR(frame, 160, 120, 480)
+				if errors.Is(err, detector.ErrBusy) {
+					busy.Add(1)
+				} else if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if busy.Load() == 0 {
+		t.Error("40 calls from two goroutines, none got ErrBusy")
 	}
 }

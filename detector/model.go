@@ -15,7 +15,10 @@ import (
 // Model is a loaded detector's read-only weights: the trunk, the RPN head and the box predictor.
 // Detectors made from one Model share it.
 type Model struct {
-	Path   string
+	Path string // the model file, or the name Build or NewModel was given (for errors)
+	// Config is the model's configuration. Its detector section is the default of every
+	// Detector made afterwards (NewDetector copies and checks it); the Model's weights do not
+	// change with it.
 	Config configs.Model
 
 	trunk     backbone.Trunk
@@ -56,7 +59,7 @@ func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.Config = cfg
+	m.Config.Backbone = cfg.Backbone // the detector section stays NewModel's copy, not the caller's
 	return m, nil
 }
 
@@ -67,6 +70,7 @@ func NewModel(name string, trunk backbone.Trunk, cfg configs.Detector, w nn.Weig
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("model %s: detector: %w", name, err)
 	}
+	cfg = cfg.Clone() // the Model's own, whatever the caller does with its lists
 	m := &Model{Path: name, Config: configs.Model{Version: 1, Detector: &cfg}, trunk: trunk}
 	var err error
 	if m.rpn, err = rpn.LoadHead(w, cfg.RPN, trunk.FeatureChannels()); err != nil {

@@ -22,10 +22,11 @@ const Format = "shuffledet"
 
 // File is an opened model file.
 type File struct {
-	Path   string
-	Config configs.Model
-	st     *safetensors.File
-	used   map[string]bool
+	Path   string        // the file it was read from
+	Config configs.Model // the file's configuration (its metadata), validated
+
+	st   *safetensors.File
+	used map[string]bool
 }
 
 // Open reads and validates the model file at path.
@@ -80,6 +81,7 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 }
 
 // Get returns the tensor called name, checking that its shape is shape and its values finite.
+// The values are the File's own (read-only: the model built from it keeps them).
 func (f *File) Get(name string, shape ...int) ([]float32, error) {
 	t := f.st.Tensor(name)
 	if t == nil {

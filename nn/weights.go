@@ -5,6 +5,8 @@ import "fmt"
 // Weights supplies a model's tensors by name, checking that each has the expected shape and
 // failing with an error that names the tensor (modelfile.File reads them from a model file).
 type Weights interface {
+	// Get returns the values of tensor name, which must have the given shape; they may be the
+	// supplier's own (read-only).
 	Get(name string, shape ...int) ([]float32, error)
 }
 

@@ -79,12 +79,17 @@ type panicValue struct{ v any }
 // that got a core to itself take over chunks from one that shares its core with another process.
 const ChunksPerThread = 4
 
+// MaxThreads is the most threads a Pool has (a loop's helpers are counted in 16 bits).
+const MaxThreads = 1024
+
 // New returns a Pool of threads threads (the caller and threads-1 workers); threads < 1 means
-// runtime.NumCPU(). The workers stop when the Pool becomes unreachable, or at Close.
+// runtime.NumCPU(), and more than MaxThreads means MaxThreads. The workers stop when the Pool
+// becomes unreachable, or at Close.
 func New(threads int) *Pool {
 	if threads < 1 {
 		threads = runtime.NumCPU()
 	}
+	threads = min(threads, MaxThreads)
 	s := &state{threads: threads}
 	if threads > 1 {
 		s.start = make([]chan struct{}, threads-1)

@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"runtime"
 	"strings"
@@ -197,6 +198,16 @@ func TestPanicReachesCaller(t *testing.T) {
 func TestCloseAndDefaults(t *testing.T) {
 	if n := New(0).Threads(); n != runtime.NumCPU() {
 		t.Errorf("New(0) has %d threads, want NumCPU %d", n, runtime.NumCPU())
+	}
+	big := New(math.MaxInt) // clamped, not a makeslice panic or a 16-bit helper count overflowed
+	if big.Threads() != MaxThreads {
+		t.Errorf("New(MaxInt) has %d threads, want MaxThreads %d", big.Threads(), MaxThreads)
+	}
+	var ranBig atomic.Int64
+	big.Run(3*MaxThreads, funcTask(func(lo, hi int) { ranBig.Add(int64(hi - lo)) }))
+	big.Close()
+	if ranBig.Load() != 3*MaxThreads {
+		t.Errorf("a MaxThreads pool ran %d of %d indices", ranBig.Load(), 3*MaxThreads)
 	}
 	p := New(4)
 	p.Close()

@@ -51,8 +51,6 @@ func newAlign() *align {
 	return &align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
 }
 
-// outputLen returns the number of values poolRoIs writes for n RoIs and c channels.
-func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }
 
 // setFeatures makes feat, one image's feature map of c x h x w float32 values in CHW order, the
 // map that poolRoIs samples: it is copied, channels-last, into the align's buffer (feat may change
@@ -109,7 +107,7 @@ func (r *align) prepare(rois []boxes.Box, workers int) error {
 }
 
 // poolRoIs pools RoIs [lo, hi) of the last prepare with worker's scratch into dst, which holds
-// exactly their outputLen(hi-lo, c) values, as [hi-lo, c, OutH, OutW] in the given layout
+// exactly their (hi-lo)*c*OutH*OutW values, as [hi-lo, c, OutH, OutW] in the given layout
 // (nn.CNHW: each channel's RoIs together). Sample points more than one pixel outside the map
 // contribute zero; those within are clamped to the border, as torchvision does.
 func (r *align) poolRoIs(worker int, dst []float32, lo, hi int, layout nn.Layout) {

@@ -129,13 +129,14 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 }
 
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
-// resized-image pixels) and its feature map feat, [1, C, H, W], computed from an image resized
+// resized-image pixels) and its feature map feat, [1, C, H, W] (C the box head's input
+// channels, which the Runner takes on trust: its box heads know them), computed from an image resized
 // to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,
 // as MultiScaleRoIAlign infers it). It returns the class logits [P, K+1] and the box deltas
 // [P, 4(K+1)] of the P proposals, which belong to the Runner and stay valid until its next call.
 func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (logits, deltas []float32, err error) {
-	if feat.N != 1 || resizedH <= 0 {
-		return nil, nil, fmt.Errorf("roi: feature map %v of an image resized to %d rows", feat.Shape(), resizedH)
+	if feat.N != 1 || feat.C < 1 || feat.H < 0 || feat.W < 0 || len(feat.Data) != feat.C*feat.H*feat.W || resizedH <= 0 {
+		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, C, H, W] holding C*H*W) of an image resized to %d rows", feat.Shape(), len(feat.Data), resizedH)
 	}
 	a := r.align
 	a.SpatialScale = float32(math.Exp2(math.RoundToEven(math.Log2(float64(feat.H) / float64(resizedH)))))

@@ -323,3 +323,6 @@ func (flattenHead) BoxHead(dst []float32, rois *nn.Tensor) {
 		}
 	}
 }
+
+// outputLen returns the number of values poolRoIs writes for n RoIs and c channels.
+func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }

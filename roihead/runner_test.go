@@ -103,6 +103,11 @@ func TestRunnerForward(t *testing.T) {
 	if _, err := run.Forward(feat, props, 0, 400, 450, 600); err == nil {
 		t.Error("image resized to 0 rows accepted")
 	}
+	short := *feat
+	short.Data = short.Data[:len(short.Data)-1]
+	if _, err := run.Forward(&short, props, 300, 400, 450, 600); err == nil {
+		t.Error("a feature map with fewer values than its shape accepted")
+	}
 	bad := cfg
 	bad.OutputSize = 0
 	if _, err := NewRunner(bad, func() BoxHead { return head }, p); err == nil {

@@ -100,4 +100,9 @@ func TestRunnerForward(t *testing.T) {
 	if _, err := run.Forward(nn.NewTensor(1, 5, 7, 9), 112, 144, 100, 130); err == nil {
 		t.Error("feature map of 5 channels accepted")
 	}
+	short := *feat
+	short.Data = short.Data[:len(short.Data)-1]
+	if _, err := run.Forward(&short, 112, 144, 100, 130); err == nil {
+		t.Error("a feature map with fewer values than its shape accepted")
+	}
 }

@@ -171,12 +171,15 @@ func TestFastPathErrors(t *testing.T) {
 	short.Pix = short.Pix[:199]
 	empty := randomPaletted(rng, 20, 10, 5, 0, 0)
 	empty.Palette = nil
+	nilColor := randomPaletted(rng, 20, 10, 5, 0, 0)
+	nilColor.Palette[2] = nil
 	nycc := image.NewNYCbCrA(image.Rect(0, 0, 10, 10), image.YCbCrSubsampleRatio420)
 	nycc.Cb = nycc.Cb[:3]
 	for name, img := range map[string]image.Image{
 		"palette index outside the palette": outside,
 		"paletted Pix too short":            short,
 		"empty palette":                     empty,
+		"a nil palette color":               nilColor,
 		"malformed NYCbCrA":                 nycc,
 	} {
 		if _, err := p.Image(img); !errors.Is(err, ErrBadBuffer) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
+	"reflect"
 	"slices"
 
 	"github.com/shuffledet/shuffledet/parallel"
@@ -179,6 +181,9 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	if img == nil {
 		return nil, fmt.Errorf("%w: nil image", ErrEmptyImage)
 	}
+	if v := reflect.ValueOf(img); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, fmt.Errorf("%w: nil %T", ErrEmptyImage, img) // its Bounds would dereference it
+	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if err := CheckSize(w, h); err != nil {
@@ -260,6 +265,9 @@ func (p *Preprocessor) setPalette(m *image.Paletted, w, h int) error {
 		}
 	}
 	for i, c := range m.Palette[:min(n, 256)] {
+		if c == nil {
+			return fmt.Errorf("%w: %T %v: palette color %d is nil", ErrBadBuffer, m, b, i)
+		}
 		r, g, b := nrgb(c)
 		p.pal[i] = [3]byte{r, g, b}
 	}
@@ -294,8 +302,11 @@ func (p *Preprocessor) packed(pix []byte, w, h, stride int, off [3]int, name str
 	}
 	// The last row ends at (h-1)*stride + 3*w; compare without overflowing.
 	if len(pix) < 3*w || (h > 1 && (len(pix)-3*w)/(h-1) < stride) {
-		return nil, fmt.Errorf("%w: %s %dx%d stride %d needs %d bytes, have %d", ErrBadBuffer, name, w, h, stride,
-			int64(h-1)*int64(stride)+int64(3*w), len(pix))
+		need := "more than any buffer holds"
+		if stride <= (math.MaxInt-3*w)/max(1, h-1) {
+			need = fmt.Sprint((h-1)*stride + 3*w)
+		}
+		return nil, fmt.Errorf("%w: %s %dx%d stride %d needs %s bytes, have %d", ErrBadBuffer, name, w, h, stride, need, len(pix))
 	}
 	s := rowSource{kind: srcPacked, pix: pix, stride: stride, step: 3, off: off, w: w}
 	return p.run(&s, w, h)

@@ -237,6 +237,7 @@ func TestErrors(t *testing.T) {
 		{"negative", func() error { _, err := p.BGR(pix, -3, 10, 30); return err }, ErrEmptyImage},
 		{"empty image.Image", func() error { _, err := p.Image(image.NewNRGBA(image.Rect(0, 0, 0, 5))); return err }, ErrEmptyImage},
 		{"nil image", func() error { _, err := p.Image(nil); return err }, ErrEmptyImage},
+		{"nil *image.RGBA", func() error { var m *image.RGBA; _, err := p.Image(m); return err }, ErrEmptyImage},
 		{"huge 20000x20000", func() error { _, err := p.BGR(nil, 20000, 20000, 60000); return err }, ErrImageTooLarge},
 		{"over MaxSide", func() error { _, err := p.BGR(nil, MaxSide+1, 1, 3*(MaxSide+1)); return err }, ErrImageTooLarge},
 		{"huge image.Image header", func() error {
