@@ -51,7 +51,6 @@ func newAlign() *align {
 	return &align{OutH: 14, OutW: 14, SpatialScale: 1.0 / 16, SamplingRatio: 2}
 }
 
-
 // setFeatures makes feat, one image's feature map of c x h x w float32 values in CHW order, the
 // map that poolRoIs samples: it is copied, channels-last, into the align's buffer (feat may change
 // afterwards). It fails on inconsistent sizes and on maps of 2^31 values or more (the kernel's
