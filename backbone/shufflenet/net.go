@@ -149,9 +149,13 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 	r.scratch.SetPool(p)
 }
 
-// Forward runs the stem and stages 2..last on x ([N, 3, H, W]) and returns the last stage's output.
-// The result is owned by the Runner and valid until its next call.
+// Forward runs the stem and stages 2..last on x ([N, 3, H, W]) and returns the last stage's output;
+// last is Stage2, Stage3 or Stage4 (any other value is a programming error: Forward panics). The
+// result is owned by the Runner and valid until its next call.
 func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
+	if last < Stage2 || last > Stage4 {
+		panic(fmt.Sprintf("shufflenet: Forward to stage %d (Stage2..Stage4)", last))
+	}
 	r.net.stem.ForwardMaxPool(&r.stemOut, &r.mid1, x, &r.scratch)
 	t := &r.stemOut
 	for s := Stage2; s <= last; s++ {
