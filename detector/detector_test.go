@@ -275,14 +275,7 @@ func TestClassifierFileIsNotADetector(t *testing.T) {
 // what no longer fits its weights is refused there (not a panic at the first frame), a Detector's
 // Config is a copy, and the Model keeps its own copy of what Build or NewModel was given.
 func TestModelConfigEdits(t *testing.T) {
-	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "m.bin")
-	if err := modelfile.Write(path, *cfg, ts); err != nil {
-		t.Fatal(err)
-	}
+	path := tinyDetector(t, nil)
 	f, err := modelfile.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -319,15 +312,7 @@ func TestModelConfigEdits(t *testing.T) {
 // Detector's own until its next call, which the other goroutine may already be making: they are
 // not compared here.)
 func TestConcurrentCallsGetErrBusy(t *testing.T) {
-	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "m.bin")
-	if err := modelfile.Write(path, *cfg, ts); err != nil {
-		t.Fatal(err)
-	}
-	det, err := detector.Load(path, detector.WithThreads(1))
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithThreads(1))
 	if err != nil {
 		t.Fatal(err)
 	}
