@@ -132,13 +132,15 @@ func decodeJPEG(path string, data []byte) (gocv.Mat, error) {
 
 // jpegComplete reports whether a JPEG's bytes hold an end-of-image marker (FF D9) after the start
 // of its first scan: the marker segments before the scan are walked by their lengths (an EXIF
-// thumbnail, a whole JPEG inside APP1, is skipped), and within the entropy-coded data an FF byte
-// is always followed by 00 or a marker, so FF D9 there is the image's end.
+// thumbnail, a whole JPEG inside APP1, is skipped; stray bytes between segments are passed over,
+// as libjpeg, PIL and Go's decoder pass them), and within the entropy-coded data an FF byte is
+// always followed by 00 or a marker, so FF D9 there is the image's end.
 func jpegComplete(data []byte) bool {
 	i := 2 // after SOI
 	for i+1 < len(data) {
 		if data[i] != 0xff {
-			return false
+			i++ // a stray byte before the next marker
+			continue
 		}
 		marker := data[i+1]
 		switch {

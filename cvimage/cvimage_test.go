@@ -209,6 +209,19 @@ func TestBadFiles(t *testing.T) {
 			t.Errorf("Open(%s): %v", name, err)
 		}
 	}
+	// Stray bytes between two marker segments (libjpeg warns of "extraneous bytes" and goes on,
+	// as PIL and Go's decoder do): not a truncation.
+	app0 := 4 + (int(whole[4])<<8 | int(whole[5])) // SOI, then APP0's marker and length
+	stray := filepath.Join(dir, "stray.jpg")
+	os.WriteFile(stray, append(append(append([]byte{}, whole[:app0]...), 0, 0), whole[app0:]...), 0o644)
+	if whole[2] != 0xff || whole[3] != 0xe0 {
+		t.Fatalf("%s does not start with APP0", jpegs[0])
+	}
+	if m, err := Read(stray); err != nil {
+		t.Errorf("stray bytes between segments: %v", err)
+	} else {
+		m.Close()
+	}
 	trailing := filepath.Join(dir, "trailing.jpg")
 	os.WriteFile(trailing, append(append([]byte{}, whole...), "trailing bytes"...), 0o644)
 	m, err := Read(trailing)

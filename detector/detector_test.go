@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/configs"
@@ -306,38 +305,47 @@ func TestModelConfigEdits(t *testing.T) {
 	}
 }
 
-// TestConcurrentCallsGetErrBusy: two goroutines calling one Detector (which is for one at a
-// time) get ErrBusy for the overlapping calls instead of corrupting each other's buffers (under
-// -race, make race, a missed overlap is a reported race). (The detections a call returns are the
-// Detector's own until its next call, which the other goroutine may already be making: they are
-// not compared here.)
+// TestConcurrentCallsGetErrBusy: a call on a Detector that is running on another goroutine (it is
+// for one at a time) gets ErrBusy instead of corrupting that call's buffers, and the Detector
+// works on once the first call is done. The first call is held inside the Detector by an image
+// whose pixels wait for the test.
 func TestConcurrentCallsGetErrBusy(t *testing.T) {
 	det, err := detector.Load(tinyDetector(t, nil), detector.WithThreads(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame := make([]byte, 160*120*3)
-	for i := range frame {
-		frame[i] = byte(i * 13)
+	held := &gateImage{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error)
+	go func() {
+		_, err := det.Detect(held)
+		done <- err
+	}()
+	<-held.started
+	frame := make([]byte, 64*48*3)
+	if _, err := det.DetectBGR(frame, 64, 48, 64*3); !errors.Is(err, detector.ErrBusy) {
+		t.Errorf("a call while another runs: %v, want ErrBusy", err)
 	}
-	var busy atomic.Int64
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 20 {
-				_, err := det.DetectBGR(frame, 160, 120, 480)
-				if errors.Is(err, detector.ErrBusy) {
-					busy.Add(1)
-				} else if err != nil {
-					t.Error(err)
-				}
-			}
-		}()
+	close(held.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the first call: %v", err)
 	}
-	wg.Wait()
-	if busy.Load() == 0 {
-		t.Error("40 calls from two goroutines, none got ErrBusy")
+	if _, err := det.DetectBGR(frame, 64, 48, 64*3); err != nil {
+		t.Errorf("a call after the first one ended: %v", err)
 	}
+}
+
+// gateImage is a 64x48 image whose first pixel read signals started and waits for release.
+type gateImage struct {
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (g *gateImage) ColorModel() color.Model { return color.RGBAModel }
+func (g *gateImage) Bounds() image.Rectangle { return image.Rect(0, 0, 64, 48) }
+func (g *gateImage) At(x, y int) color.Color {
+	g.once.Do(func() {
+		close(g.started)
+		<-g.release
+	})
+	return color.RGBA{uint8(x), uint8(y), 7, 255}
 }

@@ -244,7 +244,6 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			case err != nil:
 				free <- f
 				if errors.Is(err, io.EOF) {
-					skipped(stats, log, p) // the last frames of a file
 					return nil
 				}
 				return err

@@ -63,6 +63,8 @@ type Video struct {
 	cap  *gocv.VideoCapture
 	info VideoInfo
 	next int // number of the next frame
+	// the frames up to and including the last one decoded
+	decoded int
 	// the last frame read: its number and time
 	lastIndex int
 	lastMS    float64
@@ -108,10 +110,10 @@ func ProbeVideo(path string) (VideoInfo, error) {
 func (v *Video) Info() VideoInfo { return v.info }
 
 // Read implements Source. A frame that fails to decode is skipped and reported in the next
-// frame's Position.Corrupt (at the end, in the Position that comes with io.EOF); reaching the
-// frame count the container states ends it (io.EOF), and so do maxBadFrames failures in a row:
-// io.EOF when the container states no count, otherwise an error saying where the file stops
-// decoding (cut short or damaged).
+// frame's Position.Corrupt; reaching the frame count the container states, or maxBadFrames
+// failures in a row, ends it (io.EOF). The failures that end a file are not counted as skipped
+// frames: the stated count is only a hint (an MKV's is its duration times the frame rate, audio
+// included), so whether the file stopped short is left to Extent.
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	bad := 0
 	for {
@@ -124,24 +126,21 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 			}
 			v.lastIndex, v.lastMS = p.Index, p.TimeMS
 			v.next++
+			v.decoded = v.next
 			return p, nil
 		}
 		bad++
 		v.next++
-		switch {
-		case v.info.Frames > 0 && v.next >= v.info.Frames:
-			// The stated end; the frames before it that failed are skipped like any others (a
-			// read past it fails at every file's end).
-			first := v.next - bad
-			return Position{Name: v.name, Index: max(first, v.info.Frames), Corrupt: max(0, v.info.Frames-first)}, io.EOF
-		case bad >= maxBadFrames && v.info.Frames == 0:
+		if bad >= maxBadFrames || (v.info.Frames > 0 && v.next >= v.info.Frames) {
 			return Position{}, io.EOF
-		case bad >= maxBadFrames:
-			return Position{}, fmt.Errorf("%s: stopped at frame %d of the %d its container states: the %d after it do not decode (a file cut short or damaged)",
-				v.name, v.next-bad, v.info.Frames, bad)
 		}
 	}
 }
+
+// Extent returns, once Read has ended the video, how far it decoded (the frames up to its last
+// good one) and how many frames its container states (0: none): fewer is a file cut short or
+// damaged, or a container that overstates its length (detect warns either way).
+func (v *Video) Extent() (decoded, stated int) { return v.decoded, v.info.Frames }
 
 // Close implements Source.
 func (v *Video) Close() error { return v.cap.Close() }
@@ -149,10 +148,11 @@ func (v *Video) Close() error { return v.cap.Close() }
 // Live is a camera or a network stream: frames arrive at their own pace and are numbered in
 // arrival order, timed from when the source was opened.
 type Live struct {
-	name  string
-	cap   *gocv.VideoCapture
-	start time.Time
-	next  int
+	name   string
+	cap    *gocv.VideoCapture
+	start  time.Time
+	next   int
+	frames int // as the source states it (0: unknown, a live source)
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -177,16 +177,17 @@ func OpenStream(url string) (*Live, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", url)
 	}
-	return &Live{name: url, cap: c, start: time.Now()}, nil
+	return &Live{name: url, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount)))}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
 func (l *Live) FPS() float64 { return l.cap.Get(gocv.VideoCaptureFPS) }
 
 // Frames returns the number of frames the source states, 0 when it does not know (a camera, a
-// live stream): a stream with a known length, such as an http:// link to a video file, is a
-// file read over the network, and Read ends it with io.EOF at its last frame.
-func (l *Live) Frames() int { return max(0, int(l.cap.Get(gocv.VideoCaptureFrameCount))) }
+// live stream): a stream with a stated length, such as an http:// link to a video file, is a
+// file read over the network: Read times its frames by their position in it and ends it with
+// io.EOF when no more frames come (Extent then says whether that was before the stated count).
+func (l *Live) Frames() int { return l.frames }
 
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")
@@ -196,15 +197,22 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	for bad := 0; bad < liveRetries; bad++ {
 		if l.cap.Read(m) && !m.Empty() {
 			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
+			if l.Frames() > 0 {
+				p.TimeMS = l.cap.Get(gocv.VideoCapturePosMsec) // a file's: its position in it
+			}
 			l.next++
 			return p, nil
 		}
 	}
-	if n := l.Frames(); n > 0 && l.next+liveRetries >= n {
-		return Position{}, io.EOF // a file's end (its last frames may not decode)
+	if l.Frames() > 0 {
+		return Position{}, io.EOF // a file's end
 	}
 	return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
 }
+
+// Extent returns, once Read has ended a stream, how many frames came and how many it states (0:
+// none, a live source).
+func (l *Live) Extent() (received, stated int) { return l.next, l.frames }
 
 // Close implements Source.
 func (l *Live) Close() error { return l.cap.Close() }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -158,6 +159,11 @@ func detect(c *cli.Context) error {
 			sinks = append(sinks, win)
 		}
 		err := pipeline.Run(ctx, src, j.det, sinks, o)
+		if s, ok := src.(interface{ Extent() (int, int) }); ok && err == nil && ctx.Err() == nil {
+			if got, stated := s.Extent(); got < stated {
+				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.spec, got, stated)
+			}
+		}
 		if vw != nil {
 			if cerr := vw.Close(); cerr != nil {
 				err = errors.Join(err, cerr)
@@ -172,6 +178,9 @@ func detect(c *cli.Context) error {
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			failures = append(failures, err) // reported at the end, after the summary
+		}
+		if errors.Is(err, syscall.EPIPE) {
+			break // nobody reads the JSON lines any more: the other inputs would fail alike
 		}
 	}
 	stats.Summary(stderr)
