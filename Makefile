@@ -42,7 +42,7 @@ noasm:
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
 	$(GO) test -count=1 -race -run 'Clone|Threads|Busy' ./detector
-	$(GO) test -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images' ./pipeline
+	$(GO) test -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
 	$(GO) test -count=1 -race -run 'Threads' ./nn ./roihead
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,

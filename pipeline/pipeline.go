@@ -100,6 +100,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	if stats == nil {
 		stats = &Stats{}
 	}
+	droppedBefore := stats.droppedCount()
 	logw := opt.Log
 	if logw == nil {
 		logw = io.Discard
@@ -172,7 +173,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	go func() { <-ctx.Done(); q.abort(free) }()
 
 	// Stage 3: draw + output, in order.
-	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw}
+	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw, dropped0: droppedBefore}
 	var sinkErr error
 	pending := map[int]*frame{}
 	next := 0
@@ -192,15 +193,15 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	}
 	wg.Wait()
 	if opt.Progress != nil {
-		opt.Progress.Finish(out.done, stats.droppedCount())
+		opt.Progress.Finish(out.done, stats.droppedCount()-droppedBefore)
 	}
 	switch {
 	case errors.Is(sinkErr, ErrStop):
 		return nil
 	case sinkErr != nil:
 		return sinkErr
-	case srcErr != nil && parent.Err() != nil:
-		return parent.Err() // interrupted
+	case parent.Err() != nil:
+		return parent.Err() // interrupted (frames still queued were not detected)
 	}
 	return srcErr // nil at the end of the source, else its failure
 }
@@ -279,6 +280,7 @@ type output struct {
 	progress Progress
 	log      io.Writer
 	done     int
+	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
 	times    [16]time.Time // when the last frames left, for the frame rate overlay
 }
 
@@ -319,7 +321,7 @@ func (o *output) write(f *frame) error {
 		}
 	})
 	if o.progress != nil {
-		o.progress.Update(o.done, o.stats.droppedCount())
+		o.progress.Update(o.done, o.stats.droppedCount()-o.dropped0)
 	}
 	return stop
 }

@@ -275,6 +275,51 @@ func TestInterrupt(t *testing.T) {
 	}
 }
 
+// TestInterruptAfterTheSourceEnded: cancelling after the source has ended (its last frames
+// queued, as a short list of images leaves them at once) still ends the run with the context's
+// error, not success: the queued frames were not detected.
+func TestInterruptAfterTheSourceEnded(t *testing.T) {
+	det := tinyDetector(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	written := 0
+	stop := sinkFunc(func(*Frame) error {
+		written++
+		cancel()
+		return nil
+	})
+	err := Run(ctx, &synthetic{n: 3, w: 64, h: 48}, det, []Sink{stop}, Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run: %v after %d of 3 frames written, want context.Canceled", err, written)
+	}
+}
+
+// TestProgressCountsThisRun: a Stats shared by several runs (detect's inputs) counts them all,
+// but each run's progress shows its own dropped frames.
+func TestProgressCountsThisRun(t *testing.T) {
+	det := tinyDetector(t)
+	stats := &Stats{}
+	src := &synthetic{n: 200, interval: 200 * time.Microsecond, w: 160, h: 120}
+	if err := Run(context.Background(), src, det, nil, Options{Live: true, Stats: stats}); err != nil {
+		t.Fatal(err)
+	}
+	if stats.Counts().Dropped == 0 {
+		t.Fatal("the fast live source dropped nothing")
+	}
+	p := &progressLog{}
+	if err := Run(context.Background(), &synthetic{n: 3, w: 64, h: 48}, det, nil, Options{Stats: stats, Progress: p}); err != nil {
+		t.Fatal(err)
+	}
+	if p.done != 3 || p.dropped != 0 {
+		t.Errorf("the second run's progress: %d done, %d dropped, want 3 and 0", p.done, p.dropped)
+	}
+}
+
+// progressLog keeps the last counts a Progress was given.
+type progressLog struct{ done, dropped int }
+
+func (p *progressLog) Update(done, dropped int) { p.done, p.dropped = done, dropped }
+func (p *progressLog) Finish(done, dropped int) { p.done, p.dropped = done, dropped }
+
 type sinkFunc func(*Frame) error
 
 func (f sinkFunc) WriteFrame(fr *Frame) error { return f(fr) }
@@ -355,6 +400,14 @@ func TestReconnect(t *testing.T) {
 	_, err := never.Read(context.Background(), &m)
 	if err == nil || !strings.Contains(err.Error(), "cam: lost, and not back within 600ms: connection refused") {
 		t.Errorf("lost for good: %v", err)
+	}
+	// A source that reopens but delivers nothing (a server that accepts and sends no frame) does
+	// not restart the time allowed at each reopening: Read gives up after it.
+	silent := Reconnect("cam", &flaky{every: 0}, func() (Source, error) { return &flaky{every: 0}, nil }, 500*time.Millisecond, io.Discard)
+	ctx10, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if _, err := silent.Read(ctx10, &m); err == nil || !strings.Contains(err.Error(), "not back within 500ms") {
+		t.Errorf("reopened but silent: %v (want a give-up well before the test's 10 s deadline)", err)
 	}
 	// Cancelling stops the attempts at once.
 	ctx, cancel := context.WithCancel(context.Background())

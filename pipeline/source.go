@@ -246,6 +246,8 @@ func Reconnect(name string, src Source, open func() (Source, error), within time
 // Read implements Source.
 func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) {
 	reconnects := 0
+	var lost time.Time // the first failure since the last frame: a reopened source that
+	// delivers nothing does not start the time allowed again
 	for {
 		p, err := r.src.Read(ctx, m)
 		var fe *FrameError
@@ -258,8 +260,12 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 		}
 		r.src.Close()
 		r.src = closedSource{err}
+		if lost.IsZero() {
+			lost = time.Now()
+		} else if time.Since(lost) >= r.within {
+			return Position{}, fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
+		}
 		fmt.Fprintf(r.log, "%s: %v; reconnecting (for up to %s)\n", r.name, err, r.within)
-		lost := time.Now()
 		src, rerr := r.reopen(ctx, lost)
 		if rerr != nil {
 			return Position{}, rerr
