@@ -32,9 +32,9 @@ type imgJSON struct {
 
 // catJSON is the decoding form of a category.
 type catJSON struct {
-	ID            intNumber `json:"id"`
-	Name          string    `json:"name"`
-	Supercategory string    `json:"supercategory"`
+	ID            categoryNumber `json:"id"`
+	Name          string         `json:"name"`
+	Supercategory string         `json:"supercategory"`
 }
 
 // Annotation is one ground-truth object of a COCO "annotations" list.
@@ -171,11 +171,11 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
-		c := catJSON{ID: math.MinInt64}
+		c := catJSON{ID: AllCategories} // no JSON id decodes to it: the mark of a missing id
 		if err := dec.Decode(&c); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("categories[%d]", i))
 		}
-		if c.ID == math.MinInt64 {
+		if c.ID == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
 		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory})
@@ -187,12 +187,12 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 // "segmentation", are skipped by the decoder without being kept. Ids may
 // be written as floats with no fraction (see intNumber).
 type annJSON struct {
-	ID         intNumber `json:"id"`
-	ImageID    intNumber `json:"image_id"`
-	CategoryID intNumber `json:"category_id"`
-	BBox       []float64 `json:"bbox"`
-	Area       float64   `json:"area"`
-	IsCrowd    flag      `json:"iscrowd"`
+	ID         intNumber      `json:"id"`
+	ImageID    intNumber      `json:"image_id"`
+	CategoryID categoryNumber `json:"category_id"`
+	BBox       []float64      `json:"bbox"`
+	Area       float64        `json:"area"`
+	IsCrowd    flag           `json:"iscrowd"`
 }
 
 // flag is a JSON 0/1 or true/false.
@@ -218,7 +218,7 @@ func (f *flag) UnmarshalJSON(b []byte) error {
 func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 	var a annJSON
 	err := decodeList(dec, name, "annotations", func(i int, off int64) error {
-		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, math.MinInt64
+		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, AllCategories
 		a.BBox = a.BBox[:0]
 		a.Area = math.NaN()
 		a.IsCrowd = false
@@ -230,7 +230,7 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 			return atError(name, off, "annotations[%d]: no id", i)
 		case a.ImageID == math.MinInt64:
 			return atError(name, off, "annotations[%d] (id %d): no image_id", i, a.ID)
-		case a.CategoryID == math.MinInt64:
+		case a.CategoryID == AllCategories:
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))

@@ -152,6 +152,7 @@ func TestLoadErrors(t *testing.T) {
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
 		{"fractional image id", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 7.5, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"fractional image id:2:2", "detection 1: image_id: want an integer, got 7.5"}},
 		{"huge category id", `[{"image_id": 7, "category_id": 1e20, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: category_id: want an integer, got 1e20"}},
+		{"category id beyond int", fmt.Sprintf(`[{"image_id": 7, "category_id": %d, "bbox": [1,2,3,4], "score": 0.5}]`, int64(math.MinInt)), true, []string{"detection 0: category_id: want an integer, got"}},
 		{"string category id", `[{"image_id": 7, "category_id": "1", "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id: cannot use JSON string"}},
 		{"fractional annotation id", `{"images": [], "categories": [], "annotations": [{"id": 0.5, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}]}`, false, []string{"annotations[0]: id: want an integer, got 0.5"}},
 		{"fractional category", `{"images": [], "categories": [{"id": 1}, {"id": -2.25}]}`, false, []string{"categories[1]: id: want an integer, got -2.25"}},

@@ -36,6 +36,24 @@ func (v *intNumber) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// categoryNumber is an intNumber that fits an int, as category ids are held (32 bits on armv7 and
+// 386: a larger id must be refused, not wrapped onto another category), and is not
+// AllCategories.
+type categoryNumber int
+
+// UnmarshalJSON accepts an integral JSON number within int's range.
+func (v *categoryNumber) UnmarshalJSON(b []byte) error {
+	n := intNumber(*v)
+	if err := n.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if int64(int(n)) != int64(n) || int(n) == AllCategories {
+		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: reflect.TypeFor[int]()}
+	}
+	*v = categoryNumber(n)
+	return nil
+}
+
 // jsonKind names the kind of JSON value that starts with c, as encoding/json's errors do.
 func jsonKind(c byte) string {
 	switch c {

@@ -26,10 +26,10 @@ type Result struct {
 // may be written as floats with no fraction, as numpy pipelines write
 // them (see intNumber).
 type resJSON struct {
-	ImageID    intNumber `json:"image_id"`
-	CategoryID intNumber `json:"category_id"`
-	BBox       []float64 `json:"bbox"`
-	Score      float64   `json:"score"`
+	ImageID    intNumber      `json:"image_id"`
+	CategoryID categoryNumber `json:"category_id"`
+	BBox       []float64      `json:"bbox"`
+	Score      float64        `json:"score"`
 }
 
 // LoadResults reads a COCO results file as pycocotools' loadRes does:
@@ -60,7 +60,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	var out []Result
 	var d resJSON
 	err := decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
-		d.ImageID, d.CategoryID, d.Score = math.MinInt64, math.MinInt64, math.NaN()
+		d.ImageID, d.CategoryID, d.Score = math.MinInt64, AllCategories, math.NaN()
 		d.BBox = d.BBox[:0]
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
@@ -69,7 +69,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		switch {
 		case d.ImageID == math.MinInt64:
 			return atError(name, off, "%s: no image_id", what)
-		case d.CategoryID == math.MinInt64:
+		case d.CategoryID == AllCategories:
 			return atError(name, off, "%s: no category_id", what)
 		case len(d.BBox) != 4:
 			if len(d.BBox) == 0 {

@@ -3,6 +3,7 @@ package coco
 import (
 	"fmt"
 	"math"
+	"math/rand"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -39,7 +40,9 @@ func TestEvaluateMemoryFollowsAnnotations(t *testing.T) {
 	}
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	e.Evaluate()
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
 	runtime.ReadMemStats(&m1)
 	if mb := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20); mb > 4 {
 		t.Errorf("Evaluate of 3000 images x 3000 categories, one box, allocated %.1f MB", mb)
@@ -63,7 +66,9 @@ func TestEvaluateManyPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Evaluate()
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
 	k := nCat - 1
 	if e.catKept[k+1]-e.catKept[k] != 1 || e.catKept[k] != 0 {
 		t.Fatalf("kept detections of the last category: slots %d..%d", e.catKept[k], e.catKept[k+1])
@@ -164,5 +169,93 @@ func TestEvalIDsAsPycocotools(t *testing.T) {
 	}
 	if got := e.PerCategory(); len(got) != 4 || got[3].ID != 12345 || got[3].Stats[0] != -1 {
 		t.Errorf("PerCategory after narrowing: %+v", got)
+	}
+}
+
+// TestNarrowedImagesEqualAFilteredFile: evaluating with ImgIDs narrowed to some images (as
+// pycocotools' params.imgIds) gives, to the last bit, what evaluating a file that holds only those
+// images, their annotations and their detections gives: the pairs of the images left out must
+// drop out of the grouping without moving any other. Random boxes, crowds, several categories,
+// a pair with more than MaxDets[2] detections, images with detections but no ground truth.
+func TestNarrowedImagesEqualAFilteredFile(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	const nImg, nCat = 40, 5
+	var imgs []Image
+	for i := 1; i <= nImg; i++ {
+		imgs = append(imgs, Image{ID: int64(i * 3)})
+	}
+	var cats []Category
+	for k := 1; k <= nCat; k++ {
+		cats = append(cats, Category{ID: k * 2})
+	}
+	box := func() [4]float64 {
+		return [4]float64{rng.Float64() * 200, rng.Float64() * 200, 5 + rng.Float64()*150, 5 + rng.Float64()*150}
+	}
+	var anns []Annotation
+	var dts []Result
+	for _, im := range imgs {
+		for range rng.Intn(8) {
+			b := box()
+			anns = append(anns, Annotation{ID: int64(len(anns) + 1), ImageID: im.ID, CategoryID: cats[rng.Intn(nCat)].ID, BBox: b, Area: b[2] * b[3], IsCrowd: rng.Intn(10) == 0})
+		}
+		n := rng.Intn(12)
+		if im.ID == 9 {
+			n = 130 // more than MaxDets[2] in one image
+		}
+		for range n {
+			dts = append(dts, Result{ImageID: im.ID, CategoryID: cats[rng.Intn(nCat)].ID, BBox: box(), Score: float64(rng.Intn(20)) / 20})
+		}
+	}
+	keep := map[int64]bool{}
+	var narrowed []int64
+	for _, im := range imgs {
+		if rng.Intn(2) == 0 || im.ID == 9 {
+			keep[im.ID] = true
+			narrowed = append(narrowed, im.ID)
+		}
+	}
+	stats := func(gt *Dataset, dts []Result, ids []int64) [12]float64 {
+		e, err := NewEval(gt, dts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids != nil {
+			e.ImgIDs = ids
+		}
+		if err := e.Evaluate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Accumulate(); err != nil {
+			t.Fatal(err)
+		}
+		return e.Summarize()
+	}
+	got := stats(NewDataset(imgs, anns, cats), dts, narrowed)
+	var fImgs []Image
+	var fAnns []Annotation
+	var fDts []Result
+	for _, im := range imgs {
+		if keep[im.ID] {
+			fImgs = append(fImgs, im)
+		}
+	}
+	for _, a := range anns {
+		if keep[a.ImageID] {
+			fAnns = append(fAnns, a)
+		}
+	}
+	for _, d := range dts {
+		if keep[d.ImageID] {
+			fDts = append(fDts, d)
+		}
+	}
+	want := stats(NewDataset(fImgs, fAnns, cats), fDts, nil)
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Errorf("stat %d: %v narrowed, %v on the filtered file", i, got[i], want[i])
+		}
+	}
+	if want[1] <= 0 {
+		t.Errorf("AP50 %v: the problem has no matches to compare", want[1])
 	}
 }
