@@ -100,7 +100,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	if stats == nil {
 		stats = &Stats{}
 	}
-	droppedBefore := stats.droppedCount()
+	dropped0 := stats.droppedCount() // before this run's decoder starts dropping
 	logw := opt.Log
 	if logw == nil {
 		logw = io.Discard
@@ -173,7 +173,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	go func() { <-ctx.Done(); q.abort(free) }()
 
 	// Stage 3: draw + output, in order.
-	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw, dropped0: droppedBefore}
+	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw, dropped0: dropped0}
 	var sinkErr error
 	pending := map[int]*frame{}
 	next := 0
@@ -193,7 +193,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	}
 	wg.Wait()
 	if opt.Progress != nil {
-		opt.Progress.Finish(out.done, stats.droppedCount()-droppedBefore)
+		opt.Progress.Finish(out.done, out.dropped())
 	}
 	switch {
 	case errors.Is(sinkErr, ErrStop):
@@ -249,7 +249,10 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 				}
 				return err
 			}
-			skipped(stats, log, p)
+			if p.Corrupt > 0 {
+				stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
+				fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
+			}
 			if p.Reconnects > 0 {
 				stats.add(func(s *Stats) { s.reconnects += p.Reconnects })
 			}
@@ -283,6 +286,9 @@ type output struct {
 	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
 	times    [16]time.Time // when the last frames left, for the frame rate overlay
 }
+
+// dropped returns the frames this run has dropped (the Stats may count earlier runs too).
+func (o *output) dropped() int { return o.stats.droppedCount() - o.dropped0 }
 
 func (o *output) write(f *frame) error {
 	if f.err != nil {
@@ -321,7 +327,7 @@ func (o *output) write(f *frame) error {
 		}
 	})
 	if o.progress != nil {
-		o.progress.Update(o.done, o.stats.droppedCount()-o.dropped0)
+		o.progress.Update(o.done, o.dropped())
 	}
 	return stop
 }
@@ -434,12 +440,4 @@ func (q *queue) abort(free chan *frame) {
 	q.items = nil
 	q.cond.Broadcast()
 	q.mu.Unlock()
-}
-
-// skipped counts and reports the frames a source skipped before p (Position.Corrupt).
-func skipped(stats *Stats, log io.Writer, p Position) {
-	if p.Corrupt > 0 {
-		stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
-		fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
-	}
 }

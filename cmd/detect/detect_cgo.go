@@ -103,7 +103,7 @@ func detect(c *cli.Context) error {
 			images += len(paths)
 		} else {
 			i++
-			fps, total := 0.0, 0
+			fps, frames := 0.0, 0 // frames: as the source states it, 0 for a live source
 			switch in.kind {
 			case videoInput:
 				v, err := pipeline.OpenVideo(in.spec)
@@ -111,9 +111,7 @@ func detect(c *cli.Context) error {
 					failures = append(failures, err)
 					continue
 				}
-				info := infos[in.spec]
-				src, fps, o.Stride = v, info.FPS/float64(c.Int("stride")), c.Int("stride")
-				total = (info.Frames + o.Stride - 1) / o.Stride
+				src, fps, frames = v, infos[in.spec].FPS, infos[in.spec].Frames
 			default:
 				open := func() (*pipeline.Live, error) {
 					if in.kind == cameraInput {
@@ -133,17 +131,20 @@ func detect(c *cli.Context) error {
 					failures = append(failures, err)
 					continue
 				}
-				src, fps = l, l.FPS()
-				if n := l.Frames(); n > 0 {
-					// A file over the network (its length is known): read like a file.
-					fps, o.Stride = fps/float64(c.Int("stride")), c.Int("stride")
-					total = (n + o.Stride - 1) / o.Stride
-					break
+				src, fps, frames = l, l.FPS(), l.Frames()
+				if frames > 0 {
+					break // a file over the network (its length is stated): read like a file
 				}
 				o.Live = true
 				if d := c.Duration("reconnect"); d > 0 {
 					src = pipeline.Reconnect(in.spec, l, reopen, d, stderr)
 				}
+			}
+			total := 0
+			if !o.Live { // a file: every -stride-th frame, the output at that rate
+				o.Stride = c.Int("stride")
+				fps /= float64(o.Stride)
+				total = (frames + o.Stride - 1) / o.Stride
 			}
 			o.Progress = newFrameBar(stderr, in.spec, total)
 			if in.out != "" {

@@ -170,28 +170,33 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 		outs = append(outs, output{jsonPath, "-json"})
 	}
 	// What may not be written to: the inputs and the model, then each output as it is taken.
-	taken := map[string]string{}
-	take := func(path, what string) {
-		for _, k := range fileKeys(path) {
+	type owner struct {
+		what   string
+		output bool
+	}
+	taken := map[string]owner{}
+	take := func(keys []string, o owner) {
+		for _, k := range keys {
 			if _, ok := taken[k]; !ok {
-				taken[k] = what
+				taken[k] = o
 			}
 		}
 	}
 	for _, in := range ins {
-		take(in.spec, "the input "+in.spec)
+		take(fileKeys(in.spec), owner{what: "the input " + in.spec})
 	}
-	take(model, "the model "+model)
+	take(fileKeys(model), owner{what: "the model " + model})
 	for _, o := range outs {
-		for _, k := range fileKeys(o.path) {
-			if what, ok := taken[k]; ok {
-				if strings.HasPrefix(what, "the ") {
-					return fmt.Errorf("output %s would overwrite %s", o.path, what)
+		keys := fileKeys(o.path)
+		for _, k := range keys {
+			if prev, ok := taken[k]; ok {
+				if !prev.output {
+					return fmt.Errorf("output %s would overwrite %s", o.path, prev.what)
 				}
-				return fmt.Errorf("%s and %s would both be written to %s: use -out with separate folders, or rename one", what, o.what, o.path)
+				return fmt.Errorf("%s and %s would both be written to %s: use -out with separate folders, or rename one", prev.what, o.what, o.path)
 			}
 		}
-		take(o.path, o.what)
+		take(keys, owner{what: o.what, output: true})
 	}
 	return nil
 }
