@@ -130,7 +130,7 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 	if got, want := len(s.cfg.Classes)+1, m.predictor.NumClasses(); got != want {
 		return nil, fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
 	}
-	return m.newDetector(s.cfg, min(s.threads, parallel.MaxThreads))
+	return m.newDetector(s.cfg, s.threads) // at most parallel.MaxThreads (WithThreads; NumCPU clamped by parallel.New)
 }
 
 // newDetector returns a Detector with its own buffers and a pool of threads threads.
@@ -169,10 +169,10 @@ func (d *Detector) Config() configs.Detector { return d.cfg.Clone() }
 // Detect finds objects in img. The returned slice is owned by the Detector and valid until its
 // next call.
 func (d *Detector) Detect(img image.Image) ([]Detection, error) {
-	if !d.busy.CompareAndSwap(false, true) {
+	if !d.enter() {
 		return nil, ErrBusy
 	}
-	defer d.busy.Store(false)
+	defer d.leave()
 	in, err := d.pre.Image(img)
 	if err != nil {
 		return nil, err
@@ -183,10 +183,10 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 // DetectBGR finds objects in an 8-bit interleaved BGR frame (OpenCV's layout) of w x h pixels with
 // stride bytes per row. The returned slice is owned by the Detector and valid until its next call.
 func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
-	if !d.busy.CompareAndSwap(false, true) {
+	if !d.enter() {
 		return nil, ErrBusy
 	}
-	defer d.busy.Store(false)
+	defer d.leave()
 	in, err := d.pre.BGR(pix, w, h, stride)
 	if err != nil {
 		return nil, err
@@ -196,16 +196,21 @@ func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) 
 
 // DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
 func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) {
-	if !d.busy.CompareAndSwap(false, true) {
+	if !d.enter() {
 		return nil, ErrBusy
 	}
-	defer d.busy.Store(false)
+	defer d.leave()
 	in, err := d.pre.RGB(pix, w, h, stride)
 	if err != nil {
 		return nil, err
 	}
 	return d.run(in)
 }
+
+// enter marks d busy for one call (false: another goroutine's call is running); leave ends it.
+func (d *Detector) enter() bool { return d.busy.CompareAndSwap(false, true) }
+
+func (d *Detector) leave() { d.busy.Store(false) }
 
 func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}

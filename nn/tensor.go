@@ -92,6 +92,12 @@ func (t *Tensor) planeIndex(u int) (n, c int) {
 // Shape returns the shape as [N, C, H, W].
 func (t *Tensor) Shape() [4]int { return [4]int{t.N, t.C, t.H, t.W} }
 
+// Consistent reports whether t's dimensions are non-negative and its data holds exactly
+// N*C*H*W values (a tensor from outside the package may say otherwise).
+func (t *Tensor) Consistent() bool {
+	return t.N >= 0 && t.C >= 0 && t.H >= 0 && t.W >= 0 && len(t.Data) == t.N*t.C*t.H*t.W
+}
+
 // String describes the tensor by its shape.
 func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape()) }
 

@@ -2,7 +2,6 @@ package roihead
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
@@ -27,7 +26,8 @@ func (d Detections) Len() int { return len(d.Scores) }
 // postProcessor turns box predictor outputs into detections and keeps its buffers between calls.
 // It is not safe for concurrent use.
 type postProcessor struct {
-	cfg Config // the pooler's fields are not used here
+	cfg   Config      // the pooler's fields and the box weights are not used here
+	coder boxes.Coder // from the box weights
 
 	sup    nms.Suppressor
 	probs  []float32
@@ -38,11 +38,11 @@ type postProcessor struct {
 	out    Detections
 }
 
-// newPostProcessor returns a postProcessor with the given configuration.
-// Its box weights are copied: the caller's slice may change afterwards.
+// newPostProcessor returns a postProcessor with the given configuration, whose box weights
+// (4, as Validate requires) make its box coder once.
 func newPostProcessor(cfg Config) *postProcessor {
-	cfg.BBoxRegWeights = slices.Clone(cfg.BBoxRegWeights)
-	return &postProcessor{cfg: cfg}
+	w := cfg.BBoxRegWeights
+	return &postProcessor{cfg: cfg, coder: boxes.NewCoder(w[0], w[1], w[2], w[3])}
 }
 
 // run post-processes the predictions for the proposals of one image, exactly as
@@ -66,11 +66,7 @@ func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []bo
 	if len(boxRegression) != 4*np*numClasses {
 		return Detections{}, fmt.Errorf("roihead: box regression has %d values, want %d", len(boxRegression), 4*np*numClasses)
 	}
-	w := cfg.BBoxRegWeights
-	if len(w) != 4 {
-		return Detections{}, fmt.Errorf("roihead: bbox_reg_weights: want 4 numbers, got %d", len(w))
-	}
-	coder := boxes.NewCoder(w[0], w[1], w[2], w[3])
+	coder := p.coder
 	fw, fh := float32(imageW), float32(imageH)
 	thresh := float32(cfg.ScoreThresh)
 	if cap(p.probs) < numClasses {

@@ -135,7 +135,7 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 // as MultiScaleRoIAlign infers it). It returns the class logits [P, K+1] and the box deltas
 // [P, 4(K+1)] of the P proposals, which belong to the Runner and stay valid until its next call.
 func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (logits, deltas []float32, err error) {
-	if feat.N != 1 || feat.C < 1 || feat.H < 0 || feat.W < 0 || len(feat.Data) != feat.C*feat.H*feat.W || resizedH <= 0 {
+	if feat.N != 1 || feat.C < 1 || !feat.Consistent() || resizedH <= 0 {
 		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, C, H, W] holding C*H*W) of an image resized to %d rows", feat.Shape(), len(feat.Data), resizedH)
 	}
 	a := r.align

@@ -60,6 +60,7 @@ func (c *Config) Validate() error {
 	case len(c.AnchorSizes) == 0 || len(c.AspectRatios) == 0:
 		return fmt.Errorf("rpn: needs anchor sizes and aspect ratios")
 	case len(c.AnchorSizes) > MaxAnchors || len(c.AspectRatios) > MaxAnchors || c.NumAnchors() > MaxAnchors:
+		// (each list first: their product could overflow a 32-bit int)
 		return fmt.Errorf("rpn: %d anchor sizes x %d aspect ratios = %d anchors per location, more than %d",
 			len(c.AnchorSizes), len(c.AspectRatios), c.NumAnchors(), MaxAnchors)
 	case c.PreNMSTopN <= 0 || c.PostNMSTopN <= 0 || c.PreNMSTopN > MaxTopN || c.PostNMSTopN > MaxTopN:

@@ -115,7 +115,7 @@ func (r *Runner) Predict(feat *nn.Tensor) (objectness, deltas *nn.Tensor) {
 // resizedH x resizedW the resized image within it before padding (proposals are clipped to it).
 // The boxes are in resized-image pixels, belong to the Runner and stay valid until its next call.
 func (r *Runner) Forward(feat *nn.Tensor, paddedH, paddedW, resizedH, resizedW int) ([]boxes.Box, error) {
-	if feat.N != 1 || feat.C != r.head.conv.InC || feat.H < 0 || feat.W < 0 || len(feat.Data) != feat.C*feat.H*feat.W {
+	if feat.N != 1 || feat.C != r.head.conv.InC || !feat.Consistent() {
 		return nil, fmt.Errorf("rpn: feature map %v holding %d values, want [1, %d, H, W] holding C*H*W", feat.Shape(), len(feat.Data), r.head.conv.InC)
 	}
 	obj, del := r.Predict(feat)
