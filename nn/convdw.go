@@ -58,14 +58,23 @@ func (t *depthwiseTask) Run(_, lo, hi int) {
 	oh, ow := l.OutSize(src.H, src.W)
 	for u := lo; u < hi; u++ {
 		n, c := src.planeIndex(u)
-		oc := c
-		if l.OutMap != nil {
-			oc = l.OutMap[c]
-		}
-		out := t.dst.Plane(n, t.c0+oc)
-		kernels.Depthwise3x3(out, src.Plane(n, c), src.H, src.W, oh, ow, l.Stride, l.Weight[c*9:(c+1)*9], l.Bias[c])
-		if l.Act == ReLU {
-			kernels.ReLU(out)
-		}
+		l.plane(t.dst.Plane(n, t.c0+l.outChannel(c)), src.Plane(n, c), c, src.H, src.W, oh, ow)
+	}
+}
+
+// outChannel is the output channel input channel c goes to (OutMap's, or c).
+func (l *DepthwiseConv) outChannel(c int) int {
+	if l.OutMap != nil {
+		return l.OutMap[c]
+	}
+	return c
+}
+
+// plane convolves channel c's h x w plane in into the oh x ow plane out: the one computation of
+// both Forward and ForwardBand (their values are the same bit for bit).
+func (l *DepthwiseConv) plane(out, in []float32, c, h, w, oh, ow int) {
+	kernels.Depthwise3x3(out, in, h, w, oh, ow, l.Stride, l.Weight[c*9:(c+1)*9], l.Bias[c])
+	if l.Act == ReLU {
+		kernels.ReLU(out)
 	}
 }

@@ -55,14 +55,6 @@ func (l *Conv) PointwiseBand(dst, src Planes, n int, addDst bool) {
 func (l *DepthwiseConv) ForwardBand(dst, src Planes, h, w int) {
 	oh, ow := l.OutSize(h, w)
 	for c := 0; c < l.C; c++ {
-		oc := c
-		if l.OutMap != nil {
-			oc = l.OutMap[c]
-		}
-		out := dst.channel(oc, oh*ow)
-		kernels.Depthwise3x3(out, src.channel(c, h*w), h, w, oh, ow, l.Stride, l.Weight[c*9:(c+1)*9], l.Bias[c])
-		if l.Act == ReLU {
-			kernels.ReLU(out)
-		}
+		l.plane(dst.channel(l.outChannel(c), oh*ow), src.channel(c, h*w), c, h, w, oh, ow)
 	}
 }
