@@ -190,3 +190,28 @@ func TestCOCOClasses(t *testing.T) {
 		t.Fatalf("COCOClasses: %d entries, first %v, last %v", len(COCOClasses), COCOClasses[0], COCOClasses[len(COCOClasses)-1])
 	}
 }
+
+// TestCloneSharesNoList: every slice of a Detector, at any depth, is a copy in its Clone (a
+// slice field added later and not copied fails here, not as two detectors sharing a list).
+func TestCloneSharesNoList(t *testing.T) {
+	d := DefaultDetector(600)
+	c := d.Clone()
+	var walk func(path string, a, b reflect.Value)
+	walk = func(path string, a, b reflect.Value) {
+		switch a.Kind() {
+		case reflect.Struct:
+			for i := range a.NumField() {
+				walk(path+"."+a.Type().Field(i).Name, a.Field(i), b.Field(i))
+			}
+		case reflect.Slice:
+			if a.Len() == 0 {
+				t.Errorf("%s: empty in the default, so this test checks nothing there", path)
+				return
+			}
+			if a.Pointer() == b.Pointer() {
+				t.Errorf("%s: the clone shares the list", path)
+			}
+		}
+	}
+	walk("Detector", reflect.ValueOf(*d), reflect.ValueOf(c))
+}

@@ -204,10 +204,7 @@ func TestBadFiles(t *testing.T) {
 		if m, err := Read(path); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "truncated") {
 			m.Close()
 			t.Errorf("Read(%s): %v", name, err)
-		}
-		if _, err := Open(path); err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("Open(%s): %v", name, err)
-		}
+		} // (Open, in both builds: TestTruncatedJPEGRefused)
 	}
 	// Stray bytes between two marker segments (libjpeg warns of "extraneous bytes" and goes on,
 	// as PIL and Go's decoder do): not a truncation.
