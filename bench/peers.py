@@ -348,7 +348,6 @@ class Bench:
         return np.stack([(x * x + 3 * y * y + x * y + 85 * c) % 256 for c in range(3)], axis=-1).astype(np.uint8)
 
 
-
 def fold_bn(model):
     """model with every BatchNorm that follows a convolution in a Sequential folded into it (the
     convolution's weights and a bias; the BatchNorm replaced by an identity), as our engine folds
@@ -373,6 +372,8 @@ def blas_threads(n):
             return
         except (OSError, AttributeError):
             continue
+    print("peers: no OpenBLAS to cap at %d threads: PyTorch's linear layers are not capped" % n, file=sys.stderr)
+
 
 class Stage3(torch.nn.Module):
     """A ShuffleNetV1 up to the end of stage 3 (the detector's trunk)."""

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (build_detector, detector_section, load_detector_state, make_config,  # noqa: E402
                       model_state, randomize_detector_, save_bin)
-from shufflenet import ShuffleNetV1, megvii_to_ours, randomize_, read_checkpoint  # noqa: E402
+from shufflenet import ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_, read_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -89,9 +89,7 @@ def main(argv=None):
         if a.random:
             randomize_(model, a.seed)
         else:
-            state, ours = read_checkpoint(a.checkpoint)
-            if not ours:
-                state = megvii_to_ours(state)
+            state = load_imagenet_state(a.checkpoint)
             if model.classifier is None:
                 state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
             model.load_state_dict(state, strict=True)

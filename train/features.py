@@ -24,9 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import load_trunk  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
-
-MEAN = [0.485, 0.456, 0.406]
-STD = [0.229, 0.224, 0.225]
+from shufflenet import MEAN, STD  # noqa: E402  (our input convention, written once there)
 
 
 def image_input(path, size):

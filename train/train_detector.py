@@ -381,6 +381,16 @@ def mean_over_processes(values, device):
     return dict(zip(keys, t.tolist()))
 
 
+def any_process(flag, device):
+    """Whether flag is true on any process of a distributed run (the flag itself on one process):
+    a stop that one process saw is taken by all at the same iteration."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    t = torch.tensor([1 if flag else 0], device=device)
+    dist.all_reduce(t)
+    return bool(t.item())
+
+
 def init_distributed(timeout_minutes):
     """The process group of a torchrun run: NCCL on GPUs, gloo on CPU. Its collective timeout is
     timeout_minutes, not NCCL's default 10 minutes: rank 0 evaluates (and exports) alone while the
@@ -852,11 +862,7 @@ def main(argv=None):
         # Whether to stop, decided on the signals of all processes before the checkpoint: a signal
         # that reached another process only must still make rank 0 save. A signal arriving after
         # this point is counted at the next iteration (stop["now"] stays set), on every process alike.
-        stopping = stop["now"]
-        if distributed:
-            flag = torch.tensor([1 if stopping else 0], device=device)
-            dist.all_reduce(flag)
-            stopping = bool(flag.item())
+        stopping = any_process(stop["now"], device)
         if main_proc and (it % a.log_every == 0 or it == end):
             rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),
                    "s_per_iter": round((time.time() - t_last) / n_sums, 3)}

@@ -34,12 +34,12 @@ from PIL import Image, ImageOps
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
-from shufflenet import ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, init_distributed, mean_over_processes,  # noqa: E402
+from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, any_process, init_distributed, mean_over_processes,  # noqa: E402
                             save_checkpoint)
 
-MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
-STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
+STD = torch.tensor(RGB_STD).view(3, 1, 1)
 EXTS = (".jpg", ".jpeg", ".png", ".JPEG")
 
 
@@ -207,11 +207,7 @@ def main(argv=None):
         it += 1
         seconds += time.time() - t0
         # Stop on a signal to any process, decided before rank 0's checkpoint (train_detector.py).
-        stopping = stop["now"]
-        if distributed:
-            flag = torch.tensor([1 if stopping else 0], device=device)
-            dist.all_reduce(flag)
-            stopping = bool(flag.item())
+        stopping = any_process(stop["now"], device)
         if main_proc:
             if it % a.log_every == 0 or it == end:
                 rec = {"iter": it, "lr": lr, "loss": round(value, 5), "train_seconds": round(seconds, 1)}
