@@ -49,9 +49,8 @@ const convColumns = 5 * columnStep
 // threads threads: as many as blocks of convColumns take, and, when that is more than one, a
 // multiple of threads (if every block still gets a step), so that every thread gets the same
 // number of columns within a step. (The RPN's 3x3 convolution at 1x, 600, has 1900 positions:
-// eight blocks of 256 gave one thread 1024 columns and the other 876, and the convolution ran
-// 1.72x faster on two threads than on one; even blocks split it 960 / 940, 1.80-1.86x in
-// alternating runs.)
+// eight blocks of 256 gave one thread 1024 columns and the other 876, even blocks give 960 / 940;
+// what that did to its two-thread time is measured in docs/SPEED.md.)
 func columnBlocks(ohw, threads int) int {
 	steps := (ohw + columnStep - 1) / columnStep
 	nb := (steps + convColumns/columnStep - 1) / (convColumns / columnStep)
