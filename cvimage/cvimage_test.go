@@ -45,12 +45,8 @@ im.save(f"{out}/progressive.jpg", quality=80, progressive=True)
 // TestJPEGPixelsEqualPIL decodes the test JPEGs and generated corner cases with Open and Read and
 // requires exactly PIL's pixels: same size, every channel value equal.
 func TestJPEGPixelsEqualPIL(t *testing.T) {
-	root := torchref.RepoRoot(t)
 	dir := t.TempDir()
-	jpegs, err := filepath.Glob(filepath.Join(root, "testdata/images/*.jpg"))
-	if err != nil || len(jpegs) == 0 {
-		t.Fatalf("no test JPEGs: %v", err)
-	}
+	jpegs := testJPEGs(t)
 	torchref.Script(t, makeProgram, jpegs[0], dir)
 	made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	if len(made) != 11 {
@@ -180,11 +176,7 @@ func TestBadFiles(t *testing.T) {
 	// JPEGs cut short, as an interrupted copy leaves them (libjpeg would fill the rest with grey
 	// and only warn): a baseline one, a progressive one, and one cut just before its end marker.
 	// Bytes after the end marker are no harm (PIL ignores them too).
-	root := torchref.RepoRoot(t)
-	jpegs, err := filepath.Glob(filepath.Join(root, "testdata/images/*.jpg"))
-	if err != nil || len(jpegs) == 0 {
-		t.Fatalf("no test JPEGs: %v", err)
-	}
+	jpegs := testJPEGs(t)
 	whole, err := os.ReadFile(jpegs[0])
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/shuffledet/shuffledet/internal/torchref"
 )
 
 // FuzzReadJPEG feeds Read hostile JPEG files (the bytes after the SOI marker are fuzzed; seeds: a
@@ -16,11 +14,7 @@ import (
 // of the size the header states, or an error naming the file, never crash, in OpenCV's decoder or
 // in jpegComplete's walk over the segments.
 func FuzzReadJPEG(f *testing.F) {
-	jpegs, err := filepath.Glob(filepath.Join(torchref.RepoRoot(f), "testdata/images/*.jpg"))
-	if err != nil || len(jpegs) == 0 {
-		f.Fatalf("no test JPEGs: %v", err)
-	}
-	whole, err := os.ReadFile(jpegs[0])
+	whole, err := os.ReadFile(testJPEGs(f)[0])
 	if err != nil {
 		f.Fatal(err)
 	}

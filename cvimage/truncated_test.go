@@ -12,11 +12,7 @@ import (
 // TestTruncatedJPEGRefused: in either build (OpenCV's libjpeg-turbo with cgo, Go's decoder
 // without) a JPEG cut short is an error naming the file, not an image with grey rows.
 func TestTruncatedJPEGRefused(t *testing.T) {
-	jpegs, err := filepath.Glob(filepath.Join(torchref.RepoRoot(t), "testdata/images/*.jpg"))
-	if err != nil || len(jpegs) == 0 {
-		t.Fatalf("no test JPEGs: %v", err)
-	}
-	whole, err := os.ReadFile(jpegs[0])
+	whole, err := os.ReadFile(testJPEGs(t)[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,4 +25,15 @@ func TestTruncatedJPEGRefused(t *testing.T) {
 			t.Errorf("Open of %d of %d bytes: %v", cut, len(whole), err)
 		}
 	}
+}
+
+// testJPEGs returns the repository's test JPEGs (testdata/images), failing the test when there
+// are none.
+func testJPEGs(t testing.TB) []string {
+	t.Helper()
+	jpegs, err := filepath.Glob(filepath.Join(torchref.RepoRoot(t), "testdata/images/*.jpg"))
+	if err != nil || len(jpegs) == 0 {
+		t.Fatalf("no test JPEGs: %v", err)
+	}
+	return jpegs
 }
