@@ -146,7 +146,7 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
 	d.rpn.SetPool(pool)
-	if d.roi, err = roihead.NewRunner(cfg.RoI, func() roihead.BoxHead { return m.trunk.NewBoxHead() }, m.predictor); err != nil {
+	if d.roi, err = roihead.NewRunner(cfg.RoI, m.trunk.FeatureChannels(), func() roihead.BoxHead { return m.trunk.NewBoxHead() }, m.predictor); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
 	}
 	d.roi.SetPool(pool)

@@ -92,6 +92,7 @@ const roisPerChunk = 4
 // first frame of a given size it does not allocate. It is for one goroutine at a time.
 type Runner struct {
 	pred                      *Predictor
+	channels                  int // of the feature maps the box heads take
 	newHead                   func() BoxHead
 	heads                     []BoxHead   // one per thread
 	rois                      []nn.Tensor // each thread's chunk of pooled RoIs
@@ -103,16 +104,20 @@ type Runner struct {
 	task                      chunkTask
 }
 
-// NewRunner returns a Runner with the settings of cfg, box heads from newHead (one per thread,
-// each used by one goroutine at a time; their vectors must have the predictor's input length)
-// and the predictor's weights. It runs on one thread until SetPool.
-func NewRunner(cfg Config, newHead func() BoxHead, pred *Predictor) (*Runner, error) {
+// NewRunner returns a Runner with the settings of cfg for feature maps of featureChannels
+// channels, box heads from newHead (one per thread, each used by one goroutine at a time, taking
+// RoIs of featureChannels channels; their vectors must have the predictor's input length) and the
+// predictor's weights. It runs on one thread until SetPool.
+func NewRunner(cfg Config, featureChannels int, newHead func() BoxHead, pred *Predictor) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if featureChannels < 1 {
+		return nil, fmt.Errorf("roi: box head for feature maps of %d channels", featureChannels)
+	}
 	a := newAlign()
 	a.OutH, a.OutW, a.SamplingRatio = cfg.OutputSize, cfg.OutputSize, cfg.SamplingRatio
-	r := &Runner{pred: pred, newHead: newHead, align: a, post: newPostProcessor(cfg)}
+	r := &Runner{pred: pred, channels: featureChannels, newHead: newHead, align: a, post: newPostProcessor(cfg)}
 	r.SetPool(nil)
 	return r, nil
 }
@@ -129,14 +134,14 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 }
 
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
-// resized-image pixels) and its feature map feat, [1, C, H, W] (C the box head's input
-// channels, which the Runner takes on trust: its box heads know them), computed from an image resized
+// resized-image pixels) and its feature map feat, [1, C, H, W] (C the feature channels given to
+// NewRunner), computed from an image resized
 // to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,
 // as MultiScaleRoIAlign infers it). It returns the class logits [P, K+1] and the box deltas
 // [P, 4(K+1)] of the P proposals, which belong to the Runner and stay valid until its next call.
 func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (logits, deltas []float32, err error) {
-	if feat.N != 1 || feat.C < 1 || !feat.Consistent() || resizedH <= 0 {
-		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, C, H, W] holding C*H*W) of an image resized to %d rows", feat.Shape(), len(feat.Data), resizedH)
+	if feat.N != 1 || feat.C != r.channels || !feat.Consistent() || resizedH <= 0 {
+		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, %d, H, W] holding %d*H*W) of an image resized to %d rows", feat.Shape(), len(feat.Data), r.channels, r.channels, resizedH)
 	}
 	a := r.align
 	a.SpatialScale = float32(math.Exp2(math.RoundToEven(math.Log2(float64(feat.H) / float64(resizedH)))))

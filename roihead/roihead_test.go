@@ -281,7 +281,7 @@ func TestRunnerThreadsGiveIdenticalResults(t *testing.T) {
 		for _, threads := range []int{1, 2, 3} {
 			cfg := DefaultConfig()
 			cfg.SamplingRatio = sr
-			run, err := NewRunner(cfg, func() BoxHead { return flattenHead{} }, p)
+			run, err := NewRunner(cfg, c, func() BoxHead { return flattenHead{} }, p)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/nn"
@@ -63,7 +64,7 @@ func TestRunnerForward(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ScoreThresh = 0
 	head := &meanHead{}
-	run, err := NewRunner(cfg, func() BoxHead { return head }, p)
+	run, err := NewRunner(cfg, c, func() BoxHead { return head }, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,9 +109,17 @@ func TestRunnerForward(t *testing.T) {
 	if _, err := run.Forward(&short, props, 300, 400, 450, 600); err == nil {
 		t.Error("a feature map with fewer values than its shape accepted")
 	}
+	wide := *feat // a feature map of more channels than the box heads take
+	wide.C, wide.Data = c+1, randn(r, (c+1)*h*w, 1)
+	if _, err := run.Forward(&wide, props, 300, 400, 450, 600); err == nil || !strings.Contains(err.Error(), "want [1, 16, H, W]") {
+		t.Errorf("a feature map of %d channels for a box head of %d: %v", c+1, c, err)
+	}
+	if _, err := NewRunner(cfg, 0, func() BoxHead { return head }, p); err == nil {
+		t.Error("feature maps of 0 channels accepted")
+	}
 	bad := cfg
 	bad.OutputSize = 0
-	if _, err := NewRunner(bad, func() BoxHead { return head }, p); err == nil {
+	if _, err := NewRunner(bad, c, func() BoxHead { return head }, p); err == nil {
 		t.Error("output size 0 accepted")
 	}
 }
