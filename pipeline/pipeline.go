@@ -80,7 +80,8 @@ type frame struct {
 // overlap detection. Frames leave in order. Run returns at the end of src, when ctx is cancelled
 // (frames already being detected are finished and written; queued ones are discarded; the
 // result is ctx's error), when a sink fails or stops the run, or when the source fails. It
-// closes src and every Mat it made; sinks are the caller's to close.
+// closes src and every Mat it made; sinks are the caller's to close. A sink's panic goes on to
+// the caller once the other stages have stopped.
 func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, opt Options) (err error) {
 	defer func() {
 		if cerr := src.Close(); err == nil && cerr != nil {
@@ -171,6 +172,18 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	}
 	go func() { dwg.Wait(); close(results) }()
 	go func() { <-ctx.Done(); q.abort(free) }()
+
+	// A sink that panics: the decoder and the workers are stopped and waited for before the
+	// panic goes on, so that the deferred Close above does not free Mats they still use.
+	defer func() {
+		if p := recover(); p != nil {
+			cancel()
+			for range results {
+			}
+			wg.Wait()
+			panic(p)
+		}
+	}()
 
 	// Stage 3: draw + output, in order.
 	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw, dropped0: dropped0}

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -341,6 +342,50 @@ func TestSinkStopAndFailure(t *testing.T) {
 		if stopErr == ErrStop && err != nil || stopErr != ErrStop && err != stopErr || n != 5 {
 			t.Errorf("sink error %v: Run %v after %d frames", stopErr, err, n)
 		}
+	}
+}
+
+// watched is a source whose Reads are counted, and whose Reads still under way are.
+type watched struct {
+	synthetic
+	reads, reading atomic.Int32
+}
+
+func (w *watched) Read(ctx context.Context, m *gocv.Mat) (Position, error) {
+	w.reading.Add(1)
+	defer w.reading.Add(-1)
+	w.reads.Add(1)
+	return w.synthetic.Read(ctx, m)
+}
+
+// TestSinkPanic: a sink's panic reaches Run's caller only after the decoder and the workers have
+// stopped (Run closes the frames' Mats on its way out: a decoder still reading into one would
+// write freed memory), and no Read starts after it.
+func TestSinkPanic(t *testing.T) {
+	det := tinyDetector(t)
+	src := &watched{synthetic: synthetic{n: 1000, interval: 20 * time.Millisecond, w: 64, h: 48}}
+	sink := sinkFunc(func(f *Frame) error {
+		if f.Index == 3 {
+			panic("sink broke")
+		}
+		return nil
+	})
+	func() {
+		defer func() {
+			if p := recover(); p != "sink broke" {
+				t.Fatalf("recovered %v, want the sink's panic", p)
+			}
+			if n := src.reading.Load(); n != 0 {
+				t.Errorf("%d Reads under way when the panic reached the caller", n)
+			}
+		}()
+		_ = Run(context.Background(), src, det, []Sink{sink}, Options{Workers: 2})
+		t.Fatal("Run returned")
+	}()
+	n := src.reads.Load()
+	time.Sleep(100 * time.Millisecond)
+	if m := src.reads.Load(); m != n {
+		t.Errorf("%d Reads after the panic reached the caller", m-n)
 	}
 }
 
