@@ -10,11 +10,14 @@
   accumulates the same images; SIGTERM to one of them stops both with the checkpoint written;
   processes that would resume from different iterations (OUT not shared) all stop.
 """
+import contextlib
 import json
 import os
 import random
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -61,9 +64,56 @@ def agree_worker(rank, init_file, cases, results):
             got.append("ok %d" % train_detector.agree_on_start(starts[rank], torch.device("cpu"), "OUT/last.pt"))
         except SystemExit as e:
             got.append("exit %s" % e)
-    torch.distributed.destroy_process_group()
+    train_detector.shutdown_distributed()
     with open(os.path.join(results, str(rank)), "w") as f:
         f.write("\n".join(got))
+
+
+def torchrun(tmp, args):
+    """The command that runs train_detector.py ARGS as two torchrun processes on this machine.
+
+    Rendezvous on 127.0.0.1 at a free port, not --standalone's fixed localhost:29400 (another run,
+    or anything else on that port, would be joined) nor the host name (which a fresh machine may
+    resolve to an address that is not this one's). A collective that waits more than 3 minutes
+    fails with its traceback (--dist-timeout) instead of hanging the test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # Debian's torch 1.13 under Python 3.11 needs --redirects/--tee other than 0 (README).
+    return [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
+            "--master_addr", "127.0.0.1", "--master_port", str(port),
+            "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(tmp, "logs"),
+            os.path.join(HERE, "train_detector.py"), "--dist-timeout", "3"] + args
+
+
+# Python tracebacks on SIGABRT (stuck_report) from torchrun and its workers; gloo on loopback.
+TORCHRUN_ENV = dict(os.environ, PYTHONFAULTHANDLER="1", GLOO_SOCKET_IFNAME="lo")
+
+
+def stuck_report(p, tmp):
+    """For a torchrun run that did not end in time: every thread's Python traceback in each of its
+    processes (SIGABRT with faulthandler on; their native stacks first where gdb is installed), then
+    its output and its workers' logs, as a string."""
+    native = []
+    if shutil.which("gdb"):
+        for pid in descendants(p.pid):
+            g = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 30"],
+                               capture_output=True, text=True, timeout=120)
+            native += ["--- native stacks of process %d" % pid, g.stdout[-30000:]]
+    for pid in reversed(descendants(p.pid)):  # the workers before their parents
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGABRT)
+    time.sleep(2)
+    for pid in descendants(p.pid) + [p.pid]:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    out, _ = p.communicate()
+    report = ["torchrun did not end; its output:", out or ""]
+    for root, _, files in os.walk(os.path.join(tmp, "logs")):
+        for name in sorted(files):
+            with open(os.path.join(root, name), errors="replace") as f:
+                report += ["--- " + os.path.join(root, name), f.read()[-20000:]]
+    return "\n".join(report + native)
 
 
 def descendants(pid):
@@ -110,13 +160,14 @@ class DistributedTraining(unittest.TestCase):
                       "--iters", "3"]
             one, two = os.path.join(tmp, "one"), os.path.join(tmp, "two")
             train_detector.main(common + ["--accum", "4", "--out", one])
-            # Debian's torch 1.13 under Python 3.11 needs --redirects/--tee other than 0 (README).
-            run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                                  "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(tmp, "logs"),
-                                  os.path.join(HERE, "train_detector.py")] + common + ["--accum", "2", "--out", two],
-                                 capture_output=True, text=True, timeout=600)
-            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-            self.assertIn("2 processes x 1 images x 2 accumulation", run.stdout)
+            p = subprocess.Popen(torchrun(tmp, common + ["--accum", "2", "--out", two]), env=TORCHRUN_ENV,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                stdout, _ = p.communicate(timeout=400)
+            except subprocess.TimeoutExpired:
+                self.fail(stuck_report(p, tmp))
+            self.assertEqual(p.returncode, 0, stdout)
+            self.assertIn("2 processes x 1 images x 2 accumulation", stdout)
             for a, b in zip(losses(one), losses(two), strict=True):
                 self.assertLessEqual(abs(a - b), 1e-5 * abs(a), (losses(one), losses(two)))
             a = torch.load(os.path.join(one, "last.pt"))
@@ -136,7 +187,10 @@ class DistributedTraining(unittest.TestCase):
             results = os.path.join(tmp, "results")
             os.mkdir(results)
             torch.multiprocessing.spawn(agree_worker, args=(os.path.join(tmp, "init"), cases, results), nprocs=2)
-            got = [open(os.path.join(results, str(r))).read().split("\n") for r in (0, 1)]
+            got = []
+            for r in (0, 1):
+                with open(os.path.join(results, str(r))) as f:
+                    got.append(f.read().split("\n"))
         for k, starts in enumerate(cases):
             if starts[0] == starts[1]:
                 self.assertEqual([got[0][k], got[1][k]], ["ok %d" % starts[0]] * 2)
@@ -156,12 +210,11 @@ class DistributedTraining(unittest.TestCase):
             data = tiny_coco(os.path.join(tmp, "train.json"), 2)
             out = os.path.join(tmp, "run")
             p = subprocess.Popen(
-                [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                 "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(tmp, "logs"),
-                 os.path.join(HERE, "train_detector.py"), "--config", PRESET, "--classes", "person", "--data", data,
-                 "--batch", "1", "--train-sizes", "224", "--box-batch", "32", "--log-every", "1", "--eval-every", "0",
-                 "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                torchrun(tmp, ["--config", PRESET, "--classes", "person", "--data", data,
+                               "--batch", "1", "--train-sizes", "224", "--box-batch", "32", "--log-every", "1",
+                               "--eval-every", "0",
+                               "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out]),
+                env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             try:
                 log = os.path.join(out, "log.jsonl")
                 deadline = time.time() + 300
@@ -182,11 +235,13 @@ class DistributedTraining(unittest.TestCase):
                         rank1.append(pid)
                 self.assertEqual(len(rank1), 1, rank1)
                 os.kill(rank1[0], signal.SIGTERM)
-                stdout, _ = p.communicate(timeout=300)
+                try:
+                    stdout, _ = p.communicate(timeout=300)
+                except subprocess.TimeoutExpired:
+                    self.fail(stuck_report(p, tmp))
             finally:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+                if p.poll() is None:  # a check above failed: end every process of the run, say where each was
+                    print(stuck_report(p, tmp), file=sys.stderr)
             self.assertEqual(p.returncode, 0, stdout)
             m = re.search(r"stopped at iteration (\d+) of 100000", stdout)
             self.assertIsNotNone(m, stdout)

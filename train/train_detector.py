@@ -399,6 +399,19 @@ def init_distributed(timeout_minutes):
                             timeout=datetime.timedelta(minutes=timeout_minutes))
 
 
+def shutdown_distributed():
+    """Ends a torchrun process's process group, after a barrier that every process reaches.
+
+    Without the barrier a process could hang forever at its exit (torch 1.13, gloo; seen in about
+    one run in seven): the worker thread that ran the last collective (e.g. any_process) still
+    holds that tensor when the caller has dropped it, so releasing it needs the GIL, while the main
+    thread, holding the GIL, destroys the process group (with DDP's Reducer) and waits on a lock that
+    worker holds. Waiting in barrier() releases the GIL, so that worker finishes first, and the
+    barrier's own work holds no Python tensor."""
+    dist.barrier()
+    dist.destroy_process_group()
+
+
 def agree_on_start(start, device, path):
     """The iteration every process resumes from, the same on all of them, or SystemExit on all.
 
@@ -885,7 +898,7 @@ def main(argv=None):
         print("stopped at iteration %d of %d (%.0f s trained); best %s = %s" % (
             it, a.iters, train_seconds, select or "-", best), flush=True)
     if distributed:
-        dist.destroy_process_group()
+        shutdown_distributed()
 
 
 if __name__ == "__main__":

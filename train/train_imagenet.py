@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, any_process, init_distributed, mean_over_processes,  # noqa: E402
-                            save_checkpoint)
+                            save_checkpoint, shutdown_distributed)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -231,7 +231,7 @@ def main(argv=None):
     if main_proc:
         log.close()
     if distributed:
-        dist.destroy_process_group()
+        shutdown_distributed()
 
 
 if __name__ == "__main__":
