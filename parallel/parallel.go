@@ -15,6 +15,7 @@
 package parallel
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,7 @@ type state struct {
 	waiting atomic.Uint64 // the generation of the loop whose Run waits on done; 0 when none
 	done    chan struct{} // the last helper's wake-up for a waiting Run
 	failed  atomic.Pointer[panicValue]
+	running atomic.Bool // a Run is under way: another, from a task or a second goroutine, is refused
 
 	// pauses, set by the tests before the first loop, stand for a thread losing its core at the
 	// two places where that once broke the pool.
@@ -74,6 +76,10 @@ type claim struct {
 
 // panicValue carries a worker's panic to the caller.
 type panicValue struct{ v any }
+
+// errGoexit is what Run raises when a task ended its goroutine with runtime.Goexit (testing's
+// FailNow on a worker): recover sees nil then.
+var errGoexit = errors.New("parallel: a task called runtime.Goexit (t.FailNow or t.Fatal off the test's goroutine?)")
 
 // ChunksPerThread is how many chunks each thread gets on average: more than one lets a thread
 // that got a core to itself take over chunks from one that shares its core with another process.
@@ -98,7 +104,7 @@ func New(threads int) *Pool {
 		s.claims = make([]claim, threads)
 		for w := range s.start {
 			s.start[w] = make(chan struct{}, 1)
-			go s.worker(w+1, s.start[w])
+			go s.worker(w+1, s.start[w], 0)
 		}
 	}
 	p := &Pool{s}
@@ -144,10 +150,16 @@ const (
 // worker runs the loops of Run as worker w: it waits for the next one by spinning on the loop
 // generation, then parks on start until Run wakes it (or start is closed). A worker that is not
 // among a loop's helpers only notes its generation: it reads nothing else of it, since the next
-// loop may already be overwriting the fields.
-func (s *state) worker(w int, start chan struct{}) {
+// loop may already be overwriting the fields. seen is the last loop it took part in or noted
+// (loops are numbered from 1: the first may start before this goroutine does).
+func (s *state) worker(w int, start chan struct{}, seen uint64) {
 	parked := &s.parked[w-1]
-	var seen uint64 // loops are numbered from 1: the first may start before this goroutine does
+	goexit := true // until the pool closes: only a task's runtime.Goexit ends this goroutine otherwise
+	defer func() {
+		if goexit { // its loop was counted done (help): a new goroutine carries on as worker w
+			go s.worker(w, start, seen)
+		}
+	}()
 	for {
 		l := s.loop.Load()
 		for i := 1; l>>16 == seen && i < spins; i++ {
@@ -162,6 +174,7 @@ func (s *state) worker(w int, start chan struct{}) {
 			if l = s.loop.Load(); l>>16 == seen || !parked.CompareAndSwap(true, false) {
 				// Parked, or Run took the flag and is sending: wait for its wake-up.
 				if _, ok := <-start; !ok {
+					goexit = false
 					return
 				}
 				if l = s.loop.Load(); l>>16 == seen {
@@ -174,19 +187,27 @@ func (s *state) worker(w int, start chan struct{}) {
 		}
 		seen = l >> 16
 		if w <= int(l&0xffff) {
-			s.work(w, int(l&0xffff)+1)
-			if s.pending.Add(-1) == 0 {
-				// Run may already be past this loop (it saw the count reach zero) and waiting on
-				// a later one: only a Run waiting on this generation is woken.
-				if s.pauses != nil {
-					s.pauses.afterLastHelper()
-				}
-				if s.waiting.CompareAndSwap(seen, 0) {
-					s.done <- struct{}{}
-				}
-			}
+			s.help(w, int(l&0xffff)+1, seen)
 		}
 	}
+}
+
+// help runs worker w's part of loop gen, which has p threads, and counts it done: deferred, so
+// that a task's runtime.Goexit does not leave Run waiting.
+func (s *state) help(w, p int, gen uint64) {
+	defer func() {
+		if s.pending.Add(-1) == 0 {
+			// Run may already be past this loop (it saw the count reach zero) and waiting on
+			// a later one: only a Run waiting on this generation is woken.
+			if s.pauses != nil {
+				s.pauses.afterLastHelper()
+			}
+			if s.waiting.CompareAndSwap(gen, 0) {
+				s.done <- struct{}{}
+			}
+		}
+	}()
+	s.work(w, p)
 }
 
 // wait returns when every helper of the current loop is done: it spins, then blocks on done,
@@ -214,14 +235,20 @@ func (s *state) wait() {
 // has chunks [w*chunks/p, (w+1)*chunks/p)), then what is left of the others' shares. Every loop
 // splits alike, so a thread tends to get the same part of the data layer after layer (the part
 // it wrote, still in its cache), while a thread that lost its core has its share taken over.
-// A panic is kept for the caller and ends this worker's share.
+// A panic (or runtime.Goexit) is kept for the caller and ends this worker's share.
 func (s *state) work(w, p int) {
+	finished := false
 	defer func() {
-		if v := recover(); v != nil {
-			s.failed.CompareAndSwap(nil, &panicValue{v})
-			for t := range p {
-				s.claims[t].next.Store(int64(s.chunks)) // the others stop taking chunks
-			}
+		if finished {
+			return
+		}
+		v := recover()
+		if v == nil { // no panic: a task called runtime.Goexit
+			v = errGoexit
+		}
+		s.failed.CompareAndSwap(nil, &panicValue{v})
+		for t := range p {
+			s.claims[t].next.Store(int64(s.chunks)) // the others stop taking chunks
 		}
 	}()
 	for k := range p {
@@ -232,14 +259,21 @@ func (s *state) work(w, p int) {
 			if c >= end {
 				break
 			}
-			s.task.Run(w, c*s.n/s.chunks, (c+1)*s.n/s.chunks)
+			s.task.Run(w, s.bound(c), s.bound(c+1))
 		}
 	}
+	finished = true
 }
+
+// bound is where chunk c of the loop starts: floor(c*n/chunks), computed without forming c*n
+// (which overflows int for n above MaxInt/chunks: 2^31/4096 on 32-bit targets).
+func (s *state) bound(c int) int { return c*(s.n/s.chunks) + c*(s.n%s.chunks)/s.chunks }
 
 // Run calls t.Run on contiguous chunks covering [0, n) (none when n <= 0) and returns when all
 // are done. The chunks run on the caller and the workers; with one thread, t.Run(0, 0, n) runs
 // on the caller. A panic in any chunk is raised again in the caller. Run does not allocate.
+// One Run at a time: a Run on a pool already running a loop (from one of its tasks, or from
+// another goroutine) panics, except where it would run inline (one thread, or n == 1).
 func (p *Pool) Run(n int, t Task) {
 	if n <= 0 {
 		return
@@ -249,6 +283,9 @@ func (p *Pool) Run(n int, t Task) {
 		return
 	}
 	s := p.state
+	if !s.running.CompareAndSwap(false, true) {
+		panic("parallel: Run on a pool that is running a loop (from one of its tasks, or from another goroutine)")
+	}
 	s.task, s.n, s.chunks = t, n, min(n, ChunksPerThread*s.threads)
 	helpers := min(s.threads, s.chunks) - 1
 	for th := range helpers + 1 {
@@ -264,10 +301,25 @@ func (p *Pool) Run(n int, t Task) {
 			s.start[w] <- struct{}{}
 		}
 	}
-	s.work(0, helpers+1)
-	s.wait()
-	s.task = nil
+	s.runAndWait(helpers + 1)
+	s.running.Store(false)
 	if f := s.failed.Swap(nil); f != nil {
 		panic(f.v)
 	}
+}
+
+// runAndWait runs the caller's part of a loop of p threads and waits for its helpers, also when
+// one of the caller's tasks ends its goroutine with runtime.Goexit: the pool is left idle then.
+func (s *state) runAndWait(p int) {
+	returned := false
+	defer func() {
+		s.wait()
+		s.task = nil
+		if !returned {
+			s.failed.Store(nil)
+			s.running.Store(false)
+		}
+	}()
+	s.work(0, p)
+	returned = true
 }

@@ -1,11 +1,14 @@
 package parallel
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -195,6 +198,140 @@ func TestPanicReachesCaller(t *testing.T) {
 	}
 }
 
+// workerFunc is a Task that sees its worker index.
+type workerFunc func(worker, lo, hi int)
+
+func (f workerFunc) Run(worker, lo, hi int) { f(worker, lo, hi) }
+
+// sumAfter checks that p still runs a loop of n over all its threads, each index once.
+func sumAfter(t *testing.T, p *Pool, what string) {
+	t.Helper()
+	for range 20 {
+		var sum atomic.Int64
+		p.Run(100, funcTask(func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sum.Add(int64(i))
+			}
+		}))
+		if sum.Load() != 4950 {
+			t.Fatalf("after %s: sum %d, want 4950", what, sum.Load())
+		}
+	}
+}
+
+// TestNestedRunRefused: a task that calls Run on its own pool gets a panic (which reaches the
+// outer caller) instead of overwriting the loop under way (60 of 64 outer indices were dropped).
+func TestNestedRunRefused(t *testing.T) {
+	p := New(4)
+	defer p.Close()
+	func() {
+		defer func() {
+			if v, _ := recover().(string); !strings.Contains(v, "running a loop") {
+				t.Errorf("nested Run: recovered %q", v)
+			}
+		}()
+		p.Run(64, funcTask(func(lo, hi int) {
+			if lo == 0 {
+				p.Run(64, funcTask(func(int, int) {}))
+			}
+		}))
+	}()
+	sumAfter(t, p, "a nested Run")
+	// Where Run runs inline (n == 1), nesting is harmless and allowed.
+	var inner atomic.Int32
+	p.Run(8, funcTask(func(lo, hi int) { p.Run(1, funcTask(func(int, int) { inner.Add(1) })) }))
+	if inner.Load() == 0 {
+		t.Error("inline nested Run did not run")
+	}
+}
+
+// TestGoexitInTask: a task that ends its goroutine with runtime.Goexit (t.FailNow off the test's
+// goroutine) on a worker makes Run panic with errGoexit instead of waiting forever for that
+// worker, and the pool keeps all its threads; on the caller, the caller's goroutine ends and the
+// pool is left idle and usable.
+func TestGoexitInTask(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	for range 3 {
+		done := make(chan any)
+		go func() {
+			defer func() { done <- recover() }()
+			p.Run(300, workerFunc(func(worker, lo, hi int) {
+				if worker != 0 {
+					runtime.Goexit()
+				}
+				time.Sleep(time.Millisecond) // leave chunks for the workers
+			}))
+		}()
+		select {
+		case v := <-done:
+			if v != errGoexit {
+				t.Fatalf("Goexit on a worker: Run raised %v", v)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("Goexit on a worker: Run did not return")
+		}
+		sumAfter(t, p, "Goexit on a worker")
+	}
+	var workers [3]atomic.Int32
+	for range 50 { // every worker still takes part in loops
+		p.Run(300, workerFunc(func(worker, lo, hi int) {
+			workers[worker].Add(1)
+			time.Sleep(10 * time.Microsecond)
+		}))
+	}
+	for w := range workers {
+		if workers[w].Load() == 0 {
+			t.Errorf("worker %d ran no chunk after the Goexits", w)
+		}
+	}
+
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		p.Run(300, workerFunc(func(worker, lo, hi int) {
+			if worker == 0 {
+				runtime.Goexit()
+			}
+		}))
+		t.Error("Run returned on a goroutine that called runtime.Goexit")
+	}()
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Goexit on the caller: its goroutine did not end")
+	}
+	sumAfter(t, p, "Goexit on the caller")
+}
+
+// TestChunkBoundsDoNotOverflow: chunk edges computed as c*n/chunks overflowed int for n above
+// MaxInt/chunks (2^31/4096 on 32-bit targets: a 1024-thread pool from n = 524,289), giving
+// negative or reversed chunks; the chunks of a loop of MaxInt indices tile it.
+func TestChunkBoundsDoNotOverflow(t *testing.T) {
+	p := New(MaxThreads)
+	defer p.Close()
+	for _, n := range []int{math.MaxInt, math.MaxInt32, 1<<21 + 3} {
+		var mu sync.Mutex
+		var chunks [][2]int
+		p.Run(n, funcTask(func(lo, hi int) {
+			mu.Lock()
+			chunks = append(chunks, [2]int{lo, hi})
+			mu.Unlock()
+		}))
+		slices.SortFunc(chunks, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+		next := 0
+		for _, c := range chunks {
+			if c[0] != next || c[1] <= c[0] {
+				t.Fatalf("n=%d: chunk [%d, %d) after %d", n, c[0], c[1], next)
+			}
+			next = c[1]
+		}
+		if next != n {
+			t.Fatalf("n=%d: chunks end at %d", n, next)
+		}
+	}
+}
+
 func TestCloseAndDefaults(t *testing.T) {
 	if n := New(0).Threads(); n != runtime.NumCPU() {
 		t.Errorf("New(0) has %d threads, want NumCPU %d", n, runtime.NumCPU())
@@ -221,18 +358,27 @@ func TestCloseAndDefaults(t *testing.T) {
 
 // TestUnreachablePoolStopsItsWorkers checks that dropping a Pool without Close ends its goroutines.
 func TestUnreachablePoolStopsItsWorkers(t *testing.T) {
-	before := runtime.NumGoroutine()
 	for range 10 {
 		New(4).Run(8, funcTask(func(lo, hi int) {}))
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+	// Every pool of this package's tests is closed or unreachable by now: all their workers stop.
+	// (Counted by their stacks, not runtime.NumGoroutine against a count taken before: the
+	// workers of an earlier test's 1024-thread pool may still be winding down then.)
+	deadline := time.Now().Add(60 * time.Second)
+	for workerGoroutines() > 0 && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines, %d before the pools", n, before)
+	if n := workerGoroutines(); n > 0 {
+		t.Fatalf("%d workers still running", n)
 	}
+}
+
+// workerGoroutines counts the goroutines running a pool's worker.
+func workerGoroutines() int {
+	buf := make([]byte, 1<<22)
+	n := runtime.Stack(buf, true)
+	return strings.Count(string(buf[:n]), "parallel.(*state).worker(")
 }
 
 // funcTask is a func(lo, hi int) as a Task, for the tests.
