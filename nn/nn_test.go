@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -705,6 +706,31 @@ func TestColumnBlocksTileThePlane(t *testing.T) {
 			if next != ohw {
 				t.Fatalf("%d positions on %d threads: the blocks end at %d", ohw, threads, next)
 			}
+		}
+	}
+}
+
+// TestConsistent: the shape's product is checked against the data without wrapping around
+// (2^60 rows of 16 channels, or 2^32 x 2^32, "held" no values and passed on 64-bit targets).
+func TestConsistent(t *testing.T) {
+	wrap16 := 1 << (strconv.IntSize - 4) // 16 x this is 2^IntSize: 0 in int arithmetic
+	half := 1 << (strconv.IntSize / 2)
+	for _, c := range []struct {
+		t    Tensor
+		want bool
+	}{
+		{Tensor{N: 1, C: 2, H: 3, W: 4, Data: make([]float32, 24)}, true},
+		{Tensor{N: 1, C: 2, H: 3, W: 4, Data: make([]float32, 23)}, false},
+		{Tensor{N: 1, C: 2, H: 3, W: 4, Data: make([]float32, 25)}, false},
+		{Tensor{N: 1, C: 16, H: 0, W: 5}, true},
+		{Tensor{N: 0, C: -1, H: 1, W: 1}, false},
+		{Tensor{N: 1, C: 16, H: wrap16, W: 1}, false},
+		{Tensor{N: half, C: half, H: 1, W: 1}, false},
+		{Tensor{N: half / 2, C: half / 2, H: 4, W: 1, Data: make([]float32, 0)}, false},
+		{Tensor{}, true},
+	} {
+		if got := c.t.Consistent(); got != c.want {
+			t.Errorf("%v holding %d values: Consistent %v, want %v", c.t.Shape(), len(c.t.Data), got, c.want)
 		}
 	}
 }

@@ -12,7 +12,10 @@
 // kernels do: inputs that do not match the layer are a programmer error and panic.
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Tensor is a dense float32 array of N images with C channels of H x W pixels, row-major, in
 // NCHW order unless its Layout says CNHW.
@@ -95,7 +98,21 @@ func (t *Tensor) Shape() [4]int { return [4]int{t.N, t.C, t.H, t.W} }
 // Consistent reports whether t's dimensions are non-negative and its data holds exactly
 // N*C*H*W values (a tensor from outside the package may say otherwise).
 func (t *Tensor) Consistent() bool {
-	return t.N >= 0 && t.C >= 0 && t.H >= 0 && t.W >= 0 && len(t.Data) == t.N*t.C*t.H*t.W
+	dims := t.Shape()
+	if slices.Min(dims[:]) < 0 {
+		return false
+	}
+	if slices.Contains(dims[:], 0) {
+		return len(t.Data) == 0
+	}
+	size := 1
+	for _, d := range dims { // the product, stopped before it passes the length (it could wrap around)
+		if size > len(t.Data)/d {
+			return false
+		}
+		size *= d
+	}
+	return size == len(t.Data)
 }
 
 // String describes the tensor by its shape.

@@ -24,6 +24,8 @@
 // programmer error and panic (index out of range), as for any Go slice.
 package kernels
 
+import "fmt"
+
 // The generated assembly (here, not in kernels_$GOARCH.go, so that go generate writes both on
 // any machine).
 //go:generate go run gen_sgemm_avx512.go
@@ -178,6 +180,9 @@ const StemIn, StemBlock = 3, 12
 // differs in rare double roundings.) Call it only where StemAccelerated: the portable version is
 // the loop above, one value at a time, and callers are faster with Im2col and the product then.
 func Stem3x3s2(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int) {
+	if m <= 0 || m%StemBlock != 0 { // the assembly runs whole blocks: it would write past channel m
+		panic(fmt.Sprintf("kernels: Stem3x3s2 for %d output channels, not a positive multiple of %d", m, StemBlock))
+	}
 	stem3x3s2.best(out, ldo, in, h, w, m, wt, bias, relu, y0, y1)
 }
 

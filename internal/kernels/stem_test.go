@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -79,6 +80,23 @@ func TestStem3x3s2(t *testing.T) {
 // of the same instruction set, bit for bit (any NaN for a NaN), with zeros, signed zeros,
 // infinities and NaNs among the inputs and weights, so that a layer's values do not depend on
 // which path it takes.
+// TestStem3x3s2RefusesPartialBlocks: a channel count that is not a multiple of StemBlock is
+// refused (the AVX-512 kernel, given 30, wrote channels 30-35 past the output: a segfault).
+func TestStem3x3s2RefusesPartialBlocks(t *testing.T) {
+	for _, m := range []int{30, 13, 0, -12} {
+		func() {
+			defer func() {
+				if v, _ := recover().(string); !strings.Contains(v, "not a positive multiple of 12") {
+					t.Errorf("m=%d: recovered %q", m, v)
+				}
+			}()
+			const h, w = 8, 40
+			n := max(m, 1)
+			Stem3x3s2(make([]float32, n*4*20), 4*20, make([]float32, StemIn*h*w), h, w, m, make([]float32, n*StemIn*9), make([]float32, n), true, 0, 4)
+		}()
+	}
+}
+
 func TestStem3x3s2IsIm2colProduct(t *testing.T) {
 	for _, im := range stem3x3s2.impls[1:] {
 		var product sgemmFunc
