@@ -1,5 +1,8 @@
 package nms
 
+// This file reproduces torch 1.13's CPU sort and top-k, ties included: libstdc++'s algorithms over
+// (value, index) pairs.
+
 // sortLikeTorch sorts a by score descending exactly as torch 1.13's unstable CPU sort
 // (Tensor.sort(descending=True)) orders them, ties included. That sort is libstdc++'s std::sort
 // (introsort: median-of-three quicksort down to runs of 16, heapsort past the depth limit, then
@@ -17,6 +20,92 @@ func sortLikeTorch(a []ranked) {
 	}
 	introsortLoop(a, 0, n, 2*depth)
 	finalInsertionSort(a, 0, n)
+}
+
+// TopK is torch 1.13's CPU Tensor.topk(k) (largest, sorted) over a vector, reproduced with its
+// order among equal values, which torchvision's RPN hands on to its NMS. That top-k is
+// libstdc++'s std::partial_sort of (value, index) pairs when k*64 <= n, otherwise std::nth_element
+// at k-1 followed by std::sort of the first k-1, with sortLikeTorch's comparator. A TopK keeps
+// its buffer between calls; it is not safe for concurrent use.
+type TopK struct {
+	q []ranked
+}
+
+// Indices appends to dst the indices of the min(k, len(scores)) largest scores (NaN the largest),
+// in the order torch's topk returns them, and returns it.
+func (t *TopK) Indices(dst []int32, scores []float32, k int) []int32 {
+	n := len(scores)
+	k = min(k, n)
+	if k <= 0 {
+		return dst
+	}
+	t.q = t.q[:0]
+	for i, v := range scores {
+		t.q = append(t.q, ranked{v, int32(i)})
+	}
+	a := t.q
+	if k*64 <= n {
+		heapSelect(a, 0, k, n)
+		sortHeap(a, 0, k)
+	} else {
+		nthElement(a, k-1)
+		sortLikeTorch(a[:k-1])
+	}
+	for _, r := range a[:k] {
+		dst = append(dst, r.i)
+	}
+	return dst
+}
+
+// nthElement is std::nth_element(a, a+nth, a+len(a)): introselect (median-of-three partitions,
+// heap select past the depth limit, insertion sort below 4 elements).
+func nthElement(a []ranked, nth int) {
+	first, last := 0, len(a)
+	if first == last || nth == last {
+		return
+	}
+	depth := 0
+	for m := last; m > 1; m >>= 1 {
+		depth++
+	}
+	depth *= 2
+	for last-first > 3 {
+		if depth == 0 {
+			heapSelect(a, first, nth+1, last)
+			a[first], a[nth] = a[nth], a[first]
+			return
+		}
+		depth--
+		if cut := partitionPivot(a, first, last); cut <= nth {
+			first = cut
+		} else {
+			last = cut
+		}
+	}
+	insertionSort(a, first, last)
+}
+
+// heapSelect is std::__heap_select: a heap of a[first:middle] (its top the one that sorts
+// last), then every later element that sorts before the top replaces it.
+func heapSelect(a []ranked, first, middle, last int) {
+	makeHeap(a, first, middle)
+	for i := middle; i < last; i++ {
+		if torchBefore(a[i], a[first]) {
+			v := a[i]
+			a[i] = a[first]
+			adjustHeap(a, first, 0, middle-first, v)
+		}
+	}
+}
+
+// sortHeap is std::__sort_heap: the heap a[first:last] popped into sorted order.
+func sortHeap(a []ranked, first, last int) {
+	for last-first > 1 {
+		last--
+		v := a[last]
+		a[last] = a[first]
+		adjustHeap(a, first, 0, last-first, v)
+	}
 }
 
 // torchBefore is torch's KeyValueCompDesc: NaN first, then larger scores.
@@ -116,15 +205,10 @@ func unguardedLinearInsert(a []ranked, last int) {
 	a[last] = v
 }
 
-// partialSort is std::__partial_sort(first, last, last): heap select, then sort_heap.
+// partialSort is std::__partial_sort(first, last, last): a heap, then sort_heap.
 func partialSort(a []ranked, first, last int) {
 	makeHeap(a, first, last)
-	for last-first > 1 {
-		last--
-		v := a[last]
-		a[last] = a[first]
-		adjustHeap(a, first, 0, last-first, v)
-	}
+	sortHeap(a, first, last)
 }
 
 func makeHeap(a []ranked, first, last int) {

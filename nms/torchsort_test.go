@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,4 +252,99 @@ func introsortIDs(a []int, before func(x, y int) bool, onHeap func()) (heap bool
 	}
 	loop(0, n, 2*depth)
 	return heap
+}
+
+// TestTopKMatchesTorch takes the top k of tie-heavy score vectors (lengths and k on both sides of
+// torch's k*64 <= n switch between partial_sort and nth_element, k = 1 and k = n, NaNs and
+// infinities, introsort killers) and requires the exact index order of torch's topk.
+func TestTopKMatchesTorch(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	type topCase struct {
+		s []float32
+		k int
+	}
+	var cases []topCase
+	ks := func(n int) []int {
+		return []int{1, min(2, n), max(1, n/64), min(n/64+1, n), max(1, n/3), max(1, n-1), n}
+	}
+	for _, n := range []int{1, 3, 5, 64, 65, 100, 1000, 4321, 9120, 36000} {
+		for _, levels := range []int{1, 3, 50, 1 << 20} {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = float32(rng.Intn(levels)) / 7
+			}
+			for _, k := range ks(n) {
+				cases = append(cases, topCase{s, k})
+			}
+		}
+	}
+	nan := float32(math.NaN())
+	for _, n := range []int{4, 40, 1000, 5000} {
+		s := make([]float32, n)
+		for i := range s {
+			switch rng.Intn(6) {
+			case 0:
+				s[i] = nan
+			case 1:
+				s[i] = float32(math.Inf(1 - 2*rng.Intn(2)))
+			default:
+				s[i] = float32(rng.Intn(5)) / 4
+			}
+		}
+		for _, k := range ks(n) {
+			cases = append(cases, topCase{s, k})
+		}
+	}
+	for _, n := range []int{200, 4096} {
+		s, _ := introsortKiller(n, rng)
+		for _, k := range ks(n) {
+			cases = append(cases, topCase{s, k})
+		}
+	}
+	inputs := make([][]float32, len(cases))
+	kk := make([]int, len(cases))
+	for i, c := range cases {
+		inputs[i], kk[i] = c.s, c.k
+	}
+	dir := t.TempDir()
+	path, kpath := filepath.Join(dir, "inputs.json"), filepath.Join(dir, "k.json")
+	kjson, _ := json.Marshal(kk)
+	if err := os.WriteFile(path, pyJSON(inputs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kpath, kjson, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := torchref.Script(t, `
+import json, sys, torch
+ks = json.load(open(sys.argv[2]))
+res = []
+for s, k in zip(json.load(open(sys.argv[1])), ks):
+    res.append(torch.tensor(s, dtype=torch.float32).topk(k)[1].tolist())
+print(json.dumps(res))
+`, path, kpath)
+	var want [][]int32
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != len(cases) {
+		t.Fatalf("torch answered %d cases, want %d", len(want), len(cases))
+	}
+	var top TopK
+	for i, c := range cases {
+		got := top.Indices(nil, c.s, c.k)
+		if !slices.Equal(got, want[i]) {
+			j := 0
+			for j < min(len(got), len(want[i])) && got[j] == want[i][j] {
+				j++
+			}
+			t.Fatalf("case %d (n=%d, k=%d): first difference at position %d (%d of ours, %d of torch's)", i, len(c.s), c.k, j, len(got), len(want[i]))
+		}
+	}
+	if got := top.Indices([]int32{7}, []float32{1, 2}, 0); !slices.Equal(got, []int32{7}) {
+		t.Errorf("k = 0: %v", got)
+	}
+	if got := top.Indices(nil, []float32{1, 2}, 5); !slices.Equal(got, []int32{1, 0}) {
+		t.Errorf("k past the length: %v", got)
+	}
 }

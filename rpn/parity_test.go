@@ -2,6 +2,7 @@ package rpn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -13,11 +14,15 @@ import (
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
-// rpnCase is one image: the head outputs are random, the image and config vary.
+// rpnCase is one image: the head outputs are random, the image and config vary. Ties: band > 0
+// makes the bottom band feature rows uniform (as black bars give: one logit and one set of deltas
+// per anchor shape there, many equal logits); step > 0 rounds every logit to a multiple of it.
 type rpnCase struct {
 	featH, featW, padH, padW, imgH, imgW int
 	cfg                                  Config
 	logitScale                           float64
+	band                                 int
+	step                                 float64
 }
 
 func (c rpnCase) inputs(seed uint64) (obj, del []float32) {
@@ -34,17 +39,40 @@ func (c rpnCase) inputs(seed uint64) (obj, del []float32) {
 			del[i] = 6 // beyond the exp clip
 		}
 	}
+	if c.step > 0 {
+		for i := range obj {
+			obj[i] = float32(math.Round(float64(obj[i])/c.step) * c.step)
+		}
+	}
+	hw := c.featH * c.featW
+	for y := max(c.featH-c.band, 0); y < c.featH; y++ {
+		for x := range c.featW {
+			loc := y*c.featW + x
+			for ai := range a {
+				obj[ai*hw+loc] = float32(ai%5) * 0.6
+				for k := range 4 {
+					del[(ai*4+k)*hw+loc] = float32(k+1) * 0.01
+				}
+			}
+		}
+	}
 	return obj, del
 }
 
 func TestProposalsMatchTorchvision(t *testing.T) {
 	def := DefaultConfig()
 	cases := []rpnCase{
-		{38, 50, 608, 800, 600, 790, def, 2},
-		{20, 32, 320, 512, 300, 500, def, 1},
-		{38, 63, 608, 1024, 600, 1000, Config{PreNMSTopN: 2000, PostNMSTopN: 1000, NMSThresh: 0.5, ScoreThresh: 0.3, MinBoxSize: 20}, 1},
-		{7, 9, 112, 144, 100, 130, Config{PreNMSTopN: 6000, PostNMSTopN: 2000, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}, 3}, // 945 anchors < top-n
-		{13, 17, 208, 272, 200, 260, Config{PreNMSTopN: 1234, PostNMSTopN: 300, NMSThresh: 0.9, ScoreThresh: 0, MinBoxSize: 1e-3}, 0.5},
+		{38, 50, 608, 800, 600, 790, def, 2, 0, 0},
+		{20, 32, 320, 512, 300, 500, def, 1, 0, 0},
+		{38, 63, 608, 1024, 600, 1000, Config{PreNMSTopN: 2000, PostNMSTopN: 1000, NMSThresh: 0.5, ScoreThresh: 0.3, MinBoxSize: 20}, 1, 0, 0},
+		{7, 9, 112, 144, 100, 130, Config{PreNMSTopN: 6000, PostNMSTopN: 2000, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}, 3, 0, 0}, // 945 anchors < top-n
+		{13, 17, 208, 272, 200, 260, Config{PreNMSTopN: 1234, PostNMSTopN: 300, NMSThresh: 0.9, ScoreThresh: 0, MinBoxSize: 1e-3}, 0.5, 0, 0},
+		// Equal logits, ordered by torch's top-k selection (582 box coordinates differed while
+		// they were ordered by index): a uniform band at the bottom, and logits on a coarse grid.
+		{20, 32, 320, 512, 300, 500, def, 1, 8, 0},
+		{38, 50, 608, 800, 600, 790, def, 2, 6, 0},
+		{38, 50, 608, 800, 600, 790, def, 2, 0, 0.5},
+		{13, 17, 208, 272, 200, 260, Config{PreNMSTopN: 1234, PostNMSTopN: 300, NMSThresh: 0.9, ScoreThresh: 0, MinBoxSize: 1e-3}, 1, 0, 0.5},
 	}
 	dir := t.TempDir()
 	var in []*safetensors.Tensor

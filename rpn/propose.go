@@ -20,7 +20,9 @@ type proposer struct {
 	coder  boxes.Coder
 	sup    nms.Suppressor
 	pool   *parallel.Pool // decodes the top-k over its threads (nil: on the caller)
-	keys   []uint64       // every anchor's nms.RankKey (torch's topk order), then the top-k's first, in order
+	flat   []float32      // every anchor's objectness logit, in concat_box_prediction_layers' (H, W, A) order
+	topk   nms.TopK       // torch's top-k over flat, its order among equal logits included
+	top    []int32        // the top-k's anchor indices, in that order
 	dec    decodeTask
 	cand   []boxes.Box
 	cscore []float32
@@ -70,17 +72,18 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	}
 	cfg := p.cfg
 
-	// Top-k by logit over the flattened (H, W, A) order of concat_box_prediction_layers.
-	p.keys = p.keys[:0]
-	for loc := 0; loc < hw; loc++ {
-		for a := 0; a < numAnchors; a++ {
-			p.keys = append(p.keys, nms.RankKey(objectness[a*hw+loc], loc*numAnchors+a))
+	// Top-k by logit over the flattened (H, W, A) order of concat_box_prediction_layers, in the
+	// order of torch's topk: equal logits (a uniform region of the frame, such as black bars, gives
+	// many) are ordered by its selection algorithm, not by index, and that order decides which of
+	// them make the cut and which wins in NMS.
+	p.flat = slices.Grow(p.flat[:0], n)[:n]
+	for a := 0; a < numAnchors; a++ {
+		for loc, v := range objectness[a*hw : (a+1)*hw] {
+			p.flat[loc*numAnchors+a] = v
 		}
 	}
-	k := min(max(cfg.PreNMSTopN, 0), n)
-	selectTop(p.keys, k)
-	top := p.keys[:k]
-	slices.Sort(top)
+	p.top = p.topk.Indices(p.top[:0], p.flat, max(cfg.PreNMSTopN, 0))
+	top, k := p.top, len(p.top)
 
 	// Decode, sigmoid, clip, remove small, threshold: each of the top k on its own, split over
 	// the pool, then the survivors in rank order.
@@ -122,7 +125,7 @@ const decodeBlock = 256
 // whether it survives the size and score filters, computed from j alone, so the result does not
 // depend on the thread count.
 type decodeTask struct {
-	top                []uint64
+	top                []int32 // anchor indices, best first
 	objectness, deltas []float32
 	anchors            []boxes.Box
 	coder              boxes.Coder
@@ -135,8 +138,8 @@ type decodeTask struct {
 	ok                 []bool
 }
 
-// set prepares the loop over top (rank keys, best first) and sizes its outputs.
-func (t *decodeTask) set(p *proposer, top []uint64, objectness, deltas []float32, anchors []boxes.Box, numAnchors, hw, imageH, imageW int) {
+// set prepares the loop over top (anchor indices, best first) and sizes its outputs.
+func (t *decodeTask) set(p *proposer, top []int32, objectness, deltas []float32, anchors []boxes.Box, numAnchors, hw, imageH, imageW int) {
 	k := len(top)
 	if cap(t.box) < k {
 		t.box, t.score, t.ok = make([]boxes.Box, k), make([]float32, k), make([]bool, k)
@@ -159,7 +162,7 @@ func (t *decodeTask) Run(_, lo, hi int) {
 	k := len(t.top)
 	vecEnd := k - k%16
 	for j := lo * decodeBlock; j < min(hi*decodeBlock, k); j++ {
-		i := int(uint32(t.top[j]))
+		i := int(t.top[j])
 		loc, a := i/t.numAnchors, i%t.numAnchors
 		d := t.deltas[a*4*t.hw+loc:]
 		b := t.coder.Decode(t.anchors[i], d[0], d[t.hw], d[2*t.hw], d[3*t.hw]).Clip(t.imageW, t.imageH)
@@ -180,50 +183,4 @@ func sigmoid(x float32, vec bool) float32 {
 		e = float32(math.Exp(-float64(x)))
 	}
 	return 1 / (1 + e)
-}
-
-// selectTop reorders a so that a[:k] holds its k smallest elements (in no particular order):
-// quickselect with median-of-three pivots.
-func selectTop(a []uint64, k int) {
-	lo, hi := 0, len(a)
-	if k <= 0 || k >= hi {
-		return
-	}
-	for hi-lo > 12 {
-		mid := lo + (hi-lo)/2
-		if a[mid] < a[lo] {
-			a[mid], a[lo] = a[lo], a[mid]
-		}
-		if a[hi-1] < a[lo] {
-			a[hi-1], a[lo] = a[lo], a[hi-1]
-		}
-		if a[hi-1] < a[mid] {
-			a[hi-1], a[mid] = a[mid], a[hi-1]
-		}
-		pv := a[mid]
-		i, j := lo, hi-1
-		for i <= j {
-			for a[i] < pv {
-				i++
-			}
-			for pv < a[j] {
-				j--
-			}
-			if i <= j {
-				a[i], a[j] = a[j], a[i]
-				i++
-				j--
-			}
-		}
-		// a[lo..j] are at most the pivot, a[i..hi) at least, a(j..i) equal to it.
-		switch {
-		case k <= j+1:
-			hi = j + 1
-		case k >= i:
-			lo = i
-		default:
-			return
-		}
-	}
-	slices.Sort(a[lo:hi])
 }

@@ -3,12 +3,10 @@ package rpn
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
-	"github.com/shuffledet/shuffledet/nms"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -55,27 +53,6 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 	p.cfg.PreNMSTopN, p.cfg.PostNMSTopN = 6000, 0
 	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
 		t.Errorf("post-NMS top 0: %v", b)
-	}
-}
-
-func TestSelectTop(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 1))
-	for _, n := range []int{0, 1, 5, 13, 100, 5000} {
-		for _, k := range []int{0, 1, n / 3, n - 1, n} {
-			k = min(max(k, 0), n)
-			a := make([]uint64, n)
-			for i := range a {
-				a[i] = nms.RankKey(float32(r.IntN(50)), i) // many equal logits
-			}
-			want := slices.Clone(a)
-			slices.Sort(want)
-			selectTop(a, k)
-			got := slices.Clone(a[:k])
-			slices.Sort(got)
-			if !slices.Equal(got, want[:k]) {
-				t.Fatalf("n=%d k=%d: wrong top-k", n, k)
-			}
-		}
 	}
 }
 
