@@ -169,14 +169,15 @@ func nrgb(c color.Color) (r, g, b uint8) {
 }
 
 // Image preprocesses img. Fast paths, which allocate nothing once the Preprocessor's buffers fit,
-// cover *image.RGBA, *image.NRGBA, *image.Gray, *image.YCbCr, *image.NYCbCrA and
-// *image.Paletted. Every other type (*image.CMYK, the 16-bit *image.RGBA64, *image.NRGBA64 and
-// *image.Gray16, *image.Alpha, custom types) takes the slow path: img.At per pixel converted as
-// color.NRGBAModel does, which allocates for most types (At boxes each pixel's color). Alpha is
-// ignored: the stored color channels are used as they are (for *image.RGBA that is the
-// premultiplied color, which equals the color for the opaque images decoders produce; for
-// *image.NYCbCrA it is the YCbCr color; palette entries and slow-path colors are un-premultiplied
-// as color.NRGBAModel does).
+// cover *image.RGBA, *image.NRGBA, *image.Gray, their 16-bit forms *image.RGBA64,
+// *image.NRGBA64 and *image.Gray16 (each channel's high byte, as OpenCV and PIL reduce 16-bit
+// color; PIL clips 16-bit gray, its mode I, to 255 instead), *image.YCbCr, *image.NYCbCrA and
+// *image.Paletted. Every other type (*image.CMYK, *image.Alpha, custom types) takes the slow
+// path: img.At per pixel converted as color.NRGBAModel does, which allocates for most types (At
+// boxes each pixel's color). Alpha is ignored: the stored color channels are used as they are
+// (for *image.RGBA and *image.RGBA64 that is the premultiplied color, which equals the color for
+// the opaque images decoders produce; for *image.NYCbCrA it is the YCbCr color; palette entries
+// and slow-path colors are un-premultiplied as color.NRGBAModel does).
 func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	if img == nil {
 		return nil, fmt.Errorf("%w: nil image", ErrEmptyImage)
@@ -197,6 +198,13 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2}
 	case *image.Gray:
 		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, [3]int{0, 0, 0}
+	// 16-bit channels are big-endian: each one's high byte is its 8-bit value.
+	case *image.RGBA64:
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4}
+	case *image.NRGBA64:
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4}
+	case *image.Gray16:
+		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 2, [3]int{0, 0, 0}
 	case *image.YCbCr:
 		if err := checkYCbCr(m, img); err != nil {
 			return nil, err

@@ -12,12 +12,11 @@
 // the bilinear pass then runs on those values with torch's float32 weights and evaluation order,
 // so the output matches PyTorch to a few ulps.
 //
-// Preprocessor.Image reads *image.RGBA, *image.NRGBA, *image.Gray, *image.YCbCr,
-// *image.NYCbCrA and *image.Paletted directly, without allocating. Every other image type, in
-// particular *image.CMYK and the 16-bit types (*image.RGBA64, *image.NRGBA64, *image.Gray16),
-// takes a slow generic path through img.At and color.NRGBAModel's conversion, pixel by pixel,
-// which allocates (At boxes each pixel's color): convert such images once, or use BGR/RGB for raw
-// frames.
+// Preprocessor.Image reads *image.RGBA, *image.NRGBA, *image.Gray, their 16-bit forms (each
+// channel's high byte), *image.YCbCr, *image.NYCbCrA and *image.Paletted directly, without
+// allocating. Every other image type, in particular *image.CMYK, takes a slow generic path
+// through img.At and color.NRGBAModel's conversion, pixel by pixel, which allocates (At boxes each
+// pixel's color): convert such images once, or use BGR/RGB for raw frames.
 //
 // Mapping boxes back from resized to original coordinates is the job of roihead, not of this package.
 //
