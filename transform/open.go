@@ -10,8 +10,9 @@ import (
 	"github.com/disintegration/imaging"
 )
 
-// Open decodes the image file at path (JPEG, PNG, GIF, TIFF or BMP), applying its EXIF
-// orientation. The dimensions in the header are checked against MaxSide and MaxPixels before the
+// Open decodes the image file at path (JPEG, PNG, GIF, TIFF or BMP), applying a JPEG's EXIF
+// orientation (only a JPEG's: PIL's exif_transpose also reads PNG's eXIf chunk and TIFF's
+// orientation tag, which Open leaves as stored). The dimensions in the header are checked against MaxSide and MaxPixels before the
 // pixels are decoded, so a hostile header cannot make it allocate gigabytes. Errors name the file.
 func Open(path string) (image.Image, error) {
 	f, err := os.Open(path)
