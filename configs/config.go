@@ -98,9 +98,14 @@ func (m *Model) Validate() error {
 	return nil
 }
 
+// MaxPredictorOutputs bounds post_nms_top_n x (classes + 1): the box predictor writes 5 floats
+// (a logit and 4 deltas) for each, 200 MB at this limit (10,000 proposals of 999 classes).
+const MaxPredictorOutputs = 10_000_000
+
 // Validate checks what the detector needs beyond each stage's own checks (the shorter side at
 // most the longer side's cap, at most 4096; padding to a positive multiple of the feature stride,
-// 16, at most 1024; a positive image_std; 1 to 10000 classes), then each stage's configuration.
+// 16, at most 1024; a positive image_std; 1 to 10000 classes; MaxPredictorOutputs), then each
+// stage's configuration.
 func (d *Detector) Validate() error {
 	switch {
 	case d.ShorterSide <= 0 || d.MaxLongerSide < d.ShorterSide || d.MaxLongerSide > 4096:
@@ -121,5 +126,12 @@ func (d *Detector) Validate() error {
 	if err := d.RPN.Validate(); err != nil {
 		return err
 	}
-	return d.RoI.Validate()
+	if err := d.RoI.Validate(); err != nil {
+		return err
+	}
+	if n := d.RPN.PostNMSTopN * (len(d.Classes) + 1); n > MaxPredictorOutputs {
+		return fmt.Errorf("post_nms_top_n %d x (%d classes + 1) = %d box predictor outputs, more than %d",
+			d.RPN.PostNMSTopN, len(d.Classes), n, MaxPredictorOutputs)
+	}
+	return nil
 }

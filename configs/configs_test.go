@@ -2,6 +2,8 @@ package configs
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,16 +99,47 @@ func TestValidateRejectsValuesThatBreakTheDetector(t *testing.T) {
 	}
 }
 
-// TestValidateLimits: the limits themselves are accepted (64 anchors per location, top-n and
-// detections per image of a million), one more is not, and the error names the value.
+// TestValidateLimits: the limits themselves are accepted (64 anchors per location, the top-n
+// caps, 10,000 detections per image), one more is not, and the error names the value; so are the
+// thresholds' ranges and the box predictor's outputs.
 func TestValidateLimits(t *testing.T) {
 	m := &Model{Version: 1, Backbone: backboneFor(t), Detector: DefaultDetector(600)}
 	d := m.Detector
 	d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 	d.RPN.AspectRatios = []float32{0.5, 1, 2, 4}
-	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxTopN, rpn.MaxTopN, roihead.MaxDetectionsPerImg
+	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxPreNMSTopN, rpn.MaxPostNMSTopN, roihead.MaxDetectionsPerImg
+	d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.NMSThresh = 1, 1, rpn.MaxMinBoxSize, 1
 	if err := m.Validate(); err != nil {
 		t.Fatalf("at the limits: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(d *Detector)
+		want string
+	}{
+		{"pre", func(d *Detector) { d.RPN.PreNMSTopN++ }, "pre_nms_top_n 100001 out of range (1..100000)"},
+		{"post", func(d *Detector) { d.RPN.PostNMSTopN++ }, "post_nms_top_n 10001 out of range (1..10000)"},
+		{"rpn nms", func(d *Detector) { d.RPN.NMSThresh = 1.01 }, "rpn: nms_thresh 1.01 out of range [0, 1]"},
+		{"rpn score", func(d *Detector) { d.RPN.ScoreThresh = 2 }, "rpn: score_thresh 2 out of range [0, 1]"},
+		{"rpn NaN", func(d *Detector) { d.RPN.ScoreThresh = math.NaN() }, "rpn: score_thresh NaN out of range"},
+		{"min box", func(d *Detector) { d.RPN.MinBoxSize = 1e30 }, "rpn: min_box_size 1e+30 out of range [0, 32768]"},
+		{"roi score", func(d *Detector) { d.RoI.ScoreThresh = 1 }, "roi: score_thresh 1 out of range [0, 1)"},
+		{"roi nms", func(d *Detector) { d.RoI.NMSThresh = -0.1 }, "roi: nms_thresh -0.1 out of range [0, 1]"},
+		{"detections", func(d *Detector) { d.RoI.DetectionsPerImg++ }, "detections_per_img 10001 out of range (1..10000)"},
+		{"outputs", func(d *Detector) {
+			d.Classes = make([]Class, 1000)
+			for i := range d.Classes {
+				d.Classes[i] = Class{ID: i + 1, Name: fmt.Sprint("c", i)}
+			}
+		}, "post_nms_top_n 10000 x (1000 classes + 1) = 10010000 box predictor outputs, more than 10000000"},
+	} {
+		e := *m
+		det := d.Clone()
+		c.edit(&det)
+		e.Detector = &det
+		if err := e.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
 	}
 	d.RPN.AspectRatios = append(d.RPN.AspectRatios, 8)
 	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "16 anchor sizes x 5 aspect ratios = 80 anchors per location, more than 64") {

@@ -39,6 +39,6 @@ func ExamplePreset_byName() {
 	fmt.Println(err)
 	// Output:
 	// 8 0.5 true 300
-	// detector: rpn: threshold -1 is not a finite non-negative number
+	// detector: rpn: nms_thresh -1 out of range [0, 1]
 	// config "shufflenet-g3-1.0x-450": resolution 450 not supported (300 or 600)
 }

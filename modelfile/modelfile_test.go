@@ -206,7 +206,7 @@ func FuzzOpen(f *testing.F) {
 		}
 		// What the loader accepts stays within the limits that size the detector's buffers.
 		if d := m.Config.Detector; d != nil {
-			if d.RPN.NumAnchors() > rpn.MaxAnchors || d.RPN.PreNMSTopN > rpn.MaxTopN || d.RPN.PostNMSTopN > rpn.MaxTopN ||
+			if d.RPN.NumAnchors() > rpn.MaxAnchors || d.RPN.PreNMSTopN > rpn.MaxPreNMSTopN || d.RPN.PostNMSTopN > rpn.MaxPostNMSTopN ||
 				d.RoI.DetectionsPerImg > roihead.MaxDetectionsPerImg {
 				t.Fatalf("accepted %d anchors per location, top-n %d / %d, %d detections per image",
 					d.RPN.NumAnchors(), d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg)

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // BatchNormEps is PyTorch's default BatchNorm epsilon.
@@ -10,7 +11,9 @@ const BatchNormEps = 1e-5
 
 // FoldBatchNorm folds an inference-mode BatchNorm into the preceding bias-free convolution whose
 // weight has outC rows: w'[o] = w[o] * s[o], b'[o] = beta[o] - mean[o]*s[o], with
-// s = gamma / sqrt(var + eps). It returns new slices and leaves the inputs untouched.
+// s = gamma / sqrt(var + eps). It returns new slices and leaves the inputs untouched, or an error
+// where a folded value is not a finite float32 (finite statistics can still overflow: a weight of
+// 3e38 over a variance of 0).
 func FoldBatchNorm(weight []float32, outC int, gamma, beta, mean, variance []float32) (w, b []float32, err error) {
 	if outC <= 0 || len(weight)%outC != 0 || len(gamma) != outC || len(beta) != outC || len(mean) != outC || len(variance) != outC {
 		return nil, nil, fmt.Errorf("batchnorm: %d channels do not match weight (%d values) or statistics (%d/%d/%d/%d)",
@@ -28,6 +31,12 @@ func FoldBatchNorm(weight []float32, outC int, gamma, beta, mean, variance []flo
 			w[o*per+i] = float32(float64(weight[o*per+i]) * s)
 		}
 		b[o] = float32(float64(beta[o]) - float64(mean[o])*s)
+		if !finite(b[o]) || slices.IndexFunc(w[o*per:(o+1)*per], func(v float32) bool { return !finite(v) }) >= 0 {
+			return nil, nil, fmt.Errorf("batchnorm: channel %d: folded weights or bias not finite (scale %g)", o, s)
+		}
 	}
 	return w, b, nil
 }
+
+// finite reports whether v is neither NaN nor infinite.
+func finite(v float32) bool { return v-v == 0 }

@@ -270,6 +270,13 @@ func TestLinearAndFoldBatchNorm(t *testing.T) {
 	if _, _, err := FoldBatchNorm([]float32{1}, 1, []float32{1}, []float32{0}, []float32{0}, []float32{-1}); err == nil {
 		t.Fatal("negative variance accepted")
 	}
+	// Finite statistics whose fold overflows float32: a weight of 3e38 over a variance of 0 (the
+	// scale is 1/sqrt(1e-5)), and a bias that does the same through the mean.
+	for _, c := range [][5]float32{{3e38, 1, 0, 0, 0}, {1, 1, 0, 3e38, 0}} {
+		if _, _, err := FoldBatchNorm([]float32{0.5, c[0]}, 1, []float32{c[1]}, []float32{c[2]}, []float32{c[3]}, []float32{c[4]}); err == nil || !strings.Contains(err.Error(), "not finite") {
+			t.Errorf("fold of %v: %v", c, err)
+		}
+	}
 }
 
 // TestConvInPlace checks a 1x1 convolution written over its residual against the same one into

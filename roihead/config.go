@@ -37,7 +37,7 @@ func DefaultConfig() Config {
 const (
 	MaxOutputSize       = 64
 	MaxSamplingRatio    = 16
-	MaxDetectionsPerImg = 1_000_000 // torchvision's default is 100
+	MaxDetectionsPerImg = 10_000 // torchvision's default is 100
 )
 
 // Validate reports values that would break the RoI head.
@@ -50,10 +50,12 @@ func (c *Config) Validate() error {
 	case c.DetectionsPerImg <= 0 || c.DetectionsPerImg > MaxDetectionsPerImg:
 		return fmt.Errorf("roi: detections_per_img %d out of range (1..%d)", c.DetectionsPerImg, MaxDetectionsPerImg)
 	}
-	for _, v := range []float64{c.ScoreThresh, c.NMSThresh} {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			return fmt.Errorf("roi: threshold %g is not a finite non-negative number", v)
-		}
+	switch {
+	case !(c.ScoreThresh >= 0 && c.ScoreThresh < 1):
+		// a softmax score is below 1 but for rounding: a threshold of 1 or more keeps nothing
+		return fmt.Errorf("roi: score_thresh %g out of range [0, 1)", c.ScoreThresh)
+	case !(c.NMSThresh >= 0 && c.NMSThresh <= 1):
+		return fmt.Errorf("roi: nms_thresh %g out of range [0, 1]", c.NMSThresh)
 	}
 	if len(c.BBoxRegWeights) != 4 {
 		return fmt.Errorf("roi: bbox_reg_weights: want 4 numbers, got %d", len(c.BBoxRegWeights))

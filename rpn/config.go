@@ -39,20 +39,25 @@ func DefaultConfig() Config {
 		PreNMSTopN: 6000, PostNMSTopN: 300, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}
 }
 
-// Limits on the values that size the RPN's tensors and buffers, far above any real
+// Limits on the values that size the RPN's tensors, buffers and time, far above any real
 // configuration (torchvision's defaults have 3 to 15 anchors per location, this package's 15;
 // its top-n values are 1000 to 2000 per level, this package's 6000 and 300). They keep a hostile
-// model file from asking for gigabytes: 1000 sizes x 1000 ratios passed Validate and made Detect
-// allocate some 35 GB.
+// model file from asking for gigabytes or hours: 1000 sizes x 1000 ratios passed Validate and
+// made Detect allocate some 35 GB, and a million proposals kept by an NMS threshold of 1 took 9
+// minutes and 4.9 GB for one frame (NMS compares each candidate with the kept ones, and every
+// proposal goes through the box head).
 const (
-	MaxAnchors = 64        // anchors per feature-map location (sizes x aspect ratios)
-	MaxTopN    = 1_000_000 // pre_nms_top_n and post_nms_top_n
+	MaxAnchors     = 64      // anchors per feature-map location (sizes x aspect ratios)
+	MaxPreNMSTopN  = 100_000 // pre_nms_top_n
+	MaxPostNMSTopN = 10_000  // post_nms_top_n
+	MaxMinBoxSize  = 1 << 15 // min_box_size: transform.MaxSide, the longest image side there is
 )
 
 // NumAnchors returns the anchors per feature-map location: sizes x aspect ratios.
 func (c *Config) NumAnchors() int { return len(c.AnchorSizes) * len(c.AspectRatios) }
 
-// Validate reports values that would break the RPN, or that exceed MaxAnchors or MaxTopN.
+// Validate reports values that would break the RPN or could not be meant (a threshold outside
+// [0, 1] keeps every proposal or none), or that exceed the limits above.
 func (c *Config) Validate() error {
 	switch {
 	case c.Channels <= 0 || c.Channels > 4096:
@@ -63,13 +68,16 @@ func (c *Config) Validate() error {
 		// (each list first: their product could overflow a 32-bit int)
 		return fmt.Errorf("rpn: %d anchor sizes x %d aspect ratios = %d anchors per location, more than %d",
 			len(c.AnchorSizes), len(c.AspectRatios), c.NumAnchors(), MaxAnchors)
-	case c.PreNMSTopN <= 0 || c.PostNMSTopN <= 0 || c.PreNMSTopN > MaxTopN || c.PostNMSTopN > MaxTopN:
-		return fmt.Errorf("rpn: pre_nms_top_n %d and post_nms_top_n %d must be in 1..%d", c.PreNMSTopN, c.PostNMSTopN, MaxTopN)
-	}
-	for _, v := range []float64{c.NMSThresh, c.ScoreThresh, c.MinBoxSize} {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			return fmt.Errorf("rpn: threshold %g is not a finite non-negative number", v)
-		}
+	case c.PreNMSTopN <= 0 || c.PreNMSTopN > MaxPreNMSTopN:
+		return fmt.Errorf("rpn: pre_nms_top_n %d out of range (1..%d)", c.PreNMSTopN, MaxPreNMSTopN)
+	case c.PostNMSTopN <= 0 || c.PostNMSTopN > MaxPostNMSTopN:
+		return fmt.Errorf("rpn: post_nms_top_n %d out of range (1..%d)", c.PostNMSTopN, MaxPostNMSTopN)
+	case !(c.NMSThresh >= 0 && c.NMSThresh <= 1):
+		return fmt.Errorf("rpn: nms_thresh %g out of range [0, 1]", c.NMSThresh)
+	case !(c.ScoreThresh >= 0 && c.ScoreThresh <= 1):
+		return fmt.Errorf("rpn: score_thresh %g out of range [0, 1] (a sigmoid score)", c.ScoreThresh)
+	case !(c.MinBoxSize >= 0 && c.MinBoxSize <= MaxMinBoxSize):
+		return fmt.Errorf("rpn: min_box_size %g out of range [0, %d] (pixels)", c.MinBoxSize, MaxMinBoxSize)
 	}
 	for _, v := range slices.Concat(c.AnchorSizes, c.AspectRatios) {
 		if !(v > 0 && v <= math.MaxFloat32) {

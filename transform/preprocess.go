@@ -67,10 +67,8 @@ func New(cfg Config) (*Preprocessor, error) {
 	}
 	p := &Preprocessor{cfg: cfg}
 	for c := range 3 {
-		m, s := float32(cfg.ImageMean[c]), float32(cfg.ImageStd[c])
 		for v := range 256 {
-			x := float32(v) / 255
-			p.lut[c][v] = (x - m) / s
+			p.lut[c][v] = normalized(v, cfg.ImageMean[c], cfg.ImageStd[c])
 		}
 	}
 	p.xa.in, p.ya.in = -1, -1

@@ -108,8 +108,20 @@ func (c Config) Validate() error {
 		if math.IsNaN(m) || math.IsInf(m, 0) || math.IsNaN(s) || math.IsInf(s, 0) || float32(s) == 0 {
 			return fmt.Errorf("%w: channel %d mean %v std %v (need finite values and a nonzero std)", ErrBadConfig, i, m, s)
 		}
+		// In float32, as the lookup table holds them: a mean of 1e39 or a std of 1e-45, finite
+		// in float64, made every input value infinite.
+		for _, v := range []int{0, 255} { // the ends: (v/255 - mean)/std is monotonic in v
+			if y := normalized(v, m, s); math.IsNaN(float64(y)) || math.IsInf(float64(y), 0) {
+				return fmt.Errorf("%w: channel %d mean %v std %v: (%d/255 - mean)/std is %v in float32", ErrBadConfig, i, m, s, v, y)
+			}
+		}
 	}
 	return nil
+}
+
+// normalized is torch's float32 (v/255 - mean)/std for an input byte v.
+func normalized(v int, mean, std float64) float32 {
+	return (float32(v)/255 - float32(mean)) / float32(std)
 }
 
 // CheckSize reports whether a w x h input is acceptable: nonzero and within MaxSide and MaxPixels.

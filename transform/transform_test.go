@@ -281,6 +281,18 @@ func TestErrors(t *testing.T) {
 			_, err := New(c)
 			return err
 		}, ErrBadConfig},
+		{"mean infinite in float32", func() error {
+			c := DefaultConfig(600, 1000)
+			c.ImageMean = []float64{1e39, 0.5, 0.5}
+			_, err := New(c)
+			return err
+		}, ErrBadConfig},
+		{"std subnormal in float32", func() error {
+			c := DefaultConfig(600, 1000)
+			c.ImageStd = []float64{1e-45, 0.2, 0.2}
+			_, err := New(c)
+			return err
+		}, ErrBadConfig},
 		{"resize lengths", func() error { return resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
 		{"resize zero", func() error { return resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
 	}
