@@ -2,7 +2,8 @@
 // length, a JSON header naming each tensor's dtype, shape and byte range, then the raw tensor data.
 //
 // Only float32 (F32) tensors are supported. Parse validates everything it is given (header length,
-// JSON, dtypes, shapes, offsets, overlaps) and never panics on hostile input.
+// JSON, repeated names, dtypes, shapes, offsets: the tensors must tile the data section exactly)
+// and never panics on hostile input.
 package safetensors
 
 import (
@@ -51,7 +52,8 @@ type headerEntry struct {
 	DataOffsets []int64 `json:"data_offsets"`
 }
 
-// ReadFile reads and parses the safetensors file at path. Errors name the file.
+// ReadFile reads and parses the safetensors file at path. The header is read and checked first,
+// so a file whose size does not match it is refused before its data is read. Errors name the file.
 func ReadFile(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -65,15 +67,31 @@ func ReadFile(path string) (*File, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	buf := make([]byte, st.Size())
-	if _, err := io.ReadFull(fh, buf); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var prefix [8]byte
+	if _, err := io.ReadFull(fh, prefix[:]); err != nil {
+		return nil, fmt.Errorf("%s: truncated: %d bytes, need at least 8 for the header length", path, st.Size())
 	}
-	f, err := Parse(buf)
+	n, err := headerLength(prefix[:], st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return f, nil
+	header := make([]byte, n)
+	if _, err := io.ReadFull(fh, header); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	dataLen := st.Size() - 8 - int64(n)
+	l, err := parseHeader(header, dataLen)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if dataLen > math.MaxInt {
+		return nil, fmt.Errorf("%s: a %d-byte data section does not fit in memory here", path, dataLen)
+	}
+	data := make([]byte, dataLen)
+	if _, err := io.ReadFull(fh, data); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l.decode(data), nil
 }
 
 // Parse decodes a whole safetensors file held in b.
@@ -81,16 +99,48 @@ func Parse(b []byte) (*File, error) {
 	if len(b) < 8 {
 		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", len(b))
 	}
-	n := binary.LittleEndian.Uint64(b[:8])
-	if n > MaxHeaderSize {
-		return nil, fmt.Errorf("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+	n, err := headerLength(b[:8], int64(len(b)))
+	if err != nil {
+		return nil, err
 	}
-	if n > uint64(len(b)-8) {
-		return nil, fmt.Errorf("header length %d runs past the end of the file (%d bytes)", n, len(b))
+	l, err := parseHeader(b[8:8+n], int64(len(b)-8-n))
+	if err != nil {
+		return nil, err
 	}
-	header := bytes.TrimRight(b[8:8+n], " ")
-	data := b[8+n:]
+	return l.decode(b[8+n:]), nil
+}
 
+// headerLength reads the header length from a file's first 8 bytes and checks it against
+// MaxHeaderSize and the file's size.
+func headerLength(prefix []byte, fileSize int64) (int, error) {
+	n := binary.LittleEndian.Uint64(prefix)
+	if n > MaxHeaderSize {
+		return 0, fmt.Errorf("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+	}
+	if n > uint64(fileSize-8) {
+		return 0, fmt.Errorf("header length %d runs past the end of the file (%d bytes)", n, fileSize)
+	}
+	return int(n), nil
+}
+
+// span is one tensor's place in the data section.
+type span struct {
+	begin, end int64
+	name       string
+	shape      []int
+}
+
+// layout is a checked header: the metadata and every tensor's span, in data order.
+type layout struct {
+	metadata map[string]string
+	spans    []span
+}
+
+// parseHeader checks the JSON header of a file whose data section has dataLen bytes: every entry,
+// no name twice, nothing after the JSON object, and tensors that tile the data section from its
+// first byte to its last without gaps or overlaps (as the reference implementation requires).
+func parseHeader(header []byte, dataLen int64) (*layout, error) {
+	header = bytes.TrimRight(header, " ")
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(header))
 	if err := dec.Decode(&raw); err != nil {
@@ -99,18 +149,18 @@ func Parse(b []byte) (*File, error) {
 	if raw == nil {
 		return nil, fmt.Errorf("header JSON: not an object")
 	}
-	f := &File{Metadata: map[string]string{}, byName: map[string]*Tensor{}}
-	type span struct {
-		begin, end int64
-		name       string
-		shape      []int
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("header JSON: more after its object")
 	}
-	// First check every entry and that the ranges are disjoint, then decode: hostile headers
-	// with many entries over one range must not allocate the data section many times over.
-	var spans []span
+	if name, ok := repeatedKey(header); ok {
+		return nil, fmt.Errorf("header JSON: %q appears twice", name)
+	}
+	l := &layout{metadata: map[string]string{}}
+	// Every entry is checked before any data is decoded: hostile headers with many entries over
+	// one range must not allocate the data section many times over.
 	for name, msg := range raw {
 		if name == "__metadata__" {
-			if err := json.Unmarshal(msg, &f.Metadata); err != nil {
+			if err := json.Unmarshal(msg, &l.metadata); err != nil {
 				return nil, fmt.Errorf("__metadata__: must map strings to strings: %w", err)
 			}
 			continue
@@ -138,16 +188,16 @@ func Parse(b []byte) (*File, error) {
 			return nil, fmt.Errorf("tensor %q: data_offsets must have 2 entries, has %d", name, len(e.DataOffsets))
 		}
 		begin, end := e.DataOffsets[0], e.DataOffsets[1]
-		if begin < 0 || end < begin || end > int64(len(data)) {
-			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the %d-byte data section", name, begin, end, len(data))
+		if begin < 0 || end < begin || end > dataLen {
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the %d-byte data section", name, begin, end, dataLen)
 		}
 		if end-begin != 4*count {
 			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v needs %d", name, begin, end, end-begin, e.Shape, 4*count)
 		}
-		spans = append(spans, span{begin, end, name, shape})
+		l.spans = append(l.spans, span{begin, end, name, shape})
 	}
-	sort.Slice(spans, func(i, j int) bool {
-		a, b := spans[i], spans[j]
+	sort.Slice(l.spans, func(i, j int) bool {
+		a, b := l.spans[i], l.spans[j]
 		if a.begin != b.begin {
 			return a.begin < b.begin
 		}
@@ -156,12 +206,52 @@ func Parse(b []byte) (*File, error) {
 		}
 		return a.name < b.name
 	})
-	for i := 1; i < len(spans); i++ {
-		if spans[i].begin < spans[i-1].end {
-			return nil, fmt.Errorf("tensors %q and %q overlap in the data section", spans[i-1].name, spans[i].name)
+	var at int64 // where the next tensor must begin
+	for i, sp := range l.spans {
+		switch {
+		case sp.begin < at:
+			return nil, fmt.Errorf("tensors %q and %q overlap in the data section", l.spans[i-1].name, sp.name)
+		case sp.begin > at:
+			return nil, fmt.Errorf("data section: bytes %d to %d belong to no tensor (before %q)", at, sp.begin, sp.name)
+		}
+		at = sp.end
+	}
+	if at != dataLen {
+		return nil, fmt.Errorf("data section: %d bytes after the last tensor's end (%d of %d)", dataLen-at, at, dataLen)
+	}
+	return l, nil
+}
+
+// repeatedKey returns a top-level key of the JSON object header that appears more than once
+// (a map keeps only the last: another reader may take the first). header is valid JSON.
+func repeatedKey(header []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
 		}
 	}
-	for _, sp := range spans {
+	return "", false
+}
+
+// decode makes the tensors of a checked layout from its data section.
+func (l *layout) decode(data []byte) *File {
+	f := &File{Metadata: l.metadata, byName: map[string]*Tensor{}}
+	for _, sp := range l.spans {
 		t := &Tensor{Name: sp.name, Shape: sp.shape, Data: make([]float32, (sp.end-sp.begin)/4)}
 		for i := range t.Data {
 			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[sp.begin+4*int64(i):]))
@@ -170,7 +260,7 @@ func Parse(b []byte) (*File, error) {
 		f.byName[sp.name] = t
 	}
 	sort.Slice(f.Tensors, func(i, j int) bool { return f.Tensors[i].Name < f.Tensors[j].Name })
-	return f, nil
+	return f
 }
 
 // WriteFile writes tensors (in name order) and metadata to path as a safetensors file.

@@ -57,6 +57,13 @@ func TestHostileInput(t *testing.T) {
 		{"overflowing shape", build(`{"w":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,0]}}`, 0), "too large"},
 		{"bad offsets arity", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}`, 4), "2 entries"},
 		{"bad metadata", build(`{"__metadata__":{"a":1}}`, 0), "__metadata__"},
+		{"junk after the header", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}} garbage!!`, 4), "more after its object"},
+		{"two objects", build(`{}{"b":1}`, 0), "more after its object"},
+		// the map kept the last "w": another reader takes the first
+		{"repeated name", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), `"w" appears twice`},
+		{"gap", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, 12), `bytes 4 to 8 belong to no tensor (before "b")`},
+		{"not from the start", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), "bytes 0 to 4 belong to no tensor"},
+		{"trailing bytes", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 1004), "1000 bytes after the last tensor's end"},
 	} {
 		_, err := Parse(c.b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -111,5 +118,27 @@ func TestManyEntriesOverOneRangeAreRejectedBeforeDecoding(t *testing.T) {
 	}
 	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 64<<20 {
 		t.Fatalf("parsing allocated %d MB before rejecting the file", grew>>20)
+	}
+}
+
+// TestReadFileChecksTheSizeFirst: a file padded to a gigabyte past its last tensor (sparse here) is
+// refused from its header, before its data section is read into memory.
+func TestReadFileChecksTheSizeFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "padded.bin")
+	if err := WriteFile(path, []*Tensor{{Name: "a", Shape: []int{2}, Data: []float32{1, 2}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err := ReadFile(path)
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "after the last tensor's end") {
+		t.Fatalf("error %v", err)
+	}
+	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 1<<20 {
+		t.Fatalf("ReadFile allocated %d MB before refusing the file", grew>>20)
 	}
 }
