@@ -66,6 +66,9 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 	}
 	f := &File{st: st, used: map[string]bool{}}
 	f.Config.Backbone.Shuffle = true
+	if err := checkKeyCase(raw); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f.Config); err != nil {
@@ -78,6 +81,47 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return f, nil
+}
+
+// checkKeyCase reports an object key anywhere in the JSON text that is not all lower case, as
+// every key of the configuration is: encoding/json matches keys to fields ignoring case
+// ("MIN_SIZE" was taken as min_size, and after "min_size" in the same object overrode it), while
+// Python's json, which the training and reference code read the same config with, does not.
+// Syntax errors are left to the decoder.
+func checkKeyCase(text string) error {
+	type level struct{ object, wantKey bool }
+	var stack []level
+	dec := json.NewDecoder(strings.NewReader(text))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		top := len(stack) - 1
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if top >= 0 && stack[top].object {
+					stack[top].wantKey = true // this value, once read, is followed by a key
+				}
+				stack = append(stack, level{object: d == '{', wantKey: d == '{'})
+			default:
+				stack = stack[:top]
+			}
+			continue
+		}
+		if top < 0 || !stack[top].object {
+			continue
+		}
+		if key, ok := tok.(string); ok && stack[top].wantKey {
+			if lower := strings.ToLower(key); key != lower {
+				return fmt.Errorf("key %q: keys are lower case (%q)", key, lower)
+			}
+			stack[top].wantKey = false
+			continue
+		}
+		stack[top].wantKey = true
+	}
 }
 
 // Get returns the tensor called name, checking that its shape is shape and its values finite.

@@ -173,6 +173,38 @@ func TestConfigTrailingData(t *testing.T) {
 	}
 }
 
+// TestConfigKeyCase: a key spelled in another case is refused, wherever it is, naming it
+// (encoding/json took "MIN_SIZE" for min_size, and after "min_size" it overrode it; Python's
+// json, reading the same config, does not); lower-case keys and upper-case values load.
+func TestConfigKeyCase(t *testing.T) {
+	raw, err := json.Marshal(configs.Model{Version: 1, Backbone: tiny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := string(raw)
+	dir := t.TempDir()
+	for i, c := range []struct{ config, want string }{
+		{good, ""},
+		{strings.Replace(good, `"version"`, `"VERSION"`, 1), `key "VERSION": keys are lower case ("version")`},
+		{strings.Replace(good, `"version":1`, `"version":1,"Version":1`, 1), `key "Version"`},
+		{strings.Replace(good, `"groups"`, `"Groups"`, 1), `key "Groups"`}, // inside the backbone object
+		{strings.Replace(good, `"version":1`, `"version":1,"x":[{"A":1}]`, 1), `key "A"`},
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("k%d.bin", i))
+		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": c.config}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := modelfile.Open(path)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.config, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.config, err, c.want)
+		}
+	}
+}
+
 func FuzzOpen(f *testing.F) {
 	ts, err := testmodel.Backbone(tiny, 1)
 	if err != nil {
