@@ -104,8 +104,8 @@ const MaxPredictorOutputs = 10_000_000
 
 // Validate checks what the detector needs beyond each stage's own checks (the shorter side at
 // most the longer side's cap, at most 4096; padding to a positive multiple of the feature stride,
-// 16, at most 1024; a positive image_std; 1 to 10000 classes; MaxPredictorOutputs), then each
-// stage's configuration.
+// 16, at most 1024; a positive image_std; 1 to 10000 classes with positive ids and non-empty
+// names, none twice; MaxPredictorOutputs), then each stage's configuration.
 func (d *Detector) Validate() error {
 	switch {
 	case d.ShorterSide <= 0 || d.MaxLongerSide < d.ShorterSide || d.MaxLongerSide > 4096:
@@ -119,6 +119,20 @@ func (d *Detector) Validate() error {
 		if !(v > 0) {
 			return fmt.Errorf("image_std %v must be positive", d.ImageStd)
 		}
+	}
+	ids, names := map[int]bool{}, map[string]bool{}
+	for i, c := range d.Classes { // they label detections and COCO results: category ids are positive
+		switch {
+		case c.ID < 1:
+			return fmt.Errorf("class %d (%q): id %d, want a positive category id", i, c.Name, c.ID)
+		case c.Name == "":
+			return fmt.Errorf("class %d (id %d): empty name", i, c.ID)
+		case ids[c.ID]:
+			return fmt.Errorf("class %d (%q): id %d appears twice", i, c.Name, c.ID)
+		case names[c.Name]:
+			return fmt.Errorf("class %d (id %d): name %q appears twice", i, c.ID, c.Name)
+		}
+		ids[c.ID], names[c.Name] = true, true
 	}
 	if err := d.Config.Validate(); err != nil {
 		return err

@@ -126,6 +126,10 @@ func TestValidateLimits(t *testing.T) {
 		{"roi score", func(d *Detector) { d.RoI.ScoreThresh = 1 }, "roi: score_thresh 1 out of range [0, 1)"},
 		{"roi nms", func(d *Detector) { d.RoI.NMSThresh = -0.1 }, "roi: nms_thresh -0.1 out of range [0, 1]"},
 		{"detections", func(d *Detector) { d.RoI.DetectionsPerImg++ }, "detections_per_img 10001 out of range (1..10000)"},
+		{"class id 0", func(d *Detector) { d.Classes[0].ID = 0 }, `id 0, want a positive category id`},
+		{"class id twice", func(d *Detector) { d.Classes[1].ID = d.Classes[0].ID }, `id 1 appears twice`},
+		{"class name empty", func(d *Detector) { d.Classes[2].Name = "" }, `class 2 (id 3): empty name`},
+		{"class name twice", func(d *Detector) { d.Classes[1].Name = d.Classes[0].Name }, `name "person" appears twice`},
 		{"outputs", func(d *Detector) {
 			d.Classes = make([]Class, 1000)
 			for i := range d.Classes {
