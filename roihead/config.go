@@ -2,7 +2,6 @@ package roihead
 
 import (
 	"fmt"
-	"math"
 )
 
 // Config configures the RoI head: the pooler (torchvision's MultiScaleRoIAlign) and the test-time
@@ -60,9 +59,9 @@ func (c *Config) Validate() error {
 	if len(c.BBoxRegWeights) != 4 {
 		return fmt.Errorf("roi: bbox_reg_weights: want 4 numbers, got %d", len(c.BBoxRegWeights))
 	}
-	for _, v := range c.BBoxRegWeights {
-		if !(v > 0 && v <= math.MaxFloat32) {
-			return fmt.Errorf("roi: bbox_reg_weights %v must be finite and positive", c.BBoxRegWeights)
+	for _, v := range c.BBoxRegWeights { // deltas are divided by them: 1e-45 made every box infinite
+		if !(v >= 1e-3 && v <= 1e3) {
+			return fmt.Errorf("roi: bbox_reg_weights %v out of range [1e-3, 1e3] (torchvision's are 10, 10, 5, 5)", c.BBoxRegWeights)
 		}
 	}
 	return nil

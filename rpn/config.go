@@ -2,7 +2,6 @@ package rpn
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/shuffledet/shuffledet/anchors"
@@ -79,9 +78,16 @@ func (c *Config) Validate() error {
 	case !(c.MinBoxSize >= 0 && c.MinBoxSize <= MaxMinBoxSize):
 		return fmt.Errorf("rpn: min_box_size %g out of range [0, %d] (pixels)", c.MinBoxSize, MaxMinBoxSize)
 	}
-	for _, v := range slices.Concat(c.AnchorSizes, c.AspectRatios) {
-		if !(v > 0 && v <= math.MaxFloat32) {
-			return fmt.Errorf("rpn: anchor sizes and aspect ratios must be finite and positive, found %g", v)
+	// Finite float32 values can still make infinite anchors (a size of 3e38 at a ratio of 1e-30):
+	// sizes are pixels, up to the longest image side; ratios within a factor of 10^4 of square.
+	for _, v := range c.AnchorSizes {
+		if !(v > 0 && v <= MaxMinBoxSize) {
+			return fmt.Errorf("rpn: anchor size %g out of range (0, %d] (pixels)", v, MaxMinBoxSize)
+		}
+	}
+	for _, v := range c.AspectRatios {
+		if !(v >= 1e-4 && v <= 1e4) {
+			return fmt.Errorf("rpn: aspect ratio %g out of range [1e-4, 1e4]", v)
 		}
 	}
 	return nil
