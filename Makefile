@@ -61,7 +61,7 @@ arm64:
 FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./backbone/shufflenet:FuzzParseName \
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./internal/kernels:FuzzParseISA \
-	./cvimage:FuzzReadJPEG
+	./cvimage:FuzzReadJPEG ./detector:FuzzConfigDetect
 FUZZ_LONG_TIME ?= 10m
 
 fuzz:
