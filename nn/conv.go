@@ -22,8 +22,8 @@ func (l *Conv) Check() error {
 		return fmt.Errorf("conv: bad geometry in=%d out=%d k=%d stride=%d pad=%d groups=%d", l.InC, l.OutC, l.K, l.Stride, l.Pad, l.Groups)
 	case l.InC%l.Groups != 0 || l.OutC%l.Groups != 0:
 		return fmt.Errorf("conv: channels %d->%d not divisible by %d groups", l.InC, l.OutC, l.Groups)
-	case len(l.Weight) != l.OutC*l.InC/l.Groups*l.K*l.K:
-		return fmt.Errorf("conv: weight has %d values, want %d", len(l.Weight), l.OutC*l.InC/l.Groups*l.K*l.K)
+	case len(l.Weight) != sizeOf(l.OutC, l.InC/l.Groups, l.K, l.K):
+		return fmt.Errorf("conv: weight has %d values, want %d x %d x %d x %d", len(l.Weight), l.OutC, l.InC/l.Groups, l.K, l.K)
 	case len(l.Bias) != l.OutC:
 		return fmt.Errorf("conv: bias has %d values, want %d", len(l.Bias), l.OutC)
 	}

@@ -16,7 +16,7 @@ type Linear struct {
 
 // NewLinear builds a Linear from a PyTorch-layout weight [Out][In] and an optional bias.
 func NewLinear(in, out int, weight, bias []float32) (*Linear, error) {
-	if len(weight) != in*out || (bias != nil && len(bias) != out) {
+	if len(weight) != sizeOf(in, out) || (bias != nil && len(bias) != out) {
 		return nil, fmt.Errorf("linear %d->%d: weight/bias have %d/%d values", in, out, len(weight), len(bias))
 	}
 	wt := make([]float32, in*out)

@@ -741,3 +741,16 @@ func TestConsistent(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerSizesDoNotWrap: a Linear or Conv whose weight count overflows int is refused, not
+// taken as holding the (wrapped) number of values it was given.
+func TestLayerSizesDoNotWrap(t *testing.T) {
+	half := 1 << (strconv.IntSize / 2) // half x half is 2^IntSize: 0 in int arithmetic
+	if _, err := NewLinear(half, half, nil, nil); err == nil {
+		t.Errorf("Linear %d -> %d with no weights accepted", half, half)
+	}
+	c := Conv{InC: 1, OutC: 1, K: half, Stride: 1, Groups: 1, Bias: []float32{0}}
+	if err := c.Check(); err == nil {
+		t.Errorf("Conv of a %d x %d kernel with no weights accepted", half, half)
+	}
+}

@@ -14,7 +14,7 @@ package nn
 
 import (
 	"fmt"
-	"slices"
+	"math"
 )
 
 // Tensor is a dense float32 array of N images with C channels of H x W pixels, row-major, in
@@ -98,21 +98,20 @@ func (t *Tensor) Shape() [4]int { return [4]int{t.N, t.C, t.H, t.W} }
 // Consistent reports whether t's dimensions are non-negative and its data holds exactly
 // N*C*H*W values (a tensor from outside the package may say otherwise).
 func (t *Tensor) Consistent() bool {
-	dims := t.Shape()
-	if slices.Min(dims[:]) < 0 {
-		return false
-	}
-	if slices.Contains(dims[:], 0) {
-		return len(t.Data) == 0
-	}
-	size := 1
-	for _, d := range dims { // the product, stopped before it passes the length (it could wrap around)
-		if size > len(t.Data)/d {
-			return false
+	return sizeOf(t.N, t.C, t.H, t.W) == len(t.Data)
+}
+
+// sizeOf returns the product of dims, or -1 when one is negative or the product overflows int
+// (2^60 rows of 16 channels made 0: a tensor of that shape "held" no values).
+func sizeOf(dims ...int) int {
+	n := 1
+	for _, d := range dims {
+		if d < 0 || d > 0 && n > math.MaxInt/d {
+			return -1
 		}
-		size *= d
+		n *= d
 	}
-	return size == len(t.Data)
+	return n
 }
 
 // String describes the tensor by its shape.
