@@ -83,11 +83,12 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 	return f, nil
 }
 
-// checkKeyCase reports an object key anywhere in the JSON text that is not all lower case, as
-// every key of the configuration is: encoding/json matches keys to fields ignoring case
-// ("MIN_SIZE" was taken as min_size, and after "min_size" in the same object overrode it), while
-// Python's json, which the training and reference code read the same config with, does not.
-// Syntax errors are left to the decoder.
+// checkKeyCase reports an object key anywhere in the JSON text that is not spelled in lower-case
+// ASCII letters, digits and underscores, as every key of the configuration is: encoding/json
+// matches keys to fields under Unicode case folding ("MIN_SIZE" was taken as min_size, and after
+// "min_size" in the same object overrode it; "ſhuffle", with a long s, as shuffle), while Python's
+// json, which the training and reference code read the same config with, does not. Syntax errors
+// are left to the decoder.
 func checkKeyCase(text string) error {
 	type level struct{ object, wantKey bool }
 	var stack []level
@@ -114,8 +115,8 @@ func checkKeyCase(text string) error {
 			continue
 		}
 		if key, ok := tok.(string); ok && stack[top].wantKey {
-			if lower := strings.ToLower(key); key != lower {
-				return fmt.Errorf("key %q: keys are lower case (%q)", key, lower)
+			if strings.IndexFunc(key, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') }) >= 0 {
+				return fmt.Errorf("key %q: keys are spelled in lower-case ASCII letters, digits and underscores (%q?)", key, strings.ToLower(key))
 			}
 			stack[top].wantKey = false
 			continue

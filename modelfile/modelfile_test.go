@@ -185,7 +185,8 @@ func TestConfigKeyCase(t *testing.T) {
 	dir := t.TempDir()
 	for i, c := range []struct{ config, want string }{
 		{good, ""},
-		{strings.Replace(good, `"version"`, `"VERSION"`, 1), `key "VERSION": keys are lower case ("version")`},
+		{strings.Replace(good, `"version"`, `"VERSION"`, 1), `key "VERSION": keys are spelled in lower-case ASCII letters, digits and underscores ("version"?)`},
+		{strings.Replace(good, `"shuffle"`, `"ſhuffle"`, 1), `key "ſhuffle"`}, // a long s: encoding/json folds it to s
 		{strings.Replace(good, `"version":1`, `"version":1,"Version":1`, 1), `key "Version"`},
 		{strings.Replace(good, `"groups"`, `"Groups"`, 1), `key "Groups"`}, // inside the backbone object
 		{strings.Replace(good, `"version":1`, `"version":1,"x":[{"A":1}]`, 1), `key "A"`},

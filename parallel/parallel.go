@@ -302,8 +302,9 @@ func (p *Pool) Run(n int, t Task) {
 		}
 	}
 	s.runAndWait(helpers + 1)
+	f := s.failed.Swap(nil) // before another Run may start
 	s.running.Store(false)
-	if f := s.failed.Swap(nil); f != nil {
+	if f != nil {
 		panic(f.v)
 	}
 }

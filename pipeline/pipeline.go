@@ -173,14 +173,20 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	go func() { dwg.Wait(); close(results) }()
 	go func() { <-ctx.Done(); q.abort(free) }()
 
-	// A sink that panics: the decoder and the workers are stopped and waited for before the
-	// panic goes on, so that the deferred Close above does not free Mats they still use.
+	// A sink that panics (or calls runtime.Goexit, as t.FailNow does): the decoder and the workers
+	// are stopped and waited for before the panic goes on, so that the deferred Close above does
+	// not free Mats they still use.
+	outputDone := false
 	defer func() {
-		if p := recover(); p != nil {
-			cancel()
-			for range results {
-			}
-			wg.Wait()
+		if outputDone {
+			return
+		}
+		p := recover()
+		cancel()
+		for range results {
+		}
+		wg.Wait()
+		if p != nil {
 			panic(p)
 		}
 	}()
@@ -204,6 +210,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 			free <- g
 		}
 	}
+	outputDone = true
 	wg.Wait()
 	if opt.Progress != nil {
 		opt.Progress.Finish(out.done, out.dropped())

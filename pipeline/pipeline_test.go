@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -386,6 +387,33 @@ func TestSinkPanic(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if m := src.reads.Load(); m != n {
 		t.Errorf("%d Reads after the panic reached the caller", m-n)
+	}
+}
+
+// TestSinkGoexit: a sink that ends its goroutine with runtime.Goexit (t.FailNow in a test's
+// sink) also stops the other stages before Run's Mats are closed.
+func TestSinkGoexit(t *testing.T) {
+	det := tinyDetector(t)
+	src := &watched{synthetic: synthetic{n: 1000, interval: 20 * time.Millisecond, w: 64, h: 48}}
+	sink := sinkFunc(func(f *Frame) error {
+		if f.Index == 3 {
+			runtime.Goexit()
+		}
+		return nil
+	})
+	done := make(chan int32)
+	go func() {
+		defer func() { done <- src.reading.Load() }()
+		_ = Run(context.Background(), src, det, []Sink{sink}, Options{Workers: 2})
+		t.Error("Run returned on a goroutine that called runtime.Goexit")
+	}()
+	if n := <-done; n != 0 {
+		t.Errorf("%d Reads under way when the goroutine ended", n)
+	}
+	n := src.reads.Load()
+	time.Sleep(100 * time.Millisecond)
+	if m := src.reads.Load(); m != n {
+		t.Errorf("%d Reads after the goroutine ended", m-n)
 	}
 }
 

@@ -63,8 +63,8 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	if len(anchors) != n {
 		return nil, nil, fmt.Errorf("rpn: %d anchors, want H*W*A = %d", len(anchors), n)
 	}
-	if uint64(n) > math.MaxUint32 {
-		return nil, nil, fmt.Errorf("rpn: %d anchors, more than an anchor index holds (2^32)", n)
+	if n > math.MaxInt32 {
+		return nil, nil, fmt.Errorf("rpn: %d anchors, more than an anchor index holds (2^31-1)", n)
 	}
 	p.boxes, p.scores = p.boxes[:0], p.scores[:0]
 	if n == 0 {

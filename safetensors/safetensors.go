@@ -272,7 +272,10 @@ func WriteFile(path string, tensors []*Tensor, metadata map[string]string) error
 		header["__metadata__"] = metadata
 	}
 	var off int64
-	for _, t := range sorted {
+	for i, t := range sorted {
+		if t.Name == "__metadata__" || i > 0 && t.Name == sorted[i-1].Name {
+			return fmt.Errorf("%s: tensor name %q is reserved or appears twice", path, t.Name)
+		}
 		if t.Len() != len(t.Data) {
 			return fmt.Errorf("%s: tensor %q: shape %v needs %d values, has %d", path, t.Name, t.Shape, t.Len(), len(t.Data))
 		}

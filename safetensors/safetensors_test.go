@@ -142,3 +142,19 @@ func TestReadFileChecksTheSizeFirst(t *testing.T) {
 		t.Fatalf("ReadFile allocated %d MB before refusing the file", grew>>20)
 	}
 }
+
+// TestWriteFileRefusesWhatReadFileWould: two tensors of one name, or one named __metadata__, are
+// refused when written (the header kept one entry over both tensors' data: a file its reader
+// refuses).
+func TestWriteFileRefusesWhatReadFileWould(t *testing.T) {
+	dir := t.TempDir()
+	for i, ts := range [][]*Tensor{
+		{{Name: "a", Shape: []int{1}, Data: []float32{1}}, {Name: "a", Shape: []int{1}, Data: []float32{2}}},
+		{{Name: "__metadata__", Shape: []int{1}, Data: []float32{1}}},
+	} {
+		path := filepath.Join(dir, fmt.Sprint(i))
+		if err := WriteFile(path, ts, map[string]string{"k": "v"}); err == nil || !strings.Contains(err.Error(), "reserved or appears twice") {
+			t.Errorf("%s: %v", ts[0].Name, err)
+		}
+	}
+}

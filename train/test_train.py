@@ -97,10 +97,13 @@ def stuck_report(p, tmp):
     native = []
     if shutil.which("gdb"):
         for pid in descendants(p.pid):
-            g = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 30"],
-                               capture_output=True, text=True, timeout=120)
-            native += ["--- native stacks of process %d" % pid, g.stdout[-30000:]]
-    for pid in reversed(descendants(p.pid)):  # the workers before their parents
+            try:
+                g = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 30"],
+                                   capture_output=True, text=True, timeout=120)
+                native += ["--- native stacks of process %d" % pid, g.stdout[-30000:]]
+            except (OSError, subprocess.TimeoutExpired) as e:
+                native += ["--- native stacks of process %d: %s" % (pid, e)]
+    for pid in list(reversed(descendants(p.pid))) + [p.pid]:  # the workers before their parents, then torchrun
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGABRT)
     time.sleep(2)

@@ -699,9 +699,11 @@ def main(argv=None):
     det["classes"] = [{"id": i, "name": n} for i, n in classes]
     if a.anchor_sizes:
         sizes = [int(v) for v in a.anchor_sizes.split(",")]
-        if len(sizes) != len(det["rpn"]["anchor_sizes"]) or min(sizes) <= 0:
-            raise SystemExit("--anchor-sizes %s: want %d positive sizes" % (a.anchor_sizes,
-                                                                         len(det["rpn"]["anchor_sizes"])))
+        if len(sizes) != len(det["rpn"]["anchor_sizes"]) or min(sizes) <= 0 or max(sizes) > 32768:
+            # 32768: the Go loader's limit (rpn.MaxMinBoxSize); a larger size would train, then
+            # every exported model would be refused
+            raise SystemExit("--anchor-sizes %s: want %d sizes in 1..32768" % (a.anchor_sizes,
+                                                                             len(det["rpn"]["anchor_sizes"])))
         det["rpn"]["anchor_sizes"] = sizes
     cfg = make_config(backbone, det)
     test_res = det["min_size"]

@@ -75,11 +75,6 @@ func TestStem3x3s2(t *testing.T) {
 	})
 }
 
-// TestStem3x3s2IsIm2colProduct checks that each assembly Stem3x3s2 gives the values of Im2col's
-// panel times the weights (SgemmEpilogue, the convolution's other path) with the matrix product
-// of the same instruction set, bit for bit (any NaN for a NaN), with zeros, signed zeros,
-// infinities and NaNs among the inputs and weights, so that a layer's values do not depend on
-// which path it takes.
 // TestStem3x3s2RefusesPartialBlocks: a channel count that is not a multiple of StemBlock is
 // refused (the AVX-512 kernel, given 30, wrote channels 30-35 past the output: a segfault).
 func TestStem3x3s2RefusesPartialBlocks(t *testing.T) {
@@ -97,6 +92,11 @@ func TestStem3x3s2RefusesPartialBlocks(t *testing.T) {
 	}
 }
 
+// TestStem3x3s2IsIm2colProduct checks that each assembly Stem3x3s2 gives the values of Im2col's
+// panel times the weights (SgemmEpilogue, the convolution's other path) with the matrix product
+// of the same instruction set, bit for bit (any NaN for a NaN), with zeros, signed zeros,
+// infinities and NaNs among the inputs and weights, so that a layer's values do not depend on
+// which path it takes.
 func TestStem3x3s2IsIm2colProduct(t *testing.T) {
 	for _, im := range stem3x3s2.impls[1:] {
 		var product sgemmFunc
