@@ -39,17 +39,7 @@ func TestSortLikeTorchMatchesTorch(t *testing.T) {
 	// introsort leaves them in. Infinities too.
 	nan := float32(math.NaN())
 	for _, n := range []int{3, 16, 40, 1000} {
-		s := make([]float32, n)
-		for i := range s {
-			switch rng.Intn(6) {
-			case 0:
-				s[i] = nan
-			case 1:
-				s[i] = float32(math.Inf(1 - 2*rng.Intn(2)))
-			default:
-				s[i] = float32(rng.Intn(5)) / 4
-			}
-		}
+		s := nanInfScores(rng, n)
 		inputs = append(inputs, s)
 	}
 	// Median-of-3 killers: introsort exceeds its depth limit and heap-sorts (partialSort).
@@ -278,19 +268,8 @@ func TestTopKMatchesTorch(t *testing.T) {
 			}
 		}
 	}
-	nan := float32(math.NaN())
 	for _, n := range []int{4, 40, 1000, 5000} {
-		s := make([]float32, n)
-		for i := range s {
-			switch rng.Intn(6) {
-			case 0:
-				s[i] = nan
-			case 1:
-				s[i] = float32(math.Inf(1 - 2*rng.Intn(2)))
-			default:
-				s[i] = float32(rng.Intn(5)) / 4
-			}
-		}
+		s := nanInfScores(rng, n)
 		for _, k := range ks(n) {
 			cases = append(cases, topCase{s, k})
 		}
@@ -347,4 +326,20 @@ print(json.dumps(res))
 	if got := top.Indices(nil, []float32{1, 2}, 5); !slices.Equal(got, []int32{1, 0}) {
 		t.Errorf("k past the length: %v", got)
 	}
+}
+
+// nanInfScores returns n tie-heavy scores, about a sixth of them NaN and a sixth infinite.
+func nanInfScores(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		switch rng.Intn(6) {
+		case 0:
+			s[i] = float32(math.NaN())
+		case 1:
+			s[i] = float32(math.Inf(1 - 2*rng.Intn(2)))
+		default:
+			s[i] = float32(rng.Intn(5)) / 4
+		}
+	}
+	return s
 }
