@@ -111,6 +111,12 @@ type rowSource struct {
 	minY   int
 }
 
+// packed makes s a packed source: rows of stride bytes in pix from base, step bytes a pixel, R,
+// G and B at offsets off within it.
+func (s *rowSource) packed(pix []byte, stride, base, step int, off [3]int) {
+	s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, pix, stride, base, step, off
+}
+
 // row returns input row y as bytes with p.src.step bytes per pixel, converted into buf (3 bytes a
 // pixel) where the source is not packed.
 func (p *Preprocessor) row(y int, buf []byte) []byte {
@@ -191,18 +197,18 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	s := rowSource{w: w, minX: b.Min.X, minY: b.Min.Y}
 	switch m := img.(type) {
 	case *image.RGBA:
-		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2}
+		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
 	case *image.NRGBA:
-		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2}
+		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
 	case *image.Gray:
-		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, [3]int{0, 0, 0}
+		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, [3]int{0, 0, 0})
 	// 16-bit channels are big-endian: each one's high byte is its 8-bit value.
 	case *image.RGBA64:
-		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4}
+		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
 	case *image.NRGBA64:
-		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4}
+		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
 	case *image.Gray16:
-		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 2, [3]int{0, 0, 0}
+		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 2, [3]int{0, 0, 0})
 	case *image.YCbCr:
 		if err := checkYCbCr(m, img); err != nil {
 			return nil, err
