@@ -11,6 +11,7 @@ import (
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 func TestPresetsMatchDefaults(t *testing.T) {
@@ -108,7 +109,7 @@ func TestValidateLimits(t *testing.T) {
 	d.RPN.AnchorSizes = []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 	d.RPN.AspectRatios = []float32{0.5, 1, 2, 4}
 	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxPreNMSTopN, rpn.MaxPostNMSTopN, roihead.MaxDetectionsPerImg
-	d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.NMSThresh = 1, 1, rpn.MaxMinBoxSize, 1
+	d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.NMSThresh = 1, 1, transform.MaxSide, 1
 	if err := m.Validate(); err != nil {
 		t.Fatalf("at the limits: %v", err)
 	}

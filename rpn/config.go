@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // Config configures the region proposal network: its head's width, its anchors and the
@@ -49,7 +50,6 @@ const (
 	MaxAnchors     = 64      // anchors per feature-map location (sizes x aspect ratios)
 	MaxPreNMSTopN  = 100_000 // pre_nms_top_n
 	MaxPostNMSTopN = 10_000  // post_nms_top_n
-	MaxMinBoxSize  = 1 << 15 // min_box_size: transform.MaxSide, the longest image side there is
 )
 
 // NumAnchors returns the anchors per feature-map location: sizes x aspect ratios.
@@ -75,14 +75,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("rpn: nms_thresh %g out of range [0, 1]", c.NMSThresh)
 	case !(c.ScoreThresh >= 0 && c.ScoreThresh <= 1):
 		return fmt.Errorf("rpn: score_thresh %g out of range [0, 1] (a sigmoid score)", c.ScoreThresh)
-	case !(c.MinBoxSize >= 0 && c.MinBoxSize <= MaxMinBoxSize):
-		return fmt.Errorf("rpn: min_box_size %g out of range [0, %d] (pixels)", c.MinBoxSize, MaxMinBoxSize)
+	case !(c.MinBoxSize >= 0 && c.MinBoxSize <= transform.MaxSide):
+		return fmt.Errorf("rpn: min_box_size %g out of range [0, %d] (pixels)", c.MinBoxSize, transform.MaxSide)
 	}
 	// Finite float32 values can still make infinite anchors (a size of 3e38 at a ratio of 1e-30):
 	// sizes are pixels, up to the longest image side; ratios within a factor of 10^4 of square.
 	for _, v := range c.AnchorSizes {
-		if !(v > 0 && v <= MaxMinBoxSize) {
-			return fmt.Errorf("rpn: anchor size %g out of range (0, %d] (pixels)", v, MaxMinBoxSize)
+		if !(v > 0 && v <= transform.MaxSide) {
+			return fmt.Errorf("rpn: anchor size %g out of range (0, %d] (pixels)", v, transform.MaxSide)
 		}
 	}
 	for _, v := range c.AspectRatios {
