@@ -27,10 +27,14 @@ type Tensor struct {
 	Data  []float32
 }
 
-// Len returns the number of elements the shape describes.
+// Len returns the number of elements the shape describes, or -1 for a dimension that is
+// negative or beyond what a file holds (2^31-1, as Parse requires), or a product past an int.
 func (t *Tensor) Len() int {
 	n := 1
 	for _, d := range t.Shape {
+		if d < 0 || d > math.MaxInt32 || d > 0 && n > math.MaxInt/d {
+			return -1
+		}
 		n *= d
 	}
 	return n
@@ -140,20 +144,9 @@ type layout struct {
 // no name twice, nothing after the JSON object, and tensors that tile the data section from its
 // first byte to its last without gaps or overlaps (as the reference implementation requires).
 func parseHeader(header []byte, dataLen int64) (*layout, error) {
-	header = bytes.TrimRight(header, " ")
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(header))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("header JSON: %w", err)
-	}
-	if raw == nil {
-		return nil, fmt.Errorf("header JSON: not an object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("header JSON: more after its object")
-	}
-	if name, ok := repeatedKey(header); ok {
-		return nil, fmt.Errorf("header JSON: %q appears twice", name)
+	raw, err := headerEntries(bytes.TrimRight(header, " "))
+	if err != nil {
+		return nil, err
 	}
 	l := &layout{metadata: map[string]string{}}
 	// Every entry is checked before any data is decoded: hostile headers with many entries over
@@ -222,30 +215,37 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 	return l, nil
 }
 
-// repeatedKey returns a top-level key of the JSON object header that appears more than once
-// (a map keeps only the last: another reader may take the first). header is valid JSON.
-func repeatedKey(header []byte) (string, bool) {
+// headerEntries decodes the header's one JSON object into its entries in one pass, refusing a
+// name twice (a map would keep the last; another reader may take the first) and anything after
+// the object.
+func headerEntries(header []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(header))
-	if _, err := dec.Token(); err != nil { // {
-		return "", false
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("header JSON: not an object")
 	}
-	seen := map[string]bool{}
+	raw := map[string]json.RawMessage{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return "", false
+			return nil, fmt.Errorf("header JSON: %w", err)
 		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return key, true
+		name, _ := tok.(string) // a key: the decoder refuses anything else here
+		if _, twice := raw[name]; twice {
+			return nil, fmt.Errorf("header JSON: %q appears twice", name)
 		}
-		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", false
+		var msg json.RawMessage
+		if err := dec.Decode(&msg); err != nil {
+			return nil, fmt.Errorf("header JSON: %w", err)
 		}
+		raw[name] = msg
 	}
-	return "", false
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, fmt.Errorf("header JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("header JSON: more after its object")
+	}
+	return raw, nil
 }
 
 // decode makes the tensors of a checked layout from its data section.
