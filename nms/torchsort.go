@@ -1,5 +1,7 @@
 package nms
 
+import "slices"
+
 // This file reproduces torch 1.13's CPU sort and top-k, ties included: libstdc++'s algorithms over
 // (value, index) pairs.
 
@@ -25,25 +27,30 @@ func sortLikeTorch(a []ranked) {
 // TopK is torch 1.13's CPU Tensor.topk(k) (largest, sorted) over a vector, reproduced with its
 // order among equal values, which torchvision's RPN hands on to its NMS. That top-k is
 // libstdc++'s std::partial_sort of (value, index) pairs when k*64 <= n, otherwise std::nth_element
-// at k-1 followed by std::sort of the first k-1, with sortLikeTorch's comparator. A TopK keeps
-// its buffer between calls; it is not safe for concurrent use.
+// at k-1 followed by std::sort of the first k-1, with sortLikeTorch's comparator. Reset it to n
+// scores, Put each (in any order: a caller whose scores are laid out otherwise needs no copy of
+// them), then take the Indices. A TopK keeps its buffer between calls; it is not safe for
+// concurrent use.
 type TopK struct {
 	q []ranked
 }
 
-// Indices appends to dst the indices of the min(k, len(scores)) largest scores (NaN the largest),
-// in the order torch's topk returns them, and returns it.
-func (t *TopK) Indices(dst []int32, scores []float32, k int) []int32 {
-	n := len(scores)
+// Reset makes the vector n scores long; each must then be set with Put.
+func (t *TopK) Reset(n int) { t.q = slices.Grow(t.q[:0], n)[:n] }
+
+// Put sets score i of the vector (0 <= i < n <= 2^31-1).
+func (t *TopK) Put(i int, score float32) { t.q[i] = ranked{score, int32(i)} }
+
+// Indices appends to dst the indices of the min(k, n) largest scores (NaN the largest), in the
+// order torch's topk returns them, and returns it. It reorders the scores: Put them again for
+// another call.
+func (t *TopK) Indices(dst []int32, k int) []int32 {
+	a := t.q
+	n := len(a)
 	k = min(k, n)
 	if k <= 0 {
 		return dst
 	}
-	t.q = t.q[:0]
-	for i, v := range scores {
-		t.q = append(t.q, ranked{v, int32(i)})
-	}
-	a := t.q
 	if k*64 <= n {
 		heapSelect(a, 0, k, n)
 		sortHeap(a, 0, k)

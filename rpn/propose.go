@@ -3,7 +3,6 @@ package rpn
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
@@ -20,8 +19,7 @@ type proposer struct {
 	coder  boxes.Coder
 	sup    nms.Suppressor
 	pool   *parallel.Pool // decodes the top-k over its threads (nil: on the caller)
-	flat   []float32      // every anchor's objectness logit, in concat_box_prediction_layers' (H, W, A) order
-	topk   nms.TopK       // torch's top-k over flat, its order among equal logits included
+	topk   nms.TopK       // torch's top-k over the logits in (H, W, A) order, its order among equal ones included
 	top    []int32        // the top-k's anchor indices, in that order
 	dec    decodeTask
 	cand   []boxes.Box
@@ -76,13 +74,13 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	// order of torch's topk: equal logits (a uniform region of the frame, such as black bars, gives
 	// many) are ordered by its selection algorithm, not by index, and that order decides which of
 	// them make the cut and which wins in NMS.
-	p.flat = slices.Grow(p.flat[:0], n)[:n]
+	p.topk.Reset(n)
 	for a := 0; a < numAnchors; a++ {
 		for loc, v := range objectness[a*hw : (a+1)*hw] {
-			p.flat[loc*numAnchors+a] = v
+			p.topk.Put(loc*numAnchors+a, v)
 		}
 	}
-	p.top = p.topk.Indices(p.top[:0], p.flat, max(cfg.PreNMSTopN, 0))
+	p.top = p.topk.Indices(p.top[:0], cfg.PreNMSTopN)
 	top, k := p.top, len(p.top)
 
 	// Decode, sigmoid, clip, remove small, threshold: each of the top k on its own, split over
