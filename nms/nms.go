@@ -46,7 +46,7 @@ type classPos struct {
 	i     int32
 }
 
-// RankKey orders scores as torch's descending sorts and top-k do, as one unsigned integer:
+// RankKey orders scores as torch's stable descending sort does (torch's top-k does not: TopK), as one unsigned integer:
 // ascending keys are higher scores first (NaN first, as torch takes it for the largest value; -0
 // equal to +0), equal scores by lower index i (the low 32 bits; 0 <= i < 2^32). Sorting keys
 // gives a stable descending sort by score without a comparison function.

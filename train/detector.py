@@ -24,7 +24,7 @@ from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.ops import MultiScaleRoIAlign
 
 from safetensors_io import read_safetensors, write_safetensors
-from shufflenet import DEFAULT_BACKBONE, ShuffleNetV1, randomize_, trunk_state
+from shufflenet import DEFAULT_BACKBONE, MEAN, STD, ShuffleNetV1, randomize_, trunk_state
 
 COCO_CLASSES = [
     (1, "person"), (2, "bicycle"), (3, "car"), (4, "motorcycle"), (5, "airplane"), (6, "bus"),
@@ -60,8 +60,8 @@ def detector_section(res=600, num_classes=80, classes=None, score_thresh=0.05):
         raise ValueError("res must be 300 or 600, got %r" % res)
     return {
         "min_size": res, "max_size": RES_MAX[res],
-        "image_mean": [0.485, 0.456, 0.406],
-        "image_std": [0.229, 0.224, 0.225],
+        "image_mean": list(MEAN),
+        "image_std": list(STD),
         "size_divisible": 32,
         "classes": classes if classes is not None else default_classes(num_classes),
         "rpn": {

@@ -700,7 +700,7 @@ def main(argv=None):
     if a.anchor_sizes:
         sizes = [int(v) for v in a.anchor_sizes.split(",")]
         if len(sizes) != len(det["rpn"]["anchor_sizes"]) or min(sizes) <= 0 or max(sizes) > 32768:
-            # 32768: the Go loader's limit (the Go limit on anchor sizes, transform.MaxSide); a larger size would train, then
+            # 32768: the Go loader's limit on anchor sizes (transform.MaxSide); a larger size would train, then
             # every exported model would be refused
             raise SystemExit("--anchor-sizes %s: want %d sizes in 1..32768" % (a.anchor_sizes,
                                                                              len(det["rpn"]["anchor_sizes"])))

@@ -320,7 +320,8 @@ func (p *Preprocessor) packed(pix []byte, w, h, stride int, off [3]int, name str
 		}
 		return nil, fmt.Errorf("%w: %s %dx%d stride %d needs %s bytes, have %d", ErrBadBuffer, name, w, h, stride, need, len(pix))
 	}
-	s := rowSource{kind: srcPacked, pix: pix, stride: stride, step: 3, off: off, w: w}
+	s := rowSource{w: w}
+	s.packed(pix, stride, 0, 3, off)
 	return p.run(&s, w, h)
 }
 

@@ -104,16 +104,13 @@ func (c Config) Validate() error {
 		}
 	}
 	for i := range 3 {
+		// Checked in float32, as the lookup table holds them: a NaN, a zero std, and also a mean of
+		// 1e39 or a std of 1e-45 (finite in float64) make the ends of (v/255 - mean)/std, which is
+		// monotonic in v, infinite or NaN; an infinite std (every value 0) is the one case left.
 		m, s := c.ImageMean[i], c.ImageStd[i]
-		if math.IsNaN(m) || math.IsInf(m, 0) || math.IsNaN(s) || math.IsInf(s, 0) || float32(s) == 0 {
-			return fmt.Errorf("%w: channel %d mean %v std %v (need finite values and a nonzero std)", ErrBadConfig, i, m, s)
-		}
-		// In float32, as the lookup table holds them: a mean of 1e39 or a std of 1e-45, finite
-		// in float64, made every input value infinite.
-		for _, v := range []int{0, 255} { // the ends: (v/255 - mean)/std is monotonic in v
-			if y := normalized(v, m, s); math.IsNaN(float64(y)) || math.IsInf(float64(y), 0) {
-				return fmt.Errorf("%w: channel %d mean %v std %v: (%d/255 - mean)/std is %v in float32", ErrBadConfig, i, m, s, v, y)
-			}
+		lo, hi := normalized(0, m, s), normalized(255, m, s)
+		if math.IsInf(s, 0) || lo-lo != 0 || hi-hi != 0 {
+			return fmt.Errorf("%w: channel %d mean %v std %v: (v/255 - mean)/std is %v to %v in float32 (need finite values and a nonzero std)", ErrBadConfig, i, m, s, lo, hi)
 		}
 	}
 	return nil

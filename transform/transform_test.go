@@ -287,6 +287,16 @@ func TestErrors(t *testing.T) {
 			_, err := New(c)
 			return err
 		}, ErrBadConfig},
+		{"NaN mean, zero std, infinite std", func() error {
+			for _, ms := range [][2]float64{{math.NaN(), 0.2}, {0.5, 0}, {0.5, math.Inf(1)}} {
+				c := DefaultConfig(600, 1000)
+				c.ImageMean[1], c.ImageStd[1] = ms[0], ms[1]
+				if _, err := New(c); !errors.Is(err, ErrBadConfig) {
+					return fmt.Errorf("mean %v std %v: %v", ms[0], ms[1], err)
+				}
+			}
+			return ErrBadConfig
+		}, ErrBadConfig},
 		{"std subnormal in float32", func() error {
 			c := DefaultConfig(600, 1000)
 			c.ImageStd = []float64{1e-45, 0.2, 0.2}
