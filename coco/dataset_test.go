@@ -151,6 +151,8 @@ func TestLoadErrors(t *testing.T) {
 		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"no bbox"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
 		{"fractional image id", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 7.5, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"fractional image id:2:2", "detection 1: image_id: want an integer, got 7.5"}},
+		{"null category id", `[{"image_id": 7, "category_id": null, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: no category_id"}},
+		{"null annotation category", `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": null, "bbox": [1, 2, 3, 4]}]}`, false, []string{"annotations[0] (id 1): no category_id"}},
 		{"huge category id", `[{"image_id": 7, "category_id": 1e20, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: category_id: want an integer, got 1e20"}},
 		{"category id beyond int", fmt.Sprintf(`[{"image_id": 7, "category_id": %d, "bbox": [1,2,3,4], "score": 0.5}]`, int64(math.MinInt)), true, []string{"detection 0: category_id: want an integer, got"}},
 		{"string category id", `[{"image_id": 7, "category_id": "1", "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id: cannot use JSON string"}},

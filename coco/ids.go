@@ -41,8 +41,12 @@ func (v *intNumber) UnmarshalJSON(b []byte) error {
 // AllCategories.
 type categoryNumber int
 
-// UnmarshalJSON accepts an integral JSON number within int's range.
+// UnmarshalJSON accepts an integral JSON number within int's range; null leaves the value
+// unchanged (a missing id's mark stays, and is reported as missing).
 func (v *categoryNumber) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	n := intNumber(*v)
 	if err := n.UnmarshalJSON(b); err != nil {
 		return err
