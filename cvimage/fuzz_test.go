@@ -10,8 +10,8 @@ import (
 )
 
 // FuzzReadJPEG feeds Read hostile JPEG files (the bytes after the SOI marker are fuzzed; seeds: a
-// real test image whole, cut short and with its segment lengths damaged): it must return an image
-// of the size the header states, or an error naming the file, never crash, in OpenCV's decoder or
+// real test image whole, cut short and with its segment lengths damaged): it must return a
+// non-empty image, or an error naming the file, never crash, in OpenCV's decoder or
 // in jpegComplete's walk over the segments.
 func FuzzReadJPEG(f *testing.F) {
 	whole, err := os.ReadFile(testJPEGs(f)[0])
