@@ -112,22 +112,15 @@ func (v *VideoWriter) Close() error {
 	return err
 }
 
-// check opens the finished file as a video, decodes its first frame and compares the frame
-// count its container states with the frames written.
+// check probes the finished file (ProbeVideo: it opens and its first frame decodes) and compares
+// the frame size, and the frame count its container states, with what was written.
 func (v *VideoWriter) check() error {
-	c, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(v.path), gocv.VideoCaptureFFmpeg)
-	if err != nil || !c.IsOpened() {
-		c.Close()
-		return fmt.Errorf("%s: the video written (%d frames) does not open: the disk may be full, or the path does not keep what is written", v.path, v.frames)
-	}
-	defer c.Close()
-	m := gocv.NewMat()
-	defer m.Close()
-	if !c.Read(&m) || m.Cols() != v.size.X || m.Rows() != v.size.Y {
+	info, err := ProbeVideo(v.path)
+	if err != nil || info.Width != v.size.X || info.Height != v.size.Y {
 		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written", v.path, v.frames)
 	}
-	if n := int(c.Get(gocv.VideoCaptureFrameCount)); n > 0 && n < v.frames {
-		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full", v.path, n, v.frames)
+	if info.Frames > 0 && info.Frames < v.frames {
+		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full", v.path, info.Frames, v.frames)
 	}
 	return nil
 }
