@@ -63,11 +63,9 @@ type Video struct {
 	cap  *gocv.VideoCapture
 	info VideoInfo
 	next int // number of the next frame
-	// the frames up to and including the last one decoded
+	// the frames up to and including the last one decoded (that one is frame decoded-1)
 	decoded int
-	// the last frame read: its number and time
-	lastIndex int
-	lastMS    float64
+	lastMS  float64 // the last decoded frame's time
 }
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
@@ -122,9 +120,9 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 			// Frames flushed from the decoder at the end come without a timestamp (OpenCV
 			// reports 0): go on from the last one at the frame rate.
 			if p.Index > 0 && !(p.TimeMS > v.lastMS) && v.info.FPS > 0 {
-				p.TimeMS = v.lastMS + float64(p.Index-v.lastIndex)*1000/v.info.FPS
+				p.TimeMS = v.lastMS + float64(p.Index-max(v.decoded-1, 0))*1000/v.info.FPS
 			}
-			v.lastIndex, v.lastMS = p.Index, p.TimeMS
+			v.lastMS = p.TimeMS
 			v.next++
 			v.decoded = v.next
 			return p, nil
