@@ -260,8 +260,8 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 		r.src = closedSource{err}
 		if lost.IsZero() {
 			lost = time.Now()
-		} else if time.Since(lost) >= r.within {
-			return Position{}, fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
+		} else if gerr := r.gaveUp(lost, err); gerr != nil {
+			return Position{}, gerr
 		}
 		fmt.Fprintf(r.log, "%s: %v; reconnecting (for up to %s)\n", r.name, err, r.within)
 		src, rerr := r.reopen(ctx, lost)
@@ -288,11 +288,20 @@ func (r *Reconnecting) reopen(ctx context.Context, lost time.Time) (Source, erro
 		if err == nil {
 			return src, nil
 		}
-		if time.Since(lost) >= r.within {
-			return nil, fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
+		if gerr := r.gaveUp(lost, err); gerr != nil {
+			return nil, gerr
 		}
 		wait = min(2*wait, backoffMax, max(backoffFirst, r.within-time.Since(lost)))
 	}
+}
+
+// gaveUp returns, once the time allowed since lost has passed, the error that ends the source,
+// wrapping err, the last failure; nil before that.
+func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
+	if time.Since(lost) < r.within {
+		return nil
+	}
+	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
 }
 
 // Close implements Source.
