@@ -192,7 +192,9 @@ func TestBadFiles(t *testing.T) {
 		"cut-at-end.jpg":      whole[:len(whole)-2],
 	} {
 		path := filepath.Join(dir, name)
-		os.WriteFile(path, data, 0o644)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if m, err := Read(path); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "truncated") {
 			m.Close()
 			t.Errorf("Read(%s): %v", name, err)
@@ -202,7 +204,9 @@ func TestBadFiles(t *testing.T) {
 	// as PIL and Go's decoder do): not a truncation.
 	app0 := 4 + (int(whole[4])<<8 | int(whole[5])) // SOI, then APP0's marker and length
 	stray := filepath.Join(dir, "stray.jpg")
-	os.WriteFile(stray, append(append(append([]byte{}, whole[:app0]...), 0, 0), whole[app0:]...), 0o644)
+	if err := os.WriteFile(stray, append(append(append([]byte{}, whole[:app0]...), 0, 0), whole[app0:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if whole[2] != 0xff || whole[3] != 0xe0 {
 		t.Fatalf("%s does not start with APP0", jpegs[0])
 	}
@@ -212,7 +216,9 @@ func TestBadFiles(t *testing.T) {
 		m.Close()
 	}
 	trailing := filepath.Join(dir, "trailing.jpg")
-	os.WriteFile(trailing, append(append([]byte{}, whole...), "trailing bytes"...), 0o644)
+	if err := os.WriteFile(trailing, append(append([]byte{}, whole...), "trailing bytes"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	m, err := Read(trailing)
 	if err != nil {
 		t.Errorf("a JPEG with bytes after its end: %v", err)
