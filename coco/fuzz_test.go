@@ -2,11 +2,9 @@ package coco
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -55,14 +53,9 @@ const maxFuzzCategories = 256
 // own boxes as detections (up to maxFuzzCategories categories) must give numbers in range, and
 // more than MaxCategories must be refused.
 func FuzzDecodeDataset(f *testing.F) {
-	var many strings.Builder // more categories than maxFuzzCategories allows to evaluate
-	many.WriteString(`{"images": [{"id": 1}, {"id": 2}], "annotations": [], "categories": [{"id": 0}`)
-	for i := 1; i <= maxFuzzCategories; i++ {
-		fmt.Fprintf(&many, `, {"id": %d}`, i)
-	}
-	many.WriteString("]}")
+	many := categoriesJSON(`[{"id": 1}, {"id": 2}]`, 0, maxFuzzCategories) // more than maxFuzzCategories to evaluate
 	fuzzSeeds(f, "_gt.json", tinyGT, `{"images": [], "categories": []}`, `{"images": [{"id": 1}], "categories": [{"id": 1}],
- "annotations": [{"id": 0, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1e308, 1e308], "iscrowd": 1}]}`, `[`, `{"images": [{"id": "x"}]}`, many.String())
+ "annotations": [{"id": 0, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1e308, 1e308], "iscrowd": 1}]}`, `[`, `{"images": [{"id": "x"}]}`, many)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		gt, err := DecodeDataset(bytes.NewReader(b), "fuzz.json")
 		if err != nil {

@@ -38,13 +38,11 @@ func TestEvaluateMemoryFollowsAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	if err := e.Evaluate(); err != nil {
-		t.Fatal(err)
-	}
-	runtime.ReadMemStats(&m1)
-	if mb := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20); mb > 4 {
+	if mb := allocatedMB(func() {
+		if err := e.Evaluate(); err != nil {
+			t.Fatal(err)
+		}
+	}); mb > 4 {
 		t.Errorf("Evaluate of 3000 images x 3000 categories, one box, allocated %.1f MB", mb)
 	}
 	if n := e.catKept[len(e.CatIDs)] - e.catKept[len(e.CatIDs)-1]; n != 1 || e.npig[(len(e.CatIDs)-1)*NumArea] != 1 {
@@ -82,28 +80,16 @@ func TestEvaluateManyPairs(t *testing.T) {
 // names the file, before anything large is allocated (10,001 categories would take 970 MB of
 // precision); Accumulate and PRCurve return the error, Summarize panics with it.
 func TestTooManyCategories(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"images": [{"id": 1}], "annotations": [], "categories": [`)
-	for k := 0; k <= MaxCategories; k++ {
-		if k > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id": %d}`, k+1)
-	}
-	b.WriteString("]}")
-	path := writeFile(t, "many.json", b.String())
+	path := writeFile(t, "many.json", categoriesJSON(`[{"id": 1}]`, 1, MaxCategories+1))
 	gt, err := LoadDataset(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	_, err = EvaluateResults(gt, nil)
-	runtime.ReadMemStats(&m1)
+	mb := allocatedMB(func() { _, err = EvaluateResults(gt, nil) })
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "10001 categories") || !strings.Contains(err.Error(), "MaxCategories") {
 		t.Errorf("error %v", err)
 	}
-	if mb := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20); mb > 4 {
+	if mb > 4 {
 		t.Errorf("refusing allocated %.1f MB", mb)
 	}
 	e, err := NewEval(gt, nil)
@@ -258,4 +244,28 @@ func TestNarrowedImagesEqualAFilteredFile(t *testing.T) {
 	if want[1] <= 0 {
 		t.Errorf("AP50 %v: the problem has no matches to compare", want[1])
 	}
+}
+
+// allocatedMB returns the MB that f allocates (runtime.MemStats.TotalAlloc).
+func allocatedMB(f func()) float64 {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	f()
+	runtime.ReadMemStats(&m1)
+	return float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20)
+}
+
+// categoriesJSON returns an instances file with the given images (a JSON list), no annotations,
+// and categories of ids first to last.
+func categoriesJSON(images string, first, last int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"images": %s, "annotations": [], "categories": [`, images)
+	for id := first; id <= last; id++ {
+		if id > first {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id": %d}`, id)
+	}
+	b.WriteString("]}")
+	return b.String()
 }
