@@ -14,10 +14,7 @@ import (
 // non-empty image, or an error naming the file, never crash, in OpenCV's decoder or
 // in jpegComplete's walk over the segments.
 func FuzzReadJPEG(f *testing.F) {
-	whole, err := os.ReadFile(testJPEGs(f)[0])
-	if err != nil {
-		f.Fatal(err)
-	}
+	whole := firstTestJPEG(f)
 	f.Add(whole[2:])
 	f.Add(whole[2 : len(whole)/2])
 	damaged := append([]byte{}, whole[2:]...)
