@@ -313,7 +313,11 @@ func (o *output) dropped() int { return o.stats.droppedCount() - o.dropped0 }
 func (o *output) write(f *frame) error {
 	if f.err != nil {
 		o.stats.add(func(s *Stats) { s.failed++ })
-		fmt.Fprintf(o.log, "%s: frame %d: %v\n", f.Name, f.Index, f.err)
+		if f.Still {
+			fmt.Fprintf(o.log, "%s: %v\n", f.Name, f.err)
+		} else {
+			fmt.Fprintf(o.log, "%s: frame %d: %v\n", f.Name, f.Index, f.err)
+		}
 		return nil
 	}
 	t0 := time.Now()

@@ -70,9 +70,13 @@ type Video struct {
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
 func OpenVideo(path string) (*Video, error) {
-	if _, err := os.Stat(path); err != nil {
+	// Opened here first so that a missing or unreadable file is reported as such, not as a
+	// stream FFmpeg cannot decode.
+	f, err := os.Open(path)
+	if err != nil {
 		return nil, err
 	}
+	f.Close()
 	c, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(path), gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()

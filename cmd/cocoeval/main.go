@@ -41,7 +41,17 @@ type env struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A signal the process ignores (SIGINT in a script's background job) stays ignored.
+	var sigs []os.Signal
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	if len(sigs) > 0 { // (NotifyContext with no signals would relay every signal)
+		ctx, stop = signal.NotifyContext(context.Background(), sigs...)
+	}
 	defer stop()
 	go func() {
 		<-ctx.Done()

@@ -81,7 +81,7 @@ func detect(c *cli.Context) error {
 		o := opt
 		var vw *pipeline.VideoWriter
 		in := j.inputs[i]
-		corruptBefore := stats.Counts().Corrupt
+		before := stats.Counts()
 		if in.kind == imageInput {
 			// A run of images is one source.
 			var paths []string
@@ -166,16 +166,19 @@ func detect(c *cli.Context) error {
 			}
 		}
 		if vw != nil {
+			// Its own failure, apart from err: an interrupted run (err Canceled) whose video
+			// could not be finished must still say so.
 			if cerr := vw.Close(); cerr != nil {
-				err = errors.Join(err, cerr)
+				failures = append(failures, cerr)
 			} else if vw.Frames() == 0 {
 				fmt.Fprintf(stderr, "detect: no frames: %s not written\n", in.out)
 			} else {
 				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", in.out, vw.Frames())
 			}
 		}
-		if in.kind == imageInput {
-			imagesFailed += stats.Counts().Corrupt - corruptBefore
+		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
+			after := stats.Counts()
+			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			failures = append(failures, err) // reported at the end, after the summary
@@ -188,11 +191,15 @@ func detect(c *cli.Context) error {
 	if err := j.closeJSON(); err != nil {
 		failures = append(failures, err)
 	}
-	if ctx.Err() != nil && c.Context.Err() == nil {
-		return fmt.Errorf("interrupted after %d frames; the JSON lines and output files hold every finished frame", stats.Counts().Frames)
-	}
 	if imagesFailed > 0 {
 		failures = append(failures, fmt.Errorf("%d of %d images failed", imagesFailed, images))
+	}
+	if ctx.Err() != nil && c.Context.Err() == nil {
+		interrupted := fmt.Errorf("interrupted after %d frames; the JSON lines and output files hold every finished frame", stats.Counts().Frames)
+		if len(failures) > 0 {
+			interrupted = fmt.Errorf("interrupted after %d frames; the JSON lines and the output files not named below hold every finished frame", stats.Counts().Frames)
+		}
+		return errors.Join(append([]error{interrupted}, failures...)...)
 	}
 	return errors.Join(failures...)
 }

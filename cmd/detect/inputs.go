@@ -235,12 +235,17 @@ func streamName(spec string) string {
 }
 
 // checkWritable makes sure path can be written, before any work: it creates the folders above
-// it and opens the file for writing, removing it again if it did not exist.
+// it and opens the file for writing, removing it again if it did not exist. An existing file that
+// is not a regular one (a named pipe, a device) is left alone: opening a pipe to probe it and
+// closing it again would end its reader's input.
 func checkWritable(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("output %s: %w", path, err)
 	}
-	_, statErr := os.Stat(path)
+	st, statErr := os.Stat(path)
+	if statErr == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		return nil
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", path, err)

@@ -48,8 +48,8 @@ func newApp() *cli.App {
 		UsageText: usage,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
-			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600 (default: the model's)"},
-			&cli.Float64Flag{Name: "score", Usage: "minimum detection score (default: the model's, 0.05 in the presets)"},
+			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600", DefaultText: "the model's"},
+			&cli.Float64Flag{Name: "score", Usage: "minimum detection score", DefaultText: "the model's, 0.05 in the presets"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
@@ -167,7 +167,9 @@ func (j *job) openJSON(stdout io.Writer) error {
 		j.json, j.closeJSON = pipeline.NewJSONLines(stdout), func() error { return nil }
 		return nil
 	}
-	f, err := os.Create(j.jsonPath)
+	// Write-only, not os.Create's read-write: a named pipe opened read-write has this process
+	// for a reader, and the lines would go nowhere.
+	f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		return fmt.Errorf("-json: %w", err)
 	}
@@ -177,9 +179,19 @@ func (j *job) openJSON(stdout io.Writer) error {
 
 // interruptible returns a context that the first Ctrl-C, SIGTERM or SIGHUP (the terminal closed)
 // cancels, saying so on w; the signals' default action is then restored, so a second one ends
-// the process at once. Call stop when done.
+// the process at once. A signal the process ignores (SIGHUP under nohup, SIGINT in a shell's
+// background job) stays ignored. Call stop when done.
 func interruptible(parent context.Context, w io.Writer) (ctx context.Context, stop func()) {
-	ctx, unnotify := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	var sigs []os.Signal
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} {
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	if len(sigs) == 0 { // (NotifyContext with no signals would relay every signal)
+		return context.WithCancel(parent)
+	}
+	ctx, unnotify := signal.NotifyContext(parent, sigs...)
 	done := make(chan struct{})
 	go func() {
 		select {

@@ -154,3 +154,19 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 		t.Errorf("info -model: %v\n%s", err, info)
 	}
 }
+
+// TestHelpDefaults: -h shows the defaults that apply, not the flags' zero values.
+func TestHelpDefaults(t *testing.T) {
+	out, _, err := run(t, "-h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"shorter side: 300 or 600 (default: the model's)", "minimum detection score (default: the model's, 0.05 in the presets)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("-h lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "(default: 0)") {
+		t.Errorf("-h shows a zero default:\n%s", out)
+	}
+}

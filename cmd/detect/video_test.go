@@ -136,6 +136,12 @@ func TestErrorsBeforeWork(t *testing.T) {
 	os.Mkdir(empty, 0o755)
 	twin := copyClip(t, empty) // empty/clip.mp4: the same name as clip
 	defer os.Remove(twin)
+	sock := filepath.Join(dir, "sock.mp4") // a file that exists but cannot be opened
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
 	link := filepath.Join(dir, "link.mp4")
 	if err := os.Symlink(clip, link); err != nil {
 		t.Fatal(err)
@@ -149,6 +155,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"unknown scheme", []string{clip, "gopher://host/x"}, `unknown scheme "gopher"`},
 		{"unsupported codec", []string{clip, videotest.UnknownCodecClip(t)}, "unknown-codec.avi: cannot open as a video"},
 		{"not a video", []string{clip, file}, "file.txt: cannot open as a video"},
+		{"unopenable file", []string{clip, sock}, "sock.mp4: no such device or address"},
 		{"unwritable output", []string{"-out", filepath.Join(file, "out.mp4"), clip}, "file.txt: not a directory"},
 		{"output over input", []string{"-out", clip, clip}, "would overwrite the input"},
 		{"output over input through a link", []string{"-out", link, clip}, "would overwrite the input"},
@@ -530,5 +537,104 @@ func TestStreamOfKnownLengthReadOnce(t *testing.T) {
 	}
 	if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || videotest.Frames(t, out) != n {
 		t.Errorf("%d JSON lines, %d frames in the video, want %d", n, videotest.Frames(t, out), videotest.ClipFrames)
+	}
+}
+
+// TestHangupIgnoredUnderNohup: a run started with SIGHUP ignored (nohup, or a shell's trap "")
+// keeps it ignored: the terminal closing does not stop it.
+func TestHangupIgnoredUnderNohup(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "out.jsonl")
+	cmd := exec.Command("sh", "-c", `trap "" HUP; exec "$0" "$@"`, detectBinary(t), "-model", videotest.Tiny(t), "-no-video", "-json", jsonPath, videotest.Clip(t))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+	cmd.Process.Signal(syscall.SIGHUP)
+	if err := cmd.Wait(); err != nil || strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("exit %v; stderr %s", err, stderr.String())
+	}
+	if n := lineCount(jsonPath); n != videotest.ClipFrames {
+		t.Errorf("%d JSON lines, want %d", n, videotest.ClipFrames)
+	}
+}
+
+// TestInterruptReportsUnfinishedVideo: when the output video cannot be finished after Ctrl-C
+// (here: its file was removed during the run), the error says so instead of calling the outputs
+// complete.
+func TestInterruptReportsUnfinishedVideo(t *testing.T) {
+	dir := t.TempDir()
+	out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-json", jsonPath, "-out", out, videotest.Clip(t))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+	if err := os.Remove(out); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	msg := stderr.String()
+	if err == nil || !strings.Contains(msg, "interrupted after") || !strings.Contains(msg, "out.mp4: the video written") || strings.Contains(msg, "output files hold every finished frame") {
+		t.Fatalf("exit %v; stderr %s", err, msg)
+	}
+}
+
+// TestUndetectableImageFails: an image that decodes but cannot be detected (too thin to resize
+// to the model's size) counts as a failed image: reported by its name alone and in the exit
+// status, beside a good image too.
+func TestUndetectableImageFails(t *testing.T) {
+	dir := t.TempDir()
+	thin := filepath.Join(dir, "thin.png")
+	img := gocv.NewMatWithSize(2, 8000, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	if !gocv.IMWrite(thin, img) {
+		t.Fatal("cannot write", thin)
+	}
+	good := filepath.Join(torchref.RepoRoot(t), "testdata", "images", "000000001503.jpg")
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), thin, good)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 images failed") {
+		t.Fatalf("error %v; stderr %s", err, stderr)
+	}
+	if !strings.Contains(stderr, "thin.png: ") || strings.Contains(stderr, "frame 0") {
+		t.Errorf("stderr %s", stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != 1 {
+		t.Errorf("%d JSON lines, want the good image's", n)
+	}
+}
+
+// TestJSONToNamedPipe: -json to a named pipe delivers every line to the pipe's reader.
+func TestJSONToNamedPipe(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo) // blocks until detect opens the pipe for writing
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- b
+	}()
+	good := filepath.Join(torchref.RepoRoot(t), "testdata", "images", "000000001503.jpg")
+	if _, stderr, err := run(t, "-model", videotest.Tiny(t), "-json", fifo, good, good); err != nil {
+		t.Fatalf("%v; stderr %s", err, stderr)
+	}
+	select {
+	case b := <-got:
+		if n := len(frameLines(t, b)); n != 2 {
+			t.Errorf("the reader got %d lines, want 2: %q", n, b)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the pipe's reader got no end of file")
 	}
 }
