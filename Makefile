@@ -89,7 +89,7 @@ SOAK ?= 10m
 soak:
 	$(GO) test -count=1 -v -timeout 0 -tags 'soak matprofile' -run Soak ./pipeline -args -soak.duration $(SOAK)
 
-# Long parity cases (all widths, both resolutions, more images).
+# Long parity cases: the detector parity test adds the 1x and 2x widths (both resolutions).
 test-long:
 	SHUFFLEDET_LONG=1 $(GO) test -count=1 -timeout 60m ./...
 

@@ -236,7 +236,7 @@ func (t *convTask) product(n, g, r0, r1, j0, j1 int, b []float32, ldb, i0, i1 in
 // panelChannels is how many input channels' windows a convolution with windows lays out at a
 // time: an ungrouped one as many as make one k block of the matrix product (kc rows), so that the
 // panel of windows stays in L2 while the product reads it (the RPN's 3x3 convolution at 1x: 28
-// channels, 252 rows, 242 KB a panel of 240 positions, instead of all 480 channels' 4.4 MB); a
+// channels, 252 rows, 242 KB a panel of 240 positions, instead of all 480 channels' 4.1 MB); a
 // grouped one all of them (its groups' products read the one panel).
 func (l *Conv) panelChannels() int {
 	if l.Groups > 1 {
