@@ -33,6 +33,9 @@ var benchCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
+		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)
+			return fmt.Errorf("bench: -threads %d: want at least 1", o.Threads)
+		}
 		if c.IsSet("size") {
 			a, b, err := parseSize(c.String("size"))
 			if err != nil {

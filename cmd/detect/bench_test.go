@@ -76,7 +76,8 @@ func TestBench(t *testing.T) {
 	}{
 		{[]string{"bench"}, "give -arch NAME or -model FILE"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-model", model}, "not both"},
-		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "-2"}, "-2 threads"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "-2"}, "-threads -2"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "0"}, "-threads 0"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-size", "1x1"}, "size"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "at least 1 run"},
 		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
