@@ -37,6 +37,18 @@ type catJSON struct {
 	Supercategory string         `json:"supercategory"`
 }
 
+// UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
+func (c *imgJSON) UnmarshalJSON(b []byte) error {
+	type plain imgJSON
+	return json.Unmarshal(exactKeys(b, "id", "file_name", "width", "height"), (*plain)(c))
+}
+
+// UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
+func (c *catJSON) UnmarshalJSON(b []byte) error {
+	type plain catJSON
+	return json.Unmarshal(exactKeys(b, "id", "name", "supercategory"), (*plain)(c))
+}
+
 // Annotation is one ground-truth object of a COCO "annotations" list.
 // Segmentations (polygons or RLE) are skipped when loading: only the box,
 // the area and the crowd flag are kept.
@@ -46,7 +58,11 @@ type Annotation struct {
 	CategoryID int
 	BBox       [4]float64 // x, y, w, h
 	Area       float64    // the "area" field (segment area for real COCO); w*h when absent
-	IsCrowd    bool
+	IsCrowd    bool       // a crowd region: ignored, matched by the detection's area, and by any number of detections
+	// Ignore marks an annotation that is ignored without being a crowd region: what an
+	// iscrowd strictly between -1 and 1 other than 0 (a fraction) is to pycocotools, which
+	// ignores any non-zero iscrowd but takes int(iscrowd) for the IoU and the matching.
+	Ignore bool
 }
 
 // Dataset is a COCO instances file: images, annotations and categories,
@@ -192,25 +208,32 @@ type annJSON struct {
 	CategoryID categoryNumber `json:"category_id"`
 	BBox       []float64      `json:"bbox"`
 	Area       float64        `json:"area"`
-	IsCrowd    flag           `json:"iscrowd"`
+	IsCrowd    crowdFlag      `json:"iscrowd"`
 }
 
-// flag is a JSON 0/1 or true/false.
-type flag bool
+// UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
+func (a *annJSON) UnmarshalJSON(b []byte) error {
+	type plain annJSON
+	return json.Unmarshal(exactKeys(b, "id", "image_id", "category_id", "bbox", "area", "iscrowd"), (*plain)(a))
+}
 
-// UnmarshalJSON accepts numbers (non-zero is true), booleans and null.
-func (f *flag) UnmarshalJSON(b []byte) error {
+// crowdFlag is an annotation's iscrowd as pycocotools takes it: the truth value of the number
+// ignores the annotation, its integer part (int(), toward zero) makes it a crowd region.
+type crowdFlag struct{ ignored, crowd bool }
+
+// UnmarshalJSON accepts numbers, booleans and null.
+func (f *crowdFlag) UnmarshalJSON(b []byte) error {
 	switch s := string(b); s {
 	case "true":
-		*f = true
+		*f = crowdFlag{true, true}
 	case "false", "null", "0":
-		*f = false
+		*f = crowdFlag{}
 	default:
 		var v float64
 		if err := json.Unmarshal(b, &v); err != nil {
 			return fmt.Errorf("iscrowd: want 0, 1, true or false, got %s", s)
 		}
-		*f = v != 0
+		*f = crowdFlag{ignored: v != 0, crowd: math.Trunc(v) != 0}
 	}
 	return nil
 }
@@ -221,7 +244,7 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, AllCategories
 		a.BBox = a.BBox[:0]
 		a.Area = math.NaN()
-		a.IsCrowd = false
+		a.IsCrowd = crowdFlag{}
 		if err := dec.Decode(&a); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("annotations[%d]", i))
 		}
@@ -236,7 +259,8 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
 		}
 		ann := Annotation{ID: int64(a.ID), ImageID: int64(a.ImageID), CategoryID: int(a.CategoryID),
-			BBox: [4]float64(a.BBox), Area: a.Area, IsCrowd: bool(a.IsCrowd)}
+			BBox: [4]float64(a.BBox), Area: a.Area,
+			IsCrowd: a.IsCrowd.crowd, Ignore: a.IsCrowd.ignored && !a.IsCrowd.crowd}
 		if math.IsNaN(ann.Area) {
 			ann.Area = ann.BBox[2] * ann.BBox[3]
 		}

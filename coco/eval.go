@@ -138,6 +138,7 @@ type scratch struct {
 	gbox    [][4]float64
 	garea   []float64
 	gcrowd  []bool
+	gignore []bool // ignored whatever its area (Annotation.Ignore)
 	gidOK   []bool // gt id != 0 (pycocotools treats a match to id 0 as none)
 	gign    []bool
 	perm    []int32
@@ -327,9 +328,10 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 	s.garea = slices.Grow(s.garea[:0], nG)[:nG]
 	s.gcrowd = slices.Grow(s.gcrowd[:0], nG)[:nG]
 	s.gidOK = slices.Grow(s.gidOK[:0], nG)[:nG]
+	s.gignore = slices.Grow(s.gignore[:0], nG)[:nG]
 	for i, j := range gs {
 		a := &anns[j]
-		s.gbox[i], s.garea[i], s.gcrowd[i], s.gidOK[i] = a.BBox, a.Area, a.IsCrowd, a.ID != 0
+		s.gbox[i], s.garea[i], s.gcrowd[i], s.gidOK[i], s.gignore[i] = a.BBox, a.Area, a.IsCrowd, a.ID != 0, a.Ignore
 	}
 	s.dbox = slices.Grow(s.dbox[:0], nD)[:nD]
 	s.darea = slices.Grow(s.darea[:0], nD)[:nD]
@@ -385,7 +387,7 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 		lo, hi := AreaRanges[a][0], AreaRanges[a][1]
 		npig := int32(0)
 		for i := 0; i < nG; i++ {
-			s.gign[i] = s.gcrowd[i] || s.garea[i] < lo || s.garea[i] > hi
+			s.gign[i] = s.gcrowd[i] || s.gignore[i] || s.garea[i] < lo || s.garea[i] > hi
 			if !s.gign[i] {
 				npig++
 			}

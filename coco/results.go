@@ -32,6 +32,12 @@ type resJSON struct {
 	Score      float64        `json:"score"`
 }
 
+// UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
+func (r *resJSON) UnmarshalJSON(b []byte) error {
+	type plain resJSON
+	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score"), (*plain)(r))
+}
+
 // LoadResults reads a COCO results file as pycocotools' loadRes does:
 // every detection is kept, whatever its category (one whose category is
 // not in the ground truth never matches; see FindUnmatchable to count

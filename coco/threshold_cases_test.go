@@ -3,6 +3,7 @@ package coco
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -167,4 +168,56 @@ func TestFMACases(t *testing.T) {
 		t.Errorf("AP = %.17g, want 16/30 (13/30 means a fused multiply-add in the IoU)", e.Stats[0])
 	}
 	checkExact(t, "fma", e.Stats)
+}
+
+// TestFieldsAsPycocotoolsReadsThem: pycocotools' 12 numbers (cocoapi's PythonAPI built with
+// Debian's cython3 and numpy 1.24, its matplotlib import stubbed; printed with float.hex) for
+// inputs where Go's JSON decoding and Python's used to differ:
+//   - fraction: an iscrowd of 0.5 ignores its annotation (any non-zero value) without making it
+//     a crowd region (int(0.5) is 0): the first detection, inside it, is a false positive;
+//   - case: keys that differ from the fields only in case ("Score", "Area", "ISCROWD", "BBOX",
+//     "Image_ID") are extra fields, not the fields (encoding/json took the last of each);
+//   - escaped: a key written with an escape ("sc\u006fre") is the field.
+func TestFieldsAsPycocotoolsReadsThem(t *testing.T) {
+	const img = `"images": [{"id": 1, "width": 200, "height": 200}], "categories": [{"id": 1, "name": "a"}]`
+	caseGT := `{` + img + `, "annotations": [
+		{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0},
+		{"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "area": 100, "Area": 5000, "iscrowd": 0, "ISCROWD": 1}]}`
+	cases := []struct {
+		name, gt, dt string
+		want         [12]float64
+	}{
+		{"fraction", `{` + img + `, "annotations": [
+			{"id": 1, "image_id": 1, "category_id": 1, "bbox": [100, 100, 10, 10], "area": 100, "iscrowd": 0},
+			{"id": 2, "image_id": 1, "category_id": 1, "bbox": [0, 0, 20, 20], "area": 400, "iscrowd": 0.5}]}`,
+			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9},
+			  {"image_id": 1, "category_id": 1, "bbox": [100, 100, 10, 10], "score": 0.8}]`,
+			[12]float64{0x1p-1, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1, 0, 1, 1, 1, -1, -1}},
+		{"case", caseGT,
+			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.1, "Score": 0.9, "BBOX": [50, 50, 10, 10]},
+			  {"image_id": 1, "category_id": 1, "bbox": [30, 30, 10, 10], "score": 0.5, "Image_ID": 7}]`,
+			[12]float64{0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, -1, -1, 0, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1}},
+		{"escaped", caseGT,
+			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "sc\u006fre": 0.9}]`,
+			[12]float64{0x1.0288df0cac5b3p-1, 0x1.0288df0cac5b3p-1, 0x1.0288df0cac5b3p-1, 0x1.0288df0cac5b3p-1, -1, -1, 0x1p-1, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1}},
+	}
+	for _, c := range cases {
+		gt, err := DecodeDataset(strings.NewReader(c.gt), c.name+"-gt.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dts, err := DecodeResults(strings.NewReader(c.dt), c.name+"-dt.json", gt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := EvaluateResults(gt, dts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range c.want {
+			if math.Float64bits(e.Stats[i]) != math.Float64bits(c.want[i]) {
+				t.Errorf("%s: %s = %x, pycocotools %x", c.name, StatNames[i], e.Stats[i], c.want[i])
+			}
+		}
+	}
 }

@@ -1,0 +1,88 @@
+package coco
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Python's json, which pycocotools reads with, matches an object's keys exactly; Go's
+// encoding/json also takes a key that differs only in case ("Score" for "score") and, the
+// last one winning, lets it replace the exact one. The decoding forms below (imgJSON, catJSON,
+// annJSON, resJSON) read their objects through exactKeys, which hides such keys first: they are
+// extra fields, skipped, as pycocotools skips them.
+
+// exactKeys returns b, a JSON object, or a copy of it in which every top-level key that
+// encoding/json would match to one of fields without being that field exactly (another case,
+// or another Unicode fold) is renamed to underscores, so that no field takes its value. Keys are
+// compared unescaped, as both decoders compare them. b is returned itself when no key needs it
+// (the common case: no allocation).
+func exactKeys(b []byte, fields ...string) []byte {
+	var out []byte
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			end := stringEnd(b, i)
+			if depth == 1 && isKey(b, end) && caseVariant(b[i:end+1], fields) {
+				if out == nil {
+					out = append([]byte(nil), b...)
+				}
+				for k := i + 1; k < end; k++ {
+					out[k] = '_'
+				}
+			}
+			i = end
+		}
+	}
+	if out == nil {
+		return b
+	}
+	return out
+}
+
+// stringEnd returns the index of the quote that closes the JSON string whose opening quote is
+// at b[start] (len(b)-1 if b ends first; the decoder has validated b).
+func stringEnd(b []byte, start int) int {
+	for i := start + 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(b) - 1
+}
+
+// isKey reports whether the string that ends at b[end] is an object key: a colon follows it.
+func isKey(b []byte, end int) bool {
+	for i := end + 1; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return b[i] == ':'
+		}
+	}
+	return false
+}
+
+// caseVariant reports whether the quoted JSON string q equals one of fields when case is
+// folded but not exactly.
+func caseVariant(q []byte, fields []string) bool {
+	s := string(q[1 : len(q)-1])
+	if strings.IndexByte(s, '\\') >= 0 {
+		if json.Unmarshal(q, &s) != nil {
+			return false
+		}
+	}
+	for _, f := range fields {
+		if s != f && strings.EqualFold(s, f) {
+			return true
+		}
+	}
+	return false
+}
