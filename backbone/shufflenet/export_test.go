@@ -12,3 +12,13 @@ func SetBandLimits(budget, minMap int) (restore func()) {
 	bandBytes, minBandMap = budget, minMap
 	return func() { bandBytes, minBandMap = b, m }
 }
+
+// TiledRuns returns how many Forward calls of r have run in tiles.
+func (r *Runner) TiledRuns() int { return r.tiledRuns }
+
+// SetTileWork sets the widest network that runs in tiles and returns a function that restores it.
+func SetTileWork(w int) (restore func()) {
+	old := maxTileWork
+	maxTileWork = w
+	return func() { maxTileWork = old }
+}

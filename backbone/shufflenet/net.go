@@ -135,6 +135,10 @@ type Runner struct {
 	bands      bandScratch
 	bandTask   bandTask
 	bandUnits  [2]int // units run in bands so far, at stride 1 and 2 (what the tests check ran)
+	tiles      []tile
+	tileTask   tileTask
+	gather     gatherTask
+	tiledRuns  int // Forward calls run in tiles so far (what the tests check ran)
 	pooled     []float32
 	logits     []float32
 }
@@ -157,6 +161,10 @@ func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
 		panic(fmt.Sprintf("shufflenet: Forward to stage %d (Stage2..Stage4)", last))
 	}
 	r.net.stem.ForwardMaxPool(&r.stemOut, &r.mid1, x, &r.scratch)
+	if parts := r.tileParts(&r.stemOut, last); parts > 0 {
+		r.tiledRuns++
+		return r.forwardTiles(&r.stemOut, last, parts)
+	}
 	t := &r.stemOut
 	for s := Stage2; s <= last; s++ {
 		t = r.Stage(t, s)

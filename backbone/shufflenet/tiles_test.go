@@ -1,0 +1,114 @@
+package shufflenet_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/parallel"
+)
+
+// TestTilesMatchLayers: on 2 and 3 threads, a map small enough to run in tiles gives the values of
+// the layer-by-layer path on one thread bit for bit, up to stages 2, 3 and 4 and through
+// Classify: the classifier's 224 and odd sizes whose rows split unevenly (a tile's band then
+// reaches one or two rows into its neighbours at stride 2), widths 0.5-2, 1, 3 and 8 groups; a
+// map too short for a thread count takes fewer tiles, one too short for two runs layer by layer,
+// and so does a batch of two images. (The limit on the networks' width is lifted, so that the 2x
+// runs in tiles too.) In steady state the tiles allocate nothing.
+func TestTilesMatchLayers(t *testing.T) {
+	defer shufflenet.SetTileWork(math.MaxInt)()
+	for _, tc := range []struct {
+		groups  int
+		width   float64
+		n, h, w int
+		tiles   bool
+	}{
+		{3, 1, 1, 224, 224, true},
+		{3, 0.5, 1, 97, 131, true},   // stem 25x33: odd rows at every stage
+		{3, 2, 1, 150, 90, true},     // stage 4 5x3
+		{8, 0.5, 1, 129, 200, true},  // stage 4 5x7
+		{1, 1, 1, 161, 64, true},     // stage 4 6x2; 3 tiles at most
+		{3, 1, 1, 100, 300, true},    // stage 4 4x10: two tiles of 2 rows each, on any thread count
+		{3, 1, 1, 64, 64, false},     // stage 4 2x2: no tiles (stages 2 and 3 alone: tiles)
+		{3, 0.5, 2, 120, 120, false}, // two images: layer by layer
+	} {
+		name := fmt.Sprintf("g%d-%gx-%dx%dx%d", tc.groups, tc.width, tc.n, tc.h, tc.w)
+		t.Run(name, func(t *testing.T) {
+			net, err := shufflenet.Build(shufflenet.Config{Groups: tc.groups, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewSource(6))
+			x := nn.NewTensor(tc.n, 3, tc.h, tc.w)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+			ref := net.NewRunner()
+			var want [5][]float32
+			for s := shufflenet.Stage2; s <= shufflenet.Stage4; s++ {
+				want[s] = append([]float32(nil), ref.Forward(x, s).Data...)
+			}
+			logits, err := ref.Classify(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantLogits := append([]float32(nil), logits...)
+			same := func(what string, got, want []float32) {
+				t.Helper()
+				if len(got) != len(want) {
+					t.Fatalf("%s: %d values, layer by layer %d", what, len(got), len(want))
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: value %d is %g, layer by layer %g", what, i, got[i], want[i])
+					}
+				}
+			}
+			for _, threads := range []int{2, 3} {
+				r := net.NewRunner()
+				r.SetPool(parallel.New(threads))
+				for s := shufflenet.Stage2; s <= shufflenet.Stage4; s++ {
+					same(fmt.Sprintf("%d threads, stage %d", threads, s), r.Forward(x, s).Data, want[s])
+				}
+				logits, err := r.Classify(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				same(fmt.Sprintf("%d threads, logits", threads), logits, wantLogits)
+				before := r.TiledRuns()
+				r.Forward(x, shufflenet.Stage4)
+				if got := r.TiledRuns() > before; got != tc.tiles {
+					t.Errorf("%d threads: stage 4 ran in tiles %v, want %v", threads, got, tc.tiles)
+				}
+				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage4) }); a != 0 {
+					t.Errorf("%d threads: %v allocations per run in steady state", threads, a)
+				}
+			}
+		})
+	}
+}
+
+// TestWideNetworksLayerByLayer: the 1x g3 classifier runs in tiles on two threads, the 2x (wider
+// than maxTileWork) layer by layer.
+func TestWideNetworksLayerByLayer(t *testing.T) {
+	x := nn.NewTensor(1, 3, 224, 224)
+	for _, tc := range []struct {
+		width float64
+		tiles bool
+	}{{1, true}, {2, false}} {
+		net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := net.NewRunner()
+		r.SetPool(parallel.New(2))
+		r.Forward(x, shufflenet.Stage4)
+		if got := r.TiledRuns() > 0; got != tc.tiles {
+			t.Errorf("%gx: ran in tiles %v, want %v", tc.width, got, tc.tiles)
+		}
+	}
+}
