@@ -53,25 +53,17 @@ func TestBandsMatchLayers(t *testing.T) {
 			}
 			restore()
 			defer shufflenet.SetBandLimits(tc.bandBudget, 1)()
-			same := func(what string, got, want []float32) {
-				t.Helper()
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s: value %d is %g, layer by layer %g", what, i, got[i], want[i])
-					}
-				}
-			}
 			for _, threads := range []int{1, 2, 3} {
 				r := net.NewRunner()
 				r.SetPool(parallel.New(threads))
-				same(fmt.Sprintf("%d threads", threads), r.Forward(x, shufflenet.Stage4).Data, want)
+				sameAsLayers(t, fmt.Sprintf("%d threads", threads), r.Forward(x, shufflenet.Stage4).Data, want)
 				s1, s2 := r.BandUnits()
 				if tc.se != (s1 == 0 && s2 == 0) || !tc.se && (s1 == 0 || s2 == 0) {
 					t.Fatalf("%d threads: %d stride-1 and %d stride-2 units ran in bands", threads, s1, s2)
 				}
 				// Stage on a copy of a result's header: the same data, not the Runner's tensor.
 				stage2 := *r.Forward(x, shufflenet.Stage2)
-				same(fmt.Sprintf("%d threads, Stage on a copy", threads), r.Stage(&stage2, shufflenet.Stage3).Data, want3)
+				sameAsLayers(t, fmt.Sprintf("%d threads, Stage on a copy", threads), r.Stage(&stage2, shufflenet.Stage3).Data, want3)
 				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage4) }); a != 0 {
 					t.Errorf("%d threads: the network in bands allocates %v times per run in steady state", threads, a)
 				}

@@ -57,28 +57,17 @@ func TestTilesMatchLayers(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantLogits := append([]float32(nil), logits...)
-			same := func(what string, got, want []float32) {
-				t.Helper()
-				if len(got) != len(want) {
-					t.Fatalf("%s: %d values, layer by layer %d", what, len(got), len(want))
-				}
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s: value %d is %g, layer by layer %g", what, i, got[i], want[i])
-					}
-				}
-			}
 			for _, threads := range []int{2, 3} {
 				r := net.NewRunner()
 				r.SetPool(parallel.New(threads))
 				for s := shufflenet.Stage2; s <= shufflenet.Stage4; s++ {
-					same(fmt.Sprintf("%d threads, stage %d", threads, s), r.Forward(x, s).Data, want[s])
+					sameAsLayers(t, fmt.Sprintf("%d threads, stage %d", threads, s), r.Forward(x, s).Data, want[s])
 				}
 				logits, err := r.Classify(x)
 				if err != nil {
 					t.Fatal(err)
 				}
-				same(fmt.Sprintf("%d threads, logits", threads), logits, wantLogits)
+				sameAsLayers(t, fmt.Sprintf("%d threads, logits", threads), logits, wantLogits)
 				before := r.TiledRuns()
 				r.Forward(x, shufflenet.Stage4)
 				if got := r.TiledRuns() > before; got != tc.tiles {
@@ -109,6 +98,20 @@ func TestWideNetworksLayerByLayer(t *testing.T) {
 		r.Forward(x, shufflenet.Stage4)
 		if got := r.TiledRuns() > 0; got != tc.tiles {
 			t.Errorf("%gx: ran in tiles %v, want %v", tc.width, got, tc.tiles)
+		}
+	}
+}
+
+// sameAsLayers fails the test unless got holds want's values bit for bit (the layer-by-layer
+// path's).
+func sameAsLayers(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, layer by layer %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: value %d is %g, layer by layer %g", what, i, got[i], want[i])
 		}
 	}
 }
