@@ -247,7 +247,7 @@ func WriteResults(w io.Writer, rs []Result) error {
 func SaveResults(path string, rs []Result) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := WriteResults(tmp, rs); err != nil {
@@ -262,7 +262,7 @@ func SaveResults(path string, rs []Result) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

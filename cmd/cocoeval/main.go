@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 
@@ -93,6 +94,8 @@ func newApp(e *env) *cli.App {
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
 		ExitErrHandler:  func(*cli.Context, error) {},
+		// A mistyped flag is an error on stderr, not the help on stdout (where -json goes).
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return fmt.Errorf("%w (cocoeval -h lists the flags)", err) },
 		Before:          func(*cli.Context) error { return kernels.ISAError() },
 		HideHelpCommand: true,
 		Flags: []cli.Flag{
@@ -198,6 +201,39 @@ type jsonReport struct {
 	Categories []coco.CategoryResult `json:"categories"`
 }
 
+// checkOutput makes sure that the results file out can be written, before any work (a run over
+// minival takes an hour): a name of a file, not a folder, in a folder that exists and takes new
+// files, and not the ground truth, the model or the images folder (also through links).
+func checkOutput(out, gt, model, images string) error {
+	if out == "" {
+		return errors.New("-out: no file name")
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return fmt.Errorf("-out %s is a folder; give the results file's name", out)
+	}
+	for _, in := range []struct{ flag, path string }{{"-gt", gt}, {"-model", model}, {"-images", images}} {
+		if samePath(out, in.path) {
+			return fmt.Errorf("-out %s would overwrite %s %s", out, in.flag, in.path)
+		}
+	}
+	probe, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".probe*")
+	if err != nil {
+		return fmt.Errorf("-out %s: cannot write in its folder: %w", out, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// samePath reports whether a and b name the same existing file.
+func samePath(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
 // runModel runs the detector over the images, writes the results, then
 // evaluates them.
 func runModel(c *cli.Context, e *env) error {
@@ -215,6 +251,9 @@ func runModel(c *cli.Context, e *env) error {
 		return fmt.Errorf("-limit must not be negative, not %d", c.Int("limit"))
 	}
 	out := c.String("out")
+	if err := checkOutput(out, c.String("gt"), c.String("model"), c.String("images")); err != nil {
+		return err
+	}
 	gt, err := coco.LoadDataset(c.String("gt"))
 	if err != nil {
 		return err
@@ -243,6 +282,13 @@ func runModel(c *cli.Context, e *env) error {
 	})
 	if rep == nil {
 		return runErr
+	}
+	if runErr != nil && len(rep.ImageIDs) == 0 {
+		// Nothing done: an earlier run's file at -out stays as it was.
+		if errors.Is(runErr, context.Canceled) {
+			return &exitError{code: 130, msg: fmt.Sprintf("interrupted before the first image was done; %s is left as it was", out)}
+		}
+		return fmt.Errorf("%w (no image done; %s is left as it was)", runErr, out)
 	}
 	if err := coco.SaveResults(out, rep.Results); err != nil {
 		return err

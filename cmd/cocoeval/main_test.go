@@ -319,3 +319,65 @@ func TestResolutionFlag(t *testing.T) {
 		t.Errorf("-res 0: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestOutputCheckedFirst: a results file that cannot be written, or that would replace an input,
+// is refused before any image is detected (a minival run takes an hour); a usage error goes to
+// stderr, not the help to stdout.
+func TestOutputCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	gtCopy := filepath.Join(dir, "gt.json")
+	b, err := os.ReadFile(val128GT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(gtCopy, b, 0o644)
+	link := filepath.Join(dir, "link.json")
+	os.Symlink(gtCopy, link)
+	model := filepath.Join(dir, "m.bin")
+	os.WriteFile(model, []byte("model"), 0o644)
+	for _, c := range []struct {
+		out, want string
+	}{
+		{filepath.Join(dir, "missing", "r.json"), "missing/r.json: cannot write in its folder"},
+		{dir, "is a folder"},
+		{"", "-out: no file name"},
+		{gtCopy, "would overwrite -gt"},
+		{link, "would overwrite -gt"},
+		{model, "would overwrite -model"},
+	} {
+		detected := false
+		e, _, stderr := testEnv(t, func() { detected = true })
+		code := run(context.Background(), e, []string{"cocoeval", "-model", model, "-gt", gtCopy, "-images", val128, "-limit", "2", "-out", c.out})
+		if code == 0 || !strings.Contains(stderr.String(), c.want) || detected {
+			t.Errorf("-out %q: exit %d, detected %v, stderr %q (want %q)", c.out, code, detected, stderr, c.want)
+		}
+	}
+	if b2, _ := os.ReadFile(gtCopy); !bytes.Equal(b, b2) {
+		t.Error("the ground truth was changed")
+	}
+	if b2, _ := os.ReadFile(model); string(b2) != "model" {
+		t.Error("the model was changed")
+	}
+	e, stdout, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-no-such-flag"}); code == 0 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "no-such-flag") {
+		t.Errorf("usage error: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestInterruptBeforeFirstImage: an interrupted run that finished no image leaves an earlier
+// results file as it was.
+func TestInterruptBeforeFirstImage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Ctrl-C while the model loads
+	e, _, stderr := testEnv(t, nil)
+	out := filepath.Join(t.TempDir(), "res.json")
+	const earlier = `[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}]`
+	os.WriteFile(out, []byte(earlier), 0o644)
+	code := run(ctx, e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-threads", "1", "-out", out})
+	if code != 130 || !strings.Contains(stderr.String(), "left as it was") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(out); string(b) != earlier {
+		t.Errorf("the earlier results file became %q", b)
+	}
+}

@@ -20,6 +20,7 @@ var benchCommand = &cli.Command{
 		"(a video size: 640x480 is landscape). Warm-up runs first, then -n timed runs.\n" +
 		"gflops counts a multiply-add as 2 floating-point operations. isa names the matrix product's\n" +
 		"instruction set; SHUFFLEDET_ISA=generic|avx2|avx512|neon caps it, to time what another CPU runs.",
+	OnUsageError: usageError("detect bench"),
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file (classifier or detector)"},

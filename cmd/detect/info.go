@@ -14,9 +14,10 @@ import (
 )
 
 var infoCommand = &cli.Command{
-	Name:      "info",
-	Usage:     "print an architecture's or a model's multiply-adds and parameters",
-	UsageText: "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600] [-json]",
+	Name:         "info",
+	Usage:        "print an architecture's or a model's multiply-adds and parameters",
+	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600] [-json]",
+	OnUsageError: usageError("detect info"),
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
 		&cli.StringFlag{Name: "size", Value: "224x224", Usage: "input size HxW for -arch"},

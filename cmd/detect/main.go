@@ -41,6 +41,14 @@ func main() {
 	}
 }
 
+// usageError returns the OnUsageError of the command named name: the error alone, pointing at
+// -h, instead of the help on standard output.
+func usageError(name string) cli.OnUsageErrorFunc {
+	return func(_ *cli.Context, err error, _ bool) error {
+		return fmt.Errorf("%w (%s -h lists the flags)", err, name)
+	}
+}
+
 func newApp() *cli.App {
 	return &cli.App{
 		Name:      "detect",
@@ -61,8 +69,10 @@ func newApp() *cli.App {
 		},
 		Commands:        []*cli.Command{infoCommand, benchCommand},
 		HideHelpCommand: true,
-		Before:          func(*cli.Context) error { return kernels.ISAError() },
-		Action:          detect,
+		// A mistyped flag is an error on stderr, not the help on stdout (where JSON lines go).
+		OnUsageError: usageError("detect"),
+		Before:       func(*cli.Context) error { return kernels.ISAError() },
+		Action:       detect,
 	}
 }
 
