@@ -290,6 +290,70 @@ class DetectorTraining(unittest.TestCase):
         train_detector.main(self.common + ["--out", out] + list(extra))
         return out
 
+    def test_bad_data_is_named(self):
+        # Each error names the file and what is wrong, before any training: not a traceback from
+        # inside json or a KeyError, not a missing image found hours in, not a run on no boxes.
+        images, ann = train_detector.parse_pair(self.data)
+        with open(ann) as f:
+            good = json.load(f)
+        cases = []
+        broken = os.path.join(self.tmp.name, "broken.json")
+        with open(broken, "w") as f:
+            f.write('{"images": [')
+        cases.append(([images, broken], "broken.json"))
+        cases.append(([images, os.path.join(self.tmp.name, "absent.json")], "absent.json"))
+        person = next(a for a in good["annotations"] if a["category_id"] == 1 and not a["iscrowd"])
+        orphan = dict(good, annotations=good["annotations"] + [dict(person, id=99, image_id=424242)])
+        path = os.path.join(self.tmp.name, "orphan.json")
+        with open(path, "w") as f:
+            json.dump(orphan, f)
+        cases.append(([images, path], "of image 424242"))
+        cases.append(([os.path.join(self.tmp.name, "no-images"), ann], "are not in"))
+        for (imgs, a), want in cases:
+            with self.assertRaises(SystemExit) as e:
+                train_detector.load_coco(imgs, a, [1])
+            self.assertIn(want, str(e.exception))
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(["--config", PRESET, "--classes", "toaster", "--data", self.data, "--iters", "1",
+                                 "--eval-every", "0", "--out", os.path.join(self.tmp.name, "toaster")])
+        self.assertIn("no boxes of toaster", str(e.exception))
+
+    def test_resume_of_another_run_is_named(self):
+        # OUT/last.pt of a run with other classes: an error naming it and the ways out, not a
+        # size-mismatch traceback from load_state_dict.
+        self.run_train("other", "--iters", "1")
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common[:2] + ["--classes", "person,car"] + self.common[4:] +
+                                ["--out", os.path.join(self.tmp.name, "other"), "--iters", "2"])
+        self.assertIn("the checkpoint of another run", str(e.exception))
+        self.assertIn("last.pt", str(e.exception))
+
+    def test_group_signal_with_workers_saves(self):
+        # SIGTERM to the whole process group (a job scheduler's scancel, a terminal's hang-up) with
+        # DataLoader workers: the workers ignore it, the run finishes its iteration and writes
+        # last.pt (before the fix a worker died of it and took the run down without a checkpoint).
+        out = os.path.join(self.tmp.name, "group-term")
+        p = subprocess.Popen([sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common +
+                             ["--workers", "2", "--iters", "100000", "--ckpt-every", "100000", "--out", out],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            log = os.path.join(out, "log.jsonl")
+            deadline = time.time() + 300
+            while not (os.path.exists(log) and os.path.getsize(log) > 0):
+                self.assertIsNone(p.poll(), "the run ended early")
+                self.assertLess(time.time(), deadline, "no iteration in 300 s")
+                time.sleep(0.2)
+            os.killpg(p.pid, signal.SIGTERM)
+            stdout, _ = p.communicate(timeout=300)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.assertEqual(p.returncode, 0, stdout)
+        m = re.search(r"stopped at iteration (\d+) of 100000", stdout)
+        self.assertIsNotNone(m, stdout)
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
+
     def test_copy_paste(self):
         """A pasted object lands inside the image with its class, cut out by its polygon: only
         pixels inside its new box change, and its box is the tight box of those pixels. An item is

@@ -177,18 +177,32 @@ def select_classes(spec):
 def load_coco(images_dir, ann_path, class_ids):
     """Records {path, boxes [[x1,y1,x2,y2]], labels [1..K], polygons} of every image (polygons:
     each box's COCO polygons, [] where it has none); crowd and other classes dropped."""
-    with open(ann_path) as f:
-        d = json.load(f)
+    try:
+        with open(ann_path) as f:
+            d = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SystemExit("%s: %s" % (ann_path, e))
     label_of = {cid: k + 1 for k, cid in enumerate(class_ids)}
-    per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "labels": [],
-                            "polygons": []}
-                 for im in d["images"]}
-    for a in d["annotations"]:
+    try:
+        per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "labels": [],
+                                "polygons": []}
+                     for im in d["images"]}
+    except (KeyError, TypeError) as e:
+        raise SystemExit("%s: an image without %s" % (ann_path, e))
+    # A missing image would otherwise end the run whenever it is first drawn, maybe hours in.
+    missing = [r["path"] for r in per_image.values() if not os.path.isfile(r["path"])]
+    if missing:
+        raise SystemExit("%s: %d of its %d images are not in %s (the first: %s)" % (
+            ann_path, len(missing), len(per_image), images_dir, missing[0]))
+    for a in d.get("annotations", []):
         if a.get("iscrowd", 0) or a["category_id"] not in label_of:
             continue
         x, y, w, h = a["bbox"]
         if w < 1 or h < 1:
             continue
+        if a["image_id"] not in per_image:
+            raise SystemExit("%s: annotation %s is of image %s, which its images list lacks" % (
+                ann_path, a.get("id"), a["image_id"]))
         r = per_image[a["image_id"]]
         r["boxes"].append([x, y, x + w, y + h])
         r["labels"].append(label_of[a["category_id"]])
@@ -667,6 +681,15 @@ class WeightAverage:
         self.updates = state["updates"]
 
 
+def ignore_stop_signals(_worker_id):
+    """A DataLoader worker's start: SIGINT and SIGTERM are for the main process, which finishes its
+    iteration and writes the checkpoint. A job scheduler (scancel) or a terminal sends them to the
+    whole process group; a worker that died of one (torch installs a SIGTERM handler that ends it)
+    took the run down with it, without a checkpoint."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None):
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
@@ -723,8 +746,13 @@ def main(argv=None):
     elif a.trunk:
         # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
         state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
-        model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
-                                    strict=True)
+        try:
+            model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
+                                        strict=True)
+        except RuntimeError as e:
+            lines = str(e).strip().splitlines()
+            raise SystemExit("--trunk %s: not a trunk of this preset's architecture (%s)" % (
+                a.trunk, lines[1].strip() if len(lines) > 1 else e))
     else:
         init_from_scratch(model, not a.no_zero_init_residual)
     sizes = tuple(int(s) for s in a.train_sizes.split(",")) if a.train_sizes else default_train_sizes(test_res)
@@ -753,8 +781,14 @@ def main(argv=None):
         if a.time_budget > 0:
             raise SystemExit("%s: a --time-budget run does not resume (its schedule follows the clock); "
                              "start a new --out, --init from its .bin" % ckpt_path)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
+        try:
+            model.load_state_dict(ck["model"])
+            opt.load_state_dict(ck["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            first = str(e).strip().splitlines()
+            raise SystemExit("%s: the checkpoint of another run (another preset, --classes, --bn or optimizer?): "
+                             "resume it with that run's arguments (%s), or start a new --out, or --no-resume "
+                             "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1] if len(first) > 1 else e))
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
         if ema is not None:
             if "ema" not in ck:
@@ -772,8 +806,11 @@ def main(argv=None):
         records += load_coco(*parse_pair(spec), [c for c, _ in classes])
     data = Detections(records, max(sizes), max_long, cache=not a.no_cache, flip=a.flip, color=a.color,
                       crop=a.crop, mosaic=a.mosaic, copy_paste=a.copy_paste)
+    nbox = sum(len(r["boxes"]) for r in records)
+    if nbox == 0:
+        raise SystemExit("--data %s: no boxes of %s in its %d images" % (
+            " ".join(a.data), ",".join(n for _, n in classes), len(records)))
     if main_proc:
-        nbox = sum(len(r["boxes"]) for r in records)
         print("data: %d images, %d boxes of %s; %d processes x %d images x %d accumulation" % (
             len(records), nbox, ",".join(n for _, n in classes), world, a.batch, a.accum), flush=True)
 
@@ -800,7 +837,8 @@ def main(argv=None):
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
     sampler = BatchStream(len(data), a.seed, a.batch * a.accum, rank, world, start, end)
     loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, num_workers=a.workers,
-                                         collate_fn=collate, persistent_workers=False)
+                                         collate_fn=collate, persistent_workers=False,
+                                         worker_init_fn=ignore_stop_signals)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
     it = start

@@ -35,8 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, any_process, init_distributed, mean_over_processes,  # noqa: E402
-                            save_checkpoint, shutdown_distributed)
+from train_detector import (BatchStream, agree_on_start, any_process, ignore_stop_signals,  # noqa: E402
+                            init_distributed, mean_over_processes, save_checkpoint, shutdown_distributed)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -186,7 +186,7 @@ def main(argv=None):
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
     loader = torch.utils.data.DataLoader(
         Crops(items, a.size, a.min_scale), batch_sampler=BatchStream(len(items), a.seed, a.batch, rank, world, start, end),
-        num_workers=a.workers, collate_fn=collate)
+        num_workers=a.workers, collate_fn=collate, worker_init_fn=ignore_stop_signals)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
     it = start
