@@ -93,9 +93,11 @@ func newApp(e *env) *cli.App {
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
-		ExitErrHandler:  func(*cli.Context, error) {},
+		ExitErrHandler: func(*cli.Context, error) {},
 		// A mistyped flag is an error on stderr, not the help on stdout (where -json goes).
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return fmt.Errorf("%w (cocoeval -h lists the flags)", err) },
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w (cocoeval -h lists the flags)", err)
+		},
 		Before:          func(*cli.Context) error { return kernels.ISAError() },
 		HideHelpCommand: true,
 		Flags: []cli.Flag{
