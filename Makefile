@@ -44,6 +44,7 @@ race:
 	$(GO) test -count=1 -race -run 'Clone|Threads|Busy' ./detector
 	$(GO) test -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
 	$(GO) test -count=1 -race -run 'Threads' ./nn ./roihead
+	$(GO) test -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
 # pipeline and cmd/detect, carry `//go:build cgo` with a !cgo stub), and cross-compiles for arm64;
