@@ -41,6 +41,9 @@ func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
 	if m.Empty() {
 		return nil, 0, errors.New("cvdetect: empty Mat")
 	}
+	if d := len(m.Size()); d != 2 {
+		return nil, 0, fmt.Errorf("cvdetect: a %d-dimensional Mat; want a 2-D image", d)
+	}
 	if m.Type() != gocv.MatTypeCV8UC3 {
 		return nil, 0, fmt.Errorf("%w: got type %d with %d channels", ErrMatType, m.Type(), m.Channels())
 	}

@@ -99,6 +99,11 @@ func TestDetectRejects(t *testing.T) {
 		Draw(&m, []detector.Detection{{Box: [4]float32{1, 1, 5, 5}, Score: 1, CategoryID: 1, Label: "person"}})
 	}
 	Draw(nil, nil)
+	cube := gocv.NewMatWithSizes([]int{4, 48, 64}, gocv.MatTypeCV8UC3) // rows and cols read -1
+	defer cube.Close()
+	if _, err := Detect(det, cube); err == nil || !strings.Contains(err.Error(), "3-dimensional") {
+		t.Errorf("3-D Mat: %v", err)
+	}
 	for _, typ := range []gocv.MatType{gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV32FC3, gocv.MatTypeCV16UC3} {
 		m := gocv.NewMatWithSize(48, 64, typ)
 		_, err := Detect(det, m)

@@ -84,7 +84,10 @@ func WithScoreThreshold(s float32) Option {
 var ErrBusy = errors.New("detector: called while running on another goroutine (use Clone for each goroutine)")
 
 // Detector runs a Model on images. It owns every buffer it uses and its thread pool, so after the
-// first image of a given size, detection allocates nothing. Not safe for concurrent use: use
+// first image of a given size, detection allocates nothing: DetectBGR, DetectRGB, cvdetect's Mats
+// and Detect on the image types transform reads directly (RGBA, NRGBA, Gray, their 16-bit forms,
+// YCbCr, NYCbCrA, Paletted); another image.Image type is read through At, which allocates a
+// color.Color a pixel. Not safe for concurrent use: use
 // Clone per goroutine (a concurrent call gets ErrBusy).
 type Detector struct {
 	busy  atomic.Bool
@@ -119,7 +122,10 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 		return nil, fmt.Errorf("model %s: its config has no detector section", m.Path)
 	}
 	s := settings{cfg: m.Config.Detector.Clone(), threads: runtime.NumCPU()}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil { // (an option list built up conditionally, one left out)
+			return nil, fmt.Errorf("model %s: option %d is nil", m.Path, i)
+		}
 		if err := o(&s); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Path, err)
 		}

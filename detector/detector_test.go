@@ -144,6 +144,10 @@ func TestThreadsGiveIdenticalDetections(t *testing.T) {
 	if _, err := detector.Load(path, detector.WithThreads(0)); err == nil || !strings.Contains(err.Error(), "threads 0") {
 		t.Errorf("WithThreads(0): %v", err)
 	}
+	var none detector.Option // an option left out of a list built up conditionally
+	if _, err := detector.Load(path, detector.WithThreads(1), none); err == nil || !strings.Contains(err.Error(), "option 1 is nil") {
+		t.Errorf("a nil option: %v", err)
+	}
 }
 
 func TestClonesRunConcurrently(t *testing.T) {

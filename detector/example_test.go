@@ -5,6 +5,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
@@ -38,12 +39,15 @@ func ExampleDetector_Clone() {
 		log.Fatal(err)
 	}
 	frames := make(chan []byte)
+	var wg sync.WaitGroup
 	for range 2 {
 		worker, err := det.Clone()
 		if err != nil {
 			log.Fatal(err)
 		}
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			for bgr := range frames { // 640x480 BGR frames, e.g. from OpenCV
 				dets, err := worker.DetectBGR(bgr, 640, 480, 640*3)
 				if err != nil {
@@ -55,6 +59,7 @@ func ExampleDetector_Clone() {
 		}()
 	}
 	close(frames)
+	wg.Wait() // the workers finish their last frames
 }
 
 // Load a model file and detect in a BGR frame. The model here is a random-weight 0.25x detector
