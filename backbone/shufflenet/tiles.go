@@ -27,7 +27,7 @@ import (
 // and for a band's first output row, computed only to be dropped.
 const tileSlack = 2
 
-// maxTiles bounds the tiles: more threads than this split a map layer by layer.
+// maxTiles bounds the tiles: more threads than this still make this many.
 const maxTiles = 16
 
 // tileSplit is where a map's rows are split between the tiles: tile p owns rows
@@ -124,6 +124,9 @@ func (r *Runner) tileParts(x *nn.Tensor, last int) int {
 			break
 		}
 		if s.Stride == 1 && s.In*h*w >= minBandMap || s.Stride == 2 && s.Mid*h*w >= minBandMap {
+			return 0
+		}
+		if s.Stride == 1 && !u.pw2.InPlace() { // (its sum replaces the tile's input; maxTileWork keeps it so)
 			return 0
 		}
 		h, w = u.dw.OutSize(h, w)

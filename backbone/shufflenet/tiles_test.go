@@ -35,6 +35,7 @@ func TestTilesMatchLayers(t *testing.T) {
 		{3, 1, 1, 100, 300, true},    // stage 4 4x10: two tiles of 2 rows each, on any thread count
 		{3, 1, 1, 64, 64, false},     // stage 4 2x2: no tiles (stages 2 and 3 alone: tiles)
 		{3, 0.5, 2, 120, 120, false}, // two images: layer by layer
+		{1, 2, 1, 97, 131, false},    // 1 group at 2x: 288-channel products, too deep to run over their residual
 	} {
 		name := fmt.Sprintf("g%d-%gx-%dx%dx%d", tc.groups, tc.width, tc.n, tc.h, tc.w)
 		t.Run(name, func(t *testing.T) {
