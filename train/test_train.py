@@ -54,6 +54,17 @@ def tiny_coco(dst, n, data=DATA, ann="instances_train.json", images="images"):
     return "%s:%s" % (os.path.join(data, images), dst)
 
 
+def wait_for_first_iteration(test, p, out, what):
+    """Waits until the run p writing to out has logged its first iteration (its signal handlers are
+    then in place), failing test if p ends first or none comes in 300 s."""
+    log = os.path.join(out, "log.jsonl")
+    deadline = time.time() + 300
+    while not (os.path.exists(log) and os.path.getsize(log) > 0):
+        test.assertIsNone(p.poll(), what + " ended early")
+        test.assertLess(time.time(), deadline, "no iteration in 300 s")
+        time.sleep(0.2)
+
+
 def agree_worker(rank, init_file, cases, results):
     """One process of a two-process gloo group calling train_detector.agree_on_start(starts[rank])
     for each starts in cases; its outcomes, one a line, in results/RANK."""
@@ -219,12 +230,7 @@ class DistributedTraining(unittest.TestCase):
                                "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out]),
                 env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             try:
-                log = os.path.join(out, "log.jsonl")
-                deadline = time.time() + 300
-                while not (os.path.exists(log) and os.path.getsize(log) > 0):
-                    self.assertIsNone(p.poll(), "torchrun ended early")
-                    self.assertLess(time.time(), deadline, "no iteration in 300 s")
-                    time.sleep(0.2)
+                wait_for_first_iteration(self, p, out, "torchrun")
                 rank1 = []
                 for pid in descendants(p.pid):
                     try:
@@ -337,12 +343,7 @@ class DetectorTraining(unittest.TestCase):
                              ["--workers", "2", "--iters", "100000", "--ckpt-every", "100000", "--out", out],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
-            log = os.path.join(out, "log.jsonl")
-            deadline = time.time() + 300
-            while not (os.path.exists(log) and os.path.getsize(log) > 0):
-                self.assertIsNone(p.poll(), "the run ended early")
-                self.assertLess(time.time(), deadline, "no iteration in 300 s")
-                time.sleep(0.2)
+            wait_for_first_iteration(self, p, out, "the run")
             os.killpg(p.pid, signal.SIGTERM)
             stdout, _ = p.communicate(timeout=300)
         finally:
