@@ -297,6 +297,12 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
+			// The numbers of the images done, as -limit gives them: a later -dt of the file
+			// would count the others as missed.
+			fmt.Fprintf(e.stderr, "interrupted: evaluating the %d images done (of %d in %s)\n", len(rep.ImageIDs), len(gt.ImageIDs()), c.String("gt"))
+			if err := report(c, e, gt, rep.Results, rep.ImageIDs); err != nil {
+				return err
+			}
 			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s",
 				len(rep.ImageIDs), rep.Total, len(rep.Results), out)}
 		}

@@ -223,7 +223,7 @@ func TestModelMode(t *testing.T) {
 func TestInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var n atomic.Int32
-	e, _, stderr := testEnv(t, func() {
+	e, stdout, stderr := testEnv(t, func() {
 		if n.Add(1) == 7 {
 			cancel() // what Ctrl-C does through signal.NotifyContext
 		}
@@ -233,8 +233,13 @@ func TestInterrupt(t *testing.T) {
 	if code != 130 {
 		t.Fatalf("exit %d, want 130: %s", code, stderr)
 	}
-	if !strings.Contains(stderr.String(), "interrupted: 7 of 128 images done") || !strings.Contains(stderr.String(), out) {
+	if !strings.Contains(stderr.String(), "interrupted: 7 of 128 images done") || !strings.Contains(stderr.String(), out) ||
+		!strings.Contains(stderr.String(), "evaluating the 7 images done (of 128") {
 		t.Errorf("stderr:\n%s", stderr)
+	}
+	// The perfect detector's numbers over the images done.
+	if !strings.Contains(stdout.String(), "Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000") {
+		t.Errorf("no evaluation of the images done:\n%s", stdout)
 	}
 	rs, err := coco.LoadResults(out, nil)
 	if err != nil || len(rs) == 0 {
