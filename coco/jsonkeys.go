@@ -1,8 +1,8 @@
 package coco
 
 import (
+	"bytes"
 	"encoding/json"
-	"strings"
 )
 
 // Python's json, which pycocotools reads with, matches an object's keys exactly; Go's
@@ -71,16 +71,19 @@ func isKey(b []byte, end int) bool {
 }
 
 // caseVariant reports whether the quoted JSON string q equals one of fields when case is
-// folded but not exactly.
+// folded but not exactly. A key without escapes (every key of a real file) is compared in place,
+// without a copy: this runs for every key of every object.
 func caseVariant(q []byte, fields []string) bool {
-	s := string(q[1 : len(q)-1])
-	if strings.IndexByte(s, '\\') >= 0 {
+	k := q[1 : len(q)-1]
+	if bytes.IndexByte(k, '\\') >= 0 {
+		var s string
 		if json.Unmarshal(q, &s) != nil {
 			return false
 		}
+		k = []byte(s)
 	}
 	for _, f := range fields {
-		if s != f && strings.EqualFold(s, f) {
+		if string(k) != f && bytes.EqualFold(k, []byte(f)) {
 			return true
 		}
 	}

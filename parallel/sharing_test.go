@@ -19,7 +19,8 @@ import (
 //     output split by channels, 50 KB a thread).
 //
 // On this project's 2-vCPU AMD EPYC machines (docs/DESIGN.md, "What two threads pay for
-// sharing") own ran at alone's time plus the loop's hand-off, foreign and adjacent far slower.
+// sharing") own ran at alone's time plus the loop's hand-off, foreign at twice or more, and
+// adjacent from a little over own to twice alone's, by the host's quarter hour.
 func BenchmarkSharing(b *testing.B) {
 	const m, n = 64, 14 * 14 // m output channels = m input channels: outputs feed the next loop
 	const apart = 1 << 18    // floats between the buffers that are apart: 1 MiB

@@ -63,9 +63,7 @@ type tileView struct {
 }
 
 // planes returns the view's planes from row y.
-func (v tileView) planes(y int) nn.Planes {
-	return nn.Planes{Data: v.Data[(y-v.First)*v.W:], Stride: v.Stride}
-}
+func (v tileView) planes(y int) nn.Planes { return nn.Planes{Data: v.from(0, y), Stride: v.Stride} }
 
 // at returns row y of channel c, w values.
 func (v tileView) at(c, y int) []float32 { return v.from(c, y)[:v.W] }
@@ -99,8 +97,8 @@ type tileTask struct {
 // (the multiply-adds of its 1x1 convolutions per position and channel pair): the wider a
 // network, the more its layers compute per value the threads pass between them, and the less
 // the tiles save. At 224 on 2 threads (this project's 2-vCPU machine, alternating runs of
-// `detect bench`) the 1x g3 classifier (240^2/3 = 19200) took 1.0-1.44 ms in tiles against
-// 1.67-1.84 layer by layer, the 0.5x (4800) 0.35 ms either way, the 1.5x (43200) 2.72-2.89
+// `detect bench`) the 1x g3 classifier (240^2/3 = 19200) took 0.97-1.44 ms in tiles against
+// 1.67-1.84 layer by layer, the 0.5x (4800) 0.34-0.36 ms either way, the 1.5x (43200) 2.72-2.89
 // against 2.66-2.72 and the 2x (76800) 3.55-3.69 against 3.38-3.53. A variable so that the
 // tests can raise it.
 var maxTileWork = 1 << 15
@@ -222,8 +220,8 @@ func (r *Runner) growTiles() {
 			continue
 		}
 		a, b := t.outSplit[p], t.outSplit[p+1]
-		if t.in[p].Data != nil && len(tl.x[tl.cur]) > 0 && &t.in[p].Data[0] == &tl.x[tl.cur][0] {
-			tl.cur = 1 - tl.cur // the input is in the current buffer
+		if !t.stem {
+			tl.cur = 1 - tl.cur // the input is this tile's current buffer (the stem's output is no tile's)
 		}
 		stride := (b - a + 2*tileSlack) * ow
 		tl.x[tl.cur] = grow(tl.x[tl.cur], s.Out*stride)

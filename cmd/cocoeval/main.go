@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -29,6 +28,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/coco/prplot"
+	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 )
 
@@ -42,22 +42,8 @@ type env struct {
 }
 
 func main() {
-	// A signal the process ignores (SIGINT in a script's background job) stays ignored.
-	var sigs []os.Signal
-	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		if !signal.Ignored(sig) {
-			sigs = append(sigs, sig)
-		}
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	if len(sigs) > 0 { // (NotifyContext with no signals would relay every signal)
-		ctx, stop = signal.NotifyContext(context.Background(), sigs...)
-	}
+	ctx, stop := interrupt.Context(context.Background(), nil, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C ends the process at once
-	}()
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
 	os.Exit(run(ctx, e, os.Args))
 }

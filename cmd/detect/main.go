@@ -27,6 +27,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
@@ -188,32 +189,12 @@ func (j *job) openJSON(stdout io.Writer) error {
 }
 
 // interruptible returns a context that the first Ctrl-C, SIGTERM or SIGHUP (the terminal closed)
-// cancels, saying so on w; the signals' default action is then restored, so a second one ends
-// the process at once. A signal the process ignores (SIGHUP under nohup, SIGINT in a shell's
-// background job) stays ignored. Call stop when done.
+// cancels, saying so on w; a second one ends the process at once (internal/interrupt). Call stop
+// when done.
 func interruptible(parent context.Context, w io.Writer) (ctx context.Context, stop func()) {
-	var sigs []os.Signal
-	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} {
-		if !signal.Ignored(sig) {
-			sigs = append(sigs, sig)
-		}
-	}
-	if len(sigs) == 0 { // (NotifyContext with no signals would relay every signal)
-		return context.WithCancel(parent)
-	}
-	ctx, unnotify := signal.NotifyContext(parent, sigs...)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			unnotify()
-			if parent.Err() == nil {
-				fmt.Fprintln(w, "detect: interrupted: finishing the frames in progress and the outputs (press Ctrl-C again to quit at once)")
-			}
-		case <-done:
-		}
-	}()
-	return ctx, func() { close(done); unnotify() }
+	return interrupt.Context(parent, func() {
+		fmt.Fprintln(w, "detect: interrupted: finishing the frames in progress and the outputs (press Ctrl-C again to quit at once)")
+	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
 func modelInfo(w io.Writer, path string, res int, asJSON bool) error {
