@@ -82,12 +82,12 @@ type frame struct {
 // result is ctx's error), when a sink fails or stops the run, or when the source fails. It
 // closes src and every Mat it made; sinks are the caller's to close. A sink's panic goes on to
 // the caller once the other stages have stopped.
+//
+// A source can block in Read for as long as its backend allows (OpenCV's FFmpeg gives a stalled
+// network stream 30 s): once the run is being cut short, Run waits for such a read at most
+// abandonAfter, then returns without it; the decoding goroutine closes src and the frames' Mats
+// when that read returns, and counts and logs nothing more (src's Close error is then not seen).
 func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, opt Options) (err error) {
-	defer func() {
-		if cerr := src.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
 	workers := max(1, opt.Workers)
 	dets := []*detector.Detector{det}
 	for len(dets) < workers {
@@ -125,9 +125,22 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 		pool[i] = &frame{Frame: Frame{Mat: gocv.NewMat()}}
 		free <- pool[i]
 	}
-	defer func() {
+	// release frees what the run made and closes src, once the decoder has returned.
+	release := func() error {
 		for _, f := range pool {
 			f.Mat.Close()
+		}
+		return src.Close()
+	}
+	decoded := make(chan struct{}) // closed when the decoder has returned
+	abandoned := false
+	defer func() {
+		if abandoned {
+			go func() { <-decoded; release() }()
+			return
+		}
+		if cerr := release(); err == nil && cerr != nil {
+			err = cerr
 		}
 	}()
 
@@ -137,12 +150,10 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	q := newQueue(limit, opt.Live)
 	results := make(chan *frame, len(pool))
 	var srcErr error
-	var wg sync.WaitGroup
 
 	// Stage 1: decode.
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer close(decoded)
 		srcErr = decode(ctx, src, q, free, stride, opt.Live, stats, logw)
 		if ctx.Err() != nil {
 			q.abort(free)
@@ -185,7 +196,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 		cancel()
 		for range results {
 		}
-		wg.Wait()
+		abandoned = !waitDecoder(ctx, decoded)
 		if p != nil {
 			panic(p)
 		}
@@ -211,7 +222,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 		}
 	}
 	outputDone = true
-	wg.Wait()
+	abandoned = !waitDecoder(ctx, decoded)
 	if opt.Progress != nil {
 		opt.Progress.Finish(out.done, out.dropped())
 	}
@@ -223,7 +234,31 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	case parent.Err() != nil:
 		return parent.Err() // interrupted (frames still queued were not detected)
 	}
+	// Neither a sink nor the caller cut the run short, so ctx was live when the output ended
+	// and waitDecoder waited for the decoder without a limit.
 	return srcErr // nil at the end of the source, else its failure
+}
+
+// abandonAfter is how long a run being cut short waits for a source blocked in Read.
+const abandonAfter = 500 * time.Millisecond
+
+// waitDecoder waits for the decoder to return and reports whether it did: without a limit while
+// ctx is live (the output ended because the decoder reached the source's end and is returning),
+// at most abandonAfter once the run is being cut short (a Read may be blocked; the decoder
+// returns when it ends).
+func waitDecoder(ctx context.Context, decoded <-chan struct{}) bool {
+	if ctx.Err() == nil {
+		<-decoded
+		return true
+	}
+	t := time.NewTimer(abandonAfter)
+	defer t.Stop()
+	select {
+	case <-decoded:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // decode is stage 1: it reads frames from src into free frames and queues them until the end of
@@ -256,6 +291,12 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			t0 := time.Now()
 			p, err := src.Read(ctx, &f.Mat)
 			d := time.Since(t0)
+			if cerr := ctx.Err(); cerr != nil {
+				// Cut short while reading: Run may have returned without this read (a
+				// stalled stream), so nothing more is counted or logged.
+				free <- f
+				return cerr
+			}
 			var fe *FrameError
 			switch {
 			case errors.As(err, &fe):

@@ -717,3 +717,77 @@ func TestStreamOfKnownLength(t *testing.T) {
 		t.Errorf("%d frames (Extent %d of %d), want %d", frames, got, stated, videotest.ClipFrames)
 	}
 }
+
+// closeSignal is a Source that closes closed when it is closed.
+type closeSignal struct {
+	Source
+	closed chan struct{}
+}
+
+func (c *closeSignal) Close() error {
+	defer close(c.closed)
+	return c.Source.Close()
+}
+
+// TestInterruptStalledStream: a live stream that stalls (its server keeps the connection open
+// and sends nothing more) blocks OpenCV's read until its FFmpeg backend gives up, 30 s later; an
+// interruption ends the run at once anyway, with the frames already read finished. The source
+// is closed only when the blocked read returns (here: when the server lets go).
+func TestInterruptStalledStream(t *testing.T) {
+	ts, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-c", "copy", "-f", "mpegts", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v", err)
+	}
+	release, sent := make(chan struct{}), make(chan struct{}, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp2t")
+		w.Write(ts)
+		w.(http.Flusher).Flush()
+		sent <- struct{}{}
+		select { // stalled: no more data, no disconnect
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release) // before srv.Close, which waits for the handler
+	l, err := OpenStream(srv.URL + "/live.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &closeSignal{Source: l, closed: make(chan struct{})}
+	var frames atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, src, tinyDetector(t), []Sink{sinkFunc(func(*Frame) error { frames.Add(1); return nil })}, Options{Live: true})
+	}()
+	<-sent
+	for frames.Load() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // the decoder has read what was sent and waits for more
+	n := frames.Load()
+	cancel()
+	t1 := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v, want context.Canceled", err)
+		}
+		t.Logf("Run returned %v after the interruption, %d frames (%d before it)", time.Since(t1), frames.Load(), n)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still waits for the stalled read 10 s after the interruption")
+	}
+	select {
+	case <-src.closed:
+		t.Fatal("the source was closed while its read was blocked in it")
+	default:
+	}
+	release <- struct{}{} // the server ends the response: the read returns
+	select {
+	case <-src.closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the source was not closed after its read returned")
+	}
+}

@@ -260,6 +260,9 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 			r.next = p.Index + 1
 			return p, err
 		}
+		if cerr := ctx.Err(); cerr != nil {
+			return Position{}, cerr // cut short, not lost: no reconnection, nothing logged
+		}
 		r.src.Close()
 		r.src = closedSource{err}
 		if lost.IsZero() {
