@@ -93,7 +93,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
-			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600 (default: the model's own resolution)"},
+			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600", DefaultText: "the model's own resolution"},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE`"},
 			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
 			&cli.IntFlag{Name: "limit", Usage: "with -model: only the first `N` images (0: all); the evaluation covers those images"},

@@ -325,6 +325,24 @@ func TestResolutionFlag(t *testing.T) {
 	}
 }
 
+// TestHelpDefaults: -h gives each flag's real default, never a zero that means "not set" (-limit's
+// 0 is a value: all images).
+func TestHelpDefaults(t *testing.T) {
+	e, stdout, _ := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-h"}); code != 0 {
+		t.Fatalf("-h: exit %d", code)
+	}
+	out := stdout.String()
+	if want := "shorter side 300 or 600 (default: the model's own resolution)"; !strings.Contains(out, want) {
+		t.Errorf("-h lacks %q:\n%s", want, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "(default: 0)") && !strings.Contains(line, "(0: all)") {
+			t.Errorf("-h shows a zero default that means \"not set\": %s", line)
+		}
+	}
+}
+
 // TestOutputCheckedFirst: a results file that cannot be written, or that would replace an input,
 // is refused before any image is detected (a minival run takes an hour); a usage error goes to
 // stderr, not the help to stdout.
