@@ -60,7 +60,7 @@ arm64:
 # Every parser, fuzzed: package:target. make fuzz runs each for 10 s, make fuzz-long for 10 min
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).
 FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
-	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./backbone/shufflenet:FuzzParseName \
+	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./internal/kernels:FuzzParseISA \
 	./cvimage:FuzzReadJPEG ./detector:FuzzConfigDetect
 FUZZ_LONG_TIME ?= 10m

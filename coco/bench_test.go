@@ -1,6 +1,7 @@
 package coco
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -152,4 +153,21 @@ func BenchmarkEvaluateMinival(b *testing.B) {
 		}
 	}
 	b.ReportMetric(peak, "peak-heap-MB")
+}
+
+// BenchmarkDecodeResults times loading the synthetic minival problem's 500k detections from
+// the JSON that WriteResults writes (what `cocoeval -dt` reads).
+func BenchmarkDecodeResults(b *testing.B) {
+	gt, dts := synthMinival(1)
+	var buf bytes.Buffer
+	if err := WriteResults(&buf, dts); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		got, err := DecodeResults(bytes.NewReader(buf.Bytes()), "dt.json", gt)
+		if err != nil || len(got) != len(dts) {
+			b.Fatalf("%d detections, %v", len(got), err)
+		}
+	}
 }

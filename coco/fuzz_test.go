@@ -2,6 +2,8 @@ package coco
 
 import (
 	"bytes"
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,5 +130,47 @@ func FuzzDecodeResults(f *testing.F) {
 		}
 		FindUnmatchable(dts, gt)
 		checkEval(t, gt, dts)
+	})
+}
+
+// FuzzResultObject: the one-pass reader of a result object (readFlat, with its fallback) decodes
+// every valid JSON value exactly as encoding/json does after exactKeys: the same fields, the
+// same error, from the state DecodeResults starts each detection in.
+func FuzzResultObject(f *testing.F) {
+	for _, s := range []string{
+		`{"image_id": 7, "category_id": 1, "bbox": [10, 20.5, 30, 40], "score": 0.9}`,
+		`{"image_id":7.0,"category_id":1e0,"bbox":[],"score":-0,"segmentation":[[1,2],{"a":"}"}],"x":"\"]"}`,
+		`{"Score": 1, "score": 2, "score": 3, "bbox": [1], "bbox": null, "image_id": null}`,
+		`{"image_id": 1e400, "category_id": 2.5, "bbox": [1e999], "score": "0.5"}`,
+		`{"\u0073core": 0.5, "ſcore": 1, "image_id": -9223372036854775808}`,
+		`{}`, `[]`, `null`, `7`, `{"bbox": [1, null, 3]}`, `{"score": true}`,
+	} {
+		f.Add([]byte(s))
+	}
+	type plain resJSON
+	start := func() resJSON {
+		return resJSON{ImageID: math.MinInt64, CategoryID: AllCategories, Score: math.NaN(), BBox: make([]float64, 0, 4)}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		for _, fresh := range []bool{true, false} {
+			got, want := start(), start()
+			if fresh { // the first detection's: no box slice yet
+				got.BBox, want.BBox = nil, nil
+			}
+			gerr := got.UnmarshalJSON(b)
+			werr := json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score"), (*plain)(&want))
+			if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+				t.Fatalf("%s: error %v, encoding/json's %v", b, gerr, werr)
+			}
+			same := got.ImageID == want.ImageID && got.CategoryID == want.CategoryID &&
+				math.Float64bits(got.Score) == math.Float64bits(want.Score) && (got.BBox == nil) == (want.BBox == nil) &&
+				slices.EqualFunc(got.BBox, want.BBox, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+			if !same {
+				t.Fatalf("%s: %+v, encoding/json's %+v", b, got, want)
+			}
+		}
 	})
 }

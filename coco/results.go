@@ -2,6 +2,7 @@ package coco
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,10 +33,169 @@ type resJSON struct {
 	Score      float64        `json:"score"`
 }
 
-// UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
+// UnmarshalJSON decodes the object with its keys matched exactly (exactKeys). A flat result
+// object, as results files hold them, is read in one pass (readFlat); anything else, and every
+// error, goes through encoding/json.
 func (r *resJSON) UnmarshalJSON(b []byte) error {
+	saved := *r
+	if r.readFlat(b) {
+		return nil
+	}
+	*r = saved
 	type plain resJSON
 	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score"), (*plain)(r))
+}
+
+// readFlat decodes b, a JSON value the decoder has validated, into r as encoding/json would
+// after exactKeys, when b is an object whose image_id, category_id and score are numbers and
+// whose bbox is an array of numbers, each within its type, and whose keys have no escapes (other
+// keys may hold any value; they are skipped). It reports false, having changed r partly or not
+// at all, for anything else.
+func (r *resJSON) readFlat(b []byte) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return true
+	}
+	for i < len(b) && b[i] == '"' {
+		end := stringEnd(b, i)
+		key := b[i+1 : end]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return false
+		}
+		i = skipSpace(b, end+1) + 1 // past the colon
+		i = skipSpace(b, i)
+		var ok bool
+		switch string(key) {
+		case "image_id":
+			var tok []byte
+			if tok, i = numberAt(b, i); tok == nil || r.ImageID.UnmarshalJSON(tok) != nil {
+				return false
+			}
+		case "category_id":
+			var tok []byte
+			if tok, i = numberAt(b, i); tok == nil || r.CategoryID.UnmarshalJSON(tok) != nil {
+				return false
+			}
+		case "score":
+			var tok []byte
+			if tok, i = numberAt(b, i); tok == nil {
+				return false
+			}
+			if r.Score, ok = parseFloat(tok); !ok {
+				return false
+			}
+		case "bbox":
+			if i, ok = r.readBox(b, i); !ok {
+				return false
+			}
+		default:
+			i = valueEnd(b, i)
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return false
+		}
+		if b[i] == '}' {
+			return true
+		}
+		i = skipSpace(b, i+1) // past the comma
+	}
+	return false
+}
+
+// readBox reads the array of numbers at b[i] into r.BBox as encoding/json fills a slice (an
+// empty array makes a nil slice an empty one) and returns the index after it.
+func (r *resJSON) readBox(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '[' {
+		return i, false
+	}
+	r.BBox = r.BBox[:0]
+	if r.BBox == nil {
+		r.BBox = []float64{}
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		tok, next := numberAt(b, i)
+		if tok == nil {
+			return i, false
+		}
+		v, ok := parseFloat(tok)
+		if !ok {
+			return i, false
+		}
+		r.BBox = append(r.BBox, v)
+		i = skipSpace(b, next)
+		if i >= len(b) {
+			return i, false
+		}
+		if b[i] == ']' {
+			return i + 1, true
+		}
+		i = skipSpace(b, i+1) // past the comma
+	}
+}
+
+// parseFloat parses a JSON number token as encoding/json does for a float64 (false where it
+// would give an error: out of range).
+func parseFloat(tok []byte) (float64, bool) {
+	v, err := strconv.ParseFloat(string(tok), 64)
+	return v, err == nil
+}
+
+// numberAt returns the JSON number token at b[i] (nil if the value there is not a number) and
+// the index after it.
+func numberAt(b []byte, i int) ([]byte, int) {
+	if i >= len(b) || (b[i] != '-' && (b[i] < '0' || b[i] > '9')) {
+		return nil, i
+	}
+	j := i + 1
+	for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || b[j] == '+' || b[j] == '-') {
+		j++
+	}
+	return b[i:j], j
+}
+
+// skipSpace returns the index of the first byte from i that is not JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index after the valid JSON value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			i = stringEnd(b, i)
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the enclosing object's end: a scalar ended here
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }
 
 // LoadResults reads a COCO results file as pycocotools' loadRes does:

@@ -1,0 +1,29 @@
+package coco
+
+import (
+	"testing"
+)
+
+// TestResultObjectsReadInOnePass: result objects as detectors write them (WriteResults', and
+// pycocotools-style json.dump's with extra fields) take the one-pass reader, allocation-free
+// once the box slice exists (integer ids); FuzzResultObject proves it equal to encoding/json.
+func TestResultObjectsReadInOnePass(t *testing.T) {
+	for i, s := range []string{
+		`{"image_id":42,"category_id":18,"bbox":[258.15,41.29,348.26,243.78],"score":0.236}`,
+		`{"image_id": 42, "category_id": 18, "bbox": [258.15, 41.29, 348.26, 243.78], "score": 0.236, "segmentation": [[1, 2, 3]], "area": 7.5, "id": 3}`,
+		"{\n  \"score\" : 1e-3 ,\n  \"bbox\" : [ 0 , -1.5E+2 , 3 , 4 ] , \"image_id\" : 7.0 , \"category_id\" : 1 }",
+	} {
+		r := resJSON{BBox: make([]float64, 0, 4)}
+		if !r.readFlat([]byte(s)) {
+			t.Errorf("%s: not read in one pass", s)
+			continue
+		}
+		if r.ImageID == 0 || r.CategoryID == 0 || len(r.BBox) != 4 || r.Score == 0 {
+			t.Errorf("%s: read as %+v", s, r)
+		}
+		b := []byte(s)
+		if n := testing.AllocsPerRun(100, func() { r.UnmarshalJSON(b) }); i < 2 && n != 0 { // an id 7.0 costs strconv's error
+			t.Errorf("%s: %v allocations a detection", s, n)
+		}
+	}
+}
