@@ -9,6 +9,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/safetensors"
@@ -163,5 +164,59 @@ OUT["b%[1]d"], OUT["s%[1]d"] = b[0], s[0]
 				t.Errorf("case %d, %d threads: %d box coordinates and %d scores differ from torchvision's", i, threads, nb, ns)
 			}
 		}
+	}
+}
+
+// TestSigmoidTailIsTorchs: torch's sigmoid on fewer than 16 values runs its scalar loop, the C
+// library's expf, which is not correctly rounded; sigmoid(x, false) gives its bits for logits
+// where expf and the correctly rounded exp differ. Then the reviewer's case: 15 anchors (all in
+// the tail), one of them with such a logit and the score threshold between the two roundings of
+// its score: torchvision drops it.
+func TestSigmoidTailIsTorchs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	var logits []float32
+	for len(logits) < 150 {
+		x := float32(r.NormFloat64() * 4)
+		if kernels.Expf(-x) != float32(math.Exp(-float64(x))) {
+			logits = append(logits, x)
+		}
+	}
+	x := math.Float32frombits(0xb8ad9e29)
+	obj := make([]float32, 15)
+	obj[7] = x
+	f := torchref.Tensors(t, `
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.rpn import RegionProposalNetwork
+x = T["x"]
+OUT["s"] = torch.cat([torch.sigmoid(x[i:i + 15].clone()) for i in range(0, len(x), 15)])
+class Head(torch.nn.Module):
+    def forward(self, feats):
+        return [T["o"]], [torch.zeros(1, 60, 1, 1)]
+rpn = RegionProposalNetwork(AnchorGenerator(sizes=((32, 64, 128, 256, 512),), aspect_ratios=((0.5, 1.0, 2.0),)),
+    Head(), 0.7, 0.3, 256, 0.5, dict(training=2000, testing=6000), dict(training=2000, testing=300), 1.0,
+    score_thresh=float(T["thresh"][0]))
+rpn.eval()
+with torch.no_grad():
+    props, _ = rpn(ImageList(torch.zeros(1, 3, 16, 16), [(16, 16)]), {"0": torch.zeros(1, 1, 1, 1)})
+OUT["p"] = props[0]
+`, &safetensors.Tensor{Name: "x", Shape: []int{len(logits)}, Data: logits},
+		&safetensors.Tensor{Name: "o", Shape: []int{1, 15, 1, 1}, Data: obj},
+		// Between expf's score for x and the correctly rounded one.
+		&safetensors.Tensor{Name: "thresh", Shape: []int{1}, Data: []float32{1 / (1 + float32(math.Exp(-float64(x))))}})
+	want := torchref.Get(t, f, "s").Data
+	for i, x := range logits {
+		if got := sigmoid(x, false); math.Float32bits(got) != math.Float32bits(want[i]) {
+			t.Errorf("sigmoid(%v) = %v, torch's %v", x, got, want[i])
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.NMSThresh, cfg.ScoreThresh = 1, float64(1/(1+float32(math.Exp(-float64(x)))))
+	props, _, err := newProposer(cfg).propose(obj, make([]float32, 60), anchors.NewGenerator(nil, nil).ForImage(16, 16, 1, 1), 15, 1, 1, 16, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(torchref.Get(t, f, "p").Data) / 4; len(props) != n || n != 14 {
+		t.Errorf("%d proposals, torchvision %d (want 14: the anchor scored by expf falls below the threshold)", len(props), n)
 	}
 }

@@ -172,13 +172,14 @@ func (t *decodeTask) Run(_, lo, hi int) {
 
 // sigmoid is torch's float32 sigmoid, 1 / (1 + exp(-x)), rounding after each step. torch's
 // vectorized loop runs over blocks of 16 values with its SIMD exp (kernels.Exp1) and finishes the
-// last len%16 values with the C library's expf (correctly rounded here); vec says which applies.
+// last len%16 values with the C library's expf (kernels.Expf, glibc's to the bit: not correctly
+// rounded); vec says which applies.
 func sigmoid(x float32, vec bool) float32 {
 	var e float32
 	if vec {
 		e = kernels.Exp1(-x)
 	} else {
-		e = float32(math.Exp(-float64(x)))
+		e = kernels.Expf(-x)
 	}
 	return 1 / (1 + e)
 }
