@@ -32,6 +32,20 @@ func TestNMSEdgeCases(t *testing.T) {
 	if got := s.NMS(nil, []boxes.Box{bx(0, 0, 2, 1), bx(0, 0, 1, 1)}, []float32{1, 0.5}, 0.5, 0); len(got) != 2 {
 		t.Errorf("IoU == thresh should keep both: %v", got)
 	}
+	// An IoU whose float32 value lies above a threshold that float32 cannot hold (3/10 and 1/3
+	// round up) suppresses, as torchvision compares float32 IoUs with the float64 threshold.
+	for _, c := range []struct {
+		w, h   float32 // a box (0, 0, w, 1) inside a box (0, 0, h, 1)
+		thresh float64
+	}{{3, 10, 0.3}, {1, 3, 1.0 / 3}} {
+		pair := []boxes.Box{bx(0, 0, c.h, 1), bx(0, 0, c.w, 1)}
+		if got := s.NMS(nil, pair, []float32{1, 0.5}, c.thresh, 0); !slices.Equal(got, []int{0}) {
+			t.Errorf("IoU float32(%v) against threshold %v: kept %v, want [0]", c.thresh, c.thresh, got)
+		}
+		if got := s.Batched(nil, pair, []float32{1, 0.5}, []int{1, 1}, c.thresh, 0); !slices.Equal(got, []int{0}) {
+			t.Errorf("batched, IoU float32(%v) against threshold %v: kept %v, want [0]", c.thresh, c.thresh, got)
+		}
+	}
 	// Zero-area boxes: IoU is NaN or 0, never > thresh; all kept.
 	if got := s.NMS(nil, []boxes.Box{bx(1, 1, 1, 1), bx(1, 1, 1, 1)}, []float32{1, 1}, 0.1, 0); len(got) != 2 {
 		t.Errorf("zero-area boxes: %v", got)

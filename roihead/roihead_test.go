@@ -99,6 +99,16 @@ func TestPostprocessEdgeCases(t *testing.T) {
 	if d, _ := pp.run(logits, reg, props, 3, 100, 100); d.Len() != 0 {
 		t.Errorf("threshold 1 kept %v", d)
 	}
+	// A probability equal to the threshold is dropped too: two classes with equal logits give
+	// 0.5 exactly (torchvision: scores > score_thresh).
+	pp.cfg.ScoreThresh = 0.5
+	if d, _ := pp.run([]float32{0, 0}, make([]float32, 8), props[:1], 2, 100, 100); d.Len() != 0 {
+		t.Errorf("probability == threshold kept %v", d)
+	}
+	pp.cfg.ScoreThresh = 0.4999
+	if d, _ := pp.run([]float32{0, 0}, make([]float32, 8), props[:1], 2, 100, 100); d.Len() != 1 || d.Scores[0] != 0.5 {
+		t.Errorf("probability 0.5 above threshold 0.4999: %v", d)
+	}
 	// Softmax of a single (background) class: nothing to report.
 	pp.cfg.ScoreThresh = 0
 	if d, _ := pp.run([]float32{1, 2}, make([]float32, 8), props, 1, 100, 100); d.Len() != 0 {

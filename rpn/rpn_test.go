@@ -54,6 +54,15 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
 		t.Errorf("post-NMS top 0: %v", b)
 	}
+	// A score equal to the threshold is kept (torchvision: scores >= score_thresh): sigmoid(0)
+	// is 0.5 exactly, and sigmoid(-200) is 0, the default threshold.
+	for _, c := range []struct{ logit, thresh float32 }{{0, 0.5}, {-200, 0}} {
+		p.cfg = DefaultConfig()
+		p.cfg.ScoreThresh = float64(c.thresh)
+		if b, s, _ := p.propose([]float32{c.logit}, make([]float32, 4), anc[:1], 1, 1, 1, 100, 100); len(b) != 1 || s[0] != c.thresh {
+			t.Errorf("logit %v, threshold %v: kept %v %v, want its anchor at score %v", c.logit, c.thresh, b, s, c.thresh)
+		}
+	}
 }
 
 func BenchmarkPropose(b *testing.B) {
