@@ -112,4 +112,3 @@ OUT["bat%[1]d_%[2]d"] = torchvision.ops.batched_nms(b, s, c, %[3]v).float()
 		}
 	}
 }
-
