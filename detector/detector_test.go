@@ -232,10 +232,21 @@ func TestBadInputGivesClearErrors(t *testing.T) {
 		{"unsupported resolution", good, []detector.Option{detector.WithResolution(450)}, "resolution 450 not supported"},
 		{"bad score threshold", good, []detector.Option{detector.WithScoreThreshold(1.5)}, "score threshold 1.5"},
 		{"missing file", filepath.Join(t.TempDir(), "nope.bin"), nil, "nope.bin"},
+		{"negative running variance", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			tensorNamed(t, ts, "first_conv.1.running_var").Data[0] = -1
+			return ts
+		}), nil, "negative running variance"},
+		{"NaN weight", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			tensorNamed(t, ts, "rpn.head.conv.weight").Data[5] = float32(math.NaN())
+			return ts
+		}), nil, `"rpn.head.conv.weight": value 5 is NaN`},
+		{"unused tensor", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			return append(ts, &safetensors.Tensor{Name: "extra", Shape: []int{1}, Data: []float32{1}})
+		}), nil, "does not use: extra"},
 	} {
 		_, err := detector.Load(c.path, c.opts...)
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Base(c.path)) {
-			t.Errorf("%s: error %v, want it to name the file and say %q", c.name, err, c.want)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), filepath.Base(c.path)) != 1 {
+			t.Errorf("%s: error %v, want it to name the file once and say %q", c.name, err, c.want)
 		}
 	}
 
@@ -256,6 +267,18 @@ func TestBadInputGivesClearErrors(t *testing.T) {
 	if _, err := transform.Open(filepath.Join("..", "go.mod")); err == nil {
 		t.Error("a text file decoded as an image")
 	}
+}
+
+// tensorNamed returns the tensor of ts called name.
+func tensorNamed(t *testing.T, ts []*safetensors.Tensor, name string) *safetensors.Tensor {
+	t.Helper()
+	for _, x := range ts {
+		if x.Name == name {
+			return x
+		}
+	}
+	t.Fatalf("no tensor %q", name)
+	return nil
 }
 
 func TestClassifierFileIsNotADetector(t *testing.T) {

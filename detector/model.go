@@ -53,7 +53,7 @@ func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	}
 	net, err := shufflenet.Build(cfg.Backbone, w)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	m, err := NewModel(name, net.Trunk(), *cfg.Detector, w)
 	if err != nil {

@@ -126,18 +126,19 @@ func checkKeyCase(text string) error {
 }
 
 // Get returns the tensor called name, checking that its shape is shape and its values finite.
-// The values are the File's own (read-only: the model built from it keeps them).
+// The values are the File's own (read-only: the model built from it keeps them). Its errors do
+// not name the file: the builder that calls it does, once, with its own errors.
 func (f *File) Get(name string, shape ...int) ([]float32, error) {
 	t := f.st.Tensor(name)
 	if t == nil {
-		return nil, fmt.Errorf("model %s: tensor %q is missing", f.Path, name)
+		return nil, fmt.Errorf("tensor %q is missing", name)
 	}
 	if !slices.Equal(t.Shape, shape) {
-		return nil, fmt.Errorf("model %s: tensor %q has shape %v, the config needs %v", f.Path, name, t.Shape, shape)
+		return nil, fmt.Errorf("tensor %q has shape %v, the config needs %v", name, t.Shape, shape)
 	}
 	for i, v := range t.Data {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("model %s: tensor %q: value %d is %g", f.Path, name, i, v)
+			return nil, fmt.Errorf("tensor %q: value %d is %g", name, i, v)
 		}
 	}
 	f.used[name] = true

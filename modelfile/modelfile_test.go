@@ -44,7 +44,7 @@ func load(path string) error {
 		return err
 	}
 	if _, err := shufflenet.Build(f.Config.Backbone, f); err != nil {
-		return err
+		return fmt.Errorf("model %s: %w", path, err) // as the loaders name it (Get does not)
 	}
 	return f.CheckAllUsed()
 }

@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"unicode/utf8"
 )
 
 // MaxHeaderSize bounds the JSON header (safetensors itself uses 100 MB).
@@ -59,6 +60,12 @@ type headerEntry struct {
 // ReadFile reads and parses the safetensors file at path. The header is read and checked first,
 // so a file whose size does not match it is refused before its data is read. Errors name the file.
 func ReadFile(path string) (*File, error) {
+	// Checked before opening: opening a named pipe waits for a writer.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -68,7 +75,7 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if !st.Mode().IsRegular() {
+	if !st.Mode().IsRegular() { // replaced since the check above
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	var prefix [8]byte
@@ -144,6 +151,12 @@ type layout struct {
 // no name twice, nothing after the JSON object, and tensors that tile the data section from its
 // first byte to its last without gaps or overlaps (as the reference implementation requires).
 func parseHeader(header []byte, dataLen int64) (*layout, error) {
+	if !utf8.Valid(header) {
+		return nil, fmt.Errorf("header JSON: not valid UTF-8")
+	}
+	if len(header) == 0 || header[0] != '{' {
+		return nil, fmt.Errorf("header JSON: does not begin with '{'")
+	}
 	raw, err := headerEntries(bytes.TrimRight(header, " "))
 	if err != nil {
 		return nil, err
@@ -158,8 +171,8 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 			}
 			continue
 		}
-		var e headerEntry
-		if err := json.Unmarshal(msg, &e); err != nil {
+		e, err := decodeEntry(msg)
+		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
 		if e.DType != "F32" {
@@ -246,6 +259,53 @@ func headerEntries(header []byte) (map[string]json.RawMessage, error) {
 		return nil, fmt.Errorf("header JSON: more after its object")
 	}
 	return raw, nil
+}
+
+// decodeEntry decodes one tensor's entry as the reference reader (serde, in Rust) does: the keys
+// dtype, shape and data_offsets spelled exactly, each once, and nothing else. encoding/json
+// alone would also take "DATA_OFFSETS" or "Shape" for them (the last one winning), so that a
+// file could hold one model for PyTorch and another for this reader.
+func decodeEntry(msg json.RawMessage) (headerEntry, error) {
+	var e headerEntry
+	dec := json.NewDecoder(bytes.NewReader(msg))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return e, fmt.Errorf("not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return e, err
+		}
+		key, _ := tok.(string)
+		var dst any
+		switch key {
+		case "dtype":
+			dst = &e.DType
+		case "shape":
+			dst = &e.Shape
+		case "data_offsets":
+			dst = &e.DataOffsets
+		default:
+			return e, fmt.Errorf("unknown field %q (an entry has dtype, shape and data_offsets)", key)
+		}
+		if seen[key] {
+			return e, fmt.Errorf("%s appears twice", key)
+		}
+		seen[key] = true
+		if err := dec.Decode(dst); err != nil {
+			return e, fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	for _, key := range []string{"dtype", "shape", "data_offsets"} {
+		if !seen[key] {
+			return e, fmt.Errorf("no %s", key)
+		}
+	}
+	if e.Shape == nil {
+		return e, fmt.Errorf("shape is null, not a list")
+	}
+	return e, nil
 }
 
 // decode makes the tensors of a checked layout from its data section.

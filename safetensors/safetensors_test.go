@@ -65,6 +65,15 @@ func TestHostileInput(t *testing.T) {
 		{"gap", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, 12), `bytes 4 to 8 belong to no tensor (before "b")`},
 		{"not from the start", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), "bytes 0 to 4 belong to no tensor"},
 		{"trailing bytes", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 1004), "1000 bytes after the last tensor's end"},
+		// An entry's keys as the reference reader takes them: exactly, once, no others (encoding/
+		// json took "DATA_OFFSETS" for data_offsets, the last one winning: a and b swapped data).
+		{"key in another case", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"DATA_OFFSETS":[4,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), `tensor "a": unknown field "DATA_OFFSETS"`},
+		{"key twice", build(`{"a":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}`, 4), `tensor "a": shape appears twice`},
+		{"unknown key", build(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}}`, 4), `unknown field "extra"`},
+		{"no shape", build(`{"a":{"dtype":"F32","data_offsets":[0,4]}}`, 4), `tensor "a": no shape`},
+		{"null shape", build(`{"a":{"dtype":"F32","shape":null,"data_offsets":[0,4]}}`, 4), `tensor "a": shape is null`},
+		{"invalid UTF-8", build("{\"a\xff\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "not valid UTF-8"},
+		{"space before the object", build("\n{}", 0), "does not begin with '{'"},
 	} {
 		_, err := Parse(c.b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -31,7 +31,7 @@ func modelDetectors(model string, res, threads int) (func() (DetectFunc, func(),
 	}
 	base, err := detector.Load(model, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", model, err)
+		return nil, nil, err // it names the file
 	}
 	var mu sync.Mutex
 	used := false

@@ -191,7 +191,7 @@ func Model(path string, o Options) (Case, error) {
 	}
 	net, err := shufflenet.Build(f.Config.Backbone, f)
 	if err != nil {
-		return Case{}, err
+		return Case{}, fmt.Errorf("model %s: %w", path, err)
 	}
 	if err := f.CheckAllUsed(); err != nil {
 		return Case{}, err

@@ -1,0 +1,33 @@
+//go:build unix
+
+package safetensors
+
+import (
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestNamedPipeRefused: a named pipe is refused at once as not a regular file (opening it
+// would wait for a writer, and Ctrl-C could not end that wait).
+func TestNamedPipeRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "model.bin")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ReadFile(path)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), path+": not a regular file") {
+			t.Errorf("ReadFile of a named pipe: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReadFile of a named pipe still waits after 10 s")
+	}
+}
