@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -65,7 +66,6 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 		return nil, fmt.Errorf("metadata has no config")
 	}
 	f := &File{st: st, used: map[string]bool{}}
-	f.Config.Backbone.Shuffle = true
 	if err := checkKeyCase(raw); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -77,10 +77,64 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("config: more after its JSON object (at byte %d)", dec.InputOffset())
 	}
+	var tree map[string]any
+	if err := json.Unmarshal([]byte(raw), &tree); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := requireKeys(tree, reflect.TypeFor[configs.Model](), ""); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	if err := f.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return f, nil
+}
+
+// requireKeys reports the first key of t's JSON form (a struct's) that obj, the decoded JSON
+// object, lacks, named by its path from prefix: every key of a model file's configuration is
+// required, as the exporters write them all. A key left out would otherwise read as zero, which
+// passes Validate for thresholds and sizes and gives another detector than the file's writer
+// meant, without an error.
+func requireKeys(obj map[string]any, t reflect.Type, prefix string) error {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" { // fields inlined at this level
+			if err := requireKeys(obj, f.Type, prefix); err != nil {
+				return err
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		v, ok := obj[name]
+		if !ok {
+			return fmt.Errorf("%s%s missing", prefix, name)
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.Struct:
+			if sub, ok := v.(map[string]any); ok { // null (no detector) or a wrong type: Decode's
+				if err := requireKeys(sub, ft, prefix+name+"."); err != nil {
+					return err
+				}
+			}
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			list, _ := v.([]any)
+			for j, e := range list {
+				if sub, ok := e.(map[string]any); ok {
+					if err := requireKeys(sub, ft.Elem(), fmt.Sprintf("%s%s[%d].", prefix, name, j)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // checkKeyCase reports an object key anywhere in the JSON text that is not spelled in lower-case

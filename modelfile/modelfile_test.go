@@ -250,3 +250,48 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestConfigKeysRequired: a configuration without one of its keys is refused, naming the key by
+// its path (left out, a threshold or size read as 0, which passes Validate: another detector
+// than the file's writer meant, silently).
+func TestConfigKeysRequired(t *testing.T) {
+	cfg := configs.Model{Version: 1, Backbone: shufflenet.Config{Groups: 3, Width: 0.5, Shuffle: true}, Detector: configs.DefaultDetector(300)}
+	full, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(config string) error {
+		path := filepath.Join(t.TempDir(), "m.bin")
+		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": config}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := modelfile.Open(path)
+		return err
+	}
+	if err := open(string(full)); err != nil {
+		t.Fatalf("the full configuration: %v", err)
+	}
+	for _, key := range []string{"version", "backbone.shuffle", "backbone.num_classes", "detector.min_size",
+		"detector.image_std", "detector.classes[0].name", "detector.rpn.nms_thresh", "detector.roi.score_thresh", "detector.roi.sampling_ratio"} {
+		var tree map[string]any
+		if err := json.Unmarshal(full, &tree); err != nil {
+			t.Fatal(err)
+		}
+		obj, path := tree, strings.Split(key, ".")
+		for _, p := range path[:len(path)-1] {
+			if name, _, list := strings.Cut(p, "["); list { // a list's first element
+				obj = obj[name].([]any)[0].(map[string]any)
+			} else {
+				obj = obj[p].(map[string]any)
+			}
+		}
+		delete(obj, path[len(path)-1])
+		b, err := json.Marshal(tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := open(string(b)); err == nil || !strings.Contains(err.Error(), "config: "+key+" missing") {
+			t.Errorf("without %s: %v", key, err)
+		}
+	}
+}
