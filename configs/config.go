@@ -98,18 +98,33 @@ func (m *Model) Validate() error {
 	return nil
 }
 
+// MinShorterSide is the smallest min_size: two feature cells (a smaller one left most images a
+// side of 0 pixels, every frame an error).
+const MinShorterSide = 2 * backbone.FeatureStride
+
 // MaxPredictorOutputs bounds post_nms_top_n x (classes + 1): the box predictor writes 5 floats
 // (a logit and 4 deltas) for each, 200 MB at this limit (10,000 proposals of 999 classes).
 const MaxPredictorOutputs = 10_000_000
 
+// MaxRoIBins bounds post_nms_top_n x output_size^2, the box head's work a frame (stage 4 runs on
+// every proposal's output_size x output_size map): 10,000 proposals at 14 x 14. MaxRoISamples
+// bounds that times RoIAlign's bilinear samples per bin (sampling_ratio^2; for 0, adaptive, as
+// many as a proposal covering a max_size x max_size image takes): 16 a bin at MaxRoIBins. Each
+// stage's own limits allowed 10,000 proposals at 64 x 64 with 16 x 16 samples, minutes a frame.
+const (
+	MaxRoIBins    = 10_000 * 14 * 14
+	MaxRoISamples = 16 * MaxRoIBins
+)
+
 // Validate checks what the detector needs beyond each stage's own checks (the shorter side at
-// most the longer side's cap, at most 4096; padding to a positive multiple of the feature stride,
+// least MinShorterSide and at most the longer side's cap, at most 4096; padding to a positive multiple of the feature stride,
 // 16, at most 1024; a positive image_std; 1 to 10000 classes with positive ids and non-empty
-// names, none twice; MaxPredictorOutputs), then each stage's configuration.
+// names, none twice; MaxPredictorOutputs, MaxRoIBins, MaxRoISamples), then each stage's
+// configuration.
 func (d *Detector) Validate() error {
 	switch {
-	case d.ShorterSide <= 0 || d.MaxLongerSide < d.ShorterSide || d.MaxLongerSide > 4096:
-		return fmt.Errorf("min_size %d / max_size %d out of range (0 < min_size <= max_size <= 4096)", d.ShorterSide, d.MaxLongerSide)
+	case d.ShorterSide < MinShorterSide || d.MaxLongerSide < d.ShorterSide || d.MaxLongerSide > 4096:
+		return fmt.Errorf("min_size %d / max_size %d out of range (%d <= min_size <= max_size <= 4096)", d.ShorterSide, d.MaxLongerSide, MinShorterSide)
 	case d.SizeDivisible <= 0 || d.SizeDivisible%backbone.FeatureStride != 0 || d.SizeDivisible > 1024:
 		return fmt.Errorf("size_divisible %d must be a positive multiple of 16, at most 1024", d.SizeDivisible)
 	case len(d.Classes) == 0 || len(d.Classes) > 10000:
@@ -146,6 +161,19 @@ func (d *Detector) Validate() error {
 	if n := d.RPN.PostNMSTopN * (len(d.Classes) + 1); n > MaxPredictorOutputs {
 		return fmt.Errorf("post_nms_top_n %d x (%d classes + 1) = %d box predictor outputs, more than %d",
 			d.RPN.PostNMSTopN, len(d.Classes), n, MaxPredictorOutputs)
+	}
+	bins := d.RPN.PostNMSTopN * d.RoI.OutputSize * d.RoI.OutputSize
+	if bins > MaxRoIBins {
+		return fmt.Errorf("post_nms_top_n %d x roi output_size %d^2 = %d RoI bins a frame, more than %d",
+			d.RPN.PostNMSTopN, d.RoI.OutputSize, bins, MaxRoIBins)
+	}
+	side := d.RoI.SamplingRatio
+	if side == 0 { // adaptive: ceil(RoI side / output_size) samples a side, at most the feature map's
+		side = ((d.MaxLongerSide+backbone.FeatureStride-1)/backbone.FeatureStride + d.RoI.OutputSize - 1) / d.RoI.OutputSize
+	}
+	if n := bins * side * side; n > MaxRoISamples {
+		return fmt.Errorf("%d RoI bins x %d^2 samples (roi sampling_ratio %d) = %d bilinear samples a frame, more than %d",
+			bins, side, d.RoI.SamplingRatio, n, MaxRoISamples)
 	}
 	return nil
 }

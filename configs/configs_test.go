@@ -110,6 +110,7 @@ func TestValidateLimits(t *testing.T) {
 	d.RPN.AspectRatios = []float32{0.5, 1, 2, 4}
 	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxPreNMSTopN, rpn.MaxPostNMSTopN, roihead.MaxDetectionsPerImg
 	d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.NMSThresh = 1, 1, transform.MaxSide, 1
+	d.RoI.SamplingRatio = 4 // 10,000 proposals at 14 x 14, 4 x 4 samples a bin: MaxRoIBins, MaxRoISamples
 	if err := m.Validate(); err != nil {
 		t.Fatalf("at the limits: %v", err)
 	}
@@ -140,6 +141,11 @@ func TestValidateLimits(t *testing.T) {
 				d.Classes[i] = Class{ID: i + 1, Name: fmt.Sprint("c", i)}
 			}
 		}, "post_nms_top_n 10000 x (1000 classes + 1) = 10010000 box predictor outputs, more than 10000000"},
+		{"min size", func(d *Detector) { d.ShorterSide = 31 }, "min_size 31 / max_size 1000 out of range (32 <= min_size <= max_size <= 4096)"},
+		{"roi bins", func(d *Detector) { d.RoI.OutputSize = 15 }, "post_nms_top_n 10000 x roi output_size 15^2 = 2250000 RoI bins a frame, more than 1960000"},
+		{"roi samples", func(d *Detector) { d.RoI.SamplingRatio = 5 }, "1960000 RoI bins x 5^2 samples (roi sampling_ratio 5) = 49000000 bilinear samples a frame, more than 31360000"},
+		// adaptive: a 1000-pixel side is 63 feature cells, 5 samples a side for 14 bins
+		{"adaptive samples", func(d *Detector) { d.RoI.SamplingRatio = 0 }, "1960000 RoI bins x 5^2 samples (roi sampling_ratio 0)"},
 	} {
 		e := *m
 		det := d.Clone()
