@@ -12,6 +12,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/roihead"
@@ -232,9 +233,28 @@ func FuzzOpen(f *testing.F) {
 		}
 		f.Add(seed)
 	}
+	// A whole small detector (8 RPN channels, 2 classes), every tensor present.
+	small := withDetector
+	small.Detector.RPN.Channels = 8
+	r := testmodel.NewRecorder(1)
+	if _, err := detector.Build("small", small, r); err != nil {
+		f.Fatal(err)
+	}
+	path := filepath.Join(dir, "detector.bin")
+	if err := modelfile.Write(path, small, r.Tensors()); err != nil {
+		f.Fatal(err)
+	}
+	seed, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := modelfile.Parse("fuzz.bin", b)
 		if err != nil {
+			if strings.Count(err.Error(), "fuzz.bin") != 1 {
+				t.Fatalf("error does not name the file once: %v", err)
+			}
 			return
 		}
 		// What the loader accepts stays within the limits that size the detector's buffers.
@@ -244,6 +264,17 @@ func FuzzOpen(f *testing.F) {
 				t.Fatalf("accepted %d anchors per location, top-n %d / %d, %d detections per image",
 					d.RPN.NumAnchors(), d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg)
 			}
+		}
+		if m.Config.Detector != nil {
+			// As detector.LoadModel does: every error names the file, once.
+			_, err = detector.Build(m.Path, m.Config, m)
+			if err == nil {
+				err = m.CheckAllUsed()
+			}
+			if err != nil && strings.Count(err.Error(), "fuzz.bin") != 1 {
+				t.Fatalf("error does not name the file once: %v", err)
+			}
+			return
 		}
 		if _, err := shufflenet.Build(m.Config.Backbone, m); err == nil {
 			m.CheckAllUsed()
