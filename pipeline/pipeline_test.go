@@ -489,6 +489,19 @@ func TestReconnect(t *testing.T) {
 	if _, err := again.Read(ctx, &m); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
+	// Cancelled while a reopening blocks (a stalled connect): the source it then returns is
+	// closed, not read (its read could block again).
+	ctx, cancel = context.WithCancel(context.Background())
+	opened := &closeSignal{Source: &flaky{every: 5}, closed: make(chan struct{})}
+	blocking := Reconnect("cam", &flaky{every: 0}, func() (Source, error) { cancel(); return opened, nil }, time.Hour, io.Discard)
+	if _, err := blocking.Read(ctx, &m); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled while reopening: %v", err)
+	}
+	select {
+	case <-opened.closed:
+	default:
+		t.Error("the source opened after the cancellation was not closed")
+	}
 }
 
 // TestImages: images go through with their own sizes; one that cannot be decoded is skipped,

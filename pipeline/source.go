@@ -292,6 +292,10 @@ func (r *Reconnecting) reopen(ctx context.Context, lost time.Time) (Source, erro
 		case <-t.C:
 		}
 		src, err := r.open()
+		if err == nil && ctx.Err() != nil { // cut short while opening (which can block): not read
+			src.Close()
+			return nil, ctx.Err()
+		}
 		if err == nil {
 			return src, nil
 		}
