@@ -41,11 +41,12 @@ func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
 	if m.Empty() {
 		return nil, 0, errors.New("cvdetect: empty Mat")
 	}
-	if d := len(m.Size()); d != 2 {
-		return nil, 0, fmt.Errorf("cvdetect: a %d-dimensional Mat; want a 2-D image", d)
+	if m.Rows() < 0 || m.Cols() < 0 { // OpenCV's rows and cols are -1 beyond two dimensions
+		// (m.Size() would tell the count, but allocates: only for the error)
+		return nil, 0, fmt.Errorf("cvdetect: a %d-dimensional Mat; want a 2-D image", len(m.Size()))
 	}
-	if m.Type() != gocv.MatTypeCV8UC3 {
-		return nil, 0, fmt.Errorf("%w: got type %d with %d channels", ErrMatType, m.Type(), m.Channels())
+	if t := m.Type(); t != gocv.MatTypeCV8UC3 {
+		return nil, 0, fmt.Errorf("%w: got %s%s", ErrMatType, typeName(t), conversion(t))
 	}
 	stride = m.Step()
 	if m.IsContinuous() {
@@ -63,6 +64,27 @@ func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
 	}
 	n := (m.Rows()-1)*stride + 3*m.Cols()
 	return unsafe.Slice(&first[0], n), stride, nil
+}
+
+// typeName spells an OpenCV Mat type as OpenCV does (CV_8UC1, CV_32FC3).
+func typeName(t gocv.MatType) string {
+	depths := [...]string{"8U", "8S", "16U", "16S", "32S", "32F", "64F", "16F"}
+	return fmt.Sprintf("CV_%sC%d", depths[t&7], 1+int(t>>3))
+}
+
+// conversion suggests how to make a Mat of type t 8-bit BGR, as ncnn's from_pixels does for
+// gray and BGRA input.
+func conversion(t gocv.MatType) string {
+	switch t {
+	case gocv.MatTypeCV8UC1:
+		return " (gray: convert with gocv.CvtColor(m, &bgr, gocv.ColorGrayToBGR))"
+	case gocv.MatTypeCV8UC4:
+		return " (BGRA: convert with gocv.CvtColor(m, &bgr, gocv.ColorBGRAToBGR))"
+	}
+	if t&7 != 0 && 1+int(t>>3) == 3 {
+		return " (scale to 0..255 and convert with m.ConvertToWithParams(&bgr, gocv.MatTypeCV8UC3, alpha, beta))"
+	}
+	return ""
 }
 
 // Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, with a tab above it

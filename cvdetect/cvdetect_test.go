@@ -104,12 +104,39 @@ func TestDetectRejects(t *testing.T) {
 	if _, err := Detect(det, cube); err == nil || !strings.Contains(err.Error(), "3-dimensional") {
 		t.Errorf("3-D Mat: %v", err)
 	}
-	for _, typ := range []gocv.MatType{gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV32FC3, gocv.MatTypeCV16UC3} {
+	for typ, want := range map[gocv.MatType]string{
+		gocv.MatTypeCV8UC1:  "got CV_8UC1 (gray: convert with gocv.CvtColor(m, &bgr, gocv.ColorGrayToBGR))",
+		gocv.MatTypeCV8UC4:  "got CV_8UC4 (BGRA: convert with gocv.CvtColor(m, &bgr, gocv.ColorBGRAToBGR))",
+		gocv.MatTypeCV32FC3: "got CV_32FC3 (scale to 0..255",
+		gocv.MatTypeCV16UC3: "got CV_16UC3 (scale to 0..255",
+		gocv.MatTypeCV16SC2: "got CV_16SC2",
+	} {
 		m := gocv.NewMatWithSize(48, 64, typ)
 		_, err := Detect(det, m)
 		m.Close()
-		if !errors.Is(err, ErrMatType) {
-			t.Errorf("type %v: %v", typ, err)
+		if !errors.Is(err, ErrMatType) || !strings.Contains(err.Error(), want) {
+			t.Errorf("type %v: %v, want it to say %q", typ, err, want)
+		}
+	}
+}
+
+// TestDetectAllocatesNothing: a frame through Detect, a continuous Mat or a region of a wider
+// one, allocates nothing once the detector is warm (as DetectBGR: the camera loop's promise).
+func TestDetectAllocatesNothing(t *testing.T) {
+	det := smallDetector(t)
+	m := gocv.NewMatWithSize(120, 160, gocv.MatTypeCV8UC3)
+	defer m.Close()
+	m.SetTo(gocv.NewScalar(90, 120, 150, 0))
+	big := gocv.NewMatWithSize(140, 200, gocv.MatTypeCV8UC3)
+	defer big.Close()
+	roi := big.Region(image.Rect(10, 10, 170, 130))
+	defer roi.Close()
+	for name, mat := range map[string]gocv.Mat{"continuous": m, "region": roi} {
+		if _, err := Detect(det, mat); err != nil { // warm-up
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(20, func() { Detect(det, mat) }); n != 0 {
+			t.Errorf("%s: %v allocations a frame", name, n)
 		}
 	}
 }

@@ -172,8 +172,9 @@ func (d *Detector) Model() *Model { return d.model }
 // Config returns a copy of the detector settings in effect (the model's, changed by options).
 func (d *Detector) Config() configs.Detector { return d.cfg.Clone() }
 
-// Detect finds objects in img. The returned slice is owned by the Detector and valid until its
-// next call.
+// Detect finds objects in img. Boxes are in img's coordinates: a SubImage's start at its
+// Bounds().Min, as Go's image package places it in its parent. The returned slice is owned by
+// the Detector and valid until its next call.
 func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 	if !d.enter() {
 		return nil, ErrBusy
@@ -183,7 +184,14 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.run(in)
+	dets, err := d.run(in)
+	if at := img.Bounds().Min; at != (image.Point{}) {
+		for i := range dets {
+			dets[i].Box[0] += float32(at.X)
+			dets[i].Box[1] += float32(at.Y)
+		}
+	}
+	return dets, err
 }
 
 // DetectBGR finds objects in an 8-bit interleaved BGR frame (OpenCV's layout) of w x h pixels with

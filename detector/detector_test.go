@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -375,4 +377,36 @@ func (g *gateImage) At(x, y int) color.Color {
 		<-g.release
 	})
 	return color.RGBA{uint8(x), uint8(y), 7, 255}
+}
+
+// TestSubImageBoxes: boxes are in the image's own coordinates, so a SubImage's lie within its
+// Bounds(), where its parent has those pixels: the same boxes as for a copy at the origin, moved
+// by Bounds().Min.
+func TestSubImageBoxes(t *testing.T) {
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := testImage(320, 240).SubImage(image.Rect(100, 80, 260, 200)).(*image.NRGBA)
+	origin := image.NewNRGBA(image.Rect(0, 0, 160, 120))
+	draw.Draw(origin, origin.Bounds(), sub, sub.Bounds().Min, draw.Src)
+	want, err := det.Detect(origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = slices.Clone(want)
+	got, err := det.Detect(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || len(got) != len(want) {
+		t.Fatalf("%d detections on the SubImage, %d on the copy", len(got), len(want))
+	}
+	for i := range want {
+		w := want[i]
+		w.Box[0], w.Box[1] = w.Box[0]+100, w.Box[1]+80
+		if got[i] != w {
+			t.Fatalf("detection %d: %+v, want %+v (the copy's, moved by (100, 80))", i, got[i], w)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/shuffledet/shuffledet/detector"
@@ -32,9 +33,10 @@ func Example() {
 	}
 }
 
-// Run one Detector per goroutine: Clone shares the weights and gives each its own buffers.
+// Run one Detector per goroutine: Clone shares the weights and gives each its own buffers. Two
+// detectors at once take half the cores each (WithThreads; a clone keeps its original's count).
 func ExampleDetector_Clone() {
-	det, err := detector.Load("shufflenet2x.bin")
+	det, err := detector.Load("shufflenet2x.bin", detector.WithThreads(max(1, runtime.NumCPU()/2)))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -34,5 +34,14 @@ func Open(path string) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transform: image %s (%s): cannot decode: %w", path, format, err)
 	}
+	// A TIFF with associated alpha decodes premultiplied (RGBA); PIL's convert("RGB") divides
+	// the alpha out, while the RGBA fast path takes the colours as they are (opaque, as every
+	// other decoder's RGBA is).
+	if o, ok := img.(interface{ Opaque() bool }); ok && !o.Opaque() {
+		switch img.(type) {
+		case *image.RGBA, *image.RGBA64:
+			img = imaging.Clone(img) // non-premultiplied NRGBA
+		}
+	}
 	return img, nil
 }

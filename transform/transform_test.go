@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+	"golang.org/x/image/tiff"
 
 	"github.com/shuffledet/shuffledet/parallel"
 )
@@ -443,5 +444,36 @@ func TestConfigListLengths(t *testing.T) {
 	c.ImageMean[0] = 7
 	if ImageNetMean[0] != 0.485 || DefaultConfig(600, 1000).ImageMean[0] != 0.485 {
 		t.Error("DefaultConfig shares its mean")
+	}
+}
+
+// TestOpenPremultipliedTIFF: a TIFF with associated (premultiplied) alpha opens as its
+// non-premultiplied colours, which PIL's convert("RGB") gives ((199, 99, 39) for the stored
+// (100, 50, 20) at alpha 128), not as the stored ones.
+func TestOpenPremultipliedTIFF(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	for i := 0; i < len(src.Pix); i += 4 {
+		copy(src.Pix[i:], []byte{100, 50, 20, 128})
+	}
+	path := filepath.Join(t.TempDir(), "premultiplied.tiff")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tiff.Encode(f, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	img, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := color.NRGBAModel.Convert(img.At(1, 2)).(color.NRGBA); got != (color.NRGBA{199, 99, 39, 128}) {
+		t.Errorf("pixel %v, want PIL's {199 99 39 128}", got)
+	}
+	if _, ok := img.(*image.RGBA); ok {
+		t.Error("still premultiplied RGBA: the fast path would read the stored colours")
 	}
 }
