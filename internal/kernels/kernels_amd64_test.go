@@ -105,11 +105,13 @@ func TestX86Chosen(t *testing.T) {
 		"Sum":          pick(x.HasAVX512F, x.HasAVX2),
 		"Im2col":       pick(x.HasAVX512F, x.HasAVX2),
 		"Exp":          pick(x.HasAVX512F, fma),
+		// the stem must match im2col + Sgemm at the same level: same features as Sgemm
+		"Stem3x3s2": pick(fma && x.HasAVX512F, fma),
 	}
 	got := map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3), "AvgPool3x3s2": names(avgPool3x3s2),
 		"MaxPool3x3s2": names(maxPool3x3s2), "BilinearSum": names(bilinearSum), "Transpose": names(transpose),
 		"Blend": names(blend), "FilterIoU": names(filterIoU), "Sum": names(sum), "Im2col": names(im2col),
-		"Exp": names(exp)}
+		"Exp": names(exp), "Stem3x3s2": names(stem3x3s2)}
 	for name, w := range want {
 		if impls := got[name]; impls[len(impls)-1] != w {
 			t.Errorf("%s implementations %v, want %s last", name, impls, w)
