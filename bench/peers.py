@@ -84,6 +84,8 @@ class Bench:
         self.out = a.out
         self.results = []
         self.node = shutil.which("node")
+        # what PyTorch's OpenBLAS runs (bench/peers.sh unsets it: OpenBLAS picks for this CPU)
+        self.openblas_coretype = os.environ.get("OPENBLAS_CORETYPE", "unset")
 
     def log(self, msg):
         print(msg, file=sys.stderr, flush=True)
@@ -269,7 +271,7 @@ class Bench:
                 self.log("ncnn: no shufflenet line in benchncnn's output:\n" + text[-2000:])
                 return
             mn, mx, avg = map(float, m.groups())
-            self.record({"runs": 20, "median_ms": avg, "p90_ms": mx, "min_ms": mn, "average_not_median": True},
+            self.record({"runs": 20, "median_ms": avg, "max_ms": mx, "min_ms": mn, "average_not_median": True},
                         engine="ncnn", case="classifier 1.0x 224", threads=threads)
 
     # ---- the cases ----
@@ -312,15 +314,16 @@ class Bench:
                 for h, wd in TABLE8[1:]:
                     self.compare("classifier %sx %dx%d" % (w, h, wd), [
                         ("shuffledet", 1, self.ours(self.path("cls-%s.bin" % w), "%dx%d" % (h, wd))),
-                        ("onnxruntime", 1, self.ort(self.path("cls-%s-%dx%d.onnx" % (w, h, wd)), h, wd, 1))], 2, 3, 1)
+                        ("onnxruntime", 1, self.ort(self.path("cls-%s-%dx%d.onnx" % (w, h, wd)), h, wd, 1))], 2, 3, 3)
         self.log("detectors on a %dx%d frame" % (FRAME[1], FRAME[0]))
         frame = self.frame()
         for w in widths:
             det = self.path("det-%s.bin" % w)
             model = fold_bn(load_bin(det))
             for res in (300, 600):
-                # torchvision takes 2-4x as long as ours: fewer runs of it per round.
-                n = {"0.5": 3, "1.0": 2, "2.0": 1}[w]
+                # torchvision takes 2-4x as long as ours: fewer runs of it per round (but two at
+                # 2x: three samples alone moved its median by a third from run to run).
+                n = {"0.5": 3, "1.0": 2, "2.0": 2}[w]
                 entries = [("shuffledet", 1, self.ours(det, "%dx%d" % (FRAME[1], FRAME[0]), res=res), 2 * n),
                            ("torchvision", 1, self.torchvision(model, res, frame, 1))]
                 if self.a.detect_nocgo:  # the same engine without OpenCV: its memory
@@ -335,6 +338,7 @@ class Bench:
         self.load.append(loadavg())
         with open(self.path("results.json"), "w") as f:
             json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
+                       "openblas_coretype": self.openblas_coretype,
                        "results": self.results}, f, indent=1)
         table = Report(self).markdown()
         with open(self.path("table.md"), "w") as f:
@@ -438,8 +442,10 @@ class Report:
         p("1-minute load average %.1f at the start, %.1f at the end (other jobs share the machine). "
           "Cells: median [min] in ms per run, one input at a time. Ratios: peer median / our median (> 1: ours is "
           "faster); 2-thread ratios compare 2-thread runs. PyTorch, torchvision and OpenCV DNN ran on %s "
-          "(bench/peers.sh preloads tcmalloc where it is installed); the other engines on their own."
-          % (tuple(b.load) + (allocator(),)))
+          "(bench/peers.sh preloads tcmalloc where it is installed); the other engines on their own. PyTorch "
+          "runs eager, in NCHW (its defaults; channels_last ran these classifiers 19-20%% faster in a check), its "
+          "BLAS on the kernels OpenBLAS picks for this CPU (OPENBLAS_CORETYPE %s)."
+          % (tuple(b.load) + (allocator(), b.openblas_coretype)))
         p("")
         p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
           "OpenCV / ours | PyTorch / ours | ncnn / ours | ours GFLOP/s (% of 1-thread peak) |")
@@ -456,10 +462,17 @@ class Report:
                 row += [ratio(self.ms(e, case, t), o) for e in ("onnxruntime", "opencv-dnn", "pytorch", "ncnn")]
                 row.append(gflops(ours, pk) if t == 1 else "")
                 p("| " + " | ".join(row) + " |")
+        if b.find("ncnn", "classifier 1.0x 224", 1) is not None:
+            p("")
+            p("ncnn runs its own built-in `shufflenet.param`, the original Caffe ShuffleNet 1x g3 with weights of "
+              "its own: the first unit of each stage has 54 / 60 / 120 bottleneck channels where ours (the paper's "
+              "and megvii's code) has 60 / 120 / 240, 127.1 M multiply-adds against our 137.5 M (7.6% less work). "
+              "Its figures are benchncnn's averages of 20 runs.")
         if any(b.find("shuffledet-avx2", "classifier %sx 224" % w, 1) is not None for w in WIDTHS):
             p("")
             p("Without AVX-512 (`SHUFFLEDET_ISA=avx2`: the AVX2+FMA kernels an AVX2 laptop or Zen 2/3 runs, timed "
-              "here; the peers above use AVX-512 on this machine, so they are not capped alike):")
+              "here; the peers above are not capped alike: ONNX Runtime, OpenCV DNN, PyTorch's oneDNN convolutions "
+              "and OpenBLAS use AVX-512 on this machine, PyTorch's own kernels AVX2):")
             p("")
             p("| classifier g3, 224x224, 1 thread | shuffledet AVX2 | shuffledet AVX-512 | AVX2 / AVX-512 time |")
             p("| --- | --- | --- | --- |")

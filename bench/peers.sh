@@ -20,6 +20,10 @@ fi
 # PyTorch's CPU tuning guide advises (glibc maps and zero-fills torchvision's large tensors afresh
 # each frame: its detector ran 2.3-3.6x slower so). peers.py runs every other engine without it.
 tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -n 1 || true)
+# OpenBLAS (PyTorch's BLAS here) picks the kernels of this CPU itself, as on a user's machine: an
+# OPENBLAS_CORETYPE from the environment (this project's machines set Haswell) made PyTorch's
+# classifiers 15-25% slower than with the AVX-512 kernels it picks on its own.
+unset OPENBLAS_CORETYPE
 LD_PRELOAD="$tcmalloc" /usr/bin/python3 bench/peers.py --out "$out" --detect bin/detect --detect-nocgo bin/detect-nocgo --peak "$out/peak" --xcore "$out/xcore" "$@"
 echo
 python3 bench/mca.py | tee "$out/mca.txt"
