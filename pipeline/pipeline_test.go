@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -663,7 +664,10 @@ func TestVideoCutShort(t *testing.T) {
 				if errors.Is(err, io.EOF) {
 					err = nil
 				}
-				decoded, stated = v.Extent()
+				var ended bool
+				if decoded, stated, ended = v.Extent(); !ended {
+					t.Errorf("%s: Read ended with io.EOF, Extent says not ended", path)
+				}
 				return frames, decoded, stated, err
 			}
 			frames++
@@ -726,8 +730,56 @@ func TestStreamOfKnownLength(t *testing.T) {
 			t.Errorf("frame 10 at %v ms, want %v", p.TimeMS, want)
 		}
 	}
-	if got, stated := l.Extent(); frames != videotest.ClipFrames || got != frames || stated != frames {
-		t.Errorf("%d frames (Extent %d of %d), want %d", frames, got, stated, videotest.ClipFrames)
+	if got, stated, ended := l.Extent(); frames != videotest.ClipFrames || got != frames || stated != frames || !ended {
+		t.Errorf("%d frames (Extent %d of %d, ended %v), want %d", frames, got, stated, ended, videotest.ClipFrames)
+	}
+}
+
+// TestStreamOfKnownLengthCorrupt: a damaged file read over HTTP numbers its frames as the same
+// file read locally does (a frame that fails to decode takes its number), and its Extent, once
+// read to the end, reaches the stated count (no false "cut short" warning). Before the end
+// Extent says it has not ended.
+func TestStreamOfKnownLengthCorrupt(t *testing.T) {
+	path := videotest.CorruptClip(t, 10, 11, 25)
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(path))))
+	defer srv.Close()
+	l, err := OpenStream(srv.URL + "/" + filepath.Base(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	var idx []int
+	for {
+		p, err := l.Read(context.Background(), &m)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			break
+		}
+		if len(idx) == 0 {
+			if _, _, ended := l.Extent(); ended {
+				t.Error("Extent says ended after the first frame")
+			}
+		}
+		if (p.Index == 12 && p.Corrupt != 2) || (p.Index == 26 && p.Corrupt != 1) {
+			t.Errorf("frame %d: %d skipped before it", p.Index, p.Corrupt)
+		}
+		idx = append(idx, p.Index)
+	}
+	var want []int
+	for i := range videotest.ClipFrames {
+		if i != 10 && i != 11 && i != 25 {
+			want = append(want, i)
+		}
+	}
+	if !slices.Equal(idx, want) {
+		t.Errorf("frames %v, want %v", idx, want)
+	}
+	if got, stated, ended := l.Extent(); got != videotest.ClipFrames || stated != videotest.ClipFrames || !ended {
+		t.Errorf("Extent %d of %d (ended %v), want %d of %d", got, stated, ended, videotest.ClipFrames, videotest.ClipFrames)
 	}
 }
 

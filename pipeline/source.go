@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -65,7 +66,8 @@ type Video struct {
 	next int // number of the next frame
 	// the frames up to and including the last one decoded (that one is frame decoded-1)
 	decoded int
-	lastMS  float64 // the last decoded frame's time
+	lastMS  float64     // the last decoded frame's time
+	ended   atomic.Bool // Read has returned io.EOF
 }
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
@@ -134,15 +136,24 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 		bad++
 		v.next++
 		if bad >= maxBadFrames || (v.info.Frames > 0 && v.next >= v.info.Frames) {
+			v.ended.Store(true)
 			return Position{}, io.EOF
 		}
 	}
 }
 
-// Extent returns, once Read has ended the video, how far it decoded (the frames up to its last
-// good one) and how many frames its container states (0: none): fewer is a file cut short or
-// damaged, or a container that overstates its length (detect warns either way).
-func (v *Video) Extent() (decoded, stated int) { return v.decoded, v.info.Frames }
+// Extent returns how far Read decoded the video (the frames up to its last good one) and how
+// many frames its container states (0: none), and whether Read has ended it (io.EOF): a video
+// that ended short of the stated count is a file cut short or damaged, or a container that
+// overstates its length (detect warns either way). Before the end, or after a run that stopped
+// early (a sink's ErrStop, an interruption: a Read may even be in progress), it reports
+// ended false and nothing else; it may be called from any goroutine.
+func (v *Video) Extent() (decoded, stated int, ended bool) {
+	if !v.ended.Load() {
+		return 0, v.info.Frames, false
+	}
+	return v.decoded, v.info.Frames, true
+}
 
 // Close implements Source.
 func (v *Video) Close() error { return v.cap.Close() }
@@ -150,11 +161,13 @@ func (v *Video) Close() error { return v.cap.Close() }
 // Live is a camera or a network stream: frames arrive at their own pace and are numbered in
 // arrival order, timed from when the source was opened.
 type Live struct {
-	name   string
-	cap    *gocv.VideoCapture
-	start  time.Time
-	next   int
-	frames int // as the source states it (0: unknown, a live source)
+	name    string
+	cap     *gocv.VideoCapture
+	start   time.Time
+	next    int
+	frames  int         // as the source states it (0: unknown, a live source)
+	decoded int         // a stream of stated length: the frames up to its last good one
+	ended   atomic.Bool // Read has returned io.EOF
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -194,7 +207,8 @@ func (l *Live) Frames() int { return l.frames }
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")
 
-// Read implements Source.
+// Read implements Source. A stream of stated length, a file read over the network, numbers its
+// frames as a Video does: a frame that fails to decode takes its number too.
 func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	for bad := 0; bad < liveRetries; bad++ {
 		if l.cap.Read(m) && !m.Empty() {
@@ -203,18 +217,27 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 				p.TimeMS = l.cap.Get(gocv.VideoCapturePosMsec) // a file's: its position in it
 			}
 			l.next++
+			l.decoded = l.next
 			return p, nil
+		}
+		if l.Frames() > 0 {
+			l.next++
 		}
 	}
 	if l.Frames() > 0 {
+		l.ended.Store(true)
 		return Position{}, io.EOF // a file's end
 	}
 	return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
 }
 
-// Extent returns, once Read has ended a stream, how many frames came and how many it states (0:
-// none, a live source).
-func (l *Live) Extent() (received, stated int) { return l.next, l.frames }
+// Extent is Video's Extent for a stream of stated length (a live one states 0 frames).
+func (l *Live) Extent() (decoded, stated int, ended bool) {
+	if !l.ended.Load() {
+		return 0, l.frames, false
+	}
+	return l.decoded, l.frames, true
+}
 
 // Close implements Source.
 func (l *Live) Close() error { return l.cap.Close() }

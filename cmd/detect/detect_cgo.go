@@ -160,8 +160,10 @@ func detect(c *cli.Context) error {
 			sinks = append(sinks, win)
 		}
 		err := pipeline.Run(ctx, src, j.det, sinks, o)
-		if s, ok := src.(interface{ Extent() (int, int) }); ok && err == nil && ctx.Err() == nil {
-			if got, stated := s.Extent(); got < stated {
+		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
+			// Only a source read to its end (not one a closed window stopped, whose Read may
+			// even still run): Extent says which.
+			if got, stated, ended := s.Extent(); ended && got < stated {
 				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.spec, got, stated)
 			}
 		}

@@ -506,6 +506,10 @@ func TestShowWindow(t *testing.T) {
 		if err != nil || n >= videotest.ClipFrames || !strings.Contains(stderr.String(), fmt.Sprintf("summary: %d frames", n)) {
 			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, videotest.ClipFrames, stderr.String())
 		}
+		// Stopped by the window, not cut short: no warning about the file's length.
+		if strings.Contains(stderr.String(), "warning: no frame decoded after") {
+			t.Errorf("a run the window stopped warns of a file cut short:\n%s", stderr.String())
+		}
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("q did not close the window; stderr:\n%s", stderr.String())
 	}
