@@ -939,6 +939,13 @@ def main(argv=None):
             it, a.iters, train_seconds, select or "-", best), flush=True)
     if distributed:
         shutdown_distributed()
+        # Skip the interpreter's teardown: in torch 1.13 a gloo process group's threads can
+        # deadlock in it after everything above has finished (a process stuck with no Python
+        # frame, seen after a SIGTERM to one rank: torchrun then waits forever). Everything this
+        # run writes is closed by now; the DataLoader's workers watch this process and end too.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":
