@@ -17,23 +17,7 @@ import (
 // see, because Go's allocator leaves room after most slices.
 func fenced(t *testing.T, n int, atEnd bool) []float32 {
 	t.Helper()
-	page := syscall.Getpagesize()
-	data := (4*n + page - 1) / page * page
-	mem, err := syscall.Mmap(-1, 0, data+2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	for _, fence := range [][]byte{mem[:page], mem[page+data:]} {
-		if err := syscall.Mprotect(fence, syscall.PROT_NONE); err != nil {
-			t.Fatalf("mprotect: %v", err)
-		}
-	}
-	start := page // the data right after the first fence
-	if atEnd {
-		start = page + data - 4*n // the data ending at the second fence
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(&mem[start])), n)
+	return newFence(t, n, atEnd).of(make([]float32, n))
 }
 
 // fencedCopy is fenced holding a copy of src.
@@ -76,8 +60,8 @@ func TestKernelsStayInside(t *testing.T) {
 }
 
 // fence is memory of its own between two inaccessible pages, reused for slices of any length up
-// to its size, each flush against the page after it (atEnd) or the one before it: fenced without
-// a mapping a slice (thousands of shapes would take as many).
+// to its size, each flush against the page after it (atEnd) or the one before it (thousands of
+// shapes would otherwise take as many mappings).
 type fence struct {
 	mem        []byte
 	page, data int
