@@ -93,7 +93,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	for len(dets) < workers {
 		d, err := det.Clone()
 		if err != nil {
-			return err
+			return errors.Join(err, src.Close()) // before the deferred release below exists
 		}
 		dets = append(dets, d)
 	}
