@@ -86,6 +86,9 @@ class Bench:
         self.node = shutil.which("node")
         # what PyTorch's OpenBLAS runs (bench/peers.sh unsets it: OpenBLAS picks for this CPU)
         self.openblas_coretype = os.environ.get("OPENBLAS_CORETYPE", "unset")
+        # the instruction set of PyTorch's own CPU kernels, as torch reports it
+        m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+        self.torch_isa = m.group(1) if m else "unknown"
 
     def log(self, msg):
         print(msg, file=sys.stderr, flush=True)
@@ -338,7 +341,7 @@ class Bench:
         self.load.append(loadavg())
         with open(self.path("results.json"), "w") as f:
             json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
-                       "openblas_coretype": self.openblas_coretype,
+                       "openblas_coretype": self.openblas_coretype, "torch_cpu_capability": self.torch_isa,
                        "results": self.results}, f, indent=1)
         table = Report(self).markdown()
         with open(self.path("table.md"), "w") as f:
@@ -443,9 +446,9 @@ class Report:
           "Cells: median [min] in ms per run, one input at a time. Ratios: peer median / our median (> 1: ours is "
           "faster); 2-thread ratios compare 2-thread runs. PyTorch, torchvision and OpenCV DNN ran on %s "
           "(bench/peers.sh preloads tcmalloc where it is installed); the other engines on their own. PyTorch "
-          "runs eager, in NCHW (its defaults; channels_last ran these classifiers 19-20%% faster in a check), its "
-          "BLAS on the kernels OpenBLAS picks for this CPU (OPENBLAS_CORETYPE %s)."
-          % (tuple(b.load) + (allocator(), b.openblas_coretype)))
+          "runs eager, in NCHW (its defaults; docs/SPEED.md has a check of channels_last), its own kernels "
+          "on %s, its BLAS on the kernels OpenBLAS picks for this CPU (OPENBLAS_CORETYPE %s)."
+          % (tuple(b.load) + (allocator(), b.torch_isa, b.openblas_coretype)))
         p("")
         p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
           "OpenCV / ours | PyTorch / ours | ncnn / ours | ours GFLOP/s (% of 1-thread peak) |")
@@ -465,14 +468,13 @@ class Report:
         if b.find("ncnn", "classifier 1.0x 224", 1) is not None:
             p("")
             p("ncnn runs its own built-in `shufflenet.param`, the original Caffe ShuffleNet 1x g3 with weights of "
-              "its own: the first unit of each stage has 54 / 60 / 120 bottleneck channels where ours (the paper's "
-              "and megvii's code) has 60 / 120 / 240, 127.1 M multiply-adds against our 137.5 M (7.6% less work). "
-              "Its figures are benchncnn's averages of 20 runs.")
+              "its own, whose first unit of each stage is narrower than ours (docs/SPEED.md counts both). Its "
+              "figures are benchncnn's averages of 20 runs.")
         if any(b.find("shuffledet-avx2", "classifier %sx 224" % w, 1) is not None for w in WIDTHS):
             p("")
             p("Without AVX-512 (`SHUFFLEDET_ISA=avx2`: the AVX2+FMA kernels an AVX2 laptop or Zen 2/3 runs, timed "
-              "here; the peers above are not capped alike: ONNX Runtime, OpenCV DNN, PyTorch's oneDNN convolutions "
-              "and OpenBLAS use AVX-512 on this machine, PyTorch's own kernels AVX2):")
+              "here; the peers above are not capped alike: they use what this machine has, PyTorch's own kernels "
+              "%s):" % b.torch_isa)
             p("")
             p("| classifier g3, 224x224, 1 thread | shuffledet AVX2 | shuffledet AVX-512 | AVX2 / AVX-512 time |")
             p("| --- | --- | --- | --- |")

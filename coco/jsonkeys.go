@@ -7,9 +7,10 @@ import (
 
 // Python's json, which pycocotools reads with, matches an object's keys exactly; Go's
 // encoding/json also takes a key that differs only in case ("Score" for "score") and, the
-// last one winning, lets it replace the exact one. The decoding forms below (imgJSON, catJSON,
-// annJSON, resJSON) read their objects through exactKeys, which hides such keys first: they are
-// extra fields, skipped, as pycocotools skips them.
+// last one winning, lets it replace the exact one. The decoding forms (imgJSON, catJSON, annJSON,
+// and resJSON for what its one-pass readFlat, which compares keys exactly itself, hands on) read
+// their objects through exactKeys, which hides such keys first: they are extra fields, skipped,
+// as pycocotools skips them.
 
 // exactKeys returns b, a JSON object, or a copy of it in which every top-level key that
 // encoding/json would match to one of fields without being that field exactly (another case,

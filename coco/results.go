@@ -68,32 +68,28 @@ func (r *resJSON) readFlat(b []byte) bool {
 		}
 		i = skipSpace(b, end+1) + 1 // past the colon
 		i = skipSpace(b, i)
-		var ok bool
-		switch string(key) {
-		case "image_id":
-			var tok []byte
-			if tok, i = numberAt(b, i); tok == nil || r.ImageID.UnmarshalJSON(tok) != nil {
-				return false
-			}
-		case "category_id":
-			var tok []byte
-			if tok, i = numberAt(b, i); tok == nil || r.CategoryID.UnmarshalJSON(tok) != nil {
-				return false
-			}
-		case "score":
+		ok := true
+		switch k := string(key); k {
+		case "image_id", "category_id", "score":
 			var tok []byte
 			if tok, i = numberAt(b, i); tok == nil {
 				return false
 			}
-			if r.Score, ok = parseFloat(tok); !ok {
-				return false
+			switch k {
+			case "image_id":
+				ok = r.ImageID.UnmarshalJSON(tok) == nil
+			case "category_id":
+				ok = r.CategoryID.UnmarshalJSON(tok) == nil
+			default:
+				r.Score, ok = parseFloat(tok)
 			}
 		case "bbox":
-			if i, ok = r.readBox(b, i); !ok {
-				return false
-			}
+			i, ok = r.readBox(b, i)
 		default:
 			i = valueEnd(b, i)
+		}
+		if !ok {
+			return false
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) {

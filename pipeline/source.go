@@ -60,14 +60,28 @@ type VideoInfo struct {
 
 // Video is a video file read with OpenCV's FFmpeg backend, every frame in order.
 type Video struct {
-	name string
-	cap  *gocv.VideoCapture
-	info VideoInfo
-	next int // number of the next frame
+	name   string
+	cap    *gocv.VideoCapture
+	info   VideoInfo
+	next   int     // number of the next frame
+	lastMS float64 // the last decoded frame's time
+	extent
+}
+
+// extent is how far Read took a source of stated length, for its Extent method.
+type extent struct {
 	// the frames up to and including the last one decoded (that one is frame decoded-1)
 	decoded int
-	lastMS  float64     // the last decoded frame's time
-	ended   atomic.Bool // Read has returned io.EOF
+	ended   atomic.Bool // Read has returned io.EOF: decoded is final
+}
+
+// of is Extent's answer for a source that states stated frames: before the end (or after a run
+// that stopped early: a Read may even be in progress) nothing but stated.
+func (e *extent) of(stated int) (int, int, bool) {
+	if !e.ended.Load() {
+		return 0, stated, false
+	}
+	return e.decoded, stated, true
 }
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
@@ -148,12 +162,7 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 // overstates its length (detect warns either way). Before the end, or after a run that stopped
 // early (a sink's ErrStop, an interruption: a Read may even be in progress), it reports
 // ended false and nothing else; it may be called from any goroutine.
-func (v *Video) Extent() (decoded, stated int, ended bool) {
-	if !v.ended.Load() {
-		return 0, v.info.Frames, false
-	}
-	return v.decoded, v.info.Frames, true
-}
+func (v *Video) Extent() (decoded, stated int, ended bool) { return v.extent.of(v.info.Frames) }
 
 // Close implements Source.
 func (v *Video) Close() error { return v.cap.Close() }
@@ -161,13 +170,12 @@ func (v *Video) Close() error { return v.cap.Close() }
 // Live is a camera or a network stream: frames arrive at their own pace and are numbered in
 // arrival order, timed from when the source was opened.
 type Live struct {
-	name    string
-	cap     *gocv.VideoCapture
-	start   time.Time
-	next    int
-	frames  int         // as the source states it (0: unknown, a live source)
-	decoded int         // a stream of stated length: the frames up to its last good one
-	ended   atomic.Bool // Read has returned io.EOF
+	name   string
+	cap    *gocv.VideoCapture
+	start  time.Time
+	next   int
+	frames int // as the source states it (0: unknown, a live source)
+	extent     // a stream of stated length's
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -232,12 +240,7 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 }
 
 // Extent is Video's Extent for a stream of stated length (a live one states 0 frames).
-func (l *Live) Extent() (decoded, stated int, ended bool) {
-	if !l.ended.Load() {
-		return 0, l.frames, false
-	}
-	return l.decoded, l.frames, true
-}
+func (l *Live) Extent() (decoded, stated int, ended bool) { return l.extent.of(l.frames) }
 
 // Close implements Source.
 func (l *Live) Close() error { return l.cap.Close() }

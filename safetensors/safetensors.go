@@ -261,10 +261,11 @@ func headerEntries(header []byte) (map[string]json.RawMessage, error) {
 	return raw, nil
 }
 
-// decodeEntry decodes one tensor's entry as the reference reader (serde, in Rust) does: the keys
-// dtype, shape and data_offsets spelled exactly, each once, and nothing else. encoding/json
-// alone would also take "DATA_OFFSETS" or "Shape" for them (the last one winning), so that a
-// file could hold one model for PyTorch and another for this reader.
+// decodeEntry decodes one tensor's entry with the keys dtype, shape and data_offsets spelled
+// exactly and each once, as the reference reader (serde, in Rust) takes them; encoding/json alone
+// would also take "DATA_OFFSETS" or "Shape" for them (the last one winning), so that a file could
+// hold one model for PyTorch and another for this reader. Any other key is refused (serde would
+// skip it; no writer puts one there).
 func decodeEntry(msg json.RawMessage) (headerEntry, error) {
 	var e headerEntry
 	dec := json.NewDecoder(bytes.NewReader(msg))

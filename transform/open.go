@@ -37,10 +37,14 @@ func Open(path string) (image.Image, error) {
 	// A TIFF with associated alpha decodes premultiplied (RGBA); PIL's convert("RGB") divides
 	// the alpha out, while the RGBA fast path takes the colours as they are (opaque, as every
 	// other decoder's RGBA is).
-	if o, ok := img.(interface{ Opaque() bool }); ok && !o.Opaque() {
-		switch img.(type) {
-		case *image.RGBA, *image.RGBA64:
+	switch rgba := img.(type) {
+	case *image.RGBA:
+		if !rgba.Opaque() {
 			img = imaging.Clone(img) // non-premultiplied NRGBA
+		}
+	case *image.RGBA64:
+		if !rgba.Opaque() {
+			img = imaging.Clone(img)
 		}
 	}
 	return img, nil
