@@ -69,10 +69,7 @@ for i, s in enumerate([`+strings.Join(scales, ", ")+`]):
 // _resize_image_and_masks on many image sizes.
 func TestResizedSizeMatchesTorchvision(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	var sizes [][2]int
-	for _, s := range [][2]int{{480, 640}, {427, 640}, {640, 427}, {432, 768}, {1080, 1920}, {1, 1}, {1, 1000}, {3, 2000}, {600, 600}, {999, 1001}} {
-		sizes = append(sizes, s)
-	}
+	sizes := [][2]int{{480, 640}, {427, 640}, {640, 427}, {432, 768}, {1080, 1920}, {1, 1}, {1, 1000}, {3, 2000}, {600, 600}, {999, 1001}}
 	for range 200 {
 		sizes = append(sizes, [2]int{1 + rng.IntN(1200), 1 + rng.IntN(1200)})
 	}

@@ -285,15 +285,6 @@ func Exp(dst, x []float32) {
 	exp.best(dst, x)
 }
 
-// Fill sets every value of x to v:
-//
-//	for i := range x {
-//		x[i] = v
-//	}
-func Fill(x []float32, v float32) {
-	fill.best(x, v)
-}
-
 // Scale multiplies every value of x by s:
 //
 //	for i := range x {
@@ -431,7 +422,6 @@ var (
 	maxPool3x3s2 = newRoutine(maxPool3x3s2Generic)
 	avgPool3x3s2 = newRoutine(avgPool3x3s2Generic)
 	sum          = newRoutine(sumGeneric)
-	fill         = newRoutine(fillGeneric)
 	scale        = newRoutine(scaleGeneric)
 	relu         = newRoutine(reluGeneric)
 	add          = newRoutine(addGeneric)

@@ -425,16 +425,6 @@ func checkElementwise(t *testing.T, seed int64, fn func(x, r []float32), plain f
 	}
 }
 
-func TestFill(t *testing.T) {
-	forEach(t, fill, func(t *testing.T, fn func(x []float32, v float32)) {
-		checkElementwise(t, 8, func(x, r []float32) { fn(x, 1.5) }, func(x, r []float32) {
-			for i := range x {
-				x[i] = 1.5
-			}
-		})
-	})
-}
-
 func TestScale(t *testing.T) {
 	forEach(t, scale, func(t *testing.T, fn func(x []float32, s float32)) {
 		for _, s := range []float32{0.37, -2, 0} {

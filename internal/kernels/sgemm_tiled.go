@@ -52,9 +52,7 @@ func (t *tileEpilogue) set(ep Epilogue, first, last bool, i, rows int) bool {
 	keepC, addRes := uint32(math.MaxUint32), uint32(0)
 	if first && ep.Bias != nil {
 		keepC = 0
-		for r, v := range ep.Bias[i : i+rows] {
-			t.bias[r] = v
-		}
+		copy(t.bias[:rows], ep.Bias[i:i+rows])
 	}
 	if last && ep.Res != nil {
 		addRes = math.MaxUint32
