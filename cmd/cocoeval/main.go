@@ -1,7 +1,7 @@
 // Command cocoeval evaluates COCO bbox detections with pycocotools'
 // COCOeval semantics, to the last digit.
 //
-//	cocoeval -gt instances_val2017.json -dt results.json [-json] [-plots DIR]
+//	cocoeval -gt instances_val2017.json -dt results.json [-limit N] [-json] [-plots DIR]
 //	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600]
 //	         [-out results.json] [-threads N] [-limit N] [-json] [-plots DIR]
 //
@@ -10,7 +10,9 @@
 // a time, each detector splitting its image over NumCPU/N threads (at least
 // one), so that the default (one image at a time) uses every core; the
 // results do not depend on N. Ctrl-C writes the results of
-// the images done so far and exits with status 130.
+// the images done so far (the first ones, as -limit gives them) and exits
+// with status 130. -limit N with -dt evaluates the first N images of -gt
+// only: what a -limit or interrupted run's file covers.
 package main
 
 import (
@@ -75,7 +77,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "cocoeval",
 		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
-		UsageText: "cocoeval -gt annotations.json -dt results.json [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N]",
+		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N]",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
@@ -96,7 +98,7 @@ func newApp(e *env) *cli.App {
 			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600", DefaultText: "the model's own resolution"},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE`"},
 			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
-			&cli.IntFlag{Name: "limit", Usage: "with -model: only the first `N` images (0: all); the evaluation covers those images"},
+			&cli.IntFlag{Name: "limit", Usage: "only the first `N` images of -gt (0: all): with -model, detect and evaluate those; with -dt, evaluate those (a -limit or interrupted run's file)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -106,7 +108,7 @@ func newApp(e *env) *cli.App {
 			case c.IsSet("dt") && c.IsSet("model"):
 				return errors.New("give either -dt (evaluate a results file) or -model (run a detector), not both")
 			case c.IsSet("dt"):
-				for _, f := range []string{"images", "res", "out", "threads", "limit"} {
+				for _, f := range []string{"images", "res", "out", "threads"} {
 					if c.IsSet(f) {
 						return fmt.Errorf("-%s only goes with -model", f)
 					}
@@ -121,8 +123,13 @@ func newApp(e *env) *cli.App {
 	}
 }
 
-// evalFile evaluates a results file.
+// evalFile evaluates a results file: over every image of the ground truth, as pycocotools does,
+// or with -limit over the first ones.
 func evalFile(c *cli.Context, e *env) error {
+	limit := c.Int("limit")
+	if limit < 0 {
+		return fmt.Errorf("-limit must not be negative, not %d", limit)
+	}
 	gt, err := coco.LoadDataset(c.String("gt"))
 	if err != nil {
 		return err
@@ -131,7 +138,32 @@ func evalFile(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	all := firstImages(gt, 0)
+	if limit > 0 && limit < len(all) {
+		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), c.String("gt"))
+		return report(c, e, gt, dts, imageIDs(all[:limit]))
+	}
+	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
+		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
+			"the others count as missed (if the file is from a -limit or interrupted run, -limit %d evaluates those only)\n",
+			k, len(all), c.String("gt"), k)
+	}
 	return report(c, e, gt, dts, nil)
+}
+
+// coveredPrefix is how many of images, from the first, it takes to hold every detection of dts.
+func coveredPrefix(images []coco.Image, dts []coco.Result) int {
+	has := make(map[int64]bool)
+	for _, d := range dts {
+		has[d.ImageID] = true
+	}
+	k := 0
+	for i, im := range images {
+		if has[im.ID] {
+			k = i + 1
+		}
+	}
+	return k
 }
 
 // report evaluates dts (over images, or all images of gt when nil) and
@@ -289,8 +321,9 @@ func runModel(c *cli.Context, e *env) error {
 			if err := report(c, e, gt, rep.Results, rep.ImageIDs); err != nil {
 				return err
 			}
-			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s",
-				len(rep.ImageIDs), rep.Total, len(rep.Results), out)}
+			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s "+
+				"(evaluate them again with -gt %s -dt %s -limit %d)",
+				len(rep.ImageIDs), rep.Total, len(rep.Results), out, c.String("gt"), out, len(rep.ImageIDs))}
 		}
 		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), out)
 	}
@@ -299,7 +332,8 @@ func runModel(c *cli.Context, e *env) error {
 	var images []int64
 	if len(rep.ImageIDs) < len(gt.ImageIDs()) {
 		images = rep.ImageIDs
-		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s)\n", len(images), len(gt.ImageIDs()), c.String("gt"))
+		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: -gt %s -dt %s -limit %d)\n",
+			len(images), len(gt.ImageIDs()), c.String("gt"), c.String("gt"), out, len(images))
 	}
 	return report(c, e, gt, rep.Results, images)
 }

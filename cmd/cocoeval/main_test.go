@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"math"
@@ -220,6 +221,74 @@ func TestModelMode(t *testing.T) {
 	}
 }
 
+// TestLimitedFileEvaluatedAgain: the results file of a -limit run, evaluated with -dt and the
+// same -limit, gives the run's own numbers; without -limit every other image counts as missed,
+// and a note says what -limit would cover.
+func TestLimitedFileEvaluatedAgain(t *testing.T) {
+	stats := func(stdout *bytes.Buffer) [12]float64 {
+		t.Helper()
+		var r jsonReport
+		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+			t.Fatalf("-json output: %v\n%s", err, stdout)
+		}
+		return r.Stats
+	}
+	e, stdout, stderr := testEnv(t, nil)
+	out := filepath.Join(t.TempDir(), "res.json")
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128,
+		"-threads", "3", "-limit", "20", "-out", out, "-json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "again: -gt " + val128GT + " -dt " + out + " -limit 20"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+	ran := stats(stdout)
+
+	e, stdout, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-dt", out, "-limit", "20", "-json"}); code != 0 {
+		t.Fatalf("-dt -limit 20: exit %d: %s", code, stderr)
+	}
+	if again := stats(stdout); again != ran {
+		t.Errorf("-dt -limit 20 gives %v, the run gave %v", again, ran)
+	}
+	if !strings.Contains(stderr.String(), "evaluating the first 20 images (of 128") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+
+	e, stdout, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-dt", out, "-json"}); code != 0 {
+		t.Fatalf("-dt: exit %d: %s", code, stderr)
+	}
+	if all := stats(stdout); !(all[8] < ran[8]) {
+		t.Errorf("-dt over all 128 images: AR@100 %v, want below the 20 images' %v", all[8], ran[8])
+	}
+	// The last of the 20 images with a box: the note names it.
+	gt, err := coco.LoadDataset(val128GT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for i, im := range gt.Images[:20] {
+		if len(gt.ImageAnnotations(im.ID)) > 0 {
+			k = i + 1
+		}
+	}
+	if want := fmt.Sprintf("the detections are all on the first %d of the 128 images", k); !strings.Contains(stderr.String(), want) ||
+		!strings.Contains(stderr.String(), fmt.Sprintf("-limit %d evaluates those only", k)) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+
+	// A complete file gets no note; a negative -limit is refused.
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT}); code != 0 || strings.Contains(stderr.String(), "note: the detections are all") {
+		t.Errorf("golden file: exit %d, stderr %s", code, stderr)
+	}
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-limit", "-1"}); code == 0 || !strings.Contains(stderr.String(), "-limit must not be negative") {
+		t.Errorf("-limit -1: exit %d, stderr %s", code, stderr)
+	}
+}
+
 func TestInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var n atomic.Int32
@@ -234,7 +303,8 @@ func TestInterrupt(t *testing.T) {
 		t.Fatalf("exit %d, want 130: %s", code, stderr)
 	}
 	if !strings.Contains(stderr.String(), "interrupted: 7 of 128 images done") || !strings.Contains(stderr.String(), out) ||
-		!strings.Contains(stderr.String(), "evaluating the 7 images done (of 128") {
+		!strings.Contains(stderr.String(), "evaluating the 7 images done (of 128") ||
+		!strings.Contains(stderr.String(), "(evaluate them again with -gt "+val128GT+" -dt "+out+" -limit 7)") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 	// The perfect detector's numbers over the images done.

@@ -50,7 +50,9 @@ type RunReport struct {
 // RunDetections runs detectors over the images of gt, opt.Threads at a
 // time. When ctx is cancelled (Ctrl-C) it stops handing out images, waits
 // for the images in flight, and returns what was computed together with
-// ctx's error, so the caller can save the partial results. Any other
+// ctx's error, so the caller can save the partial results: images are handed
+// out in order and every one handed out is finished, so the images done are
+// the first len(ImageIDs), as -limit gives them. Any other
 // error (an image that cannot be read, a detector error) stops the run and
 // is returned with the results so far.
 func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunReport, error) {
@@ -58,19 +60,7 @@ func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunR
 		return nil, errors.New("RunDetections needs NewDetector and Decode")
 	}
 	threads := max(opt.Threads, 1)
-	// images in file order, each id once
-	var todo []coco.Image
-	seen := make(map[int64]bool, len(gt.Images))
-	for _, im := range gt.Images {
-		if seen[im.ID] {
-			continue
-		}
-		seen[im.ID] = true
-		todo = append(todo, im)
-		if opt.Limit > 0 && len(todo) == opt.Limit {
-			break
-		}
-	}
+	todo := firstImages(gt, opt.Limit)
 	threads = min(threads, max(len(todo), 1))
 	rep := &RunReport{Total: len(todo)}
 	per := make([][]coco.Result, len(todo))
@@ -165,4 +155,31 @@ func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunR
 		return rep, err
 	}
 	return rep, nil
+}
+
+// firstImages lists the first limit images of gt (all of them when limit is 0) in the file's
+// order, each id once: the images -limit covers, in both of cocoeval's forms.
+func firstImages(gt *coco.Dataset, limit int) []coco.Image {
+	var first []coco.Image
+	seen := make(map[int64]bool, len(gt.Images))
+	for _, im := range gt.Images {
+		if seen[im.ID] {
+			continue
+		}
+		seen[im.ID] = true
+		first = append(first, im)
+		if limit > 0 && len(first) == limit {
+			break
+		}
+	}
+	return first
+}
+
+// imageIDs lists the ids of images.
+func imageIDs(images []coco.Image) []int64 {
+	ids := make([]int64, len(images))
+	for i, im := range images {
+		ids[i] = im.ID
+	}
+	return ids
 }

@@ -104,6 +104,12 @@ func TestRunDetections(t *testing.T) {
 	if done, most := len(rep.ImageIDs), int(startedAtCancel.Load())+2; done < 10 || done > most {
 		t.Errorf("%d images done after cancelling at the 10th, want 10 to %d", done, most)
 	}
+	// ... and they are the first ones, so that -dt -limit evaluates the file as this run did.
+	for i, id := range rep.ImageIDs {
+		if id != gt.Images[i].ID {
+			t.Fatalf("after cancelling, image %d done is %d, want the first %d images (%d)", i, id, len(rep.ImageIDs), gt.Images[i].ID)
+		}
+	}
 
 	// detector errors and bad output stop the run
 	failing := func() (DetectFunc, func(), error) {
