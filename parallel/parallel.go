@@ -302,6 +302,9 @@ func (p *Pool) Run(n int, t Task) {
 		}
 	}
 	s.runAndWait(helpers + 1)
+	// p stays reachable until its helpers are done: its cleanup (a Pool dropped while its own
+	// last Run goes on) must not close their channels under this loop.
+	runtime.KeepAlive(p)
 	f := s.failed.Swap(nil) // before another Run may start
 	s.running.Store(false)
 	if f != nil {

@@ -374,6 +374,38 @@ func TestUnreachablePoolStopsItsWorkers(t *testing.T) {
 	}
 }
 
+// TestPoolUnreachableDuringItsRun: a Pool whose last use is a Run (New(k).Run(n, t)) is not
+// stopped by its cleanup under that Run, even when a collection comes between publishing the loop
+// and waking the parked workers (it closed the channel the Run then sent on).
+func TestPoolUnreachableDuringItsRun(t *testing.T) {
+	p := New(3)
+	for start := time.Now(); parkedWorkers(p) < 2 && time.Since(start) < 10*time.Second; {
+		time.Sleep(time.Millisecond)
+	}
+	p.pauses = &pauses{afterPublish: func() {
+		for range 3 {
+			runtime.GC()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}, afterLastHelper: func() {}}
+	var done atomic.Int64
+	p.Run(12, funcTask(func(lo, hi int) { done.Add(int64(hi - lo)) })) // p's last use
+	if done.Load() != 12 {
+		t.Fatalf("%d of 12 done", done.Load())
+	}
+}
+
+// parkedWorkers counts p's workers blocked waiting for a loop.
+func parkedWorkers(p *Pool) int {
+	n := 0
+	for i := range p.state.parked {
+		if p.state.parked[i].Load() {
+			n++
+		}
+	}
+	return n
+}
+
 // workerGoroutines counts the goroutines running a pool's worker.
 func workerGoroutines() int {
 	buf := make([]byte, 1<<22)

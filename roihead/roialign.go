@@ -74,7 +74,9 @@ func (r *align) setFeatures(feat []float32, c, h, w int) error {
 
 // prepare computes and checks the geometry (and sampling grid) of every RoI (boxes in image
 // coordinates) on the map of the last setFeatures, so that pooling them (poolRoIs) cannot fail,
-// and grows the scratch of workers workers.
+// and sizes the scratch of workers workers for these RoIs and for any within the map, on the
+// caller: a worker that pools no RoI of the first frames must not allocate in a later one, nor
+// any worker for a frame with larger RoIs than before.
 func (r *align) prepare(rois []boxes.Box, workers int) error {
 	if !r.ready {
 		return fmt.Errorf("roialign: no feature map")
@@ -89,6 +91,14 @@ func (r *align) prepare(rois []boxes.Box, workers int) error {
 	if r.OutW > 0 && r.OutH > math.MaxInt/maxBinSamples/r.OutW {
 		return fmt.Errorf("roialign: output size %dx%d too large", r.OutH, r.OutW)
 	}
+	oh, ow := r.OutH, r.OutW
+	// A RoI within the map (a proposal, clipped to the image) samples at most ceil(h/OutH) x
+	// ceil(w/OutW) points per bin with the adaptive grid.
+	grid := roiGeometry{gridH: r.SamplingRatio, gridW: r.SamplingRatio}
+	if r.SamplingRatio <= 0 {
+		grid.gridH, grid.gridW = ceilDiv(max(r.h, 1), max(oh, 1)), ceilDiv(max(r.w, 1), max(ow, 1))
+	}
+	taps, lines := grid.taps(oh, ow), grid.lines(oh, ow)
 	r.geoms = slices.Grow(r.geoms[:0], len(rois))[:len(rois)]
 	for i, roi := range rois {
 		g, err := r.geometry(roi)
@@ -96,14 +106,28 @@ func (r *align) prepare(rois []boxes.Box, workers int) error {
 			return err
 		}
 		r.geoms[i] = g
+		taps, lines = max(taps, g.taps(oh, ow)), max(lines, g.lines(oh, ow))
 	}
 	if len(r.pre) < workers {
 		r.pre = append(r.pre, make([][]kernels.Tap, workers-len(r.pre))...)
 		r.bins = append(r.bins, make([][]float32, workers-len(r.bins))...)
 		r.axes = append(r.axes, make([][]axisTap, workers-len(r.axes))...)
 	}
+	for w := range workers {
+		r.pre[w] = slices.Grow(r.pre[w][:0], taps)
+		r.axes[w] = slices.Grow(r.axes[w][:0], lines)
+		r.bins[w] = slices.Grow(r.bins[w][:0], oh*ow*r.c)
+	}
 	return nil
 }
+
+// taps is how many sample points a RoI of this geometry takes (OutH x OutW bins).
+func (g roiGeometry) taps(oh, ow int) int { return oh * ow * g.gridH * g.gridW }
+
+// lines is how many sample lines of either axis a RoI of this geometry takes.
+func (g roiGeometry) lines(oh, ow int) int { return oh*g.gridH + ow*g.gridW }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // poolRoIs pools RoIs [lo, hi) of the last prepare with worker's scratch into dst, which holds
 // exactly their (hi-lo)*c*OutH*OutW values, as [hi-lo, c, OutH, OutW] in the given layout
@@ -116,13 +140,13 @@ func (r *align) poolRoIs(worker int, dst []float32, lo, hi int, layout nn.Layout
 	}
 	nb := r.OutH * r.OutW
 	per := nb * r.c
-	r.bins[worker] = slices.Grow(r.bins[worker][:0], per)[:per]
+	r.bins[worker] = r.bins[worker][:per]
 	for i := lo; i < hi; i++ {
 		out, ld := dst[(i-lo)*per:(i-lo+1)*per], nb // RoI i's channels, one after the other
 		if layout == nn.CNHW {
 			out, ld = dst[(i-lo)*nb:], (hi-lo)*nb // channel c of RoI i is plane c*(hi-lo) + i-lo
 		}
-		r.pre[worker], r.axes[worker] = r.one(out, ld, r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
+		r.one(out, ld, r.geoms[i], r.pre[worker], r.axes[worker], r.bins[worker])
 	}
 }
 
@@ -167,20 +191,15 @@ func (r *align) geometry(roi boxes.Box) (roiGeometry, error) {
 }
 
 // one pools a single RoI of geometry g into out (c planes of OutH x OutW, each ld values after
-// the previous one) through the scratch bins ([OutH*OutW][c]) and returns the (possibly grown)
-// scratch pre and axes.
-func (r *align) one(out []float32, ld int, g roiGeometry, pre []kernels.Tap, axes []axisTap, bins []float32) ([]kernels.Tap, []axisTap) {
+// the previous one) through the scratch bins ([OutH*OutW][c]), pre and axes, which prepare sized.
+func (r *align) one(out []float32, ld int, g roiGeometry, pre []kernels.Tap, axes []axisTap, bins []float32) {
 	c, h, w := r.c, r.h, r.w
 	oh, ow := r.OutH, r.OutW
 	gridH, gridW := g.gridH, g.gridW
 	count := float32(max(gridH*gridW, 1))
 
-	np := oh * ow * gridH * gridW
-	if cap(pre) < np {
-		pre = make([]kernels.Tap, np)
-	}
-	pre = pre[:np]
-	axes = fillPreCalc(pre, axes, h, w, c, oh, ow, g.startH, g.startW, g.binH, g.binW, gridH, gridW)
+	pre = pre[:g.taps(oh, ow)]
+	fillPreCalc(pre, axes[:g.lines(oh, ow)], h, w, c, oh, ow, g.startH, g.startW, g.binH, g.binW, gridH, gridW)
 
 	// Each bin, all channels at once, in torchvision's order (kernels.BilinearSum), into
 	// [bins][c]; then out, [c][bins], is its transpose.
@@ -190,18 +209,16 @@ func (r *align) one(out []float32, ld int, g roiGeometry, pre []kernels.Tap, axe
 		kernels.BilinearSum(bins[b*c:(b+1)*c], r.hwc, pre[b*samples:(b+1)*samples], count)
 	}
 	kernels.Transpose(out, ld, bins, nb, c)
-	return pre, axes
 }
 
 // fillPreCalc computes the bilinear taps of every sample point of one RoI in the order
 // (ph, pw, iy, ix), exactly as torchvision's pre_calc_for_bilinear_interpolate in float32, with
 // the offsets into a channels-last map of c channels (c*h*w fits an int32: setFeatures). A
 // sample's y depends only on (ph, iy) and its x only on (pw, ix), so each axis is interpolated
-// once per grid line into axes (grown as needed and returned) and the taps combine them: the same
+// once per grid line into axes (oh*gridH + ow*gridW of them) and the taps combine them: the same
 // offsets and the same float32 weight products as interpolating every point.
-func fillPreCalc(pre []kernels.Tap, axes []axisTap, h, w, c, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) []axisTap {
-	ny, nx := oh*gridH, ow*gridW
-	axes = slices.Grow(axes[:0], ny+nx)[:ny+nx]
+func fillPreCalc(pre []kernels.Tap, axes []axisTap, h, w, c, oh, ow int, startH, startW, binH, binW float32, gridH, gridW int) {
+	ny := oh * gridH
 	ys, xs := axes[:ny], axes[ny:]
 	for ph := 0; ph < oh; ph++ {
 		for iy := 0; iy < gridH; iy++ {
@@ -232,7 +249,6 @@ func fillPreCalc(pre []kernels.Tap, axes []axisTap, h, w, c, oh, ow int, startH,
 			}
 		}
 	}
-	return axes
 }
 
 // axisTap is the bilinear interpolation of one sample coordinate along one axis: the element

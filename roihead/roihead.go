@@ -96,6 +96,7 @@ type Runner struct {
 	newHead                   func() BoxHead
 	heads                     []BoxHead   // one per thread
 	rois                      []nn.Tensor // each thread's chunk of pooled RoIs
+	sized                     int         // threads whose chunk and box head have their buffers
 	threads                   *parallel.Pool
 	align                     *align
 	post                      *postProcessor
@@ -154,6 +155,7 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 	if err := a.prepare(proposals, r.threads.Threads()); err != nil {
 		return nil, nil, err
 	}
+	r.sizeThreads()
 	r.task = chunkTask{r: r, n: n}
 	r.threads.Run((n+roisPerChunk-1)/roisPerChunk, &r.task)
 	r.task = chunkTask{}
@@ -162,6 +164,27 @@ func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (
 	r.boxDeltas = slices.Grow(r.boxDeltas[:0], 4*n*k)[:4*n*k]
 	r.pred.deltas.Forward(r.boxDeltas, r.pooled, n, &r.scratch)
 	return r.logits, r.boxDeltas, nil
+}
+
+// sizeThreads gives each thread's chunk and box head the buffers of every chunk size (1 to
+// roisPerChunk RoIs), on the caller, by running the heads once on zeros: the pool's threads take
+// chunks as they come free, so a thread can get none in the first frames and would otherwise
+// allocate its buffers in a later one.
+func (r *Runner) sizeThreads() {
+	in := r.pred.classes.In
+	var vec []float32
+	for ; r.sized < r.threads.Threads(); r.sized++ {
+		if vec == nil {
+			vec = make([]float32, roisPerChunk*in)
+		}
+		rois := &r.rois[r.sized]
+		for n := roisPerChunk; n >= 1; n-- {
+			rois.Resize(n, r.channels, r.align.OutH, r.align.OutW)
+			rois.Layout = nn.CNHW
+			clear(rois.Data)
+			r.heads[r.sized].BoxHead(vec[:n*in], rois)
+		}
+	}
 }
 
 // chunkTask is one Predict call's loop over chunks of RoIs: RoIAlign, then the box head, each

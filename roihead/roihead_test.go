@@ -3,8 +3,10 @@ package roihead
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/nn"
@@ -336,3 +338,74 @@ func (flattenHead) BoxHead(dst []float32, rois *nn.Tensor) {
 
 // outputLen returns the number of values poolRoIs writes for n RoIs and c channels.
 func (r *align) outputLen(n, c int) int { return n * c * r.OutH * r.OutW }
+
+// growingHead is a box head with buffers of its own that grow to the largest chunk it has been
+// given, as the trunk's box heads do; its vectors are flattenHead's.
+type growingHead struct{ buf *[]float32 }
+
+func (h growingHead) BoxHead(dst []float32, rois *nn.Tensor) {
+	if len(*h.buf) < len(rois.Data) {
+		*h.buf = make([]float32, len(rois.Data))
+	}
+	flattenHead{}.BoxHead(dst, rois)
+}
+
+// TestRunnerSizesEveryThread: after a frame whose RoIs make one chunk (which one thread runs),
+// every thread runs a whole chunk and a partial one without allocating: a thread that got no
+// chunk in the first frames must not allocate in a later one; nor does a frame whose RoIs are
+// larger than the first frame's, with the adaptive sampling grid (sampling ratio 0) too.
+func TestRunnerSizesEveryThread(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	const c, h, w = 8, 19, 25 // a stride-16 map of a 300 x 400 image padded to 304 x 400
+	const s = 14
+	p, err := LoadPredictor(&randomWeights{r: r}, c*s*s, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feat := &nn.Tensor{N: 1, C: c, H: h, W: w, Data: randn(r, c*h*w, 1)}
+	mallocs := func() uint64 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.Mallocs
+	}
+	for _, sr := range []int{2, 0} {
+		goroutines := runtime.NumGoroutine()
+		cfg := DefaultConfig()
+		cfg.SamplingRatio = sr
+		run, err := NewRunner(cfg, c, func() BoxHead { return growingHead{new([]float32)} }, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const threads = 4
+		pool := parallel.New(threads)
+		run.SetPool(pool)
+		small := []boxes.Box{{X1: 10, Y1: 10, X2: 30, Y2: 40}, {X1: 50, Y1: 20, X2: 70, Y2: 30}, {X1: 0, Y1: 0, X2: 16, Y2: 16}, {X1: 100, Y1: 100, X2: 120, Y2: 150}}
+		if _, _, err := run.Predict(feat, small, 300); err != nil {
+			t.Fatal(err)
+		}
+		// The chunks run below on this goroutine; the pool's threads, parking, could allocate
+		// meanwhile (a channel wait's record): end them first (the Pool then runs loops inline).
+		pool.Close()
+		for start := time.Now(); runtime.NumGoroutine() > goroutines && time.Since(start) < 10*time.Second; {
+			time.Sleep(time.Millisecond)
+		}
+		for _, n := range []int{roisPerChunk, roisPerChunk - 1} {
+			task := chunkTask{r: run, n: n}
+			for worker := range threads {
+				before := mallocs()
+				task.Run(worker, 0, 1)
+				if d := mallocs() - before; d != 0 {
+					t.Errorf("sampling ratio %d, thread %d, a chunk of %d RoIs: %d allocations", sr, worker, n, d)
+				}
+			}
+		}
+		large := []boxes.Box{{X1: 0, Y1: 0, X2: 400, Y2: 300}, {X1: 0, Y1: 0, X2: 400, Y2: 16}, {X1: 0, Y1: 0, X2: 16, Y2: 300}, {X1: 5, Y1: 7, X2: 399, Y2: 299}}
+		before := mallocs()
+		if _, _, err := run.Predict(feat, large, 300); err != nil {
+			t.Fatal(err)
+		}
+		if d := mallocs() - before; d != 0 {
+			t.Errorf("sampling ratio %d, a frame with larger RoIs: %d allocations", sr, d)
+		}
+	}
+}
