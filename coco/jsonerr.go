@@ -49,11 +49,11 @@ func (e *FileError) Unwrap() error { return e.Err }
 // lineCol returns the 1-based line and column of byte offset off in the
 // file at path, or 0, 0 when the file cannot be read.
 func lineCol(path string, off int64) (line, col int) {
-	if path == "" || off < 0 {
+	if off < 0 {
 		return 0, 0
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	f := openAgain(path)
+	if f == nil {
 		return 0, 0
 	}
 	defer f.Close()
@@ -82,13 +82,30 @@ func lineCol(path string, off int64) (line, col int) {
 	return line, col
 }
 
-// peekAt returns up to n bytes of the file at path starting at off.
-func peekAt(path string, off int64, n int) []byte {
-	if path == "" || off < 0 {
+// openAgain opens the input file at path again, to find an error's position in it, or returns
+// nil when it is not a regular file: a pipe's bytes were read once and are gone (opening a named
+// pipe again would wait for a writer that never comes).
+func openAgain(path string) *os.File {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
 		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// peekAt returns up to n bytes of the file at path starting at off.
+func peekAt(path string, off int64, n int) []byte {
+	if off < 0 {
+		return nil
+	}
+	f := openAgain(path)
+	if f == nil {
 		return nil
 	}
 	defer f.Close()
@@ -158,8 +175,8 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 // syntaxOffset validates the JSON file at path from its start and returns
 // the offset just past the byte of its first syntax error.
 func syntaxOffset(path string) (int64, bool) {
-	f, err := os.Open(path)
-	if err != nil {
+	f := openAgain(path)
+	if f == nil {
 		return 0, false
 	}
 	defer f.Close()
