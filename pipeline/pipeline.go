@@ -39,13 +39,17 @@ type Progress interface {
 	Finish(done, dropped int)
 }
 
+// MaxWorkers is the most detectors a run holds at once (Options.Workers): each has a frame's
+// buffers of its own (tens of MB at 600), and one per core is what pays.
+const MaxWorkers = 256
+
 // ErrStop is returned by a Sink to end a run early without an error.
 var ErrStop = errors.New("pipeline: stopped by a sink")
 
 // Options configure Run.
 type Options struct {
 	// Workers is the number of detectors running at once: the detector passed to Run and
-	// Workers-1 Clones of it (default 1).
+	// Workers-1 Clones of it (default 1; at most MaxWorkers).
 	Workers int
 	// Live selects newest-frame-wins: frames are read as fast as the source delivers them and
 	// a frame still waiting for a detector when a newer one arrives is dropped (counted), so the
@@ -89,6 +93,9 @@ type frame struct {
 // when that read returns, and counts and logs nothing more (src's Close error is then not seen).
 func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, opt Options) (err error) {
 	workers := max(1, opt.Workers)
+	if workers > MaxWorkers {
+		return errors.Join(fmt.Errorf("pipeline: %d workers: at most %d", workers, MaxWorkers), src.Close())
+	}
 	dets := []*detector.Detector{det}
 	for len(dets) < workers {
 		d, err := det.Clone()

@@ -856,3 +856,18 @@ func TestInterruptStalledStream(t *testing.T) {
 		t.Fatal("the source was not closed after its read returned")
 	}
 }
+
+// TestTooManyWorkers: more than MaxWorkers detectors is an error before any is cloned, and the
+// source is closed (Run's promise).
+func TestTooManyWorkers(t *testing.T) {
+	src := &closeSignal{Source: &flaky{every: 5}, closed: make(chan struct{})}
+	err := Run(context.Background(), src, tinyDetector(t), nil, Options{Workers: MaxWorkers + 1})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d workers: at most %d", MaxWorkers+1, MaxWorkers)) {
+		t.Errorf("Run with %d workers: %v", MaxWorkers+1, err)
+	}
+	select {
+	case <-src.closed:
+	default:
+		t.Error("the source was not closed")
+	}
+}

@@ -23,6 +23,9 @@ const withOpenCV = true
 
 // withCgo checks the output video types and, for -show, the display.
 func withCgo(c *cli.Context, ins []input) error {
+	if w := c.Int("workers"); w > pipeline.MaxWorkers {
+		return fmt.Errorf("-workers %d: at most %d (one per core is what pays)", w, pipeline.MaxWorkers)
+	}
 	for _, in := range ins {
 		if in.out != "" && in.kind != imageInput {
 			if _, err := pipeline.VideoCodec(in.out); err != nil {

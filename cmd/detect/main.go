@@ -137,6 +137,9 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 		return nil, fmt.Errorf("-workers %d: must be at least 1", c.Int("workers"))
 	case c.Int("threads") < 1 && c.IsSet("threads"):
 		return nil, fmt.Errorf("-threads %d: must be at least 1", c.Int("threads"))
+	case c.IsSet("score") && !(c.Float64("score") >= 0 && float32(c.Float64("score")) < 1):
+		// Checked here as given: the detector takes a float32, in which 0.99999999999 is 1.
+		return nil, fmt.Errorf("-score %v: must be at least 0 and below 1 as a float32 (the scores are float32)", c.Float64("score"))
 	case c.Duration("reconnect") < 0:
 		return nil, fmt.Errorf("-reconnect %s: must not be negative", c.Duration("reconnect"))
 	}

@@ -167,6 +167,9 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
+		{"too many workers", []string{"-workers", "4611686018427387904", clip}, "-workers 4611686018427387904: at most 256"},
+		{"score rounding to 1", []string{"-score", "0.99999999999", clip}, "-score 0.99999999999: must be at least 0 and below 1 as a float32"},
+		{"negative score", []string{"-score", "-0.1", clip}, "-score -0.1: must be at least 0"},
 		{"no display", []string{"-show", clip}, "-show: no display"},
 	}
 	t.Setenv("DISPLAY", "")
