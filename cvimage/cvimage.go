@@ -23,12 +23,9 @@ const JPEGDecoder = "libjpeg-turbo (OpenCV)"
 // OpenCV (libjpeg-turbo) into an opaque *image.NRGBA; other formats by Go, as transform.Open does.
 // Errors name the file.
 func Open(path string) (image.Image, error) {
-	data, isJPEG, err := readHeaderChecked(path)
-	if err != nil {
-		return nil, err
-	}
-	if !isJPEG {
-		return transform.Open(path)
+	data, other, err := readFile(path)
+	if err != nil || other != nil {
+		return other, err
 	}
 	m, err := decodeJPEG(path, data)
 	if err != nil {
@@ -51,16 +48,12 @@ func Open(path string) (image.Image, error) {
 // its EXIF orientation; the caller closes it. JPEGs are decoded by OpenCV; other formats by Go
 // and copied in (alpha dropped, the stored colour kept, as PIL's convert("RGB") does).
 func Read(path string) (gocv.Mat, error) {
-	data, isJPEG, err := readHeaderChecked(path)
+	data, img, err := readFile(path)
 	if err != nil {
 		return gocv.Mat{}, err
 	}
-	if isJPEG {
+	if img == nil {
 		return decodeJPEG(path, data)
-	}
-	img, err := transform.Open(path)
-	if err != nil {
-		return gocv.Mat{}, err
 	}
 	n := imaging.Clone(img) // *image.NRGBA at the origin: un-premultiplied colour
 	w, h := n.Rect.Dx(), n.Rect.Dy()
@@ -80,36 +73,33 @@ func Read(path string) (gocv.Mat, error) {
 	return m, nil
 }
 
-// readHeaderChecked checks the dimensions in the header of the image file at path, before
-// reading the rest. It returns the file's bytes when it is a JPEG (nil otherwise: other formats
-// are decoded from the file by transform.Open, which checks them itself).
-func readHeaderChecked(path string) (data []byte, isJPEG bool, err error) {
+// readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
+// a JPEG's bytes, its header's dimensions checked before the rest is read, or any other format
+// decoded by transform.Decode (which checks them itself).
+func readFile(path string) (jpeg []byte, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("cvimage: open image: %w", err)
+		return nil, nil, fmt.Errorf("cvimage: open image: %w", err)
 	}
 	defer f.Close()
-	var magic [3]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || magic != [3]byte{0xff, 0xd8, 0xff} {
-		return nil, false, nil
+	br := bufio.NewReader(f)
+	if magic, err := br.Peek(3); err != nil || !bytes.Equal(magic, []byte{0xff, 0xd8, 0xff}) {
+		other, err := transform.Decode(br, path)
+		return nil, other, err
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, false, fmt.Errorf("cvimage: image %s: %w", path, err)
-	}
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(f))
+	var head bytes.Buffer
+	cfg, _, err := image.DecodeConfig(io.TeeReader(br, &head))
 	if err != nil {
-		return nil, false, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
+		return nil, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
 	}
 	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
-		return nil, false, fmt.Errorf("cvimage: image %s (jpeg): %w", path, err)
+		return nil, nil, fmt.Errorf("cvimage: image %s (jpeg): %w", path, err)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, false, fmt.Errorf("cvimage: image %s: %w", path, err)
+	rest, err := io.ReadAll(br)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cvimage: read image %s: %w", path, err)
 	}
-	if data, err = io.ReadAll(f); err != nil {
-		return nil, false, fmt.Errorf("cvimage: read image %s: %w", path, err)
-	}
-	return data, true, nil
+	return append(head.Bytes(), rest...), nil, nil
 }
 
 // decodeJPEG decodes a JPEG file's bytes with OpenCV into a BGR Mat, EXIF orientation applied.

@@ -2,37 +2,55 @@ package transform
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	"io"
 	"os"
 
 	"github.com/disintegration/imaging"
+	"golang.org/x/image/tiff"
 )
 
 // Open decodes the image file at path (JPEG, PNG, GIF, TIFF or BMP), applying a JPEG's EXIF
 // orientation (only a JPEG's: PIL's exif_transpose also reads PNG's eXIf chunk and TIFF's
 // orientation tag, which Open leaves as stored). The dimensions in the header are checked against MaxSide and MaxPixels before the
-// pixels are decoded, so a hostile header cannot make it allocate gigabytes. Errors name the file.
+// pixels are decoded, so a hostile header cannot make it allocate more than MaxPixels allow (at
+// most about 800 MB, 8 bytes a pixel for 16-bit RGBA). Errors name the file.
 func Open(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("transform: open image: %w", err)
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
-	if err != nil {
-		return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", path, err)
-	}
-	if err := CheckSize(cfg.Width, cfg.Height); err != nil {
-		return nil, fmt.Errorf("transform: image %s (%s): %w", path, format, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("transform: image %s: %w", path, err)
-	}
-	img, err := imaging.Decode(f, imaging.AutoOrientation(true))
-	if err != nil {
-		return nil, fmt.Errorf("transform: image %s (%s): cannot decode: %w", path, format, err)
+	return Decode(f, path)
+}
+
+// Decode is Open for an image read from r once, start to end (a pipe, a network body), errors
+// naming it name.
+func Decode(r io.Reader, name string) (image.Image, error) {
+	br := bufio.NewReader(r)
+	var img image.Image
+	if magic, _ := br.Peek(4); bytes.Equal(magic, []byte("II*\x00")) || bytes.Equal(magic, []byte("MM\x00*")) {
+		var err error
+		if img, err = decodeTIFF(br, name); err != nil {
+			return nil, err
+		}
+	} else {
+		// The header is read first, for its dimensions; the bytes it took are then read again
+		// from head, not by seeking back, which a pipe cannot do.
+		var head bytes.Buffer
+		cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
+		if err != nil {
+			return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", name, err)
+		}
+		if err := CheckSize(cfg.Width, cfg.Height); err != nil {
+			return nil, fmt.Errorf("transform: image %s (%s): %w", name, format, err)
+		}
+		img, err = imaging.Decode(io.MultiReader(&head, br), imaging.AutoOrientation(true))
+		if err != nil {
+			return nil, fmt.Errorf("transform: image %s (%s): cannot decode: %w", name, format, err)
+		}
 	}
 	// A TIFF with associated alpha decodes premultiplied (RGBA); PIL's convert("RGB") divides
 	// the alpha out, while the RGBA fast path takes the colours as they are (opaque, as every
@@ -46,6 +64,36 @@ func Open(path string) (image.Image, error) {
 		if !rgba.Opaque() {
 			img = imaging.Clone(img)
 		}
+	}
+	return img, nil
+}
+
+// maxTIFFBytes is the largest TIFF file Decode reads: 100 MP (MaxPixels) of uncompressed 16-bit
+// RGBA, 8 bytes a pixel, and 64 MiB for the rest.
+const maxTIFFBytes = 8*MaxPixels + 64<<20
+
+// decodeTIFF decodes a TIFF from memory: its offsets point anywhere in the file, and the TIFF
+// decoder given a stream (as image.Decode gives it one) buffers it up to the largest offset it is
+// asked for, so a 300-byte file with an offset near 4 GiB made it allocate 4 GiB. Read from memory,
+// an offset past the end is an error at once.
+func decodeTIFF(r io.Reader, name string) (image.Image, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxTIFFBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("transform: read image %s: %w", name, err)
+	}
+	if len(data) > maxTIFFBytes {
+		return nil, fmt.Errorf("transform: image %s (tiff): %w: a file of more than %d bytes", name, ErrImageTooLarge, maxTIFFBytes)
+	}
+	cfg, err := tiff.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", name, err)
+	}
+	if err := CheckSize(cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("transform: image %s (tiff): %w", name, err)
+	}
+	img, err := tiff.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("transform: image %s (tiff): cannot decode: %w", name, err)
 	}
 	return img, nil
 }
