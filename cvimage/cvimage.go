@@ -104,7 +104,8 @@ func readFile(path string) (jpeg []byte, other image.Image, err error) {
 
 // decodeJPEG decodes a JPEG file's bytes with OpenCV into a BGR Mat, EXIF orientation applied.
 // A file cut short is refused (libjpeg only warns, and fills the missing rows with grey; PIL,
-// which the reference decodes with, refuses it too).
+// which the reference decodes with, refuses it too); damaged data before the end marker is
+// decoded as far as it goes with libjpeg's warning on standard error, as PIL decodes it.
 func decodeJPEG(path string, data []byte) (gocv.Mat, error) {
 	if !jpegComplete(data) {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
