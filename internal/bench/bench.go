@@ -68,11 +68,15 @@ type Result struct {
 	TimesMS   []float64 `json:"times_ms"` // every timed run, in order (make bench pools them across rounds)
 }
 
+// MaxRuns is the most timed (and the most warm-up) runs Measure takes: a million runs of the
+// smallest case take minutes; more is a typing slip (their times are kept, 8 bytes each).
+const MaxRuns = 1_000_000
+
 // Measure runs c warmup times untimed, then runs times timed, and summarizes the timed runs. It
 // stops at the first error.
 func Measure(c Case, runs, warmup int) (Result, error) {
-	if runs < 1 || warmup < 0 {
-		return Result{}, fmt.Errorf("bench: %d runs after %d warm-up runs: want at least 1 run and no negative warm-up", runs, warmup)
+	if runs < 1 || warmup < 0 || runs > MaxRuns || warmup > MaxRuns {
+		return Result{}, fmt.Errorf("bench: %d runs after %d warm-up runs: want 1 to %d runs and 0 to %d warm-up runs", runs, warmup, MaxRuns, MaxRuns)
 	}
 	for range warmup {
 		if err := c.Run(); err != nil {
@@ -137,8 +141,8 @@ func (o *Options) check() error {
 	if o.Threads == 0 {
 		o.Threads = 1
 	}
-	if o.Threads < 1 {
-		return fmt.Errorf("bench: %d threads: want at least 1", o.Threads)
+	if o.Threads < 1 || o.Threads > parallel.MaxThreads {
+		return fmt.Errorf("bench: %d threads: want 1 to %d", o.Threads, parallel.MaxThreads)
 	}
 	if o.InputH == 0 && o.InputW == 0 {
 		o.InputH, o.InputW = 224, 224

@@ -68,7 +68,7 @@ func TestMeasure(t *testing.T) {
 	if _, err := Measure(c, 5, 1); !errors.Is(err, boom) || calls != 3 {
 		t.Errorf("error %v after %d calls, want boom after 3", err, calls)
 	}
-	for _, bad := range [][2]int{{0, 1}, {1, -1}} {
+	for _, bad := range [][2]int{{0, 1}, {1, -1}, {MaxRuns + 1, 0}, {1, MaxRuns + 1}} {
 		if _, err := Measure(c, bad[0], bad[1]); err == nil {
 			t.Errorf("%d runs, %d warm-up accepted", bad[0], bad[1])
 		}
@@ -145,6 +145,7 @@ func TestArch(t *testing.T) {
 		{"shufflenet-g3-1.0x", 5, 1, 0, "stage 5"},
 		{"shufflenet-g3-1.0x", Classify, 1, 300, "resolution (300)"},
 		{"shufflenet-g3-1.0x", Classify, -1, 0, "-1 threads"},
+		{"shufflenet-g3-1.0x", Classify, 100000, 0, "100000 threads: want 1 to 1024"},
 	} {
 		if _, err := Arch(bad.arch, Options{Stage: bad.stage, Threads: bad.thread, Resolution: bad.res}); err == nil || !strings.Contains(err.Error(), bad.msg) {
 			t.Errorf("%+v: error %v", bad, err)
