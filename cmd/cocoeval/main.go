@@ -254,6 +254,10 @@ func samePath(a, b string) bool {
 	return err == nil && os.SameFile(sa, sb)
 }
 
+// maxWorkers is the most images -threads detects at once, each with a detector of its own (tens
+// of MB at 600): one per core is what pays.
+const maxWorkers = 256
+
 // runModel runs the detector over the images, writes the results, then
 // evaluates them.
 func runModel(c *cli.Context, e *env) error {
@@ -264,8 +268,8 @@ func runModel(c *cli.Context, e *env) error {
 	if c.IsSet("res") && res != 300 && res != 600 {
 		return fmt.Errorf("-res must be 300 or 600, not %d", res)
 	}
-	if c.Int("threads") < 1 {
-		return fmt.Errorf("-threads must be at least 1, not %d", c.Int("threads"))
+	if t := c.Int("threads"); t < 1 || t > maxWorkers {
+		return fmt.Errorf("-threads must be 1 to %d, not %d", maxWorkers, t)
 	}
 	if c.Int("limit") < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", c.Int("limit"))

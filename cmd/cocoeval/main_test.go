@@ -191,6 +191,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "400"}, "-res must be 300 or 600"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", "100000"}, "-threads must be 1 to 256, not 100000"},
 	} {
 		e, _, stderr := testEnv(t, nil)
 		if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code == 0 {
