@@ -3,10 +3,12 @@ package coco
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -170,6 +172,49 @@ func FuzzResultObject(f *testing.F) {
 				slices.EqualFunc(got.BBox, want.BBox, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
 			if !same {
 				t.Fatalf("%s: %+v, encoding/json's %+v", b, got, want)
+			}
+		}
+	})
+}
+
+// FuzzLoadFiles feeds the file loaders (LoadDataset, then LoadResults against a small ground
+// truth) arbitrary files: an error must name the file, and where it gives a line and column they
+// must be those of its byte offset in the file (what the position code works out by reading the
+// file again).
+func FuzzLoadFiles(f *testing.F) {
+	fuzzSeeds(f, "_gt.json", tinyGT, "{\"images\": [\n  {\"id\": 1},\n]}", "{\"images\": [\n{\"id\": \"7\"}]}",
+		"[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 99, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]",
+		"[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", "\xef\xbb\xbf[]", "[1e999]")
+	gt, err := DecodeDataset(bytes.NewReader([]byte(tinyGT)), "tiny.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	path := filepath.Join(f.TempDir(), "input.json")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, errGT := LoadDataset(path)
+		_, errDT := LoadResults(path, gt)
+		for _, err := range []error{errGT, errDT} {
+			if err == nil {
+				continue
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Line == 0 {
+				continue
+			}
+			if fe.Offset < 0 || fe.Offset > int64(len(b)) {
+				t.Fatalf("line %d:%d at byte %d of a %d-byte file: %v", fe.Line, fe.Col, fe.Offset, len(b), err)
+			}
+			before := b[:fe.Offset]
+			line := 1 + bytes.Count(before, []byte{'\n'})
+			col := int(fe.Offset) - bytes.LastIndexByte(before, '\n')
+			if fe.Line != line || fe.Col != col {
+				t.Fatalf("%d:%d given for byte %d, which is at %d:%d: %v", fe.Line, fe.Col, fe.Offset, line, col, err)
 			}
 		}
 	})
