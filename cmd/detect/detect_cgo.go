@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,6 +40,36 @@ func withCgo(c *cli.Context, ins []input) error {
 	return nil
 }
 
+// openLive opens a camera or stream input; with -reconnect given (within > 0) it tries again, as
+// a source lost later is, until within has passed (a camera still starting, a server restarting).
+func openLive(ctx context.Context, in input, within time.Duration, log io.Writer) (*pipeline.Live, error) {
+	l, err := in.openLive()
+	if err == nil || within <= 0 {
+		return l, err
+	}
+	fmt.Fprintf(log, "detect: %v; trying again for %s (-reconnect)\n", err, within)
+	deadline := time.Now().Add(within)
+	for wait := 250 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 4*time.Second) {
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(min(wait, time.Until(deadline))):
+		}
+		if l, err = in.openLive(); err == nil {
+			return l, nil
+		}
+	}
+	return nil, err
+}
+
+// openLive opens in, a camera or stream input.
+func (in input) openLive() (*pipeline.Live, error) {
+	if in.kind == cameraInput {
+		return pipeline.OpenCamera(in.camera)
+	}
+	return pipeline.OpenStream(in.spec)
+}
+
 // detect runs every input through the pipeline, one input (or run of images) after another.
 func detect(c *cli.Context) error {
 	if c.Bool("show") {
@@ -50,15 +81,34 @@ func detect(c *cli.Context) error {
 		return err
 	}
 	stderr := c.App.ErrWriter
-	// Video files are probed (opened, first frame decoded) before any work.
+	// Video files are probed (opened, first frame decoded) and cameras and streams opened before
+	// any work, so that one that cannot be read fails the run before the JSON lines file is
+	// created (an earlier one left as it was).
 	infos := map[string]pipeline.VideoInfo{}
-	for _, in := range j.inputs {
-		if in.kind == videoInput {
+	lives := map[int]*pipeline.Live{}
+	defer func() {
+		for _, l := range lives { // those a failure or an interruption left unread
+			l.Close()
+		}
+	}()
+	for k, in := range j.inputs {
+		switch in.kind {
+		case videoInput:
 			info, err := pipeline.ProbeVideo(in.spec)
 			if err != nil {
 				return err
 			}
 			infos[in.spec] = info
+		case cameraInput, streamInput:
+			var within time.Duration // a source that is not there at the start: only when asked
+			if c.IsSet("reconnect") {
+				within = c.Duration("reconnect")
+			}
+			l, err := openLive(c.Context, in, within, stderr)
+			if err != nil {
+				return err
+			}
+			lives[k] = l
 		}
 	}
 	var win *pipeline.Window
@@ -83,7 +133,7 @@ func detect(c *cli.Context) error {
 		sinks := []pipeline.Sink{j.json}
 		o := opt
 		var vw *pipeline.VideoWriter
-		in := j.inputs[i]
+		k, in := i, j.inputs[i]
 		before := stats.Counts()
 		if in.kind == imageInput {
 			// A run of images is one source.
@@ -116,24 +166,15 @@ func detect(c *cli.Context) error {
 				}
 				src, fps, frames = v, infos[in.spec].FPS, infos[in.spec].Frames
 			default:
-				open := func() (*pipeline.Live, error) {
-					if in.kind == cameraInput {
-						return pipeline.OpenCamera(in.camera)
-					}
-					return pipeline.OpenStream(in.spec)
-				}
 				reopen := func() (pipeline.Source, error) {
-					l, err := open()
+					l, err := in.openLive()
 					if err != nil {
 						return nil, err // not a nil *Live in a non-nil Source
 					}
 					return l, nil
 				}
-				l, err := open()
-				if err != nil {
-					failures = append(failures, err)
-					continue
-				}
+				l := lives[k]
+				delete(lives, k) // Run closes it
 				src, fps, frames = l, l.FPS(), l.Frames()
 				if frames > 0 {
 					break // a file over the network (its length is stated): read like a file

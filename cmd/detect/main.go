@@ -65,7 +65,7 @@ func newApp() *cli.App {
 			&cli.IntFlag{Name: "stride", Value: 1, Usage: "video files (and streams of a stated length): detect every `N`th frame"},
 			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"},
 			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers (without cgo: every core)"},
-			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and live streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss); files, and streams of a stated length, are never reopened"},
+			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and live streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss; given, also a source that cannot be opened at the start); files, and streams of a stated length, are never reopened"},
 			&cli.BoolFlag{Name: "show", Usage: "show the annotated frames in a window (q or Esc closes it)"},
 		},
 		Commands:        []*cli.Command{infoCommand, benchCommand},

@@ -167,6 +167,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
+		{"unreachable stream", []string{clip, "rtsp://127.0.0.1:1/x"}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
+		{"unreachable stream, tried again", []string{"-reconnect", "600ms", clip, "rtsp://127.0.0.1:1/x"}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
 		{"too many workers", []string{"-workers", "4611686018427387904", clip}, "-workers 4611686018427387904: at most 256"},
 		{"score rounding to 1", []string{"-score", "0.99999999999", clip}, "-score 0.99999999999: must be at least 0 and below 1 as a float32"},
 		{"negative score", []string{"-score", "-0.1", clip}, "-score -0.1: must be at least 0"},
