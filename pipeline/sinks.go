@@ -14,7 +14,7 @@ import (
 )
 
 // VideoCodec returns the FourCC codes VideoWriter tries for an output file, by extension: H.264
-// for .mp4, .m4v, .mov and .mkv (MPEG-4 part 2 as a fallback), Motion JPEG for .avi.
+// for .mp4, .m4v, .mov and .mkv (MPEG-4 part 2 as a fallback, but for .mkv), Motion JPEG for .avi.
 func VideoCodec(path string) ([]string, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".mp4", ".m4v", ".mov":

@@ -79,7 +79,7 @@ func TestBench(t *testing.T) {
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "-2"}, "-threads -2"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "0"}, "-threads 0"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-size", "1x1"}, "size"},
-		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "at least 1 run"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "want 1 to 1000000 runs"},
 		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
 		{[]string{"bench", "-model", model + ".missing"}, ".missing"},
 	} {

@@ -103,18 +103,31 @@ func parseInputs(args []string) ([]input, error) {
 	return ins, nil
 }
 
+// videoOutputExt lists the extensions of the video files -out can name (pipeline.VideoCodec's).
+var videoOutputExt = map[string]bool{".mp4": true, ".m4v": true, ".mov": true, ".mkv": true, ".avi": true}
+
 // planOutputs sets each input's annotated output path. Videos and live sources get a video
 // (NAME.detect.mp4 next to a video file, in the current folder for a live source) unless noVideo;
 // images get an annotated image only with -out. out, when set, is a folder for all outputs, or,
 // for a single video or live input, the output video file itself (checkOverlaps then refuses
-// outputs that would overwrite an input or each other).
+// outputs that would overwrite an input or each other); a folder that does not exist yet and is
+// not written DIR/ must not look like a video file.
 func planOutputs(ins []input, out string, noVideo bool) error {
 	asDir := false
 	if out != "" {
 		st, err := os.Stat(out)
-		asDir = err == nil && st.IsDir() || strings.HasSuffix(out, string(filepath.Separator)) || len(ins) > 1 || ins[0].kind == imageInput
+		named := err == nil && st.IsDir() || strings.HasSuffix(out, string(filepath.Separator))
+		asDir = named || len(ins) > 1 || ins[0].kind == imageInput
 		if !asDir && noVideo {
 			return fmt.Errorf("-out %s names a video file, but -no-video asks for none", out)
+		}
+		if asDir && !named && videoOutputExt[strings.ToLower(filepath.Ext(out))] {
+			// A folder called x.mp4 is never what was meant.
+			what := fmt.Sprintf("%d inputs", len(ins))
+			if len(ins) == 1 {
+				what = "an image"
+			}
+			return fmt.Errorf("-out %s names a video file, but the outputs of %s go into a folder: give one video input, or a folder (-out DIR/)", out, what)
 		}
 	}
 	for i := range ins {
