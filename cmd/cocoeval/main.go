@@ -1,9 +1,9 @@
 // Command cocoeval evaluates COCO bbox detections with pycocotools'
 // COCOeval semantics, to the last digit.
 //
-//	cocoeval -gt instances_val2017.json -dt results.json [-limit N] [-json] [-plots DIR]
+//	cocoeval -gt instances_val2017.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]
 //	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600]
-//	         [-out results.json] [-threads N] [-limit N] [-json] [-plots DIR]
+//	         [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]
 //
 // The second form runs the detector over the split (with a progress bar),
 // writes the results file, then evaluates it. -threads N detects N images at
@@ -24,6 +24,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -77,7 +79,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "cocoeval",
 		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
-		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N]",
+		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N]",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
@@ -92,6 +94,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
 			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results)"},
+			&cli.StringFlag{Name: "categories", Usage: "evaluate only these categories of -gt (`LIST`: ids or names, comma-separated, e.g. person,car or 1,3), as pycocotools' params.catIds: the averages are over them (default: every category, as pycocotools)"},
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
@@ -134,6 +137,10 @@ func evalFile(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	cats, err := parseCategories(gt, c.String("categories"))
+	if err != nil {
+		return err
+	}
 	dts, err := coco.LoadResults(c.String("dt"), gt)
 	if err != nil {
 		return err
@@ -141,14 +148,32 @@ func evalFile(c *cli.Context, e *env) error {
 	all := firstImages(gt, 0)
 	if limit > 0 && limit < len(all) {
 		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), c.String("gt"))
-		return report(c, e, gt, dts, imageIDs(all[:limit]))
+		return report(c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
 		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
 			"the others count as missed (if the file is from a -limit or interrupted run, -limit %d evaluates those only)\n",
 			k, len(all), c.String("gt"), k)
 	}
-	return report(c, e, gt, dts, nil)
+	return report(c, e, gt, dts, nil, cats)
+}
+
+// detectedCategories counts the categories with ground truth in gt that dts detects, and those
+// with ground truth.
+func detectedCategories(gt *coco.Dataset, dts []coco.Result) (detected, withGT int) {
+	seen := make(map[int]bool)
+	for _, d := range dts {
+		seen[d.CategoryID] = true
+	}
+	for _, id := range gt.CategoryIDs() {
+		if len(gt.CategoryAnnotations(id)) > 0 {
+			withGT++
+			if seen[id] {
+				detected++
+			}
+		}
+	}
+	return detected, withGT
 }
 
 // coveredPrefix is how many of images, from the first, it takes to hold every detection of dts.
@@ -166,12 +191,42 @@ func coveredPrefix(images []coco.Image, dts []coco.Result) int {
 	return k
 }
 
-// report evaluates dts (over images, or all images of gt when nil) and
-// prints the summary or JSON, and writes plots.
-func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images []int64) error {
+// parseCategories reads -categories: ids or names of gt's categories, comma-separated (nil for
+// "", every category).
+func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var ids []int
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		found := false
+		for _, cat := range gt.Categories {
+			if cat.Name == item || strconv.Itoa(cat.ID) == item {
+				ids, found = append(ids, cat.ID), true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, gt.Path)
+		}
+	}
+	return ids, nil
+}
+
+// report evaluates dts (over images, or all images of gt when nil; over catIDs, or every
+// category when nil) and prints the summary or JSON, and writes plots.
+func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images []int64, catIDs []int) error {
 	ev, err := coco.NewEval(gt, dts)
 	if err != nil {
 		return err
+	}
+	if catIDs != nil {
+		ev.CatIDs = catIDs
+		fmt.Fprintf(e.stderr, "evaluating %d of the %d categories in %s\n", len(catIDs), len(gt.Categories), c.String("gt"))
+	} else if n, withGT := detectedCategories(gt, dts); len(dts) > 0 && n < withGT {
+		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are of %d of the %d categories with ground truth, and the averages are over all %d, "+
+			"as pycocotools' (-categories evaluates some only)\n", n, withGT, withGT)
 	}
 	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
 		fmt.Fprintln(e.stderr, "cocoeval: note:", u)
@@ -282,6 +337,10 @@ func runModel(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	cats, err := parseCategories(gt, c.String("categories"))
+	if err != nil {
+		return err
+	}
 	if st, err := os.Stat(c.String("images")); err != nil {
 		return err
 	} else if !st.IsDir() {
@@ -322,7 +381,7 @@ func runModel(c *cli.Context, e *env) error {
 			// The numbers of the images done, as -limit gives them: a later -dt of the file
 			// would count the others as missed.
 			fmt.Fprintf(e.stderr, "interrupted: evaluating the %d images done (of %d in %s)\n", len(rep.ImageIDs), len(gt.ImageIDs()), c.String("gt"))
-			if err := report(c, e, gt, rep.Results, rep.ImageIDs); err != nil {
+			if err := report(c, e, gt, rep.Results, rep.ImageIDs, cats); err != nil {
 				return err
 			}
 			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s "+
@@ -339,5 +398,5 @@ func runModel(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: -gt %s -dt %s -limit %d)\n",
 			len(images), len(gt.ImageIDs()), c.String("gt"), c.String("gt"), out, len(images))
 	}
-	return report(c, e, gt, rep.Results, images)
+	return report(c, e, gt, rep.Results, images, cats)
 }

@@ -475,3 +475,86 @@ func TestInterruptBeforeFirstImage(t *testing.T) {
 		t.Errorf("the earlier results file became %q", b)
 	}
 }
+
+// TestCategories: -categories (ids or names) evaluates as if the ground truth and the results
+// held those categories only, as pycocotools' params.catIds does; without it, a note says when
+// the detections cover fewer categories than the averages run over; an unknown one is refused.
+func TestCategories(t *testing.T) {
+	stats := func(args ...string) ([12]float64, string) {
+		t.Helper()
+		e, stdout, stderr := testEnv(t, nil)
+		if code := run(context.Background(), e, append([]string{"cocoeval", "-json"}, args...)); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var r jsonReport
+		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Stats, stderr.String()
+	}
+	gt, err := coco.LoadDataset(goldenGT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dts, err := coco.LoadResults(goldenDT, gt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two categories: the first (by id) and one by name.
+	first, second := gt.Categories[0], gt.Categories[len(gt.Categories)/2]
+	got, stderr := stats("-gt", goldenGT, "-dt", goldenDT, "-categories", fmt.Sprintf("%d,%s", first.ID, second.Name))
+	if !strings.Contains(stderr, fmt.Sprintf("evaluating 2 of the %d categories", len(gt.Categories))) {
+		t.Errorf("stderr: %s", stderr)
+	}
+	// The same files with those categories only.
+	raw, err := os.ReadFile(goldenGT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g map[string]any
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	keep := func(id any) bool { return int(id.(float64)) == first.ID || int(id.(float64)) == second.ID }
+	var cats, anns []any
+	for _, c := range g["categories"].([]any) {
+		if keep(c.(map[string]any)["id"]) {
+			cats = append(cats, c)
+		}
+	}
+	for _, a := range g["annotations"].([]any) {
+		if keep(a.(map[string]any)["category_id"]) {
+			anns = append(anns, a)
+		}
+	}
+	g["categories"], g["annotations"] = cats, anns
+	var kept []coco.Result
+	for _, d := range dts {
+		if d.CategoryID == first.ID || d.CategoryID == second.ID {
+			kept = append(kept, d)
+		}
+	}
+	dir := t.TempDir()
+	gt2, dt2 := filepath.Join(dir, "gt.json"), filepath.Join(dir, "dt.json")
+	b, _ := json.Marshal(g)
+	if err := os.WriteFile(gt2, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := coco.SaveResults(dt2, kept); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := stats("-gt", gt2, "-dt", dt2)
+	if got != want {
+		t.Errorf("-categories: %v; the files with those categories only: %v", got, want)
+	}
+	// The note: results of the two categories against every category.
+	_, stderr = stats("-gt", goldenGT, "-dt", dt2)
+	if !strings.Contains(stderr, "note: the detections are of 2 of the") {
+		t.Errorf("no note for results of 2 categories: %s", stderr)
+	}
+	e, _, errBuf := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-categories", "person,unicorn"}); code == 0 ||
+		!strings.Contains(errBuf.String(), `"unicorn" is neither the id nor the name of a category`) {
+		t.Errorf("unknown category: exit %d, %s", code, errBuf)
+	}
+}
