@@ -6,8 +6,10 @@ package modelfile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"reflect"
 	"slices"
@@ -34,6 +36,10 @@ type File struct {
 func Open(path string) (*File, error) {
 	st, err := safetensors.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == path { // "model m.bin: no such file or directory", not "model stat m.bin: ..."
+			return nil, fmt.Errorf("model %s: %w", path, pe.Err)
+		}
 		return nil, fmt.Errorf("model %w", err)
 	}
 	f, err := fromSafetensors(st)

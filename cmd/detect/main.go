@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +42,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "detect:", err)
 		os.Exit(1)
 	}
+}
+
+// hasFlag reports whether flags has one called name.
+func hasFlag(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // usageError returns the OnUsageError of the command named name: the error alone, pointing at
@@ -79,7 +91,8 @@ func newApp() *cli.App {
 
 const usage = `detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
           [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
-   detect info ...
+   detect info ...    (the cost of an architecture or a model)
+   detect bench ...   (the time of a run)
 
    INPUT: an image, a folder of images, a video file, camera:N or /dev/videoN, or a stream URL
    (rtsp://, http(s)://, udp://, ...)`
@@ -127,8 +140,18 @@ type job struct {
 // and flags this build cannot handle. The JSON lines file is created by openJSON, once the
 // caller's own checks have passed, so that a failed run leaves an existing file as it was.
 func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) (*job, error) {
-	if !c.IsSet("model") || c.NArg() == 0 {
-		return nil, errors.New("usage: " + usage)
+	switch {
+	case !c.IsSet("model"):
+		return nil, errors.New("no -model: give the detector's .bin file\nusage: " + usage)
+	case c.NArg() == 0:
+		return nil, errors.New("no INPUT: give an image, a folder, a video, a camera or a stream\nusage: " + usage)
+	}
+	// Flags end at the first input (Go's flag parsing): a flag after one would be read as a file.
+	for _, a := range c.Args().Slice() {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && a != "-" && hasFlag(c.App.Flags, name) {
+			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...)", a, a)
+		}
 	}
 	switch {
 	case c.Int("stride") < 1:

@@ -170,3 +170,28 @@ func TestHelpDefaults(t *testing.T) {
 		t.Errorf("-h shows a zero default:\n%s", out)
 	}
 }
+
+// TestUsageMistakes: what is missing, or out of place, is named: no -model, no input, a flag
+// after the inputs (which would be read as a file), a model file that is not there.
+func TestUsageMistakes(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "x.jpg")
+	if err := os.WriteFile(img, []byte("not read"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "nosuch.bin")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{img}, "no -model: give the detector's .bin file"},
+		{[]string{"-model", missing}, "no INPUT: give an image"},
+		{[]string{"-model", missing, img, "-score", "0.5"}, "-score after the inputs: flags go before them"},
+		{[]string{"-model", missing, img, "--json=x.jsonl"}, "--json=x.jsonl after the inputs"},
+		{[]string{"-model", missing, img}, "model " + missing + ": no such file or directory"},
+	} {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
