@@ -16,9 +16,6 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// JPEGDecoder names the library that decodes JPEGs in this build.
-const JPEGDecoder = "libjpeg-turbo (OpenCV)"
-
 // Open decodes the image file at path, applying its EXIF orientation. JPEGs are decoded by
 // OpenCV (libjpeg-turbo) into an opaque *image.NRGBA; other formats by Go, as transform.Open does.
 // Errors name the file.

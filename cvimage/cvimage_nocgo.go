@@ -8,9 +8,6 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// JPEGDecoder names the library that decodes JPEGs in this build.
-const JPEGDecoder = "Go image/jpeg"
-
 // Open decodes the image file at path, applying its EXIF orientation. Without cgo this is
 // transform.Open: JPEGs are decoded by Go's image/jpeg.
 func Open(path string) (image.Image, error) { return transform.Open(path) }

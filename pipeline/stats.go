@@ -11,8 +11,9 @@ import (
 )
 
 // Latency summarizes durations in constant memory: an exact count, sum and maximum, and a
-// histogram with buckets 1% wide (from 1 µs to over an hour) for the quantiles, so a pipeline
-// that runs for days keeps a fixed footprint. Quantiles are accurate to 1%.
+// histogram with buckets 1% wide (from 1 µs to about 52 minutes; a quantile beyond that is the
+// maximum) for the quantiles, so a pipeline that runs for days keeps a fixed footprint.
+// Quantiles are accurate to 1%.
 type Latency struct {
 	n        int64
 	sum, max time.Duration
@@ -22,7 +23,7 @@ type Latency struct {
 const (
 	latencyMin   = float64(time.Microsecond)
 	latencyRatio = 1.01
-	latencyBins  = 2200 // latencyMin * 1.01^2200 is about 1.1 hours
+	latencyBins  = 2200 // the last one is the overflow: latencyMin * 1.01^2198 is about 52 minutes
 )
 
 // Add records one duration.

@@ -45,11 +45,12 @@ func newPostProcessor(cfg Config) *postProcessor {
 	return &postProcessor{cfg: cfg, coder: boxes.NewCoder(w[0], w[1], w[2], w[3])}
 }
 
-// run post-processes the predictions for the proposals of one image, exactly as
-// RoIHeads.postprocess_detections: decode every proposal once per class with the box coder,
-// softmax the class logits, clip the boxes to imageH x imageW (the resized image before padding),
-// drop the background column, flatten proposal-major and class-minor, keep scores >
-// ScoreThresh, drop boxes with a side < MinBoxSize, per-class NMS, keep the best DetectionsPerImg.
+// run post-processes the predictions for the proposals of one image with the results of
+// RoIHeads.postprocess_detections: softmax the class logits, keep scores > ScoreThresh (the
+// background column dropped, proposal-major and class-minor), decode those boxes with the box
+// coder and clip them to imageH x imageW (the resized image before padding), drop boxes with a
+// side < MinBoxSize, per-class NMS, keep the best DetectionsPerImg. torchvision decodes every
+// proposal once per class before the threshold; a box the threshold drops changes nothing.
 //
 // classLogits is [P, numClasses] and boxRegression [P, 4*numClasses] (row-major), where P is
 // len(proposals) and numClasses = K+1 counts the background. The returned slices belong to the

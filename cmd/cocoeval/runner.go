@@ -32,7 +32,7 @@ type RunOptions struct {
 	// NewDetector returns a detector for one worker and a function that
 	// releases it (may be nil). It is called once per worker.
 	NewDetector func() (DetectFunc, func(), error)
-	// Decode reads an image file (e.g. imaging.Open with auto-orientation).
+	// Decode reads an image file (cocoeval's: cvimage.Open, EXIF orientation applied).
 	Decode func(path string) (image.Image, error)
 	// Progress, when not nil, receives the progress (package progress: a bar on a terminal,
 	// a line every 10 s elsewhere).
