@@ -116,7 +116,7 @@ demo: build
 	mkdir -p out/demo
 	bin/detect info -model $(DEMO_MODEL)
 	bin/detect -model $(DEMO_MODEL) -score $(DEMO_SCORE) -json out/demo/detections.jsonl -out out/demo/ testdata/video/person.mp4 testdata/images
-	@echo "make demo: the annotated video is out/demo/person.detect.mp4 (images: out/demo/*.detect.jpg, JSON lines: out/demo/detections.jsonl)"
+	@echo "make demo: the annotated video is out/demo/person.detect.mp4 (images: out/demo/*.detect.jpg and .png, JSON lines: out/demo/detections.jsonl)"
 
 # The model card's example picture (models/README.md, "Example"): frame 30 (counted from 0) of
 # make demo's annotated clip; run after a new demo model. The detections are the same every run;

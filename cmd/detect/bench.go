@@ -30,7 +30,7 @@ var benchCommand = &cli.Command{
 		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"},
 		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
 		&cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb, times_ms"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
 	},
 	Action: func(c *cli.Context) error {
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}

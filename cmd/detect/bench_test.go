@@ -63,7 +63,7 @@ func TestBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := decode(out); r.Runs != 1 || !strings.Contains(r.Case, "detector at 300, 320x240 frame (network input 416x320") {
+	if r := decode(out); r.Runs != 1 || !strings.Contains(r.Case, "detector at 300, 320x240 frame (network input 320x416 HxW") {
 		t.Errorf("%+v", r)
 	}
 	text, _, err := run(t, "bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-stage", "3", "-n", "1")

@@ -16,14 +16,14 @@ import (
 var infoCommand = &cli.Command{
 	Name:         "info",
 	Usage:        "print an architecture's or a model's multiply-adds and parameters",
-	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600] [-json]",
+	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600] [-size 640x480] [-json]",
 	OnUsageError: usageError("detect info"),
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
-		&cli.StringFlag{Name: "size", Value: "224x224", Usage: "input size HxW for -arch"},
+		&cli.StringFlag{Name: "size", Usage: "-arch: the network input HxW; -model: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; a 4:3 landscape frame at the model's resolution"},
 		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file"},
-		&cli.IntFlag{Name: "res", Usage: "detector resolution for -model: 300 or 600 (default: the model's)"},
+		&cli.IntFlag{Name: "res", Usage: "detector resolution for -model: 300 or 600", DefaultText: "the model's"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 	},
 	Action: func(c *cli.Context) error {
@@ -31,9 +31,23 @@ var infoCommand = &cli.Command{
 		case c.IsSet("arch") && c.IsSet("model"):
 			return fmt.Errorf("info: give -arch or -model, not both")
 		case c.IsSet("arch"):
-			return archInfo(c.App.Writer, c.String("arch"), c.String("size"), c.Int("classes"), c.Bool("json"))
+			size := "224x224"
+			if c.IsSet("size") {
+				size = c.String("size")
+			}
+			return archInfo(c.App.Writer, c.String("arch"), size, c.Int("classes"), c.Bool("json"))
 		case c.IsSet("model"):
-			return modelInfo(c.App.Writer, c.String("model"), c.Int("res"), c.Bool("json"))
+			if c.IsSet("classes") {
+				return fmt.Errorf("info: -classes goes with -arch (a model file has its own)")
+			}
+			var fw, fh int
+			if c.IsSet("size") {
+				var err error
+				if fw, fh, err = parseSize(c.String("size")); err != nil {
+					return fmt.Errorf("info: %w", err)
+				}
+			}
+			return modelInfo(c.App.Writer, c.String("model"), c.Int("res"), fw, fh, c.Bool("json"))
 		}
 		return fmt.Errorf("info: give -arch NAME or -model FILE")
 	},

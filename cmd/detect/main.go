@@ -32,6 +32,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/pipeline"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 func main() {
@@ -223,7 +224,9 @@ func interruptible(parent context.Context, w io.Writer) (ctx context.Context, st
 	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
-func modelInfo(w io.Writer, path string, res int, asJSON bool) error {
+// modelInfo prints a model's cost on a frame of frameW x frameH pixels (0 x 0: a 4:3 landscape
+// frame at the model's resolution, 640x480's shape), resized and padded as the detector does.
+func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) error {
 	m, err := detector.LoadModel(path)
 	if err != nil {
 		return err
@@ -234,8 +237,12 @@ func modelInfo(w io.Writer, path string, res int, asJSON bool) error {
 			return err
 		}
 	}
-	// A 4:3 landscape image at the model's resolution, padded as the detector pads it.
 	h, wd := cfg.ShorterSide, min(cfg.ShorterSide*4/3, cfg.MaxLongerSide)
+	if frameW > 0 {
+		if h, wd, err = transform.ResizedSize(frameH, frameW, cfg.ShorterSide, cfg.MaxLongerSide); err != nil {
+			return fmt.Errorf("info: frame %dx%d: %w", frameW, frameH, err)
+		}
+	}
 	pad := func(n int) int { return (n + cfg.SizeDivisible - 1) / cfg.SizeDivisible * cfg.SizeDivisible }
 	cx := m.Complexity(pad(h), pad(wd), cfg.RPN.PostNMSTopN)
 	info := struct {
@@ -252,7 +259,7 @@ func modelInfo(w io.Writer, path string, res int, asJSON bool) error {
 		return writeJSON(w, info)
 	}
 	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
-	fmt.Fprintf(w, "cost on a %dx%d input with %d proposals:\n", cx.Height, cx.Width, cx.Proposals)
+	fmt.Fprintf(w, "cost on a %dx%d (HxW) input with %d proposals:\n", cx.Height, cx.Width, cx.Proposals)
 	for _, s := range []struct {
 		name string
 		c    int64

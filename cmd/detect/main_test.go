@@ -153,6 +153,20 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 	if err != nil || !strings.Contains(info, `"box_head"`) || !strings.Contains(info, `"classes": 80`) {
 		t.Errorf("info -model: %v\n%s", err, info)
 	}
+	// -size is a frame, WxH, resized as the detector resizes it (a 4:3 landscape one by default).
+	for size, want := range map[string]string{"": "320x416 (HxW)", "640x480": "320x416 (HxW)", "480x640": "416x320 (HxW)", "1000x100": "64x512 (HxW)"} {
+		args := []string{"info", "-model", model}
+		if size != "" {
+			args = append(args, "-size", size)
+		}
+		text, _, err := run(t, args...)
+		if err != nil || !strings.Contains(text, "cost on a "+want+" input") {
+			t.Errorf("%v: %v\n%s", args, err, text)
+		}
+	}
+	if _, _, err := run(t, "info", "-model", model, "-classes", "5"); err == nil || !strings.Contains(err.Error(), "-classes goes with -arch") {
+		t.Errorf("info -model -classes: %v", err)
+	}
 }
 
 // TestHelpDefaults: -h shows the defaults that apply, not the flags' zero values.
@@ -161,6 +175,11 @@ func TestHelpDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	info, _, err := run(t, "info", "-h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out += info
 	for _, want := range []string{"shorter side: 300 or 600 (default: the model's)", "minimum detection score (default: the model's, 0.05 in the presets)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("-h lacks %q:\n%s", want, out)

@@ -269,8 +269,8 @@ func detectorCase(path string, o Options) (Case, error) {
 	cx := det.Model().Complexity(pad(rh), pad(rw), cfg.RPN.PostNMSTopN)
 	frame := Frame(w, h)
 	return Case{
-		Name: fmt.Sprintf("%s detector at %d, %dx%d frame (network input %dx%d, box head counted at %d proposals; %s)",
-			cx.Arch, cfg.ShorterSide, w, h, cx.Width, cx.Height, cx.Proposals, path),
+		Name: fmt.Sprintf("%s detector at %d, %dx%d frame (network input %dx%d HxW, box head counted at %d proposals; %s)",
+			cx.Arch, cfg.ShorterSide, w, h, cx.Height, cx.Width, cx.Proposals, path),
 		MACs:    cx.MACs,
 		Threads: o.Threads,
 		Run: func() error {

@@ -190,10 +190,10 @@ func TestModelFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(d.Name, "detector at 300, 160x120 frame (network input 416x320") {
+	if !strings.Contains(d.Name, "detector at 300, 160x120 frame (network input 320x416 HxW") {
 		t.Errorf("detector case %q", d.Name)
 	}
-	if d0, err := Model(detPath, Options{}); err != nil || !strings.Contains(d0.Name, "640x480 frame (network input 416x320") {
+	if d0, err := Model(detPath, Options{}); err != nil || !strings.Contains(d0.Name, "640x480 frame (network input 320x416 HxW") {
 		t.Errorf("default frame: %v", err)
 	}
 	if r, err := Measure(d, 1, 1); err != nil || !(r.GFLOPs > 1) {
