@@ -319,7 +319,11 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			}
 			if p.Corrupt > 0 {
 				stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
-				fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
+				if p.Corrupt == 1 {
+					fmt.Fprintf(log, "%s: frame %d could not be decoded, skipped\n", p.Name, p.Index-1)
+				} else {
+					fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
+				}
 			}
 			if p.Reconnects > 0 {
 				stats.add(func(s *Stats) { s.reconnects += p.Reconnects })

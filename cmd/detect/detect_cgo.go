@@ -208,7 +208,8 @@ func detect(c *cli.Context) error {
 			// Only a source read to its end (not one a closed window stopped, whose Read may
 			// even still run): Extent says which.
 			if got, stated, ended := s.Extent(); ended && got < stated {
-				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.spec, got, stated)
+				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.
+				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.spec, got-1, stated)
 			}
 		}
 		if vw != nil {

@@ -212,8 +212,38 @@ func TestCorruptFramesSkipped(t *testing.T) {
 	if n := videotest.Frames(t, out); n != videotest.ClipFrames-3 || len(frameLines(t, []byte(stdout))) != n {
 		t.Errorf("%d frames written, %d lines, want %d", n, len(frameLines(t, []byte(stdout))), videotest.ClipFrames-3)
 	}
-	if !strings.Contains(stderr, "corrupt 3") || !strings.Contains(stderr, "frames 10-11 could not be decoded, skipped") {
+	if !strings.Contains(stderr, "corrupt 3") || !strings.Contains(stderr, "frames 10-11 could not be decoded, skipped") ||
+		!strings.Contains(stderr, "frame 25 could not be decoded, skipped") {
 		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+// TestDamagedEnd: a video cut short ends at its last whole frame, with a warning that names it by
+// its number in the JSON lines (from 0).
+func TestDamagedEnd(t *testing.T) {
+	data, err := os.ReadFile(videotest.CorruptClip(t)) // Motion JPEG: a JPEG a frame
+	if err != nil {
+		t.Fatal(err)
+	}
+	var soi []int
+	for i := 0; i+3 <= len(data); i++ {
+		if data[i] == 0xff && data[i+1] == 0xd8 && data[i+2] == 0xff {
+			soi = append(soi, i)
+		}
+	}
+	cut := filepath.Join(t.TempDir(), "cut.avi")
+	if err := os.WriteFile(cut, data[:soi[30]], 0o644); err != nil { // frames 0-29 whole
+		t.Fatal(err)
+	}
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", cut)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != 30 {
+		t.Fatalf("%d frames, want 30\n%s", n, stderr)
+	}
+	if want := fmt.Sprintf("no frame decoded after frame 29 (numbered from 0) of the %d its container states", videotest.ClipFrames); !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not say %q: %s", want, stderr)
 	}
 }
 
