@@ -182,7 +182,7 @@ func TestCorruptFrames(t *testing.T) {
 			t.Fatalf("frame numbers %v", got)
 		}
 	}
-	if !strings.Contains(log.String(), "frames 10-11 could not be decoded") || !strings.Contains(log.String(), "frames 25-25") {
+	if !strings.Contains(log.String(), "frames 10-11 could not be decoded") || !strings.Contains(log.String(), "frame 25 could not be decoded") {
 		t.Errorf("log: %q", log.String())
 	}
 }
