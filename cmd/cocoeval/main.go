@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -152,7 +153,7 @@ func evalFile(c *cli.Context, e *env) error {
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
 		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
-			"the others count as missed (if the file is from a -limit or interrupted run, -limit %d evaluates those only)\n",
+			"the others count as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
 			k, len(all), c.String("gt"), k)
 	}
 	return report(c, e, gt, dts, nil, cats)
@@ -200,15 +201,21 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 	var ids []int
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
-		found := false
-		for _, cat := range gt.Categories {
-			if cat.Name == item || strconv.Itoa(cat.ID) == item {
-				ids, found = append(ids, cat.ID), true
-				break
+		id, err := strconv.Atoi(item)
+		if _, ok := gt.Category(id); err != nil || !ok { // an id first, as pycocotools takes them; else a name
+			id = -1
+			for _, cat := range gt.Categories {
+				if cat.Name == item {
+					id = cat.ID
+					break
+				}
 			}
 		}
-		if !found {
+		if id == -1 {
 			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, gt.Path)
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 	}
 	return ids, nil

@@ -275,7 +275,7 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 		}
 	}
 	if want := fmt.Sprintf("the detections are all on the first %d of the 128 images", k); !strings.Contains(stderr.String(), want) ||
-		!strings.Contains(stderr.String(), fmt.Sprintf("-limit %d evaluates those only", k)) {
+		!strings.Contains(stderr.String(), fmt.Sprintf("give -limit as that run printed it: %d or more", k)) {
 		t.Errorf("stderr does not say %q:\n%s", want, stderr)
 	}
 
@@ -551,6 +551,27 @@ func TestCategories(t *testing.T) {
 	_, stderr = stats("-gt", goldenGT, "-dt", dt2)
 	if !strings.Contains(stderr, "note: the detections are of 2 of the") {
 		t.Errorf("no note for results of 2 categories: %s", stderr)
+	}
+	// A category named after another's id: ids first, as pycocotools takes them; one given
+	// twice is evaluated once.
+	named := filepath.Join(dir, "named.json")
+	b, _ = json.Marshal(map[string]any{
+		"images":      []any{map[string]any{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100}},
+		"categories":  []any{map[string]any{"id": 1, "name": "2"}, map[string]any{"id": 2, "name": "dog"}},
+		"annotations": []any{map[string]any{"id": 1, "image_id": 1, "category_id": 2, "bbox": []float64{10, 10, 20, 20}, "area": 400, "iscrowd": 0}},
+	})
+	if err := os.WriteFile(named, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dog := filepath.Join(dir, "dog.json")
+	if err := os.WriteFile(dog, []byte(`[{"image_id": 1, "category_id": 2, "bbox": [10, 10, 20, 20], "score": 0.9}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range []string{"2", "dog", "2,dog"} {
+		s, stderr := stats("-gt", named, "-dt", dog, "-categories", list)
+		if !(s[0] > 0.99) || !strings.Contains(stderr, "evaluating 1 of the 2 categories") { // one box found: AP 1, less a rounding
+			t.Errorf("-categories %s: AP %v, %s", list, s[0], stderr)
+		}
 	}
 	e, _, errBuf := testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-categories", "person,unicorn"}); code == 0 ||

@@ -97,7 +97,9 @@ func detect(c *cli.Context) error {
 	stderr := c.App.ErrWriter
 	// Video files are probed (opened, first frame decoded) and cameras and streams opened before
 	// any work, so that one that cannot be read fails the run before the JSON lines file is
-	// created (an earlier one left as it was).
+	// created (an earlier one left as it was). A live source that is not the first input is
+	// closed again and reopened when its turn comes: held open meanwhile, it would fill its
+	// buffer with frames that are stale when read, and its times would count from the start.
 	infos := map[string]pipeline.VideoInfo{}
 	lives := map[int]*pipeline.Live{}
 	defer func() {
@@ -122,7 +124,11 @@ func detect(c *cli.Context) error {
 			if err != nil {
 				return err
 			}
-			lives[k] = l
+			if k == 0 {
+				lives[k] = l
+			} else {
+				l.Close()
+			}
 		}
 	}
 	var win *pipeline.Window
@@ -187,8 +193,15 @@ func detect(c *cli.Context) error {
 					}
 					return l, nil
 				}
-				l := lives[k]
+				l, opened := lives[k]
 				delete(lives, k) // Run closes it
+				if !opened {
+					var err error
+					if l, err = in.openLive(); err != nil {
+						failures = append(failures, err)
+						continue
+					}
+				}
 				src, fps, frames = l, l.FPS(), l.Frames()
 				if frames > 0 {
 					break // a file over the network (its length is stated): read like a file

@@ -44,7 +44,7 @@ var infoCommand = &cli.Command{
 			if c.IsSet("size") {
 				var err error
 				if fw, fh, err = parseSize(c.String("size")); err != nil {
-					return fmt.Errorf("info: %w", err)
+					return fmt.Errorf("info: -size with -model is a frame, WxH: %w", err)
 				}
 			}
 			return modelInfo(c.App.Writer, c.String("model"), c.Int("res"), fw, fh, c.Bool("json"))

@@ -123,11 +123,7 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		}
 		if asDir && !named && videoOutputExt[strings.ToLower(filepath.Ext(out))] {
 			// A folder called x.mp4 is never what was meant.
-			what := fmt.Sprintf("%d inputs", len(ins))
-			if len(ins) == 1 {
-				what = "an image"
-			}
-			return fmt.Errorf("-out %s names a video file, but the outputs of %s go into a folder: give one video input, or a folder (-out DIR/)", out, what)
+			return fmt.Errorf("-out %s names a video file, but images, and several inputs, have their outputs written into a folder: give one video input, or a folder (-out DIR/)", out)
 		}
 	}
 	for i := range ins {

@@ -151,7 +151,10 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	for _, a := range c.Args().Slice() {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && a != "-" && hasFlag(c.App.Flags, name) {
-			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...)", a, a)
+			if _, err := os.Stat(a); err == nil {
+				continue // a file of that name (given after --)
+			}
+			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...; a file of that name: ./%s)", a, a, a)
 		}
 	}
 	switch {

@@ -162,7 +162,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"output over the model", []string{"-out", tiny, clip}, "would overwrite the model"},
 		{"unsupported output type", []string{"-out", filepath.Join(dir, "out.gif"), clip}, `unsupported video output type ".gif"`},
 		{"two outputs in one", []string{"-out", dir + "/o/", clip, twin}, "would both be written to"},
-		{"a video file for two inputs", []string{"-out", filepath.Join(dir, "x.mp4"), clip, twin}, "x.mp4 names a video file, but the outputs of 2 inputs go into a folder"},
+		{"a video file for two inputs", []string{"-out", filepath.Join(dir, "x.mp4"), clip, twin}, "x.mp4 names a video file, but images, and several inputs, have their outputs written into a folder"},
 		{"folder without images", []string{empty}, "folder holds no images"},
 		{"bad camera", []string{"camera:x"}, "camera:N"},
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
