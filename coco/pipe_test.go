@@ -3,12 +3,11 @@
 package coco
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shuffledet/shuffledet/internal/fifotest"
 )
 
 // TestErrorsInAPipe: an error in JSON read from a named pipe is reported (with its byte offset)
@@ -28,35 +27,15 @@ func TestErrorsInAPipe(t *testing.T) {
 		{"unknown image", `[{"image_id": 99, "category_id": 1, "bbox": [1,2,3,4], "score": 0.5}]`, true, "image_id 99 is not in the ground truth"},
 		{"nan", `[{"image_id": 7, "category_id": 1, "bbox": [NaN, 2, 3, 4], "score": 0.5}]`, true, "invalid JSON"},
 	} {
-		fifo := filepath.Join(t.TempDir(), c.name+".fifo")
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-			t.Skipf("no named pipes here: %v", err)
-		}
-		go func() {
-			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-			if err != nil {
-				return
-			}
-			f.WriteString(c.content)
-			f.Close()
-		}()
-		done := make(chan error, 1)
-		go func() {
-			var err error
+		pipe := fifotest.Pipe(t, c.name+".fifo", []byte(c.content))
+		_, err := fifotest.Within(t, 10*time.Second, func() (any, error) {
 			if c.results {
-				_, err = LoadResults(fifo, gt)
-			} else {
-				_, err = LoadDataset(fifo)
+				return LoadResults(pipe, gt)
 			}
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("%s: %v, want an error naming %s and saying %q", c.name, err, fifo, c.want)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: no answer in 10 s (waiting for the pipe again?)", c.name)
+			return LoadDataset(pipe)
+		})
+		if err == nil || !strings.Contains(err.Error(), pipe) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %s and saying %q", c.name, err, pipe, c.want)
 		}
 	}
 }

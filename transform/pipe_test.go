@@ -3,13 +3,14 @@
 package transform
 
 import (
+	"image"
 	"os"
 	"path/filepath"
 	"reflect"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shuffledet/shuffledet/internal/fifotest"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 )
 
@@ -26,34 +27,12 @@ func TestOpenFromAPipe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fifo := filepath.Join(t.TempDir(), name)
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-			t.Skipf("no named pipes here: %v", err)
-		}
-		go func() {
-			if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
-				f.Write(content)
-				f.Close()
-			}
-		}()
-		type result struct {
-			img any
-			err error
-		}
-		done := make(chan result, 1)
-		go func() {
-			img, err := Open(fifo)
-			done <- result{img, err}
-		}()
-		select {
-		case r := <-done:
-			if r.err != nil {
-				t.Errorf("%s from a pipe: %v", name, r.err)
-			} else if !reflect.DeepEqual(r.img, any(want)) {
-				t.Errorf("%s from a pipe: the pixels differ from the file's", name)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatalf("%s: no answer in 20 s", name)
+		pipe := fifotest.Pipe(t, name, content)
+		got, err := fifotest.Within(t, 20*time.Second, func() (image.Image, error) { return Open(pipe) })
+		if err != nil {
+			t.Errorf("%s from a pipe: %v", name, err)
+		} else if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s from a pipe: the pixels differ from the file's", name)
 		}
 	}
 }
