@@ -95,11 +95,16 @@ func detect(c *cli.Context) error {
 		return err
 	}
 	stderr := c.App.ErrWriter
-	// Video files are probed (opened, first frame decoded) and cameras and streams opened before
-	// any work, so that one that cannot be read fails the run before the JSON lines file is
-	// created (an earlier one left as it was). A live source that is not the first input is
-	// closed again and reopened when its turn comes: held open meanwhile, it would fill its
-	// buffer with frames that are stale when read, and its times would count from the start.
+	// Video files are probed (opened, first frame decoded) before any work, and so is a camera or
+	// stream given first, opened and kept, so that an input that cannot be read fails the run
+	// before the JSON lines file is created (an earlier one left as it was). A camera or stream
+	// given later is opened when its turn comes: held open meanwhile, it would fill its buffer
+	// with frames stale when read, and opened twice, a server of one client would refuse the
+	// second; by then the inputs before it have written their lines.
+	var openWithin time.Duration // a source that is not there at the start: tried again only when asked
+	if c.IsSet("reconnect") {
+		openWithin = c.Duration("reconnect")
+	}
 	infos := map[string]pipeline.VideoInfo{}
 	lives := map[int]*pipeline.Live{}
 	defer func() {
@@ -116,19 +121,14 @@ func detect(c *cli.Context) error {
 			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
-			var within time.Duration // a source that is not there at the start: only when asked
-			if c.IsSet("reconnect") {
-				within = c.Duration("reconnect")
+			if k > 0 {
+				continue
 			}
-			l, err := openLive(c.Context, in, within, stderr)
+			l, err := openLive(c.Context, in, openWithin, stderr)
 			if err != nil {
 				return err
 			}
-			if k == 0 {
-				lives[k] = l
-			} else {
-				l.Close()
-			}
+			lives[k] = l
 		}
 	}
 	var win *pipeline.Window
@@ -197,7 +197,7 @@ func detect(c *cli.Context) error {
 				delete(lives, k) // Run closes it
 				if !opened {
 					var err error
-					if l, err = in.openLive(); err != nil {
+					if l, err = openLive(ctx, in, openWithin, stderr); err != nil {
 						failures = append(failures, err)
 						continue
 					}

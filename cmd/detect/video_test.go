@@ -168,8 +168,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
-		{"unreachable stream", []string{clip, "rtsp://127.0.0.1:1/x"}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
-		{"unreachable stream, tried again", []string{"-reconnect", "600ms", clip, "rtsp://127.0.0.1:1/x"}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
+		{"unreachable stream first", []string{"rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
+		{"unreachable stream first, tried again", []string{"-reconnect", "600ms", "rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
 		{"too many workers", []string{"-workers", "4611686018427387904", clip}, "-workers 4611686018427387904: at most 256"},
 		{"score rounding to 1", []string{"-score", "0.99999999999", clip}, "-score 0.99999999999: must be at least 0 and below 1 as a float32"},
 		{"negative score", []string{"-score", "-0.1", clip}, "-score -0.1: must be at least 0"},
@@ -676,5 +676,40 @@ func TestJSONToNamedPipe(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("the pipe's reader got no end of file")
+	}
+}
+
+// TestStreamAfterAVideo: a stream given after a video is opened when its turn comes, once: its
+// server here takes one client (an open before the work, closed and opened again, would find
+// it gone), and its first frame's time_ms counts from that opening, not from the start of the
+// run (the 0.5x model takes seconds over the clip, given twice, before it).
+func TestStreamAfterAVideo(t *testing.T) {
+	dir := t.TempDir()
+	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
+	jsonPath := filepath.Join(dir, "out.jsonl")
+	server := serve(t, url)
+	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-no-video",
+		"-reconnect", "0", "-json", jsonPath, videotest.Clip(t), videotest.Clip(t), url)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "3 frames of the stream", 3*time.Minute, func() bool { return lineCount(jsonPath) >= 2*videotest.ClipFrames+3 })
+	server.Process.Kill()
+	cmd.Wait()
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := frameLines(t, data)
+	first := lines[2*videotest.ClipFrames]
+	if first.Source != url || first.Frame == nil || *first.Frame != 0 || first.TimeMS == nil {
+		t.Fatalf("line %d: %+v, want the stream's first frame", 2*videotest.ClipFrames, first)
+	}
+	if !(*first.TimeMS < 1500) {
+		t.Errorf("the stream's first frame at time_ms %.0f: counted from before its turn\n%s", *first.TimeMS, stderr.String())
 	}
 }
