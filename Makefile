@@ -131,18 +131,19 @@ demo-frame: demo
 bin/cocoeval:
 	$(GO) build -o bin/cocoeval ./cmd/cocoeval
 
-# COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin RES=600
-# (COCO from scripts/get-coco; THREADS detector workers). The results go to out/, which a fresh
+# COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin [RES=600]
+# (RES: 300 or 600, default the model's own; COCO from scripts/get-coco; THREADS detector workers;
+# the results file is named after the model's path and RES, so two runs' iter090000.bin differ). The results go to out/, which a fresh
 # clone lacks and cocoeval writes only after all 5000 images: made first.
 COCO ?= data/coco
-RES ?= 600
+RES ?=
 THREADS ?= 2
 minival: bin/cocoeval
 	@test -n "$(MODEL)" || { echo "make minival: set MODEL=path/to/model.bin" >&2; exit 2; }
 	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (run scripts/get-coco $(COCO))" >&2; exit 2; }
 	mkdir -p out
-	bin/cocoeval -model $(MODEL) -res $(RES) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
-		-images $(COCO)/val2017 -out out/minival-$(notdir $(basename $(MODEL)))-$(RES).json
+	bin/cocoeval -model $(MODEL) $(if $(RES),-res $(RES)) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
+		-images $(COCO)/val2017 -out out/minival-$(subst /,_,$(basename $(MODEL)))-$(or $(RES),own).json
 
 # The Python that trains: OpenBLAS told this CPU's kernels (docs/DESIGN.md), and tcmalloc in place
 # of glibc's malloc where it is installed (scripts/setup installs it). glibc maps every block over

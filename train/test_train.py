@@ -441,6 +441,14 @@ class DetectorTraining(unittest.TestCase):
         with self.assertRaises(SystemExit):
             self.run_train("ema-none", "--iters", "4", "--ema", "0.9")
 
+    def test_step_schedule(self):
+        # Detectron's 1x: warm-up, then x0.1 at 60000 and 80000 of 90000 iterations (2/3 and 8/9 of
+        # them all, the warm-up included).
+        a = train_detector.parse_args(self.common + ["--out", "x", "--iters", "90000", "--warmup", "1000",
+                                                     "--schedule", "step", "--lr", "0.02"])
+        for it, want in [(1000, 0.02), (59999, 0.02), (60000, 0.002), (79999, 0.002), (80000, 0.0002), (89999, 0.0002)]:
+            self.assertAlmostEqual(train_detector.lr_at(a, it), want, delta=1e-12, msg="iteration %d" % it)
+
     def test_time_budget(self):
         # The schedule follows the clock: cosine from --lr to 0 over the budget, after the warm-up.
         a = train_detector.parse_args(self.common + ["--out", "x", "--iters", "100", "--time-budget", "60"])

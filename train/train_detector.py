@@ -86,8 +86,9 @@ def parse_args(argv=None):
                    help="keep an exponential moving average of the weights and BN statistics with this decay "
                         "per iteration (e.g. 0.998) and export it instead of the raw weights (0: off)")
     p.add_argument("--train-sizes", default="",
-                   help="comma-separated shorter sides drawn per batch (scale jitter); max side scales with them "
-                        "(default: the preset's test size x 0.75, 0.85, 0.95, 1.05, 1.15, each rounded to a "
+                   help="comma-separated shorter sides, one drawn per image (scale jitter, torchvision's "
+                        "GeneralizedRCNNTransform); one cap on the longer side for all of them, the preset's scaled by "
+                        "the largest size over the test size (default: the preset's test size x 0.75, 0.85, 0.95, 1.05, 1.15, each rounded to a "
                         "multiple of 32: 224,256,288,320,352 at 300, 448,512,576,640,704 at 600)")
     p.add_argument("--flip", type=float, default=0.5, help="horizontal flip probability")
     p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
@@ -120,7 +121,10 @@ def parse_args(argv=None):
                    "(default: the first --eval set, AP50 over its classes); best.bin's score on that set is "
                    "optimistic, so report another set, or the final iteration's iterNNNNNN.bin")
     p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo into OUT)")
-    p.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
+    resume = p.add_mutually_exclusive_group()
+    resume.add_argument("--resume", action="store_true",
+                        help="go on from OUT/last.pt when it exists (what every run does: the flag says it)")
+    resume.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
     p.add_argument("--time-budget", type=float, default=0.0, metavar="SECONDS",
                    help="end the run after this many wall-clock seconds of its loop (data loading included), "
                         "the schedule decaying over that time instead of --iters (which stays a cap): for a "
@@ -543,19 +547,22 @@ def freeze_bn(model):
 
 
 def lr_at(a, it, elapsed=0.0):
-    """Linear warm-up to --lr, then cosine / linear decay to 0 (or x0.1 steps at 2/3 and 8/9) over the
-    iterations, or over the --time-budget seconds (elapsed: those spent so far) when one is set."""
+    """Linear warm-up to --lr, then cosine / linear decay to 0 over the iterations after the warm-up,
+    or over the --time-budget seconds (elapsed: those spent so far) when one is set; or x0.1 steps at
+    2/3 and 8/9 of --iters, warm-up included, as Detectron's 1x (60000 and 80000 of 90000)."""
     if it < a.warmup:
         return a.lr * (0.001 + 0.999 * it / a.warmup)
     if a.time_budget > 0:
         t = min(1.0, elapsed / a.time_budget)
+    elif a.schedule == "step":
+        t = it / max(1, a.iters)
     else:
         t = (it - a.warmup) / max(1, a.iters - a.warmup)
     if a.schedule == "cosine":
         return a.lr * 0.5 * (1 + math.cos(math.pi * t))
     if a.schedule == "linear":
         return a.lr * (1 - t)
-    return a.lr * (0.1 ** sum(t >= m for m in (2 / 3, 8 / 9)))
+    return a.lr * (0.1 ** sum(t * 9 >= m for m in (6, 8)))  # t >= 2/3, 8/9 without rounding them
 
 
 def make_optimizer(a, model):

@@ -6,13 +6,14 @@ peak lr 0.5 for batch 1024 (scaled linearly with the global batch), no weight de
 biases, label smoothing 0.1, RandomResizedCrop scale (0.25, 1) + flip at 224, evaluation on the
 centre 224 crop of the 256-resized validation image (as megvii's ShuffleNet-Series).
 
-  # 8 GPUs on one machine (about 3 days on V100s for 2x; see README "Training and reproducing Table 7")
+  # 8 GPUs on one machine (2x: an estimated 200-300 V100 GPU-hours, 1-1.5 days; README "Training and
+  # reproducing Table 7"; Debian's torch 1.13 under Python 3.11 also needs --redirects 2 --tee 2 --log_dir DIR)
   torchrun --nproc_per_node 8 train/train_imagenet.py --data imagenet/train --val imagenet/val \
       --groups 3 --width 2.0 --batch 128 --workers 8 --out runs/imagenet-2x-g3
   # then the detector starts from it
   train/train_detector.py ... --trunk runs/imagenet-2x-g3/final.bin
 
-Resumable like train_detector.py (OUT/last.pt; the batch order and augmentation are functions of
+Resumable like train_detector.py (the same command again goes on from OUT/last.pt, --no-resume starts over; the batch order and augmentation are functions of
 (seed, iteration); on several machines OUT must be one folder that all of them see). Writes
 OUT/final.bin (the classifier with the .bin names) at the end and OUT/iterNNNNNN.bin at every
 --export-every.
@@ -66,6 +67,10 @@ def parse_args(argv=None):
     p.add_argument("--ckpt-every", type=int, default=1000)
     p.add_argument("--export-every", type=int, default=0, help="0: only final.bin")
     p.add_argument("--stop-after", type=int, default=0, help="exit with a checkpoint after this many iterations")
+    resume = p.add_mutually_exclusive_group()
+    resume.add_argument("--resume", action="store_true",
+                        help="go on from OUT/last.pt when it exists (what every run does: the flag says it)")
+    resume.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
     p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait for rank 0's export and validation)")
@@ -160,7 +165,7 @@ def main(argv=None):
                           lr=lr_peak, momentum=0.9, nesterov=False)
     ckpt = os.path.join(a.out, "last.pt")
     start, seconds = 0, 0.0
-    ck = torch.load(ckpt, map_location=device) if os.path.exists(ckpt) else None
+    ck = torch.load(ckpt, map_location=device) if os.path.exists(ckpt) and not a.no_resume else None
     if distributed:  # every process reads its own OUT/last.pt: they must agree
         agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt)
     if ck is not None:
