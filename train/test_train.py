@@ -436,6 +436,18 @@ class DetectorTraining(unittest.TestCase):
         exported = read_bin(os.path.join(straight, "iter000004.bin"))[0]
         for k, v in detector_state(model).items():
             self.assertTrue(torch.equal(v.float(), exported[k]), k)
+        # --export-now writes the .bin of a stopped run's checkpoint: the same as the run's own
+        # export at that iteration.
+        self.run_train("ema-cut", "--iters", "4", "--ema", "0.9", "--export-now")
+        now = read_bin(os.path.join(cut, "iter000004.bin"))[0]
+        for k, v in read_bin(os.path.join(straight, "iter000004.bin"))[0].items():
+            self.assertTrue(torch.equal(v, now[k]), k)
+        stopped = self.run_train("ema-stopped", "--iters", "4", "--ema", "0.9", "--stop-after", "3")
+        self.assertFalse(os.path.exists(os.path.join(stopped, "iter000003.bin")))
+        self.run_train("ema-stopped", "--iters", "4", "--ema", "0.9", "--export-now")
+        self.assertTrue(os.path.exists(os.path.join(stopped, "iter000003.bin")))
+        with self.assertRaises(SystemExit):
+            self.run_train("ema-nothing", "--iters", "4", "--export-now")
         # A run without an average cannot be resumed as one.
         self.run_train("ema-none", "--iters", "4", "--stop-after", "1")
         with self.assertRaises(SystemExit):

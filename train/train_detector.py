@@ -133,6 +133,10 @@ def parse_args(argv=None):
                         "exports its model (0: off)")
     p.add_argument("--stop-after", type=int, default=0,
                    help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
+    p.add_argument("--export-now", action="store_true",
+                   help="with the run's own arguments: write OUT/iterNNNNNN.bin from OUT/last.pt (the weight "
+                        "average with --ema) and exit, training nothing: a model of a run stopped between "
+                        "its evaluations")
     p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait that long for rank 0's evaluation)")
@@ -804,9 +808,21 @@ def main(argv=None):
             ema.load_state_dict(ck["ema"])
         if main_proc:
             print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
+    elif a.export_now:
+        raise SystemExit("%s: no checkpoint to export (--export-now goes with a run's own --out)" % ckpt_path)
     elif main_proc:
         with open(os.path.join(a.out, "args.json"), "w") as f:
             json.dump(vars(a), f, indent=1)
+
+    if a.export_now:
+        if distributed:
+            raise SystemExit("--export-now: run it as one process, not under torchrun")
+        path = os.path.join(a.out, "iter%06d.bin" % start)
+        exported = ema.model if ema is not None else model
+        set_resolution(exported, test_res)
+        export(exported, cfg, path)
+        print("wrote %s (iteration %d of %s)" % (path, start, ckpt_path), flush=True)
+        return
 
     records = []
     for spec in a.data:
