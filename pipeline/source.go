@@ -338,7 +338,23 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 	if time.Since(lost) < r.within {
 		return nil
 	}
+	if r.src == nil { // OpenWithin's: never open
+		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
+	}
 	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
+}
+
+// OpenWithin opens a source with open and, when that fails and within > 0, tries again with
+// Reconnect's backoff until within has passed (a camera still starting, a server restarting);
+// messages go to log.
+func OpenWithin(ctx context.Context, name string, open func() (Source, error), within time.Duration, log io.Writer) (Source, error) {
+	src, err := open()
+	if err == nil || within <= 0 {
+		return src, err
+	}
+	fmt.Fprintf(log, "%s: %v; trying again for up to %s\n", name, err, within)
+	r := &Reconnecting{name: name, open: open, within: within}
+	return r.reopen(ctx, time.Now())
 }
 
 // Close implements Source.

@@ -157,3 +157,13 @@ func ResizedSize(h, w, shorterSide, maxLongerSide int) (rh, rw int, err error) {
 
 // roundUp returns n rounded up to a multiple of d.
 func roundUp(n, d int) int { return (n + d - 1) / d * d }
+
+// NetworkInput returns the size, height then width, of the network input the detector makes of an
+// h x w image: resized (ResizedSize), then padded to multiples of SizeDivisible.
+func (c Config) NetworkInput(h, w int) (int, int, error) {
+	rh, rw, err := ResizedSize(h, w, c.ShorterSide, c.MaxLongerSide)
+	if err != nil {
+		return 0, 0, err
+	}
+	return roundUp(rh, c.SizeDivisible), roundUp(rw, c.SizeDivisible), nil
+}

@@ -54,34 +54,19 @@ func init() {
 	}
 }
 
-// openLive opens a camera or stream input; with -reconnect given (within > 0) it tries again, as
-// a source lost later is, until within has passed (a camera still starting, a server restarting).
-func openLive(ctx context.Context, in input, within time.Duration, log io.Writer) (*pipeline.Live, error) {
-	l, err := in.openLive()
-	if err == nil || within <= 0 {
-		return l, err
-	}
-	fmt.Fprintf(log, "detect: %v; trying again for %s (-reconnect)\n", err, within)
-	deadline := time.Now().Add(within)
-	for wait := 250 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 4*time.Second) {
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(min(wait, time.Until(deadline))):
-		}
-		if l, err = in.openLive(); err == nil {
-			return l, nil
-		}
-	}
-	return nil, err
-}
-
-// openLive opens in, a camera or stream input.
-func (in input) openLive() (*pipeline.Live, error) {
+// open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).
+func (in input) open() (pipeline.Source, error) {
+	var l *pipeline.Live
+	var err error
 	if in.kind == cameraInput {
-		return pipeline.OpenCamera(in.camera)
+		l, err = pipeline.OpenCamera(in.camera)
+	} else {
+		l, err = pipeline.OpenStream(in.spec)
 	}
-	return pipeline.OpenStream(in.spec)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // detect runs every input through the pipeline, one input (or run of images) after another.
@@ -124,11 +109,11 @@ func detect(c *cli.Context) error {
 			if k > 0 {
 				continue
 			}
-			l, err := openLive(c.Context, in, openWithin, stderr)
+			l, err := pipeline.OpenWithin(c.Context, in.spec, in.open, openWithin, stderr)
 			if err != nil {
 				return err
 			}
-			lives[k] = l
+			lives[k] = l.(*pipeline.Live)
 		}
 	}
 	var win *pipeline.Window
@@ -186,21 +171,15 @@ func detect(c *cli.Context) error {
 				}
 				src, fps, frames = v, infos[in.spec].FPS, infos[in.spec].Frames
 			default:
-				reopen := func() (pipeline.Source, error) {
-					l, err := in.openLive()
-					if err != nil {
-						return nil, err // not a nil *Live in a non-nil Source
-					}
-					return l, nil
-				}
 				l, opened := lives[k]
 				delete(lives, k) // Run closes it
 				if !opened {
-					var err error
-					if l, err = openLive(ctx, in, openWithin, stderr); err != nil {
+					s, err := pipeline.OpenWithin(ctx, in.spec, in.open, openWithin, stderr)
+					if err != nil {
 						failures = append(failures, err)
 						continue
 					}
+					l = s.(*pipeline.Live)
 				}
 				src, fps, frames = l, l.FPS(), l.Frames()
 				if frames > 0 {
@@ -208,7 +187,7 @@ func detect(c *cli.Context) error {
 				}
 				o.Live = true
 				if d := c.Duration("reconnect"); d > 0 {
-					src = pipeline.Reconnect(in.spec, l, reopen, d, stderr)
+					src = pipeline.Reconnect(in.spec, l, in.open, d, stderr)
 				}
 			}
 			total := 0

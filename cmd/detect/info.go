@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/internal/bench"
 )
 
 var infoCommand = &cli.Command{
@@ -20,7 +21,7 @@ var infoCommand = &cli.Command{
 	OnUsageError: usageError("detect info"),
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
-		&cli.StringFlag{Name: "size", Usage: "-arch: the network input HxW; -model: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; a 4:3 landscape frame at the model's resolution"},
+		&cli.StringFlag{Name: "size", Usage: "-arch: the network input HxW; -model: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; 640x480"},
 		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file"},
 		&cli.IntFlag{Name: "res", Usage: "detector resolution for -model: 300 or 600", DefaultText: "the model's"},
@@ -40,7 +41,7 @@ var infoCommand = &cli.Command{
 			if c.IsSet("classes") {
 				return fmt.Errorf("info: -classes goes with -arch (a model file has its own)")
 			}
-			var fw, fh int
+			fw, fh := bench.FrameW, bench.FrameH
 			if c.IsSet("size") {
 				var err error
 				if fw, fh, err = parseSize(c.String("size")); err != nil {

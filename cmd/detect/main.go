@@ -32,7 +32,6 @@ import (
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/pipeline"
-	"github.com/shuffledet/shuffledet/transform"
 )
 
 func main() {
@@ -227,8 +226,8 @@ func interruptible(parent context.Context, w io.Writer) (ctx context.Context, st
 	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
-// modelInfo prints a model's cost on a frame of frameW x frameH pixels (0 x 0: a 4:3 landscape
-// frame at the model's resolution, 640x480's shape), resized and padded as the detector does.
+// modelInfo prints a model's cost on a frame of frameW x frameH pixels, resized and padded as the
+// detector does.
 func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) error {
 	m, err := detector.LoadModel(path)
 	if err != nil {
@@ -240,14 +239,11 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 			return err
 		}
 	}
-	h, wd := cfg.ShorterSide, min(cfg.ShorterSide*4/3, cfg.MaxLongerSide)
-	if frameW > 0 {
-		if h, wd, err = transform.ResizedSize(frameH, frameW, cfg.ShorterSide, cfg.MaxLongerSide); err != nil {
-			return fmt.Errorf("info: frame %dx%d: %w", frameW, frameH, err)
-		}
+	h, wd, err := cfg.NetworkInput(frameH, frameW)
+	if err != nil {
+		return fmt.Errorf("info: frame %dx%d: %w", frameW, frameH, err)
 	}
-	pad := func(n int) int { return (n + cfg.SizeDivisible - 1) / cfg.SizeDivisible * cfg.SizeDivisible }
-	cx := m.Complexity(pad(h), pad(wd), cfg.RPN.PostNMSTopN)
+	cx := m.Complexity(h, wd, cfg.RPN.PostNMSTopN)
 	info := struct {
 		Model      string              `json:"model"`
 		Resolution [2]int              `json:"resolution"`

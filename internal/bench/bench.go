@@ -148,7 +148,7 @@ func (o *Options) check() error {
 		o.InputH, o.InputW = 224, 224
 	}
 	if o.FrameW == 0 && o.FrameH == 0 {
-		o.FrameW, o.FrameH = 640, 480
+		o.FrameW, o.FrameH = FrameW, FrameH
 	}
 	return nil
 }
@@ -248,6 +248,9 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 	return c, nil
 }
 
+// FrameW and FrameH are the detector's default frame, a VGA camera's (detect info -model's too).
+const FrameW, FrameH = 640, 480
+
 // detectorCase times the detector of the file at path on a Frame(o.FrameW, o.FrameH), from the BGR
 // bytes to the final detections.
 func detectorCase(path string, o Options) (Case, error) {
@@ -261,12 +264,11 @@ func detectorCase(path string, o Options) (Case, error) {
 		return Case{}, err
 	}
 	cfg := det.Config()
-	rh, rw, err := transform.ResizedSize(h, w, cfg.ShorterSide, cfg.MaxLongerSide)
+	ih, iw, err := cfg.NetworkInput(h, w)
 	if err != nil {
 		return Case{}, fmt.Errorf("model %s: frame %dx%d: %w", path, w, h, err)
 	}
-	pad := func(n int) int { return (n + cfg.SizeDivisible - 1) / cfg.SizeDivisible * cfg.SizeDivisible }
-	cx := det.Model().Complexity(pad(rh), pad(rw), cfg.RPN.PostNMSTopN)
+	cx := det.Model().Complexity(ih, iw, cfg.RPN.PostNMSTopN)
 	frame := Frame(w, h)
 	return Case{
 		Name: fmt.Sprintf("%s detector at %d, %dx%d frame (network input %dx%d HxW, box head counted at %d proposals; %s)",
