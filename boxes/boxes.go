@@ -132,7 +132,7 @@ func NewCoder(wx, wy, ww, wh float32) Coder {
 //	pcx, pcy = dx*w + cx, dy*h + cy; pw, ph = exp(dw)*w, exp(dh)*h
 //	box = (pcx - 0.5pw, pcy - 0.5ph, pcx + 0.5pw, pcy + 0.5ph)
 //
-// exp is Exp, torch's own float32 exp, so the result matches torch bit for bit.
+// exp is kernels.Exp1, torch's own float32 exp, so the result matches torch bit for bit.
 func (c Coder) Decode(ref Box, dx, dy, dw, dh float32) Box {
 	w := ref.X2 - ref.X1
 	h := ref.Y2 - ref.Y1

@@ -65,8 +65,12 @@ type meanTask struct {
 
 // Run averages planes [lo, hi).
 func (t *meanTask) Run(_, lo, hi int) {
-	inv := 1 / float32(t.src.H*t.src.W)
 	for u := lo; u < hi; u++ {
-		t.dst[u] = kernels.Sum(t.src.Plane(u/t.src.C, u%t.src.C)) * inv
+		t.dst[u] = planeMean(t.src, u/t.src.C, u%t.src.C)
 	}
+}
+
+// planeMean is the mean of plane (n, c) of t: its sum times 1/(H*W).
+func planeMean(t *Tensor, n, c int) float32 {
+	return kernels.Sum(t.Plane(n, c)) * (1 / float32(t.H*t.W))
 }

@@ -21,10 +21,9 @@ func (l *SqueezeExcite) Forward(t *Tensor, c0 int, res *Tensor, s *Scratch) {
 	c, hidden := l.FC2.Out, l.FC1.Out
 	buf := s.Get(c + hidden + c)
 	pooled, h, scale := buf[:c], buf[c:c+hidden], buf[c+hidden:]
-	inv := 1 / float32(t.H*t.W)
 	for n := 0; n < t.N; n++ {
 		for ci := 0; ci < c; ci++ {
-			pooled[ci] = kernels.Sum(t.Plane(n, c0+ci)) * inv
+			pooled[ci] = planeMean(t, n, c0+ci)
 		}
 		l.FC1.Forward(h, pooled, 1, nil)
 		kernels.ReLU(h)

@@ -94,13 +94,12 @@ func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []bo
 		}
 	}
 	out := Detections{Boxes: p.out.Boxes[:0], Scores: p.out.Scores[:0], Labels: p.out.Labels[:0]}
-	if cfg.DetectionsPerImg > 0 {
-		p.keep = p.sup.Batched(p.keep[:0], p.cand, p.cscore, p.clabel, cfg.NMSThresh, cfg.DetectionsPerImg)
-		for _, k := range p.keep {
-			out.Boxes = append(out.Boxes, p.cand[k])
-			out.Scores = append(out.Scores, p.cscore[k])
-			out.Labels = append(out.Labels, p.clabel[k])
-		}
+	// DetectionsPerImg is at least 1 (Config.Validate).
+	p.keep = p.sup.Batched(p.keep[:0], p.cand, p.cscore, p.clabel, cfg.NMSThresh, cfg.DetectionsPerImg)
+	for _, k := range p.keep {
+		out.Boxes = append(out.Boxes, p.cand[k])
+		out.Scores = append(out.Scores, p.cscore[k])
+		out.Labels = append(out.Labels, p.clabel[k])
 	}
 	p.out = out
 	return out, nil

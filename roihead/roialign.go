@@ -27,7 +27,8 @@ type align struct {
 	// torchvision's adaptive ceil(roi_size / out_size).
 	SamplingRatio int
 	// Aligned shifts the box by -0.5 pixel (Detectron2's aligned RoIAlign). The detector uses
-	// false: the legacy behaviour, where malformed RoIs are forced to at least 1x1.
+	// false, torchvision's Faster R-CNN: the legacy behaviour, where malformed RoIs are forced to
+	// at least 1x1; true is there for the parity test's aligned=True configuration.
 	Aligned bool
 
 	hwc     []float32 // the feature map of the last setFeatures, [h*w][c]

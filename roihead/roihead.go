@@ -123,8 +123,8 @@ func NewRunner(cfg Config, featureChannels int, newHead func() BoxHead, pred *Pr
 	return r, nil
 }
 
-// SetPool makes the Runner split its chunks of RoIs and the predictor's rows over p (nil: one
-// thread), with a box head of its own for each thread.
+// SetPool makes the Runner split its chunks of RoIs and the predictor's output columns over p
+// (nil: one thread), with a box head of its own for each thread.
 func (r *Runner) SetPool(p *parallel.Pool) {
 	r.threads = p
 	r.scratch.SetPool(p)

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/shuffledet/shuffledet/anchors"
-	"github.com/shuffledet/shuffledet/transform"
 )
 
 // Config configures the region proposal network: its head's width, its anchors and the
@@ -50,6 +49,10 @@ const (
 	MaxAnchors     = 64      // anchors per feature-map location (sizes x aspect ratios)
 	MaxPreNMSTopN  = 100_000 // pre_nms_top_n
 	MaxPostNMSTopN = 10_000  // post_nms_top_n
+	// MaxBoxSide bounds anchor sizes and min_box_size, in pixels: the longest image side the
+	// engine accepts (transform.MaxSide; a test holds them equal, without the RPN importing the
+	// image decoders).
+	MaxBoxSide = 1 << 15
 )
 
 // NumAnchors returns the anchors per feature-map location: sizes x aspect ratios.
@@ -75,14 +78,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("rpn: nms_thresh %g out of range [0, 1]", c.NMSThresh)
 	case !(c.ScoreThresh >= 0 && c.ScoreThresh <= 1):
 		return fmt.Errorf("rpn: score_thresh %g out of range [0, 1] (a sigmoid score)", c.ScoreThresh)
-	case !(c.MinBoxSize >= 0 && c.MinBoxSize <= transform.MaxSide):
-		return fmt.Errorf("rpn: min_box_size %g out of range [0, %d] (pixels)", c.MinBoxSize, transform.MaxSide)
+	case !(c.MinBoxSize >= 0 && c.MinBoxSize <= MaxBoxSide):
+		return fmt.Errorf("rpn: min_box_size %g out of range [0, %d] (pixels)", c.MinBoxSize, MaxBoxSide)
 	}
 	// Finite float32 values can still make infinite anchors (a size of 3e38 at a ratio of 1e-30):
 	// sizes are pixels, up to the longest image side; ratios within a factor of 10^4 of square.
 	for _, v := range c.AnchorSizes {
-		if !(v > 0 && v <= transform.MaxSide) {
-			return fmt.Errorf("rpn: anchor size %g out of range (0, %d] (pixels)", v, transform.MaxSide)
+		if !(v > 0 && v <= MaxBoxSide) {
+			return fmt.Errorf("rpn: anchor size %g out of range (0, %d] (pixels)", v, MaxBoxSide)
 		}
 	}
 	for _, v := range c.AspectRatios {

@@ -100,10 +100,7 @@ func (p *proposer) propose(objectness, deltas []float32, anchors []boxes.Box, nu
 	// as plain NMS, but above nms.CoordinateTrickMax boxes in the order of torch's unstable
 	// CPU sort (libstdc++'s std::sort introsort, reproduced in nms/torchsort.go), which decides
 	// ties (common: the float32 sigmoid saturates near 1).
-	limit := cfg.PostNMSTopN
-	if limit <= 0 {
-		return p.boxes, p.scores, nil
-	}
+	limit := cfg.PostNMSTopN // at least 1: Config.Validate
 	if cap(p.levels) < len(p.cand) {
 		p.levels = make([]int, len(p.cand))
 	}

@@ -1,7 +1,7 @@
 // Package rpn is the region proposal network of a Faster R-CNN, as torchvision 0.14's
 // RegionProposalNetwork runs it at inference: the head (RPNHead: a 3x3 conv with ReLU, then 1x1
 // convs to A objectness logits and 4A box deltas per feature-map location), the anchors
-// (anchors.Generator), and the proposals: per-anchor top-k on the objectness logits, decode with
+// (anchors.Generator), and the proposals: one top-k over all H*W*A anchors' objectness logits, decode with
 // weights (1, 1, 1, 1), sigmoid, clip to the image, drop small and low-scoring boxes, NMS, keep
 // the best.
 //

@@ -8,6 +8,7 @@ import (
 	"github.com/shuffledet/shuffledet/anchors"
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/parallel"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 func TestProposeEdgeCases(t *testing.T) {
@@ -50,9 +51,9 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
 		t.Errorf("top-1 (zero-area) should leave nothing: %v", b)
 	}
-	p.cfg.PreNMSTopN, p.cfg.PostNMSTopN = 6000, 0
-	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 0 {
-		t.Errorf("post-NMS top 0: %v", b)
+	p.cfg.PreNMSTopN, p.cfg.PostNMSTopN = 6000, 1
+	if b, _, _ := p.propose(obj, del, anc, 4, 1, 1, 100, 100); len(b) != 1 || b[0] != anc[0] {
+		t.Errorf("post-NMS top 1: %v", b)
 	}
 	// A score equal to the threshold is kept (torchvision: scores >= score_thresh): sigmoid(0)
 	// is 0.5 exactly, and sigmoid(-200) is 0, the default threshold.
@@ -90,5 +91,13 @@ func BenchmarkPropose(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The RPN's pixel bound is the image side the engine accepts, written twice so that the RPN does
+// not import the image decoders.
+func TestMaxBoxSideIsTheLongestImageSide(t *testing.T) {
+	if MaxBoxSide != transform.MaxSide {
+		t.Errorf("rpn.MaxBoxSide %d, transform.MaxSide %d", MaxBoxSide, transform.MaxSide)
 	}
 }

@@ -41,18 +41,24 @@ func bandRows(perRow int) int {
 	return max(2, bandBytes/(4*perRow))
 }
 
-// usesBands reports whether unit u runs in bands on x: a stride-1 unit when its input map holds
-// at least minBandMap values (it is then written in place, so x must be the Runner's own), a
-// stride-2 unit when its first convolution's output, at the input's size, does.
+// bandSized reports whether a unit of spec s on an h x w input has a map large enough for bands:
+// at stride 1 its input, at stride 2 its first convolution's output at the input's size, of at
+// least minBandMap values.
+func bandSized(s UnitSpec, h, w int) bool {
+	if s.Stride == 2 {
+		return s.Mid*h*w >= minBandMap
+	}
+	return s.In*h*w >= minBandMap
+}
+
+// usesBands reports whether unit u runs in bands on x: when its map is bandSized, and at stride 1
+// (written in place) when x is the Runner's own.
 func (r *Runner) usesBands(u *unit, x *nn.Tensor) bool {
 	s := u.spec
-	if u.se != nil || x.Layout != nn.NCHW || x.H < 2 {
+	if u.se != nil || x.Layout != nn.NCHW || x.H < 2 || !bandSized(s, x.H, x.W) {
 		return false
 	}
-	if s.Stride == 2 {
-		return s.Mid*x.H*x.W >= minBandMap
-	}
-	return x.C*x.H*x.W >= minBandMap && r.owns(x) && u.pw2.InPlace()
+	return s.Stride == 2 || r.owns(x) && u.pw2.InPlace()
 }
 
 // bandTask is one unit over x in bands: parts contiguous parts of every image's output rows, one

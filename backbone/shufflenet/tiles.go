@@ -121,7 +121,7 @@ func (r *Runner) tileParts(x *nn.Tensor, last int) int {
 		if s.Stage > last {
 			break
 		}
-		if s.Stride == 1 && s.In*h*w >= minBandMap || s.Stride == 2 && s.Mid*h*w >= minBandMap {
+		if bandSized(s, h, w) {
 			return 0
 		}
 		if s.Stride == 1 && !u.pw2.InPlace() { // (its sum replaces the tile's input; maxTileWork keeps it so)

@@ -1,5 +1,5 @@
 // Package kernels holds the engine's hot loops behind small, layer-agnostic signatures, for every
-// compute package of the module (nn, roihead, transform, nms, rpn, boxes). Each routine's meaning is the plain
+// compute package of the module (nn, backbone/shufflenet, roihead, transform, nms, rpn, boxes). Each routine's meaning is the plain
 // Go loop in its doc comment.
 //
 // Every routine has a portable Go version (kernels_generic.go; Exp's in exp.go) and may have

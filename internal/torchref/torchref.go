@@ -14,10 +14,23 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/safetensors"
+	"golang.org/x/sys/cpu"
 )
 
 // Python is the interpreter that has torch and torchvision.
 const Python = "/usr/bin/python3"
+
+// command is `Python args...` in the repository root, with torch's kernels capped at AVX2 on
+// x86 CPUs that have it: the engine reproduces torch's AVX2 loops bit for bit (the RPN's sigmoid
+// in blocks of 16, the softmax's 8 lanes), and torch built with AVX-512 kernels may pick those.
+func command(t testing.TB, args ...string) *exec.Cmd {
+	cmd := exec.Command(Python, args...)
+	cmd.Dir = RepoRoot(t)
+	if cpu.X86.HasAVX2 {
+		cmd.Env = append(os.Environ(), "ATEN_CPU_CAPABILITY=avx2")
+	}
+	return cmd
+}
 
 var (
 	rootOnce sync.Once
@@ -54,9 +67,7 @@ func RepoRoot(t testing.TB) string {
 // script is relative to the root, e.g. "train/export.py". The test fails on any error.
 func Run(t testing.TB, script string, args ...string) []byte {
 	t.Helper()
-	dir := RepoRoot(t)
-	cmd := exec.Command(Python, append([]string{filepath.Join(dir, script)}, args...)...)
-	cmd.Dir = dir
+	cmd := command(t, append([]string{filepath.Join(RepoRoot(t), script)}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -89,8 +100,7 @@ func Get(t testing.TB, f *safetensors.File, name string) *safetensors.Tensor {
 // Script runs an inline Python program (with torch available) and returns its stdout.
 func Script(t testing.TB, program string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(Python, append([]string{"-c", program}, args...)...)
-	cmd.Dir = RepoRoot(t)
+	cmd := command(t, append([]string{"-c", program}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
