@@ -74,7 +74,7 @@ func (d Detector) Clone() Detector {
 	d.ImageMean, d.ImageStd = slices.Clone(d.ImageMean), slices.Clone(d.ImageStd)
 	d.Classes = slices.Clone(d.Classes)
 	d.RPN.AnchorSizes, d.RPN.AspectRatios = slices.Clone(d.RPN.AnchorSizes), slices.Clone(d.RPN.AspectRatios)
-	d.RoI.BBoxRegWeights = slices.Clone(d.RoI.BBoxRegWeights)
+	d.RoI.BBoxRegWeights, d.RoI.Labels = slices.Clone(d.RoI.BBoxRegWeights), slices.Clone(d.RoI.Labels)
 	return d
 }
 

@@ -242,6 +242,7 @@ func TestCOCOClasses(t *testing.T) {
 // slice field added later and not copied fails here, not as two detectors sharing a list).
 func TestCloneSharesNoList(t *testing.T) {
 	d := DefaultDetector(600)
+	d.RoI.Labels = []int{1} // set at run time only, empty in every default
 	c := d.Clone()
 	var walk func(path string, a, b reflect.Value)
 	walk = func(path string, a, b reflect.Value) {

@@ -21,6 +21,9 @@ import (
 	"fmt"
 	"image"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/shuffledet/shuffledet/backbone"
@@ -78,6 +81,55 @@ func WithScoreThreshold(s float32) Option {
 		d.cfg.RoI.ScoreThresh = float64(s)
 		return nil
 	}
+}
+
+// WithClasses makes the Detector return detections of these classes only, each given as one of
+// the model's category ids (decimal) or class names (an id first, as cocoeval -categories takes
+// them): e.g. "person", "car" or "1", "3". The others are dropped before NMS and the per-image
+// cap (the model's roi.detections_per_img, 100 in the presets), so that up to that many of these
+// classes come back; the ones kept are what the full list would give, unless it reached the
+// cap. An empty list keeps every class.
+func WithClasses(classes ...string) Option {
+	return func(s *settings) error {
+		var labels []int
+		for _, c := range classes {
+			label := classLabel(s.cfg.Classes, strings.TrimSpace(c))
+			if label == 0 {
+				return fmt.Errorf("class %q is neither the category id nor the name of one of the model's classes (%s)", c, classList(s.cfg.Classes))
+			}
+			if !slices.Contains(labels, label) {
+				labels = append(labels, label)
+			}
+		}
+		s.cfg.RoI.Labels = labels
+		return nil
+	}
+}
+
+// classList names the classes, id and name, when there are 10 or fewer, else counts them.
+func classList(classes []configs.Class) string {
+	if len(classes) > 10 {
+		return fmt.Sprintf("%d of them", len(classes))
+	}
+	var b strings.Builder
+	for i, c := range classes {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d %s", c.ID, c.Name)
+	}
+	return b.String()
+}
+
+// classLabel returns the label (1-based index into classes) of the class whose id is c in
+// decimal, or else whose name is c; 0 when there is none.
+func classLabel(classes []configs.Class, c string) int {
+	if id, err := strconv.Atoi(c); err == nil {
+		if i := slices.IndexFunc(classes, func(k configs.Class) bool { return k.ID == id }); i >= 0 {
+			return i + 1
+		}
+	}
+	return slices.IndexFunc(classes, func(k configs.Class) bool { return k.Name == c }) + 1
 }
 
 // ErrBusy is returned by a Detector called while it is running on another goroutine.

@@ -437,3 +437,57 @@ func TestSubImageBoxes(t *testing.T) {
 		}
 	}
 }
+
+// TestWithClasses: the demo model's detections of the class asked for (by name or category id),
+// as the full list has them when it is under the per-image cap (45 people and 18 cars on this
+// street); Clone keeps the choice; an unknown class is an error that names it.
+func TestWithClasses(t *testing.T) {
+	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
+	img, err := transform.Open("../testdata/images/000000010363.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := detector.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := full.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) >= full.Config().RoI.DetectionsPerImg {
+		t.Fatalf("%d detections: the case needs fewer than the cap", len(all))
+	}
+	for _, class := range []struct{ ask, label string }{{"person", "person"}, {"3", "car"}, {"car, 3", "car"}} {
+		var want []detector.Detection
+		for _, d := range all {
+			if d.Label == class.label {
+				want = append(want, d)
+			}
+		}
+		if len(want) == 0 || len(want) == len(all) {
+			t.Fatalf("%d of the %d detections are of %s: the case tests nothing", len(want), len(all), class.label)
+		}
+		some, err := detector.Load(path, detector.WithClasses(strings.Split(class.ask, ",")...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clone, err := some.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, d := range map[string]*detector.Detector{"detector": some, "clone": clone} {
+			got, err := d.Detect(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s with classes %q: %d detections, want the %d of %s in %d", name, class.ask, len(got), len(want), class.label, len(all))
+			}
+		}
+	}
+	_, err = detector.Load(path, detector.WithClasses("person", "dog"))
+	if err == nil || !strings.Contains(err.Error(), `"dog"`) || !strings.Contains(err.Error(), path) {
+		t.Errorf("a class the model lacks: %v", err)
+	}
+}

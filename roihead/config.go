@@ -23,6 +23,11 @@ type Config struct {
 	// A slice, so that a model file's list of another length is an error (Validate) rather
 	// than filled with zeros or cut short by encoding/json.
 	BBoxRegWeights []float32 `json:"bbox_reg_weights" yaml:"bbox_reg_weights"`
+	// Labels, when not empty, are the only class labels (1..K, the background 0 excluded) the
+	// post-processing keeps: the others are dropped with the scores below ScoreThresh, before
+	// NMS and DetectionsPerImg, so that up to DetectionsPerImg detections of these classes come
+	// back. Set at run time (detector.WithClasses), never from a model file.
+	Labels []int `json:"-" yaml:"-"`
 }
 
 // DefaultConfig returns the C4 detector's RoI head: 14x14 RoIs sampled 2x2 per bin, and the

@@ -2,6 +2,7 @@ package roihead
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/internal/kernels"
@@ -28,6 +29,7 @@ func (d Detections) Len() int { return len(d.Scores) }
 type postProcessor struct {
 	cfg   Config      // the pooler's fields and the box weights are not used here
 	coder boxes.Coder // from the box weights
+	only  []bool      // only[j]: label j is kept (nil: every label; cfg.Labels)
 
 	sup    nms.Suppressor
 	probs  []float32
@@ -42,14 +44,22 @@ type postProcessor struct {
 // (4, as Validate requires) make its box coder once.
 func newPostProcessor(cfg Config) *postProcessor {
 	w := cfg.BBoxRegWeights
-	return &postProcessor{cfg: cfg, coder: boxes.NewCoder(w[0], w[1], w[2], w[3])}
+	p := &postProcessor{cfg: cfg, coder: boxes.NewCoder(w[0], w[1], w[2], w[3])}
+	if len(cfg.Labels) > 0 {
+		p.only = make([]bool, slices.Max(cfg.Labels)+1)
+		for _, j := range cfg.Labels {
+			p.only[j] = true
+		}
+	}
+	return p
 }
 
 // run post-processes the predictions for the proposals of one image with the results of
 // RoIHeads.postprocess_detections: softmax the class logits, keep scores > ScoreThresh (the
 // background column dropped, proposal-major and class-minor), decode those boxes with the box
 // coder and clip them to imageH x imageW (the resized image before padding), drop boxes with a
-// side < MinBoxSize, per-class NMS, keep the best DetectionsPerImg. torchvision decodes every
+// side < MinBoxSize, per-class NMS, keep the best DetectionsPerImg (of cfg.Labels' classes only,
+// when it names some: the others are dropped with the low scores). torchvision decodes every
 // proposal once per class before the threshold; a box the threshold drops changes nothing.
 //
 // classLogits is [P, numClasses] and boxRegression [P, 4*numClasses] (row-major), where P is
@@ -80,7 +90,7 @@ func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []bo
 		reg := boxRegression[i*4*numClasses : (i+1)*4*numClasses]
 		for j := 1; j < numClasses; j++ {
 			s := probs[j]
-			if !(s > thresh) {
+			if !(s > thresh) || p.only != nil && (j >= len(p.only) || !p.only[j]) {
 				continue
 			}
 			d := reg[4*j : 4*j+4]

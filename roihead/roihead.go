@@ -116,6 +116,11 @@ func NewRunner(cfg Config, featureChannels int, newHead func() BoxHead, pred *Pr
 	if featureChannels < 1 {
 		return nil, fmt.Errorf("roi: box head for feature maps of %d channels", featureChannels)
 	}
+	for _, j := range cfg.Labels {
+		if j < 1 || j >= pred.NumClasses() {
+			return nil, fmt.Errorf("roi: label %d to keep: the predictor's classes are 1..%d", j, pred.NumClasses()-1)
+		}
+	}
 	a := newAlign()
 	a.OutH, a.OutW, a.SamplingRatio = cfg.OutputSize, cfg.OutputSize, cfg.SamplingRatio
 	r := &Runner{pred: pred, channels: featureChannels, newHead: newHead, align: a, post: newPostProcessor(cfg)}

@@ -3,6 +3,7 @@ package roihead
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"testing"
@@ -407,5 +408,56 @@ func TestRunnerSizesEveryThread(t *testing.T) {
 		if d := mallocs() - before; d != 0 {
 			t.Errorf("sampling ratio %d, a frame with larger RoIs: %d allocations", sr, d)
 		}
+	}
+}
+
+// TestPostprocessLabels: Config.Labels keeps those classes only. Under the per-image cap the
+// detections are the full run's of those classes, in the same order; at the cap, the other
+// classes' detections no longer take places from them.
+func TestPostprocessLabels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 0))
+	const np, nc = 60, 5 // background + 4 classes
+	props := make([]boxes.Box, np)
+	for i := range props {
+		x, y := rng.Float32()*300, rng.Float32()*200
+		props[i] = boxes.Box{X1: x, Y1: y, X2: x + 20 + rng.Float32()*80, Y2: y + 20 + rng.Float32()*80}
+	}
+	logits := make([]float32, np*nc)
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * 2)
+	}
+	reg := make([]float32, np*nc*4)
+	for i := range reg {
+		reg[i] = float32(rng.NormFloat64() * 0.5)
+	}
+	run := func(labels []int, perImg int) Detections {
+		cfg := DefaultConfig()
+		cfg.Labels, cfg.DetectionsPerImg = labels, perImg
+		d, err := newPostProcessor(cfg).run(logits, reg, props, nc, 300, 400)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	all := run(nil, 1000)
+	var want Detections
+	for i, l := range all.Labels {
+		if l == 2 || l == 4 {
+			want.Boxes, want.Scores, want.Labels = append(want.Boxes, all.Boxes[i]), append(want.Scores, all.Scores[i]), append(want.Labels, l)
+		}
+	}
+	if want.Len() < 10 || want.Len() == all.Len() {
+		t.Fatalf("the case is too easy: %d of %d detections of labels 2 and 4", want.Len(), all.Len())
+	}
+	if got := run([]int{4, 2}, 1000); !reflect.DeepEqual(got, want) {
+		t.Errorf("labels 2 and 4:\n got %v\nwant %v", got, want)
+	}
+	// A cap of 5 on every class: the labels' best 5, which the full run's top 5 are not.
+	capped, top := run([]int{2, 4}, 5), run(nil, 5)
+	if capped.Len() != 5 || !reflect.DeepEqual(capped.Labels, want.Labels[:5]) || !reflect.DeepEqual(capped.Scores, want.Scores[:5]) {
+		t.Errorf("capped at 5: %v, want the first 5 of %v", capped, want)
+	}
+	if reflect.DeepEqual(top.Labels, capped.Labels) {
+		t.Errorf("the full run's top 5 are of labels 2 and 4 only (%v): the cap is not tested", top.Labels)
 	}
 }

@@ -2,8 +2,8 @@
 // and writes what it finds as JSON lines (one per image or frame), annotated videos and images,
 // and a summary:
 //
-//	detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
-//	       [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
+//	detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
+//	       [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x -size 224x224 [-json]
 //	detect info -model m.bin [-json]
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-json]    (or -model m.bin [-res 300|600] [-size 640x480])
@@ -71,6 +71,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
 			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600", DefaultText: "the model's"},
 			&cli.Float64Flag{Name: "score", Usage: "minimum detection score", DefaultText: "the model's, 0.05 in the presets"},
+			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to the model's detections per image of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
@@ -89,8 +90,8 @@ func newApp() *cli.App {
 	}
 }
 
-const usage = `detect -model m.bin [-res 300|600] [-score S] [-json PATH|-] [-out PATH|DIR] [-no-video]
-          [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
+const usage = `detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
+          [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
    detect info ...    (the cost of an architecture or a model)
    detect bench ...   (the time of a run)
 
@@ -120,6 +121,9 @@ func options(c *cli.Context) []detector.Option {
 	}
 	if c.IsSet("res") {
 		opts = append(opts, detector.WithResolution(c.Int("res")))
+	}
+	if c.IsSet("classes") {
+		opts = append(opts, detector.WithClasses(strings.Split(c.String("classes"), ",")...))
 	}
 	return opts
 }

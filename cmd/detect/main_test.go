@@ -133,6 +133,27 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 		}
 	}
 
+	// -classes: only the detections of that class, as the full run has them (under the cap).
+	label, nlabel := gl[1].Detections[0].Label, 0
+	for _, d := range gl[1].Detections {
+		if d.Label == label {
+			nlabel++
+		}
+	}
+	if nlabel == len(gl[1].Detections) {
+		t.Fatalf("%s: every detection is a %s: -classes is not tested", images[1], label)
+	}
+	only, _, err := run(t, "-model", model, "-score", "0.3", "-classes", label, images[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ol := parseLines(t, only); len(ol) != 1 || len(ol[0].Detections) != nlabel || ol[0].Detections[0] != gl[1].Detections[0] {
+		t.Errorf("-classes %s: %s, want the %d %s detections of %v", label, only, nlabel, label, gl[1].Detections)
+	}
+	if _, _, err := run(t, "-model", model, "-classes", "person,unicorn", images[1]); err == nil || !strings.Contains(err.Error(), `class "unicorn"`) {
+		t.Errorf("-classes person,unicorn: %v", err)
+	}
+
 	// Bad input: every image is reported by name, good ones still produce their line.
 	broken := filepath.Join(dir, "broken.jpg")
 	os.WriteFile(broken, []byte("not a jpeg"), 0o644)
