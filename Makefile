@@ -2,8 +2,8 @@
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-# Packages that run goroutines get the race detector (for the detector: its concurrency tests,
-# Clones sharing one model; for the pipeline: its stage tests on the small models).
+# Packages that run goroutines get the race detector, all their tests (the race rule runs chosen
+# tests of others).
 RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/... ./parallel/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
@@ -12,12 +12,22 @@ ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... .
 # under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
-.PHONY: test test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
+.PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
 
-test: vet nofma unit train noasm race nocgo arm64 fuzz matprofile
+test: preflight vet nofma unit train noasm race nocgo arm64 fuzz matprofile
+
+# What the tests need before they start: the real data beside the repository, cgo (without it
+# the OpenCV packages' tests would not build, and go test passes them as having no test files),
+# and a word when this CPU has no AVX-512 (its kernels' tests then skip).
+preflight:
+	@test -d ../shared/data || { echo "make test: needs the real data in ../shared/data, beside the repository (README, 'The two commands')" >&2; exit 1; }
+	@test "$$($(GO) env CGO_ENABLED)" = 1 || { echo "make test: needs cgo (CGO_ENABLED=1 and a C compiler: scripts/setup)" >&2; exit 1; }
+	@grep -qw avx512f /proc/cpuinfo || echo "make test: note: this CPU has no AVX-512: the AVX-512 kernels are not tested here (AVX2, portable and NEON are)"
 
 vet:
-	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	@files=$$(git ls-files '*.go') && [ -n "$$files" ] || { echo "vet: no Go files listed by git" >&2; exit 1; }; \
+	unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l $$files) || exit 1; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	# 32-bit targets (a Raspberry Pi's armv7, 386): int is 32 bits there.
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) vet ./...
@@ -26,10 +36,10 @@ vet:
 # No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths,
 # RoIAlign's samples), on every target where Go fuses (scripts/check-nofma).
 nofma:
-	scripts/check-nofma
+	GO=$(GO) scripts/check-nofma
 
 unit:
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 15m ./...
 
 # The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip).
 train:
@@ -37,14 +47,14 @@ train:
 
 # The portable kernels, as on machines without AVX2 or NEON.
 noasm:
-	$(GO) test -count=1 -timeout 30m -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
+	$(GO) test -count=1 -timeout 15m -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
-	$(GO) test -count=1 -race -run 'Clone|Threads|Busy' ./detector
-	$(GO) test -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
-	$(GO) test -count=1 -race -run 'Threads' ./nn ./roihead
-	$(GO) test -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet
+	GO=$(GO) scripts/test-selected -count=1 -race -run 'Clone|Threads|Busy' ./detector
+	GO=$(GO) scripts/test-selected -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
+	GO=$(GO) scripts/test-selected -count=1 -race -run 'Threads' ./nn ./roihead
+	GO=$(GO) scripts/test-selected -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
 # pipeline and cmd/detect, carry `//go:build cgo` with a !cgo stub), and cross-compiles for arm64;
@@ -82,7 +92,7 @@ fuzz-long:
 # 1000 frames through the OpenCV adapter and through the pipeline leave no gocv.Mat open
 # (gocv counts open Mats only when built with -tags matprofile).
 matprofile:
-	$(GO) test -count=1 -tags matprofile -run MatProfile ./cvdetect ./pipeline
+	GO=$(GO) scripts/test-selected -count=1 -tags matprofile -run MatProfile ./cvdetect ./pipeline
 
 # Not in make test: loops the bundled clip through the pipeline for SOAK (default 10m), printing
 # resident memory and open Mats every minute. make soak SOAK=30m
@@ -151,10 +161,14 @@ minival: bin/cocoeval
 # 256 pooled RoIs make several such tensors); tcmalloc keeps them, and a training iteration of the
 # demo model takes half the time (2.7 -> 1.33 s on one thread, paired runs).
 TCMALLOC := $(firstword $(wildcard /usr/lib/*/libtcmalloc_minimal.so.4))
-TRAIN_PY = OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX} $(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )/usr/bin/python3
+# OpenBLAS's SkylakeX kernels where the CPU has AVX-512 (this project's machines; it picked
+# slower ones by itself), its own choice elsewhere.
+OPENBLAS_DEFAULT := $(if $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo y),SkylakeX)
+TRAIN_PY = $(if $(OPENBLAS_DEFAULT),OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(OPENBLAS_DEFAULT)} )$(if $(TCMALLOC),LD_PRELOAD=$(TCMALLOC) )/usr/bin/python3
 
 # The demo model's training run on this repository's real data (CPU; resumable: run again to
 # continue from $(DEMO_RUN)/last.pt). models/README.md records how the committed model was made.
+# (DATA moves the data for these training rules only: the tests read ../shared/data.)
 DATA ?= ../shared/data
 DEMO_RUN ?= out/train-demo
 # torch threads of a demo run (stages 1-25 ran on one; the 1x runs on two, the machine otherwise

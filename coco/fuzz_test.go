@@ -12,19 +12,25 @@ import (
 	"testing"
 )
 
-// fuzzSeeds adds small real inputs from dir (the gt or dt files of the boundary cases) and
-// the given strings as seeds.
+// fuzzSeeds adds small real inputs (the boundary cases' files ending in suffix, "_gt.json" or
+// "_dt.json"; none for "") and the given strings as seeds.
 func fuzzSeeds(f *testing.F, suffix string, extra ...string) {
-	files, _ := filepath.Glob(filepath.Join(sharedData, "cocoeval-boundary", "case610[1-3]"+suffix))
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+	if suffix == "" {
+		return
+	}
+	files, err := filepath.Glob(filepath.Join(sharedData, "cocoeval-boundary", "case610[1-3]"+suffix))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("fuzz seeds: no %s files in %s/cocoeval-boundary (%v)", suffix, sharedData, err)
+	}
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(b)
-	}
-	for _, s := range extra {
-		f.Add([]byte(s))
 	}
 }
 
@@ -184,7 +190,7 @@ func FuzzResultObject(f *testing.F) {
 func FuzzLoadFiles(f *testing.F) {
 	// Small seeds only: a new input is minimized by running it again and again, and every run
 	// here writes a file and reads it back several times.
-	fuzzSeeds(f, "none", tinyGT, "{\"images\": [\n  {\"id\": 1},\n]}", "{\"images\": [\n{\"id\": \"7\"}]}",
+	fuzzSeeds(f, "", tinyGT, "{\"images\": [\n  {\"id\": 1},\n]}", "{\"images\": [\n{\"id\": \"7\"}]}",
 		"[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 99, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]",
 		"[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", "\xef\xbb\xbf[]", "[1e999]")
 	gt, err := DecodeDataset(bytes.NewReader([]byte(tinyGT)), "tiny.json")
