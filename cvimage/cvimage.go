@@ -16,15 +16,15 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// Open decodes the image file at path, applying its EXIF orientation. JPEGs are decoded by
-// OpenCV (libjpeg-turbo) into an opaque *image.NRGBA; other formats by Go, as transform.Open does.
-// Errors name the file.
+// Open decodes the image file at path, applying a JPEG's EXIF orientation. JPEGs and WebPs are
+// decoded by OpenCV (libjpeg-turbo, libwebp) into an opaque *image.NRGBA; other formats by Go, as
+// transform.Open does. Errors name the file.
 func Open(path string) (image.Image, error) {
-	data, other, err := readFile(path)
+	enc, other, err := readFile(path)
 	if err != nil || other != nil {
 		return other, err
 	}
-	m, err := decodeJPEG(path, data)
+	m, err := decodeWithOpenCV(path, enc)
 	if err != nil {
 		return nil, err
 	}
@@ -42,15 +42,16 @@ func Open(path string) (image.Image, error) {
 }
 
 // Read decodes the image file at path into a new 8-bit BGR gocv.Mat (OpenCV's layout), applying
-// its EXIF orientation; the caller closes it. JPEGs are decoded by OpenCV; other formats by Go
-// and copied in (alpha dropped, the stored colour kept, as PIL's convert("RGB") does).
+// a JPEG's EXIF orientation; the caller closes it. JPEGs and WebPs are decoded by OpenCV; other
+// formats by Go and copied in (alpha dropped, the stored colour kept, as PIL's convert("RGB")
+// does).
 func Read(path string) (gocv.Mat, error) {
-	data, img, err := readFile(path)
+	enc, img, err := readFile(path)
 	if err != nil {
 		return gocv.Mat{}, err
 	}
 	if img == nil {
-		return decodeJPEG(path, data)
+		return decodeWithOpenCV(path, enc)
 	}
 	n := imaging.Clone(img) // *image.NRGBA at the origin: un-premultiplied colour
 	w, h := n.Rect.Dx(), n.Rect.Dy()
@@ -70,50 +71,66 @@ func Read(path string) (gocv.Mat, error) {
 	return m, nil
 }
 
+// encoded is an image file's bytes for OpenCV to decode, in format "jpeg" or "webp".
+type encoded struct {
+	format string
+	data   []byte
+}
+
 // readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
-// a JPEG's bytes, its header's dimensions checked before the rest is read, or any other format
-// decoded by transform.Decode (which checks them itself).
-func readFile(path string) (jpeg []byte, other image.Image, err error) {
+// a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read, or any
+// other format decoded by transform.Decode (which checks them itself).
+func readFile(path string) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cvimage: open image: %w", err)
+		return encoded{}, nil, fmt.Errorf("cvimage: open image: %w", err)
 	}
 	defer f.Close()
 	br := bufio.NewReader(f)
-	if magic, err := br.Peek(3); err != nil || !bytes.Equal(magic, []byte{0xff, 0xd8, 0xff}) {
+	var w, h int
+	if magic, _ := br.Peek(webpHeaderLen); bytes.HasPrefix(magic, []byte{0xff, 0xd8, 0xff}) {
+		var head bytes.Buffer
+		cfg, _, err := image.DecodeConfig(io.TeeReader(br, &head))
+		if err != nil {
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
+		}
+		enc.format, enc.data, w, h = "jpeg", head.Bytes(), cfg.Width, cfg.Height
+	} else if isWebP(magic) {
+		if w, h, err = webpSize(magic); err != nil {
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): cannot decode header: %w", path, err)
+		}
+		enc.format = "webp"
+	} else {
 		other, err := transform.Decode(br, path)
-		return nil, other, err
+		return encoded{}, other, err
 	}
-	var head bytes.Buffer
-	cfg, _, err := image.DecodeConfig(io.TeeReader(br, &head))
-	if err != nil {
-		return nil, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
-	}
-	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
-		return nil, nil, fmt.Errorf("cvimage: image %s (jpeg): %w", path, err)
+	if err := transform.CheckSize(w, h); err != nil {
+		return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", path, enc.format, err)
 	}
 	rest, err := io.ReadAll(br)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cvimage: read image %s: %w", path, err)
+		return encoded{}, nil, fmt.Errorf("cvimage: read image %s: %w", path, err)
 	}
-	return append(head.Bytes(), rest...), nil, nil
+	enc.data = append(enc.data, rest...)
+	return enc, nil, nil
 }
 
-// decodeJPEG decodes a JPEG file's bytes with OpenCV into a BGR Mat, EXIF orientation applied.
-// A file cut short is refused (libjpeg only warns, and fills the missing rows with grey; PIL,
-// which the reference decodes with, refuses it too); damaged data before the end marker is
-// decoded as far as it goes with libjpeg's warning on standard error, as PIL decodes it.
-func decodeJPEG(path string, data []byte) (gocv.Mat, error) {
-	if !jpegComplete(data) {
+// decodeWithOpenCV decodes a JPEG's or WebP's bytes with OpenCV into a BGR Mat, a JPEG's EXIF
+// orientation applied. A JPEG cut short is refused (libjpeg only warns, and fills the missing
+// rows with grey; PIL, which the reference decodes with, refuses it too); damaged data before the
+// end marker is decoded as far as it goes with libjpeg's warning on standard error, as PIL
+// decodes it. A WebP is decoded by libwebp with its default settings, as PIL decodes it.
+func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
+	if enc.format == "jpeg" && !jpegComplete(enc.data) {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
 	}
-	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	m, err := gocv.IMDecode(enc.data, gocv.IMReadColor)
 	if err != nil {
-		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: %w", path, err)
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", path, enc.format, err)
 	}
 	if m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
 		m.Close()
-		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: OpenCV returned no image", path)
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: OpenCV returned no image", path, enc.format)
 	}
 	return m, nil
 }

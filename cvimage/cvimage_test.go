@@ -27,7 +27,8 @@ for p in sys.argv[1:]:
 `
 
 // makeProgram writes JPEGs that exercise the decoder's corners from a test image: every EXIF
-// orientation (2-8), grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart markers.
+// orientation (2-8), grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart markers; and WebPs,
+// lossy (VP8) and lossless (VP8L), each also with an alpha channel (VP8X).
 const makeProgram = `
 import sys
 from PIL import Image
@@ -40,18 +41,26 @@ im.convert("L").save(f"{out}/gray.jpg", quality=85)
 im.save(f"{out}/444.jpg", quality=95, subsampling=0)
 im.save(f"{out}/422.jpg", quality=75, subsampling=1)
 im.save(f"{out}/progressive.jpg", quality=80, progressive=True)
+im.save(f"{out}/lossy.webp", quality=80)
+im.save(f"{out}/lossless.webp", lossless=True)
+a = im.convert("RGBA"); a.putalpha(Image.linear_gradient("L").resize(im.size))
+a.save(f"{out}/alpha-lossy.webp", quality=80)
+a.save(f"{out}/alpha-lossless.webp", lossless=True, exact=True)
 `
 
-// TestJPEGPixelsEqualPIL decodes the test JPEGs and generated corner cases with Open and Read and
-// requires exactly PIL's pixels: same size, every channel value equal.
-func TestJPEGPixelsEqualPIL(t *testing.T) {
+// TestPixelsEqualPIL decodes the test JPEGs and generated corner cases (JPEGs and WebPs) with Open
+// and Read and requires exactly PIL's pixels: same size, every channel value equal (a WebP's
+// alpha dropped, the stored colour kept, as PIL's convert("RGB")).
+func TestPixelsEqualPIL(t *testing.T) {
 	dir := t.TempDir()
 	jpegs := testJPEGs(t)
 	torchref.Script(t, makeProgram, jpegs[0], dir)
 	made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
-	if len(made) != 11 {
-		t.Fatalf("made %d JPEGs, want 11", len(made))
+	webps, _ := filepath.Glob(filepath.Join(dir, "*.webp"))
+	if len(made) != 11 || len(webps) != 4 {
+		t.Fatalf("made %d JPEGs and %d WebPs, want 11 and 4", len(made), len(webps))
 	}
+	made = append(made, webps...)
 	// Copies of the test JPEGs in dir, so PIL's .rgb files land in the temp dir.
 	for _, p := range jpegs {
 		b, err := os.ReadFile(p)
@@ -160,6 +169,12 @@ func TestBadFiles(t *testing.T) {
 		"short.jpg":   {0xff, 0xd8, 0xff},
 		"huge.jpg":    huge,
 		"body.jpg":    append(append([]byte{}, huge[:5]...), bytes.Repeat([]byte{0}, 100)...),
+		// WebP headers: a VP8X canvas of 60000x60000 (refused before any decoding), a file that
+		// ends in its header, an unknown first chunk, a lossy one with no data after its header
+		"huge.webp":   []byte("RIFF\x30\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00\x5f\xea\x00\x5f\xea\x00"),
+		"short.webp":  []byte("RIFF\x30\x00\x00\x00WEBPVP8 "),
+		"chunk.webp":  []byte("RIFF\x30\x00\x00\x00WEBPABCD\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
+		"nodata.webp": []byte("RIFF\x30\x00\x00\x00WEBPVP8 \x30\x00\x00\x00\x00\x00\x00\x9d\x01\x2a\x40\x00\x30\x00"),
 	} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o644); err != nil {

@@ -6,7 +6,10 @@
 // match the reference exactly; a CMYK JPEG's differ by one level in most values (OpenCV's and
 // PIL's CMYK to RGB conversions round differently). Built without cgo
 // (CGO_ENABLED=0), Open falls back to Go's image/jpeg, which differs from libjpeg-turbo on about a
-// fifth of the channel values, mostly by one level and at most by 4 (see the README). Other formats (PNG, GIF, TIFF, BMP)
+// fifth of the channel values, mostly by one level and at most by 4 (see the README). WebP is
+// decoded by OpenCV's libwebp (PIL's decoder, its pixels equal), in cgo builds only: the pixels
+// of golang.org/x/image/webp, whose YCbCr planes Go converts to RGB as a JPEG's, were 6.5 levels
+// from PIL's on average on a lossy test photo, so transform refuses WebP, saying so. Other formats (PNG, GIF, TIFF, BMP)
 // are decoded by Go in both builds; their decoding is exact either way.
 //
 // Both builds apply the EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the

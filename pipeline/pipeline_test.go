@@ -150,6 +150,31 @@ func TestStride(t *testing.T) {
 	}
 }
 
+// TestNoTimestamps: a stream without timestamps (a JPEG under a name FFmpeg's image reader does
+// not know, read through FFmpeg as a video is) gives its frame time 0, not FFmpeg's "no
+// timestamp" value in milliseconds.
+func TestNoTimestamps(t *testing.T) {
+	jpeg, err := os.ReadFile(filepath.Join("..", "testdata", "images", "000000001503.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "photo.jfif")
+	if err := os.WriteFile(path, jpeg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	p, err := v.Read(context.Background(), &m)
+	if err != nil || p.Index != 0 || p.TimeMS != 0 {
+		t.Errorf("frame %d at %v ms (%v), want frame 0 at 0 ms", p.Index, p.TimeMS, err)
+	}
+}
+
 // TestCorruptFrames: frames that cannot be decoded are skipped and counted; the others keep their
 // numbers.
 func TestCorruptFrames(t *testing.T) {

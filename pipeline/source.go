@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sync/atomic"
 	"time"
@@ -137,8 +138,13 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	for {
 		if v.cap.Read(m) && !m.Empty() {
 			p := Position{Name: v.name, Index: v.next, TimeMS: v.cap.Get(gocv.VideoCapturePosMsec), Corrupt: bad}
-			// Frames flushed from the decoder at the end come without a timestamp (OpenCV
-			// reports 0): go on from the last one at the frame rate.
+			// A stream without timestamps (a still image read as a video) gives FFmpeg's "no
+			// timestamp", about -3.7e20 ms: none, as 0 is; frames flushed from the decoder at the
+			// end come without one too (OpenCV reports 0): go on from the last one at the frame
+			// rate.
+			if !(p.TimeMS >= 0 && p.TimeMS <= math.MaxInt64) {
+				p.TimeMS = 0
+			}
 			if p.Index > 0 && !(p.TimeMS > v.lastMS) && v.info.FPS > 0 {
 				p.TimeMS = v.lastMS + float64(p.Index-max(v.decoded-1, 0))*1000/v.info.FPS
 			}

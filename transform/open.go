@@ -42,6 +42,9 @@ func Decode(r io.Reader, name string) (image.Image, error) {
 		var head bytes.Buffer
 		cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
 		if err != nil {
+			if b := head.Bytes(); len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" {
+				return nil, fmt.Errorf("transform: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage)", name)
+			}
 			return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", name, err)
 		}
 		if err := CheckSize(cfg.Width, cfg.Height); err != nil {

@@ -330,6 +330,14 @@ func TestOpen(t *testing.T) {
 	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("undecodable file: err = %v, want an error naming %s", err, bad)
 	}
+	// A WebP (a real 8x8 lossless one): for the OpenCV build (cvimage), said so.
+	webp := filepath.Join(dir, "tiny.webp")
+	if err := os.WriteFile(webp, []byte("RIFF\x1e\x00\x00\x00WEBPVP8L\x11\x00\x00\x00\x2f\x07\xc0\x01\x00\x07\x50\x8f\x22\x57\xab\xff\x81\x88\xe8\x7f\x00\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(webp); err == nil || !strings.Contains(err.Error(), webp) || !strings.Contains(err.Error(), "WebP is decoded by the OpenCV (cgo) build only") {
+		t.Errorf("WebP: err = %v", err)
+	}
 	// Missing file.
 	missing := filepath.Join(dir, "missing.png")
 	if _, err := Open(missing); err == nil || !strings.Contains(err.Error(), missing) {

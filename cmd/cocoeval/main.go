@@ -53,6 +53,28 @@ func main() {
 	os.Exit(run(ctx, e, os.Args))
 }
 
+// within runs load on a goroutine of its own and returns what it returns, or, when ctx ends first
+// (Ctrl-C, SIGTERM), an error saying what was being read: a read blocked in the kernel (a named
+// pipe no one writes) cannot be cancelled, so it is left behind, and the command still ends.
+func within[T any](ctx context.Context, path string, load func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := load()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, &exitError{code: 130, msg: fmt.Sprintf("interrupted while reading %s", path)}
+	}
+}
+
 // exitError carries an exit status.
 type exitError struct {
 	code int
@@ -134,7 +156,7 @@ func evalFile(c *cli.Context, e *env) error {
 	if limit < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", limit)
 	}
-	gt, err := coco.LoadDataset(c.String("gt"))
+	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
 	if err != nil {
 		return err
 	}
@@ -142,7 +164,7 @@ func evalFile(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	dts, err := coco.LoadResults(c.String("dt"), gt)
+	dts, err := within(c.Context, c.String("dt"), func() ([]coco.Result, error) { return coco.LoadResults(c.String("dt"), gt) })
 	if err != nil {
 		return err
 	}
@@ -340,7 +362,11 @@ func runModel(c *cli.Context, e *env) error {
 	if err := checkOutput(out, c.String("gt"), c.String("model"), c.String("images")); err != nil {
 		return err
 	}
-	gt, err := coco.LoadDataset(c.String("gt"))
+	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
+	var ee *exitError
+	if errors.As(err, &ee) && out != "" {
+		ee.msg += fmt.Sprintf("; %s is left as it was", out)
+	}
 	if err != nil {
 		return err
 	}

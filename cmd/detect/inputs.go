@@ -31,7 +31,7 @@ type input struct {
 }
 
 // imageExts are the extensions taken as still images; other files are opened as videos.
-var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff"}
+var imageExts = []string{".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 
 // streamSchemes are the URL schemes passed to FFmpeg as live streams.
 var streamSchemes = []string{"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "rtp", "tcp", "srt"}
@@ -125,6 +125,9 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 			// A folder called x.mp4 is never what was meant.
 			return fmt.Errorf("-out %s names a video file, but images, and several inputs, have their outputs written into a folder: give one video input, or a folder (-out DIR/)", out)
 		}
+		if asDir && !named && isImage(out) {
+			return fmt.Errorf("-out %s names an image file, but annotated images are written into a folder, as NAME.detect.EXT: give a folder (-out DIR/)", out)
+		}
 	}
 	for i := range ins {
 		in := &ins[i]
@@ -140,8 +143,11 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		switch in.kind {
 		case imageInput:
 			ext := strings.ToLower(filepath.Ext(in.spec))
-			if ext == ".gif" {
+			switch ext {
+			case ".gif":
 				ext = ".png" // OpenCV does not write GIF
+			case ".jfif":
+				ext = ".jpg" // nor knows .jfif for JPEG
 			}
 			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect" + ext
 		case videoInput:

@@ -11,7 +11,7 @@ import (
 // and outputs named as the usage says.
 func TestInputsAndOutputs(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"b.png", "a.JPG", "notes.txt", "clip.mkv"} {
+	for _, f := range []string{"b.png", "a.JPG", "notes.txt", "clip.mkv", "c.webp", "d.jfif"} {
 		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
 	}
 	clip := filepath.Join(dir, "clip.mkv")
@@ -22,6 +22,8 @@ func TestInputsAndOutputs(t *testing.T) {
 	want := []input{
 		{spec: filepath.Join(dir, "a.JPG"), kind: imageInput},
 		{spec: filepath.Join(dir, "b.png"), kind: imageInput},
+		{spec: filepath.Join(dir, "c.webp"), kind: imageInput},
+		{spec: filepath.Join(dir, "d.jfif"), kind: imageInput},
 		{spec: clip, kind: videoInput},
 		{spec: "camera:2", kind: cameraInput, camera: 2},
 		{spec: "rtsp://10.0.0.2:554/live/ch1", kind: streamInput},
@@ -40,7 +42,7 @@ func TestInputsAndOutputs(t *testing.T) {
 	if err := planOutputs(ins, "", false); err != nil {
 		t.Fatal(err)
 	}
-	outs := []string{"", "", filepath.Join(dir, "clip.detect.mp4"), "camera2.detect.mp4", "10.0.0.2_554_live_ch1.detect.mp4", "host_a.ts.detect.mp4"}
+	outs := []string{"", "", "", "", filepath.Join(dir, "clip.detect.mp4"), "camera2.detect.mp4", "10.0.0.2_554_live_ch1.detect.mp4", "host_a.ts.detect.mp4"}
 	for i, o := range outs {
 		if ins[i].out != o {
 			t.Errorf("default output %d: %q, want %q", i, ins[i].out, o)
@@ -51,7 +53,7 @@ func TestInputsAndOutputs(t *testing.T) {
 	if err := planOutputs(ins, out, true); err != nil {
 		t.Fatal(err)
 	}
-	for i, o := range []string{filepath.Join(out, "a.detect.jpg"), filepath.Join(out, "b.detect.png"), "", "", "", ""} {
+	for i, o := range []string{filepath.Join(out, "a.detect.jpg"), filepath.Join(out, "b.detect.png"), filepath.Join(out, "c.detect.webp"), filepath.Join(out, "d.detect.jpg"), "", "", "", ""} {
 		if ins[i].out != o {
 			t.Errorf("-out DIR -no-video output %d: %q, want %q", i, ins[i].out, o)
 		}
@@ -63,6 +65,11 @@ func TestInputsAndOutputs(t *testing.T) {
 	}
 	if err := planOutputs(one, filepath.Join(dir, "x.avi"), true); err == nil {
 		t.Error("-out FILE with -no-video accepted")
+	}
+	// -out FILE.jpg for an image: a folder of that name is never what was meant.
+	photo := []input{{spec: filepath.Join(dir, "a.JPG"), kind: imageInput}}
+	if err := planOutputs(photo, filepath.Join(dir, "result.jpg"), false); err == nil || !strings.Contains(err.Error(), "names an image file") {
+		t.Errorf("-out result.jpg for an image: %v", err)
 	}
 	if _, err := parseInputs([]string{"camera:-1"}); err == nil || !strings.Contains(err.Error(), "camera:N") {
 		t.Errorf("camera:-1: %v", err)
