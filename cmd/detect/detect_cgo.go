@@ -104,6 +104,10 @@ func detect(c *cli.Context) error {
 			if err != nil {
 				return err
 			}
+			// Frames the detector cannot take (too large, or too thin to resize) would each fail.
+			if _, _, err := j.det.Config().Config.NetworkInput(info.Height, info.Width); err != nil {
+				return fmt.Errorf("%s: its frames: %w", in.spec, err)
+			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
 			if k > 0 {
@@ -229,9 +233,12 @@ func detect(c *cli.Context) error {
 				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", in.out, vw.Frames())
 			}
 		}
+		after := stats.Counts()
 		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
-			after := stats.Counts()
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
+		} else if after.Frames == before.Frames && after.Failed > before.Failed {
+			// (a video's frames are its probed size, checked above; a stream's may not be)
+			failures = append(failures, fmt.Errorf("%s: none of its frames could be detected (%d failed, above)", in.spec, after.Failed-before.Failed))
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			failures = append(failures, err) // reported at the end, after the summary

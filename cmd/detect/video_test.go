@@ -146,6 +146,10 @@ func TestErrorsBeforeWork(t *testing.T) {
 	if err := os.Symlink(clip, link); err != nil {
 		t.Fatal(err)
 	}
+	thin := filepath.Join(dir, "thin.avi") // 8000x8: resized to 500 wide, 0 rows high
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=8000x8:rate=5", "-frames:v", "2", "-c:v", "mjpeg", thin).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -155,6 +159,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"unknown scheme", []string{clip, "gopher://host/x"}, `unknown scheme "gopher"`},
 		{"unsupported codec", []string{clip, videotest.UnknownCodecClip(t)}, "unknown-codec.avi: cannot open as a video"},
 		{"not a video", []string{clip, file}, "file.txt: cannot open as a video"},
+		{"frames the detector cannot take", []string{clip, thin}, "thin.avi: its frames: "},
 		{"unopenable file", []string{clip, sock}, "sock.mp4: no such device or address"},
 		{"unwritable output", []string{"-out", filepath.Join(file, "out.mp4"), clip}, "file.txt: not a directory"},
 		{"output over input", []string{"-out", clip, clip}, "would overwrite the input"},
@@ -577,6 +582,23 @@ func TestStreamOfKnownLengthReadOnce(t *testing.T) {
 	}
 	if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || videotest.Frames(t, out) != n {
 		t.Errorf("%d JSON lines, %d frames in the video, want %d", n, videotest.Frames(t, out), videotest.ClipFrames)
+	}
+}
+
+// TestUndetectableStreamFails: a stream (not probed before the work) whose every frame the
+// detector cannot take fails the run, naming it, as an undetectable image does.
+func TestUndetectableStreamFails(t *testing.T) {
+	dir := t.TempDir()
+	thin := filepath.Join(dir, "thin.avi") // 8000x8: resized to 500 wide, 0 rows high
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=8000x8:rate=5", "-frames:v", "3", "-c:v", "mjpeg", thin).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	url := srv.URL + "/thin.avi"
+	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", url)
+	if err == nil || !strings.Contains(err.Error(), url+": none of its frames could be detected (3 failed, above)") {
+		t.Errorf("error %v; stderr %s", err, stderr)
 	}
 }
 
