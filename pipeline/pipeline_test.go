@@ -175,6 +175,82 @@ func TestNoTimestamps(t *testing.T) {
 	}
 }
 
+// TestH264LossNumberedByTime: frames of an H.264 file after a loss keep their numbers (the ones
+// ffprobe decodes, by their timestamps), though the decoder reports the loss frames late; the
+// frame after the gap says how many were skipped.
+func TestH264LossNumberedByTime(t *testing.T) {
+	path := videotest.DamagedH264Clip(t)
+	want := videotest.DecodedFrames(t, path, videotest.ClipFPS)
+	if len(want) < 30 || len(want) >= videotest.ClipFrames {
+		t.Fatalf("ffprobe decodes %d of %d frames: the damage is not what the test needs", len(want), videotest.ClipFrames)
+	}
+	v, err := OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	var got []int
+	last := -1
+	for {
+		p, err := v.Read(context.Background(), &m)
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Index)
+		if p.Corrupt != p.Index-last-1 || math.Abs(p.TimeMS-float64(p.Index)*1000/videotest.ClipFPS) > 1 {
+			t.Errorf("frame %d at %v ms: %d skipped before it, the last frame was %d", p.Index, p.TimeMS, p.Corrupt, last)
+		}
+		last = p.Index
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("frames %v,\nffprobe decodes %v", got, want)
+	}
+}
+
+// TestVariableFrameRateNumberedByCount: a file whose timestamps leave the frame rate's grid
+// (jittered by 13 ms) or skip a slot with nothing lost (frames 5 and 6 dropped before encoding;
+// Matroska, which states the frame rate, 10, where MP4's would be the average, 9.5, off the grid)
+// has its frames numbered by count, none reported skipped.
+func TestVariableFrameRateNumberedByCount(t *testing.T) {
+	dir := t.TempDir()
+	for name, args := range map[string][]string{
+		"jitter.mkv": {"-vf", `setpts='N/(10*TB)+if(eq(mod(N\,3)\,1)\,0.013/TB\,0)'`, "-enc_time_base", "1/1000"},
+		"gap.mkv":    {"-vf", `select='not(between(n\,5\,6))'`, "-enc_time_base", "1/1000"},
+	} {
+		path := filepath.Join(dir, name)
+		cmd := append(append([]string{"-v", "error", "-i", videotest.Clip(t)}, args...), "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", path)
+		if out, err := exec.Command("ffmpeg", cmd...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+		v, err := OpenVideo(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := gocv.NewMat()
+		n := 0
+		for ; ; n++ {
+			p, err := v.Read(context.Background(), &m)
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if p.Index != n || p.Corrupt != 0 {
+				t.Errorf("%s: frame %d (%v ms) numbered %d, %d skipped before it", name, n, p.TimeMS, p.Index, p.Corrupt)
+			}
+		}
+		m.Close()
+		v.Close()
+		if want := len(videotest.DecodedFrames(t, path, videotest.ClipFPS)); n != want || n < videotest.ClipFrames-2 {
+			t.Errorf("%s: %d frames, ffprobe decodes %d", name, n, want)
+		}
+	}
+}
+
 // TestCorruptFrames: frames that cannot be decoded are skipped and counted; the others keep their
 // numbers.
 func TestCorruptFrames(t *testing.T) {

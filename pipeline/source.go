@@ -64,8 +64,14 @@ type Video struct {
 	name   string
 	cap    *gocv.VideoCapture
 	info   VideoInfo
-	next   int     // number of the next frame
-	lastMS float64 // the last decoded frame's time
+	next   int     // number of the next frame: one past the last one read, or failed to read
+	last   int     // the last decoded frame's number (-1 before the first)
+	lastMS float64 // and its time
+	// byTime: every timestamp so far has fallen on the frame rate's grid, so frames are
+	// numbered by their time (origin: the first decoded frame's grid index minus its number);
+	// failed: reads that failed since a gap in the numbers last accounted for them.
+	byTime         bool
+	origin, failed int
 	extent
 }
 
@@ -99,10 +105,11 @@ func OpenVideo(path string) (*Video, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", path)
 	}
-	v := &Video{name: path, cap: c, info: VideoInfo{
+	v := &Video{name: path, cap: c, last: -1, info: VideoInfo{
 		Width: int(c.Get(gocv.VideoCaptureFrameWidth)), Height: int(c.Get(gocv.VideoCaptureFrameHeight)),
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 	}}
+	v.byTime = v.info.FPS > 0 && v.info.FPS <= 1e6
 	return v, nil
 }
 
@@ -128,38 +135,75 @@ func ProbeVideo(path string) (VideoInfo, error) {
 // Info returns what the container says about the video.
 func (v *Video) Info() VideoInfo { return v.info }
 
-// Read implements Source. A frame that fails to decode is skipped and reported in the next
-// frame's Position.Corrupt; reaching the frame count the container states, or maxBadFrames
-// failures in a row, ends it (io.EOF). The failures that end a file are not counted as skipped
-// frames: the stated count is only a hint (an MKV's is its duration times the frame rate, audio
-// included), so whether the file stopped short is left to Extent.
+// Read implements Source. Frames are numbered by their timestamps while these fall on the frame
+// rate's grid (a constant frame rate), by count otherwise. A frame that fails to decode is
+// skipped and reported in the next frame's Position.Corrupt: by the gap in the numbers, since an
+// H.264 decoder reports a lost frame a few frames before or after it (its delay), where counting
+// failed reads would number the frames in between one off. A gap with no failed read before it
+// is a variable frame rate's, not a loss: from there frames are numbered by count. Reaching the frame count the container
+// states, or maxBadFrames failures in a row, ends it (io.EOF). The failures that end a file are
+// not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
+// the frame rate, audio included), so whether the file stopped short is left to Extent.
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	bad := 0
 	for {
 		if v.cap.Read(m) && !m.Empty() {
-			p := Position{Name: v.name, Index: v.next, TimeMS: v.cap.Get(gocv.VideoCapturePosMsec), Corrupt: bad}
+			t := v.cap.Get(gocv.VideoCapturePosMsec)
 			// A stream without timestamps (a still image read as a video) gives FFmpeg's "no
-			// timestamp", about -3.7e20 ms: none, as 0 is; frames flushed from the decoder at the
-			// end come without one too (OpenCV reports 0): go on from the last one at the frame
-			// rate.
-			if !(p.TimeMS >= 0 && p.TimeMS <= math.MaxInt64) {
-				p.TimeMS = 0
+			// timestamp", about -3.7e20 ms: none, as 0 is.
+			if !(t >= 0 && t <= math.MaxInt64) {
+				t = 0
 			}
+			index := v.last + 1 + bad // by count: past the failed reads
+			if v.byTime {
+				index = v.timeIndex(t, index)
+			}
+			p := Position{Name: v.name, Index: index, TimeMS: t, Corrupt: index - v.last - 1}
+			// Frames without a timestamp go on from the last one at the frame rate.
 			if p.Index > 0 && !(p.TimeMS > v.lastMS) && v.info.FPS > 0 {
-				p.TimeMS = v.lastMS + float64(p.Index-max(v.decoded-1, 0))*1000/v.info.FPS
+				p.TimeMS = v.lastMS + float64(p.Index-max(v.last, 0))*1000/v.info.FPS
 			}
-			v.lastMS = p.TimeMS
-			v.next++
+			v.last, v.lastMS = index, p.TimeMS
+			v.next = index + 1
 			v.decoded = v.next
 			return p, nil
 		}
 		bad++
+		v.failed++
 		v.next++
 		if bad >= maxBadFrames || (v.info.Frames > 0 && v.next >= v.info.Frames) {
 			v.ended.Store(true)
 			return Position{}, io.EOF
 		}
 	}
+}
+
+// timeIndex returns the number of a frame decoded at t ms, byCount its number by count: by its
+// time on the frame rate's grid, or byCount where t says nothing (no timestamp, OpenCV's 0 for
+// frames flushed from the decoder at the end) or shows a variable frame rate (off the grid, not
+// after the last frame, or a gap no failed read explains), which also ends numbering by time.
+func (v *Video) timeIndex(t float64, byCount int) int {
+	grid := t * v.info.FPS / 1000
+	k := int(math.Round(grid))
+	switch {
+	case v.last < 0: // the first frame sets the origin
+		v.origin, v.failed = k-byCount, 0
+		return byCount
+	case t == 0:
+		return byCount
+	case math.Abs(grid-float64(k)) > 0.01 || k-v.origin <= v.last:
+		v.byTime = false
+		return byCount
+	}
+	index := k - v.origin
+	if gap := index - v.last - 1; gap > 0 {
+		if v.failed == 0 {
+			v.byTime = false
+			return byCount
+		}
+		v.failed = max(0, v.failed-gap)
+	}
+	return index
 }
 
 // Extent returns how far Read decoded the video (the frames up to its last good one) and how

@@ -5,6 +5,7 @@ package videotest
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,6 +107,44 @@ func CorruptClip(t testing.TB, bad ...int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// DamagedH264Clip writes the clip (H.264 in MP4) with a tenth of its bytes zeroed from its
+// middle into a temporary directory and returns its path: FFmpeg then cannot decode frames 16
+// and 17, and its H.264 decoder reports the loss only after frames 14 and 15 (its delay).
+func DamagedH264Clip(t testing.TB) string {
+	t.Helper()
+	data, err := os.ReadFile(Clip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(data)
+	clear(data[n/2 : n/2+n/10])
+	path := filepath.Join(t.TempDir(), "damaged.mp4")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// DecodedFrames returns the numbers of the frames ffprobe decodes from path (their timestamps
+// times fps, rounded).
+func DecodedFrames(t testing.TB, path string, fps float64) []int {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "quiet", "-select_streams", "v:0", "-show_entries",
+		"frame=best_effort_timestamp_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var frames []int
+	for _, line := range strings.Fields(string(out)) {
+		s, err := strconv.ParseFloat(strings.Trim(line, ","), 64)
+		if err != nil {
+			t.Fatalf("ffprobe %s: %q: %v", path, line, err)
+		}
+		frames = append(frames, int(math.Round(s*fps)))
+	}
+	return frames
 }
 
 // UnknownCodecClip writes the clip as an AVI whose codec tag no decoder knows, and returns its
