@@ -184,30 +184,37 @@ func TestH264LossNumberedByTime(t *testing.T) {
 	if len(want) < 30 || len(want) >= videotest.ClipFrames {
 		t.Fatalf("ffprobe decodes %d of %d frames: the damage is not what the test needs", len(want), videotest.ClipFrames)
 	}
-	v, err := OpenVideo(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	m := gocv.NewMat()
-	defer m.Close()
-	var got []int
-	last := -1
-	for {
-		p, err := v.Read(context.Background(), &m)
-		if err == io.EOF {
-			break
-		} else if err != nil {
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(path))))
+	defer srv.Close()
+	for _, open := range []func() (Source, error){
+		func() (Source, error) { return OpenVideo(path) },
+		func() (Source, error) { return OpenStream(srv.URL + "/" + filepath.Base(path)) }, // a stream of stated length
+	} {
+		src, err := open()
+		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, p.Index)
-		if p.Corrupt != p.Index-last-1 || math.Abs(p.TimeMS-float64(p.Index)*1000/videotest.ClipFPS) > 1 {
-			t.Errorf("frame %d at %v ms: %d skipped before it, the last frame was %d", p.Index, p.TimeMS, p.Corrupt, last)
+		m := gocv.NewMat()
+		var got []int
+		last := -1
+		for {
+			p, err := src.Read(context.Background(), &m)
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, p.Index)
+			if p.Corrupt != p.Index-last-1 || math.Abs(p.TimeMS-float64(p.Index)*1000/videotest.ClipFPS) > 1 {
+				t.Errorf("%T: frame %d at %v ms: %d skipped before it, the last frame was %d", src, p.Index, p.TimeMS, p.Corrupt, last)
+			}
+			last = p.Index
 		}
-		last = p.Index
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("frames %v,\nffprobe decodes %v", got, want)
+		m.Close()
+		src.Close()
+		if !slices.Equal(got, want) {
+			t.Errorf("%T: frames %v,\nffprobe decodes %v", src, got, want)
+		}
 	}
 }
 

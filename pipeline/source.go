@@ -61,17 +61,11 @@ type VideoInfo struct {
 
 // Video is a video file read with OpenCV's FFmpeg backend, every frame in order.
 type Video struct {
-	name   string
-	cap    *gocv.VideoCapture
-	info   VideoInfo
-	next   int     // number of the next frame: one past the last one read, or failed to read
-	last   int     // the last decoded frame's number (-1 before the first)
-	lastMS float64 // and its time
-	// byTime: every timestamp so far has fallen on the frame rate's grid, so frames are
-	// numbered by their time (origin: the first decoded frame's grid index minus its number);
-	// failed: reads that failed since a gap in the numbers last accounted for them.
-	byTime         bool
-	origin, failed int
+	name string
+	cap  *gocv.VideoCapture
+	info VideoInfo
+	next int // number of the next frame: one past the last one read, or failed to read
+	frameNumbers
 	extent
 }
 
@@ -105,11 +99,11 @@ func OpenVideo(path string) (*Video, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", path)
 	}
-	v := &Video{name: path, cap: c, last: -1, info: VideoInfo{
+	v := &Video{name: path, cap: c, info: VideoInfo{
 		Width: int(c.Get(gocv.VideoCaptureFrameWidth)), Height: int(c.Get(gocv.VideoCaptureFrameHeight)),
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 	}}
-	v.byTime = v.info.FPS > 0 && v.info.FPS <= 1e6
+	v.frameNumbers = newFrameNumbers(v.info.FPS)
 	return v, nil
 }
 
@@ -135,36 +129,18 @@ func ProbeVideo(path string) (VideoInfo, error) {
 // Info returns what the container says about the video.
 func (v *Video) Info() VideoInfo { return v.info }
 
-// Read implements Source. Frames are numbered by their timestamps while these fall on the frame
-// rate's grid (a constant frame rate), by count otherwise. A frame that fails to decode is
-// skipped and reported in the next frame's Position.Corrupt: by the gap in the numbers, since an
-// H.264 decoder reports a lost frame a few frames before or after it (its delay), where counting
-// failed reads would number the frames in between one off. A gap with no failed read before it
-// is a variable frame rate's, not a loss: from there frames are numbered by count. Reaching the frame count the container
-// states, or maxBadFrames failures in a row, ends it (io.EOF). The failures that end a file are
+// Read implements Source. Frames are numbered as frameNumbers says; a frame that fails to decode
+// is skipped and reported in the next frame's Position.Corrupt. Reaching the frame count the
+// container states, or maxBadFrames failures in a row, ends it (io.EOF). The failures that end a file are
 // not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
 // the frame rate, audio included), so whether the file stopped short is left to Extent.
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	bad := 0
 	for {
 		if v.cap.Read(m) && !m.Empty() {
-			t := v.cap.Get(gocv.VideoCapturePosMsec)
-			// A stream without timestamps (a still image read as a video) gives FFmpeg's "no
-			// timestamp", about -3.7e20 ms: none, as 0 is.
-			if !(t >= 0 && t <= math.MaxInt64) {
-				t = 0
-			}
-			index := v.last + 1 + bad // by count: past the failed reads
-			if v.byTime {
-				index = v.timeIndex(t, index)
-			}
-			p := Position{Name: v.name, Index: index, TimeMS: t, Corrupt: index - v.last - 1}
-			// Frames without a timestamp go on from the last one at the frame rate.
-			if p.Index > 0 && !(p.TimeMS > v.lastMS) && v.info.FPS > 0 {
-				p.TimeMS = v.lastMS + float64(p.Index-max(v.last, 0))*1000/v.info.FPS
-			}
-			v.last, v.lastMS = index, p.TimeMS
-			v.next = index + 1
+			p := Position{Name: v.name}
+			p.Index, p.TimeMS, p.Corrupt = v.frame(v.cap.Get(gocv.VideoCapturePosMsec), bad)
+			v.next = p.Index + 1
 			v.decoded = v.next
 			return p, nil
 		}
@@ -178,34 +154,6 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	}
 }
 
-// timeIndex returns the number of a frame decoded at t ms, byCount its number by count: by its
-// time on the frame rate's grid, or byCount where t says nothing (no timestamp, OpenCV's 0 for
-// frames flushed from the decoder at the end) or shows a variable frame rate (off the grid, not
-// after the last frame, or a gap no failed read explains), which also ends numbering by time.
-func (v *Video) timeIndex(t float64, byCount int) int {
-	grid := t * v.info.FPS / 1000
-	k := int(math.Round(grid))
-	switch {
-	case v.last < 0: // the first frame sets the origin
-		v.origin, v.failed = k-byCount, 0
-		return byCount
-	case t == 0:
-		return byCount
-	case math.Abs(grid-float64(k)) > 0.01 || k-v.origin <= v.last:
-		v.byTime = false
-		return byCount
-	}
-	index := k - v.origin
-	if gap := index - v.last - 1; gap > 0 {
-		if v.failed == 0 {
-			v.byTime = false
-			return byCount
-		}
-		v.failed = max(0, v.failed-gap)
-	}
-	return index
-}
-
 // Extent returns how far Read decoded the video (the frames up to its last good one) and how
 // many frames its container states (0: none), and whether Read has ended it (io.EOF): a video
 // that ended short of the stated count is a file cut short or damaged, or a container that
@@ -217,6 +165,78 @@ func (v *Video) Extent() (decoded, stated int, ended bool) { return v.extent.of(
 // Close implements Source.
 func (v *Video) Close() error { return v.cap.Close() }
 
+// frameNumbers numbers the frames of a file (a Video, or a stream of stated length) as they are
+// decoded: by their timestamps while these fall on the frame rate's grid (a constant frame rate),
+// by count otherwise. A frame lost to a failed decode leaves a gap in the numbers, since an H.264
+// decoder reports a lost frame a few frames before or after it (its delay), where counting
+// failed reads would number the frames in between one off. A gap with no failed read before it
+// is a variable frame rate's, not a loss: from there frames are numbered by count.
+type frameNumbers struct {
+	fps    float64
+	last   int     // the last decoded frame's number (-1 before the first)
+	lastMS float64 // and its time
+	// byTime: every timestamp so far has fallen on the grid, so frames are numbered by their time
+	// (origin: the first frame's grid index minus its number); failed: failed reads not yet
+	// accounted for by a gap in the numbers.
+	byTime         bool
+	origin, failed int
+}
+
+func newFrameNumbers(fps float64) frameNumbers {
+	return frameNumbers{fps: fps, last: -1, byTime: fps > 0 && fps <= 1e6}
+}
+
+// frame returns the number, time and skipped frames before it (the gap since the last one) of a
+// frame decoded at t ms (OpenCV's position) after bad failed reads in a row (each also counted in
+// failed as it happens).
+func (f *frameNumbers) frame(t float64, bad int) (index int, timeMS float64, skipped int) {
+	// A stream without timestamps (a still image read as a video) gives FFmpeg's "no timestamp",
+	// about -3.7e20 ms: none, as 0 is.
+	if !(t >= 0 && t <= math.MaxInt64) {
+		t = 0
+	}
+	index = f.last + 1 + bad // by count: past the failed reads
+	if f.byTime {
+		index = f.timeIndex(t, index)
+	}
+	// Frames without a timestamp (OpenCV's 0 for frames flushed from the decoder at the end) go
+	// on from the last one at the frame rate.
+	if index > 0 && !(t > f.lastMS) && f.fps > 0 {
+		t = f.lastMS + float64(index-max(f.last, 0))*1000/f.fps
+	}
+	skipped = index - f.last - 1
+	f.last, f.lastMS = index, t
+	return index, t, skipped
+}
+
+// timeIndex returns the number of a frame decoded at t ms, byCount its number by count: by its
+// time on the grid, or byCount where t says nothing (no timestamp) or shows a variable frame
+// rate (off the grid, not after the last frame, or a gap no failed read explains), which also
+// ends numbering by time.
+func (f *frameNumbers) timeIndex(t float64, byCount int) int {
+	grid := t * f.fps / 1000
+	k := int(math.Round(grid))
+	switch {
+	case f.last < 0: // the first frame sets the origin
+		f.origin, f.failed = k-byCount, 0
+		return byCount
+	case t == 0:
+		return byCount
+	case math.Abs(grid-float64(k)) > 0.01 || k-f.origin <= f.last:
+		f.byTime = false
+		return byCount
+	}
+	index := k - f.origin
+	if gap := index - f.last - 1; gap > 0 {
+		if f.failed == 0 {
+			f.byTime = false
+			return byCount
+		}
+		f.failed = max(0, f.failed-gap)
+	}
+	return index
+}
+
 // Live is a camera or a network stream: frames arrive at their own pace and are numbered in
 // arrival order, timed from when the source was opened.
 type Live struct {
@@ -225,7 +245,9 @@ type Live struct {
 	start  time.Time
 	next   int
 	frames int // as the source states it (0: unknown, a live source)
-	extent     // a stream of stated length's
+	// a stream of stated length's, numbered as a file's
+	frameNumbers
+	extent
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -250,7 +272,8 @@ func OpenStream(url string) (*Live, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", url)
 	}
-	return &Live{name: url, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount)))}, nil
+	return &Live{name: url, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
+		frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS))}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -271,15 +294,15 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	for bad := 0; bad < liveRetries; bad++ {
 		if l.cap.Read(m) && !m.Empty() {
 			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
-			if l.Frames() > 0 {
-				p.TimeMS = l.cap.Get(gocv.VideoCapturePosMsec) // a file's: its position in it
+			if l.Frames() > 0 { // a file's numbers, and its position in it
+				p.Index, p.TimeMS, p.Corrupt = l.frame(l.cap.Get(gocv.VideoCapturePosMsec), bad)
 			}
-			l.next++
+			l.next = p.Index + 1
 			l.decoded = l.next
 			return p, nil
 		}
 		if l.Frames() > 0 {
-			l.next++
+			l.failed++
 		}
 	}
 	if l.Frames() > 0 {
