@@ -12,7 +12,7 @@
 // from PIL's on average on a lossy test photo, so transform refuses WebP, saying so. Other formats (PNG, GIF, TIFF, BMP)
 // are decoded by Go in both builds; their decoding is exact either way.
 //
-// Both builds apply the EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the
+// Both builds apply a JPEG's EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the
 // dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding,
 // and both refuse a JPEG cut short (libjpeg-turbo would only warn and fill the missing rows with
 // grey; PIL and Go's decoder refuse it).

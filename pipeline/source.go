@@ -130,8 +130,9 @@ func ProbeVideo(path string) (VideoInfo, error) {
 func (v *Video) Info() VideoInfo { return v.info }
 
 // Read implements Source. Frames are numbered as frameNumbers says; a frame that fails to decode
-// is skipped and reported in the next frame's Position.Corrupt. Reaching the frame count the
-// container states, or maxBadFrames failures in a row, ends it (io.EOF). The failures that end a file are
+// is skipped and reported in the next frame's Position.Corrupt. A failed read at or past the
+// frame count the container states, or maxBadFrames failures in a row, ends it (io.EOF); frames
+// decoded past that count are read on. The failures that end a file are
 // not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
 // the frame rate, audio included), so whether the file stopped short is left to Extent.
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {

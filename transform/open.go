@@ -14,9 +14,11 @@ import (
 
 // Open decodes the image file at path (JPEG, PNG, GIF, TIFF or BMP), applying a JPEG's EXIF
 // orientation (only a JPEG's: PIL's exif_transpose also reads PNG's eXIf chunk and TIFF's
-// orientation tag, which Open leaves as stored). The dimensions in the header are checked against MaxSide and MaxPixels before the
-// pixels are decoded, so a hostile header cannot make it allocate more than MaxPixels allow (at
-// most about 800 MB, 8 bytes a pixel for 16-bit RGBA). Errors name the file.
+// orientation tag, which Open leaves as stored). The dimensions in the header are checked against
+// MaxSide and MaxPixels before the pixels are decoded, so a hostile header cannot make it
+// allocate more than an image of MaxPixels takes (about 800 MB at 8 bytes a pixel, 16-bit RGBA;
+// a copy more where the image is turned or its alpha divided out; for a TIFF, also the file
+// itself, read into memory, at most maxTIFFBytes). Errors name the file.
 func Open(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {

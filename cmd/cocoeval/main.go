@@ -102,7 +102,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "cocoeval",
 		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
-		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N] [-categories LIST]",
+		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli

@@ -34,13 +34,16 @@ var benchCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
+		if c.IsSet("res") && o.Resolution != 300 && o.Resolution != 600 {
+			return fmt.Errorf("bench: -res %d: 300 or 600", o.Resolution)
+		}
 		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)
 			return fmt.Errorf("bench: -threads %d: want at least 1", o.Threads)
 		}
 		if c.IsSet("size") {
 			a, b, err := parseSize(c.String("size"))
 			if err != nil {
-				return fmt.Errorf("bench: %w", err)
+				return fmt.Errorf("bench: -size is a classifier's input, HxW (e.g. 224x224), or a detector's frame, WxH (e.g. 640x480): %w", err)
 			}
 			o.InputH, o.InputW = a, b // a network input, HxW as in detect info
 			o.FrameW, o.FrameH = a, b // a frame, WxH as video sizes are written

@@ -22,7 +22,7 @@ import (
 // withOpenCV says that this build reads video, cameras and streams, and runs -workers detectors.
 const withOpenCV = true
 
-// withCgo checks the output video types and, for -show, the display.
+// withCgo checks -workers, the output video types and, for -show, the display.
 func withCgo(c *cli.Context, ins []input) error {
 	if w := c.Int("workers"); w > pipeline.MaxWorkers {
 		return fmt.Errorf("-workers %d: at most %d (one per core is what pays)", w, pipeline.MaxWorkers)

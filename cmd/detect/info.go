@@ -31,6 +31,8 @@ var infoCommand = &cli.Command{
 		switch {
 		case c.IsSet("arch") && c.IsSet("model"):
 			return fmt.Errorf("info: give -arch or -model, not both")
+		case c.IsSet("res") && c.Int("res") != 300 && c.Int("res") != 600:
+			return fmt.Errorf("info: -res %d: 300 or 600", c.Int("res"))
 		case c.IsSet("arch"):
 			size := "224x224"
 			if c.IsSet("size") {
@@ -45,7 +47,7 @@ var infoCommand = &cli.Command{
 			if c.IsSet("size") {
 				var err error
 				if fw, fh, err = parseSize(c.String("size")); err != nil {
-					return fmt.Errorf("info: -size with -model is a frame, WxH: %w", err)
+					return fmt.Errorf("info: -size with -model is a frame, WxH (e.g. 640x480): %w", err)
 				}
 			}
 			return modelInfo(c.App.Writer, c.String("model"), c.Int("res"), fw, fh, c.Bool("json"))
@@ -65,7 +67,7 @@ func archInfo(w io.Writer, arch, size string, classes int, asJSON bool) error {
 	}
 	h, wd, err := parseSize(size)
 	if err != nil {
-		return err
+		return fmt.Errorf("info: -size with -arch is the network's input, HxW (e.g. 224x224): %w", err)
 	}
 	cx := cfg.Complexity(h, wd)
 	if asJSON {
@@ -75,18 +77,20 @@ func archInfo(w io.Writer, arch, size string, classes int, asJSON bool) error {
 	return nil
 }
 
-func parseSize(s string) (h, w int, err error) {
-	hs, ws, ok := strings.Cut(strings.ToLower(s), "x")
+// parseSize reads -size, two sides AxB in the order its caller gives them (a network input HxW,
+// a frame WxH), each between 32 and 8192.
+func parseSize(s string) (a, b int, err error) {
+	as, bs, ok := strings.Cut(strings.ToLower(s), "x")
 	if ok {
-		h, err = strconv.Atoi(hs)
+		a, err = strconv.Atoi(as)
 		if err == nil {
-			w, err = strconv.Atoi(ws)
+			b, err = strconv.Atoi(bs)
 		}
 	}
-	if !ok || err != nil || h < 32 || w < 32 || h > 8192 || w > 8192 {
-		return 0, 0, fmt.Errorf("size %q: want HxW with sides between 32 and 8192, e.g. 224x224", s)
+	if !ok || err != nil || a < 32 || b < 32 || a > 8192 || b > 8192 {
+		return 0, 0, fmt.Errorf("size %q: want two sides, NxM, each between 32 and 8192", s)
 	}
-	return h, w, nil
+	return a, b, nil
 }
 
 func printComplexity(w io.Writer, cx shufflenet.Complexity) {

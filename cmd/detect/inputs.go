@@ -249,12 +249,38 @@ func streamName(spec string) string {
 	return s
 }
 
-// checkWritable makes sure path can be written, before any work: it creates the folders above
-// it and opens the file for writing, removing it again if it did not exist. An existing file that
-// is not a regular one (a named pipe, a device) is left alone: opening a pipe to probe it and
-// closing it again would end its reader's input.
+// checkWritable makes sure path can be written, before any work, and leaves nothing behind: where
+// its folder exists, it opens the file for writing (removing it again if it did not exist);
+// where it does not, it checks that the nearest folder above it that exists is one this process
+// can create the rest in (a file there, created and removed again). The folders are made by
+// makeFolders, when the run starts writing. An existing file that is not a regular one (a named
+// pipe, a device) is left alone: opening a pipe to probe it and closing it again would end its
+// reader's input.
 func checkWritable(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("output %s: %s: not a directory", path, dir)
+	} else if errors.Is(err, os.ErrNotExist) {
+		above := filepath.Dir(dir)
+		for {
+			st, err := os.Stat(above)
+			if err == nil && !st.IsDir() {
+				return fmt.Errorf("output %s: %s: not a directory", path, above)
+			} else if err == nil {
+				break
+			} else if !errors.Is(err, os.ErrNotExist) || above == filepath.Dir(above) {
+				return fmt.Errorf("output %s: %w", path, err)
+			}
+			above = filepath.Dir(above)
+		}
+		f, err := os.CreateTemp(above, ".detect-check-*")
+		if err != nil {
+			return fmt.Errorf("output %s: cannot create its folder in %s: %w", path, above, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("output %s: %w", path, err)
 	}
 	st, statErr := os.Stat(path)

@@ -4,9 +4,10 @@
 //
 //	detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
 //	       [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
-//	detect info -arch shufflenet-g3-1.0x -size 224x224 [-json]
-//	detect info -model m.bin [-json]
-//	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-json]    (or -model m.bin [-res 300|600] [-size 640x480])
+//	detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]
+//	detect info -model m.bin [-res 300|600] [-size 640x480] [-json]
+//	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
+//	detect bench -model m.bin [-res 300|600] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //
 // An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0) or a
 // stream URL (rtsp://, http(s)://, udp://, ...). Video, cameras, streams, -out and -show need a
@@ -20,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -31,6 +33,7 @@ import (
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
@@ -76,7 +79,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
 			&cli.IntFlag{Name: "stride", Value: 1, Usage: "video files (and streams of a stated length): detect every `N`th frame"},
-			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"},
+			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), DefaultText: "half the cores", Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"},
 			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers (without cgo: every core)"},
 			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and live streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss; given, also a source that cannot be opened at the start); files, and streams of a stated length, are never reopened"},
 			&cli.BoolFlag{Name: "show", Usage: "show the annotated frames in a window (q or Esc closes it)"},
@@ -167,6 +170,10 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 		return nil, fmt.Errorf("-workers %d: must be at least 1", c.Int("workers"))
 	case c.Int("threads") < 1 && c.IsSet("threads"):
 		return nil, fmt.Errorf("-threads %d: must be at least 1", c.Int("threads"))
+	case c.Int("threads") > parallel.MaxThreads:
+		return nil, fmt.Errorf("-threads %d: at most %d", c.Int("threads"), parallel.MaxThreads)
+	case c.IsSet("res") && c.Int("res") != 300 && c.Int("res") != 600:
+		return nil, fmt.Errorf("-res %d: 300 or 600 (the paper's two sizes)", c.Int("res"))
 	case c.IsSet("score") && !(c.Float64("score") >= 0 && float32(c.Float64("score")) < 1):
 		// Checked here as given: the detector takes a float32, in which 0.99999999999 is 1.
 		return nil, fmt.Errorf("-score %v: must be at least 0 and below 1 as a float32 (the scores are float32)", c.Float64("score"))
@@ -205,8 +212,12 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	return &job{inputs: ins, det: det, jsonPath: c.String("json")}, nil
 }
 
-// openJSON creates the JSON lines file (or takes stdout for "-"): the first thing a run writes.
+// openJSON makes the outputs' folders (makeFolders) and creates the JSON lines file (or takes
+// stdout for "-"): the first things a run writes.
 func (j *job) openJSON(stdout io.Writer) error {
+	if err := j.makeFolders(); err != nil {
+		return err
+	}
 	if j.jsonPath == "-" {
 		j.json, j.closeJSON = pipeline.NewJSONLines(stdout), func() error { return nil }
 		return nil
@@ -218,6 +229,26 @@ func (j *job) openJSON(stdout io.Writer) error {
 		return fmt.Errorf("-json: %w", err)
 	}
 	j.json, j.closeJSON = pipeline.NewJSONLines(f), f.Close
+	return nil
+}
+
+// makeFolders makes the folders the outputs go into that do not exist yet (checkWritable checked
+// that they can be made, and made none, so that a run that fails before any work leaves none).
+func (j *job) makeFolders() error {
+	paths := []string{}
+	if j.jsonPath != "-" {
+		paths = append(paths, j.jsonPath)
+	}
+	for _, in := range j.inputs {
+		if in.out != "" {
+			paths = append(paths, in.out)
+		}
+	}
+	for _, p := range paths {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("output %s: %w", p, err)
+		}
+	}
 	return nil
 }
 

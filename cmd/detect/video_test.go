@@ -173,6 +173,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
+		{"too many threads", []string{"-threads", "100000", clip}, "-threads 100000: at most 1024"},
+		{"bad resolution", []string{"-res", "500", clip}, "-res 500: 300 or 600"},
 		{"unreachable stream first", []string{"rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
 		{"unreachable stream first, tried again", []string{"-reconnect", "600ms", "rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: not open within 600ms: rtsp://127.0.0.1:1/x: cannot open the stream"},
 		{"too many workers", []string{"-workers", "4611686018427387904", clip}, "-workers 4611686018427387904: at most 256"},
@@ -196,6 +198,25 @@ func TestErrorsBeforeWork(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "clip.detect.mp4")); err == nil {
 			t.Errorf("%s: an output video was written", c.name)
 		}
+	}
+	// Folders the outputs would go into are made only when the work starts: a run that fails
+	// before (a model that is not there, a video that cannot be read) leaves none behind.
+	for _, args := range [][]string{
+		{"-model", filepath.Join(dir, "nosuch.bin"), "-out", filepath.Join(dir, "new", "sub") + "/", "-json", filepath.Join(dir, "deep", "a", "b.jsonl"), clip},
+		{"-model", tiny, "-out", filepath.Join(dir, "new", "sub") + "/", "-json", filepath.Join(dir, "deep", "a", "b.jsonl"), clip, file},
+	} {
+		if _, _, err := run(t, args...); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+		for _, d := range []string{"new", "deep"} {
+			if _, err := os.Stat(filepath.Join(dir, d)); err == nil {
+				t.Errorf("%v: a failed run made the folder %s", args, d)
+			}
+		}
+	}
+	out, _, err := run(t, "-model", tiny, "-no-video", "-json", filepath.Join(dir, "deep", "a", "b.jsonl"), clip)
+	if b, _ := os.ReadFile(filepath.Join(dir, "deep", "a", "b.jsonl")); err != nil || len(frameLines(t, b)) != videotest.ClipFrames {
+		t.Errorf("-json into new folders: %v, %d lines; stdout %q", err, len(frameLines(t, b)), out)
 	}
 	// A camera that is not there fails clearly (there is none on the test machines).
 	if _, err := os.Stat("/dev/video9"); err != nil {

@@ -1,5 +1,6 @@
 // Package testmodel makes small random model files for tests that need a valid model without
-// PyTorch (loader hardening, fuzzing). Parity tests use train/export.py instead.
+// PyTorch (loader hardening, fuzzing), and random weights for `detect bench -arch` (Recorder).
+// Parity tests use train/export.py instead.
 package testmodel
 
 import (
