@@ -71,7 +71,7 @@ arm64:
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).
 FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
-	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./internal/kernels:FuzzParseISA \
+	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./cmd/cocoeval:FuzzParseCategories ./internal/kernels:FuzzParseISA \
 	./coco:FuzzLoadFiles ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./transform:FuzzDecode ./detector:FuzzConfigDetect
 FUZZ_LONG_TIME ?= 10m
 

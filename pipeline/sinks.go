@@ -172,12 +172,19 @@ type Window struct {
 // ErrNoDisplay is returned by NewWindow when there is no display to open a window on.
 var ErrNoDisplay = errors.New("no display: neither DISPLAY nor WAYLAND_DISPLAY is set")
 
-// NewWindow opens a window titled title.
-func NewWindow(title string) (*Window, error) {
-	// OpenCV's window backend (Qt in Debian's build) aborts the process when it cannot reach a
-	// display: check first.
+// CheckDisplay returns ErrNoDisplay when there is no display a Window could open on: OpenCV's
+// window backend (Qt in Debian's build) aborts the process when it cannot reach one.
+func CheckDisplay() error {
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return nil, ErrNoDisplay
+		return ErrNoDisplay
+	}
+	return nil
+}
+
+// NewWindow opens a window titled title, after CheckDisplay.
+func NewWindow(title string) (*Window, error) {
+	if err := CheckDisplay(); err != nil {
+		return nil, err
 	}
 	return &Window{w: gocv.NewWindow(title)}, nil
 }

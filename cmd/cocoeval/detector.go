@@ -10,9 +10,6 @@ import (
 	"github.com/shuffledet/shuffledet/detector"
 )
 
-// imageT is the decoded image type the runner hands to detectors.
-type imageT = image.Image
-
 // decodeImage reads an image file, applying its EXIF orientation: cvimage.Open, which checks
 // the header's dimensions before decoding (a hostile file cannot make it allocate gigabytes) and,
 // built with cgo, decodes JPEGs with libjpeg-turbo as PIL does, so the detections are those a
@@ -24,24 +21,24 @@ func decodeImage(path string) (image.Image, error) {
 // modelDetectors loads the model once and returns a factory of per-worker
 // detectors sharing its weights (Clone), each splitting an image's work over
 // threads threads. res 0 keeps the model's own resolution.
-func modelDetectors(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error) {
+func modelDetectors(model string, res, threads int) (func() (DetectFunc, error), error) {
 	opts := []detector.Option{detector.WithThreads(threads)}
 	if res != 0 {
 		opts = append(opts, detector.WithResolution(res))
 	}
 	base, err := detector.Load(model, opts...)
 	if err != nil {
-		return nil, nil, err // it names the file
+		return nil, err // it names the file
 	}
 	var mu sync.Mutex
 	used := false
-	factory := func() (DetectFunc, func(), error) {
+	factory := func() (DetectFunc, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		d := base
 		if used {
 			if d, err = base.Clone(); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", model, err)
+				return nil, fmt.Errorf("%s: %w", model, err)
 			}
 		}
 		used = true
@@ -51,9 +48,9 @@ func modelDetectors(model string, res, threads int) (func() (DetectFunc, func(),
 				return nil, err
 			}
 			return toResults(dets), nil
-		}, nil, nil
+		}, nil
 	}
-	return factory, nil, nil
+	return factory, nil
 }
 
 // toResults converts detections (float32, owned by the detector) into

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -42,8 +43,8 @@ type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
 	// file at a resolution (0: the model's own).
-	newDetectors func(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error)
-	decode       func(path string) (imageT, error)
+	newDetectors func(model string, res, threads int) (func() (DetectFunc, error), error)
+	decode       func(path string) (image.Image, error)
 }
 
 func main() {
@@ -339,7 +340,8 @@ func samePath(a, b string) bool {
 }
 
 // maxWorkers is the most images -threads detects at once, each with a detector of its own (tens
-// of MB at 600): one per core is what pays.
+// of MB at 600): one per core is what pays (detect -workers has the same bound, pipeline.MaxWorkers,
+// in a package cocoeval built without cgo does not have).
 const maxWorkers = 256
 
 // runModel runs the detector over the images, writes the results, then
@@ -381,19 +383,16 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	// -threads images at a time; each detector splits its image over its share of the cores.
 	perDetector := max(1, runtime.NumCPU()/c.Int("threads"))
-	factory, release, err := e.newDetectors(c.String("model"), res, perDetector)
+	factory, err := e.newDetectors(c.String("model"), res, perDetector)
 	if err != nil {
 		return err
-	}
-	if release != nil {
-		defer release()
 	}
 	rep, runErr := RunDetections(c.Context, gt, RunOptions{
 		ImageDir:    c.String("images"),
 		Threads:     c.Int("threads"),
 		Limit:       c.Int("limit"),
 		NewDetector: factory,
-		Decode:      func(p string) (imageT, error) { return e.decode(p) },
+		Decode:      e.decode,
 		Progress:    e.stderr,
 	})
 	if rep == nil {

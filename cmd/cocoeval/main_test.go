@@ -70,8 +70,8 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 		decode: func(p string) (image.Image, error) {
 			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
 		},
-		newDetectors: func(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error) {
-			return func() (DetectFunc, func(), error) {
+		newDetectors: func(model string, res, threads int) (func() (DetectFunc, error), error) {
+			return func() (DetectFunc, error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
 						onDetect()
@@ -83,8 +83,8 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 						rs = append(rs, coco.Result{CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.5})
 					}
 					return rs, nil
-				}, nil, nil
-			}, nil, nil
+				}, nil
+			}, nil
 		}}
 	return e, &stdout, &stderr
 }
@@ -379,7 +379,7 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res, threads int) (func() (DetectFunc, func(), error), func(), error) {
+		e.newDetectors = func(model string, res, threads int) (func() (DetectFunc, error), error) {
 			got = res
 			return newDetectors(model, res, threads)
 		}

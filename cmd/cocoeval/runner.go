@@ -29,9 +29,9 @@ type RunOptions struct {
 	// Limit processes only the first Limit images (in the file's order); 0
 	// means all.
 	Limit int
-	// NewDetector returns a detector for one worker and a function that
-	// releases it (may be nil). It is called once per worker.
-	NewDetector func() (DetectFunc, func(), error)
+	// NewDetector returns a detector for one worker. It is called once per
+	// worker.
+	NewDetector func() (DetectFunc, error)
 	// Decode reads an image file (cocoeval's: cvimage.Open, EXIF orientation applied).
 	Decode func(path string) (image.Image, error)
 	// Progress, when not nil, receives the progress (package progress: a bar on a terminal,
@@ -80,21 +80,12 @@ func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunR
 	// detectors are built before the first image so that a bad model file
 	// fails at once
 	dets := make([]DetectFunc, threads)
-	var closers []func()
-	defer func() {
-		for _, c := range closers {
-			c()
-		}
-	}()
 	for w := range dets {
-		d, closeFn, err := opt.NewDetector()
+		d, err := opt.NewDetector()
 		if err != nil {
 			return nil, err
 		}
 		dets[w] = d
-		if closeFn != nil {
-			closers = append(closers, closeFn)
-		}
 	}
 
 	bar := progress.New(opt.Progress, len(todo), "images")

@@ -30,7 +30,7 @@ func TestRunDetections(t *testing.T) {
 		byFile[im.FileName] = im.ID
 	}
 	// a perfect detector: the ground truth boxes of the image
-	perfect := func() (DetectFunc, func(), error) {
+	perfect := func() (DetectFunc, error) {
 		return func(img image.Image) ([]coco.Result, error) {
 			id := byFile[filepath.Base(img.(pathImage).path)]
 			var rs []coco.Result
@@ -39,7 +39,7 @@ func TestRunDetections(t *testing.T) {
 				rs = append(rs, coco.Result{ImageID: -1, CategoryID: a.CategoryID, BBox: a.BBox, Score: 0.9})
 			}
 			return rs, nil
-		}, nil, nil
+		}, nil
 	}
 	decode := func(p string) (image.Image, error) { return pathImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil }
 
@@ -87,15 +87,15 @@ func TestRunDetections(t *testing.T) {
 	// its core between its count and the cancel, and the others go on meanwhile).
 	ctx, cancel := context.WithCancel(context.Background())
 	var n, startedAtCancel atomic.Int32
-	cancelling := func() (DetectFunc, func(), error) {
-		d, _, _ := perfect()
+	cancelling := func() (DetectFunc, error) {
+		d, _ := perfect()
 		return func(img image.Image) ([]coco.Result, error) {
 			if n.Add(1) == 10 {
 				cancel()
 				startedAtCancel.Store(n.Load())
 			}
 			return d(img)
-		}, nil, nil
+		}, nil
 	}
 	rep, err = RunDetections(ctx, gt, RunOptions{ImageDir: dir, Threads: 3, NewDetector: cancelling, Decode: decode})
 	if !errors.Is(err, context.Canceled) {
@@ -112,16 +112,16 @@ func TestRunDetections(t *testing.T) {
 	}
 
 	// detector errors and bad output stop the run
-	failing := func() (DetectFunc, func(), error) {
-		return func(image.Image) ([]coco.Result, error) { return nil, errors.New("boom") }, nil, nil
+	failing := func() (DetectFunc, error) {
+		return func(image.Image) ([]coco.Result, error) { return nil, errors.New("boom") }, nil
 	}
 	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: failing, Decode: decode}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("failing detector: %v", err)
 	}
-	nanScore := func() (DetectFunc, func(), error) {
+	nanScore := func() (DetectFunc, error) {
 		return func(image.Image) ([]coco.Result, error) {
 			return []coco.Result{{CategoryID: 1, BBox: [4]float64{1, 1, 1, 1}, Score: math.NaN()}}, nil
-		}, nil, nil
+		}, nil
 	}
 	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: nanScore, Decode: decode}); err == nil || !strings.Contains(err.Error(), "score NaN is not finite") {
 		t.Errorf("NaN score: %v", err)

@@ -34,8 +34,10 @@ func withCgo(c *cli.Context, ins []input) error {
 			}
 		}
 	}
-	if c.Bool("show") && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return fmt.Errorf("-show: %w", pipeline.ErrNoDisplay)
+	if c.Bool("show") {
+		if err := pipeline.CheckDisplay(); err != nil {
+			return fmt.Errorf("-show: %w", err)
+		}
 	}
 	return nil
 }

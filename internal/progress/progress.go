@@ -38,8 +38,8 @@ type Bar struct {
 // logEvery is how often log mode writes a line.
 var logEvery = 10 * time.Second
 
-// IsTerminal reports whether w is a terminal, where a redrawn bar belongs.
-func IsTerminal(w io.Writer) bool {
+// isTerminal reports whether w is a terminal, where a redrawn bar belongs.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
@@ -51,7 +51,7 @@ func New(w io.Writer, total int, unit string) *Bar {
 	if w == nil || (total < 1 && total != Unknown) {
 		return nil
 	}
-	return newBar(w, total, unit, IsTerminal(w))
+	return newBar(w, total, unit, isTerminal(w))
 }
 
 // newBar returns a Bar that draws a bar (terminal) or writes lines.
