@@ -18,7 +18,7 @@ import (
 
 // Open decodes the image file at path, applying a JPEG's EXIF orientation. JPEGs and WebPs are
 // decoded by OpenCV (libjpeg-turbo, libwebp) into an opaque *image.NRGBA; other formats by Go, as
-// transform.Open does. Errors name the file.
+// the build without cgo decodes them (decode.go). Errors name the file.
 func Open(path string) (image.Image, error) {
 	enc, other, err := readFile(path)
 	if err != nil || other != nil {
@@ -79,7 +79,7 @@ type encoded struct {
 
 // readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
 // a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read, or any
-// other format decoded by transform.Decode (which checks them itself).
+// other format decoded by decodeGo (which checks them itself).
 func readFile(path string) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -101,7 +101,7 @@ func readFile(path string) (enc encoded, other image.Image, err error) {
 		}
 		enc.format = "webp"
 	} else {
-		other, err := transform.Decode(br, path)
+		other, err := decodeGo(br, path)
 		return encoded{}, other, err
 	}
 	if err := transform.CheckSize(w, h); err != nil {

@@ -2,12 +2,8 @@
 
 package cvimage
 
-import (
-	"image"
+import "image"
 
-	"github.com/shuffledet/shuffledet/transform"
-)
-
-// Open decodes the image file at path, applying its EXIF orientation. Without cgo this is
-// transform.Open: JPEGs are decoded by Go's image/jpeg.
-func Open(path string) (image.Image, error) { return transform.Open(path) }
+// Open decodes the image file at path, applying a JPEG's EXIF orientation. Without cgo every
+// format is decoded by Go (decode.go): JPEGs by image/jpeg, and WebP is refused.
+func Open(path string) (image.Image, error) { return openGo(path) }

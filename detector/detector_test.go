@@ -15,11 +15,11 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/safetensors"
-	"github.com/shuffledet/shuffledet/transform"
 )
 
 // tinyDetector writes a random 0.25x detector (Go-only, no PyTorch) and returns its path.
@@ -292,10 +292,6 @@ func TestBadInputGivesClearErrors(t *testing.T) {
 	if _, err := det.DetectBGR(make([]byte, 10), 100, 100, 300); err == nil {
 		t.Error("short frame buffer accepted")
 	}
-	// A file that is not an image gives an error, not a panic.
-	if _, err := transform.Open(filepath.Join("..", "go.mod")); err == nil {
-		t.Error("a text file decoded as an image")
-	}
 }
 
 // tensorNamed returns the tensor of ts called name.
@@ -443,7 +439,7 @@ func TestSubImageBoxes(t *testing.T) {
 // street); Clone keeps the choice; an unknown class is an error that names it.
 func TestWithClasses(t *testing.T) {
 	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
-	img, err := transform.Open("../testdata/images/000000010363.jpg")
+	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}

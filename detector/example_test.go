@@ -8,10 +8,10 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
-	"github.com/shuffledet/shuffledet/transform"
 )
 
 // Detect objects in a photo with a model at shorter side 600.
@@ -20,7 +20,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	img, err := transform.Open("street.jpg") // decodes with EXIF orientation, refuses huge images
+	img, err := cvimage.Open("street.jpg") // decodes as PIL does (EXIF orientation), refuses huge images
 	if err != nil {
 		log.Fatal(err)
 	}

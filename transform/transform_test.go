@@ -1,23 +1,17 @@
 package transform
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/disintegration/imaging"
-	"golang.org/x/image/tiff"
 
 	"github.com/shuffledet/shuffledet/parallel"
 )
@@ -63,7 +57,7 @@ func TestRawBuffersEqualImagePath(t *testing.T) {
 	p := mustNew(t, 600, 1000)
 	for _, path := range paths {
 		name := filepath.Base(path)
-		img, err := Open(path)
+		img, err := openImage(t, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,71 +314,6 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestOpen(t *testing.T) {
-	dir := t.TempDir()
-	// Not an image.
-	bad := filepath.Join(dir, "notes.jpg")
-	if err := os.WriteFile(bad, []byte("this is not a JPEG"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), bad) {
-		t.Errorf("undecodable file: err = %v, want an error naming %s", err, bad)
-	}
-	// A WebP (a real 8x8 lossless one): for the OpenCV build (cvimage), said so.
-	webp := filepath.Join(dir, "tiny.webp")
-	if err := os.WriteFile(webp, []byte("RIFF\x1e\x00\x00\x00WEBPVP8L\x11\x00\x00\x00\x2f\x07\xc0\x01\x00\x07\x50\x8f\x22\x57\xab\xff\x81\x88\xe8\x7f\x00\x00"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(webp); err == nil || !strings.Contains(err.Error(), webp) || !strings.Contains(err.Error(), "WebP is decoded by the OpenCV (cgo) build only") {
-		t.Errorf("WebP: err = %v", err)
-	}
-	// Missing file.
-	missing := filepath.Join(dir, "missing.png")
-	if _, err := Open(missing); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("missing file: err = %v", err)
-	}
-	// A valid header with truncated pixel data.
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
-		t.Fatal(err)
-	}
-	trunc := filepath.Join(dir, "trunc.png")
-	if err := os.WriteFile(trunc, buf.Bytes()[:buf.Len()/2], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(trunc); err == nil || !strings.Contains(err.Error(), trunc) {
-		t.Errorf("truncated file: err = %v", err)
-	}
-	// A hostile header: a real JPEG whose SOF0 claims 60000x60000 pixels. It must be refused from
-	// the header alone.
-	buf.Reset()
-	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
-		t.Fatal(err)
-	}
-	b := buf.Bytes()
-	sof := bytes.Index(b, []byte{0xFF, 0xC0})
-	if sof < 0 {
-		t.Fatal("no SOF0 marker in the encoded JPEG")
-	}
-	binary.BigEndian.PutUint16(b[sof+5:], 60000) // height
-	binary.BigEndian.PutUint16(b[sof+7:], 60000) // width
-	hostile := filepath.Join(dir, "hostile.jpg")
-	if err := os.WriteFile(hostile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(hostile); !errors.Is(err, ErrImageTooLarge) || !strings.Contains(err.Error(), hostile) {
-		t.Errorf("60000x60000 header: err = %v, want ErrImageTooLarge naming the file", err)
-	}
-	// A real image decodes with its size.
-	img, err := Open(testImages(t)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Bounds().Dx() == 0 {
-		t.Error("empty decode")
-	}
-}
-
 // TestNoSteadyStateAllocation checks that repeated frames allocate nothing.
 func TestNoSteadyStateAllocation(t *testing.T) {
 	p := mustNew(t, 600, 1000)
@@ -452,36 +381,5 @@ func TestConfigListLengths(t *testing.T) {
 	c.ImageMean[0] = 7
 	if ImageNetMean[0] != 0.485 || DefaultConfig(600, 1000).ImageMean[0] != 0.485 {
 		t.Error("DefaultConfig shares its mean")
-	}
-}
-
-// TestOpenPremultipliedTIFF: a TIFF with associated (premultiplied) alpha opens as its
-// non-premultiplied colours, which PIL's convert("RGB") gives ((199, 99, 39) for the stored
-// (100, 50, 20) at alpha 128), not as the stored ones.
-func TestOpenPremultipliedTIFF(t *testing.T) {
-	src := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	for i := 0; i < len(src.Pix); i += 4 {
-		copy(src.Pix[i:], []byte{100, 50, 20, 128})
-	}
-	path := filepath.Join(t.TempDir(), "premultiplied.tiff")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tiff.Encode(f, src, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	img, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := color.NRGBAModel.Convert(img.At(1, 2)).(color.NRGBA); got != (color.NRGBA{199, 99, 39, 128}) {
-		t.Errorf("pixel %v, want PIL's {199 99 39 128}", got)
-	}
-	if _, ok := img.(*image.RGBA); ok {
-		t.Error("still premultiplied RGBA: the fast path would read the stored colours")
 	}
 }

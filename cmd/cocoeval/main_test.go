@@ -344,7 +344,7 @@ func TestDecodeImage(t *testing.T) {
 }
 
 // TestDecodeImageChecksHeader: a header claiming a huge image is refused before
-// any pixel is decoded (transform.Open's check, which cvimage.Open uses for PNGs).
+// any pixel is decoded (cvimage.Open's check of the header).
 func TestDecodeImageChecksHeader(t *testing.T) {
 	ihdr := make([]byte, 17)
 	copy(ihdr, "IHDR")

@@ -1,4 +1,4 @@
-package transform
+package cvimage
 
 import (
 	"bufio"
@@ -10,27 +10,30 @@ import (
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/tiff"
+
+	"github.com/shuffledet/shuffledet/transform"
 )
 
-// Open decodes the image file at path (JPEG, PNG, GIF, TIFF or BMP), applying a JPEG's EXIF
+// openGo decodes the image file at path with Go's decoders (JPEG, PNG, GIF, TIFF or BMP):
+// without cgo, every image; with it, all but JPEGs and WebPs. It applies a JPEG's EXIF
 // orientation (only a JPEG's: PIL's exif_transpose also reads PNG's eXIf chunk and TIFF's
-// orientation tag, which Open leaves as stored). The dimensions in the header are checked against
-// MaxSide and MaxPixels before the pixels are decoded, so a hostile header cannot make it
-// allocate more than an image of MaxPixels takes (about 800 MB at 8 bytes a pixel, 16-bit RGBA;
+// orientation tag, left as stored). The dimensions in the header are checked against
+// transform.MaxSide and transform.MaxPixels before the pixels are decoded, so a hostile header
+// cannot make it allocate more than an image of MaxPixels takes (about 800 MB at 8 bytes a pixel, 16-bit RGBA;
 // a copy more where the image is turned or its alpha divided out; for a TIFF, also the file
 // itself, read into memory, at most maxTIFFBytes). Errors name the file.
-func Open(path string) (image.Image, error) {
+func openGo(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("transform: open image: %w", err)
+		return nil, fmt.Errorf("cvimage: open image: %w", err)
 	}
 	defer f.Close()
-	return Decode(f, path)
+	return decodeGo(f, path)
 }
 
-// Decode is Open for an image read from r once, start to end (a pipe, a network body), errors
-// naming it name.
-func Decode(r io.Reader, name string) (image.Image, error) {
+// decodeGo is openGo for an image read from r once, start to end (a pipe, a network body),
+// errors naming it name.
+func decodeGo(r io.Reader, name string) (image.Image, error) {
 	br := bufio.NewReader(r)
 	var img image.Image
 	if magic, _ := br.Peek(4); bytes.Equal(magic, []byte("II*\x00")) || bytes.Equal(magic, []byte("MM\x00*")) {
@@ -45,16 +48,16 @@ func Decode(r io.Reader, name string) (image.Image, error) {
 		cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
 		if err != nil {
 			if b := head.Bytes(); len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" {
-				return nil, fmt.Errorf("transform: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage)", name)
+				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", name)
 			}
-			return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", name, err)
+			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)
 		}
-		if err := CheckSize(cfg.Width, cfg.Height); err != nil {
-			return nil, fmt.Errorf("transform: image %s (%s): %w", name, format, err)
+		if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
+			return nil, fmt.Errorf("cvimage: image %s (%s): %w", name, format, err)
 		}
 		img, err = imaging.Decode(io.MultiReader(&head, br), imaging.AutoOrientation(true))
 		if err != nil {
-			return nil, fmt.Errorf("transform: image %s (%s): cannot decode: %w", name, format, err)
+			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", name, format, err)
 		}
 	}
 	// A TIFF with associated alpha decodes premultiplied (RGBA); PIL's convert("RGB") divides
@@ -73,9 +76,9 @@ func Decode(r io.Reader, name string) (image.Image, error) {
 	return img, nil
 }
 
-// maxTIFFBytes is the largest TIFF file Decode reads: 100 MP (MaxPixels) of uncompressed 16-bit
+// maxTIFFBytes is the largest TIFF file decodeGo reads: 100 MP (transform.MaxPixels) of uncompressed 16-bit
 // RGBA, 8 bytes a pixel, and 64 MiB for the rest.
-const maxTIFFBytes = 8*MaxPixels + 64<<20
+const maxTIFFBytes = 8*transform.MaxPixels + 64<<20
 
 // decodeTIFF decodes a TIFF from memory: its offsets point anywhere in the file, and the TIFF
 // decoder given a stream (as image.Decode gives it one) buffers it up to the largest offset it is
@@ -84,21 +87,21 @@ const maxTIFFBytes = 8*MaxPixels + 64<<20
 func decodeTIFF(r io.Reader, name string) (image.Image, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxTIFFBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("transform: read image %s: %w", name, err)
+		return nil, fmt.Errorf("cvimage: read image %s: %w", name, err)
 	}
 	if len(data) > maxTIFFBytes {
-		return nil, fmt.Errorf("transform: image %s (tiff): %w: a file of more than %d bytes", name, ErrImageTooLarge, maxTIFFBytes)
+		return nil, fmt.Errorf("cvimage: image %s (tiff): %w: a file of more than %d bytes", name, transform.ErrImageTooLarge, maxTIFFBytes)
 	}
 	cfg, err := tiff.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("transform: image %s: cannot decode header: %w", name, err)
+		return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)
 	}
-	if err := CheckSize(cfg.Width, cfg.Height); err != nil {
-		return nil, fmt.Errorf("transform: image %s (tiff): %w", name, err)
+	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", name, err)
 	}
 	img, err := tiff.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("transform: image %s (tiff): cannot decode: %w", name, err)
+		return nil, fmt.Errorf("cvimage: image %s (tiff): cannot decode: %w", name, err)
 	}
 	return img, nil
 }

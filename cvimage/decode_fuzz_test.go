@@ -1,4 +1,4 @@
-package transform
+package cvimage
 
 import (
 	"bytes"
@@ -13,11 +13,13 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/shuffledet/shuffledet/transform"
 )
 
-// FuzzDecode feeds Decode hostile image files of every format it reads (seeds: small PNG,
+// FuzzDecode feeds decodeGo hostile image files of every format it reads (seeds: small PNG,
 // JPEG, GIF, BMP and TIFF images, one with an EXIF orientation): it must return an image within
-// MaxSide and MaxPixels, or an error naming the input, never crash.
+// transform.MaxSide and MaxPixels, or an error naming the input, never crash.
 func FuzzDecode(f *testing.F) {
 	src := image.NewNRGBA(image.Rect(0, 0, 7, 5))
 	for i := range src.Pix {
@@ -53,7 +55,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	const name = "fuzz-input"
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := Decode(bytes.NewReader(data), name)
+		img, err := decodeGo(bytes.NewReader(data), name)
 		if err != nil {
 			if !strings.Contains(err.Error(), name) {
 				t.Fatalf("error does not name the input: %v", err)
@@ -61,7 +63,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		b := img.Bounds()
-		if err := CheckSize(b.Dx(), b.Dy()); err != nil {
+		if err := transform.CheckSize(b.Dx(), b.Dy()); err != nil {
 			t.Fatalf("decoded a %v image: %v", b, err)
 		}
 	})
@@ -89,7 +91,7 @@ func TestHostileTIFFAllocatesLittle(t *testing.T) {
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, err := Decode(bytes.NewReader(data), name)
+		_, err := decodeGo(bytes.NewReader(data), name)
 		runtime.ReadMemStats(&after)
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: %v, want an error naming it", name, err)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package transform
+package cvimage
 
 import (
 	"image"
@@ -14,21 +14,21 @@ import (
 	"github.com/shuffledet/shuffledet/internal/torchref"
 )
 
-// TestOpenFromAPipe: an image read from a named pipe (read once, start to end: no seeking back
+// TestOpenGoFromAPipe: an image read from a named pipe (read once, start to end: no seeking back
 // after its header) decodes as the same file does.
-func TestOpenFromAPipe(t *testing.T) {
+func TestOpenGoFromAPipe(t *testing.T) {
 	for _, name := range []string{"000000001503.jpg", "000000001503.png"} {
 		path := filepath.Join(torchref.RepoRoot(t), "testdata/images", name)
 		content, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := Open(path)
+		want, err := openGo(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pipe := fifotest.Pipe(t, name, content)
-		got, err := fifotest.Within(t, 20*time.Second, func() (image.Image, error) { return Open(pipe) })
+		got, err := fifotest.Within(t, 20*time.Second, func() (image.Image, error) { return openGo(pipe) })
 		if err != nil {
 			t.Errorf("%s from a pipe: %v", name, err)
 		} else if !reflect.DeepEqual(got, want) {
