@@ -3,7 +3,10 @@
 package coco
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,5 +40,51 @@ func TestErrorsInAPipe(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), pipe) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error naming %s and saying %q", c.name, err, pipe, c.want)
 		}
+	}
+}
+
+// TestSaveResultsThroughLinksAndPipes: a symbolic link is written through (the file it names gets
+// the results, the link stays a link); a named pipe is written to, not replaced by a file.
+func TestSaveResultsThroughLinksAndPipes(t *testing.T) {
+	rs := []Result{{ImageID: 7, CategoryID: 1, BBox: [4]float64{1, 2, 3, 4}, Score: 0.5}}
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target.json"), filepath.Join(dir, "link.json")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveResults(link, rs); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is no longer one: %v %v", st.Mode(), err)
+	}
+	if got, err := LoadResults(target, nil); err != nil || len(got) != 1 {
+		t.Errorf("the linked file holds %v (%v), want the results", got, err)
+	}
+	pipe := filepath.Join(dir, "pipe.json")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(pipe)
+		read <- b
+	}()
+	if err := SaveResults(pipe, rs); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-read:
+		if !strings.Contains(string(b), `"image_id":7`) {
+			t.Errorf("the pipe's reader got %q", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pipe's reader got nothing")
+	}
+	if st, err := os.Lstat(pipe); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", st.Mode(), err)
 	}
 }

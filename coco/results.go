@@ -398,9 +398,29 @@ func WriteResults(w io.Writer, rs []Result) error {
 	return bw.Flush()
 }
 
-// SaveResults writes detections to path (through a temporary file in the
-// same folder, renamed into place, so a reader never sees half a file).
+// SaveResults writes detections to path: a regular file (or a new one)
+// through a temporary file in the same folder, renamed into place, so a
+// reader never sees half a file; through a symbolic link, to the file it
+// names; anything else (a named pipe, a device) written to directly, as it is
+// not a file a rename could replace.
 func SaveResults(path string, rs []Result) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := WriteResults(f, rs); err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

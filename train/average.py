@@ -55,9 +55,14 @@ def main(argv=None):
         tensors, cfg = average(a.models)
     except (ValueError, OSError) as e:
         raise SystemExit("average: %s" % e)
-    tmp = a.out + ".tmp"
-    write_bin(tmp, tensors, cfg)
-    os.replace(tmp, a.out)
+    # A regular file through a temporary one renamed into place; through a symbolic link, the
+    # file it names; a named pipe or a device is written to, not replaced by a file.
+    out = os.path.realpath(a.out)
+    if os.path.exists(out) and not os.path.isfile(out):
+        write_bin(out, tensors, cfg)
+    else:
+        write_bin(out + ".tmp", tensors, cfg)
+        os.replace(out + ".tmp", out)
     if a.eval:
         evaluate(a, cfg)
 

@@ -568,7 +568,11 @@ class DetectorTraining(unittest.TestCase):
         one = os.path.join(self.run_train("avg-1", "--iters", "1"), "iter000001.bin")
         two = os.path.join(self.run_train("avg-2", "--iters", "2"), "iter000002.bin")
         out = os.path.join(self.tmp.name, "avg.bin")
-        average.main(["--out", out, one, two])
+        link = os.path.join(self.tmp.name, "avg-link.bin")
+        open(out, "wb").close()
+        os.symlink(out, link)
+        average.main(["--out", link, one, two])  # written through the link, which stays one
+        self.assertTrue(os.path.islink(link))
         got, cfg = read_bin(out)
         a, b = read_bin(one)[0], read_bin(two)[0]
         self.assertEqual(cfg, read_bin(one)[1])
