@@ -87,13 +87,20 @@ func (e *extent) of(stated int) (int, int, bool) {
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
 func OpenVideo(path string) (*Video, error) {
-	// Opened here first so that a missing or unreadable file is reported as such, not as a
-	// stream FFmpeg cannot decode.
-	f, err := os.Open(path)
+	// A regular file is opened here first so that a missing or unreadable one is reported as
+	// such, not as a stream FFmpeg cannot decode; anything else (a named pipe) only by FFmpeg:
+	// opened and closed here, a pipe's writer would be gone.
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	f.Close()
+	if st.Mode().IsRegular() {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+	}
 	c, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(path), gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()

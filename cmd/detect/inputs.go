@@ -80,7 +80,10 @@ func parseInputs(args []string) ([]input, error) {
 			if !st.IsDir() {
 				kind := videoInput
 				if isImage(a) {
-					kind = imageInput
+					kind = imageInput // (read once, start to end: a named pipe does too)
+				} else if !st.Mode().IsRegular() {
+					return nil, fmt.Errorf("%s: not a regular file (a pipe, a device, a socket): a video is read twice, "+
+						"probed before the run, then run; save it to a file first, or send it as a stream (udp://, rtsp://, ...)", a)
 				}
 				ins = append(ins, input{spec: a, kind: kind})
 				continue
@@ -160,7 +163,7 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		dir := out
 		if dir == "" {
 			dir = "."
-			if in.kind == videoInput {
+			if in.kind == videoInput && !systemDir(filepath.Dir(in.spec)) {
 				dir = filepath.Dir(in.spec)
 			}
 		}
@@ -247,6 +250,18 @@ func streamName(spec string) string {
 		return "stream"
 	}
 	return s
+}
+
+// systemDir reports whether dir is one of the system's, /dev or /proc (a video given as
+// /dev/stdin redirected from a file, or /proc/self/fd/N): its output goes to the current folder,
+// as a live source's does, not beside it.
+func systemDir(dir string) bool {
+	for _, sys := range []string{"/dev", "/proc"} {
+		if dir == sys || strings.HasPrefix(dir, sys+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // checkWritable makes sure path can be written, before any work, and leaves nothing behind: where

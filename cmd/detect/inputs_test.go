@@ -66,6 +66,12 @@ func TestInputsAndOutputs(t *testing.T) {
 	if err := planOutputs(one, filepath.Join(dir, "x.avi"), true); err == nil {
 		t.Error("-out FILE with -no-video accepted")
 	}
+	// A video given through /dev or /proc (/dev/stdin redirected from a file): its output goes to
+	// the current folder, not into /dev.
+	stdin := []input{{spec: "/dev/stdin", kind: videoInput}, {spec: "/proc/self/fd/3", kind: videoInput}}
+	if err := planOutputs(stdin, "", false); err != nil || stdin[0].out != "stdin.detect.mp4" || stdin[1].out != "3.detect.mp4" {
+		t.Errorf("videos under /dev and /proc: %q %q %v", stdin[0].out, stdin[1].out, err)
+	}
 	// -out FILE.jpg for an image: a folder of that name is never what was meant.
 	photo := []input{{spec: filepath.Join(dir, "a.JPG"), kind: imageInput}}
 	if err := planOutputs(photo, filepath.Join(dir, "result.jpg"), false); err == nil || !strings.Contains(err.Error(), "names an image file") {

@@ -146,6 +146,10 @@ func TestErrorsBeforeWork(t *testing.T) {
 	if err := os.Symlink(clip, link); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(dir, "pipe.mp4") // opened to probe it, its writer would be gone for the run
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	thin := filepath.Join(dir, "thin.avi") // 8000x8: resized to 500 wide, 0 rows high
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=8000x8:rate=5", "-frames:v", "2", "-c:v", "mjpeg", thin).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
@@ -160,7 +164,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"unsupported codec", []string{clip, videotest.UnknownCodecClip(t)}, "unknown-codec.avi: cannot open as a video"},
 		{"not a video", []string{clip, file}, "file.txt: cannot open as a video"},
 		{"frames the detector cannot take", []string{clip, thin}, "thin.avi: its frames: "},
-		{"unopenable file", []string{clip, sock}, "sock.mp4: no such device or address"},
+		{"a socket for a video", []string{clip, sock}, "sock.mp4: not a regular file (a pipe, a device, a socket): a video is read twice"},
+		{"a named pipe for a video", []string{clip, fifo}, "pipe.mp4: not a regular file"},
 		{"unwritable output", []string{"-out", filepath.Join(file, "out.mp4"), clip}, "file.txt: not a directory"},
 		{"output over input", []string{"-out", clip, clip}, "would overwrite the input"},
 		{"output over input through a link", []string{"-out", link, clip}, "would overwrite the input"},
