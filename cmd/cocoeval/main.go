@@ -330,6 +330,33 @@ func checkOutput(out, gt, model, images string) error {
 }
 
 // samePath reports whether a and b name the same existing file.
+// checkPlots makes sure that -plots DIR can take the charts, before any work: a folder, or a
+// path whose nearest existing folder above it takes new entries (the folders are made when the
+// charts are written).
+func checkPlots(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	above := dir
+	for {
+		st, err := os.Stat(above)
+		if err == nil && !st.IsDir() {
+			return fmt.Errorf("-plots %s: %s is not a folder", dir, above)
+		} else if err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) || above == filepath.Dir(above) {
+			return fmt.Errorf("-plots %s: %w", dir, err)
+		}
+		above = filepath.Dir(above)
+	}
+	probe, err := os.CreateTemp(above, ".cocoeval-plots-*")
+	if err != nil {
+		return fmt.Errorf("-plots %s: cannot write in %s: %w", dir, above, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
 func samePath(a, b string) bool {
 	sa, err := os.Stat(a)
 	if err != nil {
@@ -362,6 +389,9 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	out := c.String("out")
 	if err := checkOutput(out, c.String("gt"), c.String("model"), c.String("images")); err != nil {
+		return err
+	}
+	if err := checkPlots(c.String("plots")); err != nil {
 		return err
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
