@@ -186,6 +186,7 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
+	first := map[int]int{} // id -> its first entry
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
 		c := catJSON{ID: AllCategories} // no JSON id decodes to it: the mark of a missing id
 		if err := dec.Decode(&c); err != nil {
@@ -194,6 +195,12 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 		if c.ID == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
+		if j, dup := first[int(c.ID)]; dup {
+			// pycocotools would list the id twice in params.catIds and count it twice in every
+			// average (and keep the last entry's name)
+			return atError(name, off, "categories[%d]: id %d again (categories[%d] has it)", i, c.ID, j)
+		}
+		first[int(c.ID)] = i
 		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory})
 		return nil
 	})

@@ -158,6 +158,7 @@ func TestLoadErrors(t *testing.T) {
 		{"string category id", `[{"image_id": 7, "category_id": "1", "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id: cannot use JSON string"}},
 		{"fractional annotation id", `{"images": [], "categories": [], "annotations": [{"id": 0.5, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}]}`, false, []string{"annotations[0]: id: want an integer, got 0.5"}},
 		{"fractional category", `{"images": [], "categories": [{"id": 1}, {"id": -2.25}]}`, false, []string{"categories[1]: id: want an integer, got -2.25"}},
+		{"category id twice", "{\"images\": [], \"categories\": [{\"id\": 1, \"name\": \"person\"},\n {\"id\": 3}, {\"id\": 1, \"name\": \"dog\"}]}", false, []string{"category id twice:2:13", "categories[2]: id 1 again (categories[0] has it)"}},
 		{"list after", `[] []`, true, []string{"list after:1:4", `unexpected "[" after the list of detections`}},
 		{"object after dataset", "{\"images\": [{\"id\": 1}], \"categories\": []}\n {\"oops\": ", false, []string{"object after dataset:2:2", `unexpected "{" after the top-level object`, "(byte 43)"}},
 		{"garbage after dataset", `{"images": [], "categories": []} x`, false, []string{"invalid JSON"}},

@@ -92,6 +92,12 @@ type frame struct {
 // abandonAfter, then returns without it; the decoding goroutine closes src and the frames' Mats
 // when that read returns, and counts and logs nothing more (src's Close error is then not seen).
 func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, opt Options) (err error) {
+	switch {
+	case src == nil:
+		return errors.New("pipeline: Run with a nil Source")
+	case det == nil:
+		return errors.Join(errors.New("pipeline: Run with a nil Detector"), src.Close())
+	}
 	workers := max(1, opt.Workers)
 	if workers > MaxWorkers {
 		return errors.Join(fmt.Errorf("pipeline: %d workers: at most %d", workers, MaxWorkers), src.Close())

@@ -499,6 +499,23 @@ func TestSinkPanic(t *testing.T) {
 	}
 }
 
+// TestRunNilArguments: a nil source or detector is an error from Run (the source closed), not a
+// panic on one of its goroutines, which no caller could recover.
+func TestRunNilArguments(t *testing.T) {
+	if err := Run(context.Background(), nil, tinyDetector(t), nil, Options{}); err == nil || !strings.Contains(err.Error(), "nil Source") {
+		t.Errorf("nil source: %v", err)
+	}
+	src := &closeSignal{Source: &synthetic{n: 3, w: 64, h: 48}, closed: make(chan struct{})}
+	if err := Run(context.Background(), src, nil, nil, Options{}); err == nil || !strings.Contains(err.Error(), "nil Detector") {
+		t.Errorf("nil detector: %v", err)
+	}
+	select {
+	case <-src.closed:
+	default:
+		t.Error("the source was not closed")
+	}
+}
+
 // TestSinkGoexit: a sink that ends its goroutine with runtime.Goexit (t.FailNow in a test's
 // sink) also stops the other stages before Run's Mats are closed.
 func TestSinkGoexit(t *testing.T) {
