@@ -42,12 +42,19 @@ type VideoWriter struct {
 	frames int
 }
 
-// NewVideoWriter returns a VideoWriter for path at fps frames per second (a rate outside
-// (0, 240] becomes 25).
+// MinVideoFPS bounds a VideoWriter's rate from below: OpenCV's FFmpeg writer opens no video at
+// 0.001 frames per second or less (measured with OpenCV 4.6: 0.00101 opens).
+const MinVideoFPS = 0.001
+
+// NewVideoWriter returns a VideoWriter for path at fps frames per second: a rate of at most
+// MinVideoFPS (above 0) is an error; one not above 0 (unknown), or above 240, becomes 25.
 func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	codecs, err := VideoCodec(path)
 	if err != nil {
 		return nil, err
+	}
+	if fps > 0 && fps <= MinVideoFPS {
+		return nil, fmt.Errorf("%s: %g frames/s: the video encoder takes more than %g", path, fps, MinVideoFPS)
 	}
 	if !(fps > 0 && fps <= 240) {
 		fps = 25

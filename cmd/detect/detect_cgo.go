@@ -110,6 +110,11 @@ func detect(c *cli.Context) error {
 			if _, _, err := j.det.Config().Config.NetworkInput(info.Height, info.Width); err != nil {
 				return fmt.Errorf("%s: its frames: %w", in.spec, err)
 			}
+			// The annotated video runs at the frame rate over -stride, which the encoder bounds.
+			if rate := info.FPS / float64(c.Int("stride")); in.out != "" && rate > 0 && rate <= pipeline.MinVideoFPS {
+				return fmt.Errorf("-stride %d: %s's annotated video would run at %g frames/s, and the video encoder takes more than %g: a smaller -stride, or -no-video",
+					c.Int("stride"), in.spec, rate, pipeline.MinVideoFPS)
+			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
 			if k > 0 {

@@ -177,6 +177,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"bad camera", []string{"camera:x"}, "camera:N"},
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
+		{"stride too slow to encode", []string{"-stride", "20000", clip}, "-stride 20000: " + clip + "'s annotated video would run at 0.0005 frames/s"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
 		{"too many threads", []string{"-threads", "100000", clip}, "-threads 100000: at most 1024"},
 		{"bad resolution", []string{"-res", "500", clip}, "-res 500: 300 or 600"},
