@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"syscall"
 	"time"
@@ -40,20 +39,6 @@ func withCgo(c *cli.Context, ins []input) error {
 		}
 	}
 	return nil
-}
-
-// OpenCV's own messages (a capture backend that is not there, tried on the way to the one that
-// is) and FFmpeg's (one a damaged packet: "partial file", "Invalid NAL unit size") say again,
-// many times over, what detect says once in its own words: OpenCV's are kept from its ERROR
-// level up, FFmpeg's are not shown (OPENCV_FFMPEG_LOGLEVEL set at all, to any value, keeps
-// OpenCV's FFmpeg backend from printing them: 28 lines for a clip cut short before). A user's
-// own OPENCV_LOG_LEVEL (e.g. INFO) or OPENCV_FFMPEG_LOGLEVEL is left as it is.
-func init() {
-	for name, level := range map[string]string{"OPENCV_LOG_LEVEL": "ERROR", "OPENCV_FFMPEG_LOGLEVEL": "8"} {
-		if _, set := os.LookupEnv(name); !set {
-			os.Setenv(name, level)
-		}
-	}
 }
 
 // open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).

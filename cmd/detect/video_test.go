@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -760,5 +761,29 @@ func TestStreamAfterAVideo(t *testing.T) {
 	}
 	if !(*first.TimeMS < 1500) {
 		t.Errorf("the stream's first frame at time_ms %.0f: counted from before its turn\n%s", *first.TimeMS, stderr.String())
+	}
+}
+
+// TestOpenCVQuiet: OpenCV's warnings (a capture backend tried on the way to a camera that is not
+// there) are kept off the console unless the user asks for them with OPENCV_LOG_LEVEL.
+func TestOpenCVQuiet(t *testing.T) {
+	if _, err := os.Stat("/dev/video9"); err == nil {
+		t.Fatal("/dev/video9 exists: this test needs a camera number that is not there")
+	}
+	bin, tiny := detectBinary(t), videotest.Tiny(t)
+	for _, level := range []string{"", "INFO"} {
+		cmd := exec.Command(bin, "-model", tiny, "camera:9")
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "OPENCV_LOG_LEVEL=") })
+		if level != "" {
+			cmd.Env = append(cmd.Env, "OPENCV_LOG_LEVEL="+level)
+		}
+		out, err := cmd.CombinedOutput()
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if err == nil || !strings.Contains(lines[len(lines)-1], "camera 9: cannot open") {
+			t.Fatalf("OPENCV_LOG_LEVEL %q: %v\n%s", level, err, out)
+		}
+		if opencv := strings.Contains(string(out), "[ "); opencv != (level != "") {
+			t.Errorf("OPENCV_LOG_LEVEL %q: OpenCV's messages shown %v:\n%s", level, opencv, out)
+		}
 	}
 }
