@@ -516,6 +516,21 @@ func TestRunNilArguments(t *testing.T) {
 	}
 }
 
+// TestImageWriterSaysWhyAWriteFailed: an annotated image that cannot be written says why (a full
+// device here, through a link named .jpg), not only that OpenCV could not write it.
+func TestImageWriterSaysWhyAWriteFailed(t *testing.T) {
+	full := filepath.Join(t.TempDir(), "full.jpg")
+	if err := os.Symlink("/dev/full", full); err != nil {
+		t.Fatal(err)
+	}
+	m := gocv.NewMatWithSize(8, 8, gocv.MatTypeCV8UC3)
+	defer m.Close()
+	err := ImageWriter{Paths: map[string]string{"in.jpg": full}}.WriteFrame(&Frame{Position: Position{Name: "in.jpg"}, Mat: m})
+	if err == nil || !strings.Contains(err.Error(), full) || !strings.Contains(err.Error(), "no space left on device") {
+		t.Errorf("%v", err)
+	}
+}
+
 // TestSinkGoexit: a sink that ends its goroutine with runtime.Goexit (t.FailNow in a test's
 // sink) also stops the other stages before Run's Mats are closed.
 func TestSinkGoexit(t *testing.T) {

@@ -153,10 +153,14 @@ func (w ImageWriter) WriteFrame(f *Frame) error {
 	if !ok {
 		return fmt.Errorf("pipeline: no output path for %s", f.Name)
 	}
-	if !gocv.IMWrite(path, f.Mat) {
-		return fmt.Errorf("%s: OpenCV cannot write this image", path)
+	// Encoded by OpenCV, written by Go, so that a write's failure (a full disk) says what it is.
+	ext := strings.ToLower(filepath.Ext(path))
+	buf, err := gocv.IMEncode(gocv.FileExt(ext), f.Mat)
+	if err != nil {
+		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %w", path, ext, err)
 	}
-	return nil
+	defer buf.Close()
+	return os.WriteFile(path, buf.GetBytes(), 0o644)
 }
 
 // WriteFrame implements Sink: one JSON line per frame.
