@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"sync/atomic"
+	"strings"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -419,11 +420,22 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 	if time.Since(lost) < r.within {
 		return nil
 	}
+	err = nameless{strings.TrimPrefix(err.Error(), r.name+": "), err} // the name once
 	if r.src == nil { // OpenWithin's: never open
 		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
 	}
 	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
 }
+
+// nameless is an error whose message leaves out the source's name, which the error wrapping it
+// gives; it unwraps to the error it shortens.
+type nameless struct {
+	msg string
+	err error
+}
+
+func (e nameless) Error() string { return e.msg }
+func (e nameless) Unwrap() error { return e.err }
 
 // OpenWithin opens a source with open and, when that fails and within > 0, tries again with
 // Reconnect's backoff until within has passed (a camera still starting, a server restarting);
