@@ -172,7 +172,9 @@ func detect(c *cli.Context) error {
 				if !opened {
 					s, err := pipeline.OpenWithin(ctx, in.spec, in.open, openWithin, stderr)
 					if err != nil {
-						failures = append(failures, err)
+						if !errors.Is(err, context.Canceled) { // (an interruption says so itself)
+							failures = append(failures, err)
+						}
 						continue
 					}
 					l = s.(*pipeline.Live)

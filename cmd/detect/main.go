@@ -177,6 +177,10 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	case c.IsSet("score") && !(c.Float64("score") >= 0 && float32(c.Float64("score")) < 1):
 		// Checked here as given: the detector takes a float32, in which 0.99999999999 is 1.
 		return nil, fmt.Errorf("-score %v: must be at least 0 and below 1 as a float32 (the scores are float32)", c.Float64("score"))
+	case c.IsSet("json") && c.String("json") == "":
+		return nil, errors.New("-json: give a file name, or - for standard output")
+	case c.IsSet("out") && c.String("out") == "":
+		return nil, errors.New("-out: give a file or folder name (or leave -out out for the defaults)")
 	case c.Duration("reconnect") < 0:
 		return nil, fmt.Errorf("-reconnect %s: must not be negative", c.Duration("reconnect"))
 	}

@@ -228,6 +228,8 @@ func TestUsageMistakes(t *testing.T) {
 		{[]string{"-model", missing, img, "-score", "0.5"}, "-score after the inputs: flags go before them"},
 		{[]string{"-model", missing, img, "--json=x.jsonl"}, "--json=x.jsonl after the inputs"},
 		{[]string{"-model", missing, img}, "model " + missing + ": no such file or directory"},
+		{[]string{"-model", missing, "-json", "", img}, "-json: give a file name, or - for standard output"},
+		{[]string{"-model", missing, "-out", "", img}, "-out: give a file or folder name"},
 	} {
 		_, _, err := run(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
