@@ -20,7 +20,7 @@
 //
 // Mapping boxes back from resized to original coordinates is the job of roihead, not of this package.
 //
-// Errors: bad configurations, empty, oversized or undecodable images and inconsistent pixel
+// Errors: bad configurations, empty or oversized images and inconsistent pixel
 // buffers are returned as errors (test them with errors.Is against the Err values below); nothing
 // panics on bad input.
 package transform
