@@ -218,6 +218,36 @@ func TestH264LossNumberedByTime(t *testing.T) {
 	}
 }
 
+// TestFrameNumbers: frameNumbers on timestamps as OpenCV gives them: Matroska's whole
+// milliseconds at 30 frames/s stay numbered by time, a loss of two frames after two failed reads
+// included; a jump in the timestamps (an hour) after one failed read is not taken as 89990 lost
+// frames: from there frames are numbered by count.
+func TestFrameNumbers(t *testing.T) {
+	f := newFrameNumbers(30)
+	for k := range 10 {
+		if i, _, skipped := f.frame(math.Round(float64(k)*1000/30), 0); i != k || skipped != 0 {
+			t.Fatalf("frame %d at %v ms: numbered %d, %d skipped", k, math.Round(float64(k)*1000/30), i, skipped)
+		}
+	}
+	f.failed += 2 // two failed reads, then frames 12 and 13
+	for _, c := range []struct{ k, skipped int }{{12, 2}, {13, 0}} {
+		if i, _, skipped := f.frame(math.Round(float64(c.k)*1000/30), 0); i != c.k || skipped != c.skipped {
+			t.Fatalf("frame %d: numbered %d, %d skipped, want %d", c.k, i, skipped, c.skipped)
+		}
+	}
+	if !f.byTime {
+		t.Fatal("numbered by count after a loss on Matroska's millisecond grid")
+	}
+	f = newFrameNumbers(25)
+	for k := range 10 {
+		f.frame(float64(k)*40, 0)
+	}
+	f.failed++
+	if i, _, skipped := f.frame(3600e3, 1); i != 11 || skipped != 1 || f.byTime {
+		t.Errorf("an hour's jump after one failed read: numbered %d, %d skipped (by time: %v), want 11, 1, by count", i, skipped, f.byTime)
+	}
+}
+
 // TestVariableFrameRateNumberedByCount: a file whose timestamps leave the frame rate's grid
 // (jittered by 13 ms) or skip a slot with nothing lost (frames 5 and 6 dropped before encoding;
 // Matroska, which states the frame rate, 10, where MP4's would be the average, 9.5, off the grid)

@@ -178,8 +178,9 @@ func (v *Video) Close() error { return v.cap.Close() }
 // decoded: by their timestamps while these fall on the frame rate's grid (a constant frame rate),
 // by count otherwise. A frame lost to a failed decode leaves a gap in the numbers, since an H.264
 // decoder reports a lost frame a few frames before or after it (its delay), where counting
-// failed reads would number the frames in between one off. A gap with no failed read before it
-// is a variable frame rate's, not a loss: from there frames are numbered by count.
+// failed reads would number the frames in between one off. A gap wider than the failed reads
+// before it is not a loss (a variable frame rate, a jump in the timestamps): from there frames
+// are numbered by count.
 type frameNumbers struct {
 	fps    float64
 	last   int     // the last decoded frame's number (-1 before the first)
@@ -220,7 +221,7 @@ func (f *frameNumbers) frame(t float64, bad int) (index int, timeMS float64, ski
 
 // timeIndex returns the number of a frame decoded at t ms, byCount its number by count: by its
 // time on the grid, or byCount where t says nothing (no timestamp) or shows a variable frame
-// rate (off the grid, not after the last frame, or a gap no failed read explains), which also
+// rate (off the grid, not after the last frame, or a gap wider than the failed reads), which also
 // ends numbering by time.
 func (f *frameNumbers) timeIndex(t float64, byCount int) int {
 	grid := t * f.fps / 1000
@@ -231,17 +232,19 @@ func (f *frameNumbers) timeIndex(t float64, byCount int) int {
 		return byCount
 	case t == 0:
 		return byCount
-	case math.Abs(grid-float64(k)) > 0.01 || k-f.origin <= f.last:
+	case math.Abs(grid-float64(k)) > max(0.01, 0.0005*f.fps) || k-f.origin <= f.last:
+		// (off the grid by more than a hundredth of a frame, or than half a millisecond, the
+		// rounding of Matroska's millisecond timestamps: 0.015 frames at 30 frames/s)
 		f.byTime = false
 		return byCount
 	}
 	index := k - f.origin
 	if gap := index - f.last - 1; gap > 0 {
-		if f.failed == 0 {
+		if gap > f.failed { // more frames missing than reads failed: not a loss
 			f.byTime = false
 			return byCount
 		}
-		f.failed = max(0, f.failed-gap)
+		f.failed -= gap
 	}
 	return index
 }
