@@ -64,6 +64,23 @@ func TestSaveResultsThroughLinksAndPipes(t *testing.T) {
 	if got, err := LoadResults(target, nil); err != nil || len(got) != 1 {
 		t.Errorf("the linked file holds %v (%v), want the results", got, err)
 	}
+	// a link to a file not yet written, relative, through a second link
+	dangling, second := filepath.Join(dir, "dangling.json"), filepath.Join(dir, "second.json")
+	if err := os.Symlink("new.json", second); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("second.json", dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveResults(dangling, rs); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(dangling); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling link is no longer one: %v %v", st.Mode(), err)
+	}
+	if got, err := LoadResults(filepath.Join(dir, "new.json"), nil); err != nil || len(got) != 1 {
+		t.Errorf("the file the links name holds %v (%v), want the results", got, err)
+	}
 	pipe := filepath.Join(dir, "pipe.json")
 	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
 		t.Fatal(err)

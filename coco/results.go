@@ -404,9 +404,7 @@ func WriteResults(w io.Writer, rs []Result) error {
 // names; anything else (a named pipe, a device) written to directly, as it is
 // not a file a rename could replace.
 func SaveResults(path string, rs []Result) error {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
+	path = followLinks(path)
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
@@ -441,6 +439,23 @@ func SaveResults(path string, rs []Result) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// followLinks returns the path a chain of symbolic links at path ends in (path itself when it is
+// not one), the last one's target whether or not it exists yet (filepath.EvalSymlinks fails on a
+// link to a file not yet written); at most 40 links, as the kernel follows.
+func followLinks(path string) string {
+	for range 40 {
+		target, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	return path
 }
 
 // Float32 converts a float32 (as detectors produce) to the float64 with

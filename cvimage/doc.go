@@ -9,7 +9,7 @@
 // fifth of the channel values, mostly by one level and at most by 4 (see the README). WebP is
 // decoded by OpenCV's libwebp (PIL's decoder, its pixels equal), in cgo builds only: the pixels
 // of golang.org/x/image/webp, whose YCbCr planes Go converts to RGB as a JPEG's, were 6.5 levels
-// from PIL's on average on a lossy test photo, so transform refuses WebP, saying so. Other formats (PNG, GIF, TIFF, BMP)
+// from PIL's on average on a lossy test photo, so Open refuses WebP without cgo, saying so. Other formats (PNG, GIF, TIFF, BMP)
 // are decoded by Go in both builds; their decoding is exact either way.
 //
 // Both builds apply a JPEG's EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the

@@ -129,7 +129,6 @@ func rgbBytes(img image.Image) (pix []byte, w, h int) {
 	return pix, w, h
 }
 
-// testImages lists the real photos in testdata/images.
 // openImage decodes a test image with Go's decoders (the tests here take whatever pixels it
 // gives: reading image files is cvimage's job).
 func openImage(t *testing.T, path string) (image.Image, error) {
@@ -143,6 +142,7 @@ func openImage(t *testing.T, path string) (image.Image, error) {
 	return img, err
 }
 
+// testImages lists the real photos in testdata/images.
 func testImages(t *testing.T) []string {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(torchref.RepoRoot(t), "testdata", "images", "*.jpg"))

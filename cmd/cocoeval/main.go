@@ -153,6 +153,9 @@ func newApp(e *env) *cli.App {
 // evalFile evaluates a results file: over every image of the ground truth, as pycocotools does,
 // or with -limit over the first ones.
 func evalFile(c *cli.Context, e *env) error {
+	if err := checkPlots(c.String("plots")); err != nil {
+		return err
+	}
 	limit := c.Int("limit")
 	if limit < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", limit)
@@ -329,7 +332,6 @@ func checkOutput(out, gt, model, images string) error {
 	return os.Remove(probe.Name())
 }
 
-// samePath reports whether a and b name the same existing file.
 // checkPlots makes sure that -plots DIR can take the charts, before any work: a folder, or a
 // path whose nearest existing folder above it takes new entries (the folders are made when the
 // charts are written).
@@ -357,6 +359,7 @@ func checkPlots(dir string) error {
 	return os.Remove(probe.Name())
 }
 
+// samePath reports whether a and b name the same existing file.
 func samePath(a, b string) bool {
 	sa, err := os.Stat(a)
 	if err != nil {

@@ -176,6 +176,12 @@ func TestPlots(t *testing.T) {
 	if code == 0 || detected || !strings.Contains(stderr.String(), "pr_iou.png is not a folder") {
 		t.Errorf("-plots under a file: exit %d, detected %v: %s", code, detected, stderr)
 	}
+	// and a -dt run before it evaluates and prints
+	e, stdout, stderr := testEnv(t, nil)
+	code = run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", filepath.Join(file, "sub")})
+	if code == 0 || stdout.Len() > 0 || !strings.Contains(stderr.String(), "pr_iou.png is not a folder") {
+		t.Errorf("-dt, -plots under a file: exit %d, stdout %q: %s", code, stdout, stderr)
+	}
 }
 
 func TestErrors(t *testing.T) {
