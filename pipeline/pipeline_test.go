@@ -561,6 +561,27 @@ func TestImageWriterSaysWhyAWriteFailed(t *testing.T) {
 	}
 }
 
+// TestImageWriterRefusesWhatOpenCVCannotEncode: an image no encoder takes (a WebP wider than
+// 16383 pixels, a type no encoder writes) is an error naming the file, not OpenCV's exception
+// ending the process (gocv's IMEncode lets it through).
+func TestImageWriterRefusesWhatOpenCVCannotEncode(t *testing.T) {
+	dir := t.TempDir()
+	wide := gocv.NewMatWithSize(10, 20000, gocv.MatTypeCV8UC3)
+	defer wide.Close()
+	small := gocv.NewMatWithSize(8, 8, gocv.MatTypeCV8UC3)
+	defer small.Close()
+	for _, c := range []struct {
+		name string
+		m    gocv.Mat
+	}{{"wide.webp", wide}, {"small.xyz", small}} {
+		path := filepath.Join(dir, c.name)
+		err := ImageWriter{Paths: map[string]string{"in": path}}.WriteFrame(&Frame{Position: Position{Name: "in"}, Mat: c.m})
+		if err == nil || !strings.Contains(err.Error(), path+": OpenCV cannot encode this image") {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
+
 // TestSinkGoexit: a sink that ends its goroutine with runtime.Goexit (t.FailNow in a test's
 // sink) also stops the other stages before Run's Mats are closed.
 func TestSinkGoexit(t *testing.T) {

@@ -155,12 +155,11 @@ func (w ImageWriter) WriteFrame(f *Frame) error {
 	}
 	// Encoded by OpenCV, written by Go, so that a write's failure (a full disk) says what it is.
 	ext := strings.ToLower(filepath.Ext(path))
-	buf, err := gocv.IMEncode(gocv.FileExt(ext), f.Mat)
+	data, err := encode(ext, f.Mat)
 	if err != nil {
-		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %w", path, ext, err)
+		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %v", path, ext, err)
 	}
-	defer buf.Close()
-	return os.WriteFile(path, buf.GetBytes(), 0o644)
+	return os.WriteFile(path, data, 0o644)
 }
 
 // WriteFrame implements Sink: one JSON line per frame.
