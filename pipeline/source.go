@@ -9,8 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -424,7 +424,7 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 		return nil
 	}
 	err = nameless{strings.TrimPrefix(err.Error(), r.name+": "), err} // the name once
-	if r.src == nil { // OpenWithin's: never open
+	if r.src == nil {                                                 // OpenWithin's: never open
 		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
 	}
 	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
