@@ -423,8 +423,9 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 	if time.Since(lost) < r.within {
 		return nil
 	}
-	err = nameless{strings.TrimPrefix(err.Error(), r.name+": "), err} // the name once
-	if r.src == nil {                                                 // OpenWithin's: never open
+	// the name once, in the error wrapping it
+	err = nameless{strings.TrimPrefix(err.Error(), r.name+": "), err}
+	if r.src == nil { // OpenWithin's: never open
 		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
 	}
 	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
