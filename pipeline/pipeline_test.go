@@ -205,7 +205,7 @@ func TestH264LossNumberedByTime(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, p.Index)
-			if p.Corrupt != p.Index-last-1 || math.Abs(p.TimeMS-float64(p.Index)*1000/videotest.ClipFPS) > 1 {
+			if p.Corrupt != p.Index-last-1 || !(math.Abs(p.TimeMS-float64(p.Index)*1000/videotest.ClipFPS) <= 1) {
 				t.Errorf("%T: frame %d at %v ms: %d skipped before it, the last frame was %d", src, p.Index, p.TimeMS, p.Corrupt, last)
 			}
 			last = p.Index

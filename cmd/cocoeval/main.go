@@ -36,6 +36,7 @@ import (
 	"github.com/shuffledet/shuffledet/coco/prplot"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/outpath"
 )
 
 // env is what the command talks to; tests replace its parts.
@@ -332,31 +333,16 @@ func checkOutput(out, gt, model, images string) error {
 	return os.Remove(probe.Name())
 }
 
-// checkPlots makes sure that -plots DIR can take the charts, before any work: a folder, or a
-// path whose nearest existing folder above it takes new entries (the folders are made when the
-// charts are written).
+// checkPlots makes sure that -plots DIR can take the charts, before any work (outpath.CanMakeIn:
+// the folders are made when the charts are written).
 func checkPlots(dir string) error {
 	if dir == "" {
 		return nil
 	}
-	above := dir
-	for {
-		st, err := os.Stat(above)
-		if err == nil && !st.IsDir() {
-			return fmt.Errorf("-plots %s: %s is not a folder", dir, above)
-		} else if err == nil {
-			break
-		} else if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) || above == filepath.Dir(above) {
-			return fmt.Errorf("-plots %s: %w", dir, err)
-		}
-		above = filepath.Dir(above)
+	if err := outpath.CanMakeIn(dir); err != nil {
+		return fmt.Errorf("-plots %s: %w", dir, err)
 	}
-	probe, err := os.CreateTemp(above, ".cocoeval-plots-*")
-	if err != nil {
-		return fmt.Errorf("-plots %s: cannot write in %s: %w", dir, above, err)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
+	return nil
 }
 
 // samePath reports whether a and b name the same existing file.

@@ -173,13 +173,13 @@ func TestPlots(t *testing.T) {
 	e, _, stderr = testEnv(t, func() { detected = true })
 	code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
 		"-out", filepath.Join(t.TempDir(), "r.json"), "-plots", filepath.Join(file, "sub")})
-	if code == 0 || detected || !strings.Contains(stderr.String(), "pr_iou.png is not a folder") {
+	if code == 0 || detected || !strings.Contains(stderr.String(), "pr_iou.png: not a directory") {
 		t.Errorf("-plots under a file: exit %d, detected %v: %s", code, detected, stderr)
 	}
 	// and a -dt run before it evaluates and prints
 	e, stdout, stderr := testEnv(t, nil)
 	code = run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", filepath.Join(file, "sub")})
-	if code == 0 || stdout.Len() > 0 || !strings.Contains(stderr.String(), "pr_iou.png is not a folder") {
+	if code == 0 || stdout.Len() > 0 || !strings.Contains(stderr.String(), "pr_iou.png: not a directory") {
 		t.Errorf("-dt, -plots under a file: exit %d, stdout %q: %s", code, stdout, stderr)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/shuffledet/shuffledet/internal/outpath"
 )
 
 // inputKind is what an input on the command line is.
@@ -266,37 +268,16 @@ func systemDir(dir string) bool {
 
 // checkWritable makes sure path can be written, before any work, and leaves nothing behind: where
 // its folder exists, it opens the file for writing (removing it again if it did not exist);
-// where it does not, it checks that the nearest folder above it that exists is one this process
-// can create the rest in (a file there, created and removed again). The folders are made by
+// where it does not, that the folder can be made (outpath.CanMakeIn). The folders are made by
 // makeFolders, when the run starts writing. An existing file that is not a regular one (a named
 // pipe, a device) is left alone: opening a pipe to probe it and closing it again would end its
 // reader's input.
 func checkWritable(path string) error {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return fmt.Errorf("output %s: %s: not a directory", path, dir)
-	} else if errors.Is(err, os.ErrNotExist) {
-		above := filepath.Dir(dir)
-		for {
-			st, err := os.Stat(above)
-			if err == nil && !st.IsDir() {
-				return fmt.Errorf("output %s: %s: not a directory", path, above)
-			} else if err == nil {
-				break
-			} else if !errors.Is(err, os.ErrNotExist) || above == filepath.Dir(above) {
-				return fmt.Errorf("output %s: %w", path, err)
-			}
-			above = filepath.Dir(above)
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		if err := outpath.CanMakeIn(filepath.Dir(path)); err != nil {
+			return fmt.Errorf("output %s: %w", path, err)
 		}
-		f, err := os.CreateTemp(above, ".detect-check-*")
-		if err != nil {
-			return fmt.Errorf("output %s: cannot create its folder in %s: %w", path, above, err)
-		}
-		f.Close()
-		os.Remove(f.Name())
 		return nil
-	} else if err != nil {
-		return fmt.Errorf("output %s: %w", path, err)
 	}
 	st, statErr := os.Stat(path)
 	if statErr == nil && !st.Mode().IsRegular() && !st.IsDir() {
