@@ -48,7 +48,7 @@ func FuzzConfigDetect(f *testing.F) {
 			return
 		}
 		path := filepath.Join(t.TempDir(), "m.bin")
-		if err := safetensors.WriteFile(path, r.Tensors(), map[string]string{"format": modelfile.Format, "config": config}); err != nil {
+		if err := safetensors.WriteFile(path, r.Tensors(), modelfile.Metadata(config, r.Tensors())); err != nil {
 			t.Fatal(err)
 		}
 		det, err := detector.Load(path, detector.WithThreads(1))

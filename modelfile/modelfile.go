@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"math"
@@ -22,6 +23,12 @@ import (
 
 // Format is the value of the "format" metadata key.
 const Format = "shuffledet"
+
+// ChecksumKey is the metadata key of a model file's checksum: the CRC-32 (IEEE, zlib's) of its
+// data section followed by its "config" value, as 8 lower-case hexadecimal digits. It finds a file
+// damaged after it was written (a flipped bit in a weight or a threshold would otherwise load and
+// detect wrongly, without an error).
+const ChecksumKey = "crc32"
 
 // File is an opened model file.
 type File struct {
@@ -93,7 +100,27 @@ func fromSafetensors(st *safetensors.File) (*File, error) {
 	if err := f.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	// Checked after the configuration, so that a fuzzer's mutations still reach its checks.
+	got, ok := st.Metadata[ChecksumKey]
+	if !ok {
+		return nil, fmt.Errorf("metadata has no %s, the checksum of its tensors and configuration "+
+			"(files written before 2026-12-05 lack it: /usr/bin/python3 train/export.py --restamp OLD.bin --out NEW.bin adds it)", ChecksumKey)
+	}
+	if want := checksum(st.DataCRC32, raw); got != want {
+		return nil, fmt.Errorf("damaged: its tensors and configuration give checksum %s, its metadata %s says %s", want, ChecksumKey, got)
+	}
 	return f, nil
+}
+
+// checksum is the ChecksumKey value for a data section of CRC-32 dataCRC and a configuration.
+func checksum(dataCRC uint32, config string) string {
+	return fmt.Sprintf("%08x", crc32.Update(dataCRC, crc32.IEEETable, []byte(config)))
+}
+
+// Metadata returns the metadata of a model file holding config (the configuration's JSON text)
+// and tensors: its format, configuration and checksum.
+func Metadata(config string, tensors []*safetensors.Tensor) map[string]string {
+	return map[string]string{"format": Format, "config": config, ChecksumKey: checksum(safetensors.DataCRC32(tensors), config)}
 }
 
 // requireKeys reports the first key of t's JSON form (a struct's) that obj, the decoded JSON
@@ -230,6 +257,5 @@ func Write(path string, cfg configs.Model, tensors []*safetensors.Tensor) error 
 	if err := enc.Encode(cfg); err != nil {
 		return fmt.Errorf("model %s: config: %w", path, err)
 	}
-	meta := map[string]string{"format": Format, "config": strings.TrimSpace(buf.String())}
-	return safetensors.WriteFile(path, tensors, meta)
+	return safetensors.WriteFile(path, tensors, Metadata(strings.TrimSpace(buf.String()), tensors))
 }

@@ -1,6 +1,7 @@
 package modelfile_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -160,7 +161,7 @@ func TestConfigTrailingData(t *testing.T) {
 	dir := t.TempDir()
 	for i, more := range []string{"", " \n", ` {"version": 2}`, ` {"x`} {
 		path := filepath.Join(dir, fmt.Sprintf("m%d.bin", i))
-		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": string(raw) + more}); err != nil {
+		if err := safetensors.WriteFile(path, nil, modelfile.Metadata(string(raw)+more, nil)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := modelfile.Open(path)
@@ -193,7 +194,7 @@ func TestConfigKeyCase(t *testing.T) {
 		{strings.Replace(good, `"version":1`, `"version":1,"x":[{"A":1}]`, 1), `key "A"`},
 	} {
 		path := filepath.Join(dir, fmt.Sprintf("k%d.bin", i))
-		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": c.config}); err != nil {
+		if err := safetensors.WriteFile(path, nil, modelfile.Metadata(c.config, nil)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := modelfile.Open(path)
@@ -205,6 +206,31 @@ func TestConfigKeyCase(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.config, err, c.want)
 		}
 	}
+}
+
+// restamped returns b with its checksum made right where b is a safetensors file with a
+// configuration, so that the fuzzer's mutations of the configuration and tensors reach their
+// checks instead of stopping at the checksum (TestChecksum checks that).
+func restamped(b []byte) []byte {
+	st, err := safetensors.Parse(b)
+	if err != nil {
+		return b
+	}
+	config, ok := st.Metadata["config"]
+	if !ok {
+		return b
+	}
+	meta := modelfile.Metadata(config, st.Tensors)
+	for k, v := range st.Metadata {
+		if k != modelfile.ChecksumKey {
+			meta[k] = v
+		}
+	}
+	out, err := safetensors.Encode(st.Tensors, meta)
+	if err != nil {
+		panic(err) // what Parse read, Encode writes
+	}
+	return out
 }
 
 func FuzzOpen(f *testing.F) {
@@ -250,7 +276,7 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := modelfile.Parse("fuzz.bin", b)
+		m, err := modelfile.Parse("fuzz.bin", restamped(b))
 		if err != nil {
 			if strings.Count(err.Error(), "fuzz.bin") != 1 {
 				t.Fatalf("error does not name the file once: %v", err)
@@ -293,7 +319,7 @@ func TestConfigKeysRequired(t *testing.T) {
 	}
 	open := func(config string) error {
 		path := filepath.Join(t.TempDir(), "m.bin")
-		if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": config}); err != nil {
+		if err := safetensors.WriteFile(path, nil, modelfile.Metadata(config, nil)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := modelfile.Open(path)
@@ -323,6 +349,59 @@ func TestConfigKeysRequired(t *testing.T) {
 		}
 		if err := open(string(b)); err == nil || !strings.Contains(err.Error(), "config: "+key+" missing") {
 			t.Errorf("without %s: %v", key, err)
+		}
+	}
+}
+
+// TestChecksum: a file damaged after it was written (one bit of a weight, a threshold's digit in
+// the configuration that still validates) is refused as damaged, naming the file; a file without
+// a checksum is refused saying how to add one; restamped, the fuzz target's helper, mends both.
+func TestChecksum(t *testing.T) {
+	cfg := configs.Model{Version: 1, Backbone: shufflenet.Config{Groups: 3, Width: 0.25, Shuffle: true}, Detector: configs.DefaultDetector(300)}
+	cfg.Detector.Classes = cfg.Detector.Classes[:2]
+	r := testmodel.NewRecorder(1)
+	if _, err := detector.Build("small", cfg, r); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.bin")
+	if err := modelfile.Write(path, cfg, r.Tensors()); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modelfile.Parse(path, good); err != nil {
+		t.Fatalf("as written: %v", err)
+	}
+	dataStart := 8 + int(binary.LittleEndian.Uint64(good))
+	config := bytes.Index(good, []byte(`\"nms_thresh\":0.5`))
+	if config < 0 {
+		t.Fatalf("no RoI nms_thresh 0.5 in the header: %s", good[8:dataStart])
+	}
+	flipped := func(i int, bit byte) []byte {
+		b := bytes.Clone(good)
+		b[i] ^= bit
+		return b
+	}
+	noChecksum := bytes.Replace(good, []byte(`"crc32":`), []byte(`"crc3x":`), 1)
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"first data byte", flipped(dataStart, 1), "damaged"},
+		{"a weight's sign", flipped(dataStart+len(good[dataStart:])/2|3, 0x80), "damaged"},
+		{"last byte", flipped(len(good)-1, 0x10), "damaged"},
+		{"RoI nms_thresh 0.5 -> 0.4", flipped(config+len(`\"nms_thresh\":0.`), '5'^'4'), "damaged"},
+		{"no checksum", noChecksum, "metadata has no crc32"},
+	} {
+		_, err := modelfile.Parse(path, c.b)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v, want an error naming %s and saying %q", c.name, err, path, c.want)
+		}
+		if _, err := modelfile.Parse(path, restamped(c.b)); err != nil {
+			t.Errorf("%s, restamped: %v", c.name, err)
 		}
 	}
 }

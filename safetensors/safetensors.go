@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -43,9 +44,10 @@ func (t *Tensor) Len() int {
 
 // File is a parsed safetensors file: its tensors in name order and its metadata.
 type File struct {
-	Metadata map[string]string
-	Tensors  []*Tensor
-	byName   map[string]*Tensor
+	Metadata  map[string]string
+	Tensors   []*Tensor
+	DataCRC32 uint32 // the CRC-32 (IEEE, zlib's) of the data section as read: what DataCRC32 gives for Tensors
+	byName    map[string]*Tensor
 }
 
 // Tensor returns the tensor with the given name, or nil.
@@ -311,7 +313,7 @@ func decodeEntry(msg json.RawMessage) (headerEntry, error) {
 
 // decode makes the tensors of a checked layout from its data section.
 func (l *layout) decode(data []byte) *File {
-	f := &File{Metadata: l.metadata, byName: map[string]*Tensor{}}
+	f := &File{Metadata: l.metadata, DataCRC32: crc32.ChecksumIEEE(data), byName: map[string]*Tensor{}}
 	for _, sp := range l.spans {
 		t := &Tensor{Name: sp.name, Shape: sp.shape, Data: make([]float32, (sp.end-sp.begin)/4)}
 		for i := range t.Data {
@@ -326,8 +328,16 @@ func (l *layout) decode(data []byte) *File {
 
 // WriteFile writes tensors (in name order) and metadata to path as a safetensors file.
 func WriteFile(path string, tensors []*Tensor, metadata map[string]string) error {
-	sorted := append([]*Tensor(nil), tensors...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	b, err := Encode(tensors, metadata)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// Encode returns the safetensors file of tensors (in name order) and metadata, as WriteFile writes it.
+func Encode(tensors []*Tensor, metadata map[string]string) ([]byte, error) {
+	sorted := byName(tensors)
 	header := map[string]any{}
 	if len(metadata) > 0 {
 		header["__metadata__"] = metadata
@@ -335,10 +345,10 @@ func WriteFile(path string, tensors []*Tensor, metadata map[string]string) error
 	var off int64
 	for i, t := range sorted {
 		if t.Name == "__metadata__" || i > 0 && t.Name == sorted[i-1].Name {
-			return fmt.Errorf("%s: tensor name %q is reserved or appears twice", path, t.Name)
+			return nil, fmt.Errorf("tensor name %q is reserved or appears twice", t.Name)
 		}
 		if t.Len() != len(t.Data) {
-			return fmt.Errorf("%s: tensor %q: shape %v needs %d values, has %d", path, t.Name, t.Shape, t.Len(), len(t.Data))
+			return nil, fmt.Errorf("tensor %q: shape %v needs %d values, has %d", t.Name, t.Shape, t.Len(), len(t.Data))
 		}
 		n := int64(4 * len(t.Data))
 		header[t.Name] = headerEntry{DType: "F32", Shape: toInt64(t.Shape), DataOffsets: []int64{off, off + n}}
@@ -346,7 +356,7 @@ func WriteFile(path string, tensors []*Tensor, metadata map[string]string) error
 	}
 	h, err := json.Marshal(header)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	for len(h)%8 != 0 {
 		h = append(h, ' ')
@@ -354,12 +364,30 @@ func WriteFile(path string, tensors []*Tensor, metadata map[string]string) error
 	out := make([]byte, 8, 8+len(h)+int(off))
 	binary.LittleEndian.PutUint64(out, uint64(len(h)))
 	out = append(out, h...)
+	return appendData(out, sorted), nil
+}
+
+// DataCRC32 returns the CRC-32 (IEEE, zlib's) of the data section that WriteFile writes for
+// tensors, which File.DataCRC32 gives back when the file is read.
+func DataCRC32(tensors []*Tensor) uint32 {
+	return crc32.ChecksumIEEE(appendData(nil, byName(tensors)))
+}
+
+// byName returns a copy of tensors sorted by name, the order of their data in a file.
+func byName(tensors []*Tensor) []*Tensor {
+	sorted := append([]*Tensor(nil), tensors...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	return sorted
+}
+
+// appendData appends the data section of sorted, little-endian float32 values, to out.
+func appendData(out []byte, sorted []*Tensor) []byte {
 	for _, t := range sorted {
 		for _, v := range t.Data {
 			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
 		}
 	}
-	return os.WriteFile(path, out, 0o644)
+	return out
 }
 
 func toInt64(s []int) []int64 {

@@ -14,6 +14,7 @@ State is exported under the .bin names of docs/MODEL_FORMAT.md (trunk names
 import copy
 import json
 import math
+import zlib
 
 import torch
 import torch.nn as nn
@@ -23,7 +24,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.ops import MultiScaleRoIAlign
 
-from safetensors_io import read_safetensors, write_safetensors
+from safetensors_io import data_crc32, read_safetensors, write_safetensors
 from shufflenet import DEFAULT_BACKBONE, MEAN, STD, ShuffleNetV1, randomize_, trunk_state
 
 COCO_CLASSES = [
@@ -292,16 +293,36 @@ def save_bin(model, path, cfg):
     write_bin(path, model_state(model), cfg)
 
 
+def bin_checksum(crc, config_text):
+    """A .bin's "crc32" metadata: the CRC-32 of its data section (crc) followed by its config
+    text, 8 lower-case hex digits (docs/MODEL_FORMAT.md)."""
+    return "%08x" % zlib.crc32(config_text.encode("utf-8"), crc)
+
+
 def write_bin(path, tensors, cfg):
-    """Write tensors (.bin names, as float32) and the config as a .bin model file (read_bin's)."""
-    meta = {"format": "shuffledet", "config": json.dumps(cfg)}
-    write_safetensors(path, {k: v.float() for k, v in tensors.items()}, meta)
+    """Write tensors (.bin names, as float32) and the config (a dict, or its JSON text) as a .bin
+    model file (read_bin's)."""
+    tensors = {k: v.float() for k, v in tensors.items()}
+    text = cfg if isinstance(cfg, str) else json.dumps(cfg)
+    meta = {"format": "shuffledet", "config": text, "crc32": bin_checksum(data_crc32(tensors), text)}
+    write_safetensors(path, tensors, meta)
 
 
-def read_bin(path):
-    tensors, meta = read_safetensors(path)
+def read_bin(path, check=True):
+    """(tensors, config dict) of a .bin; with check, a file whose checksum is missing or does not
+    match (damaged) is refused, as the Go loader does."""
+    tensors, meta, crc = read_safetensors(path, with_crc32=True)
     if meta.get("format") != "shuffledet":
         raise ValueError("%s: __metadata__.format is %r, want \"shuffledet\"" % (path, meta.get("format")))
+    if check:
+        if "crc32" not in meta:
+            raise ValueError("%s: metadata has no crc32, the checksum of its tensors and configuration (files "
+                             "written before 2026-12-05 lack it: train/export.py --restamp OLD.bin --out NEW.bin "
+                             "adds it)" % path)
+        want = bin_checksum(crc, meta["config"])
+        if meta["crc32"] != want:
+            raise ValueError("%s: damaged: its tensors and configuration give checksum %s, its metadata crc32 "
+                             "says %s" % (path, want, meta["crc32"]))
     return tensors, json.loads(meta["config"])
 
 

@@ -4,6 +4,7 @@
   /usr/bin/python3 train/export.py --out m.bin --checkpoint ShuffleNetV1.1.0x.g3.pth.tar --groups 3 --width 1.0
   /usr/bin/python3 train/export.py --out det.bin --random --seed 1 --groups 3 --width 0.5 --detector --res 300
   /usr/bin/python3 train/export.py --out det.bin --random --config configs/presets/shufflenet-g3-1.0x-600.yaml
+  /usr/bin/python3 train/export.py --out new.bin --restamp old.bin   # adds the checksum a file written before 2026-12-05 lacks
 """
 import argparse
 import os
@@ -14,7 +15,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (build_detector, detector_section, load_detector_state, make_config,  # noqa: E402
-                      model_state, randomize_detector_, save_bin)
+                      model_state, randomize_detector_, read_bin, save_bin, write_bin)
+from safetensors_io import read_safetensors  # noqa: E402
 from shufflenet import ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_, read_checkpoint  # noqa: E402
 
 
@@ -28,6 +30,8 @@ def parse_args(argv=None):
     src.add_argument("--checkpoint", help="megvii ImageNet checkpoint (.pth/.pth.tar, `module.` keys ok; "
                      "converted from megvii's BGR 0-255 input to ours, shufflenet.megvii_to_ours), our own "
                      "train_imagenet.py last.pt (as it is), or a detector state dict with .bin names (as it is)")
+    src.add_argument("--restamp", metavar="OLD.bin", help="a .bin without the checksum (written before "
+                     "2026-12-05): its tensors and configuration as they are, with the checksum added")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--groups", type=int, default=3, choices=[1, 2, 3, 4, 8])
     p.add_argument("--width", type=float, default=1.0, choices=[0.25, 0.5, 1.0, 1.5, 2.0])
@@ -57,8 +61,24 @@ def config_file(path):
     return dict(y["backbone"]), det
 
 
+def restamp(src, out):
+    """Write src's tensors and configuration text to out with the checksum (metadata crc32) added;
+    the copy is then read back with the checksum checked."""
+    tensors, meta = read_safetensors(src)
+    if meta.get("format") != "shuffledet" or "config" not in meta:
+        raise SystemExit("%s: not a shuffledet model file (no format \"shuffledet\" and config in its metadata)" % src)
+    if "crc32" in meta:
+        read_bin(src)  # a file with a checksum is copied only when it matches: a damaged file stays refused
+    write_bin(out, tensors, meta["config"])
+    read_bin(out)
+
+
 def main(argv=None):
     a = parse_args(argv)
+    if a.restamp:
+        restamp(a.restamp, a.out)
+        print("wrote %s (%s with its checksum)" % (a.out, a.restamp), file=sys.stderr)
+        return
     torch.manual_seed(a.seed)
     backbone = {"groups": a.groups, "width": a.width, "shallow": a.shallow, "se": a.se,
                 "shuffle": not a.no_shuffle, "num_classes": a.num_classes}

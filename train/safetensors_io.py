@@ -7,6 +7,7 @@ relative to the start of the data section.
 """
 import json
 import struct
+import zlib
 
 import numpy as np
 import torch
@@ -25,18 +26,9 @@ _DTYPES = {
 _TORCH_TO_NAME = {v[0]: k for k, v in _DTYPES.items()}
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """Write tensors (name -> torch.Tensor) and metadata (str -> str).
-
-    Float tensors of any float dtype other than F64/F16 are written as F32
-    (the shuffledet .bin contract is F32 only); other dtypes keep theirs.
-    """
-    header = {}
-    if metadata:
-        for k, v in metadata.items():
-            if not isinstance(k, str) or not isinstance(v, str):
-                raise TypeError("metadata must map str to str (%r: %r)" % (k, v))
-        header["__metadata__"] = dict(metadata)
+def _encode(tensors):
+    """Header entries and data blobs of tensors (name -> torch.Tensor), in name order."""
+    entries = {}
     blobs = []
     offset = 0
     for name in sorted(tensors):
@@ -49,13 +41,38 @@ def write_safetensors(path, tensors, metadata=None):
         dname = _TORCH_TO_NAME[t.dtype]
         arr = t.contiguous().numpy().astype(_DTYPES[dname][1], copy=False)
         data = arr.tobytes(order="C")
-        header[name] = {
+        entries[name] = {
             "dtype": dname,
             "shape": list(t.shape),
             "data_offsets": [offset, offset + len(data)],
         }
         blobs.append(data)
         offset += len(data)
+    return entries, blobs
+
+
+def data_crc32(tensors):
+    """The CRC-32 (zlib's) of the data section write_safetensors writes for tensors."""
+    crc = 0
+    for b in _encode(tensors)[1]:
+        crc = zlib.crc32(b, crc)
+    return crc
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Write tensors (name -> torch.Tensor) and metadata (str -> str).
+
+    Float tensors of any float dtype other than F64/F16 are written as F32
+    (the shuffledet .bin contract is F32 only); other dtypes keep theirs.
+    """
+    header = {}
+    if metadata:
+        for k, v in metadata.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError("metadata must map str to str (%r: %r)" % (k, v))
+        header["__metadata__"] = dict(metadata)
+    entries, blobs = _encode(tensors)
+    header.update(entries)
     hbytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
     hbytes += b" " * ((8 - len(hbytes) % 8) % 8)
     with open(path, "wb") as f:
@@ -65,8 +82,9 @@ def write_safetensors(path, tensors, metadata=None):
             f.write(b)
 
 
-def read_safetensors(path):
-    """Return (tensors: dict name -> torch.Tensor, metadata: dict)."""
+def read_safetensors(path, with_crc32=False):
+    """Return (tensors: dict name -> torch.Tensor, metadata: dict), and with with_crc32 the
+    CRC-32 (zlib's) of the data section as read."""
     with open(path, "rb") as f:
         raw = f.read()
     if len(raw) < 8:
@@ -90,4 +108,6 @@ def read_safetensors(path):
             raise ValueError("%s: tensor %r: bad data_offsets %r for shape %r" % (path, name, [b, e], shape))
         arr = np.frombuffer(data[b:e], dtype=npdtype).reshape(shape).copy()
         tensors[name] = torch.from_numpy(arr).to(tdtype)
+    if with_crc32:
+        return tensors, metadata, zlib.crc32(data)
     return tensors, metadata

@@ -246,6 +246,44 @@ class TestBin(unittest.TestCase):
             self.assertTrue(torch.equal(got["whole"][k], detector_state(det)[k]), k)
         self.assertTrue(torch.equal(got["cls"]["classifier.0.weight"], want["classifier.0.weight"]))
 
+    def test_checksum(self):
+        """A damaged .bin (a weight's bit, a threshold's digit) and one without a checksum are
+        refused by read_bin, as the Go loader refuses them; --restamp adds a missing checksum and
+        copies a damaged file never."""
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "m.bin")
+            export.main(["--out", p, "--random", "--detector", "--res", "300", "--width", "0.5",
+                         "--num-det-classes", "2"])
+            read_bin(p)
+            with open(p, "rb") as f:
+                good = f.read()
+            (n,) = struct.unpack("<Q", good[:8])
+            at = good.index(b'\\"nms_thresh\\": 0.5') + len(b'\\"nms_thresh\\": 0.')
+            cases = {"a weight": bytearray(good), "a threshold": bytearray(good)}
+            cases["a weight"][8 + n + (len(good) - 8 - n) // 2] ^= 0x80
+            cases["a threshold"][at] = ord("4")
+            for name, b in cases.items():
+                q = os.path.join(d, "damaged.bin")
+                with open(q, "wb") as f:
+                    f.write(b)
+                with self.assertRaisesRegex(ValueError, "damaged", msg=name):
+                    read_bin(q)
+                with self.assertRaisesRegex(ValueError, "damaged", msg=name):
+                    export.main(["--out", os.path.join(d, "copy.bin"), "--restamp", q])
+            old = os.path.join(d, "old.bin")
+            with open(old, "wb") as f:
+                f.write(good.replace(b'"crc32":', b'"crc3x":', 1))
+            with self.assertRaisesRegex(ValueError, "no crc32"):
+                read_bin(old)
+            new = os.path.join(d, "new.bin")
+            export.main(["--out", new, "--restamp", old])
+            t0, c0 = read_bin(p)
+            t1, c1 = read_bin(new)
+            self.assertEqual(c0, c1)
+            self.assertEqual(sorted(t0), sorted(t1))
+            for k in t0:
+                self.assertTrue(torch.equal(t0[k], t1[k]), k)
+
     def test_safetensors_io(self):
         t = {"b": torch.randn(3, 5), "a": torch.arange(6, dtype=torch.float32).view(1, 2, 3),
              "s": torch.tensor(2.5)}
