@@ -138,10 +138,15 @@ func TestJSON(t *testing.T) {
 		t.Fatalf("%v:\n%s", err, stdout)
 	}
 	var exp struct{ Stats [12]float64 }
-	b, _ := os.ReadFile(filepath.Join(data, "cocoeval-golden/expected.json"))
-	json.Unmarshal(b, &exp)
-	for i := range exp.Stats {
-		if !(math.Abs(got.Stats[i]-exp.Stats[i]) <= 1e-12) {
+	b, err := os.ReadFile(filepath.Join(data, "cocoeval-golden/expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	for i := range exp.Stats { // exact, as the evaluator is: JSON carries a float64's shortest exact form
+		if math.Float64bits(got.Stats[i]) != math.Float64bits(exp.Stats[i]) {
 			t.Errorf("stats[%d] = %v, want %v", i, got.Stats[i], exp.Stats[i])
 		}
 	}
