@@ -170,8 +170,8 @@ func filterIoUStd(s kernels.BoxSet, n int, b [5]float32, thresh float32) int {
 // len(classes)) boxes are considered.
 //
 // Up to CoordinateTrickMax boxes equal scores are ordered by index (torchvision's NMS sorts
-// stably); above it the survivors are merged with torch's own unstable sort order, reproduced by
-// sortLikeTorch, so ties come out exactly as torchvision orders them.
+// stably); above it the survivors are merged in torch's own unstable sort order, reproduced
+// here, so ties come out exactly as torchvision orders them.
 func (s *Suppressor) Batched(keep []int, bs []boxes.Box, scores []float32, classes []int, thresh float64, limit int) []int {
 	n := min(len(bs), len(scores), len(classes))
 	if n == 0 {

@@ -27,7 +27,7 @@ func sortLikeTorch(a []ranked) {
 // TopK is torch 1.13's CPU Tensor.topk(k) (largest, sorted) over a vector, reproduced with its
 // order among equal values, which torchvision's RPN hands on to its NMS. That top-k is
 // libstdc++'s std::partial_sort of (value, index) pairs when k*64 <= n, otherwise std::nth_element
-// at k-1 followed by std::sort of the first k-1, with sortLikeTorch's comparator. Reset it to n
+// at k-1 followed by std::sort of the first k-1, with torch's comparator. Reset it to n
 // scores, Put each (in any order: a caller whose scores are laid out otherwise needs no copy of
 // them), then take the Indices. A TopK keeps its buffer between calls; it is not safe for
 // concurrent use.

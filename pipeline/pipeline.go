@@ -89,7 +89,7 @@ type frame struct {
 //
 // A source can block in Read for as long as its backend allows (OpenCV's FFmpeg gives a stalled
 // network stream 30 s): once the run is being cut short, Run waits for such a read at most
-// abandonAfter, then returns without it; the decoding goroutine closes src and the frames' Mats
+// half a second, then returns without it; the decoding goroutine closes src and the frames' Mats
 // when that read returns, and counts and logs nothing more (src's Close error is then not seen).
 func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, opt Options) (err error) {
 	switch {

@@ -745,33 +745,6 @@ func TestVideoErrors(t *testing.T) {
 	}
 }
 
-func Example() {
-	det, err := detector.Load("shufflenet2x.bin")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	src, err := OpenVideo("street.mp4")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	out, err := NewVideoWriter("street.detect.mp4", src.Info().FPS)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	stats := &Stats{}
-	err = Run(context.Background(), src, det, []Sink{out, NewJSONLines(os.Stdout)}, Options{Draw: true, Stats: stats})
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		fmt.Println(err)
-	}
-	stats.Summary(os.Stderr)
-}
-
 func deref[T any](p *T) any {
 	if p == nil {
 		return nil

@@ -137,9 +137,10 @@ func ProbeVideo(path string) (VideoInfo, error) {
 // Info returns what the container says about the video.
 func (v *Video) Info() VideoInfo { return v.info }
 
-// Read implements Source. Frames are numbered as frameNumbers says; a frame that fails to decode
+// Read implements Source. Frames are numbered by their timestamps while these keep to the file's
+// frame rate and each gap follows failed reads, by count once they do not; a frame that fails to decode
 // is skipped and reported in the next frame's Position.Corrupt. A failed read at or past the
-// frame count the container states, or maxBadFrames failures in a row, ends it (io.EOF); frames
+// frame count the container states, or 25 failures in a row, ends it (io.EOF); frames
 // decoded past that count are read on. The failures that end a file are
 // not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
 // the frame rate, audio included), so whether the file stopped short is left to Extent.

@@ -21,7 +21,7 @@ func decodeImage(path string) (image.Image, error) {
 // modelDetectors loads the model once and returns a factory of per-worker
 // detectors sharing its weights (Clone), each splitting an image's work over
 // threads threads. res 0 keeps the model's own resolution.
-func modelDetectors(model string, res, threads int) (func() (DetectFunc, error), error) {
+func modelDetectors(model string, res, threads int) (func() (detectFunc, error), error) {
 	opts := []detector.Option{detector.WithThreads(threads)}
 	if res != 0 {
 		opts = append(opts, detector.WithResolution(res))
@@ -32,7 +32,7 @@ func modelDetectors(model string, res, threads int) (func() (DetectFunc, error),
 	}
 	var mu sync.Mutex
 	used := false
-	factory := func() (DetectFunc, error) {
+	factory := func() (detectFunc, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		d := base

@@ -44,7 +44,7 @@ type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
 	// file at a resolution (0: the model's own).
-	newDetectors func(model string, res, threads int) (func() (DetectFunc, error), error)
+	newDetectors func(model string, res, threads int) (func() (detectFunc, error), error)
 	decode       func(path string) (image.Image, error)
 }
 
@@ -406,7 +406,7 @@ func runModel(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	rep, runErr := RunDetections(c.Context, gt, RunOptions{
+	rep, runErr := runDetections(c.Context, gt, runOptions{
 		ImageDir:    c.String("images"),
 		Threads:     c.Int("threads"),
 		Limit:       c.Int("limit"),

@@ -67,8 +67,8 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 		decode: func(p string) (image.Image, error) {
 			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
 		},
-		newDetectors: func(model string, res, threads int) (func() (DetectFunc, error), error) {
-			return func() (DetectFunc, error) {
+		newDetectors: func(model string, res, threads int) (func() (detectFunc, error), error) {
+			return func() (detectFunc, error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
 						onDetect()
@@ -396,7 +396,7 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res, threads int) (func() (DetectFunc, error), error) {
+		e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), error) {
 			got = res
 			return newDetectors(model, res, threads)
 		}

@@ -14,13 +14,13 @@ import (
 	"github.com/shuffledet/shuffledet/internal/progress"
 )
 
-// DetectFunc runs a detector on one image and returns its detections in
+// detectFunc runs a detector on one image and returns its detections in
 // the COCO results format. The runner sets ImageID; CategoryID must be a
 // sparse COCO category id and BBox [x,y,w,h] in original image pixels.
-type DetectFunc func(img image.Image) ([]coco.Result, error)
+type detectFunc func(img image.Image) ([]coco.Result, error)
 
-// RunOptions configures RunDetections.
-type RunOptions struct {
+// runOptions configures runDetections.
+type runOptions struct {
 	// ImageDir is the folder the images of the ground truth are in.
 	ImageDir string
 	// Threads is the number of workers, each with its own detector from
@@ -31,7 +31,7 @@ type RunOptions struct {
 	Limit int
 	// NewDetector returns a detector for one worker. It is called once per
 	// worker.
-	NewDetector func() (DetectFunc, error)
+	NewDetector func() (detectFunc, error)
 	// Decode reads an image file (cocoeval's: cvimage.Open, EXIF orientation applied).
 	Decode func(path string) (image.Image, error)
 	// Progress, when not nil, receives the progress (package progress: a bar on a terminal,
@@ -39,15 +39,15 @@ type RunOptions struct {
 	Progress io.Writer
 }
 
-// RunReport says what RunDetections did.
-type RunReport struct {
+// runReport says what runDetections did.
+type runReport struct {
 	Results  []coco.Result // detections of the images done, in the ground truth's image order
 	ImageIDs []int64       // images done, in the ground truth's image order
 	Total    int           // images that were to be processed
 	Elapsed  time.Duration
 }
 
-// RunDetections runs detectors over the images of gt, opt.Threads at a
+// runDetections runs detectors over the images of gt, opt.Threads at a
 // time. When ctx is cancelled (Ctrl-C) it stops handing out images, waits
 // for the images in flight, and returns what was computed together with
 // ctx's error, so the caller can save the partial results: images are handed
@@ -55,14 +55,14 @@ type RunReport struct {
 // the first len(ImageIDs), as -limit gives them. Any other
 // error (an image that cannot be read, a detector error) stops the run and
 // is returned with the results so far.
-func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunReport, error) {
+func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runReport, error) {
 	if opt.NewDetector == nil || opt.Decode == nil {
-		return nil, errors.New("RunDetections needs NewDetector and Decode")
+		return nil, errors.New("runDetections needs NewDetector and Decode")
 	}
 	threads := max(opt.Threads, 1)
 	todo := firstImages(gt, opt.Limit)
 	threads = min(threads, max(len(todo), 1))
-	rep := &RunReport{Total: len(todo)}
+	rep := &runReport{Total: len(todo)}
 	per := make([][]coco.Result, len(todo))
 	done := make([]bool, len(todo))
 
@@ -79,7 +79,7 @@ func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunR
 
 	// detectors are built before the first image so that a bad model file
 	// fails at once
-	dets := make([]DetectFunc, threads)
+	dets := make([]detectFunc, threads)
 	for w := range dets {
 		d, err := opt.NewDetector()
 		if err != nil {
@@ -92,7 +92,7 @@ func RunDetections(ctx context.Context, gt *coco.Dataset, opt RunOptions) (*RunR
 	var wg sync.WaitGroup
 	for w := 0; w < threads; w++ {
 		wg.Add(1)
-		go func(detect DetectFunc) {
+		go func(detect detectFunc) {
 			defer wg.Done()
 			for runCtx.Err() == nil {
 				i := int(next.Add(1) - 1)

@@ -30,7 +30,7 @@ func TestRunDetections(t *testing.T) {
 		byFile[im.FileName] = im.ID
 	}
 	// a perfect detector: the ground truth boxes of the image
-	perfect := func() (DetectFunc, error) {
+	perfect := func() (detectFunc, error) {
 		return func(img image.Image) ([]coco.Result, error) {
 			id := byFile[filepath.Base(img.(pathImage).path)]
 			var rs []coco.Result
@@ -44,7 +44,7 @@ func TestRunDetections(t *testing.T) {
 	decode := func(p string) (image.Image, error) { return pathImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil }
 
 	var progress strings.Builder
-	rep, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 4, NewDetector: perfect, Decode: decode, Progress: &progress})
+	rep, err := runDetections(context.Background(), gt, runOptions{ImageDir: dir, Threads: 4, NewDetector: perfect, Decode: decode, Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestRunDetections(t *testing.T) {
 	}
 
 	// -limit
-	rep, err = RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, Threads: 2, Limit: 5, NewDetector: perfect, Decode: decode})
+	rep, err = runDetections(context.Background(), gt, runOptions{ImageDir: dir, Threads: 2, Limit: 5, NewDetector: perfect, Decode: decode})
 	if err != nil || len(rep.ImageIDs) != 5 {
 		t.Fatalf("limit 5: %v images, %v", len(rep.ImageIDs), err)
 	}
@@ -87,7 +87,7 @@ func TestRunDetections(t *testing.T) {
 	// its core between its count and the cancel, and the others go on meanwhile).
 	ctx, cancel := context.WithCancel(context.Background())
 	var n, startedAtCancel atomic.Int32
-	cancelling := func() (DetectFunc, error) {
+	cancelling := func() (detectFunc, error) {
 		d, _ := perfect()
 		return func(img image.Image) ([]coco.Result, error) {
 			if n.Add(1) == 10 {
@@ -97,7 +97,7 @@ func TestRunDetections(t *testing.T) {
 			return d(img)
 		}, nil
 	}
-	rep, err = RunDetections(ctx, gt, RunOptions{ImageDir: dir, Threads: 3, NewDetector: cancelling, Decode: decode})
+	rep, err = runDetections(ctx, gt, runOptions{ImageDir: dir, Threads: 3, NewDetector: cancelling, Decode: decode})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -112,21 +112,21 @@ func TestRunDetections(t *testing.T) {
 	}
 
 	// detector errors and bad output stop the run
-	failing := func() (DetectFunc, error) {
+	failing := func() (detectFunc, error) {
 		return func(image.Image) ([]coco.Result, error) { return nil, errors.New("boom") }, nil
 	}
-	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: failing, Decode: decode}); err == nil || !strings.Contains(err.Error(), "boom") {
+	if _, err := runDetections(context.Background(), gt, runOptions{ImageDir: dir, NewDetector: failing, Decode: decode}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("failing detector: %v", err)
 	}
-	nanScore := func() (DetectFunc, error) {
+	nanScore := func() (detectFunc, error) {
 		return func(image.Image) ([]coco.Result, error) {
 			return []coco.Result{{CategoryID: 1, BBox: [4]float64{1, 1, 1, 1}, Score: math.NaN()}}, nil
 		}, nil
 	}
-	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: dir, NewDetector: nanScore, Decode: decode}); err == nil || !strings.Contains(err.Error(), "score NaN is not finite") {
+	if _, err := runDetections(context.Background(), gt, runOptions{ImageDir: dir, NewDetector: nanScore, Decode: decode}); err == nil || !strings.Contains(err.Error(), "score NaN is not finite") {
 		t.Errorf("NaN score: %v", err)
 	}
-	if _, err := RunDetections(context.Background(), gt, RunOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := runDetections(context.Background(), gt, runOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("missing images: %v", err)
 	}
 }
