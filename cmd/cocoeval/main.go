@@ -124,7 +124,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
 			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600", DefaultText: "the model's own resolution"},
-			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE`"},
+			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE` (folders that do not exist are made)"},
 			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
 			&cli.IntFlag{Name: "limit", Usage: "only the first `N` images of -gt (0: all): with -model, detect and evaluate those; with -dt, evaluate those (a -limit or interrupted run's file)"},
 		},
@@ -311,8 +311,9 @@ type jsonReport struct {
 }
 
 // checkOutput makes sure that the results file out can be written, before any work (a run over
-// minival takes an hour): a name of a file, not a folder, in a folder that exists and takes new
-// files, and not the ground truth, the model or the images folder (also through links).
+// minival takes an hour): a name of a file, not a folder, in a folder that takes new files or can
+// be made (outpath.CanMakeIn: it is made when the results are written, as detect makes its output
+// folders), and not the ground truth, the model or the images folder (also through links).
 func checkOutput(out, gt, model, images string) error {
 	if out == "" {
 		return errors.New("-out: no file name")
@@ -325,12 +326,10 @@ func checkOutput(out, gt, model, images string) error {
 			return fmt.Errorf("-out %s would overwrite %s %s", out, in.flag, in.path)
 		}
 	}
-	probe, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".probe*")
-	if err != nil {
-		return fmt.Errorf("-out %s: cannot write in its folder: %w", out, err)
+	if err := outpath.CanMakeIn(filepath.Dir(out)); err != nil {
+		return fmt.Errorf("-out %s: %w", out, err)
 	}
-	probe.Close()
-	return os.Remove(probe.Name())
+	return nil
 }
 
 // checkPlots makes sure that -plots DIR can take the charts, before any work (outpath.CanMakeIn:
@@ -423,6 +422,9 @@ func runModel(c *cli.Context, e *env) error {
 			return &exitError{code: 130, msg: fmt.Sprintf("interrupted before the first image was done; %s is left as it was", out)}
 		}
 		return fmt.Errorf("%w (no image done; %s is left as it was)", runErr, out)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o777); err != nil {
+		return fmt.Errorf("-out %s: %w", out, err)
 	}
 	if err := coco.SaveResults(out, rep.Results); err != nil {
 		return err

@@ -452,7 +452,7 @@ func TestOutputCheckedFirst(t *testing.T) {
 	for _, c := range []struct {
 		out, want string
 	}{
-		{filepath.Join(dir, "missing", "r.json"), "missing/r.json: cannot write in its folder"},
+		{filepath.Join(model, "sub", "r.json"), "m.bin: not a directory"},
 		{dir, "is a folder"},
 		{"", "-out: no file name"},
 		{gtCopy, "would overwrite -gt"},
@@ -475,6 +475,31 @@ func TestOutputCheckedFirst(t *testing.T) {
 	e, stdout, stderr := testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-no-such-flag"}); code == 0 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "no-such-flag") {
 		t.Errorf("usage error: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestOutputFolderMade: -out in folders that do not exist yet makes them when the results are
+// written, as detect does for its outputs; a run that fails before any image is done makes none.
+func TestOutputFolderMade(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "runs", "val128", "results.json")
+	e, _, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2", "-out", out}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rs, err := coco.LoadResults(out, nil)
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("results: %d, %v", len(rs), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Ctrl-C while the model loads: no image done
+	e, _, stderr = testEnv(t, nil)
+	never := filepath.Join(dir, "never", "results.json")
+	if code := run(ctx, e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-out", never}); code != 130 {
+		t.Fatalf("interrupted: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Dir(never)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run that wrote nothing made %s: %v", filepath.Dir(never), err)
 	}
 }
 
