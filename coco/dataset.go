@@ -186,7 +186,7 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
-	first := map[int]int{} // id -> its first entry
+	first := map[int]int{} // id -> its index in d.Categories
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
 		c := catJSON{ID: AllCategories} // no JSON id decodes to it: the mark of a missing id
 		if err := dec.Decode(&c); err != nil {
@@ -195,13 +195,15 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 		if c.ID == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
-		if j, dup := first[int(c.ID)]; dup {
-			// pycocotools would list the id twice in params.catIds and count it twice in every
-			// average (and keep the last entry's name)
-			return atError(name, off, "categories[%d]: id %d again (categories[%d] has it)", i, c.ID, j)
+		cat := Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory}
+		if j, dup := first[cat.ID]; dup {
+			// pycocotools keeps one category per id (a dict), the last entry's, where the
+			// first one was; its params.catIds are unique (np.unique)
+			d.Categories[j] = cat
+			return nil
 		}
-		first[int(c.ID)] = i
-		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory})
+		first[cat.ID] = len(d.Categories)
+		d.Categories = append(d.Categories, cat)
 		return nil
 	})
 }
@@ -225,7 +227,8 @@ func (a *annJSON) UnmarshalJSON(b []byte) error {
 }
 
 // crowdFlag is an annotation's iscrowd as pycocotools takes it: the truth value of the number
-// ignores the annotation, its integer part (int(), toward zero) makes it a crowd region.
+// ignores the annotation, its integer part (int(), toward zero) makes it a crowd region; one
+// whose integer part is outside a byte's 0 to 255 is refused.
 type crowdFlag struct{ ignored, crowd bool }
 
 // UnmarshalJSON accepts numbers, booleans and null.
@@ -239,6 +242,11 @@ func (f *crowdFlag) UnmarshalJSON(b []byte) error {
 		var v float64
 		if err := json.Unmarshal(b, &v); err != nil {
 			return fmt.Errorf("iscrowd: want 0, 1, true or false, got %s", s)
+		}
+		if !(v > -1 && v < 256) {
+			// pycocotools hands int(iscrowd) to its IoU as a byte: numpy 1 wraps 256 to 0 there
+			// (while the annotation stays ignored), numpy 2 refuses it
+			return fmt.Errorf("iscrowd: want 0, 1, true or false, got %s (pycocotools takes it as a byte, 0 to 255)", s)
 		}
 		*f = crowdFlag{ignored: v != 0, crowd: math.Trunc(v) != 0}
 	}

@@ -152,6 +152,7 @@ func FuzzResultObject(f *testing.F) {
 		`{"image_id": 1e400, "category_id": 2.5, "bbox": [1e999], "score": "0.5"}`,
 		`{"\u0073core": 0.5, "ſcore": 1, "image_id": -9223372036854775808}`,
 		`{}`, `[]`, `null`, `7`, `{"bbox": [1, null, 3]}`, `{"score": true}`,
+		`{"caption": null, "image_id": 1}`, `{"Caption": "a", "\u0063aption": {"x": [1]}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -169,12 +170,13 @@ func FuzzResultObject(f *testing.F) {
 				got.BBox, want.BBox = nil, nil
 			}
 			gerr := got.UnmarshalJSON(b)
-			werr := json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score"), (*plain)(&want))
+			werr := json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score", "caption"), (*plain)(&want))
 			if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
 				t.Fatalf("%s: error %v, encoding/json's %v", b, gerr, werr)
 			}
 			same := got.ImageID == want.ImageID && got.CategoryID == want.CategoryID &&
 				math.Float64bits(got.Score) == math.Float64bits(want.Score) && (got.BBox == nil) == (want.BBox == nil) &&
+				(got.Caption == nil) == (want.Caption == nil) &&
 				slices.EqualFunc(got.BBox, want.BBox, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
 			if !same {
 				t.Fatalf("%s: %+v, encoding/json's %+v", b, got, want)

@@ -145,7 +145,10 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		for _, start := range []int64{off, off - 1} {
 			w := peekAt(path, start, 9)
 			if bytes.HasPrefix(w, []byte("NaN")) || bytes.HasPrefix(w, []byte("Infinity")) || bytes.HasPrefix(w, []byte("-Infinity")) {
-				msg = "invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?)"
+				msg = "invalid JSON: NaN or Infinity is not a JSON number (Python's json writes them for NaN and infinite floats)"
+				if strings.HasPrefix(what, "detection") {
+					msg = "invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?)"
+				}
 				off = start
 				break
 			}

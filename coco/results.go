@@ -27,10 +27,11 @@ type Result struct {
 // may be written as floats with no fraction, as numpy pipelines write
 // them (see intNumber).
 type resJSON struct {
-	ImageID    intNumber      `json:"image_id"`
-	CategoryID categoryNumber `json:"category_id"`
-	BBox       []float64      `json:"bbox"`
-	Score      float64        `json:"score"`
+	ImageID    intNumber       `json:"image_id"`
+	CategoryID categoryNumber  `json:"category_id"`
+	BBox       []float64       `json:"bbox"`
+	Score      float64         `json:"score"`
+	Caption    json.RawMessage `json:"caption"` // only whether there is one: see DecodeResults
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys). A flat result
@@ -43,7 +44,7 @@ func (r *resJSON) UnmarshalJSON(b []byte) error {
 	}
 	*r = saved
 	type plain resJSON
-	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score"), (*plain)(r))
+	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score", "caption"), (*plain)(r))
 }
 
 // readFlat decodes b, a JSON value the decoder has validated, into r as encoding/json would
@@ -85,6 +86,9 @@ func (r *resJSON) readFlat(b []byte) bool {
 			}
 		case "bbox":
 			i, ok = r.readBox(b, i)
+		case "caption":
+			end := valueEnd(b, i)
+			r.Caption, i = b[i:end], end
 		default:
 			i = valueEnd(b, i)
 		}
@@ -223,12 +227,16 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	var d resJSON
 	err := decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
 		d.ImageID, d.CategoryID, d.Score = math.MinInt64, AllCategories, math.NaN()
-		d.BBox = d.BBox[:0]
+		d.BBox, d.Caption = d.BBox[:0], nil
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
 		}
 		what := fmt.Sprintf("detection %d", i)
 		switch {
+		case i == 0 && d.Caption != nil:
+			// pycocotools' loadRes would read the whole file as caption results: each
+			// detection's area from the file (w*h otherwise), none for a detection without one
+			return atError(name, off, "%s: has a caption, which makes pycocotools read the file as caption results, not bbox ones", what)
 		case d.ImageID == math.MinInt64:
 			return atError(name, off, "%s: no image_id", what)
 		case d.CategoryID == AllCategories:

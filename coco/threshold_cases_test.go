@@ -3,6 +3,7 @@ package coco
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -177,7 +178,12 @@ func TestFMACases(t *testing.T) {
 //     a crowd region (int(0.5) is 0): the first detection, inside it, is a false positive;
 //   - case: keys that differ from the fields only in case ("Score", "Area", "ISCROWD", "BBOX",
 //     "Image_ID") are extra fields, not the fields (encoding/json took the last of each);
-//   - escaped: a key written with an escape ("sc\u006fre") is the field.
+//   - escaped: a key written with an escape ("sc\u006fre") is the field;
+//   - duplicate category: a category id listed twice is one category (pycocotools' dict, the
+//     last entry's name; np.unique in params.catIds);
+//   - caption later: a caption on a detection but the first leaves the file bbox results (loadRes
+//     looks at the first only), every area w*h (the second detection's 5000 would leave it out
+//     of the small range).
 func TestFieldsAsPycocotoolsReadsThem(t *testing.T) {
 	const img = `"images": [{"id": 1, "width": 200, "height": 200}], "categories": [{"id": 1, "name": "a"}]`
 	caseGT := `{` + img + `, "annotations": [
@@ -200,11 +206,25 @@ func TestFieldsAsPycocotoolsReadsThem(t *testing.T) {
 		{"escaped", caseGT,
 			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "sc\u006fre": 0.9}]`,
 			[12]float64{0x1.0288df0cac5b3p-1, 0x1.0288df0cac5b3p-1, 0x1.0288df0cac5b3p-1, 0x1.0288df0cac5b3p-1, -1, -1, 0x1p-1, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1}},
+		{"duplicate category", `{"images": [{"id": 1, "width": 640, "height": 480}],
+			"categories": [{"id": 1, "name": "a", "supercategory": "s"}, {"id": 1, "name": "a2", "supercategory": "s"}],
+			"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0},
+				{"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "area": 100, "iscrowd": 0}]}`,
+			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.9},
+			  {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.8}]`,
+			[12]float64{0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, -1, -1, 0, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1}},
+		{"caption later", `{` + img + `, "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}]}`,
+			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9, "area": 100},
+			  {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.95, "caption": "x", "area": 5000}]`,
+			[12]float64{0x1p-1, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1, 0, 1, 1, 1, -1, -1}},
 	}
 	for _, c := range cases {
 		gt, err := DecodeDataset(strings.NewReader(c.gt), c.name+"-gt.json")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if c.name == "duplicate category" && !slices.Equal(gt.Categories, []Category{{ID: 1, Name: "a2", Supercategory: "s"}}) {
+			t.Errorf("%s: categories %+v, want the last entry's only", c.name, gt.Categories)
 		}
 		dts, err := DecodeResults(strings.NewReader(c.dt), c.name+"-dt.json", gt)
 		if err != nil {
