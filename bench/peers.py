@@ -47,7 +47,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "train"))
 
-from detector import load_bin, set_resolution  # noqa: E402
+from detector import load_bin, read_bin, set_resolution  # noqa: E402
 import export  # noqa: E402
 
 WIDTHS = ["0.5", "1.0", "2.0"]
@@ -111,12 +111,24 @@ class Bench:
     def path(self, name):
         return os.path.join(self.out, name)
 
+    @staticmethod
+    def cached(path):
+        """Whether a .bin from an earlier run is there and loads (one written before model files
+        had a checksum does not: it is exported again, the same seeded weights)."""
+        if not os.path.exists(path):
+            return False
+        try:
+            read_bin(path)
+            return True
+        except ValueError:
+            return False
+
     def export_models(self):
         torch.manual_seed(0)
         widths = ["0.5"] if self.a.quick else WIDTHS
         for w in widths:
             cls = self.path("cls-%s.bin" % w)
-            if not os.path.exists(cls):
+            if not self.cached(cls):
                 export.main(["--out", cls, "--random", "--seed", "0", "--groups", "3", "--width", w])
             sizes = [(224, 224)] if self.a.quick else TABLE8
             model = None
@@ -127,7 +139,7 @@ class Bench:
                         model = load_bin(cls)
                     self.onnx(model, onnx, h, wd)
             det = self.path("det-%s.bin" % w)
-            if not os.path.exists(det):
+            if not self.cached(det):
                 preset = os.path.join(ROOT, "configs", "presets", "shufflenet-g3-%sx-600.yaml" % w)
                 export.main(["--out", det, "--random", "--seed", "0", "--config", preset])
         trunk = self.path("trunk-1.0-%dx%d.onnx" % TRUNK)

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/safetensors"
@@ -118,8 +119,13 @@ func checksum(dataCRC uint32, config string) string {
 }
 
 // Metadata returns the metadata of a model file holding config (the configuration's JSON text)
-// and tensors: its format, configuration and checksum.
+// and tensors: its format, configuration and checksum. Invalid UTF-8 in config is stored as
+// U+FFFD (the header is JSON), and the checksum is of the text as stored.
 func Metadata(config string, tensors []*safetensors.Tensor) map[string]string {
+	if !utf8.ValidString(config) {
+		b, _ := json.Marshal(config) // a string always marshals, each invalid byte as U+FFFD
+		json.Unmarshal(b, &config)
+	}
 	return map[string]string{"format": Format, "config": config, ChecksumKey: checksum(safetensors.DataCRC32(tensors), config)}
 }
 

@@ -353,6 +353,36 @@ func TestConfigKeysRequired(t *testing.T) {
 	}
 }
 
+// TestMetadataInvalidUTF8: a configuration with bytes that are not UTF-8 (a class name) is
+// stored as the JSON header holds it (each such byte U+FFFD), and its checksum is of that text.
+func TestMetadataInvalidUTF8(t *testing.T) {
+	cfg := configs.Model{Version: 1, Backbone: shufflenet.Config{Groups: 3, Width: 0.25, Shuffle: true}, Detector: configs.DefaultDetector(300)}
+	cfg.Detector.Classes = []configs.Class{{ID: 1, Name: "caf\xe9 \xe2\x82"}}
+	r := testmodel.NewRecorder(1)
+	if _, err := detector.Build("small", cfg, r); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := json.NewEncoder(&b).Encode(cfg); err != nil {
+		t.Fatal(err)
+	}
+	raw := strings.Replace(b.String(), `caf\ufffd \ufffd\ufffd`, "caf\xe9 \xe2\x82", 1) // the bytes as a writer might pass them
+	if raw == b.String() {
+		t.Fatalf("no class name to put invalid bytes in: %s", raw)
+	}
+	path := filepath.Join(t.TempDir(), "m.bin")
+	if err := safetensors.WriteFile(path, r.Tensors(), modelfile.Metadata(raw, r.Tensors())); err != nil {
+		t.Fatal(err)
+	}
+	f, err := modelfile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Config.Detector.Classes[0].Name; got != "caf\ufffd \ufffd\ufffd" {
+		t.Errorf("class name %q", got)
+	}
+}
+
 // TestChecksum: a file damaged after it was written (one bit of a weight, a threshold's digit in
 // the configuration that still validates) is refused as damaged, naming the file; a file without
 // a checksum is refused saying how to add one; restamped, the fuzz target's helper, mends both.

@@ -1,6 +1,7 @@
 package roihead
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -370,7 +371,11 @@ func TestRunnerSizesEveryThread(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		return m.Mallocs
 	}
-	for _, sr := range []int{2, 0} {
+	// attempt runs the check once on a fresh Runner and returns what allocated. A real defect
+	// allocates every time; the runtime can allocate once on its own meanwhile (seen 2 times
+	// in 25 runs beside other tests' processes), so a failure is tried again before it counts.
+	attempt := func(sr int) []string {
+		var found []string
 		goroutines := runtime.NumGoroutine()
 		cfg := DefaultConfig()
 		cfg.SamplingRatio = sr
@@ -397,7 +402,7 @@ func TestRunnerSizesEveryThread(t *testing.T) {
 				before := mallocs()
 				task.Run(worker, 0, 1)
 				if d := mallocs() - before; d != 0 {
-					t.Errorf("sampling ratio %d, thread %d, a chunk of %d RoIs: %d allocations", sr, worker, n, d)
+					found = append(found, fmt.Sprintf("sampling ratio %d, thread %d, a chunk of %d RoIs: %d allocations", sr, worker, n, d))
 				}
 			}
 		}
@@ -407,7 +412,15 @@ func TestRunnerSizesEveryThread(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d := mallocs() - before; d != 0 {
-			t.Errorf("sampling ratio %d, a frame with larger RoIs: %d allocations", sr, d)
+			found = append(found, fmt.Sprintf("sampling ratio %d, a frame with larger RoIs: %d allocations", sr, d))
+		}
+		return found
+	}
+	for _, sr := range []int{2, 0} {
+		if attempt(sr) != nil {
+			for _, e := range attempt(sr) {
+				t.Error(e)
+			}
 		}
 	}
 }

@@ -62,15 +62,21 @@ def config_file(path):
 
 
 def restamp(src, out):
-    """Write src's tensors and configuration text to out with the checksum (metadata crc32) added;
-    the copy is then read back with the checksum checked."""
+    """Write src's tensors and configuration text to out (src itself too) with the checksum
+    (metadata crc32) added; the copy is read back with the checksum checked before it replaces out."""
     tensors, meta = read_safetensors(src)
     if meta.get("format") != "shuffledet" or "config" not in meta:
         raise SystemExit("%s: not a shuffledet model file (no format \"shuffledet\" and config in its metadata)" % src)
     if "crc32" in meta:
         read_bin(src)  # a file with a checksum is copied only when it matches: a damaged file stays refused
-    write_bin(out, tensors, meta["config"])
-    read_bin(out)
+    tmp = out + ".restamp.tmp"  # out may be src: it is replaced only once the copy reads back
+    try:
+        write_bin(tmp, tensors, meta["config"])
+        read_bin(tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def main(argv=None):
