@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shuffledet/shuffledet/internal/fifotest"
 )
 
 // TestNamedPipeRefused: a named pipe is refused at once as not a regular file (opening it
@@ -17,17 +19,8 @@ func TestNamedPipeRefused(t *testing.T) {
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := ReadFile(path)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), path+": not a regular file") {
-			t.Errorf("ReadFile of a named pipe: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("ReadFile of a named pipe still waits after 10 s")
+	_, err := fifotest.Within(t, 10*time.Second, func() (*File, error) { return ReadFile(path) })
+	if err == nil || !strings.Contains(err.Error(), path+": not a regular file") {
+		t.Errorf("ReadFile of a named pipe: %v", err)
 	}
 }

@@ -370,7 +370,13 @@ func Encode(tensors []*Tensor, metadata map[string]string) ([]byte, error) {
 // DataCRC32 returns the CRC-32 (IEEE, zlib's) of the data section that WriteFile writes for
 // tensors, which File.DataCRC32 gives back when the file is read.
 func DataCRC32(tensors []*Tensor) uint32 {
-	return crc32.ChecksumIEEE(appendData(nil, byName(tensors)))
+	var crc uint32
+	var buf []byte // one tensor's bytes at a time, not the whole data section
+	for _, t := range byName(tensors) {
+		buf = appendData(buf[:0], []*Tensor{t})
+		crc = crc32.Update(crc, crc32.IEEETable, buf)
+	}
+	return crc
 }
 
 // byName returns a copy of tensors sorted by name, the order of their data in a file.

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,5 +169,24 @@ func TestWriteFileRefusesWhatReadFileWould(t *testing.T) {
 		if err := WriteFile(path, ts, map[string]string{"k": "v"}); err == nil || !strings.Contains(err.Error(), ts[0].Name) {
 			t.Errorf("%s: %v", ts[0].Name, err)
 		}
+	}
+}
+
+// TestDataCRC32: the checksum DataCRC32 gives for tensors (in any order) is the one Parse finds
+// for the data section Encode writes, and zlib's CRC-32 of those bytes.
+func TestDataCRC32(t *testing.T) {
+	ts := []*Tensor{{Name: "b", Shape: []int{2, 3}, Data: []float32{1, -2, 3.5, 0, 1e-30, 7}},
+		{Name: "a", Shape: []int{1}, Data: []float32{-0.25}}, {Name: "c", Shape: []int{0}, Data: []float32{}}}
+	b, err := Encode(ts, map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := b[len(b)-4*7:] // a's value, then b's six
+	if got, want := DataCRC32(ts), crc32.ChecksumIEEE(data); got != want || f.DataCRC32 != want {
+		t.Errorf("DataCRC32 %08x, Parse's %08x, the data's %08x", got, f.DataCRC32, want)
 	}
 }

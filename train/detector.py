@@ -24,7 +24,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.ops import MultiScaleRoIAlign
 
-from safetensors_io import data_crc32, read_safetensors, write_safetensors
+from safetensors_io import blobs_crc32, encode, read_safetensors, write_safetensors
 from shufflenet import DEFAULT_BACKBONE, MEAN, STD, ShuffleNetV1, randomize_, trunk_state
 
 COCO_CLASSES = [
@@ -304,26 +304,32 @@ def write_bin(path, tensors, cfg):
     model file (read_bin's)."""
     tensors = {k: v.float() for k, v in tensors.items()}
     text = cfg if isinstance(cfg, str) else json.dumps(cfg)
-    meta = {"format": "shuffledet", "config": text, "crc32": bin_checksum(data_crc32(tensors), text)}
-    write_safetensors(path, tensors, meta)
+    encoded = encode(tensors)
+    meta = {"format": "shuffledet", "config": text, "crc32": bin_checksum(blobs_crc32(encoded[1]), text)}
+    write_safetensors(path, tensors, meta, encoded)
 
 
-def read_bin(path, check=True):
-    """(tensors, config dict) of a .bin; with check, a file whose checksum is missing or does not
-    match (damaged) is refused, as the Go loader does."""
+def read_bin(path):
+    """(tensors, config dict) of a .bin; a file whose checksum is missing or does not match
+    (damaged) is refused, as the Go loader does."""
     tensors, meta, crc = read_safetensors(path, with_crc32=True)
     if meta.get("format") != "shuffledet":
         raise ValueError("%s: __metadata__.format is %r, want \"shuffledet\"" % (path, meta.get("format")))
-    if check:
-        if "crc32" not in meta:
-            raise ValueError("%s: metadata has no crc32, the checksum of its tensors and configuration (files "
-                             "written before 2026-12-05 lack it: train/export.py --restamp OLD.bin --out NEW.bin "
-                             "adds it)" % path)
-        want = bin_checksum(crc, meta["config"])
-        if meta["crc32"] != want:
-            raise ValueError("%s: damaged: its tensors and configuration give checksum %s, its metadata crc32 "
-                             "says %s" % (path, want, meta["crc32"]))
+    check_checksum(path, meta, crc)
     return tensors, json.loads(meta["config"])
+
+
+def check_checksum(path, meta, crc):
+    """Refuse a .bin whose metadata (meta) has no checksum or one that its data section's CRC-32
+    (crc) and config text do not give."""
+    if "crc32" not in meta:
+        raise ValueError("%s: metadata has no crc32, the checksum of its tensors and configuration (files "
+                         "written before 2026-12-05 lack it: train/export.py --restamp OLD.bin --out NEW.bin "
+                         "adds it)" % path)
+    want = bin_checksum(crc, meta["config"])
+    if meta["crc32"] != want:
+        raise ValueError("%s: damaged: its tensors and configuration give checksum %s, its metadata crc32 "
+                         "says %s" % (path, want, meta["crc32"]))
 
 
 def load_bin(path):

@@ -14,7 +14,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import (build_detector, detector_section, load_detector_state, make_config,  # noqa: E402
+from detector import (build_detector, check_checksum, detector_section, load_detector_state, make_config,  # noqa: E402
                       model_state, randomize_detector_, read_bin, save_bin, write_bin)
 from safetensors_io import read_safetensors  # noqa: E402
 from shufflenet import ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_, read_checkpoint  # noqa: E402
@@ -64,11 +64,11 @@ def config_file(path):
 def restamp(src, out):
     """Write src's tensors and configuration text to out (src itself too) with the checksum
     (metadata crc32) added; the copy is read back with the checksum checked before it replaces out."""
-    tensors, meta = read_safetensors(src)
+    tensors, meta, crc = read_safetensors(src, with_crc32=True)
     if meta.get("format") != "shuffledet" or "config" not in meta:
         raise SystemExit("%s: not a shuffledet model file (no format \"shuffledet\" and config in its metadata)" % src)
     if "crc32" in meta:
-        read_bin(src)  # a file with a checksum is copied only when it matches: a damaged file stays refused
+        check_checksum(src, meta, crc)  # a file with a checksum is copied only when it matches: a damaged file stays refused
     tmp = out + ".restamp.tmp"  # out may be src: it is replaced only once the copy reads back
     try:
         write_bin(tmp, tensors, meta["config"])

@@ -26,8 +26,9 @@ _DTYPES = {
 _TORCH_TO_NAME = {v[0]: k for k, v in _DTYPES.items()}
 
 
-def _encode(tensors):
-    """Header entries and data blobs of tensors (name -> torch.Tensor), in name order."""
+def encode(tensors):
+    """Header entries and data blobs of tensors (name -> torch.Tensor), in name order, as
+    write_safetensors writes them."""
     entries = {}
     blobs = []
     offset = 0
@@ -51,16 +52,17 @@ def _encode(tensors):
     return entries, blobs
 
 
-def data_crc32(tensors):
-    """The CRC-32 (zlib's) of the data section write_safetensors writes for tensors."""
+def blobs_crc32(blobs):
+    """The CRC-32 (zlib's) of the data section made of blobs (encode's)."""
     crc = 0
-    for b in _encode(tensors)[1]:
+    for b in blobs:
         crc = zlib.crc32(b, crc)
     return crc
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """Write tensors (name -> torch.Tensor) and metadata (str -> str).
+def write_safetensors(path, tensors, metadata=None, encoded=None):
+    """Write tensors (name -> torch.Tensor) and metadata (str -> str); encoded, when given, is
+    encode(tensors), already made.
 
     Float tensors of any float dtype other than F64/F16 are written as F32
     (the shuffledet .bin contract is F32 only); other dtypes keep theirs.
@@ -71,7 +73,7 @@ def write_safetensors(path, tensors, metadata=None):
             if not isinstance(k, str) or not isinstance(v, str):
                 raise TypeError("metadata must map str to str (%r: %r)" % (k, v))
         header["__metadata__"] = dict(metadata)
-    entries, blobs = _encode(tensors)
+    entries, blobs = encoded or encode(tensors)
     header.update(entries)
     hbytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
     hbytes += b" " * ((8 - len(hbytes) % 8) % 8)
