@@ -186,7 +186,6 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
-	first := map[int]int{} // id -> its index in d.Categories
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
 		c := catJSON{ID: AllCategories} // no JSON id decodes to it: the mark of a missing id
 		if err := dec.Decode(&c); err != nil {
@@ -195,15 +194,7 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 		if c.ID == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
-		cat := Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory}
-		if j, dup := first[cat.ID]; dup {
-			// pycocotools keeps one category per id (a dict), the last entry's, where the
-			// first one was; its params.catIds are unique (np.unique)
-			d.Categories[j] = cat
-			return nil
-		}
-		first[cat.ID] = len(d.Categories)
-		d.Categories = append(d.Categories, cat)
+		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory})
 		return nil
 	})
 }
@@ -316,11 +307,10 @@ func (d *Dataset) buildIndex() {
 			d.imgIndex[im.ID] = int32(i)
 		}
 	}
+	d.Categories = uniqueCategories(d.Categories)
 	d.catIndex = make(map[int]int32, len(d.Categories))
 	for i, c := range d.Categories {
-		if _, dup := d.catIndex[c.ID]; !dup {
-			d.catIndex[c.ID] = int32(i)
-		}
+		d.catIndex[c.ID] = int32(i)
 	}
 	d.byImgStart, d.byImg = group(len(d.Images), func(i int) int32 {
 		if k, ok := d.imgIndex[d.Annotations[i].ImageID]; ok {
@@ -336,8 +326,35 @@ func (d *Dataset) buildIndex() {
 	}, len(d.Annotations))
 }
 
+// uniqueCategories returns cats with one category per id, as pycocotools keeps them (a dict: the
+// last entry's name, where the first entry was; its params.catIds are unique, np.unique): cats
+// itself when no id repeats, else a new list.
+func uniqueCategories(cats []Category) []Category {
+	at := make(map[int]int, len(cats)) // id -> its index in the result
+	var out []Category
+	for i, c := range cats {
+		j, dup := at[c.ID]
+		switch {
+		case dup && out == nil:
+			out = slices.Clone(cats[:i])
+			fallthrough
+		case dup:
+			out[j] = c
+		case out != nil:
+			at[c.ID] = len(out)
+			out = append(out, c)
+		default:
+			at[c.ID] = i
+		}
+	}
+	if out == nil {
+		return cats
+	}
+	return out
+}
+
 // NewDataset builds a Dataset from in-memory lists (the slices are kept,
-// not copied) and indexes it.
+// not copied, but for categories listed twice: see uniqueCategories) and indexes it.
 func NewDataset(images []Image, anns []Annotation, cats []Category) *Dataset {
 	d := &Dataset{Images: images, Annotations: anns, Categories: cats}
 	d.buildIndex()

@@ -356,3 +356,19 @@ func TestIntegralFloats(t *testing.T) {
 		t.Errorf("detections %v", dts)
 	}
 }
+
+// TestNewDatasetCategoryTwice: in-memory lists merge a repeated category id as a file's do
+// (pycocotools' dict: the last entry's name where the first was), leaving the caller's list as it was.
+func TestNewDatasetCategoryTwice(t *testing.T) {
+	cats := []Category{{ID: 1, Name: "a"}, {ID: 3, Name: "c"}, {ID: 1, Name: "b"}, {ID: 5, Name: "e"}}
+	d := NewDataset(nil, nil, cats)
+	if want := []Category{{ID: 1, Name: "b"}, {ID: 3, Name: "c"}, {ID: 5, Name: "e"}}; !slices.Equal(d.Categories, want) {
+		t.Errorf("categories %+v, want %+v", d.Categories, want)
+	}
+	if c, ok := d.Category(5); !ok || c.Name != "e" {
+		t.Errorf("Category(5) = %+v, %v", c, ok)
+	}
+	if cats[0].Name != "a" || len(cats) != 4 {
+		t.Errorf("the caller's list changed: %+v", cats)
+	}
+}

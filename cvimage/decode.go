@@ -14,6 +14,12 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
+// isWebP reports whether a file's first bytes are a WebP's RIFF header (decoded by OpenCV, in
+// the cgo build only).
+func isWebP(head []byte) bool {
+	return len(head) >= 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP"))
+}
+
 // openGo decodes the image file at path with Go's decoders (JPEG, PNG, GIF, TIFF or BMP):
 // without cgo, every image; with it, all but JPEGs and WebPs. It applies a JPEG's EXIF
 // orientation (only a JPEG's: PIL's exif_transpose also reads PNG's eXIf chunk and TIFF's
@@ -47,7 +53,7 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		var head bytes.Buffer
 		cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
 		if err != nil {
-			if b := head.Bytes(); len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" {
+			if isWebP(head.Bytes()) {
 				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", name)
 			}
 			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)

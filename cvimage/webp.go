@@ -12,11 +12,6 @@ import (
 // the RIFF header (12), the chunk's name and size (8), and up to 10 bytes of its data.
 const webpHeaderLen = 30
 
-// isWebP reports whether a file's first bytes are a WebP's RIFF header.
-func isWebP(head []byte) bool {
-	return len(head) >= 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP"))
-}
-
 // webpSize reads a WebP's width and height from its first webpHeaderLen bytes (the WebP
 // container specification): the canvas of an extended file (VP8X), or the bitstream's own of a
 // simple lossy (VP8) or lossless (VP8L) one.

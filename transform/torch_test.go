@@ -131,8 +131,7 @@ func rgbBytes(img image.Image) (pix []byte, w, h int) {
 
 // openImage decodes a test image with Go's decoders (the tests here take whatever pixels it
 // gives: reading image files is cvimage's job).
-func openImage(t *testing.T, path string) (image.Image, error) {
-	t.Helper()
+func openImage(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -159,7 +158,7 @@ func TestPipelineMatchesGeneralizedRCNNTransform(t *testing.T) {
 	var tensors []*safetensors.Tensor
 	imgs := make([]image.Image, len(paths))
 	for i, path := range paths {
-		img, err := openImage(t, path)
+		img, err := openImage(path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,7 +57,7 @@ func TestRawBuffersEqualImagePath(t *testing.T) {
 	p := mustNew(t, 600, 1000)
 	for _, path := range paths {
 		name := filepath.Base(path)
-		img, err := openImage(t, path)
+		img, err := openImage(path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -384,7 +384,7 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
 	var ee *exitError
-	if errors.As(err, &ee) && out != "" {
+	if errors.As(err, &ee) {
 		ee.msg += fmt.Sprintf("; %s is left as it was", out)
 	}
 	if err != nil {
