@@ -60,11 +60,18 @@ var resolutions = map[int]int{300: 500, 600: 1000}
 // SetResolution switches the detector between shorter side 300 (longer side at most 500) and 600
 // (at most 1000).
 func (d *Detector) SetResolution(res int) error {
-	longer, ok := resolutions[res]
-	if !ok {
+	if err := CheckResolution(res); err != nil {
+		return err
+	}
+	d.ShorterSide, d.MaxLongerSide = res, resolutions[res]
+	return nil
+}
+
+// CheckResolution reports whether res is a shorter side a detector runs at (300 or 600).
+func CheckResolution(res int) error {
+	if _, ok := resolutions[res]; !ok {
 		return fmt.Errorf("resolution %d not supported (300 or 600)", res)
 	}
-	d.ShorterSide, d.MaxLongerSide = res, longer
 	return nil
 }
 

@@ -34,6 +34,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/coco/prplot"
+	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
@@ -366,7 +367,7 @@ func runModel(c *cli.Context, e *env) error {
 		return errors.New("-model needs -images DIR (the images of the -gt split)")
 	}
 	res := c.Int("res") // 0 (not set): the model's resolution
-	if c.IsSet("res") && res != 300 && res != 600 {
+	if c.IsSet("res") && configs.CheckResolution(res) != nil {
 		return fmt.Errorf("-res must be 300 or 600, not %d", res)
 	}
 	if t := c.Int("threads"); t < 1 || t > maxWorkers {

@@ -34,8 +34,8 @@ var benchCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
-		if c.IsSet("res") && o.Resolution != 300 && o.Resolution != 600 {
-			return fmt.Errorf("bench: -res %d: 300 or 600", o.Resolution)
+		if err := resFlag(c); err != nil {
+			return fmt.Errorf("bench: %w", err)
 		}
 		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)
 			return fmt.Errorf("bench: -threads %d: want at least 1", o.Threads)

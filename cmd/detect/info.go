@@ -31,8 +31,8 @@ var infoCommand = &cli.Command{
 		switch {
 		case c.IsSet("arch") && c.IsSet("model"):
 			return fmt.Errorf("info: give -arch or -model, not both")
-		case c.IsSet("res") && c.Int("res") != 300 && c.Int("res") != 600:
-			return fmt.Errorf("info: -res %d: 300 or 600", c.Int("res"))
+		case resFlag(c) != nil:
+			return fmt.Errorf("info: %w", resFlag(c))
 		case c.IsSet("arch"):
 			size := "224x224"
 			if c.IsSet("size") {

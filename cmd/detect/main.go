@@ -30,6 +30,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
@@ -172,8 +173,8 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 		return nil, fmt.Errorf("-threads %d: must be at least 1", c.Int("threads"))
 	case c.Int("threads") > parallel.MaxThreads:
 		return nil, fmt.Errorf("-threads %d: at most %d", c.Int("threads"), parallel.MaxThreads)
-	case c.IsSet("res") && c.Int("res") != 300 && c.Int("res") != 600:
-		return nil, fmt.Errorf("-res %d: 300 or 600 (the paper's two sizes)", c.Int("res"))
+	case resFlag(c) != nil:
+		return nil, resFlag(c)
 	case c.IsSet("score") && !(c.Float64("score") >= 0 && float32(c.Float64("score")) < 1):
 		// Checked here as given: the detector takes a float32, in which 0.99999999999 is 1.
 		return nil, fmt.Errorf("-score %v: must be at least 0 and below 1 as a float32 (the scores are float32)", c.Float64("score"))
@@ -304,6 +305,14 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 		p    int64
 	}{{"backbone (conv1-stage3)", cx.Backbone.MACs, cx.Backbone.Params}, {"rpn", cx.RPN.MACs, cx.RPN.Params}, {"box head (stage4 + predictor)", cx.BoxHead.MACs, cx.BoxHead.Params}, {"total", cx.MACs, cx.Params}} {
 		fmt.Fprintf(w, "  %-30s %12s multiply-adds %10s params\n", s.name, millions(s.c), millions(s.p))
+	}
+	return nil
+}
+
+// resFlag checks -res, where given, against the detector's resolutions (configs.CheckResolution).
+func resFlag(c *cli.Context) error {
+	if c.IsSet("res") && configs.CheckResolution(c.Int("res")) != nil {
+		return fmt.Errorf("-res %d: 300 or 600 (the paper's two sizes)", c.Int("res"))
 	}
 	return nil
 }
