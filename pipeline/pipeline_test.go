@@ -229,9 +229,8 @@ func TestFrameNumbers(t *testing.T) {
 			t.Fatalf("frame %d at %v ms: numbered %d, %d skipped", k, math.Round(float64(k)*1000/30), i, skipped)
 		}
 	}
-	f.failed += 2 // two failed reads, then frames 12 and 13
-	for _, c := range []struct{ k, skipped int }{{12, 2}, {13, 0}} {
-		if i, _, skipped := f.frame(math.Round(float64(c.k)*1000/30), 0); i != c.k || skipped != c.skipped {
+	for _, c := range []struct{ k, bad, skipped int }{{12, 2, 2}, {13, 0, 0}} { // two failed reads, then frames 12 and 13
+		if i, _, skipped := f.frame(math.Round(float64(c.k)*1000/30), c.bad); i != c.k || skipped != c.skipped {
 			t.Fatalf("frame %d: numbered %d, %d skipped, want %d", c.k, i, skipped, c.skipped)
 		}
 	}
@@ -242,7 +241,6 @@ func TestFrameNumbers(t *testing.T) {
 	for k := range 10 {
 		f.frame(float64(k)*40, 0)
 	}
-	f.failed++
 	if i, _, skipped := f.frame(3600e3, 1); i != 11 || skipped != 1 || f.byTime {
 		t.Errorf("an hour's jump after one failed read: numbered %d, %d skipped (by time: %v), want 11, 1, by count", i, skipped, f.byTime)
 	}

@@ -65,25 +65,23 @@ type Video struct {
 	name string
 	cap  *gocv.VideoCapture
 	info VideoInfo
-	next int // number of the next frame: one past the last one read, or failed to read
 	frameNumbers
 	extent
 }
 
-// extent is how far Read took a source of stated length, for its Extent method.
+// extent is whether Read has ended a source of stated length, for its Extent method.
 type extent struct {
-	// the frames up to and including the last one decoded (that one is frame decoded-1)
-	decoded int
-	ended   atomic.Bool // Read has returned io.EOF: decoded is final
+	ended atomic.Bool // Read has returned io.EOF: the last frame number is final
 }
 
-// of is Extent's answer for a source that states stated frames: before the end (or after a run
-// that stopped early: a Read may even be in progress) nothing but stated.
-func (e *extent) of(stated int) (int, int, bool) {
+// of is Extent's answer for a source that states stated frames and whose numbers f gave: the
+// frames up to and including the last one decoded; before the end (or after a run that stopped
+// early: a Read may even be in progress) nothing but stated.
+func (e *extent) of(f *frameNumbers, stated int) (int, int, bool) {
 	if !e.ended.Load() {
 		return 0, stated, false
 	}
-	return e.decoded, stated, true
+	return f.last + 1, stated, true // written before ended was stored
 }
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
@@ -150,14 +148,10 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 		if v.cap.Read(m) && !m.Empty() {
 			p := Position{Name: v.name}
 			p.Index, p.TimeMS, p.Corrupt = v.frame(v.cap.Get(gocv.VideoCapturePosMsec), bad)
-			v.next = p.Index + 1
-			v.decoded = v.next
 			return p, nil
 		}
 		bad++
-		v.failed++
-		v.next++
-		if bad >= maxBadFrames || (v.info.Frames > 0 && v.next >= v.info.Frames) {
+		if bad >= maxBadFrames || (v.info.Frames > 0 && v.last+1+bad >= v.info.Frames) { // past the stated count
 			v.ended.Store(true)
 			return Position{}, io.EOF
 		}
@@ -170,7 +164,9 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 // overstates its length (detect warns either way). Before the end, or after a run that stopped
 // early (a sink's ErrStop, an interruption: a Read may even be in progress), it reports
 // ended false and nothing else; it may be called from any goroutine.
-func (v *Video) Extent() (decoded, stated int, ended bool) { return v.extent.of(v.info.Frames) }
+func (v *Video) Extent() (decoded, stated int, ended bool) {
+	return v.extent.of(&v.frameNumbers, v.info.Frames)
+}
 
 // Close implements Source.
 func (v *Video) Close() error { return v.cap.Close() }
@@ -198,9 +194,9 @@ func newFrameNumbers(fps float64) frameNumbers {
 }
 
 // frame returns the number, time and skipped frames before it (the gap since the last one) of a
-// frame decoded at t ms (OpenCV's position) after bad failed reads in a row (each also counted in
-// failed as it happens).
+// frame decoded at t ms (OpenCV's position) after bad failed reads in a row.
 func (f *frameNumbers) frame(t float64, bad int) (index int, timeMS float64, skipped int) {
+	f.failed += bad
 	// A stream without timestamps (a still image read as a video) gives FFmpeg's "no timestamp",
 	// about -3.7e20 ms: none, as 0 is.
 	if !(t >= 0 && t <= math.MaxInt64) {
@@ -311,11 +307,7 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 				p.Index, p.TimeMS, p.Corrupt = l.frame(l.cap.Get(gocv.VideoCapturePosMsec), bad)
 			}
 			l.next = p.Index + 1
-			l.decoded = l.next
 			return p, nil
-		}
-		if l.Frames() > 0 {
-			l.failed++
 		}
 	}
 	if l.Frames() > 0 {
@@ -326,7 +318,9 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 }
 
 // Extent is Video's Extent for a stream of stated length (a live one states 0 frames).
-func (l *Live) Extent() (decoded, stated int, ended bool) { return l.extent.of(l.frames) }
+func (l *Live) Extent() (decoded, stated int, ended bool) {
+	return l.extent.of(&l.frameNumbers, l.frames)
+}
 
 // Close implements Source.
 func (l *Live) Close() error { return l.cap.Close() }
