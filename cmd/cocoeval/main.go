@@ -142,12 +142,16 @@ func newApp(e *env) *cli.App {
 						return fmt.Errorf("-%s only goes with -model", f)
 					}
 				}
-				return evalFile(c, e)
-			case c.IsSet("model"):
-				return runModel(c, e)
-			default:
+			case !c.IsSet("model"):
 				return errors.New("give -dt results.json to evaluate, or -model m.bin -images DIR to run a detector first")
 			}
+			if err := checkPlots(c.String("plots")); err != nil { // before any work, either way
+				return err
+			}
+			if c.IsSet("dt") {
+				return evalFile(c, e)
+			}
+			return runModel(c, e)
 		},
 	}
 }
@@ -155,9 +159,6 @@ func newApp(e *env) *cli.App {
 // evalFile evaluates a results file: over every image of the ground truth, as pycocotools does,
 // or with -limit over the first ones.
 func evalFile(c *cli.Context, e *env) error {
-	if err := checkPlots(c.String("plots")); err != nil {
-		return err
-	}
 	limit := c.Int("limit")
 	if limit < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", limit)
@@ -378,9 +379,6 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	out := c.String("out")
 	if err := checkOutput(out, c.String("gt"), c.String("model"), c.String("images")); err != nil {
-		return err
-	}
-	if err := checkPlots(c.String("plots")); err != nil {
 		return err
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
