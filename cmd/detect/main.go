@@ -138,6 +138,7 @@ type job struct {
 	inputs    []input
 	det       *detector.Detector
 	jsonPath  string
+	outputs   []string // the files the run writes (the JSON lines file, annotated videos), checked writable
 	json      *pipeline.JSONLines
 	closeJSON func() error
 }
@@ -198,23 +199,26 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	if err := supported(c, ins); err != nil {
 		return nil, err
 	}
+	var outputs []string
 	for _, in := range ins {
 		if in.out != "" {
 			if err := checkWritable(in.out); err != nil {
 				return nil, err
 			}
+			outputs = append(outputs, in.out)
 		}
 	}
 	if path := c.String("json"); path != "-" {
 		if err := checkWritable(path); err != nil {
 			return nil, fmt.Errorf("-json: %w", err)
 		}
+		outputs = append(outputs, path)
 	}
 	det, err := detector.Load(c.String("model"), options(c)...)
 	if err != nil {
 		return nil, err
 	}
-	return &job{inputs: ins, det: det, jsonPath: c.String("json")}, nil
+	return &job{inputs: ins, det: det, jsonPath: c.String("json"), outputs: outputs}, nil
 }
 
 // openJSON makes the outputs' folders (makeFolders) and creates the JSON lines file (or takes
@@ -240,16 +244,7 @@ func (j *job) openJSON(stdout io.Writer) error {
 // makeFolders makes the folders the outputs go into that do not exist yet (checkWritable checked
 // that they can be made, and made none, so that a run that fails before any work leaves none).
 func (j *job) makeFolders() error {
-	paths := []string{}
-	if j.jsonPath != "-" {
-		paths = append(paths, j.jsonPath)
-	}
-	for _, in := range j.inputs {
-		if in.out != "" {
-			paths = append(paths, in.out)
-		}
-	}
-	for _, p := range paths {
+	for _, p := range j.outputs {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("output %s: %w", p, err)
 		}
