@@ -46,15 +46,24 @@ type VideoWriter struct {
 // 0.001 frames per second or less (measured with OpenCV 4.6: 0.00101 opens).
 const MinVideoFPS = 0.001
 
-// NewVideoWriter returns a VideoWriter for path at fps frames per second: a rate of at most
-// MinVideoFPS (above 0) is an error; one not above 0 (unknown), or above 240, becomes 25.
+// CheckVideoFPS reports a frame rate the video encoder cannot take: above 0 and at most
+// MinVideoFPS (one not above 0 is unknown: NewVideoWriter makes it 25).
+func CheckVideoFPS(fps float64) error {
+	if fps > 0 && fps <= MinVideoFPS {
+		return fmt.Errorf("%g frames/s: the video encoder takes more than %g", fps, MinVideoFPS)
+	}
+	return nil
+}
+
+// NewVideoWriter returns a VideoWriter for path at fps frames per second: a rate CheckVideoFPS
+// refuses is an error; one not above 0 (unknown), or above 240, becomes 25.
 func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	codecs, err := VideoCodec(path)
 	if err != nil {
 		return nil, err
 	}
-	if fps > 0 && fps <= MinVideoFPS {
-		return nil, fmt.Errorf("%s: %g frames/s: the video encoder takes more than %g", path, fps, MinVideoFPS)
+	if err := CheckVideoFPS(fps); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if !(fps > 0 && fps <= 240) {
 		fps = 25

@@ -96,9 +96,8 @@ func detect(c *cli.Context) error {
 				return fmt.Errorf("%s: its frames: %w", in.spec, err)
 			}
 			// The annotated video runs at the frame rate over -stride, which the encoder bounds.
-			if rate := info.FPS / float64(c.Int("stride")); in.out != "" && rate > 0 && rate <= pipeline.MinVideoFPS {
-				return fmt.Errorf("-stride %d: %s's annotated video would run at %g frames/s, and the video encoder takes more than %g: a smaller -stride, or -no-video",
-					c.Int("stride"), in.spec, rate, pipeline.MinVideoFPS)
+			if err := pipeline.CheckVideoFPS(info.FPS / float64(c.Int("stride"))); in.out != "" && err != nil {
+				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), in.spec, err)
 			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
