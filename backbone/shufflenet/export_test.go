@@ -13,8 +13,16 @@ func SetBandLimits(budget, minMap int) (restore func()) {
 	return func() { bandBytes, minBandMap = b, m }
 }
 
-// TiledRuns returns how many Forward calls of r have run in tiles.
-func (r *Runner) TiledRuns() int { return r.tiledRuns }
+// TiledLast returns the last stage r's latest Forward ran in tiles (Stage2-1: none).
+func (r *Runner) TiledLast() int { return r.tiledLast }
+
+// SetTilePositions sets the fewest positions of a map a tile may own and returns a function
+// that restores it.
+func SetTilePositions(n int) (restore func()) {
+	old := minTilePositions
+	minTilePositions = n
+	return func() { minTilePositions = old }
+}
 
 // SetTileWork sets the widest network that runs in tiles and returns a function that restores it.
 func SetTileWork(w int) (restore func()) {

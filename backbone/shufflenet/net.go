@@ -138,7 +138,7 @@ type Runner struct {
 	tiles      []tile
 	tileTask   tileTask
 	gather     gatherTask
-	tiledRuns  int // Forward calls run in tiles so far (what the tests check ran)
+	tiledLast  int // the last stage the latest Forward ran in tiles, Stage2-1 for none (what the tests check ran)
 	pooled     []float32
 	logits     []float32
 }
@@ -161,12 +161,12 @@ func (r *Runner) Forward(x *nn.Tensor, last int) *nn.Tensor {
 		panic(fmt.Sprintf("shufflenet: Forward to stage %d (Stage2..Stage4)", last))
 	}
 	r.net.stem.ForwardMaxPool(&r.stemOut, &r.mid1, x, &r.scratch)
-	if parts := r.tileParts(&r.stemOut, last); parts > 0 {
-		r.tiledRuns++
-		return r.forwardTiles(&r.stemOut, last, parts)
+	t, s := &r.stemOut, Stage2
+	if parts, tiledLast := r.tileParts(t, last); parts > 0 {
+		t, s = r.forwardTiles(t, tiledLast, parts), tiledLast+1
 	}
-	t := &r.stemOut
-	for s := Stage2; s <= last; s++ {
+	r.tiledLast = s - 1
+	for ; s <= last; s++ {
 		t = r.Stage(t, s)
 	}
 	return t

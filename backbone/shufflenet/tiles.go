@@ -9,7 +9,8 @@ import (
 
 // On two or more threads, a small map (a classifier's at 224: no unit in bands) runs in tiles:
 // thread p keeps rows [p*H/P, (p+1)*H/P) of every map in buffers of its own, from the stem's
-// output to the last stage's, and computes every layer on them; the threads exchange only the
+// output to the last stage whose maps still give every tile minTilePositions positions (at 224,
+// stage 3; the stages after run layer by layer), and computes every layer on them; the threads exchange only the
 // rows of context the depthwise convolutions and the stride-2 units' pools read across a tile's
 // edge (one to three rows a unit). Split layer by layer instead, a thread reads, for much of
 // every layer's input, what the other thread has just written (ShuffleNet's channel shuffle
@@ -18,8 +19,8 @@ import (
 // and docs/DESIGN.md ("What two threads pay for sharing"). Each unit takes two loops over the
 // tiles: the first 1x1 convolution on the tile's own rows; then, once every tile has its rows,
 // the context rows copied from the neighbours, the depthwise convolution on the band, the second
-// 1x1 convolution (and at stride 2 the average pool). The last stage's tiles are gathered into
-// one tensor. Every value is the one the layer-by-layer path computes, bit for bit
+// 1x1 convolution (and at stride 2 the average pool). The last tiled stage's tiles are gathered
+// into one tensor. Every value is the one the layer-by-layer path computes, bit for bit
 // (TestTilesMatchLayers): the band methods' rows are Forward's, as in the bands.
 
 // tileSlack is how many spare rows a tile's planes have above and below its own rows: room for
@@ -103,17 +104,29 @@ type tileTask struct {
 // tests can raise it.
 var maxTileWork = 1 << 15
 
-// tileParts returns how many tiles the Runner splits the stem's output x over up to stage
-// last: its threads, but no more than leave every tile at least two rows of every map; 0 (no
-// tiles) on one thread, for a batch of images, with SE units, for a network wider than
-// maxTileWork, or where a unit would run in bands.
-func (r *Runner) tileParts(x *nn.Tensor, last int) int {
+// minTilePositions is the fewest positions a tile may own of a unit's output map: a stage whose
+// map would give a tile fewer runs layer by layer after the tiles (the last stages of a small
+// map), its products splitting their output channels instead. Below about one column step of
+// the products (48, nn's AVX-512 tile width) a tile's products run at a fraction of their speed:
+// the 1x g3 classifier at 224 on 2 threads (this project's 2-vCPU machine, paired runs in one
+// process) took stage 4 (7x7: 28 and 21 positions a tile) 1.34x faster than one thread in
+// tiles, 1.78x layer by layer, the whole network 4-7% less time so. A variable so that the
+// tests can lower it.
+var minTilePositions = 48
+
+// tileParts returns how many tiles the Runner splits the stem's output x over, and the last
+// stage (at most last) that runs in them: its threads, but no more than leave every tile at
+// least two rows of every map and minTilePositions of every unit's output (the stages after
+// run layer by layer), the split covering the most stages, then the most tiles; 0 (no tiles)
+// on one thread, for a batch of images, with SE units, for a network wider than maxTileWork,
+// where a unit would run in bands, or where not even stage 2 fits.
+func (r *Runner) tileParts(x *nn.Tensor, last int) (parts, tiledLast int) {
 	cfg := r.net.Config
 	if w := cfg.StageWidths()[0]; w*w/cfg.Groups > maxTileWork {
-		return 0
+		return 0, 0
 	}
 	if r.pool.Threads() < 2 || x.N != 1 || x.Layout != nn.NCHW || cfg.SE {
-		return 0
+		return 0, 0
 	}
 	h, w := x.H, x.W
 	for _, u := range r.net.units {
@@ -122,19 +135,19 @@ func (r *Runner) tileParts(x *nn.Tensor, last int) int {
 			break
 		}
 		if bandSized(s, h, w) {
-			return 0
+			return 0, 0
 		}
 		if s.Stride == 1 && !u.pw2.InPlace() { // (its sum replaces the tile's input; maxTileWork keeps it so)
-			return 0
+			return 0, 0
 		}
 		h, w = u.dw.OutSize(h, w)
 	}
 	for n := min(r.pool.Threads(), maxTiles); n >= 2; n-- {
-		if r.tilesFit(evenSplit(n, x.H), n, last) {
-			return n
+		if tl := r.tiledStages(evenSplit(n, x.H), n, x.W, last); tl > tiledLast {
+			parts, tiledLast = n, tl
 		}
 	}
-	return 0
+	return parts, tiledLast
 }
 
 // evenSplit returns h rows split evenly over n tiles.
@@ -145,23 +158,26 @@ func evenSplit(n, h int) (s tileSplit) {
 	return s
 }
 
-// tilesFit reports whether split leaves every tile of n at least two rows of every map up to
-// stage last.
-func (r *Runner) tilesFit(split tileSplit, n, last int) bool {
+// tiledStages returns the last stage (up to last) whose units, and every unit before, leave
+// each of n tiles split as split (the stem's output, w columns) at least two rows and
+// minTilePositions positions of their output; Stage2-1 when stage 2 does not.
+func (r *Runner) tiledStages(split tileSplit, n, w, last int) int {
 	for _, u := range r.net.units {
-		if u.spec.Stage > last {
+		s := u.spec
+		if s.Stage > last {
 			break
 		}
-		if u.spec.Stride == 2 {
+		if s.Stride == 2 {
 			split = split.half(n)
 		}
+		_, w = u.dw.OutSize(split[n], w)
 		for p := range n {
-			if split[p+1]-split[p] < 2 {
-				return false
+			if rows := split[p+1] - split[p]; rows < 2 || rows*w < minTilePositions {
+				return s.Stage - 1
 			}
 		}
 	}
-	return true
+	return last
 }
 
 // forwardTiles runs stages 2..last on the stem's output x in parts tiles and returns the last

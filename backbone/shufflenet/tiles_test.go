@@ -16,26 +16,28 @@ import (
 // the layer-by-layer path on one thread bit for bit, up to stages 2, 3 and 4 and through
 // Classify: the classifier's 224 and odd sizes whose rows split unevenly (a tile's band then
 // reaches one or two rows into its neighbours at stride 2), widths 0.5-2, 1, 3 and 8 groups; a
-// map too short for a thread count takes fewer tiles, one too short for two runs layer by layer,
-// and so does a batch of two images. (The limit on the networks' width is lifted, so that the 2x
-// runs in tiles too.) In steady state the tiles allocate nothing.
+// map too short for a thread count takes fewer tiles, a last stage too short for two runs layer
+// by layer after the tiles, and a batch of two images runs layer by layer. (The limits on the
+// networks' width and on a tile's positions are lifted, so that the 2x and the smallest maps
+// run in tiles too.) In steady state the tiles allocate nothing.
 func TestTilesMatchLayers(t *testing.T) {
 	defer shufflenet.SetTileWork(math.MaxInt)()
+	defer shufflenet.SetTilePositions(0)()
 	for _, tc := range []struct {
 		groups  int
 		width   float64
 		n, h, w int
-		tiles   bool
+		tiledTo int // the last stage in tiles (1: none)
 	}{
-		{3, 1, 1, 224, 224, true},
-		{3, 0.5, 1, 97, 131, true},   // stem 25x33: odd rows at every stage
-		{3, 2, 1, 130, 66, true},     // stage 4 5x3
-		{8, 0.5, 1, 129, 200, true},  // stage 4 5x7
-		{1, 1, 1, 161, 64, true},     // stage 4 6x2; 3 tiles at most
-		{3, 1, 1, 100, 300, true},    // stage 4 4x10: two tiles of 2 rows each, on any thread count
-		{3, 1, 1, 64, 64, false},     // stage 4 2x2: no tiles (stages 2 and 3 alone: tiles)
-		{3, 0.5, 2, 120, 120, false}, // two images: layer by layer
-		{1, 2, 1, 97, 131, false},    // 1 group at 2x: 288-channel products, too deep to run over their residual
+		{3, 1, 1, 224, 224, 4},
+		{3, 0.5, 1, 97, 131, 4},  // stem 25x33: odd rows at every stage
+		{3, 2, 1, 130, 66, 4},    // stage 4 5x3
+		{8, 0.5, 1, 129, 200, 4}, // stage 4 5x7
+		{1, 1, 1, 161, 64, 4},    // stage 4 6x2; 3 tiles at most
+		{3, 1, 1, 100, 300, 4},   // stage 4 4x10: two tiles of 2 rows each, on any thread count
+		{3, 1, 1, 64, 64, 3},     // stage 4 2x2: stages 2 and 3 in tiles, then layer by layer
+		{3, 0.5, 2, 120, 120, 1}, // two images: layer by layer
+		{1, 2, 1, 97, 131, 1},    // 1 group at 2x: 288-channel products, too deep to run over their residual
 	} {
 		name := fmt.Sprintf("g%d-%gx-%dx%dx%d", tc.groups, tc.width, tc.n, tc.h, tc.w)
 		t.Run(name, func(t *testing.T) {
@@ -69,10 +71,9 @@ func TestTilesMatchLayers(t *testing.T) {
 					t.Fatal(err)
 				}
 				sameAsLayers(t, fmt.Sprintf("%d threads, logits", threads), logits, wantLogits)
-				before := r.TiledRuns()
 				r.Forward(x, shufflenet.Stage4)
-				if got := r.TiledRuns() > before; got != tc.tiles {
-					t.Errorf("%d threads: stage 4 ran in tiles %v, want %v", threads, got, tc.tiles)
+				if got := r.TiledLast(); got != tc.tiledTo {
+					t.Errorf("%d threads: ran in tiles to stage %d, want %d", threads, got, tc.tiledTo)
 				}
 				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage4) }); a != 0 {
 					t.Errorf("%d threads: %v allocations per run in steady state", threads, a)
@@ -82,14 +83,15 @@ func TestTilesMatchLayers(t *testing.T) {
 	}
 }
 
-// TestWideNetworksLayerByLayer: the 1x g3 classifier runs in tiles on two threads, the 2x (wider
-// than maxTileWork) layer by layer.
+// TestWideNetworksLayerByLayer: the 1x g3 classifier at 224 runs stages 2 and 3 in tiles on two
+// threads and stage 4 (7x7: fewer than minTilePositions a tile) layer by layer after them; the 2x
+// (wider than maxTileWork) runs layer by layer throughout.
 func TestWideNetworksLayerByLayer(t *testing.T) {
 	x := nn.NewTensor(1, 3, 224, 224)
 	for _, tc := range []struct {
-		width float64
-		tiles bool
-	}{{1, true}, {2, false}} {
+		width   float64
+		tiledTo int
+	}{{1, shufflenet.Stage3}, {2, shufflenet.Stage2 - 1}} {
 		net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(5))
 		if err != nil {
 			t.Fatal(err)
@@ -97,8 +99,8 @@ func TestWideNetworksLayerByLayer(t *testing.T) {
 		r := net.NewRunner()
 		r.SetPool(parallel.New(2))
 		r.Forward(x, shufflenet.Stage4)
-		if got := r.TiledRuns() > 0; got != tc.tiles {
-			t.Errorf("%gx: ran in tiles %v, want %v", tc.width, got, tc.tiles)
+		if got := r.TiledLast(); got != tc.tiledTo {
+			t.Errorf("%gx: ran in tiles to stage %d, want %d", tc.width, got, tc.tiledTo)
 		}
 	}
 }
