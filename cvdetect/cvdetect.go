@@ -8,6 +8,9 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strconv"
+	"strings"
+	"sync"
 	"unsafe"
 
 	"gocv.io/x/gocv"
@@ -90,7 +93,8 @@ func conversion(t gocv.MatType) string {
 // Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, with a tab above it
 // (inside it at the top edge) holding the class name and score. Lines and text scale with the
 // image size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat is left
-// alone (there is nothing to draw on).
+// alone (there is nothing to draw on). Once a class's label has been drawn at m's size, drawing
+// it again allocates nothing (for a label of up to labelBytes bytes).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
 	if m == nil || m.Ptr() == nil {
 		return
@@ -98,13 +102,15 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 	w, h := m.Cols(), m.Rows()
 	thick := max(1, int(math.Round(float64(min(w, h))/360)))
 	scale := 0.4 * float64(thick)
+	var buf [labelBytes]byte
 	for _, d := range dets {
 		c := Color(d.CategoryID)
 		r := image.Rect(int(math.Round(float64(d.Box[0]))), int(math.Round(float64(d.Box[1]))),
 			int(math.Round(float64(d.Box[0]+d.Box[2]))), int(math.Round(float64(d.Box[1]+d.Box[3]))))
 		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends)
-		label := fmt.Sprintf("%s %.2f", d.Label, d.Score)
-		size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
+		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32) // fmt's "%s %.2f"
+		label := unsafe.String(&text[0], len(text)) // (gocv copies it; buf is not written while it is in use)
+		size, base := labelSize(d.Label, label, scale, thick)
 		top := r.Min.Y - size.Y - base - thick
 		if top < 0 {
 			top = r.Min.Y // no room above: put the tab inside the box
@@ -113,6 +119,49 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 		gocv.RectangleWithParams(m, tab, c, -1, gocv.Line8, 0)
 		gocv.PutTextWithParams(m, label, image.Pt(tab.Min.X+thick, tab.Max.Y-base), gocv.FontHersheySimplex, scale, textColor(c), thick, gocv.LineAA, false)
 	}
+}
+
+// labelBytes is the longest label Draw writes without allocating ("name 0.99"; COCO's longest
+// class name has 14 bytes).
+const labelBytes = 128
+
+// labelSizes keeps the size of each label Draw has drawn, by class name, score length and line
+// thickness: the Hershey font's digits are all one width, so the score's value does not change
+// it, and gocv.GetTextSizeWithBaseline allocates on every call. Emptied when it reaches
+// maxLabelSizes entries, so that a caller's own labels cannot grow it without bound.
+var labelSizes struct {
+	sync.Mutex
+	m map[labelKey]labelExtent
+}
+
+// maxLabelSizes bounds labelSizes: a model's classes at a few image sizes fit many times over.
+const maxLabelSizes = 4096
+
+type labelKey struct {
+	name          string
+	length, thick int
+}
+
+type labelExtent struct {
+	size image.Point
+	base int
+}
+
+// labelSize returns the size and baseline of label (the class name, a space and the score) at
+// scale and thick, from labelSizes when it holds them.
+func labelSize(name, label string, scale float64, thick int) (image.Point, int) {
+	k := labelKey{name, len(label), thick}
+	labelSizes.Lock()
+	defer labelSizes.Unlock()
+	if e, ok := labelSizes.m[k]; ok {
+		return e.size, e.base
+	}
+	size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
+	if labelSizes.m == nil || len(labelSizes.m) >= maxLabelSizes {
+		labelSizes.m = make(map[labelKey]labelExtent)
+	}
+	labelSizes.m[labelKey{strings.Clone(name), len(label), thick}] = labelExtent{size, base}
+	return size, base
 }
 
 // palette: 20 well separated colours (Tableau 20), as R, G, B.

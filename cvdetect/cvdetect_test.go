@@ -4,8 +4,10 @@ package cvdetect
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -180,5 +182,57 @@ func TestDraw(t *testing.T) {
 	}
 	if Color(1) == Color(3) || Color(-1) != Color(19) {
 		t.Error("colours: classes must differ, negative ids must not panic")
+	}
+}
+
+// TestDrawLabels: the labels are "name score" with the score to two decimals as fmt's %.2f
+// writes it (ties to even: 0.125 is 0.12; 0.999 rounds up to 1.00), sized as gocv measures each:
+// Draw's picture equals one drawn with fmt.Sprintf and gocv.GetTextSizeWithBaseline per label,
+// at two image sizes (two line thicknesses), with a class name longer than labelBytes. Once drawn,
+// the labels allocate nothing (but the long one, which allocates its text).
+func TestDrawLabels(t *testing.T) {
+	var dets []detector.Detection
+	for i, s := range []float32{0.125, 0.999, 0, 1, 0.005, 0.47, 0.5} {
+		dets = append(dets, detector.Detection{Box: [4]float32{float32(10 + 90*(i%4)), float32(30 + 60*(i/4)), 60, 40}, Score: s, CategoryID: i, Label: "person"})
+	}
+	long := detector.Detection{Box: [4]float32{20, 200, 50, 30}, Score: 0.31, CategoryID: 90, Label: strings.Repeat("toothbrush", 13)}
+	for _, size := range []image.Point{{400, 300}, {1280, 720}} {
+		got := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV8UC3)
+		want := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV8UC3)
+		Draw(&got, append(dets, long))
+		drawWithSprintf(&want, append(dets, long))
+		diff := gocv.NewMat()
+		gocv.AbsDiff(got, want, &diff)
+		if n := gocv.CountNonZero(diff.Reshape(1, 0)); n != 0 {
+			t.Errorf("%v: %d values differ from the labels drawn with fmt.Sprintf", size, n)
+		}
+		if a := testing.AllocsPerRun(10, func() { Draw(&got, dets) }); a != 0 {
+			t.Errorf("%v: Draw allocated %v times a call once its labels were known", size, a)
+		}
+		diff.Close()
+		got.Close()
+		want.Close()
+	}
+}
+
+// drawWithSprintf is Draw as it was written first: each label formatted with fmt.Sprintf and
+// measured by gocv.
+func drawWithSprintf(m *gocv.Mat, dets []detector.Detection) {
+	thick := max(1, int(math.Round(float64(min(m.Cols(), m.Rows()))/360)))
+	scale := 0.4 * float64(thick)
+	for _, d := range dets {
+		c := Color(d.CategoryID)
+		r := image.Rect(int(math.Round(float64(d.Box[0]))), int(math.Round(float64(d.Box[1]))),
+			int(math.Round(float64(d.Box[0]+d.Box[2]))), int(math.Round(float64(d.Box[1]+d.Box[3]))))
+		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0)
+		label := fmt.Sprintf("%s %.2f", d.Label, d.Score)
+		size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
+		top := r.Min.Y - size.Y - base - thick
+		if top < 0 {
+			top = r.Min.Y
+		}
+		tab := image.Rect(r.Min.X, top, r.Min.X+size.X+2*thick, top+size.Y+base+thick)
+		gocv.RectangleWithParams(m, tab, c, -1, gocv.Line8, 0)
+		gocv.PutTextWithParams(m, label, image.Pt(tab.Min.X+thick, tab.Max.Y-base), gocv.FontHersheySimplex, scale, textColor(c), thick, gocv.LineAA, false)
 	}
 }

@@ -35,6 +35,10 @@ type JSONLines struct {
 	enc  *json.Encoder
 	rec  Record
 	dets []Detection
+	// frame and timeMS hold the record's frame number and time, which rec points to (fields,
+	// so that writing a line allocates nothing).
+	frame  int
+	timeMS float64
 }
 
 // NewJSONLines returns a JSONLines writing to w.
@@ -62,8 +66,9 @@ func (j *JSONLines) Detections(source string, frame int, timeMS float64, width, 
 	}
 	j.rec = Record{Source: source, Width: width, Height: height, Detections: j.dets}
 	if frame >= 0 {
-		t := math.Round(timeMS*1000) / 1000 // a microsecond is exact enough; no 300.00000000000006
-		j.rec.Frame, j.rec.TimeMS = &frame, &t
+		j.frame = frame
+		j.timeMS = math.Round(timeMS*1000) / 1000 // a microsecond is exact enough; no 300.00000000000006
+		j.rec.Frame, j.rec.TimeMS = &j.frame, &j.timeMS
 	}
 	return j.Write(&j.rec)
 }

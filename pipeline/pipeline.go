@@ -9,8 +9,10 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"gocv.io/x/gocv"
 
@@ -310,9 +312,8 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 				free <- f
 				return cerr
 			}
-			var fe *FrameError
 			switch {
-			case errors.As(err, &fe):
+			case err != nil && errors.As(err, new(*FrameError)): // (a frame read well allocates nothing)
 				stats.add(func(s *Stats) { s.corrupt++ })
 				fmt.Fprintln(log, err)
 				continue
@@ -363,6 +364,17 @@ type output struct {
 	done     int
 	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
 	times    [16]time.Time // when the last frames left, for the frame rate overlay
+	rateText rateText      // the overlay's last text size
+}
+
+// rateText is the size of the frame-rate overlay's text as last measured, for a text of length
+// n at scale and thick: the Hershey font's digits are all one width, so it changes only with
+// the number of digits, and gocv.GetTextSizeWithBaseline allocates on every call.
+type rateText struct {
+	n, thick int
+	scale    float64
+	size     image.Point
+	base     int
 }
 
 // dropped returns the frames this run has dropped (the Stats may count earlier runs too).
@@ -427,10 +439,17 @@ func (o *output) drawRate(m *gocv.Mat) {
 	if el <= 0 {
 		return
 	}
-	text := fmt.Sprintf("%.1f fps", float64(n-1)/el)
+	var buf [32]byte
+	b := append(strconv.AppendFloat(buf[:0], float64(n-1)/el, 'f', 1, 64), " fps"...)
+	text := unsafe.String(&b[0], len(b)) // (gocv copies it; buf is not written while it is in use)
 	scale := max(0.5, float64(min(m.Cols(), m.Rows()))/720)
 	thick := max(1, int(scale*2))
-	size, base := gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thick)
+	r := &o.rateText
+	if r.n != len(text) || r.scale != scale || r.thick != thick {
+		r.size, r.base = gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thick)
+		r.n, r.scale, r.thick = len(text), scale, thick
+	}
+	size, base := r.size, r.base
 	gocv.RectangleWithParams(m, image.Rect(0, 0, size.X+8, size.Y+base+8), color.RGBA{A: 255}, -1, gocv.Line8, 0)
 	gocv.PutTextWithParams(m, text, image.Pt(4, size.Y+4), gocv.FontHersheySimplex, scale, color.RGBA{R: 255, G: 255, B: 255, A: 255}, thick, gocv.LineAA, false)
 }
@@ -465,8 +484,7 @@ func (q *queue) put(f *frame) (dropped *frame, ok bool) {
 		return nil, false
 	}
 	if len(q.items) >= q.limit {
-		dropped = q.items[0]
-		q.items = q.items[1:]
+		dropped = q.pop()
 	}
 	q.items = append(q.items, f)
 	q.cond.Broadcast()
@@ -484,8 +502,7 @@ func (q *queue) get() (f *frame, ok bool) {
 	if len(q.items) == 0 {
 		return nil, false
 	}
-	f = q.items[0]
-	q.items = q.items[1:]
+	f = q.pop()
 	f.seq = q.nextSeq
 	q.nextSeq++
 	q.cond.Broadcast()
@@ -499,9 +516,7 @@ func (q *queue) steal() *frame {
 	if len(q.items) == 0 {
 		return nil
 	}
-	f := q.items[0]
-	q.items = q.items[1:]
-	return f
+	return q.pop()
 }
 
 // close lets the detectors take what is queued, then tells them there is no more.
@@ -522,4 +537,14 @@ func (q *queue) abort(free chan *frame) {
 	q.items = nil
 	q.cond.Broadcast()
 	q.mu.Unlock()
+}
+
+// pop removes and returns the oldest frame (there is one), moving the others down, so that the
+// items keep their backing array (at most limit frames: a put after a pop never reallocates).
+func (q *queue) pop() *frame {
+	f := q.items[0]
+	n := copy(q.items, q.items[1:])
+	q.items[n] = nil
+	q.items = q.items[:n]
+	return f
 }
