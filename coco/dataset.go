@@ -73,8 +73,9 @@ type Dataset struct {
 	Annotations []Annotation
 	Categories  []Category
 
-	imgIndex map[int64]int32 // image id -> index in Images (first occurrence)
-	catIndex map[int]int32   // category id -> index in Categories
+	imgIndex  map[int64]int32  // image id -> index in Images (first occurrence)
+	catIndex  map[int]int32    // category id -> index in Categories
+	idsByName map[string][]int // category name -> the ids listed under it, every entry's (even one merged away)
 
 	// annotation indices grouped by image index / category index
 	byImgStart, byImg []int32
@@ -307,6 +308,12 @@ func (d *Dataset) buildIndex() {
 			d.imgIndex[im.ID] = int32(i)
 		}
 	}
+	d.idsByName = make(map[string][]int, len(d.Categories))
+	for _, c := range d.Categories {
+		if ids := d.idsByName[c.Name]; !slices.Contains(ids, c.ID) {
+			d.idsByName[c.Name] = append(ids, c.ID)
+		}
+	}
 	d.Categories = uniqueCategories(d.Categories)
 	d.catIndex = make(map[int]int32, len(d.Categories))
 	for i, c := range d.Categories {
@@ -378,6 +385,13 @@ func (d *Dataset) Category(id int) (Category, bool) {
 	}
 	return d.Categories[i], true
 }
+
+// CategoryIDsNamed returns the ids of the categories listed under name, in the order listed
+// (nil for none), as pycocotools' getCatIds(catNms=[name]) finds them: it scans every entry
+// of the file's list, so several ids may share a name, and a category listed twice is found by
+// either entry's name (the dataset keeps the last: uniqueCategories). The slice must not be
+// modified.
+func (d *Dataset) CategoryIDsNamed(name string) []int { return d.idsByName[name] }
 
 // HasImage reports whether the dataset lists an image with this id.
 func (d *Dataset) HasImage(id int64) bool { _, ok := d.imgIndex[id]; return ok }

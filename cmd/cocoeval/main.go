@@ -222,7 +222,8 @@ func coveredPrefix(images []coco.Image, dts []coco.Result) int {
 }
 
 // parseCategories reads -categories: ids or names of gt's categories, comma-separated (nil for
-// "", every category).
+// "", every category). A name stands for every category listed under it, as pycocotools'
+// getCatIds(catNms=...) finds them.
 func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 	if list == "" {
 		return nil, nil
@@ -230,21 +231,17 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 	var ids []int
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
-		id, err := strconv.Atoi(item)
-		if _, ok := gt.Category(id); err != nil || !ok { // an id first, as pycocotools takes them; else a name
-			id = -1
-			for _, cat := range gt.Categories {
-				if cat.Name == item {
-					id = cat.ID
-					break
-				}
-			}
+		found := gt.CategoryIDsNamed(item)
+		if id, err := strconv.Atoi(item); err == nil && gt.HasCategory(id) { // an id first, as pycocotools takes them
+			found = []int{id}
 		}
-		if id == -1 {
+		if len(found) == 0 {
 			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, gt.Path)
 		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		for _, id := range found {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
 		}
 	}
 	return ids, nil

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -622,5 +623,29 @@ func TestCategories(t *testing.T) {
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-categories", "person,unicorn"}); code == 0 ||
 		!strings.Contains(errBuf.String(), `"unicorn" is neither the id nor the name of a category`) {
 		t.Errorf("unknown category: exit %d, %s", code, errBuf)
+	}
+}
+
+// TestParseCategoriesAsPycocotools: a name means every category listed under it, as pycocotools'
+// getCatIds(catNms=[name]) scans the file's list: two ids sharing a name are both evaluated, and
+// a category listed twice is found by its first entry's name too (the dataset keeps the last
+// one's); a negative id is an id like any other.
+func TestParseCategoriesAsPycocotools(t *testing.T) {
+	gt, err := coco.DecodeDataset(strings.NewReader(`{"images": [], "annotations": [], "categories": [
+		{"id": -1, "name": "neg"}, {"id": 5, "name": "old"}, {"id": 7, "name": "twin"},
+		{"id": 8, "name": "twin"}, {"id": 5, "name": "new"}]}`), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for list, want := range map[string][]int{
+		"-1": {-1}, "neg": {-1}, "old": {5}, "new": {5}, "twin": {7, 8}, "8,twin": {8, 7}, "new, old,neg": {5, -1},
+	} {
+		got, err := parseCategories(gt, list)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("-categories %q: %v, %v; want %v", list, got, err, want)
+		}
+	}
+	if _, err := parseCategories(gt, "-2"); err == nil || !strings.Contains(err.Error(), `"-2" is neither the id nor the name of a category of gt.json`) {
+		t.Errorf("-categories -2: %v", err)
 	}
 }
