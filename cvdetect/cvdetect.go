@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"math"
 	"strconv"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -93,8 +92,9 @@ func conversion(t gocv.MatType) string {
 // Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, with a tab above it
 // (inside it at the top edge) holding the class name and score. Lines and text scale with the
 // image size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat is left
-// alone (there is nothing to draw on). Once a class's label has been drawn at m's size, drawing
-// it again allocates nothing (for a label of up to labelBytes bytes).
+// alone (there is nothing to draw on). Once a class's label has been drawn at m's size with a
+// score of as many digits, drawing it again allocates nothing (for a label of up to labelBytes
+// bytes).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
 	if m == nil || m.Ptr() == nil {
 		return
@@ -110,7 +110,7 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends)
 		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32) // fmt's "%s %.2f"
 		label := unsafe.String(&text[0], len(text)) // (gocv copies it; buf is not written while it is in use)
-		size, base := labelSize(d.Label, label, scale, thick)
+		size, base := labelSize(label, scale, thick)
 		top := r.Min.Y - size.Y - base - thick
 		if top < 0 {
 			top = r.Min.Y // no room above: put the tab inside the box
@@ -125,42 +125,52 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 // class name has 14 bytes).
 const labelBytes = 128
 
-// labelSizes keeps the size of each label Draw has drawn, by class name, score length and line
-// thickness: the Hershey font's digits are all one width, so the score's value does not change
-// it, and gocv.GetTextSizeWithBaseline allocates on every call. Emptied when it reaches
+// labelSizes keeps the size of each label Draw has drawn, by its shape (labelShape) and line
+// thickness: the Hershey font's digits are all one width, so a score's digits do not change it,
+// and gocv.GetTextSizeWithBaseline allocates on every call. Emptied when it reaches
 // maxLabelSizes entries, so that a caller's own labels cannot grow it without bound.
 var labelSizes struct {
 	sync.Mutex
-	m map[labelKey]labelExtent
+	m map[string]labelExtent
 }
 
 // maxLabelSizes bounds labelSizes: a model's classes at a few image sizes fit many times over.
 const maxLabelSizes = 4096
-
-type labelKey struct {
-	name          string
-	length, thick int
-}
 
 type labelExtent struct {
 	size image.Point
 	base int
 }
 
-// labelSize returns the size and baseline of label (the class name, a space and the score) at
-// scale and thick, from labelSizes when it holds them.
-func labelSize(name, label string, scale float64, thick int) (image.Point, int) {
-	k := labelKey{name, len(label), thick}
+// labelShape appends to dst the key labelSizes keeps label's size under at thick: the label
+// with every digit written as 0 ("person 0.47" and "person 1.00" are one shape, "person -0.50"
+// and "person +Inf" others), then the thickness.
+func labelShape(dst []byte, label string, thick int) []byte {
+	for i := range len(label) {
+		c := label[i]
+		if '0' <= c && c <= '9' {
+			c = '0'
+		}
+		dst = append(dst, c)
+	}
+	return strconv.AppendInt(append(dst, 0), int64(thick), 10)
+}
+
+// labelSize returns the size and baseline of label at scale and thick (scale is 0.4 * thick,
+// as Draw sets it), from labelSizes when it holds them.
+func labelSize(label string, scale float64, thick int) (image.Point, int) {
+	var buf [labelBytes + 8]byte
+	key := labelShape(buf[:0], label, thick)
 	labelSizes.Lock()
 	defer labelSizes.Unlock()
-	if e, ok := labelSizes.m[k]; ok {
+	if e, ok := labelSizes.m[string(key)]; ok {
 		return e.size, e.base
 	}
 	size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
 	if labelSizes.m == nil || len(labelSizes.m) >= maxLabelSizes {
-		labelSizes.m = make(map[labelKey]labelExtent)
+		labelSizes.m = make(map[string]labelExtent)
 	}
-	labelSizes.m[labelKey{strings.Clone(name), len(label), thick}] = labelExtent{size, base}
+	labelSizes.m[string(key)] = labelExtent{size, base}
 	return size, base
 }
 

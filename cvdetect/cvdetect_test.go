@@ -186,13 +186,16 @@ func TestDraw(t *testing.T) {
 }
 
 // TestDrawLabels: the labels are "name score" with the score to two decimals as fmt's %.2f
-// writes it (ties to even: 0.125 is 0.12; 0.999 rounds up to 1.00), sized as gocv measures each:
+// writes it (ties to even: 0.125 is 0.12; 0.999 rounds up to 1.00), sized as gocv measures each
+// (also scores a detector does not give, drawn after one of the same length: +Inf, NaN, -0.50
+// and 10.00, whose signs, letters and extra digit are of other widths):
 // Draw's picture equals one drawn with fmt.Sprintf and gocv.GetTextSizeWithBaseline per label,
 // at two image sizes (two line thicknesses), with a class name longer than labelBytes. Once drawn,
 // the labels allocate nothing (but the long one, which allocates its text).
 func TestDrawLabels(t *testing.T) {
 	var dets []detector.Detection
-	for i, s := range []float32{0.125, 0.999, 0, 1, 0.005, 0.47, 0.5} {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for i, s := range []float32{0.125, 0.999, 0, 1, 0.005, 0.47, 0.5, inf, nan, -0.5, 10, -inf} {
 		dets = append(dets, detector.Detection{Box: [4]float32{float32(10 + 90*(i%4)), float32(30 + 60*(i/4)), 60, 40}, Score: s, CategoryID: i, Label: "person"})
 	}
 	long := detector.Detection{Box: [4]float32{20, 200, 50, 30}, Score: 0.31, CategoryID: 90, Label: strings.Repeat("toothbrush", 13)}

@@ -364,17 +364,20 @@ type output struct {
 	done     int
 	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
 	times    [16]time.Time // when the last frames left, for the frame rate overlay
-	rateText rateText      // the overlay's last text size
+	rateSizes [rateBytes + 1]rateSize // the overlay's text sizes, by the text's length
 }
 
-// rateText is the size of the frame-rate overlay's text as last measured, for a text of length
-// n at scale and thick: the Hershey font's digits are all one width, so it changes only with
-// the number of digits, and gocv.GetTextSizeWithBaseline allocates on every call.
-type rateText struct {
-	n, thick int
-	scale    float64
-	size     image.Point
-	base     int
+// rateBytes bounds the frame-rate overlay's text ("%.1f fps").
+const rateBytes = 32
+
+// rateSize is the size of a frame-rate overlay text of one length, measured at scale and thick
+// (zero until measured): the Hershey font's digits are all one width, so a text's size changes
+// only with its number of digits, and gocv.GetTextSizeWithBaseline allocates on every call.
+type rateSize struct {
+	thick int
+	scale float64
+	size  image.Point
+	base  int
 }
 
 // dropped returns the frames this run has dropped (the Stats may count earlier runs too).
@@ -439,15 +442,15 @@ func (o *output) drawRate(m *gocv.Mat) {
 	if el <= 0 {
 		return
 	}
-	var buf [32]byte
+	var buf [rateBytes]byte
 	b := append(strconv.AppendFloat(buf[:0], float64(n-1)/el, 'f', 1, 64), " fps"...)
 	text := unsafe.String(&b[0], len(b)) // (gocv copies it; buf is not written while it is in use)
 	scale := max(0.5, float64(min(m.Cols(), m.Rows()))/720)
 	thick := max(1, int(scale*2))
-	r := &o.rateText
-	if r.n != len(text) || r.scale != scale || r.thick != thick {
+	r := &o.rateSizes[min(len(text), rateBytes)]
+	if r.scale != scale || r.thick != thick || len(text) >= rateBytes {
 		r.size, r.base = gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thick)
-		r.n, r.scale, r.thick = len(text), scale, thick
+		r.scale, r.thick = scale, thick
 	}
 	size, base := r.size, r.base
 	gocv.RectangleWithParams(m, image.Rect(0, 0, size.X+8, size.Y+base+8), color.RGBA{A: 255}, -1, gocv.Line8, 0)

@@ -116,10 +116,10 @@ var minTilePositions = 48
 
 // tileParts returns how many tiles the Runner splits the stem's output x over, and the last
 // stage (at most last) that runs in them: its threads, but no more than leave every tile at
-// least two rows of every map and minTilePositions of every unit's output (the stages after
-// run layer by layer), the split covering the most stages, then the most tiles; 0 (no tiles)
-// on one thread, for a batch of images, with SE units, for a network wider than maxTileWork,
-// where a unit would run in bands, or where not even stage 2 fits.
+// least two rows of every map of stage 2 and minTilePositions of every unit's output there;
+// the stages after the last that fits run layer by layer. 0 (no tiles) on one thread, for a
+// batch of images, with SE units, for a network wider than maxTileWork, where a unit would run
+// in bands, or where not even stage 2 fits two tiles.
 func (r *Runner) tileParts(x *nn.Tensor, last int) (parts, tiledLast int) {
 	cfg := r.net.Config
 	if w := cfg.StageWidths()[0]; w*w/cfg.Groups > maxTileWork {
@@ -143,11 +143,11 @@ func (r *Runner) tileParts(x *nn.Tensor, last int) (parts, tiledLast int) {
 		h, w = u.dw.OutSize(h, w)
 	}
 	for n := min(r.pool.Threads(), maxTiles); n >= 2; n-- {
-		if tl := r.tiledStages(evenSplit(n, x.H), n, x.W, last); tl > tiledLast {
-			parts, tiledLast = n, tl
+		if tl := r.tiledStages(evenSplit(n, x.H), n, x.W, last); tl >= Stage2 {
+			return n, tl
 		}
 	}
-	return parts, tiledLast
+	return 0, 0
 }
 
 // evenSplit returns h rows split evenly over n tiles.

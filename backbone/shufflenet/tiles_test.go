@@ -16,8 +16,8 @@ import (
 // the layer-by-layer path on one thread bit for bit, up to stages 2, 3 and 4 and through
 // Classify: the classifier's 224 and odd sizes whose rows split unevenly (a tile's band then
 // reaches one or two rows into its neighbours at stride 2), widths 0.5-2, 1, 3 and 8 groups; a
-// map too short for a thread count takes fewer tiles, a last stage too short for two runs layer
-// by layer after the tiles, and a batch of two images runs layer by layer. (The limits on the
+// map too short for a thread count takes fewer tiles, the stages too short for a thread count's
+// tiles run layer by layer after them, and a batch of two images runs layer by layer. (The limits on the
 // networks' width and on a tile's positions are lifted, so that the 2x and the smallest maps
 // run in tiles too.) In steady state the tiles allocate nothing.
 func TestTilesMatchLayers(t *testing.T) {
@@ -27,17 +27,17 @@ func TestTilesMatchLayers(t *testing.T) {
 		groups  int
 		width   float64
 		n, h, w int
-		tiledTo int // the last stage in tiles (1: none)
+		tiledTo [2]int // the last stage in tiles on 2 and 3 threads (1: none)
 	}{
-		{3, 1, 1, 224, 224, 4},
-		{3, 0.5, 1, 97, 131, 4},  // stem 25x33: odd rows at every stage
-		{3, 2, 1, 130, 66, 4},    // stage 4 5x3
-		{8, 0.5, 1, 129, 200, 4}, // stage 4 5x7
-		{1, 1, 1, 161, 64, 4},    // stage 4 6x2; 3 tiles at most
-		{3, 1, 1, 100, 300, 4},   // stage 4 4x10: two tiles of 2 rows each, on any thread count
-		{3, 1, 1, 64, 64, 3},     // stage 4 2x2: stages 2 and 3 in tiles, then layer by layer
-		{3, 0.5, 2, 120, 120, 1}, // two images: layer by layer
-		{1, 2, 1, 97, 131, 1},    // 1 group at 2x: 288-channel products, too deep to run over their residual
+		{3, 1, 1, 224, 224, [2]int{4, 4}},
+		{3, 0.5, 1, 97, 131, [2]int{4, 3}},  // stem 25x33: odd rows at every stage; stage 4 (4x5) too short for 3 tiles
+		{3, 2, 1, 130, 66, [2]int{4, 3}},    // stage 4 5x3
+		{8, 0.5, 1, 129, 200, [2]int{4, 3}}, // stage 4 5x7
+		{1, 1, 1, 161, 64, [2]int{4, 4}},    // stage 4 6x2: 3 tiles to the end
+		{3, 1, 1, 100, 300, [2]int{4, 3}},   // stage 4 4x10: two tiles of 2 rows each
+		{3, 1, 1, 64, 64, [2]int{3, 2}},     // stage 4 2x2: stages 2 and 3 in 2 tiles (stage 2 alone in 3), then layer by layer
+		{3, 0.5, 2, 120, 120, [2]int{1, 1}}, // two images: layer by layer
+		{1, 2, 1, 97, 131, [2]int{1, 1}},    // 1 group at 2x: 288-channel products, too deep to run over their residual
 	} {
 		name := fmt.Sprintf("g%d-%gx-%dx%dx%d", tc.groups, tc.width, tc.n, tc.h, tc.w)
 		t.Run(name, func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestTilesMatchLayers(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantLogits := append([]float32(nil), logits...)
-			for _, threads := range []int{2, 3} {
+			for i, threads := range []int{2, 3} {
 				r := net.NewRunner()
 				r.SetPool(parallel.New(threads))
 				for s := shufflenet.Stage2; s <= shufflenet.Stage4; s++ {
@@ -72,8 +72,8 @@ func TestTilesMatchLayers(t *testing.T) {
 				}
 				sameAsLayers(t, fmt.Sprintf("%d threads, logits", threads), logits, wantLogits)
 				r.Forward(x, shufflenet.Stage4)
-				if got := r.TiledLast(); got != tc.tiledTo {
-					t.Errorf("%d threads: ran in tiles to stage %d, want %d", threads, got, tc.tiledTo)
+				if got := r.TiledLast(); got != tc.tiledTo[i] {
+					t.Errorf("%d threads: ran in tiles to stage %d, want %d", threads, got, tc.tiledTo[i])
 				}
 				if a := testing.AllocsPerRun(2, func() { r.Forward(x, shufflenet.Stage4) }); a != 0 {
 					t.Errorf("%d threads: %v allocations per run in steady state", threads, a)
@@ -84,14 +84,16 @@ func TestTilesMatchLayers(t *testing.T) {
 }
 
 // TestWideNetworksLayerByLayer: the 1x g3 classifier at 224 runs stages 2 and 3 in tiles on two
-// threads and stage 4 (7x7: fewer than minTilePositions a tile) layer by layer after them; the 2x
-// (wider than maxTileWork) runs layer by layer throughout.
+// threads and stage 4 (7x7: fewer than minTilePositions a tile) layer by layer after them; at
+// 64x64 (stage 2 8x8: 32 positions a tile) it runs layer by layer throughout, and so does the 2x
+// (wider than maxTileWork) at 224.
 func TestWideNetworksLayerByLayer(t *testing.T) {
-	x := nn.NewTensor(1, 3, 224, 224)
 	for _, tc := range []struct {
 		width   float64
+		size    int
 		tiledTo int
-	}{{1, shufflenet.Stage3}, {2, shufflenet.Stage2 - 1}} {
+	}{{1, 224, shufflenet.Stage3}, {1, 64, shufflenet.Stage2 - 1}, {2, 224, shufflenet.Stage2 - 1}} {
+		x := nn.NewTensor(1, 3, tc.size, tc.size)
 		net, err := shufflenet.Build(shufflenet.Config{Groups: 3, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(5))
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +102,7 @@ func TestWideNetworksLayerByLayer(t *testing.T) {
 		r.SetPool(parallel.New(2))
 		r.Forward(x, shufflenet.Stage4)
 		if got := r.TiledLast(); got != tc.tiledTo {
-			t.Errorf("%gx: ran in tiles to stage %d, want %d", tc.width, got, tc.tiledTo)
+			t.Errorf("%gx at %d: ran in tiles to stage %d, want %d", tc.width, tc.size, got, tc.tiledTo)
 		}
 	}
 }
