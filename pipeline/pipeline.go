@@ -356,14 +356,14 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 
 // output is stage 3's state.
 type output struct {
-	sinks    []Sink
-	draw     bool
-	stats    *Stats
-	progress Progress
-	log      io.Writer
-	done     int
-	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
-	times    [16]time.Time // when the last frames left, for the frame rate overlay
+	sinks     []Sink
+	draw      bool
+	stats     *Stats
+	progress  Progress
+	log       io.Writer
+	done      int
+	dropped0  int                     // the Stats' dropped frames before this run (the progress shows this run's)
+	times     [16]time.Time           // when the last frames left, for the frame rate overlay
 	rateSizes [rateBytes + 1]rateSize // the overlay's text sizes, by the text's length
 }
 
