@@ -107,9 +107,10 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 		c := Color(d.CategoryID)
 		r := image.Rect(int(math.Round(float64(d.Box[0]))), int(math.Round(float64(d.Box[1]))),
 			int(math.Round(float64(d.Box[0]+d.Box[2]))), int(math.Round(float64(d.Box[1]+d.Box[3]))))
-		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0)                                             // solid colour (gocv.Rectangle blends)
-		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32) // fmt's "%s %.2f"
-		label := unsafe.String(&text[0], len(text))                                                         // (gocv copies it; buf is not written while it is in use)
+		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends)
+		// fmt's "%s %.2f", in buf; gocv copies the text, and buf is not written while it is in use.
+		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32)
+		label := unsafe.String(&text[0], len(text))
 		size, base := labelSize(label, scale, thick)
 		top := r.Min.Y - size.Y - base - thick
 		if top < 0 {
