@@ -1104,3 +1104,50 @@ func TestRunSteadyStateAllocations(t *testing.T) {
 		t.Errorf("%d allocations over %d frames in steady state, want none", n, c.to-c.from)
 	}
 }
+
+// TestVideoWriterOddSizes: the encoders take even sizes, so a 333x201 frame is written without
+// its last column and row (332x200), in every container; the file reads back and Close reports
+// no error (it reported the file as not kept: the size read back was not the frame's). A frame under 2x2 and a
+// folder that does not exist are refused, naming the file.
+func TestVideoWriterOddSizes(t *testing.T) {
+	dir := t.TempDir()
+	frame := &Frame{Mat: gocv.NewMatWithSize(201, 333, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	gocv.RandU(&frame.Mat, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0))
+	for _, name := range []string{"a.mp4", "a.mkv", "a.avi"} {
+		path := filepath.Join(dir, name)
+		vw, err := NewVideoWriter(path, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			if err := vw.WriteFrame(frame); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if err := vw.Close(); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		info, err := ProbeVideo(path)
+		if err != nil || info.Width != 332 || info.Height != 200 {
+			t.Errorf("%s: %+v, %v; want 332x200", name, info, err)
+		}
+		if n := videotest.Frames(t, path); n != 5 {
+			t.Errorf("%s: %d frames, want 5", name, n)
+		}
+	}
+	tiny := &Frame{Mat: gocv.NewMatWithSize(5, 1, gocv.MatTypeCV8UC3)}
+	defer tiny.Mat.Close()
+	vw, err := NewVideoWriter(filepath.Join(dir, "tiny.mp4"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vw.WriteFrame(tiny); err == nil || !strings.Contains(err.Error(), "tiny.mp4: a 1x5 frame is too small") {
+		t.Errorf("a 1x5 frame: %v", err)
+	}
+	vw.Close()
+	if _, err := NewVideoWriter(filepath.Join(dir, "no", "x.mp4"), 10); err == nil || !strings.Contains(err.Error(), "no folder") {
+		t.Errorf("a missing folder: %v", err)
+	}
+}

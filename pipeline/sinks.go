@@ -28,8 +28,9 @@ func VideoCodec(path string) ([]string, error) {
 }
 
 // VideoWriter is a Sink that encodes each frame it is given once into a video file, opened at the
-// first frame with that frame's size (a later frame of another size is scaled to it). Close
-// finishes the file; until then it is not playable. Frames a live source dropped are not filled
+// first frame with that frame's size (a later frame of another size is scaled to it). The
+// encoders take even sizes only: a frame of odd width or height (853x480) is written without its
+// last column or row (852x480). Close finishes the file; until then it is not playable. Frames a live source dropped are not filled
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
 type VideoWriter struct {
@@ -37,7 +38,8 @@ type VideoWriter struct {
 	codecs []string
 	fps    float64
 	w      *gocv.VideoWriter
-	size   image.Point
+	first  image.Point // the first frame's size
+	size   image.Point // the video's: first, made even
 	scaled gocv.Mat
 	frames int
 }
@@ -56,11 +58,18 @@ func CheckVideoFPS(fps float64) error {
 }
 
 // NewVideoWriter returns a VideoWriter for path at fps frames per second: a rate CheckVideoFPS
-// refuses is an error; one not above 0 (unknown), or above 240, becomes 25.
+// refuses is an error; one not above 0 (unknown), or above 240, becomes 25. path's folder must
+// exist. A run with Options.Stride n keeps every nth frame: give it the source's rate over n, so
+// that the video plays at the speed it was recorded (detect does).
 func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	codecs, err := VideoCodec(path)
 	if err != nil {
 		return nil, err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%s: no folder %s to write the video in", path, dir)
+		}
 	}
 	if err := CheckVideoFPS(fps); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -78,8 +87,13 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 			return err
 		}
 	}
-	m := f.Mat
-	if f.Mat.Cols() != v.size.X || f.Mat.Rows() != v.size.Y {
+	m, in := f.Mat, image.Pt(f.Mat.Cols(), f.Mat.Rows())
+	switch {
+	case in == v.size:
+	case in == v.first: // odd: the last column or row left out
+		m = f.Mat.Region(image.Rectangle{Max: v.size})
+		defer m.Close()
+	default:
 		if v.scaled.Ptr() == nil {
 			v.scaled = gocv.NewMat()
 		}
@@ -94,10 +108,13 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 }
 
 func (v *VideoWriter) open(w, h int) error {
+	if w < 2 || h < 2 {
+		return fmt.Errorf("%s: a %dx%d frame is too small for a video (2x2 at least)", v.path, w, h)
+	}
 	for _, c := range v.codecs {
-		vw, err := gocv.VideoWriterFile(ffmpegPath(v.path), c, v.fps, w, h, true)
+		vw, err := gocv.VideoWriterFile(ffmpegPath(v.path), c, v.fps, w&^1, h&^1, true)
 		if err == nil && vw.IsOpened() {
-			v.w, v.size = vw, image.Pt(w, h)
+			v.w, v.first, v.size = vw, image.Pt(w, h), image.Pt(w&^1, h&^1)
 			return nil
 		}
 		if vw != nil {
