@@ -85,7 +85,9 @@ type frame struct {
 // detector), and drawing and output to the sinks (the calling goroutine), so decoding and output
 // overlap detection. Frames leave in order. Run returns at the end of src, when ctx is cancelled
 // (frames already being detected are finished and written; queued ones are discarded; the
-// result is ctx's error), when a sink fails or stops the run, or when the source fails. It
+// result is ctx's error), when a sink fails or stops the run, when the source fails, or when the
+// detector refuses a frame for a reason every frame shares (detector.ErrBusy: det is in use on
+// another goroutine; cvdetect.ErrMatType: src gives Mats that are not 8-bit BGR). It
 // closes src and every Mat it made; sinks are the caller's to close. A sink's panic goes on to
 // the caller once the other stages have stopped.
 //
@@ -384,6 +386,10 @@ type rateSize struct {
 func (o *output) dropped() int { return o.stats.droppedCount() - o.dropped0 }
 
 func (o *output) write(f *frame) error {
+	if errors.Is(f.err, detector.ErrBusy) || errors.Is(f.err, cvdetect.ErrMatType) {
+		// Not the frame's fault: every frame would fail the same way.
+		return fmt.Errorf("pipeline: %s: %w", f.Name, f.err)
+	}
 	if f.err != nil {
 		o.stats.add(func(s *Stats) { s.failed++ })
 		if f.Still {

@@ -27,6 +27,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/shuffledet/shuffledet/cvdetect"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
@@ -1149,5 +1150,41 @@ func TestVideoWriterOddSizes(t *testing.T) {
 	vw.Close()
 	if _, err := NewVideoWriter(filepath.Join(dir, "no", "x.mp4"), 10); err == nil || !strings.Contains(err.Error(), "no folder") {
 		t.Errorf("a missing folder: %v", err)
+	}
+}
+
+// graySource gives n one-channel frames, which the detector refuses (cvdetect.ErrMatType).
+type graySource struct{ n int }
+
+func (s *graySource) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	if s.n == 0 {
+		return Position{}, io.EOF
+	}
+	s.n--
+	if m.Empty() || m.Type() != gocv.MatTypeCV8UC1 {
+		m.Close()
+		*m = gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC1)
+	}
+	return Position{Name: "gray"}, nil
+}
+
+func (s *graySource) Close() error { return nil }
+
+// TestRunEndsOnProgrammingErrors: frames the detector refuses for a reason every frame shares (a
+// source of gray Mats here; a detector in use on another goroutine takes the same path) end the
+// run with that error, naming the source, instead of being counted as failed frames one by one
+// while Run returned nil.
+func TestRunEndsOnProgrammingErrors(t *testing.T) {
+	det, err := detector.Load(videotest.Model(t, "shufflenet-g3-0.25x-300", 96, 160, 50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := &Stats{}
+	err = Run(context.Background(), &graySource{n: 5}, det, nil, Options{Stats: stats})
+	if !errors.Is(err, cvdetect.ErrMatType) || !strings.Contains(err.Error(), "gray") {
+		t.Errorf("gray frames: %v, want cvdetect.ErrMatType naming the source", err)
+	}
+	if c := stats.Counts(); c.Frames != 0 || c.Failed != 0 {
+		t.Errorf("gray frames: counted %+v", c)
 	}
 }

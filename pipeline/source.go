@@ -28,8 +28,9 @@ type Position struct {
 	Reconnects int     // times the source was reopened just before this frame
 }
 
-// Source is where frames come from. Read decodes the next frame into m (reallocating it when the
-// size changes) and says where it is. It returns io.EOF at the end, a *FrameError for an input
+// Source is where frames come from. Read decodes the next frame into m, 8-bit BGR (into the Mat
+// m holds; one that puts a new Mat in *m, as when the size changes, closes the old one first:
+// the pipeline closes only the Mats it finds there) and says where it is. It returns io.EOF at the end, a *FrameError for an input
 // that could not be decoded and was skipped (Read can be called again), and any other error when
 // the source failed. Sources are used by one goroutine at a time.
 type Source interface {
