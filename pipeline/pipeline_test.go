@@ -1188,3 +1188,43 @@ func TestRunEndsOnProgrammingErrors(t *testing.T) {
 		t.Errorf("gray frames: counted %+v", c)
 	}
 }
+
+// closedOnce is a source that only says, on closed, that it was closed.
+type closedOnce struct{ closed chan<- struct{} }
+
+func (c closedOnce) Read(context.Context, *gocv.Mat) (Position, error) { return Position{}, io.EOF }
+func (c closedOnce) Close() error                                      { c.closed <- struct{}{}; return nil }
+
+// TestOpenWithinHonoursContext: OpenWithin returns ctx's error once ctx is done, even while the
+// open blocks (a stream's open can take 30 s), on the first try and on a retry; the source such
+// an open gives when it returns is closed.
+func TestOpenWithinHonoursContext(t *testing.T) {
+	for _, retry := range []bool{false, true} {
+		closed := make(chan struct{}, 1)
+		calls := 0
+		open := func() (Source, error) {
+			calls++
+			if retry && calls == 1 {
+				return nil, errors.New("no server")
+			}
+			time.Sleep(time.Second)
+			return closedOnce{closed}, nil
+		}
+		deadline := 300 * time.Millisecond
+		if retry {
+			deadline = 600 * time.Millisecond // the retry's open starts after 250 ms (backoffFirst)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		t0 := time.Now()
+		src, err := OpenWithin(ctx, "slow", open, time.Minute, io.Discard)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || src != nil || time.Since(t0) > deadline+600*time.Millisecond {
+			t.Errorf("retry %v: %v, %v after %v; want the deadline's error after %v", retry, src, err, time.Since(t0), deadline)
+		}
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Errorf("retry %v: the source opened after the deadline was not closed", retry)
+		}
+	}
+}

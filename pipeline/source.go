@@ -398,9 +398,8 @@ func (r *Reconnecting) reopen(ctx context.Context, lost time.Time) (Source, erro
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		src, err := r.open()
-		if err == nil && ctx.Err() != nil { // cut short while opening (which can block): not read
-			src.Close()
+		src, err := openContext(ctx, r.open)
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if err == nil {
@@ -439,15 +438,53 @@ func (e nameless) Unwrap() error { return e.err }
 
 // OpenWithin opens a source with open and, when that fails and within > 0, tries again with
 // Reconnect's backoff until within has passed (a camera still starting, a server restarting);
-// messages go to log.
+// messages go to log. It returns ctx's error as soon as ctx is done, even while open blocks (a
+// stream's open can take OpenCV's FFmpeg 30 s): such an open's source is closed when it returns.
 func OpenWithin(ctx context.Context, name string, open func() (Source, error), within time.Duration, log io.Writer) (Source, error) {
-	src, err := open()
+	src, err := openContext(ctx, open)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err == nil || within <= 0 {
 		return src, err
 	}
 	fmt.Fprintf(log, "%s: %v; trying again for up to %s\n", name, err, within)
 	r := &Reconnecting{name: name, open: open, within: within}
 	return r.reopen(ctx, time.Now())
+}
+
+// openContext calls open, returning early with ctx's error once ctx is done; an open still
+// under way then closes what it opens, when it returns.
+func openContext(ctx context.Context, open func() (Source, error)) (Source, error) {
+	type opened struct {
+		src Source
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		src, err := open()
+		done <- opened{src, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err == nil && ctx.Err() != nil { // cut short while opening: not read
+			o.src.Close()
+		}
+		return o.src, o.err
+	case <-ctx.Done():
+		closeOpened := func(o opened) {
+			if o.err == nil {
+				o.src.Close()
+			}
+		}
+		select {
+		case o := <-done: // it has returned too: closed before OpenWithin returns
+			closeOpened(o)
+		default:
+			go func() { closeOpened(<-done) }()
+		}
+		return nil, ctx.Err()
+	}
 }
 
 // Close implements Source.
