@@ -128,7 +128,7 @@ func Parse(b []byte) (*File, error) {
 func headerLength(prefix []byte, fileSize int64) (int, error) {
 	n := binary.LittleEndian.Uint64(prefix)
 	if n > MaxHeaderSize {
-		return 0, fmt.Errorf("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+		return 0, fmt.Errorf("not a safetensors file: its first 8 bytes (% x) give a header length of %d, over the %d-byte limit", prefix, n, MaxHeaderSize)
 	}
 	if n > uint64(fileSize-8) {
 		return 0, fmt.Errorf("header length %d runs past the end of the file (%d bytes)", n, fileSize)
