@@ -248,9 +248,9 @@ func detect(c *cli.Context) error {
 		failures = append(failures, fmt.Errorf("%d of %d images failed", imagesFailed, images))
 	}
 	if ctx.Err() != nil && c.Context.Err() == nil {
-		interrupted := fmt.Errorf("interrupted after %d frames; the JSON lines and output files hold every finished frame", stats.Counts().Frames)
+		interrupted := fmt.Errorf("%w after %d frames; the JSON lines and output files hold every finished frame", errInterrupted, stats.Counts().Frames)
 		if len(failures) > 0 {
-			interrupted = fmt.Errorf("interrupted after %d frames; the JSON lines and the output files not named below hold every finished frame", stats.Counts().Frames)
+			interrupted = fmt.Errorf("%w after %d frames; the JSON lines and the output files not named below hold every finished frame", errInterrupted, stats.Counts().Frames)
 		}
 		return errors.Join(append([]error{interrupted}, failures...)...)
 	}

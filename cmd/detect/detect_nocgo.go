@@ -46,7 +46,7 @@ func detect(c *cli.Context) error {
 	done, failed := 0, 0
 	for _, in := range j.inputs {
 		if ctx.Err() != nil {
-			return errors.Join(fmt.Errorf("interrupted after %d of %d images (%d failed); their results are written", done+failed, len(j.inputs), failed), j.closeJSON())
+			return errors.Join(fmt.Errorf("%w after %d of %d images (%d failed); their results are written", errInterrupted, done+failed, len(j.inputs), failed), j.closeJSON())
 		}
 		img, dets, err := detectFile(j.det, in.spec)
 		if err != nil {

@@ -47,8 +47,8 @@ func TestInterruptKeepsWrittenResults(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	err = cmd.Wait()
-	if err == nil || !strings.Contains(stderr.String(), "interrupted after") {
-		t.Fatalf("exit %v, stderr %q", err, stderr.String())
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted after") {
+		t.Fatalf("exit %v (code %d, want 130: an interruption, not a failure), stderr %q", err, code, stderr.String())
 	}
 	f, err := os.Open(out)
 	if err != nil {

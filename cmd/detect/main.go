@@ -44,9 +44,16 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	if err := newApp().Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "detect:", err)
+		if errors.Is(err, errInterrupted) {
+			os.Exit(130) // 128 + SIGINT, as a shell reports a command Ctrl-C ended (cocoeval's too)
+		}
 		os.Exit(1)
 	}
 }
+
+// errInterrupted is wrapped by the error of a run a signal cut short (its outputs finished),
+// which exits with status 130 rather than a failure's 1.
+var errInterrupted = errors.New("interrupted")
 
 // hasFlag reports whether flags has one called name.
 func hasFlag(flags []cli.Flag, name string) bool {
