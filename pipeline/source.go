@@ -269,7 +269,7 @@ func OpenCamera(n int) (*Live, error) {
 	c, err := gocv.VideoCaptureDevice(n)
 	if err != nil || !c.IsOpened() {
 		c.Close()
-		return nil, fmt.Errorf("camera %d: cannot open (no such device, or it is busy)", n)
+		return nil, fmt.Errorf("camera:%d: cannot open (no such device, or it is busy)", n) // (named as detect takes it, and as its Live source)
 	}
 	return &Live{name: fmt.Sprintf("camera:%d", n), cap: c, start: time.Now()}, nil
 }
@@ -448,7 +448,7 @@ func OpenWithin(ctx context.Context, name string, open func() (Source, error), w
 	if err == nil || within <= 0 {
 		return src, err
 	}
-	fmt.Fprintf(log, "%s: %v; trying again for up to %s\n", name, err, within)
+	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", name, strings.TrimPrefix(err.Error(), name+": "), within) // (the name once)
 	r := &Reconnecting{name: name, open: open, within: within}
 	return r.reopen(ctx, time.Now())
 }

@@ -227,7 +227,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 	}
 	// A camera that is not there fails clearly (there is none on the test machines).
 	if _, err := os.Stat("/dev/video9"); err != nil {
-		if _, _, err := run(t, "-model", tiny, "camera:9"); err == nil || !strings.Contains(err.Error(), "camera 9: cannot open") {
+		if _, _, err := run(t, "-model", tiny, "camera:9"); err == nil || !strings.Contains(err.Error(), "camera:9: cannot open") {
 			t.Errorf("camera:9: %v", err)
 		}
 	}
@@ -779,7 +779,7 @@ func TestOpenCVQuiet(t *testing.T) {
 		}
 		out, err := cmd.CombinedOutput()
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if err == nil || !strings.Contains(lines[len(lines)-1], "camera 9: cannot open") {
+		if err == nil || !strings.Contains(lines[len(lines)-1], "camera:9: cannot open") {
 			t.Fatalf("OPENCV_LOG_LEVEL %q: %v\n%s", level, err, out)
 		}
 		if opencv := strings.Contains(string(out), "[ "); opencv != (level != "") {
