@@ -1228,3 +1228,37 @@ func TestOpenWithinHonoursContext(t *testing.T) {
 		}
 	}
 }
+
+// cancelledAfter is a context that reports itself cancelled from its nth call of Err on (a
+// cancellation landing between two looks at the context), without ever closing Done.
+type cancelledAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *cancelledAfter) Err() error {
+	if c.calls++; c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestOpenWithinNeverDropsASource: whenever the context is cancelled around an open that
+// succeeds, OpenWithin either returns the source (the caller's to close) or closes it itself.
+func TestOpenWithinNeverDropsASource(t *testing.T) {
+	for n := 1; n <= 4; n++ {
+		closed := make(chan struct{}, 1)
+		ctx := &cancelledAfter{Context: context.Background(), n: n}
+		src, err := OpenWithin(ctx, "cam", func() (Source, error) { return closedOnce{closed}, nil }, time.Minute, io.Discard)
+		select {
+		case <-closed:
+			if src != nil || err == nil {
+				t.Errorf("cancelled at look %d: closed the source and returned it (%v, %v)", n, src, err)
+			}
+		case <-time.After(300 * time.Millisecond): // (a close comes before OpenWithin returns, or from its goroutine at once)
+			if src == nil {
+				t.Errorf("cancelled at look %d: the source was neither returned nor closed (%v)", n, err)
+			}
+		}
+	}
+}

@@ -28,9 +28,10 @@ func VideoCodec(path string) ([]string, error) {
 }
 
 // VideoWriter is a Sink that encodes each frame it is given once into a video file, opened at the
-// first frame with that frame's size (a later frame of another size is scaled to it). The
-// encoders take even sizes only: a frame of odd width or height (853x480) is written without its
-// last column or row (852x480). Close finishes the file; until then it is not playable. Frames a live source dropped are not filled
+// first frame with that frame's size, made even (the encoders take even sizes only: a first
+// frame of 853x480 opens a 852x480 video, and frames of its size are written without their last
+// column); a later frame of another size is scaled to it. Close finishes the file; until then it
+// is not playable. Frames a live source dropped are not filled
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
 type VideoWriter struct {

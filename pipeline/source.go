@@ -399,11 +399,11 @@ func (r *Reconnecting) reopen(ctx context.Context, lost time.Time) (Source, erro
 		case <-t.C:
 		}
 		src, err := openContext(ctx, r.open)
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		if err == nil {
 			return src, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		if gerr := r.gaveUp(lost, err); gerr != nil {
 			return nil, gerr
@@ -442,11 +442,8 @@ func (e nameless) Unwrap() error { return e.err }
 // stream's open can take OpenCV's FFmpeg 30 s): such an open's source is closed when it returns.
 func OpenWithin(ctx context.Context, name string, open func() (Source, error), within time.Duration, log io.Writer) (Source, error) {
 	src, err := openContext(ctx, open)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	if err == nil || within <= 0 {
-		return src, err
+	if err == nil || within <= 0 || ctx.Err() != nil {
+		return src, err // (nil when err is not)
 	}
 	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", name, strings.TrimPrefix(err.Error(), name+": "), within) // (the name once)
 	r := &Reconnecting{name: name, open: open, within: within}
@@ -454,7 +451,8 @@ func OpenWithin(ctx context.Context, name string, open func() (Source, error), w
 }
 
 // openContext calls open, returning early with ctx's error once ctx is done; an open still
-// under way then closes what it opens, when it returns.
+// under way then closes what it opens, when it returns. A source it returns (err nil) is the
+// caller's to close, whatever ctx has become since.
 func openContext(ctx context.Context, open func() (Source, error)) (Source, error) {
 	type opened struct {
 		src Source
@@ -469,6 +467,7 @@ func openContext(ctx context.Context, open func() (Source, error)) (Source, erro
 	case o := <-done:
 		if o.err == nil && ctx.Err() != nil { // cut short while opening: not read
 			o.src.Close()
+			return nil, ctx.Err()
 		}
 		return o.src, o.err
 	case <-ctx.Done():

@@ -46,7 +46,7 @@ func detect(c *cli.Context) error {
 	done, failed := 0, 0
 	for _, in := range j.inputs {
 		if ctx.Err() != nil {
-			return errors.Join(fmt.Errorf("%w after %d of %d images (%d failed); their results are written", errInterrupted, done+failed, len(j.inputs), failed), j.closeJSON())
+			break
 		}
 		img, dets, err := detectFile(j.det, in.spec)
 		if err != nil {
@@ -59,6 +59,9 @@ func detect(c *cli.Context) error {
 			return errors.Join(err, j.closeJSON())
 		}
 		done++
+	}
+	if ctx.Err() != nil { // (during the last image too, as the cgo build's run: the status says so)
+		return errors.Join(fmt.Errorf("%w after %d of %d images (%d failed); their results are written", errInterrupted, done+failed, len(j.inputs), failed), j.closeJSON())
 	}
 	if err := j.closeJSON(); err != nil {
 		return err

@@ -45,7 +45,7 @@ func main() {
 	if err := newApp().Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "detect:", err)
 		if errors.Is(err, errInterrupted) {
-			os.Exit(130) // 128 + SIGINT, as a shell reports a command Ctrl-C ended (cocoeval's too)
+			os.Exit(130) // 128 + SIGINT, as a shell reports a command Ctrl-C ended (cocoeval's too; SIGTERM and SIGHUP alike)
 		}
 		os.Exit(1)
 	}
