@@ -101,16 +101,33 @@ func addCurves(p *plot.Plot, cs []curve, width vg.Length, legend bool) error {
 	return nil
 }
 
-// categoryTitle names category id (coco.AllCategories: all categories) and what the chart shows.
+// categoryTitle names category id (coco.AllCategories: the evaluated categories, all of the
+// ground truth's or those e.CatIDs narrowed them to) and what the chart shows.
 func categoryTitle(e *coco.Eval, id int, what string) string {
 	name := "all categories"
-	if id != coco.AllCategories {
-		name = fmt.Sprintf("category %d", id)
-		if c, ok := e.GT.Category(id); ok && c.Name != "" {
-			name = fmt.Sprintf("%s (id %d)", c.Name, id)
+	switch {
+	case id != coco.AllCategories:
+		name = categoryName(e, id)
+	case len(e.CatIDs) < len(e.GT.CategoryIDs()) && len(e.CatIDs) <= 4:
+		name = ""
+		for i, c := range e.CatIDs {
+			if i > 0 {
+				name += ", "
+			}
+			name += categoryName(e, c)
 		}
+	case len(e.CatIDs) < len(e.GT.CategoryIDs()):
+		name = fmt.Sprintf("%d of the %d categories", len(e.CatIDs), len(e.GT.CategoryIDs()))
 	}
 	return fmt.Sprintf("%s, %s", name, what)
+}
+
+// categoryName is category id's name and id, or its id alone when it has no name.
+func categoryName(e *coco.Eval, id int) string {
+	if c, ok := e.GT.Category(id); ok && c.Name != "" {
+		return fmt.Sprintf("%s (id %d)", c.Name, id)
+	}
+	return fmt.Sprintf("category %d", id)
 }
 
 // ByIoU returns the chart of category id (coco.AllCategories: all categories, averaged as
@@ -230,17 +247,21 @@ type KeyEntry struct {
 // headingHeight is the band at the top of a Tiled page that holds its heading.
 const headingHeight = 24 * vg.Length(1)
 
-// WriteTo draws the charts on one page and writes it in format "png" or "svg".
+// WriteTo draws the charts on one page and writes it in format "png" or "svg". A page narrower
+// than its heading and key (a grid of a few charts) is widened to hold them, the charts keeping
+// their width at its left.
 func (t *Tiled) WriteTo(w io.Writer, format string) error {
 	tiles := draw.Tiles{Rows: len(t.Plots), Cols: len(t.Plots[0]),
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2,
 		PadX: vg.Millimeter * 3, PadY: vg.Millimeter * 3}
-	canvas, dc, err := page(t.Width, t.Height, format)
+	width := max(t.Width, t.drawHeading(nil)+2*pageMargin)
+	canvas, dc, err := page(width, t.Height, format)
 	if err != nil {
 		return err
 	}
-	t.drawHeading(draw.Crop(dc, 0, 0, dc.Max.Y-dc.Min.Y-headingHeight, 0))
-	canvases := plot.Align(t.Plots, tiles, draw.Crop(dc, 0, 0, 0, -headingHeight))
+	band := draw.Crop(dc, 0, 0, dc.Max.Y-dc.Min.Y-headingHeight, 0)
+	t.drawHeading(&band)
+	canvases := plot.Align(t.Plots, tiles, draw.Crop(dc, 0, t.Width-width, 0, -headingHeight))
 	for r, row := range t.Plots {
 		for c, p := range row {
 			if p != nil {
@@ -252,22 +273,31 @@ func (t *Tiled) WriteTo(w io.Writer, format string) error {
 	return err
 }
 
-// drawHeading writes the heading and its key, left-aligned, in the band c.
-func (t *Tiled) drawHeading(c draw.Canvas) {
+// drawHeading writes the heading and its key, left-aligned, in the band c, and returns their
+// width; with c nil it only measures them.
+func (t *Tiled) drawHeading(c *draw.Canvas) vg.Length {
 	sty := plot.New().Title.TextStyle
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
-	y := (c.Min.Y + c.Max.Y) / 2
-	x := c.Min.X + vg.Points(4)
-	c.FillText(sty, vg.Point{X: x, Y: y}, t.Heading)
+	var x, y vg.Length
+	if c != nil {
+		x, y = c.Min.X, (c.Min.Y+c.Max.Y)/2
+	}
+	x0 := x
+	x += vg.Points(4)
+	if c != nil {
+		c.FillText(sty, vg.Point{X: x, Y: y}, t.Heading)
+	}
 	x += sty.Width(t.Heading) + vg.Points(12)
 	for _, k := range t.Key {
-		ls := draw.LineStyle{Color: k.Color, Width: vg.Points(2)}
-		c.StrokeLine2(ls, x, y, x+vg.Points(18), y)
-		x += vg.Points(22)
-		c.FillText(sty, vg.Point{X: x, Y: y}, k.Label)
-		x += sty.Width(k.Label) + vg.Points(14)
+		if c != nil {
+			c.StrokeLine2(draw.LineStyle{Color: k.Color, Width: vg.Points(2)}, x, y, x+vg.Points(18), y)
+			c.FillText(sty, vg.Point{X: x + vg.Points(22), Y: y}, k.Label)
+		}
+		x += vg.Points(22) + sty.Width(k.Label) + vg.Points(14)
 	}
+	return x - x0
 }
+
 
 // page returns a white w x h page in format "png" or "svg", and the area to draw on: the page
 // less a margin (gonum's text extents cut the tops of titles drawn at the very edge).
@@ -284,9 +314,12 @@ func page(w, h vg.Length, format string) (vg.CanvasWriterTo, draw.Canvas, error)
 	dc := draw.New(c)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	m := vg.Points(6)
+	m := pageMargin
 	return c, draw.Crop(dc, m, -m, m, -m), nil
 }
+
+// pageMargin is the blank border of a page.
+const pageMargin = 6 * vg.Length(1)
 
 // Chart sizes of WritePlots.
 const (

@@ -200,3 +200,49 @@ func TestCategoryZero(t *testing.T) {
 		}
 	}
 }
+
+// TestFewCategories: an evaluation narrowed to one or two categories (cocoeval -categories) titles
+// the summary charts with them, not "all categories", and its grid's page is as wide as its
+// heading and color key (a one-panel page cut the key off): the key's last label is inside the
+// SVG's width, and the PNG shows every key color.
+func TestFewCategories(t *testing.T) {
+	for _, ids := range [][]int{{1}, {1, 18}} {
+		e := goldenEval(t)
+		e.CatIDs = ids
+		if err := e.Evaluate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Accumulate(); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if _, err := WritePlots(e, dir); err != nil {
+			t.Fatal(err)
+		}
+		svg, err := os.ReadFile(filepath.Join(dir, "pr_iou.svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "person (id 1), one curve"
+		if len(ids) == 2 {
+			want = "person (id 1), dog (id 18), one curve"
+		}
+		if text := svgText(t, svg); !strings.Contains(text, want) || strings.Contains(text, "all categories") {
+			t.Errorf("%v: pr_iou's title is not %q", ids, want)
+		}
+		grid, err := Grid(e, gridCols, panelWidth, panelHeight)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := readPNG(t, filepath.Join(dir, "pr_categories.png"))
+		need := int(float64((grid.drawHeading(nil) + 2*pageMargin) / vg.Inch * 96))
+		if b := img.Bounds(); b.Dx() < need {
+			t.Errorf("%v: the grid's page is %d px wide, its heading and key need %d", ids, b.Dx(), need)
+		}
+		for _, k := range grid.Key {
+			if n := countColor(img, k.Color.(color.RGBA)); n < 20 {
+				t.Errorf("%v: key color of %q: %d pixels", ids, k.Label, n)
+			}
+		}
+	}
+}
