@@ -298,7 +298,6 @@ func (t *Tiled) drawHeading(c *draw.Canvas) vg.Length {
 	return x - x0
 }
 
-
 // page returns a white w x h page in format "png" or "svg", and the area to draw on: the page
 // less a margin (gonum's text extents cut the tops of titles drawn at the very edge).
 func page(w, h vg.Length, format string) (vg.CanvasWriterTo, draw.Canvas, error) {
