@@ -150,7 +150,7 @@ RES ?=
 THREADS ?= 2
 minival: bin/cocoeval
 	@test -n "$(MODEL)" || { echo "make minival: set MODEL=path/to/model.bin" >&2; exit 2; }
-	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (run scripts/get-coco $(COCO))" >&2; exit 2; }
+	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (minival needs val2017 only: run scripts/get-coco $(COCO) --val-only, about 1 GB)" >&2; exit 2; }
 	mkdir -p out
 	bin/cocoeval -model $(MODEL) $(if $(RES),-res $(RES)) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
 		-images $(COCO)/val2017 -out out/minival-$(subst /,_,$(basename $(MODEL)))-$(or $(RES),own).json

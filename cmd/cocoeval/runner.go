@@ -61,6 +61,24 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 	}
 	threads := max(opt.Threads, 1)
 	todo := firstImages(gt, opt.Limit)
+	// Every image's file is found before the first is detected: a missing one would otherwise
+	// stop a 5000-image run where it comes, hours in.
+	paths := make([]string, len(todo))
+	var missing []error
+	for i, im := range todo {
+		p, err := gt.ImagePath(opt.ImageDir, im.ID)
+		if err != nil {
+			missing = append(missing, err)
+		}
+		paths[i] = p
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		return nil, missing[0]
+	default:
+		return nil, fmt.Errorf("%d of the %d images are not in %s; the first: %w", len(missing), len(todo), opt.ImageDir, missing[0])
+	}
 	threads = min(threads, max(len(todo), 1))
 	rep := &runReport{Total: len(todo)}
 	per := make([][]coco.Result, len(todo))
@@ -99,12 +117,7 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 				if i >= len(todo) {
 					return
 				}
-				im := todo[i]
-				path, err := gt.ImagePath(opt.ImageDir, im.ID)
-				if err != nil {
-					fail(err)
-					return
-				}
+				im, path := todo[i], paths[i]
 				img, err := opt.Decode(path)
 				if err != nil {
 					fail(fmt.Errorf("%s: %w", path, err))

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -128,5 +130,28 @@ func TestRunDetections(t *testing.T) {
 	}
 	if _, err := runDetections(context.Background(), gt, runOptions{ImageDir: t.TempDir(), NewDetector: perfect, Decode: decode}); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("missing images: %v", err)
+	}
+	// One image missing near the end: refused before any image is detected.
+	last := gt.Images[len(gt.Images)-2]
+	partial := t.TempDir()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range gt.Images {
+		if im.ID != last.ID {
+			if err := os.Symlink(filepath.Join(abs, im.FileName), filepath.Join(partial, im.FileName)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var detected atomic.Int64
+	counting := func() (detectFunc, error) {
+		d, err := perfect()
+		return func(img image.Image) ([]coco.Result, error) { detected.Add(1); return d(img) }, err
+	}
+	if _, err := runDetections(context.Background(), gt, runOptions{ImageDir: partial, NewDetector: counting, Decode: decode}); err == nil ||
+		!strings.Contains(err.Error(), fmt.Sprintf("image %d (%q) not found", last.ID, last.FileName)) || detected.Load() != 0 {
+		t.Errorf("one image missing: %v after %d images detected, want its error before any", err, detected.Load())
 	}
 }
