@@ -1,7 +1,6 @@
 package coco
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -104,7 +103,11 @@ func LoadDataset(path string) (*Dataset, error) {
 // top-level object. Ids written as floats with no fraction (7.0) are the
 // integers; an id with a fraction is an error.
 func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	br, err := jsonInput(r, name)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(br)
 	d := &Dataset{Path: name}
 	if err := expectDelim(dec, '{', name, "top level"); err != nil {
 		return nil, err

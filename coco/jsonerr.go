@@ -12,6 +12,21 @@ import (
 	"strings"
 )
 
+// jsonInput returns r buffered, or an error naming what the file is when it begins as no JSON
+// text can: a UTF-8 byte order mark (which JSON and Python's json.load refuse; some Windows
+// editors write one) or gzip's magic number (a .json.gz not unpacked).
+func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	head, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
+		return nil, &FileError{Path: name, Offset: 0, Msg: "begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\xEF\xBB\xBF//' FILE)"}
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return nil, &FileError{Path: name, Offset: 0, Msg: "is gzip-compressed: unpack it first (gunzip -k FILE)"}
+	}
+	return br, nil
+}
+
 // FileError is an error in a JSON input file, with the position where it
 // was found when it is known.
 type FileError struct {

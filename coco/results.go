@@ -222,10 +222,14 @@ func LoadResults(path string, gt *Dataset) ([]Result, error) {
 // DecodeResults reads a COCO results document from r; see LoadResults.
 // name is used in error messages.
 func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	br, err := jsonInput(r, name)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(br)
 	var out []Result
 	var d resJSON
-	err := decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
+	err = decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
 		d.ImageID, d.CategoryID, d.Score = math.MinInt64, AllCategories, math.NaN()
 		d.BBox, d.Caption = d.BBox[:0], nil
 		if err := dec.Decode(&d); err != nil {
