@@ -188,6 +188,32 @@ func evalFile(c *cli.Context, e *env) error {
 	return report(c, e, gt, dts, nil, cats)
 }
 
+// inputNotes says what in gt and dts is almost surely a mistake though it evaluates (as
+// pycocotools evaluates it, or where pycocotools stops): no detections, a ground truth without
+// annotations (an image-info file, as test-dev's), annotation ids repeated (pycocotools looks
+// annotations up by id: each one with a repeated id stands for the last one with that id).
+func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
+	var notes []string
+	if len(dts) == 0 {
+		notes = append(notes, "there are no detections: every AP and AR is 0 (pycocotools' loadRes stops on an empty list)")
+	}
+	if len(gt.Annotations) == 0 {
+		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", gt.Path))
+	}
+	seen := make(map[int64]bool, len(gt.Annotations))
+	shared := 0
+	for _, a := range gt.Annotations {
+		if seen[a.ID] {
+			shared++
+		}
+		seen[a.ID] = true
+	}
+	if shared > 0 {
+		notes = append(notes, fmt.Sprintf("%d annotations of %s repeat an id an earlier one has: pycocotools looks annotations up by id, so each of them stands for the last annotation with its id (box, image and category), here as there", shared, gt.Path))
+	}
+	return notes
+}
+
 // detectedCategories counts the categories with ground truth in gt that dts detects, and those
 // with ground truth.
 func detectedCategories(gt *coco.Dataset, dts []coco.Result) (detected, withGT int) {
@@ -263,6 +289,9 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	}
 	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
 		fmt.Fprintln(e.stderr, "cocoeval: note:", u)
+	}
+	for _, n := range inputNotes(gt, dts) {
+		fmt.Fprintln(e.stderr, "cocoeval: note:", n)
 	}
 	if images != nil {
 		ev.ImgIDs = images

@@ -649,3 +649,51 @@ func TestParseCategoriesAsPycocotools(t *testing.T) {
 		t.Errorf("-categories -2: %v", err)
 	}
 }
+
+// TestInputNotes: inputs that evaluate but are almost surely mistakes get a note: no detections
+// (pycocotools stops on an empty list), a ground truth without annotations (an image-info file),
+// annotation ids repeated (pycocotools keeps the last annotation of each id); a well-formed pair
+// gets none.
+func TestInputNotes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	gt := write("gt.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
+		"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
+		{"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 0}]}`)
+	dupIDs := write("dup.json", strings.Replace(read(t, gt), `"id": 2,`, `"id": 1,`, 1))
+	info := write("info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
+	empty := write("empty.json", `[]`)
+	dt := write("dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
+	for _, c := range []struct {
+		gt, dt string
+		want   string // "" for no note
+	}{
+		{gt, dt, ""},
+		{gt, empty, "note: there are no detections"},
+		{info, dt, "info.json has no annotations"},
+		{dupIDs, dt, "1 annotations of " + dupIDs + " repeat an id"},
+	} {
+		e, _, stderr := testEnv(t, nil)
+		if code := run(context.Background(), e, []string{"cocoeval", "-gt", c.gt, "-dt", c.dt}); code != 0 {
+			t.Fatalf("%s, %s: exit %d: %s", c.gt, c.dt, code, stderr)
+		}
+		if got := stderr.String(); c.want == "" && strings.Contains(got, "note:") || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%s, %s: stderr %q, want %q", filepath.Base(c.gt), filepath.Base(c.dt), got, c.want)
+		}
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
