@@ -407,6 +407,9 @@ func runModel(c *cli.Context, e *env) error {
 	if err := checkOutput(out, c.String("gt"), c.String("model"), c.String("images")); err != nil {
 		return err
 	}
+	if _, err := os.Stat(out); err == nil && !c.IsSet("out") {
+		fmt.Fprintf(e.stderr, "cocoeval: note: %s (the default -out) is there from an earlier run; this run replaces it when it ends (give -out to keep it)\n", out)
+	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
 	var ee *exitError
 	if errors.As(err, &ee) {

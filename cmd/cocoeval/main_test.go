@@ -697,3 +697,36 @@ func read(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestDefaultOutReplacedWithANote: a -model run without -out writes results.json; when one is
+// there from an earlier run, it says so before it starts (an -out given replaces silently).
+func TestDefaultOutReplacedWithANote(t *testing.T) {
+	gtPath, err1 := filepath.Abs(val128GT)
+	images, err2 := filepath.Abs(val128)
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	type env3 struct {
+		e      *env
+		stderr *bytes.Buffer
+	}
+	var envs []env3
+	for range 3 { // (testEnv reads the ground truth by its relative path: before the Chdir)
+		e, _, stderr := testEnv(t, nil)
+		envs = append(envs, env3{e, stderr})
+	}
+	t.Chdir(t.TempDir())
+	os.WriteFile("m.bin", nil, 0o644) // the test env's detectors do not read it
+	args := []string{"cocoeval", "-model", "m.bin", "-gt", gtPath, "-images", images, "-limit", "1"}
+	for i, want := range []bool{false, true} {
+		if code := run(context.Background(), envs[i].e, args); code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, envs[i].stderr)
+		}
+		if got := strings.Contains(envs[i].stderr.String(), "results.json (the default -out) is there from an earlier run"); got != want {
+			t.Errorf("run %d: note %v, want %v: %s", i, got, want, envs[i].stderr)
+		}
+	}
+	if code := run(context.Background(), envs[2].e, append(args, "-out", "results.json")); code != 0 || strings.Contains(envs[2].stderr.String(), "earlier run") {
+		t.Errorf("-out given: exit %d, %s", code, envs[2].stderr)
+	}
+}
