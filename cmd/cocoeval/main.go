@@ -178,6 +178,10 @@ func evalFile(c *cli.Context, e *env) error {
 	all := firstImages(gt, 0)
 	if limit > 0 && limit < len(all) {
 		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), c.String("gt"))
+		if k := coveredPrefix(all, dts); k > limit {
+			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on images %d-%d are not evaluated "+
+				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", c.String("dt"), k, limit+1, k)
+		}
 		return report(c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {

@@ -273,7 +273,7 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 	if again := stats(stdout); again != ran {
 		t.Errorf("-dt -limit 20 gives %v, the run gave %v", again, ran)
 	}
-	if !strings.Contains(stderr.String(), "evaluating the first 20 images (of 128") {
+	if !strings.Contains(stderr.String(), "evaluating the first 20 images (of 128") || strings.Contains(stderr.String(), "not evaluated") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 
@@ -298,6 +298,14 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 	if want := fmt.Sprintf("the detections are all on the first %d of the 128 images", k); !strings.Contains(stderr.String(), want) ||
 		!strings.Contains(stderr.String(), fmt.Sprintf("give -limit as that run printed it: %d or more", k)) {
 		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+
+	// A -limit below the file's images: the note says which are left out (the 20 images' file
+	// at -limit 5); at its own -limit (above) there is none.
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-dt", out, "-limit", "5"}); code != 0 ||
+		!strings.Contains(stderr.String(), fmt.Sprintf("has detections on the first %d images: those on images 6-%d are not evaluated", k, k)) {
+		t.Errorf("-limit 5: exit %d, stderr %s", code, stderr)
 	}
 
 	// A complete file gets no note; a negative -limit is refused.
