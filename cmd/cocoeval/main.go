@@ -119,7 +119,7 @@ func newApp(e *env) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
-			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results; images evaluated and images_in_gt, fewer after -limit or an interruption, whose exit status is 130)"},
 			&cli.StringFlag{Name: "categories", Usage: "evaluate only these categories of -gt (`LIST`: ids or names, comma-separated, e.g. person,car or 1,3), as pycocotools' params.catIds: the averages are over them (default: every category, as pycocotools)"},
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
@@ -306,7 +306,7 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	ev.Summarize()
 	cats := ev.PerCategory()
 	if c.Bool("json") {
-		out := jsonReport{GT: c.String("gt"), DT: c.String("dt"), Images: len(ev.ImgIDs), Detections: len(dts),
+		out := jsonReport{GT: c.String("gt"), DT: c.String("dt"), Images: len(ev.ImgIDs), ImagesInGT: len(gt.ImageIDs()), Detections: len(dts),
 			StatNames: coco.StatNames, Stats: ev.Stats, Categories: cats}
 		if out.DT == "" {
 			out.DT = c.String("out")
@@ -335,7 +335,8 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 type jsonReport struct {
 	GT         string                `json:"gt"`
 	DT         string                `json:"dt"`
-	Images     int                   `json:"images"`
+	Images     int                   `json:"images"`       // the images evaluated
+	ImagesInGT int                   `json:"images_in_gt"` // the ground truth's: more than images after -limit or an interruption
 	Detections int                   `json:"detections"`
 	StatNames  [12]string            `json:"stat_names"`
 	Stats      [12]float64           `json:"stats"`

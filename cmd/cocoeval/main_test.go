@@ -151,7 +151,7 @@ func TestJSON(t *testing.T) {
 			t.Errorf("stats[%d] = %v, want %v", i, got.Stats[i], exp.Stats[i])
 		}
 	}
-	if len(got.Categories) != 80 || got.Categories[0].Name != "person" || got.Images != 100 || got.Detections != 734 {
+	if len(got.Categories) != 80 || got.Categories[0].Name != "person" || got.Images != 100 || got.ImagesInGT != 100 || got.Detections != 734 {
 		t.Errorf("report: %d categories, %d images, %d detections", len(got.Categories), got.Images, got.Detections)
 	}
 }
@@ -265,6 +265,10 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 		t.Errorf("stderr does not say %q:\n%s", want, stderr)
 	}
 	ran := stats(stdout)
+	var counts jsonReport
+	if err := json.Unmarshal(stdout.Bytes(), &counts); err != nil || counts.Images != 20 || counts.ImagesInGT != 128 {
+		t.Errorf("-limit 20: images %d of images_in_gt %d (%v), want 20 of 128", counts.Images, counts.ImagesInGT, err)
+	}
 
 	e, stdout, stderr = testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-dt", out, "-limit", "20", "-json"}); code != 0 {
