@@ -650,6 +650,30 @@ class WeightAverageFormula(unittest.TestCase):
 
 
 class ImageNetTraining(unittest.TestCase):
+    def test_worker_error_ends_the_run(self):
+        # An image a DataLoader worker cannot decode: the run prints the error and exits (before
+        # the fix it printed it and hung for ever: the workers ignore SIGTERM, which Python's
+        # multiprocessing sends its daemonic children at exit before waiting for them).
+        with tempfile.TemporaryDirectory() as tmp:
+            root = os.path.join(tmp, "train")
+            for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
+                os.makedirs(os.path.join(root, "c%d" % k))
+                os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+            with open(os.path.join(root, "c0", "broken.jpg"), "w") as f:
+                f.write("not a picture")
+            p = subprocess.Popen([sys.executable, os.path.join(REPO, "train", "train_imagenet.py"), "--data", root,
+                                  "--groups", "3", "--width", "0.5", "--batch", "3", "--threads", "1", "--size", "64",
+                                  "--iters", "2", "--workers", "1", "--out", os.path.join(tmp, "out")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            try:
+                stdout, _ = p.communicate(timeout=240)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                stdout, _ = p.communicate()
+                self.fail("the run hung after its worker's error:\n" + stdout)
+            self.assertNotEqual(p.returncode, 0, stdout)
+            self.assertIn("broken.jpg", stdout)
+
     def test_trains_resumes_exports(self):
         with tempfile.TemporaryDirectory() as tmp:
             root = os.path.join(tmp, "imagenet", "train")

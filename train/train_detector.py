@@ -28,6 +28,7 @@ import copy
 import datetime
 import json
 import math
+import multiprocessing
 import os
 import random
 import shutil
@@ -701,6 +702,19 @@ def ignore_stop_signals(_worker_id):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+def run_script(main):
+    """Runs a training script's main. On an error (one a DataLoader worker raised too) the workers
+    are killed before the traceback ends the process: they ignore SIGTERM (ignore_stop_signals),
+    and at exit Python's multiprocessing stops its daemonic children with SIGTERM and waits for
+    them, so the process printed the traceback and never exited, holding its GPUs."""
+    try:
+        main()
+    except BaseException:
+        for p in multiprocessing.active_children():
+            p.kill()
+        raise
+
+
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None):
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
@@ -972,4 +986,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

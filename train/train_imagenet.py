@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, any_process, ignore_stop_signals,  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, any_process, ignore_stop_signals, run_script,  # noqa: E402
                             init_distributed, mean_over_processes, save_checkpoint, shutdown_distributed)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
@@ -240,4 +240,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)
