@@ -324,6 +324,31 @@ class DetectorTraining(unittest.TestCase):
                                  "--eval-every", "0", "--out", os.path.join(self.tmp.name, "toaster")])
         self.assertIn("no boxes of toaster", str(e.exception))
 
+    def test_evaluation_settings_checked_first(self):
+        # A mistake that would stop the first evaluation (10,000 iterations into the Table 7
+        # recipe) stops the run before any training, naming it: --select's set, class or stat, an
+        # --eval folder or file, a --cocoeval that is not a program.
+        images, ann = train_detector.parse_pair(self.data)
+        fake = os.path.join(self.tmp.name, "cocoeval-fake")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\nexit 1\n")
+        os.chmod(fake, 0o755)
+        ok = ["--eval", "v=" + self.data, "--cocoeval", fake]
+        for extra, want in [
+            (ok + ["--select", "v:persn:AP50"], "'persn' is not one of the model's classes (person, or all)"),
+            (ok + ["--select", "w:person:AP50"], "'w' is not an --eval set (v)"),
+            (ok + ["--select", "v:person:AP90"], "'AP90' is not AP, AP50 or AP75"),
+            (ok + ["--select", "v:person"], "want NAME:CLASS:STAT"),
+            (["--eval", "v=%s:%s" % (os.path.join(self.tmp.name, "nowhere"), ann), "--cocoeval", fake], "--eval v: no image folder"),
+            (["--eval", "v=%s:%s" % (images, ann + ".missing"), "--cocoeval", fake], "--eval v: no annotation file"),
+            (["--eval", "v=" + self.data, "--cocoeval", os.path.join(self.tmp.name, "none")], "not an executable file"),
+        ]:
+            out = os.path.join(self.tmp.name, "checked")
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(self.common + ["--iters", "1", "--out", out] + extra)
+            self.assertIn(want, str(e.exception))
+            self.assertFalse(os.path.exists(os.path.join(out, "last.pt")), extra)
+
     def test_resume_of_another_run_is_named(self):
         # OUT/last.pt of a run with other classes: an error naming it and the ways out, not a
         # size-mismatch traceback from load_state_dict.
