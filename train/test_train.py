@@ -699,6 +699,25 @@ class ImageNetTraining(unittest.TestCase):
             self.assertNotEqual(p.returncode, 0, stdout)
             self.assertIn("broken.jpg", stdout)
 
+    def test_val_labels_follow_the_training_classes(self):
+        # A validation folder without one of the training classes keeps the training set's
+        # labels (it labelled dog 0, cat's label, and reported top-1 1.0); a folder of a class
+        # the training set lacks, and a folder that is not there, are refused.
+        with tempfile.TemporaryDirectory() as tmp:
+            for split, names in (("train", ("cat", "dog")), ("val", ("dog",)), ("odd", ("dog", "emu"))):
+                for c in names:
+                    os.makedirs(os.path.join(tmp, split, c))
+                    open(os.path.join(tmp, split, c, "a.jpg"), "w").close()
+            classes, _ = train_imagenet.list_images(os.path.join(tmp, "train"))
+            self.assertEqual(classes, ["cat", "dog"])
+            _, val = train_imagenet.list_images(os.path.join(tmp, "val"), classes)
+            self.assertEqual([k for _, k in val], [1])
+            for root, want in (("odd", "class folders emu are not among the training set's 2 classes"),
+                               ("absent", "no such folder")):
+                with self.assertRaises(SystemExit) as e:
+                    train_imagenet.list_images(os.path.join(tmp, root), classes)
+                self.assertIn(want, str(e.exception))
+
     def test_trains_resumes_exports(self):
         with tempfile.TemporaryDirectory() as tmp:
             root = os.path.join(tmp, "imagenet", "train")

@@ -77,15 +77,27 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def list_images(root):
-    classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
-    if not classes:
+def list_images(root, classes=None):
+    """The class folders of root, sorted, and its images labelled by their folder's index; with
+    classes (the training set's), the labels are indices into those, and a folder of root that
+    is not one of them is refused (a validation set missing a class must not shift the labels)."""
+    if not os.path.isdir(root):
+        raise SystemExit("%s: no such folder" % root)
+    folders = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    if not folders:
         raise SystemExit("%s: no class folders" % root)
+    if classes is None:
+        classes = folders
+    unknown = [d for d in folders if d not in classes]
+    if unknown:
+        raise SystemExit("%s: class folders %s are not among the training set's %d classes" % (
+            root, ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""), len(classes)))
+    label = {c: k for k, c in enumerate(classes)}
     items = []
-    for k, c in enumerate(classes):
+    for c in folders:
         for f in sorted(os.listdir(os.path.join(root, c))):
             if f.endswith(EXTS):
-                items.append((os.path.join(root, c, f), k))
+                items.append((os.path.join(root, c, f), label[c]))
     return classes, items
 
 
@@ -177,7 +189,7 @@ def main(argv=None):
     net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if distributed else model
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
-    val = list_images(a.val)[1] if a.val else None
+    val = list_images(a.val, classes)[1] if a.val else None
 
     stop = {"now": False}
 
