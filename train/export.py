@@ -49,8 +49,13 @@ def parse_args(argv=None):
 def config_file(path):
     """The backbone and detector sections of a YAML config; classes default to COCO's 80."""
     import yaml
-    with open(path) as f:
-        y = yaml.safe_load(f)
+    try:
+        with open(path) as f:
+            y = yaml.safe_load(f)
+    except OSError as e:
+        raise SystemExit("%s: %s" % (path, e.strerror))
+    except yaml.YAMLError as e:
+        raise SystemExit("%s: not YAML: %s" % (path, e))
     if not isinstance(y, dict) or y.get("version") != 1 or "backbone" not in y:
         raise SystemExit("%s: not a shuffledet config (want version: 1 and a backbone section)" % path)
     det = y.get("detector")

@@ -349,6 +349,27 @@ class DetectorTraining(unittest.TestCase):
             self.assertIn(want, str(e.exception))
             self.assertFalse(os.path.exists(os.path.join(out, "last.pt")), extra)
 
+    def test_unreadable_files_are_named(self):
+        # A damaged OUT/last.pt, a --trunk that is no model, a --config that is not there: each
+        # stops the run naming the file, not with a traceback from inside torch, pickle or yaml.
+        out = os.path.join(self.tmp.name, "damaged")
+        os.makedirs(out)
+        with open(os.path.join(out, "last.pt"), "wb") as f:
+            f.write(b"PK\x03\x04 cut short")
+        notes = os.path.join(self.tmp.name, "notes.txt")
+        with open(notes, "w") as f:
+            f.write("not a model\n")
+        common = [x for x in self.common]
+        missing = common[:1] + [os.path.join(self.tmp.name, "no-such.yaml")] + common[2:]
+        for argv, want in [
+            (common + ["--iters", "1", "--out", out], "last.pt: cannot be read to resume from"),
+            (common + ["--iters", "1", "--no-resume", "--trunk", notes, "--out", out], "--trunk %s: cannot be read" % notes),
+            (missing + ["--iters", "1", "--out", out], "no-such.yaml: No such file or directory"),
+        ]:
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(argv)
+            self.assertIn(want, str(e.exception))
+
     def test_resume_of_another_run_is_named(self):
         # OUT/last.pt of a run with other classes: an error naming it and the ways out, not a
         # size-mismatch traceback from load_state_dict.

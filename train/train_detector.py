@@ -740,6 +740,16 @@ def run_script(main):
         raise
 
 
+def load_checkpoint(path, device):
+    """OUT/last.pt to resume from; one that cannot be read (a copy cut short, a damaged disk) stops
+    the run naming it and the ways on, not with an unpickling traceback."""
+    try:
+        return torch.load(path, map_location=device, weights_only=False)
+    except Exception as e:
+        raise SystemExit("%s: cannot be read to resume from (%s: %s); --no-resume starts over, or move it away" % (
+            path, type(e).__name__, e))
+
+
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None):
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
@@ -795,7 +805,12 @@ def main(argv=None):
         init_from_bin(model, a.init, cfg)
     elif a.trunk:
         # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
-        state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
+        try:
+            state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
+        except SystemExit:
+            raise
+        except Exception as e:  # a missing file, a text file, a damaged one: torch and pickle raise many kinds
+            raise SystemExit("--trunk %s: cannot be read as a .bin or a PyTorch checkpoint: %s" % (a.trunk, e))
         try:
             model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
                                         strict=True)
@@ -824,7 +839,7 @@ def main(argv=None):
     start, train_seconds, best = 0, 0.0, None
     ck = None
     if os.path.exists(ckpt_path) and not a.no_resume:
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        ck = load_checkpoint(ckpt_path, device)
     if distributed:  # every process reads its own OUT/last.pt: they must agree before anything else
         agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt_path)
     if ck is not None:

@@ -37,7 +37,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, any_process, ignore_stop_signals, run_script,  # noqa: E402
-                            init_distributed, mean_over_processes, save_checkpoint, shutdown_distributed)
+                            init_distributed, load_checkpoint, mean_over_processes, save_checkpoint,
+                            shutdown_distributed)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -177,7 +178,7 @@ def main(argv=None):
                           lr=lr_peak, momentum=0.9, nesterov=False)
     ckpt = os.path.join(a.out, "last.pt")
     start, seconds = 0, 0.0
-    ck = torch.load(ckpt, map_location=device) if os.path.exists(ckpt) and not a.no_resume else None
+    ck = load_checkpoint(ckpt, device) if os.path.exists(ckpt) and not a.no_resume else None
     if distributed:  # every process reads its own OUT/last.pt: they must agree
         agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt)
     if ck is not None:
