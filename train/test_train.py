@@ -11,6 +11,7 @@
   processes that would resume from different iterations (OUT not shared) all stop.
 """
 import contextlib
+import io
 import json
 import os
 import random
@@ -348,6 +349,22 @@ class DetectorTraining(unittest.TestCase):
                 train_detector.main(self.common + ["--iters", "1", "--out", out] + extra)
             self.assertIn(want, str(e.exception))
             self.assertFalse(os.path.exists(os.path.join(out, "last.pt")), extra)
+
+    def test_changed_schedule_is_noted(self):
+        # A run resumed with other schedule arguments goes on (extending --iters is legitimate)
+        # and says what changed; the same arguments get no note.
+        out = self.run_train("sched", "--iters", "1")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", out, "--iters", "2"])
+        self.assertIn("note: --iters 2, the run started with 1", buf.getvalue())
+        self.assertNotIn("--batch", buf.getvalue())
+        same = self.run_train("same", "--iters", "2", "--stop-after", "1")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", same, "--iters", "2"])
+        self.assertIn("resumed", buf.getvalue())
+        self.assertNotIn("note:", buf.getvalue())
 
     def test_unreadable_files_are_named(self):
         # A damaged OUT/last.pt, a --trunk that is no model, a --config that is not there: each

@@ -740,6 +740,22 @@ def run_script(main):
         raise
 
 
+# The arguments that shape a run's schedule and batches: a resumed run with others goes on under
+# a schedule the run did not start with (legitimate, as extending --iters, but worth a word).
+SCHEDULE_ARGS = ("iters", "batch", "accum", "lr", "schedule", "warmup", "optimizer", "wd", "seed")
+
+
+def changed_schedule(args_path, a):
+    """Notes on the schedule arguments of a resumed run that differ from its start's (args.json)."""
+    try:
+        with open(args_path) as f:
+            first = json.load(f)
+    except (OSError, ValueError):
+        return []
+    return ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
+            for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
+
+
 def load_checkpoint(path, device):
     """OUT/last.pt to resume from; one that cannot be read (a copy cut short, a damaged disk) stops
     the run naming it and the ways on, not with an unpickling traceback."""
@@ -862,6 +878,8 @@ def main(argv=None):
             ema.load_state_dict(ck["ema"])
         if main_proc:
             print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
+            for note in changed_schedule(os.path.join(a.out, "args.json"), a):
+                print("note: " + note, flush=True)
     elif a.export_now:
         raise SystemExit("%s: no checkpoint to export (--export-now goes with a run's own --out)" % ckpt_path)
     elif main_proc:
