@@ -121,9 +121,20 @@ def main(argv=None):
             randomize_(model, a.seed)
         else:
             state = load_imagenet_state(a.checkpoint)
+            if any(k.startswith("rpn.head.") for k in state):
+                raise SystemExit("%s: a detector's checkpoint: give --config with its run's preset (or export it "
+                                 "from its run: train_detector.py with the run's arguments and --export-now)" % a.checkpoint)
             if model.classifier is None:
                 state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
-            model.load_state_dict(state, strict=True)
+            try:
+                model.load_state_dict(state, strict=True)
+            except RuntimeError as e:
+                outputs = [v.shape[0] for k, v in state.items() if k.startswith("classifier.") and k.endswith("weight")]
+                hint = " (its classifier has %d outputs: --num-classes %d)" % (outputs[0], outputs[0]) \
+                    if outputs and outputs[0] != a.num_classes else ""
+                first = str(e).strip().splitlines()
+                raise SystemExit("%s: not a checkpoint of this network (--groups %d --width %g --num-classes %d)%s: %s" % (
+                    a.checkpoint, a.groups, a.width, a.num_classes, hint, first[1].strip() if len(first) > 1 else e))
     model.eval()
     save_bin(model, a.out, cfg)
     st = model_state(model)

@@ -246,6 +246,21 @@ class TestBin(unittest.TestCase):
             self.assertTrue(torch.equal(got["whole"][k], detector_state(det)[k]), k)
         self.assertTrue(torch.equal(got["cls"]["classifier.0.weight"], want["classifier.0.weight"]))
 
+    def test_export_checkpoint_mismatches_are_named(self):
+        # A classifier export of a checkpoint of another width of classifier, or of a detector's
+        # checkpoint, says what to give instead of load_state_dict's list of every tensor.
+        arch = ["--groups", "3", "--width", "0.25"]
+        two = randomize_(ShuffleNetV1(groups=3, width=0.25, num_classes=2), seed=5)
+        det = randomize_detector_(build_detector(make_config({"groups": 3, "width": 0.25}, detector_section(300))), seed=5)
+        with tempfile.TemporaryDirectory() as d:
+            ck, dck = os.path.join(d, "last.pt"), os.path.join(d, "det.pth")
+            torch.save({"model": two.state_dict(), "iteration": 4}, ck)  # train_imagenet.py's OUT/last.pt
+            torch.save(detector_state(det), dck)
+            for path, want in ((ck, "its classifier has 2 outputs: --num-classes 2"), (dck, "a detector's checkpoint")):
+                with self.assertRaises(SystemExit) as e:
+                    export.main(["--out", os.path.join(d, "x.bin"), "--checkpoint", path] + arch)
+                self.assertIn(want, str(e.exception))
+
     def test_checksum(self):
         """A damaged .bin (a weight's bit, a threshold's digit) and one without a checksum are
         refused by read_bin, as the Go loader refuses them; --restamp adds a missing checksum and

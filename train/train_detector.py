@@ -9,7 +9,8 @@ same code path. Resumable at any moment: the batch order and every random draw a
       --classes person,car --data ../shared/data/coco128/train2017:../shared/data/coco128/annotations/instances_train2017.json \
       --eval val128=../shared/data/coco-val128/val2017:../shared/data/coco-val128/instances_val2017_128.json \
       --out out/train-demo --iters 6000
-  # COCO 2017 on 8 GPUs (paper Table 7 recipe; see the README's "Training and reproducing Table 7")
+  # COCO 2017 on 8 GPUs (paper Table 7 recipe; see the README's "Training and reproducing Table 7";
+  # Debian's torch 1.13 under Python 3.11 also needs --redirects 2 --tee 2 --log_dir DIR)
   torchrun --nproc_per_node 8 train/train_detector.py --config configs/presets/shufflenet-g3-2.0x-600.yaml \
       --trunk ShuffleNetV1.2.0x.g3.pth.tar --data data/coco/train2017:data/coco/annotations/instances_train2017.json \
       --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
@@ -1032,8 +1033,8 @@ def main(argv=None):
             break
     if main_proc:
         log.close()
-        print("stopped at iteration %d of %d (%.0f s trained); best %s = %s" % (
-            it, a.iters, train_seconds, select or "-", best), flush=True)
+        print("stopped at iteration %d of %d (%.0f s trained)%s" % (
+            it, a.iters, train_seconds, "; best %s = %s" % (select, best) if select else ""), flush=True)
     if distributed:
         shutdown_distributed()
         # Skip the interpreter's teardown: in torch 1.13 a gloo process group's threads can
