@@ -20,9 +20,9 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 	head, _ := br.Peek(3)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
-		return nil, &FileError{Path: name, Offset: 0, Msg: "begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\xEF\xBB\xBF//' FILE)"}
+		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' %s)", name)}
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return nil, &FileError{Path: name, Offset: 0, Msg: "is gzip-compressed: unpack it first (gunzip -k FILE)"}
+		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is gzip-compressed: unpack it first (gunzip -k %s)", name)}
 	}
 	return br, nil
 }

@@ -54,8 +54,8 @@ def config_file(path):
             y = yaml.safe_load(f)
     except OSError as e:
         raise SystemExit("%s: %s" % (path, e.strerror))
-    except yaml.YAMLError as e:
-        raise SystemExit("%s: not YAML: %s" % (path, e))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:  # (a .bin given as --config: not text)
+        raise SystemExit("%s: not a YAML config: %s" % (path, e))
     if not isinstance(y, dict) or y.get("version") != 1 or "backbone" not in y:
         raise SystemExit("%s: not a shuffledet config (want version: 1 and a backbone section)" % path)
     det = y.get("detector")
@@ -122,8 +122,9 @@ def main(argv=None):
         else:
             state = load_imagenet_state(a.checkpoint)
             if any(k.startswith("rpn.head.") for k in state):
-                raise SystemExit("%s: a detector's checkpoint: give --config with its run's preset (or export it "
-                                 "from its run: train_detector.py with the run's arguments and --export-now)" % a.checkpoint)
+                raise SystemExit("%s: a detector's checkpoint: a train_detector.py OUT/last.pt is exported by its run "
+                                 "(train_detector.py with the run's arguments and --export-now); a detector state dict "
+                                 "with .bin names, with --config and its run's preset" % a.checkpoint)
             if model.classifier is None:
                 state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
             try:

@@ -349,6 +349,11 @@ class DetectorTraining(unittest.TestCase):
                 train_detector.main(self.common + ["--iters", "1", "--out", out] + extra)
             self.assertIn(want, str(e.exception))
             self.assertFalse(os.path.exists(os.path.join(out, "last.pt")), extra)
+        # A --cocoeval on PATH (go install) is a program too: the run trains (its evaluation by
+        # `true`, which prints no report, fails and is logged, as any failed evaluation).
+        out = os.path.join(self.tmp.name, "on-path")
+        train_detector.main(self.common + ["--iters", "1", "--out", out, "--eval", "v=" + self.data, "--cocoeval", "true"])
+        self.assertTrue(os.path.exists(os.path.join(out, "last.pt")))
 
     def test_changed_schedule_is_noted(self):
         # A run resumed with other schedule arguments goes on (extending --iters is legitimate)
@@ -382,6 +387,7 @@ class DetectorTraining(unittest.TestCase):
             (common + ["--iters", "1", "--out", out], "last.pt: cannot be read to resume from"),
             (common + ["--iters", "1", "--no-resume", "--trunk", notes, "--out", out], "--trunk %s: cannot be read" % notes),
             (missing + ["--iters", "1", "--out", out], "no-such.yaml: No such file or directory"),
+            (common[:1] + [os.path.join(out, "last.pt")] + common[2:] + ["--iters", "1", "--out", out], "not a YAML config"),
         ]:
             with self.assertRaises(SystemExit) as e:
                 train_detector.main(argv)

@@ -31,12 +31,14 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import random
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import numpy as np
 import torch
@@ -609,7 +611,7 @@ class Evaluator:
             self.sets.append((name, images, gt))
         self.threads = a.eval_threads
         self.bin = a.cocoeval
-        if self.sets and self.bin and not (os.path.isfile(self.bin) and os.access(self.bin, os.X_OK)):
+        if self.sets and self.bin and shutil.which(self.bin) is None:  # (a path, or a command on PATH)
             raise SystemExit("--cocoeval %s: not an executable file (build one: go build -o bin/ ./cmd/cocoeval)" % self.bin)
         if self.sets and not self.bin:
             self.bin = os.path.join(out, "cocoeval")
@@ -625,7 +627,10 @@ class Evaluator:
                                 "-threads", str(self.threads), "-json"], capture_output=True, text=True)
             if p.returncode != 0:
                 raise RuntimeError("cocoeval on %s failed: %s" % (name, p.stderr.strip()[-2000:]))
-            rep = json.loads(p.stdout)
+            try:
+                rep = json.loads(p.stdout)
+            except ValueError:
+                raise RuntimeError("cocoeval on %s printed no JSON report: %r" % (name, p.stdout[-500:]))
             res[name] = {"stats": rep["stats"],
                          "classes": {c["name"]: c["stats"] for c in rep["categories"]}}
         return res
@@ -762,7 +767,9 @@ def load_checkpoint(path, device):
     the run naming it and the ways on, not with an unpickling traceback."""
     try:
         return torch.load(path, map_location=device, weights_only=False)
-    except Exception as e:
+    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
+        if isinstance(e, RuntimeError) and ("CUDA" in str(e) or "out of memory" in str(e)):
+            raise  # the device's trouble, not the file's: the checkpoint may be good
         raise SystemExit("%s: cannot be read to resume from (%s: %s); --no-resume starts over, or move it away" % (
             path, type(e).__name__, e))
 

@@ -178,7 +178,7 @@ func evalFile(c *cli.Context, e *env) error {
 	all := firstImages(gt, 0)
 	if limit > 0 && limit < len(all) {
 		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), c.String("gt"))
-		if k := coveredPrefix(all, dts); k > limit {
+		if k := coveredPrefix(all, dts); k > limit && k < len(all) { // (a complete file at a small -limit: a quick check)
 			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on images %d-%d are not evaluated "+
 				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", c.String("dt"), k, limit+1, k)
 		}
@@ -199,7 +199,7 @@ func evalFile(c *cli.Context, e *env) error {
 func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
 	var notes []string
 	if len(dts) == 0 {
-		notes = append(notes, "there are no detections: every AP and AR is 0 (pycocotools' loadRes stops on an empty list)")
+		notes = append(notes, "there are no detections: every AP and AR is 0, -1 where there is no ground truth (pycocotools' loadRes stops on an empty list)")
 	}
 	if len(gt.Annotations) == 0 {
 		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", gt.Path))

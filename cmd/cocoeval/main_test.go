@@ -312,6 +312,12 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 		t.Errorf("-limit 5: exit %d, stderr %s", code, stderr)
 	}
 
+	// A complete file at a small -limit (a quick check): no note about the images left out.
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-limit", "10"}); code != 0 || strings.Contains(stderr.String(), "not evaluated") {
+		t.Errorf("golden file at -limit 10: exit %d, stderr %s", code, stderr)
+	}
+
 	// A complete file gets no note; a negative -limit is refused.
 	e, _, stderr = testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT}); code != 0 || strings.Contains(stderr.String(), "note: the detections are all") {
