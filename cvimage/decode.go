@@ -65,6 +65,12 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", name, format, err)
 		}
+		// The header's size is not the picture's: a GIF's first frame can be any rectangle of its
+		// screen, an empty one too (Go's decoder returns it).
+		b := img.Bounds()
+		if err := transform.CheckSize(b.Dx(), b.Dy()); err != nil {
+			return nil, fmt.Errorf("cvimage: image %s (%s): its picture is %dx%d: %w", name, format, b.Dx(), b.Dy(), err)
+		}
 	}
 	// A TIFF with associated alpha decodes premultiplied (RGBA); PIL's convert("RGB") divides
 	// the alpha out, while the RGBA fast path takes the colours as they are (opaque, as every
