@@ -9,12 +9,12 @@ import (
 	"image/color"
 	"math"
 	"strconv"
-	"sync"
 	"unsafe"
 
 	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/cvtext"
 )
 
 // ErrMatType is returned for a Mat that is not 8-bit, 3-channel (BGR).
@@ -111,7 +111,7 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 		// fmt's "%s %.2f", in buf; gocv copies the text, and buf is not written while it is in use.
 		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32)
 		label := unsafe.String(&text[0], len(text))
-		size, base := labelSize(label, scale, thick)
+		size, base := cvtext.Size(label, scale, thick)
 		top := r.Min.Y - size.Y - base - thick
 		if top < 0 {
 			top = r.Min.Y // no room above: put the tab inside the box
@@ -125,55 +125,6 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 // labelBytes is the longest label Draw writes without allocating ("name 0.99"; COCO's longest
 // class name has 14 bytes).
 const labelBytes = 128
-
-// labelSizes keeps the size of each label Draw has drawn, by its shape (labelShape) and line
-// thickness: the Hershey font's digits are all one width, so a score's digits do not change it,
-// and gocv.GetTextSizeWithBaseline allocates on every call. Emptied when it reaches
-// maxLabelSizes entries, so that a caller's own labels cannot grow it without bound.
-var labelSizes struct {
-	sync.Mutex
-	m map[string]labelExtent
-}
-
-// maxLabelSizes bounds labelSizes: a model's classes at a few image sizes fit many times over.
-const maxLabelSizes = 4096
-
-type labelExtent struct {
-	size image.Point
-	base int
-}
-
-// labelShape appends to dst the key labelSizes keeps label's size under at thick: the label
-// with every digit written as 0 ("person 0.47" and "person 1.00" are one shape, "person -0.50"
-// and "person +Inf" others), then the thickness.
-func labelShape(dst []byte, label string, thick int) []byte {
-	for i := range len(label) {
-		c := label[i]
-		if '0' <= c && c <= '9' {
-			c = '0'
-		}
-		dst = append(dst, c)
-	}
-	return strconv.AppendInt(append(dst, 0), int64(thick), 10)
-}
-
-// labelSize returns the size and baseline of label at scale and thick (scale is 0.4 * thick,
-// as Draw sets it), from labelSizes when it holds them.
-func labelSize(label string, scale float64, thick int) (image.Point, int) {
-	var buf [labelBytes + 8]byte
-	key := labelShape(buf[:0], label, thick)
-	labelSizes.Lock()
-	defer labelSizes.Unlock()
-	if e, ok := labelSizes.m[string(key)]; ok {
-		return e.size, e.base
-	}
-	size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
-	if labelSizes.m == nil || len(labelSizes.m) >= maxLabelSizes {
-		labelSizes.m = make(map[string]labelExtent)
-	}
-	labelSizes.m[string(key)] = labelExtent{size, base}
-	return size, base
-}
 
 // palette: 20 well separated colours (Tableau 20), as R, G, B.
 var palette = [20][3]uint8{

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/cvdetect"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/cvtext"
 )
 
 // Frame is a frame leaving the pipeline, as a Sink sees it.
@@ -358,28 +359,14 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 
 // output is stage 3's state.
 type output struct {
-	sinks     []Sink
-	draw      bool
-	stats     *Stats
-	progress  Progress
-	log       io.Writer
-	done      int
-	dropped0  int                     // the Stats' dropped frames before this run (the progress shows this run's)
-	times     [16]time.Time           // when the last frames left, for the frame rate overlay
-	rateSizes [rateBytes + 1]rateSize // the overlay's text sizes, by the text's length
-}
-
-// rateBytes bounds the frame-rate overlay's text ("%.1f fps").
-const rateBytes = 32
-
-// rateSize is the size of a frame-rate overlay text of one length, measured at scale and thick
-// (zero until measured): the Hershey font's digits are all one width, so a text's size changes
-// only with its number of digits, and gocv.GetTextSizeWithBaseline allocates on every call.
-type rateSize struct {
-	thick int
-	scale float64
-	size  image.Point
-	base  int
+	sinks    []Sink
+	draw     bool
+	stats    *Stats
+	progress Progress
+	log      io.Writer
+	done     int
+	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
+	times    [16]time.Time // when the last frames left, for the frame rate overlay
 }
 
 // dropped returns the frames this run has dropped (the Stats may count earlier runs too).
@@ -448,17 +435,12 @@ func (o *output) drawRate(m *gocv.Mat) {
 	if el <= 0 {
 		return
 	}
-	var buf [rateBytes]byte
+	var buf [32]byte
 	b := append(strconv.AppendFloat(buf[:0], float64(n-1)/el, 'f', 1, 64), " fps"...)
 	text := unsafe.String(&b[0], len(b)) // (gocv copies it; buf is not written while it is in use)
 	scale := max(0.5, float64(min(m.Cols(), m.Rows()))/720)
 	thick := max(1, int(scale*2))
-	r := &o.rateSizes[min(len(text), rateBytes)]
-	if r.scale != scale || r.thick != thick || len(text) >= rateBytes {
-		r.size, r.base = gocv.GetTextSizeWithBaseline(text, gocv.FontHersheySimplex, scale, thick)
-		r.scale, r.thick = scale, thick
-	}
-	size, base := r.size, r.base
+	size, base := cvtext.Size(text, scale, thick)
 	gocv.RectangleWithParams(m, image.Rect(0, 0, size.X+8, size.Y+base+8), color.RGBA{A: 255}, -1, gocv.Line8, 0)
 	gocv.PutTextWithParams(m, text, image.Pt(4, size.Y+4), gocv.FontHersheySimplex, scale, color.RGBA{R: 255, G: 255, B: 255, A: 255}, thick, gocv.LineAA, false)
 }
