@@ -76,6 +76,12 @@ type Dataset struct {
 	catIndex  map[int]int32    // category id -> index in Categories
 	idsByName map[string][]int // category name -> the ids listed under it, every entry's (even one merged away)
 
+	// lastOfID[j] is the last annotation with annotation j's id (nil when no id repeats), and
+	// repeatedIDs the annotations whose id an earlier one has: pycocotools looks annotations up
+	// by id, so each stands for the last of its id.
+	lastOfID    []int32
+	repeatedIDs int
+
 	// annotation indices grouped by image index / category index
 	byImgStart, byImg []int32
 	byCatStart, byCat []int32
@@ -318,6 +324,7 @@ func (d *Dataset) buildIndex() {
 		}
 	}
 	d.Categories = uniqueCategories(d.Categories)
+	d.indexAnnotationIDs()
 	d.catIndex = make(map[int]int32, len(d.Categories))
 	for i, c := range d.Categories {
 		d.catIndex[c.ID] = int32(i)
@@ -388,6 +395,30 @@ func (d *Dataset) Category(id int) (Category, bool) {
 	}
 	return d.Categories[i], true
 }
+
+// indexAnnotationIDs sets lastOfID and repeatedIDs.
+func (d *Dataset) indexAnnotationIDs() {
+	last := make(map[int64]int32, len(d.Annotations))
+	d.repeatedIDs, d.lastOfID = 0, nil
+	for j, a := range d.Annotations {
+		if _, ok := last[a.ID]; ok {
+			d.repeatedIDs++
+		}
+		last[a.ID] = int32(j)
+	}
+	if d.repeatedIDs == 0 {
+		return
+	}
+	d.lastOfID = make([]int32, len(d.Annotations))
+	for j, a := range d.Annotations {
+		d.lastOfID[j] = last[a.ID]
+	}
+}
+
+// RepeatedAnnotationIDs returns how many annotations repeat the id of an earlier one; pycocotools
+// (and so Evaluate) looks annotations up by id, so each of them stands for the last annotation
+// with its id.
+func (d *Dataset) RepeatedAnnotationIDs() int { return d.repeatedIDs }
 
 // CategoryIDsNamed returns the ids of the categories listed under name, in the order listed
 // (nil for none), as pycocotools' getCatIds(catNms=[name]) finds them: it scans every entry

@@ -205,15 +205,8 @@ func (e *Eval) Evaluate() error {
 	// order, filtered by category; loadAnns then looks every id up in a
 	// dict, so an id that appears twice stands for its last annotation
 	// (whose own image and category place it).
+	// (gt.lastOfID, indexed once with the dataset).
 	anns := gt.Annotations
-	last := make(map[int64]int32, len(anns))
-	dup := false
-	for j := range anns {
-		if _, ok := last[anns[j].ID]; ok {
-			dup = true
-		}
-		last[anns[j].ID] = int32(j)
-	}
 	var trav []int32 // annotation indices in pycocotools order
 	trav = make([]int32, 0, len(anns))
 	for _, id := range e.ImgIDs {
@@ -221,8 +214,8 @@ func (e *Eval) Evaluate() error {
 			if _, ok := catPos[anns[j].CategoryID]; !ok {
 				continue
 			}
-			if dup {
-				j = last[anns[j].ID]
+			if gt.lastOfID != nil {
+				j = gt.lastOfID[j]
 			}
 			trav = append(trav, j)
 		}

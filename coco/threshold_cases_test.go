@@ -181,6 +181,9 @@ func TestFMACases(t *testing.T) {
 //   - escaped: a key written with an escape ("sc\u006fre") is the field;
 //   - duplicate category: a category id listed twice is one category (pycocotools' dict, the
 //     last entry's name; np.unique in params.catIds);
+//   - repeated annotation id: image 1's first annotation has the id of image 2's, which
+//     loadAnns returns in its place (its own image placing it: image 2 gets it twice, image 1
+//     loses its box); RepeatedAnnotationIDs counts it;
 //   - caption later: a caption on a detection but the first leaves the file bbox results (loadRes
 //     looks at the first only), every area w*h (the second detection's 5000 would leave it out
 //     of the small range).
@@ -213,6 +216,15 @@ func TestFieldsAsPycocotoolsReadsThem(t *testing.T) {
 			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.9},
 			  {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.8}]`,
 			[12]float64{0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, 0x1.0288df0cac5b4p-2, -1, -1, 0, 0x1p-1, 0x1p-1, 0x1p-1, -1, -1}},
+		{"repeated annotation id", `{"images": [{"id": 1, "width": 200, "height": 200}, {"id": 2, "width": 200, "height": 200}],
+			"categories": [{"id": 1, "name": "a"}], "annotations": [
+				{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0},
+				{"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "area": 100, "iscrowd": 0},
+				{"id": 1, "image_id": 2, "category_id": 1, "bbox": [100, 100, 40, 40], "area": 1600, "iscrowd": 0}]}`,
+			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9},
+			  {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.8},
+			  {"image_id": 2, "category_id": 1, "bbox": [100, 100, 40, 40], "score": 0.7}]`,
+			[12]float64{0x1.c4dbab82f5044p-2, 0x1.c4dbab82f5043p-2, 0x1.c4dbab82f5043p-2, 0x1p-1, 0x1.0288df0cac5b3p-1, -1, 0x1.5555555555556p-2, 0x1.5555555555556p-1, 0x1.5555555555556p-1, 1, 0x1p-1, -1}},
 		{"caption later", `{` + img + `, "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}]}`,
 			`[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9, "area": 100},
 			  {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.95, "caption": "x", "area": 5000}]`,
@@ -225,6 +237,9 @@ func TestFieldsAsPycocotoolsReadsThem(t *testing.T) {
 		}
 		if c.name == "duplicate category" && !slices.Equal(gt.Categories, []Category{{ID: 1, Name: "a2", Supercategory: "s"}}) {
 			t.Errorf("%s: categories %+v, want the last entry's only", c.name, gt.Categories)
+		}
+		if want := map[bool]int{true: 1}[c.name == "repeated annotation id"]; gt.RepeatedAnnotationIDs() != want {
+			t.Errorf("%s: %d repeated annotation ids, want %d", c.name, gt.RepeatedAnnotationIDs(), want)
 		}
 		dts, err := DecodeResults(strings.NewReader(c.dt), c.name+"-dt.json", gt)
 		if err != nil {

@@ -204,15 +204,7 @@ func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
 	if len(gt.Annotations) == 0 {
 		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", gt.Path))
 	}
-	seen := make(map[int64]bool, len(gt.Annotations))
-	shared := 0
-	for _, a := range gt.Annotations {
-		if seen[a.ID] {
-			shared++
-		}
-		seen[a.ID] = true
-	}
-	if shared > 0 {
+	if shared := gt.RepeatedAnnotationIDs(); shared > 0 {
 		notes = append(notes, fmt.Sprintf("%d annotations of %s repeat an id an earlier one has: pycocotools looks annotations up by id, so each of them stands for the last annotation with its id (box, image and category), here as there", shared, gt.Path))
 	}
 	return notes
