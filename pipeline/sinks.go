@@ -67,10 +67,9 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("%s: no folder %s to write the video in", path, dir)
-		}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s: no folder %s to write the video in", path, dir)
 	}
 	if err := CheckVideoFPS(fps); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

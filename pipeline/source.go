@@ -418,13 +418,16 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 	if time.Since(lost) < r.within {
 		return nil
 	}
-	// the name once, in the error wrapping it
-	err = nameless{strings.TrimPrefix(err.Error(), r.name+": "), err}
-	if r.src == nil { // OpenWithin's: never open
+	err = nameless{withoutName(r.name, err), err} // the name once, in the error wrapping it
+	if r.src == nil {                             // OpenWithin's: never open
 		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
 	}
 	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
 }
+
+// withoutName returns err's message without the source's name it may begin with, for a line
+// that names the source itself.
+func withoutName(name string, err error) string { return strings.TrimPrefix(err.Error(), name+": ") }
 
 // nameless is an error whose message leaves out the source's name, which the error wrapping it
 // gives; it unwraps to the error it shortens.
@@ -445,7 +448,7 @@ func OpenWithin(ctx context.Context, name string, open func() (Source, error), w
 	if err == nil || within <= 0 || ctx.Err() != nil {
 		return src, err // (nil when err is not)
 	}
-	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", name, strings.TrimPrefix(err.Error(), name+": "), within) // (the name once)
+	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", name, withoutName(name, err), within)
 	r := &Reconnecting{name: name, open: open, within: within}
 	return r.reopen(ctx, time.Now())
 }

@@ -109,9 +109,9 @@ var maxTileWork = 1 << 15
 // map), its products splitting their output channels instead. Below about one column step of
 // the products (48, nn's AVX-512 tile width) a tile's products run at a fraction of their speed:
 // the 1x g3 classifier at 224 on 2 threads (this project's 2-vCPU machine, paired runs in one
-// process) took stage 4 (7x7: 28 and 21 positions a tile) 1.34x faster than one thread in
-// tiles, 1.78x layer by layer, the whole network 4-7% less time so. A variable so that the
-// tests can lower it.
+// process) took stage 4 (7x7: 28 and 21 positions a tile) 1.26-1.34x faster than one thread in
+// tiles, 1.78x layer by layer, the whole network 2-14% less time so in paired rounds
+// (docs/DESIGN.md). A variable so that the tests can lower it.
 var minTilePositions = 48
 
 // tileParts returns how many tiles the Runner splits the stem's output x over, and the last
