@@ -46,6 +46,11 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def is_detector_state(state):
+    """Whether a checkpoint's state dict is a detector's (an RPN head's tensors), not a trunk's."""
+    return any(k.startswith("rpn.head.") for k in state)
+
+
 def config_file(path):
     """The backbone and detector sections of a YAML config; classes default to COCO's 80."""
     import yaml
@@ -105,7 +110,7 @@ def main(argv=None):
             randomize_detector_(model, a.seed)
         else:
             state, ours = read_checkpoint(a.checkpoint)
-            if any(k.startswith("rpn.head.") for k in state):
+            if is_detector_state(state):
                 # a detector state dict with .bin names: already our input convention
                 load_detector_state(model, {k: v for k, v in state.items()
                                             if not k.endswith("num_batches_tracked")})
@@ -121,7 +126,7 @@ def main(argv=None):
             randomize_(model, a.seed)
         else:
             state = load_imagenet_state(a.checkpoint)
-            if any(k.startswith("rpn.head.") for k in state):
+            if is_detector_state(state):
                 raise SystemExit("%s: a detector's checkpoint: a train_detector.py OUT/last.pt is exported by its run "
                                  "(train_detector.py with the run's arguments and --export-now); a detector state dict "
                                  "with .bin names, with --config and its run's preset" % a.checkpoint)

@@ -653,6 +653,10 @@ def restrict_gt(src, dst, class_ids):
         json.dump(d, f)
 
 
+# The stats --select can name, by their index in cocoeval's 12.
+SELECT_STATS = {"AP": 0, "AP50": 1, "AP75": 2}
+
+
 def check_select(select, sets, classes):
     """Refuses a --select that no evaluation can give (checked at the start, not at the first
     evaluation): NAME one of the --eval sets, CLASS 'all' or one of the model's, STAT AP, AP50 or
@@ -667,14 +671,14 @@ def check_select(select, sets, classes):
     if cls != "all" and cls not in [n for _, n in classes]:
         raise SystemExit("--select %r: %r is not one of the model's classes (%s, or all)" % (
             select, cls, ", ".join(n for _, n in classes)))
-    if stat not in ("AP", "AP50", "AP75"):
+    if stat not in SELECT_STATS:
         raise SystemExit("--select %r: %r is not AP, AP50 or AP75" % (select, stat))
 
 
 def metric(res, select):
     """The number --select names (NAME:CLASS:STAT; CLASS may be 'all'); STAT AP, AP50 or AP75."""
     name, cls, stat = select.split(":")
-    k = {"AP": 0, "AP50": 1, "AP75": 2}[stat]
+    k = SELECT_STATS[stat]
     r = res[name]
     return r["stats"][k] if cls == "all" else r["classes"][cls][k]
 
