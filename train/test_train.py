@@ -252,8 +252,12 @@ class DistributedTraining(unittest.TestCase):
             finally:
                 if p.poll() is None:  # a check above failed: end every process of the run, say where each was
                     print(stuck_report(p, tmp), file=sys.stderr)
-            self.assertEqual(p.returncode, 0, stdout)
-            m = re.search(r"stopped at iteration (\d+) of 100000", stdout)
+            # Every process exits 143, the status of a run a SIGTERM stopped (exit_status); torchrun
+            # reports a failed worker with its own status 1.
+            self.assertEqual(p.returncode, 1, stdout)
+            self.assertIn("failed (exitcode: 143)", stdout)
+            self.assertNotIn("exitcode: 0", stdout)
+            m = re.search(r"stopped at iteration (\d+) of 100000 .*stopped by signal 15: exit status 143", stdout)
             self.assertIsNotNone(m, stdout)
             ck = os.path.join(out, "last.pt")
             self.assertTrue(os.path.exists(ck), stdout)
@@ -294,7 +298,8 @@ class DetectorTraining(unittest.TestCase):
 
     def run_train(self, name, *extra):
         out = os.path.join(self.tmp.name, name)
-        train_detector.main(self.common + ["--out", out] + list(extra))
+        status = train_detector.main(self.common + ["--out", out] + list(extra))
+        self.assertFalse(status, "a run that ends as planned exits 0")
         return out
 
     def test_bad_data_is_named(self):
@@ -419,8 +424,11 @@ class DetectorTraining(unittest.TestCase):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-        self.assertEqual(p.returncode, 0, stdout)
-        m = re.search(r"stopped at iteration (\d+) of 100000", stdout)
+        # A run a signal stopped did not finish: its status says so, as a shell's for a process the
+        # signal killed (before the fix it was 0, and a job script went on as if it had).
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM, stdout)
+        m = re.search(r"stopped at iteration (\d+) of 100000 .*stopped by signal 15: exit status 143, resume with "
+                      r"the same command", stdout)
         self.assertIsNotNone(m, stdout)
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
 
@@ -562,14 +570,15 @@ class DetectorTraining(unittest.TestCase):
         watcher = threading.Thread(target=stop_after_first_iteration)
         watcher.start()
         try:
-            out = self.run_train("budget-stopped", "--iters", "100000", "--time-budget", "600")
+            status = train_detector.main(self.common + ["--out", stopped, "--iters", "100000", "--time-budget", "600"])
         finally:
             done.set()
             watcher.join()
             signal.signal(signal.SIGINT, saved[0])
             signal.signal(signal.SIGTERM, saved[1])
-        n = len(losses(out))
-        self.assertTrue(os.path.exists(os.path.join(out, "iter%06d.bin" % n)), os.listdir(out))
+        n = len(losses(stopped))
+        self.assertTrue(os.path.exists(os.path.join(stopped, "iter%06d.bin" % n)), os.listdir(stopped))
+        self.assertEqual(status, 128 + signal.SIGTERM)
 
     def test_frozen_bn_stays(self):
         out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")

@@ -407,14 +407,23 @@ def mean_over_processes(values, device):
     return dict(zip(keys, t.tolist()))
 
 
-def any_process(flag, device):
-    """Whether flag is true on any process of a distributed run (the flag itself on one process):
-    a stop that one process saw is taken by all at the same iteration."""
+def stop_signal(signum, device):
+    """The signal that stops a distributed run: the highest signal number any process received
+    (signum on this one, 0 for none). A stop that one process saw is taken by all at the same
+    iteration, and every process exits with the same status (exit_status)."""
     if not (dist.is_available() and dist.is_initialized()):
-        return flag
-    t = torch.tensor([1 if flag else 0], device=device)
-    dist.all_reduce(t)
-    return bool(t.item())
+        return signum
+    t = torch.tensor([signum], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return int(t.item())
+
+
+def exit_status(signum):
+    """A run's exit status: 0 when it ended as planned (--iters, --stop-after, --time-budget), and
+    128 + the signal's number when a signal stopped it (130 for Ctrl-C, 143 for SIGTERM), as a
+    shell reports a process the signal killed: a job script or scheduler sees that it did not
+    finish, though its checkpoint is written and it resumes."""
+    return 128 + signum if signum else 0
 
 
 def init_distributed(timeout_minutes):
@@ -741,13 +750,15 @@ def run_script(main):
     """Runs a training script's main. On an error (one a DataLoader worker raised too) the workers
     are killed before the traceback ends the process: they ignore SIGTERM (ignore_stop_signals),
     and at exit Python's multiprocessing stops its daemonic children with SIGTERM and waits for
-    them, so the process printed the traceback and never exited, holding its GPUs."""
+    them, so the process printed the traceback and never exited, holding its GPUs. The process
+    exits with main's status (exit_status; None is 0)."""
     try:
-        main()
+        status = main()
     except BaseException:
         for p in multiprocessing.active_children():
             p.kill()
         raise
+    sys.exit(status)
 
 
 # The arguments that shape a run's schedule and batches: a resumed run with others goes on under
@@ -932,12 +943,12 @@ def main(argv=None):
     if select and main_proc:
         check_select(select, evaluator.sets, classes)
 
-    stop = {"now": False}
+    stop = {"signum": 0}
 
     def on_signal(signum, frame):
-        if stop["now"]:
+        if stop["signum"]:
             raise KeyboardInterrupt
-        stop["now"] = True
+        stop["signum"] = signum
         if main_proc:
             print("signal %d: finishing this iteration, then writing the checkpoint" % signum, flush=True)
     signal.signal(signal.SIGINT, on_signal)
@@ -953,6 +964,7 @@ def main(argv=None):
     it = start
     t_last = loop_start = time.time()
     sums, n_sums = {}, 0
+    stopped_by = 0
 
     def evaluate(it):
         nonlocal best
@@ -1023,8 +1035,9 @@ def main(argv=None):
             end = it
         # Whether to stop, decided on the signals of all processes before the checkpoint: a signal
         # that reached another process only must still make rank 0 save. A signal arriving after
-        # this point is counted at the next iteration (stop["now"] stays set), on every process alike.
-        stopping = any_process(stop["now"], device)
+        # this point is counted at the next iteration (stop["signum"] stays set), on every process alike.
+        stopped_by = stop_signal(stop["signum"], device)
+        stopping = stopped_by != 0
         if main_proc and (it % a.log_every == 0 or it == end):
             rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),
                    "s_per_iter": round((time.time() - t_last) / n_sums, 3)}
@@ -1042,10 +1055,17 @@ def main(argv=None):
             save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
         if stopping or out_of_time:
             break
+    # Everything is written: from here a signal ends the process at once (torchrun sends SIGTERM to
+    # the others as soon as one process exits with a signal's status).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if main_proc:
         log.close()
-        print("stopped at iteration %d of %d (%.0f s trained)%s" % (
-            it, a.iters, train_seconds, "; best %s = %s" % (select, best) if select else ""), flush=True)
+        print("stopped at iteration %d of %d (%.0f s trained)%s%s" % (
+            it, a.iters, train_seconds, "; best %s = %s" % (select, best) if select else "",
+            "; stopped by signal %d: exit status %d%s" % (
+                stopped_by, exit_status(stopped_by), "" if a.time_budget > 0 else ", resume with the same command")
+            if stopped_by else ""), flush=True)
     if distributed:
         shutdown_distributed()
         # Skip the interpreter's teardown: in torch 1.13 a gloo process group's threads can
@@ -1054,7 +1074,8 @@ def main(argv=None):
         # run writes is closed by now; the DataLoader's workers watch this process and end too.
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(exit_status(stopped_by))
+    return exit_status(stopped_by)
 
 
 if __name__ == "__main__":

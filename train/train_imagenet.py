@@ -36,9 +36,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, any_process, ignore_stop_signals, run_script,  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, exit_status, ignore_stop_signals, run_script,  # noqa: E402
                             init_distributed, load_checkpoint, mean_over_processes, save_checkpoint,
-                            shutdown_distributed)
+                            shutdown_distributed, stop_signal)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -192,12 +192,12 @@ def main(argv=None):
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
     val = list_images(a.val, classes)[1] if a.val else None
 
-    stop = {"now": False}
+    stop = {"signum": 0}
 
     def on_signal(signum, frame):
-        if stop["now"]:
+        if stop["signum"]:
             raise KeyboardInterrupt
-        stop["now"] = True
+        stop["signum"] = signum
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
@@ -208,6 +208,7 @@ def main(argv=None):
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
     it = start
+    stopped_by = 0
     for xs, ys in loader:
         t0 = time.time()
         lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
@@ -225,7 +226,8 @@ def main(argv=None):
         it += 1
         seconds += time.time() - t0
         # Stop on a signal to any process, decided before rank 0's checkpoint (train_detector.py).
-        stopping = any_process(stop["now"], device)
+        stopped_by = stop_signal(stop["signum"], device)
+        stopping = stopped_by != 0
         if main_proc:
             if it % a.log_every == 0 or it == end:
                 rec = {"iter": it, "lr": lr, "loss": round(value, 5), "train_seconds": round(seconds, 1)}
@@ -246,10 +248,16 @@ def main(argv=None):
                     log.flush()
         if stopping:
             break
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if main_proc:
         log.close()
+        if stopped_by:
+            print("stopped at iteration %d of %d by signal %d: exit status %d, resume with the same command" % (
+                it, a.iters, stopped_by, exit_status(stopped_by)), flush=True)
     if distributed:
         shutdown_distributed()
+    return exit_status(stopped_by)
 
 
 if __name__ == "__main__":
