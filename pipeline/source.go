@@ -274,6 +274,18 @@ func OpenCamera(n int) (*Live, error) {
 	return &Live{name: fmt.Sprintf("camera:%d", n), cap: c, start: time.Now()}, nil
 }
 
+// OpenCameraDevice opens the camera whose device file is path (Video4Linux: /dev/video0, or a
+// link that names one camera whatever order the cameras were plugged in, such as
+// /dev/v4l/by-id/usb-...-video-index0); its frames and errors are named by path.
+func OpenCameraDevice(path string) (*Live, error) {
+	c, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureV4L2)
+	if err != nil || !c.IsOpened() {
+		c.Close()
+		return nil, fmt.Errorf("%s: cannot open (not a camera, or it is busy)", path)
+	}
+	return &Live{name: path, cap: c, start: time.Now()}, nil
+}
+
 // OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
 // backend.
 func OpenStream(url string) (*Live, error) {

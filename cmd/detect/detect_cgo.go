@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,9 +46,12 @@ func withCgo(c *cli.Context, ins []input) error {
 func (in input) open() (pipeline.Source, error) {
 	var l *pipeline.Live
 	var err error
-	if in.kind == cameraInput {
+	switch {
+	case in.kind == cameraInput && strings.HasPrefix(in.spec, "camera:"):
 		l, err = pipeline.OpenCamera(in.camera)
-	} else {
+	case in.kind == cameraInput:
+		l, err = pipeline.OpenCameraDevice(in.spec) // named as the user gave it
+	default:
 		l, err = pipeline.OpenStream(in.spec)
 	}
 	if err != nil {

@@ -9,11 +9,12 @@ import (
 
 // FuzzParseInputs feeds command-line inputs to parseInputs: it never panics, every error names
 // the input it refuses, and every input it accepts is classified consistently with its spelling
-// (camera:N and /dev/videoN are cameras with that number, URLs with a stream scheme are streams,
+// (camera:N and /dev/videoN are cameras with that number, other character devices under /dev
+// cameras without one, URLs with a stream scheme are streams,
 // everything else is a file found on disk).
 func FuzzParseInputs(f *testing.F) {
 	for _, s := range []string{"camera:0", "camera:-1", "camera:", "camera:99999999999999999999", "/dev/video0",
-		"/dev/video", "rtsp://10.0.0.2:554/live", "HTTP://host/a.ts", "ftp://host/x", "://", "%zz://x",
+		"/dev/video", "/dev/null", "/dev/video01", "rtsp://10.0.0.2:554/live", "HTTP://host/a.ts", "ftp://host/x", "://", "%zz://x",
 		"http://[::1", ".", "testdata", "no-such-file.mp4", "", "camera:0x1", "a\x00b"} {
 		f.Add(s)
 	}
@@ -33,10 +34,13 @@ func FuzzParseInputs(f *testing.F) {
 			case cameraInput:
 				number, ok := strings.CutPrefix(arg, "camera:")
 				if !ok {
-					number = strings.TrimPrefix(arg, "/dev/video")
+					number, ok = strings.CutPrefix(arg, "/dev/video")
 				}
 				n, err := strconv.Atoi(number)
-				if in.spec != arg || err != nil || n != in.camera || in.camera < 0 {
+				if !ok || err != nil {
+					n = -1 // a device file named otherwise
+				}
+				if in.spec != arg || n != in.camera || !strings.HasPrefix(arg, "/dev/") && in.camera < 0 {
 					t.Fatalf("parseInputs(%q): camera %+v", arg, in)
 				}
 			case streamInput:

@@ -20,7 +20,7 @@ type inputKind int
 const (
 	imageInput  inputKind = iota // an image file (or one found in a folder)
 	videoInput                   // a video file
-	cameraInput                  // camera:N or /dev/videoN
+	cameraInput                  // camera:N, or a camera's device file (/dev/video0, /dev/v4l/by-id/...)
 	streamInput                  // a network stream URL
 )
 
@@ -28,7 +28,7 @@ const (
 type input struct {
 	spec   string // as given (for images in a folder: the image's path)
 	kind   inputKind
-	camera int    // cameraInput: the device number
+	camera int    // cameraInput: the device number (-1 for a device file that does not say it)
 	out    string // annotated output path ("" for none)
 }
 
@@ -56,11 +56,18 @@ func parseInputs(args []string) ([]input, error) {
 				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first)", a)
 			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
-		case devVideo.MatchString(a):
-			if _, err := os.Stat(a); err != nil {
+		case strings.HasPrefix(a, "/dev/"):
+			st, err := os.Stat(a)
+			if err != nil {
 				return nil, fmt.Errorf("%s: no such camera device", a)
 			}
-			n, _ := strconv.Atoi(devVideo.FindStringSubmatch(a)[1])
+			if st.Mode()&os.ModeCharDevice == 0 {
+				return nil, fmt.Errorf("%s: not a camera device (a camera is a character device, as /dev/video0)", a)
+			}
+			n := -1
+			if m := devVideo.FindStringSubmatch(a); m != nil {
+				n, _ = strconv.Atoi(m[1])
+			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
 		case strings.Contains(a, "://"):
 			u, err := url.Parse(a)
@@ -159,6 +166,9 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect.mp4"
 		case cameraInput:
 			name = fmt.Sprintf("camera%d.detect.mp4", in.camera)
+			if in.camera < 0 {
+				name = filepath.Base(in.spec) + ".detect.mp4"
+			}
 		case streamInput:
 			name = streamName(in.spec) + ".detect.mp4"
 		}

@@ -9,9 +9,9 @@
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //	detect bench -model m.bin [-res 300|600] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //
-// An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0) or a
-// stream URL (rtsp://, http(s)://, udp://, ...). Video, cameras, streams, -out and -show need a
-// build with cgo and OpenCV; without cgo, detect reads images only (JPEGs with Go's decoder).
+// An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0,
+// /dev/v4l/by-id/...) or a stream URL (rtsp://, http(s)://, udp://, ...). Video, cameras,
+// streams, -out and -show need a build with cgo and OpenCV; without cgo, detect reads images only (JPEGs with Go's decoder).
 package main
 
 import (
@@ -106,8 +106,8 @@ const usage = `detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-j
    detect info ...    (the cost of an architecture or a model)
    detect bench ...   (the time of a run)
 
-   INPUT: an image, a folder of images, a video file, camera:N or /dev/videoN, or a stream URL
-   (rtsp://, http(s)://, udp://, ...)`
+   INPUT: an image, a folder of images, a video file, camera:N or its device file
+   (/dev/video0, /dev/v4l/by-id/...), or a stream URL (rtsp://, http(s)://, udp://, ...)`
 
 // defaultWorkers is half the cores: the other half decode and encode.
 func defaultWorkers() int { return max(1, runtime.NumCPU()/2) }

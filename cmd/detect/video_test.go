@@ -177,6 +177,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"folder without images", []string{empty}, "folder holds no images"},
 		{"bad camera", []string{"camera:x"}, "camera:N"},
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
+		{"device that is not a character device", []string{"/dev/shm"}, "/dev/shm: not a camera device"},
+		{"device file that is not a camera", []string{"/dev/null"}, "/dev/null: cannot open (not a camera"},
 		{"bad stride", []string{"-stride", "0", clip}, "-stride 0"},
 		{"stride too slow to encode", []string{"-stride", "20000", clip}, "-stride 20000: " + clip + "'s annotated video would run at 0.0005 frames/s"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
@@ -230,6 +232,13 @@ func TestErrorsBeforeWork(t *testing.T) {
 		if _, _, err := run(t, "-model", tiny, "camera:9"); err == nil || !strings.Contains(err.Error(), "camera:9: cannot open") {
 			t.Errorf("camera:9: %v", err)
 		}
+	}
+	// A camera given by its device file is named as given, once in each message (the retry line
+	// said "/dev/video9: camera:9: cannot open" before cameras opened by path).
+	_, stderr, err := run(t, "-model", tiny, "-reconnect", "300ms", "/dev/null")
+	want := "/dev/null: cannot open (not a camera, or it is busy); trying again for up to 300ms\n"
+	if err == nil || err.Error() != "/dev/null: not open within 300ms: cannot open (not a camera, or it is busy)" || stderr != want {
+		t.Errorf("/dev/null as a camera: %v, stderr %q", err, stderr)
 	}
 }
 
