@@ -104,7 +104,7 @@ func writeBenchProblem(dir string, gt *Dataset, dts []Result) error {
 	if err := writeDataset(filepath.Join(dir, "gt.json"), gt); err != nil {
 		return err
 	}
-	if err := SaveResults(filepath.Join(dir, "dt.json"), dts); err != nil {
+	if err := SaveResults(filepath.Join(dir, "dt.json"), dts, nil); err != nil {
 		return err
 	}
 	e, err := EvaluateResults(gt, dts)
@@ -160,7 +160,7 @@ func BenchmarkEvaluateMinival(b *testing.B) {
 func BenchmarkDecodeResults(b *testing.B) {
 	gt, dts := synthMinival(1)
 	var buf bytes.Buffer
-	if err := WriteResults(&buf, dts); err != nil {
+	if err := WriteResults(&buf, dts, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(buf.Len()))

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 )
 
 // Image is one entry of a COCO "images" list. Width and Height are
 // numbers, as pycocotools takes them (it does not use them; neither does
-// the evaluation here).
+// the evaluation here). In a file whose image ids are strings, ID is the
+// string's rank (see Dataset.ImageKey).
 type Image struct {
 	ID       int64   `json:"id"`
 	FileName string  `json:"file_name"`
@@ -23,10 +25,10 @@ type Image struct {
 // imgJSON is the decoding form of an image: the id may be written as a
 // float with no fraction (see intNumber).
 type imgJSON struct {
-	ID       intNumber `json:"id"`
-	FileName string    `json:"file_name"`
-	Width    float64   `json:"width"`
-	Height   float64   `json:"height"`
+	ID       imageIDValue `json:"id"`
+	FileName string       `json:"file_name"`
+	Width    float64      `json:"width"`
+	Height   float64      `json:"height"`
 }
 
 // catJSON is the decoding form of a category.
@@ -73,6 +75,8 @@ type Dataset struct {
 	Categories  []Category
 
 	imgIndex  map[int64]int32  // image id -> index in Images (first occurrence)
+	imageKeys []string         // a file's string image ids, sorted (an image's ID is its key's index); nil for numbers
+	keyRank   map[string]int64 // imageKeys' inverse
 	catIndex  map[int]int32    // category id -> index in Categories
 	idsByName map[string][]int // category name -> the ids listed under it, every entry's (even one merged away)
 
@@ -119,6 +123,7 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		return nil, err
 	}
 	var sawImages, sawCats bool
+	var ids imageIDs
 	for dec.More() {
 		off := dec.InputOffset()
 		tok, err := dec.Token()
@@ -130,12 +135,12 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 		case "images":
 			sawImages = true
 			d.Images = nil // a repeated key: the last value wins, as in Python
-			if err := d.decodeImages(dec, name); err != nil {
+			if err := d.decodeImages(dec, name, &ids); err != nil {
 				return nil, err
 			}
 		case "annotations":
 			d.Annotations = nil
-			if err := d.decodeAnnotations(dec, name); err != nil {
+			if err := d.decodeAnnotations(dec, name, &ids); err != nil {
 				return nil, err
 			}
 		case "categories":
@@ -163,6 +168,7 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	if !sawCats {
 		return nil, &FileError{Path: name, Offset: -1, Msg: `not a COCO instances file: no "categories" list`}
 	}
+	d.imageKeys = ids.rank(d.Images, d.Annotations)
 	d.buildIndex()
 	return d, nil
 }
@@ -181,16 +187,20 @@ func decodeList(dec *json.Decoder, name, field string, each func(i int, off int6
 	return expectDelim(dec, ']', name, field)
 }
 
-func (d *Dataset) decodeImages(dec *json.Decoder, name string) error {
+func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) error {
 	return decodeList(dec, name, "images", func(i int, off int64) error {
-		im := imgJSON{ID: math.MinInt64}
+		im := imgJSON{ID: missingImageID}
 		if err := dec.Decode(&im); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("images[%d]", i))
 		}
-		if im.ID == math.MinInt64 {
+		if im.ID.absent() {
 			return atError(name, off, "images[%d]: no id", i)
 		}
-		d.Images = append(d.Images, Image{ID: int64(im.ID), FileName: im.FileName, Width: im.Width, Height: im.Height})
+		id, err := ids.id(im.ID, fmt.Sprintf("images[%d]", i))
+		if err != nil {
+			return atError(name, off, "%v", err)
+		}
+		d.Images = append(d.Images, Image{ID: id, FileName: im.FileName, Width: im.Width, Height: im.Height})
 		return nil
 	})
 }
@@ -214,7 +224,7 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 // be written as floats with no fraction (see intNumber).
 type annJSON struct {
 	ID         intNumber      `json:"id"`
-	ImageID    intNumber      `json:"image_id"`
+	ImageID    imageIDValue   `json:"image_id"`
 	CategoryID categoryNumber `json:"category_id"`
 	BBox       []float64      `json:"bbox"`
 	Area       float64        `json:"area"`
@@ -254,10 +264,10 @@ func (f *crowdFlag) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
+func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageIDs) error {
 	var a annJSON
 	err := decodeList(dec, name, "annotations", func(i int, off int64) error {
-		a.ID, a.ImageID, a.CategoryID = math.MinInt64, math.MinInt64, AllCategories
+		a.ID, a.ImageID, a.CategoryID = math.MinInt64, missingImageID, AllCategories
 		a.BBox = a.BBox[:0]
 		a.Area = math.NaN()
 		a.IsCrowd = crowdFlag{}
@@ -267,14 +277,18 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string) error {
 		switch {
 		case a.ID == math.MinInt64:
 			return atError(name, off, "annotations[%d]: no id", i)
-		case a.ImageID == math.MinInt64:
+		case a.ImageID.absent():
 			return atError(name, off, "annotations[%d] (id %d): no image_id", i, a.ID)
 		case a.CategoryID == AllCategories:
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
 		}
-		ann := Annotation{ID: int64(a.ID), ImageID: int64(a.ImageID), CategoryID: int(a.CategoryID),
+		imageID, err := ids.id(a.ImageID, fmt.Sprintf("annotations[%d] (id %d)", i, a.ID))
+		if err != nil {
+			return atError(name, off, "%v", err)
+		}
+		ann := Annotation{ID: int64(a.ID), ImageID: imageID, CategoryID: int(a.CategoryID),
 			BBox: [4]float64(a.BBox), Area: a.Area,
 			IsCrowd: a.IsCrowd.crowd, Ignore: a.IsCrowd.ignored && !a.IsCrowd.crowd}
 		if math.IsNaN(ann.Area) {
@@ -311,6 +325,13 @@ func group(n int, keyOf func(i int) int32, count int) (start, idx []int32) {
 }
 
 func (d *Dataset) buildIndex() {
+	d.keyRank = nil
+	if d.imageKeys != nil {
+		d.keyRank = make(map[string]int64, len(d.imageKeys))
+		for r, k := range d.imageKeys {
+			d.keyRank[k] = int64(r)
+		}
+	}
 	d.imgIndex = make(map[int64]int32, len(d.Images))
 	for i, im := range d.Images {
 		if _, dup := d.imgIndex[im.ID]; !dup {
@@ -427,6 +448,27 @@ func (d *Dataset) RepeatedAnnotationIDs() int { return d.repeatedIDs }
 // modified.
 func (d *Dataset) CategoryIDsNamed(name string) []int { return d.idsByName[name] }
 
+// ImageKey returns, for a dataset whose image ids are strings, the string that image id id
+// stands for (ok false for a dataset of numeric ids, or an id past its strings). Such a
+// dataset's Image.ID and Annotation.ImageID are the string's rank among the file's image ids,
+// sorted as pycocotools sorts them before it evaluates; LoadResults maps a results file's string
+// ids the same way, and WriteResults writes them back. A nil d has numeric ids.
+func (d *Dataset) ImageKey(id int64) (key string, ok bool) {
+	if d == nil || id < 0 || id >= int64(len(d.imageKeys)) {
+		return "", false
+	}
+	return d.imageKeys[id], true
+}
+
+// ImageName names image id as the file writes it, for messages: the number, or the string
+// quoted (d may be nil: the number).
+func (d *Dataset) ImageName(id int64) string {
+	if key, ok := d.ImageKey(id); ok {
+		return strconv.Quote(key)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
 // HasImage reports whether the dataset lists an image with this id.
 func (d *Dataset) HasImage(id int64) bool { _, ok := d.imgIndex[id]; return ok }
 
@@ -475,18 +517,22 @@ func (d *Dataset) CategoryIDs() []int {
 }
 
 // ImagePath finds the file of image id in dir: dir/file_name, then
-// dir/base(file_name), then dir/<id as 12 digits>.jpg. It returns an error
-// naming the paths tried when none exists.
+// dir/base(file_name), then dir/<id as 12 digits>.jpg (a string id:
+// dir/<id>.jpg). It returns an error naming the paths tried when none exists.
 func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	im, ok := d.Image(id)
 	if !ok {
-		return "", fmt.Errorf("%s: no image with id %d", d.Path, id)
+		return "", fmt.Errorf("%s: no image with id %s", d.Path, d.ImageName(id))
+	}
+	byID := fmt.Sprintf("%012d.jpg", id)
+	if key, ok := d.ImageKey(id); ok {
+		byID = key + ".jpg"
 	}
 	var tried []string
 	for _, p := range []string{
 		filepath.Join(dir, filepath.FromSlash(im.FileName)),
 		filepath.Join(dir, filepath.Base(filepath.FromSlash(im.FileName))),
-		filepath.Join(dir, fmt.Sprintf("%012d.jpg", id)),
+		filepath.Join(dir, byID),
 	} {
 		if im.FileName == "" && len(tried) < 2 {
 			continue
@@ -499,5 +545,5 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("image %d (%q) not found in %s (tried %v)", id, im.FileName, dir, tried)
+	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v)", d.ImageName(id), im.FileName, dir, tried)
 }

@@ -200,7 +200,7 @@ func TestResultsRoundTrip(t *testing.T) {
 		{ImageID: 3, CategoryID: 3, BBox: [4]float64{Float32(0.1), 0, 1e-3, 123456.789}, Score: Float32(0.3)},
 	}
 	p := filepath.Join(t.TempDir(), "r.json")
-	if err := SaveResults(p, rs); err != nil {
+	if err := SaveResults(p, rs, nil); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
@@ -214,7 +214,7 @@ func TestResultsRoundTrip(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(rs) {
 		t.Errorf("read back %v, want %v", got, rs)
 	}
-	if err := SaveResults(p, []Result{{BBox: [4]float64{0, 0, 1, 1}, Score: math.NaN()}}); err == nil {
+	if err := SaveResults(p, []Result{{BBox: [4]float64{0, 0, 1, 1}, Score: math.NaN()}}, nil); err == nil {
 		t.Error("NaN score written")
 	}
 }
@@ -247,7 +247,7 @@ func TestLoadResultsLikeLoadRes(t *testing.T) {
 		Result{ImageID: img, CategoryID: dts[0].CategoryID, BBox: [4]float64{10, 10, -5, 7}, Score: 0.01},
 	)
 	var b strings.Builder
-	if err := WriteResults(&b, extra); err != nil {
+	if err := WriteResults(&b, extra, nil); err != nil {
 		t.Fatal(err)
 	}
 	p := writeFile(t, "extra.json", b.String())
@@ -374,5 +374,93 @@ func TestNewDatasetCategoryTwice(t *testing.T) {
 	}
 	if cats[0].Name != "a" || len(cats) != 4 {
 		t.Errorf("the caller's list changed: %+v", cats)
+	}
+}
+
+// TestStringImageIDs: image ids that are strings (some converted datasets) are evaluated as
+// pycocotools evaluates them, in their sorted order ("b10" before "b9", which decides the tie of
+// scores here; the file names b9 first), with annotations listed before their images. The numbers are pycocotools' (the
+// cocoapi repository's, built with Cython; the same files with ids 3, 2 for b9, b10 give AP
+// 0.5020, so the order is what the test sees). Results files' string ids are read against the
+// ground truth and written back as strings; a file mixing the two kinds is refused, as are ids of
+// the other kind than the ground truth's.
+func TestStringImageIDs(t *testing.T) {
+	const gtJSON = `{"annotations": [
+  {"id": 2, "image_id": "b9", "category_id": 1, "bbox": [20, 20, 30, 30], "area": 900, "iscrowd": 0},
+  {"id": 1, "image_id": "b10", "category_id": 1, "bbox": [10, 10, 40, 40], "area": 1600, "iscrowd": 0},
+  {"id": 3, "image_id": "a", "category_id": 2, "bbox": [5, 5, 50, 20], "area": 1000, "iscrowd": 0},
+  {"id": 4, "image_id": "b9", "category_id": 2, "bbox": [60, 60, 20, 20], "area": 400, "iscrowd": 0}],
+ "images": [{"id": "b10", "file_name": "b10.jpg"}, {"id": "b9", "file_name": "x/b9.png"}, {"id": "a", "file_name": "a.jpg"}],
+ "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}]}`
+	const dtJSON = `[{"image_id": "b9", "category_id": 1, "bbox": [70, 70, 10, 10], "score": 0.5},
+ {"image_id": "b10", "category_id": 1, "bbox": [12, 10, 40, 38], "score": 0.5},
+ {"image_id": "a", "category_id": 2, "bbox": [5, 5, 50, 20], "score": 0.7},
+ {"image_id": "b9", "category_id": 2, "bbox": [0, 0, 10, 10], "score": 0.7},
+ {"image_id": "b9", "category_id": 2, "bbox": [61, 60, 20, 20], "score": 0.3}]`
+	pycocotools := []float64{0.602970297029703, 0.6699669966996699, 0.6699669966996699, 0.4009900990099009, 0.7999999999999999, -1,
+		0.45, 0.675, 0.675, 0.475, 0.8, -1}
+	gt, err := DecodeDataset(strings.NewReader(gtJSON), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for id := range int64(4) {
+		if k, ok := gt.ImageKey(id); ok {
+			keys = append(keys, k)
+		}
+	}
+	if fmt.Sprintf("%v %v %d %d %s", keys, gt.ImageIDs(), gt.Images[0].ID, gt.Annotations[1].ImageID, gt.ImageName(2)) != `[a b10 b9] [0 1 2] 1 1 "b9"` {
+		t.Errorf("keys %q, ids %v, b10's %d and %d, name of 2 %s", keys, gt.ImageIDs(), gt.Images[0].ID, gt.Annotations[1].ImageID, gt.ImageName(2))
+	}
+	dts, err := DecodeResults(strings.NewReader(dtJSON), "dt.json", gt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := EvaluateResults(gt, dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.Stats[:], pycocotools) {
+		t.Errorf("stats %v\npycocotools %v", e.Stats, pycocotools)
+	}
+	var out strings.Builder
+	if err := WriteResults(&out, dts, gt); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `{"image_id":"b9","category_id":1,`) {
+		t.Errorf("written as %s", out.String())
+	}
+	back, err := DecodeResults(strings.NewReader(out.String()), "dt.json", gt)
+	if err != nil || !slices.Equal(back, dts) {
+		t.Errorf("read back %v (%v), want %v", back, err, dts)
+	}
+	if p, err := gt.ImagePath(t.TempDir(), 2); err == nil || !strings.Contains(err.Error(), `image "b9" ("x/b9.png") not found`) || !strings.HasSuffix(err.Error(), "/b9.jpg])") {
+		t.Errorf("ImagePath: %q, %v", p, err)
+	}
+
+	numeric, err := DecodeDataset(strings.NewReader(tinyGT), "numbers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ gt, dt, want string }{
+		{`{"images": [{"id": 1}, {"id": "2"}], "categories": []}`, "", `gt.json: images[1]: image id "2" is a string, and images[0]'s is a number: pycocotools sorts a file's image ids, and cannot sort numbers and strings together`},
+		{`{"annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}], "images": [{"id": "1"}], "categories": []}`, "",
+			`images[0]: image id "1" is a string, and annotations[0] (id 5)'s is a number`},
+		{"", `[{"image_id": 7, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id 7 is a number, and the ground truth gt.json's image ids are strings (as "a")`},
+		{"", `[{"image_id": "c", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id "c" is not in the ground truth gt.json`},
+		{"numbers", `[{"image_id": "7", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id "7" is a string, and the ground truth numbers.json's image ids are numbers`},
+		{"nil", `[{"image_id": "7", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id "7" is a string: string ids are read against the ground truth`},
+	} {
+		var err error
+		switch c.gt {
+		case "", "numbers", "nil":
+			against := map[string]*Dataset{"": gt, "numbers": numeric, "nil": nil}[c.gt]
+			_, err = DecodeResults(strings.NewReader(c.dt), "dt.json", against)
+		default:
+			_, err = DecodeDataset(strings.NewReader(c.gt), "gt.json")
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: %v\nwant %s", c.gt, c.dt, err, c.want)
+		}
 	}
 }

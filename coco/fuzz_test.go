@@ -126,7 +126,7 @@ func FuzzDecodeResults(f *testing.F) {
 			t.Fatalf("loaded detections fail CheckResults: %v", err)
 		}
 		var buf bytes.Buffer
-		if err := WriteResults(&buf, dts); err != nil {
+		if err := WriteResults(&buf, dts, nil); err != nil {
 			t.Fatalf("WriteResults: %v", err)
 		}
 		back, err := DecodeResults(&buf, "written.json", gt)
@@ -158,7 +158,7 @@ func FuzzResultObject(f *testing.F) {
 	}
 	type plain resJSON
 	start := func() resJSON {
-		return resJSON{ImageID: math.MinInt64, CategoryID: AllCategories, Score: math.NaN(), BBox: make([]float64, 0, 4)}
+		return resJSON{ImageID: missingImageID, CategoryID: AllCategories, Score: math.NaN(), BBox: make([]float64, 0, 4)}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if !json.Valid(b) {

@@ -2,9 +2,12 @@ package coco
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // intNumber is a JSON number that holds an integer: 7, or 7.0 or 7e0 as numpy pipelines write
@@ -71,4 +74,102 @@ func jsonKind(c byte) string {
 		return "bool"
 	}
 	return "value"
+}
+
+// imageIDValue is an image id as a COCO file writes it: an integral number (see intNumber), or a
+// string, as some converted datasets have them (pycocotools keys its dicts by either, and sorts
+// the ids of a file, so one file's ids are all numbers or all strings).
+type imageIDValue struct {
+	num      intNumber // math.MinInt64 when absent (null leaves it)
+	str      string
+	isString bool
+}
+
+// UnmarshalJSON accepts an integral number or a string.
+func (v *imageIDValue) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		v.isString = true
+		return json.Unmarshal(b, &v.str)
+	}
+	return v.num.UnmarshalJSON(b)
+}
+
+// absent reports whether no id was read (v as reset to missingImageID, then decoded).
+func (v imageIDValue) absent() bool { return !v.isString && v.num == math.MinInt64 }
+
+// missingImageID is the value an image id is reset to before decoding: absent until one is read.
+var missingImageID = imageIDValue{num: math.MinInt64}
+
+// String gives the id as a message names it: the number, or the string quoted.
+func (v imageIDValue) String() string {
+	if v.isString {
+		return strconv.Quote(v.str)
+	}
+	return strconv.FormatInt(int64(v.num), 10)
+}
+
+// imageIDs turns a file's image ids into Image.ID values while the file is decoded: numbers as
+// they are; strings numbered in the order first seen, and renumbered by rank once the whole
+// file is read (rank), since annotations may come before the images.
+type imageIDs struct {
+	kind  byte   // 0 before the first id, 'n' numbers, 's' strings
+	first string // where the first id was read, for the error of a file that mixes them
+	seen  map[string]int64
+	keys  []string // the strings, by number in order first seen
+}
+
+// id returns the provisional Image.ID of v, read at where; a string after numbers, or a number
+// after strings, is an error.
+func (t *imageIDs) id(v imageIDValue, where string) (int64, error) {
+	kind := byte('n')
+	if v.isString {
+		kind = 's'
+	}
+	if t.kind == 0 {
+		t.kind, t.first = kind, where
+	}
+	if kind != t.kind {
+		what := map[byte]string{'n': "a number", 's': "a string"}
+		return 0, fmt.Errorf("%s: image id %s is %s, and %s's is %s: pycocotools sorts a file's image ids, and cannot sort numbers and strings together",
+			where, v, what[kind], t.first, what[t.kind])
+	}
+	if !v.isString {
+		return int64(v.num), nil
+	}
+	n, ok := t.seen[v.str]
+	if !ok {
+		if t.seen == nil {
+			t.seen = make(map[string]int64)
+		}
+		n = int64(len(t.keys))
+		t.seen[v.str] = n
+		t.keys = append(t.keys, v.str)
+	}
+	return n, nil
+}
+
+// rank renumbers the images' and annotations' string ids by the strings' rank in sorted order
+// (Python's: by code point, which byte order of UTF-8 is) and returns the sorted strings; nil,
+// changing nothing, for numeric ids.
+func (t *imageIDs) rank(images []Image, anns []Annotation) []string {
+	if t.kind != 's' {
+		return nil
+	}
+	order := make([]int64, len(t.keys)) // provisional numbers in sorted order
+	for i := range order {
+		order[i] = int64(i)
+	}
+	slices.SortFunc(order, func(a, b int64) int { return strings.Compare(t.keys[a], t.keys[b]) })
+	rankOf := make([]int64, len(order))
+	sorted := make([]string, len(order))
+	for r, n := range order {
+		rankOf[n], sorted[r] = int64(r), t.keys[n]
+	}
+	for i := range images {
+		images[i].ID = rankOf[images[i].ID]
+	}
+	for i := range anns {
+		anns[i].ImageID = rankOf[anns[i].ImageID]
+	}
+	return sorted
 }

@@ -55,7 +55,7 @@ func TestSaveResultsThroughLinksAndPipes(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveResults(link, rs); err != nil {
+	if err := SaveResults(link, rs, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
@@ -72,7 +72,7 @@ func TestSaveResultsThroughLinksAndPipes(t *testing.T) {
 	if err := os.Symlink("second.json", dangling); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveResults(dangling, rs); err != nil {
+	if err := SaveResults(dangling, rs, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Lstat(dangling); err != nil || st.Mode()&os.ModeSymlink == 0 {
@@ -90,7 +90,7 @@ func TestSaveResultsThroughLinksAndPipes(t *testing.T) {
 		b, _ := os.ReadFile(pipe)
 		read <- b
 	}()
-	if err := SaveResults(pipe, rs); err != nil {
+	if err := SaveResults(pipe, rs, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -15,7 +15,8 @@ import (
 	"strings"
 )
 
-// Result is one detection in the COCO results format.
+// Result is one detection in the COCO results format. Against a dataset whose image ids are
+// strings, ImageID is the string's rank (see Dataset.ImageKey).
 type Result struct {
 	ImageID    int64      `json:"image_id"`
 	CategoryID int        `json:"category_id"`
@@ -27,7 +28,7 @@ type Result struct {
 // may be written as floats with no fraction, as numpy pipelines write
 // them (see intNumber).
 type resJSON struct {
-	ImageID    intNumber       `json:"image_id"`
+	ImageID    imageIDValue    `json:"image_id"`
 	CategoryID categoryNumber  `json:"category_id"`
 	BBox       []float64       `json:"bbox"`
 	Score      float64         `json:"score"`
@@ -204,7 +205,8 @@ func valueEnd(b []byte, i int) int {
 // them) and whatever the signs of its width and height. Ids written as
 // floats with no fraction (7.0, as numpy pipelines write them) are read as
 // the integers, as Python's json and pycocotools' dicts take them; an id
-// with a fraction is an error. A NaN or infinite
+// with a fraction is an error. Image ids are strings where gt's are (a string
+// against numbers, or a number against strings, is an error). A NaN or infinite
 // number (which JSON does not have, but Python writes), malformed JSON, a
 // detection without image_id, category_id, bbox or score, and, when gt is
 // not nil, an image id that is not in gt (loadRes refuses those too) are
@@ -230,7 +232,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	var out []Result
 	var d resJSON
 	err = decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
-		d.ImageID, d.CategoryID, d.Score = math.MinInt64, AllCategories, math.NaN()
+		d.ImageID, d.CategoryID, d.Score = missingImageID, AllCategories, math.NaN()
 		d.BBox, d.Caption = d.BBox[:0], nil
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
@@ -241,7 +243,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			// pycocotools' loadRes would read the whole file as caption results: each
 			// detection's area from the file (w*h otherwise), none for a detection without one
 			return atError(name, off, "%s: has a caption, which makes pycocotools read the file as caption results, not bbox ones", what)
-		case d.ImageID == math.MinInt64:
+		case d.ImageID.absent():
 			return atError(name, off, "%s: no image_id", what)
 		case d.CategoryID == AllCategories:
 			return atError(name, off, "%s: no category_id", what)
@@ -253,7 +255,11 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		case math.IsNaN(d.Score):
 			return atError(name, off, "%s: no score", what)
 		}
-		res := Result{ImageID: int64(d.ImageID), CategoryID: int(d.CategoryID), BBox: [4]float64(d.BBox), Score: d.Score}
+		imageID, err := gt.resultImageID(d.ImageID)
+		if err != nil {
+			return atError(name, off, "%s: %v", what, err)
+		}
+		res := Result{ImageID: imageID, CategoryID: int(d.CategoryID), BBox: [4]float64(d.BBox), Score: d.Score}
 		if err := res.check(gt); err != nil {
 			return atError(name, off, "%s: %v", what, err)
 		}
@@ -269,19 +275,48 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	return out, nil
 }
 
+// resultImageID returns the Result.ImageID of a results file's image id v: the number, or for a
+// dataset d of string ids the string's rank; a string where d's ids are numbers (or d is nil),
+// a number where they are strings, and a string d does not have are errors.
+func (d *Dataset) resultImageID(v imageIDValue) (int64, error) {
+	switch {
+	case !v.isString && (d == nil || d.imageKeys == nil):
+		return int64(v.num), nil
+	case !v.isString:
+		return 0, fmt.Errorf("image_id %s is a number, and the ground truth %s's image ids are strings (as %q)", v, d.Path, d.imageKeys[0])
+	case d == nil:
+		return 0, fmt.Errorf("image_id %s is a string: string ids are read against the ground truth, which gives each its place", v)
+	case d.imageKeys == nil:
+		return 0, fmt.Errorf("image_id %s is a string, and the ground truth %s's image ids are numbers", v, d.Path)
+	}
+	if r, ok := d.keyRank[v.str]; ok {
+		return r, nil
+	}
+	return 0, fmt.Errorf("image_id %s is not in the ground truth %s", v, d.Path)
+}
+
 // check validates one detection as pycocotools' loadRes would: finite
 // numbers, and an image of gt when gt is not nil.
 func (r *Result) check(gt *Dataset) error {
+	if err := r.checkFinite(gt); err != nil {
+		return err
+	}
+	if gt != nil && !gt.HasImage(r.ImageID) {
+		return fmt.Errorf("image_id %s is not in the ground truth %s", gt.ImageName(r.ImageID), gt.Path)
+	}
+	return nil
+}
+
+// checkFinite refuses a detection with a number that is not finite; gt (which may be nil) names
+// its image.
+func (r *Result) checkFinite(gt *Dataset) error {
 	for _, v := range r.BBox {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("image %d: bbox %v is not finite", r.ImageID, r.BBox)
+			return fmt.Errorf("image %s: bbox %v is not finite", gt.ImageName(r.ImageID), r.BBox)
 		}
 	}
 	if math.IsNaN(r.Score) || math.IsInf(r.Score, 0) {
-		return fmt.Errorf("image %d: score %v is not finite", r.ImageID, r.Score)
-	}
-	if gt != nil && !gt.HasImage(r.ImageID) {
-		return fmt.Errorf("image_id %d is not in the ground truth %s", r.ImageID, gt.Path)
+		return fmt.Errorf("image %s: score %v is not finite", gt.ImageName(r.ImageID), r.Score)
 	}
 	return nil
 }
@@ -357,10 +392,15 @@ func (u Unmatchable) String() string {
 }
 
 // AppendResultJSON appends one detection as a JSON object to b. Numbers
-// are written in their shortest round-trip form.
-func AppendResultJSON(b []byte, r Result) []byte {
+// are written in their shortest round-trip form; the image id as gt's file
+// writes it (its string, where gt's ids are strings; gt may be nil).
+func AppendResultJSON(b []byte, r Result, gt *Dataset) []byte {
 	b = append(b, `{"image_id":`...)
-	b = strconv.AppendInt(b, r.ImageID, 10)
+	if key, ok := gt.ImageKey(r.ImageID); ok {
+		b = strconv.AppendQuote(b, key)
+	} else {
+		b = strconv.AppendInt(b, r.ImageID, 10)
+	}
 	b = append(b, `,"category_id":`...)
 	b = strconv.AppendInt(b, int64(r.CategoryID), 10)
 	b = append(b, `,"bbox":[`...)
@@ -383,15 +423,16 @@ func appendFloat(b []byte, v float64) []byte {
 }
 
 // WriteResults writes detections as a COCO results JSON list, one
-// detection per line. Non-finite numbers are refused (JSON has none).
-func WriteResults(w io.Writer, rs []Result) error {
+// detection per line, image ids as gt's file writes them (gt may be nil:
+// numbers). Non-finite numbers are refused (JSON has none).
+func WriteResults(w io.Writer, rs []Result, gt *Dataset) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if _, err := bw.WriteString("["); err != nil {
 		return err
 	}
 	var b []byte
 	for i := range rs {
-		if err := rs[i].check(nil); err != nil {
+		if err := rs[i].checkFinite(gt); err != nil {
 			return fmt.Errorf("detection %d: %w", i, err)
 		}
 		b = b[:0]
@@ -399,7 +440,7 @@ func WriteResults(w io.Writer, rs []Result) error {
 			b = append(b, ',')
 		}
 		b = append(b, '\n')
-		b = AppendResultJSON(b, rs[i])
+		b = AppendResultJSON(b, rs[i], gt)
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
@@ -414,15 +455,16 @@ func WriteResults(w io.Writer, rs []Result) error {
 // through a temporary file in the same folder, renamed into place, so a
 // reader never sees half a file; through a symbolic link, to the file it
 // names; anything else (a named pipe, a device) written to directly, as it is
-// not a file a rename could replace.
-func SaveResults(path string, rs []Result) error {
+// not a file a rename could replace. Image ids are written as in gt (see
+// WriteResults).
+func SaveResults(path string, rs []Result, gt *Dataset) error {
 	path = followLinks(path)
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		if err := WriteResults(f, rs); err != nil {
+		if err := WriteResults(f, rs, gt); err != nil {
 			f.Close()
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -436,7 +478,7 @@ func SaveResults(path string, rs []Result) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := WriteResults(tmp, rs); err != nil {
+	if err := WriteResults(tmp, rs, gt); err != nil {
 		tmp.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}

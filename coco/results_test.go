@@ -18,7 +18,7 @@ func TestResultObjectsReadInOnePass(t *testing.T) {
 			t.Errorf("%s: not read in one pass", s)
 			continue
 		}
-		if r.ImageID == 0 || r.CategoryID == 0 || len(r.BBox) != 4 || r.Score == 0 {
+		if r.ImageID.num == 0 || r.CategoryID == 0 || len(r.BBox) != 4 || r.Score == 0 {
 			t.Errorf("%s: read as %+v", s, r)
 		}
 		b := []byte(s)

@@ -451,7 +451,7 @@ func runModel(c *cli.Context, e *env) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o777); err != nil {
 		return fmt.Errorf("-out %s: %w", out, err)
 	}
-	if err := coco.SaveResults(out, rep.Results); err != nil {
+	if err := coco.SaveResults(out, rep.Results, gt); err != nil {
 		return err
 	}
 	if runErr != nil {

@@ -604,7 +604,7 @@ func TestCategories(t *testing.T) {
 	if err := os.WriteFile(gt2, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := coco.SaveResults(dt2, kept); err != nil {
+	if err := coco.SaveResults(dt2, kept, nil); err != nil {
 		t.Fatal(err)
 	}
 	want, _ := stats("-gt", gt2, "-dt", dt2)
