@@ -141,7 +141,7 @@ func TestLoadErrors(t *testing.T) {
 		{"truncated", `{"images": [{"id": 1}`, false, []string{"truncated:", "unexpected end"}},
 		{"bbox short", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2]}]}`, false, []string{"bbox must be 4 numbers"}},
 		{"no categories", `{"images": [], "annotations": []}`, false, []string{"no \"categories\""}},
-		{"id type", "{\"images\": [\n{\"id\": \"7\"}]}", false, []string{"id type:2:1", "images[0]", "string"}},
+		{"id type", "{\"images\": [\n{\"id\": true}]}", false, []string{"id type:2:1", "images[0]", "bool"}},
 		{"not a list", `{"image_id": 7}`, true, []string{"expected \"[\""}},
 		{"unknown image", "[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 99, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"unknown image:3:2", "detection 1", "image_id 99 is not in the ground truth"}},
 		{"nan", "[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", true, []string{"nan:2:11", "NaN", "(byte 45)"}},

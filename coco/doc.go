@@ -16,7 +16,9 @@
 // not have; a NaN or infinite number, an id with a fraction (ids written
 // 7.0, as numpy pipelines do, are read as integers, in both files), or
 // broken JSON, is an error naming the file, the line and column, and the
-// byte offset.
+// byte offset. Image ids may be strings, as pycocotools takes them: an
+// image's ID is then the string's rank in sorted order (Dataset.ImageKey),
+// and results files are read and written with the strings.
 //
 // # Evaluation
 //
