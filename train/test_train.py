@@ -264,6 +264,58 @@ class DistributedTraining(unittest.TestCase):
             self.assertEqual(torch.load(ck)["iteration"], int(m.group(1)))
 
 
+    def test_terminal_interrupt_saves(self):
+        # Ctrl-C in the terminal: SIGINT reaches torchrun and both workers, and torchrun passes it
+        # on to them at once; the run stops after one iteration with last.pt written (--ckpt-every
+        # is out of reach) and exit status 130. (The two signals mostly arrive as one, pending
+        # while a worker is inside torch; where they do not, StopSignals takes the second as the
+        # same stop: test_second_signal.)
+        with tempfile.TemporaryDirectory() as tmp:
+            data = tiny_coco(os.path.join(tmp, "train.json"), 2)
+            out = os.path.join(tmp, "run")
+            p = subprocess.Popen(
+                torchrun(tmp, ["--config", PRESET, "--classes", "person", "--data", data,
+                               "--batch", "1", "--train-sizes", "224", "--box-batch", "32", "--log-every", "1",
+                               "--eval-every", "0",
+                               "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out]),
+                env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            try:
+                wait_for_first_iteration(self, p, out, "torchrun")
+                os.killpg(p.pid, signal.SIGINT)
+                try:
+                    stdout, _ = p.communicate(timeout=300)
+                except subprocess.TimeoutExpired:
+                    self.fail(stuck_report(p, tmp))
+            finally:
+                if p.poll() is None:
+                    print(stuck_report(p, tmp), file=sys.stderr)
+            m = re.search(r"stopped at iteration (\d+) of 100000 .*stopped by signal 2: exit status 130", stdout)
+            self.assertIsNotNone(m, stdout)
+            self.assertNotIn("KeyboardInterrupt", stdout)
+            self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
+            self.assertNotEqual(p.returncode, 0, stdout)
+
+
+class StopSignalsTest(unittest.TestCase):
+    def test_second_signal(self):
+        # A signal within a second of the first is the same stop (torchrun passing on the
+        # terminal's Ctrl-C); one later is a second Ctrl-C, which ends the process at once.
+        saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        try:
+            stop = train_detector.StopSignals()
+            self.assertIs(signal.getsignal(signal.SIGINT).__func__, train_detector.StopSignals.on_signal)
+            self.assertEqual(stop.signum, 0)
+            stop.on_signal(signal.SIGINT, None)
+            stop.on_signal(signal.SIGTERM, None)
+            self.assertEqual(stop.signum, signal.SIGINT)
+            stop.at -= 1.5
+            with self.assertRaises(KeyboardInterrupt):
+                stop.on_signal(signal.SIGINT, None)
+        finally:
+            signal.signal(signal.SIGINT, saved[0])
+            signal.signal(signal.SIGTERM, saved[1])
+
+
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):
         # At 300 the default is the one the demo recipes were trained with; at 600 the same

@@ -407,6 +407,29 @@ def mean_over_processes(values, device):
     return dict(zip(keys, t.tolist()))
 
 
+class StopSignals:
+    """SIGINT and SIGTERM handlers that ask a run to stop after its iteration (signum: the first
+    signal's number, 0 before one). Another signal more than a second later ends the process at
+    once (KeyboardInterrupt: a second Ctrl-C); one within the second is the same stop: a
+    terminal's Ctrl-C reaches torchrun and every worker, and torchrun passes it on to them at
+    once, as a scheduler's SIGTERM to the job's processes does."""
+
+    def __init__(self, message=None):
+        self.signum, self.at, self.message = 0, 0.0, message
+        signal.signal(signal.SIGINT, self.on_signal)
+        signal.signal(signal.SIGTERM, self.on_signal)
+
+    def on_signal(self, signum, frame):
+        now = time.monotonic()
+        if self.signum:
+            if now - self.at > 1.0:
+                raise KeyboardInterrupt
+            return
+        self.signum, self.at = signum, now
+        if self.message:
+            print(self.message % signum, flush=True)
+
+
 def stop_signal(signum, device):
     """The signal that stops a distributed run: the highest signal number any process received
     (signum on this one, 0 for none). A stop that one process saw is taken by all at the same
@@ -943,16 +966,7 @@ def main(argv=None):
     if select and main_proc:
         check_select(select, evaluator.sets, classes)
 
-    stop = {"signum": 0}
-
-    def on_signal(signum, frame):
-        if stop["signum"]:
-            raise KeyboardInterrupt
-        stop["signum"] = signum
-        if main_proc:
-            print("signal %d: finishing this iteration, then writing the checkpoint" % signum, flush=True)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = StopSignals("signal %d: finishing this iteration, then writing the checkpoint" if main_proc else None)
 
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
     sampler = BatchStream(len(data), a.seed, a.batch * a.accum, rank, world, start, end)
@@ -1035,8 +1049,8 @@ def main(argv=None):
             end = it
         # Whether to stop, decided on the signals of all processes before the checkpoint: a signal
         # that reached another process only must still make rank 0 save. A signal arriving after
-        # this point is counted at the next iteration (stop["signum"] stays set), on every process alike.
-        stopped_by = stop_signal(stop["signum"], device)
+        # this point is counted at the next iteration (stop.signum stays set), on every process alike.
+        stopped_by = stop_signal(stop.signum, device)
         stopping = stopped_by != 0
         if main_proc and (it % a.log_every == 0 or it == end):
             rec = {"iter": it, "lr": lr, "train_seconds": round(train_seconds, 1),

@@ -38,7 +38,7 @@ from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, exit_status, ignore_stop_signals, run_script,  # noqa: E402
                             init_distributed, load_checkpoint, mean_over_processes, save_checkpoint,
-                            shutdown_distributed, stop_signal)
+                            shutdown_distributed, stop_signal, StopSignals)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -192,14 +192,7 @@ def main(argv=None):
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
     val = list_images(a.val, classes)[1] if a.val else None
 
-    stop = {"signum": 0}
-
-    def on_signal(signum, frame):
-        if stop["signum"]:
-            raise KeyboardInterrupt
-        stop["signum"] = signum
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = StopSignals()
 
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
     loader = torch.utils.data.DataLoader(
@@ -226,7 +219,7 @@ def main(argv=None):
         it += 1
         seconds += time.time() - t0
         # Stop on a signal to any process, decided before rank 0's checkpoint (train_detector.py).
-        stopped_by = stop_signal(stop["signum"], device)
+        stopped_by = stop_signal(stop.signum, device)
         stopping = stopped_by != 0
         if main_proc:
             if it % a.log_every == 0 or it == end:
