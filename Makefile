@@ -8,8 +8,8 @@ RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/... ./parallel/...
 # The compute packages, also tested as arm64 binaries under qemu.
 ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
 	./rpn/... ./roihead/... ./coco ./cmd/cocoeval
-# Drawing charts (coco/prplot) has no arithmetic that must match a reference and takes minutes
-# under qemu: it is tested natively only.
+# Drawing charts (cocoeval -plots, cmd/cocoeval's TestPlots; coco/prplot is not in ARM64_PKGS) has
+# no arithmetic that must match a reference and takes minutes under qemu: it is tested natively only.
 ARM64_SKIP := TestPlots
 
 .PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
@@ -33,8 +33,9 @@ vet:
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) vet ./...
 	CGO_ENABLED=0 GOARCH=386 $(GO) vet ./...
 
-# No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths,
-# RoIAlign's samples), on every target where Go fuses (scripts/check-nofma).
+# No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths, the
+# resize, and the kernels that must agree with torch bit for bit: RoIAlign's samples, the resize's
+# blend, NMS's IoU, torch's exp), on every target where Go fuses (scripts/check-nofma).
 nofma:
 	GO=$(GO) scripts/check-nofma
 

@@ -19,7 +19,7 @@ import (
 
 // Model is the whole configuration of a model file (docs/MODEL_FORMAT.md).
 type Model struct {
-	Version  int               `json:"version" yaml:"version"`
+	Version  int               `json:"version" yaml:"version"` // the format's version: 1
 	Backbone shufflenet.Config `json:"backbone" yaml:"backbone"`
 	Detector *Detector         `json:"detector" yaml:"detector"`
 }

@@ -108,8 +108,12 @@ type Stats struct {
 
 // Counts is a snapshot of a Stats' counters.
 type Counts struct {
-	Frames, Dropped, Corrupt, Failed, Reconnects int
-	Classes                                      map[string]int // detections per class label
+	Frames     int            // frames written (detected and output)
+	Dropped    int            // frames of a live source skipped because detection fell behind
+	Corrupt    int            // frames the source could not decode (skipped before detection)
+	Failed     int            // frames decoded whose detection or output failed (logged, skipped)
+	Reconnects int            // times a live source was reopened after a loss
+	Classes    map[string]int // detections per class label
 }
 
 // Counts returns the counters so far.
