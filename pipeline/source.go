@@ -66,8 +66,66 @@ type Video struct {
 	name string
 	cap  *gocv.VideoCapture
 	info VideoInfo
+	rotation
 	frameNumbers
 	extent
+}
+
+// rotation turns a video's frames upright, as players show them, where its stream is tagged
+// with a rotation (a phone's portrait video). OpenCV 4.6's own rotation turns a ±90° one the
+// wrong way (it applies the display matrix's counterclockwise angle clockwise:
+// opencv/opencv#22088), so it is turned off and the frames are turned here.
+type rotation struct {
+	turn gocv.RotateFlag
+	on   bool
+	raw  gocv.Mat // the frame as decoded, when on
+}
+
+// CAP_PROP_ORIENTATION_META and CAP_PROP_ORIENTATION_AUTO, which gocv 0.31 does not name.
+const (
+	captureOrientationMeta gocv.VideoCaptureProperties = 48
+	captureOrientationAuto gocv.VideoCaptureProperties = 49
+)
+
+// newRotation turns off c's own rotation and returns the one that shows its frames upright.
+func newRotation(c *gocv.VideoCapture) rotation {
+	c.Set(captureOrientationAuto, 0)
+	switch int(c.Get(captureOrientationMeta)) { // counterclockwise degrees, 0-359
+	case 90:
+		return rotation{turn: gocv.Rotate90CounterClockwise, on: true, raw: gocv.NewMat()}
+	case 180:
+		return rotation{turn: gocv.Rotate180Clockwise, on: true, raw: gocv.NewMat()}
+	case 270:
+		return rotation{turn: gocv.Rotate90Clockwise, on: true, raw: gocv.NewMat()}
+	}
+	return rotation{}
+}
+
+// read reads c's next frame into m, upright; false when there is none.
+func (r *rotation) read(c *gocv.VideoCapture, m *gocv.Mat) bool {
+	if !r.on {
+		return c.Read(m) && !m.Empty()
+	}
+	if !c.Read(&r.raw) || r.raw.Empty() {
+		return false
+	}
+	gocv.Rotate(r.raw, m, r.turn)
+	return !m.Empty()
+}
+
+// size returns the upright size of a w x h frame as decoded.
+func (r *rotation) size(w, h int) (int, int) {
+	if r.on && r.turn != gocv.Rotate180Clockwise {
+		return h, w
+	}
+	return w, h
+}
+
+// close frees the decoded frame's Mat.
+func (r *rotation) close() {
+	if r.on {
+		r.raw.Close()
+	}
 }
 
 // extent is whether Read has ended a source of stated length, for its Extent method.
@@ -106,10 +164,10 @@ func OpenVideo(path string) (*Video, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", path)
 	}
-	v := &Video{name: path, cap: c, info: VideoInfo{
-		Width: int(c.Get(gocv.VideoCaptureFrameWidth)), Height: int(c.Get(gocv.VideoCaptureFrameHeight)),
+	v := &Video{name: path, cap: c, rotation: newRotation(c), info: VideoInfo{
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 	}}
+	v.info.Width, v.info.Height = v.size(int(c.Get(gocv.VideoCaptureFrameWidth)), int(c.Get(gocv.VideoCaptureFrameHeight)))
 	v.frameNumbers = newFrameNumbers(v.info.FPS)
 	return v, nil
 }
@@ -146,7 +204,7 @@ func (v *Video) Info() VideoInfo { return v.info }
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	bad := 0
 	for {
-		if v.cap.Read(m) && !m.Empty() {
+		if v.read(v.cap, m) {
 			p := Position{Name: v.name}
 			p.Index, p.TimeMS, p.Corrupt = v.frame(v.cap.Get(gocv.VideoCapturePosMsec), bad)
 			return p, nil
@@ -170,7 +228,10 @@ func (v *Video) Extent() (decoded, stated int, ended bool) {
 }
 
 // Close implements Source.
-func (v *Video) Close() error { return v.cap.Close() }
+func (v *Video) Close() error {
+	v.close()
+	return v.cap.Close()
+}
 
 // frameNumbers numbers the frames of a file (a Video, or a stream of stated length) as they are
 // decoded: by their timestamps while these fall on the frame rate's grid (a constant frame rate),
@@ -250,11 +311,12 @@ func (f *frameNumbers) timeIndex(t float64, byCount int) int {
 // Live is a camera or a network stream: frames arrive at their own pace and are numbered in
 // arrival order, timed from when the source was opened.
 type Live struct {
-	name   string
-	cap    *gocv.VideoCapture
-	start  time.Time
-	next   int
-	frames int // as the source states it (0: unknown, a live source)
+	name     string
+	cap      *gocv.VideoCapture
+	start    time.Time
+	next     int
+	frames   int // as the source states it (0: unknown, a live source)
+	rotation     // a stream's tag (an http:// link to a phone's video); none for a camera
 	// a stream of stated length's, numbered as a file's
 	frameNumbers
 	extent
@@ -295,7 +357,7 @@ func OpenStream(url string) (*Live, error) {
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", url)
 	}
 	return &Live{name: url, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
-		frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS))}, nil
+		rotation: newRotation(c), frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS))}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -314,7 +376,7 @@ var ErrLost = errors.New("stream lost: no more frames")
 // frames as a Video does: a frame that fails to decode takes its number too.
 func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	for bad := 0; bad < liveRetries; bad++ {
-		if l.cap.Read(m) && !m.Empty() {
+		if l.read(l.cap, m) {
 			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
 			if l.Frames() > 0 { // a file's numbers, and its position in it
 				p.Index, p.TimeMS, p.Corrupt = l.frame(l.cap.Get(gocv.VideoCapturePosMsec), bad)
@@ -336,7 +398,10 @@ func (l *Live) Extent() (decoded, stated int, ended bool) {
 }
 
 // Close implements Source.
-func (l *Live) Close() error { return l.cap.Close() }
+func (l *Live) Close() error {
+	l.close()
+	return l.cap.Close()
+}
 
 // Reconnecting is a live source that is reopened, with exponential backoff, when it fails: the
 // frame numbers and times carry on across reconnections.
