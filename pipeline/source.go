@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -349,15 +350,27 @@ func OpenCameraDevice(path string) (*Live, error) {
 }
 
 // OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
-// backend.
+// backend. Its errors and Positions name it by its URL without the password.
 func OpenStream(url string) (*Live, error) {
+	name := redactedURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()
-		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", url)
+		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", name)
 	}
-	return &Live{name: url, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
+	return &Live{name: name, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 		rotation: newRotation(c), frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS))}, nil
+}
+
+// redactedURL is how a stream is named in messages and Positions: its URL without the password
+// (rtsp://admin:xxxxx@10.0.0.5/...), which would otherwise be printed and written to every JSON
+// line.
+func redactedURL(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return s
+	}
+	return u.Redacted()
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).

@@ -97,18 +97,18 @@ func detect(c *cli.Context) error {
 			}
 			// Frames the detector cannot take (too large, or too thin to resize) would each fail.
 			if _, _, err := j.det.Config().Config.NetworkInput(info.Height, info.Width); err != nil {
-				return fmt.Errorf("%s: its frames: %w", in.spec, err)
+				return fmt.Errorf("%s: its frames: %w", in.name(), err)
 			}
 			// The annotated video runs at the frame rate over -stride, which the encoder bounds.
 			if err := pipeline.CheckVideoFPS(info.FPS / float64(c.Int("stride"))); in.out != "" && err != nil {
-				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), in.spec, err)
+				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), in.name(), err)
 			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
 			if k > 0 {
 				continue
 			}
-			l, err := pipeline.OpenWithin(c.Context, in.spec, in.open, openWithin, stderr)
+			l, err := pipeline.OpenWithin(c.Context, in.name(), in.open, openWithin, stderr)
 			if err != nil {
 				return err
 			}
@@ -173,7 +173,7 @@ func detect(c *cli.Context) error {
 				l, opened := lives[k]
 				delete(lives, k) // Run closes it
 				if !opened {
-					s, err := pipeline.OpenWithin(ctx, in.spec, in.open, openWithin, stderr)
+					s, err := pipeline.OpenWithin(ctx, in.name(), in.open, openWithin, stderr)
 					if err != nil {
 						if !errors.Is(err, context.Canceled) { // (an interruption says so itself)
 							failures = append(failures, err)
@@ -188,7 +188,7 @@ func detect(c *cli.Context) error {
 				}
 				o.Live = true
 				if d := c.Duration("reconnect"); d > 0 {
-					src = pipeline.Reconnect(in.spec, l, in.open, d, stderr)
+					src = pipeline.Reconnect(in.name(), l, in.open, d, stderr)
 				}
 			}
 			total := 0
@@ -197,7 +197,7 @@ func detect(c *cli.Context) error {
 				fps /= float64(o.Stride)
 				total = (frames + o.Stride - 1) / o.Stride
 			}
-			o.Progress = newFrameBar(stderr, in.spec, total)
+			o.Progress = newFrameBar(stderr, in.name(), total)
 			if in.out != "" {
 				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {
 					src.Close()
@@ -216,7 +216,7 @@ func detect(c *cli.Context) error {
 			// even still run): Extent says which.
 			if got, stated, ended := s.Extent(); ended && got < stated {
 				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.
-				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.spec, got-1, stated)
+				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.name(), got-1, stated)
 			}
 		}
 		if vw != nil {
@@ -235,7 +235,7 @@ func detect(c *cli.Context) error {
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
 		} else if after.Frames == before.Frames && after.Failed > before.Failed {
 			// (a video's frames are its probed size, checked above; a stream's may not be)
-			failures = append(failures, fmt.Errorf("%s: none of its frames could be detected (%d failed, above)", in.spec, after.Failed-before.Failed))
+			failures = append(failures, fmt.Errorf("%s: none of its frames could be detected (%d failed, above)", in.name(), after.Failed-before.Failed))
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			failures = append(failures, err) // reported at the end, after the summary

@@ -32,6 +32,17 @@ type input struct {
 	out    string // annotated output path ("" for none)
 }
 
+// name is how messages, the progress line and the JSON lines name the input: as given, but for a
+// stream URL's password, left out (rtsp://admin:xxxxx@10.0.0.5/..., as pipeline's stream names it).
+func (in input) name() string {
+	if in.kind == streamInput {
+		if u, err := url.Parse(in.spec); err == nil {
+			return u.Redacted()
+		}
+	}
+	return in.spec
+}
+
 // imageExts are the extensions taken as still images; other files are opened as videos.
 var imageExts = []string{".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -75,7 +86,7 @@ func parseInputs(args []string) ([]input, error) {
 				return nil, fmt.Errorf("%s: not a valid URL: %w", a, err)
 			}
 			if !slices.Contains(streamSchemes, strings.ToLower(u.Scheme)) {
-				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", a, u.Scheme, strings.Join(streamSchemes, ", "))
+				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", u.Redacted(), u.Scheme, strings.Join(streamSchemes, ", "))
 			}
 			ins = append(ins, input{spec: a, kind: streamInput})
 		default:
@@ -244,8 +255,10 @@ func fileKeys(path string) []string {
 	return keys
 }
 
-// streamName makes a file name from a stream URL: host, port and path with other characters
-// replaced, e.g. rtsp://10.0.0.2:554/live/ch1 -> 10.0.0.2_554_live_ch1.
+// streamName makes a file name from a stream URL: host, port, path and query (which tells a
+// recorder's channels apart) with other characters replaced, e.g. rtsp://10.0.0.2:554/live/ch1
+// -> 10.0.0.2_554_live_ch1, rtsp://nvr/cam?channel=2 -> nvr_cam_channel_2; never its user or
+// password.
 func streamName(spec string) string {
 	u, err := url.Parse(spec)
 	if err != nil {
@@ -256,7 +269,7 @@ func streamName(spec string) string {
 			return r
 		}
 		return '_'
-	}, u.Host+u.Path)
+	}, u.Host+u.Path+"_"+u.RawQuery)
 	s = strings.Trim(s, "_.")
 	if s == "" {
 		return "stream"

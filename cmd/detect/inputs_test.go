@@ -15,7 +15,8 @@ func TestInputsAndOutputs(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
 	}
 	clip := filepath.Join(dir, "clip.mkv")
-	ins, err := parseInputs([]string{dir, clip, "camera:2", "rtsp://10.0.0.2:554/live/ch1", "HTTP://host/a.ts"})
+	ins, err := parseInputs([]string{dir, clip, "camera:2", "rtsp://10.0.0.2:554/live/ch1", "HTTP://host/a.ts",
+		"rtsp://admin:secret@nvr:554/cam/realmonitor?channel=1&subtype=0", "rtsp://admin:secret@nvr:554/cam/realmonitor?channel=2&subtype=0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +29,8 @@ func TestInputsAndOutputs(t *testing.T) {
 		{spec: "camera:2", kind: cameraInput, camera: 2},
 		{spec: "rtsp://10.0.0.2:554/live/ch1", kind: streamInput},
 		{spec: "HTTP://host/a.ts", kind: streamInput},
+		{spec: "rtsp://admin:secret@nvr:554/cam/realmonitor?channel=1&subtype=0", kind: streamInput},
+		{spec: "rtsp://admin:secret@nvr:554/cam/realmonitor?channel=2&subtype=0", kind: streamInput},
 	}
 	if len(ins) != len(want) {
 		t.Fatalf("%+v", ins)
@@ -38,11 +41,18 @@ func TestInputsAndOutputs(t *testing.T) {
 		}
 	}
 
-	// Defaults: videos beside the input, live sources here, images not at all.
+	// A stream is named without its password (messages, the progress line, JSON lines).
+	if got := ins[8].name(); got != "rtsp://admin:xxxxx@nvr:554/cam/realmonitor?channel=1&subtype=0" {
+		t.Errorf("stream named %q", got)
+	}
+
+	// Defaults: videos beside the input, live sources here (a recorder's channels told apart by
+	// the query), images not at all.
 	if err := planOutputs(ins, "", false); err != nil {
 		t.Fatal(err)
 	}
-	outs := []string{"", "", "", "", filepath.Join(dir, "clip.detect.mp4"), "camera2.detect.mp4", "10.0.0.2_554_live_ch1.detect.mp4", "host_a.ts.detect.mp4"}
+	outs := []string{"", "", "", "", filepath.Join(dir, "clip.detect.mp4"), "camera2.detect.mp4", "10.0.0.2_554_live_ch1.detect.mp4", "host_a.ts.detect.mp4",
+		"nvr_554_cam_realmonitor_channel_1_subtype_0.detect.mp4", "nvr_554_cam_realmonitor_channel_2_subtype_0.detect.mp4"}
 	for i, o := range outs {
 		if ins[i].out != o {
 			t.Errorf("default output %d: %q, want %q", i, ins[i].out, o)
@@ -53,7 +63,7 @@ func TestInputsAndOutputs(t *testing.T) {
 	if err := planOutputs(ins, out, true); err != nil {
 		t.Fatal(err)
 	}
-	for i, o := range []string{filepath.Join(out, "a.detect.jpg"), filepath.Join(out, "b.detect.png"), filepath.Join(out, "c.detect.webp"), filepath.Join(out, "d.detect.jpg"), "", "", "", ""} {
+	for i, o := range []string{filepath.Join(out, "a.detect.jpg"), filepath.Join(out, "b.detect.png"), filepath.Join(out, "c.detect.webp"), filepath.Join(out, "d.detect.jpg"), "", "", "", "", "", ""} {
 		if ins[i].out != o {
 			t.Errorf("-out DIR -no-video output %d: %q, want %q", i, ins[i].out, o)
 		}

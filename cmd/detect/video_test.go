@@ -595,7 +595,8 @@ func TestShowWindow(t *testing.T) {
 
 // TestStreamOfKnownLengthReadOnce: an http:// link to a video file is read once, every frame
 // (no frames dropped as for a live source), and the run ends at its last frame instead of
-// reconnecting to play it again.
+// reconnecting to play it again. Its password is never shown or written (it was, in every JSON
+// line's source).
 func TestStreamOfKnownLengthReadOnce(t *testing.T) {
 	dir := t.TempDir()
 	clip := copyClip(t, dir)
@@ -607,7 +608,8 @@ func TestStreamOfKnownLengthReadOnce(t *testing.T) {
 	var err error
 	go func() {
 		defer close(done)
-		stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-out", out, srv.URL+"/"+filepath.Base(clip))
+		// (with a user and password, which the server ignores and nothing may show)
+		stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-out", out, strings.Replace(srv.URL, "://", "://viewer:secret@", 1)+"/"+filepath.Base(clip))
 	}()
 	select {
 	case <-done:
@@ -619,6 +621,9 @@ func TestStreamOfKnownLengthReadOnce(t *testing.T) {
 	}
 	if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || videotest.Frames(t, out) != n {
 		t.Errorf("%d JSON lines, %d frames in the video, want %d", n, videotest.Frames(t, out), videotest.ClipFrames)
+	}
+	if strings.Contains(stdout+stderr, "secret") || !strings.Contains(stdout, `"source":"http://viewer:xxxxx@127.0.0.1`) {
+		t.Errorf("the stream's password shown, or its name without the user:\n%.300s\n%s", stdout, stderr)
 	}
 }
 
