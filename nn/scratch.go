@@ -6,7 +6,9 @@ import "github.com/shuffledet/shuffledet/parallel"
 // temporary data (pooled vectors; a panel of im2col windows per thread), the thread pool the
 // layers split their work over (SetPool; none: one thread), and the loop bodies handed to it,
 // kept here so that a call allocates nothing. One Scratch per goroutine; after the first frame
-// of a given size it never allocates.
+// of a given size it never allocates. Every layer's Forward takes one and needs it (a zero
+// Scratch runs on the calling goroutine alone) but Linear.Forward and GlobalAvgPool, which also
+// take nil.
 type Scratch struct {
 	buf   []float32
 	panel [][]float32 // per worker
