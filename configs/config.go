@@ -17,7 +17,8 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// Model is the whole configuration of a model file (docs/MODEL_FORMAT.md).
+// Model is the whole configuration of a model file (docs/MODEL_FORMAT.md). It holds its
+// Detector by pointer, so a copy shares it: change a Clone.
 type Model struct {
 	Version  int               `json:"version" yaml:"version"` // the format's version: 1
 	Backbone shufflenet.Config `json:"backbone" yaml:"backbone"`
@@ -73,6 +74,15 @@ func CheckResolution(res int) error {
 		return fmt.Errorf("resolution %d not supported (300 or 600)", res)
 	}
 	return nil
+}
+
+// Clone returns a copy of m that shares nothing with it (its Detector cloned).
+func (m Model) Clone() Model {
+	if m.Detector != nil {
+		d := m.Detector.Clone()
+		m.Detector = &d
+	}
+	return m
 }
 
 // Clone returns a deep copy of d: changing one's lists (classes, anchors, means) leaves the

@@ -263,3 +263,22 @@ func TestCloneSharesNoList(t *testing.T) {
 	}
 	walk("Detector", reflect.ValueOf(*d), reflect.ValueOf(c))
 }
+
+// TestModelClone: a Model's Clone shares nothing with it (a plain copy shares its Detector, so a
+// change made to the copy of a loaded model's configuration changed the model's).
+func TestModelClone(t *testing.T) {
+	m, err := Preset("shufflenet-g3-0.5x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Clone()
+	c.Detector.RoI.ScoreThresh = 0.9
+	c.Detector.Classes[0].Name = "changed"
+	c.Detector.RPN.AnchorSizes[0] = 7
+	if m.Detector.RoI.ScoreThresh == 0.9 || m.Detector.Classes[0].Name == "changed" || m.Detector.RPN.AnchorSizes[0] == 7 {
+		t.Errorf("the clone shares the original's detector: %+v", m.Detector)
+	}
+	if (Model{Version: 1}).Clone().Detector != nil {
+		t.Error("a classifier's clone has a detector")
+	}
+}

@@ -55,10 +55,8 @@ func ExampleWrite() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "strict.bin")
 
-	cfg := f.Config
-	d := cfg.Detector.Clone() // Model holds its Detector by pointer: copy it before a change
-	d.RoI.ScoreThresh = 0.5
-	cfg.Detector = &d
+	cfg := f.Config.Clone() // a copy of f.Config would share its Detector
+	cfg.Detector.RoI.ScoreThresh = 0.5
 	if err := modelfile.Write(path, cfg, st.Tensors); err != nil {
 		log.Fatal(err)
 	}
