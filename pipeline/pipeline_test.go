@@ -804,6 +804,84 @@ func TestVideoWriterChecksWhatItWrote(t *testing.T) {
 	}
 }
 
+// TestVideoWriterReplacesOnlyWhenDone: until Close the video is written under a hidden name,
+// so a run killed part way (a second Ctrl-C) leaves an earlier video of the same name as it was
+// (it used to leave a 48-byte file without an index in its place); Close renames it over the
+// earlier one, which a failed video leaves as it was, naming where its frames are. A named pipe
+// is written directly.
+func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.mp4")
+	if err := os.WriteFile(path, []byte("an earlier run's video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	frame := &Frame{Mat: gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	gocv.RandU(&frame.Mat, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0))
+	vw, err := NewVideoWriter(path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := vw.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "an earlier run's video" {
+		t.Errorf("the earlier video changed before Close: %d bytes", len(b))
+	}
+	partial := filepath.Join(dir, ".out.partial.mp4")
+	if _, err := os.Stat(partial); err != nil {
+		t.Errorf("no hidden file being written: %v", err)
+	}
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := videotest.Frames(t, path); n != 5 {
+		t.Errorf("%d frames at the path after Close, want 5", n)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("the hidden file is still there: %v", err)
+	}
+
+	// A video that does not read back (cut at 64 KB) leaves the earlier one and names its frames' file.
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	small := limit
+	small.Cur = 64 << 10
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
+		t.Fatal(err)
+	}
+	vw, err = NewVideoWriter(path, 10)
+	if err == nil {
+		for range 20 {
+			vw.WriteFrame(frame)
+		}
+		err = vw.Close()
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "what was written is in "+partial) {
+		t.Errorf("a video cut short: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a failed video replaced the earlier one")
+	}
+
+	// A named pipe: written directly (a reader takes the stream as it comes).
+	fifo := filepath.Join(dir, "pipe.avi")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if vw, err := NewVideoWriter(fifo, 10); err != nil || vw.file() != fifo {
+		t.Errorf("a named pipe: %v, writing to %q", err, vw.file())
+	}
+}
+
 // TestVideoCutShort: a video file cut short (an interrupted copy) is read up to where it stops
 // decoding and ends quietly (its container's frame count is only a hint: an MKV's counts the
 // audio's length too), and Extent then says how far it got against the count it states, which

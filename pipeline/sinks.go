@@ -31,11 +31,15 @@ func VideoCodec(path string) ([]string, error) {
 // first frame with that frame's size, made even (the encoders take even sizes only: a first
 // frame of 853x480 opens a 852x480 video, and frames of its size are written without their last
 // column); a later frame of another size is scaled to it. Close finishes the file; until then it
-// is not playable. Frames a live source dropped are not filled
+// is not playable, and it is written under a hidden name in the same folder (.NAME.partial.EXT),
+// renamed to its path by Close, so that a run killed part way (a second Ctrl-C) leaves an
+// earlier video of that name as it was. A path that is a symbolic link, a named pipe or a device
+// is written directly. Frames a live source dropped are not filled
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
 type VideoWriter struct {
 	path   string
+	temp   string // where the video is written until Close renames it to path ("": path itself)
 	codecs []string
 	fps    float64
 	w      *gocv.VideoWriter
@@ -77,7 +81,20 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	if !(fps > 0 && fps <= 240) {
 		fps = 25
 	}
-	return &VideoWriter{path: path, codecs: codecs, fps: fps}, nil
+	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
+	if st, err := os.Lstat(path); err != nil || st.Mode().IsRegular() {
+		ext := filepath.Ext(path)
+		v.temp = filepath.Join(dir, "."+strings.TrimSuffix(filepath.Base(path), ext)+".partial"+ext)
+	}
+	return v, nil
+}
+
+// file returns where the video is being written.
+func (v *VideoWriter) file() string {
+	if v.temp != "" {
+		return v.temp
+	}
+	return v.path
 }
 
 // WriteFrame implements Sink.
@@ -112,7 +129,7 @@ func (v *VideoWriter) open(w, h int) error {
 		return fmt.Errorf("%s: a %dx%d frame is too small for a video (2x2 at least)", v.path, w, h)
 	}
 	for _, c := range v.codecs {
-		vw, err := gocv.VideoWriterFile(ffmpegPath(v.path), c, v.fps, w&^1, h&^1, true)
+		vw, err := gocv.VideoWriterFile(ffmpegPath(v.file()), c, v.fps, w&^1, h&^1, true)
 		if err == nil && vw.IsOpened() {
 			v.w, v.first, v.size = vw, image.Pt(w, h), image.Pt(w&^1, h&^1)
 			return nil
@@ -127,9 +144,10 @@ func (v *VideoWriter) open(w, h int) error {
 // Frames returns the number of frames written so far.
 func (v *VideoWriter) Frames() int { return v.frames }
 
-// Close finishes the video file and reads it back: OpenCV's writer reports no errors (a full
-// disk, or a path that does not keep what is written, goes unnoticed), so a file that does not
-// open as a video, or states fewer frames than were written, is an error naming it.
+// Close finishes the video file, reads it back and renames it to its path: OpenCV's writer
+// reports no errors (a full disk, or a path that does not keep what is written, goes unnoticed),
+// so a file that does not open as a video, or states fewer frames than were written, is an error
+// naming it (and the hidden file kept, an earlier video at its path left as it was).
 func (v *VideoWriter) Close() error {
 	var err error
 	if v.w != nil {
@@ -137,6 +155,11 @@ func (v *VideoWriter) Close() error {
 		v.w = nil
 		if err == nil {
 			err = v.check()
+		}
+		if err == nil && v.temp != "" {
+			if rerr := os.Rename(v.temp, v.path); rerr != nil {
+				err = fmt.Errorf("%s: %w", v.path, rerr)
+			}
 		}
 	}
 	if v.scaled.Ptr() != nil {
@@ -148,12 +171,16 @@ func (v *VideoWriter) Close() error {
 // check probes the finished file (ProbeVideo: it opens and its first frame decodes) and compares
 // the frame size, and the frame count its container states, with what was written.
 func (v *VideoWriter) check() error {
-	info, err := ProbeVideo(v.path)
+	kept := ""
+	if v.temp != "" {
+		kept = " (what was written is in " + v.temp + ")"
+	}
+	info, err := ProbeVideo(v.file())
 	if err != nil || info.Width != v.size.X || info.Height != v.size.Y {
-		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written", v.path, v.frames)
+		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written%s", v.path, v.frames, kept)
 	}
 	if info.Frames > 0 && info.Frames < v.frames {
-		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full", v.path, info.Frames, v.frames)
+		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full%s", v.path, info.Frames, v.frames, kept)
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func isImage(path string) bool {
 }
 
 // parseInputs classifies the command line's inputs and expands folders into their images
-// (sorted by name). Every error names the input and says what is wrong.
+// (sorted by name; hidden files left out). Every error names the input and says what is wrong.
 func parseInputs(args []string) ([]input, error) {
 	var ins []input
 	for _, a := range args {
@@ -114,7 +114,9 @@ func parseInputs(args []string) ([]input, error) {
 			}
 			n := len(ins)
 			for _, e := range entries { // ReadDir sorts by name
-				if !e.IsDir() && isImage(e.Name()) {
+				// Hidden files are left out: macOS's ._NAME.jpg beside each image (its
+				// metadata, not a JPEG) would each fail.
+				if !e.IsDir() && isImage(e.Name()) && !strings.HasPrefix(e.Name(), ".") {
 					ins = append(ins, input{spec: filepath.Join(a, e.Name()), kind: imageInput})
 				}
 			}

@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestInputsAndOutputs: inputs are classified, folders expanded to their images in name order,
-// and outputs named as the usage says.
+// TestInputsAndOutputs: inputs are classified, folders expanded to their images in name order
+// (hidden files, as macOS's ._ files, left out), and outputs named as the usage says.
 func TestInputsAndOutputs(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"b.png", "a.JPG", "notes.txt", "clip.mkv", "c.webp", "d.jfif"} {
+	for _, f := range []string{"b.png", "a.JPG", "notes.txt", "clip.mkv", "c.webp", "d.jfif", "._a.JPG", ".hidden.png"} {
 		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
 	}
 	clip := filepath.Join(dir, "clip.mkv")

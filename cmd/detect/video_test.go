@@ -677,7 +677,7 @@ func TestInterruptReportsUnfinishedVideo(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
-	if err := os.Remove(out); err != nil {
+	if err := os.Remove(filepath.Join(dir, ".out.partial.mp4")); err != nil { // the video being written
 		t.Fatal(err)
 	}
 	cmd.Process.Signal(syscall.SIGINT)
