@@ -882,6 +882,48 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 	}
 }
 
+// TestVideoWriterFollowsTimes: frames of a variable frame rate (times 0-400 ms at 100 ms, then
+// 1500, 1800) written at 4 frames/s keep their times: the one at 1500 ms, place 6, comes after
+// a copy of the one before (the five first, faster than the rate, are all written, one after
+// another); without FollowTimes the seven frames play at 0-1.5 s. A jump past maxFilledGap is
+// not filled.
+func TestVideoWriterFollowsTimes(t *testing.T) {
+	dir := t.TempDir()
+	frame := &Frame{Mat: gocv.NewMatWithSize(64, 64, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	for _, c := range []struct {
+		follow bool
+		times  []float64
+		want   int
+	}{
+		{true, []float64{0, 100, 200, 300, 400, 1500, 1800}, 8},
+		{false, []float64{0, 100, 200, 300, 400, 1500, 1800}, 7},
+		{true, []float64{0, 250, 500, 750}, 4},       // a constant rate: no copies
+		{true, []float64{0, 250, 60_000, 60_250}, 4}, // a jump of a minute: not filled
+		{true, []float64{1000, 1250, 2000, 2250}, 6}, // times from the first frame's
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("%v-%v.mp4", c.follow, c.times))
+		vw, err := NewVideoWriter(path, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vw.FollowTimes = c.follow
+		for k, ms := range c.times {
+			frame.Mat.SetTo(gocv.NewScalar(float64(40*k), 0, 0, 0))
+			frame.TimeMS = ms
+			if err := vw.WriteFrame(frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := vw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got, n := vw.Frames(), videotest.Frames(t, path); got != c.want || n != c.want {
+			t.Errorf("FollowTimes %v, times %v: %d frames written, %d in the file, want %d", c.follow, c.times, got, n, c.want)
+		}
+	}
+}
+
 // TestVideoCutShort: a video file cut short (an interrupted copy) is read up to where it stops
 // decoding and ends quietly (its container's frame count is only a hint: an MKV's counts the
 // audio's length too), and Extent then says how far it got against the count it states, which

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocv.io/x/gocv"
 )
@@ -38,6 +40,14 @@ func VideoCodec(path string) ([]string, error) {
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
 type VideoWriter struct {
+	// FollowTimes keeps a file's timing in a video of variable frame rate (a phone's): a frame
+	// whose presentation time (Position.TimeMS) comes more than half a frame after its place at
+	// the writer's rate is preceded by copies of the one before, so that the video keeps the
+	// source's length and each frame its time (within a frame, or later where frames come faster
+	// than the rate: none is dropped); a gap of more than maxFilledGap (a damaged file's jump) is
+	// not filled. For a file's frames only: a live source's times are its frames' arrival.
+	FollowTimes bool
+
 	path   string
 	temp   string // where the video is written until Close renames it to path ("": path itself)
 	codecs []string
@@ -47,7 +57,12 @@ type VideoWriter struct {
 	size   image.Point // the video's: first, made even
 	scaled gocv.Mat
 	frames int
+	t0     float64  // FollowTimes: the first frame's time
+	last   gocv.Mat // FollowTimes: the last frame written, to repeat
 }
+
+// maxFilledGap is the longest gap in a file's frame times that FollowTimes fills with copies.
+const maxFilledGap = 10 * time.Second
 
 // MinVideoFPS bounds a VideoWriter's rate from below: OpenCV's FFmpeg writer opens no video at
 // 0.001 frames per second or less (measured with OpenCV 4.6: 0.00101 opens).
@@ -104,6 +119,11 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 			return err
 		}
 	}
+	if v.FollowTimes && !f.Still {
+		if err := v.fill(f.TimeMS); err != nil {
+			return err
+		}
+	}
 	m, in := f.Mat, image.Pt(f.Mat.Cols(), f.Mat.Rows())
 	switch {
 	case in == v.size:
@@ -120,7 +140,32 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 	if err := v.w.Write(m); err != nil {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
+	if v.FollowTimes {
+		m.CopyTo(&v.last)
+	}
 	v.frames++
+	return nil
+}
+
+// fill writes copies of the last frame until the next one, at time ms, is within half a frame
+// of its place.
+func (v *VideoWriter) fill(ms float64) error {
+	if v.frames == 0 {
+		v.t0 = ms
+		if v.last.Ptr() == nil {
+			v.last = gocv.NewMat()
+		}
+		return nil
+	}
+	place := int(math.Round((ms - v.t0) * v.fps / 1000))
+	if float64(place-v.frames)/v.fps > maxFilledGap.Seconds() {
+		return nil
+	}
+	for ; v.frames < place; v.frames++ {
+		if err := v.w.Write(v.last); err != nil {
+			return fmt.Errorf("%s: %w", v.path, err)
+		}
+	}
 	return nil
 }
 
@@ -141,7 +186,7 @@ func (v *VideoWriter) open(w, h int) error {
 	return fmt.Errorf("%s: OpenCV cannot write this video (codecs %s)", v.path, strings.Join(v.codecs, ", "))
 }
 
-// Frames returns the number of frames written so far.
+// Frames returns the number of frames written so far, copies written by FollowTimes included.
 func (v *VideoWriter) Frames() int { return v.frames }
 
 // Close finishes the video file, reads it back and renames it to its path: OpenCV's writer
@@ -164,6 +209,9 @@ func (v *VideoWriter) Close() error {
 	}
 	if v.scaled.Ptr() != nil {
 		v.scaled.Close()
+	}
+	if v.last.Ptr() != nil {
+		v.last.Close()
 	}
 	return err
 }

@@ -203,6 +203,7 @@ func detect(c *cli.Context) error {
 					src.Close()
 					return errors.Join(err, j.closeJSON())
 				}
+				vw.FollowTimes = !o.Live // a file's timing, kept where its frame rate varies
 				sinks = append(sinks, vw)
 				o.Draw = true
 			}

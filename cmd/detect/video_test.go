@@ -801,3 +801,34 @@ func TestOpenCVQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestVariableFrameRateKeepsTime: a video of variable frame rate (frames 100 ms apart, then 300:
+// a phone's in low light) gives an annotated video whose frames keep their times: its length is
+// the source's, its frame at 1.5 s at 1.5 s (it was written at 4 frames/s one after another, 3 s
+// long, the frame of 1.5 s at 1.25 s), and every source frame is in the JSON lines.
+func TestVariableFrameRateKeepsTime(t *testing.T) {
+	dir := t.TempDir()
+	vfr, out := filepath.Join(dir, "vfr.mp4"), filepath.Join(dir, "out.mp4")
+	if b, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-frames:v", "12",
+		"-vf", "setpts='if(lt(N,5),N*0.1,N*0.3)/TB'", "-fps_mode", "vfr", "-c:v", "libx264", vfr).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-out", out, vfr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != 12 {
+		t.Errorf("%d JSON lines, want 12", n)
+	}
+	// The source's frames at 0-0.4 s and 1.5-3.3 s, written at its average rate, 4 frames/s: the
+	// first five one after another (0-1 s), then copies of the frame before wherever the next one
+	// is more than half a frame late (at 1.25 s and 2.25 s), each frame within a frame of its
+	// time: 14 frames, 3.5 s.
+	b, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", out).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := videotest.Frames(t, out); n != 14 || strings.TrimSpace(string(b)) != "3.500000" {
+		t.Errorf("the annotated video: %d frames, %s s; want 14 frames, 3.5 s", n, b)
+	}
+}
