@@ -547,7 +547,8 @@ func TestRunNilArguments(t *testing.T) {
 }
 
 // TestImageWriterSaysWhyAWriteFailed: an annotated image that cannot be written says why (a full
-// device here, through a link named .jpg), not only that OpenCV could not write it.
+// device here, through a link named .jpg), not only that OpenCV could not write it; a write cut
+// short leaves nothing behind.
 func TestImageWriterSaysWhyAWriteFailed(t *testing.T) {
 	full := filepath.Join(t.TempDir(), "full.jpg")
 	if err := os.Symlink("/dev/full", full); err != nil {
@@ -558,6 +559,44 @@ func TestImageWriterSaysWhyAWriteFailed(t *testing.T) {
 	err := ImageWriter{Paths: map[string]string{"in.jpg": full}}.WriteFrame(&Frame{Position: Position{Name: "in.jpg"}, Mat: m})
 	if err == nil || !strings.Contains(err.Error(), full) || !strings.Contains(err.Error(), "no space left on device") {
 		t.Errorf("%v", err)
+	}
+
+	// A write cut short (a file size limit standing for a full disk) leaves neither a truncated
+	// image nor its hidden file, and an earlier image of the name as it was (it left 8 KB of a
+	// JPEG in its place).
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.png")
+	if err := os.WriteFile(path, []byte("an earlier run's image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noise := gocv.NewMatWithSize(256, 256, gocv.MatTypeCV8UC3)
+	defer noise.Close()
+	gocv.RandU(&noise, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0)) // PNG of about 200 KB
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	small := limit
+	small.Cur = 8 << 10
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
+		t.Fatal(err)
+	}
+	err = ImageWriter{Paths: map[string]string{"in.jpg": path}}.WriteFrame(&Frame{Position: Position{Name: "in.jpg"}, Mat: noise})
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if b, _ := os.ReadFile(path); err == nil || !strings.Contains(err.Error(), path) || string(b) != "an earlier run's image" || len(entries) != 1 {
+		t.Errorf("a write cut short: %v; %d files in the folder, the earlier image %d bytes", err, len(entries), len(b))
+	}
+	// And a write that succeeds replaces it.
+	if err := (ImageWriter{Paths: map[string]string{"in.jpg": path}}).WriteFrame(&Frame{Position: Position{Name: "in.jpg"}, Mat: noise}); err != nil {
+		t.Fatal(err)
+	}
+	back := gocv.IMRead(path, gocv.IMReadColor)
+	defer back.Close()
+	if back.Cols() != 256 {
+		t.Errorf("the written image is %dx%d", back.Cols(), back.Rows())
 	}
 }
 

@@ -243,7 +243,7 @@ func ffmpegPath(path string) string {
 }
 
 // ImageWriter is a Sink that writes each still image to the path Paths holds for its source
-// file, in the format the path's extension names.
+// file, in the format the path's extension names: whole or not at all (writeReplacing).
 type ImageWriter struct {
 	Paths map[string]string
 }
@@ -260,7 +260,36 @@ func (w ImageWriter) WriteFrame(f *Frame) error {
 	if err != nil {
 		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %v", path, ext, err)
 	}
-	return os.WriteFile(path, data, 0o644)
+	return writeReplacing(path, data)
+}
+
+// writeReplacing writes data to path through a hidden file in its folder renamed into place, so
+// that a write that fails part way (a full disk) or a killed run leaves no truncated image and
+// an earlier file of that name as it was; a path that is not a regular file (a link, a pipe, a
+// device) is written directly.
+func writeReplacing(path string, data []byte) error {
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return os.WriteFile(path, data, 0o644)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // WriteFrame implements Sink: one JSON line per frame.
