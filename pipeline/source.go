@@ -350,12 +350,17 @@ func OpenCameraDevice(path string) (*Live, error) {
 }
 
 // OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
-// backend. Its errors and Positions name it by its URL without the password.
+// backend. Its errors and Positions name it by its URL without the password; one that does not
+// open says why where the server says so (whyUnopened: 404 Not Found, 401 Unauthorized,
+// connection refused, ...).
 func OpenStream(url string) (*Live, error) {
 	name := redactedURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()
+		if why := whyUnopened(context.Background(), url); why != "" {
+			return nil, fmt.Errorf("%s: cannot open the stream: %s", name, why)
+		}
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", name)
 	}
 	return &Live{name: name, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
