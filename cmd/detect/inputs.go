@@ -64,7 +64,7 @@ func parseInputs(args []string) ([]input, error) {
 		case strings.HasPrefix(a, "camera:"):
 			n, err := strconv.Atoi(strings.TrimPrefix(a, "camera:"))
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first)", a)
+				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", a, a)
 			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
 		case strings.HasPrefix(a, "/dev/"):

@@ -176,6 +176,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"a video file for two inputs", []string{"-out", filepath.Join(dir, "x.mp4"), clip, twin}, "x.mp4 names a video file, but images, and several inputs, have their outputs written into a folder"},
 		{"folder without images", []string{empty}, "folder holds no images"},
 		{"bad camera", []string{"camera:x"}, "camera:N"},
+		{"a file named like a camera", []string{"camera:1.mp4"}, "camera:1.mp4: a camera is camera:N with N a device number (0 for the first); a file of that name is ./camera:1.mp4"},
 		{"missing device", []string{"/dev/video97"}, "/dev/video97: no such camera device"},
 		{"device that is not a character device", []string{"/dev/shm"}, "/dev/shm: not a camera device"},
 		{"device file that is not a camera", []string{"/dev/null"}, "/dev/null: cannot open (not a camera"},
