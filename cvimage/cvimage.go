@@ -53,6 +53,11 @@ func Read(path string) (gocv.Mat, error) {
 	if img == nil {
 		return decodeWithOpenCV(path, enc)
 	}
+	return matFrom(path, img)
+}
+
+// matFrom copies img into a new BGR Mat.
+func matFrom(path string, img image.Image) (gocv.Mat, error) {
 	n := imaging.Clone(img) // *image.NRGBA at the origin: un-premultiplied colour
 	w, h := n.Rect.Dx(), n.Rect.Dy()
 	m := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
@@ -71,16 +76,62 @@ func Read(path string) (gocv.Mat, error) {
 	return m, nil
 }
 
-// encoded is an image file's bytes for OpenCV to decode, in format "jpeg" or "webp".
+// ReadFit decodes the image file at path as Read does, except that a JPEG over
+// transform.MaxPixels (a 108 or 200 megapixel phone photo), which Read refuses, is decoded at
+// 1/2, 1/4 or 1/8 of its size, the least of libjpeg's scaled decodings that fits (each pixel the
+// mean of a 2x2, 4x4 or 8x8 block, in a fraction of the time and memory); scale is then 2, 4 or
+// 8, the file's pixels per pixel of m (1 for an image read whole), and full its size in the
+// file. A detector downsizes such photos to a few hundred pixels anyway; its boxes, times
+// scale, are in the file's pixels.
+func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
+	enc, img, err := readFileFit(path, true)
+	if err != nil {
+		return gocv.Mat{}, 0, image.Point{}, err
+	}
+	if img != nil {
+		m, err = matFrom(path, img)
+		return m, 1, image.Pt(m.Cols(), m.Rows()), err
+	}
+	m, err = decodeWithOpenCV(path, enc)
+	if err != nil || enc.scale == 0 {
+		return m, 1, image.Pt(m.Cols(), m.Rows()), err
+	}
+	if full := enc.full; full.X != full.Y && m.Cols() == (full.Y+enc.scale-1)/enc.scale {
+		enc.full = image.Pt(full.Y, full.X) // turned by its EXIF orientation
+	}
+	return m, enc.scale, enc.full, nil
+}
+
+// encoded is an image file's bytes for OpenCV to decode, in format "jpeg" or "webp", at 1/scale
+// of its size (full) when scale > 1.
 type encoded struct {
 	format string
 	data   []byte
+	scale  int
+	full   image.Point
+}
+
+// fitScale returns the least of libjpeg's scaled decodings (1/2, 1/4, 1/8: ceil(w/s) x ceil(h/s))
+// that brings a w x h JPEG within transform's limits, 0 for none.
+func fitScale(w, h int) int {
+	for _, s := range []int{2, 4, 8} {
+		if transform.CheckSize((w+s-1)/s, (h+s-1)/s) == nil {
+			return s
+		}
+	}
+	return 0
 }
 
 // readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
 // a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read, or any
 // other format decoded by decodeGo (which checks them itself).
 func readFile(path string) (enc encoded, other image.Image, err error) {
+	return readFileFit(path, false)
+}
+
+// readFileFit is readFile, a JPEG too large for transform's limits taken at a scale that fits
+// (fitScale) when fit is set.
+func readFileFit(path string, fit bool) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return encoded{}, nil, fmt.Errorf("cvimage: open image: %w", err)
@@ -105,7 +156,10 @@ func readFile(path string) (enc encoded, other image.Image, err error) {
 		return encoded{}, other, err
 	}
 	if err := transform.CheckSize(w, h); err != nil {
-		return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", path, enc.format, err)
+		if enc.scale = fitScale(w, h); !fit || enc.format != "jpeg" || enc.scale == 0 {
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", path, enc.format, err)
+		}
+		enc.full = image.Pt(w, h)
 	}
 	rest, err := io.ReadAll(br)
 	if err != nil {
@@ -124,7 +178,8 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 	if enc.format == "jpeg" && !jpegComplete(enc.data) {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
 	}
-	m, err := gocv.IMDecode(enc.data, gocv.IMReadColor)
+	flags := map[int]gocv.IMReadFlag{0: gocv.IMReadColor, 2: gocv.IMReadReducedColor2, 4: gocv.IMReadReducedColor4, 8: gocv.IMReadReducedColor8}[enc.scale]
+	m, err := gocv.IMDecode(enc.data, flags)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", path, enc.format, err)
 	}

@@ -4,6 +4,7 @@ package cvimage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/internal/videotest"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // pilProgram writes, for every JPEG named on its command line, PIL's RGB pixels (after
@@ -241,5 +244,34 @@ func TestBadFiles(t *testing.T) {
 	m.Close()
 	if _, err := Open(filepath.Join(dir, "missing.jpg")); err == nil || !strings.Contains(err.Error(), "missing.jpg") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestReadFitHugeJPEG: a JPEG over transform.MaxPixels (10240x9800, 100.4 megapixels, a phone's
+// 108 MP photo's kind) is refused by Read and decoded by ReadFit at half its size, its full size
+// given; one that fits is read whole.
+func TestReadFitHugeJPEG(t *testing.T) {
+	dir := t.TempDir()
+	huge := videotest.HugeJPEG(t, dir)
+	if m, err := Read(huge); err == nil || !errors.Is(err, transform.ErrImageTooLarge) {
+		m.Close()
+		t.Errorf("Read: %v", err)
+	}
+	m, scale, full, err := ReadFit(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The half-size decode holds the full one's means: column x of m is columns 2x and 2x+1,
+	// grey x/32.
+	px := m.GetVecbAt(10, 1000)
+	if scale != 2 || full != image.Pt(10240, 9800) || m.Cols() != 5120 || m.Rows() != 4900 || !(int(px[0])-1000/32 <= 2 && 1000/32-int(px[0]) <= 2) {
+		t.Errorf("ReadFit: %dx%d at scale %d, full %v, grey %v at column 1000 (want about %d)", m.Cols(), m.Rows(), scale, full, px, 1000/32)
+	}
+	m.Close()
+	small := filepath.Join(torchref.RepoRoot(t), "testdata", "images", "000000001503.jpg")
+	if m, scale, full, err := ReadFit(small); err != nil || scale != 1 || full != image.Pt(320, 240) || m.Cols() != 320 {
+		t.Errorf("ReadFit of a small JPEG: %v, scale %d, full %v", err, scale, full)
+	} else {
+		m.Close()
 	}
 }

@@ -60,9 +60,21 @@ func (j *JSONLines) Write(r *Record) error {
 
 // Detections writes one line for an image (frame < 0) or a video frame, reusing its buffers.
 func (j *JSONLines) Detections(source string, frame int, timeMS float64, width, height int, dets []detector.Detection) error {
+	return j.detections(source, frame, timeMS, width, height, dets, 1)
+}
+
+// detections is Detections with each box times scale (a frame decoded at 1/scale of its file's
+// size: Position.Scale).
+func (j *JSONLines) detections(source string, frame int, timeMS float64, width, height int, dets []detector.Detection, scale float32) error {
 	j.dets = j.dets[:0]
 	for _, d := range dets {
-		j.dets = append(j.dets, Detection{BBox: d.Box, Score: d.Score, CategoryID: d.CategoryID, Label: d.Label})
+		box := d.Box
+		if scale != 1 {
+			for i := range box {
+				box[i] *= scale
+			}
+		}
+		j.dets = append(j.dets, Detection{BBox: box, Score: d.Score, CategoryID: d.CategoryID, Label: d.Label})
 	}
 	j.rec = Record{Source: source, Width: width, Height: height, Detections: j.dets}
 	if frame >= 0 {

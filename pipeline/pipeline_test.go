@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"net/http"
@@ -1419,5 +1420,26 @@ func TestOpenWithinNeverDropsASource(t *testing.T) {
 				t.Errorf("cancelled at look %d: the source was neither returned nor closed (%v)", n, err)
 			}
 		}
+	}
+}
+
+// TestJSONLinesOfReducedImage: a still image decoded at 1/Scale of its size gives its JSON line
+// in the file's pixels: its size, and each box times Scale.
+func TestJSONLinesOfReducedImage(t *testing.T) {
+	var b bytes.Buffer
+	j := NewJSONLines(&b)
+	m := gocv.NewMatWithSize(4900, 5120, gocv.MatTypeCV8UC3)
+	defer m.Close()
+	f := &Frame{Position: Position{Name: "huge.jpg", Still: true, Scale: 2, Full: image.Pt(10240, 9800)}, Mat: m,
+		Detections: []detector.Detection{{Box: [4]float32{100, 50.5, 20, 10}, Score: 0.5, CategoryID: 1, Label: "person"}}}
+	if err := j.WriteFrame(f); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"source":"huge.jpg","width":10240,"height":9800,"detections":[{"bbox":[200,101,40,20],"score":0.5,"category_id":1,"label":"person"}]}`
+	if got := strings.TrimSpace(b.String()); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if f.Detections[0].Box[0] != 100 {
+		t.Error("the frame's detections were changed")
 	}
 }

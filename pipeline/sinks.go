@@ -292,11 +292,15 @@ func writeReplacing(path string, data []byte) error {
 	return nil
 }
 
-// WriteFrame implements Sink: one JSON line per frame.
+// WriteFrame implements Sink: one JSON line per frame, a reduced still image's (Position.Scale)
+// in its file's pixels.
 func (j *JSONLines) WriteFrame(f *Frame) error {
 	frame := f.Index
 	if f.Still {
 		frame = -1
+	}
+	if f.Scale > 1 { // a still image decoded reduced: in the file's pixels
+		return j.detections(f.Name, frame, f.TimeMS, f.Full.X, f.Full.Y, f.Detections, float32(f.Scale))
 	}
 	return j.Detections(f.Name, frame, f.TimeMS, f.Mat.Cols(), f.Mat.Rows(), f.Detections)
 }

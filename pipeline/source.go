@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	neturl "net/url"
@@ -27,6 +28,12 @@ type Position struct {
 	TimeMS     float64 // files: the frame's presentation time; live sources: ms since opened
 	Corrupt    int     // frames that could not be decoded just before this one (skipped)
 	Reconnects int     // times the source was reopened just before this frame
+	// Scale is, for a still image too large to decode whole (cvimage.ReadFit: a 108 MP photo),
+	// the file's pixels per pixel of the frame (2, 4 or 8; 0 for a frame at its own size), and
+	// Full its size in the file: detections times Scale are in the file's pixels, as the JSON
+	// lines give them.
+	Scale int
+	Full  image.Point
 }
 
 // Source is where frames come from. Read decodes the next frame into m, 8-bit BGR (into the Mat
@@ -593,7 +600,8 @@ type closedSource struct{ err error }
 func (c closedSource) Read(context.Context, *gocv.Mat) (Position, error) { return Position{}, c.err }
 func (c closedSource) Close() error                                      { return nil }
 
-// Images reads image files in order, decoded as cvimage.Read does (JPEGs by OpenCV, as PIL does).
+// Images reads image files in order, decoded as cvimage.ReadFit does (JPEGs by OpenCV, as PIL
+// does; one too large to decode whole at 1/2, 1/4 or 1/8 of its size: Position.Scale).
 type Images struct {
 	paths []string
 	next  int
@@ -610,12 +618,15 @@ func (s *Images) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	path := s.paths[s.next]
 	p := Position{Name: path, Still: true, Index: s.next}
 	s.next++
-	img, err := cvimage.Read(path)
+	img, scale, full, err := cvimage.ReadFit(path)
 	if err != nil {
 		return p, &FrameError{Name: path, Err: err}
 	}
 	defer img.Close()
 	img.CopyTo(m)
+	if scale > 1 {
+		p.Scale, p.Full = scale, full
+	}
 	return p, nil
 }
 

@@ -833,3 +833,17 @@ func TestVariableFrameRateKeepsTime(t *testing.T) {
 		t.Errorf("the annotated video: %d frames, %s s; want 14 frames, 3.5 s", n, b)
 	}
 }
+
+// TestHugePhoto: a photo over 100 megapixels (a 108 MP phone photo's kind) is detected from a
+// half-size decode, its JSON line giving the file's size (it was refused and counted as corrupt;
+// the boxes' scale: pipeline's TestJSONLinesOfReducedImage).
+func TestHugePhoto(t *testing.T) {
+	huge := videotest.HugeJPEG(t, t.TempDir())
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), huge)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, `"width":10240,"height":9800`) {
+		t.Errorf("%.300s", stdout)
+	}
+}

@@ -5,6 +5,8 @@ package videotest
 
 import (
 	"bytes"
+	"image"
+	"image/jpeg"
 	"math"
 	"os"
 	"os/exec"
@@ -163,6 +165,31 @@ func UnknownCodecClip(t testing.TB) string {
 	data = bytes.ReplaceAll(data, []byte("MJPG"), []byte("QQQQ")) // stream header and bitmap info
 	path := filepath.Join(dir, "unknown-codec.avi")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// HugeJPEG writes into dir a 10240x9800 grey JPEG (100.4 megapixels, over transform.MaxPixels:
+// a 108 MP phone photo's kind; a gradient stepping every 64 columns, grey x/64) and returns its
+// path.
+func HugeJPEG(t testing.TB, dir string) string {
+	t.Helper()
+	const w, h = 10240, 9800
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for x := range w {
+		img.Pix[x] = uint8(x / 64)
+	}
+	for y := 1; y < h; y++ {
+		copy(img.Pix[y*w:(y+1)*w], img.Pix[:w])
+	}
+	path := filepath.Join(dir, "huge.jpg")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 50}); err != nil {
 		t.Fatal(err)
 	}
 	return path
