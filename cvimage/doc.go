@@ -16,5 +16,7 @@
 // dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding,
 // and both refuse a JPEG cut short (libjpeg-turbo would only warn and fill the missing rows with
 // grey; PIL and Go's decoder refuse it).
-// Read, which returns a gocv.Mat for OpenCV pipelines, exists only in cgo builds.
+// Read, which returns a gocv.Mat for OpenCV pipelines, exists only in cgo builds, as does
+// ReadFit, which reads a JPEG over those limits (a 108 MP phone photo) at 1/2, 1/4 or 1/8 of its
+// size with libjpeg-turbo's scaled decoding instead of refusing it.
 package cvimage
