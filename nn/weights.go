@@ -41,3 +41,24 @@ func LoadLinear(w Weights, name string, in, out int) (*Linear, error) {
 	}
 	return NewLinear(in, out, wt, b)
 }
+
+// WeightMap is Weights held in memory: each tensor's values by name, in PyTorch's layout (a model
+// file, modelfile.File, is the usual Weights; this is for weights made in code, as the rpn and
+// roihead examples make them). Get checks a tensor's length against the shape asked for.
+type WeightMap map[string][]float32
+
+// Get implements Weights.
+func (m WeightMap) Get(name string, shape ...int) ([]float32, error) {
+	v, ok := m[name]
+	if !ok {
+		return nil, fmt.Errorf("tensor %q: none of that name", name)
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if len(v) != n {
+		return nil, fmt.Errorf("tensor %q: %d values, want shape %v (%d)", name, len(v), shape, n)
+	}
+	return v, nil
+}

@@ -9,21 +9,6 @@ import (
 	"github.com/shuffledet/shuffledet/roihead"
 )
 
-// weights is an nn.Weights of hand-written tensors (a model file, modelfile.File, is the usual
-// one). It checks each tensor's length against the shape asked for.
-type weights map[string][]float32
-
-func (w weights) Get(name string, shape ...int) ([]float32, error) {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if len(w[name]) != n {
-		return nil, fmt.Errorf("tensor %q: %d values, want %v", name, len(w[name]), shape)
-	}
-	return w[name], nil
-}
-
 // meanHead is a box head that gives each pooled RoI one value, its mean (a detector's trunk
 // supplies the real one, backbone.Trunk.NewBoxHead).
 type meanHead struct{}
@@ -44,7 +29,7 @@ func (meanHead) BoxHead(dst []float32, rois *nn.Tensor) {
 // below the threshold; the one that overlaps the best one loses to it in NMS; the detection is
 // mapped from the 128x128 network input back to the 256x256 original.
 func Example() {
-	pred, err := roihead.LoadPredictor(weights{
+	pred, err := roihead.LoadPredictor(nn.WeightMap{
 		"roi_heads.box_predictor.cls_score.weight": {0, 4}, // [background, class 1] x 1 input
 		"roi_heads.box_predictor.cls_score.bias":   {2, 0},
 		"roi_heads.box_predictor.bbox_pred.weight": make([]float32, 8),

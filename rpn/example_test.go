@@ -8,21 +8,6 @@ import (
 	"github.com/shuffledet/shuffledet/rpn"
 )
 
-// weights is an nn.Weights of hand-written tensors (a model file, modelfile.File, is the usual
-// one). It checks each tensor's length against the shape asked for.
-type weights map[string][]float32
-
-func (w weights) Get(name string, shape ...int) ([]float32, error) {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if len(w[name]) != n {
-		return nil, fmt.Errorf("tensor %q: %d values, want %v", name, len(w[name]), shape)
-	}
-	return w[name], nil
-}
-
 // An RPN small enough to follow by hand: a one-channel feature map, one 32x32 anchor per
 // location, and a head whose objectness logit is the feature value and whose box deltas are
 // zero. The proposals are the anchors of the three locations with a positive feature, best
@@ -30,7 +15,7 @@ func (w weights) Get(name string, shape ...int) ([]float32, error) {
 func Example() {
 	cfg := rpn.Config{Channels: 1, AnchorSizes: []float32{32}, AspectRatios: []float32{1},
 		PreNMSTopN: 100, PostNMSTopN: 3, NMSThresh: 0.7, ScoreThresh: 0, MinBoxSize: 1e-3}
-	head, err := rpn.LoadHead(weights{
+	head, err := rpn.LoadHead(nn.WeightMap{
 		"rpn.head.conv.weight":       {0, 0, 0, 0, 1, 0, 0, 0, 0}, // the centre tap: the feature itself
 		"rpn.head.conv.bias":         {0},
 		"rpn.head.cls_logits.weight": {1},
