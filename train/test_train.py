@@ -217,41 +217,49 @@ class DistributedTraining(unittest.TestCase):
                                                                                              max(starts))), g)
                     self.assertIn("shared file system", g)
 
+    def stopped_run(self, tmp, stop, new_session=False):
+        """Starts a two-process torchrun run on two images (--ckpt-every out of reach), calls
+        stop(p) once it has logged its first iteration, and returns (p, its output, its OUT)."""
+        data = tiny_coco(os.path.join(tmp, "train.json"), 2)
+        out = os.path.join(tmp, "run")
+        p = subprocess.Popen(
+            torchrun(tmp, ["--config", PRESET, "--classes", "person", "--data", data,
+                           "--batch", "1", "--train-sizes", "224", "--box-batch", "32", "--log-every", "1",
+                           "--eval-every", "0",
+                           "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out]),
+            env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=new_session)
+        try:
+            wait_for_first_iteration(self, p, out, "torchrun")
+            stop(p)
+            try:
+                stdout, _ = p.communicate(timeout=300)
+            except subprocess.TimeoutExpired:
+                self.fail(stuck_report(p, tmp))
+        finally:
+            if p.poll() is None:  # a check above failed: end every process of the run, say where each was
+                print(stuck_report(p, tmp), file=sys.stderr)
+        return p, stdout, out
+
     def test_signal_to_one_process_saves(self):
         # SIGTERM to rank 1 only: rank 0 learns of it before its checkpoint decision, so the run
         # stops with last.pt at the iteration it stopped at (--ckpt-every is out of reach, so
         # that save is the only one; before the fix rank 0 saved nothing).
-        with tempfile.TemporaryDirectory() as tmp:
-            data = tiny_coco(os.path.join(tmp, "train.json"), 2)
-            out = os.path.join(tmp, "run")
-            p = subprocess.Popen(
-                torchrun(tmp, ["--config", PRESET, "--classes", "person", "--data", data,
-                               "--batch", "1", "--train-sizes", "224", "--box-batch", "32", "--log-every", "1",
-                               "--eval-every", "0",
-                               "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out]),
-                env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            try:
-                wait_for_first_iteration(self, p, out, "torchrun")
-                rank1 = []
-                for pid in descendants(p.pid):
-                    try:
-                        with open("/proc/%d/environ" % pid, "rb") as f:
-                            env = f.read().split(b"\0")
-                        with open("/proc/%d/cmdline" % pid, "rb") as f:
-                            cmd = f.read()
-                    except OSError:
-                        continue
-                    if b"RANK=1" in env and b"train_detector.py" in cmd:
-                        rank1.append(pid)
-                self.assertEqual(len(rank1), 1, rank1)
-                os.kill(rank1[0], signal.SIGTERM)
+        def term_rank1(p):
+            rank1 = []
+            for pid in descendants(p.pid):
                 try:
-                    stdout, _ = p.communicate(timeout=300)
-                except subprocess.TimeoutExpired:
-                    self.fail(stuck_report(p, tmp))
-            finally:
-                if p.poll() is None:  # a check above failed: end every process of the run, say where each was
-                    print(stuck_report(p, tmp), file=sys.stderr)
+                    with open("/proc/%d/environ" % pid, "rb") as f:
+                        env = f.read().split(b"\0")
+                    with open("/proc/%d/cmdline" % pid, "rb") as f:
+                        cmd = f.read()
+                except OSError:
+                    continue
+                if b"RANK=1" in env and b"train_detector.py" in cmd:
+                    rank1.append(pid)
+            self.assertEqual(len(rank1), 1, rank1)
+            os.kill(rank1[0], signal.SIGTERM)
+        with tempfile.TemporaryDirectory() as tmp:
+            p, stdout, out = self.stopped_run(tmp, term_rank1)
             # Every process exits 143, the status of a run a SIGTERM stopped (exit_status); torchrun
             # reports a failed worker with its own status 1.
             self.assertEqual(p.returncode, 1, stdout)
@@ -263,7 +271,6 @@ class DistributedTraining(unittest.TestCase):
             self.assertTrue(os.path.exists(ck), stdout)
             self.assertEqual(torch.load(ck)["iteration"], int(m.group(1)))
 
-
     def test_terminal_interrupt_saves(self):
         # Ctrl-C in the terminal: SIGINT reaches torchrun and both workers, and torchrun passes it
         # on to them at once; the run stops after one iteration with last.pt written (--ckpt-every
@@ -271,24 +278,7 @@ class DistributedTraining(unittest.TestCase):
         # while a worker is inside torch; where they do not, StopSignals takes the second as the
         # same stop: test_second_signal.)
         with tempfile.TemporaryDirectory() as tmp:
-            data = tiny_coco(os.path.join(tmp, "train.json"), 2)
-            out = os.path.join(tmp, "run")
-            p = subprocess.Popen(
-                torchrun(tmp, ["--config", PRESET, "--classes", "person", "--data", data,
-                               "--batch", "1", "--train-sizes", "224", "--box-batch", "32", "--log-every", "1",
-                               "--eval-every", "0",
-                               "--ckpt-every", "100000", "--threads", "1", "--iters", "100000", "--out", out]),
-                env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-            try:
-                wait_for_first_iteration(self, p, out, "torchrun")
-                os.killpg(p.pid, signal.SIGINT)
-                try:
-                    stdout, _ = p.communicate(timeout=300)
-                except subprocess.TimeoutExpired:
-                    self.fail(stuck_report(p, tmp))
-            finally:
-                if p.poll() is None:
-                    print(stuck_report(p, tmp), file=sys.stderr)
+            p, stdout, out = self.stopped_run(tmp, lambda p: os.killpg(p.pid, signal.SIGINT), new_session=True)
             m = re.search(r"stopped at iteration (\d+) of 100000 .*stopped by signal 2: exit status 130", stdout)
             self.assertIsNotNone(m, stdout)
             self.assertNotIn("KeyboardInterrupt", stdout)
