@@ -89,12 +89,17 @@ func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}
 	if img != nil {
-		m, err = matFrom(path, img)
-		return m, 1, image.Pt(m.Cols(), m.Rows()), err
+		if m, err = matFrom(path, img); err != nil {
+			return gocv.Mat{}, 0, image.Point{}, err
+		}
+		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
 	m, err = decodeWithOpenCV(path, enc)
-	if err != nil || enc.scale == 0 {
-		return m, 1, image.Pt(m.Cols(), m.Rows()), err
+	if err != nil {
+		return gocv.Mat{}, 0, image.Point{}, err
+	}
+	if enc.scale == 0 {
+		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
 	if full := enc.full; full.X != full.Y && m.Cols() == (full.Y+enc.scale-1)/enc.scale {
 		enc.full = image.Pt(full.Y, full.X) // turned by its EXIF orientation

@@ -3,16 +3,23 @@
 package cvimage
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shuffledet/shuffledet/transform"
 )
 
-// FuzzReadJPEG feeds Read hostile JPEG files (the bytes after the SOI marker are fuzzed; seeds: a
-// real test image whole, cut short and with its segment lengths damaged): it must return a
-// non-empty image, or an error naming the file, never crash, in OpenCV's decoder or
-// in jpegComplete's walk over the segments.
+// FuzzReadJPEG feeds Read and ReadFit hostile JPEG files (the bytes after the SOI marker are
+// fuzzed; seeds: a real test image whole, cut short, with its segment lengths damaged, and with
+// its header claiming 12000x9000, over transform.MaxPixels): each must return a non-empty image,
+// or an error naming the file, never crash, in OpenCV's decoder (at every scale) or in
+// jpegComplete's walk over the segments.
 func FuzzReadJPEG(f *testing.F) {
 	whole := firstTestJPEG(f)
 	f.Add(whole[2:])
@@ -21,26 +28,47 @@ func FuzzReadJPEG(f *testing.F) {
 	damaged[3] ^= 0x40 // the first segment's length
 	f.Add(damaged)
 	f.Add([]byte{0xff, 0xda, 0xff, 0xd9})
+	huge := append([]byte{}, whole[2:]...)
+	if i := bytes.Index(huge, []byte{0xff, 0xc0}); i >= 0 && i+9 <= len(huge) { // SOF0: height, width
+		binary.BigEndian.PutUint16(huge[i+5:], 9000)
+		binary.BigEndian.PutUint16(huge[i+7:], 12000)
+		f.Add(huge)
+	}
 	path := filepath.Join(f.TempDir(), "fuzz.jpg")
 	f.Fuzz(func(t *testing.T, body []byte) { readFuzzed(t, path, append([]byte{0xff, 0xd8}, body...)) })
 }
 
-// readFuzzed writes data to path and reads it with Read: a non-empty image, or an error naming
-// the file.
+// readFuzzed writes data to path and reads it with Read and ReadFit: a non-empty image, or an
+// error naming the file; the two agree where Read reads it.
 func readFuzzed(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Read(path)
-	if err != nil {
-		if !strings.Contains(err.Error(), path) {
-			t.Fatalf("error does not name the file: %v", err)
+	if err != nil && !strings.Contains(err.Error(), path) {
+		t.Fatalf("error does not name the file: %v", err)
+	}
+	if err == nil {
+		defer m.Close()
+		if m.Empty() || m.Cols() < 1 || m.Rows() < 1 {
+			t.Fatalf("no error, and an empty image")
+		}
+	}
+	fit, scale, full, ferr := ReadFit(path)
+	if ferr != nil {
+		if !strings.Contains(ferr.Error(), path) || err == nil {
+			t.Fatalf("ReadFit: %v (Read: %v)", ferr, err)
 		}
 		return
 	}
-	defer m.Close()
-	if m.Empty() || m.Cols() < 1 || m.Rows() < 1 {
-		t.Fatalf("no error, and an empty image")
+	defer fit.Close()
+	switch {
+	case fit.Empty() || fit.Cols() < 1 || fit.Rows() < 1:
+		t.Fatalf("ReadFit: no error, and an empty image")
+	case err == nil && (scale != 1 || full != image.Pt(m.Cols(), m.Rows()) || fit.Cols() != m.Cols() || fit.Rows() != m.Rows()):
+		t.Fatalf("ReadFit: %dx%d at scale %d (full %v), Read %dx%d", fit.Cols(), fit.Rows(), scale, full, m.Cols(), m.Rows())
+	case err != nil && (scale < 2 || !errors.Is(err, transform.ErrImageTooLarge)):
+		t.Fatalf("ReadFit read at scale %d what Read refused: %v", scale, err)
 	}
 }
 

@@ -244,7 +244,8 @@ func TestErrorsBeforeWork(t *testing.T) {
 }
 
 // TestCorruptFramesSkipped: frames FFmpeg cannot decode are skipped and counted; the run
-// succeeds and the output holds the other frames.
+// succeeds, the JSON lines hold the other frames, and the annotated video keeps the source's
+// timing, the frame before standing in for each skipped one (FollowTimes).
 func TestCorruptFramesSkipped(t *testing.T) {
 	path := videotest.CorruptClip(t, 10, 11, 25)
 	out := filepath.Join(t.TempDir(), "out.avi")
@@ -252,8 +253,8 @@ func TestCorruptFramesSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	if n := videotest.Frames(t, out); n != videotest.ClipFrames-3 || len(frameLines(t, []byte(stdout))) != n {
-		t.Errorf("%d frames written, %d lines, want %d", n, len(frameLines(t, []byte(stdout))), videotest.ClipFrames-3)
+	if n, lines := videotest.Frames(t, out), len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || lines != videotest.ClipFrames-3 {
+		t.Errorf("%d frames in the video, %d lines, want %d and %d", n, lines, videotest.ClipFrames, videotest.ClipFrames-3)
 	}
 	if !strings.Contains(stderr, "corrupt 3") || !strings.Contains(stderr, "frames 10-11 could not be decoded, skipped") ||
 		!strings.Contains(stderr, "frame 25 could not be decoded, skipped") {
