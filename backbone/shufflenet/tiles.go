@@ -236,8 +236,10 @@ func (r *Runner) growTiles() {
 			continue
 		}
 		a, b := t.outSplit[p], t.outSplit[p+1]
-		if !t.stem {
-			tl.cur = 1 - tl.cur // the input is this tile's current buffer (the stem's output is no tile's)
+		if t.stem {
+			tl.cur = 0 // the stem's output is no tile's; every forward uses the buffers in one order
+		} else {
+			tl.cur = 1 - tl.cur // the input is this tile's current buffer
 		}
 		stride := (b - a + 2*tileSlack) * ow
 		tl.x[tl.cur] = grow(tl.x[tl.cur], s.Out*stride)
