@@ -35,12 +35,13 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// Detection is one detected object.
+// Detection is one detected object. Its JSON form has detect's JSON lines' names (bbox, score,
+// category_id, label).
 type Detection struct {
-	Box        [4]float32 // x, y, width, height in original image pixels (COCO bbox)
-	Score      float32
-	CategoryID int    // the dataset's class id (COCO: sparse 1..90)
-	Label      string // class name
+	Box        [4]float32 `json:"bbox"`        // x, y, width, height in original image pixels (COCO bbox)
+	Score      float32    `json:"score"`       // the class's probability, above the score threshold
+	CategoryID int        `json:"category_id"` // the dataset's class id (COCO: sparse 1..90)
+	Label      string     `json:"label"`       // class name
 }
 
 // Option changes a Detector's run-time settings.
@@ -58,7 +59,8 @@ func WithResolution(res int) Option {
 }
 
 // WithThreads makes the Detector split each frame's work over n threads (1 <= n <=
-// parallel.MaxThreads; the default is runtime.NumCPU()). The detections do not depend on n, bit
+// parallel.MaxThreads; the default is runtime.GOMAXPROCS(0): every core, or the share a
+// container's CPU limit allows). The detections do not depend on n, bit
 // for bit. Programs that run several Detectors at once (pipeline workers, cocoeval) give each a
 // share of the cores.
 func WithThreads(n int) Option {
@@ -173,7 +175,7 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 	if m.Config.Detector == nil {
 		return nil, fmt.Errorf("model %s: its config has no detector section", m.Path)
 	}
-	s := settings{cfg: m.Config.Detector.Clone(), threads: runtime.NumCPU()}
+	s := settings{cfg: m.Config.Detector.Clone(), threads: min(runtime.GOMAXPROCS(0), parallel.MaxThreads)}
 	for i, o := range opts {
 		if o == nil { // (an option list built up conditionally, one left out)
 			return nil, fmt.Errorf("model %s: option %d is nil", m.Path, i)
@@ -188,7 +190,7 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 	if got, want := len(s.cfg.Classes)+1, m.predictor.NumClasses(); got != want {
 		return nil, fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
 	}
-	return m.newDetector(s.cfg, s.threads) // at most parallel.MaxThreads (WithThreads; NumCPU clamped by parallel.New)
+	return m.newDetector(s.cfg, s.threads) // at most parallel.MaxThreads (WithThreads, or GOMAXPROCS clamped)
 }
 
 // newDetector returns a Detector with its own buffers and a pool of threads threads.
@@ -226,7 +228,9 @@ func (d *Detector) Config() configs.Detector { return d.cfg.Clone() }
 
 // Detect finds objects in img. Boxes are in img's coordinates: a SubImage's start at its
 // Bounds().Min, as Go's image package places it in its parent. The returned slice is owned by
-// the Detector and valid until its next call.
+// the Detector and valid until its next call (copy it to keep it; appending to it copies). A
+// call while another is running on the same Detector returns ErrBusy: use a Clone per
+// goroutine.
 func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 	if !d.enter() {
 		return nil, ErrBusy
@@ -247,7 +251,8 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 }
 
 // DetectBGR finds objects in an 8-bit interleaved BGR frame (OpenCV's layout) of w x h pixels with
-// stride bytes per row. The returned slice is owned by the Detector and valid until its next call.
+// stride bytes per row. The returned slice is owned by the Detector and valid until its next
+// call; a concurrent call returns ErrBusy, as Detect's.
 func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
 	if !d.enter() {
 		return nil, ErrBusy
@@ -294,5 +299,5 @@ func (d *Detector) run(in *transform.Output) ([]Detection, error) {
 		cls := d.cfg.Classes[res.Labels[i]-1]
 		d.dets = append(d.dets, Detection{Box: [4]float32{b.X1, b.Y1, b.X2 - b.X1, b.Y2 - b.Y1}, Score: res.Scores[i], CategoryID: cls.ID, Label: cls.Name})
 	}
-	return d.dets, nil
+	return d.dets[:len(d.dets):len(d.dets)], nil // (an append by the caller copies)
 }

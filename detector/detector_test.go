@@ -1,6 +1,7 @@
 package detector_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -534,5 +535,26 @@ func TestSecondDetectAllocatesNothing(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%d threads: the second Detect allocates %d times (%d bytes)", threads, n, after.TotalAlloc-before.TotalAlloc)
 		}
+	}
+}
+
+// TestDetectionsForTheCaller: the slice Detect returns ends at its length (a caller's append
+// copies instead of writing into the Detector's buffer), and a Detection's JSON has detect's
+// names.
+func TestDetectionsForTheCaller(t *testing.T) {
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dets, err := det.Detect(testImage(200, 150))
+	if err != nil || len(dets) == 0 {
+		t.Fatalf("%d detections, %v", len(dets), err)
+	}
+	if cap(dets) != len(dets) {
+		t.Errorf("capacity %d past the %d detections", cap(dets), len(dets))
+	}
+	b, err := json.Marshal(detector.Detection{Box: [4]float32{1, 2, 3, 4}, Score: 0.5, CategoryID: 1, Label: "person"})
+	if want := `{"bbox":[1,2,3,4],"score":0.5,"category_id":1,"label":"person"}`; err != nil || string(b) != want {
+		t.Errorf("JSON %s (%v), want %s", b, err, want)
 	}
 }

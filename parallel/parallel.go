@@ -89,11 +89,11 @@ const ChunksPerThread = 4
 const MaxThreads = 1024
 
 // New returns a Pool of threads threads (the caller and threads-1 workers); threads < 1 means
-// runtime.NumCPU(), and more than MaxThreads means MaxThreads. The workers stop when the Pool
+// runtime.GOMAXPROCS(0), and more than MaxThreads means MaxThreads. The workers stop when the Pool
 // becomes unreachable, or at Close.
 func New(threads int) *Pool {
 	if threads < 1 {
-		threads = runtime.NumCPU()
+		threads = runtime.GOMAXPROCS(0)
 	}
 	threads = min(threads, MaxThreads)
 	s := &state{threads: threads}

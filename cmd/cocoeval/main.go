@@ -7,7 +7,7 @@
 //
 // The second form runs the detector over the split (with a progress bar),
 // writes the results file, then evaluates it. -threads N detects N images at
-// a time, each detector splitting its image over NumCPU/N threads (at least
+// a time, each detector splitting its image over GOMAXPROCS/N threads (at least
 // one), so that the default (one image at a time) uses every core; the
 // results do not depend on N. Ctrl-C writes the results of
 // the images done so far (the first ones, as -limit gives them) and exits
@@ -425,7 +425,7 @@ func runModel(c *cli.Context, e *env) error {
 		return fmt.Errorf("-images %s is not a folder", c.String("images"))
 	}
 	// -threads images at a time; each detector splits its image over its share of the cores.
-	perDetector := max(1, runtime.NumCPU()/c.Int("threads"))
+	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))
 	factory, err := e.newDetectors(c.String("model"), res, perDetector)
 	if err != nil {
 		return err

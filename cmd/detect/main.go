@@ -110,7 +110,7 @@ const usage = `detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-j
    (/dev/video0, /dev/v4l/by-id/...), or a stream URL (rtsp://, http(s)://, udp://, ...)`
 
 // defaultWorkers is half the cores: the other half decode and encode.
-func defaultWorkers() int { return max(1, runtime.NumCPU()/2) }
+func defaultWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // threads is -threads, by default the cores shared among the workers (at least one each), so
 // that workers x threads is about the number of cores; without cgo, where one detector runs,
@@ -120,9 +120,9 @@ func threads(c *cli.Context) int {
 		return c.Int("threads")
 	}
 	if !withOpenCV {
-		return runtime.NumCPU()
+		return runtime.GOMAXPROCS(0)
 	}
-	return max(1, runtime.NumCPU()/max(1, c.Int("workers")))
+	return max(1, runtime.GOMAXPROCS(0)/max(1, c.Int("workers")))
 }
 
 func options(c *cli.Context) []detector.Option {

@@ -23,8 +23,8 @@ func TestOneDetectorWithoutCgo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := threads(cli.NewContext(newApp(), set, nil)); n != runtime.NumCPU() {
-		t.Errorf("default threads %d, want every core (%d)", n, runtime.NumCPU())
+	if n := threads(cli.NewContext(newApp(), set, nil)); n != runtime.GOMAXPROCS(0) {
+		t.Errorf("default threads %d, want every core (%d)", n, runtime.GOMAXPROCS(0))
 	}
 	img := filepath.Join(torchref.RepoRoot(t), "testdata/images/000000001503.jpg")
 	if _, _, err := run(t, "-model", "m.bin", "-workers", "2", img); err == nil || !strings.Contains(err.Error(), "-workers needs detect built with cgo") {
