@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -393,8 +395,12 @@ func (u Unmatchable) String() string {
 
 // AppendResultJSON appends one detection as a JSON object to b. Numbers
 // are written in their shortest round-trip form; the image id as gt's file
-// writes it (its string, where gt's ids are strings; gt may be nil).
-func AppendResultJSON(b []byte, r Result, gt *Dataset) []byte {
+// writes it (its string, where gt's ids are strings; gt may be nil). A NaN
+// or infinite number is an error (JSON has none), b then returned as it was.
+func AppendResultJSON(b []byte, r Result, gt *Dataset) ([]byte, error) {
+	if err := r.checkFinite(gt); err != nil {
+		return b, err
+	}
 	b = append(b, `{"image_id":`...)
 	if key, ok := gt.ImageKey(r.ImageID); ok {
 		b = strconv.AppendQuote(b, key)
@@ -412,7 +418,7 @@ func AppendResultJSON(b []byte, r Result, gt *Dataset) []byte {
 	}
 	b = append(b, `],"score":`...)
 	b = appendFloat(b, r.Score)
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 func appendFloat(b []byte, v float64) []byte {
@@ -432,15 +438,15 @@ func WriteResults(w io.Writer, rs []Result, gt *Dataset) error {
 	}
 	var b []byte
 	for i := range rs {
-		if err := rs[i].checkFinite(gt); err != nil {
-			return fmt.Errorf("detection %d: %w", i, err)
-		}
 		b = b[:0]
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '\n')
-		b = AppendResultJSON(b, rs[i], gt)
+		var err error
+		if b, err = AppendResultJSON(b, rs[i], gt); err != nil {
+			return fmt.Errorf("detection %d: %w", i, err)
+		}
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
@@ -475,7 +481,11 @@ func SaveResults(path string, rs []Result, gt *Dataset) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // (it names the temporary file, which the user never asked for)
+			err = pe.Err
+		}
+		return fmt.Errorf("%s: cannot write in its folder %s: %w", path, filepath.Dir(path), err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := WriteResults(tmp, rs, gt); err != nil {

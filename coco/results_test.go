@@ -1,6 +1,9 @@
 package coco
 
 import (
+	"math"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,5 +28,26 @@ func TestResultObjectsReadInOnePass(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { r.UnmarshalJSON(b) }); i < 2 && n != 0 { // an id 7.0 costs strconv's error
 			t.Errorf("%s: %v allocations a detection", s, n)
 		}
+	}
+}
+
+// TestWritingRefusesWhatJSONCannotHold: AppendResultJSON refuses a NaN or infinite number, leaving
+// b as it was (it wrote "bbox":[NaN,...], which no JSON reader reads), and SaveResults into a
+// folder that does not exist names the file and the folder, not its hidden temporary file.
+func TestWritingRefusesWhatJSONCannotHold(t *testing.T) {
+	for _, r := range []Result{{ImageID: 1, BBox: [4]float64{math.NaN(), 2, 3, 4}, Score: 1}, {ImageID: 1, Score: math.Inf(1)}} {
+		b, err := AppendResultJSON([]byte("["), r, nil)
+		if err == nil || string(b) != "[" || !strings.Contains(err.Error(), "is not finite") {
+			t.Errorf("%v: %q, %v", r, b, err)
+		}
+	}
+	b, err := AppendResultJSON(nil, Result{ImageID: 1, CategoryID: 2, BBox: [4]float64{1, 2.5, 3, 4}, Score: 0.25}, nil)
+	if want := `{"image_id":1,"category_id":2,"bbox":[1,2.5,3,4],"score":0.25}`; err != nil || string(b) != want {
+		t.Errorf("%s, %v; want %s", b, err, want)
+	}
+	path := filepath.Join(t.TempDir(), "missing", "r.json")
+	err = SaveResults(path, nil, nil)
+	if want := path + ": cannot write in its folder " + filepath.Dir(path) + ": no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("%v\nwant %s", err, want)
 	}
 }
