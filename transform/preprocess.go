@@ -92,7 +92,8 @@ func (p *Preprocessor) Config() Config { return p.cfg }
 const (
 	srcPacked = iota // rows are slices of pix with a fixed pixel step and channel offsets
 	srcYCbCr
-	srcPaletted // pix holds palette indices (1 byte per pixel), mapped through Preprocessor.pal
+	srcPaletted      // pix holds palette indices (1 byte per pixel), mapped through Preprocessor.pal
+	srcPremultiplied // pix holds premultiplied RGBA, 8 or 16 bits a channel (step 4 or 8): un-premultiplied
 	srcGeneric
 )
 
@@ -104,6 +105,7 @@ type rowSource struct {
 	base   int    // offset of the first pixel of row 0
 	step   int    // bytes per pixel in the rows returned by row
 	off    [3]int // byte offset of R, G, B within a pixel
+	pstep  int    // srcPremultiplied: bytes per pixel in pix (4 or 8)
 	w      int
 	ycc    *image.YCbCr
 	img    image.Image
@@ -115,6 +117,12 @@ type rowSource struct {
 // G and B at offsets off within it.
 func (s *rowSource) packed(pix []byte, stride, base, step int, off [3]int) {
 	s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPacked, pix, stride, base, step, off
+}
+
+// premultiplied turns s, a packed source of premultiplied RGBA pixels, into one whose rows are
+// un-premultiplied into a buffer of 3 bytes a pixel.
+func (s *rowSource) premultiplied() {
+	s.kind, s.pstep, s.step, s.off = srcPremultiplied, s.step, 3, [3]int{0, 1, 2}
 }
 
 // row returns input row y as bytes with p.src.step bytes per pixel, converted into buf (3 bytes a
@@ -131,6 +139,19 @@ func (p *Preprocessor) row(y int, buf []byte) []byte {
 		for x, i := range s.pix[o : o+s.w] {
 			c := &p.pal[i]
 			buf[3*x], buf[3*x+1], buf[3*x+2] = c[0], c[1], c[2]
+		}
+		return buf
+	case srcPremultiplied:
+		buf := buf[:3*s.w]
+		o := s.base + y*s.stride
+		for x := range s.w {
+			q := s.pix[o+x*s.pstep:]
+			if s.pstep == 4 {
+				buf[3*x], buf[3*x+1], buf[3*x+2] = unpremultiply(uint32(q[0])*0x101, uint32(q[1])*0x101, uint32(q[2])*0x101, uint32(q[3])*0x101)
+			} else {
+				buf[3*x], buf[3*x+1], buf[3*x+2] = unpremultiply(uint32(q[0])<<8|uint32(q[1]), uint32(q[2])<<8|uint32(q[3]),
+					uint32(q[4])<<8|uint32(q[5]), uint32(q[6])<<8|uint32(q[7]))
+			}
 		}
 		return buf
 	case srcYCbCr:
@@ -159,7 +180,12 @@ func nrgb(c color.Color) (r, g, b uint8) {
 	if n, ok := c.(color.NRGBA); ok {
 		return n.R, n.G, n.B
 	}
-	r32, g32, b32, a := c.RGBA()
+	return unpremultiply(c.RGBA())
+}
+
+// unpremultiply returns the 8-bit straight color of a 16-bit premultiplied one, as
+// color.NRGBAModel computes it.
+func unpremultiply(r32, g32, b32, a uint32) (r, g, b uint8) {
 	switch a {
 	case 0xffff:
 		return uint8(r32 >> 8), uint8(g32 >> 8), uint8(b32 >> 8)
@@ -178,10 +204,12 @@ func nrgb(c color.Color) (r, g, b uint8) {
 // color; PIL clips 16-bit gray, its mode I, to 255 instead), *image.YCbCr, *image.NYCbCrA and
 // *image.Paletted. Every other type (*image.CMYK, *image.Alpha, custom types) takes the slow
 // path: img.At per pixel converted as color.NRGBAModel does, which allocates for most types (At
-// boxes each pixel's color). Alpha is ignored: the stored color channels are used as they are
-// (for *image.RGBA and *image.RGBA64 that is the premultiplied color, which equals the color for
-// the opaque images decoders produce; for *image.NYCbCrA it is the YCbCr color; palette entries
-// and slow-path colors are un-premultiplied as color.NRGBAModel does).
+// boxes each pixel's color). Alpha is dropped, the straight (un-premultiplied) color kept, as
+// PIL's convert("RGB") keeps what a file stores: *image.NRGBA's channels as they are, a
+// translucent *image.RGBA's or *image.RGBA64's un-premultiplied as color.NRGBAModel does (row
+// by row, allocating nothing; an opaque one's read as they are), *image.NYCbCrA's YCbCr color,
+// palette entries and slow-path colors un-premultiplied as color.NRGBAModel does; every path
+// gives the same pixels for the same picture.
 func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	if img == nil {
 		return nil, fmt.Errorf("%w: nil image", ErrEmptyImage)
@@ -198,6 +226,9 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	switch m := img.(type) {
 	case *image.RGBA:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
+		if !m.Opaque() {
+			s.premultiplied()
+		}
 	case *image.NRGBA:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
 	case *image.Gray:
@@ -205,6 +236,9 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	// 16-bit channels are big-endian: each one's high byte is its 8-bit value.
 	case *image.RGBA64:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
+		if !m.Opaque() {
+			s.premultiplied()
+		}
 	case *image.NRGBA64:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
 	case *image.Gray16:
@@ -228,9 +262,9 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	default:
 		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
 	}
-	if s.kind == srcPacked {
+	if s.kind == srcPacked || s.kind == srcPremultiplied {
 		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic.
-		if !covers(len(s.pix), s.base, s.stride, w*s.step, h) {
+		if !covers(len(s.pix), s.base, s.stride, w*max(s.step, s.pstep), h) {
 			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(s.pix), s.stride)
 		}
 	}
