@@ -21,6 +21,21 @@ import (
 // the build without cgo decodes them (decode.go). Errors name the file.
 func Open(path string) (image.Image, error) {
 	enc, other, err := readFile(path)
+	return toImage(path, enc, other, err)
+}
+
+// Decode is Open for an image read from r once, start to end (an upload's body, a []byte
+// through bytes.NewReader); name names it in errors. The same formats, EXIF orientation and
+// limits (the header's dimensions checked before anything is decoded: a 66-byte PNG that claims
+// 30000x30000 is refused, where image.Decode would try to allocate 3.6 GB).
+func Decode(r io.Reader, name string) (image.Image, error) {
+	enc, other, err := readFrom(r, name, false)
+	return toImage(name, enc, other, err)
+}
+
+// toImage is Open's and Decode's image from readFile's results: other as it is, enc decoded by
+// OpenCV into an *image.NRGBA.
+func toImage(path string, enc encoded, other image.Image, err error) (image.Image, error) {
 	if err != nil || other != nil {
 		return other, err
 	}
@@ -142,7 +157,12 @@ func readFileFit(path string, fit bool) (enc encoded, other image.Image, err err
 		return encoded{}, nil, fmt.Errorf("cvimage: open image: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
+	return readFrom(f, path, fit)
+}
+
+// readFrom is readFileFit for an image read from r, named name in errors.
+func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Image, err error) {
+	br := bufio.NewReader(r)
 	var w, h int
 	if magic, _ := br.Peek(webpHeaderLen); bytes.HasPrefix(magic, []byte{0xff, 0xd8, 0xff}) {
 		var head bytes.Buffer
