@@ -87,7 +87,10 @@ func ExampleModel_Complexity() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cx := det.Model().Complexity(320, 416, 300) // a 4:3 frame at shorter side 300 (padded to 32), 300 proposals
+	cx, err := det.Model().Complexity(320, 416, 300) // a 4:3 frame at shorter side 300 (padded to 32), 300 proposals
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Printf("%s: trunk %.0fM, RPN %.0fM, box head %.0fM multiply-adds\n", cx.Arch,
 		float64(cx.Backbone.MACs)/1e6, float64(cx.RPN.MACs)/1e6, float64(cx.BoxHead.MACs)/1e6)
 	// Output:

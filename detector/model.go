@@ -10,6 +10,7 @@ import (
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/rpn"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // Model is a loaded detector's read-only weights: the trunk, the RPN head and the box predictor.
@@ -96,10 +97,20 @@ type Complexity struct {
 	NumClasses int     `json:"num_classes"`
 }
 
-// Complexity returns the cost of detecting on an h x w padded input with the given number of
-// proposals (the RoI head's cost is per proposal).
-func (m *Model) Complexity(h, w, proposals int) Complexity {
+// Complexity returns the cost of detecting on an h x w padded input (each side 1 to
+// transform.MaxSide) with the given number of proposals (0 to rpn.MaxPostNMSTopN; the RoI head's
+// cost is per proposal); other sizes, or a model whose Config lost its detector section, are an
+// error.
+func (m *Model) Complexity(h, w, proposals int) (Complexity, error) {
 	d := m.Config.Detector
+	switch {
+	case d == nil:
+		return Complexity{}, fmt.Errorf("model %s: its config has no detector section", m.Path)
+	case h < 1 || w < 1 || h > transform.MaxSide || w > transform.MaxSide:
+		return Complexity{}, fmt.Errorf("model %s: input %dx%d: each side must be 1 to %d", m.Path, w, h, transform.MaxSide)
+	case proposals < 0 || proposals > rpn.MaxPostNMSTopN:
+		return Complexity{}, fmt.Errorf("model %s: %d proposals: must be 0 to %d", m.Path, proposals, rpn.MaxPostNMSTopN)
+	}
 	r := Complexity{Arch: m.trunk.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
 	r.Backbone = m.trunk.FeatureCost(h, w)
 	r.RPN = m.rpn.Cost(r.Backbone.OutH, r.Backbone.OutW)
@@ -108,5 +119,5 @@ func (m *Model) Complexity(h, w, proposals int) Complexity {
 		OutC: pred.OutC, OutH: 1, OutW: 1}
 	r.MACs = r.Backbone.MACs + r.RPN.MACs + r.BoxHead.MACs
 	r.Params = r.Backbone.Params + r.RPN.Params + r.BoxHead.Params
-	return r
+	return r, nil
 }

@@ -2,6 +2,7 @@ package detector_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -150,8 +151,27 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 	if a := testing.AllocsPerRun(2, func() { det.Detect(img) }); a != 0 {
 		t.Errorf("steady-state detection allocates %v times per frame", a)
 	}
-	cx := m.Complexity(320, 416, 300)
-	if cx.Arch != "tiny" || cx.Backbone.OutC != 16 || cx.Backbone.OutH != 20 || cx.BoxHead.MACs <= 0 || cx.RPN.MACs <= 0 {
+	cx, err := m.Complexity(320, 416, 300)
+	if err != nil || cx.Arch != "tiny" || cx.Backbone.OutC != 16 || cx.Backbone.OutH != 20 || cx.BoxHead.MACs <= 0 || cx.RPN.MACs <= 0 {
 		t.Errorf("complexity %+v", cx)
+	}
+}
+
+// TestComplexityRefusesWhatCannotBe: Complexity refuses sizes no input has and a model whose
+// config lost its detector section (it returned negative or overflowed counts, and panicked on
+// a nil section, though the package says nothing in it panics on bad input).
+func TestComplexityRefusesWhatCannotBe(t *testing.T) {
+	m, err := detector.LoadModel(tinyDetector(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][3]int{{-32, 32, 5}, {32, 0, 5}, {1 << 40, 32, 5}, {32, 32, -5}, {32, 32, 1 << 30}} {
+		if cx, err := m.Complexity(c[0], c[1], c[2]); err == nil {
+			t.Errorf("%v: %+v", c, cx)
+		}
+	}
+	m.Config.Detector = nil
+	if _, err := m.Complexity(320, 416, 300); err == nil || !strings.Contains(err.Error(), "no detector section") {
+		t.Errorf("without a detector section: %v", err)
 	}
 }

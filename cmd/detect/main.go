@@ -285,7 +285,10 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 	if err != nil {
 		return fmt.Errorf("info: frame %dx%d: %w", frameW, frameH, err)
 	}
-	cx := m.Complexity(h, wd, cfg.RPN.PostNMSTopN)
+	cx, err := m.Complexity(h, wd, cfg.RPN.PostNMSTopN)
+	if err != nil {
+		return err
+	}
 	info := struct {
 		Model      string              `json:"model"`
 		Resolution [2]int              `json:"resolution"`

@@ -268,7 +268,10 @@ func detectorCase(path string, o Options) (Case, error) {
 	if err != nil {
 		return Case{}, fmt.Errorf("model %s: frame %dx%d: %w", path, w, h, err)
 	}
-	cx := det.Model().Complexity(ih, iw, cfg.RPN.PostNMSTopN)
+	cx, err := det.Model().Complexity(ih, iw, cfg.RPN.PostNMSTopN)
+	if err != nil {
+		return Case{}, err
+	}
 	frame := Frame(w, h)
 	return Case{
 		Name: fmt.Sprintf("%s detector at %d, %dx%d frame (network input %dx%d HxW, box head counted at %d proposals; %s)",
