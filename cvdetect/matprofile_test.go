@@ -1,4 +1,4 @@
-//go:build cgo && matprofile
+//go:build cgo && !noopencv && matprofile
 
 package cvdetect
 

@@ -5,7 +5,8 @@
 // pixels of YCbCr and gray JPEGs (every photo of COCO's) equal PIL's and detections on them
 // match the reference exactly; a CMYK JPEG's differ by one level in most values (OpenCV's and
 // PIL's CMYK to RGB conversions round differently). Built without cgo
-// (CGO_ENABLED=0), Open falls back to Go's image/jpeg, which differs from libjpeg-turbo on about a
+// (CGO_ENABLED=0), or with the noopencv build tag (a program that needs cgo for something else
+// and does not link OpenCV: go build -tags noopencv), Open falls back to Go's image/jpeg, which differs from libjpeg-turbo on about a
 // fifth of the channel values, mostly by one level and at most by 4 (see the README). WebP is
 // decoded by OpenCV's libwebp (PIL's decoder, its pixels equal), in cgo builds only: the pixels
 // of golang.org/x/image/webp, whose YCbCr planes Go converts to RGB as a JPEG's, were 6.5 levels

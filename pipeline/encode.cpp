@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && !noopencv
 
 // encodeImage is cv::imencode with its exceptions caught (encode.go says why).
 #include <cstdio>

@@ -1,4 +1,4 @@
-//go:build cgo && (matprofile || soak)
+//go:build cgo && !noopencv && (matprofile || soak)
 
 package pipeline
 

@@ -1,4 +1,4 @@
-//go:build cgo && soak && matprofile
+//go:build cgo && !noopencv && soak && matprofile
 
 package pipeline
 

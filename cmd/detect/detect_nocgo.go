@@ -1,4 +1,4 @@
-//go:build !cgo
+//go:build !cgo || noopencv
 
 package main
 
@@ -20,12 +20,12 @@ const withOpenCV = false
 func nocgo(c *cli.Context, ins []input) error {
 	for _, in := range ins {
 		if in.kind != imageInput {
-			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0)", in.spec)
+			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0 or the noopencv tag)", in.spec)
 		}
 	}
 	for _, f := range []string{"out", "show", "workers"} {
 		if c.IsSet(f) {
-			return fmt.Errorf("-%s needs detect built with cgo and OpenCV (this build has CGO_ENABLED=0)", f)
+			return fmt.Errorf("-%s needs detect built with cgo and OpenCV (this build has CGO_ENABLED=0 or the noopencv tag)", f)
 		}
 	}
 	return nil

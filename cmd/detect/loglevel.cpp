@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && !noopencv
 
 // quietOpenCV sets OpenCV's log level to ERROR (loglevel_cgo.go says why).
 #include <opencv2/core/utils/logger.hpp>
