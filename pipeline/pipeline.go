@@ -369,6 +369,13 @@ type output struct {
 	times    [16]time.Time // when the last frames left, for the frame rate overlay
 }
 
+// droppedCount returns the frames dropped so far.
+func (s *Stats) droppedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
 // dropped returns the frames this run has dropped (the Stats may count earlier runs too).
 func (o *output) dropped() int { return o.stats.droppedCount() - o.dropped0 }
 

@@ -127,12 +127,6 @@ func (s *Stats) Counts() Counts {
 	return c
 }
 
-func (s *Stats) droppedCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.dropped
-}
-
 // Stage names for Latencies.
 const (
 	StageDecode = "decode"
