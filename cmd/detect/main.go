@@ -156,13 +156,8 @@ type job struct {
 // and flags this build cannot handle. The JSON lines file is created by openJSON, once the
 // caller's own checks have passed, so that a failed run leaves an existing file as it was.
 func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) (*job, error) {
-	switch {
-	case !c.IsSet("model"):
-		return nil, errors.New("no -model: give the detector's .bin file\nusage: " + usage)
-	case c.NArg() == 0:
-		return nil, errors.New("no INPUT: give an image, a folder, a video, a camera or a stream\nusage: " + usage)
-	}
 	// Flags end at the first input (Go's flag parsing): a flag after one would be read as a file.
+	// Checked first: detect photo.jpg -model m.bin is missing no -model.
 	for _, a := range c.Args().Slice() {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && a != "-" && hasFlag(c.App.Flags, name) {
@@ -171,6 +166,12 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 			}
 			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...; a file of that name: ./%s)", a, a, a)
 		}
+	}
+	switch {
+	case !c.IsSet("model"):
+		return nil, errors.New("no -model: give the detector's .bin file\nusage: " + usage)
+	case c.NArg() == 0:
+		return nil, errors.New("no INPUT: give an image, a folder, a video, a camera or a stream\nusage: " + usage)
 	}
 	switch {
 	case c.Int("stride") < 1:

@@ -224,6 +224,7 @@ func TestUsageMistakes(t *testing.T) {
 		want string
 	}{
 		{[]string{img}, "no -model: give the detector's .bin file"},
+		{[]string{img, "-model", missing}, "-model after the inputs: flags go before them"}, // not "no -model"
 		{[]string{"-model", missing}, "no INPUT: give an image"},
 		{[]string{"-model", missing, img, "-score", "0.5"}, "-score after the inputs: flags go before them"},
 		{[]string{"-model", missing, img, "--json=x.jsonl"}, "--json=x.jsonl after the inputs"},
