@@ -17,6 +17,7 @@
 package detector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -232,15 +233,25 @@ func (d *Detector) Config() configs.Detector { return d.cfg.Clone() }
 // call while another is running on the same Detector returns ErrBusy: use a Clone per
 // goroutine.
 func (d *Detector) Detect(img image.Image) ([]Detection, error) {
+	return d.DetectContext(context.Background(), img)
+}
+
+// DetectContext is Detect, ending with ctx's error once ctx is done: it is checked before each
+// stage (preprocessing, trunk, proposals, box head), so a request's deadline stops the work
+// within one stage's time (a fraction of the whole: the trunk is the longest).
+func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detection, error) {
 	if !d.enter() {
 		return nil, ErrBusy
 	}
 	defer d.leave()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	in, err := d.pre.Image(img)
 	if err != nil {
 		return nil, err
 	}
-	dets, err := d.run(in)
+	dets, err := d.run(ctx, in)
 	if at := img.Bounds().Min; at != (image.Point{}) {
 		for i := range dets {
 			dets[i].Box[0] += float32(at.X)
@@ -262,7 +273,7 @@ func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) 
 	if err != nil {
 		return nil, err
 	}
-	return d.run(in)
+	return d.run(context.Background(), in)
 }
 
 // DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
@@ -275,7 +286,7 @@ func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) 
 	if err != nil {
 		return nil, err
 	}
-	return d.run(in)
+	return d.run(context.Background(), in)
 }
 
 // enter marks d busy for one call (false: another goroutine's call is running); leave ends it.
@@ -283,11 +294,20 @@ func (d *Detector) enter() bool { return d.busy.CompareAndSwap(false, true) }
 
 func (d *Detector) leave() { d.busy.Store(false) }
 
-func (d *Detector) run(in *transform.Output) ([]Detection, error) {
+func (d *Detector) run(ctx context.Context, in *transform.Output) ([]Detection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	d.input = nn.Tensor{N: 1, C: 3, H: in.Height, W: in.Width, Data: in.Data}
 	d.feat = d.trunk.Features(&d.input)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	proposals, err := d.rpn.Forward(d.feat, in.Height, in.Width, in.ResizedHeight, in.ResizedWidth)
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	res, err := d.roi.Forward(d.feat, proposals, in.ResizedHeight, in.ResizedWidth, in.OrigHeight, in.OrigWidth)

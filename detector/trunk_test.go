@@ -1,6 +1,8 @@
 package detector_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ type tinyTrunk struct {
 	largestChunk      int
 	calls             [2]int
 	heads             int
+	afterFeatures     func() // called when Features has run (nil: nothing)
 }
 
 func newTinyTrunk(w nn.Weights) (*tinyTrunk, error) {
@@ -85,6 +88,9 @@ func (r *tinyRunner) Features(x *nn.Tensor) *nn.Tensor {
 	h, w = r.t.c2.OutSize(h, w)
 	r.feat.Resize(1, 16, h, w)
 	r.t.c2.Forward(&r.feat, 0, &r.mid, nil, &r.scratch)
+	if r.t.afterFeatures != nil {
+		r.t.afterFeatures()
+	}
 	return &r.feat
 }
 
@@ -173,5 +179,39 @@ func TestComplexityRefusesWhatCannotBe(t *testing.T) {
 	m.Config.Detector = nil
 	if _, err := m.Complexity(320, 416, 300); err == nil || !strings.Contains(err.Error(), "no detector section") {
 		t.Errorf("without a detector section: %v", err)
+	}
+}
+
+// TestDetectContextStops: DetectContext ends with the context's error at the next stage once the
+// context is done (here cancelled while the trunk runs: the RPN and the box head do not run), or
+// at once for a context done before; the Detector then detects as before.
+func TestDetectContextStops(t *testing.T) {
+	w := testmodel.NewRecorder(3)
+	trunk, err := newTinyTrunk(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configs.DefaultDetector(300)
+	cfg.RPN.Channels = 32
+	m, err := detector.NewModel("tiny-detector", trunk, *cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := m.NewDetector(detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testImage(200, 150)
+	ctx, cancel := context.WithCancel(context.Background())
+	trunk.afterFeatures = cancel
+	if dets, err := det.DetectContext(ctx, img); !errors.Is(err, context.Canceled) || dets != nil || trunk.calls != [2]int{1, 0} {
+		t.Errorf("cancelled in the trunk: %d detections, %v; trunk and box head ran %v times", len(dets), err, trunk.calls)
+	}
+	trunk.afterFeatures = nil
+	if _, err := det.DetectContext(ctx, img); !errors.Is(err, context.Canceled) || trunk.calls != [2]int{1, 0} {
+		t.Errorf("a done context: %v; trunk and box head ran %v times", err, trunk.calls)
+	}
+	if dets, err := det.DetectContext(context.Background(), img); err != nil || len(dets) == 0 || trunk.calls[1] == 0 {
+		t.Errorf("afterwards: %d detections, %v", len(dets), err)
 	}
 }
