@@ -5,6 +5,7 @@ package pipeline
 import (
 	"context"
 	"io"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -15,7 +16,8 @@ import (
 )
 
 // TestMatProfilePipeline runs 1000 frames (the clip 25 times) through Run with drawing, a video
-// file (Motion JPEG: quicker to encode than H.264) and JSON lines, then an interrupted run and a live run, and requires every Mat to be
+// file (Motion JPEG: quicker to encode than H.264) and JSON lines, then an interrupted run, a live
+// run, a rotated video into a writer following its times and a photo read reduced, and requires every Mat to be
 // closed afterwards (gocv.MatProfile counts open Mats when built with -tags matprofile; make
 // matprofile runs it).
 func TestMatProfilePipeline(t *testing.T) {
@@ -59,6 +61,32 @@ func TestMatProfilePipeline(t *testing.T) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	if err := Run(context.Background(), &synthetic{n: 100, w: 96, h: 64}, det, nil, Options{Live: true, Draw: true}); err != nil {
+		t.Fatal(err)
+	}
+	// A video tagged with a rotation (its frames turned from a Mat of their own) into a writer
+	// that follows the frames' times (it keeps the last frame), and a photo too large to decode
+	// whole (read reduced).
+	dir := t.TempDir()
+	turned := filepath.Join(dir, "turned.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", clip, "-c", "copy", "-metadata:s:v", "rotate=90", turned).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	v, err := OpenVideo(turned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw, err := NewVideoWriter(filepath.Join(dir, "turned.out.mp4"), videotest.ClipFPS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.FollowTimes = true
+	if err := Run(context.Background(), v, det, []Sink{tw}, Options{Draw: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), NewImages([]string{videotest.HugeJPEG(t, dir)}), det, []Sink{NewJSONLines(io.Discard)}, Options{Draw: true}); err != nil {
 		t.Fatal(err)
 	}
 	if n := gocv.MatProfile.Count(); n != base {
