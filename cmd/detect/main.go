@@ -81,7 +81,7 @@ func newApp() *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
 			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600", DefaultText: "the model's"},
-			&cli.Float64Flag{Name: "score", Usage: "minimum detection score", DefaultText: "the model's, 0.05 in the presets"},
+			&cli.Float64Flag{Name: "score", Usage: "keep detections scoring above `S`", DefaultText: "the model's, 0.05 in the presets"},
 			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to the model's detections per image of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
@@ -304,7 +304,7 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 		return writeJSON(w, info)
 	}
 	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
-	fmt.Fprintf(w, "cost on a %dx%d (HxW) input with %d proposals:\n", cx.Height, cx.Width, cx.Proposals)
+	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %d proposals:\n", frameW, frameH, cx.Height, cx.Width, cx.Proposals)
 	for _, s := range []struct {
 		name string
 		c    int64

@@ -175,7 +175,8 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 		t.Errorf("info -model: %v\n%s", err, info)
 	}
 	// -size is a frame, WxH, resized as the detector resizes it (a 4:3 landscape one by default).
-	for size, want := range map[string]string{"": "320x416 (HxW)", "640x480": "320x416 (HxW)", "480x640": "416x320 (HxW)", "1000x100": "64x512 (HxW)"} {
+	for size, want := range map[string]string{"": "640x480 frame (WxH), a 320x416 (HxW) network", "640x480": "640x480 frame (WxH), a 320x416 (HxW) network",
+		"480x640": "480x640 frame (WxH), a 416x320 (HxW) network", "1000x100": "1000x100 frame (WxH), a 64x512 (HxW) network"} {
 		args := []string{"info", "-model", model}
 		if size != "" {
 			args = append(args, "-size", size)
@@ -201,7 +202,7 @@ func TestHelpDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	out += info
-	for _, want := range []string{"shorter side: 300 or 600 (default: the model's)", "minimum detection score (default: the model's, 0.05 in the presets)"} {
+	for _, want := range []string{"shorter side: 300 or 600 (default: the model's)", "keep detections scoring above S (default: the model's, 0.05 in the presets)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("-h lacks %q:\n%s", want, out)
 		}
