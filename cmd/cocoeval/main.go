@@ -210,9 +210,10 @@ func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
 	return notes
 }
 
-// detectedCategories counts the categories with ground truth in gt that dts detects, and those
-// with ground truth.
-func detectedCategories(gt *coco.Dataset, dts []coco.Result) (detected, withGT int) {
+// detectedCategories returns the categories with ground truth in gt that dts detects, as
+// -categories takes them (by name, or by id where a name would not name that one category), and
+// counts the categories with ground truth.
+func detectedCategories(gt *coco.Dataset, dts []coco.Result) (detected []string, withGT int) {
 	seen := make(map[int]bool)
 	for _, d := range dts {
 		seen[d.CategoryID] = true
@@ -221,7 +222,12 @@ func detectedCategories(gt *coco.Dataset, dts []coco.Result) (detected, withGT i
 		if len(gt.CategoryAnnotations(id)) > 0 {
 			withGT++
 			if seen[id] {
-				detected++
+				c, _ := gt.Category(id)
+				name := c.Name
+				if len(gt.CategoryIDsNamed(name)) != 1 || strings.ContainsAny(name, ", ") || name == "" {
+					name = strconv.Itoa(id) // a name -categories would not take as this one category
+				}
+				detected = append(detected, name)
 			}
 		}
 	}
@@ -279,9 +285,13 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	if catIDs != nil {
 		ev.CatIDs = catIDs
 		fmt.Fprintf(e.stderr, "evaluating %d of the %d categories in %s\n", len(catIDs), len(gt.Categories), c.String("gt"))
-	} else if n, withGT := detectedCategories(gt, dts); len(dts) > 0 && n < withGT {
+	} else if detected, withGT := detectedCategories(gt, dts); len(dts) > 0 && len(detected) < withGT {
+		hint := "-categories evaluates some only"
+		if len(detected) > 0 && len(detected) <= 10 {
+			hint = "-categories " + strings.Join(detected, ",") + " evaluates those only"
+		}
 		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are of %d of the %d categories with ground truth, and the averages are over all %d, "+
-			"as pycocotools' (-categories evaluates some only)\n", n, withGT, withGT)
+			"as pycocotools' (%s)\n", len(detected), withGT, withGT, hint)
 	}
 	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
 		fmt.Fprintln(e.stderr, "cocoeval: note:", u)

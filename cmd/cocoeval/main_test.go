@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -613,8 +614,19 @@ func TestCategories(t *testing.T) {
 	}
 	// The note: results of the two categories against every category.
 	_, stderr = stats("-gt", goldenGT, "-dt", dt2)
-	if !strings.Contains(stderr, "note: the detections are of 2 of the") {
-		t.Errorf("no note for results of 2 categories: %s", stderr)
+	name := func(c coco.Category) string {
+		if strings.ContainsAny(c.Name, ", ") {
+			return strconv.Itoa(c.ID) // (-categories splits at commas and trims spaces)
+		}
+		return c.Name
+	}
+	hint := name(first) + "," + name(second)
+	if !strings.Contains(stderr, "note: the detections are of 2 of the") || !strings.Contains(stderr, "(-categories "+hint+" evaluates those only)") {
+		t.Errorf("no note naming the 2 categories of the results: %s", stderr)
+	}
+	// The note's -categories is the evaluation of those two.
+	if again, _ := stats("-gt", goldenGT, "-dt", dt2, "-categories", hint); again != got {
+		t.Errorf("-categories %s as the note gives it: %v, want %v", hint, again, got)
 	}
 	// A category named after another's id: ids first, as pycocotools takes them; one given
 	// twice is evaluated once.
