@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -137,6 +138,7 @@ func detect(c *cli.Context) error {
 		sinks := []pipeline.Sink{j.json}
 		o := opt
 		var vw *pipeline.VideoWriter
+		imagesDir := "" // where this run's annotated images go ("": none)
 		k, in := i, j.inputs[i]
 		before := stats.Counts()
 		if in.kind == imageInput {
@@ -153,6 +155,7 @@ func detect(c *cli.Context) error {
 			if len(outs) > 0 {
 				sinks = append(sinks, pipeline.ImageWriter{Paths: outs})
 				o.Draw = true
+				imagesDir = filepath.Dir(outs[paths[0]])
 			}
 			if len(paths) > 1 {
 				o.Progress = newFrameBar(stderr, "images", len(paths))
@@ -232,6 +235,9 @@ func detect(c *cli.Context) error {
 			}
 		}
 		after := stats.Counts()
+		if imagesDir != "" && after.Frames > before.Frames {
+			fmt.Fprintf(stderr, "detect: wrote %d annotated images into %s\n", after.Frames-before.Frames, imagesDir)
+		}
 		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
 		} else if after.Frames == before.Frames && after.Failed > before.Failed {

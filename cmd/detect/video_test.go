@@ -291,7 +291,8 @@ func TestDamagedEnd(t *testing.T) {
 	}
 }
 
-// TestImagesOut: a folder of images with -out writes an annotated copy of each, the same size.
+// TestImagesOut: a folder of images with -out writes an annotated copy of each, the same size,
+// and says where.
 func TestImagesOut(t *testing.T) {
 	root := torchref.RepoRoot(t)
 	out := filepath.Join(t.TempDir(), "annotated")
@@ -302,6 +303,9 @@ func TestImagesOut(t *testing.T) {
 	ls := parseLines(t, stdout)
 	if len(ls) != 6 {
 		t.Fatalf("%d lines, want 6 (the folder's images)", len(ls))
+	}
+	if want := "detect: wrote 6 annotated images into " + out + "\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not say %q: %s", want, stderr)
 	}
 	for _, l := range ls {
 		name := strings.TrimSuffix(filepath.Base(l.Source), filepath.Ext(l.Source)) + ".detect" + filepath.Ext(l.Source)
