@@ -69,10 +69,12 @@ func (j *JSONLines) detections(source string, frame int, timeMS float64, width, 
 	j.dets = j.dets[:0]
 	for _, d := range dets {
 		box := d.Box
-		if scale != 1 {
+		if scale != 1 { // within the file's size: the decoded frame's last pixels cover fewer than scale
 			for i := range box {
 				box[i] *= scale
 			}
+			box[0], box[1] = min(box[0], float32(width)), min(box[1], float32(height))
+			box[2], box[3] = min(box[2], float32(width)-box[0]), min(box[3], float32(height)-box[1])
 		}
 		j.dets = append(j.dets, Detection{BBox: box, Score: d.Score, CategoryID: d.CategoryID, Label: d.Label})
 	}

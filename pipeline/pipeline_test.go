@@ -926,7 +926,9 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 // 1500, 1800) written at 4 frames/s keep their times: the one at 1500 ms, place 6, comes after
 // a copy of the one before (the five first, faster than the rate, are all written, one after
 // another); without FollowTimes the seven frames play at 0-1.5 s. A jump past maxFilledGap is
-// not filled.
+// not filled, and the frames after it are timed from it (a gap after it filled again). A still
+// first frame, or FollowTimes set after the first frame, takes the next timed frame as the start
+// (it used to crash on a Mat never made).
 func TestVideoWriterFollowsTimes(t *testing.T) {
 	dir := t.TempDir()
 	frame := &Frame{Mat: gocv.NewMatWithSize(64, 64, gocv.MatTypeCV8UC3)}
@@ -938,9 +940,9 @@ func TestVideoWriterFollowsTimes(t *testing.T) {
 	}{
 		{true, []float64{0, 100, 200, 300, 400, 1500, 1800}, 8},
 		{false, []float64{0, 100, 200, 300, 400, 1500, 1800}, 7},
-		{true, []float64{0, 250, 500, 750}, 4},       // a constant rate: no copies
-		{true, []float64{0, 250, 60_000, 60_250}, 4}, // a jump of a minute: not filled
-		{true, []float64{1000, 1250, 2000, 2250}, 6}, // times from the first frame's
+		{true, []float64{0, 250, 500, 750}, 4},               // a constant rate: no copies
+		{true, []float64{0, 250, 60_000, 60_250, 61_250}, 8}, // a jump of a minute not filled, a second after it filled
+		{true, []float64{1000, 1250, 2000, 2250}, 6},         // times from the first frame's
 	} {
 		path := filepath.Join(dir, fmt.Sprintf("%v-%v.mp4", c.follow, c.times))
 		vw, err := NewVideoWriter(path, 4)
@@ -960,6 +962,27 @@ func TestVideoWriterFollowsTimes(t *testing.T) {
 		}
 		if got, n := vw.Frames(), videotest.Frames(t, path); got != c.want || n != c.want {
 			t.Errorf("FollowTimes %v, times %v: %d frames written, %d in the file, want %d", c.follow, c.times, got, n, c.want)
+		}
+	}
+	for _, late := range []bool{false, true} {
+		vw, err := NewVideoWriter(filepath.Join(dir, fmt.Sprintf("still-%v.mp4", late)), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vw.FollowTimes = !late
+		frame.Still = true
+		if err := vw.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+		vw.FollowTimes, frame.Still = true, false
+		for _, ms := range []float64{1000, 1250, 2000} { // places 1, 2 and 5
+			frame.TimeMS = ms
+			if err := vw.WriteFrame(frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := vw.Close(); err != nil || vw.Frames() != 6 {
+			t.Errorf("a still first frame (FollowTimes set late: %v): %v, %d frames, want 6", late, err, vw.Frames())
 		}
 	}
 }
@@ -1424,18 +1447,21 @@ func TestOpenWithinNeverDropsASource(t *testing.T) {
 }
 
 // TestJSONLinesOfReducedImage: a still image decoded at 1/Scale of its size gives its JSON line
-// in the file's pixels: its size, and each box times Scale.
+// in the file's pixels: its size, and each box times Scale, within it (a 10239-pixel width
+// decodes to 5120 at half size: a box to that edge, times 2, would pass it by one).
 func TestJSONLinesOfReducedImage(t *testing.T) {
 	var b bytes.Buffer
 	j := NewJSONLines(&b)
 	m := gocv.NewMatWithSize(4900, 5120, gocv.MatTypeCV8UC3)
 	defer m.Close()
-	f := &Frame{Position: Position{Name: "huge.jpg", Still: true, Scale: 2, Full: image.Pt(10240, 9800)}, Mat: m,
-		Detections: []detector.Detection{{Box: [4]float32{100, 50.5, 20, 10}, Score: 0.5, CategoryID: 1, Label: "person"}}}
+	f := &Frame{Position: Position{Name: "huge.jpg", Still: true, Scale: 2, Full: image.Pt(10239, 9799)}, Mat: m,
+		Detections: []detector.Detection{{Box: [4]float32{100, 50.5, 20, 10}, Score: 0.5, CategoryID: 1, Label: "person"},
+			{Box: [4]float32{5000, 4800, 120, 100}, Score: 0.25, CategoryID: 1, Label: "person"}}} // to the frame's edge
 	if err := j.WriteFrame(f); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"source":"huge.jpg","width":10240,"height":9800,"detections":[{"bbox":[200,101,40,20],"score":0.5,"category_id":1,"label":"person"}]}`
+	want := `{"source":"huge.jpg","width":10239,"height":9799,"detections":[{"bbox":[200,101,40,20],"score":0.5,"category_id":1,"label":"person"},` +
+		`{"bbox":[10000,9600,239,199],"score":0.25,"category_id":1,"label":"person"}]}`
 	if got := strings.TrimSpace(b.String()); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -43,6 +43,9 @@ func TestRotatedVideoUpright(t *testing.T) {
 		if info := v.Info(); info.Width != w || info.Height != h {
 			t.Errorf("rotate=%d: Info %dx%d, want %dx%d", angle, info.Width, info.Height, w, h)
 		}
+		if info, err := ProbeVideo(path); err != nil || info.Width != w || info.Height != h {
+			t.Errorf("rotate=%d: ProbeVideo %dx%d (%v), want %dx%d", angle, info.Width, info.Height, err, w, h)
+		}
 		m := gocv.NewMat()
 		for k := 0; k < 3; k++ {
 			if _, err := v.Read(context.Background(), &m); err != nil {

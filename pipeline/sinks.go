@@ -57,7 +57,8 @@ type VideoWriter struct {
 	size   image.Point // the video's: first, made even
 	scaled gocv.Mat
 	frames int
-	t0     float64  // FollowTimes: the first frame's time
+	t0     float64  // FollowTimes: the time of the video's start (frame 0's place)
+	timed  bool     // FollowTimes: t0 is set
 	last   gocv.Mat // FollowTimes: the last frame written, to repeat
 }
 
@@ -141,6 +142,9 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	if v.FollowTimes {
+		if v.last.Ptr() == nil {
+			v.last = gocv.NewMat()
+		}
 		m.CopyTo(&v.last)
 	}
 	v.frames++
@@ -150,15 +154,13 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 // fill writes copies of the last frame until the next one, at time ms, is within half a frame
 // of its place.
 func (v *VideoWriter) fill(ms float64) error {
-	if v.frames == 0 {
-		v.t0 = ms
-		if v.last.Ptr() == nil {
-			v.last = gocv.NewMat()
-		}
+	if !v.timed || v.frames == 0 { // the first timed frame: its place is the next one
+		v.timed, v.t0 = true, ms-float64(v.frames)*1000/v.fps
 		return nil
 	}
 	place := int(math.Round((ms - v.t0) * v.fps / 1000))
 	if float64(place-v.frames)/v.fps > maxFilledGap.Seconds() {
+		v.t0 = ms - float64(v.frames)*1000/v.fps // not filled: the frames after it timed from it
 		return nil
 	}
 	for ; v.frames < place; v.frames++ {

@@ -191,7 +191,7 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	m := gocv.NewMat()
 	defer m.Close()
 	for range maxBadFrames {
-		if v.cap.Read(&m) && !m.Empty() {
+		if v.read(v.cap, &m) { // upright, as Read gives it
 			v.info.Width, v.info.Height = m.Cols(), m.Rows()
 			return v.info, nil
 		}
