@@ -567,7 +567,7 @@ func TestImageWriterSaysWhyAWriteFailed(t *testing.T) {
 	// JPEG in its place).
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.png")
-	if err := os.WriteFile(path, []byte("an earlier run's image"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("an earlier run's image"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	noise := gocv.NewMatWithSize(256, 256, gocv.MatTypeCV8UC3)
@@ -598,6 +598,15 @@ func TestImageWriterSaysWhyAWriteFailed(t *testing.T) {
 	defer back.Close()
 	if back.Cols() != 256 {
 		t.Errorf("the written image is %dx%d", back.Cols(), back.Rows())
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the replaced image's mode: %v %v, want the earlier file's 0600", st.Mode(), err)
+	}
+	// Into a folder that does not exist: the error names the file, not its hidden one.
+	missing := filepath.Join(dir, "missing", "x.png")
+	err = ImageWriter{Paths: map[string]string{"in.jpg": missing}}.WriteFrame(&Frame{Position: Position{Name: "in.jpg"}, Mat: noise})
+	if want := missing + ": cannot write in its folder: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("%v, want %s", err, want)
 	}
 }
 
@@ -870,9 +879,13 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != "an earlier run's video" {
 		t.Errorf("the earlier video changed before Close: %d bytes", len(b))
 	}
-	partial := filepath.Join(dir, ".out.partial.mp4")
-	if _, err := os.Stat(partial); err != nil {
-		t.Errorf("no hidden file being written: %v", err)
+	partial := vw.file()
+	if _, err := os.Stat(partial); err != nil || filepath.Dir(partial) != dir || !strings.HasPrefix(filepath.Base(partial), ".out.partial-") || filepath.Ext(partial) != ".mp4" {
+		t.Errorf("no hidden file %s being written: %v", partial, err)
+	}
+	// Another writer of the same output writes a file of its own.
+	if other, err := NewVideoWriter(path, 10); err != nil || other.file() == partial {
+		t.Errorf("a second writer of %s: %v, writing to %s too", path, err, partial)
 	}
 	if err := vw.Close(); err != nil {
 		t.Fatal(err)
@@ -897,6 +910,7 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 	}
 	vw, err = NewVideoWriter(path, 10)
 	if err == nil {
+		partial = vw.file()
 		for range 20 {
 			vw.WriteFrame(frame)
 		}

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -35,7 +37,7 @@ func VideoCodec(path string) ([]string, error) {
 // column); a later frame of another size is scaled to it. Close finishes the file; until then it
 // is not playable, and it is written under a hidden name in the same folder (.NAME.partial.EXT),
 // renamed to its path by Close, so that a run killed part way (a second Ctrl-C) leaves an
-// earlier video of that name as it was. A path that is a symbolic link, a named pipe or a device
+// earlier video of that name as it was (and the hidden file, .NAME.partial-PID-N.EXT). A path that is a symbolic link, a named pipe or a device
 // is written directly. Frames a live source dropped are not filled
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
@@ -99,11 +101,19 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	}
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
 	if st, err := os.Lstat(path); err != nil || st.Mode().IsRegular() {
+		// OpenCV makes the file itself, and takes the container from the extension: a name of
+		// its own for each writer (two runs writing one output must not share it), the
+		// extension last, the rest cut to keep within the 255 bytes a name may have.
 		ext := filepath.Ext(path)
-		v.temp = filepath.Join(dir, "."+strings.TrimSuffix(filepath.Base(path), ext)+".partial"+ext)
+		stem := strings.TrimSuffix(filepath.Base(path), ext)
+		stem = stem[:min(len(stem), 200)]
+		v.temp = filepath.Join(dir, fmt.Sprintf(".%s.partial-%d-%d%s", stem, os.Getpid(), tempSeq.Add(1), ext))
 	}
 	return v, nil
 }
+
+// tempSeq numbers the hidden files of this process's VideoWriters.
+var tempSeq atomic.Int64
 
 // file returns where the video is being written.
 func (v *VideoWriter) file() string {
@@ -270,25 +280,37 @@ func (w ImageWriter) WriteFrame(f *Frame) error {
 // an earlier file of that name as it was; a path that is not a regular file (a link, a pipe, a
 // device) is written directly.
 func writeReplacing(path string, data []byte) error {
-	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+	st, err := os.Lstat(path)
+	if err == nil && !st.Mode().IsRegular() {
 		return os.WriteFile(path, data, 0o644)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial*")
-	if err != nil {
-		return err
+	// Made with the mode os.WriteFile gives a new file (0644 less the umask), or the mode of
+	// the file it replaces.
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d-%d", filepath.Base(path), os.Getpid(), tempSeq.Add(1)))
+	mode := os.FileMode(0o644)
+	if err == nil {
+		mode = st.Mode().Perm()
 	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
+			err = pe.Err
+		}
+		return fmt.Errorf("%s: cannot write in its folder: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
+	if err == nil && mode != 0o644 {
+		err = os.Chmod(tmp, mode) // (OpenFile's mode passes through the umask)
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(tmp)
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

@@ -683,7 +683,11 @@ func TestInterruptReportsUnfinishedVideo(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
-	if err := os.Remove(filepath.Join(dir, ".out.partial.mp4")); err != nil { // the video being written
+	partial, _ := filepath.Glob(filepath.Join(dir, ".out.partial-*.mp4")) // the video being written
+	if len(partial) != 1 {
+		t.Fatalf("hidden files %v", partial)
+	}
+	if err := os.Remove(partial[0]); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Process.Signal(syscall.SIGINT)
