@@ -55,6 +55,12 @@ func isImage(path string) bool {
 	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(path)))
 }
 
+// isCharDevice reports whether path is a character device (a camera's /dev/videoN is one).
+func isCharDevice(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 // parseInputs classifies the command line's inputs and expands folders into their images
 // (sorted by name; hidden files left out). Every error names the input and says what is wrong.
 func parseInputs(args []string) ([]input, error) {
@@ -67,13 +73,10 @@ func parseInputs(args []string) ([]input, error) {
 				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", a, a)
 			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
-		case strings.HasPrefix(a, "/dev/"):
-			st, err := os.Stat(a)
-			if err != nil {
+		case devVideo.MatchString(a) || strings.HasPrefix(a, "/dev/") && isCharDevice(a):
+			// (a regular file or folder under /dev, as /dev/shm's, is read as any other)
+			if !isCharDevice(a) {
 				return nil, fmt.Errorf("%s: no such camera device", a)
-			}
-			if st.Mode()&os.ModeCharDevice == 0 {
-				return nil, fmt.Errorf("%s: not a camera device (a camera is a character device, as /dev/video0)", a)
 			}
 			n := -1
 			if m := devVideo.FindStringSubmatch(a); m != nil {

@@ -134,3 +134,22 @@ func TestOverlapsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFilesUnderDev: a regular file under /dev (a clip in /dev/shm) is a file, read as any other;
+// only a /dev/videoN path or a character device is a camera (every /dev path was one for a
+// while, and /dev/shm/clip.mp4 was refused as "not a camera device").
+func TestFilesUnderDev(t *testing.T) {
+	f, err := os.CreateTemp("/dev/shm", "detect-*.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	ins, err := parseInputs([]string{f.Name(), "/dev/null"})
+	if err != nil || len(ins) != 2 || ins[0].kind != imageInput || ins[1].kind != cameraInput {
+		t.Errorf("%v: %+v", err, ins)
+	}
+	if _, err := parseInputs([]string{"/dev/video97"}); err == nil || err.Error() != "/dev/video97: no such camera device" {
+		t.Errorf("/dev/video97: %v", err)
+	}
+}
