@@ -9,7 +9,6 @@ import (
 	"image"
 	"io"
 	"math"
-	neturl "net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -361,7 +360,7 @@ func OpenCameraDevice(path string) (*Live, error) {
 // open says why where the server says so (whyUnopened: 404 Not Found, 401 Unauthorized,
 // connection refused, ...).
 func OpenStream(url string) (*Live, error) {
-	name := redactedURL(url)
+	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()
@@ -372,17 +371,6 @@ func OpenStream(url string) (*Live, error) {
 	}
 	return &Live{name: name, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 		rotation: newRotation(c), frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS))}, nil
-}
-
-// redactedURL is how a stream is named in messages and Positions: its URL without the password
-// (rtsp://admin:xxxxx@10.0.0.5/...), which would otherwise be printed and written to every JSON
-// line.
-func redactedURL(s string) string {
-	u, err := neturl.Parse(s)
-	if err != nil {
-		return s
-	}
-	return u.Redacted()
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/pipeline"
 )
 
 // inputKind is what an input on the command line is.
@@ -33,12 +34,10 @@ type input struct {
 }
 
 // name is how messages, the progress line and the JSON lines name the input: as given, but for a
-// stream URL's password, left out (rtsp://admin:xxxxx@10.0.0.5/..., as pipeline's stream names it).
+// stream URL's secrets, hidden (pipeline.RedactURL, as pipeline's stream names it).
 func (in input) name() string {
 	if in.kind == streamInput {
-		if u, err := url.Parse(in.spec); err == nil {
-			return u.Redacted()
-		}
+		return pipeline.RedactURL(in.spec)
 	}
 	return in.spec
 }
@@ -86,10 +85,14 @@ func parseInputs(args []string) ([]input, error) {
 		case strings.Contains(a, "://"):
 			u, err := url.Parse(a)
 			if err != nil {
-				return nil, fmt.Errorf("%s: not a valid URL: %w", a, err)
+				var ue *url.Error
+				if errors.As(err, &ue) { // (its message repeats the URL, secrets and all)
+					err = ue.Err
+				}
+				return nil, fmt.Errorf("%s: not a valid URL: %w", pipeline.RedactURL(a), err)
 			}
 			if !slices.Contains(streamSchemes, strings.ToLower(u.Scheme)) {
-				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", u.Redacted(), u.Scheme, strings.Join(streamSchemes, ", "))
+				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", pipeline.RedactURL(a), u.Scheme, strings.Join(streamSchemes, ", "))
 			}
 			ins = append(ins, input{spec: a, kind: streamInput})
 		default:
@@ -263,9 +266,9 @@ func fileKeys(path string) []string {
 // streamName makes a file name from a stream URL: host, port, path and query (which tells a
 // recorder's channels apart) with other characters replaced, e.g. rtsp://10.0.0.2:554/live/ch1
 // -> 10.0.0.2_554_live_ch1, rtsp://nvr/cam?channel=2 -> nvr_cam_channel_2; never its user or
-// password.
+// password, nor a secret of its query (pipeline.RedactURL).
 func streamName(spec string) string {
-	u, err := url.Parse(spec)
+	u, err := url.Parse(pipeline.RedactURL(spec))
 	if err != nil {
 		return "stream"
 	}

@@ -1,0 +1,68 @@
+package pipeline
+
+import "strings"
+
+// secretParams are the query parameters whose values RedactURL hides (matched without regard to
+// case, as a part of the name: camera and recorder URLs write user=admin&password=..., pwd=,
+// passwd=, token=, access_token=, api_key=, auth=, signature=...).
+var secretParams = []string{"pass", "pwd", "token", "key", "secret", "auth", "sig", "credential"}
+
+// RedactURL returns a stream URL as messages, progress lines, JSON lines and file names show it:
+// its user's password (rtsp://admin:xxxxx@10.0.0.5/...) and the values of query parameters that
+// hold secrets (password=xxxxx, token=xxxxx) hidden, the rest as given. It works on the text, so
+// a URL that does not parse (a password with a '%') is hidden all the same.
+func RedactURL(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i+3])
+	rest := s[i+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		user := authority[:at]
+		if colon := strings.Index(user, ":"); colon >= 0 {
+			user = user[:colon+1] + "xxxxx"
+		}
+		authority = user + authority[at:]
+	}
+	b.WriteString(authority)
+	rest = rest[end:]
+	fragment := ""
+	if h := strings.Index(rest, "#"); h >= 0 {
+		rest, fragment = rest[:h], rest[h:]
+	}
+	path, query, hasQuery := strings.Cut(rest, "?")
+	b.WriteString(path)
+	if hasQuery {
+		b.WriteByte('?')
+		for k, param := range strings.Split(query, "&") {
+			if k > 0 {
+				b.WriteByte('&')
+			}
+			name, _, hasValue := strings.Cut(param, "=")
+			if hasValue && isSecretParam(name) {
+				param = name + "=xxxxx"
+			}
+			b.WriteString(param)
+		}
+	}
+	b.WriteString(fragment)
+	return b.String()
+}
+
+// isSecretParam reports whether a query parameter's name says it holds a secret.
+func isSecretParam(name string) bool {
+	name = strings.ToLower(name)
+	for _, s := range secretParams {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}
