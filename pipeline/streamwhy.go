@@ -5,12 +5,19 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"crypto/md5"
+	"crypto/tls"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	neturl "net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -22,11 +29,13 @@ const whyTimeout = 5 * time.Second
 // whyUnopened says why a stream OpenCV's FFmpeg could not open is out of reach, where the
 // server says so: OpenCV reports only that it failed, the same for a wrong address, a wrong
 // password and a wrong path. An http(s) URL is asked for its first byte and an rtsp URL
-// described (DESCRIBE, with the URL's user and password where it has them, as FFmpeg sends
-// them), so that the answer's status (404 Not Found, 401 Unauthorized) is named; for the
-// schemes FFmpeg reaches over TCP, a connection that cannot be made is named (connection
-// refused, no such host, timed out). It returns "" when it finds nothing wrong (a server that
-// answers, with a stream FFmpeg cannot decode) or cannot tell (udp, rtp: no answer to wait for).
+// described (DESCRIBE), first without credentials, then, when the server asks for them, with
+// the URL's user and password answering its challenge (Digest or Basic) as FFmpeg does, so that
+// the answer's status (404 Not Found; a server that wants a user, or refuses the one given) is
+// named; for the schemes FFmpeg reaches over TCP, a connection that cannot be made is named
+// (connection refused, no such host, timed out). It returns "" when it finds nothing wrong (a
+// server that takes the request, with a stream FFmpeg cannot decode) or cannot tell (udp, rtp,
+// srt: no answer to wait for).
 func whyUnopened(ctx context.Context, rawURL string) string {
 	u, err := neturl.Parse(rawURL)
 	if err != nil || u.Host == "" {
@@ -59,14 +68,28 @@ func whyUnopened(ctx context.Context, rawURL string) string {
 }
 
 // whyHTTP asks an http(s) URL for its first byte: an error status, or a connection that cannot
-// be made, is the reason.
+// be made, is the reason. The URL's user and password are sent only when the server asks for
+// them, as FFmpeg sends them; the server's certificate is not checked, as FFmpeg does not.
 func whyHTTP(ctx context.Context, u *neturl.URL) string {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return ""
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer client.CloseIdleConnections()
+	get := func(authorization string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		req.URL.User = nil // (Go's client would send it as Basic before being asked)
+		req.Header.Set("Range", "bytes=0-0")
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, err
 	}
-	req.Header.Set("Range", "bytes=0-0")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := get("")
 	if err != nil {
 		var uerr *neturl.Error
 		if errors.As(err, &uerr) {
@@ -74,13 +97,17 @@ func whyHTTP(ctx context.Context, u *neturl.URL) string {
 		}
 		return dialReason(err)
 	}
-	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return whyUnauthorized(u, resp.Header.Values("WWW-Authenticate"), resp.Status, func(authorization string) (string, bool) {
+			resp, err := get(authorization)
+			if err != nil {
+				return "", false
+			}
+			return resp.Status, resp.StatusCode < 400
+		}, http.MethodGet, u.RequestURI())
+	}
 	if resp.StatusCode >= 400 {
-		reason := "the server answers " + resp.Status
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			reason += " (a wrong or missing user and password?)"
-		}
-		return reason
+		return "the server answers " + resp.Status
 	}
 	return ""
 }
@@ -90,35 +117,134 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 	if d, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(d)
 	}
-	req := "DESCRIBE " + u.String() + " RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n"
-	if u.User != nil {
-		// FFmpeg answers a Digest challenge too; the first, Basic, answer is enough to tell a
-		// server that refuses the user from one that refuses anyone: both say 401 here.
-		req += "Authorization: Basic " + basicAuth(u.User) + "\r\n"
+	plain := *u
+	plain.User = nil // (the request line names the stream, not who asks)
+	r := textproto.NewReader(bufio.NewReader(conn))
+	cseq := 0
+	describe := func(authorization string) (status string, code int, header textproto.MIMEHeader) {
+		cseq++
+		req := fmt.Sprintf("DESCRIBE %s RTSP/1.0\r\nCSeq: %d\r\nAccept: application/sdp\r\n", plain.String(), cseq)
+		if authorization != "" {
+			req += "Authorization: " + authorization + "\r\n"
+		}
+		if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
+			return "", 0, nil
+		}
+		line, err := r.ReadLine() // RTSP/1.0 404 Not Found
+		if err != nil {
+			return "", 0, nil
+		}
+		f := strings.SplitN(strings.TrimSpace(line), " ", 3)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "RTSP/") {
+			return "", 0, nil
+		}
+		code, _ = strconv.Atoi(f[1])
+		header, _ = r.ReadMIMEHeader()
+		if n, _ := strconv.Atoi(header.Get("Content-Length")); n > 0 { // (an answer's body: the SDP)
+			io.CopyN(io.Discard, r.R, int64(n))
+		}
+		return strings.Join(f[1:], " "), code, header
 	}
-	if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
-		return ""
+	status, code, header := describe("")
+	switch {
+	case code == 401:
+		return whyUnauthorized(u, header.Values("WWW-Authenticate"), status, func(authorization string) (string, bool) {
+			status, code, _ := describe(authorization)
+			return status, code > 0 && code < 400
+		}, "DESCRIBE", plain.String())
+	case code >= 400:
+		return "the server answers " + status
 	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return ""
-	}
-	// RTSP/1.0 404 Not Found
-	f := strings.SplitN(strings.TrimSpace(line), " ", 3)
-	if len(f) < 2 || !strings.HasPrefix(f[0], "RTSP/") || len(f[1]) != 3 || f[1] < "400" {
-		return ""
-	}
-	reason := "the server answers " + strings.Join(f[1:], " ")
-	if f[1] == "401" || f[1] == "403" {
-		reason += " (a wrong or missing user and password?)"
-	}
-	return reason
+	return ""
 }
 
-// basicAuth is HTTP Basic authentication's credentials for user.
-func basicAuth(user *neturl.Userinfo) string {
+// whyUnauthorized is the reason for a server's 401 (status, with its challenges) to a request
+// without credentials: that it wants a user and password, when u has none; that it refuses u's,
+// when a second request with them (retry, answering the challenge as FFmpeg does: Digest or
+// Basic) gets 401 or 403 again; "" when it takes them (the failure lies elsewhere) or the challenge
+// is of a kind FFmpeg does not answer.
+func whyUnauthorized(u *neturl.URL, challenges []string, status string, retry func(authorization string) (string, bool), method, uri string) string {
+	if u.User == nil {
+		return "the server wants a user and password (" + status + "): give them in the URL, as scheme://user:password@host/..."
+	}
+	authorization := answer(challenges, u.User, method, uri)
+	if authorization == "" {
+		return ""
+	}
+	status, ok := retry(authorization)
+	switch {
+	case ok:
+		return ""
+	case strings.HasPrefix(status, "401") || strings.HasPrefix(status, "403"):
+		return "the server refuses the URL's user and password (" + status + ")"
+	case status != "":
+		return "the server answers " + status
+	}
+	return ""
+}
+
+// answer returns the Authorization that answers the first challenge it can (Digest with MD5,
+// then Basic) for user's request of method on uri; "" for none.
+func answer(challenges []string, user *neturl.Userinfo, method, uri string) string {
 	pass, _ := user.Password()
-	return base64.StdEncoding.EncodeToString([]byte(user.Username() + ":" + pass))
+	for _, scheme := range []string{"Digest", "Basic"} {
+		for _, c := range challenges {
+			kind, params, _ := strings.Cut(strings.TrimSpace(c), " ")
+			if !strings.EqualFold(kind, scheme) {
+				continue
+			}
+			if scheme == "Basic" {
+				return "Basic " + base64.StdEncoding.EncodeToString([]byte(user.Username()+":"+pass))
+			}
+			p := authParams(params)
+			if alg := p["algorithm"]; alg != "" && !strings.EqualFold(alg, "MD5") {
+				continue
+			}
+			md5hex := func(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+			ha1 := md5hex(user.Username() + ":" + p["realm"] + ":" + pass)
+			ha2 := md5hex(method + ":" + uri)
+			a := fmt.Sprintf(`Digest username="%s", realm="%s", nonce="%s", uri="%s"`, user.Username(), p["realm"], p["nonce"], uri)
+			if qop := p["qop"]; slices.Contains(strings.Split(strings.ReplaceAll(qop, " ", ""), ","), "auth") {
+				const nc, cnonce = "00000001", "0a4f113b"
+				a += fmt.Sprintf(`, qop=auth, nc=%s, cnonce="%s", response="%s"`, nc, cnonce, md5hex(ha1+":"+p["nonce"]+":"+nc+":"+cnonce+":auth:"+ha2))
+			} else {
+				a += fmt.Sprintf(`, response="%s"`, md5hex(ha1+":"+p["nonce"]+":"+ha2))
+			}
+			if o, ok := p["opaque"]; ok {
+				a += fmt.Sprintf(`, opaque="%s"`, o)
+			}
+			return a
+		}
+	}
+	return ""
+}
+
+// authParams parses a challenge's key="value" list (realm="cam", nonce="...", qop="auth").
+func authParams(s string) map[string]string {
+	p := map[string]string{}
+	for s = strings.TrimSpace(s); s != ""; {
+		key, rest, ok := strings.Cut(s, "=")
+		if !ok {
+			break
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		var value string
+		if strings.HasPrefix(rest, `"`) {
+			end := strings.Index(rest[1:], `"`)
+			if end < 0 {
+				break
+			}
+			value, rest = rest[1:1+end], rest[2+end:]
+		} else {
+			value, rest, _ = strings.Cut(rest, ",")
+			value = strings.TrimSpace(value)
+			rest = "," + rest
+		}
+		p[key] = value
+		_, s, _ = strings.Cut(rest, ",")
+		s = strings.TrimSpace(s)
+	}
+	return p
 }
 
 // dialReason names why a connection could not be made.
