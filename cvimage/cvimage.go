@@ -116,8 +116,12 @@ func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
 	if enc.scale == 0 {
 		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
-	if full := enc.full; full.X != full.Y && m.Cols() == (full.Y+enc.scale-1)/enc.scale {
-		enc.full = image.Pt(full.Y, full.X) // turned by its EXIF orientation
+	// Turned by its EXIF orientation when the decoded size is the turned one only (a photo within
+	// scale-1 pixels of square decodes to a square either way: taken as not turned, its full
+	// size then off by under scale pixels on a side, if it was).
+	full, sc := enc.full, enc.scale
+	if m.Cols() == (full.Y+sc-1)/sc && m.Rows() == (full.X+sc-1)/sc && m.Cols() != (full.X+sc-1)/sc {
+		enc.full = image.Pt(full.Y, full.X)
 	}
 	return m, enc.scale, enc.full, nil
 }
