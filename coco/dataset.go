@@ -196,7 +196,7 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) er
 		if im.ID.absent() {
 			return atError(name, off, "images[%d]: no id", i)
 		}
-		id, err := ids.id(im.ID, fmt.Sprintf("images[%d]", i))
+		id, err := ids.image(im.ID, fmt.Sprintf("images[%d]", i))
 		if err != nil {
 			return atError(name, off, "%v", err)
 		}
@@ -284,11 +284,7 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageID
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
 		}
-		imageID, err := ids.id(a.ImageID, fmt.Sprintf("annotations[%d] (id %d)", i, a.ID))
-		if err != nil {
-			return atError(name, off, "%v", err)
-		}
-		ann := Annotation{ID: int64(a.ID), ImageID: imageID, CategoryID: int(a.CategoryID),
+		ann := Annotation{ID: int64(a.ID), ImageID: ids.annotation(len(d.Annotations), a.ImageID), CategoryID: int(a.CategoryID),
 			BBox: [4]float64(a.BBox), Area: a.Area,
 			IsCrowd: a.IsCrowd.crowd, Ignore: a.IsCrowd.ignored && !a.IsCrowd.crowd}
 		if math.IsNaN(ann.Area) {

@@ -434,18 +434,30 @@ func TestStringImageIDs(t *testing.T) {
 	if err != nil || !slices.Equal(back, dts) {
 		t.Errorf("read back %v (%v), want %v", back, err, dts)
 	}
+	if b, err := AppendResultJSON(nil, Result{ImageID: 3, BBox: [4]float64{1, 1, 1, 1}, Score: 1}, gt); err == nil || len(b) != 0 {
+		t.Errorf("an id past the strings written as %q (%v)", b, err)
+	}
 	if p, err := gt.ImagePath(t.TempDir(), 2); err == nil || !strings.Contains(err.Error(), `image "b9" ("x/b9.png") not found`) || !strings.HasSuffix(err.Error(), "/b9.jpg])") {
 		t.Errorf("ImagePath: %q, %v", p, err)
 	}
 
+	// An annotation whose image_id is of the other kind than the images' belongs to no image, as
+	// in pycocotools' dicts (it was refused as a mix).
+	for _, doc := range []string{
+		`{"annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}], "images": [{"id": "1"}], "categories": [{"id": 1}]}`,
+		`{"annotations": [{"id": 5, "image_id": "1", "category_id": 1, "bbox": [0, 0, 1, 1]}], "images": [{"id": 1}], "categories": [{"id": 1}]}`,
+	} {
+		d, err := DecodeDataset(strings.NewReader(doc), "gt.json")
+		if err != nil || len(d.Annotations) != 1 || len(d.ImageAnnotations(d.ImageIDs()[0])) != 0 {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
 	numeric, err := DecodeDataset(strings.NewReader(tinyGT), "numbers.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ gt, dt, want string }{
 		{`{"images": [{"id": 1}, {"id": "2"}], "categories": []}`, "", `gt.json: images[1]: image id "2" is a string, and images[0]'s is a number: pycocotools sorts a file's image ids, and cannot sort numbers and strings together`},
-		{`{"annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}], "images": [{"id": "1"}], "categories": []}`, "",
-			`images[0]: image id "1" is a string, and annotations[0] (id 5)'s is a number`},
 		{"", `[{"image_id": 7, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id 7 is a number, and the ground truth gt.json's image ids are strings (as "a")`},
 		{"", `[{"image_id": "c", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id "c" is not in the ground truth gt.json`},
 		{"numbers", `[{"image_id": "7", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]`, `detection 0: image_id "7" is a string, and the ground truth numbers.json's image ids are numbers`},

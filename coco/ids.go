@@ -110,17 +110,20 @@ func (v imageIDValue) String() string {
 
 // imageIDs turns a file's image ids into Image.ID values while the file is decoded: numbers as
 // they are; strings numbered in the order first seen, and renumbered by rank once the whole
-// file is read (rank), since annotations may come before the images.
+// file is read (rank), since annotations may come before the images. The images' ids must be
+// of one kind (pycocotools sorts them); an annotation whose image_id is of the other kind
+// belongs to no image, as in pycocotools' dicts.
 type imageIDs struct {
-	kind  byte   // 0 before the first id, 'n' numbers, 's' strings
-	first string // where the first id was read, for the error of a file that mixes them
-	seen  map[string]int64
-	keys  []string // the strings, by number in order first seen
+	kind      byte   // the images': 0 before the first, 'n' numbers, 's' strings
+	first     string // where the first image's id was read, for the error of a file that mixes them
+	seen      map[string]int64
+	keys      []string // the strings, by number in order first seen
+	annString []bool   // whether each annotation's image_id was a string (its ImageID then a number in keys)
 }
 
-// id returns the provisional Image.ID of v, read at where; a string after numbers, or a number
-// after strings, is an error.
-func (t *imageIDs) id(v imageIDValue, where string) (int64, error) {
+// image returns the provisional Image.ID of v, an image's id read at where; a string after
+// numbers, or a number after strings, is an error.
+func (t *imageIDs) image(v imageIDValue, where string) (int64, error) {
 	kind := byte('n')
 	if v.isString {
 		kind = 's'
@@ -133,8 +136,19 @@ func (t *imageIDs) id(v imageIDValue, where string) (int64, error) {
 		return 0, fmt.Errorf("%s: image id %s is %s, and %s's is %s: pycocotools sorts a file's image ids, and cannot sort numbers and strings together",
 			where, v, what[kind], t.first, what[t.kind])
 	}
+	return t.number(v), nil
+}
+
+// annotation returns the provisional ImageID of v, annotation i's image_id.
+func (t *imageIDs) annotation(i int, v imageIDValue) int64 {
+	t.annString = append(t.annString[:i], v.isString)
+	return t.number(v)
+}
+
+// number is v's provisional number: v itself, or a string's place in keys.
+func (t *imageIDs) number(v imageIDValue) int64 {
 	if !v.isString {
-		return int64(v.num), nil
+		return int64(v.num)
 	}
 	n, ok := t.seen[v.str]
 	if !ok {
@@ -145,14 +159,22 @@ func (t *imageIDs) id(v imageIDValue, where string) (int64, error) {
 		t.seen[v.str] = n
 		t.keys = append(t.keys, v.str)
 	}
-	return n, nil
+	return n
 }
 
+// noImage is the ImageID of an annotation whose image_id is of the other kind than the images'.
+const noImage = math.MinInt64
+
 // rank renumbers the images' and annotations' string ids by the strings' rank in sorted order
-// (Python's: by code point, which byte order of UTF-8 is) and returns the sorted strings; nil,
-// changing nothing, for numeric ids.
+// (Python's: by code point, which byte order of UTF-8 is), gives an annotation of the other kind
+// than the images' noImage, and returns the sorted strings (nil for images of numbers).
 func (t *imageIDs) rank(images []Image, anns []Annotation) []string {
 	if t.kind != 's' {
+		for i := range anns {
+			if i < len(t.annString) && t.annString[i] {
+				anns[i].ImageID = noImage
+			}
+		}
 		return nil
 	}
 	order := make([]int64, len(t.keys)) // provisional numbers in sorted order
@@ -169,7 +191,11 @@ func (t *imageIDs) rank(images []Image, anns []Annotation) []string {
 		images[i].ID = rankOf[images[i].ID]
 	}
 	for i := range anns {
-		anns[i].ImageID = rankOf[anns[i].ImageID]
+		if i < len(t.annString) && t.annString[i] {
+			anns[i].ImageID = rankOf[anns[i].ImageID]
+		} else {
+			anns[i].ImageID = noImage
+		}
 	}
 	return sorted
 }

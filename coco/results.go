@@ -396,13 +396,18 @@ func (u Unmatchable) String() string {
 // AppendResultJSON appends one detection as a JSON object to b. Numbers
 // are written in their shortest round-trip form; the image id as gt's file
 // writes it (its string, where gt's ids are strings; gt may be nil). A NaN
-// or infinite number is an error (JSON has none), b then returned as it was.
+// or infinite number is an error (JSON has none), as is an id that is none
+// of a string-id gt's, b then returned as it was.
 func AppendResultJSON(b []byte, r Result, gt *Dataset) ([]byte, error) {
 	if err := r.checkFinite(gt); err != nil {
 		return b, err
 	}
+	key, ok := gt.ImageKey(r.ImageID)
+	if !ok && gt != nil && gt.imageKeys != nil {
+		return b, fmt.Errorf("image %d: not one of the ground truth %s's %d string image ids", r.ImageID, gt.Path, len(gt.imageKeys))
+	}
 	b = append(b, `{"image_id":`...)
-	if key, ok := gt.ImageKey(r.ImageID); ok {
+	if ok {
 		b = strconv.AppendQuote(b, key)
 	} else {
 		b = strconv.AppendInt(b, r.ImageID, 10)
