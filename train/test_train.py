@@ -622,6 +622,33 @@ class DetectorTraining(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(stopped, "iter%06d.bin" % n)), os.listdir(stopped))
         self.assertEqual(status, 128 + signal.SIGTERM)
 
+    def test_signal_in_the_last_iteration(self):
+        # A signal that arrives during the run's last iteration (after the first of two is logged)
+        # stops nothing: the run ends as planned, with status 0 (it said 143, as if unfinished);
+        # one iteration more to go, the same signal stops it with 143.
+        saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        for iters, want in ((2, 0), (3, 128 + signal.SIGTERM)):
+            out = os.path.join(self.tmp.name, "last-%d" % iters)
+            done = threading.Event()
+
+            def stop_after_first_iteration():
+                log = os.path.join(out, "log.jsonl")
+                while not done.wait(0.02):
+                    if os.path.exists(log) and os.path.getsize(log) > 0:
+                        os.kill(os.getpid(), signal.SIGTERM)
+                        return
+            watcher = threading.Thread(target=stop_after_first_iteration)
+            watcher.start()
+            try:
+                status = train_detector.main(self.common + ["--out", out, "--iters", str(iters), "--ckpt-every", "100"])
+            finally:
+                done.set()
+                watcher.join()
+                signal.signal(signal.SIGINT, saved[0])
+                signal.signal(signal.SIGTERM, saved[1])
+            self.assertEqual(status, want, iters)
+            self.assertEqual(len(losses(out)), 2, iters)
+
     def test_frozen_bn_stays(self):
         out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
         model = load_bin(os.path.join(out, "iter000002.bin"))

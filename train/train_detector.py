@@ -461,7 +461,7 @@ def shutdown_distributed():
     """Ends a torchrun process's process group, after a barrier that every process reaches.
 
     Without the barrier a process could hang forever at its exit (torch 1.13, gloo; seen in about
-    one run in seven): the worker thread that ran the last collective (e.g. any_process) still
+    one run in seven): the worker thread that ran the last collective (e.g. stop_signal) still
     holds that tensor when the caller has dropped it, so releasing it needs the GIL, while the main
     thread, holding the GIL, destroys the process group (with DDP's Reducer) and waits on a lock that
     worker holds. Waiting in barrier() releases the GIL, so that worker finishes first, and the
@@ -1073,6 +1073,8 @@ def main(argv=None):
     # the others as soon as one process exits with a signal's status).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if it >= end:
+        stopped_by = 0  # a signal during the last iteration: the run ended as planned all the same
     if main_proc:
         log.close()
         print("stopped at iteration %d of %d (%.0f s trained)%s%s" % (

@@ -243,6 +243,8 @@ def main(argv=None):
             break
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if it >= end:
+        stopped_by = 0  # a signal during the last iteration: the run ended as planned
     if main_proc:
         log.close()
         if stopped_by:
