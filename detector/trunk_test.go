@@ -106,20 +106,26 @@ func (h *tinyHead) BoxHead(dst []float32, rois *nn.Tensor) {
 	nn.GlobalAvgPool(dst, &h.hd, nil)
 }
 
-// TestASecondTrunkPlugsIn runs a whole detection on a trunk that no package of the module knows:
-// a new backbone needs only to implement backbone.Trunk.
-func TestASecondTrunkPlugsIn(t *testing.T) {
-	w := testmodel.NewRecorder(3) // random weights for every tensor asked for
+// tinyTrunkModel returns a detector model on a tinyTrunk with random weights for every tensor
+// asked for (w records them), the preset at 300 with a 32-channel RPN (cfg).
+func tinyTrunkModel(t *testing.T) (m *detector.Model, trunk *tinyTrunk, w *testmodel.Recorder, cfg *configs.Detector) {
+	w = testmodel.NewRecorder(3)
 	trunk, err := newTinyTrunk(w)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := configs.DefaultDetector(300)
+	cfg = configs.DefaultDetector(300)
 	cfg.RPN.Channels = 32
-	m, err := detector.NewModel("tiny-detector", trunk, *cfg, w)
-	if err != nil {
+	if m, err = detector.NewModel("tiny-detector", trunk, *cfg, w); err != nil {
 		t.Fatal(err)
 	}
+	return m, trunk, w, cfg
+}
+
+// TestASecondTrunkPlugsIn runs a whole detection on a trunk that no package of the module knows:
+// a new backbone needs only to implement backbone.Trunk.
+func TestASecondTrunkPlugsIn(t *testing.T) {
+	m, trunk, w, cfg := tinyTrunkModel(t)
 	var names []string
 	for _, ts := range w.Tensors() {
 		names = append(names, ts.Name)
@@ -186,17 +192,7 @@ func TestComplexityRefusesWhatCannotBe(t *testing.T) {
 // context is done (here cancelled while the trunk runs: the RPN and the box head do not run), or
 // at once for a context done before; the Detector then detects as before.
 func TestDetectContextStops(t *testing.T) {
-	w := testmodel.NewRecorder(3)
-	trunk, err := newTinyTrunk(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := configs.DefaultDetector(300)
-	cfg.RPN.Channels = 32
-	m, err := detector.NewModel("tiny-detector", trunk, *cfg, w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, trunk, _, _ := tinyTrunkModel(t)
 	det, err := m.NewDetector(detector.WithScoreThreshold(0))
 	if err != nil {
 		t.Fatal(err)

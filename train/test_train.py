@@ -66,6 +66,30 @@ def wait_for_first_iteration(test, p, out, what):
         time.sleep(0.2)
 
 
+@contextlib.contextmanager
+def sigterm_after_first_iteration(out):
+    """Sends this process SIGTERM once the run writing to out (in this process) has logged its
+    first iteration, its handlers then in place; restores the signal handlers afterwards."""
+    saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    done = threading.Event()
+
+    def watch():
+        log = os.path.join(out, "log.jsonl")
+        while not done.wait(0.02):
+            if os.path.exists(log) and os.path.getsize(log) > 0:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+        signal.signal(signal.SIGINT, saved[0])
+        signal.signal(signal.SIGTERM, saved[1])
+
+
 def agree_worker(rank, init_file, cases, results):
     """One process of a two-process gloo group calling train_detector.agree_on_start(starts[rank])
     for each starts in cases; its outcomes, one a line, in results/RANK."""
@@ -597,27 +621,10 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], n)
         with self.assertRaises(SystemExit):
             self.run_train("budget", "--iters", "100000", "--time-budget", "3")
-        # Stopped by a signal before its budget, it exports its model all the same. The signal is
-        # sent once the first iteration is logged, so the run's handler is in place.
-        saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        # Stopped by a signal before its budget, it exports its model all the same.
         stopped = os.path.join(self.tmp.name, "budget-stopped")
-        done = threading.Event()
-
-        def stop_after_first_iteration():
-            log = os.path.join(stopped, "log.jsonl")
-            while not done.wait(0.05):
-                if os.path.exists(log) and os.path.getsize(log) > 0:
-                    os.kill(os.getpid(), signal.SIGTERM)
-                    return
-        watcher = threading.Thread(target=stop_after_first_iteration)
-        watcher.start()
-        try:
+        with sigterm_after_first_iteration(stopped):
             status = train_detector.main(self.common + ["--out", stopped, "--iters", "100000", "--time-budget", "600"])
-        finally:
-            done.set()
-            watcher.join()
-            signal.signal(signal.SIGINT, saved[0])
-            signal.signal(signal.SIGTERM, saved[1])
         n = len(losses(stopped))
         self.assertTrue(os.path.exists(os.path.join(stopped, "iter%06d.bin" % n)), os.listdir(stopped))
         self.assertEqual(status, 128 + signal.SIGTERM)
@@ -626,26 +633,10 @@ class DetectorTraining(unittest.TestCase):
         # A signal that arrives during the run's last iteration (after the first of two is logged)
         # stops nothing: the run ends as planned, with status 0 (it said 143, as if unfinished);
         # one iteration more to go, the same signal stops it with 143.
-        saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
         for iters, want in ((2, 0), (3, 128 + signal.SIGTERM)):
             out = os.path.join(self.tmp.name, "last-%d" % iters)
-            done = threading.Event()
-
-            def stop_after_first_iteration():
-                log = os.path.join(out, "log.jsonl")
-                while not done.wait(0.02):
-                    if os.path.exists(log) and os.path.getsize(log) > 0:
-                        os.kill(os.getpid(), signal.SIGTERM)
-                        return
-            watcher = threading.Thread(target=stop_after_first_iteration)
-            watcher.start()
-            try:
+            with sigterm_after_first_iteration(out):
                 status = train_detector.main(self.common + ["--out", out, "--iters", str(iters), "--ckpt-every", "100"])
-            finally:
-                done.set()
-                watcher.join()
-                signal.signal(signal.SIGINT, saved[0])
-                signal.signal(signal.SIGTERM, saved[1])
             self.assertEqual(status, want, iters)
             self.assertEqual(len(losses(out)), 2, iters)
 
