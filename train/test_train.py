@@ -631,14 +631,13 @@ class DetectorTraining(unittest.TestCase):
 
     def test_signal_in_the_last_iteration(self):
         # A signal that arrives during the run's last iteration (after the first of two is logged)
-        # stops nothing: the run ends as planned, with status 0 (it said 143, as if unfinished);
-        # one iteration more to go, the same signal stops it with 143.
-        for iters, want in ((2, 0), (3, 128 + signal.SIGTERM)):
-            out = os.path.join(self.tmp.name, "last-%d" % iters)
-            with sigterm_after_first_iteration(out):
-                status = train_detector.main(self.common + ["--out", out, "--iters", str(iters), "--ckpt-every", "100"])
-            self.assertEqual(status, want, iters)
-            self.assertEqual(len(losses(out)), 2, iters)
+        # stops nothing: the run ends as planned, with status 0 (it said 143, as if unfinished;
+        # with iterations to go the same signal stops it with 143: test_time_budget).
+        out = os.path.join(self.tmp.name, "last")
+        with sigterm_after_first_iteration(out):
+            status = train_detector.main(self.common + ["--out", out, "--iters", "2", "--ckpt-every", "100"])
+        self.assertEqual(status, 0)
+        self.assertEqual(len(losses(out)), 2)
 
     def test_frozen_bn_stays(self):
         out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
