@@ -779,8 +779,14 @@ func TestStreamAfterAVideo(t *testing.T) {
 	}
 	lines := frameLines(t, data)
 	first := lines[2*videotest.ClipFrames]
-	if first.Source != url || first.Frame == nil || *first.Frame != 0 || first.TimeMS == nil {
-		t.Fatalf("line %d: %+v, want the stream's first frame", 2*videotest.ClipFrames, first)
+	// (A live source's newest frame wins: on a loaded machine the first frames read may be
+	// dropped while the detector is busy, so the first line may be frame 1 or 2.)
+	if first.Source != url || first.Frame == nil || *first.Frame >= 10 || first.TimeMS == nil {
+		frame := -1
+		if first.Frame != nil {
+			frame = *first.Frame
+		}
+		t.Fatalf("line %d: %s frame %d, want one of the stream's first frames", 2*videotest.ClipFrames, first.Source, frame)
 	}
 	if !(*first.TimeMS < 1500) {
 		t.Errorf("the stream's first frame at time_ms %.0f: counted from before its turn\n%s", *first.TimeMS, stderr.String())
