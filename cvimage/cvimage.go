@@ -20,13 +20,13 @@ import (
 // decoded by OpenCV (libjpeg-turbo, libwebp) into an opaque *image.NRGBA; other formats by Go, as
 // the build without cgo decodes them (decode.go). Errors name the file.
 func Open(path string) (image.Image, error) {
-	enc, other, err := readFile(path)
+	enc, other, err := readFile(path, false)
 	return toImage(path, enc, other, err)
 }
 
 // Decode is Open for an image read from r once, start to end (an upload's body, a []byte
 // through bytes.NewReader); name names it in errors. The same formats, EXIF orientation and
-// limits (the header's dimensions checked before anything is decoded: a 66-byte PNG that claims
+// limits (the header's dimensions checked before anything is decoded: a 65-byte PNG that claims
 // 30000x30000 is refused, where image.Decode would try to allocate 3.6 GB).
 func Decode(r io.Reader, name string) (image.Image, error) {
 	enc, other, err := readFrom(r, name, false)
@@ -61,7 +61,7 @@ func toImage(path string, enc encoded, other image.Image, err error) (image.Imag
 // formats by Go and copied in (alpha dropped, the stored colour kept, as PIL's convert("RGB")
 // does).
 func Read(path string) (gocv.Mat, error) {
-	enc, img, err := readFile(path)
+	enc, img, err := readFile(path, false)
 	if err != nil {
 		return gocv.Mat{}, err
 	}
@@ -99,7 +99,7 @@ func matFrom(path string, img image.Image) (gocv.Mat, error) {
 // file. A detector downsizes such photos to a few hundred pixels anyway; its boxes, times
 // scale, are in the file's pixels.
 func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
-	enc, img, err := readFileFit(path, true)
+	enc, img, err := readFile(path, true)
 	if err != nil {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}
@@ -147,15 +147,10 @@ func fitScale(w, h int) int {
 }
 
 // readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
-// a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read, or any
-// other format decoded by decodeGo (which checks them itself).
-func readFile(path string) (enc encoded, other image.Image, err error) {
-	return readFileFit(path, false)
-}
-
-// readFileFit is readFile, a JPEG too large for transform's limits taken at a scale that fits
-// (fitScale) when fit is set.
-func readFileFit(path string, fit bool) (enc encoded, other image.Image, err error) {
+// a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read (a JPEG
+// too large for transform's limits taken at a scale that fits, fitScale, when fit is set), or
+// any other format decoded by decodeGo (which checks them itself).
+func readFile(path string, fit bool) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return encoded{}, nil, fmt.Errorf("cvimage: open image: %w", err)
@@ -164,7 +159,7 @@ func readFileFit(path string, fit bool) (enc encoded, other image.Image, err err
 	return readFrom(f, path, fit)
 }
 
-// readFrom is readFileFit for an image read from r, named name in errors.
+// readFrom is readFile for an image read from r, named path in errors.
 func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Image, err error) {
 	br := bufio.NewReader(r)
 	var w, h int
@@ -185,10 +180,10 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		return encoded{}, other, err
 	}
 	if err := transform.CheckSize(w, h); err != nil {
-		if enc.scale = fitScale(w, h); !fit || enc.format != "jpeg" || enc.scale == 0 {
+		if !fit || enc.format != "jpeg" || fitScale(w, h) == 0 {
 			return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", path, enc.format, err)
 		}
-		enc.full = image.Pt(w, h)
+		enc.scale, enc.full = fitScale(w, h), image.Pt(w, h)
 	}
 	rest, err := io.ReadAll(br)
 	if err != nil {
@@ -207,7 +202,15 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 	if enc.format == "jpeg" && !jpegComplete(enc.data) {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
 	}
-	flags := map[int]gocv.IMReadFlag{0: gocv.IMReadColor, 2: gocv.IMReadReducedColor2, 4: gocv.IMReadReducedColor4, 8: gocv.IMReadReducedColor8}[enc.scale]
+	flags := gocv.IMReadColor
+	switch enc.scale {
+	case 2:
+		flags = gocv.IMReadReducedColor2
+	case 4:
+		flags = gocv.IMReadReducedColor4
+	case 8:
+		flags = gocv.IMReadReducedColor8
+	}
 	m, err := gocv.IMDecode(enc.data, flags)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", path, enc.format, err)

@@ -164,13 +164,11 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 // fill writes copies of the last frame until the next one, at time ms, is within half a frame
 // of its place.
 func (v *VideoWriter) fill(ms float64) error {
-	if !v.timed || v.frames == 0 { // the first timed frame: its place is the next one
-		v.timed, v.t0 = true, ms-float64(v.frames)*1000/v.fps
-		return nil
-	}
 	place := int(math.Round((ms - v.t0) * v.fps / 1000))
-	if float64(place-v.frames)/v.fps > maxFilledGap.Seconds() {
-		v.t0 = ms - float64(v.frames)*1000/v.fps // not filled: the frames after it timed from it
+	if !v.timed || float64(place-v.frames)/v.fps > maxFilledGap.Seconds() {
+		// The first timed frame, or one after a jump not filled: its place is the next one, and
+		// the frames after it are timed from it.
+		v.timed, v.t0 = true, ms-float64(v.frames)*1000/v.fps
 		return nil
 	}
 	for ; v.frames < place; v.frames++ {

@@ -23,6 +23,9 @@ import (
 	"time"
 )
 
+// defaultPorts are the ports FFmpeg connects to for URLs that name none.
+var defaultPorts = map[string]string{"rtsp": "554", "rtsps": "322", "rtmp": "1935", "rtmps": "443"}
+
 // whyTimeout bounds each of whyUnopened's checks.
 const whyTimeout = 5 * time.Second
 
@@ -46,14 +49,10 @@ func whyUnopened(ctx context.Context, rawURL string) string {
 	switch scheme := strings.ToLower(u.Scheme); scheme {
 	case "http", "https":
 		return whyHTTP(ctx, u)
-	case "rtsp", "rtmp", "tcp", "srt", "rtsps", "rtmps":
-		port := map[string]string{"rtsp": "554", "rtsps": "322", "rtmp": "1935", "rtmps": "443"}[scheme]
+	case "rtsp", "rtsps", "rtmp", "rtmps", "tcp": // (srt, udp, rtp: over UDP, nothing answers)
 		addr := u.Host
-		if u.Port() == "" && port != "" {
+		if port := defaultPorts[scheme]; u.Port() == "" && port != "" {
 			addr = net.JoinHostPort(u.Hostname(), port)
-		}
-		if scheme == "srt" {
-			return "" // over UDP
 		}
 		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 		if err != nil {

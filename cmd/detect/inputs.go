@@ -65,6 +65,7 @@ func isCharDevice(path string) bool {
 func parseInputs(args []string) ([]input, error) {
 	var ins []input
 	for _, a := range args {
+		device := strings.HasPrefix(a, "/dev/") && isCharDevice(a)
 		switch {
 		case strings.HasPrefix(a, "camera:"):
 			n, err := strconv.Atoi(strings.TrimPrefix(a, "camera:"))
@@ -72,9 +73,9 @@ func parseInputs(args []string) ([]input, error) {
 				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", a, a)
 			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
-		case devVideo.MatchString(a) || strings.HasPrefix(a, "/dev/") && isCharDevice(a):
+		case devVideo.MatchString(a) || device:
 			// (a regular file or folder under /dev, as /dev/shm's, is read as any other)
-			if !isCharDevice(a) {
+			if !device {
 				return nil, fmt.Errorf("%s: no such camera device", a)
 			}
 			n := -1
