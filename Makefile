@@ -5,8 +5,8 @@ GO ?= go
 # Packages that run goroutines get the race detector, all their tests (the race rule runs chosen
 # tests of others).
 RACE_PKGS := ./cmd/cocoeval/... ./internal/progress/... ./parallel/...
-# The compute packages, also tested as arm64 binaries under qemu.
-ARM64_PKGS := ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
+# The compute packages and their thread pool, also tested as arm64 binaries under qemu.
+ARM64_PKGS := ./parallel/... ./internal/kernels/... ./nn/... ./backbone/... ./safetensors/... ./boxes/... ./anchors/... ./nms/... \
 	./rpn/... ./roihead/... ./coco ./cmd/cocoeval
 # Drawing charts (cocoeval -plots, cmd/cocoeval's TestPlots; coco/prplot is not in ARM64_PKGS) has
 # no arithmetic that must match a reference and takes minutes under qemu: it is tested natively only.

@@ -39,6 +39,7 @@ type Pool struct {
 // them (New registers a cleanup).
 type state struct {
 	threads   int
+	spins     int             // how long an idle thread looks before it blocks (see idleSpins)
 	start     []chan struct{} // one per worker 1..threads-1: wakes it when parked
 	parked    []atomic.Bool   // one per worker 1..threads-1: it waits on its start channel
 	closeOnce sync.Once
@@ -91,12 +92,16 @@ const MaxThreads = 1024
 // New returns a Pool of threads threads (the caller and threads-1 workers); threads < 1 means
 // runtime.GOMAXPROCS(0), and more than MaxThreads means MaxThreads. The workers stop when the Pool
 // becomes unreachable, or at Close.
-func New(threads int) *Pool {
+func New(threads int) *Pool { return newPool(threads, idleSpins) }
+
+// newPool is New with idle threads that look spins times before they block (the tests' few make
+// every loop a hand-off between a parking thread and a waking one).
+func newPool(threads, spins int) *Pool {
 	if threads < 1 {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	threads = min(threads, MaxThreads)
-	s := &state{threads: threads}
+	s := &state{threads: threads, spins: spins}
 	if threads > 1 {
 		s.start = make([]chan struct{}, threads-1)
 		s.parked = make([]atomic.Bool, threads-1)
@@ -137,13 +142,13 @@ func (s *state) close() {
 	})
 }
 
-// spins is how many times an idle thread looks for the next loop (a worker) or for the helpers'
+// idleSpins is how many times an idle thread looks for the next loop (a worker) or for the helpers'
 // end (Run) before it blocks: a few tens of microseconds, longer than the gap between two layers,
 // so that a frame's loops start and end without a futex round trip (5-50 µs on a virtual machine)
 // while the cores are free, and bounded when they are not (another process, or more threads than
 // Ps). Every yieldEvery looks it lets the Go scheduler run another goroutine on its P.
 const (
-	spins      = 1 << 15
+	idleSpins  = 1 << 15
 	yieldEvery = 1 << 8
 )
 
@@ -162,15 +167,20 @@ func (s *state) worker(w int, start chan struct{}, seen uint64) {
 	}()
 	for {
 		l := s.loop.Load()
-		for i := 1; l>>16 == seen && i < spins; i++ {
+		for i := 1; l>>16 == seen && i < s.spins; i++ {
 			if i%yieldEvery == 0 {
 				runtime.Gosched()
 			}
 			l = s.loop.Load()
 		}
 		if l>>16 == seen {
-			parked.Store(true)
-			// Run may have started a loop before it could see the flag: look once more.
+			// Run may have started a loop before it could see the flag: look once more. The
+			// flag is set with a Swap (a read-modify-write), not a Store: a Store followed by
+			// a Load of another variable may be reordered on emulators (qemu-user 7.2 runs an
+			// arm64 STLR then LDAR on x86 without a fence between them, against Go's memory
+			// model), and then neither side sees the other's mark and the worker sleeps through
+			// the loop. Every architecture orders a read-modify-write before later loads.
+			parked.Swap(true)
 			if l = s.loop.Load(); l>>16 == seen || !parked.CompareAndSwap(true, false) {
 				// Parked, or Run took the flag and is sending: wait for its wake-up.
 				if _, ok := <-start; !ok {
@@ -215,7 +225,7 @@ func (s *state) help(w, p int, gen uint64) {
 // exactly one signal is sent and received per blocking wait, and none by a helper of an earlier
 // loop).
 func (s *state) wait() {
-	for i := 1; i < spins; i++ {
+	for i := 1; i < s.spins; i++ {
 		if s.pending.Load() == 0 {
 			return
 		}
@@ -224,7 +234,7 @@ func (s *state) wait() {
 		}
 	}
 	gen := s.loop.Load() >> 16
-	s.waiting.Store(gen)
+	s.waiting.Swap(gen) // a Swap, so that the load of pending is not done before it (see worker)
 	if s.pending.Load() == 0 && s.waiting.CompareAndSwap(gen, 0) {
 		return // the last helper finished before it could see the flag
 	}

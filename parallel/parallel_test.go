@@ -462,6 +462,51 @@ func TestRunStressBlocking(t *testing.T) {
 	stress(t, 2, 8, 40, 12, &pauses{afterPublish: pause, afterLastHelper: pause}, true)
 }
 
+// TestParkingHandOff runs loops on pools whose idle threads block at once, so that every loop is
+// a hand-off between a worker going to sleep and Run waking it, and every wait one between Run
+// going to sleep and the last helper waking it: each side publishes a mark and then reads the
+// other's, which must not be reordered (under qemu-user on x86, an arm64 atomic store followed by
+// a load was, and the pool hung with its workers asleep and Run waiting).
+func TestParkingHandOff(t *testing.T) {
+	loops := 20000
+	if testing.Short() {
+		loops = 2000
+	}
+	var sink int
+	rng := rand.New(rand.NewSource(3))
+	for _, threads := range []int{2, 3} {
+		for _, spins := range []int{1, 64, 512, 1024, 4096} {
+			p := newPool(threads, spins)
+			finished := make(chan string, 1)
+			go func() {
+				for i := range loops {
+					for k := range rng.Intn(2 * spins) { // the next loop, at any point of the workers' parking
+						sink += k
+					}
+					n := 1 + i%(2*threads)
+					var covered atomic.Int64
+					p.Run(n, funcTask(func(lo, hi int) { covered.Add(int64(hi - lo)) }))
+					if covered.Load() != int64(n) {
+						finished <- fmt.Sprintf("loop %d: Run returned with %d of %d done", i, covered.Load(), n)
+						return
+					}
+				}
+				finished <- ""
+			}()
+			select {
+			case msg := <-finished:
+				if msg != "" {
+					t.Fatalf("%d threads, %d spins: %s", threads, spins, msg)
+				}
+			case <-time.After(time.Minute):
+				t.Fatalf("%d threads, %d spins: %d loops did not finish in a minute (a lost wake-up)", threads, spins, loops)
+			}
+			p.Close()
+		}
+	}
+	runtime.KeepAlive(sink)
+}
+
 // stress runs loops of 1 to maxN chunks on pools of 2 to 5 threads (loops per pool, pools pools),
 // at GOMAXPROCS as it is and at 1, with the pauses ps (nil: none) and, if sleep, chunks that sleep
 // up to 200 µs. Every Run must return within 10 s with all its chunks done.
