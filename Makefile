@@ -146,7 +146,7 @@ bin/cocoeval:
 	$(GO) build -o bin/cocoeval ./cmd/cocoeval
 
 # COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin [RES=600]
-# (RES: 300 or 600, default the model's own; COCO from scripts/get-coco; THREADS detector workers;
+# (RES: the shorter side, 300 or 600 for the paper's numbers, default the model's own; COCO from scripts/get-coco; THREADS detector workers;
 # the results file is named after the model's path and RES, so two runs' iter090000.bin differ). The results go to out/, which a fresh
 # clone lacks and cocoeval writes only after all 5000 images: made first.
 COCO ?= data/coco

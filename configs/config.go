@@ -42,36 +42,44 @@ type Class struct {
 	Name string `json:"name" yaml:"name"`
 }
 
-// DefaultDetector returns the paper-era test-time defaults at the given resolution (300 or 600;
-// any other gives a configuration that Validate refuses) for the 80 COCO classes, each from the
+// DefaultDetector returns the paper-era test-time defaults at shorter side res (the longer side
+// capped at LongerSideCap(res); a res that CheckResolution refuses gives a configuration that
+// Validate refuses) for the 80 COCO classes, each from the
 // package that implements it (transform, rpn, roihead), so a default is written down once; the
 // YAML presets spell them out and a test keeps them equal.
 func DefaultDetector(res int) *Detector {
 	return &Detector{
-		Config:  transform.DefaultConfig(res, resolutions[res]),
+		Config:  transform.DefaultConfig(res, LongerSideCap(res)),
 		Classes: slices.Clone(COCOClasses),
 		RPN:     rpn.DefaultConfig(),
 		RoI:     roihead.DefaultConfig(),
 	}
 }
 
-// resolutions lists the input sizes a detector runs at: shorter side and the longer side's cap.
-var resolutions = map[int]int{300: 500, 600: 1000}
+// LongerSideCap is the cap on the longer side that goes with shorter side res: 5/3 of it, rounded
+// down, as in the paper's two sizes (300 / 500, 600 / 1000) and Detectron2's 800 / 1333.
+func LongerSideCap(res int) int { return res * 5 / 3 }
 
-// SetResolution switches the detector between shorter side 300 (longer side at most 500) and 600
-// (at most 1000).
+// MaxResolution is the largest shorter side SetResolution takes: its longer side's cap stays
+// within the 4096 pixels Validate allows.
+const MaxResolution = 2458
+
+// SetResolution sets the shorter side to res and the longer side's cap to LongerSideCap(res):
+// 300 (longer side at most 500) and 600 (at most 1000) are the paper's sizes, any res from
+// MinShorterSide to MaxResolution runs.
 func (d *Detector) SetResolution(res int) error {
 	if err := CheckResolution(res); err != nil {
 		return err
 	}
-	d.ShorterSide, d.MaxLongerSide = res, resolutions[res]
+	d.ShorterSide, d.MaxLongerSide = res, LongerSideCap(res)
 	return nil
 }
 
-// CheckResolution reports whether res is a shorter side a detector runs at (300 or 600).
+// CheckResolution reports whether res is a shorter side SetResolution takes (MinShorterSide to
+// MaxResolution).
 func CheckResolution(res int) error {
-	if _, ok := resolutions[res]; !ok {
-		return fmt.Errorf("resolution %d not supported (300 or 600)", res)
+	if res < MinShorterSide || res > MaxResolution {
+		return fmt.Errorf("resolution %d out of range (%d to %d; the paper's are 300 and 600)", res, MinShorterSide, MaxResolution)
 	}
 	return nil
 }

@@ -44,7 +44,10 @@ func TestPresetByName(t *testing.T) {
 	if m.Backbone.Groups != 8 || m.Backbone.Width != 1.5 || !m.Backbone.SE || m.Detector.ShorterSide != 300 || m.Detector.MaxLongerSide != 500 {
 		t.Fatalf("got %+v %+v", m.Backbone, m.Detector)
 	}
-	for _, bad := range []string{"shufflenet-g3-1.0x-400", "shufflenet-g3-1.0x", "nonsense", "shufflenet-g7-1.0x-300"} {
+	if m, err := Preset("shufflenet-g3-1.0x-800"); err != nil || m.Detector.ShorterSide != 800 || m.Detector.MaxLongerSide != 1333 {
+		t.Fatalf("Preset(shufflenet-g3-1.0x-800): %v", err)
+	}
+	for _, bad := range []string{"shufflenet-g3-1.0x-4000", "shufflenet-g3-1.0x-16", "shufflenet-g3-1.0x", "nonsense", "shufflenet-g7-1.0x-300"} {
 		if _, err := Preset(bad); err == nil {
 			t.Errorf("Preset(%q) accepted", bad)
 		}
@@ -56,11 +59,24 @@ func TestSetResolution(t *testing.T) {
 	if err := d.SetResolution(300); err != nil || d.ShorterSide != 300 || d.MaxLongerSide != 500 {
 		t.Fatalf("SetResolution(300): %v %d/%d", err, d.ShorterSide, d.MaxLongerSide)
 	}
-	if err := d.SetResolution(450); err == nil {
-		t.Fatal("resolution 450 accepted")
+	if err := d.SetResolution(800); err != nil || d.ShorterSide != 800 || d.MaxLongerSide != 1333 {
+		t.Fatalf("SetResolution(800): %v %d/%d (Detectron2's 800 / 1333)", err, d.ShorterSide, d.MaxLongerSide)
 	}
-	if err := DefaultDetector(450).Validate(); err == nil {
-		t.Fatal("DefaultDetector(450) validates")
+	for _, res := range []int{MinShorterSide, MaxResolution} {
+		if err := d.SetResolution(res); err != nil || d.Validate() != nil {
+			t.Fatalf("SetResolution(%d): %v, then Validate: %v", res, err, d.Validate())
+		}
+	}
+	for _, res := range []int{0, -300, MinShorterSide - 1, MaxResolution + 1} {
+		if err := d.SetResolution(res); err == nil {
+			t.Fatalf("resolution %d accepted", res)
+		}
+		if err := DefaultDetector(res).Validate(); err == nil {
+			t.Fatalf("DefaultDetector(%d) valid", res)
+		}
+	}
+	if LongerSideCap(MaxResolution) > 4096 || LongerSideCap(MaxResolution+1) <= 4096 {
+		t.Fatalf("MaxResolution %d is not the largest shorter side whose cap is within 4096", MaxResolution)
 	}
 }
 

@@ -35,10 +35,10 @@ func ExamplePreset_byName() {
 	fmt.Println(m.Backbone.Groups, m.Backbone.Width, m.Backbone.SE, m.Detector.ShorterSide)
 	m.Detector.RPN.NMSThresh = -1
 	fmt.Println(m.Validate())
-	_, err = configs.Preset("shufflenet-g3-1.0x-450")
+	_, err = configs.Preset("shufflenet-g3-1.0x-5000")
 	fmt.Println(err)
 	// Output:
 	// 8 0.5 true 300
 	// detector: rpn: nms_thresh -1 out of range [0, 1]
-	// config "shufflenet-g3-1.0x-450": resolution 450 not supported (300 or 600)
+	// config "shufflenet-g3-1.0x-5000": resolution 5000 out of range (32 to 2458; the paper's are 300 and 600)
 }

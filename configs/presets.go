@@ -31,7 +31,8 @@ func Presets() []string {
 
 // Preset returns the configuration called name: a bundled preset such as
 // "shufflenet-g3-1.0x-600", or any other variant named the same way,
-// <architecture>-<300|600> (e.g. "shufflenet-g8-1.5x-se-300"), with the default detector settings.
+// <architecture>-<shorter side> (e.g. "shufflenet-g8-1.5x-se-300"; the paper's sizes are 300 and
+// 600, any CheckResolution takes runs), with the default detector settings.
 func Preset(name string) (*Model, error) {
 	if b, err := presetFiles.ReadFile(path.Join("presets", name+".yaml")); err == nil {
 		return parseYAML("preset "+name, b)
@@ -39,14 +40,14 @@ func Preset(name string) (*Model, error) {
 	i := strings.LastIndex(name, "-")
 	res, err := strconv.Atoi(name[i+1:])
 	if i < 0 || err != nil {
-		return nil, fmt.Errorf("config %q: want <architecture>-<300|600>, e.g. shufflenet-g3-1.0x-600 (presets: %s)", name, strings.Join(Presets(), ", "))
+		return nil, fmt.Errorf("config %q: want <architecture>-<shorter side>, e.g. shufflenet-g3-1.0x-600 (presets: %s)", name, strings.Join(Presets(), ", "))
 	}
 	arch, err := shufflenet.ParseName(name[:i])
 	if err != nil {
 		return nil, fmt.Errorf("config %q: %w", name, err)
 	}
-	if _, ok := resolutions[res]; !ok {
-		return nil, fmt.Errorf("config %q: resolution %d not supported (300 or 600)", name, res)
+	if err := CheckResolution(res); err != nil {
+		return nil, fmt.Errorf("config %q: %w", name, err)
 	}
 	arch.NumClasses = 0
 	m := &Model{Version: 1, Backbone: arch, Detector: DefaultDetector(res)}

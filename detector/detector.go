@@ -54,7 +54,8 @@ type settings struct {
 	threads int
 }
 
-// WithResolution runs the model at shorter side 300 (longer side at most 500) or 600 (at most 1000).
+// WithResolution runs the model at shorter side res, the longer side at most 5/3 of it
+// (configs.Detector.SetResolution): 300 (at most 500) and 600 (at most 1000) are the paper's sizes.
 func WithResolution(res int) Option {
 	return func(s *settings) error { return s.cfg.SetResolution(res) }
 }

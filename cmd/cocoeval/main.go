@@ -2,7 +2,7 @@
 // COCOeval semantics, to the last digit.
 //
 //	cocoeval -gt instances_val2017.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]
-//	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600]
+//	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600|N]
 //	         [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]
 //
 // The second form runs the detector over the split (with a progress bar),
@@ -105,7 +105,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "cocoeval",
 		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
-		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600] [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]",
+		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600|N] [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
@@ -124,7 +124,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
-			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side 300 or 600", DefaultText: "the model's own resolution"},
+			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's own resolution"},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE` (folders that do not exist are made)"},
 			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
 			&cli.IntFlag{Name: "limit", Usage: "only the first `N` images of -gt (0: all): with -model, detect and evaluate those; with -dt, evaluate those (a -limit or interrupted run's file)"},
@@ -401,8 +401,10 @@ func runModel(c *cli.Context, e *env) error {
 		return errors.New("-model needs -images DIR (the images of the -gt split)")
 	}
 	res := c.Int("res") // 0 (not set): the model's resolution
-	if c.IsSet("res") && configs.CheckResolution(res) != nil {
-		return fmt.Errorf("-res must be 300 or 600, not %d", res)
+	if c.IsSet("res") {
+		if err := configs.CheckResolution(res); err != nil {
+			return fmt.Errorf("-res: %w", err)
+		}
 	}
 	if t := c.Int("threads"); t < 1 || t > maxWorkers {
 		return fmt.Errorf("-threads must be 1 to %d, not %d", maxWorkers, t)

@@ -212,7 +212,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
 		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
-		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "400"}, "-res must be 300 or 600"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "20"}, "-res: resolution 20 out of range (32 to 2458"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", "100000"}, "-threads must be 1 to 256, not 100000"},
 	} {
 		e, _, stderr := testEnv(t, nil)
@@ -412,6 +412,7 @@ func TestResolutionFlag(t *testing.T) {
 		{nil, 0},
 		{[]string{"-res", "300"}, 300},
 		{[]string{"-res", "600"}, 600},
+		{[]string{"-res", "448"}, 448},
 	} {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
@@ -431,7 +432,7 @@ func TestResolutionFlag(t *testing.T) {
 	}
 	e, _, stderr := testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-res", "0"}); code == 0 ||
-		!strings.Contains(stderr.String(), "-res must be 300 or 600") {
+		!strings.Contains(stderr.String(), "-res: resolution 0 out of range") {
 		t.Errorf("-res 0: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -444,7 +445,7 @@ func TestHelpDefaults(t *testing.T) {
 		t.Fatalf("-h: exit %d", code)
 	}
 	out := stdout.String()
-	if want := "shorter side 300 or 600 (default: the model's own resolution)"; !strings.Contains(out, want) {
+	if want := "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it (default: the model's own resolution)"; !strings.Contains(out, want) {
 		t.Errorf("-h lacks %q:\n%s", want, out)
 	}
 	for _, line := range strings.Split(out, "\n") {

@@ -17,14 +17,14 @@ import (
 var infoCommand = &cli.Command{
 	Name:         "info",
 	Usage:        "print an architecture's or a model's multiply-adds and parameters",
-	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600] [-size 640x480] [-json]",
+	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]",
 	OnUsageError: usageError("detect info"),
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
 		&cli.StringFlag{Name: "size", Usage: "-arch: the network input HxW; -model: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; 640x480"},
 		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file"},
-		&cli.IntFlag{Name: "res", Usage: "detector resolution for -model: 300 or 600", DefaultText: "the model's"},
+		&cli.IntFlag{Name: "res", Usage: "detector's shorter side for -model (the paper's: 300, 600)", DefaultText: "the model's"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 	},
 	Action: func(c *cli.Context) error {

@@ -2,12 +2,12 @@
 // and writes what it finds as JSON lines (one per image or frame), annotated videos and images,
 // and a summary:
 //
-//	detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
+//	detect -model m.bin [-res 300|600|N] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
 //	       [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]
-//	detect info -model m.bin [-res 300|600] [-size 640x480] [-json]
+//	detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
-//	detect bench -model m.bin [-res 300|600] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
+//	detect bench -model m.bin [-res 300|600|N] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //
 // An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0,
 // /dev/v4l/by-id/...) or a stream URL (rtsp://, http(s)://, udp://, ...). Video, cameras,
@@ -80,7 +80,7 @@ func newApp() *cli.App {
 		UsageText: usage,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
-			&cli.IntFlag{Name: "res", Usage: "shorter side: 300 or 600", DefaultText: "the model's"},
+			&cli.IntFlag{Name: "res", Usage: "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's"},
 			&cli.Float64Flag{Name: "score", Usage: "keep detections scoring above `S`", DefaultText: "the model's, 0.05 in the presets"},
 			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to the model's detections per image of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
@@ -101,7 +101,7 @@ func newApp() *cli.App {
 	}
 }
 
-const usage = `detect -model m.bin [-res 300|600] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
+const usage = `detect -model m.bin [-res 300|600|N] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
           [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
    detect info ...    (the cost of an architecture or a model)
    detect bench ...   (the time of a run)
@@ -315,10 +315,12 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 	return nil
 }
 
-// resFlag checks -res, where given, against the detector's resolutions (configs.CheckResolution).
+// resFlag checks -res, where given (configs.CheckResolution).
 func resFlag(c *cli.Context) error {
-	if c.IsSet("res") && configs.CheckResolution(c.Int("res")) != nil {
-		return fmt.Errorf("-res %d: 300 or 600 (the paper's two sizes)", c.Int("res"))
+	if c.IsSet("res") {
+		if err := configs.CheckResolution(c.Int("res")); err != nil {
+			return fmt.Errorf("-res: %w", err)
+		}
 	}
 	return nil
 }

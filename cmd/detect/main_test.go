@@ -164,8 +164,16 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 	if withOpenCV && (!strings.Contains(stderr, "summary: 1 frames") || !strings.Contains(stderr, "corrupt 1")) { // the broken one counted
 		t.Errorf("no summary counting the broken image: stderr %q", stderr)
 	}
-	if _, _, err := run(t, "-model", model, "-res", "450", images[0]); err == nil || !strings.Contains(err.Error(), "450") {
-		t.Errorf("-res 450: %v", err)
+	// -res: any shorter side from 32 to 2458, the longer side at most 5/3 of it.
+	if out, _, err := run(t, "-model", model, "-res", "448", images[0]); err != nil || len(parseLines(t, out)) != 1 {
+		t.Errorf("-res 448: %v, stdout %q", err, out)
+	}
+	if _, _, err := run(t, "-model", model, "-res", "20", images[0]); err == nil || !strings.Contains(err.Error(), "resolution 20 out of range") {
+		t.Errorf("-res 20: %v", err)
+	}
+	if text, _, err := run(t, "info", "-model", model, "-res", "800"); err != nil || !strings.Contains(text, "shorter side 800 (longer at most 1333)") ||
+		!strings.Contains(text, "a 800x1088 (HxW) network input") {
+		t.Errorf("info -res 800: %v\n%s", err, text)
 	}
 	if _, _, err := run(t, "-model", filepath.Join(dir, "missing.bin"), images[0]); err == nil || !strings.Contains(err.Error(), "missing.bin") {
 		t.Errorf("missing model: %v", err)
@@ -202,7 +210,7 @@ func TestHelpDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	out += info
-	for _, want := range []string{"shorter side: 300 or 600 (default: the model's)", "keep detections scoring above S (default: the model's, 0.05 in the presets)"} {
+	for _, want := range []string{"shorter side (the paper's: 300, 600); the longer side at most 5/3 of it (default: the model's)", "keep detections scoring above S (default: the model's, 0.05 in the presets)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("-h lacks %q:\n%s", want, out)
 		}

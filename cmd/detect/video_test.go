@@ -183,7 +183,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"stride too slow to encode", []string{"-stride", "20000", clip}, "-stride 20000: " + clip + "'s annotated video would run at 0.0005 frames/s"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
 		{"too many threads", []string{"-threads", "100000", clip}, "-threads 100000: at most 1024"},
-		{"bad resolution", []string{"-res", "500", clip}, "-res 500: 300 or 600"},
+		{"bad resolution", []string{"-res", "5000", clip}, "-res: resolution 5000 out of range (32 to 2458"},
 		{"unreachable stream first", []string{"rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
 		{"unreachable stream first, tried again", []string{"-reconnect", "600ms", "rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: not open within 600ms: cannot open the stream"},
 		{"too many workers", []string{"-workers", "4611686018427387904", clip}, "-workers 4611686018427387904: at most 256"},

@@ -132,7 +132,7 @@ func Percentile(sorted []float64, p float64) float64 {
 type Options struct {
 	InputH, InputW int // classifier (or trunk) input; 0 x 0: 224 x 224
 	FrameW, FrameH int // detector frame, width first as video sizes are written; 0 x 0: 640 x 480
-	Resolution     int // detector: shorter side 300 or 600; 0: the file's own
+	Resolution     int // detector: shorter side (configs.CheckResolution); 0: the file's own
 	Stage          int // Classify, or shufflenet.Stage2, Stage3 or Stage4 (classifiers only)
 	Threads        int // threads per run (detector.WithThreads); 0 means 1
 }
