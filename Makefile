@@ -52,7 +52,7 @@ noasm:
 
 race:
 	$(GO) test -count=1 -race $(RACE_PKGS)
-	GO=$(GO) scripts/test-selected -count=1 -race -run 'Clone|Threads|Busy' ./detector
+	GO=$(GO) scripts/test-selected -count=1 -race -run 'Clone|Threads|Busy|Close' ./detector
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Threads' ./nn ./roihead
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet

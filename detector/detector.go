@@ -9,7 +9,8 @@
 // A Detector is for one goroutine at a time (a call while another is running returns ErrBusy);
 // Clone gives another one that shares the weights. Each Detector owns a pool of worker threads
 // (WithThreads; default: every core) over which it splits each layer's work, with results that
-// do not depend on the thread count; the threads end when the Detector is no longer referenced.
+// do not depend on the thread count; the threads end at Close, or when the Detector is no longer
+// referenced.
 //
 // Errors: every failure to load a model or to detect (a bad file, option, image or frame buffer)
 // is returned as an error that names the file or says what is wrong; nothing in this package
@@ -139,6 +140,9 @@ func classLabel(classes []configs.Class, c string) int {
 // ErrBusy is returned by a Detector called while it is running on another goroutine.
 var ErrBusy = errors.New("detector: called while running on another goroutine (use Clone for each goroutine)")
 
+// ErrClosed is returned by a Detector called after Close.
+var ErrClosed = errors.New("detector: called after Close")
+
 // Detector runs a Model on images. It owns every buffer it uses and its thread pool, so after the
 // first image of a given size, detection allocates nothing: DetectBGR, DetectRGB, cvdetect's Mats
 // and Detect on the image types transform reads directly (RGBA, NRGBA, Gray, their 16-bit forms,
@@ -146,10 +150,12 @@ var ErrBusy = errors.New("detector: called while running on another goroutine (u
 // color.Color a pixel. Not safe for concurrent use: use
 // Clone per goroutine (a concurrent call gets ErrBusy).
 type Detector struct {
-	busy  atomic.Bool
-	model *Model
-	cfg   configs.Detector
-	pool  *parallel.Pool
+	busy    atomic.Bool
+	closed  bool // set by Close, read by the call that holds busy
+	model   *Model
+	cfg     configs.Detector
+	threads int
+	pool    *parallel.Pool
 
 	pre   *transform.Preprocessor
 	trunk backbone.Runner
@@ -198,7 +204,7 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 // newDetector returns a Detector with its own buffers and a pool of threads threads.
 func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error) {
 	pool := parallel.New(threads)
-	d := &Detector{model: m, cfg: cfg, pool: pool, trunk: m.trunk.NewRunner(pool)}
+	d := &Detector{model: m, cfg: cfg, threads: pool.Threads(), pool: pool, trunk: m.trunk.NewRunner(pool)}
 	var err error
 	if d.pre, err = transform.New(cfg.Config); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.Path, err)
@@ -216,11 +222,29 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 }
 
 // Clone returns a new Detector with the same model, settings and thread count, and its own
-// buffers and thread pool: nothing it changes is shared with d.
-func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg, d.pool.Threads()) }
+// buffers and thread pool: nothing it changes is shared with d (a closed d clones too).
+func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg, d.threads) }
 
 // Threads returns the number of threads the Detector splits a frame's work over.
-func (d *Detector) Threads() int { return d.pool.Threads() }
+func (d *Detector) Threads() int { return d.threads }
+
+// Close ends the Detector's threads and lets its buffers go (the model's weights stay, shared with
+// its clones); later calls return ErrClosed, a second Close nil. It returns ErrBusy, and closes
+// nothing, while a call is running on another goroutine. Without Close, the threads end when the
+// Detector is no longer referenced.
+func (d *Detector) Close() error {
+	if !d.busy.CompareAndSwap(false, true) {
+		return ErrBusy
+	}
+	defer d.leave()
+	if !d.closed {
+		d.closed = true
+		d.pool.Close()
+		d.pool, d.pre, d.trunk, d.rpn, d.roi = nil, nil, nil, nil, nil
+		d.input, d.feat, d.dets = nn.Tensor{}, nil, nil
+	}
+	return nil
+}
 
 // Model returns the Detector's model.
 func (d *Detector) Model() *Model { return d.model }
@@ -241,8 +265,8 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 // stage (preprocessing, trunk, proposals, box head), so a request's deadline stops the work
 // within one stage's time (a fraction of the whole: the trunk is the longest).
 func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detection, error) {
-	if !d.enter() {
-		return nil, ErrBusy
+	if err := d.enter(); err != nil {
+		return nil, err
 	}
 	defer d.leave()
 	if err := ctx.Err(); err != nil {
@@ -266,8 +290,8 @@ func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detect
 // stride bytes per row. The returned slice is owned by the Detector and valid until its next
 // call; a concurrent call returns ErrBusy, as Detect's.
 func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
-	if !d.enter() {
-		return nil, ErrBusy
+	if err := d.enter(); err != nil {
+		return nil, err
 	}
 	defer d.leave()
 	in, err := d.pre.BGR(pix, w, h, stride)
@@ -279,8 +303,8 @@ func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) 
 
 // DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
 func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) {
-	if !d.enter() {
-		return nil, ErrBusy
+	if err := d.enter(); err != nil {
+		return nil, err
 	}
 	defer d.leave()
 	in, err := d.pre.RGB(pix, w, h, stride)
@@ -290,8 +314,18 @@ func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) 
 	return d.run(context.Background(), in)
 }
 
-// enter marks d busy for one call (false: another goroutine's call is running); leave ends it.
-func (d *Detector) enter() bool { return d.busy.CompareAndSwap(false, true) }
+// enter marks d busy for one call (ErrBusy: another goroutine's call is running; ErrClosed:
+// after Close); leave ends it.
+func (d *Detector) enter() error {
+	if !d.busy.CompareAndSwap(false, true) {
+		return ErrBusy
+	}
+	if d.closed {
+		d.leave()
+		return ErrClosed
+	}
+	return nil
+}
 
 func (d *Detector) leave() { d.busy.Store(false) }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
@@ -398,6 +399,77 @@ func TestConcurrentCallsGetErrBusy(t *testing.T) {
 	}
 	if _, err := det.DetectBGR(frame, 64, 48, 64*3); err != nil {
 		t.Errorf("a call after the first one ended: %v", err)
+	}
+}
+
+// TestClose: Close ends the Detector's threads (the goroutine count falls back), is refused while
+// a call runs (ErrBusy, the call unharmed), makes every later call return ErrClosed, and a
+// second Close is nil; a Clone of the closed Detector detects as the Detector did.
+func TestClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithThreads(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]byte, 64*48*3)
+	for i := range frame {
+		frame[i] = byte(i * 7)
+	}
+	want, err := det.DetectBGR(frame, 64, 48, 64*3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = slices.Clone(want)
+
+	held := &gateImage{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error)
+	go func() {
+		_, err := det.Detect(held)
+		done <- err
+	}()
+	<-held.started
+	if err := det.Close(); !errors.Is(err, detector.ErrBusy) {
+		t.Errorf("Close during a call: %v, want ErrBusy", err)
+	}
+	close(held.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the call Close was refused during: %v", err)
+	}
+
+	if err := det.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := det.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := det.DetectBGR(frame, 64, 48, 64*3); !errors.Is(err, detector.ErrClosed) {
+		t.Errorf("DetectBGR after Close: %v, want ErrClosed", err)
+	}
+	if _, err := det.DetectRGB(frame, 64, 48, 64*3); !errors.Is(err, detector.ErrClosed) {
+		t.Errorf("DetectRGB after Close: %v, want ErrClosed", err)
+	}
+	if _, err := det.Detect(image.NewRGBA(image.Rect(0, 0, 64, 48))); !errors.Is(err, detector.ErrClosed) {
+		t.Errorf("Detect after Close: %v, want ErrClosed", err)
+	}
+	if det.Threads() != 4 {
+		t.Errorf("Threads after Close: %d, want 4", det.Threads())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before the Detector", n, before)
+	}
+
+	clone, err := det.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clone.Close()
+	got, err := clone.DetectBGR(frame, 64, 48, 64*3)
+	if err != nil || !slices.Equal(got, want) || clone.Threads() != 4 {
+		t.Errorf("Clone of a closed Detector: %v, %d threads, %v, want %v", err, clone.Threads(), got, want)
 	}
 }
 

@@ -181,10 +181,13 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	}()
 	// Stage 2: preprocess + detect.
 	var dwg sync.WaitGroup
-	for _, d := range dets {
+	for i, d := range dets {
 		dwg.Add(1)
 		go func() {
 			defer dwg.Done()
+			if i > 0 {
+				defer d.Close() // this run's clone: its threads end with the worker (det is the caller's)
+			}
 			for {
 				f, ok := q.get()
 				if !ok {

@@ -95,9 +95,11 @@ func runClip(t *testing.T, det *detector.Detector, opt Options, src Source) (vid
 
 // TestFileEveryFrame: every frame of the clip goes through, in order, with its number and time;
 // the output video has as many frames as the input and ffprobe decodes it. With three workers
-// the order still holds.
+// the order still holds, and the clones Run made for the workers are closed when it returns
+// (their threads end; the caller's Detector stays open).
 func TestFileEveryFrame(t *testing.T) {
 	det := tinyDetector(t)
+	before := runtime.NumGoroutine()
 	for _, workers := range []int{1, 3} {
 		stats := &Stats{}
 		video, recs, err := runClip(t, det, Options{Workers: workers, Stats: stats}, openClip(t))
@@ -133,6 +135,16 @@ func TestFileEveryFrame(t *testing.T) {
 				t.Errorf("%s: %d latencies recorded", name, l.Count())
 			}
 		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Run with 3 workers, %d before (the clones' threads left running?)", n, before)
+	}
+	if _, err := det.DetectRGB(make([]byte, 64*48*3), 64, 48, 64*3); err != nil {
+		t.Errorf("the caller's Detector after Run: %v", err)
 	}
 }
 
