@@ -174,6 +174,11 @@ def descendants(pid):
     return out
 
 
+def log_rows(out):
+    with open(os.path.join(out, "log.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
 def losses(out):
     with open(os.path.join(out, "log.jsonl")) as f:
         return [json.loads(line)["loss"] for line in f]
@@ -330,6 +335,20 @@ class StopSignalsTest(unittest.TestCase):
             signal.signal(signal.SIGTERM, saved[1])
 
 
+class BatchStreamTest(unittest.TestCase):
+    def test_goes_on_from_the_images_consumed(self):
+        # Two processes of 2 images, then (resumed at iteration 3, 12 images in) one of 8: the
+        # stream's positions go on from 12; without first, from iteration x batch as before.
+        def positions(stream):
+            return [seed for batch in stream for _, seed in batch]
+        whole = positions(train_detector.BatchStream(10, 5, 8, 0, 1, 0, 4))
+        two = [positions(train_detector.BatchStream(10, 5, 2, r, 2, 0, 3)) for r in (0, 1)]
+        self.assertEqual(sorted(two[0] + two[1]), sorted(whole[:12]))
+        resumed = positions(train_detector.BatchStream(10, 5, 8, 0, 1, 3, 4, first=12))
+        self.assertEqual(resumed, whole[12:20])
+        self.assertEqual(positions(train_detector.BatchStream(10, 5, 8, 0, 1, 1, 2)), whole[8:16])
+
+
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):
         # At 300 the default is the one the demo recipes were trained with; at 600 the same
@@ -442,6 +461,32 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("resumed", buf.getvalue())
         self.assertNotIn("note:", buf.getvalue())
 
+    def test_resume_with_another_global_batch(self):
+        # The stream goes on from the images consumed (not iteration x the new batch), and the run
+        # says that --lr now applies to another batch size.
+        out = self.run_train("gb", "--iters", "2", "--stop-after", "1")
+        ck = torch.load(os.path.join(out, "last.pt"))
+        self.assertEqual((ck["images"], ck["global_batch"]), (2, 2))
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", out, "--iters", "2", "--batch", "1"])
+        self.assertIn("note: global batch 1 (1 processes x --batch 1 x --accum 1), the checkpoint's 2", buf.getvalue())
+        self.assertIn("the data goes on from image 2 of the stream", buf.getvalue())
+        ck = torch.load(os.path.join(out, "last.pt"))
+        self.assertEqual((ck["iteration"], ck["images"], ck["global_batch"]), (2, 3, 1))
+
+    def test_logs_hold_one_history(self):
+        # Rows after the checkpoint (a run killed between checkpoints logged them) and a row cut
+        # short are dropped when the run resumes; a run started over keeps none of the old rows.
+        out = self.run_train("logs", "--iters", "3", "--stop-after", "2")
+        with open(os.path.join(out, "log.jsonl"), "a") as f:
+            f.write('{"iter": 3, "loss": 99}\n{"iter": 4, "lo')
+        self.run_train("logs", "--iters", "3")
+        self.assertEqual([r["iter"] for r in log_rows(out)], [1, 2, 3])
+        self.assertNotIn(99, [r["loss"] for r in log_rows(out)])
+        self.run_train("logs", "--iters", "1", "--no-resume")
+        self.assertEqual([r["iter"] for r in log_rows(out)], [1])
+
     def test_unreadable_files_are_named(self):
         # A damaged OUT/last.pt, a --trunk that is no model, a --config that is not there: each
         # stops the run naming the file, not with a traceback from inside torch, pickle or yaml.
@@ -497,6 +542,16 @@ class DetectorTraining(unittest.TestCase):
                       r"the same command", stdout)
         self.assertIsNotNone(m, stdout)
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
+
+    def test_polygons_only_for_copy_paste(self):
+        coco128 = os.path.join(REPO, "..", "shared", "data", "coco128")
+        images, ann = train_detector.parse_pair(tiny_coco(os.path.join(self.tmp.name, "np.json"), 4, coco128,
+                                                          "annotations/instances_train2017.json", "train2017"))
+        with_polygons = train_detector.load_coco(images, ann, [1])
+        records = train_detector.load_coco(images, ann, [1], polygons=False)
+        self.assertTrue(any(any(r["polygons"]) for r in with_polygons))
+        self.assertEqual([r["boxes"] for r in records], [r["boxes"] for r in with_polygons])
+        self.assertTrue(all(r["polygons"] == [[]] * len(r["boxes"]) for r in records))
 
     def test_copy_paste(self):
         """A pasted object lands inside the image with its class, cut out by its polygon: only

@@ -115,7 +115,11 @@ def parse_args(argv=None):
                    help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="DataLoader workers per process")
-    p.add_argument("--no-cache", action="store_true", help="decode images every time (large datasets)")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache", action="store_true",
+                       help="keep every decoded image in memory, in every DataLoader worker (default: only for "
+                            "at most %d images; the 118k of COCO would take tens of GB a worker)" % CACHE_MAX_IMAGES)
+    cache.add_argument("--no-cache", action="store_true", help="decode images every time (the default for large datasets)")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads per process")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--ckpt-every", type=int, default=100)
@@ -186,9 +190,15 @@ def select_classes(spec):
     return out
 
 
-def load_coco(images_dir, ann_path, class_ids):
+# The largest dataset whose decoded images are kept in memory by default (--cache / --no-cache): the
+# demo's ~460 images take under 200 MB; COCO train's 118k would take tens of GB in every worker.
+CACHE_MAX_IMAGES = 20000
+
+
+def load_coco(images_dir, ann_path, class_ids, polygons=True):
     """Records {path, boxes [[x1,y1,x2,y2]], labels [1..K], polygons} of every image (polygons:
-    each box's COCO polygons, [] where it has none); crowd and other classes dropped."""
+    each box's COCO polygons, [] where it has none; with polygons=False, [] for every box: they are
+    only for --copy-paste, and COCO train's take gigabytes); crowd and other classes dropped."""
     try:
         with open(ann_path) as f:
             d = json.load(f)
@@ -218,7 +228,7 @@ def load_coco(images_dir, ann_path, class_ids):
         r = per_image[a["image_id"]]
         r["boxes"].append([x, y, x + w, y + h])
         r["labels"].append(label_of[a["category_id"]])
-        seg = a.get("segmentation")
+        seg = a.get("segmentation") if polygons else None
         r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
     return [per_image[k] for k in sorted(per_image)]
 
@@ -241,7 +251,11 @@ class Detections(torch.utils.data.Dataset):
         return len(self.records)
 
     def load(self, i):
-        """uint8 [3,H,W] RGB downscaled so the largest training size needs no upscaling, and its boxes."""
+        """uint8 [3,H,W] RGB and its boxes. Images kept in memory are first shrunk (PIL's bilinear,
+        which smooths when it shrinks) so that the largest training size needs no upscaling: less
+        memory, and a demo-scale run's speed. Without the cache they stay at full size, so that
+        training sees what the test sees: one resize by torchvision, bilinear without smoothing, as
+        the Go engine's (at 300 the pre-shrunk images would be smoother than the test's)."""
         if self.cache is not None and i in self.cache:
             return self.cache[i]
         r = self.records[i]
@@ -250,7 +264,7 @@ class Detections(torch.utils.data.Dataset):
         except OSError as e:
             raise RuntimeError("%s: cannot decode image: %s" % (r["path"], e)) from e
         w, h = im.size
-        s = min(1.0, self.max_short / min(w, h), self.max_long / max(w, h))
+        s = 1.0 if self.cache is None else min(1.0, self.max_short / min(w, h), self.max_long / max(w, h))
         if s < 1.0:
             im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
         img = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).contiguous()
@@ -492,9 +506,12 @@ class BatchStream(torch.utils.data.Sampler):
     The global order is an endless chain of seeded permutations, one per epoch, so batch i depends
     only on (seed, i): resuming at iteration i reproduces the run."""
 
-    def __init__(self, n, seed, batch, rank, world, start, stop):
+    def __init__(self, n, seed, batch, rank, world, start, stop, first=None):
         self.n, self.seed, self.batch, self.rank, self.world = n, seed, batch, rank, world
         self.start, self.stop = start, stop
+        # the stream's position of iteration start's first image: the images the run has consumed
+        # (a resumed run whose global batch changed goes on from there, not from start x batch)
+        self.first = start * batch * world if first is None else first
 
     def __len__(self):
         return self.stop - self.start
@@ -509,7 +526,7 @@ class BatchStream(torch.utils.data.Sampler):
         for it in range(self.start, self.stop):
             out = []
             for k in range(self.rank * self.batch, (self.rank + 1) * self.batch):
-                pos = it * gb + k
+                pos = self.first + (it - self.start) * gb + k
                 epoch, j = divmod(pos, self.n)
                 if cached[0] != epoch:
                     cached = (epoch, self.perm(epoch))
@@ -647,8 +664,13 @@ class Evaluator:
             raise SystemExit("--cocoeval %s: not an executable file (build one: go build -o bin/ ./cmd/cocoeval)" % self.bin)
         if self.sets and not self.bin:
             self.bin = os.path.join(out, "cocoeval")
-            subprocess.run(["go", "build", "-o", self.bin, "./cmd/cocoeval"], cwd=REPO, check=True,
-                           env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+            try:
+                subprocess.run(["go", "build", "-o", self.bin, "./cmd/cocoeval"], cwd=REPO, check=True,
+                               env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+            except (OSError, subprocess.CalledProcessError) as e:
+                raise SystemExit("--eval needs the Go cocoeval, and building it here failed (%s): install Go and "
+                                 "OpenCV (scripts/setup), or give --cocoeval PATH to a bin/cocoeval built elsewhere, "
+                                 "or leave out --eval" % e)
 
     def __call__(self, model_bin):
         """{set name: {"stats": [12], "classes": {name: [12]}}}"""
@@ -812,10 +834,36 @@ def load_checkpoint(path, device):
             path, type(e).__name__, e))
 
 
-def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None):
+def trim_log(path, upto):
+    """Keeps the rows of a JSON-lines log (log.jsonl, evals.jsonl) up to iteration upto, the
+    checkpoint a run resumes from: a resumed run logs the iterations after it again, and a run
+    started over (upto 0) logs from the start. A row cut short by a kill is dropped."""
+    try:
+        with open(path) as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        return
+    keep = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("iter"), int) and rec["iter"] <= upto:
+            keep.append(line if line.endswith("\n") else line + "\n")
+    if len(keep) != len(lines):
+        with open(path + ".tmp", "w") as f:
+            f.writelines(keep)
+        os.replace(path + ".tmp", path)
+
+
+def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None):
+    """Writes OUT/last.pt atomically. images: the training images consumed so far (where a resumed
+    run's batch stream goes on); global_batch: processes x batch x accumulation, to say so when a
+    resumed run's differs."""
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
-          "train_seconds": train_seconds, "best": best}
+          "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch}
     if ema is not None:
         ck["ema"] = ema.state_dict()
     torch.save(ck, tmp)
@@ -853,7 +901,7 @@ def main(argv=None):
     cfg = make_config(backbone, det)
     test_res = det["min_size"]
     if test_res not in RES_MAX:
-        raise SystemExit("%s: min_size %r: the Go engine runs 300 or 600" % (a.config, test_res))
+        raise SystemExit("%s: min_size %r: the recipes have presets for 300 and 600 (the paper's sizes)" % (a.config, test_res))
 
     torch.manual_seed(a.seed)
     model = build_detector(cfg)
@@ -899,6 +947,8 @@ def main(argv=None):
 
     ckpt_path = os.path.join(a.out, "last.pt")
     start, train_seconds, best = 0, 0.0, None
+    global_batch = world * a.batch * a.accum
+    first_image = None  # the stream's position at start (None: start x global_batch)
     ck = None
     if os.path.exists(ckpt_path) and not a.no_resume:
         ck = load_checkpoint(ckpt_path, device)
@@ -917,6 +967,7 @@ def main(argv=None):
                              "resume it with that run's arguments (%s), or start a new --out, or --no-resume "
                              "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1] if len(first) > 1 else e))
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
+        first_image = ck.get("images")  # (None in checkpoints written before it was saved)
         if ema is not None:
             if "ema" not in ck:
                 raise SystemExit("%s: no weight average in this checkpoint (its run had no --ema); "
@@ -926,6 +977,13 @@ def main(argv=None):
             print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
             for note in changed_schedule(os.path.join(a.out, "args.json"), a):
                 print("note: " + note, flush=True)
+            was = ck.get("global_batch")
+            if was is not None and was != global_batch:
+                print("note: global batch %d (%d processes x --batch %d x --accum %d), the checkpoint's %d: "
+                      "--lr %g now applies to batches of %d (scale it with the batch to keep the run's "
+                      "rate per image); the data goes on from image %d of the stream" % (
+                          global_batch, world, a.batch, a.accum, was, a.lr, global_batch,
+                          first_image if first_image is not None else start * global_batch), flush=True)
     elif a.export_now:
         raise SystemExit("%s: no checkpoint to export (--export-now goes with a run's own --out)" % ckpt_path)
     elif main_proc:
@@ -944,16 +1002,18 @@ def main(argv=None):
 
     records = []
     for spec in a.data:
-        records += load_coco(*parse_pair(spec), [c for c, _ in classes])
-    data = Detections(records, max(sizes), max_long, cache=not a.no_cache, flip=a.flip, color=a.color,
+        records += load_coco(*parse_pair(spec), [c for c, _ in classes], polygons=a.copy_paste > 0)
+    cache = a.cache or (not a.no_cache and len(records) <= CACHE_MAX_IMAGES)
+    data = Detections(records, max(sizes), max_long, cache=cache, flip=a.flip, color=a.color,
                       crop=a.crop, mosaic=a.mosaic, copy_paste=a.copy_paste)
     nbox = sum(len(r["boxes"]) for r in records)
     if nbox == 0:
         raise SystemExit("--data %s: no boxes of %s in its %d images" % (
             " ".join(a.data), ",".join(n for _, n in classes), len(records)))
     if main_proc:
-        print("data: %d images, %d boxes of %s; %d processes x %d images x %d accumulation" % (
-            len(records), nbox, ",".join(n for _, n in classes), world, a.batch, a.accum), flush=True)
+        print("data: %d images, %d boxes of %s%s; %d processes x %d images x %d accumulation" % (
+            len(records), nbox, ",".join(n for _, n in classes), "; decoded images cached" if cache else "",
+            world, a.batch, a.accum), flush=True)
 
     ddp = model
     if distributed:
@@ -969,16 +1029,23 @@ def main(argv=None):
     stop = StopSignals("signal %d: finishing this iteration, then writing the checkpoint" if main_proc else None)
 
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
-    sampler = BatchStream(len(data), a.seed, a.batch * a.accum, rank, world, start, end)
+    sampler = BatchStream(len(data), a.seed, a.batch * a.accum, rank, world, start, end, first_image)
     loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, num_workers=a.workers,
                                          collate_fn=collate, persistent_workers=False,
                                          worker_init_fn=ignore_stop_signals)
+    if main_proc:  # the logs hold this run's history: none of an earlier run's, no row twice
+        for name in ("log.jsonl", "evals.jsonl"):
+            trim_log(os.path.join(a.out, name), start)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
     it = start
     t_last = loop_start = time.time()
     sums, n_sums = {}, 0
     stopped_by = 0
+
+    def save_now(it):
+        save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema,
+                        images=sampler.first + (it - start) * global_batch, global_batch=global_batch)
 
     def evaluate(it):
         nonlocal best
@@ -1060,13 +1127,16 @@ def main(argv=None):
             log.flush()
             print(json.dumps(rec), flush=True)
             sums, n_sums, t_last = {}, 0, time.time()
-        if main_proc and (it % a.ckpt_every == 0 or it == end or stopping):
-            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
+        saved = main_proc and (it % a.ckpt_every == 0 or it == end or stopping)
+        if saved:
+            save_now(it)
         # A --time-budget run cannot resume, so one stopped by a signal exports its model too.
         last = it == a.iters or out_of_time or (a.time_budget > 0 and stopping)
         if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or last):
+            if not saved:  # an evaluation may outlast the grace a scheduler gives after SIGTERM
+                save_now(it)
             evaluate(it)
-            save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema)
+            save_now(it)  # with the evaluation's best
         if stopping or out_of_time:
             break
     # Everything is written: from here a signal ends the process at once (torchrun sends SIGTERM to
