@@ -33,6 +33,9 @@ func (e *Eval) PRCurve(id, t, a, m int) ([NumRecall]float64, error) {
 			ks = append(ks, k)
 		}
 	}
+	if len(ks) == 0 && id == AllCategories {
+		return c, fmt.Errorf("coco: no category is evaluated (the ground truth %s lists none)", e.GT.Path)
+	}
 	if len(ks) == 0 {
 		return c, fmt.Errorf("coco: category %d is not evaluated", id)
 	}

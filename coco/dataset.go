@@ -11,10 +11,11 @@ import (
 	"strconv"
 )
 
-// Image is one entry of a COCO "images" list. Width and Height are
-// numbers, as pycocotools takes them (it does not use them; neither does
-// the evaluation here). In a file whose image ids are strings, ID is the
-// string's rank (see Dataset.ImageKey).
+// Image is one entry of a COCO "images" list. Neither pycocotools nor the
+// evaluation here reads FileName, Width or Height, so a value of another
+// type (a width written "640") does not refuse the file: it reads as ""
+// or 0. In a file whose image ids are strings, ID is the string's rank
+// (see Dataset.ImageKey).
 type Image struct {
 	ID       int64   `json:"id"`
 	FileName string  `json:"file_name"`
@@ -26,16 +27,45 @@ type Image struct {
 // float with no fraction (see intNumber).
 type imgJSON struct {
 	ID       imageIDValue `json:"id"`
-	FileName string       `json:"file_name"`
-	Width    float64      `json:"width"`
-	Height   float64      `json:"height"`
+	FileName looseString  `json:"file_name"`
+	Width    looseNumber  `json:"width"`
+	Height   looseNumber  `json:"height"`
 }
 
-// catJSON is the decoding form of a category.
+// catJSON is the decoding form of a category: pycocotools reads its name only to look ids up by
+// name (as -categories does here), its supercategory never.
 type catJSON struct {
 	ID            categoryNumber `json:"id"`
-	Name          string         `json:"name"`
-	Supercategory string         `json:"supercategory"`
+	Name          looseString    `json:"name"`
+	Supercategory looseString    `json:"supercategory"`
+}
+
+// looseNumber is a number that the evaluation does not read (an image's width and height): any
+// other JSON value, or one beyond float64, reads as 0 instead of refusing a file that pycocotools
+// evaluates.
+type looseNumber float64
+
+// UnmarshalJSON keeps a number, and reads anything else as 0 (null leaves the value).
+func (v *looseNumber) UnmarshalJSON(b []byte) error {
+	f := float64(*v)
+	if json.Unmarshal(b, &f) != nil {
+		f = 0
+	}
+	*v = looseNumber(f)
+	return nil
+}
+
+// looseString is looseNumber for strings: a file name or category name of another type reads as "".
+type looseString string
+
+// UnmarshalJSON keeps a string, and reads anything else as "" (null leaves the value).
+func (v *looseString) UnmarshalJSON(b []byte) error {
+	s := string(*v)
+	if json.Unmarshal(b, &s) != nil {
+		s = ""
+	}
+	*v = looseString(s)
+	return nil
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
@@ -200,7 +230,7 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) er
 		if err != nil {
 			return atError(name, off, "%v", err)
 		}
-		d.Images = append(d.Images, Image{ID: id, FileName: im.FileName, Width: im.Width, Height: im.Height})
+		d.Images = append(d.Images, Image{ID: id, FileName: string(im.FileName), Width: float64(im.Width), Height: float64(im.Height)})
 		return nil
 	})
 }
@@ -214,7 +244,7 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 		if c.ID == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
-		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: c.Name, Supercategory: c.Supercategory})
+		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: string(c.Name), Supercategory: string(c.Supercategory)})
 		return nil
 	})
 }

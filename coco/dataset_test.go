@@ -142,7 +142,13 @@ func TestLoadErrors(t *testing.T) {
 		{"bbox short", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2]}]}`, false, []string{"bbox must be 4 numbers"}},
 		{"no categories", `{"images": [], "annotations": []}`, false, []string{"no \"categories\""}},
 		{"id type", "{\"images\": [\n{\"id\": true}]}", false, []string{"id type:2:1", "images[0]", "bool"}},
-		{"not a list", `{"image_id": 7}`, true, []string{"expected \"[\""}},
+		{"not a list", `{"image_id": 7}`, true, []string{"not a list: is a JSON object, and a results file is a list of detections", "-gt and -dt swapped?"}},
+		{"not a list after space", " \n\t[7]", true, []string{"detection 0: want an object, got JSON number"}},
+		{"directory", "", true, []string{"is a directory, not a JSON file"}},
+		{"width of another type", `{"images": [{"id": 1, "width": "640", "height": 1e400, "file_name": 7}], "categories": [{"id": 1, "name": 3, "supercategory": []}]}`, false, nil},
+		{"box beyond float64", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1e400, 1, 1, 1]}]}`, false, []string{"annotations[0]", "bbox: number 1e400 is beyond a float64's range"}},
+		{"smallest image id", `[{"image_id": -9223372036854775808, "category_id": 1, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: image_id: -9223372036854775808 is the smallest integer, which marks a missing id here"}},
+		{"smallest annotation id", `{"images": [], "categories": [], "annotations": [{"id": -9223372036854775808, "image_id": 1, "category_id": 1, "bbox": [1, 1, 1, 1]}]}`, false, []string{"annotations[0]: id: -9223372036854775808 is the smallest integer"}},
 		{"unknown image", "[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 99, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"unknown image:3:2", "detection 1", "image_id 99 is not in the ground truth"}},
 		{"nan", "[{\"image_id\": 7, \"category_id\": 1,\n \"bbox\": [NaN, 2, 3, 4], \"score\": 0.5}]", true, []string{"nan:2:11", "NaN", "(byte 45)"}},
 		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"Infinity", "(byte 67)"}},
@@ -154,8 +160,8 @@ func TestLoadErrors(t *testing.T) {
 		{"null category id", `[{"image_id": 7, "category_id": null, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: no category_id"}},
 		{"null annotation category", `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": null, "bbox": [1, 2, 3, 4]}]}`, false, []string{"annotations[0] (id 1): no category_id"}},
 		{"huge category id", `[{"image_id": 7, "category_id": 1e20, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: category_id: want an integer, got 1e20"}},
-		{"category id beyond int", fmt.Sprintf(`[{"image_id": 7, "category_id": %d, "bbox": [1,2,3,4], "score": 0.5}]`, int64(math.MinInt)), true, []string{"detection 0: category_id: want an integer, got"}},
-		{"string category id", `[{"image_id": 7, "category_id": "1", "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id: cannot use JSON string"}},
+		{"category id beyond int", fmt.Sprintf(`[{"image_id": 7, "category_id": %d, "bbox": [1,2,3,4], "score": 0.5}]`, int64(math.MinInt)), true, []string{"detection 0: category_id: ", "is the smallest integer, which marks a missing id here"}},
+		{"string category id", `[{"image_id": 7, "category_id": "1", "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"category_id: want an integer, got JSON string"}},
 		{"fractional annotation id", `{"images": [], "categories": [], "annotations": [{"id": 0.5, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}]}`, false, []string{"annotations[0]: id: want an integer, got 0.5"}},
 		{"fractional category", `{"images": [], "categories": [{"id": 1}, {"id": -2.25}]}`, false, []string{"categories[1]: id: want an integer, got -2.25"}},
 		{"nan in the ground truth", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [NaN, 1, 1, 1]}]}`, false, []string{"NaN or Infinity", "Python's json writes them"}},
@@ -172,11 +178,20 @@ func TestLoadErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeFile(t, c.name, c.content)
+			if c.name == "directory" {
+				p = t.TempDir()
+			}
 			var err error
 			if c.gt {
 				_, err = LoadResults(p, gt)
 			} else {
 				_, err = LoadDataset(p)
+			}
+			if c.want == nil { // fields the evaluation does not read, of other types: loaded as pycocotools loads them
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
 			}
 			if err == nil {
 				t.Fatal("no error")

@@ -14,7 +14,8 @@ import (
 // ids (Python's json reads those as floats equal to the integers, which pycocotools' dicts then
 // find). A number with a fraction, or outside int64, is refused with a *json.UnmarshalTypeError
 // (the decoder adds the field's name; jsonError words it); null leaves the value unchanged, as
-// encoding/json does for numbers.
+// encoding/json does for numbers. The smallest int64 is refused too: it marks an id that is
+// absent (jsonError says so).
 type intNumber int64
 
 // UnmarshalJSON accepts an integral JSON number.
@@ -24,6 +25,9 @@ func (v *intNumber) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n == math.MinInt64 {
+			return &json.UnmarshalTypeError{Value: "number " + s, Type: reflect.TypeFor[int64]()}
+		}
 		*v = intNumber(n)
 		return nil
 	}
@@ -32,7 +36,7 @@ func (v *intNumber) UnmarshalJSON(b []byte) error {
 	}
 	// The decoder has checked the syntax: s is a JSON number.
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 {
+	if err != nil || f != math.Trunc(f) || f <= -(1<<63) || f >= 1<<63 {
 		return &json.UnmarshalTypeError{Value: "number " + s, Type: reflect.TypeFor[int64]()}
 	}
 	*v = intNumber(f)

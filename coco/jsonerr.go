@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +18,11 @@ import (
 // text can: a UTF-8 byte order mark (which JSON and Python's json.load refuse; some Windows
 // editors write one) or gzip's magic number (a .json.gz not unpacked).
 func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, &FileError{Path: name, Offset: -1, Msg: "is a directory, not a JSON file"}
+		}
+	}
 	br := bufio.NewReaderSize(r, 1<<20)
 	head, _ := br.Peek(3)
 	switch {
@@ -179,15 +186,45 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		field := te.Field
 		if field == "" {
 			field = "value"
+			if prefix != "" { // the value is the element named by what: "detection 0: want an object"
+				field, prefix = strings.TrimSuffix(prefix, ": "), ""
+			}
 		}
 		if k := te.Type.Kind(); (k == reflect.Int || k == reflect.Int64) && strings.HasPrefix(te.Value, "number ") {
-			// an id with a fraction (7.5) or beyond int64 (see intNumber)
+			// an id with a fraction (7.5) or beyond int64 (see intNumber), or the mark of a missing one
+			v := strings.TrimPrefix(te.Value, "number ")
+			if f, err := strconv.ParseFloat(v, 64); err == nil && (f == math.MinInt64 || f == AllCategories) {
+				return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is the smallest integer, which marks a missing id here: renumber it", prefix, field, v), err)
+			}
 			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, strings.TrimPrefix(te.Value, "number ")), err)
 		}
-		return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: cannot use JSON %s as %s", prefix, field, te.Value, te.Type), err)
+		if k := te.Type.Kind(); (k == reflect.Float64 || k == reflect.Float32) && strings.HasPrefix(te.Value, "number ") {
+			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is beyond a float64's range", prefix, field, te.Value), err)
+		}
+		return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want %s, got JSON %s", prefix, field, typeWanted(te.Type), te.Value), err)
 	default:
 		return fileError(path, valueStart(path, elemOff), prefix+err.Error(), err)
 	}
+}
+
+// typeWanted names the JSON value that decodes into t, for errors: "an object" where
+// encoding/json would name a Go type (coco.plain).
+func typeWanted(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	}
+	return t.String()
 }
 
 // syntaxOffset validates the JSON file at path from its start and returns

@@ -230,6 +230,11 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if firstByte(br) == '{' {
+		return nil, &FileError{Path: name, Offset: -1, Msg: `is a JSON object, and a results file is a list of detections ([{"image_id": 1, ` +
+			`"category_id": 1, "bbox": [x, y, w, h], "score": 0.9}, ...]): the ground truth (-gt and -dt swapped?), ` +
+			`or detect's JSON lines (cocoeval -model runs the detector and writes the results)`}
+	}
 	dec := json.NewDecoder(br)
 	var out []Result
 	var d resJSON
@@ -275,6 +280,23 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// firstByte returns the first byte of br's JSON text that is not white space (0 when there is
+// none in its buffer), without consuming it.
+func firstByte(br *bufio.Reader) byte {
+	for n := 1; n <= br.Size(); n++ {
+		b, _ := br.Peek(n) // (reads only when the buffer has fewer: a pipe's writer is not waited for beyond)
+		if len(b) < n {
+			return 0
+		}
+		switch c := b[n-1]; c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return c
+		}
+	}
+	return 0
 }
 
 // resultImageID returns the Result.ImageID of a results file's image id v: the number, or for a
