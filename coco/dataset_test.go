@@ -154,7 +154,7 @@ func TestLoadErrors(t *testing.T) {
 		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"Infinity", "(byte 67)"}},
 		{"huge", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`, true, []string{"huge:1:2", "1e999", "(byte 1)"}},
 		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
-		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"no bbox"}},
+		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"detection 0: segmentation: size must be [h, w]"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
 		{"fractional image id", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 7.5, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"fractional image id:2:2", "detection 1: image_id: want an integer, got 7.5"}},
 		{"null category id", `[{"image_id": 7, "category_id": null, "bbox": [1,2,3,4], "score": 0.5}]`, true, []string{"detection 0: no category_id"}},
@@ -371,7 +371,7 @@ func TestIntegralFloats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(dts) != "[{7 1 [10 20 30 40] 0.9} {3 1 [1 1 2 2] 0.5} {7 0 [1 1 2 2] 0.5}]" {
+	if fmt.Sprint(dts) != "[{7 1 [10 20 30 40] 0.9 0 false} {3 1 [1 1 2 2] 0.5 0 false} {7 0 [1 1 2 2] 0.5 0 false}]" {
 		t.Errorf("detections %v", dts)
 	}
 }

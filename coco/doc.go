@@ -18,7 +18,10 @@
 // broken JSON, is an error naming the file, the line and column, and the
 // byte offset. Image ids may be strings, as pycocotools takes them: an
 // image's ID is then the string's rank in sorted order (Dataset.ImageKey),
-// and results files are read and written with the strings.
+// and results files are read and written with the strings. A results file
+// whose first detection has a compressed-RLE "segmentation" and no "bbox"
+// is read as loadRes reads it: every box from its mask unless it has one,
+// every area for the area ranges from the mask.
 //
 // # Evaluation
 //

@@ -147,7 +147,8 @@ type scratch struct {
 	prevIgn []bool
 	matched []bool
 	dbox    [][4]float64
-	darea   []float64
+	darea   []float64 // w*h: the IoU's
+	drange  []float64 // what the area ranges compare: w*h, or a mask's area (Result.rangeArea)
 	mOK     []uint16 // per dt: matched to a gt with a non-zero id, bit t
 	mIg     []uint16 // per dt: matched to an ignored gt, bit t
 }
@@ -328,9 +329,10 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 	}
 	s.dbox = slices.Grow(s.dbox[:0], nD)[:nD]
 	s.darea = slices.Grow(s.darea[:0], nD)[:nD]
+	s.drange = slices.Grow(s.drange[:0], nD)[:nD]
 	for i, j := range ds {
 		b := e.dts[j].BBox
-		s.dbox[i], s.darea[i] = b, float64(b[2]*b[3])
+		s.dbox[i], s.darea[i], s.drange[i] = b, float64(b[2]*b[3]), e.dts[j].rangeArea()
 		out[i].score = e.dts[j].Score
 		out[i].rank = uint8(i)
 	}
@@ -392,7 +394,7 @@ func (e *Eval) evaluateGroup(s *scratch, k int, gs, ds []int32, out []keptDet) {
 			havePrev = true
 		}
 		for d := 0; d < nD; d++ {
-			outside := s.darea[d] < lo || s.darea[d] > hi
+			outside := s.drange[d] < lo || s.drange[d] > hi
 			ig := s.mIg[d]
 			if outside {
 				ig |= ^s.mOK[d] & (1<<NumIoU - 1)

@@ -3,6 +3,7 @@ package coco
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
 // Python's json, which pycocotools reads with, matches an object's keys exactly; Go's
@@ -57,6 +58,32 @@ func stringEnd(b []byte, start int) int {
 		}
 	}
 	return len(b) - 1
+}
+
+// hasKey reports whether b, a JSON object, has the top-level key key, exactly once unescaped.
+func hasKey(b []byte, key string) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			end := stringEnd(b, i)
+			if depth == 1 && isKey(b, end) {
+				k := string(b[i+1 : end])
+				if strings.IndexByte(k, '\\') >= 0 {
+					json.Unmarshal(b[i:end+1], &k) // (the decoder has validated the string)
+				}
+				if k == key {
+					return true
+				}
+			}
+			i = end
+		}
+	}
+	return false
 }
 
 // isKey reports whether the string that ends at b[end] is an object key: a colon follows it.

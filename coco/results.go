@@ -24,17 +24,32 @@ type Result struct {
 	CategoryID int        `json:"category_id"`
 	BBox       [4]float64 `json:"bbox"` // x, y, w, h in original image pixels
 	Score      float64    `json:"score"`
+
+	// maskArea is the area of a result read from a segmentation (fromMask), which the area
+	// ranges compare in place of w*h, as pycocotools' loadRes sets it.
+	maskArea float64
+	fromMask bool
+}
+
+// rangeArea is the area the area ranges compare: w*h, or a mask's area.
+func (r *Result) rangeArea() float64 {
+	if r.fromMask {
+		return r.maskArea
+	}
+	return float64(r.BBox[2] * r.BBox[3])
 }
 
 // resJSON is the decoding form of a result (extra fields are skipped). Ids
 // may be written as floats with no fraction, as numpy pipelines write
 // them (see intNumber).
 type resJSON struct {
-	ImageID    imageIDValue    `json:"image_id"`
-	CategoryID categoryNumber  `json:"category_id"`
-	BBox       []float64       `json:"bbox"`
-	Score      float64         `json:"score"`
-	Caption    json.RawMessage `json:"caption"` // only whether there is one: see DecodeResults
+	ImageID      imageIDValue    `json:"image_id"`
+	CategoryID   categoryNumber  `json:"category_id"`
+	BBox         []float64       `json:"bbox"`
+	Score        float64         `json:"score"`
+	Caption      json.RawMessage `json:"caption"`      // only whether there is one: see DecodeResults
+	Segmentation json.RawMessage `json:"segmentation"` // read where no result has a bbox (DecodeResults)
+	bboxKey      bool            // the object has a "bbox" key (null and [] too)
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys). A flat result
@@ -47,7 +62,8 @@ func (r *resJSON) UnmarshalJSON(b []byte) error {
 	}
 	*r = saved
 	type plain resJSON
-	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score", "caption"), (*plain)(r))
+	r.bboxKey = hasKey(b, "bbox")
+	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score", "caption", "segmentation"), (*plain)(r))
 }
 
 // readFlat decodes b, a JSON value the decoder has validated, into r as encoding/json would
@@ -88,7 +104,11 @@ func (r *resJSON) readFlat(b []byte) bool {
 				r.Score, ok = parseFloat(tok)
 			}
 		case "bbox":
+			r.bboxKey = true
 			i, ok = r.readBox(b, i)
+		case "segmentation":
+			end := valueEnd(b, i)
+			r.Segmentation, i = append(r.Segmentation[:0], b[i:end]...), end
 		case "caption":
 			end := valueEnd(b, i)
 			r.Caption, i = b[i:end], end
@@ -238,13 +258,33 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	dec := json.NewDecoder(br)
 	var out []Result
 	var d resJSON
+	masks := false // the first detection has a segmentation and no bbox: every box and area from its mask
 	err = decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
 		d.ImageID, d.CategoryID, d.Score = missingImageID, AllCategories, math.NaN()
-		d.BBox, d.Caption = d.BBox[:0], nil
+		d.BBox, d.Caption, d.Segmentation, d.bboxKey = d.BBox[:0], nil, d.Segmentation[:0], false
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
 		}
 		what := fmt.Sprintf("detection %d", i)
+		if i == 0 {
+			masks = len(d.BBox) == 0 && len(d.Segmentation) > 0
+		}
+		var mask rle
+		if masks {
+			// pycocotools' loadRes: the box from the mask where the detection has none (a bbox
+			// key of any value is kept as the box), the area from the mask always.
+			if len(d.Segmentation) == 0 {
+				return atError(name, off, "%s: no segmentation (detection 0 has one and no bbox, so every detection's box and area are read from its mask, as pycocotools reads them)", what)
+			}
+			var err error
+			if mask, err = parseRLE(d.Segmentation); err != nil {
+				return atError(name, off, "%s: %v", what, err)
+			}
+			if !d.bboxKey {
+				b := mask.box()
+				d.BBox = append(d.BBox[:0], b[:]...)
+			}
+		}
 		switch {
 		case i == 0 && d.Caption != nil:
 			// pycocotools' loadRes would read the whole file as caption results: each
@@ -255,8 +295,8 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		case d.CategoryID == AllCategories:
 			return atError(name, off, "%s: no category_id", what)
 		case len(d.BBox) != 4:
-			if len(d.BBox) == 0 {
-				return atError(name, off, "%s: no bbox (only bbox results can be evaluated)", what)
+			if len(d.BBox) == 0 && !masks {
+				return atError(name, off, "%s: no bbox (and detection 0 has no segmentation to read boxes from)", what)
 			}
 			return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
 		case math.IsNaN(d.Score):
@@ -267,6 +307,9 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			return atError(name, off, "%s: %v", what, err)
 		}
 		res := Result{ImageID: imageID, CategoryID: int(d.CategoryID), BBox: [4]float64(d.BBox), Score: d.Score}
+		if masks {
+			res.maskArea, res.fromMask = mask.area(), true
+		}
 		if err := res.check(gt); err != nil {
 			return atError(name, off, "%s: %v", what, err)
 		}
@@ -457,7 +500,9 @@ func appendFloat(b []byte, v float64) []byte {
 
 // WriteResults writes detections as a COCO results JSON list, one
 // detection per line, image ids as gt's file writes them (gt may be nil:
-// numbers). Non-finite numbers are refused (JSON has none).
+// numbers). Non-finite numbers are refused (JSON has none). A detection
+// read from a mask is written as its box (its mask's area, which the area
+// ranges compared, is not written).
 func WriteResults(w io.Writer, rs []Result, gt *Dataset) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if _, err := bw.WriteString("["); err != nil {
