@@ -149,8 +149,8 @@ type scratch struct {
 	dbox    [][4]float64
 	darea   []float64 // w*h: the IoU's
 	drange  []float64 // what the area ranges compare: w*h, or a mask's area (Result.rangeArea)
-	mOK     []uint16 // per dt: matched to a gt with a non-zero id, bit t
-	mIg     []uint16 // per dt: matched to an ignored gt, bit t
+	mOK     []uint16  // per dt: matched to a gt with a non-zero id, bit t
+	mIg     []uint16  // per dt: matched to an ignored gt, bit t
 }
 
 // Evaluate matches detections to ground truth per image and category
