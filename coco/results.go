@@ -26,15 +26,22 @@ type Result struct {
 	Score      float64    `json:"score"`
 
 	// maskArea is the area of a result read from a segmentation (fromMask), which the area
-	// ranges compare in place of w*h, as pycocotools' loadRes sets it.
-	maskArea float64
+	// ranges compare in place of w*h, as pycocotools' loadRes sets it: 32 bits, as maskApi.c
+	// counts it, so that a Result stays 64 bytes (results files hold millions).
+	maskArea uint32
 	fromMask bool
 }
+
+// detectionName names detection i of a results file in errors.
+type detectionName int
+
+// String returns "detection i".
+func (i detectionName) String() string { return "detection " + strconv.Itoa(int(i)) }
 
 // rangeArea is the area the area ranges compare: w*h, or a mask's area.
 func (r *Result) rangeArea() float64 {
 	if r.fromMask {
-		return r.maskArea
+		return float64(r.maskArea)
 	}
 	return float64(r.BBox[2] * r.BBox[3])
 }
@@ -265,7 +272,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
 		}
-		what := fmt.Sprintf("detection %d", i)
+		what := detectionName(i) // (formatted only for an error)
 		if i == 0 {
 			masks = len(d.BBox) == 0 && len(d.Segmentation) > 0
 		}

@@ -83,12 +83,12 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 }
 
 // area is maskUtils.area: the pixels of the 1-runs, summed in 32 bits.
-func (r rle) area() float64 {
+func (r rle) area() uint32 {
 	var a uint32
 	for j := 1; j < len(r.counts); j += 2 {
 		a += r.counts[j]
 	}
-	return float64(a)
+	return a
 }
 
 // box is maskUtils.toBbox: [x, y, w, h] of the 1-runs, a run that crosses a column spanning the

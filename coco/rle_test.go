@@ -48,7 +48,7 @@ func TestRLEMatchesPycocotools(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d %s: %v", i, raw, err)
 		}
-		if r.box() != k.BBox || r.area() != k.Area {
+		if r.box() != k.BBox || float64(r.area()) != k.Area {
 			t.Errorf("case %d %s: box %v area %v, pycocotools %v %v", i, raw, r.box(), r.area(), k.BBox, k.Area)
 		}
 	}
