@@ -89,14 +89,17 @@ func conversion(t gocv.MatType) string {
 	return ""
 }
 
-// Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, with a tab above it
-// (inside it at the top edge) holding the class name and score. Lines and text scale with the
-// image size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat is left
-// alone (there is nothing to draw on). Once a class's label has been drawn at m's size with a
+// Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, on the outermost
+// pixels it covers (a box [x, x+w) ends on pixel x+w-1: one clipped to the frame keeps its right
+// and bottom lines), with a tab above it (inside it at the top edge; moved left to stay in the
+// image at the right edge) holding the class name and score. Lines and text scale with the image
+// size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat, or one that is
+// not 8-bit with 3 channels, is left alone (there is nothing to draw on, or no colour that means
+// the same there). Once a class's label has been drawn at m's size with a
 // score of as many digits, drawing it again allocates nothing (for a label of up to labelBytes
 // bytes).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
-	if m == nil || m.Ptr() == nil {
+	if m == nil || m.Ptr() == nil || m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
 		return
 	}
 	w, h := m.Cols(), m.Rows()
@@ -105,9 +108,8 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 	var buf [labelBytes]byte
 	for _, d := range dets {
 		c := Color(d.CategoryID)
-		r := image.Rect(int(math.Round(float64(d.Box[0]))), int(math.Round(float64(d.Box[1]))),
-			int(math.Round(float64(d.Box[0]+d.Box[2]))), int(math.Round(float64(d.Box[1]+d.Box[3]))))
-		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends)
+		r := boxPixels(d.Box)
+		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends); corners inclusive
 		// fmt's "%s %.2f", in buf; gocv copies the text, and buf is not written while it is in use.
 		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32)
 		label := unsafe.String(&text[0], len(text))
@@ -117,9 +119,20 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 			top = r.Min.Y // no room above: put the tab inside the box
 		}
 		tab := image.Rect(r.Min.X, top, r.Min.X+size.X+2*thick, top+size.Y+base+thick)
+		if over := tab.Max.X - (w - 1); over > 0 { // past the right edge: move it left, not past the left one
+			tab = tab.Sub(image.Pt(min(over, max(tab.Min.X, 0)), 0))
+		}
 		gocv.RectangleWithParams(m, tab, c, -1, gocv.Line8, 0)
 		gocv.PutTextWithParams(m, label, image.Pt(tab.Min.X+thick, tab.Max.Y-base), gocv.FontHersheySimplex, scale, textColor(c), thick, gocv.LineAA, false)
 	}
+}
+
+// boxPixels returns the first and last pixel a box [x, y, w, h] covers, rounded, as the corners
+// gocv.RectangleWithParams draws through (both inclusive: the last is x+w-1, never left of x).
+func boxPixels(b [4]float32) image.Rectangle {
+	x0, y0 := int(math.Round(float64(b[0]))), int(math.Round(float64(b[1])))
+	x1, y1 := int(math.Round(float64(b[0]+b[2]))), int(math.Round(float64(b[1]+b[3])))
+	return image.Rectangle{Min: image.Pt(x0, y0), Max: image.Pt(max(x0, x1-1), max(y0, y1-1))}
 }
 
 // labelBytes is the longest label Draw writes without allocating ("name 0.99"; COCO's longest

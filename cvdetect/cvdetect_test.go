@@ -156,7 +156,7 @@ func TestDraw(t *testing.T) {
 	}
 	Draw(&roi, dets)
 	c := Color(1)
-	for _, p := range []image.Point{{40, 85}, {140, 85}, {90, 110}} { // left, right, bottom edges
+	for _, p := range []image.Point{{40, 85}, {139, 85}, {90, 109}} { // left, right, bottom edges: x+w-1, y+h-1
 		v := roi.GetVecbAt(p.Y, p.X)
 		if v[0] != c.B || v[1] != c.G || v[2] != c.R {
 			t.Errorf("box edge at %v is %v, want the class colour %v", p, v, c)
@@ -225,8 +225,7 @@ func drawWithSprintf(m *gocv.Mat, dets []detector.Detection) {
 	scale := 0.4 * float64(thick)
 	for _, d := range dets {
 		c := Color(d.CategoryID)
-		r := image.Rect(int(math.Round(float64(d.Box[0]))), int(math.Round(float64(d.Box[1]))),
-			int(math.Round(float64(d.Box[0]+d.Box[2]))), int(math.Round(float64(d.Box[1]+d.Box[3]))))
+		r := boxPixels(d.Box)
 		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0)
 		label := fmt.Sprintf("%s %.2f", d.Label, d.Score)
 		size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
@@ -235,7 +234,56 @@ func drawWithSprintf(m *gocv.Mat, dets []detector.Detection) {
 			top = r.Min.Y
 		}
 		tab := image.Rect(r.Min.X, top, r.Min.X+size.X+2*thick, top+size.Y+base+thick)
+		if over := tab.Max.X - (m.Cols() - 1); over > 0 {
+			tab = tab.Sub(image.Pt(min(over, max(tab.Min.X, 0)), 0))
+		}
 		gocv.RectangleWithParams(m, tab, c, -1, gocv.Line8, 0)
 		gocv.PutTextWithParams(m, label, image.Pt(tab.Min.X+thick, tab.Max.Y-base), gocv.FontHersheySimplex, scale, textColor(c), thick, gocv.LineAA, false)
+	}
+}
+
+// TestDrawAtTheEdges: a box the detector clipped to the frame (x+w = width) keeps its right and
+// bottom lines, on the last column and row (they were drawn one pixel past them, off the image);
+// a box covers its pixels x to x+w-1, not x+w; the label of a box at the right edge is moved left
+// to stay whole; a Mat that is not 8-bit BGR is left alone (one of 5 channels aborted the process).
+func TestDrawAtTheEdges(t *testing.T) {
+	m := gocv.NewMatWithSize(480, 640, gocv.MatTypeCV8UC3)
+	defer m.Close()
+	Draw(&m, []detector.Detection{{Box: [4]float32{500, 300, 140, 180}, Score: 0.9, CategoryID: 1, Label: "person"},
+		{Box: [4]float32{100, 100, 50, 50}, Score: 0.9, CategoryID: 1, Label: "person"}})
+	c := Color(1)
+	is := func(x, y int) bool { v := m.GetVecbAt(y, x); return v[0] == c.B && v[1] == c.G && v[2] == c.R }
+	for _, p := range []image.Point{{639, 400}, {570, 479}, {500, 400}, {149, 120}, {120, 149}, {100, 120}} {
+		if !is(p.X, p.Y) {
+			t.Errorf("box line at %v not drawn", p)
+		}
+	}
+	for _, p := range []image.Point{{150, 120}, {120, 150}} {
+		if is(p.X, p.Y) {
+			t.Errorf("%v, one past the box's last pixel, drawn", p)
+		}
+	}
+	// A box at the right edge, its label wider than the box: the tab ends on the last column.
+	n := gocv.NewMatWithSize(200, 300, gocv.MatTypeCV8UC3)
+	defer n.Close()
+	Draw(&n, []detector.Detection{{Box: [4]float32{290, 50, 10, 100}, Score: 0.9, CategoryID: 1, Label: "person"}})
+	inTab := func(x int) bool { // some pixel of the column above the box in the class colour (the text is another)
+		for y := range 50 {
+			if v := n.GetVecbAt(y, x); v[0] == c.B && v[1] == c.G && v[2] == c.R {
+				return true
+			}
+		}
+		return false
+	}
+	if !inTab(299) || !inTab(250) {
+		t.Errorf("the tab is not over columns 250 to 299 (moved left to end on the last column): %v %v", inTab(250), inTab(299))
+	}
+	for _, typ := range []gocv.MatType{gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV16UC3, gocv.MatType(0 + 4<<3)} {
+		o := gocv.NewMatWithSize(50, 50, typ)
+		Draw(&o, []detector.Detection{{Box: [4]float32{5, 5, 20, 20}, Score: 0.9, CategoryID: 1, Label: "person"}})
+		if gocv.CountNonZero(o.Reshape(1, 0)) != 0 {
+			t.Errorf("type %v drawn on", typ)
+		}
+		o.Close()
 	}
 }

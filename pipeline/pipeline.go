@@ -24,8 +24,11 @@ import (
 // Frame is a frame leaving the pipeline, as a Sink sees it.
 type Frame struct {
 	Position
-	Mat        gocv.Mat             // BGR pixels, annotated when Options.Draw is set
-	Detections []detector.Detection // valid until the sink returns
+	// Mat is the frame's BGR pixels, annotated when Options.Draw is set. It is the pipeline's,
+	// from a pool that later frames reuse and that Run closes when it returns: valid until the
+	// sink returns (Clone it to keep it; do not Close it).
+	Mat        gocv.Mat
+	Detections []detector.Detection // valid until the sink returns (copy them to keep them)
 }
 
 // Sink receives the frames leaving a pipeline, in order, one at a time, on the goroutine that
@@ -88,7 +91,8 @@ type frame struct {
 // (frames already being detected are finished and written; queued ones are discarded; the
 // result is ctx's error), when a sink fails or stops the run, when the source fails, or when the
 // detector refuses a frame for a reason every frame shares (detector.ErrBusy: det is in use on
-// another goroutine; cvdetect.ErrMatType: src gives Mats that are not 8-bit BGR). It
+// another goroutine; detector.ErrClosed: det was closed; cvdetect.ErrMatType: src gives Mats
+// that are not 8-bit BGR). It
 // closes src and every Mat it made; sinks are the caller's to close. A sink's panic goes on to
 // the caller once the other stages have stopped.
 //
@@ -383,7 +387,7 @@ func (s *Stats) droppedCount() int {
 func (o *output) dropped() int { return o.stats.droppedCount() - o.dropped0 }
 
 func (o *output) write(f *frame) error {
-	if errors.Is(f.err, detector.ErrBusy) || errors.Is(f.err, cvdetect.ErrMatType) {
+	if errors.Is(f.err, detector.ErrBusy) || errors.Is(f.err, detector.ErrClosed) || errors.Is(f.err, cvdetect.ErrMatType) {
 		// Not the frame's fault: every frame would fail the same way.
 		return fmt.Errorf("pipeline: %s: %w", f.Name, f.err)
 	}

@@ -559,6 +559,20 @@ func TestRunNilArguments(t *testing.T) {
 	}
 }
 
+// TestRunClosedDetector: a closed Detector ends the run with detector.ErrClosed (it returned nil,
+// every frame dropped with a line in a log nobody reads), also when the clones Run makes for more
+// workers could detect.
+func TestRunClosedDetector(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		det := tinyDetector(t)
+		det.Close()
+		err := Run(context.Background(), &synthetic{n: 8, w: 64, h: 48}, det, nil, Options{Workers: workers})
+		if !errors.Is(err, detector.ErrClosed) {
+			t.Errorf("%d workers: %v, want ErrClosed", workers, err)
+		}
+	}
+}
+
 // TestImageWriterSaysWhyAWriteFailed: an annotated image that cannot be written says why (a full
 // device here, through a link named .jpg), not only that OpenCV could not write it; a write cut
 // short leaves nothing behind.
@@ -670,6 +684,22 @@ func TestSinkGoexit(t *testing.T) {
 	}
 }
 
+// ending is a source of frames frames, then io.EOF.
+type ending struct{ frames, read int }
+
+func (e *ending) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	if e.read == e.frames {
+		return Position{}, io.EOF
+	}
+	if m.Empty() {
+		*m = gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3)
+	}
+	e.read++
+	return Position{Name: "ending", Index: e.read - 1}, nil
+}
+
+func (e *ending) Close() error { return nil }
+
 // flaky is a live source that fails after every `every` frames; reopening it works after
 // `refusals` failed attempts.
 type flaky struct {
@@ -717,6 +747,24 @@ func TestReconnect(t *testing.T) {
 	}
 	if reconnects != 2 || attempts != 4 || strings.Count(log.String(), "reconnected after") != 2 {
 		t.Errorf("%d reconnects in %d attempts; log %q", reconnects, attempts, log.String())
+	}
+	if strings.Contains(log.String(), "cam: cam:") || !strings.Contains(log.String(), "cam: "+ErrLost.Error()+"; reconnecting") {
+		t.Errorf("the log names the source once a line: %q", log.String())
+	}
+
+	// The end of a source (io.EOF: a file, a stream of stated length) ends it, never reopened;
+	// within 0 reconnects nothing.
+	opens := 0
+	ended := Reconnect("clip", &ending{frames: 2}, func() (Source, error) { opens++; return &ending{frames: 2}, nil }, time.Hour, io.Discard)
+	for i := range 3 {
+		if _, err := ended.Read(context.Background(), &m); (i < 2) != (err == nil) || i == 2 && err != io.EOF {
+			t.Fatalf("read %d of a 2-frame source: %v", i, err)
+		}
+	}
+	noRetry := Reconnect("cam", &flaky{every: 1}, func() (Source, error) { opens++; return &flaky{every: 5}, nil }, 0, io.Discard)
+	noRetry.Read(context.Background(), &m)
+	if _, err := noRetry.Read(context.Background(), &m); !errors.Is(err, ErrLost) || opens != 0 {
+		t.Errorf("within 0: %v after %d reopenings, want ErrLost and none", err, opens)
 	}
 
 	never := Reconnect("cam", &flaky{every: 1}, func() (Source, error) { return nil, errors.New("connection refused") }, 600*time.Millisecond, io.Discard)

@@ -436,8 +436,10 @@ const (
 )
 
 // Reconnect returns src as a Source that, when src fails, calls open until it succeeds or within
-// has passed since the failure (then Read returns the failure). Messages about the loss and the
-// reconnection go to log. The first source must already be open.
+// has passed since the failure (then Read returns the failure; within <= 0: at once, no
+// reconnection). The end of the source (io.EOF: a file, a stream of stated length) ends it: only
+// a failure is reconnected. Messages about the loss and the reconnection go to log. The first
+// source must already be open.
 func Reconnect(name string, src Source, open func() (Source, error), within time.Duration, log io.Writer) *Reconnecting {
 	return &Reconnecting{name: name, open: open, within: within, log: log, src: src, start: time.Now()}
 }
@@ -460,6 +462,9 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 		if cerr := ctx.Err(); cerr != nil {
 			return Position{}, cerr // cut short, not lost: no reconnection, nothing logged
 		}
+		if errors.Is(err, io.EOF) || r.within <= 0 {
+			return Position{}, err // ended, not lost; or no reconnection asked for
+		}
 		r.src.Close()
 		r.src = closedSource{err}
 		if lost.IsZero() {
@@ -467,7 +472,7 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 		} else if gerr := r.gaveUp(lost, err); gerr != nil {
 			return Position{}, gerr
 		}
-		fmt.Fprintf(r.log, "%s: %v; reconnecting (for up to %s)\n", r.name, err, r.within)
+		fmt.Fprintf(r.log, "%s: %s; reconnecting (for up to %s)\n", r.name, withoutName(r.name, err), r.within)
 		src, rerr := r.reopen(ctx, lost)
 		if rerr != nil {
 			return Position{}, rerr
