@@ -162,9 +162,10 @@ type Detector struct {
 	rpn   *rpn.Runner
 	roi   *roihead.Runner
 
-	input nn.Tensor
-	feat  *nn.Tensor // the trunk's features of the last image
-	dets  []Detection
+	input     nn.Tensor
+	feat      *nn.Tensor // the trunk's features of the last image
+	proposals int        // the RPN's proposals for the last image
+	dets      []Detection
 }
 
 // Load reads a detector model file and returns a Detector for it.
@@ -245,6 +246,11 @@ func (d *Detector) Close() error {
 	}
 	return nil
 }
+
+// Proposals returns how many proposals the RPN kept for the last image, the RoIs the box head ran
+// on (at most the RPN's post_nms_top_n: fewer where a small input has fewer anchors): what
+// Model.Complexity takes to count that image's work.
+func (d *Detector) Proposals() int { return d.proposals }
 
 // Model returns the Detector's model.
 func (d *Detector) Model() *Model { return d.model }
@@ -342,6 +348,7 @@ func (d *Detector) run(ctx context.Context, in *transform.Output) ([]Detection, 
 	if err != nil {
 		return nil, err
 	}
+	d.proposals = len(proposals)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

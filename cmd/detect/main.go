@@ -304,7 +304,7 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 		return writeJSON(w, info)
 	}
 	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
-	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %d proposals:\n", frameW, frameH, cx.Height, cx.Width, cx.Proposals)
+	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %d proposals (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, cx.Proposals)
 	for _, s := range []struct {
 		name string
 		c    int64

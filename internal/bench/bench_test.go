@@ -209,13 +209,19 @@ func TestModelFiles(t *testing.T) {
 	if err != nil || !strings.Contains(d6.Name, "detector at 600") || !(d6.MACs > d.MACs) {
 		t.Errorf("at 600: %q, %d vs %d multiply-adds at 300, %v", d6.Name, d6.MACs, d.MACs, err)
 	}
+	// At 32 the 2x4 feature map has 120 anchors: the box head is counted at the proposals the
+	// frame gives, not at post_nms_top_n's 300 (which claimed several times the machine's peak).
+	small, err := Model(detPath, Options{FrameW: 640, FrameH: 480, Resolution: 32})
+	if err != nil || strings.Contains(small.Name, "counted at 300 proposals") || !strings.Contains(small.Name, "network input 32x64") {
+		t.Errorf("at 32: %q, %v", small.Name, err)
+	}
 	for _, bad := range []struct {
 		path                string
 		res, stage, threads int
 		msg                 string
 	}{
 		{detPath, 0, shufflenet.Stage3, 1, "runs whole"},
-		{detPath, 450, Classify, 1, "450"},
+		{detPath, 5000, Classify, 1, "resolution 5000 out of range"},
 		{detPath, 0, Classify, -4, "-4 threads"},
 		{filepath.Join(dir, "missing.bin"), 0, Classify, 1, "missing.bin"},
 	} {
