@@ -274,7 +274,7 @@ func TestBadInputGivesClearErrors(t *testing.T) {
 			cfg.Detector.Classes = cfg.Detector.Classes[:10]
 			return ts
 		}), nil, `"roi_heads.box_predictor.cls_score.weight" has shape [81`},
-		{"unsupported resolution", good, []detector.Option{detector.WithResolution(450)}, "resolution 450 not supported"},
+		{"unsupported resolution", good, []detector.Option{detector.WithResolution(5000)}, "resolution 5000 out of range"},
 		{"bad score threshold", good, []detector.Option{detector.WithScoreThreshold(1.5)}, "score threshold 1.5"},
 		{"missing file", filepath.Join(t.TempDir(), "nope.bin"), nil, "nope.bin"},
 		{"negative running variance", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {

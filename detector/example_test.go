@@ -61,7 +61,7 @@ func ExampleDetector_Clone() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer worker.Close() // its threads end with the goroutine (Close is optional: the GC ends them too)
+			defer worker.Close()    // its threads end with the goroutine (Close is optional: the GC ends them too)
 			for n := range frames { // frames from a camera, here the same photo four times
 				dets, err := worker.Detect(img)
 				if err != nil {
