@@ -38,11 +38,11 @@ from detector import make_config, save_bin  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, exit_status, ignore_stop_signals, run_script,  # noqa: E402
                             init_distributed, load_checkpoint, mean_over_processes, save_checkpoint,
-                            shutdown_distributed, stop_signal, StopSignals)
+                            shutdown_distributed, stop_signal, StopSignals, trim_log)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
-EXTS = (".jpg", ".jpeg", ".png", ".JPEG")
+EXTS = (".jpg", ".jpeg", ".png")  # compared with the file name in lower case (.JPEG, .JPG too)
 
 
 def parse_args(argv=None):
@@ -55,7 +55,8 @@ def parse_args(argv=None):
     p.add_argument("--shallow", action="store_true")
     p.add_argument("--se", action="store_true")
     p.add_argument("--iters", type=int, default=300000)
-    p.add_argument("--batch", type=int, default=1024, help="images per process per step")
+    p.add_argument("--batch", type=int, default=None,
+                   help="images per process per step (default: the paper's global batch, 1024, over the processes)")
     p.add_argument("--lr", type=float, default=None, help="peak lr (default 0.5 x global batch / 1024)")
     p.add_argument("--wd", type=float, default=4e-5)
     p.add_argument("--label-smoothing", type=float, default=0.1)
@@ -86,7 +87,8 @@ def list_images(root, classes=None):
         raise SystemExit("%s: no such folder" % root)
     folders = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
     if not folders:
-        raise SystemExit("%s: no class folders" % root)
+        raise SystemExit("%s: no class folders (ImageNet's official validation set is one flat folder: sort its "
+                         "images into folders named by their classes' synsets, as the training set's, first)" % root)
     if classes is None:
         classes = folders
     unknown = [d for d in folders if d not in classes]
@@ -97,7 +99,7 @@ def list_images(root, classes=None):
     items = []
     for c in folders:
         for f in sorted(os.listdir(os.path.join(root, c))):
-            if f.endswith(EXTS):
+            if f.lower().endswith(EXTS):
                 items.append((os.path.join(root, c, f), label[c]))
     return classes, items
 
@@ -132,12 +134,15 @@ def collate(items):
 
 
 @torch.no_grad()
-def evaluate(model, items, size, device, batch=100):
+def evaluate(model, items, size, device, batch=100, workers=0):
+    """Top-1 and top-5 accuracy on items, decoded by workers DataLoader workers (50,000 images one
+    at a time on rank 0 kept the other GPUs waiting for many minutes)."""
     model.eval()
     data = Crops(items, size, 1.0, train=False)
+    loader = torch.utils.data.DataLoader(data, batch_size=batch, num_workers=workers, collate_fn=collate,
+                                         worker_init_fn=ignore_stop_signals)
     top1 = top5 = 0
-    for k in range(0, len(data), batch):
-        xs, ys = collate([data[j] for j in range(k, min(len(data), k + batch))])
+    for xs, ys in loader:
         logits = model(xs.to(device))
         best = logits.topk(min(5, logits.shape[1]), 1).indices.cpu()
         top1 += (best[:, 0] == ys).sum().item()
@@ -163,7 +168,10 @@ def main(argv=None):
     main_proc = rank == 0
     os.makedirs(a.out, exist_ok=True)
     classes, items = list_images(a.data)
-    lr_peak = a.lr if a.lr is not None else 0.5 * a.batch * world / 1024
+    if a.batch is None:
+        a.batch = max(1, 1024 // world)
+    global_batch = a.batch * world
+    lr_peak = a.lr if a.lr is not None else 0.5 * global_batch / 1024
 
     torch.manual_seed(a.seed)
     cfg = make_config({"groups": a.groups, "width": a.width, "shallow": a.shallow, "se": a.se,
@@ -177,16 +185,25 @@ def main(argv=None):
     opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
                           lr=lr_peak, momentum=0.9, nesterov=False)
     ckpt = os.path.join(a.out, "last.pt")
-    start, seconds = 0, 0.0
+    start, seconds, first_image = 0, 0.0, None
     ck = load_checkpoint(ckpt, device) if os.path.exists(ckpt) and not a.no_resume else None
     if distributed:  # every process reads its own OUT/last.pt: they must agree
         agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt)
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        start, seconds = ck["iteration"], ck["train_seconds"]
+        start, seconds, first_image = ck["iteration"], ck["train_seconds"], ck.get("images")
         if main_proc:
             print("resumed %s at iteration %d" % (ckpt, start), flush=True)
+            was = ck.get("global_batch")
+            if was is not None and was != global_batch:
+                print("note: global batch %d (%d processes x --batch %d), the checkpoint's %d: the peak lr is now %g; "
+                      "the data goes on from image %d of the stream" % (
+                          global_batch, world, a.batch, was, lr_peak,
+                          first_image if first_image is not None else start * global_batch), flush=True)
+    elif main_proc:
+        with open(os.path.join(a.out, "args.json"), "w") as f:
+            json.dump(vars(a), f, indent=1)
     net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if distributed else model
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
@@ -196,9 +213,13 @@ def main(argv=None):
 
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
     loader = torch.utils.data.DataLoader(
-        Crops(items, a.size, a.min_scale), batch_sampler=BatchStream(len(items), a.seed, a.batch, rank, world, start, end),
+        Crops(items, a.size, a.min_scale),
+        batch_sampler=BatchStream(len(items), a.seed, a.batch, rank, world, start, end, first_image),
         num_workers=a.workers, collate_fn=collate, worker_init_fn=ignore_stop_signals)
+    if main_proc:  # one history: no rows after the checkpoint, none of a run started over
+        trim_log(os.path.join(a.out, "log.jsonl"), start)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
+    loss_sum, n_sum = 0.0, 0
     model.train()
     it = start
     stopped_by = 0
@@ -218,17 +239,21 @@ def main(argv=None):
         opt.step()
         it += 1
         seconds += time.time() - t0
+        loss_sum, n_sum = loss_sum + value, n_sum + 1
         # Stop on a signal to any process, decided before rank 0's checkpoint (train_detector.py).
         stopped_by = stop_signal(stop.signum, device)
         stopping = stopped_by != 0
         if main_proc:
             if it % a.log_every == 0 or it == end:
-                rec = {"iter": it, "lr": lr, "loss": round(value, 5), "train_seconds": round(seconds, 1)}
+                # the mean over the iterations since the last row, as train_detector.py logs
+                rec = {"iter": it, "lr": lr, "loss": round(loss_sum / n_sum, 5), "train_seconds": round(seconds, 1)}
+                loss_sum, n_sum = 0.0, 0
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
                 print(json.dumps(rec), flush=True)
             if it % a.ckpt_every == 0 or it == end or stopping:
-                save_checkpoint(ckpt, model, opt, it, seconds, None)
+                save_checkpoint(ckpt, model, opt, it, seconds, None,
+                                images=loader.batch_sampler.first + (it - start) * global_batch, global_batch=global_batch)
             export_now = (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
             if export_now:
                 model.eval()
@@ -236,9 +261,11 @@ def main(argv=None):
                 save_bin(model, path, cfg)
                 model.train()
                 if val:
-                    t1, t5 = evaluate(model, val, a.size, device)
-                    log.write(json.dumps({"iter": it, "top1": t1, "top5": t5}) + "\n")
+                    t1, t5 = evaluate(model, val, a.size, device, workers=a.workers)
+                    rec = {"iter": it, "top1": t1, "top5": t5}
+                    log.write(json.dumps(rec) + "\n")
                     log.flush()
+                    print(json.dumps(rec), flush=True)
         if stopping:
             break
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
