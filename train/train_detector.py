@@ -261,7 +261,7 @@ class Detections(torch.utils.data.Dataset):
         r = self.records[i]
         try:
             im = ImageOps.exif_transpose(Image.open(r["path"])).convert("RGB")
-        except OSError as e:
+        except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
             raise RuntimeError("%s: cannot decode image: %s" % (r["path"], e)) from e
         w, h = im.size
         s = 1.0 if self.cache is None else min(1.0, self.max_short / min(w, h), self.max_long / max(w, h))

@@ -118,7 +118,7 @@ class Crops(torch.utils.data.Dataset):
         path, label = self.items[i]
         try:
             im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
-        except OSError as e:
+        except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
             raise RuntimeError("%s: cannot decode image: %s" % (path, e)) from e
         if self.train:
             torch.manual_seed(seed)
