@@ -168,7 +168,7 @@ func (e *Eval) Evaluate() error {
 	e.evaluated, e.accumulated = false, false
 	e.CatIDs = slices.Compact(slices.Sorted(slices.Values(e.CatIDs)))
 	if K := len(e.CatIDs); K > MaxCategories {
-		return fmt.Errorf("coco: %s: %d categories to evaluate, more than %d (coco.MaxCategories): their precision array alone would take %d MB",
+		return fmt.Errorf("coco: %s: %d categories to evaluate, more than %d (coco.MaxCategories): their precision array alone would take %d MB (evaluate some of them: cocoeval -categories, Eval.CatIDs)",
 			gt.Path, K, MaxCategories, int64(K)*NumIoU*NumRecall*NumArea*NumMaxDet*8>>20)
 	}
 	if len(gt.Annotations) > math.MaxInt32 || len(e.dts) > math.MaxInt32 {
