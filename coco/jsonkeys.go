@@ -20,6 +20,26 @@ import (
 // (the common case: no allocation).
 func exactKeys(b []byte, fields ...string) []byte {
 	var out []byte
+	eachTopKey(b, func(open, close int) bool {
+		if caseVariant(b[open:close+1], fields) {
+			if out == nil {
+				out = append([]byte(nil), b...)
+			}
+			for k := open + 1; k < close; k++ {
+				out[k] = '_'
+			}
+		}
+		return true
+	})
+	if out == nil {
+		return b
+	}
+	return out
+}
+
+// eachTopKey calls visit with the indices of the opening and closing quotes of each top-level
+// key of b, a JSON object the decoder has validated, in order, until visit returns false.
+func eachTopKey(b []byte, visit func(open, close int) bool) {
 	depth := 0
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
@@ -29,21 +49,12 @@ func exactKeys(b []byte, fields ...string) []byte {
 			depth--
 		case '"':
 			end := stringEnd(b, i)
-			if depth == 1 && isKey(b, end) && caseVariant(b[i:end+1], fields) {
-				if out == nil {
-					out = append([]byte(nil), b...)
-				}
-				for k := i + 1; k < end; k++ {
-					out[k] = '_'
-				}
+			if depth == 1 && isKey(b, end) && !visit(i, end) {
+				return
 			}
 			i = end
 		}
 	}
-	if out == nil {
-		return b
-	}
-	return out
 }
 
 // stringEnd returns the index of the quote that closes the JSON string whose opening quote is
@@ -60,30 +71,19 @@ func stringEnd(b []byte, start int) int {
 	return len(b) - 1
 }
 
-// hasKey reports whether b, a JSON object, has the top-level key key, exactly once unescaped.
+// hasKey reports whether b, a JSON object the decoder has validated, has the top-level key key
+// (compared unescaped, as both decoders compare keys).
 func hasKey(b []byte, key string) bool {
-	depth := 0
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case '"':
-			end := stringEnd(b, i)
-			if depth == 1 && isKey(b, end) {
-				k := string(b[i+1 : end])
-				if strings.IndexByte(k, '\\') >= 0 {
-					json.Unmarshal(b[i:end+1], &k) // (the decoder has validated the string)
-				}
-				if k == key {
-					return true
-				}
-			}
-			i = end
+	found := false
+	eachTopKey(b, func(open, close int) bool {
+		k := string(b[open+1 : close])
+		if strings.IndexByte(k, '\\') >= 0 {
+			json.Unmarshal(b[open:close+1], &k) // (a valid JSON string)
 		}
-	}
-	return false
+		found = k == key
+		return !found
+	})
+	return found
 }
 
 // isKey reports whether the string that ends at b[end] is an object key: a colon follows it.

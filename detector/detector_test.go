@@ -382,19 +382,12 @@ func TestConcurrentCallsGetErrBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := &gateImage{started: make(chan struct{}), release: make(chan struct{})}
-	done := make(chan error)
-	go func() {
-		_, err := det.Detect(held)
-		done <- err
-	}()
-	<-held.started
+	release := holdInDetect(det)
 	frame := make([]byte, 64*48*3)
 	if _, err := det.DetectBGR(frame, 64, 48, 64*3); !errors.Is(err, detector.ErrBusy) {
 		t.Errorf("a call while another runs: %v, want ErrBusy", err)
 	}
-	close(held.release)
-	if err := <-done; err != nil {
+	if err := release(); err != nil {
 		t.Fatalf("the first call: %v", err)
 	}
 	if _, err := det.DetectBGR(frame, 64, 48, 64*3); err != nil {
@@ -421,18 +414,11 @@ func TestClose(t *testing.T) {
 	}
 	want = slices.Clone(want)
 
-	held := &gateImage{started: make(chan struct{}), release: make(chan struct{})}
-	done := make(chan error)
-	go func() {
-		_, err := det.Detect(held)
-		done <- err
-	}()
-	<-held.started
+	release := holdInDetect(det)
 	if err := det.Close(); !errors.Is(err, detector.ErrBusy) {
 		t.Errorf("Close during a call: %v, want ErrBusy", err)
 	}
-	close(held.release)
-	if err := <-done; err != nil {
+	if err := release(); err != nil {
 		t.Fatalf("the call Close was refused during: %v", err)
 	}
 
@@ -470,6 +456,22 @@ func TestClose(t *testing.T) {
 	got, err := clone.DetectBGR(frame, 64, 48, 64*3)
 	if err != nil || !slices.Equal(got, want) || clone.Threads() != 4 {
 		t.Errorf("Clone of a closed Detector: %v, %d threads, %v, want %v", err, clone.Threads(), got, want)
+	}
+}
+
+// holdInDetect starts det.Detect on another goroutine and returns once the call is inside the
+// Detector, reading a gateImage; release lets the call finish and returns its error.
+func holdInDetect(det *detector.Detector) (release func() error) {
+	held := &gateImage{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error)
+	go func() {
+		_, err := det.Detect(held)
+		done <- err
+	}()
+	<-held.started
+	return func() error {
+		close(held.release)
+		return <-done
 	}
 }
 
