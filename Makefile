@@ -69,6 +69,8 @@ nocgo:
 
 arm64:
 	GOARCH=arm64 $(GO) test -count=1 -timeout 30m -exec qemu-aarch64-static -skip '$(ARM64_SKIP)' $(ARM64_PKGS)
+	# the pool's hand-offs also on a CPU without ARMv8.1's atomics (Go's load/store-exclusive fallback)
+	QEMU_CPU=cortex-a57 GOARCH=arm64 $(GO) test -count=3 -timeout 10m -exec qemu-aarch64-static -run 'ParkingHandOff|Stress' ./parallel
 
 # Every parser, fuzzed: package:target. make fuzz runs each for 10 s, make fuzz-long for 10 min
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).

@@ -179,7 +179,8 @@ func (s *state) worker(w int, start chan struct{}, seen uint64) {
 			// a Load of another variable may be reordered on emulators (qemu-user 7.2 runs an
 			// arm64 STLR then LDAR on x86 without a fence between them, against Go's memory
 			// model), and then neither side sees the other's mark and the worker sleeps through
-			// the loop. Every architecture orders a read-modify-write before later loads.
+			// the loop. A read-modify-write that stores is fenced there (qemu runs it as a
+			// locked instruction); Run publishes its loop with a Swap for the same reason.
 			parked.Swap(true)
 			if l = s.loop.Load(); l>>16 == seen || !parked.CompareAndSwap(true, false) {
 				// Parked, or Run took the flag and is sending: wait for its wake-up.
@@ -302,7 +303,9 @@ func (p *Pool) Run(n int, t Task) {
 		s.claims[th].next.Store(int64(th * s.chunks / (helpers + 1)))
 	}
 	s.pending.Store(int32(helpers))
-	s.loop.Store((s.loop.Load()>>16+1)<<16 | uint64(helpers)) // publishes the loop to the workers
+	// Publishes the loop to the workers; a Swap, not a Store, for the park flags read next (see
+	// worker): a CAS that fails is only a load where the CPU lacks ARMv8.1's atomics.
+	s.loop.Swap((s.loop.Load()>>16+1)<<16 | uint64(helpers))
 	if s.pauses != nil {
 		s.pauses.afterPublish()
 	}
