@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"os"
 	"reflect"
-	"strconv"
 	"strings"
 )
 
@@ -193,7 +193,7 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		if k := te.Type.Kind(); (k == reflect.Int || k == reflect.Int64) && strings.HasPrefix(te.Value, "number ") {
 			// an id with a fraction (7.5) or beyond int64 (see intNumber), or the mark of a missing one
 			v := strings.TrimPrefix(te.Value, "number ")
-			if f, err := strconv.ParseFloat(v, 64); err == nil && (f == math.MinInt64 || f == AllCategories) {
+			if f, _, err := big.ParseFloat(v, 10, 256, big.ToNearestEven); err == nil && (f.Cmp(big.NewFloat(math.MinInt64)) == 0 || f.Cmp(big.NewFloat(AllCategories)) == 0) {
 				return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is the smallest integer, which marks a missing id here: renumber it", prefix, field, v), err)
 			}
 			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, strings.TrimPrefix(te.Value, "number ")), err)

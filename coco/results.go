@@ -273,6 +273,11 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
 		}
 		what := detectionName(i) // (formatted only for an error)
+		if i == 0 && d.Caption != nil {
+			// pycocotools' loadRes would read the whole file as caption results: each
+			// detection's area from the file (w*h otherwise), none for a detection without one
+			return atError(name, off, "%s: has a caption, which makes pycocotools read the file as caption results, not bbox ones", what)
+		}
 		if i == 0 {
 			masks = len(d.BBox) == 0 && len(d.Segmentation) > 0
 		}
@@ -293,17 +298,16 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			}
 		}
 		switch {
-		case i == 0 && d.Caption != nil:
-			// pycocotools' loadRes would read the whole file as caption results: each
-			// detection's area from the file (w*h otherwise), none for a detection without one
-			return atError(name, off, "%s: has a caption, which makes pycocotools read the file as caption results, not bbox ones", what)
 		case d.ImageID.absent():
 			return atError(name, off, "%s: no image_id", what)
 		case d.CategoryID == AllCategories:
 			return atError(name, off, "%s: no category_id", what)
 		case len(d.BBox) != 4:
+			if len(d.BBox) == 0 && i == 0 {
+				return atError(name, off, "%s: no bbox, and no segmentation to read one from", what)
+			}
 			if len(d.BBox) == 0 && !masks {
-				return atError(name, off, "%s: no bbox (and detection 0 has no segmentation to read boxes from)", what)
+				return atError(name, off, "%s: no bbox (detection 0 has one, so every detection's box is read from the file, as pycocotools reads them)", what)
 			}
 			return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
 		case math.IsNaN(d.Score):

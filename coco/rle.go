@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // rle is a mask in COCO's run-length encoding: column-major runs of h x w pixels, alternately
@@ -21,25 +22,28 @@ type rle struct {
 const maxRunChars = 6
 
 // parseRLE reads a results file's "segmentation" as pycocotools' maskUtils reads it for a bbox
-// evaluation (area, toBbox): a compressed RLE, {"size": [h, w], "counts": "..."}. What pycocotools
-// fails on (polygons, uncompressed counts, a size that is not two non-negative integers) is an
-// error, and so is what its C decoder reads undefined (a character outside '0'..'o', a string
-// that ends inside a run, a run over maxRunChars characters, a height of 0 with runs).
+// evaluation (area, toBbox): a compressed RLE, {"size": [h, w, ...], "counts": "..."}, its keys
+// matched exactly (as Python's dicts match them), the size's first two numbers integers (7.0
+// too), a NUL ending the counts as it ends the C string. What pycocotools fails on (polygons,
+// uncompressed counts, a size that is not two non-negative integers) is an error, and so is what
+// its C decoder reads undefined or wraps (a string that ends inside a run, a run over
+// maxRunChars characters, a height of 0 with runs) and, on purpose, a character outside '0' to
+// DEL (below '0' the C code reads a negative char).
 func parseRLE(raw json.RawMessage) (rle, error) {
 	var v struct {
 		Size   []json.Number   `json:"size"`
 		Counts json.RawMessage `json:"counts"`
 	}
-	if err := json.Unmarshal(raw, &v); err != nil || len(raw) == 0 || raw[0] != '{' {
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(exactKeys(raw, "size", "counts"), &v) != nil {
 		return rle{}, errors.New("segmentation: want a compressed RLE, {\"size\": [h, w], \"counts\": \"...\"} (pycocotools reads no other kind of segmentation result for bbox evaluation)")
 	}
 	var side [2]uint32
-	if len(v.Size) != 2 {
+	if len(v.Size) < 2 {
 		return rle{}, fmt.Errorf("segmentation: size must be [h, w], got %d numbers", len(v.Size))
 	}
-	for i, n := range v.Size {
-		k, err := n.Int64()
-		if err != nil || k < 0 || k > math.MaxUint32 {
+	for i, n := range v.Size[:2] {
+		k, err := n.Float64()
+		if err != nil || k != math.Trunc(k) || k < 0 || k > math.MaxUint32 {
 			return rle{}, fmt.Errorf("segmentation: size %s: want two integers from 0 to 2^32-1", v.Size)
 		}
 		side[i] = uint32(k)
@@ -47,6 +51,9 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 	var s string
 	if err := json.Unmarshal(v.Counts, &s); err != nil {
 		return rle{}, errors.New("segmentation: counts must be a compressed RLE string (uncompressed counts, a list, are not read by pycocotools here: compress them with maskUtils.frPyObjects)")
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i] // the C string ends there
 	}
 	r := rle{h: side[0], w: side[1]}
 	for p := 0; p < len(s); {
@@ -58,8 +65,8 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 			if k == maxRunChars {
 				return rle{}, fmt.Errorf("segmentation: counts has a run of more than %d characters", maxRunChars)
 			}
-			if s[p] < '0' || s[p] > 'o' {
-				return rle{}, fmt.Errorf("segmentation: counts has %q, outside an RLE string's characters ('0' to 'o')", s[p])
+			if s[p] < '0' || s[p] > 0x7f {
+				return rle{}, fmt.Errorf("segmentation: counts has %q, outside '0' to DEL (an encoder writes '0' to 'o')", s[p])
 			}
 			c := int64(s[p] - '0')
 			p++

@@ -98,9 +98,10 @@ func TestSegmentationErrors(t *testing.T) {
 		{`[` + ok + `, {"image_id": 1, "category_id": 1, "score": 0.5, "bbox": null, "segmentation": {"size": [4, 4], "counts": "52203"}}]`, "detection 1: bbox must be 4 numbers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": [[1, 2, 3, 4, 5, 6]]}]`, "detection 0: segmentation: want a compressed RLE"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": [5, 2, 2, 7]}}]`, "counts must be a compressed RLE string"},
-		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4.0, 4], "counts": "52203"}}]`, "size [4.0 4]: want two integers"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4.5, 4], "counts": "52203"}}]`, "size [4.5 4]: want two integers"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"Size": [4, 4], "counts": "52203"}}]`, "size must be [h, w], got 0"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4], "counts": "52203"}}]`, "size must be [h, w], got 1"},
-		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "5220~"}}]`, "outside an RLE string's characters"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "5220!"}}]`, "outside '0' to DEL"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "522P"}}]`, "counts ends inside a run"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "PPPPPP0"}}]`, "a run of more than 6 characters"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [0, 4], "counts": "12"}}]`, "height of 0"},
@@ -119,6 +120,19 @@ func TestSegmentationErrors(t *testing.T) {
 	rs, err = DecodeResults(strings.NewReader(`[{"image_id": 1, "category_id": 1, "score": 0.5, "bbox": [0, 0, 2, 2], "segmentation": {"size": [4, 4], "counts": "52203"}}, {"image_id": 1, "category_id": 1, "score": 0.5, "bbox": [0, 0, 3, 3], "segmentation": "x"}]`), "dt.json", gt)
 	if err != nil || rs[0].rangeArea() != 4 || rs[1].rangeArea() != 9 {
 		t.Errorf("boxes: %+v, %v", rs, err)
+	}
+	// As pycocotools reads them (checked with its build from cocoapi): a size of integral floats
+	// and a third number, a NUL ending the counts, the keys matched exactly (a "Counts" is
+	// another key), 'p' read as the C code reads it.
+	for _, seg := range []string{`{"size": [4.0, 4, 9], "counts": "52203"}`, `{"size": [4, 4], "counts": "52203\u0000zz"}`,
+		`{"size": [4, 4], "counts": "52203", "Counts": "0g0"}`} {
+		r, err := parseRLE(json.RawMessage(seg))
+		if err != nil || r.box() != [4]float64{1, 1, 2, 2} || r.area() != 4 {
+			t.Errorf("%s: %v %v (%v), pycocotools [1 1 2 2] 4", seg, r.box(), r.area(), err)
+		}
+	}
+	if r, err := parseRLE(json.RawMessage(`{"size": [4, 4], "counts": "5p2203"}`)); err != nil || r.box() != [4]float64{1, 0, 3, 4} || r.area() != 7 {
+		t.Errorf("'p': %v %v (%v), pycocotools [1 0 3 4] 7", r.box(), r.area(), err)
 	}
 }
 
