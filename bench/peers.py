@@ -527,7 +527,7 @@ class Report:
                 p("| " + " | ".join(row) + " |")
         p("")
         p("| detector g3, %dx%d frame | shuffledet | torchvision | torchvision / ours | GFLOP per frame (box head at "
-          "300 RoIs) | ours GFLOP/s (%% of peak) | ours peak RSS (MiB): with OpenCV / pure Go |" % (FRAME[1], FRAME[0]))
+          "the frame's proposals, 300 at these sizes) | ours GFLOP/s (%% of peak) | ours peak RSS (MiB): with OpenCV / pure Go |" % (FRAME[1], FRAME[0]))
         p("| --- | --- | --- | --- | --- | --- | --- |")
         for w in WIDTHS:
             for res in (300, 600):

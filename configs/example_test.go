@@ -25,7 +25,7 @@ func ExamplePreset() {
 	// roi: 14 x 14 RoIs, score > 0.05 at most 100
 }
 
-// Any variant by name, <architecture>-<300|600>, with the default detector settings; the
+// Any variant by name, <architecture>-<shorter side>, with the default detector settings; the
 // configuration validates each stage's part.
 func ExamplePreset_byName() {
 	m, err := configs.Preset("shufflenet-g8-0.5x-se-300")

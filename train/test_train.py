@@ -475,6 +475,20 @@ class DetectorTraining(unittest.TestCase):
         ck = torch.load(os.path.join(out, "last.pt"))
         self.assertEqual((ck["iteration"], ck["images"], ck["global_batch"]), (2, 3, 1))
 
+    def test_interrupted_evaluation_is_redone(self):
+        # Stopped during the last iteration's evaluation (the checkpoint written before it, no
+        # evals.jsonl row, no .bin): the same command evaluates and exports it, and trains nothing.
+        out = self.run_train("evalcut", "--iters", "2")
+        os.remove(os.path.join(out, "iter000002.bin"))
+        with open(os.path.join(out, "evals.jsonl")) as f:
+            rows = [line for line in f if json.loads(line)["iter"] != 2]
+        with open(os.path.join(out, "evals.jsonl"), "w") as f:
+            f.writelines(rows)
+        self.run_train("evalcut", "--iters", "2")
+        self.assertTrue(os.path.exists(os.path.join(out, "iter000002.bin")))
+        self.assertTrue(train_detector.evaluated(os.path.join(out, "evals.jsonl"), 2))
+        self.assertEqual([r["iter"] for r in log_rows(out)], [1, 2])
+
     def test_logs_hold_one_history(self):
         # Rows after the checkpoint (a run killed between checkpoints logged them) and a row cut
         # short are dropped when the run resumes; a run started over keeps none of the old rows.

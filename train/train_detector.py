@@ -503,8 +503,10 @@ def agree_on_start(start, device, path):
 class BatchStream(torch.utils.data.Sampler):
     """Per iteration, this process's share of the global batch as (index, seed) pairs.
 
-    The global order is an endless chain of seeded permutations, one per epoch, so batch i depends
-    only on (seed, i): resuming at iteration i reproduces the run."""
+    The global order is an endless chain of seeded permutations, one per epoch, and each position
+    in it has its own seed, so the images of a batch depend only on (seed, the images consumed
+    before it): resuming reproduces the run (with an unchanged global batch, the images consumed
+    are iteration x global batch)."""
 
     def __init__(self, n, seed, batch, rank, world, start, stop, first=None):
         self.n, self.seed, self.batch, self.rank, self.world = n, seed, batch, rank, world
@@ -834,6 +836,21 @@ def load_checkpoint(path, device):
             path, type(e).__name__, e))
 
 
+def evaluated(path, it):
+    """Whether evals.jsonl at path has a row for iteration it."""
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    if json.loads(line).get("iter") == it:
+                        return True
+                except (ValueError, AttributeError):
+                    continue
+    except FileNotFoundError:
+        pass
+    return False
+
+
 def trim_log(path, upto):
     """Keeps the rows of a JSON-lines log (log.jsonl, evals.jsonl) up to iteration upto, the
     checkpoint a run resumes from: a resumed run logs the iterations after it again, and a run
@@ -1068,6 +1085,13 @@ def main(argv=None):
             if best is None or m > best:
                 best = m
                 shutil.copyfile(path, os.path.join(a.out, "best.bin"))
+
+    # A run stopped during an evaluation resumes from the checkpoint written just before it:
+    # that evaluation (and at the last iteration, the final model's export) is done first.
+    due = start > 0 and ((a.eval_every > 0 and start % a.eval_every == 0) or start == a.iters)
+    if main_proc and due and a.time_budget <= 0 and not evaluated(os.path.join(a.out, "evals.jsonl"), start):
+        evaluate(start)
+        save_now(start)
 
     for batch in loader:
         t0 = time.time()

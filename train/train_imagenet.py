@@ -168,7 +168,8 @@ def main(argv=None):
     main_proc = rank == 0
     os.makedirs(a.out, exist_ok=True)
     classes, items = list_images(a.data)
-    if a.batch is None:
+    batch_given = a.batch is not None
+    if not batch_given:
         a.batch = max(1, 1024 // world)
     global_batch = a.batch * world
     lr_peak = a.lr if a.lr is not None else 0.5 * global_batch / 1024
@@ -196,6 +197,9 @@ def main(argv=None):
         if main_proc:
             print("resumed %s at iteration %d" % (ckpt, start), flush=True)
             was = ck.get("global_batch")
+            if was is None and not batch_given:
+                print("note: this checkpoint does not record its batch, and --batch now defaults to 1024 over the "
+                      "processes (%d each; it was 1024 a process): give --batch as the run started" % a.batch, flush=True)
             if was is not None and was != global_batch:
                 print("note: global batch %d (%d processes x --batch %d), the checkpoint's %d: the peak lr is now %g; "
                       "the data goes on from image %d of the stream" % (
