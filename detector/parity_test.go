@@ -49,6 +49,16 @@ func TestParityWithTorchvision(t *testing.T) {
 				compareWithReference(t, name, det, img, torchref.Load(t, dump))
 			}
 		}
+		// A size of neither preset (-res 448: the longer side at most 746) on the 300 model,
+		// torchvision at the same min_size / max_size.
+		model := filepath.Join(dir, fmt.Sprintf("det-%g-300.bin", width))
+		det, err := Load(model, WithScoreThreshold(0), WithResolution(448))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump := filepath.Join(dir, fmt.Sprintf("ref-%g-448.safetensors", width))
+		torchref.Run(t, "train/reference.py", "--model", model, "--res", "448", "--score-thresh", "0", "--dump", dump, images[1])
+		compareWithReference(t, fmt.Sprintf("%gx@448/%s", width, filepath.Base(images[1])), det, images[1], torchref.Load(t, dump))
 	}
 }
 

@@ -47,7 +47,15 @@ COCO_CLASSES = [
 ]
 assert len(COCO_CLASSES) == 80
 
-RES_MAX = {300: 500, 600: 1000}
+RES_MAX = {300: 500, 600: 1000}  # the paper's two sizes, the recipes' presets
+
+
+def longer_side_cap(res):
+    """The cap on the longer side that goes with shorter side res, as the Go engine's -res sets it
+    (configs.LongerSideCap): 5/3 of it, rounded down (300 / 500, 600 / 1000, 800 / 1333)."""
+    if not 32 <= res <= 2458:
+        raise ValueError("res %r out of range (32 to 2458, as the Go engine's -res)" % res)
+    return res * 5 // 3
 
 
 def default_classes(k=80):
@@ -178,7 +186,7 @@ def build_detector(cfg):
 
 def set_resolution(model, res):
     model.transform.min_size = (res,)
-    model.transform.max_size = RES_MAX[res]
+    model.transform.max_size = longer_side_cap(res)
 
 
 def _prefixed(prefix, module):

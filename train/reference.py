@@ -1,6 +1,6 @@
 """Run the torchvision reference detector of a shuffledet .bin on images.
 
-  /usr/bin/python3 train/reference.py --model det.bin [--res 300|600] [--score-thresh S] \
+  /usr/bin/python3 train/reference.py --model det.bin [--res 300|600|N] [--score-thresh S] \
       [--dump out.safetensors] IMAGE...
 
 Prints one JSON line per image:
@@ -89,7 +89,8 @@ class Capture:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
-    p.add_argument("--res", type=int, choices=[300, 600], help="override the file's resolution")
+    p.add_argument("--res", type=int, help="override the file's shorter side (as the Go engine's -res: 32 to 2458, "
+                   "the longer side at most 5/3 of it)")
     p.add_argument("--score-thresh", type=float, help="override roi.score_thresh")
     p.add_argument("--dump", help="safetensors file with the first image's intermediates")
     p.add_argument("--threads", type=int, default=2)
