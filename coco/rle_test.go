@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // rleCases is testdata/rle_cases.json, written by testdata/rle_cases.py with pycocotools.
@@ -82,6 +83,14 @@ func TestSegmentationResults(t *testing.T) {
 	}
 	if e, err := EvaluateResults(gt, dts); err != nil || e.Stats == [12]float64(c.Stats) {
 		t.Errorf("the same stats with w*h as the area (%v): the case does not test the masks' areas", err)
+	}
+}
+
+// TestResultSize: a Result stays 64 bytes on 64-bit targets (results files hold millions; the
+// mask area is 32 bits for it).
+func TestResultSize(t *testing.T) {
+	if n := unsafe.Sizeof(Result{}); unsafe.Sizeof(uintptr(0)) == 8 && n != 64 {
+		t.Errorf("a Result is %d bytes", n)
 	}
 }
 

@@ -115,6 +115,9 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	for len(dets) < workers {
 		d, err := det.Clone()
 		if err != nil {
+			for _, c := range dets[1:] { // the clones made so far
+				c.Close()
+			}
 			return errors.Join(err, src.Close()) // before the deferred release below exists
 		}
 		dets = append(dets, d)
