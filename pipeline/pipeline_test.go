@@ -791,7 +791,8 @@ func TestReconnect(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 	// Cancelled while a reopening blocks (a stalled connect): the source it then returns is
-	// closed, not read (its read could block again).
+	// closed, not read (its read could block again): when the open returns, which may be after
+	// Read has (the open here cancels, then returns: Read may see the cancellation first).
 	ctx, cancel = context.WithCancel(context.Background())
 	opened := &closeSignal{Source: &flaky{every: 5}, closed: make(chan struct{})}
 	blocking := Reconnect("cam", &flaky{every: 0}, func() (Source, error) { cancel(); return opened, nil }, time.Hour, io.Discard)
@@ -800,7 +801,7 @@ func TestReconnect(t *testing.T) {
 	}
 	select {
 	case <-opened.closed:
-	default:
+	case <-time.After(10 * time.Second):
 		t.Error("the source opened after the cancellation was not closed")
 	}
 }
