@@ -196,7 +196,7 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 			if f, _, err := big.ParseFloat(v, 10, 256, big.ToNearestEven); err == nil && (f.Cmp(big.NewFloat(math.MinInt64)) == 0 || f.Cmp(big.NewFloat(AllCategories)) == 0) {
 				return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is the smallest integer, which marks a missing id here: renumber it", prefix, field, v), err)
 			}
-			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, strings.TrimPrefix(te.Value, "number ")), err)
+			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, v), err)
 		}
 		if k := te.Type.Kind(); (k == reflect.Float64 || k == reflect.Float32) && strings.HasPrefix(te.Value, "number ") {
 			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is beyond a float64's range", prefix, field, te.Value), err)

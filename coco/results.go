@@ -269,10 +269,10 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	err = decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
 		d.ImageID, d.CategoryID, d.Score = missingImageID, AllCategories, math.NaN()
 		d.BBox, d.Caption, d.Segmentation, d.bboxKey = d.BBox[:0], nil, d.Segmentation[:0], false
-		if err := dec.Decode(&d); err != nil {
-			return jsonError(name, err, off, fmt.Sprintf("detection %d", i))
-		}
 		what := detectionName(i) // (formatted only for an error)
+		if err := dec.Decode(&d); err != nil {
+			return jsonError(name, err, off, what.String())
+		}
 		if i == 0 && d.Caption != nil {
 			// pycocotools' loadRes would read the whole file as caption results: each
 			// detection's area from the file (w*h otherwise), none for a detection without one

@@ -347,6 +347,7 @@ class BatchStreamTest(unittest.TestCase):
         resumed = positions(train_detector.BatchStream(10, 5, 8, 0, 1, 3, 4, first=12))
         self.assertEqual(resumed, whole[12:20])
         self.assertEqual(positions(train_detector.BatchStream(10, 5, 8, 0, 1, 1, 2)), whole[8:16])
+        self.assertEqual(train_detector.BatchStream(10, 5, 8, 0, 1, 3, 4, first=12).consumed(4), 20)
 
 
 class TrainSizes(unittest.TestCase):

@@ -518,17 +518,21 @@ class BatchStream(torch.utils.data.Sampler):
     def __len__(self):
         return self.stop - self.start
 
+    def consumed(self, it):
+        """The images of the stream consumed before iteration it (all processes): what a checkpoint
+        at it records for a resumed run to go on from."""
+        return self.first + (it - self.start) * self.batch * self.world
+
     def perm(self, epoch):
         g = torch.Generator().manual_seed(self.seed * 7919 + epoch)
         return torch.randperm(self.n, generator=g).tolist()
 
     def __iter__(self):
-        gb = self.batch * self.world
         cached = (-1, None)
         for it in range(self.start, self.stop):
             out = []
             for k in range(self.rank * self.batch, (self.rank + 1) * self.batch):
-                pos = self.first + (it - self.start) * gb + k
+                pos = self.consumed(it) + k
                 epoch, j = divmod(pos, self.n)
                 if cached[0] != epoch:
                     cached = (epoch, self.perm(epoch))
@@ -836,39 +840,37 @@ def load_checkpoint(path, device):
             path, type(e).__name__, e))
 
 
-def evaluated(path, it):
-    """Whether evals.jsonl at path has a row for iteration it."""
+def log_rows(path):
+    """The lines of a JSON-lines log (log.jsonl, evals.jsonl) and their iterations, as (line, iter)
+    pairs: a row cut short by a kill, or one without an integer "iter", has iter None; no file,
+    no rows."""
     try:
         with open(path) as f:
-            for line in f:
-                try:
-                    if json.loads(line).get("iter") == it:
-                        return True
-                except (ValueError, AttributeError):
-                    continue
+            lines = f.readlines()
     except FileNotFoundError:
-        pass
-    return False
+        return []
+    rows = []
+    for line in lines:
+        try:
+            it = json.loads(line).get("iter")
+        except (ValueError, AttributeError):
+            it = None
+        rows.append((line, it if isinstance(it, int) else None))
+    return rows
+
+
+def evaluated(path, it):
+    """Whether evals.jsonl at path has a row for iteration it."""
+    return any(i == it for _, i in log_rows(path))
 
 
 def trim_log(path, upto):
     """Keeps the rows of a JSON-lines log (log.jsonl, evals.jsonl) up to iteration upto, the
     checkpoint a run resumes from: a resumed run logs the iterations after it again, and a run
     started over (upto 0) logs from the start. A row cut short by a kill is dropped."""
-    try:
-        with open(path) as f:
-            lines = f.readlines()
-    except FileNotFoundError:
-        return
-    keep = []
-    for line in lines:
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and isinstance(rec.get("iter"), int) and rec["iter"] <= upto:
-            keep.append(line if line.endswith("\n") else line + "\n")
-    if len(keep) != len(lines):
+    rows = log_rows(path)
+    keep = [line if line.endswith("\n") else line + "\n" for line, it in rows if it is not None and it <= upto]
+    if len(keep) != len(rows):
         with open(path + ".tmp", "w") as f:
             f.writelines(keep)
         os.replace(path + ".tmp", path)
@@ -1062,7 +1064,7 @@ def main(argv=None):
 
     def save_now(it):
         save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema,
-                        images=sampler.first + (it - start) * global_batch, global_batch=global_batch)
+                        images=sampler.consumed(it), global_batch=global_batch)
 
     def evaluate(it):
         nonlocal best

@@ -257,7 +257,7 @@ def main(argv=None):
                 print(json.dumps(rec), flush=True)
             if it % a.ckpt_every == 0 or it == end or stopping:
                 save_checkpoint(ckpt, model, opt, it, seconds, None,
-                                images=loader.batch_sampler.first + (it - start) * global_batch, global_batch=global_batch)
+                                images=loader.batch_sampler.consumed(it), global_batch=global_batch)
             export_now = (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
             if export_now:
                 model.eval()
