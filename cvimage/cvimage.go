@@ -180,10 +180,11 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		return encoded{}, other, err
 	}
 	if err := transform.CheckSize(w, h); err != nil {
-		if !fit || enc.format != "jpeg" || fitScale(w, h) == 0 {
+		sc := fitScale(w, h)
+		if !fit || enc.format != "jpeg" || sc == 0 {
 			return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", path, enc.format, err)
 		}
-		enc.scale, enc.full = fitScale(w, h), image.Pt(w, h)
+		enc.scale, enc.full = sc, image.Pt(w, h)
 	}
 	rest, err := io.ReadAll(br)
 	if err != nil {

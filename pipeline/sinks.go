@@ -101,19 +101,24 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	}
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
 	if st, err := os.Lstat(path); err != nil || st.Mode().IsRegular() {
-		// OpenCV makes the file itself, and takes the container from the extension: a name of
-		// its own for each writer (two runs writing one output must not share it), the
-		// extension last, the rest cut to keep within the 255 bytes a name may have.
-		ext := filepath.Ext(path)
-		stem := strings.TrimSuffix(filepath.Base(path), ext)
-		stem = stem[:min(len(stem), 200)]
-		v.temp = filepath.Join(dir, fmt.Sprintf(".%s.partial-%d-%d%s", stem, os.Getpid(), tempSeq.Add(1), ext))
+		v.temp = partialPath(path) // (OpenCV makes the file itself)
 	}
 	return v, nil
 }
 
-// tempSeq numbers the hidden files of this process's VideoWriters.
+// tempSeq numbers the hidden files of this process's writers (partialPath).
 var tempSeq atomic.Int64
+
+// partialPath is the hidden file a writer of path writes before renaming it to path,
+// .STEM.partial-PID-N.EXT in path's folder: a name of its own for each writer (two runs writing
+// one output must not share it), the extension last (OpenCV takes a video's container from it),
+// the stem cut to keep within the 255 bytes a name may have.
+func partialPath(path string) string {
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(filepath.Base(path), ext)
+	stem = stem[:min(len(stem), 200)]
+	return filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d-%d%s", stem, os.Getpid(), tempSeq.Add(1), ext))
+}
 
 // file returns where the video is being written.
 func (v *VideoWriter) file() string {
@@ -284,7 +289,7 @@ func writeReplacing(path string, data []byte) error {
 	}
 	// Made with the mode os.WriteFile gives a new file (0644 less the umask), or the mode of
 	// the file it replaces.
-	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d-%d", filepath.Base(path), os.Getpid(), tempSeq.Add(1)))
+	tmp := partialPath(path)
 	mode := os.FileMode(0o644)
 	if err == nil {
 		mode = st.Mode().Perm()
