@@ -151,7 +151,7 @@ var ErrClosed = errors.New("detector: called after Close")
 // Clone per goroutine (a concurrent call gets ErrBusy).
 type Detector struct {
 	busy    atomic.Bool
-	closed  bool // set by Close, read by the call that holds busy
+	closed  atomic.Bool // set by Close (holding busy); read by calls and Closed
 	model   *Model
 	cfg     configs.Detector
 	threads int
@@ -238,14 +238,17 @@ func (d *Detector) Close() error {
 		return ErrBusy
 	}
 	defer d.leave()
-	if !d.closed {
-		d.closed = true
+	if !d.closed.Load() {
+		d.closed.Store(true)
 		d.pool.Close()
 		d.pool, d.pre, d.trunk, d.rpn, d.roi = nil, nil, nil, nil, nil
 		d.input, d.feat, d.dets = nn.Tensor{}, nil, nil
 	}
 	return nil
 }
+
+// Closed reports whether Close has closed d (its calls then return ErrClosed; its Clones work).
+func (d *Detector) Closed() bool { return d.closed.Load() }
 
 // Proposals returns how many proposals the RPN kept for the last image, the RoIs the box head ran
 // on (at most the RPN's post_nms_top_n: fewer where a small input has fewer anchors): what
@@ -326,7 +329,7 @@ func (d *Detector) enter() error {
 	if !d.busy.CompareAndSwap(false, true) {
 		return ErrBusy
 	}
-	if d.closed {
+	if d.closed.Load() {
 		d.leave()
 		return ErrClosed
 	}

@@ -111,6 +111,9 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	if workers > MaxWorkers {
 		return errors.Join(fmt.Errorf("pipeline: %d workers: at most %d", workers, MaxWorkers), src.Close())
 	}
+	if det.Closed() { // before its clones, which would detect, start writing frames
+		return errors.Join(fmt.Errorf("pipeline: %w", detector.ErrClosed), src.Close())
+	}
 	dets := []*detector.Detector{det}
 	for len(dets) < workers {
 		d, err := det.Clone()

@@ -559,16 +559,24 @@ func TestRunNilArguments(t *testing.T) {
 	}
 }
 
-// TestRunClosedDetector: a closed Detector ends the run with detector.ErrClosed (it returned nil,
-// every frame dropped with a line in a log nobody reads), also when the clones Run makes for more
-// workers could detect.
+// TestRunClosedDetector: a closed Detector ends the run with detector.ErrClosed before any frame
+// reaches a sink (it returned nil, every frame dropped with a line in a log nobody reads; then,
+// with 2+ workers, the clones Run made detected some frames first), and the source is closed.
 func TestRunClosedDetector(t *testing.T) {
-	for _, workers := range []int{1, 2} {
+	for _, workers := range []int{1, 2, 4} {
 		det := tinyDetector(t)
 		det.Close()
-		err := Run(context.Background(), &synthetic{n: 8, w: 64, h: 48}, det, nil, Options{Workers: workers})
-		if !errors.Is(err, detector.ErrClosed) {
-			t.Errorf("%d workers: %v, want ErrClosed", workers, err)
+		src := &closeSignal{Source: &synthetic{n: 8, w: 64, h: 48}, closed: make(chan struct{})}
+		var sunk int
+		sink := sinkFunc(func(*Frame) error { sunk++; return nil })
+		err := Run(context.Background(), src, det, []Sink{sink}, Options{Workers: workers})
+		if !errors.Is(err, detector.ErrClosed) || sunk != 0 {
+			t.Errorf("%d workers: %v, %d frames to the sink, want ErrClosed and none", workers, err, sunk)
+		}
+		select {
+		case <-src.closed:
+		default:
+			t.Errorf("%d workers: the source was not closed", workers)
 		}
 	}
 }
