@@ -88,6 +88,19 @@ func WithScoreThreshold(s float32) Option {
 	}
 }
 
+// WithNMSThreshold sets the IoU above which non-maximum suppression drops the lower-scoring of
+// two detections of one class (0 <= t <= 1; default: the model's roi.nms_thresh, 0.5 in the
+// presets; OpenCV's DetectionModel calls it nmsThreshold, torchvision box_nms_thresh).
+func WithNMSThreshold(t float32) Option {
+	return func(d *settings) error {
+		if !(t >= 0 && t <= 1) {
+			return fmt.Errorf("NMS threshold %g out of range [0, 1]", t)
+		}
+		d.cfg.RoI.NMSThresh = float64(t)
+		return nil
+	}
+}
+
 // WithClasses makes the Detector return detections of these classes only, each given as one of
 // the model's category ids (decimal) or class names (an id first, as cocoeval -categories takes
 // them): e.g. "person", "car" or "1", "3". The others are dropped before NMS and the per-image
@@ -185,21 +198,29 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 		return nil, fmt.Errorf("model %s: its config has no detector section", m.Path)
 	}
 	s := settings{cfg: m.Config.Detector.Clone(), threads: min(runtime.GOMAXPROCS(0), parallel.MaxThreads)}
+	if err := m.apply(&s, opts); err != nil {
+		return nil, err
+	}
+	return m.newDetector(s.cfg, s.threads) // at most parallel.MaxThreads (WithThreads, or GOMAXPROCS clamped)
+}
+
+// apply applies opts to s and checks the result against m's weights.
+func (m *Model) apply(s *settings, opts []Option) error {
 	for i, o := range opts {
 		if o == nil { // (an option list built up conditionally, one left out)
-			return nil, fmt.Errorf("model %s: option %d is nil", m.Path, i)
+			return fmt.Errorf("model %s: option %d is nil", m.Path, i)
 		}
-		if err := o(&s); err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.Path, err)
+		if err := o(s); err != nil {
+			return fmt.Errorf("model %s: %w", m.Path, err)
 		}
 	}
 	if err := s.cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("model %s: detector: %w", m.Path, err)
+		return fmt.Errorf("model %s: detector: %w", m.Path, err)
 	}
 	if got, want := len(s.cfg.Classes)+1, m.predictor.NumClasses(); got != want {
-		return nil, fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
+		return fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
 	}
-	return m.newDetector(s.cfg, s.threads) // at most parallel.MaxThreads (WithThreads, or GOMAXPROCS clamped)
+	return nil
 }
 
 // newDetector returns a Detector with its own buffers and a pool of threads threads.
@@ -225,6 +246,50 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 // Clone returns a new Detector with the same model, settings and thread count, and its own
 // buffers and thread pool: nothing it changes is shared with d (a closed d clones too).
 func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg, d.threads) }
+
+// Set changes d's settings between calls, with the Options NewDetector takes, from the
+// settings d has now: a camera program's score slider or class menu. The score and NMS
+// thresholds and the classes take effect at the next call and keep every buffer (Detect still
+// allocates nothing; Set itself copies the settings); a new
+// resolution makes the preprocessing's buffers anew and a new thread count the whole Detector's,
+// as Clone would. On an error nothing changes. ErrBusy during a call on another goroutine,
+// ErrClosed after Close.
+func (d *Detector) Set(opts ...Option) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	defer d.leave()
+	s := settings{cfg: d.cfg.Clone(), threads: d.threads}
+	if err := d.model.apply(&s, opts); err != nil {
+		return err
+	}
+	if s.threads != d.threads {
+		nd, err := d.model.newDetector(s.cfg, s.threads)
+		if err != nil {
+			return err
+		}
+		d.pool.Close()
+		d.cfg, d.threads, d.pool, d.pre, d.trunk, d.rpn, d.roi = nd.cfg, nd.threads, nd.pool, nd.pre, nd.trunk, nd.rpn, nd.roi
+		d.input, d.feat, d.dets = nn.Tensor{}, nil, nil
+		return nil
+	}
+	pre := d.pre
+	if s.cfg.ShorterSide != d.cfg.ShorterSide || s.cfg.MaxLongerSide != d.cfg.MaxLongerSide {
+		var err error
+		if pre, err = transform.New(s.cfg.Config); err != nil {
+			return fmt.Errorf("model %s: %w", d.model.Path, err)
+		}
+		pre.SetPool(d.pool)
+	}
+	if err := d.roi.SetPostProcessing(s.cfg.RoI); err != nil { // the last step that can fail
+		return fmt.Errorf("model %s: %w", d.model.Path, err)
+	}
+	if pre != d.pre {
+		d.pre, d.input = pre, nn.Tensor{}
+	}
+	d.cfg = s.cfg
+	return nil
+}
 
 // Threads returns the number of threads the Detector splits a frame's work over.
 func (d *Detector) Threads() int { return d.threads }

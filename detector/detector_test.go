@@ -632,3 +632,113 @@ func TestDetectionsForTheCaller(t *testing.T) {
 		t.Errorf("JSON %s (%v), want %s", b, err, want)
 	}
 }
+
+// TestSet: Set changes a Detector's thresholds, classes, resolution and threads between calls,
+// each giving what a Detector loaded with the same options gives; with the thresholds or the
+// classes changed before every frame (a camera program's slider), Detect allocates nothing; a
+// refused Set changes nothing; Set is refused during a call and after Close.
+func TestSet(t *testing.T) {
+	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
+	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := detector.Load(path, detector.WithThreads(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	detectWith := func(opts ...detector.Option) []detector.Detection {
+		t.Helper()
+		fresh, err := detector.Load(path, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fresh.Close()
+		got, err := fresh.Detect(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	steps := []struct {
+		name string
+		set  []detector.Option
+		all  []detector.Option // every option set so far, for a fresh Detector
+	}{
+		{"score 0.3", []detector.Option{detector.WithScoreThreshold(0.3)}, []detector.Option{detector.WithScoreThreshold(0.3)}},
+		{"NMS 0.3", []detector.Option{detector.WithNMSThreshold(0.3)}, []detector.Option{detector.WithScoreThreshold(0.3), detector.WithNMSThreshold(0.3)}},
+		{"person", []detector.Option{detector.WithClasses("person")}, []detector.Option{detector.WithScoreThreshold(0.3), detector.WithNMSThreshold(0.3), detector.WithClasses("person")}},
+		{"res 448", []detector.Option{detector.WithResolution(448)}, []detector.Option{detector.WithScoreThreshold(0.3), detector.WithNMSThreshold(0.3), detector.WithClasses("person"), detector.WithResolution(448)}},
+		{"2 threads, all classes, score 0.05", []detector.Option{detector.WithThreads(2), detector.WithClasses(), detector.WithScoreThreshold(0.05)}, []detector.Option{detector.WithNMSThreshold(0.3), detector.WithResolution(448)}},
+	}
+	var prev []detector.Detection
+	for _, s := range steps {
+		if err := det.Set(s.set...); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		got, err := det.Detect(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := detectWith(s.all...)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d detections, want the %d of a Detector loaded so", s.name, len(got), len(want))
+		}
+		if slices.Equal(got, prev) {
+			t.Errorf("%s: the same %d detections as before it: the case tests nothing", s.name, len(got))
+		}
+		prev = slices.Clone(got)
+	}
+	if det.Threads() != 2 || det.Config().ShorterSide != 448 {
+		t.Errorf("after Set: %d threads, shorter side %d", det.Threads(), det.Config().ShorterSide)
+	}
+
+	// A refused option leaves every setting as it was.
+	before := det.Config()
+	if err := det.Set(detector.WithScoreThreshold(0.9), detector.WithClasses("dog")); err == nil || !strings.Contains(err.Error(), `"dog"`) {
+		t.Errorf("Set with a class the model lacks: %v", err)
+	}
+	if err := det.Set(detector.WithNMSThreshold(float32(math.NaN()))); err == nil {
+		t.Error("Set with a NaN NMS threshold: no error")
+	}
+	if after := det.Config(); after.RoI.ScoreThresh != before.RoI.ScoreThresh || after.RoI.NMSThresh != before.RoI.NMSThresh {
+		t.Errorf("a refused Set changed the config: %+v, was %+v", after.RoI, before.RoI)
+	}
+	if got, err := det.Detect(img); err != nil || !slices.Equal(got, prev) {
+		t.Errorf("after a refused Set: %d detections, %v; want the %d before it", len(got), err, len(prev))
+	}
+
+	// With the thresholds or classes changed before every frame, Detect allocates nothing (once
+	// its buffers have held the most detections: at score threshold 0).
+	one, err := detector.Load(path, detector.WithThreads(1), detector.WithScoreThreshold(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Detect(img); err != nil {
+		t.Fatal(err)
+	}
+	for frame, opt := range []detector.Option{detector.WithScoreThreshold(0.5), detector.WithClasses("car"), detector.WithNMSThreshold(0.7), detector.WithClasses(), detector.WithScoreThreshold(0), detector.WithScoreThreshold(0.05)} {
+		if err := one.Set(opt); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := one.Detect(img)
+		runtime.ReadMemStats(&after)
+		if n := after.Mallocs - before.Mallocs; err != nil || n != 0 {
+			t.Errorf("frame %d: Detect after Set allocates %d times (%d bytes), %v", frame, n, after.TotalAlloc-before.TotalAlloc, err)
+		}
+	}
+
+	release := holdInDetect(det)
+	if err := det.Set(detector.WithScoreThreshold(0.5)); !errors.Is(err, detector.ErrBusy) {
+		t.Errorf("Set during a call: %v, want ErrBusy", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	det.Close()
+	if err := det.Set(detector.WithScoreThreshold(0.5)); !errors.Is(err, detector.ErrClosed) {
+		t.Errorf("Set after Close: %v, want ErrClosed", err)
+	}
+}

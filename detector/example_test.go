@@ -83,6 +83,33 @@ func ExampleDetector_Clone() {
 }
 
 // What a model costs on a frame: multiply-adds of the trunk, the RPN and the box head.
+// Change the score threshold or the classes between frames (a slider, a menu): Set keeps the
+// Detector's buffers, so the frames after it still allocate nothing.
+func ExampleDetector_Set() {
+	det, err := detector.Load(demoModel, detector.WithScoreThreshold(0.05))
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := cvimage.Open(photo)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, score := range []float32{0.05, 0.3, 0.6} {
+		if err := det.Set(detector.WithScoreThreshold(score)); err != nil {
+			log.Fatal(err)
+		}
+		dets, err := det.Detect(img)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("above %.2f: %d\n", score, len(dets))
+	}
+	// Output:
+	// above 0.05: 32
+	// above 0.30: 5
+	// above 0.60: 1
+}
+
 func ExampleModel_Complexity() {
 	det, err := detector.Load(demoModel)
 	if err != nil {

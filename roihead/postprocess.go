@@ -29,7 +29,7 @@ func (d Detections) Len() int { return len(d.Scores) }
 type postProcessor struct {
 	cfg   Config      // the pooler's fields and the box weights are not used here
 	coder boxes.Coder // from the box weights
-	only  []bool      // only[j]: label j is kept (nil: every label; cfg.Labels)
+	only  []bool      // only[j]: label j is kept (empty: every label; cfg.Labels)
 
 	sup    nms.Suppressor
 	probs  []float32
@@ -43,15 +43,25 @@ type postProcessor struct {
 // newPostProcessor returns a postProcessor with the given configuration, whose box weights
 // (4, as Validate requires) make its box coder once.
 func newPostProcessor(cfg Config) *postProcessor {
+	p := &postProcessor{}
+	p.configure(cfg)
+	return p
+}
+
+// configure makes the postProcessor follow cfg from its next run on, keeping its buffers (so
+// that a Runner's thresholds and classes change between images with nothing allocated).
+func (p *postProcessor) configure(cfg Config) {
 	w := cfg.BBoxRegWeights
-	p := &postProcessor{cfg: cfg, coder: boxes.NewCoder(w[0], w[1], w[2], w[3])}
+	p.cfg, p.coder = cfg, boxes.NewCoder(w[0], w[1], w[2], w[3])
+	p.only = p.only[:0]
 	if len(cfg.Labels) > 0 {
-		p.only = make([]bool, slices.Max(cfg.Labels)+1)
+		n := slices.Max(cfg.Labels) + 1
+		p.only = slices.Grow(p.only, n)[:n]
+		clear(p.only)
 		for _, j := range cfg.Labels {
 			p.only[j] = true
 		}
 	}
-	return p
 }
 
 // run post-processes the predictions for the proposals of one image with the results of
@@ -90,7 +100,7 @@ func (p *postProcessor) run(classLogits, boxRegression []float32, proposals []bo
 		reg := boxRegression[i*4*numClasses : (i+1)*4*numClasses]
 		for j := 1; j < numClasses; j++ {
 			s := probs[j]
-			if !(s > thresh) || p.only != nil && (j >= len(p.only) || !p.only[j]) {
+			if !(s > thresh) || len(p.only) > 0 && (j >= len(p.only) || !p.only[j]) {
 				continue
 			}
 			d := reg[4*j : 4*j+4]

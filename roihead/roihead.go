@@ -116,16 +116,39 @@ func NewRunner(cfg Config, featureChannels int, newHead func() BoxHead, pred *Pr
 	if featureChannels < 1 {
 		return nil, fmt.Errorf("roi: box head for feature maps of %d channels", featureChannels)
 	}
-	for _, j := range cfg.Labels {
-		if j < 1 || j >= pred.NumClasses() {
-			return nil, fmt.Errorf("roi: label %d to keep: the predictor's classes are 1..%d", j, pred.NumClasses()-1)
-		}
+	if err := checkLabels(cfg.Labels, pred); err != nil {
+		return nil, err
 	}
 	a := newAlign()
 	a.OutH, a.OutW, a.SamplingRatio = cfg.OutputSize, cfg.OutputSize, cfg.SamplingRatio
 	r := &Runner{pred: pred, channels: featureChannels, newHead: newHead, align: a, post: newPostProcessor(cfg)}
 	r.SetPool(nil)
 	return r, nil
+}
+
+// checkLabels reports a label to keep that is not one of the predictor's classes.
+func checkLabels(labels []int, pred *Predictor) error {
+	for _, j := range labels {
+		if j < 1 || j >= pred.NumClasses() {
+			return fmt.Errorf("roi: label %d to keep: the predictor's classes are 1..%d", j, pred.NumClasses()-1)
+		}
+	}
+	return nil
+}
+
+// SetPostProcessing makes the Runner post-process the next images with cfg's ScoreThresh,
+// NMSThresh, DetectionsPerImg, BBoxRegWeights and Labels (its pooler's fields are not read:
+// the pooler keeps NewRunner's), keeping every buffer. On an error nothing changes.
+func (r *Runner) SetPostProcessing(cfg Config) error {
+	cfg.OutputSize, cfg.SamplingRatio = r.align.OutH, r.align.SamplingRatio
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := checkLabels(cfg.Labels, r.pred); err != nil {
+		return err
+	}
+	r.post.configure(cfg)
+	return nil
 }
 
 // SetPool makes the Runner split its chunks of RoIs and the predictor's output columns over p
