@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 )
@@ -20,15 +21,15 @@ func decodeImage(path string) (image.Image, error) {
 
 // modelDetectors loads the model once and returns a factory of per-worker
 // detectors sharing its weights (Clone), each splitting an image's work over
-// threads threads. res 0 keeps the model's own resolution.
-func modelDetectors(model string, res, threads int) (func() (detectFunc, error), error) {
+// threads threads, and the model's classes. res 0 keeps the model's own resolution.
+func modelDetectors(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
 	opts := []detector.Option{detector.WithThreads(threads)}
 	if res != 0 {
 		opts = append(opts, detector.WithResolution(res))
 	}
 	base, err := detector.Load(model, opts...)
 	if err != nil {
-		return nil, err // it names the file
+		return nil, nil, err // it names the file
 	}
 	var mu sync.Mutex
 	used := false
@@ -50,7 +51,7 @@ func modelDetectors(model string, res, threads int) (func() (detectFunc, error),
 			return toResults(dets), nil
 		}, nil
 	}
-	return factory, nil
+	return factory, base.Config().Classes, nil
 }
 
 // toResults converts detections (float32, owned by the detector) into

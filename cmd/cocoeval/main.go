@@ -44,8 +44,8 @@ import (
 type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
-	// file at a resolution (0: the model's own).
-	newDetectors func(model string, res, threads int) (func() (detectFunc, error), error)
+	// file at a resolution (0: the model's own), and the model's classes.
+	newDetectors func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error)
 	decode       func(path string) (image.Image, error)
 }
 
@@ -185,9 +185,11 @@ func evalFile(c *cli.Context, e *env) error {
 		return report(c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
-		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
-			"the others count as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
-			k, len(all), c.String("gt"), k)
+		if n := withGroundTruth(gt, all[k:]); n > 0 { // (images without any have nothing to miss)
+			fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
+				"the %d after them with ground truth count as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
+				k, len(all), c.String("gt"), n, k)
+		}
 	}
 	return report(c, e, gt, dts, nil, cats)
 }
@@ -247,6 +249,40 @@ func coveredPrefix(images []coco.Image, dts []coco.Result) int {
 		}
 	}
 	return k
+}
+
+// renamedClasses lists the model's classes whose category id gt names otherwise ("id 3: car
+// in the model, truck in gt"; at most 5, then a count), "" when there are none.
+func renamedClasses(gt *coco.Dataset, classes []configs.Class) string {
+	names := make(map[int]string, len(gt.Categories))
+	for _, c := range gt.Categories {
+		names[c.ID] = c.Name
+	}
+	var diff []string
+	for _, c := range classes {
+		if name, ok := names[c.ID]; ok && name != c.Name {
+			diff = append(diff, fmt.Sprintf("id %d: %q in the model, %q in the ground truth", c.ID, c.Name, name))
+		}
+	}
+	if len(diff) > 5 {
+		diff = append(diff[:5], fmt.Sprintf("and %d more", len(diff)-5))
+	}
+	return strings.Join(diff, "; ")
+}
+
+// withGroundTruth counts the images with an annotation that a detection can match and that
+// counts when missed (neither a crowd region nor ignored).
+func withGroundTruth(gt *coco.Dataset, images []coco.Image) int {
+	n := 0
+	for _, im := range images {
+		for _, i := range gt.ImageAnnotations(im.ID) {
+			if a := gt.Annotations[i]; !a.IsCrowd && !a.Ignore {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // parseCategories reads -categories: ids or names of gt's categories, comma-separated (nil for
@@ -438,9 +474,13 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	// -threads images at a time; each detector splits its image over its share of the cores.
 	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))
-	factory, err := e.newDetectors(c.String("model"), res, perDetector)
+	factory, classes, err := e.newDetectors(c.String("model"), res, perDetector)
 	if err != nil {
 		return err
+	}
+	if n := renamedClasses(gt, classes); n != "" {
+		fmt.Fprintf(e.stderr, "cocoeval: note: %s and %s name categories differently: %s (the ids are evaluated, the names reported are %s's; a model trained on other data?)\n",
+			c.String("model"), c.String("gt"), n, c.String("gt"))
 	}
 	rep, runErr := runDetections(c.Context, gt, runOptions{
 		ImageDir:    c.String("images"),

@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/coco"
+	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -64,12 +65,16 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 	for _, im := range gt.Images {
 		byFile[im.FileName] = im.ID
 	}
+	var classes []configs.Class // the ground truth's, as a model trained on it has them
+	for _, c := range gt.Categories {
+		classes = append(classes, configs.Class{ID: c.ID, Name: c.Name})
+	}
 	var stdout, stderr bytes.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr,
 		decode: func(p string) (image.Image, error) {
 			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
 		},
-		newDetectors: func(model string, res, threads int) (func() (detectFunc, error), error) {
+		newDetectors: func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
 			return func() (detectFunc, error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
@@ -83,7 +88,7 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 					}
 					return rs, nil
 				}, nil
-			}, nil
+			}, classes, nil
 		}}
 	return e, &stdout, &stderr
 }
@@ -417,7 +422,7 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), error) {
+		e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
 			got = res
 			return newDetectors(model, res, threads)
 		}
@@ -759,5 +764,70 @@ func TestDefaultOutReplacedWithANote(t *testing.T) {
 	}
 	if code := run(context.Background(), envs[2].e, append(args, "-out", "results.json")); code != 0 || strings.Contains(envs[2].stderr.String(), "earlier run") {
 		t.Errorf("-out given: exit %d, %s", code, envs[2].stderr)
+	}
+}
+
+// TestNoteOnUncoveredImages: the note that images after the detections' last count as missed is
+// given only when one of them has ground truth a detection could match: not for images without
+// annotations, or with only a crowd region (a perfect results file got it, pointing at -limit).
+func TestNoteOnUncoveredImages(t *testing.T) {
+	for _, c := range []struct {
+		name, third string // the third image's annotations
+		note        string
+	}{
+		{"no annotations", ``, ""},
+		{"a crowd region", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 1}`, ""},
+		{"a box", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}`,
+			"the detections are all on the first 2 of the 3 images in GT; the 1 after them with ground truth count as missed"},
+	} {
+		dir := t.TempDir()
+		gt := filepath.Join(dir, "gt.json")
+		anns := `{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 20, 20], "area": 400, "iscrowd": 0},
+			{"id": 2, "image_id": 2, "category_id": 1, "bbox": [5, 5, 30, 20], "area": 600, "iscrowd": 0}`
+		if c.third != "" {
+			anns += "," + c.third
+		}
+		doc := `{"images": [{"id": 1}, {"id": 2}, {"id": 3}], "categories": [{"id": 1, "name": "person"}], "annotations": [` + anns + `]}`
+		dt := filepath.Join(dir, "dt.json")
+		res := `[{"image_id": 1, "category_id": 1, "bbox": [1, 1, 20, 20], "score": 0.9}, {"image_id": 2, "category_id": 1, "bbox": [5, 5, 30, 20], "score": 0.8}]`
+		if err := os.WriteFile(gt, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dt, []byte(res), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e, _, stderr := testEnv(t, nil)
+		if code := run(context.Background(), e, []string{"cocoeval", "-gt", gt, "-dt", dt}); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.name, code, stderr)
+		}
+		got := strings.ReplaceAll(stderr.String(), gt, "GT")
+		if c.note == "" && strings.Contains(got, "count as missed") || c.note != "" && !strings.Contains(got, c.note) {
+			t.Errorf("third image with %s: stderr %q, want the note %q", c.name, got, c.note)
+		}
+	}
+}
+
+// TestRenamedClassesNoted: a model whose classes name a category id otherwise than the ground
+// truth does (trained on other data) gets a note naming both; the same names get none.
+func TestRenamedClassesNoted(t *testing.T) {
+	for _, renamed := range []bool{false, true} {
+		e, _, stderr := testEnv(t, nil)
+		newDetectors := e.newDetectors
+		e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
+			f, classes, err := newDetectors(model, res, threads)
+			if renamed {
+				classes = slices.Clone(classes)
+				classes[0].Name, classes[6].Name = "walker", "surfboard"
+			}
+			return f, classes, err
+		}
+		args := []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2", "-out", filepath.Join(t.TempDir(), "res.json")}
+		if code := run(context.Background(), e, args); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		want := `name categories differently: id 1: "walker" in the model, "person" in the ground truth; id 7: "surfboard" in the model, "train" in the ground truth`
+		if got := stderr.String(); renamed != strings.Contains(got, want) || !renamed && strings.Contains(got, "differently") {
+			t.Errorf("renamed %v: stderr %s", renamed, got)
+		}
 	}
 }
