@@ -92,7 +92,8 @@ func conversion(t gocv.MatType) string {
 // Draw draws dets on m (8-bit BGR) in place: each box in its class's colour, on the outermost
 // pixels it covers (a box [x, x+w) ends on pixel x+w-1: one clipped to the frame keeps its right
 // and bottom lines), with a tab above it (inside it at the top edge; moved left to stay in the
-// image at the right edge) holding the class name and score. Lines and text scale with the image
+// image at the right edge) holding the class name and score (a name outside printable ASCII,
+// which OpenCV's fonts cannot draw, as "id" and the category id). Lines and text scale with the image
 // size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat, or one that is
 // not 8-bit with 3 channels, is left alone (there is nothing to draw on, or no colour that means
 // the same there). Once a class's label has been drawn at m's size with a
@@ -111,7 +112,7 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 		r := boxPixels(d.Box)
 		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends); corners inclusive
 		// fmt's "%s %.2f", in buf; gocv copies the text, and buf is not written while it is in use.
-		text := strconv.AppendFloat(append(append(buf[:0], d.Label...), ' '), float64(d.Score), 'f', 2, 32)
+		text := strconv.AppendFloat(append(appendName(buf[:0], d), ' '), float64(d.Score), 'f', 2, 32)
 		label := unsafe.String(&text[0], len(text))
 		size, base := cvtext.Size(label, scale, thick)
 		top := r.Min.Y - size.Y - base - thick
@@ -125,6 +126,18 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 		gocv.RectangleWithParams(m, tab, c, -1, gocv.Line8, 0)
 		gocv.PutTextWithParams(m, label, image.Pt(tab.Min.X+thick, tab.Max.Y-base), gocv.FontHersheySimplex, scale, textColor(c), thick, gocv.LineAA, false)
 	}
+}
+
+// appendName appends d's class name, or "id N" (its category id) where the name has a byte
+// outside printable ASCII: OpenCV's Hershey fonts draw each such byte as "?", so "café" came out
+// "caf??" and "狗" "???".
+func appendName(b []byte, d detector.Detection) []byte {
+	for i := 0; i < len(d.Label); i++ {
+		if c := d.Label[i]; c < ' ' || c > '~' {
+			return strconv.AppendInt(append(b, "id "...), int64(d.CategoryID), 10)
+		}
+	}
+	return append(b, d.Label...)
 }
 
 // boxPixels returns the first and last pixel a box [x, y, w, h] covers, rounded, as the corners

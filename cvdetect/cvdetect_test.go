@@ -287,3 +287,29 @@ func TestDrawAtTheEdges(t *testing.T) {
 		o.Close()
 	}
 }
+
+// TestDrawNonASCIINames: a class name OpenCV's fonts cannot draw (a byte outside printable
+// ASCII, which the Hershey fonts draw as "?": "café" came out "caf??") is drawn as "id" and the
+// category id, without allocating; a printable ASCII name, spaces included, is drawn as it is.
+func TestDrawNonASCIINames(t *testing.T) {
+	for _, c := range []struct{ label, drawn string }{{"café", "id 1000"}, {"狗", "id 1000"}, {"tab\there", "id 1000"}, {"hard hat", "hard hat"}} {
+		d := detector.Detection{Box: [4]float32{20, 40, 120, 80}, Score: 0.87, CategoryID: 1000, Label: c.label}
+		got := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
+		want := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
+		Draw(&got, []detector.Detection{d})
+		d.Label = c.drawn
+		drawWithSprintf(&want, []detector.Detection{d})
+		diff := gocv.NewMat()
+		gocv.AbsDiff(got, want, &diff)
+		if n := gocv.CountNonZero(diff.Reshape(1, 0)); n != 0 {
+			t.Errorf("%q: %d values differ from %q drawn", c.label, n, c.drawn)
+		}
+		d.Label = c.label
+		if a := testing.AllocsPerRun(10, func() { Draw(&got, []detector.Detection{d}) }); a != 0 {
+			t.Errorf("%q: Draw allocated %v times a call", c.label, a)
+		}
+		diff.Close()
+		got.Close()
+		want.Close()
+	}
+}
