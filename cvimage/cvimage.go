@@ -186,12 +186,25 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		}
 		enc.scale, enc.full = sc, image.Pt(w, h)
 	}
-	rest, err := io.ReadAll(br)
-	if err != nil {
+	limit := maxEncodedBytes(w, h)
+	buf := bytes.NewBuffer(enc.data) // the header read so far, then the rest
+	if _, err := buf.ReadFrom(io.LimitReader(br, limit+1-int64(buf.Len()))); err != nil {
 		return encoded{}, nil, fmt.Errorf("cvimage: read image %s: %w", path, err)
 	}
-	enc.data = append(enc.data, rest...)
+	if int64(buf.Len()) > limit {
+		return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): more than %d MiB, more than a %dx%d image's data and metadata take (a file padded or damaged?)",
+			path, enc.format, limit>>20, w, h)
+	}
+	enc.data = buf.Bytes()
 	return enc, nil, nil
+}
+
+// maxEncodedBytes is the most bytes readFrom reads of a w x h JPEG or WebP: 4 a pixel (more than
+// a JPEG of pure noise at quality 100 or a lossless WebP takes) and 64 MiB for the metadata
+// (EXIF, embedded previews), at most that of transform.MaxPixels. A 2 GiB file, its image a
+// small one, was read whole and aborted OpenCV's decoder.
+func maxEncodedBytes(w, h int) int64 {
+	return 4*min(int64(w)*int64(h), transform.MaxPixels) + 64<<20
 }
 
 // decodeWithOpenCV decodes a JPEG's or WebP's bytes with OpenCV into a BGR Mat, a JPEG's EXIF

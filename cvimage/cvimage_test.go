@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,4 +275,36 @@ func TestReadFitHugeJPEG(t *testing.T) {
 	} else {
 		m.Close()
 	}
+}
+
+// TestPaddedJPEGRefused: a JPEG with more bytes after its header than its pixels and metadata
+// can take (a small photo padded to 2 GiB was read whole, then aborted OpenCV's decoder) is
+// refused once the limit is read, naming the file; one within the limit decodes.
+func TestPaddedJPEGRefused(t *testing.T) {
+	whole, err := os.ReadFile(testJPEGs(t)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(whole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := maxEncodedBytes(cfg.Width, cfg.Height)
+	zeros := func(n int64) io.Reader { return io.LimitReader(zeroReader{}, n) }
+	padded := io.MultiReader(bytes.NewReader(whole), zeros(limit)) // 2 GiB would be the same: reading stops at the limit
+	if _, err := Decode(padded, "padded.jpg"); err == nil || !strings.Contains(err.Error(), "padded.jpg") || !strings.Contains(err.Error(), "MiB") {
+		t.Errorf("a JPEG padded past %d bytes: %v", limit, err)
+	}
+	within := io.MultiReader(bytes.NewReader(whole), zeros(limit-int64(len(whole))))
+	if img, err := Decode(within, "within.jpg"); err != nil || img.Bounds().Dx() != cfg.Width {
+		t.Errorf("a JPEG of exactly %d bytes: %v", limit, err)
+	}
+}
+
+// zeroReader reads zeros without end.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
