@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -148,6 +149,26 @@ func TestWrongDtypeAndNotAModel(t *testing.T) {
 	}
 	if err := load(other); err == nil || !strings.Contains(err.Error(), "not a shuffledet model") {
 		t.Errorf("foreign safetensors: %v", err)
+	}
+}
+
+// TestHugeConfigRefusedFirst: a configuration over modelfile.MaxConfigBytes (90 MB of zeros in image_mean
+// took 2.9 GB of memory to be refused by Validate) is refused before it is parsed, naming the file.
+func TestHugeConfigRefusedFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge-config.bin")
+	config := `{"version":1,"detector":{"image_mean":[` + strings.Repeat("0,", modelfile.MaxConfigBytes/2) + `0]}}`
+	if err := safetensors.WriteFile(path, nil, map[string]string{"format": modelfile.Format, "config": config}); err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	err := load(path)
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), fmt.Sprintf("config: %d bytes, more than %d", len(config), modelfile.MaxConfigBytes)) {
+		t.Errorf("error %v", err)
+	}
+	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 16<<20 {
+		t.Errorf("%d MB allocated to refuse a %d MB configuration", grew>>20, len(config)>>20)
 	}
 }
 

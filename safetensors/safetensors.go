@@ -10,17 +10,29 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 )
 
 // MaxHeaderSize bounds the JSON header (safetensors itself uses 100 MB).
 const MaxHeaderSize = 100 << 20
+
+// Bounds on what a header describes, checked as it is read, so that a header within
+// MaxHeaderSize cannot take gigabytes of memory before it is refused (1.8 million entries took
+// 1.2 GB, a shape of 20 million dimensions 0.8 GB; MaxTensors entries take about 30 MB to read).
+// A ShuffleNet detector has a few hundred tensors of at most 4 dimensions.
+const (
+	MaxTensors    = 1 << 14
+	MaxDimensions = 16
+)
 
 // Tensor is one named float32 tensor.
 type Tensor struct {
@@ -159,24 +171,14 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 	if len(header) == 0 || header[0] != '{' {
 		return nil, fmt.Errorf("header JSON: does not begin with '{'")
 	}
-	raw, err := headerEntries(bytes.TrimRight(header, " "))
+	metadata, entries, err := headerEntries(bytes.TrimRight(header, " "))
 	if err != nil {
 		return nil, err
 	}
-	l := &layout{metadata: map[string]string{}}
+	l := &layout{metadata: metadata}
 	// Every entry is checked before any data is decoded: hostile headers with many entries over
 	// one range must not allocate the data section many times over.
-	for name, msg := range raw {
-		if name == "__metadata__" {
-			if err := json.Unmarshal(msg, &l.metadata); err != nil {
-				return nil, fmt.Errorf("__metadata__: must map strings to strings: %w", err)
-			}
-			continue
-		}
-		e, err := decodeEntry(msg)
-		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %w", name, err)
-		}
+	for name, e := range entries {
 		if e.DType != "F32" {
 			return nil, fmt.Errorf("tensor %q: dtype %q is not supported (only F32)", name, e.DType)
 		}
@@ -230,85 +232,159 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 	return l, nil
 }
 
-// headerEntries decodes the header's one JSON object into its entries in one pass, refusing a
-// name twice (a map would keep the last; another reader may take the first) and anything after
-// the object.
-func headerEntries(header []byte) (map[string]json.RawMessage, error) {
+// headerEntries reads the header's one JSON object in one pass, token by token, so that no
+// entry is held whole before it is checked (a shape of millions of dimensions is refused at the
+// first past MaxDimensions, an object of millions of entries at the first past MaxTensors). It
+// refuses a name twice (a map would keep the last; another reader may take the first) and
+// anything after the object.
+func headerEntries(header []byte) (metadata map[string]string, entries map[string]headerEntry, err error) {
 	dec := json.NewDecoder(bytes.NewReader(header))
+	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("header JSON: not an object")
+		return nil, nil, fmt.Errorf("header JSON: not an object")
 	}
-	raw := map[string]json.RawMessage{}
+	metadata, entries = map[string]string{}, map[string]headerEntry{}
+	sawMetadata := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("header JSON: %w", err)
+			return nil, nil, fmt.Errorf("header JSON: %w", err)
 		}
 		name, _ := tok.(string) // a key: the decoder refuses anything else here
-		if _, twice := raw[name]; twice {
-			return nil, fmt.Errorf("header JSON: %q appears twice", name)
+		if _, twice := entries[name]; twice || name == "__metadata__" && sawMetadata {
+			return nil, nil, fmt.Errorf("header JSON: %q appears twice", name)
 		}
-		var msg json.RawMessage
-		if err := dec.Decode(&msg); err != nil {
-			return nil, fmt.Errorf("header JSON: %w", err)
+		if name == "__metadata__" {
+			sawMetadata = true
+			if err := dec.Decode(&metadata); err != nil {
+				if syntaxError(err) {
+					return nil, nil, fmt.Errorf("header JSON: %w", err)
+				}
+				return nil, nil, fmt.Errorf("__metadata__: must map strings to strings: %w", err)
+			}
+			continue
 		}
-		raw[name] = msg
+		if len(entries) == MaxTensors {
+			return nil, nil, fmt.Errorf("header JSON: more than %d tensors", MaxTensors)
+		}
+		e, err := readEntry(dec)
+		if err != nil {
+			if syntaxError(err) {
+				return nil, nil, fmt.Errorf("header JSON: %w", err)
+			}
+			return nil, nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		entries[name] = e
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, fmt.Errorf("header JSON: %w", err)
+		return nil, nil, fmt.Errorf("header JSON: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("header JSON: more after its object")
+		return nil, nil, fmt.Errorf("header JSON: more after its object")
 	}
-	return raw, nil
+	return metadata, entries, nil
 }
 
-// decodeEntry decodes one tensor's entry with the keys dtype, shape and data_offsets spelled
-// exactly and each once, as the reference reader (serde, in Rust) takes them; encoding/json alone
-// would also take "DATA_OFFSETS" or "Shape" for them (the last one winning), so that a file could
-// hold one model for PyTorch and another for this reader. Any other key is refused (serde would
-// skip it; no writer puts one there).
-func decodeEntry(msg json.RawMessage) (headerEntry, error) {
+// syntaxError reports whether err is the decoder's: malformed JSON or JSON cut short.
+func syntaxError(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// readEntry reads one tensor's entry, the decoder at its opening brace, with the keys dtype,
+// shape and data_offsets spelled exactly and each once, as the reference reader (serde, in Rust)
+// takes them; encoding/json alone would also take "DATA_OFFSETS" or "Shape" for them (the last
+// one winning), so that a file could hold one model for PyTorch and another for this reader. Any
+// other key is refused (serde would skip it; no writer puts one there).
+func readEntry(dec *json.Decoder) (headerEntry, error) {
 	var e headerEntry
-	dec := json.NewDecoder(bytes.NewReader(msg))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if tok, err := dec.Token(); err != nil {
+		return e, err
+	} else if tok != json.Delim('{') {
 		return e, fmt.Errorf("not a JSON object")
 	}
-	seen := map[string]bool{}
+	var seen [3]bool // dtype, shape, data_offsets
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return e, err
 		}
 		key, _ := tok.(string)
-		var dst any
-		switch key {
-		case "dtype":
-			dst = &e.DType
-		case "shape":
-			dst = &e.Shape
-		case "data_offsets":
-			dst = &e.DataOffsets
-		default:
+		k := slices.Index([]string{"dtype", "shape", "data_offsets"}, key)
+		if k < 0 {
 			return e, fmt.Errorf("unknown field %q (an entry has dtype, shape and data_offsets)", key)
 		}
-		if seen[key] {
+		if seen[k] {
 			return e, fmt.Errorf("%s appears twice", key)
 		}
-		seen[key] = true
-		if err := dec.Decode(dst); err != nil {
-			return e, fmt.Errorf("%s: %w", key, err)
+		seen[k] = true
+		switch key {
+		case "dtype":
+			tok, err := dec.Token()
+			if err != nil {
+				return e, err
+			}
+			if e.DType, _ = tok.(string); e.DType == "" {
+				return e, fmt.Errorf("dtype: %v is not a type name", tok)
+			}
+		case "shape":
+			if e.Shape, err = readInts(dec, key, MaxDimensions, "dimensions"); err != nil {
+				return e, err
+			}
+			if e.Shape == nil {
+				return e, fmt.Errorf("shape is null, not a list")
+			}
+		case "data_offsets":
+			if e.DataOffsets, err = readInts(dec, key, MaxDimensions, "offsets"); err != nil { // (parseHeader wants 2)
+				return e, err
+			}
 		}
 	}
-	for _, key := range []string{"dtype", "shape", "data_offsets"} {
-		if !seen[key] {
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return e, err
+	}
+	for k, key := range []string{"dtype", "shape", "data_offsets"} {
+		if !seen[k] {
 			return e, fmt.Errorf("no %s", key)
 		}
 	}
-	if e.Shape == nil {
-		return e, fmt.Errorf("shape is null, not a list")
-	}
 	return e, nil
+}
+
+// readInts reads key's list of at most limit 64-bit integers (what), nil for a JSON null.
+func readInts(dec *json.Decoder, key string, limit int, what string) ([]int64, error) {
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return nil, err
+	case tok == nil:
+		return nil, nil
+	case tok != json.Delim('['):
+		return nil, fmt.Errorf("%s: %v is not a list of integers", key, tok)
+	}
+	out := []int64{}
+	for dec.More() {
+		if len(out) == limit {
+			return nil, fmt.Errorf("%s: more than %d %s", key, limit, what)
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		n, ok := tok.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("%s: %v is not an integer", key, tok)
+		}
+		v, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s is not a 64-bit integer", key, n)
+		}
+		out = append(out, v)
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return nil, err
+	}
+	return out, nil
 }
 
 // decode makes the tensors of a checked layout from its data section.
@@ -342,10 +418,16 @@ func Encode(tensors []*Tensor, metadata map[string]string) ([]byte, error) {
 	if len(metadata) > 0 {
 		header["__metadata__"] = metadata
 	}
+	if len(sorted) > MaxTensors {
+		return nil, fmt.Errorf("%d tensors, more than %d (a reader refuses the file)", len(sorted), MaxTensors)
+	}
 	var off int64
 	for i, t := range sorted {
 		if t.Name == "__metadata__" || i > 0 && t.Name == sorted[i-1].Name {
 			return nil, fmt.Errorf("tensor name %q is reserved or appears twice", t.Name)
+		}
+		if len(t.Shape) > MaxDimensions {
+			return nil, fmt.Errorf("tensor %q: %d dimensions, more than %d", t.Name, len(t.Shape), MaxDimensions)
 		}
 		if t.Len() != len(t.Data) {
 			return nil, fmt.Errorf("tensor %q: shape %v needs %d values, has %d", t.Name, t.Shape, t.Len(), len(t.Data))

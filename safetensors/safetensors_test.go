@@ -76,6 +76,7 @@ func TestHostileInput(t *testing.T) {
 		{"null shape", build(`{"a":{"dtype":"F32","shape":null,"data_offsets":[0,4]}}`, 4), `tensor "a": shape is null`},
 		{"invalid UTF-8", build("{\"a\xff\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "not valid UTF-8"},
 		{"space before the object", build("\n{}", 0), "does not begin with '{'"},
+		{"too many dimensions", build(`{"a":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}}`, 4), `tensor "a": shape: more than 16 dimensions`},
 	} {
 		_, err := Parse(c.b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -130,6 +131,48 @@ func TestManyEntriesOverOneRangeAreRejectedBeforeDecoding(t *testing.T) {
 	}
 	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 64<<20 {
 		t.Fatalf("parsing allocated %d MB before rejecting the file", grew>>20)
+	}
+}
+
+// TestHugeHeadersRefusedCheaply: a header of more than MaxTensors entries, or a shape of millions
+// of dimensions, is refused as it is read, without memory in proportion to what it describes (1.8
+// million entries took 1.2 GB, 20 million dimensions 0.8 GB: now under 48 MB); MaxDimensions
+// dimensions and MaxTensors tensors are taken.
+func TestHugeHeadersRefusedCheaply(t *testing.T) {
+	entries := func(n int) string {
+		var h strings.Builder
+		h.WriteString("{")
+		for i := range n {
+			if i > 0 {
+				h.WriteString(",")
+			}
+			fmt.Fprintf(&h, `"t%d":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`, i)
+		}
+		h.WriteString("}")
+		return h.String()
+	}
+	if _, err := Parse(build(entries(MaxTensors), 0)); err != nil {
+		t.Errorf("%d tensors: %v", MaxTensors, err)
+	}
+	dims := strings.Repeat("1,", MaxDimensions-1) + "1"
+	if _, err := Parse(build(`{"a":{"dtype":"F32","shape":[`+dims+`],"data_offsets":[0,4]}}`, 4)); err != nil {
+		t.Errorf("%d dimensions: %v", MaxDimensions, err)
+	}
+	for name, header := range map[string]string{
+		"1.5M entries":   entries(1_500_000),
+		"20M dimensions": `{"a":{"dtype":"F32","shape":[` + strings.Repeat("1,", 20_000_000) + `1],"data_offsets":[0,4]}}`,
+	} {
+		b := build(header, 4)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		_, err := Parse(b)
+		runtime.ReadMemStats(&m1)
+		if err == nil || !strings.Contains(err.Error(), "more than") {
+			t.Errorf("%s: %v", name, err)
+		}
+		if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 48<<20 { // MaxTensors entries read, about 30 MB
+			t.Errorf("%s: %d MB allocated to refuse a %d MB header", name, grew>>20, len(b)>>20)
+		}
 	}
 }
 
