@@ -123,9 +123,21 @@ func parseInputs(args []string) ([]input, error) {
 			for _, e := range entries { // ReadDir sorts by name
 				// Hidden files are left out: macOS's ._NAME.jpg beside each image (its
 				// metadata, not a JPEG) would each fail.
-				if !e.IsDir() && isImage(e.Name()) && !strings.HasPrefix(e.Name(), ".") {
-					ins = append(ins, input{spec: filepath.Join(a, e.Name()), kind: imageInput})
+				if e.IsDir() || !isImage(e.Name()) || strings.HasPrefix(e.Name(), ".") {
+					continue
 				}
+				path := filepath.Join(a, e.Name())
+				if !e.Type().IsRegular() { // a link (followed here), a pipe, a device, a socket
+					st, err := os.Stat(path)
+					if err == nil && st.IsDir() {
+						continue // a link to a folder, left out as folders are
+					}
+					if err == nil && !st.Mode().IsRegular() { // a pipe waits for a writer: the run hung on it
+						return nil, fmt.Errorf("%s: not a regular file (a pipe, a device, a socket) in folder %s: give it on its own to read it once, or move it out", path, a)
+					}
+					// (a broken link: reading it says why)
+				}
+				ins = append(ins, input{spec: path, kind: imageInput})
 			}
 			if len(ins) == n {
 				return nil, fmt.Errorf("%s: folder holds no images (%s)", a, strings.Join(imageExts, " "))
