@@ -1567,3 +1567,29 @@ func TestJSONLinesOfReducedImage(t *testing.T) {
 		t.Error("the frame's detections were changed")
 	}
 }
+
+// TestVideoWriterHighFrameRates: a slow-motion rate (960 frames/s) is written as it is (a
+// 1000-frame/s clip came out at 25, forty times its length); a stream's clock read as a frame rate
+// (90000) becomes 25.
+func TestVideoWriterHighFrameRates(t *testing.T) {
+	frame := &Frame{Mat: gocv.NewMatWithSize(64, 64, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	for _, c := range []struct{ fps, want float64 }{{960, 960}, {MaxVideoFPS, MaxVideoFPS}, {90000, 25}} {
+		path := filepath.Join(t.TempDir(), "fast.mp4")
+		vw, err := NewVideoWriter(path, c.fps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if err := vw.WriteFrame(frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := vw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := ProbeVideo(path); err != nil || math.Abs(info.FPS-c.want) > 0.01*c.want {
+			t.Errorf("written at %g frames/s: read back %+v, %v; want %g", c.fps, info, err, c.want)
+		}
+	}
+}

@@ -23,6 +23,10 @@ import (
 // withOpenCV says that this build reads video, cameras and streams, and runs -workers detectors.
 const withOpenCV = true
 
+// maxLiveFPS is the highest frame rate a camera's or live stream's annotated video is written at:
+// above it, what OpenCV reports is a stream's clock (1000 for a millisecond one), not frames.
+const maxLiveFPS = 240
+
 // withCgo checks -workers, the output video types and, for -show, the display.
 func withCgo(c *cli.Context, ins []input) error {
 	if w := c.Int("workers"); w > pipeline.MaxWorkers {
@@ -202,6 +206,10 @@ func detect(c *cli.Context) error {
 			}
 			o.Progress = newFrameBar(stderr, in.name(), total)
 			if in.out != "" {
+				if o.Live && fps > maxLiveFPS || fps > pipeline.MaxVideoFPS {
+					fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", in.name(), fps, in.out)
+					fps = 0 // (NewVideoWriter's unknown rate)
+				}
 				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {
 					src.Close()
 					return errors.Join(err, j.closeJSON())
