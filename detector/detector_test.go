@@ -21,6 +21,7 @@ import (
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -285,6 +286,10 @@ func TestBadInputGivesClearErrors(t *testing.T) {
 			tensorNamed(t, ts, "rpn.head.conv.weight").Data[5] = float32(math.NaN())
 			return ts
 		}), nil, `"rpn.head.conv.weight": value 5 is NaN`},
+		{"huge weight", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			tensorNamed(t, ts, "roi_heads.box_predictor.cls_score.weight").Data[7] = -1e30
+			return ts
+		}), nil, `"roi_heads.box_predictor.cls_score.weight": value 7 is -1e+30, beyond ±1e+08`},
 		{"unused tensor", tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
 			return append(ts, &safetensors.Tensor{Name: "extra", Shape: []int{1}, Data: []float32{1}})
 		}), nil, "does not use: extra"},
@@ -740,5 +745,32 @@ func TestSet(t *testing.T) {
 	det.Close()
 	if err := det.Set(detector.WithScoreThreshold(0.5)); !errors.Is(err, detector.ErrClosed) {
 		t.Errorf("Set after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestOverflowIsAnError: weights within the file's bounds (MaxWeight) that still overflow float32
+// on an image, through the layers that follow each other (every weight 1e8 here), give
+// nn.ErrOverflow, not detections of NaN scores (none, or every score one value).
+func TestOverflowIsAnError(t *testing.T) {
+	// Every weight; the box branch's only (stage 4, units 12-15 of the tiny trunk, and the box
+	// predictor), the RPN's output finite.
+	for _, prefixes := range [][]string{{""}, {"features.12.", "features.13.", "features.14.", "features.15.", "roi_heads."}} {
+		path := tinyDetector(t, func(cfg *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
+			for _, w := range ts {
+				if slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(w.Name, p) }) && strings.HasSuffix(w.Name, ".weight") {
+					for i := range w.Data {
+						w.Data[i] = 1e8 / float32(1+i%3)
+					}
+				}
+			}
+			return ts
+		})
+		det, err := detector.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err = det.Detect(testImage(64, 48)); !errors.Is(err, nn.ErrOverflow) {
+			t.Errorf("weights %q 1e8: %v, want nn.ErrOverflow", prefixes, err)
+		}
 	}
 }

@@ -226,9 +226,15 @@ func checkKeyCase(text string) error {
 	}
 }
 
-// Get returns the tensor called name, checking that its shape is shape and its values finite.
-// The values are the File's own (read-only: the model built from it keeps them). Its errors do
-// not name the file: the builder that calls it does, once, with its own errors.
+// MaxWeight bounds the magnitude of every value a model file holds: no trained network's weight
+// or BatchNorm statistic comes near it, and weights of 1e30 (finite) overflowed the layers after
+// them into empty detections, without an error.
+const MaxWeight = 1e8
+
+// Get returns the tensor called name, checking that its shape is shape and its values finite and
+// within ±MaxWeight. The values are the File's own (read-only: the model built from it keeps
+// them). Its errors do not name the file: the builder that calls it does, once, with its own
+// errors.
 func (f *File) Get(name string, shape ...int) ([]float32, error) {
 	t := f.st.Tensor(name)
 	if t == nil {
@@ -240,6 +246,9 @@ func (f *File) Get(name string, shape ...int) ([]float32, error) {
 	for i, v := range t.Data {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("tensor %q: value %d is %g", name, i, v)
+		}
+		if !(v >= -MaxWeight && v <= MaxWeight) {
+			return nil, fmt.Errorf("tensor %q: value %d is %g, beyond ±%g (no trained network's)", name, i, v, float64(MaxWeight))
 		}
 	}
 	f.used[name] = true

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -40,3 +41,19 @@ func FoldBatchNorm(weight []float32, outC int, gamma, beta, mean, variance []flo
 
 // finite reports whether v is neither NaN nor infinite.
 func finite(v float32) bool { return v-v == 0 }
+
+// ErrOverflow says that a model's weights, or its input normalization, overflow float32 on an
+// image: a stage's output is not all finite (Finite).
+var ErrOverflow = errors.New("the model's weights or image_mean / image_std overflow float32 on this image")
+
+// Finite reports whether every value of xs is finite: a stage checks its output with it, so that
+// weights or an input normalization that overflow float32 give an error, not detections of NaN
+// scores (empty, or every score one value).
+func Finite(xs []float32) bool {
+	for _, v := range xs {
+		if !finite(v) {
+			return false
+		}
+	}
+	return true
+}

@@ -249,6 +249,9 @@ func (r *Runner) Forward(feat *nn.Tensor, proposals []boxes.Box, resizedH, resiz
 	if err != nil {
 		return Detections{}, err
 	}
+	if !nn.Finite(logits) || !nn.Finite(deltas) {
+		return Detections{}, fmt.Errorf("roi: the box predictor's output holds NaN or infinite values: %w", nn.ErrOverflow)
+	}
 	d, err := r.post.run(logits, deltas, proposals, r.pred.NumClasses(), resizedH, resizedW)
 	if err != nil {
 		return Detections{}, err

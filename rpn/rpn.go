@@ -119,6 +119,9 @@ func (r *Runner) Forward(feat *nn.Tensor, paddedH, paddedW, resizedH, resizedW i
 		return nil, fmt.Errorf("rpn: feature map %v holding %d values, want [1, %d, H, W] holding C*H*W", feat.Shape(), len(feat.Data), r.head.conv.InC)
 	}
 	obj, del := r.Predict(feat)
+	if !nn.Finite(obj.Data) || !nn.Finite(del.Data) {
+		return nil, fmt.Errorf("rpn: its head's output holds NaN or infinite values: %w", nn.ErrOverflow)
+	}
 	grid := r.anchors.ForImage(paddedH, paddedW, feat.H, feat.W)
 	props, _, err := r.proposer.propose(obj.Data, del.Data, grid, obj.C, feat.H, feat.W, resizedH, resizedW)
 	return props, err

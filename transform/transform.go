@@ -107,14 +107,22 @@ func (c Config) Validate() error {
 		// Checked in float32, as the lookup table holds them: a NaN, a zero std, and also a mean of
 		// 1e39 or a std of 1e-45 (finite in float64) make the ends of (v/255 - mean)/std, which is
 		// monotonic in v, infinite or NaN; an infinite std (every value 0) is the one case left.
+		// Ends past MaxNormalized (a mean of 1e30, a std of 1e-30) are finite but overflow the
+		// first convolutions: no detections, without an error.
 		m, s := c.ImageMean[i], c.ImageStd[i]
 		lo, hi := normalized(0, m, s), normalized(255, m, s)
-		if math.IsInf(s, 0) || lo-lo != 0 || hi-hi != 0 {
-			return fmt.Errorf("%w: channel %d mean %v std %v: (v/255 - mean)/std is %v to %v in float32 (need finite values and a nonzero std)", ErrBadConfig, i, m, s, lo, hi)
+		if math.IsInf(s, 0) || !(abs32(lo) <= MaxNormalized && abs32(hi) <= MaxNormalized) {
+			return fmt.Errorf("%w: channel %d mean %v std %v: (v/255 - mean)/std is %v to %v in float32 (need finite values within ±%g and a nonzero std; ImageNet's mean and std give -2.1 to 2.6)", ErrBadConfig, i, m, s, lo, hi, float64(MaxNormalized))
 		}
 	}
 	return nil
 }
+
+// MaxNormalized bounds the normalized input values (v/255 - mean)/std a Config may give: ImageNet's
+// mean and std give -2.1 to 2.6, a network trained on 0-255 pixels (mean 0, std 1/255) 0 to 255.
+const MaxNormalized = 1e4
+
+func abs32(v float32) float32 { return float32(math.Abs(float64(v))) }
 
 // normalized is torch's float32 (v/255 - mean)/std for an input byte v.
 func normalized(v int, mean, std float64) float32 {

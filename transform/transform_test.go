@@ -298,6 +298,23 @@ func TestErrors(t *testing.T) {
 			_, err := New(c)
 			return err
 		}, ErrBadConfig},
+		{"finite but overflowing: mean 1e30, std 1e-30; the bounds taken", func() error {
+			for _, ms := range [][2]float64{{1e30, 0.2}, {0.5, 1e-30}, {-MaxNormalized*0.2 - 1, 0.2}} {
+				c := DefaultConfig(600, 1000)
+				c.ImageMean[2], c.ImageStd[2] = ms[0], ms[1]
+				if _, err := New(c); !errors.Is(err, ErrBadConfig) {
+					return fmt.Errorf("mean %v std %v: %v", ms[0], ms[1], err)
+				}
+			}
+			for _, ms := range [][2]float64{{0, 1.0 / 255}, {0.5, 1e-4}, {1 - MaxNormalized*0.2, 0.2}} { // 0 to 255, ±5000, 9995 to the bound
+				c := DefaultConfig(600, 1000)
+				c.ImageMean[2], c.ImageStd[2] = ms[0], ms[1]
+				if _, err := New(c); err != nil {
+					return fmt.Errorf("mean %v std %v: %v", ms[0], ms[1], err)
+				}
+			}
+			return ErrBadConfig
+		}, ErrBadConfig},
 		{"resize lengths", func() error { return resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
 		{"resize zero", func() error { return resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
 	}
