@@ -206,10 +206,35 @@ func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
 	if len(gt.Annotations) == 0 {
 		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", gt.Path))
 	}
+	if img, cat := unlistedAnnotations(gt); img+cat > 0 {
+		notes = append(notes, fmt.Sprintf("%s has %d annotations of images its images list lacks and %d of categories its categories list lacks: they are not evaluated (nor by pycocotools, which evaluates the images and categories listed)", gt.Path, img, cat))
+	}
 	if shared := gt.RepeatedAnnotationIDs(); shared > 0 {
 		notes = append(notes, fmt.Sprintf("%d annotations of %s repeat an id an earlier one has: pycocotools looks annotations up by id, so each of them stands for the last annotation with its id (box, image and category), here as there", shared, gt.Path))
 	}
 	return notes
+}
+
+// unlistedAnnotations counts gt's annotations of an image id that its images do not list, and,
+// of the others, those of a category id that its categories do not list.
+func unlistedAnnotations(gt *coco.Dataset) (images, categories int) {
+	imgs := make(map[int64]bool, len(gt.Images))
+	for _, im := range gt.Images {
+		imgs[im.ID] = true
+	}
+	cats := make(map[int]bool, len(gt.Categories))
+	for _, c := range gt.Categories {
+		cats[c.ID] = true
+	}
+	for _, a := range gt.Annotations {
+		switch {
+		case !imgs[a.ImageID]:
+			images++
+		case !cats[a.CategoryID]:
+			categories++
+		}
+	}
+	return images, categories
 }
 
 // detectedCategories returns the categories with ground truth in gt that dts detects, as

@@ -688,8 +688,8 @@ func TestParseCategoriesAsPycocotools(t *testing.T) {
 
 // TestInputNotes: inputs that evaluate but are almost surely mistakes get a note: no detections
 // (pycocotools stops on an empty list), a ground truth without annotations (an image-info file),
-// annotation ids repeated (pycocotools keeps the last annotation of each id); a well-formed pair
-// gets none.
+// annotation ids repeated (pycocotools keeps the last annotation of each id), annotations of
+// images or categories not listed (evaluated by neither); a well-formed pair gets none.
 func TestInputNotes(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
@@ -704,6 +704,8 @@ func TestInputNotes(t *testing.T) {
 		{"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 0}]}`)
 	dupIDs := write("dup.json", strings.Replace(read(t, gt), `"id": 2,`, `"id": 1,`, 1))
 	info := write("info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
+	unlisted := write("unlisted.json", strings.Replace(strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1),
+		`"annotations": [`, `"annotations": [{"id": 3, "image_id": 1, "category_id": 9, "bbox": [0, 0, 5, 5], "area": 25, "iscrowd": 0}, `, 1))
 	empty := write("empty.json", `[]`)
 	dt := write("dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
 	for _, c := range []struct {
@@ -714,6 +716,7 @@ func TestInputNotes(t *testing.T) {
 		{gt, empty, "note: there are no detections"},
 		{info, dt, "info.json has no annotations"},
 		{dupIDs, dt, "1 annotations of " + dupIDs + " repeat an id"},
+		{unlisted, dt, unlisted + " has 1 annotations of images its images list lacks and 1 of categories its categories list lacks"},
 	} {
 		e, _, stderr := testEnv(t, nil)
 		if code := run(context.Background(), e, []string{"cocoeval", "-gt", c.gt, "-dt", c.dt}); code != 0 {
