@@ -24,6 +24,7 @@ otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
 iterNNNNNN.bin (the model at each evaluation), best.bin (best --select metric so far).
 """
 import argparse
+import collections
 import contextlib
 import copy
 import datetime
@@ -33,6 +34,7 @@ import multiprocessing
 import os
 import pickle
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -60,13 +62,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="YAML preset (configs/presets/*.yaml): architecture, "
-                   "test resolution, thresholds")
+                   "test resolution, thresholds; its classes are replaced by the run's (--classes), and are "
+                   "read only for a --data JSON without a categories list")
     p.add_argument("--data", action="append", required=True, metavar="IMAGES:JSON",
                    help="a COCO-format training set (images folder and instances JSON); repeat to combine")
     p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
                    help="a held-out set evaluated with Go cocoeval every --eval-every iterations; repeatable")
-    p.add_argument("--classes", default="", help="comma-separated COCO class names or ids to learn "
-                   "(default: all 80); annotations of other classes are dropped")
+    p.add_argument("--classes", default="", help="comma-separated categories of the --data JSONs to learn, "
+                   "by id or name (a decimal integer that is one of their ids is that id), in this order "
+                   "(default: every category of the data, by id: COCO's 80 for COCO data); the model's class "
+                   "names are the data's, and the boxes of other categories are left out")
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exported models)")
     p.add_argument("--trunk", help="ImageNet checkpoint of the trunk: a classifier .bin (train_imagenet.py's "
                    "final.bin), or megvii's .pth.tar (trained on BGR 0-255 pixels: converted to our RGB, "
@@ -171,22 +176,107 @@ def default_train_sizes(test_res):
     return tuple(32 * round(test_res * f / 32) for f in JITTER)
 
 
-def select_classes(spec):
-    """[(coco id, name)] for a --classes value; all 80 when empty."""
-    if not spec:
-        return list(COCO_CLASSES)
-    by_name = {n: i for i, n in COCO_CLASSES}
-    ids = {i for i, _ in COCO_CLASSES}
+def json_int(v):
+    """v as an int when it is a JSON integer (7, or 7.0 as the Go reader takes it; not a bool), else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+def json_categories(path, d):
+    """A COCO JSON's categories as [(id, name)], None when it has no categories list; SystemExit
+    naming the file for an entry without an integer id or a string name."""
+    cats = d.get("categories")
+    if cats is None:
+        return None
+    if not isinstance(cats, list):
+        raise SystemExit("%s: categories is %s, want a list" % (path, json.dumps(cats)[:80]))
     out = []
-    for tok in spec.split(","):
-        tok = tok.strip()
-        if tok.isdigit() and int(tok) in ids:
-            cid = int(tok)
-        elif tok in by_name:
-            cid = by_name[tok]
-        else:
-            raise SystemExit("--classes: %r is not a COCO class name or id" % tok)
-        out.append((cid, dict(COCO_CLASSES)[cid]))
+    for i, c in enumerate(cats):
+        cid = json_int(c.get("id")) if isinstance(c, dict) else None
+        if cid is None:
+            raise SystemExit("%s: categories[%d]: want an integer id, got %s" % (path, i, json.dumps(c)[:200]))
+        if not isinstance(c.get("name"), str):
+            raise SystemExit("%s: categories[%d] (id %d): want a string name, got %s" % (
+                path, i, cid, json.dumps(c.get("name"))))
+        out.append((cid, c["name"]))
+    return out
+
+
+def data_categories(sources, fallback, config):
+    """{id: name} of the training data's categories, the union by id of each --data JSON's
+    (sources: [(path, json_categories)]); a file without a list counts the --config file's classes
+    (fallback, [(id, name)]), with a note. Returns (categories, notes); SystemExit when one id has
+    two names, naming both files."""
+    where, categories, notes = {}, {}, []
+    for path, cats in sources:
+        if cats is None:
+            notes.append("%s has no categories list: its category ids are read as %s's classes (%s)" % (
+                path, config, describe_classes(fallback)))
+            path, cats = config, fallback
+        for cid, name in cats:
+            if cid in categories and categories[cid] != name:
+                raise SystemExit("--data: category %d is %s in %s and %s in %s" % (
+                    cid, json.dumps(categories[cid]), where[cid], json.dumps(name), path))
+            categories.setdefault(cid, name)
+            where.setdefault(cid, path)
+    return categories, notes
+
+
+def describe_classes(classes):
+    """Classes [(id, name)] as "7 walker, 42 vehicle", the first 10 and a count beyond that."""
+    shown = ", ".join("%d %s" % c for c in classes[:10])
+    return shown + (", ... (%d in all)" % len(classes) if len(classes) > 10 else "")
+
+
+def select_classes(spec, categories):
+    """[(id, name)] for a --classes value: categories ({id: name}, the training data's) named by id
+    or name, in the given order (a token that is a decimal integer and an id of the data is that
+    id, otherwise a name, as the Go engine takes them); every category sorted by id when spec is
+    empty. SystemExit for an unknown token, a class given twice, and classes the Go engine would
+    refuse in the exported .bin (an id under 1, an empty name, one name for two classes)."""
+    if not categories:
+        raise SystemExit("--data: no categories in its JSONs (nor in --config's classes)")
+    everything = sorted(categories.items())
+    if not spec:
+        out = everything
+    else:
+        by_name = {}
+        for cid, name in everything:
+            by_name.setdefault(name, []).append(cid)
+        out, given = [], {}
+        for tok in spec.split(","):
+            tok = tok.strip()
+            if re.fullmatch(r"[+-]?[0-9]+", tok) and int(tok) in categories:
+                cid = int(tok)
+            elif len(by_name.get(tok, ())) == 1:
+                cid = by_name[tok][0]
+            elif tok in by_name:
+                raise SystemExit("--classes: %r is the name of categories %s of the data: give the id" % (
+                    tok, ", ".join(str(i) for i in by_name[tok])))
+            else:
+                raise SystemExit("--classes: %r is neither the id nor the name of a category of the --data (%s)" % (
+                    tok, describe_classes(everything)))
+            if cid in given:
+                raise SystemExit("--classes %s: %r and %r are both category %d (%s): each class once" % (
+                    spec, given[cid], tok, cid, categories[cid]))
+            given[cid] = tok
+            out.append((cid, categories[cid]))
+    if len(out) > 10000:
+        raise SystemExit("--data: %d categories, the Go engine takes at most 10000 classes: choose with --classes" % len(out))
+    named = {}
+    for cid, name in out:
+        if cid < 1 or not name:
+            raise SystemExit("--data: category %d %s cannot be trained (the Go engine wants ids of at least 1 and "
+                             "a name): leave it out with --classes" % (cid, json.dumps(name)))
+        if name in named:
+            raise SystemExit("--data: categories %d and %d are both named %s (a model's class names are distinct): "
+                             "rename one in its JSON, or train one of them (--classes)" % (named[name], cid, json.dumps(name)))
+        named[name] = cid
     return out
 
 
@@ -195,18 +285,18 @@ def select_classes(spec):
 CACHE_MAX_IMAGES = 20000
 
 
-def load_coco(images_dir, ann_path, class_ids, polygons=True):
-    """Records {path, boxes [[x1,y1,x2,y2]], labels [1..K], polygons} of every image (polygons:
-    each box's COCO polygons, [] where it has none; with polygons=False, [] for every box: they are
-    only for --copy-paste, and COCO train's take gigabytes); crowd and other classes dropped."""
+def load_coco(images_dir, ann_path, polygons=True):
+    """(records, categories) of a COCO instances JSON: a record {path, boxes [[x1,y1,x2,y2]],
+    category_ids, polygons} per image (polygons: each box's COCO polygons, [] where it has none;
+    with polygons=False, [] for every box: they are only for --copy-paste, and COCO train's take
+    gigabytes), crowd regions and boxes under a pixel left out; categories as json_categories."""
     try:
         with open(ann_path) as f:
             d = json.load(f)
     except (OSError, ValueError) as e:
         raise SystemExit("%s: %s" % (ann_path, e))
-    label_of = {cid: k + 1 for k, cid in enumerate(class_ids)}
     try:
-        per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "labels": [],
+        per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "category_ids": [],
                                 "polygons": []}
                      for im in d["images"]}
     except (KeyError, TypeError) as e:
@@ -217,7 +307,7 @@ def load_coco(images_dir, ann_path, class_ids, polygons=True):
         raise SystemExit("%s: %d of its %d images are not in %s (the first: %s)" % (
             ann_path, len(missing), len(per_image), images_dir, missing[0]))
     for a in d.get("annotations", []):
-        if a.get("iscrowd", 0) or a["category_id"] not in label_of:
+        if a.get("iscrowd", 0):
             continue
         x, y, w, h = a["bbox"]
         if w < 1 or h < 1:
@@ -227,10 +317,42 @@ def load_coco(images_dir, ann_path, class_ids, polygons=True):
                 ann_path, a.get("id"), a["image_id"]))
         r = per_image[a["image_id"]]
         r["boxes"].append([x, y, x + w, y + h])
-        r["labels"].append(label_of[a["category_id"]])
+        r["category_ids"].append(a["category_id"])
         seg = a.get("segmentation") if polygons else None
         r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
-    return [per_image[k] for k in sorted(per_image)]
+    return [per_image[k] for k in sorted(per_image)], json_categories(ann_path, d)
+
+
+def label_records(records, class_ids):
+    """The records with their boxes of the classes class_ids only, labelled 1..K in that order, and
+    a Counter of the category ids of the boxes left out."""
+    label_of = {cid: k + 1 for k, cid in enumerate(class_ids)}
+    out, dropped = [], collections.Counter()
+    for r in records:
+        keep = [k for k, c in enumerate(r["category_ids"]) if c in label_of]
+        dropped.update(c for c in r["category_ids"] if c not in label_of)
+        out.append({"path": r["path"], "boxes": [r["boxes"][k] for k in keep],
+                    "labels": [label_of[r["category_ids"][k]] for k in keep],
+                    "polygons": [r["polygons"][k] for k in keep]})
+    return out, dropped
+
+
+def data_notes(records, classes, dropped, categories):
+    """The data line's box count per trained class, and notes on trained classes without boxes and
+    on the boxes of untrained categories left out (the 10 most frequent named)."""
+    counts = collections.Counter(label for r in records for label in r["labels"])
+    per_class = ", ".join("%s %d" % (n, counts[k + 1]) for k, (_, n) in enumerate(classes))
+    notes = []
+    empty = [(c, n) for k, (c, n) in enumerate(classes) if counts[k + 1] == 0]
+    if empty:
+        notes.append("no boxes of %s in --data: the model has the class but no example of it" % describe_classes(empty))
+    if dropped:
+        top = dropped.most_common(10)
+        notes.append("%d boxes of categories not trained left out: %s%s" % (
+            sum(dropped.values()), ", ".join("%d of %d %s" % (k, c, categories.get(c, "(not in the categories lists)"))
+                                             for c, k in top),
+            ", and %d more categories" % (len(dropped) - len(top)) if len(dropped) > len(top) else ""))
+    return per_class, notes
 
 
 class Detections(torch.utils.data.Dataset):
@@ -568,7 +690,9 @@ def init_from_bin(model, path, cfg):
     superset of the run's (the box predictor keeps the background's and those classes' rows, as a
     fine-tune on a subset of a model's classes starts), its anchor sizes may differ (not their
     number): a warm start that moves the anchors keeps the RPN's weights, and so may its input
-    size (min_size, max_size: no weight depends on them), to fine-tune at another resolution."""
+    size (min_size, max_size: no weight depends on them), to fine-tune at another resolution.
+    Classes are matched by id; returns notes on those the .bin names otherwise (the run's names
+    are kept)."""
     tensors, have = read_bin(path)
     if have.get("backbone") != cfg["backbone"]:
         raise SystemExit("%s: architecture %s differs from the preset's %s" % (path, have.get("backbone"),
@@ -577,7 +701,11 @@ def init_from_bin(model, path, cfg):
     want_cls = [c["id"] for c in want["classes"]]
     got_cls = [c["id"] for c in got.get("classes", [])]
     if not set(want_cls) <= set(got_cls):
-        raise SystemExit("%s: classes %s, this run trains %s" % (path, got_cls, want_cls))
+        raise SystemExit("%s: classes %s, this run trains %s (by id)" % (path, got_cls, want_cls))
+    named = {c["id"]: c["name"] for c in got["classes"]}
+    notes = ["--init %s: its class %d is %s, this run's %s: it starts from that class's weights" % (
+        path, c["id"], json.dumps(named[c["id"]]), json.dumps(c["name"])) for c in want["classes"]
+        if named[c["id"]] != c["name"]]
     if want_cls != got_cls:
         rows = [0] + [1 + got_cls.index(c) for c in want_cls]  # the background first
         p = "roi_heads.box_predictor."
@@ -585,7 +713,7 @@ def init_from_bin(model, path, cfg):
             idx = torch.tensor([r * per + j for r in rows for j in range(per)])
             for part in ("weight", "bias"):
                 tensors[p + name + "." + part] = tensors[p + name + "." + part][idx].clone()
-        got["classes"] = want["classes"]
+    got["classes"] = want["classes"]
     if "rpn" in got and len(got["rpn"].get("anchor_sizes", [])) == len(want["rpn"]["anchor_sizes"]):
         got["rpn"] = dict(got["rpn"], anchor_sizes=want["rpn"]["anchor_sizes"])
     for size in ("min_size", "max_size"):
@@ -594,6 +722,7 @@ def init_from_bin(model, path, cfg):
     if got != want:
         raise SystemExit("%s: detector %s differs from this run's %s" % (path, have.get("detector"), want))
     load_detector_state(model, tensors)
+    return notes
 
 
 def freeze_bn(model):
@@ -907,7 +1036,19 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
 
     backbone, det = config_file(a.config)
-    classes = select_classes(a.classes)
+    # The run's classes are the training data's categories (--classes: some of them, in its order).
+    records, sources = [], []
+    for spec in a.data:
+        images, ann = parse_pair(spec)
+        recs, cats = load_coco(images, ann, polygons=a.copy_paste > 0)
+        records += recs
+        sources.append((ann, cats))
+    categories, notes = data_categories(sources, [(c["id"], c["name"]) for c in det["classes"]], a.config)
+    classes = select_classes(a.classes, categories)
+    records, dropped = label_records(records, [c for c, _ in classes])
+    if main_proc:
+        for note in notes:
+            print("note: " + note, flush=True)
     det["classes"] = [{"id": i, "name": n} for i, n in classes]
     if a.anchor_sizes:
         sizes = [int(v) for v in a.anchor_sizes.split(",")]
@@ -931,7 +1072,9 @@ def main(argv=None):
         model.roi_heads.box_roi_pool = SeparableRoIAlign(pool.featmap_names, pool.output_size,
                                                          pool.sampling_ratio)
     if a.init:
-        init_from_bin(model, a.init, cfg)
+        for note in init_from_bin(model, a.init, cfg):
+            if main_proc:
+                print("note: " + note, flush=True)
     elif a.trunk:
         # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
         try:
@@ -1019,9 +1162,6 @@ def main(argv=None):
         print("wrote %s (iteration %d of %s)" % (path, start, ckpt_path), flush=True)
         return
 
-    records = []
-    for spec in a.data:
-        records += load_coco(*parse_pair(spec), [c for c, _ in classes], polygons=a.copy_paste > 0)
     cache = a.cache or (not a.no_cache and len(records) <= CACHE_MAX_IMAGES)
     data = Detections(records, max(sizes), max_long, cache=cache, flip=a.flip, color=a.color,
                       crop=a.crop, mosaic=a.mosaic, copy_paste=a.copy_paste)
@@ -1030,9 +1170,12 @@ def main(argv=None):
         raise SystemExit("--data %s: no boxes of %s in its %d images" % (
             " ".join(a.data), ",".join(n for _, n in classes), len(records)))
     if main_proc:
-        print("data: %d images, %d boxes of %s%s; %d processes x %d images x %d accumulation" % (
-            len(records), nbox, ",".join(n for _, n in classes), "; decoded images cached" if cache else "",
+        per_class, notes = data_notes(records, classes, dropped, categories)
+        print("data: %d images, %d boxes (%s)%s; %d processes x %d images x %d accumulation" % (
+            len(records), nbox, per_class, "; decoded images cached" if cache else "",
             world, a.batch, a.accum), flush=True)
+        for note in notes:
+            print("note: " + note, flush=True)
 
     ddp = model
     if distributed:
