@@ -513,6 +513,31 @@ class DataClasses(unittest.TestCase):
                                  'that class\'s weights' % path])
 
 
+class EvaluationSets(unittest.TestCase):
+    def test_ground_truth_under_the_model_names(self):
+        # evals.jsonl is keyed by the ground truth's category names, and --select by the model's:
+        # the ground truth written for cocoeval names each class as the model does (a set's
+        # "motorbike" for id 4 became a KeyError at the first evaluation), and a class the set
+        # lacks gets the model's name, not COCO's (id 7 is "walker" here, "train" in COCO).
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = os.path.join(tmp, "gt.json"), os.path.join(tmp, "out.json")
+            with open(src, "w") as f:
+                json.dump({"images": [{"id": 1, "file_name": "a.jpg"}],
+                           "categories": [{"id": 1, "name": "person", "supercategory": "person"},
+                                          {"id": 4, "name": "motorbike"}, {"id": 5, "name": "airplane"}],
+                           "annotations": [{"id": k + 1, "image_id": 1, "category_id": c, "bbox": [0, 0, 9, 9],
+                                            "segmentation": [[0, 0, 9, 0, 9, 9]]} for k, c in enumerate((1, 4, 5))]}, f)
+            notes = train_detector.restrict_gt(src, dst, [(4, "motorcycle"), (1, "person"), (7, "walker")])
+            self.assertEqual(notes, ['%s names category 4 "motorbike", the model "motorcycle": its results are under '
+                                     'the model\'s name' % src])
+            with open(dst) as f:
+                d = json.load(f)
+            self.assertEqual(d["categories"], [{"id": 4, "name": "motorcycle"},
+                                               {"id": 1, "name": "person", "supercategory": "person"},
+                                               {"id": 7, "name": "walker"}])
+            self.assertEqual([(a["category_id"], "segmentation" in a) for a in d["annotations"]], [(1, False), (4, False)])
+
+
 class DetectorTraining(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -944,12 +969,14 @@ class DetectorTraining(unittest.TestCase):
         images, ann = self.data.rsplit(":", 1)
         with open(ann) as f:
             d = json.load(f)
-        d["categories"] = [c for c in d["categories"] if c["id"] == 1]
+        # It names person "human": results and --select go by the model's names all the same.
+        d["categories"] = [dict(c, name="human") for c in d["categories"] if c["id"] == 1]
         d["annotations"] = [a for a in d["annotations"] if a["category_id"] == 1]
         gt = os.path.join(self.tmp.name, "person_only.json")
         with open(gt, "w") as f:
             json.dump(d, f)
-        out = self.run_train("eval", "--iters", "2", "--classes", "person,car", "--eval", "tiny=%s:%s" % (images, gt))
+        out = self.run_train("eval", "--iters", "2", "--classes", "person,car", "--eval", "tiny=%s:%s" % (images, gt),
+                             "--select", "tiny:person:AP50")
         with open(os.path.join(out, "evals.jsonl")) as f:
             rec = [json.loads(line) for line in f]
         self.assertEqual([r["iter"] for r in rec], [2])
@@ -959,6 +986,7 @@ class DetectorTraining(unittest.TestCase):
         model = load_bin(os.path.join(out, rec[0]["bin"]))
         self.assertEqual(model.shuffledet_config["detector"]["classes"],
                          [{"id": 1, "name": "person"}, {"id": 3, "name": "car"}])
+        self.assertEqual(sorted(rec[0]["eval"]["tiny"]["classes"]), ["car", "person"])
         self.assertEqual(rec[0]["eval"]["tiny"]["classes"]["car"][1], -1)
         self.assertTrue(os.path.exists(os.path.join(out, "best.bin")))
         # average.py --eval scores an average the same way: the average of a model with itself

@@ -50,7 +50,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import (COCO_CLASSES, RES_MAX, build_detector, load_detector_state, make_config, read_bin,  # noqa: E402
+from detector import (RES_MAX, build_detector, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
 from export import config_file  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
@@ -774,7 +774,8 @@ def make_optimizer(a, model):
 
 class Evaluator:
     """Exports the model to .bin and runs Go `cocoeval -model` on each held-out set, restricted to the
-    model's classes (the ground truth of other classes is dropped, crowd regions kept)."""
+    model's classes and under their names (restrict_gt), so that results are keyed by the model's
+    class names, as --select names them."""
 
     def __init__(self, a, out, classes):
         self.out, self.classes = out, classes
@@ -791,7 +792,8 @@ class Evaluator:
             if not os.path.isfile(ann):
                 raise SystemExit("--eval %s: no annotation file %s" % (name, ann))
             gt = os.path.join(out, "eval", name + "_gt.json")
-            restrict_gt(ann, gt, [c for c, _ in classes])
+            for note in restrict_gt(ann, gt, classes):
+                print("note: --eval %s: %s" % (name, note), flush=True)
             self.sets.append((name, images, gt))
         self.threads = a.eval_threads
         self.bin = a.cocoeval
@@ -825,21 +827,29 @@ class Evaluator:
         return res
 
 
-def restrict_gt(src, dst, class_ids):
-    with open(src) as f:
-        d = json.load(f)
-    keep = set(class_ids)
-    # Every class the model predicts is a category (without annotations its AP is -1, left out of
-    # the means), as Go cocoeval -model wants the model's classes in the ground truth.
-    have = {c["id"] for c in d["categories"]}
-    names = dict(COCO_CLASSES)
-    d["categories"] = [c for c in d["categories"] if c["id"] in keep] + [
-        {"id": i, "name": names.get(i, str(i))} for i in class_ids if i not in have]
-    d["annotations"] = [x for x in d["annotations"] if x["category_id"] in keep]
+def restrict_gt(src, dst, classes):
+    """Writes the ground truth at src to dst for an evaluation of the model's classes [(id, name)]:
+    its categories are those classes under the model's names (a class the set lacks too: without
+    annotations its AP is -1, left out of the means, as Go cocoeval -model wants every class of the
+    model in the ground truth), the annotations of other categories and the segmentations dropped,
+    crowd regions kept. Returns notes on the ids that the set names otherwise."""
+    try:
+        with open(src) as f:
+            d = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SystemExit("%s: %s" % (src, e))
+    theirs = {c["id"]: c for c in d.get("categories") or [] if isinstance(c, dict) and "id" in c}
+    notes = ["%s names category %d %s, the model %s: its results are under the model's name" % (
+        src, i, json.dumps(theirs[i].get("name")), json.dumps(n)) for i, n in classes
+        if i in theirs and theirs[i].get("name") != n]
+    d["categories"] = [dict(theirs.get(i, {}), id=i, name=n) for i, n in classes]
+    keep = {i for i, _ in classes}
+    d["annotations"] = [x for x in d.get("annotations", []) if x.get("category_id") in keep]
     for x in d["annotations"]:
         x.pop("segmentation", None)
     with open(dst, "w") as f:
         json.dump(d, f)
+    return notes
 
 
 # The stats --select can name, by their index in cocoeval's 12.
