@@ -499,6 +499,39 @@ class DataClasses(unittest.TestCase):
                       "2 bicycle" % (bare.rsplit(":", 1)[1], PRESET), said)
         self.assertIn("(person 4, car 2)", said)
 
+    def test_resume_keeps_the_classes(self):
+        # A resume with other classes (here as many, in another order: it would relabel them
+        # silently) is refused, naming the checkpoint, both class lists and the ways on; another
+        # --data list is noted, not refused.
+        out = os.path.join(self.tmp.name, "resumed")
+        run = ["--config", PRESET, "--iters", "1", "--batch", "1", "--train-sizes", "224", "--eval-every", "0",
+               "--out", out]
+        train_detector.main(run + ["--data", self.own, "--classes", "walker,vehicle"])
+        ckpt = os.path.join(out, "last.pt")
+        self.assertEqual(torch.load(ckpt)["classes"], [[7, "walker"], [42, "vehicle"]])
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(run + ["--data", self.own, "--classes", "vehicle,walker"])
+        self.assertEqual(str(e.exception), (
+            "%s: the checkpoint of a run of the classes 7 walker, 42 vehicle (2; the first difference: class 1 is "
+            "7 walker there, 42 vehicle here); this run's are 42 vehicle, 7 walker: resume it with its own --classes "
+            "(%s: --classes walker,vehicle) (and --data), or start a new --out, or --no-resume") % (
+                ckpt, os.path.join(out, "args.json")))
+        more = own_dataset(os.path.join(self.tmp.name, "more"))
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(run + ["--data", self.own, "--data", more, "--classes", "walker,vehicle"])
+        self.assertIn("note: --data %s %s, the run started with %s: it goes on over the new data" % (
+            self.own, more, self.own), buf.getvalue())
+        # A checkpoint written before the classes were saved: its args.json's --classes decides.
+        ck = torch.load(ckpt)
+        del ck["classes"]
+        torch.save(ck, ckpt)
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(run + ["--data", self.own, "--classes", "vehicle,walker"])
+        self.assertIn("the checkpoint of a run of --classes \"walker,vehicle\"; this run's are 42 vehicle, 7 walker",
+                      str(e.exception))
+        train_detector.main(run + ["--data", self.own, "--classes", "walker,vehicle"])
+
     def test_init_matches_ids(self):
         # --init from a .bin of the same ids under other names (a COCO-named model of the data's
         # ids 7 and 42) starts from those classes' weights and says so; the run's names are kept.
@@ -695,12 +728,12 @@ class DetectorTraining(unittest.TestCase):
             self.assertIn(want, str(e.exception))
 
     def test_resume_of_another_run_is_named(self):
-        # OUT/last.pt of a run with other classes: an error naming it and the ways out, not a
-        # size-mismatch traceback from load_state_dict.
+        # OUT/last.pt of a run with another BN (other classes: DataClasses): an error naming it and
+        # the ways out, not a key-mismatch traceback from load_state_dict.
         self.run_train("other", "--iters", "1")
         with self.assertRaises(SystemExit) as e:
-            train_detector.main(self.common[:2] + ["--classes", "person,car"] + self.common[4:] +
-                                ["--out", os.path.join(self.tmp.name, "other"), "--iters", "2"])
+            train_detector.main(self.common + ["--bn", "frozen", "--out", os.path.join(self.tmp.name, "other"),
+                                               "--iters", "2"])
         self.assertIn("the checkpoint of another run", str(e.exception))
         self.assertIn("last.pt", str(e.exception))
 

@@ -957,14 +957,48 @@ SCHEDULE_ARGS = ("iters", "batch", "accum", "lr", "schedule", "warmup", "optimiz
 
 
 def changed_schedule(args_path, a):
-    """Notes on the schedule arguments of a resumed run that differ from its start's (args.json)."""
+    """Notes on the schedule arguments and the --data of a resumed run that differ from its start's
+    (args.json)."""
     try:
         with open(args_path) as f:
             first = json.load(f)
     except (OSError, ValueError):
         return []
-    return ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
-            for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
+    notes = ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
+             for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
+    if "data" in first and first["data"] != a.data:
+        notes.append("--data %s, the run started with %s: it goes on over the new data" % (
+            " ".join(a.data), " ".join(first["data"])))
+    return notes
+
+
+def check_resumed_classes(ck, path, args_path, spec, classes):
+    """SystemExit when the checkpoint ck (at path) trained other classes than this run's [(id, name)]:
+    by its classes, or, in a checkpoint written before they were saved, by its run's --classes in
+    args.json (spec: this run's). A resume would relabel its classes, or fail on their number."""
+    try:
+        with open(args_path) as f:
+            started = json.load(f).get("classes")
+    except (OSError, ValueError, AttributeError):
+        started = None
+    was = ck.get("classes")
+    if was is not None:
+        was = [(int(i), n) for i, n in was]
+        if was == classes:
+            return
+        first = next((k for k, (w, c) in enumerate(zip(was, classes)) if w != c), min(len(was), len(classes)))
+        theirs = "the classes %s (%d; the first difference: class %d is %s there, %s here)" % (
+            describe_classes(was), len(was), first + 1, "%d %s" % was[first] if first < len(was) else "none",
+            "%d %s" % classes[first] if first < len(classes) else "none")
+    elif started is None or started == spec:
+        return
+    else:
+        theirs = "--classes %s" % json.dumps(started)
+    raise SystemExit("%s: the checkpoint of a run of %s; this run's are %s: resume it with its own --classes%s "
+                     "(and --data), or start a new --out, or --no-resume" % (
+                         path, theirs, describe_classes(classes),
+                         " (%s: %s)" % (args_path, "--classes " + started if started else "no --classes")
+                         if started is not None else ""))
 
 
 def load_checkpoint(path, device):
@@ -1015,13 +1049,16 @@ def trim_log(path, upto):
         os.replace(path + ".tmp", path)
 
 
-def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None):
+def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None,
+                    classes=None):
     """Writes OUT/last.pt atomically. images: the training images consumed so far (where a resumed
     run's batch stream goes on); global_batch: processes x batch x accumulation, to say so when a
-    resumed run's differs."""
+    resumed run's differs; classes: a detector's [(id, name)], which a resumed run must have."""
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
           "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch}
+    if classes is not None:
+        ck["classes"] = [list(c) for c in classes]
     if ema is not None:
         ck["ema"] = ema.state_dict()
     torch.save(ck, tmp)
@@ -1130,6 +1167,7 @@ def main(argv=None):
         if a.time_budget > 0:
             raise SystemExit("%s: a --time-budget run does not resume (its schedule follows the clock); "
                              "start a new --out, --init from its .bin" % ckpt_path)
+        check_resumed_classes(ck, ckpt_path, os.path.join(a.out, "args.json"), a.classes, classes)
         try:
             model.load_state_dict(ck["model"])
             opt.load_state_dict(ck["optimizer"])
@@ -1217,7 +1255,7 @@ def main(argv=None):
 
     def save_now(it):
         save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema,
-                        images=sampler.consumed(it), global_batch=global_batch)
+                        images=sampler.consumed(it), global_batch=global_batch, classes=classes)
 
     def evaluate(it):
         nonlocal best
