@@ -546,6 +546,56 @@ class DataClasses(unittest.TestCase):
                                  'that class\'s weights' % path])
 
 
+class MalformedAnnotations(unittest.TestCase):
+    def test_named(self):
+        # Each malformed entry stops the run naming the file, the entry (index and id) and what is
+        # wrong, as Go cocoeval does: not a bare traceback (a KeyError, a TypeError on unpacking),
+        # not an annotation skipped in silence (a string category_id).
+        with tempfile.TemporaryDirectory() as tmp:
+            images, good = own_dataset(tmp).rsplit(":", 1)
+            with open(good) as f:
+                d = json.load(f)
+            path = os.path.join(tmp, "bad.json")
+            first = "%s: annotations[0] (id 1): " % path
+
+            def ann(**change):
+                a = dict(d["annotations"][0], **change)
+                return dict(d, annotations=[{k: v for k, v in a.items() if v != "DROP"}] + d["annotations"][1:])
+
+            for bad, want in [
+                (ann(bbox="DROP"), first + "no bbox"),
+                (ann(bbox=None), first + "bbox is null"),
+                (ann(bbox=[1, 2, 3]), first + "bbox must be 4 numbers [x,y,w,h], got [1, 2, 3]"),
+                (ann(bbox=[1, "2", 3, 4]), first + 'bbox [1, "2", 3, 4]: "2" is not a finite number'),
+                (ann(image_id="DROP"), first + "no image_id"),
+                (ann(category_id="DROP"), first + "no category_id"),
+                (ann(category_id="7"), first + 'category_id "7" is a string, want an integer id'),
+                (ann(image_id="1"), first + 'image_id "1" is a string, and the images\' ids are numbers (as 1)'),
+                (ann(image_id=99), first + "is of image 99, which its images list lacks"),
+                (dict(d, annotations=[3]), "%s: annotations[0] is a number, want an object" % path),
+                (dict(d, images=[{"file_name": "im0.jpg"}]), "%s: images[0]: an image without 'id'" % path),
+                (dict(d, images=[dict(d["images"][0], file_name=None)]), "%s: images[0]: file_name null" % path),
+                (dict(d, images=[d["images"][0], dict(d["images"][1], id="2")]),
+                 '%s: images[1]: id "2" is a string, and images[0]\'s a number' % path),
+                (dict(d, images=[d["images"][0], dict(d["images"][1], id=1)]),
+                 "%s: images[1]: id 1 is the id of an earlier image" % path),
+                (dict(d, categories=[{"id": "7", "name": "walker"}]), "%s: categories[0]: want an integer id" % path),
+            ]:
+                with open(path, "w") as f:
+                    json.dump(bad, f)
+                with self.assertRaises(SystemExit) as e:
+                    train_detector.load_coco(images, path)
+                self.assertIn(want, str(e.exception))
+            # String ids on both sides, and ids written as 7.0, are read.
+            ok = dict(d, images=[dict(im, id=str(im["id"])) for im in d["images"]],
+                      annotations=[dict(a, image_id=str(a["image_id"]), category_id=float(a["category_id"]))
+                                   for a in d["annotations"]])
+            with open(path, "w") as f:
+                json.dump(ok, f)
+            records, _ = train_detector.load_coco(images, path)
+            self.assertEqual([r["category_ids"] for r in records], [[7, 7, 42, 1000]] * 2)
+
+
 class EvaluationSets(unittest.TestCase):
     def test_ground_truth_under_the_model_names(self):
         # evals.jsonl is keyed by the ground truth's category names, and --select by the model's:

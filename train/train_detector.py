@@ -295,32 +295,90 @@ def load_coco(images_dir, ann_path, polygons=True):
             d = json.load(f)
     except (OSError, ValueError) as e:
         raise SystemExit("%s: %s" % (ann_path, e))
-    try:
-        per_image = {im["id"]: {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "category_ids": [],
-                                "polygons": []}
-                     for im in d["images"]}
-    except (KeyError, TypeError) as e:
-        raise SystemExit("%s: an image without %s" % (ann_path, e))
+    if not isinstance(d, dict) or not isinstance(d.get("images"), list):
+        raise SystemExit("%s: not a COCO instances file (want an object with an images list)" % ann_path)
+    per_image = {}
+    for i, im in enumerate(d["images"]):
+        where = "%s: images[%d]" % (ann_path, i)
+        for key in ("id", "file_name"):
+            if not isinstance(im, dict) or key not in im:
+                raise SystemExit("%s: an image without %r" % (where, key))
+        iid = image_id(im["id"])
+        if iid is None:
+            raise SystemExit("%s: id %s, want an integer or a string" % (where, json.dumps(im["id"])))
+        if per_image and type(iid) is not type(next(iter(per_image))):
+            raise SystemExit("%s: id %s is a %s, and images[0]'s a %s: one kind of id" % (
+                where, json.dumps(im["id"]), json_kind(iid), json_kind(next(iter(per_image)))))
+        if iid in per_image:
+            raise SystemExit("%s: id %s is the id of an earlier image" % (where, json.dumps(im["id"])))
+        if not isinstance(im["file_name"], str):
+            raise SystemExit("%s: file_name %s, want a string" % (where, json.dumps(im["file_name"])))
+        per_image[iid] = {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "category_ids": [],
+                          "polygons": []}
     # A missing image would otherwise end the run whenever it is first drawn, maybe hours in.
     missing = [r["path"] for r in per_image.values() if not os.path.isfile(r["path"])]
     if missing:
         raise SystemExit("%s: %d of its %d images are not in %s (the first: %s)" % (
             ann_path, len(missing), len(per_image), images_dir, missing[0]))
-    for a in d.get("annotations", []):
-        if a.get("iscrowd", 0):
+    annotations = d.get("annotations", [])
+    if not isinstance(annotations, list):
+        raise SystemExit("%s: annotations is a %s, want a list" % (ann_path, json_kind(annotations)))
+    for i, a in enumerate(annotations):
+        if not isinstance(a, dict):
+            raise SystemExit("%s: annotations[%d] is a %s, want an object" % (ann_path, i, json_kind(a)))
+        where = "%s: annotations[%d] (id %s)" % (ann_path, i, json.dumps(a.get("id")))
+        problem, bbox = annotation_problem(a, per_image)
+        if problem:
+            raise SystemExit("%s: %s" % (where, problem))
+        x, y, w, h = bbox
+        if a.get("iscrowd", 0) or w < 1 or h < 1:
             continue
-        x, y, w, h = a["bbox"]
-        if w < 1 or h < 1:
-            continue
-        if a["image_id"] not in per_image:
-            raise SystemExit("%s: annotation %s is of image %s, which its images list lacks" % (
-                ann_path, a.get("id"), a["image_id"]))
-        r = per_image[a["image_id"]]
+        r = per_image[image_id(a["image_id"])]
         r["boxes"].append([x, y, x + w, y + h])
-        r["category_ids"].append(a["category_id"])
+        r["category_ids"].append(json_int(a["category_id"]))
         seg = a.get("segmentation") if polygons else None
         r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
     return [per_image[k] for k in sorted(per_image)], json_categories(ann_path, d)
+
+
+def json_kind(v):
+    """The JSON kind of a decoded value, as an error names it."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    return {str: "string", list: "array"}.get(type(v), "object")
+
+
+def image_id(v):
+    """An image id as held: an integer (7 or 7.0) or a string; None for any other value."""
+    return v if isinstance(v, str) else json_int(v)
+
+
+def annotation_problem(a, images):
+    """(what is wrong with annotation a, None when nothing; its bbox as 4 floats): an image_id of
+    images (the images' ids, of one kind), an integer category_id, a bbox of 4 finite numbers."""
+    for key in ("image_id", "category_id", "bbox"):
+        if a.get(key) is None:
+            return "no %s" % key if key not in a else "%s is null" % key, None
+    if json_int(a["category_id"]) is None:
+        return "category_id %s is a %s, want an integer id" % (json.dumps(a["category_id"]), json_kind(a["category_id"])), None
+    bbox = a["bbox"]
+    if not isinstance(bbox, list) or len(bbox) != 4:
+        return "bbox must be 4 numbers [x,y,w,h], got %s" % json.dumps(bbox)[:200], None
+    for v in bbox:
+        if json_kind(v) != "number" or not math.isfinite(v):
+            return "bbox %s: %s is not a finite number" % (json.dumps(bbox), json.dumps(v)), None
+    iid = image_id(a["image_id"])
+    if iid not in images:
+        kind, theirs = json_kind(a["image_id"]), json_kind(next(iter(images))) if images else None
+        if theirs and kind != theirs:
+            return "image_id %s is a %s, and the images' ids are %ss (as %s)" % (
+                json.dumps(a["image_id"]), kind, theirs, json.dumps(next(iter(images)))), None
+        return "is of image %s, which its images list lacks" % json.dumps(a["image_id"]), None
+    return None, [float(v) for v in bbox]
 
 
 def label_records(records, class_ids):
