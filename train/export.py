@@ -29,7 +29,8 @@ def parse_args(argv=None):
     src.add_argument("--random", action="store_true", help="seeded random weights (non-trivial BN stats)")
     src.add_argument("--checkpoint", help="megvii ImageNet checkpoint (.pth/.pth.tar, `module.` keys ok; "
                      "converted from megvii's BGR 0-255 input to ours, shufflenet.megvii_to_ours), our own "
-                     "train_imagenet.py last.pt (as it is), or a detector state dict with .bin names (as it is)")
+                     "train_imagenet.py last.pt (as it is), or a detector state dict with .bin names (as it is); "
+                     "not a train_detector.py last.pt: its run exports it (--export-now)")
     src.add_argument("--restamp", metavar="OLD.bin", help="a .bin without the checksum (written before "
                      "2026-12-05): its tensors and configuration as they are, with the checksum added")
     p.add_argument("--seed", type=int, default=0)
@@ -44,6 +45,12 @@ def parse_args(argv=None):
     p.add_argument("--num-det-classes", type=int, default=80)
     p.add_argument("--score-thresh", type=float, default=0.05)
     return p.parse_args(argv)
+
+
+# A train_detector.py OUT/last.pt holds its run's weights, not how to export them (the preset, the
+# classes, the weight average): its run writes its .bin.
+RUN_CHECKPOINT = ("%s: a detector's checkpoint: a train_detector.py OUT/last.pt is exported by its run "
+                  "(train_detector.py with the run's arguments and --export-now)")
 
 
 def is_detector_state(state):
@@ -110,10 +117,16 @@ def main(argv=None):
             randomize_detector_(model, a.seed)
         else:
             state, ours = read_checkpoint(a.checkpoint)
+            if is_detector_state(state) and ours:
+                raise SystemExit(RUN_CHECKPOINT % a.checkpoint)
             if is_detector_state(state):
                 # a detector state dict with .bin names: already our input convention
-                load_detector_state(model, {k: v for k, v in state.items()
-                                            if not k.endswith("num_batches_tracked")})
+                try:
+                    load_detector_state(model, {k: v for k, v in state.items()
+                                                if not k.endswith("num_batches_tracked")})
+                except (ValueError, RuntimeError) as e:  # other names; other shapes
+                    raise SystemExit("%s: not a detector state dict of this configuration with .bin names: %s" % (
+                        a.checkpoint, " ".join(str(e).split())[:1000]))
             else:
                 # ImageNet trunk; heads keep torchvision's init (seeded).
                 trunk = {k: v for k, v in (state if ours else megvii_to_ours(state)).items()
@@ -127,9 +140,8 @@ def main(argv=None):
         else:
             state = load_imagenet_state(a.checkpoint)
             if is_detector_state(state):
-                raise SystemExit("%s: a detector's checkpoint: a train_detector.py OUT/last.pt is exported by its run "
-                                 "(train_detector.py with the run's arguments and --export-now); a detector state dict "
-                                 "with .bin names, with --config and its run's preset" % a.checkpoint)
+                raise SystemExit(RUN_CHECKPOINT % a.checkpoint + "; a detector state dict with .bin names, with "
+                                 "--config and its run's preset")
             if model.classifier is None:
                 state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
             try:

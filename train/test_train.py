@@ -596,6 +596,32 @@ class MalformedAnnotations(unittest.TestCase):
             self.assertEqual([r["category_ids"] for r in records], [[7, 7, 42, 1000]] * 2)
 
 
+class ExportCheckpoint(unittest.TestCase):
+    def test_run_checkpoint_is_named(self):
+        # export.py --detector --checkpoint OUT/last.pt of a detector run: the way on (the run's
+        # --export-now), not "unknown tensors for a detector: [...]" several KB long; a detector
+        # state dict of another configuration is named too.
+        import export
+        backbone, det = train_detector.config_file(PRESET)
+        cfg = make_config(backbone, det)
+        state = build_detector(cfg).state_dict()
+        with tempfile.TemporaryDirectory() as tmp:
+            last = os.path.join(tmp, "last.pt")
+            torch.save({"model": state, "optimizer": {}, "iteration": 3}, last)
+            args = ["--out", os.path.join(tmp, "x.bin"), "--groups", "3", "--width", "0.5", "--detector", "--res", "300"]
+            for extra in (["--detector"], []):
+                with self.assertRaises(SystemExit) as e:
+                    export.main(args + extra + ["--checkpoint", last])
+                self.assertIn("%s: a detector's checkpoint: a train_detector.py OUT/last.pt is exported by its run "
+                              "(train_detector.py with the run's arguments and --export-now)" % last, str(e.exception))
+            two = os.path.join(tmp, "two.pt")
+            torch.save(detector_state(build_detector(make_config(backbone, dict(det, classes=det["classes"][:2])))), two)
+            with self.assertRaises(SystemExit) as e:
+                export.main(args + ["--checkpoint", two])
+            self.assertIn("%s: not a detector state dict of this configuration" % two, str(e.exception))
+            self.assertLess(len(str(e.exception)), 1200)
+
+
 class EvaluationSets(unittest.TestCase):
     def test_ground_truth_under_the_model_names(self):
         # evals.jsonl is keyed by the ground truth's category names, and --select by the model's:
