@@ -30,6 +30,11 @@ def main(argv=None):
                 names = [im["file_name"] for im in json.load(f)["images"]]
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise SystemExit("%s: not a COCO annotation file: %r" % (os.path.join(a.src, ann), e))
+        # Checked before anything is written: a missing image would leave a partial copy.
+        missing = [n for n in names if not isinstance(n, str) or not os.path.isfile(os.path.join(a.src, images, n))]
+        if missing:
+            raise SystemExit("%s: %d of its %d images are not in %s (the first: %r)" % (
+                os.path.join(a.src, ann), len(missing), len(names), os.path.join(a.src, images), missing[0]))
         os.makedirs(os.path.dirname(os.path.join(a.dst, ann)), exist_ok=True)
         os.makedirs(os.path.join(a.dst, images), exist_ok=True)
         shutil.copyfile(os.path.join(a.src, ann), os.path.join(a.dst, ann))
@@ -37,6 +42,7 @@ def main(argv=None):
         for name in names:
             target = os.path.join(a.dst, images, name)
             try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)  # a file_name in a subfolder (png/x.png)
                 shutil.copyfile(os.path.join(a.src, images, name), target)
             except OSError as e:
                 raise SystemExit("%s names %s, which cannot be copied: %s" % (ann, name, e))

@@ -622,6 +622,31 @@ class ExportCheckpoint(unittest.TestCase):
             self.assertLess(len(str(e.exception)), 1200)
 
 
+class CopyDataset(unittest.TestCase):
+    def test_subfolders_and_missing_images(self):
+        # A file_name in a subfolder is copied into the same subfolder (it failed: "No such file or
+        # directory", leaving a partial copy); a missing image stops it before anything is written.
+        import copy_dataset
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
+            for name in ("png/a.png", "b.jpg"):
+                os.makedirs(os.path.dirname(os.path.join(src, "set", "images", name)), exist_ok=True)
+                with open(os.path.join(src, "set", "images", name), "wb") as f:
+                    f.write(name.encode())
+            for ann, names in (("ok.json", ["png/a.png", "b.jpg"]), ("bad.json", ["b.jpg", "png/none.png"])):
+                with open(os.path.join(src, "set", ann), "w") as f:
+                    json.dump({"images": [{"id": k, "file_name": n} for k, n in enumerate(names)]}, f)
+            with contextlib.redirect_stdout(io.StringIO()):
+                copy_dataset.main(["--from", src, "--to", dst, "set/images:set/ok.json"])
+            with open(os.path.join(dst, "set", "images", "png", "a.png"), "rb") as f:
+                self.assertEqual(f.read(), b"png/a.png")
+            with self.assertRaises(SystemExit) as e:
+                copy_dataset.main(["--from", src, "--to", os.path.join(tmp, "dst2"), "set/images:set/bad.json"])
+            self.assertIn("bad.json: 1 of its 2 images are not in %s (the first: 'png/none.png')" % os.path.join(
+                src, "set", "images"), str(e.exception))
+            self.assertFalse(os.path.exists(os.path.join(tmp, "dst2")))
+
+
 class EvaluationSets(unittest.TestCase):
     def test_ground_truth_under_the_model_names(self):
         # evals.jsonl is keyed by the ground truth's category names, and --select by the model's:
