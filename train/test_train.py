@@ -647,6 +647,21 @@ class CopyDataset(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(tmp, "dst2")))
 
 
+class SixteenBitImages(unittest.TestCase):
+    def test_high_byte(self):
+        # A 16-bit grayscale PNG trains as the Go engine reads it, each value's high byte in all
+        # three channels (PIL's convert("RGB") clipped it to 255: an all-white image).
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "g16.png")
+            values = (np.arange(48, dtype=np.uint16).reshape(6, 8) * 1365)
+            Image.fromarray(values).save(path)
+            self.assertIn(Image.open(path).mode, ("I", "I;16"))
+            data = train_detector.Detections([{"path": path, "boxes": [], "labels": [], "polygons": []}], 600, 1000,
+                                             cache=False)
+            img = data.load(0)[0]
+            self.assertEqual(img.tolist(), [(values >> 8).tolist()] * 3)
+
+
 class EvaluationSets(unittest.TestCase):
     def test_ground_truth_under_the_model_names(self):
         # evals.jsonl is keyed by the ground truth's category names, and --select by the model's:

@@ -440,7 +440,7 @@ class Detections(torch.utils.data.Dataset):
             return self.cache[i]
         r = self.records[i]
         try:
-            im = ImageOps.exif_transpose(Image.open(r["path"])).convert("RGB")
+            im = rgb_as_go_reads(ImageOps.exif_transpose(Image.open(r["path"])))
         except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
             raise RuntimeError("%s: cannot decode image: %s" % (r["path"], e)) from e
         w, h = im.size
@@ -565,6 +565,15 @@ class Detections(torch.utils.data.Dataset):
             visible = torch.cat([visible, torch.ones(1)])
         keep = (visible >= 0.3) & ((boxes[:, 2] - boxes[:, 0]) >= 2) & ((boxes[:, 3] - boxes[:, 1]) >= 2)
         return img, boxes[keep], labels[keep]
+
+
+def rgb_as_go_reads(im):
+    """A PIL image in RGB as the Go engine reads it: a 16-bit grayscale PNG (PIL mode I;16 or I) by
+    each value's high byte, which PIL's convert("RGB") clips to 255 instead (all white)."""
+    if im.mode == "I" or im.mode.startswith("I;16"):
+        values = np.clip(np.asarray(im).astype(np.int64), 0, 65535)
+        im = Image.fromarray((values >> 8).astype(np.uint8), "L")
+    return im.convert("RGB")
 
 
 def random_crop(img, boxes, labels, g):
