@@ -3,6 +3,8 @@
 - the detector's loss goes down when it trains on the same images;
 - a run stopped and resumed from its checkpoint ends in exactly the state of an uninterrupted run;
 - the exported .bin loads in the Go engine, which runs cocoeval over it (the evaluation hook);
+- a run's classes are its data's categories (generated data with ids COCO lacks or names otherwise),
+  malformed JSONs are named, a resume with other classes is refused;
 - the ImageNet recipe trains, resumes and exports a classifier .bin;
 - a weight average (--ema, train/average.py) resumes exactly and is what the .bin holds;
 - a --time-budget run follows the clock, ends on it and exports;
