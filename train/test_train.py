@@ -435,13 +435,15 @@ class DataClasses(unittest.TestCase):
                 train_detector.select_classes(spec, cats)
             self.assertIn(want, str(e.exception))
         # what the Go engine would refuse in the .bin, refused before training
-        for cats, want in [({0: "background", 1: "a"}, "category 0 \"background\" cannot be trained"),
-                           ({1: "a", 2: "a"}, "categories 1 and 2 are both named \"a\""),
-                           ({1: ""}, "category 1 \"\" cannot be trained")]:
+        for cats, spec, want in [({0: "background", 1: "a"}, "0", "category 0 \"background\" cannot be trained"),
+                                 ({1: "a", 2: "a"}, "", "categories 1 and 2 are both named \"a\""),
+                                 ({1: ""}, "", "category 1 \"\" cannot be trained")]:
             with self.assertRaises(SystemExit) as e:
-                train_detector.select_classes("", cats)
+                train_detector.select_classes(spec, cats)
             self.assertIn(want, str(e.exception))
         self.assertEqual(train_detector.select_classes("1", {0: "background", 1: "a"}), [(1, "a")])
+        # by default, a category 0 (Roboflow's exports list the dataset's name so) is left out
+        self.assertEqual(train_detector.select_classes("", {0: "cells", 1: "a", 2: "b"}), [(1, "a"), (2, "b")])
 
     def test_coco_data_unchanged(self):
         # The demo's data: COCO's 80 classes with COCO's names, so the demo and Table 7 commands

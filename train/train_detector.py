@@ -236,14 +236,15 @@ def describe_classes(classes):
 def select_classes(spec, categories):
     """[(id, name)] for a --classes value: categories ({id: name}, the training data's) named by id
     or name, in the given order (a token that is a decimal integer and an id of the data is that
-    id, otherwise a name, as the Go engine takes them); every category sorted by id when spec is
-    empty. SystemExit for an unknown token, a class given twice, and classes the Go engine would
-    refuse in the exported .bin (an id under 1, an empty name, one name for two classes)."""
+    id, otherwise a name, as the Go engine takes them); every category of id 1 or more sorted by id
+    when spec is empty (Roboflow's exports list the dataset's name as category 0, with no boxes).
+    SystemExit for an unknown token, a class given twice, and classes the Go engine would refuse
+    in the exported .bin (an id under 1, an empty name, one name for two classes)."""
     if not categories:
         raise SystemExit("--data: no categories in its JSONs (nor in --config's classes)")
     everything = sorted(categories.items())
     if not spec:
-        out = everything
+        out = [(cid, name) for cid, name in everything if cid >= 1]
     else:
         by_name = {}
         for cid, name in everything:
@@ -1159,6 +1160,9 @@ def main(argv=None):
         sources.append((ann, cats))
     categories, notes = data_categories(sources, [(c["id"], c["name"]) for c in det["classes"]], a.config)
     classes = select_classes(a.classes, categories)
+    if not a.classes:
+        notes += ["category %d %s left out: the Go engine's classes have ids of 1 or more" % (cid, json.dumps(name))
+                  for cid, name in sorted(categories.items()) if cid < 1]
     records, dropped = label_records(records, [c for c, _ in classes])
     if main_proc:
         for note in notes:
