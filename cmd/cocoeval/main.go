@@ -547,6 +547,11 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stderr, "%d images in %s (%.1f img/s); %d detections written to %s\n",
 		len(rep.ImageIDs), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), len(rep.Results), out)
+	if rep.Resized > 0 {
+		fmt.Fprintf(e.stderr, "cocoeval: note: %d of the %d images decode to another size than the ground truth's width and height (the first, %s): "+
+			"their boxes may be in another frame than the detections (other files than those annotated? an EXIF orientation the annotations do not follow?)\n",
+			rep.Resized, len(rep.ImageIDs), rep.Resized1)
+	}
 	var images []int64
 	if len(rep.ImageIDs) < len(gt.ImageIDs()) {
 		images = rep.ImageIDs

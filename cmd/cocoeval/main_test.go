@@ -72,7 +72,8 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 	var stdout, stderr bytes.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr,
 		decode: func(p string) (image.Image, error) {
-			return fakeImage{image.NewGray(image.Rect(0, 0, 1, 1)), p}, nil
+			im, _ := gt.Image(byFile[filepath.Base(p)]) // of the ground truth's size
+			return fakeImage{image.NewGray(image.Rect(0, 0, int(im.Width), int(im.Height))), p}, nil
 		},
 		newDetectors: func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
 			return func() (detectFunc, error) {
@@ -831,6 +832,31 @@ func TestRenamedClassesNoted(t *testing.T) {
 		want := `name categories differently: id 1: "walker" in the model, "person" in the ground truth; id 7: "surfboard" in the model, "train" in the ground truth`
 		if got := stderr.String(); renamed != strings.Contains(got, want) || !renamed && strings.Contains(got, "differently") {
 			t.Errorf("renamed %v: stderr %s", renamed, got)
+		}
+	}
+}
+
+// TestResizedImagesNoted: images that decode to another size than the ground truth's width and
+// height (other files than those annotated) get a note naming the first; the same sizes none.
+func TestResizedImagesNoted(t *testing.T) {
+	for _, shrink := range []bool{false, true} {
+		e, _, stderr := testEnv(t, nil)
+		decode := e.decode
+		e.decode = func(p string) (image.Image, error) {
+			img, err := decode(p)
+			if shrink && err == nil && strings.HasSuffix(p, "000000000139.jpg") {
+				img = fakeImage{image.NewGray(image.Rect(0, 0, 320, 213)), p}
+			}
+			return img, err
+		}
+		args := []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "3", "-out", filepath.Join(t.TempDir(), "res.json")}
+		if code := run(context.Background(), e, args); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		want := "note: 1 of the 3 images decode to another size than the ground truth's width and height (the first, " +
+			filepath.Join(val128, "000000000139.jpg") + ": 640x426 in the ground truth, 320x213 decoded)"
+		if got := stderr.String(); shrink != strings.Contains(got, want) || !shrink && strings.Contains(got, "another size") {
+			t.Errorf("shrunk %v: stderr %s", shrink, got)
 		}
 	}
 }

@@ -45,6 +45,10 @@ type runReport struct {
 	ImageIDs []int64       // images done, in the ground truth's image order
 	Total    int           // images that were to be processed
 	Elapsed  time.Duration
+	// Resized counts the images done whose decoded size is not the ground truth's width and
+	// height (where it states them); Resized1 describes the first of them in the file's order.
+	Resized  int
+	Resized1 string
 }
 
 // runDetections runs detectors over the images of gt, opt.Threads at a
@@ -83,6 +87,7 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 	rep := &runReport{Total: len(todo)}
 	per := make([][]coco.Result, len(todo))
 	done := make([]bool, len(todo))
+	resized := make([]string, len(todo)) // "WxH there, wxh decoded" where they differ
 
 	start := time.Now()
 	var next atomic.Int64
@@ -123,6 +128,9 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 					fail(fmt.Errorf("%s: %w", path, err))
 					return
 				}
+				if w, h := img.Bounds().Dx(), img.Bounds().Dy(); im.Width > 0 && im.Height > 0 && (float64(w) != im.Width || float64(h) != im.Height) {
+					resized[i] = fmt.Sprintf("%s: %gx%g in the ground truth, %dx%d decoded", path, im.Width, im.Height, w, h)
+				}
 				rs, err := detect(img)
 				if err != nil {
 					fail(fmt.Errorf("%s: detector: %w", path, err))
@@ -150,6 +158,11 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 		if ok {
 			rep.ImageIDs = append(rep.ImageIDs, todo[i].ID)
 			rep.Results = append(rep.Results, per[i]...)
+			if resized[i] != "" {
+				if rep.Resized++; rep.Resized == 1 {
+					rep.Resized1 = resized[i]
+				}
+			}
 		}
 	}
 	if runErr != nil {
