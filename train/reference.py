@@ -1,6 +1,6 @@
 """Run the torchvision reference detector of a shuffledet .bin on images.
 
-  /usr/bin/python3 train/reference.py --model det.bin [--res 300|600|N] [--score-thresh S] \
+  /usr/bin/python3 train/reference.py --model det.bin [--res 300|600|N] [--score-thresh S] [--nms-thresh T] \
       [--dump out.safetensors] IMAGE...
 
 Prints one JSON line per image:
@@ -92,6 +92,7 @@ def main(argv=None):
     p.add_argument("--res", type=int, help="override the file's shorter side (as the Go engine's -res: 32 to 2458, "
                    "the longer side at most 5/3 of it)")
     p.add_argument("--score-thresh", type=float, help="override roi.score_thresh")
+    p.add_argument("--nms-thresh", type=float, help="override roi.nms_thresh (torchvision's box_nms_thresh)")
     p.add_argument("--dump", help="safetensors file with the first image's intermediates")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("images", nargs="+")
@@ -106,6 +107,8 @@ def main(argv=None):
         set_resolution(model, a.res)
     if a.score_thresh is not None:
         model.roi_heads.score_thresh = a.score_thresh
+    if a.nms_thresh is not None:
+        model.roi_heads.nms_thresh = a.nms_thresh
     classes = cfg["detector"]["classes"]
 
     for idx, path in enumerate(a.images):

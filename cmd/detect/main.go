@@ -2,7 +2,7 @@
 // and writes what it finds as JSON lines (one per image or frame), annotated videos and images,
 // and a summary:
 //
-//	detect -model m.bin [-res 300|600|N] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
+//	detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
 //	       [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]
 //	detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]
@@ -82,6 +82,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
 			&cli.IntFlag{Name: "res", Usage: "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's"},
 			&cli.Float64Flag{Name: "score", Usage: "keep detections scoring above `S`", DefaultText: "the model's, 0.05 in the presets"},
+			&cli.Float64Flag{Name: "nms", Usage: "drop a detection whose box overlaps a higher-scoring one of its class by an IoU above `T` (non-maximum suppression)", DefaultText: "the model's, 0.5 in the presets"},
 			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to the model's detections per image of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
@@ -101,7 +102,7 @@ func newApp() *cli.App {
 	}
 }
 
-const usage = `detect -model m.bin [-res 300|600|N] [-score S] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
+const usage = `detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
           [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
    detect info ...    (the cost of an architecture or a model)
    detect bench ...   (the time of a run)
@@ -129,6 +130,9 @@ func options(c *cli.Context) []detector.Option {
 	opts := []detector.Option{detector.WithThreads(threads(c))}
 	if c.IsSet("score") {
 		opts = append(opts, detector.WithScoreThreshold(float32(c.Float64("score"))))
+	}
+	if c.IsSet("nms") {
+		opts = append(opts, detector.WithNMSThreshold(float32(c.Float64("nms"))))
 	}
 	if c.IsSet("res") {
 		opts = append(opts, detector.WithResolution(c.Int("res")))

@@ -133,6 +133,26 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 		}
 	}
 
+	// -nms: torchvision's box_nms_thresh, the same detections as the reference's at that IoU
+	// (fewer than at 0.5 here: the case tests something); out of range refused.
+	tight, _, err := run(t, "-model", model, "-score", "0.3", "-nms", "0.1", images[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := parseLines(t, tight)
+	rl := parseLines(t, string(torchref.Run(t, "train/reference.py", "--model", model, "--score-thresh", "0.3", "--nms-thresh", "0.1", images[1])))
+	if len(tl) != 1 || len(rl) != 1 || len(tl[0].Detections) != len(rl[0].Detections) || len(tl[0].Detections) >= len(gl[1].Detections) {
+		t.Fatalf("-nms 0.1: %d lines, reference %d; want the reference's detections, fewer than %d at 0.5", len(tl), len(rl), len(gl[1].Detections))
+	}
+	for j, d := range tl[0].Detections {
+		if r := rl[0].Detections[j]; !(math.Abs(d.Score-r.Score) <= 1e-4) || d.CategoryID != r.CategoryID {
+			t.Errorf("-nms 0.1 detection %d: %v %d, reference %v %d", j, d.Score, d.CategoryID, r.Score, r.CategoryID)
+		}
+	}
+	if _, _, err := run(t, "-model", model, "-nms", "1.5", images[1]); err == nil || !strings.Contains(err.Error(), "NMS threshold 1.5 out of range [0, 1]") {
+		t.Errorf("-nms 1.5: %v", err)
+	}
+
 	// -classes: only the detections of that class, as the full run has them (under the cap).
 	label, nlabel := gl[1].Detections[0].Label, 0
 	for _, d := range gl[1].Detections {
