@@ -107,7 +107,7 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 		t.Errorf("%s: %d proposals, torchvision %d, %d without a counterpart within %g px", name, len(goProps), len(props)/4, unmatched, boxTol)
 	}
 	// Per-RoI class logits, end to end, RoI by matched RoI.
-	goLogits, _, err := det.roi.Predict(det.feat, proposals, in.ResizedHeight)
+	goLogits, _, err := det.roi.Predict(det.feat, proposals)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func compareWithReference(t *testing.T, name string, det *Detector, path string,
 	ft := torchref.Get(t, ref, "features")
 	refFeat := &nn.Tensor{N: 1, C: ft.Shape[1], H: ft.Shape[2], W: ft.Shape[3], Data: ft.Data}
 	refProps := boxes.FromFlat(nil, props)
-	refLogits, refDeltas, err := det.roi.Predict(refFeat, refProps, int(get("image_size")[0]))
+	refLogits, refDeltas, err := det.roi.Predict(refFeat, refProps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func Example() {
 		}
 	}
 	proposals := []boxes.Box{{X1: 0, Y1: 0, X2: 48, Y2: 48}, {X1: 80, Y1: 80, X2: 128, Y2: 128}, {X1: 4, Y1: 4, X2: 52, Y2: 52}}
-	logits, _, err := r.Predict(feat, proposals, 128)
+	logits, _, err := r.Predict(feat, proposals)
 	if err != nil {
 		log.Fatal(err)
 	}

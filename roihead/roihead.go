@@ -15,7 +15,6 @@ package roihead
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/shuffledet/shuffledet/boxes"
@@ -162,18 +161,24 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 	}
 }
 
+// FeatureStride is the stride of the feature maps the RoIs are pooled from (backbone.Trunk's):
+// RoIAlign's scale is 1/FeatureStride. torchvision's MultiScaleRoIAlign infers its scale from the
+// first image it sees (the power of two nearest the map's height over the image's before
+// padding) and keeps it: 1/16 but for an image resized to under 68 rows (a 13:1 panorama is 38
+// rows at 300: 1/8, and every RoI then pooled from the wrong place). The recipes in train/ fix
+// it at 1/16 as well.
+const FeatureStride = 16
+
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W] (C the feature channels given to
-// NewRunner), computed from an image resized
-// to resizedH rows before padding (the pooler's scale is the power of two nearest to H/resizedH,
-// as MultiScaleRoIAlign infers it). It returns the class logits [P, K+1] and the box deltas
+// NewRunner, stride FeatureStride). It returns the class logits [P, K+1] and the box deltas
 // [P, 4(K+1)] of the P proposals, which belong to the Runner and stay valid until its next call.
-func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box, resizedH int) (logits, deltas []float32, err error) {
-	if feat.N != 1 || feat.C != r.channels || !feat.Consistent() || resizedH <= 0 {
-		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, %d, H, W] holding %d*H*W) of an image resized to %d rows", feat.Shape(), len(feat.Data), r.channels, r.channels, resizedH)
+func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box) (logits, deltas []float32, err error) {
+	if feat.N != 1 || feat.C != r.channels || !feat.Consistent() {
+		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, %d, H, W] holding %d*H*W)", feat.Shape(), len(feat.Data), r.channels, r.channels)
 	}
 	a := r.align
-	a.SpatialScale = float32(math.Exp2(math.RoundToEven(math.Log2(float64(feat.H) / float64(resizedH)))))
+	a.SpatialScale = 1.0 / FeatureStride
 	n := len(proposals)
 	in, k := r.pred.classes.In, r.pred.NumClasses()
 	r.pooled = slices.Grow(r.pooled[:0], n*in)[:n*in]
@@ -242,10 +247,13 @@ func (t *chunkTask) Run(worker, lo, hi int) {
 // DetectionsPerImg, with the boxes mapped to the origH x origW original image. Labels are 1..K
 // (0 is the background). The slices belong to the Runner and stay valid until its next call.
 func (r *Runner) Forward(feat *nn.Tensor, proposals []boxes.Box, resizedH, resizedW, origH, origW int) (Detections, error) {
+	if resizedH <= 0 || resizedW <= 0 || origH <= 0 || origW <= 0 {
+		return Detections{}, fmt.Errorf("roi: an image resized to %dx%d from %dx%d", resizedW, resizedH, origW, origH)
+	}
 	if len(proposals) == 0 {
 		return r.post.run(nil, nil, nil, r.pred.NumClasses(), resizedH, resizedW)
 	}
-	logits, deltas, err := r.Predict(feat, proposals, resizedH)
+	logits, deltas, err := r.Predict(feat, proposals)
 	if err != nil {
 		return Detections{}, err
 	}

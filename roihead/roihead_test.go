@@ -301,7 +301,7 @@ func TestRunnerThreadsGiveIdenticalResults(t *testing.T) {
 				t.Fatal(err)
 			}
 			run.SetPool(parallel.New(threads))
-			logits, deltas, err := run.Predict(feat, rois, 300)
+			logits, deltas, err := run.Predict(feat, rois)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -387,7 +387,7 @@ func TestRunnerSizesEveryThread(t *testing.T) {
 		pool := parallel.New(threads)
 		run.SetPool(pool)
 		small := []boxes.Box{{X1: 10, Y1: 10, X2: 30, Y2: 40}, {X1: 50, Y1: 20, X2: 70, Y2: 30}, {X1: 0, Y1: 0, X2: 16, Y2: 16}, {X1: 100, Y1: 100, X2: 120, Y2: 150}}
-		if _, _, err := run.Predict(feat, small, 300); err != nil {
+		if _, _, err := run.Predict(feat, small); err != nil {
 			t.Fatal(err)
 		}
 		// The chunks run below on this goroutine; the pool's threads, parking, could allocate
@@ -408,7 +408,7 @@ func TestRunnerSizesEveryThread(t *testing.T) {
 		}
 		large := []boxes.Box{{X1: 0, Y1: 0, X2: 400, Y2: 300}, {X1: 0, Y1: 0, X2: 400, Y2: 16}, {X1: 0, Y1: 0, X2: 16, Y2: 300}, {X1: 5, Y1: 7, X2: 399, Y2: 299}}
 		before := mallocs()
-		if _, _, err := run.Predict(feat, large, 300); err != nil {
+		if _, _, err := run.Predict(feat, large); err != nil {
 			t.Fatal(err)
 		}
 		if d := mallocs() - before; d != 0 {

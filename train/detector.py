@@ -23,6 +23,7 @@ from torchvision.models.detection import FasterRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.ops import MultiScaleRoIAlign
+from torchvision.ops.poolers import initLevelMapper
 
 from safetensors_io import blobs_crc32, encode, read_safetensors, write_safetensors
 from shufflenet import DEFAULT_BACKBONE, MEAN, STD, ShuffleNetV1, randomize_, trunk_state
@@ -146,6 +147,22 @@ class RPNHeadC4(nn.Module):
         return logits, bbox
 
 
+FEATURE_STRIDE = 16  # the trunk's C4 features: stages 1-3
+
+
+def fixed_scale(pool):
+    """pool, a MultiScaleRoIAlign on the C4 features, with its scale fixed at 1/16, the trunk's
+    stride. torchvision infers it from the first batch the pool sees (the power of two nearest the
+    feature map's height over the tallest image's before padding) and keeps it: 1/8 when that
+    batch is a panorama resized to under 68 rows, for every later image and training step too. The
+    Go engine pools at 1/16 (roihead.FeatureStride)."""
+    level = FEATURE_STRIDE.bit_length() - 1
+    pool.scales = [1.0 / FEATURE_STRIDE]
+    pool.map_levels = initLevelMapper(level, level, canonical_scale=pool.canonical_scale,
+                                      canonical_level=pool.canonical_level)
+    return pool
+
+
 def build_detector(cfg):
     """Build the torchvision FasterRCNN for a full config (MODEL_FORMAT.md)."""
     bcfg = dict(cfg["backbone"])
@@ -161,7 +178,7 @@ def build_detector(cfg):
     anchor_gen = AnchorGenerator(sizes=(tuple(rpn["anchor_sizes"]),),
                                  aspect_ratios=(tuple(rpn["aspect_ratios"]),))
     head = RPNHeadC4(trunk.stage3_channels, rpn["channels"], num_anchors)
-    pool = MultiScaleRoIAlign(["0"], roi["output_size"], roi["sampling_ratio"])
+    pool = fixed_scale(MultiScaleRoIAlign(["0"], roi["output_size"], roi["sampling_ratio"]))
     box_head = Stage4BoxHead(trunk)
     predictor = FastRCNNPredictor(trunk.stage4_channels, len(d["classes"]) + 1)
     model = FasterRCNN(
@@ -280,7 +297,7 @@ def randomize_detector_(model, seed=None):
     wh = 16 + torch.rand((128, 2), generator=gen) * torch.tensor([W * 0.5, H * 0.5])
     rois = torch.cat([torch.zeros(128, 1), xy, (xy + wh).minimum(torch.tensor([W - 1.0, H - 1.0]))], 1)
     from torchvision.ops import roi_align
-    pooled = roi_align(feat, rois, model.roi_heads.box_roi_pool.output_size, 1.0 / 16,
+    pooled = roi_align(feat, rois, model.roi_heads.box_roi_pool.output_size, 1.0 / FEATURE_STRIDE,
                        model.roi_heads.box_roi_pool.sampling_ratio)
     f = model.roi_heads.box_head(pooled)
     p = model.roi_heads.box_predictor

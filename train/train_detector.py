@@ -50,7 +50,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import (RES_MAX, build_detector, load_detector_state, make_config, read_bin,  # noqa: E402
+from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
 from export import config_file  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
@@ -1187,8 +1187,8 @@ def main(argv=None):
         # torchvision's CPU RoIAlign backward scatters one value at a time; the same function as
         # two matrix products per image (roi_align.py) makes a demo-model iteration 1.2-1.8x faster.
         pool = model.roi_heads.box_roi_pool
-        model.roi_heads.box_roi_pool = SeparableRoIAlign(pool.featmap_names, pool.output_size,
-                                                         pool.sampling_ratio)
+        model.roi_heads.box_roi_pool = fixed_scale(SeparableRoIAlign(pool.featmap_names, pool.output_size,
+                                                                     pool.sampling_ratio))
     if a.init:
         for note in init_from_bin(model, a.init, cfg):
             if main_proc:

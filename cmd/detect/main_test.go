@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/draw"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/disintegration/imaging"
 
 	"github.com/shuffledet/shuffledet/internal/torchref"
 )
@@ -264,6 +268,60 @@ func TestUsageMistakes(t *testing.T) {
 		_, _, err := run(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestPanoramaMatchesReference: a 13:1 panorama (four photos side by side, resized to 499x38 at
+// 300) after a photo gives torchvision's detections, and so does it first: its RoIs are pooled at
+// 1/16, the trunk's stride. The engine inferred the scale for each image as torchvision's
+// MultiScaleRoIAlign infers it once (1/8 here: no detection right of the middle), and the
+// reference kept whatever scale its first image gave.
+func TestPanoramaMatchesReference(t *testing.T) {
+	root := torchref.RepoRoot(t)
+	pano := filepath.Join(t.TempDir(), "pano.png")
+	canvas := image.NewNRGBA(image.Rect(0, 0, 2080, 160))
+	for i, name := range []string{"000000001503.png", "000000005503.png", "000000007888.jpg", "000000010363.jpg"} {
+		src, err := imaging.Open(filepath.Join(root, "testdata/images", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		draw.Draw(canvas, image.Rect(520*i, 0, 520*(i+1), 160), imaging.Resize(src, 520, 160, imaging.Linear), image.Point{}, draw.Src)
+	}
+	if err := imaging.Save(canvas, pano); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(root, "models/shufflenet-g3-1.0x-300-person-car.bin")
+	photo := filepath.Join(root, "testdata/images/000000001503.png")
+	out, _, err := run(t, "-model", model, "-score", "0.1", photo, pano)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gl := parseLines(t, out)
+	for _, order := range [][]string{{photo, pano}, {pano}} {
+		wl := parseLines(t, string(torchref.Run(t, "train/reference.py", append([]string{"--model", model, "--score-thresh", "0.1"}, order...)...)))
+		g, w := gl[len(gl)-1], wl[len(wl)-1]
+		if len(gl) != 2 || len(g.Detections) != len(w.Detections) || len(g.Detections) < 10 {
+			t.Fatalf("reference on %d images: %d detections on the panorama, reference %d (want the same, at least 10)", len(order), len(g.Detections), len(w.Detections))
+		}
+		right := 0
+		for j, d := range g.Detections {
+			r := w.Detections[j]
+			for k := range d.BBox {
+				if !(math.Abs(d.BBox[k]-r.BBox[k]) <= 0.01) {
+					t.Errorf("reference on %d images: detection %d: bbox %v, reference %v", len(order), j, d.BBox, r.BBox)
+					break
+				}
+			}
+			if !(math.Abs(d.Score-r.Score) <= 1e-4) || d.CategoryID != r.CategoryID {
+				t.Errorf("reference on %d images: detection %d: %v %d, reference %v %d", len(order), j, d.Score, d.CategoryID, r.Score, r.CategoryID)
+			}
+			if d.BBox[0] > 1040 {
+				right++
+			}
+		}
+		if right == 0 {
+			t.Errorf("no detection in the panorama's right half: %v", g.Detections)
 		}
 	}
 }
