@@ -116,12 +116,8 @@ func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
 	if enc.scale == 0 {
 		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
-	// Turned by its EXIF orientation when the decoded size is the turned one only (a photo within
-	// scale-1 pixels of square decodes to a square either way: taken as not turned, its full
-	// size then off by under scale pixels on a side, if it was).
-	full, sc := enc.full, enc.scale
-	if m.Cols() == (full.Y+sc-1)/sc && m.Rows() == (full.X+sc-1)/sc && m.Cols() != (full.X+sc-1)/sc {
-		enc.full = image.Pt(full.Y, full.X)
+	if jpegOrientation(enc.data) >= 5 { // turned a quarter: its full size too
+		enc.full = image.Pt(enc.full.Y, enc.full.X)
 	}
 	return m, enc.scale, enc.full, nil
 }
@@ -186,25 +182,10 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		}
 		enc.scale, enc.full = sc, image.Pt(w, h)
 	}
-	limit := maxEncodedBytes(w, h)
-	buf := bytes.NewBuffer(enc.data) // the header read so far, then the rest
-	if _, err := buf.ReadFrom(io.LimitReader(br, limit+1-int64(buf.Len()))); err != nil {
-		return encoded{}, nil, fmt.Errorf("cvimage: read image %s: %w", path, err)
+	if enc.data, err = readEncoded(enc.data, br, path, enc.format, w, h); err != nil {
+		return encoded{}, nil, err
 	}
-	if int64(buf.Len()) > limit {
-		return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): more than %d MiB, more than a %dx%d image's data and metadata take (a file padded or damaged?)",
-			path, enc.format, limit>>20, w, h)
-	}
-	enc.data = buf.Bytes()
 	return enc, nil, nil
-}
-
-// maxEncodedBytes is the most bytes readFrom reads of a w x h JPEG or WebP: 4 a pixel (more than
-// a JPEG of pure noise at quality 100 or a lossless WebP takes) and 64 MiB for the metadata
-// (EXIF, embedded previews), at most that of transform.MaxPixels. A 2 GiB file, its image a
-// small one, was read whole and aborted OpenCV's decoder.
-func maxEncodedBytes(w, h int) int64 {
-	return 4*min(int64(w)*int64(h), transform.MaxPixels) + 64<<20
 }
 
 // decodeWithOpenCV decodes a JPEG's or WebP's bytes with OpenCV into a BGR Mat, a JPEG's EXIF
@@ -225,7 +206,8 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 	case 8:
 		flags = gocv.IMReadReducedColor8
 	}
-	m, err := gocv.IMDecode(enc.data, flags)
+	// Turned below as PIL turns it (jpegOrientation), not by OpenCV's EXIF reader.
+	m, err := gocv.IMDecode(enc.data, flags|gocv.IMReadIgnoreOrientation)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", path, enc.format, err)
 	}
@@ -233,35 +215,38 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 		m.Close()
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: OpenCV returned no image", path, enc.format)
 	}
+	if enc.format == "jpeg" {
+		if o := jpegOrientation(enc.data); o != 1 {
+			turned := orientMat(m, o)
+			m.Close()
+			m = turned
+		}
+	}
 	return m, nil
 }
 
-// jpegComplete reports whether a JPEG's bytes hold an end-of-image marker (FF D9) after the start
-// of its first scan: the marker segments before the scan are walked by their lengths (an EXIF
-// thumbnail, a whole JPEG inside APP1, is skipped; stray bytes between segments are passed over,
-// as libjpeg, PIL and Go's decoder pass them), and within the entropy-coded data an FF byte is
-// always followed by 00 or a marker, so FF D9 there is the image's end.
-func jpegComplete(data []byte) bool {
-	i := 2 // after SOI
-	for i+1 < len(data) {
-		if data[i] != 0xff {
-			i++ // a stray byte before the next marker
-			continue
-		}
-		marker := data[i+1]
-		switch {
-		case marker == 0xff: // fill byte
-			i++
-		case marker == 0xda: // start of scan
-			return bytes.Contains(data[i+2:], []byte{0xff, 0xd9})
-		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd7: // no length
-			i += 2
-		default:
-			if i+3 >= len(data) {
-				return false
-			}
-			i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
-		}
+// orientMat returns m turned as PIL's ImageOps.exif_transpose turns an image of EXIF orientation
+// o (2-8), in a new Mat.
+func orientMat(m gocv.Mat, o int) gocv.Mat {
+	dst := gocv.NewMat()
+	switch o {
+	case 2: // FLIP_LEFT_RIGHT
+		gocv.Flip(m, &dst, 1)
+	case 3: // ROTATE_180
+		gocv.Rotate(m, &dst, gocv.Rotate180Clockwise)
+	case 4: // FLIP_TOP_BOTTOM
+		gocv.Flip(m, &dst, 0)
+	case 5: // TRANSPOSE
+		gocv.Transpose(m, &dst)
+	case 6: // ROTATE_270 (counter-clockwise)
+		gocv.Rotate(m, &dst, gocv.Rotate90Clockwise)
+	case 7: // TRANSVERSE: transposed, then turned half way
+		gocv.Transpose(m, &dst)
+		gocv.Flip(dst, &dst, -1)
+	case 8: // ROTATE_90 (counter-clockwise)
+		gocv.Rotate(m, &dst, gocv.Rotate90CounterClockwise)
+	default:
+		m.CopyTo(&dst)
 	}
-	return false
+	return dst
 }

@@ -31,16 +31,27 @@ for p in sys.argv[1:]:
 `
 
 // makeProgram writes JPEGs that exercise the decoder's corners from a test image: every EXIF
-// orientation (2-8), grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart markers; and WebPs,
-// lossy (VP8) and lossless (VP8L), each also with an alpha channel (VP8X).
+// orientation (2-8); an orientation in an Exif segment after an XMP one, one stored as a LONG,
+// two Exif segments (PIL reads the first; OpenCV's and imaging's readers read only a first APP1
+// that is Exif, and only a SHORT); grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart
+// markers; and WebPs, lossy (VP8) and lossless (VP8L), each also with an alpha channel (VP8X).
 const makeProgram = `
-import sys
+import io, struct, sys
 from PIL import Image
 src, out = sys.argv[1], sys.argv[2]
 im = Image.open(src).convert("RGB").crop((0, 0, 201, 137))
 for o in range(2, 9):
     ex = Image.Exif(); ex[0x0112] = o
     im.save(f"{out}/orient{o}.jpg", quality=90, exif=ex.tobytes())
+def app1(body):
+    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+def exif(o, typ=3):
+    value = struct.pack(">HH", o, 0) if typ == 3 else struct.pack(">I", o)
+    return app1(b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 1) + struct.pack(">HHI", 0x0112, typ, 1) + value + b"\0\0\0\0")
+xmp = app1(b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
+buf = io.BytesIO(); im.save(buf, "JPEG", quality=90); plain = buf.getvalue()
+for name, segments in [("xmp-first6", xmp + exif(6)), ("long6", exif(6, typ=4)), ("two-exif8-3", exif(8) + exif(3))]:
+    open(f"{out}/{name}.jpg", "wb").write(plain[:2] + segments + plain[2:])
 im.convert("L").save(f"{out}/gray.jpg", quality=85)
 im.save(f"{out}/444.jpg", quality=95, subsampling=0)
 im.save(f"{out}/422.jpg", quality=75, subsampling=1)
@@ -61,8 +72,8 @@ func TestPixelsEqualPIL(t *testing.T) {
 	torchref.Script(t, makeProgram, jpegs[0], dir)
 	made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	webps, _ := filepath.Glob(filepath.Join(dir, "*.webp"))
-	if len(made) != 11 || len(webps) != 4 {
-		t.Fatalf("made %d JPEGs and %d WebPs, want 11 and 4", len(made), len(webps))
+	if len(made) != 14 || len(webps) != 4 {
+		t.Fatalf("made %d JPEGs and %d WebPs, want 14 and 4", len(made), len(webps))
 	}
 	made = append(made, webps...)
 	// Copies of the test JPEGs in dir, so PIL's .rgb files land in the temp dir.

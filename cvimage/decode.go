@@ -22,8 +22,8 @@ func isWebP(head []byte) bool {
 
 // openGo decodes the image file at path with Go's decoders (JPEG, PNG, GIF, TIFF or BMP):
 // without cgo, every image; with it, all but JPEGs and WebPs. It applies a JPEG's EXIF
-// orientation (only a JPEG's: PIL's exif_transpose also reads PNG's eXIf chunk and TIFF's
-// orientation tag, left as stored). The dimensions in the header are checked against
+// orientation as PIL's exif_transpose finds it (jpegOrientation; only a JPEG's: PIL's
+// exif_transpose also reads PNG's eXIf chunk and TIFF's orientation tag, left as stored). The dimensions in the header are checked against
 // transform.MaxSide and transform.MaxPixels before the pixels are decoded, so a hostile header
 // cannot make it allocate more than an image of MaxPixels takes (about 800 MB at 8 bytes a pixel, 16-bit RGBA;
 // a copy more where the image is turned or its alpha divided out; for a TIFF, also the file
@@ -61,10 +61,19 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): %w", name, format, err)
 		}
-		img, err = imaging.Decode(io.MultiReader(&head, br), imaging.AutoOrientation(true))
-		if err != nil {
+		var src io.Reader = io.MultiReader(&head, br)
+		orientation := 1
+		if format == "jpeg" { // read whole for its EXIF orientation, as PIL finds it
+			data, err := readEncoded(head.Bytes(), br, name, format, cfg.Width, cfg.Height)
+			if err != nil {
+				return nil, err
+			}
+			orientation, src = jpegOrientation(data), bytes.NewReader(data)
+		}
+		if img, err = imaging.Decode(src); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", name, format, err)
 		}
+		img = orientGo(img, orientation)
 		// The header's size is not the picture's: a GIF's first frame can be any rectangle of its
 		// screen, an empty one too (Go's decoder returns it).
 		b := img.Bounds()

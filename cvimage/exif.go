@@ -1,0 +1,178 @@
+package cvimage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/shuffledet/shuffledet/transform"
+)
+
+// jpegSegments calls visit with the marker and payload of each marker segment of a JPEG's bytes
+// before its first scan, in order, while visit returns true, and returns the index of the start
+// of scan marker (-1 when there is none). Stray bytes between segments are passed over, as
+// libjpeg, PIL and Go's decoder pass them; a payload cut short by the end of data is given as far
+// as it goes.
+func jpegSegments(data []byte, visit func(marker byte, payload []byte) bool) int {
+	i := 2 // after SOI
+	for i+1 < len(data) {
+		if data[i] != 0xff {
+			i++ // a stray byte before the next marker
+			continue
+		}
+		marker := data[i+1]
+		switch {
+		case marker == 0xff: // fill byte
+			i++
+		case marker == 0xda: // start of scan
+			return i
+		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd7: // no length
+			i += 2
+		default:
+			if i+3 >= len(data) {
+				return -1
+			}
+			n := int(data[i+2])<<8 | int(data[i+3])
+			end := min(i+2+n, len(data))
+			if visit != nil && !visit(marker, data[min(i+4, end):end]) {
+				return -1
+			}
+			i += 2 + n
+		}
+	}
+	return -1
+}
+
+// jpegComplete reports whether a JPEG's bytes hold an end-of-image marker (FF D9) after the start
+// of its first scan: the marker segments before the scan are walked by their lengths (an EXIF
+// thumbnail, a whole JPEG inside APP1, is skipped), and within the entropy-coded data an FF byte
+// is always followed by 00 or a marker, so FF D9 there is the image's end.
+func jpegComplete(data []byte) bool {
+	scan := jpegSegments(data, nil)
+	return scan >= 0 && bytes.Contains(data[scan+2:], []byte{0xff, 0xd9})
+}
+
+// jpegOrientation returns the EXIF orientation PIL's ImageOps.exif_transpose turns a JPEG by: the
+// Orientation tag (0x0112) of the first image file directory in the first APP1 segment that
+// begins "Exif\0" (a later one, or an XMP segment before it, is not read), one value of any
+// integer type (SHORT, as the standard has it, or LONG); 1 (as stored) where there is none or it
+// is not 2 to 8. OpenCV's and imaging's readers read only a first APP1 that is Exif, and only a
+// SHORT: a photo whose XMP segment came first was left unturned.
+func jpegOrientation(data []byte) int {
+	o := 1
+	jpegSegments(data, func(marker byte, payload []byte) bool {
+		if marker != 0xe1 || !bytes.HasPrefix(payload, []byte("Exif\x00")) {
+			return true
+		}
+		tiff := payload[min(6, len(payload)):] // PIL drops "Exif\0\0"
+		if v := tiffOrientation(tiff); v >= 2 && v <= 8 {
+			o = v
+		}
+		return false // the first Exif segment only, as PIL keeps it
+	})
+	return o
+}
+
+// tiffOrientation returns the Orientation tag of the first directory of a TIFF structure (an
+// EXIF segment's body), 0 where it has none or it is not one integer.
+func tiffOrientation(tiff []byte) int {
+	if len(tiff) < 8 {
+		return 0
+	}
+	var order binary.ByteOrder
+	switch string(tiff[:4]) {
+	case "II*\x00":
+		order = binary.LittleEndian
+	case "MM\x00*":
+		order = binary.BigEndian
+	default:
+		return 0
+	}
+	ifd := int64(order.Uint32(tiff[4:8]))
+	if ifd+2 > int64(len(tiff)) {
+		return 0
+	}
+	n := int64(order.Uint16(tiff[ifd:]))
+	for k := int64(0); k < n; k++ {
+		e := ifd + 2 + 12*k
+		if e+12 > int64(len(tiff)) {
+			return 0
+		}
+		if order.Uint16(tiff[e:]) != 0x0112 {
+			continue
+		}
+		typ, count, value := order.Uint16(tiff[e+2:]), order.Uint32(tiff[e+4:]), tiff[e+8:e+12]
+		if count != 1 { // several values: PIL's tuple turns nothing
+			return 0
+		}
+		var v int64
+		switch typ {
+		case 1, 7: // BYTE, UNDEFINED
+			v = int64(value[0])
+		case 6: // SBYTE
+			v = int64(int8(value[0]))
+		case 3: // SHORT
+			v = int64(order.Uint16(value))
+		case 8: // SSHORT
+			v = int64(int16(order.Uint16(value)))
+		case 4: // LONG
+			v = int64(order.Uint32(value))
+		case 9: // SLONG
+			v = int64(int32(order.Uint32(value)))
+		}
+		if v < 0 || v > 8 {
+			return 0
+		}
+		return int(v)
+	}
+	return 0
+}
+
+// orientGo turns img as PIL's ImageOps.exif_transpose does for orientation o (2-8; anything else
+// leaves it as it is).
+func orientGo(img image.Image, o int) image.Image {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
+}
+
+// maxEncodedBytes is the most bytes read of a w x h JPEG or WebP: 4 a pixel (more than a JPEG of
+// pure noise at quality 100 or a lossless WebP takes) and 64 MiB for the metadata (EXIF,
+// embedded previews), at most that of transform.MaxPixels. A 2 GiB file, its image a small one,
+// was read whole and aborted OpenCV's decoder.
+func maxEncodedBytes(w, h int) int64 {
+	return 4*min(int64(w)*int64(h), transform.MaxPixels) + 64<<20
+}
+
+// readEncoded returns head followed by the rest of a w x h JPEG's or WebP's bytes from r, read
+// into one buffer up to maxEncodedBytes; more is an error naming the file.
+func readEncoded(head []byte, r io.Reader, name, format string, w, h int) ([]byte, error) {
+	limit := maxEncodedBytes(w, h)
+	buf := bytes.NewBuffer(head)
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1-int64(buf.Len()))); err != nil {
+		return nil, fmt.Errorf("cvimage: read image %s: %w", name, err)
+	}
+	if int64(buf.Len()) > limit {
+		return nil, fmt.Errorf("cvimage: image %s (%s): more than %d MiB, more than a %dx%d image's data and metadata take (a file padded or damaged?)",
+			name, format, limit>>20, w, h)
+	}
+	return buf.Bytes(), nil
+}
