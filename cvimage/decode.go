@@ -74,6 +74,9 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", name, format, err)
 		}
 		img = orientGo(img, orientation)
+		if p, ok := img.(*image.Paletted); ok && format == "gif" {
+			img = onScreen(p, cfg.Width, cfg.Height)
+		}
 		// The header's size is not the picture's: a GIF's first frame can be any rectangle of its
 		// screen, an empty one too (Go's decoder returns it).
 		b := img.Bounds()
@@ -95,6 +98,31 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		}
 	}
 	return img, nil
+}
+
+// onScreen returns a GIF's first frame f on its w x h screen, as PIL opens it: the screen's other
+// pixels are palette entry 0, or the transparent one where the frame has one (Go's decoder
+// returns the frame's rectangle alone, so a frame smaller than its screen came out at its own
+// size, its boxes in its own pixels). A frame that covers its screen is returned as it is.
+func onScreen(f *image.Paletted, w, h int) image.Image {
+	screen := image.Rect(0, 0, w, h)
+	if f.Rect == screen {
+		return f
+	}
+	out := image.NewPaletted(screen, f.Palette)
+	for i, c := range f.Palette {
+		if _, _, _, a := c.RGBA(); a == 0 { // the transparent entry (Go's decoder clears its colour)
+			for k := range out.Pix {
+				out.Pix[k] = uint8(i)
+			}
+			break
+		}
+	}
+	r := f.Rect.Intersect(screen)
+	for y := r.Min.Y; y < r.Max.Y; y++ { // the indices as they are (draw.Draw would match colours)
+		copy(out.Pix[out.PixOffset(r.Min.X, y):out.PixOffset(r.Max.X, y)], f.Pix[f.PixOffset(r.Min.X, y):])
+	}
+	return out
 }
 
 // maxTIFFBytes is the largest TIFF file decodeGo reads: 100 MP (transform.MaxPixels) of uncompressed 16-bit

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -114,5 +115,54 @@ func TestOpenGoPremultipliedTIFF(t *testing.T) {
 	}
 	if _, ok := img.(*image.RGBA); ok {
 		t.Error("still premultiplied RGBA: the fast path would read the stored colours")
+	}
+}
+
+// TestGIFFrameOnItsScreen: a GIF whose first frame is smaller than its screen opens at the
+// screen's size with the frame in its place and palette entry 0 around it, PIL's pixels exactly
+// (it opened as the frame alone, its boxes in the frame's pixels).
+func TestGIFFrameOnItsScreen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "offset.gif")
+	out := torchref.Script(t, `
+import io, struct, sys
+from PIL import Image
+im = Image.new("P", (200, 150)); im.putpalette([10, 20, 30, 200, 100, 50, 0, 255, 0] + [0] * 759)
+im.paste(1, (0, 0, 100, 150)); im.paste(2, (100, 0, 200, 150)); im.paste(0, (20, 20, 60, 60))
+b = io.BytesIO(); im.save(b, "GIF", optimize=False); d = bytearray(b.getvalue())
+d[6:10] = struct.pack("<HH", 320, 240)  # the screen
+i = d.index(b"\x2c"); d[i + 1:i + 5] = struct.pack("<HH", 50, 40)  # the frame's place on it
+open(sys.argv[1], "wb").write(d)
+rgb = Image.open(sys.argv[1]).convert("RGB")
+open(sys.argv[1] + ".rgb", "wb").write(rgb.tobytes())
+print(rgb.size[0], rgb.size[1])
+`, path)
+	var w, h int
+	if _, err := fmt.Sscan(string(out), &w, &h); err != nil || w != 320 || h != 240 {
+		t.Fatalf("PIL: %q, %v", out, err)
+	}
+	want, err := os.ReadFile(path + ".rgb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := openGo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(0, 0, w, h) {
+		t.Fatalf("opened as %v, PIL %dx%d", img.Bounds(), w, h)
+	}
+	differ := 0
+	for y := range h {
+		for x := range w {
+			r, g, b, _ := img.At(x, y).RGBA()
+			k := 3 * (y*w + x)
+			if uint8(r>>8) != want[k] || uint8(g>>8) != want[k+1] || uint8(b>>8) != want[k+2] {
+				differ++
+			}
+		}
+	}
+	if differ != 0 {
+		t.Errorf("%d of %d pixels differ from PIL's", differ, w*h)
 	}
 }
