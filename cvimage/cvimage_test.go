@@ -33,7 +33,9 @@ for p in sys.argv[1:]:
 // makeProgram writes JPEGs that exercise the decoder's corners from a test image: every EXIF
 // orientation (2-8); an orientation in an Exif segment after an XMP one, one stored as a LONG,
 // two Exif segments (PIL reads the first; OpenCV's and imaging's readers read only a first APP1
-// that is Exif, and only a SHORT); grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart
+// that is Exif, and only a SHORT), and Pillow's corners: BYTE and UNDEFINED values (kept as
+// bytes: not turned), SBYTE, a prefix "Exif\0X", two values (the first), the tag twice (the
+// last), a RATIONAL 12/2 and a FLOAT, an earlier entry whose data runs past the end (it stops); grayscale, 4:4:4 and 4:2:2 chroma, progressive, restart
 // markers; and WebPs, lossy (VP8) and lossless (VP8L), each also with an alpha channel (VP8X).
 const makeProgram = `
 import io, struct, sys
@@ -45,12 +47,24 @@ for o in range(2, 9):
     im.save(f"{out}/orient{o}.jpg", quality=90, exif=ex.tobytes())
 def app1(body):
     return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
-def exif(o, typ=3):
-    value = struct.pack(">HH", o, 0) if typ == 3 else struct.pack(">I", o)
-    return app1(b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 1) + struct.pack(">HHI", 0x0112, typ, 1) + value + b"\0\0\0\0")
+def ifd(entries, extra=b""):  # one directory of (tag, type, count, 4 value bytes), then extra data
+    body = struct.pack(">H", len(entries)) + b"".join(struct.pack(">HHI", t, y, n) + v for t, y, n, v in entries)
+    return b"MM\0*" + struct.pack(">I", 8) + body + b"\0\0\0\0" + extra
+def exif(o, typ=3, prefix=b"Exif\0\0"):
+    value = struct.pack(">HH", o, 0) if typ in (3, 8) else struct.pack(">I", o) if typ in (4, 9) else bytes([o, 0, 0, 0])
+    return app1(prefix + ifd([(0x0112, typ, 1, value)]))
+at = 8 + 2 + 12 + 4  # where a one-entry directory's extra data begins
 xmp = app1(b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
 buf = io.BytesIO(); im.save(buf, "JPEG", quality=90); plain = buf.getvalue()
-for name, segments in [("xmp-first6", xmp + exif(6)), ("long6", exif(6, typ=4)), ("two-exif8-3", exif(8) + exif(3))]:
+for name, segments in [
+        ("xmp-first6", xmp + exif(6)), ("long6", exif(6, typ=4)), ("two-exif8-3", exif(8) + exif(3)),
+        ("byte6", exif(6, typ=1)), ("undefined6", exif(6, typ=7)), ("sbyte6", exif(6, typ=6)),
+        ("exif-x-prefix6", exif(6, prefix=b"Exif\0X")),
+        ("short-6-3", app1(b"Exif\0\0" + ifd([(0x0112, 3, 2, struct.pack(">HH", 6, 3))]))),
+        ("twice-3-6", app1(b"Exif\0\0" + ifd([(0x0112, 3, 1, struct.pack(">HH", 3, 0)), (0x0112, 3, 1, struct.pack(">HH", 6, 0))]))),
+        ("rational6", app1(b"Exif\0\0" + ifd([(0x0112, 5, 1, struct.pack(">I", at))], struct.pack(">II", 12, 2)))),
+        ("float6", app1(b"Exif\0\0" + ifd([(0x0112, 11, 1, struct.pack(">f", 6.0))]))),
+        ("past-end-then6", app1(b"Exif\0\0" + ifd([(0x010f, 2, 100, struct.pack(">I", 4000)), (0x0112, 3, 1, struct.pack(">HH", 6, 0))])))]:
     open(f"{out}/{name}.jpg", "wb").write(plain[:2] + segments + plain[2:])
 im.convert("L").save(f"{out}/gray.jpg", quality=85)
 im.save(f"{out}/444.jpg", quality=95, subsampling=0)
@@ -72,8 +86,8 @@ func TestPixelsEqualPIL(t *testing.T) {
 	torchref.Script(t, makeProgram, jpegs[0], dir)
 	made, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	webps, _ := filepath.Glob(filepath.Join(dir, "*.webp"))
-	if len(made) != 14 || len(webps) != 4 {
-		t.Fatalf("made %d JPEGs and %d WebPs, want 14 and 4", len(made), len(webps))
+	if len(made) != 23 || len(webps) != 4 {
+		t.Fatalf("made %d JPEGs and %d WebPs, want 23 and 4", len(made), len(webps))
 	}
 	made = append(made, webps...)
 	// Copies of the test JPEGs in dir, so PIL's .rgb files land in the temp dir.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 
 	"github.com/disintegration/imaging"
 
@@ -56,29 +57,38 @@ func jpegComplete(data []byte) bool {
 	return scan >= 0 && bytes.Contains(data[scan+2:], []byte{0xff, 0xd9})
 }
 
-// jpegOrientation returns the EXIF orientation PIL's ImageOps.exif_transpose turns a JPEG by: the
-// Orientation tag (0x0112) of the first image file directory in the first APP1 segment that
-// begins "Exif\0" (a later one, or an XMP segment before it, is not read), one value of any
-// integer type (SHORT, as the standard has it, or LONG); 1 (as stored) where there is none or it
-// is not 2 to 8. OpenCV's and imaging's readers read only a first APP1 that is Exif, and only a
-// SHORT: a photo whose XMP segment came first was left unturned.
+// jpegOrientation returns the EXIF orientation Pillow 9.4's ImageOps.exif_transpose turns a
+// JPEG by: the Orientation tag (0x0112) of the first image file directory in the first APP1
+// segment that begins "Exif\0" (a later one, or an XMP segment before it, is not read; one that
+// does not go on "\0" and a TIFF header Pillow refuses), as tiffOrientation reads it; 1 (as
+// stored) where there is none or it is not 2 to 8. OpenCV's and imaging's readers read only a
+// first APP1 that is Exif, and only a SHORT: a photo whose XMP segment came first was left
+// unturned.
 func jpegOrientation(data []byte) int {
 	o := 1
 	jpegSegments(data, func(marker byte, payload []byte) bool {
 		if marker != 0xe1 || !bytes.HasPrefix(payload, []byte("Exif\x00")) {
 			return true
 		}
-		tiff := payload[min(6, len(payload)):] // PIL drops "Exif\0\0"
-		if v := tiffOrientation(tiff); v >= 2 && v <= 8 {
-			o = v
+		if bytes.HasPrefix(payload, []byte("Exif\x00\x00")) {
+			if v := tiffOrientation(payload[6:]); v >= 2 && v <= 8 {
+				o = v
+			}
 		}
-		return false // the first Exif segment only, as PIL keeps it
+		return false // the first Exif segment only, as Pillow keeps it
 	})
 	return o
 }
 
+// tiffUnit is the size of one value of each TIFF type Pillow reads (0: a type it skips).
+var tiffUnit = [17]int64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8}
+
 // tiffOrientation returns the Orientation tag of the first directory of a TIFF structure (an
-// EXIF segment's body), 0 where it has none or it is not one integer.
+// EXIF segment's body) as Pillow 9.4 reads it: the last entry of the tag (entries of a type it
+// does not know skipped, the directory read up to the first entry whose values run past the
+// end), its first value, of an integer, rational or floating-point type that is a whole number
+// (a BYTE, UNDEFINED or ASCII value is kept as bytes, which never equals one); 0 where there is
+// none.
 func tiffOrientation(tiff []byte) int {
 	if len(tiff) < 8 {
 		return 0
@@ -92,44 +102,69 @@ func tiffOrientation(tiff []byte) int {
 	default:
 		return 0
 	}
+	size := int64(len(tiff))
 	ifd := int64(order.Uint32(tiff[4:8]))
-	if ifd+2 > int64(len(tiff)) {
+	if ifd+2 > size {
 		return 0
 	}
-	n := int64(order.Uint16(tiff[ifd:]))
-	for k := int64(0); k < n; k++ {
+	var typ uint16
+	var value []byte
+	for k, n := int64(0), int64(order.Uint16(tiff[ifd:])); k < n; k++ {
 		e := ifd + 2 + 12*k
-		if e+12 > int64(len(tiff)) {
-			return 0
+		if e+12 > size {
+			break
 		}
-		if order.Uint16(tiff[e:]) != 0x0112 {
+		t := order.Uint16(tiff[e+2:])
+		if int(t) >= len(tiffUnit) || tiffUnit[t] == 0 {
 			continue
 		}
-		typ, count, value := order.Uint16(tiff[e+2:]), order.Uint32(tiff[e+4:]), tiff[e+8:e+12]
-		if count != 1 { // several values: PIL's tuple turns nothing
-			return 0
+		length := int64(order.Uint32(tiff[e+4:])) * tiffUnit[t]
+		v := tiff[e+8 : e+8+min(length, 4)]
+		if length > 4 {
+			off := int64(order.Uint32(tiff[e+8:]))
+			if off+length > size {
+				break // Pillow's read falls short: it stops
+			}
+			v = tiff[off : off+length]
 		}
-		var v int64
-		switch typ {
-		case 1, 7: // BYTE, UNDEFINED
-			v = int64(value[0])
-		case 6: // SBYTE
-			v = int64(int8(value[0]))
-		case 3: // SHORT
-			v = int64(order.Uint16(value))
-		case 8: // SSHORT
-			v = int64(int16(order.Uint16(value)))
-		case 4: // LONG
-			v = int64(order.Uint32(value))
-		case 9: // SLONG
-			v = int64(int32(order.Uint32(value)))
+		if length > 0 && order.Uint16(tiff[e:]) == 0x0112 {
+			typ, value = t, v
 		}
-		if v < 0 || v > 8 {
-			return 0
-		}
-		return int(v)
 	}
-	return 0
+	var f float64 // the first value
+	switch typ {
+	case 3:
+		f = float64(order.Uint16(value))
+	case 4, 13:
+		f = float64(order.Uint32(value))
+	case 16:
+		f = float64(order.Uint64(value))
+	case 6:
+		f = float64(int8(value[0]))
+	case 8:
+		f = float64(int16(order.Uint16(value)))
+	case 9:
+		f = float64(int32(order.Uint32(value)))
+	case 5, 10:
+		num, den := float64(order.Uint32(value)), float64(order.Uint32(value[4:]))
+		if typ == 10 {
+			num, den = float64(int32(order.Uint32(value))), float64(int32(order.Uint32(value[4:])))
+		}
+		if den == 0 {
+			return 0
+		}
+		f = num / den
+	case 11:
+		f = float64(math.Float32frombits(order.Uint32(value)))
+	case 12:
+		f = math.Float64frombits(order.Uint64(value))
+	default: // none, or bytes
+		return 0
+	}
+	if f != math.Trunc(f) || f < 0 || f > 8 {
+		return 0
+	}
+	return int(f)
 }
 
 // orientGo turns img as PIL's ImageOps.exif_transpose does for orientation o (2-8; anything else

@@ -32,6 +32,7 @@ const MaxHeaderSize = 100 << 20
 const (
 	MaxTensors    = 1 << 14
 	MaxDimensions = 16
+	MaxMetadata   = 1 << 10 // __metadata__ entries (a shuffledet model file has 3)
 )
 
 // Tensor is one named float32 tensor.
@@ -256,11 +257,11 @@ func headerEntries(header []byte) (metadata map[string]string, entries map[strin
 		}
 		if name == "__metadata__" {
 			sawMetadata = true
-			if err := dec.Decode(&metadata); err != nil {
+			if err := readMetadata(dec, metadata); err != nil {
 				if syntaxError(err) {
 					return nil, nil, fmt.Errorf("header JSON: %w", err)
 				}
-				return nil, nil, fmt.Errorf("__metadata__: must map strings to strings: %w", err)
+				return nil, nil, fmt.Errorf("__metadata__: %w", err)
 			}
 			continue
 		}
@@ -283,6 +284,41 @@ func headerEntries(header []byte) (metadata map[string]string, entries map[strin
 		return nil, nil, fmt.Errorf("header JSON: more after its object")
 	}
 	return metadata, entries, nil
+}
+
+// readMetadata reads the __metadata__ object, token by token, into m: at most MaxMetadata
+// entries, each a string (null: none); a repeated key keeps its last value, as encoding/json
+// kept it.
+func readMetadata(dec *json.Decoder, m map[string]string) error {
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return err
+	case tok == nil:
+		return nil
+	case tok != json.Delim('{'):
+		return fmt.Errorf("must map strings to strings, not %v", tok)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if _, ok := m[key]; !ok && len(m) == MaxMetadata {
+			return fmt.Errorf("more than %d entries", MaxMetadata)
+		}
+		if tok, err = dec.Token(); err != nil {
+			return err
+		}
+		value, ok := tok.(string)
+		if !ok {
+			return fmt.Errorf("must map strings to strings: %q is %v", key, tok)
+		}
+		m[key] = value
+	}
+	_, err = dec.Token() // the closing brace
+	return err
 }
 
 // syntaxError reports whether err is the decoder's: malformed JSON or JSON cut short.
