@@ -982,6 +982,12 @@ class DetectorTraining(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(stopped, "iter000003.bin")))
         self.run_train("ema-stopped", "--iters", "4", "--ema", "0.9", "--export-now")
         self.assertTrue(os.path.exists(os.path.join(stopped, "iter000003.bin")))
+        # ... without reading --data: the checkpoint has the classes (COCO train's JSON is 450 MB,
+        # and the data may have moved since)
+        os.remove(os.path.join(stopped, "iter000003.bin"))
+        gone = ["/nonexistent/images:/nonexistent/ann.json" if v == self.data else v for v in self.common]
+        self.assertFalse(train_detector.main(gone + ["--out", stopped, "--iters", "4", "--ema", "0.9", "--export-now"]))
+        self.assertTrue(os.path.exists(os.path.join(stopped, "iter000003.bin")))
         with self.assertRaises(SystemExit):
             self.run_train("ema-nothing", "--iters", "4", "--export-now")
         # A run without an average cannot be resumed as one.

@@ -1151,22 +1151,30 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
 
     backbone, det = config_file(a.config)
-    # The run's classes are the training data's categories (--classes: some of them, in its order).
-    records, sources = [], []
-    for spec in a.data:
-        images, ann = parse_pair(spec)
-        recs, cats = load_coco(images, ann, polygons=a.copy_paste > 0)
-        records += recs
-        sources.append((ann, cats))
-    categories, notes = data_categories(sources, [(c["id"], c["name"]) for c in det["classes"]], a.config)
-    classes = select_classes(a.classes, categories)
-    if not a.classes:
-        notes += ["category %d %s left out: the Go engine's classes have ids of 1 or more" % (cid, json.dumps(name))
-                  for cid, name in sorted(categories.items()) if cid < 1]
-    records, dropped = label_records(records, [c for c, _ in classes])
-    if main_proc:
-        for note in notes:
-            print("note: " + note, flush=True)
+    ckpt_path = os.path.join(a.out, "last.pt")
+    saved = None
+    if a.export_now and os.path.exists(ckpt_path) and not a.no_resume:
+        saved = load_checkpoint(ckpt_path, "cpu").get("classes")
+    if saved is not None:
+        # --export-now: the checkpoint's classes; the data is not read (COCO train's JSON is 450 MB)
+        classes, records = [(int(i), n) for i, n in saved], []
+    else:
+        # The run's classes are the training data's categories (--classes: some of them, in its order).
+        records, sources = [], []
+        for spec in a.data:
+            images, ann = parse_pair(spec)
+            recs, cats = load_coco(images, ann, polygons=a.copy_paste > 0)
+            records += recs
+            sources.append((ann, cats))
+        categories, notes = data_categories(sources, [(c["id"], c["name"]) for c in det["classes"]], a.config)
+        classes = select_classes(a.classes, categories)
+        if not a.classes:
+            notes += ["category %d %s left out: the Go engine's classes have ids of 1 or more" % (cid, json.dumps(name))
+                      for cid, name in sorted(categories.items()) if cid < 1]
+        records, dropped = label_records(records, [c for c, _ in classes])
+        if main_proc:
+            for note in notes:
+                print("note: " + note, flush=True)
     det["classes"] = [{"id": i, "name": n} for i, n in classes]
     if a.anchor_sizes:
         sizes = [int(v) for v in a.anchor_sizes.split(",")]
@@ -1225,7 +1233,6 @@ def main(argv=None):
     opt = make_optimizer(a, model)
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
 
-    ckpt_path = os.path.join(a.out, "last.pt")
     start, train_seconds, best = 0, 0.0, None
     global_batch = world * a.batch * a.accum
     first_image = None  # the stream's position at start (None: start x global_batch)
