@@ -249,11 +249,13 @@ func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg
 
 // Set changes d's settings between calls, with the Options NewDetector takes, from the
 // settings d has now: a camera program's score slider or class menu. The score and NMS
-// thresholds and the classes take effect at the next call and keep every buffer (Detect still
-// allocates nothing; Set itself copies the settings); a new
+// thresholds and the classes take effect at the next call and keep every buffer (Set itself
+// copies the settings; a lower threshold or more classes than any before can grow the
+// post-processing's buffers once, then Detect allocates nothing again); a new
 // resolution makes the preprocessing's buffers anew and a new thread count the whole Detector's,
 // as Clone would. On an error nothing changes. ErrBusy during a call on another goroutine,
-// ErrClosed after Close.
+// ErrClosed after Close. Like Detect, it is not safe beside d's other methods on another
+// goroutine (Clone, Config and Threads read what it changes).
 func (d *Detector) Set(opts ...Option) error {
 	if err := d.enter(); err != nil {
 		return err

@@ -82,9 +82,9 @@ func ExampleDetector_Clone() {
 	// [1 1 1 1]
 }
 
-// What a model costs on a frame: multiply-adds of the trunk, the RPN and the box head.
 // Change the score threshold or the classes between frames (a slider, a menu): Set keeps the
-// Detector's buffers, so the frames after it still allocate nothing.
+// Detector's buffers, so the frames after it allocate nothing once they have held the most
+// detections (here: from the lowest threshold on).
 func ExampleDetector_Set() {
 	det, err := detector.Load(demoModel, detector.WithScoreThreshold(0.05))
 	if err != nil {
@@ -110,6 +110,7 @@ func ExampleDetector_Set() {
 	// above 0.60: 1
 }
 
+// What a model costs on a frame: multiply-adds of the trunk, the RPN and the box head.
 func ExampleModel_Complexity() {
 	det, err := detector.Load(demoModel)
 	if err != nil {

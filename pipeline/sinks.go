@@ -80,13 +80,13 @@ func CheckVideoFPS(fps float64) error {
 	return nil
 }
 
-// MaxVideoFPS is the highest frame rate NewVideoWriter writes a video at (a phone's slow-motion
-// clip is recorded at up to 960); a higher one is a stream's clock rate (90000) read as a frame
-// rate.
+// MaxVideoFPS bounds the frame rates NewVideoWriter writes a video at (a phone's slow-motion clip
+// is recorded at up to 960); a rate of MaxVideoFPS or more is a stream's clock (1000 for a
+// millisecond one, 90000) read as a frame rate.
 const MaxVideoFPS = 1000
 
 // NewVideoWriter returns a VideoWriter for path at fps frames per second: a rate CheckVideoFPS
-// refuses is an error; one not above 0 (unknown), or above MaxVideoFPS, becomes 25. path's folder must
+// refuses is an error; one not above 0 (unknown), or of MaxVideoFPS or more, becomes 25. path's folder must
 // exist. A run with Options.Stride n keeps every nth frame: give it the source's rate over n, so
 // that the video plays at the speed it was recorded (detect does).
 func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
@@ -101,7 +101,7 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	if err := CheckVideoFPS(fps); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if !(fps > 0 && fps <= MaxVideoFPS) {
+	if !(fps > 0 && fps < MaxVideoFPS) {
 		fps = 25
 	}
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}

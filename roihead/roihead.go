@@ -1,6 +1,6 @@
 // Package roihead is the box branch of a Faster R-CNN, as torchvision 0.14's RoIHeads runs it at
 // inference in the C4 layout: the pooler (MultiScaleRoIAlign on the one stride-16 map: RoIAlign,
-// not aligned, with the scale inferred from the feature and image sizes), the box head (the
+// not aligned, at scale 1/16, which torchvision infers from its first batch), the box head (the
 // trunk's last stage, supplied by the trunk as a BoxHead), the box predictor (FastRCNNPredictor:
 // class logits and class-specific box deltas) and the post-processing
 // (postprocess_detections, then the transform's resize of the boxes to the original image).
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -161,24 +162,19 @@ func (r *Runner) SetPool(p *parallel.Pool) {
 	}
 }
 
-// FeatureStride is the stride of the feature maps the RoIs are pooled from (backbone.Trunk's):
-// RoIAlign's scale is 1/FeatureStride. torchvision's MultiScaleRoIAlign infers its scale from the
-// first image it sees (the power of two nearest the map's height over the image's before
-// padding) and keeps it: 1/16 but for an image resized to under 68 rows (a 13:1 panorama is 38
-// rows at 300: 1/8, and every RoI then pooled from the wrong place). The recipes in train/ fix
-// it at 1/16 as well.
-const FeatureStride = 16
-
 // Predict runs the branch up to the predictor on the proposals of one image (boxes in
 // resized-image pixels) and its feature map feat, [1, C, H, W] (C the feature channels given to
-// NewRunner, stride FeatureStride). It returns the class logits [P, K+1] and the box deltas
+// NewRunner, stride backbone.FeatureStride: RoIAlign's scale is 1/16 for every image;
+// torchvision's MultiScaleRoIAlign infers it from the first batch it sees and keeps it, 1/8
+// where that image is resized to under 68 rows, a 13:1 panorama, and the recipes in train/ fix
+// it at 1/16 as well). It returns the class logits [P, K+1] and the box deltas
 // [P, 4(K+1)] of the P proposals, which belong to the Runner and stay valid until its next call.
 func (r *Runner) Predict(feat *nn.Tensor, proposals []boxes.Box) (logits, deltas []float32, err error) {
 	if feat.N != 1 || feat.C != r.channels || !feat.Consistent() {
 		return nil, nil, fmt.Errorf("roi: feature map %v holding %d values (want [1, %d, H, W] holding %d*H*W)", feat.Shape(), len(feat.Data), r.channels, r.channels)
 	}
 	a := r.align
-	a.SpatialScale = 1.0 / FeatureStride
+	a.SpatialScale = 1.0 / backbone.FeatureStride
 	n := len(proposals)
 	in, k := r.pred.classes.In, r.pred.NumClasses()
 	r.pooled = slices.Grow(r.pooled[:0], n*in)[:n*in]

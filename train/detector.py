@@ -3,7 +3,7 @@
 backbone  = first_conv .. end of stage 3 (stride 16), out_channels = stage-3 width
 rpn       = AnchorGenerator(((32,64,128,256,512),), ((0.5,1,2),)) + RPNHeadC4 (conv 3x3 + ReLU,
             cls_logits, bbox_pred)
-roi pool  = MultiScaleRoIAlign(['0'], 14, 2)
+roi pool  = MultiScaleRoIAlign(['0'], 14, 2), its scale fixed at 1/16 (fixed_scale)
 box head  = stage-4 units + global average pool -> [N, stage-4 width]
 predictor = FastRCNNPredictor(stage-4 width, K+1)
 
@@ -155,7 +155,7 @@ def fixed_scale(pool):
     stride. torchvision infers it from the first batch the pool sees (the power of two nearest the
     feature map's height over the tallest image's before padding) and keeps it: 1/8 when that
     batch is a panorama resized to under 68 rows, for every later image and training step too. The
-    Go engine pools at 1/16 (roihead.FeatureStride)."""
+    Go engine pools at 1/16 (backbone.FeatureStride)."""
     level = FEATURE_STRIDE.bit_length() - 1
     pool.scales = [1.0 / FEATURE_STRIDE]
     pool.map_levels = initLevelMapper(level, level, canonical_scale=pool.canonical_scale,

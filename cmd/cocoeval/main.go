@@ -185,7 +185,7 @@ func evalFile(c *cli.Context, e *env) error {
 		return report(c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
-		if n := withGroundTruth(gt, all[k:]); n > 0 { // (images without any have nothing to miss)
+		if n := withGroundTruth(gt, all[k:], cats); n > 0 { // (images without any have nothing to miss)
 			fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
 				"the %d after them with ground truth count as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
 				k, len(all), c.String("gt"), n, k)
@@ -296,12 +296,12 @@ func renamedClasses(gt *coco.Dataset, classes []configs.Class) string {
 }
 
 // withGroundTruth counts the images with an annotation that a detection can match and that
-// counts when missed (neither a crowd region nor ignored).
-func withGroundTruth(gt *coco.Dataset, images []coco.Image) int {
+// counts when missed (neither a crowd region nor ignored), of one of cats (nil: any category).
+func withGroundTruth(gt *coco.Dataset, images []coco.Image, cats []int) int {
 	n := 0
 	for _, im := range images {
 		for _, i := range gt.ImageAnnotations(im.ID) {
-			if a := gt.Annotations[i]; !a.IsCrowd && !a.Ignore {
+			if a := gt.Annotations[i]; !a.IsCrowd && !a.Ignore && (cats == nil || slices.Contains(cats, a.CategoryID)) {
 				n++
 				break
 			}

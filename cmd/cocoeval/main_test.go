@@ -773,7 +773,8 @@ func TestDefaultOutReplacedWithANote(t *testing.T) {
 
 // TestNoteOnUncoveredImages: the note that images after the detections' last count as missed is
 // given only when one of them has ground truth a detection could match: not for images without
-// annotations, or with only a crowd region (a perfect results file got it, pointing at -limit).
+// annotations, with only a crowd region, or only of categories -categories leaves out (a perfect
+// results file got it, pointing at -limit).
 func TestNoteOnUncoveredImages(t *testing.T) {
 	for _, c := range []struct {
 		name, third string // the third image's annotations
@@ -791,7 +792,7 @@ func TestNoteOnUncoveredImages(t *testing.T) {
 		if c.third != "" {
 			anns += "," + c.third
 		}
-		doc := `{"images": [{"id": 1}, {"id": 2}, {"id": 3}], "categories": [{"id": 1, "name": "person"}], "annotations": [` + anns + `]}`
+		doc := `{"images": [{"id": 1}, {"id": 2}, {"id": 3}], "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}], "annotations": [` + anns + `]}`
 		dt := filepath.Join(dir, "dt.json")
 		res := `[{"image_id": 1, "category_id": 1, "bbox": [1, 1, 20, 20], "score": 0.9}, {"image_id": 2, "category_id": 1, "bbox": [5, 5, 30, 20], "score": 0.8}]`
 		if err := os.WriteFile(gt, []byte(doc), 0o644); err != nil {
@@ -807,6 +808,11 @@ func TestNoteOnUncoveredImages(t *testing.T) {
 		got := strings.ReplaceAll(stderr.String(), gt, "GT")
 		if c.note == "" && strings.Contains(got, "count as missed") || c.note != "" && !strings.Contains(got, c.note) {
 			t.Errorf("third image with %s: stderr %q, want the note %q", c.name, got, c.note)
+		}
+		// With -categories of the others, its box is not evaluated: no note.
+		e, _, stderr = testEnv(t, nil)
+		if code := run(context.Background(), e, []string{"cocoeval", "-gt", gt, "-dt", dt, "-categories", "2"}); code != 0 || strings.Contains(stderr.String(), "count as missed") {
+			t.Errorf("third image with %s, -categories 2: exit %d, stderr %q", c.name, code, stderr)
 		}
 	}
 }

@@ -198,6 +198,10 @@ func detect(c *cli.Context) error {
 					src = pipeline.Reconnect(in.name(), l, in.open, d, stderr)
 				}
 			}
+			if in.out != "" && (o.Live && fps > maxLiveFPS || fps >= pipeline.MaxVideoFPS) { // the source's rate, before -stride
+				fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", in.name(), fps, in.out)
+				fps = 0 // (NewVideoWriter's unknown rate)
+			}
 			total := 0
 			if !o.Live { // a file: every -stride-th frame, the output at that rate
 				o.Stride = c.Int("stride")
@@ -206,10 +210,6 @@ func detect(c *cli.Context) error {
 			}
 			o.Progress = newFrameBar(stderr, in.name(), total)
 			if in.out != "" {
-				if o.Live && fps > maxLiveFPS || fps > pipeline.MaxVideoFPS {
-					fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", in.name(), fps, in.out)
-					fps = 0 // (NewVideoWriter's unknown rate)
-				}
 				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {
 					src.Close()
 					return errors.Join(err, j.closeJSON())
