@@ -333,3 +333,42 @@ func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestOrientationsAgree: the build without cgo turns a JPEG by each EXIF orientation (orientGo,
+// imaging's transpositions) as the OpenCV build does (orientMat, which TestPixelsEqualPIL holds
+// to PIL's pixels), on a 7x5 image of distinct pixels.
+func TestOrientationsAgree(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 7, 5))
+	for i := range src.Pix {
+		src.Pix[i] = byte(i * 37)
+		if i%4 == 3 {
+			src.Pix[i] = 0xff
+		}
+	}
+	m, err := matFrom("src", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for o := 2; o <= 8; o++ {
+		want := orientMat(m, o)
+		got := orientGo(src, o)
+		b := got.Bounds()
+		if b.Dx() != want.Cols() || b.Dy() != want.Rows() {
+			t.Errorf("orientation %d: %v, OpenCV %dx%d", o, b, want.Cols(), want.Rows())
+			want.Close()
+			continue
+		}
+		bgr, _ := want.DataPtrUint8()
+		for y := range b.Dy() {
+			for x := range b.Dx() {
+				r, g, bl, _ := got.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				k := 3 * (y*b.Dx() + x)
+				if byte(r>>8) != bgr[k+2] || byte(g>>8) != bgr[k+1] || byte(bl>>8) != bgr[k] {
+					t.Errorf("orientation %d: pixel (%d, %d) differs", o, x, y)
+				}
+			}
+		}
+		want.Close()
+	}
+}

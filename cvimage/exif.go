@@ -170,24 +170,17 @@ func tiffOrientation(tiff []byte) int {
 // orientGo turns img as PIL's ImageOps.exif_transpose does for orientation o (2-8; anything else
 // leaves it as it is).
 func orientGo(img image.Image, o int) image.Image {
-	switch o {
-	case 2:
-		return imaging.FlipH(img)
-	case 3:
-		return imaging.Rotate180(img)
-	case 4:
-		return imaging.FlipV(img)
-	case 5:
-		return imaging.Transpose(img)
-	case 6:
-		return imaging.Rotate270(img)
-	case 7:
-		return imaging.Transverse(img)
-	case 8:
-		return imaging.Rotate90(img)
+	if o < 0 || o >= len(turns) || turns[o] == nil {
+		return img
 	}
-	return img
+	return turns[o](img)
 }
+
+// turns are exif_transpose's transpositions by orientation: FLIP_LEFT_RIGHT, ROTATE_180,
+// FLIP_TOP_BOTTOM, TRANSPOSE, ROTATE_270, TRANSVERSE, ROTATE_90 (PIL's and imaging's rotations
+// both counter-clockwise).
+var turns = [9]func(image.Image) *image.NRGBA{2: imaging.FlipH, 3: imaging.Rotate180, 4: imaging.FlipV,
+	5: imaging.Transpose, 6: imaging.Rotate270, 7: imaging.Transverse, 8: imaging.Rotate90}
 
 // maxEncodedBytes is the most bytes read of a w x h JPEG or WebP: 4 a pixel (more than a JPEG of
 // pure noise at quality 100 or a lossless WebP takes) and 64 MiB for the metadata (EXIF,
