@@ -70,7 +70,8 @@ func parseInputs(args []string) ([]input, error) {
 		case strings.HasPrefix(a, "camera:"):
 			n, err := strconv.Atoi(strings.TrimPrefix(a, "camera:"))
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", a, a)
+				name := pipeline.RedactURL(a) // (camera://user:secret@host, a stream's URL mistyped)
+				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", name, name)
 			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
 		case devVideo.MatchString(a) || device:
