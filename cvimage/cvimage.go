@@ -116,7 +116,7 @@ func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
 	if enc.scale == 0 {
 		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
-	if jpegOrientation(enc.data) >= 5 { // turned a quarter: its full size too
+	if enc.orientation >= 5 { // turned a quarter: its full size too
 		enc.full = image.Pt(enc.full.Y, enc.full.X)
 	}
 	return m, enc.scale, enc.full, nil
@@ -125,10 +125,11 @@ func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
 // encoded is an image file's bytes for OpenCV to decode, in format "jpeg" or "webp", at 1/scale
 // of its size (full) when scale > 1.
 type encoded struct {
-	format string
-	data   []byte
-	scale  int
-	full   image.Point
+	format      string
+	data        []byte
+	scale       int
+	full        image.Point
+	orientation int // a JPEG's EXIF orientation as PIL reads it (jpegOrientation), 1 for a WebP
 }
 
 // fitScale returns the least of libjpeg's scaled decodings (1/2, 1/4, 1/8: ceil(w/s) x ceil(h/s))
@@ -185,6 +186,10 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	if enc.data, err = readEncoded(enc.data, br, path, enc.format, w, h); err != nil {
 		return encoded{}, nil, err
 	}
+	enc.orientation = 1
+	if enc.format == "jpeg" {
+		enc.orientation = jpegOrientation(enc.data)
+	}
 	return enc, nil, nil
 }
 
@@ -215,12 +220,10 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 		m.Close()
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: OpenCV returned no image", path, enc.format)
 	}
-	if enc.format == "jpeg" {
-		if o := jpegOrientation(enc.data); o != 1 {
-			turned := orientMat(m, o)
-			m.Close()
-			m = turned
-		}
+	if enc.orientation > 1 {
+		turned := orientMat(m, enc.orientation)
+		m.Close()
+		m = turned
 	}
 	return m, nil
 }

@@ -1024,14 +1024,20 @@ def run_script(main):
 SCHEDULE_ARGS = ("iters", "batch", "accum", "lr", "schedule", "warmup", "optimizer", "wd", "seed")
 
 
+def started_args(args_path):
+    """The arguments a run started with (its args.json); {} where there are none to read."""
+    try:
+        with open(args_path) as f:
+            args = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return args if isinstance(args, dict) else {}
+
+
 def changed_schedule(args_path, a):
     """Notes on the schedule arguments and the --data of a resumed run that differ from its start's
     (args.json)."""
-    try:
-        with open(args_path) as f:
-            first = json.load(f)
-    except (OSError, ValueError):
-        return []
+    first = started_args(args_path)
     notes = ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
              for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
     if "data" in first and first["data"] != a.data:
@@ -1044,11 +1050,7 @@ def check_resumed_classes(ck, path, args_path, spec, classes):
     """SystemExit when the checkpoint ck (at path) trained other classes than this run's [(id, name)]:
     by its classes, or, in a checkpoint written before they were saved, by its run's --classes in
     args.json (spec: this run's). A resume would relabel its classes, or fail on their number."""
-    try:
-        with open(args_path) as f:
-            started = json.load(f).get("classes")
-    except (OSError, ValueError, AttributeError):
-        started = None
+    started = started_args(args_path).get("classes")
     was = ck.get("classes")
     if was is not None:
         was = [(int(i), n) for i, n in was]

@@ -111,7 +111,7 @@ func (c Config) Validate() error {
 		// first convolutions: no detections, without an error.
 		m, s := c.ImageMean[i], c.ImageStd[i]
 		lo, hi := normalized(0, m, s), normalized(255, m, s)
-		if math.IsInf(s, 0) || !(abs32(lo) <= MaxNormalized && abs32(hi) <= MaxNormalized) {
+		if math.IsInf(s, 0) || !(math.Abs(float64(lo)) <= MaxNormalized && math.Abs(float64(hi)) <= MaxNormalized) {
 			return fmt.Errorf("%w: channel %d mean %v std %v: (v/255 - mean)/std is %v to %v in float32 (need finite values within ±%g and a nonzero std; ImageNet's mean and std give -2.1 to 2.6)", ErrBadConfig, i, m, s, lo, hi, float64(MaxNormalized))
 		}
 	}
@@ -121,8 +121,6 @@ func (c Config) Validate() error {
 // MaxNormalized bounds the normalized input values (v/255 - mean)/std a Config may give: ImageNet's
 // mean and std give -2.1 to 2.6, a network trained on 0-255 pixels (mean 0, std 1/255) 0 to 255.
 const MaxNormalized = 1e4
-
-func abs32(v float32) float32 { return float32(math.Abs(float64(v))) }
 
 // normalized is torch's float32 (v/255 - mean)/std for an input byte v.
 func normalized(v int, mean, std float64) float32 {
