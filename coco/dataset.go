@@ -2,11 +2,13 @@ package coco
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 )
@@ -147,7 +149,7 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(br)
+	dec := json.NewDecoder(&pythonFloats{r: br})
 	d := &Dataset{Path: name}
 	if err := expectDelim(dec, '{', name, "top level"); err != nil {
 		return nil, err
@@ -264,7 +266,20 @@ type annJSON struct {
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
 func (a *annJSON) UnmarshalJSON(b []byte) error {
 	type plain annJSON
-	return json.Unmarshal(exactKeys(b, "id", "image_id", "category_id", "bbox", "area", "iscrowd"), (*plain)(a))
+	b = exactKeys(b, "id", "image_id", "category_id", "bbox", "area", "iscrowd")
+	return nameNonFinite(b, json.Unmarshal(b, (*plain)(a)))
+}
+
+// nameNonFinite returns err, the error of decoding b, with a float field's string that stands
+// for NaN or Infinity (pythonFloats) named as the word in its Value.
+func nameNonFinite(b []byte, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Value == "string" && te.Offset <= int64(len(b)) {
+		if w := nonFiniteSuffix(b[:te.Offset]); w != "" {
+			te.Value = w
+		}
+	}
+	return err
 }
 
 // crowdFlag is an annotation's iscrowd as pycocotools takes it: the truth value of the number
@@ -280,6 +295,9 @@ func (f *crowdFlag) UnmarshalJSON(b []byte) error {
 	case "false", "null", "0":
 		*f = crowdFlag{}
 	default:
+		if w := nonFiniteWord(b); w != "" {
+			return &json.UnmarshalTypeError{Value: w, Type: reflect.TypeFor[float64]()}
+		}
 		var v float64
 		if err := json.Unmarshal(b, &v); err != nil {
 			return fmt.Errorf("iscrowd: want 0, 1, true or false, got %s", s)

@@ -13,10 +13,12 @@
 // "score"}]. Like pycocotools' loadRes, LoadResults keeps detections of
 // categories the ground truth does not have (they never match;
 // FindUnmatchable counts them) and refuses detections of images it does
-// not have; a NaN or infinite number, an id with a fraction (ids written
-// 7.0, as numpy pipelines do, are read as integers, in both files), or
-// broken JSON, is an error naming the file, the line and column, and the
-// byte offset. Image ids may be strings, as pycocotools takes them: an
+// not have; a NaN or infinite number where the evaluation reads one, an id
+// with a fraction (ids written 7.0, as numpy pipelines do, are read as
+// integers, in both files), or broken JSON, is an error naming the file,
+// the line and column, and the byte offset. Python's NaN, Infinity and
+// -Infinity, which JSON does not have, are skipped where nothing reads
+// them (a polygon, an extra key), as pycocotools skips them. Image ids may be strings, as pycocotools takes them: an
 // image's ID is then the string's rank in sorted order (Dataset.ImageKey),
 // and results files are read and written with the strings. A results file
 // whose first detection has a compressed-RLE "segmentation" and no "bbox"

@@ -24,6 +24,9 @@ func (v *intNumber) UnmarshalJSON(b []byte) error {
 	if s == "null" {
 		return nil
 	}
+	if w := nonFiniteWord(b); w != "" {
+		return &json.UnmarshalTypeError{Value: w, Type: reflect.TypeFor[int64]()}
+	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n == math.MinInt64 {
 			return &json.UnmarshalTypeError{Value: "number " + s, Type: reflect.TypeFor[int64]()}
@@ -91,7 +94,7 @@ type imageIDValue struct {
 
 // UnmarshalJSON accepts an integral number or a string.
 func (v *imageIDValue) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
+	if len(b) > 0 && b[0] == '"' && nonFiniteWord(b) == "" {
 		v.isString = true
 		return json.Unmarshal(b, &v.str)
 	}

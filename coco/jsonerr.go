@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -162,20 +163,7 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		if o, ok := syntaxOffset(path); ok {
 			off = max(o-1, 0) // the offending byte
 		}
-		msg := "invalid JSON: " + se.Error()
-		// Python's json writes NaN and Infinity, which JSON does not have.
-		for _, start := range []int64{off, off - 1} {
-			w := peekAt(path, start, 9)
-			if bytes.HasPrefix(w, []byte("NaN")) || bytes.HasPrefix(w, []byte("Infinity")) || bytes.HasPrefix(w, []byte("-Infinity")) {
-				msg = "invalid JSON: NaN or Infinity is not a JSON number (Python's json writes them for NaN and infinite floats)"
-				if strings.HasPrefix(what, "detection") {
-					msg = "invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?)"
-				}
-				off = start
-				break
-			}
-		}
-		return fileError(path, off, prefix+msg, err)
+		return fileError(path, off, prefix+"invalid JSON: "+se.Error(), err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		off := int64(-1)
 		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
@@ -189,6 +177,14 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 			if prefix != "" { // the value is the element named by what: "detection 0: want an object"
 				field, prefix = strings.TrimSuffix(prefix, ": "), ""
 			}
+		}
+		if slices.Contains(nonFiniteWords[:], te.Value) {
+			// Python's word for a float that is not finite (pythonFloats), where the evaluation reads a number
+			off := valueStart(path, elemOff)
+			if te.Offset > 0 { // a float field's: te.Offset ends the word in the value
+				off += te.Offset - int64(len(te.Value))
+			}
+			return fileError(path, off, fmt.Sprintf("%s%s: %s is not a finite number (Python's json writes it for such a float; the evaluation reads this field)", prefix, field, te.Value), err)
 		}
 		if k := te.Type.Kind(); (k == reflect.Int || k == reflect.Int64) && strings.HasPrefix(te.Value, "number ") {
 			// an id with a fraction (7.5) or beyond int64 (see intNumber), or the mark of a missing one
@@ -235,7 +231,7 @@ func syntaxOffset(path string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	dec := json.NewDecoder(&pythonFloats{r: bufio.NewReaderSize(f, 1<<20)})
 	var s skip
 	var se *json.SyntaxError
 	if err := dec.Decode(&s); errors.As(err, &se) {

@@ -28,7 +28,7 @@ func TestErrorsInAPipe(t *testing.T) {
 		{"syntax", "{\"images\": [\n  {\"id\": 1},\n]}", false, "invalid JSON"},
 		{"no id", `{"images": [{"file_name": "a"}], "categories": []}`, false, "images[0]"},
 		{"unknown image", `[{"image_id": 99, "category_id": 1, "bbox": [1,2,3,4], "score": 0.5}]`, true, "image_id 99 is not in the ground truth"},
-		{"nan", `[{"image_id": 7, "category_id": 1, "bbox": [NaN, 2, 3, 4], "score": 0.5}]`, true, "invalid JSON"},
+		{"nan", `[{"image_id": 7, "category_id": 1, "bbox": [NaN, 2, 3, 4], "score": 0.5}]`, true, "bbox: NaN is not a finite number"},
 	} {
 		pipe := fifotest.Pipe(t, c.name+".fifo", []byte(c.content))
 		_, err := fifotest.Within(t, 10*time.Second, func() (any, error) {

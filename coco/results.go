@@ -70,7 +70,8 @@ func (r *resJSON) UnmarshalJSON(b []byte) error {
 	*r = saved
 	type plain resJSON
 	r.bboxKey = hasKey(b, "bbox")
-	return json.Unmarshal(exactKeys(b, "image_id", "category_id", "bbox", "score", "caption", "segmentation"), (*plain)(r))
+	b = exactKeys(b, "image_id", "category_id", "bbox", "score", "caption", "segmentation")
+	return nameNonFinite(b, json.Unmarshal(b, (*plain)(r)))
 }
 
 // readFlat decodes b, a JSON value the decoder has validated, into r as encoding/json would
@@ -236,7 +237,8 @@ func valueEnd(b []byte, i int) int {
 // the integers, as Python's json and pycocotools' dicts take them; an id
 // with a fraction is an error. Image ids are strings where gt's are (a string
 // against numbers, or a number against strings, is an error). A NaN or infinite
-// number (which JSON does not have, but Python writes), malformed JSON, a
+// number in a field the evaluation reads (Python writes them; JSON has none:
+// elsewhere they are skipped, as pycocotools skips them), malformed JSON, a
 // detection without image_id, category_id, bbox or score, and, when gt is
 // not nil, an image id that is not in gt (loadRes refuses those too) are
 // errors that name the file, the line and column, the byte offset and the
@@ -262,7 +264,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			`"category_id": 1, "bbox": [x, y, w, h], "score": 0.9}, ...]): the ground truth (-gt and -dt swapped?), ` +
 			`or detect's JSON lines (cocoeval -model runs the detector and writes the results)`}
 	}
-	dec := json.NewDecoder(br)
+	dec := json.NewDecoder(&pythonFloats{r: br})
 	var out []Result
 	var d resJSON
 	masks := false // the first detection has a segmentation and no bbox: every box and area from its mask

@@ -214,7 +214,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-model", "m.bin"}, "not both"},
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-threads", "2"}, "-threads only goes with -model"},
 		{[]string{"-gt", goldenGT, "-dt", broken}, "broken.json:2:35: detection 0: invalid JSON"},
-		{[]string{"-gt", goldenGT, "-dt", nan}, "nan.json:1:65: detection 0: invalid JSON: NaN or Infinity is not a JSON number (a detection with a NaN or infinite box or score?) (byte 64)"},
+		{[]string{"-gt", goldenGT, "-dt", nan}, "nan.json:1:65: detection 0: score: NaN is not a finite number (Python's json writes it for such a float; the evaluation reads this field) (byte 64)"},
 		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
 		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},

@@ -1,0 +1,160 @@
+package coco
+
+import (
+	"bufio"
+	"bytes"
+)
+
+// Python's json writes NaN, Infinity and -Infinity for floats that are not finite, and reads
+// them back. pycocotools loads its files with it, so a file with them in fields the evaluation
+// never reads (a polygon, an "info" block, an extra key) evaluates there; JSON has no such
+// numbers, and encoding/json stops at them. pythonFloats rewrites each of them outside strings
+// as a JSON string of the same length (every offset in an error stays the file's) made of
+// bytes 0xFF, which UTF-8 text never holds. A field that is not read skips it; the decoding
+// forms of the fields that are read recognise it (nonFiniteWord) and name it in their error.
+
+// nonFiniteWords are Python's spellings, longest first (see nonFiniteSuffix).
+var nonFiniteWords = [...]string{"-Infinity", "Infinity", "NaN"}
+
+// wordOrQuote marks the bytes that start a string or one of nonFiniteWords.
+var wordOrQuote = [256]bool{'"': true, 'N': true, 'I': true, '-': true}
+
+// pythonFloats reads r with every NaN, Infinity and -Infinity outside a string rewritten as
+// its stand-in (standIn).
+type pythonFloats struct {
+	r        *bufio.Reader
+	inString bool   // inside a string of the text read so far
+	escaped  bool   // just after a backslash inside a string
+	pending  []byte // the rest of a stand-in that the last Read's buffer could not hold
+}
+
+// Read copies the next bytes of r into p, rewritten.
+func (t *pythonFloats) Read(p []byte) (int, error) {
+	if len(t.pending) > 0 {
+		n := copy(p, t.pending)
+		t.pending = t.pending[n:]
+		return n, nil
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if t.r.Buffered() == 0 {
+		if _, err := t.r.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+	head, _ := t.r.Peek(min(len(p), t.r.Buffered()))
+	n := copy(p, head)
+	for i := 0; i < n; i++ {
+		if t.inString {
+			i = t.stringEnd(p[:n], i)
+			continue
+		}
+		for i < n && !wordOrQuote[p[i]] {
+			i++
+		}
+		if i == n {
+			break
+		}
+		if p[i] == '"' {
+			t.inString = true
+			continue
+		}
+		if i > 0 && i+len(nonFiniteWords[0]) > t.r.Size() {
+			n = i // too near the end of r's buffer to look ahead: from here next time
+			break
+		}
+		word := t.wordAt(i)
+		switch {
+		case word == "":
+		case i+len(word) <= n:
+			copy(p[i:], standIn(len(word)))
+			i += len(word) - 1
+		case i > 0:
+			n = i // the word next time, whole
+		default: // p is shorter than the word
+			s := standIn(len(word))
+			n = copy(p, s)
+			t.pending = s[n:]
+			_, err := t.r.Discard(len(word))
+			return n, err
+		}
+	}
+	_, err := t.r.Discard(n)
+	return n, err
+}
+
+// stringEnd returns the index in b of the quote that ends the string b[i:] is inside, updating
+// the state (at len(b)-1 when the string goes on past b); escapes are skipped, and the searches
+// are bytes.IndexByte's, which are vectorized: most of a COCO file's bytes are in strings (RLE
+// counts) or numbers.
+func (t *pythonFloats) stringEnd(b []byte, i int) int {
+	for i < len(b) {
+		if t.escaped {
+			t.escaped = false
+			i++
+			continue
+		}
+		rest := b[i:]
+		q := bytes.IndexByte(rest, '"')
+		if q >= 0 {
+			rest = rest[:q]
+		}
+		if e := bytes.IndexByte(rest, '\\'); e >= 0 {
+			i += e + 1
+			t.escaped = true
+			continue
+		}
+		if q < 0 {
+			break
+		}
+		t.inString = false
+		return i + q
+	}
+	return len(b) - 1
+}
+
+// wordAt returns the word of nonFiniteWords that the unread text holds at i, or "".
+func (t *pythonFloats) wordAt(i int) string {
+	for _, w := range nonFiniteWords {
+		if ahead, _ := t.r.Peek(i + len(w)); len(ahead) == i+len(w) && string(ahead[i:]) == w {
+			return w
+		}
+	}
+	return ""
+}
+
+// standIn returns the JSON string of n bytes that stands for a word of n bytes.
+func standIn(n int) []byte {
+	s := bytes.Repeat([]byte{0xff}, n)
+	s[0], s[n-1] = '"', '"'
+	return s
+}
+
+// nonFiniteWord returns the word that b, a JSON value, stands in for, or "".
+func nonFiniteWord(b []byte) string {
+	if len(b) < 3 || b[0] != '"' || b[len(b)-1] != '"' {
+		return ""
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c != 0xff {
+			return ""
+		}
+	}
+	for _, w := range nonFiniteWords {
+		if len(w) == len(b) {
+			return w
+		}
+	}
+	return ""
+}
+
+// nonFiniteSuffix returns the word whose stand-in b ends with, or "".
+func nonFiniteSuffix(b []byte) string {
+	for _, w := range nonFiniteWords {
+		if len(b) >= len(w) && nonFiniteWord(b[len(b)-len(w):]) != "" {
+			return w
+		}
+	}
+	return ""
+}

@@ -1,0 +1,250 @@
+package coco
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// TestPythonFloatsRewrite: NaN, Infinity and -Infinity outside strings become stand-ins of
+// their length, whatever sizes the reads come in; inside strings (escaped quotes too) and in
+// other words nothing changes.
+func TestPythonFloatsRewrite(t *testing.T) {
+	in := `[NaN,Infinity,-Infinity,-1,{"NaN":"a\"NaN\\","k":[NaN]},"Infinity",Na,Inf,-In]`
+	ff := func(n int) string { return string(standIn(n)) }
+	want := `[` + ff(3) + `,` + ff(8) + `,` + ff(9) + `,-1,{"NaN":"a\"NaN\\","k":[` + ff(3) + `]},"Infinity",Na,Inf,-In]`
+	for size := 1; size <= len(in)+1; size++ {
+		for _, oneByte := range []bool{false, true} {
+			var src io.Reader = strings.NewReader(in)
+			if oneByte {
+				src = iotest.OneByteReader(src)
+			}
+			r := &pythonFloats{r: bufio.NewReaderSize(src, 16)}
+			var got bytes.Buffer
+			buf := make([]byte, size)
+			for {
+				n, err := r.Read(buf)
+				got.Write(buf[:n])
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("reads of %d: %v", size, err)
+				}
+			}
+			if got.String() != want {
+				t.Fatalf("reads of %d (one byte underneath: %v):\n got %q\nwant %q", size, oneByte, got.String(), want)
+			}
+		}
+	}
+	// A word across the end of the reader's buffer (16 bytes, the least bufio allows) is read
+	// whole.
+	for pad := 0; pad < 20; pad++ {
+		in := "[" + strings.Repeat(" ", pad) + "-Infinity]"
+		got, err := io.ReadAll(&pythonFloats{r: bufio.NewReaderSize(strings.NewReader(in), 16)})
+		if want := "[" + strings.Repeat(" ", pad) + ff(9) + "]"; err != nil || string(got) != want {
+			t.Fatalf("pad %d: %q, %v; want %q", pad, got, err, want)
+		}
+	}
+}
+
+// TestPythonFloatsSkipped: the golden problem with Python's words where pycocotools never reads
+// them (an info block, a polygon, an extra key of every detection; a file name that spells one)
+// evaluates to pycocotools' 12 numbers on the unchanged files (which it gives on these too).
+func TestPythonFloatsSkipped(t *testing.T) {
+	dir := filepath.Join(sharedData, "cocoeval-golden")
+	needData(t, dir)
+	var exp expectedCase
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	var gt map[string]any
+	readJSON(t, filepath.Join(dir, exp.GT), &gt)
+	// Placeholders, spelled as Python writes the words once the files are written (writePython).
+	gt["info"] = map[string]any{"mean": "@NaN@", "range": []any{"@-Infinity@", "@Infinity@"}}
+	polygons := 0
+	for _, a := range gt["annotations"].([]any) {
+		a := a.(map[string]any)
+		if seg, ok := a["segmentation"].([]any); ok && len(seg) > 0 {
+			a["segmentation"] = []any{[]any{"@NaN@", 1, 2, "@Infinity@", "@-Infinity@", 3}}
+			polygons++
+		}
+	}
+	if polygons == 0 {
+		t.Fatal("no polygon to put NaN in")
+	}
+	gt["images"].([]any)[0].(map[string]any)["file_name"] = "NaN"
+	var dts []map[string]any
+	readJSON(t, filepath.Join(dir, exp.DT), &dts)
+	for _, d := range dts {
+		d["spread"] = "@NaN@"
+	}
+	gtPath, dtPath := writePython(t, "gt.json", gt), writePython(t, "dt.json", dts)
+	if b, _ := os.ReadFile(dtPath); !bytes.Contains(b, []byte(`"spread":NaN`)) {
+		t.Fatalf("the results file has no NaN: %.200s", b)
+	}
+	e := evalFiles(t, gtPath, dtPath)
+	checkStats(t, e.Stats, exp.Stats, 0)
+}
+
+// TestPythonFloatsRead: a NaN or infinite number where the evaluation reads a number is an
+// error naming the file, the entry, the field, the word and (for a box, area or score) its byte.
+func TestPythonFloatsRead(t *testing.T) {
+	gt, err := LoadDataset(writeFile(t, "gt.json", tinyGT))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := func(field string) string {
+		a := map[string]string{"id": "1", "image_id": "1", "category_id": "1", "bbox": "[1, 2, 3, 4]", "area": "12", "iscrowd": "0"}
+		for k, v := range map[string]string{"id": "NaN", "image_id": "Infinity", "category_id": "-Infinity", "bbox": "[1, NaN, 3, 4]", "area": "Infinity", "iscrowd": "NaN"} {
+			if k == field {
+				a[k] = v
+			}
+		}
+		var s []string
+		for _, k := range []string{"id", "image_id", "category_id", "bbox", "area", "iscrowd"} {
+			s = append(s, `"`+k+`": `+a[k])
+		}
+		return `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{` + strings.Join(s, ", ") + `}]}`
+	}
+	det := `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}]`
+	for _, c := range []struct {
+		name, content string
+		results       bool
+		want          string
+		wordAt        int // the word's byte offset where the error names it, else -1
+	}{
+		{"annotation id", ann("id"), false, "annotations[0]: id: NaN is not a finite number", -1},
+		{"annotation image_id", ann("image_id"), false, "annotations[0]: image_id: Infinity is not a finite number", -1},
+		{"annotation category_id", ann("category_id"), false, "annotations[0]: category_id: -Infinity is not a finite number", -1},
+		{"annotation bbox", ann("bbox"), false, "annotations[0]: bbox: NaN is not a finite number", strings.Index(ann("bbox"), "NaN")},
+		{"annotation area", ann("area"), false, "annotations[0]: area: Infinity is not a finite number", strings.Index(ann("area"), "Infinity")},
+		{"annotation iscrowd", ann("iscrowd"), false, "annotations[0]: iscrowd: NaN is not a finite number", -1},
+		{"image id", `{"images": [{"id": NaN}], "categories": []}`, false, "images[0]: id: NaN is not a finite number", -1},
+		{"category id", `{"images": [], "categories": [{"id": Infinity}]}`, false, "categories[0]: id: Infinity is not a finite number", -1},
+		{"result image_id", strings.Replace(det, "7", "NaN", 1), true, "detection 0: image_id: NaN is not a finite number", -1},
+		{"result category_id", strings.Replace(det, `"category_id": 1`, `"category_id": Infinity`, 1), true, "detection 0: category_id: Infinity is not a finite number", -1},
+		{"result bbox", strings.Replace(det, "[1, 2", "[1, -Infinity", 1), true, "detection 0: bbox: -Infinity is not a finite number", strings.Index(det, "2, 3")},
+		{"result score", strings.Replace(det, "0.5", "NaN", 1), true, "detection 0: score: NaN is not a finite number", strings.Index(det, "0.5")},
+	} {
+		path := writeFile(t, strings.ReplaceAll(c.name, " ", "-")+".json", c.content)
+		var err error
+		if c.results {
+			_, err = LoadResults(path, gt)
+		} else {
+			_, err = LoadDataset(path)
+		}
+		if err == nil || !strings.Contains(err.Error(), path+":") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %s and saying %q", c.name, err, path, c.want)
+			continue
+		}
+		var fe *FileError
+		if c.wordAt >= 0 && (!errors.As(err, &fe) || fe.Offset != int64(c.wordAt)) {
+			t.Errorf("%s: %v, want the word's byte %d", c.name, err, c.wordAt)
+		}
+	}
+}
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writePython writes v as JSON to a file called name in a temporary folder, with the strings
+// "@NaN@", "@Infinity@" and "@-Infinity@" as Python's json writes those floats, and returns its
+// path.
+func writePython(t *testing.T, name string, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range nonFiniteWords {
+		b = bytes.ReplaceAll(b, []byte(`"@`+w+`@"`), []byte(w))
+	}
+	return writeFile(t, name, string(b))
+}
+
+// FuzzPythonFloats: whatever the text and however it is read (small buffers, one byte at a
+// time underneath), the rewrite is the same, of the same length, and changes only what stands
+// for Python's words.
+func FuzzPythonFloats(f *testing.F) {
+	for _, s := range []string{`[NaN, "NaN\"", -Infinity]`, `{"a": Infinity}`, `"\\\\"NaN`, `-In NaN-Infinity`} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, size uint8) {
+		whole, err := io.ReadAll(&pythonFloats{r: bufio.NewReaderSize(bytes.NewReader(in), 1<<16)})
+		if err != nil || len(whole) != len(in) {
+			t.Fatalf("%q: %q, %v", in, whole, err)
+		}
+		for i := range in {
+			if whole[i] != in[i] && whole[i] != 0xff && whole[i] != '"' {
+				t.Fatalf("%q: byte %d became %q", in, i, whole[i])
+			}
+		}
+		r := &pythonFloats{r: bufio.NewReaderSize(iotest.OneByteReader(bytes.NewReader(in)), 16)}
+		var got []byte
+		buf := make([]byte, int(size)%24+1)
+		for {
+			n, err := r.Read(buf)
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(got, whole) {
+			t.Fatalf("%q read %d bytes at a time: %q, whole: %q", in, len(buf), got, whole)
+		}
+	})
+}
+
+// BenchmarkPythonFloats reads the golden ground truth (polygons, mostly numbers) through the
+// rewrite; BenchmarkPythonFloats/plain reads it through bufio alone, what the rewrite adds to.
+func BenchmarkPythonFloats(b *testing.B) {
+	dir := filepath.Join(sharedData, "cocoeval-golden")
+	text, err := os.ReadFile(filepath.Join(dir, "instances_val2014_100.json"))
+	if err != nil {
+		b.Skip(err)
+	}
+	for _, c := range []struct {
+		name string
+		wrap func(*bufio.Reader) io.Reader
+	}{
+		{"rewritten", func(r *bufio.Reader) io.Reader { return &pythonFloats{r: r} }},
+		{"plain", func(r *bufio.Reader) io.Reader { return r }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			buf := make([]byte, 64<<10)
+			for b.Loop() {
+				r := c.wrap(bufio.NewReaderSize(bytes.NewReader(text), 1<<20))
+				for {
+					if _, err := r.Read(buf); err != nil {
+						break
+					}
+				}
+			}
+		})
+	}
+}
