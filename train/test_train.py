@@ -600,6 +600,43 @@ class MalformedAnnotations(unittest.TestCase):
             self.assertEqual([r["category_ids"] for r in records], [[7, 7, 42, 1000]] * 2)
 
 
+class ImageSizes(unittest.TestCase):
+    def test_json_size_checked(self):
+        # An image whose JSON width/height disagree with the file stops the run before training,
+        # naming the file and both sizes (its boxes would land elsewhere); a photo whose EXIF
+        # orientation turns it is compared as shown, and one annotated on its stored pixels gets a
+        # hint; without width/height there is nothing to check.
+        with tempfile.TemporaryDirectory() as tmp:
+            images, good = own_dataset(tmp).rsplit(":", 1)
+            with open(good) as f:
+                d = json.load(f)
+            path = os.path.join(tmp, "sizes.json")
+
+            def load(images_list):
+                with open(path, "w") as f:
+                    json.dump(dict(d, images=images_list), f)
+                return train_detector.load_coco(images, path)
+
+            first = dict(d["images"][0])
+            with self.assertRaises(SystemExit) as e:
+                load([dict(first, width=120, height=160)] + d["images"][1:])
+            self.assertEqual(str(e.exception), "%s: images[0] (id 1): %s is 160x120, the JSON says 120x160: "
+                             "its boxes would land in the wrong place" % (path, os.path.join(images, "im0.jpg")))
+            self.assertEqual(len(load([{k: v for k, v in first.items() if k not in ("width", "height")}]
+                                      + d["images"][1:])[0]), 2)
+            # im1.jpg stored 160x120 with EXIF orientation 6 (turn 90 degrees): shown 120x160.
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            turned = os.path.join(images, "im1.jpg")
+            Image.open(turned).save(turned, exif=exif.tobytes())
+            with self.assertRaises(SystemExit) as e:
+                load(d["images"])
+            self.assertIn("images[1] (id 2): %s is 120x160 as shown (its EXIF orientation 6 turns its stored "
+                          "160x120), the JSON says 160x120: boxes drawn on the stored pixels?" % turned,
+                          str(e.exception))
+            self.assertEqual(len(load([d["images"][0], dict(d["images"][1], width=120, height=160)])[0]), 2)
+
+
 class ExportCheckpoint(unittest.TestCase):
     def test_run_checkpoint_is_named(self):
         # export.py --detector --checkpoint OUT/last.pt of a detector run: the way on (the run's

@@ -321,6 +321,10 @@ def load_coco(images_dir, ann_path, polygons=True):
     if missing:
         raise SystemExit("%s: %d of its %d images are not in %s (the first: %s)" % (
             ann_path, len(missing), len(per_image), images_dir, missing[0]))
+    for i, im in enumerate(d["images"]):
+        problem = size_problem(per_image[image_id(im["id"])]["path"], im.get("width"), im.get("height"))
+        if problem:
+            raise SystemExit("%s: images[%d] (id %s): %s" % (ann_path, i, json.dumps(im["id"]), problem))
     annotations = d.get("annotations", [])
     if not isinstance(annotations, list):
         raise SystemExit("%s: annotations is a %s, want a list" % (ann_path, json_kind(annotations)))
@@ -340,6 +344,33 @@ def load_coco(images_dir, ann_path, polygons=True):
         seg = a.get("segmentation") if polygons else None
         r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
     return [per_image[k] for k in sorted(per_image)], json_categories(ann_path, d)
+
+
+def size_problem(path, width, height):
+    """What is wrong with an image whose JSON says WIDTH x HEIGHT (None where it says nothing to
+    check: either is absent or not a whole number), or None. Its size is read from its header, as
+    shown (turned by its EXIF orientation, as training and the Go engine read it), so that a file
+    replaced by another size, or boxes drawn on a turned photo's stored pixels, fails here instead
+    of training on misplaced boxes (Detectron2 refuses them too)."""
+    if json_int(width) is None or json_int(height) is None:
+        return None
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            turn = im.getexif().get(0x0112)
+    except (OSError, ValueError, Image.DecompressionBombError) as e:
+        return "%s: cannot read the image: %s" % (path, e)
+    turned = turn in (5, 6, 7, 8)
+    shown = (h, w) if turned else (w, h)
+    want = (json_int(width), json_int(height))
+    if shown == want:
+        return None
+    if turned and (w, h) == want:
+        return ("%s is %dx%d as shown (its EXIF orientation %d turns its stored %dx%d), the JSON says %dx%d: "
+                "boxes drawn on the stored pixels? Turn the file (e.g. exiftran -ai) and its boxes, or fix the "
+                "JSON" % (path, shown[0], shown[1], turn, w, h, want[0], want[1]))
+    return "%s is %dx%d, the JSON says %dx%d: its boxes would land in the wrong place" % (
+        path, shown[0], shown[1], want[0], want[1])
 
 
 def json_kind(v):
