@@ -28,17 +28,21 @@ func TestTilesMatchLayers(t *testing.T) {
 		width   float64
 		n, h, w int
 		tiledTo [2]int // the last stage in tiles on 2 and 3 threads (1: none)
+		short   bool   // also run under -short (make arm64: under qemu)
 	}{
-		{3, 1, 1, 224, 224, [2]int{4, 4}},
-		{3, 0.5, 1, 97, 131, [2]int{4, 3}},  // stem 25x33: odd rows at every stage; stage 4 (4x5) too short for 3 tiles
-		{3, 2, 1, 130, 66, [2]int{4, 3}},    // stage 4 5x3
-		{8, 0.5, 1, 129, 200, [2]int{4, 3}}, // stage 4 5x7
-		{1, 1, 1, 161, 64, [2]int{4, 4}},    // stage 4 6x2: 3 tiles to the end
-		{3, 1, 1, 100, 300, [2]int{4, 3}},   // stage 4 4x10: two tiles of 2 rows each
-		{3, 1, 1, 64, 64, [2]int{3, 2}},     // stage 4 2x2: stages 2 and 3 in 2 tiles (stage 2 alone in 3), then layer by layer
-		{3, 0.5, 2, 120, 120, [2]int{1, 1}}, // two images: layer by layer
-		{1, 2, 1, 97, 131, [2]int{1, 1}},    // 1 group at 2x: 288-channel products, too deep to run over their residual
+		{3, 1, 1, 224, 224, [2]int{4, 4}, true},
+		{3, 0.5, 1, 97, 131, [2]int{4, 3}, true},   // stem 25x33: odd rows at every stage; stage 4 (4x5) too short for 3 tiles
+		{3, 2, 1, 130, 66, [2]int{4, 3}, false},    // stage 4 5x3
+		{8, 0.5, 1, 129, 200, [2]int{4, 3}, true},  // stage 4 5x7
+		{1, 1, 1, 161, 64, [2]int{4, 4}, false},    // stage 4 6x2: 3 tiles to the end
+		{3, 1, 1, 100, 300, [2]int{4, 3}, false},   // stage 4 4x10: two tiles of 2 rows each
+		{3, 1, 1, 64, 64, [2]int{3, 2}, true},      // stage 4 2x2: stages 2 and 3 in 2 tiles (stage 2 alone in 3), then layer by layer
+		{3, 0.5, 2, 120, 120, [2]int{1, 1}, false}, // two images: layer by layer
+		{1, 2, 1, 97, 131, [2]int{1, 1}, false},    // 1 group at 2x: 288-channel products, too deep to run over their residual
 	} {
+		if testing.Short() && !tc.short {
+			continue
+		}
 		name := fmt.Sprintf("g%d-%gx-%dx%dx%d", tc.groups, tc.width, tc.n, tc.h, tc.w)
 		t.Run(name, func(t *testing.T) {
 			net, err := shufflenet.Build(shufflenet.Config{Groups: tc.groups, Width: tc.width, Shuffle: true, NumClasses: 10}, testmodel.NewRecorder(5))
