@@ -149,7 +149,7 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(&pythonFloats{r: br})
+	dec := json.NewDecoder(&pythonFloats{r: br, name: name})
 	d := &Dataset{Path: name}
 	if err := expectDelim(dec, '{', name, "top level"); err != nil {
 		return nil, err

@@ -169,7 +169,10 @@ func FuzzResultObject(f *testing.F) {
 		return resJSON{ImageID: missingImageID, CategoryID: AllCategories, Score: math.NaN(), BBox: make([]float64, 0, 4), Segmentation: json.RawMessage{}}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if !json.Valid(b) {
+		if !json.Valid(b) || bytes.IndexByte(b, 0xff) >= 0 {
+			// (an object holds the byte 0xFF only as the stand-in of a NaN or Infinity, which
+			// is named as the word on purpose; the reader refuses a string holding it:
+			// TestPythonFloatsRead)
 			return
 		}
 		for _, fresh := range []bool{true, false} {

@@ -231,7 +231,7 @@ func syntaxOffset(path string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	dec := json.NewDecoder(&pythonFloats{r: bufio.NewReaderSize(f, 1<<20)})
+	dec := json.NewDecoder(&pythonFloats{r: bufio.NewReaderSize(f, 1<<20), name: path})
 	var s skip
 	var se *json.SyntaxError
 	if err := dec.Decode(&s); errors.As(err, &se) {

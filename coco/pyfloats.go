@@ -10,8 +10,10 @@ import (
 // never reads (a polygon, an "info" block, an extra key) evaluates there; JSON has no such
 // numbers, and encoding/json stops at them. pythonFloats rewrites each of them outside strings
 // as a JSON string of the same length (every offset in an error stays the file's) made of
-// bytes 0xFF, which UTF-8 text never holds. A field that is not read skips it; the decoding
-// forms of the fields that are read recognise it (nonFiniteWord) and name it in their error.
+// bytes 0xFF. A field that is not read skips it; the decoding forms of the fields that are read
+// recognise it (nonFiniteWord) and name it in their error. So that nothing else looks like a
+// stand-in, a string that holds the byte 0xFF is refused: UTF-8 text never holds it, and
+// pycocotools' json.load refuses such a file (it reads UTF-8).
 
 // nonFiniteWords are Python's spellings, longest first (see nonFiniteSuffix).
 var nonFiniteWords = [...]string{"-Infinity", "Infinity", "NaN"}
@@ -19,10 +21,12 @@ var nonFiniteWords = [...]string{"-Infinity", "Infinity", "NaN"}
 // wordOrQuote marks the bytes that start a string or one of nonFiniteWords.
 var wordOrQuote = [256]bool{'"': true, 'N': true, 'I': true, '-': true}
 
-// pythonFloats reads r with every NaN, Infinity and -Infinity outside a string rewritten as
-// its stand-in (standIn).
+// pythonFloats reads r, the file called name, with every NaN, Infinity and -Infinity outside
+// a string rewritten as its stand-in (standIn).
 type pythonFloats struct {
 	r        *bufio.Reader
+	name     string
+	off      int64  // the offset in the file of the next byte Read delivers from r
 	inString bool   // inside a string of the text read so far
 	escaped  bool   // just after a backslash inside a string
 	pending  []byte // the rest of a stand-in that the last Read's buffer could not hold
@@ -47,7 +51,12 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 	n := copy(p, head)
 	for i := 0; i < n; i++ {
 		if t.inString {
-			i = t.stringEnd(p[:n], i)
+			end, bad := t.stringEnd(p[:n], i)
+			if bad >= 0 {
+				return 0, fileError(t.name, t.off+int64(bad), "a string holds the byte 0xFF, which UTF-8 text never holds "+
+					"(pycocotools' json.load refuses the file too): not UTF-8? Convert it (iconv -f LATIN1 -t UTF-8)", nil)
+			}
+			i = end
 			continue
 		}
 		for i < n && !wordOrQuote[p[i]] {
@@ -77,20 +86,25 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 			n = copy(p, s)
 			t.pending = s[n:]
 			_, err := t.r.Discard(len(word))
+			t.off += int64(len(word))
 			return n, err
 		}
 	}
 	_, err := t.r.Discard(n)
+	t.off += int64(n)
 	return n, err
 }
 
 // stringEnd returns the index in b of the quote that ends the string b[i:] is inside, updating
-// the state (at len(b)-1 when the string goes on past b); escapes are skipped, and the searches
-// are bytes.IndexByte's, which are vectorized: most of a COCO file's bytes are in strings (RLE
-// counts) or numbers.
-func (t *pythonFloats) stringEnd(b []byte, i int) int {
+// the state (len(b)-1 when the string goes on past b), and the index of a byte 0xFF in the
+// string before it (else -1). Escapes are skipped; the searches are bytes.IndexByte's, which
+// are vectorized (many of a COCO file's bytes are in strings: RLE counts).
+func (t *pythonFloats) stringEnd(b []byte, i int) (end, bad int) {
 	for i < len(b) {
 		if t.escaped {
+			if b[i] == 0xff {
+				return 0, i
+			}
 			t.escaped = false
 			i++
 			continue
@@ -98,7 +112,10 @@ func (t *pythonFloats) stringEnd(b []byte, i int) int {
 		rest := b[i:]
 		q := bytes.IndexByte(rest, '"')
 		if q >= 0 {
-			rest = rest[:q]
+			rest = rest[:q] // (to an escaped quote, maybe: still inside the string)
+		}
+		if x := bytes.IndexByte(rest, 0xff); x >= 0 {
+			return 0, i + x
 		}
 		if e := bytes.IndexByte(rest, '\\'); e >= 0 {
 			i += e + 1
@@ -109,9 +126,9 @@ func (t *pythonFloats) stringEnd(b []byte, i int) int {
 			break
 		}
 		t.inString = false
-		return i + q
+		return i + q, -1
 	}
-	return len(b) - 1
+	return len(b) - 1, -1
 }
 
 // wordAt returns the word of nonFiniteWords that the unread text holds at i, or "".
@@ -131,7 +148,8 @@ func standIn(n int) []byte {
 	return s
 }
 
-// nonFiniteWord returns the word that b, a JSON value, stands in for, or "".
+// nonFiniteWord returns the word that b, a JSON value read through pythonFloats, stands in
+// for, or "".
 func nonFiniteWord(b []byte) string {
 	if len(b) < 3 || b[0] != '"' || b[len(b)-1] != '"' {
 		return ""
@@ -149,7 +167,8 @@ func nonFiniteWord(b []byte) string {
 	return ""
 }
 
-// nonFiniteSuffix returns the word whose stand-in b ends with, or "".
+// nonFiniteSuffix returns the word whose stand-in b, JSON text read through pythonFloats,
+// ends with, or "".
 func nonFiniteSuffix(b []byte) string {
 	for _, w := range nonFiniteWords {
 		if len(b) >= len(w) && nonFiniteWord(b[len(b)-len(w):]) != "" {

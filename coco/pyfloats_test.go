@@ -137,6 +137,10 @@ func TestPythonFloatsRead(t *testing.T) {
 		{"result category_id", strings.Replace(det, `"category_id": 1`, `"category_id": Infinity`, 1), true, "detection 0: category_id: Infinity is not a finite number", -1},
 		{"result bbox", strings.Replace(det, "[1, 2", "[1, -Infinity", 1), true, "detection 0: bbox: -Infinity is not a finite number", strings.Index(det, "2, 3")},
 		{"result score", strings.Replace(det, "0.5", "NaN", 1), true, "detection 0: score: NaN is not a finite number", strings.Index(det, "0.5")},
+		// A string holding the byte 0xFF (Latin-1's "ÿ"; never in UTF-8, and what stand-ins are
+		// made of) is refused where it is, in any field: else "\xff" in a score would read as NaN.
+		{"latin-1 score", strings.Replace(det, "0.5", "\"\xff\"", 1), true, "a string holds the byte 0xFF", strings.Index(det, "0.5") + 1},
+		{"latin-1 file name", "{\"images\": [{\"id\": 1, \"file_name\": \"caf\xe9-\xff.jpg\"}], \"categories\": []}", false, "not UTF-8?", len(`{"images": [{"id": 1, "file_name": "caf?-`)},
 	} {
 		path := writeFile(t, strings.ReplaceAll(c.name, " ", "-")+".json", c.content)
 		var err error
@@ -191,16 +195,21 @@ func FuzzPythonFloats(f *testing.F) {
 		f.Add([]byte(s), uint8(3))
 	}
 	f.Fuzz(func(t *testing.T, in []byte, size uint8) {
-		whole, err := io.ReadAll(&pythonFloats{r: bufio.NewReaderSize(bytes.NewReader(in), 1<<16)})
-		if err != nil || len(whole) != len(in) {
-			t.Fatalf("%q: %q, %v", in, whole, err)
+		whole, werr := io.ReadAll(&pythonFloats{r: bufio.NewReaderSize(bytes.NewReader(in), 1<<16), name: "in.json"})
+		if werr != nil {
+			var fe *FileError
+			if !errors.As(werr, &fe) || fe.Offset < 0 || fe.Offset >= int64(len(in)) || in[fe.Offset] != 0xff {
+				t.Fatalf("%q: %v, want an error at a byte 0xFF", in, werr)
+			}
+		} else if len(whole) != len(in) {
+			t.Fatalf("%q: %q", in, whole)
 		}
-		for i := range in {
+		for i := range whole { // (all of in, but the bytes after a 0xFF)
 			if whole[i] != in[i] && whole[i] != 0xff && whole[i] != '"' {
 				t.Fatalf("%q: byte %d became %q", in, i, whole[i])
 			}
 		}
-		r := &pythonFloats{r: bufio.NewReaderSize(iotest.OneByteReader(bytes.NewReader(in)), 16)}
+		r := &pythonFloats{r: bufio.NewReaderSize(iotest.OneByteReader(bytes.NewReader(in)), 16), name: "in.json"}
 		var got []byte
 		buf := make([]byte, int(size)%24+1)
 		for {
@@ -210,8 +219,14 @@ func FuzzPythonFloats(f *testing.F) {
 				break
 			}
 			if err != nil {
-				t.Fatal(err)
+				if werr == nil || err.Error() != werr.Error() {
+					t.Fatalf("%q read %d bytes at a time: %v, whole: %v", in, len(buf), err, werr)
+				}
+				return
 			}
+		}
+		if werr != nil {
+			t.Fatalf("%q read %d bytes at a time: no error, whole: %v", in, len(buf), werr)
 		}
 		if !bytes.Equal(got, whole) {
 			t.Fatalf("%q read %d bytes at a time: %q, whole: %q", in, len(buf), got, whole)
