@@ -122,8 +122,10 @@ bench:
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# -buildvcs=auto: the commit in detect -version and cocoeval -version wherever git can say it (a
+# GOFLAGS=-buildvcs=false in the environment, as some images set, would leave it out).
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -buildvcs=auto -o bin/ ./cmd/...
 
 # The main job: the demo model (models/README.md: person and car, trained here from scratch) on
 # the bundled clip (out/demo/person.detect.mp4), JSON lines in out/demo/detections.jsonl, its cost

@@ -16,6 +16,10 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
+// Decoders names what reads images in this build: OpenCV, through gocv, with their versions
+// (for -version).
+func Decoders() string { return "OpenCV " + gocv.OpenCVVersion() + " (gocv " + gocv.Version() + ")" }
+
 // Open decodes the image file at path, applying a JPEG's EXIF orientation. JPEGs and WebPs are
 // decoded by OpenCV (libjpeg-turbo, libwebp) into an opaque *image.NRGBA; other formats by Go, as
 // the build without cgo decodes them (decode.go). Errors name the file.

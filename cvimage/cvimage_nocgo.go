@@ -7,6 +7,9 @@ import (
 	"io"
 )
 
+// Decoders names what reads images in this build: Go's own decoders, no OpenCV (for -version).
+func Decoders() string { return "no OpenCV (Go's image decoders; images only)" }
+
 // Open decodes the image file at path, applying a JPEG's EXIF orientation. Without cgo every
 // format is decoded by Go (decode.go): JPEGs by image/jpeg, and WebP is refused.
 func Open(path string) (image.Image, error) { return openGo(path) }

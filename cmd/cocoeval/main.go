@@ -35,9 +35,11 @@ import (
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/coco/prplot"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/version"
 )
 
 // env is what the command talks to; tests replace its parts.
@@ -101,9 +103,15 @@ func run(ctx context.Context, e *env, args []string) int {
 	return 1
 }
 
+func init() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, OpenCV"}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
+}
+
 func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "cocoeval",
+		Version:   version.Line("cocoeval", cvimage.Decoders()),
 		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
 		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600|N] [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]",
 		Writer:    e.stdout,

@@ -20,6 +20,8 @@ import (
 
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/cvimage"
+	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -458,6 +460,18 @@ func TestHelpDefaults(t *testing.T) {
 		if strings.Contains(line, "(default: 0)") && !strings.Contains(line, "(0: all)") {
 			t.Errorf("-h shows a zero default that means \"not set\": %s", line)
 		}
+	}
+}
+
+// TestVersion: -version prints the build's line on standard output and exits 0, without the
+// flags a run requires (-gt).
+func TestVersion(t *testing.T) {
+	e, stdout, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-version"}); code != 0 || stderr.Len() != 0 {
+		t.Fatalf("-version: exit %d, stderr %q", code, stderr)
+	}
+	if want := version.Line("cocoeval", cvimage.Decoders()) + "\n"; stdout.String() != want {
+		t.Errorf("-version printed %q, want %q", stdout, want)
 	}
 }
 

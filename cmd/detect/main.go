@@ -8,6 +8,7 @@
 //	detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //	detect bench -model m.bin [-res 300|600|N] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
+//	detect -version
 //
 // An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0,
 // /dev/v4l/by-id/...) or a stream URL (rtsp://, http(s)://, udp://, ...). Video, cameras,
@@ -31,9 +32,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
@@ -73,11 +76,17 @@ func usageError(name string) cli.OnUsageErrorFunc {
 	}
 }
 
+func init() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, OpenCV"}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
+}
+
 func newApp() *cli.App {
 	return &cli.App{
 		Name:      "detect",
 		Usage:     "detect objects with a ShuffleNet Faster R-CNN",
 		UsageText: usage,
+		Version:   version.Line("detect", cvimage.Decoders()),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
 			&cli.IntFlag{Name: "res", Usage: "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's"},

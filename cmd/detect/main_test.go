@@ -13,7 +13,9 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/internal/version"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -23,6 +25,17 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	app.Writer, app.ErrWriter = &out, &errOut
 	err = app.Run(append([]string{"detect"}, args...))
 	return out.String(), errOut.String(), err
+}
+
+// TestVersion: -version prints the build's line (with what reads images) on standard output.
+func TestVersion(t *testing.T) {
+	out, errOut, err := run(t, "-version")
+	if err != nil || errOut != "" {
+		t.Fatalf("-version: %v, stderr %q", err, errOut)
+	}
+	if want := version.Line("detect", cvimage.Decoders()) + "\n"; out != want {
+		t.Errorf("-version printed %q, want %q", out, want)
+	}
 }
 
 func TestInfoArchJSON(t *testing.T) {
