@@ -54,19 +54,32 @@ func evalFiles(t *testing.T, gtPath, dtPath string) *Eval {
 }
 
 func TestGolden(t *testing.T) {
-	dir := filepath.Join(sharedData, "cocoeval-golden")
-	needData(t, dir)
-	var exp expectedCase
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &exp); err != nil {
-		t.Fatal(err)
-	}
+	dir, exp := golden(t)
 	e := evalFiles(t, filepath.Join(dir, exp.GT), filepath.Join(dir, exp.DT))
 	checkStats(t, e.Stats, exp.Stats, 0)
 	t.Log("\n" + e.Summary())
+}
+
+// golden returns the folder of the golden problem (the COCO API demo's ground truth and
+// detections) and pycocotools' numbers on it.
+func golden(t *testing.T) (dir string, exp expectedCase) {
+	t.Helper()
+	dir = filepath.Join(sharedData, "cocoeval-golden")
+	needData(t, dir)
+	readJSON(t, filepath.Join(dir, "expected.json"), &exp)
+	return dir, exp
+}
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestCases holds the evaluator to pycocotools on the 16 generated corner cases.

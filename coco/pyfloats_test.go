@@ -59,16 +59,7 @@ func TestPythonFloatsRewrite(t *testing.T) {
 // them (an info block, a polygon, an extra key of every detection; a file name that spells one)
 // evaluates to pycocotools' 12 numbers on the unchanged files (which it gives on these too).
 func TestPythonFloatsSkipped(t *testing.T) {
-	dir := filepath.Join(sharedData, "cocoeval-golden")
-	needData(t, dir)
-	var exp expectedCase
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &exp); err != nil {
-		t.Fatal(err)
-	}
+	dir, exp := golden(t)
 	var gt map[string]any
 	readJSON(t, filepath.Join(dir, exp.GT), &gt)
 	// Placeholders, spelled as Python writes the words once the files are written (writePython).
@@ -157,18 +148,6 @@ func TestPythonFloatsRead(t *testing.T) {
 		if c.wordAt >= 0 && (!errors.As(err, &fe) || fe.Offset != int64(c.wordAt)) {
 			t.Errorf("%s: %v, want the word's byte %d", c.name, err, c.wordAt)
 		}
-	}
-}
-
-// readJSON decodes the JSON file at path into v.
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatal(err)
 	}
 }
 
