@@ -73,13 +73,15 @@ func (v *looseString) UnmarshalJSON(b []byte) error {
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
 func (c *imgJSON) UnmarshalJSON(b []byte) error {
 	type plain imgJSON
-	return json.Unmarshal(exactKeys(b, "id", "file_name", "width", "height"), (*plain)(c))
+	b = exactKeys(b, "id", "file_name", "width", "height")
+	return nameNonFinite(b, json.Unmarshal(b, (*plain)(c)))
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
 func (c *catJSON) UnmarshalJSON(b []byte) error {
 	type plain catJSON
-	return json.Unmarshal(exactKeys(b, "id", "name", "supercategory"), (*plain)(c))
+	b = exactKeys(b, "id", "name", "supercategory")
+	return nameNonFinite(b, json.Unmarshal(b, (*plain)(c)))
 }
 
 // Annotation is one ground-truth object of a COCO "annotations" list.
@@ -149,7 +151,7 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(&pythonFloats{r: br, name: name})
+	dec := json.NewDecoder(newPythonFloats(br, name))
 	d := &Dataset{Path: name}
 	if err := expectDelim(dec, '{', name, "top level"); err != nil {
 		return nil, err
@@ -270,14 +272,32 @@ func (a *annJSON) UnmarshalJSON(b []byte) error {
 	return nameNonFinite(b, json.Unmarshal(b, (*plain)(a)))
 }
 
-// nameNonFinite returns err, the error of decoding b, with a float field's string that stands
-// for NaN or Infinity (pythonFloats) named as the word in its Value.
+// nameNonFinite returns err, the error of decoding b, an object, with a float field's string that
+// stands for NaN or Infinity (pythonFloats) named as the word in its Value, and with the end of
+// the word in its Offset where a field of the decoding forms' own types (an id, iscrowd) named
+// it without one.
 func nameNonFinite(b []byte, err error) error {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Value == "string" && te.Offset <= int64(len(b)) {
+	if !errors.As(err, &te) {
+		return err
+	}
+	if te.Value == "string" && te.Offset <= int64(len(b)) {
 		if w := nonFiniteSuffix(b[:te.Offset]); w != "" {
 			te.Value = w
 		}
+	}
+	if w := te.Value; te.Offset == 0 && slices.Contains(nonFiniteWords[:], w) {
+		eachTopKey(b, func(open, close int) bool {
+			v := close + 1
+			for v < len(b) && (b[v] == ' ' || b[v] == '\t' || b[v] == '\n' || b[v] == '\r' || b[v] == ':') {
+				v++
+			}
+			if string(b[open+1:close]) == te.Field && v+len(w) <= len(b) && nonFiniteWord(b[v:v+len(w)]) == w {
+				te.Offset = int64(v + len(w))
+				return false
+			}
+			return true
+		})
 	}
 	return err
 }

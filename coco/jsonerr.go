@@ -163,7 +163,14 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 		if o, ok := syntaxOffset(path); ok {
 			off = max(o-1, 0) // the offending byte
 		}
-		return fileError(path, off, prefix+"invalid JSON: "+se.Error(), err)
+		msg := se.Error()
+		for _, w := range nonFiniteWords { // where a word's stand-in is what the decoder saw
+			if bytes.Equal(peekAt(path, off, len(w)), []byte(w)) {
+				msg = strings.Replace(msg, `character '"'`, w, 1)
+				break
+			}
+		}
+		return fileError(path, off, prefix+"invalid JSON: "+msg, err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		off := int64(-1)
 		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
@@ -231,7 +238,7 @@ func syntaxOffset(path string) (int64, bool) {
 		return 0, false
 	}
 	defer f.Close()
-	dec := json.NewDecoder(&pythonFloats{r: bufio.NewReaderSize(f, 1<<20), name: path})
+	dec := json.NewDecoder(newPythonFloats(bufio.NewReaderSize(f, 1<<20), path))
 	var s skip
 	var se *json.SyntaxError
 	if err := dec.Decode(&s); errors.As(err, &se) {

@@ -29,11 +29,21 @@ type pythonFloats struct {
 	off      int64  // the offset in the file of the next byte Read delivers from r
 	inString bool   // inside a string of the text read so far
 	escaped  bool   // just after a backslash inside a string
+	word     int64  // the offset of the last word rewritten while only white space has followed it, else -1
 	pending  []byte // the rest of a stand-in that the last Read's buffer could not hold
+	err      error  // what stopped the text (every Read after it returns it: json.Decoder reads again after an error)
+}
+
+// newPythonFloats returns r, the file called name, read through the rewrite.
+func newPythonFloats(r *bufio.Reader, name string) *pythonFloats {
+	return &pythonFloats{r: r, name: name, word: -1}
 }
 
 // Read copies the next bytes of r into p, rewritten.
 func (t *pythonFloats) Read(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
 	if len(t.pending) > 0 {
 		n := copy(p, t.pending)
 		t.pending = t.pending[n:]
@@ -53,11 +63,25 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 		if t.inString {
 			end, bad := t.stringEnd(p[:n], i)
 			if bad >= 0 {
-				return 0, fileError(t.name, t.off+int64(bad), "a string holds the byte 0xFF, which UTF-8 text never holds "+
+				t.err = fileError(t.name, t.off+int64(bad), "a string holds the byte 0xFF, which UTF-8 text never holds "+
 					"(pycocotools' json.load refuses the file too): not UTF-8? Convert it (iconv -f LATIN1 -t UTF-8)", nil)
+				return t.deliver(bad)
 			}
 			i = end
 			continue
+		}
+		if t.word >= 0 { // a word used as a key (a stand-in, a string, would pass as one)
+			for i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+				i++
+			}
+			if i == n {
+				break
+			}
+			if p[i] == ':' {
+				t.err = fileError(t.name, t.word, "invalid JSON: an object key must be a string in double quotes, not a number (Python's json refuses it too)", nil)
+				return t.deliver(int(t.word - t.off))
+			}
+			t.word = -1
 		}
 		for i < n && !wordOrQuote[p[i]] {
 			i++
@@ -78,6 +102,7 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 		case word == "":
 		case i+len(word) <= n:
 			copy(p[i:], standIn(len(word)))
+			t.word = t.off + int64(i)
 			i += len(word) - 1
 		case i > 0:
 			n = i // the word next time, whole
@@ -85,10 +110,20 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 			s := standIn(len(word))
 			n = copy(p, s)
 			t.pending = s[n:]
+			t.word = t.off
 			_, err := t.r.Discard(len(word))
 			t.off += int64(len(word))
 			return n, err
 		}
+	}
+	return t.deliver(n)
+}
+
+// deliver consumes the n bytes of r that Read has copied (rewritten) to its buffer, and returns
+// them, or, when there are none, the error that stopped the text.
+func (t *pythonFloats) deliver(n int) (int, error) {
+	if n <= 0 {
+		return 0, t.err
 	}
 	_, err := t.r.Discard(n)
 	t.off += int64(n)

@@ -264,7 +264,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			`"category_id": 1, "bbox": [x, y, w, h], "score": 0.9}, ...]): the ground truth (-gt and -dt swapped?), ` +
 			`or detect's JSON lines (cocoeval -model runs the detector and writes the results)`}
 	}
-	dec := json.NewDecoder(&pythonFloats{r: br, name: name})
+	dec := json.NewDecoder(newPythonFloats(br, name))
 	var out []Result
 	var d resJSON
 	masks := false // the first detection has a segmentation and no bbox: every box and area from its mask

@@ -31,8 +31,8 @@ const maxRunChars = 6
 // DEL (below '0' the C code reads a negative char).
 func parseRLE(raw json.RawMessage) (rle, error) {
 	var v struct {
-		Size   []json.Number   `json:"size"`
-		Counts json.RawMessage `json:"counts"`
+		Size   []json.RawMessage `json:"size"` // the first two read, as pycocotools' C code reads them
+		Counts json.RawMessage   `json:"counts"`
 	}
 	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(exactKeys(raw, "size", "counts"), &v) != nil {
 		return rle{}, errors.New("segmentation: want a compressed RLE, {\"size\": [h, w], \"counts\": \"...\"} (pycocotools reads no other kind of segmentation result for bbox evaluation)")
@@ -41,12 +41,23 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 	if len(v.Size) < 2 {
 		return rle{}, fmt.Errorf("segmentation: size must be [h, w], got %d numbers", len(v.Size))
 	}
-	for i, n := range v.Size[:2] {
-		k, err := n.Float64()
+	for i, raw := range v.Size[:2] {
+		var n json.Number
+		if w := nonFiniteWord(raw); w != "" {
+			return rle{}, fmt.Errorf("segmentation: size[%d] is %s: want two integers from 0 to 2^32-1", i, w)
+		}
+		var k float64
+		err := json.Unmarshal(raw, &n)
+		if err == nil {
+			k, err = n.Float64()
+		}
 		if err != nil || k != math.Trunc(k) || k < 0 || k > math.MaxUint32 {
-			return rle{}, fmt.Errorf("segmentation: size %s: want two integers from 0 to 2^32-1", v.Size)
+			return rle{}, fmt.Errorf("segmentation: size [%s, %s]: want two integers from 0 to 2^32-1", v.Size[0], v.Size[1])
 		}
 		side[i] = uint32(k)
+	}
+	if w := nonFiniteWord(v.Counts); w != "" {
+		return rle{}, fmt.Errorf("segmentation: counts is %s: want a compressed RLE string", w)
 	}
 	var s string
 	if err := json.Unmarshal(v.Counts, &s); err != nil {

@@ -107,9 +107,11 @@ func TestSegmentationErrors(t *testing.T) {
 		{`[` + ok + `, {"image_id": 1, "category_id": 1, "score": 0.5, "bbox": null, "segmentation": {"size": [4, 4], "counts": "52203"}}]`, "detection 1: bbox must be 4 numbers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": [[1, 2, 3, 4, 5, 6]]}]`, "detection 0: segmentation: want a compressed RLE"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": [5, 2, 2, 7]}}]`, "counts must be a compressed RLE string"},
-		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4.5, 4], "counts": "52203"}}]`, "size [4.5 4]: want two integers"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4.5, 4], "counts": "52203"}}]`, "size [4.5, 4]: want two integers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"Size": [4, 4], "counts": "52203"}}]`, "size must be [h, w], got 0"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4], "counts": "52203"}}]`, "size must be [h, w], got 1"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, NaN], "counts": "52203"}}]`, "size[1] is NaN"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": -Infinity}}]`, "counts is -Infinity"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "5220!"}}]`, "outside '0' to DEL"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "522P"}}]`, "counts ends inside a run"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "PPPPPP0"}}]`, "a run of more than 6 characters"},
@@ -131,9 +133,9 @@ func TestSegmentationErrors(t *testing.T) {
 		t.Errorf("boxes: %+v, %v", rs, err)
 	}
 	// As pycocotools reads them (checked with its build from cocoapi): a size of integral floats
-	// and a third number, a NUL ending the counts, the keys matched exactly (a "Counts" is
+	// and a third number, or anything after the first two (a NaN, read through pythonFloats), a NUL ending the counts, the keys matched exactly (a "Counts" is
 	// another key), 'p' read as the C code reads it.
-	for _, seg := range []string{`{"size": [4.0, 4, 9], "counts": "52203"}`, `{"size": [4, 4], "counts": "52203\u0000zz"}`,
+	for _, seg := range []string{`{"size": [4.0, 4, 9], "counts": "52203"}`, `{"size": [4, 4, ` + string(standIn(3)) + `, "x"], "counts": "52203"}`, `{"size": [4, 4], "counts": "52203\u0000zz"}`,
 		`{"size": [4, 4], "counts": "52203", "Counts": "0g0"}`} {
 		r, err := parseRLE(json.RawMessage(seg))
 		if err != nil || r.box() != [4]float64{1, 1, 2, 2} || r.area() != 4 {
