@@ -550,15 +550,20 @@ class DataClasses(unittest.TestCase):
                                  'that class\'s weights' % path])
 
 
+def own_dataset_json(root):
+    """own_dataset's images folder, and its JSON as a dict (to change and write again)."""
+    images, path = own_dataset(root).rsplit(":", 1)
+    with open(path) as f:
+        return images, json.load(f)
+
+
 class MalformedAnnotations(unittest.TestCase):
     def test_named(self):
         # Each malformed entry stops the run naming the file, the entry (index and id) and what is
         # wrong, as Go cocoeval does: not a bare traceback (a KeyError, a TypeError on unpacking),
         # not an annotation skipped in silence (a string category_id).
         with tempfile.TemporaryDirectory() as tmp:
-            images, good = own_dataset(tmp).rsplit(":", 1)
-            with open(good) as f:
-                d = json.load(f)
+            images, d = own_dataset_json(tmp)
             path = os.path.join(tmp, "bad.json")
             first = "%s: annotations[0] (id 1): " % path
 
@@ -607,9 +612,7 @@ class ImageSizes(unittest.TestCase):
         # orientation turns it is compared as shown, and one annotated on its stored pixels gets a
         # hint; without width/height there is nothing to check.
         with tempfile.TemporaryDirectory() as tmp:
-            images, good = own_dataset(tmp).rsplit(":", 1)
-            with open(good) as f:
-                d = json.load(f)
+            images, d = own_dataset_json(tmp)
             path = os.path.join(tmp, "sizes.json")
 
             def load(images_list):
