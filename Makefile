@@ -133,10 +133,13 @@ bench:
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# -buildvcs=auto: the commit in detect -version and cocoeval -version wherever git can say it (a
-# GOFLAGS=-buildvcs=false in the environment, as some images set, would leave it out).
+# The commit in detect -version and cocoeval -version wherever git can say it: -buildvcs=true when
+# git status works here (a GOFLAGS=-buildvcs=false in the environment, as some images set, would
+# leave it out), nothing otherwise (no git, or a checkout git refuses as another user's, where
+# -buildvcs=auto or true would fail the build).
+BUILDVCS := $(shell git status --porcelain >/dev/null 2>&1 && echo -buildvcs=true)
 build:
-	$(GO) build -buildvcs=auto -o bin/ ./cmd/...
+	$(GO) build $(BUILDVCS) -o bin/ ./cmd/...
 
 # The main job: the demo model (models/README.md: person and car, trained here from scratch) on
 # the bundled clip (out/demo/person.detect.mp4), JSON lines in out/demo/detections.jsonl, its cost
@@ -161,7 +164,7 @@ demo-frame: demo
 # decodes JPEGs through OpenCV's libjpeg-turbo, PIL's pixels exactly; CGO_ENABLED=0 make minival
 # builds it without OpenCV, Go's decoder (off by a level or so on about a fifth of values: cvimage).
 bin/cocoeval:
-	$(GO) build -o bin/cocoeval ./cmd/cocoeval
+	$(GO) build $(BUILDVCS) -o bin/cocoeval ./cmd/cocoeval
 
 # COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin [RES=600]
 # (RES: the shorter side, 300 or 600 for the paper's numbers, default the model's own; COCO from scripts/get-coco; THREADS detector workers;

@@ -638,6 +638,11 @@ class ImageSizes(unittest.TestCase):
                           "160x120), the JSON says 160x120: boxes drawn on the stored pixels?" % turned,
                           str(e.exception))
             self.assertEqual(len(load([d["images"][0], dict(d["images"][1], width=120, height=160)])[0]), 2)
+            # A PNG's orientation from its eXIf chunk, read without decoding its pixels.
+            png = os.path.join(tmp, "turned.png")
+            Image.new("RGB", (40, 30)).save(png, exif=exif.tobytes())
+            self.assertIn("is 30x40 as shown (its EXIF orientation 6", train_detector.size_problem(png, 40, 30))
+            self.assertIsNone(train_detector.size_problem(png, 30, 40))
 
 
 class ExportCheckpoint(unittest.TestCase):

@@ -349,15 +349,24 @@ def load_coco(images_dir, ann_path, polygons=True):
 def size_problem(path, width, height):
     """What is wrong with an image whose JSON says WIDTH x HEIGHT (None where it says nothing to
     check: either is absent or not a whole number), or None. Its size is read from its header, as
-    shown (turned by its EXIF orientation, as training and the Go engine read it), so that a file
-    replaced by another size, or boxes drawn on a turned photo's stored pixels, fails here instead
-    of training on misplaced boxes (Detectron2 refuses them too)."""
+    shown (turned by its EXIF orientation, as training reads it: ImageOps.exif_transpose; the Go
+    engine turns JPEGs only), so that a file replaced by another size, or boxes drawn on a turned
+    photo's stored pixels, fails here instead of training on misplaced boxes (Detectron2 refuses
+    them too). A file that cannot be read fails here too, rather than when it is first drawn."""
     if json_int(width) is None or json_int(height) is None:
         return None
     try:
         with Image.open(path) as im:
             w, h = im.size
-            turn = im.getexif().get(0x0112)
+            if im.format == "PNG":
+                # (getexif() decodes a PNG whole to look for an eXIf chunk after its pixels: the
+                # one before them, where writers put it, is enough for a header check)
+                exif = Image.Exif()
+                if "exif" in im.info:
+                    exif.load(im.info["exif"])
+            else:
+                exif = im.getexif()
+            turn = exif.get(0x0112)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         return "%s: cannot read the image: %s" % (path, e)
     turned = turn in (5, 6, 7, 8)
@@ -367,8 +376,8 @@ def size_problem(path, width, height):
         return None
     if turned and (w, h) == want:
         return ("%s is %dx%d as shown (its EXIF orientation %d turns its stored %dx%d), the JSON says %dx%d: "
-                "boxes drawn on the stored pixels? Turn the file (e.g. exiftran -ai) and its boxes, or fix the "
-                "JSON" % (path, shown[0], shown[1], turn, w, h, want[0], want[1]))
+                "boxes drawn on the stored pixels? Turn the file's pixels and its boxes (a JPEG: exiftran -ai), "
+                "or fix the JSON" % (path, shown[0], shown[1], turn, w, h, want[0], want[1]))
     return "%s is %dx%d, the JSON says %dx%d: its boxes would land in the wrong place" % (
         path, shown[0], shown[1], want[0], want[1])
 
