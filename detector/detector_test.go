@@ -85,8 +85,15 @@ func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
 			"DetectBGR":           func() { must(det.DetectBGR(frame, 200, 150, 600)) },
 			"DetectRGB":           func() { must(det.DetectRGB(frame, 200, 150, 600)) },
 		} {
-			if n := allocations(20, f, threads > 1); n != 0 {
-				t.Errorf("%d threads: %s allocates %d times in 20 runs in steady state", threads, name, n)
+			// Another goroutine of the test process (the runtime's, testing's, a finalizer) may
+			// allocate during a window: under load one did, once in 20 runs. A window that
+			// allocates is measured again, twice; an allocation of Detect's own repeats in each.
+			counts := []uint64{allocations(20, f, threads > 1)}
+			for len(counts) < 3 && counts[len(counts)-1] != 0 {
+				counts = append(counts, allocations(20, f, threads > 1))
+			}
+			if n := counts[len(counts)-1]; n != 0 {
+				t.Errorf("%d threads: %s allocates in steady state: %v times in three windows of 20 runs", threads, name, counts)
 			}
 		}
 	}
