@@ -11,7 +11,7 @@ ARM64_PKGS := ./parallel/... ./internal/kernels/... ./nn/... ./backbone/... ./sa
 # Drawing charts (cocoeval -plots, cmd/cocoeval's TestPlots; coco/prplot is not in ARM64_PKGS) has
 # no arithmetic that must match a reference and takes minutes under qemu, and runs no goroutines
 # of its own: it is tested natively only, neither under qemu nor under the race detector.
-ARM64_SKIP := TestPlots
+NATIVE_ONLY := TestPlots
 
 .PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
 
@@ -52,7 +52,7 @@ noasm:
 	$(GO) test -count=1 -timeout 15m -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
 
 race:
-	$(GO) test -count=1 -race -skip '$(ARM64_SKIP)' $(RACE_PKGS)
+	$(GO) test -count=1 -race -skip '$(NATIVE_ONLY)' $(RACE_PKGS)
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Clone|Threads|Busy|Close' ./detector
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Threads' ./nn ./roihead
@@ -71,7 +71,7 @@ nocgo:
 # -short: the backbone's PyTorch parity, tile and band tests run a subset of their networks under
 # qemu (each group count, odd sizes, two images, no shuffle, SE; every one natively in unit).
 arm64:
-	GOARCH=arm64 $(GO) test -count=1 -short -timeout 30m -exec qemu-aarch64-static -skip '$(ARM64_SKIP)' $(ARM64_PKGS)
+	GOARCH=arm64 $(GO) test -count=1 -short -timeout 30m -exec qemu-aarch64-static -skip '$(NATIVE_ONLY)' $(ARM64_PKGS)
 	# the pool's hand-offs also on a CPU without ARMv8.1's atomics (Go's load/store-exclusive fallback)
 	QEMU_CPU=cortex-a57 GOARCH=arm64 $(GO) test -count=3 -timeout 10m -exec qemu-aarch64-static -run 'ParkingHandOff|Stress' ./parallel
 
@@ -93,9 +93,10 @@ fuzz:
 			FUZZ_WORKERS=1 GO=$(GO) scripts/fuzz $${t%%:*} $${t#*:} 10s $$log & pids="$${pids:+$$pids }$$!"; \
 		done; \
 		for t in $$1 $${2:-}; do \
-			wait $${pids%% *} || failed=1; pids=$${pids#* }; \
 			log=out/fuzz/$$(echo $${t%%:*} | tr -d ./)-$${t#*:}.log; \
-			echo "fuzz $${t#*:} ($${t%%:*}), 10s, one worker: $$(grep '^fuzz: elapsed' $$log | tail -1 | sed 's/^fuzz: //')"; \
+			if wait $${pids%% *}; then result=$$(grep '^fuzz: elapsed' $$log | tail -1 | sed 's/^fuzz: //'); \
+			else failed=1; result="FAILED (its log: $$log)"; fi; pids=$${pids#* }; \
+			echo "fuzz $${t#*:} ($${t%%:*}), 10s, one worker: $$result"; \
 		done; \
 		shift; [ $$# -gt 0 ] && shift; \
 	done; exit $$failed

@@ -275,7 +275,15 @@ func expectDelim(dec *json.Decoder, d json.Delim, path, what string) error {
 		return jsonError(path, err, off, what)
 	}
 	if got, ok := tok.(json.Delim); !ok || got != d {
-		return atError(path, off, "%s: expected %q, found %v", what, string(d), describeToken(tok))
+		found := describeToken(tok)
+		start := valueStart(path, off)
+		for _, w := range nonFiniteWords { // a word's stand-in, a string to the decoder
+			if _, isString := tok.(string); isString && bytes.Equal(peekAt(path, start, len(w)), []byte(w)) {
+				found = w
+				break
+			}
+		}
+		return atError(path, off, "%s: expected %q, found %v", what, string(d), found)
 	}
 	return nil
 }

@@ -202,6 +202,15 @@ func nonFiniteWord(b []byte) string {
 	return ""
 }
 
+// jsonText returns b, a JSON value read through pythonFloats, as the file spells it: the word a
+// stand-in stands for, else b itself.
+func jsonText(b []byte) string {
+	if w := nonFiniteWord(b); w != "" {
+		return w
+	}
+	return string(b)
+}
+
 // nonFiniteSuffix returns the word whose stand-in b, JSON text read through pythonFloats,
 // ends with, or "".
 func nonFiniteSuffix(b []byte) string {

@@ -52,7 +52,7 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 			k, err = n.Float64()
 		}
 		if err != nil || k != math.Trunc(k) || k < 0 || k > math.MaxUint32 {
-			return rle{}, fmt.Errorf("segmentation: size [%s, %s]: want two integers from 0 to 2^32-1", v.Size[0], v.Size[1])
+			return rle{}, fmt.Errorf("segmentation: size [%s, %s]: want two integers from 0 to 2^32-1", jsonText(v.Size[0]), jsonText(v.Size[1]))
 		}
 		side[i] = uint32(k)
 	}

@@ -17,30 +17,39 @@ import (
 // "(devel)" where no commit is stamped: go build -buildvcs=false, or no git), "modified" after
 // the commit when the work tree had changes, and extra (as "OpenCV 4.6.0") appended.
 func Line(program string, extra ...string) string {
-	parts := []string{program, "shuffledet"}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		settings := map[string]string{}
-		for _, s := range info.Settings {
-			settings[s.Key] = s.Value
-		}
-		rev := settings["vcs.revision"]
-		// The module's version: a tag's, or "(devel)"; a pseudo-version only repeats the commit.
-		if v := info.Main.Version; v != "" && (rev == "" || !strings.Contains(v, rev[:min(len(rev), 12)])) {
-			parts = append(parts, v)
-		}
-		if rev != "" {
-			parts = append(parts, rev[:min(len(rev), 12)])
-			if t := settings["vcs.time"]; t != "" {
-				parts = append(parts, t)
-			}
-			if settings["vcs.modified"] == "true" {
-				parts = append(parts, "modified")
-			}
-		}
-	}
-	line := fmt.Sprintf("%s %s %s/%s, kernels %s", strings.Join(parts, " "), runtime.Version(), runtime.GOOS, runtime.GOARCH, kernels.ISA())
+	info, _ := debug.ReadBuildInfo()
+	line := strings.Join(append([]string{program, "shuffledet"}, stamp(info)...), " ")
+	line += fmt.Sprintf(" %s %s/%s, kernels %s", runtime.Version(), runtime.GOOS, runtime.GOARCH, kernels.ISA())
 	for _, e := range extra {
 		line += ", " + e
 	}
 	return line
+}
+
+// stamp returns what info (nil when the binary has none) says of the source: the module's
+// version unless it is a pseudo-version of the commit, the commit, its time, "modified".
+func stamp(info *debug.BuildInfo) []string {
+	if info == nil {
+		return nil
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	var parts []string
+	rev := settings["vcs.revision"]
+	// The module's version: a tag's, or "(devel)"; a pseudo-version only repeats the commit.
+	if v := info.Main.Version; v != "" && (rev == "" || !strings.Contains(v, rev[:min(len(rev), 12)])) {
+		parts = append(parts, v)
+	}
+	if rev != "" {
+		parts = append(parts, rev[:min(len(rev), 12)])
+		if t := settings["vcs.time"]; t != "" {
+			parts = append(parts, t)
+		}
+		if settings["vcs.modified"] == "true" {
+			parts = append(parts, "modified")
+		}
+	}
+	return parts
 }
