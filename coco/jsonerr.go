@@ -248,12 +248,12 @@ func syntaxOffset(path string) (int64, bool) {
 }
 
 // valueStart returns the offset of the first byte at or after off that is
-// neither white space nor a comma: where the next value starts.
+// neither white space nor a comma nor a colon: where the next value starts.
 func valueStart(path string, off int64) int64 {
 	w := peekAt(path, off, 256)
 	for i, c := range w {
 		switch c {
-		case ' ', '\t', '\r', '\n', ',':
+		case ' ', '\t', '\r', '\n', ',', ':':
 		default:
 			return off + int64(i)
 		}

@@ -137,6 +137,9 @@ func TestPythonFloatsRead(t *testing.T) {
 		// A word as a key: Python's json refuses it (a stand-in, a string, would pass as one).
 		{"word as a key", `{"images": [], "categories": [], "info": {NaN : 1}}`, false, "an object key must be a string in double quotes", "NaN"},
 		{"word as a key, far in", `{"images": [], "categories": [], "info": {"a": "` + strings.Repeat("y", 600) + `", Infinity:1}}`, false, "an object key must be a string", "Infinity"},
+		// Where a list or object is wanted, the word is named, not its stand-in's string.
+		{"a word for the detections", "\n NaN", true, `expected "[", found NaN`, "NaN"},
+		{"a word for the images", `{"images": -Infinity, "categories": []}`, false, `images: expected "[", found -Infinity`, "-Infinity"},
 		// A syntax error at a word names the word, not its stand-in's quote.
 		{"word after a word", `{"images": [], "categories": [], "info": [1, NaN NaN]}`, false, "invalid JSON: invalid NaN after array element", "NaN]"},
 	} {
