@@ -322,6 +322,39 @@ func BenchmarkLoadBig(b *testing.B) {
 	runtime.KeepAlive(d)
 }
 
+// TestRepeatedFieldsLastWins: a field given twice in an object is its last value, as Python's
+// dicts take it, even where an earlier one is of another type (encoding/json stopped at it) or a
+// NaN (Python's word, read through pythonFloats), or spelled with an escape; a last value that is
+// wrong is still an error.
+func TestRepeatedFieldsLastWins(t *testing.T) {
+	gt := func(ann string) string {
+		return `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], ` + ann + `}]}`
+	}
+	for _, c := range []struct{ ann, err string }{
+		{`"area": NaN, "area": 900`, ""},
+		{`"area": "x", "area": 900`, ""},
+		{`"\u0061rea": "x", "area": 900`, ""},
+		{`"area": [1], "Area": 5, "area": 900`, ""},
+		{`"area": 900, "area": NaN`, "area: NaN is not a finite number"},
+	} {
+		d, err := LoadDataset(writeFile(t, "gt.json", gt(c.ann)))
+		switch {
+		case c.err == "" && (err != nil || d.Annotations[0].Area != 900):
+			t.Errorf("%s: %v, want area 900", c.ann, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: %v, want an error saying %q", c.ann, err, c.err)
+		}
+	}
+	gtd, err := LoadDataset(writeFile(t, "gt.json", gt(`"area": 12`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := LoadResults(writeFile(t, "dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN, "score": 0.9}]`), gtd)
+	if err != nil || rs[0].Score != 0.9 {
+		t.Errorf("score NaN then 0.9: %+v, %v", rs, err)
+	}
+}
+
 // TestRepeatedTopLevelKeys: Python's json.load keeps the last value of a repeated key, so
 // pycocotools sees the last "images", "annotations" and "categories" lists only; here it
 // evaluates image 2, whose box is found: AP 1 (the lists used to be appended: two images, a

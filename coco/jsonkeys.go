@@ -11,23 +11,36 @@ import (
 // last one winning, lets it replace the exact one. The decoding forms (imgJSON, catJSON, annJSON,
 // and resJSON for what its one-pass readFlat, which compares keys exactly itself, hands on) read
 // their objects through exactKeys, which hides such keys first: they are extra fields, skipped,
-// as pycocotools skips them.
+// as pycocotools skips them. A field given twice is the last value to Python; encoding/json
+// takes the last too, but stops at an earlier one of the wrong type (a NaN's stand-in, a
+// string): exactKeys hides every one but the last.
 
 // exactKeys returns b, a JSON object, or a copy of it in which every top-level key that
 // encoding/json would match to one of fields without being that field exactly (another case,
-// or another Unicode fold) is renamed to underscores, so that no field takes its value. Keys are
-// compared unescaped, as both decoders compare them. b is returned itself when no key needs it
-// (the common case: no allocation).
+// or another Unicode fold), and every one of fields but its last, is renamed to underscores, so
+// that no field takes its value. Keys are compared unescaped, as both decoders compare them. b
+// is returned itself when no key needs it (the common case: no allocation).
 func exactKeys(b []byte, fields ...string) []byte {
 	var out []byte
+	hide := func(open, close int) {
+		if out == nil {
+			out = append([]byte(nil), b...)
+		}
+		for k := open + 1; k < close; k++ {
+			out[k] = '_'
+		}
+	}
+	var last [8]int // per field (at most 8), the opening quote of its last key so far, + 1
 	eachTopKey(b, func(open, close int) bool {
-		if caseVariant(b[open:close+1], fields) {
-			if out == nil {
-				out = append([]byte(nil), b...)
+		variant, exact := keyMatch(b[open:close+1], fields)
+		switch {
+		case variant:
+			hide(open, close)
+		case exact >= 0 && exact < len(last):
+			if prev := last[exact] - 1; prev >= 0 {
+				hide(prev, stringEnd(b, prev))
 			}
-			for k := open + 1; k < close; k++ {
-				out[k] = '_'
-			}
+			last[exact] = open + 1
 		}
 		return true
 	})
@@ -98,22 +111,26 @@ func isKey(b []byte, end int) bool {
 	return false
 }
 
-// caseVariant reports whether the quoted JSON string q equals one of fields when case is
-// folded but not exactly. A key without escapes (every key of a real file) is compared in place,
-// without a copy: this runs for every key of every object.
-func caseVariant(q []byte, fields []string) bool {
+// keyMatch reports whether the quoted JSON string q equals one of fields when case is folded
+// but not exactly (variant), and the index of the field it equals exactly (exact, else -1). A
+// key without escapes (every key of a real file) is compared in place, without a copy: this runs
+// for every key of every object.
+func keyMatch(q []byte, fields []string) (variant bool, exact int) {
 	k := q[1 : len(q)-1]
 	if bytes.IndexByte(k, '\\') >= 0 {
 		var s string
 		if json.Unmarshal(q, &s) != nil {
-			return false
+			return false, -1
 		}
 		k = []byte(s)
 	}
-	for _, f := range fields {
-		if string(k) != f && bytes.EqualFold(k, []byte(f)) {
-			return true
+	for i, f := range fields {
+		if string(k) == f {
+			return false, i
+		}
+		if bytes.EqualFold(k, []byte(f)) {
+			variant = true
 		}
 	}
-	return false
+	return variant, -1
 }
