@@ -288,10 +288,8 @@ func nameNonFinite(b []byte, err error) error {
 	}
 	if w := te.Value; te.Offset == 0 && slices.Contains(nonFiniteWords[:], w) {
 		eachTopKey(b, func(open, close int) bool {
-			v := close + 1
-			for v < len(b) && (b[v] == ' ' || b[v] == '\t' || b[v] == '\n' || b[v] == '\r' || b[v] == ':') {
-				v++
-			}
+			v := skipSpace(b, close+1) + 1 // (the colon)
+			v = skipSpace(b, v)
 			if string(b[open+1:close]) == te.Field && v+len(w) <= len(b) && nonFiniteWord(b[v:v+len(w)]) == w {
 				te.Offset = int64(v + len(w))
 				return false

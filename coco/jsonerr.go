@@ -164,11 +164,8 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 			off = max(o-1, 0) // the offending byte
 		}
 		msg := se.Error()
-		for _, w := range nonFiniteWords { // where a word's stand-in is what the decoder saw
-			if bytes.Equal(peekAt(path, off, len(w)), []byte(w)) {
-				msg = strings.Replace(msg, `character '"'`, w, 1)
-				break
-			}
+		if w := wordInFile(path, off); w != "" { // the decoder saw the word's stand-in, a string
+			msg = strings.Replace(msg, `character '"'`, w, 1)
 		}
 		return fileError(path, off, prefix+"invalid JSON: "+msg, err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
@@ -276,11 +273,9 @@ func expectDelim(dec *json.Decoder, d json.Delim, path, what string) error {
 	}
 	if got, ok := tok.(json.Delim); !ok || got != d {
 		found := describeToken(tok)
-		start := valueStart(path, off)
-		for _, w := range nonFiniteWords { // a word's stand-in, a string to the decoder
-			if _, isString := tok.(string); isString && bytes.Equal(peekAt(path, start, len(w)), []byte(w)) {
+		if _, isString := tok.(string); isString { // a word's stand-in is a string to the decoder
+			if w := wordInFile(path, valueStart(path, off)); w != "" {
 				found = w
-				break
 			}
 		}
 		return atError(path, off, "%s: expected %q, found %v", what, string(d), found)

@@ -61,7 +61,7 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 	n := copy(p, head)
 	for i := 0; i < n; i++ {
 		if t.inString {
-			end, bad := t.stringEnd(p[:n], i)
+			end, bad := t.scanString(p[:n], i)
 			if bad >= 0 {
 				t.err = fileError(t.name, t.off+int64(bad), "a string holds the byte 0xFF, which UTF-8 text never holds "+
 					"(pycocotools' json.load refuses the file too): not UTF-8? Convert it (iconv -f LATIN1 -t UTF-8)", nil)
@@ -71,10 +71,7 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 			continue
 		}
 		if t.word >= 0 { // a word used as a key (a stand-in, a string, would pass as one)
-			for i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
-				i++
-			}
-			if i == n {
+			if i = skipSpace(p[:n], i); i == n {
 				break
 			}
 			if p[i] == ':' {
@@ -130,11 +127,11 @@ func (t *pythonFloats) deliver(n int) (int, error) {
 	return n, err
 }
 
-// stringEnd returns the index in b of the quote that ends the string b[i:] is inside, updating
+// scanString returns the index in b of the quote that ends the string b[i:] is inside, updating
 // the state (len(b)-1 when the string goes on past b), and the index of a byte 0xFF in the
 // string before it (else -1). Escapes are skipped; the searches are bytes.IndexByte's, which
 // are vectorized (many of a COCO file's bytes are in strings: RLE counts).
-func (t *pythonFloats) stringEnd(b []byte, i int) (end, bad int) {
+func (t *pythonFloats) scanString(b []byte, i int) (end, bad int) {
 	for i < len(b) {
 		if t.escaped {
 			if b[i] == 0xff {
@@ -209,6 +206,16 @@ func jsonText(b []byte) string {
 		return w
 	}
 	return string(b)
+}
+
+// wordInFile returns the word of nonFiniteWords that the file at path holds at byte off, or "".
+func wordInFile(path string, off int64) string {
+	for _, w := range nonFiniteWords {
+		if bytes.Equal(peekAt(path, off, len(w)), []byte(w)) {
+			return w
+		}
+	}
+	return ""
 }
 
 // nonFiniteSuffix returns the word whose stand-in b, JSON text read through pythonFloats,

@@ -43,11 +43,8 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 	}
 	for i, raw := range v.Size[:2] {
 		var n json.Number
-		if w := nonFiniteWord(raw); w != "" {
-			return rle{}, fmt.Errorf("segmentation: size[%d] is %s: want two integers from 0 to 2^32-1", i, w)
-		}
 		var k float64
-		err := json.Unmarshal(raw, &n)
+		err := json.Unmarshal(raw, &n) // (a NaN's stand-in, a string, is refused here, named by jsonText)
 		if err == nil {
 			k, err = n.Float64()
 		}

@@ -110,7 +110,7 @@ func TestSegmentationErrors(t *testing.T) {
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4.5, 4], "counts": "52203"}}]`, "size [4.5, 4]: want two integers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"Size": [4, 4], "counts": "52203"}}]`, "size must be [h, w], got 0"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4], "counts": "52203"}}]`, "size must be [h, w], got 1"},
-		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, NaN], "counts": "52203"}}]`, "size[1] is NaN"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, NaN], "counts": "52203"}}]`, "size [4, NaN]: want two integers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [1.5, NaN], "counts": "52203"}}]`, "size [1.5, NaN]: want two integers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": -Infinity}}]`, "counts is -Infinity"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": "5220!"}}]`, "outside '0' to DEL"},

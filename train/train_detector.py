@@ -353,7 +353,8 @@ def size_problem(path, width, height):
     engine turns JPEGs only), so that a file replaced by another size, or boxes drawn on a turned
     photo's stored pixels, fails here instead of training on misplaced boxes (Detectron2 refuses
     them too). A file that cannot be read fails here too, rather than when it is first drawn."""
-    if json_int(width) is None or json_int(height) is None:
+    want = (json_int(width), json_int(height))
+    if None in want:
         return None
     try:
         with Image.open(path) as im:
@@ -371,7 +372,6 @@ def size_problem(path, width, height):
         return "%s: cannot read the image: %s" % (path, e)
     turned = turn in (5, 6, 7, 8)
     shown = (h, w) if turned else (w, h)
-    want = (json_int(width), json_int(height))
     if shown == want:
         return None
     if turned and (w, h) == want:

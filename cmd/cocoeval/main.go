@@ -103,10 +103,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	return 1
 }
 
-func init() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, OpenCV"}
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
-}
+func init() { version.UseInCLI() }
 
 func newApp(e *env) *cli.App {
 	return &cli.App{

@@ -76,10 +76,7 @@ func usageError(name string) cli.OnUsageErrorFunc {
 	}
 }
 
-func init() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, OpenCV"}
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
-}
+func init() { version.UseInCLI() }
 
 func newApp() *cli.App {
 	return &cli.App{

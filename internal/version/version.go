@@ -9,8 +9,17 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/shuffledet/shuffledet/internal/kernels"
 )
+
+// UseInCLI makes urfave/cli's version flag the commands': -version alone (not -v), printing an
+// App's Version, Line's line, as it is.
+func UseInCLI() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, OpenCV"}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
+}
 
 // Line describes the build of program: "detect shuffledet 977c6b81b6ff 2026-12-06T03:22:05Z
 // go1.26.8 linux/amd64, kernels avx512", with the module's version where it is a tag's (or
