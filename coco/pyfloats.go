@@ -3,6 +3,8 @@ package coco
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"unicode/utf8"
 )
 
 // Python's json writes NaN, Infinity and -Infinity for floats that are not finite, and reads
@@ -12,8 +14,8 @@ import (
 // as a JSON string of the same length (every offset in an error stays the file's) made of
 // bytes 0xFF. A field that is not read skips it; the decoding forms of the fields that are read
 // recognise it (nonFiniteWord) and name it in their error. So that nothing else looks like a
-// stand-in, a string that holds the byte 0xFF is refused: UTF-8 text never holds it, and
-// pycocotools' json.load refuses such a file (it reads UTF-8).
+// stand-in, the file must be UTF-8 (which never holds the byte 0xFF), as pycocotools' json.load
+// reads it: the first byte that is not is refused (utf8Stream).
 
 // nonFiniteWords are Python's spellings, longest first (see nonFiniteSuffix).
 var nonFiniteWords = [...]string{"-Infinity", "Infinity", "NaN"}
@@ -31,7 +33,8 @@ type pythonFloats struct {
 	escaped  bool   // just after a backslash inside a string
 	word     int64  // the offset of the last word rewritten while only white space has followed it, else -1
 	pending  []byte // the rest of a stand-in that the last Read's buffer could not hold
-	err      error  // what stopped the text (every Read after it returns it: json.Decoder reads again after an error)
+	text     utf8Stream
+	err      error // what stopped the text (every Read after it returns it: json.Decoder reads again after an error)
 }
 
 // newPythonFloats returns r, the file called name, read through the rewrite.
@@ -61,13 +64,7 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 	n := copy(p, head)
 	for i := 0; i < n; i++ {
 		if t.inString {
-			end, bad := t.scanString(p[:n], i)
-			if bad >= 0 {
-				t.err = fileError(t.name, t.off+int64(bad), "a string holds the byte 0xFF, which UTF-8 text never holds "+
-					"(pycocotools' json.load refuses the file too): not UTF-8? Convert it (iconv -f LATIN1 -t UTF-8)", nil)
-				return t.deliver(bad)
-			}
-			i = end
+			i = t.scanString(p[:n], i)
 			continue
 		}
 		if t.word >= 0 { // a word used as a key (a stand-in, a string, would pass as one)
@@ -117,26 +114,57 @@ func (t *pythonFloats) Read(p []byte) (int, error) {
 }
 
 // deliver consumes the n bytes of r that Read has copied (rewritten) to its buffer, and returns
-// them, or, when there are none, the error that stopped the text.
+// them, or, when there are none, the error that stopped the text. Where they are not UTF-8,
+// it delivers those before the first byte that is not, and that is the error.
 func (t *pythonFloats) deliver(n int) (int, error) {
 	if n <= 0 {
 		return 0, t.err
+	}
+	raw, _ := t.r.Peek(n)
+	var notUTF8 error
+	if bad := t.text.check(raw); bad < n {
+		notUTF8, n = t.notUTF8(t.off+int64(bad), t.text.at(raw, bad), false), bad
+	} else if c := t.text.carried; c > 0 && c <= n { // n ends inside a sequence it starts: see it whole
+		start := n - c
+		ahead, err := t.r.Peek(start + utf8.UTFMax)
+		seq := ahead[start:]
+		switch r, size := utf8.DecodeRune(seq); {
+		case !utf8.FullRune(seq) && err != bufio.ErrBufferFull:
+			notUTF8, n = t.notUTF8(t.off+int64(start), seq[0], true), start
+		case r == utf8.RuneError && size == 1 && utf8.FullRune(seq):
+			notUTF8, n = t.notUTF8(t.off+int64(start), seq[0], false), start
+		case start > 0: // UTF-8, or past what r's buffer holds now: read whole next time
+			n, t.text.carried = start, 0
+		} // (else p is shorter than the sequence, which is UTF-8: the rest next time, seen)
+	}
+	if notUTF8 != nil {
+		t.err = notUTF8 // (the decoder never sees the bytes of a sequence that is not UTF-8)
+		if n <= 0 {
+			return 0, t.err
+		}
 	}
 	_, err := t.r.Discard(n)
 	t.off += int64(n)
 	return n, err
 }
 
+// notUTF8 returns the error for the file's byte c at off, which is not UTF-8 (where the file
+// ends inside the sequence c starts, atEnd).
+func (t *pythonFloats) notUTF8(off int64, c byte, atEnd bool) error {
+	if atEnd {
+		return fileError(t.name, off, "ends inside a UTF-8 sequence (truncated?)", nil)
+	}
+	return fileError(t.name, off, fmt.Sprintf("has the byte 0x%02X here, which is not UTF-8 text "+
+		"(pycocotools' json.load refuses the file too): Latin-1? Convert it (iconv -f LATIN1 -t UTF-8)", c), nil)
+}
+
 // scanString returns the index in b of the quote that ends the string b[i:] is inside, updating
-// the state (len(b)-1 when the string goes on past b), and the index of a byte 0xFF in the
-// string before it (else -1). Escapes are skipped; the searches are bytes.IndexByte's, which
-// are vectorized (many of a COCO file's bytes are in strings: RLE counts).
-func (t *pythonFloats) scanString(b []byte, i int) (end, bad int) {
+// the state (len(b)-1 when the string goes on past b). Escapes are skipped; the searches are
+// bytes.IndexByte's, which are vectorized (many of a COCO file's bytes are in strings: RLE
+// counts).
+func (t *pythonFloats) scanString(b []byte, i int) int {
 	for i < len(b) {
 		if t.escaped {
-			if b[i] == 0xff {
-				return 0, i
-			}
 			t.escaped = false
 			i++
 			continue
@@ -145,9 +173,6 @@ func (t *pythonFloats) scanString(b []byte, i int) (end, bad int) {
 		q := bytes.IndexByte(rest, '"')
 		if q >= 0 {
 			rest = rest[:q] // (to an escaped quote, maybe: still inside the string)
-		}
-		if x := bytes.IndexByte(rest, 0xff); x >= 0 {
-			return 0, i + x
 		}
 		if e := bytes.IndexByte(rest, '\\'); e >= 0 {
 			i += e + 1
@@ -158,9 +183,71 @@ func (t *pythonFloats) scanString(b []byte, i int) (end, bad int) {
 			break
 		}
 		t.inString = false
-		return i + q, -1
+		return i + q
 	}
-	return len(b) - 1, -1
+	return len(b) - 1
+}
+
+// utf8Stream checks that text arriving in pieces is UTF-8, a sequence cut by the end of a
+// piece carried to the next.
+type utf8Stream struct {
+	carry   [utf8.UTFMax]byte // the start of a sequence that the last piece ended inside
+	carried int               // how many bytes of carry are used
+}
+
+// at returns the byte at index i of b, a piece given to check, or of the carry before it
+// where i is negative.
+func (u *utf8Stream) at(b []byte, i int) byte {
+	if i < 0 {
+		return u.carry[u.carried+i]
+	}
+	return b[i]
+}
+
+// check returns the index in b of the first byte that, after what came before, is not UTF-8
+// (negative where the sequence that is not began in an earlier piece), or len(b) when all is.
+func (u *utf8Stream) check(b []byte) int {
+	i := 0
+	if u.carried > 0 {
+		var seq [2 * utf8.UTFMax]byte
+		k := copy(seq[:], u.carry[:u.carried])
+		k += copy(seq[k:k+utf8.UTFMax-u.carried], b)
+		if !utf8.FullRune(seq[:k]) { // b is shorter than the rest of the sequence
+			u.carried = copy(u.carry[:], seq[:k])
+			return len(b)
+		}
+		r, size := utf8.DecodeRune(seq[:k])
+		if r == utf8.RuneError && size == 1 {
+			return -u.carried
+		}
+		i, u.carried = size-u.carried, 0
+	}
+	cut := len(b) // where a sequence that b ends inside starts
+	for j := len(b) - 1; j >= i && j >= len(b)-utf8.UTFMax+1; j-- {
+		if !utf8.RuneStart(b[j]) {
+			continue
+		}
+		if !utf8.FullRune(b[j:]) {
+			cut = j
+		}
+		break
+	}
+	if utf8.Valid(b[i:cut]) {
+		u.carried = copy(u.carry[:], b[cut:])
+		return len(b)
+	}
+	for i < cut {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:cut])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return cut // (not reached: b[:cut] is not UTF-8)
 }
 
 // wordAt returns the word of nonFiniteWords that the unread text holds at i, or "".

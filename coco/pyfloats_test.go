@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 )
 
 // TestPythonFloatsRewrite: NaN, Infinity and -Infinity outside strings become stand-ins of
@@ -128,12 +129,18 @@ func TestPythonFloatsRead(t *testing.T) {
 		{"result category_id", strings.Replace(det, `"category_id": 1`, `"category_id": Infinity`, 1), true, "detection 0: category_id: Infinity is not a finite number", "Infinity"},
 		{"result bbox", strings.Replace(det, "[1, 2", "[1, -Infinity", 1), true, "detection 0: bbox: -Infinity is not a finite number", "-Infinity"},
 		{"result score", strings.Replace(det, "0.5", "NaN", 1), true, "detection 0: score: NaN is not a finite number", "NaN"},
-		// A string holding the byte 0xFF (Latin-1's "ÿ"; never in UTF-8, and what stand-ins are
-		// made of) is refused where it is, in any field: else "\xff" in a score would read as NaN;
-		// and however far in (the decoder reads again after the reader's error: it must stay).
-		{"latin-1 score", strings.Replace(det, "0.5", "\"\xff\"", 1), true, "a string holds the byte 0xFF", "\xff"},
-		{"latin-1 file name", "{\"images\": [{\"id\": 1, \"file_name\": \"caf\xe9-\xff.jpg\"}], \"categories\": []}", false, "not UTF-8?", "\xff"},
-		{"latin-1 category after 512 bytes", `{"images": [{"id": 1, "file_name": "` + strings.Repeat("x", 474) + "\"}], \"categories\": [{\"id\": 1, \"name\": \"caf\xff\"}]}", false, "not UTF-8?", "\xff"},
+		// A file that is not UTF-8 is refused at its first byte that is not (Python's json.load
+		// reads UTF-8: pycocotools refuses it too), in any field, however far in (the decoder reads
+		// again after the reader's error: it must stay). Else "\xff" in a score would read as NaN.
+		{"latin-1 score", strings.Replace(det, "0.5", "\"\xff\"", 1), true, "has the byte 0xFF here, which is not UTF-8", "\xff"},
+		{"latin-1 file name", "{\"images\": [{\"id\": 1, \"file_name\": \"caf\xe9-\xff.jpg\"}], \"categories\": []}", false, "byte 0xE9 here, which is not UTF-8 text", "\xe9"},
+		{"latin-1 category after 512 bytes", `{"images": [{"id": 1, "file_name": "` + strings.Repeat("x", 474) + "\"}], \"categories\": [{\"id\": 1, \"name\": \"caf\xe9\"}]}", false, "Convert it (iconv -f LATIN1 -t UTF-8)", "\xe9"},
+		{"latin-1 after a word", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": 0.5, \"x\": NaN\xe9}]", true, "byte 0xE9 here", "\xe9"},
+		{"surrogate", "{\"images\": [], \"categories\": [{\"id\": 1, \"name\": \"\xed\xa0\x80\"}]}", false, "byte 0xED here", "\xed"},
+		{"overlong", "{\"images\": [], \"categories\": [{\"id\": 1, \"name\": \"\xc0\xaf\"}]}", false, "byte 0xC0 here", "\xc0"},
+		{"cut short", "{\"images\": [], \"categories\": [{\"id\": 1, \"name\": \"\xe2\x82\"}]}", false, "byte 0xE2 here", "\xe2\x82\""},
+		{"cut short at the end", "[]\n\xf0\x9f\x98", true, "ends inside a UTF-8 sequence (truncated?)", "\xf0"},
+		{"outside a string", "{\"images\": [] \xa0, \"categories\": []}", false, "byte 0xA0 here", "\xa0"},
 		// A word as a key: Python's json refuses it (a stand-in, a string, would pass as one).
 		{"word as a key", `{"images": [], "categories": [], "info": {NaN : 1}}`, false, "an object key must be a string in double quotes", "NaN"},
 		{"word as a key, far in", `{"images": [], "categories": [], "info": {"a": "` + strings.Repeat("y", 600) + `", Infinity:1}}`, false, "an object key must be a string", "Infinity"},
@@ -187,11 +194,12 @@ func FuzzPythonFloats(f *testing.F) {
 		whole, werr := io.ReadAll(newPythonFloats(bufio.NewReaderSize(bytes.NewReader(in), 1<<16), "in.json"))
 		if werr != nil {
 			var fe *FileError
-			if !errors.As(werr, &fe) || fe.Offset < 0 || fe.Offset >= int64(len(in)) ||
-				in[fe.Offset] != 0xff && !(strings.Contains(fe.Msg, "object key") && wordAtStart(in[fe.Offset:])) {
-				t.Fatalf("%q: %v, want an error at a byte 0xFF or at a word used as a key", in, werr)
+			bad := firstNotUTF8(in)
+			if !errors.As(werr, &fe) || !(fe.Offset == int64(bad) && strings.Contains(fe.Msg, "UTF-8") ||
+				fe.Offset < int64(bad) && strings.Contains(fe.Msg, "object key") && wordAtStart(in[fe.Offset:])) {
+				t.Fatalf("%q: %v, want an error at byte %d, the first that is not UTF-8, or at a word used as a key before it", in, werr, bad)
 			}
-		} else if len(whole) != len(in) {
+		} else if len(whole) != len(in) || !utf8.Valid(in) {
 			t.Fatalf("%q: %q", in, whole)
 		}
 		for i := range whole { // (all of in, but the bytes from an error's on)
@@ -222,6 +230,59 @@ func FuzzPythonFloats(f *testing.F) {
 			t.Fatalf("%q read %d bytes at a time: %q, whole: %q", in, len(buf), got, whole)
 		}
 	})
+}
+
+// firstNotUTF8 returns the index of the first byte of b that is not UTF-8, or len(b).
+func firstNotUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// TestUTF8Stream: text cut into pieces anywhere is checked as a whole: the first byte that is
+// not UTF-8 is found where it is, a sequence cut by a piece's end is carried over.
+func TestUTF8Stream(t *testing.T) {
+	texts := []string{"", "a", "é", "日本語", "😀x😀", "ab\xe9cd", "\xe2\x82", "\xe2\x82\xac\xe2", "x\xf0\x9f\x98\x80\xf0\x9f", "\xed\xa0\x80", "\xc0\xaf",
+		"\xf4\x90\x80\x80", "\xef\xbf\xbd\xff", "aé\x80", strings.Repeat("€", 9) + "\xe2\x28\xa1"}
+	for _, text := range texts {
+		b := []byte(text)
+		want := firstNotUTF8(b)
+		if want == len(b) && !utf8.Valid(b) {
+			want = len(b) - len(b[firstRuneCutShort(b):]) // (only a sequence cut short at the end)
+		}
+		for size := 1; size <= len(b)+1; size++ {
+			var u utf8Stream
+			got := len(b)
+			for off := 0; off < len(b); off += size {
+				piece := b[off:min(off+size, len(b))]
+				if bad := u.check(piece); bad != len(piece) {
+					got = off + bad
+					break
+				}
+			}
+			if got == len(b) && u.carried > 0 {
+				got = len(b) - u.carried
+			}
+			if got != want {
+				t.Errorf("%q in pieces of %d: first byte not UTF-8 %d, want %d", text, size, got, want)
+			}
+		}
+	}
+}
+
+// firstRuneCutShort returns where the sequence that b ends inside starts, or len(b).
+func firstRuneCutShort(b []byte) int {
+	for i := max(len(b)-utf8.UTFMax+1, 0); i < len(b); i++ {
+		if utf8.RuneStart(b[i]) && !utf8.FullRune(b[i:]) {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // wordAtStart reports whether b begins with one of Python's words.
