@@ -60,10 +60,11 @@ func (v *looseNumber) UnmarshalJSON(b []byte) error {
 // looseString is looseNumber for strings: a file name or category name of another type reads as "".
 type looseString string
 
-// UnmarshalJSON keeps a string, and reads anything else as "" (null leaves the value).
+// UnmarshalJSON keeps a string, and reads anything else as "" (null leaves the value; Python's
+// NaN and Infinity, which pythonFloats gives as strings, are numbers).
 func (v *looseString) UnmarshalJSON(b []byte) error {
 	s := string(*v)
-	if json.Unmarshal(b, &s) != nil {
+	if nonFiniteWord(b) != "" || json.Unmarshal(b, &s) != nil {
 		s = ""
 	}
 	*v = looseString(s)

@@ -90,6 +90,22 @@ func TestPythonFloatsSkipped(t *testing.T) {
 	checkStats(t, e.Stats, exp.Stats, 0)
 }
 
+// TestPythonFloatsLoose: Python's words where a string is read but not evaluated (a file name,
+// a category's names) are numbers, which read as "" there, as 7 does; width and height as 0.
+func TestPythonFloatsLoose(t *testing.T) {
+	d, err := LoadDataset(writeFile(t, "gt.json", `{"images": [{"id": 1, "file_name": NaN, "width": Infinity, "height": -Infinity}, `+
+		`{"id": 2, "file_name": 7}], "categories": [{"id": 1, "name": -Infinity, "supercategory": NaN}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := d.Images[0]; im.FileName != "" || im.Width != 0 || im.Height != 0 || d.Images[1].FileName != "" {
+		t.Errorf("images %+v, want no file names, width and height 0", d.Images)
+	}
+	if c := d.Categories[0]; c.Name != "" || c.Supercategory != "" {
+		t.Errorf("category %+v, want no names", c)
+	}
+}
+
 // TestPythonFloatsRead: a NaN or infinite number where the evaluation reads a number is an
 // error naming the file, the entry, the field, the word and (for a box, area or score) its byte.
 func TestPythonFloatsRead(t *testing.T) {
