@@ -18,6 +18,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer f.Close()
 	net, err := shufflenet.Build(f.Config.Backbone, f)
 	if err != nil {
 		log.Fatal(err)

@@ -1,13 +1,17 @@
 package detector_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/draw"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -350,6 +354,55 @@ func TestClassifierFileIsNotADetector(t *testing.T) {
 	}
 }
 
+// TestUnusedTensorIsNeverRead: a model file with a tensor of 256 MiB that its configuration has
+// no use for (sparse here, its checksum made right) is refused naming the tensor, without ever
+// holding it in memory: tensors are read as the builder asks for them.
+func TestUnusedTensorIsNeverRead(t *testing.T) {
+	path := tinyDetector(t, nil)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b)
+	data := b[8+n:]
+	var header map[string]json.RawMessage
+	var meta map[string]string
+	if err := json.Unmarshal(b[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(header["__metadata__"], &meta); err != nil {
+		t.Fatal(err)
+	}
+	const junk = 1 << 28 // bytes
+	header["junk"], _ = json.Marshal(map[string]any{"dtype": "F32", "shape": []int{junk / 4}, "data_offsets": []int{len(data), len(data) + junk}})
+	crc := crc32.Update(0, crc32.IEEETable, data)
+	zeros := make([]byte, 1<<20)
+	for range junk / len(zeros) {
+		crc = crc32.Update(crc, crc32.IEEETable, zeros)
+	}
+	meta[modelfile.ChecksumKey] = fmt.Sprintf("%08x", crc32.Update(crc, crc32.IEEETable, []byte(meta["config"])))
+	header["__metadata__"], _ = json.Marshal(meta)
+	h, _ := json.Marshal(header)
+	h = append(h, bytes.Repeat([]byte{' '}, (8-len(h)%8)%8)...)
+	hostile := filepath.Join(t.TempDir(), "junk.bin")
+	if err := os.WriteFile(hostile, slices.Concat(binary.LittleEndian.AppendUint64(nil, uint64(len(h))), h, data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(hostile, int64(8+len(h)+len(data)+junk)); err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, err = detector.LoadModel(hostile)
+	runtime.ReadMemStats(&m1)
+	if err == nil || !strings.Contains(err.Error(), hostile) || !strings.Contains(err.Error(), "does not use: junk") {
+		t.Fatalf("%v, want an error naming %s and its tensor junk", err, hostile)
+	}
+	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > junk/4 {
+		t.Fatalf("loading took %d MiB of memory; the file's data without junk is %d KiB", grew>>20, len(data)>>10)
+	}
+}
+
 // TestModelConfigEdits: a Model's configuration may be edited between NewDetector calls, but
 // what no longer fits its weights is refused there (not a panic at the first frame), a Detector's
 // Config is a copy, and the Model keeps its own copy of what Build or NewModel was given.
@@ -359,6 +412,7 @@ func TestModelConfigEdits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	m, err := detector.Build(path, f.Config, f)
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ func LoadModel(path string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	m, err := Build(path, f.Config, f)
 	if err != nil {
 		return nil, err

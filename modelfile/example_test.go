@@ -20,6 +20,7 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer f.Close()
 	d := f.Config.Detector
 	fmt.Printf("%s at %d (longer side at most %d)\n", f.Config.Backbone.Name(), d.ShorterSide, d.MaxLongerSide)
 	for _, c := range d.Classes {
@@ -44,6 +45,7 @@ func ExampleWrite() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer f.Close()
 	st, err := safetensors.ReadFile(demoModel) // modelfile.File does not list its tensors
 	if err != nil {
 		log.Fatal(err)
@@ -64,6 +66,7 @@ func ExampleWrite() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer g.Close()
 	fmt.Println(len(st.Tensors), "tensors; score threshold", f.Config.Detector.RoI.ScoreThresh, "->", g.Config.Detector.RoI.ScoreThresh)
 	// Output:
 	// 255 tensors; score threshold 0.05 -> 0.5

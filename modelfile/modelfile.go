@@ -14,7 +14,6 @@ import (
 	"math"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -36,18 +35,21 @@ const MaxConfigBytes = 1 << 20
 // detect wrongly, without an error).
 const ChecksumKey = "crc32"
 
-// File is an opened model file.
+// File is an opened model file: its configuration, and its tensors read as Get asks for them.
 type File struct {
 	Path   string        // the file it was read from
 	Config configs.Model // the file's configuration (its metadata), validated
 
-	st   *safetensors.File
+	st   *safetensors.Reader
 	used map[string]bool
 }
 
-// Open reads and validates the model file at path.
+// Open reads and validates the model file at path: its header, configuration and checksum (the
+// data is read in pieces for it). Its tensors are read as Get asks for them, so a tensor the
+// configuration has no use for never takes memory (CheckAllUsed names it). The File holds the
+// file open until Close.
 func Open(path string) (*File, error) {
-	st, err := safetensors.ReadFile(path)
+	st, err := safetensors.OpenReader(path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path { // "model m.bin: no such file or directory", not "model stat m.bin: ..."
@@ -57,15 +59,19 @@ func Open(path string) (*File, error) {
 	}
 	f, err := fromSafetensors(st)
 	if err != nil {
+		st.Close()
 		return nil, fmt.Errorf("model %s: %w", path, err)
 	}
 	f.Path = path
 	return f, nil
 }
 
+// Close closes the model file; the values Get returned stay the caller's.
+func (f *File) Close() error { return f.st.Close() }
+
 // Parse decodes a model file held in memory; name is used in error messages.
 func Parse(name string, b []byte) (*File, error) {
-	st, err := safetensors.Parse(b)
+	st, err := safetensors.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err == nil {
 		var f *File
 		if f, err = fromSafetensors(st); err == nil {
@@ -76,7 +82,7 @@ func Parse(name string, b []byte) (*File, error) {
 	return nil, fmt.Errorf("model %s: %w", name, err)
 }
 
-func fromSafetensors(st *safetensors.File) (*File, error) {
+func fromSafetensors(st *safetensors.Reader) (*File, error) {
 	if got := st.Metadata["format"]; got != Format {
 		return nil, fmt.Errorf("metadata format is %q, want %q (not a shuffledet model file)", got, Format)
 	}
@@ -231,17 +237,20 @@ func checkKeyCase(text string) error {
 // them into empty detections, without an error.
 const MaxWeight = 1e8
 
-// Get returns the tensor called name, checking that its shape is shape and its values finite and
-// within ±MaxWeight. The values are the File's own (read-only: the model built from it keeps
-// them). Its errors do not name the file: the builder that calls it does, once, with its own
-// errors.
+// Get reads the tensor called name, checking that its shape is shape (before reading it) and its
+// values finite and within ±MaxWeight. The values are new memory, the caller's. Its errors do
+// not name the file: the builder that calls it does, once, with its own errors.
 func (f *File) Get(name string, shape ...int) ([]float32, error) {
-	t := f.st.Tensor(name)
-	if t == nil {
+	have, ok := f.st.Shape(name)
+	if !ok {
 		return nil, fmt.Errorf("tensor %q is missing", name)
 	}
-	if !slices.Equal(t.Shape, shape) {
-		return nil, fmt.Errorf("tensor %q has shape %v, the config needs %v", name, t.Shape, shape)
+	if !slices.Equal(have, shape) {
+		return nil, fmt.Errorf("tensor %q has shape %v, the config needs %v", name, have, shape)
+	}
+	t, err := f.st.Tensor(name)
+	if err != nil {
+		return nil, err
 	}
 	for i, v := range t.Data {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -258,15 +267,14 @@ func (f *File) Get(name string, shape ...int) ([]float32, error) {
 // CheckAllUsed reports tensors that the configuration has no place for.
 func (f *File) CheckAllUsed() error {
 	var extra []string
-	for _, t := range f.st.Tensors {
-		if !f.used[t.Name] {
-			extra = append(extra, t.Name)
+	for _, name := range f.st.Names() {
+		if !f.used[name] {
+			extra = append(extra, name)
 		}
 	}
 	if len(extra) == 0 {
 		return nil
 	}
-	sort.Strings(extra)
 	if len(extra) > 5 {
 		extra = append(extra[:5], fmt.Sprintf("and %d more", len(extra)-5))
 	}

@@ -46,6 +46,7 @@ func load(path string) error {
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	if _, err := shufflenet.Build(f.Config.Backbone, f); err != nil {
 		return fmt.Errorf("model %s: %w", path, err) // as the loaders name it (Get does not)
 	}
@@ -399,6 +400,7 @@ func TestMetadataInvalidUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	if got := f.Config.Detector.Classes[0].Name; got != "caf\ufffd \ufffd\ufffd" {
 		t.Errorf("class name %q", got)
 	}

@@ -72,9 +72,48 @@ type headerEntry struct {
 	DataOffsets []int64 `json:"data_offsets"`
 }
 
-// ReadFile reads and parses the safetensors file at path. The header is read and checked first,
-// so a file whose size does not match it is refused before its data is read. Errors name the file.
+// ReadFile reads and parses the safetensors file at path, every tensor into memory (OpenReader
+// reads only the tensors asked for). Errors name the file.
 func ReadFile(path string) (*File, error) {
+	r, err := OpenReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := r.readAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse decodes a whole safetensors file held in b.
+func Parse(b []byte) (*File, error) {
+	r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
+	}
+	return r.readAll()
+}
+
+// Reader reads a safetensors file's tensors one at a time, as they are asked for. The file is
+// checked when it is opened: its header, the size of its data section, and the data's
+// checksum, read in pieces. A tensor nobody asks for is never held in memory, so a hostile
+// file declaring gigabytes of tensors that its reader has no use for costs no memory.
+type Reader struct {
+	Metadata  map[string]string
+	DataCRC32 uint32 // the CRC-32 (IEEE, zlib's) of the data section: what DataCRC32 gives for its tensors
+
+	src    io.ReaderAt
+	data   int64           // where the data section begins in src
+	spans  map[string]span // every tensor's place in the data section, by name
+	names  []string        // the tensors' names, sorted
+	closer io.Closer       // the file OpenReader opened, else nil
+}
+
+// OpenReader opens the safetensors file at path and checks it (see Reader). The Reader holds the
+// file open until Close. Errors name the file.
+func OpenReader(path string) (*Reader, error) {
 	// Checked before opening: opening a named pipe waits for a writer.
 	if st, err := os.Stat(path); err != nil {
 		return nil, err
@@ -85,55 +124,106 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close()
 	st, err := fh.Stat()
+	if err == nil && !st.Mode().IsRegular() { // replaced since the check above
+		err = errors.New("not a regular file")
+	}
+	var r *Reader
+	if err == nil {
+		r, err = NewReader(fh, st.Size())
+	}
 	if err != nil {
+		fh.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if !st.Mode().IsRegular() { // replaced since the check above
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	var prefix [8]byte
-	if _, err := io.ReadFull(fh, prefix[:]); err != nil {
-		return nil, fmt.Errorf("%s: truncated: %d bytes, need at least 8 for the header length", path, st.Size())
-	}
-	n, err := headerLength(prefix[:], st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	header := make([]byte, n)
-	if _, err := io.ReadFull(fh, header); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	dataLen := st.Size() - 8 - int64(n)
-	l, err := parseHeader(header, dataLen)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if dataLen > math.MaxInt {
-		return nil, fmt.Errorf("%s: a %d-byte data section does not fit in memory here", path, dataLen)
-	}
-	data := make([]byte, dataLen)
-	if _, err := io.ReadFull(fh, data); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return l.decode(data), nil
+	r.closer = fh
+	return r, nil
 }
 
-// Parse decodes a whole safetensors file held in b.
-func Parse(b []byte) (*File, error) {
-	if len(b) < 8 {
-		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", len(b))
+// NewReader reads the safetensors file of size bytes that src holds and checks it (see Reader).
+func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
+	var prefix [8]byte
+	if _, err := src.ReadAt(prefix[:], 0); err != nil {
+		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", size)
 	}
-	n, err := headerLength(b[:8], int64(len(b)))
+	n, err := headerLength(prefix[:], size)
 	if err != nil {
 		return nil, err
 	}
-	l, err := parseHeader(b[8:8+n], int64(len(b)-8-n))
+	header := make([]byte, n)
+	if _, err := src.ReadAt(header, 8); err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	dataLen := size - 8 - int64(n)
+	l, err := parseHeader(header, dataLen)
 	if err != nil {
 		return nil, err
 	}
-	return l.decode(b[8+n:]), nil
+	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n), spans: make(map[string]span, len(l.spans))}
+	for _, sp := range l.spans {
+		r.spans[sp.name] = sp
+		r.names = append(r.names, sp.name)
+	}
+	sort.Strings(r.names)
+	crc := crc32.NewIEEE()
+	if _, err := io.CopyBuffer(crc, io.NewSectionReader(src, r.data, dataLen), make([]byte, 1<<20)); err != nil {
+		return nil, fmt.Errorf("reading the data section: %w", err)
+	}
+	r.DataCRC32 = crc.Sum32()
+	return r, nil
+}
+
+// Names returns the names of the file's tensors, sorted (the order of their data).
+func (r *Reader) Names() []string { return slices.Clone(r.names) }
+
+// Shape returns the shape of the tensor called name, and whether the file has it.
+func (r *Reader) Shape(name string) ([]int, bool) {
+	sp, ok := r.spans[name]
+	return slices.Clone(sp.shape), ok
+}
+
+// Tensor reads the tensor called name from the file: new memory on every call.
+func (r *Reader) Tensor(name string) (*Tensor, error) {
+	sp, ok := r.spans[name]
+	if !ok {
+		return nil, fmt.Errorf("tensor %q: not in the file", name)
+	}
+	t := &Tensor{Name: name, Shape: slices.Clone(sp.shape), Data: make([]float32, (sp.end-sp.begin)/4)}
+	buf := make([]byte, min(sp.end-sp.begin, 64<<10))
+	for i, off := 0, r.data+sp.begin; i < len(t.Data); {
+		b := buf[:min(len(buf), 4*(len(t.Data)-i))]
+		if _, err := r.src.ReadAt(b, off); err != nil {
+			return nil, fmt.Errorf("tensor %q: reading its data: %w", name, err)
+		}
+		for j := 0; j < len(b); j += 4 {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[j:]))
+			i++
+		}
+		off += int64(len(b))
+	}
+	return t, nil
+}
+
+// Close closes the file that OpenReader opened (nothing for a NewReader).
+func (r *Reader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
+}
+
+// readAll reads every tensor into a File.
+func (r *Reader) readAll() (*File, error) {
+	f := &File{Metadata: r.Metadata, DataCRC32: r.DataCRC32, byName: make(map[string]*Tensor, len(r.names))}
+	for _, name := range r.names {
+		t, err := r.Tensor(name)
+		if err != nil {
+			return nil, err
+		}
+		f.Tensors = append(f.Tensors, t)
+		f.byName[name] = t
+	}
+	return f, nil
 }
 
 // headerLength reads the header length from a file's first 8 bytes and checks it against
@@ -421,21 +511,6 @@ func readInts(dec *json.Decoder, key string, limit int, what string) ([]int64, e
 		return nil, err
 	}
 	return out, nil
-}
-
-// decode makes the tensors of a checked layout from its data section.
-func (l *layout) decode(data []byte) *File {
-	f := &File{Metadata: l.metadata, DataCRC32: crc32.ChecksumIEEE(data), byName: map[string]*Tensor{}}
-	for _, sp := range l.spans {
-		t := &Tensor{Name: sp.name, Shape: sp.shape, Data: make([]float32, (sp.end-sp.begin)/4)}
-		for i := range t.Data {
-			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[sp.begin+4*int64(i):]))
-		}
-		f.Tensors = append(f.Tensors, t)
-		f.byName[sp.name] = t
-	}
-	sort.Slice(f.Tensors, func(i, j int) bool { return f.Tensors[i].Name < f.Tensors[j].Name })
-	return f
 }
 
 // WriteFile writes tensors (in name order) and metadata to path as a safetensors file.

@@ -37,6 +37,7 @@ func ExampleBuild() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer f.Close()
 	net, err := shufflenet.Build(f.Config.Backbone, f)
 	if err != nil {
 		log.Fatal(err)

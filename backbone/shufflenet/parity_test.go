@@ -90,6 +90,7 @@ for job in json.loads(sys.argv[1]):
 		if err := f.CheckAllUsed(); err != nil {
 			t.Fatal(err)
 		}
+		f.Close()
 		r := net.NewRunner()
 		for _, input := range []string{"image", "random"} {
 			ref := torchref.Load(t, filepath.Join(dir, fmt.Sprintf("m%d-%s.safetensors", i, input)))

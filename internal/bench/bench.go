@@ -184,6 +184,7 @@ func Model(path string, o Options) (Case, error) {
 	if err != nil {
 		return Case{}, err
 	}
+	defer f.Close()
 	if f.Config.Detector != nil {
 		if o.Stage != Classify {
 			return Case{}, fmt.Errorf("model %s: a detector runs whole; a stage (%d) applies to an architecture or a classifier file", path, o.Stage)
