@@ -35,9 +35,9 @@ func VideoCodec(path string) ([]string, error) {
 // first frame with that frame's size, made even (the encoders take even sizes only: a first
 // frame of 853x480 opens a 852x480 video, and frames of its size are written without their last
 // column); a later frame of another size is scaled to it. Close finishes the file; until then it
-// is not playable, and it is written under a hidden name in the same folder (.NAME.partial.EXT),
-// renamed to its path by Close, so that a run killed part way (a second Ctrl-C) leaves an
-// earlier video of that name as it was (and the hidden file, .NAME.partial-PID-N.EXT). A path that is a symbolic link, a named pipe or a device
+// is not playable, and it is written under a hidden name in the same folder
+// (.NAME.partial-PID-N.EXT), renamed to its path by Close, so that a run killed part way (a
+// second Ctrl-C) leaves an earlier video of that name as it was (and the hidden file). A path that is a symbolic link, a named pipe or a device
 // is written directly. Frames a live source dropped are not filled
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
