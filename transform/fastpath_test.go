@@ -8,14 +8,31 @@ import (
 	"testing"
 )
 
-// viaNRGBAModel converts img pixel by pixel with color.NRGBAModel: the reference the fast paths
+// straightColor returns the reference for c with alpha dropped: a straight color's own
+// (color.NRGBA, NRGBA64 and NYCbCrA, made opaque), another's un-premultiplied; both by
+// color.NRGBAModel.
+func straightColor(c color.Color) color.NRGBA {
+	switch n := c.(type) {
+	case color.NRGBA:
+		n.A = 0xff
+		c = n
+	case color.NRGBA64:
+		n.A = 0xffff
+		c = n
+	case color.NYCbCrA:
+		c = n.YCbCr
+	}
+	return color.NRGBAModel.Convert(c).(color.NRGBA)
+}
+
+// viaStraightColor converts img pixel by pixel with straightColor: the reference the fast paths
 // and the generic path must reproduce.
-func viaNRGBAModel(img image.Image) *image.NRGBA {
+func viaStraightColor(img image.Image) *image.NRGBA {
 	b := img.Bounds()
 	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			out.SetNRGBA(x-b.Min.X, y-b.Min.Y, color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA))
+			out.SetNRGBA(x-b.Min.X, y-b.Min.Y, straightColor(img.At(x, y)))
 		}
 	}
 	return out
@@ -55,13 +72,15 @@ func randomColor(rng *rand.Rand) color.Color {
 	}
 }
 
-func TestNRGBMatchesNRGBAModel(t *testing.T) {
+// TestNRGBMatchesStraightColor: a color of every type, translucent ones too, reads as the
+// reference's straight color.
+func TestNRGBMatchesStraightColor(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for i := range 100_000 {
 		c := randomColor(rng)
-		want := color.NRGBAModel.Convert(c).(color.NRGBA)
+		want := straightColor(c)
 		if r, g, b := nrgb(c); r != want.R || g != want.G || b != want.B {
-			t.Fatalf("color %d %#v: nrgb (%d, %d, %d), NRGBAModel %v", i, c, r, g, b, want)
+			t.Fatalf("color %d %#v: nrgb (%d, %d, %d), want %v", i, c, r, g, b, want)
 		}
 	}
 }
@@ -96,10 +115,10 @@ func randomNYCbCrA(rng *rand.Rand, r image.Rectangle, ratio image.YCbCrSubsample
 }
 
 // checkAgainstReference checks that img's fast path, the generic path and the NRGBA converted
-// by color.NRGBAModel give bit-identical outputs.
+// by straightColor give bit-identical outputs.
 func checkAgainstReference(t *testing.T, p *Preprocessor, name string, img image.Image) {
 	t.Helper()
-	ref, err := p.Image(viaNRGBAModel(img))
+	ref, err := p.Image(viaStraightColor(img))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +178,10 @@ func TestNYCbCrAFastPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameOutput(t, "translucent NYCbCrA "+ratio.String(), snapshot(got), want)
+		if got, err = p.Image(genericImage{m}); err != nil { // the same through At
+			t.Fatal(err)
+		}
+		sameOutput(t, "translucent NYCbCrA generic path "+ratio.String(), snapshot(got), want)
 	}
 }
 
@@ -247,6 +270,10 @@ func TestSixteenBitFastPaths(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		sameOutput(t, c.name, snapshot(got), want)
+		if got, err = p.Image(genericImage{c.wide}); err != nil { // the same through At
+			t.Fatal(err)
+		}
+		sameOutput(t, c.name+" generic path", snapshot(got), want)
 		f := func() {
 			if _, err := p.Image(c.wide); err != nil {
 				t.Fatal(err)

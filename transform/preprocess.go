@@ -174,11 +174,19 @@ func (p *Preprocessor) row(y int, buf []byte) []byte {
 	}
 }
 
-// nrgb returns the color channels of color.NRGBAModel.Convert(c), computed the same way but
-// without boxing the result in an interface (which allocates).
+// nrgb returns the straight color of c with alpha dropped, as the fast paths read their types:
+// a straight color's own channels (color.NRGBA, color.NRGBA64's high bytes, color.NYCbCrA's
+// YCbCr color), another's un-premultiplied as color.NRGBAModel.Convert does, without boxing the
+// result in an interface (which allocates). Through RGBA, which premultiplies, a translucent
+// straight color would lose precision, and a transparent one turn black.
 func nrgb(c color.Color) (r, g, b uint8) {
-	if n, ok := c.(color.NRGBA); ok {
+	switch n := c.(type) {
+	case color.NRGBA:
 		return n.R, n.G, n.B
+	case color.NRGBA64:
+		return uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)
+	case color.NYCbCrA:
+		return color.YCbCrToRGB(n.Y, n.Cb, n.Cr)
 	}
 	return unpremultiply(c.RGBA())
 }
@@ -208,8 +216,9 @@ func unpremultiply(r32, g32, b32, a uint32) (r, g, b uint8) {
 // PIL's convert("RGB") keeps what a file stores: *image.NRGBA's channels as they are, a
 // translucent *image.RGBA's or *image.RGBA64's un-premultiplied as color.NRGBAModel does (row
 // by row, allocating nothing; an opaque one's read as they are), *image.NYCbCrA's YCbCr color,
-// palette entries and slow-path colors un-premultiplied as color.NRGBAModel does; every path
-// gives the same pixels for the same picture.
+// palette entries and slow-path colors likewise (a straight color's own channels, another's
+// un-premultiplied as color.NRGBAModel does); every path gives the same pixels for the same
+// picture.
 func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	if img == nil {
 		return nil, fmt.Errorf("%w: nil image", ErrEmptyImage)
