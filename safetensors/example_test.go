@@ -66,3 +66,40 @@ func ExampleParse() {
 	// [1.5 2]
 	// tensor "x": data_offsets [0, 8] outside the 7-byte data section
 }
+
+// A Reader reads only the tensors asked for: the header and the data's checksum are read when
+// the file is opened, each tensor's values when Tensor is called.
+func ExampleOpenReader() {
+	dir, err := os.MkdirTemp("", "safetensors-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "two.safetensors")
+	tensors := []*safetensors.Tensor{
+		{Name: "big", Shape: []int{1000, 1000}, Data: make([]float32, 1000*1000)},
+		{Name: "small", Shape: []int{3}, Data: []float32{1, 2, 3}},
+	}
+	if err := safetensors.WriteFile(path, tensors, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	r, err := safetensors.OpenReader(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	shape, _ := r.Shape("big")
+	fmt.Println(r.Names(), "big has shape", shape)
+	small, err := r.Tensor("small") // "big" is never read
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(small.Data)
+	_, err = r.Tensor("huge")
+	fmt.Println(err)
+	// Output:
+	// [big small] big has shape [1000 1000]
+	// [1 2 3]
+	// tensor "huge": not in the file
+}
