@@ -190,14 +190,33 @@ func TestNoTimestamps(t *testing.T) {
 	}
 }
 
-// TestH264LossNumberedByTime: frames of an H.264 file after a loss keep their numbers (the ones
-// ffprobe decodes, by their timestamps), though the decoder reports the loss frames late; the
-// frame after the gap says how many were skipped.
+// TestH264LossNumberedByTime: frames of a damaged H.264 file keep their numbers (the ones ffprobe
+// decodes, by their timestamps), though the decoder reports the loss frames late; the frame after
+// a gap says how many were skipped. Damaged in the middle; over 40 frames in a row (read on past
+// them to the end); at the start (the decoder drops those frames without a failed read each);
+// cut in a packet near the end (the frames the decoder still holds come without timestamps
+// after a failed read, and follow the last one).
 func TestH264LossNumberedByTime(t *testing.T) {
-	path := videotest.DamagedH264Clip(t)
+	for _, c := range []struct {
+		name   string
+		path   string
+		frames int
+	}{
+		{"middle", videotest.DamagedH264Clip(t), videotest.ClipFrames},
+		{"stretch", videotest.DamagedLongClip(t, "stretch"), 3 * videotest.ClipFrames},
+		{"start", videotest.DamagedLongClip(t, "start"), 3 * videotest.ClipFrames},
+		{"end", videotest.DamagedLongClip(t, "end"), 3 * videotest.ClipFrames},
+	} {
+		t.Run(c.name, func(t *testing.T) { checkDamagedNumbers(t, c.path, c.frames) })
+	}
+}
+
+// checkDamagedNumbers checks that a damaged file of frames frames, read as a file and as a stream
+// of stated length, gives the frames ffprobe decodes, numbered and timed as ffprobe does.
+func checkDamagedNumbers(t *testing.T, path string, frames int) {
 	want := videotest.DecodedFrames(t, path, videotest.ClipFPS)
-	if len(want) < 30 || len(want) >= videotest.ClipFrames {
-		t.Fatalf("ffprobe decodes %d of %d frames: the damage is not what the test needs", len(want), videotest.ClipFrames)
+	if len(want) < frames/2 || len(want) >= frames {
+		t.Fatalf("ffprobe decodes %d of %d frames: the damage is not what the test needs", len(want), frames)
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(path))))
 	defer srv.Close()
@@ -236,9 +255,10 @@ func TestH264LossNumberedByTime(t *testing.T) {
 // TestFrameNumbers: frameNumbers on timestamps as OpenCV gives them: Matroska's whole
 // milliseconds at 30 frames/s stay numbered by time, a loss of two frames after two failed reads
 // included; a jump in the timestamps (an hour) after one failed read is not taken as 89990 lost
-// frames: from there frames are numbered by count.
+// frames: from there frames are numbered by count; a first frame timed late, and frames flushed
+// without timestamps at the end.
 func TestFrameNumbers(t *testing.T) {
-	f := newFrameNumbers(30)
+	f := newFrameNumbers(30, 0)
 	for k := range 10 {
 		if i, _, skipped := f.frame(math.Round(float64(k)*1000/30), 0); i != k || skipped != 0 {
 			t.Fatalf("frame %d at %v ms: numbered %d, %d skipped", k, math.Round(float64(k)*1000/30), i, skipped)
@@ -252,12 +272,31 @@ func TestFrameNumbers(t *testing.T) {
 	if !f.byTime {
 		t.Fatal("numbered by count after a loss on Matroska's millisecond grid")
 	}
-	f = newFrameNumbers(25)
+	f = newFrameNumbers(25, 0)
 	for k := range 10 {
 		f.frame(float64(k)*40, 0)
 	}
 	if i, _, skipped := f.frame(3600e3, 1); i != 11 || skipped != 1 || f.byTime {
 		t.Errorf("an hour's jump after one failed read: numbered %d, %d skipped (by time: %v), want 11, 1, by count", i, skipped, f.byTime)
+	}
+	// A first frame at 1 s after one failed read: frames 0-9 lost where the container states 40
+	// (the decoder waited for a key frame); by count where it states none, or fewer.
+	for _, c := range []struct{ stated, index int }{{40, 10}, {0, 1}, {10, 1}} {
+		f = newFrameNumbers(10, c.stated)
+		if i, _, skipped := f.frame(1000, 1); i != c.index || skipped != c.index || !f.byTime {
+			t.Errorf("a first frame at 1 s, %d stated: numbered %d, %d skipped (by time: %v), want %d", c.stated, i, skipped, f.byTime, c.index)
+		}
+	}
+	// Frames flushed from the decoder without timestamps after the failed read of a packet cut
+	// short: the next ones, none skipped, timed on from the last.
+	f = newFrameNumbers(10, 40)
+	for k := range 20 {
+		f.frame(float64(k)*100, 0)
+	}
+	for k, bad := range []int{1, 0} {
+		if i, ms, skipped := f.frame(0, bad); i != 20+k || skipped != 0 || ms != float64(20+k)*100 {
+			t.Errorf("flushed frame %d: numbered %d at %v ms, %d skipped, want %d at %d ms, none", k, i, ms, skipped, 20+k, (20+k)*100)
+		}
 	}
 }
 

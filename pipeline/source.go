@@ -57,9 +57,15 @@ func (e *FrameError) Error() string { return fmt.Sprintf("%s: skipped: %v", e.Na
 // Unwrap is the decoding error.
 func (e *FrameError) Unwrap() error { return e.Err }
 
-// maxBadFrames is how many frames in a row a video file may fail to decode before the rest of
-// it is taken as unreadable (the end of a truncated file also reads as failures).
-const maxBadFrames = 25
+// maxBadFrames is how many frames in a row a video file that states no frame count may fail to
+// decode before the rest of it is taken as unreadable (the end of a file reads as failures too).
+// One that states a count is read on to it (a damaged stretch of any length is skipped), or
+// maxBadFramesStated failures in a row (a failed read at the end costs under a microsecond; a
+// count may be overstated: an MKV's is its duration times the frame rate, audio included).
+const (
+	maxBadFrames       = 25
+	maxBadFramesStated = 1 << 16
+)
 
 // VideoInfo describes a video file.
 type VideoInfo struct {
@@ -175,7 +181,7 @@ func OpenVideo(path string) (*Video, error) {
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 	}}
 	v.info.Width, v.info.Height = v.size(int(c.Get(gocv.VideoCaptureFrameWidth)), int(c.Get(gocv.VideoCaptureFrameHeight)))
-	v.frameNumbers = newFrameNumbers(v.info.FPS)
+	v.frameNumbers = newFrameNumbers(v.info.FPS, v.info.Frames)
 	return v, nil
 }
 
@@ -189,7 +195,7 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	defer v.Close()
 	m := gocv.NewMat()
 	defer m.Close()
-	for range maxBadFrames {
+	for bad := 0; !v.ends(bad); bad++ {
 		if v.read(v.cap, &m) { // upright, as Read gives it
 			v.info.Width, v.info.Height = m.Cols(), m.Rows()
 			return v.info, nil
@@ -198,14 +204,16 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", path)
 }
 
+
+
 // Info returns what the container says about the video.
 func (v *Video) Info() VideoInfo { return v.info }
 
 // Read implements Source. Frames are numbered by their timestamps while these keep to the file's
 // frame rate and each gap follows failed reads, by count once they do not; a frame that fails to decode
 // is skipped and reported in the next frame's Position.Corrupt. A failed read at or past the
-// frame count the container states, or 25 failures in a row, ends it (io.EOF); frames
-// decoded past that count are read on. The failures that end a file are
+// frame count the container states, or where it states none 25 failures in a row, ends it
+// (io.EOF); frames decoded past that count are read on. The failures that end a file are
 // not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
 // the frame rate, audio included), so whether the file stopped short is left to Extent.
 func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
@@ -217,7 +225,7 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 			return p, nil
 		}
 		bad++
-		if bad >= maxBadFrames || (v.info.Frames > 0 && v.last+1+bad >= v.info.Frames) { // past the stated count
+		if v.ends(bad) {
 			v.ended.Store(true)
 			return Position{}, io.EOF
 		}
@@ -249,6 +257,7 @@ func (v *Video) Close() error {
 // are numbered by count.
 type frameNumbers struct {
 	fps    float64
+	stated int     // the frame count the container states (0: none)
 	last   int     // the last decoded frame's number (-1 before the first)
 	lastMS float64 // and its time
 	// byTime: every timestamp so far has fallen on the grid, so frames are numbered by their time
@@ -258,8 +267,17 @@ type frameNumbers struct {
 	origin, failed int
 }
 
-func newFrameNumbers(fps float64) frameNumbers {
-	return frameNumbers{fps: fps, last: -1, byTime: fps > 0 && fps <= 1e6}
+func newFrameNumbers(fps float64, stated int) frameNumbers {
+	return frameNumbers{fps: fps, stated: stated, last: -1, byTime: fps > 0 && fps <= 1e6}
+}
+
+// ends reports whether bad failed reads in a row after the last frame decoded end the file: at
+// the frame count the container states, else after maxBadFrames (see there).
+func (f *frameNumbers) ends(bad int) bool {
+	if f.stated > 0 {
+		return f.last+1+bad >= f.stated || bad >= maxBadFramesStated
+	}
+	return bad >= maxBadFrames
 }
 
 // frame returns the number, time and skipped frames before it (the gap since the last one) of a
@@ -272,7 +290,13 @@ func (f *frameNumbers) frame(t float64, bad int) (index int, timeMS float64, ski
 		t = 0
 	}
 	index = f.last + 1 + bad // by count: past the failed reads
-	if f.byTime {
+	switch {
+	case t == 0 && f.lastMS > 0:
+		// No timestamp after frames with one: flushed from the decoder at the end of the input,
+		// next after the last frame; the reads that failed before it were the input's end (a
+		// packet cut short), not frames before it.
+		index = f.last + 1
+	case f.byTime:
 		index = f.timeIndex(t, index)
 	}
 	// Frames without a timestamp (OpenCV's 0 for frames flushed from the decoder at the end) go
@@ -293,9 +317,17 @@ func (f *frameNumbers) timeIndex(t float64, byCount int) int {
 	grid := t * f.fps / 1000
 	k := int(math.Round(grid))
 	switch {
-	case f.last < 0: // the first frame sets the origin
-		f.origin, f.failed = k-byCount, 0
-		return byCount
+	case f.last < 0:
+		// The first frame sets the origin. OpenCV times frames from the stream's start, so one
+		// timed later than its count was preceded by frames lost without a failed read each (a
+		// decoder waits for a key frame silently: a damaged start, a recording cut mid-GOP):
+		// numbered by its time where the container states that many frames.
+		index := byCount
+		if k > byCount && k < f.stated {
+			index = k
+		}
+		f.origin, f.failed = k-index, 0
+		return index
 	case t == 0:
 		return byCount
 	case math.Abs(grid-float64(k)) > max(0.01, 0.0005*f.fps) || k-f.origin <= f.last:
@@ -369,8 +401,9 @@ func OpenStream(url string) (*Live, error) {
 		}
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", name)
 	}
-	return &Live{name: name, cap: c, start: time.Now(), frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
-		rotation: newRotation(c), frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS))}, nil
+	frames := max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
+	return &Live{name: name, cap: c, start: time.Now(), frames: frames,
+		rotation: newRotation(c), frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS), frames)}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -386,9 +419,9 @@ func (l *Live) Frames() int { return l.frames }
 var ErrLost = errors.New("stream lost: no more frames")
 
 // Read implements Source. A stream of stated length, a file read over the network, numbers its
-// frames as a Video does: a frame that fails to decode takes its number too.
+// frames and ends as a Video does: a frame that fails to decode takes its number too.
 func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
-	for bad := 0; bad < liveRetries; bad++ {
+	for bad := 0; ; bad++ {
 		if l.read(l.cap, m) {
 			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
 			if l.Frames() > 0 { // a file's numbers, and its position in it
@@ -397,12 +430,14 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 			l.next = p.Index + 1
 			return p, nil
 		}
+		if l.Frames() > 0 && l.ends(bad+1) {
+			l.ended.Store(true)
+			return Position{}, io.EOF // a file's end
+		}
+		if l.Frames() == 0 && bad+1 >= liveRetries {
+			return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
+		}
 	}
-	if l.Frames() > 0 {
-		l.ended.Store(true)
-		return Position{}, io.EOF // a file's end
-	}
-	return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
 }
 
 // Extent is Video's Extent for a stream of stated length (a live one states 0 frames).

@@ -5,6 +5,7 @@ package videotest
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"math"
@@ -123,6 +124,60 @@ func DamagedH264Clip(t testing.TB) string {
 	n := len(data)
 	clear(data[n/2 : n/2+n/10])
 	path := filepath.Join(t.TempDir(), "damaged.mp4")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// DamagedLongClip writes the clip three times over (120 frames at 10 frames/s, a key frame every
+// 10) as H.264 in MP4 into a temporary directory, damaged as how says, and returns its path:
+// "stretch" zeroes packets 40-79 (more frames in a row than a file of unstated length may fail),
+// "start" packets 0-9 (the decoder drops their frames without a failed read each), "end" cuts
+// the file in the middle of packet 100 (the decoder's delayed frames come without timestamps).
+func DamagedLongClip(t testing.TB, how string) string {
+	t.Helper()
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-stream_loop", "2", "-i", Clip(t), "-c:v", "libx264", "-preset", "ultrafast",
+		"-g", "10", "-movflags", "+faststart", long).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pos,size", "-of", "csv=p=0", long).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", long, err)
+	}
+	var pos, size []int
+	for _, line := range strings.Fields(string(out)) {
+		var p, n int
+		if _, err := fmt.Sscanf(line, "%d,%d", &n, &p); err != nil {
+			t.Fatalf("ffprobe %s: %q: %v", long, line, err)
+		}
+		pos, size = append(pos, p), append(size, n)
+	}
+	if len(pos) != 3*ClipFrames {
+		t.Fatalf("%s: %d packets, want %d", long, len(pos), 3*ClipFrames)
+	}
+	data, err := os.ReadFile(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := func(from, to int) {
+		for k := from; k < to; k++ {
+			clear(data[pos[k] : pos[k]+size[k]])
+		}
+	}
+	switch how {
+	case "stretch":
+		zero(40, 80)
+	case "start":
+		zero(0, 10)
+	case "end":
+		data = data[:pos[100]+size[100]/2]
+	default:
+		t.Fatalf("DamagedLongClip: no damage %q", how)
+	}
+	path := filepath.Join(dir, how+".mp4")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
