@@ -8,8 +8,11 @@ import (
 	"image"
 	"io/fs"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -346,15 +349,46 @@ type Window struct {
 }
 
 // ErrNoDisplay is returned by NewWindow when there is no display to open a window on.
-var ErrNoDisplay = errors.New("no display: neither DISPLAY nor WAYLAND_DISPLAY is set")
+var ErrNoDisplay = errors.New("no display")
 
-// CheckDisplay returns ErrNoDisplay when there is no display a Window could open on: OpenCV's
-// window backend (Qt in Debian's build) aborts the process when it cannot reach one.
+// CheckDisplay returns an error wrapping ErrNoDisplay when there is no display a Window could
+// open on: OpenCV's window backend (Qt in Debian's build) aborts the process when it cannot reach
+// one. An X display's server (DISPLAY: ":N" or "host:N", Qt's choice where it is set) must accept
+// a connection on its socket (a stale DISPLAY, an old ssh -X session's, does not); without one, a
+// Wayland display's (WAYLAND_DISPLAY) must.
 func CheckDisplay() error {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return ErrNoDisplay
+	var name, network, addr string
+	if x := os.Getenv("DISPLAY"); x != "" {
+		name = "DISPLAY " + x
+		host, rest, ok := strings.Cut(x, ":")
+		n, _, _ := strings.Cut(rest, ".") // the screen after the dot
+		num, err := strconv.Atoi(n)
+		switch {
+		case !ok || err != nil || num < 0 || num > 59535:
+			return fmt.Errorf("%w: %s is not an X display (:N or host:N)", ErrNoDisplay, name)
+		case host == "" || host == "unix":
+			network, addr = "unix", fmt.Sprintf("/tmp/.X11-unix/X%d", num)
+		default:
+			network, addr = "tcp", net.JoinHostPort(host, strconv.Itoa(6000+num))
+		}
+	} else if w := os.Getenv("WAYLAND_DISPLAY"); w != "" {
+		name, network, addr = "WAYLAND_DISPLAY "+w, "unix", w
+		if !filepath.IsAbs(addr) {
+			addr = filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), w)
+		}
+	} else {
+		return fmt.Errorf("%w: neither DISPLAY nor WAYLAND_DISPLAY is set", ErrNoDisplay)
 	}
-	return nil
+	c, err := net.DialTimeout(network, addr, 3*time.Second)
+	if err != nil && strings.HasPrefix(addr, "/tmp/.X11-unix/") && runtime.GOOS == "linux" {
+		if c2, err2 := net.DialTimeout(network, "@"+addr, 3*time.Second); err2 == nil { // an X server's abstract socket
+			c, err = c2, nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s cannot be reached (%v): a session that has ended (an old ssh -X one)?", ErrNoDisplay, name, err)
+	}
+	return c.Close()
 }
 
 // NewWindow opens a window titled title, after CheckDisplay.

@@ -204,8 +204,6 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", path)
 }
 
-
-
 // Info returns what the container says about the video.
 func (v *Video) Info() VideoInfo { return v.info }
 
