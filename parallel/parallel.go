@@ -89,6 +89,11 @@ const ChunksPerThread = 4
 // MaxThreads is the most threads a Pool has (a loop's helpers are counted in 16 bits).
 const MaxThreads = 1024
 
+// Budget returns the most threads a program's detectors should hold together on this machine:
+// four a core (runtime.NumCPU), at least 16. Each thread holds buffers of its own (megabytes: 32
+// detectors of 1024 threads took 24 GB on a 2x2 video), and more than one a core only waits.
+func Budget() int { return max(16, 4*runtime.NumCPU()) }
+
 // New returns a Pool of threads threads (the caller and threads-1 workers); threads < 1 means
 // runtime.GOMAXPROCS(0), and more than MaxThreads means MaxThreads. The workers stop when the Pool
 // becomes unreachable, or at Close.

@@ -40,6 +40,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/version"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // env is what the command talks to; tests replace its parts.
@@ -474,6 +475,9 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	if t := c.Int("threads"); t < 1 || t > maxWorkers {
 		return fmt.Errorf("-threads must be 1 to %d, not %d", maxWorkers, t)
+	} else if t > parallel.Budget() { // (each detector takes at least one thread)
+		return fmt.Errorf("-threads %d: at most %d detectors at once here (four for each of this machine's %d cores, at least 16: each holds buffers of its own, tens of MB)",
+			t, parallel.Budget(), runtime.NumCPU())
 	}
 	if c.Int("limit") < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", c.Int("limit"))

@@ -22,6 +22,7 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/version"
+	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -203,6 +204,11 @@ func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.json")
 	os.WriteFile(broken, []byte("[\n{\"image_id\": 42, \"category_id\": 1 \"bbox\": [1,2,3,4], \"score\": 1}\n]"), 0o644)
+	// More detectors at once than this machine should hold (above 256, the bound's message).
+	overBudget, overBudgetErr := parallel.Budget()+1, fmt.Sprintf("-threads %d: at most %d", parallel.Budget()+1, parallel.Budget())
+	if overBudget > maxWorkers {
+		overBudgetErr = fmt.Sprintf("-threads must be 1 to %d, not %d", maxWorkers, overBudget)
+	}
 	nan := filepath.Join(dir, "nan.json")
 	os.WriteFile(nan, []byte(`[{"image_id": 42, "category_id": 1, "bbox": [1,2,3,4], "score": NaN}]`), 0o644)
 	badImg := filepath.Join(dir, "badimg.json")
@@ -222,6 +228,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "20"}, "-res: resolution 20 out of range (32 to 2458"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", "100000"}, "-threads must be 1 to 256, not 100000"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", fmt.Sprint(overBudget)}, overBudgetErr},
 	} {
 		e, _, stderr := testEnv(t, nil)
 		if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code == 0 {

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/internal/bench"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 var benchCommand = &cli.Command{
@@ -39,6 +41,10 @@ var benchCommand = &cli.Command{
 		}
 		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)
 			return fmt.Errorf("bench: -threads %d: want at least 1", o.Threads)
+		}
+		if o.Threads > parallel.Budget() {
+			return fmt.Errorf("bench: -threads %d: at most %d (four for each of this machine's %d cores, at least 16: each holds buffers of its own, megabytes)",
+				o.Threads, parallel.Budget(), runtime.NumCPU())
 		}
 		if c.IsSet("size") {
 			a, b, err := parseSize(c.String("size"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 func TestBench(t *testing.T) {
@@ -78,6 +80,7 @@ func TestBench(t *testing.T) {
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-model", model}, "not both"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "-2"}, "-threads -2"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "0"}, "-threads 0"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", fmt.Sprint(parallel.Budget() + 1)}, fmt.Sprintf("-threads %d: at most %d", parallel.Budget()+1, parallel.Budget())},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-size", "1x1"}, "size"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "want 1 to 1000000 runs"},
 		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},

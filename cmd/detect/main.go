@@ -217,6 +217,14 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	if err := supported(c, ins); err != nil {
 		return nil, err
 	}
+	workers := 1 // (one detector without cgo)
+	if withOpenCV {
+		workers = c.Int("workers")
+	}
+	if n := workers * threads(c); n > parallel.Budget() {
+		return nil, fmt.Errorf("-workers %d x -threads %d: %d threads, more than %d (four for each of this machine's %d cores, at least 16): "+
+			"each holds buffers of its own, megabytes, and more than one a core only waits", workers, threads(c), n, parallel.Budget(), runtime.NumCPU())
+	}
 	var outputs []string
 	for _, in := range ins {
 		if in.out != "" {

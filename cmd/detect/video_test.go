@@ -183,6 +183,7 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"stride too slow to encode", []string{"-stride", "20000", clip}, "-stride 20000: " + clip + "'s annotated video would run at 0.0005 frames/s"},
 		{"bad threads", []string{"-threads", "0", clip}, "-threads 0"},
 		{"too many threads", []string{"-threads", "100000", clip}, "-threads 100000: at most 1024"},
+		{"too many threads together", []string{"-workers", "32", "-threads", "1000", clip}, "-workers 32 x -threads 1000: 32000 threads, more than"},
 		{"bad resolution", []string{"-res", "5000", clip}, "-res: resolution 5000 out of range (32 to 2458"},
 		{"unreachable stream first", []string{"rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: cannot open the stream"},
 		{"unreachable stream first, tried again", []string{"-reconnect", "600ms", "rtsp://127.0.0.1:1/x", clip}, "rtsp://127.0.0.1:1/x: not open within 600ms: cannot open the stream"},
