@@ -35,6 +35,9 @@ var benchCommand = &cli.Command{
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
 	},
 	Action: func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return strayArgs("bench", c)
+		}
 		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
 		if err := resFlag(c); err != nil {
 			return fmt.Errorf("bench: %w", err)
@@ -89,4 +92,11 @@ func printBench(w io.Writer, r bench.Result) {
 		fmt.Fprintf(w, " (%.1f MiB of it file-backed: the executable and shared libraries)", r.FileRSSMB)
 	}
 	fmt.Fprintln(w)
+}
+
+// strayArgs is the error for arguments that command (bench, info) does not take: the flag parser
+// stops at the first, so the flags after it were not read.
+func strayArgs(command string, c *cli.Context) error {
+	return fmt.Errorf("%s: %q is not a flag, and %s takes no other arguments (the flags after it were not read): detect %s -FLAG VALUE ...",
+		command, c.Args().First(), command, command)
 }

@@ -29,8 +29,12 @@ var infoCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		switch {
+		case c.NArg() > 0:
+			return strayArgs("info", c)
 		case c.IsSet("arch") && c.IsSet("model"):
 			return fmt.Errorf("info: give -arch or -model, not both")
+		case c.IsSet("arch") && c.IsSet("res"):
+			return fmt.Errorf("info: -res goes with -model (a detector's resolution; -size is the network's input with -arch)")
 		case resFlag(c) != nil:
 			return fmt.Errorf("info: %w", resFlag(c))
 		case c.IsSet("arch"):
