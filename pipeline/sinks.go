@@ -31,6 +31,9 @@ func VideoCodec(path string) ([]string, error) {
 	case ".avi":
 		return []string{"MJPG"}, nil
 	}
+	if filepath.Ext(path) == "" {
+		return nil, fmt.Errorf("%s: no extension to choose a video type by (use .mp4, .m4v, .mov, .mkv or .avi; a folder that is not there yet ends in /: %s/)", path, path)
+	}
 	return nil, fmt.Errorf("%s: unsupported video output type %q (use .mp4, .m4v, .mov, .mkv or .avi)", path, filepath.Ext(path))
 }
 
@@ -192,9 +195,18 @@ func (v *VideoWriter) fill(ms float64) error {
 	return nil
 }
 
-func (v *VideoWriter) open(w, h int) error {
+// CheckVideoSize returns an error for frames of w x h pixels, which a VideoWriter cannot write:
+// the encoders take 2x2 at least.
+func CheckVideoSize(w, h int) error {
 	if w < 2 || h < 2 {
-		return fmt.Errorf("%s: a %dx%d frame is too small for a video (2x2 at least)", v.path, w, h)
+		return fmt.Errorf("a %dx%d frame is too small for a video (2x2 at least)", w, h)
+	}
+	return nil
+}
+
+func (v *VideoWriter) open(w, h int) error {
+	if err := CheckVideoSize(w, h); err != nil {
+		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	for _, c := range v.codecs {
 		vw, err := gocv.VideoWriterFile(ffmpegPath(v.file()), c, v.fps, w&^1, h&^1, true)

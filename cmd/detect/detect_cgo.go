@@ -104,6 +104,9 @@ func detect(c *cli.Context) error {
 			if _, _, err := j.det.Config().Config.NetworkInput(info.Height, info.Width); err != nil {
 				return fmt.Errorf("%s: its frames: %w", in.name(), err)
 			}
+			if err := pipeline.CheckVideoSize(info.Width, info.Height); in.out != "" && err != nil {
+				return fmt.Errorf("%s: its annotated video: %w: -no-video", in.name(), err)
+			}
 			// The annotated video runs at the frame rate over -stride, which the encoder bounds.
 			if err := pipeline.CheckVideoFPS(info.FPS / float64(c.Int("stride"))); in.out != "" && err != nil {
 				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), in.name(), err)

@@ -197,6 +197,8 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	case c.IsSet("score") && !(c.Float64("score") >= 0 && float32(c.Float64("score")) < 1):
 		// Checked here as given: the detector takes a float32, in which 0.99999999999 is 1.
 		return nil, fmt.Errorf("-score %v: must be at least 0 and below 1 as a float32 (the scores are float32)", c.Float64("score"))
+	case c.IsSet("nms") && !(c.Float64("nms") >= 0 && c.Float64("nms") <= 1):
+		return nil, fmt.Errorf("-nms %v: an IoU, 0 to 1", c.Float64("nms"))
 	case c.IsSet("json") && c.String("json") == "":
 		return nil, errors.New("-json: give a file name, or - for standard output")
 	case c.IsSet("out") && c.String("out") == "":

@@ -147,6 +147,10 @@ func TestErrorsBeforeWork(t *testing.T) {
 	if err := os.Symlink(clip, link); err != nil {
 		t.Fatal(err)
 	}
+	dot := filepath.Join(dir, "dot.avi") // 1x1 frames: no video of them can be written
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=2x2:rate=5:duration=1", "-vf", "scale=1:1", "-c:v", "mjpeg", dot).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
 	fifo := filepath.Join(dir, "pipe.mp4") // opened to probe it, its writer would be gone for the run
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -191,6 +195,9 @@ func TestErrorsBeforeWork(t *testing.T) {
 		{"score rounding to 1", []string{"-score", "0.99999999999", clip}, "-score 0.99999999999: must be at least 0 and below 1 as a float32"},
 		{"negative score", []string{"-score", "-0.1", clip}, "-score -0.1: must be at least 0"},
 		{"no display", []string{"-show", clip}, "-show: no display"},
+		{"nms out of range", []string{"-nms", "2", clip}, "-nms 2: an IoU, 0 to 1"},
+		{"video out without an extension", []string{"-out", filepath.Join(dir, "newdir"), clip}, "newdir: no extension to choose a video type by"},
+		{"1x1 video out", []string{"-out", filepath.Join(dir, "dot-out.avi"), dot}, "dot.avi: its annotated video: a 1x1 frame is too small for a video (2x2 at least): -no-video"},
 	}
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
