@@ -101,6 +101,14 @@ func newApp() *cli.App {
 		},
 		Commands:        []*cli.Command{infoCommand, benchCommand},
 		HideHelpCommand: true,
+		// -h with inputs given (detect -model m.bin -h photo.jpg): the help, not "No help topic".
+		CommandNotFound: func(c *cli.Context, _ string) {
+			if c.Command != nil && c.Command.Name != "" { // a subcommand's -h
+				cli.HelpPrinter(c.App.Writer, cli.CommandHelpTemplate, c.Command)
+				return
+			}
+			cli.ShowAppHelp(c)
+		},
 		// A mistyped flag is an error on stderr, not the help on stdout (where JSON lines go).
 		OnUsageError: usageError("detect"),
 		Before:       func(*cli.Context) error { return kernels.ISAError() },

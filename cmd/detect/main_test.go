@@ -255,6 +255,12 @@ func TestHelpDefaults(t *testing.T) {
 	if strings.Contains(out, "(default: 0)") {
 		t.Errorf("-h shows a zero default:\n%s", out)
 	}
+	// -h among the inputs, or after a subcommand's argument: the help, not "No help topic".
+	for _, args := range [][]string{{"-model", "m.bin", "-h", "photo.jpg"}, {"bench", "-h", "x"}} {
+		if out, _, err := run(t, args...); err != nil || !strings.Contains(out, "USAGE:") {
+			t.Errorf("%v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 // TestUsageMistakes: what is missing, or out of place, is named: no -model, no input, a flag
