@@ -122,6 +122,8 @@ func newApp(e *env) *cli.App {
 		},
 		Before:          func(*cli.Context) error { return kernels.ISAError() },
 		HideHelpCommand: true,
+		// -h with a file after it (cocoeval -gt a.json -h b.json): the help, not "No help topic".
+		CommandNotFound: func(c *cli.Context, _ string) { cli.ShowAppHelp(c) },
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},

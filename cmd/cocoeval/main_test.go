@@ -460,6 +460,11 @@ func TestHelpDefaults(t *testing.T) {
 		t.Fatalf("-h: exit %d", code)
 	}
 	out := stdout.String()
+	// -h with a file after it: the help, not "No help topic".
+	e2, stdout2, stderr2 := testEnv(t, nil)
+	if code := run(context.Background(), e2, []string{"cocoeval", "-gt", "a.json", "-h", "b.json"}); code != 0 || !strings.Contains(stdout2.String(), "USAGE:") {
+		t.Errorf("-h b.json: exit %d, stderr %q", code, stderr2)
+	}
 	if want := "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it (default: the model's own resolution)"; !strings.Contains(out, want) {
 		t.Errorf("-h lacks %q:\n%s", want, out)
 	}
