@@ -926,6 +926,52 @@ class DetectorTraining(unittest.TestCase):
         self.assertIsNotNone(m, stdout)
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
 
+    def test_group_signal_during_evaluation_stops(self):
+        # SIGTERM to the process group during the final evaluation ends cocoeval too: the run stops
+        # at that iteration with status 143 and its checkpoint, and the same command does that
+        # evaluation first (before the fix the evaluation counted as a failed one: status 0, no
+        # evals.jsonl, no best.bin, and a resume never did it).
+        out = os.path.join(self.tmp.name, "eval-term")
+        os.makedirs(out)
+        mark = os.path.join(out, "evaluating")
+        slow = os.path.join(self.tmp.name, "cocoeval-slow")
+        with open(slow, "w") as f:
+            f.write("#!/bin/sh\ntouch %s\nexec sleep 120\n" % mark)
+        os.chmod(slow, 0o755)
+        argv = [sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common + [
+            "--iters", "1", "--out", out, "--eval", "v=" + self.data]
+        p = subprocess.Popen(argv + ["--cocoeval", slow], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+        try:
+            deadline = time.time() + 300
+            while not os.path.exists(mark):
+                self.assertIsNone(p.poll(), "the run ended before its evaluation")
+                self.assertLess(time.time(), deadline, "no evaluation in 300 s")
+                time.sleep(0.2)
+            os.killpg(p.pid, signal.SIGTERM)
+            stdout, _ = p.communicate(timeout=300)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM, stdout)
+        self.assertIn("evaluation at 1 stopped by signal 15", stdout)
+        self.assertNotIn("failed", stdout)
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 1)
+        self.assertFalse(train_detector.evaluated(os.path.join(out, "evals.jsonl"), 1))
+        report = os.path.join(self.tmp.name, "cocoeval-report")
+        with open(report, "w") as f:
+            f.write("#!/bin/sh\necho '%s'\n" % json.dumps({"stats": [0.5] * 12, "categories": [
+                {"name": "person", "stats": [0.5] * 12}]}))
+        os.chmod(report, 0o755)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            status = train_detector.main(self.common + ["--iters", "1", "--out", out, "--eval", "v=" + self.data,
+                                                        "--cocoeval", report])
+        self.assertEqual(status, 0, buf.getvalue())
+        self.assertTrue(train_detector.evaluated(os.path.join(out, "evals.jsonl"), 1))
+        self.assertTrue(os.path.exists(os.path.join(out, "best.bin")))
+
     def test_polygons_only_for_copy_paste(self):
         coco128 = os.path.join(REPO, "..", "shared", "data", "coco128")
         images, ann = train_detector.parse_pair(tiny_coco(os.path.join(self.tmp.name, "np.json"), 4, coco128,

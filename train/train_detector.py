@@ -16,7 +16,9 @@ same code path. Resumable at any moment: the batch order and every random draw a
       --eval minival=data/coco/val2017:data/coco/annotations/instances_val2017.json --out runs/2x-600 ...
 
 Stop it with Ctrl-C / SIGTERM (to any process of a torchrun run): it finishes the iteration, writes the
-checkpoint and exits; the same command again resumes from OUT/last.pt (`--no-resume` starts over).
+checkpoint and exits (128 + the signal's number); the same command again resumes from OUT/last.pt
+(`--no-resume` starts over). A signal to the process group during an evaluation ends cocoeval too:
+the run stops at that iteration, and the resumed run does that evaluation first.
 Every process reads OUT/last.pt, so on several machines OUT must be one folder all of them see (a
 shared file system): the processes check that they resume from the same iteration and stop
 otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
@@ -683,6 +685,17 @@ def stop_signal(signum, device):
     t = torch.tensor([signum], device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return int(t.item())
+
+
+def stop_after_evaluation(signum, stopped, device):
+    """(the signal that stops the run, whether one stopped rank 0's evaluation) after an evaluation:
+    signum and stopped on one process, the highest over all of them in a distributed run (every
+    process waits here for rank 0's evaluation, and stops with it)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return signum, stopped
+    t = torch.tensor([signum, int(stopped)], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return int(t[0].item()), bool(t[1].item())
 
 
 def exit_status(signum):
@@ -1372,6 +1385,8 @@ def main(argv=None):
     t_last = loop_start = time.time()
     sums, n_sums = {}, 0
     stopped_by = 0
+    failed = []  # the iterations whose evaluation failed
+    eval_stopped = False  # a signal stopped an evaluation: the run did not end as planned
 
     def save_now(it):
         save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema,
@@ -1386,9 +1401,17 @@ def main(argv=None):
         exported.transform.min_size, exported.transform.max_size = sizes, max_long
         try:
             res = evaluator(path) if evaluator.sets else {}
-        except RuntimeError as e:  # a failed evaluation is logged; training goes on
-            print("evaluation at %d failed: %s" % (it, e), flush=True)
-            return
+        except RuntimeError as e:
+            if stop.signum:
+                # A terminal's Ctrl-C or a scheduler's SIGTERM to the process group ends cocoeval
+                # too: the run stops at this iteration, whose checkpoint is written, and resumes
+                # with this evaluation (not an evaluation that failed, nor one more iteration).
+                print("evaluation at %d stopped by signal %d: it is done first when the run resumes" % (
+                    it, stop.signum), flush=True)
+                return "stopped"
+            print("evaluation at %d failed: %s" % (it, e), flush=True)  # logged; training goes on
+            failed.append(it)
+            return "failed"
         rec = {"iter": it, "train_seconds": round(train_seconds, 1), "bin": os.path.basename(path), "eval": res}
         with open(os.path.join(a.out, "evals.jsonl"), "a") as f:
             f.write(json.dumps(rec) + "\n")
@@ -1398,13 +1421,19 @@ def main(argv=None):
             if best is None or m > best:
                 best = m
                 shutil.copyfile(path, os.path.join(a.out, "best.bin"))
+        return "done"
 
     # A run stopped during an evaluation resumes from the checkpoint written just before it:
     # that evaluation (and at the last iteration, the final model's export) is done first.
     due = start > 0 and ((a.eval_every > 0 and start % a.eval_every == 0) or start == a.iters)
     if main_proc and due and a.time_budget <= 0 and not evaluated(os.path.join(a.out, "evals.jsonl"), start):
-        evaluate(start)
+        if evaluate(start) == "stopped":
+            eval_stopped = True
         save_now(start)
+    # (the other processes wait for rank 0's evaluation here)
+    stopped_by, eval_stopped = stop_after_evaluation(stop.signum if eval_stopped else 0, eval_stopped, device)
+    if eval_stopped:
+        loader = []  # it stops there again
 
     for batch in loader:
         t0 = time.time()
@@ -1469,18 +1498,26 @@ def main(argv=None):
             save_now(it)
         # A --time-budget run cannot resume, so one stopped by a signal exports its model too.
         last = it == a.iters or out_of_time or (a.time_budget > 0 and stopping)
-        if main_proc and ((a.eval_every > 0 and it % a.eval_every == 0) or last):
+        evaluating = (a.eval_every > 0 and it % a.eval_every == 0) or last
+        if main_proc and evaluating:
             if not saved:  # an evaluation may outlast the grace a scheduler gives after SIGTERM
                 save_now(it)
-            evaluate(it)
-            save_now(it)  # with the evaluation's best
+            if evaluate(it) == "stopped":
+                eval_stopped = True
+            else:
+                save_now(it)  # with the evaluation's best
+        if evaluating:
+            # A signal during the evaluation stops the run here, every process alike (the others
+            # wait for rank 0's evaluation at this collective).
+            stopped_by, eval_stopped = stop_after_evaluation(stop.signum, eval_stopped, device)
+            stopping = stopped_by != 0
         if stopping or out_of_time:
             break
     # Everything is written: from here a signal ends the process at once (torchrun sends SIGTERM to
     # the others as soon as one process exits with a signal's status).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if it >= end:
+    if it >= end and not eval_stopped:
         stopped_by = 0  # a signal during the last iteration: the run ended as planned all the same
     if main_proc:
         log.close()
