@@ -794,7 +794,20 @@ class DetectorTraining(unittest.TestCase):
             f.write("#!/bin/sh\nexit 1\n")
         os.chmod(fake, 0o755)
         ok = ["--eval", "v=" + self.data, "--cocoeval", fake]
+        with open(ann) as f:
+            good = json.load(f)
+        bad = {}
+        for key, d in [("missing", dict(good, images=good["images"] + [dict(good["images"][0], id=4242,
+                                                                               file_name="absent.jpg")])),
+                       ("no-images", {k: v for k, v in good.items() if k != "images"}),
+                       ("list", [good])]:
+            bad[key] = os.path.join(self.tmp.name, "eval-%s.json" % key)
+            with open(bad[key], "w") as f:
+                json.dump(d, f)
         for extra, want in [
+            (["--eval", "v=%s:%s" % (images, bad["missing"]), "--cocoeval", fake], "--eval v: %s: 1 of its 3 images are not in" % bad["missing"]),
+            (["--eval", "v=%s:%s" % (images, bad["no-images"]), "--cocoeval", fake], "--eval v: %s: not a COCO instances file" % bad["no-images"]),
+            (["--eval", "v=%s:%s" % (images, bad["list"]), "--cocoeval", fake], "--eval v: %s: not a COCO instances file" % bad["list"]),
             (ok + ["--select", "v:persn:AP50"], "'persn' is not one of the model's classes (person, or all)"),
             (ok + ["--select", "w:person:AP50"], "'w' is not an --eval set (v)"),
             (ok + ["--select", "v:person:AP90"], "'AP90' is not AP, AP50 or AP75"),
@@ -809,10 +822,16 @@ class DetectorTraining(unittest.TestCase):
             self.assertIn(want, str(e.exception))
             self.assertFalse(os.path.exists(os.path.join(out, "last.pt")), extra)
         # A --cocoeval on PATH (go install) is a program too: the run trains (its evaluation by
-        # `true`, which prints no report, fails and is logged, as any failed evaluation).
+        # `true`, which prints no report, fails and is logged, as any failed evaluation), and a run
+        # whose evaluation failed does not exit 0.
         out = os.path.join(self.tmp.name, "on-path")
-        train_detector.main(self.common + ["--iters", "1", "--out", out, "--eval", "v=" + self.data, "--cocoeval", "true"])
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            status = train_detector.main(self.common + ["--iters", "1", "--out", out, "--eval", "v=" + self.data,
+                                                        "--cocoeval", "true"])
         self.assertTrue(os.path.exists(os.path.join(out, "last.pt")))
+        self.assertEqual(status, 1)
+        self.assertIn("the evaluations at iterations 1 failed (above): exit status 1", buf.getvalue())
 
     def test_changed_schedule_is_noted(self):
         # A run resumed with other schedule arguments goes on (extending --iters is legitimate)

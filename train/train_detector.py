@@ -69,7 +69,8 @@ def parse_args(argv=None):
     p.add_argument("--data", action="append", required=True, metavar="IMAGES:JSON",
                    help="a COCO-format training set (images folder and instances JSON); repeat to combine")
     p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
-                   help="a held-out set evaluated with Go cocoeval every --eval-every iterations; repeatable")
+                   help="a held-out set evaluated with Go cocoeval every --eval-every iterations (checked at the "
+                   "start as --data's; a run whose evaluation failed exits with status 1); repeatable")
     p.add_argument("--classes", default="", help="comma-separated categories of the --data JSONs to learn, "
                    "by id or name (a decimal integer that is one of their ids is that id), in this order "
                    "(default: every category of the data, by id: COCO's 80 for COCO data); the model's class "
@@ -912,6 +913,10 @@ class Evaluator:
                 raise SystemExit("--eval %s: no image folder %s" % (name, images))
             if not os.path.isfile(ann):
                 raise SystemExit("--eval %s: no annotation file %s" % (name, ann))
+            try:  # as --data's: a COCO object with an images list, every image there and readable
+                load_coco(images, ann, polygons=False)
+            except SystemExit as e:
+                raise SystemExit("--eval %s: %s" % (name, e))
             gt = os.path.join(out, "eval", name + "_gt.json")
             for note in restrict_gt(ann, gt, classes):
                 print("note: --eval %s: %s" % (name, note), flush=True)
@@ -1519,13 +1524,19 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if it >= end and not eval_stopped:
         stopped_by = 0  # a signal during the last iteration: the run ended as planned all the same
+    # A run whose evaluations failed (cocoeval crashed, printed no report) trained, but its evals.jsonl
+    # and best.bin lack them: not a run that ended as planned, for a job script either.
+    status = exit_status(stopped_by) or (1 if failed else 0)
     if main_proc:
         log.close()
-        print("stopped at iteration %d of %d (%.0f s trained)%s%s" % (
+        print("stopped at iteration %d of %d (%.0f s trained)%s%s%s" % (
             it, a.iters, train_seconds, "; best %s = %s" % (select, best) if select else "",
             "; stopped by signal %d: exit status %d%s" % (
                 stopped_by, exit_status(stopped_by), "" if a.time_budget > 0 else ", resume with the same command")
-            if stopped_by else ""), flush=True)
+            if stopped_by else "",
+            "; the evaluations at iterations %s failed (above)%s" % (
+                ", ".join(str(i) for i in failed), "" if stopped_by else ": exit status 1") if failed else ""),
+            flush=True)
     if distributed:
         shutdown_distributed()
         # Skip the interpreter's teardown: in torch 1.13 a gloo process group's threads can
@@ -1534,8 +1545,8 @@ def main(argv=None):
         # run writes is closed by now; the DataLoader's workers watch this process and end too.
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(exit_status(stopped_by))
-    return exit_status(stopped_by)
+        os._exit(status)
+    return status
 
 
 if __name__ == "__main__":
