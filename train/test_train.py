@@ -991,6 +991,33 @@ class DetectorTraining(unittest.TestCase):
         self.assertTrue(train_detector.evaluated(os.path.join(out, "evals.jsonl"), 1))
         self.assertTrue(os.path.exists(os.path.join(out, "best.bin")))
 
+    def test_truncated_image_stops_with_a_checkpoint(self):
+        # A JPEG cut short passes the start's header check; when first drawn it stops the run naming
+        # the file, the checkpoint written, with DataLoader workers too (before the fix: a chained
+        # traceback from inside the DataLoader, and no checkpoint).
+        images, ann = train_detector.parse_pair(self.data)
+        with open(ann) as f:
+            d = json.load(f)
+        folder = os.path.join(self.tmp.name, "cut-images")
+        os.makedirs(folder)
+        for im in d["images"]:
+            shutil.copy(os.path.join(images, im["file_name"]), folder)
+        # (with the class's own two images, drawn third: seed 3's order is records 3, 0, 2, 1)
+        cut = os.path.join(folder, min(d["images"], key=lambda im: im["id"])["file_name"])
+        with open(cut, "r+b") as f:
+            f.truncate(os.path.getsize(cut) // 2)
+        for workers in ("0", "1"):
+            out = os.path.join(self.tmp.name, "cut-" + workers)
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(self.common + ["--data", "%s:%s" % (folder, ann), "--batch", "1", "--iters", "4",
+                                                   "--workers", workers, "--out", out])
+            m = re.fullmatch(r"(.*): cannot decode image: image file is truncated .* \(drawn for iteration (\d)\); "
+                             r"the checkpoint at iteration (\d) is written: replace the file, .*", str(e.exception))
+            self.assertIsNotNone(m, str(e.exception))
+            self.assertEqual(m.group(1), cut)
+            self.assertEqual((m.group(2), m.group(3)), ("3", "2"))
+            self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 2)
+
     def test_polygons_only_for_copy_paste(self):
         coco128 = os.path.join(REPO, "..", "shared", "data", "coco128")
         images, ann = train_detector.parse_pair(tiny_coco(os.path.join(self.tmp.name, "np.json"), 4, coco128,

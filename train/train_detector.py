@@ -355,7 +355,8 @@ def size_problem(path, width, height):
     shown (turned by its EXIF orientation, as training reads it: ImageOps.exif_transpose; the Go
     engine turns JPEGs only), so that a file replaced by another size, or boxes drawn on a turned
     photo's stored pixels, fails here instead of training on misplaced boxes (Detectron2 refuses
-    them too). A file that cannot be read fails here too, rather than when it is first drawn."""
+    them too). A file whose header cannot be read fails here too, rather than when it is first drawn
+(one whose pixels cannot be decoded stops the run when it is drawn: UnreadableImage)."""
     want = (json_int(width), json_int(height))
     if None in want:
         return None
@@ -457,6 +458,19 @@ def data_notes(records, classes, dropped, categories):
     return per_class, notes
 
 
+class UnreadableImage(RuntimeError):
+    """A training image whose pixels cannot be decoded (a file cut short, damaged data): its header,
+    all that the start reads of each image, was readable. The run stops when it is first drawn,
+    naming it, with its checkpoint written."""
+
+
+def unreadable_image_message(e):
+    """An UnreadableImage's "PATH: cannot decode image: ..." line, also where a DataLoader worker
+    raised it (re-raised in the main process with the worker's traceback as its message)."""
+    lines = str(e).strip().splitlines()
+    return re.sub(r"^[\w.]*UnreadableImage: ", "", lines[-1]) if lines else str(e)
+
+
 class Detections(torch.utils.data.Dataset):
     """COCO-format images with augmentation; items are fetched by (index, seed) so that every random
     draw is reproducible from the iteration number (exact resume, any number of workers)."""
@@ -486,7 +500,7 @@ class Detections(torch.utils.data.Dataset):
         try:
             im = rgb_as_go_reads(ImageOps.exif_transpose(Image.open(r["path"])))
         except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
-            raise RuntimeError("%s: cannot decode image: %s" % (r["path"], e)) from e
+            raise UnreadableImage("%s: cannot decode image: %s" % (r["path"], e)) from e
         w, h = im.size
         s = 1.0 if self.cache is None else min(1.0, self.max_short / min(w, h), self.max_long / max(w, h))
         if s < 1.0:
@@ -1440,7 +1454,16 @@ def main(argv=None):
     if eval_stopped:
         loader = []  # it stops there again
 
-    for batch in loader:
+    batches = iter(loader)
+    unreadable = None
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            break
+        except UnreadableImage as e:  # (decoding every image at the start would take minutes for COCO's 118k)
+            unreadable = unreadable_image_message(e)
+            break
         t0 = time.time()
         torch.manual_seed(a.seed * 1000003 + it * world + rank)  # torchvision's samplers draw from it
         lr = lr_at(a, it, time.time() - loop_start)
@@ -1518,6 +1541,17 @@ def main(argv=None):
             stopping = stopped_by != 0
         if stopping or out_of_time:
             break
+    if unreadable is not None:
+        # The DataLoader's workers are ended first: they ignore SIGTERM (ignore_stop_signals), which
+        # the DataLoader ends them with when they do not stop at its word.
+        for w in getattr(batches, "_workers", []):
+            w.kill()
+            w.join()
+        if main_proc and it > start:
+            save_now(it)
+        raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or leave it out of its JSON, and "
+                         "run the same command again" % (
+                             unreadable, it + 1, "; the checkpoint at iteration %d is written" % it if main_proc else ""))
     # Everything is written: from here a signal ends the process at once (torchrun sends SIGTERM to
     # the others as soon as one process exits with a signal's status).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
