@@ -1363,8 +1363,11 @@ class ImageNetTraining(unittest.TestCase):
             self.assertEqual(classes, ["cat", "dog"])
             _, val = train_imagenet.list_images(os.path.join(tmp, "val"), classes)
             self.assertEqual([k for _, k in val], [1])
+            os.makedirs(os.path.join(tmp, "empty", "dog"))
+            open(os.path.join(tmp, "empty", "dog", "a.gif"), "w").close()
             for root, want in (("odd", "class folders emu are not among the training set's 2 classes"),
-                               ("absent", "no such folder")):
+                               ("absent", "no such folder"),
+                               ("empty", "no images in its 1 class folders (.jpg, .jpeg, .png, in any case)")):
                 with self.assertRaises(SystemExit) as e:
                     train_imagenet.list_images(os.path.join(tmp, root), classes)
                 self.assertIn(want, str(e.exception))

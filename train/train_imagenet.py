@@ -101,6 +101,9 @@ def list_images(root, classes=None):
         for f in sorted(os.listdir(os.path.join(root, c))):
             if f.lower().endswith(EXTS):
                 items.append((os.path.join(root, c, f), label[c]))
+    if not items:
+        raise SystemExit("%s: no images in its %d class folders (%s, in any case)" % (
+            root, len(folders), ", ".join(EXTS)))
     return classes, items
 
 
