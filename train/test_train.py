@@ -1393,6 +1393,14 @@ class ImageNetTraining(unittest.TestCase):
                 self.assertTrue(torch.equal(v, b[k]), k)
             final = os.path.join(straight, "final.bin")
             classifier = load_bin(final)
+            # Killed after the last checkpoint, before final.bin was written: the same command
+            # writes it (before the fix it resumed at the last iteration and exited without it).
+            with open(final, "rb") as f:
+                written = f.read()
+            os.remove(final)
+            self.assertFalse(train_imagenet.main(common + ["--out", straight]))
+            with open(final, "rb") as f:
+                self.assertEqual(f.read(), written)
             self.assertEqual(classifier.classifier[0].out_features, 2)
             # The detector recipe starts from it (--trunk): with lr 0 its convolutions stay those of final.bin.
             out = os.path.join(tmp, "det")

@@ -230,6 +230,32 @@ def main(argv=None):
     model.train()
     it = start
     stopped_by = 0
+
+    def export_path(it):
+        return os.path.join(a.out, "final.bin" if it == a.iters else "iter%06d.bin" % it)
+
+    def export_due(it):
+        return (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
+
+    def export(it):
+        """Writes the model at iteration it (through a temporary file: a process killed while
+        writing leaves no half file under the name) and logs its validation accuracy."""
+        model.eval()
+        path = export_path(it)
+        save_bin(model, path + ".tmp", cfg)
+        os.replace(path + ".tmp", path)
+        model.train()
+        if val:
+            t1, t5 = evaluate(model, val, a.size, device, workers=a.workers)
+            rec = {"iter": it, "top1": t1, "top5": t5}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            print(json.dumps(rec), flush=True)
+
+    # The checkpoint is written before the export: a run killed during it (or between the two)
+    # resumes at that iteration, and exports first (at the last one, final.bin, training nothing).
+    if main_proc and start > 0 and export_due(start) and not os.path.exists(export_path(start)):
+        export(start)
     for xs, ys in loader:
         t0 = time.time()
         lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
@@ -261,18 +287,8 @@ def main(argv=None):
             if it % a.ckpt_every == 0 or it == end or stopping:
                 save_checkpoint(ckpt, model, opt, it, seconds, None,
                                 images=loader.batch_sampler.consumed(it), global_batch=global_batch)
-            export_now = (a.export_every > 0 and it % a.export_every == 0) or it == a.iters
-            if export_now:
-                model.eval()
-                path = os.path.join(a.out, "final.bin" if it == a.iters else "iter%06d.bin" % it)
-                save_bin(model, path, cfg)
-                model.train()
-                if val:
-                    t1, t5 = evaluate(model, val, a.size, device, workers=a.workers)
-                    rec = {"iter": it, "top1": t1, "top5": t5}
-                    log.write(json.dumps(rec) + "\n")
-                    log.flush()
-                    print(json.dumps(rec), flush=True)
+            if export_due(it):
+                export(it)
         if stopping:
             break
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
