@@ -39,7 +39,7 @@ import average  # noqa: E402
 import train_detector  # noqa: E402
 import train_imagenet  # noqa: E402
 from detector import COCO_CLASSES, build_detector, detector_state, load_bin, make_config, read_bin, save_bin  # noqa: E402
-from shufflenet import megvii_to_ours  # noqa: E402
+from shufflenet import ShuffleNetV1, megvii_to_ours  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 DATA = os.path.join(REPO, "..", "shared", "data", "coco-tiny")
@@ -909,6 +909,25 @@ class DetectorTraining(unittest.TestCase):
         ]:
             with self.assertRaises(SystemExit) as e:
                 train_detector.main(argv)
+            self.assertIn(want, str(e.exception))
+
+    def test_init_mistakes_are_named(self):
+        # --init with a file that is not there, a run's last.pt (a natural mistake: export it
+        # first), a classifier .bin: an error naming the file and the way on, not a traceback.
+        out = self.run_train("init-src", "--iters", "1")
+        classifier = os.path.join(self.tmp.name, "classifier.bin")
+        cfg = make_config({"groups": 3, "width": 0.5, "num_classes": 2})
+        save_bin(ShuffleNetV1(cfg["backbone"]), classifier, cfg)
+        for init, want in [
+            (os.path.join(self.tmp.name, "nowhere.bin"), "--init %s: cannot be read as a .bin model file: " % (
+                os.path.join(self.tmp.name, "nowhere.bin"))),
+            (os.path.join(out, "last.pt"), "a train_detector.py OUT/last.pt is exported by its run (its arguments "
+                                           "and --export-now)"),
+            (classifier, "--init %s: a classifier .bin, not a detector's: start the trunk from it with --trunk" % classifier),
+        ]:
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(self.common + ["--iters", "1", "--init", init, "--out",
+                                                   os.path.join(self.tmp.name, "init-bad")])
             self.assertIn(want, str(e.exception))
 
     def test_resume_of_another_run_is_named(self):

@@ -829,7 +829,16 @@ def init_from_bin(model, path, cfg):
     size (min_size, max_size: no weight depends on them), to fine-tune at another resolution.
     Classes are matched by id; returns notes on those the .bin names otherwise (the run's names
     are kept)."""
-    tensors, have = read_bin(path)
+    try:
+        tensors, have = read_bin(path)
+    except Exception as e:  # a missing file, a checkpoint, a damaged .bin: many kinds
+        hint = ""
+        if zipfile.is_zipfile(path):  # (what torch.save writes)
+            hint = ("; a PyTorch checkpoint: a train_detector.py OUT/last.pt is exported by its run (its arguments "
+                    "and --export-now), and that iterNNNNNN.bin given as --init")
+        raise SystemExit("--init %s: cannot be read as a .bin model file: %s%s" % (path, e, hint))
+    if have.get("detector") is None:
+        raise SystemExit("--init %s: a classifier .bin, not a detector's: start the trunk from it with --trunk" % path)
     if have.get("backbone") != cfg["backbone"]:
         raise SystemExit("%s: architecture %s differs from the preset's %s" % (path, have.get("backbone"),
                                                                              cfg["backbone"]))
