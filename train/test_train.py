@@ -930,6 +930,17 @@ class DetectorTraining(unittest.TestCase):
                                                    os.path.join(self.tmp.name, "init-bad")])
             self.assertIn(want, str(e.exception))
 
+    def test_detector_as_trunk_is_named(self):
+        # A detector .bin of the preset's architecture given as --trunk: said to be a detector's,
+        # with --init the way on (it said "not a trunk of this preset's architecture", naming
+        # unexpected keys rpn.head...).
+        out = self.run_train("trunk-src", "--iters", "1")
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--iters", "1", "--trunk", os.path.join(out, "iter000001.bin"),
+                                               "--out", os.path.join(self.tmp.name, "trunk-bad")])
+        self.assertIn("iter000001.bin: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
+                      "go on from a detector .bin with --init", str(e.exception))
+
     def test_resume_of_another_run_is_named(self):
         # OUT/last.pt of a run with another BN (other classes: DataClasses): an error naming it and
         # the ways out, not a key-mismatch traceback from load_state_dict.

@@ -54,7 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
-from export import config_file  # noqa: E402
+from export import config_file, is_detector_state  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
 from shufflenet import load_imagenet_state  # noqa: E402
 
@@ -1313,6 +1313,10 @@ def main(argv=None):
     if a.bn == "frozen":
         freeze_bn(model)
     model.to(device)
+        if is_detector_state(state):
+            raise SystemExit("--trunk %s: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
+                             "go on from a detector .bin with --init (a train_detector.py OUT/last.pt: export it with "
+                             "its run's arguments and --export-now first)" % a.trunk)
     opt = make_optimizer(a, model)
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
 
