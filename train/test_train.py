@@ -941,6 +941,23 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("iter000001.bin: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
                       "go on from a detector .bin with --init", str(e.exception))
 
+    def test_argument_mistakes_are_named(self):
+        # Sizes that are not whole numbers, or too small, and --bn sync on CPU processes: an error
+        # naming the flag before anything runs, not a ValueError, nor a RuntimeError mid-forward.
+        for extra, want in [
+            (["--train-sizes", "160,abc"], "--train-sizes 160,abc: want comma-separated whole numbers of at least 32"),
+            (["--train-sizes", "0"], "--train-sizes 0: want comma-separated whole numbers of at least 32"),
+            (["--anchor-sizes", "a,b,c,d,e"], "--anchor-sizes a,b,c,d,e: want comma-separated whole numbers of at least 1"),
+        ]:
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(self.common + ["--iters", "1", "--out", os.path.join(self.tmp.name, "args-bad")] + extra)
+            self.assertIn(want, str(e.exception))
+        with self.assertRaises(SystemExit) as e:
+            train_detector.check_bn("sync", True, torch.device("cpu"))
+        self.assertIn("--bn sync: synchronized BatchNorm needs GPUs", str(e.exception))
+        train_detector.check_bn("sync", True, torch.device("cuda", 0))
+        train_detector.check_bn("train", True, torch.device("cpu"))
+
     def test_resume_of_another_run_is_named(self):
         # OUT/last.pt of a run with another BN (other classes: DataClasses): an error naming it and
         # the ways out, not a key-mismatch traceback from load_state_dict.

@@ -173,6 +173,18 @@ def parse_pair(s):
 JITTER = (0.75, 0.85, 0.95, 1.05, 1.15)
 
 
+def parse_sizes(flag, text, least):
+    """The comma-separated whole numbers of a flag's value (--train-sizes, --anchor-sizes) as a
+    tuple, each at least least; SystemExit naming the flag otherwise."""
+    try:
+        sizes = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < least:
+        raise SystemExit("%s %s: want comma-separated whole numbers of at least %d" % (flag, text, least))
+    return sizes
+
+
 def default_train_sizes(test_res):
     """--train-sizes' default: the test size times JITTER, each rounded to a multiple of 32
     (224, 256, 288, 320, 352 at 300, 448 ... 704 at 600)."""
@@ -870,6 +882,14 @@ def init_from_bin(model, path, cfg):
     return notes
 
 
+def check_bn(bn, distributed, device):
+    """Refuses --bn sync where torch cannot synchronize BatchNorm: processes on CPUs (SyncBatchNorm
+    works on GPU modules only; it failed at the first iteration)."""
+    if bn == "sync" and distributed and device.type != "cuda":
+        raise SystemExit("--bn sync: synchronized BatchNorm needs GPUs (torch's SyncBatchNorm), and these processes "
+                         "run on CPUs: use --bn train or frozen")
+
+
 def freeze_bn(model):
     """Every BatchNorm becomes torchvision's FrozenBatchNorm2d (running statistics, no gradient), the
     usual setting when a pretrained trunk trains with few images per GPU. Same tensor names."""
@@ -1231,6 +1251,7 @@ def main(argv=None):
         rank, world = 0, 1
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     main_proc = rank == 0
+    check_bn(a.bn, distributed, device)
     os.makedirs(a.out, exist_ok=True)
 
     backbone, det = config_file(a.config)
@@ -1260,8 +1281,8 @@ def main(argv=None):
                 print("note: " + note, flush=True)
     det["classes"] = [{"id": i, "name": n} for i, n in classes]
     if a.anchor_sizes:
-        sizes = [int(v) for v in a.anchor_sizes.split(",")]
-        if len(sizes) != len(det["rpn"]["anchor_sizes"]) or min(sizes) <= 0 or max(sizes) > 32768:
+        sizes = parse_sizes("--anchor-sizes", a.anchor_sizes, 1)
+        if len(sizes) != len(det["rpn"]["anchor_sizes"]) or max(sizes) > 32768:
             # 32768: the Go loader's limit on anchor sizes (transform.MaxSide); a larger size would train, then
             # every exported model would be refused
             raise SystemExit("--anchor-sizes %s: want %d sizes in 1..32768" % (a.anchor_sizes,
@@ -1292,6 +1313,10 @@ def main(argv=None):
             raise
         except Exception as e:  # a missing file, a text file, a damaged one: torch and pickle raise many kinds
             raise SystemExit("--trunk %s: cannot be read as a .bin or a PyTorch checkpoint: %s" % (a.trunk, e))
+        if is_detector_state(state):
+            raise SystemExit("--trunk %s: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
+                             "go on from a detector .bin with --init (a train_detector.py OUT/last.pt: export it with "
+                             "its run's arguments and --export-now first)" % a.trunk)
         try:
             model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
                                         strict=True)
@@ -1301,7 +1326,7 @@ def main(argv=None):
                 a.trunk, lines[1].strip() if len(lines) > 1 else e))
     else:
         init_from_scratch(model, not a.no_zero_init_residual)
-    sizes = tuple(int(s) for s in a.train_sizes.split(",")) if a.train_sizes else default_train_sizes(test_res)
+    sizes = parse_sizes("--train-sizes", a.train_sizes, 32) if a.train_sizes else default_train_sizes(test_res)
     a.train_sizes = ",".join(str(v) for v in sizes)  # args.json records the sizes used
     max_long = round(max(sizes) * RES_MAX[test_res] / test_res)
     model.transform.min_size = sizes
@@ -1313,10 +1338,6 @@ def main(argv=None):
     if a.bn == "frozen":
         freeze_bn(model)
     model.to(device)
-        if is_detector_state(state):
-            raise SystemExit("--trunk %s: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
-                             "go on from a detector .bin with --init (a train_detector.py OUT/last.pt: export it with "
-                             "its run's arguments and --export-now first)" % a.trunk)
     opt = make_optimizer(a, model)
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
 
