@@ -1,5 +1,5 @@
-"""Summarize a training run: the AP50-against-training-time curve (PNG; needs python3-matplotlib) and the
-evaluations as Markdown.
+"""Summarize a training run: the held-out AP50 (or --select's metric) against training time as a curve
+(PNG; needs python3-matplotlib) and the evaluations as Markdown.
 
   /usr/bin/python3 train/report.py --run out/train-demo [--run out/stage2 ...] --png models/demo-curve.png [--iter N]
 
@@ -8,11 +8,17 @@ class, written by train_detector.py). Several --run are stages of one model, in 
 started with --init from the one before): their iterations and training times are counted on from
 the previous stage's last logged iteration; RUN@HOURS starts a stage at HOURS instead (one started from
 a weight average, whose ingredients' training came before it). Prints, for the evaluation at --iter (default: the
-best person AP50 on the first held-out set), a Markdown table per held-out set.
+best by the run's selection metric), a Markdown table per held-out set.
+
+The metric, curve and table follow --select NAME:CLASS:STAT (CLASS a class name or all; STAT AP,
+AP50 or AP75), by default the run's own: the last --run's args.json --select, or where it gave
+none, the trainer's default for best.bin (AP50 over all classes on its first --eval set); for a
+folder without args.json, person AP50 on the first set where the set has a person class, else
+AP50 over all classes.
 
 --soup FILE@HOURS (repeatable) adds a weight average scored by average.py --eval (its
 .evals.json) as a point at HOURS of training on the curve (stars) and a row of the table; the
-best person AP50 on the first set, run or soup, is the one tabulated.
+best by the metric, run or soup, is the one tabulated.
 """
 import argparse
 import json
@@ -27,12 +33,34 @@ def read_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+SELECT_STATS = {"AP": 0, "AP50": 1, "AP75": 2}  # (train_detector.py's)
+
+
+def run_select(run, first, evals):
+    """The NAME:CLASS:STAT that picks a run's best evaluation: its args.json's --select, or the
+    trainer's default where it gave none; without args.json, person AP50 where the first set
+    has a person class, else AP50 over all classes."""
+    try:
+        with open(os.path.join(run, "args.json")) as f:
+            args = json.load(f)
+    except (OSError, ValueError):
+        args = None
+    if isinstance(args, dict):
+        if args.get("select"):
+            return args["select"]
+        if args.get("eval"):
+            return args["eval"][0].split("=", 1)[0] + ":all:AP50"
+    return first + (":person:AP50" if "person" in evals[0]["eval"][first]["classes"] else ":all:AP50")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True, action="append", metavar="RUN[@HOURS]",
                    help="a run folder; repeat for later stages; @HOURS: the stage starts at HOURS of training")
     p.add_argument("--png", help="write the curve here")
-    p.add_argument("--iter", type=int, help="the evaluation to tabulate (default: best person AP50 on the first set)")
+    p.add_argument("--iter", type=int, help="the evaluation to tabulate (default: the best by --select)")
+    p.add_argument("--select", metavar="NAME:CLASS:STAT", help="the metric of the curve, the table and the best "
+                   "evaluation, e.g. val128:person:AP50 (default: the run's, as train_detector.py picks best.bin)")
     p.add_argument("--soup", action="append", default=[], metavar="FILE@HOURS",
                    help="a weight average's .evals.json (average.py --eval) and the training hours it stands for")
     a = p.parse_args(argv)
@@ -67,11 +95,19 @@ def main(argv=None):
         it0, sec0 = run_log[-1]["iter"], run_log[-1]["train_seconds"]
     sets = list(evals[0]["eval"])
     first = sets[0]
+    select = a.select or run_select(a.run[-1].rpartition("@")[0] or a.run[-1], first, evals)
+    parts = select.split(":")
+    if len(parts) != 3 or parts[0] not in sets or parts[2] not in SELECT_STATS:
+        raise SystemExit("--select %s: want NAME:CLASS:STAT, NAME one of the evaluated sets (%s), STAT AP, AP50 "
+                         "or AP75" % (select, ", ".join(sets)))
+    chosen, cls, stat = parts
+    label = "%s %s" % ("all classes" if cls == "all" else cls, stat)
 
-    def person_ap50(e, name=first):
-        return e["eval"][name]["classes"].get("person", [-1] * 12)[1]
+    def score(e, name=chosen):  # -1 where the evaluation lacks the class
+        r = e["eval"][name]
+        return (r["stats"] if cls == "all" else r["classes"].get(cls, [-1] * 12))[SELECT_STATS[stat]]
 
-    pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals + soups, key=person_ap50)
+    pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals + soups, key=score)
     if pick is None:
         raise SystemExit("%s: no evaluation at iteration %d" % (", ".join(a.run), a.iter))
 
@@ -91,21 +127,23 @@ def main(argv=None):
             return xs, ys
 
         for name in sets:
-            line, = ax.plot(*curve(lambda e: person_ap50(e, name)), marker="o", label="person AP50, " + name)
+            line, = ax.plot(*curve(lambda e: score(e, name)), marker="o", label="%s, %s" % (label, name))
             if soups:
-                ax.plot([s["train_seconds"] / 3600 for s in soups], [person_ap50(s, name) for s in soups],
+                ax.plot([s["train_seconds"] / 3600 for s in soups], [score(s, name) for s in soups],
                         marker="*", markersize=12, linestyle="none", color=line.get_color())
-        ax.plot(*curve(lambda e: e["eval"][first]["classes"].get("car", [-1] * 12)[1]), marker="s",
-                linestyle="--", label="car AP50, " + first)
+        others = [c for c in evals[0]["eval"][chosen]["classes"] if c != cls]
+        for c in others if len(others) <= 3 else []:  # (a few classes' own curves, dashed)
+            ax.plot(*curve(lambda e: e["eval"][chosen]["classes"].get(c, [-1] * 12)[SELECT_STATS[stat]]),
+                    marker="s", linestyle="--", label="%s %s, %s" % (c, stat, chosen))
         for _, sec in starts:
             ax.axvline(sec / 3600, color="grey", lw=0.8, linestyle=":")
         ax.set_xlabel("training time (hours on the CPU; dotted: a new stage starts%s)" %
                       ("; stars: weight averages" if soups else ""))
-        ax.set_ylabel("AP50 (Go cocoeval)")
+        ax.set_ylabel("%s (Go cocoeval)" % stat)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-        ax.set_title("held-out AP50 against training time")
+        ax.set_title("held-out %s against training time" % stat)
         bx.plot([r["iter"] for r in log], [r["loss"] for r in log], lw=0.8, label="total")
         for k in ("loss_classifier", "loss_box_reg", "loss_objectness", "loss_rpn_box_reg"):
             bx.plot([r["iter"] for r in log], [r[k] for r in log], lw=0.6, label=k)
@@ -134,11 +172,11 @@ def main(argv=None):
         for c in classes:
             print("| %s | " % c + " | ".join("%.3f" % v for v in r["classes"][c]) + " |")
         print()
-    print("| iteration | hours | " + " | ".join("person AP50 " + n for n in sets) + " |")
+    print("| iteration | hours | " + " | ".join("%s %s" % (label, n) for n in sets) + " |")
     print("|---" * (len(sets) + 2) + "|")
     for e in evals + soups:
         print("| %s | %.2f | " % (e.get("name", e.get("iter")), e["train_seconds"] / 3600) +
-              " | ".join("%.3f" % person_ap50(e, n) for n in sets) + " |")
+              " | ".join("%.3f" % score(e, n) for n in sets) + " |")
 
 
 if __name__ == "__main__":

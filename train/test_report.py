@@ -1,5 +1,5 @@
-"""train/report.py: stages chained in time, and a weight average (--soup) plotted and tabulated
-when it beats every evaluation of the runs."""
+"""train/report.py: stages chained in time, a weight average (--soup) plotted and tabulated
+when it beats every evaluation of the runs, the run's selection metric followed."""
 import contextlib
 import io
 import json
@@ -57,6 +57,33 @@ class Report(unittest.TestCase):
         self.assertIn("| 20 | 1.06 | 0.150 |", text)
         with self.assertRaisesRegex(SystemExit, "want FILE@HOURS"):
             self.run_report(*runs, "--soup", soup)
+
+    def test_follows_the_run_selection(self):
+        # A run on other classes than person: the best evaluation and the table follow its
+        # --select (args.json), or the trainer's default, AP50 over all classes (person AP50 was
+        # -1 everywhere and the pick arbitrary).
+        loss = {"loss": 1, "loss_classifier": 1, "loss_box_reg": 1, "loss_objectness": 1, "loss_rpn_box_reg": 1}
+        run = os.path.join(self.tmp.name, "cars")
+        self.write("cars/log.jsonl", [dict(loss, iter=20, train_seconds=200)])
+        rows = []
+        for it, (car, dog) in ((10, (0.3, 0.1)), (20, (0.2, 0.4))):
+            stats = [0.1] * 12
+            stats[1] = (car + dog) / 2 + (0.2 if it == 10 else 0)  # all classes: best at 10
+            rows.append({"iter": it, "train_seconds": it * 10, "eval": {"val": {"stats": stats, "classes": {
+                "car": [0.1, car] + [0.1] * 10, "dog": [0.1, dog] + [0.1] * 10}}}})
+        self.write("cars/evals.jsonl", rows)
+        text = self.run_report("--run", run)
+        self.assertIn("Evaluation at iteration 10", text)
+        self.assertIn("| iteration | hours | all classes AP50 val |", text)
+        self.assertIn("| 10 | 0.03 | 0.400 |", text)
+        with open(os.path.join(run, "args.json"), "w") as f:
+            json.dump({"select": "val:dog:AP50", "eval": ["val=a:b"]}, f)
+        text = self.run_report("--run", run)
+        self.assertIn("Evaluation at iteration 20", text)
+        self.assertIn("| 20 | 0.06 | 0.400 |", text)
+        self.assertIn("Evaluation at iteration 10", self.run_report("--run", run, "--select", "val:car:AP50"))
+        with self.assertRaisesRegex(SystemExit, "NAME one of the evaluated sets \\(val\\)"):
+            self.run_report("--run", run, "--select", "minival:car:AP50")
 
 
 if __name__ == "__main__":
