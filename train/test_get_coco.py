@@ -28,6 +28,7 @@ class GetCocoArguments(unittest.TestCase):
         p, _ = self.run_script("--help")
         self.assertEqual(p.returncode, 0)
         self.assertIn("Usage: scripts/get-coco [DEST] [--val-only]", p.stdout)
+        self.assertNotIn("set -euo pipefail", p.stdout)  # the comment only, not the script's first line
 
 
 if __name__ == "__main__":
