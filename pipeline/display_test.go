@@ -1,3 +1,5 @@
+//go:build cgo && !noopencv
+
 package pipeline
 
 import (

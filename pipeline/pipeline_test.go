@@ -211,6 +211,39 @@ func TestH264LossNumberedByTime(t *testing.T) {
 	}
 }
 
+// TestAVIWithBFramesIntact: an AVI's timestamps are in decode order, so with B-frames its first
+// frame comes a frame or two late (ffprobe times it so too): an intact one is numbered from 0,
+// none skipped, not taken as a damaged start.
+func TestAVIWithBFramesIntact(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.avi")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25", "-frames:v", "30",
+		"-c:v", "mpeg4", "-bf", "2", "-g", "25", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	v, err := OpenVideo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	n := 0
+	for ; ; n++ {
+		p, err := v.Read(context.Background(), &m)
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if p.Index != n || p.Corrupt != 0 {
+			t.Fatalf("frame %d (%v ms) numbered %d, %d skipped before it", n, p.TimeMS, p.Index, p.Corrupt)
+		}
+	}
+	if n != 30 {
+		t.Errorf("%d frames, want 30", n)
+	}
+}
+
 // checkDamagedNumbers checks that a damaged file of frames frames, read as a file and as a stream
 // of stated length, gives the frames ffprobe decodes, numbered and timed as ffprobe does.
 func checkDamagedNumbers(t *testing.T, path string, frames int) {
@@ -280,12 +313,25 @@ func TestFrameNumbers(t *testing.T) {
 		t.Errorf("an hour's jump after one failed read: numbered %d, %d skipped (by time: %v), want 11, 1, by count", i, skipped, f.byTime)
 	}
 	// A first frame at 1 s after one failed read: frames 0-9 lost where the container states 40
-	// (the decoder waited for a key frame); by count where it states none, or fewer.
-	for _, c := range []struct{ stated, index int }{{40, 10}, {0, 1}, {10, 1}} {
+	// (the decoder waited for a key frame); by count where it states none, or fewer. At 0.4 s
+	// (an AVI's decode-order time, B-frames held back): not a loss.
+	for _, c := range []struct {
+		ms            float64
+		stated, index int
+	}{{1000, 40, 10}, {1000, 0, 1}, {1000, 10, 1}, {400, 40, 0}} {
 		f = newFrameNumbers(10, c.stated)
-		if i, _, skipped := f.frame(1000, 1); i != c.index || skipped != c.index || !f.byTime {
-			t.Errorf("a first frame at 1 s, %d stated: numbered %d, %d skipped (by time: %v), want %d", c.stated, i, skipped, f.byTime, c.index)
+		bad := min(1, c.index)
+		if i, _, skipped := f.frame(c.ms, bad); i != c.index || skipped != c.index || !f.byTime {
+			t.Errorf("a first frame at %v ms, %d stated: numbered %d, %d skipped (by time: %v), want %d", c.ms, c.stated, i, skipped, f.byTime, c.index)
 		}
+	}
+	// A stream without timestamps (raw H.264): every frame at 0, failed reads leave their gap.
+	f = newFrameNumbers(30, 0)
+	for range 3 {
+		f.frame(0, 0)
+	}
+	if i, _, skipped := f.frame(0, 10); i != 13 || skipped != 10 {
+		t.Errorf("untimed, after 10 failed reads: numbered %d, %d skipped, want 13, 10", i, skipped)
 	}
 	// Frames flushed from the decoder without timestamps after the failed read of a packet cut
 	// short: the next ones, none skipped, timed on from the last.

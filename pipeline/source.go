@@ -258,6 +258,7 @@ type frameNumbers struct {
 	stated int     // the frame count the container states (0: none)
 	last   int     // the last decoded frame's number (-1 before the first)
 	lastMS float64 // and its time
+	timed  bool    // the last frame had a timestamp of its own past the start (not one filled in at the frame rate)
 	// byTime: every timestamp so far has fallen on the grid, so frames are numbered by their time
 	// (origin: the first frame's grid index minus its number); failed: failed reads not yet
 	// accounted for by a gap in the numbers.
@@ -268,6 +269,10 @@ type frameNumbers struct {
 func newFrameNumbers(fps float64, stated int) frameNumbers {
 	return frameNumbers{fps: fps, stated: stated, last: -1, byTime: fps > 0 && fps <= 1e6}
 }
+
+// maxReorderDelay is the most frames a decoder holds back to put B-frames in order, as this
+// file's tests have seen it (x264's default three B-frames, remuxed from MP4 into AVI: 4).
+const maxReorderDelay = 4
 
 // ends reports whether bad failed reads in a row after the last frame decoded end the file: at
 // the frame count the container states, else after maxBadFrames (see there).
@@ -288,8 +293,10 @@ func (f *frameNumbers) frame(t float64, bad int) (index int, timeMS float64, ski
 		t = 0
 	}
 	index = f.last + 1 + bad // by count: past the failed reads
+	timed := f.timed
+	f.timed = t > 0
 	switch {
-	case t == 0 && f.lastMS > 0:
+	case t == 0 && timed:
 		// No timestamp after frames with one: flushed from the decoder at the end of the input,
 		// next after the last frame; the reads that failed before it were the input's end (a
 		// packet cut short), not frames before it.
@@ -317,11 +324,13 @@ func (f *frameNumbers) timeIndex(t float64, byCount int) int {
 	switch {
 	case f.last < 0:
 		// The first frame sets the origin. OpenCV times frames from the stream's start, so one
-		// timed later than its count was preceded by frames lost without a failed read each (a
-		// decoder waits for a key frame silently: a damaged start, a recording cut mid-GOP):
-		// numbered by its time where the container states that many frames.
+		// timed later than its count by more than a decoder's reordering delay (an AVI's
+		// timestamps are in decode order: with B-frames its first frame comes a few frames
+		// late) was preceded by frames lost without a failed read each (a decoder waits for a
+		// key frame silently: a damaged start, a recording cut mid-GOP): numbered by its time
+		// where the container states that many frames.
 		index := byCount
-		if k > byCount && k < f.stated {
+		if k > byCount+maxReorderDelay && k < f.stated {
 			index = k
 		}
 		f.origin, f.failed = k-index, 0
