@@ -186,7 +186,10 @@ func TestConfigTrailingData(t *testing.T) {
 		if err := safetensors.WriteFile(path, nil, modelfile.Metadata(string(raw)+more, nil)); err != nil {
 			t.Fatal(err)
 		}
-		_, err := modelfile.Open(path)
+		f, err := modelfile.Open(path)
+		if err == nil {
+			f.Close()
+		}
 		if strings.TrimSpace(more) == "" {
 			if err != nil {
 				t.Errorf("config followed by %q: %v", more, err)
@@ -219,7 +222,10 @@ func TestConfigKeyCase(t *testing.T) {
 		if err := safetensors.WriteFile(path, nil, modelfile.Metadata(c.config, nil)); err != nil {
 			t.Fatal(err)
 		}
-		_, err := modelfile.Open(path)
+		f, err := modelfile.Open(path)
+		if err == nil {
+			f.Close()
+		}
 		if c.want == "" {
 			if err != nil {
 				t.Errorf("%s: %v", c.config, err)
@@ -344,7 +350,10 @@ func TestConfigKeysRequired(t *testing.T) {
 		if err := safetensors.WriteFile(path, nil, modelfile.Metadata(config, nil)); err != nil {
 			t.Fatal(err)
 		}
-		_, err := modelfile.Open(path)
+		f, err := modelfile.Open(path)
+		if err == nil {
+			f.Close()
+		}
 		return err
 	}
 	if err := open(string(full)); err != nil {

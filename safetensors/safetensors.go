@@ -104,11 +104,12 @@ type Reader struct {
 	Metadata  map[string]string
 	DataCRC32 uint32 // the CRC-32 (IEEE, zlib's) of the data section: what DataCRC32 gives for its tensors
 
-	src    io.ReaderAt
-	data   int64           // where the data section begins in src
-	spans  map[string]span // every tensor's place in the data section, by name
-	names  []string        // the tensors' names, sorted
-	closer io.Closer       // the file OpenReader opened, else nil
+	src   io.ReaderAt
+	data  int64             // where the data section begins in src
+	spans map[string]span   // every tensor's place in the data section, by name
+	crcs  map[string]uint32 // every tensor's bytes' CRC-32 when the file was opened, by name
+	names []string          // the tensors' names, sorted
+	file  *os.File          // the file OpenReader opened, else nil
 }
 
 // OpenReader opens the safetensors file at path and checks it (see Reader). The Reader holds the
@@ -136,14 +137,14 @@ func OpenReader(path string) (*Reader, error) {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r.closer = fh
+	r.file = fh
 	return r, nil
 }
 
 // NewReader reads the safetensors file of size bytes that src holds and checks it (see Reader).
 func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 	var prefix [8]byte
-	if _, err := src.ReadAt(prefix[:], 0); err != nil {
+	if n, _ := src.ReadAt(prefix[:], 0); n < len(prefix) {
 		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", size)
 	}
 	n, err := headerLength(prefix[:], size)
@@ -151,7 +152,10 @@ func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 		return nil, err
 	}
 	header := make([]byte, n)
-	if _, err := src.ReadAt(header, 8); err != nil {
+	if k, err := src.ReadAt(header, 8); k < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, fmt.Errorf("reading the header: %w", err)
 	}
 	dataLen := size - 8 - int64(n)
@@ -159,17 +163,21 @@ func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n), spans: make(map[string]span, len(l.spans))}
-	for _, sp := range l.spans {
-		r.spans[sp.name] = sp
+	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n),
+		spans: make(map[string]span, len(l.spans)), crcs: make(map[string]uint32, len(l.spans))}
+	buf := make([]byte, 1<<20)
+	for _, sp := range l.spans { // in data order: they tile the data section
+		var crc uint32
+		if err := r.eachPiece(sp, buf, func(b []byte) {
+			r.DataCRC32 = crc32.Update(r.DataCRC32, crc32.IEEETable, b)
+			crc = crc32.Update(crc, crc32.IEEETable, b)
+		}); err != nil {
+			return nil, fmt.Errorf("reading the data section: %w", err)
+		}
+		r.spans[sp.name], r.crcs[sp.name] = sp, crc
 		r.names = append(r.names, sp.name)
 	}
 	sort.Strings(r.names)
-	crc := crc32.NewIEEE()
-	if _, err := io.CopyBuffer(crc, io.NewSectionReader(src, r.data, dataLen), make([]byte, 1<<20)); err != nil {
-		return nil, fmt.Errorf("reading the data section: %w", err)
-	}
-	r.DataCRC32 = crc.Sum32()
 	return r, nil
 }
 
@@ -188,28 +196,50 @@ func (r *Reader) Tensor(name string) (*Tensor, error) {
 	if !ok {
 		return nil, fmt.Errorf("tensor %q: not in the file", name)
 	}
+	if sp.end-sp.begin > math.MaxInt {
+		return nil, fmt.Errorf("tensor %q: %d bytes do not fit in memory here", name, sp.end-sp.begin)
+	}
 	t := &Tensor{Name: name, Shape: slices.Clone(sp.shape), Data: make([]float32, (sp.end-sp.begin)/4)}
-	buf := make([]byte, min(sp.end-sp.begin, 64<<10))
-	for i, off := 0, r.data+sp.begin; i < len(t.Data); {
-		b := buf[:min(len(buf), 4*(len(t.Data)-i))]
-		if _, err := r.src.ReadAt(b, off); err != nil {
-			return nil, fmt.Errorf("tensor %q: reading its data: %w", name, err)
-		}
+	var crc uint32
+	i := 0
+	if err := r.eachPiece(sp, make([]byte, min(sp.end-sp.begin, 64<<10)), func(b []byte) {
+		crc = crc32.Update(crc, crc32.IEEETable, b)
 		for j := 0; j < len(b); j += 4 {
 			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[j:]))
 			i++
 		}
-		off += int64(len(b))
+	}); err != nil {
+		return nil, fmt.Errorf("tensor %q: reading its data: %w", name, err)
+	}
+	if crc != r.crcs[name] { // what the checksum read at the start covered, or not
+		return nil, fmt.Errorf("tensor %q: its bytes have changed since the file was opened (written over in place?): open it again", name)
 	}
 	return t, nil
 }
 
+// eachPiece calls f with the bytes of the tensor at sp, in pieces of at most len(buf) (a multiple
+// of 4) that buf holds.
+func (r *Reader) eachPiece(sp span, buf []byte, f func([]byte)) error {
+	for off := sp.begin; off < sp.end; {
+		b := buf[:min(int64(len(buf)), sp.end-off)]
+		if n, err := r.src.ReadAt(b, r.data+off); n < len(b) { // (a full read may come with io.EOF)
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		f(b)
+		off += int64(len(b))
+	}
+	return nil
+}
+
 // Close closes the file that OpenReader opened (nothing for a NewReader).
 func (r *Reader) Close() error {
-	if r.closer == nil {
+	if r.file == nil {
 		return nil
 	}
-	return r.closer.Close()
+	return r.file.Close()
 }
 
 // readAll reads every tensor into a File.

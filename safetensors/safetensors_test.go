@@ -1,12 +1,15 @@
 package safetensors
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,5 +241,62 @@ func TestDataCRC32(t *testing.T) {
 	data := b[len(b)-4*7:] // a's value, then b's six
 	if got, want := DataCRC32(ts), crc32.ChecksumIEEE(data); got != want || f.DataCRC32 != want {
 		t.Errorf("DataCRC32 %08x, Parse's %08x, the data's %08x", got, f.DataCRC32, want)
+	}
+}
+
+// eofAtEnd is a ReaderAt that returns io.EOF with a full read that reaches its end, as
+// io.ReaderAt allows.
+type eofAtEnd struct{ *bytes.Reader }
+
+func (e eofAtEnd) ReadAt(b []byte, off int64) (int, error) {
+	n, err := e.Reader.ReadAt(b, off)
+	if err == nil && off+int64(n) == e.Size() {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// TestReaderFullReadAtEnd: a source whose last full read comes with io.EOF (as io.ReaderAt
+// allows) reads whole, with tensors and without.
+func TestReaderFullReadAtEnd(t *testing.T) {
+	for _, ts := range [][]*Tensor{{{Name: "a", Shape: []int{2}, Data: []float32{1, 2}}}, nil} {
+		b, err := Encode(ts, map[string]string{"k": "v"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReader(eofAtEnd{bytes.NewReader(b)}, int64(len(b)))
+		if err != nil {
+			t.Fatalf("%d tensors: %v", len(ts), err)
+		}
+		for _, want := range ts {
+			if got, err := r.Tensor(want.Name); err != nil || !slices.Equal(got.Data, want.Data) {
+				t.Errorf("tensor %s: %v, %v", want.Name, got, err)
+			}
+		}
+	}
+}
+
+// TestReaderFileChanged: a file written over in place after it was opened (same size, the same
+// second) is refused at the tensor that changed, not read as what the checksum covered.
+func TestReaderFileChanged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	ts := []*Tensor{{Name: "a", Shape: []int{3}, Data: []float32{1, 2, 3}}, {Name: "b", Shape: []int{1}, Data: []float32{4}}}
+	if err := WriteFile(path, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ts[0].Data[1] = -2
+	if err := WriteFile(path, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Tensor("a"); err == nil || !strings.Contains(err.Error(), `tensor "a": its bytes have changed since the file was opened`) {
+		t.Errorf("the changed tensor: %v", err)
+	}
+	if got, err := r.Tensor("b"); err != nil || got.Data[0] != 4 {
+		t.Errorf("the unchanged one: %v, %v", got, err)
 	}
 }
