@@ -166,7 +166,7 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 			t.Errorf("-nms 0.1 detection %d: %v %d, reference %v %d", j, d.Score, d.CategoryID, r.Score, r.CategoryID)
 		}
 	}
-	if _, _, err := run(t, "-model", model, "-nms", "1.5", images[1]); err == nil || !strings.Contains(err.Error(), "NMS threshold 1.5 out of range [0, 1]") {
+	if _, _, err := run(t, "-model", model, "-nms", "1.5", images[1]); err == nil || !strings.Contains(err.Error(), "-nms 1.5: an IoU, 0 to 1") {
 		t.Errorf("-nms 1.5: %v", err)
 	}
 
