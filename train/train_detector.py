@@ -1473,7 +1473,9 @@ def main(argv=None):
             print("eval at %d: %s = %.4f" % (it, select, m), flush=True)
             if best is None or m > best:
                 best = m
-                shutil.copyfile(path, os.path.join(a.out, "best.bin"))
+                best_bin = os.path.join(a.out, "best.bin")
+                shutil.copyfile(path, best_bin + ".tmp")  # (a kill mid-copy leaves the last best whole)
+                os.replace(best_bin + ".tmp", best_bin)
         return "done"
 
     # A run stopped during an evaluation resumes from the checkpoint written just before it:
