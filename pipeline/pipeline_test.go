@@ -220,6 +220,15 @@ func TestAVIWithBFramesIntact(t *testing.T) {
 		"-c:v", "mpeg4", "-bf", "2", "-g", "25", path).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
+	if n := framesInOrder(t, path); n != 30 {
+		t.Errorf("%d frames, want 30", n)
+	}
+}
+
+// framesInOrder reads the video file at path and returns how many frames it gave, failing t
+// where one is not numbered next, or says frames were skipped before it.
+func framesInOrder(t *testing.T, path string) int {
+	t.Helper()
 	v, err := OpenVideo(path)
 	if err != nil {
 		t.Fatal(err)
@@ -227,20 +236,16 @@ func TestAVIWithBFramesIntact(t *testing.T) {
 	defer v.Close()
 	m := gocv.NewMat()
 	defer m.Close()
-	n := 0
-	for ; ; n++ {
+	for n := 0; ; n++ {
 		p, err := v.Read(context.Background(), &m)
 		if err == io.EOF {
-			break
+			return n
 		} else if err != nil {
 			t.Fatal(err)
 		}
 		if p.Index != n || p.Corrupt != 0 {
-			t.Fatalf("frame %d (%v ms) numbered %d, %d skipped before it", n, p.TimeMS, p.Index, p.Corrupt)
+			t.Errorf("%s: frame %d (%v ms) numbered %d, %d skipped before it", filepath.Base(path), n, p.TimeMS, p.Index, p.Corrupt)
 		}
-	}
-	if n != 30 {
-		t.Errorf("%d frames, want 30", n)
 	}
 }
 
@@ -361,25 +366,7 @@ func TestVariableFrameRateNumberedByCount(t *testing.T) {
 		if out, err := exec.Command("ffmpeg", cmd...).CombinedOutput(); err != nil {
 			t.Fatalf("ffmpeg: %v\n%s", err, out)
 		}
-		v, err := OpenVideo(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := gocv.NewMat()
-		n := 0
-		for ; ; n++ {
-			p, err := v.Read(context.Background(), &m)
-			if err == io.EOF {
-				break
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if p.Index != n || p.Corrupt != 0 {
-				t.Errorf("%s: frame %d (%v ms) numbered %d, %d skipped before it", name, n, p.TimeMS, p.Index, p.Corrupt)
-			}
-		}
-		m.Close()
-		v.Close()
+		n := framesInOrder(t, path)
 		if want := len(videotest.DecodedFrames(t, path, videotest.ClipFPS)); n != want || n < videotest.ClipFrames-2 {
 			t.Errorf("%s: %d frames, ffprobe decodes %d", name, n, want)
 		}

@@ -70,6 +70,20 @@ def wait_for_first_iteration(test, p, out, what):
         time.sleep(0.2)
 
 
+def term_group_when(p, ready):
+    """Sends SIGTERM to the process group of p (started in a session of its own) once ready() has
+    returned, and returns p's output; the group is killed if anything goes wrong first."""
+    try:
+        ready()
+        os.killpg(p.pid, signal.SIGTERM)
+        stdout, _ = p.communicate(timeout=300)
+        return stdout
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
 @contextlib.contextmanager
 def sigterm_after_first_iteration(out):
     """Sends this process SIGTERM once the run writing to out (in this process) has logged its
@@ -976,14 +990,7 @@ class DetectorTraining(unittest.TestCase):
         p = subprocess.Popen([sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common +
                              ["--workers", "2", "--iters", "100000", "--ckpt-every", "100000", "--out", out],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            wait_for_first_iteration(self, p, out, "the run")
-            os.killpg(p.pid, signal.SIGTERM)
-            stdout, _ = p.communicate(timeout=300)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        stdout = term_group_when(p, lambda: wait_for_first_iteration(self, p, out, "the run"))
         # A run a signal stopped did not finish: its status says so, as a shell's for a process the
         # signal killed (before the fix it was 0, and a job script went on as if it had).
         self.assertEqual(p.returncode, 128 + signal.SIGTERM, stdout)
@@ -1008,18 +1015,14 @@ class DetectorTraining(unittest.TestCase):
             "--iters", "1", "--out", out, "--eval", "v=" + self.data]
         p = subprocess.Popen(argv + ["--cocoeval", slow], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, start_new_session=True)
-        try:
+
+        def evaluating():
             deadline = time.time() + 300
             while not os.path.exists(mark):
                 self.assertIsNone(p.poll(), "the run ended before its evaluation")
                 self.assertLess(time.time(), deadline, "no evaluation in 300 s")
                 time.sleep(0.2)
-            os.killpg(p.pid, signal.SIGTERM)
-            stdout, _ = p.communicate(timeout=300)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        stdout = term_group_when(p, evaluating)
         self.assertEqual(p.returncode, 128 + signal.SIGTERM, stdout)
         self.assertIn("evaluation at 1 stopped by signal 15", stdout)
         self.assertNotIn("failed", stdout)
