@@ -273,6 +273,20 @@ func (a *annJSON) UnmarshalJSON(b []byte) error {
 	return nameNonFinite(b, json.Unmarshal(b, (*plain)(a)))
 }
 
+// nullsAsNaN returns box emptied, with room for 4 numbers that hold NaN: encoding/json leaves a
+// null element of an array as the slice held it, so a NaN in a box decoded into it is a null
+// (a JSON number is never NaN; Python's NaN word is refused before).
+func nullsAsNaN(box []float64) []float64 {
+	if cap(box) < 4 {
+		box = make([]float64, 4)
+	}
+	box = box[:cap(box)]
+	for i := range box {
+		box[i] = math.NaN()
+	}
+	return box[:0]
+}
+
 // nameNonFinite returns err, the error of decoding b, an object, with a float field's string that
 // stands for NaN or Infinity (pythonFloats) named as the word in its Value, and with the end of
 // the word in its Offset where a field of the decoding forms' own types (an id, iscrowd) named
@@ -335,7 +349,7 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageID
 	var a annJSON
 	err := decodeList(dec, name, "annotations", func(i int, off int64) error {
 		a.ID, a.ImageID, a.CategoryID = math.MinInt64, missingImageID, AllCategories
-		a.BBox = a.BBox[:0]
+		a.BBox = nullsAsNaN(a.BBox)
 		a.Area = math.NaN()
 		a.IsCrowd = crowdFlag{}
 		if err := dec.Decode(&a); err != nil {
@@ -350,6 +364,8 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageID
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
+		case slices.ContainsFunc(a.BBox, math.IsNaN):
+			return atError(name, off, "annotations[%d] (id %d): bbox: null is not a number (pycocotools reads it as NaN, which matches any box)", i, a.ID)
 		}
 		ann := Annotation{ID: int64(a.ID), ImageID: ids.annotation(len(d.Annotations), a.ImageID), CategoryID: int(a.CategoryID),
 			BBox: [4]float64(a.BBox), Area: a.Area,

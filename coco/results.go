@@ -270,7 +270,7 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	masks := false // the first detection has a segmentation and no bbox: every box and area from its mask
 	err = decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
 		d.ImageID, d.CategoryID, d.Score = missingImageID, AllCategories, math.NaN()
-		d.BBox, d.Caption, d.Segmentation, d.bboxKey = d.BBox[:0], nil, d.Segmentation[:0], false
+		d.BBox, d.Caption, d.Segmentation, d.bboxKey = nullsAsNaN(d.BBox), nil, d.Segmentation[:0], false
 		what := detectionName(i) // (formatted only for an error)
 		if err := dec.Decode(&d); err != nil {
 			return jsonError(name, err, off, what.String())
@@ -312,6 +312,8 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 				return atError(name, off, "%s: no bbox (detection 0 has one, so every detection's box is read from the file, as pycocotools reads them)", what)
 			}
 			return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
+		case slices.ContainsFunc(d.BBox, math.IsNaN):
+			return atError(name, off, "%s: bbox: null is not a number (pycocotools' loadRes fails on it)", what)
 		case math.IsNaN(d.Score):
 			return atError(name, off, "%s: no score", what)
 		}
