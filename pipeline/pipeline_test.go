@@ -193,7 +193,8 @@ func TestNoTimestamps(t *testing.T) {
 // TestH264LossNumberedByTime: frames of a damaged H.264 file keep their numbers (the ones ffprobe
 // decodes, by their timestamps), though the decoder reports the loss frames late; the frame after
 // a gap says how many were skipped. Damaged in the middle; over 40 frames in a row (read on past
-// them to the end); at the start (the decoder drops those frames without a failed read each);
+// them to the end; without B-frames the decoder also drops the frames up to the next key frame
+// without a failed read each); at the start (the decoder drops those frames without a failed read each);
 // cut in a packet near the end (the frames the decoder still holds come without timestamps
 // after a failed read, and follow the last one).
 func TestH264LossNumberedByTime(t *testing.T) {
@@ -204,6 +205,7 @@ func TestH264LossNumberedByTime(t *testing.T) {
 	}{
 		{"middle", videotest.DamagedH264Clip(t), videotest.ClipFrames},
 		{"stretch", videotest.DamagedLongClip(t, "stretch"), 3 * videotest.ClipFrames},
+		{"stretch, no B-frames", videotest.DamagedLongClip(t, "stretch, no B-frames"), 3 * videotest.ClipFrames},
 		{"start", videotest.DamagedLongClip(t, "start"), 3 * videotest.ClipFrames},
 		{"end", videotest.DamagedLongClip(t, "end"), 3 * videotest.ClipFrames},
 	} {
@@ -328,6 +330,17 @@ func TestFrameNumbers(t *testing.T) {
 		bad := min(1, c.index)
 		if i, _, skipped := f.frame(c.ms, bad); i != c.index || skipped != c.index || !f.byTime {
 			t.Errorf("a first frame at %v ms, %d stated: numbered %d, %d skipped (by time: %v), want %d", c.ms, c.stated, i, skipped, f.byTime, c.index)
+		}
+	}
+	// After 10 failed reads, a gap of 15 (the decoder dropped 5 more up to a key frame): a loss
+	// where the container states that many frames; by count where it states none.
+	for _, c := range []struct{ stated, index, skipped int }{{150, 55, 15}, {0, 50, 10}} {
+		f = newFrameNumbers(30, c.stated)
+		for k := range 40 {
+			f.frame(float64(k)*100/3, 0)
+		}
+		if i, _, skipped := f.frame(55*100/3.0, 10); i != c.index || skipped != c.skipped {
+			t.Errorf("a gap of 15 after 10 failed reads, %d stated: numbered %d, %d skipped, want %d, %d", c.stated, i, skipped, c.index, c.skipped)
 		}
 	}
 	// A stream without timestamps (raw H.264): every frame at 0, failed reads leave their gap.

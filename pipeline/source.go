@@ -345,11 +345,15 @@ func (f *frameNumbers) timeIndex(t float64, byCount int) int {
 	}
 	index := k - f.origin
 	if gap := index - f.last - 1; gap > 0 {
-		if gap > f.failed { // more frames missing than reads failed: not a loss
+		if gap > f.failed && (f.failed == 0 || index >= f.stated) {
+			// More frames missing than reads failed, none failed, or past the frames the
+			// container states: not a loss (a variable frame rate, a jump in the timestamps). After
+			// failed reads within them, a loss the decoder widened: it drops the frames up to the
+			// next key frame without a failed read each.
 			f.byTime = false
 			return byCount
 		}
-		f.failed -= gap
+		f.failed = max(0, f.failed-gap)
 	}
 	return index
 }

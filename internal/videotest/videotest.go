@@ -132,15 +132,20 @@ func DamagedH264Clip(t testing.TB) string {
 
 // DamagedLongClip writes the clip three times over (120 frames at 10 frames/s, a key frame every
 // 10) as H.264 in MP4 into a temporary directory, damaged as how says, and returns its path:
-// "stretch" zeroes packets 40-79 (more frames in a row than a file of unstated length may fail),
-// "start" packets 0-9 (the decoder drops their frames without a failed read each), "end" cuts
+// "stretch" zeroes packets 40-79 (more frames in a row than a file of unstated length may fail;
+// "stretch, no B-frames" packets 40-74 of a clip without them, whose decoder then drops frames
+// up to the next key frame, 80, without a failed read each), "start" packets 0-9 (the decoder drops their frames without a failed read each), "end" cuts
 // the file in the middle of packet 100 (the decoder's delayed frames come without timestamps).
 func DamagedLongClip(t testing.TB, how string) string {
 	t.Helper()
 	dir := t.TempDir()
 	long := filepath.Join(dir, "long.mp4")
+	bframes, stretch := "3", 80
+	if how == "stretch, no B-frames" {
+		bframes, how, stretch = "0", "stretch", 75
+	}
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-stream_loop", "2", "-i", Clip(t), "-c:v", "libx264", "-preset", "ultrafast",
-		"-g", "10", "-movflags", "+faststart", long).CombinedOutput(); err != nil {
+		"-bf", bframes, "-g", "10", "-movflags", "+faststart", long).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
 	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pos,size", "-of", "csv=p=0", long).Output()
@@ -169,7 +174,7 @@ func DamagedLongClip(t testing.TB, how string) string {
 	}
 	switch how {
 	case "stretch":
-		zero(40, 80)
+		zero(40, stretch)
 	case "start":
 		zero(0, 10)
 	case "end":
