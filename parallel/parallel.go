@@ -16,6 +16,7 @@ package parallel
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,15 @@ const MaxThreads = 1024
 // four a core (runtime.NumCPU), at least 16. Each thread holds buffers of its own (megabytes: 32
 // detectors of 1024 threads took 24 GB on a 2x2 video), and more than one a core only waits.
 func Budget() int { return max(16, 4*runtime.NumCPU()) }
+
+// CheckBudget returns an error, saying why, when threads is over Budget.
+func CheckBudget(threads int) error {
+	if threads <= Budget() {
+		return nil
+	}
+	return fmt.Errorf("%d threads, more than %d (four for each of this machine's %d cores, at least 16): "+
+		"each holds buffers of its own, megabytes, and more than one a core only waits", threads, Budget(), runtime.NumCPU())
+}
 
 // New returns a Pool of threads threads (the caller and threads-1 workers); threads < 1 means
 // runtime.GOMAXPROCS(0), and more than MaxThreads means MaxThreads. The workers stop when the Pool

@@ -370,6 +370,7 @@ var ErrNoDisplay = errors.New("no display")
 // Wayland display's (WAYLAND_DISPLAY) must.
 func CheckDisplay() error {
 	var name, network, addr string
+	xSocket := false // an X server's unix socket, which also listens as an abstract one
 	if x := os.Getenv("DISPLAY"); x != "" {
 		name = "DISPLAY " + x
 		host, rest, ok := strings.Cut(x, ":")
@@ -379,7 +380,7 @@ func CheckDisplay() error {
 		case !ok || err != nil || num < 0 || num > 59535:
 			return fmt.Errorf("%w: %s is not an X display (:N or host:N)", ErrNoDisplay, name)
 		case host == "" || host == "unix":
-			network, addr = "unix", fmt.Sprintf("/tmp/.X11-unix/X%d", num)
+			network, addr, xSocket = "unix", fmt.Sprintf("/tmp/.X11-unix/X%d", num), true
 		default:
 			network, addr = "tcp", net.JoinHostPort(host, strconv.Itoa(6000+num))
 		}
@@ -392,8 +393,8 @@ func CheckDisplay() error {
 		return fmt.Errorf("%w: neither DISPLAY nor WAYLAND_DISPLAY is set", ErrNoDisplay)
 	}
 	c, err := net.DialTimeout(network, addr, 3*time.Second)
-	if err != nil && strings.HasPrefix(addr, "/tmp/.X11-unix/") && runtime.GOOS == "linux" {
-		if c2, err2 := net.DialTimeout(network, "@"+addr, 3*time.Second); err2 == nil { // an X server's abstract socket
+	if err != nil && xSocket && runtime.GOOS == "linux" {
+		if c2, err2 := net.DialTimeout(network, "@"+addr, 3*time.Second); err2 == nil {
 			c, err = c2, nil
 		}
 	}

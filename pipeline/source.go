@@ -146,14 +146,14 @@ type extent struct {
 	ended atomic.Bool // Read has returned io.EOF: the last frame number is final
 }
 
-// of is Extent's answer for a source that states stated frames and whose numbers f gave: the
-// frames up to and including the last one decoded; before the end (or after a run that stopped
-// early: a Read may even be in progress) nothing but stated.
-func (e *extent) of(f *frameNumbers, stated int) (int, int, bool) {
+// of is Extent's answer for a source whose numbers f gave: the frames up to and including the
+// last one decoded, and the count it states; before the end (or after a run that stopped early:
+// a Read may even be in progress) nothing but that count.
+func (e *extent) of(f *frameNumbers) (int, int, bool) {
 	if !e.ended.Load() {
-		return 0, stated, false
+		return 0, f.stated, false
 	}
-	return f.last + 1, stated, true // written before ended was stored
+	return f.last + 1, f.stated, true // written before ended was stored
 }
 
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
@@ -237,7 +237,7 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 // early (a sink's ErrStop, an interruption: a Read may even be in progress), it reports
 // ended false and nothing else; it may be called from any goroutine.
 func (v *Video) Extent() (decoded, stated int, ended bool) {
-	return v.extent.of(&v.frameNumbers, v.info.Frames)
+	return v.extent.of(&v.frameNumbers)
 }
 
 // Close implements Source.
@@ -270,8 +270,8 @@ func newFrameNumbers(fps float64, stated int) frameNumbers {
 	return frameNumbers{fps: fps, stated: stated, last: -1, byTime: fps > 0 && fps <= 1e6}
 }
 
-// maxReorderDelay is the most frames a decoder holds back to put B-frames in order, as this
-// file's tests have seen it (x264's default three B-frames, remuxed from MP4 into AVI: 4).
+// maxReorderDelay is the most frames a decoder holds back to put B-frames in order, as the
+// tests see it (TestAVIWithBFramesIntact: x264's three B-frames, remuxed from MP4 into AVI, 4).
 const maxReorderDelay = 4
 
 // ends reports whether bad failed reads in a row after the last frame decoded end the file: at
@@ -365,9 +365,8 @@ type Live struct {
 	cap      *gocv.VideoCapture
 	start    time.Time
 	next     int
-	frames   int // as the source states it (0: unknown, a live source)
-	rotation     // a stream's tag (an http:// link to a phone's video); none for a camera
-	// a stream of stated length's, numbered as a file's
+	rotation // a stream's tag (an http:// link to a phone's video); none for a camera
+	// a stream of stated length's, numbered as a file's (its stated count: 0 for a live source)
 	frameNumbers
 	extent
 }
@@ -412,9 +411,8 @@ func OpenStream(url string) (*Live, error) {
 		}
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", name)
 	}
-	frames := max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
-	return &Live{name: name, cap: c, start: time.Now(), frames: frames,
-		rotation: newRotation(c), frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS), frames)}, nil
+	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c),
+		frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount))))}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -424,7 +422,7 @@ func (l *Live) FPS() float64 { return l.cap.Get(gocv.VideoCaptureFPS) }
 // live stream): a stream with a stated length, such as an http:// link to a video file, is a
 // file read over the network: Read times its frames by their position in it and ends it with
 // io.EOF when no more frames come (Extent then says whether that was before the stated count).
-func (l *Live) Frames() int { return l.frames }
+func (l *Live) Frames() int { return l.stated }
 
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")
@@ -453,7 +451,7 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 
 // Extent is Video's Extent for a stream of stated length (a live one states 0 frames).
 func (l *Live) Extent() (decoded, stated int, ended bool) {
-	return l.extent.of(&l.frameNumbers, l.frames)
+	return l.extent.of(&l.frameNumbers)
 }
 
 // Close implements Source.

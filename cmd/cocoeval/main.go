@@ -477,9 +477,8 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	if t := c.Int("threads"); t < 1 || t > maxWorkers {
 		return fmt.Errorf("-threads must be 1 to %d, not %d", maxWorkers, t)
-	} else if t > parallel.Budget() { // (each detector takes at least one thread)
-		return fmt.Errorf("-threads %d: at most %d detectors at once here (four for each of this machine's %d cores, at least 16: each holds buffers of its own, tens of MB)",
-			t, parallel.Budget(), runtime.NumCPU())
+	} else if err := parallel.CheckBudget(t); err != nil { // (each detector takes at least one thread)
+		return fmt.Errorf("-threads %d detectors at once: %w", t, err)
 	}
 	if c.Int("limit") < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", c.Int("limit"))

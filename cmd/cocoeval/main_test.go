@@ -205,7 +205,7 @@ func TestErrors(t *testing.T) {
 	broken := filepath.Join(dir, "broken.json")
 	os.WriteFile(broken, []byte("[\n{\"image_id\": 42, \"category_id\": 1 \"bbox\": [1,2,3,4], \"score\": 1}\n]"), 0o644)
 	// More detectors at once than this machine should hold (above 256, the bound's message).
-	overBudget, overBudgetErr := parallel.Budget()+1, fmt.Sprintf("-threads %d: at most %d", parallel.Budget()+1, parallel.Budget())
+	overBudget, overBudgetErr := parallel.Budget()+1, fmt.Sprintf("-threads %d detectors at once: %d threads, more than %d", parallel.Budget()+1, parallel.Budget()+1, parallel.Budget())
 	if overBudget > maxWorkers {
 		overBudgetErr = fmt.Sprintf("-threads must be 1 to %d, not %d", maxWorkers, overBudget)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,9 +44,8 @@ var benchCommand = &cli.Command{
 		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)
 			return fmt.Errorf("bench: -threads %d: want at least 1", o.Threads)
 		}
-		if o.Threads > parallel.Budget() {
-			return fmt.Errorf("bench: -threads %d: at most %d (four for each of this machine's %d cores, at least 16: each holds buffers of its own, megabytes)",
-				o.Threads, parallel.Budget(), runtime.NumCPU())
+		if err := parallel.CheckBudget(o.Threads); err != nil {
+			return fmt.Errorf("bench: -threads %d: %w", o.Threads, err)
 		}
 		if c.IsSet("size") {
 			a, b, err := parseSize(c.String("size"))

@@ -80,7 +80,7 @@ func TestBench(t *testing.T) {
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-model", model}, "not both"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "-2"}, "-threads -2"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", "0"}, "-threads 0"},
-		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", fmt.Sprint(parallel.Budget() + 1)}, fmt.Sprintf("-threads %d: at most %d", parallel.Budget()+1, parallel.Budget())},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-threads", fmt.Sprint(parallel.Budget() + 1)}, fmt.Sprintf("-threads %d: %d threads, more than %d", parallel.Budget()+1, parallel.Budget()+1, parallel.Budget())},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-size", "1x1"}, "size"},
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "x", "-n", "1", "-json"}, `bench: "x" is not a flag, and bench takes no other arguments (the flags after it were not read)`},
 		{[]string{"info", "-model", model, "x", "-json"}, `info: "x" is not a flag`},

@@ -231,9 +231,8 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	if withOpenCV {
 		workers = c.Int("workers")
 	}
-	if n := workers * threads(c); n > parallel.Budget() {
-		return nil, fmt.Errorf("-workers %d x -threads %d: %d threads, more than %d (four for each of this machine's %d cores, at least 16): "+
-			"each holds buffers of its own, megabytes, and more than one a core only waits", workers, threads(c), n, parallel.Budget(), runtime.NumCPU())
+	if err := parallel.CheckBudget(workers * threads(c)); err != nil {
+		return nil, fmt.Errorf("-workers %d x -threads %d: %w", workers, threads(c), err)
 	}
 	var outputs []string
 	for _, in := range ins {
