@@ -105,11 +105,10 @@ type Reader struct {
 	DataCRC32 uint32 // the CRC-32 (IEEE, zlib's) of the data section: what DataCRC32 gives for its tensors
 
 	src   io.ReaderAt
-	data  int64             // where the data section begins in src
-	spans map[string]span   // every tensor's place in the data section, by name
-	crcs  map[string]uint32 // every tensor's bytes' CRC-32 when the file was opened, by name
-	names []string          // the tensors' names, sorted
-	file  *os.File          // the file OpenReader opened, else nil
+	data  int64           // where the data section begins in src
+	spans map[string]span // every tensor's place in the data section (and its CRC-32 at open), by name
+	names []string        // the tensors' names, sorted
+	file  *os.File        // the file OpenReader opened, else nil
 }
 
 // OpenReader opens the safetensors file at path and checks it (see Reader). The Reader holds the
@@ -144,7 +143,7 @@ func OpenReader(path string) (*Reader, error) {
 // NewReader reads the safetensors file of size bytes that src holds and checks it (see Reader).
 func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 	var prefix [8]byte
-	if n, _ := src.ReadAt(prefix[:], 0); n < len(prefix) {
+	if readFull(src, prefix[:], 0) != nil {
 		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", size)
 	}
 	n, err := headerLength(prefix[:], size)
@@ -152,10 +151,7 @@ func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 		return nil, err
 	}
 	header := make([]byte, n)
-	if k, err := src.ReadAt(header, 8); k < n {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
+	if err := readFull(src, header, 8); err != nil {
 		return nil, fmt.Errorf("reading the header: %w", err)
 	}
 	dataLen := size - 8 - int64(n)
@@ -163,18 +159,16 @@ func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n),
-		spans: make(map[string]span, len(l.spans)), crcs: make(map[string]uint32, len(l.spans))}
-	buf := make([]byte, 1<<20)
+	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n), spans: make(map[string]span, len(l.spans))}
+	buf := make([]byte, min(1<<20, dataLen))
 	for _, sp := range l.spans { // in data order: they tile the data section
-		var crc uint32
 		if err := r.eachPiece(sp, buf, func(b []byte) {
 			r.DataCRC32 = crc32.Update(r.DataCRC32, crc32.IEEETable, b)
-			crc = crc32.Update(crc, crc32.IEEETable, b)
+			sp.crc = crc32.Update(sp.crc, crc32.IEEETable, b)
 		}); err != nil {
 			return nil, fmt.Errorf("reading the data section: %w", err)
 		}
-		r.spans[sp.name], r.crcs[sp.name] = sp, crc
+		r.spans[sp.name] = sp
 		r.names = append(r.names, sp.name)
 	}
 	sort.Strings(r.names)
@@ -211,7 +205,7 @@ func (r *Reader) Tensor(name string) (*Tensor, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("tensor %q: reading its data: %w", name, err)
 	}
-	if crc != r.crcs[name] { // what the checksum read at the start covered, or not
+	if crc != sp.crc { // what the checksum read at the start covered, or not
 		return nil, fmt.Errorf("tensor %q: its bytes have changed since the file was opened (written over in place?): open it again", name)
 	}
 	return t, nil
@@ -222,16 +216,26 @@ func (r *Reader) Tensor(name string) (*Tensor, error) {
 func (r *Reader) eachPiece(sp span, buf []byte, f func([]byte)) error {
 	for off := sp.begin; off < sp.end; {
 		b := buf[:min(int64(len(buf)), sp.end-off)]
-		if n, err := r.src.ReadAt(b, r.data+off); n < len(b) { // (a full read may come with io.EOF)
-			if err == nil || err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
+		if err := readFull(r.src, b, r.data+off); err != nil {
 			return err
 		}
 		f(b)
 		off += int64(len(b))
 	}
 	return nil
+}
+
+// readFull reads len(b) bytes at off of src into b: io.ErrUnexpectedEOF where src ends first (a
+// full read may come with io.EOF, as io.ReaderAt allows).
+func readFull(src io.ReaderAt, b []byte, off int64) error {
+	n, err := src.ReadAt(b, off)
+	switch {
+	case n == len(b):
+		return nil
+	case err == nil || err == io.EOF:
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // Close closes the file that OpenReader opened (nothing for a NewReader).
@@ -274,6 +278,7 @@ type span struct {
 	begin, end int64
 	name       string
 	shape      []int
+	crc        uint32 // its bytes' CRC-32 when a Reader opened the file
 }
 
 // layout is a checked header: the metadata and every tensor's span, in data order.
@@ -325,7 +330,7 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 		if end-begin != 4*count {
 			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] hold %d bytes, shape %v needs %d", name, begin, end, end-begin, e.Shape, 4*count)
 		}
-		l.spans = append(l.spans, span{begin, end, name, shape})
+		l.spans = append(l.spans, span{begin: begin, end: end, name: name, shape: shape})
 	}
 	sort.Slice(l.spans, func(i, j int) bool {
 		a, b := l.spans[i], l.spans[j]
