@@ -24,6 +24,8 @@ import argparse
 import json
 import os
 
+from selection import SELECT_STATS, metric
+
 STATS = ["AP", "AP50", "AP75", "AP small", "AP medium", "AP large", "AR 1", "AR 10", "AR 100",
          "AR small", "AR medium", "AR large"]
 
@@ -31,9 +33,6 @@ STATS = ["AP", "AP50", "AP75", "AP small", "AP medium", "AP large", "AR 1", "AR 
 def read_jsonl(path):
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-SELECT_STATS = {"AP": 0, "AP50": 1, "AP75": 2}  # (train_detector.py's)
 
 
 def run_select(run, first, evals):
@@ -104,8 +103,7 @@ def main(argv=None):
     label = "%s %s" % ("all classes" if cls == "all" else cls, stat)
 
     def score(e, name=chosen):  # -1 where the evaluation lacks the class
-        r = e["eval"][name]
-        return (r["stats"] if cls == "all" else r["classes"].get(cls, [-1] * 12))[SELECT_STATS[stat]]
+        return metric(e["eval"], "%s:%s:%s" % (name, cls, stat))
 
     pick = next((e for e in evals if e["iter"] == a.iter), None) if a.iter else max(evals + soups, key=score)
     if pick is None:
@@ -133,7 +131,7 @@ def main(argv=None):
                         marker="*", markersize=12, linestyle="none", color=line.get_color())
         others = [c for c in evals[0]["eval"][chosen]["classes"] if c != cls]
         for c in others if len(others) <= 3 else []:  # (a few classes' own curves, dashed)
-            ax.plot(*curve(lambda e: e["eval"][chosen]["classes"].get(c, [-1] * 12)[SELECT_STATS[stat]]),
+            ax.plot(*curve(lambda e: metric(e["eval"], "%s:%s:%s" % (chosen, c, stat))),
                     marker="s", linestyle="--", label="%s %s, %s" % (c, stat, chosen))
         for _, sec in starts:
             ax.axvline(sec / 3600, color="grey", lw=0.8, linestyle=":")

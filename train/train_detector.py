@@ -56,6 +56,7 @@ from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state,
                       save_bin, set_resolution)
 from export import config_file, is_detector_state  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
+from selection import SELECT_STATS, metric  # noqa: E402
 from shufflenet import load_imagenet_state  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1021,10 +1022,6 @@ def restrict_gt(src, dst, classes):
     return notes
 
 
-# The stats --select can name, by their index in cocoeval's 12.
-SELECT_STATS = {"AP": 0, "AP50": 1, "AP75": 2}
-
-
 def check_select(select, sets, classes):
     """Refuses a --select that no evaluation can give (checked at the start, not at the first
     evaluation): NAME one of the --eval sets, CLASS 'all' or one of the model's, STAT AP, AP50 or
@@ -1041,14 +1038,6 @@ def check_select(select, sets, classes):
             select, cls, ", ".join(n for _, n in classes)))
     if stat not in SELECT_STATS:
         raise SystemExit("--select %r: %r is not AP, AP50 or AP75" % (select, stat))
-
-
-def metric(res, select):
-    """The number --select names (NAME:CLASS:STAT; CLASS may be 'all'); STAT AP, AP50 or AP75."""
-    name, cls, stat = select.split(":")
-    k = SELECT_STATS[stat]
-    r = res[name]
-    return r["stats"][k] if cls == "all" else r["classes"][cls][k]
 
 
 def export(model, cfg, path):
