@@ -189,7 +189,14 @@ func Model(path string, o Options) (Case, error) {
 		if o.Stage != Classify {
 			return Case{}, fmt.Errorf("model %s: a detector runs whole; a stage (%d) applies to an architecture or a classifier file", path, o.Stage)
 		}
-		return detectorCase(path, o)
+		m, err := detector.Build(path, f.Config, f)
+		if err != nil {
+			return Case{}, err
+		}
+		if err := f.CheckAllUsed(); err != nil {
+			return Case{}, err
+		}
+		return detectorCase(m, path, o)
 	}
 	if o.Resolution != 0 {
 		return Case{}, fmt.Errorf("model %s: a %s classifier has no detector resolution (%d)", path, f.Config.Backbone.Name(), o.Resolution)
@@ -252,15 +259,15 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 // FrameW and FrameH are the detector's default frame, a VGA camera's (detect info -model's too).
 const FrameW, FrameH = 640, 480
 
-// detectorCase times the detector of the file at path on a Frame(o.FrameW, o.FrameH), from the BGR
-// bytes to the final detections.
-func detectorCase(path string, o Options) (Case, error) {
+// detectorCase times model m (read from the file at path) on a Frame(o.FrameW, o.FrameH), from
+// the BGR bytes to the final detections.
+func detectorCase(m *detector.Model, path string, o Options) (Case, error) {
 	w, h := o.FrameW, o.FrameH
 	opts := []detector.Option{detector.WithThreads(o.Threads)}
 	if o.Resolution != 0 {
 		opts = append(opts, detector.WithResolution(o.Resolution))
 	}
-	det, err := detector.Load(path, opts...)
+	det, err := m.NewDetector(opts...)
 	if err != nil {
 		return Case{}, err
 	}
