@@ -9,7 +9,8 @@ var secretParams = []string{"pass", "pwd", "token", "key", "secret", "auth", "si
 
 // RedactURL returns a stream URL as messages, progress lines, JSON lines and file names show it:
 // its user's password (rtsp://admin:xxxxx@10.0.0.5/...) and the values of query parameters that
-// hold secrets (password=xxxxx, token=xxxxx) hidden, the rest as given. It works on the text, so
+// hold secrets (password=xxxxx, token=xxxxx; in the path too, where some cameras take them:
+// /user=admin&password=xxxxx&channel=1) hidden, the rest as given. It works on the text, so
 // a URL that does not parse (a password with a '%') is hidden all the same.
 func RedactURL(s string) string {
 	i := strings.Index(s, "://")
@@ -38,22 +39,34 @@ func RedactURL(s string) string {
 		rest, fragment = rest[:h], rest[h:]
 	}
 	path, query, hasQuery := strings.Cut(rest, "?")
-	b.WriteString(path)
+	hideSecretParams(&b, path, "/&;") // (some cameras take /user=admin&password=.../ in the path)
 	if hasQuery {
 		b.WriteByte('?')
-		for k, param := range strings.Split(query, "&") {
-			if k > 0 {
-				b.WriteByte('&')
-			}
-			name, _, hasValue := strings.Cut(param, "=")
-			if hasValue && isSecretParam(name) {
-				param = name + "=xxxxx"
-			}
-			b.WriteString(param)
-		}
+		hideSecretParams(&b, query, "&;")
 	}
 	b.WriteString(fragment)
 	return b.String()
+}
+
+// hideSecretParams writes s to b with the value of each name=value between separators seps
+// whose name says it holds a secret written as xxxxx.
+func hideSecretParams(b *strings.Builder, s, seps string) {
+	for s != "" {
+		end := strings.IndexAny(s, seps)
+		if end < 0 {
+			end = len(s)
+		}
+		param := s[:end]
+		if name, _, hasValue := strings.Cut(param, "="); hasValue && isSecretParam(name) {
+			param = name + "=xxxxx"
+		}
+		b.WriteString(param)
+		if end < len(s) {
+			b.WriteByte(s[end])
+			end++
+		}
+		s = s[end:]
+	}
 }
 
 // isSecretParam reports whether a query parameter's name says it holds a secret.

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // defaultPorts are the ports FFmpeg connects to for URLs that name none.
@@ -28,6 +30,10 @@ var defaultPorts = map[string]string{"rtsp": "554", "rtsps": "322", "rtmp": "193
 
 // whyTimeout bounds each of whyUnopened's checks.
 const whyTimeout = 5 * time.Second
+
+// maxRTSPAnswers bounds the bytes whyRTSP reads from a server (two answers' status lines, headers
+// and SDP bodies, a few KB each): a server that sends an endless line is not held in memory.
+const maxRTSPAnswers = 1 << 20
 
 // whyUnopened says why a stream OpenCV's FFmpeg could not open is out of reach, where the
 // server says so: OpenCV reports only that it failed, the same for a wrong address, a wrong
@@ -97,16 +103,16 @@ func whyHTTP(ctx context.Context, u *neturl.URL) string {
 		return dialReason(err)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		return whyUnauthorized(u, resp.Header.Values("WWW-Authenticate"), resp.Status, func(authorization string) (string, bool) {
+		return whyUnauthorized(u, resp.Header.Values("WWW-Authenticate"), printable(resp.Status), func(authorization string) (string, bool) {
 			resp, err := get(authorization)
 			if err != nil {
 				return "", false
 			}
-			return resp.Status, resp.StatusCode < 400
+			return printable(resp.Status), resp.StatusCode < 400
 		}, http.MethodGet, u.RequestURI())
 	}
 	if resp.StatusCode >= 400 {
-		return "the server answers " + resp.Status
+		return "the server answers " + printable(resp.Status)
 	}
 	return ""
 }
@@ -118,7 +124,7 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 	}
 	plain := *u
 	plain.User = nil // (the request line names the stream, not who asks)
-	r := textproto.NewReader(bufio.NewReader(conn))
+	r := textproto.NewReader(bufio.NewReader(io.LimitReader(conn, maxRTSPAnswers)))
 	cseq := 0
 	describe := func(authorization string) (status string, code int, header textproto.MIMEHeader) {
 		cseq++
@@ -142,7 +148,7 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 		if n, _ := strconv.Atoi(header.Get("Content-Length")); n > 0 { // (an answer's body: the SDP)
 			io.CopyN(io.Discard, r.R, int64(n))
 		}
-		return strings.Join(f[1:], " "), code, header
+		return printable(strings.Join(f[1:], " ")), code, header
 	}
 	status, code, header := describe("")
 	switch {
@@ -244,6 +250,20 @@ func authParams(s string) map[string]string {
 		s = strings.TrimSpace(s)
 	}
 	return p
+}
+
+// printable returns a server's status text as a message may show it: characters that are not
+// printable (a terminal's escape sequences) replaced by U+FFFD, at most 200 bytes.
+func printable(s string) string {
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }
 
 // dialReason names why a connection could not be made.

@@ -4,16 +4,22 @@ package pipeline
 
 import (
 	"bufio"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TestStreamNotOpenedSaysWhy: a stream that does not open says why where the server says so; it
@@ -125,4 +131,106 @@ func digestRTSPServer(t *testing.T, user, pass string) (addr string, requests fu
 		defer mu.Unlock()
 		return append([]string(nil), lines...)
 	}
+}
+
+// TestStreamWhyBoundsTheAnswer: an RTSP server that answers DESCRIBE with an endless line is read
+// up to maxRTSPAnswers, not for whyTimeout into memory (before, gigabytes in 5 seconds), and a
+// status with a terminal's escape sequences is shown without them.
+func TestStreamWhyBoundsTheAnswer(t *testing.T) {
+	serve := func(answer func(c net.Conn) int64) (addr string, written chan int64) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		written = make(chan int64, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				written <- -1
+				return
+			}
+			defer c.Close()
+			bufio.NewReader(c).ReadString('\n') // the request line
+			written <- answer(c)
+		}()
+		return ln.Addr().String(), written
+	}
+	endless, written := serve(func(c net.Conn) int64 {
+		n, _ := c.Write([]byte("RTSP/1.0 404 "))
+		chunk := []byte(strings.Repeat("x", 1<<16))
+		total := int64(n)
+		for total < 1<<32 {
+			n, err := c.Write(chunk)
+			total += int64(n)
+			if err != nil {
+				break
+			}
+		}
+		return total
+	})
+	if why := whyUnopened(context.Background(), "rtsp://"+endless+"/cam"); why != "" {
+		t.Errorf("an endless status line: %q, want no reason", why)
+	}
+	if n := <-written; !(n < 64<<20) {
+		t.Errorf("the server wrote %d bytes before whyUnopened let go, want under 64 MiB", n)
+	}
+	escapes, _ := serve(func(c net.Conn) int64 {
+		n, _ := c.Write([]byte("RTSP/1.0 404 \x1b[2J\x1b]0;owned\x07Not Found\r\nCSeq: 1\r\n\r\n"))
+		return int64(n)
+	})
+	want := "the server answers 404 \ufffd[2J\ufffd]0;owned\ufffdNot Found"
+	if why := whyUnopened(context.Background(), "rtsp://"+escapes+"/cam"); why != want {
+		t.Errorf("a status with escape sequences: %q, want %q", why, want)
+	}
+}
+
+// FuzzRTSPAnswer: whatever an RTSP server answers to DESCRIBE (and to the second DESCRIBE that
+// answers its challenge), whyRTSP returns with a printable reason and never sends the password
+// in the clear. The stand-in server sends both answers at once, then ends its side.
+func FuzzRTSPAnswer(f *testing.F) {
+	f.Add([]byte("RTSP/1.0 404 Not Found\r\nCSeq: 1\r\n\r\n"), []byte(""))
+	f.Add([]byte("RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Digest realm=\"cam\", nonce=\"5f3c\", qop=\"auth\", opaque=\"o\"\r\n\r\n"),
+		[]byte("RTSP/1.0 403 Forbidden\r\nCSeq: 2\r\nContent-Length: 3\r\n\r\nabc"))
+	f.Add([]byte("RTSP/1.0 401 x\r\nWWW-Authenticate: Basic realm=\"cam\"\r\nContent-Length: 99999999999\r\n\r\n"), []byte("RTSP/1.0 200 OK\r\n\r\n"))
+	u, err := neturl.Parse("rtsp://admin:S3cr3T@10.0.0.5/cam")
+	if err != nil {
+		f.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer ln.Close()
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		requests := make(chan []byte, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				requests <- nil
+				return
+			}
+			defer c.Close()
+			go func() {
+				c.Write(append(append([]byte(nil), first...), second...))
+				c.(*net.TCPConn).CloseWrite()
+			}()
+			b, _ := io.ReadAll(c)
+			requests <- b
+		}()
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		why := whyRTSP(ctx, client, u)
+		client.Close()
+		if strings.ContainsFunc(why, func(r rune) bool { return !unicode.IsPrint(r) }) || !utf8.ValidString(why) {
+			t.Fatalf("whyRTSP = %q: not printable", why)
+		}
+		if strings.Contains(why, "S3cr3T") || strings.Contains(string(<-requests), "S3cr3T") {
+			t.Fatalf("whyRTSP = %q: the password shown or sent in the clear", why)
+		}
+	})
 }
