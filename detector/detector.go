@@ -156,12 +156,17 @@ var ErrBusy = errors.New("detector: called while running on another goroutine (u
 // ErrClosed is returned by a Detector called after Close.
 var ErrClosed = errors.New("detector: called after Close")
 
+// errNotMade is returned by the methods of a nil *Detector (Load's result with its error) and of
+// a zero Detector{}, instead of a nil-pointer panic.
+var errNotMade = errors.New("detector: a nil or zero Detector: make one with Load, Model.NewDetector or Clone (did Load fail?)")
+
 // Detector runs a Model on images. It owns every buffer it uses and its thread pool, so after the
 // first image of a given size, detection allocates nothing: DetectBGR, DetectRGB, cvdetect's Mats
 // and Detect on the image types transform reads directly (RGBA, NRGBA, Gray, their 16-bit forms,
 // YCbCr, NYCbCrA, Paletted); another image.Image type is read through At, which allocates a
 // color.Color a pixel. Not safe for concurrent use: use
-// Clone per goroutine (a concurrent call gets ErrBusy).
+// Clone per goroutine (a concurrent call gets ErrBusy). Make one with Load, Model.NewDetector or
+// Clone: the methods of a nil or zero Detector that return an error say so.
 type Detector struct {
 	busy    atomic.Bool
 	closed  atomic.Bool // set by Close (holding busy); read by calls and Closed
@@ -245,7 +250,12 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 
 // Clone returns a new Detector with the same model, settings and thread count, and its own
 // buffers and thread pool: nothing it changes is shared with d (a closed d clones too).
-func (d *Detector) Clone() (*Detector, error) { return d.model.newDetector(d.cfg, d.threads) }
+func (d *Detector) Clone() (*Detector, error) {
+	if d == nil || d.model == nil {
+		return nil, errNotMade
+	}
+	return d.model.newDetector(d.cfg, d.threads)
+}
 
 // Set changes d's settings between calls, with the Options NewDetector takes, from the
 // settings d has now: a camera program's score slider or class menu. The score and NMS
@@ -301,6 +311,9 @@ func (d *Detector) Threads() int { return d.threads }
 // nothing, while a call is running on another goroutine. Without Close, the threads end when the
 // Detector is no longer referenced.
 func (d *Detector) Close() error {
+	if d == nil || d.model == nil {
+		return errNotMade
+	}
 	if !d.busy.CompareAndSwap(false, true) {
 		return ErrBusy
 	}
@@ -391,8 +404,11 @@ func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) 
 }
 
 // enter marks d busy for one call (ErrBusy: another goroutine's call is running; ErrClosed:
-// after Close); leave ends it.
+// after Close; errNotMade: a nil or zero Detector); leave ends it.
 func (d *Detector) enter() error {
+	if d == nil || d.model == nil {
+		return errNotMade
+	}
 	if !d.busy.CompareAndSwap(false, true) {
 		return ErrBusy
 	}

@@ -2,6 +2,7 @@ package detector_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -832,6 +833,38 @@ func TestOverflowIsAnError(t *testing.T) {
 		}
 		if _, err = det.Detect(testImage(64, 48)); !errors.Is(err, nn.ErrOverflow) {
 			t.Errorf("weights %q 1e8: %v, want nn.ErrOverflow", prefixes, err)
+		}
+	}
+}
+
+// TestNilAndZeroDetector: a nil *Detector (what Load returns with its error: a program that
+// logged the error and went on) and a zero Detector{} give an error from every method that
+// returns one, not a nil-pointer panic inside the package (the package promises no panics on bad
+// input; pipeline.Run already refuses a nil Detector with an error).
+func TestNilAndZeroDetector(t *testing.T) {
+	frame := make([]byte, 64*48*3)
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for name, d := range map[string]*detector.Detector{"nil": nil, "zero": {}} {
+		calls := map[string]func() error{
+			"Detect":        func() error { _, err := d.Detect(img); return err },
+			"DetectContext": func() error { _, err := d.DetectContext(context.Background(), img); return err },
+			"DetectBGR":     func() error { _, err := d.DetectBGR(frame, 64, 48, 64*3); return err },
+			"DetectRGB":     func() error { _, err := d.DetectRGB(frame, 64, 48, 64*3); return err },
+			"Set":           func() error { return d.Set(detector.WithScoreThreshold(0.5)) },
+			"Clone":         func() error { _, err := d.Clone(); return err },
+			"Close":         func() error { return d.Close() },
+		}
+		for call, f := range calls {
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Errorf("%s Detector, %s: panic %v", name, call, p)
+					}
+				}()
+				if err := f(); err == nil || !strings.Contains(err.Error(), "Load") {
+					t.Errorf("%s Detector, %s: %v, want an error saying to make it with Load", name, call, err)
+				}
+			}()
 		}
 	}
 }
