@@ -442,6 +442,9 @@ func (d *Detector) run(ctx context.Context, in *transform.Output) ([]Detection, 
 	if err != nil {
 		return nil, err
 	}
+	if d.dets == nil {
+		d.dets = []Detection{} // none is an empty slice, not nil, from the first call on (JSON "[]")
+	}
 	d.dets = d.dets[:0]
 	for i, b := range res.Boxes {
 		cls := d.cfg.Classes[res.Labels[i]-1]

@@ -868,3 +868,24 @@ func TestNilAndZeroDetector(t *testing.T) {
 		}
 	}
 }
+
+// TestNoDetectionsIsEmptyNotNil: a frame without detections gives an empty slice whether or not
+// the Detector has returned detections before, so that the same frame marshals to the same JSON
+// ("[]", as detect's JSON lines have it) on a new Detector and on one that has run.
+func TestNoDetectionsIsEmptyNotNil(t *testing.T) {
+	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0.999999), detector.WithThreads(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]byte, 64*48*3)
+	for i := range 2 {
+		dets, err := det.DetectBGR(frame, 64, 48, 64*3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(dets)
+		if string(b) != "[]" {
+			t.Errorf("call %d: %s (nil: %v), want []", i, b, dets == nil)
+		}
+	}
+}
