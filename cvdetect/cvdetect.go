@@ -35,7 +35,9 @@ func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 // Pixels returns m's bytes in place, from its first pixel to the end of its last row, and the
 // distance between rows in bytes (m.Step(), larger than 3*m.Cols() for a region of a wider Mat).
 // The slice is valid while m is open. m must be 8-bit BGR, open (not closed, not a zero Mat) and
-// not empty.
+// not empty. gocv's Close clears only the Mat it is called on: a copy of that Mat made before
+// (f := m; m.Close()) still holds the freed pointer, which no check here can tell from an open
+// Mat's, so do not read a Mat through a copy after closing it.
 func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
 	if m.Ptr() == nil { // gocv's own methods would dereference it
 		return nil, 0, errors.New("cvdetect: the Mat is closed or was never made (gocv.Mat{})")

@@ -65,7 +65,9 @@ func WithResolution(res int) Option {
 // parallel.MaxThreads; the default is runtime.GOMAXPROCS(0): every core, or the share a
 // container's CPU limit allows). The detections do not depend on n, bit
 // for bit. Programs that run several Detectors at once (pipeline workers, cocoeval) give each a
-// share of the cores.
+// share of the cores. Threads beyond the cores only wait, and each holds buffers of its own:
+// detect and cocoeval keep the threads of all their detectors within parallel.Budget (four a
+// core), with parallel.CheckBudget.
 func WithThreads(n int) Option {
 	return func(s *settings) error {
 		if n < 1 || n > parallel.MaxThreads {
