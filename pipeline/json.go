@@ -2,9 +2,13 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/shuffledet/shuffledet/detector"
 )
@@ -47,15 +51,76 @@ func NewJSONLines(w io.Writer) *JSONLines {
 	return &JSONLines{w: b, enc: json.NewEncoder(b)}
 }
 
-// Write writes one record.
+// Write writes one record. A source that is not valid UTF-8 (a file name in another encoding,
+// caf\xe9.jpg) has each byte that is not written as a lone surrogate escape, \udcXX, as Python
+// writes the names it reads from the system (PEP 383: json.loads, then os.fsencode, gives the
+// bytes back), where encoding/json would write U+FFFD for every such byte, so that two files
+// (caf\xe9.jpg, caf\xe8.jpg) had the same "source".
 func (j *JSONLines) Write(r *Record) error {
 	if r.Detections == nil {
 		r.Detections = []Detection{} // "detections": [], never null
+	}
+	if !utf8.ValidString(r.Source) {
+		return j.writeRawSource(r)
 	}
 	if err := j.enc.Encode(r); err != nil {
 		return err
 	}
 	return j.w.Flush()
+}
+
+// writeRawSource writes r, whose Source is not valid UTF-8, with the source escaped as
+// escapeSource does: the line as encoding/json writes it, its "source" (the first field)
+// replaced.
+func (j *JSONLines) writeRawSource(r *Record) error {
+	var line bytes.Buffer
+	if err := json.NewEncoder(&line).Encode(r); err != nil {
+		return err
+	}
+	replaced, err := json.Marshal(r.Source) // (U+FFFD for each invalid byte)
+	if err != nil {
+		return err
+	}
+	prefix := append([]byte(`{"source":`), replaced...)
+	b := line.Bytes()
+	if !bytes.HasPrefix(b, prefix) { // (Record's first field is Source)
+		return errors.New("pipeline: JSON line does not start with its source")
+	}
+	if _, err := j.w.WriteString(`{"source":` + escapeSource(r.Source)); err != nil {
+		return err
+	}
+	if _, err := j.w.Write(b[len(prefix):]); err != nil {
+		return err
+	}
+	return j.w.Flush()
+}
+
+// escapeSource returns s as a JSON string, its valid UTF-8 as encoding/json writes it and each
+// byte that is not valid UTF-8 as \udcXX (PEP 383's surrogateescape).
+func escapeSource(s string) string {
+	var b bytes.Buffer
+	b.WriteByte('"')
+	for len(s) > 0 {
+		n := 0 // the valid UTF-8 that starts s
+		for n < len(s) {
+			r, size := utf8.DecodeRuneInString(s[n:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			n += size
+		}
+		if n > 0 {
+			q, _ := json.Marshal(s[:n]) // (a valid string: no error)
+			b.Write(q[1 : len(q)-1])
+			s = s[n:]
+			continue
+		}
+		b.WriteString(`\udc`) // (an invalid byte is 0x80 or above: two hex digits)
+		b.WriteString(strconv.FormatUint(uint64(s[0]), 16))
+		s = s[1:]
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // Detections writes one line for an image (frame < 0) or a video frame, reusing its buffers.
