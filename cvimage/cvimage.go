@@ -192,6 +192,9 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	}
 	enc.orientation = 1
 	if enc.format == "jpeg" {
+		if err := checkJPEGScans(enc.data, path, w, h); err != nil {
+			return encoded{}, nil, err
+		}
 		enc.orientation = jpegOrientation(enc.data)
 	}
 	return enc, nil, nil

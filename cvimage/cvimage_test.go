@@ -372,3 +372,32 @@ func TestOrientationsAgree(t *testing.T) {
 		want.Close()
 	}
 }
+
+// TestReadFitProgressiveJPEGBomb: libjpeg decodes a progressive JPEG through a buffer of all its
+// coefficients at full size, even when it reads it at 1/8, so a 519-byte one whose header claims
+// 60000x60000 made ReadFit (detect on a folder of images) allocate and fill 21 GB. One whose
+// buffer would pass 800 MB (12000x12000 at 4:4:4: 864 MB) is refused, naming the file, before it
+// is decoded; a small one decodes.
+func TestReadFitProgressiveJPEGBomb(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small.jpg")
+	if err := os.WriteFile(small, progressive8x8, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m, _, _, err := ReadFit(small); err != nil || m.Cols() != 8 {
+		t.Fatalf("ReadFit of an 8x8 progressive JPEG: %v", err)
+	} else {
+		m.Close()
+	}
+	bomb := filepath.Join(dir, "bomb.jpg")
+	if err := os.WriteFile(bomb, withSize(t, progressive8x8, 12000, 12000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, scale, _, err := ReadFit(bomb)
+	if err == nil {
+		t.Errorf("ReadFit of a 519-byte progressive JPEG claiming 12000x12000: %dx%d at scale %d, no error", m.Cols(), m.Rows(), scale)
+		m.Close()
+	} else if !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), bomb) {
+		t.Errorf("ReadFit: %v; want ErrImageTooLarge naming %s", err, bomb)
+	}
+}

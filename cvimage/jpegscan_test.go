@@ -1,0 +1,58 @@
+package cvimage
+
+import (
+	"encoding/hex"
+	"testing"
+)
+
+// progressive8x8 is an 8x8 progressive JPEG at 4:4:4 (PIL: progressive=True, subsampling=0).
+var progressive8x8, _ = hex.DecodeString("ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318281a181616183123251d283a333d3c3933383740485c4e404457453738506d51575f626768673e4d71797064785c656763ffdb0043011112121815182f1a1a2f634238426363636363636363636363636363636363636363636363636363636363636363636363636363636363636363636363636363ffc20011080008000803011100021101031101ffc40014000100000000000000000000000000000004ffc4001501010100000000000000000000000000000305ffda000c030100021003100000011854ffc40014100100000000000000000000000000000000ffda00080101000105027fffc40014110100000000000000000000000000000000ffda0008010301013f017fffc40014110100000000000000000000000000000000ffda0008010201013f017fffc40014100100000000000000000000000000000000ffda0008010100063f027fffc40014100100000000000000000000000000000000ffda0008010100013f217fffda000c030100020003000000101fffc40014110100000000000000000000000000000000ffda0008010301013f107fffc40014110100000000000000000000000000000000ffda0008010201013f107fffc40014100100000000000000000000000000000000ffda0008010100013f107fffd9")
+
+// withSize returns a copy of a JPEG's bytes with its frame header (SOFn) claiming w x h.
+func withSize(t testing.TB, data []byte, w, h int) []byte {
+	t.Helper()
+	out := append([]byte(nil), data...)
+	done := false
+	jpegSegments(out, func(marker byte, payload []byte) bool {
+		if marker >= 0xc0 && marker <= 0xc2 {
+			payload[1], payload[2], payload[3], payload[4] = byte(h>>8), byte(h), byte(w>>8), byte(w)
+			done = true
+			return false
+		}
+		return true
+	})
+	if !done {
+		t.Fatal("no frame header")
+	}
+	return out
+}
+
+// TestJPEGCoefBytes: a progressive JPEG, or a sequential one whose first scan holds fewer
+// components than its frame, is decoded by libjpeg through a buffer of all its coefficients (128
+// bytes an 8x8 block of each component, in whole MCUs); a single-scan one needs none.
+func TestJPEGCoefBytes(t *testing.T) {
+	if n, ok := jpegCoefBytes(progressive8x8); !ok || n != 3*128 {
+		t.Errorf("8x8 progressive 4:4:4: %d bytes, %v; want 384, true", n, ok)
+	}
+	if n, ok := jpegCoefBytes(withSize(t, progressive8x8, 60000, 60000)); !ok || n != 3*7500*7500*128 {
+		t.Errorf("60000x60000 progressive 4:4:4: %d bytes, %v", n, ok)
+	}
+	// A sequential frame of 3 components, 4:2:0 (Y 2x2, Cb and Cr 1x1), 17x9, then a scan of ns.
+	seq := func(ns byte) []byte {
+		return []byte{0xff, 0xd8,
+			0xff, 0xc0, 0, 17, 8, 0, 9, 0, 17, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1,
+			0xff, 0xda, 0, 6 + 2*ns, ns, 1, 0, 0, 63, 0}
+	}
+	// Y: 3x2 blocks, rounded to 4x2; Cb, Cr: 2x1 each.
+	if n, ok := jpegCoefBytes(seq(1)); !ok || n != (8+2+2)*128 {
+		t.Errorf("sequential, a first scan of one of three components: %d bytes, %v; want %d, true", n, ok, 12*128)
+	}
+	if n, ok := jpegCoefBytes(seq(3)); ok {
+		t.Errorf("sequential, one interleaved scan: %d bytes, %v; want none", n, ok)
+	}
+	for _, bad := range [][]byte{nil, {0xff, 0xd8}, seq(1)[:12], seq(1)[:len(seq(1))-8]} {
+		if n, ok := jpegCoefBytes(bad); ok {
+			t.Errorf("% x: %d bytes, %v; want none", bad, n, ok)
+		}
+	}
+}
