@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Image is one entry of a COCO "images" list. Neither pycocotools nor the
@@ -595,9 +596,10 @@ func (d *Dataset) CategoryIDs() []int {
 	return ids
 }
 
-// ImagePath finds the file of image id in dir: dir/file_name, then
-// dir/base(file_name), then dir/<id as 12 digits>.jpg (a string id:
-// dir/<id>.jpg). It returns an error naming the paths tried when none exists.
+// ImagePath finds the file of image id in dir: dir/file_name (not where a
+// file_name such as ../x.jpg leads out of dir), then dir/base(file_name), then
+// dir/<id as 12 digits>.jpg (a string id: dir/<id>.jpg). It returns an error
+// naming the paths tried when none exists.
 func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	im, ok := d.Image(id)
 	if !ok {
@@ -607,13 +609,17 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	if key, ok := d.ImageKey(id); ok {
 		byID = key + ".jpg"
 	}
+	// A file_name that climbs out of dir (../x.jpg) is not followed there: only its base name is
+	// looked for in dir. (A leading / stays in dir, as filepath.Join keeps it.)
+	fn := filepath.FromSlash(im.FileName)
+	escapes := !filepath.IsLocal(strings.TrimLeft(fn, string(filepath.Separator)))
 	var tried []string
-	for _, p := range []string{
-		filepath.Join(dir, filepath.FromSlash(im.FileName)),
-		filepath.Join(dir, filepath.Base(filepath.FromSlash(im.FileName))),
+	for k, p := range []string{
+		filepath.Join(dir, fn),
+		filepath.Join(dir, filepath.Base(fn)),
 		filepath.Join(dir, byID),
 	} {
-		if im.FileName == "" && len(tried) < 2 {
+		if im.FileName == "" && len(tried) < 2 || k == 0 && escapes {
 			continue
 		}
 		if slices.Contains(tried, p) {
@@ -623,6 +629,9 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return p, nil
 		}
+	}
+	if escapes && im.FileName != "" {
+		return "", fmt.Errorf("image %s (%q) not found in %s (tried %v; a file_name outside the folder is not read)", d.ImageName(id), im.FileName, dir, tried)
 	}
 	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v)", d.ImageName(id), im.FileName, dir, tried)
 }

@@ -531,3 +531,32 @@ func TestStringImageIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestImagePathStaysInFolder: a ground truth's file_name that climbs out of the images folder
+// (../outside.jpg) is not read from outside it (cocoeval -model read ../outside.jpg beside
+// -images DIR as the image, silently); its base name in the folder still is. A file_name with a
+// leading / or a ".." that stays inside is joined under the folder.
+func TestImagePathStaysInFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "images")
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	for _, p := range []string{filepath.Join(root, "outside.jpg"), filepath.Join(dir, "sub", "in.jpg")} {
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	gt, err := DecodeDataset(strings.NewReader(`{"images":[{"id":1,"file_name":"../outside.jpg"},{"id":2,"file_name":"/sub/in.jpg"},{"id":3,"file_name":"sub/../sub/in.jpg"}],"annotations":[],"categories":[{"id":1,"name":"person"}]}`), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := gt.ImagePath(dir, 1); err == nil || !strings.Contains(err.Error(), "outside the folder") {
+		t.Errorf("ImagePath of ../outside.jpg: %q, %v; want an error", p, err)
+	}
+	os.WriteFile(filepath.Join(dir, "outside.jpg"), []byte("x"), 0o644)
+	if p, err := gt.ImagePath(dir, 1); err != nil || p != filepath.Join(dir, "outside.jpg") {
+		t.Errorf("ImagePath of ../outside.jpg with outside.jpg in the folder: %q, %v", p, err)
+	}
+	for _, id := range []int64{2, 3} {
+		if p, err := gt.ImagePath(dir, id); err != nil || p != filepath.Join(dir, "sub", "in.jpg") {
+			t.Errorf("ImagePath(%d): %q, %v", id, p, err)
+		}
+	}
+}
