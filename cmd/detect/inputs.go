@@ -121,10 +121,19 @@ func parseInputs(args []string) ([]input, error) {
 				return nil, err
 			}
 			n := len(ins)
+			// The annotated images an earlier run with -out set to this folder wrote beside their
+			// images (NAME.detect.EXT) are left out: read, each would be refused as an input that
+			// its own output overwrites, so the same command failed the second time.
+			annotated := map[string]bool{}
+			for _, e := range entries {
+				if !e.IsDir() && isImage(e.Name()) && !strings.HasPrefix(e.Name(), ".") {
+					annotated[annotatedImageName(e.Name())] = true
+				}
+			}
 			for _, e := range entries { // ReadDir sorts by name
 				// Hidden files are left out: macOS's ._NAME.jpg beside each image (its
 				// metadata, not a JPEG) would each fail.
-				if e.IsDir() || !isImage(e.Name()) || strings.HasPrefix(e.Name(), ".") {
+				if e.IsDir() || !isImage(e.Name()) || strings.HasPrefix(e.Name(), ".") || annotated[e.Name()] {
 					continue
 				}
 				path := filepath.Join(a, e.Name())
@@ -187,14 +196,7 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		var name string
 		switch in.kind {
 		case imageInput:
-			ext := strings.ToLower(filepath.Ext(in.spec))
-			switch ext {
-			case ".gif":
-				ext = ".png" // OpenCV does not write GIF
-			case ".jfif":
-				ext = ".jpg" // nor knows .jfif for JPEG
-			}
-			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect" + ext
+			name = annotatedImageName(in.spec)
 		case videoInput:
 			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect.mp4"
 		case cameraInput:
@@ -215,6 +217,19 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		in.out = filepath.Join(dir, name)
 	}
 	return nil
+}
+
+// annotatedImageName is the file name of the annotated image of the image at path:
+// NAME.detect.EXT, in the image's format where OpenCV writes it.
+func annotatedImageName(path string) string {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
+	case ".gif":
+		ext = ".png" // OpenCV does not write GIF
+	case ".jfif":
+		ext = ".jpg" // nor knows .jfif for JPEG
+	}
+	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".detect" + ext
 }
 
 // checkOverlaps refuses outputs that would overwrite an input, the model or each other: the

@@ -153,3 +153,28 @@ func TestFilesUnderDev(t *testing.T) {
 		t.Errorf("/dev/video97: %v", err)
 	}
 }
+
+// TestFolderIsAlsoOut: detect -out DIR DIR writes NAME.detect.EXT beside each image; run again,
+// those are not read as images (each was refused as an input its own output would overwrite,
+// so the same command failed the second time) and are overwritten. An image named like an
+// annotated one whose image is not there is read.
+func TestFolderIsAlsoOut(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.jpg", "a.detect.jpg", "b.GIF", "b.detect.png", "c.detect.jpg", "d.jfif", "d.detect.jpg"} {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644)
+	}
+	ins, err := parseInputs([]string{dir})
+	var got []string
+	for _, in := range ins {
+		got = append(got, filepath.Base(in.spec))
+	}
+	if err != nil || strings.Join(got, " ") != "a.jpg b.GIF c.detect.jpg d.jfif" {
+		t.Fatalf("%v, %v; want a.jpg b.GIF c.detect.jpg d.jfif", got, err)
+	}
+	if err := planOutputs(ins, dir, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkOverlaps(ins, "m.bin", "-"); err != nil {
+		t.Errorf("-out %s %s, a second time: %v", dir, dir, err)
+	}
+}
