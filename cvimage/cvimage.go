@@ -175,6 +175,9 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		if w, h, err = webpSize(magic); err != nil {
 			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): cannot decode header: %w", path, err)
 		}
+		if webpAnimated(magic) { // (OpenCV's decoder returns nothing for one, without a word)
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): an animated WebP, which OpenCV does not decode: convert it to a video or its first frame to an image", path)
+		}
 		enc.format = "webp"
 	} else {
 		other, err := decodeGo(br, path)

@@ -401,3 +401,20 @@ func TestReadFitProgressiveJPEGBomb(t *testing.T) {
 		t.Errorf("ReadFit: %v; want ErrImageTooLarge naming %s", err, bomb)
 	}
 }
+
+// TestAnimatedWebPSaysSo: OpenCV 4.6 decodes no animated WebP and says nothing of why ("OpenCV
+// returned no image"); the error names the file and says it is an animated WebP.
+func TestAnimatedWebPSaysSo(t *testing.T) {
+	// A VP8X header with the animation flag, a 64x64 canvas, then an ANIM chunk.
+	data := []byte("RIFF\x2a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\x3f\x00\x00\x3f\x00\x00ANIM\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	path := filepath.Join(t.TempDir(), "anim.webp")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m, _, _, err := ReadFit(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "animated WebP") {
+		if err == nil {
+			m.Close()
+		}
+		t.Errorf("ReadFit of an animated WebP: %v", err)
+	}
+}

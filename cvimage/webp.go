@@ -37,3 +37,9 @@ func webpSize(head []byte) (w, h int, err error) {
 	}
 	return 0, 0, errors.New("unknown first chunk " + string(head[12:16]))
 }
+
+// webpAnimated reports whether a WebP's first webpHeaderLen bytes are an extended file's (VP8X)
+// with its animation flag set.
+func webpAnimated(head []byte) bool {
+	return len(head) >= webpHeaderLen && string(head[12:16]) == "VP8X" && head[20]&0x02 != 0
+}
