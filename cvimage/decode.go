@@ -3,6 +3,7 @@ package cvimage
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -134,23 +135,70 @@ const maxTIFFBytes = 8*transform.MaxPixels + 64<<20
 // asked for, so a 300-byte file with an offset near 4 GiB made it allocate 4 GiB. Read from memory,
 // an offset past the end is an error at once.
 func decodeTIFF(r io.Reader, name string) (image.Image, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxTIFFBytes+1))
+	data, err := readChunks(r, maxTIFFBytes)
 	if err != nil {
 		return nil, fmt.Errorf("cvimage: read image %s: %w", name, err)
 	}
-	if len(data) > maxTIFFBytes {
+	if data.size > maxTIFFBytes {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): %w: a file of more than %d bytes", name, transform.ErrImageTooLarge, maxTIFFBytes)
 	}
-	cfg, err := tiff.DecodeConfig(bytes.NewReader(data))
+	cfg, err := tiff.DecodeConfig(io.NewSectionReader(data, 0, data.size))
 	if err != nil {
 		return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)
 	}
 	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", name, err)
 	}
-	img, err := tiff.Decode(bytes.NewReader(data))
+	img, err := tiff.Decode(io.NewSectionReader(data, 0, data.size))
 	if err != nil {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): cannot decode: %w", name, err)
 	}
 	return img, nil
+}
+
+// chunkSize is the size of the pieces readChunks reads a file into.
+const chunkSize = 256 << 10
+
+// chunks is a file's bytes in memory, in pieces of chunkSize (the last one shorter): read into
+// one growing slice (io.ReadAll), a TIFF stream of maxTIFFBytes held more than twice that at
+// once, 2 GB, as the slice was copied into a larger one.
+type chunks struct {
+	parts [][]byte
+	size  int64
+}
+
+// readChunks reads r to its end, or to more than limit bytes (size then says so).
+func readChunks(r io.Reader, limit int64) (*chunks, error) {
+	c := &chunks{}
+	for c.size <= limit {
+		buf := make([]byte, chunkSize)
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			c.parts = append(c.parts, buf[:n])
+			c.size += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// ReadAt implements io.ReaderAt.
+func (c *chunks) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	n := 0
+	for n < len(p) && off < c.size {
+		k := copy(p[n:], c.parts[off/chunkSize][off%chunkSize:])
+		n, off = n+k, off+int64(k)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
