@@ -57,6 +57,12 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 			if isWebP(head.Bytes()) {
 				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", name)
 			}
+			if head.Len() == 0 {
+				return nil, fmt.Errorf("cvimage: image %s: empty file", name)
+			}
+			if v := videoContainer(head.Bytes()); v != "" {
+				return nil, fmt.Errorf("cvimage: image %s: not an image but a video (%s): an image's extension does not make it one; give it a video's (.mp4, .mkv, ...)", name, v)
+			}
 			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)
 		}
 		if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
@@ -201,4 +207,20 @@ func (c *chunks) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// videoContainer names the video container whose signature a file's first bytes hold (MP4 or
+// MOV, Matroska or WebM, AVI, MPEG-TS), "" for none: a video named like an image.
+func videoContainer(head []byte) string {
+	switch {
+	case len(head) >= 12 && string(head[4:8]) == "ftyp":
+		return "MP4 or MOV"
+	case bytes.HasPrefix(head, []byte{0x1a, 0x45, 0xdf, 0xa3}):
+		return "Matroska or WebM"
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "AVI ":
+		return "AVI"
+	case len(head) > 3*188 && head[0] == 0x47 && head[188] == 0x47 && head[2*188] == 0x47 && head[3*188] == 0x47:
+		return "MPEG-TS"
+	}
+	return ""
 }

@@ -190,3 +190,28 @@ func TestTIFFReadOnce(t *testing.T) {
 		t.Errorf("decoding a %d MiB TIFF allocated %d MiB", len(data)>>20, got>>20)
 	}
 }
+
+// TestNotAnImageSaysWhat: a file named like an image that is empty, or a video (a phone's MP4
+// renamed .jpg), is refused saying so, not "image: unknown format".
+func TestNotAnImageSaysWhat(t *testing.T) {
+	ts := make([]byte, 4*188)
+	for i := 0; i < len(ts); i += 188 {
+		ts[i] = 0x47
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty.jpg", nil, "empty file"},
+		{"clip.jpg", []byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"), "video (MP4 or MOV)"},
+		{"clip.png", []byte("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01"), "video (Matroska or WebM)"},
+		{"clip.gif", []byte("RIFF\x00\x10\x00\x00AVI LIST"), "video (AVI)"},
+		{"clip.bmp", ts, "video (MPEG-TS)"},
+	} {
+		_, err := decodeGo(bytes.NewReader(c.data), c.name)
+		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want an error naming it that says %q", c.name, err, c.want)
+		}
+	}
+}
