@@ -165,7 +165,12 @@ func detect(c *cli.Context) error {
 				imagesDir = filepath.Dir(outs[paths[0]])
 			}
 			if len(paths) > 1 {
-				o.Progress = newFrameBar(stderr, "images", len(paths))
+				bar := newFrameBar(stderr, "images", len(paths))
+				bar.skipped = func() int { // (an unreadable image is one of the total too)
+					after := stats.Counts()
+					return after.Corrupt - before.Corrupt + after.Failed - before.Failed
+				}
+				o.Progress = bar
 			}
 			images += len(paths)
 		} else {
@@ -280,11 +285,13 @@ func detect(c *cli.Context) error {
 }
 
 // frameBar shows a pipeline's progress with the bar cocoeval uses too (internal/progress): frames
-// out of the total (or a spinner for live sources), and the frames dropped so far.
+// out of the total (or a spinner for live sources), and the frames dropped so far; a list of
+// images counts the unreadable ones as done too, so that the bar ends at its total.
 type frameBar struct {
 	bar     *progress.Bar
 	name    string
 	dropped int
+	skipped func() int // items of the total skipped so far (nil: none counted), unreadable images
 }
 
 // newFrameBar returns the progress of source name with total frames (0: unknown, a live
@@ -303,6 +310,9 @@ func (b *frameBar) Update(done, dropped int) {
 	if dropped != b.dropped {
 		b.dropped = dropped
 		b.bar.Label(fmt.Sprintf("%s (%d dropped)", b.name, dropped))
+	}
+	if b.skipped != nil {
+		done += b.skipped()
 	}
 	b.bar.Set(done)
 }

@@ -4,8 +4,13 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shuffledet/shuffledet/internal/testmodel"
+	"github.com/shuffledet/shuffledet/modelfile"
 )
 
 // TestFrameBar: a live source's report carries the drops in its label and ends with one line.
@@ -17,5 +22,39 @@ func TestFrameBar(t *testing.T) {
 	got := out.String()
 	if !strings.HasPrefix(got, "camera:0 (2 dropped): 5 frames, ") || strings.Count(got, "\n") != 1 {
 		t.Errorf("progress %q", got)
+	}
+}
+
+// TestImagesBarCountsUnreadable: a folder whose images are not all readable ends its bar at its
+// total (it stopped at 2 of 3, 66.7%, with every image handled).
+func TestImagesBarCountsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "tiny.bin")
+	if err := modelfile.Write(model, *cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	photo, err := os.ReadFile("../../testdata/images/000000001503.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := filepath.Join(dir, "images")
+	for name, b := range map[string][]byte{"a.jpg": photo, "b.jpg": photo, "c.jpg": []byte("not a JPEG")} {
+		if err := os.MkdirAll(images, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(images, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, err := run(t, "-model", model, "-json", os.DevNull, images)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 images failed") {
+		t.Fatalf("detect on a folder with an unreadable image: %v", err)
+	}
+	if !strings.Contains(stderr, "images: 3/3 frames") {
+		t.Errorf("the bar does not end at its total:\n%s", stderr)
 	}
 }
