@@ -70,8 +70,15 @@ func hasFlag(flags []cli.Flag, name string) bool {
 
 // usageError returns the OnUsageError of the command named name: the error alone, pointing at
 // -h, instead of the help on standard output.
+// A flag it does not know that names an existing file (-photo.jpg) gets the ways to give it.
 func usageError(name string) cli.OnUsageErrorFunc {
 	return func(_ *cli.Context, err error, _ bool) error {
+		const unknown = "flag provided but not defined: "
+		if flag, ok := strings.CutPrefix(err.Error(), unknown); ok {
+			if _, serr := os.Stat(flag); serr == nil {
+				return fmt.Errorf("%w: to detect the file %s, write ./%s, or -- before it", err, flag, flag)
+			}
+		}
 		return fmt.Errorf("%w (%s -h lists the flags)", err, name)
 	}
 }

@@ -348,3 +348,20 @@ func TestPanoramaMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestDashFileSaysHow: a file whose name starts with a dash, given as an input, is read as an
+// unknown flag; the error says how to give it (it said only that the flag is not defined).
+func TestDashFileSaysHow(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("-photo.jpg", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(t, "-model", "m.bin", "-photo.jpg")
+	if err == nil || !strings.Contains(err.Error(), "to detect the file -photo.jpg, write ./-photo.jpg, or -- before it") {
+		t.Errorf("detect -photo.jpg: %v", err)
+	}
+	_, _, err = run(t, "-model", "m.bin", "-nosuch")
+	if err == nil || !strings.Contains(err.Error(), "(detect -h lists the flags)") {
+		t.Errorf("detect -nosuch: %v", err)
+	}
+}
