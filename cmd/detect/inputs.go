@@ -241,7 +241,7 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 	var outs []output
 	for _, in := range ins {
 		if in.out != "" {
-			outs = append(outs, output{in.out, in.spec})
+			outs = append(outs, output{in.out, in.name()}) // (a stream's secrets hidden, as in every message)
 		}
 	}
 	if jsonPath != "-" {
@@ -261,7 +261,7 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 		}
 	}
 	for _, in := range ins {
-		take(fileKeys(in.spec), owner{what: "the input " + in.spec})
+		take(fileKeys(in.spec), owner{what: "the input " + in.name()})
 	}
 	take(fileKeys(model), owner{what: "the model " + model})
 	for _, o := range outs {

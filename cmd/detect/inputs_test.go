@@ -178,3 +178,28 @@ func TestFolderIsAlsoOut(t *testing.T) {
 		t.Errorf("-out %s %s, a second time: %v", dir, dir, err)
 	}
 }
+
+// TestOverlapsHideSecrets: two streams whose outputs would clash (the same camera given twice,
+// or with two tokens) are refused with the URLs named without their passwords and secret query
+// values, as every other message names them.
+func TestOverlapsHideSecrets(t *testing.T) {
+	for _, pair := range [][2]string{
+		{"rtsp://admin:hunter2@10.0.0.5/live", "rtsp://admin:hunter2@10.0.0.5/live"},
+		{"http://cam/x.ts?token=hunter2", "http://cam/x.ts?token=hunter3"},
+	} {
+		ins, err := parseInputs(pair[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := planOutputs(ins, "", false); err != nil {
+			t.Fatal(err)
+		}
+		err = checkOverlaps(ins, "m.bin", "-")
+		if err == nil || !strings.Contains(err.Error(), "would both be written to") {
+			t.Fatalf("%q: %v, want a clash", pair, err)
+		}
+		if strings.Contains(err.Error(), "hunter") {
+			t.Errorf("%q: the error shows a secret: %v", pair, err)
+		}
+	}
+}
