@@ -20,11 +20,18 @@ func RedactURL(s string) string {
 	var b strings.Builder
 	b.WriteString(s[:i+3])
 	rest := s[i+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
+	end := hostEnd(rest)
 	authority := rest[:end]
+	if colon := strings.Index(authority, ":"); colon >= 0 && !strings.Contains(authority, "@") &&
+		!strings.HasPrefix(authority, "[") && strings.Trim(authority[colon+1:], "0123456789") != "" {
+		// user:pa/ss@host: a password with an unencoded '/', '?' or '#' (not a valid URL, and
+		// FFmpeg reads none so, but a password all the same, shown in the message refusing it).
+		// Which '@' ends it cannot be told (p/a@s/s@host), so it is the last.
+		if at := strings.LastIndex(rest, "@"); at > colon {
+			end = at + 1 + hostEnd(rest[at+1:])
+			authority = rest[:end]
+		}
+	}
 	if at := strings.LastIndex(authority, "@"); at >= 0 {
 		user := authority[:at]
 		if colon := strings.Index(user, ":"); colon >= 0 {
@@ -67,6 +74,14 @@ func hideSecretParams(b *strings.Builder, s, seps string) {
 		}
 		s = s[end:]
 	}
+}
+
+// hostEnd returns where the authority that s begins with ends: at the first '/', '?' or '#'.
+func hostEnd(s string) int {
+	if end := strings.IndexAny(s, "/?#"); end >= 0 {
+		return end
+	}
+	return len(s)
 }
 
 // isSecretParam reports whether a query parameter's name says it holds a secret.

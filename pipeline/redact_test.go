@@ -23,6 +23,15 @@ func TestRedactURL(t *testing.T) {
 		"rtsp://10.0.0.5/live;auth=secret/ch1":                                              "rtsp://10.0.0.5/live;auth=xxxxx/ch1",
 		"http://host/a.ts?x=1;token=secret":                                                 "http://host/a.ts?x=1;token=xxxxx",
 		"http://host/password/a.ts":                                                         "http://host/password/a.ts",
+		// A password with an unencoded '/', '?' or '#' (not a valid URL: the message refusing it
+		// names it) is hidden too, but a port, an IPv6 address or an '@' after the host is not one.
+		"rtsp://admin:pa/ss@10.0.0.5/live":   "rtsp://admin:xxxxx@10.0.0.5/live",
+		"rtsp://admin:pa?ss@10.0.0.5/live":   "rtsp://admin:xxxxx@10.0.0.5/live",
+		"rtsp://admin:pa#ss@10.0.0.5/live":   "rtsp://admin:xxxxx@10.0.0.5/live",
+		"rtsp://admin:p/a@s/s@10.0.0.5/live": "rtsp://admin:xxxxx@10.0.0.5/live",
+		"http://host:8080/a@b":               "http://host:8080/a@b",
+		"http://[::1]:8080/a@b":              "http://[::1]:8080/a@b",
+		"http://host/a?mail=a@b":             "http://host/a?mail=a@b",
 	} {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)

@@ -87,11 +87,7 @@ func parseInputs(args []string) ([]input, error) {
 		case strings.Contains(a, "://"):
 			u, err := url.Parse(a)
 			if err != nil {
-				var ue *url.Error
-				if errors.As(err, &ue) { // (its message repeats the URL, secrets and all)
-					err = ue.Err
-				}
-				return nil, fmt.Errorf("%s: not a valid URL: %w", pipeline.RedactURL(a), err)
+				return nil, fmt.Errorf("%s: not a valid URL: %s", pipeline.RedactURL(a), whyInvalidURL(a))
 			}
 			if !slices.Contains(streamSchemes, strings.ToLower(u.Scheme)) {
 				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", pipeline.RedactURL(a), u.Scheme, strings.Join(streamSchemes, ", "))
@@ -155,6 +151,22 @@ func parseInputs(args []string) ([]input, error) {
 		}
 	}
 	return ins, nil
+}
+
+// whyInvalidURL says why url.Parse refuses a, without a's secrets: url.Parse's reason quotes what
+// it stumbled on, which may be a piece of the password (invalid URL escape "%te", invalid port
+// ":pa" after host for a password with a '/'), so it is taken from a with its secrets hidden
+// (pipeline.RedactURL); where that parses, what it refused was in the hidden part.
+func whyInvalidURL(a string) string {
+	_, err := url.Parse(pipeline.RedactURL(a))
+	if err == nil {
+		return "its password (or a secret of its query) has a character that must be percent-encoded (% / ? # @ as %25 %2F %3F %23 %40)"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) { // (its message repeats the URL)
+		err = ue.Err
+	}
+	return err.Error()
 }
 
 // videoOutputExt lists the extensions of the video files -out can name (pipeline.VideoCodec's).

@@ -203,3 +203,31 @@ func TestOverlapsHideSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestInvalidURLHidesSecrets: a stream URL that does not parse because of its password (a '%'
+// or a '/' not percent-encoded) is refused without any piece of the password in the message:
+// url.Parse's own reason quotes the part it stumbled on.
+func TestInvalidURLHidesSecrets(t *testing.T) {
+	for _, a := range []string{
+		"rtsp://admin:qzk%zzwvj@10.0.0.5/live",
+		"rtsp://admin:qzkwvj%@10.0.0.5/live",
+		"rtsp://admin:qzk/wvj@10.0.0.5/live",
+		"rtsp://admin:qzk?wvj@10.0.0.5/live",
+		"rtsp://admin:qzk#wvj@10.0.0.5/live",
+	} {
+		_, err := parseInputs([]string{a})
+		if err == nil || !strings.Contains(err.Error(), "not a valid URL") {
+			t.Errorf("%s: %v, want not a valid URL", a, err)
+			continue
+		}
+		for _, piece := range []string{"qzk", "wvj", "%zz"} {
+			if strings.Contains(err.Error(), piece) {
+				t.Errorf("%s: the error shows %q of the password: %v", a, piece, err)
+			}
+		}
+	}
+	// A fault outside the secrets is still named.
+	if _, err := parseInputs([]string{"rtsp://admin:hunter@10.0.0.5:x/live"}); err == nil || strings.Contains(err.Error(), "hunter") || !strings.Contains(err.Error(), `invalid port ":x"`) {
+		t.Errorf("a bad port: %v", err)
+	}
+}
