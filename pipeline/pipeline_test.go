@@ -1687,3 +1687,46 @@ func TestVideoWriterHighFrameRates(t *testing.T) {
 		}
 	}
 }
+
+// TestReconnectWindowBoundsABlockingOpen: -reconnect's time is the most a lost source (or one not
+// there at the start) is waited for, even while an attempt to open it blocks (OpenCV's FFmpeg
+// waits 30 s for a stream that sends nothing: with -reconnect 2s, a silent udp:// source was
+// given up after a minute). The attempt is left to finish on its own, its source closed, and the
+// error says why the last attempt that ended failed.
+func TestReconnectWindowBoundsABlockingOpen(t *testing.T) {
+	const within = time.Second // (the second attempt starts at 250 ms, or 750 ms after a loss)
+	for _, lostMidway := range []bool{false, true} {
+		closed := make(chan struct{}, 1)
+		calls := 0
+		open := func() (Source, error) {
+			if calls++; calls == 1 {
+				return nil, errors.New("no server")
+			}
+			time.Sleep(3 * time.Second) // a stalled open
+			return closedOnce{closed}, nil
+		}
+		t0 := time.Now()
+		var err error
+		if lostMidway {
+			m := gocv.NewMat()
+			r := Reconnect("cam", &flaky{every: 0}, open, within, io.Discard)
+			_, err = r.Read(context.Background(), &m)
+			m.Close()
+		} else {
+			var src Source
+			src, err = OpenWithin(context.Background(), "cam", open, within, io.Discard)
+			if src != nil {
+				src.Close()
+			}
+		}
+		took := time.Since(t0)
+		if err == nil || !strings.Contains(err.Error(), "within 1s: no server") || took > within+time.Second {
+			t.Errorf("lost midway %v: %v after %v; want the give-up, naming the last failure, after about %v", lostMidway, err, took, within)
+		}
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Errorf("lost midway %v: the source the abandoned attempt opened was not closed", lostMidway)
+		}
+	}
+}

@@ -517,7 +517,7 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 			return Position{}, gerr
 		}
 		fmt.Fprintf(r.log, "%s: %s; reconnecting (for up to %s)\n", r.name, withoutName(r.name, err), r.within)
-		src, rerr := r.reopen(ctx, lost)
+		src, rerr := r.reopen(ctx, lost, err)
 		if rerr != nil {
 			return Position{}, rerr
 		}
@@ -527,23 +527,36 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 	}
 }
 
-func (r *Reconnecting) reopen(ctx context.Context, lost time.Time) (Source, error) {
-	wait := backoffFirst
+// reopen calls open, with backoff, until it succeeds or the time allowed since lost has passed
+// (the error then wraps the last failure: err, the loss, until an attempt fails). An attempt
+// still blocked then (OpenCV's FFmpeg waits 30 s for a stream that sends nothing) is not waited
+// for: it finishes on its own, and the source it opens is closed (openContext).
+func (r *Reconnecting) reopen(ctx context.Context, lost time.Time, err error) (Source, error) {
+	window, cancel := context.WithDeadline(ctx, lost.Add(r.within))
+	defer cancel()
+	wait := min(backoffFirst, r.within/2) // (one attempt at least, within a short time allowed)
 	for {
 		t := time.NewTimer(wait)
 		select {
-		case <-ctx.Done():
+		case <-window.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, cerr
+			}
+			return nil, r.giveUp(err)
 		case <-t.C:
 		}
-		src, err := openContext(ctx, r.open)
-		if err == nil {
+		src, oerr := openContext(window, r.open)
+		if oerr == nil {
 			return src, nil
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
 		}
+		if window.Err() != nil { // the time allowed passed during this attempt
+			return nil, r.giveUp(err)
+		}
+		err = oerr
 		if gerr := r.gaveUp(lost, err); gerr != nil {
 			return nil, gerr
 		}
@@ -557,6 +570,11 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 	if time.Since(lost) < r.within {
 		return nil
 	}
+	return r.giveUp(err)
+}
+
+// giveUp returns the error that ends the source, wrapping err, the last failure.
+func (r *Reconnecting) giveUp(err error) error {
 	err = nameless{withoutName(r.name, err), err} // the name once, in the error wrapping it
 	if r.src == nil {                             // OpenWithin's: never open
 		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
@@ -589,7 +607,7 @@ func OpenWithin(ctx context.Context, name string, open func() (Source, error), w
 	}
 	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", name, withoutName(name, err), within)
 	r := &Reconnecting{name: name, open: open, within: within}
-	return r.reopen(ctx, time.Now())
+	return r.reopen(ctx, time.Now(), err)
 }
 
 // openContext calls open, returning early with ctx's error once ctx is done; an open still
