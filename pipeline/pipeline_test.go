@@ -12,6 +12,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -1728,5 +1729,68 @@ func TestReconnectWindowBoundsABlockingOpen(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Errorf("lost midway %v: the source the abandoned attempt opened was not closed", lostMidway)
 		}
+	}
+}
+
+// TestVideoWriterCloseNotHeldByAbandonedOpen: an interrupted reconnection leaves a stream's open
+// blocked (a server that accepts and sends nothing: OpenCV's FFmpeg waits 30 s), and OpenCV's
+// FFmpeg backend opens one capture at a time, so the read-back of the annotated video that
+// Close does waited for that open: Ctrl-C took up to 30 s to end such a run, where the README
+// promises half a second. Close must not wait for it.
+func TestVideoWriterCloseNotHeldByAbandonedOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.mp4")
+	vw, err := NewVideoWriter(path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Frame{Mat: gocv.NewMatWithSize(64, 64, gocv.MatTypeCV8UC3)}
+	defer f.Mat.Close()
+	for range 3 {
+		if err := vw.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// (written before the open below: opening a writer waits for an open under way, as a read does)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const hold = 8 * time.Second // how long the server keeps the open waiting, then closes
+	accepted := make(chan struct{}, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		accepted <- struct{}{}
+		time.Sleep(hold)
+		c.Close()
+	}()
+	url := "tcp://" + ln.Addr().String()
+	openReturned := make(chan struct{})
+	open := func() (Source, error) {
+		defer close(openReturned)
+		return OpenStream(url)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-accepted; time.Sleep(300 * time.Millisecond); cancel() }() // (Ctrl-C while the open blocks)
+	if src, err := OpenWithin(ctx, url, open, time.Minute, io.Discard); !errors.Is(err, context.Canceled) {
+		if src != nil {
+			src.Close()
+		}
+		t.Fatalf("OpenWithin: %v, want the cancellation", err)
+	}
+	defer func() { <-openReturned }() // (the open holds OpenCV's lock until then: later tests would wait)
+
+	t0 := time.Now()
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(t0); took > 3*time.Second {
+		t.Errorf("Close took %v: it waited for the abandoned open", took)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the video was not renamed to its path: %v", err)
 	}
 }

@@ -227,13 +227,16 @@ func (v *VideoWriter) Frames() int { return v.frames }
 // Close finishes the video file, reads it back and renames it to its path: OpenCV's writer
 // reports no errors (a full disk, or a path that does not keep what is written, goes unnoticed),
 // so a file that does not open as a video, or states fewer frames than were written, is an error
-// naming it (and the hidden file kept, an earlier video at its path left as it was).
+// naming it (and the hidden file kept, an earlier video at its path left as it was). The file is
+// not read back while a stream's open that this package gave up waiting for is still under way
+// (an interrupted reconnection to a silent source): OpenCV's FFmpeg backend would make the
+// read-back wait for that open, up to 30 s, where an interrupted run must end at once.
 func (v *VideoWriter) Close() error {
 	var err error
 	if v.w != nil {
 		err = v.w.Close()
 		v.w = nil
-		if err == nil {
+		if err == nil && abandonedOpens.Load() == 0 {
 			err = v.check()
 		}
 		if err == nil && v.temp != "" {

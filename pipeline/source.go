@@ -640,11 +640,21 @@ func openContext(ctx context.Context, open func() (Source, error)) (Source, erro
 		case o := <-done: // it has returned too: closed before OpenWithin returns
 			closeOpened(o)
 		default:
-			go func() { closeOpened(<-done) }()
+			abandonedOpens.Add(1)
+			go func() {
+				closeOpened(<-done)
+				abandonedOpens.Add(-1)
+			}()
 		}
 		return nil, ctx.Err()
 	}
 }
+
+// abandonedOpens counts the opens openContext stopped waiting for that are still under way.
+// OpenCV's FFmpeg backend opens one file or stream at a time (a lock held through the open), so
+// until they return (up to 30 s for a stream that sends nothing), any other open waits for them:
+// VideoWriter.Close's read-back is left out meanwhile.
+var abandonedOpens atomic.Int32
 
 // Close implements Source.
 func (r *Reconnecting) Close() error { return r.src.Close() }
