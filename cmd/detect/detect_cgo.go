@@ -86,6 +86,13 @@ func detect(c *cli.Context) error {
 	if c.IsSet("reconnect") {
 		openWithin = c.Duration("reconnect")
 	}
+	// Interruptible from here: waiting for a source given first (-reconnect) can take a while,
+	// and a signal then ends the run as an interruption (status 130), before any work.
+	ctx, stop := interruptible(c.Context, stderr)
+	defer stop()
+	beforeWork := func() error {
+		return fmt.Errorf("%w before any work: nothing written", errInterrupted)
+	}
 	infos := map[string]pipeline.VideoInfo{}
 	lives := map[int]*pipeline.Live{}
 	defer func() {
@@ -116,12 +123,18 @@ func detect(c *cli.Context) error {
 			if k > 0 {
 				continue
 			}
-			l, err := pipeline.OpenWithin(c.Context, in.name(), in.open, openWithin, stderr)
+			l, err := pipeline.OpenWithin(ctx, in.name(), in.open, openWithin, stderr)
 			if err != nil {
+				if ctx.Err() != nil && c.Context.Err() == nil {
+					return beforeWork()
+				}
 				return err
 			}
 			lives[k] = l.(*pipeline.Live)
 		}
+	}
+	if ctx.Err() != nil && c.Context.Err() == nil { // (before the JSON lines file is made)
+		return beforeWork()
 	}
 	var win *pipeline.Window
 	if c.Bool("show") {
@@ -133,8 +146,6 @@ func detect(c *cli.Context) error {
 	if err := j.openJSON(c.App.Writer); err != nil {
 		return err
 	}
-	ctx, stop := interruptible(c.Context, stderr)
-	defer stop()
 
 	stats := &pipeline.Stats{}
 	opt := pipeline.Options{Workers: c.Int("workers"), Stats: stats, Log: stderr, Draw: c.Bool("show")}

@@ -869,3 +869,33 @@ func TestHugePhoto(t *testing.T) {
 		t.Errorf("%.300s", stdout)
 	}
 }
+
+// TestTerminateWhileWaitingForTheFirstSource: SIGTERM (or Ctrl-C) while detect waits for a
+// camera or stream given first (-reconnect given: tried again before any work) ends the run as
+// an interruption, status 130 with a message, as the README says of SIGTERM, not by the signal's
+// default action (no message, status 143), and leaves an existing -json file as it was.
+func TestTerminateWhileWaitingForTheFirstSource(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "old.jsonl")
+	if err := os.WriteFile(jsonPath, []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)) // (nothing listens: refused, tried again)
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-reconnect", "1m", "-json", jsonPath, "-no-video", url)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "the first retry", time.Minute, func() bool { return strings.Contains(stderr.String(), "trying again") })
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %v; stderr %s", err, stderr.String())
+	}
+	if got := string(readFile(t, jsonPath)); got != "earlier\n" {
+		t.Errorf("-json file changed: %q", got)
+	}
+}
