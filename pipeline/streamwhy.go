@@ -14,11 +14,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/textproto"
 	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -78,6 +80,8 @@ func whyUnopened(ctx context.Context, rawURL string) string {
 func whyHTTP(ctx context.Context, u *neturl.URL) string {
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	defer client.CloseIdleConnections()
+	var connected atomic.Bool // a server that takes the connection and never answers is named so
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	get := func(authorization string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
@@ -99,6 +103,9 @@ func whyHTTP(ctx context.Context, u *neturl.URL) string {
 		var uerr *neturl.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
+		}
+		if connected.Load() && isTimeout(err) {
+			return silentServer
 		}
 		return dialReason(err)
 	}
@@ -126,6 +133,7 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 	plain.User = nil // (the request line names the stream, not who asks)
 	r := textproto.NewReader(bufio.NewReader(io.LimitReader(conn, maxRTSPAnswers)))
 	cseq := 0
+	silent := false // no answer before the deadline
 	describe := func(authorization string) (status string, code int, header textproto.MIMEHeader) {
 		cseq++
 		req := fmt.Sprintf("DESCRIBE %s RTSP/1.0\r\nCSeq: %d\r\nAccept: application/sdp\r\n", plain.String(), cseq)
@@ -137,6 +145,7 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 		}
 		line, err := r.ReadLine() // RTSP/1.0 404 Not Found
 		if err != nil {
+			silent = line == "" && isTimeout(err)
 			return "", 0, nil
 		}
 		f := strings.SplitN(strings.TrimSpace(line), " ", 3)
@@ -152,6 +161,8 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 	}
 	status, code, header := describe("")
 	switch {
+	case silent:
+		return silentServer
 	case code == 401:
 		return whyUnauthorized(u, header.Values("WWW-Authenticate"), status, func(authorization string) (string, bool) {
 			status, code, _ := describe(authorization)
@@ -264,6 +275,17 @@ func printable(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+}
+
+// silentServer is the reason for a server that takes the connection and sends no answer (a hung
+// camera, a stalled proxy): not "no answer (a wrong address, or a firewall)", the address being
+// right.
+var silentServer = fmt.Sprintf("the server takes the connection but sends no answer in %s", whyTimeout)
+
+// isTimeout reports whether err is a deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // dialReason names why a connection could not be made.

@@ -234,3 +234,42 @@ func FuzzRTSPAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestSilentServerSaysSo: a server that takes the connection and never answers (a hung camera, a
+// stalled proxy) is named as such, not as "no answer (a wrong address, or a firewall)", which
+// sends the user to check an address that connects, nor with the generic message (RTSP).
+func TestSilentServerSaysSo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	for _, scheme := range []string{"http", "rtsp"} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second) // (whyUnopened's own is 5 s)
+		why := whyUnopened(ctx, scheme+"://"+ln.Addr().String()+"/live")
+		cancel()
+		if !strings.Contains(why, "takes the connection but sends no answer") {
+			t.Errorf("%s: %q", scheme, why)
+		}
+	}
+}
