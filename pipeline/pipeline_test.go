@@ -1794,3 +1794,13 @@ func TestVideoWriterCloseNotHeldByAbandonedOpen(t *testing.T) {
 		t.Errorf("the video was not renamed to its path: %v", err)
 	}
 }
+
+// TestOpenCameraNumbers: OpenCamera refuses a number OpenCV would read as a backend and a device
+// (200: Video4Linux's device 0), naming it, before opening anything.
+func TestOpenCameraNumbers(t *testing.T) {
+	for _, n := range []int{-1, 100, 200, 1 << 32} {
+		if _, err := OpenCamera(n); err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("camera:%d: a camera is camera:N with N from 0 (the first) to 99", n)) {
+			t.Errorf("OpenCamera(%d): %v", n, err)
+		}
+	}
+}

@@ -377,6 +377,9 @@ const liveRetries = 3
 
 // OpenCamera opens camera device n (/dev/videoN on Linux).
 func OpenCamera(n int) (*Live, error) {
+	if err := CheckCamera(n); err != nil {
+		return nil, fmt.Errorf("camera:%d: %w", n, err)
+	}
 	c, err := gocv.VideoCaptureDevice(n)
 	if err != nil || !c.IsOpened() {
 		c.Close()

@@ -73,6 +73,9 @@ func parseInputs(args []string) ([]input, error) {
 				name := pipeline.RedactURL(a) // (camera://user:secret@host, a stream's URL mistyped)
 				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", name, name)
 			}
+			if err := pipeline.CheckCamera(n); err != nil {
+				return nil, fmt.Errorf("%s: %w", a, err)
+			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
 		case devVideo.MatchString(a) || device:
 			// (a regular file or folder under /dev, as /dev/shm's, is read as any other)
