@@ -286,7 +286,7 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 				if !prev.output {
 					return fmt.Errorf("output %s would overwrite %s", o.path, prev.what)
 				}
-				return fmt.Errorf("%s and %s would both be written to %s: use -out with separate folders, or rename one", prev.what, o.what, o.path)
+				return fmt.Errorf("%s and %s would both be written to %s: run them as two detect commands, each with its own -out, or rename one (-no-video writes no video)", prev.what, o.what, o.path)
 			}
 		}
 		take(keys, owner{what: o.what, output: true})
