@@ -899,3 +899,46 @@ func TestTerminateWhileWaitingForTheFirstSource(t *testing.T) {
 		t.Errorf("-json file changed: %q", got)
 	}
 }
+
+// TestStreamOfKnownLengthCutFails: an http:// link to a video file whose server drops the
+// connection two thirds of the way through ends the run with status 1, naming the stream and the
+// last frame, the frames before kept (it was a warning and status 0, as for a short local file,
+// although a source that dies fails the run).
+func TestStreamOfKnownLengthCutFails(t *testing.T) {
+	dir := t.TempDir()
+	clip := copyClip(t, dir)
+	data, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every response as the file's, its body cut at two thirds of the file: the server
+		// states the whole length, then closes the connection.
+		http.ServeContent(&cutWriter{w, 2 * len(data) / 3}, r, "clip.mp4", time.Time{}, bytes.NewReader(data))
+	}))
+	defer srv.Close()
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", srv.URL+"/clip.mp4")
+	n := len(frameLines(t, []byte(stdout)))
+	if err == nil || !strings.Contains(err.Error(), "/clip.mp4: the stream ended after frame ") || !(n > 0 && n < videotest.ClipFrames) {
+		t.Fatalf("%v, %d frames\n%s", err, n, stderr)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprintf("after frame %d (numbered from 0) of the %d", n-1, videotest.ClipFrames)) {
+		t.Errorf("%v: want the last frame written, %d", err, n-1)
+	}
+}
+
+// cutWriter writes the first left bytes of a response body, then nothing more.
+type cutWriter struct {
+	http.ResponseWriter
+	left int
+}
+
+func (w *cutWriter) Write(b []byte) (int, error) {
+	if len(b) > w.left {
+		w.ResponseWriter.Write(b[:w.left])
+		w.left = 0
+		return 0, io.ErrUnexpectedEOF
+	}
+	w.left -= len(b)
+	return w.ResponseWriter.Write(b)
+}
