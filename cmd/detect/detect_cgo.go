@@ -248,7 +248,7 @@ func detect(c *cli.Context) error {
 			if got, stated, ended := s.Extent(); ended && got < stated && in.kind == streamInput {
 				// A file over the network: OpenCV cannot tell a lost connection from a short
 				// file, and the connection is what a stream loses (a dead source: status 1).
-				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its container states (the connection lost, or a file cut short)", in.name(), got-1, stated))
+				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its container states (the connection lost; or a file cut short, or a container that overstates its length: the frames read are kept)", in.name(), got-1, stated))
 			} else if ended && got < stated {
 				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.
 				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.name(), got-1, stated)
