@@ -8,10 +8,12 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"sync"
 )
 
 // Context returns a context that the first of sigs the process does not ignore cancels, calling
-// onSignal (when not nil) once then; stop releases the signals and the context.
+// onSignal (when not nil) once then, before the context is cancelled: what it says comes before
+// anything the cancellation makes the caller print. stop releases the signals and the context.
 func Context(parent context.Context, onSignal func(), sigs ...os.Signal) (ctx context.Context, stop func()) {
 	var caught []os.Signal
 	for _, sig := range sigs {
@@ -19,20 +21,30 @@ func Context(parent context.Context, onSignal func(), sigs ...os.Signal) (ctx co
 			caught = append(caught, sig)
 		}
 	}
-	if len(caught) == 0 { // (NotifyContext with no signals would relay every signal)
-		return context.WithCancel(parent)
+	ctx, cancel := context.WithCancel(parent)
+	if len(caught) == 0 { // (Notify with no signals would relay every signal)
+		return ctx, cancel
 	}
-	ctx, unnotify := signal.NotifyContext(parent, caught...)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, caught...)
 	done := make(chan struct{})
 	go func() {
 		select {
-		case <-ctx.Done():
-			unnotify() // the default action again: a second signal ends the process
-			if parent.Err() == nil && onSignal != nil {
+		case <-signals:
+			signal.Stop(signals) // the default action again: a second signal ends the process
+			if onSignal != nil {
 				onSignal()
 			}
+			cancel()
+		case <-ctx.Done(): // the parent's end
+			signal.Stop(signals)
 		case <-done:
 		}
 	}()
-	return ctx, func() { close(done); unnotify() }
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() { close(done) })
+		signal.Stop(signals)
+		cancel()
+	}
 }
