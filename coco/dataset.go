@@ -613,7 +613,7 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	// looked for in dir. (A leading / stays in dir, as filepath.Join keeps it.)
 	fn := filepath.FromSlash(im.FileName)
 	escapes := !filepath.IsLocal(strings.TrimLeft(fn, string(filepath.Separator)))
-	var tried []string
+	var tried, notFiles []string
 	for k, p := range []string{
 		filepath.Join(dir, fn),
 		filepath.Join(dir, filepath.Base(fn)),
@@ -628,10 +628,31 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 		tried = append(tried, p)
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return p, nil
+		} else if err == nil {
+			notFiles = append(notFiles, fmt.Sprintf("%s is a %s", p, kindOf(st.Mode())))
 		}
 	}
+	why := ""
 	if escapes && im.FileName != "" {
-		return "", fmt.Errorf("image %s (%q) not found in %s (tried %v; a file_name outside the folder is not read)", d.ImageName(id), im.FileName, dir, tried)
+		why = "; a file_name outside the folder is not read"
 	}
-	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v)", d.ImageName(id), im.FileName, dir, tried)
+	if len(notFiles) > 0 {
+		why += "; " + strings.Join(notFiles, ", ") + ", not a file"
+	}
+	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v%s)", d.ImageName(id), im.FileName, dir, tried, why)
+}
+
+// kindOf names what a path that is not a regular file is (ImagePath's errors).
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeDevice != 0:
+		return "device"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
 }
