@@ -7,8 +7,8 @@ import (
 )
 
 // maxJPEGCoefBytes is the most memory libjpeg may hold for a multi-scan JPEG's coefficients (see
-// jpegCoefBytes): 8 bytes a pixel of transform.MaxPixels, what a 100 MP four-component JPEG
-// takes, so that no JPEG read whole is refused by it.
+// jpegCoefBytes) for a JPEG read reduced: 8 bytes a pixel of transform.MaxPixels, what a 100 MP
+// four-component JPEG takes (one read whole is not checked: checkJPEGScans).
 const maxJPEGCoefBytes = 8 * transform.MaxPixels
 
 // jpegCoefBytes returns the bytes libjpeg allocates for the whole-image coefficient buffer of a
@@ -61,13 +61,19 @@ func jpegCoefBytes(data []byte) (int64, bool) {
 	return n, true
 }
 
-// checkJPEGScans refuses a JPEG whose coefficients libjpeg would hold in more than
-// maxJPEGCoefBytes (jpegCoefBytes), before it is decoded.
+// checkJPEGScans refuses a w x h JPEG read reduced (over transform's limits) whose coefficients
+// libjpeg would hold in more than maxJPEGCoefBytes (jpegCoefBytes), before it is decoded. A JPEG
+// within the limits, read whole, is not refused: its coefficients take at most 8 bytes a pixel
+// (four components at 4:4:4), rounded up to whole blocks, which can pass maxJPEGCoefBytes by a
+// little (800.64 MB for a progressive CMYK JPEG of 9999x10001).
 func checkJPEGScans(data []byte, name string, w, h int) error {
+	if transform.CheckSize(w, h) == nil {
+		return nil
+	}
 	n, ok := jpegCoefBytes(data)
 	if !ok || n <= maxJPEGCoefBytes {
 		return nil
 	}
 	return fmt.Errorf("cvimage: image %s (jpeg): %w: %dx%d, progressive or multi-scan: libjpeg holds every coefficient of such a file in memory, "+
-		"%d MB, even to read it reduced (at most %d MB)", name, transform.ErrImageTooLarge, w, h, n/1_000_000, maxJPEGCoefBytes/1_000_000)
+		"%d MB, even to read it reduced (at most %d MB)", name, transform.ErrImageTooLarge, w, h, (n+999_999)/1_000_000, maxJPEGCoefBytes/1_000_000)
 }

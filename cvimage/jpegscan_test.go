@@ -2,7 +2,11 @@ package cvimage
 
 import (
 	"encoding/hex"
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // progressive8x8 is an 8x8 progressive JPEG at 4:4:4 (PIL: progressive=True, subsampling=0).
@@ -54,5 +58,27 @@ func TestJPEGCoefBytes(t *testing.T) {
 		if n, ok := jpegCoefBytes(bad); ok {
 			t.Errorf("% x: %d bytes, %v; want none", bad, n, ok)
 		}
+	}
+}
+
+// TestJPEGScansWholeReadNotRefused: a JPEG within transform's limits, read whole, is never refused
+// for its coefficients (maxJPEGCoefBytes is 8 bytes a pixel of MaxPixels): a progressive CMYK
+// JPEG at 4:4:4 of 9999x10001 (99,999,999 pixels) takes 8 bytes a pixel rounded up to whole 8x8
+// blocks, 800.64 MB, and was refused although the README takes JPEGs up to 100 megapixels.
+func TestJPEGScansWholeReadNotRefused(t *testing.T) {
+	cmyk := func(w, h int) []byte {
+		return []byte{0xff, 0xd8,
+			0xff, 0xc2, 0, 20, 8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 4, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0,
+			0xff, 0xda, 0, 8, 1, 1, 0, 0, 0, 0}
+	}
+	if n, ok := jpegCoefBytes(cmyk(9999, 10001)); !ok || n <= maxJPEGCoefBytes {
+		t.Fatalf("9999x10001 progressive CMYK: %d bytes, %v; want over %d (the case this test is for)", n, ok, maxJPEGCoefBytes)
+	}
+	if err := checkJPEGScans(cmyk(9999, 10001), "cmyk.jpg", 9999, 10001); err != nil {
+		t.Errorf("a JPEG within the limits, read whole: %v", err)
+	}
+	// Read reduced (over the limits), the same bytes a pixel are refused.
+	if err := checkJPEGScans(cmyk(20000, 20000), "big.jpg", 20000, 20000); !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "big.jpg") {
+		t.Errorf("a 20000x20000 progressive CMYK JPEG read reduced: %v; want ErrImageTooLarge naming it", err)
 	}
 }
