@@ -101,6 +101,9 @@ func detect(c *cli.Context) error {
 		}
 	}()
 	for k, in := range j.inputs {
+		if ctx.Err() != nil && c.Context.Err() == nil { // (a signal while probing: not the rest)
+			return beforeWork()
+		}
 		switch in.kind {
 		case videoInput:
 			info, err := pipeline.ProbeVideo(in.spec)
