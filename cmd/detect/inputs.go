@@ -163,7 +163,7 @@ func parseInputs(args []string) ([]input, error) {
 func whyInvalidURL(a string) string {
 	_, err := url.Parse(pipeline.RedactURL(a))
 	if err == nil {
-		return "its password (or a secret of its query) has a character that must be percent-encoded (% / ? # @ as %25 %2F %3F %23 %40)"
+		return "its password (or a secret in its path or query) has a character that must be percent-encoded (% / ? # @ as %25 %2F %3F %23 %40)"
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) { // (its message repeats the URL)
@@ -310,7 +310,7 @@ func fileKeys(path string) []string {
 // streamName makes a file name from a stream URL: host, port, path and query (which tells a
 // recorder's channels apart) with other characters replaced, e.g. rtsp://10.0.0.2:554/live/ch1
 // -> 10.0.0.2_554_live_ch1, rtsp://nvr/cam?channel=2 -> nvr_cam_channel_2; never its user or
-// password, nor a secret of its query (pipeline.RedactURL).
+// password, nor a secret in its path or query (pipeline.RedactURL).
 func streamName(spec string) string {
 	u, err := url.Parse(pipeline.RedactURL(spec))
 	if err != nil {

@@ -232,6 +232,12 @@ func TestInvalidURLHidesSecrets(t *testing.T) {
 			}
 		}
 	}
+	// A secret in the path (some cameras take /user=admin&password=...) is hidden, and named
+	// as where the fault is.
+	if _, err := parseInputs([]string{"rtsp://10.0.0.5/user=admin&password=qzk%zzwvj&channel=1"}); err == nil ||
+		strings.Contains(err.Error(), "qzk") || !strings.Contains(err.Error(), "a secret in its path or query") {
+		t.Errorf("a bad escape in a path's secret: %v", err)
+	}
 	// A fault outside the secrets is still named.
 	if _, err := parseInputs([]string{"rtsp://admin:hunter@10.0.0.5:x/live"}); err == nil || strings.Contains(err.Error(), "hunter") || !strings.Contains(err.Error(), `invalid port ":x"`) {
 		t.Errorf("a bad port: %v", err)
