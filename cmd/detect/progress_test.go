@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shuffledet/shuffledet/internal/testmodel"
-	"github.com/shuffledet/shuffledet/modelfile"
+	"github.com/shuffledet/shuffledet/internal/videotest"
 )
 
 // TestFrameBar: a live source's report carries the drops in its label and ends with one line.
@@ -29,23 +28,16 @@ func TestFrameBar(t *testing.T) {
 // total (it stopped at 2 of 3, 66.7%, with every image handled).
 func TestImagesBarCountsUnreadable(t *testing.T) {
 	dir := t.TempDir()
-	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := filepath.Join(dir, "tiny.bin")
-	if err := modelfile.Write(model, *cfg, ts); err != nil {
-		t.Fatal(err)
-	}
+	model := videotest.Tiny(t)
 	photo, err := os.ReadFile("../../testdata/images/000000001503.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}
 	images := filepath.Join(dir, "images")
+	if err := os.Mkdir(images, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for name, b := range map[string][]byte{"a.jpg": photo, "b.jpg": photo, "c.jpg": []byte("not a JPEG")} {
-		if err := os.MkdirAll(images, 0o755); err != nil {
-			t.Fatal(err)
-		}
 		if err := os.WriteFile(filepath.Join(images, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
