@@ -1798,7 +1798,7 @@ func TestVideoWriterCloseNotHeldByAbandonedOpen(t *testing.T) {
 // TestOpenCameraNumbers: OpenCamera refuses a number OpenCV would read as a backend and a device
 // (200: Video4Linux's device 0), naming it, before opening anything.
 func TestOpenCameraNumbers(t *testing.T) {
-	for _, n := range []int{-1, 100, 200, 1 << 32} {
+	for _, n := range []int{-1, 100, 200, math.MaxInt} { // (not 1 << 32: no int on 32 bits)
 		if _, err := OpenCamera(n); err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("camera:%d: a camera is camera:N with N from 0 (the first) to 99", n)) {
 			t.Errorf("OpenCamera(%d): %v", n, err)
 		}

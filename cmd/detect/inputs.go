@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -69,6 +70,9 @@ func parseInputs(args []string) ([]input, error) {
 		switch {
 		case strings.HasPrefix(a, "camera:"):
 			n, err := strconv.Atoi(strings.TrimPrefix(a, "camera:"))
+			if errors.Is(err, strconv.ErrRange) { // a number all the same, past int's range (on 32 bits, 2^31)
+				n, err = math.MaxInt, nil
+			}
 			if err != nil || n < 0 {
 				name := pipeline.RedactURL(a) // (camera://user:secret@host, a stream's URL mistyped)
 				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", name, name)

@@ -90,8 +90,9 @@ func TestInputsAndOutputs(t *testing.T) {
 	if _, err := parseInputs([]string{"camera:-1"}); err == nil || !strings.Contains(err.Error(), "camera:N") {
 		t.Errorf("camera:-1: %v", err)
 	}
-	// OpenCV reads 200 as Video4Linux's device 0, and 4294967296 wraps to 0 in C's int.
-	for _, n := range []string{"100", "200", "4294967296"} {
+	// OpenCV reads 200 as Video4Linux's device 0, and 4294967296 wraps to 0 in C's int; a number
+	// past Go's int (2^31 on 32 bits) is out of range alike, not "not a device number".
+	for _, n := range []string{"100", "200", "4294967296", "99999999999999999999"} {
 		if _, err := parseInputs([]string{"camera:" + n}); err == nil || !strings.Contains(err.Error(), "camera:"+n+": a camera is camera:N with N from 0 (the first) to 99") {
 			t.Errorf("camera:%s: %v", n, err)
 		}
