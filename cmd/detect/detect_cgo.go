@@ -248,10 +248,12 @@ func detect(c *cli.Context) error {
 		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
 			// Only a source read to its end (not one a closed window stopped, whose Read may
 			// even still run): Extent says which.
-			if got, stated, ended := s.Extent(); ended && got < stated && in.kind == streamInput {
-				// A file over the network: OpenCV cannot tell a lost connection from a short
-				// file, and the connection is what a stream loses (a dead source: status 1).
-				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its container states (the connection lost; or a file cut short, or a container that overstates its length: the frames read are kept)", in.name(), got-1, stated))
+			if got, stated, ended := s.Extent(); ended && got < stated && in.kind == streamInput && statesExactCount(in.spec) {
+				// An MP4 or MOV over the network, whose index holds its frames' exact count:
+				// OpenCV cannot tell a lost connection from a short file, and the connection is
+				// what a stream loses (a dead source: status 1). Other containers' counts are
+				// estimates (duration x rate: an MKV's includes its audio), hence the warning.
+				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its index states (the connection lost, or a file cut short: the frames read are kept)", in.name(), got-1, stated))
 			} else if ended && got < stated {
 				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.
 				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.name(), got-1, stated)

@@ -902,10 +902,11 @@ func TestTerminateWhileWaitingForTheFirstSource(t *testing.T) {
 	}
 }
 
-// TestStreamOfKnownLengthCutFails: an http:// link to a video file whose server drops the
-// connection two thirds of the way through ends the run with status 1, naming the stream and the
-// last frame, the frames before kept (it was a warning and status 0, as for a short local file,
-// although a source that dies fails the run).
+// TestStreamOfKnownLengthCutFails: an http:// link to an MP4 whose server drops the connection
+// two thirds of the way through ends the run with status 1, naming the stream and the last
+// frame, the frames before kept (it was a warning and status 0, as for a short local file,
+// although a source that dies fails the run); a container whose count is an estimate keeps the
+// warning.
 func TestStreamOfKnownLengthCutFails(t *testing.T) {
 	dir := t.TempDir()
 	clip := copyClip(t, dir)
@@ -926,6 +927,21 @@ func TestStreamOfKnownLengthCutFails(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), fmt.Sprintf("after frame %d (numbered from 0) of the %d", n-1, videotest.ClipFrames)) {
 		t.Errorf("%v: want the last frame written, %d", err, n-1)
+	}
+
+	// A whole MKV whose audio outlasts its video states more frames than it holds (its count is
+	// its duration times its rate): read over http, a warning, as read from a file, not a
+	// failure.
+	mkv := filepath.Join(dir, "long-audio.mkv")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", clip, "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "30",
+		"-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "pcm_s16le", mkv).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	files := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer files.Close()
+	stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", files.URL+"/long-audio.mkv")
+	if n := len(frameLines(t, []byte(stdout))); err != nil || n != videotest.ClipFrames || !strings.Contains(stderr, "warning: no frame decoded after frame") {
+		t.Errorf("a whole MKV with longer audio over http: %v, %d frames\n%s", err, n, stderr)
 	}
 }
 
