@@ -9,6 +9,8 @@ package configs
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
@@ -127,6 +129,14 @@ func (m *Model) Validate() error {
 // side of 0 pixels, every frame an error).
 const MinShorterSide = 2 * backbone.FeatureStride
 
+// MaxClassName bounds a class name's length in bytes (COCO's longest has 14). Every detection
+// carries its name into detect's JSON and summary: a model file's one name of a megabyte (within
+// modelfile.MaxConfigBytes) made 10 GB of JSON a frame at 10,000 detections, and the frame's
+// output ran out of memory. Names may not hold control characters either (Unicode's Cc: C0, DEL,
+// C1), which detect printed as they were: a name could send escape sequences to the terminal
+// (set its title, clear or rewrite lines) in the summary and in error messages.
+const MaxClassName = 256
+
 // MaxPredictorOutputs bounds post_nms_top_n x (classes + 1): the box predictor writes 5 floats
 // (a logit and 4 deltas) for each, 200 MB at this limit (10,000 proposals of 999 classes).
 const MaxPredictorOutputs = 10_000_000
@@ -144,7 +154,8 @@ const (
 // Validate checks what the detector needs beyond each stage's own checks (the shorter side at
 // least MinShorterSide and at most the longer side's cap, at most 4096; padding to a positive multiple of the feature stride,
 // 16, at most 1024; a positive image_std; 1 to 10000 classes with positive ids and non-empty
-// names, none twice; MaxPredictorOutputs, MaxRoIBins, MaxRoISamples), then each stage's
+// names of at most MaxClassName bytes without control characters, none twice;
+// MaxPredictorOutputs, MaxRoIBins, MaxRoISamples), then each stage's
 // configuration.
 func (d *Detector) Validate() error {
 	switch {
@@ -167,6 +178,10 @@ func (d *Detector) Validate() error {
 			return fmt.Errorf("class %d (%q): id %d, want a positive category id", i, c.Name, c.ID)
 		case c.Name == "":
 			return fmt.Errorf("class %d (id %d): empty name", i, c.ID)
+		case len(c.Name) > MaxClassName:
+			return fmt.Errorf("class %d (id %d): name of %d bytes, more than %d", i, c.ID, len(c.Name), MaxClassName)
+		case strings.IndexFunc(c.Name, unicode.IsControl) >= 0:
+			return fmt.Errorf("class %d (id %d): name %q has a control character", i, c.ID, c.Name)
 		case ids[c.ID]:
 			return fmt.Errorf("class %d (%q): id %d appears twice", i, c.Name, c.ID)
 		case names[c.Name]:

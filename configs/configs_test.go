@@ -127,6 +127,8 @@ func TestValidateLimits(t *testing.T) {
 	d.RPN.PreNMSTopN, d.RPN.PostNMSTopN, d.RoI.DetectionsPerImg = rpn.MaxPreNMSTopN, rpn.MaxPostNMSTopN, roihead.MaxDetectionsPerImg
 	d.RPN.NMSThresh, d.RPN.ScoreThresh, d.RPN.MinBoxSize, d.RoI.NMSThresh = 1, 1, transform.MaxSide, 1
 	d.RoI.SamplingRatio = 4 // 10,000 proposals at 14 x 14, 4 x 4 samples a bin: MaxRoIBins, MaxRoISamples
+	// the longest class name, and one not in ASCII (no control characters)
+	d.Classes[3].Name, d.Classes[4].Name = strings.Repeat("m", MaxClassName), "café 狗"
 	if err := m.Validate(); err != nil {
 		t.Fatalf("at the limits: %v", err)
 	}
@@ -151,6 +153,10 @@ func TestValidateLimits(t *testing.T) {
 		{"class id twice", func(d *Detector) { d.Classes[1].ID = d.Classes[0].ID }, `id 1 appears twice`},
 		{"class name empty", func(d *Detector) { d.Classes[2].Name = "" }, `class 2 (id 3): empty name`},
 		{"class name twice", func(d *Detector) { d.Classes[1].Name = d.Classes[0].Name }, `name "person" appears twice`},
+		{"class name escape", func(d *Detector) { d.Classes[1].Name = "car\x1b]0;title\a" }, `class 1 (id 2): name "car\x1b]0;title\a" has a control character`},
+		{"class name newline", func(d *Detector) { d.Classes[1].Name = "car\nperson 99" }, `class 1 (id 2): name "car\nperson 99" has a control character`},
+		{"class name C1", func(d *Detector) { d.Classes[1].Name = "car\u009b31m" }, `has a control character`},
+		{"class name long", func(d *Detector) { d.Classes[1].Name = strings.Repeat("a", MaxClassName+1) }, `class 1 (id 2): name of 257 bytes, more than 256`},
 		{"outputs", func(d *Detector) {
 			d.Classes = make([]Class, 1000)
 			for i := range d.Classes {
