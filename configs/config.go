@@ -141,6 +141,15 @@ const MaxClassName = 256
 // (a logit and 4 deltas) for each, 200 MB at this limit (10,000 proposals of 999 classes).
 const MaxPredictorOutputs = 10_000_000
 
+// MaxClassNMS bounds post_nms_top_n^2 x classes, the RoI head's NMS work a frame at its worst:
+// it runs class by class, each class to completion (torch's tie order needs every survivor), on
+// up to post_nms_top_n boxes a class, each kept box compared with every box left, n^2/2 IoUs
+// for a class of n boxes that suppress none (an NMS threshold of 1, a score threshold of 0). At
+// this limit (10,000 proposals x 100 classes; 1,000 x 10,000) that is 1.4 s with AVX2; 10,000
+// proposals x 999 classes, within MaxPredictorOutputs, took 18 s of IoUs with AVX2 and 38 s a
+// frame on two cores.
+const MaxClassNMS = 10_000_000_000
+
 // MaxRoIBins bounds post_nms_top_n x output_size^2, the box head's work a frame (stage 4 runs on
 // every proposal's output_size x output_size map): 10,000 proposals at 14 x 14. MaxRoISamples
 // bounds that times RoIAlign's bilinear samples per bin (sampling_ratio^2; for 0, adaptive, as
@@ -155,7 +164,7 @@ const (
 // least MinShorterSide and at most the longer side's cap, at most 4096; padding to a positive multiple of the feature stride,
 // 16, at most 1024; a positive image_std; 1 to 10000 classes with positive ids and non-empty
 // names of at most MaxClassName bytes without control characters, none twice;
-// MaxPredictorOutputs, MaxRoIBins, MaxRoISamples), then each stage's
+// MaxPredictorOutputs, MaxClassNMS, MaxRoIBins, MaxRoISamples), then each stage's
 // configuration.
 func (d *Detector) Validate() error {
 	switch {
@@ -201,6 +210,10 @@ func (d *Detector) Validate() error {
 	if n := d.RPN.PostNMSTopN * (len(d.Classes) + 1); n > MaxPredictorOutputs {
 		return fmt.Errorf("post_nms_top_n %d x (%d classes + 1) = %d box predictor outputs, more than %d",
 			d.RPN.PostNMSTopN, len(d.Classes), n, MaxPredictorOutputs)
+	}
+	if n := int64(d.RPN.PostNMSTopN) * int64(d.RPN.PostNMSTopN) * int64(len(d.Classes)); n > MaxClassNMS {
+		return fmt.Errorf("post_nms_top_n %d^2 x %d classes = %d, more than %d: the per-class NMS of one frame could compute %d IoUs",
+			d.RPN.PostNMSTopN, len(d.Classes), n, int64(MaxClassNMS), n/2)
 	}
 	bins := d.RPN.PostNMSTopN * d.RoI.OutputSize * d.RoI.OutputSize
 	if bins > MaxRoIBins {

@@ -163,6 +163,18 @@ func TestValidateLimits(t *testing.T) {
 				d.Classes[i] = Class{ID: i + 1, Name: fmt.Sprint("c", i)}
 			}
 		}, "post_nms_top_n 10000 x (1000 classes + 1) = 10010000 box predictor outputs, more than 10000000"},
+		{"class NMS", func(d *Detector) { // within MaxPredictorOutputs: 38 s a frame on two cores
+			d.Classes = make([]Class, 999)
+			for i := range d.Classes {
+				d.Classes[i] = Class{ID: i + 1, Name: fmt.Sprint("c", i)}
+			}
+		}, "post_nms_top_n 10000^2 x 999 classes = 99900000000, more than 10000000000"},
+		{"class NMS, one more", func(d *Detector) {
+			d.Classes = make([]Class, 101)
+			for i := range d.Classes {
+				d.Classes[i] = Class{ID: i + 1, Name: fmt.Sprint("c", i)}
+			}
+		}, "post_nms_top_n 10000^2 x 101 classes = 10100000000, more than 10000000000"},
 		{"min size", func(d *Detector) { d.ShorterSide = 31 }, "min_size 31 / max_size 1000 out of range (32 <= min_size <= max_size <= 4096)"},
 		{"roi bins", func(d *Detector) { d.RoI.OutputSize = 15 }, "post_nms_top_n 10000 x roi output_size 15^2 = 2250000 RoI bins a frame, more than 1960000"},
 		{"roi samples", func(d *Detector) { d.RoI.SamplingRatio = 5 }, "1960000 RoI bins x 5^2 samples (roi sampling_ratio 5) = 49000000 bilinear samples a frame, more than 31360000"},
@@ -176,6 +188,16 @@ func TestValidateLimits(t *testing.T) {
 		if err := e.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
+	}
+	at := *m
+	det := d.Clone()
+	det.Classes = make([]Class, 100) // 10,000 proposals x 100 classes: MaxClassNMS
+	for i := range det.Classes {
+		det.Classes[i] = Class{ID: i + 1, Name: fmt.Sprint("c", i)}
+	}
+	at.Detector = &det
+	if err := at.Validate(); err != nil {
+		t.Errorf("at MaxClassNMS: %v", err)
 	}
 	d.RPN.AspectRatios = append(d.RPN.AspectRatios, 8)
 	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "16 anchor sizes x 5 aspect ratios = 80 anchors per location, more than 64") {
