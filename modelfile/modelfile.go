@@ -12,11 +12,13 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
@@ -28,6 +30,11 @@ const Format = "shuffledet"
 // 80-class detector's is about 5 KB, a 10,000-class one's under 400 KB; 90 MB of zeros in
 // image_mean took 2.9 GB of memory to be refused by Validate).
 const MaxConfigBytes = 1 << 20
+
+// MaxFileBytes bounds a model file's size, refused before its data is read for the checksum: the
+// largest model the limits allow is a 2x g8 classifier of shufflenet.MaxClasses classes, 1.6 GB
+// (a detector is tens of MB); a sparse file claiming 32 GiB took 38 s to be found damaged.
+const MaxFileBytes = 2 << 30
 
 // ChecksumKey is the metadata key of a model file's checksum: the CRC-32 (IEEE, zlib's) of its
 // data section followed by its "config" value, as 8 lower-case hexadecimal digits. It finds a file
@@ -49,6 +56,9 @@ type File struct {
 // configuration has no use for never takes memory (CheckAllUsed names it). The File holds the
 // file open until Close.
 func Open(path string) (*File, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > MaxFileBytes {
+		return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", path, fi.Size(), int64(MaxFileBytes), shufflenet.MaxClasses)
+	}
 	st, err := safetensors.OpenReader(path)
 	if err != nil {
 		var pe *fs.PathError

@@ -467,3 +467,33 @@ func TestChecksum(t *testing.T) {
 		}
 	}
 }
+
+// TestFileSizeRefusedFirst: a file larger than any model (a sparse one, nothing on disk) is
+// refused from its size, before its data is read for the checksum (32 GiB took 38 s to be found
+// damaged); a classifier of more than shufflenet.MaxClasses classes is refused by its config.
+func TestFileSizeRefusedFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(modelfile.MaxFileBytes + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := modelfile.Open(path); err == nil || !strings.Contains(err.Error(), "model "+path+": 2147483649 bytes, more than any model file") {
+		t.Errorf("Open of a %d-byte file: %v", int64(modelfile.MaxFileBytes)+1, err)
+	}
+	cfg := shufflenet.Config{Groups: 8, Width: 2, Shuffle: true, NumClasses: shufflenet.MaxClasses}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("%d classes: %v", cfg.NumClasses, err)
+	}
+	// The largest classifier's last layer fits the file bound, with the trunk beside it.
+	if bytes := int64(cfg.NumClasses) * int64(cfg.StageWidths()[2]) * 4; !(bytes < modelfile.MaxFileBytes-64<<20) {
+		t.Errorf("a 2x g8 classifier of %d classes holds %d bytes in its last layer, over the file bound", cfg.NumClasses, bytes)
+	}
+	cfg.NumClasses++
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "num_classes 131073 out of range") {
+		t.Errorf("%d classes: %v", cfg.NumClasses, err)
+	}
+}

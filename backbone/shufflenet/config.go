@@ -33,6 +33,11 @@ func DefaultConfig() Config {
 // stage widths at 1.0x (paper Table 1).
 var widths1x = map[int][3]int{1: {144, 288, 576}, 2: {200, 400, 800}, 3: {240, 480, 960}, 4: {272, 544, 1088}, 8: {384, 768, 1536}}
 
+// MaxClasses is the most classes a classifier has (ImageNet-21k has 21,841): a 2x g8 classifier
+// of that many holds 1.6 GB of weights in its last layer, which bounds a model file's size
+// (modelfile.MaxFileBytes).
+const MaxClasses = 1 << 17
+
 // Validate reports an unsupported group count, width or class count.
 func (c Config) Validate() error {
 	if _, ok := widths1x[c.Groups]; !ok {
@@ -43,8 +48,8 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("backbone: width %g not supported (0.25, 0.5, 1.0, 1.5 or 2.0)", c.Width)
 	}
-	if c.NumClasses < 0 || c.NumClasses > 1<<20 {
-		return fmt.Errorf("backbone: num_classes %d out of range", c.NumClasses)
+	if c.NumClasses < 0 || c.NumClasses > MaxClasses {
+		return fmt.Errorf("backbone: num_classes %d out of range (0..%d)", c.NumClasses, MaxClasses)
 	}
 	return nil
 }
