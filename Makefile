@@ -180,6 +180,7 @@ THREADS ?= 2
 minival: bin/cocoeval
 	@test -n "$(MODEL)" || { echo "make minival: set MODEL=path/to/model.bin" >&2; exit 2; }
 	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (minival needs val2017 only: run scripts/get-coco $(COCO) --val-only, about 1 GB)" >&2; exit 2; }
+	@test -d $(COCO)/val2017 || { echo "make minival: $(COCO) has the annotations but no val2017/ images (scripts/get-coco fetches them after the annotations: run scripts/get-coco $(COCO) --val-only again, it resumes)" >&2; exit 2; }
 	mkdir -p out
 	bin/cocoeval -model $(MODEL) $(if $(RES),-res $(RES)) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
 		-images $(COCO)/val2017 -out out/minival-$(subst /,_,$(basename $(MODEL)))-$(or $(RES),own).json
