@@ -27,6 +27,10 @@ started with: bench/peers.sh preloads tcmalloc (LD_PRELOAD) where it is installe
 tuning guide advises, and the table says which. Every other engine runs as a child process
 without LD_PRELOAD (child_env).
 
+A peer that cannot run here (no node, onnxruntime-node not installed in bench/node_modules, no cv2)
+or that fails on a case is left out with a line saying why, on standard error and under the table
+("Not measured"); every other engine is still measured.
+
 Writes OUT/results.json (every measurement) and OUT/table.md (printed too).
 """
 import argparse
@@ -41,14 +45,37 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-import torch
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "train"))
 
-from detector import load_bin, read_bin, set_resolution  # noqa: E402
-import export  # noqa: E402
+try:
+    # PyTorch writes every model of the run (train/export.py), so without it nothing can be timed.
+    import numpy as np
+    import torch
+    from detector import load_bin, read_bin, set_resolution
+    import export
+except ImportError as e:
+    raise SystemExit("make bench: %s: the models are exported with the PyTorch reference, which needs "
+                     "python3-torch, python3-torchvision and python3-numpy (scripts/setup installs them)" % e)
+
+ORT_PACKAGE = os.path.join("bench", "node_modules", "onnxruntime-node", "package.json")
+ENGINE_NAMES = {"onnxruntime": "ONNX Runtime", "opencv-dnn": "OpenCV DNN"}
+
+
+def missing_peers(root=ROOT):
+    """{engine: why it cannot run here} for the peers that need more than PyTorch: ONNX Runtime
+    (node, and onnxruntime-node in bench/node_modules) and OpenCV DNN (cv2)."""
+    why = {}
+    if not shutil.which("node"):
+        why["onnxruntime"] = "node not found (scripts/setup installs nodejs and npm)"
+    elif not os.path.isfile(os.path.join(root, ORT_PACKAGE)):
+        why["onnxruntime"] = ("onnxruntime-node is not in bench/node_modules (bench/peers.sh installs it with "
+                              "npm ci, which needs the network: run make bench again where it is reachable)")
+    try:
+        import cv2  # noqa: F401
+    except ImportError as e:
+        why["opencv-dnn"] = "%s (scripts/setup installs python3-opencv)" % e
+    return why
 
 WIDTHS = ["0.5", "1.0", "2.0"]
 TABLE8 = [(224, 224), (480, 640), (720, 1280)]  # paper Table 8 input sizes, H x W
@@ -84,6 +111,10 @@ class Bench:
         self.out = a.out
         self.results = []
         self.node = shutil.which("node")
+        # the peers left out, and why: those that cannot run here, then any that fails on a case
+        self.skipped = missing_peers()
+        for engine, why in sorted(self.skipped.items()):
+            self.log("%s: not measured: %s" % (ENGINE_NAMES.get(engine, engine), why))
         # what PyTorch's OpenBLAS runs (bench/peers.sh unsets it: OpenBLAS picks for this CPU)
         self.openblas_coretype = os.environ.get("OPENBLAS_CORETYPE", "unset")
         # the instruction set of PyTorch's own CPU kernels, as torch reports it
@@ -92,6 +123,10 @@ class Bench:
 
     def log(self, msg):
         print(msg, file=sys.stderr, flush=True)
+
+    def can(self, engine):
+        """Whether a peer is measured: it can run here and has not failed on an earlier case."""
+        return engine not in self.skipped
 
     def record(self, r, **key):
         r = dict(r)
@@ -243,15 +278,32 @@ class Bench:
     def compare(self, case, entries, rounds, runs, warmup):
         """Time every (engine, threads, runner[, runs]) of entries in turn, rounds times over, and
         pool each one's runs: load from other processes then falls on all of them alike."""
+        entries = [e for e in entries if self.can(e[0])]
         times = [[] for _ in entries]
         facts = [{} for _ in entries]
+        failed = set()
         for _ in range(rounds):
             for i, (engine, threads, go, *n) in enumerate(entries):
-                ms, f = go(n[0] if n else runs, warmup)
+                if i in failed:
+                    continue
+                try:
+                    ms, f = go(n[0] if n else runs, warmup)
+                except Exception as e:  # a peer that fails is left out; ours failing fails the run
+                    if engine.startswith("shuffledet"):
+                        raise
+                    detail = getattr(e, "stderr", None) or str(e)
+                    why = "failed on %s, %d thread%s: %s" % (case, threads, "s" if threads > 1 else "",
+                                                             detail.strip().splitlines()[-1][:300] if detail.strip() else repr(e))
+                    self.log("%s: %s; left out of the rest of the run" % (ENGINE_NAMES.get(engine, engine), why))
+                    self.skipped.setdefault(engine, why)
+                    failed.update(j for j, e2 in enumerate(entries) if e2[0] == engine)
+                    continue
                 times[i] += ms
                 f["peak_rss_mb"] = max(f.get("peak_rss_mb", 0), facts[i].get("peak_rss_mb", 0))
                 facts[i].update(f)
         for (engine, threads, *_), ms, f in zip(entries, times, facts):
+            if not ms:  # a peer that failed
+                continue
             r = summarize(ms)
             r.update(f)
             if "gflops" in r:
@@ -312,8 +364,12 @@ class Bench:
             if self.peak["isa"].startswith("avx512"):  # what a machine without AVX-512 runs
                 entries.append(("shuffledet-avx2", 1, self.ours(cls, "224x224", isa="avx2")))
             for t in (1, 2):
-                entries += [("shuffledet", t, self.ours(cls, "224x224", threads=t)),("onnxruntime", t, self.ort(onnx, 224, 224, t)), ("opencv-dnn", t, self.opencv(onnx, 224, 224, t)),
-                            ("pytorch", t, self.pytorch(model, x, t))]
+                entries.append(("shuffledet", t, self.ours(cls, "224x224", threads=t)))
+                if self.can("onnxruntime"):
+                    entries.append(("onnxruntime", t, self.ort(onnx, 224, 224, t)))
+                if self.can("opencv-dnn"):
+                    entries.append(("opencv-dnn", t, self.opencv(onnx, 224, 224, t)))
+                entries.append(("pytorch", t, self.pytorch(model, x, t)))
             self.compare("classifier %sx 224" % w, entries, rounds, 10, 3)
         self.ncnn()
         if not q:
@@ -354,7 +410,7 @@ class Bench:
         with open(self.path("results.json"), "w") as f:
             json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
                        "openblas_coretype": self.openblas_coretype, "torch_cpu_capability": self.torch_isa,
-                       "results": self.results}, f, indent=1)
+                       "not_measured": self.skipped, "results": self.results}, f, indent=1)
         table = Report(self).markdown()
         with open(self.path("table.md"), "w") as f:
             f.write(table)
@@ -461,6 +517,10 @@ class Report:
           "runs eager, in NCHW (its defaults; docs/SPEED.md has a check of channels_last), its own kernels "
           "on %s, its BLAS on the kernels OpenBLAS picks for this CPU (OPENBLAS_CORETYPE %s)."
           % (tuple(b.load) + (allocator(), b.torch_isa, b.openblas_coretype)))
+        if b.skipped:
+            p("")
+            p("Not measured (their cells are -): " + "; ".join(
+                "%s: %s" % (ENGINE_NAMES.get(e, e), why) for e, why in sorted(b.skipped.items())) + ".")
         p("")
         p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
           "OpenCV / ours | PyTorch / ours | ncnn / ours | ours GFLOP/s (% of 1-thread peak) |")
@@ -553,23 +613,26 @@ class Report:
             if o is None:
                 continue
             p("| %s%s: <= %g ms | %s ms (%.1fx the goal) | %s |" % (
-                case, ", 2 threads" if t == 2 else "", goal, num(o), o / goal, "yes" if o <= goal else "no"))
+                case, ", 2 threads" if t == 2 else "", goal, beside(num(o), o, goal), o / goal, "yes" if o <= goal else "no"))
         for case in ("classifier 1.0x 224", "trunk 1.0x stage 3 %dx%d" % TRUNK, "detector 1.0x 600"):
             one, two = self.ms("shuffledet", case, 1), self.ms("shuffledet", case, 2)
             if one is not None and two is not None:
-                p("| %s: 2 threads >= 1.8x faster than 1 | %.2fx | %s |" % (case, one / two, "yes" if one / two >= 1.8 else "no"))
+                p("| %s: 2 threads >= 1.8x faster than 1 | %sx | %s |" % (
+                    case, beside("%.2f" % (one / two), one / two, 1.8), "yes" if one / two >= 1.8 else "no"))
         for case, goal in RSS_GOALS:
             o, pure = b.find("shuffledet", case, 1), b.find("shuffledet-nocgo", case, 1)
             if o is not None:
                 mb = o["peak_rss_mb"] * 1.048576
-                p("| %s, detect with OpenCV (cgo): peak RSS <= %g MB | %.0f MB (%.0f MB of it file-backed: the executable, "
+                p("| %s, detect with OpenCV (cgo): peak RSS <= %g MB | %s MB (%.0f MB of it file-backed: the executable, "
                   "OpenCV and the other shared libraries) | %s |" % (
-                      case, goal, mb, o.get("file_rss_mb", 0) * 1.048576, "yes" if mb <= goal else "no"))
+                      case, goal, beside("%.0f" % mb, mb, goal), o.get("file_rss_mb", 0) * 1.048576,
+                      "yes" if mb <= goal else "no"))
             if pure is not None:
                 mb = pure["peak_rss_mb"] * 1.048576
-                p("| %s, detect in pure Go (CGO_ENABLED=0: images, the library): peak RSS <= %g MB | %.0f MB "
+                p("| %s, detect in pure Go (CGO_ENABLED=0: images, the library): peak RSS <= %g MB | %s MB "
                   "(%.0f MB file-backed) | %s |" % (
-                      case, goal, mb, pure.get("file_rss_mb", 0) * 1.048576, "yes" if mb <= goal else "no"))
+                      case, goal, beside("%.0f" % mb, mb, goal), pure.get("file_rss_mb", 0) * 1.048576,
+                      "yes" if mb <= goal else "no"))
         return "\n".join(out) + "\n"
 
 
@@ -580,6 +643,15 @@ def det_order(case):
 
 def num(v):
     return "%.1f" % v if v >= 10 else "%.2f" % v
+
+
+def beside(shown, v, goal):
+    """shown (v rounded for the table), with v to 5 significant digits after it where shown reads as
+    the goal itself but v is not: "2.50 ms" against a goal of 2.5 ms, met "no", looks wrong; "2.50
+    (2.5031)" does not."""
+    if float(shown) == goal and v != goal:
+        return "%s (%.5g)" % (shown, v)
+    return shown
 
 
 def ratio(peer, ours):

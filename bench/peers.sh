@@ -14,7 +14,15 @@ gcc -O2 -pthread -o "$out/peak" bench/peak.c
 gcc -O3 -ffast-math -pthread -o "$out/xcore" bench/xcore.c
 if [ ! -f bench/node_modules/onnxruntime-node/package.json ]; then
   # The CPU build; its install script only fetches GPU parts (unreachable), hence --ignore-scripts.
-  (cd bench && npm ci --ignore-scripts --no-audit --no-fund)
+  # Without npm or the network, ONNX Runtime is left out and every other engine still measured
+  # (peers.py says so, and the table under its header).
+  if ! command -v npm >/dev/null; then
+    echo "make bench: npm not found: ONNX Runtime is left out (scripts/setup installs nodejs and npm)" >&2
+  elif ! (cd bench && npm ci --ignore-scripts --no-audit --no-fund); then
+    rm -rf bench/node_modules  # whatever npm left: the next run installs afresh
+    echo "make bench: npm ci could not install onnxruntime-node (no network?): ONNX Runtime is left out;" \
+         "make bench again where the npm registry is reachable installs it" >&2
+  fi
 fi
 # PyTorch, torchvision and OpenCV DNN run inside peers.py: under tcmalloc where it is installed, as
 # PyTorch's CPU tuning guide advises (glibc maps and zero-fills torchvision's large tensors afresh

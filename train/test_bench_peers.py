@@ -1,0 +1,110 @@
+"""bench/peers.py (make bench) without some of its peers: a peer that cannot run here (no node, no
+onnxruntime-node, no cv2) or that fails on a case is left out with the reason, in the log, in
+results.json and under the table; every other engine is still measured. Before, a missing
+onnxruntime-node or cv2 ended the whole run with a traceback and no table."""
+import argparse
+import contextlib
+import importlib.util
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from unittest import mock
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+spec = importlib.util.spec_from_file_location("bench_peers", os.path.join(ROOT, "bench", "peers.py"))
+peers = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(peers)
+
+
+def runner(ms):
+    return lambda runs, warmup: ([ms] * runs, {"engine_version": "stand-in"})
+
+
+def failing(runs, warmup):
+    raise subprocess.CalledProcessError(1, ["node", "bench/ort.js"], stderr="Error: Cannot find module 'onnxruntime-node'\n")
+
+
+class MissingPeers(unittest.TestCase):
+    def test_no_node(self):
+        with mock.patch.object(peers.shutil, "which", return_value=None):
+            why = peers.missing_peers()
+        self.assertIn("node not found", why["onnxruntime"])
+
+    def test_no_onnxruntime_node(self):
+        with tempfile.TemporaryDirectory() as root, mock.patch.object(peers.shutil, "which", return_value="/usr/bin/node"):
+            why = peers.missing_peers(root)
+        self.assertIn("onnxruntime-node is not in bench/node_modules", why["onnxruntime"])
+
+    def test_no_cv2(self):
+        with mock.patch.dict(sys.modules, {"cv2": None}):  # None: import cv2 raises ImportError
+            why = peers.missing_peers()
+        self.assertIn("python3-opencv", why["opencv-dnn"])
+
+
+class LeftOut(unittest.TestCase):
+    def bench(self, missing):
+        a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True)
+        self.addCleanup(shutil.rmtree, a.out)
+        with mock.patch.object(peers, "missing_peers", return_value=dict(missing)), \
+                contextlib.redirect_stderr(io.StringIO()):
+            b = peers.Bench(a)
+        b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
+        b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
+        b.load = [0.5, 0.5]
+        return b
+
+    def test_missing_peer_is_not_run_and_the_table_says_why(self):
+        b = self.bench({"opencv-dnn": "No module named 'cv2' (scripts/setup installs python3-opencv)"})
+        ran = []
+
+        def opencv(runs, warmup):
+            ran.append(1)
+            return [1.0], {}
+        case = "classifier 0.5x 224"
+        with contextlib.redirect_stderr(io.StringIO()):
+            b.compare(case, [("shuffledet", 1, runner(2.0)), ("opencv-dnn", 1, opencv), ("pytorch", 1, runner(8.0))],
+                      2, 3, 0)
+        self.assertEqual(ran, [])
+        self.assertEqual(sorted(r["engine"] for r in b.results), ["pytorch", "shuffledet"])
+        b.results[[r["engine"] for r in b.results].index("shuffledet")].update(gflop_per_s=50.0, macs=1)
+        table = peers.Report(b).markdown()
+        self.assertIn("Not measured (their cells are -): OpenCV DNN: No module named 'cv2'", table)
+        row = next(line for line in table.splitlines() if line.startswith("| 0.5x | 1 |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        # shuffledet, ORT, OpenCV, PyTorch, ncnn; then the ratios
+        self.assertEqual(cells[2:7], ["2.00 [2.00]", "-", "-", "8.00 [8.00]", "-"])
+        self.assertEqual(cells[7:11], ["-", "-", "4.00", "-"])
+
+    def test_a_peer_that_fails_is_left_out_of_the_rest(self):
+        b = self.bench({})
+        log = io.StringIO()
+        with contextlib.redirect_stderr(log):
+            b.compare("classifier 0.5x 224", [("shuffledet", 1, runner(2.0)), ("onnxruntime", 1, failing),
+                                              ("onnxruntime", 2, failing)], 2, 3, 0)
+            b.compare("trunk", [("shuffledet", 1, runner(3.0)), ("onnxruntime", 1, runner(1.0))], 1, 3, 0)
+        self.assertEqual([(r["engine"], r["case"]) for r in b.results],
+                         [("shuffledet", "classifier 0.5x 224"), ("shuffledet", "trunk")])
+        self.assertIn("Cannot find module 'onnxruntime-node'", b.skipped["onnxruntime"])
+        self.assertIn("ONNX Runtime: failed on classifier 0.5x 224, 1 thread", log.getvalue())
+
+    def test_ours_failing_fails_the_run(self):
+        b = self.bench({})
+        with self.assertRaises(subprocess.CalledProcessError), contextlib.redirect_stderr(io.StringIO()):
+            b.compare("classifier 0.5x 224", [("shuffledet", 1, failing)], 1, 1, 0)
+
+
+class Beside(unittest.TestCase):
+    def test_rounding_onto_the_goal_shows_more_digits(self):
+        # 2.503 ms against <= 2.5 ms printed "2.50 ms ... | no"
+        self.assertEqual(peers.beside(peers.num(2.503), 2.503, 2.5), "2.50 (2.503)")
+        self.assertEqual(peers.beside("%.2f" % 1.7997, 1.7997, 1.8), "1.80 (1.7997)")
+        self.assertEqual(peers.beside(peers.num(2.5), 2.5, 2.5), "2.50")
+        self.assertEqual(peers.beside(peers.num(2.61), 2.61, 2.5), "2.61")
+
+
+if __name__ == "__main__":
+    unittest.main()
