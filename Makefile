@@ -173,7 +173,9 @@ bin/cocoeval:
 # COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin [RES=600]
 # (RES: the shorter side, 300 or 600 for the paper's numbers, default the model's own; COCO from scripts/get-coco; THREADS detector workers;
 # the results file is named after the model's path and RES, so two runs' iter090000.bin differ). The results go to out/, which a fresh
-# clone lacks and cocoeval writes only after all 5000 images: made first.
+# clone lacks and cocoeval writes only after all 5000 images: made first. A COCO folder that
+# scripts/get-coco left half done (annotations unpacked, val2017 not: its markers say so) is named
+# before cocoeval starts.
 COCO ?= data/coco
 RES ?=
 THREADS ?= 2
@@ -181,6 +183,7 @@ minival: bin/cocoeval
 	@test -n "$(MODEL)" || { echo "make minival: set MODEL=path/to/model.bin" >&2; exit 2; }
 	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (minival needs val2017 only: run scripts/get-coco $(COCO) --val-only, about 1 GB)" >&2; exit 2; }
 	@test -d $(COCO)/val2017 || { echo "make minival: $(COCO) has the annotations but no val2017/ images (scripts/get-coco fetches them after the annotations: run scripts/get-coco $(COCO) --val-only again, it resumes)" >&2; exit 2; }
+	@test ! -f $(COCO)/.annotations_trainval2017.zip.unpacked -o -f $(COCO)/.val2017.zip.unpacked || { echo "make minival: scripts/get-coco has not finished val2017 in $(COCO) (its download or unpacking was cut short): run scripts/get-coco $(COCO) --val-only again, it resumes" >&2; exit 2; }
 	mkdir -p out
 	bin/cocoeval -model $(MODEL) $(if $(RES),-res $(RES)) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
 		-images $(COCO)/val2017 -out out/minival-$(subst /,_,$(basename $(MODEL)))-$(or $(RES),own).json
