@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 out=out/bench
 mkdir -p "$out" bin
-go build -o bin/ ./cmd/detect
-CGO_ENABLED=0 go build -o bin/detect-nocgo ./cmd/detect
+# bin/detect is make build's too: stamped with the commit as the Makefile's BUILDVCS does (an
+# environment's GOFLAGS=-buildvcs=false would leave detect -version without it), where git works.
+buildvcs=$(git status --porcelain >/dev/null 2>&1 && echo -buildvcs=true || true)
+go build $buildvcs -o bin/ ./cmd/detect
+CGO_ENABLED=0 go build $buildvcs -o bin/detect-nocgo ./cmd/detect
 gcc -O2 -pthread -o "$out/peak" bench/peak.c
 gcc -O3 -ffast-math -pthread -o "$out/xcore" bench/xcore.c
 if [ ! -f bench/node_modules/onnxruntime-node/package.json ]; then
