@@ -227,6 +227,30 @@ func (m *Model) apply(s *settings, opts []Option) error {
 	if got, want := len(s.cfg.Classes)+1, m.predictor.NumClasses(); got != want {
 		return fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
 	}
+	return m.checkFrameCost(s.cfg)
+}
+
+// MaxFrameMACs bounds the multiply-adds of one frame at the largest network input a detector's
+// configuration gives (its shorter side by its longer side's cap, padded) with all of its
+// post_nms_top_n proposals: a 2x detector at 600 with 10,000 proposals (the most the RoI head
+// takes at 14 x 14) costs 1.3 T; a model file whose RPN had 4096 channels at a 4096-pixel input
+// cost 4.3 T, minutes and 5 GB a frame.
+const MaxFrameMACs = 2e12
+
+// checkFrameCost refuses a configuration whose largest frame costs more than MaxFrameMACs.
+func (m *Model) checkFrameCost(cfg configs.Detector) error {
+	h, w, err := cfg.NetworkInput(cfg.ShorterSide, cfg.MaxLongerSide)
+	if err != nil {
+		return fmt.Errorf("model %s: %w", m.Path, err)
+	}
+	cx, err := m.complexity(&cfg, h, w, cfg.RPN.PostNMSTopN)
+	if err != nil {
+		return err
+	}
+	if cx.MACs > MaxFrameMACs {
+		return fmt.Errorf("model %s: a %dx%d input with %d proposals costs %.2f T multiply-adds a frame (backbone %.2f T, RPN %.2f T, box head %.2f T), more than %.0f T",
+			m.Path, w, h, cfg.RPN.PostNMSTopN, float64(cx.MACs)/1e12, float64(cx.Backbone.MACs)/1e12, float64(cx.RPN.MACs)/1e12, float64(cx.BoxHead.MACs)/1e12, MaxFrameMACs/1e12)
+	}
 	return nil
 }
 

@@ -889,3 +889,35 @@ func TestNoDetectionsIsEmptyNotNil(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameCostBounded: a configuration whose largest frame costs more than MaxFrameMACs (a 2x
+// model file's RPN of 4096 channels at a 4096-pixel input: 2.5 T multiply-adds) is refused when a
+// Detector is made, naming the cost; a 2x detector at 600 with the 10,000 proposals the RoI head
+// takes at most (1.3 T) is not.
+func TestFrameCostBounded(t *testing.T) {
+	heavy, err := configs.Preset("shufflenet-g3-2.0x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heavy.Detector.RPN.Channels = 4096
+	heavy.Detector.ShorterSide, heavy.Detector.MaxLongerSide = 4096, 4096
+	m, err := detector.Build("heavy.bin", *heavy, testmodel.NewRecorder(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.NewDetector(); err == nil || !strings.Contains(err.Error(), "model heavy.bin: a 4096x4096 input with 300 proposals costs 2.") ||
+		!strings.Contains(err.Error(), "multiply-adds a frame") {
+		t.Errorf("an RPN of 8192 channels at 4096: %v", err)
+	}
+	wide, err := configs.Preset("shufflenet-g3-2.0x-600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide.Detector.RPN.PostNMSTopN = 10000
+	if m, err = detector.Build("wide.bin", *wide, testmodel.NewRecorder(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.NewDetector(); err != nil {
+		t.Errorf("2x at 600 with 10,000 proposals: %v", err)
+	}
+}

@@ -103,7 +103,11 @@ type Complexity struct {
 // cost is per proposal); other sizes, or a model whose Config lost its detector section, are an
 // error.
 func (m *Model) Complexity(h, w, proposals int) (Complexity, error) {
-	d := m.Config.Detector
+	return m.complexity(m.Config.Detector, h, w, proposals)
+}
+
+// complexity is Complexity for the detector configuration d (its classes are counted).
+func (m *Model) complexity(d *configs.Detector, h, w, proposals int) (Complexity, error) {
 	switch {
 	case d == nil:
 		return Complexity{}, fmt.Errorf("model %s: its config has no detector section", m.Path)
