@@ -43,7 +43,8 @@ nofma:
 unit:
 	$(GO) test -count=1 -timeout 15m ./...
 
-# The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip).
+# The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip), the
+# training recipes' tests, and those of bench/peers.py and scripts/fuzz (train/test_*.py).
 train:
 	/usr/bin/python3 -m unittest discover -s train -p 'test_*.py'
 
