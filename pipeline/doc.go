@@ -15,6 +15,7 @@
 // that cannot be decoded are skipped and counted; a lost live source can be reopened with
 // backoff (Reconnect). Stats gathers counts and per-stage latencies for the end-of-run summary.
 //
-// Everything that touches OpenCV needs cgo (gocv v0.31.0 on OpenCV 4.6). Built without cgo the
-// package holds only Stats and the JSON lines writer.
+// Everything that touches OpenCV needs cgo (gocv v0.31.0 on OpenCV 4.6). Built without cgo (or
+// with -tags noopencv) the package holds only Stats, the JSON lines writer, RedactURL and the
+// camera numbers' check (CheckCamera, MaxCamera).
 package pipeline
