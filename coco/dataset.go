@@ -599,7 +599,8 @@ func (d *Dataset) CategoryIDs() []int {
 // ImagePath finds the file of image id in dir: dir/file_name (not where a
 // file_name such as ../x.jpg leads out of dir), then dir/base(file_name), then
 // dir/<id as 12 digits>.jpg (a string id: dir/<id>.jpg). It returns an error
-// naming the paths tried when none exists.
+// naming the paths tried when none is a regular file (and which of them is a
+// folder, a named pipe or a device).
 func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	im, ok := d.Image(id)
 	if !ok {

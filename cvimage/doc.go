@@ -19,5 +19,6 @@
 // grey; PIL and Go's decoder refuse it).
 // Read, which returns a gocv.Mat for OpenCV pipelines, exists only in cgo builds, as does
 // ReadFit, which reads a JPEG over those limits (a 108 MP phone photo) at 1/2, 1/4 or 1/8 of its
-// size with libjpeg-turbo's scaled decoding instead of refusing it.
+// size with libjpeg-turbo's scaled decoding instead of refusing it (a progressive or multi-scan
+// one only where libjpeg's buffer of all its coefficients, held at full size, fits in 800 MB).
 package cvimage
