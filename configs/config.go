@@ -145,7 +145,7 @@ const MaxPredictorOutputs = 10_000_000
 // it runs class by class, each class to completion (torch's tie order needs every survivor), on
 // up to post_nms_top_n boxes a class, each kept box compared with every box left, n^2/2 IoUs
 // for a class of n boxes that suppress none (an NMS threshold of 1, a score threshold of 0). At
-// this limit (10,000 proposals x 100 classes; 1,000 x 10,000) that is 1.4 s with AVX2; 10,000
+// this limit (10,000 proposals x 100 classes) that is 1.4 s with AVX2; 10,000
 // proposals x 999 classes, within MaxPredictorOutputs, took 18 s of IoUs with AVX2 and 38 s a
 // frame on two cores.
 const MaxClassNMS = 10_000_000_000
