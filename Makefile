@@ -60,7 +60,7 @@ race:
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
-# pipeline and cmd/detect, carry `//go:build cgo` with a !cgo stub), and cross-compiles for arm64;
+# pipeline and cmd/detect, carry `//go:build cgo && !noopencv` with a stub for the rest), and cross-compiles for arm64;
 # the image path of detect runs without cgo as its tests say.
 nocgo:
 	CGO_ENABLED=0 $(GO) build ./...
