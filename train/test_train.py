@@ -659,6 +659,38 @@ class ImageSizes(unittest.TestCase):
             self.assertIsNone(train_detector.size_problem(png, 30, 40))
 
 
+class BoxesOutsideImage(unittest.TestCase):
+    def test_clipped_to_image(self):
+        # A box partly outside its image is clipped to it, and one wholly outside (or with a side
+        # under a pixel: a zero or negative width) is left out, with a note naming the file and the
+        # count: torchvision's RPN matcher (allow_low_quality_matches) would otherwise make every
+        # anchor of the image a positive for a box no anchor overlaps (its best IoU, 0, is every
+        # anchor's), training objectness 1 everywhere.
+        with tempfile.TemporaryDirectory() as tmp:
+            images, d = own_dataset_json(tmp)  # two 160x120 images
+            path = os.path.join(tmp, "outside.json")
+            extra = [[200, 10, 40, 30], [150, 100, 40, 30], [-20, -10, 40, 30], [10, 10, -5, 20], [10, 10, 0, 20]]
+            d["annotations"] = d["annotations"][:1] + [
+                {"id": 100 + k, "image_id": 1, "category_id": 7, "bbox": b, "iscrowd": 0, "area": 1}
+                for k, b in enumerate(extra)]
+            with open(path, "w") as f:
+                json.dump(d, f)
+            notes = []
+            records, _ = train_detector.load_coco(images, path, notes=notes)
+            x, y, w, h = d["annotations"][0]["bbox"]
+            self.assertEqual(records[0]["boxes"], [[x, y, x + w, y + h], [150, 100, 160, 120], [0, 0, 20, 20]])
+            self.assertEqual(len(records[0]["category_ids"]), 3)
+            self.assertEqual(len(notes), 1)
+            self.assertIn("%s: 2 boxes partly outside their image clipped to it; 3 boxes left out: 1 outside its image "
+                          "(under a pixel once clipped to it; the first: annotations[1] (id 100))" % path, notes[0])
+            self.assertIn("2 with a side under a pixel (the first: annotations[4] (id 103))", notes[0])
+            # The same boxes without width/height in the JSON: the sizes come from the files.
+            d["images"] = [{k: v for k, v in im.items() if k not in ("width", "height")} for im in d["images"]]
+            with open(path, "w") as f:
+                json.dump(d, f)
+            self.assertEqual(train_detector.load_coco(images, path)[0][0]["boxes"], records[0]["boxes"])
+
+
 class ExportCheckpoint(unittest.TestCase):
     def test_run_checkpoint_is_named(self):
         # export.py --detector --checkpoint OUT/last.pt of a detector run: the way on (the run's

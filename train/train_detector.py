@@ -302,11 +302,15 @@ def select_classes(spec, categories):
 CACHE_MAX_IMAGES = 20000
 
 
-def load_coco(images_dir, ann_path, polygons=True):
+def load_coco(images_dir, ann_path, polygons=True, notes=None):
     """(records, categories) of a COCO instances JSON: a record {path, boxes [[x1,y1,x2,y2]],
     category_ids, polygons} per image (polygons: each box's COCO polygons, [] where it has none;
     with polygons=False, [] for every box: they are only for --copy-paste, and COCO train's take
-    gigabytes), crowd regions and boxes under a pixel left out; categories as json_categories."""
+    gigabytes), crowd regions left out, boxes clipped to their image (as Detectron2 clips them) and
+    those with a side under a pixel, as given or once clipped, left out; categories as
+    json_categories. notes (a list) gets a line on the boxes clipped or left out, naming the file.
+    A box outside its image is no mere waste: torchvision's RPN matcher (allow_low_quality_matches)
+    would make every anchor of the image a positive for it, as its best IoU, 0, is every anchor's."""
     try:
         with open(ann_path) as f:
             d = json.load(f)
@@ -338,9 +342,12 @@ def load_coco(images_dir, ann_path, polygons=True):
         raise SystemExit("%s: %d of its %d images are not in %s (the first: %s)" % (
             ann_path, len(missing), len(per_image), images_dir, missing[0]))
     for i, im in enumerate(d["images"]):
-        problem = size_problem(per_image[image_id(im["id"])]["path"], im.get("width"), im.get("height"))
+        r = per_image[image_id(im["id"])]
+        problem = size_problem(r["path"], im.get("width"), im.get("height"))
         if problem:
             raise SystemExit("%s: images[%d] (id %s): %s" % (ann_path, i, json.dumps(im["id"]), problem))
+        r["size"] = (json_int(im.get("width")), json_int(im.get("height")))  # (None, None): read when needed
+    clipped, outside, small = 0, [], []  # (the entries left out: where)
     annotations = d.get("annotations", [])
     if not isinstance(annotations, list):
         raise SystemExit("%s: annotations is a %s, want a list" % (ann_path, json_kind(annotations)))
@@ -352,13 +359,40 @@ def load_coco(images_dir, ann_path, polygons=True):
         if problem:
             raise SystemExit("%s: %s" % (where, problem))
         x, y, w, h = bbox
-        if a.get("iscrowd", 0) or w < 1 or h < 1:
+        if a.get("iscrowd", 0):
+            continue
+        if w < 1 or h < 1:
+            small.append(where)
             continue
         r = per_image[image_id(a["image_id"])]
-        r["boxes"].append([x, y, x + w, y + h])
+        if None in r["size"]:
+            try:
+                r["size"] = shown_size(r["path"])[0]
+            except (OSError, ValueError, Image.DecompressionBombError) as e:
+                raise SystemExit("%s: %s: cannot read the image: %s" % (where, r["path"], e))
+        W, H = r["size"]
+        box = [min(max(x, 0.0), W), min(max(y, 0.0), H), min(max(x + w, 0.0), W), min(max(y + h, 0.0), H)]
+        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+            outside.append(where)
+            continue
+        clipped += box != [x, y, x + w, y + h]
+        r["boxes"].append(box)
         r["category_ids"].append(json_int(a["category_id"]))
         seg = a.get("segmentation") if polygons else None
         r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
+    if notes is not None and (clipped or outside or small):
+        parts = []
+        if outside:
+            parts.append("%d outside its image (under a pixel once clipped to it; the first: %s)" % (
+                len(outside), outside[0].split(": ", 1)[1]))
+        if small:
+            parts.append("%d with a side under a pixel (the first: %s)" % (len(small), small[0].split(": ", 1)[1]))
+        said = ["%d boxes partly outside their image clipped to it" % clipped] if clipped else []
+        if parts:
+            said.append("%d boxes left out: %s" % (len(outside) + len(small), ", ".join(parts)))
+        notes.append("%s: %s" % (ann_path, "; ".join(said)))
+    for r in per_image.values():
+        del r["size"]
     return [per_image[k] for k in sorted(per_image)], json_categories(ann_path, d)
 
 
@@ -374,21 +408,10 @@ def size_problem(path, width, height):
     if None in want:
         return None
     try:
-        with Image.open(path) as im:
-            w, h = im.size
-            if im.format == "PNG":
-                # (getexif() decodes a PNG whole to look for an eXIf chunk after its pixels: the
-                # one before them, where writers put it, is enough for a header check)
-                exif = Image.Exif()
-                if "exif" in im.info:
-                    exif.load(im.info["exif"])
-            else:
-                exif = im.getexif()
-            turn = exif.get(0x0112)
+        shown, (w, h), turn = shown_size(path)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         return "%s: cannot read the image: %s" % (path, e)
-    turned = turn in (5, 6, 7, 8)
-    shown = (h, w) if turned else (w, h)
+    turned = shown != (w, h)
     if shown == want:
         return None
     if turned and (w, h) == want:
@@ -397,6 +420,23 @@ def size_problem(path, width, height):
                 "or fix the JSON" % (path, shown[0], shown[1], turn, w, h, want[0], want[1]))
     return "%s is %dx%d, the JSON says %dx%d: its boxes would land in the wrong place" % (
         path, shown[0], shown[1], want[0], want[1])
+
+
+def shown_size(path):
+    """(size as shown, size as stored, EXIF orientation or None) of an image file, read from its
+    header; OSError, ValueError or DecompressionBombError where it cannot be read."""
+    with Image.open(path) as im:
+        w, h = im.size
+        if im.format == "PNG":
+            # (getexif() decodes a PNG whole to look for an eXIf chunk after its pixels: the
+            # one before them, where writers put it, is enough for a header check)
+            exif = Image.Exif()
+            if "exif" in im.info:
+                exif.load(im.info["exif"])
+        else:
+            exif = im.getexif()
+        turn = exif.get(0x0112)
+    return ((h, w) if turn in (5, 6, 7, 8) else (w, h)), (w, h), turn
 
 
 def json_kind(v):
@@ -1253,13 +1293,14 @@ def main(argv=None):
         classes, records = [(int(i), n) for i, n in saved], []
     else:
         # The run's classes are the training data's categories (--classes: some of them, in its order).
-        records, sources = [], []
+        records, sources, box_notes = [], [], []
         for spec in a.data:
             images, ann = parse_pair(spec)
-            recs, cats = load_coco(images, ann, polygons=a.copy_paste > 0)
+            recs, cats = load_coco(images, ann, polygons=a.copy_paste > 0, notes=box_notes)
             records += recs
             sources.append((ann, cats))
         categories, notes = data_categories(sources, [(c["id"], c["name"]) for c in det["classes"]], a.config)
+        notes += box_notes
         classes = select_classes(a.classes, categories)
         if not a.classes:
             notes += ["category %d %s left out: the Go engine's classes have ids of 1 or more" % (cid, json.dumps(name))
