@@ -652,11 +652,37 @@ class ImageSizes(unittest.TestCase):
                           "160x120), the JSON says 160x120: boxes drawn on the stored pixels?" % turned,
                           str(e.exception))
             self.assertEqual(len(load([d["images"][0], dict(d["images"][1], width=120, height=160)])[0]), 2)
-            # A PNG's orientation from its eXIf chunk, read without decoding its pixels.
-            png = os.path.join(tmp, "turned.png")
-            Image.new("RGB", (40, 30)).save(png, exif=exif.tobytes())
-            self.assertIn("is 30x40 as shown (its EXIF orientation 6", train_detector.size_problem(png, 40, 30))
-            self.assertIsNone(train_detector.size_problem(png, 30, 40))
+            # A PNG's or WebP's EXIF orientation is not applied: the Go engine (cvimage, hence detect
+            # and cocoeval -model) turns only JPEGs, so a model must train on such a file as stored.
+            for ext in ("png", "webp"):
+                other = os.path.join(tmp, "turned." + ext)
+                Image.new("RGB", (40, 30)).save(other, exif=exif.tobytes())
+                self.assertIsNone(train_detector.size_problem(other, 40, 30))
+                self.assertIn("is 40x30 as stored, the JSON says 30x40: the Go engine applies only a JPEG's EXIF "
+                              "orientation (6 here)", train_detector.size_problem(other, 30, 40))
+            # A TIFF's orientation tag: PIL turns its pixels as it decodes them, the Go engine does not.
+            tif = os.path.join(tmp, "turned.tif")
+            Image.new("RGB", (40, 30)).save(tif, tiffinfo={0x0112: 6})
+            for size in ((40, 30), (30, 40), (None, None)):
+                self.assertIn("%s: a TIFF with orientation tag 6" % tif, train_detector.size_problem(tif, *size))
+
+    def test_pixels_as_go_reads(self):
+        # Training reads a PNG with an EXIF orientation as stored, as the engine that runs the model
+        # does; a JPEG turned (the engine turns it too).
+        with tempfile.TemporaryDirectory() as tmp:
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            pixels = np.uint8(np.random.RandomState(0).randint(0, 256, (30, 40, 3)))
+            records = []
+            for ext in ("png", "jpg"):
+                path = os.path.join(tmp, "turned." + ext)
+                Image.fromarray(pixels).save(path, exif=exif.tobytes(), quality=100)
+                records.append({"path": path, "boxes": [[1, 2, 11, 12]], "labels": [1], "polygons": [[]]})
+            data = train_detector.Detections(records, 100, 100, cache=False)
+            img, boxes, _ = data.load(0)
+            self.assertEqual(tuple(img.shape), (3, 30, 40))
+            self.assertTrue(torch.equal(img, torch.from_numpy(pixels).permute(2, 0, 1)))
+            self.assertEqual(tuple(data.load(1)[0].shape), (3, 40, 30))
 
 
 class BoxesOutsideImage(unittest.TestCase):

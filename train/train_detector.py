@@ -399,35 +399,46 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
 def size_problem(path, width, height):
     """What is wrong with an image whose JSON says WIDTH x HEIGHT (None where it says nothing to
     check: either is absent or not a whole number), or None. Its size is read from its header, as
-    shown (turned by its EXIF orientation, as training reads it: ImageOps.exif_transpose; the Go
-    engine turns JPEGs only), so that a file replaced by another size, or boxes drawn on a turned
-    photo's stored pixels, fails here instead of training on misplaced boxes (Detectron2 refuses
-    them too). A file whose header cannot be read fails here too, rather than when it is first drawn
-(one whose pixels cannot be decoded stops the run when it is drawn: UnreadableImage)."""
+    shown: a JPEG turned by its EXIF orientation, as the Go engine (cvimage) and training read it
+    (go_oriented); a PNG's or WebP's orientation is not applied by the engine, so not here either.
+    A file replaced by another size, or boxes drawn on a turned photo's stored pixels, fails here
+    instead of training on misplaced boxes (Detectron2 refuses them too). So does a TIFF with an
+    orientation tag (PIL turns its pixels as it decodes them, the engine does not: training would
+    see other pixels than the model will), and a file whose header cannot be read, rather than
+    when it is first drawn (one whose pixels cannot be decoded stops the run when it is drawn:
+    UnreadableImage)."""
     want = (json_int(width), json_int(height))
-    if None in want:
-        return None
     try:
-        shown, (w, h), turn = shown_size(path)
+        shown, (w, h), turn, fmt = shown_size(path)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         return "%s: cannot read the image: %s" % (path, e)
-    turned = shown != (w, h)
-    if shown == want:
+    if fmt == "TIFF" and turn in range(2, 9):
+        return ("%s: a TIFF with orientation tag %d: PIL turns its pixels as it decodes them, the Go engine reads "
+                "them as stored, so the model would train on other pixels than it is run on: store it with its "
+                "pixels turned (orientation 1), or as a JPEG or PNG" % (path, turn))
+    if None in want or shown == want:
         return None
+    turned = shown != (w, h)
     if turned and (w, h) == want:
         return ("%s is %dx%d as shown (its EXIF orientation %d turns its stored %dx%d), the JSON says %dx%d: "
                 "boxes drawn on the stored pixels? Turn the file's pixels and its boxes (a JPEG: exiftran -ai), "
                 "or fix the JSON" % (path, shown[0], shown[1], turn, w, h, want[0], want[1]))
+    if turn in range(5, 9) and (h, w) == want:
+        return ("%s is %dx%d as stored, the JSON says %dx%d: the Go engine applies only a JPEG's EXIF orientation "
+                "(%d here), so the model would be run on the stored pixels: turn the file's pixels and leave out "
+                "its orientation, or give the boxes on the stored pixels" % (path, w, h, want[0], want[1], turn))
     return "%s is %dx%d, the JSON says %dx%d: its boxes would land in the wrong place" % (
         path, shown[0], shown[1], want[0], want[1])
 
 
 def shown_size(path):
-    """(size as shown, size as stored, EXIF orientation or None) of an image file, read from its
-    header; OSError, ValueError or DecompressionBombError where it cannot be read."""
+    """(size as shown, size as stored, EXIF orientation or None, PIL's format) of an image file,
+    read from its header (shown: turned by the orientation of a JPEG only, as go_oriented turns
+    it); OSError, ValueError or DecompressionBombError where it cannot be read."""
     with Image.open(path) as im:
         w, h = im.size
-        if im.format == "PNG":
+        fmt = im.format
+        if fmt == "PNG":
             # (getexif() decodes a PNG whole to look for an eXIf chunk after its pixels: the
             # one before them, where writers put it, is enough for a header check)
             exif = Image.Exif()
@@ -436,7 +447,19 @@ def shown_size(path):
         else:
             exif = im.getexif()
         turn = exif.get(0x0112)
-    return ((h, w) if turn in (5, 6, 7, 8) else (w, h)), (w, h), turn
+    turned = fmt in JPEG_FORMATS and turn in (5, 6, 7, 8)
+    return ((h, w) if turned else (w, h)), (w, h), turn, fmt
+
+
+# PIL's formats of a JPEG file (MPO: a phone's JPEG with a second picture), the files whose EXIF
+# orientation the Go engine applies (cvimage: by the JPEG magic bytes).
+JPEG_FORMATS = ("JPEG", "MPO")
+
+
+def go_oriented(im):
+    """A PIL image turned as the Go engine turns it: by the EXIF orientation of a JPEG only (PIL's
+    exif_transpose also reads a PNG's eXIf chunk and a WebP's EXIF, which the engine leaves as stored)."""
+    return ImageOps.exif_transpose(im) if im.format in JPEG_FORMATS else im
 
 
 def json_kind(v):
@@ -551,7 +574,7 @@ class Detections(torch.utils.data.Dataset):
             return self.cache[i]
         r = self.records[i]
         try:
-            im = rgb_as_go_reads(ImageOps.exif_transpose(Image.open(r["path"])))
+            im = rgb_as_go_reads(go_oriented(Image.open(r["path"])))
         except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
             raise UnreadableImage("%s: cannot decode image: %s" % (r["path"], e)) from e
         w, h = im.size
