@@ -18,18 +18,19 @@ import sys
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import load_trunk  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 from shufflenet import MEAN, STD  # noqa: E402  (our input convention, written once there)
+from train_detector import go_oriented  # noqa: E402
 
 
 def image_input(path, size):
     with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im).convert("RGB")
+        im = go_oriented(im).convert("RGB")  # (as the Go engine turns it)
         w, h = im.size
         if w <= h:
             nw, nh = size, max(size, int(round(h * size / w)))
