@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"math"
 	"strconv"
@@ -70,26 +69,13 @@ func (j *JSONLines) Write(r *Record) error {
 }
 
 // writeRawSource writes r, whose Source is not valid UTF-8, with the source escaped as
-// escapeSource does: the line as encoding/json writes it, its "source" (the first field)
-// replaced.
+// escapeSource does (the outer "source" field hides Record's own, in its place first).
 func (j *JSONLines) writeRawSource(r *Record) error {
-	var line bytes.Buffer
-	if err := json.NewEncoder(&line).Encode(r); err != nil {
-		return err
-	}
-	replaced, err := json.Marshal(r.Source) // (U+FFFD for each invalid byte)
-	if err != nil {
-		return err
-	}
-	prefix := append([]byte(`{"source":`), replaced...)
-	b := line.Bytes()
-	if !bytes.HasPrefix(b, prefix) { // (Record's first field is Source)
-		return errors.New("pipeline: JSON line does not start with its source")
-	}
-	if _, err := j.w.WriteString(`{"source":` + escapeSource(r.Source)); err != nil {
-		return err
-	}
-	if _, err := j.w.Write(b[len(prefix):]); err != nil {
+	line := struct {
+		Source json.RawMessage `json:"source"`
+		*Record
+	}{json.RawMessage(escapeSource(r.Source)), r}
+	if err := j.enc.Encode(&line); err != nil {
 		return err
 	}
 	return j.w.Flush()
