@@ -25,21 +25,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detector import load_trunk  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 from shufflenet import MEAN, STD  # noqa: E402  (our input convention, written once there)
-from train_detector import go_oriented  # noqa: E402
+from images import open_as_go_reads  # noqa: E402
 
 
 def image_input(path, size):
-    with Image.open(path) as im:
-        im = go_oriented(im).convert("RGB")  # (as the Go engine turns it)
-        w, h = im.size
-        if w <= h:
-            nw, nh = size, max(size, int(round(h * size / w)))
-        else:
-            nw, nh = max(size, int(round(w * size / h))), size
-        im = im.resize((nw, nh), Image.BILINEAR)
-        left, top = (nw - size) // 2, (nh - size) // 2
-        im = im.crop((left, top, left + size, top + size))
-        arr = np.asarray(im, dtype=np.uint8).copy()
+    im = open_as_go_reads(path)
+    w, h = im.size
+    if w <= h:
+        nw, nh = size, max(size, int(round(h * size / w)))
+    else:
+        nw, nh = max(size, int(round(w * size / h))), size
+    im = im.resize((nw, nh), Image.BILINEAR)
+    left, top = (nw - size) // 2, (nh - size) // 2
+    im = im.crop((left, top, left + size, top + size))
+    arr = np.asarray(im, dtype=np.uint8).copy()
     x = torch.from_numpy(arr).permute(2, 0, 1).float().div_(255.0)
     x = (x - torch.tensor(MEAN).view(3, 1, 1)) / torch.tensor(STD).view(3, 1, 1)
     return x.unsqueeze(0).contiguous()

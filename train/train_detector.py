@@ -48,13 +48,14 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
 from export import config_file, is_detector_state  # noqa: E402
+from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
 from selection import SELECT_STATS, metric  # noqa: E402
 from shufflenet import load_imagenet_state  # noqa: E402
@@ -451,17 +452,6 @@ def shown_size(path):
     return ((h, w) if turned else (w, h)), (w, h), turn, fmt
 
 
-# PIL's formats of a JPEG file (MPO: a phone's JPEG with a second picture), the files whose EXIF
-# orientation the Go engine applies (cvimage: by the JPEG magic bytes).
-JPEG_FORMATS = ("JPEG", "MPO")
-
-
-def go_oriented(im):
-    """A PIL image turned as the Go engine turns it: by the EXIF orientation of a JPEG only (PIL's
-    exif_transpose also reads a PNG's eXIf chunk and a WebP's EXIF, which the engine leaves as stored)."""
-    return ImageOps.exif_transpose(im) if im.format in JPEG_FORMATS else im
-
-
 def json_kind(v):
     """The JSON kind of a decoded value, as an error names it."""
     if v is None:
@@ -574,7 +564,7 @@ class Detections(torch.utils.data.Dataset):
             return self.cache[i]
         r = self.records[i]
         try:
-            im = rgb_as_go_reads(go_oriented(Image.open(r["path"])))
+            im = open_as_go_reads(r["path"])
         except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
             raise UnreadableImage("%s: cannot decode image: %s" % (r["path"], e)) from e
         w, h = im.size
@@ -699,15 +689,6 @@ class Detections(torch.utils.data.Dataset):
             visible = torch.cat([visible, torch.ones(1)])
         keep = (visible >= 0.3) & ((boxes[:, 2] - boxes[:, 0]) >= 2) & ((boxes[:, 3] - boxes[:, 1]) >= 2)
         return img, boxes[keep], labels[keep]
-
-
-def rgb_as_go_reads(im):
-    """A PIL image in RGB as the Go engine reads it: a 16-bit grayscale PNG (PIL mode I;16 or I) by
-    each value's high byte, which PIL's convert("RGB") clips to 255 instead (all white)."""
-    if im.mode == "I" or im.mode.startswith("I;16"):
-        values = np.clip(np.asarray(im).astype(np.int64), 0, 65535)
-        im = Image.fromarray((values >> 8).astype(np.uint8), "L")
-    return im.convert("RGB")
 
 
 def random_crop(img, boxes, labels, g):

@@ -35,8 +35,9 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
+from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, exit_status, go_oriented, ignore_stop_signals,  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, exit_status, ignore_stop_signals,  # noqa: E402
                             run_script, init_distributed, load_checkpoint, mean_over_processes, save_checkpoint,
                             shutdown_distributed, stop_signal, StopSignals, trim_log)
 
@@ -120,7 +121,7 @@ class Crops(torch.utils.data.Dataset):
         i, seed = key if self.train else (key, 0)
         path, label = self.items[i]
         try:
-            im = go_oriented(Image.open(path)).convert("RGB")  # (as the Go engine turns it)
+            im = open_as_go_reads(path)
         except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
             raise RuntimeError("%s: cannot decode image: %s" % (path, e)) from e
         if self.train:
