@@ -1703,7 +1703,7 @@ func TestReconnectWindowBoundsABlockingOpen(t *testing.T) {
 			if calls++; calls == 1 {
 				return nil, errors.New("no server")
 			}
-			time.Sleep(2500 * time.Millisecond) // a stalled open (past the bound below, within+1s)
+			time.Sleep(3 * time.Second) // a stalled open
 			return closedOnce{closed}, nil
 		}
 		t0 := time.Now()
@@ -1756,7 +1756,7 @@ func TestVideoWriterCloseNotHeldByAbandonedOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	const hold = 5 * time.Second // how long the server keeps the open waiting, then closes
+	const hold = 8 * time.Second // how long the server keeps the open waiting, then closes
 	accepted := make(chan struct{}, 1)
 	go func() {
 		c, err := ln.Accept()
