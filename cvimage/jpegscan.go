@@ -15,7 +15,7 @@ const maxJPEGCoefBytes = 8 * transform.MaxPixels
 // JPEG's bytes, and whether it needs one: a progressive JPEG (SOF2), or a sequential one whose
 // first scan holds fewer components than the frame (libjpeg's has_multiple_scans), is decoded
 // into a buffer of every DCT block of the image, 128 bytes a block (64 16-bit coefficients), at
-// the file's full size even when it is read at 1/2, 1/4 or 1/8 of it: a 524-byte progressive
+// the file's full size even when it is read at 1/2, 1/4 or 1/8 of it: a 519-byte progressive
 // JPEG whose header claims 60000x60000 made OpenCV allocate and fill 21 GB. A buffer is not
 // needed (false) by a single-scan JPEG, or one whose header cannot be read (its decoding fails).
 func jpegCoefBytes(data []byte) (int64, bool) {

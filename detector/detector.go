@@ -233,8 +233,9 @@ func (m *Model) apply(s *settings, opts []Option) error {
 // MaxFrameMACs bounds the multiply-adds of one frame at the largest network input a detector's
 // configuration gives (its shorter side by its longer side's cap, padded) with all of its
 // post_nms_top_n proposals: a 2x detector at 600 with 10,000 proposals (the most the RoI head
-// takes at 14 x 14) costs 1.3 T; a model file whose RPN had 4096 channels at a 4096-pixel input
-// cost 4.3 T, minutes and 5 GB a frame.
+// takes at 14 x 14) costs 1.31 T; a 2x g3 one whose RPN has 4096 channels at a 4096-pixel input
+// 2.51 T (TestFrameCostBounded asserts both); a review's 2x g8 file of that RPN with 10,000
+// proposals 4.34 T (detect info), 98 CPU-seconds and 4.9 GB for its first frame.
 const MaxFrameMACs = 2e12
 
 // checkFrameCost refuses a configuration whose largest frame costs more than MaxFrameMACs.
