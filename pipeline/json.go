@@ -42,6 +42,10 @@ type JSONLines struct {
 	// so that writing a line allocates nothing).
 	frame  int
 	timeMS float64
+	// rawSource and escaped hold the last source that was not valid UTF-8 and its JSON string
+	// (escapeSource), so that a video of such a name escapes it once, not on every line.
+	rawSource string
+	escaped   json.RawMessage
 }
 
 // NewJSONLines returns a JSONLines writing to w.
@@ -50,8 +54,8 @@ func NewJSONLines(w io.Writer) *JSONLines {
 	return &JSONLines{w: b, enc: json.NewEncoder(b)}
 }
 
-// Write writes one record. A source that is not valid UTF-8 (a file name in another encoding,
-// caf\xe9.jpg) has each byte that is not written as a lone surrogate escape, \udcXX, as Python
+// Write writes one record. In a source that is not valid UTF-8 (a file name in another encoding,
+// caf\xe9.jpg) each byte that is not valid UTF-8 is written as a lone surrogate escape, \udcXX, as Python
 // writes the names it reads from the system (PEP 383: json.loads, then os.fsencode, gives the
 // bytes back), where encoding/json would write U+FFFD for every such byte, so that two files
 // (caf\xe9.jpg, caf\xe8.jpg) had the same "source".
@@ -71,10 +75,13 @@ func (j *JSONLines) Write(r *Record) error {
 // writeRawSource writes r, whose Source is not valid UTF-8, with the source escaped as
 // escapeSource does (the outer "source" field hides Record's own, in its place first).
 func (j *JSONLines) writeRawSource(r *Record) error {
+	if r.Source != j.rawSource || j.escaped == nil {
+		j.rawSource, j.escaped = r.Source, json.RawMessage(escapeSource(r.Source))
+	}
 	line := struct {
 		Source json.RawMessage `json:"source"`
 		*Record
-	}{json.RawMessage(escapeSource(r.Source)), r}
+	}{j.escaped, r}
 	if err := j.enc.Encode(&line); err != nil {
 		return err
 	}

@@ -180,10 +180,8 @@ func detect(c *cli.Context) error {
 			}
 			if len(paths) > 1 {
 				bar := newFrameBar(stderr, "images", len(paths))
-				bar.skipped = func() int { // (an unreadable image is one of the total too)
-					after := stats.Counts()
-					return after.Corrupt - before.Corrupt + after.Failed - before.Failed
-				}
+				skipped0 := stats.Skipped()
+				bar.skipped = func() int { return stats.Skipped() - skipped0 } // (an unreadable image is one of the total too)
 				o.Progress = bar
 			}
 			images += len(paths)
