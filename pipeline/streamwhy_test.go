@@ -186,8 +186,9 @@ func TestStreamWhyBoundsTheAnswer(t *testing.T) {
 }
 
 // FuzzRTSPAnswer: whatever an RTSP server answers to DESCRIBE (and to the second DESCRIBE that
-// answers its challenge), whyRTSP returns with a printable reason and never sends the password
-// in the clear. The stand-in server sends both answers at once, then ends its side.
+// answers its challenge), whyRTSP returns with a printable reason, shows no password and never
+// writes it as text in a request (Digest sends a hash of it; Basic, where a server asks for it,
+// its base64, as FFmpeg does). The stand-in server sends both answers at once, then ends its side.
 func FuzzRTSPAnswer(f *testing.F) {
 	f.Add([]byte("RTSP/1.0 404 Not Found\r\nCSeq: 1\r\n\r\n"), []byte(""))
 	f.Add([]byte("RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Digest realm=\"cam\", nonce=\"5f3c\", qop=\"auth\", opaque=\"o\"\r\n\r\n"),
@@ -230,7 +231,7 @@ func FuzzRTSPAnswer(f *testing.F) {
 			t.Fatalf("whyRTSP = %q: not printable", why)
 		}
 		if strings.Contains(why, "S3cr3T") || strings.Contains(string(<-requests), "S3cr3T") {
-			t.Fatalf("whyRTSP = %q: the password shown or sent in the clear", why)
+			t.Fatalf("whyRTSP = %q: the password shown, or written as text in a request", why)
 		}
 	})
 }
