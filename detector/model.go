@@ -34,7 +34,13 @@ func LoadModel(path string) (*Model, error) {
 		return nil, err
 	}
 	defer f.Close()
-	m, err := Build(path, f.Config, f)
+	return ModelFromFile(f)
+}
+
+// ModelFromFile builds the detector of an opened model file, which must use every tensor the
+// file holds; the caller closes f.
+func ModelFromFile(f *modelfile.File) (*Model, error) {
+	m, err := Build(f.Path, f.Config, f)
 	if err != nil {
 		return nil, err
 	}

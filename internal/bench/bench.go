@@ -189,14 +189,11 @@ func Model(path string, o Options) (Case, error) {
 		if o.Stage != Classify {
 			return Case{}, fmt.Errorf("model %s: a detector runs whole; a stage (%d) applies to an architecture or a classifier file", path, o.Stage)
 		}
-		m, err := detector.Build(path, f.Config, f)
+		m, err := detector.ModelFromFile(f)
 		if err != nil {
 			return Case{}, err
 		}
-		if err := f.CheckAllUsed(); err != nil {
-			return Case{}, err
-		}
-		return detectorCase(m, path, o)
+		return detectorCase(m, o)
 	}
 	if o.Resolution != 0 {
 		return Case{}, fmt.Errorf("model %s: a %s classifier has no detector resolution (%d)", path, f.Config.Backbone.Name(), o.Resolution)
@@ -259,9 +256,10 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 // FrameW and FrameH are the detector's default frame, a VGA camera's (detect info -model's too).
 const FrameW, FrameH = 640, 480
 
-// detectorCase times model m (read from the file at path) on a Frame(o.FrameW, o.FrameH), from
-// the BGR bytes to the final detections.
-func detectorCase(m *detector.Model, path string, o Options) (Case, error) {
+// detectorCase times model m on a Frame(o.FrameW, o.FrameH), from the BGR bytes to the final
+// detections.
+func detectorCase(m *detector.Model, o Options) (Case, error) {
+	path := m.Path
 	w, h := o.FrameW, o.FrameH
 	opts := []detector.Option{detector.WithThreads(o.Threads)}
 	if o.Resolution != 0 {
