@@ -229,8 +229,9 @@ func (v *VideoWriter) Frames() int { return v.frames }
 // so a file that does not open as a video, or states fewer frames than were written, is an error
 // naming it (and the hidden file kept, an earlier video at its path left as it was). The file is
 // not read back while a stream's open that this package gave up waiting for is still under way
-// (an interrupted reconnection to a silent source): OpenCV's FFmpeg backend would make the
-// read-back wait for that open, up to 30 s, where an interrupted run must end at once.
+// (a reconnection to a silent source, interrupted or out of -reconnect's time, anywhere in the
+// process: abandonedOpens): OpenCV's FFmpeg backend would make the read-back wait for that open,
+// up to 30 s, where an interrupted run must end at once; a full disk then goes unnoticed.
 func (v *VideoWriter) Close() error {
 	var err error
 	if v.w != nil {
