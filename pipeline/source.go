@@ -250,9 +250,11 @@ func (v *Video) Close() error {
 // decoded: by their timestamps while these fall on the frame rate's grid (a constant frame rate),
 // by count otherwise. A frame lost to a failed decode leaves a gap in the numbers, since an H.264
 // decoder reports a lost frame a few frames before or after it (its delay), where counting
-// failed reads would number the frames in between one off. A gap wider than the failed reads
-// before it is not a loss (a variable frame rate, a jump in the timestamps): from there frames
-// are numbered by count.
+// failed reads would number the frames in between one off. A gap with no failed read before it,
+// or one past the frames the container states, is not a loss (a variable frame rate, a jump in
+// the timestamps): from there frames are numbered by count. A gap wider than the failed reads
+// before it, within the stated frames, is a loss the decoder widened (it drops the frames up to
+// the next key frame without a failed read each).
 type frameNumbers struct {
 	fps    float64
 	stated int     // the frame count the container states (0: none)
