@@ -215,16 +215,22 @@ class Bench:
         return go
 
     def opencv(self, onnx, h, w, threads):
-        import cv2
-        net = cv2.dnn.readNetFromONNX(onnx)
-        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-        blob = np.random.default_rng(1).standard_normal((1, 3, h, w)).astype(np.float32)
+        """OpenCV DNN's runner; the model is read on its first call, inside compare's guard, so a
+        model OpenCV 4.6 cannot read leaves this peer out instead of ending the run."""
+        net, blob = [], np.random.default_rng(1).standard_normal((1, 3, h, w)).astype(np.float32)
+
+        def setup():
+            import cv2
+            if not net:
+                net.append(cv2.dnn.readNetFromONNX(onnx))
+                net[0].setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+                net[0].setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+            cv2.setNumThreads(threads)
 
         def run():
-            net.setInput(blob)
-            net.forward()
-        return self.in_process(run, lambda: cv2.setNumThreads(threads), "OpenCV " + cv2.__version__)
+            net[0].setInput(blob)
+            net[0].forward()
+        return self.in_process(run, setup, lambda: "OpenCV " + __import__("cv2").__version__)
 
     def pytorch(self, model, x, threads):
         def run():
@@ -252,7 +258,8 @@ class Bench:
     def in_process(fn, setup, version):
         """A runner for an engine in this process: warm-up on its first call only. A call stops
         early (after one timed run) once its runs have taken MAX_CALL_S: on a loaded machine a
-        multi-threaded engine can take seconds per run (spinning threads waiting for a core)."""
+        multi-threaded engine can take seconds per run (spinning threads waiting for a core).
+        version is the engine's version, or a function that gives it once setup has run."""
         warm = [False]
 
         def go(runs, warmup):
@@ -272,7 +279,7 @@ class Bench:
                 ms.append((t1 - t0) * 1e3)
                 if t1 - start > MAX_CALL_S:
                     break
-            return ms, {"engine_version": version}
+            return ms, {"engine_version": version() if callable(version) else version}
         return go
 
     def compare(self, case, entries, rounds, runs, warmup):
@@ -281,10 +288,9 @@ class Bench:
         entries = [e for e in entries if self.can(e[0])]
         times = [[] for _ in entries]
         facts = [{} for _ in entries]
-        failed = set()
         for _ in range(rounds):
             for i, (engine, threads, go, *n) in enumerate(entries):
-                if i in failed:
+                if not self.can(engine):  # (failed on an earlier entry)
                     continue
                 try:
                     ms, f = go(n[0] if n else runs, warmup)
@@ -296,7 +302,6 @@ class Bench:
                                                              detail.strip().splitlines()[-1][:300] if detail.strip() else repr(e))
                     self.log("%s: %s; left out of the rest of the run" % (ENGINE_NAMES.get(engine, engine), why))
                     self.skipped.setdefault(engine, why)
-                    failed.update(j for j, e2 in enumerate(entries) if e2[0] == engine)
                     continue
                 times[i] += ms
                 f["peak_rss_mb"] = max(f.get("peak_rss_mb", 0), facts[i].get("peak_rss_mb", 0))
@@ -314,14 +319,16 @@ class Bench:
         """benchncnn's built-in 1x g3 shufflenet at 224, 1 and 2 threads, where it is built."""
         exe = os.environ.get("BENCHNCNN") or shutil.which("benchncnn")
         if not exe:
-            self.log("ncnn: benchncnn not built here (set BENCHNCNN=/path/to/benchncnn to include it)")
+            self.skipped["ncnn"] = "benchncnn not built here (set BENCHNCNN=/path/to/benchncnn to include it)"
+            self.log("ncnn: " + self.skipped["ncnn"])
             return
         # the build's benchmark/benchncnn beside the source's benchmark/ (models/ in ncnn since 2024)
         src = os.path.join(os.path.dirname(os.path.abspath(exe)), "..", "..", "benchmark")
         params = os.environ.get("NCNN_PARAMS") or next(
             (d for d in (os.path.join(src, "models"), src) if os.path.exists(os.path.join(d, "shufflenet.param"))), src)
         if not os.path.exists(os.path.join(params, "shufflenet.param")):
-            self.log("ncnn: no shufflenet.param in %s (set NCNN_PARAMS to ncnn's benchmark/ folder)" % params)
+            self.skipped["ncnn"] = "no shufflenet.param in %s (set NCNN_PARAMS to ncnn's benchmark/ folder)" % params
+            self.log("ncnn: " + self.skipped["ncnn"])
             return
         for threads in (1, 2):
             # loop count, threads, powersave 0 (all cores), gpu -1 (none), cooling down 0
@@ -365,10 +372,8 @@ class Bench:
                 entries.append(("shuffledet-avx2", 1, self.ours(cls, "224x224", isa="avx2")))
             for t in (1, 2):
                 entries.append(("shuffledet", t, self.ours(cls, "224x224", threads=t)))
-                if self.can("onnxruntime"):
-                    entries.append(("onnxruntime", t, self.ort(onnx, 224, 224, t)))
-                if self.can("opencv-dnn"):
-                    entries.append(("opencv-dnn", t, self.opencv(onnx, 224, 224, t)))
+                entries.append(("onnxruntime", t, self.ort(onnx, 224, 224, t)))
+                entries.append(("opencv-dnn", t, self.opencv(onnx, 224, 224, t)))
                 entries.append(("pytorch", t, self.pytorch(model, x, t)))
             self.compare("classifier %sx 224" % w, entries, rounds, 10, 3)
         self.ncnn()

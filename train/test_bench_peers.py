@@ -91,6 +91,26 @@ class LeftOut(unittest.TestCase):
         self.assertIn("Cannot find module 'onnxruntime-node'", b.skipped["onnxruntime"])
         self.assertIn("ONNX Runtime: failed on classifier 0.5x 224, 1 thread", log.getvalue())
 
+    def test_a_model_opencv_cannot_read_leaves_it_out(self):
+        # OpenCV 4.6 refuses some ONNX exports: its runner read the model when it was built,
+        # outside compare's guard, so the whole run ended there.
+        b = self.bench({})
+        with tempfile.NamedTemporaryFile(suffix=".onnx") as bad:
+            bad.write(b"not an ONNX model")
+            bad.flush()
+            with contextlib.redirect_stderr(io.StringIO()):
+                entry = ("opencv-dnn", 1, b.opencv(bad.name, 8, 8, 1))  # (builds without reading it)
+                b.compare("classifier 0.5x 224", [("shuffledet", 1, runner(2.0)), entry], 1, 1, 0)
+        self.assertEqual([r["engine"] for r in b.results], ["shuffledet"])
+        self.assertIn("failed on classifier 0.5x 224", b.skipped["opencv-dnn"])
+
+    def test_ncnn_not_built_is_named_under_the_table(self):
+        b = self.bench({})
+        with mock.patch.dict(os.environ, {"BENCHNCNN": ""}), mock.patch.object(peers.shutil, "which", return_value=None), \
+                contextlib.redirect_stderr(io.StringIO()):
+            b.ncnn()
+        self.assertIn("benchncnn not built here", b.skipped["ncnn"])
+
     def test_ours_failing_fails_the_run(self):
         b = self.bench({})
         with self.assertRaises(subprocess.CalledProcessError), contextlib.redirect_stderr(io.StringIO()):
