@@ -342,39 +342,34 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
     if missing:
         raise SystemExit("%s: %d of its %d images are not in %s (the first: %s)" % (
             ann_path, len(missing), len(per_image), images_dir, missing[0]))
+    shown = {}  # each image's size as shown, read from its header once
     for i, im in enumerate(d["images"]):
-        r = per_image[image_id(im["id"])]
-        problem = size_problem(r["path"], im.get("width"), im.get("height"))
+        iid = image_id(im["id"])
+        shown[iid], problem = checked_size(per_image[iid]["path"], im.get("width"), im.get("height"))
         if problem:
             raise SystemExit("%s: images[%d] (id %s): %s" % (ann_path, i, json.dumps(im["id"]), problem))
-        r["size"] = (json_int(im.get("width")), json_int(im.get("height")))  # (None, None): read when needed
-    clipped, outside, small = 0, [], []  # (the entries left out: where)
+    clipped, outside, small = 0, [], []  # (the entries left out: "annotations[i] (id ...)")
     annotations = d.get("annotations", [])
     if not isinstance(annotations, list):
         raise SystemExit("%s: annotations is a %s, want a list" % (ann_path, json_kind(annotations)))
     for i, a in enumerate(annotations):
         if not isinstance(a, dict):
             raise SystemExit("%s: annotations[%d] is a %s, want an object" % (ann_path, i, json_kind(a)))
-        where = "%s: annotations[%d] (id %s)" % (ann_path, i, json.dumps(a.get("id")))
+        entry = "annotations[%d] (id %s)" % (i, json.dumps(a.get("id")))
         problem, bbox = annotation_problem(a, per_image)
         if problem:
-            raise SystemExit("%s: %s" % (where, problem))
+            raise SystemExit("%s: %s: %s" % (ann_path, entry, problem))
         x, y, w, h = bbox
         if a.get("iscrowd", 0):
             continue
         if w < 1 or h < 1:
-            small.append(where)
+            small.append(entry)
             continue
-        r = per_image[image_id(a["image_id"])]
-        if None in r["size"]:
-            try:
-                r["size"] = shown_size(r["path"])[0]
-            except (OSError, ValueError, Image.DecompressionBombError) as e:
-                raise SystemExit("%s: %s: cannot read the image: %s" % (where, r["path"], e))
-        W, H = r["size"]
+        iid = image_id(a["image_id"])
+        r, (W, H) = per_image[iid], shown[iid]
         box = [min(max(x, 0.0), W), min(max(y, 0.0), H), min(max(x + w, 0.0), W), min(max(y + h, 0.0), H)]
         if box[2] - box[0] < 1 or box[3] - box[1] < 1:
-            outside.append(where)
+            outside.append(entry)
             continue
         clipped += box != [x, y, x + w, y + h]
         r["boxes"].append(box)
@@ -385,21 +380,25 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
         parts = []
         if outside:
             parts.append("%d outside its image (under a pixel once clipped to it; the first: %s)" % (
-                len(outside), outside[0].split(": ", 1)[1]))
+                len(outside), outside[0]))
         if small:
-            parts.append("%d with a side under a pixel (the first: %s)" % (len(small), small[0].split(": ", 1)[1]))
+            parts.append("%d with a side under a pixel (the first: %s)" % (len(small), small[0]))
         said = ["%d boxes partly outside their image clipped to it" % clipped] if clipped else []
         if parts:
             said.append("%d boxes left out: %s" % (len(outside) + len(small), ", ".join(parts)))
         notes.append("%s: %s" % (ann_path, "; ".join(said)))
-    for r in per_image.values():
-        del r["size"]
     return [per_image[k] for k in sorted(per_image)], json_categories(ann_path, d)
 
 
 def size_problem(path, width, height):
-    """What is wrong with an image whose JSON says WIDTH x HEIGHT (None where it says nothing to
-    check: either is absent or not a whole number), or None. Its size is read from its header, as
+    """checked_size's problem alone."""
+    return checked_size(path, width, height)[1]
+
+
+def checked_size(path, width, height):
+    """(its size as shown, None where its header cannot be read; what is wrong with it, or None) for
+    an image whose JSON says WIDTH x HEIGHT (None where it says nothing to check: either is absent
+    or not a whole number). Its size is read from its header, once for the loader, as
     shown: a JPEG turned by its EXIF orientation, as the Go engine (cvimage) and training read it
     (go_oriented); a PNG's or WebP's orientation is not applied by the engine, so not here either.
     A file replaced by another size, or boxes drawn on a turned photo's stored pixels, fails here
@@ -412,7 +411,13 @@ def size_problem(path, width, height):
     try:
         shown, (w, h), turn, fmt = shown_size(path)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
-        return "%s: cannot read the image: %s" % (path, e)
+        return None, "%s: cannot read the image: %s" % (path, e)
+    return shown, size_mismatch(path, want, shown, (w, h), turn, fmt)
+
+
+def size_mismatch(path, want, shown, stored, turn, fmt):
+    """checked_size's problem, from what shown_size read of the image's header."""
+    w, h = stored
     if fmt == "TIFF" and turn in range(2, 9):
         return ("%s: a TIFF with orientation tag %d: PIL turns its pixels as it decodes them, the Go engine reads "
                 "them as stored, so the model would train on other pixels than it is run on: store it with its "
