@@ -24,7 +24,7 @@ import argparse
 import json
 import os
 
-from selection import SELECT_STATS, metric
+from selection import check_select, metric
 
 STATS = ["AP", "AP50", "AP75", "AP small", "AP medium", "AP large", "AR 1", "AR 10", "AR 100",
          "AR small", "AR medium", "AR large"]
@@ -95,11 +95,7 @@ def main(argv=None):
     sets = list(evals[0]["eval"])
     first = sets[0]
     select = a.select or run_select(a.run[-1].rpartition("@")[0] or a.run[-1], first, evals)
-    parts = select.split(":")
-    if len(parts) != 3 or parts[0] not in sets or parts[2] not in SELECT_STATS:
-        raise SystemExit("--select %s: want NAME:CLASS:STAT, NAME one of the evaluated sets (%s), STAT AP, AP50 "
-                         "or AP75" % (select, ", ".join(sets)))
-    chosen, cls, stat = parts
+    chosen, cls, stat = check_select(select, sets)
     label = "%s %s" % ("all classes" if cls == "all" else cls, stat)
 
     def score(e, name=chosen):  # -1 where the evaluation lacks the class

@@ -82,7 +82,7 @@ class Report(unittest.TestCase):
         self.assertIn("Evaluation at iteration 20", text)
         self.assertIn("| 20 | 0.06 | 0.400 |", text)
         self.assertIn("Evaluation at iteration 10", self.run_report("--run", run, "--select", "val:car:AP50"))
-        with self.assertRaisesRegex(SystemExit, "NAME one of the evaluated sets \\(val\\)"):
+        with self.assertRaisesRegex(SystemExit, "'minival' is not an --eval set \\(val\\)"):
             self.run_report("--run", run, "--select", "minival:car:AP50")
 
 

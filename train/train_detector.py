@@ -57,7 +57,7 @@ from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state,
 from export import config_file, is_detector_state  # noqa: E402
 from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
-from selection import SELECT_STATS, metric  # noqa: E402
+from selection import check_select, metric  # noqa: E402
 from shufflenet import load_imagenet_state  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1071,24 +1071,6 @@ def restrict_gt(src, dst, classes):
     return notes
 
 
-def check_select(select, sets, classes):
-    """Refuses a --select that no evaluation can give (checked at the start, not at the first
-    evaluation): NAME one of the --eval sets, CLASS 'all' or one of the model's, STAT AP, AP50 or
-    AP75."""
-    parts = select.split(":")
-    if len(parts) != 3:
-        raise SystemExit("--select %r: want NAME:CLASS:STAT, e.g. val128:person:AP50" % select)
-    name, cls, stat = parts
-    names = [n for n, _, _ in sets]
-    if name not in names:
-        raise SystemExit("--select %r: %r is not an --eval set (%s)" % (select, name, ", ".join(names) or "none given"))
-    if cls != "all" and cls not in [n for _, n in classes]:
-        raise SystemExit("--select %r: %r is not one of the model's classes (%s, or all)" % (
-            select, cls, ", ".join(n for _, n in classes)))
-    if stat not in SELECT_STATS:
-        raise SystemExit("--select %r: %r is not AP, AP50 or AP75" % (select, stat))
-
-
 def export(model, cfg, path):
     """Write the detector as a .bin at its test resolution (eval-mode BN statistics)."""
     was = model.training
@@ -1459,7 +1441,7 @@ def main(argv=None):
     evaluator = Evaluator(a, a.out, classes) if main_proc else None
     select = a.select or (a.eval[0].split("=", 1)[0] + ":all:AP50" if a.eval else "")
     if select and main_proc:
-        check_select(select, evaluator.sets, classes)
+        check_select(select, [n for n, _, _ in evaluator.sets], [n for _, n in classes])
 
     stop = StopSignals("signal %d: finishing this iteration, then writing the checkpoint" if main_proc else None)
 
