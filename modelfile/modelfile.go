@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -34,8 +33,9 @@ const MaxConfigBytes = 1 << 20
 // MaxFileBytes bounds a model file's size, refused before its data is read for the checksum: the
 // largest model the limits allow is a 2x g8 classifier of shufflenet.MaxClasses classes, 1.6 GB
 // (a detector is tens of MB); a sparse file claiming 32 GiB took 38 s to be found damaged
-// (measured once by a review, not asserted).
-const MaxFileBytes = 2 << 30
+// (measured once by a review, not asserted). It is the safetensors reader's bound, which refuses
+// the file (Open words its error for a model file).
+const MaxFileBytes = safetensors.MaxFileSize
 
 // ChecksumKey is the metadata key of a model file's checksum: the CRC-32 (IEEE, zlib's) of its
 // data section followed by its "config" value, as 8 lower-case hexadecimal digits. It finds a file
@@ -57,11 +57,12 @@ type File struct {
 // configuration has no use for never takes memory (CheckAllUsed names it). The File holds the
 // file open until Close.
 func Open(path string) (*File, error) {
-	if fi, err := os.Stat(path); err == nil && fi.Size() > MaxFileBytes {
-		return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", path, fi.Size(), int64(MaxFileBytes), shufflenet.MaxClasses)
-	}
 	st, err := safetensors.OpenReader(path)
 	if err != nil {
+		var big *safetensors.SizeError
+		if errors.As(err, &big) {
+			return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", path, big.Size, int64(MaxFileBytes), shufflenet.MaxClasses)
+		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path { // "model m.bin: no such file or directory", not "model stat m.bin: ..."
 			return nil, fmt.Errorf("model %s: %w", path, pe.Err)

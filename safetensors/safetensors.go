@@ -25,6 +25,22 @@ import (
 // MaxHeaderSize bounds the JSON header (safetensors itself uses 100 MB).
 const MaxHeaderSize = 100 << 20
 
+// MaxFileSize bounds the size of a file a Reader reads, refused before its data is read for the
+// checksum (a sparse file claiming 32 GiB took 38 s to be found damaged, measured once by a
+// review): shuffledet's largest, a 2x g8 classifier of shufflenet.MaxClasses classes, is 1.6 GB
+// (modelfile.MaxFileBytes is this bound).
+const MaxFileSize = 2 << 30
+
+// SizeError is the error for a file of more than MaxFileSize bytes.
+type SizeError struct {
+	Size int64 // the file's
+}
+
+// Error gives the file's size and the bound.
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%d bytes, more than a safetensors file read here may have (MaxFileSize, %d)", e.Size, int64(MaxFileSize))
+}
+
 // Bounds on what a header describes, checked as it is read, so that a header within
 // MaxHeaderSize cannot take gigabytes of memory before it is refused (1.8 million entries took
 // 1.2 GB, a shape of 20 million dimensions 0.8 GB; MaxTensors entries take about 30 MB to read).
@@ -97,8 +113,8 @@ func Parse(b []byte) (*File, error) {
 }
 
 // Reader reads a safetensors file's tensors one at a time, as they are asked for. The file is
-// checked when it is opened: its header, the size of its data section, and the data's
-// checksum, read in pieces. A tensor nobody asks for is never held in memory, so a hostile
+// checked when it is opened: its size (at most MaxFileSize, else a *SizeError), its header, the
+// size of its data section, and the data's checksum, read in pieces. A tensor nobody asks for is never held in memory, so a hostile
 // file declaring gigabytes of tensors that its reader has no use for costs no memory.
 type Reader struct {
 	Metadata  map[string]string
@@ -142,6 +158,9 @@ func OpenReader(path string) (*Reader, error) {
 
 // NewReader reads the safetensors file of size bytes that src holds and checks it (see Reader).
 func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
+	if size > MaxFileSize {
+		return nil, &SizeError{Size: size}
+	}
 	var prefix [8]byte
 	if readFull(src, prefix[:], 0) != nil {
 		return nil, fmt.Errorf("truncated: %d bytes, need at least 8 for the header length", size)

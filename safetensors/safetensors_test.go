@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -298,5 +299,55 @@ func TestReaderFileChanged(t *testing.T) {
 	}
 	if got, err := r.Tensor("b"); err != nil || got.Data[0] != 4 {
 		t.Errorf("the unchanged one: %v, %v", got, err)
+	}
+}
+
+// noReads is a ReaderAt that fails its test when it is read.
+type noReads struct{ t *testing.T }
+
+func (n noReads) ReadAt(b []byte, off int64) (int, error) {
+	n.t.Errorf("read %d bytes at %d", len(b), off)
+	return 0, io.ErrUnexpectedEOF
+}
+
+// prefixOnly is a ReaderAt whose first bytes are b and whose others are refused: a file of any
+// size that only its header may be read of.
+type prefixOnly []byte
+
+func (p prefixOnly) ReadAt(b []byte, off int64) (int, error) {
+	if off+int64(len(b)) > int64(len(p)) {
+		return 0, fmt.Errorf("read %d bytes at %d, past the header", len(b), off)
+	}
+	return copy(b, p[off:]), nil
+}
+
+// TestFileSizeBounded: a file of more than MaxFileSize bytes (sparse here, its header valid) is
+// refused from its size, naming the file and both sizes, before any of it is read: every
+// caller of the Reader gets the bound, not only modelfile (ReadFile checksummed 2 GiB of zeros
+// and took the file). A file of MaxFileSize bytes is not refused for its size.
+func TestFileSizeBounded(t *testing.T) {
+	n := int64(MaxFileSize)/4 + 1
+	header := fmt.Sprintf(`{"a":{"dtype":"F32","shape":[%d],"data_offsets":[0,%d]}}`, n, 4*n)
+	path := filepath.Join(t.TempDir(), "huge.safetensors")
+	if err := os.WriteFile(path, build(header, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	size := 8 + int64(len(header)) + 4*n
+	if err := os.Truncate(path, size); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s: %d bytes, more than a safetensors file read here may have (MaxFileSize, %d)", path, size, int64(MaxFileSize))
+	if _, err := ReadFile(path); err == nil || err.Error() != want {
+		t.Errorf("ReadFile: %v; want %s", err, want)
+	}
+	_, err := OpenReader(path)
+	if se := (*SizeError)(nil); !errors.As(err, &se) || se.Size != size {
+		t.Errorf("OpenReader: %v; want a *SizeError of %d bytes", err, size)
+	}
+	if _, err := NewReader(noReads{t}, MaxFileSize+1); err == nil || err.Error() != fmt.Sprintf("%d bytes, more than a safetensors file read here may have (MaxFileSize, %d)", int64(MaxFileSize)+1, int64(MaxFileSize)) {
+		t.Errorf("NewReader of MaxFileSize+1 bytes: %v", err)
+	}
+	if _, err := NewReader(prefixOnly(build(`{}`, 0)), MaxFileSize); err == nil || !strings.Contains(err.Error(), "after the last tensor's end") {
+		t.Errorf("NewReader of MaxFileSize bytes: %v; want its header read and its data refused", err)
 	}
 }
