@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -125,6 +126,9 @@ type Reader struct {
 	spans map[string]span // every tensor's place in the data section (and its CRC-32 at open), by name
 	names []string        // the tensors' names, sorted
 	file  *os.File        // the file OpenReader opened, else nil
+
+	mu  sync.Mutex // held while buf is in use: Tensor may be called from several goroutines
+	buf []byte     // the pieces the data is read in (a multiple of 4 bytes), at open and by Tensor
 }
 
 // OpenReader opens the safetensors file at path and checks it (see Reader). The Reader holds the
@@ -178,10 +182,10 @@ func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n), spans: make(map[string]span, len(l.spans))}
-	buf := make([]byte, min(1<<20, dataLen))
+	r := &Reader{Metadata: l.metadata, src: src, data: 8 + int64(n), spans: make(map[string]span, len(l.spans)),
+		buf: make([]byte, min(1<<20, dataLen))}
 	for _, sp := range l.spans { // in data order: they tile the data section
-		if err := r.eachPiece(sp, buf, func(b []byte) {
+		if err := r.eachPiece(sp, func(b []byte) {
 			r.DataCRC32 = crc32.Update(r.DataCRC32, crc32.IEEETable, b)
 			sp.crc = crc32.Update(sp.crc, crc32.IEEETable, b)
 		}); err != nil {
@@ -203,7 +207,8 @@ func (r *Reader) Shape(name string) ([]int, bool) {
 	return slices.Clone(sp.shape), ok
 }
 
-// Tensor reads the tensor called name from the file: new memory on every call.
+// Tensor reads the tensor called name from the file: new memory on every call (the pieces it is
+// read in are the Reader's, one buffer for every call). Calls from several goroutines take turns.
 func (r *Reader) Tensor(name string) (*Tensor, error) {
 	sp, ok := r.spans[name]
 	if !ok {
@@ -215,13 +220,16 @@ func (r *Reader) Tensor(name string) (*Tensor, error) {
 	t := &Tensor{Name: name, Shape: slices.Clone(sp.shape), Data: make([]float32, (sp.end-sp.begin)/4)}
 	var crc uint32
 	i := 0
-	if err := r.eachPiece(sp, make([]byte, min(sp.end-sp.begin, 64<<10)), func(b []byte) {
+	r.mu.Lock()
+	err := r.eachPiece(sp, func(b []byte) {
 		crc = crc32.Update(crc, crc32.IEEETable, b)
 		for j := 0; j < len(b); j += 4 {
 			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[j:]))
 			i++
 		}
-	}); err != nil {
+	})
+	r.mu.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("tensor %q: reading its data: %w", name, err)
 	}
 	if crc != sp.crc { // what the checksum read at the start covered, or not
@@ -230,11 +238,11 @@ func (r *Reader) Tensor(name string) (*Tensor, error) {
 	return t, nil
 }
 
-// eachPiece calls f with the bytes of the tensor at sp, in pieces of at most len(buf) (a multiple
-// of 4) that buf holds.
-func (r *Reader) eachPiece(sp span, buf []byte, f func([]byte)) error {
+// eachPiece calls f with the bytes of the tensor at sp, in pieces of at most len(r.buf) that
+// r.buf holds (the caller holds r.mu where others may use it).
+func (r *Reader) eachPiece(sp span, f func([]byte)) error {
 	for off := sp.begin; off < sp.end; {
-		b := buf[:min(int64(len(buf)), sp.end-off)]
+		b := r.buf[:min(int64(len(r.buf)), sp.end-off)]
 		if err := readFull(r.src, b, r.data+off); err != nil {
 			return err
 		}

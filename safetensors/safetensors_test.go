@@ -351,3 +351,42 @@ func TestFileSizeBounded(t *testing.T) {
 		t.Errorf("NewReader of MaxFileSize bytes: %v; want its header read and its data refused", err)
 	}
 }
+
+// TestTensorAllocations: reading a tensor allocates the tensor, its shape and its values, not
+// the pieces it is read in (a 64 KiB buffer on every call, before: reading N tensors made N).
+func TestTensorAllocations(t *testing.T) {
+	b, err := Encode([]*Tensor{{Name: "w", Shape: []int{1 << 16}, Data: make([]float32, 1<<16)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() {
+		if _, err := r.Tensor("w"); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 3 {
+		t.Errorf("Tensor: %g allocations a call, want 3 (the tensor, its shape, its values)", n)
+	}
+}
+
+// BenchmarkTensor reads a 256 KiB tensor from memory (B/op: its values, 262144 bytes, and little
+// more).
+func BenchmarkTensor(b *testing.B) {
+	enc, err := Encode([]*Tensor{{Name: "w", Shape: []int{1 << 16}, Data: make([]float32, 1<<16)}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(enc), int64(len(enc)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Tensor("w"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
