@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -377,7 +378,8 @@ func TestOrientationsAgree(t *testing.T) {
 // coefficients at full size, even when it reads it at 1/8, so a 519-byte one whose header claims
 // 60000x60000 made ReadFit (detect on a folder of images) allocate and fill 21 GB. One whose
 // buffer would pass 800 MB (12000x12000 at 4:4:4: 864 MB) is refused, naming the file, before it
-// is decoded; a small one decodes.
+// is decoded, also where FF 00 before its frame header (stray data to libjpeg) hid the header
+// from the check (ReadFit decoded it); a small one decodes.
 func TestReadFitProgressiveJPEGBomb(t *testing.T) {
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small.jpg")
@@ -389,16 +391,20 @@ func TestReadFitProgressiveJPEGBomb(t *testing.T) {
 	} else {
 		m.Close()
 	}
-	bomb := filepath.Join(dir, "bomb.jpg")
-	if err := os.WriteFile(bomb, withSize(t, progressive8x8, 12000, 12000), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m, scale, _, err := ReadFit(bomb)
-	if err == nil {
-		t.Errorf("ReadFit of a 519-byte progressive JPEG claiming 12000x12000: %dx%d at scale %d, no error", m.Cols(), m.Rows(), scale)
-		m.Close()
-	} else if !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), bomb) {
-		t.Errorf("ReadFit: %v; want ErrImageTooLarge naming %s", err, bomb)
+	data := withSize(t, progressive8x8, 12000, 12000)
+	sof := bytes.Index(data, []byte{0xff, 0xc2})
+	for name, data := range map[string][]byte{"bomb.jpg": data, "hidden.jpg": slices.Concat(data[:sof], []byte{0xff, 0x00, 0x00, 0x0a}, data[sof:])} {
+		bomb := filepath.Join(dir, name)
+		if err := os.WriteFile(bomb, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, scale, _, err := ReadFit(bomb)
+		if err == nil {
+			t.Errorf("ReadFit of a %d-byte progressive JPEG claiming 12000x12000: %dx%d at scale %d, no error", len(data), m.Cols(), m.Rows(), scale)
+			m.Close()
+		} else if !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), bomb) {
+			t.Errorf("ReadFit: %v; want ErrImageTooLarge naming %s", err, bomb)
+		}
 	}
 }
 

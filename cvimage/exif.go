@@ -15,9 +15,9 @@ import (
 
 // jpegSegments calls visit with the marker and payload of each marker segment of a JPEG's bytes
 // before its first scan, in order, while visit returns true, and returns the index of the start
-// of scan marker (-1 when there is none). Stray bytes between segments are passed over, as
-// libjpeg, PIL and Go's decoder pass them; a payload cut short by the end of data is given as far
-// as it goes.
+// of scan marker (-1 when there is none). Stray bytes between segments, FF 00 (a stuffed zero) among
+// them, are passed over, as libjpeg, PIL and Go's decoder pass them; a payload cut short by the
+// end of data is given as far as it goes.
 func jpegSegments(data []byte, visit func(marker byte, payload []byte) bool) int {
 	i := 2 // after SOI
 	for i+1 < len(data) {
@@ -31,7 +31,7 @@ func jpegSegments(data []byte, visit func(marker byte, payload []byte) bool) int
 			i++
 		case marker == 0xda: // start of scan
 			return i
-		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd7: // no length
+		case marker <= 0x01 || marker >= 0xd0 && marker <= 0xd7: // no length: FF 00, TEM, RSTn
 			i += 2
 		default:
 			if i+3 >= len(data) {

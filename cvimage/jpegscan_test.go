@@ -1,8 +1,11 @@
 package cvimage
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
+	"image"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,5 +83,24 @@ func TestJPEGScansWholeReadNotRefused(t *testing.T) {
 	// Read reduced (over the limits), the same bytes a pixel are refused.
 	if err := checkJPEGScans(cmyk(20000, 20000), "big.jpg", 20000, 20000); !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "big.jpg") {
 		t.Errorf("a 20000x20000 progressive CMYK JPEG read reduced: %v; want ErrImageTooLarge naming it", err)
+	}
+}
+
+// TestJPEGStuffedZeroInHeader: FF 00 between a JPEG's marker segments is stray data to libjpeg,
+// PIL and Go's decoder, which pass over its two bytes; read as a segment with a length, it hid
+// the frame header after it, and a progressive JPEG claiming 60000x60000, read at 1/8, went on
+// to libjpeg's 21 GB coefficient buffer.
+func TestJPEGStuffedZeroInHeader(t *testing.T) {
+	bomb := withSize(t, progressive8x8, 60000, 60000)
+	i := bytes.Index(bomb, []byte{0xff, 0xc2})
+	hidden := slices.Concat(bomb[:i], []byte{0xff, 0x00, 0x00, 0x0a}, bomb[i:])
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(hidden)); err != nil || cfg.Width != 60000 || cfg.Height != 60000 {
+		t.Fatalf("Go's header reader: %+v, %v; want 60000x60000 (the case this test is for)", cfg, err)
+	}
+	if n, ok := jpegCoefBytes(hidden); !ok || n != 3*7500*7500*128 {
+		t.Errorf("frame header after FF 00: %d bytes, %v; want %d, true", n, ok, 3*7500*7500*128)
+	}
+	if err := checkJPEGScans(hidden, "hidden.jpg", 60000, 60000); !errors.Is(err, transform.ErrImageTooLarge) {
+		t.Errorf("read reduced: %v; want ErrImageTooLarge", err)
 	}
 }
