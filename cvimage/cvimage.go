@@ -99,7 +99,7 @@ func matFrom(path string, img image.Image) (gocv.Mat, error) {
 // transform.MaxPixels (a 108 or 200 megapixel phone photo), which Read refuses, is decoded at
 // 1/2, 1/4 or 1/8 of its size, the least of libjpeg's scaled decodings that fits (each pixel the
 // mean of a 2x2, 4x4 or 8x8 block, in a fraction of the time and memory; a progressive or
-// multi-scan JPEG only where its coefficients fit in 800 MB: checkJPEGScans); scale is then 2, 4 or
+// multi-scan JPEG only where its coefficients fit in 800 MB: checkScans); scale is then 2, 4 or
 // 8, the file's pixels per pixel of m (1 for an image read whole), and full its size in the
 // file. A detector downsizes such photos to a few hundred pixels anyway; its boxes, times
 // scale, are in the file's pixels.
@@ -134,7 +134,7 @@ type encoded struct {
 	data        []byte
 	scale       int
 	full        image.Point
-	orientation int // a JPEG's EXIF orientation as PIL reads it (jpegOrientation), 1 for a WebP
+	orientation int // a JPEG's EXIF orientation as PIL reads it (readJPEGHeader), 1 for a WebP
 }
 
 // fitScale returns the least of libjpeg's scaled decodings (1/2, 1/4, 1/8: ceil(w/s) x ceil(h/s))
@@ -151,7 +151,11 @@ func fitScale(w, h int) int {
 // readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
 // a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read (a JPEG
 // too large for transform's limits taken at a scale that fits, fitScale, when fit is set), or
-// any other format decoded by decodeGo (which checks them itself).
+// any other format decoded by decodeGo (which checks them itself). A JPEG's header is then read
+// once (readJPEGHeader) for its EXIF orientation and what is checked before OpenCV decodes it:
+// the coefficients it takes read reduced (checkScans), and its end. One cut short is refused
+// (libjpeg only warns, and fills the missing rows with grey; PIL, which the reference decodes
+// with, refuses it too).
 func readFile(path string, fit bool) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -196,23 +200,26 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	}
 	enc.orientation = 1
 	if enc.format == "jpeg" {
-		if err := checkJPEGScans(enc.data, path, w, h); err != nil {
+		j := readJPEGHeader(enc.data)
+		if err := j.checkScans(path, w, h, enc.scale); err != nil {
 			return encoded{}, nil, err
 		}
-		enc.orientation = jpegOrientation(enc.data)
+		// The end-of-image marker (FF D9) after the start of the first scan: within the
+		// entropy-coded data an FF byte is always followed by 00 or a marker, so FF D9 there is
+		// the image's end (one in an EXIF thumbnail, a whole JPEG inside APP1, is before it).
+		if j.scan < 0 || !bytes.Contains(enc.data[j.scan+2:], []byte{0xff, 0xd9}) {
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
+		}
+		enc.orientation = j.orientation
 	}
 	return enc, nil, nil
 }
 
-// decodeWithOpenCV decodes a JPEG's or WebP's bytes with OpenCV into a BGR Mat, a JPEG's EXIF
-// orientation applied. A JPEG cut short is refused (libjpeg only warns, and fills the missing
-// rows with grey; PIL, which the reference decodes with, refuses it too); damaged data before the
-// end marker is decoded as far as it goes with libjpeg's warning on standard error, as PIL
-// decodes it. A WebP is decoded by libwebp with its default settings, as PIL decodes it.
+// decodeWithOpenCV decodes a JPEG's or WebP's bytes, as readFrom read and checked them, with
+// OpenCV into a BGR Mat, a JPEG's EXIF orientation applied. A JPEG's damaged data before its end
+// marker is decoded as far as it goes with libjpeg's warning on standard error, as PIL decodes
+// it. A WebP is decoded by libwebp with its default settings, as PIL decodes it.
 func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
-	if enc.format == "jpeg" && !jpegComplete(enc.data) {
-		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
-	}
 	flags := gocv.IMReadColor
 	switch enc.scale {
 	case 2:
@@ -222,7 +229,7 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 	case 8:
 		flags = gocv.IMReadReducedColor8
 	}
-	// Turned below as PIL turns it (jpegOrientation), not by OpenCV's EXIF reader.
+	// Turned below as PIL turns it (readJPEGHeader), not by OpenCV's EXIF reader.
 	m, err := gocv.IMDecode(enc.data, flags|gocv.IMReadIgnoreOrientation)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", path, enc.format, err)

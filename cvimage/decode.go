@@ -23,7 +23,7 @@ func isWebP(head []byte) bool {
 
 // openGo decodes the image file at path with Go's decoders (JPEG, PNG, GIF, TIFF or BMP):
 // without cgo, every image; with it, all but JPEGs and WebPs. It applies a JPEG's EXIF
-// orientation as PIL's exif_transpose finds it (jpegOrientation; only a JPEG's: PIL's
+// orientation as PIL's exif_transpose finds it (readJPEGHeader; only a JPEG's: PIL's
 // exif_transpose also reads PNG's eXIf chunk and TIFF's orientation tag, left as stored). The dimensions in the header are checked against
 // transform.MaxSide and transform.MaxPixels before the pixels are decoded, so a hostile header
 // cannot make it allocate more than an image of MaxPixels takes (about 800 MB at 8 bytes a pixel, 16-bit RGBA;
@@ -77,7 +77,7 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 			if err != nil {
 				return nil, err
 			}
-			orientation, src = jpegOrientation(data), bytes.NewReader(data)
+			orientation, src = readJPEGHeader(data).orientation, bytes.NewReader(data)
 		}
 		if img, err = imaging.Decode(src); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", name, format, err)

@@ -14,11 +14,11 @@ import (
 )
 
 // jpegSegments calls visit with the marker and payload of each marker segment of a JPEG's bytes
-// before its first scan, in order, while visit returns true, and returns the index of the start
-// of scan marker (-1 when there is none). Stray bytes between segments, FF 00 (a stuffed zero) among
-// them, are passed over, as libjpeg, PIL and Go's decoder pass them; a payload cut short by the
-// end of data is given as far as it goes.
-func jpegSegments(data []byte, visit func(marker byte, payload []byte) bool) int {
+// before its first scan, in order, and returns the index of the start of scan marker (-1 when
+// there is none). Stray bytes between segments, FF 00 (a stuffed zero) among them, are passed
+// over, as libjpeg, PIL and Go's decoder pass them; a payload cut short by the end of data is
+// given as far as it goes.
+func jpegSegments(data []byte, visit func(marker byte, payload []byte)) int {
 	i := 2 // after SOI
 	for i+1 < len(data) {
 		if data[i] != 0xff {
@@ -39,45 +39,52 @@ func jpegSegments(data []byte, visit func(marker byte, payload []byte) bool) int
 			}
 			n := int(data[i+2])<<8 | int(data[i+3])
 			end := min(i+2+n, len(data))
-			if visit != nil && !visit(marker, data[min(i+4, end):end]) {
-				return -1
-			}
+			visit(marker, data[min(i+4, end):end])
 			i += 2 + n
 		}
 	}
 	return -1
 }
 
-// jpegComplete reports whether a JPEG's bytes hold an end-of-image marker (FF D9) after the start
-// of its first scan: the marker segments before the scan are walked by their lengths (an EXIF
-// thumbnail, a whole JPEG inside APP1, is skipped), and within the entropy-coded data an FF byte
-// is always followed by 00 or a marker, so FF D9 there is the image's end.
-func jpegComplete(data []byte) bool {
-	scan := jpegSegments(data, nil)
-	return scan >= 0 && bytes.Contains(data[scan+2:], []byte{0xff, 0xd9})
+// jpegHeader is what is read of a JPEG's marker segments before its first scan, in one walk over
+// them (readJPEGHeader).
+type jpegHeader struct {
+	frame       []byte // the frame header's payload (SOFn), nil for none
+	progressive bool   // the frame is SOF2's
+	scan        int    // the index of the first start of scan marker, -1 for none
+	scanComps   int    // the number of components that scan holds, -1 for none (or cut short)
+	orientation int    // the EXIF orientation PIL turns the image by, 1 for none
 }
 
-// jpegOrientation returns the EXIF orientation Pillow 9.4's ImageOps.exif_transpose turns a
-// JPEG by: the Orientation tag (0x0112) of the first image file directory in the first APP1
+// readJPEGHeader reads the header of a JPEG's bytes that image.DecodeConfig has taken: its frame
+// header, the first SOFn, which DecodeConfig takes only as SOF0, SOF1 or SOF2 (its size is
+// DecodeConfig's); its first scan; and the EXIF orientation Pillow 9.4's ImageOps.exif_transpose
+// turns it by: the Orientation tag (0x0112) of the first image file directory in the first APP1
 // segment that begins "Exif\0" (a later one, or an XMP segment before it, is not read; one that
 // does not go on "\0" and a TIFF header Pillow refuses), as tiffOrientation reads it; 1 (as
 // stored) where there is none or it is not 2 to 8. OpenCV's and imaging's readers read only a
 // first APP1 that is Exif, and only a SHORT: a photo whose XMP segment came first was left
 // unturned.
-func jpegOrientation(data []byte) int {
-	o := 1
-	jpegSegments(data, func(marker byte, payload []byte) bool {
-		if marker != 0xe1 || !bytes.HasPrefix(payload, []byte("Exif\x00")) {
-			return true
-		}
-		if bytes.HasPrefix(payload, []byte("Exif\x00\x00")) {
-			if v := tiffOrientation(payload[6:]); v >= 2 && v <= 8 {
-				o = v
+func readJPEGHeader(data []byte) jpegHeader {
+	j := jpegHeader{scanComps: -1, orientation: 1}
+	exif := false
+	j.scan = jpegSegments(data, func(marker byte, payload []byte) {
+		switch {
+		case marker >= 0xc0 && marker <= 0xc2 && j.frame == nil:
+			j.frame, j.progressive = payload, marker == 0xc2
+		case marker == 0xe1 && !exif && bytes.HasPrefix(payload, []byte("Exif\x00")):
+			exif = true // the first Exif segment only, as Pillow keeps it
+			if bytes.HasPrefix(payload, []byte("Exif\x00\x00")) {
+				if v := tiffOrientation(payload[6:]); v >= 2 && v <= 8 {
+					j.orientation = v
+				}
 			}
 		}
-		return false // the first Exif segment only, as Pillow keeps it
 	})
-	return o
+	if j.scan >= 0 && j.scan+4 < len(data) {
+		j.scanComps = int(data[j.scan+4])
+	}
+	return j
 }
 
 // tiffUnit is the size of one value of each TIFF type Pillow reads (0: a type it skips).

@@ -19,7 +19,7 @@ import (
 // fuzzed; seeds: a real test image whole, cut short, with its segment lengths damaged, and with
 // its header claiming 12000x9000, over transform.MaxPixels): each must return a non-empty image,
 // or an error naming the file, never crash, in OpenCV's decoder (at every scale) or in
-// jpegComplete's walk over the segments.
+// readJPEGHeader's walk over the segments.
 func FuzzReadJPEG(f *testing.F) {
 	whole := firstTestJPEG(f)
 	f.Add(whole[2:])

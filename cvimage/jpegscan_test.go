@@ -20,13 +20,11 @@ func withSize(t testing.TB, data []byte, w, h int) []byte {
 	t.Helper()
 	out := append([]byte(nil), data...)
 	done := false
-	jpegSegments(out, func(marker byte, payload []byte) bool {
-		if marker >= 0xc0 && marker <= 0xc2 {
+	jpegSegments(out, func(marker byte, payload []byte) {
+		if marker >= 0xc0 && marker <= 0xc2 && !done {
 			payload[1], payload[2], payload[3], payload[4] = byte(h>>8), byte(h), byte(w>>8), byte(w)
 			done = true
-			return false
 		}
-		return true
 	})
 	if !done {
 		t.Fatal("no frame header")
@@ -38,10 +36,10 @@ func withSize(t testing.TB, data []byte, w, h int) []byte {
 // components than its frame, is decoded by libjpeg through a buffer of all its coefficients (128
 // bytes an 8x8 block of each component, in whole MCUs); a single-scan one needs none.
 func TestJPEGCoefBytes(t *testing.T) {
-	if n, ok := jpegCoefBytes(progressive8x8); !ok || n != 3*128 {
+	if n, ok := readJPEGHeader(progressive8x8).coefBytes(8, 8); !ok || n != 3*128 {
 		t.Errorf("8x8 progressive 4:4:4: %d bytes, %v; want 384, true", n, ok)
 	}
-	if n, ok := jpegCoefBytes(withSize(t, progressive8x8, 60000, 60000)); !ok || n != 3*7500*7500*128 {
+	if n, ok := readJPEGHeader(withSize(t, progressive8x8, 60000, 60000)).coefBytes(60000, 60000); !ok || n != 3*7500*7500*128 {
 		t.Errorf("60000x60000 progressive 4:4:4: %d bytes, %v", n, ok)
 	}
 	// A sequential frame of 3 components, 4:2:0 (Y 2x2, Cb and Cr 1x1), 17x9, then a scan of ns.
@@ -51,14 +49,14 @@ func TestJPEGCoefBytes(t *testing.T) {
 			0xff, 0xda, 0, 6 + 2*ns, ns, 1, 0, 0, 63, 0}
 	}
 	// Y: 3x2 blocks, rounded to 4x2; Cb, Cr: 2x1 each.
-	if n, ok := jpegCoefBytes(seq(1)); !ok || n != (8+2+2)*128 {
+	if n, ok := readJPEGHeader(seq(1)).coefBytes(17, 9); !ok || n != (8+2+2)*128 {
 		t.Errorf("sequential, a first scan of one of three components: %d bytes, %v; want %d, true", n, ok, 12*128)
 	}
-	if n, ok := jpegCoefBytes(seq(3)); ok {
+	if n, ok := readJPEGHeader(seq(3)).coefBytes(17, 9); ok {
 		t.Errorf("sequential, one interleaved scan: %d bytes, %v; want none", n, ok)
 	}
 	for _, bad := range [][]byte{nil, {0xff, 0xd8}, seq(1)[:12], seq(1)[:len(seq(1))-8]} {
-		if n, ok := jpegCoefBytes(bad); ok {
+		if n, ok := readJPEGHeader(bad).coefBytes(17, 9); ok {
 			t.Errorf("% x: %d bytes, %v; want none", bad, n, ok)
 		}
 	}
@@ -74,14 +72,14 @@ func TestJPEGScansWholeReadNotRefused(t *testing.T) {
 			0xff, 0xc2, 0, 20, 8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 4, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0,
 			0xff, 0xda, 0, 8, 1, 1, 0, 0, 0, 0}
 	}
-	if n, ok := jpegCoefBytes(cmyk(9999, 10001)); !ok || n <= maxJPEGCoefBytes {
+	if n, ok := readJPEGHeader(cmyk(9999, 10001)).coefBytes(9999, 10001); !ok || n <= maxJPEGCoefBytes {
 		t.Fatalf("9999x10001 progressive CMYK: %d bytes, %v; want over %d (the case this test is for)", n, ok, maxJPEGCoefBytes)
 	}
-	if err := checkJPEGScans(cmyk(9999, 10001), "cmyk.jpg", 9999, 10001); err != nil {
+	if err := readJPEGHeader(cmyk(9999, 10001)).checkScans("cmyk.jpg", 9999, 10001, 0); err != nil {
 		t.Errorf("a JPEG within the limits, read whole: %v", err)
 	}
-	// Read reduced (over the limits), the same bytes a pixel are refused.
-	if err := checkJPEGScans(cmyk(20000, 20000), "big.jpg", 20000, 20000); !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "big.jpg") {
+	// Read reduced (over the limits: at 1/2, as fitScale takes it), the same bytes a pixel are refused.
+	if err := readJPEGHeader(cmyk(20000, 20000)).checkScans("big.jpg", 20000, 20000, 2); !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "big.jpg") {
 		t.Errorf("a 20000x20000 progressive CMYK JPEG read reduced: %v; want ErrImageTooLarge naming it", err)
 	}
 }
@@ -97,10 +95,10 @@ func TestJPEGStuffedZeroInHeader(t *testing.T) {
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(hidden)); err != nil || cfg.Width != 60000 || cfg.Height != 60000 {
 		t.Fatalf("Go's header reader: %+v, %v; want 60000x60000 (the case this test is for)", cfg, err)
 	}
-	if n, ok := jpegCoefBytes(hidden); !ok || n != 3*7500*7500*128 {
+	if n, ok := readJPEGHeader(hidden).coefBytes(60000, 60000); !ok || n != 3*7500*7500*128 {
 		t.Errorf("frame header after FF 00: %d bytes, %v; want %d, true", n, ok, 3*7500*7500*128)
 	}
-	if err := checkJPEGScans(hidden, "hidden.jpg", 60000, 60000); !errors.Is(err, transform.ErrImageTooLarge) {
+	if err := readJPEGHeader(hidden).checkScans("hidden.jpg", 60000, 60000, 8); !errors.Is(err, transform.ErrImageTooLarge) {
 		t.Errorf("read reduced: %v; want ErrImageTooLarge", err)
 	}
 }
