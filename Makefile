@@ -58,6 +58,7 @@ race:
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Threads' ./nn ./roihead
 	GO=$(GO) scripts/test-selected -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet
+	GO=$(GO) scripts/test-selected -count=1 -race -run 'TensorConcurrent' ./safetensors
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
 # pipeline and cmd/detect, carry `//go:build cgo && !noopencv` with a stub for the rest), and cross-compiles for arm64;

@@ -390,3 +390,45 @@ func BenchmarkTensor(b *testing.B) {
 		}
 	}
 }
+
+// TestTensorConcurrent: Tensor called from several goroutines at once reads every tensor right,
+// though its calls share the Reader's buffer.
+func TestTensorConcurrent(t *testing.T) {
+	var ts []*Tensor
+	for i := range 4 {
+		x := &Tensor{Name: fmt.Sprint("t", i), Shape: []int{1 << 18}, Data: make([]float32, 1<<18)}
+		for j := range x.Data {
+			x.Data[j] = float32(i*7 + j%5)
+		}
+		ts = append(ts, x)
+	}
+	b, err := Encode(ts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, len(ts))
+	for _, want := range ts {
+		go func() {
+			for range 10 {
+				got, err := r.Tensor(want.Name)
+				if err == nil && !slices.Equal(got.Data, want.Data) {
+					err = fmt.Errorf("tensor %s: other values", want.Name)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range ts {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
