@@ -115,8 +115,9 @@ func Parse(b []byte) (*File, error) {
 
 // Reader reads a safetensors file's tensors one at a time, as they are asked for. The file is
 // checked when it is opened: its size (at most MaxFileSize, else a *SizeError), its header, the
-// size of its data section, and the data's checksum, read in pieces. A tensor nobody asks for is never held in memory, so a hostile
-// file declaring gigabytes of tensors that its reader has no use for costs no memory.
+// size of its data section, and the data's checksum, read in pieces. A tensor nobody asks for is
+// never held in memory, so a hostile file declaring gigabytes of tensors that its reader has no
+// use for costs no memory.
 type Reader struct {
 	Metadata  map[string]string
 	DataCRC32 uint32 // the CRC-32 (IEEE, zlib's) of the data section: what DataCRC32 gives for its tensors
