@@ -11,7 +11,10 @@ var secretParams = []string{"pass", "pwd", "token", "key", "secret", "auth", "si
 // its user's password (rtsp://admin:xxxxx@10.0.0.5/...) and the values of query parameters that
 // hold secrets (password=xxxxx, token=xxxxx; in the path too, where some cameras take them:
 // /user=admin&password=xxxxx&channel=1) hidden, the rest as given. It works on the text, so
-// a URL that does not parse (a password with a '%') is hidden all the same.
+// a URL that does not parse (a password with a '%') is hidden all the same. A numeric password
+// with an unencoded '/' (user:2024/ss@host) reads as a port and a path: an '@' in the path ends
+// a password all the same, so a path that holds one (host:8080/a@b, rare in a stream's URL)
+// shows as host:xxxxx@b, hiding too much rather than a password.
 func RedactURL(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
@@ -23,11 +26,19 @@ func RedactURL(s string) string {
 	end := hostEnd(rest)
 	authority := rest[:end]
 	if colon := strings.Index(authority, ":"); colon >= 0 && !strings.Contains(authority, "@") &&
-		!strings.HasPrefix(authority, "[") && strings.Trim(authority[colon+1:], "0123456789") != "" {
+		!strings.HasPrefix(authority, "[") {
 		// user:pa/ss@host: a password with an unencoded '/', '?' or '#' (not a valid URL, and
 		// FFmpeg reads none so, but a password all the same, shown in the message refusing it).
-		// Which '@' ends it cannot be told (p/a@s/s@host), so it is the last.
-		if at := strings.LastIndex(rest, "@"); at > colon {
+		// Which '@' ends it cannot be told (p/a@s/s@host), so it is the last. After a number
+		// (host:8080 or user:2024/ss@host) it is the last before the query or fragment: a path
+		// with an '@' (host:8080/a@b) is hidden as one too, the safe side.
+		search := rest
+		if strings.Trim(authority[colon+1:], "0123456789") == "" {
+			if q := strings.IndexAny(rest, "?#"); q >= 0 {
+				search = rest[:q]
+			}
+		}
+		if at := strings.LastIndex(search, "@"); at > colon {
 			end = at + 1 + hostEnd(rest[at+1:])
 			authority = rest[:end]
 		}

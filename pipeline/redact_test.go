@@ -29,9 +29,18 @@ func TestRedactURL(t *testing.T) {
 		"rtsp://admin:pa?ss@10.0.0.5/live":   "rtsp://admin:xxxxx@10.0.0.5/live",
 		"rtsp://admin:pa#ss@10.0.0.5/live":   "rtsp://admin:xxxxx@10.0.0.5/live",
 		"rtsp://admin:p/a@s/s@10.0.0.5/live": "rtsp://admin:xxxxx@10.0.0.5/live",
-		"http://host:8080/a@b":               "http://host:8080/a@b",
 		"http://[::1]:8080/a@b":              "http://[::1]:8080/a@b",
 		"http://host/a?mail=a@b":             "http://host/a?mail=a@b",
+		"http://host:8080/a?mail=a@b":        "http://host:8080/a?mail=a@b",
+		"http://host:8080/a#a@b":             "http://host:8080/a#a@b",
+		// A numeric password with a '/' reads as a port and a path: an '@' in the path ends a
+		// password, so a path with an '@' after a port is hidden as one too (the safe side).
+		"rtsp://admin:2024/abc@10.0.0.5/live": "rtsp://admin:xxxxx@10.0.0.5/live",
+		"rtsp://admin:/abc@10.0.0.5/live":     "rtsp://admin:xxxxx@10.0.0.5/live",
+		"http://host:8080/a@b":                "http://host:xxxxx@b",
+		// Not a port, so a password however far the '@' is (cam, abc/live?x=a, host b): the
+		// path and query are hidden with it, nothing shown but the user and the last host.
+		"rtsp://cam:abc/live?x=a@b": "rtsp://cam:xxxxx@b",
 	} {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
@@ -40,12 +49,13 @@ func TestRedactURL(t *testing.T) {
 }
 
 // FuzzRedactURL: whatever the rest of a URL holds, a password in its user part (without the
-// characters that end that part) and a secret parameter's value in its path or query are never
+// characters that end that part, or a '/' after a number) and a secret parameter's value in its path or query are never
 // shown, and redacting twice changes nothing more.
 func FuzzRedactURL(f *testing.F) {
 	f.Add("10.0.0.5:554", "live", "secret", "channel=1")
 	f.Add("host", "user=admin&password=", "p%ss", "")
 	f.Add("[::1]", "", "a@b", "x;y")
+	f.Add("10.0.0.5", "live", "2024/abc", "")
 	f.Fuzz(func(t *testing.T, host, path, pass, query string) {
 		const marker = "S3cr3T"
 		for _, s := range []*string{&host, &path, &query} {
@@ -74,14 +84,26 @@ func FuzzRedactURL(f *testing.F) {
 		path = strings.ReplaceAll(path, "#", "")
 		path = strings.ReplaceAll(path, "?", "")
 		query = strings.ReplaceAll(query, "#", "")
-		url := "rtsp://admin:" + pass + marker + "@" + host + "/" + path + "/password=" + valueOnly(pass) + marker +
-			"?" + query + "&token=" + marker + valueOnly(pass)
-		got := RedactURL(url)
-		if strings.Contains(got, marker) {
-			t.Fatalf("RedactURL(%q) = %q: shows a secret", url, got)
-		}
-		if again := RedactURL(got); again != got {
-			t.Fatalf("RedactURL(%q) = %q, then %q", url, got, again)
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, pass)
+		for _, url := range []string{
+			"rtsp://admin:" + pass + marker + "@" + host + "/" + path + "/password=" + valueOnly(pass) + marker +
+				"?" + query + "&token=" + marker + valueOnly(pass),
+			// A numeric password with a '/' (read as a port and a path), the rest of it anything
+			// but the query's or fragment's start.
+			"rtsp://admin:" + digits + "/" + pass + marker + "@" + host + "/" + path,
+		} {
+			got := RedactURL(url)
+			if strings.Contains(got, marker) {
+				t.Fatalf("RedactURL(%q) = %q: shows a secret", url, got)
+			}
+			if again := RedactURL(got); again != got {
+				t.Fatalf("RedactURL(%q) = %q, then %q", url, got, again)
+			}
 		}
 	})
 }
