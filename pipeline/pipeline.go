@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -38,8 +39,10 @@ type Sink interface {
 	WriteFrame(f *Frame) error
 }
 
-// Progress follows a run: Update after each frame leaves, with the frames out and the frames
-// dropped so far, and Finish once at the end (cmd/detect shows it as a bar).
+// Progress follows a run: Update after each frame leaves, with the frames handled and the frames
+// dropped so far, and Finish once at the end (cmd/detect shows it as a bar). The frames handled
+// are those of the run's (every Stride-th, as the frame count over Stride counts them) written
+// out or skipped, undecodable or failed, so that a run read to its end ends at its total.
 type Progress interface {
 	Update(done, dropped int)
 	Finish(done, dropped int)
@@ -178,11 +181,12 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	q := newQueue(limit, opt.Live)
 	results := make(chan *frame, len(pool))
 	var srcErr error
+	var undecodable atomic.Int64 // the run's frames (every stride-th) that could not be decoded
 
 	// Stage 1: decode.
 	go func() {
 		defer close(decoded)
-		srcErr = decode(ctx, src, q, free, stride, opt.Live, stats, logw)
+		srcErr = decode(ctx, src, q, free, stride, opt.Live, stats, &undecodable, logw)
 		if ctx.Err() != nil {
 			q.abort(free)
 		} else {
@@ -234,7 +238,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	}()
 
 	// Stage 3: draw + output, in order.
-	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw, dropped0: dropped0}
+	out := &output{sinks: sinks, draw: opt.Draw, stats: stats, progress: opt.Progress, log: logw, dropped0: dropped0, undecodable: &undecodable}
 	var sinkErr error
 	pending := map[int]*frame{}
 	next := 0
@@ -255,7 +259,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	outputDone = true
 	abandoned = !waitDecoder(ctx, decoded)
 	if opt.Progress != nil {
-		opt.Progress.Finish(out.done, out.dropped())
+		opt.Progress.Finish(out.handled(), out.dropped())
 	}
 	switch {
 	case errors.Is(sinkErr, ErrStop):
@@ -293,8 +297,9 @@ func waitDecoder(ctx context.Context, decoded <-chan struct{}) bool {
 }
 
 // decode is stage 1: it reads frames from src into free frames and queues them until the end of
-// src (nil), cancellation (ctx's error) or a source failure (its error).
-func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride int, live bool, stats *Stats, log io.Writer) error {
+// src (nil), cancellation (ctx's error) or a source failure (its error). It adds the frames that
+// could not be decoded to stats, and those of them that are every stride-th to undecodable.
+func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride int, live bool, stats *Stats, undecodable *atomic.Int64, log io.Writer) error {
 	for {
 		var f *frame
 		if live {
@@ -331,6 +336,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			switch {
 			case err != nil && errors.As(err, new(*FrameError)): // (a frame read well allocates nothing)
 				stats.add(func(s *Stats) { s.corrupt++ })
+				undecodable.Add(1) // (a frame without a number, an image: one of the run's)
 				fmt.Fprintln(log, err)
 				continue
 			case err != nil:
@@ -342,6 +348,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			}
 			if p.Corrupt > 0 {
 				stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
+				undecodable.Add(int64(multiples(p.Index-p.Corrupt, p.Index, stride)))
 				if p.Corrupt == 1 {
 					fmt.Fprintf(log, "%s: frame %d could not be decoded, skipped\n", p.Name, p.Index-1)
 				} else {
@@ -370,17 +377,28 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 	}
 }
 
+// multiples returns how many of the numbers from a up to b (not included; a >= 0) are multiples
+// of stride.
+func multiples(a, b, stride int) int {
+	return (b+stride-1)/stride - (a+stride-1)/stride
+}
+
 // output is stage 3's state.
 type output struct {
-	sinks    []Sink
-	draw     bool
-	stats    *Stats
-	progress Progress
-	log      io.Writer
-	done     int
-	dropped0 int           // the Stats' dropped frames before this run (the progress shows this run's)
-	times    [16]time.Time // when the last frames left, for the frame rate overlay
+	sinks       []Sink
+	draw        bool
+	stats       *Stats
+	progress    Progress
+	log         io.Writer
+	done        int           // frames written out
+	failed      int           // frames whose detection failed (skipped)
+	undecodable *atomic.Int64 // the decoder's count of the run's frames it could not decode
+	dropped0    int           // the Stats' dropped frames before this run (the progress shows this run's)
+	times       [16]time.Time // when the last frames left, for the frame rate overlay
 }
+
+// handled returns the run's frames handled so far for the progress: written out or skipped.
+func (o *output) handled() int { return o.done + o.failed + int(o.undecodable.Load()) }
 
 // droppedCount returns the frames dropped so far.
 func (s *Stats) droppedCount() int {
@@ -403,6 +421,10 @@ func (o *output) write(f *frame) error {
 			fmt.Fprintf(o.log, "%s: %v\n", f.Name, f.err)
 		} else {
 			fmt.Fprintf(o.log, "%s: frame %d: %v\n", f.Name, f.Index, f.err)
+		}
+		o.failed++
+		if o.progress != nil {
+			o.progress.Update(o.handled(), o.dropped())
 		}
 		return nil
 	}
@@ -437,7 +459,7 @@ func (o *output) write(f *frame) error {
 		}
 	})
 	if o.progress != nil {
-		o.progress.Update(o.done, o.dropped())
+		o.progress.Update(o.handled(), o.dropped())
 	}
 	return stop
 }

@@ -563,6 +563,65 @@ func TestProgressCountsThisRun(t *testing.T) {
 	}
 }
 
+// TestProgressCountsSkipped: the frames of the run (every Stride-th) that could not be decoded or
+// detected are handled too, so a run read to its end ends its progress at its total; undecodable
+// frames between the stride's are not counted.
+func TestProgressCountsSkipped(t *testing.T) {
+	det := tinyDetector(t)
+	// Frames 0-11 in 3 strides of 4 (0, 4, 8): 3 and 4 undecodable, 8 too thin to detect.
+	src := &numbered{frames: []int{0, 1, 2, 5, 6, 7, 8, 9, 10, 11}, thin: 8}
+	p := &progressLog{}
+	stats := &Stats{}
+	if err := Run(context.Background(), src, det, nil, Options{Stride: 4, Stats: stats, Progress: p}); err != nil {
+		t.Fatal(err)
+	}
+	if c := stats.Counts(); p.done != 3 || c.Frames != 1 || c.Corrupt != 2 || c.Failed != 1 {
+		t.Errorf("progress %d, counts %+v: want 3 handled, 1 frame, 2 corrupt, 1 failed", p.done, c)
+	}
+	// The images a source cannot read (FrameError) are handled too.
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jpg")
+	if err := os.WriteFile(bad, []byte("not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = &progressLog{}
+	if err := Run(context.Background(), NewImages([]string{bad, bad}), det, nil, Options{Progress: p}); err != nil {
+		t.Fatal(err)
+	}
+	if p.done != 2 {
+		t.Errorf("progress %d over 2 unreadable images, want 2", p.done)
+	}
+}
+
+// numbered gives the frames numbered frames (ascending), the gaps between them reported as
+// undecodable frames, frame thin 2x8000 pixels (too thin to detect), the others 64x48.
+type numbered struct {
+	frames []int
+	thin   int
+	next   int
+}
+
+func (s *numbered) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	if s.next >= len(s.frames) {
+		return Position{}, io.EOF
+	}
+	i := s.frames[s.next]
+	last := -1
+	if s.next > 0 {
+		last = s.frames[s.next-1]
+	}
+	s.next++
+	h, w := 48, 64
+	if i == s.thin {
+		h, w = 2, 8000
+	}
+	m.Close()
+	*m = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	return Position{Name: "numbered", Index: i, Corrupt: i - last - 1}, nil
+}
+
+func (s *numbered) Close() error { return nil }
+
 // progressLog keeps the last counts a Progress was given.
 type progressLog struct{ done, dropped int }
 

@@ -116,14 +116,6 @@ type Counts struct {
 	Classes    map[string]int // detections per class label
 }
 
-// Skipped returns the frames skipped so far, undecodable or failed (Counts' Corrupt + Failed),
-// without copying the rest: a progress display's count of frames handled but not written.
-func (s *Stats) Skipped() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.corrupt + s.failed
-}
-
 // Counts returns the counters so far.
 func (s *Stats) Counts() Counts {
 	s.mu.Lock()

@@ -179,10 +179,7 @@ func detect(c *cli.Context) error {
 				imagesDir = filepath.Dir(outs[paths[0]])
 			}
 			if len(paths) > 1 {
-				bar := newFrameBar(stderr, "images", len(paths))
-				skipped0 := stats.Skipped()
-				bar.skipped = func() int { return stats.Skipped() - skipped0 } // (an unreadable image is one of the total too)
-				o.Progress = bar
+				o.Progress = newFrameBar(stderr, "images", len(paths))
 			}
 			images += len(paths)
 		} else {
@@ -303,13 +300,12 @@ func detect(c *cli.Context) error {
 }
 
 // frameBar shows a pipeline's progress with the bar cocoeval uses too (internal/progress): frames
-// out of the total (or a spinner for live sources), and the frames dropped so far; a list of
-// images counts the unreadable ones as done too, so that the bar ends at its total.
+// handled out of the total (or a spinner for live sources), and the frames dropped so far; the
+// frames or images skipped (undecodable, or failed) are handled too, so the bar ends at its total.
 type frameBar struct {
 	bar     *progress.Bar
 	name    string
 	dropped int
-	skipped func() int // items of the total skipped so far (nil: none counted), unreadable images
 }
 
 // newFrameBar returns the progress of source name with total frames (0: unknown, a live
@@ -323,14 +319,11 @@ func newFrameBar(w io.Writer, name string, total int) *frameBar {
 	return b
 }
 
-// Update shows done frames out and the drops, relabelling the bar when the drops change.
+// Update shows done frames handled and the drops, relabelling the bar when the drops change.
 func (b *frameBar) Update(done, dropped int) {
 	if dropped != b.dropped {
 		b.dropped = dropped
 		b.bar.Label(fmt.Sprintf("%s (%d dropped)", b.name, dropped))
-	}
-	if b.skipped != nil {
-		done += b.skipped()
 	}
 	b.bar.Set(done)
 }

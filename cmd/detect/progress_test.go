@@ -4,8 +4,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,5 +50,22 @@ func TestImagesBarCountsUnreadable(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "images: 3/3 frames") {
 		t.Errorf("the bar does not end at its total:\n%s", stderr)
+	}
+}
+
+// TestVideoBarCountsCorrupt: a video with frames that cannot be decoded ends its bar at its
+// total, every -stride-th frame counted once handled, written or skipped (it stopped at 37 of 40,
+// and 19 of 20 with -stride 2, as an interrupted run does).
+func TestVideoBarCountsCorrupt(t *testing.T) {
+	path := videotest.CorruptClip(t, 10, 11, 25)
+	for _, stride := range []int{1, 2} {
+		total := (videotest.ClipFrames + stride - 1) / stride
+		_, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", "-stride", strconv.Itoa(stride), path)
+		if err != nil {
+			t.Fatalf("-stride %d: %v\n%s", stride, err, stderr)
+		}
+		if want := fmt.Sprintf("%s: %d/%d frames", path, total, total); !strings.Contains(stderr, want) {
+			t.Errorf("-stride %d: the bar does not end at its total (%s):\n%s", stride, want, stderr)
+		}
 	}
 }
