@@ -181,8 +181,34 @@ func OpenVideo(path string) (*Video, error) {
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
 	}}
 	v.info.Width, v.info.Height = v.size(int(c.Get(gocv.VideoCaptureFrameWidth)), int(c.Get(gocv.VideoCaptureFrameHeight)))
+	if st.Mode().IsRegular() { // (a pipe read here would lose what FFmpeg reads)
+		v.info.Frames = framesAfterStart(path, v.info.FPS, v.info.Frames)
+	}
 	v.frameNumbers = newFrameNumbers(v.info.FPS, v.info.Frames)
 	return v, nil
+}
+
+// framesAfterStart returns the frame count of the video file at path, stated as frames by
+// OpenCV: for a Matroska file (MKV, WebM), which states no count, OpenCV's is its duration times
+// the frame rate, and the duration is counted from time 0, so one whose timestamps start later
+// (cut from a longer recording with its times kept) is counted the frames it would have held
+// before its start too, and read to its end seemed cut short; its count is then taken from its
+// first cluster on. Other files' counts are kept, and so is a Matroska file's whose duration
+// OpenCV did not count by.
+func framesAfterStart(path string, fps float64, frames int) int {
+	if frames == 0 || !(fps > 0) {
+		return frames
+	}
+	start, duration, err := matroskaTimes(path)
+	if err != nil || !(start > 0 && start < duration) {
+		return frames
+	}
+	// OpenCV's count: floor(duration x fps + 0.5), where FFmpeg read the same duration (to
+	// within its microseconds' rounding).
+	if math.Abs(duration*fps+0.5-float64(frames)) > 1.5 {
+		return frames
+	}
+	return int(math.Floor((duration-start)*fps + 0.5))
 }
 
 // ProbeVideo opens a video file and decodes its first frame, so that a file that cannot be

@@ -960,3 +960,20 @@ func (w *cutWriter) Write(b []byte) (int, error) {
 	w.left -= len(b)
 	return w.ResponseWriter.Write(b)
 }
+
+// TestMKVStartOffset: an MKV whose timestamps start past 0 (cut from a longer recording) is read
+// whole without a warning, and its bar ends at its total: its container's count, its duration
+// times its rate, counted the seconds before the first frame (90 of 40 frames for 5 s).
+func TestMKVStartOffset(t *testing.T) {
+	path := videotest.OffsetMKV(t, 5)
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || strings.Contains(stderr, "warning") {
+		t.Errorf("%d frames, want %d, and no warning:\n%s", n, videotest.ClipFrames, stderr)
+	}
+	if want := fmt.Sprintf("%s: %d/%d frames", path, videotest.ClipFrames, videotest.ClipFrames); !strings.Contains(stderr, want) {
+		t.Errorf("the bar does not end at its total (%s):\n%s", want, stderr)
+	}
+}

@@ -112,6 +112,19 @@ func CorruptClip(t testing.TB, bad ...int) string {
 	return path
 }
 
+// OffsetMKV remuxes the clip into an MKV (Matroska states no frame count, only a duration, from
+// time 0) whose timestamps start at offset seconds, into a temporary directory, and returns its
+// path.
+func OffsetMKV(t testing.TB, offset float64) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "offset.mkv")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", Clip(t), "-c", "copy",
+		"-output_ts_offset", strconv.FormatFloat(offset, 'f', -1, 64), path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	return path
+}
+
 // DamagedH264Clip writes the clip (H.264 in MP4) with a tenth of its bytes zeroed from its
 // middle into a temporary directory and returns its path: FFmpeg then cannot decode frames 16
 // and 17, and its H.264 decoder reports the loss only after frames 14 and 15 (its delay).

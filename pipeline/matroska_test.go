@@ -1,0 +1,65 @@
+//go:build cgo && !noopencv
+
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/internal/videotest"
+)
+
+// TestMKVStartOffset: an MKV whose timestamps start at 5 s states the frames it holds, not its
+// duration from 0 times its rate (90 for 40), so Extent does not see it as cut short; the same
+// MKV from 0 keeps OpenCV's count.
+func TestMKVStartOffset(t *testing.T) {
+	for _, offset := range []float64{0, 5} {
+		path := videotest.OffsetMKV(t, offset)
+		v, err := OpenVideo(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Info().Frames != videotest.ClipFrames {
+			t.Errorf("offset %g s: %d frames stated, want %d", offset, v.Info().Frames, videotest.ClipFrames)
+		}
+		m := gocv.NewMat()
+		n := 0
+		for _, err := v.Read(context.Background(), &m); err == nil; _, err = v.Read(context.Background(), &m) {
+			n++
+		}
+		m.Close()
+		if got, stated, ended := v.Extent(); n != videotest.ClipFrames || got != n || stated != n || !ended {
+			t.Errorf("offset %g s: %d frames read, Extent %d of %d (ended %v)", offset, n, got, stated, ended)
+		}
+		v.Close()
+	}
+}
+
+// TestMatroskaTimes: an MKV's start and duration are read; a file that is not one, or one cut
+// anywhere in its first KB (its header and its first cluster's time), gives an error, never a panic or a wrong start.
+func TestMatroskaTimes(t *testing.T) {
+	path := videotest.OffsetMKV(t, 5)
+	if start, duration, err := matroskaTimes(path); err != nil || start != 5 || !(duration > 8.9 && duration < 9.1) {
+		t.Errorf("matroskaTimes: %v s from %v s, %v; want 5 and 9", start, duration, err)
+	}
+	if _, _, err := matroskaTimes(videotest.Clip(t)); err == nil {
+		t.Error("an MP4 read as Matroska")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.mkv")
+	for n := range min(len(data), 1024) {
+		if err := os.WriteFile(cut, data[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if start, _, err := matroskaTimes(cut); err == nil && start != 5 {
+			t.Fatalf("cut at %d bytes: start %v", n, start)
+		}
+	}
+}
