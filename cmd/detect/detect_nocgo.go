@@ -20,7 +20,7 @@ const withOpenCV = false
 func nocgo(c *cli.Context, ins []input) error {
 	for _, in := range ins {
 		if in.kind != imageInput {
-			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0 or the noopencv tag)", in.spec)
+			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0 or the noopencv tag)", in.name())
 		}
 	}
 	for _, f := range []string{"out", "show", "workers"} {

@@ -30,4 +30,8 @@ func TestOneDetectorWithoutCgo(t *testing.T) {
 	if _, _, err := run(t, "-model", "m.bin", "-workers", "2", img); err == nil || !strings.Contains(err.Error(), "-workers needs detect built with cgo") {
 		t.Errorf("-workers without cgo: %v", err)
 	}
+	// A stream refused is named without its password, as in every message.
+	if _, _, err := run(t, "-model", "m.bin", "rtsp://admin:hunter2@10.0.0.5/live"); err == nil || !strings.Contains(err.Error(), "rtsp://admin:xxxxx@10.0.0.5/live: video files, cameras and streams need") {
+		t.Errorf("a stream without cgo: %v", err)
+	}
 }
