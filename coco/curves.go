@@ -3,6 +3,8 @@ package coco
 import (
 	"fmt"
 	"math"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // AllCategories asks PRCurve for the mean over the categories that have
@@ -34,7 +36,7 @@ func (e *Eval) PRCurve(id, t, a, m int) ([NumRecall]float64, error) {
 		}
 	}
 	if len(ks) == 0 && id == AllCategories {
-		return c, fmt.Errorf("coco: no category is evaluated (the ground truth %s lists none)", e.GT.Path)
+		return c, fmt.Errorf("coco: no category is evaluated (the ground truth %s lists none)", quote.Name(e.GT.Path))
 	}
 	if len(ks) == 0 {
 		return c, fmt.Errorf("coco: category %d is not evaluated", id)

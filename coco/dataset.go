@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // Image is one entry of a COCO "images" list. Neither pycocotools nor the
@@ -134,7 +136,7 @@ type Dataset struct {
 func LoadDataset(path string) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, quote.Err(err)
 	}
 	defer f.Close()
 	return DecodeDataset(f, path)
@@ -604,7 +606,7 @@ func (d *Dataset) CategoryIDs() []int {
 func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	im, ok := d.Image(id)
 	if !ok {
-		return "", fmt.Errorf("%s: no image with id %s", d.Path, d.ImageName(id))
+		return "", fmt.Errorf("%s: no image with id %s", quote.Name(d.Path), d.ImageName(id))
 	}
 	byID := fmt.Sprintf("%012d.jpg", id)
 	if key, ok := d.ImageKey(id); ok {
@@ -630,7 +632,7 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return p, nil
 		} else if err == nil {
-			notFiles = append(notFiles, fmt.Sprintf("%s is a %s", p, kindOf(st.Mode())))
+			notFiles = append(notFiles, fmt.Sprintf("%s is a %s", quote.Name(p), kindOf(st.Mode())))
 		}
 	}
 	why := ""
@@ -640,7 +642,7 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	if len(notFiles) > 0 {
 		why += "; " + strings.Join(notFiles, ", ") + ", not a file"
 	}
-	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v%s)", d.ImageName(id), im.FileName, dir, tried, why)
+	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v%s)", d.ImageName(id), im.FileName, quote.Name(dir), tried, why)
 }
 
 // kindOf names what a path that is not a regular file is (ImagePath's errors).

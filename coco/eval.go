@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // The evaluation parameters are pycocotools' defaults for bbox, fixed.
@@ -172,10 +174,10 @@ func (e *Eval) Evaluate() error {
 			gt.Path, K, MaxCategories, int64(K)*NumIoU*NumRecall*NumArea*NumMaxDet*8>>20)
 	}
 	if len(gt.Annotations) > math.MaxInt32 || len(e.dts) > math.MaxInt32 {
-		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", gt.Path, len(gt.Annotations), len(e.dts), math.MaxInt32)
+		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", quote.Name(gt.Path), len(gt.Annotations), len(e.dts), math.MaxInt32)
 	}
 	if len(e.CatIDs) > 0 && e.CatIDs[0] == AllCategories {
-		return fmt.Errorf("coco: %s: category id %d is coco.AllCategories, not a category", gt.Path, AllCategories)
+		return fmt.Errorf("coco: %s: category id %d is coco.AllCategories, not a category", quote.Name(gt.Path), AllCategories)
 	}
 	e.ImgIDs = slices.Compact(slices.Sorted(slices.Values(e.ImgIDs)))
 	e.cats = slices.Clone(e.CatIDs)

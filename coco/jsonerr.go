@@ -13,6 +13,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // jsonInput returns r buffered, or an error naming what the file is when it begins as no JSON
@@ -28,9 +30,9 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 	head, _ := br.Peek(3)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
-		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' %s)", name)}
+		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' %s)", quote.Name(name))}
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is gzip-compressed: unpack it first (gunzip -k %s)", name)}
+		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is gzip-compressed: unpack it first (gunzip -k %s)", quote.Name(name))}
 	}
 	return br, nil
 }
@@ -49,9 +51,9 @@ type FileError struct {
 // Error formats the error as "path:line:col: msg (byte N)", leaving out
 // the parts that are not known.
 func (e *FileError) Error() string {
-	s := e.Path + ": " + e.Msg
+	s := quote.Name(e.Path) + ": " + e.Msg
 	if e.Line > 0 {
-		s = fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+		s = fmt.Sprintf("%s:%d:%d: %s", quote.Name(e.Path), e.Line, e.Col, e.Msg)
 	}
 	if e.Offset >= 0 {
 		s += fmt.Sprintf(" (byte %d)", e.Offset)

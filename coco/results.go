@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // Result is one detection in the COCO results format. Against a dataset whose image ids are
@@ -246,7 +248,7 @@ func valueEnd(b []byte, i int) int {
 func LoadResults(path string, gt *Dataset) ([]Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, quote.Err(err)
 	}
 	defer f.Close()
 	return DecodeResults(f, path, gt)
@@ -365,16 +367,16 @@ func (d *Dataset) resultImageID(v imageIDValue) (int64, error) {
 	case !v.isString && (d == nil || d.imageKeys == nil):
 		return int64(v.num), nil
 	case !v.isString:
-		return 0, fmt.Errorf("image_id %s is a number, and the ground truth %s's image ids are strings (as %q)", v, d.Path, d.imageKeys[0])
+		return 0, fmt.Errorf("image_id %s is a number, and the ground truth %s's image ids are strings (as %q)", v, quote.Name(d.Path), d.imageKeys[0])
 	case d == nil:
 		return 0, fmt.Errorf("image_id %s is a string: string ids are read against the ground truth, which gives each its place", v)
 	case d.imageKeys == nil:
-		return 0, fmt.Errorf("image_id %s is a string, and the ground truth %s's image ids are numbers", v, d.Path)
+		return 0, fmt.Errorf("image_id %s is a string, and the ground truth %s's image ids are numbers", v, quote.Name(d.Path))
 	}
 	if r, ok := d.keyRank[v.str]; ok {
 		return r, nil
 	}
-	return 0, fmt.Errorf("image_id %s is not in the ground truth %s", v, d.Path)
+	return 0, fmt.Errorf("image_id %s is not in the ground truth %s", v, quote.Name(d.Path))
 }
 
 // check validates one detection as pycocotools' loadRes would: finite
@@ -384,7 +386,7 @@ func (r *Result) check(gt *Dataset) error {
 		return err
 	}
 	if gt != nil && !gt.HasImage(r.ImageID) {
-		return fmt.Errorf("image_id %s is not in the ground truth %s", gt.ImageName(r.ImageID), gt.Path)
+		return fmt.Errorf("image_id %s is not in the ground truth %s", gt.ImageName(r.ImageID), quote.Name(gt.Path))
 	}
 	return nil
 }
@@ -484,7 +486,7 @@ func AppendResultJSON(b []byte, r Result, gt *Dataset) ([]byte, error) {
 	}
 	key, ok := gt.ImageKey(r.ImageID)
 	if !ok && gt != nil && gt.imageKeys != nil {
-		return b, fmt.Errorf("image %d: not one of the ground truth %s's %d string image ids", r.ImageID, gt.Path, len(gt.imageKeys))
+		return b, fmt.Errorf("image %d: not one of the ground truth %s's %d string image ids", r.ImageID, quote.Name(gt.Path), len(gt.imageKeys))
 	}
 	b = append(b, `{"image_id":`...)
 	if ok {
@@ -555,14 +557,14 @@ func SaveResults(path string, rs []Result, gt *Dataset) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 		}
 		if err := WriteResults(f, rs, gt); err != nil {
 			f.Close()
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 		}
 		if err := f.Close(); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 		}
 		return nil
 	}
@@ -572,22 +574,22 @@ func SaveResults(path string, rs []Result, gt *Dataset) error {
 		if errors.As(err, &pe) { // (it names the temporary file, which the user never asked for)
 			err = pe.Err
 		}
-		return fmt.Errorf("%s: cannot write in its folder %s: %w", path, filepath.Dir(path), err)
+		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(path)), err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := WriteResults(tmp, rs, gt); err != nil {
 		tmp.Close()
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/disintegration/imaging"
 	"gocv.io/x/gocv"
 
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -51,7 +52,7 @@ func toImage(path string, enc encoded, other image.Image, err error) (image.Imag
 	w, h := m.Cols(), m.Rows()
 	pix, err := m.DataPtrUint8()
 	if err != nil {
-		return nil, fmt.Errorf("cvimage: image %s: %w", path, err)
+		return nil, fmt.Errorf("cvimage: image %s: %w", quote.Name(path), err)
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i, o := 0, 0; i < w*h*3; i, o = i+3, o+4 {
@@ -83,7 +84,7 @@ func matFrom(path string, img image.Image) (gocv.Mat, error) {
 	pix, err := m.DataPtrUint8()
 	if err != nil {
 		m.Close()
-		return gocv.Mat{}, fmt.Errorf("cvimage: image %s: %w", path, err)
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s: %w", quote.Name(path), err)
 	}
 	for y := range h {
 		src := n.Pix[y*n.Stride : y*n.Stride+4*w]
@@ -159,7 +160,7 @@ func fitScale(w, h int) int {
 func readFile(path string, fit bool) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return encoded{}, nil, fmt.Errorf("cvimage: open image: %w", err)
+		return encoded{}, nil, fmt.Errorf("cvimage: open image: %w", quote.Err(err))
 	}
 	defer f.Close()
 	return readFrom(f, path, fit)
@@ -173,15 +174,15 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		var head bytes.Buffer
 		cfg, _, err := image.DecodeConfig(io.TeeReader(br, &head))
 		if err != nil {
-			return encoded{}, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", path, err)
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(path), err)
 		}
 		enc.format, enc.data, w, h = "jpeg", head.Bytes(), cfg.Width, cfg.Height
 	} else if isWebP(magic) {
 		if w, h, err = webpSize(magic); err != nil {
-			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): cannot decode header: %w", path, err)
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): cannot decode header: %w", quote.Name(path), err)
 		}
 		if webpAnimated(magic) { // (OpenCV's decoder returns nothing for one, without a word)
-			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): an animated WebP, which OpenCV does not decode: convert it to a video or its first frame to an image", path)
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): an animated WebP, which OpenCV does not decode: convert it to a video or its first frame to an image", quote.Name(path))
 		}
 		enc.format = "webp"
 	} else {
@@ -191,7 +192,7 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	if err := transform.CheckSize(w, h); err != nil {
 		sc := fitScale(w, h)
 		if !fit || enc.format != "jpeg" || sc == 0 {
-			return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", path, enc.format, err)
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (%s): %w", quote.Name(path), enc.format, err)
 		}
 		enc.scale, enc.full = sc, image.Pt(w, h)
 	}
@@ -208,7 +209,7 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		// entropy-coded data an FF byte is always followed by 00 or a marker, so FF D9 there is
 		// the image's end (one in an EXIF thumbnail, a whole JPEG inside APP1, is before it).
 		if j.scan < 0 || !bytes.Contains(enc.data[j.scan+2:], []byte{0xff, 0xd9}) {
-			return encoded{}, nil, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", path)
+			return encoded{}, nil, fmt.Errorf("cvimage: image %s (jpeg): truncated: its image data has no end-of-image marker", quote.Name(path))
 		}
 		enc.orientation = j.orientation
 	}
@@ -232,11 +233,11 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 	// Turned below as PIL turns it (readJPEGHeader), not by OpenCV's EXIF reader.
 	m, err := gocv.IMDecode(enc.data, flags|gocv.IMReadIgnoreOrientation)
 	if err != nil {
-		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", path, enc.format, err)
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", quote.Name(path), enc.format, err)
 	}
 	if m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
 		m.Close()
-		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: OpenCV returned no image", path, enc.format)
+		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: OpenCV returned no image", quote.Name(path), enc.format)
 	}
 	if enc.orientation > 1 {
 		turned := orientMat(m, enc.orientation)

@@ -12,6 +12,7 @@ import (
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/tiff"
 
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -34,7 +35,7 @@ func isWebP(head []byte) bool {
 func openGo(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cvimage: open image: %w", err)
+		return nil, fmt.Errorf("cvimage: open image: %w", quote.Err(err))
 	}
 	defer f.Close()
 	return decodeGo(f, path)
@@ -57,18 +58,18 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
 		if err != nil {
 			if isWebP(head.Bytes()) {
-				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", name)
+				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", quote.Name(name))
 			}
 			if head.Len() == 0 {
-				return nil, fmt.Errorf("cvimage: image %s: empty file", name)
+				return nil, fmt.Errorf("cvimage: image %s: empty file", quote.Name(name))
 			}
 			if v := videoContainer(head.Bytes()); v != "" {
-				return nil, fmt.Errorf("cvimage: image %s: not an image but a video (%s): an image's extension does not make it one; give it a video's (.mp4, .mkv, ...)", name, v)
+				return nil, fmt.Errorf("cvimage: image %s: not an image but a video (%s): an image's extension does not make it one; give it a video's (.mp4, .mkv, ...)", quote.Name(name), v)
 			}
-			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)
+			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
 		}
 		if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
-			return nil, fmt.Errorf("cvimage: image %s (%s): %w", name, format, err)
+			return nil, fmt.Errorf("cvimage: image %s (%s): %w", quote.Name(name), format, err)
 		}
 		var src io.Reader = io.MultiReader(&head, br)
 		orientation := 1
@@ -80,7 +81,7 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 			orientation, src = readJPEGHeader(data).orientation, bytes.NewReader(data)
 		}
 		if img, err = imaging.Decode(src); err != nil {
-			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", name, format, err)
+			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", quote.Name(name), format, err)
 		}
 		img = orientGo(img, orientation)
 		if p, ok := img.(*image.Paletted); ok && format == "gif" {
@@ -90,7 +91,7 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		// screen, an empty one too (Go's decoder returns it).
 		b := img.Bounds()
 		if err := transform.CheckSize(b.Dx(), b.Dy()); err != nil {
-			return nil, fmt.Errorf("cvimage: image %s (%s): its picture is %dx%d: %w", name, format, b.Dx(), b.Dy(), err)
+			return nil, fmt.Errorf("cvimage: image %s (%s): its picture is %dx%d: %w", quote.Name(name), format, b.Dx(), b.Dy(), err)
 		}
 	}
 	// A TIFF with associated alpha decodes premultiplied (RGBA); PIL's convert("RGB") divides
@@ -145,21 +146,21 @@ const maxTIFFBytes = 8*transform.MaxPixels + 64<<20
 func decodeTIFF(r io.Reader, name string) (image.Image, error) {
 	data, err := readChunks(r, maxTIFFBytes)
 	if err != nil {
-		return nil, fmt.Errorf("cvimage: read image %s: %w", name, err)
+		return nil, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
 	}
 	if data.size > maxTIFFBytes {
-		return nil, fmt.Errorf("cvimage: image %s (tiff): %w: a file of more than %d bytes", name, transform.ErrImageTooLarge, maxTIFFBytes)
+		return nil, fmt.Errorf("cvimage: image %s (tiff): %w: a file of more than %d bytes", quote.Name(name), transform.ErrImageTooLarge, maxTIFFBytes)
 	}
 	cfg, err := tiff.DecodeConfig(io.NewSectionReader(data, 0, data.size))
 	if err != nil {
-		return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", name, err)
+		return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
 	}
 	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
-		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", name, err)
+		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", quote.Name(name), err)
 	}
 	img, err := tiff.Decode(io.NewSectionReader(data, 0, data.size))
 	if err != nil {
-		return nil, fmt.Errorf("cvimage: image %s (tiff): cannot decode: %w", name, err)
+		return nil, fmt.Errorf("cvimage: image %s (tiff): cannot decode: %w", quote.Name(name), err)
 	}
 	return img, nil
 }

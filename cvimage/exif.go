@@ -10,6 +10,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -203,11 +204,11 @@ func readEncoded(head []byte, r io.Reader, name, format string, w, h int) ([]byt
 	limit := maxEncodedBytes(w, h)
 	buf := bytes.NewBuffer(head)
 	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1-int64(buf.Len()))); err != nil {
-		return nil, fmt.Errorf("cvimage: read image %s: %w", name, err)
+		return nil, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
 	}
 	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("cvimage: image %s (%s): more than %d MiB, more than a %dx%d image's data and metadata take (a file padded or damaged?)",
-			name, format, limit>>20, w, h)
+			quote.Name(name), format, limit>>20, w, h)
 	}
 	return buf.Bytes(), nil
 }

@@ -3,6 +3,7 @@ package cvimage
 import (
 	"fmt"
 
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/transform"
 )
 
@@ -65,5 +66,5 @@ func (j jpegHeader) checkScans(name string, w, h, scale int) error {
 		return nil
 	}
 	return fmt.Errorf("cvimage: image %s (jpeg): %w: %dx%d, progressive or multi-scan: libjpeg holds every coefficient of such a file in memory, "+
-		"%d MB, even to read it reduced (at most %d MB)", name, transform.ErrImageTooLarge, w, h, (n+999_999)/1_000_000, maxJPEGCoefBytes/1_000_000)
+		"%d MB, even to read it reduced (at most %d MB)", quote.Name(name), transform.ErrImageTooLarge, w, h, (n+999_999)/1_000_000, maxJPEGCoefBytes/1_000_000)
 }

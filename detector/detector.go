@@ -30,6 +30,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/roihead"
@@ -202,7 +203,7 @@ func Load(path string, opts ...Option) (*Detector, error) {
 // built, and it must still fit the model's weights).
 func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 	if m.Config.Detector == nil {
-		return nil, fmt.Errorf("model %s: its config has no detector section", m.Path)
+		return nil, fmt.Errorf("model %s: its config has no detector section", quote.Name(m.Path))
 	}
 	s := settings{cfg: m.Config.Detector.Clone(), threads: min(runtime.GOMAXPROCS(0), parallel.MaxThreads)}
 	if err := m.apply(&s, opts); err != nil {
@@ -215,17 +216,17 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 func (m *Model) apply(s *settings, opts []Option) error {
 	for i, o := range opts {
 		if o == nil { // (an option list built up conditionally, one left out)
-			return fmt.Errorf("model %s: option %d is nil", m.Path, i)
+			return fmt.Errorf("model %s: option %d is nil", quote.Name(m.Path), i)
 		}
 		if err := o(s); err != nil {
-			return fmt.Errorf("model %s: %w", m.Path, err)
+			return fmt.Errorf("model %s: %w", quote.Name(m.Path), err)
 		}
 	}
 	if err := s.cfg.Validate(); err != nil {
-		return fmt.Errorf("model %s: detector: %w", m.Path, err)
+		return fmt.Errorf("model %s: detector: %w", quote.Name(m.Path), err)
 	}
 	if got, want := len(s.cfg.Classes)+1, m.predictor.NumClasses(); got != want {
-		return fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", m.Path, got, want)
+		return fmt.Errorf("model %s: %d classes configured, the box predictor has %d (with the background)", quote.Name(m.Path), got, want)
 	}
 	return m.checkFrameCost(s.cfg)
 }
@@ -242,7 +243,7 @@ const MaxFrameMACs = 2e12
 func (m *Model) checkFrameCost(cfg configs.Detector) error {
 	h, w, err := cfg.NetworkInput(cfg.ShorterSide, cfg.MaxLongerSide)
 	if err != nil {
-		return fmt.Errorf("model %s: %w", m.Path, err)
+		return fmt.Errorf("model %s: %w", quote.Name(m.Path), err)
 	}
 	cx, err := m.complexity(&cfg, h, w, cfg.RPN.PostNMSTopN)
 	if err != nil {
@@ -261,15 +262,15 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 	d := &Detector{model: m, cfg: cfg, threads: pool.Threads(), pool: pool, trunk: m.trunk.NewRunner(pool)}
 	var err error
 	if d.pre, err = transform.New(cfg.Config); err != nil {
-		return nil, fmt.Errorf("model %s: %w", m.Path, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(m.Path), err)
 	}
 	d.pre.SetPool(pool)
 	if d.rpn, err = m.rpn.NewRunner(cfg.RPN); err != nil {
-		return nil, fmt.Errorf("model %s: %w", m.Path, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(m.Path), err)
 	}
 	d.rpn.SetPool(pool)
 	if d.roi, err = roihead.NewRunner(cfg.RoI, m.trunk.FeatureChannels(), func() roihead.BoxHead { return m.trunk.NewBoxHead() }, m.predictor); err != nil {
-		return nil, fmt.Errorf("model %s: %w", m.Path, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(m.Path), err)
 	}
 	d.roi.SetPool(pool)
 	return d, nil
@@ -316,12 +317,12 @@ func (d *Detector) Set(opts ...Option) error {
 	if s.cfg.ShorterSide != d.cfg.ShorterSide || s.cfg.MaxLongerSide != d.cfg.MaxLongerSide {
 		var err error
 		if pre, err = transform.New(s.cfg.Config); err != nil {
-			return fmt.Errorf("model %s: %w", d.model.Path, err)
+			return fmt.Errorf("model %s: %w", quote.Name(d.model.Path), err)
 		}
 		pre.SetPool(d.pool)
 	}
 	if err := d.roi.SetPostProcessing(s.cfg.RoI); err != nil { // the last step that can fail
-		return fmt.Errorf("model %s: %w", d.model.Path, err)
+		return fmt.Errorf("model %s: %w", quote.Name(d.model.Path), err)
 	}
 	if pre != d.pre {
 		d.pre, d.input = pre, nn.Tensor{}

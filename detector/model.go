@@ -6,6 +6,7 @@ import (
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/roihead"
@@ -116,11 +117,11 @@ func (m *Model) Complexity(h, w, proposals int) (Complexity, error) {
 func (m *Model) complexity(d *configs.Detector, h, w, proposals int) (Complexity, error) {
 	switch {
 	case d == nil:
-		return Complexity{}, fmt.Errorf("model %s: its config has no detector section", m.Path)
+		return Complexity{}, fmt.Errorf("model %s: its config has no detector section", quote.Name(m.Path))
 	case h < 1 || w < 1 || h > transform.MaxSide || w > transform.MaxSide:
-		return Complexity{}, fmt.Errorf("model %s: input %dx%d: each side must be 1 to %d", m.Path, w, h, transform.MaxSide)
+		return Complexity{}, fmt.Errorf("model %s: input %dx%d: each side must be 1 to %d", quote.Name(m.Path), w, h, transform.MaxSide)
 	case proposals < 0 || proposals > rpn.MaxPostNMSTopN:
-		return Complexity{}, fmt.Errorf("model %s: %d proposals: must be 0 to %d", m.Path, proposals, rpn.MaxPostNMSTopN)
+		return Complexity{}, fmt.Errorf("model %s: %d proposals: must be 0 to %d", quote.Name(m.Path), proposals, rpn.MaxPostNMSTopN)
 	}
 	r := Complexity{Arch: m.trunk.Name(), Height: h, Width: w, Proposals: proposals, NumClasses: len(d.Classes)}
 	r.Backbone = m.trunk.FeatureCost(h, w)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -61,18 +62,18 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		var big *safetensors.SizeError
 		if errors.As(err, &big) {
-			return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", path, big.Size, int64(MaxFileBytes), shufflenet.MaxClasses)
+			return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", quote.Name(path), big.Size, int64(MaxFileBytes), shufflenet.MaxClasses)
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path { // "model m.bin: no such file or directory", not "model stat m.bin: ..."
-			return nil, fmt.Errorf("model %s: %w", path, pe.Err)
+			return nil, fmt.Errorf("model %s: %w", quote.Name(path), pe.Err)
 		}
 		return nil, fmt.Errorf("model %w", err)
 	}
 	f, err := fromSafetensors(st)
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("model %s: %w", path, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(path), err)
 	}
 	f.Path = path
 	return f, nil
@@ -91,7 +92,7 @@ func Parse(name string, b []byte) (*File, error) {
 			return f, nil
 		}
 	}
-	return nil, fmt.Errorf("model %s: %w", name, err)
+	return nil, fmt.Errorf("model %s: %w", quote.Name(name), err)
 }
 
 func fromSafetensors(st *safetensors.Reader) (*File, error) {
@@ -290,7 +291,7 @@ func (f *File) CheckAllUsed() error {
 	if len(extra) > 5 {
 		extra = append(extra[:5], fmt.Sprintf("and %d more", len(extra)-5))
 	}
-	return fmt.Errorf("model %s: tensors the config (%s) does not use: %s", f.Path, f.Config.Backbone.Name(), strings.Join(extra, ", "))
+	return fmt.Errorf("model %s: tensors the config (%s) does not use: %s", quote.Name(f.Path), f.Config.Backbone.Name(), strings.Join(extra, ", "))
 }
 
 // Write writes a model file with the given configuration and tensors.
@@ -298,7 +299,7 @@ func Write(path string, cfg configs.Model, tensors []*safetensors.Tensor) error 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	if err := enc.Encode(cfg); err != nil {
-		return fmt.Errorf("model %s: config: %w", path, err)
+		return fmt.Errorf("model %s: config: %w", quote.Name(path), err)
 	}
 	return safetensors.WriteFile(path, tensors, Metadata(strings.TrimSpace(buf.String()), tensors))
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,6 +151,21 @@ func TestWrongDtypeAndNotAModel(t *testing.T) {
 	}
 	if err := load(other); err == nil || !strings.Contains(err.Error(), "not a shuffledet model") {
 		t.Errorf("foreign safetensors: %v", err)
+	}
+}
+
+// TestNameWithNewlineQuoted: a model file whose name has a newline is named quoted, so the
+// message is not split in two; as is one that is missing.
+func TestNameWithNewlineQuoted(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a\nb.bin")
+	os.WriteFile(path, []byte("not a model"), 0o644)
+	if _, err := modelfile.Open(path); err == nil || !strings.HasPrefix(err.Error(), "model "+strconv.Quote(path)+": ") {
+		t.Errorf("not a model: %v", err)
+	}
+	missing := filepath.Join(dir, "c\nd.bin")
+	if _, err := modelfile.Open(missing); err == nil || err.Error() != "model "+strconv.Quote(missing)+": no such file or directory" {
+		t.Errorf("missing: %v", err)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/shuffledet/shuffledet/cvdetect"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/cvtext"
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // Frame is a frame leaving the pipeline, as a Sink sees it.
@@ -350,9 +351,9 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 				stats.add(func(s *Stats) { s.corrupt += p.Corrupt })
 				undecodable.Add(int64(multiples(p.Index-p.Corrupt, p.Index, stride)))
 				if p.Corrupt == 1 {
-					fmt.Fprintf(log, "%s: frame %d could not be decoded, skipped\n", p.Name, p.Index-1)
+					fmt.Fprintf(log, "%s: frame %d could not be decoded, skipped\n", quote.Name(p.Name), p.Index-1)
 				} else {
-					fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", p.Name, p.Index-p.Corrupt, p.Index-1)
+					fmt.Fprintf(log, "%s: frames %d-%d could not be decoded, skipped\n", quote.Name(p.Name), p.Index-p.Corrupt, p.Index-1)
 				}
 			}
 			if p.Reconnects > 0 {
@@ -413,14 +414,14 @@ func (o *output) dropped() int { return o.stats.droppedCount() - o.dropped0 }
 func (o *output) write(f *frame) error {
 	if errors.Is(f.err, detector.ErrBusy) || errors.Is(f.err, detector.ErrClosed) || errors.Is(f.err, cvdetect.ErrMatType) {
 		// Not the frame's fault: every frame would fail the same way.
-		return fmt.Errorf("pipeline: %s: %w", f.Name, f.err)
+		return fmt.Errorf("pipeline: %s: %w", quote.Name(f.Name), f.err)
 	}
 	if f.err != nil {
 		o.stats.add(func(s *Stats) { s.failed++ })
 		if f.Still {
-			fmt.Fprintf(o.log, "%s: %v\n", f.Name, f.err)
+			fmt.Fprintf(o.log, "%s: %v\n", quote.Name(f.Name), f.err)
 		} else {
-			fmt.Fprintf(o.log, "%s: frame %d: %v\n", f.Name, f.Index, f.err)
+			fmt.Fprintf(o.log, "%s: frame %d: %v\n", quote.Name(f.Name), f.Index, f.err)
 		}
 		o.failed++
 		if o.progress != nil {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // VideoCodec returns the FourCC codes VideoWriter tries for an output file, by extension: H.264
@@ -32,9 +34,9 @@ func VideoCodec(path string) ([]string, error) {
 		return []string{"MJPG"}, nil
 	}
 	if filepath.Ext(path) == "" {
-		return nil, fmt.Errorf("%s: no extension to choose a video type by (use .mp4, .m4v, .mov, .mkv or .avi; a folder that is not there yet ends in /: %s/)", path, path)
+		return nil, fmt.Errorf("%s: no extension to choose a video type by (use .mp4, .m4v, .mov, .mkv or .avi; a folder that is not there yet ends in /: %s)", quote.Name(path), quote.Name(path+"/"))
 	}
-	return nil, fmt.Errorf("%s: unsupported video output type %q (use .mp4, .m4v, .mov, .mkv or .avi)", path, filepath.Ext(path))
+	return nil, fmt.Errorf("%s: unsupported video output type %q (use .mp4, .m4v, .mov, .mkv or .avi)", quote.Name(path), filepath.Ext(path))
 }
 
 // VideoWriter is a Sink that encodes each frame it is given once into a video file, opened at the
@@ -102,10 +104,10 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	}
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("%s: no folder %s to write the video in", path, dir)
+		return nil, fmt.Errorf("%s: no folder %s to write the video in", quote.Name(path), quote.Name(dir))
 	}
 	if err := CheckVideoFPS(fps); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", quote.Name(path), err)
 	}
 	if !(fps > 0 && fps < MaxVideoFPS) {
 		fps = 25
@@ -165,7 +167,7 @@ func (v *VideoWriter) WriteFrame(f *Frame) error {
 		m = v.scaled
 	}
 	if err := v.w.Write(m); err != nil {
-		return fmt.Errorf("%s: %w", v.path, err)
+		return fmt.Errorf("%s: %w", quote.Name(v.path), err)
 	}
 	if v.FollowTimes {
 		if v.last.Ptr() == nil {
@@ -189,7 +191,7 @@ func (v *VideoWriter) fill(ms float64) error {
 	}
 	for ; v.frames < place; v.frames++ {
 		if err := v.w.Write(v.last); err != nil {
-			return fmt.Errorf("%s: %w", v.path, err)
+			return fmt.Errorf("%s: %w", quote.Name(v.path), err)
 		}
 	}
 	return nil
@@ -206,7 +208,7 @@ func CheckVideoSize(w, h int) error {
 
 func (v *VideoWriter) open(w, h int) error {
 	if err := CheckVideoSize(w, h); err != nil {
-		return fmt.Errorf("%s: %w", v.path, err)
+		return fmt.Errorf("%s: %w", quote.Name(v.path), err)
 	}
 	for _, c := range v.codecs {
 		vw, err := gocv.VideoWriterFile(ffmpegPath(v.file()), c, v.fps, w&^1, h&^1, true)
@@ -218,7 +220,7 @@ func (v *VideoWriter) open(w, h int) error {
 			vw.Close()
 		}
 	}
-	return fmt.Errorf("%s: OpenCV cannot write this video (codecs %s)", v.path, strings.Join(v.codecs, ", "))
+	return fmt.Errorf("%s: OpenCV cannot write this video (codecs %s)", quote.Name(v.path), strings.Join(v.codecs, ", "))
 }
 
 // Frames returns the number of frames written so far, copies written by FollowTimes included.
@@ -242,7 +244,7 @@ func (v *VideoWriter) Close() error {
 		}
 		if err == nil && v.temp != "" {
 			if rerr := os.Rename(v.temp, v.path); rerr != nil {
-				err = fmt.Errorf("%s: %w", v.path, rerr)
+				err = fmt.Errorf("%s: %w", quote.Name(v.path), quote.Err(rerr))
 			}
 		}
 	}
@@ -260,14 +262,14 @@ func (v *VideoWriter) Close() error {
 func (v *VideoWriter) check() error {
 	kept := ""
 	if v.temp != "" {
-		kept = " (what was written is in " + v.temp + ")"
+		kept = " (what was written is in " + quote.Name(v.temp) + ")"
 	}
 	info, err := ProbeVideo(v.file())
 	if err != nil || info.Width != v.size.X || info.Height != v.size.Y {
-		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written%s", v.path, v.frames, kept)
+		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written%s", quote.Name(v.path), v.frames, kept)
 	}
 	if info.Frames > 0 && info.Frames < v.frames {
-		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full%s", v.path, info.Frames, v.frames, kept)
+		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full%s", quote.Name(v.path), info.Frames, v.frames, kept)
 	}
 	return nil
 }
@@ -291,13 +293,13 @@ type ImageWriter struct {
 func (w ImageWriter) WriteFrame(f *Frame) error {
 	path, ok := w.Paths[f.Name]
 	if !ok {
-		return fmt.Errorf("pipeline: no output path for %s", f.Name)
+		return fmt.Errorf("pipeline: no output path for %s", quote.Name(f.Name))
 	}
 	// Encoded by OpenCV, written by Go, so that a write's failure (a full disk) says what it is.
 	ext := strings.ToLower(filepath.Ext(path))
 	data, err := encode(ext, f.Mat)
 	if err != nil {
-		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %v", path, ext, err)
+		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %v", quote.Name(path), ext, err)
 	}
 	return writeReplacing(path, data)
 }
@@ -324,7 +326,7 @@ func writeReplacing(path string, data []byte) error {
 		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
 			err = pe.Err
 		}
-		return fmt.Errorf("%s: cannot write in its folder: %w", path, err)
+		return fmt.Errorf("%s: cannot write in its folder: %w", quote.Name(path), err)
 	}
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
@@ -338,7 +340,7 @@ func writeReplacing(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/cvimage"
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // Position says where a frame comes from.
@@ -52,7 +53,7 @@ type FrameError struct {
 }
 
 // Error names the frame and why it was skipped.
-func (e *FrameError) Error() string { return fmt.Sprintf("%s: skipped: %v", e.Name, e.Err) }
+func (e *FrameError) Error() string { return fmt.Sprintf("%s: skipped: %v", quote.Name(e.Name), e.Err) }
 
 // Unwrap is the decoding error.
 func (e *FrameError) Unwrap() error { return e.Err }
@@ -163,19 +164,19 @@ func OpenVideo(path string) (*Video, error) {
 	// opened and closed here, a pipe's writer would be gone.
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, quote.Err(err)
 	}
 	if st.Mode().IsRegular() {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, err
+			return nil, quote.Err(err)
 		}
 		f.Close()
 	}
 	c, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(path), gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()
-		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", path)
+		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", quote.Name(path))
 	}
 	v := &Video{name: path, cap: c, rotation: newRotation(c), info: VideoInfo{
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
@@ -227,7 +228,7 @@ func ProbeVideo(path string) (VideoInfo, error) {
 			return v.info, nil
 		}
 	}
-	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", path)
+	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", quote.Name(path))
 }
 
 // Info returns what the container says about the video.
@@ -423,7 +424,7 @@ func OpenCameraDevice(path string) (*Live, error) {
 	c, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureV4L2)
 	if err != nil || !c.IsOpened() {
 		c.Close()
-		return nil, fmt.Errorf("%s: cannot open (not a camera, or it is busy)", path)
+		return nil, fmt.Errorf("%s: cannot open (not a camera, or it is busy)", quote.Name(path))
 	}
 	return &Live{name: path, cap: c, start: time.Now()}, nil
 }
@@ -438,9 +439,9 @@ func OpenStream(url string) (*Live, error) {
 	if err != nil || !c.IsOpened() {
 		c.Close()
 		if why := whyUnopened(context.Background(), url); why != "" {
-			return nil, fmt.Errorf("%s: cannot open the stream: %s", name, why)
+			return nil, fmt.Errorf("%s: cannot open the stream: %s", quote.Name(name), why)
 		}
-		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", name)
+		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", quote.Name(name))
 	}
 	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c),
 		frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount))))}, nil
@@ -475,7 +476,7 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 			return Position{}, io.EOF // a file's end
 		}
 		if l.Frames() == 0 && bad+1 >= liveRetries {
-			return Position{}, fmt.Errorf("%s: %w", l.name, ErrLost)
+			return Position{}, fmt.Errorf("%s: %w", quote.Name(l.name), ErrLost)
 		}
 	}
 }
@@ -547,12 +548,12 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 		} else if gerr := r.gaveUp(lost, err); gerr != nil {
 			return Position{}, gerr
 		}
-		fmt.Fprintf(r.log, "%s: %s; reconnecting (for up to %s)\n", r.name, withoutName(r.name, err), r.within)
+		fmt.Fprintf(r.log, "%s: %s; reconnecting (for up to %s)\n", quote.Name(r.name), withoutName(r.name, err), r.within)
 		src, rerr := r.reopen(ctx, lost, err)
 		if rerr != nil {
 			return Position{}, rerr
 		}
-		fmt.Fprintf(r.log, "%s: reconnected after %.1f s\n", r.name, time.Since(lost).Seconds())
+		fmt.Fprintf(r.log, "%s: reconnected after %.1f s\n", quote.Name(r.name), time.Since(lost).Seconds())
 		r.src, r.offset = src, r.next
 		reconnects++
 	}
@@ -608,14 +609,16 @@ func (r *Reconnecting) gaveUp(lost time.Time, err error) error {
 func (r *Reconnecting) giveUp(err error) error {
 	err = nameless{withoutName(r.name, err), err} // the name once, in the error wrapping it
 	if r.src == nil {                             // OpenWithin's: never open
-		return fmt.Errorf("%s: not open within %s: %w", r.name, r.within, err)
+		return fmt.Errorf("%s: not open within %s: %w", quote.Name(r.name), r.within, err)
 	}
-	return fmt.Errorf("%s: lost, and not back within %s: %w", r.name, r.within, err)
+	return fmt.Errorf("%s: lost, and not back within %s: %w", quote.Name(r.name), r.within, err)
 }
 
-// withoutName returns err's message without the source's name it may begin with, for a line
-// that names the source itself.
-func withoutName(name string, err error) string { return strings.TrimPrefix(err.Error(), name+": ") }
+// withoutName returns err's message without the source's name it may begin with (as messages
+// show it, quote.Name), for a line that names the source itself.
+func withoutName(name string, err error) string {
+	return strings.TrimPrefix(err.Error(), quote.Name(name)+": ")
+}
 
 // nameless is an error whose message leaves out the source's name, which the error wrapping it
 // gives; it unwraps to the error it shortens.
@@ -636,7 +639,7 @@ func OpenWithin(ctx context.Context, name string, open func() (Source, error), w
 	if err == nil || within <= 0 || ctx.Err() != nil {
 		return src, err // (nil when err is not)
 	}
-	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", name, withoutName(name, err), within)
+	fmt.Fprintf(log, "%s: %s; trying again for up to %s\n", quote.Name(name), withoutName(name, err), within)
 	r := &Reconnecting{name: name, open: open, within: within}
 	return r.reopen(ctx, time.Now(), err)
 }

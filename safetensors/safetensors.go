@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // MaxHeaderSize bounds the JSON header (safetensors itself uses 100 MB).
@@ -99,7 +101,7 @@ func ReadFile(path string) (*File, error) {
 	defer r.Close()
 	f, err := r.readAll()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", quote.Name(path), err)
 	}
 	return f, nil
 }
@@ -139,7 +141,7 @@ func OpenReader(path string) (*Reader, error) {
 	if st, err := os.Stat(path); err != nil {
 		return nil, err
 	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, fmt.Errorf("%s: not a regular file", quote.Name(path))
 	}
 	fh, err := os.Open(path)
 	if err != nil {
@@ -155,7 +157,7 @@ func OpenReader(path string) (*Reader, error) {
 	}
 	if err != nil {
 		fh.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", quote.Name(path), err)
 	}
 	r.file = fh
 	return r, nil

@@ -39,6 +39,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
 )
@@ -77,7 +78,7 @@ func within[T any](ctx context.Context, path string, load func() (T, error)) (T,
 		return r.v, r.err
 	case <-ctx.Done():
 		var zero T
-		return zero, &exitError{code: 130, msg: fmt.Sprintf("interrupted while reading %s", path)}
+		return zero, &exitError{code: 130, msg: fmt.Sprintf("interrupted while reading %s", quote.Name(path))}
 	}
 }
 
@@ -185,7 +186,7 @@ func evalFile(c *cli.Context, e *env) error {
 	}
 	all := firstImages(gt, 0)
 	if limit > 0 && limit < len(all) {
-		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), c.String("gt"))
+		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), quote.Name(c.String("gt")))
 		if k := coveredPrefix(all, dts); k > limit && k < len(all) { // (a complete file at a small -limit: a quick check)
 			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on images %d-%d are not evaluated "+
 				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", c.String("dt"), k, limit+1, k)
@@ -212,13 +213,13 @@ func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
 		notes = append(notes, "there are no detections: every AP and AR is 0, -1 where there is no ground truth (pycocotools' loadRes stops on an empty list)")
 	}
 	if len(gt.Annotations) == 0 {
-		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", gt.Path))
+		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", quote.Name(gt.Path)))
 	}
 	if img, cat := unlistedAnnotations(gt); img+cat > 0 {
-		notes = append(notes, fmt.Sprintf("%s has %d annotations of images its images list lacks and %d of categories its categories list lacks: they are not evaluated (nor by pycocotools, which evaluates the images and categories listed)", gt.Path, img, cat))
+		notes = append(notes, fmt.Sprintf("%s has %d annotations of images its images list lacks and %d of categories its categories list lacks: they are not evaluated (nor by pycocotools, which evaluates the images and categories listed)", quote.Name(gt.Path), img, cat))
 	}
 	if shared := gt.RepeatedAnnotationIDs(); shared > 0 {
-		notes = append(notes, fmt.Sprintf("%d annotations of %s repeat an id an earlier one has: pycocotools looks annotations up by id, so each of them stands for the last annotation with its id (box, image and category), here as there", shared, gt.Path))
+		notes = append(notes, fmt.Sprintf("%d annotations of %s repeat an id an earlier one has: pycocotools looks annotations up by id, so each of them stands for the last annotation with its id (box, image and category), here as there", shared, quote.Name(gt.Path)))
 	}
 	return notes
 }
@@ -333,7 +334,7 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 			found = []int{id}
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, gt.Path)
+			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, quote.Name(gt.Path))
 		}
 		for _, id := range found {
 			if !slices.Contains(ids, id) {
@@ -353,7 +354,7 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	}
 	if catIDs != nil {
 		ev.CatIDs = catIDs
-		fmt.Fprintf(e.stderr, "evaluating %d of the %d categories in %s\n", len(catIDs), len(gt.Categories), c.String("gt"))
+		fmt.Fprintf(e.stderr, "evaluating %d of the %d categories in %s\n", len(catIDs), len(gt.Categories), quote.Name(c.String("gt")))
 	} else if detected, withGT := detectedCategories(gt, dts); len(dts) > 0 && len(detected) < withGT {
 		hint := "-categories evaluates some only"
 		if len(detected) > 0 && len(detected) <= 10 {
@@ -397,7 +398,7 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "wrote %d precision-recall charts to %s\n", len(files), dir)
+		fmt.Fprintf(e.stderr, "wrote %d precision-recall charts to %s\n", len(files), quote.Name(dir))
 	}
 	return nil
 }
@@ -423,15 +424,15 @@ func checkOutput(out, gt, model, images string) error {
 		return errors.New("-out: no file name")
 	}
 	if st, err := os.Stat(out); err == nil && st.IsDir() {
-		return fmt.Errorf("-out %s is a folder; give the results file's name", out)
+		return fmt.Errorf("-out %s is a folder; give the results file's name", quote.Name(out))
 	}
 	for _, in := range []struct{ flag, path string }{{"-gt", gt}, {"-model", model}, {"-images", images}} {
 		if samePath(out, in.path) {
-			return fmt.Errorf("-out %s would overwrite %s %s", out, in.flag, in.path)
+			return fmt.Errorf("-out %s would overwrite %s %s", quote.Name(out), in.flag, quote.Name(in.path))
 		}
 	}
 	if err := outpath.CanMakeIn(filepath.Dir(out)); err != nil {
-		return fmt.Errorf("-out %s: %w", out, err)
+		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))
 	}
 	return nil
 }
@@ -443,7 +444,7 @@ func checkPlots(dir string) error {
 		return nil
 	}
 	if err := outpath.CanMakeIn(dir); err != nil {
-		return fmt.Errorf("-plots %s: %w", dir, err)
+		return fmt.Errorf("-plots %s: %w", quote.Name(dir), quote.Err(err))
 	}
 	return nil
 }
@@ -488,12 +489,12 @@ func runModel(c *cli.Context, e *env) error {
 		return err
 	}
 	if _, err := os.Stat(out); err == nil && !c.IsSet("out") {
-		fmt.Fprintf(e.stderr, "cocoeval: note: %s (the default -out) is there from an earlier run; this run replaces it when it ends (give -out to keep it)\n", out)
+		fmt.Fprintf(e.stderr, "cocoeval: note: %s (the default -out) is there from an earlier run; this run replaces it when it ends (give -out to keep it)\n", quote.Name(out))
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
 	var ee *exitError
 	if errors.As(err, &ee) {
-		ee.msg += fmt.Sprintf("; %s is left as it was", out)
+		ee.msg += fmt.Sprintf("; %s is left as it was", quote.Name(out))
 	}
 	if err != nil {
 		return err
@@ -505,7 +506,7 @@ func runModel(c *cli.Context, e *env) error {
 	if st, err := os.Stat(c.String("images")); err != nil {
 		return err
 	} else if !st.IsDir() {
-		return fmt.Errorf("-images %s is not a folder", c.String("images"))
+		return fmt.Errorf("-images %s is not a folder", quote.Name(c.String("images")))
 	}
 	// -threads images at a time; each detector splits its image over its share of the cores.
 	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))
@@ -515,7 +516,7 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	if n := renamedClasses(gt, classes); n != "" {
 		fmt.Fprintf(e.stderr, "cocoeval: note: %s and %s name categories differently: %s (the ids are evaluated, the names reported are %s's; a model trained on other data?)\n",
-			c.String("model"), c.String("gt"), n, c.String("gt"))
+			quote.Name(c.String("model")), quote.Name(c.String("gt")), n, quote.Name(c.String("gt")))
 	}
 	rep, runErr := runDetections(c.Context, gt, runOptions{
 		ImageDir:    c.String("images"),
@@ -531,12 +532,12 @@ func runModel(c *cli.Context, e *env) error {
 	if runErr != nil && len(rep.ImageIDs) == 0 {
 		// Nothing done: an earlier run's file at -out stays as it was.
 		if errors.Is(runErr, context.Canceled) {
-			return &exitError{code: 130, msg: fmt.Sprintf("interrupted before the first image was done; %s is left as it was", out)}
+			return &exitError{code: 130, msg: fmt.Sprintf("interrupted before the first image was done; %s is left as it was", quote.Name(out))}
 		}
-		return fmt.Errorf("%w (no image done; %s is left as it was)", runErr, out)
+		return fmt.Errorf("%w (no image done; %s is left as it was)", runErr, quote.Name(out))
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o777); err != nil {
-		return fmt.Errorf("-out %s: %w", out, err)
+		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))
 	}
 	if err := coco.SaveResults(out, rep.Results, gt); err != nil {
 		return err
@@ -545,7 +546,7 @@ func runModel(c *cli.Context, e *env) error {
 		if errors.Is(runErr, context.Canceled) {
 			// The numbers of the images done, as -limit gives them: a later -dt of the file
 			// would count the others as missed.
-			fmt.Fprintf(e.stderr, "interrupted: evaluating the %d images done (of %d in %s)\n", len(rep.ImageIDs), len(gt.ImageIDs()), c.String("gt"))
+			fmt.Fprintf(e.stderr, "interrupted: evaluating the %d images done (of %d in %s)\n", len(rep.ImageIDs), len(gt.ImageIDs()), quote.Name(c.String("gt")))
 			if err := report(c, e, gt, rep.Results, rep.ImageIDs, cats); err != nil {
 				return err
 			}
@@ -553,7 +554,7 @@ func runModel(c *cli.Context, e *env) error {
 				"(evaluate them again with -gt %s -dt %s -limit %d)",
 				len(rep.ImageIDs), rep.Total, len(rep.Results), out, c.String("gt"), out, len(rep.ImageIDs))}
 		}
-		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), out)
+		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), quote.Name(out))
 	}
 	fmt.Fprintf(e.stderr, "%d images in %s (%.1f img/s); %d detections written to %s\n",
 		len(rep.ImageIDs), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), len(rep.Results), out)
@@ -566,7 +567,7 @@ func runModel(c *cli.Context, e *env) error {
 	if len(rep.ImageIDs) < len(gt.ImageIDs()) {
 		images = rep.ImageIDs
 		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: -gt %s -dt %s -limit %d)\n",
-			len(images), len(gt.ImageIDs()), c.String("gt"), c.String("gt"), out, len(images))
+			len(images), len(gt.ImageIDs()), quote.Name(c.String("gt")), quote.Name(c.String("gt")), quote.Name(out), len(images))
 	}
 	return report(c, e, gt, rep.Results, images, cats)
 }

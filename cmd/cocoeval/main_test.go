@@ -892,3 +892,28 @@ func TestResizedImagesNoted(t *testing.T) {
 		}
 	}
 }
+
+// TestControlCharactersQuoted: a file name with a newline is quoted in the message that names
+// it, so that the message is not split in two.
+func TestControlCharactersQuoted(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "bro\nken.json")
+	os.WriteFile(broken, []byte("[\n{\"image_id\": 42, \"category_id\": 1 \"bbox\": [1,2,3,4], \"score\": 1}\n]"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-gt", goldenGT, "-dt", broken}, strconv.Quote(broken) + ":2:35: detection 0: invalid JSON"},
+		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "mis\nsing.json")}, "open " + strconv.Quote(filepath.Join(dir, "mis\nsing.json")) + ": no such file"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-out", filepath.Join(dir, "a\nb")}, "-out " + strconv.Quote(filepath.Join(dir, "a\nb")) + " is a folder"},
+	} {
+		os.Mkdir(filepath.Join(dir, "a\nb"), 0o755) // (a folder: -out refuses it)
+		e, _, stderr := testEnv(t, nil)
+		if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code == 0 {
+			t.Errorf("%q: exit 0", c.args)
+		}
+		if !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%q: stderr %q, want one line with %q", c.args, stderr, c.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/internal/progress"
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // detectFunc runs a detector on one image and returns its detections in
@@ -81,7 +82,7 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 	case 1:
 		return nil, missing[0]
 	default:
-		return nil, fmt.Errorf("%d of the %d images are not in %s; the first: %w", len(missing), len(todo), opt.ImageDir, missing[0])
+		return nil, fmt.Errorf("%d of the %d images are not in %s; the first: %w", len(missing), len(todo), quote.Name(opt.ImageDir), missing[0])
 	}
 	threads = min(threads, max(len(todo), 1))
 	rep := &runReport{Total: len(todo)}
@@ -125,22 +126,22 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 				im, path := todo[i], paths[i]
 				img, err := opt.Decode(path)
 				if err != nil {
-					fail(fmt.Errorf("%s: %w", path, err))
+					fail(fmt.Errorf("%s: %w", quote.Name(path), err))
 					return
 				}
 				if w, h := img.Bounds().Dx(), img.Bounds().Dy(); im.Width > 0 && im.Height > 0 && (float64(w) != im.Width || float64(h) != im.Height) {
-					resized[i] = fmt.Sprintf("%s: %gx%g in the ground truth, %dx%d decoded", path, im.Width, im.Height, w, h)
+					resized[i] = fmt.Sprintf("%s: %gx%g in the ground truth, %dx%d decoded", quote.Name(path), im.Width, im.Height, w, h)
 				}
 				rs, err := detect(img)
 				if err != nil {
-					fail(fmt.Errorf("%s: detector: %w", path, err))
+					fail(fmt.Errorf("%s: detector: %w", quote.Name(path), err))
 					return
 				}
 				for j := range rs {
 					rs[j].ImageID = im.ID
 				}
 				if err := coco.CheckResults(rs, gt); err != nil {
-					fail(fmt.Errorf("%s: detector output: %w", path, err))
+					fail(fmt.Errorf("%s: detector output: %w", quote.Name(path), err))
 					return
 				}
 				per[i] = rs

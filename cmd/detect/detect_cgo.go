@@ -17,6 +17,7 @@ import (
 
 	_ "github.com/shuffledet/shuffledet/internal/mallocarenas" // flat memory on long videos
 	"github.com/shuffledet/shuffledet/internal/progress"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
@@ -112,14 +113,14 @@ func detect(c *cli.Context) error {
 			}
 			// Frames the detector cannot take (too large, or too thin to resize) would each fail.
 			if _, _, err := j.det.Config().Config.NetworkInput(info.Height, info.Width); err != nil {
-				return fmt.Errorf("%s: its frames: %w", in.name(), err)
+				return fmt.Errorf("%s: its frames: %w", quote.Name(in.name()), err)
 			}
 			if err := pipeline.CheckVideoSize(info.Width, info.Height); in.out != "" && err != nil {
-				return fmt.Errorf("%s: its annotated video: %w: -no-video", in.name(), err)
+				return fmt.Errorf("%s: its annotated video: %w: -no-video", quote.Name(in.name()), err)
 			}
 			// The annotated video runs at the frame rate over -stride, which the encoder bounds.
 			if err := pipeline.CheckVideoFPS(info.FPS / float64(c.Int("stride"))); in.out != "" && err != nil {
-				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), in.name(), err)
+				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), quote.Name(in.name()), err)
 			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
@@ -216,7 +217,7 @@ func detect(c *cli.Context) error {
 				}
 			}
 			if in.out != "" && (o.Live && fps > maxLiveFPS || fps >= pipeline.MaxVideoFPS) { // the source's rate, before -stride
-				fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", in.name(), fps, in.out)
+				fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", quote.Name(in.name()), fps, quote.Name(in.out))
 				fps = 0 // (NewVideoWriter's unknown rate)
 			}
 			total := 0
@@ -248,10 +249,10 @@ func detect(c *cli.Context) error {
 				// OpenCV cannot tell a lost connection from a short file, and the connection is
 				// what a stream loses (a dead source: status 1). Other containers' counts are
 				// estimates (duration x rate: an MKV's includes its audio), hence the warning.
-				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its index states (the connection lost, or a file cut short: the frames read are kept)", in.name(), got-1, stated))
+				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its index states (the connection lost, or a file cut short: the frames read are kept)", quote.Name(in.name()), got-1, stated))
 			} else if ended && got < stated {
 				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.
-				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", in.name(), got-1, stated)
+				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), got-1, stated)
 			}
 		}
 		if vw != nil {
@@ -260,20 +261,20 @@ func detect(c *cli.Context) error {
 			if cerr := vw.Close(); cerr != nil {
 				failures = append(failures, cerr)
 			} else if vw.Frames() == 0 {
-				fmt.Fprintf(stderr, "detect: no frames: %s not written\n", in.out)
+				fmt.Fprintf(stderr, "detect: no frames: %s not written\n", quote.Name(in.out))
 			} else {
-				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", in.out, vw.Frames())
+				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", quote.Name(in.out), vw.Frames())
 			}
 		}
 		after := stats.Counts()
 		if imagesDir != "" && after.Frames > before.Frames {
-			fmt.Fprintf(stderr, "detect: wrote %d annotated images into %s\n", after.Frames-before.Frames, imagesDir)
+			fmt.Fprintf(stderr, "detect: wrote %d annotated images into %s\n", after.Frames-before.Frames, quote.Name(imagesDir))
 		}
 		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
 		} else if after.Frames == before.Frames && after.Failed > before.Failed {
 			// (a video's frames are its probed size, checked above; a stream's may not be)
-			failures = append(failures, fmt.Errorf("%s: none of its frames could be detected (%d failed, above)", in.name(), after.Failed-before.Failed))
+			failures = append(failures, fmt.Errorf("%s: none of its frames could be detected (%d failed, above)", quote.Name(in.name()), after.Failed-before.Failed))
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			failures = append(failures, err) // reported at the end, after the summary
@@ -314,8 +315,8 @@ func newFrameBar(w io.Writer, name string, total int) *frameBar {
 	if total < 1 {
 		total = progress.Unknown
 	}
-	b := &frameBar{bar: progress.New(w, total, "frames"), name: name}
-	b.bar.Label(name)
+	b := &frameBar{bar: progress.New(w, total, "frames"), name: quote.Name(name)}
+	b.bar.Label(b.name)
 	return b
 }
 

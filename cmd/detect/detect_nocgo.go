@@ -11,6 +11,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // withOpenCV says that this build reads images only, with one detector.
@@ -20,7 +21,7 @@ const withOpenCV = false
 func nocgo(c *cli.Context, ins []input) error {
 	for _, in := range ins {
 		if in.kind != imageInput {
-			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0 or the noopencv tag)", in.name())
+			return fmt.Errorf("%s: video files, cameras and streams need detect built with cgo and OpenCV (this build has CGO_ENABLED=0 or the noopencv tag)", quote.Name(in.name()))
 		}
 	}
 	for _, f := range []string{"out", "show", "workers"} {
@@ -79,7 +80,7 @@ func detectFile(det *detector.Detector, path string) (image.Image, []detector.De
 	}
 	dets, err := det.Detect(img)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", quote.Name(path), err)
 	}
 	return img, dets, nil
 }

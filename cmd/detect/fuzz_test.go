@@ -5,26 +5,30 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
 // FuzzParseInputs feeds command-line inputs to parseInputs: it never panics, every error names
-// the input it refuses, and every input it accepts is classified consistently with its spelling
+// the input it refuses (quoted where it holds a control character) on one line, and every input it accepts is classified consistently with its spelling
 // (camera:N and /dev/videoN are cameras with that number, other character devices under /dev
 // cameras without one, URLs with a stream scheme are streams,
 // everything else is a file found on disk).
 func FuzzParseInputs(f *testing.F) {
 	for _, s := range []string{"camera:0", "camera:-1", "camera:", "camera:99999999999999999999", "/dev/video0",
 		"/dev/video", "/dev/null", "/dev/video01", "rtsp://10.0.0.2:554/live", "HTTP://host/a.ts", "ftp://host/x", "://", "%zz://x",
-		"http://[::1", "rtsp://u:p%ss@h/x", "rtsp://h/x?user=a&password=s", "A://", ".", "testdata", "no-such-file.mp4", "", "camera:0x1", "a\x00b"} {
+		"http://[::1", "rtsp://u:p%ss@h/x", "rtsp://h/x?user=a&password=s", "A://", ".", "testdata", "no-such-file.mp4", "", "camera:0x1", "a\x00b", "a\nb.jpg", "rtsp://h/a\nb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, arg string) {
 		ins, err := parseInputs([]string{arg})
 		if err != nil {
-			if !strings.Contains(err.Error(), pipeline.RedactURL(arg)) { // (a URL's secrets hidden)
-				t.Fatalf("parseInputs(%q): error %q does not name the input", arg, err)
+			// (a URL's secrets hidden; a name with a control character quoted, the message
+			// one line)
+			if !strings.Contains(err.Error(), quote.Name(pipeline.RedactURL(arg))) || strings.ContainsFunc(err.Error(), unicode.IsControl) {
+				t.Fatalf("parseInputs(%q): error %q does not name the input as messages show it", arg, err)
 			}
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
 
@@ -76,16 +77,16 @@ func parseInputs(args []string) ([]input, error) {
 			}
 			if err != nil || n < 0 {
 				name := pipeline.RedactURL(a) // (camera://user:secret@host, a stream's URL mistyped)
-				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is ./%s", name, name)
+				return nil, fmt.Errorf("%s: a camera is camera:N with N a device number (0 for the first); a file of that name is %s", quote.Name(name), quote.Name("./"+name))
 			}
 			if err := pipeline.CheckCamera(n); err != nil {
-				return nil, fmt.Errorf("%s: %w", a, err)
+				return nil, fmt.Errorf("%s: %w", quote.Name(a), err)
 			}
 			ins = append(ins, input{spec: a, kind: cameraInput, camera: n})
 		case devVideo.MatchString(a) || device:
 			// (a regular file or folder under /dev, as /dev/shm's, is read as any other)
 			if !device {
-				return nil, fmt.Errorf("%s: no such camera device", a)
+				return nil, fmt.Errorf("%s: no such camera device", quote.Name(a))
 			}
 			n := -1
 			if m := devVideo.FindStringSubmatch(a); m != nil {
@@ -95,19 +96,19 @@ func parseInputs(args []string) ([]input, error) {
 		case strings.Contains(a, "://"):
 			u, err := url.Parse(a)
 			if err != nil {
-				return nil, fmt.Errorf("%s: not a valid URL: %s", pipeline.RedactURL(a), whyInvalidURL(a))
+				return nil, fmt.Errorf("%s: not a valid URL: %s", quote.Name(pipeline.RedactURL(a)), whyInvalidURL(a))
 			}
 			if !slices.Contains(streamSchemes, strings.ToLower(u.Scheme)) {
-				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", pipeline.RedactURL(a), u.Scheme, strings.Join(streamSchemes, ", "))
+				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", quote.Name(pipeline.RedactURL(a)), u.Scheme, strings.Join(streamSchemes, ", "))
 			}
 			ins = append(ins, input{spec: a, kind: streamInput})
 		default:
 			st, err := os.Stat(a)
 			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
-					return nil, fmt.Errorf("%s: no such file or folder", a)
+					return nil, fmt.Errorf("%s: no such file or folder", quote.Name(a))
 				}
-				return nil, err
+				return nil, quote.Err(err)
 			}
 			if !st.IsDir() {
 				kind := videoInput
@@ -115,14 +116,14 @@ func parseInputs(args []string) ([]input, error) {
 					kind = imageInput // (read once, start to end: a named pipe does too)
 				} else if !st.Mode().IsRegular() {
 					return nil, fmt.Errorf("%s: not a regular file (a pipe, a device, a socket): a video is read twice, "+
-						"probed before the run, then run; save it to a file first, or send it as a stream (udp://, rtsp://, ...)", a)
+						"probed before the run, then run; save it to a file first, or send it as a stream (udp://, rtsp://, ...)", quote.Name(a))
 				}
 				ins = append(ins, input{spec: a, kind: kind})
 				continue
 			}
 			entries, err := os.ReadDir(a)
 			if err != nil {
-				return nil, err
+				return nil, quote.Err(err)
 			}
 			n := len(ins)
 			// The annotated images an earlier run with -out set to this folder wrote beside their
@@ -147,14 +148,14 @@ func parseInputs(args []string) ([]input, error) {
 						continue // a link to a folder, left out as folders are
 					}
 					if err == nil && !st.Mode().IsRegular() { // a pipe waits for a writer: the run hung on it
-						return nil, fmt.Errorf("%s: not a regular file (a pipe, a device, a socket) in folder %s: give it on its own to read it once, or move it out", path, a)
+						return nil, fmt.Errorf("%s: not a regular file (a pipe, a device, a socket) in folder %s: give it on its own to read it once, or move it out", quote.Name(path), quote.Name(a))
 					}
 					// (a broken link: reading it says why)
 				}
 				ins = append(ins, input{spec: path, kind: imageInput})
 			}
 			if len(ins) == n {
-				return nil, fmt.Errorf("%s: folder holds no images (%s)", a, strings.Join(imageExts, " "))
+				return nil, fmt.Errorf("%s: folder holds no images (%s)", quote.Name(a), strings.Join(imageExts, " "))
 			}
 		}
 	}
@@ -193,14 +194,14 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		named := err == nil && st.IsDir() || strings.HasSuffix(out, string(filepath.Separator))
 		asDir = named || len(ins) > 1 || ins[0].kind == imageInput
 		if !asDir && noVideo {
-			return fmt.Errorf("-out %s names a video file, but -no-video asks for none", out)
+			return fmt.Errorf("-out %s names a video file, but -no-video asks for none", quote.Name(out))
 		}
 		if asDir && !named && videoOutputExt[strings.ToLower(filepath.Ext(out))] {
 			// A folder called x.mp4 is never what was meant.
-			return fmt.Errorf("-out %s names a video file, but images, and several inputs, have their outputs written into a folder: give one video input, or a folder (-out DIR/)", out)
+			return fmt.Errorf("-out %s names a video file, but images, and several inputs, have their outputs written into a folder: give one video input, or a folder (-out DIR/)", quote.Name(out))
 		}
 		if asDir && !named && isImage(out) {
-			return fmt.Errorf("-out %s names an image file, but annotated images are written into a folder, as NAME.detect.EXT: give a folder (-out DIR/)", out)
+			return fmt.Errorf("-out %s names an image file, but annotated images are written into a folder, as NAME.detect.EXT: give a folder (-out DIR/)", quote.Name(out))
 		}
 	}
 	for i := range ins {
@@ -261,7 +262,7 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 	var outs []output
 	for _, in := range ins {
 		if in.out != "" {
-			outs = append(outs, output{in.out, in.name()}) // (a stream's secrets hidden, as in every message)
+			outs = append(outs, output{in.out, quote.Name(in.name())}) // (a stream's secrets hidden, as in every message)
 		}
 	}
 	if jsonPath != "-" {
@@ -281,17 +282,17 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 		}
 	}
 	for _, in := range ins {
-		take(fileKeys(in.spec), owner{what: "the input " + in.name()})
+		take(fileKeys(in.spec), owner{what: "the input " + quote.Name(in.name())})
 	}
-	take(fileKeys(model), owner{what: "the model " + model})
+	take(fileKeys(model), owner{what: "the model " + quote.Name(model)})
 	for _, o := range outs {
 		keys := fileKeys(o.path)
 		for _, k := range keys {
 			if prev, ok := taken[k]; ok {
 				if !prev.output {
-					return fmt.Errorf("output %s would overwrite %s", o.path, prev.what)
+					return fmt.Errorf("output %s would overwrite %s", quote.Name(o.path), prev.what)
 				}
-				return fmt.Errorf("%s and %s would both be written to %s: run them as two detect commands, each with its own -out, or rename one (-no-video writes no video)", prev.what, o.what, o.path)
+				return fmt.Errorf("%s and %s would both be written to %s: run them as two detect commands, each with its own -out, or rename one (-no-video writes no video)", prev.what, o.what, quote.Name(o.path))
 			}
 		}
 		take(keys, owner{what: o.what, output: true})
@@ -355,7 +356,7 @@ func systemDir(dir string) bool {
 func checkWritable(path string) error {
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
 		if err := outpath.CanMakeIn(filepath.Dir(path)); err != nil {
-			return fmt.Errorf("output %s: %w", path, err)
+			return fmt.Errorf("output %s: %w", quote.Name(path), err)
 		}
 		return nil
 	}
@@ -365,7 +366,7 @@ func checkWritable(path string) error {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("output %s: %w", path, err)
+		return fmt.Errorf("output %s: %w", quote.Name(path), quote.Err(err))
 	}
 	f.Close()
 	if errors.Is(statErr, os.ErrNotExist) {

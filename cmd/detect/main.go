@@ -36,6 +36,7 @@ import (
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/pipeline"
@@ -76,7 +77,7 @@ func usageError(name string) cli.OnUsageErrorFunc {
 		const unknown = "flag provided but not defined: "
 		if flag, ok := strings.CutPrefix(err.Error(), unknown); ok {
 			if _, serr := os.Stat(flag); serr == nil {
-				return fmt.Errorf("%w: to detect the file %s, write ./%s, or -- before it", err, flag, flag)
+				return fmt.Errorf("%w: to detect the file %s, write %s, or -- before it", err, quote.Name(flag), quote.Name("./"+flag))
 			}
 		}
 		return fmt.Errorf("%w (%s -h lists the flags)", err, name)
@@ -189,7 +190,7 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 			if _, err := os.Stat(a); err == nil {
 				continue // a file of that name (given after --)
 			}
-			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...; a file of that name: ./%s)", a, a, a)
+			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...; a file of that name: %s)", quote.Name(a), quote.Name(a), quote.Name("./"+a))
 		}
 	}
 	switch {
@@ -277,7 +278,7 @@ func (j *job) openJSON(stdout io.Writer) error {
 	// for a reader, and the lines would go nowhere.
 	f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
-		return fmt.Errorf("-json: %w", err)
+		return fmt.Errorf("-json: %w", quote.Err(err))
 	}
 	j.json, j.closeJSON = pipeline.NewJSONLines(f), f.Close
 	return nil
@@ -288,7 +289,7 @@ func (j *job) openJSON(stdout io.Writer) error {
 func (j *job) makeFolders() error {
 	for _, p := range j.outputs {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("output %s: %w", p, err)
+			return fmt.Errorf("output %s: %w", quote.Name(p), quote.Err(err))
 		}
 	}
 	return nil

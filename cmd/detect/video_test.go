@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -975,5 +976,37 @@ func TestMKVStartOffset(t *testing.T) {
 	}
 	if want := fmt.Sprintf("%s: %d/%d frames", path, videotest.ClipFrames, videotest.ClipFrames); !strings.Contains(stderr, want) {
 		t.Errorf("the bar does not end at its total (%s):\n%s", want, stderr)
+	}
+}
+
+// TestControlCharactersQuoted: a file name with a newline ("a\nb.jpg") is quoted in every message
+// that names it, so that no message is split in two; a name without one is shown as it is.
+func TestControlCharactersQuoted(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "a\nb.jpg") // not a JPEG: a message names it
+	if err := os.WriteFile(bad, []byte("not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	video := filepath.Join(dir, "c\nd.mp4") // its progress and its annotated video's line name it
+	if err := os.WriteFile(video, readFile(t, videotest.Clip(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(torchref.RepoRoot(t), "testdata", "images", "000000001503.jpg")
+	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-json", os.DevNull, bad, good, video)
+	all := stderr
+	if err != nil {
+		all += err.Error()
+	}
+	if err == nil || strings.Contains(all, "\nb.jpg") || strings.Contains(all, "\nd.") ||
+		!strings.Contains(err.Error(), "1 of 2 images failed") || !strings.Contains(all, strconv.Quote(bad)+": ") ||
+		!strings.Contains(all, strconv.Quote(video)+": 40/40 frames") ||
+		!strings.Contains(all, "wrote "+strconv.Quote(filepath.Join(dir, "c\nd.detect.mp4"))) {
+		t.Errorf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(all, "images: 2/2 frames") || strings.Contains(all, `"`+good) {
+		t.Errorf("an ordinary name quoted, or the images' label:\n%s", stderr)
+	}
+	if _, _, err := run(t, "-model", videotest.Tiny(t), filepath.Join(dir, "x\ny.jpg")); err == nil || err.Error() != strconv.Quote(filepath.Join(dir, "x\ny.jpg"))+": no such file or folder" {
+		t.Errorf("a missing file: %v", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // CanMakeIn reports whether dir is a folder, or can be made as one, that takes new files: the
@@ -20,11 +22,11 @@ func CanMakeIn(dir string) error {
 		st, err := os.Stat(above)
 		switch {
 		case err == nil && !st.IsDir():
-			return fmt.Errorf("%s: not a directory", above)
+			return fmt.Errorf("%s: not a directory", quote.Name(above))
 		case err == nil:
 			probe, err := os.CreateTemp(above, ".outpath-check-*")
 			if err != nil {
-				return fmt.Errorf("cannot create files in %s: %w", above, err)
+				return fmt.Errorf("cannot create files in %s: %w", quote.Name(above), quote.Err(err))
 			}
 			probe.Close()
 			return os.Remove(probe.Name())
