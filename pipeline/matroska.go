@@ -41,6 +41,11 @@ func matroskaTimes(path string) (start, duration float64, err error) {
 		return 0, 0, err
 	}
 	defer f.Close()
+	return readMatroskaTimes(f)
+}
+
+// readMatroskaTimes is matroskaTimes on the file's bytes as f reads them.
+func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
 	r := &ebmlReader{r: f}
 	if id, size := r.element(); id != ebmlHeaderID || !r.skip(size) {
 		return 0, 0, errNotMatroska

@@ -3,7 +3,9 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,4 +64,21 @@ func TestMatroskaTimes(t *testing.T) {
 			t.Fatalf("cut at %d bytes: start %v", n, start)
 		}
 	}
+}
+
+// FuzzMatroskaTimes: any bytes give a start and a duration that are numbers, the duration not
+// below zero, or an error; never a panic or a hang. Seeded with the head of an MKV starting at 5 s.
+func FuzzMatroskaTimes(f *testing.F) {
+	data, err := os.ReadFile(videotest.OffsetMKV(f, 5))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data[:min(len(data), 1024)])
+	f.Add([]byte{0x1A, 0x45, 0xDF, 0xA3, 0x80, 0x18, 0x53, 0x80, 0x67, 0xFF})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		start, duration, err := readMatroskaTimes(bytes.NewReader(b))
+		if err == nil && (math.IsNaN(start) || !(duration >= 0)) {
+			t.Errorf("start %v, duration %v", start, duration)
+		}
+	})
 }
