@@ -96,7 +96,7 @@ func TestJPEGStuffedZeroInHeader(t *testing.T) {
 		t.Fatalf("Go's header reader: %+v, %v; want 60000x60000 (the case this test is for)", cfg, err)
 	}
 	if n, ok := readJPEGHeader(hidden).coefBytes(60000, 60000); !ok || n != 3*7500*7500*128 {
-		t.Errorf("frame header after FF 00: %d bytes, %v; want %d, true", n, ok, 3*7500*7500*128)
+		t.Errorf("frame header after FF 00: %d bytes, %v; want %d, true", n, ok, int64(3*7500*7500*128))
 	}
 	if err := readJPEGHeader(hidden).checkScans("hidden.jpg", 60000, 60000, 8); !errors.Is(err, transform.ErrImageTooLarge) {
 		t.Errorf("read reduced: %v; want ErrImageTooLarge", err)
