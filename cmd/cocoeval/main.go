@@ -126,7 +126,7 @@ func newApp(e *env) *cli.App {
 		// -h with a file after it (cocoeval -gt a.json -h b.json): the help, not "No help topic".
 		CommandNotFound: func(c *cli.Context, _ string) { cli.ShowAppHelp(c) },
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)", Required: true},
+			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)"},
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
 			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results; images evaluated and images_in_gt, fewer after -limit or an interruption, whose exit status is 130)"},
 			&cli.StringFlag{Name: "categories", Usage: "evaluate only these categories of -gt (`LIST`: ids or names, comma-separated, e.g. person,car or 1,3), as pycocotools' params.catIds: the averages are over them (default: every category, as pycocotools)"},
@@ -143,6 +143,8 @@ func newApp(e *env) *cli.App {
 				return fmt.Errorf("unexpected arguments %q (flags only; see -help)", c.Args().Slice())
 			}
 			switch {
+			case !c.IsSet("gt"): // (checked here, not as a Required flag: cli prints the help on stdout with that error)
+				return errors.New("no -gt: give the ground truth, a COCO instances JSON (e.g. instances_val2017.json)")
 			case c.IsSet("dt") && c.IsSet("model"):
 				return errors.New("give either -dt (evaluate a results file) or -model (run a detector), not both")
 			case c.IsSet("dt"):

@@ -217,7 +217,7 @@ func TestErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-dt", goldenDT}, `"gt" not set`},
+		{[]string{"-dt", goldenDT}, "no -gt: give the ground truth"},
 		{[]string{"-gt", goldenGT}, "give -dt"},
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-model", "m.bin"}, "not both"},
 		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-threads", "2"}, "-threads only goes with -model"},
@@ -230,12 +230,16 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", "100000"}, "-threads must be 1 to 256, not 100000"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", fmt.Sprint(overBudget)}, overBudgetErr},
 	} {
-		e, _, stderr := testEnv(t, nil)
+		e, stdout, stderr := testEnv(t, nil)
 		if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code == 0 {
 			t.Errorf("%v: exit 0", c.args)
 		}
 		if !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%v: stderr %q does not contain %q", c.args, stderr, c.want)
+		}
+		// Standard output is the evaluation (-json's object): an error leaves it empty, no help there.
+		if stdout.Len() > 0 {
+			t.Errorf("%v: the error wrote to standard output: %q", c.args, stdout)
 		}
 	}
 }
