@@ -11,7 +11,7 @@
 // one), so that the default (one image at a time) uses every core; the
 // results do not depend on N. Ctrl-C writes the results of
 // the images done so far (the first ones, as -limit gives them) and exits
-// with status 130. -limit N with -dt evaluates the first N images of -gt
+// with status 130; so do SIGTERM and SIGHUP (the terminal closed). -limit N with -dt evaluates the first N images of -gt
 // only: what a -limit or interrupted run's file covers.
 package main
 
@@ -54,7 +54,9 @@ type env struct {
 }
 
 func main() {
-	ctx, stop := interrupt.Context(context.Background(), nil, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too (the terminal closed, an ssh session dropped, as detect takes it): otherwise it
+	// ends the process, and a run over minival loses every image done.
+	ctx, stop := interrupt.Context(context.Background(), nil, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
 	os.Exit(run(ctx, e, os.Args))
