@@ -292,6 +292,9 @@ func checkOverlaps(ins []input, model, jsonPath string) error {
 				if !prev.output {
 					return fmt.Errorf("output %s would overwrite %s", quote.Name(o.path), prev.what)
 				}
+				if o.what == "-json" { // (taken last: prev is an annotated output)
+					return fmt.Errorf("-json %s is also where the annotated output of %s goes: give -json another file name", quote.Name(o.path), prev.what)
+				}
 				return fmt.Errorf("%s and %s would both be written to %s: run them as two detect commands, each with its own -out, or rename one (-no-video writes no video)", prev.what, o.what, quote.Name(o.path))
 			}
 		}

@@ -122,7 +122,7 @@ func TestOverlapsRefused(t *testing.T) {
 	}{
 		{"json over an image", []input{{spec: img, kind: imageInput}}, img, "output " + img + " would overwrite the input " + img},
 		{"json over the model", []input{{spec: img, kind: imageInput}}, model, "would overwrite the model " + model},
-		{"json over a video output", video(filepath.Join(dir, "o.mp4")), filepath.Join(dir, "o.mp4"), "would both be written to"},
+		{"json over a video output", video(filepath.Join(dir, "o.mp4")), filepath.Join(dir, "o.mp4"), "-json " + filepath.Join(dir, "o.mp4") + " is also where the annotated output of " + clip + " goes: give -json another file name"},
 		{"json over a video, spelled otherwise", video(""), dir + "/./clip.mp4", "would overwrite the input"},
 		{"output through a symbolic link", video(symlink), "-", "output " + symlink + " would overwrite the input " + clip},
 		{"output through a hard link", video(hardlink), "-", "would overwrite the input"},
