@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -453,6 +454,21 @@ func checkPlots(dir string) error {
 	return nil
 }
 
+// checkImages makes sure that -images names a folder.
+func checkImages(dir string) error {
+	st, err := os.Stat(dir)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // (not "stat DIR: ...", which names no flag)
+	}
+	if err != nil {
+		return fmt.Errorf("-images %s: %w", quote.Name(dir), err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("-images %s is not a folder", quote.Name(dir))
+	}
+	return nil
+}
+
 // samePath reports whether a and b name the same existing file.
 func samePath(a, b string) bool {
 	sa, err := os.Stat(a)
@@ -495,6 +511,9 @@ func runModel(c *cli.Context, e *env) error {
 	if _, err := os.Stat(out); err == nil && !c.IsSet("out") {
 		fmt.Fprintf(e.stderr, "cocoeval: note: %s (the default -out) is there from an earlier run; this run replaces it when it ends (give -out to keep it)\n", quote.Name(out))
 	}
+	if err := checkImages(c.String("images")); err != nil { // (before the ground truth: minival's takes seconds to read)
+		return err
+	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -506,11 +525,6 @@ func runModel(c *cli.Context, e *env) error {
 	cats, err := parseCategories(gt, c.String("categories"))
 	if err != nil {
 		return err
-	}
-	if st, err := os.Stat(c.String("images")); err != nil {
-		return err
-	} else if !st.IsDir() {
-		return fmt.Errorf("-images %s is not a folder", quote.Name(c.String("images")))
 	}
 	// -threads images at a time; each detector splits its image over its share of the cores.
 	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))

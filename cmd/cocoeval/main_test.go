@@ -226,6 +226,9 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
 		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
+		// A mistyped -images is named as such, before the ground truth is read (here it could not be).
+		{[]string{"-gt", filepath.Join(dir, "missing.json"), "-model", "m.bin", "-images", filepath.Join(dir, "val2017")}, "-images " + filepath.Join(dir, "val2017") + ": no such file or directory"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", broken}, "-images " + broken + " is not a folder"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "20"}, "-res: resolution 20 out of range (32 to 2458"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", "100000"}, "-threads must be 1 to 256, not 100000"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", fmt.Sprint(overBudget)}, overBudgetErr},
