@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,7 @@ type frame struct {
 // result is ctx's error), when a sink fails or stops the run, when the source fails, or when the
 // detector refuses a frame for a reason every frame shares (detector.ErrBusy: det is in use on
 // another goroutine; detector.ErrClosed: det was closed; cvdetect.ErrMatType: src gives Mats
-// that are not 8-bit BGR). It
+// that are not 8-bit BGR); a nil src, det or sink is an error before any work. It
 // closes src and every Mat it made; sinks are the caller's to close. A sink's panic goes on to
 // the caller once the other stages have stopped.
 //
@@ -110,6 +111,9 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 		return errors.New("pipeline: Run with a nil Source")
 	case det == nil:
 		return errors.Join(errors.New("pipeline: Run with a nil Detector"), src.Close())
+	}
+	if i := slices.Index(sinks, nil); i >= 0 {
+		return errors.Join(fmt.Errorf("pipeline: Run with a nil Sink (sinks[%d])", i), src.Close())
 	}
 	workers := max(1, opt.Workers)
 	if workers > MaxWorkers {

@@ -696,8 +696,9 @@ func TestSinkPanic(t *testing.T) {
 	}
 }
 
-// TestRunNilArguments: a nil source or detector is an error from Run (the source closed), not a
-// panic on one of its goroutines, which no caller could recover.
+// TestRunNilArguments: a nil source, detector or sink is an error from Run (the source closed),
+// not a panic on one of its goroutines, which no caller could recover (a nil sink's was the first
+// frame's, on the caller's, after the source and the detectors had started).
 func TestRunNilArguments(t *testing.T) {
 	if err := Run(context.Background(), nil, tinyDetector(t), nil, Options{}); err == nil || !strings.Contains(err.Error(), "nil Source") {
 		t.Errorf("nil source: %v", err)
@@ -710,6 +711,15 @@ func TestRunNilArguments(t *testing.T) {
 	case <-src.closed:
 	default:
 		t.Error("the source was not closed")
+	}
+	src = &closeSignal{Source: &synthetic{n: 3, w: 64, h: 48}, closed: make(chan struct{})}
+	if err := Run(context.Background(), src, tinyDetector(t), []Sink{NewJSONLines(io.Discard), nil}, Options{}); err == nil || !strings.Contains(err.Error(), "nil Sink (sinks[1])") {
+		t.Errorf("nil sink: %v", err)
+	}
+	select {
+	case <-src.closed:
+	default:
+		t.Error("nil sink: the source was not closed")
 	}
 }
 
