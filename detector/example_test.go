@@ -15,7 +15,8 @@ const (
 	photo     = "../testdata/images/000000005503.png"
 )
 
-// Detect objects in a photo and print those scoring 0.5 or more.
+// Detect objects in a photo and print those scoring above 0.5 (WithScoreThreshold keeps scores
+// strictly above it, as torchvision's box_score_thresh).
 func Example() {
 	det, err := detector.Load(demoModel, detector.WithScoreThreshold(0.5))
 	if err != nil {
