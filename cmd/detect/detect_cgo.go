@@ -147,7 +147,10 @@ func detect(c *cli.Context) error {
 		}
 		defer win.Close()
 	}
-	if err := j.openJSON(c.App.Writer); err != nil {
+	if err := j.openJSON(ctx, c.App.Writer); err != nil {
+		if ctx.Err() != nil && c.Context.Err() == nil { // (a named pipe without a reader)
+			return beforeWork()
+		}
 		return err
 	}
 

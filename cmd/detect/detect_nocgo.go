@@ -38,7 +38,7 @@ func detect(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := j.openJSON(c.App.Writer); err != nil {
+	if err := j.openJSON(c.Context, c.App.Writer); err != nil {
 		return err
 	}
 	// Ctrl-C stops after the image in progress; every line computed so far is on disk.

@@ -265,8 +265,9 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 }
 
 // openJSON makes the outputs' folders (makeFolders) and creates the JSON lines file (or takes
-// stdout for "-"): the first things a run writes.
-func (j *job) openJSON(stdout io.Writer) error {
+// stdout for "-"): the first things a run writes. The file's open is given up when ctx is done:
+// a named pipe's waits for its reader, which may never come.
+func (j *job) openJSON(ctx context.Context, stdout io.Writer) error {
 	if err := j.makeFolders(); err != nil {
 		return err
 	}
@@ -276,12 +277,30 @@ func (j *job) openJSON(stdout io.Writer) error {
 	}
 	// Write-only, not os.Create's read-write: a named pipe opened read-write has this process
 	// for a reader, and the lines would go nowhere.
-	f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-	if err != nil {
-		return fmt.Errorf("-json: %w", quote.Err(err))
+	type opened struct {
+		f   *os.File
+		err error
 	}
-	j.json, j.closeJSON = pipeline.NewJSONLines(f), f.Close
-	return nil
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err != nil {
+			return fmt.Errorf("-json: %w", quote.Err(o.err))
+		}
+		j.json, j.closeJSON = pipeline.NewJSONLines(o.f), o.f.Close
+		return nil
+	case <-ctx.Done():
+		go func() { // (the open is left to finish on its own, and its file closed)
+			if o := <-done; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return ctx.Err()
+	}
 }
 
 // makeFolders makes the folders the outputs go into that do not exist yet (checkWritable checked

@@ -732,6 +732,47 @@ func TestUndetectableImageFails(t *testing.T) {
 	}
 }
 
+// TestInterruptWaitingForJSONReader: -json to a named pipe that no one reads waits for a reader
+// in the pipe's open; Ctrl-C then ends the run before any work (status 130), where it said
+// "finishing the frames in progress" and went on waiting, until a second Ctrl-C killed it.
+func TestInterruptWaitingForJSONReader(t *testing.T) {
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		t.Skip("no /proc to see detect wait in the pipe's open")
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(torchref.RepoRoot(t), "testdata", "images", "000000001503.jpg")
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-json", fifo, good)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() // (a failed test's)
+	waitFor(t, "detect waiting in the pipe's open", time.Minute, func() bool {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
+		for _, task := range tasks {
+			if b, _ := os.ReadFile(task); string(b) == "wait_for_partner" {
+				return true
+			}
+		}
+		return false
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after Ctrl-C; stderr %s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted before any work") {
+		t.Errorf("exit %d, want 130; stderr %s", code, stderr.String())
+	}
+}
+
 // TestJSONToNamedPipe: -json to a named pipe delivers every line to the pipe's reader.
 func TestJSONToNamedPipe(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fifo")
