@@ -66,8 +66,8 @@ func archInfo(w io.Writer, arch, size string, classes int, asJSON bool) error {
 		return err
 	}
 	cfg.NumClasses = classes
-	if err := cfg.Validate(); err != nil {
-		return err
+	if err := cfg.Validate(); err != nil { // (the name parsed: what is wrong is -classes)
+		return fmt.Errorf("info: -classes %d: %w", classes, err)
 	}
 	h, wd, err := parseSize(size)
 	if err != nil {

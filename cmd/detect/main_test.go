@@ -66,6 +66,10 @@ func TestInfoArchJSON(t *testing.T) {
 			t.Errorf("%v accepted", bad)
 		}
 	}
+	// A bad -classes is named as the flag, not only as the config's num_classes.
+	if _, _, err := run(t, "info", "-arch", "shufflenet-g3-1.0x", "-classes", "-1"); err == nil || !strings.HasPrefix(err.Error(), "info: -classes -1: ") {
+		t.Errorf("-classes -1: %v", err)
+	}
 }
 
 type line struct {
