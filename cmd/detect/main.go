@@ -80,6 +80,9 @@ func usageError(name string) cli.OnUsageErrorFunc {
 				return fmt.Errorf("%w: to detect the file %s, write %s, or -- before it", err, quote.Name(flag), quote.Name("./"+flag))
 			}
 		}
+		if strings.Contains(err.Error(), " for flag -reconnect: ") { // ("parse error" says not what it wants)
+			return fmt.Errorf("%w: -reconnect takes a duration with its unit, e.g. 30s, 2m or 0 (%s -h lists the flags)", err, name)
+		}
 		return fmt.Errorf("%w (%s -h lists the flags)", err, name)
 	}
 }

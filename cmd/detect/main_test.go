@@ -369,3 +369,12 @@ func TestDashFileSaysHow(t *testing.T) {
 		t.Errorf("detect -nosuch: %v", err)
 	}
 }
+
+// TestReconnectSaysUnit: -reconnect 5 (seconds meant, no unit) is refused saying what a duration
+// is; it said only "parse error".
+func TestReconnectSaysUnit(t *testing.T) {
+	_, _, err := run(t, "-model", "m.bin", "-reconnect", "5", "camera:0")
+	if err == nil || !strings.Contains(err.Error(), "-reconnect takes a duration with its unit, e.g. 30s, 2m or 0") {
+		t.Errorf("-reconnect 5: %v", err)
+	}
+}
