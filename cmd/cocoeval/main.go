@@ -57,7 +57,11 @@ type env struct {
 func main() {
 	// SIGHUP too (the terminal closed, an ssh session dropped, as detect takes it): otherwise it
 	// ends the process, and a run over minival loses every image done.
-	ctx, stop := interrupt.Context(context.Background(), nil, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// Said at once: the images being detected can take seconds to finish (-threads of them at
+	// 600), and a second Ctrl-C, pressed for want of an answer, would write nothing.
+	ctx, stop := interrupt.Context(context.Background(), func() {
+		fmt.Fprintln(os.Stderr, "cocoeval: interrupted: finishing what is in progress (press Ctrl-C again to quit at once, writing nothing)")
+	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
 	os.Exit(run(ctx, e, os.Args))
