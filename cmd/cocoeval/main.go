@@ -515,7 +515,14 @@ func runModel(c *cli.Context, e *env) error {
 	if _, err := os.Stat(out); err == nil && !c.IsSet("out") {
 		fmt.Fprintf(e.stderr, "cocoeval: note: %s (the default -out) is there from an earlier run; this run replaces it when it ends (give -out to keep it)\n", quote.Name(out))
 	}
-	if err := checkImages(c.String("images")); err != nil { // (before the ground truth: minival's takes seconds to read)
+	// -images and the model before the ground truth, which takes seconds to read for minival.
+	if err := checkImages(c.String("images")); err != nil {
+		return err
+	}
+	// -threads images at a time; each detector splits its image over its share of the cores.
+	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))
+	factory, classes, err := e.newDetectors(c.String("model"), res, perDetector)
+	if err != nil {
 		return err
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
@@ -527,12 +534,6 @@ func runModel(c *cli.Context, e *env) error {
 		return err
 	}
 	cats, err := parseCategories(gt, c.String("categories"))
-	if err != nil {
-		return err
-	}
-	// -threads images at a time; each detector splits its image over its share of the cores.
-	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))
-	factory, classes, err := e.newDetectors(c.String("model"), res, perDetector)
 	if err != nil {
 		return err
 	}

@@ -390,6 +390,12 @@ func TestModelLoadError(t *testing.T) {
 	if !strings.Contains(stderr.String(), "nope.bin") {
 		t.Errorf("stderr %q does not name the model file", stderr)
 	}
+	// The model is read before the ground truth (minival's takes seconds): its error comes first.
+	e, _, stderr = testEnv(t, nil)
+	e.newDetectors = modelDetectors
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", missing, "-gt", filepath.Join(t.TempDir(), "missing.json"), "-images", val128}); code == 0 || !strings.Contains(stderr.String(), "nope.bin") {
+		t.Errorf("a missing model and ground truth: exit %d, stderr %q does not name the model file", code, stderr)
+	}
 }
 
 func TestDecodeImage(t *testing.T) {
