@@ -238,12 +238,12 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	if err := supported(c, ins); err != nil {
 		return nil, err
 	}
-	workers := 1 // (one detector without cgo)
-	if withOpenCV {
-		workers = c.Int("workers")
-	}
-	if err := parallel.CheckBudget(workers * threads(c)); err != nil {
-		return nil, fmt.Errorf("-workers %d x -threads %d: %w", workers, threads(c), err)
+	if !withOpenCV { // one detector, and no -workers to name
+		if err := parallel.CheckBudget(threads(c)); err != nil {
+			return nil, fmt.Errorf("-threads %d: %w", threads(c), err)
+		}
+	} else if err := parallel.CheckBudget(c.Int("workers") * threads(c)); err != nil {
+		return nil, fmt.Errorf("-workers %d x -threads %d: %w", c.Int("workers"), threads(c), err)
 	}
 	var outputs []string
 	for _, in := range ins {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/parallel"
 )
 
 // TestOneDetectorWithoutCgo: without cgo one detector runs, on every core by default, and
@@ -33,5 +35,10 @@ func TestOneDetectorWithoutCgo(t *testing.T) {
 	// A stream refused is named without its password, as in every message.
 	if _, _, err := run(t, "-model", "m.bin", "rtsp://admin:hunter2@10.0.0.5/live"); err == nil || !strings.Contains(err.Error(), "rtsp://admin:xxxxx@10.0.0.5/live: video files, cameras and streams need") {
 		t.Errorf("a stream without cgo: %v", err)
+	}
+	// Too many threads: the message names -threads alone (it named "-workers 1", a flag this build refuses).
+	many := fmt.Sprint(parallel.Budget() + 1)
+	if _, _, err := run(t, "-model", "m.bin", "-threads", many, img); err == nil || !strings.HasPrefix(err.Error(), "-threads "+many+": ") {
+		t.Errorf("-threads %s without cgo: %v", many, err)
 	}
 }
