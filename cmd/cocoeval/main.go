@@ -11,8 +11,9 @@
 // one), so that the default (one image at a time) uses every core; the
 // results do not depend on N. Ctrl-C writes the results of
 // the images done so far (the first ones, as -limit gives them) and exits
-// with status 130; so do SIGTERM and SIGHUP (the terminal closed). -limit N with -dt evaluates the first N images of -gt
-// only: what a -limit or interrupted run's file covers.
+// with status 130; so do SIGTERM and SIGHUP (the terminal closed). -limit N
+// with -dt evaluates the first N images of -gt only: what a -limit or
+// interrupted run's file covers.
 package main
 
 import (
@@ -56,9 +57,9 @@ type env struct {
 
 func main() {
 	// SIGHUP too (the terminal closed, an ssh session dropped, as detect takes it): otherwise it
-	// ends the process, and a run over minival loses every image done.
-	// Said at once: the images being detected can take seconds to finish (-threads of them at
-	// 600), and a second Ctrl-C, pressed for want of an answer, would write nothing.
+	// ends the process, and a run over minival loses every image done. The first signal is
+	// answered at once: the images being detected can take seconds to finish (-threads of them
+	// at 600), and a second Ctrl-C, pressed for want of an answer, would write nothing.
 	ctx, stop := interrupt.Context(context.Background(), func() {
 		fmt.Fprintln(os.Stderr, "cocoeval: interrupted: finishing what is in progress (press Ctrl-C again to quit at once, writing nothing)")
 	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)

@@ -289,21 +289,26 @@ func (j *job) openJSON(ctx context.Context, stdout io.Writer) error {
 		f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 		done <- opened{f, err}
 	}()
+	var o opened
 	select {
-	case o := <-done:
-		if o.err != nil {
-			return fmt.Errorf("-json: %w", quote.Err(o.err))
-		}
-		j.json, j.closeJSON = pipeline.NewJSONLines(o.f), o.f.Close
-		return nil
+	case o = <-done:
 	case <-ctx.Done():
-		go func() { // (the open is left to finish on its own, and its file closed)
-			if o := <-done; o.f != nil {
-				o.f.Close()
-			}
-		}()
-		return ctx.Err()
+		select {
+		case o = <-done: // opened as the signal came: the run's own check ends it
+		default:
+			go func() { // (the open is left to finish on its own, and its file closed)
+				if o := <-done; o.f != nil {
+					o.f.Close()
+				}
+			}()
+			return ctx.Err()
+		}
 	}
+	if o.err != nil {
+		return fmt.Errorf("-json: %w", quote.Err(o.err))
+	}
+	j.json, j.closeJSON = pipeline.NewJSONLines(o.f), o.f.Close
+	return nil
 }
 
 // makeFolders makes the folders the outputs go into that do not exist yet (checkWritable checked
