@@ -82,44 +82,124 @@ dw3x3s1NEON16store:
 	BGT    dw3x3s1NEON16row
 	RET
 
-// One input row of the four sums at stride 2 (16 outputs from columns 0-32): VLD2 splits each
-// sum's eight columns into taps 0 and 1; tap 2 (the next even columns) is shifted out of this
-// sum's tap 0 and the next one's with EXT, the last sum's split from columns 25-32 by one more
-// VLD2. The FMLAs go tap by tap across the sums, as at stride 1, each sum adding w0, w1, w2 in
-// turn (the 4-wide kernel's values). The five VLD2s read from p and four addresses of their
-// own (R15, R16, R17, R9), not one post-incremented register: llvm-mca's in-order Cortex-A55
-// issues a post-indexed load only once the one before it has completed.
-#define ROW16S2(p, w0, w1, w2) \
+// One input row of the four sums at stride 2 (16 outputs from columns 0-32) comes from four VLD2s,
+// which split each sum's eight columns into taps 0 and 1, and a scalar load of column 32; tap 2
+// (the next even columns) is shifted out of the sum's tap 0 and the next one's (column 32 for the
+// last sum) by EXT, in place, once the tap 0s' FMLAs have read them. Each sum adds w0, w1, w2 in
+// turn (the 4-wide kernel's values). Input rows alternate between two register sets, A (V20-V28)
+// and B (V10-V15, V29, V30, V0), so that the next row loads while this one multiplies: ROW16S2AB
+// is the FMLAs of a row in A, the next row's loads into B among them (a VLD2 every four FMLAs or
+// EXTs), ROW16S2BA the other way round. The VLD2s read from p and three addresses of their own
+// (R15, R16, R17), not one post-incremented register: llvm-mca's in-order Cortex-A55 issues a
+// post-indexed load only once the one before it has completed.
+#define LOAD16S2A(p) \
 	ADD     $32, p, R15; \
 	ADD     $64, p, R16; \
-	VLD2    (p), [V20.S4, V21.S4]; \
 	ADD     $96, p, R17; \
-	ADD     $100, p, R9; \
+	VLD2    (p), [V20.S4, V21.S4]; \
 	VLD2    (R15), [V22.S4, V23.S4]; \
 	VLD2    (R16), [V24.S4, V25.S4]; \
 	VLD2    (R17), [V26.S4, V27.S4]; \
-	VLD2    (R9), [V28.S4, V29.S4]; \
+	FMOVS   128(p), F28
+
+#define ROW16S2AB(p, w0, w1, w2) \
+	ADD     $32, p, R15; \
+	ADD     $64, p, R16; \
+	ADD     $96, p, R17; \
+	VLD2    (p), [V10.S4, V11.S4]; \
 	VFMLA   w0.S4, V20.S4, V16.S4; \
-	VEXT    $4, V22.B16, V20.B16, V10.B16; \
 	VFMLA   w0.S4, V22.S4, V17.S4; \
-	VEXT    $4, V24.B16, V22.B16, V11.B16; \
+	VEXT    $4, V22.B16, V20.B16, V20.B16; \
 	VFMLA   w0.S4, V24.S4, V18.S4; \
-	VEXT    $4, V26.B16, V24.B16, V12.B16; \
+	VLD2    (R15), [V12.S4, V13.S4]; \
+	VEXT    $4, V24.B16, V22.B16, V22.B16; \
 	VFMLA   w0.S4, V26.S4, V19.S4; \
+	VEXT    $4, V26.B16, V24.B16, V24.B16; \
+	VEXT    $4, V28.B16, V26.B16, V26.B16; \
+	VLD2    (R16), [V14.S4, V15.S4]; \
 	VFMLA   w1.S4, V21.S4, V16.S4; \
 	VFMLA   w1.S4, V23.S4, V17.S4; \
 	VFMLA   w1.S4, V25.S4, V18.S4; \
 	VFMLA   w1.S4, V27.S4, V19.S4; \
+	VLD2    (R17), [V29.S4, V30.S4]; \
+	VFMLA   w2.S4, V20.S4, V16.S4; \
+	VFMLA   w2.S4, V22.S4, V17.S4; \
+	VFMLA   w2.S4, V24.S4, V18.S4; \
+	VFMLA   w2.S4, V26.S4, V19.S4; \
+	FMOVS   128(p), F0
+
+#define ROW16S2BA(p, w0, w1, w2) \
+	ADD     $32, p, R15; \
+	ADD     $64, p, R16; \
+	ADD     $96, p, R17; \
+	VLD2    (p), [V20.S4, V21.S4]; \
+	VFMLA   w0.S4, V10.S4, V16.S4; \
+	VFMLA   w0.S4, V12.S4, V17.S4; \
+	VEXT    $4, V12.B16, V10.B16, V10.B16; \
+	VFMLA   w0.S4, V14.S4, V18.S4; \
+	VLD2    (R15), [V22.S4, V23.S4]; \
+	VEXT    $4, V14.B16, V12.B16, V12.B16; \
+	VFMLA   w0.S4, V29.S4, V19.S4; \
+	VEXT    $4, V29.B16, V14.B16, V14.B16; \
+	VEXT    $4, V0.B16, V29.B16, V29.B16; \
+	VLD2    (R16), [V24.S4, V25.S4]; \
+	VFMLA   w1.S4, V11.S4, V16.S4; \
+	VFMLA   w1.S4, V13.S4, V17.S4; \
+	VFMLA   w1.S4, V15.S4, V18.S4; \
+	VFMLA   w1.S4, V30.S4, V19.S4; \
+	VLD2    (R17), [V26.S4, V27.S4]; \
 	VFMLA   w2.S4, V10.S4, V16.S4; \
-	VFMLA   w2.S4, V11.S4, V17.S4; \
-	VFMLA   w2.S4, V12.S4, V18.S4; \
+	VFMLA   w2.S4, V12.S4, V17.S4; \
+	VFMLA   w2.S4, V14.S4, V18.S4; \
+	VFMLA   w2.S4, V29.S4, V19.S4; \
+	FMOVS   128(p), F28
+
+#define FMLA16S2A(w0, w1, w2) \
+	VFMLA   w0.S4, V20.S4, V16.S4; \
+	VFMLA   w0.S4, V22.S4, V17.S4; \
+	VFMLA   w1.S4, V21.S4, V16.S4; \
+	VEXT    $4, V22.B16, V20.B16, V20.B16; \
+	VFMLA   w0.S4, V24.S4, V18.S4; \
+	VFMLA   w1.S4, V23.S4, V17.S4; \
+	VEXT    $4, V24.B16, V22.B16, V22.B16; \
+	VFMLA   w0.S4, V26.S4, V19.S4; \
+	VFMLA   w1.S4, V25.S4, V18.S4; \
+	VEXT    $4, V26.B16, V24.B16, V24.B16; \
+	VEXT    $4, V28.B16, V26.B16, V26.B16; \
+	VFMLA   w1.S4, V27.S4, V19.S4; \
+	VFMLA   w2.S4, V20.S4, V16.S4; \
+	VFMLA   w2.S4, V22.S4, V17.S4; \
+	VFMLA   w2.S4, V24.S4, V18.S4; \
+	VFMLA   w2.S4, V26.S4, V19.S4
+
+#define FMLA16S2B(w0, w1, w2) \
+	VFMLA   w0.S4, V10.S4, V16.S4; \
+	VFMLA   w0.S4, V12.S4, V17.S4; \
+	VFMLA   w1.S4, V11.S4, V16.S4; \
+	VEXT    $4, V12.B16, V10.B16, V10.B16; \
+	VFMLA   w0.S4, V14.S4, V18.S4; \
+	VFMLA   w1.S4, V13.S4, V17.S4; \
+	VEXT    $4, V14.B16, V12.B16, V12.B16; \
+	VFMLA   w0.S4, V29.S4, V19.S4; \
+	VFMLA   w1.S4, V15.S4, V18.S4; \
+	VEXT    $4, V29.B16, V14.B16, V14.B16; \
+	VEXT    $4, V0.B16, V29.B16, V29.B16; \
+	VFMLA   w1.S4, V30.S4, V19.S4; \
+	VFMLA   w2.S4, V10.S4, V16.S4; \
+	VFMLA   w2.S4, V12.S4, V17.S4; \
+	VFMLA   w2.S4, V14.S4, V18.S4; \
 	VFMLA   w2.S4, V29.S4, V19.S4
 
 // func dw3x3s2NEON16(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
 // The row count is tested once (R19, R20) as in dw3x3s1NEON16, and the sums start from the bias
 // loaded from the frame (LDR Q, load pipes) rather than moved from V31, which llvm's Cortex-A57
-// model counts on the FP pipes that bound this loop. llvm-mca per step: cortex-a55 146 -> 108
-// cycles, a57 58.8 -> 57.1, a13 33.1 -> 27.3.
+// model counts on the FP pipes that bound this loop. A step loads its first input row into A,
+// then multiplies each row while the next one loads (row 2 into A again, its FMLAs alone last);
+// with fewer input rows the step leaves before the loads of a row that is not there, to a copy
+// of its end that multiplies the row loaded last (dw3x3s2NEON16one, dw3x3s2NEON16two), so nothing
+// past the plane is read. llvm-mca per step, cortex-a55 / a57 / a13: 108 / 57.1 / 27.3 cycles
+// with each row's loads before its own FMLAs, 88 / 57.1 / 24.6 with them among the row before's
+// (a VLD2 holds the a55's load unit 4 cycles and its result comes 7 cycles after).
 TEXT ·dw3x3s2NEON16(SB), NOSPLIT, $16-76
 	DWSETUP
 	FMOVQ F31, bias4-16(SP)
@@ -138,20 +218,41 @@ dw3x3s2NEON16loop:
 	FMOVQ bias4-16(SP), F17
 	FMOVQ bias4-16(SP), F18
 	FMOVQ bias4-16(SP), F19
-	ROW16S2(R1, V1, V2, V3)
-	CBNZ R19, dw3x3s2NEON16store
-	ROW16S2(R6, V4, V5, V6)
-	CBNZ R20, dw3x3s2NEON16store
-	ROW16S2(R7, V7, V8, V9)
-
-dw3x3s2NEON16store:
+	LOAD16S2A(R1)
+	ADD   $128, R1
+	CBNZ  R19, dw3x3s2NEON16one
+	ROW16S2AB(R6, V1, V2, V3)
+	ADD   $128, R6
+	CBNZ  R20, dw3x3s2NEON16two
+	ROW16S2BA(R7, V4, V5, V6)
+	ADD   $128, R7
+	FMLA16S2A(V7, V8, V9)
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
-	ADD    $128, R1
-	ADD    $128, R6
-	ADD    $128, R7
-	BGT    dw3x3s2NEON16loop
-	ADD    R13, R10
-	ADD    R14, R11
-	SUBS   $1, R12
-	BGT    dw3x3s2NEON16row
+	BGT   dw3x3s2NEON16loop
+	ADD   R13, R10
+	ADD   R14, R11
+	SUBS  $1, R12
+	BGT   dw3x3s2NEON16row
+	RET
+
+// One input row: its FMLAs, then the step's end.
+dw3x3s2NEON16one:
+	FMLA16S2A(V1, V2, V3)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	BGT   dw3x3s2NEON16loop
+	ADD   R13, R10
+	ADD   R14, R11
+	SUBS  $1, R12
+	BGT   dw3x3s2NEON16row
+	RET
+
+// Two input rows: the second's FMLAs (the first's were done with the second's loads among them).
+dw3x3s2NEON16two:
+	FMLA16S2B(V4, V5, V6)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	BGT   dw3x3s2NEON16loop
+	ADD   R13, R10
+	ADD   R14, R11
+	SUBS  $1, R12
+	BGT   dw3x3s2NEON16row
 	RET
