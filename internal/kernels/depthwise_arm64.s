@@ -8,45 +8,163 @@
 // order (so the results are theirs, bit for bit). The FMLAs of a row go tap by tap across the four
 // sums, between the loads, so that an in-order core (Cortex-A55) never issues an FMLA right after
 // the one it depends on: llvm-mca (bench/mca.py) puts a stride-1 step at 63 cycles there (58 since
-// its SUBS goes first, below) instead of 153 (stride 2: 146 instead of 237, and faster on its
-// Cortex-A57 and Apple A13 models too, with one VLD2 fewer a sum: tap 2 is shifted out of two
-// sums' tap 0 by EXT).
+// its SUBS goes first, 49 since each row loads during the row before's FMLAs, below) instead of
+// 153 (stride 2: 146 instead of 237, 108 and then 88 the same ways, and faster on its Cortex-A57
+// and Apple A13 models too).
 
-// One input row of the four sums at stride 1 (16 outputs): a tap's four loads, then its four
-// FMLAs, one sum after another, each paired with a load of the next tap. No FMLA waits on the
-// one just before it (an in-order core such as the Cortex-A55 would stall there) and each sum
-// still adds w0, w1, w2 in turn. Taps: V20-V23, V24-V27, V28-V30 and V10.
-#define ROW16S1(p, w0, w1, w2) \
-	FMOVQ 0(p), F20; \
-	FMOVQ 16(p), F21; \
-	FMOVQ 32(p), F22; \
-	FMOVQ 48(p), F23; \
-	VFMLA w0.S4, V20.S4, V16.S4; \
-	FMOVQ 4(p), F24; \
-	VFMLA w0.S4, V21.S4, V17.S4; \
-	FMOVQ 20(p), F25; \
-	VFMLA w0.S4, V22.S4, V18.S4; \
-	FMOVQ 36(p), F26; \
-	VFMLA w0.S4, V23.S4, V19.S4; \
-	FMOVQ 52(p), F27; \
-	VFMLA w1.S4, V24.S4, V16.S4; \
-	FMOVQ 8(p), F28; \
-	VFMLA w1.S4, V25.S4, V17.S4; \
-	FMOVQ 24(p), F29; \
-	VFMLA w1.S4, V26.S4, V18.S4; \
-	FMOVQ 40(p), F30; \
-	VFMLA w1.S4, V27.S4, V19.S4; \
-	FMOVQ 56(p), F10; \
-	VFMLA w2.S4, V28.S4, V16.S4; \
-	VFMLA w2.S4, V29.S4, V17.S4; \
-	VFMLA w2.S4, V30.S4, V18.S4; \
-	VFMLA w2.S4, V10.S4, V19.S4
+// One input row of the four sums at stride 1 (16 outputs) is twelve taps (three a sum), each
+// FMLA of a tap followed by a load of the next row's same tap: no FMLA waits on the one just
+// before it (the four sums go tap by tap) nor on a load just issued, and each sum still adds w0,
+// w1, w2 in turn. The taps rotate through 18 registers (V20-V30, V10-V15, V0): tap k of a step's
+// row r is register (12r+k) mod 18, so the next row's tap k reuses the register of this row's
+// tap k-6, loaded after that tap's FMLA, and a step of three rows ends where it began.
+// LOAD16S1 loads row 0; ROW16S1Rr multiplies row r while loading row r+1 (ROW16S1R2: the next
+// step's row 0, 64 bytes on); FMLA16S1Rr multiplies row r alone.
+#define LOAD16S1(p) \
+	FMOVQ   0(p), F20; \
+	FMOVQ   16(p), F21; \
+	FMOVQ   32(p), F22; \
+	FMOVQ   48(p), F23; \
+	FMOVQ   4(p), F24; \
+	FMOVQ   20(p), F25; \
+	FMOVQ   36(p), F26; \
+	FMOVQ   52(p), F27; \
+	FMOVQ   8(p), F28; \
+	FMOVQ   24(p), F29; \
+	FMOVQ   40(p), F30; \
+	FMOVQ   56(p), F10
+
+#define ROW16S1R0(p, w0, w1, w2) \
+	VFMLA   w0.S4, V20.S4, V16.S4; \
+	FMOVQ   0(p), F11; \
+	VFMLA   w0.S4, V21.S4, V17.S4; \
+	FMOVQ   16(p), F12; \
+	VFMLA   w0.S4, V22.S4, V18.S4; \
+	FMOVQ   32(p), F13; \
+	VFMLA   w0.S4, V23.S4, V19.S4; \
+	FMOVQ   48(p), F14; \
+	VFMLA   w1.S4, V24.S4, V16.S4; \
+	FMOVQ   4(p), F15; \
+	VFMLA   w1.S4, V25.S4, V17.S4; \
+	FMOVQ   20(p), F0; \
+	VFMLA   w1.S4, V26.S4, V18.S4; \
+	FMOVQ   36(p), F20; \
+	VFMLA   w1.S4, V27.S4, V19.S4; \
+	FMOVQ   52(p), F21; \
+	VFMLA   w2.S4, V28.S4, V16.S4; \
+	FMOVQ   8(p), F22; \
+	VFMLA   w2.S4, V29.S4, V17.S4; \
+	FMOVQ   24(p), F23; \
+	VFMLA   w2.S4, V30.S4, V18.S4; \
+	FMOVQ   40(p), F24; \
+	VFMLA   w2.S4, V10.S4, V19.S4; \
+	FMOVQ   56(p), F25
+
+#define ROW16S1R1(p, w0, w1, w2) \
+	VFMLA   w0.S4, V11.S4, V16.S4; \
+	FMOVQ   0(p), F26; \
+	VFMLA   w0.S4, V12.S4, V17.S4; \
+	FMOVQ   16(p), F27; \
+	VFMLA   w0.S4, V13.S4, V18.S4; \
+	FMOVQ   32(p), F28; \
+	VFMLA   w0.S4, V14.S4, V19.S4; \
+	FMOVQ   48(p), F29; \
+	VFMLA   w1.S4, V15.S4, V16.S4; \
+	FMOVQ   4(p), F30; \
+	VFMLA   w1.S4, V0.S4, V17.S4; \
+	FMOVQ   20(p), F10; \
+	VFMLA   w1.S4, V20.S4, V18.S4; \
+	FMOVQ   36(p), F11; \
+	VFMLA   w1.S4, V21.S4, V19.S4; \
+	FMOVQ   52(p), F12; \
+	VFMLA   w2.S4, V22.S4, V16.S4; \
+	FMOVQ   8(p), F13; \
+	VFMLA   w2.S4, V23.S4, V17.S4; \
+	FMOVQ   24(p), F14; \
+	VFMLA   w2.S4, V24.S4, V18.S4; \
+	FMOVQ   40(p), F15; \
+	VFMLA   w2.S4, V25.S4, V19.S4; \
+	FMOVQ   56(p), F0
+
+#define ROW16S1R2(p, w0, w1, w2) \
+	VFMLA   w0.S4, V26.S4, V16.S4; \
+	FMOVQ   64(p), F20; \
+	VFMLA   w0.S4, V27.S4, V17.S4; \
+	FMOVQ   80(p), F21; \
+	VFMLA   w0.S4, V28.S4, V18.S4; \
+	FMOVQ   96(p), F22; \
+	VFMLA   w0.S4, V29.S4, V19.S4; \
+	FMOVQ   112(p), F23; \
+	VFMLA   w1.S4, V30.S4, V16.S4; \
+	FMOVQ   68(p), F24; \
+	VFMLA   w1.S4, V10.S4, V17.S4; \
+	FMOVQ   84(p), F25; \
+	VFMLA   w1.S4, V11.S4, V18.S4; \
+	FMOVQ   100(p), F26; \
+	VFMLA   w1.S4, V12.S4, V19.S4; \
+	FMOVQ   116(p), F27; \
+	VFMLA   w2.S4, V13.S4, V16.S4; \
+	FMOVQ   72(p), F28; \
+	VFMLA   w2.S4, V14.S4, V17.S4; \
+	FMOVQ   88(p), F29; \
+	VFMLA   w2.S4, V15.S4, V18.S4; \
+	FMOVQ   104(p), F30; \
+	VFMLA   w2.S4, V0.S4, V19.S4; \
+	FMOVQ   120(p), F10
+
+#define FMLA16S1R0(w0, w1, w2) \
+	VFMLA   w0.S4, V20.S4, V16.S4; \
+	VFMLA   w0.S4, V21.S4, V17.S4; \
+	VFMLA   w0.S4, V22.S4, V18.S4; \
+	VFMLA   w0.S4, V23.S4, V19.S4; \
+	VFMLA   w1.S4, V24.S4, V16.S4; \
+	VFMLA   w1.S4, V25.S4, V17.S4; \
+	VFMLA   w1.S4, V26.S4, V18.S4; \
+	VFMLA   w1.S4, V27.S4, V19.S4; \
+	VFMLA   w2.S4, V28.S4, V16.S4; \
+	VFMLA   w2.S4, V29.S4, V17.S4; \
+	VFMLA   w2.S4, V30.S4, V18.S4; \
+	VFMLA   w2.S4, V10.S4, V19.S4
+
+#define FMLA16S1R1(w0, w1, w2) \
+	VFMLA   w0.S4, V11.S4, V16.S4; \
+	VFMLA   w0.S4, V12.S4, V17.S4; \
+	VFMLA   w0.S4, V13.S4, V18.S4; \
+	VFMLA   w0.S4, V14.S4, V19.S4; \
+	VFMLA   w1.S4, V15.S4, V16.S4; \
+	VFMLA   w1.S4, V0.S4, V17.S4; \
+	VFMLA   w1.S4, V20.S4, V18.S4; \
+	VFMLA   w1.S4, V21.S4, V19.S4; \
+	VFMLA   w2.S4, V22.S4, V16.S4; \
+	VFMLA   w2.S4, V23.S4, V17.S4; \
+	VFMLA   w2.S4, V24.S4, V18.S4; \
+	VFMLA   w2.S4, V25.S4, V19.S4
+
+#define FMLA16S1R2(w0, w1, w2) \
+	VFMLA   w0.S4, V26.S4, V16.S4; \
+	VFMLA   w0.S4, V27.S4, V17.S4; \
+	VFMLA   w0.S4, V28.S4, V18.S4; \
+	VFMLA   w0.S4, V29.S4, V19.S4; \
+	VFMLA   w1.S4, V30.S4, V16.S4; \
+	VFMLA   w1.S4, V10.S4, V17.S4; \
+	VFMLA   w1.S4, V11.S4, V18.S4; \
+	VFMLA   w1.S4, V12.S4, V19.S4; \
+	VFMLA   w2.S4, V13.S4, V16.S4; \
+	VFMLA   w2.S4, V14.S4, V17.S4; \
+	VFMLA   w2.S4, V15.S4, V18.S4; \
+	VFMLA   w2.S4, V0.S4, V19.S4
 
 // func dw3x3s1NEON16(out, in *float32, w, nr int, wt *float32, n int, m, ldo, ldi int, bias float32)
 // The row count is tested once (R19: fewer than 2 rows, R20: fewer than 3), so that the loop's
-// CBNZs leave the flags alone and its SUBS can go first: llvm-mca's in-order Cortex-A55 stalls a
-// branch issued right after the SUBS it tests (63 -> 58 cycles a step there, 39.1 -> 38.8 on
-// its Cortex-A57, Apple A13 level).
+// CBNZs leave the flags alone and its SUBS can go well before its branches. A step's row 0 is
+// loaded during the step before's row 2 where there is a next step (before the first step, by
+// LOAD16S1), each row's loads during the row before's FMLAs, and the sums are stored and started
+// again at the bias one after another at the step's end; with fewer input rows a step leaves
+// before the loads of a row that is not there, to a copy of its end that multiplies the row loaded
+// last (dw3x3s1NEON16one, dw3x3s1NEON16two), and the last step ends without loads ahead
+// (dw3x3s1NEON16last), so nothing past the plane is read. llvm-mca per step, cortex-a55 / a57 /
+// a13: 58 / 38.8 / 20.1 cycles with each row loaded during its own FMLAs, 49 / 38.1 / 20.1 now
+// (llvm's in-order Cortex-A55 waits 3 cycles on a load's result and stalls whatever follows).
 TEXT ·dw3x3s1NEON16(SB), NOSPLIT, $0-76
 	DWSETUP
 	DWROWFLAGS
@@ -57,29 +175,72 @@ dw3x3s1NEON16row:
 	ADD  R2, R1, R6
 	ADD  R2, R6, R7
 	MOVD n+40(FP), R5
-
-dw3x3s1NEON16loop:
-	SUBS $16, R5
 	VMOV V31.B16, V16.B16
 	VMOV V31.B16, V17.B16
 	VMOV V31.B16, V18.B16
 	VMOV V31.B16, V19.B16
-	ROW16S1(R1, V1, V2, V3)
-	CBNZ R19, dw3x3s1NEON16store
-	ROW16S1(R6, V4, V5, V6)
-	CBNZ R20, dw3x3s1NEON16store
-	ROW16S1(R7, V7, V8, V9)
+	LOAD16S1(R1)
 
-dw3x3s1NEON16store:
+dw3x3s1NEON16loop:
+	CBNZ  R19, dw3x3s1NEON16one
+	ROW16S1R0(R6, V1, V2, V3)
+	SUBS  $16, R5
+	CBNZ  R20, dw3x3s1NEON16two
+	ADD   $64, R6
+	ROW16S1R1(R7, V4, V5, V6)
+	BLE   dw3x3s1NEON16last
+	ADD   $64, R7
+	ROW16S1R2(R1, V7, V8, V9)
+	ADD   $64, R1
+	FMOVQ F16, (R0)
+	VMOV  V31.B16, V16.B16
+	FMOVQ F17, 16(R0)
+	VMOV  V31.B16, V17.B16
+	FMOVQ F18, 32(R0)
+	VMOV  V31.B16, V18.B16
+	FMOVQ F19, 48(R0)
+	VMOV  V31.B16, V19.B16
+	ADD   $64, R0
+	B     dw3x3s1NEON16loop
+
+// One input row: its FMLAs, then the step's end (and the next step's row 0).
+dw3x3s1NEON16one:
+	FMLA16S1R0(V1, V2, V3)
+	SUBS   $16, R5
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	BLE    dw3x3s1NEON16next
+	VMOV   V31.B16, V16.B16
+	VMOV   V31.B16, V17.B16
+	VMOV   V31.B16, V18.B16
+	VMOV   V31.B16, V19.B16
+	ADD    $64, R1
+	LOAD16S1(R1)
+	B      dw3x3s1NEON16loop
+
+// Two input rows: the second's FMLAs (the first's were done with the second's loads among them).
+dw3x3s1NEON16two:
+	FMLA16S1R1(V4, V5, V6)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	BLE    dw3x3s1NEON16next
+	VMOV   V31.B16, V16.B16
+	VMOV   V31.B16, V17.B16
+	VMOV   V31.B16, V18.B16
+	VMOV   V31.B16, V19.B16
 	ADD    $64, R1
 	ADD    $64, R6
-	ADD    $64, R7
-	BGT    dw3x3s1NEON16loop
-	ADD    R13, R10
-	ADD    R14, R11
-	SUBS   $1, R12
-	BGT    dw3x3s1NEON16row
+	LOAD16S1(R1)
+	B      dw3x3s1NEON16loop
+
+// The row's last step: row 2's FMLAs without loads ahead.
+dw3x3s1NEON16last:
+	FMLA16S1R2(V7, V8, V9)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+
+dw3x3s1NEON16next:
+	ADD  R13, R10
+	ADD  R14, R11
+	SUBS $1, R12
+	BGT  dw3x3s1NEON16row
 	RET
 
 // One input row of the four sums at stride 2 (16 outputs from columns 0-32) comes from four VLD2s,
