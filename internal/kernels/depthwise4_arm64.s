@@ -221,6 +221,7 @@ s1loop:
 	SUB  $8, R5
 	FMOVQ bias4-16(SP), F0
 	FMOVQ bias4-16(SP), F16
+	CMP  $8, R5
 	FMOVQ 0(R1), F10
 	FMOVQ 16(R1), F13
 	FMOVQ 4(R1), F11
@@ -267,7 +268,6 @@ s1store:
 	ADD  $32, R1
 	ADD  $32, R6
 	ADD  $32, R7
-	CMP  $8, R5
 	BGE  s1loop
 	CBZ  R5, s1rownext
 
@@ -557,36 +557,37 @@ s2loop:
 	SUB  $8, R5
 	FMOVQ bias4-16(SP), F0
 	FMOVQ bias4-16(SP), F16
+	CMP  $8, R5
 	ADD  $32, R1, R8
 	VLD2 (R1), [V10.S4, V11.S4]
 	VLD2 (R8), [V12.S4, V13.S4]
 	FMOVS 64(R1), F17
+	CBNZ R19, s2rows1
+	ADD  $32, R6, R8
+	VLD2 (R6), [V20.S4, V21.S4]
 	WORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]
 	WORD $0x4f811190 // fmla v16.4s, v12.4s, v1.s[0]
 	VEXT $4, V12.B16, V10.B16, V14.B16
+	VLD2 (R8), [V22.S4, V23.S4]
+	FMOVS 64(R6), F18
 	WORD $0x4f821160 // fmla v0.4s, v11.4s, v2.s[0]
 	VEXT $4, V17.B16, V12.B16, V15.B16
 	WORD $0x4f8211b0 // fmla v16.4s, v13.4s, v2.s[0]
 	WORD $0x4f8311c0 // fmla v0.4s, v14.4s, v3.s[0]
 	WORD $0x4f8311f0 // fmla v16.4s, v15.4s, v3.s[0]
-	CBNZ R19, s2store
-	ADD  $32, R6, R8
-	VLD2 (R6), [V20.S4, V21.S4]
-	VLD2 (R8), [V22.S4, V23.S4]
-	FMOVS 64(R6), F18
+	CBNZ R20, s2rows2
+	ADD  $32, R7, R8
+	VLD2 (R7), [V26.S4, V27.S4]
 	WORD $0x4f841280 // fmla v0.4s, v20.4s, v4.s[0]
 	WORD $0x4f8412d0 // fmla v16.4s, v22.4s, v4.s[0]
 	VEXT $4, V22.B16, V20.B16, V24.B16
+	VLD2 (R8), [V28.S4, V29.S4]
+	FMOVS 64(R7), F17
 	WORD $0x4f8512a0 // fmla v0.4s, v21.4s, v5.s[0]
 	VEXT $4, V18.B16, V22.B16, V25.B16
 	WORD $0x4f8512f0 // fmla v16.4s, v23.4s, v5.s[0]
 	WORD $0x4f861300 // fmla v0.4s, v24.4s, v6.s[0]
 	WORD $0x4f861330 // fmla v16.4s, v25.4s, v6.s[0]
-	CBNZ R20, s2store
-	ADD  $32, R7, R8
-	VLD2 (R7), [V26.S4, V27.S4]
-	VLD2 (R8), [V28.S4, V29.S4]
-	FMOVS 64(R7), F17
 	WORD $0x4f871340 // fmla v0.4s, v26.4s, v7.s[0]
 	WORD $0x4f871390 // fmla v16.4s, v28.4s, v7.s[0]
 	VEXT $4, V28.B16, V26.B16, V30.B16
@@ -595,15 +596,50 @@ s2loop:
 	WORD $0x4f8813b0 // fmla v16.4s, v29.4s, v8.s[0]
 	WORD $0x4f8913c0 // fmla v0.4s, v30.4s, v9.s[0]
 	WORD $0x4f891270 // fmla v16.4s, v19.4s, v9.s[0]
-
-s2store:
 	FMOVQ F0, (R0)
 	FMOVQ F16, 16(R0)
 	ADD  $32, R0
 	ADD  $64, R1
 	ADD  $64, R6
 	ADD  $64, R7
-	CMP  $8, R5
+	BGE  s2loop
+	CBZ  R5, s2rownext
+	B    s2one4
+
+s2rows1:
+	WORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]
+	WORD $0x4f811190 // fmla v16.4s, v12.4s, v1.s[0]
+	VEXT $4, V12.B16, V10.B16, V14.B16
+	WORD $0x4f821160 // fmla v0.4s, v11.4s, v2.s[0]
+	VEXT $4, V17.B16, V12.B16, V15.B16
+	WORD $0x4f8211b0 // fmla v16.4s, v13.4s, v2.s[0]
+	WORD $0x4f8311c0 // fmla v0.4s, v14.4s, v3.s[0]
+	WORD $0x4f8311f0 // fmla v16.4s, v15.4s, v3.s[0]
+	FMOVQ F0, (R0)
+	FMOVQ F16, 16(R0)
+	ADD  $32, R0
+	ADD  $64, R1
+	ADD  $64, R6
+	ADD  $64, R7
+	BGE  s2loop
+	CBZ  R5, s2rownext
+	B    s2one4
+
+s2rows2:
+	WORD $0x4f841280 // fmla v0.4s, v20.4s, v4.s[0]
+	WORD $0x4f8412d0 // fmla v16.4s, v22.4s, v4.s[0]
+	VEXT $4, V22.B16, V20.B16, V24.B16
+	WORD $0x4f8512a0 // fmla v0.4s, v21.4s, v5.s[0]
+	VEXT $4, V18.B16, V22.B16, V25.B16
+	WORD $0x4f8512f0 // fmla v16.4s, v23.4s, v5.s[0]
+	WORD $0x4f861300 // fmla v0.4s, v24.4s, v6.s[0]
+	WORD $0x4f861330 // fmla v16.4s, v25.4s, v6.s[0]
+	FMOVQ F0, (R0)
+	FMOVQ F16, 16(R0)
+	ADD  $32, R0
+	ADD  $64, R1
+	ADD  $64, R6
+	ADD  $64, R7
 	BGE  s2loop
 	CBZ  R5, s2rownext
 

@@ -386,7 +386,10 @@ func (e *emitter) s2tail(d int) {
 // one output row at a time, 8 outputs a step (s<s>loop, two sums, V0 and V16, their FMLAs
 // alternating so that an in-order core does not wait on each one's predecessor), a row's taps
 // loaded only once the row count (R19, R20) says it is there; a last 4 columns take s<s>one4,
-// the 4-wide step.
+// the 4-wide step. At stride 2 a row's loads go among the row before's FMLAs, the exits for
+// fewer rows (s2rows1, s2rows2) ending that row: llvm-mca per step, cortex-a55 / a57 / a13, 71 /
+// 27.2 / 13.1 cycles -> 61 / 27.1 / 12.3. At stride 1 that gains nothing on cortex-a55 (its
+// two sums' nine FMLAs, 4 cycles each, take 36 of the step's 49 cycles whatever the loads do).
 func (e *emitter) rowByRow(s int) {
 	rows := [3]string{"R1", "R6", "R7"}
 	skip := [3]string{"", "R19", "R20"} // set when input row r is not there
@@ -402,28 +405,39 @@ func (e *emitter) rowByRow(s int) {
 	e.P("\tBLT  s%done4", s)
 	e.P("")
 	e.P("s%dloop:", s)
-	e.Ins("\tSUB  $8, R5", biasQ(0), biasQ(16))
-	for r, ptr := range rows {
-		if r > 0 {
-			e.P("\tCBNZ %s, s%dstore", skip[r], s)
-		}
-		if s == 1 {
+	// The count of columns left is compared early: llvm-mca's Cortex-A55 issues a branch only
+	// once the compare before it has written its flags back.
+	e.Ins("\tSUB  $8, R5", biasQ(0), biasQ(16), "\tCMP  $8, R5")
+	if s == 1 {
+		for r, ptr := range rows {
+			if r > 0 {
+				e.P("\tCBNZ %s, s1store", skip[r])
+			}
 			e.Ins(s1row8(r, ptr)...)
-		} else {
-			e.Ins(s2row8(r, ptr)...)
+		}
+		e.P("")
+		e.P("s1store:")
+		e.end8(s)
+	} else {
+		// Each row's loads go among the row before's FMLAs, two VLD2s ahead of them (a VLD2's
+		// result comes 7 cycles after it on llvm-mca's in-order Cortex-A55), so the row count
+		// is tested before the loads of row r (CBNZ to s2rows<r>), whose exit ends row r-1.
+		e.Ins(s2load8(0, rows[0])...)
+		for r := 1; r < len(rows); r++ {
+			e.P("\tCBNZ %s, s2rows%d", skip[r], r)
+			l, f := s2load8(r, rows[r]), s2fmla8(r-1)
+			e.Ins(slices.Concat(l[:2], f[:3], l[2:], f[3:])...)
+		}
+		e.Ins(s2fmla8(len(rows) - 1)...)
+		e.end8(s)
+		for r := 1; r < len(rows); r++ {
+			e.P("\tB    s2one4")
+			e.P("")
+			e.P("s2rows%d:", r)
+			e.Ins(s2fmla8(r - 1)...)
+			e.end8(s)
 		}
 	}
-	e.P("")
-	e.P("s%dstore:", s)
-	e.Ins("\tFMOVQ F0, (R0)",
-		"\tFMOVQ F16, 16(R0)",
-		"\tADD  $32, R0")
-	for _, ptr := range rows {
-		e.P("\tADD  $%d, %s", 32*s, ptr)
-	}
-	e.Ins("\tCMP  $8, R5")
-	e.P("\tBGE  s%dloop", s)
-	e.P("\tCBZ  R5, s%drownext", s)
 	e.P("")
 	e.P("s%done4:", s)
 	e.Ins("\tVMOV V31.B16, V0.B16")
@@ -443,6 +457,20 @@ func (e *emitter) rowByRow(s int) {
 		"\tSUBS $1, R12")
 	e.P("\tBGT  s%drow", s)
 	e.Ins("\tRET")
+}
+
+// end8 writes the end of a one-row step of 8 outputs: the two sums stored, the pointers stepped
+// on, back to the loop while 8 columns are left (the flags of the step's CMP), on to the next
+// row when none are.
+func (e *emitter) end8(s int) {
+	e.Ins("\tFMOVQ F0, (R0)",
+		"\tFMOVQ F16, 16(R0)",
+		"\tADD  $32, R0")
+	for _, ptr := range [3]string{"R1", "R6", "R7"} {
+		e.P("\tADD  $%d, %s", 32*s, ptr)
+	}
+	e.P("\tBGE  s%dloop", s)
+	e.P("\tCBZ  R5, s%drownext", s)
 }
 
 // s1rowTaps is the stride-1 one-row loop's taps of input row r: columns 0-3 (sum V0), then 4-7
@@ -483,16 +511,22 @@ var s2rowTaps = [3]s2rowRegs{
 	{[2][2]int{{26, 27}, {28, 29}}, 17, [2]int{30, 19}},
 }
 
-// s2row8 is input row r of a stride-2 one-row step (8 outputs): two VLD2s (q[0:8], q[8:16]),
-// q[16] alone, then the two sums' FMLAs alternating, the EXTs of tap 2 among them.
-func s2row8(r int, ptr string) []string {
+// s2load8 is the loads of input row r of a stride-2 one-row step (8 outputs): two VLD2s
+// (q[0:8], q[8:16]) and q[16] alone.
+func s2load8(r int, ptr string) []string {
 	g := s2rowTaps[r]
-	l := []string{
+	return []string{
 		fmt.Sprintf("\tADD  $32, %s, R8", ptr),
 		fmt.Sprintf("\tVLD2 (%s), [V%d.S4, V%d.S4]", ptr, g.pairs[0][0], g.pairs[0][1]),
 		fmt.Sprintf("\tVLD2 (R8), [V%d.S4, V%d.S4]", g.pairs[1][0], g.pairs[1][1]),
 		fmt.Sprintf("\tFMOVS 64(%s), F%d", ptr, g.last),
 	}
+}
+
+// s2fmla8 is the work of input row r of a stride-2 one-row step: the two sums' FMLAs
+// alternating, the EXTs of tap 2 among them.
+func s2fmla8(r int) []string {
+	g := s2rowTaps[r]
 	var fmlas []string
 	for t := 0; t < 3; t++ {
 		for h, sum := range [2]int{0, 16} {
@@ -507,7 +541,7 @@ func s2row8(r int, ptr string) []string {
 		fmt.Sprintf("\tVEXT $4, V%d.B16, V%d.B16, V%d.B16", g.pairs[1][0], g.pairs[0][0], g.tap2[0]),
 		fmt.Sprintf("\tVEXT $4, V%d.B16, V%d.B16, V%d.B16", g.last, g.pairs[1][0], g.tap2[1]),
 	}
-	return slices.Concat(l, fmlas[:1], asmgen.Interleave(fmlas[1:], exts))
+	return slices.Concat(fmlas[:1], asmgen.Interleave(fmlas[1:], exts))
 }
 
 // row4 is input row r of a 4-wide one-row step into V0 (taps V10-V12 at stride 1, three
