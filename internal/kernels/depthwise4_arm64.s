@@ -327,7 +327,8 @@ TEXT ·dw3x3s2NEON(SB), NOSPLIT, $16-76
 	LSL  $1, R13, R9
 	MOVD n+40(FP), R5
 
-// A block of 4 columns: row 0 into Y, the first row's sum (V16) its first taps; rows 1-4 into X.
+// A block of 4 columns: row 0 into Y, the first row's sum (V16) its first taps; rows 1-4 into X,
+// the second row's sum (V17) its first taps.
 s2block:
 	MOVD R10, R0
 	ADD  R13, R0, R21
@@ -361,119 +362,119 @@ s2block:
 	ADD  R8, R6
 	ADD  R8, R7
 	ADD  R8, R15
+	FMOVQ bias4-16(SP), F17
+	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
+	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
+	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
 	SUB  $4, R12, R24
 	TBNZ $63, R24, s2lastX
 
 s2rows:
-	FMOVQ bias4-16(SP), F17
 	FMOVQ bias4-16(SP), F18
+	FMOVQ bias4-16(SP), F19
 	SUB  $2, R24
 	WORD $0x4fa11890 // fmla v16.4s, v4.4s, v1.s[3]
 	VLD2 (R1), [V20.S4, V21.S4]
-	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
-	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
+	WORD $0x4fa11951 // fmla v17.4s, v10.4s, v1.s[3]
+	WORD $0x4f8111b2 // fmla v18.4s, v13.4s, v1.s[0]
 	FMOVS 32(R1), F0
-	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
 	ADD  R8, R1
+	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
+	WORD $0x4f821171 // fmla v17.4s, v11.4s, v2.s[0]
+	VLD2 (R6), [V23.S4, V24.S4]
+	WORD $0x4fa111d2 // fmla v18.4s, v14.4s, v1.s[1]
 	VEXT $4, V0.B16, V20.B16, V22.B16
 	WORD $0x4fa210d0 // fmla v16.4s, v6.4s, v2.s[1]
-	VLD2 (R6), [V23.S4, V24.S4]
-	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
-	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
 	FMOVS 32(R6), F0
-	WORD $0x4fa11951 // fmla v17.4s, v10.4s, v1.s[3]
 	ADD  R8, R6
-	VEXT $4, V0.B16, V23.B16, V25.B16
-	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
-	VLD2 (R7), [V26.S4, V27.S4]
-	WORD $0x4f821171 // fmla v17.4s, v11.4s, v2.s[0]
-	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
-	FMOVS 32(R7), F0
 	WORD $0x4fa21191 // fmla v17.4s, v12.4s, v2.s[1]
+	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
+	VLD2 (R7), [V26.S4, V27.S4]
+	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
+	VEXT $4, V0.B16, V23.B16, V25.B16
+	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
+	FMOVS 32(R7), F0
 	ADD  R8, R7
-	VEXT $4, V0.B16, V26.B16, V28.B16
-	WORD $0x4f8111b2 // fmla v18.4s, v13.4s, v1.s[0]
-	VLD2 (R15), [V29.S4, V30.S4]
 	WORD $0x4f8219b1 // fmla v17.4s, v13.4s, v2.s[2]
+	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
+	VLD2 (R15), [V29.S4, V30.S4]
+	WORD $0x4fa11313 // fmla v19.4s, v24.4s, v1.s[1]
+	VEXT $4, V0.B16, V26.B16, V28.B16
+	WORD $0x4fa219d1 // fmla v17.4s, v14.4s, v2.s[3]
+	FMOVS 32(R15), F0
+	ADD  R8, R15
+	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
+	WORD $0x4f811b33 // fmla v19.4s, v25.4s, v1.s[2]
+	WORD $0x4f8311f1 // fmla v17.4s, v15.4s, v3.s[0]
+	VEXT $4, V0.B16, V29.B16, V31.B16
 	FMOVQ F16, (R0)
 	ADD  R9, R0
-	WORD $0x4fa111d2 // fmla v18.4s, v14.4s, v1.s[1]
-	FMOVS 32(R15), F0
-	WORD $0x4fa219d1 // fmla v17.4s, v14.4s, v2.s[3]
-	ADD  R8, R15
-	VEXT $4, V0.B16, V29.B16, V31.B16
-	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
-	WORD $0x4f8311f1 // fmla v17.4s, v15.4s, v3.s[0]
 	FMOVQ F17, (R21)
 	ADD  R9, R21
 	TBNZ $63, R24, s2lastY
-	FMOVQ bias4-16(SP), F19
 	FMOVQ bias4-16(SP), F16
+	FMOVQ bias4-16(SP), F17
 	SUB  $2, R24
 	WORD $0x4fa11a92 // fmla v18.4s, v20.4s, v1.s[3]
 	VLD2 (R1), [V4.S4, V5.S4]
-	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
-	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4fa11b53 // fmla v19.4s, v26.4s, v1.s[3]
+	WORD $0x4f8113b0 // fmla v16.4s, v29.4s, v1.s[0]
 	FMOVS 32(R1), F0
-	WORD $0x4fa11313 // fmla v19.4s, v24.4s, v1.s[1]
 	ADD  R8, R1
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
+	VLD2 (R6), [V7.S4, V8.S4]
+	WORD $0x4fa113d0 // fmla v16.4s, v30.4s, v1.s[1]
 	VEXT $4, V0.B16, V4.B16, V6.B16
 	WORD $0x4fa212d2 // fmla v18.4s, v22.4s, v2.s[1]
-	VLD2 (R6), [V7.S4, V8.S4]
-	WORD $0x4f811b33 // fmla v19.4s, v25.4s, v1.s[2]
-	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
 	FMOVS 32(R6), F0
-	WORD $0x4fa11b53 // fmla v19.4s, v26.4s, v1.s[3]
 	ADD  R8, R6
-	VEXT $4, V0.B16, V7.B16, V9.B16
-	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
-	VLD2 (R7), [V10.S4, V11.S4]
-	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
-	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
-	FMOVS 32(R7), F0
 	WORD $0x4fa21393 // fmla v19.4s, v28.4s, v2.s[1]
+	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
+	VLD2 (R7), [V10.S4, V11.S4]
+	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
+	VEXT $4, V0.B16, V7.B16, V9.B16
+	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
+	FMOVS 32(R7), F0
 	ADD  R8, R7
-	VEXT $4, V0.B16, V10.B16, V12.B16
-	WORD $0x4f8113b0 // fmla v16.4s, v29.4s, v1.s[0]
-	VLD2 (R15), [V13.S4, V14.S4]
 	WORD $0x4f821bb3 // fmla v19.4s, v29.4s, v2.s[2]
+	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
+	VLD2 (R15), [V13.S4, V14.S4]
+	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
+	VEXT $4, V0.B16, V10.B16, V12.B16
+	WORD $0x4fa21bd3 // fmla v19.4s, v30.4s, v2.s[3]
+	FMOVS 32(R15), F0
+	ADD  R8, R15
+	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
+	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
+	WORD $0x4f8313f3 // fmla v19.4s, v31.4s, v3.s[0]
+	VEXT $4, V0.B16, V13.B16, V15.B16
 	FMOVQ F18, (R0)
 	ADD  R9, R0
-	WORD $0x4fa113d0 // fmla v16.4s, v30.4s, v1.s[1]
-	FMOVS 32(R15), F0
-	WORD $0x4fa21bd3 // fmla v19.4s, v30.4s, v2.s[3]
-	ADD  R8, R15
-	VEXT $4, V0.B16, V13.B16, V15.B16
-	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
-	WORD $0x4f8313f3 // fmla v19.4s, v31.4s, v3.s[0]
 	FMOVQ F19, (R21)
 	ADD  R9, R21
 	TBZ  $63, R24, s2rows
 
 s2lastX:
-	FMOVQ bias4-16(SP), F17
 	FMOVQ bias4-16(SP), F18
 	WORD $0x4fa11890 // fmla v16.4s, v4.4s, v1.s[3]
-	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
-	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
-	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
-	WORD $0x4fa210d0 // fmla v16.4s, v6.4s, v2.s[1]
-	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
-	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
 	WORD $0x4fa11951 // fmla v17.4s, v10.4s, v1.s[3]
-	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
+	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
 	WORD $0x4f821171 // fmla v17.4s, v11.4s, v2.s[0]
-	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
+	WORD $0x4fa210d0 // fmla v16.4s, v6.4s, v2.s[1]
 	WORD $0x4fa21191 // fmla v17.4s, v12.4s, v2.s[1]
+	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
 	WORD $0x4f8219b1 // fmla v17.4s, v13.4s, v2.s[2]
+	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
 	WORD $0x4fa219d1 // fmla v17.4s, v14.4s, v2.s[3]
-	FMOVQ F16, (R0)
-	ADD  R9, R0
+	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
 	WORD $0x4f8311f1 // fmla v17.4s, v15.4s, v3.s[0]
 	FMOVQ F17, (R21)
 	ADD  R9, R21
 	WORD $0x4f8111b2 // fmla v18.4s, v13.4s, v1.s[0]
 	WORD $0x4fa111d2 // fmla v18.4s, v14.4s, v1.s[1]
+	FMOVQ F16, (R0)
+	ADD  R9, R0
 	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
 	TBZ  $0, R24, s2next
 
@@ -494,29 +495,25 @@ s2tail18:
 	B    s2next
 
 s2lastY:
-	FMOVQ bias4-16(SP), F19
 	FMOVQ bias4-16(SP), F16
 	WORD $0x4fa11a92 // fmla v18.4s, v20.4s, v1.s[3]
-	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
-	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
-	WORD $0x4fa11313 // fmla v19.4s, v24.4s, v1.s[1]
-	WORD $0x4fa212d2 // fmla v18.4s, v22.4s, v2.s[1]
-	WORD $0x4f811b33 // fmla v19.4s, v25.4s, v1.s[2]
-	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
 	WORD $0x4fa11b53 // fmla v19.4s, v26.4s, v1.s[3]
-	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
 	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
-	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
+	WORD $0x4fa212d2 // fmla v18.4s, v22.4s, v2.s[1]
 	WORD $0x4fa21393 // fmla v19.4s, v28.4s, v2.s[1]
+	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
 	WORD $0x4f821bb3 // fmla v19.4s, v29.4s, v2.s[2]
+	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
 	WORD $0x4fa21bd3 // fmla v19.4s, v30.4s, v2.s[3]
-	FMOVQ F18, (R0)
-	ADD  R9, R0
+	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
 	WORD $0x4f8313f3 // fmla v19.4s, v31.4s, v3.s[0]
 	FMOVQ F19, (R21)
 	ADD  R9, R21
 	WORD $0x4f8113b0 // fmla v16.4s, v29.4s, v1.s[0]
 	WORD $0x4fa113d0 // fmla v16.4s, v30.4s, v1.s[1]
+	FMOVQ F18, (R0)
+	ADD  R9, R0
 	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
 	TBZ  $0, R24, s2next
 

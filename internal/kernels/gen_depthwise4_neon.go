@@ -260,13 +260,16 @@ func (s s2taps) load(r int, ptr string) []string {
 // stride 1. A loop step (s2rows) is two halves of two output rows j, j+1 (input rows 2j+1 to 2j+4
 // in the set X, V4-V15, or Y, V20-V31, three taps a row; the next half's four rows loaded ahead
 // into the other set from R1, R6, R7, R15 among the FMLAs): a half ends row j (taps of 2j+1,
-// 2j+2) and row j+1 (2j+2 to 2j+4) and starts j+2 (2j+4), three sums in flight (V16-V18, then
-// V18, V19, V16). Weights by element: w0-w3 in V1, w4-w7 in V2, w8 in V3; the bias comes from the
+// 2j+2) and row j+1 (2j+3, 2j+4: its first input row, 2j+2, came in the half before, from that
+// half's loads ahead) and starts j+2 (2j+4) and the next half's j+3 (2j+6, loaded ahead), four
+// sums in flight (V16-V18 and V19, then V18, V19, V16 and V17), none taking more than 6 FMLAs
+// in a half. Weights by element: w0-w3 in V1, w4-w7 in V2, w8 in V3; the bias comes from the
 // frame. With two or three rows left a half without loads ahead ends the last two (s2lastX,
 // s2lastY); an odd last row takes its last two input rows alone (s2tail16, s2tail18; m = 1 goes
 // there straight). R24 holds the rows left less 4, R8 four input rows in bytes, R9 two output
-// rows. llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 82 cycles, a57 48, a13 20 (two-row
-// steps of 6 input rows before: 144, 68, 36).
+// rows. llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 66 cycles, a57 48, a13 20 (two-row
+// steps of 6 input rows before: 144, 68, 36; row j+1 all in one half, 9 FMLAs at 4 cycles each
+// on the a55: 96, and 82 with the SUB, ADDs and first store placed as in s2half).
 func (e *emitter) stride2() {
 	e.head(2)
 	e.Ins("\tLSL  $1, R2, R8",
@@ -281,7 +284,8 @@ func (e *emitter) stride2() {
 		"\tMOVD n+40(FP), R5")
 	x, y := s2sets[0], s2sets[1]
 	e.P("")
-	e.P("// A block of 4 columns: row 0 into Y, the first row's sum (V16) its first taps; rows 1-4 into X.")
+	e.P("// A block of 4 columns: row 0 into Y, the first row's sum (V16) its first taps; rows 1-4 into X,")
+	e.P("// the second row's sum (V17) its first taps.")
 	e.P("s2block:")
 	e.Ins("\tMOVD R10, R0",
 		"\tADD  R13, R0, R21",
@@ -303,59 +307,57 @@ func (e *emitter) stride2() {
 	for _, ptr := range s2ptr {
 		e.P("\tADD  R8, %s", ptr)
 	}
+	e.Ins(biasQ(17))
+	e.Ins(s2taps3(17, x, 1, 0)...)
 	e.Ins("\tSUB  $4, R12, R24",
 		"\tTBNZ $63, R24, s2lastX")
 	e.blockLoop(2, "R24", s2halves,
-		func(h, next half) { e.s2half(h, s2sets[next.taps], true) },
-		func(h half) { e.s2half(h, s2taps{}, false) },
+		func(h, next half) { e.s2half(h, s2sets[next.taps], next.sums[1], true) },
+		func(h half) { e.s2half(h, s2taps{}, 0, false) },
 		e.s2tail)
 	e.rowByRow(2)
 }
 
 // s2half writes a stride-2 half step: sums[0] (output row j) ends with input rows 2j+1 and 2j+2
-// (set rows 0, 1), sums[1] (j+1) adds rows 2j+2 to 2j+4 (set rows 1-3), sums[2] (j+2) starts
-// with 2j+4; the first two sums' FMLAs alternate, sums[0] is stored three FMLAs after its last
-// one and sums[1] after its last. Ahead, the third sum's FMLAs alternate with the second's last
-// ones, the next four rows load into next (a row's VLD2 after FMLA 4r, its scalar load after
-// FMLA 4r+2, the row stepping on and its EXT after 4r+3, once the load is in) and two
-// rows are counted off R24 first of all; the last half leaves the third sum to the end.
+// (set rows 0, 1), sums[1] (j+1) with 2j+3 and 2j+4 (set rows 2, 3), sums[2] (j+2) starts with
+// 2j+4; sums[0] is stored three FMLAs after its last one and sums[1] after its last. Ahead, the
+// next four rows load into next (a row's VLD2 after FMLA 4r, its scalar load and pointer step
+// after FMLA 4r+2, its EXT after FMLA 4r+5, once both loads are in and past the next VLD2),
+// the next half's second sum (nextSum, output row j+3) starts with next's row 1 (2j+6), and two
+// rows are counted off R24 first of all. The FMLAs go round the sums, so that none follows the
+// one it depends on: first the set's rows 0 and 2 and the third sum, then row 1, the next
+// sum's start and row 3 (whose loads land last); the last half, without loads ahead, alternates
+// the first two sums and leaves the third to the end.
 //
 // llvm-mca's in-order Cortex-A55 writes back in order all but the FP ops: an ADD or a store
 // issued after a VLD2 (7 cycles) waits until it would complete with it, and every instruction
 // after waits too. So the SUB goes before the half's loads, each row's ADD after its scalar
 // load (3 cycles, not the VLD2's 7, are then left to wait), and the first store not straight
-// after the FMLA it waits on (4 cycles): 96 -> 82 cycles a step of 4 rows there; cortex-a57
-// 48.1 and apple-a13 20.1 as before.
-func (e *emitter) s2half(h half, next s2taps, ahead bool) {
+// after the FMLA it waits on (4 cycles). Per step of 4 rows there: 96 -> 66 cycles (82 with only
+// those placements); cortex-a57 48.1 and apple-a13 20.1 as before (of the FMLA orders tried,
+// those that take a55 to 66-68 with the next sum's start last put a13 at 20.4-20.9).
+func (e *emitter) s2half(h half, next s2taps, nextSum int, ahead bool) {
 	cur, sums := s2sets[h.taps], h.sums
-	// chain is the FMLAs of sum d: output row j+d reads set row r as its filter row 1+r-2d.
-	chain := func(d int) []string {
-		var l []string
-		for r := range cur {
-			if f := 1 + r - 2*d; f >= 0 && f <= 2 {
-				for t := 0; t < 3; t++ {
-					l = append(l, fmlaPacked(sums[d], cur[r][t], 3*f+t))
-				}
-			}
-		}
-		return l
-	}
-	a, b, c := chain(0), chain(1), chain(2)
+	a := slices.Concat(s2taps3(sums[0], cur, 0, 1), s2taps3(sums[0], cur, 1, 2))
+	b := slices.Concat(s2taps3(sums[1], cur, 2, 1), s2taps3(sums[1], cur, 3, 2))
+	c := s2taps3(sums[2], cur, 3, 0)
 	order := slices.Concat(asmgen.Interleave(a, b), c)
 	slot := map[int][]string{}
 	if ahead {
-		order = asmgen.Interleave(slices.Concat(a, c), b)
+		d := s2taps3(nextSum, next, 1, 0)
+		order = slices.Concat(roundRobin(a[:3], b[:3], c), roundRobin(a[3:], d, b[3:]))
 		for r, ptr := range s2ptr {
 			l := next.load(r, ptr)
 			slot[4*r] = append(slot[4*r], l[0])
 			slot[4*r+2] = append(slot[4*r+2], l[1])
-			slot[4*r+3] = append(slot[4*r+3], "\tADD  R8, "+ptr, l[2])
+			slot[4*r+2] = append(slot[4*r+2], "\tADD  R8, "+ptr)
+			slot[min(4*r+5, len(order)-1)] = append(slot[min(4*r+5, len(order)-1)], l[2])
 		}
 	}
-	storeA, endB := slices.Index(order, a[len(a)-1])+3, slices.Index(order, b[len(b)-1])
-	e.Ins(biasQ(sums[1]), biasQ(sums[2]))
+	storeA, endB := min(slices.Index(order, a[len(a)-1])+3, len(order)-1), slices.Index(order, b[len(b)-1])
+	e.Ins(biasQ(sums[2]))
 	if ahead {
-		e.Ins("\tSUB  $2, R24")
+		e.Ins(biasQ(nextSum), "\tSUB  $2, R24")
 	}
 	for k, f := range order {
 		e.Ins(f)
@@ -365,6 +367,32 @@ func (e *emitter) s2half(h half, next s2taps, ahead bool) {
 		}
 		if k == endB {
 			e.Ins(store(sums[1], "R21")...)
+		}
+	}
+}
+
+// s2taps3 is the FMLAs of set row r's three taps into the sum Vd as filter row f.
+func s2taps3(d int, set s2taps, r, f int) []string {
+	var l []string
+	for t := 0; t < 3; t++ {
+		l = append(l, fmlaPacked(d, set[r][t], 3*f+t))
+	}
+	return l
+}
+
+// roundRobin is lists[0][0], lists[1][0], ... lists[0][1], ..., each list's rest once the
+// shorter ones end.
+func roundRobin(lists ...[]string) []string {
+	var l []string
+	for i := 0; ; i++ {
+		n := len(l)
+		for _, x := range lists {
+			if i < len(x) {
+				l = append(l, x[i])
+			}
+		}
+		if len(l) == n {
+			return l
 		}
 	}
 }
