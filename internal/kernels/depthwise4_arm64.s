@@ -26,7 +26,8 @@ TEXT ·dw3x3s1NEON(SB), NOSPLIT, $16-76
 	LSL  $1, R13, R9
 	MOVD n+40(FP), R5
 
-// A block of 4 columns: rows 0 and 1 into Y, their sums' first taps (V16: 6, V17: 3).
+// A block of 4 columns: rows 0 and 1 into Y, their sums' first taps (V16: 6, V17: 3); rows 2
+// and 3 into X, row 2's sum (V18) its first 3.
 s1block:
 	MOVD R10, R0
 	ADD  R13, R0, R21
@@ -59,92 +60,92 @@ s1block:
 	FMOVQ 0(R6), F23
 	FMOVQ 4(R6), F24
 	FMOVQ 8(R6), F25
+	VMOV V31.B16, V18.B16
+	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
 	ADD  R8, R1
 	ADD  R8, R6
 	SUB  $4, R12, R7
 	TBNZ $63, R7, s1lastX
 
 s1rows:
-	FMOVQ bias4-16(SP), F18
-	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
 	FMOVQ bias4-16(SP), F19
-	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
-	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
-	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
-	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
-	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
 	SUB  $2, R7
-	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
+	FMOVQ 0(R1), F26
+	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
+	FMOVQ 4(R1), F27
+	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
+	FMOVQ 8(R1), F28
+	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
+	FMOVQ 0(R6), F29
+	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
+	FMOVQ 4(R6), F30
+	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
+	FMOVQ 8(R6), F0
+	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
+	ADD  R8, R1
+	ADD  R8, R6
 	WORD $0x4f821313 // fmla v19.4s, v24.4s, v2.s[0]
-	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
 	WORD $0x4f8612d1 // fmla v17.4s, v22.4s, v6.s[0]
-	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
+	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
+	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
 	WORD $0x4f831333 // fmla v19.4s, v25.4s, v3.s[0]
+	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
 	FMOVQ F16, (R0)
 	ADD  R9, R0
-	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
-	FMOVQ 0(R1), F26
-	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
-	FMOVQ 4(R1), F27
+	FMOVQ bias4-16(SP), F16
+	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
 	WORD $0x4f881311 // fmla v17.4s, v24.4s, v8.s[0]
-	FMOVQ 8(R1), F28
-	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
-	FMOVQ 0(R6), F29
+	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
 	WORD $0x4f891331 // fmla v17.4s, v25.4s, v9.s[0]
-	FMOVQ 4(R6), F30
-	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
-	FMOVQ 8(R6), F0
 	FMOVQ F17, (R21)
 	ADD  R9, R21
+	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
+	TBNZ $63, R7, s1lastY
+	FMOVQ bias4-16(SP), F17
+	SUB  $2, R7
+	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
+	FMOVQ 0(R1), F20
+	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
+	FMOVQ 4(R1), F21
+	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
+	FMOVQ 8(R1), F22
+	WORD $0x4f8113b1 // fmla v17.4s, v29.4s, v1.s[0]
+	FMOVQ 0(R6), F23
+	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
+	FMOVQ 4(R6), F24
+	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
+	FMOVQ 8(R6), F25
+	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
 	ADD  R8, R1
 	ADD  R8, R6
-	TBNZ $63, R7, s1lastY
-	FMOVQ bias4-16(SP), F16
-	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
-	FMOVQ bias4-16(SP), F17
-	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
-	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
-	WORD $0x4f8113b1 // fmla v17.4s, v29.4s, v1.s[0]
-	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
-	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
-	SUB  $2, R7
-	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
 	WORD $0x4f8213d1 // fmla v17.4s, v30.4s, v2.s[0]
-	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
 	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
-	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
+	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
 	WORD $0x4f831011 // fmla v17.4s, v0.4s, v3.s[0]
+	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
 	FMOVQ F18, (R0)
 	ADD  R9, R0
-	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
-	FMOVQ 0(R1), F20
-	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
-	FMOVQ 4(R1), F21
+	FMOVQ bias4-16(SP), F18
+	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
 	WORD $0x4f8813d3 // fmla v19.4s, v30.4s, v8.s[0]
-	FMOVQ 8(R1), F22
-	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
-	FMOVQ 0(R6), F23
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
 	WORD $0x4f891013 // fmla v19.4s, v0.4s, v9.s[0]
-	FMOVQ 4(R6), F24
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	FMOVQ 8(R6), F25
 	FMOVQ F19, (R21)
 	ADD  R9, R21
-	ADD  R8, R1
-	ADD  R8, R6
+	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
 	TBZ  $63, R7, s1rows
 
 s1lastX:
-	FMOVQ bias4-16(SP), F18
 	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
 	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
-	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
 	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
 	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
-	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
 	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
 	WORD $0x4f8612d1 // fmla v17.4s, v22.4s, v6.s[0]
-	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
 	FMOVQ F16, (R0)
 	ADD  R9, R0
 	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
@@ -168,16 +169,12 @@ s1tail18:
 	B    s1next
 
 s1lastY:
-	FMOVQ bias4-16(SP), F16
 	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
 	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
-	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
 	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
 	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
-	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
 	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
 	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
-	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
 	FMOVQ F18, (R0)
 	ADD  R9, R0
 	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]

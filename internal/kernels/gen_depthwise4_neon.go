@@ -136,14 +136,15 @@ func (s s1taps) load(r int, ptr string) []string {
 // of 9). A loop step (s1rows) is two halves of two output rows, the tap sets X (V20-V25: input
 // rows j+2, j+3) and Y (V26-V30, V0: rows j+4, j+5, loaded ahead from R1 and R6) trading places;
 // four sums are in flight, V16-V19 (rows j to j+3 in the X half, j+2, j+3, j, j+1 in the Y one):
-// a half ends rows j and j+1 (their taps of row j+2, then j+3), starts j+2 and j+3 and loads the
-// next half's taps among the FMLAs, so no FMLA waits on a load. The FMLAs take the weight by
+// a half ends rows j and j+1 (their taps of row j+2, then j+3), adds row j+3 to j+2 (started
+// in the half before), starts j+3 and, from the taps loaded ahead, j+4 (in the sum of row j, once
+// stored), and loads the next half's taps among the FMLAs, so no FMLA waits on a load. The FMLAs take the weight by
 // element (lane 0 of V1-V9), which llvm's Apple A13 model issues 3 a cycle against 2. With two or
 // three rows left a half without loads ahead (s1lastX, s1lastY) ends the last two, and an odd last
 // row takes its third input row alone (s1tail16, s1tail18; m = 1 goes there straight). R7 holds
 // the rows left less 4, R8 and R9 two input and output rows in bytes, R0 and R21 the output rows.
-// llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 58 cycles, a57 36, a13 12 (two-row steps
-// of 6 input rows before: 104, 40, 22).
+// llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 56 cycles, a57 36, a13 12 (two-row steps
+// of 6 input rows before: 104, 40, 22; 58 on a55 before each row's sum started a half early).
 func (e *emitter) stride1() {
 	e.head(1)
 	e.Ins("\tCMP  R2, R14",
@@ -153,7 +154,8 @@ func (e *emitter) stride1() {
 		"\tMOVD n+40(FP), R5")
 	x, y := s1sets[0], s1sets[1]
 	e.P("")
-	e.P("// A block of 4 columns: rows 0 and 1 into Y, their sums' first taps (V16: 6, V17: 3).")
+	e.P("// A block of 4 columns: rows 0 and 1 into Y, their sums' first taps (V16: 6, V17: 3); rows 2")
+	e.P("// and 3 into X, row 2's sum (V18) its first 3.")
 	e.P("s1block:")
 	e.Ins("\tMOVD R10, R0",
 		"\tADD  R13, R0, R21",
@@ -175,6 +177,10 @@ func (e *emitter) stride1() {
 		"\tADD  R2, R1, R6")
 	e.Ins(x.load(0, "R1")...)
 	e.Ins(x.load(1, "R6")...)
+	e.Ins("\tVMOV V31.B16, V18.B16")
+	for t := 0; t < 3; t++ {
+		e.Ins(fmlaW(18, x[0][t], t))
+	}
 	e.Ins("\tADD  R8, R1",
 		"\tADD  R8, R6",
 		"\tSUB  $4, R12, R7",
@@ -187,36 +193,51 @@ func (e *emitter) stride1() {
 }
 
 // s1half writes a stride-1 half step: sums[0] and sums[1] (output rows j, j+1) end with the taps
-// of input rows j+2 and j+3, sums[2] (and, ahead, sums[3]) start from them, the taps first of all
-// four sums tap by tap, then rows j+1 and j+2's last. Ahead it also counts two rows off R7 and
-// loads rows j+4 and j+5 into next, one load after each of the second part's FMLAs.
+// of input rows j+2 and j+3, sums[2] adds row j+3's (its row j+2 came in the half before, or
+// before the loop) and, ahead, sums[3] starts from row j+3 and sums[0], once stored, starts over
+// as the next half's sums[2] (row j+4) from next's row 0, so that no sum but sums[1] takes more
+// than three FMLAs a half. Ahead, the FMLAs go round the sums (sums[1] first, six FMLAs of 4
+// cycles each on llvm-mca's in-order Cortex-A55), with rows j+4 and j+5's loads into next after
+// the first six of them, two rows counted off R7 first and sums[0] stored three FMLAs after its
+// last: per step of 4 rows there 58 -> 56 cycles (cortex-a57 36.1, apple-a13 12.1 as before).
+// The last half alternates the first two sums, then the second and third.
 func (e *emitter) s1half(h half, next s1taps, ahead bool) {
 	cur, sums := s1sets[h.taps], h.sums
-	var first, second []string
+	var a, b, c, d, f []string
 	for t := 0; t < 3; t++ {
-		first = append(first, fmlaW(sums[0], cur[0][t], 6+t), fmlaW(sums[1], cur[0][t], 3+t), fmlaW(sums[2], cur[0][t], t))
-		if ahead {
-			first = append(first, fmlaW(sums[3], cur[1][t], t))
+		a = append(a, fmlaW(sums[0], cur[0][t], 6+t))
+		b = append(b, fmlaW(sums[1], cur[0][t], 3+t))
+		c = append(c, fmlaW(sums[2], cur[1][t], 3+t))
+		d = append(d, fmlaW(sums[3], cur[1][t], t))
+	}
+	for t := 0; t < 3; t++ {
+		b = append(b, fmlaW(sums[1], cur[1][t], 6+t))
+	}
+	if !ahead {
+		e.Ins(asmgen.Interleave(a, b[:3])...)
+		e.Ins(store(sums[0], "R0")...)
+		e.Ins(asmgen.Interleave(b[3:], c)...)
+		e.Ins(store(sums[1], "R21")...)
+		return
+	}
+	for t := 0; t < 3; t++ {
+		f = append(f, fmlaW(sums[0], next[0][t], t))
+	}
+	order := roundRobin(b, slices.Concat(a, f), c, d)
+	slot := map[int][]string{}
+	for t, l := range slices.Concat(next.load(0, "R1"), next.load(1, "R6")) {
+		slot[t] = append(slot[t], l)
+	}
+	slot[6] = append(slot[6], "\tADD  R8, R1", "\tADD  R8, R6")
+	storeA, endB := slices.Index(order, a[len(a)-1])+3, slices.Index(order, b[len(b)-1])
+	slot[storeA] = append(slot[storeA], slices.Concat(store(sums[0], "R0"), []string{biasQ(sums[0])})...)
+	e.Ins(biasQ(sums[3]), "\tSUB  $2, R7")
+	for k, x := range order {
+		e.Ins(x)
+		e.Ins(slot[k]...)
+		if k == endB {
+			e.Ins(store(sums[1], "R21")...)
 		}
-		second = append(second, fmlaW(sums[1], cur[1][t], 6+t), fmlaW(sums[2], cur[1][t], 3+t))
-	}
-	e.Ins(biasQ(sums[2]), first[0])
-	if ahead {
-		e.Ins(biasQ(sums[3]))
-	}
-	e.Ins(first[1 : len(first)/2]...)
-	if ahead {
-		e.Ins("\tSUB  $2, R7")
-	}
-	e.Ins(first[len(first)/2:]...)
-	e.Ins(store(sums[0], "R0")...)
-	if ahead {
-		second = asmgen.Interleave(second, slices.Concat(next.load(0, "R1"), next.load(1, "R6")))
-	}
-	e.Ins(second...)
-	e.Ins(store(sums[1], "R21")...)
-	if ahead {
-		e.Ins("\tADD  R8, R1", "\tADD  R8, R6")
 	}
 }
 
