@@ -32,7 +32,10 @@ type Bar struct {
 	label    string
 	done     int
 	lastLine time.Time
-	finished bool
+	// the label and count of the last line written: Finish does not repeat a line that said them
+	lineLabel string
+	lineDone  int
+	finished  bool
 }
 
 // logEvery is how often log mode writes a line.
@@ -56,7 +59,7 @@ func New(w io.Writer, total int, unit string) *Bar {
 
 // newBar returns a Bar that draws a bar (terminal) or writes lines.
 func newBar(w io.Writer, total int, unit string, terminal bool) *Bar {
-	b := &Bar{unit: unit, total: total, start: time.Now(), w: w, lastLine: time.Now()}
+	b := &Bar{unit: unit, total: total, start: time.Now(), w: w, lastLine: time.Now(), lineDone: -1}
 	if terminal {
 		b.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),
@@ -147,11 +150,14 @@ func (b *Bar) Finish() {
 		return
 	}
 	b.finished = true
-	b.line(time.Now())
+	if b.lineDone != b.done || b.lineLabel != b.label { // (a line at the last item said it already)
+		b.line(time.Now())
+	}
 }
 
 // line writes the log mode's report; b.mu is held.
 func (b *Bar) line(now time.Time) {
+	b.lineLabel, b.lineDone = b.label, b.done
 	elapsed := now.Sub(b.start)
 	rate := 0.0
 	if s := elapsed.Seconds(); s > 0 {
