@@ -77,7 +77,7 @@ func TestBadModelsGiveNamedErrors(t *testing.T) {
 		bytes func(b []byte) []byte
 		want  []string
 	}{
-		{name: "truncated", bytes: func(b []byte) []byte { return b[:len(b)-100] }, want: []string{"outside the"}},
+		{name: "truncated", bytes: func(b []byte) []byte { return b[:len(b)-100] }, want: []string{"cut short: ", " bytes"}},
 		{name: "header length beyond file", bytes: func(b []byte) []byte { binary.LittleEndian.PutUint64(b, uint64(len(b))); return b }, want: []string{"runs past the end"}},
 		{name: "NaN weight", edit: func(_ *configs.Model, ts []*safetensors.Tensor) []*safetensors.Tensor {
 			find(ts, w).Data[5] = float32(math.NaN())

@@ -64,7 +64,7 @@ func ExampleParse() {
 	// Output:
 	// 72 bytes, a 56-byte header padded with spaces: [{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}  ]
 	// [1.5 2]
-	// tensor "x": data_offsets [0, 8] outside the 7-byte data section
+	// cut short: 71 of 72 bytes, as its header lays out the tensors (an interrupted copy or download?)
 }
 
 // A Reader reads only the tensors asked for: the header and the data's checksum are read when

@@ -354,7 +354,7 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 			return nil, fmt.Errorf("tensor %q: data_offsets must have 2 entries, has %d", name, len(e.DataOffsets))
 		}
 		begin, end := e.DataOffsets[0], e.DataOffsets[1]
-		if begin < 0 || end < begin || end > dataLen {
+		if begin < 0 || end < begin || end > MaxFileSize { // (past dataLen: a file cut short, below)
 			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the %d-byte data section", name, begin, end, dataLen)
 		}
 		if end-begin != 4*count {
@@ -382,7 +382,11 @@ func parseHeader(header []byte, dataLen int64) (*layout, error) {
 		}
 		at = sp.end
 	}
-	if at != dataLen {
+	switch {
+	case at > dataLen: // tensors that tile a longer data section: the file ends early
+		headerEnd := 8 + int64(len(header))
+		return nil, fmt.Errorf("cut short: %d of %d bytes, as its header lays out the tensors (an interrupted copy or download?)", headerEnd+dataLen, headerEnd+at)
+	case at < dataLen:
 		return nil, fmt.Errorf("data section: %d bytes after the last tensor's end (%d of %d)", dataLen-at, at, dataLen)
 	}
 	return l, nil

@@ -56,7 +56,8 @@ func TestHostileInput(t *testing.T) {
 		{"not json", build(`{"a":`, 0), "header JSON"},
 		{"not object", build(`[1]`, 0), "header JSON"},
 		{"wrong dtype", build(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, 4), `tensor "w": dtype "F16"`},
-		{"offsets out of range", build(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 4), `tensor "w": data_offsets [0, 8] outside`},
+		{"data cut short", build(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 4), "cut short: 66 of 70 bytes"},
+		{"offsets out of range", build(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4294967304]}}`, 4), `tensor "w": data_offsets [0, 4294967304] outside the 4-byte data section`},
 		{"negative offset", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}}`, 4), `tensor "w": data_offsets`},
 		{"size mismatch", build(`{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, 8), `shape [3] needs 12`},
 		{"overlap", build(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, 12), "overlap"},
@@ -85,6 +86,19 @@ func TestHostileInput(t *testing.T) {
 		_, err := Parse(c.b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want it to mention %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestCutShort: a file cut anywhere in its data section (between tensors or within one) is
+// reported as cut short, with its size and the size its header gives.
+func TestCutShort(t *testing.T) {
+	b := build(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[3],"data_offsets":[8,20]}}`, 20)
+	data := len(b) - 20
+	for n := data; n < len(b); n++ {
+		want := fmt.Sprintf("cut short: %d of %d bytes", n, len(b))
+		if _, err := Parse(b[:n]); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("cut at byte %d: error %v, want it to mention %q", n, err, want)
 		}
 	}
 }
