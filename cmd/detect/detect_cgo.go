@@ -271,7 +271,11 @@ func detect(c *cli.Context) error {
 		}
 		after := stats.Counts()
 		if imagesDir != "" && after.Frames > before.Frames {
-			fmt.Fprintf(stderr, "detect: wrote %d annotated images into %s\n", after.Frames-before.Frames, quote.Name(imagesDir))
+			n, noun := after.Frames-before.Frames, "images"
+			if n == 1 {
+				noun = "image"
+			}
+			fmt.Fprintf(stderr, "detect: wrote %d annotated %s into %s\n", n, noun, quote.Name(imagesDir))
 		}
 		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed

@@ -299,6 +299,19 @@ func TestDamagedEnd(t *testing.T) {
 	}
 }
 
+// TestOneImageOut: one annotated image is "1 annotated image", not "images".
+func TestOneImageOut(t *testing.T) {
+	root := torchref.RepoRoot(t)
+	out := filepath.Join(t.TempDir(), "annotated")
+	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-out", out, filepath.Join(root, "testdata/images/000000001503.jpg"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if want := "detect: wrote 1 annotated image into " + out + "\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not say %q: %s", want, stderr)
+	}
+}
+
 // TestImagesOut: a folder of images with -out writes an annotated copy of each, the same size,
 // and says where.
 func TestImagesOut(t *testing.T) {
