@@ -4,9 +4,11 @@
 package prplot
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -386,17 +388,30 @@ func writeChart(w io.Writer, p *plot.Plot, format string) error {
 	return err
 }
 
-// writeFile creates path and fills it with write, naming the file in errors.
+// writeFile fills path with write through a hidden file in its folder renamed into place (as
+// coco.SaveResults writes a results file), so that a write that fails part way or a killed run
+// leaves no truncated chart and an earlier one as it was; errors name path.
 func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return err
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
+			err = pe.Err
+		}
+		return fmt.Errorf("%s: cannot write in its folder: %w", quote.Name(path), err)
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
+	defer os.Remove(tmp.Name()) // (gone after the rename)
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Chmod(0o644) // (CreateTemp's 0600)
 	}
-	if err := f.Close(); err != nil {
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	return nil
