@@ -27,8 +27,8 @@
 //
 // # Evaluation
 //
-// EvaluateResults (or NewEval, then Evaluate, Accumulate, Summarize)
-// follows cocoeval.py step by step: detections get ids 1..n in file order
+// EvaluateResults (or NewEval, then Evaluate, Accumulate, Summarize;
+// AccumulateContext stops between categories when a context ends) follows cocoeval.py step by step: detections get ids 1..n in file order
 // and area w*h (loadRes); ground truth is ignored when crowd; IoU with a
 // crowd region is the intersection over the detection's area; area ranges
 // use the annotation "area" field; ground truth is sorted ignored-last and

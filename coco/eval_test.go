@@ -1,10 +1,12 @@
 package coco
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -138,6 +140,55 @@ func TestNumpySum(t *testing.T) {
 		}
 		if got := meanValid(v); got != wantMean {
 			t.Errorf("n=%d: mean %x, numpy %x", c.n, got, wantMean)
+		}
+	}
+}
+
+// cancelAfter is a context whose Err is nil for its first n calls and context.Canceled after.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestAccumulateContext: a context that ends stops Evaluate and Accumulate between categories
+// (a Ctrl-C in cocoeval), at every point; a later Accumulate starts over and gives the
+// uninterrupted results to the bit.
+func TestAccumulateContext(t *testing.T) {
+	dir, exp := golden(t)
+	want := evalFiles(t, filepath.Join(dir, exp.GT), filepath.Join(dir, exp.DT))
+	K := len(want.cats)
+	for _, n := range []int{0, 1, K / 2, K, K + 1, K + K/2, 2*K - 1} { // in Evaluate, then in Accumulate
+		gt, err := LoadDataset(filepath.Join(dir, exp.GT))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dts, err := LoadResults(filepath.Join(dir, exp.DT), gt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := NewEval(gt, dts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.AccumulateContext(&cancelAfter{context.Background(), n}); err != context.Canceled {
+			t.Fatalf("cancelled after %d looks: %v, want context.Canceled", n, err)
+		}
+		if e.accumulated || (n < K && e.evaluated) {
+			t.Errorf("cancelled after %d looks: evaluated %v, accumulated %v", n, e.evaluated, e.accumulated)
+		}
+		if err := e.Accumulate(); err != nil {
+			t.Fatal(err)
+		}
+		e.Summarize()
+		if e.Stats != want.Stats || !slices.Equal(e.Precision, want.Precision) || !slices.Equal(e.Recall, want.Recall) {
+			t.Errorf("cancelled after %d looks, then accumulated: stats %v, want %v (or the arrays differ)", n, e.Stats, want.Stats)
 		}
 	}
 }

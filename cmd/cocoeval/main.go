@@ -11,7 +11,10 @@
 // one), so that the default (one image at a time) uses every core; the
 // results do not depend on N. Ctrl-C writes the results of
 // the images done so far (the first ones, as -limit gives them) and exits
-// with status 130; so do SIGTERM and SIGHUP (the terminal closed). -limit N
+// with status 130; so do SIGTERM and SIGHUP (the terminal closed). One during
+// an evaluation (-dt's, or -model's once every image is done) stops it with
+// status 130, printing no numbers, or writing no charts if they are not
+// begun (the results file of -model is written before). -limit N
 // with -dt evaluates the first N images of -gt only: what a -limit or
 // interrupted run's file covers.
 package main
@@ -201,7 +204,7 @@ func evalFile(c *cli.Context, e *env) error {
 			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on images %d-%d are not evaluated "+
 				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", c.String("dt"), k, limit+1, k)
 		}
-		return report(c, e, gt, dts, imageIDs(all[:limit]), cats)
+		return report(c.Context, c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
 		if n := withGroundTruth(gt, all[k:], cats); n > 0 { // (images without any have nothing to miss)
@@ -210,7 +213,7 @@ func evalFile(c *cli.Context, e *env) error {
 				k, len(all), c.String("gt"), n, k)
 		}
 	}
-	return report(c, e, gt, dts, nil, cats)
+	return report(c.Context, c, e, gt, dts, nil, cats)
 }
 
 // inputNotes says what in gt and dts is almost surely a mistake though it evaluates (as
@@ -356,8 +359,10 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 }
 
 // report evaluates dts (over images, or all images of gt when nil; over catIDs, or every
-// category when nil) and prints the summary or JSON, and writes plots.
-func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images []int64, catIDs []int) error {
+// category when nil) and prints the summary or JSON, and writes plots. When ctx ends (Ctrl-C)
+// before the charts are begun, it stops with status 130, having printed no numbers if the
+// evaluation was not done, or written no chart.
+func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images []int64, catIDs []int) error {
 	ev, err := coco.NewEval(gt, dts)
 	if err != nil {
 		return err
@@ -382,7 +387,10 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 	if images != nil {
 		ev.ImgIDs = images
 	}
-	if err := ev.Accumulate(); err != nil {
+	if err := ev.AccumulateContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			return &exitError{code: 130, msg: "interrupted while evaluating: nothing printed"}
+		}
 		return err
 	}
 	ev.Summarize()
@@ -404,6 +412,9 @@ func report(c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images 
 		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
 	}
 	if dir := c.String("plots"); dir != "" {
+		if ctx.Err() != nil { // (the charts take a second or so; once begun they are finished)
+			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: no precision-recall charts written to %s", quote.Name(dir))}
+		}
 		files, err := prplot.WritePlots(ev, dir)
 		if err != nil {
 			return err
@@ -571,7 +582,8 @@ func runModel(c *cli.Context, e *env) error {
 			// The numbers of the images done, as -limit gives them: a later -dt of the file
 			// would count the others as missed.
 			fmt.Fprintf(e.stderr, "interrupted: evaluating the %d images done (of %d in %s)\n", len(rep.ImageIDs), len(gt.ImageIDs()), quote.Name(c.String("gt")))
-			if err := report(c, e, gt, rep.Results, rep.ImageIDs, cats); err != nil {
+			// (ctx is already cancelled: the images done are evaluated; a second Ctrl-C ends the process)
+			if err := report(context.WithoutCancel(c.Context), c, e, gt, rep.Results, rep.ImageIDs, cats); err != nil {
 				return err
 			}
 			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s "+
@@ -593,5 +605,13 @@ func runModel(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: -gt %s -dt %s -limit %d)\n",
 			len(images), len(gt.ImageIDs()), quote.Name(c.String("gt")), quote.Name(c.String("gt")), quote.Name(out), len(images))
 	}
-	return report(c, e, gt, rep.Results, images, cats)
+	err = report(c.Context, c, e, gt, rep.Results, images, cats)
+	if errors.As(err, &ee) && ee.code == 130 {
+		again := fmt.Sprintf("-gt %s -dt %s", c.String("gt"), out)
+		if images != nil {
+			again += fmt.Sprintf(" -limit %d", len(images))
+		}
+		ee.msg += fmt.Sprintf("; the %d detections are written to %s (evaluate them with %s)", len(rep.Results), out, again)
+	}
+	return err
 }

@@ -930,3 +930,73 @@ func TestControlCharactersQuoted(t *testing.T) {
 		}
 	}
 }
+
+// cancelOn is a stderr that cancels when a line containing at is written: a Ctrl-C at that point
+// of a run.
+type cancelOn struct {
+	bytes.Buffer
+	at     string
+	cancel func()
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.at) {
+		w.cancel()
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestInterruptEvaluation: Ctrl-C while a results file is evaluated (-dt), or while a -model run's
+// results are, stops it with status 130 and no numbers printed (a -model run's results file
+// written, and how to evaluate it again said); once the numbers are printed, no charts are begun.
+func TestInterruptEvaluation(t *testing.T) {
+	for _, c := range []struct {
+		name, at string
+		args     []string
+		want     string
+	}{
+		{"-dt", "evaluating the first 50 images", []string{"-gt", goldenGT, "-dt", goldenDT, "-limit", "50", "-plots", "PLOTS"}, "interrupted while evaluating: nothing printed"},
+		{"-dt -categories", "evaluating 2 of the 80 categories", []string{"-gt", goldenGT, "-dt", goldenDT, "-categories", "person,car", "-json"}, "interrupted while evaluating: nothing printed"},
+		{"-model", "128 images in ", []string{"-model", "m.bin", "-gt", val128GT, "-images", val128, "-out", "OUT"},
+			"interrupted while evaluating: nothing printed; the 898 detections are written to OUT (evaluate them with -gt " + val128GT + " -dt OUT)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			plots, out := filepath.Join(dir, "plots"), filepath.Join(dir, "r.json")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			e, stdout, _ := testEnv(t, nil)
+			stderr := &cancelOn{at: c.at, cancel: cancel}
+			e.stderr = stderr
+			args := []string{"cocoeval"}
+			for _, a := range c.args {
+				args = append(args, strings.NewReplacer("PLOTS", plots, "OUT", out).Replace(a))
+			}
+			code := run(ctx, e, args)
+			want := "cocoeval: " + strings.ReplaceAll(c.want, "OUT", out) + "\n"
+			if code != 130 || stdout.Len() > 0 || !strings.HasSuffix(stderr.String(), want) {
+				t.Errorf("exit %d, want 130; stdout %q; stderr %q, want it to end %q", code, stdout, stderr, want)
+			}
+			if _, err := os.Stat(plots); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("-plots: %v", err)
+			}
+			if c.name == "-model" {
+				if rs, err := coco.LoadResults(out, nil); err != nil || len(rs) != 898 {
+					t.Errorf("results file: %d, %v", len(rs), err)
+				}
+			}
+		})
+	}
+	// Interrupted once the numbers are printed: no chart is begun.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, _, _ := testEnv(t, nil)
+	stderr := &bytes.Buffer{}
+	e.stderr = stderr
+	plots := filepath.Join(t.TempDir(), "plots")
+	e.stdout = &cancelOn{at: "Average Precision", cancel: cancel}
+	code := run(ctx, e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", plots})
+	if _, err := os.Stat(plots); code != 130 || !errors.Is(err, os.ErrNotExist) || !strings.HasSuffix(stderr.String(), "cocoeval: interrupted: no precision-recall charts written to "+plots+"\n") {
+		t.Errorf("interrupted after the numbers: exit %d, -plots %v; stderr %q", code, err, stderr)
+	}
+}
