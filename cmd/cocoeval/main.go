@@ -170,6 +170,9 @@ func newApp(e *env) *cli.App {
 			if err := checkPlots(c.String("plots")); err != nil { // before any work, either way
 				return err
 			}
+			if c.IsSet("categories") && strings.TrimSpace(c.String("categories")) == "" {
+				return errors.New("-categories: an empty list; give ids or names (e.g. person,car), or leave -categories out to evaluate every category")
+			}
 			if c.IsSet("dt") {
 				return evalFile(c, e)
 			}
@@ -198,6 +201,7 @@ func evalFile(c *cli.Context, e *env) error {
 		return err
 	}
 	all := firstImages(gt, 0)
+	noteLimit(e, limit, len(all), c.String("gt"))
 	if limit > 0 && limit < len(all) {
 		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), quote.Name(c.String("gt")))
 		if k := coveredPrefix(all, dts); k > limit && k < len(all) { // (a complete file at a small -limit: a quick check)
@@ -296,6 +300,26 @@ func coveredPrefix(images []coco.Image, dts []coco.Result) int {
 		}
 	}
 	return k
+}
+
+// noteLimit says on stderr when -limit asks for more images than the ground truth has.
+func noteLimit(e *env, limit, images int, gt string) {
+	if limit > images {
+		fmt.Fprintf(e.stderr, "cocoeval: note: -limit %d is more than the %d images in %s: all of them are evaluated\n", limit, images, quote.Name(gt))
+	}
+}
+
+// undetectedCategories names the categories of cats (gt's ids) that none of the model's classes
+// has ("car (id 3), truck (id 8)"), "" when there are none.
+func undetectedCategories(gt *coco.Dataset, cats []int, classes []configs.Class) string {
+	var missing []string
+	for _, id := range cats {
+		if !slices.ContainsFunc(classes, func(c configs.Class) bool { return c.ID == id }) {
+			c, _ := gt.Category(id)
+			missing = append(missing, fmt.Sprintf("%s (id %d)", quote.Name(c.Name), id))
+		}
+	}
+	return strings.Join(missing, ", ")
 }
 
 // renamedClasses lists the model's classes whose category id gt names otherwise ("id 3: car
@@ -548,6 +572,10 @@ func runModel(c *cli.Context, e *env) error {
 	cats, err := parseCategories(gt, c.String("categories"))
 	if err != nil {
 		return err
+	}
+	noteLimit(e, c.Int("limit"), len(gt.ImageIDs()), c.String("gt"))
+	if n := undetectedCategories(gt, cats, classes); n != "" {
+		fmt.Fprintf(e.stderr, "cocoeval: note: -categories: not among the classes of %s, so never detected (AP and AR 0, or -1 where the images evaluated hold none): %s\n", quote.Name(c.String("model")), n)
 	}
 	if n := renamedClasses(gt, classes); n != "" {
 		fmt.Fprintf(e.stderr, "cocoeval: note: %s and %s name categories differently: %s (the ids are evaluated, the names reported are %s's; a model trained on other data?)\n",

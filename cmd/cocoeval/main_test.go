@@ -1000,3 +1000,35 @@ func TestInterruptEvaluation(t *testing.T) {
 		t.Errorf("interrupted after the numbers: exit %d, -plots %v; stderr %q", code, err, stderr)
 	}
 }
+
+// TestFlagNotes: an empty -categories is refused, naming the flag, before any file is read; a
+// -limit over the images there are, and a category -categories chooses that the model does not
+// detect, are noted on stderr.
+func TestFlagNotes(t *testing.T) {
+	e, _, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", "missing.json", "-dt", goldenDT, "-categories", ""}); code != 1 ||
+		!strings.Contains(stderr.String(), "cocoeval: -categories: an empty list; give ids or names") {
+		t.Errorf("-categories \"\": exit %d: %s", code, stderr)
+	}
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-limit", "1000"}); code != 0 ||
+		!strings.Contains(stderr.String(), "cocoeval: note: -limit 1000 is more than the 100 images in "+goldenGT+": all of them are evaluated\n") {
+		t.Errorf("-dt -limit 1000: exit %d: %s", code, stderr)
+	}
+	// A model without the class "car" (id 3), asked for car and person.
+	e, _, stderr = testEnv(t, nil)
+	newDetectors := e.newDetectors
+	e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
+		f, classes, err := newDetectors(model, res, threads)
+		return f, slices.DeleteFunc(classes, func(c configs.Class) bool { return c.Name == "car" }), err
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-out", out, "-limit", "200", "-categories", "car,person"})
+	if code != 0 || !strings.Contains(stderr.String(), "cocoeval: note: -limit 200 is more than the 128 images in "+val128GT+": all of them are evaluated\n") ||
+		!strings.Contains(stderr.String(), "cocoeval: note: -categories: not among the classes of m.bin, so never detected (AP and AR 0, or -1 where the images evaluated hold none): car (id 3)\n") {
+		t.Errorf("-model: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr.String(), "person (id 1)") {
+		t.Errorf("-model: person noted as not detected: %s", stderr)
+	}
+}
