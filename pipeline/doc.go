@@ -7,8 +7,8 @@
 //	                                                        (VideoWriter, ImageWriter, JSONLines, Window)
 //
 // Files are read in full (every frame, or every Stride-th), the decoder waiting for the
-// detectors. Live sources (cameras, streams) are read as fast as they deliver and the newest
-// frame wins: a frame still queued when a newer one arrives is dropped and counted, so the delay
+// detectors. Live sources (cameras, streams) are read as fast as they deliver (every Stride-th
+// frame, by arrival, queued for the detectors) and the newest frame wins: a frame still queued when a newer one arrives is dropped and counted, so the delay
 // from capture to result stays under two detector latencies however slow the model is, as long
 // as the outputs (drawing, encoding) keep up with the detectors (frames detected wait for them;
 // only frames not yet detected are dropped). Frames

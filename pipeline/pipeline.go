@@ -67,7 +67,9 @@ type Options struct {
 	// delay between a frame's capture and its result stays bounded. Otherwise every frame is
 	// detected, in order, and the source waits for the detectors.
 	Live bool
-	// Stride detects every Stride-th frame of a (non-live) source, by frame number (default 1).
+	// Stride detects every Stride-th frame of a source, by frame number (default 1): a live
+	// source's are numbered as they arrive, so only every Stride-th is queued for a detector (a
+	// camera's CPU cut by Stride), and drops are counted among those.
 	Stride int
 	// Draw draws the detections and the output frame rate on each frame before the sinks.
 	Draw bool
@@ -143,9 +145,6 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 		logw = io.Discard
 	}
 	stride := max(1, opt.Stride)
-	if opt.Live {
-		stride = 1
-	}
 	start := time.Now()
 	defer func() { stats.add(func(s *Stats) { s.elapsed += time.Since(start) }) }()
 

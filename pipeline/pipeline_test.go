@@ -1873,3 +1873,22 @@ func TestOpenCameraNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveStride: a live source with Stride 4 has only its every 4th frame detected (of frames 0,
+// 4, ..., 36, those not dropped), not every frame.
+func TestLiveStride(t *testing.T) {
+	var got []int
+	rec := sinkFunc(func(f *Frame) error { got = append(got, f.Index); return nil })
+	src := &synthetic{n: 40, interval: 2 * time.Millisecond, w: 64, h: 48}
+	if err := Run(context.Background(), src, tinyDetector(t), []Sink{rec}, Options{Live: true, Stride: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 {
+		t.Fatal("no frames detected")
+	}
+	for _, i := range got {
+		if i%4 != 0 {
+			t.Fatalf("frames %v detected: frame %d is not every 4th", got, i)
+		}
+	}
+}

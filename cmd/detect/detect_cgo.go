@@ -223,12 +223,10 @@ func detect(c *cli.Context) error {
 				fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", quote.Name(in.name()), fps, quote.Name(in.out))
 				fps = 0 // (NewVideoWriter's unknown rate)
 			}
-			total := 0
-			if !o.Live { // a file: every -stride-th frame, the output at that rate
-				o.Stride = c.Int("stride")
-				fps /= float64(o.Stride)
-				total = (frames + o.Stride - 1) / o.Stride
-			}
+			// Every -stride-th frame (a live source's by arrival), the output at that rate.
+			o.Stride = c.Int("stride")
+			fps /= float64(o.Stride)
+			total := (frames + o.Stride - 1) / o.Stride // (0 for a live source)
 			o.Progress = newFrameBar(stderr, in.name(), total)
 			if in.out != "" {
 				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {

@@ -104,7 +104,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
-			&cli.IntFlag{Name: "stride", Value: 1, Usage: "video files (and streams of a stated length): detect every `N`th frame"},
+			&cli.IntFlag{Name: "stride", Value: 1, Usage: "videos, cameras and streams: detect every `N`th frame (a live source's as they arrive: 1/N of the detections' CPU); images are each detected"},
 			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), DefaultText: "half the cores", Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"},
 			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers (without cgo: every core)"},
 			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and live streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss; given, also a source that cannot be opened at the start); files, and streams of a stated length, are never reopened"},
@@ -228,6 +228,10 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	ins, err := parseInputs(c.Args().Slice())
 	if err != nil {
 		return nil, err
+	}
+	if n := c.Int("stride"); n > 1 && slices.ContainsFunc(ins, func(in input) bool { return in.kind == imageInput }) {
+		// A folder's images are not a video's frames: skipping some would lose results unasked.
+		fmt.Fprintf(c.App.ErrWriter, "detect: warning: -stride %d applies to videos, cameras and streams only: every image is detected\n", n)
 	}
 	if err := planOutputs(ins, c.String("out"), c.Bool("no-video")); err != nil {
 		return nil, err

@@ -338,6 +338,21 @@ func TestImagesOut(t *testing.T) {
 	}
 }
 
+// TestStrideOnImages: -stride with images says on stderr that it applies to videos and live
+// sources only, and every image is detected all the same.
+func TestStrideOnImages(t *testing.T) {
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-stride", "3", filepath.Join(torchref.RepoRoot(t), "testdata/images"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if ls := parseLines(t, stdout); len(ls) != 6 {
+		t.Errorf("%d lines, want 6 (every image of the folder)", len(ls))
+	}
+	if want := "detect: warning: -stride 3 applies to videos, cameras and streams only: every image is detected\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+}
+
 // waitFor polls cond every 50 ms until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
@@ -561,6 +576,31 @@ func TestLiveStreamReconnect(t *testing.T) {
 	}
 	if !strings.Contains(s, fmt.Sprintf("summary: %d frames", len(ls))) || strings.Contains(s, "dropped 0,") {
 		t.Errorf("summary should count %d frames and some dropped:\n%s", len(ls), s)
+	}
+}
+
+// TestLiveStreamStride: -stride 4 on a live stream detects every 4th frame as it arrives (frame
+// numbers 0, 4, 8, ...), not every frame.
+func TestLiveStreamStride(t *testing.T) {
+	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
+	jsonPath := filepath.Join(t.TempDir(), "live.jsonl")
+	serve(t, url)
+	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-stride", "4", "-no-video", "-reconnect", "0", "-json", jsonPath, url)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	ls := frameLines(t, readFile(t, jsonPath))
+	for _, l := range ls {
+		if *l.Frame%4 != 0 {
+			t.Fatalf("frame %d detected: not every 4th (%d lines); stderr:\n%s", *l.Frame, len(ls), stderr.String())
+		}
 	}
 }
 
