@@ -106,16 +106,29 @@ func matFrom(path string, img image.Image) (gocv.Mat, error) {
 // scale, are in the file's pixels.
 func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
 	enc, img, err := readFile(path, true)
+	return fitted(path, enc, img, err)
+}
+
+// DecodeFit is ReadFit for an image read from r once, start to end (one fetched over HTTP); name
+// names it in errors. Its pixels are those ReadFit gives for the same bytes in a file.
+func DecodeFit(r io.Reader, name string) (m gocv.Mat, scale int, full image.Point, err error) {
+	enc, img, err := readFrom(r, name, true)
+	return fitted(name, enc, img, err)
+}
+
+// fitted is ReadFit's and DecodeFit's Mat from readFrom's results.
+func fitted(path string, enc encoded, img image.Image, err error) (gocv.Mat, int, image.Point, error) {
 	if err != nil {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}
 	if img != nil {
-		if m, err = matFrom(path, img); err != nil {
+		m, err := matFrom(path, img)
+		if err != nil {
 			return gocv.Mat{}, 0, image.Point{}, err
 		}
 		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
-	m, err = decodeWithOpenCV(path, enc)
+	m, err := decodeWithOpenCV(path, enc)
 	if err != nil {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}

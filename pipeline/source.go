@@ -3,6 +3,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -700,26 +701,40 @@ func (c closedSource) Read(context.Context, *gocv.Mat) (Position, error) { retur
 func (c closedSource) Close() error                                      { return nil }
 
 // Images reads image files in order, decoded as cvimage.ReadFit does (JPEGs by OpenCV, as PIL
-// does; one too large to decode whole at 1/2, 1/4 or 1/8 of its size: Position.Scale).
+// does; one too large to decode whole at 1/2, 1/4 or 1/8 of its size: Position.Scale). A path
+// that is an http:// or https:// URL (IsHTTP) is fetched (FetchImage) and decoded the same way,
+// named with its secrets hidden (RedactURL) in its Position and errors.
 type Images struct {
 	paths []string
 	next  int
 }
 
-// NewImages returns a Source over image files.
+// NewImages returns a Source over image files (paths, or http:// and https:// URLs).
 func NewImages(paths []string) *Images { return &Images{paths: paths} }
 
 // Read implements Source: an image that cannot be decoded gives a *FrameError naming it.
-func (s *Images) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+func (s *Images) Read(ctx context.Context, m *gocv.Mat) (Position, error) {
 	if s.next >= len(s.paths) {
 		return Position{}, io.EOF
 	}
 	path := s.paths[s.next]
 	p := Position{Name: path, Still: true, Index: s.next}
 	s.next++
-	img, scale, full, err := cvimage.ReadFit(path)
+	var img gocv.Mat
+	var scale int
+	var full image.Point
+	var err error
+	if IsHTTP(path) {
+		p.Name = RedactURL(path)
+		var data []byte
+		if data, err = FetchImage(ctx, path); err == nil {
+			img, scale, full, err = cvimage.DecodeFit(bytes.NewReader(data), p.Name)
+		}
+	} else {
+		img, scale, full, err = cvimage.ReadFit(path)
+	}
 	if err != nil {
-		return p, &FrameError{Name: path, Err: err}
+		return p, &FrameError{Name: p.Name, Err: err}
 	}
 	defer img.Close()
 	img.CopyTo(m)

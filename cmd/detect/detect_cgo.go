@@ -173,14 +173,14 @@ func detect(c *cli.Context) error {
 			for ; i < len(j.inputs) && j.inputs[i].kind == imageInput; i++ {
 				paths = append(paths, j.inputs[i].spec)
 				if j.inputs[i].out != "" {
-					outs[j.inputs[i].spec] = j.inputs[i].out
+					outs[j.inputs[i].name()] = j.inputs[i].out // (as NewImages names it: a URL's secrets hidden)
 				}
 			}
 			src = pipeline.NewImages(paths)
 			if len(outs) > 0 {
 				sinks = append(sinks, pipeline.ImageWriter{Paths: outs})
 				o.Draw = true
-				imagesDir = filepath.Dir(outs[paths[0]])
+				imagesDir = filepath.Dir(outs[in.name()])
 			}
 			if len(paths) > 1 {
 				o.Progress = newFrameBar(stderr, "images", len(paths))

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -12,6 +14,7 @@ import (
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/quote"
+	"github.com/shuffledet/shuffledet/pipeline"
 )
 
 // withOpenCV says that this build reads images only, with one detector.
@@ -49,14 +52,17 @@ func detect(c *cli.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		img, dets, err := detectFile(j.det, in.spec)
+		img, dets, err := detectFile(ctx, j.det, in)
+		if err != nil && ctx.Err() != nil {
+			break // (a fetch the interruption cut short: not a failure)
+		}
 		if err != nil {
 			fmt.Fprintln(c.App.ErrWriter, "detect:", err)
 			failed++
 			continue
 		}
 		b := img.Bounds()
-		if err := j.json.Detections(in.spec, -1, 0, b.Dx(), b.Dy(), dets); err != nil {
+		if err := j.json.Detections(in.name(), -1, 0, b.Dx(), b.Dy(), dets); err != nil {
 			return errors.Join(err, j.closeJSON())
 		}
 		done++
@@ -73,14 +79,25 @@ func detect(c *cli.Context) error {
 	return nil
 }
 
-func detectFile(det *detector.Detector, path string) (image.Image, []detector.Detection, error) {
-	img, err := cvimage.Open(path)
+// detectFile detects the objects in the image in: a file, or an http(s) URL fetched
+// (pipeline.FetchImage) and decoded as the file would be.
+func detectFile(ctx context.Context, det *detector.Detector, in input) (image.Image, []detector.Detection, error) {
+	var img image.Image
+	var err error
+	if in.isURL() {
+		var data []byte
+		if data, err = pipeline.FetchImage(ctx, in.spec); err == nil {
+			img, err = cvimage.Decode(bytes.NewReader(data), in.name())
+		}
+	} else {
+		img, err = cvimage.Open(in.spec)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	dets, err := det.Detect(img)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", quote.Name(path), err)
+		return nil, nil, fmt.Errorf("%s: %w", quote.Name(in.name()), err)
 	}
 	return img, dets, nil
 }

@@ -54,7 +54,7 @@ func FuzzParseInputs(f *testing.F) {
 					t.Fatalf("parseInputs(%q): stream %+v", arg, in)
 				}
 			case imageInput:
-				if !isImage(in.spec) {
+				if !isImage(in.imageFile()) {
 					t.Fatalf("parseInputs(%q): image %+v without an image extension", arg, in)
 				}
 			case videoInput:

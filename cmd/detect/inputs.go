@@ -22,7 +22,7 @@ import (
 type inputKind int
 
 const (
-	imageInput  inputKind = iota // an image file (or one found in a folder)
+	imageInput  inputKind = iota // an image file (or one found in a folder), or an http(s) URL of one
 	videoInput                   // a video file
 	cameraInput                  // camera:N, or a camera's device file (/dev/video0, /dev/v4l/by-id/...)
 	streamInput                  // a network stream URL
@@ -37,10 +37,23 @@ type input struct {
 }
 
 // name is how messages, the progress line and the JSON lines name the input: as given, but for a
-// stream URL's secrets, hidden (pipeline.RedactURL, as pipeline's stream names it).
+// URL's secrets, hidden (pipeline.RedactURL, as pipeline's streams and images name it).
 func (in input) name() string {
-	if in.kind == streamInput {
+	if in.kind == streamInput || in.isURL() {
 		return pipeline.RedactURL(in.spec)
+	}
+	return in.spec
+}
+
+// isURL reports whether in is an image at an http(s) URL, which is fetched (pipeline.FetchImage).
+func (in input) isURL() bool { return in.kind == imageInput && strings.Contains(in.spec, "://") }
+
+// imageFile is the file path of an image input: for a URL, its path (its secrets hidden).
+func (in input) imageFile() string {
+	if in.isURL() {
+		if u, err := url.Parse(pipeline.RedactURL(in.spec)); err == nil {
+			return u.Path
+		}
 	}
 	return in.spec
 }
@@ -48,7 +61,8 @@ func (in input) name() string {
 // imageExts are the extensions taken as still images; other files are opened as videos.
 var imageExts = []string{".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 
-// streamSchemes are the URL schemes passed to FFmpeg as live streams.
+// streamSchemes are the URL schemes passed to FFmpeg as live streams; an http(s) URL whose path
+// ends in an image's extension is an image instead, fetched and decoded as a file is.
 var streamSchemes = []string{"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "rtp", "tcp", "srt"}
 
 var devVideo = regexp.MustCompile(`^/dev/video([0-9]+)$`)
@@ -101,7 +115,11 @@ func parseInputs(args []string) ([]input, error) {
 			if !slices.Contains(streamSchemes, strings.ToLower(u.Scheme)) {
 				return nil, fmt.Errorf("%s: unknown scheme %q (streams: %s)", quote.Name(pipeline.RedactURL(a)), u.Scheme, strings.Join(streamSchemes, ", "))
 			}
-			ins = append(ins, input{spec: a, kind: streamInput})
+			kind := streamInput
+			if pipeline.IsHTTP(a) && isImage(u.Path) {
+				kind = imageInput // (not FFmpeg's one-frame video: decoded as the file would be)
+			}
+			ins = append(ins, input{spec: a, kind: kind})
 		default:
 			st, err := os.Stat(a)
 			if err != nil {
@@ -217,7 +235,7 @@ func planOutputs(ins []input, out string, noVideo bool) error {
 		var name string
 		switch in.kind {
 		case imageInput:
-			name = annotatedImageName(in.spec)
+			name = annotatedImageName(in.imageFile())
 		case videoInput:
 			name = strings.TrimSuffix(filepath.Base(in.spec), filepath.Ext(in.spec)) + ".detect.mp4"
 		case cameraInput:

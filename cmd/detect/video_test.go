@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,6 +336,48 @@ func TestImagesOut(t *testing.T) {
 			t.Errorf("%s: %dx%d, input %dx%d", name, m.Cols(), m.Rows(), l.Width, l.Height)
 		}
 		m.Close()
+	}
+}
+
+// TestImageURL: an http(s) URL whose path ends in an image's extension is an image, fetched and
+// decoded as the file is (not FFmpeg's one-frame video): the same detections as the local file,
+// no frame or time_ms, no video, the annotated image named as the file's; its password hidden
+// everywhere, and a fetch that fails naming the URL (password hidden) as an image that failed.
+func TestImageURL(t *testing.T) {
+	dir := filepath.Join(torchref.RepoRoot(t), "testdata/images")
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	url := strings.Replace(srv.URL, "http://", "http://user:hunter2@", 1) + "/000000001503.jpg"
+	shown := strings.Replace(srv.URL, "http://", "http://user:xxxxx@", 1) + "/000000001503.jpg"
+	model, out := videotest.Tiny(t), t.TempDir()
+	stdout, stderr, err := run(t, "-model", model, "-score", "0", "-out", out, url)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	local, lstderr, err := run(t, "-model", model, "-score", "0", filepath.Join(dir, "000000001503.jpg"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, lstderr)
+	}
+	got, want := parseLines(t, stdout), parseLines(t, local) // (parseLines refuses frame and time_ms)
+	if len(got) != 1 || got[0].Source != shown {
+		t.Fatalf("lines %+v, want one of source %q", got, shown)
+	}
+	got[0].Source = want[0].Source
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the URL's line differs from the local file's:\n%+v\n%+v", got[0], want[0])
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 || entries[0].Name() != "000000001503.detect.jpg" {
+		t.Errorf("-out holds %v, want only 000000001503.detect.jpg", entries)
+	}
+	if strings.Contains(stdout+stderr, "hunter2") {
+		t.Errorf("the password shows:\n%s\n%s", stdout, stderr)
+	}
+
+	missing := strings.Replace(url, "000000001503", "missing", 1)
+	_, stderr, err = run(t, "-model", model, missing)
+	if err == nil || !strings.Contains(err.Error(), "1 of 1 images failed") || strings.Contains(stderr, "hunter2") ||
+		!strings.Contains(stderr, strings.Replace(shown, "000000001503", "missing", 1)+": cannot fetch the image: the server answered 404 Not Found") {
+		t.Errorf("a missing image: %v\n%s", err, stderr)
 	}
 }
 
