@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -576,6 +577,7 @@ func SaveResults(path string, rs []Result, gt *Dataset) error {
 		}
 		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(path)), err)
 	}
+	defer interrupt.TempFile(tmp.Name())() // (a second Ctrl-C removes it too)
 	defer os.Remove(tmp.Name())
 	if err := WriteResults(tmp, rs, gt); err != nil {
 		tmp.Close()

@@ -19,6 +19,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -45,7 +46,8 @@ func VideoCodec(path string) ([]string, error) {
 // column); a later frame of another size is scaled to it. Close finishes the file; until then it
 // is not playable, and it is written under a hidden name in the same folder
 // (.NAME.partial-PID-N.EXT), renamed to its path by Close, so that a run killed part way (a
-// second Ctrl-C) leaves an earlier video of that name as it was (and the hidden file). A path that is a symbolic link, a named pipe or a device
+// second Ctrl-C) leaves an earlier video of that name as it was (the hidden file removed by
+// internal/interrupt's second signal; kept by a SIGKILL). A path that is a symbolic link, a named pipe or a device
 // is written directly. Frames a live source dropped are not filled
 // in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
@@ -60,6 +62,7 @@ type VideoWriter struct {
 
 	path   string
 	temp   string // where the video is written until Close renames it to path ("": path itself)
+	done   func() // releases temp from interrupt.TempFile (nil: no temp)
 	codecs []string
 	fps    float64
 	w      *gocv.VideoWriter
@@ -115,6 +118,7 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
 	if st, err := os.Lstat(path); err != nil || st.Mode().IsRegular() {
 		v.temp = partialPath(path) // (OpenCV makes the file itself)
+		v.done = interrupt.TempFile(v.temp)
 	}
 	return v, nil
 }
@@ -254,6 +258,10 @@ func (v *VideoWriter) Close() error {
 	if v.last.Ptr() != nil {
 		v.last.Close()
 	}
+	if v.done != nil { // renamed, or kept and named in err
+		v.done()
+		v.done = nil
+	}
 	return err
 }
 
@@ -316,6 +324,7 @@ func writeReplacing(path string, data []byte) error {
 	// Made with the mode os.WriteFile gives a new file (0644 less the umask), or the mode of
 	// the file it replaces.
 	tmp := partialPath(path)
+	defer interrupt.TempFile(tmp)()
 	mode := os.FileMode(0o644)
 	if err == nil {
 		mode = st.Mode().Perm()

@@ -537,6 +537,50 @@ func TestSecondInterruptQuits(t *testing.T) {
 	}
 }
 
+// TestSecondInterruptRemovesPartial: a second Ctrl-C that ends a run whose annotated video is
+// still being written (under its hidden name: the JSON lines go to a pipe nobody reads, as in
+// TestSecondInterruptQuits) removes that hidden file: the output folder is left empty.
+func TestSecondInterruptRemovesPartial(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-score", "0", "-out", filepath.Join(dir, "clip.mp4"), videotest.Clip(t))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd.Stdout = w
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	waitFor(t, "a full pipe", 2*time.Minute, func() bool { return fionread(r) > 65536-4096 })
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, "the first interrupt's message", time.Minute, func() bool { return strings.Contains(stderr.String(), "press Ctrl-C again") })
+	// The premise: the video is being written under its hidden name.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), ".clip.partial-") {
+		t.Fatalf("before the second Ctrl-C the folder holds %v, want the video's hidden file", entries)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+			t.Errorf("exit %v: want killed by the second SIGINT", err)
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("still running a minute after the second Ctrl-C")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the second Ctrl-C left %v behind", entries)
+	}
+}
+
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()

@@ -1,6 +1,8 @@
 // Package interrupt is the commands' Ctrl-C: a context that the first of the given signals
-// cancels, after which their default action is back, so that a second one ends the process at
-// once. A signal the process was started with ignored (SIGHUP under nohup, SIGINT in a script's
+// cancels, after which a second one ends the process at once, as the signal's default action
+// does, having first removed the files being written under temporary names (TempFile: a video
+// or results file renamed into place when finished), which nothing would remove otherwise. A
+// signal the process was started with ignored (SIGHUP under nohup, SIGINT in a script's
 // background job) stays ignored, as the shell meant it.
 package interrupt
 
@@ -11,9 +13,51 @@ import (
 	"sync"
 )
 
+// temps are the files TempFile registered and not yet released, each under its own key.
+var temps = struct {
+	sync.Mutex
+	paths map[*string]string
+}{paths: map[*string]string{}}
+
+// TempFile registers path, a file being written under a temporary name until it is renamed into
+// place (or removed), so that a second signal removes it before it ends the process; call done
+// once it is renamed or removed, or kept for the user on purpose. Register before the file is
+// made: removing one not there yet costs nothing.
+func TempFile(path string) (done func()) {
+	key := new(string)
+	temps.Lock()
+	temps.paths[key] = path
+	temps.Unlock()
+	return func() {
+		temps.Lock()
+		delete(temps.paths, key)
+		temps.Unlock()
+	}
+}
+
+// removeTemps removes the registered files and keeps the registry locked, so that none is
+// registered (and made) while the process ends.
+func removeTemps() {
+	temps.Lock()
+	for _, p := range temps.paths {
+		os.Remove(p)
+	}
+}
+
+// quit ends the process as sig's default action does, once the temporary files are removed.
+func quit(signals chan os.Signal, sig os.Signal) {
+	removeTemps()
+	signal.Stop(signals) // the default action again
+	if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(sig) == nil {
+		select {} // (the signal ends the process)
+	}
+	os.Exit(1) // a system that cannot send it (Windows: os.Interrupt)
+}
+
 // Context returns a context that the first of sigs the process does not ignore cancels, calling
 // onSignal (when not nil) once then, before the context is cancelled: what it says comes before
-// anything the cancellation makes the caller print. stop releases the signals and the context.
+// anything the cancellation makes the caller print; a second one removes the TempFile files and
+// ends the process. stop releases the signals and the context.
 func Context(parent context.Context, onSignal func(), sigs ...os.Signal) (ctx context.Context, stop func()) {
 	var caught []os.Signal
 	for _, sig := range sigs {
@@ -31,13 +75,19 @@ func Context(parent context.Context, onSignal func(), sigs ...os.Signal) (ctx co
 	go func() {
 		select {
 		case <-signals:
-			signal.Stop(signals) // the default action again: a second signal ends the process
 			if onSignal != nil {
 				onSignal()
 			}
 			cancel()
 		case <-ctx.Done(): // the parent's end
 			signal.Stop(signals)
+			return
+		case <-done:
+			return
+		}
+		select { // a second signal ends the process at once
+		case sig := <-signals:
+			quit(signals, sig)
 		case <-done:
 		}
 	}()
