@@ -4,19 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/shuffledet/shuffledet/internal/interrupt"
+	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -547,70 +544,13 @@ func WriteResults(w io.Writer, rs []Result, gt *Dataset) error {
 	return bw.Flush()
 }
 
-// SaveResults writes detections to path: a regular file (or a new one)
-// through a temporary file in the same folder, renamed into place, so a
-// reader never sees half a file; through a symbolic link, to the file it
-// names; anything else (a named pipe, a device) written to directly, as it is
-// not a file a rename could replace. Image ids are written as in gt (see
+// SaveResults writes detections to path, whole or not at all: through a hidden file in its
+// folder renamed into place, so a reader never sees half a file; through a symbolic link, to the
+// file it names; anything else (a named pipe, a device) written to directly, as it is not a file
+// a rename could replace (outpath.WriteReplacing). Image ids are written as in gt (see
 // WriteResults).
 func SaveResults(path string, rs []Result, gt *Dataset) error {
-	path = followLinks(path)
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-		if err != nil {
-			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-		}
-		if err := WriteResults(f, rs, gt); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-		}
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) { // (it names the temporary file, which the user never asked for)
-			err = pe.Err
-		}
-		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(path)), err)
-	}
-	defer interrupt.TempFile(tmp.Name())() // (a second Ctrl-C removes it too)
-	defer os.Remove(tmp.Name())
-	if err := WriteResults(tmp, rs, gt); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-	}
-	return nil
-}
-
-// followLinks returns the path a chain of symbolic links at path ends in (path itself when it is
-// not one), the last one's target whether or not it exists yet (filepath.EvalSymlinks fails on a
-// link to a file not yet written); at most 40 links, as the kernel follows.
-func followLinks(path string) string {
-	for range 40 {
-		target, err := os.Readlink(path)
-		if err != nil {
-			return path
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
-		}
-		path = target
-	}
-	return path
+	return outpath.WriteReplacing(path, func(w io.Writer) error { return WriteResults(w, rs, gt) })
 }
 
 // Float32 converts a float32 (as detectors produce) to the float64 with

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io/fs"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -14,12 +14,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/internal/interrupt"
+	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -117,24 +117,10 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	}
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
 	if st, err := os.Lstat(path); err != nil || st.Mode().IsRegular() {
-		v.temp = partialPath(path) // (OpenCV makes the file itself)
+		v.temp = outpath.Partial(path) // (OpenCV makes the file itself)
 		v.done = interrupt.TempFile(v.temp)
 	}
 	return v, nil
-}
-
-// tempSeq numbers the hidden files of this process's writers (partialPath).
-var tempSeq atomic.Int64
-
-// partialPath is the hidden file a writer of path writes before renaming it to path,
-// .STEM.partial-PID-N.EXT in path's folder: a name of its own for each writer (two runs writing
-// one output must not share it), the extension last (OpenCV takes a video's container from it),
-// the stem cut to keep within the 255 bytes a name may have.
-func partialPath(path string) string {
-	ext := filepath.Ext(path)
-	stem := strings.TrimSuffix(filepath.Base(path), ext)
-	stem = stem[:min(len(stem), 200)]
-	return filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d-%d%s", stem, os.Getpid(), tempSeq.Add(1), ext))
 }
 
 // file returns where the video is being written.
@@ -292,7 +278,7 @@ func ffmpegPath(path string) string {
 }
 
 // ImageWriter is a Sink that writes each still image to the path Paths holds for its source
-// file, in the format the path's extension names: whole or not at all (writeReplacing).
+// file, in the format the path's extension names: whole or not at all (outpath.WriteReplacing).
 type ImageWriter struct {
 	Paths map[string]string
 }
@@ -309,49 +295,7 @@ func (w ImageWriter) WriteFrame(f *Frame) error {
 	if err != nil {
 		return fmt.Errorf("%s: OpenCV cannot encode this image as %s: %v", quote.Name(path), ext, err)
 	}
-	return writeReplacing(path, data)
-}
-
-// writeReplacing writes data to path through a hidden file in its folder renamed into place, so
-// that a write that fails part way (a full disk) or a killed run leaves no truncated image and
-// an earlier file of that name as it was; a path that is not a regular file (a link, a pipe, a
-// device) is written directly.
-func writeReplacing(path string, data []byte) error {
-	st, err := os.Lstat(path)
-	if err == nil && !st.Mode().IsRegular() {
-		return os.WriteFile(path, data, 0o644)
-	}
-	// Made with the mode os.WriteFile gives a new file (0644 less the umask), or the mode of
-	// the file it replaces.
-	tmp := partialPath(path)
-	defer interrupt.TempFile(tmp)()
-	mode := os.FileMode(0o644)
-	if err == nil {
-		mode = st.Mode().Perm()
-	}
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
-			err = pe.Err
-		}
-		return fmt.Errorf("%s: cannot write in its folder: %w", quote.Name(path), err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && mode != 0o644 {
-		err = os.Chmod(tmp, mode) // (OpenFile's mode passes through the umask)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-	}
-	return nil
+	return outpath.WriteReplacing(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 // WriteFrame implements Sink: one JSON line per frame, a reduced still image's (Position.Scale)

@@ -4,11 +4,9 @@
 package prplot
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -20,7 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/shuffledet/shuffledet/coco"
-	"github.com/shuffledet/shuffledet/internal/quote"
+	"github.com/shuffledet/shuffledet/internal/outpath"
 )
 
 // maxDets is the index of 100 detections per image in coco.MaxDets, the setting AP uses.
@@ -368,7 +366,7 @@ func WritePlots(e *coco.Eval, dir string, formats ...string) ([]string, error) {
 			{"pr_categories", func(w io.Writer) error { return grid.WriteTo(w, f) }},
 		} {
 			path := filepath.Join(dir, c.name+"."+f)
-			if err := writeFile(path, c.write); err != nil {
+			if err := outpath.WriteReplacing(path, c.write); err != nil {
 				return files, err
 			}
 			files = append(files, path)
@@ -386,33 +384,4 @@ func writeChart(w io.Writer, p *plot.Plot, format string) error {
 	p.Draw(dc)
 	_, err = c.WriteTo(w)
 	return err
-}
-
-// writeFile fills path with write through a hidden file in its folder renamed into place (as
-// coco.SaveResults writes a results file), so that a write that fails part way or a killed run
-// leaves no truncated chart and an earlier one as it was; errors name path.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
-			err = pe.Err
-		}
-		return fmt.Errorf("%s: cannot write in its folder: %w", quote.Name(path), err)
-	}
-	defer os.Remove(tmp.Name()) // (gone after the rename)
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644) // (CreateTemp's 0600)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
-	}
-	return nil
 }

@@ -3,11 +3,9 @@ package prplot
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,39 +244,5 @@ func TestFewCategories(t *testing.T) {
 				t.Errorf("%v: key color of %q: %d pixels", ids, k.Label, n)
 			}
 		}
-	}
-}
-
-// TestWriteFileLeavesNoHalfChart: a chart whose writing fails part way (a full disk, or as a
-// killed run leaves it) leaves the earlier chart of that name as it was, and no other file.
-func TestWriteFileLeavesNoHalfChart(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "pr_iou.png")
-	if err := os.WriteFile(path, []byte("earlier chart"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err := writeFile(path, func(w io.Writer) error {
-		if _, err := w.Write([]byte("half")); err != nil {
-			return err
-		}
-		return errors.New("disk full")
-	})
-	if err == nil || !strings.Contains(err.Error(), "pr_iou.png: disk full") {
-		t.Errorf("error %v", err)
-	}
-	if b, err := os.ReadFile(path); err != nil || string(b) != "earlier chart" {
-		t.Errorf("the earlier chart reads %q, %v", b, err)
-	}
-	if ls, _ := os.ReadDir(dir); len(ls) != 1 {
-		t.Errorf("the folder holds %v", ls)
-	}
-	if err := writeFile(path, func(w io.Writer) error { _, err := w.Write([]byte("new chart")); return err }); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(path); err != nil || string(b) != "new chart" {
-		t.Errorf("the new chart reads %q, %v", b, err)
-	}
-	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 { // (not CreateTemp's 0600)
-		t.Errorf("the new chart: %v, %v", st, err)
 	}
 }

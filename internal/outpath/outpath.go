@@ -1,6 +1,7 @@
-// Package outpath checks, before any work, that a command can make the folder an output goes
-// into, and leaves nothing behind: the commands make their folders only when they start writing,
-// so that a run that fails first leaves none.
+// Package outpath is where the commands' outputs go: CanMakeIn checks, before any work, that a
+// command can make the folder an output goes into, and leaves nothing behind (the commands make
+// their folders only when they start writing, so that a run that fails first leaves none);
+// WriteReplacing writes a file whole or not at all (results, charts, annotated images).
 package outpath
 
 import (

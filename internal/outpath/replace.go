@@ -1,0 +1,101 @@
+package outpath
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/shuffledet/shuffledet/internal/interrupt"
+	"github.com/shuffledet/shuffledet/internal/quote"
+)
+
+// WriteReplacing fills the file at path with what write writes, through a hidden file in its
+// folder (Partial) renamed into place, so that a write that fails part way (a full disk, an
+// error of write's) or a killed run leaves no truncated file and an earlier file of that name as
+// it was; a second Ctrl-C removes the hidden file (interrupt.TempFile). A symbolic link at path
+// is followed (FollowLinks: the file it names is replaced, the link kept), and what is not a
+// regular file there (a pipe, a device) is written directly. A new file gets the mode
+// os.WriteFile gives (0644 less the umask), a replaced one keeps its own. Errors name path.
+func WriteReplacing(path string, write func(io.Writer) error) error {
+	target := FollowLinks(path)
+	st, err := os.Stat(target)
+	if err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
+		}
+		err = write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
+		}
+		return nil
+	}
+	mode := os.FileMode(0o644)
+	if err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp := Partial(target)
+	defer interrupt.TempFile(tmp)()
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
+			err = pe.Err
+		}
+		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), err)
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && mode != 0o644 {
+		err = os.Chmod(tmp, mode) // (OpenFile's mode passes through the umask)
+	}
+	if err == nil {
+		err = os.Rename(tmp, target)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
+	}
+	return nil
+}
+
+// partialSeq numbers the hidden files of this process (Partial).
+var partialSeq atomic.Int64
+
+// Partial is the hidden file a writer of path writes before renaming it to path:
+// .NAME.partial-PID-N.EXT in path's folder, unique in this process, its extension kept (OpenCV's
+// video writer picks its container by it); NAME is cut to 200 bytes, so that the hidden name
+// stays within the 255 bytes a file name may have.
+func Partial(path string) string {
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(filepath.Base(path), ext)
+	stem = stem[:min(len(stem), 200)]
+	return filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d-%d%s", stem, os.Getpid(), partialSeq.Add(1), ext))
+}
+
+// FollowLinks returns the path a chain of symbolic links at path ends in (path itself when it is
+// not one), the last one's target whether or not it exists yet (filepath.EvalSymlinks fails on a
+// link to a file not yet written); at most 40 links, as the kernel follows.
+func FollowLinks(path string) string {
+	for range 40 {
+		target, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	return path
+}

@@ -1,0 +1,75 @@
+package outpath
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWriteReplacingLeavesNoHalfFile: a write that fails part way (a full disk, or as a killed
+// run leaves it) leaves the earlier file of that name as it was, and no other file; one that
+// succeeds replaces it, keeping its mode, and a new file gets 0644 (less the umask), not the
+// hidden file's own.
+func TestWriteReplacingLeavesNoHalfFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pr_iou.png")
+	if err := os.WriteFile(path, []byte("earlier chart"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteReplacing(path, func(w io.Writer) error {
+		if _, err := w.Write([]byte("half")); err != nil {
+			return err
+		}
+		return errors.New("disk full")
+	})
+	if err == nil || err.Error() != path+": disk full" {
+		t.Errorf("error %v", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "earlier chart" {
+		t.Errorf("the earlier file reads %q, %v", b, err)
+	}
+	if ls, _ := os.ReadDir(dir); len(ls) != 1 {
+		t.Errorf("the folder holds %v", ls)
+	}
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	if err := WriteReplacing(path, write("new chart")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "new chart" {
+		t.Errorf("the new file reads %q, %v", b, err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the replaced file: %v, %v; want the earlier file's 0600", st, err)
+	}
+	fresh := filepath.Join(dir, "new.json")
+	if err := WriteReplacing(fresh, write("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(fresh); err != nil || st.Mode().Perm()&^0o022 != 0o644&^0o022 || st.Mode().Perm()&0o600 != 0o600 {
+		t.Errorf("a new file: %v, %v; want 0644 less the umask", st, err)
+	}
+	missing := filepath.Join(dir, "missing", "x.png")
+	if err := WriteReplacing(missing, write("x")); err == nil || err.Error() != missing+": cannot write in its folder "+filepath.Dir(missing)+": no such file or directory" {
+		t.Errorf("into a missing folder: %v", err)
+	}
+}
+
+// TestWriteReplacingLongName: a file of a 250-byte name is written (its hidden file's name, the
+// whole name plus ".partial-PID-N" as it was, passed the 255 bytes a name may have).
+func TestWriteReplacingLongName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), strings.Repeat("n", 246)+".jpg")
+	if err := WriteReplacing(path, func(w io.Writer) error { _, err := w.Write([]byte("data")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "data" {
+		t.Errorf("read back %q, %v", b, err)
+	}
+	if n, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*")); len(n) != 0 {
+		t.Errorf("hidden files left: %v", n)
+	}
+}
