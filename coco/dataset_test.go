@@ -157,6 +157,8 @@ func TestLoadErrors(t *testing.T) {
 		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"detection 0: score: -Infinity is not a finite number", "(byte 66)"}},
 		{"huge", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`, true, []string{"huge:1:2", "1e999", "(byte 1)"}},
 		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
+		// pycocotools ranks 2^53+1 above 2^53 (ints, sorted by numpy as int64); float64 holds both as 2^53
+		{"score beyond 2^53", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 9007199254740991}, {"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -9007199254740993}]`, true, []string{"detection 1: score of magnitude 2^53 or more, where pycocotools orders scores written as integers exactly"}},
 		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"detection 0: segmentation: size must be [h, w]"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
 		{"fractional image id", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 7.5, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"fractional image id:2:2", "detection 1: image_id: want an integer, got 7.5"}},

@@ -15,7 +15,9 @@
 // FindUnmatchable counts them) and refuses detections of images it does
 // not have; a NaN or infinite number where the evaluation reads one, an id
 // with a fraction (ids written 7.0, as numpy pipelines do, are read as
-// integers, in both files), or broken JSON, is an error naming the file,
+// integers, in both files), a score of magnitude 2^53 or more (numpy sorts
+// scores written as integers that large exactly; float64 ties 2^53 and
+// 2^53+1), or broken JSON, is an error naming the file,
 // the line and column, and the byte offset. Python's NaN, Infinity and
 // -Infinity, which JSON does not have, are skipped where nothing reads
 // them (a polygon, an extra key), as pycocotools skips them. Image ids may be strings, as pycocotools takes them: an

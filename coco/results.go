@@ -239,10 +239,11 @@ func valueEnd(b []byte, i int) int {
 // against numbers, or a number against strings, is an error). A NaN or infinite
 // number in a field the evaluation reads (Python writes them; JSON has none:
 // elsewhere they are skipped, as pycocotools skips them), malformed JSON, a
-// detection without image_id, category_id, bbox or score, and, when gt is
-// not nil, an image id that is not in gt (loadRes refuses those too) are
-// errors that name the file, the line and column, the byte offset and the
-// detection.
+// detection without image_id, category_id, bbox or score, a score of
+// magnitude 2^53 or more (numpy sorts scores written as integers that large
+// exactly; float64 ties 2^53 and 2^53+1), and, when gt is not nil, an
+// image id that is not in gt (loadRes refuses those too) are errors that
+// name the file, the line and column, the byte offset and the detection.
 func LoadResults(path string, gt *Dataset) ([]Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -316,6 +317,8 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			return atError(name, off, "%s: bbox: null is not a number (pycocotools' loadRes fails on it)", what)
 		case math.IsNaN(d.Score):
 			return atError(name, off, "%s: no score", what)
+		case math.Abs(d.Score) >= 1<<53:
+			return atError(name, off, "%s: score of magnitude 2^53 or more, where pycocotools orders scores written as integers exactly and a float64 cannot hold them", what)
 		}
 		imageID, err := gt.resultImageID(d.ImageID)
 		if err != nil {
