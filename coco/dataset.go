@@ -40,9 +40,9 @@ type imgJSON struct {
 // catJSON is the decoding form of a category: pycocotools reads its name only to look ids up by
 // name (as -categories does here), its supercategory never.
 type catJSON struct {
-	ID            categoryNumber `json:"id"`
-	Name          looseString    `json:"name"`
-	Supercategory looseString    `json:"supercategory"`
+	ID            catIDValue  `json:"id"`
+	Name          looseString `json:"name"`
+	Supercategory looseString `json:"supercategory"`
 }
 
 // looseNumber is a number that the evaluation does not read (an image's width and height): any
@@ -226,6 +226,7 @@ func decodeList(dec *json.Decoder, name, field string, each func(i int, off int6
 }
 
 func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) error {
+	var lost listIDs
 	return decodeList(dec, name, "images", func(i int, off int64) error {
 		im := imgJSON{ID: missingImageID}
 		if err := dec.Decode(&im); err != nil {
@@ -234,9 +235,15 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) er
 		if im.ID.absent() {
 			return atError(name, off, "images[%d]: no id", i)
 		}
-		id, err := ids.image(im.ID, fmt.Sprintf("images[%d]", i))
+		where := fmt.Sprintf("images[%d]", i)
+		id, err := ids.image(im.ID, where)
 		if err != nil {
 			return atError(name, off, "%v", err)
+		}
+		if !im.ID.isString {
+			if err := lost.note(id, im.ID.float, where); err != nil {
+				return atError(name, off, "%v", err)
+			}
 		}
 		d.Images = append(d.Images, Image{ID: id, FileName: string(im.FileName), Width: float64(im.Width), Height: float64(im.Height)})
 		return nil
@@ -244,15 +251,19 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) er
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
+	var lost listIDs
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
-		c := catJSON{ID: AllCategories} // no JSON id decodes to it: the mark of a missing id
+		c := catJSON{ID: catIDValue{num: AllCategories}} // no JSON id decodes to it: the mark of a missing id
 		if err := dec.Decode(&c); err != nil {
 			return jsonError(name, err, off, fmt.Sprintf("categories[%d]", i))
 		}
-		if c.ID == AllCategories {
+		if c.ID.num == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
-		d.Categories = append(d.Categories, Category{ID: int(c.ID), Name: string(c.Name), Supercategory: string(c.Supercategory)})
+		if err := lost.note(int64(c.ID.num), c.ID.float, fmt.Sprintf("categories[%d]", i)); err != nil {
+			return atError(name, off, "%v", err)
+		}
+		d.Categories = append(d.Categories, Category{ID: int(c.ID.num), Name: string(c.Name), Supercategory: string(c.Supercategory)})
 		return nil
 	})
 }

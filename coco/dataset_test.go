@@ -176,6 +176,10 @@ func TestLoadErrors(t *testing.T) {
 		{"nan in the ground truth", `{"images": [], "categories": [], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [NaN, 1, 1, 1]}]}`, false, []string{"annotations[0]: bbox: NaN is not a finite number (Python's json writes it", "(byte 101)"}},
 		{"iscrowd 256", `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "iscrowd": 256}]}`, false, []string{"annotations[0]", "iscrowd", "got 256", "a byte, 0 to 255"}},
 		{"iscrowd -1", `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "iscrowd": -1}]}`, false, []string{"annotations[0]", "got -1", "a byte, 0 to 255"}},
+		// pycocotools' evaluate makes a list's ids float64 (np.unique) when one is a float, and then finds nothing under 2^53+1
+		{"image id lost to floats", `{"images": [{"id": 9007199254740993}, {"id": 5.0}], "categories": []}`, false, []string{"images[0]: id 9007199254740993 is an integer that a float64 cannot hold, and images[1]'s id is written as a float", "np.unique", "(byte 38)"}},
+		{"category id lost to floats", `{"images": [], "categories": [{"id": 5e0}, {"id": -9007199254740993}]}`, false, []string{"categories[1]: id -9007199254740993 is an integer that a float64 cannot hold, and categories[0]'s id is written as a float"}},
+		{"ids that floats hold", `{"images": [{"id": 1152921504606846976}, {"id": 5.0}], "categories": [{"id": 9007199254740993}, {"id": 2}]}`, false, nil},
 		{"caption first", "[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5, \"caption\": null}]", true, []string{"caption first:2:1", "detection 0: has a caption", "caption results"}},
 		{"list after", `[] []`, true, []string{"list after:1:4", `unexpected "[" after the list of detections`}},
 		{"object after dataset", "{\"images\": [{\"id\": 1}], \"categories\": []}\n {\"oops\": ", false, []string{"object after dataset:2:2", `unexpected "{" after the top-level object`, "(byte 43)"}},

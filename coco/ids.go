@@ -1,9 +1,11 @@
 package coco
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strconv"
@@ -90,6 +92,7 @@ type imageIDValue struct {
 	num      intNumber // math.MinInt64 when absent (null leaves it)
 	str      string
 	isString bool
+	float    bool // a number written with a fraction or an exponent (7.0), which Python reads as a float
 }
 
 // UnmarshalJSON accepts an integral number or a string.
@@ -98,7 +101,58 @@ func (v *imageIDValue) UnmarshalJSON(b []byte) error {
 		v.isString = true
 		return json.Unmarshal(b, &v.str)
 	}
-	return v.num.UnmarshalJSON(b)
+	if err := v.num.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	v.float = writtenAsFloat(b)
+	return nil
+}
+
+// catIDValue is a category's id (see categoryNumber), and whether it was written as a float.
+type catIDValue struct {
+	num   categoryNumber
+	float bool
+}
+
+// UnmarshalJSON accepts what categoryNumber accepts.
+func (v *catIDValue) UnmarshalJSON(b []byte) error {
+	if err := v.num.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	v.float = writtenAsFloat(b)
+	return nil
+}
+
+// writtenAsFloat reports whether the JSON number b has a fraction or an exponent (7.0, 7e0).
+func writtenAsFloat(b []byte) bool { return bytes.ContainsAny(b, ".eE") }
+
+// listIDs watches the ids of an images or categories list for those pycocotools' evaluate
+// loses: it passes a list's ids through np.unique, which makes them all float64 when one of
+// them is a float (written 7.0), and then finds nothing under an integer that a float64 does
+// not hold (beyond 2^53): that image's or category's ground truth and detections count nowhere.
+type listIDs struct {
+	float, inexact string // where the first id written as a float, and the first integer a float64 cannot hold, were read
+	inexactID      int64
+}
+
+// note records the id read at where, and returns an error once the list has both kinds.
+func (l *listIDs) note(id int64, float bool, where string) error {
+	u := uint64(id)
+	if id < 0 {
+		u = -u
+	}
+	switch {
+	case float && l.float == "":
+		l.float = where
+	case !float && l.inexact == "" && u>>bits.TrailingZeros64(u) >= 1<<53:
+		l.inexact, l.inexactID = where, id
+	}
+	if l.float == "" || l.inexact == "" {
+		return nil
+	}
+	return fmt.Errorf("%s: id %d is an integer that a float64 cannot hold, and %s's id is written as a float: "+
+		"pycocotools' evaluate then makes every id of the list a float64 (np.unique) and finds nothing under this one (write the ids as integers)",
+		l.inexact, l.inexactID, l.float)
 }
 
 // absent reports whether no id was read (v as reset to missingImageID, then decoded).
