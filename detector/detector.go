@@ -251,7 +251,7 @@ func (m *Model) checkFrameCost(cfg configs.Detector) error {
 	}
 	if cx.MACs > MaxFrameMACs {
 		return fmt.Errorf("model %s: a %dx%d input with %d proposals costs %.2f T multiply-adds a frame (backbone %.2f T, RPN %.2f T, box head %.2f T), more than %.0f T",
-			m.Path, w, h, cfg.RPN.PostNMSTopN, float64(cx.MACs)/1e12, float64(cx.Backbone.MACs)/1e12, float64(cx.RPN.MACs)/1e12, float64(cx.BoxHead.MACs)/1e12, MaxFrameMACs/1e12)
+			quote.Name(m.Path), w, h, cfg.RPN.PostNMSTopN, float64(cx.MACs)/1e12, float64(cx.Backbone.MACs)/1e12, float64(cx.RPN.MACs)/1e12, float64(cx.BoxHead.MACs)/1e12, MaxFrameMACs/1e12)
 	}
 	return nil
 }

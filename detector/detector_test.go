@@ -892,7 +892,7 @@ func TestNoDetectionsIsEmptyNotNil(t *testing.T) {
 
 // TestFrameCostBounded: a configuration whose largest frame costs more than MaxFrameMACs (a 2x
 // model file's RPN of 4096 channels at a 4096-pixel input: 2.51 T multiply-adds) is refused when a
-// Detector is made, naming the cost; a 2x detector at 600 with the 10,000 proposals the RoI head
+// Detector is made, naming the cost and the model, quoted; a 2x detector at 600 with the 10,000 proposals the RoI head
 // takes at most (1.31 T) is not.
 func TestFrameCostBounded(t *testing.T) {
 	heavy, err := configs.Preset("shufflenet-g3-2.0x-300")
@@ -901,11 +901,12 @@ func TestFrameCostBounded(t *testing.T) {
 	}
 	heavy.Detector.RPN.Channels = 4096
 	heavy.Detector.ShorterSide, heavy.Detector.MaxLongerSide = 4096, 4096
-	m, err := detector.Build("heavy.bin", *heavy, testmodel.NewRecorder(1))
+	// (a name with a newline: quoted, as every message naming the model quotes it)
+	m, err := detector.Build("hea\nvy.bin", *heavy, testmodel.NewRecorder(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.NewDetector(); err == nil || !strings.Contains(err.Error(), "model heavy.bin: a 4096x4096 input with 300 proposals costs 2.51 T multiply-adds a frame") {
+	if _, err := m.NewDetector(); err == nil || !strings.Contains(err.Error(), `model "hea\nvy.bin": a 4096x4096 input with 300 proposals costs 2.51 T multiply-adds a frame`) {
 		t.Errorf("an RPN of 4096 channels at 4096: %v", err)
 	}
 	wide, err := configs.Preset("shufflenet-g3-2.0x-600")
