@@ -206,7 +206,7 @@ func evalFile(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), quote.Name(c.String("gt")))
 		if k := coveredPrefix(all, dts); k > limit && k < len(all) { // (a complete file at a small -limit: a quick check)
 			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on images %d-%d are not evaluated "+
-				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", c.String("dt"), k, limit+1, k)
+				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", quote.Name(c.String("dt")), k, limit+1, k)
 		}
 		return report(c.Context, c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
@@ -214,7 +214,7 @@ func evalFile(c *cli.Context, e *env) error {
 		if n := withGroundTruth(gt, all[k:], cats); n > 0 { // (images without any have nothing to miss)
 			fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
 				"the %d after them with ground truth count as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
-				k, len(all), c.String("gt"), n, k)
+				k, len(all), quote.Name(c.String("gt")), n, k)
 		}
 	}
 	return report(c.Context, c, e, gt, dts, nil, cats)
@@ -616,12 +616,12 @@ func runModel(c *cli.Context, e *env) error {
 			}
 			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s "+
 				"(evaluate them again with -gt %s -dt %s -limit %d)",
-				len(rep.ImageIDs), rep.Total, len(rep.Results), out, c.String("gt"), out, len(rep.ImageIDs))}
+				len(rep.ImageIDs), rep.Total, len(rep.Results), quote.Name(out), quote.Name(c.String("gt")), quote.Name(out), len(rep.ImageIDs))}
 		}
 		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), quote.Name(out))
 	}
 	fmt.Fprintf(e.stderr, "%d images in %s (%.1f img/s); %d detections written to %s\n",
-		len(rep.ImageIDs), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), len(rep.Results), out)
+		len(rep.ImageIDs), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), len(rep.Results), quote.Name(out))
 	if rep.Resized > 0 {
 		fmt.Fprintf(e.stderr, "cocoeval: note: %d of the %d images decode to another size than the ground truth's width and height (the first, %s): "+
 			"their boxes may be in another frame than the detections (other files than those annotated? an EXIF orientation the annotations do not follow?)\n",
@@ -635,11 +635,11 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	err = report(c.Context, c, e, gt, rep.Results, images, cats)
 	if errors.As(err, &ee) && ee.code == 130 {
-		again := fmt.Sprintf("-gt %s -dt %s", c.String("gt"), out)
+		again := fmt.Sprintf("-gt %s -dt %s", quote.Name(c.String("gt")), quote.Name(out))
 		if images != nil {
 			again += fmt.Sprintf(" -limit %d", len(images))
 		}
-		ee.msg += fmt.Sprintf("; the %d detections are written to %s (evaluate them with %s)", len(rep.Results), out, again)
+		ee.msg += fmt.Sprintf("; the %d detections are written to %s (evaluate them with %s)", len(rep.Results), quote.Name(out), again)
 	}
 	return err
 }

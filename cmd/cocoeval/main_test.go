@@ -1032,3 +1032,35 @@ func TestFlagNotes(t *testing.T) {
 		t.Errorf("-model: person noted as not detected: %s", stderr)
 	}
 }
+
+// TestNotesQuoteNames: the notes and the closing line of a run name -dt, -gt and -out quoted
+// where they hold a newline, as its errors do, so that no line is split in two.
+func TestNotesQuoteNames(t *testing.T) {
+	dir := t.TempDir()
+	// Detections on the first 60 of the 100 images: -limit 50 leaves some out.
+	gt, err := coco.LoadDataset(goldenGT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dts, err := coco.LoadResults(goldenDT, gt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := imageIDs(firstImages(gt, 60))
+	dts = slices.DeleteFunc(dts, func(r coco.Result) bool { return !slices.Contains(first, r.ImageID) })
+	dt := filepath.Join(dir, "d\nt.json")
+	if err := coco.SaveResults(dt, dts, gt); err != nil {
+		t.Fatal(err)
+	}
+	e, _, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", dt, "-limit", "50"}); code != 0 ||
+		!strings.Contains(stderr.String(), "cocoeval: note: "+strconv.Quote(dt)+" has detections on the first") {
+		t.Errorf("-dt %q -limit 50: exit %d; stderr %q", dt, code, stderr)
+	}
+	out := filepath.Join(dir, "r\n.json")
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-out", out}); code != 0 ||
+		!strings.Contains(stderr.String(), "detections written to "+strconv.Quote(out)+"\n") {
+		t.Errorf("-out %q: exit %d; stderr %q", out, code, stderr)
+	}
+}
