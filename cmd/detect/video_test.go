@@ -99,25 +99,31 @@ func TestVideoEveryFrame(t *testing.T) {
 	}
 }
 
-// TestVideoStride runs the 0.5x model at 300 on every 8th frame into an .mkv given with -out.
+// TestVideoStride runs the 0.5x model at 300 on every 3rd frame into an .mkv given with -out:
+// 14 frames of the 40, each lasting 3 of the source's, so the video keeps the clip's 4 s rounded
+// up to whole strides, 4.2 s (README's -stride).
 func TestVideoStride(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "annotated.mkv")
 	model := videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0)
-	stdout, stderr, err := run(t, "-model", model, "-score", "0.01", "-stride", "8", "-out", out, videotest.Clip(t))
+	stdout, stderr, err := run(t, "-model", model, "-score", "0.01", "-stride", "3", "-out", out, videotest.Clip(t))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	if n := videotest.Frames(t, out); n != 5 {
-		t.Errorf("%d frames in %s, want 5", n, out)
+	b, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", out).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := videotest.Frames(t, out); n != 14 || strings.TrimSpace(string(b)) != "4.200000" {
+		t.Errorf("%s: %d frames, %s s; want 14 frames, 4.2 s", out, n, b)
 	}
 	ls := frameLines(t, []byte(stdout))
-	if len(ls) != 5 {
-		t.Fatalf("%d lines, want 5", len(ls))
+	if len(ls) != 14 {
+		t.Fatalf("%d lines, want 14", len(ls))
 	}
 	dets := 0
 	for i, l := range ls {
-		if *l.Frame != 8*i || *l.TimeMS != float64(800*i) {
+		if *l.Frame != 3*i || *l.TimeMS != float64(300*i) {
 			t.Errorf("line %d: frame %d at %v ms", i, *l.Frame, *l.TimeMS)
 		}
 		dets += len(l.Detections)
