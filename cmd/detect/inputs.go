@@ -46,7 +46,7 @@ func (in input) name() string {
 }
 
 // isURL reports whether in is an image at an http(s) URL, which is fetched (pipeline.FetchImage).
-func (in input) isURL() bool { return in.kind == imageInput && strings.Contains(in.spec, "://") }
+func (in input) isURL() bool { return in.kind == imageInput && pipeline.IsHTTP(in.spec) }
 
 // imageFile is the file path of an image input: for a URL, its path (its secrets hidden).
 func (in input) imageFile() string {
