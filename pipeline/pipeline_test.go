@@ -1169,6 +1169,46 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 	}
 }
 
+// TestVideoWriterFollowsLink: a symbolic link at the path is followed, as outpath.WriteReplacing
+// follows it: the file it names is left as it was until Close replaces it (it was written
+// through the link from the first frame, so a killed run left it truncated), the link kept.
+func TestVideoWriterFollowsLink(t *testing.T) {
+	dir := t.TempDir()
+	real, link := filepath.Join(dir, "real.mp4"), filepath.Join(dir, "link.mp4")
+	if err := os.WriteFile(real, []byte("an earlier run's video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.mp4", link); err != nil {
+		t.Fatal(err)
+	}
+	frame := &Frame{Mat: gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	vw, err := NewVideoWriter(link, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := vw.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(real); string(b) != "an earlier run's video" {
+		t.Errorf("the linked video changed before Close: %d bytes", len(b))
+	}
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is not kept: %v, %v", st, err)
+	}
+	if n := videotest.Frames(t, real); n != 5 {
+		t.Errorf("%d frames in the linked file after Close, want 5", n)
+	}
+	if ls, _ := os.ReadDir(dir); len(ls) != 2 {
+		t.Errorf("the folder holds %v, want the file and the link", ls)
+	}
+}
+
 // TestVideoWriterFollowsTimes: frames of a variable frame rate (times 0-400 ms at 100 ms, then
 // 1500, 1800) written at 4 frames/s keep their times: the one at 1500 ms, place 6, comes after
 // a copy of the one before (the five first, faster than the rate, are all written, one after

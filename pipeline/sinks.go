@@ -47,9 +47,9 @@ func VideoCodec(path string) ([]string, error) {
 // is not playable, and it is written under a hidden name in the same folder
 // (.NAME.partial-PID-N.EXT), renamed to its path by Close, so that a run killed part way (a
 // second Ctrl-C) leaves an earlier video of that name as it was (the hidden file removed by
-// internal/interrupt's second signal; kept by a SIGKILL). A path that is a symbolic link, a named pipe or a device
-// is written directly. Frames a live source dropped are not filled
-// in (that would cost an encoding per dropped frame, in the path of every result): such a video
+// internal/interrupt's second signal; kept by a SIGKILL). A symbolic link at path is followed,
+// as outpath.WriteReplacing follows it (the file it names is replaced, the link kept); a named
+// pipe or a device is written directly. Frames a live source dropped are not filled in (that would cost an encoding per dropped frame, in the path of every result): such a video
 // plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
 type VideoWriter struct {
 	// FollowTimes keeps a file's timing in a video of variable frame rate (a phone's): a frame
@@ -61,7 +61,8 @@ type VideoWriter struct {
 	FollowTimes bool
 
 	path   string
-	temp   string // where the video is written until Close renames it to path ("": path itself)
+	temp   string // where the video is written until Close renames it to dest ("": path itself)
+	dest   string // path, or the file a symbolic link at path names (outpath.FollowLinks)
 	done   func() // releases temp from interrupt.TempFile (nil: no temp)
 	codecs []string
 	fps    float64
@@ -116,8 +117,9 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 		fps = 25
 	}
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
-	if st, err := os.Lstat(path); err != nil || st.Mode().IsRegular() {
-		v.temp = outpath.Partial(path) // (OpenCV makes the file itself)
+	v.dest = outpath.FollowLinks(path)
+	if st, err := os.Stat(v.dest); err != nil || st.Mode().IsRegular() {
+		v.temp = outpath.Partial(v.dest) // (OpenCV makes the file itself)
 		v.done = interrupt.TempFile(v.temp)
 	}
 	return v, nil
@@ -233,7 +235,7 @@ func (v *VideoWriter) Close() error {
 			err = v.check()
 		}
 		if err == nil && v.temp != "" {
-			if rerr := os.Rename(v.temp, v.path); rerr != nil {
+			if rerr := os.Rename(v.temp, v.dest); rerr != nil {
 				err = fmt.Errorf("%s: %w", quote.Name(v.path), quote.Err(rerr))
 			}
 		}
