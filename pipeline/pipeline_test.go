@@ -1171,11 +1171,12 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 
 // TestVideoWriterFollowsLink: a symbolic link at the path is followed, as outpath.WriteReplacing
 // follows it: the file it names is left as it was until Close replaces it (it was written
-// through the link from the first frame, so a killed run left it truncated), the link kept.
+// through the link from the first frame, so a killed run left it truncated), the link kept, and
+// the replaced video keeps its mode, as WriteReplacing's files do (it became 0644).
 func TestVideoWriterFollowsLink(t *testing.T) {
 	dir := t.TempDir()
 	real, link := filepath.Join(dir, "real.mp4"), filepath.Join(dir, "link.mp4")
-	if err := os.WriteFile(real, []byte("an earlier run's video"), 0o644); err != nil {
+	if err := os.WriteFile(real, []byte("an earlier run's video"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink("real.mp4", link); err != nil {
@@ -1203,6 +1204,11 @@ func TestVideoWriterFollowsLink(t *testing.T) {
 	}
 	if n := videotest.Frames(t, real); n != 5 {
 		t.Errorf("%d frames in the linked file after Close, want 5", n)
+	}
+	if st, err := os.Stat(real); err != nil {
+		t.Error(err)
+	} else if m := st.Mode().Perm(); m != 0o600 {
+		t.Errorf("the replaced video's mode %#o, want its earlier 0600", m)
 	}
 	if ls, _ := os.ReadDir(dir); len(ls) != 2 {
 		t.Errorf("the folder holds %v, want the file and the link", ls)

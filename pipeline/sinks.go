@@ -45,12 +45,14 @@ func VideoCodec(path string) ([]string, error) {
 // frame of 853x480 opens a 852x480 video, and frames of its size are written without their last
 // column); a later frame of another size is scaled to it. Close finishes the file; until then it
 // is not playable, and it is written under a hidden name in the same folder
-// (.NAME.partial-PID-N.EXT), renamed to its path by Close, so that a run killed part way (a
-// second Ctrl-C) leaves an earlier video of that name as it was (the hidden file removed by
-// internal/interrupt's second signal; kept by a SIGKILL). A symbolic link at path is followed,
-// as outpath.WriteReplacing follows it (the file it names is replaced, the link kept); a named
-// pipe or a device is written directly. Frames a live source dropped are not filled in (that would cost an encoding per dropped frame, in the path of every result): such a video
-// plays faster than it happened, and the JSON lines' time_ms say when each frame was captured.
+// (.NAME.partial-PID-N.EXT), renamed to its path by Close (keeping the mode of the video it
+// replaces), so that a run killed part way (a second Ctrl-C) leaves an earlier video of that
+// name as it was (the hidden file removed by internal/interrupt's second signal; kept by a
+// SIGKILL). A symbolic link at path is followed, as outpath.WriteReplacing follows it (the file
+// it names is replaced, the link kept); a named pipe or a device is written directly. Frames a
+// live source dropped are not filled in (that would cost an encoding per dropped frame, in the
+// path of every result): such a video plays faster than it happened, and the JSON lines'
+// time_ms say when each frame was captured.
 type VideoWriter struct {
 	// FollowTimes keeps a file's timing in a video of variable frame rate (a phone's): a frame
 	// whose presentation time (Position.TimeMS) comes more than half a frame after its place at
@@ -235,7 +237,14 @@ func (v *VideoWriter) Close() error {
 			err = v.check()
 		}
 		if err == nil && v.temp != "" {
-			if rerr := os.Rename(v.temp, v.dest); rerr != nil {
+			var rerr error
+			if st, serr := os.Stat(v.dest); serr == nil { // (a replaced video keeps its mode, as WriteReplacing's files)
+				rerr = os.Chmod(v.temp, st.Mode().Perm())
+			}
+			if rerr == nil {
+				rerr = os.Rename(v.temp, v.dest)
+			}
+			if rerr != nil {
 				err = fmt.Errorf("%s: %w", quote.Name(v.path), quote.Err(rerr))
 			}
 		}
