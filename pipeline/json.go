@@ -75,7 +75,7 @@ func (j *JSONLines) Write(r *Record) error {
 // writeRawSource writes r, whose Source is not valid UTF-8, with the source escaped as
 // escapeSource does (the outer "source" field hides Record's own, in its place first).
 func (j *JSONLines) writeRawSource(r *Record) error {
-	if r.Source != j.rawSource || j.escaped == nil {
+	if r.Source != j.rawSource { // (never "" at first: "" is valid UTF-8)
 		j.rawSource, j.escaped = r.Source, json.RawMessage(escapeSource(r.Source))
 	}
 	line := struct {
