@@ -27,7 +27,7 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	if err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
-			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
+			return fmt.Errorf("%s: %w", quote.Name(path), withoutPath(err))
 		}
 		err = write(f)
 		if cerr := f.Close(); err == nil {
@@ -45,12 +45,8 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	tmp := Partial(target)
 	defer interrupt.TempFile(tmp)()
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) { // (it names the hidden file, which the user never asked for)
-			err = pe.Err
-		}
-		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), err)
+	if err != nil { // (its error names the hidden file, which the user never asked for)
+		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), withoutPath(err))
 	}
 	err = write(f)
 	if cerr := f.Close(); err == nil {
@@ -67,6 +63,16 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 	}
 	return nil
+}
+
+// withoutPath returns the cause of an error of package os that names a path (an *fs.PathError),
+// for a message that names the file as the user gave it.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // partialSeq numbers the hidden files of this process (Partial).

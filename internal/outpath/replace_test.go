@@ -73,3 +73,13 @@ func TestWriteReplacingLongName(t *testing.T) {
 		t.Errorf("hidden files left: %v", n)
 	}
 }
+
+// TestWriteReplacingNamesPathOnce: what is not a regular file is written directly, and an error
+// opening it names the path once, as given ("DIR: is a directory", not "DIR: open DIR: ...").
+func TestWriteReplacingNamesPathOnce(t *testing.T) {
+	dir := t.TempDir()
+	err := WriteReplacing(dir, func(w io.Writer) error { return nil })
+	if err == nil || err.Error() != dir+": is a directory" {
+		t.Errorf("writing a folder: %v", err)
+	}
+}
