@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"time"
 )
 
 // temps are the files TempFile registered and not yet released, each under its own key.
@@ -49,9 +50,9 @@ func quit(signals chan os.Signal, sig os.Signal) {
 	removeTemps()
 	signal.Stop(signals) // the default action again
 	if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(sig) == nil {
-		select {} // (the signal ends the process)
+		time.Sleep(time.Second) // (the signal ends the process, unless another Notify catches it)
 	}
-	os.Exit(1) // a system that cannot send it (Windows: os.Interrupt)
+	os.Exit(1) // a system that cannot send it (Windows: os.Interrupt), or a signal caught elsewhere
 }
 
 // Context returns a context that the first of sigs the process does not ignore cancels, calling
