@@ -47,6 +47,11 @@ func IsHTTP(spec string) bool {
 // other than 200, a body over MaxImageBytes, or a fetch past its timeouts (or ctx's end) is an
 // error, which names the URL with its secrets hidden (RedactURL).
 func FetchImage(ctx context.Context, rawURL string) ([]byte, error) {
+	return fetchImage(ctx, rawURL, MaxImageBytes)
+}
+
+// fetchImage is FetchImage with a body of at most limit bytes, a whole number of MiB.
+func fetchImage(ctx context.Context, rawURL string, limit int) ([]byte, error) {
 	name := quote.Name(RedactURL(rawURL))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -60,15 +65,15 @@ func FetchImage(ctx context.Context, rawURL string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: cannot fetch the image: the server answered %s", name, resp.Status)
 	}
-	if resp.ContentLength > MaxImageBytes {
-		return nil, fmt.Errorf("%s: the image is %d bytes, over the %d MiB an image may have", name, resp.ContentLength, MaxImageBytes>>20)
+	if resp.ContentLength > int64(limit) {
+		return nil, fmt.Errorf("%s: the image is %d bytes, over the %d MiB an image may have", name, resp.ContentLength, limit>>20)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxImageBytes+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot fetch the image: %w", name, unwrapURLError(err))
 	}
-	if len(data) > MaxImageBytes {
-		return nil, fmt.Errorf("%s: the image is over the %d MiB an image may have", name, MaxImageBytes>>20)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s: the image is over the %d MiB an image may have", name, limit>>20)
 	}
 	return data, nil
 }

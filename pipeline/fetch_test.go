@@ -9,13 +9,19 @@ import (
 	"testing"
 )
 
-// TestFetchImage: the body of a 200; a 404, or a body declared over MaxImageBytes, is an error
+// TestFetchImage: the body of a 200; a 404, a body declared over MaxImageBytes, or one that
+// declares no length and runs past the limit (2 MiB here, to keep the test small), is an error
 // naming the URL with its password hidden.
 func TestFetchImage(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/a.jpg":
 			w.Write([]byte("jpeg"))
+		case "/endless.jpg": // (written in pieces: sent chunked, with no Content-Length)
+			for range 3 {
+				w.Write(make([]byte, 1<<20))
+				w.(http.Flusher).Flush()
+			}
 		case "/huge.jpg":
 			w.Header().Set("Content-Length", strconv.Itoa(MaxImageBytes+1))
 			w.WriteHeader(http.StatusOK)
@@ -36,5 +42,9 @@ func TestFetchImage(t *testing.T) {
 		if _, err := FetchImage(context.Background(), base+path); err == nil || err.Error() != want {
 			t.Errorf("FetchImage(%s): %v, want %q", path, err, want)
 		}
+	}
+	want := shown + "/endless.jpg: the image is over the 2 MiB an image may have"
+	if _, err := fetchImage(context.Background(), base+"/endless.jpg", 2<<20); err == nil || err.Error() != want {
+		t.Errorf("fetchImage(/endless.jpg, 2 MiB): %v, want %q", err, want)
 	}
 }
