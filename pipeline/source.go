@@ -207,7 +207,7 @@ func framesAfterStart(path string, fps float64, frames int) int {
 	}
 	// OpenCV's count: floor(duration x fps + 0.5), where FFmpeg read the same duration (to
 	// within its microseconds' rounding).
-	if math.Abs(duration*fps+0.5-float64(frames)) > 1.5 {
+	if !(math.Abs(duration*fps+0.5-float64(frames)) <= 1.5) {
 		return frames
 	}
 	return int(math.Floor((duration-start)*fps + 0.5))
