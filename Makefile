@@ -79,13 +79,14 @@ arm64:
 	# the pool's hand-offs also on a CPU without ARMv8.1's atomics (Go's load/store-exclusive fallback)
 	QEMU_CPU=cortex-a57 GOARCH=arm64 $(GO) test -count=3 -timeout 10m -exec qemu-aarch64-static -run 'ParkingHandOff|Stress' ./parallel
 
-# Every parser, fuzzed: package:target. make fuzz runs each for 10 s, make fuzz-long for 10 min
+# Every parser, fuzzed: package:target. make fuzz runs each for 8 s (FUZZ_TIME), make fuzz-long for 10 min
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).
 FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./cmd/cocoeval:FuzzParseCategories ./internal/kernels:FuzzParseISA \
 	./coco:FuzzLoadFiles ./coco:FuzzParseRLE ./coco:FuzzPythonFloats ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./cvimage:FuzzDecode ./detector:FuzzConfigDetect \
 	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes
+FUZZ_TIME ?= 8s
 FUZZ_LONG_TIME ?= 10m
 
 # Two targets at a time, one worker each: the same fuzzing as one at a time on both cores, and
@@ -97,13 +98,13 @@ fuzz:
 	while [ $$# -gt 0 ]; do \
 		pids=""; for t in $$1 $${2:-}; do \
 			log=$(FUZZ_LOG); \
-			FUZZ_WORKERS=1 GO=$(GO) scripts/fuzz $${t%%:*} $${t#*:} 10s $$log & pids="$${pids:+$$pids }$$!"; \
+			FUZZ_WORKERS=1 GO=$(GO) scripts/fuzz $${t%%:*} $${t#*:} $(FUZZ_TIME) $$log & pids="$${pids:+$$pids }$$!"; \
 		done; \
 		for t in $$1 $${2:-}; do \
 			log=$(FUZZ_LOG); \
 			if wait $${pids%% *}; then result=$$(grep '^fuzz: elapsed' $$log | tail -1 | sed 's/^fuzz: //'); \
 			else failed=1; result="FAILED (its log: $$log)"; fi; pids=$${pids#* }; \
-			echo "fuzz $${t#*:} ($${t%%:*}), 10s, one worker: $$result"; \
+			echo "fuzz $${t#*:} ($${t%%:*}), $(FUZZ_TIME), one worker: $$result"; \
 		done; \
 		shift; [ $$# -gt 0 ] && shift; \
 	done; exit $$failed
