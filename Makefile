@@ -15,7 +15,7 @@ ARM64_PKGS := ./parallel/... ./internal/kernels/... ./nn/... ./backbone/... ./sa
 # both are tested natively only, neither under qemu nor under the race detector.
 NATIVE_ONLY := TestPlots|TestHangupInterrupts
 
-.PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
+.PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval bin/detect-nocgo demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
 
 test: preflight vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
@@ -174,6 +174,10 @@ demo-frame: demo
 # builds it without OpenCV, Go's decoder (off by a level or so on about a fifth of values: cvimage).
 bin/cocoeval:
 	$(GO) build $(BUILDVCS) -o bin/cocoeval ./cmd/cocoeval
+
+# detect without cgo (images and the library only): what a phone build is; make bench times it.
+bin/detect-nocgo:
+	CGO_ENABLED=0 $(GO) build $(BUILDVCS) -o bin/detect-nocgo ./cmd/detect
 
 # COCO minival (= val2017, 5000 images) with the Go evaluator: make minival MODEL=m.bin [RES=600]
 # (RES: the shorter side, 300 or 600 for the paper's numbers, default the model's own; COCO from scripts/get-coco; THREADS detector workers;

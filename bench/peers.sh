@@ -7,12 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 out=out/bench
-mkdir -p "$out" bin
-# bin/detect is make build's too: stamped with the commit as the Makefile's BUILDVCS does (an
-# environment's GOFLAGS=-buildvcs=false would leave detect -version without it), where git works.
-buildvcs=$(git status --porcelain >/dev/null 2>&1 && echo -buildvcs=true || true)
-go build $buildvcs -o bin/ ./cmd/detect
-CGO_ENABLED=0 go build $buildvcs -o bin/detect-nocgo ./cmd/detect
+mkdir -p "$out"
+# bin/detect and bin/detect-nocgo as the Makefile builds them (stamped with the commit where git works).
+make --no-print-directory build bin/detect-nocgo
 gcc -O2 -pthread -o "$out/peak" bench/peak.c
 gcc -O3 -ffast-math -pthread -o "$out/xcore" bench/xcore.c
 if [ ! -f bench/node_modules/onnxruntime-node/package.json ]; then
