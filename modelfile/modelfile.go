@@ -31,13 +31,6 @@ const Format = "shuffledet"
 // image_mean took 2.9 GB of memory to be refused by Validate).
 const MaxConfigBytes = 1 << 20
 
-// MaxFileBytes bounds a model file's size, refused before its data is read for the checksum: the
-// largest model the limits allow is a 2x g8 classifier of shufflenet.MaxClasses classes, 1.6 GB
-// (a detector is tens of MB); a sparse file claiming 32 GiB took 38 s to be found damaged
-// (measured once by a review, not asserted). It is the safetensors reader's bound, which refuses
-// the file (Open words its error for a model file).
-const MaxFileBytes = safetensors.MaxFileSize
-
 // ChecksumKey is the metadata key of a model file's checksum: the CRC-32 (IEEE, zlib's) of its
 // data section followed by its "config" value, as 8 lower-case hexadecimal digits. It finds a file
 // damaged after it was written (a flipped bit in a weight or a threshold would otherwise load and
@@ -53,16 +46,17 @@ type File struct {
 	used map[string]bool
 }
 
-// Open reads and validates the model file at path: its header, configuration and checksum (the
-// data is read in pieces for it). Its tensors are read as Get asks for them, so a tensor the
-// configuration has no use for never takes memory (CheckAllUsed names it). The File holds the
-// file open until Close.
+// Open reads and validates the model file at path: its size (at most safetensors.MaxFileSize,
+// refused before anything is read), header, configuration and checksum (the data is read in
+// pieces for it). Its tensors are read as Get asks for them, so a tensor the configuration has
+// no use for never takes memory (CheckAllUsed names it). The File holds the file open until
+// Close.
 func Open(path string) (*File, error) {
 	st, err := safetensors.OpenReader(path)
 	if err != nil {
 		var big *safetensors.SizeError
 		if errors.As(err, &big) {
-			return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", quote.Name(path), big.Size, int64(MaxFileBytes), shufflenet.MaxClasses)
+			return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", quote.Name(path), big.Size, int64(safetensors.MaxFileSize), shufflenet.MaxClasses)
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path { // "model m.bin: no such file or directory", not "model stat m.bin: ..."

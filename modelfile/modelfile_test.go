@@ -493,19 +493,19 @@ func TestFileSizeRefusedFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(modelfile.MaxFileBytes + 1); err != nil {
+	if err := f.Truncate(safetensors.MaxFileSize + 1); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
 	if _, err := modelfile.Open(path); err == nil || !strings.Contains(err.Error(), "model "+path+": 2147483649 bytes, more than any model file") {
-		t.Errorf("Open of a %d-byte file: %v", int64(modelfile.MaxFileBytes)+1, err)
+		t.Errorf("Open of a %d-byte file: %v", int64(safetensors.MaxFileSize)+1, err)
 	}
 	cfg := shufflenet.Config{Groups: 8, Width: 2, Shuffle: true, NumClasses: shufflenet.MaxClasses}
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("%d classes: %v", cfg.NumClasses, err)
 	}
 	// The largest classifier's last layer fits the file bound, with the trunk beside it.
-	if bytes := int64(cfg.NumClasses) * int64(cfg.StageWidths()[2]) * 4; !(bytes < modelfile.MaxFileBytes-64<<20) {
+	if bytes := int64(cfg.NumClasses) * int64(cfg.StageWidths()[2]) * 4; !(bytes < safetensors.MaxFileSize-64<<20) {
 		t.Errorf("a 2x g8 classifier of %d classes holds %d bytes in its last layer, over the file bound", cfg.NumClasses, bytes)
 	}
 	cfg.NumClasses++

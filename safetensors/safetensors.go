@@ -30,8 +30,8 @@ const MaxHeaderSize = 100 << 20
 
 // MaxFileSize bounds the size of a file a Reader reads, refused before its data is read for the
 // checksum (a sparse file claiming 32 GiB took 38 s to be found damaged, measured once by a
-// review): shuffledet's largest, a 2x g8 classifier of shufflenet.MaxClasses classes, is 1.6 GB
-// (modelfile.MaxFileBytes is this bound).
+// review): shuffledet's largest model file, a 2x g8 classifier of shufflenet.MaxClasses classes,
+// is 1.6 GB (a detector's is tens of MB); modelfile.Open words the *SizeError for a model file.
 const MaxFileSize = 2 << 30
 
 // SizeError is the error for a file of more than MaxFileSize bytes.

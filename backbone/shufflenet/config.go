@@ -35,7 +35,7 @@ var widths1x = map[int][3]int{1: {144, 288, 576}, 2: {200, 400, 800}, 3: {240, 4
 
 // MaxClasses is the most classes a classifier has (ImageNet-21k has 21,841): a 2x g8 classifier
 // of that many holds 1.6 GB of weights in its last layer, which bounds a model file's size
-// (modelfile.MaxFileBytes).
+// (safetensors.MaxFileSize).
 const MaxClasses = 1 << 17
 
 // Validate reports an unsupported group count, width or class count.
