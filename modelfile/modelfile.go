@@ -37,7 +37,8 @@ const MaxConfigBytes = 1 << 20
 // detect wrongly, without an error).
 const ChecksumKey = "crc32"
 
-// File is an opened model file: its configuration, and its tensors read as Get asks for them.
+// File is an opened model file: its configuration, and its tensors read as Get asks for them,
+// by one goroutine at a time (Get records the tensors used).
 type File struct {
 	Path   string        // the file it was read from
 	Config configs.Model // the file's configuration (its metadata), validated

@@ -130,7 +130,7 @@ type Reader struct {
 	names []string        // the tensors' names, sorted
 	file  *os.File        // the file OpenReader opened, else nil
 
-	mu  sync.Mutex // held while buf is in use: Tensor may be called from several goroutines
+	mu  sync.Mutex // held while buf is in use: Tensor's calls from several goroutines take turns
 	buf []byte     // the pieces the data is read in (a multiple of 4 bytes), at open and by Tensor
 }
 
@@ -210,8 +210,11 @@ func (r *Reader) Shape(name string) ([]int, bool) {
 	return slices.Clone(sp.shape), ok
 }
 
-// Tensor reads the tensor called name from the file: new memory on every call (the pieces it is
-// read in are the Reader's, one buffer for every call). Calls from several goroutines take turns.
+// Tensor reads the tensor called name from the file into new memory. It may be called from
+// several goroutines, but the calls are serialized, each holding the Reader while it reads: they
+// read through the Reader's one buffer (up to 1 MiB, the one its checksum at open used), so that
+// a call allocates only the tensor, not a buffer too. shuffledet reads a model's tensors one
+// after another (modelfile.File.Get); reads that must run in parallel need a Reader each.
 func (r *Reader) Tensor(name string) (*Tensor, error) {
 	sp, ok := r.spans[name]
 	if !ok {
