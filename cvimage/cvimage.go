@@ -165,11 +165,12 @@ func fitScale(w, h int) int {
 // readFile reads the image file at path once, start to end (no seeking back: it may be a pipe):
 // a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read (a JPEG
 // too large for transform's limits taken at a scale that fits, fitScale, when fit is set), or
-// any other format decoded by decodeGo (which checks them itself). A JPEG's header is then read
-// once (readJPEGHeader) for its EXIF orientation and what is checked before OpenCV decodes it:
-// the coefficients it takes read reduced (checkScans), and its end. One cut short is refused
-// (libjpeg only warns, and fills the missing rows with grey; PIL, which the reference decodes
-// with, refuses it too).
+// any other format decoded by decodeGo (which checks them itself). A JPEG's header, up to its
+// first scan, is then read on (readJPEGHead, at most maxHeaderBytes) and walked for its EXIF
+// orientation and what is checked before OpenCV decodes it: the coefficients it takes read
+// reduced (checkScans, before the rest of the file is read), and, once it is read, its end. One
+// cut short is refused (libjpeg only warns, and fills the missing rows with grey; PIL, which the
+// reference decodes with, refuses it too).
 func readFile(path string, fit bool) (enc encoded, other image.Image, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -185,8 +186,11 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	var w, h int
 	if magic, _ := br.Peek(webpHeaderLen); bytes.HasPrefix(magic, []byte{0xff, 0xd8, 0xff}) {
 		var head bytes.Buffer
-		cfg, _, err := image.DecodeConfig(io.TeeReader(br, &head))
+		cfg, _, err := image.DecodeConfig(io.TeeReader(io.LimitReader(br, maxHeaderBytes+1), &head))
 		if err != nil {
+			if head.Len() > maxHeaderBytes {
+				return encoded{}, nil, headerTooLarge(path)
+			}
 			return encoded{}, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(path), err)
 		}
 		enc.format, enc.data, w, h = "jpeg", head.Bytes(), cfg.Width, cfg.Height
@@ -209,15 +213,20 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 		}
 		enc.scale, enc.full = sc, image.Pt(w, h)
 	}
+	var j jpegHeader
+	if enc.format == "jpeg" { // its header checked before the rest is read
+		if enc.data, j, err = readJPEGHead(enc.data, br, path); err != nil {
+			return encoded{}, nil, err
+		}
+		if err := j.checkScans(path, w, h, enc.scale); err != nil {
+			return encoded{}, nil, err
+		}
+	}
 	if enc.data, err = readEncoded(enc.data, br, path, enc.format, w, h); err != nil {
 		return encoded{}, nil, err
 	}
 	enc.orientation = 1
 	if enc.format == "jpeg" {
-		j := readJPEGHeader(enc.data)
-		if err := j.checkScans(path, w, h, enc.scale); err != nil {
-			return encoded{}, nil, err
-		}
 		// The end-of-image marker (FF D9) after the start of the first scan: within the
 		// entropy-coded data an FF byte is always followed by 00 or a marker, so FF D9 there is
 		// the image's end (one in an EXIF thumbnail, a whole JPEG inside APP1, is before it).

@@ -55,8 +55,11 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		// The header is read first, for its dimensions; the bytes it took are then read again
 		// from head, not by seeking back, which a pipe cannot do.
 		var head bytes.Buffer
-		cfg, format, err := image.DecodeConfig(io.TeeReader(br, &head))
+		cfg, format, err := image.DecodeConfig(io.TeeReader(io.LimitReader(br, maxHeaderBytes+1), &head))
 		if err != nil {
+			if head.Len() > maxHeaderBytes {
+				return nil, headerTooLarge(name)
+			}
 			if isWebP(head.Bytes()) {
 				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", quote.Name(name))
 			}

@@ -7,6 +7,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/disintegration/imaging"
 
@@ -191,11 +192,53 @@ var turns = [9]func(image.Image) *image.NRGBA{2: imaging.FlipH, 3: imaging.Rotat
 	5: imaging.Transpose, 6: imaging.Rotate270, 7: imaging.Transverse, 8: imaging.Rotate90}
 
 // maxEncodedBytes is the most bytes read of a w x h JPEG or WebP: 4 a pixel (more than a JPEG of
-// pure noise at quality 100 or a lossless WebP takes) and 64 MiB for the metadata (EXIF,
+// pure noise at quality 100 or a lossless WebP takes) and maxHeaderBytes for the metadata (EXIF,
 // embedded previews), at most that of transform.MaxPixels. A 2 GiB file, its image a small one,
 // was read whole and aborted OpenCV's decoder.
 func maxEncodedBytes(w, h int) int64 {
-	return 4*min(int64(w)*int64(h), transform.MaxPixels) + 64<<20
+	return 4*min(int64(w)*int64(h), transform.MaxPixels) + maxHeaderBytes
+}
+
+// maxHeaderBytes is the most bytes of an image file read before its dimensions are known, and of
+// a JPEG before its first scan (readJPEGHead): its metadata, as much as maxEncodedBytes allows
+// for. A JPEG's header is read by image.DecodeConfig, which reads segments up to the frame
+// header and passes over stray bytes between them without a bound: a file of them was read into
+// memory whole, however long, before its dimensions were known.
+const maxHeaderBytes = 64 << 20
+
+// headerTooLarge is the error for an image file whose header runs past maxHeaderBytes.
+func headerTooLarge(name string) error {
+	return fmt.Errorf("cvimage: image %s: a header (the bytes before its image data) of more than %d MiB, more than any image's metadata (a file padded or damaged?)",
+		quote.Name(name), maxHeaderBytes>>20)
+}
+
+// readJPEGHead returns head, a JPEG's first bytes, read on from r until they hold its header,
+// every marker segment up to its first scan and that scan's component count, as readJPEGHeader
+// reads it (or all of r, where there is no scan), and that header. More than maxHeaderBytes is
+// an error naming the file. Of the rest of r, at most as much as the header (4 KiB for a small
+// one) is read: a header that is refused (checkScans) is refused before the image data is read.
+func readJPEGHead(head []byte, r io.Reader, name string) ([]byte, jpegHeader, error) {
+	for {
+		j := readJPEGHeader(head)
+		if j.scanComps >= 0 {
+			return head, j, nil
+		}
+		if len(head) > maxHeaderBytes {
+			return nil, jpegHeader{}, headerTooLarge(name)
+		}
+		// Read on by as many bytes as head holds (4 KiB at least): the header is walked again
+		// for each, about twice its length in all.
+		n := min(max(len(head), 4<<10), maxHeaderBytes+1-len(head))
+		head = slices.Grow(head, n)
+		k, err := io.ReadFull(r, head[len(head):len(head)+n])
+		head = head[:len(head)+k]
+		if err == io.EOF || err == io.ErrUnexpectedEOF { // the whole file: no scan, or one cut short
+			return head, readJPEGHeader(head), nil
+		}
+		if err != nil {
+			return nil, jpegHeader{}, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
+		}
+	}
 }
 
 // readEncoded returns head followed by the rest of a w x h JPEG's or WebP's bytes from r, read
