@@ -13,8 +13,9 @@
 // the images done so far (the first ones, as -limit gives them) and exits
 // with status 130; so do SIGTERM and SIGHUP (the terminal closed). One during
 // an evaluation (-dt's, or -model's once every image is done) stops it with
-// status 130, printing no numbers, or writing no charts if they are not
-// begun (the results file of -model is written before). -limit N
+// status 130, printing no numbers, or, once they are printed, writing no
+// more charts (the one being drawn is dropped; the results file of -model is
+// written before). -limit N
 // with -dt evaluates the first N images of -gt only: what a -limit or
 // interrupted run's file covers.
 package main
@@ -383,9 +384,9 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 }
 
 // report evaluates dts (over images, or all images of gt when nil; over catIDs, or every
-// category when nil) and prints the summary or JSON, and writes plots. When ctx ends (Ctrl-C)
-// before the charts are begun, it stops with status 130, having printed no numbers if the
-// evaluation was not done, or written no chart.
+// category when nil) and prints the summary or JSON, and writes plots. When ctx ends (Ctrl-C),
+// it stops with status 130, having printed no numbers if the evaluation was not done, or written
+// the charts finished before it (interruptedCharts).
 func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts []coco.Result, images []int64, catIDs []int) error {
 	ev, err := coco.NewEval(gt, dts)
 	if err != nil {
@@ -436,16 +437,34 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
 	}
 	if dir := c.String("plots"); dir != "" {
-		if ctx.Err() != nil { // (the charts take a second or so; once begun they are finished)
-			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: no precision-recall charts written to %s", quote.Name(dir))}
+		files, err := prplot.WritePlotsContext(ctx, ev, dir)
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return interruptedCharts(dir, files)
 		}
-		files, err := prplot.WritePlots(ev, dir)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "wrote %d precision-recall charts to %s\n", len(files), quote.Name(dir))
 	}
 	return nil
+}
+
+// interruptedCharts is the error of an interruption while the charts were written into dir:
+// files were written, the others not (the one being drawn left no file).
+func interruptedCharts(dir string, files []string) error {
+	if len(files) == 0 {
+		return &exitError{code: 130, msg: fmt.Sprintf("interrupted: no precision-recall charts written to %s", quote.Name(dir))}
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = filepath.Base(f)
+	}
+	verb := "is"
+	if len(files) > 1 {
+		verb = "are"
+	}
+	return &exitError{code: 130, msg: fmt.Sprintf("interrupted while writing the precision-recall charts to %s: %s %s written, the others are not",
+		quote.Name(dir), strings.Join(names, ", "), verb)}
 }
 
 // jsonReport is the -json output.

@@ -1064,3 +1064,51 @@ func TestNotesQuoteNames(t *testing.T) {
 		t.Errorf("-out %q: exit %d; stderr %q", out, code, stderr)
 	}
 }
+
+// cancelOnceWritten is a context that reads as cancelled (Err) once file exists: a Ctrl-C that
+// comes while the chart after it is drawn.
+type cancelOnceWritten struct {
+	context.Context
+	file string
+}
+
+func (c cancelOnceWritten) Err() error {
+	if _, err := os.Stat(c.file); err == nil {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestInterruptCharts: Ctrl-C while the charts are drawn stops with status 130 and says which
+// charts were written and that the others were not; the chart being drawn leaves no file, not
+// even a hidden one, and a -model run's results file is kept and named.
+func TestInterruptCharts(t *testing.T) {
+	for _, mode := range []string{"-dt", "-model"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			plots, out := filepath.Join(dir, "plots"), filepath.Join(dir, "r.json")
+			e, stdout, stderr := testEnv(t, nil)
+			args := []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", plots}
+			if mode == "-model" {
+				args = []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "8", "-out", out, "-plots", plots}
+			}
+			code := run(cancelOnceWritten{context.Background(), filepath.Join(plots, "pr_iou.png")}, e, args)
+			want := "cocoeval: interrupted while writing the precision-recall charts to " + plots + ": pr_iou.png is written, the others are not"
+			if mode == "-model" {
+				want += "; the 54 detections are written to " + out + " (evaluate them with -gt " + val128GT + " -dt " + out + " -limit 8)"
+			}
+			if code != 130 || !strings.Contains(stdout.String(), "Average Precision") || !strings.HasSuffix(stderr.String(), want+"\n") {
+				t.Errorf("exit %d, want 130 (numbers printed: %v); stderr %q, want it to end %q", code, strings.Contains(stdout.String(), "Average Precision"), stderr, want)
+			}
+			ents, err := os.ReadDir(plots)
+			if err != nil || len(ents) != 1 || ents[0].Name() != "pr_iou.png" {
+				t.Errorf("-plots holds %v (%v), want pr_iou.png alone", ents, err)
+			}
+			if mode == "-model" {
+				if rs, err := coco.LoadResults(out, nil); err != nil || len(rs) != 54 {
+					t.Errorf("results file: %d detections, %v", len(rs), err)
+				}
+			}
+		})
+	}
+}

@@ -4,6 +4,8 @@
 package prplot
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -252,6 +254,12 @@ const headingHeight = 24 * vg.Length(1)
 // than its heading and key (a grid of a few charts) is widened to hold them, the charts keeping
 // their width at its left.
 func (t *Tiled) WriteTo(w io.Writer, format string) error {
+	return t.writeTo(context.Background(), w, format)
+}
+
+// writeTo is WriteTo that stops between charts when ctx ends (the PNG of a grid of 80 takes a
+// second), returning ctx's error and writing nothing.
+func (t *Tiled) writeTo(ctx context.Context, w io.Writer, format string) error {
 	tiles := draw.Tiles{Rows: len(t.Plots), Cols: len(t.Plots[0]),
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2,
 		PadX: vg.Millimeter * 3, PadY: vg.Millimeter * 3}
@@ -265,6 +273,9 @@ func (t *Tiled) WriteTo(w io.Writer, format string) error {
 	canvases := plot.Align(t.Plots, tiles, draw.Crop(dc, 0, t.Width-width, 0, -headingHeight))
 	for r, row := range t.Plots {
 		for c, p := range row {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if p != nil {
 				p.Draw(canvases[r][c])
 			}
@@ -332,6 +343,15 @@ const (
 // curve per IoU threshold), pr_area (one curve per area) and pr_categories (the per-category
 // grid). It returns the files written.
 func WritePlots(e *coco.Eval, dir string, formats ...string) ([]string, error) {
+	return WritePlotsContext(context.Background(), e, dir, formats...)
+}
+
+// WritePlotsContext is WritePlots that stops when ctx ends (a Ctrl-C), returning the files
+// written before and ctx's error. ctx is looked at first (an ended ctx makes no dir), before each
+// chart is begun, between the grid's charts, and once a chart is drawn, before it replaces the
+// file of its name: no file is written once ctx has ended, a chart cut short leaves none, hidden
+// or not, and an earlier file of its name stays as it was.
+func WritePlotsContext(ctx context.Context, e *coco.Eval, dir string, formats ...string) ([]string, error) {
 	if len(formats) == 0 {
 		formats = []string{"png", "svg"}
 	}
@@ -339,6 +359,9 @@ func WritePlots(e *coco.Eval, dir string, formats ...string) ([]string, error) {
 		if f != "png" && f != "svg" {
 			return nil, fmt.Errorf("prplot: format %q (png or svg)", f)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -363,10 +386,22 @@ func WritePlots(e *coco.Eval, dir string, formats ...string) ([]string, error) {
 		}{
 			{"pr_iou", func(w io.Writer) error { return writeChart(w, iou, f) }},
 			{"pr_area", func(w io.Writer) error { return writeChart(w, area, f) }},
-			{"pr_categories", func(w io.Writer) error { return grid.WriteTo(w, f) }},
+			{"pr_categories", func(w io.Writer) error { return grid.writeTo(ctx, w, f) }},
 		} {
+			if err := ctx.Err(); err != nil {
+				return files, err
+			}
 			path := filepath.Join(dir, c.name+"."+f)
-			if err := outpath.WriteReplacing(path, c.write); err != nil {
+			err := outpath.WriteReplacing(path, func(w io.Writer) error {
+				if err := c.write(w); err != nil {
+					return err
+				}
+				return ctx.Err() // (an error: the hidden file is removed, not renamed into place)
+			})
+			if err != nil {
+				if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+					return files, cerr
+				}
 				return files, err
 			}
 			files = append(files, path)

@@ -2,12 +2,16 @@ package prplot
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -243,6 +247,119 @@ func TestFewCategories(t *testing.T) {
 			if n := countColor(img, k.Color.(color.RGBA)); n < 20 {
 				t.Errorf("%v: key color of %q: %d pixels", ids, k.Label, n)
 			}
+		}
+	}
+}
+
+// cancelWhen is a context that reads as cancelled (Err) from the first look at which when
+// (called with the number of looks so far) is true: a Ctrl-C at that point of a run. at runs
+// then, once; looks counts the looks.
+type cancelWhen struct {
+	context.Context
+	when      func(looks int) bool
+	at        func()
+	looks     int
+	cancelled bool
+}
+
+func (c *cancelWhen) Err() error {
+	if !c.cancelled && c.when(c.looks) {
+		c.cancelled = true
+		c.at()
+	}
+	c.looks++
+	if c.cancelled {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestWritePlotsContext: cancelled at each point of the run (after each number of looks at the
+// context, and while a chart's bytes are going to its hidden file), WritePlotsContext returns
+// context.Canceled and the charts written before, each a whole PNG; the chart being drawn leaves
+// no file, hidden or not, none is written after, and the earlier files of the charts not written
+// stay as they were. Cancelled at the first look, it makes no folder; left alone, it writes every
+// chart, having looked between the grid's charts too. (Two categories: a grid of two charts, drawn
+// in milliseconds.)
+func TestWritePlotsContext(t *testing.T) {
+	e := goldenEval(t)
+	e.CatIDs = []int{1, 18}
+	if err := e.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Accumulate(); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"pr_iou.png", "pr_area.png", "pr_categories.png"}
+	never := filepath.Join(t.TempDir(), "new")
+	if _, err := WritePlotsContext(&cancelWhen{Context: context.Background(), when: func(int) bool { return true }, at: func() {}}, e, never, "png"); err != context.Canceled {
+		t.Errorf("cancelled at once: %v", err)
+	} else if _, err := os.Stat(never); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("cancelled at once: the folder: %v", err)
+	}
+	// run writes the charts into a folder holding earlier ones, cancelled when when says, and
+	// checks the folder; it returns the looks and whether the run was cancelled.
+	run := func(what string, when func(dir string, looks int) bool) (looks int, cancelled bool) {
+		dir := t.TempDir()
+		for _, name := range names {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte("earlier"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var then []string // the charts written when the cancellation is seen
+		ctx := &cancelWhen{Context: context.Background(), when: func(looks int) bool { return when(dir, looks) }, at: func() {
+			for _, name := range names {
+				if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != "earlier" {
+					then = append(then, filepath.Join(dir, name))
+				}
+			}
+		}}
+		files, err := WritePlotsContext(ctx, e, dir, "png")
+		switch {
+		case err != nil && err != context.Canceled:
+			t.Fatalf("%s: %v", what, err)
+		case err != nil && !slices.Equal(files, then):
+			t.Errorf("%s: wrote %v, of which %v when it was cancelled", what, files, then)
+		case err == nil && len(files) != len(names):
+			t.Errorf("%s: not cancelled, wrote %v", what, files)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != len(names) {
+			t.Errorf("%s: the folder holds %v, want %v", what, ents, names)
+		}
+		for i, name := range names {
+			b, rerr := os.ReadFile(filepath.Join(dir, name))
+			_, perr := png.Decode(bytes.NewReader(b))
+			switch {
+			case i < len(files) && (files[i] != filepath.Join(dir, name) || rerr != nil || perr != nil):
+				t.Errorf("%s: %s, written, is not a PNG: %v %v", what, name, rerr, perr)
+			case i >= len(files) && string(b) != "earlier":
+				t.Errorf("%s: %s, not written, is %d bytes, not the earlier file", what, name, len(b))
+			}
+		}
+		return ctx.looks, err != nil
+	}
+	all, cancelled := run("not cancelled", func(string, int) bool { return false })
+	if cancelled || all <= 1+2*len(names) { // (one look first, then one before and one after drawing each chart)
+		t.Errorf("not cancelled: %d looks at the context (not between the grid's charts?)", all)
+	}
+	for n := 1; n < all; n++ {
+		if _, cancelled := run(fmt.Sprintf("cancelled after %d looks", n), func(_ string, looks int) bool { return looks >= n }); !cancelled {
+			t.Errorf("cancelled after %d of %d looks: not cancelled", n, all)
+		}
+	}
+	// A Ctrl-C while a chart's bytes are written (the first, the grid): that chart is not.
+	for _, name := range []string{names[0], names[2]} {
+		prefix := "." + strings.TrimSuffix(name, ".png") + ".partial-"
+		if _, cancelled := run("cancelled while "+name+" is written", func(dir string, _ int) bool {
+			ents, _ := os.ReadDir(dir)
+			for _, ent := range ents {
+				if info, err := ent.Info(); err == nil && strings.HasPrefix(ent.Name(), prefix) && info.Size() > 0 {
+					return true
+				}
+			}
+			return false
+		}); !cancelled {
+			t.Errorf("cancelled while %s is written: not cancelled", name)
 		}
 	}
 }
