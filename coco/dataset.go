@@ -127,6 +127,11 @@ type Dataset struct {
 	// annotation indices grouped by image index / category index
 	byImgStart, byImg []int32
 	byCatStart, byCat []int32
+
+	// the ids of the images and categories lists, watched for those pycocotools loses (listIDs),
+	// and the images lost without annotations: a detection on one is refused (LostImage)
+	imageList, catList listIDs
+	lostImages         map[int64]string
 }
 
 // LoadDataset reads a COCO instances JSON file. It streams the file and
@@ -208,7 +213,46 @@ func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	}
 	d.imageKeys = ids.rank(d.Images, d.Annotations)
 	d.buildIndex()
+	if err := d.checkLost(); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// LostImage returns an error, naming the image, where pycocotools' evaluate loses image id's
+// detections: an integer a float64 cannot hold (beyond 2^53) in an images list with an id
+// written as a float (7.0), which np.unique makes float64, finding nothing under this one. The
+// ground truth is refused where such an image has annotations; without any, it evaluates alike
+// unless a detection is on it.
+func (d *Dataset) LostImage(id int64) error {
+	if lost, ok := d.lostImages[id]; ok {
+		return fmt.Errorf("image_id %d: %s", id, lost)
+	}
+	return nil
+}
+
+// checkLost refuses an image or category id that pycocotools' evaluate loses (listIDs) and that
+// has annotations: they would count here and not there. A lost image without any is kept in
+// lostImages (a detection on it would count here only); a lost category without annotations
+// is evaluated alike (-1, no ground truth, here and there, its detections whatever they are).
+func (d *Dataset) checkLost() error {
+	for _, x := range d.imageList.lost() {
+		if anns := d.ImageAnnotations(x.id); len(anns) > 0 {
+			return d.imageList.lostError(d.Path, x, fmt.Sprintf("annotations[%d]", anns[0]))
+		}
+		if d.lostImages == nil {
+			d.lostImages = make(map[int64]string)
+		}
+		d.lostImages[x.id] = fmt.Sprintf("%s's id in %s is an integer that a float64 cannot hold, and %s's is written as a float: "+
+			"pycocotools' evaluate then makes every image id a float64 (np.unique) and finds no detection under this one "+
+			"(write the image ids as integers)", x.where, quote.Name(d.Path), d.imageList.float)
+	}
+	for _, x := range d.catList.lost() {
+		if anns := d.CategoryAnnotations(int(x.id)); len(anns) > 0 {
+			return d.catList.lostError(d.Path, x, fmt.Sprintf("annotations[%d]", anns[0]))
+		}
+	}
+	return nil
 }
 
 // decodeList reads the JSON array called field, calling each with every element's index and
@@ -226,7 +270,7 @@ func decodeList(dec *json.Decoder, name, field string, each func(i int, off int6
 }
 
 func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) error {
-	var lost listIDs
+	d.imageList = listIDs{}
 	return decodeList(dec, name, "images", func(i int, off int64) error {
 		im := imgJSON{ID: missingImageID}
 		if err := dec.Decode(&im); err != nil {
@@ -241,9 +285,7 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) er
 			return atError(name, off, "%v", err)
 		}
 		if !im.ID.isString {
-			if err := lost.note(id, im.ID.float, where); err != nil {
-				return atError(name, off, "%v", err)
-			}
+			d.imageList.note(id, im.ID.float, where, off)
 		}
 		d.Images = append(d.Images, Image{ID: id, FileName: string(im.FileName), Width: float64(im.Width), Height: float64(im.Height)})
 		return nil
@@ -251,7 +293,7 @@ func (d *Dataset) decodeImages(dec *json.Decoder, name string, ids *imageIDs) er
 }
 
 func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
-	var lost listIDs
+	d.catList = listIDs{}
 	return decodeList(dec, name, "categories", func(i int, off int64) error {
 		c := catJSON{ID: catIDValue{num: AllCategories}} // no JSON id decodes to it: the mark of a missing id
 		if err := dec.Decode(&c); err != nil {
@@ -260,9 +302,7 @@ func (d *Dataset) decodeCategories(dec *json.Decoder, name string) error {
 		if c.ID.num == AllCategories {
 			return atError(name, off, "categories[%d]: no id", i)
 		}
-		if err := lost.note(int64(c.ID.num), c.ID.float, fmt.Sprintf("categories[%d]", i)); err != nil {
-			return atError(name, off, "%v", err)
-		}
+		d.catList.note(int64(c.ID.num), c.ID.float, fmt.Sprintf("categories[%d]", i), off)
 		d.Categories = append(d.Categories, Category{ID: int(c.ID.num), Name: string(c.Name), Supercategory: string(c.Supercategory)})
 		return nil
 	})

@@ -157,8 +157,10 @@ func TestLoadErrors(t *testing.T) {
 		{"infinity", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -Infinity}]`, true, []string{"detection 0: score: -Infinity is not a finite number", "(byte 66)"}},
 		{"huge", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}]`, true, []string{"huge:1:2", "1e999", "(byte 1)"}},
 		{"no score", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4]}]`, true, []string{"no score"}},
-		// pycocotools ranks 2^53+1 above 2^53 (ints, sorted by numpy as int64); float64 holds both as 2^53
-		{"score beyond 2^53", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 9007199254740991}, {"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -9007199254740993}]`, true, []string{"detection 1: score of magnitude 2^53 or more, where pycocotools orders scores written as integers exactly"}},
+		// pycocotools ranks -2^53 above -2^53-1 (ints, sorted by numpy as int64); float64 holds both as -2^53
+		{"scores tied beyond 2^53", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": -9007199254740993},\n {\"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"sc\\u006fre\": -9007199254740992}]", true,
+			[]string{"scores tied beyond 2^53:2:2", "detection 1: score -9007199254740992 and detection 0's, -9007199254740993, of the same category, are integers that a float64 holds as one number"}},
+		{"scores apart beyond 2^53", `[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 9007199254740991}, {"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -9007199254740993}]`, true, nil},
 		{"segm", `[{"image_id": 7, "category_id": 1, "segmentation": {"counts": "x"}, "score": 0.5}]`, true, []string{"detection 0: segmentation: size must be [h, w]"}},
 		{"garbage after", `[] x`, true, []string{"invalid JSON"}},
 		{"fractional image id", "[{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5},\n {\"image_id\": 7.5, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", true, []string{"fractional image id:2:2", "detection 1: image_id: want an integer, got 7.5"}},
@@ -177,8 +179,12 @@ func TestLoadErrors(t *testing.T) {
 		{"iscrowd 256", `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "iscrowd": 256}]}`, false, []string{"annotations[0]", "iscrowd", "got 256", "a byte, 0 to 255"}},
 		{"iscrowd -1", `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "iscrowd": -1}]}`, false, []string{"annotations[0]", "got -1", "a byte, 0 to 255"}},
 		// pycocotools' evaluate makes a list's ids float64 (np.unique) when one is a float, and then finds nothing under 2^53+1
-		{"image id lost to floats", `{"images": [{"id": 9007199254740993}, {"id": 5.0}], "categories": []}`, false, []string{"images[0]: id 9007199254740993 is an integer that a float64 cannot hold, and images[1]'s id is written as a float", "np.unique", "(byte 38)"}},
-		{"category id lost to floats", `{"images": [], "categories": [{"id": 5e0}, {"id": -9007199254740993}]}`, false, []string{"categories[1]: id -9007199254740993 is an integer that a float64 cannot hold, and categories[0]'s id is written as a float"}},
+		// (refused where an annotation is under the id lost: TestIntegersBeyond2p53 has the cases)
+		{"image id lost to floats", `{"annotations": [{"id": 1, "image_id": 9007199254740993, "category_id": 1, "bbox": [1, 2, 3, 4]}], "images": [{"id": 9007199254740993}, {"id": 5.0}], "categories": []}`, false,
+			[]string{"images[0]: id 9007199254740993 is an integer that a float64 cannot hold, and images[1]'s id is written as a float", "np.unique", "so annotations[0], of it,", "(byte 110)"}},
+		{"category id lost to floats", `{"images": [{"id": 1}], "categories": [{"id": 5e0}, {"id": -9007199254740993}], "annotations": [{"id": 1, "image_id": 1, "category_id": -9007199254740993, "bbox": [1, 2, 3, 4]}]}`, false,
+			[]string{"categories[1]: id -9007199254740993 is an integer that a float64 cannot hold, and categories[0]'s id is written as a float"}},
+		{"ids lost to floats with nothing under them", `{"images": [{"id": 9007199254740993}, {"id": 5.0}], "categories": [{"id": 5e0}, {"id": -9007199254740993}]}`, false, nil},
 		{"ids that floats hold", `{"images": [{"id": 1152921504606846976}, {"id": 5.0}], "categories": [{"id": 9007199254740993}, {"id": 2}]}`, false, nil},
 		{"caption first", "[\n{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5, \"caption\": null}]", true, []string{"caption first:2:1", "detection 0: has a caption", "caption results"}},
 		{"list after", `[] []`, true, []string{"list after:1:4", `unexpected "[" after the list of detections`}},

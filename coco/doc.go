@@ -16,10 +16,12 @@
 // not have; a NaN or infinite number where the evaluation reads one, an id
 // with a fraction (ids written 7.0, as numpy pipelines do, are read as
 // integers, in both files; an images or categories list with such an id
-// and an integer id beyond 2^53 that a float64 cannot hold is refused:
-// pycocotools' np.unique makes the list's ids float64 and loses that one),
-// a score of magnitude 2^53 or more (numpy sorts scores written as
-// integers that large exactly; float64 ties 2^53 and 2^53+1), or broken
+// and an integer id beyond 2^53 that a float64 cannot hold is refused where
+// an annotation, or a detection, is under that id: pycocotools' np.unique
+// makes the list's ids float64 and loses that one), two scores of a
+// category written as integers that differ and that one float64 holds
+// (numpy sorts scores written as integers exactly; float64 ties 2^53 and
+// 2^53+1), or broken
 // JSON, is an error naming the file, the line and column, and the byte
 // offset. Python's NaN, Infinity and
 // -Infinity, which JSON does not have, are skipped where nothing reads

@@ -130,13 +130,21 @@ func writtenAsFloat(b []byte) bool { return bytes.ContainsAny(b, ".eE") }
 // loses: it passes a list's ids through np.unique, which makes them all float64 when one of
 // them is a float (written 7.0), and then finds nothing under an integer that a float64 does
 // not hold (beyond 2^53): that image's or category's ground truth and detections count nowhere.
+// Such an id is lost only where something is under it (lostIDs).
 type listIDs struct {
-	float, inexact string // where the first id written as a float, and the first integer a float64 cannot hold, were read
-	inexactID      int64
+	float   string   // where the first id written as a float was read
+	inexact []lostID // the integers a float64 cannot hold
 }
 
-// note records the id read at where, and returns an error once the list has both kinds.
-func (l *listIDs) note(id int64, float bool, where string) error {
+// lostID is an id of a list that a float64 cannot hold, where it was read and at which offset.
+type lostID struct {
+	id    int64
+	where string
+	off   int64
+}
+
+// note records the id read at where, offset off.
+func (l *listIDs) note(id int64, float bool, where string, off int64) {
 	u := uint64(id)
 	if id < 0 {
 		u = -u
@@ -144,15 +152,25 @@ func (l *listIDs) note(id int64, float bool, where string) error {
 	switch {
 	case float && l.float == "":
 		l.float = where
-	case !float && l.inexact == "" && u>>bits.TrailingZeros64(u) >= 1<<53:
-		l.inexact, l.inexactID = where, id
+	case !float && u>>bits.TrailingZeros64(u) >= 1<<53:
+		l.inexact = append(l.inexact, lostID{id, where, off})
 	}
-	if l.float == "" || l.inexact == "" {
+}
+
+// lost returns the ids pycocotools' evaluate loses: none unless an id is written as a float.
+func (l *listIDs) lost() []lostID {
+	if l.float == "" {
 		return nil
 	}
-	return fmt.Errorf("%s: id %d is an integer that a float64 cannot hold, and %s's id is written as a float: "+
-		"pycocotools' evaluate then makes every id of the list a float64 (np.unique) and finds nothing under this one (write the ids as integers)",
-		l.inexact, l.inexactID, l.float)
+	return l.inexact
+}
+
+// lostError is the error of lost id x, under which a list's what (annotations[3], detection 7)
+// is, in file name.
+func (l *listIDs) lostError(name string, x lostID, what string) error {
+	return atError(name, x.off, "%s: id %d is an integer that a float64 cannot hold, and %s's id is written as a float: "+
+		"pycocotools' evaluate then makes every id of the list a float64 (np.unique) and finds nothing under this one, "+
+		"so %s, of it, would count here and not there (write the ids as integers)", x.where, x.id, l.float, what)
 }
 
 // absent reports whether no id was read (v as reset to missingImageID, then decoded).

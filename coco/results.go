@@ -57,6 +57,17 @@ type resJSON struct {
 	Caption      json.RawMessage `json:"caption"`      // only whether there is one: see DecodeResults
 	Segmentation json.RawMessage `json:"segmentation"` // read where no result has a bbox (DecodeResults)
 	bboxKey      bool            // the object has a "bbox" key (null and [] too)
+	scoreInt     string          // the score as written, where it is an integer of magnitude 2^53 or more (bigIntScore)
+}
+
+// bigIntScore returns tok, a JSON number whose float64 is v, where it is an integer of magnitude
+// 2^53 or more ("" otherwise): Python reads it as an int, which numpy sorts exactly, where a
+// float64 may hold it and another such integer as one number (DecodeResults).
+func bigIntScore(tok []byte, v float64) string {
+	if math.Abs(v) < 1<<53 || writtenAsFloat(tok) {
+		return ""
+	}
+	return string(tok)
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys). A flat result
@@ -71,7 +82,24 @@ func (r *resJSON) UnmarshalJSON(b []byte) error {
 	type plain resJSON
 	r.bboxKey = hasKey(b, "bbox")
 	b = exactKeys(b, "image_id", "category_id", "bbox", "score", "caption", "segmentation")
-	return nameNonFinite(b, json.Unmarshal(b, (*plain)(r)))
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return nameNonFinite(b, err)
+	}
+	r.scoreInt = ""
+	if math.Abs(r.Score) >= 1<<53 { // (not NaN: the score is there) the exact "score" key's, the one that took its value
+		eachTopKey(b, func(open, close int) bool {
+			k := string(b[open+1 : close])
+			if strings.IndexByte(k, '\\') >= 0 {
+				json.Unmarshal(b[open:close+1], &k) // (a valid JSON string)
+			}
+			if k == "score" {
+				tok, _ := numberAt(b, skipSpace(b, skipSpace(b, close+1)+1))
+				r.scoreInt = bigIntScore(tok, r.Score)
+			}
+			return true
+		})
+	}
+	return nil
 }
 
 // readFlat decodes b, a JSON value the decoder has validated, into r as encoding/json would
@@ -110,6 +138,7 @@ func (r *resJSON) readFlat(b []byte) bool {
 				ok = r.CategoryID.UnmarshalJSON(tok) == nil
 			default:
 				r.Score, ok = parseFloat(tok)
+				r.scoreInt = bigIntScore(tok, r.Score)
 			}
 		case "bbox":
 			r.bboxKey = true
@@ -240,8 +269,10 @@ func valueEnd(b []byte, i int) int {
 // number in a field the evaluation reads (Python writes them; JSON has none:
 // elsewhere they are skipped, as pycocotools skips them), malformed JSON, a
 // detection without image_id, category_id, bbox or score, a score of
-// magnitude 2^53 or more (numpy sorts scores written as integers that large
-// exactly; float64 ties 2^53 and 2^53+1), and, when gt is not nil, an
+// two detections of a category whose scores are integers that differ and that
+// a float64 holds as one number (beyond 2^53: pycocotools' numpy sorts
+// scores written as integers exactly, and ranks 2^53+1 above 2^53, which a
+// float64 ties), and, when gt is not nil, an
 // image id that is not in gt (loadRes refuses those too) are errors that
 // name the file, the line and column, the byte offset and the detection.
 func LoadResults(path string, gt *Dataset) ([]Result, error) {
@@ -269,8 +300,17 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 	var out []Result
 	var d resJSON
 	masks := false // the first detection has a segmentation and no bbox: every box and area from its mask
+	type tie struct {
+		cat   int
+		score float64
+	}
+	type written struct {
+		text string
+		i    int
+	}
+	bigInts := map[tie]written{} // a category's scores written as integers a float64 does not tell apart: the first of each
 	err = decodeList(dec, name, "results (a list of detections)", func(i int, off int64) error {
-		d.ImageID, d.CategoryID, d.Score = missingImageID, AllCategories, math.NaN()
+		d.ImageID, d.CategoryID, d.Score, d.scoreInt = missingImageID, AllCategories, math.NaN(), ""
 		d.BBox, d.Caption, d.Segmentation, d.bboxKey = nullsAsNaN(d.BBox), nil, d.Segmentation[:0], false
 		what := detectionName(i) // (formatted only for an error)
 		if err := dec.Decode(&d); err != nil {
@@ -317,8 +357,20 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 			return atError(name, off, "%s: bbox: null is not a number (pycocotools' loadRes fails on it)", what)
 		case math.IsNaN(d.Score):
 			return atError(name, off, "%s: no score", what)
-		case math.Abs(d.Score) >= 1<<53:
-			return atError(name, off, "%s: score of magnitude 2^53 or more, where pycocotools orders scores written as integers exactly and a float64 cannot hold them", what)
+		}
+		if d.scoreInt != "" {
+			// pycocotools sorts the scores of a category's detections (in an image, then over
+			// images) as integers where they are all written so: it ranks two integers that one
+			// float64 holds, where a float64 ties them.
+			k := tie{int(d.CategoryID), d.Score}
+			if w, ok := bigInts[k]; !ok {
+				bigInts[k] = written{d.scoreInt, i}
+			} else if w.text != d.scoreInt {
+				return atError(name, off, "%s: score %s and %s's, %s, of the same category, are integers that a float64 holds as one number, %s: "+
+					"pycocotools sorts scores written as integers exactly (numpy) and ranks them, where here they tie "+
+					"(write them as floats, %s.0, which pycocotools ties too)",
+					what, d.scoreInt, detectionName(w.i), w.text, strconv.FormatFloat(d.Score, 'f', -1, 64), d.scoreInt)
+			}
 		}
 		imageID, err := gt.resultImageID(d.ImageID)
 		if err != nil {
@@ -381,7 +433,8 @@ func (d *Dataset) resultImageID(v imageIDValue) (int64, error) {
 }
 
 // check validates one detection as pycocotools' loadRes would: finite
-// numbers, and an image of gt when gt is not nil.
+// numbers, and an image of gt when gt is not nil, one that pycocotools'
+// evaluate does not lose (Dataset.LostImage).
 func (r *Result) check(gt *Dataset) error {
 	if err := r.checkFinite(gt); err != nil {
 		return err
@@ -389,7 +442,10 @@ func (r *Result) check(gt *Dataset) error {
 	if gt != nil && !gt.HasImage(r.ImageID) {
 		return fmt.Errorf("image_id %s is not in the ground truth %s", gt.ImageName(r.ImageID), quote.Name(gt.Path))
 	}
-	return nil
+	if gt == nil {
+		return nil
+	}
+	return gt.LostImage(r.ImageID)
 }
 
 // checkFinite refuses a detection with a number that is not finite; gt (which may be nil) names

@@ -593,6 +593,11 @@ func runModel(c *cli.Context, e *env) error {
 		return err
 	}
 	noteLimit(e, c.Int("limit"), len(gt.ImageIDs()), c.String("gt"))
+	for _, im := range firstImages(gt, c.Int("limit")) { // (a detection on one would be refused when the image is done)
+		if err := gt.LostImage(im.ID); err != nil {
+			return fmt.Errorf("%w; refused before any image is detected: a detection on it would count here, not in pycocotools", err)
+		}
+	}
 	if n := undetectedCategories(gt, cats, classes); n != "" {
 		fmt.Fprintf(e.stderr, "cocoeval: note: -categories: not among the classes of %s, so never detected (AP and AR 0, or -1 where the images evaluated hold none): %s\n", quote.Name(c.String("model")), n)
 	}

@@ -1112,3 +1112,21 @@ func TestInterruptCharts(t *testing.T) {
 		})
 	}
 }
+
+// TestLostImageRefusedBeforeDetection: a ground truth with an image id that pycocotools'
+// evaluate loses (2^53+1 in an images list with an id written 5.0: np.unique makes them float64)
+// evaluates as pycocotools does only while nothing is on that image; -model refuses it before any
+// image is detected, not when the detector's output on it is checked.
+func TestLostImageRefusedBeforeDetection(t *testing.T) {
+	dir := t.TempDir()
+	gt := filepath.Join(dir, "gt.json")
+	if err := os.WriteFile(gt, []byte(`{"images": [{"id": 5.0, "file_name": "a.jpg"}, {"id": 9007199254740993, "file_name": "b.jpg"}], "categories": [{"id": 1, "name": "c"}], "annotations": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	detected := false
+	e, _, stderr := testEnv(t, func() { detected = true })
+	code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", gt, "-images", dir, "-out", filepath.Join(dir, "r.json")})
+	if want := "cocoeval: image_id 9007199254740993: images[1]'s id in " + gt + " is an integer that a float64 cannot hold, and images[0]'s is written as a float"; code != 1 || detected || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("exit %d, detected %v; stderr %q, want it to begin %q", code, detected, stderr, want)
+	}
+}
