@@ -12,9 +12,13 @@ var secretParams = []string{"pass", "pwd", "token", "key", "secret", "auth", "si
 // hold secrets (password=xxxxx, token=xxxxx; in the path too, where some cameras take them:
 // /user=admin&password=xxxxx&channel=1) hidden, the rest as given. It works on the text, so
 // a URL that does not parse (a password with a '%') is hidden all the same. A numeric password
-// with an unencoded '/' (user:2024/ss@host) reads as a port and a path: an '@' in the path ends
-// a password all the same, so a path that holds one (host:8080/a@b, rare in a stream's URL)
-// shows as host:xxxxx@b, hiding too much rather than a password.
+// with an unencoded '/', '?' or '#' (user:2024/ss@host, user:2024?x@host) reads as a port and a
+// path, query or fragment: an '@' in the path ends a password all the same, and so does one in
+// a query or fragment that follows the number at once, so a URL that holds one there
+// (host:8080/a@b, host:8080?mail=a@b, rare in a stream's URL) shows as host:xxxxx@b, hiding
+// too much rather than a password. One in a query or fragment after such a path is not taken
+// for one (host:8080/a?mail=a@b is kept), so a numeric password with a '/' and then a '?' or
+// '#' (user:2024/a?b@host) is shown.
 func RedactURL(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
@@ -30,10 +34,12 @@ func RedactURL(s string) string {
 		// user:pa/ss@host: a password with an unencoded '/', '?' or '#' (not a valid URL, and
 		// FFmpeg reads none so, but a password all the same, shown in the message refusing it).
 		// Which '@' ends it cannot be told (p/a@s/s@host), so it is the last. After a number
-		// (host:8080 or user:2024/ss@host) it is the last before the query or fragment: a path
-		// with an '@' (host:8080/a@b) is hidden as one too, the safe side.
+		// and a '/' (host:8080/a or user:2024/ss@host) it is the last before the query or
+		// fragment: a path with an '@' (host:8080/a@b) is hidden as one too, the safe side.
+		// After a number and a '?' or '#' (host:8080?mail=a@b or user:2024?x@host) it is the
+		// last, the query or fragment hidden with it.
 		search := rest
-		if strings.Trim(authority[colon+1:], "0123456789") == "" {
+		if strings.Trim(authority[colon+1:], "0123456789") == "" && end < len(rest) && rest[end] == '/' {
 			if q := strings.IndexAny(rest, "?#"); q >= 0 {
 				search = rest[:q]
 			}

@@ -38,6 +38,16 @@ func TestRedactURL(t *testing.T) {
 		"rtsp://admin:2024/abc@10.0.0.5/live": "rtsp://admin:xxxxx@10.0.0.5/live",
 		"rtsp://admin:/abc@10.0.0.5/live":     "rtsp://admin:xxxxx@10.0.0.5/live",
 		"http://host:8080/a@b":                "http://host:xxxxx@b",
+		// A numeric password with a '?' or '#' at once after the number reads as a port and a
+		// query or fragment: the last '@' ends it, so a query with one after a port is hidden too.
+		"rtsp://admin:2024?x@host/live":  "rtsp://admin:xxxxx@host/live",
+		"rtsp://admin:12#3@cam/s":        "rtsp://admin:xxxxx@cam/s",
+		"rtsp://admin:99?a#b@host":       "rtsp://admin:xxxxx@host",
+		"rtsp://admin:?x@host/live?a=1":  "rtsp://admin:xxxxx@host/live?a=1",
+		"rtsp://admin:7#x@host/live#t=5": "rtsp://admin:xxxxx@host/live#t=5",
+		"http://host:8080?mail=a@b":      "http://host:xxxxx@b",
+		"http://host:8080#a@b":           "http://host:xxxxx@b",
+		"http://host:8080?token=abc&x=1": "http://host:8080?token=xxxxx&x=1",
 		// Not a port, so a password however far the '@' is (cam, abc/live?x=a, host b): the
 		// path and query are hidden with it, nothing shown but the user and the last host.
 		"rtsp://cam:abc/live?x=a@b": "rtsp://cam:xxxxx@b",
@@ -49,18 +59,21 @@ func TestRedactURL(t *testing.T) {
 }
 
 // FuzzRedactURL: whatever the rest of a URL holds, a password in its user part (without the
-// characters that end that part, or a '/' after a number) and a secret parameter's value in its path or query are never
-// shown, and redacting twice changes nothing more.
+// characters that end that part; after a number, with a '/' then none of '?' and '#', or with
+// '?' or '#' at once and anything after) and a secret parameter's value in its path or query are
+// never shown, and redacting twice changes nothing more.
 func FuzzRedactURL(f *testing.F) {
 	f.Add("10.0.0.5:554", "live", "secret", "channel=1")
 	f.Add("host", "user=admin&password=", "p%ss", "")
 	f.Add("[::1]", "", "a@b", "x;y")
 	f.Add("10.0.0.5", "live", "2024/abc", "")
+	f.Add("host", "live", "2024?x#y/z@w", "a=1")
 	f.Fuzz(func(t *testing.T, host, path, pass, query string) {
 		const marker = "S3cr3T"
 		for _, s := range []*string{&host, &path, &query} {
 			*s = strings.ReplaceAll(*s, marker, "")
 		}
+		rawPass := pass // (with its '/', '?' and '#')
 		host = strings.Map(func(r rune) rune {
 			if strings.ContainsRune("/?#@", r) {
 				return -1
@@ -96,6 +109,10 @@ func FuzzRedactURL(f *testing.F) {
 			// A numeric password with a '/' (read as a port and a path), the rest of it anything
 			// but the query's or fragment's start.
 			"rtsp://admin:" + digits + "/" + pass + marker + "@" + host + "/" + path,
+			// One with a '?' or '#' at once after the number (read as a port and a query or
+			// fragment), the rest of it anything.
+			"rtsp://admin:" + digits + "?" + rawPass + marker + "@" + host + "/" + path,
+			"rtsp://admin:" + digits + "#" + rawPass + marker + "@" + host + "/" + path + "?" + query,
 		} {
 			got := RedactURL(url)
 			if strings.Contains(got, marker) {
