@@ -3,11 +3,16 @@
 package pipeline
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
 	"math"
+	"net/http"
+	neturl "net/url"
 	"os"
+	"strconv"
 )
 
 // Matroska (MKV, WebM) element IDs that matroskaTimes reads.
@@ -42,6 +47,77 @@ func matroskaTimes(path string) (start, duration float64, err error) {
 	}
 	defer f.Close()
 	return readMatroskaTimes(f)
+}
+
+// maxMatroskaHead bounds the bytes httpMatroskaTimes reads (a file's head up to its first
+// cluster's time: a few KB, more where it starts with attachments or cues).
+const maxMatroskaHead = 1 << 20
+
+// httpMatroskaTimes is matroskaTimes for the file at an http(s) URL, read from its start (at
+// most maxMatroskaHead bytes, within whyTimeout), as FFmpeg reads it: the URL's user and
+// password are sent only when the server asks for them (Digest or Basic), and the server's
+// certificate is not checked.
+func httpMatroskaTimes(ctx context.Context, rawURL string) (start, duration float64, err error) {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	get := func(authorization string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		req.URL.User = nil // (Go's client would send it as Basic before being asked)
+		req.Header.Set("Range", "bytes=0-"+strconv.Itoa(maxMatroskaHead-1))
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		return client.Do(req)
+	}
+	resp, err := get("")
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
+		resp.Body.Close()
+		if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
+			resp, err = get(authorization)
+		}
+	}
+	if err != nil {
+		return 0, 0, unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
+		return 0, 0, errNotMatroska
+	}
+	return readMatroskaTimes(&forwardReader{r: io.LimitReader(resp.Body, maxMatroskaHead)})
+}
+
+// forwardReader is an io.ReadSeeker over r that seeks forward only (from where it is), reading
+// past what it skips: a file's head over the network, for readMatroskaTimes.
+type forwardReader struct {
+	r   io.Reader
+	off int64
+}
+
+func (f *forwardReader) Read(b []byte) (int, error) {
+	n, err := f.r.Read(b)
+	f.off += int64(n)
+	return n, err
+}
+
+func (f *forwardReader) Seek(offset int64, whence int) (int64, error) {
+	if whence != io.SeekCurrent || offset < 0 {
+		return f.off, errors.New("forwardReader: seeks forward only")
+	}
+	n, err := io.CopyN(io.Discard, f.r, offset)
+	f.off += n
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return f.off, err
 }
 
 // readMatroskaTimes is matroskaTimes on the file's bytes as f reads them.

@@ -6,8 +6,11 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -41,6 +44,44 @@ func TestMKVStartOffset(t *testing.T) {
 	}
 }
 
+// TestMKVStartOffsetOverHTTP: the same MKVs read over http (a stream of stated length) state
+// the frames they hold too, and so does one that a server serves only with a user and password
+// given (Basic, asked for), so that one read whole is not taken as ended short.
+func TestMKVStartOffsetOverHTTP(t *testing.T) {
+	for _, offset := range []float64{0, 5} {
+		path := videotest.OffsetMKV(t, offset)
+		files := http.FileServer(http.Dir(filepath.Dir(path)))
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if user, pass, ok := r.BasicAuth(); !ok || user != "admin" || pass != "2024" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="cam"`)
+				http.Error(w, "who?", http.StatusUnauthorized)
+				return
+			}
+			files.ServeHTTP(w, r)
+		}))
+		url := strings.Replace(srv.URL, "http://", "http://admin:2024@", 1) + "/" + filepath.Base(path)
+		l, err := OpenStream(url)
+		if err != nil {
+			srv.Close()
+			t.Fatal(err)
+		}
+		if l.Frames() != videotest.ClipFrames {
+			t.Errorf("offset %g s: %d frames stated, want %d", offset, l.Frames(), videotest.ClipFrames)
+		}
+		m := gocv.NewMat()
+		n := 0
+		for _, err := l.Read(context.Background(), &m); err == nil; _, err = l.Read(context.Background(), &m) {
+			n++
+		}
+		m.Close()
+		if got, stated, ended := l.Extent(); n != videotest.ClipFrames || got != n || stated != n || !ended {
+			t.Errorf("offset %g s: %d frames read, Extent %d of %d (ended %v)", offset, n, got, stated, ended)
+		}
+		l.Close()
+		srv.Close()
+	}
+}
+
 // TestMatroskaTimes: an MKV's start and duration are read; a file that is not one, or one cut
 // anywhere in its first KB (its header and its first cluster's time), gives an error, never a panic or a wrong start.
 func TestMatroskaTimes(t *testing.T) {
@@ -67,7 +108,9 @@ func TestMatroskaTimes(t *testing.T) {
 }
 
 // FuzzMatroskaTimes: any bytes give a start and a duration that are numbers, the duration not
-// below zero, or an error; never a panic or a hang. Seeded with the head of an MKV starting at 5 s.
+// below zero, or an error; never a panic or a hang; and read as over the network (forwardReader,
+// seeking forward only) the same start and duration, or an error where one is. Seeded with the
+// head of an MKV starting at 5 s.
 func FuzzMatroskaTimes(f *testing.F) {
 	data, err := os.ReadFile(videotest.OffsetMKV(f, 5))
 	if err != nil {
@@ -79,6 +122,10 @@ func FuzzMatroskaTimes(f *testing.F) {
 		start, duration, err := readMatroskaTimes(bytes.NewReader(b))
 		if err == nil && (math.IsNaN(start) || !(duration >= 0)) {
 			t.Errorf("start %v, duration %v", start, duration)
+		}
+		s, d, ferr := readMatroskaTimes(&forwardReader{r: bytes.NewReader(b)})
+		if (ferr == nil) != (err == nil) || err == nil && (s != start || d != duration) {
+			t.Errorf("over the network: %v s from %v s (%v); from a file: %v s from %v s (%v)", s, d, ferr, start, duration, err)
 		}
 	})
 }

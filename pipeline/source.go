@@ -184,24 +184,24 @@ func OpenVideo(path string) (*Video, error) {
 	}}
 	v.info.Width, v.info.Height = v.size(int(c.Get(gocv.VideoCaptureFrameWidth)), int(c.Get(gocv.VideoCaptureFrameHeight)))
 	if st.Mode().IsRegular() { // (a pipe read here would lose what FFmpeg reads)
-		v.info.Frames = framesAfterStart(path, v.info.FPS, v.info.Frames)
+		v.info.Frames = framesAfterStart(func() (float64, float64, error) { return matroskaTimes(path) }, v.info.FPS, v.info.Frames)
 	}
 	v.frameNumbers = newFrameNumbers(v.info.FPS, v.info.Frames)
 	return v, nil
 }
 
-// framesAfterStart returns the frame count of the video file at path, stated as frames by
-// OpenCV: for a Matroska file (MKV, WebM), which states no count, OpenCV's is its duration times
-// the frame rate, and the duration is counted from time 0, so one whose timestamps start later
-// (cut from a longer recording with its times kept) is counted the frames it would have held
-// before its start too, and read to its end seemed cut short; its count is then taken from its
-// first cluster on. Other files' counts are kept, and so is a Matroska file's whose duration
-// OpenCV did not count by.
-func framesAfterStart(path string, fps float64, frames int) int {
+// framesAfterStart returns the frame count of a video file, stated as frames by OpenCV, times
+// its matroskaTimes (read only where there is a count to correct): for a Matroska file (MKV,
+// WebM), which states no count, OpenCV's is its duration times the frame rate, and the duration
+// is counted from time 0, so one whose timestamps start later (cut from a longer recording with
+// its times kept) is counted the frames it would have held before its start too, and read to its
+// end seemed cut short; its count is then taken from its first cluster on. Other files' counts
+// are kept, and so is a Matroska file's whose duration OpenCV did not count by.
+func framesAfterStart(times func() (start, duration float64, err error), fps float64, frames int) int {
 	if frames == 0 || !(fps > 0) {
 		return frames
 	}
-	start, duration, err := matroskaTimes(path)
+	start, duration, err := times()
 	if err != nil || !(start > 0 && start < duration) {
 		return frames
 	}
@@ -433,7 +433,9 @@ func OpenCameraDevice(path string) (*Live, error) {
 // OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
 // backend. Its errors and Positions name it by its URL without the password; one that does not
 // open says why where the server says so (whyUnopened: 404 Not Found, 401 Unauthorized,
-// connection refused, ...).
+// connection refused, ...). An http(s) link to a Matroska file, whose count OpenCV states from
+// time 0, states its frames from its first one, as OpenVideo's do (framesAfterStart: the file's
+// head is asked for again, for its start).
 func OpenStream(url string) (*Live, error) {
 	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
@@ -444,8 +446,13 @@ func OpenStream(url string) (*Live, error) {
 		}
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", quote.Name(name))
 	}
-	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c),
-		frameNumbers: newFrameNumbers(c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount))))}, nil
+	fps, frames := c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
+	if IsHTTP(url) { // (a file over the network: an MKV's count from its first frame, as a file's)
+		frames = framesAfterStart(func() (float64, float64, error) {
+			return httpMatroskaTimes(context.Background(), url)
+		}, fps, frames)
+	}
+	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames)}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).

@@ -1116,19 +1116,24 @@ func (w *cutWriter) Write(b []byte) (int, error) {
 }
 
 // TestMKVStartOffset: an MKV whose timestamps start past 0 (cut from a longer recording) is read
-// whole without a warning, and its bar ends at its total: its container's count, its duration
-// times its rate, counted the seconds before the first frame (90 of 40 frames for 5 s).
+// whole without a warning, and its bar ends at its total, from a file and over http: its
+// container's count, its duration times its rate, counted the seconds before the first frame
+// (90 of 40 frames for 5 s).
 func TestMKVStartOffset(t *testing.T) {
 	path := videotest.OffsetMKV(t, 5)
-	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", path)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr)
-	}
-	if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || strings.Contains(stderr, "warning") {
-		t.Errorf("%d frames, want %d, and no warning:\n%s", n, videotest.ClipFrames, stderr)
-	}
-	if want := fmt.Sprintf("%s: %d/%d frames", path, videotest.ClipFrames, videotest.ClipFrames); !strings.Contains(stderr, want) {
-		t.Errorf("the bar does not end at its total (%s):\n%s", want, stderr)
+	files := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(path))))
+	defer files.Close()
+	for _, in := range []string{path, files.URL + "/" + filepath.Base(path)} {
+		stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", in)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", in, err, stderr)
+		}
+		if n := len(frameLines(t, []byte(stdout))); n != videotest.ClipFrames || strings.Contains(stderr, "warning") {
+			t.Errorf("%s: %d frames, want %d, and no warning:\n%s", in, n, videotest.ClipFrames, stderr)
+		}
+		if want := fmt.Sprintf("%s: %d/%d frames", in, videotest.ClipFrames, videotest.ClipFrames); !strings.Contains(stderr, want) {
+			t.Errorf("the bar does not end at its total (%s):\n%s", want, stderr)
+		}
 	}
 }
 
