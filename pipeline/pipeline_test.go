@@ -1836,20 +1836,29 @@ func TestReconnectWindowBoundsABlockingOpen(t *testing.T) {
 // blocked (a server that accepts and sends nothing: OpenCV's FFmpeg waits 30 s), and OpenCV's
 // FFmpeg backend opens one capture at a time, so the read-back of the annotated video that
 // Close does waited for that open: Ctrl-C took up to 30 s to end such a run, where the README
-// promises half a second. Close must not wait for it.
+// promises half a second. Close must not wait for it, and Unchecked says it did not read the
+// video back (a video closed with no open under way is read back: Unchecked false).
 func TestVideoWriterCloseNotHeldByAbandonedOpen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "out.mp4")
-	vw, err := NewVideoWriter(path, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := t.TempDir()
 	f := &Frame{Mat: gocv.NewMatWithSize(64, 64, gocv.MatTypeCV8UC3)}
 	defer f.Mat.Close()
-	for range 3 {
-		if err := vw.WriteFrame(f); err != nil {
+	write := func(name string) *VideoWriter {
+		vw, err := NewVideoWriter(filepath.Join(dir, name), 10)
+		if err != nil {
 			t.Fatal(err)
 		}
+		for range 3 {
+			if err := vw.WriteFrame(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return vw
 	}
+	if before := write("before.mp4"); before.Close() != nil || before.Unchecked() {
+		t.Fatal("a video closed with no open under way: not read back, or not finished")
+	}
+	path := filepath.Join(dir, "out.mp4")
+	vw := write("out.mp4")
 	// (written before the open below: opening a writer waits for an open under way, as a read does)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -1889,6 +1898,9 @@ func TestVideoWriterCloseNotHeldByAbandonedOpen(t *testing.T) {
 	}
 	if took := time.Since(t0); took > 3*time.Second {
 		t.Errorf("Close took %v: it waited for the abandoned open", took)
+	}
+	if !vw.Unchecked() {
+		t.Error("the video was not read back, and Unchecked does not say so")
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("the video was not renamed to its path: %v", err)

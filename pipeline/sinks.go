@@ -76,6 +76,8 @@ type VideoWriter struct {
 	t0     float64  // FollowTimes: the time of the video's start (frame 0's place)
 	timed  bool     // FollowTimes: t0 is set
 	last   gocv.Mat // FollowTimes: the last frame written, to repeat
+	// unchecked: Close finished the video without reading it back
+	unchecked bool
 }
 
 // maxFilledGap is the longest gap in a file's frame times that FollowTimes fills with copies.
@@ -217,6 +219,10 @@ func (v *VideoWriter) open(w, h int) error {
 	return fmt.Errorf("%s: OpenCV cannot write this video (codecs %s)", quote.Name(v.path), strings.Join(v.codecs, ", "))
 }
 
+// Unchecked reports whether Close finished the video without reading it back (a stream's open
+// under way: see Close), so that a full disk would have gone unnoticed.
+func (v *VideoWriter) Unchecked() bool { return v.unchecked }
+
 // Frames returns the number of frames written so far, copies written by FollowTimes included.
 func (v *VideoWriter) Frames() int { return v.frames }
 
@@ -227,7 +233,8 @@ func (v *VideoWriter) Frames() int { return v.frames }
 // not read back while a stream's open that this package gave up waiting for is still under way
 // (a reconnection to a silent source, interrupted or out of -reconnect's time, anywhere in the
 // process: abandonedOpens): OpenCV's FFmpeg backend would make the read-back wait for that open,
-// up to 30 s, where an interrupted run must end at once; a full disk then goes unnoticed.
+// up to 30 s, where an interrupted run must end at once; a full disk then goes unnoticed, and
+// Unchecked says so.
 func (v *VideoWriter) Close() error {
 	var err error
 	if v.w != nil {
@@ -235,6 +242,8 @@ func (v *VideoWriter) Close() error {
 		v.w = nil
 		if err == nil && abandonedOpens.Load() == 0 {
 			err = v.check()
+		} else if err == nil {
+			v.unchecked = true
 		}
 		if err == nil && v.temp != "" {
 			var rerr error

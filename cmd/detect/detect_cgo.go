@@ -263,6 +263,8 @@ func detect(c *cli.Context) error {
 				failures = append(failures, cerr)
 			} else if vw.Frames() == 0 {
 				fmt.Fprintf(stderr, "detect: no frames: %s not written\n", quote.Name(in.out))
+			} else if vw.Unchecked() {
+				fmt.Fprintf(stderr, "detect: wrote %s (%d frames), not read back: a stream's open this run stopped waiting for still runs, and would hold the read-back up to 30 s (a full disk would go unnoticed)\n", quote.Name(in.out), vw.Frames())
 			} else {
 				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", quote.Name(in.out), vw.Frames())
 			}

@@ -638,6 +638,62 @@ func TestLiveStreamReconnect(t *testing.T) {
 	}
 }
 
+// TestUncheckedVideoSaysSo: a live stream whose server is replaced by one that takes the
+// connection and sends nothing leaves the reconnection's open blocked (OpenCV's FFmpeg waits
+// 30 s) when -reconnect's time runs out; the annotated video is then closed without being read
+// back (that would wait for the open), and the line naming it says so (it said "wrote", as for
+// a video read back).
+func TestUncheckedVideoSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	url := "http://" + addr + "/live.ts"
+	out, jsonPath := filepath.Join(dir, "live.mp4"), filepath.Join(dir, "live.jsonl")
+	server := serve(t, url)
+	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-reconnect", "3s", "-json", jsonPath, "-out", out, url)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
+	server.Process.Kill()
+	server.Wait()
+	var silent net.Listener
+	waitFor(t, "the port to be free", 10*time.Second, func() bool {
+		var err error
+		silent, err = net.Listen("tcp", addr)
+		return err == nil
+	})
+	defer silent.Close()
+	go func() {
+		var held []net.Conn // open, unanswered, until the test closes the listener
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("detect did not give up; stderr:\n%s", stderr.String())
+	}
+	s := stderr.String()
+	if err == nil || !strings.Contains(s, "not back within 3s") || !strings.Contains(s, "wrote "+out+" (") || !strings.Contains(s, "), not read back: ") {
+		t.Errorf("exit %v; want the give-up, and the video named as not read back:\n%s", err, s)
+	}
+}
+
 // TestLiveStreamStride: -stride 4 on a live stream detects every 4th frame as it arrives (frame
 // numbers 0, 4, 8, ...), not every frame.
 func TestLiveStreamStride(t *testing.T) {
