@@ -104,6 +104,19 @@ func WithNMSThreshold(t float32) Option {
 	}
 }
 
+// WithDetectionsPerImage sets the most detections an image gives, the best-scoring after NMS
+// (1 <= n <= roihead.MaxDetectionsPerImg; default: the model's roi.detections_per_img, 100 in
+// the presets; torchvision's box_detections_per_img).
+func WithDetectionsPerImage(n int) Option {
+	return func(d *settings) error {
+		if n < 1 || n > roihead.MaxDetectionsPerImg {
+			return fmt.Errorf("detections per image %d out of range [1, %d]", n, roihead.MaxDetectionsPerImg)
+		}
+		d.cfg.RoI.DetectionsPerImg = n
+		return nil
+	}
+}
+
 // WithClasses makes the Detector return detections of these classes only, each given as one of
 // the model's category ids (decimal) or class names (an id first, as cocoeval -categories takes
 // them): e.g. "person", "car" or "1", "3". The others are dropped before NMS and the per-image
@@ -287,9 +300,9 @@ func (d *Detector) Clone() (*Detector, error) {
 
 // Set changes d's settings between calls, with the Options NewDetector takes, from the
 // settings d has now: a camera program's score slider or class menu. The score and NMS
-// thresholds and the classes take effect at the next call and keep every buffer (Set itself
-// copies the settings; a lower threshold or more classes than any before can grow the
-// post-processing's buffers once, then Detect allocates nothing again); a new
+// thresholds, the classes and the detections per image take effect at the next call and keep every buffer (Set itself
+// copies the settings; a lower threshold, more classes or a higher cap than any before can grow
+// the post-processing's buffers once, then Detect allocates nothing again); a new
 // resolution makes the preprocessing's buffers anew and a new thread count the whole Detector's,
 // as Clone would. On an error nothing changes. ErrBusy during a call on another goroutine,
 // ErrClosed after Close. Like Detect, it is not safe beside d's other methods on another

@@ -27,6 +27,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
+	"github.com/shuffledet/shuffledet/roihead"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -644,6 +645,63 @@ func TestWithClasses(t *testing.T) {
 	}
 }
 
+// TestWithDetectionsPerImage: a cap of n gives the n best of the detections the full list has
+// (torchvision's box_detections_per_img keeps the first n after batched NMS, best first), on
+// Load and through Set, with the classes chosen too; n outside 1..MaxDetectionsPerImg is an error
+// that says so.
+func TestWithDetectionsPerImage(t *testing.T) {
+	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
+	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := detector.Load(path, detector.WithThreads(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := det.Detect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := slices.Clone(got)
+	if len(all) <= 10 || len(all) >= det.Config().RoI.DetectionsPerImg {
+		t.Fatalf("%d detections: the case needs more than 10 and fewer than the cap", len(all))
+	}
+	capped, err := detector.Load(path, detector.WithThreads(1), detector.WithDetectionsPerImage(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := capped.Detect(img); err != nil || !slices.Equal(got, all[:10]) {
+		t.Errorf("Load with 10 per image: %d detections (%v), want the first 10 of %d", len(got), err, len(all))
+	}
+	if err := det.Set(detector.WithDetectionsPerImage(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := det.Detect(img); err != nil || !slices.Equal(got, all[:3]) {
+		t.Errorf("Set to 3 per image: %d detections (%v), want the first 3 of %d", len(got), err, len(all))
+	}
+	var cars []detector.Detection
+	for _, d := range all {
+		if d.Label == "car" {
+			cars = append(cars, d)
+		}
+	}
+	if err := det.Set(detector.WithClasses("car"), detector.WithDetectionsPerImage(len(cars)-1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := det.Detect(img); err != nil || !slices.Equal(got, cars[:len(cars)-1]) {
+		t.Errorf("cars, %d per image: %d detections (%v), want the first %d of the %d cars", len(cars)-1, len(got), err, len(cars)-1, len(cars))
+	}
+	for _, n := range []int{0, -1, roihead.MaxDetectionsPerImg + 1} {
+		if err := det.Set(detector.WithDetectionsPerImage(n)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("detections per image %d out of range", n)) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%d per image: %v", n, err)
+		}
+	}
+	if det.Config().RoI.DetectionsPerImg != len(cars)-1 {
+		t.Errorf("a refused cap changed it to %d", det.Config().RoI.DetectionsPerImg)
+	}
+}
+
 // TestSecondDetectAllocatesNothing: from the second image of a size on, detection allocates
 // nothing, on two threads too, where the trunk runs stages in tiles; the steady-state test warms
 // up over several images and missed that the second call grew every tile's other buffer (2.7 MB
@@ -784,7 +842,7 @@ func TestSet(t *testing.T) {
 	if _, err := one.Detect(img); err != nil {
 		t.Fatal(err)
 	}
-	for frame, opt := range []detector.Option{detector.WithScoreThreshold(0.5), detector.WithClasses("car"), detector.WithNMSThreshold(0.7), detector.WithClasses(), detector.WithScoreThreshold(0), detector.WithScoreThreshold(0.05)} {
+	for frame, opt := range []detector.Option{detector.WithScoreThreshold(0.5), detector.WithClasses("car"), detector.WithNMSThreshold(0.7), detector.WithClasses(), detector.WithScoreThreshold(0), detector.WithDetectionsPerImage(5), detector.WithDetectionsPerImage(100), detector.WithScoreThreshold(0.05)} {
 		if err := one.Set(opt); err != nil {
 			t.Fatal(err)
 		}
