@@ -23,7 +23,8 @@ var ErrMatType = errors.New("cvdetect: Mat must be 8-bit BGR (CV_8UC3)")
 // Detect runs det on m, an 8-bit BGR Mat (CV_8UC3) of any size, continuous or not (a Region of a
 // larger Mat). The pixels are read where they are, row by row with the Mat's step: nothing is
 // copied beyond what det's preprocessing does. The returned slice is det's and valid until its
-// next call; boxes are in m's pixel coordinates.
+// next call; boxes are in m's pixel coordinates. Once det has seen m's size, Detect allocates
+// nothing (but for a region in a build with gocv's -tags matprofile: see Pixels).
 func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 	pix, stride, err := Pixels(m)
 	if err != nil {
@@ -37,7 +38,9 @@ func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 // The slice is valid while m is open. m must be 8-bit BGR, open (not closed, not a zero Mat) and
 // not empty. gocv's Close clears only the Mat it is called on: a copy of that Mat made before
 // (f := m; m.Close()) still holds the freed pointer, which no check here can tell from an open
-// Mat's, so do not read a Mat through a copy after closing it.
+// Mat's, so do not read a Mat through a copy after closing it. For a region Pixels opens and
+// closes a one-row header Mat, which allocates nothing but, built with -tags matprofile, gocv's
+// record of it (one allocation a call).
 func Pixels(m gocv.Mat) (pix []byte, stride int, err error) {
 	if m.Ptr() == nil { // gocv's own methods would dereference it
 		return nil, 0, errors.New("cvdetect: the Mat is closed or was never made (gocv.Mat{})")

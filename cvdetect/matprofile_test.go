@@ -12,6 +12,8 @@ import (
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
 
+func init() { regionAllocs = 1 } // gocv records each Mat it makes, Pixels' row header too
+
 // TestMatProfileAdapter runs 1000 frames of assorted sizes, whole Mats and regions, through
 // Detect and Draw and requires every Mat to be closed afterwards (gocv.MatProfile counts the
 // open ones when built with -tags matprofile; make matprofile runs it).
