@@ -1480,6 +1480,25 @@ class ImageNetTraining(unittest.TestCase):
                     train_imagenet.list_images(os.path.join(tmp, root), classes)
                 self.assertIn(want, str(e.exception))
 
+    def test_resume_of_another_run_is_named(self):
+        # OUT/last.pt of a run of another width: an error naming it, the run's args.json and the
+        # ways out, not load_state_dict's traceback of every size mismatch.
+        with tempfile.TemporaryDirectory() as tmp:
+            root = os.path.join(tmp, "train")
+            for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
+                os.makedirs(os.path.join(root, "c%d" % k))
+                os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+            common = ["--data", root, "--groups", "3", "--batch", "2", "--threads", "1", "--size", "64",
+                      "--iters", "1", "--out", os.path.join(tmp, "out")]
+            train_imagenet.main(common + ["--width", "0.5"])
+            with self.assertRaises(SystemExit) as e:
+                train_imagenet.main(common + ["--width", "1.0", "--iters", "2"])
+            msg = str(e.exception)
+            self.assertIn(os.path.join(tmp, "out", "last.pt") + ": the checkpoint of another run", msg)
+            self.assertIn(os.path.join(tmp, "out", "args.json"), msg)
+            self.assertIn("size mismatch for first_conv", msg)
+            self.assertNotIn("\n", msg)
+
     def test_trains_resumes_exports(self):
         with tempfile.TemporaryDirectory() as tmp:
             root = os.path.join(tmp, "imagenet", "train")

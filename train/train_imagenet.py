@@ -195,8 +195,15 @@ def main(argv=None):
     if distributed:  # every process reads its own OUT/last.pt: they must agree
         agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt)
     if ck is not None:
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
+        try:
+            model.load_state_dict(ck["model"])
+            opt.load_state_dict(ck["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as e:  # as train_detector.py says it
+            first = str(e).strip().splitlines()
+            raise SystemExit("%s: the checkpoint of another run (another --groups, --width, --shallow, --se or "
+                             "number of class folders?): resume it with that run's arguments (%s), or start a new "
+                             "--out, or --no-resume (%s)" % (ckpt, os.path.join(a.out, "args.json"),
+                                                             first[1].strip() if len(first) > 1 else e))
         start, seconds, first_image = ck["iteration"], ck["train_seconds"], ck.get("images")
         if main_proc:
             print("resumed %s at iteration %d" % (ckpt, start), flush=True)
