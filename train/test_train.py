@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import unittest
+import unittest.mock
 
 import numpy as np
 import torch
@@ -806,6 +807,45 @@ class EvaluationSets(unittest.TestCase):
                                                {"id": 1, "name": "person", "supercategory": "person"},
                                                {"id": 7, "name": "walker"}])
             self.assertEqual([(a["category_id"], "segmentation" in a) for a in d["annotations"]], [(1, False), (4, False)])
+
+
+    def test_built_cocoeval_runs_from_another_directory(self):
+        # The default cocoeval is built by go from the repository into OUT; with a relative --out
+        # and a run started outside the repository it landed in REPO/OUT and the first evaluation
+        # (10,000 iterations into the Table 7 recipe) died of a FileNotFoundError, not an evaluation
+        # that failed and training going on. go build is stood in for by a script that writes,
+        # like go, -o relative to its working directory.
+        report = {"stats": [0.5] * 12, "categories": [{"name": "person", "stats": [0.25] * 12}]}
+        real_run = subprocess.run
+
+        def fake_go(cmd, cwd=None, **kw):
+            path = os.path.join(cwd or ".", cmd[cmd.index("-o") + 1])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\necho '%s'\n" % json.dumps(report))
+            os.chmod(path, 0o755)
+            return subprocess.CompletedProcess(cmd, 0)
+
+        with tempfile.TemporaryDirectory() as tmp:
+            data = tiny_coco(os.path.join(tmp, "v.json"), 1)
+            a = train_detector.parse_args(["--config", PRESET, "--data", data, "--iters", "1", "--out", "run",
+                                           "--eval", "v=" + data])
+            cwd = os.getcwd()
+            os.chdir(tmp)
+            try:
+                with unittest.mock.patch.object(train_detector.subprocess, "run", fake_go), \
+                        contextlib.redirect_stdout(io.StringIO()):
+                    ev = train_detector.Evaluator(a, a.out, [(1, "person")])
+                self.assertIs(subprocess.run, real_run)
+                self.assertEqual(ev("run/iter000001.bin"), {"v": {"stats": [0.5] * 12, "classes": {"person": [0.25] * 12}}})
+                # A cocoeval gone since the start: an evaluation that failed (training goes on), naming it.
+                os.remove(ev.bin)
+                with self.assertRaises(RuntimeError) as e:
+                    ev("run/iter000001.bin")
+                self.assertIn("cocoeval on v failed", str(e.exception))
+                self.assertIn(ev.bin, str(e.exception))
+            finally:
+                os.chdir(cwd)
 
 
 class DetectorTraining(unittest.TestCase):

@@ -1019,7 +1019,8 @@ class Evaluator:
         if self.sets and self.bin and shutil.which(self.bin) is None:  # (a path, or a command on PATH)
             raise SystemExit("--cocoeval %s: not an executable file (build one: go build -o bin/ ./cmd/cocoeval)" % self.bin)
         if self.sets and not self.bin:
-            self.bin = os.path.join(out, "cocoeval")
+            # absolute: go builds it from the repository, the run calls it from its own directory
+            self.bin = os.path.abspath(os.path.join(out, "cocoeval"))
             try:
                 subprocess.run(["go", "build", "-o", self.bin, "./cmd/cocoeval"], cwd=REPO, check=True,
                                env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
@@ -1033,8 +1034,11 @@ class Evaluator:
         res = {}
         for name, images, gt in self.sets:
             results = os.path.join(self.out, "eval", name + "_results.json")
-            p = subprocess.run([self.bin, "-model", model_bin, "-gt", gt, "-images", images, "-out", results,
-                                "-threads", str(self.threads), "-json"], capture_output=True, text=True)
+            try:
+                p = subprocess.run([self.bin, "-model", model_bin, "-gt", gt, "-images", images, "-out", results,
+                                    "-threads", str(self.threads), "-json"], capture_output=True, text=True)
+            except OSError as e:  # (the program gone since the start: a failed evaluation, not the run's end)
+                raise RuntimeError("cocoeval on %s failed: %s" % (name, e)) from e
             if p.returncode != 0:
                 raise RuntimeError("cocoeval on %s failed: %s" % (name, p.stderr.strip()[-2000:]))
             try:
