@@ -1079,6 +1079,11 @@ class DetectorTraining(unittest.TestCase):
                                                "--iters", "2"])
         self.assertIn("the checkpoint of another run", str(e.exception))
         self.assertIn("last.pt", str(e.exception))
+        # another width: the first size mismatch, without the tab torch puts before it
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--config", PRESET.replace("0.5x", "1.0x"),
+                                               "--out", os.path.join(self.tmp.name, "other"), "--iters", "2"])
+        self.assertIn("--no-resume (size mismatch for backbone.first_conv.0.weight", str(e.exception))
 
     def test_group_signal_with_workers_saves(self):
         # SIGTERM to the whole process group (a job scheduler's scancel, a terminal's hang-up) with

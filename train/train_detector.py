@@ -1386,7 +1386,7 @@ def main(argv=None):
             first = str(e).strip().splitlines()
             raise SystemExit("%s: the checkpoint of another run (another preset, --classes, --bn or optimizer?): "
                              "resume it with that run's arguments (%s), or start a new --out, or --no-resume "
-                             "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1] if len(first) > 1 else e))
+                             "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1].strip() if len(first) > 1 else e))
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
         first_image = ck.get("images")  # (None in checkpoints written before it was saved)
         if ema is not None:
