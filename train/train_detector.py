@@ -1133,11 +1133,14 @@ def run_script(main):
     """Runs a training script's main. On an error (one a DataLoader worker raised too) the workers
     are killed before the traceback ends the process: they ignore SIGTERM (ignore_stop_signals),
     and at exit Python's multiprocessing stops its daemonic children with SIGTERM and waits for
-    them, so the process printed the traceback and never exited, holding its GPUs. The process
-    exits with main's status (exit_status; None is 0)."""
+    them, so the process printed the traceback and never exited, holding its GPUs. torch's SIGCHLD
+    handler, which raises for a DataLoader worker that died, is taken away first: it went off over
+    the traceback, which came out as "lost sys.stderr". The process exits with main's status
+    (exit_status; None is 0)."""
     try:
         status = main()
     except BaseException:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for p in multiprocessing.active_children():
             p.kill()
         raise
