@@ -23,7 +23,7 @@ var infoCommand = &cli.Command{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
 		&cli.StringFlag{Name: "size", Usage: "-arch: the network input HxW; -model: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; 640x480"},
 		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
-		&cli.StringFlag{Name: "model", Usage: "a .bin model file"},
+		&cli.StringFlag{Name: "model", Usage: "a detector .bin model file (a classifier file: -arch with its architecture)"},
 		&cli.IntFlag{Name: "res", Usage: "detector's shorter side for -model (the paper's: 300, 600)", DefaultText: "the model's"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 	},
