@@ -1,6 +1,7 @@
 // Package version describes a build of the commands, for their -version flag: the module's
-// version, the commit it was built from, the Go toolchain, the target, and the kernels this CPU
-// runs. What a bug report needs in one line.
+// version, the commit it was built from, the Go toolchain, the target, the kernels this CPU runs,
+// and what the command appends (its image decoders: OpenCV's and gocv's versions, or none). What
+// a bug report needs in one line.
 package version
 
 import (
