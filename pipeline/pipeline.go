@@ -148,13 +148,11 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	start := time.Now()
 	defer func() { stats.add(func(s *Stats) { s.elapsed += time.Since(start) }) }()
 
-	// Every frame in flight: one being decoded, the queue's, one per worker, those waiting in
-	// the reorder buffer (fewer than the workers), one being written.
 	limit := 2
 	if opt.Live {
 		limit = 1
 	}
-	pool := make([]*frame, 2*workers+limit+2)
+	pool := make([]*frame, poolSize(workers, opt.Live))
 	free := make(chan *frame, len(pool))
 	for i := range pool {
 		pool[i] = &frame{Frame: Frame{Mat: gocv.NewMat()}}
@@ -278,6 +276,17 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	return srcErr // nil at the end of the source, else its failure
 }
 
+// poolSize is the number of frames a run of workers detectors holds: every frame in flight (the
+// decoder's: one being decoded and, live, a second, the next to read into or the newest frame held
+// back; the queue's: 2, live 1; one per worker; those waiting in the reorder buffer, fewer than
+// the workers; one being written) and one more.
+func poolSize(workers int, live bool) int {
+	if live {
+		return 2 + 1 + 2*workers + 1
+	}
+	return 1 + 2 + 2*workers + 1
+}
+
 // abandonAfter is how long a run being cut short waits for a source blocked in Read.
 const abandonAfter = 500 * time.Millisecond
 
@@ -303,30 +312,62 @@ func waitDecoder(ctx context.Context, decoded <-chan struct{}) bool {
 // decode is stage 1: it reads frames from src into free frames and queues them until the end of
 // src (nil), cancellation (ctx's error) or a source failure (its error). It adds the frames that
 // could not be decoded to stats, and those of them that are every stride-th to undecodable.
-func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride int, live bool, stats *Stats, undecodable *atomic.Int64, log io.Writer) error {
-	for {
-		var f *frame
-		if live {
-			// Never wait for a free frame while a stale one sits in the queue: reuse it.
-			select {
-			case f = <-free:
-			default:
-				if f = q.steal(); f != nil {
-					stats.add(func(s *Stats) { s.dropped++ })
-				}
+//
+// A live source's decoder holds two frames and never waits for one: it reads into one while the
+// other is spare, and queues a frame of the run (every stride-th) only in exchange for another
+// frame, so that it always has one to read into: the queued frame the new one replaces (stale,
+// counted dropped), else a free one. With neither (the queue empty, no frame free: the output
+// behind), it holds the new frame back until a frame is free or a newer one replaces it
+// (dropped). A queued frame is thus dropped only once a newer frame of the run is ready, never
+// while the frames between strides are read, and a detector that frees up meanwhile still gets it.
+func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride int, live bool, stats *Stats, undecodable *atomic.Int64, log io.Writer) (err error) {
+	var f, spare *frame // the frame read into; live: the decoder's second frame
+	held := false       // spare is a frame of the run held back, not yet queued
+	defer func() {
+		if held && ctx.Err() == nil { // the source's end or failure: the frame held back is detected
+			if _, ok := q.put(spare); ok {
+				spare = nil
 			}
 		}
+		for _, g := range []*frame{f, spare} {
+			if g != nil {
+				free <- g
+			}
+		}
+	}()
+	take := func() *frame {
+		select {
+		case g := <-free:
+			return g
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	for {
 		if f == nil {
-			select {
-			case f = <-free:
-			case <-ctx.Done():
+			if f = take(); f == nil {
+				return ctx.Err()
+			}
+		}
+		if live && spare == nil {
+			if spare = take(); spare == nil {
 				return ctx.Err()
 			}
 		}
 		for {
 			if err := ctx.Err(); err != nil {
-				free <- f
 				return err
+			}
+			if held { // queue the frame held back once a frame is free to take its place
+				select {
+				case g := <-free:
+					if !enqueue(q, spare, stats, free) {
+						free <- g
+						return ctx.Err()
+					}
+					spare, held = g, false
+				default:
+				}
 			}
 			t0 := time.Now()
 			p, err := src.Read(ctx, &f.Mat)
@@ -334,7 +375,6 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			if cerr := ctx.Err(); cerr != nil {
 				// Cut short while reading: Run may have returned without this read (a
 				// stalled stream), so nothing more is counted or logged.
-				free <- f
 				return cerr
 			}
 			switch {
@@ -344,7 +384,6 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 				fmt.Fprintln(log, err)
 				continue
 			case err != nil:
-				free <- f
 				if errors.Is(err, io.EOF) {
 					return nil
 				}
@@ -369,16 +408,43 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			break
 		}
 		stats.add(func(s *Stats) { s.decode.Add(f.decode) })
-		dropped, ok := q.put(f)
-		if dropped != nil {
-			stats.add(func(s *Stats) { s.dropped++ })
-			free <- dropped
+		if !live {
+			if _, ok := q.put(f); !ok {
+				return ctx.Err()
+			}
+			f = nil
+			continue
 		}
-		if !ok {
-			free <- f
-			return ctx.Err()
+		if held { // replaced by f before a frame was free: dropped, read into next
+			stats.add(func(s *Stats) { s.dropped++ })
+		}
+		f, spare, held = spare, f, true
+		if stale := q.replace(spare); stale != nil {
+			stats.add(func(s *Stats) { s.dropped++ })
+			spare, held = stale, false
+			continue
+		}
+		select {
+		case g := <-free:
+			if !enqueue(q, spare, stats, free) {
+				free <- g
+				return ctx.Err()
+			}
+			spare, held = g, false
+		default: // held back
 		}
 	}
+}
+
+// enqueue puts f in the queue (live, where it replaces a stale frame: that one is counted dropped
+// and freed) and reports whether the queue took it (not once closed).
+func enqueue(q *queue, f *frame, stats *Stats, free chan *frame) bool {
+	dropped, ok := q.put(f)
+	if dropped != nil {
+		stats.add(func(s *Stats) { s.dropped++ })
+		free <- dropped
+	}
+	return ok
 }
 
 // multiples returns how many of the numbers from a up to b (not included; a >= 0) are multiples
@@ -546,14 +612,18 @@ func (q *queue) get() (f *frame, ok bool) {
 	return f, true
 }
 
-// steal removes and returns the oldest frame, or nil if there is none.
-func (q *queue) steal() *frame {
+// replace puts f in place of the oldest frame and returns that one; nil (f was not added) when
+// the queue is empty or closed.
+func (q *queue) replace(f *frame) *frame {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.items) == 0 {
+	if len(q.items) == 0 || q.closed {
 		return nil
 	}
-	return q.pop()
+	old := q.pop()
+	q.items = append(q.items, f)
+	q.cond.Broadcast()
+	return old
 }
 
 // close lets the detectors take what is queued, then tells them there is no more.
