@@ -28,6 +28,25 @@ const withOpenCV = true
 // above it, what OpenCV reports is a stream's clock (1000 for a millisecond one), not frames.
 const maxLiveFPS = 240
 
+// isClock reports whether a source's frame rate as OpenCV states it is a stream's clock read as
+// its frame rate, not a rate it plays at: MaxVideoFPS or more, or above maxLiveFPS for a live
+// source. Its annotated video is written at 25 frames/s.
+func isClock(fps float64, live bool) bool {
+	return live && fps > maxLiveFPS || fps >= pipeline.MaxVideoFPS
+}
+
+// checkStrideFPS refuses an input whose annotated video would run at a rate the encoder cannot
+// take: the source's fps over -stride (the frames kept), too slow under a huge -stride.
+func checkStrideFPS(in input, fps float64, live bool, stride int) error {
+	if in.out == "" || isClock(fps, live) {
+		return nil
+	}
+	if err := pipeline.CheckVideoFPS(fps / float64(stride)); err != nil {
+		return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", stride, quote.Name(in.name()), err)
+	}
+	return nil
+}
+
 // withCgo checks -workers, the output video types and, for -show, the display.
 func withCgo(c *cli.Context, ins []input) error {
 	if w := c.Int("workers"); w > pipeline.MaxWorkers {
@@ -118,9 +137,8 @@ func detect(c *cli.Context) error {
 			if err := pipeline.CheckVideoSize(info.Width, info.Height); in.out != "" && err != nil {
 				return fmt.Errorf("%s: its annotated video: %w: -no-video", quote.Name(in.name()), err)
 			}
-			// The annotated video runs at the frame rate over -stride, which the encoder bounds.
-			if err := pipeline.CheckVideoFPS(info.FPS / float64(c.Int("stride"))); in.out != "" && err != nil {
-				return fmt.Errorf("-stride %d: %s's annotated video would run at %w: a smaller -stride, or -no-video", c.Int("stride"), quote.Name(in.name()), err)
+			if err := checkStrideFPS(in, info.FPS, false, c.Int("stride")); err != nil {
+				return err
 			}
 			infos[in.spec] = info
 		case cameraInput, streamInput:
@@ -135,6 +153,9 @@ func detect(c *cli.Context) error {
 				return err
 			}
 			lives[k] = l.(*pipeline.Live)
+			if err := checkStrideFPS(in, lives[k].FPS(), lives[k].Frames() == 0, c.Int("stride")); err != nil {
+				return err // (the deferred Close closes it)
+			}
 		}
 	}
 	if ctx.Err() != nil && c.Context.Err() == nil { // (before the JSON lines file is made)
@@ -211,6 +232,11 @@ func detect(c *cli.Context) error {
 					l = s.(*pipeline.Live)
 				}
 				src, fps, frames = l, l.FPS(), l.Frames()
+				if err := checkStrideFPS(in, fps, frames == 0, c.Int("stride")); err != nil {
+					src.Close() // (one given first was checked before any work)
+					failures = append(failures, err)
+					continue
+				}
 				if frames > 0 {
 					break // a file over the network (its length is stated): read like a file
 				}
@@ -219,7 +245,7 @@ func detect(c *cli.Context) error {
 					src = pipeline.Reconnect(in.name(), l, in.open, d, stderr)
 				}
 			}
-			if in.out != "" && (o.Live && fps > maxLiveFPS || fps >= pipeline.MaxVideoFPS) { // the source's rate, before -stride
+			if in.out != "" && isClock(fps, o.Live) {
 				fmt.Fprintf(stderr, "detect: %s: %g frames/s is not a rate it plays at (a stream's clock read as its frame rate?): %s is written at 25\n", quote.Name(in.name()), fps, quote.Name(in.out))
 				fps = 0 // (NewVideoWriter's unknown rate)
 			}

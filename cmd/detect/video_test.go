@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -716,6 +717,63 @@ func TestLiveStreamStride(t *testing.T) {
 		if *l.Frame%4 != 0 {
 			t.Fatalf("frame %d detected: not every 4th (%d lines); stderr:\n%s", *l.Frame, len(ls), stderr.String())
 		}
+	}
+}
+
+// TestLiveStreamStrideTooSlowToEncode: a -stride under which a live stream's annotated video
+// would run too slowly for the encoder (its 10 frames/s over 100000) is refused before any work,
+// as a video file's is, naming the stream: neither the JSON lines nor the video is created (the
+// JSON lines file was, then the video writer refused the rate).
+//
+// Given after an image, the stream is opened at its turn: refused then, a failure (status 1),
+// with the image's line and annotated image written and no video.
+func TestLiveStreamStrideTooSlowToEncode(t *testing.T) {
+	dir := t.TempDir()
+	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
+	serve(t, url)
+	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
+	model := videotest.Tiny(t)
+	refusal := "-stride 100000: " + url + "'s annotated video would run at 0.0001 frames/s: the video encoder takes more than 0.001: a smaller -stride, or -no-video"
+	detect := func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		args = append([]string{"-model", model, "-stride", "100000", "-reconnect", "0"}, args...)
+		stderr, err := exec.CommandContext(ctx, detectBinary(t), args...).CombinedOutput()
+		return string(stderr), err
+	}
+	files := func(dir string) []string {
+		var names []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+
+	stderr, err := detect("-json", filepath.Join(dir, "live.jsonl"), "-out", filepath.Join(dir, "live.mp4"), url)
+	if want := "detect: " + refusal + "\n"; err == nil || !strings.HasSuffix(stderr, want) {
+		t.Errorf("%v, stderr:\n%s\nwant it to end with:\n%s", err, stderr, want)
+	}
+	if names := files(dir); len(names) > 0 {
+		t.Errorf("%v created in the output folder, want nothing", names)
+	}
+
+	url2 := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t)) // (a server has one client)
+	serve(t, url2)
+	time.Sleep(300 * time.Millisecond)
+	refusal = strings.Replace(refusal, url, url2, 1)
+	later := t.TempDir()
+	image := filepath.Join(torchref.RepoRoot(t), "testdata/images/000000001503.jpg")
+	jsonPath := filepath.Join(later, "out.jsonl")
+	stderr, err = detect("-json", jsonPath, "-out", later+"/", image, url2)
+	if err == nil || !strings.Contains(stderr, refusal) {
+		t.Errorf("stream after an image: %v, stderr:\n%s\nwant the refusal:\n%s", err, stderr, refusal)
+	}
+	if n := lineCount(jsonPath); n != 1 {
+		t.Errorf("stream after an image: %d JSON lines, want the image's", n)
+	}
+	if names := files(later); !slices.Equal(names, []string{"000000001503.detect.jpg", "out.jsonl"}) {
+		t.Errorf("stream after an image: %v written, want the annotated image and the JSON lines", names)
 	}
 }
 
