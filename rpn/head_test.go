@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/anchors"
+	"github.com/shuffledet/shuffledet/boxes"
 	"github.com/shuffledet/shuffledet/nn"
 )
 
@@ -104,5 +105,79 @@ func TestRunnerForward(t *testing.T) {
 	short.Data = short.Data[:len(short.Data)-1]
 	if _, err := run.Forward(&short, 112, 144, 100, 130); err == nil {
 		t.Error("a feature map with fewer values than its shape accepted")
+	}
+}
+
+// TestRunnerSetProposalSettings: a Runner whose settings Set changed proposes as a Runner made
+// with them does, box for box, back and forth; after the first image at a new maximum it
+// allocates nothing; settings that do not fit its head, or are out of range, are refused and
+// change nothing.
+func TestRunnerSetProposalSettings(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Channels = 8
+	r := rand.New(rand.NewPCG(5, 6))
+	h, err := LoadHead(&randomWeights{r: r}, cfg, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feat := nn.NewTensor(1, 6, 13, 17)
+	for i := range feat.Data {
+		feat.Data[i] = float32(r.NormFloat64())
+	}
+	forward := func(run *Runner) []boxes.Box {
+		t.Helper()
+		props, err := run.Forward(feat, 208, 272, 200, 260)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Clone(props)
+	}
+	small := cfg
+	small.PostNMSTopN = 7
+	run, err := h.NewRunner(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := forward(run); len(got) != 7 {
+		t.Fatalf("%d proposals at post_nms_top_n 7", len(got))
+	}
+	for _, n := range []int{300, 7, 5000, 50} {
+		c := cfg
+		c.PostNMSTopN = n
+		fresh, err := h.NewRunner(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := forward(fresh)
+		if err := run.SetProposalSettings(c); err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != min(n, 1313) { // (1313 survive NMS here: each setting must bind but the largest)
+			t.Fatalf("post_nms_top_n %d: %d proposals", n, len(want))
+		}
+		if got := forward(run); !slices.Equal(got, want) {
+			t.Errorf("post_nms_top_n set to %d: %d proposals, unlike a Runner made with it (%d)", n, len(got), len(want))
+		}
+		if a := testing.AllocsPerRun(3, func() { run.Forward(feat, 208, 272, 200, 260) }); a != 0 {
+			t.Errorf("post_nms_top_n set to %d: Forward allocates %v times a run", n, a)
+		}
+	}
+	before := forward(run)
+	other := cfg
+	other.AnchorSizes = []float32{32, 64, 128, 256, 500}
+	wide := cfg
+	wide.Channels = 16
+	huge := cfg
+	huge.PostNMSTopN = MaxPostNMSTopN + 1
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{{other, "anchor sizes"}, {wide, "16 channels"}, {huge, "post_nms_top_n 10001 out of range"}} {
+		if err := run.SetProposalSettings(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.want, err)
+		}
+	}
+	if got := forward(run); !slices.Equal(got, before) {
+		t.Error("a refused setting changed the proposals")
 	}
 }
