@@ -117,6 +117,22 @@ func WithDetectionsPerImage(n int) Option {
 	}
 }
 
+// WithProposals sets how many proposals the RPN keeps after its NMS, the RoIs the box head runs
+// on: the main cost of a frame after the trunk's (1 <= n <= rpn.MaxPostNMSTopN, and within the
+// limits configs.Detector.Validate and MaxFrameMACs put on the box head's work; default: the
+// model's rpn.post_nms_top_n, 300 in the presets; torchvision's rpn_post_nms_top_n_test,
+// Detectron2's MODEL.RPN.POST_NMS_TOPK_TEST). Fewer are faster and may miss objects; a frame gives
+// fewer where fewer anchors pass the RPN's pre_nms_top_n and NMS.
+func WithProposals(n int) Option {
+	return func(d *settings) error {
+		if n < 1 || n > rpn.MaxPostNMSTopN {
+			return fmt.Errorf("proposals %d out of range [1, %d]", n, rpn.MaxPostNMSTopN)
+		}
+		d.cfg.RPN.PostNMSTopN = n
+		return nil
+	}
+}
+
 // WithClasses makes the Detector return detections of these classes only, each given as one of
 // the model's category ids (decimal) or class names (an id first, as cocoeval -categories takes
 // them): e.g. "person", "car" or "1", "3". The others are dropped before NMS and the per-image
@@ -300,9 +316,10 @@ func (d *Detector) Clone() (*Detector, error) {
 
 // Set changes d's settings between calls, with the Options NewDetector takes, from the
 // settings d has now: a camera program's score slider or class menu. The score and NMS
-// thresholds, the classes and the detections per image take effect at the next call and keep every buffer (Set itself
-// copies the settings; a lower threshold, more classes or a higher cap than any before can grow
-// the post-processing's buffers once, then Detect allocates nothing again); a new
+// thresholds, the classes, the detections per image and the proposals take effect at the next
+// call and keep every buffer (Set itself copies the settings; a lower threshold, more classes, a
+// higher cap or more proposals than any before can grow the buffers once, then Detect allocates
+// nothing again); a new
 // resolution makes the preprocessing's buffers anew and a new thread count the whole Detector's,
 // as Clone would. On an error nothing changes. ErrBusy during a call on another goroutine,
 // ErrClosed after Close. Like Detect, it is not safe beside d's other methods on another
@@ -334,7 +351,11 @@ func (d *Detector) Set(opts ...Option) error {
 		}
 		pre.SetPool(d.pool)
 	}
-	if err := d.roi.SetPostProcessing(s.cfg.RoI); err != nil { // the last step that can fail
+	if err := d.roi.SetPostProcessing(s.cfg.RoI); err != nil {
+		return fmt.Errorf("model %s: %w", quote.Name(d.model.Path), err)
+	}
+	if err := d.rpn.SetProposalSettings(s.cfg.RPN); err != nil { // the last step that can fail
+		_ = d.roi.SetPostProcessing(d.cfg.RoI) // (back to the settings it ran with: they passed this check)
 		return fmt.Errorf("model %s: %w", quote.Name(d.model.Path), err)
 	}
 	if pre != d.pre {

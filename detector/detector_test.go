@@ -28,6 +28,7 @@ import (
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 	"github.com/shuffledet/shuffledet/safetensors"
 )
 
@@ -702,6 +703,84 @@ func TestWithDetectionsPerImage(t *testing.T) {
 	}
 }
 
+// TestWithProposals: n proposals, given on Load or through Set (up and down, past any count
+// before), give the detections of a model whose config says post_nms_top_n n, exactly; the first
+// frame at a new maximum may grow the buffers, the next allocates nothing; n outside
+// 1..rpn.MaxPostNMSTopN is an error that says so and changes nothing.
+func TestWithProposals(t *testing.T) {
+	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
+	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := detector.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := m.Config.Detector.RPN.PostNMSTopN
+	edited := func(n int) []detector.Detection { // the detections of the config edited to n
+		t.Helper()
+		m.Config.Detector.RPN.PostNMSTopN = n
+		defer func() { m.Config.Detector.RPN.PostNMSTopN = def }()
+		d, err := m.NewDetector(detector.WithThreads(1), detector.WithScoreThreshold(0.01))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.Detect(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Clone(got)
+	}
+	det, err := m.NewDetector(detector.WithThreads(1), detector.WithScoreThreshold(0.01), detector.WithProposals(40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if det.Config().RPN.PostNMSTopN != 40 || m.Config.Detector.RPN.PostNMSTopN != def {
+		t.Fatalf("WithProposals(40): the detector's post_nms_top_n %d, the model's %d (was %d)", det.Config().RPN.PostNMSTopN, m.Config.Detector.RPN.PostNMSTopN, def)
+	}
+	var counts []int
+	for i, n := range []int{40, 1, 600, 40, def, 600} {
+		if i > 0 {
+			if err := det.Set(detector.WithProposals(n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := edited(n)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, err := det.Detect(img)
+		runtime.ReadMemStats(&after)
+		if a := after.Mallocs - before.Mallocs; i >= 3 && a != 0 { // at most 600, which frame 2 held: every buffer is there
+			t.Errorf("%d proposals (frame %d): Detect after Set allocates %d times (%d bytes)", n, i, a, after.TotalAlloc-before.TotalAlloc)
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%d proposals (frame %d): %d detections (%v), the config edited to %d gives %d (or they differ)", n, i, len(got), err, n, len(want))
+		}
+		if det.Proposals() != n {
+			t.Errorf("%d proposals (frame %d): the box head ran on %d", n, i, det.Proposals())
+		}
+		counts = append(counts, len(got))
+	}
+	if counts[0] == counts[2] || counts[1] == counts[2] {
+		t.Errorf("detections at 40, 1 and 600 proposals: %v; the case needs them to differ", counts[:3])
+	}
+	before := det.Config()
+	for _, n := range []int{0, -1, rpn.MaxPostNMSTopN + 1} {
+		for _, err := range []error{det.Set(detector.WithProposals(n)), func() error { _, err := m.NewDetector(detector.WithProposals(n)); return err }()} {
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("proposals %d out of range [1, %d]", n, rpn.MaxPostNMSTopN)) || !strings.Contains(err.Error(), path) {
+				t.Errorf("%d proposals: %v", n, err)
+			}
+		}
+	}
+	if after := det.Config(); after.RPN.PostNMSTopN != before.RPN.PostNMSTopN {
+		t.Errorf("a refused count changed it to %d", after.RPN.PostNMSTopN)
+	}
+	if got, err := det.Detect(img); err != nil || !slices.Equal(got, edited(600)) {
+		t.Errorf("after the refused counts: %d detections (%v), want 600 proposals' again", len(got), err)
+	}
+}
+
 // TestSecondDetectAllocatesNothing: from the second image of a size on, detection allocates
 // nothing, on two threads too, where the trunk runs stages in tiles; the steady-state test warms
 // up over several images and missed that the second call grew every tile's other buffer (2.7 MB
@@ -842,7 +921,7 @@ func TestSet(t *testing.T) {
 	if _, err := one.Detect(img); err != nil {
 		t.Fatal(err)
 	}
-	for frame, opt := range []detector.Option{detector.WithScoreThreshold(0.5), detector.WithClasses("car"), detector.WithNMSThreshold(0.7), detector.WithClasses(), detector.WithScoreThreshold(0), detector.WithDetectionsPerImage(5), detector.WithDetectionsPerImage(100), detector.WithScoreThreshold(0.05)} {
+	for frame, opt := range []detector.Option{detector.WithScoreThreshold(0.5), detector.WithClasses("car"), detector.WithNMSThreshold(0.7), detector.WithClasses(), detector.WithScoreThreshold(0), detector.WithDetectionsPerImage(5), detector.WithDetectionsPerImage(100), detector.WithProposals(50), detector.WithProposals(300), detector.WithScoreThreshold(0.05)} {
 		if err := one.Set(opt); err != nil {
 			t.Fatal(err)
 		}
