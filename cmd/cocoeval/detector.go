@@ -21,11 +21,15 @@ func decodeImage(path string) (image.Image, error) {
 
 // modelDetectors loads the model once and returns a factory of per-worker
 // detectors sharing its weights (Clone), each splitting an image's work over
-// threads threads, and the model's classes. res 0 keeps the model's own resolution.
-func modelDetectors(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
-	opts := []detector.Option{detector.WithThreads(threads)}
-	if res != 0 {
-		opts = append(opts, detector.WithResolution(res))
+// s.threads threads, and the model's classes. A resolution or a proposal count of 0 keeps the
+// model's own.
+func modelDetectors(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+	opts := []detector.Option{detector.WithThreads(s.threads)}
+	if s.res != 0 {
+		opts = append(opts, detector.WithResolution(s.res))
+	}
+	if s.proposals != 0 {
+		opts = append(opts, detector.WithProposals(s.proposals))
 	}
 	base, err := detector.Load(model, opts...)
 	if err != nil {

@@ -2,7 +2,7 @@
 // COCOeval semantics, to the last digit.
 //
 //	cocoeval -gt instances_val2017.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]
-//	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600|N]
+//	cocoeval -model m.bin -gt instances_val2017.json -images val2017/ [-res 300|600|N] [-proposals N]
 //	         [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]
 //
 // The second form runs the detector over the split (with a progress bar),
@@ -48,15 +48,22 @@ import (
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
+	"github.com/shuffledet/shuffledet/rpn"
 )
 
 // env is what the command talks to; tests replace its parts.
 type env struct {
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
-	// file at a resolution (0: the model's own), and the model's classes.
-	newDetectors func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error)
+	// file with the given settings, and the model's classes.
+	newDetectors func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error)
 	decode       func(path string) (image.Image, error)
+}
+
+// modelSettings are -model's detector settings: the resolution and the proposals (0: the model's
+// own) and each detector's threads.
+type modelSettings struct {
+	res, proposals, threads int
 }
 
 func main() {
@@ -124,7 +131,7 @@ func newApp(e *env) *cli.App {
 		Name:      "cocoeval",
 		Version:   version.Line("cocoeval", cvimage.Decoders()),
 		Usage:     "evaluate COCO bbox detections (pycocotools COCOeval, digit for digit)",
-		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600|N] [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]",
+		UsageText: "cocoeval -gt annotations.json -dt results.json [-limit N] [-categories LIST] [-json] [-plots DIR]\n   cocoeval -model m.bin -gt annotations.json -images DIR [-res 300|600|N] [-proposals N] [-out results.json] [-threads N] [-limit N] [-categories LIST] [-json] [-plots DIR]",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// errors are printed by run, never by os.Exit inside cli
@@ -146,6 +153,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
 			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's own resolution"},
+			&cli.IntFlag{Name: "proposals", Usage: "with -model: the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE` (folders that do not exist are made)"},
 			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
 			&cli.IntFlag{Name: "limit", Usage: "only the first `N` images of -gt (0: all): with -model, detect and evaluate those; with -dt, evaluate those (a -limit or interrupted run's file)"},
@@ -160,7 +168,7 @@ func newApp(e *env) *cli.App {
 			case c.IsSet("dt") && c.IsSet("model"):
 				return errors.New("give either -dt (evaluate a results file) or -model (run a detector), not both")
 			case c.IsSet("dt"):
-				for _, f := range []string{"images", "res", "out", "threads"} {
+				for _, f := range []string{"images", "res", "proposals", "out", "threads"} {
 					if c.IsSet(f) {
 						return fmt.Errorf("-%s only goes with -model", f)
 					}
@@ -555,6 +563,9 @@ func runModel(c *cli.Context, e *env) error {
 			return fmt.Errorf("-res: %w", err)
 		}
 	}
+	if n := c.Int("proposals"); c.IsSet("proposals") && !(n >= 1 && n <= rpn.MaxPostNMSTopN) {
+		return fmt.Errorf("-proposals %d: the RPN's proposals an image, 1 to %d", n, rpn.MaxPostNMSTopN)
+	}
 	if t := c.Int("threads"); t < 1 || t > maxWorkers {
 		return fmt.Errorf("-threads must be 1 to %d, not %d", maxWorkers, t)
 	} else if err := parallel.CheckBudget(t); err != nil { // (each detector takes at least one thread)
@@ -576,7 +587,7 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	// -threads images at a time; each detector splits its image over its share of the cores.
 	perDetector := max(1, runtime.GOMAXPROCS(0)/c.Int("threads"))
-	factory, classes, err := e.newDetectors(c.String("model"), res, perDetector)
+	factory, classes, err := e.newDetectors(c.String("model"), modelSettings{res: res, proposals: c.Int("proposals"), threads: perDetector})
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 			im, _ := gt.Image(byFile[filepath.Base(p)]) // of the ground truth's size
 			return fakeImage{image.NewGray(image.Rect(0, 0, int(im.Width), int(im.Height))), p}, nil
 		},
-		newDetectors: func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
+		newDetectors: func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
 			return func() (detectFunc, error) {
 				return func(img image.Image) ([]coco.Result, error) {
 					if onDetect != nil {
@@ -230,6 +230,9 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", filepath.Join(dir, "missing.json"), "-model", "m.bin", "-images", filepath.Join(dir, "val2017")}, "-images " + filepath.Join(dir, "val2017") + ": no such file or directory"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", broken}, "-images " + broken + " is not a folder"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-res", "20"}, "-res: resolution 20 out of range (32 to 2458"},
+		{[]string{"-gt", goldenGT, "-dt", goldenDT, "-proposals", "100"}, "-proposals only goes with -model"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-proposals", "0"}, "-proposals 0: the RPN's proposals an image, 1 to 10000"},
+		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-proposals", "10001"}, "-proposals 10001: the RPN's proposals an image, 1 to 10000"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", "100000"}, "-threads must be 1 to 256, not 100000"},
 		{[]string{"-gt", val128GT, "-model", "m.bin", "-images", val128, "-threads", fmt.Sprint(overBudget)}, overBudgetErr},
 	} {
@@ -445,9 +448,9 @@ func TestResolutionFlag(t *testing.T) {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
 		got := -1
-		e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
-			got = res
-			return newDetectors(model, res, threads)
+		e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+			got = s.res
+			return newDetectors(model, s)
 		}
 		args := append([]string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
 			"-out", filepath.Join(t.TempDir(), "res.json")}, c.args...)
@@ -462,6 +465,55 @@ func TestResolutionFlag(t *testing.T) {
 	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-res", "0"}); code == 0 ||
 		!strings.Contains(stderr.String(), "-res: resolution 0 out of range") {
 		t.Errorf("-res 0: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestProposalsFlag: without -proposals the model keeps its own count (0 is passed on);
+// -proposals N reaches the detectors, which then run the box head on N proposals: at 1, the
+// demo model's two classes give at most 2 detections an image, where its own 300 give more.
+func TestProposalsFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int
+	}{{nil, 0}, {[]string{"-proposals", "100"}, 100}} {
+		e, _, stderr := testEnv(t, nil)
+		newDetectors := e.newDetectors
+		got := -1
+		e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+			got = s.proposals
+			return newDetectors(model, s)
+		}
+		args := append([]string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
+			"-out", filepath.Join(t.TempDir(), "res.json")}, c.args...)
+		if code := run(context.Background(), e, args); code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		}
+		if got != c.want {
+			t.Errorf("%v: detectors built with %d proposals, want %d", c.args, got, c.want)
+		}
+	}
+	img, err := decodeImage(filepath.Join(val128, "000000000139.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []int
+	for _, n := range []int{0, 1} {
+		factory, _, err := modelDetectors("../../models/shufflenet-g3-1.0x-300-person-car.bin", modelSettings{proposals: n, threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		detect, err := factory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := detect(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, len(rs))
+	}
+	if !(counts[0] > 2 && counts[1] >= 1 && counts[1] <= 2) {
+		t.Errorf("detections with the model's proposals and with 1: %v, want more than 2, then 1 or 2", counts)
 	}
 }
 
@@ -862,8 +914,8 @@ func TestRenamedClassesNoted(t *testing.T) {
 	for _, renamed := range []bool{false, true} {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
-		e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
-			f, classes, err := newDetectors(model, res, threads)
+		e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+			f, classes, err := newDetectors(model, s)
 			if renamed {
 				classes = slices.Clone(classes)
 				classes[0].Name, classes[6].Name = "walker", "surfboard"
@@ -1018,8 +1070,8 @@ func TestFlagNotes(t *testing.T) {
 	// A model without the class "car" (id 3), asked for car and person.
 	e, _, stderr = testEnv(t, nil)
 	newDetectors := e.newDetectors
-	e.newDetectors = func(model string, res, threads int) (func() (detectFunc, error), []configs.Class, error) {
-		f, classes, err := newDetectors(model, res, threads)
+	e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+		f, classes, err := newDetectors(model, s)
 		return f, slices.DeleteFunc(classes, func(c configs.Class) bool { return c.Name == "car" }), err
 	}
 	out := filepath.Join(t.TempDir(), "r.json")
