@@ -14,7 +14,7 @@ var benchCommand = &cli.Command{
 	Name:  "bench",
 	Usage: "time a classifier (random weights or a .bin) or the whole detector: median and p90 per run, GFLOP, peak memory",
 	UsageText: "detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup N] [-json]\n" +
-		"   detect bench -model m.bin [-res 300|600|N] [-size 640x480] [-threads N] [-n RUNS] [-warmup N] [-json]",
+		"   detect bench -model m.bin [-res 300|600|N] [-proposals N] [-size 640x480] [-threads N] [-n RUNS] [-warmup N] [-json]",
 	Description: "-arch runs a classifier on random weights and a random input of -size HxW (as in detect info),\n" +
 		"or with -stage the trunk up to that stage. -model runs a classifier file the same way, or a\n" +
 		"detector file from BGR frame bytes to the final detections on a synthetic frame of -size WxH\n" +
@@ -27,6 +27,7 @@ var benchCommand = &cli.Command{
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file (classifier or detector)"},
 		&cli.StringFlag{Name: "size", Usage: "input HxW for a classifier (default 224x224); frame WxH for a detector (default 640x480)"},
 		&cli.IntFlag{Name: "res", Usage: "detector's shorter side (the paper's: 300, 600)", DefaultText: "the model's"},
+		&cli.IntFlag{Name: "proposals", Usage: "detector's proposals kept after the RPN's NMS (`N`, 1 to 10000), the regions its box head runs on", DefaultText: "the model's, 300 in the presets"},
 		&cli.IntFlag{Name: "stage", Usage: "classifier only: stop after stage 2, 3 or 4", DefaultText: "the whole classifier"},
 		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"},
 		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
@@ -37,8 +38,11 @@ var benchCommand = &cli.Command{
 		if c.NArg() > 0 {
 			return strayArgs("bench", c)
 		}
-		o := bench.Options{Resolution: c.Int("res"), Stage: c.Int("stage"), Threads: c.Int("threads")}
+		o := bench.Options{Resolution: c.Int("res"), Proposals: c.Int("proposals"), Stage: c.Int("stage"), Threads: c.Int("threads")}
 		if err := resFlag(c); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		if err := proposalsFlag(c); err != nil {
 			return fmt.Errorf("bench: %w", err)
 		}
 		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)

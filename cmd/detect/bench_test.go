@@ -68,6 +68,13 @@ func TestBench(t *testing.T) {
 	if r := decode(out); r.Runs != 1 || !strings.Contains(r.Case, "detector at 300, 320x240 frame (network input 320x416 HxW") {
 		t.Errorf("%+v", r)
 	}
+	out, _, err = run(t, "bench", "-model", model, "-size", "320x240", "-proposals", "7", "-n", "1", "-warmup", "0", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := decode(out); !strings.Contains(r.Case, "box head counted at 7 proposals") {
+		t.Errorf("-proposals 7: %+v", r)
+	}
 	text, _, err := run(t, "bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-stage", "3", "-n", "1")
 	if err != nil || !strings.Contains(text, "to stage 3") || !strings.Contains(text, "median") {
 		t.Errorf("text output: %v\n%s", err, text)
@@ -87,6 +94,8 @@ func TestBench(t *testing.T) {
 		{[]string{"info", "-arch", "shufflenet-g3-0.5x", "-res", "300"}, "info: -res goes with -model"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "want 1 to 1000000 runs"},
 		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
+		{[]string{"bench", "-model", model, "-proposals", "0"}, "bench: -proposals 0: the RPN's proposals a frame, 1 to 10000"},
+		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "-proposals", "50"}, "a proposal count (50) applies to a detector file"},
 		{[]string{"bench", "-model", model + ".missing"}, ".missing"},
 	} {
 		if _, _, err := run(t, bad.args...); err == nil || !strings.Contains(err.Error(), bad.msg) {

@@ -2,12 +2,12 @@
 // and writes what it finds as JSON lines (one per image or frame), annotated videos and images,
 // and a summary:
 //
-//	detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
-//	       [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
+//	detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-proposals N] [-detections N] [-classes LIST]
+//	       [-json PATH|-] [-out PATH|DIR] [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]
 //	detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
-//	detect bench -model m.bin [-res 300|600|N] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
+//	detect bench -model m.bin [-res 300|600|N] [-proposals N] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //	detect -version
 //
 // An INPUT is an image, a folder of images, a video file, a camera (camera:0, /dev/video0,
@@ -40,6 +40,8 @@ import (
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
 	"github.com/shuffledet/shuffledet/pipeline"
+	"github.com/shuffledet/shuffledet/roihead"
+	"github.com/shuffledet/shuffledet/rpn"
 )
 
 func main() {
@@ -100,6 +102,8 @@ func newApp() *cli.App {
 			&cli.IntFlag{Name: "res", Usage: "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's"},
 			&cli.Float64Flag{Name: "score", Usage: "keep detections scoring above `S`", DefaultText: "the model's, 0.05 in the presets"},
 			&cli.Float64Flag{Name: "nms", Usage: "drop a detection whose box overlaps a higher-scoring one of its class by an IoU above `T` (non-maximum suppression)", DefaultText: "the model's, 0.5 in the presets"},
+			&cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"},
+			&cli.IntFlag{Name: "detections", Usage: "report at most `N` detections an image (1 to 10000), the best-scoring after NMS", DefaultText: "the model's, 100 in the presets"},
 			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to the model's detections per image of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
@@ -127,8 +131,8 @@ func newApp() *cli.App {
 	}
 }
 
-const usage = `detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-classes LIST] [-json PATH|-] [-out PATH|DIR]
-          [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
+const usage = `detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-proposals N] [-detections N] [-classes LIST]
+          [-json PATH|-] [-out PATH|DIR] [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
    detect info ...    (the cost of an architecture or a model)
    detect bench ...   (the time of a run)
 
@@ -158,6 +162,12 @@ func options(c *cli.Context) []detector.Option {
 	}
 	if c.IsSet("nms") {
 		opts = append(opts, detector.WithNMSThreshold(float32(c.Float64("nms"))))
+	}
+	if c.IsSet("proposals") {
+		opts = append(opts, detector.WithProposals(c.Int("proposals")))
+	}
+	if c.IsSet("detections") {
+		opts = append(opts, detector.WithDetectionsPerImage(c.Int("detections")))
 	}
 	if c.IsSet("res") {
 		opts = append(opts, detector.WithResolution(c.Int("res")))
@@ -218,6 +228,10 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 		return nil, fmt.Errorf("-score %v: must be at least 0 and below 1 as a float32 (the scores are float32)", c.Float64("score"))
 	case c.IsSet("nms") && !(c.Float64("nms") >= 0 && c.Float64("nms") <= 1):
 		return nil, fmt.Errorf("-nms %v: an IoU, 0 to 1", c.Float64("nms"))
+	case proposalsFlag(c) != nil:
+		return nil, proposalsFlag(c)
+	case c.IsSet("detections") && !(c.Int("detections") >= 1 && c.Int("detections") <= roihead.MaxDetectionsPerImg):
+		return nil, fmt.Errorf("-detections %d: the most detections an image gives, 1 to %d", c.Int("detections"), roihead.MaxDetectionsPerImg)
 	case c.IsSet("json") && c.String("json") == "":
 		return nil, errors.New("-json: give a file name, or - for standard output")
 	case c.IsSet("out") && c.String("out") == "":
@@ -377,6 +391,15 @@ func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) e
 		p    int64
 	}{{"backbone (conv1-stage3)", cx.Backbone.MACs, cx.Backbone.Params}, {"rpn", cx.RPN.MACs, cx.RPN.Params}, {"box head (stage4 + predictor)", cx.BoxHead.MACs, cx.BoxHead.Params}, {"total", cx.MACs, cx.Params}} {
 		fmt.Fprintf(w, "  %-30s %12s multiply-adds %10s params\n", s.name, millions(s.c), millions(s.p))
+	}
+	return nil
+}
+
+// proposalsFlag checks -proposals, where given (detector.WithProposals' range; a model's own
+// limits on its box head's work are checked as it loads).
+func proposalsFlag(c *cli.Context) error {
+	if n := c.Int("proposals"); c.IsSet("proposals") && !(n >= 1 && n <= rpn.MaxPostNMSTopN) {
+		return fmt.Errorf("-proposals %d: the RPN's proposals a frame, 1 to %d", n, rpn.MaxPostNMSTopN)
 	}
 	return nil
 }

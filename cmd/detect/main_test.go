@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -240,6 +241,49 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 	}
 }
 
+// TestProposalsAndDetectionsFlags: -detections N gives the first N detections of the full list;
+// -proposals 1 runs the box head on one proposal, so the demo model's two classes give at most
+// two detections, where its own 300 give more; -proposals 300 is the default's output, byte for
+// byte; values out of range are refused, naming the flag and the range, before any work.
+func TestProposalsAndDetectionsFlags(t *testing.T) {
+	const model = "../../models/shufflenet-g3-1.0x-300-person-car.bin"
+	img := "../../testdata/images/000000010363.jpg"
+	full, _, err := run(t, "-model", model, "-threads", "1", img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := parseLines(t, full)[0].Detections
+	if len(all) <= 3 {
+		t.Fatalf("%d detections: the case needs more than 3", len(all))
+	}
+	out, _, err := run(t, "-model", model, "-threads", "1", "-detections", "3", img)
+	if l := parseLines(t, out); err != nil || len(l[0].Detections) != 3 || !slices.Equal(l[0].Detections, all[:3]) {
+		t.Errorf("-detections 3: %v, %s; want the first 3 of %d", err, out, len(all))
+	}
+	out, _, err = run(t, "-model", model, "-threads", "1", "-proposals", "1", img)
+	if l := parseLines(t, out); err != nil || len(l[0].Detections) < 1 || len(l[0].Detections) > 2 {
+		t.Errorf("-proposals 1: %v, %s; want 1 or 2 detections", err, out)
+	}
+	if out, _, err = run(t, "-model", model, "-threads", "1", "-proposals", "300", img); err != nil || out != full {
+		t.Errorf("-proposals 300, the model's own: %v, %s; want %s", err, out, full)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-proposals", "0"}, "-proposals 0: the RPN's proposals a frame, 1 to 10000"},
+		{[]string{"-proposals", "10001"}, "-proposals 10001: the RPN's proposals a frame, 1 to 10000"},
+		{[]string{"-detections", "0"}, "-detections 0: the most detections an image gives, 1 to 10000"},
+		{[]string{"-detections", "-5"}, "-detections -5: the most detections an image gives, 1 to 10000"},
+		{[]string{"-detections", "10001"}, "-detections 10001: the most detections an image gives, 1 to 10000"},
+		{[]string{"-proposals", "x"}, `invalid value "x" for flag -proposals`},
+	} {
+		if _, _, err := run(t, append(append([]string{"-model", model}, c.args...), img)...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
 // TestHelpDefaults: -h shows the defaults that apply, not the flags' zero values.
 func TestHelpDefaults(t *testing.T) {
 	out, _, err := run(t, "-h")
@@ -251,7 +295,8 @@ func TestHelpDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	out += info
-	for _, want := range []string{"shorter side (the paper's: 300, 600); the longer side at most 5/3 of it (default: the model's)", "keep detections scoring above S (default: the model's, 0.05 in the presets)"} {
+	for _, want := range []string{"shorter side (the paper's: 300, 600); the longer side at most 5/3 of it (default: the model's)", "keep detections scoring above S (default: the model's, 0.05 in the presets)",
+		"fewer are faster and may miss objects (default: the model's, 300 in the presets)", "the best-scoring after NMS (default: the model's, 100 in the presets)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("-h lacks %q:\n%s", want, out)
 		}

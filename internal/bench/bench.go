@@ -133,6 +133,7 @@ type Options struct {
 	InputH, InputW int // classifier (or trunk) input; 0 x 0: 224 x 224
 	FrameW, FrameH int // detector frame, width first as video sizes are written; 0 x 0: 640 x 480
 	Resolution     int // detector: shorter side (configs.CheckResolution); 0: the file's own
+	Proposals      int // detector: proposals kept after the RPN's NMS (detector.WithProposals); 0: the file's own
 	Stage          int // Classify, or shufflenet.Stage2, Stage3 or Stage4 (classifiers only)
 	Threads        int // threads per run (detector.WithThreads); 0 means 1
 }
@@ -164,8 +165,8 @@ func Arch(arch string, o Options) (Case, error) {
 	if err := o.check(); err != nil {
 		return Case{}, err
 	}
-	if o.Resolution != 0 {
-		return Case{}, fmt.Errorf("bench: a resolution (%d) applies to a detector file, not to an architecture", o.Resolution)
+	if o.Resolution != 0 || o.Proposals != 0 {
+		return Case{}, fmt.Errorf("bench: a resolution (%d) or a proposal count (%d) applies to a detector file, not to an architecture", o.Resolution, o.Proposals)
 	}
 	net, err := shufflenet.Build(cfg, testmodel.NewRecorder(1))
 	if err != nil {
@@ -195,8 +196,8 @@ func Model(path string, o Options) (Case, error) {
 		}
 		return detectorCase(m, o)
 	}
-	if o.Resolution != 0 {
-		return Case{}, fmt.Errorf("model %s: a %s classifier has no detector resolution (%d)", path, f.Config.Backbone.Name(), o.Resolution)
+	if o.Resolution != 0 || o.Proposals != 0 {
+		return Case{}, fmt.Errorf("model %s: a %s classifier has no detector resolution (%d) nor proposals (%d)", path, f.Config.Backbone.Name(), o.Resolution, o.Proposals)
 	}
 	net, err := shufflenet.Build(f.Config.Backbone, f)
 	if err != nil {
@@ -264,6 +265,9 @@ func detectorCase(m *detector.Model, o Options) (Case, error) {
 	opts := []detector.Option{detector.WithThreads(o.Threads)}
 	if o.Resolution != 0 {
 		opts = append(opts, detector.WithResolution(o.Resolution))
+	}
+	if o.Proposals != 0 {
+		opts = append(opts, detector.WithProposals(o.Proposals))
 	}
 	det, err := m.NewDetector(opts...)
 	if err != nil {

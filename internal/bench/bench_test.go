@@ -177,6 +177,9 @@ func TestModelFiles(t *testing.T) {
 	if _, err := Model(clsPath, Options{Resolution: 300}); err == nil || !strings.Contains(err.Error(), "no detector resolution") {
 		t.Errorf("resolution on a classifier: %v", err)
 	}
+	if _, err := Model(clsPath, Options{Proposals: 50}); err == nil || !strings.Contains(err.Error(), "nor proposals (50)") {
+		t.Errorf("proposals on a classifier: %v", err)
+	}
 
 	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.5x-300", 1)
 	if err != nil {
