@@ -104,7 +104,7 @@ func newApp() *cli.App {
 			&cli.Float64Flag{Name: "nms", Usage: "drop a detection whose box overlaps a higher-scoring one of its class by an IoU above `T` (non-maximum suppression)", DefaultText: "the model's, 0.5 in the presets"},
 			&cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"},
 			&cli.IntFlag{Name: "detections", Usage: "report at most `N` detections an image (1 to 10000), the best-scoring after NMS", DefaultText: "the model's, 100 in the presets"},
-			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to the model's detections per image of them", DefaultText: "all"},
+			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to -detections of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
