@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/internal/bench"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
@@ -123,5 +125,78 @@ func TestBenchISAEnv(t *testing.T) {
 	out, err = cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), kernels.ISAEnv+`="avx3"`) {
 		t.Errorf("%s=avx3: %v\n%s", kernels.ISAEnv, err, out)
+	}
+}
+
+// TestInfoModelFile: info -model prints a classifier file's cost as -arch does for its
+// architecture and class count (-size its input, HxW), and refuses -res and -proposals for it;
+// a detector file's box head is counted at -proposals (the model's own count by default).
+func TestInfoModelFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := shufflenet.ParseName("shufflenet-g3-0.25x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NumClasses = 10
+	ts, err := testmodel.Backbone(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	classifier := filepath.Join(dir, "classifier.bin")
+	if err := modelfile.Write(classifier, configs.Model{Version: 1, Backbone: cfg}, ts); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []string{"", "96x64"} {
+		args, arch := []string{"info", "-model", classifier}, []string{"info", "-arch", "shufflenet-g3-0.25x", "-classes", "10"}
+		if size != "" {
+			args, arch = append(args, "-size", size), append(arch, "-size", size)
+		}
+		got, _, err := run(t, args...)
+		want, _, werr := run(t, arch...)
+		if err != nil || werr != nil || got != want || !strings.Contains(got, "shufflenet-g3-0.25x") {
+			t.Errorf("%v: %v\n%s\nwant (%v, %v):\n%s", args, err, got, arch, werr, want)
+		}
+	}
+	for _, flag := range []string{"-res", "-proposals"} {
+		if _, _, err := run(t, "info", "-model", classifier, flag, "300"); err == nil || !strings.Contains(err.Error(), "classifier.bin: a shufflenet-g3-0.25x classifier has no detector resolution nor proposals") {
+			t.Errorf("info -model classifier %s 300: %v", flag, err)
+		}
+	}
+
+	dcfg, dts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := filepath.Join(dir, "detector.bin")
+	if err := modelfile.Write(det, *dcfg, dts); err != nil {
+		t.Fatal(err)
+	}
+	boxHead := func(args ...string) (proposals int, macs int64) {
+		t.Helper()
+		out, _, err := run(t, append([]string{"info", "-model", det, "-json"}, args...)...)
+		var r struct {
+			Complexity struct {
+				Proposals int `json:"proposals"`
+				BoxHead   struct {
+					MACs int64 `json:"macs"`
+				} `json:"box_head"`
+			} `json:"complexity"`
+		}
+		if err != nil || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("info %v: %v\n%s", args, err, out)
+		}
+		return r.Complexity.Proposals, r.Complexity.BoxHead.MACs
+	}
+	n0, m0 := boxHead()
+	n1, m1 := boxHead("-proposals", "7")
+	n2, m2 := boxHead("-proposals", fmt.Sprint(n0))
+	if n0 != dcfg.Detector.RPN.PostNMSTopN || n1 != 7 || !(m1 > 0 && m1 < m0) || n2 != n0 || m2 != m0 {
+		t.Errorf("box head: %d proposals %d MACs by default, -proposals 7: %d %d, -proposals %d: %d %d", n0, m0, n1, m1, n0, n2, m2)
+	}
+	if _, _, err := run(t, "info", "-model", det, "-proposals", "0"); err == nil || !strings.Contains(err.Error(), "info: -proposals 0: the RPN's proposals a frame, 1 to 10000") {
+		t.Errorf("info -proposals 0: %v", err)
+	}
+	if _, _, err := run(t, "info", "-arch", "shufflenet-g3-0.25x", "-proposals", "7"); err == nil || !strings.Contains(err.Error(), "-proposals goes with a detector's -model") {
+		t.Errorf("info -arch -proposals: %v", err)
 	}
 }

@@ -11,20 +11,24 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/bench"
+	"github.com/shuffledet/shuffledet/internal/quote"
+	"github.com/shuffledet/shuffledet/modelfile"
 )
 
 var infoCommand = &cli.Command{
 	Name:         "info",
 	Usage:        "print an architecture's or a model's multiply-adds and parameters",
-	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]",
+	UsageText:    "detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]\n   detect info -model m.bin [-res 300|600|N] [-proposals N] [-size 640x480] [-json]",
 	OnUsageError: usageError("detect info"),
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
-		&cli.StringFlag{Name: "size", Usage: "-arch: the network input HxW; -model: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; 640x480"},
+		&cli.StringFlag{Name: "size", Usage: "-arch and a classifier file: the network input HxW; a detector file: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; 640x480"},
 		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
-		&cli.StringFlag{Name: "model", Usage: "a detector .bin model file (a classifier file: -arch with its architecture)"},
+		&cli.StringFlag{Name: "model", Usage: "a .bin model file (detector or classifier)"},
 		&cli.IntFlag{Name: "res", Usage: "detector's shorter side for -model (the paper's: 300, 600)", DefaultText: "the model's"},
+		&cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals the box head's cost is counted at, for a detector -model (`N`, 1 to 10000)", DefaultText: "the model's"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 	},
 	Action: func(c *cli.Context) error {
@@ -35,8 +39,12 @@ var infoCommand = &cli.Command{
 			return fmt.Errorf("info: give -arch or -model, not both")
 		case c.IsSet("arch") && c.IsSet("res"):
 			return fmt.Errorf("info: -res goes with -model (a detector's resolution; -size is the network's input with -arch)")
+		case c.IsSet("arch") && c.IsSet("proposals"):
+			return fmt.Errorf("info: -proposals goes with a detector's -model")
 		case resFlag(c) != nil:
 			return fmt.Errorf("info: %w", resFlag(c))
+		case proposalsFlag(c) != nil:
+			return fmt.Errorf("info: %w", proposalsFlag(c))
 		case c.IsSet("arch"):
 			size := "224x224"
 			if c.IsSet("size") {
@@ -47,14 +55,7 @@ var infoCommand = &cli.Command{
 			if c.IsSet("classes") {
 				return fmt.Errorf("info: -classes goes with -arch (a model file has its own)")
 			}
-			fw, fh := bench.FrameW, bench.FrameH
-			if c.IsSet("size") {
-				var err error
-				if fw, fh, err = parseSize(c.String("size")); err != nil {
-					return fmt.Errorf("info: -size with -model is a frame, WxH (e.g. 640x480): %w", err)
-				}
-			}
-			return modelInfo(c.App.Writer, c.String("model"), c.Int("res"), fw, fh, c.Bool("json"))
+			return modelInfo(c.App.Writer, c)
 		}
 		return fmt.Errorf("info: give -arch NAME or -model FILE")
 	},
@@ -69,15 +70,98 @@ func archInfo(w io.Writer, arch, size string, classes int, asJSON bool) error {
 	if err := cfg.Validate(); err != nil { // (the name parsed: what is wrong is -classes)
 		return fmt.Errorf("info: -classes %d: %w", classes, err)
 	}
+	return networkInfo(w, cfg, size, asJSON)
+}
+
+// networkInfo prints a classifier's (or trunk's) cost on a size (HxW) input.
+func networkInfo(w io.Writer, cfg shufflenet.Config, size string, asJSON bool) error {
 	h, wd, err := parseSize(size)
 	if err != nil {
-		return fmt.Errorf("info: -size with -arch is the network's input, HxW (e.g. 224x224): %w", err)
+		return fmt.Errorf("info: -size with -arch or a classifier file is the network's input, HxW (e.g. 224x224): %w", err)
 	}
 	cx := cfg.Complexity(h, wd)
 	if asJSON {
 		return writeJSON(w, cx)
 	}
 	printComplexity(w, cx)
+	return nil
+}
+
+// modelInfo prints the cost of the model file -model: a detector's on a frame of -size (WxH;
+// 640x480), resized and padded as the detector does, at -res and -proposals (the model's by
+// default); a classifier's on an input of -size (HxW; 224x224), as -arch prints it.
+func modelInfo(w io.Writer, c *cli.Context) error {
+	path, asJSON := c.String("model"), c.Bool("json")
+	f, err := modelfile.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if f.Config.Detector == nil {
+		if c.IsSet("res") || c.IsSet("proposals") {
+			return fmt.Errorf("info: model %s: a %s classifier has no detector resolution nor proposals (-res, -proposals)", quote.Name(path), f.Config.Backbone.Name())
+		}
+		size := "224x224"
+		if c.IsSet("size") {
+			size = c.String("size")
+		}
+		if _, err := shufflenet.Build(f.Config.Backbone, f); err != nil { // (its weights checked, as a detector's are)
+			return fmt.Errorf("model %s: %w", quote.Name(path), err)
+		}
+		if err := f.CheckAllUsed(); err != nil {
+			return err
+		}
+		return networkInfo(w, f.Config.Backbone, size, asJSON)
+	}
+	frameW, frameH := bench.FrameW, bench.FrameH
+	if c.IsSet("size") {
+		if frameW, frameH, err = parseSize(c.String("size")); err != nil {
+			return fmt.Errorf("info: -size with a detector -model is a frame, WxH (e.g. 640x480): %w", err)
+		}
+	}
+	m, err := detector.ModelFromFile(f)
+	if err != nil {
+		return err
+	}
+	cfg := *m.Config.Detector
+	if c.IsSet("res") {
+		if err := cfg.SetResolution(c.Int("res")); err != nil {
+			return err
+		}
+	}
+	if c.IsSet("proposals") {
+		cfg.RPN.PostNMSTopN = c.Int("proposals")
+	}
+	h, wd, err := cfg.NetworkInput(frameH, frameW)
+	if err != nil {
+		return fmt.Errorf("info: frame %dx%d: %w", frameW, frameH, err)
+	}
+	cx, err := m.Complexity(h, wd, cfg.RPN.PostNMSTopN)
+	if err != nil {
+		return err
+	}
+	info := struct {
+		Model      string              `json:"model"`
+		Resolution [2]int              `json:"resolution"`
+		Classes    int                 `json:"classes"`
+		ClassNames []string            `json:"class_names"`
+		Complexity detector.Complexity `json:"complexity"`
+	}{Model: path, Resolution: [2]int{cfg.ShorterSide, cfg.MaxLongerSide}, Classes: len(cfg.Classes), Complexity: cx}
+	for _, c := range cfg.Classes {
+		info.ClassNames = append(info.ClassNames, c.Name)
+	}
+	if asJSON {
+		return writeJSON(w, info)
+	}
+	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
+	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %d proposals (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, cx.Proposals)
+	for _, s := range []struct {
+		name string
+		c    int64
+		p    int64
+	}{{"backbone (conv1-stage3)", cx.Backbone.MACs, cx.Backbone.Params}, {"rpn", cx.RPN.MACs, cx.RPN.Params}, {"box head (stage4 + predictor)", cx.BoxHead.MACs, cx.BoxHead.Params}, {"total", cx.MACs, cx.Params}} {
+		fmt.Fprintf(w, "  %-30s %12s multiply-adds %10s params\n", s.name, millions(s.c), millions(s.p))
+	}
 	return nil
 }
 

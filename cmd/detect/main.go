@@ -349,52 +349,6 @@ func interruptible(parent context.Context, w io.Writer) (ctx context.Context, st
 	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
-// modelInfo prints a model's cost on a frame of frameW x frameH pixels, resized and padded as the
-// detector does.
-func modelInfo(w io.Writer, path string, res, frameW, frameH int, asJSON bool) error {
-	m, err := detector.LoadModel(path)
-	if err != nil {
-		return err
-	}
-	cfg := *m.Config.Detector
-	if res != 0 {
-		if err := cfg.SetResolution(res); err != nil {
-			return err
-		}
-	}
-	h, wd, err := cfg.NetworkInput(frameH, frameW)
-	if err != nil {
-		return fmt.Errorf("info: frame %dx%d: %w", frameW, frameH, err)
-	}
-	cx, err := m.Complexity(h, wd, cfg.RPN.PostNMSTopN)
-	if err != nil {
-		return err
-	}
-	info := struct {
-		Model      string              `json:"model"`
-		Resolution [2]int              `json:"resolution"`
-		Classes    int                 `json:"classes"`
-		ClassNames []string            `json:"class_names"`
-		Complexity detector.Complexity `json:"complexity"`
-	}{Model: path, Resolution: [2]int{cfg.ShorterSide, cfg.MaxLongerSide}, Classes: len(cfg.Classes), Complexity: cx}
-	for _, c := range cfg.Classes {
-		info.ClassNames = append(info.ClassNames, c.Name)
-	}
-	if asJSON {
-		return writeJSON(w, info)
-	}
-	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
-	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %d proposals (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, cx.Proposals)
-	for _, s := range []struct {
-		name string
-		c    int64
-		p    int64
-	}{{"backbone (conv1-stage3)", cx.Backbone.MACs, cx.Backbone.Params}, {"rpn", cx.RPN.MACs, cx.RPN.Params}, {"box head (stage4 + predictor)", cx.BoxHead.MACs, cx.BoxHead.Params}, {"total", cx.MACs, cx.Params}} {
-		fmt.Fprintf(w, "  %-30s %12s multiply-adds %10s params\n", s.name, millions(s.c), millions(s.p))
-	}
-	return nil
-}
-
 // proposalsFlag checks -proposals, where given (detector.WithProposals' range; a model's own
 // limits on its box head's work are checked as it loads).
 func proposalsFlag(c *cli.Context) error {
