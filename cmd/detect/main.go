@@ -5,7 +5,7 @@
 //	detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-proposals N] [-detections N] [-classes LIST]
 //	       [-json PATH|-] [-out PATH|DIR] [-no-video] [-stride N] [-workers N] [-threads N] [-reconnect DURATION] [-show] INPUT...
 //	detect info -arch shufflenet-g3-1.0x [-size 224x224] [-classes 1000] [-json]
-//	detect info -model m.bin [-res 300|600|N] [-size 640x480] [-json]
+//	detect info -model m.bin [-res 300|600|N] [-proposals N] [-size 640x480] [-json]   (a detector or a classifier file)
 //	detect bench -arch shufflenet-g3-1.0x [-size 224x224] [-stage 2|3|4] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //	detect bench -model m.bin [-res 300|600|N] [-proposals N] [-size 640x480] [-threads N] [-n RUNS] [-warmup RUNS] [-json]
 //	detect -version
