@@ -961,6 +961,37 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("resumed", buf.getvalue())
         self.assertNotIn("the run started with", buf.getvalue())
 
+    def test_report_without_stats_is_a_failed_evaluation(self):
+        # A --cocoeval whose JSON lacks "stats" (or is otherwise not cocoeval's report) is an
+        # evaluation that failed, logged, training going on and the run exiting 1, as a cocoeval
+        # that cannot be started is; it ended the run with KeyError: 'stats'.
+        fake = os.path.join(self.tmp.name, "cocoeval-nostats")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho '{\"categories\": []}'\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(self.tmp.name, "nostats")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            status = train_detector.main(self.common + ["--iters", "2", "--eval-every", "1", "--out", out,
+                                                        "--eval", "v=" + self.data, "--cocoeval", fake])
+        self.assertEqual(status, 1)
+        self.assertIn('evaluation at 1 failed: cocoeval on v printed a JSON report without "stats" (12 numbers)',
+                      buf.getvalue())
+        self.assertIn("the evaluations at iterations 1, 2 failed (above): exit status 1", buf.getvalue())
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 2)
+        stats = [0.5] * 12
+        for rep, want in [
+            ([], "that is a array, not an object"),
+            ({"stats": stats[:11], "categories": []}, 'without "stats" (12 numbers)'),
+            ({"stats": stats[:11] + ["x"], "categories": []}, 'without "stats" (12 numbers)'),
+            ({"stats": stats}, 'without "categories" (a list)'),
+            ({"stats": stats, "categories": [{"name": "person"}]},
+             'whose categories[0] is not an object with a "name" and "stats" (12 numbers)'),
+        ]:
+            self.assertEqual(train_detector.report_problem(rep), want)
+        self.assertIsNone(train_detector.report_problem({"stats": stats, "categories": [{"name": "person",
+                                                                                          "stats": stats}]}))
+
     def test_resume_with_another_global_batch(self):
         # The stream goes on from the images consumed (not iteration x the new batch), and the run
         # says that --lr now applies to another batch size.
@@ -1056,23 +1087,27 @@ class DetectorTraining(unittest.TestCase):
     def test_traceback_with_workers_is_printed(self):
         # An error that ends a run with DataLoader workers (the Table 7 recipe has 4) printed no
         # traceback, only "lost sys.stderr": the workers killed on the way out set off torch's
-        # SIGCHLD handler over it. The error here: a --cocoeval whose report has no "stats" (a
-        # KeyError; should it become a failed evaluation, another uncaught error serves). Seen with
-        # ten training images a batch of one, not with the other tests' two in one batch.
-        fake = os.path.join(self.tmp.name, "cocoeval-empty")
+        # SIGCHLD handler over it. The error here: best.bin's temporary name taken by a folder, so
+        # that copying the first evaluation's model to it fails (it was a --cocoeval report without
+        # "stats", a KeyError then, a failed evaluation now). Seen with ten training images a batch
+        # of one, not with the other tests' two in one batch.
+        report = {"stats": [0.5] * 12, "categories": [{"name": "person", "stats": [0.5] * 12}]}
+        fake = os.path.join(self.tmp.name, "cocoeval-report")
         with open(fake, "w") as f:
-            f.write("#!/bin/sh\necho '{}'\n")
+            f.write("#!/bin/sh\necho '%s'\n" % json.dumps(report))
         os.chmod(fake, 0o755)
+        out = os.path.join(self.tmp.name, "traceback")
+        os.makedirs(os.path.join(out, "best.bin.tmp"))
         data = tiny_coco(os.path.join(self.tmp.name, "train8.json"), 8)
         p = subprocess.run([sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common +
                            ["--data", data, "--batch", "1", "--iters", "1", "--eval-every", "1", "--workers", "1",
-                            "--eval", "v=" + self.data,
-                            "--cocoeval", fake, "--out", os.path.join(self.tmp.name, "traceback")],
+                            "--eval", "v=" + self.data, "--cocoeval", fake, "--out", out],
                            capture_output=True, text=True, timeout=600)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertNotIn("lost sys.stderr", p.stderr)
         self.assertIn("Traceback (most recent call last)", p.stderr)
-        self.assertTrue(p.stderr.rstrip().endswith("KeyError: 'stats'"), p.stderr[-500:])
+        self.assertTrue(p.stderr.rstrip().endswith("Is a directory: '%s'" % os.path.join(out, "best.bin.tmp")),
+                        p.stderr[-500:])
 
     def test_argument_mistakes_are_named(self):
         # Sizes that are not whole numbers, or too small, and --bn sync on CPU processes: an error

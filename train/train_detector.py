@@ -1045,9 +1045,32 @@ class Evaluator:
                 rep = json.loads(p.stdout)
             except ValueError:
                 raise RuntimeError("cocoeval on %s printed no JSON report: %r" % (name, p.stdout[-500:]))
+            problem = report_problem(rep)
+            if problem:  # (another program, or another version's report: a failed evaluation too)
+                raise RuntimeError("cocoeval on %s printed a JSON report %s: %r" % (name, problem, p.stdout[-500:]))
             res[name] = {"stats": rep["stats"],
                          "classes": {c["name"]: c["stats"] for c in rep["categories"]}}
         return res
+
+
+def report_problem(rep):
+    """What keeps cocoeval's JSON report rep from being read (an object with "stats", 12 numbers,
+    and "categories", a list of objects each with a "name" and 12 "stats"), or None."""
+    def stats(v):
+        return isinstance(v, list) and len(v) == 12 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+
+    if not isinstance(rep, dict):
+        return "that is a %s, not an object" % json_kind(rep)
+    if not stats(rep.get("stats")):
+        return "without \"stats\" (12 numbers)"
+    cats = rep.get("categories")
+    if not isinstance(cats, list):
+        return "without \"categories\" (a list)"
+    for i, c in enumerate(cats):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not stats(c.get("stats")):
+            return "whose categories[%d] is not an object with a \"name\" and \"stats\" (12 numbers)" % i
+    return None
 
 
 def restrict_gt(src, dst, classes):
