@@ -886,7 +886,14 @@ class DetectorTraining(unittest.TestCase):
         with open(path, "w") as f:
             json.dump(orphan, f)
         cases.append(([images, path], "of image 424242"))
-        cases.append(([os.path.join(self.tmp.name, "no-images"), ann], "are not in"))
+        # A mistyped image folder is named as one that is not there (it read "2 of its 2 images are
+        # not in ..."); an existing folder without the images still says that.
+        nowhere = os.path.join(self.tmp.name, "no-images")
+        cases.append(([nowhere, ann], "%s: no such folder (the image folder given with %s)" % (nowhere, ann)))
+        cases.append(([ann, ann], "%s: not a folder (the image folder given with %s)" % (ann, ann)))
+        empty = os.path.join(self.tmp.name, "empty-images")
+        os.makedirs(empty, exist_ok=True)
+        cases.append(([empty, ann], "%s: 2 of its 2 images are not in %s" % (ann, empty)))
         for (imgs, a), want in cases:
             with self.assertRaises(SystemExit) as e:
                 train_detector.load_coco(imgs, a)

@@ -337,6 +337,9 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
             raise SystemExit("%s: file_name %s, want a string" % (where, json.dumps(im["file_name"])))
         per_image[iid] = {"path": os.path.join(images_dir, im["file_name"]), "boxes": [], "category_ids": [],
                           "polygons": []}
+    if not os.path.isdir(images_dir):  # (a mistyped folder, not every image missing from one)
+        raise SystemExit("%s: %s (the image folder given with %s)" % (
+            images_dir, "not a folder" if os.path.exists(images_dir) else "no such folder", ann_path))
     # A missing image would otherwise end the run whenever it is first drawn, maybe hours in.
     missing = [r["path"] for r in per_image.values() if not os.path.isfile(r["path"])]
     if missing:
