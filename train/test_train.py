@@ -968,6 +968,16 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("resumed", buf.getvalue())
         self.assertNotIn("the run started with", buf.getvalue())
 
+    def test_resume_past_iters_is_refused(self):
+        # A checkpoint past --iters: a run that would train nothing and end as if finished (it
+        # printed "stopped at iteration 2 of 1" and exited 0) stops, naming the checkpoint.
+        out = self.run_train("past", "--iters", "2")
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--out", out, "--iters", "1"])
+        self.assertIn("%s: the checkpoint is at iteration 2, past --iters 1: nothing to train; give --iters above 2"
+                      % os.path.join(out, "last.pt"), str(e.exception))
+        self.run_train("past", "--iters", "2")  # a finished run run again: nothing to do, status 0
+
     def test_report_without_stats_is_a_failed_evaluation(self):
         # A --cocoeval whose JSON lacks "stats" (or is otherwise not cocoeval's report) is an
         # evaluation that failed, logged, training going on and the run exiting 1, as a cocoeval
@@ -1064,7 +1074,7 @@ class DetectorTraining(unittest.TestCase):
     def test_init_mistakes_are_named(self):
         # --init with a file that is not there, a run's last.pt (a natural mistake: export it
         # first), a classifier .bin: an error naming the file and the way on, not a traceback.
-        out = self.run_train("init-src", "--iters", "1")
+        out = self.run_train("init-src-1", "--iters", "1")
         classifier = os.path.join(self.tmp.name, "classifier.bin")
         cfg = make_config({"groups": 3, "width": 0.5, "num_classes": 2})
         save_bin(ShuffleNetV1(cfg["backbone"]), classifier, cfg)
@@ -1606,6 +1616,34 @@ class ImageNetTraining(unittest.TestCase):
             self.assertIn(os.path.join(tmp, "out", "args.json"), msg)
             self.assertIn("size mismatch for first_conv", msg)
             self.assertNotIn("\n", msg)
+
+    def test_resume_past_iters_and_changed_schedule(self):
+        # A checkpoint past --iters stops the run, naming it (it said only "resumed at iteration 3"
+        # and exited 0, training nothing); a resume with other schedule arguments or --data goes on
+        # and notes them, as train_detector.py does.
+        with tempfile.TemporaryDirectory() as tmp:
+            root = os.path.join(tmp, "train")
+            for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
+                os.makedirs(os.path.join(root, "c%d" % k))
+                os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+            moved = os.path.join(tmp, "moved")
+            os.symlink(root, moved)
+            out = os.path.join(tmp, "out")
+            common = ["--groups", "3", "--width", "0.5", "--batch", "2", "--threads", "1", "--size", "64",
+                      "--out", out]
+            self.assertFalse(train_imagenet.main(common + ["--data", root, "--iters", "3"]))
+            with self.assertRaises(SystemExit) as e:
+                train_imagenet.main(common + ["--data", root, "--iters", "2"])
+            self.assertIn("%s: the checkpoint is at iteration 3, past --iters 2: nothing to train; give --iters "
+                          "above 3" % os.path.join(out, "last.pt"), str(e.exception))
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                self.assertFalse(train_imagenet.main(common + ["--data", moved, "--iters", "4", "--wd", "1e-4"]))
+            self.assertIn("note: --iters 4, the run started with 3: it goes on under the new value", buf.getvalue())
+            self.assertIn("note: --wd 0.0001, the run started with 4e-05", buf.getvalue())
+            self.assertIn("note: --data %s, the run started with %s: it goes on over the new data" % (moved, root),
+                          buf.getvalue())
+            self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 4)
 
     def test_trains_resumes_exports(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -1195,9 +1195,19 @@ def changed_schedule(args_path, a):
     notes = ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
              for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
     if "data" in first and first["data"] != a.data:
+        def spelled(data):  # (train_detector's --data is a list, train_imagenet's one folder)
+            return " ".join(data) if isinstance(data, list) else str(data)
         notes.append("--data %s, the run started with %s: it goes on over the new data" % (
-            " ".join(a.data), " ".join(first["data"])))
+            spelled(a.data), spelled(first["data"])))
     return notes
+
+
+def check_resumed_iters(path, start, iters):
+    """SystemExit when the checkpoint at path is at an iteration past --iters: such a run would
+    train nothing and end as if finished."""
+    if start > iters:
+        raise SystemExit("%s: the checkpoint is at iteration %d, past --iters %d: nothing to train; give --iters "
+                         "above %d to go on, or start a new --out, or --no-resume" % (path, start, iters, start))
 
 
 def check_resumed_classes(ck, path, args_path, spec, classes):
@@ -1417,6 +1427,8 @@ def main(argv=None):
                              "resume it with that run's arguments (%s), or start a new --out, or --no-resume "
                              "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1].strip() if len(first) > 1 else e))
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
+        if not a.export_now:
+            check_resumed_iters(ckpt_path, start, a.iters)
         first_image = ck.get("images")  # (None in checkpoints written before it was saved)
         if ema is not None:
             if "ema" not in ck:

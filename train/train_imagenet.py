@@ -37,9 +37,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detector import make_config, save_bin  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, exit_status, ignore_stop_signals,  # noqa: E402
-                            run_script, init_distributed, load_checkpoint, mean_over_processes, save_checkpoint,
-                            shutdown_distributed, stop_signal, StopSignals, trim_log)
+from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
+                            exit_status, ignore_stop_signals, run_script, init_distributed, load_checkpoint,
+                            mean_over_processes, save_checkpoint, shutdown_distributed, stop_signal, StopSignals,
+                            trim_log)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -205,8 +206,11 @@ def main(argv=None):
                              "--out, or --no-resume (%s)" % (ckpt, os.path.join(a.out, "args.json"),
                                                              first[1].strip() if len(first) > 1 else e))
         start, seconds, first_image = ck["iteration"], ck["train_seconds"], ck.get("images")
+        check_resumed_iters(ckpt, start, a.iters)
         if main_proc:
             print("resumed %s at iteration %d" % (ckpt, start), flush=True)
+            for note in changed_schedule(os.path.join(a.out, "args.json"), a):
+                print("note: " + note, flush=True)
             was = ck.get("global_batch")
             if was is None and not batch_given:
                 print("note: this checkpoint does not record its batch, and --batch now defaults to 1024 over the "
