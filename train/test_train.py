@@ -978,6 +978,32 @@ class DetectorTraining(unittest.TestCase):
                       % os.path.join(out, "last.pt"), str(e.exception))
         self.run_train("past", "--iters", "2")  # a finished run run again: nothing to do, status 0
 
+    def test_resume_does_not_read_the_start_weights(self):
+        # --trunk and --init were read again on every resume before last.pt replaced them: a run
+        # whose trunk file had moved could not resume. Now they are not read; args.json keeps the
+        # name the run started from, and another name given on resume is noted.
+        where = os.path.join(self.tmp.name, "moving")
+        os.makedirs(where)
+        trunk = os.path.join(where, "trunk.bin")
+        cfg = make_config({"groups": 3, "width": 0.5, "num_classes": 2})
+        save_bin(ShuffleNetV1(cfg["backbone"]), trunk, cfg)
+        out = self.run_train("trunk-moved", "--iters", "2", "--stop-after", "1", "--trunk", trunk)
+        init = os.path.join(where, "init.bin")
+        shutil.copyfile(os.path.join(self.run_train("init-src2", "--iters", "1"), "iter000001.bin"), init)
+        out_init = self.run_train("init-moved", "--iters", "2", "--stop-after", "1", "--init", init)
+        shutil.rmtree(where)
+        self.run_train("trunk-moved", "--iters", "2", "--trunk", trunk)
+        self.run_train("init-moved", "--iters", "2", "--init", init)
+        for run, flag, path in ((out, "trunk", trunk), (out_init, "init", init)):
+            self.assertEqual(torch.load(os.path.join(run, "last.pt"))["iteration"], 2)
+            with open(os.path.join(run, "args.json")) as f:
+                self.assertEqual(json.load(f)[flag], path)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", out, "--iters", "3", "--trunk", "elsewhere.bin"])
+        self.assertIn("note: --trunk elsewhere.bin, the run started with %s: not read, the weights are the "
+                      "checkpoint's" % trunk, buf.getvalue())
+
     def test_report_without_stats_is_a_failed_evaluation(self):
         # A --cocoeval whose JSON lacks "stats" (or is otherwise not cocoeval's report) is an
         # evaluation that failed, logged, training going on and the run exiting 1, as a cocoeval

@@ -17,8 +17,9 @@ same code path. Resumable at any moment: the batch order and every random draw a
 
 Stop it with Ctrl-C / SIGTERM (to any process of a torchrun run): it finishes the iteration, writes the
 checkpoint and exits (128 + the signal's number); the same command again resumes from OUT/last.pt
-(`--no-resume` starts over). A signal to the process group during an evaluation ends cocoeval too:
-the run stops at that iteration, and the resumed run does that evaluation first.
+(`--no-resume` starts over; --trunk and --init are not read again: the weights are last.pt's). A
+signal to the process group during an evaluation ends cocoeval too: the run stops at that
+iteration, and the resumed run does that evaluation first.
 Every process reads OUT/last.pt, so on several machines OUT must be one folder all of them see (a
 shared file system): the processes check that they resume from the same iteration and stop
 otherwise. Outputs in OUT: last.pt (checkpoint), log.jsonl
@@ -1189,8 +1190,8 @@ def started_args(args_path):
 
 
 def changed_schedule(args_path, a):
-    """Notes on the schedule arguments and the --data of a resumed run that differ from its start's
-    (args.json)."""
+    """Notes on the schedule arguments, the --data and the --trunk or --init (not read: the weights
+    are the checkpoint's) of a resumed run that differ from its start's (args.json)."""
     first = started_args(args_path)
     notes = ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
              for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
@@ -1199,6 +1200,8 @@ def changed_schedule(args_path, a):
             return " ".join(data) if isinstance(data, list) else str(data)
         notes.append("--data %s, the run started with %s: it goes on over the new data" % (
             spelled(a.data), spelled(first["data"])))
+    notes += ["--%s %s, the run started with %s: not read, the weights are the checkpoint's" % (k, getattr(a, k), first[k])
+              for k in ("trunk", "init") if getattr(a, k, None) is not None and first.get(k) != getattr(a, k)]
     return notes
 
 
@@ -1365,31 +1368,35 @@ def main(argv=None):
         pool = model.roi_heads.box_roi_pool
         model.roi_heads.box_roi_pool = fixed_scale(SeparableRoIAlign(pool.featmap_names, pool.output_size,
                                                                      pool.sampling_ratio))
-    if a.init:
-        for note in init_from_bin(model, a.init, cfg):
-            if main_proc:
-                print("note: " + note, flush=True)
-    elif a.trunk:
-        # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
-        try:
-            state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
-        except SystemExit:
-            raise
-        except Exception as e:  # a missing file, a text file, a damaged one: torch and pickle raise many kinds
-            raise SystemExit("--trunk %s: cannot be read as a .bin or a PyTorch checkpoint: %s" % (a.trunk, e))
-        if is_detector_state(state):
-            raise SystemExit("--trunk %s: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
-                             "go on from a detector .bin with --init (a train_detector.py OUT/last.pt: export it with "
-                             "its run's arguments and --export-now first)" % a.trunk)
-        try:
-            model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
-                                        strict=True)
-        except RuntimeError as e:
-            lines = str(e).strip().splitlines()
-            raise SystemExit("--trunk %s: not a trunk of this preset's architecture (%s)" % (
-                a.trunk, lines[1].strip() if len(lines) > 1 else e))
-    else:
-        init_from_scratch(model, not a.no_zero_init_residual)
+    # A resumed run's weights are its checkpoint's: --init and --trunk are not read (the file may
+    # have moved since the start; args.json keeps the name the run started from).
+    resuming = os.path.exists(ckpt_path) and not a.no_resume
+    if not resuming:
+        if a.init:
+            for note in init_from_bin(model, a.init, cfg):
+                if main_proc:
+                    print("note: " + note, flush=True)
+        elif a.trunk:
+            # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
+            try:
+                state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
+            except SystemExit:
+                raise
+            except Exception as e:  # a missing file, a text file, a damaged one: torch and pickle raise many kinds
+                raise SystemExit("--trunk %s: cannot be read as a .bin or a PyTorch checkpoint: %s" % (a.trunk, e))
+            if is_detector_state(state):
+                raise SystemExit("--trunk %s: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
+                                 "go on from a detector .bin with --init (a train_detector.py OUT/last.pt: export it with "
+                                 "its run's arguments and --export-now first)" % a.trunk)
+            try:
+                model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
+                                            strict=True)
+            except RuntimeError as e:
+                lines = str(e).strip().splitlines()
+                raise SystemExit("--trunk %s: not a trunk of this preset's architecture (%s)" % (
+                    a.trunk, lines[1].strip() if len(lines) > 1 else e))
+        else:
+            init_from_scratch(model, not a.no_zero_init_residual)
     sizes = parse_sizes("--train-sizes", a.train_sizes, 32) if a.train_sizes else default_train_sizes(test_res)
     a.train_sizes = ",".join(str(v) for v in sizes)  # args.json records the sizes used
     max_long = round(max(sizes) * RES_MAX[test_res] / test_res)
