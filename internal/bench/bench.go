@@ -14,11 +14,13 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
@@ -165,8 +167,8 @@ func Arch(arch string, o Options) (Case, error) {
 	if err := o.check(); err != nil {
 		return Case{}, err
 	}
-	if o.Resolution != 0 || o.Proposals != 0 {
-		return Case{}, fmt.Errorf("bench: a resolution (%d) or a proposal count (%d) applies to a detector file, not to an architecture", o.Resolution, o.Proposals)
+	if set := o.detectorSettings(); set != "" {
+		return Case{}, fmt.Errorf("bench: %s to a detector file, not to an architecture", set)
 	}
 	net, err := shufflenet.Build(cfg, testmodel.NewRecorder(1))
 	if err != nil {
@@ -188,7 +190,7 @@ func Model(path string, o Options) (Case, error) {
 	defer f.Close()
 	if f.Config.Detector != nil {
 		if o.Stage != Classify {
-			return Case{}, fmt.Errorf("model %s: a detector runs whole; a stage (%d) applies to an architecture or a classifier file", path, o.Stage)
+			return Case{}, fmt.Errorf("model %s: a detector runs whole; a stage (%d) applies to an architecture or a classifier file", quote.Name(path), o.Stage)
 		}
 		m, err := detector.ModelFromFile(f)
 		if err != nil {
@@ -196,12 +198,12 @@ func Model(path string, o Options) (Case, error) {
 		}
 		return detectorCase(m, o)
 	}
-	if o.Resolution != 0 || o.Proposals != 0 {
-		return Case{}, fmt.Errorf("model %s: a %s classifier has no detector resolution (%d) nor proposals (%d)", path, f.Config.Backbone.Name(), o.Resolution, o.Proposals)
+	if set := o.detectorSettings(); set != "" {
+		return Case{}, fmt.Errorf("model %s: %s to a detector file, not to a %s classifier", quote.Name(path), set, f.Config.Backbone.Name())
 	}
 	net, err := shufflenet.Build(f.Config.Backbone, f)
 	if err != nil {
-		return Case{}, fmt.Errorf("model %s: %w", path, err)
+		return Case{}, fmt.Errorf("model %s: %w", quote.Name(path), err)
 	}
 	if err := f.CheckAllUsed(); err != nil {
 		return Case{}, err
@@ -254,6 +256,25 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 	return c, nil
 }
 
+// detectorSettings names the detector settings o gives (its resolution, its proposal count) with
+// the verb that follows them, for the message refusing them where no detector runs; "" for none.
+func (o Options) detectorSettings() string {
+	var set []string
+	if o.Resolution != 0 {
+		set = append(set, fmt.Sprintf("a resolution (%d)", o.Resolution))
+	}
+	if o.Proposals != 0 {
+		set = append(set, fmt.Sprintf("a proposal count (%d)", o.Proposals))
+	}
+	switch len(set) {
+	case 0:
+		return ""
+	case 1:
+		return set[0] + " applies"
+	}
+	return strings.Join(set, " and ") + " apply"
+}
+
 // FrameW and FrameH are the detector's default frame, a VGA camera's (detect info -model's too).
 const FrameW, FrameH = 640, 480
 
@@ -276,13 +297,13 @@ func detectorCase(m *detector.Model, o Options) (Case, error) {
 	cfg := det.Config()
 	ih, iw, err := cfg.NetworkInput(h, w)
 	if err != nil {
-		return Case{}, fmt.Errorf("model %s: frame %dx%d: %w", path, w, h, err)
+		return Case{}, fmt.Errorf("model %s: frame %dx%d: %w", quote.Name(path), w, h, err)
 	}
 	frame := Frame(w, h)
 	// The box head is most of the work, counted at the proposals this frame gives (a small input
 	// has fewer anchors than post_nms_top_n: counting that many claimed more FLOP/s than the peak).
 	if _, err := det.DetectBGR(frame, w, h, 3*w); err != nil {
-		return Case{}, fmt.Errorf("model %s: frame %dx%d: %w", path, w, h, err)
+		return Case{}, fmt.Errorf("model %s: frame %dx%d: %w", quote.Name(path), w, h, err)
 	}
 	cx, err := det.Model().Complexity(ih, iw, det.Proposals())
 	if err != nil {

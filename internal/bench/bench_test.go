@@ -3,8 +3,10 @@ package bench
 import (
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,11 +176,29 @@ func TestModelFiles(t *testing.T) {
 	if c.MACs != cls.Complexity(224, 224).MACs || c.Run() != nil || !strings.Contains(c.Name, clsPath) {
 		t.Errorf("classifier file: %+v", c)
 	}
-	if _, err := Model(clsPath, Options{Resolution: 300}); err == nil || !strings.Contains(err.Error(), "no detector resolution") {
-		t.Errorf("resolution on a classifier: %v", err)
+	// Only the settings given are named (a 0 is the file's own, not one the user gave).
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Resolution: 300}, ": a resolution (300) applies to a detector file, not to a shufflenet-g3-0.25x classifier"},
+		{Options{Proposals: 50}, ": a proposal count (50) applies to a detector file, not to a shufflenet-g3-0.25x classifier"},
+		{Options{Resolution: 300, Proposals: 50}, ": a resolution (300) and a proposal count (50) apply to a detector file"},
+	} {
+		if _, err := Model(clsPath, c.o); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "(0)") {
+			t.Errorf("%+v on a classifier: %v, want %q", c.o, err, c.want)
+		}
+		if _, err := Arch("shufflenet-g3-0.25x", c.o); err == nil || !strings.Contains(err.Error(), "to a detector file, not to an architecture") || strings.Contains(err.Error(), "(0)") {
+			t.Errorf("%+v on an architecture: %v", c.o, err)
+		}
 	}
-	if _, err := Model(clsPath, Options{Proposals: 50}); err == nil || !strings.Contains(err.Error(), "nor proposals (50)") {
-		t.Errorf("proposals on a classifier: %v", err)
+	// A file name with a newline is quoted (internal/quote), not split over two lines.
+	nlPath := filepath.Join(dir, "cls\n.bin")
+	if err := os.Link(clsPath, nlPath); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Model(nlPath, Options{Proposals: 50}); err == nil || !strings.Contains(err.Error(), "model "+strconv.Quote(nlPath)+": ") {
+		t.Errorf("proposals on %q: %v", nlPath, err)
 	}
 
 	cfg, ts, err := testmodel.Detector("shufflenet-g3-0.5x-300", 1)
