@@ -650,8 +650,8 @@ func runModel(c *cli.Context, e *env) error {
 				return err
 			}
 			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s "+
-				"(evaluate them again with -gt %s -dt %s -limit %d)",
-				len(rep.ImageIDs), rep.Total, len(rep.Results), quote.Name(out), quote.Name(c.String("gt")), quote.Name(out), len(rep.ImageIDs))}
+				"(evaluate them again with %s)",
+				len(rep.ImageIDs), rep.Total, len(rep.Results), quote.Name(out), evalAgain(c.String("gt"), out, len(rep.ImageIDs), cats))}
 		}
 		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), quote.Name(out))
 	}
@@ -665,16 +665,31 @@ func runModel(c *cli.Context, e *env) error {
 	var images []int64
 	if len(rep.ImageIDs) < len(gt.ImageIDs()) {
 		images = rep.ImageIDs
-		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: -gt %s -dt %s -limit %d)\n",
-			len(images), len(gt.ImageIDs()), quote.Name(c.String("gt")), quote.Name(c.String("gt")), quote.Name(out), len(images))
+		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: %s)\n",
+			len(images), len(gt.ImageIDs()), quote.Name(c.String("gt")), evalAgain(c.String("gt"), out, len(images), cats))
 	}
 	err = report(c.Context, c, e, gt, rep.Results, images, cats)
 	if errors.As(err, &ee) && ee.code == 130 {
-		again := fmt.Sprintf("-gt %s -dt %s", quote.Name(c.String("gt")), quote.Name(out))
-		if images != nil {
-			again += fmt.Sprintf(" -limit %d", len(images))
-		}
-		ee.msg += fmt.Sprintf("; the %d detections are written to %s (evaluate them with %s)", len(rep.Results), quote.Name(out), again)
+		ee.msg += fmt.Sprintf("; the %d detections are written to %s (evaluate them with %s)", len(rep.Results), quote.Name(out),
+			evalAgain(c.String("gt"), out, len(images), cats))
 	}
 	return err
+}
+
+// evalAgain gives the flags that evaluate a -model run's results file out again as the run did:
+// over its first images (0: every image of gt) and its -categories, cats (nil: every category),
+// named by id as parseCategories reads them back.
+func evalAgain(gt, out string, images int, cats []int) string {
+	s := fmt.Sprintf("-gt %s -dt %s", quote.Name(gt), quote.Name(out))
+	if images > 0 {
+		s += fmt.Sprintf(" -limit %d", images)
+	}
+	if cats != nil {
+		ids := make([]string, len(cats))
+		for i, id := range cats {
+			ids[i] = strconv.Itoa(id)
+		}
+		s += " -categories " + strings.Join(ids, ",")
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -352,6 +353,38 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 	e, _, stderr = testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-limit", "-1"}); code == 0 || !strings.Contains(stderr.String(), "-limit must not be negative") {
 		t.Errorf("-limit -1: exit %d, stderr %s", code, stderr)
+	}
+}
+
+// TestLimitedCategoriesEvaluatedAgain: the flags a -limit -categories run prints to evaluate its
+// file again keep its categories (by id), and give the run's own report.
+func TestLimitedCategoriesEvaluatedAgain(t *testing.T) {
+	e, stdout, stderr := testEnv(t, nil)
+	out := filepath.Join(t.TempDir(), "res.json")
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128,
+		"-limit", "20", "-categories", "person, car", "-out", out, "-json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "again: -gt " + val128GT + " -dt " + out + " -limit 20 -categories 1,3)"
+	_, again, ok := strings.Cut(stderr.String(), "again: ")
+	if !ok || !strings.Contains(stderr.String(), want) {
+		t.Fatalf("stderr does not say %q:\n%s", want, stderr)
+	}
+	again, _, _ = strings.Cut(again, ")")
+	var ran, evaluated jsonReport
+	if err := json.Unmarshal(stdout.Bytes(), &ran); err != nil || len(ran.Categories) != 2 {
+		t.Fatalf("the run: %d categories (%v), want 2", len(ran.Categories), err)
+	}
+	e, stdout, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, append([]string{"cocoeval", "-json"}, strings.Fields(again)...)); code != 0 {
+		t.Fatalf("%s: exit %d: %s", again, code, stderr)
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &evaluated); err != nil {
+		t.Fatal(err)
+	}
+	ran.DT = evaluated.DT // (-model's report names -out there, as -dt's does)
+	if !reflect.DeepEqual(ran, evaluated) {
+		t.Errorf("%s gives\n%+v\nthe run gave\n%+v", again, evaluated, ran)
 	}
 }
 
