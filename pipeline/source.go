@@ -442,9 +442,9 @@ func OpenStream(url string) (*Live, error) {
 	if err != nil || !c.IsOpened() {
 		c.Close()
 		if why := whyUnopened(context.Background(), url); why != "" {
-			return nil, fmt.Errorf("%s: cannot open the stream: %s", quote.Name(name), why)
+			return nil, fmt.Errorf("%s: cannot open the stream: %s%s", quote.Name(name), why, portPasswordHint(url))
 		}
-		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)", quote.Name(name))
+		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)%s", quote.Name(name), portPasswordHint(url))
 	}
 	fps, frames := c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
 	if IsHTTP(url) { // (a file over the network: an MKV's count from its first frame, as a file's)
