@@ -325,7 +325,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 	held := false       // spare is a frame of the run held back, not yet queued
 	defer func() {
 		if held && ctx.Err() == nil { // the source's end or failure: the frame held back is detected
-			if _, ok := q.put(spare); ok {
+			if q.put(spare) {
 				spare = nil
 			}
 		}
@@ -361,7 +361,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			if held { // queue the frame held back once a frame is free to take its place
 				select {
 				case g := <-free:
-					if !enqueue(q, spare, stats, free) {
+					if !q.put(spare) {
 						free <- g
 						return ctx.Err()
 					}
@@ -409,7 +409,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 		}
 		stats.add(func(s *Stats) { s.decode.Add(f.decode) })
 		if !live {
-			if _, ok := q.put(f); !ok {
+			if !q.put(f) {
 				return ctx.Err()
 			}
 			f = nil
@@ -426,7 +426,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 		}
 		select {
 		case g := <-free:
-			if !enqueue(q, spare, stats, free) {
+			if !q.put(spare) {
 				free <- g
 				return ctx.Err()
 			}
@@ -434,17 +434,6 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 		default: // held back
 		}
 	}
-}
-
-// enqueue puts f in the queue (live, where it replaces a stale frame: that one is counted dropped
-// and freed) and reports whether the queue took it (not once closed).
-func enqueue(q *queue, f *frame, stats *Stats, free chan *frame) bool {
-	dropped, ok := q.put(f)
-	if dropped != nil {
-		stats.add(func(s *Stats) { s.dropped++ })
-		free <- dropped
-	}
-	return ok
 }
 
 // multiples returns how many of the numbers from a up to b (not included; a >= 0) are multiples
@@ -558,8 +547,9 @@ func (o *output) drawRate(m *gocv.Mat) {
 }
 
 // queue hands decoded frames to the detectors: a FIFO of at most limit frames. When full, put
-// waits (files) or replaces the oldest frame, which it returns as dropped (live). get numbers
-// frames in the order it hands them out, which is the output order.
+// waits (files); a live source's decoder puts a frame only into an empty queue, and replace puts
+// one in place of the waiting one. get numbers frames in the order it hands them out, which is
+// the output order.
 type queue struct {
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -576,22 +566,20 @@ func newQueue(limit int, live bool) *queue {
 	return q
 }
 
-// put adds f; ok is false when the queue was closed (f was not added).
-func (q *queue) put(f *frame) (dropped *frame, ok bool) {
+// put adds f, waiting while the queue is full (files), and reports false, f not added, when the
+// queue was closed.
+func (q *queue) put(f *frame) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for !q.live && len(q.items) >= q.limit && !q.closed {
 		q.cond.Wait()
 	}
 	if q.closed {
-		return nil, false
-	}
-	if len(q.items) >= q.limit {
-		dropped = q.pop()
+		return false
 	}
 	q.items = append(q.items, f)
 	q.cond.Broadcast()
-	return dropped, true
+	return true
 }
 
 // get removes the oldest frame and gives it the next output number; ok is false once the queue
