@@ -221,7 +221,7 @@ func network(net *shufflenet.Net, weights string, o Options) (Case, error) {
 	switch stage {
 	case Classify:
 		if cfg.NumClasses == 0 {
-			return Case{}, fmt.Errorf("bench: %s (%s) has no classifier: give a stage (2, 3 or 4)", cfg.Name(), weights)
+			return Case{}, fmt.Errorf("bench: %s (%s) has no classifier: give a stage (2, 3 or 4)", cfg.Name(), quote.Name(weights))
 		}
 		c.Name = fmt.Sprintf("%s classifier, %dx%d input (%s)", cfg.Name(), h, w, weights)
 		c.MACs = cx.MACs
