@@ -343,6 +343,20 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			return nil
 		}
 	}
+	// release queues the frame held back where a free frame can take its place as the spare;
+	// false once the queue is closed.
+	release := func() bool {
+		select {
+		case g := <-free:
+			if !q.put(spare) {
+				free <- g
+				return false
+			}
+			spare, held = g, false
+		default: // none free: still held back
+		}
+		return true
+	}
 	for {
 		if f == nil {
 			if f = take(); f == nil {
@@ -358,16 +372,8 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if held { // queue the frame held back once a frame is free to take its place
-				select {
-				case g := <-free:
-					if !q.put(spare) {
-						free <- g
-						return ctx.Err()
-					}
-					spare, held = g, false
-				default:
-				}
+			if held && !release() {
+				return ctx.Err()
 			}
 			t0 := time.Now()
 			p, err := src.Read(ctx, &f.Mat)
@@ -424,14 +430,8 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			spare, held = stale, false
 			continue
 		}
-		select {
-		case g := <-free:
-			if !q.put(spare) {
-				free <- g
-				return ctx.Err()
-			}
-			spare, held = g, false
-		default: // held back
+		if !release() {
+			return ctx.Err()
 		}
 	}
 }
