@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -354,6 +355,14 @@ func TestClassifierFileIsNotADetector(t *testing.T) {
 	}
 	if _, err := detector.Load(path); err == nil || !strings.Contains(err.Error(), "not a detector") {
 		t.Fatalf("classifier loaded as a detector: %v", err)
+	}
+	// A name with a control character is quoted (internal/quote), so that the message stays one line.
+	odd := filepath.Join(t.TempDir(), "odd\nname.bin")
+	if err := modelfile.Write(odd, cfg, ts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := detector.Load(odd); err == nil || !strings.Contains(err.Error(), "model "+strconv.Quote(odd)+": a ") {
+		t.Errorf("classifier named with a newline: %v; want the name quoted", err)
 	}
 }
 

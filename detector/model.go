@@ -55,14 +55,14 @@ func ModelFromFile(f *modelfile.File) (*Model, error) {
 // is used in errors.
 func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 	if cfg.Detector == nil {
-		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", name, cfg.Backbone.Name())
+		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", quote.Name(name), cfg.Backbone.Name())
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("model %s: %w", name, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(name), err)
 	}
 	net, err := shufflenet.Build(cfg.Backbone, w)
 	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", name, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(name), err)
 	}
 	m, err := NewModel(name, net.Trunk(), *cfg.Detector, w)
 	if err != nil {
@@ -77,16 +77,16 @@ func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 // Config has cfg as its detector section and a zero Backbone (the trunk names itself).
 func NewModel(name string, trunk backbone.Trunk, cfg configs.Detector, w nn.Weights) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("model %s: detector: %w", name, err)
+		return nil, fmt.Errorf("model %s: detector: %w", quote.Name(name), err)
 	}
 	cfg = cfg.Clone() // the Model's own, whatever the caller does with its lists
 	m := &Model{Path: name, Config: configs.Model{Version: 1, Detector: &cfg}, trunk: trunk}
 	var err error
 	if m.rpn, err = rpn.LoadHead(w, cfg.RPN, trunk.FeatureChannels()); err != nil {
-		return nil, fmt.Errorf("model %s: %w", name, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(name), err)
 	}
 	if m.predictor, err = roihead.LoadPredictor(w, trunk.HeadChannels(), len(cfg.Classes)+1); err != nil {
-		return nil, fmt.Errorf("model %s: %w", name, err)
+		return nil, fmt.Errorf("model %s: %w", quote.Name(name), err)
 	}
 	return m, nil
 }
