@@ -92,9 +92,14 @@ func TestRunDetections(t *testing.T) {
 	cancelling := func() (detectFunc, error) {
 		d, _ := perfect()
 		return func(img image.Image) ([]coco.Result, error) {
-			if n.Add(1) == 10 {
+			switch k := n.Add(1); {
+			case k == 10:
 				cancel()
 				startedAtCancel.Store(n.Load())
+			case k > 10:
+				// Not done before the cancel: the other workers could otherwise finish every
+				// image while the one cancelling waits for its core, and the run end complete.
+				<-ctx.Done()
 			}
 			return d(img)
 		}, nil
