@@ -60,6 +60,14 @@ def tiny_coco(dst, n, data=DATA, ann="instances_train.json", images="images"):
     return "%s:%s" % (os.path.join(data, images), dst)
 
 
+def two_class_folders(root):
+    """An ImageNet-style training folder at root: class folders c0 and c1, one real image (a link) each."""
+    for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
+        os.makedirs(os.path.join(root, "c%d" % k))
+        os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+    return root
+
+
 def wait_for_first_iteration(test, p, out, what):
     """Waits until the run p writing to out has logged its first iteration (its signal handlers are
     then in place), failing test if p ends first or none comes in 300 s."""
@@ -1583,10 +1591,7 @@ class ImageNetTraining(unittest.TestCase):
         # the fix it printed it and hung for ever: the workers ignore SIGTERM, which Python's
         # multiprocessing sends its daemonic children at exit before waiting for them).
         with tempfile.TemporaryDirectory() as tmp:
-            root = os.path.join(tmp, "train")
-            for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
-                os.makedirs(os.path.join(root, "c%d" % k))
-                os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+            root = two_class_folders(os.path.join(tmp, "train"))
             with open(os.path.join(root, "c0", "broken.jpg"), "w") as f:
                 f.write("not a picture")
             p = subprocess.Popen([sys.executable, os.path.join(REPO, "train", "train_imagenet.py"), "--data", root,
@@ -1628,10 +1633,7 @@ class ImageNetTraining(unittest.TestCase):
         # OUT/last.pt of a run of another width: an error naming it, the run's args.json and the
         # ways out, not load_state_dict's traceback of every size mismatch.
         with tempfile.TemporaryDirectory() as tmp:
-            root = os.path.join(tmp, "train")
-            for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
-                os.makedirs(os.path.join(root, "c%d" % k))
-                os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+            root = two_class_folders(os.path.join(tmp, "train"))
             common = ["--data", root, "--groups", "3", "--batch", "2", "--threads", "1", "--size", "64",
                       "--iters", "1", "--out", os.path.join(tmp, "out")]
             train_imagenet.main(common + ["--width", "0.5"])
@@ -1648,10 +1650,7 @@ class ImageNetTraining(unittest.TestCase):
         # and exited 0, training nothing); a resume with other schedule arguments or --data goes on
         # and notes them, as train_detector.py does.
         with tempfile.TemporaryDirectory() as tmp:
-            root = os.path.join(tmp, "train")
-            for k, name in enumerate(sorted(os.listdir(os.path.join(DATA, "images")))[:2]):
-                os.makedirs(os.path.join(root, "c%d" % k))
-                os.symlink(os.path.join(DATA, "images", name), os.path.join(root, "c%d" % k, name))
+            root = two_class_folders(os.path.join(tmp, "train"))
             moved = os.path.join(tmp, "moved")
             os.symlink(root, moved)
             out = os.path.join(tmp, "out")
