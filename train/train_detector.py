@@ -1416,7 +1416,7 @@ def main(argv=None):
     global_batch = world * a.batch * a.accum
     first_image = None  # the stream's position at start (None: start x global_batch)
     ck = None
-    if os.path.exists(ckpt_path) and not a.no_resume:
+    if resuming:
         ck = load_checkpoint(ckpt_path, device)
     if distributed:  # every process reads its own OUT/last.pt: they must agree before anything else
         agree_on_start(ck["iteration"] if ck is not None else 0, device, ckpt_path)
