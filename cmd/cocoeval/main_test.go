@@ -466,23 +466,27 @@ func TestDecodeImageChecksHeader(t *testing.T) {
 	}
 }
 
-// TestResolutionFlag: without -res the model keeps its own resolution (0 is
-// passed on); -res overrides it.
-func TestResolutionFlag(t *testing.T) {
+// TestModelSettingsFlags: without -res and -proposals the model keeps its own resolution and
+// proposal count (0 is passed on); each flag, and both together, reach the detectors as given;
+// -res 0 is refused. With 1 proposal the box head runs on 1: the demo model's two classes give
+// at most 2 detections an image, where its own 300 give more.
+func TestModelSettingsFlags(t *testing.T) {
 	for _, c := range []struct {
-		args []string
-		want int
+		args           []string
+		res, proposals int
 	}{
-		{nil, 0},
-		{[]string{"-res", "300"}, 300},
-		{[]string{"-res", "600"}, 600},
-		{[]string{"-res", "448"}, 448},
+		{nil, 0, 0},
+		{[]string{"-res", "300"}, 300, 0},
+		{[]string{"-res", "600"}, 600, 0},
+		{[]string{"-res", "448"}, 448, 0},
+		{[]string{"-proposals", "100"}, 0, 100},
+		{[]string{"-res", "448", "-proposals", "100"}, 448, 100},
 	} {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
-		got := -1
+		got := modelSettings{res: -1, proposals: -1}
 		e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
-			got = s.res
+			got = s
 			return newDetectors(model, s)
 		}
 		args := append([]string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
@@ -490,40 +494,14 @@ func TestResolutionFlag(t *testing.T) {
 		if code := run(context.Background(), e, args); code != 0 {
 			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
 		}
-		if got != c.want {
-			t.Errorf("%v: detectors built at resolution %d, want %d", c.args, got, c.want)
+		if got.res != c.res || got.proposals != c.proposals {
+			t.Errorf("%v: detectors built at resolution %d with %d proposals, want %d and %d", c.args, got.res, got.proposals, c.res, c.proposals)
 		}
 	}
 	e, _, stderr := testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-res", "0"}); code == 0 ||
 		!strings.Contains(stderr.String(), "-res: resolution 0 out of range") {
 		t.Errorf("-res 0: exit %d, stderr %q", code, stderr)
-	}
-}
-
-// TestProposalsFlag: without -proposals the model keeps its own count (0 is passed on);
-// -proposals N reaches the detectors, which then run the box head on N proposals: at 1, the
-// demo model's two classes give at most 2 detections an image, where its own 300 give more.
-func TestProposalsFlag(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want int
-	}{{nil, 0}, {[]string{"-proposals", "100"}, 100}} {
-		e, _, stderr := testEnv(t, nil)
-		newDetectors := e.newDetectors
-		got := -1
-		e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
-			got = s.proposals
-			return newDetectors(model, s)
-		}
-		args := append([]string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2",
-			"-out", filepath.Join(t.TempDir(), "res.json")}, c.args...)
-		if code := run(context.Background(), e, args); code != 0 {
-			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
-		}
-		if got != c.want {
-			t.Errorf("%v: detectors built with %d proposals, want %d", c.args, got, c.want)
-		}
 	}
 	img, err := decodeImage(filepath.Join(val128, "000000000139.jpg"))
 	if err != nil {
