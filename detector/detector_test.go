@@ -601,15 +601,23 @@ func TestSubImageBoxes(t *testing.T) {
 	}
 }
 
-// TestWithClasses: the demo model's detections of the class asked for (by name or category id),
-// as the full list has them when it is under the per-image cap (45 people and 18 cars on this
-// street); Clone keeps the choice; an unknown class is an error that names it.
-func TestWithClasses(t *testing.T) {
-	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
+// streetPhoto opens the test photo of a street (45 people and 18 cars to the demo model) that the
+// tests of the Detector's settings detect on.
+func streetPhoto(t *testing.T) image.Image {
+	t.Helper()
 	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return img
+}
+
+// TestWithClasses: the demo model's detections of the class asked for (by name or category id),
+// as the full list has them when it is under the per-image cap (45 people and 18 cars on this
+// street); Clone keeps the choice; an unknown class is an error that names it.
+func TestWithClasses(t *testing.T) {
+	const path = demoModel
+	img := streetPhoto(t)
 	full, err := detector.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -660,11 +668,8 @@ func TestWithClasses(t *testing.T) {
 // Load and through Set, with the classes chosen too; n outside 1..MaxDetectionsPerImg is an error
 // that says so.
 func TestWithDetectionsPerImage(t *testing.T) {
-	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
-	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	const path = demoModel
+	img := streetPhoto(t)
 	det, err := detector.Load(path, detector.WithThreads(1))
 	if err != nil {
 		t.Fatal(err)
@@ -717,11 +722,8 @@ func TestWithDetectionsPerImage(t *testing.T) {
 // frame at a new maximum may grow the buffers, the next allocates nothing; n outside
 // 1..rpn.MaxPostNMSTopN is an error that says so and changes nothing.
 func TestWithProposals(t *testing.T) {
-	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
-	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	const path = demoModel
+	img := streetPhoto(t)
 	m, err := detector.LoadModel(path)
 	if err != nil {
 		t.Fatal(err)
@@ -797,7 +799,7 @@ func TestWithProposals(t *testing.T) {
 // the order of the call before.
 func TestSecondDetectAllocatesNothing(t *testing.T) {
 	for _, threads := range []int{1, 2} {
-		det, err := detector.Load("../models/shufflenet-g3-1.0x-300-person-car.bin", detector.WithThreads(threads))
+		det, err := detector.Load(demoModel, detector.WithThreads(threads))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -851,11 +853,8 @@ func TestDetectionsForTheCaller(t *testing.T) {
 // classes changed before every frame (a camera program's slider), Detect allocates nothing; a
 // refused Set changes nothing; Set is refused during a call and after Close.
 func TestSet(t *testing.T) {
-	const path = "../models/shufflenet-g3-1.0x-300-person-car.bin"
-	img, err := cvimage.Open("../testdata/images/000000010363.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	const path = demoModel
+	img := streetPhoto(t)
 	det, err := detector.Load(path, detector.WithThreads(1))
 	if err != nil {
 		t.Fatal(err)
