@@ -566,7 +566,8 @@ func freePort(t *testing.T) int {
 }
 
 // serve starts ffmpeg serving the clip in a loop, in real time, as MPEG-TS over HTTP on url
-// (one client).
+// (one client), and gives it 300 ms to listen (a connection to see whether it does would be its
+// one client).
 func serve(t *testing.T, url string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", videotest.Clip(t), "-c", "copy", "-f", "mpegts", "-listen", "1", url)
@@ -575,7 +576,22 @@ func serve(t *testing.T, url string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	time.Sleep(300 * time.Millisecond)
 	return cmd
+}
+
+// startDetect starts the detect binary with args, its stderr gathered, and kills it at the
+// test's end if it is still running.
+func startDetect(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(detectBinary(t), args...)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, stderr
 }
 
 // TestLiveStreamReconnect reads a live MPEG-TS stream over HTTP served by ffmpeg -re with the
@@ -590,15 +606,8 @@ func TestLiveStreamReconnect(t *testing.T) {
 	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
 	out, jsonPath := filepath.Join(dir, "live.mp4"), filepath.Join(dir, "live.jsonl")
 	server := serve(t, url)
-	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-score", "0.01",
+	cmd, stderr := startDetect(t, "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-score", "0.01",
 		"-reconnect", "15s", "-json", jsonPath, "-out", out, url)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
 	waitFor(t, "3 frames from the first server", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
 	server.Process.Kill()
 	waitFor(t, "detect to notice the loss", time.Minute, func() bool { return strings.Contains(stderr.String(), "reconnecting") })
@@ -650,14 +659,7 @@ func TestUncheckedVideoSaysSo(t *testing.T) {
 	url := "http://" + addr + "/live.ts"
 	out, jsonPath := filepath.Join(dir, "live.mp4"), filepath.Join(dir, "live.jsonl")
 	server := serve(t, url)
-	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-reconnect", "3s", "-json", jsonPath, "-out", out, url)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	cmd, stderr := startDetect(t, "-model", videotest.Tiny(t), "-reconnect", "3s", "-json", jsonPath, "-out", out, url)
 	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
 	server.Process.Kill()
 	server.Wait()
@@ -701,14 +703,7 @@ func TestLiveStreamStride(t *testing.T) {
 	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
 	jsonPath := filepath.Join(t.TempDir(), "live.jsonl")
 	serve(t, url)
-	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-stride", "4", "-no-video", "-reconnect", "0", "-json", jsonPath, url)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	cmd, stderr := startDetect(t, "-model", videotest.Tiny(t), "-stride", "4", "-no-video", "-reconnect", "0", "-json", jsonPath, url)
 	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
@@ -731,7 +726,6 @@ func TestLiveStreamStrideTooSlowToEncode(t *testing.T) {
 	dir := t.TempDir()
 	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
 	serve(t, url)
-	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
 	model := videotest.Tiny(t)
 	refusal := "-stride 100000: " + url + "'s annotated video would run at 0.0001 frames/s: the video encoder takes more than 0.001: a smaller -stride, or -no-video"
 	detect := func(args ...string) (string, error) {
@@ -760,7 +754,6 @@ func TestLiveStreamStrideTooSlowToEncode(t *testing.T) {
 
 	url2 := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t)) // (a server has one client)
 	serve(t, url2)
-	time.Sleep(300 * time.Millisecond)
 	refusal = strings.Replace(refusal, url, url2, 1)
 	later := t.TempDir()
 	image := filepath.Join(torchref.RepoRoot(t), "testdata/images/000000001503.jpg")
@@ -1039,15 +1032,8 @@ func TestStreamAfterAVideo(t *testing.T) {
 	url := fmt.Sprintf("http://127.0.0.1:%d/live.ts", freePort(t))
 	jsonPath := filepath.Join(dir, "out.jsonl")
 	server := serve(t, url)
-	time.Sleep(300 * time.Millisecond) // let ffmpeg listen
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-no-video",
+	cmd, stderr := startDetect(t, "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-no-video",
 		"-reconnect", "0", "-json", jsonPath, videotest.Clip(t), videotest.Clip(t), url)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
 	waitFor(t, "3 frames of the stream", 3*time.Minute, func() bool { return lineCount(jsonPath) >= 2*videotest.ClipFrames+3 })
 	server.Process.Kill()
 	cmd.Wait()
@@ -1151,13 +1137,7 @@ func TestTerminateWhileWaitingForTheFirstSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)) // (nothing listens: refused, tried again)
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-reconnect", "1m", "-json", jsonPath, "-no-video", url)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	cmd, stderr := startDetect(t, "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-reconnect", "1m", "-json", jsonPath, "-no-video", url)
 	waitFor(t, "the first retry", time.Minute, func() bool { return strings.Contains(stderr.String(), "trying again") })
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
