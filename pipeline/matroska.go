@@ -4,7 +4,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	neturl "net/url"
 	"os"
-	"strconv"
 )
 
 // Matroska (MKV, WebM) element IDs that matroskaTimes reads.
@@ -64,25 +62,13 @@ func httpMatroskaTimes(ctx context.Context, rawURL string) (start, duration floa
 	}
 	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
 	defer cancel()
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableCompression: true}}
+	client := ffmpegClient() // (a Range request is not sent compressed: Go asks for gzip only without one)
 	defer client.CloseIdleConnections()
-	get := func(authorization string) (*http.Response, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return nil, err
-		}
-		req.URL.User = nil // (Go's client would send it as Basic before being asked)
-		req.Header.Set("Range", "bytes=0-"+strconv.Itoa(maxMatroskaHead-1))
-		if authorization != "" {
-			req.Header.Set("Authorization", authorization)
-		}
-		return client.Do(req)
-	}
-	resp, err := get("")
+	resp, err := ffmpegGet(ctx, client, u, maxMatroskaHead, "")
 	if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
 		resp.Body.Close()
 		if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
-			resp, err = get(authorization)
+			resp, err = ffmpegGet(ctx, client, u, maxMatroskaHead, authorization)
 		}
 	}
 	if err != nil {

@@ -78,21 +78,12 @@ func whyUnopened(ctx context.Context, rawURL string) string {
 // be made, is the reason. The URL's user and password are sent only when the server asks for
 // them, as FFmpeg sends them; the server's certificate is not checked, as FFmpeg does not.
 func whyHTTP(ctx context.Context, u *neturl.URL) string {
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	client := ffmpegClient()
 	defer client.CloseIdleConnections()
 	var connected atomic.Bool // a server that takes the connection and never answers is named so
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	get := func(authorization string) (*http.Response, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return nil, err
-		}
-		req.URL.User = nil // (Go's client would send it as Basic before being asked)
-		req.Header.Set("Range", "bytes=0-0")
-		if authorization != "" {
-			req.Header.Set("Authorization", authorization)
-		}
-		resp, err := client.Do(req)
+		resp, err := ffmpegGet(ctx, client, u, 1, authorization)
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -100,10 +91,7 @@ func whyHTTP(ctx context.Context, u *neturl.URL) string {
 	}
 	resp, err := get("")
 	if err != nil {
-		var uerr *neturl.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
+		err = unwrapURLError(err)
 		if connected.Load() && isTimeout(err) {
 			return silentServer
 		}
@@ -172,6 +160,27 @@ func whyRTSP(ctx context.Context, conn net.Conn, u *neturl.URL) string {
 		return "the server answers " + status
 	}
 	return ""
+}
+
+// ffmpegClient returns an HTTP client that, as FFmpeg, does not check the server's certificate.
+func ffmpegClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+}
+
+// ffmpegGet asks client for the first n bytes of u (a Range request) as FFmpeg asks: without u's
+// user and password (Go's client would send them as Basic before being asked), which go only in
+// authorization, an answer to the server's challenge (answer), when not "".
+func ffmpegGet(ctx context.Context, client *http.Client, u *neturl.URL, n int, authorization string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.URL.User = nil
+	req.Header.Set("Range", "bytes=0-"+strconv.Itoa(n-1))
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	return client.Do(req)
 }
 
 // whyUnauthorized is the reason for a server's 401 (status, with its challenges) to a request
