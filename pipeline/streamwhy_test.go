@@ -279,3 +279,38 @@ func TestSilentServerSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestFFmpegGetSendsCredentialsOnlyWhenAsked: a URL's user and password are not sent with the
+// first request (Go's client sends them as Basic unasked; FFmpeg does not), only in the
+// Authorization given, and the Range asked for is the first n bytes.
+func TestFFmpegGetSendsCredentialsOnlyWhenAsked(t *testing.T) {
+	var mu sync.Mutex
+	var auths, ranges []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths, ranges = append(auths, r.Header.Get("Authorization")), append(ranges, r.Header.Get("Range"))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	u, err := neturl.Parse(strings.Replace(srv.URL, "http://", "http://admin:2024@", 1) + "/cam.mkv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := ffmpegClient()
+	defer client.CloseIdleConnections()
+	for _, authorization := range []string{"", "Basic YWRtaW46MjAyNA=="} {
+		resp, err := ffmpegGet(context.Background(), client, u, 1024, authorization)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"", "Basic YWRtaW46MjAyNA=="}; fmt.Sprint(auths) != fmt.Sprint(want) {
+		t.Errorf("Authorization sent %q, want %q", auths, want)
+	}
+	if want := []string{"bytes=0-1023", "bytes=0-1023"}; fmt.Sprint(ranges) != fmt.Sprint(want) {
+		t.Errorf("Range sent %q, want %q", ranges, want)
+	}
+}
