@@ -66,7 +66,7 @@ func (c *playedCamera) Close() error { return nil }
 func TestLiveDecodeReturnsEveryFrame(t *testing.T) {
 	for seed := int64(0); seed < 3000; seed++ {
 		r := rand.New(rand.NewSource(seed))
-		q := newQueue(1, true)
+		q := newQueue(true)
 		pool := make([]*frame, poolSize(1+r.Intn(3), true))
 		free := make(chan *frame, 2*len(pool)) // (room for a frame given back twice, to count it)
 		for i := range pool {

@@ -89,7 +89,7 @@ func (c *slowCamera) Close() error { return nil }
 // detected or counted dropped.
 func TestLiveStrideDropsOnlyForANewerFrame(t *testing.T) {
 	const stride, n = 4, 400
-	q := newQueue(1, true)
+	q := newQueue(true)
 	pool := make([]*frame, poolSize(1, true))
 	free := make(chan *frame, len(pool))
 	for i := range pool {

@@ -148,10 +148,6 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	start := time.Now()
 	defer func() { stats.add(func(s *Stats) { s.elapsed += time.Since(start) }) }()
 
-	limit := 2
-	if opt.Live {
-		limit = 1
-	}
 	pool := make([]*frame, poolSize(workers, opt.Live))
 	free := make(chan *frame, len(pool))
 	for i := range pool {
@@ -180,7 +176,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := newQueue(limit, opt.Live)
+	q := newQueue(opt.Live)
 	results := make(chan *frame, len(pool))
 	var srcErr error
 	var undecodable atomic.Int64 // the run's frames (every stride-th) that could not be decoded
@@ -278,13 +274,23 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 
 // poolSize is the number of frames a run of workers detectors holds: every frame in flight (the
 // decoder's: one being decoded and, live, a second, the next to read into or the newest frame held
-// back; the queue's: 2, live 1; one per worker; those waiting in the reorder buffer, fewer than
+// back; the queue's, queueLimit; one per worker; those waiting in the reorder buffer, fewer than
 // the workers; one being written) and one more.
 func poolSize(workers int, live bool) int {
+	decoder := 1
 	if live {
-		return 2 + 1 + 2*workers + 1
+		decoder = 2
 	}
-	return 1 + 2 + 2*workers + 1
+	return decoder + queueLimit(live) + 2*workers + 1
+}
+
+// queueLimit is the most frames the queue holds: 2 from a file, 1 (the newest) from a live
+// source.
+func queueLimit(live bool) int {
+	if live {
+		return 1
+	}
+	return 2
 }
 
 // abandonAfter is how long a run being cut short waits for a source blocked in Read.
@@ -560,8 +566,9 @@ type queue struct {
 	nextSeq int
 }
 
-func newQueue(limit int, live bool) *queue {
-	q := &queue{limit: limit, live: live}
+// newQueue returns a queue of queueLimit(live) frames.
+func newQueue(live bool) *queue {
+	q := &queue{limit: queueLimit(live), live: live}
 	q.cond.L = &q.mu
 	return q
 }
