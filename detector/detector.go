@@ -125,8 +125,8 @@ func WithDetectionsPerImage(n int) Option {
 // fewer where fewer anchors pass the RPN's pre_nms_top_n and NMS.
 func WithProposals(n int) Option {
 	return func(d *settings) error {
-		if n < 1 || n > rpn.MaxPostNMSTopN {
-			return fmt.Errorf("proposals %d out of range [1, %d]", n, rpn.MaxPostNMSTopN)
+		if err := rpn.CheckPostNMSTopN(n); err != nil {
+			return fmt.Errorf("proposals: %w", err)
 		}
 		d.cfg.RPN.PostNMSTopN = n
 		return nil

@@ -779,7 +779,7 @@ func TestWithProposals(t *testing.T) {
 	before := det.Config()
 	for _, n := range []int{0, -1, rpn.MaxPostNMSTopN + 1} {
 		for _, err := range []error{det.Set(detector.WithProposals(n)), func() error { _, err := m.NewDetector(detector.WithProposals(n)); return err }()} {
-			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("proposals %d out of range [1, %d]", n, rpn.MaxPostNMSTopN)) || !strings.Contains(err.Error(), path) {
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("proposals: post_nms_top_n %d out of range (1..%d)", n, rpn.MaxPostNMSTopN)) || !strings.Contains(err.Error(), path) {
 				t.Errorf("%d proposals: %v", n, err)
 			}
 		}

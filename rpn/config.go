@@ -72,8 +72,8 @@ func (c *Config) Validate() error {
 			len(c.AnchorSizes), len(c.AspectRatios), c.NumAnchors(), MaxAnchors)
 	case c.PreNMSTopN <= 0 || c.PreNMSTopN > MaxPreNMSTopN:
 		return fmt.Errorf("rpn: pre_nms_top_n %d out of range (1..%d)", c.PreNMSTopN, MaxPreNMSTopN)
-	case c.PostNMSTopN <= 0 || c.PostNMSTopN > MaxPostNMSTopN:
-		return fmt.Errorf("rpn: post_nms_top_n %d out of range (1..%d)", c.PostNMSTopN, MaxPostNMSTopN)
+	case CheckPostNMSTopN(c.PostNMSTopN) != nil:
+		return fmt.Errorf("rpn: %w", CheckPostNMSTopN(c.PostNMSTopN))
 	case !(c.NMSThresh >= 0 && c.NMSThresh <= 1):
 		return fmt.Errorf("rpn: nms_thresh %g out of range [0, 1]", c.NMSThresh)
 	case !(c.ScoreThresh >= 0 && c.ScoreThresh <= 1):
@@ -92,6 +92,16 @@ func (c *Config) Validate() error {
 		if !(v >= 1e-4 && v <= 1e4) {
 			return fmt.Errorf("rpn: aspect ratio %g out of range [1e-4, 1e4]", v)
 		}
+	}
+	return nil
+}
+
+// CheckPostNMSTopN reports whether n is a number of proposals a Runner may keep after its NMS
+// (post_nms_top_n): 1 to MaxPostNMSTopN. Validate, detector.WithProposals and the commands'
+// -proposals check it.
+func CheckPostNMSTopN(n int) error {
+	if n < 1 || n > MaxPostNMSTopN {
+		return fmt.Errorf("post_nms_top_n %d out of range (1..%d)", n, MaxPostNMSTopN)
 	}
 	return nil
 }

@@ -563,7 +563,7 @@ func runModel(c *cli.Context, e *env) error {
 			return fmt.Errorf("-res: %w", err)
 		}
 	}
-	if n := c.Int("proposals"); c.IsSet("proposals") && !(n >= 1 && n <= rpn.MaxPostNMSTopN) {
+	if n := c.Int("proposals"); c.IsSet("proposals") && rpn.CheckPostNMSTopN(n) != nil {
 		return fmt.Errorf("-proposals %d: the RPN's proposals an image, 1 to %d", n, rpn.MaxPostNMSTopN)
 	}
 	if t := c.Int("threads"); t < 1 || t > maxWorkers {

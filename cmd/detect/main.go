@@ -352,7 +352,7 @@ func interruptible(parent context.Context, w io.Writer) (ctx context.Context, st
 // proposalsFlag checks -proposals, where given (detector.WithProposals' range; a model's own
 // limits on its box head's work are checked as it loads).
 func proposalsFlag(c *cli.Context) error {
-	if n := c.Int("proposals"); c.IsSet("proposals") && !(n >= 1 && n <= rpn.MaxPostNMSTopN) {
+	if n := c.Int("proposals"); c.IsSet("proposals") && rpn.CheckPostNMSTopN(n) != nil {
 		return fmt.Errorf("-proposals %d: the RPN's proposals a frame, 1 to %d", n, rpn.MaxPostNMSTopN)
 	}
 	return nil
