@@ -1213,6 +1213,21 @@ func TestVideoWriterFollowsLink(t *testing.T) {
 	if ls, _ := os.ReadDir(dir); len(ls) != 2 {
 		t.Errorf("the folder holds %v, want the file and the link", ls)
 	}
+
+	// A loop of links is refused, naming the path (it was replaced by a video at Close).
+	a, b := filepath.Join(dir, "a.mp4"), filepath.Join(dir, "b.mp4")
+	if err := os.Symlink("b.mp4", a); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a.mp4", b); err != nil {
+		t.Fatal(err)
+	}
+	if vw, err := NewVideoWriter(a, 10); err == nil || !strings.HasPrefix(err.Error(), a+": ") || !errors.Is(err, syscall.ELOOP) {
+		if err == nil {
+			vw.Close()
+		}
+		t.Errorf("NewVideoWriter onto a loop of links: %v; want an error naming %s, too many levels of links", err, a)
+	}
 }
 
 // TestVideoWriterFollowsTimes: frames of a variable frame rate (times 0-400 ms at 100 ms, then

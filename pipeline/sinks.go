@@ -122,7 +122,11 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 	}
 	v := &VideoWriter{path: path, codecs: codecs, fps: fps}
 	v.dest = outpath.FollowLinks(path)
-	if st, err := os.Stat(v.dest); err != nil || st.Mode().IsRegular() {
+	st, err := os.Stat(v.dest)
+	if err != nil && !errors.Is(err, os.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)
+		return nil, fmt.Errorf("%s: %w", quote.Name(path), errors.Unwrap(err)) // (os.Stat's *PathError names the link's end)
+	}
+	if err != nil || st.Mode().IsRegular() {
 		v.temp = outpath.Partial(v.dest) // (OpenCV makes the file itself)
 		v.done = interrupt.TempFile(v.temp)
 	}

@@ -24,6 +24,9 @@ import (
 func WriteReplacing(path string, write func(io.Writer) error) error {
 	target := FollowLinks(path)
 	st, err := os.Stat(target)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)
+		return fmt.Errorf("%s: %w", quote.Name(path), withoutPath(err))
+	}
 	if err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -81,5 +82,25 @@ func TestWriteReplacingNamesPathOnce(t *testing.T) {
 	err := WriteReplacing(dir, func(w io.Writer) error { return nil })
 	if err == nil || err.Error() != dir+": is a directory" {
 		t.Errorf("writing a folder: %v", err)
+	}
+}
+
+// TestWriteReplacingLinkLoop: a loop of symbolic links at path is an error naming path, as the
+// kernel's open would give (too many levels of links); it replaced the link with a file.
+func TestWriteReplacingLinkLoop(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	if err := os.Symlink(b, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(a, b); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteReplacing(a, func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err })
+	if err == nil || !strings.HasPrefix(err.Error(), a+": ") || !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("WriteReplacing onto a loop of links: %v; want an error naming %s, too many levels of links", err, a)
+	}
+	if st, lerr := os.Lstat(a); lerr != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("%s is no longer a link (%v)", a, lerr)
 	}
 }
