@@ -440,10 +440,12 @@ func lineCount(path string) int {
 // video finished (ffprobe decodes every written frame), one JSON line per written frame, and the
 // summary.
 func TestTerminateFinishesOutput(t *testing.T) {
+	const loops = 10
+	clip := videotest.LoopedClip(t, loops)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
 		dir := t.TempDir()
 		out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
-		cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, videotest.Clip(t))
+		cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, clip)
 		var stderr syncBuffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -456,8 +458,8 @@ func TestTerminateFinishesOutput(t *testing.T) {
 			t.Fatalf("%v: exit %v; stderr %s", sig, err, stderr.String())
 		}
 		n := lineCount(jsonPath)
-		if got := videotest.Frames(t, out); got != n || n >= videotest.ClipFrames {
-			t.Errorf("%v: %d frames in the video, %d JSON lines (of %d frames)", sig, got, n, videotest.ClipFrames)
+		if got := videotest.Frames(t, out); got != n || n >= loops*videotest.ClipFrames {
+			t.Errorf("%v: %d frames in the video, %d JSON lines (of %d frames)", sig, got, n, loops*videotest.ClipFrames)
 		}
 		frameLines(t, readFile(t, jsonPath))
 	}
@@ -795,9 +797,10 @@ func startXvfb(t *testing.T) string {
 // TestShowWindow: -show opens a window on a (virtual) display; pressing q in it ends the run
 // early, successfully, with the frames shown so far in the JSON lines and the summary.
 func TestShowWindow(t *testing.T) {
+	const loops = 10
 	display := startXvfb(t)
 	jsonPath := filepath.Join(t.TempDir(), "out.jsonl")
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-show", "-no-video", "-json", jsonPath, videotest.Clip(t))
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-show", "-no-video", "-json", jsonPath, videotest.LoopedClip(t, loops))
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+t.TempDir())
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
@@ -816,8 +819,8 @@ func TestShowWindow(t *testing.T) {
 	select {
 	case err := <-done:
 		n := lineCount(jsonPath)
-		if err != nil || n >= videotest.ClipFrames || !strings.Contains(stderr.String(), fmt.Sprintf("summary: %d frames", n)) {
-			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, videotest.ClipFrames, stderr.String())
+		if err != nil || n >= loops*videotest.ClipFrames || !strings.Contains(stderr.String(), fmt.Sprintf("summary: %d frames", n)) {
+			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, loops*videotest.ClipFrames, stderr.String())
 		}
 		// Stopped by the window, not cut short: no warning about the file's length.
 		if strings.Contains(stderr.String(), "warning: no frame decoded after") {
@@ -905,7 +908,7 @@ func TestHangupIgnoredUnderNohup(t *testing.T) {
 func TestInterruptReportsUnfinishedVideo(t *testing.T) {
 	dir := t.TempDir()
 	out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-json", jsonPath, "-out", out, videotest.Clip(t))
+	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-json", jsonPath, "-out", out, videotest.LoopedClip(t, 10))
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -34,6 +34,19 @@ func Clip(t testing.TB) string {
 	return filepath.Join(torchref.RepoRoot(t), "testdata/video/person.mp4")
 }
 
+// LoopedClip writes the clip n times over, its packets copied (n*ClipFrames frames), into a
+// temporary directory and returns its path: a video long enough that a test signalling detect
+// after its first frames does so mid-run on a loaded machine (the clip alone can be finished
+// while the test waits for a core).
+func LoopedClip(t testing.TB, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "looped.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-stream_loop", strconv.Itoa(n-1), "-i", Clip(t), "-c", "copy", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	return path
+}
+
 // Model writes a random-weight detector of a g3 preset (e.g. "shufflenet-g3-0.5x-300") into a
 // temporary directory and returns its path. minSize and maxSize, when nonzero, replace the
 // preset's resolution and postNMS its number of proposals: what the video tests need is frames
