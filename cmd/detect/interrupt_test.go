@@ -29,7 +29,9 @@ func TestInterruptKeepsWrittenResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"-model", model, "-json", filepath.Join(dir, "out.jsonl")}
-	for i := 0; i < 200; i++ {
+	// Enough images (minutes of work) that the interrupt comes mid-run however long the test
+	// waits for a core after the first line.
+	for i := 0; i < 5000; i++ {
 		args = append(args, "../../testdata/images/000000001503.jpg")
 	}
 	cmd := exec.Command(bin, args...)
