@@ -42,6 +42,7 @@ import (
 	"github.com/shuffledet/shuffledet/coco/prplot"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
+	"github.com/shuffledet/shuffledet/internal/cliflag"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
@@ -152,11 +153,11 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
-			&cli.IntFlag{Name: "res", Usage: "with -model: shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's own resolution"},
-			&cli.IntFlag{Name: "proposals", Usage: "with -model: the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "res", Usage: "with -model: shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's own resolution"}},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "proposals", Usage: "with -model: the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"}},
 			&cli.StringFlag{Name: "out", Value: "results.json", Usage: "with -model: where to write the results `FILE` (folders that do not exist are made)"},
-			&cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"},
-			&cli.IntFlag{Name: "limit", Usage: "only the first `N` images of -gt (0: all): with -model, detect and evaluate those; with -dt, evaluate those (a -limit or interrupted run's file)"},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "threads", Value: 1, Usage: "with -model: images detected at once (`N` workers, each with its own detector); the cores are shared among them, each detector splitting its image's work over cores/N threads (at least 1)"}},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "limit", Usage: "only the first `N` images of -gt (0: all): with -model, detect and evaluate those; with -dt, evaluate those (a -limit or interrupted run's file)"}},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/shuffledet/shuffledet/coco"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
@@ -481,6 +483,7 @@ func TestModelSettingsFlags(t *testing.T) {
 		{[]string{"-res", "448"}, 448, 0},
 		{[]string{"-proposals", "100"}, 0, 100},
 		{[]string{"-res", "448", "-proposals", "100"}, 448, 100},
+		{[]string{"-res", "0448", "-proposals", "0100"}, 448, 100}, // decimal, not octal (cliflag.Int)
 	} {
 		e, _, stderr := testEnv(t, nil)
 		newDetectors := e.newDetectors
@@ -525,6 +528,26 @@ func TestModelSettingsFlags(t *testing.T) {
 	}
 	if !(counts[0] > 2 && counts[1] >= 1 && counts[1] <= 2) {
 		t.Errorf("detections with the model's proposals and with 1: %v, want more than 2, then 1 or 2", counts)
+	}
+}
+
+// TestIntFlagsDecimal: every integer flag is a cliflag.Int, read in decimal; a value in another
+// base is refused, the message naming the flag and the value (flag.Int read -limit 0x10 as 16).
+func TestIntFlagsDecimal(t *testing.T) {
+	e, _, _ := testEnv(t, nil)
+	for _, f := range newApp(e).Flags {
+		switch f.(type) {
+		case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
+			t.Errorf("-%s is a %T, which reads 010 as octal 8 and 0x10 as 16: make it a cliflag.Int", f.Names()[0], f)
+		}
+	}
+	for _, args := range [][]string{{"-dt", goldenDT, "-limit", "0x10"}, {"-model", "m.bin", "-images", val128, "-threads", "0o2"}} {
+		e, _, stderr := testEnv(t, nil)
+		flag, value := args[len(args)-2], args[len(args)-1]
+		want := fmt.Sprintf("invalid value %q for flag %s: want a whole number in decimal digits, with an optional sign", value, flag)
+		if code := run(context.Background(), e, append([]string{"cocoeval", "-gt", goldenGT}, args...)); code == 0 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", args, code, stderr, want)
+		}
 	}
 }
 

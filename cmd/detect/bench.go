@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/internal/bench"
+	"github.com/shuffledet/shuffledet/internal/cliflag"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -26,12 +27,12 @@ var benchCommand = &cli.Command{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file (classifier or detector)"},
 		&cli.StringFlag{Name: "size", Usage: "input HxW for a classifier (default 224x224); frame WxH for a detector (default 640x480)"},
-		&cli.IntFlag{Name: "res", Usage: "detector's shorter side (the paper's: 300, 600)", DefaultText: "the model's"},
-		&cli.IntFlag{Name: "proposals", Usage: "detector's proposals kept after the RPN's NMS (`N`, 1 to 10000), the regions its box head runs on", DefaultText: "the model's, 300 in the presets"},
-		&cli.IntFlag{Name: "stage", Usage: "classifier only: stop after stage 2, 3 or 4", DefaultText: "the whole classifier"},
-		&cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"},
-		&cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"},
-		&cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "res", Usage: "detector's shorter side (the paper's: 300, 600)", DefaultText: "the model's"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "proposals", Usage: "detector's proposals kept after the RPN's NMS (`N`, 1 to 10000), the regions its box head runs on", DefaultText: "the model's, 300 in the presets"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "stage", Usage: "classifier only: stop after stage 2, 3 or 4", DefaultText: "the whole classifier"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"}},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
 	},
 	Action: func(c *cli.Context) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/bench"
+	"github.com/shuffledet/shuffledet/internal/cliflag"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/modelfile"
 )
@@ -25,10 +26,10 @@ var infoCommand = &cli.Command{
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "arch", Usage: "architecture: shufflenet-g<1|2|3|4|8>-<0.25|0.5|1.0|1.5|2.0>x[-shallow][-se][-noshuffle]"},
 		&cli.StringFlag{Name: "size", Usage: "-arch and a classifier file: the network input HxW; a detector file: a frame WxH (a video size: 640x480 is landscape), resized as the detector resizes it", DefaultText: "224x224; 640x480"},
-		&cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "classes", Value: 1000, Usage: "classifier width for -arch (0: none)"}},
 		&cli.StringFlag{Name: "model", Usage: "a .bin model file (detector or classifier)"},
-		&cli.IntFlag{Name: "res", Usage: "detector's shorter side for -model (the paper's: 300, 600)", DefaultText: "the model's"},
-		&cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals the box head's cost is counted at, for a detector -model (`N`, 1 to 10000)", DefaultText: "the model's"},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "res", Usage: "detector's shorter side for -model (the paper's: 300, 600)", DefaultText: "the model's"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals the box head's cost is counted at, for a detector -model (`N`, 1 to 10000)", DefaultText: "the model's"}},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 	},
 	Action: func(c *cli.Context) error {

@@ -34,6 +34,7 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/cliflag"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/quote"
@@ -99,18 +100,18 @@ func newApp() *cli.App {
 		Version:   version.Line("detect", cvimage.Decoders()),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "detector model file (.bin)"},
-			&cli.IntFlag{Name: "res", Usage: "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's"},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "res", Usage: "shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's"}},
 			&cli.Float64Flag{Name: "score", Usage: "keep detections scoring above `S`", DefaultText: "the model's, 0.05 in the presets"},
 			&cli.Float64Flag{Name: "nms", Usage: "drop a detection whose box overlaps a higher-scoring one of its class by an IoU above `T` (non-maximum suppression)", DefaultText: "the model's, 0.5 in the presets"},
-			&cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"},
-			&cli.IntFlag{Name: "detections", Usage: "report at most `N` detections an image (1 to 10000), the best-scoring after NMS", DefaultText: "the model's, 100 in the presets"},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "proposals", Usage: "the RPN's proposals kept after its NMS, the regions the box head runs on (`N`, 1 to 10000): fewer are faster and may miss objects", DefaultText: "the model's, 300 in the presets"}},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "detections", Usage: "report at most `N` detections an image (1 to 10000), the best-scoring after NMS", DefaultText: "the model's, 100 in the presets"}},
 			&cli.StringFlag{Name: "classes", Usage: "report only these classes (`LIST`: the model's class names or category ids, comma-separated, e.g. person,car or 1,3); up to -detections of them", DefaultText: "all"},
 			&cli.StringFlag{Name: "json", Value: "-", Usage: "write JSON lines to `PATH` (- for standard output)"},
 			&cli.StringFlag{Name: "out", Usage: "annotated output: a `FOLDER` for all outputs, or the video file for a single video or live input (default: NAME.detect.mp4 beside a video, in the current folder for a live source; images only with -out)"},
 			&cli.BoolFlag{Name: "no-video", Usage: "write no annotated videos"},
-			&cli.IntFlag{Name: "stride", Value: 1, Usage: "videos, cameras and streams: detect every `N`th frame (a live source's as they arrive: 1/N of the detections' CPU); images are each detected"},
-			&cli.IntFlag{Name: "workers", Value: defaultWorkers(), DefaultText: "half the cores", Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"},
-			&cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers (without cgo: every core)"},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "stride", Value: 1, Usage: "videos, cameras and streams: detect every `N`th frame (a live source's as they arrive: 1/N of the detections' CPU); images are each detected"}},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "workers", Value: defaultWorkers(), DefaultText: "half the cores", Usage: "detectors running at once (`N`), each on its own frame (needs cgo: without it one detector runs)"}},
+			&cliflag.Int{IntFlag: cli.IntFlag{Name: "threads", Usage: "threads each detector splits a frame's work over (`N`); the detections do not depend on it", DefaultText: "the cores divided among the workers (without cgo: every core)"}},
 			&cli.DurationFlag{Name: "reconnect", Value: 30 * time.Second, Usage: "cameras and live streams: keep trying to reopen a lost source for this `DURATION` (0: end at the first loss; given, also a source that cannot be opened at the start); files, and streams of a stated length, are never reopened"},
 			&cli.BoolFlag{Name: "show", Usage: "show the annotated frames in a window (q or Esc closes it)"},
 		},

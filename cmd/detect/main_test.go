@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/draw"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/torchref"
@@ -280,6 +282,49 @@ func TestProposalsAndDetectionsFlags(t *testing.T) {
 	} {
 		if _, _, err := run(t, append(append([]string{"-model", model}, c.args...), img)...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestIntFlagsDecimal: every integer flag of detect and its subcommands is a cliflag.Int, read
+// in decimal: -res 0600 is 600 (flag.Int read it as octal, 384), and 0x10 is refused, the message
+// naming the flag and the value.
+func TestIntFlagsDecimal(t *testing.T) {
+	app := newApp()
+	flags := slices.Clone(app.Flags)
+	for _, c := range app.Commands {
+		flags = append(flags, c.Flags...)
+	}
+	for _, f := range flags {
+		switch f.(type) {
+		case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
+			t.Errorf("-%s is a %T, which reads 010 as octal 8 and 0x10 as 16: make it a cliflag.Int", f.Names()[0], f)
+		}
+	}
+	const model = "../../models/shufflenet-g3-1.0x-300-person-car.bin"
+	out, _, err := run(t, "info", "-model", model, "-res", "0600", "-proposals", "0300", "-json")
+	var r struct {
+		Resolution [2]int `json:"resolution"`
+		Complexity struct {
+			Proposals int `json:"proposals"`
+		} `json:"complexity"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &r) != nil || r.Resolution != [2]int{600, 1000} || r.Complexity.Proposals != 300 {
+		t.Errorf("info -res 0600 -proposals 0300: %v, %+v, want resolution 600 (at most 1000) and 300 proposals\n%s", err, r, out)
+	}
+	for _, args := range [][]string{
+		{"-model", model, "-threads", "0x10", "x.jpg"},
+		{"-model", model, "-stride", "010.", "x.jpg"},
+		{"bench", "-arch", "shufflenet-g3-0.25x", "-n", "0x10"},
+		{"info", "-arch", "shufflenet-g3-0.25x", "-classes", "0b11"},
+	} {
+		flag, value := args[len(args)-2], args[len(args)-1]
+		if args[0] == "-model" {
+			flag, value = args[2], args[3]
+		}
+		want := fmt.Sprintf("invalid value %q for flag %s: want a whole number in decimal digits, with an optional sign", value, flag)
+		if _, _, err := run(t, args...); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: %v, want %q", args, err, want)
 		}
 	}
 }
