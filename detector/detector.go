@@ -231,14 +231,33 @@ func Load(path string, opts ...Option) (*Detector, error) {
 // detector section as it is now (checked again: a caller may have edited it since the Model was
 // built, and it must still fit the model's weights).
 func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
-	if m.Config.Detector == nil {
-		return nil, fmt.Errorf("model %s: its config has no detector section", quote.Name(m.Path))
-	}
-	s := settings{cfg: m.Config.Detector.Clone(), threads: min(runtime.GOMAXPROCS(0), parallel.MaxThreads)}
-	if err := m.apply(&s, opts); err != nil {
+	s, err := m.settings(opts)
+	if err != nil {
 		return nil, err
 	}
 	return m.newDetector(s.cfg, s.threads) // at most parallel.MaxThreads (WithThreads, or GOMAXPROCS clamped)
+}
+
+// DetectorConfig returns the detector configuration that NewDetector(opts...) runs, without
+// making a Detector: a copy of m.Config's detector section with opts applied, checked as
+// NewDetector checks it (configs.Detector.Validate, the classes against the box predictor,
+// MaxFrameMACs), so that what reports on a setting (detect info) refuses what a Detector refuses.
+func (m *Model) DetectorConfig(opts ...Option) (configs.Detector, error) {
+	s, err := m.settings(opts)
+	return s.cfg, err
+}
+
+// settings returns m.Config's detector section and the default thread count with opts applied
+// and checked.
+func (m *Model) settings(opts []Option) (settings, error) {
+	if m.Config.Detector == nil {
+		return settings{}, fmt.Errorf("model %s: its config has no detector section", quote.Name(m.Path))
+	}
+	s := settings{cfg: m.Config.Detector.Clone(), threads: min(runtime.GOMAXPROCS(0), parallel.MaxThreads)}
+	if err := m.apply(&s, opts); err != nil {
+		return settings{}, err
+	}
+	return s, nil
 }
 
 // apply applies opts to s and checks the result against m's weights.

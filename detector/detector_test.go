@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -1072,5 +1073,54 @@ func TestFrameCostBounded(t *testing.T) {
 	}
 	if cx, err := m.Complexity(h, w, d.RPN.PostNMSTopN); err != nil || !(math.Abs(float64(cx.MACs)/1.31e12-1) <= 0.005) {
 		t.Errorf("2x at 600 with 10,000 proposals: %v multiply-adds (%v), MaxFrameMACs' doc says 1.31 T", cx.MACs, err)
+	}
+}
+
+// TestDetectorConfig: DetectorConfig gives the configuration NewDetector runs with the same
+// options, leaving the Model's own alone, and refuses what NewDetector refuses, MaxFrameMACs
+// included, with its message (detect info reports on the one, detect runs the other).
+func TestDetectorConfig(t *testing.T) {
+	heavy, err := configs.Preset("shufflenet-g3-2.0x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heavy.Detector.RPN.Channels = 4096
+	heavy.Detector.ShorterSide, heavy.Detector.MaxLongerSide = 4096, 4096
+	m, err := detector.Build("heavy.bin", *heavy, testmodel.NewRecorder(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range [][]detector.Option{nil, {detector.WithProposals(30)}, {detector.WithProposals(1), detector.WithThreads(1)}} {
+		_, err := m.DetectorConfig(opts...)
+		_, derr := m.NewDetector(opts...)
+		if err == nil || derr == nil || err.Error() != derr.Error() || !strings.Contains(err.Error(), "multiply-adds a frame") {
+			t.Errorf("%d options: DetectorConfig: %v; NewDetector: %v; want the same frame cost error", len(opts), err, derr)
+		}
+	}
+	small, err := configs.Preset("shufflenet-g3-0.25x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = detector.Build("small.bin", *small, testmodel.NewRecorder(1)); err != nil {
+		t.Fatal(err)
+	}
+	opts := []detector.Option{detector.WithResolution(448), detector.WithProposals(7), detector.WithScoreThreshold(0.5), detector.WithThreads(1)}
+	got, err := m.DetectorConfig(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := m.NewDetector(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+	if want := det.Config(); !reflect.DeepEqual(got, want) || got.ShorterSide != 448 || got.RPN.PostNMSTopN != 7 {
+		t.Errorf("DetectorConfig: %+v\nNewDetector's: %+v", got, want)
+	}
+	if d := m.Config.Detector; d.ShorterSide != 300 || d.RPN.PostNMSTopN != 300 {
+		t.Errorf("the Model's own configuration changed: shorter side %d, %d proposals", d.ShorterSide, d.RPN.PostNMSTopN)
+	}
+	if _, err := m.DetectorConfig(detector.WithProposals(0)); err == nil || !strings.Contains(err.Error(), "model small.bin: proposals: ") {
+		t.Errorf("WithProposals(0): %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/bench"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
@@ -198,5 +199,40 @@ func TestInfoModelFile(t *testing.T) {
 	}
 	if _, _, err := run(t, "info", "-arch", "shufflenet-g3-0.25x", "-proposals", "7"); err == nil || !strings.Contains(err.Error(), "-proposals goes with a detector's -model") {
 		t.Errorf("info -arch -proposals: %v", err)
+	}
+}
+
+// TestInfoRefusesWhatDetectRefuses: info -model counts a detector's cost only at a setting that
+// detect and detect bench run (detector.Model.DetectorConfig, which checks the configuration's
+// limits and MaxFrameMACs as NewDetector does): at -proposals 10000 a model of 101 classes passes
+// configs.MaxClassNMS, and info refuses it with their message, where it printed a cost.
+func TestInfoRefusesWhatDetectRefuses(t *testing.T) {
+	cfg, err := configs.Preset("shufflenet-g3-0.25x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Detector.Classes = nil
+	for i := 1; i <= 101; i++ {
+		cfg.Detector.Classes = append(cfg.Detector.Classes, configs.Class{ID: i, Name: fmt.Sprint("class", i)})
+	}
+	r := testmodel.NewRecorder(1)
+	if _, err := detector.Build("classes101", *cfg, r); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "classes101.bin")
+	if err := modelfile.Write(path, *cfg, r.Tensors()); err != nil {
+		t.Fatal(err)
+	}
+	const want = "post_nms_top_n 10000^2 x 101 classes = 10100000000, more than 10000000000"
+	_, _, ierr := run(t, "info", "-model", path, "-proposals", "10000")
+	_, _, berr := run(t, "bench", "-model", path, "-proposals", "10000", "-n", "1", "-warmup", "0")
+	_, _, derr := run(t, "-model", path, "-proposals", "10000", "-threads", "1", "../../testdata/images/000000010363.jpg")
+	if ierr == nil || berr == nil || derr == nil || !strings.Contains(ierr.Error(), want) ||
+		ierr.Error() != "info: "+berr.Error() || !strings.Contains(derr.Error(), berr.Error()) {
+		t.Errorf("-proposals 10000 on 101 classes: info %v\nbench %v\ndetect %v\nwant each to refuse it (%s)", ierr, berr, derr, want)
+	}
+	// Just within the limit (9950^2 x 101 < 10^10): info counts it.
+	if out, _, err := run(t, "info", "-model", path, "-proposals", "9950"); err != nil || !strings.Contains(out, "with 9950 proposals") {
+		t.Errorf("info -proposals 9950: %v\n%s", err, out)
 	}
 }

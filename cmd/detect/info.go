@@ -90,7 +90,7 @@ func networkInfo(w io.Writer, cfg shufflenet.Config, size string, asJSON bool) e
 
 // modelInfo prints the cost of the model file -model: a detector's on a frame of -size (WxH;
 // 640x480), resized and padded as the detector does, at -res and -proposals (the model's by
-// default); a classifier's on an input of -size (HxW; 224x224), as -arch prints it.
+// default; refused where detect refuses them); a classifier's on an input of -size (HxW; 224x224), as -arch prints it.
 func modelInfo(w io.Writer, c *cli.Context) error {
 	path, asJSON := c.String("model"), c.Bool("json")
 	f, err := modelfile.Open(path)
@@ -124,14 +124,17 @@ func modelInfo(w io.Writer, c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg := *m.Config.Detector
+	// The configuration detect would run, refused where detect refuses it (its limits, MaxFrameMACs).
+	var opts []detector.Option
 	if c.IsSet("res") {
-		if err := cfg.SetResolution(c.Int("res")); err != nil {
-			return err
-		}
+		opts = append(opts, detector.WithResolution(c.Int("res")))
 	}
 	if c.IsSet("proposals") {
-		cfg.RPN.PostNMSTopN = c.Int("proposals")
+		opts = append(opts, detector.WithProposals(c.Int("proposals")))
+	}
+	cfg, err := m.DetectorConfig(opts...)
+	if err != nil {
+		return fmt.Errorf("info: %w", err)
 	}
 	h, wd, err := cfg.NetworkInput(frameH, frameW)
 	if err != nil {
