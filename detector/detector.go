@@ -30,6 +30,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -298,8 +299,8 @@ func (m *Model) checkFrameCost(cfg configs.Detector) error {
 		return err
 	}
 	if cx.MACs > MaxFrameMACs {
-		return fmt.Errorf("model %s: a %dx%d input with %d proposals costs %.2f T multiply-adds a frame (backbone %.2f T, RPN %.2f T, box head %.2f T), more than %.0f T",
-			quote.Name(m.Path), w, h, cfg.RPN.PostNMSTopN, float64(cx.MACs)/1e12, float64(cx.Backbone.MACs)/1e12, float64(cx.RPN.MACs)/1e12, float64(cx.BoxHead.MACs)/1e12, MaxFrameMACs/1e12)
+		return fmt.Errorf("model %s: a %dx%d input with %s costs %.2f T multiply-adds a frame (backbone %.2f T, RPN %.2f T, box head %.2f T), more than %.0f T",
+			quote.Name(m.Path), w, h, plural.Count(cfg.RPN.PostNMSTopN, "proposal", "proposals"), float64(cx.MACs)/1e12, float64(cx.Backbone.MACs)/1e12, float64(cx.RPN.MACs)/1e12, float64(cx.BoxHead.MACs)/1e12, MaxFrameMACs/1e12)
 	}
 	return nil
 }

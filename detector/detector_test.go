@@ -1055,6 +1055,9 @@ func TestFrameCostBounded(t *testing.T) {
 	if _, err := m.NewDetector(); err == nil || !strings.Contains(err.Error(), `model "hea\nvy.bin": a 4096x4096 input with 300 proposals costs 2.51 T multiply-adds a frame`) {
 		t.Errorf("an RPN of 4096 channels at 4096: %v", err)
 	}
+	if _, err := m.NewDetector(detector.WithProposals(1)); err == nil || !strings.Contains(err.Error(), `a 4096x4096 input with 1 proposal costs 2.4`) {
+		t.Errorf("an RPN of 4096 channels at 4096, 1 proposal: %v", err)
+	}
 	wide, err := configs.Preset("shufflenet-g3-2.0x-600")
 	if err != nil {
 		t.Fatal(err)

@@ -207,22 +207,7 @@ func TestInfoModelFile(t *testing.T) {
 // limits and MaxFrameMACs as NewDetector does): at -proposals 10000 a model of 101 classes passes
 // configs.MaxClassNMS, and info refuses it with their message, where it printed a cost.
 func TestInfoRefusesWhatDetectRefuses(t *testing.T) {
-	cfg, err := configs.Preset("shufflenet-g3-0.25x-300")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Detector.Classes = nil
-	for i := 1; i <= 101; i++ {
-		cfg.Detector.Classes = append(cfg.Detector.Classes, configs.Class{ID: i, Name: fmt.Sprint("class", i)})
-	}
-	r := testmodel.NewRecorder(1)
-	if _, err := detector.Build("classes101", *cfg, r); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "classes101.bin")
-	if err := modelfile.Write(path, *cfg, r.Tensors()); err != nil {
-		t.Fatal(err)
-	}
+	path := detectorWithClasses(t, 101)
 	const want = "post_nms_top_n 10000^2 x 101 classes = 10100000000, more than 10000000000"
 	_, _, ierr := run(t, "info", "-model", path, "-proposals", "10000")
 	_, _, berr := run(t, "bench", "-model", path, "-proposals", "10000", "-n", "1", "-warmup", "0")
@@ -235,4 +220,41 @@ func TestInfoRefusesWhatDetectRefuses(t *testing.T) {
 	if out, _, err := run(t, "info", "-model", path, "-proposals", "9950"); err != nil || !strings.Contains(out, "with 9950 proposals") {
 		t.Errorf("info -proposals 9950: %v\n%s", err, out)
 	}
+}
+
+// TestOneProposalOneClass: a count of 1 takes the singular: info of a one-class detector at
+// -proposals 1, and bench's case name and run count at -n 1 (they printed "1 classes", "1
+// proposals" and "1 runs").
+func TestOneProposalOneClass(t *testing.T) {
+	path := detectorWithClasses(t, 1)
+	out, _, err := run(t, "info", "-model", path, "-proposals", "1")
+	if err != nil || !strings.Contains(out, "Faster R-CNN, 1 class, shorter side 300") || !strings.Contains(out, "network input, with 1 proposal (the RPN's most") {
+		t.Errorf("info -proposals 1: %v\n%s", err, out)
+	}
+	out, _, err = run(t, "bench", "-model", path, "-size", "320x240", "-proposals", "1", "-n", "1", "-warmup", "0")
+	if err != nil || !strings.Contains(out, "box head counted at 1 proposal; ") || !strings.Contains(out, ", 1 run after 0 warm-up: median") {
+		t.Errorf("bench -proposals 1: %v\n%s", err, out)
+	}
+}
+
+// detectorWithClasses writes a random 0.25x detector at 300 with n classes and returns its path.
+func detectorWithClasses(t *testing.T, n int) string {
+	t.Helper()
+	cfg, err := configs.Preset("shufflenet-g3-0.25x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Detector.Classes = nil
+	for i := 1; i <= n; i++ {
+		cfg.Detector.Classes = append(cfg.Detector.Classes, configs.Class{ID: i, Name: fmt.Sprint("class", i)})
+	}
+	r := testmodel.NewRecorder(1)
+	if _, err := detector.Build("detector", *cfg, r); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("classes%d.bin", n))
+	if err := modelfile.Write(path, *cfg, r.Tensors()); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/bench"
 	"github.com/shuffledet/shuffledet/internal/cliflag"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/modelfile"
 )
@@ -157,8 +158,8 @@ func modelInfo(w io.Writer, c *cli.Context) error {
 	if asJSON {
 		return writeJSON(w, info)
 	}
-	fmt.Fprintf(w, "%s: %s Faster R-CNN, %d classes, shorter side %d (longer at most %d)\n", path, cx.Arch, len(cfg.Classes), cfg.ShorterSide, cfg.MaxLongerSide)
-	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %d proposals (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, cx.Proposals)
+	fmt.Fprintf(w, "%s: %s Faster R-CNN, %s, shorter side %d (longer at most %d)\n", path, cx.Arch, plural.Count(len(cfg.Classes), "class", "classes"), cfg.ShorterSide, cfg.MaxLongerSide)
+	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %s (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, plural.Count(cx.Proposals, "proposal", "proposals"))
 	for _, s := range []struct {
 		name string
 		c    int64

@@ -20,6 +20,7 @@ import (
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
@@ -310,8 +311,8 @@ func detectorCase(m *detector.Model, o Options) (Case, error) {
 		return Case{}, err
 	}
 	return Case{
-		Name: fmt.Sprintf("%s detector at %d, %dx%d frame (network input %dx%d HxW, box head counted at %d proposals; %s)",
-			cx.Arch, cfg.ShorterSide, w, h, cx.Height, cx.Width, cx.Proposals, path),
+		Name: fmt.Sprintf("%s detector at %d, %dx%d frame (network input %dx%d HxW, box head counted at %s; %s)",
+			cx.Arch, cfg.ShorterSide, w, h, cx.Height, cx.Width, plural.Count(cx.Proposals, "proposal", "proposals"), path),
 		MACs:    cx.MACs,
 		Threads: o.Threads,
 		Run: func() error {
