@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 )
@@ -38,7 +39,7 @@ func (c *playedCamera) Read(_ context.Context, _ *gocv.Mat) (Position, error) {
 		}
 	case 1:
 		if len(c.taken) > 0 {
-			c.free <- c.taken[0]
+			c.q.recycle(c.taken[0], c.free)
 			c.taken = c.taken[1:]
 		}
 	}
@@ -109,5 +110,80 @@ func TestLiveDecodeReturnsEveryFrame(t *testing.T) {
 				t.Fatalf("seed %d: frame %d of %d given back %d times", seed, i, len(pool), seen[f])
 			}
 		}
+	}
+}
+
+// stallingCamera is a live source that delivers a frame and then blocks in Read, a stream that
+// stalls (OpenCV's FFmpeg waits up to 30 s for data), until resume is closed; then it ends.
+type stallingCamera struct {
+	reads           int
+	stalled, resume chan struct{} // closed as the second Read blocks; closed to end it
+}
+
+func (c *stallingCamera) Read(context.Context, *gocv.Mat) (Position, error) {
+	if c.reads++; c.reads == 1 {
+		return Position{Name: "camera"}, nil
+	}
+	close(c.stalled)
+	<-c.resume
+	return Position{}, io.EOF
+}
+
+func (c *stallingCamera) Close() error { return nil }
+
+// TestLiveHeldFrameReachesAnIdleDetector: a live decoder that holds its frame back, the output
+// behind (no frame free), and then blocks in Read queues that frame as soon as the output frees
+// one, while Read is still blocked: an idle detector does not wait for the stream (it waited
+// for the next Read to return, up to FFmpeg's 30 s).
+func TestLiveHeldFrameReachesAnIdleDetector(t *testing.T) {
+	q := newQueue(true)
+	pool := make([]*frame, poolSize(1, true))
+	free := make(chan *frame, len(pool))
+	for i := range pool {
+		pool[i] = &frame{}
+		free <- pool[i]
+	}
+	var away []*frame // at the output: all but the decoder's two
+	for range len(pool) - 2 {
+		away = append(away, <-free)
+	}
+	cam := &stallingCamera{stalled: make(chan struct{}), resume: make(chan struct{})}
+	decoded := make(chan error, 1)
+	go func() {
+		var undecodable atomic.Int64
+		decoded <- decode(context.Background(), cam, q, free, 1, true, &Stats{}, &undecodable, io.Discard)
+	}()
+	defer func() {
+		close(cam.resume)
+		if err := <-decoded; err != nil {
+			t.Error(err)
+		}
+		q.close()
+	}()
+	select {
+	case <-cam.stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the decoder did not read a second time")
+	}
+	q.mu.Lock()
+	queued := len(q.items)
+	q.mu.Unlock()
+	if queued != 0 {
+		t.Fatalf("%d frames queued with none free: want the frame held back", queued)
+	}
+	q.recycle(away[0], free) // the output frees a frame
+	got := make(chan *frame, 1)
+	go func() {
+		if f, ok := q.get(); ok {
+			got <- f
+		}
+	}()
+	select {
+	case f := <-got:
+		if f.Index != 0 || f.Name != "camera" {
+			t.Errorf("detector got frame %q %d, want camera 0", f.Name, f.Index)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the frame held back did not reach the detector while Read was blocked (5 s)")
 	}
 }

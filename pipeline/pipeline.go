@@ -251,7 +251,7 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 					cancel()
 				}
 			}
-			free <- g
+			q.recycle(g, free)
 		}
 	}
 	outputDone = true
@@ -320,25 +320,22 @@ func waitDecoder(ctx context.Context, decoded <-chan struct{}) bool {
 // could not be decoded to stats, and those of them that are every stride-th to undecodable.
 //
 // A live source's decoder holds two frames and never waits for one: it reads into one while the
-// other is spare, and queues a frame of the run (every stride-th) only in exchange for another
-// frame, so that it always has one to read into: the queued frame the new one replaces (stale,
-// counted dropped), else a free one. With neither (the queue empty, no frame free: the output
-// behind), it holds the new frame back until a frame is free or a newer one replaces it
+// other, kept with the queue (its spare), is the next to read into, and hands the queue each
+// frame of the run (every stride-th) in exchange for the spare (queue.offer), which is then the
+// queued frame the new one replaces (stale, counted dropped), else a free one. With neither (the
+// queue empty, no frame free: the output behind), the new frame is held back as the spare until
+// the output frees a frame, which takes its place while the held frame is queued at once, even
+// while the decoder is blocked in a Read (queue.recycle), or until a newer one replaces it
 // (dropped). A queued frame is thus dropped only once a newer frame of the run is ready, never
 // while the frames between strides are read, and a detector that frees up meanwhile still gets it.
 func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride int, live bool, stats *Stats, undecodable *atomic.Int64, log io.Writer) (err error) {
-	var f, spare *frame // the frame read into; live: the decoder's second frame
-	held := false       // spare is a frame of the run held back, not yet queued
+	var f *frame // the frame read into
 	defer func() {
-		if held && ctx.Err() == nil { // the source's end or failure: the frame held back is detected
-			if q.put(spare) {
-				spare = nil
-			}
+		if f != nil {
+			free <- f
 		}
-		for _, g := range []*frame{f, spare} {
-			if g != nil {
-				free <- g
-			}
+		if live { // at the source's end or failure, the frame held back is detected
+			q.endLive(ctx.Err() == nil, free)
 		}
 	}()
 	take := func() *frame {
@@ -349,19 +346,14 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			return nil
 		}
 	}
-	// release queues the frame held back where a free frame can take its place as the spare;
-	// false once the queue is closed.
-	release := func() bool {
-		select {
-		case g := <-free:
-			if !q.put(spare) {
-				free <- g
-				return false
-			}
-			spare, held = g, false
-		default: // none free: still held back
+	if live {
+		g := take()
+		if g == nil {
+			return ctx.Err()
 		}
-		return true
+		q.mu.Lock()
+		q.spare = g
+		q.mu.Unlock()
 	}
 	for {
 		if f == nil {
@@ -369,17 +361,9 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 				return ctx.Err()
 			}
 		}
-		if live && spare == nil {
-			if spare = take(); spare == nil {
-				return ctx.Err()
-			}
-		}
 		for {
 			if err := ctx.Err(); err != nil {
 				return err
-			}
-			if held && !release() {
-				return ctx.Err()
 			}
 			t0 := time.Now()
 			p, err := src.Read(ctx, &f.Mat)
@@ -427,18 +411,14 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			f = nil
 			continue
 		}
-		if held { // replaced by f before a frame was free: dropped, read into next
-			stats.add(func(s *Stats) { s.dropped++ })
+		next, dropped, ok := q.offer(f, free)
+		if dropped > 0 {
+			stats.add(func(s *Stats) { s.dropped += dropped })
 		}
-		f, spare, held = spare, f, true
-		if stale := q.replace(spare); stale != nil {
-			stats.add(func(s *Stats) { s.dropped++ })
-			spare, held = stale, false
-			continue
-		}
-		if !release() {
+		if !ok {
 			return ctx.Err()
 		}
+		f = next
 	}
 }
 
@@ -553,32 +533,36 @@ func (o *output) drawRate(m *gocv.Mat) {
 }
 
 // queue hands decoded frames to the detectors: a FIFO of at most limit frames. When full, put
-// waits (files); a live source's decoder puts a frame only into an empty queue, and replace puts
-// one in place of the waiting one. get numbers frames in the order it hands them out, which is
-// the output order.
+// waits (files); a live source's decoder hands it frames with offer, which queues one only into
+// an empty queue or in place of the waiting one. get numbers frames in the order it hands them
+// out, which is the output order.
 type queue struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	items   []*frame
 	limit   int
-	live    bool
 	closed  bool
 	nextSeq int
+	// spare is a live decoder's second frame, the next it reads into (free, or stale from the
+	// queue), or, held, the newest frame of the run held back for want of a frame to take its
+	// place (then the queue is empty): recycle queues it as soon as the output frees one.
+	spare *frame
+	held  bool
 }
 
 // newQueue returns a queue of queueLimit(live) frames.
 func newQueue(live bool) *queue {
-	q := &queue{limit: queueLimit(live), live: live}
+	q := &queue{limit: queueLimit(live)}
 	q.cond.L = &q.mu
 	return q
 }
 
-// put adds f, waiting while the queue is full (files), and reports false, f not added, when the
-// queue was closed.
+// put adds f (a file's frame), waiting while the queue is full, and reports false, f not added,
+// when the queue was closed.
 func (q *queue) put(f *frame) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for !q.live && len(q.items) >= q.limit && !q.closed {
+	for len(q.items) >= q.limit && !q.closed {
 		q.cond.Wait()
 	}
 	if q.closed {
@@ -607,18 +591,68 @@ func (q *queue) get() (f *frame, ok bool) {
 	return f, true
 }
 
-// replace puts f in place of the oldest frame and returns that one; nil (f was not added) when
-// the queue is empty or closed.
-func (q *queue) replace(f *frame) *frame {
+// offer takes f, a live decoder's newest frame of the run, and returns the frame to read into
+// next and the frames dropped; ok false (f still the decoder's, nothing changed) once the queue is
+// closed. The spare is the frame returned; f replaces the frame waiting in the queue (dropped: it
+// is the spare now), else is queued in exchange for a free frame (the spare), else is held back
+// as the spare. A frame held back before is dropped: f, newer, replaces it.
+func (q *queue) offer(f *frame, free chan *frame) (next *frame, dropped int, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.items) == 0 || q.closed {
-		return nil
+	if q.closed {
+		return nil, 0, false
 	}
-	old := q.pop()
+	next = q.spare
+	if q.held {
+		dropped++
+	}
+	if len(q.items) > 0 {
+		q.spare, q.held = q.pop(), false
+		dropped++
+	} else {
+		select {
+		case g := <-free:
+			q.spare, q.held = g, false
+		default: // none free (the output behind): held back
+			q.spare, q.held = f, true
+			return next, dropped, true
+		}
+	}
 	q.items = append(q.items, f)
 	q.cond.Broadcast()
-	return old
+	return next, dropped, true
+}
+
+// recycle gives back g, a frame the output is done with: where a live decoder holds a frame
+// back, g takes its place as the spare and the held frame is queued at once, for a detector that
+// may be idle while the decoder is blocked in a Read (a stalled stream: seconds); else g is free.
+func (q *queue) recycle(g *frame, free chan *frame) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.held && !q.closed {
+		q.items = append(q.items, q.spare)
+		q.spare, q.held = g, false
+		q.cond.Broadcast()
+		return
+	}
+	free <- g
+}
+
+// endLive takes back a live decoder's spare as it returns: a frame held back is queued where
+// detect is set (the source's end or failure, not a cancellation) and the queue is open; else the
+// spare is free.
+func (q *queue) endLive(detect bool, free chan *frame) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.spare == nil:
+	case q.held && detect && !q.closed:
+		q.items = append(q.items, q.spare)
+		q.cond.Broadcast()
+	default:
+		free <- q.spare
+	}
+	q.spare, q.held = nil, false
 }
 
 // close lets the detectors take what is queued, then tells them there is no more.
