@@ -85,7 +85,7 @@ FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParse
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./cmd/cocoeval:FuzzParseCategories ./internal/kernels:FuzzParseISA \
 	./coco:FuzzLoadFiles ./coco:FuzzParseRLE ./coco:FuzzPythonFloats ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./cvimage:FuzzDecode ./detector:FuzzConfigDetect \
-	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes
+	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes ./pipeline:FuzzVideoHead
 FUZZ_TIME ?= 8s
 FUZZ_LONG_TIME ?= 10m
 

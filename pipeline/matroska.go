@@ -3,13 +3,10 @@
 package pipeline
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
 	"math"
-	"net/http"
-	neturl "net/url"
 	"os"
 )
 
@@ -47,42 +44,9 @@ func matroskaTimes(path string) (start, duration float64, err error) {
 	return readMatroskaTimes(f)
 }
 
-// maxMatroskaHead bounds the bytes httpMatroskaTimes reads (a file's head up to its first
-// cluster's time: a few KB, more where it starts with attachments or cues).
-const maxMatroskaHead = 1 << 20
-
-// httpMatroskaTimes is matroskaTimes for the file at an http(s) URL, read from its start (at
-// most maxMatroskaHead bytes, within whyTimeout), as FFmpeg reads it: the URL's user and
-// password are sent only when the server asks for them (Digest or Basic), and the server's
-// certificate is not checked.
-func httpMatroskaTimes(ctx context.Context, rawURL string) (start, duration float64, err error) {
-	u, err := neturl.Parse(rawURL)
-	if err != nil {
-		return 0, 0, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
-	defer cancel()
-	client := ffmpegClient() // (a Range request is not sent compressed: Go asks for gzip only without one)
-	defer client.CloseIdleConnections()
-	resp, err := ffmpegGet(ctx, client, u, maxMatroskaHead, "")
-	if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
-		resp.Body.Close()
-		if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
-			resp, err = ffmpegGet(ctx, client, u, maxMatroskaHead, authorization)
-		}
-	}
-	if err != nil {
-		return 0, 0, unwrapURLError(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
-		return 0, 0, errNotMatroska
-	}
-	return readMatroskaTimes(&forwardReader{r: io.LimitReader(resp.Body, maxMatroskaHead)})
-}
-
 // forwardReader is an io.ReadSeeker over r that seeks forward only (from where it is), reading
-// past what it skips: a file's head over the network, for readMatroskaTimes.
+// past what it skips: a file's head over the network, for readMatroskaTimes and
+// isoIndexesEveryFrame.
 type forwardReader struct {
 	r   io.Reader
 	off int64

@@ -399,6 +399,7 @@ type Live struct {
 	// a stream of stated length's, numbered as a file's (its stated count: 0 for a live source)
 	frameNumbers
 	extent
+	exactCount bool // ExactCount's answer
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -433,9 +434,10 @@ func OpenCameraDevice(path string) (*Live, error) {
 // OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
 // backend. Its errors and Positions name it by its URL without the password; one that does not
 // open says why where the server says so (whyUnopened: 404 Not Found, 401 Unauthorized,
-// connection refused, ...). An http(s) link to a Matroska file, whose count OpenCV states from
-// time 0, states its frames from its first one, as OpenVideo's do (framesAfterStart: the file's
-// head is asked for again, for its start).
+// connection refused, ...). For an http(s) link to a file of stated length, the file's head is
+// asked for again (httpVideoHead): a Matroska file, whose count OpenCV states from time 0, states
+// its frames from its first one, as OpenVideo's do (framesAfterStart), and an MP4 or MOV whose
+// index lists every frame is told apart from a file whose count is an estimate (ExactCount).
 func OpenStream(url string) (*Live, error) {
 	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
@@ -447,12 +449,14 @@ func OpenStream(url string) (*Live, error) {
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)%s", quote.Name(name), portPasswordHint(url))
 	}
 	fps, frames := c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
-	if IsHTTP(url) { // (a file over the network: an MKV's count from its first frame, as a file's)
-		frames = framesAfterStart(func() (float64, float64, error) {
-			return httpMatroskaTimes(context.Background(), url)
-		}, fps, frames)
+	exact := false
+	if IsHTTP(url) && frames > 0 { // a file over the network: what its head says of its count
+		h := httpVideoHead(context.Background(), url)
+		// (an MKV's count from its first frame, as a file's)
+		frames = framesAfterStart(func() (float64, float64, error) { return h.start, h.duration, h.err }, fps, frames)
+		exact = h.exactCount
 	}
-	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames)}, nil
+	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -463,6 +467,14 @@ func (l *Live) FPS() float64 { return l.cap.Get(gocv.VideoCaptureFPS) }
 // file read over the network: Read times its frames by their position in it and ends it with
 // io.EOF when no more frames come (Extent then says whether that was before the stated count).
 func (l *Live) Frames() int { return l.stated }
+
+// ExactCount reports whether Frames is the exact count of the frames in the file, as its index
+// lists them: an http(s) link to an MP4 or MOV (an ISO base media file, as the head of the file
+// shows it, whatever its URL) that is not fragmented. Then a Read that ends short of that count
+// (io.EOF, Extent) lost the connection or read a file cut short; other counts are estimates
+// (duration x rate: an MKV's includes its audio, MPEG-TS, a fragmented MP4), and a stream other
+// than http(s) is not asked (false).
+func (l *Live) ExactCount() bool { return l.exactCount }
 
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")

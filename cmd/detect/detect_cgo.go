@@ -67,6 +67,13 @@ func withCgo(c *cli.Context, ins []input) error {
 	return nil
 }
 
+// exactCount reports whether src is a file over the network whose index lists its exact frame
+// count (pipeline.Live.ExactCount: an MP4 or MOV, by its head's bytes, not its URL).
+func exactCount(src pipeline.Source) bool {
+	l, ok := src.(*pipeline.Live)
+	return ok && l.ExactCount()
+}
+
 // open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).
 func (in input) open() (pipeline.Source, error) {
 	var l *pipeline.Live
@@ -271,11 +278,12 @@ func detect(c *cli.Context) error {
 		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
 			// Only a source read to its end (not one a closed window stopped, whose Read may
 			// even still run): Extent says which.
-			if got, stated, ended := s.Extent(); ended && got < stated && in.kind == streamInput && statesExactCount(in.spec) {
-				// An MP4 or MOV over the network, whose index holds its frames' exact count:
-				// OpenCV cannot tell a lost connection from a short file, and the connection is
-				// what a stream loses (a dead source: status 1). Other containers' counts are
-				// estimates (duration x rate: an MKV's includes its audio), hence the warning.
+			if got, stated, ended := s.Extent(); ended && got < stated && exactCount(src) {
+				// An MP4 or MOV over the network, whose index holds its frames' exact count (as
+				// the file's head shows it, not its URL): OpenCV cannot tell a lost connection
+				// from a short file, and the connection is what a stream loses (a dead source:
+				// status 1). Other containers' counts are estimates (duration x rate: an MKV's
+				// includes its audio), hence the warning.
 				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its index states (the connection lost, or a file cut short: the frames read are kept)", quote.Name(in.name()), got-1, stated))
 			} else if ended && got < stated {
 				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.

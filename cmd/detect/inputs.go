@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -394,19 +393,4 @@ func checkWritable(path string) error {
 		os.Remove(path)
 	}
 	return nil
-}
-
-// statesExactCount reports whether the video at a stream URL is of a container whose index states
-// its exact frame count (MP4, MOV: by the extension of its path), rather than an estimate from
-// its duration (MKV, MPEG-TS, HLS).
-func statesExactCount(spec string) bool {
-	u, err := url.Parse(spec)
-	if err != nil {
-		return false
-	}
-	switch strings.ToLower(path.Ext(u.Path)) {
-	case ".mp4", ".m4v", ".mov":
-		return true
-	}
-	return false
 }

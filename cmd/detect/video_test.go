@@ -1179,6 +1179,12 @@ func TestStreamOfKnownLengthCutFails(t *testing.T) {
 	if !strings.Contains(err.Error(), fmt.Sprintf("after frame %d (numbered from 0) of the %d", n-1, videotest.ClipFrames)) {
 		t.Errorf("%v: want the last frame written, %d", err, n-1)
 	}
+	// The same at a link without an extension: an MP4 by its bytes, not its URL (it was a
+	// warning: an extension of .mp4, .m4v or .mov decided).
+	_, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", srv.URL+"/video?id=1")
+	if err == nil || !strings.Contains(err.Error(), "/video?id=1: the stream ended after frame ") {
+		t.Errorf("an MP4 cut short at a link without an extension: %v\n%s", err, stderr)
+	}
 
 	// A whole MKV whose audio outlasts its video states more frames than it holds (its count is
 	// its duration times its rate): read over http, a warning, as read from a file, not a
