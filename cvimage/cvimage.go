@@ -166,9 +166,10 @@ func fitScale(w, h int) int {
 // a JPEG's or WebP's bytes, the dimensions in its header checked before the rest is read (a JPEG
 // too large for transform's limits taken at a scale that fits, fitScale, when fit is set), or
 // any other format decoded by decodeGo (which checks them itself). A JPEG's header, up to its
-// first scan, is then read on (readJPEGHead, at most maxHeaderBytes) and walked for its EXIF
-// orientation and what is checked before OpenCV decodes it: the coefficients it takes read
-// reduced (checkScans, before the rest of the file is read), and, once it is read, its end. One
+// first scan, is read first (readJPEGHead: at most maxHeaderBytes, the metadata OpenCV does not
+// read passed over, not kept) and walked for its dimensions, its EXIF orientation and what is
+// checked before OpenCV decodes it: the coefficients it takes read reduced (checkScans, before
+// the rest of the file is read), and, once it is read, its end. One
 // cut short is refused (libjpeg only warns, and fills the missing rows with grey; PIL, which the
 // reference decodes with, refuses it too).
 func readFile(path string, fit bool) (enc encoded, other image.Image, err error) {
@@ -184,16 +185,13 @@ func readFile(path string, fit bool) (enc encoded, other image.Image, err error)
 func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Image, err error) {
 	br := bufio.NewReader(r)
 	var w, h int
+	var skipped int64 // bytes of a JPEG's header read and not kept (readJPEGHead)
 	if magic, _ := br.Peek(webpHeaderLen); bytes.HasPrefix(magic, []byte{0xff, 0xd8, 0xff}) {
-		var head bytes.Buffer
-		cfg, _, err := image.DecodeConfig(io.TeeReader(io.LimitReader(br, maxHeaderBytes+1), &head))
-		if err != nil {
-			if head.Len() > maxHeaderBytes {
-				return encoded{}, nil, headerTooLarge(path)
-			}
-			return encoded{}, nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(path), err)
+		var cfg image.Config
+		if enc.data, skipped, cfg, err = readJPEGConfig(br, path); err != nil {
+			return encoded{}, nil, err
 		}
-		enc.format, enc.data, w, h = "jpeg", head.Bytes(), cfg.Width, cfg.Height
+		enc.format, w, h = "jpeg", cfg.Width, cfg.Height
 	} else if isWebP(magic) {
 		if w, h, err = webpSize(magic); err != nil {
 			return encoded{}, nil, fmt.Errorf("cvimage: image %s (webp): cannot decode header: %w", quote.Name(path), err)
@@ -215,14 +213,12 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	}
 	var j jpegHeader
 	if enc.format == "jpeg" { // its header checked before the rest is read
-		if enc.data, j, err = readJPEGHead(enc.data, br, path); err != nil {
-			return encoded{}, nil, err
-		}
+		j = readJPEGHeader(enc.data)
 		if err := j.checkScans(path, w, h, enc.scale); err != nil {
 			return encoded{}, nil, err
 		}
 	}
-	if enc.data, err = readEncoded(enc.data, br, path, enc.format, w, h); err != nil {
+	if enc.data, err = readEncoded(enc.data, skipped, br, path, enc.format, w, h); err != nil {
 		return encoded{}, nil, err
 	}
 	enc.orientation = 1

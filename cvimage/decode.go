@@ -51,6 +51,11 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		if img, err = decodeTIFF(br, name); err != nil {
 			return nil, err
 		}
+	} else if bytes.HasPrefix(magic, []byte{0xff, 0xd8}) { // a JPEG, as image.DecodeConfig tells one
+		var err error
+		if img, err = decodeJPEGGo(br, name); err != nil {
+			return nil, err
+		}
 	} else {
 		// The header is read first, for its dimensions; the bytes it took are then read again
 		// from head, not by seeking back, which a pipe cannot do.
@@ -74,19 +79,9 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): %w", quote.Name(name), format, err)
 		}
-		var src io.Reader = io.MultiReader(&head, br)
-		orientation := 1
-		if format == "jpeg" { // read whole for its EXIF orientation, as PIL finds it
-			data, err := readEncoded(head.Bytes(), br, name, format, cfg.Width, cfg.Height)
-			if err != nil {
-				return nil, err
-			}
-			orientation, src = readJPEGHeader(data).orientation, bytes.NewReader(data)
-		}
-		if img, err = imaging.Decode(src); err != nil {
+		if img, err = imaging.Decode(io.MultiReader(&head, br)); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", quote.Name(name), format, err)
 		}
-		img = orientGo(img, orientation)
 		if p, ok := img.(*image.Paletted); ok && format == "gif" {
 			img = onScreen(p, cfg.Width, cfg.Height)
 		}
@@ -111,6 +106,28 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		}
 	}
 	return img, nil
+}
+
+// decodeJPEGGo is decodeGo for a JPEG: its header read first (readJPEGHead, the metadata Go's
+// decoder does not read passed over) and its dimensions checked before the rest is read, then
+// the whole read into memory for its EXIF orientation, as PIL finds it (readJPEGHeader).
+func decodeJPEGGo(r *bufio.Reader, name string) (image.Image, error) {
+	head, skipped, cfg, err := readJPEGConfig(r, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("cvimage: image %s (jpeg): %w", quote.Name(name), err)
+	}
+	data, err := readEncoded(head, skipped, r, name, "jpeg", cfg.Width, cfg.Height)
+	if err != nil {
+		return nil, err
+	}
+	img, err := imaging.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: %w", quote.Name(name), err)
+	}
+	return orientGo(img, readJPEGHeader(data).orientation), nil
 }
 
 // onScreen returns a GIF's first frame f on its w x h screen, as PIL opens it: the screen's other

@@ -1,10 +1,12 @@
 package cvimage
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"io"
 	"math"
 	"slices"
@@ -201,9 +203,10 @@ func maxEncodedBytes(w, h int) int64 {
 
 // maxHeaderBytes is the most bytes of an image file read before its dimensions are known, and of
 // a JPEG before its first scan (readJPEGHead): its metadata, as much as maxEncodedBytes allows
-// for. A JPEG's header is read by image.DecodeConfig, which reads segments up to the frame
+// for. A JPEG's header was read by image.DecodeConfig, which reads segments up to the frame
 // header and passes over stray bytes between them without a bound: a file of them was read into
-// memory whole, however long, before its dimensions were known.
+// memory whole, however long, before its dimensions were known. (A JPEG's is counted here, not
+// held: readJPEGHead keeps at most maxKeptHeaderBytes of it.)
 const maxHeaderBytes = 64 << 20
 
 // headerTooLarge is the error for an image file whose header runs past maxHeaderBytes.
@@ -212,46 +215,130 @@ func headerTooLarge(name string) error {
 		quote.Name(name), maxHeaderBytes>>20)
 }
 
-// readJPEGHead returns head, a JPEG's first bytes, read on from r until they hold its header,
-// every marker segment up to its first scan and that scan's component count, as readJPEGHeader
-// reads it (or all of r, where there is no scan), and that header. More than maxHeaderBytes is
-// an error naming the file. Of the rest of r, at most as much as the header (4 KiB for a small
-// one) is read: a header that is refused (checkScans) is refused before the image data is read.
-func readJPEGHead(head []byte, r io.Reader, name string) ([]byte, jpegHeader, error) {
+// maxKeptHeaderBytes is the most bytes of a JPEG's header that readJPEGHead keeps, the marker
+// segments a decoder reads: a real photo's (its tables, frame header, JFIF thumbnail and EXIF)
+// take at most a few hundred KiB.
+const maxKeptHeaderBytes = 1 << 20
+
+// readJPEGHead reads a JPEG's header from r, which begins with its SOI marker: every marker
+// segment up to its first scan and that scan's component count (readJPEGHeader's walk), or all
+// of r, where there is no scan. It returns head, the header as OpenCV's and Go's decoders read
+// it, in bounded memory: its segments as they are, but for the metadata neither reads (APPn
+// other than APP0, JFIF, and APP14, Adobe, which set the colour space; and COM), and for the
+// stray bytes between segments (each decoder passes over them, libjpeg with a warning), which
+// are read, counted in skipped, and dropped. The first APP1 and the first Exif APP1 are kept:
+// OpenCV reads the one, readJPEGHeader the other. Before, the header was read into memory
+// whole: refusing one of 100 MiB of APP segments took 340 MB. A header of more than
+// maxHeaderBytes, or of more than maxKeptHeaderBytes kept, is an error naming the file; of the
+// rest of r, nothing is read but what r's buffer holds.
+func readJPEGHead(r *bufio.Reader, name string) (head []byte, skipped int64, err error) {
+	head = make([]byte, 2, 4<<10)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, 0, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
+	}
+	// keep appends the next n bytes of r to head, as many as it has; false at its end.
+	keep := func(n int) (bool, error) {
+		k := len(head)
+		head = slices.Grow(head, n)[:k+n]
+		m, err := io.ReadFull(r, head[k:])
+		head = head[:k+m]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	app1, exif := false, false
 	for {
-		j := readJPEGHeader(head)
-		if j.scanComps >= 0 {
-			return head, j, nil
+		if int64(len(head))+skipped > maxHeaderBytes {
+			return nil, 0, headerTooLarge(name)
 		}
-		if len(head) > maxHeaderBytes {
-			return nil, jpegHeader{}, headerTooLarge(name)
+		if len(head) > maxKeptHeaderBytes {
+			return nil, 0, fmt.Errorf("cvimage: image %s (jpeg): a header of more than %d MiB of tables and other segments a decoder reads (metadata aside), more than any image's (a file padded or damaged?)",
+				quote.Name(name), maxKeptHeaderBytes>>20)
 		}
-		// Read on by as many bytes as head holds (4 KiB at least): the header is walked again
-		// for each, about twice its length in all.
-		n := min(max(len(head), 4<<10), maxHeaderBytes+1-len(head))
-		head = slices.Grow(head, n)
-		k, err := io.ReadFull(r, head[len(head):len(head)+n])
-		head = head[:len(head)+k]
-		if err == io.EOF || err == io.ErrUnexpectedEOF { // the whole file: no scan, or one cut short
-			return head, readJPEGHeader(head), nil
+		p, err := r.Peek(4)
+		if err != nil && err != io.EOF {
+			return nil, 0, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
 		}
+		n, drop := 0, 0 // the bytes of the next unit to keep, or to drop
+		switch {
+		case len(p) < 2: // the end
+			return append(head, p...), skipped, nil
+		case p[0] != 0xff: // stray bytes, up to the next FF buffered
+			b, _ := r.Peek(r.Buffered())
+			if drop = bytes.IndexByte(b, 0xff); drop < 0 {
+				drop = len(b)
+			}
+		case p[1] == 0xff: // a fill byte before a marker
+			drop = 1
+		case p[1] == 0x00: // a stuffed zero, stray data here
+			drop = 2
+		case p[1] == 0xda: // start of scan: its length and component count
+			n = 5
+		case p[1] == 0x01 || p[1] >= 0xd0 && p[1] <= 0xd7: // TEM, RSTn: no length
+			n = 2
+		case len(p) < 4: // a length cut short by the end
+			n = len(p)
+		default:
+			n = 2 + (int(p[2])<<8 | int(p[3]))
+			switch marker := p[1]; {
+			case n < 4: // a length under 2: kept as it is, for the decoder to judge
+				n = 4
+			case marker == 0xe1:
+				q, _ := r.Peek(min(n, 9))
+				isExif := bytes.HasPrefix(q[4:], []byte("Exif\x00"))
+				if app1 && (exif || !isExif) {
+					n, drop = 0, n
+				}
+				app1, exif = true, exif || isExif
+			case marker >= 0xe2 && marker <= 0xef && marker != 0xee || marker == 0xfe:
+				n, drop = 0, n
+			}
+		}
+		if drop > 0 {
+			k, err := r.Discard(drop)
+			skipped += int64(k)
+			if err == io.EOF {
+				return head, skipped, nil
+			} else if err != nil {
+				return nil, 0, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
+			}
+			continue
+		}
+		scan := p[1] == 0xda // (p is r's buffer, which keep reads over)
+		more, err := keep(n)
 		if err != nil {
-			return nil, jpegHeader{}, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
+			return nil, 0, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
+		}
+		if !more || scan {
+			return head, skipped, nil
 		}
 	}
 }
 
+// readJPEGConfig reads a JPEG's header from r (readJPEGHead) and decodes its dimensions from it.
+func readJPEGConfig(r *bufio.Reader, name string) (head []byte, skipped int64, cfg image.Config, err error) {
+	if head, skipped, err = readJPEGHead(r, name); err != nil {
+		return nil, 0, image.Config{}, err
+	}
+	if cfg, err = jpeg.DecodeConfig(bytes.NewReader(head)); err != nil {
+		return nil, 0, image.Config{}, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
+	}
+	return head, skipped, cfg, nil
+}
+
 // readEncoded returns head followed by the rest of a w x h JPEG's or WebP's bytes from r, read
-// into one buffer up to maxEncodedBytes; more is an error naming the file.
-func readEncoded(head []byte, r io.Reader, name, format string, w, h int) ([]byte, error) {
-	limit := maxEncodedBytes(w, h)
+// into one buffer up to maxEncodedBytes, less the skipped bytes already read and not kept in head
+// (readJPEGHead's); more is an error naming the file.
+func readEncoded(head []byte, skipped int64, r io.Reader, name, format string, w, h int) ([]byte, error) {
+	limit := maxEncodedBytes(w, h) - skipped
 	buf := bytes.NewBuffer(head)
 	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1-int64(buf.Len()))); err != nil {
 		return nil, fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), err)
 	}
 	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("cvimage: image %s (%s): more than %d MiB, more than a %dx%d image's data and metadata take (a file padded or damaged?)",
-			quote.Name(name), format, limit>>20, w, h)
+			quote.Name(name), format, maxEncodedBytes(w, h)>>20, w, h)
 	}
 	return buf.Bytes(), nil
 }

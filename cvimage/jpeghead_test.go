@@ -6,8 +6,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/transform"
 )
@@ -40,5 +43,53 @@ func TestJPEGHeaderCheckedBeforeBody(t *testing.T) {
 	path = sparseFile(t, "noscan.jpg", head, 80<<20)
 	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "a header (the bytes before its image data) of more than 64 MiB") {
 		t.Errorf("Open of a frame header and 80 MiB of zeros: %v; want the header refused, naming the file", err)
+	}
+}
+
+// TestMetadataDroppedOpenCV: Read, which hands OpenCV a JPEG's header without the metadata
+// libjpeg passes over (readJPEGHead), decodes each test JPEG (three with an ICC profile, APP2),
+// and each of withMetadata's variants of them, to the pixels OpenCV decodes from all of the
+// file's bytes, which are those of the JPEG without them.
+func TestMetadataDroppedOpenCV(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range testJPEGs(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		variants := withMetadata(t, data)
+		variants["plain.jpg"] = data
+		for name, v := range variants {
+			file := filepath.Join(dir, name)
+			if err := os.WriteFile(file, v, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Read(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := gocv.IMDecode(v, gocv.IMReadColor|gocv.IMReadIgnoreOrientation)
+			if err != nil || want.Empty() {
+				t.Fatalf("%s, %s: OpenCV: %v", filepath.Base(path), name, err)
+			}
+			g, _ := got.DataPtrUint8()
+			w, _ := want.DataPtrUint8()
+			if got.Cols() != want.Cols() || got.Rows() != want.Rows() || !bytes.Equal(g, w) {
+				t.Errorf("%s, %s: Read's pixels differ from OpenCV's of the whole file", filepath.Base(path), name)
+			}
+			if name == "plain.jpg" {
+				continue
+			}
+			plain, err := gocv.IMDecode(data, gocv.IMReadColor|gocv.IMReadIgnoreOrientation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, _ := plain.DataPtrUint8(); !bytes.Equal(g, p) {
+				t.Errorf("%s, %s: Read's pixels differ from OpenCV's of the file without the metadata", filepath.Base(path), name)
+			}
+			got.Close()
+			want.Close()
+			plain.Close()
+		}
 	}
 }
