@@ -52,7 +52,7 @@ func (c *playedCamera) Read(_ context.Context, _ *gocv.Mat) (Position, error) {
 	}
 	c.i++
 	if c.r.Intn(7) == 0 {
-		return Position{}, &FrameError{Name: "camera", Err: errors.New("corrupt")}
+		return Position{}, &FrameError{Err: errors.New("camera: corrupt")}
 	}
 	return Position{Name: "camera", Index: c.i}, nil
 }

@@ -48,13 +48,14 @@ type Source interface {
 }
 
 // FrameError is a frame or image that could not be decoded; the pipeline counts and skips it.
+// Err names the frame or image, as the errors of what decoded it do (cvimage's name the file,
+// FetchImage's the URL: the callee names what it was given), so FrameError does not name it again.
 type FrameError struct {
-	Name string
-	Err  error
+	Err error
 }
 
-// Error names the frame and why it was skipped.
-func (e *FrameError) Error() string { return fmt.Sprintf("%s: skipped: %v", quote.Name(e.Name), e.Err) }
+// Error says that the frame was skipped, and why.
+func (e *FrameError) Error() string { return fmt.Sprintf("skipped: %v", e.Err) }
 
 // Unwrap is the decoding error.
 func (e *FrameError) Unwrap() error { return e.Err }
@@ -753,7 +754,7 @@ func (s *Images) Read(ctx context.Context, m *gocv.Mat) (Position, error) {
 		img, scale, full, err = cvimage.ReadFit(path)
 	}
 	if err != nil {
-		return p, &FrameError{Name: p.Name, Err: err}
+		return p, &FrameError{Err: err}
 	}
 	defer img.Close()
 	img.CopyTo(m)

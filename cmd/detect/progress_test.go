@@ -53,6 +53,22 @@ func TestImagesBarCountsUnreadable(t *testing.T) {
 	}
 }
 
+// TestSkippedImageNamedOnce: the line for an image that cannot be decoded names it once, as
+// cvimage's error does ("X: skipped: cvimage: image X: ..." before).
+func TestSkippedImageNamedOnce(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "c.jpg")
+	if err := os.WriteFile(bad, []byte("not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-json", os.DevNull, bad)
+	if err == nil || !strings.Contains(err.Error(), "1 of 1 images failed") {
+		t.Fatalf("detect on an unreadable image: %v", err)
+	}
+	if want := "skipped: cvimage: image " + bad + ": cannot decode header: "; !strings.Contains(stderr, want) || strings.Count(stderr, bad) != 1 {
+		t.Errorf("stderr does not name %s once, in %q:\n%s", bad, want, stderr)
+	}
+}
+
 // TestVideoBarCountsCorrupt: a video with frames that cannot be decoded ends its bar at its
 // total, every -stride-th frame counted once handled, written or skipped (it stopped at 37 of 40,
 // and 19 of 20 with -stride 2, as an interrupted run does).

@@ -382,8 +382,8 @@ func TestImageURL(t *testing.T) {
 
 	missing := strings.Replace(url, "000000001503", "missing", 1)
 	_, stderr, err = run(t, "-model", model, missing)
-	if err == nil || !strings.Contains(err.Error(), "1 of 1 images failed") || strings.Contains(stderr, "hunter2") ||
-		!strings.Contains(stderr, strings.Replace(shown, "000000001503", "missing", 1)+": cannot fetch the image: the server answered 404 Not Found") {
+	if shownMissing := strings.Replace(shown, "000000001503", "missing", 1); err == nil || !strings.Contains(err.Error(), "1 of 1 images failed") || strings.Contains(stderr, "hunter2") ||
+		!strings.Contains(stderr, "skipped: "+shownMissing+": cannot fetch the image: the server answered 404 Not Found") || strings.Count(stderr, shownMissing) != 1 {
 		t.Errorf("a missing image: %v\n%s", err, stderr)
 	}
 }
