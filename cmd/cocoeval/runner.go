@@ -33,7 +33,8 @@ type runOptions struct {
 	// NewDetector returns a detector for one worker. It is called once per
 	// worker.
 	NewDetector func() (detectFunc, error)
-	// Decode reads an image file (cocoeval's: cvimage.Open, EXIF orientation applied).
+	// Decode reads an image file (cocoeval's: cvimage.Open, EXIF orientation applied); its
+	// errors name the file, as cvimage's do.
 	Decode func(path string) (image.Image, error)
 	// Progress, when not nil, receives the progress (package progress: a bar on a terminal,
 	// a line every 10 s elsewhere).
@@ -126,7 +127,7 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 				im, path := todo[i], paths[i]
 				img, err := opt.Decode(path)
 				if err != nil {
-					fail(fmt.Errorf("%s: %w", quote.Name(path), err))
+					fail(err) // (it names the file)
 					return
 				}
 				if w, h := img.Bounds().Dx(), img.Bounds().Dy(); im.Width > 0 && im.Height > 0 && (float64(w) != im.Width || float64(h) != im.Height) {

@@ -160,3 +160,23 @@ func TestRunDetections(t *testing.T) {
 		t.Errorf("one image missing: %v after %d images detected, want its error before any", err, detected.Load())
 	}
 }
+
+// TestUndecodableImageNamedOnce: an image that cannot be decoded stops the run with
+// cvimage's error, which names it, and nothing names it again ("X: cvimage: image X: ..."
+// before).
+func TestUndecodableImageNamedOnce(t *testing.T) {
+	gt, err := coco.LoadDataset(val128GT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, gt.Images[0].FileName)
+	if err := os.WriteFile(path, []byte("not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	none := func() (detectFunc, error) { return func(image.Image) ([]coco.Result, error) { return nil, nil }, nil }
+	_, err = runDetections(context.Background(), gt, runOptions{ImageDir: dir, Limit: 1, NewDetector: none, Decode: decodeImage})
+	if err == nil || !strings.HasPrefix(err.Error(), "cvimage: image "+path+": cannot decode header: ") || strings.Count(err.Error(), path) != 1 {
+		t.Errorf("%v; want cvimage's error, naming %s once", err, path)
+	}
+}
