@@ -371,13 +371,17 @@ func (d *Detector) Set(opts ...Option) error {
 		}
 		pre.SetPool(d.pool)
 	}
-	if err := d.roi.SetPostProcessing(s.cfg.RoI); err != nil {
+	setRoI, err := d.roi.PreparePostProcessing(s.cfg.RoI)
+	if err != nil {
 		return fmt.Errorf("model %s: %w", quote.Name(d.model.Path), err)
 	}
-	if err := d.rpn.SetProposalSettings(s.cfg.RPN); err != nil { // the last step that can fail
-		_ = d.roi.SetPostProcessing(d.cfg.RoI) // (back to the settings it ran with: they passed this check)
+	setRPN, err := d.rpn.PrepareProposalSettings(s.cfg.RPN)
+	if err != nil {
 		return fmt.Errorf("model %s: %w", quote.Name(d.model.Path), err)
 	}
+	// Every check has passed and nothing has changed yet; nothing below fails.
+	setRoI()
+	setRPN()
 	if pre != d.pre {
 		d.pre, d.input = pre, nn.Tensor{}
 	}

@@ -136,19 +136,20 @@ func checkLabels(labels []int, pred *Predictor) error {
 	return nil
 }
 
-// SetPostProcessing makes the Runner post-process the next images with cfg's ScoreThresh,
-// NMSThresh, DetectionsPerImg, BBoxRegWeights and Labels (its pooler's fields are not read:
-// the pooler keeps NewRunner's), keeping every buffer. On an error nothing changes.
-func (r *Runner) SetPostProcessing(cfg Config) error {
+// PreparePostProcessing checks cfg for the Runner and returns the function that makes it
+// post-process the next images with cfg's ScoreThresh, NMSThresh, DetectionsPerImg,
+// BBoxRegWeights and Labels (its pooler's fields are not read: the pooler keeps NewRunner's),
+// keeping every buffer. Nothing changes until set is called, so that a caller changing several
+// runners checks them all first.
+func (r *Runner) PreparePostProcessing(cfg Config) (set func(), err error) {
 	cfg.OutputSize, cfg.SamplingRatio = r.align.OutH, r.align.SamplingRatio
 	if err := cfg.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkLabels(cfg.Labels, r.pred); err != nil {
-		return err
+		return nil, err
 	}
-	r.post.configure(cfg)
-	return nil
+	return func() { r.post.configure(cfg) }, nil
 }
 
 // SetPool makes the Runner split its chunks of RoIs and the predictor's output columns over p

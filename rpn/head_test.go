@@ -108,11 +108,11 @@ func TestRunnerForward(t *testing.T) {
 	}
 }
 
-// TestRunnerSetProposalSettings: a Runner whose settings Set changed proposes as a Runner made
+// TestRunnerPrepareProposalSettings: a Runner whose settings PrepareProposalSettings changed proposes as a Runner made
 // with them does, box for box, back and forth; after the first image at a new maximum it
 // allocates nothing; settings that do not fit its head, or are out of range, are refused and
 // change nothing.
-func TestRunnerSetProposalSettings(t *testing.T) {
+func TestRunnerPrepareProposalSettings(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Channels = 8
 	r := rand.New(rand.NewPCG(5, 6))
@@ -149,9 +149,11 @@ func TestRunnerSetProposalSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := forward(fresh)
-		if err := run.SetProposalSettings(c); err != nil {
+		set, err := run.PrepareProposalSettings(c)
+		if err != nil {
 			t.Fatal(err)
 		}
+		set()
 		if len(want) != min(n, 1313) { // (1313 survive NMS here: each setting must bind but the largest)
 			t.Fatalf("post_nms_top_n %d: %d proposals", n, len(want))
 		}
@@ -173,7 +175,7 @@ func TestRunnerSetProposalSettings(t *testing.T) {
 		cfg  Config
 		want string
 	}{{other, "anchor sizes"}, {wide, "16 channels"}, {huge, "post_nms_top_n 10001 out of range"}} {
-		if err := run.SetProposalSettings(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := run.PrepareProposalSettings(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v", c.want, err)
 		}
 	}

@@ -79,22 +79,22 @@ func (h *Head) NewRunner(cfg Config) (*Runner, error) {
 	return &Runner{head: h, anchors: anchors.NewGenerator(cfg.AnchorSizes, cfg.AspectRatios), proposer: newProposer(cfg)}, nil
 }
 
-// SetProposalSettings makes the Runner propose the next images with cfg's PreNMSTopN,
-// PostNMSTopN, NMSThresh, ScoreThresh and MinBoxSize, keeping every buffer (more proposals than
-// any before grow them once, at the next image). cfg's channels and anchors must be the ones the
-// Runner was made with. On an error nothing changes.
-func (r *Runner) SetProposalSettings(cfg Config) error {
+// PrepareProposalSettings checks cfg for the Runner and returns the function that makes it
+// propose the next images with cfg's PreNMSTopN, PostNMSTopN, NMSThresh, ScoreThresh and
+// MinBoxSize, keeping every buffer (more proposals than any before grow them once, at the next
+// image). cfg's channels and anchors must be the ones the Runner was made with. Nothing changes
+// until set is called, so that a caller changing several runners checks them all first.
+func (r *Runner) PrepareProposalSettings(cfg Config) (set func(), err error) {
 	if err := cfg.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	own := r.proposer.cfg
 	if cfg.Channels != own.Channels || !slices.Equal(cfg.AnchorSizes, own.AnchorSizes) || !slices.Equal(cfg.AspectRatios, own.AspectRatios) {
-		return fmt.Errorf("rpn: %d channels, anchor sizes %v and aspect ratios %v; the Runner has %d, %v and %v",
+		return nil, fmt.Errorf("rpn: %d channels, anchor sizes %v and aspect ratios %v; the Runner has %d, %v and %v",
 			cfg.Channels, cfg.AnchorSizes, cfg.AspectRatios, own.Channels, own.AnchorSizes, own.AspectRatios)
 	}
 	cfg.AnchorSizes, cfg.AspectRatios = own.AnchorSizes, own.AspectRatios // (not the caller's slices)
-	r.proposer.cfg = cfg
-	return nil
+	return func() { r.proposer.cfg = cfg }, nil
 }
 
 // Runner turns one image's feature map into proposals. It owns its buffers, so that after the
