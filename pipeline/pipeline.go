@@ -445,6 +445,13 @@ type output struct {
 // handled returns the run's frames handled so far for the progress: written out or skipped.
 func (o *output) handled() int { return o.done + o.failed + int(o.undecodable.Load()) }
 
+// add runs f on s holding its lock: how the run's goroutines count into it.
+func (s *Stats) add(f func(*Stats)) {
+	s.mu.Lock()
+	f(s)
+	s.mu.Unlock()
+}
+
 // droppedCount returns the frames dropped so far.
 func (s *Stats) droppedCount() int {
 	s.mu.Lock()

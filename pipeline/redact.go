@@ -1,10 +1,6 @@
 package pipeline
 
-import (
-	"fmt"
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // secretParams are the query parameters whose values RedactURL hides (matched without regard to
 // case, as a part of the name: camera and recorder URLs write user=admin&password=..., pwd=,
@@ -74,30 +70,6 @@ func RedactURL(s string) string {
 	}
 	b.WriteString(fragment)
 	return b.String()
-}
-
-// portPasswordHint is what a stream that does not open adds where RedactURL hides a password that
-// the URL's parse (FFmpeg's too) reads as a port and a path, query or fragment (user:2024?x@host:
-// FFmpeg asks host "user" for port 2024, and the message would say "no such host user" of a URL
-// shown as user:xxxxx@host); "" for any other URL. (host:8080?mail=a@b reads the same way, hence
-// the "if".)
-func portPasswordHint(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return ""
-	}
-	if _, ok := u.User.Password(); ok {
-		return ""
-	}
-	r, err := url.Parse(RedactURL(s))
-	if err != nil {
-		return ""
-	}
-	if _, ok := r.User.Password(); !ok {
-		return ""
-	}
-	return fmt.Sprintf(" (%s:xxxxx is read as host %s and a port: if it is a user and password, write a '/', '?' or '#' in the password as %%2F, %%3F, %%23)",
-		r.User.Username(), u.Hostname())
 }
 
 // hideSecretParams writes s to b with the value of each name=value between separators seps

@@ -156,12 +156,6 @@ func (s *Stats) Elapsed() time.Duration {
 	return s.elapsed
 }
 
-func (s *Stats) add(f func(*Stats)) {
-	s.mu.Lock()
-	f(s)
-	s.mu.Unlock()
-}
-
 // Summary writes the end-of-run report: frames, dropped and corrupt frames, detections per
 // class, mean / p50 / p95 latency per stage and throughput.
 func (s *Stats) Summary(w io.Writer) {

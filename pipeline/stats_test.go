@@ -53,15 +53,10 @@ func TestLatencyQuantiles(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	s := &Stats{}
-	s.add(func(s *Stats) {
-		s.frames, s.dropped, s.corrupt, s.reconnects = 10, 3, 1, 2
-		s.elapsed = 2 * time.Second
-		s.classes = map[string]int{"person": 2, "car": 1}
-		for i := range 10 {
-			s.detect.Add(time.Duration(100+i) * time.Millisecond)
-		}
-	})
+	s := &Stats{frames: 10, dropped: 3, corrupt: 1, reconnects: 2, elapsed: 2 * time.Second, classes: map[string]int{"person": 2, "car": 1}}
+	for i := range 10 {
+		s.detect.Add(time.Duration(100+i) * time.Millisecond)
+	}
 	var b bytes.Buffer
 	s.Summary(&b)
 	for _, want := range []string{"10 frames in 2.0 s (5.00 frames/s); dropped 3, corrupt 1, reconnects 2", "detections: person 2, car 1", "detect", "104.5"} {

@@ -37,6 +37,30 @@ const whyTimeout = 5 * time.Second
 // and SDP bodies, a few KB each): a server that sends an endless line is not held in memory.
 const maxRTSPAnswers = 1 << 20
 
+// portPasswordHint is what a stream that does not open adds where RedactURL hides a password that
+// the URL's parse (FFmpeg's too) reads as a port and a path, query or fragment (user:2024?x@host:
+// FFmpeg asks host "user" for port 2024, and the message would say "no such host user" of a URL
+// shown as user:xxxxx@host); "" for any other URL. (host:8080?mail=a@b reads the same way, hence
+// the "if".)
+func portPasswordHint(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return ""
+	}
+	if _, ok := u.User.Password(); ok {
+		return ""
+	}
+	r, err := neturl.Parse(RedactURL(s))
+	if err != nil {
+		return ""
+	}
+	if _, ok := r.User.Password(); !ok {
+		return ""
+	}
+	return fmt.Sprintf(" (%s:xxxxx is read as host %s and a port: if it is a user and password, write a '/', '?' or '#' in the password as %%2F, %%3F, %%23)",
+		r.User.Username(), u.Hostname())
+}
+
 // whyUnopened says why a stream OpenCV's FFmpeg could not open is out of reach, where the
 // server says so: OpenCV reports only that it failed, the same for a wrong address, a wrong
 // password and a wrong path. An http(s) URL is asked for its first byte and an rtsp URL
