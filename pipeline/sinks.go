@@ -45,8 +45,9 @@ func VideoCodec(path string) ([]string, error) {
 // frame of 853x480 opens a 852x480 video, and frames of its size are written without their last
 // column); a later frame of another size is scaled to it. Close finishes the file; until then it
 // is not playable, and it is written under a hidden name in the same folder
-// (.NAME.partial-PID-N.EXT), renamed to its path by Close (keeping the mode of the video it
-// replaces), so that a run killed part way (a second Ctrl-C) leaves an earlier video of that
+// (.NAME.partial-PID-N.EXT), renamed to its path by Close (a new video gets the mode
+// outpath.WriteReplacing gives a new file, outpath.NewFileMode less the umask; one that replaces
+// a video keeps that video's), so that a run killed part way (a second Ctrl-C) leaves an earlier video of that
 // name as it was (the hidden file removed by internal/interrupt's second signal; kept by a
 // SIGKILL). A symbolic link at path is followed, as outpath.WriteReplacing follows it (the file
 // it names is replaced, the link kept); a named pipe or a device is written directly. Frames a
@@ -210,6 +211,13 @@ func (v *VideoWriter) open(w, h int) error {
 	if err := CheckVideoSize(w, h); err != nil {
 		return fmt.Errorf("%s: %w", quote.Name(v.path), err)
 	}
+	if v.temp != "" { // made here, so that a new video's mode is WriteReplacing's, not the backend's choice
+		f, err := os.OpenFile(v.temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, outpath.NewFileMode)
+		if err != nil {
+			return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(v.path), quote.Name(filepath.Dir(v.dest)), errors.Unwrap(err))
+		}
+		f.Close()
+	}
 	for _, c := range v.codecs {
 		vw, err := gocv.VideoWriterFile(ffmpegPath(v.file()), c, v.fps, w&^1, h&^1, true)
 		if err == nil && vw.IsOpened() {
@@ -219,6 +227,9 @@ func (v *VideoWriter) open(w, h int) error {
 		if vw != nil {
 			vw.Close()
 		}
+	}
+	if v.temp != "" {
+		os.Remove(v.temp)
 	}
 	return fmt.Errorf("%s: OpenCV cannot write this video (codecs %s)", quote.Name(v.path), strings.Join(v.codecs, ", "))
 }

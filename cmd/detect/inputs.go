@@ -384,7 +384,7 @@ func checkWritable(path string) error {
 	if statErr == nil && !st.Mode().IsRegular() && !st.IsDir() {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, outpath.NewFileMode)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", quote.Name(path), quote.Err(err))
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/cliflag"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
+	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -305,7 +306,7 @@ func (j *job) openJSON(ctx context.Context, stdout io.Writer) error {
 	}
 	done := make(chan opened, 1)
 	go func() {
-		f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		f, err := os.OpenFile(j.jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, outpath.NewFileMode) // (a file written over in place keeps its mode)
 		done <- opened{f, err}
 	}()
 	var o opened

@@ -19,8 +19,9 @@ import (
 // error of write's) or a killed run leaves no truncated file and an earlier file of that name as
 // it was; a second Ctrl-C removes the hidden file (interrupt.TempFile). A symbolic link at path
 // is followed (FollowLinks: the file it names is replaced, the link kept), and what is not a
-// regular file there (a pipe, a device) is written directly. A new file gets the mode
-// os.WriteFile gives (0644 less the umask), a replaced one keeps its own. Errors name path.
+// regular file there (a pipe, a device) is written directly. A new file gets the mode touch
+// gives (NewFileMode, 0666, less the umask), a replaced one keeps its own (its permission bits).
+// Errors name path.
 func WriteReplacing(path string, write func(io.Writer) error) error {
 	target := FollowLinks(path)
 	st, err := os.Stat(target)
@@ -41,13 +42,9 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 		}
 		return nil
 	}
-	mode := os.FileMode(0o644)
-	if err == nil {
-		mode = st.Mode().Perm()
-	}
 	tmp := Partial(target)
 	defer interrupt.TempFile(tmp)()
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, NewFileMode)
 	if err != nil { // (its error names the hidden file, which the user never asked for)
 		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), withoutPath(err))
 	}
@@ -55,8 +52,8 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && mode != 0o644 {
-		err = os.Chmod(tmp, mode) // (OpenFile's mode passes through the umask)
+	if err == nil && st != nil { // (st: the file replaced, nil for a new one; OpenFile's mode passed through the umask)
+		err = os.Chmod(tmp, st.Mode().Perm())
 	}
 	if err == nil {
 		err = os.Rename(tmp, target)
@@ -67,6 +64,11 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	}
 	return nil
 }
+
+// NewFileMode is the mode the output files of detect and cocoeval are created with, less the
+// umask: touch's and the shell's (0666), as FFmpeg makes a video too. A file they replace keeps
+// its own.
+const NewFileMode os.FileMode = 0o666
 
 // withoutPath returns the cause of an error of package os that names a path (an *fs.PathError),
 // for a message that names the file as the user gave it.
