@@ -635,7 +635,7 @@ func runModel(c *cli.Context, e *env) error {
 		}
 		return fmt.Errorf("%w (no image done; %s is left as it was)", runErr, quote.Name(out))
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o777); err != nil {
+	if err := os.MkdirAll(filepath.Dir(out), outpath.NewFolderMode); err != nil {
 		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))
 	}
 	if err := coco.SaveResults(out, rep.Results, gt); err != nil {

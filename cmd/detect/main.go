@@ -335,7 +335,7 @@ func (j *job) openJSON(ctx context.Context, stdout io.Writer) error {
 // that they can be made, and made none, so that a run that fails before any work leaves none).
 func (j *job) makeFolders() error {
 	for _, p := range j.outputs {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), outpath.NewFolderMode); err != nil {
 			return fmt.Errorf("output %s: %w", quote.Name(p), quote.Err(err))
 		}
 	}

@@ -363,7 +363,7 @@ func WritePlotsContext(ctx context.Context, e *coco.Eval, dir string, formats ..
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, outpath.NewFolderMode); err != nil {
 		return nil, err
 	}
 	iou, err := ByIoU(e, coco.AllCategories)

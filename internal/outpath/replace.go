@@ -70,6 +70,10 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 // its own.
 const NewFileMode os.FileMode = 0o666
 
+// NewFolderMode is the mode the folders detect and cocoeval make for their outputs are made with,
+// less the umask: mkdir's (0777).
+const NewFolderMode os.FileMode = 0o777
+
 // withoutPath returns the cause of an error of package os that names a path (an *fs.PathError),
 // for a message that names the file as the user gave it.
 func withoutPath(err error) error {
