@@ -1008,6 +1008,26 @@ class DetectorTraining(unittest.TestCase):
             train_detector.main(self.common + ["--out", out, "--iters", "3", "--trunk", "elsewhere.bin"])
         self.assertIn("note: --trunk elsewhere.bin, the run started with %s: not read, the weights are the "
                       "checkpoint's" % trunk, buf.getvalue())
+        elsewhere = os.path.join(self.tmp.name, "no-such-init.bin")
+        # An args.json written before --init was recorded: the run started without it (the default),
+        # said so; the note said "the run started with None".
+        path = os.path.join(out, "args.json")
+        with open(path) as f:
+            started = json.load(f)
+        del started["init"]
+        with open(path, "w") as f:
+            json.dump(started, f)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            self.assertFalse(train_detector.main(self.common + ["--out", out, "--iters", "4", "--trunk", trunk,
+                                                                "--init", elsewhere]))
+        notes = [line for line in buf.getvalue().splitlines()
+                 if line.startswith("note: ") and ("started with" in line or "records no" in line)]
+        self.assertEqual(notes, [
+            "note: %s records no --init (written by an older version of the script): taken as the default, no --init"
+            % path,
+            "note: --iters 4, the run started with 2: it goes on under the new value",
+            "note: --init %s, the run started with no --init: not read, the weights are the checkpoint's" % elsewhere])
 
     def test_report_without_stats_is_a_failed_evaluation(self):
         # A --cocoeval whose JSON lacks "stats" (or is otherwise not cocoeval's report) is an
@@ -1554,6 +1574,74 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(scored["eval"], rec[0]["eval"])
 
 
+class ResumeNotes(unittest.TestCase):
+    """The notes of a resumed run on arguments other than its start's (args.json), without training."""
+
+    def test_every_argument_is_classified(self):
+        # Each flag of either script changes what it trains (noted on resume), is the
+        # checkpoint's (refused when another), is noted apart, or leaves the training as it is:
+        # a new flag must be put in one of them (--label-smoothing, --min-scale and --size were
+        # none of them).
+        others = {
+            train_detector: {"classes", "data", "trunk", "init", "no_zero_init_residual", "time_budget", "out", "eval",
+                             "workers", "cache", "no_cache", "threads", "log_every", "ckpt_every", "eval_every",
+                             "eval_threads", "select", "cocoeval", "resume", "no_resume", "stop_after", "export_now",
+                             "dist_timeout"},
+            train_imagenet: {"groups", "width", "shallow", "se", "data", "val", "out", "workers", "threads", "log_every",
+                             "ckpt_every", "export_every", "stop_after", "resume", "no_resume", "dist_timeout"}}
+        for script, rest in others.items():
+            flags = {act.dest for act in script.parser()._actions if act.dest != "help"}
+            self.assertEqual(set(script.TRAINING_ARGS) & rest, set(), script.__name__)
+            self.assertEqual(flags, set(script.TRAINING_ARGS) | rest, script.__name__)
+        for k in ("label_smoothing", "min_scale", "size"):
+            self.assertIn(k, train_imagenet.TRAINING_ARGS)
+
+    def test_missing_entry_is_the_default(self):
+        # An entry an older args.json lacks counts as the flag's default, with a note naming the
+        # file and the flags (--init was compared with a missing entry and printed "None"); a
+        # recorded null is "no --lr", not "None".
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "args.json")
+            started = vars(train_imagenet.parse_args(["--data", "d", "--out", tmp, "--size", "64"]))
+            del started["label_smoothing"], started["min_scale"]
+            with open(path, "w") as f:
+                json.dump(started, f)
+            a = train_imagenet.parse_args(["--data", "d", "--out", tmp, "--size", "64", "--min-scale", "0.5",
+                                           "--lr", "0.3"])
+            notes = train_detector.changed_schedule(path, a, train_imagenet.TRAINING_ARGS, train_imagenet.parser())
+            self.assertEqual(notes, [
+                "%s records no --label-smoothing, --min-scale (written by an older version of the script): taken as "
+                "the defaults, --label-smoothing 0.1; --min-scale 0.25" % path,
+                "--lr 0.3, the run started with no --lr: it goes on under the new value",
+                "--min-scale 0.5, the run started with 0.25: it goes on under the new value"])
+            started = vars(train_detector.parse_args(["--config", "c.yaml", "--data", "i:j", "--out", tmp,
+                                                      "--iters", "9"]))
+            del started["init"], started["copy_paste"]
+            with open(path, "w") as f:
+                json.dump(started, f)
+            a = train_detector.parse_args(["--config", "c.yaml", "--data", "i:j", "--out", tmp, "--iters", "9",
+                                           "--init", "m.bin", "--copy-paste", "0.5", "--mosaic", "0.5"])
+            notes = train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS, train_detector.parser())
+            self.assertEqual(notes, [
+                "%s records no --copy-paste, --init (written by an older version of the script): taken as the "
+                "defaults, --copy-paste 0.0; no --init" % path,
+                "--mosaic 0.5, the run started with 0.0: it goes on under the new value",
+                "--copy-paste 0.5, the run started with 0.0: it goes on under the new value",
+                "--init m.bin, the run started with no --init: not read, the weights are the checkpoint's"])
+            # The same arguments: no note.
+            a = train_detector.parse_args(["--config", "c.yaml", "--data", "i:j", "--out", tmp, "--iters", "9"])
+            self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,
+                                                             train_detector.parser()), [
+                "%s records no --copy-paste (written by an older version of the script): taken as the default, "
+                "--copy-paste 0.0" % path])
+            # No args.json to compare with: one note naming it (nothing was said).
+            os.remove(path)
+            self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,
+                                                             train_detector.parser()), [
+                "%s: missing or not a JSON object of arguments: the run's starting arguments are unknown, none "
+                "compared with these" % path])
+
+
 class WeightAverageFormula(unittest.TestCase):
     def test_update(self):
         # Each float tensor (weights and BN statistics) moves to d*avg + (1-d)*current with
@@ -1666,6 +1754,17 @@ class ImageNetTraining(unittest.TestCase):
             self.assertIn("note: --data %s, the run started with %s: it goes on over the new data" % (moved, root),
                           buf.getvalue())
             self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 4)
+            # The loss and the augmentation are the training's too (a resume with another
+            # --label-smoothing, --min-scale or --size went on without a word in the log).
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                self.assertFalse(train_imagenet.main(common + ["--data", root, "--iters", "5", "--label-smoothing", "0.2",
+                                                               "--min-scale", "0.5", "--size", "96"]))
+            notes = [line for line in buf.getvalue().splitlines() if line.startswith("note: ")]
+            self.assertEqual(notes, ["note: --iters 5, the run started with 3: it goes on under the new value",
+                                     "note: --label-smoothing 0.2, the run started with 0.1: it goes on under the new value",
+                                     "note: --size 96, the run started with 64: it goes on under the new value",
+                                     "note: --min-scale 0.5, the run started with 0.25: it goes on under the new value"])
 
     def test_trains_resumes_exports(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -64,7 +64,8 @@ from shufflenet import load_imagenet_state  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def parse_args(argv=None):
+def parser():
+    """The command line's parser (its defaults also stand for the entries an older args.json lacks)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="YAML preset (configs/presets/*.yaml): architecture, "
                    "test resolution, thresholds; its classes are replaced by the run's (--classes), and are "
@@ -159,7 +160,11 @@ def parse_args(argv=None):
     p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait that long for rank 0's evaluation)")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    return parser().parse_args(argv)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1174,9 +1179,14 @@ def run_script(main):
     sys.exit(status)
 
 
-# The arguments that shape a run's schedule and batches: a resumed run with others goes on under
-# a schedule the run did not start with (legitimate, as extending --iters, but worth a word).
-SCHEDULE_ARGS = ("iters", "batch", "accum", "lr", "schedule", "warmup", "optimizer", "wd", "seed")
+# The arguments that change what a run trains (schedule, batches, augmentation, sampling, BN): a
+# resumed run with others goes on under settings it did not start with (legitimate, as extending
+# --iters, but worth a word). The architecture and classes are the checkpoint's (another is
+# refused); --data, --trunk and --init are noted apart; the rest (--out, --workers, --threads,
+# --cache, logging, checkpoints, evaluations, --stop-after, ...) leave the training as it is.
+TRAINING_ARGS = ("config", "iters", "batch", "accum", "optimizer", "lr", "wd", "warmup", "schedule", "clip", "ema",
+                 "train_sizes", "flip", "color", "crop", "mosaic", "copy_paste", "anchor_sizes", "rpn_batch",
+                 "box_batch", "train_pre_nms", "train_post_nms", "bn", "seed")
 
 
 def started_args(args_path):
@@ -1189,19 +1199,43 @@ def started_args(args_path):
     return args if isinstance(args, dict) else {}
 
 
-def changed_schedule(args_path, a):
-    """Notes on the schedule arguments, the --data and the --trunk or --init (not read: the weights
-    are the checkpoint's) of a resumed run that differ from its start's (args.json)."""
+def changed_schedule(args_path, a, keys, p):
+    """Notes on the arguments of a resumed run a that differ from its start's (args.json at
+    args_path): those of keys (what it trains), its --data, and its --trunk or --init (not read:
+    the weights are the checkpoint's). An entry args.json lacks (a run of an older version of the
+    script, before the flag was recorded) counts as the flag's default in the parser p, and a note
+    names it; an args.json that cannot be read is one note, and nothing is compared."""
     first = started_args(args_path)
-    notes = ["--%s %s, the run started with %s: it goes on under the new value" % (k.replace("_", "-"), getattr(a, k), first[k])
-             for k in SCHEDULE_ARGS if k in first and hasattr(a, k) and first[k] != getattr(a, k)]
+    if not first:
+        return ["%s: missing or not a JSON object of arguments: the run's starting arguments are unknown, "
+                "none compared with these" % args_path]
+
+    def flag(k):
+        return "--" + k.replace("_", "-")
+
+    def spelled(k, v):  # (train_detector's --data is a list, train_imagenet's one folder)
+        if v is None or v == "":
+            return "no " + flag(k)
+        return " ".join(v) if isinstance(v, list) else str(v)
+
+    def setting(k, v):
+        return spelled(k, v) if v is None or v == "" else "%s %s" % (flag(k), spelled(k, v))
+
+    compared = [k for k in keys if hasattr(a, k)] + [k for k in ("trunk", "init") if getattr(a, k, None) is not None]
+    missing = [k for k in compared if k not in first]
+    was = {k: first.get(k, p.get_default(k)) for k in compared}
+    notes = []
+    if missing:
+        notes.append("%s records no %s (written by an older version of the script): taken as the default%s, %s" % (
+            args_path, ", ".join(flag(k) for k in missing), "s" if len(missing) > 1 else "",
+            "; ".join(setting(k, was[k]) for k in missing)))
+    notes += ["%s, the run started with %s: it goes on under the new value" % (setting(k, getattr(a, k)), spelled(k, was[k]))
+              for k in keys if k in compared and was[k] != getattr(a, k)]
     if "data" in first and first["data"] != a.data:
-        def spelled(data):  # (train_detector's --data is a list, train_imagenet's one folder)
-            return " ".join(data) if isinstance(data, list) else str(data)
         notes.append("--data %s, the run started with %s: it goes on over the new data" % (
-            spelled(a.data), spelled(first["data"])))
-    notes += ["--%s %s, the run started with %s: not read, the weights are the checkpoint's" % (k, getattr(a, k), first[k])
-              for k in ("trunk", "init") if getattr(a, k, None) is not None and first.get(k) != getattr(a, k)]
+            spelled("data", a.data), spelled("data", first["data"])))
+    notes += ["%s %s, the run started with %s: not read, the weights are the checkpoint's" % (
+        flag(k), getattr(a, k), spelled(k, was[k])) for k in ("trunk", "init") if k in compared and was[k] != getattr(a, k)]
     return notes
 
 
@@ -1444,7 +1478,7 @@ def main(argv=None):
             ema.load_state_dict(ck["ema"])
         if main_proc:
             print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
-            for note in changed_schedule(os.path.join(a.out, "args.json"), a):
+            for note in changed_schedule(os.path.join(a.out, "args.json"), a, TRAINING_ARGS, parser()):
                 print("note: " + note, flush=True)
             was = ck.get("global_batch")
             if was is not None and was != global_batch:

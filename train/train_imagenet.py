@@ -45,9 +45,15 @@ from train_detector import (BatchStream, agree_on_start, changed_schedule, check
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
 EXTS = (".jpg", ".jpeg", ".png")  # compared with the file name in lower case (.JPEG, .JPG too)
+# The arguments that change what a run trains, noted when a resumed run differs from its start
+# (train_detector.changed_schedule). The architecture (--groups, --width, --shallow, --se) is the
+# checkpoint's (another is refused), --data is noted apart, and the rest (--val, --out, --workers,
+# --threads, logging, checkpoints, exports, --stop-after, --dist-timeout) leave the training as it is.
+TRAINING_ARGS = ("iters", "batch", "lr", "wd", "label_smoothing", "size", "min_scale", "seed")
 
 
-def parse_args(argv=None):
+def parser():
+    """The command line's parser (its defaults also stand for the entries an older args.json lacks)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="training images as CLASS/*.jpg folders (ImageNet layout)")
     p.add_argument("--val", help="validation images in the same layout (top-1/top-5 at each export)")
@@ -78,7 +84,11 @@ def parse_args(argv=None):
     p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait for rank 0's export and validation)")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    return parser().parse_args(argv)
 
 
 def list_images(root, classes=None):
@@ -209,7 +219,7 @@ def main(argv=None):
         check_resumed_iters(ckpt, start, a.iters)
         if main_proc:
             print("resumed %s at iteration %d" % (ckpt, start), flush=True)
-            for note in changed_schedule(os.path.join(a.out, "args.json"), a):
+            for note in changed_schedule(os.path.join(a.out, "args.json"), a, TRAINING_ARGS, parser()):
                 print("note: " + note, flush=True)
             was = ck.get("global_batch")
             if was is None and not batch_given:
