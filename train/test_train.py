@@ -1008,7 +1008,14 @@ class DetectorTraining(unittest.TestCase):
             train_detector.main(self.common + ["--out", out, "--iters", "3", "--trunk", "elsewhere.bin"])
         self.assertIn("note: --trunk elsewhere.bin, the run started with %s: not read, the weights are the "
                       "checkpoint's" % trunk, buf.getvalue())
+        # --init on resume: noted, and not read (the file is not there; reading it would stop the run).
         elsewhere = os.path.join(self.tmp.name, "no-such-init.bin")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            self.assertFalse(train_detector.main(self.common + ["--out", out_init, "--iters", "3", "--init", elsewhere]))
+        self.assertIn("note: --init %s, the run started with %s: not read, the weights are the checkpoint's"
+                      % (elsewhere, init), buf.getvalue())
+        self.assertEqual(torch.load(os.path.join(out_init, "last.pt"))["iteration"], 3)
         # An args.json written before --init was recorded: the run started without it (the default),
         # said so; the note said "the run started with None".
         path = os.path.join(out, "args.json")
