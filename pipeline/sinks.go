@@ -20,6 +20,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -295,7 +296,7 @@ func (v *VideoWriter) check() error {
 	}
 	info, err := ProbeVideo(v.file())
 	if err != nil || info.Width != v.size.X || info.Height != v.size.Y {
-		return fmt.Errorf("%s: the video written (%d frames) does not read back: the disk may be full, or the path does not keep what is written%s", quote.Name(v.path), v.frames, kept)
+		return fmt.Errorf("%s: the video written (%s) does not read back: the disk may be full, or the path does not keep what is written%s", quote.Name(v.path), plural.Count(v.frames, "frame", "frames"), kept)
 	}
 	if info.Frames > 0 && info.Frames < v.frames {
 		return fmt.Errorf("%s: the video holds %d of the %d frames written: the disk may be full%s", quote.Name(v.path), info.Frames, v.frames, kept)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shuffledet/shuffledet/internal/plural"
 )
 
 // Latency summarizes durations in constant memory: an exact count, sum and maximum, and a
@@ -166,7 +168,7 @@ func (s *Stats) Summary(w io.Writer) {
 	if el > 0 {
 		rate = float64(c.Frames) / el.Seconds()
 	}
-	fmt.Fprintf(w, "summary: %d frames in %.1f s (%.2f frames/s); dropped %d, corrupt %d", c.Frames, el.Seconds(), rate, c.Dropped, c.Corrupt)
+	fmt.Fprintf(w, "summary: %s in %.1f s (%.2f frames/s); dropped %d, corrupt %d", plural.Count(c.Frames, "frame", "frames"), el.Seconds(), rate, c.Dropped, c.Corrupt)
 	if c.Failed > 0 {
 		fmt.Fprintf(w, ", failed %d", c.Failed)
 	}

@@ -64,4 +64,13 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
 	}
+
+	// One frame (an image): "1 frame", not "1 frames".
+	s = &Stats{}
+	s.add(func(s *Stats) { s.frames, s.elapsed = 1, time.Second })
+	b.Reset()
+	s.Summary(&b)
+	if want := "summary: 1 frame in 1.0 s (1.00 frames/s); dropped 0, corrupt 0\n"; !strings.HasPrefix(b.String(), want) {
+		t.Errorf("one frame: summary %q, want it to begin %q", b.String(), want)
+	}
 }

@@ -90,7 +90,7 @@ var benchCommand = &cli.Command{
 
 func printBench(w io.Writer, r bench.Result) {
 	fmt.Fprintf(w, "%s\n", r.Case)
-	fmt.Fprintf(w, "  %d thread(s), %s, %s after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", r.Threads, r.ISA, plural.Count(r.Runs, "run", "runs"), r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
+	fmt.Fprintf(w, "  %s, %s, %s after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", plural.Count(r.Threads, "thread", "threads"), r.ISA, plural.Count(r.Runs, "run", "runs"), r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
 	fmt.Fprintf(w, "  %.3f GFLOP per run (%s multiply-adds), %.1f GFLOP/s at the median; peak resident memory %.1f MiB", r.GFLOPs, millions(r.MACs), r.GFLOPPerS, r.PeakRSSMB)
 	if r.FileRSSMB > 0 {
 		fmt.Fprintf(w, " (%.1f MiB of it file-backed: the executable and shared libraries)", r.FileRSSMB)

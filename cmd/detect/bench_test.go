@@ -96,6 +96,8 @@ func TestBench(t *testing.T) {
 		{[]string{"info", "-model", model, "x", "-json"}, `info: "x" is not a flag`},
 		{[]string{"info", "-arch", "shufflenet-g3-0.5x", "-res", "300"}, "info: -res goes with -model"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "want 1 to 1000000 runs"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "1", "-warmup", "-1"}, "bench: 1 run after -1 warm-up runs: want 1 to 1000000 runs"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0", "-warmup", "1"}, "bench: 0 runs after 1 warm-up run: want"},
 		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
 		{[]string{"bench", "-model", model, "-proposals", "0"}, "bench: -proposals 0: the RPN's proposals a frame, 1 to 10000"},
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "-proposals", "50"}, "a proposal count (50) applies to a detector file"},
@@ -223,16 +225,16 @@ func TestInfoRefusesWhatDetectRefuses(t *testing.T) {
 }
 
 // TestOneProposalOneClass: a count of 1 takes the singular: info of a one-class detector at
-// -proposals 1, and bench's case name and run count at -n 1 (they printed "1 classes", "1
-// proposals" and "1 runs").
+// -proposals 1, and bench's case name, thread count and run count at -threads 1 -n 1 (they
+// printed "1 classes", "1 proposals", "1 thread(s)" and "1 runs").
 func TestOneProposalOneClass(t *testing.T) {
 	path := detectorWithClasses(t, 1)
 	out, _, err := run(t, "info", "-model", path, "-proposals", "1")
 	if err != nil || !strings.Contains(out, "Faster R-CNN, 1 class, shorter side 300") || !strings.Contains(out, "network input, with 1 proposal (the RPN's most") {
 		t.Errorf("info -proposals 1: %v\n%s", err, out)
 	}
-	out, _, err = run(t, "bench", "-model", path, "-size", "320x240", "-proposals", "1", "-n", "1", "-warmup", "0")
-	if err != nil || !strings.Contains(out, "box head counted at 1 proposal; ") || !strings.Contains(out, ", 1 run after 0 warm-up: median") {
+	out, _, err = run(t, "bench", "-model", path, "-size", "320x240", "-proposals", "1", "-threads", "1", "-n", "1", "-warmup", "0")
+	if err != nil || !strings.Contains(out, "box head counted at 1 proposal; ") || !strings.Contains(out, "\n  1 thread, ") || !strings.Contains(out, ", 1 run after 0 warm-up: median") {
 		t.Errorf("bench -proposals 1: %v\n%s", err, out)
 	}
 }
@@ -257,4 +259,15 @@ func detectorWithClasses(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestBenchThreads: bench's line of a run says "1 thread" and "2 threads", not "thread(s)".
+func TestBenchThreads(t *testing.T) {
+	for n, want := range map[int]string{1: "\n  1 thread, avx2, 3 runs after", 2: "\n  2 threads, avx2, 3 runs after"} {
+		var b strings.Builder
+		printBench(&b, bench.Result{Case: "case", Threads: n, ISA: "avx2", Runs: 3})
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("-threads %d: %q, want %q in it", n, b.String(), want)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	_ "github.com/shuffledet/shuffledet/internal/mallocarenas" // flat memory on long videos
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/progress"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/pipeline"
@@ -298,18 +299,14 @@ func detect(c *cli.Context) error {
 			} else if vw.Frames() == 0 {
 				fmt.Fprintf(stderr, "detect: no frames: %s not written\n", quote.Name(in.out))
 			} else if vw.Unchecked() {
-				fmt.Fprintf(stderr, "detect: wrote %s (%d frames), not read back: a stream's open this run stopped waiting for still runs, and would hold the read-back up to 30 s (a full disk would go unnoticed)\n", quote.Name(in.out), vw.Frames())
+				fmt.Fprintf(stderr, "detect: wrote %s (%s), not read back: a stream's open this run stopped waiting for still runs, and would hold the read-back up to 30 s (a full disk would go unnoticed)\n", quote.Name(in.out), plural.Count(vw.Frames(), "frame", "frames"))
 			} else {
-				fmt.Fprintf(stderr, "detect: wrote %s (%d frames)\n", quote.Name(in.out), vw.Frames())
+				fmt.Fprintf(stderr, "detect: wrote %s (%s)\n", quote.Name(in.out), plural.Count(vw.Frames(), "frame", "frames"))
 			}
 		}
 		after := stats.Counts()
 		if imagesDir != "" && after.Frames > before.Frames {
-			n, noun := after.Frames-before.Frames, "images"
-			if n == 1 {
-				noun = "image"
-			}
-			fmt.Fprintf(stderr, "detect: wrote %d annotated %s into %s\n", n, noun, quote.Name(imagesDir))
+			fmt.Fprintf(stderr, "detect: wrote %s into %s\n", plural.Count(after.Frames-before.Frames, "annotated image", "annotated images"), quote.Name(imagesDir))
 		}
 		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
@@ -329,12 +326,12 @@ func detect(c *cli.Context) error {
 		failures = append(failures, err)
 	}
 	if imagesFailed > 0 {
-		failures = append(failures, fmt.Errorf("%d of %d images failed", imagesFailed, images))
+		failures = append(failures, fmt.Errorf("%d of %s failed", imagesFailed, plural.Count(images, "image", "images")))
 	}
 	if ctx.Err() != nil && c.Context.Err() == nil {
-		interrupted := fmt.Errorf("%w after %d frames; the JSON lines and output files hold every finished frame", errInterrupted, stats.Counts().Frames)
+		interrupted := fmt.Errorf("%w after %s; the JSON lines and output files hold every finished frame", errInterrupted, plural.Count(stats.Counts().Frames, "frame", "frames"))
 		if len(failures) > 0 {
-			interrupted = fmt.Errorf("%w after %d frames; the JSON lines and the output files not named below hold every finished frame", errInterrupted, stats.Counts().Frames)
+			interrupted = fmt.Errorf("%w after %s; the JSON lines and the output files not named below hold every finished frame", errInterrupted, plural.Count(stats.Counts().Frames, "frame", "frames"))
 		}
 		return errors.Join(append([]error{interrupted}, failures...)...)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
@@ -68,13 +69,13 @@ func detect(c *cli.Context) error {
 		done++
 	}
 	if ctx.Err() != nil { // (during the last image too, as the cgo build's run: the status says so)
-		return errors.Join(fmt.Errorf("%w after %d of %d images (%d failed); their results are written", errInterrupted, done+failed, len(j.inputs), failed), j.closeJSON())
+		return errors.Join(fmt.Errorf("%w after %d of %s (%d failed); their results are written", errInterrupted, done+failed, plural.Count(len(j.inputs), "image", "images"), failed), j.closeJSON())
 	}
 	if err := j.closeJSON(); err != nil {
 		return err
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d images failed", failed, len(j.inputs))
+		return fmt.Errorf("%d of %s failed", failed, plural.Count(len(j.inputs), "image", "images"))
 	}
 	return nil
 }

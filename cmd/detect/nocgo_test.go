@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/internal/videotest"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -40,5 +42,17 @@ func TestOneDetectorWithoutCgo(t *testing.T) {
 	many := fmt.Sprint(parallel.Budget() + 1)
 	if _, _, err := run(t, "-model", "m.bin", "-threads", many, img); err == nil || !strings.HasPrefix(err.Error(), "-threads "+many+": ") {
 		t.Errorf("-threads %s without cgo: %v", many, err)
+	}
+}
+
+// TestOneImageFailedWithoutCgo: one image that cannot be read fails as "1 of 1 image failed",
+// not "images".
+func TestOneImageFailedWithoutCgo(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.jpg")
+	if err := os.WriteFile(bad, []byte("not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := run(t, "-model", videotest.Tiny(t), bad); err == nil || err.Error() != "1 of 1 image failed" {
+		t.Errorf("one unreadable image: %v, want \"1 of 1 image failed\"\n%s", err, stderr)
 	}
 }

@@ -307,16 +307,27 @@ func TestDamagedEnd(t *testing.T) {
 	}
 }
 
-// TestOneImageOut: one annotated image is "1 annotated image", not "images".
+// TestOneImageOut: one image takes the singular: "1 annotated image" and a summary of "1 frame";
+// one image that cannot be read fails as "1 of 1 image failed".
 func TestOneImageOut(t *testing.T) {
 	root := torchref.RepoRoot(t)
-	out := filepath.Join(t.TempDir(), "annotated")
-	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-out", out, filepath.Join(root, "testdata/images/000000001503.jpg"))
+	model, dir := videotest.Tiny(t), t.TempDir()
+	out := filepath.Join(dir, "annotated")
+	_, stderr, err := run(t, "-model", model, "-out", out, filepath.Join(root, "testdata/images/000000001503.jpg"))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	if want := "detect: wrote 1 annotated image into " + out + "\n"; !strings.Contains(stderr, want) {
-		t.Errorf("stderr does not say %q: %s", want, stderr)
+	for _, want := range []string{"detect: wrote 1 annotated image into " + out + "\n", "summary: 1 frame in "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q: %s", want, stderr)
+		}
+	}
+	bad := filepath.Join(dir, "bad.jpg")
+	if err := os.WriteFile(bad, []byte("not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := run(t, "-model", model, bad); err == nil || err.Error() != "1 of 1 image failed" || !strings.Contains(stderr, "summary: 0 frames in ") {
+		t.Errorf("one unreadable image: %v, want \"1 of 1 image failed\"\n%s", err, stderr)
 	}
 }
 
@@ -382,7 +393,7 @@ func TestImageURL(t *testing.T) {
 
 	missing := strings.Replace(url, "000000001503", "missing", 1)
 	_, stderr, err = run(t, "-model", model, missing)
-	if shownMissing := strings.Replace(shown, "000000001503", "missing", 1); err == nil || !strings.Contains(err.Error(), "1 of 1 images failed") || strings.Contains(stderr, "hunter2") ||
+	if shownMissing := strings.Replace(shown, "000000001503", "missing", 1); err == nil || !strings.Contains(err.Error(), "1 of 1 image failed") || strings.Contains(stderr, "hunter2") ||
 		!strings.Contains(stderr, "skipped: "+shownMissing+": cannot fetch the image: the server answered 404 Not Found") || strings.Count(stderr, shownMissing) != 1 {
 		t.Errorf("a missing image: %v\n%s", err, stderr)
 	}

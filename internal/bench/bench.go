@@ -79,7 +79,7 @@ const MaxRuns = 1_000_000
 // stops at the first error.
 func Measure(c Case, runs, warmup int) (Result, error) {
 	if runs < 1 || warmup < 0 || runs > MaxRuns || warmup > MaxRuns {
-		return Result{}, fmt.Errorf("bench: %d runs after %d warm-up runs: want 1 to %d runs and 0 to %d warm-up runs", runs, warmup, MaxRuns, MaxRuns)
+		return Result{}, fmt.Errorf("bench: %s after %s: want 1 to %d runs and 0 to %d warm-up runs", plural.Count(runs, "run", "runs"), plural.Count(warmup, "warm-up run", "warm-up runs"), MaxRuns, MaxRuns)
 	}
 	for range warmup {
 		if err := c.Run(); err != nil {
