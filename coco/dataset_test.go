@@ -296,9 +296,14 @@ func TestLoadResultsLikeLoadRes(t *testing.T) {
 	if u.InOtherCategories != 3 || u.Categories[999] != 2 || u.Categories[12] != 1 || u.NegativeSize != 1 {
 		t.Errorf("FindUnmatchable = %+v", u)
 	}
-	if s := u.String(); !strings.Contains(s, "3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2)") ||
-		!strings.Contains(s, "1 detections have a negative width") {
+	if s := u.String(); !strings.Contains(s, "3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2); they never match and do not count") ||
+		!strings.Contains(s, "1 detection has a negative width or height (bbox is [x,y,w,h]); it never matches, as in pycocotools") {
 		t.Errorf("String() = %q", s)
+	}
+	// One in another category: the singular, as for the one of negative size.
+	if s, want := (Unmatchable{Categories: map[int]int{12: 1}, InOtherCategories: 1}).String(),
+		"1 detection has a category_id that is not a category of the ground truth (id: detections 12: 1); it never matches and does not count, as in pycocotools"; s != want {
+		t.Errorf("one in another category: String() = %q, want %q", s, want)
 	}
 	if s := FindUnmatchable(dts, gt).String(); s != "" {
 		t.Errorf("golden detections: %q", s)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -179,7 +180,7 @@ func (e *Eval) evaluate(ctx context.Context) error {
 			gt.Path, K, MaxCategories, int64(K)*NumIoU*NumRecall*NumArea*NumMaxDet*8>>20)
 	}
 	if len(gt.Annotations) > math.MaxInt32 || len(e.dts) > math.MaxInt32 {
-		return fmt.Errorf("coco: %s: %d annotations and %d detections: at most %d of each", quote.Name(gt.Path), len(gt.Annotations), len(e.dts), math.MaxInt32)
+		return fmt.Errorf("coco: %s: %s and %s: at most %d of each", quote.Name(gt.Path), plural.Count(len(gt.Annotations), "annotation", "annotations"), plural.Count(len(e.dts), "detection", "detections"), math.MaxInt32)
 	}
 	if len(e.CatIDs) > 0 && e.CatIDs[0] == AllCategories {
 		return fmt.Errorf("coco: %s: category id %d is coco.AllCategories, not a category", quote.Name(gt.Path), AllCategories)

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -523,11 +524,11 @@ func (u Unmatchable) String() string {
 			}
 			fmt.Fprintf(&b, "%d: %d", id, u.Categories[id])
 		}
-		parts = append(parts, fmt.Sprintf("%d detections have a category_id that is not a category of the ground truth (id: detections %s); they never match and do not count, as in pycocotools",
-			u.InOtherCategories, b.String()))
+		parts = append(parts, fmt.Sprintf("%s a category_id that is not a category of the ground truth (id: detections %s); %s, as in pycocotools",
+			plural.Count(u.InOtherCategories, "detection has", "detections have"), b.String(), plural.Word(u.InOtherCategories, "it never matches and does not count", "they never match and do not count")))
 	}
 	if u.NegativeSize > 0 {
-		parts = append(parts, fmt.Sprintf("%d detections have a negative width or height (bbox is [x,y,w,h]); they never match, as in pycocotools", u.NegativeSize))
+		parts = append(parts, fmt.Sprintf("%s a negative width or height (bbox is [x,y,w,h]); %s, as in pycocotools", plural.Count(u.NegativeSize, "detection has", "detections have"), plural.Word(u.NegativeSize, "it never matches", "they never match")))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -543,7 +544,7 @@ func AppendResultJSON(b []byte, r Result, gt *Dataset) ([]byte, error) {
 	}
 	key, ok := gt.ImageKey(r.ImageID)
 	if !ok && gt != nil && gt.imageKeys != nil {
-		return b, fmt.Errorf("image %d: not one of the ground truth %s's %d string image ids", r.ImageID, quote.Name(gt.Path), len(gt.imageKeys))
+		return b, fmt.Errorf("image %d: not one of the ground truth %s's %s", r.ImageID, quote.Name(gt.Path), plural.Count(len(gt.imageKeys), "string image id", "string image ids"))
 	}
 	b = append(b, `{"image_id":`...)
 	if ok {

@@ -46,6 +46,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -213,18 +214,22 @@ func evalFile(c *cli.Context, e *env) error {
 	all := firstImages(gt, 0)
 	noteLimit(e, limit, len(all), c.String("gt"))
 	if limit > 0 && limit < len(all) {
-		fmt.Fprintf(e.stderr, "evaluating the first %d images (of %d in %s)\n", limit, len(all), quote.Name(c.String("gt")))
+		fmt.Fprintf(e.stderr, "evaluating the first %s (of %d in %s)\n", plural.Count(limit, "image", "images"), len(all), quote.Name(c.String("gt")))
 		if k := coveredPrefix(all, dts); k > limit && k < len(all) { // (a complete file at a small -limit: a quick check)
-			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on images %d-%d are not evaluated "+
-				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", quote.Name(c.String("dt")), k, limit+1, k)
+			beyond := fmt.Sprintf("images %d-%d", limit+1, k)
+			if k == limit+1 {
+				beyond = fmt.Sprintf("image %d", k)
+			}
+			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on %s are not evaluated "+
+				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", quote.Name(c.String("dt")), k, beyond)
 		}
 		return report(c.Context, c, e, gt, dts, imageIDs(all[:limit]), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
 		if n := withGroundTruth(gt, all[k:], cats); n > 0 { // (images without any have nothing to miss)
 			fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
-				"the %d after them with ground truth count as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
-				k, len(all), quote.Name(c.String("gt")), n, k)
+				"the %d after them with ground truth %s as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
+				k, len(all), quote.Name(c.String("gt")), n, plural.Word(n, "counts", "count"), k)
 		}
 	}
 	return report(c.Context, c, e, gt, dts, nil, cats)
@@ -243,10 +248,10 @@ func inputNotes(gt *coco.Dataset, dts []coco.Result) []string {
 		notes = append(notes, fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's, has none to evaluate against): every number is -1", quote.Name(gt.Path)))
 	}
 	if img, cat := unlistedAnnotations(gt); img+cat > 0 {
-		notes = append(notes, fmt.Sprintf("%s has %d annotations of images its images list lacks and %d of categories its categories list lacks: they are not evaluated (nor by pycocotools, which evaluates the images and categories listed)", quote.Name(gt.Path), img, cat))
+		notes = append(notes, fmt.Sprintf("%s has %s of images its images list lacks and %d of categories its categories list lacks: %s not evaluated (nor by pycocotools, which evaluates the images and categories listed)", quote.Name(gt.Path), plural.Count(img, "annotation", "annotations"), cat, plural.Word(img+cat, "it is", "they are")))
 	}
 	if shared := gt.RepeatedAnnotationIDs(); shared > 0 {
-		notes = append(notes, fmt.Sprintf("%d annotations of %s repeat an id an earlier one has: pycocotools looks annotations up by id, so each of them stands for the last annotation with its id (box, image and category), here as there", shared, quote.Name(gt.Path)))
+		notes = append(notes, fmt.Sprintf("%s of %s %s an id an earlier one has: pycocotools looks annotations up by id, so %s for the last annotation with its id (box, image and category), here as there", plural.Count(shared, "annotation", "annotations"), quote.Name(gt.Path), plural.Word(shared, "repeats", "repeat"), plural.Word(shared, "it stands", "each of them stands")))
 	}
 	return notes
 }
@@ -315,7 +320,7 @@ func coveredPrefix(images []coco.Image, dts []coco.Result) int {
 // noteLimit says on stderr when -limit asks for more images than the ground truth has.
 func noteLimit(e *env, limit, images int, gt string) {
 	if limit > images {
-		fmt.Fprintf(e.stderr, "cocoeval: note: -limit %d is more than the %d images in %s: all of them are evaluated\n", limit, images, quote.Name(gt))
+		fmt.Fprintf(e.stderr, "cocoeval: note: -limit %d is more than the %s in %s: %s evaluated\n", limit, plural.Count(images, "image", "images"), quote.Name(gt), plural.Word(images, "it is", "all of them are"))
 	}
 }
 
@@ -403,14 +408,14 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 	}
 	if catIDs != nil {
 		ev.CatIDs = catIDs
-		fmt.Fprintf(e.stderr, "evaluating %d of the %d categories in %s\n", len(catIDs), len(gt.Categories), quote.Name(c.String("gt")))
+		fmt.Fprintf(e.stderr, "evaluating %d of the %s in %s\n", len(catIDs), plural.Count(len(gt.Categories), "category", "categories"), quote.Name(c.String("gt")))
 	} else if detected, withGT := detectedCategories(gt, dts); len(dts) > 0 && len(detected) < withGT {
 		hint := "-categories evaluates some only"
 		if len(detected) > 0 && len(detected) <= 10 {
 			hint = "-categories " + strings.Join(detected, ",") + " evaluates those only"
 		}
-		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are of %d of the %d categories with ground truth, and the averages are over all %d, "+
-			"as pycocotools' (%s)\n", len(detected), withGT, withGT, hint)
+		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are of %d of the %s with ground truth, and the averages are over all %d, "+
+			"as pycocotools' (%s)\n", len(detected), plural.Count(withGT, "category", "categories"), withGT, hint)
 	}
 	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
 		fmt.Fprintln(e.stderr, "cocoeval: note:", u)
@@ -453,7 +458,7 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "wrote %d precision-recall charts to %s\n", len(files), quote.Name(dir))
+		fmt.Fprintf(e.stderr, "wrote %s to %s\n", plural.Count(len(files), "precision-recall chart", "precision-recall charts"), quote.Name(dir))
 	}
 	return nil
 }
@@ -468,12 +473,8 @@ func interruptedCharts(dir string, files []string) error {
 	for i, f := range files {
 		names[i] = filepath.Base(f)
 	}
-	verb := "is"
-	if len(files) > 1 {
-		verb = "are"
-	}
 	return &exitError{code: 130, msg: fmt.Sprintf("interrupted while writing the precision-recall charts to %s: %s %s written, the others are not",
-		quote.Name(dir), strings.Join(names, ", "), verb)}
+		quote.Name(dir), strings.Join(names, ", "), plural.Word(len(files), "is", "are"))}
 }
 
 // jsonReport is the -json output.
@@ -645,33 +646,34 @@ func runModel(c *cli.Context, e *env) error {
 		if errors.Is(runErr, context.Canceled) {
 			// The numbers of the images done, as -limit gives them: a later -dt of the file
 			// would count the others as missed.
-			fmt.Fprintf(e.stderr, "interrupted: evaluating the %d images done (of %d in %s)\n", len(rep.ImageIDs), len(gt.ImageIDs()), quote.Name(c.String("gt")))
+			fmt.Fprintf(e.stderr, "interrupted: evaluating the %s done (of %d in %s)\n", plural.Count(len(rep.ImageIDs), "image", "images"), len(gt.ImageIDs()), quote.Name(c.String("gt")))
 			// (ctx is already cancelled: the images done are evaluated; a second Ctrl-C ends the process)
 			if err := report(context.WithoutCancel(c.Context), c, e, gt, rep.Results, rep.ImageIDs, cats); err != nil {
 				return err
 			}
-			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %d images done; their %d detections are written to %s "+
-				"(evaluate them again with %s)",
-				len(rep.ImageIDs), rep.Total, len(rep.Results), quote.Name(out), evalAgain(c.String("gt"), out, len(rep.ImageIDs), cats))}
+			return &exitError{code: 130, msg: fmt.Sprintf("interrupted: %d of %s done; %s %s written to %s "+
+				"(evaluate %s again with %s)",
+				len(rep.ImageIDs), plural.Count(rep.Total, "image", "images"), plural.Word(len(rep.ImageIDs), "its", "their"),
+				plural.Count(len(rep.Results), "detection is", "detections are"), quote.Name(out), plural.Word(len(rep.Results), "it", "them"), evalAgain(c.String("gt"), out, len(rep.ImageIDs), cats))}
 		}
-		return fmt.Errorf("%w (the %d detections of the %d images done are written to %s)", runErr, len(rep.Results), len(rep.ImageIDs), quote.Name(out))
+		return fmt.Errorf("%w (the %s of the %s done %s written to %s)", runErr, plural.Count(len(rep.Results), "detection", "detections"), plural.Count(len(rep.ImageIDs), "image", "images"), plural.Word(len(rep.Results), "is", "are"), quote.Name(out))
 	}
-	fmt.Fprintf(e.stderr, "%d images in %s (%.1f img/s); %d detections written to %s\n",
-		len(rep.ImageIDs), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), len(rep.Results), quote.Name(out))
+	fmt.Fprintf(e.stderr, "%s in %s (%.1f img/s); %s written to %s\n",
+		plural.Count(len(rep.ImageIDs), "image", "images"), rep.Elapsed.Round(1e7), float64(len(rep.ImageIDs))/rep.Elapsed.Seconds(), plural.Count(len(rep.Results), "detection", "detections"), quote.Name(out))
 	if rep.Resized > 0 {
-		fmt.Fprintf(e.stderr, "cocoeval: note: %d of the %d images decode to another size than the ground truth's width and height (the first, %s): "+
-			"their boxes may be in another frame than the detections (other files than those annotated? an EXIF orientation the annotations do not follow?)\n",
-			rep.Resized, len(rep.ImageIDs), rep.Resized1)
+		fmt.Fprintf(e.stderr, "cocoeval: note: %d of the %s %s to another size than the ground truth's width and height (the first, %s): "+
+			"%s boxes may be in another frame than the detections (other files than those annotated? an EXIF orientation the annotations do not follow?)\n",
+			rep.Resized, plural.Count(len(rep.ImageIDs), "image", "images"), plural.Word(rep.Resized, "decodes", "decode"), rep.Resized1, plural.Word(rep.Resized, "its", "their"))
 	}
 	var images []int64
 	if len(rep.ImageIDs) < len(gt.ImageIDs()) {
 		images = rep.ImageIDs
-		fmt.Fprintf(e.stderr, "evaluating the %d images processed (of %d in %s; again: %s)\n",
-			len(images), len(gt.ImageIDs()), quote.Name(c.String("gt")), evalAgain(c.String("gt"), out, len(images), cats))
+		fmt.Fprintf(e.stderr, "evaluating the %s processed (of %d in %s; again: %s)\n",
+			plural.Count(len(images), "image", "images"), len(gt.ImageIDs()), quote.Name(c.String("gt")), evalAgain(c.String("gt"), out, len(images), cats))
 	}
 	err = report(c.Context, c, e, gt, rep.Results, images, cats)
 	if errors.As(err, &ee) && ee.code == 130 {
-		ee.msg += fmt.Sprintf("; the %d detections are written to %s (evaluate them with %s)", len(rep.Results), quote.Name(out),
+		ee.msg += fmt.Sprintf("; the %s written to %s (evaluate %s with %s)", plural.Count(len(rep.Results), "detection is", "detections are"), quote.Name(out), plural.Word(len(rep.Results), "it", "them"),
 			evalAgain(c.String("gt"), out, len(images), cats))
 	}
 	return err

@@ -340,6 +340,17 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 		!strings.Contains(stderr.String(), fmt.Sprintf("has detections on the first %d images: those on images 6-%d are not evaluated", k, k)) {
 		t.Errorf("-limit 5: exit %d, stderr %s", code, stderr)
 	}
+	// One image left out names it, not a range of one; -limit 1 is "the first 1 image".
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-dt", out, "-limit", fmt.Sprint(k - 1)}); code != 0 ||
+		!strings.Contains(stderr.String(), fmt.Sprintf("has detections on the first %d images: those on image %d are not evaluated", k, k)) {
+		t.Errorf("-limit %d: exit %d, stderr %s", k-1, code, stderr)
+	}
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", val128GT, "-dt", out, "-limit", "1"}); code != 0 ||
+		!strings.Contains(stderr.String(), "evaluating the first 1 image (of 128 in ") {
+		t.Errorf("-limit 1: exit %d, stderr %s", code, stderr)
+	}
 
 	// A complete file at a small -limit (a quick check): no note about the images left out.
 	e, _, stderr = testEnv(t, nil)
@@ -832,6 +843,7 @@ func TestInputNotes(t *testing.T) {
 	info := write("info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
 	unlisted := write("unlisted.json", strings.Replace(strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1),
 		`"annotations": [`, `"annotations": [{"id": 3, "image_id": 1, "category_id": 9, "bbox": [0, 0, 5, 5], "area": 25, "iscrowd": 0}, `, 1))
+	unlistedImage := write("unlisted-image.json", strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1))
 	empty := write("empty.json", `[]`)
 	dt := write("dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
 	for _, c := range []struct {
@@ -841,8 +853,9 @@ func TestInputNotes(t *testing.T) {
 		{gt, dt, ""},
 		{gt, empty, "note: there are no detections"},
 		{info, dt, "info.json has no annotations"},
-		{dupIDs, dt, "1 annotations of " + dupIDs + " repeat an id"},
-		{unlisted, dt, unlisted + " has 1 annotations of images its images list lacks and 1 of categories its categories list lacks"},
+		{dupIDs, dt, "1 annotation of " + dupIDs + " repeats an id an earlier one has: pycocotools looks annotations up by id, so it stands for the last annotation"},
+		{unlisted, dt, unlisted + " has 1 annotation of images its images list lacks and 1 of categories its categories list lacks: they are not evaluated"},
+		{unlistedImage, dt, unlistedImage + " has 1 annotation of images its images list lacks and 0 of categories its categories list lacks: it is not evaluated"},
 	} {
 		e, _, stderr := testEnv(t, nil)
 		if code := run(context.Background(), e, []string{"cocoeval", "-gt", c.gt, "-dt", c.dt}); code != 0 {
@@ -908,7 +921,7 @@ func TestNoteOnUncoveredImages(t *testing.T) {
 		{"no annotations", ``, ""},
 		{"a crowd region", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 1}`, ""},
 		{"a box", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}`,
-			"the detections are all on the first 2 of the 3 images in GT; the 1 after them with ground truth count as missed"},
+			"the detections are all on the first 2 of the 3 images in GT; the 1 after them with ground truth counts as missed"},
 	} {
 		dir := t.TempDir()
 		gt := filepath.Join(dir, "gt.json")
@@ -931,12 +944,12 @@ func TestNoteOnUncoveredImages(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", c.name, code, stderr)
 		}
 		got := strings.ReplaceAll(stderr.String(), gt, "GT")
-		if c.note == "" && strings.Contains(got, "count as missed") || c.note != "" && !strings.Contains(got, c.note) {
+		if c.note == "" && strings.Contains(got, "as missed") || c.note != "" && !strings.Contains(got, c.note) {
 			t.Errorf("third image with %s: stderr %q, want the note %q", c.name, got, c.note)
 		}
 		// With -categories of the others, its box is not evaluated: no note.
 		e, _, stderr = testEnv(t, nil)
-		if code := run(context.Background(), e, []string{"cocoeval", "-gt", gt, "-dt", dt, "-categories", "2"}); code != 0 || strings.Contains(stderr.String(), "count as missed") {
+		if code := run(context.Background(), e, []string{"cocoeval", "-gt", gt, "-dt", dt, "-categories", "2"}); code != 0 || strings.Contains(stderr.String(), "as missed") {
 			t.Errorf("third image with %s, -categories 2: exit %d, stderr %q", c.name, code, stderr)
 		}
 	}
@@ -967,6 +980,57 @@ func TestRenamedClassesNoted(t *testing.T) {
 	}
 }
 
+// TestOneImageOneDetection: a -model run over one image that gives one detection says so in
+// the singular ("1 image in", "1 detection written", "evaluating the 1 image processed").
+func TestOneImageOneDetection(t *testing.T) {
+	e, _, stderr := testEnv(t, nil)
+	newDetectors := e.newDetectors
+	e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+		f, classes, err := newDetectors(model, s)
+		return func() (detectFunc, error) {
+			detect, err := f()
+			return func(img image.Image) ([]coco.Result, error) {
+				rs, err := detect(img)
+				if len(rs) == 0 {
+					t.Errorf("%s: no detection to keep one of", img.(fakeImage).path)
+				}
+				return rs[:min(len(rs), 1)], err
+			}, err
+		}, classes, err
+	}
+	out := filepath.Join(t.TempDir(), "res.json")
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "1", "-out", out}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"\n1 image in ", "; 1 detection written to " + out + "\n", "\nevaluating the 1 image processed (of 128 in "} {
+		if got := "\n" + stderr.String(); !strings.Contains(got, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestOneImageOneCategory: a ground truth of one image and one category says "the 1 image" and
+// "the 1 category" in the notes on -limit and -categories.
+func TestOneImageOneCategory(t *testing.T) {
+	dir := t.TempDir()
+	gt, dt := filepath.Join(dir, "gt.json"), filepath.Join(dir, "dt.json")
+	if err := errors.Join(
+		os.WriteFile(gt, []byte(`{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
+			"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0}]}`), 0o644),
+		os.WriteFile(dt, []byte(`[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`), 0o644)); err != nil {
+		t.Fatal(err)
+	}
+	e, _, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", gt, "-dt", dt, "-limit", "2", "-categories", "1"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"cocoeval: note: -limit 2 is more than the 1 image in " + gt + ": it is evaluated\n", "evaluating 1 of the 1 category in " + gt + "\n"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+}
+
 // TestResizedImagesNoted: images that decode to another size than the ground truth's width and
 // height (other files than those annotated) get a note naming the first; the same sizes none.
 func TestResizedImagesNoted(t *testing.T) {
@@ -984,8 +1048,8 @@ func TestResizedImagesNoted(t *testing.T) {
 		if code := run(context.Background(), e, args); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		want := "note: 1 of the 3 images decode to another size than the ground truth's width and height (the first, " +
-			filepath.Join(val128, "000000000139.jpg") + ": 640x426 in the ground truth, 320x213 decoded)"
+		want := "note: 1 of the 3 images decodes to another size than the ground truth's width and height (the first, " +
+			filepath.Join(val128, "000000000139.jpg") + ": 640x426 in the ground truth, 320x213 decoded): its boxes may be"
 		if got := stderr.String(); shrink != strings.Contains(got, want) || !shrink && strings.Contains(got, "another size") {
 			t.Errorf("shrunk %v: stderr %s", shrink, got)
 		}

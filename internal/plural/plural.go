@@ -6,8 +6,14 @@ import "strconv"
 
 // Count returns n followed by one (n == 1) or many (any other n).
 func Count(n int, one, many string) string {
+	return strconv.Itoa(n) + " " + Word(n, one, many)
+}
+
+// Word returns one when n is 1 and many otherwise: a verb or pronoun that agrees with a count written
+// apart from it ("1 of the 3 images decodes", "2 of the 3 images decode").
+func Word(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + one
+		return one
 	}
-	return strconv.Itoa(n) + " " + many
+	return many
 }

@@ -12,3 +12,11 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestWord(t *testing.T) {
+	for n, want := range map[int]string{1: "decodes", 0: "decode", 2: "decode", -1: "decode"} {
+		if got := Word(n, "decodes", "decode"); got != want {
+			t.Errorf("Word(%d): %q, want %q", n, got, want)
+		}
+	}
+}
