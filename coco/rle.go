@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/shuffledet/shuffledet/internal/plural"
 )
 
 // rle is a mask in COCO's run-length encoding: column-major runs of h x w pixels, alternately
@@ -39,7 +41,7 @@ func parseRLE(raw json.RawMessage) (rle, error) {
 	}
 	var side [2]uint32
 	if len(v.Size) < 2 {
-		return rle{}, fmt.Errorf("segmentation: size must be [h, w], got %d numbers", len(v.Size))
+		return rle{}, fmt.Errorf("segmentation: size must be [h, w], got %s", plural.Count(len(v.Size), "number", "numbers"))
 	}
 	for i, raw := range v.Size[:2] {
 		var n json.Number

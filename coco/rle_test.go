@@ -108,8 +108,8 @@ func TestSegmentationErrors(t *testing.T) {
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": [[1, 2, 3, 4, 5, 6]]}]`, "detection 0: segmentation: want a compressed RLE"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": [5, 2, 2, 7]}}]`, "counts must be a compressed RLE string"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4.5, 4], "counts": "52203"}}]`, "size [4.5, 4]: want two integers"},
-		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"Size": [4, 4], "counts": "52203"}}]`, "size must be [h, w], got 0"},
-		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4], "counts": "52203"}}]`, "size must be [h, w], got 1"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"Size": [4, 4], "counts": "52203"}}]`, "size must be [h, w], got 0 numbers"},
+		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4], "counts": "52203"}}]`, "size must be [h, w], got 1 number"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, NaN], "counts": "52203"}}]`, "size [4, NaN]: want two integers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [1.5, NaN], "counts": "52203"}}]`, "size [1.5, NaN]: want two integers"},
 		{`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4, 4], "counts": -Infinity}}]`, "counts is -Infinity"},
@@ -122,6 +122,10 @@ func TestSegmentationErrors(t *testing.T) {
 		if _, err := DecodeResults(strings.NewReader(c.results), "dt.json", gt); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.results, err, c.want)
 		}
+	}
+	// One number is "1 number", not "1 numbers".
+	if _, err := DecodeResults(strings.NewReader(`[{"image_id": 1, "category_id": 1, "score": 0.5, "segmentation": {"size": [4], "counts": "52203"}}]`), "dt.json", gt); err == nil || !strings.Contains(err.Error(), "got 1 number (byte 1)") {
+		t.Errorf("size [4]: %v, want \"got 1 number (byte 1)\" in it", err)
 	}
 	// A mask's box and area; a bbox key keeps its box; a bbox on the first detection makes every
 	// detection a box (its mask, and a later one's, unread), as in pycocotools.
