@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"io"
 	"os"
 
@@ -59,27 +60,14 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 	} else {
 		// The header is read first, for its dimensions; the bytes it took are then read again
 		// from head, not by seeking back, which a pipe cannot do.
-		var head bytes.Buffer
-		cfg, format, err := image.DecodeConfig(io.TeeReader(io.LimitReader(br, maxHeaderBytes+1), &head))
+		head, cfg, format, err := readConfig(br, name)
 		if err != nil {
-			if head.Len() > maxHeaderBytes {
-				return nil, headerTooLarge(name)
-			}
-			if isWebP(head.Bytes()) {
-				return nil, fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", quote.Name(name))
-			}
-			if head.Len() == 0 {
-				return nil, fmt.Errorf("cvimage: image %s: empty file", quote.Name(name))
-			}
-			if v := videoContainer(head.Bytes()); v != "" {
-				return nil, fmt.Errorf("cvimage: image %s: not an image but a video (%s): an image's extension does not make it one; give it a video's (.mp4, .mkv, ...)", quote.Name(name), v)
-			}
-			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
+			return nil, err
 		}
 		if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): %w", quote.Name(name), format, err)
 		}
-		if img, err = imaging.Decode(io.MultiReader(&head, br)); err != nil {
+		if img, err = imaging.Decode(io.MultiReader(bytes.NewReader(head), br)); err != nil {
 			return nil, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", quote.Name(name), format, err)
 		}
 		if p, ok := img.(*image.Paletted); ok && format == "gif" {
@@ -106,6 +94,42 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 		}
 	}
 	return img, nil
+}
+
+// readConfig reads the header of an image file other than a TIFF or a JPEG from r and decodes
+// its dimensions and format from it: a PNG's as readPNGHead keeps it (the chunks the decoder
+// passes over dropped), another's as image.DecodeConfig reads it (a GIF's or BMP's screen or
+// info header, and palette: at most a few KiB, with what image.DecodeConfig buffers beyond it).
+// head is what the decoder is to read again before the rest of r; a header of more than
+// maxHeaderBytes is refused.
+func readConfig(r *bufio.Reader, name string) (head []byte, cfg image.Config, format string, err error) {
+	if magic, _ := r.Peek(len(pngSignature)); string(magic) == pngSignature {
+		if head, err = readPNGHead(r, name); err != nil {
+			return nil, image.Config{}, "", err
+		}
+		if cfg, err = png.DecodeConfig(bytes.NewReader(head)); err != nil {
+			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
+		}
+		return head, cfg, "png", nil
+	}
+	var buf bytes.Buffer
+	cfg, format, err = image.DecodeConfig(io.TeeReader(io.LimitReader(r, maxHeaderBytes+1), &buf))
+	if err != nil {
+		if buf.Len() > maxHeaderBytes {
+			return nil, image.Config{}, "", headerTooLarge(name)
+		}
+		if isWebP(buf.Bytes()) {
+			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: WebP is decoded by the OpenCV (cgo) build only (cvimage.Open)", quote.Name(name))
+		}
+		if buf.Len() == 0 {
+			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: empty file", quote.Name(name))
+		}
+		if v := videoContainer(buf.Bytes()); v != "" {
+			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: not an image but a video (%s): an image's extension does not make it one; give it a video's (.mp4, .mkv, ...)", quote.Name(name), v)
+		}
+		return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
+	}
+	return buf.Bytes(), cfg, format, nil
 }
 
 // decodeJPEGGo is decodeGo for a JPEG: its header read first (readJPEGHead, the metadata Go's

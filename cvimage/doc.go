@@ -16,7 +16,9 @@
 // Both builds apply a JPEG's EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the
 // dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding,
 // read before the rest of the file (a header of more than 64 MiB is refused, the rest of it unread;
-// a JPEG's metadata that no decoder reads, APP segments and comments, is passed over, not held),
+// a JPEG's metadata that no decoder reads, APP segments and comments, and the chunks of a PNG's
+// that Go's decoder passes over, text, iCCP and every other but IHDR, PLTE and tRNS, are passed
+// over, not held; a PNG's header is every chunk before its image data, whatever its kind),
 // and both refuse a JPEG cut short (libjpeg-turbo would only warn and fill the missing rows with
 // grey; PIL and Go's decoder refuse it).
 // Read, which returns a gocv.Mat for OpenCV pipelines, exists only in cgo builds, as does

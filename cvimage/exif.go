@@ -201,12 +201,13 @@ func maxEncodedBytes(w, h int) int64 {
 	return 4*min(int64(w)*int64(h), transform.MaxPixels) + maxHeaderBytes
 }
 
-// maxHeaderBytes is the most bytes of an image file read before its dimensions are known, and of
-// a JPEG before its first scan (readJPEGHead): its metadata, as much as maxEncodedBytes allows
-// for. A JPEG's header was read by image.DecodeConfig, which reads segments up to the frame
-// header and passes over stray bytes between them without a bound: a file of them was read into
-// memory whole, however long, before its dimensions were known. (A JPEG's is counted here, not
-// held: readJPEGHead keeps at most maxKeptHeaderBytes of it.)
+// maxHeaderBytes is the most bytes of an image file read before its dimensions are known, of a
+// JPEG before its first scan (readJPEGHead) and of a PNG before its image data (readPNGHead): its
+// metadata, as much as maxEncodedBytes allows for. A JPEG's header was read by
+// image.DecodeConfig, which reads segments up to the frame header and passes over stray bytes
+// between them without a bound: a file of them was read into memory whole, however long, before
+// its dimensions were known. (A JPEG's and a PNG's are counted here, not held: readJPEGHead keeps
+// at most maxKeptHeaderBytes of a JPEG's, readPNGHead about 1 KiB of a PNG's.)
 const maxHeaderBytes = 64 << 20
 
 // headerTooLarge is the error for an image file whose header runs past maxHeaderBytes.

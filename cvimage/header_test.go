@@ -3,7 +3,9 @@ package cvimage
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image/jpeg"
 	"io"
 	"os"
@@ -62,28 +64,44 @@ func (r *repeated) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestHeaderBounded: a JPEG whose header goes on without end is refused once maxHeaderBytes of
-// it are read (64 KiB more allowed for buffering), in both builds' readers (Decode: OpenCV's
-// with cgo; decodeGo, every build's for other formats), allocating at most 8 MiB: APP2 segments
-// of 64 KiB before the frame header (which image.DecodeConfig passes over looking for it), COM
-// segments or stray zeros after it. Before, all of it was read into memory, without a bound; then
-// 64 MiB of it, held as it grew: 256 MiB allocated, 340 MB resident. A header of more than
-// maxKeptHeaderBytes of what a decoder reads (tables) is refused as soon, as cheaply.
+// TestHeaderBounded: a JPEG or PNG whose header goes on without end is refused once
+// maxHeaderBytes of it are read (64 KiB more allowed for buffering), in both builds' readers
+// (Decode: OpenCV's with cgo; decodeGo, every build's for other formats), allocating at most 8
+// MiB: APP2 segments of 64 KiB before the frame header (which image.DecodeConfig passes over
+// looking for it), COM segments or stray zeros after it. Before, all of it was read into memory,
+// without a bound; then 64 MiB of it, held as it grew: 256 MiB allocated, 340 MB resident. A
+// header of more than maxKeptHeaderBytes of what a decoder reads (tables) is refused as soon, as
+// cheaply. A PNG's chunks before its image data, text or other ones Go's decoder passes over:
+// image.DecodeConfig held a palette PNG's (164 to 260 MiB allocated, 21 GiB for empty chunks,
+// image/png's 4 KiB buffer for each) and passed over a grey PNG's, which were then read without
+// a bound.
 func TestHeaderBounded(t *testing.T) {
 	segment := func(marker byte) []byte { return append([]byte{0xff, marker, 0xff, 0xff}, make([]byte, 0xffff-2)...) }
 	sof := bytes.Index(progressive8x8, []byte{0xff, 0xc2})
 	frame := progressive8x8[:sof+2+int(progressive8x8[sof+2])<<8+int(progressive8x8[sof+3])] // up to its frame header
 	dqt := append([]byte{0xff, 0xdb, 0, 67, 0}, make([]byte, 64)...)
 	tooLarge := "a header (the bytes before its image data) of more than 64 MiB"
+	sig := []byte(pngSignature)
+	ihdr := func(colorType byte) []byte {
+		return pngChunk("IHDR", []byte{0, 0, 0, 1, 0, 0, 0, 1, 8, colorType, 0, 0, 0})
+	}
+	palette := slices.Concat(sig, ihdr(3), pngChunk("PLTE", []byte{1, 2, 3}))
+	text := pngChunk("tEXt", append([]byte("Comment\x00"), make([]byte, 1<<16)...))
 	for _, c := range []struct {
 		name       string
+		file       string
 		head, rest []byte // rest repeated without end
 		want       string
 	}{
-		{"APP2", []byte{0xff, 0xd8}, segment(0xe2), tooLarge},
-		{"COM after SOF", frame, segment(0xfe), tooLarge},
-		{"zeros after SOF", frame, make([]byte, 1<<16), tooLarge},
-		{"DQT", []byte{0xff, 0xd8}, dqt, "a header of more than 1 MiB of tables"},
+		{"APP2", "padded.jpg", []byte{0xff, 0xd8}, segment(0xe2), tooLarge},
+		{"COM after SOF", "padded.jpg", frame, segment(0xfe), tooLarge},
+		{"zeros after SOF", "padded.jpg", frame, make([]byte, 1<<16), tooLarge},
+		{"DQT", "padded.jpg", []byte{0xff, 0xd8}, dqt, "a header of more than 1 MiB of tables"},
+		// PNG: image.DecodeConfig reads a palette PNG's chunks up to its tRNS or image data
+		{"PNG tEXt before PLTE", "padded.png", slices.Concat(sig, ihdr(3)), text, tooLarge},
+		{"PNG empty chunks after PLTE", "padded.png", palette, pngChunk("prVt", nil), tooLarge},
+		{"PNG zTXt before IHDR", "padded.png", sig, pngChunk("zTXt", make([]byte, 1<<16)), tooLarge},
+		{"PNG gray, iCCP before IDAT", "padded.png", slices.Concat(sig, ihdr(0)), pngChunk("iCCP", make([]byte, 1<<16)), tooLarge},
 	} {
 		for _, d := range []struct {
 			name   string
@@ -95,9 +113,9 @@ func TestHeaderBounded(t *testing.T) {
 			r := &headReader{r: io.MultiReader(bytes.NewReader(c.head), &repeated{seg: c.rest}), limit: maxHeaderBytes + 64<<10}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			err := d.decode(r, "padded.jpg")
+			err := d.decode(r, c.file)
 			runtime.ReadMemStats(&after)
-			if err == nil || !strings.Contains(err.Error(), "padded.jpg") || !strings.Contains(err.Error(), c.want) {
+			if err == nil || !strings.Contains(err.Error(), c.file) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("%s, %s: %v (%d bytes read); want the header refused, naming the file", c.name, d.name, err, r.n)
 			}
 			if n := after.TotalAlloc - before.TotalAlloc; n > 8<<20 {
@@ -105,6 +123,13 @@ func TestHeaderBounded(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pngChunk returns a PNG chunk of type typ holding data, with its CRC.
+func pngChunk(typ string, data []byte) []byte {
+	c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	c = append(append(c, typ...), data...)
+	return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
 }
 
 // withMetadata returns variants of a JPEG's bytes with what decoders pass over added to its
