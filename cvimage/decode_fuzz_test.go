@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ import (
 )
 
 // FuzzDecode feeds decodeGo hostile image files of every format it reads (seeds: small PNG,
-// JPEG, GIF, BMP and TIFF images, one with an EXIF orientation): it must return an image within
+// JPEG, GIF, BMP and TIFF images, a JPEG with an EXIF orientation, a palette PNG with text chunks): it must return an image within
 // transform.MaxSide and MaxPixels, or an error naming the input, never crash.
 func FuzzDecode(f *testing.F) {
 	src := image.NewNRGBA(image.Rect(0, 0, 7, 5))
@@ -46,6 +47,15 @@ func FuzzDecode(f *testing.F) {
 		}
 		seeds = append(seeds, b.Bytes())
 	}
+	// A palette PNG with a text chunk before its palette, and another before its image data
+	// (passed over by readPNGHead).
+	var pal bytes.Buffer
+	if err := png.Encode(&pal, image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.Black, color.NRGBA{9, 8, 7, 6}})); err != nil {
+		f.Fatal(err)
+	}
+	idat := bytes.Index(pal.Bytes(), []byte("IDAT")) - 4
+	seeds = append(seeds, slices.Concat(pal.Bytes()[:33], pngChunk("tEXt", []byte("Comment\x00a")), pal.Bytes()[33:idat],
+		pngChunk("zTXt", []byte("k\x00\x00x\x9c\x03\x00\x00\x00\x00\x01")), pal.Bytes()[idat:]))
 	// A JPEG with an EXIF orientation (6: rotate 90) in an APP1 segment after SOI.
 	exif := []byte{0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1,
 		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0}
