@@ -17,7 +17,7 @@ import (
 // 384. Here 0600 is 600, as strconv.Atoi, GNU head -n and Python's int read it, a sign (+ or -)
 // may lead, and anything else (0x10, 0b1, 1_000, 1e3) is refused, the message naming the flag
 // and the value. An environment variable or file the flag names (EnvVars, FilePath) is read in
-// decimal too. c.Int, c.IsSet, DefaultText and the help work as for cli.IntFlag.
+// decimal too. c.Int, c.Value, c.IsSet, DefaultText and the help work as for cli.IntFlag.
 type Int struct {
 	cli.IntFlag
 }
@@ -41,11 +41,14 @@ func (f *Int) Apply(set *flag.FlagSet) error {
 	return nil
 }
 
-// decimal is a flag.Value holding an int that Set reads in decimal. String writes it in decimal,
-// which cli's c.Int reads back (with base 0: a leading zero is never written).
+// decimal is a flag.Getter holding an int that Set reads in decimal. String writes it in decimal,
+// which cli's c.Int reads back (with base 0: a leading zero is never written); Get gives the int,
+// as flag.Int's does, for cli's c.Value (which asserts a flag.Getter).
 type decimal int
 
 func (d *decimal) String() string { return strconv.Itoa(int(*d)) }
+
+func (d *decimal) Get() any { return int(*d) }
 
 func (d *decimal) Set(s string) error {
 	n, err := strconv.ParseInt(s, 10, strconv.IntSize)

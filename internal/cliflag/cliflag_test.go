@@ -104,3 +104,23 @@ func TestIntDestinationAndHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestIntValue: c.Value, cli's accessor for any flag, gives the int as for a cli.IntFlag (it
+// asserts the flag.Value is a flag.Getter: without Get it panicked).
+func TestIntValue(t *testing.T) {
+	var got any
+	app := &cli.App{
+		Name:   "app",
+		Writer: &bytes.Buffer{}, ErrWriter: &bytes.Buffer{},
+		Flags:  []cli.Flag{&cliflag.Int{IntFlag: cli.IntFlag{Name: "n", Value: 20}}},
+		Action: func(c *cli.Context) error { got = c.Value("n"); return nil },
+	}
+	for _, c := range []struct {
+		args []string
+		want int
+	}{{nil, 20}, {[]string{"-n", "0600"}, 600}} {
+		if err := app.Run(append([]string{"app"}, c.args...)); err != nil || got != any(c.want) {
+			t.Errorf("%q: c.Value: %#v (%v), want the int %d", c.args, got, err, c.want)
+		}
+	}
+}
