@@ -60,15 +60,15 @@ type jpegHeader struct {
 	orientation int    // the EXIF orientation PIL turns the image by, 1 for none
 }
 
-// readJPEGHeader reads the header of a JPEG's bytes that image.DecodeConfig has taken: its frame
-// header, the first SOFn, which DecodeConfig takes only as SOF0, SOF1 or SOF2 (its size is
-// DecodeConfig's); its first scan; and the EXIF orientation Pillow 9.4's ImageOps.exif_transpose
-// turns it by: the Orientation tag (0x0112) of the first image file directory in the first APP1
-// segment that begins "Exif\0" (a later one, or an XMP segment before it, is not read; one that
-// does not go on "\0" and a TIFF header Pillow refuses), as tiffOrientation reads it; 1 (as
-// stored) where there is none or it is not 2 to 8. OpenCV's and imaging's readers read only a
-// first APP1 that is Exif, and only a SHORT: a photo whose XMP segment came first was left
-// unturned.
+// readJPEGHeader reads the header of a JPEG's bytes as readJPEGHead keeps it (metadata no decoder
+// reads dropped; the first APP1 and the first Exif one kept): its frame header, the first SOFn,
+// which jpeg.DecodeConfig takes only as SOF0, SOF1 or SOF2 (its size is DecodeConfig's); its
+// first scan; and the EXIF orientation Pillow 9.4's ImageOps.exif_transpose turns it by: the
+// Orientation tag (0x0112) of the first image file directory in the first APP1 segment that
+// begins "Exif\0" (a later one, or an XMP segment before it, is not read; one that does not go on
+// "\0" and a TIFF header Pillow refuses), as tiffOrientation reads it; 1 (as stored) where there
+// is none or it is not 2 to 8. OpenCV's and imaging's readers read only a first APP1 that is
+// Exif, and only a SHORT: a photo whose XMP segment came first was left unturned.
 func readJPEGHeader(data []byte) jpegHeader {
 	j := jpegHeader{scanComps: -1, orientation: 1}
 	exif := false

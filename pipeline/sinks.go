@@ -129,7 +129,7 @@ func NewVideoWriter(path string, fps float64) (*VideoWriter, error) {
 		return nil, fmt.Errorf("%s: %w", quote.Name(path), errors.Unwrap(err)) // (os.Stat's *PathError names the link's end)
 	}
 	if err != nil || st.Mode().IsRegular() {
-		v.temp = outpath.Partial(v.dest) // (OpenCV makes the file itself)
+		v.temp = outpath.Partial(v.dest) // (made by open, with outpath.NewFileMode, before OpenCV writes it)
 		v.done = interrupt.TempFile(v.temp)
 	}
 	return v, nil
