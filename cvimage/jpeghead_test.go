@@ -77,19 +77,18 @@ func TestMetadataDroppedOpenCV(t *testing.T) {
 			if got.Cols() != want.Cols() || got.Rows() != want.Rows() || !bytes.Equal(g, w) {
 				t.Errorf("%s, %s: Read's pixels differ from OpenCV's of the whole file", filepath.Base(path), name)
 			}
-			if name == "plain.jpg" {
-				continue
-			}
-			plain, err := gocv.IMDecode(data, gocv.IMReadColor|gocv.IMReadIgnoreOrientation)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p, _ := plain.DataPtrUint8(); !bytes.Equal(g, p) {
-				t.Errorf("%s, %s: Read's pixels differ from OpenCV's of the file without the metadata", filepath.Base(path), name)
+			if name != "plain.jpg" {
+				plain, err := gocv.IMDecode(data, gocv.IMReadColor|gocv.IMReadIgnoreOrientation)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p, _ := plain.DataPtrUint8(); !bytes.Equal(g, p) {
+					t.Errorf("%s, %s: Read's pixels differ from OpenCV's of the file without the metadata", filepath.Base(path), name)
+				}
+				plain.Close()
 			}
 			got.Close()
 			want.Close()
-			plain.Close()
 		}
 	}
 }
