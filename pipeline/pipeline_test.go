@@ -31,7 +31,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/cvdetect"
 	"github.com/shuffledet/shuffledet/detector"
-	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/outpath/modetest"
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
 
@@ -1235,43 +1235,19 @@ func TestVideoWriterFollowsLink(t *testing.T) {
 // files get (touch's: 0666 less the umask; it was whatever OpenCV's writer gave its hidden file)
 // and a replaced one keeps its own, as WriteReplacing's do.
 func TestVideoWriterModes(t *testing.T) {
-	dir := t.TempDir()
 	frame := &Frame{Mat: gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3)}
 	defer frame.Mat.Close()
-	for _, umask := range []int{0o022, 0o077, 0o027, 0o002} {
-		for _, old := range []os.FileMode{0, 0o644, 0o600, 0o604} { // (0: no file there)
-			path := filepath.Join(dir, fmt.Sprintf("out-%03o-%03o.mp4", umask, old))
-			want := outpath.NewFileMode &^ os.FileMode(umask)
-			if old != 0 {
-				want = old
-				if err := os.WriteFile(path, []byte("an earlier run's video"), old); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chmod(path, old); err != nil { // (WriteFile's mode passed through the umask)
-					t.Fatal(err)
-				}
-			}
-			prev := syscall.Umask(umask)
-			vw, err := NewVideoWriter(path, 10)
-			if err == nil {
-				err = vw.WriteFrame(frame)
-				if cerr := vw.Close(); err == nil {
-					err = cerr
-				}
-			}
-			syscall.Umask(prev)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st, err := os.Stat(path); err != nil || st.Mode().Perm() != want {
-				got := fmt.Sprint(err)
-				if err == nil {
-					got = fmt.Sprintf("%03o", st.Mode().Perm())
-				}
-				t.Errorf("umask %03o, earlier video's mode %03o (0: none): %s, want %03o", umask, old, got, want)
-			}
+	modetest.Check(t, ".mp4", func(path string) error {
+		vw, err := NewVideoWriter(path, 10)
+		if err != nil {
+			return err
 		}
-	}
+		err = vw.WriteFrame(frame)
+		if cerr := vw.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 }
 
 // TestVideoWriterFollowsTimes: frames of a variable frame rate (times 0-400 ms at 100 ms, then

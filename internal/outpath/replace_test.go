@@ -2,7 +2,6 @@ package outpath
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -51,46 +50,6 @@ func TestWriteReplacingLeavesNoHalfFile(t *testing.T) {
 	if err := WriteReplacing(missing, write("x")); err == nil || err.Error() != missing+": cannot write in its folder "+filepath.Dir(missing)+": no such file or directory" {
 		t.Errorf("into a missing folder: %v", err)
 	}
-}
-
-// TestWriteReplacingModes: under each umask, a new file gets touch's mode (0666 less the umask;
-// it was 0644 less it), and a replaced one keeps its own whatever the umask (a 0644 file replaced
-// under umask 077 became 0600: its mode was taken for a new file's and not set again).
-func TestWriteReplacingModes(t *testing.T) {
-	dir := t.TempDir()
-	write := func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }
-	for _, umask := range []int{0o022, 0o077, 0o027, 0o002} {
-		for _, old := range []os.FileMode{0, 0o644, 0o600, 0o666, 0o640, 0o604} { // (0: no file there)
-			path := filepath.Join(dir, fmt.Sprintf("out-%03o-%03o.json", umask, old))
-			want := NewFileMode &^ os.FileMode(umask)
-			if old != 0 {
-				want = old
-				if err := os.WriteFile(path, []byte("old"), old); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chmod(path, old); err != nil { // (WriteFile's mode passed through the umask)
-					t.Fatal(err)
-				}
-			}
-			prev := syscall.Umask(umask)
-			err := WriteReplacing(path, write)
-			syscall.Umask(prev)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st, err := os.Stat(path); err != nil || st.Mode().Perm() != want {
-				t.Errorf("umask %03o, earlier file's mode %03o (0: none): %v; want %03o", umask, old, modeOf(st, err), want)
-			}
-		}
-	}
-}
-
-// modeOf returns a Stat's permission bits in octal, or its error.
-func modeOf(st os.FileInfo, err error) string {
-	if err != nil {
-		return err.Error()
-	}
-	return fmt.Sprintf("%03o", st.Mode().Perm())
 }
 
 // TestWriteReplacingLongName: a file of a 250-byte name is written (its hidden file's name, the
