@@ -101,8 +101,9 @@ var errNotISO = errors.New("not an ISO base media file it can read")
 // fragment's only: FFmpeg counts its frames from the fragments it has seen, or from its duration.
 // A fragmented file's moov comes before its fragments (ISO/IEC 14496-12, 8.8: it is written so
 // that it can be read while it is written), so one whose media data (mdat) comes first is not
-// one; its index is at its end, past the head. False where the head ends before it tells (an
-// index over maxVideoHead: its tracks are skipped by reading them) or is not such a file's.
+// one; its index is at its end, past the head (its edit lists unread: isoIndexPlaysEveryFrame).
+// False where the head ends before it tells (an index over maxVideoHead: its tracks are skipped
+// by reading them) or is not such a file's.
 func isoIndexesEveryFrame(f *forwardReader) bool {
 	for range maxISOBoxes {
 		typ, size, err := isoBox(f, math.MaxInt64-f.off)
@@ -112,25 +113,175 @@ func isoIndexesEveryFrame(f *forwardReader) bool {
 		case typ == "mdat":
 			return true
 		case typ == "moov":
-			for end := f.off + size; f.off < end; {
-				typ, size, err := isoBox(f, end-f.off)
-				if err != nil {
-					return false
-				}
-				if typ == "mvex" {
-					return false
-				}
-				if _, err := f.Seek(size, io.SeekCurrent); err != nil {
-					return false
-				}
-			}
-			return true
+			return isoIndexPlaysEveryFrame(f, f.off+size)
 		}
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
 			return false
 		}
 	}
 	return false
+}
+
+// isoIndexPlaysEveryFrame reads an index (moov) up to end and reports whether FFmpeg plays every
+// frame it lists: not fragmented (no mvex), and each video track's edit list, if it has one, plays
+// the whole track (its one edit that is not empty as long as the track, within a tick of the index's
+// time scale; an offset of the first frame's time, as for B-frames, drops none). A file cut
+// where no key frame is (ffmpeg -ss with -c copy) keeps the frames from the key frame before
+// the cut and an edit that starts at the cut: FFmpeg decodes those before it but does not
+// return them, so its count (the track's frames) is more than a complete file gives.
+func isoIndexPlaysEveryFrame(f *forwardReader, end int64) bool {
+	var movieScale uint64
+	var tracks []isoTrack
+	for f.off < end {
+		typ, size, err := isoBox(f, end-f.off)
+		if err != nil || typ == "mvex" {
+			return false
+		}
+		switch typ {
+		case "mvhd":
+			b, err := isoFields(f, size, 24)
+			if err != nil {
+				return false
+			}
+			movieScale = uint64(binary.BigEndian.Uint32(b[12:]))
+			if b[0] == 1 {
+				movieScale = uint64(binary.BigEndian.Uint32(b[20:]))
+			}
+			continue
+		case "trak":
+			var t isoTrack
+			if !t.read(f, f.off+size, 0) {
+				return false
+			}
+			tracks = append(tracks, t)
+			continue
+		}
+		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
+			return false
+		}
+	}
+	for _, t := range tracks {
+		if t.handler == "vide" && t.edited && !t.playsWhole(movieScale) {
+			return false
+		}
+	}
+	return true
+}
+
+// isoTrack is what isoIndexPlaysEveryFrame reads of a track (trak): its handler's type (vide:
+// video), its media's time scale and duration (mdhd), and its edit list (elst): whether it has
+// one, how many of its edits are not empty, and how long the last of those is (in the index's
+// time scale).
+type isoTrack struct {
+	handler         string
+	scale, duration uint64
+	edited          bool
+	edits           int
+	editDuration    uint64
+}
+
+// read reads a track's boxes up to end, into the boxes that hold the ones it reads (edts, mdia),
+// depth boxes deep; false where a box cannot be read.
+func (t *isoTrack) read(f *forwardReader, end int64, depth int) bool {
+	for f.off < end {
+		typ, size, err := isoBox(f, end-f.off)
+		if err != nil {
+			return false
+		}
+		switch {
+		case (typ == "edts" || typ == "mdia") && depth == 0:
+			if !t.read(f, f.off+size, depth+1) {
+				return false
+			}
+			continue
+		case typ == "hdlr":
+			b, err := isoFields(f, size, 12)
+			if err != nil {
+				return false
+			}
+			t.handler = string(b[8:12])
+			continue
+		case typ == "mdhd": // (version 0: 20 bytes to the duration's end; 1: 32)
+			b, err := isoFields(f, size, min(size, 32))
+			switch {
+			case err != nil || len(b) < 20 || b[0] == 1 && len(b) < 32:
+				return false
+			case b[0] == 1:
+				t.scale, t.duration = uint64(binary.BigEndian.Uint32(b[20:])), binary.BigEndian.Uint64(b[24:])
+			default:
+				t.scale, t.duration = uint64(binary.BigEndian.Uint32(b[12:])), uint64(binary.BigEndian.Uint32(b[16:]))
+			}
+			continue
+		case typ == "elst":
+			if !t.readEdits(f, size) {
+				return false
+			}
+			continue
+		}
+		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// readEdits reads an edit list's size bytes: its edits (a duration in the index's time scale and
+// a start in the media's, -1 for an empty edit: a delay).
+func (t *isoTrack) readEdits(f *forwardReader, size int64) bool {
+	var b [20]byte
+	if size < 8 {
+		return false
+	}
+	if _, err := io.ReadFull(f, b[:8]); err != nil {
+		return false
+	}
+	width := int64(12)
+	if b[0] == 1 {
+		width = 20
+	}
+	n := int64(binary.BigEndian.Uint32(b[4:]))
+	if n > (size-8)/width {
+		return false
+	}
+	t.edited = true
+	for range n {
+		if _, err := io.ReadFull(f, b[:width]); err != nil {
+			return false
+		}
+		duration, start := uint64(binary.BigEndian.Uint32(b[:])), int64(int32(binary.BigEndian.Uint32(b[4:])))
+		if width == 20 {
+			duration, start = binary.BigEndian.Uint64(b[:]), int64(binary.BigEndian.Uint64(b[8:]))
+		}
+		if start != -1 {
+			t.edits++
+			t.editDuration = duration
+		}
+	}
+	_, err := f.Seek(size-8-n*width, io.SeekCurrent)
+	return err == nil
+}
+
+// playsWhole reports whether the track's edit list plays all of its media: one edit that is not
+// empty, at least as long as the media less a tick of movieScale (the index's time scale, to
+// which its length is rounded).
+func (t *isoTrack) playsWhole(movieScale uint64) bool {
+	if t.edits != 1 || movieScale == 0 || t.scale == 0 {
+		return false
+	}
+	return (float64(t.editDuration)+1)/float64(movieScale) >= float64(t.duration)/float64(t.scale)
+}
+
+// isoFields reads the first n bytes of a box's contents of size bytes and skips the rest.
+func isoFields(f *forwardReader, size, n int64) ([]byte, error) {
+	if size < n {
+		return nil, errNotISO
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err
+	}
+	_, err := f.Seek(size-n, io.SeekCurrent)
+	return b, err
 }
 
 // isoBox reads a box's header and returns its type and the size of its contents, which must end
