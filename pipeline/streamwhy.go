@@ -107,7 +107,7 @@ func whyHTTP(ctx context.Context, u *neturl.URL) string {
 	var connected atomic.Bool // a server that takes the connection and never answers is named so
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	get := func(authorization string) (*http.Response, error) {
-		resp, err := ffmpegGet(ctx, client, u, 1, authorization)
+		resp, err := ffmpegGet(ctx, client, u, 0, 1, authorization)
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -191,16 +191,16 @@ func ffmpegClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 }
 
-// ffmpegGet asks client for the first n bytes of u (a Range request) as FFmpeg asks: without u's
-// user and password (Go's client would send them as Basic before being asked), which go only in
-// authorization, an answer to the server's challenge (answer), when not "".
-func ffmpegGet(ctx context.Context, client *http.Client, u *neturl.URL, n int, authorization string) (*http.Response, error) {
+// ffmpegGet asks client for n bytes of u from byte from on (a Range request) as FFmpeg asks:
+// without u's user and password (Go's client would send them as Basic before being asked), which
+// go only in authorization, an answer to the server's challenge (answer), when not "".
+func ffmpegGet(ctx context.Context, client *http.Client, u *neturl.URL, from int64, n int, authorization string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
 	req.URL.User = nil
-	req.Header.Set("Range", "bytes=0-"+strconv.Itoa(n-1))
+	req.Header.Set("Range", "bytes="+strconv.FormatInt(from, 10)+"-"+strconv.FormatInt(from+int64(n)-1, 10))
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}

@@ -299,7 +299,7 @@ func TestFFmpegGetSendsCredentialsOnlyWhenAsked(t *testing.T) {
 	client := ffmpegClient()
 	defer client.CloseIdleConnections()
 	for _, authorization := range []string{"", "Basic YWRtaW46MjAyNA=="} {
-		resp, err := ffmpegGet(context.Background(), client, u, 1024, authorization)
+		resp, err := ffmpegGet(context.Background(), client, u, 0, 1024, authorization)
 		if err != nil {
 			t.Fatal(err)
 		}
