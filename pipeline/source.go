@@ -438,7 +438,8 @@ func OpenCameraDevice(path string) (*Live, error) {
 // connection refused, ...). For an http(s) link to a file of stated length, the file's head is
 // asked for again (httpVideoHead): a Matroska file, whose count OpenCV states from time 0, states
 // its frames from its first one, as OpenVideo's do (framesAfterStart), and an MP4 or MOV whose
-// index lists every frame is told apart from a file whose count is an estimate (ExactCount).
+// index lists every frame is told apart from a file whose count is an estimate (ExactCount; an
+// index after the frames, past the head, is asked for with a second request).
 func OpenStream(url string) (*Live, error) {
 	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)

@@ -11,6 +11,8 @@ import (
 	"math"
 	"net/http"
 	neturl "net/url"
+	"strconv"
+	"strings"
 )
 
 // videoHead is what the head of a video file read over http(s) says about the file, as its
@@ -23,6 +25,11 @@ type videoHead struct {
 	// exactCount: an ISO base media file (MP4, MOV) whose index lists every frame
 	// (isoIndexesEveryFrame), so that the count FFmpeg states is exact, not an estimate.
 	exactCount bool
+	// indexAt, when not 0, is where an ISO base media file's top-level boxes go on past the head,
+	// after its media data (mdat): the mdat's end, or the start of a box after it that the head
+	// ends within; its index (moov) there says whether the count is exact (exactCount is false
+	// until it is read: httpISOIndex).
+	indexAt int64
 }
 
 // maxVideoHead bounds the bytes httpVideoHead reads (a Matroska file's head up to its first
@@ -30,9 +37,19 @@ type videoHead struct {
 // starts with attachments or cues, or an MP4's index lists an hour of frames or more).
 const maxVideoHead = 1 << 20
 
-// httpVideoHead reads the head of the file at an http(s) URL (at most maxVideoHead bytes, within
-// whyTimeout), as FFmpeg reads it: the URL's user and password are sent only when the server
-// asks for them (Digest or Basic), and the server's certificate is not checked.
+// maxISOIndex bounds the bytes httpVideoHead reads of an index (moov) that follows its file's
+// media data (mdat), past the head: an index lists each frame in a few bytes (its size, its place,
+// its time), 1-2 MB for an hour of video and its audio, so 8 MiB is hours of it; a larger index is
+// not read, and its file's count is not taken as exact.
+const maxISOIndex = 8 << 20
+
+// httpVideoHead reads the head of the file at an http(s) URL (at most maxVideoHead bytes), and
+// where that shows an ISO base media file's media data (mdat) running past it, the boxes after it,
+// its index (moov: ffmpeg's default place for it, at the end), with a second Range request (at
+// most maxISOIndex bytes; its file's count is not exact where the server does not answer with
+// those bytes: one that ignores Range, 200 and the whole file, is not read on). Both requests
+// are made within whyTimeout, as FFmpeg makes them: the URL's user and password are sent only when
+// the server asks for them (Digest or Basic), and the server's certificate is not checked.
 func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	u, err := neturl.Parse(rawURL)
 	if err != nil {
@@ -42,21 +59,47 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	defer cancel()
 	client := ffmpegClient() // (a Range request is not sent compressed: Go asks for gzip only without one)
 	defer client.CloseIdleConnections()
-	resp, err := ffmpegGet(ctx, client, u, maxVideoHead, "")
-	if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
-		resp.Body.Close()
-		if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
-			resp, err = ffmpegGet(ctx, client, u, maxVideoHead, authorization)
+	get := func(from int64, n int) (*http.Response, error) {
+		resp, err := ffmpegGet(ctx, client, u, from, n, "")
+		if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
+			resp.Body.Close()
+			if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
+				resp, err = ffmpegGet(ctx, client, u, from, n, authorization)
+			}
 		}
+		return resp, unwrapURLError(err)
 	}
+	resp, err := get(0, maxVideoHead)
 	if err != nil {
-		return videoHead{err: unwrapURLError(err)}
+		return videoHead{err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
 		return videoHead{err: errNotMatroska}
 	}
-	return readVideoHead(io.LimitReader(resp.Body, maxVideoHead))
+	h := readVideoHead(io.LimitReader(resp.Body, maxVideoHead))
+	if h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
+		h.exactCount = httpISOIndex(get, h.indexAt)
+	}
+	return h
+}
+
+// httpISOIndex reads an ISO base media file's top-level boxes from byte at on, as get (from, n)
+// asks the server for them, to its index (moov), and reports whether that lists every frame
+// (isoIndexesEveryFrame); false where the server answers with other bytes than those asked for
+// (not 206 Partial Content from at: a server that ignores Range sends the whole file, which is
+// not read) or the index is not within maxISOIndex bytes of at.
+func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64) bool {
+	resp, err := get(at, maxISOIndex)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close() // (unread: the connection is closed, not drained)
+	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), "bytes "+strconv.FormatInt(at, 10)+"-") {
+		return false
+	}
+	exact, _ := isoIndexesEveryFrame(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
+	return exact
 }
 
 // readVideoHead is httpVideoHead on the file's bytes as r reads them from its start: a Matroska
@@ -70,7 +113,7 @@ func readVideoHead(r io.Reader) videoHead {
 	case len(first) >= 4 && binary.BigEndian.Uint32(first) == ebmlHeaderID:
 		h.start, h.duration, h.err = readMatroskaTimes(&forwardReader{r: b})
 	case len(first) == 8 && isoFirstBox(string(first[4:])):
-		h.exactCount = isoIndexesEveryFrame(&forwardReader{r: b})
+		h.exactCount, h.indexAt = isoIndexesEveryFrame(&forwardReader{r: b})
 	}
 	return h
 }
@@ -95,31 +138,46 @@ const maxISOBoxes = 64
 var errNotISO = errors.New("not an ISO base media file it can read")
 
 // isoIndexesEveryFrame reports whether an ISO base media file (MP4, MOV, M4V, 3GP), as f reads
-// it from its start, is one whose index (its moov box's sample tables) lists every frame, so
-// that the frame count FFmpeg states is the file's exact count: one that is not fragmented (its
-// moov holds no mvex box). A fragmented file's index lists none of its frames, or its first
+// it from its top-level box at f.off on, is one whose index (its moov box's sample tables) lists
+// every frame, so that the frame count FFmpeg states is the file's exact count: one that is not
+// fragmented (its moov holds no mvex box) and whose edit lists play every frame
+// (isoIndexPlaysEveryFrame). A fragmented file's index lists none of its frames, or its first
 // fragment's only: FFmpeg counts its frames from the fragments it has seen, or from its duration.
-// A fragmented file's moov comes before its fragments (ISO/IEC 14496-12, 8.8: it is written so
-// that it can be read while it is written), so one whose media data (mdat) comes first is not
-// one; its index is at its end, past the head (its edit lists unread: isoIndexPlaysEveryFrame).
-// False where the head ends before it tells (an index over maxVideoHead: its tracks are skipped
+// Where f ends within media data (mdat) or a box after it (an index after the media, ffmpeg's
+// default, past the head), next is where to read on: the end of the mdat or of a box f ends
+// within, or the start of the index or of the box whose header f ends within; else 0.
+// False where f ends before it tells (an index first over maxVideoHead: its tracks are skipped
 // by reading them) or is not such a file's.
-func isoIndexesEveryFrame(f *forwardReader) bool {
+func isoIndexesEveryFrame(f *forwardReader) (exact bool, next int64) {
+	afterMediaData := false
 	for range maxISOBoxes {
+		start := f.off
 		typ, size, err := isoBox(f, math.MaxInt64-f.off)
 		switch {
+		case afterMediaData && (err == io.EOF || err == io.ErrUnexpectedEOF): // (f ends in its header)
+			return false, start
 		case err != nil || typ == "moof": // (a fragment before any index: not a file it knows)
-			return false
-		case typ == "mdat":
-			return true
+			return false, 0
 		case typ == "moov":
-			return isoIndexPlaysEveryFrame(f, f.off+size)
+			end := f.off + size
+			exact := isoIndexPlaysEveryFrame(f, end)
+			if f.off < end && afterMediaData {
+				if _, err := f.Seek(end-f.off, io.SeekCurrent); err != nil { // (f ends within it)
+					return false, start
+				}
+			}
+			return exact, 0
 		}
+		end := f.off + size
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
-			return false
+			if typ == "mdat" || afterMediaData {
+				return false, end
+			}
+			return false, 0
 		}
+		afterMediaData = afterMediaData || typ == "mdat"
 	}
-	return false
+	return false, 0
 }
 
 // isoIndexPlaysEveryFrame reads an index (moov) up to end and reports whether FFmpeg plays every

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,13 +37,14 @@ func remux(t *testing.T, dir, name string, args ...string) []byte {
 	return data
 }
 
-// cutClip writes the test clip cut at 1.35 s into dir, its packets copied and its index first
-// (ffmpeg -ss with -c copy): it keeps the frames from the key frame before the cut, the clip's
-// first, and an edit list that starts at the cut, so FFmpeg states 40 frames and returns 26.
-func cutClip(t *testing.T, dir string) []byte {
+// cutClip writes the video at src cut at 1.35 s into dir as name, its packets copied (ffmpeg -ss
+// with -c copy) with ffmpeg's extra arguments: it keeps the frames from the key frame before the
+// cut, the clip's first, and an edit list that starts at the cut, so FFmpeg states 40 frames
+// (of the test clip, or videotest.LargeClip) and returns 26.
+func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
 	t.Helper()
-	path := filepath.Join(dir, "cut.mp4")
-	args := []string{"-v", "error", "-ss", "1.35", "-i", videotest.Clip(t), "-c", "copy", "-movflags", "+faststart", path}
+	path := filepath.Join(dir, name)
+	args = append(append([]string{"-v", "error", "-ss", "1.35", "-i", src, "-c", "copy"}, args...), path)
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
 	}
@@ -72,7 +74,8 @@ func TestVideoHead(t *testing.T) {
 		{"the clip (index first)", clip, true, false},
 		{"index last", remux(t, dir, "last.mp4"), true, false},
 		{"MOV", remux(t, dir, "clip.mov"), true, false},
-		{"cut where no key frame is, index first", cutClip(t, dir), false, false},
+		{"cut where no key frame is, index first", cutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart"), false, false},
+		{"cut where no key frame is, index last", cutClip(t, dir, "cut-last.mp4", videotest.Clip(t)), false, false},
 		{"fragmented", remux(t, dir, "frag.mp4", "-movflags", "frag_keyframe+empty_moov"), false, false},
 		{"fragmented, first fragment in the index", remux(t, dir, "frag1.mp4", "-movflags", "frag_keyframe"), false, false},
 		{"Matroska", remux(t, dir, "clip.mkv"), false, true},
@@ -80,8 +83,8 @@ func TestVideoHead(t *testing.T) {
 		{"AVI", remux(t, dir, "clip.avi"), false, false},
 	} {
 		h := readVideoHead(bytes.NewReader(c.data))
-		if h.exactCount != c.exact || (h.err == nil) != c.matroska {
-			t.Errorf("%s: exact count %v, Matroska %v (%v); want %v, %v", c.name, h.exactCount, h.err == nil, h.err, c.exact, c.matroska)
+		if h.exactCount != c.exact || (h.err == nil) != c.matroska || h.indexAt != 0 {
+			t.Errorf("%s: exact count %v, Matroska %v (%v), index at %d; want %v, %v, 0", c.name, h.exactCount, h.err == nil, h.err, h.indexAt, c.exact, c.matroska)
 		}
 	}
 
@@ -101,14 +104,46 @@ func TestVideoHead(t *testing.T) {
 		t.Fatal("the clip has no index (moov)")
 	}
 	for n := range min(len(clip), indexEnd+64) {
-		if got := readVideoHead(bytes.NewReader(clip[:n])).exactCount; got != (n >= indexEnd) {
-			t.Fatalf("cut at %d bytes (index ends at %d): exact count %v", n, indexEnd, got)
+		if h := readVideoHead(bytes.NewReader(clip[:n])); h.exactCount != (n >= indexEnd) || h.indexAt != 0 {
+			t.Fatalf("cut at %d bytes (index ends at %d): exact count %v, index at %d", n, indexEnd, h.exactCount, h.indexAt)
+		}
+	}
+
+	// Its index last, after its media data (mdat): a head that ends from the mdat's header on
+	// (within its frames, or within the index) says where the index starts, to be asked for;
+	// one that holds the whole file, that the count is exact.
+	last := remux(t, dir, "last2.mp4")
+	var mediaStart, mediaEnd int
+	for off := 0; off+8 <= len(last) && mediaEnd == 0; {
+		size, typ := int(binary.BigEndian.Uint32(last[off:])), string(last[off+4:off+8])
+		if typ == "mdat" {
+			mediaStart, mediaEnd = off+8, off+size
+		} else if size < 8 {
+			t.Fatalf("the remuxed clip's box at %d: size %d", off, size)
+		}
+		off += size
+	}
+	if mediaEnd == 0 || mediaEnd >= len(last) {
+		t.Fatalf("the remuxed clip's media data ends at %d of %d bytes", mediaEnd, len(last))
+	}
+	for n := 0; n <= len(last); n++ {
+		if n > mediaStart+64 && n < mediaEnd-64 && n%97 != 0 { // (within its frames: every 97th)
+			continue
+		}
+		want := int64(0)
+		if n >= mediaStart && n < len(last) {
+			want = int64(mediaEnd)
+		}
+		if h := readVideoHead(bytes.NewReader(last[:n])); h.exactCount != (n == len(last)) || h.indexAt != want {
+			t.Fatalf("index last, cut at %d bytes (media data from %d to %d, of %d): exact count %v, index at %d; want %v, %d",
+				n, mediaStart, mediaEnd, len(last), h.exactCount, h.indexAt, n == len(last), want)
 		}
 	}
 }
 
 // FuzzVideoHead: any bytes give a head, never a panic or a hang; a Matroska start and duration
-// that are numbers. Seeded with the heads of the clip and of a fragmented MP4.
+// that are numbers; an index to be asked for past the head at an offset, the count not yet exact.
+// Seeded with the heads of the clip and of a fragmented MP4, and media data before an index.
 func FuzzVideoHead(f *testing.F) {
 	clip, err := os.ReadFile(videotest.Clip(f))
 	if err != nil {
@@ -117,10 +152,14 @@ func FuzzVideoHead(f *testing.F) {
 	f.Add(clip[:min(len(clip), 2048)])
 	f.Add([]byte("\x00\x00\x00\x08ftyp\x00\x00\x00\x10moov\x00\x00\x00\x08mvex"))
 	f.Add([]byte("\x00\x00\x00\x01moov\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add([]byte("\x00\x00\x00\x10mdat\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10moov\x00\x00\x00\x08mvhd"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h := readVideoHead(bytes.NewReader(b))
 		if h.err == nil && (math.IsNaN(h.start) || !(h.duration >= 0)) {
 			t.Errorf("start %v, duration %v", h.start, h.duration)
+		}
+		if h.indexAt < 0 || h.indexAt > 0 && h.exactCount {
+			t.Errorf("index at %d, exact count %v", h.indexAt, h.exactCount)
 		}
 	})
 }
@@ -128,29 +167,41 @@ func FuzzVideoHead(f *testing.F) {
 // TestExactCountOverHTTP: a stream of stated length says its count is exact by what the file
 // is, not by its URL: an MP4 served at a link without an extension (video?id=1) is one whose
 // count is exact; a Matroska file served at a link ending in .mp4 is not, nor an MP4 cut where
-// no key frame is (its edit list plays 26 of the 40 frames its index lists, all it holds).
+// no key frame is (its edit list plays 26 of the 40 frames its index lists, all it holds), its
+// index first, or last past the head (a second request, for the index after the media data); an
+// MP4 whose index lies past the head is whole (exact) when the server sends the index, not
+// exact when it ignores Range (a 200 and the whole file, not read), exact again as the server
+// asks for the URL's user and password on every request.
 func TestExactCountOverHTTP(t *testing.T) {
 	mkv := videotest.OffsetMKV(t, 0)
-	cut := filepath.Join(t.TempDir(), "cut.mp4")
-	if err := os.WriteFile(cut, cutClip(t, t.TempDir()), 0o666); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	large := videotest.LargeClip(t)
+	files := map[string]string{"1": videotest.Clip(t), "2": mkv, "3": filepath.Join(dir, "cut.mp4"), "4": large, "5": filepath.Join(dir, "large-cut.mp4")}
+	cutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart")
+	if data := cutClip(t, dir, "large-cut.mp4", large); len(data) <= maxVideoHead {
+		t.Fatalf("the large clip cut: %d bytes, within the head (%d)", len(data), maxVideoHead)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path := videotest.Clip(t)
-		switch r.URL.Query().Get("id") {
-		case "2":
-			path = mkv
-		case "3":
-			path = cut
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		defer f.Close()
-		http.ServeContent(w, r, "", time.Time{}, f)
-	}))
+	serve := func(ignoreRange bool, user, pass string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); user != "" && (!ok || u != user || p != pass) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="cam"`)
+				http.Error(w, "who", http.StatusUnauthorized)
+				return
+			}
+			f, err := os.Open(files[r.URL.Query().Get("id")])
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			defer f.Close()
+			if ignoreRange {
+				io.Copy(w, f)
+				return
+			}
+			http.ServeContent(w, r, "", time.Time{}, f)
+		}))
+	}
+	srv := serve(false, "", "")
 	defer srv.Close()
 	for _, c := range []struct {
 		url          string
@@ -161,6 +212,8 @@ func TestExactCountOverHTTP(t *testing.T) {
 		{srv.URL + "/clip.mp4?id=2", false, videotest.ClipFrames, videotest.ClipFrames},
 		// whole, but FFmpeg returns fewer frames than its index lists (its edit list)
 		{srv.URL + "/cut.mp4?id=3", false, videotest.ClipFrames, 26},
+		{srv.URL + "/large.mp4?id=4", true, videotest.ClipFrames, videotest.ClipFrames},
+		{srv.URL + "/large-cut.mp4?id=5", false, videotest.ClipFrames, 26},
 	} {
 		l, err := OpenStream(c.url)
 		if err != nil {
@@ -181,5 +234,22 @@ func TestExactCountOverHTTP(t *testing.T) {
 			t.Errorf("%s: %d frames stated, %d read, exact %v; want %d, %d, %v", c.url, l.Frames(), read, l.ExactCount(), c.stated, c.read, c.exact)
 		}
 		l.Close()
+	}
+
+	ignoring := serve(true, "", "")
+	defer ignoring.Close()
+	guarded := serve(false, "ann", "secret")
+	defer guarded.Close()
+	for _, c := range []struct {
+		url   string
+		exact bool
+	}{
+		{ignoring.URL + "/large.mp4?id=4", false}, // (its index past the head, not asked for)
+		{ignoring.URL + "/video?id=1", true},      // (the whole file within the head)
+		{strings.Replace(guarded.URL, "://", "://ann:secret@", 1) + "/large.mp4?id=4", true},
+	} {
+		if h := httpVideoHead(context.Background(), c.url); h.exactCount != c.exact {
+			t.Errorf("%s: exact count %v, want %v", c.url, h.exactCount, c.exact)
+		}
 	}
 }

@@ -1167,8 +1167,11 @@ func TestTerminateWhileWaitingForTheFirstSource(t *testing.T) {
 // TestStreamOfKnownLengthCutFails: an http:// link to an MP4 whose server drops the connection
 // two thirds of the way through ends the run with status 1, naming the stream and the last
 // frame, the frames before kept (it was a warning and status 0, as for a short local file,
-// although a source that dies fails the run); a container whose count is an estimate keeps the
-// warning.
+// although a source that dies fails the run), also where its index (moov) comes after its
+// frames, past the head of the file that detect reads (a second request asks for it); a
+// container whose count is an estimate keeps the warning, as does a whole MP4 cut where no key
+// frame is, its index last (its edit list plays 26 of the 40 frames its index lists: it failed
+// as cut short).
 func TestStreamOfKnownLengthCutFails(t *testing.T) {
 	dir := t.TempDir()
 	clip := copyClip(t, dir)
@@ -1197,6 +1200,33 @@ func TestStreamOfKnownLengthCutFails(t *testing.T) {
 		t.Errorf("an MP4 cut short at a link without an extension: %v\n%s", err, stderr)
 	}
 
+	// The same for an MP4 whose index follows its frames, past the head (1 MiB).
+	large, err := os.ReadFile(videotest.LargeClip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	largeSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(&cutWriter{w, 2 * len(large) / 3}, r, "large.mp4", time.Time{}, bytes.NewReader(large))
+	}))
+	defer largeSrv.Close()
+	stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", largeSrv.URL+"/large.mp4")
+	if n := len(frameLines(t, []byte(stdout))); err == nil || !strings.Contains(err.Error(), "/large.mp4: the stream ended after frame ") || !(n > 0 && n < videotest.ClipFrames) {
+		t.Errorf("an MP4 cut short, its index last: %v, %d frames\n%s", err, n, stderr)
+	}
+
+	// A whole MP4 cut where no key frame is, its index last, past the head: read to its end,
+	// status 0.
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-ss", "1.35", "-i", videotest.LargeClip(t), "-c", "copy",
+		filepath.Join(dir, "large-cut.mp4")).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	files := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer files.Close()
+	stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", files.URL+"/large-cut.mp4")
+	if n := len(frameLines(t, []byte(stdout))); err != nil || n != 26 {
+		t.Errorf("a whole MP4 cut where no key frame is, its index last: %v, %d frames, want 26\n%s", err, n, stderr)
+	}
+
 	// A whole MKV whose audio outlasts its video states more frames than it holds (its count is
 	// its duration times its rate): read over http, a warning, as read from a file, not a
 	// failure.
@@ -1205,8 +1235,6 @@ func TestStreamOfKnownLengthCutFails(t *testing.T) {
 		"-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "pcm_s16le", mkv).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
-	files := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer files.Close()
 	stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", files.URL+"/long-audio.mkv")
 	if n := len(frameLines(t, []byte(stdout))); err != nil || n != videotest.ClipFrames || !strings.Contains(stderr, "warning: no frame decoded after frame") {
 		t.Errorf("a whole MKV with longer audio over http: %v, %d frames\n%s", err, n, stderr)

@@ -47,6 +47,19 @@ func LoopedClip(t testing.TB, n int) string {
 	return path
 }
 
+// LargeClip writes the clip re-encoded at a high rate (40 frames in about 1.8 MB, over the 1 MiB
+// of a file's head that detect reads over http(s); one key frame, the first) into a temporary
+// directory, its index (moov) after its frames (ffmpeg's default), and returns its path.
+func LargeClip(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "large.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", Clip(t), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "4",
+		"-g", "1000", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	return path
+}
+
 // Model writes a random-weight detector of a g3 preset (e.g. "shufflenet-g3-0.5x-300") into a
 // temporary directory and returns its path. minSize and maxSize, when nonzero, replace the
 // preset's resolution and postNMS its number of proposals: what the video tests need is frames
