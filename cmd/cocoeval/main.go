@@ -227,9 +227,10 @@ func evalFile(c *cli.Context, e *env) error {
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
 		if n := withGroundTruth(gt, all[k:], cats); n > 0 { // (images without any have nothing to miss)
-			fmt.Fprintf(e.stderr, "cocoeval: note: the detections are all on the first %d of the %d images in %s; "+
-				"the %d after them with ground truth %s as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
-				k, len(all), quote.Name(c.String("gt")), n, plural.Word(n, "counts", "count"), k)
+			fmt.Fprintf(e.stderr, "cocoeval: note: %s on the first %d of the %d images in %s; "+
+				"the %d after %s with ground truth %s as missed (if the file is from a -limit or interrupted run, give -limit as that run printed it: %d or more, as its last images may have no detection)\n",
+				plural.Word(len(dts), "the detection is", "the detections are all"), k, len(all), quote.Name(c.String("gt")),
+				n, plural.Word(k, "it", "them"), plural.Word(n, "counts", "count"), k)
 		}
 	}
 	return report(c.Context, c, e, gt, dts, nil, cats)

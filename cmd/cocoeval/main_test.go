@@ -917,11 +917,19 @@ func TestNoteOnUncoveredImages(t *testing.T) {
 	for _, c := range []struct {
 		name, third string // the third image's annotations
 		note        string
+		res         string // the results file, the default's two detections on the first two images when ""
 	}{
-		{"no annotations", ``, ""},
-		{"a crowd region", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 1}`, ""},
+		{"no annotations", ``, "", ""},
+		{"a crowd region", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 1}`, "", ""},
 		{"a box", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}`,
-			"the detections are all on the first 2 of the 3 images in GT; the 1 after them with ground truth counts as missed"},
+			"the detections are all on the first 2 of the 3 images in GT; the 1 after them with ground truth counts as missed", ""},
+		// A count of 1 takes the singular (it was "the detections are all on the first 1 ...; the 2 after them").
+		{"a box, one detection", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}`,
+			"the detection is on the first 1 of the 3 images in GT; the 2 after it with ground truth count as missed",
+			`[{"image_id": 1, "category_id": 1, "bbox": [1, 1, 20, 20], "score": 0.9}]`},
+		{"a box, two detections on the first image", `{"id": 3, "image_id": 3, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}`,
+			"the detections are all on the first 1 of the 3 images in GT; the 2 after it with ground truth count as missed",
+			`[{"image_id": 1, "category_id": 1, "bbox": [1, 1, 20, 20], "score": 0.9}, {"image_id": 1, "category_id": 1, "bbox": [30, 30, 20, 20], "score": 0.8}]`},
 	} {
 		dir := t.TempDir()
 		gt := filepath.Join(dir, "gt.json")
@@ -933,6 +941,9 @@ func TestNoteOnUncoveredImages(t *testing.T) {
 		doc := `{"images": [{"id": 1}, {"id": 2}, {"id": 3}], "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}], "annotations": [` + anns + `]}`
 		dt := filepath.Join(dir, "dt.json")
 		res := `[{"image_id": 1, "category_id": 1, "bbox": [1, 1, 20, 20], "score": 0.9}, {"image_id": 2, "category_id": 1, "bbox": [5, 5, 30, 20], "score": 0.8}]`
+		if c.res != "" {
+			res = c.res
+		}
 		if err := os.WriteFile(gt, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
