@@ -75,6 +75,16 @@ func exactCount(src pipeline.Source) bool {
 	return ok && l.ExactCount()
 }
 
+// endedAt says where a source of stated frames ended short, got of them decoded: after the last
+// one decoded, numbered from 0 as in the JSON lines, or before the first where none was (it said
+// "after frame -1").
+func endedAt(got, stated int) string {
+	if got == 0 {
+		return fmt.Sprintf("before frame 0, the first of the %d", stated)
+	}
+	return fmt.Sprintf("after frame %d (numbered from 0) of the %d", got-1, stated)
+}
+
 // open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).
 func (in input) open() (pipeline.Source, error) {
 	var l *pipeline.Live
@@ -285,10 +295,9 @@ func detect(c *cli.Context) error {
 				// from a short file, and the connection is what a stream loses (a dead source:
 				// status 1). Other containers' counts are estimates (duration x rate: an MKV's
 				// includes its audio), hence the warning.
-				failures = append(failures, fmt.Errorf("%s: the stream ended after frame %d (numbered from 0) of the %d its index states (the connection lost, or a file cut short: the frames read are kept)", quote.Name(in.name()), got-1, stated))
+				failures = append(failures, fmt.Errorf("%s: the stream ended %s its index states (the connection lost, or a file cut short: the frames read are kept)", quote.Name(in.name()), endedAt(got, stated)))
 			} else if ended && got < stated {
-				// Frame numbers from 0, as in the JSON lines: the last one decoded is got-1.
-				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded after frame %d (numbered from 0) of the %d its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), got-1, stated)
+				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), endedAt(got, stated))
 			}
 		}
 		if vw != nil {

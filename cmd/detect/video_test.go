@@ -834,7 +834,7 @@ func TestShowWindow(t *testing.T) {
 			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, loops*videotest.ClipFrames, stderr.String())
 		}
 		// Stopped by the window, not cut short: no warning about the file's length.
-		if strings.Contains(stderr.String(), "warning: no frame decoded after") {
+		if strings.Contains(stderr.String(), "warning: no frame decoded") {
 			t.Errorf("a run the window stopped warns of a file cut short:\n%s", stderr.String())
 		}
 	case <-time.After(2 * time.Minute):
@@ -1198,6 +1198,18 @@ func TestStreamOfKnownLengthCutFails(t *testing.T) {
 	_, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", srv.URL+"/video?id=1")
 	if err == nil || !strings.Contains(err.Error(), "/video?id=1: the stream ended after frame ") {
 		t.Errorf("an MP4 cut short at a link without an extension: %v\n%s", err, stderr)
+	}
+	// Its index whole and none of its frames: "before frame 0" (it said "after frame -1").
+	blank := bytes.Clone(data)
+	clear(blank[bytes.Index(blank, []byte("mdat"))+4:])
+	none := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "clip.mp4", time.Time{}, bytes.NewReader(blank))
+	}))
+	defer none.Close()
+	stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", none.URL+"/video")
+	want := fmt.Sprintf("/video: the stream ended before frame 0, the first of the %d its index states", videotest.ClipFrames)
+	if n := len(frameLines(t, []byte(stdout))); err == nil || !strings.Contains(err.Error(), want) || n != 0 {
+		t.Errorf("an MP4 of no decodable frame: %v, %d frames, want %q\n%s", err, n, want, stderr)
 	}
 
 	// The same for an MP4 whose index follows its frames, past the head (1 MiB).
