@@ -66,8 +66,7 @@ func TestSummary(t *testing.T) {
 	}
 
 	// One frame (an image): "1 frame", not "1 frames".
-	s = &Stats{}
-	s.add(func(s *Stats) { s.frames, s.elapsed = 1, time.Second })
+	s = &Stats{frames: 1, elapsed: time.Second}
 	b.Reset()
 	s.Summary(&b)
 	if want := "summary: 1 frame in 1.0 s (1.00 frames/s); dropped 0, corrupt 0\n"; !strings.HasPrefix(b.String(), want) {
