@@ -46,7 +46,7 @@ func matroskaTimes(path string) (start, duration float64, err error) {
 
 // forwardReader is an io.ReadSeeker over r that seeks forward only (from where it is), reading
 // past what it skips: a file's head over the network, for readMatroskaTimes and
-// isoIndexesEveryFrame.
+// isoFrameCount.
 type forwardReader struct {
 	r   io.Reader
 	off int64

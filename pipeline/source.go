@@ -438,8 +438,9 @@ func OpenCameraDevice(path string) (*Live, error) {
 // connection refused, ...). For an http(s) link to a file of stated length, the file's head is
 // asked for again (httpVideoHead): a Matroska file, whose count OpenCV states from time 0, states
 // its frames from its first one, as OpenVideo's do (framesAfterStart), and an MP4 or MOV whose
-// index lists every frame is told apart from a file whose count is an estimate (ExactCount; an
-// index after the frames, past the head, is asked for with a second request).
+// index lists every frame, as many as OpenCV states, is told apart from a file whose count is an
+// estimate (ExactCount; an index after the frames, past the head, is asked for with a second
+// request).
 func OpenStream(url string) (*Live, error) {
 	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
@@ -456,7 +457,7 @@ func OpenStream(url string) (*Live, error) {
 		h := httpVideoHead(context.Background(), url)
 		// (an MKV's count from its first frame, as a file's)
 		frames = framesAfterStart(func() (float64, float64, error) { return h.start, h.duration, h.err }, fps, frames)
-		exact = h.exactCount
+		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
 	}
 	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact}, nil
 }
@@ -472,7 +473,9 @@ func (l *Live) Frames() int { return l.stated }
 
 // ExactCount reports whether Frames is the exact count of the frames in the file, as its index
 // lists them: an http(s) link to an MP4 or MOV (an ISO base media file, as the head of the file
-// shows it, whatever its URL) that is not fragmented. Then a Read that ends short of that count
+// shows it, whatever its URL) that is not fragmented, whose video track's edit list plays every
+// frame, and whose index lists as many frames as Frames states (FFmpeg reads such a file by
+// another demuxer where its URL ends in .jpg: one image). Then a Read that ends short of that count
 // (io.EOF, Extent) lost the connection or read a file cut short; other counts are estimates
 // (duration x rate: an MKV's includes its audio, MPEG-TS, a fragmented MP4), and a stream other
 // than http(s) is not asked (false).

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	neturl "net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -22,13 +23,15 @@ type videoHead struct {
 	// another file, or a Matroska file whose start it cannot read, or the request's failure.
 	start, duration float64
 	err             error
-	// exactCount: an ISO base media file (MP4, MOV) whose index lists every frame
-	// (isoIndexesEveryFrame), so that the count FFmpeg states is exact, not an estimate.
-	exactCount bool
+	// frames: an ISO base media file's (MP4, MOV) whose index lists and plays every frame of its
+	// one video track, that track's count (isoFrameCount); 0 for another file. The count FFmpeg
+	// states is exact, not an estimate, where it is this one (not where FFmpeg read the file
+	// otherwise: by another demuxer, as one JPEG where its URL ends in .jpg).
+	frames int
 	// indexAt, when not 0, is where an ISO base media file's top-level boxes go on past the head,
 	// after its media data (mdat): the mdat's end, or the start of a box after it that the head
-	// ends within; its index (moov) there says whether the count is exact (exactCount is false
-	// until it is read: httpISOIndex).
+	// ends within; its index (moov) there gives the count (frames is 0 until it is read:
+	// httpISOIndex).
 	indexAt int64
 }
 
@@ -79,27 +82,27 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	}
 	h := readVideoHead(io.LimitReader(resp.Body, maxVideoHead))
 	if h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
-		h.exactCount = httpISOIndex(get, h.indexAt)
+		h.frames = httpISOIndex(get, h.indexAt)
 	}
 	return h
 }
 
 // httpISOIndex reads an ISO base media file's top-level boxes from byte at on, as get (from, n)
-// asks the server for them, to its index (moov), and reports whether that lists every frame
-// (isoIndexesEveryFrame); false where the server answers with other bytes than those asked for
-// (not 206 Partial Content from at: a server that ignores Range sends the whole file, which is
-// not read) or the index is not within maxISOIndex bytes of at.
-func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64) bool {
+// asks the server for them, to its index (moov), and returns the count of frames that lists
+// (isoFrameCount); 0 where the server answers with other bytes than those asked for (not 206
+// Partial Content from at: a server that ignores Range sends the whole file, which is not read)
+// or the index is not within maxISOIndex bytes of at.
+func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64) int {
 	resp, err := get(at, maxISOIndex)
 	if err != nil {
-		return false
+		return 0
 	}
 	defer resp.Body.Close() // (unread: the connection is closed, not drained)
 	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), "bytes "+strconv.FormatInt(at, 10)+"-") {
-		return false
+		return 0
 	}
-	exact, _ := isoIndexesEveryFrame(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
-	return exact
+	frames, _ := isoFrameCount(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
+	return frames
 }
 
 // readVideoHead is httpVideoHead on the file's bytes as r reads them from its start: a Matroska
@@ -113,7 +116,7 @@ func readVideoHead(r io.Reader) videoHead {
 	case len(first) >= 4 && binary.BigEndian.Uint32(first) == ebmlHeaderID:
 		h.start, h.duration, h.err = readMatroskaTimes(&forwardReader{r: b})
 	case len(first) == 8 && isoFirstBox(string(first[4:])):
-		h.exactCount, h.indexAt = isoIndexesEveryFrame(&forwardReader{r: b})
+		h.frames, h.indexAt = isoFrameCount(&forwardReader{r: b})
 	}
 	return h
 }
@@ -129,7 +132,7 @@ func isoFirstBox(typ string) bool {
 	return false
 }
 
-// maxISOBoxes is how many boxes isoIndexesEveryFrame reads past, at the top level or in the
+// maxISOBoxes is how many boxes isoFrameCount reads past, at the top level or in the
 // index, before it gives up (a file type, padding, the index; the index's header, a track or a
 // few, user data: a handful in practice).
 const maxISOBoxes = 64
@@ -137,69 +140,72 @@ const maxISOBoxes = 64
 // errNotISO is isoBox's failure: a box that runs past its parent or cannot be read.
 var errNotISO = errors.New("not an ISO base media file it can read")
 
-// isoIndexesEveryFrame reports whether an ISO base media file (MP4, MOV, M4V, 3GP), as f reads
-// it from its top-level box at f.off on, is one whose index (its moov box's sample tables) lists
-// every frame, so that the frame count FFmpeg states is the file's exact count: one that is not
-// fragmented (its moov holds no mvex box) and whose edit lists play every frame
-// (isoIndexPlaysEveryFrame). A fragmented file's index lists none of its frames, or its first
-// fragment's only: FFmpeg counts its frames from the fragments it has seen, or from its duration.
-// Where f ends within media data (mdat) or a box after it (an index after the media, ffmpeg's
-// default, past the head), next is where to read on: the end of the mdat or of a box f ends
-// within, or the start of the index or of the box whose header f ends within; else 0.
-// False where f ends before it tells (an index first over maxVideoHead: its tracks are skipped
-// by reading them) or is not such a file's.
-func isoIndexesEveryFrame(f *forwardReader) (exact bool, next int64) {
+// isoFrameCount returns the count of frames of an ISO base media file (MP4, MOV, M4V, 3GP), as f
+// reads it from its top-level box at f.off on, where its index (its moov box's sample tables)
+// lists every frame of its one video track, so that a frame count FFmpeg states is the file's
+// exact count where it is this one: a file that is not fragmented (its moov holds no mvex box)
+// and whose edit lists play every frame (isoIndexFrameCount). A fragmented file's index lists
+// none of its frames, or its first fragment's only: FFmpeg counts its frames from the fragments
+// it has seen, or from its duration. Where f ends within media data (mdat) or a box after it (an
+// index after the media, ffmpeg's default, past the head), next is where to read on: the end of
+// the mdat or of a box f ends within, or the start of the index or of the box whose header f
+// ends within; else 0. Frames is 0 where f ends before it tells (an index first over
+// maxVideoHead: its tracks are skipped by reading them) or is not such a file's.
+func isoFrameCount(f *forwardReader) (frames int, next int64) {
 	afterMediaData := false
 	for range maxISOBoxes {
 		start := f.off
 		typ, size, err := isoBox(f, math.MaxInt64-f.off)
 		switch {
 		case afterMediaData && (err == io.EOF || err == io.ErrUnexpectedEOF): // (f ends in its header)
-			return false, start
+			return 0, start
 		case err != nil || typ == "moof": // (a fragment before any index: not a file it knows)
-			return false, 0
+			return 0, 0
 		case typ == "moov":
 			end := f.off + size
-			exact := isoIndexPlaysEveryFrame(f, end)
+			frames := isoIndexFrameCount(f, end)
 			if f.off < end && afterMediaData {
 				if _, err := f.Seek(end-f.off, io.SeekCurrent); err != nil { // (f ends within it)
-					return false, start
+					return 0, start
 				}
 			}
-			return exact, 0
+			return frames, 0
 		}
 		end := f.off + size
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
 			if typ == "mdat" || afterMediaData {
-				return false, end
+				return 0, end
 			}
-			return false, 0
+			return 0, 0
 		}
 		afterMediaData = afterMediaData || typ == "mdat"
 	}
-	return false, 0
+	return 0, 0
 }
 
-// isoIndexPlaysEveryFrame reads an index (moov) up to end and reports whether FFmpeg plays every
-// frame it lists: not fragmented (no mvex), and each video track's edit list, if it has one, plays
+// isoIndexFrameCount reads an index (moov) up to end and returns the count of frames it lists for
+// its video track (its sample size table's, stsz or stz2: FFmpeg's count, as OpenCV states it),
+// where it has one video track and FFmpeg plays every frame it lists; else 0. FFmpeg plays them
+// where the index is not fragmented (no mvex), and the track's edit list, if it has one, plays
 // the whole track (its one edit that is not empty as long as the track, within a tick of the index's
 // time scale; an offset of the first frame's time, as for B-frames, drops none). A file cut
 // where no key frame is (ffmpeg -ss with -c copy) keeps the frames from the key frame before
 // the cut and an edit that starts at the cut: FFmpeg decodes those before it but does not
 // return them, so its count (the track's frames) is more than a complete file gives.
-func isoIndexPlaysEveryFrame(f *forwardReader, end int64) bool {
+func isoIndexFrameCount(f *forwardReader, end int64) int {
 	var movieScale uint64
-	var tracks []isoTrack
+	var video isoTrack // (the last video track; videos: how many)
+	videos := 0
 	for f.off < end {
 		typ, size, err := isoBox(f, end-f.off)
 		if err != nil || typ == "mvex" {
-			return false
+			return 0
 		}
 		switch typ {
 		case "mvhd":
 			b, err := isoFields(f, size, 24)
 			if err != nil {
-				return false
+				return 0
 			}
 			movieScale = uint64(binary.BigEndian.Uint32(b[12:]))
 			if b[0] == 1 {
@@ -208,58 +214,74 @@ func isoIndexPlaysEveryFrame(f *forwardReader, end int64) bool {
 			continue
 		case "trak":
 			var t isoTrack
-			if !t.read(f, f.off+size, 0) {
-				return false
+			if !t.read(f, f.off+size, "trak") {
+				return 0
 			}
-			tracks = append(tracks, t)
+			if t.handler == "vide" {
+				video = t
+				videos++
+			}
 			continue
 		}
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
-			return false
+			return 0
 		}
 	}
-	for _, t := range tracks {
-		if t.handler == "vide" && t.edited && !t.playsWhole(movieScale) {
-			return false
-		}
+	if videos != 1 || video.edited && !video.playsWhole(movieScale) || video.samples > math.MaxInt32 {
+		return 0 // (several video tracks: which one FFmpeg reads is its choice)
 	}
-	return true
+	return int(video.samples)
 }
 
-// isoTrack is what isoIndexPlaysEveryFrame reads of a track (trak): its handler's type (vide:
-// video), its media's time scale and duration (mdhd), and its edit list (elst): whether it has
-// one, how many of its edits are not empty, and how long the last of those is (in the index's
-// time scale).
+// isoTrack is what isoIndexFrameCount reads of a track (trak): its handler's type (vide:
+// video), its media's time scale and duration (mdhd), its count of samples (frames: stsz or
+// stz2), and its edit list (elst): whether it has one, how many of its edits are not empty, and
+// how long the last of those is (in the index's time scale).
 type isoTrack struct {
 	handler         string
 	scale, duration uint64
+	samples         uint64
 	edited          bool
 	edits           int
 	editDuration    uint64
 }
 
-// read reads a track's boxes up to end, into the boxes that hold the ones it reads (edts, mdia),
-// depth boxes deep; false where a box cannot be read.
-func (t *isoTrack) read(f *forwardReader, end int64, depth int) bool {
+// isoTrackBoxes is, for each box of a track that holds boxes isoTrack.read reads, the boxes in it
+// that it reads or goes into (a MOV's minf has a handler too, its data's, not read).
+var isoTrackBoxes = map[string][]string{
+	"trak": {"edts", "mdia"},
+	"edts": {"elst"},
+	"mdia": {"hdlr", "mdhd", "minf"},
+	"minf": {"stbl"},
+	"stbl": {"stsz", "stz2"},
+}
+
+// read reads a track's boxes up to end, within a box of type parent (trak, or one that
+// isoTrackBoxes goes into); false where a box cannot be read.
+func (t *isoTrack) read(f *forwardReader, end int64, parent string) bool {
 	for f.off < end {
 		typ, size, err := isoBox(f, end-f.off)
 		if err != nil {
 			return false
 		}
-		switch {
-		case (typ == "edts" || typ == "mdia") && depth == 0:
-			if !t.read(f, f.off+size, depth+1) {
+		if !slices.Contains(isoTrackBoxes[parent], typ) {
+			if _, err := f.Seek(size, io.SeekCurrent); err != nil {
 				return false
 			}
 			continue
-		case typ == "hdlr":
+		}
+		switch typ {
+		case "edts", "mdia", "minf", "stbl":
+			if !t.read(f, f.off+size, typ) {
+				return false
+			}
+		case "hdlr":
 			b, err := isoFields(f, size, 12)
 			if err != nil {
 				return false
 			}
 			t.handler = string(b[8:12])
-			continue
-		case typ == "mdhd": // (version 0: 20 bytes to the duration's end; 1: 32)
+		case "mdhd": // (version 0: 20 bytes to the duration's end; 1: 32)
 			b, err := isoFields(f, size, min(size, 32))
 			switch {
 			case err != nil || len(b) < 20 || b[0] == 1 && len(b) < 32:
@@ -269,15 +291,16 @@ func (t *isoTrack) read(f *forwardReader, end int64, depth int) bool {
 			default:
 				t.scale, t.duration = uint64(binary.BigEndian.Uint32(b[12:])), uint64(binary.BigEndian.Uint32(b[16:]))
 			}
-			continue
-		case typ == "elst":
+		case "stsz", "stz2": // (version and flags, a sample size or a field size, the count)
+			b, err := isoFields(f, size, 12)
+			if err != nil {
+				return false
+			}
+			t.samples = uint64(binary.BigEndian.Uint32(b[8:]))
+		case "elst":
 			if !t.readEdits(f, size) {
 				return false
 			}
-			continue
-		}
-		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
-			return false
 		}
 	}
 	return true

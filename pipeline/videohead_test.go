@@ -55,36 +55,50 @@ func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
 	return data
 }
 
-// TestVideoHead: the head of a file tells an MP4 or MOV whose index lists every frame (its index
-// before or after its frames) from a fragmented MP4 (its index lists none, or its first
-// fragment's) or one cut where no key frame is (its edit list drops its first frames), a Matroska file (its start read), MPEG-TS and AVI, by the bytes alone; an MP4
-// cut anywhere before its index's end tells nothing (never a panic).
+// TestVideoHead: the head of a file gives the count of frames of an MP4 or MOV whose index lists
+// every frame (its index before or after its frames; its sample sizes in an stsz box, or an stz2;
+// 10 fps, or 29.97 fps, as OpenCV states it: 40 frames, 120), and none for a fragmented MP4 (its
+// index lists none, or its first fragment's), one cut where no key frame is (its edit list drops
+// its first frames) or one with two video tracks, a Matroska file (its start read), MPEG-TS and
+// AVI, by the bytes alone; an MP4 cut anywhere before its index's end tells nothing (never a
+// panic).
 func TestVideoHead(t *testing.T) {
 	dir := t.TempDir()
 	clip, err := os.ReadFile(videotest.Clip(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	ntsc := filepath.Join(dir, "ntsc.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-r", "30000/1001", "-c:v", "libx264", "-preset", "ultrafast", ntsc).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	ntscData, err := os.ReadFile(ntsc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name     string
 		data     []byte
-		exact    bool
+		frames   int
 		matroska bool
 	}{
-		{"the clip (index first)", clip, true, false},
-		{"index last", remux(t, dir, "last.mp4"), true, false},
-		{"MOV", remux(t, dir, "clip.mov"), true, false},
-		{"cut where no key frame is, index first", cutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart"), false, false},
-		{"cut where no key frame is, index last", cutClip(t, dir, "cut-last.mp4", videotest.Clip(t)), false, false},
-		{"fragmented", remux(t, dir, "frag.mp4", "-movflags", "frag_keyframe+empty_moov"), false, false},
-		{"fragmented, first fragment in the index", remux(t, dir, "frag1.mp4", "-movflags", "frag_keyframe"), false, false},
-		{"Matroska", remux(t, dir, "clip.mkv"), false, true},
-		{"MPEG-TS", remux(t, dir, "clip.ts"), false, false},
-		{"AVI", remux(t, dir, "clip.avi"), false, false},
+		{"the clip (index first)", clip, videotest.ClipFrames, false},
+		{"index last", remux(t, dir, "last.mp4"), videotest.ClipFrames, false},
+		{"MOV", remux(t, dir, "clip.mov"), videotest.ClipFrames, false},
+		{"stz2", stz2(t, clip), videotest.ClipFrames, false},
+		{"29.97 fps", ntscData, 120, false},
+		{"two video tracks", remux(t, dir, "two.mp4", "-map", "0:v", "-map", "0:v"), 0, false},
+		{"cut where no key frame is, index first", cutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart"), 0, false},
+		{"cut where no key frame is, index last", cutClip(t, dir, "cut-last.mp4", videotest.Clip(t)), 0, false},
+		{"fragmented", remux(t, dir, "frag.mp4", "-movflags", "frag_keyframe+empty_moov"), 0, false},
+		{"fragmented, first fragment in the index", remux(t, dir, "frag1.mp4", "-movflags", "frag_keyframe"), 0, false},
+		{"Matroska", remux(t, dir, "clip.mkv"), 0, true},
+		{"MPEG-TS", remux(t, dir, "clip.ts"), 0, false},
+		{"AVI", remux(t, dir, "clip.avi"), 0, false},
 	} {
 		h := readVideoHead(bytes.NewReader(c.data))
-		if h.exactCount != c.exact || (h.err == nil) != c.matroska || h.indexAt != 0 {
-			t.Errorf("%s: exact count %v, Matroska %v (%v), index at %d; want %v, %v, 0", c.name, h.exactCount, h.err == nil, h.err, h.indexAt, c.exact, c.matroska)
+		if h.frames != c.frames || (h.err == nil) != c.matroska || h.indexAt != 0 {
+			t.Errorf("%s: %d frames, Matroska %v (%v), index at %d; want %d, %v, 0", c.name, h.frames, h.err == nil, h.err, h.indexAt, c.frames, c.matroska)
 		}
 	}
 
@@ -104,8 +118,12 @@ func TestVideoHead(t *testing.T) {
 		t.Fatal("the clip has no index (moov)")
 	}
 	for n := range min(len(clip), indexEnd+64) {
-		if h := readVideoHead(bytes.NewReader(clip[:n])); h.exactCount != (n >= indexEnd) || h.indexAt != 0 {
-			t.Fatalf("cut at %d bytes (index ends at %d): exact count %v, index at %d", n, indexEnd, h.exactCount, h.indexAt)
+		want := 0
+		if n >= indexEnd {
+			want = videotest.ClipFrames
+		}
+		if h := readVideoHead(bytes.NewReader(clip[:n])); h.frames != want || h.indexAt != 0 {
+			t.Fatalf("cut at %d bytes (index ends at %d): %d frames, index at %d; want %d", n, indexEnd, h.frames, h.indexAt, want)
 		}
 	}
 
@@ -130,19 +148,40 @@ func TestVideoHead(t *testing.T) {
 		if n > mediaStart+64 && n < mediaEnd-64 && n%97 != 0 { // (within its frames: every 97th)
 			continue
 		}
-		want := int64(0)
+		want, wantFrames := int64(0), 0
 		if n >= mediaStart && n < len(last) {
 			want = int64(mediaEnd)
 		}
-		if h := readVideoHead(bytes.NewReader(last[:n])); h.exactCount != (n == len(last)) || h.indexAt != want {
-			t.Fatalf("index last, cut at %d bytes (media data from %d to %d, of %d): exact count %v, index at %d; want %v, %d",
-				n, mediaStart, mediaEnd, len(last), h.exactCount, h.indexAt, n == len(last), want)
+		if n == len(last) {
+			wantFrames = videotest.ClipFrames
+		}
+		if h := readVideoHead(bytes.NewReader(last[:n])); h.frames != wantFrames || h.indexAt != want {
+			t.Fatalf("index last, cut at %d bytes (media data from %d to %d, of %d): %d frames, index at %d; want %d, %d",
+				n, mediaStart, mediaEnd, len(last), h.frames, h.indexAt, wantFrames, want)
 		}
 	}
 }
 
+// stz2 returns an MP4's bytes with its one sample size table (stsz) written as a compact one
+// (stz2) with 32-bit fields, the same bytes but for its type and its field size.
+func stz2(t *testing.T, mp4 []byte) []byte {
+	t.Helper()
+	if bytes.Count(mp4, []byte("stsz")) != 1 {
+		t.Fatal("not one stsz box in the MP4")
+	}
+	b := bytes.Clone(mp4)
+	at := bytes.Index(b, []byte("stsz"))
+	if binary.BigEndian.Uint32(b[at+8:]) != 0 {
+		t.Fatal("the stsz box gives one size for every sample")
+	}
+	copy(b[at:], "stz2")
+	binary.BigEndian.PutUint32(b[at+8:], 32) // (reserved, and the field size: 32 bits)
+	return b
+}
+
 // FuzzVideoHead: any bytes give a head, never a panic or a hang; a Matroska start and duration
-// that are numbers; an index to be asked for past the head at an offset, the count not yet exact.
+// that are numbers; a count of frames not below 0; an index to be asked for past the head at an
+// offset, the count not yet known.
 // Seeded with the heads of the clip and of a fragmented MP4, and media data before an index.
 func FuzzVideoHead(f *testing.F) {
 	clip, err := os.ReadFile(videotest.Clip(f))
@@ -158,8 +197,8 @@ func FuzzVideoHead(f *testing.F) {
 		if h.err == nil && (math.IsNaN(h.start) || !(h.duration >= 0)) {
 			t.Errorf("start %v, duration %v", h.start, h.duration)
 		}
-		if h.indexAt < 0 || h.indexAt > 0 && h.exactCount {
-			t.Errorf("index at %d, exact count %v", h.indexAt, h.exactCount)
+		if h.indexAt < 0 || h.frames < 0 || h.indexAt > 0 && h.frames != 0 {
+			t.Errorf("index at %d, %d frames", h.indexAt, h.frames)
 		}
 	})
 }
@@ -171,7 +210,8 @@ func FuzzVideoHead(f *testing.F) {
 // index first, or last past the head (a second request, for the index after the media data); an
 // MP4 whose index lies past the head is whole (exact) when the server sends the index, not
 // exact when it ignores Range (a 200 and the whole file, not read), exact again as the server
-// asks for the URL's user and password on every request.
+// asks for the URL's user and password on every request. An MP4 served at a link ending in .jpg
+// (clip.mp4?x=1.jpg) is not exact either: FFmpeg reads it as one image, not as the index says.
 func TestExactCountOverHTTP(t *testing.T) {
 	mkv := videotest.OffsetMKV(t, 0)
 	dir := t.TempDir()
@@ -214,6 +254,9 @@ func TestExactCountOverHTTP(t *testing.T) {
 		{srv.URL + "/cut.mp4?id=3", false, videotest.ClipFrames, 26},
 		{srv.URL + "/large.mp4?id=4", true, videotest.ClipFrames, videotest.ClipFrames},
 		{srv.URL + "/large-cut.mp4?id=5", false, videotest.ClipFrames, 26},
+		// an MP4 whose URL ends in .jpg: FFmpeg reads it as one JPEG (image2), 1 frame stated
+		// where its index lists 40, and none decoded
+		{srv.URL + "/clip.mp4?id=1&x=1.jpg", false, 1, 0},
 	} {
 		l, err := OpenStream(c.url)
 		if err != nil {
@@ -241,15 +284,15 @@ func TestExactCountOverHTTP(t *testing.T) {
 	guarded := serve(false, "ann", "secret")
 	defer guarded.Close()
 	for _, c := range []struct {
-		url   string
-		exact bool
+		url    string
+		frames int
 	}{
-		{ignoring.URL + "/large.mp4?id=4", false}, // (its index past the head, not asked for)
-		{ignoring.URL + "/video?id=1", true},      // (the whole file within the head)
-		{strings.Replace(guarded.URL, "://", "://ann:secret@", 1) + "/large.mp4?id=4", true},
+		{ignoring.URL + "/large.mp4?id=4", 0},                // (its index past the head, not asked for)
+		{ignoring.URL + "/video?id=1", videotest.ClipFrames}, // (the whole file within the head)
+		{strings.Replace(guarded.URL, "://", "://ann:secret@", 1) + "/large.mp4?id=4", videotest.ClipFrames},
 	} {
-		if h := httpVideoHead(context.Background(), c.url); h.exactCount != c.exact {
-			t.Errorf("%s: exact count %v, want %v", c.url, h.exactCount, c.exact)
+		if h := httpVideoHead(context.Background(), c.url); h.frames != c.frames {
+			t.Errorf("%s: %d frames, want %d", c.url, h.frames, c.frames)
 		}
 	}
 }

@@ -69,7 +69,8 @@ func withCgo(c *cli.Context, ins []input) error {
 }
 
 // exactCount reports whether src is a file over the network whose index lists its exact frame
-// count (pipeline.Live.ExactCount: an MP4 or MOV, by its head's bytes, not its URL).
+// count (pipeline.Live.ExactCount: an MP4 or MOV, by its head's bytes, not its URL, whose index
+// lists as many frames as OpenCV states).
 func exactCount(src pipeline.Source) bool {
 	l, ok := src.(*pipeline.Live)
 	return ok && l.ExactCount()
