@@ -61,7 +61,7 @@ func TestSkippedImageNamedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, err := run(t, "-model", videotest.Tiny(t), "-json", os.DevNull, bad)
-	if err == nil || !strings.Contains(err.Error(), "1 of 1 images failed") {
+	if err == nil || !strings.Contains(err.Error(), "1 of 1 image failed") {
 		t.Fatalf("detect on an unreadable image: %v", err)
 	}
 	if want := "skipped: cvimage: image " + bad + ": cannot decode header: "; !strings.Contains(stderr, want) || strings.Count(stderr, bad) != 1 {

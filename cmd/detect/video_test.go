@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -453,6 +454,12 @@ func lineCount(path string) int {
 func TestTerminateFinishesOutput(t *testing.T) {
 	const loops = 10
 	clip := videotest.LoopedClip(t, loops)
+	// Under nohup SIGHUP is ignored here, and an ignored signal stays ignored across exec: handled
+	// here while detect starts, it comes to detect at its default, as from a terminal (as
+	// cmd/cocoeval's TestHangupInterrupts; TestHangupIgnoredUnderNohup tests nohup itself).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
 		dir := t.TempDir()
 		out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
