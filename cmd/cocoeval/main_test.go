@@ -481,8 +481,7 @@ func TestDecodeImageChecksHeader(t *testing.T) {
 
 // TestModelSettingsFlags: without -res and -proposals the model keeps its own resolution and
 // proposal count (0 is passed on); each flag, and both together, reach the detectors as given;
-// -res 0 is refused. With 1 proposal the box head runs on 1: the demo model's two classes give
-// at most 2 detections an image, where its own 300 give more.
+// -res 0 is refused.
 func TestModelSettingsFlags(t *testing.T) {
 	for _, c := range []struct {
 		args           []string
@@ -517,6 +516,13 @@ func TestModelSettingsFlags(t *testing.T) {
 		!strings.Contains(stderr.String(), "-res: resolution 0 out of range") {
 		t.Errorf("-res 0: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// TestProposalsReachTheBoxHead: with 1 proposal the box head runs on 1: the demo model's two
+// classes give at most 2 detections an image, where its own 300 give more. (Natively only: the
+// 1x model on a real image takes 90 s under qemu, and its arithmetic is the detector's, tested
+// there by its packages.)
+func TestProposalsReachTheBoxHead(t *testing.T) {
 	img, err := decodeImage(filepath.Join(val128, "000000000139.jpg"))
 	if err != nil {
 		t.Fatal(err)
