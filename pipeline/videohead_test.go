@@ -25,16 +25,7 @@ import (
 // remux writes the test clip into dir as name with ffmpeg's extra arguments (the frames copied).
 func remux(t *testing.T, dir, name string, args ...string) []byte {
 	t.Helper()
-	path := filepath.Join(dir, name)
-	args = append(append([]string{"-v", "error", "-i", videotest.Clip(t), "-c", "copy"}, args...), path)
-	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return ffmpegCopy(t, dir, name, []string{"-i", videotest.Clip(t)}, args)
 }
 
 // cutClip writes the video at src cut at 1.35 s into dir as name, its packets copied (ffmpeg -ss
@@ -43,8 +34,16 @@ func remux(t *testing.T, dir, name string, args ...string) []byte {
 // (of the test clip, or videotest.LargeClip) and returns 26.
 func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
 	t.Helper()
+	return ffmpegCopy(t, dir, name, []string{"-ss", "1.35", "-i", src}, args)
+}
+
+// ffmpegCopy runs ffmpeg on the input arguments with the packets copied and the output arguments
+// into dir as name, and returns the file written.
+func ffmpegCopy(t *testing.T, dir, name string, input, output []string) []byte {
+	t.Helper()
 	path := filepath.Join(dir, name)
-	args = append(append([]string{"-v", "error", "-ss", "1.35", "-i", src, "-c", "copy"}, args...), path)
+	args := append(append(append([]string{"-v", "error"}, input...), "-c", "copy"), output...)
+	args = append(args, path)
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
 	}
