@@ -1036,22 +1036,30 @@ func TestNoDetectionsIsEmptyNotNil(t *testing.T) {
 	}
 }
 
-// TestFrameCostBounded: a configuration whose largest frame costs more than MaxFrameMACs (a 2x
-// model file's RPN of 4096 channels at a 4096-pixel input: 2.51 T multiply-adds) is refused when a
-// Detector is made, naming the cost and the model, quoted; a 2x detector at 600 with the 10,000 proposals the RoI head
-// takes at most (1.31 T) is not.
-func TestFrameCostBounded(t *testing.T) {
+// overBudget builds, as name, a 2x model whose RPN has 4096 channels at a 4096-pixel input: its
+// largest frame costs 2.51 T multiply-adds, over MaxFrameMACs.
+func overBudget(t *testing.T, name string) *detector.Model {
+	t.Helper()
 	heavy, err := configs.Preset("shufflenet-g3-2.0x-300")
 	if err != nil {
 		t.Fatal(err)
 	}
 	heavy.Detector.RPN.Channels = 4096
 	heavy.Detector.ShorterSide, heavy.Detector.MaxLongerSide = 4096, 4096
-	// (a name with a newline: quoted, as every message naming the model quotes it)
-	m, err := detector.Build("hea\nvy.bin", *heavy, testmodel.NewRecorder(1))
+	m, err := detector.Build(name, *heavy, testmodel.NewRecorder(1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// TestFrameCostBounded: a configuration whose largest frame costs more than MaxFrameMACs (a 2x
+// model file's RPN of 4096 channels at a 4096-pixel input: 2.51 T multiply-adds) is refused when a
+// Detector is made, naming the cost and the model, quoted; a 2x detector at 600 with the 10,000 proposals the RoI head
+// takes at most (1.31 T) is not.
+func TestFrameCostBounded(t *testing.T) {
+	// (a name with a newline: quoted, as every message naming the model quotes it)
+	m := overBudget(t, "hea\nvy.bin")
 	if _, err := m.NewDetector(); err == nil || !strings.Contains(err.Error(), `model "hea\nvy.bin": a 4096x4096 input with 300 proposals costs 2.51 T multiply-adds a frame`) {
 		t.Errorf("an RPN of 4096 channels at 4096: %v", err)
 	}
@@ -1083,16 +1091,7 @@ func TestFrameCostBounded(t *testing.T) {
 // options, leaving the Model's own alone, and refuses what NewDetector refuses, MaxFrameMACs
 // included, with its message (detect info reports on the one, detect runs the other).
 func TestDetectorConfig(t *testing.T) {
-	heavy, err := configs.Preset("shufflenet-g3-2.0x-300")
-	if err != nil {
-		t.Fatal(err)
-	}
-	heavy.Detector.RPN.Channels = 4096
-	heavy.Detector.ShorterSide, heavy.Detector.MaxLongerSide = 4096, 4096
-	m, err := detector.Build("heavy.bin", *heavy, testmodel.NewRecorder(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := overBudget(t, "heavy.bin")
 	for _, opts := range [][]detector.Option{nil, {detector.WithProposals(30)}, {detector.WithProposals(1), detector.WithThreads(1)}} {
 		_, err := m.DetectorConfig(opts...)
 		_, derr := m.NewDetector(opts...)
