@@ -12,8 +12,8 @@ ARM64_PKGS := ./parallel/... ./internal/kernels/... ./nn/... ./backbone/... ./sa
 # no arithmetic that must match a reference and takes minutes under qemu, and runs no goroutines
 # of its own; TestHangupInterrupts builds and runs the cocoeval binary, which a test binary under
 # qemu cannot start (an arm64 executable on this machine), and whose races are another process's;
-# TestProposalsReachTheBoxHead runs the 1x demo model on a real image (90 s under qemu, 40% of the
-# arm64 step), whose arithmetic is the detector's, tested under qemu by its packages: the three
+# TestProposalsReachTheBoxHead runs the 1x demo model on a real image (82-88 s under qemu when it
+# was part of TestModelSettingsFlags), whose arithmetic is the detector's, tested under qemu by its packages: the three
 # are tested natively only, neither under qemu nor under the race detector.
 NATIVE_ONLY := TestPlots|TestHangupInterrupts|TestProposalsReachTheBoxHead
 
