@@ -35,7 +35,7 @@ func jpegSegments(data []byte, visit func(marker byte, payload []byte)) int {
 			i++
 		case marker == 0xda: // start of scan
 			return i
-		case marker <= 0x01 || marker >= 0xd0 && marker <= 0xd7: // no length: FF 00, TEM, RSTn
+		case marker == 0x00 || jpegStandalone(marker): // no length: FF 00, TEM, RSTn
 			i += 2
 		default:
 			if i+3 >= len(data) {
@@ -48,6 +48,13 @@ func jpegSegments(data []byte, visit func(marker byte, payload []byte)) int {
 		}
 	}
 	return -1
+}
+
+// jpegStandalone reports whether a JPEG marker stands alone, with no length after it: TEM or
+// RSTn. jpegSegments and readJPEGHead both walk by it, so that the segments readJPEGHead keeps
+// are the ones jpegSegments then reads.
+func jpegStandalone(marker byte) bool {
+	return marker == 0x01 || marker >= 0xd0 && marker <= 0xd7
 }
 
 // jpegHeader is what is read of a JPEG's marker segments before its first scan, in one walk over
@@ -276,7 +283,7 @@ func readJPEGHead(r *bufio.Reader, name string) (head []byte, skipped int64, err
 			drop = 2
 		case p[1] == 0xda: // start of scan: its length and component count
 			n = 5
-		case p[1] == 0x01 || p[1] >= 0xd0 && p[1] <= 0xd7: // TEM, RSTn: no length
+		case jpegStandalone(p[1]): // TEM, RSTn: no length
 			n = 2
 		case len(p) < 4: // a length cut short by the end
 			n = len(p)
