@@ -240,9 +240,11 @@ func (m *Model) NewDetector(opts ...Option) (*Detector, error) {
 }
 
 // DetectorConfig returns the detector configuration that NewDetector(opts...) runs, without
-// making a Detector: a copy of m.Config's detector section with opts applied, checked as
-// NewDetector checks it (configs.Detector.Validate, the classes against the box predictor,
-// MaxFrameMACs), so that what reports on a setting (detect info) refuses what a Detector refuses.
+// making a Detector: a copy of m.Config's detector section with opts applied, put through the
+// checks of the settings NewDetector makes first (configs.Detector.Validate, the classes against
+// the box predictor, MaxFrameMACs), so that what reports on a setting (detect info) refuses what
+// a Detector refuses. It does not build the runners, whose checks against the loaded weights
+// (the RPN's channels and anchors) only a Config edited after Load can fail.
 func (m *Model) DetectorConfig(opts ...Option) (configs.Detector, error) {
 	s, err := m.settings(opts)
 	return s.cfg, err

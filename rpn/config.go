@@ -61,6 +61,7 @@ func (c *Config) NumAnchors() int { return len(c.AnchorSizes) * len(c.AspectRati
 // Validate reports values that would break the RPN or could not be meant (a threshold outside
 // [0, 1] keeps every proposal or none), or that exceed the limits above.
 func (c *Config) Validate() error {
+	postNMS := CheckPostNMSTopN(c.PostNMSTopN)
 	switch {
 	case c.Channels <= 0 || c.Channels > 4096:
 		return fmt.Errorf("rpn: channels %d out of range (1..4096)", c.Channels)
@@ -72,8 +73,8 @@ func (c *Config) Validate() error {
 			len(c.AnchorSizes), len(c.AspectRatios), c.NumAnchors(), MaxAnchors)
 	case c.PreNMSTopN <= 0 || c.PreNMSTopN > MaxPreNMSTopN:
 		return fmt.Errorf("rpn: pre_nms_top_n %d out of range (1..%d)", c.PreNMSTopN, MaxPreNMSTopN)
-	case CheckPostNMSTopN(c.PostNMSTopN) != nil:
-		return fmt.Errorf("rpn: %w", CheckPostNMSTopN(c.PostNMSTopN))
+	case postNMS != nil:
+		return fmt.Errorf("rpn: %w", postNMS)
 	case !(c.NMSThresh >= 0 && c.NMSThresh <= 1):
 		return fmt.Errorf("rpn: nms_thresh %g out of range [0, 1]", c.NMSThresh)
 	case !(c.ScoreThresh >= 0 && c.ScoreThresh <= 1):
