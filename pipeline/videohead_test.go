@@ -103,16 +103,7 @@ func TestVideoHead(t *testing.T) {
 
 	// The clip's index (moov) follows its file type box (ftyp): cut before its end, the head
 	// says nothing; from there on, that the count is exact.
-	indexEnd := 0
-	for off := 0; off+8 <= len(clip) && indexEnd == 0; {
-		size, typ := int(binary.BigEndian.Uint32(clip[off:])), string(clip[off+4:off+8])
-		if typ == "moov" {
-			indexEnd = off + size
-		} else if size < 8 {
-			t.Fatalf("the clip's box at %d: size %d", off, size)
-		}
-		off += size
-	}
+	_, indexEnd := topBox(t, clip, "moov")
 	if indexEnd == 0 {
 		t.Fatal("the clip has no index (moov)")
 	}
@@ -130,16 +121,8 @@ func TestVideoHead(t *testing.T) {
 	// (within its frames, or within the index) says where the index starts, to be asked for;
 	// one that holds the whole file, that the count is exact.
 	last := remux(t, dir, "last2.mp4")
-	var mediaStart, mediaEnd int
-	for off := 0; off+8 <= len(last) && mediaEnd == 0; {
-		size, typ := int(binary.BigEndian.Uint32(last[off:])), string(last[off+4:off+8])
-		if typ == "mdat" {
-			mediaStart, mediaEnd = off+8, off+size
-		} else if size < 8 {
-			t.Fatalf("the remuxed clip's box at %d: size %d", off, size)
-		}
-		off += size
-	}
+	mediaStart, mediaEnd := topBox(t, last, "mdat")
+	mediaStart += 8 // (its frames, after its header)
 	if mediaEnd == 0 || mediaEnd >= len(last) {
 		t.Fatalf("the remuxed clip's media data ends at %d of %d bytes", mediaEnd, len(last))
 	}
@@ -159,6 +142,23 @@ func TestVideoHead(t *testing.T) {
 				n, mediaStart, mediaEnd, len(last), h.frames, h.indexAt, wantFrames, want)
 		}
 	}
+}
+
+// topBox returns where the first top-level box of type typ in an MP4's bytes starts and ends
+// (its 32-bit size: a box before it of any other size fails the test); 0, 0 where there is none.
+func topBox(t *testing.T, mp4 []byte, typ string) (start, end int) {
+	t.Helper()
+	for off := 0; off+8 <= len(mp4); {
+		size := int(binary.BigEndian.Uint32(mp4[off:]))
+		if string(mp4[off+4:off+8]) == typ {
+			return off, off + size
+		}
+		if size < 8 {
+			t.Fatalf("the MP4's box at %d: size %d", off, size)
+		}
+		off += size
+	}
+	return 0, 0
 }
 
 // stz2 returns an MP4's bytes with its one sample size table (stsz) written as a compact one
