@@ -463,12 +463,7 @@ func TestTerminateFinishesOutput(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
 		dir := t.TempDir()
 		out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
-		cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, clip)
-		var stderr syncBuffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, stderr := startDetect(t, "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, clip)
 		waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
 		cmd.Process.Signal(sig)
 		err := cmd.Wait()
@@ -926,12 +921,7 @@ func TestHangupIgnoredUnderNohup(t *testing.T) {
 func TestInterruptReportsUnfinishedVideo(t *testing.T) {
 	dir := t.TempDir()
 	out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-json", jsonPath, "-out", out, videotest.LoopedClip(t, 10))
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startDetect(t, "-model", videotest.Tiny(t), "-json", jsonPath, "-out", out, videotest.LoopedClip(t, 10))
 	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
 	partial, _ := filepath.Glob(filepath.Join(dir, ".out.partial-*.mp4")) // the video being written
 	if len(partial) != 1 {
@@ -984,13 +974,7 @@ func TestInterruptWaitingForJSONReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := filepath.Join(torchref.RepoRoot(t), "testdata", "images", "000000001503.jpg")
-	cmd := exec.Command(detectBinary(t), "-model", videotest.Tiny(t), "-json", fifo, good)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill() // (a failed test's)
+	cmd, stderr := startDetect(t, "-model", videotest.Tiny(t), "-json", fifo, good)
 	waitFor(t, "detect waiting in the pipe's open", time.Minute, func() bool {
 		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
 		for _, task := range tasks {
