@@ -351,9 +351,7 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 		if g == nil {
 			return ctx.Err()
 		}
-		q.mu.Lock()
-		q.spare = g
-		q.mu.Unlock()
+		q.startLive(g)
 	}
 	for {
 		if f == nil {
@@ -643,6 +641,14 @@ func (q *queue) recycle(g *frame, free chan *frame) {
 		return
 	}
 	free <- g
+}
+
+// startLive gives the queue a live decoder's second frame, its first spare (endLive takes the
+// spare back).
+func (q *queue) startLive(spare *frame) {
+	q.mu.Lock()
+	q.spare = spare
+	q.mu.Unlock()
 }
 
 // endLive takes back a live decoder's spare as it returns: a frame held back is queued where
