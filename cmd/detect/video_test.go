@@ -28,6 +28,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/torchref"
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
@@ -658,7 +659,7 @@ func TestLiveStreamReconnect(t *testing.T) {
 	if n := videotest.Frames(t, out); n != len(ls) {
 		t.Errorf("%d frames in the video, %d JSON lines", n, len(ls))
 	}
-	if !strings.Contains(s, fmt.Sprintf("summary: %d frames", len(ls))) || strings.Contains(s, "dropped 0,") {
+	if !strings.Contains(s, "summary: "+plural.Count(len(ls), "frame", "frames")) || strings.Contains(s, "dropped 0,") {
 		t.Errorf("summary should count %d frames and some dropped:\n%s", len(ls), s)
 	}
 }
@@ -832,7 +833,7 @@ func TestShowWindow(t *testing.T) {
 	select {
 	case err := <-done:
 		n := lineCount(jsonPath)
-		if err != nil || n >= loops*videotest.ClipFrames || !strings.Contains(stderr.String(), fmt.Sprintf("summary: %d frames", n)) {
+		if err != nil || n >= loops*videotest.ClipFrames || !strings.Contains(stderr.String(), "summary: "+plural.Count(n, "frame", "frames")) {
 			t.Errorf("exit %v after %d of %d frames; stderr:\n%s", err, n, loops*videotest.ClipFrames, stderr.String())
 		}
 		// Stopped by the window, not cut short: no warning about the file's length.
