@@ -11,6 +11,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -438,7 +439,18 @@ type output struct {
 	undecodable *atomic.Int64 // the decoder's count of the run's frames it could not decode
 	dropped0    int           // the Stats' dropped frames before this run (the progress shows this run's)
 	times       [16]time.Time // when the last frames left, for the frame rate overlay
+	rateFont    rateFont      // the overlay's font size whose texts' sizes are measured
 }
+
+// rateFont is the frame rate overlay's scale and thickness.
+type rateFont struct {
+	scale float64
+	thick int
+}
+
+// maxRateDigits is the most digits before the point of a frame rate whose text size drawRate
+// measures ahead.
+const maxRateDigits = 6
 
 // handled returns the run's frames handled so far for the progress: written out or skipped.
 func (o *output) handled() int { return o.done + o.failed + int(o.undecodable.Load()) }
@@ -532,6 +544,14 @@ func (o *output) drawRate(m *gocv.Mat) {
 	text := unsafe.String(&b[0], len(b)) // (gocv copies it; buf is not written while it is in use)
 	scale := max(0.5, float64(min(m.Cols(), m.Rows()))/720)
 	thick := max(1, int(scale*2))
+	if f := (rateFont{scale, thick}); f != o.rateFont {
+		// Measure every rate's shape now ("0.0 fps" to "000000.0 fps"), not when the rate first
+		// crosses 10 or 100 frames/s: that measure allocates, and would in the steady state.
+		o.rateFont = f
+		for d := 1; d <= maxRateDigits; d++ {
+			cvtext.Size(strings.Repeat("0", d)+".0 fps", scale, thick)
+		}
+	}
 	size, base := cvtext.Size(text, scale, thick)
 	gocv.RectangleWithParams(m, image.Rect(0, 0, size.X+8, size.Y+base+8), color.RGBA{A: 255}, -1, gocv.Line8, 0)
 	gocv.PutTextWithParams(m, text, image.Pt(4, size.Y+4), gocv.FontHersheySimplex, scale, color.RGBA{R: 255, G: 255, B: 255, A: 255}, thick, gocv.LineAA, false)

@@ -1617,6 +1617,36 @@ func TestRunSteadyStateAllocations(t *testing.T) {
 	}
 }
 
+// TestRateOverlayAllocatesNothingAsTheRateGrows: the frame rate overlay's text takes a digit
+// more as the rate passes 10 and 100 frames/s; drawing it then allocates nothing (its size was
+// measured, and kept, when the rate first needed the new digit: an allocation in the steady
+// state, seen in TestRunSteadyStateAllocations on a loaded machine, whose runs hover near 10).
+func TestRateOverlayAllocatesNothingAsTheRateGrows(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	m := gocv.NewMatWithSize(611, 611, gocv.MatTypeCV8UC3) // a scale no other test draws at
+	defer m.Close()
+	o := &output{}
+	leave := func(fps float64) {
+		step := time.Duration(float64(time.Second) / fps)
+		for i := range o.times {
+			o.times[i] = time.Unix(0, 0).Add(time.Duration(i) * step)
+		}
+		o.done = len(o.times)
+	}
+	leave(9.5)
+	o.drawRate(&m)
+	for _, fps := range []float64{10.5, 150.5, 1500.5, 9.5} {
+		leave(fps)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		o.drawRate(&m)
+		runtime.ReadMemStats(&after)
+		if n := after.Mallocs - before.Mallocs; n != 0 {
+			t.Errorf("the overlay at %.1f frames/s (first drawn at 9.5): %d allocations", fps, n)
+		}
+	}
+}
+
 // TestVideoWriterOddSizes: the encoders take even sizes, so a 333x201 frame is written without
 // its last column and row (332x200), in every container; the file reads back and Close reports
 // no error (it reported the file as not kept: the size read back was not the frame's). A frame under 2x2 and a
