@@ -1641,6 +1641,18 @@ class ResumeNotes(unittest.TestCase):
                                                              train_detector.parser()), [
                 "%s records no --copy-paste (written by an older version of the script): taken as the default, "
                 "--copy-paste 0.0" % path])
+            # --no-zero-init-residual on resume: only the start initialises, so it is noted as not
+            # read (nothing was said); given at the start too, nothing to note.
+            a = train_detector.parse_args(["--config", "c.yaml", "--data", "i:j", "--out", tmp, "--iters", "9",
+                                           "--no-zero-init-residual"])
+            self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,
+                                                             train_detector.parser())[1:], [
+                "--no-zero-init-residual, the run started without it: not read, the weights are the checkpoint's"])
+            started["no_zero_init_residual"] = True
+            with open(path, "w") as f:
+                json.dump(started, f)
+            self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,
+                                                             train_detector.parser())[1:], [])
             # No args.json to compare with: one note naming it (nothing was said).
             os.remove(path)
             self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,

@@ -1201,8 +1201,8 @@ def started_args(args_path):
 
 def changed_schedule(args_path, a, keys, p):
     """Notes on the arguments of a resumed run a that differ from its start's (args.json at
-    args_path): those of keys (what it trains), its --data, and its --trunk or --init (not read:
-    the weights are the checkpoint's). An entry args.json lacks (a run of an older version of the
+    args_path): those of keys (what it trains), its --data, and its --trunk, --init or
+    --no-zero-init-residual (not read: the weights are the checkpoint's). An entry args.json lacks (a run of an older version of the
     script, before the flag was recorded) counts as the flag's default in the parser p, and a note
     names it; an args.json that cannot be read is one note, and nothing is compared."""
     first = started_args(args_path)
@@ -1236,6 +1236,8 @@ def changed_schedule(args_path, a, keys, p):
             spelled("data", a.data), spelled("data", first["data"])))
     notes += ["%s %s, the run started with %s: not read, the weights are the checkpoint's" % (
         flag(k), getattr(a, k), spelled(k, was[k])) for k in ("trunk", "init") if k in compared and was[k] != getattr(a, k)]
+    if getattr(a, "no_zero_init_residual", False) and not first.get("no_zero_init_residual", False):
+        notes.append("--no-zero-init-residual, the run started without it: not read, the weights are the checkpoint's")
     return notes
 
 
