@@ -1653,6 +1653,26 @@ class ResumeNotes(unittest.TestCase):
                 json.dump(started, f)
             self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,
                                                              train_detector.parser())[1:], [])
+            # An older args.json without the --train-sizes it worked out (empty or missing): the
+            # sizes the test size gives, as the resumed run records them, not a change to note.
+            sizes = ",".join(str(v) for v in train_detector.default_train_sizes(300))
+            a = train_detector.parse_args(["--config", "c.yaml", "--data", "i:j", "--out", tmp, "--iters", "9",
+                                           "--no-zero-init-residual"])
+            a.train_sizes = sizes
+            for recorded in ("", None):
+                if recorded is None:
+                    del started["train_sizes"]
+                else:
+                    started["train_sizes"] = recorded
+                with open(path, "w") as f:
+                    json.dump(started, f)
+                notes = train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,
+                                                        train_detector.parser(), {"train_sizes": sizes})
+                self.assertEqual(notes, [
+                    "%s records no --train-sizes, --copy-paste (written by an older version of the script): taken "
+                    "as the defaults, --train-sizes %s; --copy-paste 0.0" % (path, sizes)] if recorded is None else [
+                    "%s records no --copy-paste (written by an older version of the script): taken as the "
+                    "default, --copy-paste 0.0" % path], recorded)
             # No args.json to compare with: one note naming it (nothing was said).
             os.remove(path)
             self.assertEqual(train_detector.changed_schedule(path, a, train_detector.TRAINING_ARGS,

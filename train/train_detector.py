@@ -1199,12 +1199,14 @@ def started_args(args_path):
     return args if isinstance(args, dict) else {}
 
 
-def changed_schedule(args_path, a, keys, p):
+def changed_schedule(args_path, a, keys, p, unset=None):
     """Notes on the arguments of a resumed run a that differ from its start's (args.json at
     args_path): those of keys (what it trains), its --data, and its --trunk, --init or
     --no-zero-init-residual (not read: the weights are the checkpoint's). An entry args.json lacks (a run of an older version of the
     script, before the flag was recorded) counts as the flag's default in the parser p, and a note
-    names it; an args.json that cannot be read is one note, and nothing is compared."""
+    names it. An entry empty or missing for a flag whose value a run works out when it is not given
+    counts as that value, unset's (--train-sizes, from the test size), as a run now records it.
+    An args.json that cannot be read is one note, and nothing is compared."""
     first = started_args(args_path)
     if not first:
         return ["%s: missing or not a JSON object of arguments: the run's starting arguments are unknown, "
@@ -1224,6 +1226,9 @@ def changed_schedule(args_path, a, keys, p):
     compared = [k for k in keys if hasattr(a, k)] + [k for k in ("trunk", "init") if getattr(a, k, None) is not None]
     missing = [k for k in compared if k not in first]
     was = {k: first.get(k, p.get_default(k)) for k in compared}
+    for k, v in (unset or {}).items():
+        if k in was and was[k] in (None, ""):
+            was[k] = v
     notes = []
     if missing:
         notes.append("%s records no %s (written by an older version of the script): taken as the default%s, %s" % (
@@ -1480,7 +1485,8 @@ def main(argv=None):
             ema.load_state_dict(ck["ema"])
         if main_proc:
             print("resumed %s at iteration %d (%.0f s trained)" % (ckpt_path, start, train_seconds), flush=True)
-            for note in changed_schedule(os.path.join(a.out, "args.json"), a, TRAINING_ARGS, parser()):
+            unset = {"train_sizes": ",".join(str(v) for v in default_train_sizes(test_res))}
+            for note in changed_schedule(os.path.join(a.out, "args.json"), a, TRAINING_ARGS, parser(), unset):
                 print("note: " + note, flush=True)
             was = ck.get("global_batch")
             if was is not None and was != global_batch:
