@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -582,8 +583,9 @@ func freePort(t *testing.T) int {
 }
 
 // serve starts ffmpeg serving the clip in a loop, in real time, as MPEG-TS over HTTP on url
-// (one client), and gives it 300 ms to listen (a connection to see whether it does would be its
-// one client).
+// (one client, of 127.0.0.1), and returns once it listens, as /proc/net/tcp shows (a connection
+// to see whether it does would be its one client; a fixed 300 ms was too short for ffmpeg to
+// start on a loaded machine, and a detect run with -reconnect 0 found nothing there).
 func serve(t *testing.T, url string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", videotest.Clip(t), "-c", "copy", "-f", "mpegts", "-listen", "1", url)
@@ -592,8 +594,30 @@ func serve(t *testing.T, url string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	time.Sleep(300 * time.Millisecond)
+	var port int
+	if _, err := fmt.Sscanf(url, "http://127.0.0.1:%d/", &port); err != nil {
+		t.Fatalf("serve %s: not an http://127.0.0.1:PORT/ URL", url)
+	}
+	waitFor(t, "ffmpeg to listen on "+url, time.Minute, func() bool { return listening(t, port) })
 	return cmd
+}
+
+// listening reports whether a TCP socket listens on 127.0.0.1:port, by /proc/net/tcp (lines of
+// "sl local_address rem_address st ...", an address as the hex of its 4 bytes read as a native
+// integer, then the port; state 0A: LISTEN).
+func listening(t *testing.T, port int) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatalf("no /proc/net/tcp to see a server listen: %v", err)
+	}
+	local := fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32([]byte{127, 0, 0, 1}), port)
+	for _, l := range strings.Split(string(b), "\n")[1:] {
+		if f := strings.Fields(l); len(f) > 3 && f[1] == local && f[3] == "0A" {
+			return true
+		}
+	}
+	return false
 }
 
 // startDetect starts the detect binary with args, its stderr gathered, and kills it at the
