@@ -4,7 +4,10 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,24 +17,45 @@ import (
 )
 
 // TestInterruptWhileReading: a named pipe that no one writes, as -gt or -dt, blocks the read in
-// the kernel; Ctrl-C (SIGTERM) still ends the command, saying what it was reading.
+// the kernel; Ctrl-C (SIGTERM) still ends the command, saying what it was reading. The
+// interruption comes once the command has the pipe open for reading (a writer's open that does
+// not wait then succeeds; that writer writes nothing): after whatever it reads before, however
+// long that takes (a fixed 300 ms, then 3 s, was too short under the race detector or qemu on a
+// loaded machine: the test saw the ground truth before the pipe interrupted).
 func TestInterruptWhileReading(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "pipe.json")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{{"-gt", fifo, "-dt", goldenDT}, {"-gt", goldenGT, "-dt", fifo},
-		{"-model", "m.bin", "-gt", fifo, "-images", val128}} {
-		// The interruption comes once the read of the pipe has begun: after the ground truth
-		// before it is read (under the race detector on a loaded machine that took more than
-		// the 300 ms given the other cases, and the test saw the ground truth's read interrupted).
-		wait := 300 * time.Millisecond
-		if args[1] != fifo {
-			wait = 3 * time.Second
+	for i, args := range [][]string{{"-gt", "", "-dt", goldenDT}, {"-gt", goldenGT, "-dt", ""},
+		{"-model", "m.bin", "-gt", "", "-images", val128}} {
+		// A pipe of its own for each case: a reader left blocked by the case before would let
+		// the writer's open succeed before this case reads.
+		fifo := filepath.Join(t.TempDir(), fmt.Sprintf("pipe%d.json", i))
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		args[slices.Index(args, "")] = fifo
 		e, _, stderr := testEnv(t, nil)
-		code, err := fifotest.Within(t, 10*time.Second, func() (int, error) { return run(ctx, e, append([]string{"cocoeval"}, args...)), nil })
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan struct{})
+		writer := make(chan *os.File, 1)
+		go func() { // Ctrl-C once the pipe has its reader
+			for {
+				if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					writer <- w
+					cancel()
+					return
+				}
+				select {
+				case <-ran:
+					writer <- nil
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}()
+		code, err := fifotest.Within(t, time.Minute, func() (int, error) { return run(ctx, e, append([]string{"cocoeval"}, args...)), nil })
+		close(ran)
+		if w := <-writer; w != nil {
+			w.Close() // (the read left behind ends)
+		}
 		cancel()
 		if err != nil || code != 130 || !strings.Contains(stderr.String(), "interrupted while reading "+fifo) {
 			t.Errorf("%v: exit %d: %s", args, code, stderr)
