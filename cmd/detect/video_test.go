@@ -583,9 +583,9 @@ func freePort(t *testing.T) int {
 }
 
 // serve starts ffmpeg serving the clip in a loop, in real time, as MPEG-TS over HTTP on url
-// (one client, of 127.0.0.1), and returns once it listens, as /proc/net/tcp shows (a connection
-// to see whether it does would be its one client; a fixed 300 ms was too short for ffmpeg to
-// start on a loaded machine, and a detect run with -reconnect 0 found nothing there).
+// (one client, of 127.0.0.1), and returns once it listens or serves, as /proc/net/tcp shows (a
+// connection to see whether it does would be its one client; a fixed 300 ms was too short for
+// ffmpeg to start on a loaded machine, and a detect run with -reconnect 0 found nothing there).
 func serve(t *testing.T, url string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", videotest.Clip(t), "-c", "copy", "-f", "mpegts", "-listen", "1", url)
@@ -598,14 +598,16 @@ func serve(t *testing.T, url string) *exec.Cmd {
 	if _, err := fmt.Sscanf(url, "http://127.0.0.1:%d/", &port); err != nil {
 		t.Fatalf("serve %s: not an http://127.0.0.1:PORT/ URL", url)
 	}
-	waitFor(t, "ffmpeg to listen on "+url, time.Minute, func() bool { return listening(t, port) })
+	waitFor(t, "ffmpeg to listen on "+url, time.Minute, func() bool { return bound(t, port) })
 	return cmd
 }
 
-// listening reports whether a TCP socket listens on 127.0.0.1:port, by /proc/net/tcp (lines of
-// "sl local_address rem_address st ...", an address as the hex of its 4 bytes read as a native
-// integer, then the port; state 0A: LISTEN).
-func listening(t *testing.T, port int) bool {
+// bound reports whether 127.0.0.1:port has a TCP socket listening, or connected (ffmpeg -listen 1
+// closes its listening socket once it accepts its client: a detect run reconnecting may be that
+// client before a look sees it listen), by /proc/net/tcp: lines of "sl local_address rem_address
+// st ...", an address as the hex of its 4 bytes read as a native integer, then the port; state
+// 0A: LISTEN, 01: ESTABLISHED (a connection that a server killed before left is no longer that).
+func bound(t *testing.T, port int) bool {
 	t.Helper()
 	b, err := os.ReadFile("/proc/net/tcp")
 	if err != nil {
@@ -613,7 +615,7 @@ func listening(t *testing.T, port int) bool {
 	}
 	local := fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32([]byte{127, 0, 0, 1}), port)
 	for _, l := range strings.Split(string(b), "\n")[1:] {
-		if f := strings.Fields(l); len(f) > 3 && f[1] == local && f[3] == "0A" {
+		if f := strings.Fields(l); len(f) > 3 && f[1] == local && (f[3] == "0A" || f[3] == "01") {
 			return true
 		}
 	}
@@ -942,11 +944,12 @@ func TestHangupIgnoredUnderNohup(t *testing.T) {
 
 // TestInterruptReportsUnfinishedVideo: when the output video cannot be finished after Ctrl-C
 // (here: its file was removed during the run), the error says so instead of calling the outputs
-// complete.
+// complete. (The 0.5x model, as TestTerminateFinishesOutput's: the tiny one runs the 400 frames
+// in a second, a delay of the test after the third frame short of that from a run that ended.)
 func TestInterruptReportsUnfinishedVideo(t *testing.T) {
 	dir := t.TempDir()
 	out, jsonPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "out.jsonl")
-	cmd, stderr := startDetect(t, "-model", videotest.Tiny(t), "-json", jsonPath, "-out", out, videotest.LoopedClip(t, 10))
+	cmd, stderr := startDetect(t, "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-json", jsonPath, "-out", out, videotest.LoopedClip(t, 10))
 	waitFor(t, "3 frames", 2*time.Minute, func() bool { return lineCount(jsonPath) >= 3 })
 	partial, _ := filepath.Glob(filepath.Join(dir, ".out.partial-*.mp4")) // the video being written
 	if len(partial) != 1 {
