@@ -24,7 +24,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import unittest.mock
@@ -94,25 +93,23 @@ def term_group_when(p, ready):
 
 
 @contextlib.contextmanager
-def sigterm_after_first_iteration(out):
-    """Sends this process SIGTERM once the run writing to out (in this process) has logged its
-    first iteration, its handlers then in place; restores the signal handlers afterwards."""
+def sigterm_after_first_iteration():
+    """Sends this process SIGTERM as the run it calls (train_detector.main, in this process) starts
+    its second iteration (the first logged, the handlers in place): from the run's own call of
+    lr_at, not from a thread watching its log, which a loaded machine can hold back past the run's
+    end (the signal then missed the iteration it was meant for, or came after the run had restored
+    the default handlers, ending this process). Restores the signal handlers afterwards."""
     saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    done = threading.Event()
+    lr_at = train_detector.lr_at
 
-    def watch():
-        log = os.path.join(out, "log.jsonl")
-        while not done.wait(0.02):
-            if os.path.exists(log) and os.path.getsize(log) > 0:
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-    watcher = threading.Thread(target=watch)
-    watcher.start()
+    def lr_at_then_sigterm(a, it, elapsed=0.0):
+        if it == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # handled on this (the main) thread, before the iteration runs
+        return lr_at(a, it, elapsed)
     try:
-        yield
+        with unittest.mock.patch.object(train_detector, "lr_at", lr_at_then_sigterm):
+            yield
     finally:
-        done.set()
-        watcher.join()
         signal.signal(signal.SIGINT, saved[0])
         signal.signal(signal.SIGTERM, saved[1])
 
@@ -1443,7 +1440,7 @@ class DetectorTraining(unittest.TestCase):
             self.run_train("budget", "--iters", "100000", "--time-budget", "3")
         # Stopped by a signal before its budget, it exports its model all the same.
         stopped = os.path.join(self.tmp.name, "budget-stopped")
-        with sigterm_after_first_iteration(stopped):
+        with sigterm_after_first_iteration():
             status = train_detector.main(self.common + ["--out", stopped, "--iters", "100000", "--time-budget", "600"])
         n = len(losses(stopped))
         self.assertTrue(os.path.exists(os.path.join(stopped, "iter%06d.bin" % n)), os.listdir(stopped))
@@ -1454,7 +1451,7 @@ class DetectorTraining(unittest.TestCase):
         # stops nothing: the run ends as planned, with status 0 (it said 143, as if unfinished;
         # with iterations to go the same signal stops it with 143: test_time_budget).
         out = os.path.join(self.tmp.name, "last")
-        with sigterm_after_first_iteration(out):
+        with sigterm_after_first_iteration():
             status = train_detector.main(self.common + ["--out", out, "--iters", "2", "--ckpt-every", "100"])
         self.assertEqual(status, 0)
         self.assertEqual(len(losses(out)), 2)
