@@ -841,7 +841,11 @@ func TestShowWindow(t *testing.T) {
 	display := startXvfb(t)
 	jsonPath := filepath.Join(t.TempDir(), "out.jsonl")
 	cmd := exec.Command(detectBinary(t), "-model", videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), "-show", "-no-video", "-json", jsonPath, videotest.LoopedClip(t, loops))
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+t.TempDir())
+	runtimeDir := t.TempDir()
+	if err := os.Chmod(runtimeDir, 0o700); err != nil { // (Qt warns of any other mode)
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_RUNTIME_DIR="+runtimeDir)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
