@@ -13,8 +13,8 @@ ARM64_PKGS := ./parallel/... ./internal/kernels/... ./nn/... ./backbone/... ./sa
 # of its own; TestHangupInterrupts builds and runs the cocoeval binary, which a test binary under
 # qemu cannot start (an arm64 executable on this machine), and whose races are another process's;
 # TestProposalsReachTheBoxHead runs the 1x demo model on a real image (82-88 s under qemu when it
-# was part of TestModelSettingsFlags), whose arithmetic is the detector's, tested under qemu by its packages: the three
-# are tested natively only, neither under qemu nor under the race detector.
+# was part of TestModelSettingsFlags), whose arithmetic is the detector's, tested under qemu by
+# its packages: the three are tested natively only, neither under qemu nor under the race detector.
 NATIVE_ONLY := TestPlots|TestHangupInterrupts|TestProposalsReachTheBoxHead
 
 .PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval bin/detect-nocgo demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9
