@@ -76,11 +76,13 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	if err != nil {
 		return videoHead{err: err}
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
+		resp.Body.Close()
 		return videoHead{err: errNotMatroska}
 	}
 	h := readVideoHead(io.LimitReader(resp.Body, maxVideoHead))
+	// (its connection closed before the index is asked for, not held open beside that request)
+	resp.Body.Close()
 	if h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
 		h.frames = httpISOIndex(get, h.indexAt)
 	}
