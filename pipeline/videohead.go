@@ -42,8 +42,9 @@ const maxVideoHead = 1 << 20
 
 // maxISOIndex bounds the bytes httpVideoHead reads of an index (moov) that follows its file's
 // media data (mdat), past the head: an index lists each frame in a few bytes (its size, its place,
-// its time), 1-2 MB for an hour of video and its audio, so 8 MiB is hours of it; a larger index is
-// not read, and its file's count is not taken as exact.
+// its time), 3.1 MB for an hour of 30 fps H.264 with B-frames and 48 kHz AAC (measured: ffmpeg's
+// testsrc and sine, libx264 veryfast, 108,000 frames), so 8 MiB is about two and a half hours of
+// it; a larger index is not read, and its file's count is not taken as exact.
 const maxISOIndex = 8 << 20
 
 // httpVideoHead reads the head of the file at an http(s) URL (at most maxVideoHead bytes), and
