@@ -50,8 +50,8 @@ const maxISOIndex = 8 << 20
 // httpVideoHead reads the head of the file at an http(s) URL (at most maxVideoHead bytes), and
 // where that shows an ISO base media file's media data (mdat) running past it, the boxes after it,
 // its index (moov: ffmpeg's default place for it, at the end), with a second Range request (at
-// most maxISOIndex bytes; its file's count is not exact where the server does not answer with
-// those bytes: one that ignores Range, 200 and the whole file, is not read on). Both requests
+// most maxISOIndex bytes, asked only of a server that answered the head's Range with 206; its
+// file's count is not exact where the server does not answer with those bytes). Both requests
 // are made within whyTimeout, as FFmpeg makes them: the URL's user and password are sent only when
 // the server asks for them (Digest or Basic), and the server's certificate is not checked.
 func httpVideoHead(ctx context.Context, rawURL string) videoHead {
@@ -84,7 +84,10 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	h := readVideoHead(io.LimitReader(resp.Body, maxVideoHead))
 	// (its connection closed before the index is asked for, not held open beside that request)
 	resp.Body.Close()
-	if h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
+	// A server that answered the head with 200, not 206, ignores Range: asked again, it would send
+	// the whole file again.
+	ranged := resp.StatusCode == http.StatusPartialContent
+	if ranged && h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
 		h.frames = httpISOIndex(get, h.indexAt)
 	}
 	return h

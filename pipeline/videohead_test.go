@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,7 +209,8 @@ func FuzzVideoHead(f *testing.F) {
 // no key frame is (its edit list plays 26 of the 40 frames its index lists, all it holds), its
 // index first, or last past the head (a second request, for the index after the media data); an
 // MP4 whose index lies past the head is whole (exact) when the server sends the index, not
-// exact when it ignores Range (a 200 and the whole file, not read), exact again as the server
+// exact when it ignores Range (a 200 and the whole file: the index not asked for, one request),
+// nor when it honours the head's Range but not the index's (not read), exact again as the server
 // asks for the URL's user and password on every request. An MP4 served at a link ending in .jpg
 // (clip.mp4?x=1.jpg) is not exact either: FFmpeg reads it as one image, not as the index says.
 func TestExactCountOverHTTP(t *testing.T) {
@@ -220,8 +222,11 @@ func TestExactCountOverHTTP(t *testing.T) {
 	if data := cutClip(t, dir, "large-cut.mp4", large); len(data) <= maxVideoHead {
 		t.Fatalf("the large clip cut: %d bytes, within the head (%d)", len(data), maxVideoHead)
 	}
-	serve := func(ignoreRange bool, user, pass string) *httptest.Server {
+	// ranges: "all" honoured, "none", or "head" only (from byte 0).
+	var requests atomic.Int32
+	serve := func(ranges, user, pass string) *httptest.Server {
 		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
 			if u, p, ok := r.BasicAuth(); user != "" && (!ok || u != user || p != pass) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="cam"`)
 				http.Error(w, "who", http.StatusUnauthorized)
@@ -233,14 +238,14 @@ func TestExactCountOverHTTP(t *testing.T) {
 				return
 			}
 			defer f.Close()
-			if ignoreRange {
+			if ranges == "none" || ranges == "head" && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
 				io.Copy(w, f)
 				return
 			}
 			http.ServeContent(w, r, "", time.Time{}, f)
 		}))
 	}
-	srv := serve(false, "", "")
+	srv := serve("all", "", "")
 	defer srv.Close()
 	for _, c := range []struct {
 		url          string
@@ -278,20 +283,25 @@ func TestExactCountOverHTTP(t *testing.T) {
 		l.Close()
 	}
 
-	ignoring := serve(true, "", "")
+	ignoring := serve("none", "", "")
 	defer ignoring.Close()
-	guarded := serve(false, "ann", "secret")
+	headOnly := serve("head", "", "")
+	defer headOnly.Close()
+	guarded := serve("all", "ann", "secret")
 	defer guarded.Close()
 	for _, c := range []struct {
-		url    string
-		frames int
+		url      string
+		frames   int
+		requests int32
 	}{
-		{ignoring.URL + "/large.mp4?id=4", 0},                // (its index past the head, not asked for)
-		{ignoring.URL + "/video?id=1", videotest.ClipFrames}, // (the whole file within the head)
-		{strings.Replace(guarded.URL, "://", "://ann:secret@", 1) + "/large.mp4?id=4", videotest.ClipFrames},
+		{ignoring.URL + "/large.mp4?id=4", 0, 1},                // (its index past the head, not asked for)
+		{ignoring.URL + "/video?id=1", videotest.ClipFrames, 1}, // (the whole file within the head)
+		{headOnly.URL + "/large.mp4?id=4", 0, 2},                // (the index's answer not from its offset: not read)
+		{strings.Replace(guarded.URL, "://", "://ann:secret@", 1) + "/large.mp4?id=4", videotest.ClipFrames, 4},
 	} {
-		if h := httpVideoHead(context.Background(), c.url); h.frames != c.frames {
-			t.Errorf("%s: %d frames, want %d", c.url, h.frames, c.frames)
+		requests.Store(0)
+		if h := httpVideoHead(context.Background(), c.url); h.frames != c.frames || requests.Load() != c.requests {
+			t.Errorf("%s: %d frames in %d requests, want %d in %d", c.url, h.frames, requests.Load(), c.frames, c.requests)
 		}
 	}
 }
