@@ -26,6 +26,7 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/allocstest"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/modelfile"
 	"github.com/shuffledet/shuffledet/nn"
@@ -94,38 +95,13 @@ func TestDetectSteadyStateAllocatesNothing(t *testing.T) {
 			"DetectBGR":           func() { must(det.DetectBGR(frame, 200, 150, 600)) },
 			"DetectRGB":           func() { must(det.DetectRGB(frame, 200, 150, 600)) },
 		} {
-			// Another goroutine of the test process (the runtime's, testing's, a finalizer) may
-			// allocate during a window: under load one did, once in 20 runs. A window that
-			// allocates is measured again, twice; an allocation of Detect's own repeats in each.
-			counts := []uint64{allocations(20, f, threads > 1)}
-			for len(counts) < 3 && counts[len(counts)-1] != 0 {
-				counts = append(counts, allocations(20, f, threads > 1))
-			}
-			if n := counts[len(counts)-1]; n != 0 {
+			// (Another goroutine of the test process may allocate during a window: under load one
+			// did, once in 20 runs; allocstest.Steady measures such a window again.)
+			if counts := allocstest.Steady(20, f, threads > 1); counts != nil {
 				t.Errorf("%d threads: %s allocates in steady state: %v times in three windows of 20 runs", threads, name, counts)
 			}
 		}
 	}
-}
-
-// allocations runs f runs times (after one untimed run) and counts its allocations, all of them
-// but, with parking, those of 112 bytes. testing.AllocsPerRun would round a single allocation in
-// 20 runs down to 0 a run.
-func allocations(runs int, f func(), parking bool) uint64 {
-	f()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	n := after.Mallocs - before.Mallocs
-	for i, c := range after.BySize {
-		if parking && c.Size == 112 {
-			n -= c.Mallocs - before.BySize[i].Mallocs
-		}
-	}
-	return n
 }
 
 // TestThreadsGiveIdenticalDetections runs a random 0.5x detector at 300 and 600, and a 1x one at
@@ -814,15 +790,8 @@ func TestSecondDetectAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
-		n := after.Mallocs - before.Mallocs
-		if threads > 1 { // a parked worker's 112-byte wait record (TestDetectSteadyStateAllocatesNothing)
-			for i, c := range after.BySize {
-				if c.Size == 112 {
-					n -= c.Mallocs - before.BySize[i].Mallocs
-				}
-			}
-		}
-		if n != 0 {
+		// (but a parked worker's 112-byte wait record, on 2 threads: TestDetectSteadyStateAllocatesNothing)
+		if n := allocstest.Between(&before, &after, threads > 1); n != 0 {
 			t.Errorf("%d threads: the second Detect allocates %d times (%d bytes)", threads, n, after.TotalAlloc-before.TotalAlloc)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/shuffledet/shuffledet/backbone"
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/allocstest"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -164,11 +165,7 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 	// (TestDetectSteadyStateAllocatesNothing; on 2 threads it came twice in 2 frames on a loaded
 	// machine, which testing.AllocsPerRun counted as one a frame), in one of up to three windows
 	// (another goroutine of the process may allocate during one).
-	counts := []uint64{allocations(2, func() { det.Detect(img) }, true)}
-	for len(counts) < 3 && counts[len(counts)-1] != 0 {
-		counts = append(counts, allocations(2, func() { det.Detect(img) }, true))
-	}
-	if n := counts[len(counts)-1]; n != 0 {
+	if counts := allocstest.Steady(2, func() { det.Detect(img) }, true); counts != nil {
 		t.Errorf("steady-state detection allocates: %v times in three windows of 2 frames", counts)
 	}
 	cx, err := m.Complexity(320, 416, 300)

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"runtime"
 	"testing"
 
 	"github.com/shuffledet/shuffledet/backbone/shufflenet"
+	"github.com/shuffledet/shuffledet/internal/allocstest"
 	"github.com/shuffledet/shuffledet/internal/testmodel"
 	"github.com/shuffledet/shuffledet/nn"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -80,7 +80,7 @@ func TestTilesMatchLayers(t *testing.T) {
 				if got := r.TiledLast(); got != tc.tiledTo[i] {
 					t.Errorf("%d threads: ran in tiles to stage %d, want %d", threads, got, tc.tiledTo[i])
 				}
-				if counts := steadyAllocations(threads, func() { r.Forward(x, shufflenet.Stage4) }); counts != nil {
+				if counts := allocstest.Steady(2, func() { r.Forward(x, shufflenet.Stage4) }, threads > 1); counts != nil {
 					t.Errorf("%d threads: the tiles allocate in steady state: %v times in three windows of 2 runs", threads, counts)
 				}
 			}
@@ -110,36 +110,6 @@ func TestWideNetworksLayerByLayer(t *testing.T) {
 			t.Errorf("%gx at %d: ran in tiles to stage %d, want %d", tc.width, tc.size, got, tc.tiledTo)
 		}
 	}
-}
-
-// steadyAllocations returns nil if f allocates nothing in steady state, else the allocations
-// counted in each of three windows of 2 runs (after one untimed run). It counts every allocation
-// on one thread; on more, all but the 112-byte records the Go runtime takes when a pool worker
-// parks (docs/DESIGN.md, "Threads and memory"): on a loaded machine two came in 2 runs, which
-// testing.AllocsPerRun reports as one a run. A window that allocates is measured again, twice
-// (another goroutine of the test process may allocate during one); an allocation of f's own
-// repeats in each.
-func steadyAllocations(threads int, f func()) []uint64 {
-	f()
-	var counts []uint64
-	for range 3 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		f()
-		f()
-		runtime.ReadMemStats(&after)
-		n := after.Mallocs - before.Mallocs
-		for i, c := range after.BySize {
-			if threads > 1 && c.Size == 112 {
-				n -= c.Mallocs - before.BySize[i].Mallocs
-			}
-		}
-		if n == 0 {
-			return nil
-		}
-		counts = append(counts, n)
-	}
-	return counts
 }
 
 // sameAsLayers fails the test unless got holds want's values bit for bit (the layer-by-layer
