@@ -31,6 +31,7 @@ import (
 
 	"github.com/shuffledet/shuffledet/cvdetect"
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/allocstest"
 	"github.com/shuffledet/shuffledet/internal/outpath/modetest"
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
@@ -1547,7 +1548,6 @@ func TestTooManyWorkers(t *testing.T) {
 	}
 }
 
-// mallocCounter is a Sink that reads the Go heap's allocation counts as frames from and to leave.
 // mallocWindows counts the Go heap's allocations in windows of size frames, the first from the
 // first-th frame written, and stops the run (ErrStop) at the first window without any, or after
 // max windows.
@@ -1572,26 +1572,12 @@ func (c *mallocWindows) WriteFrame(*Frame) error {
 	if edge == 0 {
 		return nil
 	}
-	n := allocations(&c.stats[(edge-1)%2], &c.stats[edge%2])
+	n := allocstest.Between(&c.stats[(edge-1)%2], &c.stats[edge%2], true) // (blocked stages' records left out)
 	c.counts = append(c.counts, n)
 	if n == 0 || len(c.counts) == c.max {
 		return ErrStop
 	}
 	return nil
-}
-
-// allocations returns the allocations between two reads, all but those of 112 bytes: a
-// goroutine that blocks on a channel (a pool's worker whose spin ran out, the pipeline's
-// stages) may make the Go runtime take a new 112-byte record of the wait (docs/DESIGN.md, "One
-// pool per Detector"), more often on a loaded machine.
-func allocations(start, end *runtime.MemStats) uint64 {
-	n := end.Mallocs - start.Mallocs
-	for i, s := range end.BySize {
-		if s.Size == 112 {
-			n -= s.Mallocs - start.BySize[i].Mallocs
-		}
-	}
-	return n
 }
 
 // TestRunSteadyStateAllocations: a file run as detect runs it (frames drawn, 100 detections each
