@@ -98,17 +98,23 @@ def sigterm_after_first_iteration():
     its second iteration (the first logged, the handlers in place): from the run's own call of
     lr_at, not from a thread watching its log, which a loaded machine can hold back past the run's
     end (the signal then missed the iteration it was meant for, or came after the run had restored
-    the default handlers, ending this process). Restores the signal handlers afterwards."""
+    the default handlers, ending this process). A run that never starts a second iteration fails
+    the test (no signal was sent: a test of one would pass untested). Restores the signal handlers
+    afterwards."""
     saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     lr_at = train_detector.lr_at
+    sent = []
 
     def lr_at_then_sigterm(a, it, elapsed=0.0):
         if it == 1:
+            sent.append(it)
             os.kill(os.getpid(), signal.SIGTERM)  # handled on this (the main) thread, before the iteration runs
         return lr_at(a, it, elapsed)
     try:
         with unittest.mock.patch.object(train_detector, "lr_at", lr_at_then_sigterm):
             yield
+        if not sent:
+            raise AssertionError("the run never started its second iteration: no SIGTERM was sent")
     finally:
         signal.signal(signal.SIGINT, saved[0])
         signal.signal(signal.SIGTERM, saved[1])
