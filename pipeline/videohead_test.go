@@ -26,28 +26,23 @@ import (
 // remux writes the test clip into dir as name with ffmpeg's extra arguments (the frames copied).
 func remux(t *testing.T, dir, name string, args ...string) []byte {
 	t.Helper()
-	return ffmpegCopy(t, dir, name, []string{"-i", videotest.Clip(t)}, args)
-}
-
-// cutClip writes the video at src cut at 1.35 s into dir as name, its packets copied (ffmpeg -ss
-// with -c copy) with ffmpeg's extra arguments: it keeps the frames from the key frame before the
-// cut, the clip's first, and an edit list that starts at the cut, so FFmpeg states 40 frames
-// (of the test clip, or videotest.LargeClip) and returns 26.
-func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
-	t.Helper()
-	return ffmpegCopy(t, dir, name, []string{"-ss", "1.35", "-i", src}, args)
-}
-
-// ffmpegCopy runs ffmpeg on the input arguments with the packets copied and the output arguments
-// into dir as name, and returns the file written.
-func ffmpegCopy(t *testing.T, dir, name string, input, output []string) []byte {
-	t.Helper()
 	path := filepath.Join(dir, name)
-	args := append(append(append([]string{"-v", "error"}, input...), "-c", "copy"), output...)
-	args = append(args, path)
+	args = append(append([]string{"-v", "error", "-i", videotest.Clip(t), "-c", "copy"}, args...), path)
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
 	}
+	return readFile(t, path)
+}
+
+// cutClip writes the video at src cut where no key frame is into dir as name
+// (videotest.CutClip) and returns the file written.
+func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
+	t.Helper()
+	return readFile(t, videotest.CutClip(t, dir, name, src, args...))
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -255,9 +250,9 @@ func TestExactCountOverHTTP(t *testing.T) {
 		{srv.URL + "/video?id=1", true, videotest.ClipFrames, videotest.ClipFrames},
 		{srv.URL + "/clip.mp4?id=2", false, videotest.ClipFrames, videotest.ClipFrames},
 		// whole, but FFmpeg returns fewer frames than its index lists (its edit list)
-		{srv.URL + "/cut.mp4?id=3", false, videotest.ClipFrames, 26},
+		{srv.URL + "/cut.mp4?id=3", false, videotest.ClipFrames, videotest.CutClipFrames},
 		{srv.URL + "/large.mp4?id=4", true, videotest.ClipFrames, videotest.ClipFrames},
-		{srv.URL + "/large-cut.mp4?id=5", false, videotest.ClipFrames, 26},
+		{srv.URL + "/large-cut.mp4?id=5", false, videotest.ClipFrames, videotest.CutClipFrames},
 		// an MP4 whose URL ends in .jpg: FFmpeg reads it as one JPEG (image2), 1 frame stated
 		// where its index lists 40, and none decoded
 		{srv.URL + "/clip.mp4?id=1&x=1.jpg", false, 1, 0},

@@ -60,6 +60,24 @@ func LargeClip(t testing.TB) string {
 	return path
 }
 
+// CutClipFrames is how many frames FFmpeg returns of a clip cut by CutClip, of the ClipFrames
+// it states.
+const CutClipFrames = 26
+
+// CutClip writes the video at src (Clip, or LargeClip) cut at 1.35 s into dir as name, its
+// packets copied (ffmpeg -ss with -c copy) with ffmpeg's extra output arguments, and returns its
+// path: it keeps the frames from the key frame before the cut, the clip's first, and an edit list
+// that starts at the cut, so FFmpeg states ClipFrames frames and returns CutClipFrames.
+func CutClip(t testing.TB, dir, name, src string, args ...string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	args = append(append([]string{"-v", "error", "-ss", "1.35", "-i", src, "-c", "copy"}, args...), path)
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+	}
+	return path
+}
+
 // Model writes a random-weight detector of a g3 preset (e.g. "shufflenet-g3-0.5x-300") into a
 // temporary directory and returns its path. minSize and maxSize, when nonzero, replace the
 // preset's resolution and postNMS its number of proposals: what the video tests need is frames
