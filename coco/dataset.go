@@ -154,11 +154,16 @@ func LoadDataset(path string) (*Dataset, error) {
 // Python's json.load, which pycocotools uses; the values it replaces must
 // still be well-formed. As in json.load, only white space may follow the
 // top-level object. Ids written as floats with no fraction (7.0) are the
-// integers; an id with a fraction is an error.
+// integers; an id with a fraction is an error. A document that is a list
+// (a results file) is an error that says so.
 func DecodeDataset(r io.Reader, name string) (*Dataset, error) {
 	br, err := jsonInput(r, name)
 	if err != nil {
 		return nil, err
+	}
+	if firstByte(br) == '[' {
+		return nil, &FileError{Path: name, Offset: -1, Msg: `is a JSON list, and a COCO instances file is an object ({"images": [...], ` +
+			`"annotations": [...], "categories": [...]}): a results file (-gt and -dt swapped?)`}
 	}
 	dec := json.NewDecoder(newPythonFloats(br, name))
 	d := &Dataset{Path: name}

@@ -194,6 +194,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bom results", "\xef\xbb\xbf[]", true, []string{"bom results: begins with a UTF-8 byte order mark"}},
 		{"gzip dataset", "\x1f\x8b\x08\x00\x00\x00\x00\x00", false, []string{"gzip dataset: is gzip-compressed: unpack it first"}},
 		{"gzip results", "\x1f\x8b\x08\x00", true, []string{"gzip results: is gzip-compressed"}},
+		{"results as dataset", "\n [{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", false, []string{"results as dataset: is a JSON list, and a COCO instances file is an object", "-gt and -dt swapped?"}},
+		{"empty results list as dataset", "[]", false, []string{"is a JSON list, and a COCO instances file is an object"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeFile(t, c.name, c.content)
