@@ -196,6 +196,8 @@ func TestLoadErrors(t *testing.T) {
 		{"gzip results", "\x1f\x8b\x08\x00", true, []string{"gzip results: is gzip-compressed"}},
 		{"results as dataset", "\n [{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", false, []string{"results as dataset: is a JSON list, and a COCO instances file is an object", "-gt and -dt swapped?"}},
 		{"empty results list as dataset", "[]", false, []string{"is a JSON list, and a COCO instances file is an object"}},
+		{"empty dataset", "", false, []string{"empty dataset: is empty"}},
+		{"empty results", "", true, []string{"empty results: is empty"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeFile(t, c.name, c.content)

@@ -19,7 +19,7 @@ import (
 
 // jsonInput returns r buffered, or an error naming what the file is when it begins as no JSON
 // text can: a UTF-8 byte order mark (which JSON and Python's json.load refuse; some Windows
-// editors write one) or gzip's magic number (a .json.gz not unpacked).
+// editors write one), gzip's magic number (a .json.gz not unpacked), or nothing (an empty file).
 func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.IsDir() {
@@ -27,8 +27,10 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 		}
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
-	head, _ := br.Peek(3)
+	head, err := br.Peek(3)
 	switch {
+	case len(head) == 0 && err == io.EOF:
+		return nil, &FileError{Path: name, Offset: -1, Msg: "is empty (0 bytes: a write or download that did not finish?)"}
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
 		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' %s)", quote.Name(name))}
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
