@@ -2,7 +2,12 @@ package coco
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // summaryLine describes one of the 12 summary numbers.
@@ -185,17 +190,31 @@ func (e *Eval) PerCategory() []CategoryResult {
 	return out
 }
 
-// CategoryTable formats per-category results as a fixed-width table.
+// CategoryTable formats per-category results as a fixed-width table. Its id and name columns
+// widen to the longest id and name (as a terminal shows them), and a name with a control
+// character is quoted (quote.Name), so that every row keeps its numbers under the header's.
 func CategoryTable(cats []CategoryResult) string {
+	idWidth, nameWidth := 4, 16
+	names := make([]string, len(cats))
+	for i, c := range cats {
+		names[i] = quote.Name(c.Name)
+		idWidth = max(idWidth, len(strconv.Itoa(c.ID)))
+		nameWidth = max(nameWidth, uniseg.StringWidth(names[i]))
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%4s  %-16s %6s %7s  %6s %6s %6s %6s %6s %6s %6s\n",
-		"id", "category", "gt", "dt", "AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
-	for _, c := range cats {
-		fmt.Fprintf(&b, "%4d  %-16s %6d %7d ", c.ID, c.Name, c.NumGT, c.NumDT)
+	fmt.Fprintf(&b, "%*s  %s %6s %7s  %6s %6s %6s %6s %6s %6s %6s\n",
+		idWidth, "id", pad("category", nameWidth), "gt", "dt", "AP", "AP50", "AP75", "APs", "APm", "APl", "AR100")
+	for i, c := range cats {
+		fmt.Fprintf(&b, "%*d  %s %6d %7d ", idWidth, c.ID, pad(names[i], nameWidth), c.NumGT, c.NumDT)
 		for _, i := range []int{0, 1, 2, 3, 4, 5, 8} {
 			fmt.Fprintf(&b, " %6.3f", c.Stats[i])
 		}
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// pad returns s followed by the spaces that make it width columns wide on a terminal.
+func pad(s string, width int) string {
+	return s + strings.Repeat(" ", max(0, width-uniseg.StringWidth(s)))
 }
