@@ -357,6 +357,22 @@ func renamedClasses(gt *coco.Dataset, classes []configs.Class) string {
 	return strings.Join(diff, "; ")
 }
 
+// foreignClasses lists the model's classes ("1 person, 3 car"; at most 5, then a count) when
+// none of their ids is a category of gt, "" when one is (or the model has none).
+func foreignClasses(gt *coco.Dataset, classes []configs.Class) string {
+	var ids []string
+	for _, c := range classes {
+		if gt.HasCategory(c.ID) {
+			return ""
+		}
+		ids = append(ids, fmt.Sprintf("%d %s", c.ID, quote.Name(c.Name)))
+	}
+	if len(ids) > 5 {
+		ids = append(ids[:5], fmt.Sprintf("and %d more", len(ids)-5))
+	}
+	return strings.Join(ids, ", ")
+}
+
 // withGroundTruth counts the images with an annotation that a detection can match and that
 // counts when missed (neither a crowd region nor ignored), of one of cats (nil: any category).
 func withGroundTruth(gt *coco.Dataset, images []coco.Image, cats []int) int {
@@ -618,6 +634,11 @@ func runModel(c *cli.Context, e *env) error {
 	if n := renamedClasses(gt, classes); n != "" {
 		fmt.Fprintf(e.stderr, "cocoeval: note: %s and %s name categories differently: %s (the ids are evaluated, the names reported are %s's; a model trained on other data?)\n",
 			quote.Name(c.String("model")), quote.Name(c.String("gt")), n, quote.Name(c.String("gt")))
+	}
+	if n := foreignClasses(gt, classes); n != "" {
+		fmt.Fprintf(e.stderr, "cocoeval: note: none of the classes of %s is a category of %s (the model's ids: %s): none of its detections can match, "+
+			"and every AP and AR will be 0, or -1 where there is no ground truth (a model trained on data numbered otherwise?)\n",
+			quote.Name(c.String("model")), quote.Name(c.String("gt")), n)
 	}
 	rep, runErr := runDetections(c.Context, gt, runOptions{
 		ImageDir:    c.String("images"),

@@ -997,6 +997,43 @@ func TestRenamedClassesNoted(t *testing.T) {
 	}
 }
 
+// TestForeignClassesNoted: a model none of whose classes' ids is a category of the ground truth
+// (trained on a dataset numbered otherwise) gets a note before any image is detected, as every
+// detection would go unmatched; a model with one class the ground truth has gets none.
+func TestForeignClassesNoted(t *testing.T) {
+	for _, foreign := range []bool{false, true} {
+		e, _, stderr := testEnv(t, nil)
+		detected := false
+		newDetectors := e.newDetectors
+		e.newDetectors = func(model string, s modelSettings) (func() (detectFunc, error), []configs.Class, error) {
+			f, _, err := newDetectors(model, s)
+			classes := []configs.Class{{ID: 1001, Name: "person"}, {ID: 1003, Name: "car"}}
+			if !foreign {
+				classes[1].ID = 3
+			}
+			return func() (detectFunc, error) {
+				d, err := f()
+				return func(img image.Image) ([]coco.Result, error) {
+					if !detected && foreign && !strings.Contains(stderr.String(), "note: none of the classes of m.bin") {
+						t.Error("no note before the first image is detected")
+					}
+					detected = true
+					return d(img)
+				}, err
+			}, classes, err
+		}
+		args := []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2", "-out", filepath.Join(t.TempDir(), "res.json")}
+		if code := run(context.Background(), e, args); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		want := "cocoeval: note: none of the classes of m.bin is a category of " + val128GT + " (the model's ids: 1001 person, 1003 car): " +
+			"none of its detections can match"
+		if got := stderr.String(); foreign != strings.Contains(got, want) || !foreign && strings.Contains(got, "none of the classes") {
+			t.Errorf("foreign %v: stderr %s", foreign, got)
+		}
+	}
+}
+
 // TestOneImageOneDetection: a -model run over one image that gives one detection says so in
 // the singular ("1 image in", "1 detection written", "evaluating the 1 image processed").
 func TestOneImageOneDetection(t *testing.T) {
