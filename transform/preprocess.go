@@ -235,9 +235,6 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	switch m := img.(type) {
 	case *image.RGBA:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
-		if !m.Opaque() {
-			s.premultiplied()
-		}
 	case *image.NRGBA:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
 	case *image.Gray:
@@ -245,9 +242,6 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	// 16-bit channels are big-endian: each one's high byte is its 8-bit value.
 	case *image.RGBA64:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
-		if !m.Opaque() {
-			s.premultiplied()
-		}
 	case *image.NRGBA64:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
 	case *image.Gray16:
@@ -271,10 +265,21 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	default:
 		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
 	}
-	if s.kind == srcPacked || s.kind == srcPremultiplied {
-		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic.
-		if !covers(len(s.pix), s.base, s.stride, w*max(s.step, s.pstep), h) {
+	if s.kind == srcPacked {
+		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic:
+		// checked before Opaque, below, reads Pix.
+		if !covers(len(s.pix), s.base, s.stride, w*s.step, h) {
 			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(s.pix), s.stride)
+		}
+	}
+	switch m := img.(type) {
+	case *image.RGBA:
+		if !m.Opaque() {
+			s.premultiplied()
+		}
+	case *image.RGBA64:
+		if !m.Opaque() {
+			s.premultiplied()
 		}
 	}
 	return p.run(&s, w, h)

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -241,6 +242,15 @@ func TestErrors(t *testing.T) {
 		}, ErrImageTooLarge},
 		{"malformed NRGBA", func() error {
 			_, err := p.Image(&image.NRGBA{Rect: image.Rect(0, 0, 100, 100), Stride: 400})
+			return err
+		}, ErrBadBuffer},
+		{"malformed RGBA", func() error { // Opaque, for premultiplied alpha, would index Pix
+			_, err := p.Image(&image.RGBA{Rect: image.Rect(0, 0, 100, 100), Stride: 400})
+			return err
+		}, ErrBadBuffer},
+		{"malformed RGBA64", func() error {
+			pix := bytes.Repeat([]byte{0xff}, 8*99) // opaque, one pixel short: Opaque reads to the end
+			_, err := p.Image(&image.RGBA64{Pix: pix, Rect: image.Rect(0, 0, 10, 10), Stride: 80})
 			return err
 		}, ErrBadBuffer},
 		{"malformed Gray stride", func() error {
