@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/shuffledet/shuffledet/backbone"
@@ -41,6 +42,9 @@ func LoadModel(path string) (*Model, error) {
 // ModelFromFile builds the detector of an opened model file, which must use every tensor the
 // file holds; the caller closes f.
 func ModelFromFile(f *modelfile.File) (*Model, error) {
+	if f == nil {
+		return nil, errors.New("detector: ModelFromFile of a nil *modelfile.File (did modelfile.Open fail?)")
+	}
 	m, err := Build(f.Path, f.Config, f)
 	if err != nil {
 		return nil, err
@@ -54,6 +58,9 @@ func ModelFromFile(f *modelfile.File) (*Model, error) {
 // Build assembles the detector that cfg describes, on its ShuffleNet trunk, from weights w; name
 // is used in errors.
 func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
+	if w == nil {
+		return nil, fmt.Errorf("model %s: nil weights", quote.Name(name))
+	}
 	if cfg.Detector == nil {
 		return nil, fmt.Errorf("model %s: a %s classifier, not a detector (its config has no detector section)", quote.Name(name), cfg.Backbone.Name())
 	}
@@ -76,6 +83,12 @@ func Build(name string, cfg configs.Model, w nn.Weights) (*Model, error) {
 // describes are loaded from w for the trunk's channel widths. name is used in errors. The Model's
 // Config has cfg as its detector section and a zero Backbone (the trunk names itself).
 func NewModel(name string, trunk backbone.Trunk, cfg configs.Detector, w nn.Weights) (*Model, error) {
+	if trunk == nil {
+		return nil, fmt.Errorf("model %s: nil trunk", quote.Name(name))
+	}
+	if w == nil {
+		return nil, fmt.Errorf("model %s: nil weights", quote.Name(name))
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("model %s: detector: %w", quote.Name(name), err)
 	}

@@ -174,6 +174,40 @@ func TestASecondTrunkPlugsIn(t *testing.T) {
 	}
 }
 
+// TestNilModelArguments: a nil file, trunk or weights given to the Model builders is an error
+// naming the model, not a nil-pointer panic (the package's promise for bad input).
+func TestNilModelArguments(t *testing.T) {
+	p, err := configs.Preset("shufflenet-g3-0.25x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, trunk, w, _ := tinyTrunkModel(t)
+	for _, c := range []struct {
+		name string
+		run  func() (*detector.Model, error)
+		want string
+	}{
+		{"ModelFromFile(nil)", func() (*detector.Model, error) { return detector.ModelFromFile(nil) }, "nil *modelfile.File"},
+		{"Build with nil weights", func() (*detector.Model, error) { return detector.Build("m.bin", *p, nil) }, "model m.bin: nil weights"},
+		{"NewModel with nil trunk", func() (*detector.Model, error) {
+			return detector.NewModel("m.bin", nil, *p.Detector, w)
+		}, "model m.bin: nil trunk"},
+		{"NewModel with nil weights", func() (*detector.Model, error) { return detector.NewModel("m.bin", trunk, *p.Detector, nil) }, "model m.bin: nil weights"},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panic %v", c.name, r)
+				}
+			}()
+			m, err := c.run()
+			if m != nil || err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: %v, %v; want an error saying %q", c.name, m, err, c.want)
+			}
+		}()
+	}
+}
+
 // TestComplexityRefusesWhatCannotBe: Complexity refuses sizes no input has and a model whose
 // config lost its detector section (it returned negative or overflowed counts, and panicked on
 // a nil section, though the package says nothing in it panics on bad input).
