@@ -253,6 +253,9 @@ func (m *Model) DetectorConfig(opts ...Option) (configs.Detector, error) {
 // settings returns m.Config's detector section and the default thread count with opts applied
 // and checked.
 func (m *Model) settings(opts []Option) (settings, error) {
+	if m == nil || m.trunk == nil {
+		return settings{}, errModelNotMade
+	}
 	if m.Config.Detector == nil {
 		return settings{}, fmt.Errorf("model %s: its config has no detector section", quote.Name(m.Path))
 	}

@@ -984,6 +984,35 @@ func TestNilAndZeroDetector(t *testing.T) {
 	}
 }
 
+// TestNilAndZeroModel: the methods of a nil *Model (LoadModel's result with its error) and of a
+// Model{} built by hand, even with a valid configuration, return an error saying how to make
+// one, not a nil-pointer panic.
+func TestNilAndZeroModel(t *testing.T) {
+	preset, err := configs.Preset("shufflenet-g3-0.25x-300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]*detector.Model{"nil": nil, "zero": {}, "configured by hand": {Config: *preset}} {
+		calls := map[string]func() error{
+			"NewDetector":    func() error { _, err := m.NewDetector(); return err },
+			"DetectorConfig": func() error { _, err := m.DetectorConfig(); return err },
+			"Complexity":     func() error { _, err := m.Complexity(320, 320, 10); return err },
+		}
+		for call, f := range calls {
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Errorf("%s Model, %s: panic %v", name, call, p)
+					}
+				}()
+				if err := f(); err == nil || !strings.Contains(err.Error(), "LoadModel") {
+					t.Errorf("%s Model, %s: %v, want an error saying to make it with LoadModel", name, call, err)
+				}
+			}()
+		}
+	}
+}
+
 // TestNoDetectionsIsEmptyNotNil: a frame without detections gives an empty slice whether or not
 // the Detector has returned detections before, so that the same frame marshals to the same JSON
 // ("[]", as detect's JSON lines have it) on a new Detector and on one that has run.

@@ -16,7 +16,8 @@ import (
 )
 
 // Model is a loaded detector's read-only weights: the trunk, the RPN head and the box predictor.
-// Detectors made from one Model share it.
+// Detectors made from one Model share it. Make one with LoadModel, ModelFromFile, Build or
+// NewModel: the methods of a nil or zero Model return an error that says so.
 type Model struct {
 	Path string // the model file, or the name Build or NewModel was given (for errors)
 	// Config is the model's configuration. Its detector section is the default of every
@@ -28,6 +29,10 @@ type Model struct {
 	rpn       *rpn.Head
 	predictor *roihead.Predictor
 }
+
+// errModelNotMade is returned by the methods of a nil *Model (LoadModel's result with its error)
+// and of a Model{} made by hand, instead of a nil-pointer panic.
+var errModelNotMade = errors.New("detector: a nil or zero Model: make one with LoadModel, ModelFromFile, Build or NewModel (did LoadModel fail?)")
 
 // LoadModel reads a detector model file.
 func LoadModel(path string) (*Model, error) {
@@ -123,6 +128,9 @@ type Complexity struct {
 // cost is per proposal); other sizes, or a model whose Config lost its detector section, are an
 // error.
 func (m *Model) Complexity(h, w, proposals int) (Complexity, error) {
+	if m == nil || m.trunk == nil {
+		return Complexity{}, errModelNotMade
+	}
 	return m.complexity(m.Config.Detector, h, w, proposals)
 }
 
