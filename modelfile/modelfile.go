@@ -53,6 +53,9 @@ type File struct {
 // no use for never takes memory (CheckAllUsed names it). The File holds the file open until
 // Close.
 func Open(path string) (*File, error) {
+	if path == "" { // (os's "open : no such file or directory" hides what is missing)
+		return nil, errors.New("model: empty file name")
+	}
 	st, err := safetensors.OpenReader(path)
 	if err != nil {
 		var big *safetensors.SizeError
@@ -75,7 +78,16 @@ func Open(path string) (*File, error) {
 }
 
 // Close closes the model file; the values Get returned stay the caller's.
-func (f *File) Close() error { return f.st.Close() }
+func (f *File) Close() error {
+	if f == nil || f.st == nil {
+		return errNotOpened
+	}
+	return f.st.Close()
+}
+
+// errNotOpened is returned by the methods of a nil *File (Open's result with its error) and of a
+// File{}, instead of a nil-pointer panic.
+var errNotOpened = errors.New("modelfile: a nil or zero File: make one with Open or Parse (did Open fail?)")
 
 // Parse decodes a model file held in memory; name is used in error messages.
 func Parse(name string, b []byte) (*File, error) {
@@ -249,6 +261,9 @@ const MaxWeight = 1e8
 // values finite and within ±MaxWeight. The values are new memory, the caller's. Its errors do
 // not name the file: the builder that calls it does, once, with its own errors.
 func (f *File) Get(name string, shape ...int) ([]float32, error) {
+	if f == nil || f.st == nil {
+		return nil, errNotOpened
+	}
 	have, ok := f.st.Shape(name)
 	if !ok {
 		return nil, fmt.Errorf("tensor %q is missing", name)
@@ -274,6 +289,9 @@ func (f *File) Get(name string, shape ...int) ([]float32, error) {
 
 // CheckAllUsed reports tensors that the configuration has no place for.
 func (f *File) CheckAllUsed() error {
+	if f == nil || f.st == nil {
+		return errNotOpened
+	}
 	var extra []string
 	for _, name := range f.st.Names() {
 		if !f.used[name] {

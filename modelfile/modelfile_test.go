@@ -169,6 +169,34 @@ func TestNameWithNewlineQuoted(t *testing.T) {
 	}
 }
 
+// TestEmptyNameAndNilFile: an empty path is refused as such (os says "open : no such file or
+// directory", which hides what is missing), and the methods of a nil or zero File (Open's result
+// with its error) return an error, not a nil-pointer panic.
+func TestEmptyNameAndNilFile(t *testing.T) {
+	if _, err := modelfile.Open(""); err == nil || err.Error() != "model: empty file name" {
+		t.Errorf(`Open(""): %v, want "model: empty file name"`, err)
+	}
+	for name, f := range map[string]*modelfile.File{"nil": nil, "zero": {}} {
+		calls := map[string]func() error{
+			"Get":          func() error { _, err := f.Get("first_conv.0.weight", 24, 3, 3, 3); return err },
+			"CheckAllUsed": func() error { return f.CheckAllUsed() },
+			"Close":        func() error { return f.Close() },
+		}
+		for call, run := range calls {
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Errorf("%s File, %s: panic %v", name, call, p)
+					}
+				}()
+				if err := run(); err == nil || !strings.Contains(err.Error(), "did Open fail?") {
+					t.Errorf("%s File, %s: %v, want an error saying to make it with Open", name, call, err)
+				}
+			}()
+		}
+	}
+}
+
 // TestHugeConfigRefusedFirst: a configuration over modelfile.MaxConfigBytes (90 MB of zeros in image_mean
 // took 2.9 GB of memory to be refused by Validate) is refused before it is parsed, naming the file.
 func TestHugeConfigRefusedFirst(t *testing.T) {
