@@ -443,12 +443,16 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 
 // DetectContext is Detect, ending with ctx's error once ctx is done: it is checked before each
 // stage (preprocessing, trunk, proposals, box head), so a request's deadline stops the work
-// within one stage's time (a fraction of the whole: the trunk is the longest).
+// within one stage's time (a fraction of the whole: the trunk is the longest). A nil ctx is an
+// error.
 func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detection, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
 	defer d.leave()
+	if ctx == nil {
+		return nil, errors.New("detector: nil Context")
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

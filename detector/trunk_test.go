@@ -249,4 +249,17 @@ func TestDetectContextStops(t *testing.T) {
 	if dets, err := det.DetectContext(context.Background(), img); err != nil || len(dets) == 0 || trunk.calls[1] == 0 {
 		t.Errorf("afterwards: %d detections, %v", len(dets), err)
 	}
+	func() { // a nil Context is an error (as http.NewRequestWithContext's), not a panic
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("a nil Context: panic %v", r)
+			}
+		}()
+		if _, err := det.DetectContext(nil, img); err == nil || err.Error() != "detector: nil Context" {
+			t.Errorf("a nil Context: %v, want \"detector: nil Context\"", err)
+		}
+		if _, err := det.Detect(img); err != nil {
+			t.Errorf("after a nil Context: %v", err) // not left busy
+		}
+	}()
 }
