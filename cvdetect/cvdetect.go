@@ -102,8 +102,8 @@ func conversion(t gocv.MatType) string {
 // size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat, or one that is
 // not 8-bit with 3 channels, is left alone (there is nothing to draw on, or no colour that means
 // the same there). Once a class's label has been drawn at m's size with a
-// score of as many digits, drawing it again allocates nothing (for a label of up to labelBytes
-// bytes).
+// score of as many digits, drawing it again allocates nothing (for a label of up to 128 bytes,
+// labelBytes).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
 	if m == nil || m.Ptr() == nil || m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
 		return

@@ -80,8 +80,8 @@ func WithThreads(n int) Option {
 	}
 }
 
-// WithScoreThreshold keeps detections whose class score is above s (default: the model's
-// roi.score_thresh, 0.05 in the presets).
+// WithScoreThreshold keeps detections whose class score is above s (0 <= s < 1; default: the
+// model's roi.score_thresh, 0.05 in the presets).
 func WithScoreThreshold(s float32) Option {
 	return func(d *settings) error {
 		if !(s >= 0 && s < 1) {
