@@ -37,6 +37,39 @@ func Example() {
 	// person 0.69 at x=59 y=34 w=44 h=78
 }
 
+// Detect objects in a raw 8-bit BGR frame (a camera SDK's or OpenCV's buffer layout, rows stride
+// bytes apart), here made from a photo; the buffer is read in place, not copied into an
+// image.Image. DetectRGB takes R, G, B order.
+func ExampleDetector_DetectBGR() {
+	det, err := detector.Load(demoModel, detector.WithScoreThreshold(0.5), detector.WithClasses("person"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := cvimage.Open(photo)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	stride := 3*w + 16 // rows may be padded
+	pix := make([]byte, stride*h)
+	for y := range h {
+		for x := range w {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			pix[y*stride+3*x], pix[y*stride+3*x+1], pix[y*stride+3*x+2] = byte(bl>>8), byte(g>>8), byte(r>>8)
+		}
+	}
+	dets, err := det.DetectBGR(pix, w, h, stride)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range dets {
+		fmt.Printf("%s %.2f at x=%.0f y=%.0f w=%.0f h=%.0f\n", d.Label, d.Score, d.Box[0], d.Box[1], d.Box[2], d.Box[3])
+	}
+	// Output:
+	// person 0.69 at x=59 y=34 w=44 h=78
+}
+
 // Run one Detector per goroutine: Clone shares the weights and gives each its own buffers (a
 // Detector runs one frame at a time). Each takes its share of the cores (WithThreads; a clone
 // keeps its original's count).
