@@ -111,6 +111,8 @@ type rowSource struct {
 	img    image.Image
 	minX   int
 	minY   int
+	sawNil bool // srcGeneric: At returned nil (read as black), first at nilAt
+	nilAt  image.Point
 }
 
 // packed makes s a packed source: rows of stride bytes in pix from base, step bytes a pixel, R,
@@ -168,7 +170,14 @@ func (p *Preprocessor) row(y int, buf []byte) []byte {
 		buf := buf[:3*s.w]
 		yy := s.minY + y
 		for x := range s.w {
-			buf[3*x], buf[3*x+1], buf[3*x+2] = nrgb(s.img.At(s.minX+x, yy))
+			c := s.img.At(s.minX+x, yy)
+			if c == nil { // a broken image type: an error once the rows are read, not a panic
+				if !s.sawNil {
+					s.sawNil, s.nilAt = true, image.Pt(s.minX+x, yy)
+				}
+				c = color.Black
+			}
+			buf[3*x], buf[3*x+1], buf[3*x+2] = nrgb(c)
 		}
 		return buf
 	}
@@ -409,6 +418,9 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 	if s.kind == srcGeneric {
 		// Another package's image type may not expect At from several goroutines at once.
 		p.task.Run(0, 0, hp)
+		if p.src.sawNil {
+			return nil, fmt.Errorf("%w: %T: At(%d, %d) returned a nil color.Color", ErrBadBuffer, p.src.img, p.src.nilAt.X, p.src.nilAt.Y)
+		}
 	} else {
 		p.pool.Run(hp, &p.task)
 	}

@@ -54,7 +54,8 @@ var (
 	ErrEmptyImage = errors.New("empty image")
 	// ErrImageTooLarge: the image exceeds MaxSide or MaxPixels.
 	ErrImageTooLarge = errors.New("image too large")
-	// ErrBadBuffer: a raw pixel buffer is too short or its stride is inconsistent.
+	// ErrBadBuffer: the pixels are malformed: a raw buffer or an image's planes too short for
+	// their stride, a palette index outside the palette, an image type whose At returns nil.
 	ErrBadBuffer = errors.New("bad pixel buffer")
 	// ErrBadConfig: the Config is invalid.
 	ErrBadConfig = errors.New("bad transform config")

@@ -220,6 +220,13 @@ func TestNormalizationTable(t *testing.T) {
 	}
 }
 
+// nilColors is a broken image type whose At returns nil.
+type nilColors struct{ image.Rectangle }
+
+func (m nilColors) ColorModel() color.Model { return color.RGBAModel }
+func (m nilColors) Bounds() image.Rectangle { return m.Rectangle }
+func (m nilColors) At(x, y int) color.Color { return nil }
+
 func TestErrors(t *testing.T) {
 	p := mustNew(t, 600, 1000)
 	pix := make([]byte, 3*10*10)
@@ -253,6 +260,7 @@ func TestErrors(t *testing.T) {
 			_, err := p.Image(&image.RGBA64{Pix: pix, Rect: image.Rect(0, 0, 10, 10), Stride: 80})
 			return err
 		}, ErrBadBuffer},
+		{"At returns nil", func() error { _, err := p.Image(nilColors{image.Rect(0, 0, 10, 10)}); return err }, ErrBadBuffer},
 		{"malformed Gray stride", func() error {
 			_, err := p.Image(&image.Gray{Pix: make([]byte, 100), Rect: image.Rect(0, 0, 10, 10), Stride: 5})
 			return err
