@@ -331,7 +331,8 @@ func (m *Model) newDetector(cfg configs.Detector, threads int) (*Detector, error
 }
 
 // Clone returns a new Detector with the same model, settings and thread count, and its own
-// buffers and thread pool: nothing it changes is shared with d (a closed d clones too).
+// buffers and thread pool: nothing it changes is shared with d (a closed d clones too). It may
+// run while d detects on another goroutine (not beside Set).
 func (d *Detector) Clone() (*Detector, error) {
 	if d == nil || d.model == nil {
 		return nil, errNotMade

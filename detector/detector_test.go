@@ -176,7 +176,8 @@ func TestThreadsGiveIdenticalDetections(t *testing.T) {
 
 // TestClonesRunConcurrently: two clones and the original, detecting at once, each give the
 // original's detections (score threshold 0: the tiny random model's scores are low, and a
-// comparison of no detections would pass whatever the clones did).
+// comparison of no detections would pass whatever the clones did). The clones are made while the
+// original may already be detecting, as Clone's doc allows (the race rule runs this test).
 func TestClonesRunConcurrently(t *testing.T) {
 	det, err := detector.Load(tinyDetector(t, nil), detector.WithScoreThreshold(0))
 	if err != nil {
