@@ -424,7 +424,8 @@ func (d *Detector) Closed() bool { return d.closed.Load() }
 
 // Proposals returns how many proposals the RPN kept for the last image, the RoIs the box head ran
 // on (at most the RPN's post_nms_top_n: fewer where a small input has fewer anchors): what
-// Model.Complexity takes to count that image's work.
+// Model.Complexity takes to count that image's work; 0 after a call that failed or was
+// cancelled before the RPN finished.
 func (d *Detector) Proposals() int { return d.proposals }
 
 // Model returns the Detector's model.
@@ -512,6 +513,7 @@ func (d *Detector) enter() error {
 		d.leave()
 		return ErrClosed
 	}
+	d.proposals = 0 // until this call's RPN has run
 	return nil
 }
 

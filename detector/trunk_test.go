@@ -249,6 +249,12 @@ func TestDetectContextStops(t *testing.T) {
 	if dets, err := det.DetectContext(context.Background(), img); err != nil || len(dets) == 0 || trunk.calls[1] == 0 {
 		t.Errorf("afterwards: %d detections, %v", len(dets), err)
 	}
+	if det.Proposals() == 0 {
+		t.Fatal("no proposals for the whole call: the check below needs some")
+	}
+	if _, err := det.DetectContext(ctx, img); !errors.Is(err, context.Canceled) || det.Proposals() != 0 {
+		t.Errorf("a done context after a whole call: %v, Proposals %d, want 0 (not the call before's)", err, det.Proposals())
+	}
 	func() { // a nil Context is an error (as http.NewRequestWithContext's), not a panic
 		defer func() {
 			if r := recover(); r != nil {
