@@ -323,13 +323,16 @@ type annJSON struct {
 	BBox       []float64      `json:"bbox"`
 	Area       float64        `json:"area"`
 	IsCrowd    crowdFlag      `json:"iscrowd"`
+	noBBox     bool           // the object has no "bbox" key (set only where BBox is empty: the error's words)
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
 func (a *annJSON) UnmarshalJSON(b []byte) error {
 	type plain annJSON
 	b = exactKeys(b, "id", "image_id", "category_id", "bbox", "area", "iscrowd")
-	return nameNonFinite(b, json.Unmarshal(b, (*plain)(a)))
+	err := nameNonFinite(b, json.Unmarshal(b, (*plain)(a)))
+	a.noBBox = err == nil && len(a.BBox) == 0 && !hasKey(b, "bbox")
+	return err
 }
 
 // nullsAsNaN returns box emptied, with room for 4 numbers that hold NaN: encoding/json leaves a
@@ -421,6 +424,10 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageID
 			return atError(name, off, "annotations[%d] (id %d): no image_id", i, a.ID)
 		case a.CategoryID == AllCategories:
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
+		case a.noBBox:
+			return atError(name, off, "annotations[%d] (id %d): no bbox", i, a.ID)
+		case a.BBox == nil:
+			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got null", i, a.ID)
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
 		case slices.ContainsFunc(a.BBox, math.IsNaN):
