@@ -207,6 +207,9 @@ func evalFile(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPlotsGroundTruth(c.String("plots"), gt, firstImages(gt, limit), cats); err != nil {
+		return err
+	}
 	dts, err := within(c.Context, c.String("dt"), func() ([]coco.Result, error) { return coco.LoadResults(c.String("dt"), gt) })
 	if err != nil {
 		return err
@@ -468,6 +471,10 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
 	}
 	if dir := c.String("plots"); dir != "" {
+		if !slices.ContainsFunc(cats, func(c coco.CategoryResult) bool { return c.NumGT > 0 }) { // (an interrupted -model's images, areas outside pycocotools' ranges: checkPlotsGroundTruth sees neither)
+			return fmt.Errorf("-plots %s: no precision-recall chart written: no category evaluated has ground truth in the images evaluated, "+
+				"so there is no curve to draw (every AP and AR above is -1)", quote.Name(dir))
+		}
 		files, err := prplot.WritePlotsContext(ctx, ev, dir)
 		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return interruptedCharts(dir, files)
@@ -538,6 +545,27 @@ func checkPlots(dir string) error {
 		return fmt.Errorf("-plots %s: %w", quote.Name(dir), quote.Err(err))
 	}
 	return nil
+}
+
+// checkPlotsGroundTruth refuses -plots DIR before the detections are read or detected (a -model
+// run takes an hour over minival) where images and cats (nil: every category of gt) hold no ground
+// truth that counts (neither a crowd region nor ignored): the charts would have no curve, and every
+// AP and AR is -1.
+func checkPlotsGroundTruth(dir string, gt *coco.Dataset, images []coco.Image, cats []int) error {
+	if dir == "" {
+		return nil
+	}
+	if cats == nil {
+		cats = gt.CategoryIDs()
+	}
+	if withGroundTruth(gt, images, cats) > 0 {
+		return nil
+	}
+	why := fmt.Sprintf("%s has no annotations (an image-info file, such as test-dev's?)", quote.Name(gt.Path))
+	if len(gt.Annotations) > 0 {
+		why = fmt.Sprintf("%s has no annotation that counts (neither a crowd region nor ignored) in the images and categories to evaluate", quote.Name(gt.Path))
+	}
+	return fmt.Errorf("-plots %s: no precision-recall curve to draw: %s, so every AP and AR is -1; leave -plots out to evaluate anyway", quote.Name(dir), why)
 }
 
 // checkImages makes sure that -images names a folder.
@@ -620,6 +648,9 @@ func runModel(c *cli.Context, e *env) error {
 	}
 	cats, err := parseCategories(gt, c.String("categories"))
 	if err != nil {
+		return err
+	}
+	if err := checkPlotsGroundTruth(c.String("plots"), gt, firstImages(gt, c.Int("limit")), cats); err != nil {
 		return err
 	}
 	noteLimit(e, c.Int("limit"), len(gt.ImageIDs()), c.String("gt"))

@@ -203,6 +203,72 @@ func TestPlots(t *testing.T) {
 	}
 }
 
+// TestPlotsWithoutGroundTruth: -plots where the images and categories evaluated hold no ground
+// truth that counts, whose charts would have no curve, is refused naming -plots and its folder:
+// before the detections are read (-dt) or detected (-model) where the ground truth shows it, or
+// after the numbers (all -1) where only the evaluation does (an area outside pycocotools' ranges).
+func TestPlotsWithoutGroundTruth(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	info := write("info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
+	twoCats := write("two.json", `{"images": [{"id": 1, "width": 100, "height": 100}, {"id": 2, "width": 100, "height": 100}],
+		"categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+		"annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
+		{"id": 2, "image_id": 2, "category_id": 2, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 1}]}`)
+	negArea := write("neg.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
+		"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": -1, "iscrowd": 0}]}`)
+	dt := write("dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
+	var val128Info map[string]json.RawMessage // val128's images and categories, no annotations: -model detects without -plots
+	if err := json.Unmarshal([]byte(read(t, val128GT)), &val128Info); err != nil {
+		t.Fatal(err)
+	}
+	delete(val128Info, "annotations")
+	b, err := json.Marshal(val128Info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelInfo := write("val128-info.json", string(b))
+	before := "cocoeval: -plots PLOTS: no precision-recall curve to draw: "
+	counts := " has no annotation that counts (neither a crowd region nor ignored) in the images and categories to evaluate, so every AP and AR is -1; leave -plots out to evaluate anyway\n"
+	for _, c := range []struct {
+		args    []string
+		printed bool   // the numbers are printed before the error
+		want    string // stderr's end
+	}{
+		{[]string{"-gt", info, "-dt", dt}, false, before + info + " has no annotations (an image-info file, such as test-dev's?), so every AP and AR is -1; leave -plots out to evaluate anyway\n"},
+		{[]string{"-gt", info, "-dt", filepath.Join(dir, "missing.json")}, false, before + info + " has no annotations"},
+		{[]string{"-model", "m.bin", "-gt", modelInfo, "-images", val128, "-limit", "2", "-out", filepath.Join(dir, "r.json")}, false, before + modelInfo + " has no annotations"},
+		{[]string{"-gt", twoCats, "-dt", dt, "-limit", "1"}, false, before + twoCats + counts},
+		{[]string{"-gt", twoCats, "-dt", dt, "-categories", "b"}, false, before + twoCats + counts},
+		{[]string{"-gt", negArea, "-dt", dt}, true, "cocoeval: -plots PLOTS: no precision-recall chart written: no category evaluated has ground truth in the images evaluated, so there is no curve to draw (every AP and AR above is -1)\n"},
+	} {
+		plots := filepath.Join(t.TempDir(), "plots")
+		detected := false
+		e, stdout, stderr := testEnv(t, func() { detected = true })
+		code := run(context.Background(), e, append(append([]string{"cocoeval"}, c.args...), "-plots", plots))
+		want := strings.ReplaceAll(c.want, "PLOTS", plots)
+		if code != 1 || detected || (stdout.Len() > 0) != c.printed || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%q: exit %d, detected %v, stdout %q, stderr %q; want exit 1 and %q", c.args, code, detected, stdout, stderr, want)
+		}
+		if _, err := os.Stat(plots); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%q: -plots folder: %v", c.args, err)
+		}
+		// without -plots, it evaluates
+		e, _, stderr = testEnv(t, nil)
+		if !strings.HasSuffix(c.args[3], "missing.json") {
+			if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code != 0 {
+				t.Errorf("%q without -plots: exit %d: %s", c.args, code, stderr)
+			}
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "broken.json")
