@@ -541,6 +541,9 @@ func checkPlots(dir string) error {
 	if dir == "" {
 		return nil
 	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() { // (named once: CanMakeIn's error names it too)
+		return fmt.Errorf("-plots %s is not a folder (the charts are written into one; give its name)", quote.Name(dir))
+	}
 	if err := outpath.CanMakeIn(dir); err != nil {
 		return fmt.Errorf("-plots %s: %w", quote.Name(dir), quote.Err(err))
 	}

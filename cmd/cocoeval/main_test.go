@@ -201,6 +201,12 @@ func TestPlots(t *testing.T) {
 	if code == 0 || stdout.Len() > 0 || !strings.Contains(stderr.String(), "pr_iou.png: not a directory") {
 		t.Errorf("-dt, -plots under a file: exit %d, stdout %q: %s", code, stdout, stderr)
 	}
+	// and -plots a file itself, named once
+	e, stdout, stderr = testEnv(t, nil)
+	code = run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", file})
+	if want := "cocoeval: -plots " + file + " is not a folder (the charts are written into one; give its name)\n"; code != 1 || stdout.Len() > 0 || stderr.String() != want {
+		t.Errorf("-plots a file: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
+	}
 }
 
 // TestPlotsWithoutGroundTruth: -plots where the images and categories evaluated hold no ground
