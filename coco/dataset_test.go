@@ -304,14 +304,25 @@ func TestLoadResultsLikeLoadRes(t *testing.T) {
 	if u.InOtherCategories != 3 || u.Categories[999] != 2 || u.Categories[12] != 1 || u.NegativeSize != 1 {
 		t.Errorf("FindUnmatchable = %+v", u)
 	}
-	if s := u.String(); !strings.Contains(s, "3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2); they never match and do not count") ||
+	if s := u.String(); !strings.Contains(s, "3 detections have a category_id that is not a category of the ground truth (category_id 12: 1 detection, 999: 2 detections); they never match and do not count") ||
 		!strings.Contains(s, "1 detection has a negative width or height (bbox is [x,y,w,h]); it never matches, as in pycocotools") {
 		t.Errorf("String() = %q", s)
 	}
 	// One in another category: the singular, as for the one of negative size.
 	if s, want := (Unmatchable{Categories: map[int]int{12: 1}, InOtherCategories: 1}).String(),
-		"1 detection has a category_id that is not a category of the ground truth (id: detections 12: 1); it never matches and does not count, as in pycocotools"; s != want {
+		"1 detection has a category_id that is not a category of the ground truth (category_id 12: 1 detection); it never matches and does not count, as in pycocotools"; s != want {
 		t.Errorf("one in another category: String() = %q, want %q", s, want)
+	}
+	// Twelve other ids: the first ten named, the others counted.
+	many := Unmatchable{Categories: map[int]int{}}
+	for id := 101; id <= 112; id++ {
+		many.Categories[id] = 3
+		many.InOtherCategories += 3
+	}
+	if s, want := many.String(), "36 detections have a category_id that is not a category of the ground truth (category_id 101: 3 detections, 102: 3 detections, "+
+		"103: 3 detections, 104: 3 detections, 105: 3 detections, 106: 3 detections, 107: 3 detections, 108: 3 detections, 109: 3 detections, "+
+		"110: 3 detections, and 2 other ids: 6 detections); they never match"; !strings.HasPrefix(s, want) {
+		t.Errorf("twelve other categories: String() = %q, want %q...", s, want)
 	}
 	if s := FindUnmatchable(dts, gt).String(); s != "" {
 		t.Errorf("golden detections: %q", s)

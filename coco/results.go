@@ -516,15 +516,19 @@ func (u Unmatchable) String() string {
 		var b strings.Builder
 		for i, id := range ids {
 			if i == 10 {
-				fmt.Fprintf(&b, ", ... (%d more)", len(ids)-10)
+				rest := 0
+				for _, id := range ids[10:] {
+					rest += u.Categories[id]
+				}
+				fmt.Fprintf(&b, ", and %s: %s", plural.Count(len(ids)-10, "other id", "other ids"), plural.Count(rest, "detection", "detections"))
 				break
 			}
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%d: %d", id, u.Categories[id])
+			fmt.Fprintf(&b, "%d: %s", id, plural.Count(u.Categories[id], "detection", "detections"))
 		}
-		parts = append(parts, fmt.Sprintf("%s a category_id that is not a category of the ground truth (id: detections %s); %s, as in pycocotools",
+		parts = append(parts, fmt.Sprintf("%s a category_id that is not a category of the ground truth (category_id %s); %s, as in pycocotools",
 			plural.Count(u.InOtherCategories, "detection has", "detections have"), b.String(), plural.Word(u.InOtherCategories, "it never matches and does not count", "they never match and do not count")))
 	}
 	if u.NegativeSize > 0 {

@@ -137,7 +137,7 @@ func TestOtherCategoriesNoted(t *testing.T) {
 	if !strings.HasPrefix(stdout.String(), goldenSummary) {
 		t.Errorf("summary:\n%s\nwant:\n%s", stdout, goldenSummary)
 	}
-	if want := "cocoeval: note: 3 detections have a category_id that is not a category of the ground truth (id: detections 12: 1, 999: 2)"; !strings.Contains(stderr.String(), want) {
+	if want := "cocoeval: note: 3 detections have a category_id that is not a category of the ground truth (category_id 12: 1 detection, 999: 2 detections)"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr %q does not contain %q", stderr, want)
 	}
 }
