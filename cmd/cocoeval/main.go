@@ -17,7 +17,7 @@
 // more charts (the one being drawn is dropped; the results file of -model is
 // written before). -limit N
 // with -dt evaluates the first N images of -gt only: what a -limit or
-// interrupted run's file covers.
+// interrupted run's file covers. -gt - or -dt - reads standard input.
 package main
 
 import (
@@ -55,6 +55,7 @@ import (
 
 // env is what the command talks to; tests replace its parts.
 type env struct {
+	stdin          io.Reader // what -gt - and -dt - read (stdinPath)
 	stdout, stderr io.Writer
 	// newDetectors returns the factory of per-worker detectors for a model
 	// file with the given settings, and the model's classes.
@@ -77,7 +78,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cocoeval: interrupted: finishing what is in progress (press Ctrl-C again to quit at once, writing nothing)")
 	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
 	os.Exit(run(ctx, e, os.Args))
 }
 
@@ -101,6 +102,27 @@ func within[T any](ctx context.Context, path string, load func() (T, error)) (T,
 		var zero T
 		return zero, &exitError{code: 130, msg: fmt.Sprintf("interrupted while reading %s", quote.Name(path))}
 	}
+}
+
+// stdinPath is what -gt - and -dt - stand for: standard input, e.stdin, read under this name, which
+// messages show and which, where standard input is a file (a shell's < redirection), opens it
+// again to give an error's line and column. Given as such, it reads e.stdin too.
+const stdinPath = "/dev/stdin"
+
+// loadDataset reads the ground truth at path, or e.stdin for stdinPath.
+func loadDataset(e *env, path string) (*coco.Dataset, error) {
+	if path == stdinPath {
+		return coco.DecodeDataset(e.stdin, path)
+	}
+	return coco.LoadDataset(path)
+}
+
+// loadResults reads the results file at path, or e.stdin for stdinPath.
+func loadResults(e *env, path string, gt *coco.Dataset) ([]coco.Result, error) {
+	if path == stdinPath {
+		return coco.DecodeResults(e.stdin, path, gt)
+	}
+	return coco.LoadResults(path, gt)
 }
 
 // exitError carries an exit status.
@@ -147,8 +169,8 @@ func newApp(e *env) *cli.App {
 		// -h with a file after it (cocoeval -gt a.json -h b.json): the help, not "No help topic".
 		CommandNotFound: func(c *cli.Context, _ string) { cli.ShowAppHelp(c) },
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival)"},
-			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file"},
+			&cli.StringFlag{Name: "gt", Usage: "ground truth: COCO instances `JSON` (e.g. instances_val2017.json, the 5000-image minival; - reads standard input)"},
+			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file (- reads standard input)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results; images evaluated and images_in_gt, fewer after -limit or an interruption, whose exit status is 130)"},
 			&cli.StringFlag{Name: "categories", Usage: "evaluate only these categories of -gt (`LIST`: ids or names, comma-separated, e.g. person,car or 1,3), as pycocotools' params.catIds: the averages are over them (default: every category, as pycocotools)"},
 			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
@@ -178,6 +200,14 @@ func newApp(e *env) *cli.App {
 			case !c.IsSet("model"):
 				return errors.New("give -dt results.json to evaluate, or -model m.bin -images DIR to run a detector first")
 			}
+			for _, f := range []string{"gt", "dt"} {
+				if c.String(f) == "-" {
+					c.Set(f, stdinPath) // (named so in every message, and a redirected file's errors get their line)
+				}
+			}
+			if c.IsSet("dt") && c.String("gt") == stdinPath && c.String("dt") == stdinPath {
+				return errors.New("-gt and -dt are both standard input (-); give one of them as a file")
+			}
 			if err := checkPlots(c.String("plots")); err != nil { // before any work, either way
 				return err
 			}
@@ -199,7 +229,7 @@ func evalFile(c *cli.Context, e *env) error {
 	if limit < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", limit)
 	}
-	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
+	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return loadDataset(e, c.String("gt")) })
 	if err != nil {
 		return err
 	}
@@ -210,7 +240,7 @@ func evalFile(c *cli.Context, e *env) error {
 	if err := checkPlotsGroundTruth(c.String("plots"), gt, firstImages(gt, limit), cats); err != nil {
 		return err
 	}
-	dts, err := within(c.Context, c.String("dt"), func() ([]coco.Result, error) { return coco.LoadResults(c.String("dt"), gt) })
+	dts, err := within(c.Context, c.String("dt"), func() ([]coco.Result, error) { return loadResults(e, c.String("dt"), gt) })
 	if err != nil {
 		return err
 	}
@@ -641,7 +671,7 @@ func runModel(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return coco.LoadDataset(c.String("gt")) })
+	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return loadDataset(e, c.String("gt")) })
 	var ee *exitError
 	if errors.As(err, &ee) {
 		ee.msg += fmt.Sprintf("; %s is left as it was", quote.Name(out))

@@ -76,7 +76,7 @@ func testEnv(t *testing.T, onDetect func()) (*env, *bytes.Buffer, *bytes.Buffer)
 		classes = append(classes, configs.Class{ID: c.ID, Name: c.Name})
 	}
 	var stdout, stderr bytes.Buffer
-	e := &env{stdout: &stdout, stderr: &stderr,
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 		decode: func(p string) (image.Image, error) {
 			im, _ := gt.Image(byFile[filepath.Base(p)]) // of the ground truth's size
 			return fakeImage{image.NewGray(image.Rect(0, 0, int(im.Width), int(im.Height))), p}, nil
@@ -206,6 +206,48 @@ func TestPlots(t *testing.T) {
 	code = run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", file})
 	if want := "cocoeval: -plots " + file + " is not a folder (the charts are written into one; give its name)\n"; code != 1 || stdout.Len() > 0 || stderr.String() != want {
 		t.Errorf("-plots a file: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
+	}
+}
+
+// TestStdin: -dt - and -gt - read standard input (named /dev/stdin in messages and -json), as
+// -dt /dev/stdin does; both at once are refused.
+func TestStdin(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		stdin string
+	}{
+		{[]string{"-gt", goldenGT, "-dt", "-"}, goldenDT},
+		{[]string{"-gt", goldenGT, "-dt", "/dev/stdin"}, goldenDT},
+		{[]string{"-gt", "-", "-dt", goldenDT}, goldenGT},
+	} {
+		e, stdout, stderr := testEnv(t, nil)
+		e.stdin = strings.NewReader(read(t, c.stdin))
+		if code := run(context.Background(), e, append([]string{"cocoeval"}, c.args...)); code != 0 || !strings.HasPrefix(stdout.String(), goldenSummary) {
+			t.Errorf("%q: exit %d, stdout %q: %s", c.args, code, stdout, stderr)
+		}
+	}
+	e, stdout, stderr := testEnv(t, nil)
+	e.stdin = strings.NewReader(read(t, goldenDT))
+	var got jsonReport
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", "-", "-json"}); code != 0 || json.Unmarshal(stdout.Bytes(), &got) != nil || got.DT != "/dev/stdin" {
+		t.Errorf("-json -dt -: exit %d, dt %q: %s", code, got.DT, stderr)
+	}
+	e, _, stderr = testEnv(t, nil)
+	e.stdin = strings.NewReader(`[{"image_id": 42, "category_id": 1, "bbox": [1, 2], "score": 1}]`)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", "-"}); code != 1 || !strings.Contains(stderr.String(), "cocoeval: /dev/stdin") || !strings.Contains(stderr.String(), "bbox must be 4 numbers") {
+		t.Errorf("-dt - broken: exit %d: %s", code, stderr)
+	}
+	for _, dt := range []string{"-", "/dev/stdin"} {
+		e, _, stderr = testEnv(t, nil)
+		e.stdin = strings.NewReader("")
+		if code := run(context.Background(), e, []string{"cocoeval", "-gt", "-", "-dt", dt}); code != 1 || stderr.String() != "cocoeval: -gt and -dt are both standard input (-); give one of them as a file\n" {
+			t.Errorf("-gt - -dt %s: exit %d: %q", dt, code, stderr)
+		}
+	}
+	e, stdout, _ = testEnv(t, nil)
+	run(context.Background(), e, []string{"cocoeval", "-h"})
+	if got := stdout.String(); strings.Count(got, "- reads standard input") != 2 {
+		t.Errorf("-h does not say - reads standard input for -gt and -dt: %s", got)
 	}
 }
 
