@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shuffledet/shuffledet/internal/quote"
@@ -195,10 +196,19 @@ func jsonError(path string, err error, elemOff int64, what string) error {
 			return fileError(path, off, fmt.Sprintf("%s%s: %s is not a finite number (Python's json writes it for such a float; the evaluation reads this field)", prefix, field, te.Value), err)
 		}
 		if k := te.Type.Kind(); (k == reflect.Int || k == reflect.Int64) && strings.HasPrefix(te.Value, "number ") {
-			// an id with a fraction (7.5) or beyond int64 (see intNumber), or the mark of a missing one
+			// an id with a fraction (7.5) or beyond int64 (see intNumber; an int's range where
+			// categoryNumber refuses it), or the mark of a missing one
 			v := strings.TrimPrefix(te.Value, "number ")
-			if f, _, err := big.ParseFloat(v, 10, 256, big.ToNearestEven); err == nil && (f.Cmp(big.NewFloat(math.MinInt64)) == 0 || f.Cmp(big.NewFloat(AllCategories)) == 0) {
+			f, _, perr := big.ParseFloat(v, 10, 256, big.ToNearestEven)
+			if perr == nil && (f.Cmp(big.NewFloat(math.MinInt64)) == 0 || f.Cmp(big.NewFloat(AllCategories)) == 0) {
 				return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is the smallest integer, which marks a missing id here: renumber it", prefix, field, v), err)
+			}
+			size, limit := 64, int64(math.MaxInt64)
+			if k == reflect.Int {
+				size, limit = strconv.IntSize, math.MaxInt // (32 bits on armv7 and 386)
+			}
+			if perr == nil && new(big.Float).Abs(f).Cmp(new(big.Float).SetInt64(limit)) > 0 { // (the smallest integer is the mark above)
+				return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: %s is out of range: an id here is a %d-bit integer, -%d to %d", prefix, field, v, size, limit, limit), err)
 			}
 			return fileError(path, valueStart(path, elemOff), fmt.Sprintf("%s%s: want an integer, got %s", prefix, field, v), err)
 		}
