@@ -4,7 +4,8 @@ One CPU process for small runs, torchrun / DistributedDataParallel across GPUs a
 same code path. Resumable at any moment: the batch order and every random draw are functions of
 (seed, iteration), so a run resumed from a checkpoint continues exactly as if never stopped.
 
-  # the demo model (CPU, this repo's data; see models/README.md for the exact command)
+  # a small run on CPU on this repo's data (the demo model's exact commands: the Makefile's train-demo-1x
+  # rules, models/README.md)
   /usr/bin/python3 train/train_detector.py --config configs/presets/shufflenet-g3-0.5x-300.yaml \
       --classes person,car --data ../shared/data/coco128/train2017:../shared/data/coco128/annotations/instances_train2017.json \
       --eval val128=../shared/data/coco-val128/val2017:../shared/data/coco-val128/instances_val2017_128.json \
