@@ -480,7 +480,7 @@ DEMO_RUN25 ?= out/train-demo-25
 train-demo-25: $(DEMO_SOUP20_23)
 	$(call mosaic_cycle,$(DEMO_SOUP20_23),25,$(DEMO_RUN25),--copy-paste 0.5 --ema 0.996 --accum 4 --iters 300 --eval-every 60 --lr 2e-3)
 
-# The wider trunk (models/README.md, "1x from scratch"): ShuffleNet 1x instead of 0.5x, from
+# The wider trunk (models/README.md, "The wider trunk"): ShuffleNet 1x instead of 0.5x, from
 # scratch, with the recipe the 0.5x stages arrived at (mosaics, copy-paste, the moving average)
 # from the first iteration. A 1x iteration takes 1.75 s on one thread against 1.33 s for 0.5x
 # (the box head and the losses, not the trunk, are most of an iteration at 300), so width is cheap.
