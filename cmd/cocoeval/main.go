@@ -435,6 +435,9 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 		if id, err := strconv.Atoi(item); err == nil && gt.HasCategory(id) { // an id first, as pycocotools takes them
 			found = []int{id}
 		}
+		if len(found) == 0 && item == "" {
+			return nil, fmt.Errorf("-categories %q: an empty item (a stray comma?); give ids or names of %s's categories, comma-separated", list, quote.Name(gt.Path))
+		}
 		if len(found) == 0 {
 			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, quote.Name(gt.Path))
 		}

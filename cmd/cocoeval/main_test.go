@@ -941,6 +941,11 @@ func TestParseCategoriesAsPycocotools(t *testing.T) {
 	if _, err := parseCategories(gt, "-2"); err == nil || !strings.Contains(err.Error(), `"-2" is neither the id nor the name of a category of gt.json`) {
 		t.Errorf("-categories -2: %v", err)
 	}
+	for _, list := range []string{" , ", "old,", ",old", "old,,neg"} {
+		if _, err := parseCategories(gt, list); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("-categories %q: an empty item (a stray comma?)", list)) {
+			t.Errorf("-categories %q: %v, want an error naming the empty item", list, err)
+		}
+	}
 }
 
 // TestInputNotes: inputs that evaluate but are almost surely mistakes get a note: no detections
