@@ -401,6 +401,7 @@ type Live struct {
 	frameNumbers
 	extent
 	exactCount bool // ExactCount's answer
+	needsRange bool // NeedsRange's answer
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -452,14 +453,15 @@ func OpenStream(url string) (*Live, error) {
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)%s", quote.Name(name), portPasswordHint(url))
 	}
 	fps, frames := c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
-	exact := false
+	exact, needsRange := false, false
 	if IsHTTP(url) && frames > 0 { // a file over the network: what its head says of its count
 		h := httpVideoHead(context.Background(), url)
 		// (an MKV's count from its first frame, as a file's)
 		frames = framesAfterStart(func() (float64, float64, error) { return h.start, h.duration, h.err }, fps, frames)
 		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
+		needsRange = h.indexLast && !h.ranged
 	}
-	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact}, nil
+	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -480,6 +482,14 @@ func (l *Live) Frames() int { return l.stated }
 // (duration x rate: an MKV's includes its audio, MPEG-TS, a fragmented MP4), and a stream other
 // than http(s) is not asked (false).
 func (l *Live) ExactCount() bool { return l.exactCount }
+
+// NeedsRange reports whether the file at this http(s) link is an MP4 or MOV whose index (moov)
+// follows its frames (ffmpeg's default, without -movflags +faststart) on a server that ignores
+// Range requests (it answered the head's with 200, not 206, as python3 -m http.server does):
+// FFmpeg reads past the frames to the index, then cannot go back to them, and a Read that ends
+// before the first frame ended for that, not for a lost connection (a file within FFmpeg's
+// buffer, a few KB, is read whole).
+func (l *Live) NeedsRange() bool { return l.needsRange }
 
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")

@@ -33,6 +33,14 @@ type videoHead struct {
 	// ends within; its index (moov) there gives the count (frames is 0 until it is read:
 	// httpISOIndex).
 	indexAt int64
+	// indexLast: an ISO base media file's media data (mdat) comes before its index (moov), as
+	// ffmpeg writes it without -movflags +faststart; ranged: the server answered the head's Range
+	// with 206 (httpVideoHead; a server that sends 200 and the whole file ignores Range). FFmpeg
+	// reads such a file's index by reading past its frames, then goes back to them: a server that
+	// ignores Range cannot take it back, and no frame is read (unless the whole file fits in
+	// FFmpeg's buffer, a few KB; FFmpeg 5.1 on python3 -m http.server, measured: a 98 KB clip and
+	// a 2.8 MB one, no frame; a 3 KB one, every frame).
+	indexLast, ranged bool
 }
 
 // maxVideoHead bounds the bytes httpVideoHead reads (a Matroska file's head up to its first
@@ -86,8 +94,8 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	resp.Body.Close()
 	// A server that answered the head with 200, not 206, ignores Range: asked again, it would send
 	// the whole file again.
-	ranged := resp.StatusCode == http.StatusPartialContent
-	if ranged && h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
+	h.ranged = resp.StatusCode == http.StatusPartialContent
+	if h.ranged && h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
 		h.frames = httpISOIndex(get, h.indexAt)
 	}
 	return h
@@ -107,7 +115,7 @@ func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64)
 	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), "bytes "+strconv.FormatInt(at, 10)+"-") {
 		return 0
 	}
-	frames, _ := isoFrameCount(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
+	frames, _, _ := isoFrameCount(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
 	return frames
 }
 
@@ -122,7 +130,7 @@ func readVideoHead(r io.Reader) videoHead {
 	case len(first) >= 4 && binary.BigEndian.Uint32(first) == ebmlHeaderID:
 		h.start, h.duration, h.err = readMatroskaTimes(&forwardReader{r: b})
 	case len(first) == 8 && isoFirstBox(string(first[4:])):
-		h.frames, h.indexAt = isoFrameCount(&forwardReader{r: b})
+		h.frames, h.indexAt, h.indexLast = isoFrameCount(&forwardReader{r: b})
 	}
 	return h
 }
@@ -156,37 +164,38 @@ var errNotISO = errors.New("not an ISO base media file it can read")
 // index after the media, ffmpeg's default, past the head), next is where to read on: the end of
 // the mdat or of a box f ends within, or the start of the index or of the box whose header f
 // ends within; else 0. Frames is 0 where f ends before it tells (an index first over
-// maxVideoHead: its tracks are skipped by reading them) or is not such a file's.
-func isoFrameCount(f *forwardReader) (frames int, next int64) {
+// maxVideoHead: its tracks are skipped by reading them) or is not such a file's. indexLast
+// reports that media data came before the index, or before f's end where it holds none.
+func isoFrameCount(f *forwardReader) (frames int, next int64, indexLast bool) {
 	afterMediaData := false
 	for range maxISOBoxes {
 		start := f.off
 		typ, size, err := isoBox(f, math.MaxInt64-f.off)
 		switch {
 		case afterMediaData && (err == io.EOF || err == io.ErrUnexpectedEOF): // (f ends in its header)
-			return 0, start
+			return 0, start, true
 		case err != nil || typ == "moof": // (a fragment before any index: not a file it knows)
-			return 0, 0
+			return 0, 0, afterMediaData
 		case typ == "moov":
 			end := f.off + size
 			frames := isoIndexFrameCount(f, end)
 			if f.off < end && afterMediaData {
 				if _, err := f.Seek(end-f.off, io.SeekCurrent); err != nil { // (f ends within it)
-					return 0, start
+					return 0, start, true
 				}
 			}
-			return frames, 0
+			return frames, 0, afterMediaData
 		}
 		end := f.off + size
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
 			if typ == "mdat" || afterMediaData {
-				return 0, end
+				return 0, end, true
 			}
-			return 0, 0
+			return 0, 0, afterMediaData
 		}
 		afterMediaData = afterMediaData || typ == "mdat"
 	}
-	return 0, 0
+	return 0, 0, afterMediaData
 }
 
 // isoIndexFrameCount reads an index (moov) up to end and returns the count of frames it lists for

@@ -108,8 +108,8 @@ func TestVideoHead(t *testing.T) {
 		if n >= indexEnd {
 			want = videotest.ClipFrames
 		}
-		if h := readVideoHead(bytes.NewReader(clip[:n])); h.frames != want || h.indexAt != 0 {
-			t.Fatalf("cut at %d bytes (index ends at %d): %d frames, index at %d; want %d", n, indexEnd, h.frames, h.indexAt, want)
+		if h := readVideoHead(bytes.NewReader(clip[:n])); h.frames != want || h.indexAt != 0 || h.indexLast {
+			t.Fatalf("cut at %d bytes (index ends at %d): %d frames, index at %d, index last %v; want %d", n, indexEnd, h.frames, h.indexAt, h.indexLast, want)
 		}
 	}
 
@@ -133,9 +133,9 @@ func TestVideoHead(t *testing.T) {
 		if n == len(last) {
 			wantFrames = videotest.ClipFrames
 		}
-		if h := readVideoHead(bytes.NewReader(last[:n])); h.frames != wantFrames || h.indexAt != want {
-			t.Fatalf("index last, cut at %d bytes (media data from %d to %d, of %d): %d frames, index at %d; want %d, %d",
-				n, mediaStart, mediaEnd, len(last), h.frames, h.indexAt, wantFrames, want)
+		if h := readVideoHead(bytes.NewReader(last[:n])); h.frames != wantFrames || h.indexAt != want || h.indexLast != (n >= mediaStart) {
+			t.Fatalf("index last, cut at %d bytes (media data from %d to %d, of %d): %d frames, index at %d, index last %v; want %d, %d, %v",
+				n, mediaStart, mediaEnd, len(last), h.frames, h.indexAt, h.indexLast, wantFrames, want, n >= mediaStart)
 		}
 	}
 }

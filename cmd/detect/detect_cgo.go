@@ -76,6 +76,14 @@ func exactCount(src pipeline.Source) bool {
 	return ok && l.ExactCount()
 }
 
+// needsRange reports whether src is a file over the network that FFmpeg reads only from a server
+// that honours Range requests (pipeline.Live.NeedsRange: an MP4 or MOV whose index follows its
+// frames, on a server that ignores Range).
+func needsRange(src pipeline.Source) bool {
+	l, ok := src.(*pipeline.Live)
+	return ok && l.NeedsRange()
+}
+
 // endedAt says where a source of stated frames ended short, got of them decoded: after the last
 // one decoded, numbered from 0 as in the JSON lines, or before the first where none was (it said
 // "after frame -1").
@@ -290,7 +298,9 @@ func detect(c *cli.Context) error {
 		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
 			// Only a source read to its end (not one a closed window stopped, whose Read may
 			// even still run): Extent says which.
-			if got, stated, ended := s.Extent(); ended && got < stated && exactCount(src) {
+			if got, stated, ended := s.Extent(); ended && got == 0 && stated > 0 && needsRange(src) {
+				failures = append(failures, fmt.Errorf("%s: no frame read of the %d it states: its index (moov) follows its frames, which FFmpeg must go back to, and the server ignores Range requests (it answers 200, not 206); serve it from one that honours Range, or move the index first: ffmpeg -i IN -c copy -movflags +faststart OUT", quote.Name(in.name()), stated))
+			} else if ended && got < stated && exactCount(src) {
 				// An MP4 or MOV over the network, whose index holds its frames' exact count (as
 				// the file's head shows it, not its URL): OpenCV cannot tell a lost connection
 				// from a short file, and the connection is what a stream loses (a dead source:

@@ -1273,6 +1273,54 @@ func TestStreamOfKnownLengthCutFails(t *testing.T) {
 	}
 }
 
+// TestIndexLastNeedsRange: an MP4 whose index (moov) follows its frames (ffmpeg's default),
+// served by a server that ignores Range (200 and the whole file to every request, as python3 -m
+// http.server), is one FFmpeg cannot go back to the frames of: no frame is read, and detect says
+// why, a failure (status 1), within the head (a failure that blamed a lost connection) or past it
+// (a warning of a file cut short, status 0). The same files from a server that honours Range,
+// and the clip (its index first) from one that ignores it, are read whole.
+func TestIndexLastNeedsRange(t *testing.T) {
+	dir := t.TempDir()
+	last := filepath.Join(dir, "last.mp4") // (about 85 KB: within the head, over FFmpeg's buffer)
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-c", "copy", last).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	files := map[string]string{"/last.mp4": last, "/large.mp4": videotest.LargeClip(t), "/clip.mp4": videotest.Clip(t)}
+	serve := func(ranges bool) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f, err := os.Open(files[r.URL.Path])
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			defer f.Close()
+			if !ranges {
+				io.Copy(w, f)
+				return
+			}
+			http.ServeContent(w, r, "", time.Time{}, f)
+		}))
+	}
+	ignoring, honouring := serve(false), serve(true)
+	defer ignoring.Close()
+	defer honouring.Close()
+	for _, name := range []string{"/last.mp4", "/large.mp4"} {
+		stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", ignoring.URL+name)
+		want := fmt.Sprintf("%s: no frame read of the %d it states: its index (moov) follows its frames", name, videotest.ClipFrames)
+		if n := len(frameLines(t, []byte(stdout))); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "-movflags +faststart") || n != 0 {
+			t.Errorf("%s from a server that ignores Range: %v, %d frames, want %q\n%s", name, err, n, want, stderr)
+		}
+		stdout, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", honouring.URL+name)
+		if n := len(frameLines(t, []byte(stdout))); err != nil || n != videotest.ClipFrames {
+			t.Errorf("%s from a server that honours Range: %v, %d frames, want %d\n%s", name, err, n, videotest.ClipFrames, stderr)
+		}
+	}
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", ignoring.URL+"/clip.mp4")
+	if n := len(frameLines(t, []byte(stdout))); err != nil || n != videotest.ClipFrames {
+		t.Errorf("the clip, its index first, from a server that ignores Range: %v, %d frames, want %d\n%s", err, n, videotest.ClipFrames, stderr)
+	}
+}
+
 // cutWriter writes the first left bytes of a response body, then nothing more.
 type cutWriter struct {
 	http.ResponseWriter
