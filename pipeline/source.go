@@ -402,6 +402,7 @@ type Live struct {
 	extent
 	exactCount bool // ExactCount's answer
 	needsRange bool // NeedsRange's answer
+	finite     bool // Finite's answer
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -441,7 +442,8 @@ func OpenCameraDevice(path string) (*Live, error) {
 // its frames from its first one, as OpenVideo's do (framesAfterStart), and an MP4 or MOV whose
 // index lists every frame, as many as OpenCV states, is told apart from a file whose count is an
 // estimate (ExactCount; an index after the frames, past the head, is asked for with a second
-// request).
+// request). An http(s) URL of no stated count whose server states its length (httpFinite: a raw
+// H.264 or MJPEG file, a JPEG at a URL without an image's extension) is a file too (Finite).
 func OpenStream(url string) (*Live, error) {
 	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
@@ -461,7 +463,8 @@ func OpenStream(url string) (*Live, error) {
 		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
 		needsRange = h.indexLast && !h.ranged
 	}
-	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange}, nil
+	finite := frames > 0 || IsHTTP(url) && httpFinite(context.Background(), url)
+	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange, finite: finite}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -483,6 +486,13 @@ func (l *Live) Frames() int { return l.stated }
 // than http(s) is not asked (false).
 func (l *Live) ExactCount() bool { return l.exactCount }
 
+// Finite reports whether the source is a file read over the network, not a live stream: one of
+// stated length (Frames), or an http(s) link whose server states the file's length where FFmpeg
+// states no frame count (a raw H.264 or MJPEG file, a JPEG at a URL without an image's extension,
+// read as its one frame). Read numbers its frames as a file's and ends it with io.EOF; it is
+// never reopened.
+func (l *Live) Finite() bool { return l.finite }
+
 // NeedsRange reports whether the file at this http(s) link is an MP4 or MOV whose index (moov)
 // follows its frames (ffmpeg's default, without -movflags +faststart) on a server that ignores
 // Range requests (it answered the head's with 200, not 206, as python3 -m http.server does):
@@ -500,17 +510,17 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	for bad := 0; ; bad++ {
 		if l.read(l.cap, m) {
 			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
-			if l.Frames() > 0 { // a file's numbers, and its position in it
+			if l.finite { // a file's numbers, and its position in it
 				p.Index, p.TimeMS, p.Corrupt = l.frame(l.cap.Get(gocv.VideoCapturePosMsec), bad)
 			}
 			l.next = p.Index + 1
 			return p, nil
 		}
-		if l.Frames() > 0 && l.ends(bad+1) {
+		if l.finite && l.ends(bad+1) {
 			l.ended.Store(true)
 			return Position{}, io.EOF // a file's end
 		}
-		if l.Frames() == 0 && bad+1 >= liveRetries {
+		if !l.finite && bad+1 >= liveRetries {
 			return Position{}, fmt.Errorf("%s: %w", quote.Name(l.name), ErrLost)
 		}
 	}

@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -71,16 +72,7 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	defer cancel()
 	client := ffmpegClient() // (a Range request is not sent compressed: Go asks for gzip only without one)
 	defer client.CloseIdleConnections()
-	get := func(from int64, n int) (*http.Response, error) {
-		resp, err := ffmpegGet(ctx, client, u, from, n, "")
-		if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
-			resp.Body.Close()
-			if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
-				resp, err = ffmpegGet(ctx, client, u, from, n, authorization)
-			}
-		}
-		return resp, unwrapURLError(err)
-	}
+	get := ffmpegGetter(ctx, client, u)
 	resp, err := get(0, maxVideoHead)
 	if err != nil {
 		return videoHead{err: err}
@@ -99,6 +91,50 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 		h.frames = httpISOIndex(get, h.indexAt)
 	}
 	return h
+}
+
+// ffmpegGetter returns a function that asks client for n bytes of u from byte from on
+// (ffmpegGet), answering the server's challenge with u's user and password where it asks for them,
+// as FFmpeg does.
+func ffmpegGetter(ctx context.Context, client *http.Client, u *neturl.URL) func(from int64, n int) (*http.Response, error) {
+	return func(from int64, n int) (*http.Response, error) {
+		resp, err := ffmpegGet(ctx, client, u, from, n, "")
+		if err == nil && resp.StatusCode == http.StatusUnauthorized && u.User != nil {
+			resp.Body.Close()
+			if authorization := answer(resp.Header.Values("WWW-Authenticate"), u.User, http.MethodGet, u.RequestURI()); authorization != "" {
+				resp, err = ffmpegGet(ctx, client, u, from, n, authorization)
+			}
+		}
+		return resp, unwrapURLError(err)
+	}
+}
+
+// httpFinite reports whether the server at an http(s) URL states the length of what it answers
+// with (Content-Length, or a Range's 206): a file, where FFmpeg states no frame count for it (a
+// raw H.264 or MJPEG stream saved to a file, a JPEG at a URL without an image's extension: a
+// camera's snapshot), which read as a live stream dropped frames and, at its end, was reopened and
+// read again without end. Not a live stream's playlist or manifest (HLS's #EXTM3U, DASH's XML),
+// which states its own length, not the stream's; false where the request fails (within
+// whyTimeout; only its first bytes are read).
+func httpFinite(ctx context.Context, rawURL string) bool {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
+	defer cancel()
+	client := ffmpegClient()
+	defer client.CloseIdleConnections()
+	resp, err := ffmpegGetter(ctx, client, u)(0, 16)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close() // (unread: the connection is closed, not drained)
+	stated := resp.StatusCode == http.StatusPartialContent || resp.StatusCode == http.StatusOK && resp.ContentLength >= 0
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(resp.Body, head)
+	head = bytes.TrimLeft(head[:n], "\xef\xbb\xbf \t\r\n") // (a byte-order mark, blanks)
+	return stated && !bytes.HasPrefix(head, []byte("#EXTM3U")) && !bytes.HasPrefix(head, []byte("<"))
 }
 
 // httpISOIndex reads an ISO base media file's top-level boxes from byte at on, as get (from, n)

@@ -300,3 +300,32 @@ func TestExactCountOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPFinite: a server that states the length of what it answers with (Content-Length, or a
+// Range's 206) serves a file; one that sends a stream of no length (chunked), or a live stream's
+// playlist (HLS, of its own length), does not; nor does an error status (404).
+func TestHTTPFinite(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/file":
+			http.ServeContent(w, r, "", time.Time{}, strings.NewReader(strings.Repeat("x", 5000)))
+		case "/whole": // (Range ignored: 200 and the whole body)
+			w.Header().Set("Content-Length", "5000")
+			w.Write([]byte(strings.Repeat("x", 5000)))
+		case "/live":
+			w.Write([]byte(strings.Repeat("x", 5000))) // (over the buffer: chunked, no length)
+			w.(http.Flusher).Flush()
+		case "/live.m3u8":
+			w.Header().Set("Content-Length", "40")
+			w.Write([]byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n        "))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	for path, want := range map[string]bool{"/file": true, "/whole": true, "/live": false, "/live.m3u8": false, "/missing": false} {
+		if got := httpFinite(context.Background(), srv.URL+path); got != want {
+			t.Errorf("%s: finite %v, want %v", path, got, want)
+		}
+	}
+}

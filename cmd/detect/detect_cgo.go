@@ -180,7 +180,7 @@ func detect(c *cli.Context) error {
 				return err
 			}
 			lives[k] = l.(*pipeline.Live)
-			if err := checkStrideFPS(in, lives[k].FPS(), lives[k].Frames() == 0, c.Int("stride")); err != nil {
+			if err := checkStrideFPS(in, lives[k].FPS(), !lives[k].Finite(), c.Int("stride")); err != nil {
 				return err // (the deferred Close closes it)
 			}
 		}
@@ -236,7 +236,7 @@ func detect(c *cli.Context) error {
 			images += len(paths)
 		} else {
 			i++
-			fps, frames := 0.0, 0 // frames: as the source states it, 0 for a live source
+			fps, frames := 0.0, 0 // frames: as the source states it, 0 for a live source (or a file that states none)
 			switch in.kind {
 			case videoInput:
 				v, err := pipeline.OpenVideo(in.spec)
@@ -259,12 +259,12 @@ func detect(c *cli.Context) error {
 					l = s.(*pipeline.Live)
 				}
 				src, fps, frames = l, l.FPS(), l.Frames()
-				if err := checkStrideFPS(in, fps, frames == 0, c.Int("stride")); err != nil {
+				if err := checkStrideFPS(in, fps, !l.Finite(), c.Int("stride")); err != nil {
 					src.Close() // (one given first was checked before any work)
 					failures = append(failures, err)
 					continue
 				}
-				if frames > 0 {
+				if l.Finite() {
 					break // a file over the network (its length is stated): read like a file
 				}
 				o.Live = true

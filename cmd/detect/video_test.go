@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -1318,6 +1319,48 @@ func TestIndexLastNeedsRange(t *testing.T) {
 	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", ignoring.URL+"/clip.mp4")
 	if n := len(frameLines(t, []byte(stdout))); err != nil || n != videotest.ClipFrames {
 		t.Errorf("the clip, its index first, from a server that ignores Range: %v, %d frames, want %d\n%s", err, n, videotest.ClipFrames, stderr)
+	}
+}
+
+// TestFiniteStreamReadOnce: an http(s) link to a file FFmpeg states no frame count for, whose
+// server states its length (a raw H.264 stream saved to a file; a JPEG at a URL without an
+// image's extension, a camera's snapshot), is read as a file: every frame, numbered and timed as
+// a file's, none dropped, and the run ends at its end, status 0. Read as a live stream, frames
+// were dropped and its end was a lost stream: reopened without end, or with -reconnect 0 a
+// failure.
+func TestFiniteStreamReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "clip.h264")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-c:v", "copy", "-bsf:v", "h264_mp4toannexb", "-an", raw).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	jpeg := readFile(t, filepath.Join(torchref.RepoRoot(t), "testdata/images/000000005503.jpg"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/snapshot.cgi" {
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Header().Set("Content-Length", strconv.Itoa(len(jpeg)))
+			w.Write(jpeg)
+			return
+		}
+		http.ServeFile(w, r, raw)
+	}))
+	defer srv.Close()
+	for _, c := range []struct {
+		path   string
+		frames int
+	}{{"/clip.h264", videotest.ClipFrames}, {"/snapshot.cgi", 1}} {
+		stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", "-reconnect", "0", srv.URL+c.path)
+		lines := frameLines(t, []byte(stdout))
+		if err != nil || len(lines) != c.frames || !strings.Contains(stderr, "dropped 0,") || strings.Contains(stderr, "stream lost") {
+			t.Errorf("%s: %v, %d frames, want %d, none dropped\n%s", c.path, err, len(lines), c.frames, stderr)
+			continue
+		}
+		for i, l := range lines {
+			if l.Frame == nil || *l.Frame != i || l.TimeMS == nil || !(math.Abs(*l.TimeMS-float64(i)*1000/videotest.ClipFPS) <= 1) {
+				t.Errorf("%s: line %d: %s, want frame %d at %d ms (within 1 ms)", c.path, i, stdout[:min(len(stdout), 200)], i, i*1000/videotest.ClipFPS)
+				break
+			}
+		}
 	}
 }
 
