@@ -159,6 +159,20 @@ func (e *extent) of(f *frameNumbers) (int, int, bool) {
 	return f.last + 1, f.stated, true // written before ended was stored
 }
 
+// spanned is Spanned's answer for a source whose numbers f gave: the last frame's slot on the
+// frame rate's grid, counted from the first frame's (f.origin), plus one; at least the frames up
+// to the last one numbered.
+func (e *extent) spanned(f *frameNumbers) int {
+	if !e.ended.Load() {
+		return 0
+	}
+	n := f.last + 1
+	if n > 0 && f.fps > 0 && f.fps <= 1e6 {
+		n = max(n, int(math.Round(f.lastMS*f.fps/1000))-f.origin+1)
+	}
+	return n
+}
+
 // OpenVideo opens a video file. Errors name the file and say what is wrong with it.
 func OpenVideo(path string) (*Video, error) {
 	// A regular file is opened here first so that a missing or unreadable one is reported as
@@ -268,6 +282,13 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 func (v *Video) Extent() (decoded, stated int, ended bool) {
 	return v.extent.of(&v.frameNumbers)
 }
+
+// Spanned returns, once Read has ended the video (Extent's ended), how many frames its timeline
+// spans up to and including the last frame decoded, by that frame's time at the frame rate: more
+// than Extent's decoded where the timestamps skip a frame's slot with nothing lost (an AVI's
+// empty index entry, a frame dropped as it was recorded), so one that reaches the stated count
+// was read to its end. Before the end it returns 0.
+func (v *Video) Spanned() int { return v.extent.spanned(&v.frameNumbers) }
 
 // Close implements Source.
 func (v *Video) Close() error {
@@ -530,6 +551,9 @@ func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 func (l *Live) Extent() (decoded, stated int, ended bool) {
 	return l.extent.of(&l.frameNumbers)
 }
+
+// Spanned is Video's Spanned for a stream of stated length.
+func (l *Live) Spanned() int { return l.extent.spanned(&l.frameNumbers) }
 
 // Close implements Source.
 func (l *Live) Close() error {

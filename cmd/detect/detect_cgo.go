@@ -94,6 +94,15 @@ func endedAt(got, stated int) string {
 	return fmt.Sprintf("after frame %d (numbered from 0) of the %d", got-1, stated)
 }
 
+// spanned is src's Spanned (a Video's, or a stream of stated length's), 0 for a source without
+// one.
+func spanned(src pipeline.Source) int {
+	if s, ok := src.(interface{ Spanned() int }); ok {
+		return s.Spanned()
+	}
+	return 0
+}
+
 // open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).
 func (in input) open() (pipeline.Source, error) {
 	var l *pipeline.Live
@@ -307,6 +316,10 @@ func detect(c *cli.Context) error {
 				// status 1). Other containers' counts are estimates (duration x rate: an MKV's
 				// includes its audio), hence the warning.
 				failures = append(failures, fmt.Errorf("%s: the stream ended %s its index states (the connection lost, or a file cut short: the frames read are kept)", quote.Name(in.name()), endedAt(got, stated)))
+			} else if ended && got < stated && spanned(src) >= stated {
+				// Its last frame is timed at the end the container states: what is missing
+				// is slots its timestamps skip (an AVI's empty index entries), not its end.
+				fmt.Fprintf(stderr, "detect: %s: %s of the %d its container states, read to its end: its timestamps skip %s (dropped as it was recorded, not lost here)\n", quote.Name(in.name()), plural.Count(got, "frame", "frames"), stated, plural.Count(stated-got, "frame", "frames"))
 			} else if ended && got < stated {
 				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), endedAt(got, stated))
 			}

@@ -311,6 +311,47 @@ func TestDamagedEnd(t *testing.T) {
 	}
 }
 
+// TestSkippedSlotsReadToTheEnd: an AVI whose index holds an empty entry (frame 5 dropped as it
+// was written: 15 frames of 16 stated) is read to its end, and detect says its timestamps skip a
+// frame, not that it was cut short ("no frame decoded after frame 14 of the 16"); the same file
+// cut after its tenth frame still warns that it ended short.
+func TestSkippedSlotsReadToTheEnd(t *testing.T) {
+	dir := t.TempDir()
+	gap := filepath.Join(dir, "gap.avi")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-frames:v", "15", "-vf", `select='not(eq(n\,5))'`,
+		"-fps_mode", "passthrough", "-c:v", "mjpeg", "-an", gap).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", gap)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != 15 {
+		t.Fatalf("%d frames, want 15\n%s", n, stderr)
+	}
+	if want := "15 frames of the 16 its container states, read to its end: its timestamps skip 1 frame"; !strings.Contains(stderr, want) || strings.Contains(stderr, "warning") {
+		t.Errorf("stderr does not say %q alone: %s", want, stderr)
+	}
+	data := readFile(t, gap) // Motion JPEG: a JPEG a frame
+	var soi []int
+	for i := 0; i+3 <= len(data); i++ {
+		if data[i] == 0xff && data[i+1] == 0xd8 && data[i+2] == 0xff {
+			soi = append(soi, i)
+		}
+	}
+	cut := filepath.Join(dir, "cut.avi")
+	if err := os.WriteFile(cut, data[:soi[10]], 0o644); err != nil { // frames 0-9 whole (slots 0-4, 6-10)
+		t.Fatal(err)
+	}
+	_, stderr, err = run(t, "-model", videotest.Tiny(t), "-no-video", cut)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if want := "warning: no frame decoded after frame 9 (numbered from 0) of the 16"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not say %q: %s", want, stderr)
+	}
+}
+
 // TestOneImageOut: one image takes the singular: "1 annotated image" and a summary of "1 frame";
 // one image that cannot be read fails as "1 of 1 image failed".
 func TestOneImageOut(t *testing.T) {
