@@ -8,7 +8,10 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"net/http"
 	"os"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/tiff"
@@ -126,6 +129,9 @@ func readConfig(r *bufio.Reader, name string) (head []byte, cfg image.Config, fo
 		}
 		if v := videoContainer(buf.Bytes()); v != "" {
 			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: not an image but a video (%s): an image's extension does not make it one; give it a video's (.mp4, .mkv, ...)", quote.Name(name), v)
+		}
+		if what := textContent(buf.Bytes()); what != "" {
+			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: not an image but %s", quote.Name(name), what)
 		}
 		return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
 	}
@@ -270,4 +276,44 @@ func videoContainer(head []byte) string {
 		return "MPEG-TS"
 	}
 	return ""
+}
+
+// maxQuoted is how many characters of a page's title or a text's first line textContent quotes.
+const maxQuoted = 80
+
+// textContent says what a file's first bytes hold where they sniff as a web page or text
+// (http.DetectContentType): an HTML page, by its title where the head holds one, or text, by its
+// first line (a login or error page served at an image's URL, or saved under an image's name);
+// "" otherwise.
+func textContent(head []byte) string {
+	switch ct := http.DetectContentType(head); {
+	case strings.HasPrefix(ct, "text/html"):
+		lower := bytes.ToLower(head)
+		if i := bytes.Index(lower, []byte("<title>")); i >= 0 {
+			title := head[i+len("<title>"):]
+			if j := bytes.Index(lower[i:], []byte("</title>")); j >= 0 {
+				title = head[i+len("<title>") : i+j]
+			}
+			if t := strings.Join(strings.Fields(string(title)), " "); t != "" {
+				return fmt.Sprintf("an HTML page titled %s (a login or error page?)", quoteStart(t))
+			}
+		}
+		return "an HTML page (a login or error page?)"
+	case strings.HasPrefix(ct, "text/plain"):
+		line, _, _ := strings.Cut(string(head), "\n")
+		if line = strings.TrimSpace(line); line != "" {
+			return "text: " + quoteStart(line)
+		}
+		return "text"
+	}
+	return ""
+}
+
+// quoteStart quotes s's first maxQuoted characters as Go quotes a string (a control character
+// cannot reach the terminal), "..." after them where s runs on.
+func quoteStart(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q...", string([]rune(s)[:maxQuoted]))
 }

@@ -191,8 +191,10 @@ func TestTIFFReadOnce(t *testing.T) {
 	}
 }
 
-// TestNotAnImageSaysWhat: a file named like an image that is empty, or a video (a phone's MP4
-// renamed .jpg), is refused saying so, not "image: unknown format".
+// TestNotAnImageSaysWhat: a file named like an image that is empty, a video (a phone's MP4
+// renamed .jpg), or a web page or text (a login or error page served at an image's URL) is
+// refused saying so, not "image: unknown format": a page by its title, text by its first line
+// (at most 80 characters, quoted).
 func TestNotAnImageSaysWhat(t *testing.T) {
 	ts := make([]byte, 4*188)
 	for i := 0; i < len(ts); i += 188 {
@@ -208,6 +210,10 @@ func TestNotAnImageSaysWhat(t *testing.T) {
 		{"clip.png", []byte("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01"), "video (Matroska or WebM)"},
 		{"clip.gif", []byte("RIFF\x00\x10\x00\x00AVI LIST"), "video (AVI)"},
 		{"clip.bmp", ts, "video (MPEG-TS)"},
+		{"login.jpg", []byte("<!DOCTYPE html>\n<html><head><meta charset=utf-8>\n<TITLE> Sign in\n</title></head><body><form></form></body></html>"), `an HTML page titled "Sign in" (a login or error page?)`},
+		{"page.png", []byte("\n  <html><body>Moved</body></html>"), "an HTML page (a login or error page?)"},
+		{"gone.jpg", []byte("Not Found: the file you asked for is gone\r\nmore\n"), `text: "Not Found: the file you asked for is gone"`},
+		{"long.jpg", []byte("\x1b[31m" + strings.Repeat("x", 200)), `text: "\x1b[31m` + strings.Repeat("x", 75) + `"...`},
 	} {
 		_, err := decodeGo(bytes.NewReader(c.data), c.name)
 		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), c.want) {
