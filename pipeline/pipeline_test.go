@@ -1029,6 +1029,36 @@ func TestVideoErrors(t *testing.T) {
 	}
 }
 
+// TestCoverArtIsNoVideo: an audio file whose only picture is its cover art (FFmpeg's attached
+// picture, which OpenCV reads as a video at 90000 frames/s stating 450,000 frames for 5 s) is
+// refused as no video, naming the file, where it was read as one frame and warned short of the
+// count; a one-frame video, and a video with cover art beside it, are videos.
+func TestCoverArtIsNoVideo(t *testing.T) {
+	dir := t.TempDir()
+	ffmpeg := func(name string, args ...string) string {
+		path := filepath.Join(dir, name)
+		if out, err := exec.Command("ffmpeg", append(append([]string{"-v", "error"}, args...), path)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+		return path
+	}
+	pic := ffmpeg("cover.jpg", "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1")
+	for _, name := range []string{"song.mp3", "song.m4a"} {
+		path := ffmpeg(name, "-f", "lavfi", "-i", "sine=d=5", "-i", pic, "-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic")
+		if _, err := ProbeVideo(path); err == nil || !strings.Contains(err.Error(), path+": no video: its only picture is one still (an audio file's cover art?)") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	still := ffmpeg("still.mkv", "-i", pic, "-c:v", "mjpeg")
+	if info, err := ProbeVideo(still); err != nil || info.Frames != 1 {
+		t.Errorf("one-frame video: %+v %v", info, err)
+	}
+	covered := ffmpeg("covered.mp4", "-i", videotest.Clip(t), "-i", pic, "-map", "0:v", "-map", "1", "-c:v:0", "copy", "-c:v:1", "mjpeg", "-disposition:v:1", "attached_pic")
+	if info, err := ProbeVideo(covered); err != nil || info.Frames != videotest.ClipFrames {
+		t.Errorf("video with cover art: %+v %v", info, err)
+	}
+}
+
 func deref[T any](p *T) any {
 	if p == nil {
 		return nil

@@ -229,7 +229,9 @@ func framesAfterStart(times func() (start, duration float64, err error), fps flo
 }
 
 // ProbeVideo opens a video file and decodes its first frame, so that a file that cannot be
-// read is reported before any work starts.
+// read is reported before any work starts. A file whose only picture is a still at a clock's
+// rate (an audio file's cover art: FFmpeg's attached picture, which OpenCV reads as a video at
+// 90000 frames/s, counting its length's worth of frames) is refused as no video.
 func ProbeVideo(path string) (VideoInfo, error) {
 	v, err := OpenVideo(path)
 	if err != nil {
@@ -241,10 +243,23 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	for bad := 0; !v.ends(bad); bad++ {
 		if v.read(v.cap, &m) { // upright, as Read gives it
 			v.info.Width, v.info.Height = m.Cols(), m.Rows()
+			if v.info.FPS >= MaxVideoFPS && !v.decodesAgain(&m) {
+				return VideoInfo{}, fmt.Errorf("%s: no video: its only picture is one still (an audio file's cover art?), which OpenCV reads as a video at %g frames/s, FFmpeg's clock; to detect on it, take it out: ffmpeg -i IN -an -frames:v 1 OUT.png", quote.Name(path), v.info.FPS)
+			}
 			return v.info, nil
 		}
 	}
 	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", quote.Name(path))
+}
+
+// decodesAgain reports whether another frame decodes (into m) within maxBadFrames failed reads.
+func (v *Video) decodesAgain(m *gocv.Mat) bool {
+	for range maxBadFrames {
+		if v.read(v.cap, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // Info returns what the container says about the video.
