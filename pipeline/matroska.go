@@ -21,6 +21,10 @@ const (
 	clusterTimeID    = 0xE7
 	crc32ID          = 0xBF
 	voidID           = 0xEC
+	tracksID         = 0x1654AE6B
+	trackEntryID     = 0xAE
+	trackTypeID      = 0x83
+	trackTypeVideo   = 1
 )
 
 // maxSegmentChildren is how many of a segment's elements matroskaTimes reads past before its
@@ -114,6 +118,60 @@ func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
 		}
 	}
 	return 0, 0, errNotMatroska
+}
+
+// matroskaVideoTracks returns how many video tracks a Matroska file's track list holds (an
+// attachment, the cover art FFmpeg shows as a picture after the tracks, is none of them).
+func matroskaVideoTracks(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return readMatroskaVideoTracks(f)
+}
+
+// readMatroskaVideoTracks is matroskaVideoTracks on the file's bytes as f reads them.
+func readMatroskaVideoTracks(f io.ReadSeeker) (int, error) {
+	r := &ebmlReader{r: f}
+	if id, size := r.element(); id != ebmlHeaderID || !r.skip(size) {
+		return 0, errNotMatroska
+	}
+	if id, _ := r.element(); id != segmentID {
+		return 0, errNotMatroska
+	}
+	for range maxSegmentChildren {
+		id, size := r.element()
+		switch {
+		case r.err != nil || id == clusterID: // (the tracks come before the frames)
+			return 0, errNotMatroska
+		case id == tracksID && size != unknownSize:
+			n := 0
+			for end := r.off + int64(size); r.off < end && r.err == nil; {
+				id, size := r.element()
+				if id != trackEntryID || size == unknownSize {
+					r.skip(size)
+					continue
+				}
+				for entryEnd := r.off + int64(size); r.off < entryEnd && r.err == nil; {
+					if id, size := r.element(); id == trackTypeID {
+						if r.uint(size) == trackTypeVideo {
+							n++
+						}
+					} else {
+						r.skip(size)
+					}
+				}
+			}
+			if r.err != nil {
+				return 0, errNotMatroska
+			}
+			return n, nil
+		case !r.skip(size):
+			return 0, errNotMatroska
+		}
+	}
+	return 0, errNotMatroska
 }
 
 // unknownSize is an element size that says the element runs to its parent's end (or the file's).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,9 +108,45 @@ func TestMatroskaTimes(t *testing.T) {
 	}
 }
 
+// TestMatroskaVideoTracks: an MKV's video tracks are counted (a one-frame still track ahead of
+// the video too, an attached cover, which FFmpeg shows as a picture after the tracks, not); a
+// file that is not one, or one cut anywhere in its first KB, gives an error or its count, never
+// a panic or a count it does not hold.
+func TestMatroskaVideoTracks(t *testing.T) {
+	dir := t.TempDir()
+	pic := filepath.Join(dir, "cover.jpg")
+	ffmpeg := func(args ...string) {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+	}
+	ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", pic)
+	still, attached := filepath.Join(dir, "still.mkv"), filepath.Join(dir, "attached.mkv")
+	ffmpeg("-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy", still)
+	ffmpeg("-i", videotest.Clip(t), "-attach", pic, "-metadata:s:t", "mimetype=image/jpeg", "-c", "copy", attached)
+	for path, want := range map[string]int{still: 2, attached: 1, videotest.OffsetMKV(t, 5): 1} {
+		if n, err := matroskaVideoTracks(path); err != nil || n != want {
+			t.Errorf("%s: %d video tracks, %v; want %d", filepath.Base(path), n, err, want)
+		}
+	}
+	if _, err := matroskaVideoTracks(videotest.Clip(t)); err == nil {
+		t.Error("an MP4 read as Matroska")
+	}
+	data, err := os.ReadFile(still)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range min(len(data), 1024) {
+		if got, err := readMatroskaVideoTracks(bytes.NewReader(data[:n])); err == nil && got > 2 {
+			t.Fatalf("cut at %d bytes: %d video tracks", n, got)
+		}
+	}
+}
+
 // FuzzMatroskaTimes: any bytes give a start and a duration that are numbers, the duration not
 // below zero, or an error; never a panic or a hang; and read as over the network (forwardReader,
-// seeking forward only) the same start and duration, or an error where one is. Seeded with the
+// seeking forward only) the same start and duration, or an error where one is. Its video tracks
+// (readMatroskaVideoTracks) are a count the bytes can hold, or an error. Seeded with the
 // head of an MKV starting at 5 s.
 func FuzzMatroskaTimes(f *testing.F) {
 	data, err := os.ReadFile(videotest.OffsetMKV(f, 5))
@@ -126,6 +163,9 @@ func FuzzMatroskaTimes(f *testing.F) {
 		s, d, ferr := readMatroskaTimes(&forwardReader{r: bytes.NewReader(b)})
 		if (ferr == nil) != (err == nil) || err == nil && (s != start || d != duration) {
 			t.Errorf("over the network: %v s from %v s (%v); from a file: %v s from %v s (%v)", s, d, ferr, start, duration, err)
+		}
+		if n, err := readMatroskaVideoTracks(bytes.NewReader(b)); err == nil && (n < 0 || n > len(b)) {
+			t.Errorf("%d video tracks in %d bytes", n, len(b))
 		}
 	})
 }

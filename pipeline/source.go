@@ -298,6 +298,18 @@ func (v *Video) Extent() (decoded, stated int, ended bool) {
 	return v.extent.of(&v.frameNumbers)
 }
 
+// VideoTracks returns how many video tracks the file holds where its container says (a Matroska
+// file's track list), 0 where it does not: OpenCV's FFmpeg reads the first only, and cannot be
+// told to read another (OpenCV 4.6's refuses CAP_PROP_VIDEO_STREAM), so one that holds a still
+// picture ahead of the video is read as that one frame.
+func (v *Video) VideoTracks() int {
+	n, err := matroskaVideoTracks(v.name)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // Spanned returns, once Read has ended the video (Extent's ended), how many frames its timeline
 // spans up to and including the last frame decoded, by that frame's time at the frame rate: more
 // than Extent's decoded where the timestamps skip a frame's slot with nothing lost (an AVI's

@@ -103,6 +103,14 @@ func spanned(src pipeline.Source) int {
 	return 0
 }
 
+// videoTracks is a video file's VideoTracks, 0 for another source.
+func videoTracks(src pipeline.Source) int {
+	if v, ok := src.(*pipeline.Video); ok {
+		return v.VideoTracks()
+	}
+	return 0
+}
+
 // open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).
 func (in input) open() (pipeline.Source, error) {
 	var l *pipeline.Live
@@ -321,7 +329,11 @@ func detect(c *cli.Context) error {
 				// is slots its timestamps skip (an AVI's empty index entries), not its end.
 				fmt.Fprintf(stderr, "detect: %s: %s of the %d its container states, read to its end: its timestamps skip %s (dropped as it was recorded, not lost here)\n", quote.Name(in.name()), plural.Count(got, "frame", "frames"), stated, plural.Count(stated-got, "frame", "frames"))
 			} else if ended && got < stated {
-				fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), endedAt(got, stated))
+				if n := videoTracks(src); n > 1 { // (its count: the file's length at the first track's rate)
+					fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its length states: it holds %d video tracks, and OpenCV's FFmpeg reads only the first (a still picture ahead of the video?); to detect on another, copy it out: ffmpeg -i IN -map 0:v:1 -c copy OUT.mkv\n", quote.Name(in.name()), endedAt(got, stated), n)
+				} else {
+					fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), endedAt(got, stated))
+				}
 			}
 		}
 		if vw != nil {

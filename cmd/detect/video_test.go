@@ -352,6 +352,33 @@ func TestSkippedSlotsReadToTheEnd(t *testing.T) {
 	}
 }
 
+// TestStillTrackAheadOfTheVideo: an MKV whose first video track is a still picture and whose
+// second is the video is read as that one frame (OpenCV's FFmpeg reads the first video track only
+// and cannot be told another); detect's warning says so and how to copy the video out, not that
+// the file was cut short.
+func TestStillTrackAheadOfTheVideo(t *testing.T) {
+	dir := t.TempDir()
+	pic, path := filepath.Join(dir, "cover.jpg"), filepath.Join(dir, "still first.mkv")
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", pic},
+		{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy", path},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+	}
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if n := len(frameLines(t, []byte(stdout))); n != 1 {
+		t.Fatalf("%d frames, want 1\n%s", n, stderr)
+	}
+	if want := path + ": warning: no frame decoded after frame 0 (numbered from 0) of the 100 its length states: it holds 2 video tracks, and OpenCV's FFmpeg reads only the first"; !strings.Contains(stderr, want) || strings.Contains(stderr, "cut short") {
+		t.Errorf("stderr does not say %q: %s", want, stderr)
+	}
+}
+
 // TestOneImageOut: one image takes the singular: "1 annotated image" and a summary of "1 frame";
 // one image that cannot be read fails as "1 of 1 image failed".
 func TestOneImageOut(t *testing.T) {
