@@ -380,6 +380,46 @@ class BatchStreamTest(unittest.TestCase):
         self.assertEqual(train_detector.BatchStream(10, 5, 8, 0, 1, 3, 4, first=12).consumed(4), 20)
 
 
+class NumericFlags(unittest.TestCase):
+    def test_out_of_range_is_named(self):
+        # A count or rate out of its range stops the parser naming the flag, before any data is
+        # read: --batch 0 failed deep inside torchvision (IndexError in max_by_axis), --accum 0
+        # trained nothing and logged a loss of 0, --ckpt-every 0 divided by zero after the first
+        # iteration, --lr nan failed inside torch's optimizer, --iters -3 "stopped at iteration 0 of -3".
+        import train_imagenet
+        base = ["--config", PRESET, "--data", "a:b", "--out", "o", "--iters", "1"]
+        for script, common, extra, want in [
+            (train_detector, base, ["--batch", "0"], "argument --batch: 0: want a whole number of at least 1"),
+            (train_detector, base, ["--accum", "0"], "argument --accum: 0: want a whole number of at least 1"),
+            (train_detector, base, ["--ckpt-every", "0"], "argument --ckpt-every: 0: want a whole number of at least 1"),
+            (train_detector, base, ["--log-every", "0"], "argument --log-every: 0: want a whole number of at least 1"),
+            (train_detector, base, ["--threads", "0"], "argument --threads: 0: want a whole number of at least 1"),
+            (train_detector, base, ["--workers", "-1"], "argument --workers: -1: want a whole number of at least 0"),
+            (train_detector, base, ["--iters", "-3"], "argument --iters: -3: want a whole number of at least 0"),
+            (train_detector, base, ["--box-batch", "0"], "argument --box-batch: 0: want a whole number of at least 1"),
+            (train_detector, base, ["--lr", "nan"], "argument --lr: nan: want a finite number at least 0"),
+            (train_detector, base, ["--lr", "-1"], "argument --lr: -1: want a finite number at least 0"),
+            (train_detector, base, ["--ema", "1"], "argument --ema: 1: want a finite number from 0 to 1 (not included)"),
+            (train_detector, base, ["--flip", "2"], "argument --flip: 2: want a finite number from 0 to 1"),
+            (train_detector, base, ["--dist-timeout", "0"], "argument --dist-timeout: 0: want a finite number more than 0"),
+            (train_imagenet, ["--data", "d", "--out", "o"], ["--iters", "0"],
+             "argument --iters: 0: want a whole number of at least 1"),
+            (train_imagenet, ["--data", "d", "--out", "o"], ["--min-scale", "0"],
+             "argument --min-scale: 0: want a finite number from 0 (not included) to 1"),
+            (train_imagenet, ["--data", "d", "--out", "o"], ["--label-smoothing", "inf"],
+             "argument --label-smoothing: inf: want a finite number from 0 to 1"),
+        ]:
+            err = io.StringIO()
+            with self.assertRaises(SystemExit) as e, contextlib.redirect_stderr(err):
+                script.parse_args(common + extra)
+            self.assertEqual(e.exception.code, 2, extra)
+            self.assertIn(want, err.getvalue())
+        # the edges are taken
+        a = train_detector.parse_args(base + ["--iters", "0", "--lr", "0", "--ema", "0.999", "--flip", "1",
+                                              "--eval-every", "0", "--workers", "0"])
+        self.assertEqual((a.iters, a.lr, a.ema, a.flip, a.eval_every, a.workers), (0, 0.0, 0.999, 1.0, 0, 0))
+
+
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):
         # At 300 the default is the one the demo recipes were trained with; at 600 the same

@@ -65,6 +65,38 @@ from shufflenet import load_imagenet_state  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def whole(least):
+    """An argparse type: a whole number of at least least, or an error naming the flag (--batch 0
+    failed deep inside torchvision, --accum 0 trained nothing and logged a loss of 0, --ckpt-every 0
+    divided by zero after the first iteration)."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            v = None
+        if v is None or v < least:
+            raise argparse.ArgumentTypeError("%s: want a whole number of at least %d" % (text, least))
+        return v
+    return parse
+
+
+def number(low, high=math.inf, above=False, below=False):
+    """An argparse type: a finite number from low to high (above: more than low; below: less than
+    high), or an error naming the flag (--lr nan or -1 failed inside torch's optimizer)."""
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            v = math.nan
+        if not (math.isfinite(v) and (v > low if above else v >= low) and (v < high if below else v <= high)):
+            want = "%s %g" % ("more than" if above else "at least", low)
+            if high != math.inf:
+                want = "from %g%s to %g%s" % (low, " (not included)" if above else "", high, " (not included)" if below else "")
+            raise argparse.ArgumentTypeError("%s: want a finite number %s" % (text, want))
+        return v
+    return parse
+
+
 def parser():
     """The command line's parser (its defaults also stand for the entries an older args.json lacks)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,20 +118,20 @@ def parser():
                    "mean/std input, shufflenet.megvii_to_ours); default: from scratch")
     p.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
                    "and classes), e.g. to go on training a finished run under a new schedule")
-    p.add_argument("--iters", type=int, required=True, help="total iterations (the schedule's length)")
-    p.add_argument("--batch", type=int, default=4, help="images per process per step")
-    p.add_argument("--accum", type=int, default=1, help="gradient accumulation steps per iteration")
+    p.add_argument("--iters", type=whole(0), required=True, help="total iterations (the schedule's length)")
+    p.add_argument("--batch", type=whole(1), default=4, help="images per process per step")
+    p.add_argument("--accum", type=whole(1), default=1, help="gradient accumulation steps per iteration")
     p.add_argument("--optimizer", choices=["sgd", "adamw"], default="adamw")
-    p.add_argument("--lr", type=float, default=1e-3,
+    p.add_argument("--lr", type=number(0), default=1e-3,
                    help="peak learning rate, for the global batch = processes x --batch x --accum images a step: "
                         "with SGD scale it linearly with that batch (torchvision's / Detectron's 0.02 is for 16, "
                         "e.g. 8 GPUs x 2; 0.01 for 8 images); the AdamW default 1e-3 is the demo recipe's for 4 images "
                         "a step (its runs of 8-32 used 1e-3 to 4e-3)")
-    p.add_argument("--wd", type=float, default=1e-4, help="weight decay (not on BN, biases)")
-    p.add_argument("--warmup", type=int, default=300, help="linear warm-up iterations")
+    p.add_argument("--wd", type=number(0), default=1e-4, help="weight decay (not on BN, biases)")
+    p.add_argument("--warmup", type=whole(0), default=300, help="linear warm-up iterations")
     p.add_argument("--schedule", choices=["cosine", "linear", "step"], default="cosine")
-    p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip (0: off)")
-    p.add_argument("--ema", type=float, default=0.0,
+    p.add_argument("--clip", type=number(0), default=10.0, help="gradient-norm clip (0: off)")
+    p.add_argument("--ema", type=number(0, 1, below=True), default=0.0,
                    help="keep an exponential moving average of the weights and BN statistics with this decay "
                         "per iteration (e.g. 0.998) and export it instead of the raw weights (0: off)")
     p.add_argument("--train-sizes", default="",
@@ -107,37 +139,37 @@ def parser():
                         "GeneralizedRCNNTransform); one cap on the longer side for all of them, the preset's scaled by "
                         "the largest size over the test size (default: the preset's test size x 0.75, 0.85, 0.95, 1.05, 1.15, each rounded to a "
                         "multiple of 32: 224,256,288,320,352 at 300, 448,512,576,640,704 at 600)")
-    p.add_argument("--flip", type=float, default=0.5, help="horizontal flip probability")
-    p.add_argument("--color", type=float, default=0.25, help="brightness/contrast/saturation jitter")
-    p.add_argument("--crop", type=float, default=0.0, help="probability of a random zoom-in crop")
-    p.add_argument("--mosaic", type=float, default=0.0, help="probability of a 2x2 mosaic of 4 images")
-    p.add_argument("--copy-paste", type=float, default=0.0,
+    p.add_argument("--flip", type=number(0, 1), default=0.5, help="horizontal flip probability")
+    p.add_argument("--color", type=number(0, 1), default=0.25, help="brightness/contrast/saturation jitter")
+    p.add_argument("--crop", type=number(0, 1), default=0.0, help="probability of a random zoom-in crop")
+    p.add_argument("--mosaic", type=number(0, 1), default=0.0, help="probability of a 2x2 mosaic of 4 images")
+    p.add_argument("--copy-paste", type=number(0, 1), default=0.0,
                    help="probability of pasting 1-3 objects (cut out by their COCO polygons) from other "
                         "training images, at random sizes and places")
     p.add_argument("--anchor-sizes", default="",
                    help="comma-separated RPN anchor sizes in input pixels, replacing the preset's (as many of "
                         "them: --init keeps the RPN's weights, each anchor index re-learns its new size)")
-    p.add_argument("--rpn-batch", type=int, default=256, help="anchors sampled per image for the RPN loss")
-    p.add_argument("--box-batch", type=int, default=64, help="RoIs sampled per image for the box head")
-    p.add_argument("--train-pre-nms", type=int, default=1000)
-    p.add_argument("--train-post-nms", type=int, default=500)
+    p.add_argument("--rpn-batch", type=whole(1), default=256, help="anchors sampled per image for the RPN loss")
+    p.add_argument("--box-batch", type=whole(1), default=64, help="RoIs sampled per image for the box head")
+    p.add_argument("--train-pre-nms", type=whole(1), default=1000)
+    p.add_argument("--train-post-nms", type=whole(1), default=500)
     p.add_argument("--bn", choices=["train", "sync", "frozen"], default="train",
                    help="BatchNorm while training: batch statistics (from scratch, enough images per process), "
                    "synchronized across processes (DDP, few images per GPU), or frozen (a pretrained trunk)")
     p.add_argument("--no-zero-init-residual", action="store_true",
                    help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=0, help="DataLoader workers per process")
+    p.add_argument("--workers", type=whole(0), default=0, help="DataLoader workers per process")
     cache = p.add_mutually_exclusive_group()
     cache.add_argument("--cache", action="store_true",
                        help="keep every decoded image in memory, in every DataLoader worker (default: only for "
                             "at most %d images; the 118k of COCO would take tens of GB a worker)" % CACHE_MAX_IMAGES)
     cache.add_argument("--no-cache", action="store_true", help="decode images every time (the default for large datasets)")
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads per process")
-    p.add_argument("--log-every", type=int, default=20)
-    p.add_argument("--ckpt-every", type=int, default=100)
-    p.add_argument("--eval-every", type=int, default=500, help="0: only at the end")
-    p.add_argument("--eval-threads", type=int, default=2)
+    p.add_argument("--threads", type=whole(1), default=2, help="torch CPU threads per process")
+    p.add_argument("--log-every", type=whole(1), default=20)
+    p.add_argument("--ckpt-every", type=whole(1), default=100)
+    p.add_argument("--eval-every", type=whole(0), default=500, help="0: only at the end")
+    p.add_argument("--eval-threads", type=whole(1), default=2)
     p.add_argument("--select", default="", help="NAME:CLASS:STAT picking best.bin, e.g. val128:person:AP50 "
                    "(default: the first --eval set, AP50 over its classes); best.bin's score on that set is "
                    "optimistic, so report another set, or the final iteration's iterNNNNNN.bin")
@@ -146,19 +178,19 @@ def parser():
     resume.add_argument("--resume", action="store_true",
                         help="go on from OUT/last.pt when it exists (what every run does: the flag says it)")
     resume.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
-    p.add_argument("--time-budget", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--time-budget", type=number(0), default=0.0, metavar="SECONDS",
                    help="end the run after this many wall-clock seconds of its loop (data loading included), "
                         "the schedule decaying over that time instead of --iters (which stays a cap): for a "
                         "machine lent for a fixed time. The iteration count then depends on the machine's "
                         "speed, so such a run is not reproducible and does not resume; stopped by a signal, it "
                         "exports its model (0: off)")
-    p.add_argument("--stop-after", type=int, default=0,
+    p.add_argument("--stop-after", type=whole(0), default=0,
                    help="exit (with a checkpoint) after this many iterations in this process; 0: run to --iters")
     p.add_argument("--export-now", action="store_true",
                    help="with the run's own arguments: write OUT/iterNNNNNN.bin from OUT/last.pt (the weight "
                         "average with --ema) and exit, training nothing: a model of a run stopped between "
                         "its evaluations")
-    p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
+    p.add_argument("--dist-timeout", type=number(0, above=True), default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait that long for rank 0's evaluation)")
     return p

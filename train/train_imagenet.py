@@ -39,8 +39,8 @@ from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
                             exit_status, ignore_stop_signals, run_script, init_distributed, load_checkpoint,
-                            mean_over_processes, save_checkpoint, shutdown_distributed, stop_signal, StopSignals,
-                            trim_log)
+                            mean_over_processes, number, save_checkpoint, shutdown_distributed, stop_signal, StopSignals,
+                            trim_log, whole)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -62,26 +62,26 @@ def parser():
     p.add_argument("--width", type=float, default=1.0, choices=[0.25, 0.5, 1.0, 1.5, 2.0])
     p.add_argument("--shallow", action="store_true")
     p.add_argument("--se", action="store_true")
-    p.add_argument("--iters", type=int, default=300000)
-    p.add_argument("--batch", type=int, default=None,
+    p.add_argument("--iters", type=whole(1), default=300000)
+    p.add_argument("--batch", type=whole(1), default=None,
                    help="images per process per step (default: the paper's global batch, 1024, over the processes)")
-    p.add_argument("--lr", type=float, default=None, help="peak lr (default 0.5 x global batch / 1024)")
-    p.add_argument("--wd", type=float, default=4e-5)
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--size", type=int, default=224, help="training crop")
-    p.add_argument("--min-scale", type=float, default=0.25, help="RandomResizedCrop's smallest area share")
+    p.add_argument("--lr", type=number(0), default=None, help="peak lr (default 0.5 x global batch / 1024)")
+    p.add_argument("--wd", type=number(0), default=4e-5)
+    p.add_argument("--label-smoothing", type=number(0, 1), default=0.1)
+    p.add_argument("--size", type=whole(1), default=224, help="training crop")
+    p.add_argument("--min-scale", type=number(0, 1, above=True), default=0.25, help="RandomResizedCrop's smallest area share")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--log-every", type=int, default=100)
-    p.add_argument("--ckpt-every", type=int, default=1000)
-    p.add_argument("--export-every", type=int, default=0, help="0: only final.bin")
-    p.add_argument("--stop-after", type=int, default=0, help="exit with a checkpoint after this many iterations")
+    p.add_argument("--workers", type=whole(0), default=0)
+    p.add_argument("--threads", type=whole(1), default=2)
+    p.add_argument("--log-every", type=whole(1), default=100)
+    p.add_argument("--ckpt-every", type=whole(1), default=1000)
+    p.add_argument("--export-every", type=whole(0), default=0, help="0: only final.bin")
+    p.add_argument("--stop-after", type=whole(0), default=0, help="exit with a checkpoint after this many iterations")
     resume = p.add_mutually_exclusive_group()
     resume.add_argument("--resume", action="store_true",
                         help="go on from OUT/last.pt when it exists (what every run does: the flag says it)")
     resume.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
-    p.add_argument("--dist-timeout", type=float, default=120, metavar="MINUTES",
+    p.add_argument("--dist-timeout", type=number(0, above=True), default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait for rank 0's export and validation)")
     return p
