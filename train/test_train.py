@@ -420,6 +420,26 @@ class NumericFlags(unittest.TestCase):
         self.assertEqual((a.iters, a.lr, a.ema, a.flip, a.eval_every, a.workers), (0, 0.0, 0.999, 1.0, 0, 0))
 
 
+class RunFolder(unittest.TestCase):
+    def test_file_as_out_is_named(self):
+        # --out naming a file: an error naming it, not os.makedirs's FileExistsError traceback
+        # (both training scripts make the folder before reading anything else).
+        import train_imagenet
+        with tempfile.TemporaryDirectory() as tmp:
+            f = os.path.join(tmp, "notes.txt")
+            with open(f, "w") as fh:
+                fh.write("x")
+            for script, args in ((train_detector, ["--config", PRESET, "--data", "a:b", "--iters", "1"]),
+                                 (train_imagenet, ["--data", tmp])):
+                with self.assertRaises(SystemExit) as e:
+                    script.main(args + ["--out", f])
+                self.assertEqual(str(e.exception), "--out %s: not a folder (a file of that name is there): give the "
+                                 "run's own folder" % f)
+                with self.assertRaises(SystemExit) as e:
+                    script.main(args + ["--out", os.path.join(f, "run")])
+                self.assertIn("--out %s: cannot make the run folder: " % os.path.join(f, "run"), str(e.exception))
+
+
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):
         # At 300 the default is the one the demo recipes were trained with; at 600 the same

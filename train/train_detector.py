@@ -1312,6 +1312,17 @@ def check_resumed_classes(ck, path, args_path, spec, classes):
                          if started is not None else ""))
 
 
+def make_run_folder(out):
+    """Makes the run folder --out (and its parents) where it is not there; SystemExit naming it
+    where it cannot be (a file of that name: it was os.makedirs's FileExistsError traceback)."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise SystemExit("--out %s: not a folder (a file of that name is there): give the run's own folder" % out)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise SystemExit("--out %s: cannot make the run folder: %s" % (out, e.strerror or e))
+
+
 def load_checkpoint(path, device):
     """OUT/last.pt to resume from; one that cannot be read (a copy cut short, a damaged disk) stops
     the run naming it and the ways on, not with an unpickling traceback."""
@@ -1392,7 +1403,7 @@ def main(argv=None):
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     main_proc = rank == 0
     check_bn(a.bn, distributed, device)
-    os.makedirs(a.out, exist_ok=True)
+    make_run_folder(a.out)
 
     backbone, det = config_file(a.config)
     ckpt_path = os.path.join(a.out, "last.pt")

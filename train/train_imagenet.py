@@ -39,8 +39,8 @@ from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
                             exit_status, ignore_stop_signals, run_script, init_distributed, load_checkpoint,
-                            mean_over_processes, number, save_checkpoint, shutdown_distributed, stop_signal, StopSignals,
-                            trim_log, whole)
+                            make_run_folder, mean_over_processes, number, save_checkpoint, shutdown_distributed,
+                            stop_signal, StopSignals, trim_log, whole)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -181,7 +181,7 @@ def main(argv=None):
         rank, world = 0, 1
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     main_proc = rank == 0
-    os.makedirs(a.out, exist_ok=True)
+    make_run_folder(a.out)
     classes, items = list_images(a.data)
     batch_given = a.batch is not None
     if not batch_given:
