@@ -1036,6 +1036,26 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("resumed", buf.getvalue())
         self.assertNotIn("the run started with", buf.getvalue())
 
+    def test_resume_with_another_optimizer(self):
+        # Another --optimizer is refused, naming the checkpoint and both (an AdamW state loaded
+        # into SGD failed at the first step with KeyError: 'momentum'); another --wd goes on
+        # under the new value, as its note says (torch's load_state_dict put back the old one).
+        out = self.run_train("optim", "--iters", "1")
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--out", out, "--iters", "2", "--optimizer", "sgd"])
+        self.assertIn("last.pt: the checkpoint of a run with --optimizer adamw, this run's is sgd: resume it with "
+                      "--optimizer adamw", str(e.exception))
+        decays, step = [], torch.optim.AdamW.step
+
+        def recording(opt, *args, **kwargs):
+            decays.append([g["weight_decay"] for g in opt.param_groups])
+            return step(opt, *args, **kwargs)
+        buf = io.StringIO()
+        with unittest.mock.patch.object(torch.optim.AdamW, "step", recording), contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", out, "--iters", "2", "--wd", "0.5"])
+        self.assertIn("note: --wd 0.5, the run started with 0.0001: it goes on under the new value", buf.getvalue())
+        self.assertEqual(decays, [[0.5, 0.0]])
+
     def test_resume_past_iters_is_refused(self):
         # A checkpoint past --iters: a run that would train nothing and end as if finished (it
         # printed "stopped at iteration 2 of 1" and exited 0) stops, naming the checkpoint.
@@ -1653,7 +1673,7 @@ class ResumeNotes(unittest.TestCase):
         # a new flag must be put in one of them (--label-smoothing, --min-scale and --size were
         # none of them).
         others = {
-            train_detector: {"classes", "data", "trunk", "init", "no_zero_init_residual", "time_budget", "out", "eval",
+            train_detector: {"optimizer", "classes", "data", "trunk", "init", "no_zero_init_residual", "time_budget", "out", "eval",
                              "workers", "cache", "no_cache", "threads", "log_every", "ckpt_every", "eval_every",
                              "eval_threads", "select", "cocoeval", "resume", "no_resume", "stop_after", "export_now",
                              "dist_timeout"},

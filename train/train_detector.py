@@ -1025,6 +1025,26 @@ def make_optimizer(a, model):
     return torch.optim.AdamW(groups, lr=a.lr)
 
 
+def optimizer_kind(state):
+    """The kind of optimizer ("sgd", "adamw") whose state dict state is, by its groups' settings."""
+    group = state["param_groups"][0] if state.get("param_groups") else {}
+    return "sgd" if "momentum" in group else "adamw" if "betas" in group else None
+
+
+def load_optimizer_state(opt, state):
+    """Loads a checkpoint's optimizer state (momenta, moments) into opt and keeps opt's own settings:
+    torch's load_state_dict takes the checkpoint's, so a run resumed with another --wd went on
+    under the old one while its note said the new. ValueError for another kind of optimizer's
+    state (an AdamW's loaded into SGD failed at the first step with KeyError: 'momentum')."""
+    settings = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+    have, was = optimizer_kind(opt.state_dict()), optimizer_kind(state)
+    if was is not None and have != was:
+        raise ValueError("the checkpoint's optimizer is %s, this run's %s" % (was, have))
+    opt.load_state_dict(state)
+    for g, kept in zip(opt.param_groups, settings):
+        g.update(kept)
+
+
 # ---------------------------------------------------------------------------------------------
 # Evaluation with the Go engine
 
@@ -1214,10 +1234,10 @@ def run_script(main):
 
 # The arguments that change what a run trains (schedule, batches, augmentation, sampling, BN): a
 # resumed run with others goes on under settings it did not start with (legitimate, as extending
-# --iters, but worth a word). The architecture and classes are the checkpoint's (another is
-# refused); --data, --trunk and --init are noted apart; the rest (--out, --workers, --threads,
+# --iters, but worth a word). The architecture, classes and --optimizer are the checkpoint's (another
+# is refused); --data, --trunk and --init are noted apart; the rest (--out, --workers, --threads,
 # --cache, logging, checkpoints, evaluations, --stop-after, ...) leave the training as it is.
-TRAINING_ARGS = ("config", "iters", "batch", "accum", "optimizer", "lr", "wd", "warmup", "schedule", "clip", "ema",
+TRAINING_ARGS = ("config", "iters", "batch", "accum", "lr", "wd", "warmup", "schedule", "clip", "ema",
                  "train_sizes", "flip", "color", "crop", "mosaic", "copy_paste", "anchor_sizes", "rpn_batch",
                  "box_batch", "train_pre_nms", "train_post_nms", "bn", "seed")
 
@@ -1510,12 +1530,17 @@ def main(argv=None):
             raise SystemExit("%s: a --time-budget run does not resume (its schedule follows the clock); "
                              "start a new --out, --init from its .bin" % ckpt_path)
         check_resumed_classes(ck, ckpt_path, os.path.join(a.out, "args.json"), a.classes, classes)
+        was = optimizer_kind(ck["optimizer"])
+        if was is not None and was != a.optimizer:
+            raise SystemExit("%s: the checkpoint of a run with --optimizer %s, this run's is %s: resume it with "
+                             "--optimizer %s, or go on from its exported .bin under the new optimizer with --init "
+                             "and a new --out" % (ckpt_path, was, a.optimizer, was))
         try:
             model.load_state_dict(ck["model"])
-            opt.load_state_dict(ck["optimizer"])
+            load_optimizer_state(opt, ck["optimizer"])
         except (RuntimeError, ValueError, KeyError) as e:
             first = str(e).strip().splitlines()
-            raise SystemExit("%s: the checkpoint of another run (another preset, --classes, --bn or optimizer?): "
+            raise SystemExit("%s: the checkpoint of another run (another preset, --classes or --bn?): "
                              "resume it with that run's arguments (%s), or start a new --out, or --no-resume "
                              "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1].strip() if len(first) > 1 else e))
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]

@@ -39,8 +39,8 @@ from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
                             exit_status, ignore_stop_signals, run_script, init_distributed, load_checkpoint,
-                            make_run_folder, mean_over_processes, number, save_checkpoint, shutdown_distributed,
-                            stop_signal, StopSignals, trim_log, whole)
+                            load_optimizer_state, make_run_folder, mean_over_processes, number, save_checkpoint,
+                            shutdown_distributed, stop_signal, StopSignals, trim_log, whole)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -208,7 +208,7 @@ def main(argv=None):
     if ck is not None:
         try:
             model.load_state_dict(ck["model"])
-            opt.load_state_dict(ck["optimizer"])
+            load_optimizer_state(opt, ck["optimizer"])
         except (RuntimeError, ValueError, KeyError) as e:  # as train_detector.py says it
             first = str(e).strip().splitlines()
             raise SystemExit("%s: the checkpoint of another run (another --groups, --width, --shallow, --se or "
