@@ -78,10 +78,39 @@ def config_file(path):
     return dict(y["backbone"]), det
 
 
+def check_out(path):
+    """SystemExit naming --out where the .bin cannot be written there (a folder, a folder that is
+    not there): checked before any work, not open's traceback after it."""
+    if os.path.isdir(path):
+        raise SystemExit("--out %s: a folder, want the name of the .bin file to write" % path)
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise SystemExit("--out %s: no such folder %s" % (path, folder))
+
+
+def read_source(flag, path, read):
+    """read(path), or SystemExit naming the flag and the file where it cannot be read (not there,
+    not a checkpoint: torch and pickle raise many kinds)."""
+    try:
+        return read(path)
+    except SystemExit:
+        raise
+    except Exception as e:
+        hint = ""
+        if flag == "--checkpoint" and os.path.isfile(path):
+            with open(path, "rb") as f:
+                head = f.read(16)
+            if len(head) >= 9 and head[8:9] == b"{":  # a safetensors header: a .bin model file already
+                hint = " (a .bin model file, which is what export.py writes: --restamp copies one with its checksum)"
+        raise SystemExit("%s %s: cannot be read as a %s: %s%s" % (
+            flag, path, "PyTorch checkpoint" if flag == "--checkpoint" else ".bin model file",
+            e.strerror if isinstance(e, OSError) and e.strerror else e, hint))
+
+
 def restamp(src, out):
     """Write src's tensors and configuration text to out (src itself too) with the checksum
     (metadata crc32) added; the copy is read back with the checksum checked before it replaces out."""
-    tensors, meta, crc = read_safetensors(src, with_crc32=True)
+    tensors, meta, crc = read_source("--restamp", src, lambda p: read_safetensors(p, with_crc32=True))
     if meta.get("format") != "shuffledet" or "config" not in meta:
         raise SystemExit("%s: not a shuffledet model file (no format \"shuffledet\" and config in its metadata)" % src)
     if "crc32" in meta:
@@ -98,6 +127,7 @@ def restamp(src, out):
 
 def main(argv=None):
     a = parse_args(argv)
+    check_out(a.out)
     if a.restamp:
         restamp(a.restamp, a.out)
         print("wrote %s (%s with its checksum)" % (a.out, a.restamp), file=sys.stderr)
@@ -116,7 +146,7 @@ def main(argv=None):
         if a.random:
             randomize_detector_(model, a.seed)
         else:
-            state, ours = read_checkpoint(a.checkpoint)
+            state, ours = read_source("--checkpoint", a.checkpoint, read_checkpoint)
             if is_detector_state(state) and ours:
                 raise SystemExit(RUN_CHECKPOINT % a.checkpoint)
             if is_detector_state(state):
@@ -138,7 +168,7 @@ def main(argv=None):
         if a.random:
             randomize_(model, a.seed)
         else:
-            state = load_imagenet_state(a.checkpoint)
+            state = read_source("--checkpoint", a.checkpoint, load_imagenet_state)
             if is_detector_state(state):
                 raise SystemExit(RUN_CHECKPOINT % a.checkpoint + "; a detector state dict with .bin names, with "
                                  "--config and its run's preset")

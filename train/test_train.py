@@ -815,6 +815,40 @@ class ExportCheckpoint(unittest.TestCase):
             self.assertLess(len(str(e.exception)), 1200)
 
 
+    def test_unreadable_files_are_named(self):
+        # A --checkpoint or --restamp file that is not there or not what it should be, and an --out
+        # that cannot be written: an error naming the flag and the file, not a FileNotFoundError,
+        # UnpicklingError or IsADirectoryError traceback (--out: before any work).
+        import export
+        with tempfile.TemporaryDirectory() as tmp:
+            model = os.path.join(tmp, "m.bin")
+            export.main(["--out", model, "--random", "--groups", "3", "--width", "0.5", "--num-classes", "0"])
+            text = os.path.join(tmp, "notes.txt")
+            with open(text, "w") as f:
+                f.write("# not a checkpoint")
+            out = os.path.join(tmp, "x.bin")
+            arch = ["--groups", "3", "--width", "0.5", "--num-classes", "0"]
+            absent = os.path.join(tmp, "absent.pt")
+            for args, want in [
+                (["--out", out, "--checkpoint", absent] + arch,
+                 "--checkpoint %s: cannot be read as a PyTorch checkpoint: No such file or directory" % absent),
+                (["--out", out, "--checkpoint", text] + arch,
+                 "--checkpoint %s: cannot be read as a PyTorch checkpoint: invalid load key" % text),
+                (["--out", out, "--checkpoint", model, "--detector", "--res", "300"] + arch,
+                 "(a .bin model file, which is what export.py writes: --restamp copies one with its checksum)"),
+                (["--out", out, "--restamp", absent],
+                 "--restamp %s: cannot be read as a .bin model file: No such file or directory" % absent),
+                (["--out", out, "--restamp", text], "--restamp %s: cannot be read as a .bin model file: " % text),
+                (["--out", tmp, "--random"] + arch, "--out %s: a folder, want the name of the .bin file to write" % tmp),
+                (["--out", os.path.join(tmp, "no", "x.bin"), "--random"] + arch,
+                 "--out %s: no such folder %s" % (os.path.join(tmp, "no", "x.bin"), os.path.join(tmp, "no"))),
+            ]:
+                with self.assertRaises(SystemExit) as e:
+                    export.main(args)
+                self.assertIn(want, str(e.exception))
+            self.assertFalse(os.path.exists(out))
+
+
 class CopyDataset(unittest.TestCase):
     def test_subfolders_and_missing_images(self):
         # A file_name in a subfolder is copied into the same subfolder (it failed: "No such file or
