@@ -385,7 +385,9 @@ class NumericFlags(unittest.TestCase):
         # A count or rate out of its range stops the parser naming the flag, before any data is
         # read: --batch 0 failed deep inside torchvision (IndexError in max_by_axis), --accum 0
         # trained nothing and logged a loss of 0, --ckpt-every 0 divided by zero after the first
-        # iteration, --lr nan failed inside torch's optimizer, --iters -3 "stopped at iteration 0 of -3".
+        # iteration, --lr nan failed inside torch's optimizer, --iters -3 "stopped at iteration 0 of -3";
+        # export.py's --num-det-classes 0 and --score-thresh 1 or nan wrote files the Go engine refuses.
+        import export
         import train_imagenet
         base = ["--config", PRESET, "--data", "a:b", "--out", "o", "--iters", "1"]
         for script, common, extra, want in [
@@ -402,6 +404,12 @@ class NumericFlags(unittest.TestCase):
             (train_detector, base, ["--ema", "1"], "argument --ema: 1: want a finite number from 0 to 1 (not included)"),
             (train_detector, base, ["--flip", "2"], "argument --flip: 2: want a finite number from 0 to 1"),
             (train_detector, base, ["--dist-timeout", "0"], "argument --dist-timeout: 0: want a finite number more than 0"),
+            (export, ["--out", "o.bin", "--random", "--detector"], ["--num-det-classes", "0"],
+             "argument --num-det-classes: 0: want a whole number from 1 to 10000"),
+            (export, ["--out", "o.bin", "--random", "--detector"], ["--score-thresh", "nan"],
+             "argument --score-thresh: nan: want a finite number from 0 to 1 (not included)"),
+            (export, ["--out", "o.bin", "--random", "--detector"], ["--score-thresh", "1"],
+             "argument --score-thresh: 1: want a finite number from 0 to 1 (not included)"),
             (train_imagenet, ["--data", "d", "--out", "o"], ["--iters", "0"],
              "argument --iters: 0: want a whole number of at least 1"),
             (train_imagenet, ["--data", "d", "--out", "o"], ["--min-scale", "0"],

@@ -56,45 +56,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
-from export import config_file, is_detector_state  # noqa: E402
+from export import config_file, is_detector_state, number, whole  # noqa: E402
 from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
 from selection import check_select, metric  # noqa: E402
 from shufflenet import load_imagenet_state  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def whole(least):
-    """An argparse type: a whole number of at least least, or an error naming the flag (--batch 0
-    failed deep inside torchvision, --accum 0 trained nothing and logged a loss of 0, --ckpt-every 0
-    divided by zero after the first iteration)."""
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            v = None
-        if v is None or v < least:
-            raise argparse.ArgumentTypeError("%s: want a whole number of at least %d" % (text, least))
-        return v
-    return parse
-
-
-def number(low, high=math.inf, above=False, below=False):
-    """An argparse type: a finite number from low to high (above: more than low; below: less than
-    high), or an error naming the flag (--lr nan or -1 failed inside torch's optimizer)."""
-    def parse(text):
-        try:
-            v = float(text)
-        except ValueError:
-            v = math.nan
-        if not (math.isfinite(v) and (v > low if above else v >= low) and (v < high if below else v <= high)):
-            want = "%s %g" % ("more than" if above else "at least", low)
-            if high != math.inf:
-                want = "from %g%s to %g%s" % (low, " (not included)" if above else "", high, " (not included)" if below else "")
-            raise argparse.ArgumentTypeError("%s: want a finite number %s" % (text, want))
-        return v
-    return parse
 
 
 def parser():
