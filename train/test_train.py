@@ -988,8 +988,12 @@ class DetectorTraining(unittest.TestCase):
         broken = os.path.join(self.tmp.name, "broken.json")
         with open(broken, "w") as f:
             f.write('{"images": [')
-        cases.append(([images, broken], "broken.json"))
-        cases.append(([images, os.path.join(self.tmp.name, "absent.json")], "absent.json"))
+        cases.append(([images, broken], "%s: not valid JSON: " % broken))
+        absent = os.path.join(self.tmp.name, "absent.json")
+        cases.append(([images, absent], "%s: No such file or directory" % absent))
+        empty_json = os.path.join(self.tmp.name, "empty.json")
+        open(empty_json, "w").close()  # it said "Expecting value: line 1 column 1 (char 0)"
+        cases.append(([images, empty_json], "%s: an empty file (0 bytes), want a COCO instances JSON" % empty_json))
         person = next(a for a in good["annotations"] if a["category_id"] == 1 and not a["iscrowd"])
         orphan = dict(good, annotations=good["annotations"] + [dict(person, id=99, image_id=424242)])
         path = os.path.join(self.tmp.name, "orphan.json")

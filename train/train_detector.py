@@ -322,8 +322,12 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
     try:
         with open(ann_path) as f:
             d = json.load(f)
-    except (OSError, ValueError) as e:
-        raise SystemExit("%s: %s" % (ann_path, e))
+    except OSError as e:  # (not "[Errno 2] No such file or directory: 'PATH'", the path twice)
+        raise SystemExit("%s: %s" % (ann_path, e.strerror or e))
+    except ValueError as e:
+        if os.path.getsize(ann_path) == 0:
+            raise SystemExit("%s: an empty file (0 bytes), want a COCO instances JSON" % ann_path)
+        raise SystemExit("%s: not valid JSON: %s" % (ann_path, e))
     if not isinstance(d, dict) or not isinstance(d.get("images"), list):
         raise SystemExit("%s: not a COCO instances file (want an object with an images list)" % ann_path)
     per_image = {}
