@@ -1048,6 +1048,12 @@ class DetectorTraining(unittest.TestCase):
             (["--eval", "v=%s:%s" % (os.path.join(self.tmp.name, "nowhere"), ann), "--cocoeval", fake], "--eval v: no image folder"),
             (["--eval", "v=%s:%s" % (images, ann + ".missing"), "--cocoeval", fake], "--eval v: no annotation file"),
             (["--eval", "v=" + self.data, "--cocoeval", os.path.join(self.tmp.name, "none")], "not an executable file"),
+            # a set name that would be a path (a traceback once the set was read), or that --select
+            # cannot name; two sets of one name (one's results overwrote the other's)
+            (["--eval", "a/b=" + self.data, "--cocoeval", fake], "--eval 'a/b=%s': the set's name 'a/b', want" % self.data),
+            (["--eval", "=" + self.data, "--cocoeval", fake], "the set's name '', want letters, digits"),
+            (["--eval", "a:b=" + self.data, "--cocoeval", fake], "the set's name 'a:b', want letters, digits"),
+            (ok + ["--eval", "v=" + self.data], "--eval v: two sets of that name"),
         ]:
             out = os.path.join(self.tmp.name, "checked")
             with self.assertRaises(SystemExit) as e:

@@ -1034,6 +1034,14 @@ class Evaluator:
             if "=" not in spec:
                 raise SystemExit("--eval %r: want NAME=IMAGES:JSON" % spec)
             name, pair = spec.split("=", 1)
+            if not re.fullmatch(r"[\w.-]+", name):
+                # (a / made open() fail with a traceback once the set was read; an empty name or a :
+                # cannot be named by --select NAME:CLASS:STAT)
+                raise SystemExit("--eval %r: the set's name %r, want letters, digits, '.', '_' or '-' (it names "
+                                 "OUT/eval/NAME_gt.json and --select's NAME:CLASS:STAT)" % (spec, name))
+            if any(name == n for n, _, _ in self.sets):
+                raise SystemExit("--eval %s: two sets of that name (their results would be one): name each its own"
+                                 % name)
             images, ann = parse_pair(pair)
             # Checked now, not at the first evaluation (10,000 iterations into the Table 7 recipe).
             if not os.path.isdir(images):
