@@ -40,7 +40,8 @@ from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E
 from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
                             exit_status, ignore_stop_signals, run_script, init_distributed, load_checkpoint,
                             load_optimizer_state, make_run_folder, mean_over_processes, number, save_checkpoint,
-                            shutdown_distributed, stop_signal, StopSignals, trim_log, whole)
+                            shutdown_distributed, stop_signal, StopSignals, trim_log, unreadable_image_message,
+                            UnreadableImage, whole)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -134,7 +135,7 @@ class Crops(torch.utils.data.Dataset):
         try:
             im = open_as_go_reads(path)
         except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
-            raise RuntimeError("%s: cannot decode image: %s" % (path, e)) from e
+            raise UnreadableImage("%s: cannot decode image: %s" % (path, e)) from e
         if self.train:
             torch.manual_seed(seed)
             t = T.Compose([T.RandomResizedCrop(self.size, scale=(self.min_scale, 1.0)), T.RandomHorizontalFlip(),
@@ -278,7 +279,16 @@ def main(argv=None):
     # resumes at that iteration, and exports first (at the last one, final.bin, training nothing).
     if main_proc and start > 0 and export_due(start) and not os.path.exists(export_path(start)):
         export(start)
-    for xs, ys in loader:
+    batches = iter(loader)
+    unreadable = None
+    while True:
+        try:
+            xs, ys = next(batches)
+        except StopIteration:
+            break
+        except UnreadableImage as e:  # (a damaged file: ImageNet's 1.28M images are not decoded at the start)
+            unreadable = unreadable_image_message(e)
+            break
         t0 = time.time()
         lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
         for g in opt.param_groups:
@@ -313,6 +323,17 @@ def main(argv=None):
                 export(it)
         if stopping:
             break
+    if unreadable is not None:  # as train_detector.py: the workers ignore SIGTERM, so they are killed
+        for w in getattr(batches, "_workers", []):
+            w.kill()
+            w.join()
+        if main_proc and it > start:
+            save_checkpoint(ckpt, model, opt, it, seconds, None,
+                            images=loader.batch_sampler.consumed(it), global_batch=global_batch)
+        raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or move it out of its class folder, and "
+                         "run the same command again" % (
+                             unreadable, it + 1, "; the checkpoint at iteration %d is written" % it
+                             if main_proc and it > start else ""))
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if it >= end:
