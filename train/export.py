@@ -128,7 +128,8 @@ def check_out(path):
 
 def read_source(flag, path, read):
     """read(path), or SystemExit naming the flag and the file where it cannot be read (not there,
-    not a checkpoint: torch and pickle raise many kinds)."""
+    not a checkpoint: torch and pickle raise many kinds); flag --checkpoint reads a PyTorch
+    checkpoint, any other a .bin model file (reference.py's and features.py's --model too)."""
     try:
         return read(path)
     except SystemExit:

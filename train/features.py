@@ -26,10 +26,14 @@ from detector import load_trunk  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 from shufflenet import MEAN, STD  # noqa: E402  (our input convention, written once there)
 from images import open_as_go_reads  # noqa: E402
+from export import read_source  # noqa: E402
 
 
 def image_input(path, size):
-    im = open_as_go_reads(path)
+    try:
+        im = open_as_go_reads(path)
+    except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
+        raise SystemExit("%s: cannot read the image: %s" % (path, e.strerror or e if isinstance(e, OSError) else e))
     w, h = im.size
     if w <= h:
         nw, nh = size, max(size, int(round(h * size / w)))
@@ -45,10 +49,16 @@ def image_input(path, size):
 
 
 def parse_size(s):
-    if "x" in s:
-        h, w = s.lower().split("x")
-        return int(h), int(w)
-    return int(s), int(s)
+    """--size N or HxW as (h, w), each at least 32 (the trunk's stride: less failed inside torch's
+    convolution); SystemExit naming the flag otherwise."""
+    try:
+        h, w = s.lower().split("x") if "x" in s.lower() else (s, s)
+        h, w = int(h), int(w)
+    except ValueError:
+        h = w = 0
+    if min(h, w) < 32:
+        raise SystemExit("--size %s: want N or HxW, whole numbers of at least 32" % s)
+    return h, w
 
 
 def main(argv=None):
@@ -64,7 +74,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
 
-    model = load_trunk(a.model)
+    model = read_source("--model", a.model, load_trunk)
     if a.image:
         h, w = parse_size(a.size)
         if h != w:

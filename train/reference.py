@@ -23,15 +23,20 @@ from PIL import Image, ImageOps
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import load_bin, set_resolution  # noqa: E402
+from export import read_source  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 
 
 def load_image(path):
-    """PIL -> EXIF orientation -> RGB -> float tensor [3, H, W] in 0..1."""
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        im = im.convert("RGB")
-        arr = np.asarray(im, dtype=np.uint8).copy()
+    """PIL -> EXIF orientation -> RGB -> float tensor [3, H, W] in 0..1; SystemExit naming the
+    file where it cannot be read."""
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            im = im.convert("RGB")
+            arr = np.asarray(im, dtype=np.uint8).copy()
+    except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
+        raise SystemExit("%s: cannot read the image: %s" % (path, e.strerror or e if isinstance(e, OSError) else e))
     return torch.from_numpy(arr).permute(2, 0, 1).float().div_(255.0)
 
 
@@ -99,7 +104,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
 
-    model = load_bin(a.model)
+    model = read_source("--model", a.model, load_bin)
     cfg = model.shuffledet_config
     if cfg.get("detector") is None:
         sys.exit("%s is not a detector file" % a.model)

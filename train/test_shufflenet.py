@@ -380,5 +380,43 @@ class TestDetector(unittest.TestCase):
         self.assertEqual(t["image_size"].tolist(), [float(int(h * scale)), float(int(w * scale))])
 
 
+class ToolMistakes(unittest.TestCase):
+    def test_unreadable_inputs_are_named(self):
+        # reference.py and features.py given a --model or an image that is not there or not one,
+        # or a --size under the trunk's stride: an error naming the flag or the file, not a
+        # FileNotFoundError, UnidentifiedImageError or ValueError traceback (nor one from inside
+        # torch's convolution for --size 0).
+        import features
+        import reference
+        self.assertTrue(IMAGES, NO_IMAGES)
+        with tempfile.TemporaryDirectory() as d:
+            det, trunk = os.path.join(d, "det.bin"), os.path.join(d, "trunk.bin")
+            export.main(["--out", det, "--random", "--groups", "8", "--width", "0.25", "--shallow", "--detector",
+                         "--res", "300", "--num-det-classes", "2"])
+            export.main(["--out", trunk, "--random", "--groups", "8", "--width", "0.25", "--shallow"])
+            absent, text, out = os.path.join(d, "absent.bin"), os.path.join(d, "notes.txt"), os.path.join(d, "f.st")
+            with open(text, "w") as f:
+                f.write("# not a model, not an image")
+            for main, args, want in [
+                (reference.main, ["--model", absent, IMAGES[0]],
+                 "--model %s: cannot be read as a .bin model file: No such file or directory" % absent),
+                (reference.main, ["--model", text, IMAGES[0]], "--model %s: cannot be read as a .bin model file: " % text),
+                (reference.main, ["--model", det, os.path.join(d, "absent.jpg")],
+                 "%s: cannot read the image: No such file or directory" % os.path.join(d, "absent.jpg")),
+                (reference.main, ["--model", det, text], "%s: cannot read the image: cannot identify image file" % text),
+                (features.main, ["--model", absent, "--out", out, "--random-input"],
+                 "--model %s: cannot be read as a .bin model file: No such file or directory" % absent),
+                (features.main, ["--model", trunk, "--out", out, "--image", text, "--size", "64"],
+                 "%s: cannot read the image: cannot identify image file" % text),
+                (features.main, ["--model", trunk, "--out", out, "--random-input", "--size", "0"],
+                 "--size 0: want N or HxW, whole numbers of at least 32"),
+                (features.main, ["--model", trunk, "--out", out, "--random-input", "--size", "64xabc"],
+                 "--size 64xabc: want N or HxW, whole numbers of at least 32"),
+            ]:
+                with self.assertRaises(SystemExit) as e:
+                    main(args)
+                self.assertIn(want, str(e.exception))
+
+
 if __name__ == "__main__":
     unittest.main()
