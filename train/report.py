@@ -31,8 +31,14 @@ STATS = ["AP", "AP50", "AP75", "AP small", "AP medium", "AP large", "AR 1", "AR 
 
 
 def read_jsonl(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The rows of a JSON-lines file; SystemExit naming it where it cannot be read."""
+    try:
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except OSError as e:
+        raise SystemExit("%s: %s (--run: want a train_detector.py run folder)" % (path, e.strerror or e))
+    except ValueError as e:
+        raise SystemExit("%s: not JSON lines: %s" % (path, e))
 
 
 def run_select(run, first, evals):
@@ -82,6 +88,10 @@ def main(argv=None):
         run_evals = read_jsonl(os.path.join(run, "evals.jsonl"))
         if not run_evals:
             raise SystemExit("%s: no evaluations yet" % run)
+        if not any(e.get("eval") for e in run_evals):
+            # (a run without --eval logs its exports with no sets: it was an IndexError)
+            raise SystemExit("%s: its evaluations score no held-out set (a run without --eval): nothing to report; "
+                             "score its iterNNNNNN.bin files with bin/cocoeval -model (COCO minival: make minival)" % run)
         for r in run_log + run_evals:
             r["iter"] += it0
             r["train_seconds"] += sec0

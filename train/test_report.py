@@ -37,6 +37,22 @@ class Report(unittest.TestCase):
             report.main(list(argv))
         return out.getvalue()
 
+    def test_run_without_evaluations_is_named(self):
+        # A folder that is no run, and a run trained without --eval (its evals.jsonl rows score no
+        # set): an error naming it, not a FileNotFoundError or an IndexError traceback.
+        absent = os.path.join(self.tmp.name, "absent")
+        with self.assertRaises(SystemExit) as e:
+            self.run_report("--run", absent)
+        self.assertEqual(str(e.exception), "%s: No such file or directory (--run: want a train_detector.py run "
+                         "folder)" % os.path.join(absent, "log.jsonl"))
+        run = os.path.join(self.tmp.name, "noeval")
+        self.write("noeval/log.jsonl", [{"iter": 2, "train_seconds": 5, "loss": 1}])
+        self.write("noeval/evals.jsonl", [{"iter": 2, "train_seconds": 5, "bin": "iter000002.bin", "eval": {}}])
+        with self.assertRaises(SystemExit) as e:
+            self.run_report("--run", run)
+        self.assertIn("%s: its evaluations score no held-out set (a run without --eval): nothing to report" % run,
+                      str(e.exception))
+
     def test_soup_beats_the_runs(self):
         loss = {"loss": 1, "loss_classifier": 1, "loss_box_reg": 1, "loss_objectness": 1, "loss_rpn_box_reg": 1}
         for stage, (best, seconds) in {"a": (0.10, 100), "b": (0.15, 200)}.items():
