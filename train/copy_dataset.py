@@ -20,7 +20,11 @@ def main(argv=None):
     p.add_argument("--to", dest="dst", required=True, help="the root they are written under")
     p.add_argument("pairs", nargs="+", metavar="IMAGES:JSON")
     a = p.parse_args(argv)
-    total = 0
+    if os.path.exists(a.dst) and not os.path.isdir(a.dst):
+        raise SystemExit("--to %s: not a folder" % a.dst)
+    # Every pair is checked before anything is written: a missing image, or a later pair's bad JSON,
+    # would leave a partial copy.
+    sets = []
     for pair in a.pairs:
         if ":" not in pair:
             raise SystemExit("%r: want IMAGES:JSON" % pair)
@@ -28,13 +32,17 @@ def main(argv=None):
         try:
             with open(os.path.join(a.src, ann)) as f:
                 names = [im["file_name"] for im in json.load(f)["images"]]
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except OSError as e:
+            raise SystemExit("%s: %s" % (os.path.join(a.src, ann), e.strerror or e))
+        except (ValueError, KeyError, TypeError) as e:
             raise SystemExit("%s: not a COCO annotation file: %r" % (os.path.join(a.src, ann), e))
-        # Checked before anything is written: a missing image would leave a partial copy.
         missing = [n for n in names if not isinstance(n, str) or not os.path.isfile(os.path.join(a.src, images, n))]
         if missing:
             raise SystemExit("%s: %d of its %d images are not in %s (the first: %r)" % (
                 os.path.join(a.src, ann), len(missing), len(names), os.path.join(a.src, images), missing[0]))
+        sets.append((images, ann, names))
+    total = 0
+    for images, ann, names in sets:
         os.makedirs(os.path.dirname(os.path.join(a.dst, ann)), exist_ok=True)
         os.makedirs(os.path.join(a.dst, images), exist_ok=True)
         shutil.copyfile(os.path.join(a.src, ann), os.path.join(a.dst, ann))

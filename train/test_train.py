@@ -880,6 +880,16 @@ class CopyDataset(unittest.TestCase):
             self.assertIn("bad.json: 1 of its 2 images are not in %s (the first: 'png/none.png')" % os.path.join(
                 src, "set", "images"), str(e.exception))
             self.assertFalse(os.path.exists(os.path.join(tmp, "dst2")))
+            # ... and a good pair before a bad one is not copied either (it was, then the bad one stopped)
+            with self.assertRaises(SystemExit) as e:
+                copy_dataset.main(["--from", src, "--to", os.path.join(tmp, "dst3"), "set/images:set/ok.json",
+                                   "set/images:set/absent.json"])
+            self.assertEqual(str(e.exception), "%s: No such file or directory" % os.path.join(src, "set", "absent.json"))
+            self.assertFalse(os.path.exists(os.path.join(tmp, "dst3")))
+            # --to naming a file: named, not os.makedirs's traceback
+            with self.assertRaises(SystemExit) as e:
+                copy_dataset.main(["--from", src, "--to", os.path.join(src, "set", "ok.json"), "set/images:set/ok.json"])
+            self.assertEqual(str(e.exception), "--to %s: not a folder" % os.path.join(src, "set", "ok.json"))
 
 
 class SixteenBitImages(unittest.TestCase):
