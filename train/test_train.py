@@ -1561,6 +1561,17 @@ class DetectorTraining(unittest.TestCase):
         with self.assertRaises(SystemExit):
             self.run_train("ema-none", "--iters", "4", "--ema", "0.9")
 
+    def test_warmup_past_iters_is_noted(self):
+        # The default --warmup 300 in a short run: the learning rate would rise for the whole run
+        # and never decay, without a word.
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            self.run_train("warm", "--iters", "1", "--warmup", "300")
+        self.assertIn("note: --warmup 300 is not under --iters 1: the learning rate rises for the whole run (to "
+                      "0.001 of --lr) and never decays; give a --warmup under --iters", buf.getvalue())
+        a = train_detector.parse_args(self.common + ["--out", "x", "--iters", "3", "--warmup", "2"])
+        self.assertEqual(train_detector.schedule_notes(a), [])
+
     def test_step_schedule(self):
         # Detectron's 1x: warm-up, then x0.1 at 60000 and 80000 of 90000 iterations (2/3 and 8/9 of
         # them all, the warm-up included).

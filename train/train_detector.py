@@ -986,6 +986,16 @@ def lr_at(a, it, elapsed=0.0):
     return a.lr * (0.1 ** sum(t * 9 >= m for m in (6, 8)))  # t >= 2/3, 8/9 without rounding them
 
 
+def schedule_notes(a):
+    """A note where the warm-up does not end before --iters: the learning rate then rises for the
+    whole run, to a fraction of --lr, and never decays (the default --warmup 300 in a short run)."""
+    if 0 < a.iters <= a.warmup:
+        last = 0.001 + 0.999 * (a.iters - 1) / a.warmup  # lr_at's factor at the last iteration
+        return ["--warmup %d is not under --iters %d: the learning rate rises for the whole run (to %.2g of --lr) "
+                "and never decays; give a --warmup under --iters" % (a.warmup, a.iters, last)]
+    return []
+
+
 def make_optimizer(a, model):
     decay, no_decay = [], []
     for n, p in model.named_parameters():
@@ -1572,7 +1582,7 @@ def main(argv=None):
         print("data: %d images, %d boxes (%s)%s; %d processes x %d images x %d accumulation" % (
             len(records), nbox, per_class, "; decoded images cached" if cache else "",
             world, a.batch, a.accum), flush=True)
-        for note in notes:
+        for note in notes + schedule_notes(a):
             print("note: " + note, flush=True)
 
     ddp = model
