@@ -410,6 +410,9 @@ class NumericFlags(unittest.TestCase):
              "argument --score-thresh: nan: want a finite number from 0 to 1 (not included)"),
             (export, ["--out", "o.bin", "--random", "--detector"], ["--score-thresh", "1"],
              "argument --score-thresh: 1: want a finite number from 0 to 1 (not included)"),
+            # both starting points: --trunk was not read (--init's weights replace it), without a word
+            (train_detector, base, ["--trunk", "t.bin", "--init", "d.bin"],
+             "argument --init: not allowed with argument --trunk"),
             (train_imagenet, ["--data", "d", "--out", "o"], ["--iters", "0"],
              "argument --iters: 0: want a whole number of at least 1"),
             (train_imagenet, ["--data", "d", "--out", "o"], ["--min-scale", "0"],
@@ -1171,8 +1174,7 @@ class DetectorTraining(unittest.TestCase):
             json.dump(started, f)
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            self.assertFalse(train_detector.main(self.common + ["--out", out, "--iters", "4", "--trunk", trunk,
-                                                                "--init", elsewhere]))
+            self.assertFalse(train_detector.main(self.common + ["--out", out, "--iters", "4", "--init", elsewhere]))
         notes = [line for line in buf.getvalue().splitlines()
                  if line.startswith("note: ") and ("started with" in line or "records no" in line)]
         self.assertEqual(notes, [

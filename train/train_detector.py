@@ -81,11 +81,13 @@ def parser():
                    "(default: every category of the data, by id: COCO's 80 for COCO data); the model's class "
                    "names are the data's, and the boxes of other categories are left out")
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exported models)")
-    p.add_argument("--trunk", help="ImageNet checkpoint of the trunk: a classifier .bin (train_imagenet.py's "
-                   "final.bin), or megvii's .pth.tar (trained on BGR 0-255 pixels: converted to our RGB, "
-                   "mean/std input, shufflenet.megvii_to_ours); default: from scratch")
-    p.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
-                   "and classes), e.g. to go on training a finished run under a new schedule")
+    start = p.add_mutually_exclusive_group()  # (with both, --trunk was not read, without a word)
+    start.add_argument("--trunk", help="ImageNet checkpoint of the trunk: a classifier .bin (train_imagenet.py's "
+                       "final.bin), or megvii's .pth.tar (trained on BGR 0-255 pixels: converted to our RGB, "
+                       "mean/std input, shufflenet.megvii_to_ours); default: from scratch")
+    start.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
+                       "and classes), e.g. to go on training a finished run under a new schedule; not with --trunk, "
+                       "whose weights it replaces")
     p.add_argument("--iters", type=whole(0), required=True, help="total iterations (the schedule's length)")
     p.add_argument("--batch", type=whole(1), default=4, help="images per process per step")
     p.add_argument("--accum", type=whole(1), default=1, help="gradient accumulation steps per iteration")
