@@ -50,7 +50,8 @@ def number(low, high=math.inf, above=False, below=False):
         if not (math.isfinite(v) and (v > low if above else v >= low) and (v < high if below else v <= high)):
             want = "%s %g" % ("more than" if above else "at least", low)
             if high != math.inf:
-                want = "from %g%s to %g%s" % (low, " (not included)" if above else "", high, " (not included)" if below else "")
+                want = "from %g%s to %g%s" % (low, " (not included)" if above else "",
+                                              high, " (not included)" if below else "")
             raise argparse.ArgumentTypeError("%s: want a finite number %s" % (text, want))
         return v
     return parse

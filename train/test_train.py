@@ -1748,7 +1748,8 @@ class ResumeNotes(unittest.TestCase):
         # a new flag must be put in one of them (--label-smoothing, --min-scale and --size were
         # none of them).
         others = {
-            train_detector: {"optimizer", "classes", "data", "trunk", "init", "no_zero_init_residual", "time_budget", "out", "eval",
+            train_detector: {"optimizer", "classes", "data", "trunk", "init", "no_zero_init_residual", "time_budget",
+                             "out", "eval",
                              "workers", "cache", "no_cache", "threads", "log_every", "ckpt_every", "eval_every",
                              "eval_threads", "select", "cocoeval", "resume", "no_resume", "stop_after", "export_now",
                              "dist_timeout"},

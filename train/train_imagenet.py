@@ -70,7 +70,8 @@ def parser():
     p.add_argument("--wd", type=number(0), default=4e-5)
     p.add_argument("--label-smoothing", type=number(0, 1), default=0.1)
     p.add_argument("--size", type=whole(1), default=224, help="training crop")
-    p.add_argument("--min-scale", type=number(0, 1, above=True), default=0.25, help="RandomResizedCrop's smallest area share")
+    p.add_argument("--min-scale", type=number(0, 1, above=True), default=0.25,
+                   help="RandomResizedCrop's smallest area share")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=whole(0), default=0)
     p.add_argument("--threads", type=whole(1), default=2)
