@@ -15,10 +15,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import (build_detector, check_checksum, detector_section, load_detector_state, make_config,  # noqa: E402
-                      model_state, randomize_detector_, read_bin, save_bin, write_bin)
+from detector import (RES_MAX, build_detector, check_checksum, detector_section, load_detector_state,  # noqa: E402
+                      make_config, model_state, randomize_detector_, read_bin, save_bin, write_bin)
 from safetensors_io import read_safetensors  # noqa: E402
-from shufflenet import ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_, read_checkpoint  # noqa: E402
+from shufflenet import (DEFAULT_BACKBONE, ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_,  # noqa: E402
+                       read_checkpoint)
 
 
 def whole(least, most=None):
@@ -107,14 +108,41 @@ def config_file(path):
         raise SystemExit("%s: %s" % (path, e.strerror))
     except (yaml.YAMLError, UnicodeDecodeError) as e:  # (a .bin given as --config: not text)
         raise SystemExit("%s: not a YAML config: %s" % (path, e))
-    if not isinstance(y, dict) or y.get("version") != 1 or "backbone" not in y:
+    if not isinstance(y, dict) or y.get("version") != 1 or not isinstance(y.get("backbone"), dict):
         raise SystemExit("%s: not a shuffledet config (want version: 1 and a backbone section)" % path)
+    # A name the Go engine does not know (a typo: nms_tresh) is refused here: written into the .bin,
+    # it made every model of a run unloadable ('json: unknown field'), found at its first evaluation.
+    problem = unknown_keys("backbone", y["backbone"], DEFAULT_BACKBONE) or unknown_keys("", y, ("version", "backbone",
+                                                                                              "detector"))
     det = y.get("detector")
-    if det is not None:
-        full = detector_section(det["min_size"])
-        full.update(det)
-        det = full
+    if det is not None and not problem:
+        if not isinstance(det, dict) or det.get("min_size") not in RES_MAX:
+            problem = "detector.min_size %s: want %s" % (
+                det.get("min_size") if isinstance(det, dict) else None, " or ".join(str(r) for r in RES_MAX))
+        else:
+            full = detector_section(det["min_size"])
+            problem = unknown_keys("detector", det, full)
+            for sec in ("rpn", "roi"):  # a section's values left out keep their defaults, as the detector's
+                if not problem and sec in det:
+                    if not isinstance(det[sec], dict):
+                        problem = "detector.%s: want a section of values" % sec
+                    else:
+                        problem = unknown_keys("detector." + sec, det[sec], full[sec])
+                        det = dict(det, **{sec: dict(full[sec], **det[sec])})
+            full.update(det)
+            det = full
+    if problem:
+        raise SystemExit("%s: %s" % (path, problem))
     return dict(y["backbone"]), det
+
+
+def unknown_keys(section, values, known):
+    """What is wrong with a config section whose names are not all known ones; None when they are."""
+    unknown = sorted(str(k) for k in values if k not in known)
+    if not unknown:
+        return None
+    return "%s %s: unknown name%s (known: %s)" % (
+        section + " has" if section else "has", ", ".join(unknown), "s" if len(unknown) > 1 else "", ", ".join(known))
 
 
 def check_out(path):
