@@ -448,7 +448,7 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 // within one stage's time (a fraction of the whole: the trunk is the longest). A nil ctx is an
 // error.
 func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detection, error) {
-	if err := d.enter(); err != nil {
+	if err := d.enterDetect(); err != nil {
 		return nil, err
 	}
 	defer d.leave()
@@ -476,7 +476,7 @@ func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detect
 // stride bytes per row. The returned slice is owned by the Detector and valid until its next
 // call; a concurrent call returns ErrBusy, as Detect's.
 func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
-	if err := d.enter(); err != nil {
+	if err := d.enterDetect(); err != nil {
 		return nil, err
 	}
 	defer d.leave()
@@ -489,7 +489,7 @@ func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) 
 
 // DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
 func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) {
-	if err := d.enter(); err != nil {
+	if err := d.enterDetect(); err != nil {
 		return nil, err
 	}
 	defer d.leave()
@@ -513,7 +513,16 @@ func (d *Detector) enter() error {
 		d.leave()
 		return ErrClosed
 	}
-	d.proposals = 0 // until this call's RPN has run
+	return nil
+}
+
+// enterDetect is enter for a call that detects: Proposals is 0 until this call's RPN has run
+// (Set, which enters too, keeps the last image's).
+func (d *Detector) enterDetect() error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	d.proposals = 0
 	return nil
 }
 

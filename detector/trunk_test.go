@@ -252,6 +252,9 @@ func TestDetectContextStops(t *testing.T) {
 	if det.Proposals() == 0 {
 		t.Fatal("no proposals for the whole call: the check below needs some")
 	}
+	if n := det.Proposals(); det.Set(detector.WithScoreThreshold(0)) != nil || det.Proposals() != n {
+		t.Errorf("Set after a whole call: Proposals %d, want the call's %d", det.Proposals(), n)
+	}
 	if _, err := det.DetectContext(ctx, img); !errors.Is(err, context.Canceled) || det.Proposals() != 0 {
 		t.Errorf("a done context after a whole call: %v, Proposals %d, want 0 (not the call before's)", err, det.Proposals())
 	}
