@@ -237,14 +237,18 @@ func evalFile(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPlotsGroundTruth(c.String("plots"), gt, firstImages(gt, limit), cats); err != nil {
+	all := firstImages(gt, 0)
+	evaluated := all
+	if limit > 0 && limit < len(all) {
+		evaluated = all[:limit]
+	}
+	if err := checkPlotsGroundTruth(c.String("plots"), gt, evaluated, cats); err != nil {
 		return err
 	}
 	dts, err := within(c.Context, c.String("dt"), func() ([]coco.Result, error) { return loadResults(e, c.String("dt"), gt) })
 	if err != nil {
 		return err
 	}
-	all := firstImages(gt, 0)
 	noteLimit(e, limit, len(all), c.String("gt"))
 	if limit > 0 && limit < len(all) {
 		fmt.Fprintf(e.stderr, "evaluating the first %s (of %d in %s)\n", plural.Count(limit, "image", "images"), len(all), quote.Name(c.String("gt")))
@@ -686,11 +690,12 @@ func runModel(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPlotsGroundTruth(c.String("plots"), gt, firstImages(gt, c.Int("limit")), cats); err != nil {
+	first := firstImages(gt, c.Int("limit"))
+	if err := checkPlotsGroundTruth(c.String("plots"), gt, first, cats); err != nil {
 		return err
 	}
 	noteLimit(e, c.Int("limit"), len(gt.ImageIDs()), c.String("gt"))
-	for _, im := range firstImages(gt, c.Int("limit")) { // (a detection on one would be refused when the image is done)
+	for _, im := range first { // (a detection on one would be refused when the image is done)
 		if err := gt.LostImage(im.ID); err != nil {
 			return fmt.Errorf("%w; refused before any image is detected: a detection on it would count here, not in pycocotools", err)
 		}
