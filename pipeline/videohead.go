@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"mime"
 	"net/http"
 	neturl "net/url"
 	"slices"
@@ -114,8 +115,11 @@ func ffmpegGetter(ctx context.Context, client *http.Client, u *neturl.URL) func(
 // raw H.264 or MJPEG stream saved to a file, a JPEG at a URL without an image's extension: a
 // camera's snapshot), which read as a live stream dropped frames and, at its end, was reopened and
 // read again without end. Not a live stream's playlist or manifest (HLS's #EXTM3U, DASH's XML),
-// which states its own length, not the stream's; false where the request fails (within
-// whyTimeout; only its first bytes are read).
+// which states its own length, not the stream's, nor a camera's MJPEG stream (multipart, by its
+// Content-Type or its first bytes, "--" and a boundary), which some cameras send with a large
+// made-up Content-Length: read as a file, it would wait for the detectors instead of dropping
+// frames and end at its first loss, status 0, never reconnected. False where the request fails
+// (within whyTimeout; only its first bytes are read).
 func httpFinite(ctx context.Context, rawURL string) bool {
 	u, err := neturl.Parse(rawURL)
 	if err != nil {
@@ -131,10 +135,13 @@ func httpFinite(ctx context.Context, rawURL string) bool {
 	}
 	defer resp.Body.Close() // (unread: the connection is closed, not drained)
 	stated := resp.StatusCode == http.StatusPartialContent || resp.StatusCode == http.StatusOK && resp.ContentLength >= 0
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
+		return false
+	}
 	head := make([]byte, 16)
 	n, _ := io.ReadFull(resp.Body, head)
 	head = bytes.TrimLeft(head[:n], "\xef\xbb\xbf \t\r\n") // (a byte-order mark, blanks)
-	return stated && !bytes.HasPrefix(head, []byte("#EXTM3U")) && !bytes.HasPrefix(head, []byte("<"))
+	return stated && !bytes.HasPrefix(head, []byte("#EXTM3U")) && !bytes.HasPrefix(head, []byte("<")) && !bytes.HasPrefix(head, []byte("--"))
 }
 
 // httpISOIndex reads an ISO base media file's top-level boxes from byte at on, as get (from, n)

@@ -302,8 +302,9 @@ func TestExactCountOverHTTP(t *testing.T) {
 }
 
 // TestHTTPFinite: a server that states the length of what it answers with (Content-Length, or a
-// Range's 206) serves a file; one that sends a stream of no length (chunked), or a live stream's
-// playlist (HLS, of its own length), does not; nor does an error status (404).
+// Range's 206) serves a file; one that sends a stream of no length (chunked), a camera's MJPEG
+// stream of a made-up length (multipart, by its type or its bytes), or a live stream's playlist
+// (HLS, of its own length), does not; nor does an error status (404).
 func TestHTTPFinite(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -315,6 +316,14 @@ func TestHTTPFinite(t *testing.T) {
 		case "/live":
 			w.Write([]byte(strings.Repeat("x", 5000))) // (over the buffer: chunked, no length)
 			w.(http.Flusher).Flush()
+		case "/camera.mjpg", "/camera.cgi": // (a camera's MJPEG stream, a made-up length)
+			if r.URL.Path == "/camera.mjpg" {
+				w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+			} else {
+				w.Header().Set("Content-Type", "image/jpeg") // (a wrong type: its bytes tell)
+			}
+			w.Header().Set("Content-Length", "999999999")
+			w.Write([]byte("--frame\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8"))
 		case "/live.m3u8":
 			w.Header().Set("Content-Length", "40")
 			w.Write([]byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n        "))
@@ -323,7 +332,7 @@ func TestHTTPFinite(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	for path, want := range map[string]bool{"/file": true, "/whole": true, "/live": false, "/live.m3u8": false, "/missing": false} {
+	for path, want := range map[string]bool{"/file": true, "/whole": true, "/live": false, "/camera.mjpg": false, "/camera.cgi": false, "/live.m3u8": false, "/missing": false} {
 		if got := httpFinite(context.Background(), srv.URL+path); got != want {
 			t.Errorf("%s: finite %v, want %v", path, got, want)
 		}
