@@ -492,7 +492,17 @@ func OpenCameraDevice(path string) (*Live, error) {
 // estimate (ExactCount; an index after the frames, past the head, is asked for with a second
 // request). An http(s) URL of no stated count whose server states its length (httpFinite: a raw
 // H.264 or MJPEG file, a JPEG at a URL without an image's extension) is a file too (Finite).
-func OpenStream(url string) (*Live, error) {
+func OpenStream(url string) (*Live, error) { return openStream(url, true) }
+
+// ReopenStream is OpenStream for a URL that OpenStream opened as a live stream (not Finite):
+// Reconnect's open. Its server is not asked again whether it serves a file (httpFinite): not a
+// request more, of up to whyTimeout, on every reconnection, nor a lost stream that a different
+// answer then would read as a file and end at its first loss, never reconnected again.
+func ReopenStream(url string) (*Live, error) { return openStream(url, false) }
+
+// openStream is OpenStream, asking an http(s) URL of no stated count whether it is a file
+// (httpFinite) where askFinite.
+func openStream(url string, askFinite bool) (*Live, error) {
 	name := RedactURL(url)
 	c, err := gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
@@ -511,7 +521,7 @@ func OpenStream(url string) (*Live, error) {
 		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
 		needsRange = h.indexLast && !h.ranged
 	}
-	finite := frames > 0 || IsHTTP(url) && httpFinite(context.Background(), url)
+	finite := frames > 0 || askFinite && IsHTTP(url) && httpFinite(context.Background(), url)
 	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange, finite: finite}, nil
 }
 

@@ -338,3 +338,38 @@ func TestHTTPFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenStreamAsksNoMore: OpenStream asks the server of an http(s) link FFmpeg counts no
+// frames of whether it serves a file (httpFinite's request: its first 16 bytes), and a raw H.264
+// file is one (Finite); ReopenStream, Reconnect's open of a stream found live, sends no such
+// request and reads it as live.
+func TestReopenStreamAsksNoMore(t *testing.T) {
+	raw := filepath.Join(t.TempDir(), "clip.h264")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-c:v", "copy", "-bsf:v", "h264_mp4toannexb", "-an", raw).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") == "bytes=0-15" {
+			asked.Add(1)
+		}
+		http.ServeFile(w, r, raw)
+	}))
+	defer srv.Close()
+	for _, c := range []struct {
+		name   string
+		open   func(string) (*Live, error)
+		finite bool
+		asked  int32
+	}{{"OpenStream", OpenStream, true, 1}, {"ReopenStream", ReopenStream, false, 0}} {
+		asked.Store(0)
+		l, err := c.open(srv.URL + "/clip.h264")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if l.Finite() != c.finite || asked.Load() != c.asked {
+			t.Errorf("%s: finite %v after %d requests for its first 16 bytes; want %v after %d", c.name, l.Finite(), asked.Load(), c.finite, c.asked)
+		}
+		l.Close()
+	}
+}

@@ -112,7 +112,14 @@ func videoTracks(src pipeline.Source) int {
 }
 
 // open opens in, a camera or stream input (a nil Source, not a nil *Live, on failure).
-func (in input) open() (pipeline.Source, error) {
+func (in input) open() (pipeline.Source, error) { return in.openStream(pipeline.OpenStream) }
+
+// reopen is open for a camera or live stream that open opened (Reconnect's): a stream by
+// pipeline.ReopenStream, its server not asked again whether it serves a file.
+func (in input) reopen() (pipeline.Source, error) { return in.openStream(pipeline.ReopenStream) }
+
+// openStream is open, opening a stream input with openStream.
+func (in input) openStream(openStream func(string) (*pipeline.Live, error)) (pipeline.Source, error) {
 	var l *pipeline.Live
 	var err error
 	switch {
@@ -121,7 +128,7 @@ func (in input) open() (pipeline.Source, error) {
 	case in.kind == cameraInput:
 		l, err = pipeline.OpenCameraDevice(in.spec) // named as the user gave it
 	default:
-		l, err = pipeline.OpenStream(in.spec)
+		l, err = openStream(in.spec)
 	}
 	if err != nil {
 		return nil, err
@@ -286,7 +293,7 @@ func detect(c *cli.Context) error {
 				}
 				o.Live = true
 				if d := c.Duration("reconnect"); d > 0 {
-					src = pipeline.Reconnect(in.name(), l, in.open, d, stderr)
+					src = pipeline.Reconnect(in.name(), l, in.reopen, d, stderr)
 				}
 			}
 			if in.out != "" && isClock(fps, o.Live) {
