@@ -558,6 +558,9 @@ func checkOutput(out, gt, model, images string) error {
 	if out == "" {
 		return errors.New("-out: no file name")
 	}
+	if out == "-" { // (not standard output: the evaluation's numbers go there)
+		return errors.New("-out -: the results are written to a file, the evaluation's numbers to standard output; give the file's name (./- for one named -)")
+	}
 	if st, err := os.Stat(out); err == nil && st.IsDir() {
 		return fmt.Errorf("-out %s is a folder; give the results file's name", quote.Name(out))
 	}

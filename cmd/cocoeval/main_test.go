@@ -738,6 +738,7 @@ func TestOutputCheckedFirst(t *testing.T) {
 		{filepath.Join(model, "sub", "r.json"), "m.bin: not a directory"},
 		{dir, "is a folder"},
 		{"", "-out: no file name"},
+		{"-", "-out -: the results are written to a file"},
 		{gtCopy, "would overwrite -gt"},
 		{link, "would overwrite -gt"},
 		{model, "would overwrite -model"},
