@@ -116,7 +116,8 @@ def config_file(path):
                                                                                               "detector"))
     det = y.get("detector")
     if det is not None and not problem:
-        if not isinstance(det, dict) or det.get("min_size") not in RES_MAX:
+        # (type, not in: a list is unhashable, and 300.0 is in RES_MAX but the Go engine's int refuses it)
+        if not isinstance(det, dict) or type(det.get("min_size")) is not int or det["min_size"] not in RES_MAX:
             problem = "detector.min_size %s: want %s" % (
                 det.get("min_size") if isinstance(det, dict) else None, " or ".join(str(r) for r in RES_MAX))
         else:

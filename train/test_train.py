@@ -468,6 +468,8 @@ class PresetMistakes(unittest.TestCase):
                 (text.replace("  groups: 3\n", "  grups: 3\n"), "backbone has grups: unknown name (known: groups,"),
                 (text.replace("min_size: 300", "min_size: 448"), "detector.min_size 448: want 300 or 600"),
                 (text.replace("  min_size: 300\n", ""), "detector.min_size None: want 300 or 600"),
+                (text.replace("min_size: 300", "min_size: [300]"), "detector.min_size [300]: want 300 or 600"),
+                (text.replace("min_size: 300", "min_size: 300.0"), "detector.min_size 300.0: want 300 or 600"),
                 (text.replace("version: 1\n", "version: 1\nclases: [person]\n"), "has clases: unknown name"),
             ]
             for k, (yaml_text, want) in enumerate(cases):
