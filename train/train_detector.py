@@ -1206,6 +1206,15 @@ def ignore_stop_signals(_worker_id):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+def kill_workers(batches):
+    """Ends the DataLoader workers behind the iterator batches before a run stops on an error. They
+    ignore SIGTERM (ignore_stop_signals), which the DataLoader ends them with when they do not stop
+    at its word. _workers is the iterator's private list of them (none without workers)."""
+    for w in getattr(batches, "_workers", []):
+        w.kill()
+        w.join()
+
+
 def run_script(main):
     """Runs a training script's main. On an error (one a DataLoader worker raised too) the workers
     are killed before the traceback ends the process: they ignore SIGTERM (ignore_stop_signals),
@@ -1754,11 +1763,7 @@ def main(argv=None):
         if stopping or out_of_time:
             break
     if unreadable is not None:
-        # The DataLoader's workers are ended first: they ignore SIGTERM (ignore_stop_signals), which
-        # the DataLoader ends them with when they do not stop at its word.
-        for w in getattr(batches, "_workers", []):
-            w.kill()
-            w.join()
+        kill_workers(batches)  # first: they ignore SIGTERM
         if main_proc and it > start:
             save_now(it)
         raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or leave it out of its JSON, and "

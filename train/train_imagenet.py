@@ -38,10 +38,10 @@ from detector import make_config, save_bin  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
-                            exit_status, ignore_stop_signals, run_script, init_distributed, load_checkpoint,
-                            load_optimizer_state, make_run_folder, mean_over_processes, number, save_checkpoint,
-                            shutdown_distributed, stop_signal, StopSignals, trim_log, unreadable_image_message,
-                            UnreadableImage, whole)
+                            exit_status, ignore_stop_signals, kill_workers, run_script, init_distributed,
+                            load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes, number,
+                            save_checkpoint, shutdown_distributed, stop_signal, StopSignals, trim_log,
+                            unreadable_image_message, UnreadableImage, whole)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -324,10 +324,8 @@ def main(argv=None):
                 export(it)
         if stopping:
             break
-    if unreadable is not None:  # as train_detector.py: the workers ignore SIGTERM, so they are killed
-        for w in getattr(batches, "_workers", []):
-            w.kill()
-            w.join()
+    if unreadable is not None:
+        kill_workers(batches)  # first: they ignore SIGTERM
         if main_proc and it > start:
             save_checkpoint(ckpt, model, opt, it, seconds, None,
                             images=loader.batch_sampler.consumed(it), global_batch=global_batch)
