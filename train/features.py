@@ -25,15 +25,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detector import load_trunk  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 from shufflenet import MEAN, STD  # noqa: E402  (our input convention, written once there)
-from images import open_as_go_reads  # noqa: E402
+from images import read_or_exit  # noqa: E402
 from export import read_source  # noqa: E402
 
 
 def image_input(path, size):
-    try:
-        im = open_as_go_reads(path)
-    except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
-        raise SystemExit("%s: cannot read the image: %s" % (path, e.strerror or e if isinstance(e, OSError) else e))
+    im = read_or_exit(path)
     w, h = im.size
     if w <= h:
         nw, nh = size, max(size, int(round(h * size / w)))

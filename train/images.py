@@ -30,3 +30,13 @@ def open_as_go_reads(path):
     closed when it returns. PIL's errors (OSError, DecompressionBombError) pass through."""
     with Image.open(path) as im:
         return rgb_as_go_reads(go_oriented(im))
+
+
+def read_or_exit(path, read=open_as_go_reads):
+    """read(path) (by default the image as the Go engine reads it), or SystemExit "PATH: cannot read
+    the image: WHY" where PIL cannot (not there, not an image, cut short, a decompression bomb),
+    for the scripts that take an image on the command line (features.py, reference.py)."""
+    try:
+        return read(path)
+    except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
+        raise SystemExit("%s: cannot read the image: %s" % (path, e.strerror or e if isinstance(e, OSError) else e))

@@ -24,19 +24,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import load_bin, set_resolution  # noqa: E402
 from export import read_source  # noqa: E402
+from images import read_or_exit  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 
 
 def load_image(path):
     """PIL -> EXIF orientation -> RGB -> float tensor [3, H, W] in 0..1; SystemExit naming the
     file where it cannot be read."""
-    try:
+    def read(path):
         with Image.open(path) as im:
             im = ImageOps.exif_transpose(im)
             im = im.convert("RGB")
-            arr = np.asarray(im, dtype=np.uint8).copy()
-    except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
-        raise SystemExit("%s: cannot read the image: %s" % (path, e.strerror or e if isinstance(e, OSError) else e))
+            return np.asarray(im, dtype=np.uint8).copy()
+    arr = read_or_exit(path, read)
     return torch.from_numpy(arr).permute(2, 0, 1).float().div_(255.0)
 
 
