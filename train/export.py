@@ -7,7 +7,6 @@
   /usr/bin/python3 train/export.py --out new.bin --restamp old.bin   # adds the checksum a file written before 2026-12-05 lacks
 """
 import argparse
-import math
 import os
 import sys
 
@@ -17,45 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (RES_MAX, build_detector, check_checksum, detector_section, load_detector_state,  # noqa: E402
                       make_config, model_state, randomize_detector_, read_bin, save_bin, write_bin)
+from flags import number, whole  # noqa: E402
 from safetensors_io import read_safetensors  # noqa: E402
 from shufflenet import (DEFAULT_BACKBONE, ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_,  # noqa: E402
                        read_checkpoint)
-
-
-def whole(least, most=None):
-    """An argparse type: a whole number of at least least (and at most most), or an error naming
-    the flag (the training scripts' --batch 0 failed deep inside torchvision, --accum 0 trained
-    nothing, --ckpt-every 0 divided by zero; export.py's --num-det-classes 0 wrote a file the Go
-    engine refuses)."""
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            v = None
-        if v is None or v < least or (most is not None and v > most):
-            raise argparse.ArgumentTypeError("%s: want a whole number %s" % (
-                text, "of at least %d" % least if most is None else "from %d to %d" % (least, most)))
-        return v
-    return parse
-
-
-def number(low, high=math.inf, above=False, below=False):
-    """An argparse type: a finite number from low to high (above: more than low; below: less than
-    high), or an error naming the flag (--lr nan or -1 failed inside torch's optimizer; export.py's
-    --score-thresh 2 or nan wrote a file the Go engine refuses)."""
-    def parse(text):
-        try:
-            v = float(text)
-        except ValueError:
-            v = math.nan
-        if not (math.isfinite(v) and (v > low if above else v >= low) and (v < high if below else v <= high)):
-            want = "%s %g" % ("more than" if above else "at least", low)
-            if high != math.inf:
-                want = "from %g%s to %g%s" % (low, " (not included)" if above else "",
-                                              high, " (not included)" if below else "")
-            raise argparse.ArgumentTypeError("%s: want a finite number %s" % (text, want))
-        return v
-    return parse
 
 
 def parse_args(argv=None):

@@ -56,7 +56,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, read_bin,  # noqa: E402
                       save_bin, set_resolution)
-from export import config_file, is_detector_state, number, whole  # noqa: E402
+from export import config_file, is_detector_state  # noqa: E402
+from flags import number, whole  # noqa: E402
 from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
 from selection import check_select, metric  # noqa: E402

@@ -35,13 +35,14 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import make_config, save_bin  # noqa: E402
+from flags import number, whole  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
                             exit_status, ignore_stop_signals, kill_workers, run_script, init_distributed,
-                            load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes, number,
+                            load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes,
                             save_checkpoint, shutdown_distributed, stop_signal, StopSignals, trim_log,
-                            unreadable_image_message, UnreadableImage, whole)
+                            unreadable_image_message, UnreadableImage)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
