@@ -993,7 +993,9 @@ def schedule_notes(a):
     """A note where the warm-up does not end before --iters: the learning rate then rises for the
     whole run, to a fraction of --lr, and never decays (the default --warmup 300 in a short run)."""
     if 0 < a.iters <= a.warmup:
-        last = 0.001 + 0.999 * (a.iters - 1) / a.warmup  # lr_at's factor at the last iteration
+        unit = copy.copy(a)
+        unit.lr = 1.0  # lr_at's factor of --lr at the last iteration (--lr 0 is allowed: no dividing by it)
+        last = lr_at(unit, a.iters - 1)
         return ["--warmup %d is not under --iters %d: the learning rate rises for the whole run (to %.2g of --lr) "
                 "and never decays; give a --warmup under --iters" % (a.warmup, a.iters, last)]
     return []
