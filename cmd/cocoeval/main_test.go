@@ -257,21 +257,14 @@ func TestStdin(t *testing.T) {
 // after the numbers (all -1) where only the evaluation does (an area outside pycocotools' ranges).
 func TestPlotsWithoutGroundTruth(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	info := write("info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
-	twoCats := write("two.json", `{"images": [{"id": 1, "width": 100, "height": 100}, {"id": 2, "width": 100, "height": 100}],
+	info := writeFile(t, dir, "info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
+	twoCats := writeFile(t, dir, "two.json", `{"images": [{"id": 1, "width": 100, "height": 100}, {"id": 2, "width": 100, "height": 100}],
 		"categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
 		"annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
 		{"id": 2, "image_id": 2, "category_id": 2, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 1}]}`)
-	negArea := write("neg.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
+	negArea := writeFile(t, dir, "neg.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
 		"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": -1, "iscrowd": 0}]}`)
-	dt := write("dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
+	dt := writeFile(t, dir, "dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
 	var val128Info map[string]json.RawMessage // val128's images and categories, no annotations: -model detects without -plots
 	if err := json.Unmarshal([]byte(read(t, val128GT)), &val128Info); err != nil {
 		t.Fatal(err)
@@ -281,7 +274,7 @@ func TestPlotsWithoutGroundTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	modelInfo := write("val128-info.json", string(b))
+	modelInfo := writeFile(t, dir, "val128-info.json", string(b))
 	before := "cocoeval: -plots PLOTS: no precision-recall curve to draw: "
 	counts := " has no annotation that counts (neither a crowd region nor ignored) in the images and categories to evaluate, so every AP and AR is -1; leave -plots out to evaluate anyway\n"
 	for _, c := range []struct {
@@ -955,23 +948,16 @@ func TestParseCategoriesAsPycocotools(t *testing.T) {
 // images or categories not listed (evaluated by neither); a well-formed pair gets none.
 func TestInputNotes(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	gt := write("gt.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
+	gt := writeFile(t, dir, "gt.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}],
 		"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
 		{"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 0}]}`)
-	dupIDs := write("dup.json", strings.Replace(read(t, gt), `"id": 2,`, `"id": 1,`, 1))
-	info := write("info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
-	unlisted := write("unlisted.json", strings.Replace(strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1),
+	dupIDs := writeFile(t, dir, "dup.json", strings.Replace(read(t, gt), `"id": 2,`, `"id": 1,`, 1))
+	info := writeFile(t, dir, "info.json", `{"images": [{"id": 1, "width": 100, "height": 100}], "categories": [{"id": 1, "name": "a"}]}`)
+	unlisted := writeFile(t, dir, "unlisted.json", strings.Replace(strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1),
 		`"annotations": [`, `"annotations": [{"id": 3, "image_id": 1, "category_id": 9, "bbox": [0, 0, 5, 5], "area": 25, "iscrowd": 0}, `, 1))
-	unlistedImage := write("unlisted-image.json", strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1))
-	empty := write("empty.json", `[]`)
-	dt := write("dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
+	unlistedImage := writeFile(t, dir, "unlisted-image.json", strings.Replace(read(t, gt), `"image_id": 1, "category_id": 1, "bbox": [50`, `"image_id": 7, "category_id": 1, "bbox": [50`, 1))
+	empty := writeFile(t, dir, "empty.json", `[]`)
+	dt := writeFile(t, dir, "dt.json", `[{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]`)
 	for _, c := range []struct {
 		gt, dt string
 		want   string // "" for no note
@@ -991,6 +977,16 @@ func TestInputNotes(t *testing.T) {
 			t.Errorf("%s, %s: stderr %q, want %q", filepath.Base(c.gt), filepath.Base(c.dt), got, c.want)
 		}
 	}
+}
+
+// writeFile writes content to dir/name and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func read(t *testing.T, path string) string {
