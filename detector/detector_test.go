@@ -970,18 +970,25 @@ func TestNilAndZeroDetector(t *testing.T) {
 			"Clone":         func() error { _, err := d.Clone(); return err },
 			"Close":         func() error { return d.Close() },
 		}
-		for call, f := range calls {
-			func() {
-				defer func() {
-					if p := recover(); p != nil {
-						t.Errorf("%s Detector, %s: panic %v", name, call, p)
-					}
-				}()
-				if err := f(); err == nil || !strings.Contains(err.Error(), "Load") {
-					t.Errorf("%s Detector, %s: %v, want an error saying to make it with Load", name, call, err)
+		wantMakeError(t, name+" Detector", "Load", calls)
+	}
+}
+
+// wantMakeError calls each of calls: each must return an error naming maker (how to make what
+// what is), not panic.
+func wantMakeError(t *testing.T, what, maker string, calls map[string]func() error) {
+	t.Helper()
+	for call, f := range calls {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s, %s: panic %v", what, call, p)
 				}
 			}()
-		}
+			if err := f(); err == nil || !strings.Contains(err.Error(), maker) {
+				t.Errorf("%s, %s: %v, want an error saying to make it with %s", what, call, err, maker)
+			}
+		}()
 	}
 }
 
@@ -999,18 +1006,7 @@ func TestNilAndZeroModel(t *testing.T) {
 			"DetectorConfig": func() error { _, err := m.DetectorConfig(); return err },
 			"Complexity":     func() error { _, err := m.Complexity(320, 320, 10); return err },
 		}
-		for call, f := range calls {
-			func() {
-				defer func() {
-					if p := recover(); p != nil {
-						t.Errorf("%s Model, %s: panic %v", name, call, p)
-					}
-				}()
-				if err := f(); err == nil || !strings.Contains(err.Error(), "LoadModel") {
-					t.Errorf("%s Model, %s: %v, want an error saying to make it with LoadModel", name, call, err)
-				}
-			}()
-		}
+		wantMakeError(t, name+" Model", "LoadModel", calls)
 	}
 }
 
