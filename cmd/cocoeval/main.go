@@ -440,7 +440,7 @@ func parseCategories(gt *coco.Dataset, list string) ([]int, error) {
 			found = []int{id}
 		}
 		if len(found) == 0 && item == "" {
-			return nil, fmt.Errorf("-categories %q: an empty item (a stray comma?); give ids or names of %s's categories, comma-separated", list, quote.Name(gt.Path))
+			return nil, fmt.Errorf("-categories: an empty item in %q (a stray comma?)", list)
 		}
 		if len(found) == 0 {
 			return nil, fmt.Errorf("-categories: %q is neither the id nor the name of a category of %s", item, quote.Name(gt.Path))

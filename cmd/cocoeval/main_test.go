@@ -936,7 +936,7 @@ func TestParseCategoriesAsPycocotools(t *testing.T) {
 		t.Errorf("-categories -2: %v", err)
 	}
 	for _, list := range []string{" , ", "old,", ",old", "old,,neg"} {
-		if _, err := parseCategories(gt, list); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("-categories %q: an empty item (a stray comma?)", list)) {
+		if _, err := parseCategories(gt, list); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("-categories: an empty item in %q (a stray comma?)", list)) {
 			t.Errorf("-categories %q: %v, want an error naming the empty item", list, err)
 		}
 	}

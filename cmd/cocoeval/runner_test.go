@@ -176,7 +176,7 @@ func TestUndecodableImageNamedOnce(t *testing.T) {
 	}
 	none := func() (detectFunc, error) { return func(image.Image) ([]coco.Result, error) { return nil, nil }, nil }
 	_, err = runDetections(context.Background(), gt, runOptions{ImageDir: dir, Limit: 1, NewDetector: none, Decode: decodeImage})
-	if err == nil || !strings.HasPrefix(err.Error(), "cvimage: image "+path+": cannot decode header: ") || strings.Count(err.Error(), path) != 1 {
+	if err == nil || !strings.HasPrefix(err.Error(), "cvimage: image "+path+": not an image but text: ") || strings.Count(err.Error(), path) != 1 {
 		t.Errorf("%v; want cvimage's error, naming %s once", err, path)
 	}
 }

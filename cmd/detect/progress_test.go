@@ -64,7 +64,7 @@ func TestSkippedImageNamedOnce(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 of 1 image failed") {
 		t.Fatalf("detect on an unreadable image: %v", err)
 	}
-	if want := "skipped: cvimage: image " + bad + ": cannot decode header: "; !strings.Contains(stderr, want) || strings.Count(stderr, bad) != 1 {
+	if want := "skipped: cvimage: image " + bad + ": not an image but text: "; !strings.Contains(stderr, want) || strings.Count(stderr, bad) != 1 {
 		t.Errorf("stderr does not name %s once, in %q:\n%s", bad, want, stderr)
 	}
 }
