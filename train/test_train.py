@@ -1490,6 +1490,18 @@ class DetectorTraining(unittest.TestCase):
             self.assertEqual(m.group(1), cut)
             self.assertEqual((m.group(2), m.group(3)), ("3", "2"))
             self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 2)
+        # Every image cut: the first drawn stops a fresh run before any checkpoint, and the message
+        # claims none.
+        for im in d["images"]:
+            path = os.path.join(folder, im["file_name"])
+            with open(path, "r+b") as f:
+                f.truncate(os.path.getsize(path) // 2)
+        out = os.path.join(self.tmp.name, "cut-all")
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--data", "%s:%s" % (folder, ann), "--batch", "1", "--iters", "4",
+                                               "--workers", "0", "--out", out])
+        self.assertRegex(str(e.exception), r"\(drawn for iteration 1\): replace the file, ")
+        self.assertFalse(os.path.exists(os.path.join(out, "last.pt")))
 
     def test_polygons_only_for_copy_paste(self):
         coco128 = os.path.join(REPO, "..", "shared", "data", "coco128")

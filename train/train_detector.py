@@ -1771,7 +1771,8 @@ def main(argv=None):
             save_now(it)
         raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or leave it out of its JSON, and "
                          "run the same command again" % (
-                             unreadable, it + 1, "; the checkpoint at iteration %d is written" % it if main_proc else ""))
+                             unreadable, it + 1, "; the checkpoint at iteration %d is written" % it
+                             if main_proc and it > start else ""))
     # Everything is written: from here a signal ends the process at once (torchrun sends SIGTERM to
     # the others as soon as one process exits with a signal's status).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
