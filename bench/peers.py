@@ -82,6 +82,7 @@ TABLE8 = [(224, 224), (480, 640), (720, 1280)]  # paper Table 8 input sizes, H x
 TRUNK = (608, 1024)  # the detector's real input at 600: 600x800..1000 padded to /32
 FRAME = (480, 640)  # detector frame H x W
 MAX_CALL_S = 4.0  # time box of one call of an in-process engine (after its first run)
+NCNN_TIMEOUT_S = 300  # time box of one call of benchncnn (20 runs of the 1x classifier: about a second)
 
 
 def child_env(**extra):
@@ -330,19 +331,30 @@ class Bench:
             self.skipped["ncnn"] = "no shufflenet.param in %s (set NCNN_PARAMS to ncnn's benchmark/ folder)" % params
             self.log("ncnn: " + self.skipped["ncnn"])
             return
+        def run(cmd):
+            """benchncnn's output, stdout and stderr; raises OSError where it cannot be started and
+            TimeoutExpired where it hangs (its 20 runs of a 1x classifier take a second)."""
+            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True, env=child_env(), timeout=NCNN_TIMEOUT_S)
+            return out.stdout + out.stderr
         for threads in (1, 2):
             # loop count, threads, powersave 0 (all cores), gpu -1 (none), cooling down 0
             cmd = [exe, "20", str(threads), "0", "-1", "0", "param=shufflenet.param", "shape=[224,224,3]"]
-            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True, env=child_env())
-            text = out.stdout + out.stderr
-            m = re.search(r"shufflenet(?:\.param)?\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text)
+            try:
+                text = run(cmd)
+                m = re.search(r"shufflenet(?:\.param)?\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text)
+                if not m:
+                    # benchncnn before 2023 takes no param= argument: run its whole list.
+                    text = run(cmd[:5])
+                    m = re.search(r"^\s*shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text, re.M)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                self.skipped["ncnn"] = "benchncnn %s could not run (%d thread%s): %s" % (exe, threads, "s" if threads > 1 else "", e)
+                self.log("ncnn: " + self.skipped["ncnn"])
+                return
             if not m:
-                # benchncnn before 2023 takes no param= argument: run its whole list.
-                out = subprocess.run(cmd[:5], cwd=params, capture_output=True, text=True, env=child_env())
-                text = out.stdout + out.stderr
-                m = re.search(r"^\s*shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text, re.M)
-            if not m:
-                self.log("ncnn: no shufflenet line in benchncnn's output:\n" + text[-2000:])
+                last = text.strip().splitlines()[-1][:300] if text.strip() else "nothing"
+                self.skipped["ncnn"] = "benchncnn %s printed no shufflenet line (%d thread%s; its last line: %s)" % (
+                    exe, threads, "s" if threads > 1 else "", last)
+                self.log("ncnn: %s; its output:\n%s" % (self.skipped["ncnn"], text[-2000:]))
                 return
             mn, mx, avg = map(float, m.groups())
             self.record({"runs": 20, "median_ms": avg, "max_ms": mx, "min_ms": mn, "average_not_median": True},

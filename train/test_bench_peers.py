@@ -111,6 +111,25 @@ class LeftOut(unittest.TestCase):
             b.ncnn()
         self.assertIn("benchncnn not built here", b.skipped["ncnn"])
 
+    def test_ncnn_that_fails_is_named_under_the_table(self):
+        # A benchncnn that could not be started ended the whole run with a traceback after
+        # minutes of measuring; one that printed no shufflenet line was only logged, and the
+        # table then showed ncnn's cells as - with no reason under its header.
+        b = self.bench({})
+        with tempfile.TemporaryDirectory() as params:
+            open(os.path.join(params, "shufflenet.param"), "w").close()
+            for exe, why in ((os.path.join(params, "no-such-benchncnn"), "could not run"),
+                             (shutil.which("true"), "no shufflenet line")):
+                b.skipped.pop("ncnn", None)
+                with mock.patch.dict(os.environ, {"BENCHNCNN": exe, "NCNN_PARAMS": params}), \
+                        contextlib.redirect_stderr(io.StringIO()):
+                    b.ncnn()
+                self.assertIn(why, b.skipped.get("ncnn", ""))
+                self.assertEqual(b.results, [])
+        b.results.append({"engine": "shuffledet", "case": "classifier 0.5x 224", "threads": 1, "runs": 1,
+                          "median_ms": 1.0, "min_ms": 1.0, "gflop_per_s": 50.0, "macs": 1})
+        self.assertIn("ncnn: benchncnn", peers.Report(b).markdown())
+
     def test_ours_failing_fails_the_run(self):
         b = self.bench({})
         with self.assertRaises(subprocess.CalledProcessError), contextlib.redirect_stderr(io.StringIO()):
