@@ -629,8 +629,9 @@ class Report:
             o = self.ms("shuffledet", case, t)
             if o is None:
                 continue
-            p("| %s%s: <= %g ms | %s ms (%.1fx the goal) | %s |" % (
-                case, ", 2 threads" if t == 2 else "", goal, beside(num(o), o, goal), o / goal, "yes" if o <= goal else "no"))
+            p("| %s%s: <= %g ms | %s ms (%sx the goal) | %s |" % (
+                case, ", 2 threads" if t == 2 else "", goal, beside(num(o), o, goal), multiple(o, goal),
+                "yes" if o <= goal else "no"))
         for case in ("classifier 1.0x 224", "trunk 1.0x stage 3 %dx%d" % TRUNK, "detector 1.0x 600"):
             one, two = self.ms("shuffledet", case, 1), self.ms("shuffledet", case, 2)
             if one is not None and two is not None:
@@ -669,6 +670,14 @@ def beside(shown, v, goal):
     if float(shown) == goal and v != goal:
         return "%s (%.5g)" % (shown, v)
     return shown
+
+
+def multiple(v, goal):
+    """v / goal to one decimal, or to 5 significant digits where one decimal reads as 1.0 but v is
+    not the goal: "2.62 ms (1.0x the goal)", met "no", looks wrong; "1.048x" does not."""
+    m = v / goal
+    shown = "%.1f" % m
+    return "%.5g" % m if float(shown) == 1 and v != goal else shown
 
 
 def ratio(peer, ours):

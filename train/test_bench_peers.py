@@ -145,5 +145,23 @@ class Beside(unittest.TestCase):
         self.assertEqual(peers.beside(peers.num(2.61), 2.61, 2.5), "2.61")
 
 
+    def test_goal_multiple_that_rounds_to_one_shows_more_digits(self):
+        # make bench printed "2.62 ms (1.0x the goal) | no" for 2.62 ms against <= 2.5 ms.
+        a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True)
+        self.addCleanup(shutil.rmtree, a.out)
+        with mock.patch.object(peers, "missing_peers", return_value={}), contextlib.redirect_stderr(io.StringIO()):
+            b = peers.Bench(a)
+        b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
+        b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
+        b.load = [0.5, 0.5]
+        for ms, shown in ((2.62, "2.62 ms (1.048x the goal) | no"), (2.4, "2.40 ms (0.96x the goal) | yes"),
+                          (2.5, "2.50 ms (1.0x the goal) | yes"), (5.0, "5.00 ms (2.0x the goal) | no")):
+            b.results = [{"engine": "shuffledet", "case": "classifier 1.0x 224", "threads": 1, "runs": 1, "median_ms": ms,
+                          "min_ms": ms, "gflop_per_s": 50.0, "macs": 1}]
+            table = peers.Report(b).markdown()
+            self.assertIn("| classifier 1.0x 224: <= 2.5 ms | " + shown, table)
+        self.assertEqual(peers.multiple(2.503, 2.5), "1.0012")
+        self.assertEqual(peers.multiple(0.863, 1), "0.9")
+
 if __name__ == "__main__":
     unittest.main()
