@@ -20,7 +20,8 @@ BLAS capped at the row's threads; torchvision: FasterRCNN, folded alike, on the 
 that `detect bench` uses (internal/bench.Frame), from the BGR bytes to the final detections, as
 ours. ncnn's benchncnn (its built-in 1x g3 `shufflenet`, weights of its own) is run where it has
 been built, once, outside the rounds: set BENCHNCNN to the binary (its benchmark/ folder with
-shufflenet.param beside it, or NCNN_PARAMS to that folder); it reports an average, not a median. The machine's peak FMA throughput comes from bench/peak.c in the same run.
+shufflenet.param beside it, or NCNN_PARAMS to that folder); it reports an average, not a median. The machine's peak FMA throughput comes from bench/peak.c, run at the start and at the end (the
+better of the two: a busy minute measures less).
 
 The engines that run in this process (PyTorch, torchvision, OpenCV DNN) use the allocator it was
 started with: bench/peers.sh preloads tcmalloc (LD_PRELOAD) where it is installed, as PyTorch's CPU
@@ -365,9 +366,10 @@ class Bench:
     def run(self):
         os.makedirs(self.out, exist_ok=True)
         self.load = [loadavg()]
-        self.peak = json.loads(subprocess.run([self.a.peak], check=True, capture_output=True, text=True,
-                                              env=child_env()).stdout)
-        self.log("peak FMA throughput: %s" % self.peak)
+        # bench/peak.c at the start and again at the end: one run in a busy minute measured a third
+        # of the machine's peak, and the table then put ours at 140% "of peak".
+        self.peaks = [self.measure_peak()]
+        self.peak = self.peaks[0]
         self.xcore = json.loads(subprocess.run([self.a.xcore], check=True, capture_output=True, text=True,
                                                env=child_env()).stdout)
         self.log("reads of 1 MiB written by the same / the other core: %s" % self.xcore)
@@ -424,8 +426,10 @@ class Bench:
                 # slow (its allocator), and two rounds of 1-3 runs left its cells noisy.
                 self.compare("detector %sx %d" % (w, res), entries, 1 if q else 3, n, 2)
         self.load.append(loadavg())
+        self.peaks.append(self.measure_peak())
+        self.peak = best_peak(self.peaks)
         with open(self.path("results.json"), "w") as f:
-            json.dump({"peak": self.peak, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
+            json.dump({"peak": self.peak, "peak_runs": self.peaks, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
                        "openblas_coretype": self.openblas_coretype, "torch_cpu_capability": self.torch_isa,
                        "not_measured": self.skipped, "results": self.results}, f, indent=1)
         table = Report(self).markdown()
@@ -433,11 +437,25 @@ class Bench:
             f.write(table)
         print(table)
 
+    def measure_peak(self):
+        """One run of bench/peak.c: {"isa", "gflops_1t", "gflops_2t"}."""
+        peak = json.loads(subprocess.run([self.a.peak], check=True, capture_output=True, text=True,
+                                         env=child_env()).stdout)
+        self.log("peak FMA throughput: %s" % peak)
+        return peak
+
     def frame(self):
         """internal/bench.Frame: byte c of pixel (x, y) is (x*x + 3*y*y + x*y + 85*c) mod 256 (BGR)."""
         h, w = FRAME
         y, x = np.mgrid[0:h, 0:w].astype(np.int64)
         return np.stack([(x * x + 3 * y * y + x * y + 85 * c) % 256 for c in range(3)], axis=-1).astype(np.uint8)
+
+
+def best_peak(peaks):
+    """The best of bench/peak.c's runs, each thread count's own: a run that shared the cores with
+    other jobs measured less than the machine does."""
+    return {"isa": peaks[0]["isa"], "gflops_1t": max(p["gflops_1t"] for p in peaks),
+            "gflops_2t": max(p["gflops_2t"] for p in peaks)}
 
 
 def fold_bn(model):
@@ -519,7 +537,8 @@ class Report:
         pk = b.peak
         out = []
         p = out.append
-        p("Machine: %s, %d cores; peak FMA throughput (bench/peak.c, %s): %.0f GFLOP/s on 1 thread, %.0f on 2."
+        p("Machine: %s, %d cores; peak FMA throughput (bench/peak.c, %s, the better of its runs at the start and "
+          "the end): %.0f GFLOP/s on 1 thread, %.0f on 2."
           % (cpu_name(), os.cpu_count(), pk["isa"], pk["gflops_1t"], pk["gflops_2t"]))
         xc = b.xcore
         other = "%.0f" % xc["other_core_gbps"] if xc["other_core_gbps"] is not None else "(no second CPU)"
