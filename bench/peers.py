@@ -20,7 +20,8 @@ BLAS capped at the row's threads; torchvision: FasterRCNN, folded alike, on the 
 that `detect bench` uses (internal/bench.Frame), from the BGR bytes to the final detections, as
 ours. ncnn's benchncnn (its built-in 1x g3 `shufflenet`, weights of its own) is run where it has
 been built, once, outside the rounds: set BENCHNCNN to the binary (its benchmark/ folder with
-shufflenet.param beside it, or NCNN_PARAMS to that folder); it reports an average, not a median. The machine's peak FMA throughput comes from bench/peak.c, run at the start and at the end (the
+shufflenet.param beside it, or NCNN_PARAMS to that folder); it reports an average, not a median.
+The machine's peak FMA throughput comes from bench/peak.c, run at the start and at the end (the
 better of the two: a busy minute measures less).
 
 The engines that run in this process (PyTorch, torchvision, OpenCV DNN) use the allocator it was
@@ -335,7 +336,8 @@ class Bench:
         def run(cmd):
             """benchncnn's output, stdout and stderr; raises OSError where it cannot be started and
             TimeoutExpired where it hangs (its 20 runs of a 1x classifier take a second)."""
-            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True, env=child_env(), timeout=NCNN_TIMEOUT_S)
+            out = subprocess.run(cmd, cwd=params, capture_output=True, text=True, env=child_env(),
+                                 timeout=NCNN_TIMEOUT_S)
             return out.stdout + out.stderr
         for threads in (1, 2):
             # loop count, threads, powersave 0 (all cores), gpu -1 (none), cooling down 0
@@ -348,7 +350,8 @@ class Bench:
                     text = run(cmd[:5])
                     m = re.search(r"^\s*shufflenet\s+min =\s*([\d.]+)\s+max =\s*([\d.]+)\s+avg =\s*([\d.]+)", text, re.M)
             except (OSError, subprocess.TimeoutExpired) as e:
-                self.skipped["ncnn"] = "benchncnn %s could not run (%d thread%s): %s" % (exe, threads, "s" if threads > 1 else "", e)
+                self.skipped["ncnn"] = "benchncnn %s could not run (%d thread%s): %s" % (
+                    exe, threads, "s" if threads > 1 else "", e)
                 self.log("ncnn: " + self.skipped["ncnn"])
                 return
             if not m:
@@ -429,7 +432,8 @@ class Bench:
         self.peaks.append(self.measure_peak())
         self.peak = best_peak(self.peaks)
         with open(self.path("results.json"), "w") as f:
-            json.dump({"peak": self.peak, "peak_runs": self.peaks, "xcore": self.xcore, "load_average": self.load, "allocator": allocator(),
+            json.dump({"peak": self.peak, "peak_runs": self.peaks, "xcore": self.xcore, "load_average": self.load,
+                       "allocator": allocator(),
                        "openblas_coretype": self.openblas_coretype, "torch_cpu_capability": self.torch_isa,
                        "not_measured": self.skipped, "results": self.results}, f, indent=1)
         table = Report(self).markdown()

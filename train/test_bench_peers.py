@@ -156,8 +156,8 @@ class Beside(unittest.TestCase):
         b.load = [0.5, 0.5]
         for ms, shown in ((2.62, "2.62 ms (1.048x the goal) | no"), (2.4, "2.40 ms (0.96x the goal) | yes"),
                           (2.5, "2.50 ms (1.0x the goal) | yes"), (5.0, "5.00 ms (2.0x the goal) | no")):
-            b.results = [{"engine": "shuffledet", "case": "classifier 1.0x 224", "threads": 1, "runs": 1, "median_ms": ms,
-                          "min_ms": ms, "gflop_per_s": 50.0, "macs": 1}]
+            b.results = [{"engine": "shuffledet", "case": "classifier 1.0x 224", "threads": 1, "runs": 1,
+                          "median_ms": ms, "min_ms": ms, "gflop_per_s": 50.0, "macs": 1}]
             table = peers.Report(b).markdown()
             self.assertIn("| classifier 1.0x 224: <= 2.5 ms | " + shown, table)
         self.assertEqual(peers.multiple(2.503, 2.5), "1.0012")
