@@ -347,11 +347,13 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 		case d.CategoryID == AllCategories:
 			return atError(name, off, "%s: no category_id", what)
 		case len(d.BBox) != 4:
-			if len(d.BBox) == 0 && i == 0 {
+			switch {
+			case !d.bboxKey && i == 0:
 				return atError(name, off, "%s: no bbox, and no segmentation to read one from", what)
-			}
-			if len(d.BBox) == 0 && !masks {
+			case !d.bboxKey: // (boxes: with masks a missing key takes the mask's box)
 				return atError(name, off, "%s: no bbox (detection 0 has one, so every detection's box is read from the file, as pycocotools reads them)", what)
+			case d.BBox == nil:
+				return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got null", what)
 			}
 			return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
 		case slices.ContainsFunc(d.BBox, math.IsNaN):
