@@ -341,7 +341,8 @@ const (
 
 // WritePlots writes into dir, in each of formats ("png", "svg"): pr_iou (all categories, one
 // curve per IoU threshold), pr_area (one curve per area) and pr_categories (the per-category
-// grid). It returns the files written.
+// grid). It returns the files written. An e where no category has ground truth has no chart to
+// draw: an error, and dir is not made.
 func WritePlots(e *coco.Eval, dir string, formats ...string) ([]string, error) {
 	return WritePlotsContext(context.Background(), e, dir, formats...)
 }
@@ -363,9 +364,6 @@ func WritePlotsContext(ctx context.Context, e *coco.Eval, dir string, formats ..
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, outpath.NewFolderMode); err != nil {
-		return nil, err
-	}
 	iou, err := ByIoU(e, coco.AllCategories)
 	if err != nil {
 		return nil, err
@@ -376,6 +374,9 @@ func WritePlotsContext(ctx context.Context, e *coco.Eval, dir string, formats ..
 	}
 	grid, err := Grid(e, gridCols, panelWidth, panelHeight)
 	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, outpath.NewFolderMode); err != nil { // (once there are charts to write)
 		return nil, err
 	}
 	var files []string

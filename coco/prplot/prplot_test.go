@@ -206,6 +206,24 @@ func TestCategoryZero(t *testing.T) {
 	}
 }
 
+// TestWritePlotsNoGroundTruth: with no category that has ground truth there is no chart to draw:
+// WritePlotsContext says so and makes no folder (none left behind, empty).
+func TestWritePlotsNoGroundTruth(t *testing.T) {
+	gt := coco.NewDataset([]coco.Image{{ID: 1}}, nil, []coco.Category{{ID: 1, Name: "one"}})
+	e, err := coco.EvaluateResults(gt, []coco.Result{{ImageID: 1, CategoryID: 1, BBox: [4]float64{0, 0, 10, 10}, Score: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "plots")
+	files, err := WritePlotsContext(context.Background(), e, dir, "png")
+	if err == nil || !strings.Contains(err.Error(), "no category has ground truth") || files != nil {
+		t.Errorf("wrote %v, error %v; want none, and \"no category has ground truth\"", files, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the folder: %v, want none made", err)
+	}
+}
+
 // TestFewCategories: an evaluation narrowed to one or two categories (cocoeval -categories) titles
 // the summary charts with them, not "all categories", and its grid's page is as wide as its
 // heading and color key (a one-panel page cut the key off): the key's last label is inside the
