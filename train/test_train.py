@@ -1948,6 +1948,39 @@ class ImageNetTraining(unittest.TestCase):
             self.assertIn("replace the file, or move it out of its class folder, and run the same command again", stdout)
             self.assertNotIn("Traceback", stdout)
 
+    def test_damaged_val_image_stops_the_export(self):
+        # A --val image that cannot be decoded: at an export the run stops naming it, with the
+        # checkpoint of that iteration written (--ckpt-every did not fall on it) and no .bin
+        # under the export's name (it was the DataLoader's traceback, the .bin written before
+        # its evaluation and no checkpoint: a rerun went on without ever logging it). Once the
+        # file is moved, the same command exports and evaluates that iteration, then goes on.
+        with tempfile.TemporaryDirectory() as tmp:
+            root = two_class_folders(os.path.join(tmp, "train"))
+            val = two_class_folders(os.path.join(tmp, "val"))
+            broken = os.path.join(val, "c1", "broken.jpg")
+            with open(broken, "w") as f:
+                f.write("not a picture")
+            out = os.path.join(tmp, "out")
+            argv = ["--data", root, "--val", val, "--groups", "3", "--width", "0.5", "--batch", "2", "--threads", "1",
+                    "--size", "64", "--iters", "2", "--export-every", "1", "--ckpt-every", "5", "--workers", "1",
+                    "--out", out]
+            with contextlib.redirect_stdout(io.StringIO()), self.assertRaises(SystemExit) as e:
+                train_imagenet.main(argv)
+            msg = str(e.exception)
+            self.assertIn(broken + ": cannot decode image: ", msg)
+            self.assertIn("(a --val image, evaluating iteration 1); the checkpoint at iteration 1 is written: replace "
+                          "the file, or move it out of its class folder, and run the same command again", msg)
+            self.assertNotIn("\n", msg)
+            self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], 1)
+            self.assertEqual(sorted(f for f in os.listdir(out) if ".bin" in f), [])
+            os.remove(broken)
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.assertEqual(train_imagenet.main(argv), 0)
+            with open(os.path.join(out, "log.jsonl")) as f:
+                evals = [r["iter"] for r in map(json.loads, f) if "top1" in r]
+            self.assertEqual(evals, [1, 2])
+            self.assertTrue(os.path.exists(os.path.join(out, "iter000001.bin")))
+
     def test_val_labels_follow_the_training_classes(self):
         # A validation folder without one of the training classes keeps the training set's
         # labels (it labelled dog 0, cat's label, and reported top-1 1.0); a folder of a class

@@ -160,12 +160,18 @@ def evaluate(model, items, size, device, batch=100, workers=0):
     loader = torch.utils.data.DataLoader(data, batch_size=batch, num_workers=workers, collate_fn=collate,
                                          worker_init_fn=ignore_stop_signals)
     top1 = top5 = 0
-    for xs, ys in loader:
-        logits = model(xs.to(device))
-        best = logits.topk(min(5, logits.shape[1]), 1).indices.cpu()
-        top1 += (best[:, 0] == ys).sum().item()
-        top5 += (best == ys[:, None]).any(1).sum().item()
-    model.train()
+    batches = iter(loader)
+    try:
+        for xs, ys in batches:
+            logits = model(xs.to(device))
+            best = logits.topk(min(5, logits.shape[1]), 1).indices.cpu()
+            top1 += (best[:, 0] == ys).sum().item()
+            top5 += (best == ys[:, None]).any(1).sum().item()
+    except UnreadableImage:
+        kill_workers(batches)  # (they ignore SIGTERM)
+        raise
+    finally:
+        model.train()
     return top1 / len(data), top5 / len(data)
 
 
@@ -264,23 +270,42 @@ def main(argv=None):
 
     def export(it):
         """Writes the model at iteration it (through a temporary file: a process killed while
-        writing leaves no half file under the name) and logs its validation accuracy."""
+        writing, or while evaluating it, leaves no file under the name, and its rerun exports it
+        again) and logs its validation accuracy. Returns the message of a --val image that cannot
+        be decoded (no file is written then), else None."""
         model.eval()
         path = export_path(it)
         save_bin(model, path + ".tmp", cfg)
-        os.replace(path + ".tmp", path)
         model.train()
+        rec = None
         if val:
-            t1, t5 = evaluate(model, val, a.size, device, workers=a.workers)
+            try:
+                t1, t5 = evaluate(model, val, a.size, device, workers=a.workers)
+            except UnreadableImage as e:
+                os.remove(path + ".tmp")
+                return "%s (a --val image, evaluating iteration %d)" % (unreadable_image_message(e), it)
             rec = {"iter": it, "top1": t1, "top5": t5}
+        os.replace(path + ".tmp", path)
+        if rec is not None:
             log.write(json.dumps(rec) + "\n")
             log.flush()
             print(json.dumps(rec), flush=True)
+        return None
+
+    def stop_on_image(message, it, written):
+        """SystemExit naming an image that cannot be decoded (message), the checkpoint at iteration it
+        written (written: whether this process wrote it) to resume from once the file is moved."""
+        if log is not None:
+            log.close()
+        raise SystemExit("%s%s: replace the file, or move it out of its class folder, and run the same command "
+                         "again" % (message, "; the checkpoint at iteration %d is written" % it if written else ""))
 
     # The checkpoint is written before the export: a run killed during it (or between the two)
     # resumes at that iteration, and exports first (at the last one, final.bin, training nothing).
     if main_proc and start > 0 and export_due(start) and not os.path.exists(export_path(start)):
-        export(start)
+        unreadable = export(start)
+        if unreadable is not None:
+            stop_on_image(unreadable, start, True)
     batches = iter(loader)
     unreadable = None
     while True:
@@ -289,7 +314,7 @@ def main(argv=None):
         except StopIteration:
             break
         except UnreadableImage as e:  # (a damaged file: ImageNet's 1.28M images are not decoded at the start)
-            unreadable = unreadable_image_message(e)
+            unreadable = "%s (drawn for iteration %d)" % (unreadable_image_message(e), it + 1)
             break
         t0 = time.time()
         lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
@@ -318,11 +343,18 @@ def main(argv=None):
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
                 print(json.dumps(rec), flush=True)
-            if it % a.ckpt_every == 0 or it == end or stopping:
+            saved = it % a.ckpt_every == 0 or it == end or stopping
+            if saved:
                 save_checkpoint(ckpt, model, opt, it, seconds, None,
                                 images=loader.batch_sampler.consumed(it), global_batch=global_batch)
             if export_due(it):
-                export(it)
+                unreadable = export(it)
+                if unreadable is not None:  # resumed from here, the export is made again
+                    if not saved:
+                        save_checkpoint(ckpt, model, opt, it, seconds, None,
+                                        images=loader.batch_sampler.consumed(it), global_batch=global_batch)
+                    kill_workers(batches)
+                    stop_on_image(unreadable, it, True)
         if stopping:
             break
     if unreadable is not None:
@@ -330,10 +362,7 @@ def main(argv=None):
         if main_proc and it > start:
             save_checkpoint(ckpt, model, opt, it, seconds, None,
                             images=loader.batch_sampler.consumed(it), global_batch=global_batch)
-        raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or move it out of its class folder, and "
-                         "run the same command again" % (
-                             unreadable, it + 1, "; the checkpoint at iteration %d is written" % it
-                             if main_proc and it > start else ""))
+        stop_on_image(unreadable, it, main_proc and it > start)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if it >= end:
