@@ -2003,6 +2003,26 @@ class ImageNetTraining(unittest.TestCase):
                     train_imagenet.list_images(os.path.join(tmp, root), classes)
                 self.assertIn(want, str(e.exception))
 
+    def test_data_and_val_folder_errors_name_the_flag(self):
+        # A --data or --val folder that is not there, or has no class folders, is named with its
+        # flag (it was "PATH: no such folder", which of the two not said).
+        with tempfile.TemporaryDirectory() as tmp:
+            root = two_class_folders(os.path.join(tmp, "train"))
+            flat = os.path.join(tmp, "flat")
+            os.makedirs(flat)
+            open(os.path.join(flat, "a.jpg"), "w").close()
+            absent = os.path.join(tmp, "absent")
+            common = ["--groups", "3", "--width", "0.5", "--batch", "2", "--threads", "1", "--size", "64",
+                      "--iters", "1", "--out", os.path.join(tmp, "out")]
+            for args, want in (
+                    (["--data", absent], "--data %s: no such folder" % absent),
+                    (["--data", flat], "--data %s: no class folders" % flat),
+                    (["--data", root, "--val", absent], "--val %s: no such folder" % absent),
+                    (["--data", root, "--val", flat], "--val %s: no class folders" % flat)):
+                with contextlib.redirect_stdout(io.StringIO()), self.assertRaises(SystemExit) as e:
+                    train_imagenet.main(common + args + ["--no-resume"])
+                self.assertIn(want, str(e.exception))
+
     def test_resume_of_another_run_is_named(self):
         # OUT/last.pt of a run of another width: an error naming it, the run's args.json and the
         # ways out, not load_state_dict's traceback of every size mismatch.

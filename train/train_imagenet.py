@@ -94,22 +94,24 @@ def parse_args(argv=None):
     return parser().parse_args(argv)
 
 
-def list_images(root, classes=None):
+def list_images(root, classes=None, flag="--data"):
     """The class folders of root, sorted, and its images labelled by their folder's index; with
     classes (the training set's), the labels are indices into those, and a folder of root that
-    is not one of them is refused (a validation set missing a class must not shift the labels)."""
+    is not one of them is refused (a validation set missing a class must not shift the labels).
+    Errors name root with flag, the option that gave it."""
     if not os.path.isdir(root):
-        raise SystemExit("%s: no such folder" % root)
+        raise SystemExit("%s %s: no such folder" % (flag, root))
     folders = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
     if not folders:
-        raise SystemExit("%s: no class folders (ImageNet's official validation set is one flat folder: sort its "
-                         "images into folders named by their classes' synsets, as the training set's, first)" % root)
+        raise SystemExit("%s %s: no class folders (ImageNet's official validation set is one flat folder: sort its "
+                         "images into folders named by their classes' synsets, as the training set's, first)" % (
+                             flag, root))
     if classes is None:
         classes = folders
     unknown = [d for d in folders if d not in classes]
     if unknown:
-        raise SystemExit("%s: class folders %s are not among the training set's %d classes" % (
-            root, ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""), len(classes)))
+        raise SystemExit("%s %s: class folders %s are not among the training set's %d classes" % (
+            flag, root, ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""), len(classes)))
     label = {c: k for k, c in enumerate(classes)}
     items = []
     for c in folders:
@@ -117,8 +119,8 @@ def list_images(root, classes=None):
             if f.lower().endswith(EXTS):
                 items.append((os.path.join(root, c, f), label[c]))
     if not items:
-        raise SystemExit("%s: no images in its %d class folders (%s, in any case)" % (
-            root, len(folders), ", ".join(EXTS)))
+        raise SystemExit("%s %s: no images in its %d class folders (%s, in any case)" % (
+            flag, root, len(folders), ", ".join(EXTS)))
     return classes, items
 
 
@@ -192,6 +194,7 @@ def main(argv=None):
     main_proc = rank == 0
     make_run_folder(a.out)
     classes, items = list_images(a.data)
+    val = list_images(a.val, classes, "--val")[1] if a.val else None
     batch_given = a.batch is not None
     if not batch_given:
         a.batch = max(1, 1024 // world)
@@ -245,7 +248,6 @@ def main(argv=None):
     net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if distributed else model
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
-    val = list_images(a.val, classes)[1] if a.val else None
 
     stop = StopSignals()
 
