@@ -1337,6 +1337,23 @@ class DetectorTraining(unittest.TestCase):
                                                    os.path.join(self.tmp.name, "init-bad")])
             self.assertIn(want, str(e.exception))
 
+    def test_trunk_of_another_architecture_is_named(self):
+        # A classifier .bin of another width or group count given as --trunk: the architecture
+        # its configuration says and the preset's are named (it was load_state_dict's size
+        # mismatch of one tensor, "not a trunk of this preset's architecture (size mismatch for
+        # first_conv.0.weight ...)").
+        for backbone, theirs in (({"groups": 3, "width": 1.0}, "g3 1.0x"), ({"groups": 8, "width": 0.5}, "g8 0.5x"),
+                                 ({"groups": 3, "width": 0.5, "se": True}, "g3 0.5x SE")):
+            trunk = os.path.join(self.tmp.name, "trunk-%s.bin" % theirs.replace(" ", "-"))
+            cfg = make_config(dict(backbone, num_classes=2))
+            save_bin(ShuffleNetV1(cfg["backbone"]), trunk, cfg)
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(self.common + ["--iters", "1", "--trunk", trunk,
+                                                   "--out", os.path.join(self.tmp.name, "trunk-arch")])
+            self.assertEqual("--trunk %s: a ShuffleNet v1 %s classifier's trunk (its configuration), %s wants g3 0.5x: "
+                             "give one trained with train_imagenet.py --groups 3 --width 0.5, or a preset of the "
+                             "trunk's architecture" % (trunk, theirs, PRESET), str(e.exception))
+
     def test_detector_as_trunk_is_named(self):
         # A detector .bin of the preset's architecture given as --trunk: said to be a detector's,
         # with --init the way on (it said "not a trunk of this preset's architecture", naming

@@ -900,6 +900,35 @@ def init_from_scratch(model, zero_init_residual):
                 nn.init.zeros_(unit.branch_main_2[1].weight)
 
 
+ARCHITECTURE = ("groups", "width", "shallow", "se", "shuffle")  # the backbone keys that shape a trunk's tensors
+
+
+def describe_architecture(backbone):
+    """A backbone config's architecture as the presets' names spell it: "g3 0.5x", then "shallow",
+    "SE" or "no shuffle" where it is so."""
+    return " ".join(["g%s %sx" % (backbone["groups"], float(backbone["width"]))] +
+                    [w for k, w, v in (("shallow", "shallow", True), ("se", "SE", True), ("shuffle", "no shuffle", False))
+                     if bool(backbone[k]) == v])
+
+
+def check_trunk_architecture(path, have, cfg, config):
+    """SystemExit when the classifier .bin config have (of --trunk path) is of another architecture
+    than the preset's (cfg, from the file config): named both, by what each config says, not by the
+    first tensor whose size differs."""
+    try:
+        theirs = make_config(have["backbone"])["backbone"]
+    except (KeyError, TypeError, ValueError):  # no backbone section, or one not of the format
+        return  # (its tensors are then compared with the preset's as a checkpoint's)
+    want = cfg["backbone"]
+    if all(theirs.get(k) == want[k] for k in ARCHITECTURE):
+        return
+    flags = "--groups %s --width %s" % (want["groups"], float(want["width"])) + (
+        " --shallow" if want["shallow"] else "") + (" --se" if want["se"] else "")
+    raise SystemExit("--trunk %s: a ShuffleNet v1 %s classifier's trunk (its configuration), %s wants %s: give one "
+                     "trained with train_imagenet.py %s, or a preset of the trunk's architecture" % (
+                         path, describe_architecture(theirs), config, describe_architecture(want), flags))
+
+
 def init_from_bin(model, path, cfg):
     """Load every weight of a detector .bin whose architecture equals cfg's. Its classes may be a
     superset of the run's (the box predictor keeps the background's and those classes' rows, as a
@@ -1489,7 +1518,7 @@ def main(argv=None):
         elif a.trunk:
             # a .bin (or our own last.pt) already takes our input; a megvii checkpoint is converted
             try:
-                state = read_bin(a.trunk)[0] if a.trunk.endswith(".bin") else load_imagenet_state(a.trunk)
+                state, have = read_bin(a.trunk) if a.trunk.endswith(".bin") else (load_imagenet_state(a.trunk), None)
             except SystemExit:
                 raise
             except Exception as e:  # a missing file, a text file, a damaged one: torch and pickle raise many kinds
@@ -1498,6 +1527,8 @@ def main(argv=None):
                 raise SystemExit("--trunk %s: a detector's weights (its RPN and box heads), not an ImageNet trunk's: "
                                  "go on from a detector .bin with --init (a train_detector.py OUT/last.pt: export it with "
                                  "its run's arguments and --export-now first)" % a.trunk)
+            if have is not None:
+                check_trunk_architecture(a.trunk, have, cfg, a.config)
             try:
                 model.trunk.load_state_dict({k: v for k, v in state.items() if not k.startswith("classifier.")},
                                             strict=True)
