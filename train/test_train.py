@@ -1998,6 +1998,20 @@ class ImageNetTraining(unittest.TestCase):
             self.assertEqual(evals, [1, 2])
             self.assertTrue(os.path.exists(os.path.join(out, "iter000001.bin")))
 
+    def test_failed_evaluation_leaves_no_tmp(self):
+        # The export's .bin is written as .tmp and kept until its evaluation: an evaluation that
+        # fails otherwise than on a --val image (out of memory, say) must not leave it behind.
+        with tempfile.TemporaryDirectory() as tmp:
+            root = two_class_folders(os.path.join(tmp, "train"))
+            val = two_class_folders(os.path.join(tmp, "val"))
+            out = os.path.join(tmp, "out")
+            argv = ["--data", root, "--val", val, "--groups", "3", "--width", "0.5", "--batch", "2", "--threads", "1",
+                    "--size", "64", "--iters", "1", "--out", out]
+            with unittest.mock.patch.object(train_imagenet, "evaluate", side_effect=RuntimeError("out of memory")), \
+                    contextlib.redirect_stdout(io.StringIO()), self.assertRaisesRegex(RuntimeError, "out of memory"):
+                train_imagenet.main(argv)
+            self.assertEqual(sorted(f for f in os.listdir(out) if ".bin" in f), [])
+
     def test_val_labels_follow_the_training_classes(self):
         # A validation folder without one of the training classes keeps the training set's
         # labels (it labelled dog 0, cat's label, and reported top-1 1.0); a folder of a class

@@ -283,8 +283,10 @@ def main(argv=None):
         if val:
             try:
                 t1, t5 = evaluate(model, val, a.size, device, workers=a.workers)
-            except UnreadableImage as e:
+            except BaseException as e:  # (any error: no .tmp is left beside the run's models)
                 os.remove(path + ".tmp")
+                if not isinstance(e, UnreadableImage):
+                    raise
                 return "%s (a --val image, evaluating iteration %d)" % (unreadable_image_message(e), it)
             rec = {"iter": it, "top1": t1, "top5": t5}
         os.replace(path + ".tmp", path)
