@@ -144,7 +144,6 @@ class Beside(unittest.TestCase):
         self.assertEqual(peers.beside(peers.num(2.5), 2.5, 2.5), "2.50")
         self.assertEqual(peers.beside(peers.num(2.61), 2.61, 2.5), "2.61")
 
-
     def test_goal_multiple_that_rounds_to_one_shows_more_digits(self):
         # make bench printed "2.62 ms (1.0x the goal) | no" for 2.62 ms against <= 2.5 ms.
         a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True)
@@ -162,6 +161,7 @@ class Beside(unittest.TestCase):
             self.assertIn("| classifier 1.0x 224: <= 2.5 ms | " + shown, table)
         self.assertEqual(peers.multiple(2.503, 2.5), "1.0012")
         self.assertEqual(peers.multiple(0.863, 1), "0.9")
+
 
 class Peak(unittest.TestCase):
     def test_the_better_of_the_peak_runs(self):
