@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import importlib.util
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -53,6 +54,7 @@ class LeftOut(unittest.TestCase):
                 contextlib.redirect_stderr(io.StringIO()):
             b = peers.Bench(a)
         b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
+        b.peaks = [b.peak, b.peak]
         b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
         b.load = [0.5, 0.5]
         return b
@@ -151,6 +153,7 @@ class Beside(unittest.TestCase):
         with mock.patch.object(peers, "missing_peers", return_value={}), contextlib.redirect_stderr(io.StringIO()):
             b = peers.Bench(a)
         b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
+        b.peaks = [b.peak, b.peak]
         b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
         b.load = [0.5, 0.5]
         for ms, shown in ((2.62, "2.62 ms (1.048x the goal) | no"), (2.4, "2.40 ms (0.96x the goal) | yes"),
@@ -171,6 +174,22 @@ class Peak(unittest.TestCase):
                  {"isa": "avx512f", "gflops_1t": 221.4, "gflops_2t": 54.7}]
         self.assertEqual(peers.best_peak(peaks), {"isa": "avx512f", "gflops_1t": 221.4, "gflops_2t": 140.0})
         self.assertEqual(peers.gflops({"gflop_per_s": 106.6}, peers.best_peak(peaks)), "106.6 (48%)")
+
+    def test_a_failed_run_at_the_end_keeps_the_results(self):
+        # peak.c failing after every engine was measured raised, and results.json was never written.
+        a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True, peak="/nonexistent/peak")
+        self.addCleanup(shutil.rmtree, a.out)
+        with mock.patch.object(peers, "missing_peers", return_value={}), contextlib.redirect_stderr(io.StringIO()):
+            b = peers.Bench(a)
+        start = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
+        b.peaks, b.xcore, b.load, b.results = [start], {"same_core_gbps": 30.0, "other_core_gbps": 20.0}, [0.5], []
+        with mock.patch.object(peers.Bench, "measure_peak", side_effect=subprocess.CalledProcessError(1, "peak")), \
+                contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            b.finish()
+        with open(os.path.join(a.out, "results.json")) as f:
+            self.assertEqual(json.load(f)["peak"], start)
+        self.assertIn("bench/peak.c failed", b.skipped["peak at the end"])
+        self.assertIn("(bench/peak.c, avx2, its run at the start)", peers.Report(b).markdown())
 
 if __name__ == "__main__":
     unittest.main()
