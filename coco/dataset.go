@@ -335,6 +335,15 @@ func (a *annJSON) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// bboxShape says what is wrong with a bbox of the ground truth or the results that is not 4
+// numbers: null, or a list of another length.
+func bboxShape(b []float64) string {
+	if b == nil {
+		return "bbox must be 4 numbers [x,y,w,h], got null"
+	}
+	return fmt.Sprintf("bbox must be 4 numbers [x,y,w,h], got %d", len(b))
+}
+
 // nullsAsNaN returns box emptied, with room for 4 numbers that hold NaN: encoding/json leaves a
 // null element of an array as the slice held it, so a NaN in a box decoded into it is a null
 // (a JSON number is never NaN; Python's NaN word is refused before).
@@ -426,10 +435,8 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageID
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
 		case a.noBBox:
 			return atError(name, off, "annotations[%d] (id %d): no bbox", i, a.ID)
-		case a.BBox == nil:
-			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got null", i, a.ID)
 		case len(a.BBox) != 4:
-			return atError(name, off, "annotations[%d] (id %d): bbox must be 4 numbers [x,y,w,h], got %d", i, a.ID, len(a.BBox))
+			return atError(name, off, "annotations[%d] (id %d): %s", i, a.ID, bboxShape(a.BBox))
 		case slices.ContainsFunc(a.BBox, math.IsNaN):
 			return atError(name, off, "annotations[%d] (id %d): bbox: null is not a number (pycocotools reads it as NaN, which matches any box)", i, a.ID)
 		}

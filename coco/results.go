@@ -352,10 +352,8 @@ func DecodeResults(r io.Reader, name string, gt *Dataset) ([]Result, error) {
 				return atError(name, off, "%s: no bbox, and no segmentation to read one from", what)
 			case !d.bboxKey: // (boxes: with masks a missing key takes the mask's box)
 				return atError(name, off, "%s: no bbox (detection 0 has one, so every detection's box is read from the file, as pycocotools reads them)", what)
-			case d.BBox == nil:
-				return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got null", what)
 			}
-			return atError(name, off, "%s: bbox must be 4 numbers [x,y,w,h], got %d", what, len(d.BBox))
+			return atError(name, off, "%s: %s", what, bboxShape(d.BBox))
 		case slices.ContainsFunc(d.BBox, math.IsNaN):
 			return atError(name, off, "%s: bbox: null is not a number (pycocotools' loadRes fails on it)", what)
 		case math.IsNaN(d.Score):
