@@ -241,9 +241,11 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 		return nil, err
 	}
 	s := rowSource{w: w, minX: b.Min.X, minY: b.Min.Y}
+	var opaque func() bool // premultiplied alpha: un-premultiplied unless this says the image is opaque
 	switch m := img.(type) {
 	case *image.RGBA:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
+		opaque = m.Opaque
 	case *image.NRGBA:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, [3]int{0, 1, 2})
 	case *image.Gray:
@@ -251,6 +253,7 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	// 16-bit channels are big-endian: each one's high byte is its 8-bit value.
 	case *image.RGBA64:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
+		opaque = m.Opaque
 	case *image.NRGBA64:
 		s.packed(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 8, [3]int{0, 2, 4})
 	case *image.Gray16:
@@ -276,20 +279,13 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 	}
 	if s.kind == srcPacked {
 		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic:
-		// checked before Opaque, below, reads Pix.
+		// checked before opaque, below, reads Pix.
 		if !covers(len(s.pix), s.base, s.stride, w*s.step, h) {
 			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(s.pix), s.stride)
 		}
 	}
-	switch m := img.(type) {
-	case *image.RGBA:
-		if !m.Opaque() {
-			s.premultiplied()
-		}
-	case *image.RGBA64:
-		if !m.Opaque() {
-			s.premultiplied()
-		}
+	if opaque != nil && !opaque() {
+		s.premultiplied()
 	}
 	return p.run(&s, w, h)
 }
