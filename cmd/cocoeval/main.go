@@ -250,7 +250,7 @@ func evalFile(c *cli.Context, e *env) error {
 		return err
 	}
 	noteLimit(e, limit, len(all), c.String("gt"))
-	if limit > 0 && limit < len(all) {
+	if len(evaluated) < len(all) {
 		fmt.Fprintf(e.stderr, "evaluating the first %s (of %d in %s)\n", plural.Count(limit, "image", "images"), len(all), quote.Name(c.String("gt")))
 		if k := coveredPrefix(all, dts); k > limit && k < len(all) { // (a complete file at a small -limit: a quick check)
 			beyond := fmt.Sprintf("images %d-%d", limit+1, k)
@@ -260,7 +260,7 @@ func evalFile(c *cli.Context, e *env) error {
 			fmt.Fprintf(e.stderr, "cocoeval: note: %s has detections on the first %d images: those on %s are not evaluated "+
 				"(if the file is from a -limit or interrupted run, give -limit as that run printed it)\n", quote.Name(c.String("dt")), k, beyond)
 		}
-		return report(c.Context, c, e, gt, dts, imageIDs(all[:limit]), cats)
+		return report(c.Context, c, e, gt, dts, imageIDs(evaluated), cats)
 	}
 	if k := coveredPrefix(all, dts); limit == 0 && len(dts) > 0 && k < len(all) {
 		if n := withGroundTruth(gt, all[k:], cats); n > 0 { // (images without any have nothing to miss)
