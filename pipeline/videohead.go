@@ -65,15 +65,11 @@ const maxISOIndex = 8 << 20
 // are made within whyTimeout, as FFmpeg makes them: the URL's user and password are sent only when
 // the server asks for them (Digest or Basic), and the server's certificate is not checked.
 func httpVideoHead(ctx context.Context, rawURL string) videoHead {
-	u, err := neturl.Parse(rawURL)
+	get, done, err := ffmpegRequests(ctx, rawURL)
 	if err != nil {
 		return videoHead{err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
-	defer cancel()
-	client := ffmpegClient() // (a Range request is not sent compressed: Go asks for gzip only without one)
-	defer client.CloseIdleConnections()
-	get := ffmpegGetter(ctx, client, u)
+	defer done()
 	resp, err := get(0, maxVideoHead)
 	if err != nil {
 		return videoHead{err: err}
@@ -92,6 +88,19 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 		h.frames = httpISOIndex(get, h.indexAt)
 	}
 	return h
+}
+
+// ffmpegRequests returns ffmpegGetter's get for rawURL, its requests made within whyTimeout of ctx
+// by an ffmpegClient (a Range request is not sent compressed: Go asks for gzip only without one),
+// and done, which ends them and closes the client's idle connections.
+func ffmpegRequests(ctx context.Context, rawURL string) (get func(from int64, n int) (*http.Response, error), done func(), err error) {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
+	client := ffmpegClient()
+	return ffmpegGetter(ctx, client, u), func() { client.CloseIdleConnections(); cancel() }, nil
 }
 
 // ffmpegGetter returns a function that asks client for n bytes of u from byte from on
@@ -121,15 +130,12 @@ func ffmpegGetter(ctx context.Context, client *http.Client, u *neturl.URL) func(
 // frames and end at its first loss, status 0, never reconnected. False where the request fails
 // (within whyTimeout; only its first bytes are read).
 func httpFinite(ctx context.Context, rawURL string) bool {
-	u, err := neturl.Parse(rawURL)
+	get, done, err := ffmpegRequests(ctx, rawURL)
 	if err != nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, whyTimeout)
-	defer cancel()
-	client := ffmpegClient()
-	defer client.CloseIdleConnections()
-	resp, err := ffmpegGetter(ctx, client, u)(0, 16)
+	defer done()
+	resp, err := get(0, 16)
 	if err != nil {
 		return false
 	}
