@@ -27,11 +27,11 @@ const (
 	trackTypeVideo   = 1
 )
 
-// maxSegmentChildren is how many of a segment's elements matroskaTimes reads past before its
-// first cluster at most (a seek head, info, tracks, tags, cues, voids: a handful in practice).
+// maxSegmentChildren is how many of a segment's elements matroskaTimes and matroskaVideoTracks
+// read past before its first cluster at most (a seek head, info, tracks, tags, cues, voids: a handful in practice).
 const maxSegmentChildren = 64
 
-// errNotMatroska is matroskaTimes' failure: not a Matroska file, or not one it can read.
+// errNotMatroska is matroskaTimes' and matroskaVideoTracks' failure: not a Matroska file, or not one it can read.
 var errNotMatroska = errors.New("not a Matroska file whose start it can read")
 
 // matroskaTimes reads from a Matroska file (MKV, WebM) its duration, as its segment's info
@@ -74,13 +74,23 @@ func (f *forwardReader) Seek(offset int64, whence int) (int64, error) {
 	return f.off, err
 }
 
-// readMatroskaTimes is matroskaTimes on the file's bytes as f reads them.
-func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
+// matroskaSegment reads a Matroska file's EBML header and its segment's ID and size from f's
+// start, and returns the reader at the segment's first element; false where f does not start so.
+func matroskaSegment(f io.ReadSeeker) (*ebmlReader, bool) {
 	r := &ebmlReader{r: f}
 	if id, size := r.element(); id != ebmlHeaderID || !r.skip(size) {
-		return 0, 0, errNotMatroska
+		return nil, false
 	}
 	if id, _ := r.element(); id != segmentID { // (its size may be unknown: read it as it comes)
+		return nil, false
+	}
+	return r, true
+}
+
+// readMatroskaTimes is matroskaTimes on the file's bytes as f reads them.
+func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
+	r, ok := matroskaSegment(f)
+	if !ok {
 		return 0, 0, errNotMatroska
 	}
 	scale := uint64(1_000_000) // ns per timestamp unit, unless the info states it
@@ -133,11 +143,8 @@ func matroskaVideoTracks(path string) (int, error) {
 
 // readMatroskaVideoTracks is matroskaVideoTracks on the file's bytes as f reads them.
 func readMatroskaVideoTracks(f io.ReadSeeker) (int, error) {
-	r := &ebmlReader{r: f}
-	if id, size := r.element(); id != ebmlHeaderID || !r.skip(size) {
-		return 0, errNotMatroska
-	}
-	if id, _ := r.element(); id != segmentID {
+	r, ok := matroskaSegment(f)
+	if !ok {
 		return 0, errNotMatroska
 	}
 	for range maxSegmentChildren {
