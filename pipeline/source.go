@@ -167,7 +167,7 @@ func (e *extent) spanned(f *frameNumbers) int {
 		return 0
 	}
 	n := f.last + 1
-	if n > 0 && f.fps > 0 && f.fps <= 1e6 {
+	if n > 0 && gridFPS(f.fps) { // (origin set: numbered by time from the first frame)
 		n = max(n, int(math.Round(f.lastMS*f.fps/1000))-f.origin+1)
 	}
 	return n
@@ -346,8 +346,12 @@ type frameNumbers struct {
 }
 
 func newFrameNumbers(fps float64, stated int) frameNumbers {
-	return frameNumbers{fps: fps, stated: stated, last: -1, byTime: fps > 0 && fps <= 1e6}
+	return frameNumbers{fps: fps, stated: stated, last: -1, byTime: gridFPS(fps)}
 }
+
+// gridFPS reports whether frames at fps are numbered by their time on its grid from the first
+// frame on (frameNumbers' byTime at the start, which sets origin): a rate above 0 and not above 1e6.
+func gridFPS(fps float64) bool { return fps > 0 && fps <= 1e6 }
 
 // maxReorderDelay is the most frames a decoder holds back to put B-frames in order, as the
 // tests see it (TestAVIWithBFramesIntact: x264's three B-frames, remuxed from MP4 into AVI, 4).
