@@ -1030,9 +1030,10 @@ func TestVideoErrors(t *testing.T) {
 }
 
 // TestCoverArtIsNoVideo: an audio file whose only picture is its cover art (FFmpeg's attached
-// picture, which OpenCV reads as a video at 90000 frames/s stating 450,000 frames for 5 s) is
-// refused as no video, naming the file, where it was read as one frame and warned short of the
-// count; a one-frame video, and a video with cover art beside it, are videos.
+// picture, which OpenCV reads as a video at 90000 frames/s stating 450,000 frames for 5 s of
+// M4A, 453,747 of MP3) is refused as no video, naming the file, where it was read as one frame
+// and warned short of the count; a one-frame video, and a video with cover art beside it, are
+// videos.
 func TestCoverArtIsNoVideo(t *testing.T) {
 	dir := t.TempDir()
 	ffmpeg := func(name string, args ...string) string {
