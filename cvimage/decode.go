@@ -288,7 +288,7 @@ const maxQuoted = 80
 func textContent(head []byte) string {
 	switch ct := http.DetectContentType(head); {
 	case strings.HasPrefix(ct, "text/html"):
-		lower := bytes.ToLower(head)
+		lower := asciiLower(head) // (not bytes.ToLower: it widens bytes that are not UTF-8, and its offsets index head)
 		if i := bytes.Index(lower, []byte("<title>")); i >= 0 {
 			title := head[i+len("<title>"):]
 			if j := bytes.Index(lower[i:], []byte("</title>")); j >= 0 {
@@ -307,6 +307,18 @@ func textContent(head []byte) string {
 		return "text"
 	}
 	return ""
+}
+
+// asciiLower returns a copy of b with its ASCII capitals lowered, every other byte as it is, so
+// that an offset in it is one in b.
+func asciiLower(b []byte) []byte {
+	lower := bytes.Clone(b)
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	return lower
 }
 
 // quoteStart quotes s's first maxQuoted characters as Go quotes a string (a control character

@@ -212,6 +212,8 @@ func TestNotAnImageSaysWhat(t *testing.T) {
 		{"clip.bmp", ts, "video (MPEG-TS)"},
 		{"login.jpg", []byte("<!DOCTYPE html>\n<html><head><meta charset=utf-8>\n<TITLE> Sign in\n</title></head><body><form></form></body></html>"), `an HTML page titled "Sign in" (a login or error page?)`},
 		{"page.png", []byte("\n  <html><body>Moved</body></html>"), "an HTML page (a login or error page?)"},
+		// (a Latin-1 page: its bytes not UTF-8, which bytes.ToLower widens, misplacing the title)
+		{"latin1.jpg", []byte("<html><head><!-- " + strings.Repeat("\xe9", 200) + " --><title>Connexion</title></head>"), `an HTML page titled "Connexion"`},
 		{"gone.jpg", []byte("Not Found: the file you asked for is gone\r\nmore\n"), `text: "Not Found: the file you asked for is gone"`},
 		{"long.jpg", []byte("\x1b[31m" + strings.Repeat("x", 200)), `text: "\x1b[31m` + strings.Repeat("x", 75) + `"...`},
 	} {
