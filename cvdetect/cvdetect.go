@@ -3,6 +3,7 @@
 package cvdetect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -25,12 +26,22 @@ var ErrMatType = errors.New("cvdetect: Mat must be 8-bit BGR (CV_8UC3)")
 // copied beyond what det's preprocessing does. The returned slice is det's and valid until its
 // next call; boxes are in m's pixel coordinates. Once det has seen m's size, Detect allocates
 // nothing (but for a region in a build with gocv's -tags matprofile: see Pixels).
+//
+// The Mat's bytes are taken to be B, G, R, OpenCV's order, which nothing in a Mat records: for a
+// Mat holding R, G, B (from a library that is not OpenCV's), pass Pixels' result to
+// det.DetectRGB, which reads it without a conversion.
 func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
+	return DetectContext(context.Background(), det, m)
+}
+
+// DetectContext is Detect, ending with ctx's error once ctx is done (a camera loop's shutdown, a
+// request's deadline): see detector.DetectContext.
+func DetectContext(ctx context.Context, det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 	pix, stride, err := Pixels(m)
 	if err != nil {
 		return nil, err
 	}
-	return det.DetectBGR(pix, m.Cols(), m.Rows(), stride)
+	return det.DetectBGRContext(ctx, pix, m.Cols(), m.Rows(), stride)
 }
 
 // Pixels returns m's bytes in place, from its first pixel to the end of its last row, and the

@@ -3,6 +3,7 @@
 package cvdetect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -79,6 +80,27 @@ func TestDetectInPlace(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %d detections differ from detector.Detect's %d (first %+v, want %+v)", name, len(got), len(want), got[0], want[0])
 		}
+		got, err = DetectContext(context.Background(), det, mat)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: DetectContext: %d detections (%v), want detector.Detect's %d", name, len(got), err, len(want))
+		}
+	}
+	// A Mat holding R, G, B: Pixels into DetectRGB, as Detect's doc says, gives what
+	// detector.Detect gives for the same picture.
+	rgb := gocv.NewMat()
+	defer rgb.Close()
+	gocv.CvtColor(roi, &rgb, gocv.ColorBGRToRGB)
+	pix, stride, err := Pixels(rgb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := det.DetectRGB(pix, w, h, stride); err != nil || !slices.Equal(got, want) {
+		t.Errorf("an RGB Mat through Pixels and DetectRGB: %d detections (%v), want detector.Detect's %d", len(got), err, len(want))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got, err := DetectContext(ctx, det, m); !errors.Is(err, context.Canceled) || got != nil {
+		t.Errorf("DetectContext, a done context: %d detections, %v; want context.Canceled", len(got), err)
 	}
 }
 

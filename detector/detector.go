@@ -448,16 +448,10 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 // within one stage's time (a fraction of the whole: the trunk is the longest). A nil ctx is an
 // error.
 func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detection, error) {
-	if err := d.enterDetect(); err != nil {
+	if err := d.enterDetectContext(ctx); err != nil {
 		return nil, err
 	}
 	defer d.leave()
-	if ctx == nil {
-		return nil, errors.New("detector: nil Context")
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	in, err := d.pre.Image(img)
 	if err != nil {
 		return nil, err
@@ -476,28 +470,42 @@ func (d *Detector) DetectContext(ctx context.Context, img image.Image) ([]Detect
 // stride bytes per row. The returned slice is owned by the Detector and valid until its next
 // call; a concurrent call returns ErrBusy, as Detect's.
 func (d *Detector) DetectBGR(pix []byte, w, h, stride int) ([]Detection, error) {
-	if err := d.enterDetect(); err != nil {
-		return nil, err
-	}
-	defer d.leave()
-	in, err := d.pre.BGR(pix, w, h, stride)
-	if err != nil {
-		return nil, err
-	}
-	return d.run(context.Background(), in)
+	return d.DetectBGRContext(context.Background(), pix, w, h, stride)
+}
+
+// DetectBGRContext is DetectBGR, ending with ctx's error once ctx is done, as DetectContext.
+func (d *Detector) DetectBGRContext(ctx context.Context, pix []byte, w, h, stride int) ([]Detection, error) {
+	return d.detectFrame(ctx, false, pix, w, h, stride)
 }
 
 // DetectRGB is DetectBGR for frames whose bytes are in R, G, B order.
 func (d *Detector) DetectRGB(pix []byte, w, h, stride int) ([]Detection, error) {
-	if err := d.enterDetect(); err != nil {
+	return d.DetectRGBContext(context.Background(), pix, w, h, stride)
+}
+
+// DetectRGBContext is DetectRGB, ending with ctx's error once ctx is done, as DetectContext.
+func (d *Detector) DetectRGBContext(ctx context.Context, pix []byte, w, h, stride int) ([]Detection, error) {
+	return d.detectFrame(ctx, true, pix, w, h, stride)
+}
+
+// detectFrame runs the detector on an interleaved 8-bit frame, its bytes in R, G, B order if rgb
+// and B, G, R otherwise.
+func (d *Detector) detectFrame(ctx context.Context, rgb bool, pix []byte, w, h, stride int) ([]Detection, error) {
+	if err := d.enterDetectContext(ctx); err != nil {
 		return nil, err
 	}
 	defer d.leave()
-	in, err := d.pre.RGB(pix, w, h, stride)
+	var in *transform.Output
+	var err error
+	if rgb {
+		in, err = d.pre.RGB(pix, w, h, stride)
+	} else {
+		in, err = d.pre.BGR(pix, w, h, stride)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return d.run(context.Background(), in)
+	return d.run(ctx, in)
 }
 
 // enter marks d busy for one call (ErrBusy: another goroutine's call is running; ErrClosed:
@@ -523,6 +531,23 @@ func (d *Detector) enterDetect() error {
 		return err
 	}
 	d.proposals = 0
+	return nil
+}
+
+// enterDetectContext is enterDetect for a call under ctx: a nil ctx is an error, and a done one
+// ends the call before any work (d is left as it was entered: not busy).
+func (d *Detector) enterDetectContext(ctx context.Context) error {
+	if err := d.enterDetect(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		d.leave()
+		return errors.New("detector: nil Context")
+	}
+	if err := ctx.Err(); err != nil {
+		d.leave()
+		return err
+	}
 	return nil
 }
 

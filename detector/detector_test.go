@@ -966,9 +966,17 @@ func TestNilAndZeroDetector(t *testing.T) {
 			"DetectContext": func() error { _, err := d.DetectContext(context.Background(), img); return err },
 			"DetectBGR":     func() error { _, err := d.DetectBGR(frame, 64, 48, 64*3); return err },
 			"DetectRGB":     func() error { _, err := d.DetectRGB(frame, 64, 48, 64*3); return err },
-			"Set":           func() error { return d.Set(detector.WithScoreThreshold(0.5)) },
-			"Clone":         func() error { _, err := d.Clone(); return err },
-			"Close":         func() error { return d.Close() },
+			"DetectBGRContext": func() error {
+				_, err := d.DetectBGRContext(context.Background(), frame, 64, 48, 64*3)
+				return err
+			},
+			"DetectRGBContext": func() error {
+				_, err := d.DetectRGBContext(context.Background(), frame, 64, 48, 64*3)
+				return err
+			},
+			"Set":   func() error { return d.Set(detector.WithScoreThreshold(0.5)) },
+			"Clone": func() error { _, err := d.Clone(); return err },
+			"Close": func() error { return d.Close() },
 		}
 		wantMakeError(t, name+" Detector", "Load", calls)
 	}

@@ -3,6 +3,7 @@ package detector_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -224,6 +225,59 @@ func TestComplexityRefusesWhatCannotBe(t *testing.T) {
 	m.Config.Detector = nil
 	if _, err := m.Complexity(320, 416, 300); err == nil || !strings.Contains(err.Error(), "no detector section") {
 		t.Errorf("without a detector section: %v", err)
+	}
+}
+
+// TestFrameContextStops: DetectBGRContext and DetectRGBContext stop as DetectContext does (a
+// camera loop's shutdown or a request's deadline), and detect as DetectBGR and DetectRGB otherwise.
+func TestFrameContextStops(t *testing.T) {
+	const w, h = 200, 150
+	frame := make([]byte, w*h*3)
+	for i := range frame {
+		frame[i] = uint8(i * 7)
+	}
+	for _, c := range []struct {
+		name      string
+		withCtx   func(*detector.Detector, context.Context) ([]detector.Detection, error)
+		withoutIt func(*detector.Detector) ([]detector.Detection, error)
+	}{
+		{"BGR",
+			func(d *detector.Detector, ctx context.Context) ([]detector.Detection, error) {
+				return d.DetectBGRContext(ctx, frame, w, h, 3*w)
+			},
+			func(d *detector.Detector) ([]detector.Detection, error) { return d.DetectBGR(frame, w, h, 3*w) }},
+		{"RGB",
+			func(d *detector.Detector, ctx context.Context) ([]detector.Detection, error) {
+				return d.DetectRGBContext(ctx, frame, w, h, 3*w)
+			},
+			func(d *detector.Detector) ([]detector.Detection, error) { return d.DetectRGB(frame, w, h, 3*w) }},
+	} {
+		m, trunk, _, _ := tinyTrunkModel(t)
+		det, err := m.NewDetector(detector.WithScoreThreshold(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		trunk.afterFeatures = cancel
+		if dets, err := c.withCtx(det, ctx); !errors.Is(err, context.Canceled) || dets != nil || trunk.calls != [2]int{1, 0} {
+			t.Errorf("%s: cancelled in the trunk: %d detections, %v; trunk and box head ran %v times", c.name, len(dets), err, trunk.calls)
+		}
+		trunk.afterFeatures = nil
+		if _, err := c.withCtx(det, ctx); !errors.Is(err, context.Canceled) || trunk.calls != [2]int{1, 0} {
+			t.Errorf("%s: a done context: %v; trunk and box head ran %v times", c.name, err, trunk.calls)
+		}
+		if _, err := c.withCtx(det, nil); err == nil || err.Error() != "detector: nil Context" {
+			t.Errorf("%s: a nil Context: %v, want \"detector: nil Context\"", c.name, err)
+		}
+		got, err := c.withCtx(det, context.Background())
+		if err != nil || len(got) == 0 || trunk.calls[1] == 0 {
+			t.Fatalf("%s: afterwards: %d detections, %v; trunk and box head ran %v times", c.name, len(got), err, trunk.calls)
+		}
+		got = append([]detector.Detection(nil), got...)
+		want, err := c.withoutIt(det)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: with a context %v, without %v (%v)", c.name, got, want, err)
+		}
 	}
 }
 
