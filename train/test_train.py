@@ -434,7 +434,8 @@ class NumericFlags(unittest.TestCase):
 class RunFolder(unittest.TestCase):
     def test_file_as_out_is_named(self):
         # --out naming a file: an error naming it, not os.makedirs's FileExistsError traceback
-        # (both training scripts make the folder before reading anything else).
+        # (both training scripts check the folder before reading anything else, and make it once
+        # the rest is checked).
         import train_imagenet
         with tempfile.TemporaryDirectory() as tmp:
             f = os.path.join(tmp, "notes.txt")
@@ -448,7 +449,21 @@ class RunFolder(unittest.TestCase):
                                  "run's own folder" % f)
                 with self.assertRaises(SystemExit) as e:
                     script.main(args + ["--out", os.path.join(f, "run")])
-                self.assertIn("--out %s: cannot make the run folder: " % os.path.join(f, "run"), str(e.exception))
+                self.assertEqual(str(e.exception), "--out %s: cannot make the run folder: %s is a file" % (
+                    os.path.join(f, "run"), f))
+            # a folder that cannot be written in: named before the data is read (the data here is
+            # not there: its error would come first otherwise). os.access says so as the folder's
+            # mode would to anyone but root, who writes anywhere (the tests run as root in CI).
+            locked = os.path.join(tmp, "locked")
+            os.makedirs(locked)
+            real_access = os.access
+            for script, args in ((train_detector, ["--config", PRESET, "--data", "a:b", "--iters", "1"]),
+                                 (train_imagenet, ["--data", tmp])):
+                with self.assertRaises(SystemExit) as e, unittest.mock.patch.object(
+                        os, "access", lambda p, m: p != locked and real_access(p, m)):
+                    script.main(args + ["--out", os.path.join(locked, "run", "x")])
+                self.assertEqual(str(e.exception), "--out %s: cannot make the run folder: %s is not writable" % (
+                    os.path.join(locked, "run", "x"), locked))
 
 
 class PresetMistakes(unittest.TestCase):
@@ -1071,6 +1086,7 @@ class DetectorTraining(unittest.TestCase):
             train_detector.main(["--config", PRESET, "--classes", "toaster", "--data", self.data, "--iters", "1",
                                  "--eval-every", "0", "--out", os.path.join(self.tmp.name, "toaster")])
         self.assertIn("no boxes of toaster", str(e.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "toaster")), "a run folder made for a run refused")
 
     def test_evaluation_settings_checked_first(self):
         # A mistake that would stop the first evaluation (10,000 iterations into the Table 7
@@ -2036,7 +2052,7 @@ class ImageNetTraining(unittest.TestCase):
 
     def test_data_and_val_folder_errors_name_the_flag(self):
         # A --data or --val folder that is not there, or has no class folders, is named with its
-        # flag (it was "PATH: no such folder", which of the two not said).
+        # flag (it was "PATH: no such folder", which of the two not said), before --out is made.
         with tempfile.TemporaryDirectory() as tmp:
             root = two_class_folders(os.path.join(tmp, "train"))
             flat = os.path.join(tmp, "flat")
@@ -2053,6 +2069,8 @@ class ImageNetTraining(unittest.TestCase):
                 with contextlib.redirect_stdout(io.StringIO()), self.assertRaises(SystemExit) as e:
                     train_imagenet.main(common + args + ["--no-resume"])
                 self.assertIn(want, str(e.exception))
+                # and leaves no empty run folder behind (it made --out first)
+                self.assertFalse(os.path.exists(os.path.join(tmp, "out")), args)
 
     def test_resume_of_another_run_is_named(self):
         # OUT/last.pt of a run of another width: an error naming it, the run's args.json and the

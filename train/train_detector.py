@@ -1366,11 +1366,24 @@ def check_resumed_classes(ck, path, args_path, spec, classes):
                          if started is not None else ""))
 
 
-def make_run_folder(out):
-    """Makes the run folder --out (and its parents) where it is not there; SystemExit naming it
-    where it cannot be (a file of that name: it was os.makedirs's FileExistsError traceback)."""
+def check_run_folder(out):
+    """SystemExit naming the run folder --out where it cannot be made (a file of that name, a file
+    or an unwritable folder above it), checked before anything is read; make_run_folder makes it
+    once the rest of the run is checked, so that a mistake leaves no empty folder behind."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise SystemExit("--out %s: not a folder (a file of that name is there): give the run's own folder" % out)
+    above = os.path.dirname(os.path.abspath(out))
+    while not os.path.exists(above):
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        raise SystemExit("--out %s: cannot make the run folder: %s is a file" % (out, above))
+    if not os.path.exists(out) and not os.access(above, os.W_OK | os.X_OK):
+        raise SystemExit("--out %s: cannot make the run folder: %s is not writable" % (out, above))
+
+
+def make_run_folder(out):
+    """Makes the run folder --out (and its parents) where it is not there (check_run_folder has
+    checked that it can be); SystemExit naming it where it still cannot be."""
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as e:
@@ -1457,7 +1470,7 @@ def main(argv=None):
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     main_proc = rank == 0
     check_bn(a.bn, distributed, device)
-    make_run_folder(a.out)
+    check_run_folder(a.out)
 
     backbone, det = config_file(a.config)
     ckpt_path = os.path.join(a.out, "last.pt")
@@ -1482,6 +1495,9 @@ def main(argv=None):
             notes += ["category %d %s left out: the Go engine's classes have ids of 1 or more" % (cid, json.dumps(name))
                       for cid, name in sorted(categories.items()) if cid < 1]
         records, dropped = label_records(records, [c for c, _ in classes])
+        if not any(len(r["boxes"]) for r in records):
+            raise SystemExit("--data %s: no boxes of %s in its %d images" % (
+                " ".join(a.data), ",".join(n for _, n in classes), len(records)))
         if main_proc:
             for note in notes:
                 print("note: " + note, flush=True)
@@ -1553,6 +1569,7 @@ def main(argv=None):
     opt = make_optimizer(a, model)
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
 
+    make_run_folder(a.out)  # once the data, preset and weights are checked: a mistake there leaves no empty folder
     start, train_seconds, best = 0, 0.0, None
     global_batch = world * a.batch * a.accum
     first_image = None  # the stream's position at start (None: start x global_batch)
@@ -1620,9 +1637,6 @@ def main(argv=None):
     data = Detections(records, max(sizes), max_long, cache=cache, flip=a.flip, color=a.color,
                       crop=a.crop, mosaic=a.mosaic, copy_paste=a.copy_paste)
     nbox = sum(len(r["boxes"]) for r in records)
-    if nbox == 0:
-        raise SystemExit("--data %s: no boxes of %s in its %d images" % (
-            " ".join(a.data), ",".join(n for _, n in classes), len(records)))
     if main_proc:
         per_class, notes = data_notes(records, classes, dropped, categories)
         print("data: %d images, %d boxes (%s)%s; %d processes x %d images x %d accumulation" % (

@@ -38,7 +38,7 @@ from detector import make_config, save_bin  # noqa: E402
 from flags import number, whole  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters,  # noqa: E402
+from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters, check_run_folder,  # noqa: E402
                             exit_status, ignore_stop_signals, kill_workers, run_script, init_distributed,
                             load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes,
                             save_checkpoint, shutdown_distributed, stop_signal, StopSignals, trim_log,
@@ -192,9 +192,10 @@ def main(argv=None):
         rank, world = 0, 1
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     main_proc = rank == 0
-    make_run_folder(a.out)
-    classes, items = list_images(a.data)
+    check_run_folder(a.out)
+    classes, items = list_images(a.data)  # before the run folder is made: a wrong --data leaves no empty one
     val = list_images(a.val, classes, "--val")[1] if a.val else None
+    make_run_folder(a.out)
     batch_given = a.batch is not None
     if not batch_given:
         a.batch = max(1, 1024 // world)
