@@ -49,8 +49,9 @@ func matroskaTimes(path string) (start, duration float64, err error) {
 }
 
 // forwardReader is an io.ReadSeeker over r that seeks forward only (from where it is), reading
-// past what it skips: a file's head over the network, for readMatroskaTimes and
-// isoFrameCount.
+// past what it skips (a file's head over the network, for readMatroskaTimes and isoFrameCount),
+// or seeking r where r is an io.Seeker (a local file, for isoVideoTracks: past media data it
+// need not read; past the file's end, where reads then end).
 type forwardReader struct {
 	r   io.Reader
 	off int64
@@ -65,6 +66,13 @@ func (f *forwardReader) Read(b []byte) (int, error) {
 func (f *forwardReader) Seek(offset int64, whence int) (int64, error) {
 	if whence != io.SeekCurrent || offset < 0 {
 		return f.off, errors.New("forwardReader: seeks forward only")
+	}
+	if s, ok := f.r.(io.Seeker); ok {
+		if _, err := s.Seek(offset, io.SeekCurrent); err != nil {
+			return f.off, err
+		}
+		f.off += offset
+		return f.off, nil
 	}
 	n, err := io.CopyN(io.Discard, f.r, offset)
 	f.off += n

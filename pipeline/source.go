@@ -299,11 +299,14 @@ func (v *Video) Extent() (decoded, stated int, ended bool) {
 }
 
 // VideoTracks returns how many video tracks the file holds where its container says (a Matroska
-// file's track list), 0 where it does not: OpenCV's FFmpeg reads the first only, and cannot be
-// told to read another (OpenCV 4.6's refuses CAP_PROP_VIDEO_STREAM), so one that holds a still
-// picture ahead of the video is read as that one frame.
+// file's track list, an MP4's or MOV's index), 0 where it does not: OpenCV's FFmpeg reads the
+// first only, and cannot be told to read another (OpenCV 4.6's refuses CAP_PROP_VIDEO_STREAM),
+// so one that holds a still picture ahead of the video is read as that one frame.
 func (v *Video) VideoTracks() int {
 	n, err := matroskaVideoTracks(v.name)
+	if errors.Is(err, errNotMatroska) {
+		n, err = isoVideoTracks(v.name)
+	}
 	if err != nil {
 		return 0
 	}

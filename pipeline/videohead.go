@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	neturl "net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -257,19 +258,26 @@ func isoFrameCount(f *forwardReader) (frames int, next int64, indexLast bool) {
 // the cut and an edit that starts at the cut: FFmpeg decodes those before it but does not
 // return them, so its count (the track's frames) is more than a complete file gives.
 func isoIndexFrameCount(f *forwardReader, end int64) int {
-	var movieScale uint64
-	var video isoTrack // (the last video track; videos: how many)
-	videos := 0
+	video, videos, movieScale, ok := readISOIndex(f, end)
+	if !ok || videos != 1 || video.edited && !video.playsWhole(movieScale) || video.samples > math.MaxInt32 {
+		return 0 // (several video tracks: which one FFmpeg reads is its choice)
+	}
+	return int(video.samples)
+}
+
+// readISOIndex reads an index (moov) up to end: its time scale (mvhd), how many video tracks it
+// lists and the last of them; false where it cannot be read or is fragmented (mvex).
+func readISOIndex(f *forwardReader, end int64) (video isoTrack, videos int, movieScale uint64, ok bool) {
 	for f.off < end {
 		typ, size, err := isoBox(f, end-f.off)
 		if err != nil || typ == "mvex" {
-			return 0
+			return isoTrack{}, 0, 0, false
 		}
 		switch typ {
 		case "mvhd":
 			b, err := isoFields(f, size, 24)
 			if err != nil {
-				return 0
+				return isoTrack{}, 0, 0, false
 			}
 			movieScale = uint64(binary.BigEndian.Uint32(b[12:]))
 			if b[0] == 1 {
@@ -279,7 +287,7 @@ func isoIndexFrameCount(f *forwardReader, end int64) int {
 		case "trak":
 			var t isoTrack
 			if !t.read(f, f.off+size, "trak") {
-				return 0
+				return isoTrack{}, 0, 0, false
 			}
 			if t.handler == "vide" {
 				video = t
@@ -288,13 +296,43 @@ func isoIndexFrameCount(f *forwardReader, end int64) int {
 			continue
 		}
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
-			return 0
+			return isoTrack{}, 0, 0, false
 		}
 	}
-	if videos != 1 || video.edited && !video.playsWhole(movieScale) || video.samples > math.MaxInt32 {
-		return 0 // (several video tracks: which one FFmpeg reads is its choice)
+	return video, videos, movieScale, true
+}
+
+// isoVideoTracks returns how many video tracks the index (moov) of an ISO base media file (MP4,
+// MOV) at path lists, reading its top-level boxes up to the index (its media data, before or
+// after it, is seeked past, not read); errNotISO where it is not such a file or its index cannot
+// be read.
+func isoVideoTracks(path string) (int, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return 0, err
 	}
-	return int(video.samples)
+	defer file.Close()
+	return readISOVideoTracks(&forwardReader{r: file})
+}
+
+// readISOVideoTracks is isoVideoTracks on the file's bytes as f reads them from its start.
+func readISOVideoTracks(f *forwardReader) (int, error) {
+	for i := range maxISOBoxes {
+		typ, size, err := isoBox(f, math.MaxInt64-f.off)
+		if err != nil || typ == "moof" || i == 0 && !isoFirstBox(typ) {
+			return 0, errNotISO
+		}
+		if typ == "moov" {
+			if _, videos, _, ok := readISOIndex(f, f.off+size); ok {
+				return videos, nil
+			}
+			return 0, errNotISO
+		}
+		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
+			return 0, errNotISO
+		}
+	}
+	return 0, errNotISO
 }
 
 // isoTrack is what isoIndexFrameCount reads of a track (trak): its handler's type (vide:

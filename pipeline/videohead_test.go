@@ -176,7 +176,8 @@ func stz2(t *testing.T, mp4 []byte) []byte {
 
 // FuzzVideoHead: any bytes give a head, never a panic or a hang; a Matroska start and duration
 // that are numbers; a count of frames not below 0; an index to be asked for past the head at an
-// offset, the count not yet known.
+// offset, the count not yet known; and, read as a local file, a count of video tracks not below
+// 0 (0 with its error).
 // Seeded with the heads of the clip and of a fragmented MP4, and media data before an index.
 func FuzzVideoHead(f *testing.F) {
 	clip, err := os.ReadFile(videotest.Clip(f))
@@ -194,6 +195,10 @@ func FuzzVideoHead(f *testing.F) {
 		}
 		if h.indexAt < 0 || h.frames < 0 || h.indexAt > 0 && h.frames != 0 {
 			t.Errorf("index at %d, %d frames", h.indexAt, h.frames)
+		}
+		// the local file's track count, on the same bytes (seeked, not read, past its boxes)
+		if n, err := readISOVideoTracks(&forwardReader{r: bytes.NewReader(b)}); n < 0 || err != nil && n != 0 {
+			t.Errorf("%d video tracks, %v", n, err)
 		}
 	})
 }
@@ -371,5 +376,48 @@ func TestReopenStreamAsksNoMore(t *testing.T) {
 			t.Errorf("%s: finite %v after %d requests for its first 16 bytes; want %v after %d", c.name, l.Finite(), asked.Load(), c.finite, c.asked)
 		}
 		l.Close()
+	}
+}
+
+// TestISOVideoTracks: an MP4's or MOV's video tracks are counted from its index, before or after
+// its frames (a one-frame still track ahead of the video: 2; an audio track beside one video: 1);
+// a Matroska file, a fragmented MP4 (its index lists no frames) or a file cut anywhere in its
+// first 2 KB gives an error or at most the tracks it holds, never a panic.
+func TestISOVideoTracks(t *testing.T) {
+	dir := t.TempDir()
+	pic := filepath.Join(dir, "cover.jpg")
+	ffmpeg := func(args ...string) string {
+		t.Helper()
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+		return args[len(args)-1]
+	}
+	ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", pic)
+	stillAhead := []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
+	want := map[string]int{
+		ffmpeg(append(stillAhead, filepath.Join(dir, "still.mp4"))...):                                  2,
+		ffmpeg(append(stillAhead, "-movflags", "+faststart", filepath.Join(dir, "still first.mp4"))...): 2,
+		ffmpeg(append(stillAhead, filepath.Join(dir, "still.mov"))...):                                  2,
+		ffmpeg("-i", videotest.Clip(t), "-f", "lavfi", "-i", "sine=d=4", "-c:v", "copy", "-c:a", "aac", "-shortest",
+			filepath.Join(dir, "with audio.mp4")): 1,
+		videotest.Clip(t): 1,
+	}
+	for path, n := range want {
+		if got, err := isoVideoTracks(path); err != nil || got != n {
+			t.Errorf("%s: %d video tracks, %v; want %d", filepath.Base(path), got, err, n)
+		}
+	}
+	remux(t, dir, "fragmented.mp4", "-movflags", "+frag_keyframe+empty_moov")
+	for _, path := range []string{videotest.OffsetMKV(t, 5), filepath.Join(dir, "fragmented.mp4"), pic} {
+		if got, err := isoVideoTracks(path); !errors.Is(err, errNotISO) {
+			t.Errorf("%s: %d video tracks, %v; want errNotISO", filepath.Base(path), got, err)
+		}
+	}
+	data := readFile(t, filepath.Join(dir, "still first.mp4"))
+	for n := range min(len(data), 2048) {
+		if got, err := readISOVideoTracks(&forwardReader{r: bytes.NewReader(data[:n])}); err == nil && got > 2 {
+			t.Fatalf("cut at %d bytes: %d video tracks", n, got)
+		}
 	}
 }

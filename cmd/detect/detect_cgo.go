@@ -341,6 +341,12 @@ func detect(c *cli.Context) error {
 				} else {
 					fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), endedAt(got, stated))
 				}
+			} else if ended && got == 1 {
+				// An MP4's still track ahead of the video states its own count, 1: nothing is
+				// missing by the count, and the video was never read.
+				if n := videoTracks(src); n > 1 {
+					fmt.Fprintf(stderr, "detect: %s: warning: one frame read: it holds %d video tracks, and OpenCV's FFmpeg reads only the first, here a single picture (a still ahead of the video?); to detect on another, copy it out: ffmpeg -i IN -map 0:v:1 -c copy OUT.mkv\n", quote.Name(in.name()), n)
+				}
 			}
 		}
 		if vw != nil {
