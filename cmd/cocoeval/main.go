@@ -508,13 +508,13 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
 	}
 	if dir := c.String("plots"); dir != "" {
-		if !slices.ContainsFunc(cats, func(c coco.CategoryResult) bool { return c.NumGT > 0 }) { // (an interrupted -model's images, areas outside pycocotools' ranges: checkPlotsGroundTruth sees neither)
-			return fmt.Errorf("-plots %s: no precision-recall chart written: no category evaluated has ground truth in the images evaluated, "+
-				"so there is no curve to draw (every AP and AR above is -1)", quote.Name(dir))
-		}
 		files, err := prplot.WritePlotsContext(ctx, ev, dir)
 		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return interruptedCharts(dir, files)
+		}
+		if errors.Is(err, prplot.ErrNoGroundTruth) { // (an interrupted -model's images, areas outside pycocotools' ranges: checkPlotsGroundTruth sees neither)
+			return fmt.Errorf("-plots %s: no precision-recall chart written: no category evaluated has ground truth in the images evaluated, "+
+				"so there is no curve to draw (every AP and AR above is -1)", quote.Name(dir))
 		}
 		if err != nil {
 			return err

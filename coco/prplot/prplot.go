@@ -210,7 +210,7 @@ func Grid(e *coco.Eval, cols int, w, h vg.Length) (*Tiled, error) {
 		}
 	}
 	if len(cats) == 0 {
-		return nil, fmt.Errorf("prplot: no category has ground truth")
+		return nil, ErrNoGroundTruth
 	}
 	cols = max(1, min(cols, len(cats)))
 	rows := (len(cats) + cols - 1) / cols
@@ -331,6 +331,10 @@ func page(w, h vg.Length, format string) (vg.CanvasWriterTo, draw.Canvas, error)
 
 // pageMargin is the blank border of a page.
 const pageMargin = 6 * vg.Length(1)
+
+// ErrNoGroundTruth is Grid's and WritePlots' error for an evaluation where no category has
+// ground truth in the images evaluated: there is no curve to draw.
+var ErrNoGroundTruth = errors.New("prplot: no category has ground truth")
 
 // Chart sizes of WritePlots.
 const (

@@ -216,8 +216,8 @@ func TestWritePlotsNoGroundTruth(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "plots")
 	files, err := WritePlotsContext(context.Background(), e, dir, "png")
-	if err == nil || !strings.Contains(err.Error(), "no category has ground truth") || files != nil {
-		t.Errorf("wrote %v, error %v; want none, and \"no category has ground truth\"", files, err)
+	if !errors.Is(err, ErrNoGroundTruth) || files != nil {
+		t.Errorf("wrote %v, error %v; want none, and ErrNoGroundTruth", files, err)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the folder: %v, want none made", err)
