@@ -323,7 +323,7 @@ type annJSON struct {
 	BBox       []float64      `json:"bbox"`
 	Area       float64        `json:"area"`
 	IsCrowd    crowdFlag      `json:"iscrowd"`
-	noBBox     bool           // the object has no "bbox" key (set only where BBox is empty: the error's words)
+	bboxKey    bool           // the object has a "bbox" key (null and [] too), as resJSON's
 }
 
 // UnmarshalJSON decodes the object with its keys matched exactly (exactKeys).
@@ -331,7 +331,7 @@ func (a *annJSON) UnmarshalJSON(b []byte) error {
 	type plain annJSON
 	b = exactKeys(b, "id", "image_id", "category_id", "bbox", "area", "iscrowd")
 	err := nameNonFinite(b, json.Unmarshal(b, (*plain)(a)))
-	a.noBBox = err == nil && len(a.BBox) == 0 && !hasKey(b, "bbox")
+	a.bboxKey = len(a.BBox) > 0 || hasKey(b, "bbox") // (the object scanned only where the box is empty)
 	return err
 }
 
@@ -433,7 +433,7 @@ func (d *Dataset) decodeAnnotations(dec *json.Decoder, name string, ids *imageID
 			return atError(name, off, "annotations[%d] (id %d): no image_id", i, a.ID)
 		case a.CategoryID == AllCategories:
 			return atError(name, off, "annotations[%d] (id %d): no category_id", i, a.ID)
-		case a.noBBox:
+		case !a.bboxKey:
 			return atError(name, off, "annotations[%d] (id %d): no bbox", i, a.ID)
 		case len(a.BBox) != 4:
 			return atError(name, off, "annotations[%d] (id %d): %s", i, a.ID, bboxShape(a.BBox))
