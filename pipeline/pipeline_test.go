@@ -1060,6 +1060,49 @@ func TestCoverArtIsNoVideo(t *testing.T) {
 	}
 }
 
+// TestCoverArtOverHTTPIsNoVideo: an audio file with cover art at an http(s) link is refused at
+// open as OpenVideo's ProbeVideo refuses it (it was read as one frame of ~450,000 stated, then
+// warned of as a file cut short); a real video at a clock's rate there is opened again after the
+// check and read whole.
+func TestCoverArtOverHTTPIsNoVideo(t *testing.T) {
+	dir := t.TempDir()
+	ffmpeg := func(name string, args ...string) {
+		if out, err := exec.Command("ffmpeg", append(append([]string{"-v", "error"}, args...), filepath.Join(dir, name))...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+	}
+	ffmpeg("cover.jpg", "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1")
+	ffmpeg("song.mp3", "-f", "lavfi", "-i", "sine=d=5", "-i", filepath.Join(dir, "cover.jpg"), "-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic")
+	ffmpeg("fast.mkv", "-f", "lavfi", "-i", "testsrc=s=64x48:r=1000", "-frames:v", "10", "-c:v", "mjpeg")
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	if l, err := OpenStream(srv.URL + "/song.mp3"); err == nil || !strings.Contains(err.Error(), srv.URL+"/song.mp3: no video: its only picture is one still (an audio file's cover art?)") {
+		if l != nil {
+			l.Close()
+		}
+		t.Errorf("an MP3 with cover art: %v", err)
+	}
+	l, err := OpenStream(srv.URL + "/fast.mkv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if fps := l.FPS(); fps < MaxVideoFPS {
+		t.Fatalf("test setup: %g frames/s, want a clock's rate", fps)
+	}
+	m := gocv.NewMat()
+	defer m.Close()
+	n := 0
+	for ; ; n++ {
+		if _, err := l.Read(context.Background(), &m); err != nil {
+			break
+		}
+	}
+	if n != 10 {
+		t.Errorf("a 1000 frames/s video over http: %d frames read, want 10 (from its first, opened again)", n)
+	}
+}
+
 func deref[T any](p *T) any {
 	if p == nil {
 		return nil

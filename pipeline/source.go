@@ -244,7 +244,7 @@ func ProbeVideo(path string) (VideoInfo, error) {
 		if v.read(v.cap, &m) { // upright, as Read gives it
 			v.info.Width, v.info.Height = m.Cols(), m.Rows()
 			if v.info.FPS >= MaxVideoFPS && !v.decodesAgain(&m) {
-				return VideoInfo{}, fmt.Errorf("%s: no video: its only picture is one still (an audio file's cover art?), which OpenCV reads as a video at %g frames/s, FFmpeg's clock; to detect on it, take it out: ffmpeg -i IN -an -frames:v 1 OUT.png", quote.Name(path), v.info.FPS)
+				return VideoInfo{}, noVideoButAStill(path, v.info.FPS)
 			}
 			return v.info, nil
 		}
@@ -253,13 +253,31 @@ func ProbeVideo(path string) (VideoInfo, error) {
 }
 
 // decodesAgain reports whether another frame decodes (into m) within maxBadFrames failed reads.
-func (v *Video) decodesAgain(m *gocv.Mat) bool {
+func (v *Video) decodesAgain(m *gocv.Mat) bool { return decodesAgain(v.cap, m) }
+
+// decodesAgain reports whether a frame decodes from c (into m) within maxBadFrames failed reads.
+func decodesAgain(c *gocv.VideoCapture, m *gocv.Mat) bool {
 	for range maxBadFrames {
-		if v.read(v.cap, m) {
+		if c.Read(m) && !m.Empty() {
 			return true
 		}
 	}
 	return false
+}
+
+// noVideoButAStill is the error for a file (or link: name) whose only picture is a still that
+// OpenCV reads as a video at fps, a clock's rate: an audio file's cover art.
+func noVideoButAStill(name string, fps float64) error {
+	return fmt.Errorf("%s: no video: its only picture is one still (an audio file's cover art?), which OpenCV reads as a video at %g frames/s, FFmpeg's clock; to detect on it, take it out: ffmpeg -i IN -an -frames:v 1 OUT.png", quote.Name(name), fps)
+}
+
+// onlyAStill reports whether c, a file at a clock's rate (MaxVideoFPS or more) just opened,
+// holds one picture only: its first frame decodes and no other does (decodesAgain). It reads
+// them: the caller opens the file again to read it.
+func onlyAStill(c *gocv.VideoCapture) bool {
+	m := gocv.NewMat()
+	defer m.Close()
+	return c.Read(&m) && !m.Empty() && !decodesAgain(c, &m)
 }
 
 // Info returns what the container says about the video.
@@ -498,7 +516,10 @@ func OpenCameraDevice(path string) (*Live, error) {
 // index lists every frame, as many as OpenCV states, is told apart from a file whose count is an
 // estimate (ExactCount; an index after the frames, past the head, is asked for with a second
 // request). An http(s) URL of no stated count whose server states its length (httpFinite: a raw
-// H.264 or MJPEG file, a JPEG at a URL without an image's extension) is a file too (Finite).
+// H.264 or MJPEG file, a JPEG at a URL without an image's extension) is a file too (Finite). A
+// file of stated length at a clock's rate (MaxVideoFPS or more) whose only picture is one still,
+// an audio file's cover art, is refused as ProbeVideo refuses it (its first frames read, it is
+// opened again).
 func OpenStream(url string) (*Live, error) { return openStream(url, true) }
 
 // ReopenStream is OpenStream for a URL that OpenStream opened as a live stream (not Finite):
@@ -527,6 +548,19 @@ func openStream(url string, askFinite bool) (*Live, error) {
 		frames = framesAfterStart(func() (float64, float64, error) { return h.start, h.duration, h.err }, fps, frames)
 		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
 		needsRange = h.indexLast && !h.ranged
+	}
+	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS {
+		// An audio file's cover art, as OpenVideo's ProbeVideo refuses it: read to its second
+		// frame here, so the file is opened again (a file of stated length: one more request).
+		still := onlyAStill(c)
+		c.Close()
+		if still {
+			return nil, noVideoButAStill(name, fps)
+		}
+		if c, err = gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg); err != nil || !c.IsOpened() {
+			c.Close()
+			return nil, fmt.Errorf("%s: cannot open the stream again after reading its first frames (unreachable now?)", quote.Name(name))
+		}
 	}
 	finite := frames > 0 || askFinite && IsHTTP(url) && httpFinite(context.Background(), url)
 	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange, finite: finite}, nil
