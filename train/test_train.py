@@ -10,7 +10,8 @@
 - a --time-budget run follows the clock, ends on it and exports;
 - torchrun's path: two processes (DistributedDataParallel over gloo) train as one process that
   accumulates the same images; SIGTERM to one of them stops both with the checkpoint written;
-  processes that would resume from different iterations (OUT not shared) all stop.
+  processes that would resume from different iterations (OUT not shared) all stop, as do all
+  where one draws an image it cannot decode.
 """
 import contextlib
 import io
@@ -135,6 +136,16 @@ def agree_worker(rank, init_file, cases, results):
         f.write("\n".join(got))
 
 
+def unreadable_worker(rank, init_file, cases, results):
+    """One process of a two-process gloo group calling train_detector.unreadable_rank(messages[rank])
+    for each messages in cases; the ranks it returns, one a line, in results/RANK."""
+    torch.distributed.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=2)
+    got = [str(train_detector.unreadable_rank(messages[rank], torch.device("cpu"))) for messages in cases]
+    train_detector.shutdown_distributed()
+    with open(os.path.join(results, str(rank)), "w") as f:
+        f.write("\n".join(got))
+
+
 def torchrun(tmp, args):
     """The command that runs train_detector.py ARGS as two torchrun processes on this machine.
 
@@ -252,6 +263,23 @@ class DistributedTraining(unittest.TestCase):
                     err = (v - b["model"][k]).abs().max().item()
                     tol = 1e-5 * max(v.abs().max().item(), 1e-3)
                     self.assertTrue(err <= tol, "%s: max |difference| %g, tolerance %g" % (k, err, tol))
+
+    def test_unreadable_image_stops_every_process(self):
+        # An image one process cannot decode stops every process at that iteration, all told the
+        # lowest such rank (before: that process stopped alone, the others waited at the step's
+        # collectives until torchrun ended the group, and rank 0, if not the one that stopped,
+        # wrote no checkpoint).
+        cases = ((None, None), ("a.jpg: cannot decode", None), (None, "b.jpg: cannot decode"), ("a", "b"))
+        with tempfile.TemporaryDirectory() as tmp:
+            results = os.path.join(tmp, "results")
+            os.mkdir(results)
+            torch.multiprocessing.spawn(unreadable_worker, args=(os.path.join(tmp, "init"), cases, results), nprocs=2)
+            got = []
+            for r in (0, 1):
+                with open(os.path.join(results, str(r))) as f:
+                    got.append(f.read().split("\n"))
+        self.assertEqual(got, [["-1", "0", "1", "0"]] * 2)
+        self.assertEqual([train_detector.unreadable_rank(m, torch.device("cpu")) for m in (None, "a")], [-1, 0])
 
     def test_resume_iterations_must_agree(self):
         # Each process reads OUT/last.pt from its own disk: processes that would resume from

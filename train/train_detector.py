@@ -781,6 +781,20 @@ def stop_signal(signum, device):
     return int(t.item())
 
 
+def unreadable_rank(unreadable, device):
+    """The lowest rank whose batch holds an image that cannot be decoded (unreadable: this
+    process's message for it, None where its batch decoded), -1 where none does. Asked of every
+    process before each step: a process that stops on its image would otherwise leave the others
+    waiting at the step's collectives until torchrun ended the group, and rank 0, if not the one
+    that stopped, would not write the checkpoint."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return -1 if unreadable is None else 0
+    world = dist.get_world_size()
+    t = torch.tensor([world if unreadable is None else dist.get_rank()], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    return -1 if int(t.item()) == world else int(t.item())
+
+
 def stop_after_evaluation(signum, stopped, device):
     """(the signal that stops the run, whether one stopped rank 0's evaluation) after an evaluation:
     signum and stopped on one process, the highest over all of them in a distributed run (every
@@ -1725,7 +1739,7 @@ def main(argv=None):
         loader = []  # it stops there again
 
     batches = iter(loader)
-    unreadable = None
+    unreadable, bad_rank = None, -1
     while True:
         try:
             batch = next(batches)
@@ -1733,6 +1747,8 @@ def main(argv=None):
             break
         except UnreadableImage as e:  # (decoding every image at the start would take minutes for COCO's 118k)
             unreadable = unreadable_image_message(e)
+        bad_rank = unreadable_rank(unreadable, device)  # (every process stops at this iteration)
+        if bad_rank >= 0:
             break
         t0 = time.time()
         torch.manual_seed(a.seed * 1000003 + it * world + rank)  # torchvision's samplers draw from it
@@ -1811,10 +1827,12 @@ def main(argv=None):
             stopping = stopped_by != 0
         if stopping or out_of_time:
             break
-    if unreadable is not None:
+    if bad_rank >= 0:
         kill_workers(batches)  # first: they ignore SIGTERM
         if main_proc and it > start:
             save_now(it)
+        if unreadable is None:  # (another process's image: its message names it)
+            unreadable = "an image that process %d drew cannot be decoded (its message names it)" % bad_rank
         raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or leave it out of its JSON, and "
                          "run the same command again" % (
                              unreadable, it + 1, "; the checkpoint at iteration %d is written" % it

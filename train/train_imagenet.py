@@ -42,7 +42,7 @@ from train_detector import (BatchStream, agree_on_start, changed_schedule, check
                             exit_status, ignore_stop_signals, kill_workers, run_script, init_distributed,
                             load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes,
                             save_checkpoint, shutdown_distributed, stop_signal, StopSignals, trim_log,
-                            unreadable_image_message, UnreadableImage)
+                            unreadable_image_message, unreadable_rank, UnreadableImage)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -177,6 +177,10 @@ def evaluate(model, items, size, device, batch=100, workers=0):
     return top1 / len(data), top5 / len(data)
 
 
+# What the other processes of a distributed run say when a --val image stopped rank 0's export.
+EXPORT_STOPPED = "process 0's export stopped on a --val image (its message names it)"
+
+
 def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -307,12 +311,12 @@ def main(argv=None):
 
     # The checkpoint is written before the export: a run killed during it (or between the two)
     # resumes at that iteration, and exports first (at the last one, final.bin, training nothing).
+    unreadable = None
     if main_proc and start > 0 and export_due(start) and not os.path.exists(export_path(start)):
         unreadable = export(start)
-        if unreadable is not None:
-            stop_on_image(unreadable, start, True)
+    if start > 0 and export_due(start) and unreadable_rank(unreadable, device) >= 0:  # (every process stops)
+        stop_on_image(unreadable or EXPORT_STOPPED, start, main_proc)
     batches = iter(loader)
-    unreadable = None
     while True:
         try:
             xs, ys = next(batches)
@@ -320,6 +324,11 @@ def main(argv=None):
             break
         except UnreadableImage as e:  # (a damaged file: ImageNet's 1.28M images are not decoded at the start)
             unreadable = "%s (drawn for iteration %d)" % (unreadable_image_message(e), it + 1)
+        bad_rank = unreadable_rank(unreadable, device)  # (every process stops at this iteration)
+        if bad_rank >= 0:
+            if unreadable is None:  # (another process's image: its message names it)
+                unreadable = "an image that process %d drew for iteration %d cannot be decoded (its message names it)" % (
+                    bad_rank, it + 1)
             break
         t0 = time.time()
         lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
@@ -354,12 +363,14 @@ def main(argv=None):
                                 images=loader.batch_sampler.consumed(it), global_batch=global_batch)
             if export_due(it):
                 unreadable = export(it)
-                if unreadable is not None:  # resumed from here, the export is made again
-                    if not saved:
-                        save_checkpoint(ckpt, model, opt, it, seconds, None,
-                                        images=loader.batch_sampler.consumed(it), global_batch=global_batch)
-                    kill_workers(batches)
-                    stop_on_image(unreadable, it, True)
+                if unreadable is not None and not saved:  # resumed from here, the export is made again
+                    save_checkpoint(ckpt, model, opt, it, seconds, None,
+                                    images=loader.batch_sampler.consumed(it), global_batch=global_batch)
+        # A --val image that stopped rank 0's export stops every process here (they would wait
+        # at the next step's collectives).
+        if export_due(it) and unreadable_rank(unreadable, device) >= 0:
+            kill_workers(batches)
+            stop_on_image(unreadable or EXPORT_STOPPED, it, main_proc)
         if stopping:
             break
     if unreadable is not None:
