@@ -18,7 +18,6 @@ import sys
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,14 +28,10 @@ from safetensors_io import write_safetensors  # noqa: E402
 
 
 def load_image(path):
-    """PIL -> EXIF orientation -> RGB -> float tensor [3, H, W] in 0..1; SystemExit naming the
-    file where it cannot be read."""
-    def read(path):
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            im = im.convert("RGB")
-            return np.asarray(im, dtype=np.uint8).copy()
-    arr = read_or_exit(path, read)
+    """The image as the Go engine reads it (images.open_as_go_reads: a JPEG's EXIF orientation
+    applied and no other format's, a 16-bit grayscale PNG by its high bytes, as training reads it)
+    -> float tensor [3, H, W] in 0..1; SystemExit naming the file where it cannot be read."""
+    arr = np.asarray(read_or_exit(path), dtype=np.uint8).copy()
     return torch.from_numpy(arr).permute(2, 0, 1).float().div_(255.0)
 
 

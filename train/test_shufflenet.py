@@ -311,6 +311,29 @@ class TestBin(unittest.TestCase):
             self.assertTrue(torch.equal(t[k], back[k]), k)
 
 
+class TestReferenceImage(unittest.TestCase):
+    def test_read_as_the_engine_reads_it(self):
+        # reference.py (check_go.py's torchvision side) reads an image as detect does and training
+        # does (images.open_as_go_reads): a PNG's EXIF orientation is not applied, and a 16-bit
+        # grayscale PNG is read by its high bytes. It turned the PNG (PIL's exif_transpose) and
+        # read the 16-bit one all white (convert("RGB") clips), so the two sides compared two
+        # different pictures.
+        with tempfile.TemporaryDirectory() as d:
+            rgb = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3) * 3
+            turned = os.path.join(d, "turned.png")
+            exif = Image.Exif()
+            exif[0x0112] = 6  # rotate 90 degrees clockwise to show
+            Image.fromarray(rgb).save(turned, exif=exif)
+            with Image.open(turned) as im:
+                self.assertEqual(im.getexif().get(0x0112), 6)  # (the test's file holds it)
+            self.assertTrue(torch.equal(load_image(turned), torch.from_numpy(rgb).permute(2, 0, 1).float() / 255))
+            gray = os.path.join(d, "g16.png")
+            values = np.arange(24, dtype=np.uint16).reshape(4, 6) * 2731
+            Image.fromarray(values).save(gray)
+            want = torch.from_numpy((values >> 8).astype(np.uint8)).float().div(255).expand(3, 4, 6)
+            self.assertTrue(torch.equal(load_image(gray), want))
+
+
 class TestDetector(unittest.TestCase):
     def test_roundtrip_and_real_image(self):
         self.assertTrue(IMAGES, NO_IMAGES)
