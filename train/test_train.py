@@ -136,11 +136,11 @@ def agree_worker(rank, init_file, cases, results):
         f.write("\n".join(got))
 
 
-def unreadable_worker(rank, init_file, cases, results):
-    """One process of a two-process gloo group calling train_detector.unreadable_rank(messages[rank])
+def stopping_worker(rank, init_file, cases, results):
+    """One process of a two-process gloo group calling train_detector.stopping_rank(messages[rank])
     for each messages in cases; the ranks it returns, one a line, in results/RANK."""
     torch.distributed.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=2)
-    got = [str(train_detector.unreadable_rank(messages[rank], torch.device("cpu"))) for messages in cases]
+    got = [str(train_detector.stopping_rank(messages[rank], torch.device("cpu"))) for messages in cases]
     train_detector.shutdown_distributed()
     with open(os.path.join(results, str(rank)), "w") as f:
         f.write("\n".join(got))
@@ -273,13 +273,13 @@ class DistributedTraining(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             results = os.path.join(tmp, "results")
             os.mkdir(results)
-            torch.multiprocessing.spawn(unreadable_worker, args=(os.path.join(tmp, "init"), cases, results), nprocs=2)
+            torch.multiprocessing.spawn(stopping_worker, args=(os.path.join(tmp, "init"), cases, results), nprocs=2)
             got = []
             for r in (0, 1):
                 with open(os.path.join(results, str(r))) as f:
                     got.append(f.read().split("\n"))
         self.assertEqual(got, [["-1", "0", "1", "0"]] * 2)
-        self.assertEqual([train_detector.unreadable_rank(m, torch.device("cpu")) for m in (None, "a")], [-1, 0])
+        self.assertEqual([train_detector.stopping_rank(m, torch.device("cpu")) for m in (None, "a")], [-1, 0])
 
     def test_resume_iterations_must_agree(self):
         # Each process reads OUT/last.pt from its own disk: processes that would resume from

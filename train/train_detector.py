@@ -781,16 +781,16 @@ def stop_signal(signum, device):
     return int(t.item())
 
 
-def unreadable_rank(unreadable, device):
-    """The lowest rank whose batch holds an image that cannot be decoded (unreadable: this
-    process's message for it, None where its batch decoded), -1 where none does. Asked of every
-    process before each step: a process that stops on its image would otherwise leave the others
-    waiting at the step's collectives until torchrun ended the group, and rank 0, if not the one
-    that stopped, would not write the checkpoint."""
+def stopping_rank(problem, device):
+    """The lowest rank that must stop (problem: this process's message, None where it need not),
+    -1 where none must: every process stops where one does. Asked of every process before each
+    step, for an image that cannot be decoded (a process that stopped on its own would leave the
+    others waiting at the step's collectives until torchrun ended the group, and rank 0, if not
+    the one that stopped, would not write the checkpoint), and of a check only rank 0 makes."""
     if not (dist.is_available() and dist.is_initialized()):
-        return -1 if unreadable is None else 0
+        return -1 if problem is None else 0
     world = dist.get_world_size()
-    t = torch.tensor([world if unreadable is None else dist.get_rank()], device=device)
+    t = torch.tensor([world if problem is None else dist.get_rank()], device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MIN)
     return -1 if int(t.item()) == world else int(t.item())
 
@@ -1747,7 +1747,7 @@ def main(argv=None):
             break
         except UnreadableImage as e:  # (decoding every image at the start would take minutes for COCO's 118k)
             unreadable = unreadable_image_message(e)
-        bad_rank = unreadable_rank(unreadable, device)  # (every process stops at this iteration)
+        bad_rank = stopping_rank(unreadable, device)  # (every process stops at this iteration)
         if bad_rank >= 0:
             break
         t0 = time.time()

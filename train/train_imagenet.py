@@ -42,7 +42,7 @@ from train_detector import (BatchStream, agree_on_start, changed_schedule, check
                             exit_status, ignore_stop_signals, kill_workers, run_script, init_distributed,
                             load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes,
                             save_checkpoint, shutdown_distributed, stop_signal, StopSignals, trim_log,
-                            unreadable_image_message, unreadable_rank, UnreadableImage)
+                            unreadable_image_message, stopping_rank, UnreadableImage)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -314,7 +314,7 @@ def main(argv=None):
     unreadable = None
     if main_proc and start > 0 and export_due(start) and not os.path.exists(export_path(start)):
         unreadable = export(start)
-    if start > 0 and export_due(start) and unreadable_rank(unreadable, device) >= 0:  # (every process stops)
+    if start > 0 and export_due(start) and stopping_rank(unreadable, device) >= 0:  # (every process stops)
         stop_on_image(unreadable or EXPORT_STOPPED, start, main_proc)
     batches = iter(loader)
     while True:
@@ -324,7 +324,7 @@ def main(argv=None):
             break
         except UnreadableImage as e:  # (a damaged file: ImageNet's 1.28M images are not decoded at the start)
             unreadable = "%s (drawn for iteration %d)" % (unreadable_image_message(e), it + 1)
-        bad_rank = unreadable_rank(unreadable, device)  # (every process stops at this iteration)
+        bad_rank = stopping_rank(unreadable, device)  # (every process stops at this iteration)
         if bad_rank >= 0:
             if unreadable is None:  # (another process's image: its message names it)
                 unreadable = "an image that process %d drew for iteration %d cannot be decoded (its message names it)" % (
@@ -368,7 +368,7 @@ def main(argv=None):
                                     images=loader.batch_sampler.consumed(it), global_batch=global_batch)
         # A --val image that stopped rank 0's export stops every process here (they would wait
         # at the next step's collectives).
-        if export_due(it) and unreadable_rank(unreadable, device) >= 0:
+        if export_due(it) and stopping_rank(unreadable, device) >= 0:
             kill_workers(batches)
             stop_on_image(unreadable or EXPORT_STOPPED, it, main_proc)
         if stopping:
