@@ -147,7 +147,10 @@ def restamp(src, out):
     if meta.get("format") != "shuffledet" or "config" not in meta:
         raise SystemExit("%s: not a shuffledet model file (no format \"shuffledet\" and config in its metadata)" % src)
     if "crc32" in meta:
-        check_checksum(src, meta, crc)  # a file with a checksum is copied only when it matches: a damaged file stays refused
+        try:  # a file with a checksum is copied only when it matches: a damaged file stays refused
+            check_checksum(src, meta, crc)
+        except ValueError as e:  # (a message, not a traceback: check_checksum's names src)
+            raise SystemExit("--restamp %s" % e)
     tmp = out + ".restamp.tmp"  # out may be src: it is replaced only once the copy reads back
     try:
         write_bin(tmp, tensors, meta["config"])

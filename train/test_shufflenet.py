@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -283,8 +284,9 @@ class TestBin(unittest.TestCase):
                     f.write(b)
                 with self.assertRaisesRegex(ValueError, "damaged", msg=name):
                     read_bin(q)
-                with self.assertRaisesRegex(ValueError, "damaged", msg=name):
+                with self.assertRaisesRegex(SystemExit, "^--restamp %s: damaged" % re.escape(q), msg=name):
                     export.main(["--out", os.path.join(d, "copy.bin"), "--restamp", q])
+                self.assertFalse(os.path.exists(os.path.join(d, "copy.bin")), name)
             old = os.path.join(d, "old.bin")
             with open(old, "wb") as f:
                 f.write(good.replace(b'"crc32":', b'"crc3x":', 1))
