@@ -338,10 +338,21 @@ def read_bin(path):
     """(tensors, config dict) of a .bin; a file whose checksum is missing or does not match
     (damaged) is refused, as the Go loader does."""
     tensors, meta, crc = read_safetensors(path, with_crc32=True)
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        # (as the Go loader: safetensors metadata maps strings to strings)
+        raise ValueError("%s: __metadata__ is not a map of strings to strings" % path)
     if meta.get("format") != "shuffledet":
         raise ValueError("%s: __metadata__.format is %r, want \"shuffledet\"" % (path, meta.get("format")))
+    if "config" not in meta:
+        raise ValueError("%s: __metadata__ has no config" % path)
     check_checksum(path, meta, crc)
-    return tensors, json.loads(meta["config"])
+    try:
+        cfg = json.loads(meta["config"])
+    except ValueError as e:
+        raise ValueError("%s: __metadata__.config is not JSON: %s" % (path, e))
+    if not isinstance(cfg, dict):
+        raise ValueError("%s: __metadata__.config is not a JSON object" % path)
+    return tensors, cfg
 
 
 def check_checksum(path, meta, crc):

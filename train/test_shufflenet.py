@@ -301,6 +301,22 @@ class TestBin(unittest.TestCase):
             for k in t0:
                 self.assertTrue(torch.equal(t0[k], t1[k]), k)
 
+    def test_metadata_refused(self):
+        """Metadata the Go loader refuses is refused by read_bin with a message naming the file, not
+        an AttributeError or KeyError from inside it (a value that is not a string, no config)."""
+        with tempfile.TemporaryDirectory() as d:
+            for meta, want in (({"format": "shuffledet", "config": {"version": 1}, "crc32": "0"},
+                                "__metadata__ is not a map of strings to strings"),
+                               ({"format": "shuffledet", "crc32": "0"}, "__metadata__ has no config")):
+                p = os.path.join(d, "m.bin")
+                header = json.dumps({"__metadata__": meta, "w": {"dtype": "F32", "shape": [1],
+                                                                 "data_offsets": [0, 4]}}).encode()
+                with open(p, "wb") as f:
+                    f.write(struct.pack("<Q", len(header)) + header + b"\0\0\0\0")
+                with self.assertRaises(ValueError) as e:
+                    read_bin(p)
+                self.assertEqual(str(e.exception), "%s: %s" % (p, want))
+
     def test_safetensors_io(self):
         t = {"b": torch.randn(3, 5), "a": torch.arange(6, dtype=torch.float32).view(1, 2, 3),
              "s": torch.tensor(2.5)}
