@@ -32,11 +32,11 @@ def open_as_go_reads(path):
         return rgb_as_go_reads(go_oriented(im))
 
 
-def read_or_exit(path, read=open_as_go_reads):
-    """read(path) (by default the image as the Go engine reads it), or SystemExit "PATH: cannot read
+def read_or_exit(path):
+    """open_as_go_reads(path), the image as the Go engine reads it, or SystemExit "PATH: cannot read
     the image: WHY" where PIL cannot (not there, not an image, cut short, a decompression bomb),
     for the scripts that take an image on the command line (features.py, reference.py)."""
     try:
-        return read(path)
+        return open_as_go_reads(path)
     except (OSError, Image.DecompressionBombError) as e:  # (a bomb is not an OSError)
         raise SystemExit("%s: cannot read the image: %s" % (path, e.strerror or e if isinstance(e, OSError) else e))
