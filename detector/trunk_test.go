@@ -3,7 +3,6 @@ package detector_test
 import (
 	"context"
 	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -275,7 +274,7 @@ func TestFrameContextStops(t *testing.T) {
 		}
 		got = append([]detector.Detection(nil), got...)
 		want, err := c.withoutIt(det)
-		if err != nil || !reflect.DeepEqual(got, want) {
+		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("%s: with a context %v, without %v (%v)", c.name, got, want, err)
 		}
 	}
