@@ -549,7 +549,7 @@ func openStream(url string, askFinite bool) (*Live, error) {
 		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
 		needsRange = h.indexLast && !h.ranged
 	}
-	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS {
+	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS && !needsRange { // (a file that cannot be read: not read twice)
 		// An audio file's cover art, as OpenVideo's ProbeVideo refuses it: read to its second
 		// frame here, so the file is opened again (a file of stated length: one more request).
 		still := onlyAStill(c)

@@ -103,6 +103,12 @@ func spanned(src pipeline.Source) int {
 	return 0
 }
 
+// firstTrackOnly says that a file of n video tracks is read by its first only (why: the words
+// that follow "the first") and how to copy another out.
+func firstTrackOnly(n int, why string) string {
+	return fmt.Sprintf("it holds %d video tracks, and OpenCV's FFmpeg reads only the first%s; to detect on another, copy it out: ffmpeg -i IN -map 0:v:1 -c copy OUT.mkv", n, why)
+}
+
 // videoTracks is a video file's VideoTracks, 0 for another source.
 func videoTracks(src pipeline.Source) int {
 	if v, ok := src.(*pipeline.Video); ok {
@@ -337,7 +343,7 @@ func detect(c *cli.Context) error {
 				fmt.Fprintf(stderr, "detect: %s: %s of the %d its container states, read to its end: its timestamps skip %s (dropped as it was recorded, not lost here)\n", quote.Name(in.name()), plural.Count(got, "frame", "frames"), stated, plural.Count(stated-got, "frame", "frames"))
 			} else if ended && got < stated {
 				if n := videoTracks(src); n > 1 { // (its count: the file's length at the first track's rate)
-					fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its length states: it holds %d video tracks, and OpenCV's FFmpeg reads only the first (a still picture ahead of the video?); to detect on another, copy it out: ffmpeg -i IN -map 0:v:1 -c copy OUT.mkv\n", quote.Name(in.name()), endedAt(got, stated), n)
+					fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its length states: %s\n", quote.Name(in.name()), endedAt(got, stated), firstTrackOnly(n, " (a still picture ahead of the video?)"))
 				} else {
 					fmt.Fprintf(stderr, "detect: %s: warning: no frame decoded %s its container states (a file cut short or damaged, or a container that overstates its length)\n", quote.Name(in.name()), endedAt(got, stated))
 				}
@@ -345,7 +351,7 @@ func detect(c *cli.Context) error {
 				// An MP4's still track ahead of the video states its own count, 1: nothing is
 				// missing by the count, and the video was never read.
 				if n := videoTracks(src); n > 1 {
-					fmt.Fprintf(stderr, "detect: %s: warning: one frame read: it holds %d video tracks, and OpenCV's FFmpeg reads only the first, here a single picture (a still ahead of the video?); to detect on another, copy it out: ffmpeg -i IN -map 0:v:1 -c copy OUT.mkv\n", quote.Name(in.name()), n)
+					fmt.Fprintf(stderr, "detect: %s: warning: one frame read: %s\n", quote.Name(in.name()), firstTrackOnly(n, ", here a single picture (a still ahead of the video?)"))
 				}
 			}
 		}
