@@ -7,7 +7,9 @@
   /usr/bin/python3 train/export.py --out new.bin --restamp old.bin   # adds the checksum a file written before 2026-12-05 lacks
 """
 import argparse
+import json
 import os
+import re
 import sys
 
 import torch
@@ -65,9 +67,18 @@ def is_detector_state(state):
 def config_file(path):
     """The backbone and detector sections of a YAML config; classes default to COCO's 80."""
     import yaml
+
+    class Loader(yaml.SafeLoader):
+        """PyYAML's safe loader reading 1e-3 and 1.0e3 as numbers, as YAML 1.2 and the Go
+        engine's yaml.v3 read the bundled presets (PyYAML's YAML 1.1 wants a dot and a signed
+        exponent, 1.0e-3, and reads the others as text)."""
+
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                 re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+                                 list("-+0123456789."))
     try:
         with open(path) as f:
-            y = yaml.safe_load(f)
+            y = yaml.load(f, Loader=Loader)
     except OSError as e:
         raise SystemExit("%s: %s" % (path, e.strerror))
     except (yaml.YAMLError, UnicodeDecodeError) as e:  # (a .bin given as --config: not text)
@@ -96,9 +107,43 @@ def config_file(path):
                         det = dict(det, **{sec: dict(full[sec], **det[sec])})
             full.update(det)
             det = full
+    if not problem:
+        problem = wrong_type("backbone", y["backbone"], DEFAULT_BACKBONE) or (
+            det is not None and wrong_type("detector", det, detector_section(det["min_size"])))
     if problem:
         raise SystemExit("%s: %s" % (path, problem))
     return dict(y["backbone"]), det
+
+
+def wrong_type(section, values, known):
+    """What is wrong with a config section whose values are not of their defaults' kinds (known:
+    the defaults): a whole number where the default is one, a number where it is a float, true or
+    false, a list of numbers; None when all are. Written into the .bin otherwise, the value was
+    refused by the Go engine at load ('cannot unmarshal string'), the run's every model with it."""
+    for k, v in values.items():
+        want, name = known[k], "%s.%s" % (section, k)
+        if isinstance(want, dict):
+            problem = wrong_type(name, v, want)
+            if problem:
+                return problem
+            continue
+        if k == "classes":  # (a list of id and name objects: the Go engine checks them)
+            continue
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if isinstance(want, bool):
+            ok, kind = isinstance(v, bool), "true or false"
+        elif isinstance(want, int):
+            ok, kind = number and isinstance(v, int), "a whole number"
+        elif isinstance(want, float):
+            ok, kind = number, "a number"
+        elif isinstance(want, list):
+            ok, kind = isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                   for x in v), "a list of numbers"
+        else:
+            ok, kind = True, ""
+        if not ok:
+            return "%s %s: want %s" % (name, json.dumps(v, default=str), kind)
+    return None
 
 
 def unknown_keys(section, values, known):

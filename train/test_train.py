@@ -535,6 +535,42 @@ class PresetMistakes(unittest.TestCase):
             self.assertEqual(det["roi"]["nms_thresh"], 0.5)
             self.assertEqual(train_detector.config_file(PRESET)[1]["roi"], det["roi"])
 
+    def test_values_of_the_wrong_kind(self):
+        # A value of another kind than its default's (text, a whole number's 14.0, 0 for false) was
+        # written into every .bin of the run and refused by the Go engine at load ("cannot unmarshal
+        # string into ... min_box_size"); named now, with the file. 1e-3 and 1.0e3, numbers in YAML
+        # 1.2 and to the Go engine's yaml.v3 but text to PyYAML, are read as numbers.
+        with open(PRESET) as f:
+            text = f.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            cases = [
+                (text.replace("    score_thresh: 0.05\n", '    score_thresh: "0.05"\n'),
+                 'detector.roi.score_thresh "0.05": want a number'),
+                (text.replace("    output_size: 14\n", "    output_size: 14.0\n"),
+                 "detector.roi.output_size 14.0: want a whole number"),
+                (text.replace("  shallow: false\n", "  shallow: 0\n"), "backbone.shallow 0: want true or false"),
+                (text.replace("anchor_sizes: [32, 64,", "anchor_sizes: [32, sixty-four,"),
+                 'detector.rpn.anchor_sizes [32, "sixty-four", 128, 256, 512]: want a list of numbers'),
+                (text.replace("  width: 0.5\n", "  width: .5x\n"), 'backbone.width ".5x": want a number'),
+            ]
+            for k, (yaml_text, want) in enumerate(cases):
+                path = os.path.join(tmp, "p%d.yaml" % k)
+                with open(path, "w") as f:
+                    f.write(yaml_text)
+                self.assertNotEqual(yaml_text, text, want)
+                with self.assertRaises(SystemExit) as e:
+                    train_detector.config_file(path)
+                self.assertEqual(str(e.exception), "%s: %s" % (path, want))
+            path = os.path.join(tmp, "exponents.yaml")
+            with open(path, "w") as f:
+                f.write(text.replace("min_box_size: 0.001", "min_box_size: 1e-3").replace(
+                    "score_thresh: 0.05", "score_thresh: 5E-2").replace(
+                    "bbox_reg_weights: [10.0, 10.0,", "bbox_reg_weights: [1.0e1, 1e1,"))
+            self.assertIn("[1.0e1, 1e1,", open(path).read())
+            _, det = train_detector.config_file(path)
+            self.assertEqual((det["rpn"]["min_box_size"], det["roi"]["score_thresh"], det["roi"]["bbox_reg_weights"]),
+                             (0.001, 0.05, [10.0, 10.0, 5.0, 5.0]))
+
 
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):
