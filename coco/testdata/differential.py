@@ -6,6 +6,7 @@
     make bin/cocoeval
     /usr/bin/python3 coco/testdata/differential.py --pycocotools /tmp/cocoapi/PythonAPI [--cases 1000] [--seed 1]
     /usr/bin/python3 coco/testdata/differential.py --pycocotools /tmp/cocoapi/PythonAPI --first 417 --cases 1
+    /usr/bin/python3 coco/testdata/differential.py --pycocotools /tmp/cocoapi/PythonAPI --wide [--seed 9]
 
 Case K of seed S is generated from (S, K) alone, so the second line reruns one failing case. Each
 case is 1-8 images and 1-4 categories of integer and half-integer boxes, built so that IoUs land
@@ -15,6 +16,13 @@ sometimes -limit and -categories. Only inputs both sides accept: no iscrowd outs
 caption key, no NaN (bin/cocoeval refuses those on purpose), never an empty detection list
 (pycocotools' loadRes cannot load one). The 12 stats must agree bit for bit; a mismatching case's
 gt.json, dt.json and case.json (flags and both stat lists) are kept under --keep.
+--wide goes on to change some cases with the same random numbers (so a case is still rerun by its
+number, with --wide again) into inputs that generate never makes: boxes with any decimals, iscrowd
+of 2, 255, 0.5, -0.5, 254.9, true, false, scores below 0, above 1, huge, subnormal and -0.0, negative
+widths and heights, extra keys on detections, float ids on detections, repeated annotation ids,
+areas outside every range, 5 to 25 more categories (means over more than 8192 precisions), and
+results read from compressed-RLE masks (pycocotools' mask.frPyObjects of the box, most without
+a bbox).
 Exit status 1 if any case mismatched.
 """
 import argparse
@@ -152,6 +160,62 @@ def generate(rng):
     return gt, dts, limit, cats
 
 
+def widen(rng, gt, dts, mask):
+    """--wide: change gt and dts in place into inputs generate never makes (see the docstring);
+    mask is pycocotools.mask."""
+    import numpy as np
+    anns = gt["annotations"]
+    some = lambda xs, p: [x for x in xs if rng.random() < p]  # noqa: E731
+    if rng.random() < 0.3:
+        for x in some(anns + dts, 0.5):
+            x["bbox"] = [round(v + rng.choice([0, 0.1, 0.2, 0.3, 0.01, 0.07, 1 / 3]), rng.choice([2, 3, 17]))
+                         for v in x["bbox"]]
+    if rng.random() < 0.2:
+        for a in some(anns, 0.3):
+            a["iscrowd"] = rng.choice([2, 255, 0.5, -0.5, 1.5, 1.0, 0.0, True, False, 254.9])
+    if rng.random() < 0.2:
+        for d in some(dts, 0.4):
+            d["score"] = rng.choice([-1, 0, 1, 2, -0.5, 1e300, -1e300, 5e-324, 0.1 + 0.2, 0.3, 1e-17, -0.0])
+    if rng.random() < 0.15:
+        for x in some(anns + dts, 0.2):
+            i = rng.randint(2, 3)
+            x["bbox"] = x["bbox"][:i] + [-x["bbox"][i]] + x["bbox"][i + 1:]
+    if rng.random() < 0.15:  # loadRes overwrites area, id and iscrowd; evaluate reads no ignore of a detection
+        for d in some(dts, 0.3):
+            d.update(rng.choice([{"iscrowd": 1}, {"area": 5}, {"id": 0}, {"ignore": 1}, {"segmentation": []}]))
+    if rng.random() < 0.15:  # 1.0 is the key 1 in pycocotools' dicts
+        for d in some(dts, 0.5):
+            d["image_id"] = float(d["image_id"])
+        for d in some(dts, 0.5):
+            d["category_id"] = float(d["category_id"])
+    if rng.random() < 0.15 and anns:  # pycocotools' loadAnns returns the last annotation of an id
+        for a in some(anns, 0.3):
+            a["id"] = rng.choice(anns)["id"]
+    if rng.random() < 0.1:
+        for a in some(anns, 0.3):
+            a["area"] = rng.choice([-1, -1e10, 1e10 + 2, 1e300, 32.0 ** 2 - 1e-9, 96.0 ** 2 + 1e-9])
+    if rng.random() < 0.15:
+        extra = rng.sample(range(2000, 3000), rng.randint(5, 25))
+        gt["categories"] += [{"id": c, "name": "x%d" % c, "supercategory": "s"} for c in extra]
+        next_id = max([a["id"] for a in anns] + [0]) + 1
+        shift = lambda b: [v + rng.choice([0, 0, 0.5, 1]) for v in b]  # noqa: E731
+        anns0, dts0 = list(anns), list(dts)
+        for c in extra:
+            for a in some(anns0, 0.5):
+                anns.append(dict(a, category_id=c, id=next_id, bbox=shift(a["bbox"])))
+                next_id += 1
+            for d in some(dts0, 0.5):
+                dts.append(dict(d, category_id=c, bbox=shift(d["bbox"]),
+                                score=rng.choice([d["score"], round(rng.random(), 3)])))
+    if rng.random() < 0.15:  # loadRes reads masks where the first result has no bbox
+        size = {im["id"]: (im["height"], im["width"]) for im in gt["images"]}
+        for i, d in enumerate(dts):
+            rle = mask.frPyObjects(np.array([[max(0.0, v) for v in d["bbox"]]], dtype=float), *size[d["image_id"]])[0]
+            d["segmentation"] = {"size": rle["size"], "counts": rle["counts"].decode()}
+            if i == 0 or rng.random() < 0.7:
+                del d["bbox"]
+
+
 def run_pycocotools(COCO, COCOeval, gt, gp, dp, limit, cats):
     with contextlib.redirect_stdout(io.StringIO()):
         g = COCO(gp)
@@ -212,15 +276,20 @@ def main():
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--first", type=int, default=0, help="number of the first case (rerun case K: --first K --cases 1)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--wide", action="store_true", help="also inputs generate never makes (see above)")
     ap.add_argument("--keep", help="folder for mismatching cases (default: a new temporary folder)")
     a = ap.parse_args()
     if not os.access(a.cocoeval, os.X_OK):
         sys.exit("%s: not found; build it with make bin/cocoeval" % a.cocoeval)
     COCO, COCOeval = load_pycocotools(a.pycocotools)
+    from pycocotools import mask
     keep, equal, bad, t0 = a.keep, 0, 0, time.time()
     with tempfile.TemporaryDirectory(prefix="differential-") as work:
         for n, k in enumerate(range(a.first, a.first + a.cases), 1):
-            gt, dts, limit, cats = generate(random.Random("%d/%d" % (a.seed, k)))
+            rng = random.Random("%d/%d" % (a.seed, k))
+            gt, dts, limit, cats = generate(rng)
+            if a.wide:
+                widen(rng, gt, dts, mask)
             gp, dp = write_case(work, gt, dts)
             py = attempt(run_pycocotools, COCO, COCOeval, gt, gp, dp, limit, cats)
             go = attempt(run_go, go_command(a.cocoeval, gp, dp, limit, cats))
@@ -232,14 +301,14 @@ def main():
                 d = os.path.join(keep, "case-%d" % k)
                 gp, dp = write_case(d, gt, dts)
                 with open(os.path.join(d, "case.json"), "w") as f:
-                    json.dump({"seed": a.seed, "case": k, "limit": limit, "categories": cats, "pycocotools": py,
+                    json.dump({"seed": a.seed, "case": k, "wide": a.wide, "limit": limit, "categories": cats, "pycocotools": py,
                                "go": go, "command": go_command(a.cocoeval, gp, dp, limit, cats)}, f, indent=1)
                 print("case %d MISMATCH (kept in %s)\n  pycocotools %s\n  cocoeval    %s" % (k, d, py, go), flush=True)
             if n % 100 == 0:
                 print("differential: %d/%d cases, %d mismatched, %.0f s" % (n, a.cases, bad, time.time() - t0),
                       file=sys.stderr, flush=True)
-    print("differential: seed %d, case numbers %d..%d: cases %d, equal %d, mismatched %d%s, %.0f s"
-          % (a.seed, a.first, a.first + a.cases - 1, a.cases, equal, bad,
+    print("differential: seed %d%s, case numbers %d..%d: cases %d, equal %d, mismatched %d%s, %.0f s"
+          % (a.seed, " --wide" if a.wide else "", a.first, a.first + a.cases - 1, a.cases, equal, bad,
              " (kept in %s)" % keep if bad else "", time.time() - t0))
     sys.exit(1 if bad else 0)
 
