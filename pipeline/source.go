@@ -323,7 +323,7 @@ func (v *Video) Extent() (decoded, stated int, ended bool) {
 func (v *Video) VideoTracks() int {
 	n, err := matroskaVideoTracks(v.name)
 	if errors.Is(err, errNotMatroska) {
-		n, err = isoVideoTracks(v.name)
+		return isoVideoTracks(v.name)
 	}
 	if err != nil {
 		return 0
@@ -473,9 +473,10 @@ type Live struct {
 	// a stream of stated length's, numbered as a file's (its stated count: 0 for a live source)
 	frameNumbers
 	extent
-	exactCount bool // ExactCount's answer
-	needsRange bool // NeedsRange's answer
-	finite     bool // Finite's answer
+	exactCount  bool // ExactCount's answer
+	needsRange  bool // NeedsRange's answer
+	finite      bool // Finite's answer
+	videoTracks int  // VideoTracks' answer
 }
 
 // liveRetries is how many failed reads in a row a live source may have (a damaged packet) before
@@ -541,13 +542,14 @@ func openStream(url string, askFinite bool) (*Live, error) {
 		return nil, fmt.Errorf("%s: cannot open the stream (unreachable, or no video OpenCV's FFmpeg can decode)%s", quote.Name(name), portPasswordHint(url))
 	}
 	fps, frames := c.Get(gocv.VideoCaptureFPS), max(0, int(c.Get(gocv.VideoCaptureFrameCount)))
-	exact, needsRange := false, false
+	exact, needsRange, videoTracks := false, false, 0
 	if IsHTTP(url) && frames > 0 { // a file over the network: what its head says of its count
 		h := httpVideoHead(context.Background(), url)
 		// (an MKV's count from its first frame, as a file's)
 		frames = framesAfterStart(func() (float64, float64, error) { return h.start, h.duration, h.err }, fps, frames)
 		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
 		needsRange = h.indexLast && !h.ranged
+		videoTracks = h.videoTracks
 	}
 	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS && !needsRange { // (a file that cannot be read: not read twice)
 		// An audio file's cover art, as OpenVideo's ProbeVideo refuses it: read to its second
@@ -563,7 +565,7 @@ func openStream(url string, askFinite bool) (*Live, error) {
 		}
 	}
 	finite := frames > 0 || askFinite && IsHTTP(url) && httpFinite(context.Background(), url)
-	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange, finite: finite}, nil
+	return &Live{name: name, cap: c, start: time.Now(), rotation: newRotation(c), frameNumbers: newFrameNumbers(fps, frames), exactCount: exact, needsRange: needsRange, finite: finite, videoTracks: videoTracks}, nil
 }
 
 // FPS returns the frame rate the source states (0 or nonsense when it does not know).
@@ -599,6 +601,10 @@ func (l *Live) Finite() bool { return l.finite }
 // before the first frame ended for that, not for a lost connection (a file within FFmpeg's
 // buffer, a few KB, is read whole).
 func (l *Live) NeedsRange() bool { return l.needsRange }
+
+// VideoTracks is Video's VideoTracks for an MP4 or MOV at an http(s) link, as its index (read
+// with its head) lists them; 0 for another source.
+func (l *Live) VideoTracks() int { return l.videoTracks }
 
 // ErrLost is returned by a live source that stopped delivering frames.
 var ErrLost = errors.New("stream lost: no more frames")

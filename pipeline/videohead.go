@@ -26,11 +26,12 @@ type videoHead struct {
 	// another file, or a Matroska file whose start it cannot read, or the request's failure.
 	start, duration float64
 	err             error
-	// frames: an ISO base media file's (MP4, MOV) whose index lists and plays every frame of its
-	// one video track, that track's count (isoFrameCount); 0 for another file. The count FFmpeg
-	// states is exact, not an estimate, where it is this one (not where FFmpeg read the file
-	// otherwise: by another demuxer, as one JPEG where its URL ends in .jpg).
-	frames int
+	// isoCounts: an ISO base media file's (MP4, MOV) frames, where its index lists and plays every
+	// frame of its one video track, that track's count (isoFrameCount), and its video tracks; 0
+	// for another file. The count FFmpeg states is exact, not an estimate, where it is this one
+	// (not where FFmpeg read the file otherwise: by another demuxer, as one JPEG where its URL
+	// ends in .jpg).
+	isoCounts
 	// indexAt, when not 0, is where an ISO base media file's top-level boxes go on past the head,
 	// after its media data (mdat): the mdat's end, or the start of a box after it that the head
 	// ends within; its index (moov) there gives the count (frames is 0 until it is read:
@@ -86,7 +87,7 @@ func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	// the whole file again.
 	h.ranged = resp.StatusCode == http.StatusPartialContent
 	if h.ranged && h.indexAt > 0 && h.indexAt <= math.MaxInt64-maxISOIndex { // (an mdat to the file's end: nothing after it)
-		h.frames = httpISOIndex(get, h.indexAt)
+		h.isoCounts = httpISOIndex(get, h.indexAt)
 	}
 	return h
 }
@@ -152,21 +153,21 @@ func httpFinite(ctx context.Context, rawURL string) bool {
 }
 
 // httpISOIndex reads an ISO base media file's top-level boxes from byte at on, as get (from, n)
-// asks the server for them, to its index (moov), and returns the count of frames that lists
-// (isoFrameCount); 0 where the server answers with other bytes than those asked for (not 206
-// Partial Content from at: a server that ignores Range sends the whole file, which is not read)
-// or the index is not within maxISOIndex bytes of at.
-func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64) int {
+// asks the server for them, to its index (moov), and returns what that lists (isoFrameCount);
+// none where the server answers with other bytes than those asked for (not 206 Partial Content
+// from at: a server that ignores Range sends the whole file, which is not read) or the index is
+// not within maxISOIndex bytes of at.
+func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64) isoCounts {
 	resp, err := get(at, maxISOIndex)
 	if err != nil {
-		return 0
+		return isoCounts{}
 	}
 	defer resp.Body.Close() // (unread: the connection is closed, not drained)
 	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), "bytes "+strconv.FormatInt(at, 10)+"-") {
-		return 0
+		return isoCounts{}
 	}
-	frames, _, _ := isoFrameCount(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
-	return frames
+	counts, _, _ := isoFrameCount(&forwardReader{r: io.LimitReader(resp.Body, maxISOIndex), off: at}) // (past these bytes: not asked for)
+	return counts
 }
 
 // readVideoHead is httpVideoHead on the file's bytes as r reads them from its start: a Matroska
@@ -180,7 +181,7 @@ func readVideoHead(r io.Reader) videoHead {
 	case len(first) >= 4 && binary.BigEndian.Uint32(first) == ebmlHeaderID:
 		h.start, h.duration, h.err = readMatroskaTimes(&forwardReader{r: b})
 	case len(first) == 8 && isoFirstBox(string(first[4:])):
-		h.frames, h.indexAt, h.indexLast = isoFrameCount(&forwardReader{r: b})
+		h.isoCounts, h.indexAt, h.indexLast = isoFrameCount(&forwardReader{r: b})
 	}
 	return h
 }
@@ -208,61 +209,70 @@ var errNotISO = errors.New("not an ISO base media file it can read")
 // reads it from its top-level box at f.off on, where its index (its moov box's sample tables)
 // lists every frame of its one video track, so that a frame count FFmpeg states is the file's
 // exact count where it is this one: a file that is not fragmented (its moov holds no mvex box)
-// and whose edit lists play every frame (isoIndexFrameCount). A fragmented file's index lists
+// and whose edit lists play every frame (isoIndexCounts). A fragmented file's index lists
 // none of its frames, or its first fragment's only: FFmpeg counts its frames from the fragments
 // it has seen, or from its duration. Where f ends within media data (mdat) or a box after it (an
 // index after the media, ffmpeg's default, past the head), next is where to read on: the end of
 // the mdat or of a box f ends within, or the start of the index or of the box whose header f
-// ends within; else 0. Frames is 0 where f ends before it tells (an index first over
-// maxVideoHead: its tracks are skipped by reading them) or is not such a file's. indexLast
+// ends within; else 0. The counts are 0 where f ends before they tell (an index first over
+// maxVideoHead: its tracks are skipped by reading them) or it is not such a file's. indexLast
 // reports that media data came before the index, or before f's end where it holds none.
-func isoFrameCount(f *forwardReader) (frames int, next int64, indexLast bool) {
+func isoFrameCount(f *forwardReader) (counts isoCounts, next int64, indexLast bool) {
 	afterMediaData := false
 	for range maxISOBoxes {
 		start := f.off
 		typ, size, err := isoBox(f, math.MaxInt64-f.off)
 		switch {
 		case afterMediaData && (err == io.EOF || err == io.ErrUnexpectedEOF): // (f ends in its header)
-			return 0, start, true
+			return isoCounts{}, start, true
 		case err != nil || typ == "moof": // (a fragment before any index: not a file it knows)
-			return 0, 0, afterMediaData
+			return isoCounts{}, 0, afterMediaData
 		case typ == "moov":
 			end := f.off + size
-			frames := isoIndexFrameCount(f, end)
+			counts := isoIndexCounts(f, end)
 			if f.off < end && afterMediaData {
 				if _, err := f.Seek(end-f.off, io.SeekCurrent); err != nil { // (f ends within it)
-					return 0, start, true
+					return isoCounts{}, start, true
 				}
 			}
-			return frames, 0, afterMediaData
+			return counts, 0, afterMediaData
 		}
 		end := f.off + size
 		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
 			if typ == "mdat" || afterMediaData {
-				return 0, end, true
+				return isoCounts{}, end, true
 			}
-			return 0, 0, afterMediaData
+			return isoCounts{}, 0, afterMediaData
 		}
 		afterMediaData = afterMediaData || typ == "mdat"
 	}
-	return 0, 0, afterMediaData
+	return isoCounts{}, 0, afterMediaData
 }
 
-// isoIndexFrameCount reads an index (moov) up to end and returns the count of frames it lists for
-// its video track (its sample size table's, stsz or stz2: FFmpeg's count, as OpenCV states it),
-// where it has one video track and FFmpeg plays every frame it lists; else 0. FFmpeg plays them
+// isoCounts is what an ISO base media file's index (moov) says of its video: frames, the count of
+// frames of its one video track where FFmpeg plays every frame the index lists for it (else 0),
+// and videoTracks, how many video tracks it lists.
+type isoCounts struct{ frames, videoTracks int }
+
+// isoIndexCounts reads an index (moov) up to end and returns how many video tracks it lists, and
+// the count of frames it lists for its video track (its sample size table's, stsz or stz2:
+// FFmpeg's count, as OpenCV states it), where it has one video track and FFmpeg plays every
+// frame it lists (else frames is 0). FFmpeg plays them
 // where the index is not fragmented (no mvex), and the track's edit list, if it has one, plays
 // the whole track (its one edit that is not empty as long as the track, within a tick of the index's
 // time scale; an offset of the first frame's time, as for B-frames, drops none). A file cut
 // where no key frame is (ffmpeg -ss with -c copy) keeps the frames from the key frame before
 // the cut and an edit that starts at the cut: FFmpeg decodes those before it but does not
 // return them, so its count (the track's frames) is more than a complete file gives.
-func isoIndexFrameCount(f *forwardReader, end int64) int {
+func isoIndexCounts(f *forwardReader, end int64) isoCounts {
 	video, videos, movieScale, ok := readISOIndex(f, end)
-	if !ok || videos != 1 || video.edited && !video.playsWhole(movieScale) || video.samples > math.MaxInt32 {
-		return 0 // (several video tracks: which one FFmpeg reads is its choice)
+	switch {
+	case !ok:
+		return isoCounts{}
+	case videos != 1 || video.edited && !video.playsWhole(movieScale) || video.samples > math.MaxInt32:
+		return isoCounts{videoTracks: videos} // (several video tracks: which one FFmpeg reads is its choice)
 	}
-	return int(video.samples)
+	return isoCounts{frames: int(video.samples), videoTracks: 1}
 }
 
 // readISOIndex reads an index (moov) up to end: its time scale (mvhd), how many video tracks it
@@ -303,39 +313,26 @@ func readISOIndex(f *forwardReader, end int64) (video isoTrack, videos int, movi
 }
 
 // isoVideoTracks returns how many video tracks the index (moov) of an ISO base media file (MP4,
-// MOV) at path lists, reading its top-level boxes up to the index (its media data, before or
-// after it, is seeked past, not read); errNotISO where it is not such a file or its index cannot
-// be read.
-func isoVideoTracks(path string) (int, error) {
+// MOV) at path lists (isoFrameCount, its media data seeked past, not read); 0 where it is not
+// such a file or its index cannot be read.
+func isoVideoTracks(path string) int {
 	file, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return 0
 	}
 	defer file.Close()
-	return readISOVideoTracks(&forwardReader{r: file})
-}
-
-// readISOVideoTracks is isoVideoTracks on the file's bytes as f reads them from its start.
-func readISOVideoTracks(f *forwardReader) (int, error) {
-	for i := range maxISOBoxes {
-		typ, size, err := isoBox(f, math.MaxInt64-f.off)
-		if err != nil || typ == "moof" || i == 0 && !isoFirstBox(typ) {
-			return 0, errNotISO
-		}
-		if typ == "moov" {
-			if _, videos, _, ok := readISOIndex(f, f.off+size); ok {
-				return videos, nil
-			}
-			return 0, errNotISO
-		}
-		if _, err := f.Seek(size, io.SeekCurrent); err != nil {
-			return 0, errNotISO
-		}
+	var first [8]byte
+	if _, err := io.ReadFull(file, first[:]); err != nil || !isoFirstBox(string(first[4:])) {
+		return 0
 	}
-	return 0, errNotISO
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return 0
+	}
+	counts, _, _ := isoFrameCount(&forwardReader{r: file})
+	return counts.videoTracks
 }
 
-// isoTrack is what isoIndexFrameCount reads of a track (trak): its handler's type (vide:
+// isoTrack is what isoIndexCounts reads of a track (trak): its handler's type (vide:
 // video), its media's time scale and duration (mdhd), its count of samples (frames: stsz or
 // stz2), and its edit list (elst): whether it has one, how many of its edits are not empty, and
 // how long the last of those is (in the index's time scale).

@@ -176,8 +176,8 @@ func stz2(t *testing.T, mp4 []byte) []byte {
 
 // FuzzVideoHead: any bytes give a head, never a panic or a hang; a Matroska start and duration
 // that are numbers; a count of frames not below 0; an index to be asked for past the head at an
-// offset, the count not yet known; and, read as a local file, a count of video tracks not below
-// 0 (0 with its error).
+// offset, the count not yet known; video tracks not below 0, one where frames are counted; and
+// the same read as a local file (seeked past its boxes).
 // Seeded with the heads of the clip and of a fragmented MP4, and media data before an index.
 func FuzzVideoHead(f *testing.F) {
 	clip, err := os.ReadFile(videotest.Clip(f))
@@ -196,9 +196,12 @@ func FuzzVideoHead(f *testing.F) {
 		if h.indexAt < 0 || h.frames < 0 || h.indexAt > 0 && h.frames != 0 {
 			t.Errorf("index at %d, %d frames", h.indexAt, h.frames)
 		}
-		// the local file's track count, on the same bytes (seeked, not read, past its boxes)
-		if n, err := readISOVideoTracks(&forwardReader{r: bytes.NewReader(b)}); n < 0 || err != nil && n != 0 {
-			t.Errorf("%d video tracks, %v", n, err)
+		if h.videoTracks < 0 || h.frames > 0 && h.videoTracks != 1 {
+			t.Errorf("%d frames of %d video tracks", h.frames, h.videoTracks)
+		}
+		// a local file's counts, on the same bytes (seeked, not read, past its boxes)
+		if c, _, _ := isoFrameCount(&forwardReader{r: bytes.NewReader(b)}); c.videoTracks < 0 || c.frames < 0 || c.frames > 0 && c.videoTracks != 1 {
+			t.Errorf("a local file: %d frames of %d video tracks", c.frames, c.videoTracks)
 		}
 	})
 }
@@ -381,8 +384,8 @@ func TestReopenStreamAsksNoMore(t *testing.T) {
 
 // TestISOVideoTracks: an MP4's or MOV's video tracks are counted from its index, before or after
 // its frames (a one-frame still track ahead of the video: 2; an audio track beside one video: 1);
-// a Matroska file, a fragmented MP4 (its index lists no frames) or a file cut anywhere in its
-// first 2 KB gives an error or at most the tracks it holds, never a panic.
+// a Matroska file, a fragmented MP4 (its index lists no frames), a JPEG or no file gives 0, and
+// a file cut anywhere in its first 2 KB at most the tracks it holds, never a panic.
 func TestISOVideoTracks(t *testing.T) {
 	dir := t.TempDir()
 	pic := filepath.Join(dir, "cover.jpg")
@@ -404,20 +407,20 @@ func TestISOVideoTracks(t *testing.T) {
 		videotest.Clip(t): 1,
 	}
 	for path, n := range want {
-		if got, err := isoVideoTracks(path); err != nil || got != n {
-			t.Errorf("%s: %d video tracks, %v; want %d", filepath.Base(path), got, err, n)
+		if got := isoVideoTracks(path); got != n {
+			t.Errorf("%s: %d video tracks; want %d", filepath.Base(path), got, n)
 		}
 	}
 	remux(t, dir, "fragmented.mp4", "-movflags", "+frag_keyframe+empty_moov")
-	for _, path := range []string{videotest.OffsetMKV(t, 5), filepath.Join(dir, "fragmented.mp4"), pic} {
-		if got, err := isoVideoTracks(path); !errors.Is(err, errNotISO) {
-			t.Errorf("%s: %d video tracks, %v; want errNotISO", filepath.Base(path), got, err)
+	for _, path := range []string{videotest.OffsetMKV(t, 5), filepath.Join(dir, "fragmented.mp4"), pic, filepath.Join(dir, "absent.mp4")} {
+		if got := isoVideoTracks(path); got != 0 {
+			t.Errorf("%s: %d video tracks; want 0 (not told)", filepath.Base(path), got)
 		}
 	}
 	data := readFile(t, filepath.Join(dir, "still first.mp4"))
 	for n := range min(len(data), 2048) {
-		if got, err := readISOVideoTracks(&forwardReader{r: bytes.NewReader(data[:n])}); err == nil && got > 2 {
-			t.Fatalf("cut at %d bytes: %d video tracks", n, got)
+		if c, _, _ := isoFrameCount(&forwardReader{r: bytes.NewReader(data[:n])}); c.videoTracks > 2 || c.frames != 0 {
+			t.Fatalf("cut at %d bytes: %+v", n, c)
 		}
 	}
 }

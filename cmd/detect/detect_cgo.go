@@ -109,9 +109,9 @@ func firstTrackOnly(n int, why string) string {
 	return fmt.Sprintf("it holds %d video tracks, and OpenCV's FFmpeg reads only the first%s; to detect on another, copy it out: ffmpeg -i IN -map 0:v:1 -c copy OUT.mkv", n, why)
 }
 
-// videoTracks is a video file's VideoTracks, 0 for another source.
+// videoTracks is a video file's VideoTracks, local or at an http(s) link; 0 for another source.
 func videoTracks(src pipeline.Source) int {
-	if v, ok := src.(*pipeline.Video); ok {
+	if v, ok := src.(interface{ VideoTracks() int }); ok {
 		return v.VideoTracks()
 	}
 	return 0

@@ -355,7 +355,8 @@ func TestSkippedSlotsReadToTheEnd(t *testing.T) {
 // TestStillTrackAheadOfTheVideo: an MKV or an MP4 whose first video track is a still picture and
 // whose second is the video is read as that one frame (OpenCV's FFmpeg reads the first video
 // track only and cannot be told another); detect's warning says so and how to copy the video out,
-// not that the file was cut short (the MP4 states its first track's count, 1: it was silent).
+// not that the file was cut short (the MP4 states its first track's count, 1: it was silent),
+// also at an http(s) link.
 func TestStillTrackAheadOfTheVideo(t *testing.T) {
 	dir := t.TempDir()
 	pic := filepath.Join(dir, "cover.jpg")
@@ -384,6 +385,14 @@ func TestStillTrackAheadOfTheVideo(t *testing.T) {
 		if !strings.Contains(stderr, path+want) || strings.Contains(stderr, "cut short") {
 			t.Errorf("stderr does not say %q: %s", path+want, stderr)
 		}
+	}
+	// The MP4 at an http(s) link: its index, read with its head, counts the tracks.
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	url := srv.URL + "/still%20first.mp4"
+	stdout, stderr, err := run(t, "-model", videotest.Tiny(t), "-no-video", url)
+	if want := url + ": warning: one frame read: it holds 2 video tracks"; err != nil || len(frameLines(t, []byte(stdout))) != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("%v; stderr does not say %q: %s", err, want, stderr)
 	}
 	// The clip itself, one video track read whole, and one frame of it alone: no warning.
 	one := filepath.Join(dir, "one frame.mp4")
