@@ -3,6 +3,7 @@
 package cvdetect_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"os"
@@ -38,6 +39,24 @@ func Example() {
 	cvdetect.Draw(&img, dets) // boxes, labels and scores on the image
 	// Output:
 	// person 0.69 at x=59 y=34 w=44 h=78
+}
+
+// Stop detecting once a context ends (a camera loop's shutdown, a request's deadline): the
+// detection ends with the context's error at its next stage, here at once, the shutdown having
+// come before the frame.
+func ExampleDetectContext() {
+	det, err := detector.Load("../models/shufflenet-g3-1.0x-300-person-car.bin")
+	if err != nil {
+		log.Fatal(err)
+	}
+	frame := gocv.IMRead("../testdata/images/000000005503.png", gocv.IMReadColor)
+	defer frame.Close()
+	ctx, shutdown := context.WithCancel(context.Background())
+	shutdown()
+	_, err = cvdetect.DetectContext(ctx, det, frame)
+	fmt.Println(err)
+	// Output:
+	// context canceled
 }
 
 // Detect objects in every frame of a video and write the annotated frames, checking every step:
