@@ -243,7 +243,7 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	for bad := 0; !v.ends(bad); bad++ {
 		if v.read(v.cap, &m) { // upright, as Read gives it
 			v.info.Width, v.info.Height = m.Cols(), m.Rows()
-			if v.info.FPS >= MaxVideoFPS && !v.decodesAgain(&m) {
+			if v.info.FPS >= MaxVideoFPS && !decodesAgain(v.cap, &m) {
 				return VideoInfo{}, noVideoButAStill(path, v.info.FPS)
 			}
 			return v.info, nil
@@ -251,9 +251,6 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	}
 	return VideoInfo{}, fmt.Errorf("%s: cannot decode any video frame (unsupported codec or corrupt file)", quote.Name(path))
 }
-
-// decodesAgain reports whether another frame decodes (into m) within maxBadFrames failed reads.
-func (v *Video) decodesAgain(m *gocv.Mat) bool { return decodesAgain(v.cap, m) }
 
 // decodesAgain reports whether a frame decodes from c (into m) within maxBadFrames failed reads.
 func decodesAgain(c *gocv.VideoCapture, m *gocv.Mat) bool {
