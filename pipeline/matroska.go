@@ -28,10 +28,12 @@ const (
 )
 
 // maxSegmentChildren is how many of a segment's elements matroskaTimes and matroskaVideoTracks
-// read past before its first cluster at most (a seek head, info, tracks, tags, cues, voids: a handful in practice).
+// read past before its first cluster at most (a seek head, info, tracks, tags, cues, voids: a
+// handful in practice).
 const maxSegmentChildren = 64
 
-// errNotMatroska is matroskaTimes' and matroskaVideoTracks' failure: not a Matroska file, or not one it can read.
+// errNotMatroska is matroskaTimes' and matroskaVideoTracks' failure: not a Matroska file, or
+// not one they can read.
 var errNotMatroska = errors.New("not a Matroska file whose start it can read")
 
 // matroskaTimes reads from a Matroska file (MKV, WebM) its duration, as its segment's info
