@@ -129,21 +129,24 @@ def wrong_type(section, values, known):
             continue
         if k == "classes":  # (a list of id and name objects: the Go engine checks them)
             continue
-        number = isinstance(v, (int, float)) and not isinstance(v, bool)
         if isinstance(want, bool):
             ok, kind = isinstance(v, bool), "true or false"
         elif isinstance(want, int):
-            ok, kind = number and isinstance(v, int), "a whole number"
+            ok, kind = is_number(v) and isinstance(v, int), "a whole number"
         elif isinstance(want, float):
-            ok, kind = number, "a number"
+            ok, kind = is_number(v), "a number"
         elif isinstance(want, list):
-            ok, kind = isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                                   for x in v), "a list of numbers"
+            ok, kind = isinstance(v, list) and all(is_number(x) for x in v), "a list of numbers"
         else:
             ok, kind = True, ""
         if not ok:
             return "%s %s: want %s" % (name, json.dumps(v, default=str), kind)
     return None
+
+
+def is_number(v):
+    """Whether a YAML value is a number (an int or a float; true and false, Python ints, are not)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def unknown_keys(section, values, known):
