@@ -46,18 +46,24 @@ class MissingPeers(unittest.TestCase):
         self.assertIn("python3-opencv", why["opencv-dnn"])
 
 
+def make_bench(test, missing, **args):
+    """A quick Bench writing under a folder test removes, missing its peers as missing says
+    (args: more of its arguments), with a peak, xcore reads and loads of its own."""
+    a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True, **args)
+    test.addCleanup(shutil.rmtree, a.out)
+    with mock.patch.object(peers, "missing_peers", return_value=dict(missing)), \
+            contextlib.redirect_stderr(io.StringIO()):
+        b = peers.Bench(a)
+    b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
+    b.peaks = [b.peak, b.peak]
+    b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
+    b.load = [0.5, 0.5]
+    return b
+
+
 class LeftOut(unittest.TestCase):
     def bench(self, missing):
-        a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True)
-        self.addCleanup(shutil.rmtree, a.out)
-        with mock.patch.object(peers, "missing_peers", return_value=dict(missing)), \
-                contextlib.redirect_stderr(io.StringIO()):
-            b = peers.Bench(a)
-        b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
-        b.peaks = [b.peak, b.peak]
-        b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
-        b.load = [0.5, 0.5]
-        return b
+        return make_bench(self, missing)
 
     def test_missing_peer_is_not_run_and_the_table_says_why(self):
         b = self.bench({"opencv-dnn": "No module named 'cv2' (scripts/setup installs python3-opencv)"})
@@ -148,14 +154,7 @@ class Beside(unittest.TestCase):
 
     def test_goal_multiple_that_rounds_to_one_shows_more_digits(self):
         # make bench printed "2.62 ms (1.0x the goal) | no" for 2.62 ms against <= 2.5 ms.
-        a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True)
-        self.addCleanup(shutil.rmtree, a.out)
-        with mock.patch.object(peers, "missing_peers", return_value={}), contextlib.redirect_stderr(io.StringIO()):
-            b = peers.Bench(a)
-        b.peak = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
-        b.peaks = [b.peak, b.peak]
-        b.xcore = {"same_core_gbps": 30.0, "other_core_gbps": 20.0}
-        b.load = [0.5, 0.5]
+        b = make_bench(self, {})
         for ms, shown in ((2.62, "2.62 ms (1.048x the goal) | no"), (2.4, "2.40 ms (0.96x the goal) | yes"),
                           (2.5, "2.50 ms (1.0x the goal) | yes"), (5.0, "5.00 ms (2.0x the goal) | no")):
             b.results = [{"engine": "shuffledet", "case": "classifier 1.0x 224", "threads": 1, "runs": 1,
@@ -177,19 +176,17 @@ class Peak(unittest.TestCase):
 
     def test_a_failed_run_at_the_end_keeps_the_results(self):
         # peak.c failing after every engine was measured raised, and results.json was never written.
-        a = argparse.Namespace(out=tempfile.mkdtemp(), quick=True, peak="/nonexistent/peak")
-        self.addCleanup(shutil.rmtree, a.out)
-        with mock.patch.object(peers, "missing_peers", return_value={}), contextlib.redirect_stderr(io.StringIO()):
-            b = peers.Bench(a)
-        start = {"isa": "avx2", "gflops_1t": 100.0, "gflops_2t": 200.0}
-        b.peaks, b.xcore, b.load, b.results = [start], {"same_core_gbps": 30.0, "other_core_gbps": 20.0}, [0.5], []
+        b = make_bench(self, {}, peak="/nonexistent/peak")
+        start = b.peak
+        b.peaks, b.load, b.results = [start], [0.5], []
         with mock.patch.object(peers.Bench, "measure_peak", side_effect=subprocess.CalledProcessError(1, "peak")), \
                 contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
             b.finish()
-        with open(os.path.join(a.out, "results.json")) as f:
+        with open(os.path.join(b.out, "results.json")) as f:
             self.assertEqual(json.load(f)["peak"], start)
         self.assertIn("bench/peak.c failed", b.skipped["peak at the end"])
         self.assertIn("(bench/peak.c, avx2, its run at the start)", peers.Report(b).markdown())
+
 
 if __name__ == "__main__":
     unittest.main()
