@@ -795,6 +795,11 @@ def stopping_rank(problem, device):
     return -1 if int(t.item()) == world else int(t.item())
 
 
+def another_process_image(rank):
+    """What a process says when the image that stops the run is another's (stopping_rank: rank)."""
+    return "an image that process %d drew cannot be decoded (its message names it)" % rank
+
+
 def stop_after_evaluation(signum, stopped, device):
     """(the signal that stops the run, whether one stopped rank 0's evaluation) after an evaluation:
     signum and stopped on one process, the highest over all of them in a distributed run (every
@@ -1832,7 +1837,7 @@ def main(argv=None):
         if main_proc and it > start:
             save_now(it)
         if unreadable is None:  # (another process's image: its message names it)
-            unreadable = "an image that process %d drew cannot be decoded (its message names it)" % bad_rank
+            unreadable = another_process_image(bad_rank)
         raise SystemExit("%s (drawn for iteration %d)%s: replace the file, or leave it out of its JSON, and "
                          "run the same command again" % (
                              unreadable, it + 1, "; the checkpoint at iteration %d is written" % it

@@ -38,11 +38,11 @@ from detector import make_config, save_bin  # noqa: E402
 from flags import number, whole  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
-from train_detector import (BatchStream, agree_on_start, changed_schedule, check_resumed_iters, check_run_folder,  # noqa: E402
-                            exit_status, ignore_stop_signals, kill_workers, run_script, init_distributed,
-                            load_checkpoint, load_optimizer_state, make_run_folder, mean_over_processes,
-                            save_checkpoint, shutdown_distributed, stop_signal, StopSignals, trim_log,
-                            unreadable_image_message, stopping_rank, UnreadableImage)
+from train_detector import (BatchStream, agree_on_start, another_process_image, changed_schedule,  # noqa: E402
+                            check_resumed_iters, check_run_folder, exit_status, ignore_stop_signals,
+                            init_distributed, kill_workers, load_checkpoint, load_optimizer_state, make_run_folder,
+                            mean_over_processes, run_script, save_checkpoint, shutdown_distributed, stop_signal,
+                            stopping_rank, StopSignals, trim_log, unreadable_image_message, UnreadableImage)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -327,8 +327,7 @@ def main(argv=None):
         bad_rank = stopping_rank(unreadable, device)  # (every process stops at this iteration)
         if bad_rank >= 0:
             if unreadable is None:  # (another process's image: its message names it)
-                unreadable = "an image that process %d drew for iteration %d cannot be decoded (its message names it)" % (
-                    bad_rank, it + 1)
+                unreadable = "%s (drawn for iteration %d)" % (another_process_image(bad_rank), it + 1)
             break
         t0 = time.time()
         lr = lr_peak * (1 - it / a.iters)  # linear decay to 0
