@@ -201,7 +201,8 @@ func NewReader(src io.ReaderAt, size int64) (*Reader, error) {
 	return r, nil
 }
 
-// Names returns the names of the file's tensors, sorted (the order of their data).
+// Names returns the names of the file's tensors, sorted (the order in which WriteFile lays out their
+// data; a file written elsewhere may hold it in any order).
 func (r *Reader) Names() []string { return slices.Clone(r.names) }
 
 // Shape returns the shape of the tensor called name, and whether the file has it.
@@ -644,7 +645,7 @@ func DataCRC32(tensors []*Tensor) uint32 {
 	return crc
 }
 
-// byName returns a copy of tensors sorted by name, the order of their data in a file.
+// byName returns a copy of tensors sorted by name, the order in which WriteFile lays out their data.
 func byName(tensors []*Tensor) []*Tensor {
 	sorted := append([]*Tensor(nil), tensors...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
