@@ -1777,9 +1777,22 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(sorted(got), sorted(ref))
         for k, v in ref.items():
             self.assertTrue(torch.equal(got[k], v), k)
+        # A class the .bin lacks (car) keeps the model's own fresh rows of the box predictor; the
+        # background and person come from the .bin; a note names the class.
         other = dict(cfg, detector=dict(cfg["detector"], classes=[{"id": 1, "name": "person"}, {"id": 3, "name": "car"}]))
-        with self.assertRaises(SystemExit):  # a class the .bin does not have
-            train_detector.init_from_bin(build_detector(other), path, other)
+        model = build_detector(other)
+        before = {k: v.clone() for k, v in detector_state(model).items()}
+        notes = train_detector.init_from_bin(model, path, other)
+        self.assertEqual(notes, ["--init %s: 3 (car) not among its classes: it learns from fresh weights" % path])
+        got = detector_state(model)
+        for k, v in ref.items():
+            if k.startswith("roi_heads.box_predictor."):
+                per = 1 if ".cls_score." in k else 4
+                self.assertTrue(torch.equal(got[k][:2 * per], v), k)  # background, person
+                self.assertTrue(torch.equal(got[k][2 * per:], before[k][2 * per:]), k)  # car: fresh
+                self.assertFalse(torch.equal(before[k][:2 * per], v), k)  # (the fresh rows differ)
+            else:
+                self.assertTrue(torch.equal(got[k], v), k)
         # A subset of its classes: the predictor keeps the background's and those classes' rows.
         src = self.run_train("init-two", "--iters", "1", "--classes", "person,car")
         two = os.path.join(src, "iter000001.bin")

@@ -86,9 +86,9 @@ def parser():
     start.add_argument("--trunk", help="ImageNet checkpoint of the trunk: a classifier .bin (train_imagenet.py's "
                        "final.bin), or megvii's .pth.tar (trained on BGR 0-255 pixels: converted to our RGB, "
                        "mean/std input, shufflenet.megvii_to_ours); default: from scratch")
-    start.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture "
-                       "and classes), e.g. to go on training a finished run under a new schedule; not with --trunk, "
-                       "whose weights it replaces")
+    start.add_argument("--init", metavar="MODEL.bin", help="start from this detector's weights (same architecture), "
+                       "e.g. to go on training a finished run under a new schedule; the classes both have keep their "
+                       "weights, the run's others start fresh; not with --trunk, whose weights it replaces")
     p.add_argument("--iters", type=whole(0), required=True, help="total iterations (the schedule's length)")
     p.add_argument("--batch", type=whole(1), default=4, help="images per process per step")
     p.add_argument("--accum", type=whole(1), default=1, help="gradient accumulation steps per iteration")
@@ -949,13 +949,15 @@ def check_trunk_architecture(path, have, cfg, config):
 
 
 def init_from_bin(model, path, cfg):
-    """Load every weight of a detector .bin whose architecture equals cfg's. Its classes may be a
-    superset of the run's (the box predictor keeps the background's and those classes' rows, as a
-    fine-tune on a subset of a model's classes starts), its anchor sizes may differ (not their
-    number): a warm start that moves the anchors keeps the RPN's weights, and so may its input
-    size (min_size, max_size: no weight depends on them), to fine-tune at another resolution.
-    Classes are matched by id; returns notes on those the .bin names otherwise (the run's names
-    are kept)."""
+    """Load every weight of a detector .bin whose architecture equals cfg's. Its classes may differ
+    from the run's: the box predictor keeps the background's rows and those of the classes both
+    have (a fine-tune on a subset of a model's classes), and the rows of the run's classes the .bin
+    lacks stay the model's own fresh ones (a model of a few classes widened to more, as Detectron2
+    fine-tunes a detector onto new classes). Its anchor sizes may differ (not their number): a
+    warm start that moves the anchors keeps the RPN's weights, and so may its input size
+    (min_size, max_size: no weight depends on them), to fine-tune at another resolution. Classes
+    are matched by id; returns notes on those the .bin names otherwise (the run's names are kept)
+    and on those it lacks."""
     try:
         tensors, have = read_bin(path)
     except Exception as e:  # a missing file, a checkpoint, a damaged .bin: many kinds
@@ -972,19 +974,31 @@ def init_from_bin(model, path, cfg):
     want, got = cfg["detector"], dict(have.get("detector") or {})
     want_cls = [c["id"] for c in want["classes"]]
     got_cls = [c["id"] for c in got.get("classes", [])]
-    if not set(want_cls) <= set(got_cls):
-        raise SystemExit("%s: classes %s, this run trains %s (by id)" % (path, got_cls, want_cls))
     named = {c["id"]: c["name"] for c in got["classes"]}
     notes = ["--init %s: its class %d is %s, this run's %s: it starts from that class's weights" % (
         path, c["id"], json.dumps(named[c["id"]]), json.dumps(c["name"])) for c in want["classes"]
-        if named[c["id"]] != c["name"]]
+        if c["id"] in named and named[c["id"]] != c["name"]]
+    fresh = [c for c in want["classes"] if c["id"] not in named]
+    if fresh:
+        named_fresh = ", ".join("%d (%s)" % (c["id"], c["name"]) for c in fresh[:8])
+        if len(fresh) > 8:
+            named_fresh = "%d of this run's classes, %s, ..." % (len(fresh), named_fresh)
+        notes.append("--init %s: %s not among its classes: %s from fresh weights" % (
+            path, named_fresh, "it learns" if len(fresh) == 1 else "they learn"))
     if want_cls != got_cls:
-        rows = [0] + [1 + got_cls.index(c) for c in want_cls]  # the background first
+        # Row r of the run's predictor (0: the background, 1 + i: its class i) from the .bin's row
+        # of the same class, or the model's own where the .bin has none.
+        from_bin = {0: 0}
+        from_bin.update({1 + i: 1 + got_cls.index(c) for i, c in enumerate(want_cls) if c in named})
         p = "roi_heads.box_predictor."
+        own = model.roi_heads.box_predictor.state_dict()
         for name, per in (("cls_score", 1), ("bbox_pred", 4)):
-            idx = torch.tensor([r * per + j for r in rows for j in range(per)])
             for part in ("weight", "bias"):
-                tensors[p + name + "." + part] = tensors[p + name + "." + part][idx].clone()
+                key = name + "." + part
+                rows = own[key].detach().clone()
+                for r, s in from_bin.items():
+                    rows[r * per:(r + 1) * per] = tensors[p + key][s * per:(s + 1) * per]
+                tensors[p + key] = rows
     got["classes"] = want["classes"]
     if "rpn" in got and len(got["rpn"].get("anchor_sizes", [])) == len(want["rpn"]["anchor_sizes"]):
         got["rpn"] = dict(got["rpn"], anchor_sizes=want["rpn"]["anchor_sizes"])
