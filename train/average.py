@@ -9,6 +9,10 @@ With --eval (as train_detector.py's), Go cocoeval -model then scores the average
 set, restricted to its classes, and OUT's name with .evals.json for .bin gets the inputs and the 12
 numbers per set and class ("models", "eval"; report.py --soup plots it); its person AP50 per set is
 printed.
+
+With --classes (ids or names, comma-separated), each input is first cut to those of its classes,
+in that order: its box predictor keeps the background's rows and theirs. So a fine-tune on more
+classes (train_detector.py --init widens a model) averages with the model it started from.
 """
 import argparse
 import json
@@ -20,13 +24,50 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detector import read_bin, write_bin  # noqa: E402
 
 
-def average(paths):
-    """(mean tensors, config) of the .bin files; they must share the config and tensor shapes."""
+def cut_classes(path, tensors, cfg, spec):
+    """The detector's tensors and config cut to the classes spec names (comma-separated ids or
+    names, in that order): the box predictor keeps the background's rows and theirs. A token that
+    is a decimal integer and one of the model's ids is that id, otherwise a name."""
+    classes = cfg.get("detector", {}).get("classes", [])
+    if not classes:
+        raise ValueError("%s: --classes: not a detector with classes" % path)
+    ids = [c["id"] for c in classes]
+    rows = [0]  # the background first
+    for tok in spec.split(","):
+        tok = tok.strip()
+        if tok.lstrip("+-").isdigit() and int(tok) in ids:
+            i = ids.index(int(tok))
+        else:
+            named = [i for i, c in enumerate(classes) if c["name"] == tok]
+            if len(named) != 1:
+                raise ValueError("%s: --classes: %r is %s of its classes (%s)" % (
+                    path, tok, "neither the id nor the name of one" if not named else "the name of several",
+                    ", ".join("%d %s" % (c["id"], c["name"]) for c in classes[:10]) + (", ..." if len(classes) > 10 else "")))
+            i = named[0]
+        if 1 + i in rows:
+            raise ValueError("--classes %s: %r names class %d (%s) again: each class once" % (
+                spec, tok, ids[i], classes[i]["name"]))
+        rows.append(1 + i)
+    out = dict(tensors)
+    p = "roi_heads.box_predictor."
+    for name, per in (("cls_score", 1), ("bbox_pred", 4)):
+        idx = [r * per + j for r in rows for j in range(per)]
+        for part in ("weight", "bias"):
+            out[p + name + "." + part] = tensors[p + name + "." + part][idx].clone()
+    cut = dict(cfg, detector=dict(cfg["detector"], classes=[classes[r - 1] for r in rows[1:]]))
+    return out, cut
+
+
+def average(paths, classes=""):
+    """(mean tensors, config) of the .bin files, each first cut to classes when given (cut_classes);
+    they must share the config and tensor shapes."""
     if not paths:
         raise ValueError("no models to average")
     acc, cfg0 = None, None
     for p in paths:
         tensors, cfg = read_bin(p)
+        if classes:
+            tensors, cfg = cut_classes(p, tensors, cfg, classes)
         if acc is None:
             acc, cfg0 = {k: v.double() for k, v in tensors.items()}, cfg
             continue
@@ -46,13 +87,15 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="the averaged .bin")
     p.add_argument("models", nargs="+", help=".bin files of one architecture and class list")
+    p.add_argument("--classes", default="", metavar="LIST",
+                   help="cut each model to these of its classes first (ids or names, comma-separated, in this order)")
     p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
                    help="a held-out set to score the average on with Go cocoeval; repeatable")
     p.add_argument("--eval-threads", type=int, default=2)
     p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo)")
     a = p.parse_args(argv)
     try:
-        tensors, cfg = average(a.models)
+        tensors, cfg = average(a.models, a.classes)
     except (ValueError, OSError) as e:
         raise SystemExit("average: %s" % e)
     # A regular file through a temporary one renamed into place; through a symbolic link, the

@@ -1851,6 +1851,30 @@ class DetectorTraining(unittest.TestCase):
         other = os.path.join(self.run_train("avg-3", "--iters", "1", "--classes", "person,car"), "iter000001.bin")
         with self.assertRaisesRegex(SystemExit, "avg-3/iter000001.bin: its config differs"):
             average.main(["--out", out, one, other])
+        # --classes cuts each model to those classes first (by name or id): the predictor keeps the
+        # background's rows and theirs, so models of other class lists average.
+        average.main(["--out", out, "--classes", "person", one, other])
+        got, cfg = read_bin(out)
+        self.assertEqual(cfg["detector"]["classes"], [{"id": 1, "name": "person"}])
+        c = read_bin(other)[0]
+        person = 1 + [k["id"] for k in read_bin(one)[1]["detector"]["classes"]].index(1)  # its row in one
+
+        def rows(per, classes):
+            return [r * per + j for r in classes for j in range(per)]
+        for k, v in got.items():
+            x, y = a[k], c[k]
+            for part, per in (("cls_score", 1), ("bbox_pred", 4)):
+                if k.startswith("roi_heads.box_predictor.%s." % part):
+                    x, y = a[k][rows(per, [0, person])], c[k][rows(per, [0, 1])]
+            self.assertTrue(torch.equal(v, ((x.double() + y.double()) / 2).float()), k)
+        average.main(["--out", out, "--classes", "3", other])  # car, by id: its rows alone
+        got, cfg = read_bin(out)
+        self.assertEqual(cfg["detector"]["classes"], [{"id": 3, "name": "car"}])
+        self.assertTrue(torch.equal(got["roi_heads.box_predictor.cls_score.bias"], c["roi_heads.box_predictor.cls_score.bias"][[0, 2]]))
+        for spec, err in (("bus", "'bus' is neither the id nor the name of one of its classes"),
+                          ("person,1", "'1' names class 1 \\(person\\) again")):
+            with self.assertRaisesRegex(SystemExit, err):
+                average.main(["--out", out, "--classes", spec, other])
 
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.
