@@ -28,7 +28,7 @@ def cut_classes(path, tensors, cfg, spec):
     """The detector's tensors and config cut to the classes spec names (comma-separated ids or
     names, in that order): the box predictor keeps the background's rows and theirs. A token that
     is a decimal integer and one of the model's ids is that id, otherwise a name."""
-    classes = cfg.get("detector", {}).get("classes", [])
+    classes = (cfg.get("detector") or {}).get("classes", [])
     if not classes:
         raise ValueError("%s: --classes: not a detector with classes" % path)
     ids = [c["id"] for c in classes]
