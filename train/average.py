@@ -86,7 +86,8 @@ def average(paths, classes=""):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="the averaged .bin")
-    p.add_argument("models", nargs="+", help=".bin files of one architecture and class list")
+    p.add_argument("models", nargs="+", help=".bin files of one architecture and class list (with --classes, of any "
+                   "class lists that hold those classes)")
     p.add_argument("--classes", default="", metavar="LIST",
                    help="cut each model to these of its classes first (ids or names, comma-separated, in this order)")
     p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
