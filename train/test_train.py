@@ -1876,6 +1876,30 @@ class DetectorTraining(unittest.TestCase):
             with self.assertRaisesRegex(SystemExit, err):
                 average.main(["--out", out, "--classes", spec, other])
 
+    def test_preset_the_engine_refuses(self):
+        # A preset value of the right kind out of the Go engine's range (an RPN nms_thresh of 1.5;
+        # torchvision takes it) went into every .bin of the run, and every evaluation failed, each
+        # after its iterations. With --eval the engine loads the run's model file first: the run
+        # stops before training, with the engine's words; the same folder then runs when mended.
+        with open(PRESET) as f:
+            text = f.read()
+        bad = os.path.join(self.tmp.name, "nms15.yaml")
+        with open(bad, "w") as f:
+            f.write(text.replace("    nms_thresh: 0.7\n", "    nms_thresh: 1.5\n", 1))
+        with open(bad) as f:
+            self.assertIn("nms_thresh: 1.5", f.read())
+        out = os.path.join(self.tmp.name, "refused")
+        evals = ["--eval", "set=" + self.data, "--iters", "1"]
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--out", out, "--config", bad] + evals)
+        msg = str(e.exception)
+        self.assertIn("the Go engine refuses this run's model file (its configuration: --config %s" % bad, msg)
+        self.assertIn("nms_thresh 1.5 out of range [0, 1]", msg)
+        self.assertFalse(os.path.exists(os.path.join(out, "last.pt")))
+        self.assertFalse(os.path.exists(os.path.join(out, "log.jsonl")))
+        self.run_train("refused", *evals)  # the preset mended, the same folder
+        self.assertTrue(os.path.exists(os.path.join(out, "iter000001.bin")))
+
     def test_export_runs_in_go(self):
         # The evaluation hook: export the .bin, run Go cocoeval -model on a held-out set.
         # Its ground truth knows no cars, the model predicts them: they are scored as pycocotools would

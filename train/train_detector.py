@@ -1149,6 +1149,32 @@ class Evaluator:
                                  "OpenCV (scripts/setup), or give --cocoeval PATH to a bin/cocoeval built elsewhere, "
                                  "or leave out --eval" % e)
 
+    def check_loads(self, model_bin, config):
+        """SystemExit unless Go cocoeval loads model_bin, this run's model file: an evaluation on
+        no images (under a second). A preset value of the right kind that the engine refuses (an
+        nms_thresh of 1.5) would otherwise fail every evaluation of the run, each after its
+        iterations, and leave only model files the engine cannot load."""
+        gt = os.path.join(self.out, "eval", "start_gt.json")
+        images = os.path.join(self.out, "eval", "start_images")
+        results = os.path.join(self.out, "eval", "start_results.json")
+        os.makedirs(images, exist_ok=True)
+        with open(gt, "w") as f:  # (cocoeval -model wants the model's classes among the categories)
+            json.dump({"images": [], "annotations": [],
+                       "categories": [{"id": cid, "name": name} for cid, name in self.classes]}, f)
+        try:
+            p = subprocess.run([self.bin, "-model", model_bin, "-gt", gt, "-images", images, "-out", results],
+                               capture_output=True, text=True)
+        except OSError as e:
+            raise SystemExit("--eval: cannot run %s: %s" % (self.bin, e))
+        finally:
+            for path in (gt, results):
+                if os.path.exists(path):
+                    os.remove(path)
+            os.rmdir(images)
+        if p.returncode != 0:
+            raise SystemExit("the Go engine refuses this run's model file (its configuration: --config %s and the "
+                             "data's classes), so every evaluation would fail: %s" % (config, p.stderr.strip()[-2000:]))
+
     def __call__(self, model_bin):
         """{set name: {"stats": [12], "classes": {name: [12]}}}"""
         res = {}
@@ -1689,6 +1715,21 @@ def main(argv=None):
     if select and main_proc:
         check_select(select, [n for n, _, _ in evaluator.sets], [n for _, n in classes])
 
+    def export_model(path):
+        """Writes the model an evaluation scores (the moving average, if any) at the test size."""
+        exported = ema.model if ema is not None else model
+        set_resolution(exported, test_res)
+        export(exported, cfg, path)
+        exported.transform.min_size, exported.transform.max_size = sizes, max_long
+
+    if main_proc and evaluator.sets:  # checked once, before any training: the Go engine loads it
+        path = os.path.join(a.out, "eval", "start.bin")
+        export_model(path)
+        try:
+            evaluator.check_loads(path, a.config)
+        finally:
+            os.remove(path)
+
     stop = StopSignals("signal %d: finishing this iteration, then writing the checkpoint" if main_proc else None)
 
     end = a.iters if a.stop_after <= 0 else min(a.iters, start + a.stop_after)
@@ -1715,10 +1756,7 @@ def main(argv=None):
     def evaluate(it):
         nonlocal best
         path = os.path.join(a.out, "iter%06d.bin" % it)
-        exported = ema.model if ema is not None else model
-        set_resolution(exported, test_res)
-        export(exported, cfg, path)
-        exported.transform.min_size, exported.transform.max_size = sizes, max_long
+        export_model(path)
         try:
             res = evaluator(path) if evaluator.sets else {}
         except RuntimeError as e:
