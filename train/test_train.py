@@ -1517,7 +1517,8 @@ class DetectorTraining(unittest.TestCase):
         mark = os.path.join(out, "evaluating")
         slow = os.path.join(self.tmp.name, "cocoeval-slow")
         with open(slow, "w") as f:
-            f.write("#!/bin/sh\ntouch %s\nexec sleep 120\n" % mark)
+            # (the start's check that the engine loads the model, on no images, passes at once)
+            f.write("#!/bin/sh\ncase \"$*\" in *start_images*) exit 0;; esac\ntouch %s\nexec sleep 120\n" % mark)
         os.chmod(slow, 0o755)
         argv = [sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common + [
             "--iters", "1", "--out", out, "--eval", "v=" + self.data]
