@@ -17,11 +17,12 @@ classes (train_detector.py --init widens a model) averages with the model it sta
 import argparse
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import read_bin, write_bin  # noqa: E402
+from detector import predictor_rows, read_bin, write_bin  # noqa: E402
 
 
 def cut_classes(path, tensors, cfg, spec):
@@ -35,7 +36,7 @@ def cut_classes(path, tensors, cfg, spec):
     rows = [0]  # the background first
     for tok in spec.split(","):
         tok = tok.strip()
-        if tok.lstrip("+-").isdigit() and int(tok) in ids:
+        if re.fullmatch(r"[+-]?[0-9]+", tok) and int(tok) in ids:  # (as train_detector.py's --classes)
             i = ids.index(int(tok))
         else:
             named = [i for i, c in enumerate(classes) if c["name"] == tok]
@@ -49,11 +50,7 @@ def cut_classes(path, tensors, cfg, spec):
                 spec, tok, ids[i], classes[i]["name"]))
         rows.append(1 + i)
     out = dict(tensors)
-    p = "roi_heads.box_predictor."
-    for name, per in (("cls_score", 1), ("bbox_pred", 4)):
-        idx = [r * per + j for r in rows for j in range(per)]
-        for part in ("weight", "bias"):
-            out[p + name + "." + part] = tensors[p + name + "." + part][idx].clone()
+    out.update(predictor_rows(tensors, rows))
     cut = dict(cfg, detector=dict(cfg["detector"], classes=[classes[r - 1] for r in rows[1:]]))
     return out, cut
 

@@ -219,6 +219,23 @@ def detector_state(model):
     return s
 
 
+def predictor_rows(tensors, rows, fill=None):
+    """The box predictor's tensors of tensors (.bin names) with class rows rows: row r of the
+    result is tensors' row rows[r] (0: the background, 1 + i: class i), or fill's row r where
+    rows[r] is None (fill: another predictor's tensors, its names without the prefix, as a
+    FastRCNNPredictor's state_dict gives them). cls_score has one row a class, bbox_pred four."""
+    p = "roi_heads.box_predictor."
+    out = {}
+    for name, per in (("cls_score", 1), ("bbox_pred", 4)):
+        for part in ("weight", "bias"):
+            key = name + "." + part
+            src = tensors[p + key]
+            out[p + key] = torch.cat([(src[r * per:(r + 1) * per] if r is not None
+                                       else fill[key][i * per:(i + 1) * per]).detach()
+                                      for i, r in enumerate(rows)]).clone()
+    return out
+
+
 def load_detector_state(model, tensors):
     """Load .bin-named tensors strictly (missing or unknown names raise)."""
     parts = {"trunk": {}, "rpn.head.": {}, "roi_heads.box_predictor.": {}}

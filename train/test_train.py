@@ -1873,7 +1873,8 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(cfg["detector"]["classes"], [{"id": 3, "name": "car"}])
         self.assertTrue(torch.equal(got["roi_heads.box_predictor.cls_score.bias"], c["roi_heads.box_predictor.cls_score.bias"][[0, 2]]))
         for spec, err in (("bus", "'bus' is neither the id nor the name of one of its classes"),
-                          ("person,1", "'1' names class 1 \\(person\\) again")):
+                          ("person,1", "'1' names class 1 \\(person\\) again"),
+                          ("+-1", "'\\+-1' is neither the id nor the name of one of its classes")):
             with self.assertRaisesRegex(SystemExit, err):
                 average.main(["--out", out, "--classes", spec, other])
 

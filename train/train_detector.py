@@ -54,8 +54,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, read_bin,  # noqa: E402
-                      save_bin, set_resolution)
+from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, predictor_rows,  # noqa: E402
+                      read_bin, save_bin, set_resolution)
 from export import config_file, is_detector_state  # noqa: E402
 from flags import number, whole  # noqa: E402
 from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
@@ -986,19 +986,10 @@ def init_from_bin(model, path, cfg):
         notes.append("--init %s: %s not among its classes: %s from fresh weights" % (
             path, named_fresh, "it learns" if len(fresh) == 1 else "they learn"))
     if want_cls != got_cls:
-        # Row r of the run's predictor (0: the background, 1 + i: its class i) from the .bin's row
-        # of the same class, or the model's own where the .bin has none.
-        from_bin = {0: 0}
-        from_bin.update({1 + i: 1 + got_cls.index(c) for i, c in enumerate(want_cls) if c in named})
-        p = "roi_heads.box_predictor."
-        own = model.roi_heads.box_predictor.state_dict()
-        for name, per in (("cls_score", 1), ("bbox_pred", 4)):
-            for part in ("weight", "bias"):
-                key = name + "." + part
-                rows = own[key].detach().clone()
-                for r, s in from_bin.items():
-                    rows[r * per:(r + 1) * per] = tensors[p + key][s * per:(s + 1) * per]
-                tensors[p + key] = rows
+        # Each row of the run's predictor from the .bin's row of the same class, or the model's own
+        # where the .bin has none.
+        rows = [0] + [1 + got_cls.index(c) if c in named else None for c in want_cls]
+        tensors.update(predictor_rows(tensors, rows, fill=model.roi_heads.box_predictor.state_dict()))
     got["classes"] = want["classes"]
     if "rpn" in got and len(got["rpn"].get("anchor_sizes", [])) == len(want["rpn"]["anchor_sizes"]):
         got["rpn"] = dict(got["rpn"], anchor_sizes=want["rpn"]["anchor_sizes"])
@@ -1682,13 +1673,18 @@ def main(argv=None):
         with open(os.path.join(a.out, "args.json"), "w") as f:
             json.dump(vars(a), f, indent=1)
 
+    def export_model(path):
+        """Writes the model an evaluation scores (the moving average, if any) at the test size."""
+        exported = ema.model if ema is not None else model
+        set_resolution(exported, test_res)
+        export(exported, cfg, path)
+        exported.transform.min_size, exported.transform.max_size = sizes, max_long
+
     if a.export_now:
         if distributed:
             raise SystemExit("--export-now: run it as one process, not under torchrun")
         path = os.path.join(a.out, "iter%06d.bin" % start)
-        exported = ema.model if ema is not None else model
-        set_resolution(exported, test_res)
-        export(exported, cfg, path)
+        export_model(path)
         print("wrote %s (iteration %d of %s)" % (path, start, ckpt_path), flush=True)
         return
 
@@ -1714,13 +1710,6 @@ def main(argv=None):
     select = a.select or (a.eval[0].split("=", 1)[0] + ":all:AP50" if a.eval else "")
     if select and main_proc:
         check_select(select, [n for n, _, _ in evaluator.sets], [n for _, n in classes])
-
-    def export_model(path):
-        """Writes the model an evaluation scores (the moving average, if any) at the test size."""
-        exported = ema.model if ema is not None else model
-        set_resolution(exported, test_res)
-        export(exported, cfg, path)
-        exported.transform.min_size, exported.transform.max_size = sizes, max_long
 
     if main_proc and evaluator.sets:  # checked once, before any training: the Go engine loads it
         path = os.path.join(a.out, "eval", "start.bin")
