@@ -27,12 +27,12 @@ const (
 	trackTypeVideo   = 1
 )
 
-// maxSegmentChildren is how many of a segment's elements matroskaTimes and matroskaVideoTracks
+// maxSegmentChildren is how many of a segment's elements matroskaTimes and readMatroskaVideoTracks
 // read past before its first cluster at most (a seek head, info, tracks, tags, cues, voids: a
 // handful in practice).
 const maxSegmentChildren = 64
 
-// errNotMatroska is matroskaTimes' and matroskaVideoTracks' failure: not a Matroska file, or
+// errNotMatroska is matroskaTimes' and readMatroskaVideoTracks' failure: not a Matroska file, or
 // not one they can read.
 var errNotMatroska = errors.New("not a Matroska file whose start it can read")
 
@@ -52,7 +52,7 @@ func matroskaTimes(path string) (start, duration float64, err error) {
 
 // forwardReader is an io.ReadSeeker over r that seeks forward only (from where it is), reading
 // past what it skips (a file's head over the network, for readMatroskaTimes and isoFrameCount),
-// or seeking r where r is an io.Seeker (a local file, for isoVideoTracks: past media data it
+// or seeking r where r is an io.Seeker (a local file, for readISOVideoTracks: past media data it
 // need not read; past the file's end, where reads then end).
 type forwardReader struct {
 	r   io.Reader
@@ -140,18 +140,9 @@ func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
 	return 0, 0, errNotMatroska
 }
 
-// matroskaVideoTracks returns how many video tracks a Matroska file's track list holds (an
-// attachment, the cover art FFmpeg shows as a picture after the tracks, is none of them).
-func matroskaVideoTracks(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	return readMatroskaVideoTracks(f)
-}
-
-// readMatroskaVideoTracks is matroskaVideoTracks on the file's bytes as f reads them.
+// readMatroskaVideoTracks returns how many video tracks the track list of the Matroska file that
+// f reads from its start holds (an attachment, the cover art FFmpeg shows as a picture after the
+// tracks, is none of them); errNotMatroska where f is not one whose start it can read.
 func readMatroskaVideoTracks(f io.ReadSeeker) (int, error) {
 	r, ok := matroskaSegment(f)
 	if !ok {

@@ -125,11 +125,11 @@ func TestMatroskaVideoTracks(t *testing.T) {
 	ffmpeg("-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy", still)
 	ffmpeg("-i", videotest.Clip(t), "-attach", pic, "-metadata:s:t", "mimetype=image/jpeg", "-c", "copy", attached)
 	for path, want := range map[string]int{still: 2, attached: 1, videotest.OffsetMKV(t, 5): 1} {
-		if n, err := matroskaVideoTracks(path); err != nil || n != want {
+		if n, err := matroskaTracksAt(t, path); err != nil || n != want {
 			t.Errorf("%s: %d video tracks, %v; want %d", filepath.Base(path), n, err, want)
 		}
 	}
-	if _, err := matroskaVideoTracks(videotest.Clip(t)); err == nil {
+	if _, err := matroskaTracksAt(t, videotest.Clip(t)); err == nil {
 		t.Error("an MP4 read as Matroska")
 	}
 	data, err := os.ReadFile(still)
@@ -168,4 +168,15 @@ func FuzzMatroskaTimes(f *testing.F) {
 			t.Errorf("%d video tracks in %d bytes", n, len(b))
 		}
 	})
+}
+
+// matroskaTracksAt is readMatroskaVideoTracks on the file at path.
+func matroskaTracksAt(t *testing.T, path string) (int, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return readMatroskaVideoTracks(f)
 }

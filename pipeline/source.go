@@ -317,16 +317,7 @@ func (v *Video) Extent() (decoded, stated int, ended bool) {
 // file's track list, an MP4's or MOV's index), 0 where it does not: OpenCV's FFmpeg reads the
 // first only, and cannot be told to read another (OpenCV 4.6's refuses CAP_PROP_VIDEO_STREAM),
 // so one that holds a still picture ahead of the video is read as that one frame.
-func (v *Video) VideoTracks() int {
-	n, err := matroskaVideoTracks(v.name)
-	if errors.Is(err, errNotMatroska) {
-		return isoVideoTracks(v.name)
-	}
-	if err != nil {
-		return 0
-	}
-	return n
-}
+func (v *Video) VideoTracks() int { return fileVideoTracks(v.name) }
 
 // Spanned returns, once Read has ended the video (Extent's ended), how many frames its timeline
 // spans up to and including the last frame decoded, by that frame's time at the frame rate: more

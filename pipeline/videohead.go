@@ -312,23 +312,40 @@ func readISOIndex(f *forwardReader, end int64) (video isoTrack, videos int, movi
 	return video, videos, movieScale, true
 }
 
-// isoVideoTracks returns how many video tracks the index (moov) of an ISO base media file (MP4,
-// MOV) at path lists (isoFrameCount, its media data seeked past, not read); 0 where it is not
-// such a file or its index cannot be read.
-func isoVideoTracks(path string) int {
+// fileVideoTracks returns how many video tracks the file at path lists where its container says
+// (a Matroska file's track list, an ISO base media file's index), 0 where it does not or cannot
+// be read: Video.VideoTracks. The file is opened once for both readers.
+func fileVideoTracks(path string) int {
 	file, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
 	defer file.Close()
+	n, err := readMatroskaVideoTracks(file)
+	if errors.Is(err, errNotMatroska) {
+		if _, err := file.Seek(0, io.SeekStart); err != nil {
+			return 0
+		}
+		return readISOVideoTracks(file)
+	}
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// readISOVideoTracks returns how many video tracks the index (moov) of the ISO base media file
+// (MP4, MOV) that r reads from its start lists (isoFrameCount, its media data seeked past, not
+// read); 0 where it is not such a file or its index cannot be read.
+func readISOVideoTracks(r io.ReadSeeker) int {
 	var first [8]byte
-	if _, err := io.ReadFull(file, first[:]); err != nil || !isoFirstBox(string(first[4:])) {
+	if _, err := io.ReadFull(r, first[:]); err != nil || !isoFirstBox(string(first[4:])) {
 		return 0
 	}
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return 0
 	}
-	counts, _, _ := isoFrameCount(&forwardReader{r: file})
+	counts, _, _ := isoFrameCount(&forwardReader{r: r})
 	return counts.videoTracks
 }
 

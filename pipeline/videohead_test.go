@@ -407,13 +407,13 @@ func TestISOVideoTracks(t *testing.T) {
 		videotest.Clip(t): 1,
 	}
 	for path, n := range want {
-		if got := isoVideoTracks(path); got != n {
+		if got := isoTracksAt(t, path); got != n {
 			t.Errorf("%s: %d video tracks; want %d", filepath.Base(path), got, n)
 		}
 	}
 	remux(t, dir, "fragmented.mp4", "-movflags", "+frag_keyframe+empty_moov")
 	for _, path := range []string{videotest.OffsetMKV(t, 5), filepath.Join(dir, "fragmented.mp4"), pic, filepath.Join(dir, "absent.mp4")} {
-		if got := isoVideoTracks(path); got != 0 {
+		if got := isoTracksAt(t, path); got != 0 {
 			t.Errorf("%s: %d video tracks; want 0 (not told)", filepath.Base(path), got)
 		}
 	}
@@ -421,6 +421,51 @@ func TestISOVideoTracks(t *testing.T) {
 	for n := range min(len(data), 2048) {
 		if c, _, _ := isoFrameCount(&forwardReader{r: bytes.NewReader(data[:n])}); c.videoTracks > 2 || c.frames != 0 {
 			t.Fatalf("cut at %d bytes: %+v", n, c)
+		}
+	}
+}
+
+// isoTracksAt is readISOVideoTracks on the file at path (0 where it cannot be opened).
+func isoTracksAt(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	return readISOVideoTracks(f)
+}
+
+// TestFileVideoTracks: Video.VideoTracks' reader takes a Matroska file's track list and an MP4's
+// index from the one open file (the ISO reader after the Matroska one has read some of it), and
+// gives 0 for a file that is neither, an empty one or none.
+func TestFileVideoTracks(t *testing.T) {
+	dir := t.TempDir()
+	pic := filepath.Join(dir, "cover.jpg")
+	ffmpeg := func(args ...string) string {
+		t.Helper()
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+		return args[len(args)-1]
+	}
+	ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", pic)
+	stillAhead := []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
+	empty := filepath.Join(dir, "empty.mp4")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{
+		ffmpeg(append(stillAhead, filepath.Join(dir, "still.mkv"))...): 2,
+		ffmpeg(append(stillAhead, filepath.Join(dir, "still.mp4"))...): 2,
+		videotest.OffsetMKV(t, 5):                                      1,
+		videotest.Clip(t):                                              1,
+		pic:                                                            0,
+		empty:                                                          0,
+		filepath.Join(dir, "absent.mp4"):                               0,
+	} {
+		if got := fileVideoTracks(path); got != want {
+			t.Errorf("%s: %d video tracks; want %d", filepath.Base(path), got, want)
 		}
 	}
 }
