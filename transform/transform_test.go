@@ -333,8 +333,6 @@ func TestErrors(t *testing.T) {
 			}
 			return ErrBadConfig
 		}, ErrBadConfig},
-		{"resize lengths", func() error { return resize(make([]float32, 5), make([]float32, 12), 3, 2, 2, 2, 2) }, ErrBadBuffer},
-		{"resize zero", func() error { return resize(nil, nil, 3, 0, 2, 2, 2) }, ErrEmptyImage},
 	}
 	for _, c := range cases {
 		err := c.run()
