@@ -692,7 +692,7 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 		filepath.Join(dir, filepath.Base(fn)),
 		filepath.Join(dir, byID),
 	} {
-		if im.FileName == "" && len(tried) < 2 || k == 0 && escapes {
+		if im.FileName == "" && k < 2 || k == 0 && escapes { // (no file_name: by its id alone)
 			continue
 		}
 		if slices.Contains(tried, p) {

@@ -611,3 +611,25 @@ func TestImagePathStaysInFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestImagePathWithoutFileName: an image whose file_name is missing or empty is looked up by its
+// id alone (dir/<id as 12 digits>.jpg), as one whose file_name is not in the folder is; the error
+// names that one path when it is not there either.
+func TestImagePathWithoutFileName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "000000000001.jpg"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "000000000002.jpg"), []byte("x"), 0o644)
+	gt, err := DecodeDataset(strings.NewReader(`{"images":[{"id":1},{"id":2,"file_name":""},{"id":3}],"annotations":[],"categories":[{"id":1,"name":"person"}]}`), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{1, 2} {
+		if p, err := gt.ImagePath(dir, id); err != nil || p != filepath.Join(dir, fmt.Sprintf("%012d.jpg", id)) {
+			t.Errorf("ImagePath(%d): %q, %v", id, p, err)
+		}
+	}
+	want := fmt.Sprintf("(tried [%s])", filepath.Join(dir, "000000000003.jpg"))
+	if p, err := gt.ImagePath(dir, 3); err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("ImagePath(3): %q, %v; want an error ending %s", p, err, want)
+	}
+}
