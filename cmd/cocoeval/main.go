@@ -503,9 +503,9 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 			return err
 		}
 	} else {
-		fmt.Fprint(e.stdout, ev.Summary())
-		fmt.Fprintln(e.stdout)
-		fmt.Fprint(e.stdout, coco.CategoryTable(cats))
+		if _, err := io.WriteString(e.stdout, ev.Summary()+"\n"+coco.CategoryTable(cats)); err != nil {
+			return err
+		}
 	}
 	if dir := c.String("plots"); dir != "" {
 		files, err := prplot.WritePlotsContext(ctx, ev, dir)

@@ -113,6 +113,23 @@ func TestResultsMode(t *testing.T) {
 	}
 }
 
+// fullWriter fails every write, as standard output on a full disk or a closed pipe does.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestSummaryWriteError: a summary that cannot be written (text or -json) is an error, exit 1,
+// the write's error on stderr; the text form exited 0 with nothing written.
+func TestSummaryWriteError(t *testing.T) {
+	for _, extra := range [][]string{nil, {"-json"}} {
+		e, _, stderr := testEnv(t, nil)
+		e.stdout = fullWriter{}
+		if code := run(context.Background(), e, append([]string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT}, extra...)); code != 1 || !strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("%v to a full disk: exit %d, stderr %q; want 1 and the write's error", extra, code, stderr)
+		}
+	}
+}
+
 // TestOtherCategoriesNoted: detections of categories the ground truth does not have are kept
 // (as pycocotools' loadRes keeps them), counted on stderr, and change nothing.
 func TestOtherCategoriesNoted(t *testing.T) {

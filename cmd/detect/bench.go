@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -83,19 +84,22 @@ var benchCommand = &cli.Command{
 		if c.Bool("json") {
 			return writeJSON(c.App.Writer, r)
 		}
-		printBench(c.App.Writer, r)
-		return nil
+		return printBench(c.App.Writer, r)
 	},
 }
 
-func printBench(w io.Writer, r bench.Result) {
-	fmt.Fprintf(w, "%s\n", r.Case)
-	fmt.Fprintf(w, "  %s, %s, %s after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", plural.Count(r.Threads, "thread", "threads"), r.ISA, plural.Count(r.Runs, "run", "runs"), r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
-	fmt.Fprintf(w, "  %.3f GFLOP per run (%s multiply-adds), %.1f GFLOP/s at the median; peak resident memory %.1f MiB", r.GFLOPs, millions(r.MACs), r.GFLOPPerS, r.PeakRSSMB)
+// printBench writes r as text, returning the write's error (a full disk, a closed pipe).
+func printBench(w io.Writer, r bench.Result) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\n", r.Case)
+	fmt.Fprintf(&b, "  %s, %s, %s after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", plural.Count(r.Threads, "thread", "threads"), r.ISA, plural.Count(r.Runs, "run", "runs"), r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
+	fmt.Fprintf(&b, "  %.3f GFLOP per run (%s multiply-adds), %.1f GFLOP/s at the median; peak resident memory %.1f MiB", r.GFLOPs, millions(r.MACs), r.GFLOPPerS, r.PeakRSSMB)
 	if r.FileRSSMB > 0 {
-		fmt.Fprintf(w, " (%.1f MiB of it file-backed: the executable and shared libraries)", r.FileRSSMB)
+		fmt.Fprintf(&b, " (%.1f MiB of it file-backed: the executable and shared libraries)", r.FileRSSMB)
 	}
-	fmt.Fprintln(w)
+	b.WriteString("\n")
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // strayArgs is the error for arguments that command (bench, info) does not take: the flag parser

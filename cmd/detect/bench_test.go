@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -268,6 +270,37 @@ func TestBenchThreads(t *testing.T) {
 		printBench(&b, bench.Result{Case: "case", Threads: n, ISA: "avx2", Runs: 3})
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("-threads %d: %q, want %q in it", n, b.String(), want)
+		}
+	}
+}
+
+// fullWriter fails every write, as standard output on a full disk or a closed pipe does.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestTextOutputWriteError: info and bench fail with the write's error when their text cannot be
+// written (they exited 0 with nothing written), as their -json forms do.
+func TestTextOutputWriteError(t *testing.T) {
+	dcfg, dts, err := testmodel.Detector("shufflenet-g3-0.25x-300", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := filepath.Join(t.TempDir(), "detector.bin")
+	if err := modelfile.Write(det, *dcfg, dts); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"info", "-arch", "shufflenet-g3-0.5x"},
+		{"info", "-model", det},
+		{"bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-n", "1", "-warmup", "0"},
+		{"bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-n", "1", "-warmup", "0", "-json"},
+	} {
+		app := newApp()
+		var errOut bytes.Buffer
+		app.Writer, app.ErrWriter = fullWriter{}, &errOut
+		if err := app.Run(append([]string{"detect"}, args...)); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+			t.Errorf("%v to a full disk: %v; want the write's error", args, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -85,8 +86,7 @@ func networkInfo(w io.Writer, cfg shufflenet.Config, size string, asJSON bool) e
 	if asJSON {
 		return writeJSON(w, cx)
 	}
-	printComplexity(w, cx)
-	return nil
+	return printComplexity(w, cx)
 }
 
 // modelInfo prints the cost of the model file -model: a detector's on a frame of -size (WxH;
@@ -158,16 +158,18 @@ func modelInfo(w io.Writer, c *cli.Context) error {
 	if asJSON {
 		return writeJSON(w, info)
 	}
-	fmt.Fprintf(w, "%s: %s Faster R-CNN, %s, shorter side %d (longer at most %d)\n", path, cx.Arch, plural.Count(len(cfg.Classes), "class", "classes"), cfg.ShorterSide, cfg.MaxLongerSide)
-	fmt.Fprintf(w, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %s (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, plural.Count(cx.Proposals, "proposal", "proposals"))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s: %s Faster R-CNN, %s, shorter side %d (longer at most %d)\n", path, cx.Arch, plural.Count(len(cfg.Classes), "class", "classes"), cfg.ShorterSide, cfg.MaxLongerSide)
+	fmt.Fprintf(&b, "cost on a %dx%d frame (WxH), a %dx%d (HxW) network input, with %s (the RPN's most; a frame may give fewer, detect bench counts its own):\n", frameW, frameH, cx.Height, cx.Width, plural.Count(cx.Proposals, "proposal", "proposals"))
 	for _, s := range []struct {
 		name string
 		c    int64
 		p    int64
 	}{{"backbone (conv1-stage3)", cx.Backbone.MACs, cx.Backbone.Params}, {"rpn", cx.RPN.MACs, cx.RPN.Params}, {"box head (stage4 + predictor)", cx.BoxHead.MACs, cx.BoxHead.Params}, {"total", cx.MACs, cx.Params}} {
-		fmt.Fprintf(w, "  %-30s %12s multiply-adds %10s params\n", s.name, millions(s.c), millions(s.p))
+		fmt.Fprintf(&b, "  %-30s %12s multiply-adds %10s params\n", s.name, millions(s.c), millions(s.p))
 	}
-	return nil
+	_, err = w.Write(b.Bytes())
+	return err
 }
 
 // parseSize reads -size, two sides AxB in the order its caller gives them (a network input HxW,
@@ -186,15 +188,19 @@ func parseSize(s string) (a, b int, err error) {
 	return a, b, nil
 }
 
-func printComplexity(w io.Writer, cx shufflenet.Complexity) {
-	fmt.Fprintf(w, "%s at %dx%d\n", cx.Arch, cx.Height, cx.Width)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+// printComplexity writes cx as a table, returning the write's error (a full disk, a closed pipe).
+func printComplexity(w io.Writer, cx shufflenet.Complexity) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s at %dx%d\n", cx.Arch, cx.Height, cx.Width)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "part\tmultiply-adds\tparams\toutput\t")
 	for _, s := range cx.Stages {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%dx%dx%d\t\n", s.Name, millions(s.MACs), millions(s.Params), s.OutC, s.OutH, s.OutW)
 	}
 	fmt.Fprintf(tw, "total\t%s\t%s\t\t\n", millions(cx.MACs), millions(cx.Params))
 	tw.Flush()
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func millions(n int64) string { return fmt.Sprintf("%.2fM", float64(n)/1e6) }
