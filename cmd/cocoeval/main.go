@@ -173,7 +173,7 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "dt", Usage: "detections to evaluate: a COCO results `JSON` file (- reads standard input)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the evaluation as JSON (stats at full precision, per-category results; images evaluated and images_in_gt, fewer after -limit or an interruption, whose exit status is 130)"},
 			&cli.StringFlag{Name: "categories", Usage: "evaluate only these categories of -gt (`LIST`: ids or names, comma-separated, e.g. person,car or 1,3), as pycocotools' params.catIds: the averages are over them (default: every category, as pycocotools)"},
-			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category)"},
+			&cli.StringFlag{Name: "plots", Usage: "write precision-recall charts into `DIR` as PNG and SVG: pr_iou (a curve per IoU threshold), pr_area (per object size), pr_categories (a chart per category, of the 256 with the most ground truths where there are more)"},
 			&cli.StringFlag{Name: "model", Usage: "run this detector model `FILE` over the images first"},
 			&cli.StringFlag{Name: "images", Usage: "with -model: the images `DIR` of the split"},
 			&cliflag.Int{IntFlag: cli.IntFlag{Name: "res", Usage: "with -model: shorter side (the paper's: 300, 600); the longer side at most 5/3 of it", DefaultText: "the model's own resolution"}},

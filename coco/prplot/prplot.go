@@ -4,6 +4,7 @@
 package prplot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -198,10 +200,17 @@ func panel(e *coco.Eval, c coco.CategoryResult) (*plot.Plot, error) {
 	return p, addCurves(p, cs, vg.Points(1), false)
 }
 
+// MaxGridCategories is how many categories Grid draws at most: a page of 256 charts is already
+// too large to read at once (LVIS has 1203 categories), and one of 10,000 took minutes and
+// gigabytes to draw.
+const MaxGridCategories = 256
+
 // Grid returns the per-category grid: one small chart per category with ground truth, titled
 // with its AP and number of ground truths, with curves at IoU .50, .75 and the mean over
 // .50:.95 (all areas, 100 detections), cols charts to a row, each w x h, under a heading that
-// keys the colors.
+// keys the colors. Of more than MaxGridCategories categories it draws the MaxGridCategories with
+// the most ground truths (the lower id first among equals), in the order of their ids, and its
+// heading says so.
 func Grid(e *coco.Eval, cols int, w, h vg.Length) (*Tiled, error) {
 	var cats []coco.CategoryResult
 	for _, c := range e.PerCategory() {
@@ -212,10 +221,17 @@ func Grid(e *coco.Eval, cols int, w, h vg.Length) (*Tiled, error) {
 	if len(cats) == 0 {
 		return nil, ErrNoGroundTruth
 	}
+	which := "per category"
+	if len(cats) > MaxGridCategories {
+		which = fmt.Sprintf("per category (the %d of %d with the most ground truths)", MaxGridCategories, len(cats))
+		slices.SortStableFunc(cats, func(a, b coco.CategoryResult) int { return cmp.Compare(b.NumGT, a.NumGT) })
+		cats = cats[:MaxGridCategories]
+		slices.SortFunc(cats, func(a, b coco.CategoryResult) int { return cmp.Compare(a.ID, b.ID) })
+	}
 	cols = max(1, min(cols, len(cats)))
 	rows := (len(cats) + cols - 1) / cols
 	t := &Tiled{Plots: make([][]*plot.Plot, rows), Width: vg.Length(cols) * w, Height: vg.Length(rows)*h + headingHeight,
-		Heading: "precision (y) against recall (x) per category, all areas, 100 detections per image:"}
+		Heading: "precision (y) against recall (x) " + which + ", all areas, 100 detections per image:"}
 	for _, s := range panelCurves {
 		t.Key = append(t.Key, KeyEntry{Label: s.label, Color: s.color})
 	}

@@ -407,3 +407,61 @@ func TestWritePlotsContext(t *testing.T) {
 		}
 	}
 }
+
+// TestGridOfManyCategories: of more than MaxGridCategories categories with ground truth, the grid
+// draws the MaxGridCategories with the most ground truths (among equals the lower ids) in id
+// order, and its heading says so; categories without ground truth are never drawn.
+func TestGridOfManyCategories(t *testing.T) {
+	n := MaxGridCategories + 44
+	var cats []coco.Category
+	var anns []coco.Annotation
+	var dts []coco.Result
+	for id := 1; id <= n+1; id++ { // the last has no ground truth
+		cats = append(cats, coco.Category{ID: id, Name: fmt.Sprint("c", id)})
+		gts := 1
+		if id%3 == 0 || id > n-10 { // 100 multiples of 3 and the 10 highest ids (4 of them both): two
+			gts = 2
+		}
+		if id == n+1 {
+			gts = 0
+		}
+		for k := range gts {
+			box := [4]float64{float64(10 * k), 0, 8, 8}
+			anns = append(anns, coco.Annotation{ID: int64(len(anns) + 1), ImageID: 1, CategoryID: id, BBox: box, Area: 64})
+			dts = append(dts, coco.Result{ImageID: 1, CategoryID: id, BBox: box, Score: 1})
+		}
+	}
+	e, err := coco.EvaluateResults(coco.NewDataset([]coco.Image{{ID: 1, Width: 100, Height: 100}}, anns, cats), dts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid, err := Grid(e, gridCols, panelWidth, panelHeight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string // all 106 with two, and of those with one the lowest ids, 150: to id 225
+	for id := 1; id <= n; id++ {
+		if id%3 == 0 || id > n-10 || id <= 225 {
+			want = append(want, fmt.Sprintf("c%d: ", id))
+		}
+	}
+	var got []string
+	for _, row := range grid.Plots {
+		for _, p := range row {
+			if p != nil {
+				got = append(got, p.Title.Text)
+			}
+		}
+	}
+	if len(want) != MaxGridCategories || len(got) != len(want) {
+		t.Fatalf("%d panels, want %d (%d listed)", len(got), MaxGridCategories, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Fatalf("panel %d: %q, want %s", i, got[i], want[i])
+		}
+	}
+	if wantHead := fmt.Sprintf("per category (the %d of %d with the most ground truths)", MaxGridCategories, n); !strings.Contains(grid.Heading, wantHead) {
+		t.Errorf("heading %q does not say %q", grid.Heading, wantHead)
+	}
+}
