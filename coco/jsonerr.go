@@ -20,7 +20,8 @@ import (
 
 // jsonInput returns r buffered, or an error naming what the file is when it begins as no JSON
 // text can: a UTF-8 byte order mark (which JSON and Python's json.load refuse; some Windows
-// editors write one), gzip's magic number (a .json.gz not unpacked), or nothing (an empty file).
+// editors write one), UTF-16 text (a UTF-16 byte order mark, or a JSON text's first character
+// beside a zero byte), gzip's magic number (a .json.gz not unpacked), or nothing (an empty file).
 func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.IsDir() {
@@ -34,10 +35,23 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 		return nil, &FileError{Path: name, Offset: -1, Msg: "is empty (0 bytes: a write or download that did not finish?)"}
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
 		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' %s)", quote.Name(name))}
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return nil, utf16Error(name, "UTF-16 text (its byte order mark says so)", "UTF-16")
+	case len(head) >= 2 && head[1] == 0 && bytes.IndexByte([]byte("{[ \t\r\n"), head[0]) >= 0 && head[0] != 0:
+		return nil, utf16Error(name, "UTF-16 text, little-endian ("+strconv.Quote(string(head[:1]))+" then a zero byte)", "UTF-16LE")
+	case len(head) >= 2 && head[0] == 0 && bytes.IndexByte([]byte("{[ \t\r\n"), head[1]) >= 0 && head[1] != 0:
+		return nil, utf16Error(name, "UTF-16 text, big-endian (a zero byte, then "+strconv.Quote(string(head[1:2]))+")", "UTF-16BE")
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is gzip-compressed: unpack it first (gunzip -k %s)", quote.Name(name))}
 	}
 	return br, nil
+}
+
+// utf16Error is jsonInput's error for a file of UTF-16 text (what, in the encoding iconv calls
+// from), which JSON files are not: Windows tools write it, and read as bytes it is not UTF-8.
+func utf16Error(name, what, from string) error {
+	return &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is %s, not UTF-8 as JSON files are (pycocotools' json.load refuses it too): "+
+		"convert it (iconv -f %s -t UTF-8 %s > converted.json)", what, from, quote.Name(name))}
 }
 
 // FileError is an error in a JSON input file, with the position where it
