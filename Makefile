@@ -87,7 +87,8 @@ FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParse
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./cmd/cocoeval:FuzzParseCategories ./internal/kernels:FuzzParseISA \
 	./coco:FuzzLoadFiles ./coco:FuzzParseRLE ./coco:FuzzPythonFloats ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./cvimage:FuzzDecode ./detector:FuzzConfigDetect \
-	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes ./pipeline:FuzzVideoHead
+	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes ./pipeline:FuzzVideoHead \
+	./coco:FuzzImagePath
 FUZZ_TIME ?= 8s
 FUZZ_LONG_TIME ?= 10m
 

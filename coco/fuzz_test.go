@@ -241,3 +241,51 @@ func FuzzLoadFiles(f *testing.F) {
 		}
 	})
 }
+
+// FuzzImagePath: whatever an image's file_name (and whether its id is a number or a string),
+// ImagePath returns a regular file inside the images folder or an error naming the folder; it
+// never leads out of the folder (a file sits beside it to be found by a file_name that climbs).
+func FuzzImagePath(f *testing.F) {
+	for _, s := range []string{"a.jpg", "", "../outside.jpg", "/a.jpg", "sub/../a.jpg", "sub", "./a.jpg", "sub/b.jpg", "..", "a.jpg/..", "\x00", "C:\\a.jpg"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	root := f.TempDir()
+	dir := filepath.Join(root, "images")
+	for _, p := range []string{filepath.Join(root, "outside.jpg"), filepath.Join(dir, "a.jpg"), filepath.Join(dir, "sub", "b.jpg"), filepath.Join(dir, "000000000007.jpg"), filepath.Join(dir, "s7.jpg")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			f.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, fileName string, stringID bool) {
+		id := `7`
+		if stringID {
+			id = `"s7"`
+		}
+		name, err := json.Marshal(fileName)
+		if err != nil {
+			return
+		}
+		gt, err := DecodeDataset(strings.NewReader(`{"images":[{"id":`+id+`,"file_name":`+string(name)+`}],"categories":[]}`), "gt.json")
+		if err != nil {
+			return // (a file_name that is not text: refused, named)
+		}
+		p, err := gt.ImagePath(dir, gt.ImageIDs()[0])
+		if err != nil {
+			if !strings.Contains(err.Error(), dir) {
+				t.Fatalf("error does not name the folder: %v", err)
+			}
+			return
+		}
+		rel, rerr := filepath.Rel(dir, p)
+		if rerr != nil || !filepath.IsLocal(rel) {
+			t.Fatalf("file_name %q: %s, outside %s", fileName, p, dir)
+		}
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+			t.Fatalf("file_name %q: %s is not a regular file (%v)", fileName, p, err)
+		}
+	})
+}
