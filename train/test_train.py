@@ -284,6 +284,33 @@ class DistributedTraining(unittest.TestCase):
         self.assertEqual(two_processes(stopping_call, cases), [["-1", "0", "1", "0"]] * 2)
         self.assertEqual([train_detector.stopping_rank(m, torch.device("cpu")) for m in (None, "a")], [-1, 0])
 
+    def test_refused_start_stops_every_process(self):
+        # Rank 0 alone checks the run at its start (here the Go engine refuses the preset's RPN
+        # nms_thresh of 1.5): every process stops there, before any training, each saying why
+        # (before, rank 0 stopped alone and the other waited at its first step's collectives
+        # until torchrun ended the group).
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(PRESET) as f:
+                text = f.read()
+            bad = os.path.join(tmp, "nms15.yaml")
+            with open(bad, "w") as f:
+                f.write(text.replace("    nms_thresh: 0.7\n", "    nms_thresh: 1.5\n", 1))
+            data = tiny_coco(os.path.join(tmp, "train.json"), 2)
+            out = os.path.join(tmp, "run")
+            p = subprocess.Popen(torchrun(tmp, ["--config", bad, "--classes", "person", "--data", data, "--batch", "1",
+                                                "--train-sizes", "224", "--threads", "1", "--iters", "1",
+                                                "--eval", "set=" + data, "--out", out]),
+                                 env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                stdout, _ = p.communicate(timeout=400)
+            except subprocess.TimeoutExpired:
+                self.fail(stuck_report(p, tmp))
+            self.assertNotEqual(p.returncode, 0, stdout)
+            self.assertIn("nms_thresh 1.5 out of range [0, 1]", stdout)
+            self.assertIn("process 0 refused this run at its start (its message says why): every process stops", stdout)
+            self.assertNotIn("[default1]:Traceback", stdout)  # (before: a training step, then gloo's error)
+            self.assertFalse(os.path.exists(os.path.join(out, "log.jsonl")))
+
     def test_resume_iterations_must_agree(self):
         # Each process reads OUT/last.pt from its own disk: processes that would resume from
         # different iterations (OUT not shared between machines) all stop, with the reason.

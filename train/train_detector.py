@@ -786,7 +786,8 @@ def stopping_rank(problem, device):
     -1 where none must: every process stops where one does. Asked of every process before each
     step, for an image that cannot be decoded (a process that stopped on its own would leave the
     others waiting at the step's collectives until torchrun ended the group, and rank 0, if not
-    the one that stopped, would not write the checkpoint), and of a check only rank 0 makes."""
+    the one that stopped, would not write the checkpoint), and of the checks only rank 0 makes at
+    the start (its evaluation sets, --select, the Go engine loading the run's model file)."""
     if not (dist.is_available() and dist.is_initialized()):
         return -1 if problem is None else 0
     world = dist.get_world_size()
@@ -1706,18 +1707,26 @@ def main(argv=None):
             ddp = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         ddp = nn.parallel.DistributedDataParallel(ddp, device_ids=[device.index] if device.type == "cuda" else None)
 
-    evaluator = Evaluator(a, a.out, classes) if main_proc else None
     select = a.select or (a.eval[0].split("=", 1)[0] + ":all:AP50" if a.eval else "")
-    if select and main_proc:
-        check_select(select, [n for n, _, _ in evaluator.sets], [n for _, n in classes])
-
-    if main_proc and evaluator.sets:  # checked once, before any training: the Go engine loads it
-        path = os.path.join(a.out, "eval", "start.bin")
-        export_model(path)
+    evaluator, refused = None, None
+    if main_proc:  # rank 0's checks, once, before any training
         try:
-            evaluator.check_loads(path, a.config)
-        finally:
-            os.remove(path)
+            evaluator = Evaluator(a, a.out, classes)
+            if select:
+                check_select(select, [n for n, _, _ in evaluator.sets], [n for _, n in classes])
+            if evaluator.sets:  # the Go engine loads the run's model file
+                path = os.path.join(a.out, "eval", "start.bin")
+                export_model(path)
+                try:
+                    evaluator.check_loads(path, a.config)
+                finally:
+                    os.remove(path)
+        except SystemExit as e:
+            refused = e
+    # Every process stops where rank 0 does (alone, it left the others waiting at their first
+    # step's collectives until torchrun ended the group).
+    if stopping_rank(None if refused is None else str(refused.code), device) >= 0:
+        raise refused or SystemExit("process 0 refused this run at its start (its message says why): every process stops")
 
     stop = StopSignals("signal %d: finishing this iteration, then writing the checkpoint" if main_proc else None)
 
