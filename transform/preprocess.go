@@ -275,6 +275,11 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 		}
 		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPaletted, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 3, [3]int{0, 1, 2}
 	default:
+		// The standard library's other images with pixel buffers are read through At, which
+		// panics on a Pix too short for the bounds: refused first, as the packed ones are.
+		if pix, stride, base, bpp, ok := atPix(img, b); ok && !covers(len(pix), base, stride, w*bpp, h) {
+			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(pix), stride)
+		}
 		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
 	}
 	if s.kind == srcPacked {
@@ -288,6 +293,21 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 		s.premultiplied()
 	}
 	return p.run(&s, w, h)
+}
+
+// atPix returns the pixel buffer of the standard library's images that Image reads through At
+// (CMYK, Alpha, Alpha16): Pix, Stride, the offset of the bounds' first pixel and its bytes a
+// pixel; ok is false for another image.
+func atPix(img image.Image, b image.Rectangle) (pix []byte, stride, base, bpp int, ok bool) {
+	switch m := img.(type) {
+	case *image.CMYK:
+		return m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 4, true
+	case *image.Alpha:
+		return m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 1, true
+	case *image.Alpha16:
+		return m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 2, true
+	}
+	return nil, 0, 0, 0, false
 }
 
 // checkYCbCr reports a YCbCr whose planes do not cover its bounds (img is the image passed in,

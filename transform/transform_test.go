@@ -9,6 +9,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,6 +229,36 @@ func (m nilColors) ColorModel() color.Model { return color.RGBAModel }
 func (m nilColors) Bounds() image.Rectangle { return m.Rectangle }
 func (m nilColors) At(x, y int) color.Color { return nil }
 
+// TestAtImagesWellFormed: the images read through At whose buffers Image checks first (CMYK,
+// Alpha, Alpha16) are read when whole, sub-images at an offset too, as their At reads them.
+func TestAtImagesWellFormed(t *testing.T) {
+	p := mustNew(t, 64, 64)
+	r := image.Rect(3, 5, 40, 30)
+	for _, img := range []interface {
+		image.Image
+		SubImage(image.Rectangle) image.Image
+	}{image.NewCMYK(r), image.NewAlpha(r), image.NewAlpha16(r)} {
+		pix := reflect.ValueOf(img).Elem().FieldByName("Pix").Bytes()
+		for i := range pix {
+			pix[i] = byte(i * 37 % 251)
+		}
+		for _, m := range []image.Image{img, img.SubImage(image.Rect(10, 12, 40, 30))} {
+			w, err := p.Image(viaAt{m})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Clone(w.Data) // (the Output's buffer is the next call's)
+			got, err := p.Image(m)
+			if err != nil || !slices.Equal(got.Data, want) {
+				t.Errorf("%T %v: %v, or values other than At's", m, m.Bounds(), err)
+			}
+		}
+	}
+}
+
+// viaAt hides an image's type, so that Image reads it through At alone.
+type viaAt struct{ image.Image }
+
 func TestErrors(t *testing.T) {
 	p := mustNew(t, 600, 1000)
 	pix := make([]byte, 3*10*10)
@@ -253,6 +285,23 @@ func TestErrors(t *testing.T) {
 		}, ErrBadBuffer},
 		{"malformed RGBA", func() error { // Opaque, for premultiplied alpha, would index Pix
 			_, err := p.Image(&image.RGBA{Rect: image.Rect(0, 0, 100, 100), Stride: 400})
+			return err
+		}, ErrBadBuffer},
+		// read through At, which panicked on these (slice bounds out of range, index out of range)
+		{"malformed CMYK", func() error {
+			_, err := p.Image(&image.CMYK{Pix: make([]byte, 4), Rect: image.Rect(0, 0, 10, 10), Stride: 40})
+			return err
+		}, ErrBadBuffer},
+		{"malformed Alpha", func() error {
+			_, err := p.Image(&image.Alpha{Pix: make([]byte, 99), Rect: image.Rect(0, 0, 10, 10), Stride: 10})
+			return err
+		}, ErrBadBuffer},
+		{"malformed Alpha16", func() error {
+			_, err := p.Image(&image.Alpha16{Pix: make([]byte, 2), Rect: image.Rect(0, 0, 10, 10), Stride: 20})
+			return err
+		}, ErrBadBuffer},
+		{"Alpha16 of a negative stride", func() error {
+			_, err := p.Image(&image.Alpha16{Pix: make([]byte, 200), Rect: image.Rect(0, 0, 10, 10), Stride: -20})
 			return err
 		}, ErrBadBuffer},
 		{"malformed RGBA64", func() error {
