@@ -199,7 +199,8 @@ var errNotMade = errors.New("detector: a nil or zero Detector: make one with Loa
 // YCbCr, NYCbCrA, Paletted); another image.Image type is read through At, which allocates a
 // color.Color a pixel. Not safe for concurrent use: use
 // Clone per goroutine (a concurrent call gets ErrBusy). Make one with Load, Model.NewDetector or
-// Clone: the methods of a nil or zero Detector that return an error say so.
+// Clone: the methods of a nil or zero Detector that return an error say so, and its accessors
+// (Threads, Closed, Proposals, Model, Config) return zero values.
 type Detector struct {
 	busy    atomic.Bool
 	closed  atomic.Bool // set by Close (holding busy); read by calls and Closed
@@ -395,8 +396,14 @@ func (d *Detector) Set(opts ...Option) error {
 	return nil
 }
 
-// Threads returns the number of threads the Detector splits a frame's work over.
-func (d *Detector) Threads() int { return d.threads }
+// Threads returns the number of threads the Detector splits a frame's work over (0 for a nil
+// Detector).
+func (d *Detector) Threads() int {
+	if d == nil {
+		return 0
+	}
+	return d.threads
+}
 
 // Close ends the Detector's threads and lets its buffers go (the model's weights stay, shared with
 // its clones); later calls return ErrClosed, a second Close nil. It returns ErrBusy, and closes
@@ -414,25 +421,42 @@ func (d *Detector) Close() error {
 		d.closed.Store(true)
 		d.pool.Close()
 		d.pool, d.pre, d.trunk, d.rpn, d.roi = nil, nil, nil, nil, nil
-		d.input, d.feat, d.dets = nn.Tensor{}, nil, nil
+		d.input, d.feat, d.dets, d.proposals = nn.Tensor{}, nil, nil, 0
 	}
 	return nil
 }
 
-// Closed reports whether Close has closed d (its calls then return ErrClosed; its Clones work).
-func (d *Detector) Closed() bool { return d.closed.Load() }
+// Closed reports whether Close has closed d (its calls then return ErrClosed; its Clones work);
+// false for a nil Detector, whose calls return an error of their own.
+func (d *Detector) Closed() bool { return d != nil && d.closed.Load() }
 
 // Proposals returns how many proposals the RPN kept for the last image, the RoIs the box head ran
 // on (at most the RPN's post_nms_top_n: fewer where a small input has fewer anchors): what
 // Model.Complexity takes to count that image's work; 0 after a call that failed or was
-// cancelled before the RPN finished.
-func (d *Detector) Proposals() int { return d.proposals }
+// cancelled before the RPN finished, and after Close (or of a nil Detector).
+func (d *Detector) Proposals() int {
+	if d == nil {
+		return 0
+	}
+	return d.proposals
+}
 
-// Model returns the Detector's model.
-func (d *Detector) Model() *Model { return d.model }
+// Model returns the Detector's model (nil for a nil Detector).
+func (d *Detector) Model() *Model {
+	if d == nil {
+		return nil
+	}
+	return d.model
+}
 
-// Config returns a copy of the detector settings in effect (the model's, changed by options).
-func (d *Detector) Config() configs.Detector { return d.cfg.Clone() }
+// Config returns a copy of the detector settings in effect (the model's, changed by options);
+// the zero settings for a nil Detector.
+func (d *Detector) Config() configs.Detector {
+	if d == nil {
+		return configs.Detector{}
+	}
+	return d.cfg.Clone()
+}
 
 // Detect finds objects in img. Boxes are in img's coordinates: a SubImage's start at its
 // Bounds().Min, as Go's image package places it in its parent. The returned slice is owned by

@@ -955,7 +955,7 @@ func TestOverflowIsAnError(t *testing.T) {
 
 // TestNilAndZeroDetector: a nil *Detector (what Load returns with its error: a program that
 // logged the error and went on) and a zero Detector{} give an error from every method that
-// returns one, not a nil-pointer panic inside the package (the package promises no panics on bad
+// returns one, and zero values from the accessors, not a nil-pointer panic inside the package (the package promises no panics on bad
 // input; pipeline.Run already refuses a nil Detector with an error).
 func TestNilAndZeroDetector(t *testing.T) {
 	frame := make([]byte, 64*48*3)
@@ -979,6 +979,16 @@ func TestNilAndZeroDetector(t *testing.T) {
 			"Close": func() error { return d.Close() },
 		}
 		wantMakeError(t, name+" Detector", "Load", calls)
+		func() { // the accessors: zero values, not a nil-pointer panic
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s Detector's accessors: panic %v", name, p)
+				}
+			}()
+			if d.Threads() != 0 || d.Closed() || d.Proposals() != 0 || d.Model() != nil || d.Config().RPN.PostNMSTopN != 0 {
+				t.Errorf("%s Detector's accessors: %d threads, closed %v, %d proposals, model %v", name, d.Threads(), d.Closed(), d.Proposals(), d.Model())
+			}
+		}()
 	}
 }
 

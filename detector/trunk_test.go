@@ -324,4 +324,10 @@ func TestDetectContextStops(t *testing.T) {
 			t.Errorf("after a nil Context: %v", err) // not left busy
 		}
 	}()
+	if _, err := det.Detect(img); err != nil || det.Proposals() == 0 || det.Close() != nil {
+		t.Fatalf("a whole call, then Close: %v, Proposals %d", err, det.Proposals())
+	}
+	if _, err := det.Detect(img); !errors.Is(err, detector.ErrClosed) || det.Proposals() != 0 {
+		t.Errorf("a call after Close: %v, Proposals %d, want ErrClosed and 0 (not the last image's)", err, det.Proposals())
+	}
 }
