@@ -33,6 +33,9 @@ type input struct {
 	kind   inputKind
 	camera int    // cameraInput: the device number (-1 for a device file that does not say it)
 	out    string // annotated output path ("" for none)
+	// frames is the frame count of an animated GIF read as an image, whose first frame alone is
+	// detected (in a folder, or without OpenCV): main warns of it. 0 for any other input.
+	frames int
 }
 
 // name is how messages, the progress line and the JSON lines name the input: as given, but for a
@@ -68,6 +71,19 @@ var devVideo = regexp.MustCompile(`^/dev/video([0-9]+)$`)
 
 func isImage(path string) bool {
 	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(path)))
+}
+
+// animatedGIF returns the frame count of the GIF file at path when it holds more than one frame
+// (gifFrames), 0 otherwise: another file, a GIF that cannot be read (its decoding says why), or
+// not a regular file (st, when the caller has it: a pipe is read once, by the decoder).
+func animatedGIF(path string, st os.FileInfo) int {
+	if strings.ToLower(filepath.Ext(path)) != ".gif" || st != nil && !st.Mode().IsRegular() {
+		return 0
+	}
+	if n, err := gifFrames(path); err == nil && n > 1 {
+		return n
+	}
+	return 0
 }
 
 // isCharDevice reports whether path is a character device (a camera's /dev/videoN is one).
@@ -128,14 +144,19 @@ func parseInputs(args []string) ([]input, error) {
 				return nil, quote.Err(err)
 			}
 			if !st.IsDir() {
-				kind := videoInput
+				in := input{spec: a, kind: videoInput}
 				if isImage(a) {
-					kind = imageInput // (read once, start to end: a named pipe does too)
+					in.kind = imageInput // (read once, start to end: a named pipe does too)
+					if n := animatedGIF(a, st); n > 1 && withOpenCV {
+						in.kind = videoInput // every frame detected, as FFmpeg reads it
+					} else {
+						in.frames = n
+					}
 				} else if !st.Mode().IsRegular() {
 					return nil, fmt.Errorf("%s: not a regular file (a pipe, a device, a socket): a video is read twice, "+
 						"probed before the run, then run; save it to a file first, or send it as a stream (udp://, rtsp://, ...)", quote.Name(a))
 				}
-				ins = append(ins, input{spec: a, kind: kind})
+				ins = append(ins, in)
 				continue
 			}
 			entries, err := os.ReadDir(a)
@@ -169,7 +190,7 @@ func parseInputs(args []string) ([]input, error) {
 					}
 					// (a broken link: reading it says why)
 				}
-				ins = append(ins, input{spec: path, kind: imageInput})
+				ins = append(ins, input{spec: path, kind: imageInput, frames: animatedGIF(path, nil)})
 			}
 			if len(ins) == n {
 				return nil, fmt.Errorf("%s: folder holds no images (%s)", quote.Name(a), strings.Join(imageExts, " "))

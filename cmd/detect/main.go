@@ -138,8 +138,8 @@ const usage = `detect -model m.bin [-res 300|600|N] [-score S] [-nms T] [-propos
    detect info ...    (the cost of an architecture or a model)
    detect bench ...   (the time of a run)
 
-   INPUT: an image, a folder of images, a video file, camera:N or its device file
-   (/dev/video0, /dev/v4l/by-id/...), or a stream URL (rtsp://, http(s)://, udp://, ...)`
+   INPUT: an image, a folder of images, a video file (an animated GIF too), camera:N or its
+   device file (/dev/video0, /dev/v4l/by-id/...), or a stream URL (rtsp://, http(s)://, udp://, ...)`
 
 // defaultWorkers is half the cores: the other half decode and encode.
 func defaultWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
@@ -244,6 +244,15 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 	ins, err := parseInputs(c.Args().Slice())
 	if err != nil {
 		return nil, err
+	}
+	for _, in := range ins {
+		if in.frames > 1 {
+			how := "in a folder its first frame alone is detected, as an image; give it on its own to detect every frame"
+			if !withOpenCV {
+				how = "its first frame alone is detected, as an image (this detect is built without OpenCV, which reads it as a video)"
+			}
+			fmt.Fprintf(c.App.ErrWriter, "detect: warning: %s is an animated GIF of %d frames: %s\n", quote.Name(in.name()), in.frames, how)
+		}
 	}
 	if n := c.Int("stride"); n > 1 && slices.ContainsFunc(ins, func(in input) bool { return in.kind == imageInput }) {
 		// A folder's images are not a video's frames: skipping some would lose results unasked.

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+)
+
+// gifFrames returns how many frames (image descriptors) the GIF file at path holds, reading its
+// blocks without decoding them; an error where it is not a GIF whose blocks can be read to the
+// end (the image decoder then says what is wrong with it). An animated GIF is a video to detect:
+// read as an image, only its first frame would be.
+func gifFrames(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return readGIFFrames(bufio.NewReader(f))
+}
+
+var errNotGIF = errors.New("not a GIF whose blocks can be read")
+
+// readGIFFrames is gifFrames on the file's bytes as r reads them from its start.
+func readGIFFrames(r io.ByteReader) (int, error) {
+	var head [13]byte // signature and version, then the logical screen descriptor
+	for i := range head {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, errNotGIF
+		}
+		head[i] = b
+	}
+	if string(head[:6]) != "GIF87a" && string(head[:6]) != "GIF89a" {
+		return 0, errNotGIF
+	}
+	skip := func(n int) error {
+		for range n {
+			if _, err := r.ReadByte(); err != nil {
+				return errNotGIF
+			}
+		}
+		return nil
+	}
+	subBlocks := func() error { // data sub-blocks, each its length then its bytes, up to a 0
+		for {
+			n, err := r.ReadByte()
+			if err != nil {
+				return errNotGIF
+			}
+			if n == 0 {
+				return nil
+			}
+			if err := skip(int(n)); err != nil {
+				return err
+			}
+		}
+	}
+	colorTable := func(flags byte) int { // a global or local color table's bytes, where flags has one
+		if flags&0x80 == 0 {
+			return 0
+		}
+		return 3 << (flags&7 + 1)
+	}
+	if err := skip(colorTable(head[10])); err != nil {
+		return 0, err
+	}
+	frames := 0
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, errNotGIF // (no trailer)
+		}
+		switch b {
+		case 0x21: // an extension: its label, then sub-blocks
+			if err := skip(1); err != nil {
+				return 0, err
+			}
+			if err := subBlocks(); err != nil {
+				return 0, err
+			}
+		case 0x2c: // an image descriptor: position, size, flags; its color table; LZW code size; data
+			var desc [9]byte
+			for i := range desc {
+				if desc[i], err = r.ReadByte(); err != nil {
+					return 0, errNotGIF
+				}
+			}
+			if err := skip(colorTable(desc[8]) + 1); err != nil {
+				return 0, err
+			}
+			if err := subBlocks(); err != nil {
+				return 0, err
+			}
+			frames++
+		case 0x3b: // the trailer
+			return frames, nil
+		default:
+			return 0, errNotGIF
+		}
+	}
+}
