@@ -376,6 +376,62 @@ func TestFrameNumbers(t *testing.T) {
 	}
 }
 
+// TestStaleFrameAfterALoss: after 31 failed reads (frames 4-34 of 40 lost), a damaged MP4's
+// decoder gave back a frame timed at 0.4 s after frame 35: that frame is stale (left out), and
+// frames 36-39 keep their numbers, by time (before, they were numbered by count from there,
+// each one too high, the last past the 40 the file states). One stale frame a loss; none
+// without a loss (a timestamp going back is a variable frame rate: numbered by count); none
+// after the frames of a reordering delay; and a frame after a failed read of its own is numbered.
+func TestStaleFrameAfterALoss(t *testing.T) {
+	start := func() frameNumbers {
+		f := newFrameNumbers(10, 40)
+		for k := range 4 {
+			f.frame(float64(k)*100, 0)
+		}
+		return f
+	}
+	f := start()
+	if i, _, skipped := f.frame(3500, 31); i != 35 || skipped != 31 {
+		t.Fatalf("frame 35 after 31 failed reads: numbered %d, %d skipped", i, skipped)
+	}
+	if !f.stale(400, 0) {
+		t.Fatal("a frame timed 0.4 s right after the loss: not stale")
+	}
+	for k := 36; k < 40; k++ {
+		if f.stale(float64(k)*100, 0) {
+			t.Fatalf("frame %d: stale", k)
+		}
+		if i, _, skipped := f.frame(float64(k)*100, 0); i != k || skipped != 0 || !f.byTime {
+			t.Fatalf("frame %d after the stale one: numbered %d, %d skipped (by time: %v)", k, i, skipped, f.byTime)
+		}
+	}
+	f = start()
+	f.frame(3500, 31)
+	if !f.stale(400, 0) || f.stale(500, 0) {
+		t.Error("not one stale frame a loss")
+	}
+	f = start()
+	for k := 4; k < 20; k++ {
+		f.frame(float64(k)*100, 0)
+	}
+	if f.stale(400, 0) {
+		t.Error("a timestamp going back with no loss before it: stale")
+	}
+	f = start()
+	f.frame(3500, 31)
+	for k := 36; k < 36+maxReorderDelay+1; k++ {
+		f.frame(float64(k)*100, 0)
+	}
+	if f.stale(400, 0) {
+		t.Errorf("%d frames after the loss: stale", maxReorderDelay+1)
+	}
+	f = start()
+	f.frame(3500, 31)
+	if f.stale(400, 1) {
+		t.Error("a frame after a failed read of its own: stale")
+	}
+}
+
 // TestVariableFrameRateNumberedByCount: a file whose timestamps leave the frame rate's grid
 // (jittered by 13 ms) or skip a slot with nothing lost (frames 5 and 6 dropped before encoding;
 // Matroska, which states the frame rate, 10, where MP4's would be the average, 9.5, off the grid)

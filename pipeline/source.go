@@ -282,7 +282,8 @@ func (v *Video) Info() VideoInfo { return v.info }
 
 // Read implements Source. Frames are numbered by their timestamps while these keep to the file's
 // frame rate and each gap follows failed reads, by count once they do not; a frame that fails to decode
-// is skipped and reported in the next frame's Position.Corrupt. A failed read at or past the
+// is skipped and reported in the next frame's Position.Corrupt, and one the decoder gives back
+// from the damaged part, timed back right after the loss, is left out (frameNumbers.stale). A failed read at or past the
 // frame count the container states, or where it states none 25 failures in a row, ends it
 // (io.EOF); frames decoded past that count are read on. The failures that end a file are
 // not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
@@ -291,8 +292,12 @@ func (v *Video) Read(_ context.Context, m *gocv.Mat) (Position, error) {
 	bad := 0
 	for {
 		if v.read(v.cap, m) {
+			t := v.cap.Get(gocv.VideoCapturePosMsec)
+			if v.stale(t, bad) {
+				continue
+			}
 			p := Position{Name: v.name}
-			p.Index, p.TimeMS, p.Corrupt = v.frame(v.cap.Get(gocv.VideoCapturePosMsec), bad)
+			p.Index, p.TimeMS, p.Corrupt = v.frame(t, bad)
 			return p, nil
 		}
 		bad++
@@ -352,6 +357,9 @@ type frameNumbers struct {
 	// accounted for by a gap in the numbers.
 	byTime         bool
 	origin, failed int
+	// afterLoss: the frames after a loss (failed reads, or a gap in the numbers) within which a
+	// frame timed back in the part lost is stale (see there); 0 when none is.
+	afterLoss int
 }
 
 func newFrameNumbers(fps float64, stated int) frameNumbers {
@@ -403,7 +411,30 @@ func (f *frameNumbers) frame(t float64, bad int) (index int, timeMS float64, ski
 	}
 	skipped = index - f.last - 1
 	f.last, f.lastMS = index, t
+	if bad > 0 || skipped > 0 {
+		f.afterLoss = maxReorderDelay + 1
+	} else if f.afterLoss > 0 {
+		f.afterLoss--
+	}
 	return index, t, skipped
+}
+
+// stale reports whether a frame decoded at t ms after bad failed reads is one the decoder gave
+// back from the damaged part of a file rather than the next of its frames: while frames are
+// numbered by time, timed at or before the last one numbered, within a reordering delay after a
+// loss and with no failed read of its own before it. Read leaves it out (one a loss: afterLoss
+// ends), which frame would have taken as a variable frame rate, numbering every frame after it
+// by count, each one too high (a damaged MP4's decoder gave frame 4's time after frame 35, and
+// the file's last frame, 39, was numbered 40).
+func (f *frameNumbers) stale(t float64, bad int) bool {
+	if !f.byTime || f.last < 0 || f.afterLoss == 0 || bad > 0 || !(t > 0 && t <= math.MaxInt64) {
+		return false
+	}
+	if int(math.Round(t*f.fps/1000))-f.origin > f.last {
+		return false
+	}
+	f.afterLoss = 0
+	return true
 }
 
 // timeIndex returns the number of a frame decoded at t ms, byCount its number by count: by its
@@ -600,20 +631,25 @@ var ErrLost = errors.New("stream lost: no more frames")
 // Read implements Source. A stream of stated length, a file read over the network, numbers its
 // frames and ends as a Video does: a frame that fails to decode takes its number too.
 func (l *Live) Read(_ context.Context, m *gocv.Mat) (Position, error) {
-	for bad := 0; ; bad++ {
+	for bad := 0; ; {
 		if l.read(l.cap, m) {
 			p := Position{Name: l.name, Index: l.next, TimeMS: float64(time.Since(l.start)) / float64(time.Millisecond), Corrupt: bad}
 			if l.finite { // a file's numbers, and its position in it
-				p.Index, p.TimeMS, p.Corrupt = l.frame(l.cap.Get(gocv.VideoCapturePosMsec), bad)
+				t := l.cap.Get(gocv.VideoCapturePosMsec)
+				if l.stale(t, bad) {
+					continue
+				}
+				p.Index, p.TimeMS, p.Corrupt = l.frame(t, bad)
 			}
 			l.next = p.Index + 1
 			return p, nil
 		}
-		if l.finite && l.ends(bad+1) {
+		bad++
+		if l.finite && l.ends(bad) {
 			l.ended.Store(true)
 			return Position{}, io.EOF // a file's end
 		}
-		if !l.finite && bad+1 >= liveRetries {
+		if !l.finite && bad >= liveRetries {
 			return Position{}, fmt.Errorf("%s: %w", quote.Name(l.name), ErrLost)
 		}
 	}
