@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"io"
 	"os"
 )
 
@@ -23,7 +22,7 @@ func gifFrames(path string) (int, error) {
 var errNotGIF = errors.New("not a GIF whose blocks can be read")
 
 // readGIFFrames is gifFrames on the file's bytes as r reads them from its start.
-func readGIFFrames(r io.ByteReader) (int, error) {
+func readGIFFrames(r *bufio.Reader) (int, error) {
 	var head [13]byte // signature and version, then the logical screen descriptor
 	for i := range head {
 		b, err := r.ReadByte()
@@ -36,10 +35,8 @@ func readGIFFrames(r io.ByteReader) (int, error) {
 		return 0, errNotGIF
 	}
 	skip := func(n int) error {
-		for range n {
-			if _, err := r.ReadByte(); err != nil {
-				return errNotGIF
-			}
+		if _, err := r.Discard(n); err != nil {
+			return errNotGIF
 		}
 		return nil
 	}
