@@ -382,22 +382,31 @@ func TestReopenStreamAsksNoMore(t *testing.T) {
 	}
 }
 
+// ffmpegWrites runs ffmpeg with args, the last its output file, and returns that file.
+func ffmpegWrites(t *testing.T, args ...string) string {
+	t.Helper()
+	if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	return args[len(args)-1]
+}
+
+// stillAheadArgs writes a picture into dir and returns it with ffmpeg's input arguments for a
+// file of two video tracks, that picture as a one-frame MJPEG track ahead of the clip's video.
+func stillAheadArgs(t *testing.T, dir string) (pic string, args []string) {
+	t.Helper()
+	pic = ffmpegWrites(t, "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", filepath.Join(dir, "cover.jpg"))
+	return pic, []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
+}
+
 // TestISOVideoTracks: an MP4's or MOV's video tracks are counted from its index, before or after
 // its frames (a one-frame still track ahead of the video: 2; an audio track beside one video: 1);
 // a Matroska file, a fragmented MP4 (its index lists no frames), a JPEG or no file gives 0, and
 // a file cut anywhere in its first 2 KB at most the tracks it holds, never a panic.
 func TestISOVideoTracks(t *testing.T) {
 	dir := t.TempDir()
-	pic := filepath.Join(dir, "cover.jpg")
-	ffmpeg := func(args ...string) string {
-		t.Helper()
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v\n%s", err, out)
-		}
-		return args[len(args)-1]
-	}
-	ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", pic)
-	stillAhead := []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
+	pic, stillAhead := stillAheadArgs(t, dir)
+	ffmpeg := func(args ...string) string { return ffmpegWrites(t, args...) }
 	want := map[string]int{
 		ffmpeg(append(stillAhead, filepath.Join(dir, "still.mp4"))...):                                  2,
 		ffmpeg(append(stillAhead, "-movflags", "+faststart", filepath.Join(dir, "still first.mp4"))...): 2,
@@ -441,16 +450,8 @@ func isoTracksAt(t *testing.T, path string) int {
 // gives 0 for a file that is neither, an empty one or none.
 func TestFileVideoTracks(t *testing.T) {
 	dir := t.TempDir()
-	pic := filepath.Join(dir, "cover.jpg")
-	ffmpeg := func(args ...string) string {
-		t.Helper()
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v\n%s", err, out)
-		}
-		return args[len(args)-1]
-	}
-	ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", pic)
-	stillAhead := []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
+	pic, stillAhead := stillAheadArgs(t, dir)
+	ffmpeg := func(args ...string) string { return ffmpegWrites(t, args...) }
 	empty := filepath.Join(dir, "empty.mp4")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)

@@ -237,6 +237,17 @@ def losses(out):
 
 
 class DistributedTraining(unittest.TestCase):
+    def torchrun_run(self, tmp, args):
+        """Runs train_detector.py ARGS as two torchrun processes to their end: (exit status,
+        output); a run not ended in 400 s fails the test with where each process was."""
+        p = subprocess.Popen(torchrun(tmp, args), env=TORCHRUN_ENV, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        try:
+            stdout, _ = p.communicate(timeout=400)
+        except subprocess.TimeoutExpired:
+            self.fail(stuck_report(p, tmp))
+        return p.returncode, stdout
+
     def test_two_processes_are_one_accumulating(self):
         # torchrun with two processes, each accumulating two batches of one image (--accum 2: DDP
         # synchronizes only the second), against one process accumulating the same four batches
@@ -256,13 +267,8 @@ class DistributedTraining(unittest.TestCase):
                       "--iters", "3"]
             one, two = os.path.join(tmp, "one"), os.path.join(tmp, "two")
             train_detector.main(common + ["--accum", "4", "--out", one])
-            p = subprocess.Popen(torchrun(tmp, common + ["--accum", "2", "--out", two]), env=TORCHRUN_ENV,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            try:
-                stdout, _ = p.communicate(timeout=400)
-            except subprocess.TimeoutExpired:
-                self.fail(stuck_report(p, tmp))
-            self.assertEqual(p.returncode, 0, stdout)
+            code, stdout = self.torchrun_run(tmp, common + ["--accum", "2", "--out", two])
+            self.assertEqual(code, 0, stdout)
             self.assertIn("2 processes x 1 images x 2 accumulation", stdout)
             for a, b in zip(losses(one), losses(two), strict=True):
                 self.assertLessEqual(abs(a - b), 1e-5 * abs(a), (losses(one), losses(two)))
@@ -297,15 +303,10 @@ class DistributedTraining(unittest.TestCase):
                 f.write(text.replace("    nms_thresh: 0.7\n", "    nms_thresh: 1.5\n", 1))
             data = tiny_coco(os.path.join(tmp, "train.json"), 2)
             out = os.path.join(tmp, "run")
-            p = subprocess.Popen(torchrun(tmp, ["--config", bad, "--classes", "person", "--data", data, "--batch", "1",
-                                                "--train-sizes", "224", "--threads", "1", "--iters", "1",
-                                                "--eval", "set=" + data, "--out", out]),
-                                 env=TORCHRUN_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            try:
-                stdout, _ = p.communicate(timeout=400)
-            except subprocess.TimeoutExpired:
-                self.fail(stuck_report(p, tmp))
-            self.assertNotEqual(p.returncode, 0, stdout)
+            code, stdout = self.torchrun_run(tmp, ["--config", bad, "--classes", "person", "--data", data, "--batch", "1",
+                                                   "--train-sizes", "224", "--threads", "1", "--iters", "1",
+                                                   "--eval", "set=" + data, "--out", out])
+            self.assertNotEqual(code, 0, stdout)
             self.assertIn("nms_thresh 1.5 out of range [0, 1]", stdout)
             self.assertIn("process 0 refused this run at its start (its message says why): every process stops", stdout)
             self.assertNotIn("[default1]:Traceback", stdout)  # (before: a training step, then gloo's error)
