@@ -503,7 +503,7 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 			return err
 		}
 	} else {
-		if _, err := io.WriteString(e.stdout, ev.Summary()+"\n"+coco.CategoryTable(cats)); err != nil {
+		if _, err := fmt.Fprint(e.stdout, ev.Summary()+"\n"+coco.CategoryTable(cats)); err != nil {
 			return err
 		}
 	}
