@@ -14,6 +14,13 @@ import os
 import shutil
 
 
+def inside(name):
+    """Whether a file_name stays inside the image folder it is joined to: relative, no '..' that
+    climbs out of it."""
+    norm = os.path.normpath(name)
+    return name != "" and not os.path.isabs(name) and norm != ".." and not norm.startswith(".." + os.sep)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--from", dest="src", required=True, help="the root the pairs are read under")
@@ -36,6 +43,11 @@ def main(argv=None):
             raise SystemExit("%s: %s" % (os.path.join(a.src, ann), e.strerror or e))
         except (ValueError, KeyError, TypeError) as e:
             raise SystemExit("%s: not a COCO annotation file: %r" % (os.path.join(a.src, ann), e))
+        outside = [n for n in names if isinstance(n, str) and not inside(n)]
+        if outside:
+            # (copied, it would be written outside --to: ../../x.jpg)
+            raise SystemExit("%s: image file_name %r leads outside the image folder %s; refused" % (
+                os.path.join(a.src, ann), outside[0], images))
         missing = [n for n in names if not isinstance(n, str) or not os.path.isfile(os.path.join(a.src, images, n))]
         if missing:
             raise SystemExit("%s: %d of its %d images are not in %s (the first: %r)" % (

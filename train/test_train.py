@@ -1030,6 +1030,18 @@ class CopyDataset(unittest.TestCase):
             with self.assertRaises(SystemExit) as e:
                 copy_dataset.main(["--from", src, "--to", os.path.join(src, "set", "ok.json"), "set/images:set/ok.json"])
             self.assertEqual(str(e.exception), "--to %s: not a folder" % os.path.join(src, "set", "ok.json"))
+            # a file_name that leads out of the image folder: refused, nothing written (it was copied
+            # outside --to)
+            with open(os.path.join(tmp, "victim.jpg"), "wb") as f:
+                f.write(b"v")
+            for name in ("../../../victim.jpg", "/etc/hostname", "png/../../b.jpg"):
+                with open(os.path.join(src, "set", "climb.json"), "w") as f:
+                    json.dump({"images": [{"id": 1, "file_name": "b.jpg"}, {"id": 2, "file_name": name}]}, f)
+                with self.assertRaises(SystemExit) as e:
+                    copy_dataset.main(["--from", src, "--to", os.path.join(tmp, "d4", "dst"), "set/images:set/climb.json"])
+                self.assertIn("climb.json: image file_name %r leads outside the image folder set/images; refused" % name,
+                              str(e.exception))
+                self.assertFalse(os.path.exists(os.path.join(tmp, "d4")))
 
 
 class SixteenBitImages(unittest.TestCase):
