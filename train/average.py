@@ -23,6 +23,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import predictor_rows, read_bin, write_bin  # noqa: E402
+from flags import whole  # noqa: E402
 
 
 def cut_classes(path, tensors, cfg, spec):
@@ -89,9 +90,14 @@ def main(argv=None):
                    help="cut each model to these of its classes first (ids or names, comma-separated, in this order)")
     p.add_argument("--eval", action="append", default=[], metavar="NAME=IMAGES:JSON",
                    help="a held-out set to score the average on with Go cocoeval; repeatable")
-    p.add_argument("--eval-threads", type=int, default=2)
+    p.add_argument("--eval-threads", type=whole(1, 256), default=2)  # (Go cocoeval's -threads: 1 to 256)
     p.add_argument("--cocoeval", help="Go cocoeval binary (default: built from this repo)")
     a = p.parse_args(argv)
+    # Checked before the models are read: open's traceback for a folder, or a folder not there.
+    if os.path.isdir(a.out):
+        raise SystemExit("average: --out %s: a folder, want the name of the .bin file to write" % a.out)
+    if not os.path.isdir(os.path.dirname(os.path.realpath(a.out))):
+        raise SystemExit("average: --out %s: no such folder %s" % (a.out, os.path.dirname(a.out) or "."))
     try:
         tensors, cfg = average(a.models, a.classes)
     except (ValueError, OSError) as e:
@@ -112,10 +118,14 @@ def evaluate(a, cfg):
     """Scores a.out on a.eval's sets and writes the .evals.json beside it."""
     from train_detector import Evaluator  # torch and the detector: only when evaluating
     base = a.out[:-len(".bin")] if a.out.endswith(".bin") else a.out
-    classes = [(c["id"], c["name"]) for c in cfg.get("detector", {}).get("classes", [])]
-    if not classes:
-        raise SystemExit("average: %s: a detector's config names its classes; this one has none" % a.models[0])
-    res = Evaluator(a, base + ".eval", classes)(a.out)
+    classes = [(c["id"], c["name"]) for c in (cfg.get("detector") or {}).get("classes", [])]
+    if not classes:  # (a classifier's config has no detector section: a null)
+        raise SystemExit("average: %s: --eval scores a detector, whose config names its classes; this model has none"
+                         % a.models[0])
+    try:
+        res = Evaluator(a, base + ".eval", classes)(a.out)
+    except RuntimeError as e:  # (an evaluation that failed: cocoeval's own words)
+        raise SystemExit("average: %s" % e)
     tmp = base + ".evals.json.tmp"
     with open(tmp, "w") as f:
         json.dump({"models": a.models, "eval": res}, f)

@@ -455,7 +455,15 @@ class NumericFlags(unittest.TestCase):
             (train_detector, base, ["--lr", "-1"], "argument --lr: -1: want a finite number at least 0"),
             (train_detector, base, ["--ema", "1"], "argument --ema: 1: want a finite number from 0 to 1 (not included)"),
             (train_detector, base, ["--flip", "2"], "argument --flip: 2: want a finite number from 0 to 1"),
-            (train_detector, base, ["--dist-timeout", "0"], "argument --dist-timeout: 0: want a finite number more than 0"),
+            (train_detector, base, ["--dist-timeout", "0"],
+             "argument --dist-timeout: 0: want a finite number from 0 (not included) to 525600"),
+            # (an OverflowError in every process, and torch's "Overflow when unpacking long")
+            (train_detector, base, ["--dist-timeout", "1e300"],
+             "argument --dist-timeout: 1e300: want a finite number from 0 (not included) to 525600"),
+            (train_detector, base, ["--seed", "100000000000000000000000"],
+             "argument --seed: 100000000000000000000000: want a whole number from 0 to 4294967295"),
+            # (accepted, then every evaluation failed: Go cocoeval's -threads is 1 to 256)
+            (train_detector, base, ["--eval-threads", "300"], "argument --eval-threads: 300: want a whole number from 1 to 256"),
             (export, ["--out", "o.bin", "--random", "--detector"], ["--num-det-classes", "0"],
              "argument --num-det-classes: 0: want a whole number from 1 to 10000"),
             (export, ["--out", "o.bin", "--random", "--detector"], ["--score-thresh", "nan"],
@@ -1156,6 +1164,10 @@ class DetectorTraining(unittest.TestCase):
         empty_json = os.path.join(self.tmp.name, "empty.json")
         open(empty_json, "w").close()  # it said "Expecting value: line 1 column 1 (char 0)"
         cases.append(([images, empty_json], "%s: an empty file (0 bytes), want a COCO instances JSON" % empty_json))
+        deep = os.path.join(self.tmp.name, "deep.json")
+        with open(deep, "w") as f:
+            f.write("[" * 100000)  # (a RecursionError from inside json)
+        cases.append(([images, deep], "%s: not valid JSON: " % deep))
         person = next(a for a in good["annotations"] if a["category_id"] == 1 and not a["iscrowd"])
         orphan = dict(good, annotations=good["annotations"] + [dict(person, id=99, image_id=424242)])
         path = os.path.join(self.tmp.name, "orphan.json")
@@ -1425,6 +1437,18 @@ class DetectorTraining(unittest.TestCase):
             with self.assertRaises(SystemExit) as e:
                 train_detector.main(argv)
             self.assertIn(want, str(e.exception))
+        # Another file saved under the name (a bare state dict, a list, a folder): named, as a
+        # damaged one is (a KeyError, an AttributeError, an IsADirectoryError).
+        for name, saved in (("dict", {"model": {}}), ("list", [1, 2]), ("folder", None)):
+            out = os.path.join(self.tmp.name, "not-a-checkpoint-" + name)
+            os.makedirs(out)
+            if saved is None:
+                os.makedirs(os.path.join(out, "last.pt"))
+            else:
+                torch.save(saved, os.path.join(out, "last.pt"))
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(common + ["--iters", "1", "--out", out])
+            self.assertIn("last.pt: cannot be read to resume from", str(e.exception))
 
     def test_init_mistakes_are_named(self):
         # --init with a file that is not there, a run's last.pt (a natural mistake: export it
@@ -1917,6 +1941,18 @@ class DetectorTraining(unittest.TestCase):
                           ("+-1", "'\\+-1' is neither the id nor the name of one of its classes")):
             with self.assertRaisesRegex(SystemExit, err):
                 average.main(["--out", out, "--classes", spec, other])
+        # --out a folder, or in a folder not there; --eval of a classifier: named (tracebacks:
+        # IsADirectoryError, FileNotFoundError of OUT.tmp, an AttributeError on its null detector)
+        classifier = os.path.join(self.tmp.name, "avg-classifier.bin")
+        cfg = make_config({"groups": 3, "width": 0.5, "num_classes": 2})
+        save_bin(ShuffleNetV1(cfg["backbone"]), classifier, cfg)
+        for argv, err in (
+                (["--out", self.tmp.name, one, two], "--out %s: a folder" % re.escape(self.tmp.name)),
+                (["--out", os.path.join(self.tmp.name, "nowhere", "x.bin"), one, two], "--out .*x.bin: no such folder"),
+                (["--out", os.path.join(self.tmp.name, "avg-c.bin"), "--eval", "v=" + self.data, classifier],
+                 "--eval scores a detector, whose config names its classes; this model has none")):
+            with self.assertRaisesRegex(SystemExit, err):
+                average.main(argv)
 
     def test_preset_the_engine_refuses(self):
         # A preset value of the right kind out of the Go engine's range (an RPN nms_thresh of 1.5;

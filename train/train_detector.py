@@ -129,7 +129,7 @@ def parser():
                    "synchronized across processes (DDP, few images per GPU), or frozen (a pretrained trunk)")
     p.add_argument("--no-zero-init-residual", action="store_true",
                    help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (torch takes up to 2^64 - 1, after x 1000003)
     p.add_argument("--workers", type=whole(0), default=0, help="DataLoader workers per process")
     cache = p.add_mutually_exclusive_group()
     cache.add_argument("--cache", action="store_true",
@@ -140,7 +140,7 @@ def parser():
     p.add_argument("--log-every", type=whole(1), default=20)
     p.add_argument("--ckpt-every", type=whole(1), default=100)
     p.add_argument("--eval-every", type=whole(0), default=500, help="0: only at the end")
-    p.add_argument("--eval-threads", type=whole(1), default=2)
+    p.add_argument("--eval-threads", type=whole(1, 256), default=2)  # (Go cocoeval's -threads: 1 to 256)
     p.add_argument("--select", default="", help="NAME:CLASS:STAT picking best.bin, e.g. val128:person:AP50 "
                    "(default: the first --eval set, AP50 over its classes); best.bin's score on that set is "
                    "optimistic, so report another set, or the final iteration's iterNNNNNN.bin")
@@ -161,7 +161,7 @@ def parser():
                    help="with the run's own arguments: write OUT/iterNNNNNN.bin from OUT/last.pt (the weight "
                         "average with --ema) and exit, training nothing: a model of a run stopped between "
                         "its evaluations")
-    p.add_argument("--dist-timeout", type=number(0, above=True), default=120, metavar="MINUTES",
+    p.add_argument("--dist-timeout", type=number(0, 525600, above=True), default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait that long for rank 0's evaluation)")
     return p
@@ -327,7 +327,7 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
             d = json.load(f)
     except OSError as e:  # (not "[Errno 2] No such file or directory: 'PATH'", the path twice)
         raise SystemExit("%s: %s" % (ann_path, e.strerror or e))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # (RecursionError: arrays or objects nested thousands deep)
         if os.path.getsize(ann_path) == 0:
             raise SystemExit("%s: an empty file (0 bytes), want a COCO instances JSON" % ann_path)
         raise SystemExit("%s: not valid JSON: %s" % (ann_path, e))
@@ -1445,12 +1445,19 @@ def load_checkpoint(path, device):
     """OUT/last.pt to resume from; one that cannot be read (a copy cut short, a damaged disk) stops
     the run naming it and the ways on, not with an unpickling traceback."""
     try:
-        return torch.load(path, map_location=device, weights_only=False)
-    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
+        ck = torch.load(path, map_location=device, weights_only=False)
+    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
         if isinstance(e, RuntimeError) and ("CUDA" in str(e) or "out of memory" in str(e)):
             raise  # the device's trouble, not the file's: the checkpoint may be good
         raise SystemExit("%s: cannot be read to resume from (%s: %s); --no-resume starts over, or move it away" % (
-            path, type(e).__name__, e))
+            path, type(e).__name__, e.strerror if isinstance(e, OSError) and e.strerror else e))
+    # Another file saved under the name (a bare state dict, a list) was a KeyError or an
+    # AttributeError once read.
+    if not isinstance(ck, dict) or not all(k in ck for k in ("model", "optimizer", "iteration")) or \
+            type(ck["iteration"]) is not int:
+        raise SystemExit("%s: cannot be read to resume from (not a checkpoint of a train_detector.py run: want its "
+                         "model, optimizer and iteration); --no-resume starts over, or move it away" % path)
+    return ck
 
 
 def log_rows(path):

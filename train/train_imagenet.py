@@ -73,7 +73,7 @@ def parser():
     p.add_argument("--size", type=whole(1), default=224, help="training crop")
     p.add_argument("--min-scale", type=number(0, 1, above=True), default=0.25,
                    help="RandomResizedCrop's smallest area share")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (torch takes up to 2^64 - 1, after x 1000003)
     p.add_argument("--workers", type=whole(0), default=0)
     p.add_argument("--threads", type=whole(1), default=2)
     p.add_argument("--log-every", type=whole(1), default=100)
@@ -84,7 +84,7 @@ def parser():
     resume.add_argument("--resume", action="store_true",
                         help="go on from OUT/last.pt when it exists (what every run does: the flag says it)")
     resume.add_argument("--no-resume", action="store_true", help="start over even if OUT/last.pt exists")
-    p.add_argument("--dist-timeout", type=number(0, above=True), default=120, metavar="MINUTES",
+    p.add_argument("--dist-timeout", type=number(0, 525600, above=True), default=120, metavar="MINUTES",
                    help="collective timeout of a torchrun run (NCCL's default is 10 minutes; the other processes "
                         "wait for rank 0's export and validation)")
     return p
