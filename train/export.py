@@ -8,6 +8,7 @@
 """
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -20,8 +21,8 @@ from detector import (RES_MAX, build_detector, check_checksum, detector_section,
                       make_config, model_state, randomize_detector_, read_bin, save_bin, write_bin)
 from flags import number, whole  # noqa: E402
 from safetensors_io import read_safetensors  # noqa: E402
-from shufflenet import (DEFAULT_BACKBONE, ShuffleNetV1, load_imagenet_state, megvii_to_ours, randomize_,  # noqa: E402
-                       read_checkpoint)
+from shufflenet import (DEFAULT_BACKBONE, GROUPS, SCALES, ShuffleNetV1, load_imagenet_state,  # noqa: E402
+                       megvii_to_ours, randomize_, read_checkpoint)
 
 
 def parse_args(argv=None):
@@ -110,9 +111,34 @@ def config_file(path):
     if not problem:
         problem = wrong_type("backbone", y["backbone"], DEFAULT_BACKBONE) or (
             det is not None and wrong_type("detector", det, detector_section(det["min_size"])))
+    if not problem:
+        problem = architecture_problem(dict(DEFAULT_BACKBONE, **y["backbone"])) or (
+            det is not None and classes_problem(det.get("classes")))
     if problem:
         raise SystemExit("%s: %s" % (path, problem))
     return dict(y["backbone"]), det
+
+
+def architecture_problem(b):
+    """What is wrong with a backbone section's group count or width (the paper's: ShuffleNetV1
+    raised a ValueError naming neither the file nor the section), None when both are known."""
+    if b["groups"] not in GROUPS:
+        return "backbone.groups %s: want one of %s" % (b["groups"], ", ".join(str(g) for g in GROUPS))
+    if b["width"] not in SCALES:
+        return "backbone.width %s: want one of %s" % (b["width"], ", ".join(str(w) for w in SCALES))
+    return None
+
+
+def classes_problem(classes):
+    """What is wrong with a detector section's class list (a TypeError or a KeyError once read),
+    None when it is a list of objects of a whole-number id and a name. (The Go engine checks their
+    values: ranges, repeats.)"""
+    if classes is None:
+        return None
+    if not isinstance(classes, list) or not all(
+            isinstance(c, dict) and type(c.get("id")) is int and isinstance(c.get("name"), str) for c in classes):
+        return "detector.classes %s: want a list of {id: N, name: TEXT}" % json.dumps(classes, default=str)[:200]
+    return None
 
 
 def wrong_type(section, values, known):
@@ -134,9 +160,9 @@ def wrong_type(section, values, known):
         elif isinstance(want, int):
             ok, kind = is_number(v) and isinstance(v, int), "a whole number"
         elif isinstance(want, float):
-            ok, kind = is_number(v), "a number"
+            ok, kind = is_number(v), "a finite number"
         elif isinstance(want, list):
-            ok, kind = isinstance(v, list) and all(is_number(x) for x in v), "a list of numbers"
+            ok, kind = isinstance(v, list) and all(is_number(x) for x in v), "a list of finite numbers"
         else:
             ok, kind = True, ""
         if not ok:
@@ -145,8 +171,10 @@ def wrong_type(section, values, known):
 
 
 def is_number(v):
-    """Whether a YAML value is a number (an int or a float; true and false, Python ints, are not)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """Whether a YAML value is a finite number (an int or a float; true and false, Python ints, are
+    not, nor .nan and .inf: written into the .bin as NaN and Infinity, which JSON has not, they made
+    the Go engine refuse it, 'invalid character')."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def unknown_keys(section, values, known):

@@ -550,13 +550,28 @@ class PresetMistakes(unittest.TestCase):
                 # false) went into every .bin and the Go engine refused it at load ("cannot
                 # unmarshal string into ... score_thresh")
                 (text.replace("    score_thresh: 0.05\n", '    score_thresh: "0.05"\n'),
-                 'detector.roi.score_thresh "0.05": want a number'),
+                 'detector.roi.score_thresh "0.05": want a finite number'),
                 (text.replace("    output_size: 14\n", "    output_size: 14.0\n"),
                  "detector.roi.output_size 14.0: want a whole number"),
                 (text.replace("  shallow: false\n", "  shallow: 0\n"), "backbone.shallow 0: want true or false"),
                 (text.replace("anchor_sizes: [32, 64,", "anchor_sizes: [32, sixty-four,"),
-                 'detector.rpn.anchor_sizes [32, "sixty-four", 128, 256, 512]: want a list of numbers'),
-                (text.replace("  width: 0.5\n", "  width: .5x\n"), 'backbone.width ".5x": want a number'),
+                 'detector.rpn.anchor_sizes [32, "sixty-four", 128, 256, 512]: want a list of finite numbers'),
+                (text.replace("  width: 0.5\n", "  width: .5x\n"), 'backbone.width ".5x": want a finite number'),
+                # NaN and infinity: written into the .bin as NaN, which JSON has not (the Go engine
+                # refused the file: "invalid character 'N'")
+                (text.replace("    nms_thresh: 0.5\n", "    nms_thresh: .nan\n"), "detector.roi.nms_thresh NaN: want a finite number"),
+                (text.replace("    score_thresh: 0.05\n", "    score_thresh: -.inf\n"),
+                 "detector.roi.score_thresh -Infinity: want a finite number"),
+                (text.replace("anchor_sizes: [32, 64,", "anchor_sizes: [32, .inf,"),
+                 "detector.rpn.anchor_sizes [32, Infinity, 128, 256, 512]: want a list of finite numbers"),
+                # a group count or width of no ShuffleNet (ShuffleNetV1's ValueError), classes not a
+                # list of objects (a TypeError or KeyError once read)
+                (text.replace("  groups: 3\n", "  groups: 5\n"), "backbone.groups 5: want one of 1, 2, 3, 4, 8"),
+                (text.replace("  width: 0.5\n", "  width: 0.7\n"), "backbone.width 0.7: want one of 0.25, 0.5, 1.0, 1.5, 2.0"),
+                (text.replace("version: 1\n", "version: 1\n", 1).replace("detector:\n", "detector:\n  classes: 5\n", 1),
+                 "detector.classes 5: want a list of {id: N, name: TEXT}"),
+                (text.replace("detector:\n", "detector:\n  classes: [{id: x}]\n", 1),
+                 'detector.classes [{"id": "x"}]: want a list of {id: N, name: TEXT}'),
             ]
             for k, (yaml_text, want) in enumerate(cases):
                 path = os.path.join(tmp, "p%d.yaml" % k)
@@ -571,6 +586,13 @@ class PresetMistakes(unittest.TestCase):
                 train_detector.main(["--config", os.path.join(tmp, "p0.yaml"), "--data", "a:b", "--iters", "1",
                                      "--out", os.path.join(tmp, "run")])
             self.assertIn("nms_tresh: unknown name", str(e.exception))
+            path = os.path.join(tmp, "classifier.yaml")  # (no detector section: a TypeError on its classes)
+            with open(path, "w") as f:
+                f.write(text[:text.index("detector:\n")])
+            with self.assertRaises(SystemExit) as e:
+                train_detector.main(["--config", path, "--data", "a:b", "--iters", "1", "--out", os.path.join(tmp, "run")])
+            self.assertEqual(str(e.exception), "%s: no detector section: train_detector.py trains a detector (a "
+                             "classifier's config is train_imagenet.py's)" % path)
             path = os.path.join(tmp, "short.yaml")
             with open(path, "w") as f:
                 f.write(text.replace("    nms_thresh: 0.5\n", ""))

@@ -1531,6 +1531,9 @@ def main(argv=None):
     check_run_folder(a.out)
 
     backbone, det = config_file(a.config)
+    if det is None:  # (a TypeError on its classes)
+        raise SystemExit("%s: no detector section: train_detector.py trains a detector (a classifier's config is "
+                         "train_imagenet.py's)" % a.config)
     ckpt_path = os.path.join(a.out, "last.pt")
     saved = None
     if a.export_now and os.path.exists(ckpt_path) and not a.no_resume:
