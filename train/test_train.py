@@ -701,7 +701,13 @@ class DataClasses(unittest.TestCase):
         # what the Go engine would refuse in the .bin, refused before training
         for cats, spec, want in [({0: "background", 1: "a"}, "0", "category 0 \"background\" cannot be trained"),
                                  ({1: "a", 2: "a"}, "", "categories 1 and 2 are both named \"a\""),
-                                 ({1: ""}, "", "category 1 \"\" cannot be trained")]:
+                                 ({1: ""}, "", "category 1 \"\" cannot be trained"),
+                                 # (trained, then refused by the Go engine at load)
+                                 ({10**20: "a"}, "", "category 100000000000000000000 \"a\" cannot be trained: the Go "
+                                                     "engine's class ids are at most 2147483647"),
+                                 ({1: "per\tson"}, "", "category 1 \"per\\tson\" cannot be trained: the Go engine's "
+                                                       "class names are at most 256 bytes, without control characters"),
+                                 ({1: "\u00e9" * 129}, "", "category 1 \"")]:
             with self.assertRaises(SystemExit) as e:
                 train_detector.select_classes(spec, cats)
             self.assertIn(want, str(e.exception))
@@ -1196,6 +1202,20 @@ class DetectorTraining(unittest.TestCase):
         with open(path, "w") as f:
             json.dump(orphan, f)
         cases.append(([images, path], "of image 424242"))
+        # iscrowd "0" (a string, true in Python): the box was left out as a crowd, without a word
+        path = os.path.join(self.tmp.name, "crowd-string.json")
+        with open(path, "w") as f:
+            json.dump(dict(good, annotations=[dict(person, iscrowd="0")]), f)
+        cases.append(([images, path], 'iscrowd "0": want 0, 1, true or false'))
+        # A segmentation that is not polygons, read for --copy-paste: a TypeError at the start, or
+        # once an object was cut out along it
+        for k, seg in enumerate(([1, 2, 3, 4, 5, 6], [[10, 10, "a", 20, 30, 30]], [[10, 10, float("nan"), 1, 2, 3]])):
+            path = os.path.join(self.tmp.name, "segmentation-%d.json" % k)
+            with open(path, "w") as f:
+                json.dump(dict(good, annotations=[dict(person, segmentation=seg)]), f)
+            with self.assertRaises(SystemExit) as e:
+                train_detector.load_coco(images, path, polygons=True)
+            self.assertIn("segmentation %s: want polygons, lists of finite x, y numbers" % json.dumps(seg), str(e.exception))
         # A mistyped image folder is named as one that is not there (it read "2 of its 2 images are
         # not in ..."); an existing folder without the images still says that.
         nowhere = os.path.join(self.tmp.name, "no-images")

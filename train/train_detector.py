@@ -44,6 +44,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 import zipfile
 
 import numpy as np
@@ -301,12 +302,24 @@ def select_classes(spec, categories):
         if cid < 1 or not name:
             raise SystemExit("--data: category %d %s cannot be trained (the Go engine wants ids of at least 1 and "
                              "a name): leave it out with --classes" % (cid, json.dumps(name)))
+        # (each trained, then refused by the Go engine at load: its ids are Go ints, 32 bits on
+        # 32-bit ARM; its names at most configs.MaxClassName bytes, without control characters)
+        if cid > 2**31 - 1:
+            raise SystemExit("--data: category %d %s cannot be trained: the Go engine's class ids are at most "
+                             "2147483647; renumber it in its JSON, or leave it out with --classes" % (cid, json.dumps(name)))
+        if len(name.encode()) > MAX_CLASS_NAME or any(unicodedata.category(ch) == "Cc" for ch in name):
+            raise SystemExit("--data: category %d %s cannot be trained: the Go engine's class names are at most %d "
+                             "bytes, without control characters; rename it in its JSON, or leave it out with --classes"
+                             % (cid, json.dumps(name)[:300], MAX_CLASS_NAME))
         if name in named:
             raise SystemExit("--data: categories %d and %d are both named %s (a model's class names are distinct): "
                              "rename one in its JSON, or train one of them (--classes)" % (named[name], cid, json.dumps(name)))
         named[name] = cid
     return out
 
+
+# The longest class name the Go engine loads, in bytes (configs.MaxClassName).
+MAX_CLASS_NAME = 256
 
 # The largest dataset whose decoded images are kept in memory by default (--cache / --no-cache): the
 # demo's ~460 images take under 200 MB; COCO train's 118k would take tens of GB in every worker.
@@ -392,6 +405,11 @@ def load_coco(images_dir, ann_path, polygons=True, notes=None):
         r["boxes"].append(box)
         r["category_ids"].append(json_int(a["category_id"]))
         seg = a.get("segmentation") if polygons else None
+        if isinstance(seg, list) and not all(
+                isinstance(q, list) and all(json_kind(v) == "number" and math.isfinite(v) for v in q) for q in seg):
+            # (a TypeError at the start, or once --copy-paste cut the object out, maybe hours in)
+            raise SystemExit("%s: %s: segmentation %s: want polygons, lists of finite x, y numbers (--copy-paste cuts "
+                             "objects out along them)" % (ann_path, entry, json.dumps(seg)[:200]))
         r["polygons"].append([q for q in seg if len(q) >= 6] if isinstance(seg, list) else [])
     if notes is not None and (clipped or outside or small):
         parts = []
@@ -492,7 +510,8 @@ def image_id(v):
 
 def annotation_problem(a, images):
     """(what is wrong with annotation a, None when nothing; its bbox as 4 floats): an image_id of
-    images (the images' ids, of one kind), an integer category_id, a bbox of 4 finite numbers."""
+    images (the images' ids, of one kind), an integer category_id, a bbox of 4 finite numbers, an
+    iscrowd (where it has one) of 0, 1, true or false, as the Go engine's reader wants."""
     for key in ("image_id", "category_id", "bbox"):
         if a.get(key) is None:
             return "no %s" % key if key not in a else "%s is null" % key, None
@@ -504,6 +523,9 @@ def annotation_problem(a, images):
     for v in bbox:
         if json_kind(v) != "number" or not math.isfinite(v):
             return "bbox %s: %s is not a finite number" % (json.dumps(bbox), json.dumps(v)), None
+    crowd = a.get("iscrowd", 0)
+    if type(crowd) not in (int, bool) or crowd not in (0, 1):  # ("0", a string, is true: the box was left out)
+        return "iscrowd %s: want 0, 1, true or false" % json.dumps(crowd)[:50], None
     iid = image_id(a["image_id"])
     if iid not in images:
         kind, theirs = json_kind(a["image_id"]), json_kind(next(iter(images))) if images else None
