@@ -161,8 +161,8 @@ DEMO_MODEL ?= models/shufflenet-g3-1.0x-300-person-car.bin
 DEMO_SCORE ?= 0.3
 demo: build
 	mkdir -p out/demo
-	bin/detect info -model $(DEMO_MODEL) -size 768x432
-	bin/detect -model $(DEMO_MODEL) -score $(DEMO_SCORE) -json out/demo/detections.jsonl -out out/demo/ testdata/video/person.mp4
+	bin/detect info -model "$(DEMO_MODEL)" -size 768x432
+	bin/detect -model "$(DEMO_MODEL)" -score $(DEMO_SCORE) -json out/demo/detections.jsonl -out out/demo/ testdata/video/person.mp4
 	@echo "make demo: the annotated video is out/demo/person.detect.mp4 (JSON lines: out/demo/detections.jsonl)"
 
 # The model card's example picture (models/README.md, "Example"): frame 30 (counted from 0) of
@@ -193,12 +193,12 @@ RES ?=
 THREADS ?= 2
 minival: bin/cocoeval
 	@test -n "$(MODEL)" || { echo "make minival: set MODEL=path/to/model.bin" >&2; exit 2; }
-	@test -f $(COCO)/annotations/instances_val2017.json || { echo "make minival: $(COCO) has no COCO 2017 (minival needs val2017 only: run scripts/get-coco $(COCO) --val-only, about 1 GB)" >&2; exit 2; }
-	@test -d $(COCO)/val2017 || { echo "make minival: $(COCO) has the annotations but no val2017/ images (scripts/get-coco fetches them after the annotations: run scripts/get-coco $(COCO) --val-only again, it resumes)" >&2; exit 2; }
-	@test ! -f $(COCO)/.annotations_trainval2017.zip.unpacked -o -f $(COCO)/.val2017.zip.unpacked || { echo "make minival: scripts/get-coco has not finished val2017 in $(COCO) (its download or unpacking was cut short): run scripts/get-coco $(COCO) --val-only again, it resumes" >&2; exit 2; }
+	@test -f "$(COCO)/annotations/instances_val2017.json" || { echo "make minival: '$(COCO)' has no COCO 2017 (minival needs val2017 only: run scripts/get-coco '$(COCO)' --val-only, about 1 GB)" >&2; exit 2; }
+	@test -d "$(COCO)/val2017" || { echo "make minival: $(COCO) has the annotations but no val2017/ images (scripts/get-coco fetches them after the annotations: run scripts/get-coco $(COCO) --val-only again, it resumes)" >&2; exit 2; }
+	@test ! -f "$(COCO)/.annotations_trainval2017.zip.unpacked" -o -f "$(COCO)/.val2017.zip.unpacked" || { echo "make minival: scripts/get-coco has not finished val2017 in $(COCO) (its download or unpacking was cut short): run scripts/get-coco $(COCO) --val-only again, it resumes" >&2; exit 2; }
 	mkdir -p out
-	bin/cocoeval -model $(MODEL) $(if $(RES),-res $(RES)) -threads $(THREADS) -gt $(COCO)/annotations/instances_val2017.json \
-		-images $(COCO)/val2017 -out out/minival-$(subst /,_,$(basename $(MODEL)))-$(or $(RES),own).json
+	bin/cocoeval -model "$(MODEL)" $(if $(RES),-res $(RES)) -threads $(THREADS) -gt "$(COCO)/annotations/instances_val2017.json" \
+		-images "$(COCO)/val2017" -out "out/minival-$(subst /,_,$(basename $(MODEL)))-$(or $(RES),own).json"
 
 # The Python that trains: OpenBLAS told this CPU's kernels (docs/DESIGN.md), and tcmalloc in place
 # of glibc's malloc where it is installed (scripts/setup installs it). glibc maps every block over

@@ -34,7 +34,7 @@ var benchCommand = &cli.Command{
 		&cliflag.Int{IntFlag: cli.IntFlag{Name: "stage", Usage: "classifier only: stop after stage 2, 3 or 4", DefaultText: "the whole classifier"}},
 		&cliflag.Int{IntFlag: cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"}},
 		&cliflag.Int{IntFlag: cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"}},
-		&cliflag.Int{IntFlag: cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first"}},
+		&cliflag.Int{IntFlag: cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first (a detector's first frame, which counts its proposals, is one of them)"}},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
 	},
 	Action: func(c *cli.Context) error {
@@ -47,6 +47,9 @@ var benchCommand = &cli.Command{
 		}
 		if err := proposalsFlag(c); err != nil {
 			return fmt.Errorf("bench: %w", err)
+		}
+		if st := c.Int("stage"); c.IsSet("stage") && (st < 2 || st > 4) { // (0, bench.Classify, ran the whole network unasked)
+			return fmt.Errorf("bench: -stage %d: want 2, 3 or 4 (without -stage, the whole classifier)", st)
 		}
 		if o.Threads < 1 { // (bench.Options takes 0 for 1; a user who typed 0 meant something else)
 			return fmt.Errorf("bench: -threads %d: want at least 1", o.Threads)

@@ -40,6 +40,9 @@ type Case struct {
 	MACs    int64        // multiply-adds of one run, from the cost report
 	Threads int          // threads one run uses
 	Run     func() error // one run
+	// Ran is how many runs making the case made already (a detector's first frame, which counts
+	// its proposals): Measure counts them among the warm-up runs.
+	Ran int
 }
 
 // Result is a Case's timing. Times are wall-clock milliseconds per run.
@@ -75,17 +78,18 @@ type Result struct {
 // smallest case take minutes; more is a typing slip (their times are kept, 8 bytes each).
 const MaxRuns = 1_000_000
 
-// Measure runs c warmup times untimed, then runs times timed, and summarizes the timed runs. It
-// stops at the first error.
+// Measure runs c warmup times untimed (the c.Ran runs made already among them: at least those),
+// then runs times timed, and summarizes the timed runs. It stops at the first error.
 func Measure(c Case, runs, warmup int) (Result, error) {
 	if runs < 1 || warmup < 0 || runs > MaxRuns || warmup > MaxRuns {
 		return Result{}, fmt.Errorf("bench: %s after %s: want 1 to %d runs and 0 to %d warm-up runs", plural.Count(runs, "run", "runs"), plural.Count(warmup, "warm-up run", "warm-up runs"), MaxRuns, MaxRuns)
 	}
-	for range warmup {
+	for range warmup - c.Ran {
 		if err := c.Run(); err != nil {
 			return Result{}, err
 		}
 	}
+	warmup = max(warmup, c.Ran) // (-warmup 0 of a detector: its first run was not timed)
 	ms := make([]float64, runs)
 	for i := range ms {
 		t0 := time.Now()
@@ -319,6 +323,7 @@ func detectorCase(m *detector.Model, o Options) (Case, error) {
 			_, err := det.DetectBGR(frame, w, h, 3*w)
 			return err
 		},
+		Ran: 1,
 	}, nil
 }
 

@@ -75,6 +75,15 @@ func TestMeasure(t *testing.T) {
 			t.Errorf("%d runs, %d warm-up accepted", bad[0], bad[1])
 		}
 	}
+	// A case that made a run already (a detector's first frame): it is one of the warm-up runs,
+	// and -warmup 0 reports it (it said 0, with one untimed run made).
+	for _, w := range [][3]int{{0, 1, 4}, {1, 1, 4}, {3, 3, 6}} { // warmup asked, reported, calls
+		n := 0
+		c := Case{Name: "ran", Threads: 1, Run: func() error { n++; return nil }, Ran: 1}
+		if r, err := Measure(c, 4, w[0]); err != nil || r.Warmup != w[1] || n != w[2] {
+			t.Errorf("-warmup %d of a case that ran once: %d calls, warmup %d, %v; want %d calls, warmup %d", w[0], n, r.Warmup, err, w[2], w[1])
+		}
+	}
 }
 
 func TestPeakRSS(t *testing.T) {
