@@ -113,7 +113,7 @@ def config_file(path):
             det is not None and wrong_type("detector", det, detector_section(det["min_size"])))
     if not problem:
         problem = architecture_problem(dict(DEFAULT_BACKBONE, **y["backbone"])) or (
-            det is not None and classes_problem(det.get("classes")))
+            det is not None and (classes_problem(det.get("classes")) or engine_range_problem(det)))
     if problem:
         raise SystemExit("%s: %s" % (path, problem))
     return dict(y["backbone"]), det
@@ -126,6 +126,59 @@ def architecture_problem(b):
         return "backbone.groups %s: want one of %s" % (b["groups"], ", ".join(str(g) for g in GROUPS))
     if b["width"] not in SCALES:
         return "backbone.width %s: want one of %s" % (b["width"], ", ".join(str(w) for w in SCALES))
+    return None
+
+
+def engine_range_problem(det):
+    """What the Go engine would refuse in a detector section of the right kinds (its Validate
+    methods: configs, transform, rpn, roihead; a test holds the two to the same bounds), None when
+    it takes it all. Without --eval the engine does not check the run's model file at its start: a
+    value out of its range was a torch traceback (rpn.channels 0, roi.output_size 0) or trained
+    into .bin files it refuses (roi.sampling_ratio -1, rpn.pre_nms_top_n 0)."""
+    rpn, roi = det["rpn"], det["roi"]
+    checks = [
+        (det["min_size"] <= det["max_size"] <= 4096, "max_size %s: want min_size (%s) to 4096" % (det["max_size"], det["min_size"])),
+        (1 <= det["size_divisible"] <= 1024 and det["size_divisible"] % 16 == 0,
+         "size_divisible %s: want a multiple of 16, 16 to 1024" % det["size_divisible"]),
+        (len(det["image_mean"]) == 3 and len(det["image_std"]) == 3, "image_mean, image_std: want 3 numbers each"),
+        (all(v > 0 for v in det["image_std"]), "image_std %s: want positive numbers" % det["image_std"]),
+        (1 <= rpn["channels"] <= 4096, "rpn.channels %s: want 1 to 4096" % rpn["channels"]),
+        (rpn["anchor_sizes"] and rpn["aspect_ratios"] and len(rpn["anchor_sizes"]) * len(rpn["aspect_ratios"]) <= 64,
+         "rpn.anchor_sizes x rpn.aspect_ratios: want 1 to 64 anchors a location, %d given" % (
+             len(rpn["anchor_sizes"]) * len(rpn["aspect_ratios"]))),
+        (all(0 < v <= 32768 for v in rpn["anchor_sizes"]), "rpn.anchor_sizes %s: want sizes in (0, 32768]" % rpn["anchor_sizes"]),
+        (all(1e-4 <= v <= 1e4 for v in rpn["aspect_ratios"]), "rpn.aspect_ratios %s: want ratios in [1e-4, 1e4]" % rpn["aspect_ratios"]),
+        (1 <= rpn["pre_nms_top_n"] <= 100000, "rpn.pre_nms_top_n %s: want 1 to 100000" % rpn["pre_nms_top_n"]),
+        (1 <= rpn["post_nms_top_n"] <= 10000, "rpn.post_nms_top_n %s: want 1 to 10000" % rpn["post_nms_top_n"]),
+        (0 <= rpn["nms_thresh"] <= 1, "rpn.nms_thresh %s: want 0 to 1" % rpn["nms_thresh"]),
+        (0 <= rpn["score_thresh"] <= 1, "rpn.score_thresh %s: want 0 to 1" % rpn["score_thresh"]),
+        (0 <= rpn["min_box_size"] <= 32768, "rpn.min_box_size %s: want 0 to 32768" % rpn["min_box_size"]),
+        (1 <= roi["output_size"] <= 64, "roi.output_size %s: want 1 to 64" % roi["output_size"]),
+        (0 <= roi["sampling_ratio"] <= 16, "roi.sampling_ratio %s: want 0 (adaptive) to 16" % roi["sampling_ratio"]),
+        (1 <= roi["detections_per_img"] <= 10000, "roi.detections_per_img %s: want 1 to 10000" % roi["detections_per_img"]),
+        (0 <= roi["score_thresh"] < 1, "roi.score_thresh %s: want 0 to 1 (1 not included)" % roi["score_thresh"]),
+        (0 <= roi["nms_thresh"] <= 1, "roi.nms_thresh %s: want 0 to 1" % roi["nms_thresh"]),
+        (len(roi["bbox_reg_weights"]) == 4 and all(1e-3 <= v <= 1e3 for v in roi["bbox_reg_weights"]),
+         "roi.bbox_reg_weights %s: want 4 numbers in [1e-3, 1e3]" % roi["bbox_reg_weights"]),
+    ]
+    for ok, problem in checks:
+        if not ok:
+            return "detector.%s (the Go engine's range; it would refuse every model file of the run)" % problem
+    # A frame's work at its worst (configs.MaxPredictorOutputs, MaxClassNMS, MaxRoIBins, MaxRoISamples)
+    n, classes = rpn["post_nms_top_n"], len(det["classes"])
+    bins = n * roi["output_size"] ** 2
+    side = roi["sampling_ratio"] or ((det["max_size"] + 15) // 16 + roi["output_size"] - 1) // roi["output_size"]
+    for ok, problem in [
+            (n * (classes + 1) <= 10_000_000, "rpn.post_nms_top_n %d x (%d classes + 1): more than 10,000,000 box "
+             "predictor outputs" % (n, classes)),
+            (n * n * classes <= 10_000_000_000, "rpn.post_nms_top_n %d squared x %d classes: more than 10^10, the "
+             "per-class NMS's bound" % (n, classes)),
+            (bins <= 10_000 * 14 * 14, "rpn.post_nms_top_n %d x roi.output_size %d squared: more than 1,960,000 RoI "
+             "bins a frame" % (n, roi["output_size"])),
+            (bins * side * side <= 16 * 10_000 * 14 * 14, "%d RoI bins x %d squared samples (roi.sampling_ratio %d): "
+             "more than 31,360,000 bilinear samples a frame" % (bins, side, roi["sampling_ratio"]))]:
+        if not ok:
+            return "detector.%s (the Go engine's bound; it would refuse every model file of the run)" % problem
     return None
 
 

@@ -291,23 +291,24 @@ class DistributedTraining(unittest.TestCase):
         self.assertEqual([train_detector.stopping_rank(m, torch.device("cpu")) for m in (None, "a")], [-1, 0])
 
     def test_refused_start_stops_every_process(self):
-        # Rank 0 alone checks the run at its start (here the Go engine refuses the preset's RPN
-        # nms_thresh of 1.5): every process stops there, before any training, each saying why
+        # Rank 0 alone checks the run at its start (here the Go engine refuses an image_std of 1e-30,
+        # whose normalized pixels a float32 cannot hold; config_file's ranges take it): every
+        # process stops there, before any training, each saying why
         # (before, rank 0 stopped alone and the other waited at its first step's collectives
         # until torchrun ended the group).
         with tempfile.TemporaryDirectory() as tmp:
             with open(PRESET) as f:
                 text = f.read()
-            bad = os.path.join(tmp, "nms15.yaml")
+            bad = os.path.join(tmp, "std.yaml")
             with open(bad, "w") as f:
-                f.write(text.replace("    nms_thresh: 0.7\n", "    nms_thresh: 1.5\n", 1))
+                f.write(text.replace("image_std: [0.229,", "image_std: [1.0e-30,", 1))
             data = tiny_coco(os.path.join(tmp, "train.json"), 2)
             out = os.path.join(tmp, "run")
             code, stdout = self.torchrun_run(tmp, ["--config", bad, "--classes", "person", "--data", data, "--batch", "1",
                                                    "--train-sizes", "224", "--threads", "1", "--iters", "1",
                                                    "--eval", "set=" + data, "--out", out])
             self.assertNotEqual(code, 0, stdout)
-            self.assertIn("nms_thresh 1.5 out of range [0, 1]", stdout)
+            self.assertIn("channel 0 mean 0.485 std 1e-30: (v/255 - mean)/std is", stdout)
             self.assertIn("process 0 refused this run at its start (its message says why): every process stops", stdout)
             self.assertNotIn("[default1]:Traceback", stdout)  # (before: a training step, then gloo's error)
             self.assertFalse(os.path.exists(os.path.join(out, "log.jsonl")))
@@ -524,6 +525,90 @@ class RunFolder(unittest.TestCase):
                     script.main(args + ["--out", os.path.join(locked, "run", "x")])
                 self.assertEqual(str(e.exception), "--out %s: cannot make the run folder: %s is not writable" % (
                     os.path.join(locked, "run", "x"), locked))
+
+
+class EngineRanges(unittest.TestCase):
+    def test_the_engine_and_the_recipes_refuse_the_same(self):
+        # A detector config of the right kinds with a value out of the Go engine's range is refused
+        # by config_file (export.engine_range_problem), and by the engine itself when written into
+        # a .bin anyway (cocoeval -model on no images); a value on the edge of the range is taken
+        # by both. Without --eval, training used to go on with such a value: a torch traceback
+        # (rpn.channels 0) or .bin files the engine refused (roi.sampling_ratio -1).
+        import copy as copy_module
+        import export
+        from detector import detector_section, model_state, write_bin
+        with tempfile.TemporaryDirectory() as tmp:
+            cocoeval = os.path.join(tmp, "cocoeval")
+            subprocess.run(["go", "build", "-o", cocoeval, "./cmd/cocoeval"], cwd=REPO, check=True,
+                           env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+            det = detector_section(300, classes=[{"id": 1, "name": "person"}])
+            cfg = make_config({"groups": 3, "width": 0.25}, det)
+            tensors = model_state(build_detector(cfg))
+            gt, images = os.path.join(tmp, "gt.json"), os.path.join(tmp, "images")
+            os.makedirs(images)
+            with open(gt, "w") as f:
+                json.dump({"images": [], "annotations": [], "categories": [{"id": 1, "name": "person"}]}, f)
+
+            def configured(changes):
+                """det with each (section, key, value) of changes set."""
+                d = copy_module.deepcopy(det)
+                for section, key, value in changes:
+                    (d if section is None else d[section])[key] = value
+                return d
+
+            def engine_refusals(dets):
+                """For each detector section, the engine's stderr where it refuses a .bin of it, else
+                None: cocoeval -model on no images, eight at a time."""
+                out = []
+                for start in range(0, len(dets), 8):
+                    procs = []
+                    for k, d in enumerate(dets[start:start + 8]):
+                        path = os.path.join(tmp, "m%d.bin" % k)
+                        write_bin(path, tensors, make_config({"groups": 3, "width": 0.25}, d))
+                        procs.append(subprocess.Popen([cocoeval, "-model", path, "-gt", gt, "-images", images, "-out",
+                                                       os.path.join(tmp, "r%d.json" % k)],
+                                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+                    for p in procs:
+                        _, err = p.communicate(timeout=120)
+                        out.append(err if p.returncode != 0 else None)
+                return out
+            outside = [(None, "max_size", 4097), (None, "max_size", 299), (None, "size_divisible", 0),
+                       (None, "size_divisible", 24), (None, "size_divisible", 1040), (None, "image_std", [0.2, 0.0, 0.2]),
+                       ("rpn", "channels", 0), ("rpn", "anchor_sizes", []), ("rpn", "anchor_sizes", [0, 64, 128, 256, 512]),
+                       ("rpn", "anchor_sizes", [32, 64, 128, 256, 32769]), ("rpn", "aspect_ratios", [0.5, 1.0, 2e4]),
+                       ("rpn", "pre_nms_top_n", 0), ("rpn", "post_nms_top_n", 10001), ("rpn", "nms_thresh", 1.5),
+                       ("rpn", "score_thresh", -0.1), ("rpn", "min_box_size", 32769), ("roi", "output_size", 0),
+                       ("roi", "output_size", 65), ("roi", "sampling_ratio", -1), ("roi", "sampling_ratio", 17),
+                       ("roi", "detections_per_img", 0), ("roi", "score_thresh", 1.0), ("roi", "nms_thresh", -0.5),
+                       ("roi", "bbox_reg_weights", [10.0, 10.0, 5.0]), ("roi", "bbox_reg_weights", [10.0, 10.0, 5.0, 1e4])]
+            # the bounds of a frame's work, each just over: 10,000 proposals x 14^2 bins x 4^2 samples
+            # is 31,360,000; one more bin a side, or one more sample a side, is over
+            outside += [(("rpn", "post_nms_top_n", 10000), ("roi", "output_size", 15)),
+                        (("rpn", "post_nms_top_n", 10000), ("roi", "sampling_ratio", 5)),
+                        # adaptive: a proposal across a 4096-pixel image takes 19 x 19 samples a bin
+                        (("rpn", "post_nms_top_n", 10000), (None, "max_size", 4096), ("roi", "sampling_ratio", 0))]
+            outside = [c if isinstance(c[0], tuple) else (c,) for c in outside]
+            dets = [configured(c) for c in outside]
+            for changes, d, go in zip(outside, dets, engine_refusals(dets)):
+                section, key, value = changes[-1]
+                name = key if section is None else section + "." + key
+                py = export.engine_range_problem(d)
+                self.assertTrue(py is not None and name in py, "%s %s: config_file says %s" % (name, value, py))
+                self.assertIsNotNone(go, "%s %s: the engine takes it, the recipes refuse it" % (name, value))
+            # the edges inside, a few at once (those of a frame's work apart: 10,000 proposals at 14 x 14
+            # bins of 4 x 4 samples, and 29 proposals at 64 x 64 of 16 x 16)
+            edges = [[(None, "max_size", 4096), (None, "size_divisible", 16), ("rpn", "anchor_sizes", [1e-3, 64, 128, 256, 32768]),
+                      ("rpn", "aspect_ratios", [1e-4, 1.0, 1e4]), ("rpn", "pre_nms_top_n", 100000),
+                      ("rpn", "post_nms_top_n", 10000), ("rpn", "nms_thresh", 1.0), ("rpn", "score_thresh", 1.0),
+                      ("rpn", "min_box_size", 32768), ("roi", "sampling_ratio", 4),
+                      ("roi", "detections_per_img", 10000), ("roi", "score_thresh", 0.999), ("roi", "nms_thresh", 0.0),
+                      ("roi", "bbox_reg_weights", [1e-3, 1e3, 1e-3, 1e3])],
+                     [("rpn", "post_nms_top_n", 29), ("roi", "output_size", 64), ("roi", "sampling_ratio", 16)],
+                     [(None, "max_size", 300), (None, "size_divisible", 1024), ("rpn", "nms_thresh", 0.0),
+                      ("rpn", "min_box_size", 0.0), ("roi", "sampling_ratio", 0), ("roi", "detections_per_img", 1)]]
+            dets = [configured(e) for e in edges]
+            for e, d, go in zip(edges, dets, engine_refusals(dets)):
+                self.assertEqual((export.engine_range_problem(d), go), (None, None), "%s\n%s" % (e, go))
 
 
 class PresetMistakes(unittest.TestCase):
@@ -1997,24 +2082,25 @@ class DetectorTraining(unittest.TestCase):
                 average.main(argv)
 
     def test_preset_the_engine_refuses(self):
-        # A preset value of the right kind out of the Go engine's range (an RPN nms_thresh of 1.5;
-        # torchvision takes it) went into every .bin of the run, and every evaluation failed, each
-        # after its iterations. With --eval the engine loads the run's model file first: the run
-        # stops before training, with the engine's words; the same folder then runs when mended.
+        # A preset value the Go engine refuses and config_file's ranges take (an image_std of
+        # 1e-30, whose normalized pixels a float32 cannot hold; torchvision trains on it) went into
+        # every .bin of the run, and every evaluation failed, each after its iterations. With --eval
+        # the engine loads the run's model file first: the run stops before training, with the
+        # engine's words; the same folder then runs when mended.
         with open(PRESET) as f:
             text = f.read()
-        bad = os.path.join(self.tmp.name, "nms15.yaml")
+        bad = os.path.join(self.tmp.name, "std.yaml")
         with open(bad, "w") as f:
-            f.write(text.replace("    nms_thresh: 0.7\n", "    nms_thresh: 1.5\n", 1))
+            f.write(text.replace("image_std: [0.229,", "image_std: [1.0e-30,", 1))
         with open(bad) as f:
-            self.assertIn("nms_thresh: 1.5", f.read())
+            self.assertIn("image_std: [1.0e-30,", f.read())
         out = os.path.join(self.tmp.name, "refused")
         evals = ["--eval", "set=" + self.data, "--iters", "1"]
         with self.assertRaises(SystemExit) as e:
             train_detector.main(self.common + ["--out", out, "--config", bad] + evals)
         msg = str(e.exception)
         self.assertIn("the Go engine refuses this run's model file (its configuration: --config %s" % bad, msg)
-        self.assertIn("nms_thresh 1.5 out of range [0, 1]", msg)
+        self.assertIn("channel 0 mean 0.485 std 1e-30: (v/255 - mean)/std is", msg)
         self.assertFalse(os.path.exists(os.path.join(out, "last.pt")))
         self.assertFalse(os.path.exists(os.path.join(out, "log.jsonl")))
         self.run_train("refused", *evals)  # the preset mended, the same folder

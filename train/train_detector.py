@@ -57,7 +57,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import (RES_MAX, build_detector, fixed_scale, load_detector_state, make_config, predictor_rows,  # noqa: E402
                       read_bin, save_bin, set_resolution)
-from export import config_file, is_detector_state  # noqa: E402
+from export import config_file, engine_range_problem, is_detector_state  # noqa: E402
 from flags import number, whole  # noqa: E402
 from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
@@ -1585,6 +1585,9 @@ def main(argv=None):
             for note in notes:
                 print("note: " + note, flush=True)
     det["classes"] = [{"id": i, "name": n} for i, n in classes]
+    problem = engine_range_problem(det)  # (with the data's classes: the bounds of a frame's work count them)
+    if problem:
+        raise SystemExit("%s with the %d classes of the data: %s" % (a.config, len(classes), problem))
     if a.anchor_sizes:
         sizes = parse_sizes("--anchor-sizes", a.anchor_sizes, 1)
         if len(sizes) != len(det["rpn"]["anchor_sizes"]) or max(sizes) > 32768:
