@@ -37,15 +37,18 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("begins with a UTF-8 byte order mark, which JSON does not allow (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' %s)", quote.Name(name))}
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		return nil, utf16Error(name, "UTF-16 text (its byte order mark says so)", "UTF-16")
-	case len(head) >= 2 && head[1] == 0 && bytes.IndexByte([]byte("{[ \t\r\n"), head[0]) >= 0 && head[0] != 0:
+	case len(head) >= 2 && head[1] == 0 && strings.IndexByte(jsonFirst, head[0]) >= 0:
 		return nil, utf16Error(name, "UTF-16 text, little-endian ("+strconv.Quote(string(head[:1]))+" then a zero byte)", "UTF-16LE")
-	case len(head) >= 2 && head[0] == 0 && bytes.IndexByte([]byte("{[ \t\r\n"), head[1]) >= 0 && head[1] != 0:
+	case len(head) >= 2 && head[0] == 0 && strings.IndexByte(jsonFirst, head[1]) >= 0:
 		return nil, utf16Error(name, "UTF-16 text, big-endian (a zero byte, then "+strconv.Quote(string(head[1:2]))+")", "UTF-16BE")
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is gzip-compressed: unpack it first (gunzip -k %s)", quote.Name(name))}
 	}
 	return br, nil
 }
+
+// jsonFirst holds the bytes a COCO JSON file starts with: blanks, then its object or list.
+const jsonFirst = "{[ \t\r\n"
 
 // utf16Error is jsonInput's error for a file of UTF-16 text (what, in the encoding iconv calls
 // from), which JSON files are not: Windows tools write it, and read as bytes it is not UTF-8.

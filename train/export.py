@@ -38,7 +38,7 @@ def parse_args(argv=None):
                      "not a train_detector.py last.pt: its run exports it (--export-now)")
     src.add_argument("--restamp", metavar="OLD.bin", help="a .bin without the checksum (written before "
                      "2026-12-05): its tensors and configuration as they are, with the checksum added")
-    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (torch takes up to 2^64 - 1, after x 1000003)
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (as train_detector.py's: a huge one was torch's overflow)
     p.add_argument("--groups", type=int, default=3, choices=[1, 2, 3, 4, 8])
     p.add_argument("--width", type=float, default=1.0, choices=[0.25, 0.5, 1.0, 1.5, 2.0])
     p.add_argument("--shallow", action="store_true")

@@ -73,7 +73,7 @@ def parser():
     p.add_argument("--size", type=whole(1), default=224, help="training crop")
     p.add_argument("--min-scale", type=number(0, 1, above=True), default=0.25,
                    help="RandomResizedCrop's smallest area share")
-    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (torch takes up to 2^64 - 1, after x 1000003)
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (as train_detector.py's: a huge one was torch's overflow)
     p.add_argument("--workers", type=whole(0), default=0)
     p.add_argument("--threads", type=whole(1), default=2)
     p.add_argument("--log-every", type=whole(1), default=100)

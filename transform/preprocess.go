@@ -275,19 +275,17 @@ func (p *Preprocessor) Image(img image.Image) (*Output, error) {
 		}
 		s.kind, s.pix, s.stride, s.base, s.step, s.off = srcPaletted, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), 3, [3]int{0, 1, 2}
 	default:
-		// The standard library's other images with pixel buffers are read through At, which
-		// panics on a Pix too short for the bounds: refused first, as the packed ones are.
-		if pix, stride, base, bpp, ok := atPix(img, b); ok && !covers(len(pix), base, stride, w*bpp, h) {
-			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(pix), stride)
-		}
 		s.kind, s.img, s.step, s.off = srcGeneric, img, 3, [3]int{0, 1, 2}
 	}
-	if s.kind == srcPacked {
-		// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic:
-		// checked before opaque, below, reads Pix.
-		if !covers(len(s.pix), s.base, s.stride, w*s.step, h) {
-			return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(s.pix), s.stride)
-		}
+	// A malformed image (Pix shorter than Rect and Stride imply) is an error, not a panic: a packed
+	// one checked before opaque, below, reads Pix; the standard library's others with a Pix (read
+	// through At, which panics on one too short) likewise.
+	pix, stride, base, rowBytes, hasPix := s.pix, s.stride, s.base, w*s.step, s.kind == srcPacked
+	if p, st, bs, bpp, ok := atPix(img, b); ok {
+		pix, stride, base, rowBytes, hasPix = p, st, bs, w*bpp, true
+	}
+	if hasPix && !covers(len(pix), base, stride, rowBytes, h) {
+		return nil, fmt.Errorf("%w: %T %v: Pix (%d bytes, stride %d) does not cover the bounds", ErrBadBuffer, img, b, len(pix), stride)
 	}
 	if opaque != nil && !opaque() {
 		s.premultiplied()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"io"
 	"os"
 )
 
@@ -24,12 +25,8 @@ var errNotGIF = errors.New("not a GIF whose blocks can be read")
 // readGIFFrames is gifFrames on the file's bytes as r reads them from its start.
 func readGIFFrames(r *bufio.Reader) (int, error) {
 	var head [13]byte // signature and version, then the logical screen descriptor
-	for i := range head {
-		b, err := r.ReadByte()
-		if err != nil {
-			return 0, errNotGIF
-		}
-		head[i] = b
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return 0, errNotGIF
 	}
 	if string(head[:6]) != "GIF87a" && string(head[:6]) != "GIF89a" {
 		return 0, errNotGIF
@@ -79,10 +76,8 @@ func readGIFFrames(r *bufio.Reader) (int, error) {
 			}
 		case 0x2c: // an image descriptor: position, size, flags; its color table; LZW code size; data
 			var desc [9]byte
-			for i := range desc {
-				if desc[i], err = r.ReadByte(); err != nil {
-					return 0, errNotGIF
-				}
+			if _, err := io.ReadFull(r, desc[:]); err != nil {
+				return 0, errNotGIF
 			}
 			if err := skip(colorTable(desc[8]) + 1); err != nil {
 				return 0, err
