@@ -1,6 +1,10 @@
 """scripts/fuzz (make fuzz, make fuzz-long): a target the package does not have fails the run.
 go test -fuzz with a pattern that matches no fuzz test passes ("no fuzz tests to fuzz"), so a
-renamed target or a misspelt FUZZ_TARGETS entry went unfuzzed with status 0."""
+renamed target or a misspelt FUZZ_TARGETS entry went unfuzzed with status 0.
+
+A run whose only failure is Go 1.26's bare "context deadline exceeded" at the end of its time
+(golang/go#75804) passes; the same message with a crasher, a panic, a test failure, a short run or
+an execution count fails. Those cases run the script on a stand-in go that prints a recorded log."""
 import os
 import subprocess
 import tempfile
@@ -21,6 +25,62 @@ class FuzzScript(unittest.TestCase):
             self.assertIn("./internal/kernels has no fuzz test FuzzNoSuchTarget", p.stderr)
             with open(log) as f:
                 self.assertIn("no fuzz tests to fuzz", f.read())
+
+
+# The log of CI's FuzzReadJPEG run that met golang/go#75804 (its time: 8 s).
+DEADLINE_LOG = """fuzz: elapsed: 0s, gathering baseline coverage: 0/94 completed
+fuzz: elapsed: 1s, gathering baseline coverage: 94/94 completed, now fuzzing with 1 workers
+fuzz: elapsed: 3s, execs: 3482 (1161/sec), new interesting: 1 (total: 95)
+fuzz: elapsed: 8s, execs: 20876 (3242/sec), new interesting: 3 (total: 97)
+--- FAIL: FuzzReadJPEG (8.12s)
+    context deadline exceeded
+FAIL
+exit status 1
+FAIL	github.com/shuffledet/shuffledet/cvimage	8.446s
+"""
+
+
+class DeadlineBug(unittest.TestCase):
+    def run_script(self, log_text, duration="8s"):
+        """scripts/fuzz on a stand-in go that prints log_text and exits 1."""
+        with tempfile.TemporaryDirectory() as tmp:
+            recorded = os.path.join(tmp, "recorded.log")
+            with open(recorded, "w") as f:
+                f.write(log_text)
+            fake = os.path.join(tmp, "go")
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\ncat '%s'\nexit 1\n" % recorded)
+            os.chmod(fake, 0o755)
+            log = os.path.join(tmp, "fuzz.log")
+            return subprocess.run([SCRIPT, "./cvimage", "FuzzReadJPEG", duration, log], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=60, env=dict(os.environ, GO=fake))
+
+    def test_bare_deadline_at_the_end_passes(self):
+        p = self.run_script(DEADLINE_LOG)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("golang/go#75804", p.stderr)
+        # The edge: a FAIL line at exactly the run's time is the end of it.
+        self.assertEqual(self.run_script(DEADLINE_LOG.replace("(8.12s)", "(8.00s)")).returncode, 0)
+        self.assertEqual(self.run_script(DEADLINE_LOG, duration="0m8s").returncode, 0)
+
+    def test_anything_more_fails(self):
+        cases = {
+            "a crasher": DEADLINE_LOG.replace("FAIL\nexit", "    Failing input written to testdata/fuzz/FuzzReadJPEG/1\nFAIL\nexit"),
+            "a panic": DEADLINE_LOG.replace("FAIL\nexit", "panic: runtime error\nFAIL\nexit"),
+            "a test failure": DEADLINE_LOG.replace("    context", "    read_test.go:40: wrong size\n    context"),
+            "a hung worker": DEADLINE_LOG.replace("FAIL\nexit", "    fuzzing process hung or terminated unexpectedly\nFAIL\nexit"),
+            "a short run": DEADLINE_LOG.replace("(8.12s)", "(7.99s)"),
+            "two failures": DEADLINE_LOG.replace("--- FAIL", "--- FAIL: FuzzReadJPEG (9.00s)\n--- FAIL"),
+            "no FAIL line": DEADLINE_LOG.replace("--- FAIL: FuzzReadJPEG (8.12s)\n", ""),
+        }
+        for name, text in cases.items():
+            with self.subTest(name):
+                p = self.run_script(text)
+                self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+                self.assertNotIn("golang/go#75804", p.stderr)
+        for duration in ("1000x", "8", "8q", ""):
+            with self.subTest(duration=duration):
+                self.assertEqual(self.run_script(DEADLINE_LOG, duration=duration).returncode, 1)
 
 
 if __name__ == "__main__":
