@@ -129,6 +129,22 @@ def architecture_problem(b):
     return None
 
 
+# The Go engine's bound on a normalized input value (transform.MaxNormalized): past it the first
+# convolutions overflow, and no detections come without an error.
+MAX_NORMALIZED = 1e4
+
+
+def normalized_range(mean, std):
+    """(v/255 - mean)/std at v = 0 and 255 in float32, as the engine's lookup table holds them (a
+    NaN where std is 0 in float32 or either is not finite)."""
+    f32 = torch.float32
+    with torch.no_grad():
+        v = torch.tensor([0.0, 255.0], dtype=f32)
+        out = (v / torch.tensor(255.0, dtype=f32) - torch.tensor(mean, dtype=f32)) / torch.tensor(std, dtype=f32)
+    lo, hi = (x if math.isfinite(x) else math.nan for x in out.tolist())
+    return lo, hi
+
+
 def engine_range_problem(det):
     """What the Go engine would refuse in a detector section of the right kinds (its Validate
     methods: configs, transform, rpn, roihead; a test holds the two to the same bounds), None when
@@ -142,6 +158,9 @@ def engine_range_problem(det):
          "size_divisible %s: want a multiple of 16, 16 to 1024" % det["size_divisible"]),
         (len(det["image_mean"]) == 3 and len(det["image_std"]) == 3, "image_mean, image_std: want 3 numbers each"),
         (all(v > 0 for v in det["image_std"]), "image_std %s: want positive numbers" % det["image_std"]),
+        (all(abs(x) <= MAX_NORMALIZED for m, s in zip(det["image_mean"], det["image_std"]) for x in normalized_range(m, s)),
+         "image_mean %s, image_std %s: (v/255 - mean)/std for v in 0..255 leaves +-%g in float32 (ImageNet's "
+         "give -2.1 to 2.6)" % (det["image_mean"], det["image_std"], MAX_NORMALIZED)),
         (1 <= rpn["channels"] <= 4096, "rpn.channels %s: want 1 to 4096" % rpn["channels"]),
         (rpn["anchor_sizes"] and rpn["aspect_ratios"] and len(rpn["anchor_sizes"]) * len(rpn["aspect_ratios"]) <= 64,
          "rpn.anchor_sizes x rpn.aspect_ratios: want 1 to 64 anchors a location, %d given" % (

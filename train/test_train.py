@@ -157,8 +157,29 @@ def stopping_call(rank, messages):
     return str(train_detector.stopping_rank(messages[rank], torch.device("cpu")))
 
 
-def torchrun(tmp, args):
-    """The command that runs train_detector.py ARGS as two torchrun processes on this machine.
+# train_detector.py as it would be with a range the Go engine has and the recipes lack (a new
+# engine bound not yet in export.engine_range_problem): the start check's reason to exist.
+WITHOUT_ENGINE_RANGES = """import sys
+sys.path.insert(0, %r)
+import export
+import train_detector
+export.engine_range_problem = train_detector.engine_range_problem = lambda det: None
+train_detector.run_script(train_detector.main)
+"""
+
+
+def without_engine_ranges():
+    """In this process, the recipes without the engine's ranges (WITHOUT_ENGINE_RANGES)."""
+    import export
+    stack = contextlib.ExitStack()
+    for module in (export, train_detector):
+        stack.enter_context(unittest.mock.patch.object(module, "engine_range_problem", lambda det: None))
+    return stack
+
+
+def torchrun(tmp, args, script=None):
+    """The command that runs train_detector.py ARGS (or the Python file SCRIPT in its place) as
+    two torchrun processes on this machine.
 
     Rendezvous on 127.0.0.1 at a free port, not --standalone's fixed localhost:29400 (another run,
     or anything else on that port, would be joined) nor the host name (which a fresh machine may
@@ -171,7 +192,7 @@ def torchrun(tmp, args):
     return [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
             "--master_addr", "127.0.0.1", "--master_port", str(port),
             "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(tmp, "logs"),
-            os.path.join(HERE, "train_detector.py"), "--dist-timeout", "3"] + args
+            script or os.path.join(HERE, "train_detector.py"), "--dist-timeout", "3"] + args
 
 
 # Python tracebacks on SIGABRT (stuck_report) from torchrun and its workers; gloo on loopback.
@@ -237,10 +258,10 @@ def losses(out):
 
 
 class DistributedTraining(unittest.TestCase):
-    def torchrun_run(self, tmp, args):
-        """Runs train_detector.py ARGS as two torchrun processes to their end: (exit status,
-        output); a run not ended in 400 s fails the test with where each process was."""
-        p = subprocess.Popen(torchrun(tmp, args), env=TORCHRUN_ENV, stdout=subprocess.PIPE,
+    def torchrun_run(self, tmp, args, script=None):
+        """Runs train_detector.py ARGS (or SCRIPT) as two torchrun processes to their end: (exit
+        status, output); a run not ended in 400 s fails the test with where each process was."""
+        p = subprocess.Popen(torchrun(tmp, args, script), env=TORCHRUN_ENV, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
         try:
             stdout, _ = p.communicate(timeout=400)
@@ -292,8 +313,8 @@ class DistributedTraining(unittest.TestCase):
 
     def test_refused_start_stops_every_process(self):
         # Rank 0 alone checks the run at its start (here the Go engine refuses an image_std of 1e-30,
-        # whose normalized pixels a float32 cannot hold; config_file's ranges take it): every
-        # process stops there, before any training, each saying why
+        # whose normalized pixels a float32 cannot hold, in recipes that lack that range:
+        # WITHOUT_ENGINE_RANGES): every process stops there, before any training, each saying why
         # (before, rank 0 stopped alone and the other waited at its first step's collectives
         # until torchrun ended the group).
         with tempfile.TemporaryDirectory() as tmp:
@@ -304,9 +325,12 @@ class DistributedTraining(unittest.TestCase):
                 f.write(text.replace("image_std: [0.229,", "image_std: [1.0e-30,", 1))
             data = tiny_coco(os.path.join(tmp, "train.json"), 2)
             out = os.path.join(tmp, "run")
+            script = os.path.join(tmp, "without_engine_ranges.py")
+            with open(script, "w") as f:
+                f.write(WITHOUT_ENGINE_RANGES % HERE)
             code, stdout = self.torchrun_run(tmp, ["--config", bad, "--classes", "person", "--data", data, "--batch", "1",
                                                    "--train-sizes", "224", "--threads", "1", "--iters", "1",
-                                                   "--eval", "set=" + data, "--out", out])
+                                                   "--eval", "set=" + data, "--out", out], script)
             self.assertNotEqual(code, 0, stdout)
             self.assertIn("channel 0 mean 0.485 std 1e-30: (v/255 - mean)/std is", stdout)
             self.assertIn("process 0 refused this run at its start (its message says why): every process stops", stdout)
@@ -574,6 +598,7 @@ class EngineRanges(unittest.TestCase):
                 return out
             outside = [(None, "max_size", 4097), (None, "max_size", 299), (None, "size_divisible", 0),
                        (None, "size_divisible", 24), (None, "size_divisible", 1040), (None, "image_std", [0.2, 0.0, 0.2]),
+                       (None, "image_std", [0.229, 1e-30, 0.225]), (None, "image_mean", [0.485, 1e30, 0.406]),
                        ("rpn", "channels", 0), ("rpn", "anchor_sizes", []), ("rpn", "anchor_sizes", [0, 64, 128, 256, 512]),
                        ("rpn", "anchor_sizes", [32, 64, 128, 256, 32769]), ("rpn", "aspect_ratios", [0.5, 1.0, 2e4]),
                        ("rpn", "pre_nms_top_n", 0), ("rpn", "post_nms_top_n", 10001), ("rpn", "nms_thresh", 1.5),
@@ -583,7 +608,8 @@ class EngineRanges(unittest.TestCase):
                        ("roi", "bbox_reg_weights", [10.0, 10.0, 5.0]), ("roi", "bbox_reg_weights", [10.0, 10.0, 5.0, 1e4])]
             # the bounds of a frame's work, each just over: 10,000 proposals x 14^2 bins x 4^2 samples
             # is 31,360,000; one more bin a side, or one more sample a side, is over
-            outside += [(("rpn", "post_nms_top_n", 10000), ("roi", "output_size", 15)),
+            outside += [((None, "image_mean", [0.0, 0.0, 0.0]), (None, "image_std", [0.229, 0.224, 0.99e-4])),  # 0 to 10101
+                        (("rpn", "post_nms_top_n", 10000), ("roi", "output_size", 15)),
                         (("rpn", "post_nms_top_n", 10000), ("roi", "sampling_ratio", 5)),
                         # adaptive: a proposal across a 4096-pixel image takes 19 x 19 samples a bin
                         (("rpn", "post_nms_top_n", 10000), (None, "max_size", 4096), ("roi", "sampling_ratio", 0))]
@@ -605,7 +631,9 @@ class EngineRanges(unittest.TestCase):
                       ("roi", "bbox_reg_weights", [1e-3, 1e3, 1e-3, 1e3])],
                      [("rpn", "post_nms_top_n", 29), ("roi", "output_size", 64), ("roi", "sampling_ratio", 16)],
                      [(None, "max_size", 300), (None, "size_divisible", 1024), ("rpn", "nms_thresh", 0.0),
-                      ("rpn", "min_box_size", 0.0), ("roi", "sampling_ratio", 0), ("roi", "detections_per_img", 1)]]
+                      ("rpn", "min_box_size", 0.0), ("roi", "sampling_ratio", 0), ("roi", "detections_per_img", 1),
+                      # normalized pixels of 0 to 10^4 exactly in float32 (1e-4), and 0 to 255
+                      (None, "image_mean", [0.0, 0.0, 0.0]), (None, "image_std", [1e-4, 1 / 255, 0.229])]]
             dets = [configured(e) for e in edges]
             for e, d, go in zip(edges, dets, engine_refusals(dets)):
                 self.assertEqual((export.engine_range_problem(d), go), (None, None), "%s\n%s" % (e, go))
@@ -2082,11 +2110,13 @@ class DetectorTraining(unittest.TestCase):
                 average.main(argv)
 
     def test_preset_the_engine_refuses(self):
-        # A preset value the Go engine refuses and config_file's ranges take (an image_std of
+        # A preset value the Go engine refuses and the recipes' ranges took (an image_std of
         # 1e-30, whose normalized pixels a float32 cannot hold; torchvision trains on it) went into
         # every .bin of the run, and every evaluation failed, each after its iterations. With --eval
         # the engine loads the run's model file first: the run stops before training, with the
-        # engine's words; the same folder then runs when mended.
+        # engine's words; the same folder then runs when mended. (config_file now refuses that
+        # value itself: the recipes here are without the engine's ranges, as they would be with a
+        # new engine bound they lack.)
         with open(PRESET) as f:
             text = f.read()
         bad = os.path.join(self.tmp.name, "std.yaml")
@@ -2096,7 +2126,7 @@ class DetectorTraining(unittest.TestCase):
             self.assertIn("image_std: [1.0e-30,", f.read())
         out = os.path.join(self.tmp.name, "refused")
         evals = ["--eval", "set=" + self.data, "--iters", "1"]
-        with self.assertRaises(SystemExit) as e:
+        with without_engine_ranges(), self.assertRaises(SystemExit) as e:
             train_detector.main(self.common + ["--out", out, "--config", bad] + evals)
         msg = str(e.exception)
         self.assertIn("the Go engine refuses this run's model file (its configuration: --config %s" % bad, msg)
