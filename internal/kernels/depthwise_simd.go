@@ -117,9 +117,13 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwStrip, small2 dwPlaneS2) func(out,
 		mustBePowerOfTwo(v.width)
 	}
 	return func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32) {
+		if h < 1 || w < 1 || oh < 1 || ow < 1 { // an empty plane: the bounds checks below would index -1
+			depthwise3x3Generic(out, in, h, w, oh, ow, stride, wt, bias)
+			return
+		}
 		// strips: columns [0, lo) and [hi, ow) are small's, the row kernels run between.
 		sw := small.width
-		strips := small.fn != nil && stride == 1 && w >= 1 && h >= 1 && oh == h && ow == w
+		strips := small.fn != nil && stride == 1 && oh == h && ow == w
 		if strips {
 			_, _, _ = out[h*w-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
 			n := min(w, sw)

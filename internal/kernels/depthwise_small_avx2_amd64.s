@@ -6,10 +6,12 @@
 // YMM register (dw3x3s1SmallAVX2 in kernels_amd64.go): the box head's 7x7 planes whole, and the
 // edge strips of wider planes, in one call each instead of the portable loop for the edges.
 // AVX2 has no mask registers, so the lanes whose window reaches past the plane's left or right
-// edge get a zero weight for that tap and a masked load (VMASKMOVPS reads nothing in a masked-off
+// edge get a -0 weight for that tap and a masked load (VMASKMOVPS reads nothing in a masked-off
 // lane and gives zero there): the padding is never read, and a weight is never multiplied by it
 // (a NaN weight stays out of the outputs whose windows leave the plane, as in the plain loop).
-// Such a lane adds 0 * 0 to its sum; every other lane runs the AVX-512 kernel's FMAs in its order.
+// Such a lane adds 0 * -0 = -0 to its sum, which leaves it as it is (a -0 sum too: 0 * 0 = +0 made
+// it +0, where the plain loop, skipping the tap, keeps -0); every other lane runs the AVX-512
+// kernel's FMAs in its order, so the outputs are its bit for bit.
 // Rows above or below the plane are skipped.
 //
 // Register use: DI the output row; SI the input row of the same index; R12 a neighbouring input
@@ -36,6 +38,14 @@ GLOBL laneBits8<>(SB), RODATA|NOPTR, $32
 	VPBROADCASTD X14, y; \
 	VPAND        laneBits8<>(SB), y, y; \
 	VPCMPEQD     laneBits8<>(SB), y, y
+
+// NEGZEROS sets every lane of y to -0 (AX is scratch): the weight of a tap outside the plane, so
+// that its product with the zero a masked load gives is -0, which leaves every sum as it is (a -0
+// sum included, as the plain loop, which skips the tap, leaves it; +0 would make it +0).
+#define NEGZEROS(y) \
+	MOVL         $0x80000000, AX; \
+	VMOVD        AX, X14; \
+	VPBROADCASTD X14, y
 
 // S2ARGS8 loads the arguments the stride-2 plane kernels share (masks in BX); S2MASKS8 spreads
 // the input-row masks into Y11 and Y12 and the outputs with a left column and all outputs into
@@ -99,6 +109,9 @@ TEXT ·dw3x3s1SmallAVX2(SB), NOSPLIT, $0-52
 	LANEMASK(Y12)
 	SHRQ         $16, BX
 	LANEMASK(Y13)
+	NEGZEROS(Y14)
+	VANDNPS      Y14, Y12, Y15 // -0 in the lanes without a left column
+	VANDNPS      Y14, Y13, Y14 // -0 in the lanes without a right column
 	VBROADCASTSS (DX), Y0
 	VBROADCASTSS 4(DX), Y1
 	VBROADCASTSS 8(DX), Y2
@@ -114,6 +127,12 @@ TEXT ·dw3x3s1SmallAVX2(SB), NOSPLIT, $0-52
 	VANDPS       Y13, Y2, Y2
 	VANDPS       Y13, Y5, Y5
 	VANDPS       Y13, Y8, Y8
+	VORPS        Y15, Y0, Y0
+	VORPS        Y15, Y3, Y3
+	VORPS        Y15, Y6, Y6
+	VORPS        Y14, Y2, Y2
+	VORPS        Y14, Y5, Y5
+	VORPS        Y14, Y8, Y8
 	XORQ         R11, R11
 
 dwsmall8row:
@@ -147,8 +166,9 @@ dwsmall8nobottom:
 // loads (columns 0-7 and 8-15; zeros past the row), split by VSHUFPS and VPERMPD into its even
 // columns (each output's centre tap, 2x) and odd ones (the right tap, 2x+1); VPERMPS moves the
 // odd ones up a lane for the left tap (2x-1), and the lanes without a left column are zeroed. The
-// left and right weights are zero in the lanes whose window has no such column, so such a lane
-// adds 0 * 0: padding is never read nor a weight multiplied by it.
+// left and right weights are -0 in the lanes whose window has no such column, so such a lane
+// adds 0 * -0 = -0, which leaves its sum as it is (as dw3x3s1SmallAVX2): padding is never read
+// nor a weight multiplied by it.
 //
 // The masks come packed from the Go driver (s2Masks): bits 0-15 the input row's lanes (Y11: 0-7,
 // Y12: 8-15), 16-31 the outputs with a left column (spread into 0(SP)), 32-47 all outputs
@@ -192,12 +212,22 @@ TEXT ·dw3x3s2SmallAVX2(SB), NOSPLIT, $64-68
 	VBROADCASTSS 24(DX), Y6
 	VBROADCASTSS 28(DX), Y7
 	VBROADCASTSS 32(DX), Y8
+	NEGZEROS(Y9)
+	VMOVUPS      (SP), Y10
+	VANDNPS      Y9, Y10, Y10 // -0 in the lanes without a left column
+	VANDNPS      Y9, Y15, Y9  // -0 in the lanes without a right column
 	VANDPS       (SP), Y0, Y0
 	VANDPS       (SP), Y3, Y3
 	VANDPS       (SP), Y6, Y6
 	VANDPS       Y15, Y2, Y2
 	VANDPS       Y15, Y5, Y5
 	VANDPS       Y15, Y8, Y8
+	VORPS        Y10, Y0, Y0
+	VORPS        Y10, Y3, Y3
+	VORPS        Y10, Y6, Y6
+	VORPS        Y9, Y2, Y2
+	VORPS        Y9, Y5, Y5
+	VORPS        Y9, Y8, Y8
 	VMOVDQU      leftLanes8<>(SB), Y13
 	XORQ         R11, R11
 

@@ -351,6 +351,9 @@ type Tap struct {
 //		out[j] = s / div
 //	}
 func BilinearSum(out, src []float32, taps []Tap, div float32) {
+	// The implementations check each tap's reach by slicing src, which Go checks against its
+	// capacity: without capacity past its length, a tap past the end panics as the loop's index does.
+	src = src[:len(src):len(src)]
 	bilinearSum.best(out, src, taps, div)
 }
 
@@ -375,6 +378,8 @@ func Transpose(dst []float32, ldd int, src []float32, rows, cols int) {
 //		dst[i] = float32(a[i]*wa) + float32(b[i]*wb)
 //	}
 func Blend(dst, a, b []float32, wa, wb float32) {
+	// As in BilinearSum: a and b shorter than dst panic, whatever their capacity.
+	a, b = a[:len(a):len(a)], b[:len(b):len(b)]
 	blend.best(dst, a, b, wa, wb)
 }
 
@@ -408,7 +413,9 @@ func FilterIoU(s BoxSet, n int, b [5]float32, thresh float32) int {
 	if n == 0 {
 		return 0
 	}
-	// Every field must hold n boxes: this panics as the plain loop would, before any kernel reads.
+	// Every field must hold n boxes: this panics as the plain loop would, before any kernel reads
+	// (the indexes check the lengths; the slicing alone checks only the capacities).
+	_, _, _, _, _, _ = s.X1[n-1], s.Y1[n-1], s.X2[n-1], s.Y2[n-1], s.Area[n-1], s.Index[n-1]
 	s = BoxSet{s.X1[:n], s.Y1[:n], s.X2[:n], s.Y2[:n], s.Area[:n], s.Index[:n]}
 	return filterIoU.best(s, n, b, thresh)
 }

@@ -201,13 +201,13 @@ func gather2AVX2(dst, src *float32, n int)
 func dw3x3s1SmallAVX512(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 
 // dw3x3s1SmallAVX2 (depthwise_small_avx2_amd64.s) is a dwStripKernel of 1-8 columns, one row
-// per register (AVX2, FMA; masked loads and zero weights keep the padding out).
+// per register (AVX2, FMA; masked loads and -0 weights keep the padding out).
 //
 //go:noescape
 func dw3x3s1SmallAVX2(out, in *float32, h, ld int, masks uint64, wt *float32, bias float32)
 
 // dw3x3s2SmallAVX2 (depthwise_small_avx2_amd64.s) is a dwPlaneS2Kernel: a whole stride-2 plane
-// of 1 <= w <= 16 columns, one output row per register (AVX2, FMA; masked loads and zero weights
+// of 1 <= w <= 16 columns, one output row per register (AVX2, FMA; masked loads and -0 weights
 // keep the padding out).
 //
 //go:noescape

@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"bytes"
+	"math"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -125,41 +126,68 @@ func TestX86Chosen(t *testing.T) {
 // planes of 1-20 rows and 1-32 columns are one or two strips (the strip kernel, which streams each
 // input row once into the three output rows it feeds; nothing else runs); at stride 2, planes of
 // 1-20 rows and 1-64 columns are one call of the plane kernel (one, two or four loads a row). Signed
-// zeros, infinities and NaNs are among the inputs.
+// zeros, infinities and NaNs are among the inputs, and each plane also runs on zeros from a -0
+// bias with negative weights, whose sums stay -0 (the plain loop skips the padding taps).
 func TestDepthwiseSmallAVX512IsOneFMAChain(t *testing.T) {
+	checkDepthwiseSmallIsOneFMAChain(t, "avx512", 32, 64)
+}
+
+// TestDepthwiseSmallAVX2IsOneFMAChain is TestDepthwiseSmallAVX512IsOneFMAChain for the AVX2 strip
+// and plane kernels, which add a product of -0 for a padding tap (a masked load's 0 times a -0
+// weight): planes of 1-16 columns at stride 1 (one or two strips) and 1-16 at stride 2 (one call
+// of the plane kernel). With a +0 weight there a -0 sum became +0.
+func TestDepthwiseSmallAVX2IsOneFMAChain(t *testing.T) {
+	checkDepthwiseSmallIsOneFMAChain(t, "avx2", 16, 16)
+}
+
+// checkDepthwiseSmallIsOneFMAChain checks depthwise3x3's implementation name on the planes of up
+// to w1 columns at stride 1 and w2 at stride 2, which its small kernels compute whole.
+func checkDepthwiseSmallIsOneFMAChain(t *testing.T, name string, w1, w2 int) {
 	var fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)
 	for _, im := range depthwise3x3.impls {
-		if im.name == "avx512" {
+		if im.name == name {
 			fn = im.fn
 		}
 	}
 	if fn == nil {
-		t.Skip("this CPU has no AVX-512")
+		t.Skipf("this CPU has no %s (or %s caps it)", name, ISAEnv)
 	}
+	negZero := float32(math.Copysign(0, -1))
 	rng := rand.New(rand.NewSource(8))
 	for stride := 1; stride <= 2; stride++ {
 		for h := 1; h <= 20; h++ {
-			for w := 1; w <= 32*stride; w++ {
+			for w := 1; w <= []int{w1, w2}[stride-1]; w++ {
 				oh, ow := (h-1)/stride+1, (w-1)/stride+1
-				in, wt, bias := withSpecials(rng, randSlice(rng, h*w)), randSlice(rng, 9), float32(rng.NormFloat64())
-				want := make([]float32, oh*ow)
-				for oy := range oh {
-					for ox := range ow {
-						s := bias
-						for ky := range 3 {
-							for kx := range 3 {
-								if y, x := stride*oy+ky-1, stride*ox+kx-1; y >= 0 && y < h && x >= 0 && x < w {
-									s = fma32(wt[ky*3+kx], in[y*w+x], s)
+				for _, zeros := range []bool{false, true} {
+					in, wt, bias := withSpecials(rng, randSlice(rng, h*w)), randSlice(rng, 9), float32(rng.NormFloat64())
+					if zeros {
+						for i := range in {
+							in[i] = 0
+						}
+						for i := range wt {
+							wt[i] = -1 - float32(i)
+						}
+						bias = negZero
+					}
+					want := make([]float32, oh*ow)
+					for oy := range oh {
+						for ox := range ow {
+							s := bias
+							for ky := range 3 {
+								for kx := range 3 {
+									if y, x := stride*oy+ky-1, stride*ox+kx-1; y >= 0 && y < h && x >= 0 && x < w {
+										s = fma32(wt[ky*3+kx], in[y*w+x], s)
+									}
 								}
 							}
+							want[oy*ow+ox] = s
 						}
-						want[oy*ow+ox] = s
 					}
-				}
-				got := make([]float32, oh*ow)
-				fn(got, in, h, w, oh, ow, stride, wt, bias)
-				if i, ok := sameBitsOrNaN(got, want); !ok {
-					t.Fatalf("%dx%d stride %d: out[%d] = %g, one FMA chain %g", h, w, stride, i, got[i], want[i])
+					got := make([]float32, oh*ow)
+					fn(got, in, h, w, oh, ow, stride, wt, bias)
+					if i, ok := sameBitsOrNaN(got, want); !ok {
+						t.Fatalf("%dx%d stride %d (zeros %v): out[%d] = %g, one FMA chain %g", h, w, stride, zeros, i, got[i], want[i])
+					}
 				}
 			}
 		}

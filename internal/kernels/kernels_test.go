@@ -1190,3 +1190,76 @@ func TestISAEnvCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyPlanes: every implementation of the plane routines takes a plane with no rows or no
+// columns as the plain loop does (which writes nothing there), instead of panicking on its bounds
+// check of the last element (index -1).
+func TestEmptyPlanes(t *testing.T) {
+	noPanic := func(t *testing.T, what string, f func()) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("%s: %v", what, r)
+			}
+		}()
+		f()
+	}
+	wt := make([]float32, 9)
+	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
+		for _, stride := range []int{1, 2} {
+			for _, p := range [][2]int{{0, 0}, {0, 5}, {5, 0}} {
+				h, w := p[0], p[1]
+				oh, ow := (h+stride-1)/stride, (w+stride-1)/stride
+				noPanic(t, fmt.Sprintf("%dx%d stride %d", h, w, stride), func() { fn(nil, nil, h, w, oh, ow, stride, wt, 1) })
+			}
+		}
+	})
+	for name, r := range map[string]*routine[func(out, in []float32, h, w, ow, oy0, oy1 int)]{"max": maxPool3x3s2, "avg": avgPool3x3s2} {
+		forEach(t, r, func(t *testing.T, fn func(out, in []float32, h, w, ow, oy0, oy1 int)) {
+			noPanic(t, name+" 0x0", func() { fn(nil, nil, 0, 0, 0, 0, 0) })
+			noPanic(t, name+" 5x0", func() { fn(nil, nil, 5, 0, 0, 0, 3) })
+		})
+	}
+}
+
+// TestShortSlicesPanicWhateverTheirCapacity: a slice shorter than the routine needs panics as the
+// plain loop's index does, also where it has the capacity (a buffer resliced to its contents):
+// slicing, which the wrappers check with, is checked against the capacity, and the kernels would
+// read (FilterIoU: also write) the values past the length.
+func TestShortSlicesPanicWhateverTheirCapacity(t *testing.T) {
+	mustPanic := func(what string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: no panic", what)
+			}
+		}()
+		f()
+	}
+	mustPanic("Blend, a shorter than dst", func() { Blend(make([]float32, 32), make([]float32, 20, 64), make([]float32, 32), 1, 1) })
+	mustPanic("Blend, b shorter than dst", func() { Blend(make([]float32, 32), make([]float32, 32), make([]float32, 31, 64), 1, 1) })
+	for _, n := range []int{3, 32} {
+		taps := []Tap{{Off: [4]int32{0, 0, 9, 0}, W: [4]float32{1, 1, 1, 1}}}
+		mustPanic(fmt.Sprintf("BilinearSum of %d channels, a tap past src", n), func() { BilinearSum(make([]float32, n), make([]float32, n+8, 64), taps, 1) })
+	}
+	for f := range 6 {
+		mustPanic(fmt.Sprintf("FilterIoU, field %d short", f), func() {
+			s := BoxSet{make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]int32, 20)}
+			switch f {
+			case 0:
+				s.X1 = s.X1[:4]
+			case 1:
+				s.Y1 = s.Y1[:4]
+			case 2:
+				s.X2 = s.X2[:4]
+			case 3:
+				s.Y2 = s.Y2[:4]
+			case 4:
+				s.Area = s.Area[:4]
+			case 5:
+				s.Index = s.Index[:4]
+			}
+			FilterIoU(s, 20, [5]float32{0, 0, 1, 1, 1}, 0.5)
+		})
+	}
+}

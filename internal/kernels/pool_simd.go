@@ -40,7 +40,11 @@ func pool3x3s2SIMD(vecs []poolVec, plain func(out, in []float32, h, w, ow, oy0, 
 		if oy0 >= oy1 {
 			return
 		}
-		if small.fn != nil && w >= 1 && w <= small.width && h >= 1 && oy0 == 0 && oy1 == (h-1)/2+1 && ow == (w-1)/2+1 {
+		if h < 1 || w < 1 || ow < 1 { // an empty plane: the bounds checks below would index -1
+			plain(out, in, h, w, ow, oy0, oy1, 0, ow)
+			return
+		}
+		if small.fn != nil && w <= small.width && oy0 == 0 && oy1 == (h-1)/2+1 && ow == (w-1)/2+1 {
 			_, _ = out[oy1*ow-1], in[h*w-1] // the kernel reads and writes inside these
 			small.fn(&out[0], &in[0], h, w, oy1, ow, s2Masks(w, ow))
 			return
