@@ -228,7 +228,7 @@ func checkSgemmInside(t *testing.T, atEnd bool) {
 	rng := rand.New(rand.NewSource(46))
 	forEach(t, sgemm, func(t *testing.T, fn sgemmFunc) {
 		for _, m := range []int{1, 7, 8, 9, 13} {
-			for _, n := range []int{1, 5, 15, 16, 17, 33, 47, 48, 49, 53, 65} {
+			for _, n := range []int{1, 5, 15, 16, 17, 33, 47, 48, 49, 50, 51, 52, 53, 65} {
 				for _, k := range []int{1, 17, 300} {
 					for _, extra := range []int{0, 1} {
 						lda, ldb, ldc := k+extra, n+extra, n+extra
@@ -258,7 +258,7 @@ func checkSgemmInside(t *testing.T, atEnd bool) {
 }
 
 // checkBilinearInside: every BilinearSum on 1-6 taps and channel counts around its vector widths,
-// with the taps (the kernels may read the next tap ahead) and the map fenced, the taps' first and
+// with the taps (the kernels may read the next tap ahead), the map and the output fenced, the taps' first and
 // last neighbours at the map's two ends; bit for bit with the portable version.
 func checkBilinearInside(t *testing.T, atEnd bool) {
 	forEach(t, bilinearSum, func(t *testing.T, fn func(out, src []float32, taps []Tap, div float32)) {
@@ -276,7 +276,7 @@ func checkBilinearInside(t *testing.T, atEnd bool) {
 					}
 				}
 				taps[0].Off[0], taps[nt-1].Off[3] = 0, int32((pixels-1)*n)
-				got, want := make([]float32, n), make([]float32, n)
+				got, want := fenced(t, n, atEnd), make([]float32, n)
 				fn(got, src, taps, 3)
 				bilinearSumGeneric(want, src, taps, 3)
 				if i, ok := sameBits(got, want); !ok {
@@ -287,8 +287,8 @@ func checkBilinearInside(t *testing.T, atEnd bool) {
 	})
 }
 
-// checkStemInside: every Stem3x3s2 on planes up to 9x70 with 12-60 channels, a random band of
-// rows written into a fenced band; the band equals the same implementation's whole plane bit for
+// checkStemInside: every Stem3x3s2 on planes up to 9x70 with 12-60 channels (input, weights and
+// bias fenced), a random band of rows written into a fenced band; the band equals the same implementation's whole plane bit for
 // bit, and the whole plane the portable version's within 1e-5.
 func checkStemInside(t *testing.T, atEnd bool) {
 	forEach(t, stem3x3s2, func(t *testing.T, fn func(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int)) {
@@ -298,7 +298,7 @@ func checkStemInside(t *testing.T, atEnd bool) {
 				m := StemBlock * (1 + (h+w)%5)
 				oh, ow := (h-1)/2+1, (w-1)/2+1
 				in := fencedCopy(t, randSlice(rng, StemIn*h*w), atEnd)
-				wt, bias := randSlice(rng, m*StemIn*9), randSlice(rng, m)
+				wt, bias := fencedCopy(t, randSlice(rng, m*StemIn*9), atEnd), fencedCopy(t, randSlice(rng, m), atEnd)
 				whole := make([]float32, m*oh*ow)
 				fn(whole, oh*ow, in, h, w, m, wt, bias, true, 0, oh)
 				want := make([]float32, m*oh*ow)
@@ -353,18 +353,23 @@ func checkPoolsInside(t *testing.T, atEnd bool) {
 	}
 }
 
-// checkDepthwiseInside: every depthwise 3x3, strides 1 and 2, on planes up to 20 rows and widths
-// about every vector boundary up to 129 (past the AVX-512 stride-2 kernels' 64 outputs a row),
-// fenced input and output; within 1e-5 of the portable version.
+// checkDepthwiseInside: every depthwise 3x3, strides 1 and 2, on planes up to 20 rows, every width
+// up to 34 (the strip and plane kernels' masks) and widths about every vector boundary up to 193
+// (past the AVX-512 stride-2 kernels' 64 outputs a row), fenced input, output and weights; within
+// 1e-5 of the portable version.
 func checkDepthwiseInside(t *testing.T, atEnd bool) {
 	forEach(t, depthwise3x3, func(t *testing.T, fn func(out, in []float32, h, w, oh, ow, stride int, wt []float32, bias float32)) {
 		rng := rand.New(rand.NewSource(43))
 		for _, stride := range []int{1, 2} {
 			for h := 1; h <= 20; h++ {
-				for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 80, 97, 127, 128, 129, 161, 193} {
+				widths := []int{47, 63, 64, 65, 80, 97, 127, 128, 129, 161, 193}
+				for w := 34; w >= 1; w-- {
+					widths = append(widths, w)
+				}
+				for _, w := range widths {
 					oh, ow := (h-1)/stride+1, (w-1)/stride+1
 					in := fencedCopy(t, randSlice(rng, h*w), atEnd)
-					wt, bias := randSlice(rng, 9), float32(rng.NormFloat64())
+					wt, bias := fencedCopy(t, randSlice(rng, 9), atEnd), float32(rng.NormFloat64())
 					want := make([]float32, oh*ow)
 					depthwise3x3Generic(want, in, h, w, oh, ow, stride, wt, bias)
 					out := fenced(t, oh*ow, atEnd)
