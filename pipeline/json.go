@@ -46,6 +46,14 @@ type JSONLines struct {
 	// (escapeSource), so that a video of such a name escapes it once, not on every line.
 	rawSource string
 	escaped   json.RawMessage
+	raw       rawSourceRecord // such a line (a field: a local escaped to the heap, one allocation a line)
+}
+
+// rawSourceRecord is a Record whose source is written as a JSON string already escaped: the outer
+// "source" field hides Record's own, in its place first.
+type rawSourceRecord struct {
+	Source json.RawMessage `json:"source"`
+	*Record
 }
 
 // NewJSONLines returns a JSONLines writing to w.
@@ -73,16 +81,15 @@ func (j *JSONLines) Write(r *Record) error {
 }
 
 // writeRawSource writes r, whose Source is not valid UTF-8, with the source escaped as
-// escapeSource does (the outer "source" field hides Record's own, in its place first).
+// escapeSource does (rawSourceRecord).
 func (j *JSONLines) writeRawSource(r *Record) error {
 	if r.Source != j.rawSource { // (never "" at first: "" is valid UTF-8)
 		j.rawSource, j.escaped = r.Source, json.RawMessage(escapeSource(r.Source))
 	}
-	line := struct {
-		Source json.RawMessage `json:"source"`
-		*Record
-	}{j.escaped, r}
-	if err := j.enc.Encode(&line); err != nil {
+	j.raw = rawSourceRecord{j.escaped, r}
+	err := j.enc.Encode(&j.raw)
+	j.raw.Record = nil // (not kept past the call: r is the caller's)
+	if err != nil {
 		return err
 	}
 	return j.w.Flush()

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -41,6 +42,27 @@ func TestJSONLinesSourceNotUTF8(t *testing.T) {
 		}
 		if rest, want := line[strings.Index(line, `,"frame"`):], plain.String()[len(`{"source":"x"`):]; rest != want {
 			t.Errorf("%q: line ends %s, want %s", c.source, rest, want)
+		}
+	}
+}
+
+// TestJSONLinesAllocateNothing: a video's lines are written without allocating, its name valid
+// UTF-8 or not: for one that is not (caf\xe9.mp4), the line wrapping the escaped source was a
+// local that escaped to the heap, one allocation a frame in the steady state.
+func TestJSONLinesAllocateNothing(t *testing.T) {
+	j := NewJSONLines(io.Discard)
+	dets := []detector.Detection{{Box: [4]float32{1, 2, 3, 4}, Score: 0.5, CategoryID: 1, Label: "person"}}
+	for _, source := range []string{"cafe.mp4", "caf\xe9.mp4"} {
+		frame := 0
+		write := func() {
+			if err := j.Detections(source, frame, float64(frame)*100, 640, 480, dets); err != nil {
+				t.Fatal(err)
+			}
+			frame++
+		}
+		write() // (the name escaped once)
+		if n := testing.AllocsPerRun(100, write); n != 0 {
+			t.Errorf("%q: %v allocations a line", source, n)
 		}
 	}
 }

@@ -2003,6 +2003,31 @@ func TestVideoWriterHighFrameRates(t *testing.T) {
 	}
 }
 
+// stillSource is a Source that gives the same frame for ever, allocating nothing.
+type stillSource struct{ n int }
+
+func (s *stillSource) Read(_ context.Context, m *gocv.Mat) (Position, error) {
+	s.n++
+	return Position{Name: "still", Index: s.n}, nil
+}
+
+func (s *stillSource) Close() error { return nil }
+
+// TestReconnectingReadAllocatesNothing: a live source wrapped by Reconnect (detect wraps every
+// camera and live stream so, -reconnect being 30 s by default) reads a frame without allocating:
+// the *FrameError that errors.As fills in was declared outside the error branch and moved to the
+// heap, one allocation a frame in the steady state.
+func TestReconnectingReadAllocatesNothing(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	m := gocv.NewMat()
+	defer m.Close()
+	r := Reconnect("still", &stillSource{}, func() (Source, error) { return &stillSource{}, nil }, time.Minute, io.Discard)
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(100, func() { r.Read(ctx, &m) }); n != 0 {
+		t.Errorf("Reconnecting.Read allocates %v times a frame", n)
+	}
+}
+
 // TestReconnectWindowBoundsABlockingOpen: -reconnect's time is the most a lost source (or one not
 // there at the start) is waited for, even while an attempt to open it blocks (OpenCV's FFmpeg
 // waits 30 s for a stream that sends nothing: with -reconnect 2s, a silent udp:// source was

@@ -704,8 +704,9 @@ func (r *Reconnecting) Read(ctx context.Context, m *gocv.Mat) (Position, error) 
 	// delivers nothing does not start the time allowed again
 	for {
 		p, err := r.src.Read(ctx, m)
-		var fe *FrameError
-		if err == nil || errors.As(err, &fe) {
+		// (new only on an error: a *FrameError variable declared here would be moved to the
+		// heap, an allocation every frame)
+		if err == nil || errors.As(err, new(*FrameError)) {
 			p.Index += r.offset
 			p.TimeMS = float64(time.Since(r.start)) / float64(time.Millisecond)
 			p.Reconnects = reconnects
