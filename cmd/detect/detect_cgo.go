@@ -406,10 +406,15 @@ func detect(c *cli.Context) error {
 // handled out of the total (or a spinner for live sources), and the frames dropped so far; the
 // frames or images skipped (undecodable, or failed) are handled too, so the bar ends at its total.
 type frameBar struct {
-	bar     *progress.Bar
-	name    string
-	dropped int
+	bar       *progress.Bar
+	name      string
+	dropped   int       // the drops the label shows
+	relabeled time.Time // when the label last changed
 }
+
+// relabelEvery is how often at most the drops in a bar's label change: each label is a new string,
+// and a live source that drops frames would otherwise make one a frame.
+const relabelEvery = 250 * time.Millisecond
 
 // newFrameBar returns the progress of source name with total frames (0: unknown, a live
 // source).
@@ -422,17 +427,26 @@ func newFrameBar(w io.Writer, name string, total int) *frameBar {
 	return b
 }
 
-// Update shows done frames handled and the drops, relabelling the bar when the drops change.
+// Update shows done frames handled and the drops, relabelling the bar when the drops change (at
+// most every relabelEvery).
 func (b *frameBar) Update(done, dropped int) {
-	if dropped != b.dropped {
-		b.dropped = dropped
-		b.bar.Label(fmt.Sprintf("%s (%d dropped)", b.name, dropped))
+	if now := time.Now(); dropped != b.dropped && now.Sub(b.relabeled) >= relabelEvery {
+		b.relabel(dropped, now)
 	}
 	b.bar.Set(done)
 }
 
 // Finish shows the final counts and ends the bar.
 func (b *frameBar) Finish(done, dropped int) {
-	b.Update(done, dropped)
+	if dropped != b.dropped {
+		b.relabel(dropped, time.Now())
+	}
+	b.bar.Set(done)
 	b.bar.Finish()
+}
+
+// relabel shows dropped in the bar's label.
+func (b *frameBar) relabel(dropped int, now time.Time) {
+	b.dropped, b.relabeled = dropped, now
+	b.bar.Label(fmt.Sprintf("%s (%d dropped)", b.name, dropped))
 }

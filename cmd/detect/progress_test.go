@@ -26,6 +26,23 @@ func TestFrameBar(t *testing.T) {
 	}
 }
 
+// TestFrameBarRelabelsAtItsPace: a live source that drops frames relabels its bar at most every
+// relabelEvery, so a frame's update allocates nothing (a label a frame was a new string a frame),
+// and the last drops still end in the final line.
+func TestFrameBarRelabelsAtItsPace(t *testing.T) {
+	var out bytes.Buffer
+	b := newFrameBar(&out, "camera:0", 0)
+	b.Update(1, 1)
+	done := 1
+	if n := testing.AllocsPerRun(100, func() { done++; b.Update(done, done) }); n != 0 {
+		t.Errorf("%v allocations a frame", n)
+	}
+	b.Finish(done, done)
+	if want := fmt.Sprintf("camera:0 (%d dropped): %d frames, ", done, done); !strings.HasPrefix(out.String(), want) {
+		t.Errorf("progress %q, want it to start %q", out.String(), want)
+	}
+}
+
 // TestImagesBarCountsUnreadable: a folder whose images are not all readable ends its bar at its
 // total (it stopped at 2 of 3, 66.7%, with every image handled).
 func TestImagesBarCountsUnreadable(t *testing.T) {
