@@ -34,6 +34,10 @@ var imageClient = &http.Client{
 		DialContext:           (&net.Dialer{Timeout: fetchConnectTimeout}).DialContext,
 		TLSHandshakeTimeout:   fetchConnectTimeout,
 		ResponseHeaderTimeout: fetchHeaderTimeout,
+		// As http.DefaultTransport: a program fetching from many hosts keeps an idle connection
+		// (a descriptor and two goroutines) to each for at most this long, and at most 100 in all.
+		IdleConnTimeout: 90 * time.Second,
+		MaxIdleConns:    100,
 	},
 }
 

@@ -48,3 +48,15 @@ func TestFetchImage(t *testing.T) {
 		t.Errorf("fetchImage(/endless.jpg, 2 MiB): %v, want %q", err, want)
 	}
 }
+
+// TestImageClientDropsIdleConnections: FetchImage's client does not keep an idle connection to
+// every host it has fetched from for ever (it had no idle timeout nor cap: a long-running program
+// fetching from many hosts kept a descriptor and two goroutines for each): as
+// http.DefaultTransport does.
+func TestImageClientDropsIdleConnections(t *testing.T) {
+	tr := imageClient.Transport.(*http.Transport)
+	def := http.DefaultTransport.(*http.Transport)
+	if tr.IdleConnTimeout != def.IdleConnTimeout || tr.MaxIdleConns != def.MaxIdleConns {
+		t.Errorf("idle connections kept %v, at most %d; http.DefaultTransport: %v, %d", tr.IdleConnTimeout, tr.MaxIdleConns, def.IdleConnTimeout, def.MaxIdleConns)
+	}
+}
