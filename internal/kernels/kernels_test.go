@@ -1242,21 +1242,12 @@ func TestShortSlicesPanicWhateverTheirCapacity(t *testing.T) {
 		taps := []Tap{{Off: [4]int32{0, 0, 9, 0}, W: [4]float32{1, 1, 1, 1}}}
 		mustPanic(fmt.Sprintf("BilinearSum of %d channels, a tap past src", n), func() { BilinearSum(make([]float32, n), make([]float32, n+8, 64), taps, 1) })
 	}
-	for f := range 6 {
+	for f := range 6 { // each field in turn 4 long, with the capacity of 20
 		mustPanic(fmt.Sprintf("FilterIoU, field %d short", f), func() {
 			s := BoxSet{make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]float32, 20), make([]int32, 20)}
-			switch f {
-			case 0:
-				s.X1 = s.X1[:4]
-			case 1:
-				s.Y1 = s.Y1[:4]
-			case 2:
-				s.X2 = s.X2[:4]
-			case 3:
-				s.Y2 = s.Y2[:4]
-			case 4:
-				s.Area = s.Area[:4]
-			case 5:
+			if floats := []*[]float32{&s.X1, &s.Y1, &s.X2, &s.Y2, &s.Area}; f < len(floats) {
+				*floats[f] = (*floats[f])[:4]
+			} else {
 				s.Index = s.Index[:4]
 			}
 			FilterIoU(s, 20, [5]float32{0, 0, 1, 1, 1}, 0.5)
