@@ -3,8 +3,9 @@ go test -fuzz with a pattern that matches no fuzz test passes ("no fuzz tests to
 renamed target or a misspelt FUZZ_TARGETS entry went unfuzzed with status 0.
 
 A run whose only failure is Go 1.26's bare "context deadline exceeded" at the end of its time
-(golang/go#75804) passes; the same message with a crasher, a panic, a test failure, a short run or
-an execution count fails. Those cases run the script on a stand-in go that prints a recorded log."""
+(golang/go#75804) passes; the same message with a crasher (written or being minimized), a panic
+(anywhere in a long log), a test failure, a short run or an execution count fails. Those cases
+run the script on a stand-in go that prints a recorded log."""
 import os
 import subprocess
 import tempfile
@@ -72,6 +73,12 @@ class DeadlineBug(unittest.TestCase):
             "a short run": DEADLINE_LOG.replace("(8.12s)", "(7.99s)"),
             "two failures": DEADLINE_LOG.replace("--- FAIL", "--- FAIL: FuzzReadJPEG (9.00s)\n--- FAIL"),
             "no FAIL line": DEADLINE_LOG.replace("--- FAIL: FuzzReadJPEG (8.12s)\n", ""),
+            # the deadline met while a crasher was minimized: its "Failing input written" is then
+            # not printed, though the input is written
+            "a crasher being minimized": DEADLINE_LOG.replace("--- FAIL", "fuzz: minimizing 49-byte failing input file\n"
+                                                              "fuzz: elapsed: 8s, minimizing\n--- FAIL"),
+            # a panic at the top of a long log (grep -q leaving a pipe early made it a pass)
+            "a panic in a long log": "panic: runtime error: index out of range\n" + "a line of output\n" * 20000 + DEADLINE_LOG,
         }
         for name, text in cases.items():
             with self.subTest(name):

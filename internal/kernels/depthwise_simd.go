@@ -137,7 +137,7 @@ func depthwise3x3SIMD(s1, s2 []dwVec, small dwStrip, small2 dwPlaneS2) func(out,
 				return
 			}
 		}
-		if small2.fn != nil && stride == 2 && w >= 1 && w <= small2.width && h >= 1 && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
+		if small2.fn != nil && stride == 2 && w <= small2.width && oh == (h-1)/2+1 && ow == (w-1)/2+1 {
 			_, _, _ = out[oh*ow-1], in[h*w-1], wt[8] // the kernel reads and writes inside these
 			small2.fn(&out[0], &in[0], h, w, oh, ow, s2Masks(w, ow), &wt[0], bias)
 			return

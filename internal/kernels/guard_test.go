@@ -258,8 +258,8 @@ func checkSgemmInside(t *testing.T, atEnd bool) {
 }
 
 // checkBilinearInside: every BilinearSum on 1-6 taps and channel counts around its vector widths,
-// with the taps (the kernels may read the next tap ahead), the map and the output fenced, the taps' first and
-// last neighbours at the map's two ends; bit for bit with the portable version.
+// with the taps (the kernels may read the next tap ahead), the map and the output fenced, the
+// taps' first and last neighbours at the map's two ends; bit for bit with the portable version.
 func checkBilinearInside(t *testing.T, atEnd bool) {
 	forEach(t, bilinearSum, func(t *testing.T, fn func(out, src []float32, taps []Tap, div float32)) {
 		rng := rand.New(rand.NewSource(43))
@@ -288,8 +288,8 @@ func checkBilinearInside(t *testing.T, atEnd bool) {
 }
 
 // checkStemInside: every Stem3x3s2 on planes up to 9x70 with 12-60 channels (input, weights and
-// bias fenced), a random band of rows written into a fenced band; the band equals the same implementation's whole plane bit for
-// bit, and the whole plane the portable version's within 1e-5.
+// bias fenced), a random band of rows written into a fenced band; the band equals the same
+// implementation's whole plane bit for bit, and the whole plane the portable version's within 1e-5.
 func checkStemInside(t *testing.T, atEnd bool) {
 	forEach(t, stem3x3s2, func(t *testing.T, fn func(out []float32, ldo int, in []float32, h, w, m int, wt, bias []float32, relu bool, y0, y1 int)) {
 		rng := rand.New(rand.NewSource(41))
