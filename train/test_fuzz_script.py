@@ -3,9 +3,9 @@ go test -fuzz with a pattern that matches no fuzz test passes ("no fuzz tests to
 renamed target or a misspelt FUZZ_TARGETS entry went unfuzzed with status 0.
 
 A run whose only failure is Go 1.26's bare "context deadline exceeded" at the end of its time
-(golang/go#75804) passes; the same message with a crasher (written or being minimized), a panic
-(anywhere in a long log), a test failure, a short run or an execution count fails. Those cases
-run the script on a stand-in go that prints a recorded log."""
+(golang/go#75804) passes; the same message with a crasher (written, being minimized, or a new
+file in testdata/fuzz), a panic (anywhere in a long log), a test failure, a short run or an
+execution count fails. Those cases run the script on a stand-in go that prints a recorded log."""
 import os
 import subprocess
 import tempfile
@@ -42,18 +42,26 @@ FAIL	github.com/shuffledet/shuffledet/cvimage	8.446s
 
 
 class DeadlineBug(unittest.TestCase):
-    def run_script(self, log_text, duration="8s"):
-        """scripts/fuzz on a stand-in go that prints log_text and exits 1."""
+    def run_script(self, log_text, duration="8s", writes_crasher=False):
+        """scripts/fuzz on a stand-in go that prints log_text and exits 1, in a package folder of
+        its own, into whose testdata/fuzz/FuzzReadJPEG it writes a failing input if
+        writes_crasher."""
         with tempfile.TemporaryDirectory() as tmp:
             recorded = os.path.join(tmp, "recorded.log")
             with open(recorded, "w") as f:
                 f.write(log_text)
+            pkg = os.path.join(tmp, "pkg")
+            crashers = os.path.join(pkg, "testdata", "fuzz", "FuzzReadJPEG")
+            os.makedirs(crashers)
+            with open(os.path.join(crashers, "seed"), "w") as f:
+                f.write("go test fuzz v1\n[]byte(\"\")\n")
             fake = os.path.join(tmp, "go")
             with open(fake, "w") as f:
-                f.write("#!/bin/sh\ncat '%s'\nexit 1\n" % recorded)
+                f.write("#!/bin/sh\n%scat '%s'\nexit 1\n" % (
+                    "touch '%s'\n" % os.path.join(crashers, "1f2e3d") if writes_crasher else "", recorded))
             os.chmod(fake, 0o755)
             log = os.path.join(tmp, "fuzz.log")
-            return subprocess.run([SCRIPT, "./cvimage", "FuzzReadJPEG", duration, log], cwd=ROOT,
+            return subprocess.run([SCRIPT, pkg, "FuzzReadJPEG", duration, log], cwd=ROOT,
                                   capture_output=True, text=True, timeout=60, env=dict(os.environ, GO=fake))
 
     def test_bare_deadline_at_the_end_passes(self):
@@ -85,6 +93,9 @@ class DeadlineBug(unittest.TestCase):
                 p = self.run_script(text)
                 self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
                 self.assertNotIn("golang/go#75804", p.stderr)
+        # a failing input written where the log names none
+        p = self.run_script(DEADLINE_LOG, writes_crasher=True)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         for duration in ("1000x", "8", "8q", ""):
             with self.subTest(duration=duration):
                 self.assertEqual(self.run_script(DEADLINE_LOG, duration=duration).returncode, 1)
