@@ -112,9 +112,9 @@ func conversion(t gocv.MatType) string {
 // which OpenCV's fonts cannot draw, as "id" and the category id). Lines and text scale with the image
 // size; boxes reaching outside m are clipped by OpenCV. A nil, closed or zero Mat, or one that is
 // not 8-bit with 3 channels, is left alone (there is nothing to draw on, or no colour that means
-// the same there). Once a class's label has been drawn at m's size with a
-// score of as many digits, drawing it again allocates nothing (for a label of up to 128 bytes,
-// labelBytes).
+// the same there). A box with a NaN coordinate, or none of whose pixels lie in m, is not drawn,
+// nor its label. Once a class's label has been drawn at m's size with a score of as many
+// digits, drawing it again allocates nothing (for a label of up to 128 bytes, labelBytes).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
 	if m == nil || m.Ptr() == nil || m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
 		return
@@ -124,8 +124,11 @@ func Draw(m *gocv.Mat, dets []detector.Detection) {
 	scale := 0.4 * float64(thick)
 	var buf [labelBytes]byte
 	for _, d := range dets {
+		r, ok := boxPixels(d.Box)
+		if !ok || r.Max.X < 0 || r.Max.Y < 0 || r.Min.X >= w || r.Min.Y >= h {
+			continue // a NaN coordinate, or none of the box's pixels in m: no box, no label
+		}
 		c := Color(d.CategoryID)
-		r := boxPixels(d.Box)
 		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0) // solid colour (gocv.Rectangle blends); corners inclusive
 		// fmt's "%s %.2f", in buf; gocv copies the text, and buf is not written while it is in use.
 		text := strconv.AppendFloat(append(appendName(buf[:0], d), ' '), float64(d.Score), 'f', 2, 32)
@@ -157,12 +160,27 @@ func appendName(b []byte, d detector.Detection) []byte {
 }
 
 // boxPixels returns the first and last pixel a box [x, y, w, h] covers, rounded, as the corners
-// gocv.RectangleWithParams draws through (both inclusive: the last is x+w-1, never left of x).
-func boxPixels(b [4]float32) image.Rectangle {
-	x0, y0 := int(math.Round(float64(b[0]))), int(math.Round(float64(b[1])))
-	x1, y1 := int(math.Round(float64(b[0]+b[2]))), int(math.Round(float64(b[1]+b[3])))
-	return image.Rectangle{Min: image.Pt(x0, y0), Max: image.Pt(max(x0, x1-1), max(y0, y1-1))}
+// gocv.RectangleWithParams draws through (both inclusive: the last is x+w-1, never left of x);
+// false for a box with a NaN corner. Corners are clamped to ±maxCoord first: converted as they
+// are, an infinite one became math.MinInt64 and one past 2^31 wrapped in gocv's C int, so a box
+// far outside m, or with a NaN or infinite coordinate, was drawn at m's origin or across it.
+func boxPixels(b [4]float32) (image.Rectangle, bool) {
+	v := [4]float64{float64(b[0]), float64(b[1]), float64(b[0] + b[2]), float64(b[1] + b[3])}
+	var p [4]int
+	for i, f := range v {
+		if math.IsNaN(f) {
+			return image.Rectangle{}, false
+		}
+		p[i] = int(math.Round(min(max(f, -maxCoord), maxCoord)))
+	}
+	x0, y0, x1, y1 := p[0], p[1], p[2], p[3]
+	return image.Rectangle{Min: image.Pt(x0, y0), Max: image.Pt(max(x0, x1-1), max(y0, y1-1))}, true
 }
+
+// maxCoord bounds the box corners Draw passes to OpenCV: far beyond any Mat's edge (a line or
+// label there is off the image whatever its thickness), and within a C int with a label's size
+// added.
+const maxCoord = 1 << 24
 
 // labelBytes is the longest label Draw writes without allocating ("name 0.99"; COCO's longest
 // class name has 14 bytes).

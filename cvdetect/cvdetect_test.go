@@ -236,7 +236,7 @@ func TestDrawLabels(t *testing.T) {
 		drawWithSprintf(&want, append(dets, long))
 		diff := gocv.NewMat()
 		gocv.AbsDiff(got, want, &diff)
-		if n := gocv.CountNonZero(diff.Reshape(1, 0)); n != 0 {
+		if n := nonZero(diff); n != 0 {
 			t.Errorf("%v: %d values differ from the labels drawn with fmt.Sprintf", size, n)
 		}
 		if a := testing.AllocsPerRun(10, func() { Draw(&got, dets) }); a != 0 {
@@ -255,7 +255,7 @@ func drawWithSprintf(m *gocv.Mat, dets []detector.Detection) {
 	scale := 0.4 * float64(thick)
 	for _, d := range dets {
 		c := Color(d.CategoryID)
-		r := boxPixels(d.Box)
+		r, _ := boxPixels(d.Box)
 		gocv.RectangleWithParams(m, r, c, thick, gocv.Line8, 0)
 		label := fmt.Sprintf("%s %.2f", d.Label, d.Score)
 		size, base := gocv.GetTextSizeWithBaseline(label, gocv.FontHersheySimplex, scale, thick)
@@ -311,7 +311,7 @@ func TestDrawAtTheEdges(t *testing.T) {
 	for _, typ := range []gocv.MatType{gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV16UC3, gocv.MatType(0 + 4<<3)} {
 		o := gocv.NewMatWithSize(50, 50, typ)
 		Draw(&o, []detector.Detection{{Box: [4]float32{5, 5, 20, 20}, Score: 0.9, CategoryID: 1, Label: "person"}})
-		if gocv.CountNonZero(o.Reshape(1, 0)) != 0 {
+		if nonZero(o) != 0 {
 			t.Errorf("type %v drawn on", typ)
 		}
 		o.Close()
@@ -331,7 +331,7 @@ func TestDrawNonASCIINames(t *testing.T) {
 		drawWithSprintf(&want, []detector.Detection{d})
 		diff := gocv.NewMat()
 		gocv.AbsDiff(got, want, &diff)
-		if n := gocv.CountNonZero(diff.Reshape(1, 0)); n != 0 {
+		if n := nonZero(diff); n != 0 {
 			t.Errorf("%q: %d values differ from %q drawn", c.label, n, c.drawn)
 		}
 		d.Label = c.label
@@ -342,4 +342,53 @@ func TestDrawNonASCIINames(t *testing.T) {
 		got.Close()
 		want.Close()
 	}
+}
+
+// TestDrawBoxesOutside: a box none of whose pixels is in the Mat draws nothing, on every side
+// (off the right edge its label was moved left into the image), however far away (past 2^31,
+// gocv's C int wrapped the corners into the image); a box with a NaN coordinate draws nothing (its
+// corners became math.MinInt64, drawn at the origin); one reaching infinitely or very far past
+// an edge is clipped there, as one just past it is.
+func TestDrawBoxesOutside(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	drawn := func(box [4]float32) gocv.Mat {
+		m := gocv.NewMatWithSize(120, 160, gocv.MatTypeCV8UC3)
+		Draw(&m, []detector.Detection{{Box: box, Score: 0.9, CategoryID: 1, Label: "person"}})
+		return m
+	}
+	for _, box := range [][4]float32{
+		{170, 10, 50, 50}, {1000, 10, 50, 50}, {-300, 10, 50, 50}, {10, -300, 50, 50}, {10, 1000, 50, 50},
+		{1 << 32, 10, 50, 50}, {5e9, 10, 50, 50}, {-(1 << 32), 10, 50, 50}, {10, 1 << 32, 50, 50},
+		{nan, 10, 20, 20}, {10, nan, 20, 20}, {10, 10, nan, 20}, {10, 10, 20, nan}, {nan, nan, nan, nan},
+		{inf, inf, 10, 10}, {-inf, -inf, 10, 10},
+	} {
+		m := drawn(box)
+		if n := nonZero(m); n != 0 {
+			t.Errorf("box %v, outside the 160x120 Mat or NaN: %d values drawn", box, n)
+		}
+		m.Close()
+	}
+	for _, c := range []struct{ far, near [4]float32 }{
+		{[4]float32{10, 10, inf, 20}, [4]float32{10, 10, 1000, 20}},
+		{[4]float32{10, 10, 1e12, 20}, [4]float32{10, 10, 1000, 20}},
+		{[4]float32{10, 10, 30, inf}, [4]float32{10, 10, 30, 1000}},
+		{[4]float32{-1e12, 10, 2e12, 20}, [4]float32{-1000, 10, 3000, 20}},
+	} {
+		far, near := drawn(c.far), drawn(c.near)
+		diff := gocv.NewMat()
+		gocv.AbsDiff(far, near, &diff)
+		if n := nonZero(diff); n != 0 {
+			t.Errorf("box %v: %d values differ from box %v (both clipped to the Mat)", c.far, n, c.near)
+		}
+		diff.Close()
+		far.Close()
+		near.Close()
+	}
+}
+
+// nonZero counts the values of m, of any number of channels, that are not zero.
+func nonZero(m gocv.Mat) int {
+	one := m.Reshape(1, 0)
+	defer one.Close()
+	return gocv.CountNonZero(one)
 }
