@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/quote"
@@ -405,13 +407,31 @@ func checkWritable(path string) error {
 	if statErr == nil && !st.Mode().IsRegular() && !st.IsDir() {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, outpath.NewFileMode)
+	if !errors.Is(statErr, os.ErrNotExist) { // an existing file: opened for writing, as it is
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", quote.Name(path), quote.Err(err))
+		}
+		return f.Close()
+	}
+	// A new file is probed under a hidden name beside the file it will be (outpath.Partial; through
+	// a link at path, beside the link's target, which the writers follow), never under its own:
+	// detect catches no signal yet, and a Ctrl-C between a create and a remove would leave an
+	// empty file under the output's name; and os.Remove(path) would remove a link at path, leaving
+	// the empty file made at its target.
+	target := outpath.FollowLinks(path)
+	if len(filepath.Base(target)) > 255 { // (Partial cuts its name: the probe does not see it)
+		return fmt.Errorf("output %s: %w", quote.Name(path), syscall.ENAMETOOLONG)
+	}
+	probe := outpath.Partial(target)
+	f, err := os.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, outpath.NewFileMode)
 	if err != nil {
-		return fmt.Errorf("output %s: %w", quote.Name(path), quote.Err(err))
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // (it names the hidden file, which the user never asked for)
+		}
+		return fmt.Errorf("output %s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), err)
 	}
 	f.Close()
-	if errors.Is(statErr, os.ErrNotExist) {
-		os.Remove(path)
-	}
-	return nil
+	return os.Remove(probe)
 }

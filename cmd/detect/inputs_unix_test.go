@@ -34,3 +34,42 @@ func TestFolderOfOddFiles(t *testing.T) {
 		t.Errorf("a folder with a pipe: %v", err)
 	}
 }
+
+// TestCheckWritableLeavesNothing: checking a new output (before any work, and before detect
+// catches a signal) makes no file under its name, even for a moment: a Ctrl-C then would leave
+// it there, empty. A symbolic link at the path that names a file not yet written, which the
+// writers follow (outpath.FollowLinks), is kept, and no empty file is left at its target.
+func TestCheckWritableLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	if err := os.Mkdir(store, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "v.mp4")
+	if err := os.Symlink("store/v.mp4", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, filepath.Join(dir, "new.jsonl")} {
+		if err := checkWritable(p); err != nil {
+			t.Fatalf("checkWritable(%s): %v", p, err)
+		}
+	}
+	if target, err := os.Readlink(link); err != nil || target != "store/v.mp4" {
+		t.Errorf("the link at -out was not kept: Readlink %q, %v", target, err)
+	}
+	for _, d := range []string{dir, store} {
+		es, _ := os.ReadDir(d)
+		for _, e := range es {
+			if e.Name() != "store" && e.Name() != "v.mp4" {
+				t.Errorf("left behind: %s", filepath.Join(d, e.Name()))
+			}
+		}
+		if d == store && len(es) > 0 {
+			t.Errorf("left at the link's target: %v", es)
+		}
+	}
+	// A name the file system cannot take is still refused before any work.
+	if err := checkWritable(filepath.Join(dir, strings.Repeat("x", 256)+".jpg")); err == nil {
+		t.Error("a file name of 260 bytes passed the check")
+	}
+}
