@@ -135,14 +135,11 @@ MAX_NORMALIZED = 1e4
 
 
 def normalized_range(mean, std):
-    """(v/255 - mean)/std at v = 0 and 255 in float32, as the engine's lookup table holds them (a
-    NaN where std is 0 in float32 or either is not finite)."""
+    """(v/255 - mean)/std at v = 0 and 255 in float32, as the engine's lookup table holds them
+    (infinite or NaN where std is 0 in float32, or mean or std is past float32's range)."""
     f32 = torch.float32
-    with torch.no_grad():
-        v = torch.tensor([0.0, 255.0], dtype=f32)
-        out = (v / torch.tensor(255.0, dtype=f32) - torch.tensor(mean, dtype=f32)) / torch.tensor(std, dtype=f32)
-    lo, hi = (x if math.isfinite(x) else math.nan for x in out.tolist())
-    return lo, hi
+    v = torch.tensor([0.0, 255.0], dtype=f32)
+    return ((v / torch.tensor(255.0, dtype=f32) - torch.tensor(mean, dtype=f32)) / torch.tensor(std, dtype=f32)).tolist()
 
 
 def engine_range_problem(det):

@@ -681,7 +681,7 @@ class PresetMistakes(unittest.TestCase):
                 # list of objects (a TypeError or KeyError once read)
                 (text.replace("  groups: 3\n", "  groups: 5\n"), "backbone.groups 5: want one of 1, 2, 3, 4, 8"),
                 (text.replace("  width: 0.5\n", "  width: 0.7\n"), "backbone.width 0.7: want one of 0.25, 0.5, 1.0, 1.5, 2.0"),
-                (text.replace("version: 1\n", "version: 1\n", 1).replace("detector:\n", "detector:\n  classes: 5\n", 1),
+                (text.replace("detector:\n", "detector:\n  classes: 5\n", 1),
                  "detector.classes 5: want a list of {id: N, name: TEXT}"),
                 (text.replace("detector:\n", "detector:\n  classes: [{id: x}]\n", 1),
                  'detector.classes [{"id": "x"}]: want a list of {id: N, name: TEXT}'),

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -425,12 +424,8 @@ func checkWritable(path string) error {
 	}
 	probe := outpath.Partial(target)
 	f, err := os.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, outpath.NewFileMode)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // (it names the hidden file, which the user never asked for)
-		}
-		return fmt.Errorf("output %s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), err)
+	if err != nil { // (the error's path is the hidden file's, which the user never asked for)
+		return fmt.Errorf("output %s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), outpath.WithoutPath(err))
 	}
 	f.Close()
 	return os.Remove(probe)

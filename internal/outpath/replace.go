@@ -26,12 +26,12 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	target := FollowLinks(path)
 	st, err := os.Stat(target)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)
-		return fmt.Errorf("%s: %w", quote.Name(path), withoutPath(err))
+		return fmt.Errorf("%s: %w", quote.Name(path), WithoutPath(err))
 	}
 	if err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
-			return fmt.Errorf("%s: %w", quote.Name(path), withoutPath(err))
+			return fmt.Errorf("%s: %w", quote.Name(path), WithoutPath(err))
 		}
 		err = write(f)
 		if cerr := f.Close(); err == nil {
@@ -46,7 +46,7 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	defer interrupt.TempFile(tmp)()
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, NewFileMode)
 	if err != nil { // (its error names the hidden file, which the user never asked for)
-		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), withoutPath(err))
+		return fmt.Errorf("%s: cannot write in its folder %s: %w", quote.Name(path), quote.Name(filepath.Dir(target)), WithoutPath(err))
 	}
 	err = write(f)
 	if cerr := f.Close(); err == nil {
@@ -74,9 +74,9 @@ const NewFileMode os.FileMode = 0o666
 // less the umask: mkdir's (0777).
 const NewFolderMode os.FileMode = 0o777
 
-// withoutPath returns the cause of an error of package os that names a path (an *fs.PathError),
+// WithoutPath returns the cause of an error of package os that names a path (an *fs.PathError),
 // for a message that names the file as the user gave it.
-func withoutPath(err error) error {
+func WithoutPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
