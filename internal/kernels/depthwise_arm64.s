@@ -248,73 +248,11 @@ dw3x3s1NEON16next:
 // (the next even columns) is shifted out of the sum's tap 0 and the next one's (column 32 for the
 // last sum) by EXT, in place, once the tap 0s' FMLAs have read them. Each sum adds w0, w1, w2 in
 // turn (the 4-wide kernel's values). Input rows alternate between two register sets, A (V20-V28)
-// and B (V10-V15, V29, V30, V0), so that the next row loads while this one multiplies: ROW16S2AB
-// is the FMLAs of a row in A, the next row's loads into B among them (a VLD2 every four FMLAs or
-// EXTs), ROW16S2BA the other way round. The VLD2s read from p and three addresses of their own
-// (R15, R16, R17), not one post-incremented register: llvm-mca's in-order Cortex-A55 issues a
-// post-indexed load only once the one before it has completed.
-#define LOAD16S2A(p) \
-	ADD     $32, p, R15; \
-	ADD     $64, p, R16; \
-	ADD     $96, p, R17; \
-	VLD2    (p), [V20.S4, V21.S4]; \
-	VLD2    (R15), [V22.S4, V23.S4]; \
-	VLD2    (R16), [V24.S4, V25.S4]; \
-	VLD2    (R17), [V26.S4, V27.S4]; \
-	FMOVS   128(p), F28
-
-#define ROW16S2AB(p, w0, w1, w2) \
-	ADD     $32, p, R15; \
-	ADD     $64, p, R16; \
-	ADD     $96, p, R17; \
-	VLD2    (p), [V10.S4, V11.S4]; \
-	VFMLA   w0.S4, V20.S4, V16.S4; \
-	VFMLA   w0.S4, V22.S4, V17.S4; \
-	VEXT    $4, V22.B16, V20.B16, V20.B16; \
-	VFMLA   w0.S4, V24.S4, V18.S4; \
-	VLD2    (R15), [V12.S4, V13.S4]; \
-	VEXT    $4, V24.B16, V22.B16, V22.B16; \
-	VFMLA   w0.S4, V26.S4, V19.S4; \
-	VEXT    $4, V26.B16, V24.B16, V24.B16; \
-	VEXT    $4, V28.B16, V26.B16, V26.B16; \
-	VLD2    (R16), [V14.S4, V15.S4]; \
-	VFMLA   w1.S4, V21.S4, V16.S4; \
-	VFMLA   w1.S4, V23.S4, V17.S4; \
-	VFMLA   w1.S4, V25.S4, V18.S4; \
-	VFMLA   w1.S4, V27.S4, V19.S4; \
-	VLD2    (R17), [V29.S4, V30.S4]; \
-	VFMLA   w2.S4, V20.S4, V16.S4; \
-	VFMLA   w2.S4, V22.S4, V17.S4; \
-	VFMLA   w2.S4, V24.S4, V18.S4; \
-	VFMLA   w2.S4, V26.S4, V19.S4; \
-	FMOVS   128(p), F0
-
-#define ROW16S2BA(p, w0, w1, w2) \
-	ADD     $32, p, R15; \
-	ADD     $64, p, R16; \
-	ADD     $96, p, R17; \
-	VLD2    (p), [V20.S4, V21.S4]; \
-	VFMLA   w0.S4, V10.S4, V16.S4; \
-	VFMLA   w0.S4, V12.S4, V17.S4; \
-	VEXT    $4, V12.B16, V10.B16, V10.B16; \
-	VFMLA   w0.S4, V14.S4, V18.S4; \
-	VLD2    (R15), [V22.S4, V23.S4]; \
-	VEXT    $4, V14.B16, V12.B16, V12.B16; \
-	VFMLA   w0.S4, V29.S4, V19.S4; \
-	VEXT    $4, V29.B16, V14.B16, V14.B16; \
-	VEXT    $4, V0.B16, V29.B16, V29.B16; \
-	VLD2    (R16), [V24.S4, V25.S4]; \
-	VFMLA   w1.S4, V11.S4, V16.S4; \
-	VFMLA   w1.S4, V13.S4, V17.S4; \
-	VFMLA   w1.S4, V15.S4, V18.S4; \
-	VFMLA   w1.S4, V30.S4, V19.S4; \
-	VLD2    (R17), [V26.S4, V27.S4]; \
-	VFMLA   w2.S4, V10.S4, V16.S4; \
-	VFMLA   w2.S4, V12.S4, V17.S4; \
-	VFMLA   w2.S4, V14.S4, V18.S4; \
-	VFMLA   w2.S4, V29.S4, V19.S4; \
-	FMOVS   128(p), F28
-
+// and B (V10-V15, V29, V30, V0), so that the next row loads while this one multiplies (the loop
+// below, written out: each row's FMLAs with the next row's loads among them); FMLA16S2A and
+// FMLA16S2B are a row's FMLAs alone, in A or B. The VLD2s read from the row's pointer and three
+// addresses of their own (R15, R16, R17), not one post-incremented register: llvm-mca's in-order
+// Cortex-A55 issues a post-indexed load only once the one before it has completed.
 #define FMLA16S2A(w0, w1, w2) \
 	VFMLA   w0.S4, V20.S4, V16.S4; \
 	VFMLA   w0.S4, V22.S4, V17.S4; \
@@ -360,7 +298,10 @@ dw3x3s1NEON16next:
 // of its end that multiplies the row loaded last (dw3x3s2NEON16one, dw3x3s2NEON16two), so nothing
 // past the plane is read. llvm-mca per step, cortex-a55 / a57 / a13: 108 / 57.1 / 27.3 cycles
 // with each row's loads before its own FMLAs, 88 / 57.1 / 24.6 with them among the row before's
-// (a VLD2 holds the a55's load unit 4 cycles and its result comes 7 cycles after).
+// (a VLD2 holds the a55's load unit 4 cycles and its result comes 7 cycles after), 82 / 57.1 /
+// 24.5 since 2026-12-07 in the order below (found by a search over the orders llvm-mca's three
+// models allow: the bias loads among the first row's VLD2s, row 0's EXTs and its second sum's
+// FMLAs earlier; each sum's FMLAs in the same order as before, the branches where they were).
 TEXT ·dw3x3s2NEON16(SB), NOSPLIT, $16-76
 	DWSETUP
 	FMOVQ F31, bias4-16(SP)
@@ -374,20 +315,88 @@ dw3x3s2NEON16row:
 	MOVD n+40(FP), R5
 
 dw3x3s2NEON16loop:
-	SUBS  $16, R5
-	FMOVQ bias4-16(SP), F16
 	FMOVQ bias4-16(SP), F17
 	FMOVQ bias4-16(SP), F18
+	ADD     $32, R1, R15
+	FMOVQ bias4-16(SP), F16
+	ADD     $64, R1, R16
+	VLD2    (R1), [V20.S4, V21.S4]
 	FMOVQ bias4-16(SP), F19
-	LOAD16S2A(R1)
+	VLD2    (R15), [V22.S4, V23.S4]
+	ADD     $96, R1, R17
+	VLD2    (R16), [V24.S4, V25.S4]
+	SUBS  $16, R5
+	VLD2    (R17), [V26.S4, V27.S4]
+	FMOVS   128(R1), F28
 	ADD   $128, R1
 	CBNZ  R19, dw3x3s2NEON16one
-	ROW16S2AB(R6, V1, V2, V3)
+	ADD     $96, R6, R17
+	ADD     $64, R6, R16
+	ADD     $32, R6, R15
+	VLD2    (R6), [V10.S4, V11.S4]
+	VFMLA   V1.S4, V22.S4, V17.S4
+	VFMLA   V1.S4, V20.S4, V16.S4
+	VEXT    $4, V22.B16, V20.B16, V20.B16
+	VEXT    $4, V24.B16, V22.B16, V22.B16
+	VLD2    (R15), [V12.S4, V13.S4]
+	VFMLA   V2.S4, V21.S4, V16.S4
+	VFMLA   V1.S4, V24.S4, V18.S4
+	VEXT    $4, V26.B16, V24.B16, V24.B16
+	VFMLA   V1.S4, V26.S4, V19.S4
+	VLD2    (R16), [V14.S4, V15.S4]
+	VFMLA   V2.S4, V25.S4, V18.S4
+	VFMLA   V2.S4, V23.S4, V17.S4
+	VFMLA   V2.S4, V27.S4, V19.S4
+	VEXT    $4, V28.B16, V26.B16, V26.B16
+	VLD2    (R17), [V29.S4, V30.S4]
+	VFMLA   V3.S4, V20.S4, V16.S4
+	VFMLA   V3.S4, V24.S4, V18.S4
+	FMOVS   128(R6), F0
 	ADD   $128, R6
+	VFMLA   V3.S4, V22.S4, V17.S4
+	VFMLA   V3.S4, V26.S4, V19.S4
 	CBNZ  R20, dw3x3s2NEON16two
-	ROW16S2BA(R7, V4, V5, V6)
+	ADD     $96, R7, R17
+	VFMLA   V4.S4, V10.S4, V16.S4
+	ADD     $32, R7, R15
+	VFMLA   V4.S4, V14.S4, V18.S4
+	VLD2    (R7), [V20.S4, V21.S4]
+	VEXT    $4, V12.B16, V10.B16, V10.B16
+	ADD     $64, R7, R16
+	VLD2    (R15), [V22.S4, V23.S4]
+	VFMLA   V5.S4, V11.S4, V16.S4
+	VFMLA   V4.S4, V12.S4, V17.S4
+	VEXT    $4, V14.B16, V12.B16, V12.B16
+	VEXT    $4, V29.B16, V14.B16, V14.B16
+	VFMLA   V4.S4, V29.S4, V19.S4
+	VEXT    $4, V0.B16, V29.B16, V29.B16
+	VLD2    (R16), [V24.S4, V25.S4]
+	VFMLA   V5.S4, V13.S4, V17.S4
+	VFMLA   V5.S4, V15.S4, V18.S4
+	VFMLA   V5.S4, V30.S4, V19.S4
+	VLD2    (R17), [V26.S4, V27.S4]
+	VFMLA   V6.S4, V10.S4, V16.S4
+	VFMLA   V6.S4, V12.S4, V17.S4
+	VFMLA   V6.S4, V14.S4, V18.S4
+	VFMLA   V7.S4, V20.S4, V16.S4
+	VFMLA   V6.S4, V29.S4, V19.S4
+	VEXT    $4, V22.B16, V20.B16, V20.B16
+	VFMLA   V7.S4, V22.S4, V17.S4
+	VFMLA   V7.S4, V24.S4, V18.S4
+	FMOVS   128(R7), F28
 	ADD   $128, R7
-	FMLA16S2A(V7, V8, V9)
+	VEXT    $4, V24.B16, V22.B16, V22.B16
+	VFMLA   V8.S4, V21.S4, V16.S4
+	VFMLA   V7.S4, V26.S4, V19.S4
+	VFMLA   V8.S4, V25.S4, V18.S4
+	VFMLA   V8.S4, V23.S4, V17.S4
+	VEXT    $4, V26.B16, V24.B16, V24.B16
+	VFMLA   V9.S4, V20.S4, V16.S4
+	VEXT    $4, V28.B16, V26.B16, V26.B16
+	VFMLA   V8.S4, V27.S4, V19.S4
+	VFMLA   V9.S4, V24.S4, V18.S4
+	VFMLA   V9.S4, V26.S4, V19.S4
+	VFMLA   V9.S4, V22.S4, V17.S4
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
 	BGT   dw3x3s2NEON16loop
 	ADD   R13, R10

@@ -10,7 +10,7 @@
 // V4-V11 the taps, V12-V27 the sums (gen_depthwise_neon.go).
 
 // func dw3x3s1NEON16x4(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
-TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $0-60
+TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $16-60
 	MOVD  out+0(FP), R10
 	MOVD  in+8(FP), R11
 	MOVD  w+16(FP), R2
@@ -28,6 +28,7 @@ TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $0-60
 	VLD1  (R4), [V2.S4]
 	ADD   $8, R4
 	VLD1  (R4), [V3.S4]
+	FMOVQ F31, bias-16(SP)
 
 block:
 	MOVD R10, R20
@@ -55,14 +56,14 @@ step:
 	VMOV V31.B16, V19.B16
 	FMOVQ 32(R1), F6
 	VMOV V31.B16, V20.B16
-	VMOV V31.B16, V21.B16
-	VMOV V31.B16, V22.B16
-	VMOV V31.B16, V23.B16
+	FMOVQ bias-16(SP), F21
+	FMOVQ bias-16(SP), F22
+	FMOVQ bias-16(SP), F23
 	FMOVQ 48(R1), F7
-	VMOV V31.B16, V24.B16
-	VMOV V31.B16, V25.B16
-	VMOV V31.B16, V26.B16
-	VMOV V31.B16, V27.B16
+	FMOVQ bias-16(SP), F24
+	FMOVQ bias-16(SP), F25
+	FMOVQ bias-16(SP), F26
+	FMOVQ bias-16(SP), F27
 	WORD $0x4f81108c // fmla v12.4s, v4.4s, v1.s[0]
 	FMOVQ 4(R1), F8
 	WORD $0x4f8110ad // fmla v13.4s, v5.4s, v1.s[0]
@@ -300,7 +301,7 @@ step:
 // (gen_depthwise_neon.go).
 
 // func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)
-TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60
+TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $16-60
 	MOVD  out+0(FP), R10
 	MOVD  in+8(FP), R11
 	MOVD  w+16(FP), R2
@@ -318,6 +319,7 @@ TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60
 	VLD1  (R4), [V29.S4]
 	ADD   $8, R4
 	VLD1  (R4), [V30.S4]
+	FMOVQ F31, bias-16(SP)
 	MOVD  $128, R9
 	SUB   R15, R9
 
@@ -329,10 +331,10 @@ s2block:
 	ADD  $32, R6, R7
 	ADD  $32, R7, R8
 	MOVD n+32(FP), R5
-	VMOV V31.B16, V16.B16
-	VMOV V31.B16, V17.B16
-	VMOV V31.B16, V18.B16
-	VMOV V31.B16, V19.B16
+	FMOVQ  bias-16(SP), F16
+	FMOVQ  bias-16(SP), F17
+	FMOVQ  bias-16(SP), F18
+	FMOVQ  bias-16(SP), F19
 	VLD2   (R1), [V0.S4, V1.S4]
 	ADD    R2, R1
 	VLD2   (R6), [V2.S4, V3.S4]
@@ -359,6 +361,7 @@ s2block:
 	WORD $0x4fbc10f3 // fmla v19.4s, v7.4s, v28.s[1]
 	WORD $0x4f9c1810 // fmla v16.4s, v0.4s, v28.s[2]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVQ  bias-16(SP), F20
 	FMOVS  32(R8), F26
 	VEXT   $4, V8.B16, V6.B16, V6.B16
 	ADD    R2, R7
@@ -366,7 +369,6 @@ s2block:
 	WORD $0x4f9c1851 // fmla v17.4s, v2.4s, v28.s[2]
 	WORD $0x4f9c1892 // fmla v18.4s, v4.4s, v28.s[2]
 	WORD $0x4f9c18d3 // fmla v19.4s, v6.4s, v28.s[2]
-	VMOV V31.B16, V20.B16
 
 s2step:
 	ADD    R2, R8
@@ -387,6 +389,7 @@ s2step:
 	WORD $0x4fbd1333 // fmla v19.4s, v25.4s, v29.s[1]
 	WORD $0x4f9d1950 // fmla v16.4s, v10.4s, v29.s[2]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVQ  bias-16(SP), F21
 	FMOVS  32(R8), F8
 	VEXT   $4, V26.B16, V24.B16, V24.B16
 	ADD    R2, R7
@@ -394,9 +397,8 @@ s2step:
 	WORD $0x4f9d1991 // fmla v17.4s, v12.4s, v29.s[2]
 	WORD $0x4f9d19d2 // fmla v18.4s, v14.4s, v29.s[2]
 	WORD $0x4f9d1b13 // fmla v19.4s, v24.4s, v29.s[2]
-	VMOV V31.B16, V21.B16
-	VMOV V31.B16, V22.B16
-	VMOV V31.B16, V23.B16
+	FMOVQ  bias-16(SP), F22
+	FMOVQ  bias-16(SP), F23
 	ADD    R2, R8
 	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4fbe1010 // fmla v16.4s, v0.4s, v30.s[1]
@@ -424,6 +426,7 @@ s2step:
 	WORD $0x4fbe1810 // fmla v16.4s, v0.4s, v30.s[3]
 	WORD $0x4f9c1814 // fmla v20.4s, v0.4s, v28.s[2]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	SUBS   $16, R5
 	FMOVS  32(R8), F26
 	VEXT   $4, V8.B16, V6.B16, V6.B16
 	ADD    R2, R7
@@ -434,7 +437,6 @@ s2step:
 	WORD $0x4f9c1896 // fmla v22.4s, v4.4s, v28.s[2]
 	WORD $0x4fbe18d3 // fmla v19.4s, v6.4s, v30.s[3]
 	WORD $0x4f9c18d7 // fmla v23.4s, v6.4s, v28.s[2]
-	SUBS   $16, R5
 	ADD    R2, R8
 	VLD2   (R1), [V0.S4, V1.S4]
 	WORD $0x4f9d1154 // fmla v20.4s, v10.4s, v29.s[0]
@@ -453,6 +455,7 @@ s2step:
 	WORD $0x4fbd1337 // fmla v23.4s, v25.4s, v29.s[1]
 	WORD $0x4f9d1954 // fmla v20.4s, v10.4s, v29.s[2]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
 	FMOVS  32(R8), F8
 	VEXT   $4, V26.B16, V24.B16, V24.B16
 	ADD    R9, R7
@@ -460,9 +463,8 @@ s2step:
 	WORD $0x4f9d1995 // fmla v21.4s, v12.4s, v29.s[2]
 	WORD $0x4f9d19d6 // fmla v22.4s, v14.4s, v29.s[2]
 	WORD $0x4f9d1b17 // fmla v23.4s, v24.4s, v29.s[2]
-	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
-	VMOV V31.B16, V16.B16
-	VMOV V31.B16, V17.B16
+	FMOVQ  bias-16(SP), F16
+	FMOVQ  bias-16(SP), F17
 	BLE    s2lastA
 	ADD    R9, R8
 	VLD2   (R1), [V10.S4, V11.S4]
@@ -482,6 +484,7 @@ s2step:
 	WORD $0x4f9e18f7 // fmla v23.4s, v7.4s, v30.s[2]
 	WORD $0x4fbe1814 // fmla v20.4s, v0.4s, v30.s[3]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVQ  bias-16(SP), F18
 	FMOVS  32(R8), F26
 	VEXT   $4, V8.B16, V6.B16, V6.B16
 	ADD    R2, R7
@@ -489,8 +492,7 @@ s2step:
 	WORD $0x4fbe1855 // fmla v21.4s, v2.4s, v30.s[3]
 	WORD $0x4fbe1896 // fmla v22.4s, v4.4s, v30.s[3]
 	WORD $0x4fbe18d7 // fmla v23.4s, v6.4s, v30.s[3]
-	VMOV V31.B16, V18.B16
-	VMOV V31.B16, V19.B16
+	FMOVQ  bias-16(SP), F19
 	ADD    R2, R8
 	VLD2   (R1), [V0.S4, V1.S4]
 	WORD $0x4f9c1150 // fmla v16.4s, v10.4s, v28.s[0]
@@ -509,6 +511,7 @@ s2step:
 	WORD $0x4fbc1333 // fmla v19.4s, v25.4s, v28.s[1]
 	WORD $0x4f9c1950 // fmla v16.4s, v10.4s, v28.s[2]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
 	FMOVS  32(R8), F8
 	VEXT   $4, V26.B16, V24.B16, V24.B16
 	ADD    R2, R7
@@ -516,8 +519,7 @@ s2step:
 	WORD $0x4f9c1991 // fmla v17.4s, v12.4s, v28.s[2]
 	WORD $0x4f9c19d2 // fmla v18.4s, v14.4s, v28.s[2]
 	WORD $0x4f9c1b13 // fmla v19.4s, v24.4s, v28.s[2]
-	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
-	VMOV V31.B16, V20.B16
+	FMOVQ  bias-16(SP), F20
 	ADD    R2, R8
 	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4f9d1010 // fmla v16.4s, v0.4s, v29.s[0]
@@ -536,6 +538,7 @@ s2step:
 	WORD $0x4fbd10f3 // fmla v19.4s, v7.4s, v29.s[1]
 	WORD $0x4f9d1810 // fmla v16.4s, v0.4s, v29.s[2]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	FMOVQ  bias-16(SP), F21
 	FMOVS  32(R8), F26
 	VEXT   $4, V8.B16, V6.B16, V6.B16
 	ADD    R2, R7
@@ -543,9 +546,8 @@ s2step:
 	WORD $0x4f9d1851 // fmla v17.4s, v2.4s, v29.s[2]
 	WORD $0x4f9d1892 // fmla v18.4s, v4.4s, v29.s[2]
 	WORD $0x4f9d18d3 // fmla v19.4s, v6.4s, v29.s[2]
-	VMOV V31.B16, V21.B16
-	VMOV V31.B16, V22.B16
-	VMOV V31.B16, V23.B16
+	FMOVQ  bias-16(SP), F22
+	FMOVQ  bias-16(SP), F23
 	ADD    R2, R8
 	VLD2   (R1), [V0.S4, V1.S4]
 	WORD $0x4fbe1150 // fmla v16.4s, v10.4s, v30.s[1]
@@ -573,6 +575,7 @@ s2step:
 	WORD $0x4fbe1950 // fmla v16.4s, v10.4s, v30.s[3]
 	WORD $0x4f9c1954 // fmla v20.4s, v10.4s, v28.s[2]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	SUBS   $16, R5
 	FMOVS  32(R8), F8
 	VEXT   $4, V26.B16, V24.B16, V24.B16
 	ADD    R2, R7
@@ -583,7 +586,6 @@ s2step:
 	WORD $0x4f9c19d6 // fmla v22.4s, v14.4s, v28.s[2]
 	WORD $0x4fbe1b13 // fmla v19.4s, v24.4s, v30.s[3]
 	WORD $0x4f9c1b17 // fmla v23.4s, v24.4s, v28.s[2]
-	SUBS   $16, R5
 	ADD    R2, R8
 	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4f9d1014 // fmla v20.4s, v0.4s, v29.s[0]
@@ -602,6 +604,7 @@ s2step:
 	WORD $0x4fbd10f7 // fmla v23.4s, v7.4s, v29.s[1]
 	WORD $0x4f9d1814 // fmla v20.4s, v0.4s, v29.s[2]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
 	FMOVS  32(R8), F26
 	VEXT   $4, V8.B16, V6.B16, V6.B16
 	ADD    R9, R7
@@ -609,9 +612,8 @@ s2step:
 	WORD $0x4f9d1855 // fmla v21.4s, v2.4s, v29.s[2]
 	WORD $0x4f9d1896 // fmla v22.4s, v4.4s, v29.s[2]
 	WORD $0x4f9d18d7 // fmla v23.4s, v6.4s, v29.s[2]
-	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R20)
-	VMOV V31.B16, V16.B16
-	VMOV V31.B16, V17.B16
+	FMOVQ  bias-16(SP), F16
+	FMOVQ  bias-16(SP), F17
 	BLE    s2lastB
 	ADD    R9, R8
 	VLD2   (R1), [V0.S4, V1.S4]
@@ -631,6 +633,7 @@ s2step:
 	WORD $0x4f9e1b37 // fmla v23.4s, v25.4s, v30.s[2]
 	WORD $0x4fbe1954 // fmla v20.4s, v10.4s, v30.s[3]
 	VEXT   $4, V24.B16, V14.B16, V14.B16
+	FMOVQ  bias-16(SP), F18
 	FMOVS  32(R8), F8
 	VEXT   $4, V26.B16, V24.B16, V24.B16
 	ADD    R2, R7
@@ -638,8 +641,7 @@ s2step:
 	WORD $0x4fbe1995 // fmla v21.4s, v12.4s, v30.s[3]
 	WORD $0x4fbe19d6 // fmla v22.4s, v14.4s, v30.s[3]
 	WORD $0x4fbe1b17 // fmla v23.4s, v24.4s, v30.s[3]
-	VMOV V31.B16, V18.B16
-	VMOV V31.B16, V19.B16
+	FMOVQ  bias-16(SP), F19
 	ADD    R2, R8
 	VLD2   (R1), [V10.S4, V11.S4]
 	WORD $0x4f9c1010 // fmla v16.4s, v0.4s, v28.s[0]
@@ -658,6 +660,7 @@ s2step:
 	WORD $0x4fbc10f3 // fmla v19.4s, v7.4s, v28.s[1]
 	WORD $0x4f9c1810 // fmla v16.4s, v0.4s, v28.s[2]
 	VEXT   $4, V6.B16, V4.B16, V4.B16
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
 	FMOVS  32(R8), F26
 	VEXT   $4, V8.B16, V6.B16, V6.B16
 	ADD    R2, R7
@@ -665,8 +668,7 @@ s2step:
 	WORD $0x4f9c1851 // fmla v17.4s, v2.4s, v28.s[2]
 	WORD $0x4f9c1892 // fmla v18.4s, v4.4s, v28.s[2]
 	WORD $0x4f9c18d3 // fmla v19.4s, v6.4s, v28.s[2]
-	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R21)
-	VMOV V31.B16, V20.B16
+	FMOVQ  bias-16(SP), F20
 	JMP    s2step
 
 s2lastA:

@@ -20,6 +20,14 @@ import (
 // rows is the number of output rows a step computes; 16 columns each, in four vectors.
 const rows, vecs = 4, 4
 
+// biasLoads is how many of the stride-1 step's sums (the last ones: row 3's and three of row
+// 2's) start from the bias loaded from the frame rather than moved from V31: a VMOV takes
+// llvm's Cortex-A57 FP pipes (as busy as the FMLAs leave them) and an LDR its load unit, while
+// apple-a13 issues its loads on two units against three for the vector ops; seven balance the
+// two (cycles a step, cortex-a55 / a57 / a13: 148.0 / 152.1 / 53.4 with none, 148.0 / 148.6 /
+// 52.1 with seven, 148.0 / 144.1 / 57.1 with all sixteen).
+const biasLoads = 7
+
 // The registers (kernels_arm64.go, dw3x3s1NEON16x4): accumulators V12-V27, taps V4-V11 (eight:
 // one tap's four vectors load while the previous tap's are multiplied), the weights of input rows
 // 0, 1, 2 in lanes 0-2 of V1 and V2 and lanes 1-3 of V3 (loaded as wt[0:4], wt[3:7], wt[5:9], so
@@ -81,8 +89,9 @@ func main() {
 	p("// V4-V11 the taps, V12-V27 the sums (gen_depthwise_neon.go).")
 	p("")
 	p("// func dw3x3s1NEON16x4(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
-	p("TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $0-60")
+	p("TEXT ·dw3x3s1NEON16x4(SB), NOSPLIT, $16-60")
 	prologue(p, 2, 1)
+	p("\tFMOVQ F31, bias-16(SP)")
 	p("")
 	blockStart(p, "block", outRow[:], inRow[:])
 	p("\tMOVD n+32(FP), R5")
@@ -91,7 +100,13 @@ func main() {
 	gs := groups()
 	// The sums start at the bias between the first tap's loads, which have nothing else to
 	// overlap (the step before has ended).
-	spread(p, gs[0].loads, biasInit(rows, acc))
+	bi := biasInit(rows, acc)
+	for k := range bi {
+		if k >= 16-biasLoads {
+			bi[k] = fmt.Sprintf("\tFMOVQ bias-16(SP), F%d", acc(k/vecs, k%vecs))
+		}
+	}
+	spread(p, gs[0].loads, bi)
 	// The next tap's loads spread evenly among this tap's FMLAs, so that no FMLA waits on a
 	// load just issued (an in-order core, the Cortex-A55, would stall there).
 	for g, cur := range gs {
@@ -199,11 +214,14 @@ func s2ext(set s2regs, v int) string {
 	return fmt.Sprintf("\tVEXT   $4, V%d.B16, V%d.B16, V%d.B16", next, set.pairs[v][0], set.pairs[v][0])
 }
 
-// s2movs starts output row j's sums (v in [from, to)) at the bias.
+// s2movs starts output row j's sums (v in [from, to)) at the bias, loaded from the frame: an LDR
+// on the load pipes rather than a VMOV from V31 on the FP pipes that bound this loop in llvm's
+// Cortex-A57 and apple-a13 models (cycles for the loop's two steps, cortex-a55 / a57 / a13: 217 /
+// 212 / 93.4 with VMOVs, 216 / 204 / 88.0 with the loads spread as row does).
 func s2movs(j, from, to int) []string {
 	var l []string
 	for v := from; v < to; v++ {
-		l = append(l, fmt.Sprintf("\tVMOV V31.B16, V%d.B16", s2acc(j, v)))
+		l = append(l, fmt.Sprintf("\tFMOVQ  bias-16(SP), F%d", s2acc(j, v)))
 	}
 	return l
 }
@@ -242,9 +260,11 @@ func (e *s2emit) loadLast(set s2regs) {
 
 // row writes the work of input row i of a step that starts on set first: four slots, each a
 // VLD2 of the next row (when load; the next step's first row after the last), a quarter of
-// this row's FMLAs, then a VEXT (the last slot: one of extra, the vector moves and stores of
-// this step's edges); column 32's load and the last VEXT come before the last slot, and what
-// is left of extra after it.
+// this row's FMLAs, then a VEXT (not in the last slot), and in the last two slots one each of
+// extra (the stores and bias loads of this step's edges); column 32's load and the last VEXT
+// come before the last slot, and what is left of extra after it. (Extra in the last slot only,
+// as before the bias came from the frame: cortex-a55 218 cycles for the loop's two steps; from
+// the third slot on: 216.)
 func (e *s2emit) row(first, i int, load bool, extra []string) {
 	set := s2set[(first+i)%2]
 	next := s2set[(first+i+1)%2]
@@ -265,7 +285,8 @@ func (e *s2emit) row(first, i int, load bool, extra []string) {
 		}
 		if k < vecs-1 {
 			e.p("%s", s2ext(set, k))
-		} else if len(extra) > 0 {
+		}
+		if k >= vecs-2 && len(extra) > 0 {
 			e.p("%s", extra[0])
 			extra = extra[1:]
 		}
@@ -305,8 +326,9 @@ func stride2(p func(string, ...any)) {
 	p("// (gen_depthwise_neon.go).")
 	p("")
 	p("// func dw3x3s2NEON16x2(out, in *float32, w int, wt *float32, n, m, ldo int, bias float32)")
-	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $0-60")
+	p("TEXT ·dw3x3s2NEON16x2(SB), NOSPLIT, $16-60")
 	prologue(p, 1, 28)
+	p("\tFMOVQ F31, bias-16(SP)")
 	p("\tMOVD  $128, R9")
 	p("\tSUB   R15, R9")
 	p("")
