@@ -316,16 +316,32 @@ func unlistedAnnotations(gt *coco.Dataset) (images, categories int) {
 	return images, categories
 }
 
-// detectedCategories returns the categories with ground truth in gt that dts detects, as
-// -categories takes them (by name, or by id where a name would not name that one category), and
-// counts the categories with ground truth.
-func detectedCategories(gt *coco.Dataset, dts []coco.Result) (detected []string, withGT int) {
+// detectedCategories returns the categories with ground truth that counts (neither a crowd
+// region nor ignored) in images (nil: every image of gt) that dts detects there, as -categories
+// takes them (by name, or by id where a name would not name that one category), and counts the
+// categories with such ground truth: those the averages are over, as in pycocotools.
+func detectedCategories(gt *coco.Dataset, dts []coco.Result, images []int64) (detected []string, withGT int) {
+	if images == nil {
+		images = gt.ImageIDs()
+	}
+	evaluated := make(map[int64]bool, len(images))
+	counts := make(map[int]bool)
+	for _, im := range images {
+		evaluated[im] = true
+		for _, i := range gt.ImageAnnotations(im) {
+			if a := gt.Annotations[i]; !a.IsCrowd && !a.Ignore {
+				counts[a.CategoryID] = true
+			}
+		}
+	}
 	seen := make(map[int]bool)
 	for _, d := range dts {
-		seen[d.CategoryID] = true
+		if evaluated[d.ImageID] {
+			seen[d.CategoryID] = true
+		}
 	}
 	for _, id := range gt.CategoryIDs() {
-		if len(gt.CategoryAnnotations(id)) > 0 {
+		if counts[id] {
 			withGT++
 			if seen[id] {
 				c, _ := gt.Category(id)
@@ -466,13 +482,17 @@ func report(ctx context.Context, c *cli.Context, e *env, gt *coco.Dataset, dts [
 	if catIDs != nil {
 		ev.CatIDs = catIDs
 		fmt.Fprintf(e.stderr, "evaluating %d of the %s in %s\n", len(catIDs), plural.Count(len(gt.Categories), "category", "categories"), quote.Name(c.String("gt")))
-	} else if detected, withGT := detectedCategories(gt, dts); len(dts) > 0 && len(detected) < withGT {
+	} else if detected, withGT := detectedCategories(gt, dts, images); len(dts) > 0 && len(detected) < withGT {
 		hint := "-categories evaluates some only"
 		if len(detected) > 0 && len(detected) <= 10 {
 			hint = "-categories " + strings.Join(detected, ",") + " evaluates those only"
 		}
-		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are of %d of the %s with ground truth, and the averages are over all %d, "+
-			"as pycocotools' (%s)\n", len(detected), plural.Count(withGT, "category", "categories"), withGT, hint)
+		where := ""
+		if images != nil {
+			where = " in the images evaluated"
+		}
+		fmt.Fprintf(e.stderr, "cocoeval: note: the detections are of %d of the %s with ground truth%s, and the averages are over all %d, "+
+			"as pycocotools' (%s)\n", len(detected), plural.Count(withGT, "category", "categories"), where, withGT, hint)
 	}
 	if u := coco.FindUnmatchable(dts, gt).String(); u != "" {
 		fmt.Fprintln(e.stderr, "cocoeval: note:", u)

@@ -494,6 +494,48 @@ func TestLimitedFileEvaluatedAgain(t *testing.T) {
 	}
 }
 
+// TestCategoriesNoteOverImagesEvaluated: the note on categories with ground truth but no
+// detections counts those of the images evaluated (-limit, a -limit or interrupted -model run),
+// as the averages are over them: the golden file at -limit 10 detects every category of its
+// first 10 images, and was noted as "69 of the 70"; a file of person detections alone is
+// counted against the categories the report averages over (-json: those whose AP is not -1).
+func TestCategoriesNoteOverImagesEvaluated(t *testing.T) {
+	e, _, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-limit", "10"}); code != 0 || strings.Contains(stderr.String(), "note: the detections are of") {
+		t.Errorf("golden file at -limit 10: exit %d, stderr %s", code, stderr)
+	}
+
+	b, err := os.ReadFile(goldenDT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dts []map[string]any
+	if err := json.Unmarshal(b, &dts); err != nil {
+		t.Fatal(err)
+	}
+	persons := slices.DeleteFunc(dts, func(d map[string]any) bool { return d["category_id"] != 1.0 })
+	p := filepath.Join(t.TempDir(), "dt.json")
+	b, _ = json.Marshal(persons)
+	os.WriteFile(p, b, 0o644)
+	e, stdout, stderr := testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", p, "-limit", "10", "-json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r jsonReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	averaged := 0
+	for _, c := range r.Categories {
+		if c.Stats[0] != -1 {
+			averaged++
+		}
+	}
+	if want := fmt.Sprintf("the detections are of 1 of the %d categories with ground truth in the images evaluated, and the averages are over all %d", averaged, averaged); !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+}
+
 // TestLimitedCategoriesEvaluatedAgain: the flags a -limit -categories run prints to evaluate its
 // file again keep its categories (by id), and give the run's own report.
 func TestLimitedCategoriesEvaluatedAgain(t *testing.T) {
