@@ -1118,8 +1118,10 @@ func TestCoverArtIsNoVideo(t *testing.T) {
 
 // TestCoverArtOverHTTPIsNoVideo: an audio file with cover art at an http(s) link is refused at
 // open as OpenVideo's ProbeVideo refuses it (it was read as one frame of ~450,000 stated, then
-// warned of as a file cut short); a real video at a clock's rate there is opened again after the
-// check and read whole.
+// warned of as a file cut short), an M4A whose index follows its audio (ffmpeg's default) on a
+// server that ignores Range too (python3 -m http.server: FFmpeg reads its cover from the index,
+// and it was read as one frame, then 65,536 failed reads, a minute and more); a real video at a
+// clock's rate there is opened again after the check and read whole.
 func TestCoverArtOverHTTPIsNoVideo(t *testing.T) {
 	dir := t.TempDir()
 	ffmpeg := func(name string, args ...string) {
@@ -1137,6 +1139,26 @@ func TestCoverArtOverHTTPIsNoVideo(t *testing.T) {
 			l.Close()
 		}
 		t.Errorf("an MP3 with cover art: %v", err)
+	}
+	ffmpeg("song.m4a", "-f", "lavfi", "-i", "sine=d=5", "-i", filepath.Join(dir, "cover.jpg"), "-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic")
+	noRange := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := os.Open(filepath.Join(dir, filepath.Base(r.URL.Path)))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		defer f.Close()
+		io.Copy(w, f) // 200 and the whole file, whatever Range asks
+	}))
+	defer noRange.Close()
+	if h := httpVideoHead(context.Background(), noRange.URL+"/song.m4a"); !h.indexLast || h.ranged {
+		t.Fatalf("test setup: index last %v, ranged %v; want an index after the audio, on a server that ignores Range", h.indexLast, h.ranged)
+	}
+	if l, err := OpenStream(noRange.URL + "/song.m4a"); err == nil || !strings.Contains(err.Error(), noRange.URL+"/song.m4a: no video: its only picture is one still (an audio file's cover art?)") {
+		if l != nil {
+			l.Close()
+		}
+		t.Errorf("an M4A with cover art, its index last, from a server that ignores Range: %v", err)
 	}
 	l, err := OpenStream(srv.URL + "/fast.mkv")
 	if err != nil {

@@ -570,9 +570,11 @@ func openStream(url string, askFinite bool) (*Live, error) {
 		needsRange = h.indexLast && !h.ranged
 		videoTracks = h.videoTracks
 	}
-	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS && !needsRange { // (a file that cannot be read: not read twice)
+	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS {
 		// An audio file's cover art, as OpenVideo's ProbeVideo refuses it: read to its second
 		// frame here, so the file is opened again (a file of stated length: one more request).
+		// Also where NeedsRange, though FFmpeg reads no frame of such a file: an M4A's cover
+		// comes with its index, and was read as one frame, then 65,536 failed reads.
 		still := onlyAStill(c)
 		c.Close()
 		if still {
