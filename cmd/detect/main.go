@@ -205,7 +205,11 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 			if _, err := os.Stat(a); err == nil {
 				continue // a file of that name (given after --)
 			}
-			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect -model m.bin %s ... INPUT...; a file of that name: %s)", quote.Name(a), quote.Name(a), quote.Name("./"+a))
+			before := "-model m.bin " + quote.Name(a) // (-model itself: not named twice)
+			if name == "model" {
+				before = "-model m.bin"
+			}
+			return nil, fmt.Errorf("%s after the inputs: flags go before them (detect %s ... INPUT...; a file of that name: %s)", quote.Name(a), before, quote.Name("./"+a))
 		}
 	}
 	switch {

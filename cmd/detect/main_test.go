@@ -358,7 +358,8 @@ func TestHelpDefaults(t *testing.T) {
 }
 
 // TestUsageMistakes: what is missing, or out of place, is named: no -model, no input, a flag
-// after the inputs (which would be read as a file), a model file that is not there.
+// after the inputs (which would be read as a file; -model's example named it twice), a model
+// file that is not there.
 func TestUsageMistakes(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "x.jpg")
 	if err := os.WriteFile(img, []byte("not read"), 0o644); err != nil {
@@ -370,7 +371,7 @@ func TestUsageMistakes(t *testing.T) {
 		want string
 	}{
 		{[]string{img}, "no -model: give the detector's .bin file"},
-		{[]string{img, "-model", missing}, "-model after the inputs: flags go before them"}, // not "no -model"
+		{[]string{img, "-model", missing}, "-model after the inputs: flags go before them (detect -model m.bin ... INPUT...;"}, // not "no -model", nor -model twice
 		{[]string{"-model", missing}, "no INPUT: give an image"},
 		{[]string{"-model", missing, img, "-score", "0.5"}, "-score after the inputs: flags go before them"},
 		{[]string{"-model", missing, img, "--json=x.jsonl"}, "--json=x.jsonl after the inputs"},
