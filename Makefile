@@ -150,6 +150,15 @@ bench-go:
 # leave it out), nothing otherwise (no git, or a checkout git refuses as another user's, where
 # -buildvcs=auto or true would fail the build).
 BUILDVCS := $(shell git status --porcelain >/dev/null 2>&1 && echo -buildvcs=true)
+# In a linked worktree (git worktree add) Go stamps no commit, or that of a checkout the worktree
+# sits inside (it takes only a .git folder for a repository: golang/go#58218): there make stamps
+# the commit, its time (UTC, as Go writes it) and whether the tree has changes itself.
+ifneq ($(shell git rev-parse --path-format=absolute --git-dir 2>/dev/null),$(shell git rev-parse --path-format=absolute --git-common-dir 2>/dev/null))
+VERSION_PKG := github.com/shuffledet/shuffledet/internal/version
+BUILDVCS := -buildvcs=false -ldflags '-X $(VERSION_PKG).revision=$(shell git rev-parse HEAD) \
+	-X $(VERSION_PKG).revisionTime=$(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ) \
+	-X $(VERSION_PKG).modified=$(shell test -z "$$(git status --porcelain)" && echo false || echo true)'
+endif
 build:
 	$(GO) build $(BUILDVCS) -o bin/ ./cmd/...
 

@@ -36,20 +36,31 @@ func Line(program string, extra ...string) string {
 	return line
 }
 
+// The commit, its time and "true" where the work tree had changes, set by make build (-ldflags
+// -X) in a linked git worktree, where go build stamps no commit: Go takes only a .git folder for
+// a repository, and a linked worktree's .git is a file (golang/go#58218), so it stamps nothing
+// there, or the commit of a checkout the worktree sits inside; make builds it with
+// -buildvcs=false and these instead.
+var revision, revisionTime, modified string
+
 // stamp returns what info (nil when the binary has none) says of the source: the module's
-// version unless it is a pseudo-version of the commit, the commit, its time, "modified".
+// version unless it is a pseudo-version of the commit or "(devel)" beside one, the commit, its
+// time, "modified".
 func stamp(info *debug.BuildInfo) []string {
 	if info == nil {
 		return nil
 	}
 	settings := map[string]string{}
+	if revision != "" {
+		settings = map[string]string{"vcs.revision": revision, "vcs.time": revisionTime, "vcs.modified": modified}
+	}
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
 	}
 	var parts []string
 	rev := settings["vcs.revision"]
 	// The module's version: a tag's, or "(devel)"; a pseudo-version only repeats the commit.
-	if v := info.Main.Version; v != "" && (rev == "" || !strings.Contains(v, rev[:min(len(rev), 12)])) {
+	if v := info.Main.Version; v != "" && (rev == "" || v != "(devel)" && !strings.Contains(v, rev[:min(len(rev), 12)])) {
 		parts = append(parts, v)
 	}
 	if rev != "" {
