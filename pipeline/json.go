@@ -56,10 +56,14 @@ type rawSourceRecord struct {
 	*Record
 }
 
-// NewJSONLines returns a JSONLines writing to w.
+// NewJSONLines returns a JSONLines writing to w. & < > in strings are written as they are, as
+// Python's json module writes them (encoding/json's default, \u0026, hid a camera's
+// rtsp://cam/stream?channel=1&subtype=0 from a grep for it).
 func NewJSONLines(w io.Writer) *JSONLines {
 	b := bufio.NewWriter(w)
-	return &JSONLines{w: b, enc: json.NewEncoder(b)}
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	return &JSONLines{w: b, enc: enc}
 }
 
 // Write writes one record. In a source that is not valid UTF-8 (a file name in another encoding,
@@ -95,10 +99,12 @@ func (j *JSONLines) writeRawSource(r *Record) error {
 	return j.w.Flush()
 }
 
-// escapeSource returns s as a JSON string, its valid UTF-8 as encoding/json writes it and each
-// byte that is not valid UTF-8 as \udcXX (PEP 383's surrogateescape).
+// escapeSource returns s as a JSON string, its valid UTF-8 as JSONLines writes any string and
+// each byte that is not valid UTF-8 as \udcXX (PEP 383's surrogateescape).
 func escapeSource(s string) string {
-	var b bytes.Buffer
+	var b, q bytes.Buffer
+	enc := json.NewEncoder(&q)
+	enc.SetEscapeHTML(false)
 	b.WriteByte('"')
 	for len(s) > 0 {
 		n := 0 // the valid UTF-8 that starts s
@@ -110,8 +116,9 @@ func escapeSource(s string) string {
 			n += size
 		}
 		if n > 0 {
-			q, _ := json.Marshal(s[:n]) // (a valid string: no error)
-			b.Write(q[1 : len(q)-1])
+			q.Reset()
+			enc.Encode(s[:n])                 // (a valid string: no error)
+			b.Write(q.Bytes()[1 : q.Len()-2]) // (less the quotes and Encode's newline)
 			s = s[n:]
 			continue
 		}

@@ -12,17 +12,20 @@ import (
 
 // A file name that is not valid UTF-8 (Latin-1's caf\xe9.jpg) keeps its bytes in the JSON
 // line's "source", as \udcXX escapes (PEP 383), so that two such files are told apart: encoding/json
-// alone wrote U+FFFD for either byte, and caf\xe9.jpg and caf\xe8.jpg had the same source.
+// alone wrote U+FFFD for either byte, and caf\xe9.jpg and caf\xe8.jpg had the same source. & < >
+// are written as they are, as Python's json module writes them.
 func TestJSONLinesSourceNotUTF8(t *testing.T) {
 	dets := []detector.Detection{{Box: [4]float32{1, 2, 3, 4}, Score: 0.5, CategoryID: 1, Label: "person"}}
 	for _, c := range []struct{ source, want string }{
 		{"caf\xe9.jpg", `"caf\udce9.jpg"`},
 		{"caf\xe8.jpg", `"caf\udce8.jpg"`},
-		{"a&b/\xff\xfe<x>.png", `"a\u0026b/\udcff\udcfe\u003cx\u003e.png"`},
-		{"caf\xc3.jpg", `"caf\udcc3.jpg"`},        // a sequence cut short
-		{"\xe9t\xc3\xa9\xe9", `"\udce9té\udce9"`}, // valid UTF-8 between invalid bytes
-		{"café.jpg", `"café.jpg"`},                // valid: as encoding/json writes it
-		{"�.jpg", `"�.jpg"`},                      // a U+FFFD of the name's own
+		{"a&b/\xff\xfe<x>.png", `"a&b/\udcff\udcfe<x>.png"`},                           // & < > as they are, as Python writes them
+		{"caf\xc3.jpg", `"caf\udcc3.jpg"`},                                             // a sequence cut short
+		{"\xe9t\xc3\xa9\xe9", `"\udce9té\udce9"`},                                      // valid UTF-8 between invalid bytes
+		{"café.jpg", `"café.jpg"`},                                                     // valid: as encoding/json writes it
+		{"rtsp://cam/s?channel=1&subtype=<0>", `"rtsp://cam/s?channel=1&subtype=<0>"`}, // not \u0026 (encoding/json's default)
+		{"a\"b\\c\x01.jpg", `"a\"b\\c\u0001.jpg"`},
+		{"�.jpg", `"�.jpg"`}, // a U+FFFD of the name's own
 	} {
 		var got, plain bytes.Buffer
 		j := NewJSONLines(&got)
