@@ -348,9 +348,18 @@ func TestChunkBoundsDoNotOverflow(t *testing.T) {
 	}
 }
 
+// TestCloseAndDefaults: New(0) has GOMAXPROCS threads (as documented: not NumCPU, which a
+// GOMAXPROCS setting or a container's CPU limit makes differ), New(MaxInt) MaxThreads; a closed
+// pool runs loops inline.
 func TestCloseAndDefaults(t *testing.T) {
-	if n := New(0).Threads(); n != runtime.NumCPU() {
-		t.Errorf("New(0) has %d threads, want NumCPU %d", n, runtime.NumCPU())
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // (one, where NumCPU is more: they differ)
+	for _, procs := range []int{1, 3} {
+		runtime.GOMAXPROCS(procs)
+		p := New(0)
+		if n := p.Threads(); n != procs {
+			t.Errorf("New(0) at GOMAXPROCS %d has %d threads", procs, n)
+		}
+		p.Close()
 	}
 	big := New(math.MaxInt) // clamped, not a makeslice panic or a 16-bit helper count overflowed
 	if big.Threads() != MaxThreads {

@@ -3,12 +3,14 @@
 // Go loop in its doc comment.
 //
 // Every routine has a portable Go version (kernels_generic.go; Exp's in exp.go) and may have
-// assembly versions, one .s file per routine and instruction set (sgemm_avx2_amd64.s,
-// sgemm_avx512_amd64.s, sgemm8x12_arm64.s, depthwise_*.s; depthwise4_arm64.s holds the NEON
-// kernels of 4 outputs a step and depthwise_rows_arm64.s their steps of several rows (four at
-// stride 1, two at stride 2), pool_*.s both pools' row kernels,
-// bilinear_amd64.s both amd64 BilinearSums, exp_amd64.s both amd64 Exps,
-// depthwise_small_avx512_amd64.s the whole-plane kernels of the box head's small planes,
+// assembly versions, in .s files by routine and architecture (bilinear_amd64.s both amd64
+// BilinearSums, exp_amd64.s both amd64 Exps; likewise blend_, filteriou_, gather2_, sum_ and
+// transpose_amd64.s; pool_*.s both pools' row kernels), a long or generated kernel in a file of
+// its own instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s, sgemm8x12_arm64.s,
+// stem_*.s, depthwise_*.s: depthwise_avx2_amd64.s holds the AVX2 and AVX row kernels,
+// depthwise4_arm64.s the NEON kernels of 4 outputs a step and depthwise_rows_arm64.s their steps
+// of several rows (four at stride 1, two at stride 2), depthwise_small_avx512_amd64.s and
+// depthwise_small_avx2_amd64.s the whole-plane kernels of the box head's small planes,
 // depthwise and average pool). The plane routines' assembly is a row kernel
 // under a Go driver that hands it the interior of the plane (depthwise_simd.go, pool_simd.go);
 // BilinearSum's is a channel kernel under bilinear_simd.go's, Transpose's a block kernel under

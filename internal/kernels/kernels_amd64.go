@@ -4,8 +4,9 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// The amd64 assembly routines, one .s file each, and the CPU features they need. x/sys/cpu
-// reports AVX2, FMA and AVX-512F only when the OS also saves the registers they use.
+// The amd64 assembly routines (.s files by routine, a long or generated kernel alone) and the CPU
+// features they need. x/sys/cpu reports AVX2, FMA and AVX-512F only when the OS also saves the
+// registers they use.
 
 func init() {
 	hasAVX2FMA := cpu.X86.HasAVX2 && cpu.X86.HasFMA

@@ -8,7 +8,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// The arm64 assembly routines, one .s file each, and the CPU features they need.
+// The arm64 assembly routines (.s files by routine, a long or generated kernel alone) and the CPU
+// features they need.
 
 func init() {
 	sgemm.add("neon", cpu.ARM64.HasASIMD, packedTiled)

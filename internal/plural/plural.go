@@ -1,5 +1,6 @@
-// Package plural writes a count with its noun, singular for 1 and plural otherwise, for the
-// commands' messages ("1 proposal", "300 proposals", "0 proposals").
+// Package plural writes a count with its noun, singular for 1 and plural otherwise (Count: "1
+// proposal", "300 proposals", "0 proposals"), and a word that agrees with a count written apart
+// from it (Word), for the messages of the commands, pipeline, coco, detector and internal/bench.
 package plural
 
 import "strconv"
