@@ -64,6 +64,8 @@ s1block:
 	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
 	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
 	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
+	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
+	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
 	ADD  R8, R1
 	ADD  R8, R6
 	SUB  $4, R12, R7
@@ -71,69 +73,69 @@ s1block:
 
 s1rows:
 	FMOVQ bias4-16(SP), F19
-	SUB  $2, R7
-	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
-	FMOVQ 0(R1), F26
 	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
-	FMOVQ 4(R1), F27
-	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
-	FMOVQ 8(R1), F28
-	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
-	FMOVQ 0(R6), F29
-	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
-	FMOVQ 4(R6), F30
-	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
-	FMOVQ 8(R6), F0
-	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
-	ADD  R8, R1
-	ADD  R8, R6
-	WORD $0x4f821313 // fmla v19.4s, v24.4s, v2.s[0]
+	SUB  $2, R7
 	WORD $0x4f8612d1 // fmla v17.4s, v22.4s, v6.s[0]
-	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
-	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
-	WORD $0x4f831333 // fmla v19.4s, v25.4s, v3.s[0]
+	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
+	FMOVQ 4(R6), F30
+	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
+	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
+	FMOVQ 8(R1), F28
 	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
-	FMOVQ F16, (R0)
-	ADD  R9, R0
-	FMOVQ bias4-16(SP), F16
-	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
+	FMOVQ 0(R1), F26
+	FMOVQ 4(R1), F27
+	ADD  R8, R1
+	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
+	WORD $0x4f821313 // fmla v19.4s, v24.4s, v2.s[0]
+	FMOVQ 0(R6), F29
+	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
+	WORD $0x4f831333 // fmla v19.4s, v25.4s, v3.s[0]
 	WORD $0x4f881311 // fmla v17.4s, v24.4s, v8.s[0]
-	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
+	FMOVQ 8(R6), F0
+	FMOVQ F16, (R0)
+	FMOVQ bias4-16(SP), F16
 	WORD $0x4f891331 // fmla v17.4s, v25.4s, v9.s[0]
+	WORD $0x4f811350 // fmla v16.4s, v26.4s, v1.s[0]
+	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
+	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
+	ADD  R8, R6
+	ADD  R9, R0
 	FMOVQ F17, (R21)
 	ADD  R9, R21
+	WORD $0x4f821370 // fmla v16.4s, v27.4s, v2.s[0]
+	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
 	WORD $0x4f831390 // fmla v16.4s, v28.4s, v3.s[0]
 	TBNZ $63, R7, s1lastY
 	FMOVQ bias4-16(SP), F17
-	SUB  $2, R7
-	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
-	FMOVQ 0(R1), F20
-	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
+	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
 	FMOVQ 4(R1), F21
+	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
+	SUB  $2, R7
+	FMOVQ 0(R1), F20
+	WORD $0x4f8113b1 // fmla v17.4s, v29.4s, v1.s[0]
 	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
 	FMOVQ 8(R1), F22
-	WORD $0x4f8113b1 // fmla v17.4s, v29.4s, v1.s[0]
-	FMOVQ 0(R6), F23
-	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
-	FMOVQ 4(R6), F24
-	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
-	FMOVQ 8(R6), F25
-	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
-	ADD  R8, R1
-	ADD  R8, R6
-	WORD $0x4f8213d1 // fmla v17.4s, v30.4s, v2.s[0]
-	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
-	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4f831011 // fmla v17.4s, v0.4s, v3.s[0]
 	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
-	FMOVQ F18, (R0)
-	ADD  R9, R0
-	FMOVQ bias4-16(SP), F18
-	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
+	FMOVQ 8(R6), F25
+	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
+	FMOVQ 0(R6), F23
+	FMOVQ 4(R6), F24
+	WORD $0x4f8213d1 // fmla v17.4s, v30.4s, v2.s[0]
+	ADD  R8, R1
+	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
 	WORD $0x4f8813d3 // fmla v19.4s, v30.4s, v8.s[0]
-	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
+	ADD  R8, R6
+	WORD $0x4f831011 // fmla v17.4s, v0.4s, v3.s[0]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	FMOVQ F18, (R0)
+	FMOVQ bias4-16(SP), F18
 	WORD $0x4f891013 // fmla v19.4s, v0.4s, v9.s[0]
+	ADD  R9, R0
+	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
+	WORD $0x4f811292 // fmla v18.4s, v20.4s, v1.s[0]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
+	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
 	FMOVQ F19, (R21)
 	ADD  R9, R21
 	WORD $0x4f8312d2 // fmla v18.4s, v22.4s, v3.s[0]
@@ -141,18 +143,16 @@ s1rows:
 
 s1lastX:
 	WORD $0x4f871290 // fmla v16.4s, v20.4s, v7.s[0]
-	WORD $0x4f841291 // fmla v17.4s, v20.4s, v4.s[0]
-	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
-	WORD $0x4f8512b1 // fmla v17.4s, v21.4s, v5.s[0]
-	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
 	WORD $0x4f8612d1 // fmla v17.4s, v22.4s, v6.s[0]
+	WORD $0x4f8812b0 // fmla v16.4s, v21.4s, v8.s[0]
+	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
+	WORD $0x4f8912d0 // fmla v16.4s, v22.4s, v9.s[0]
+	WORD $0x4f881311 // fmla v17.4s, v24.4s, v8.s[0]
 	FMOVQ F16, (R0)
 	ADD  R9, R0
-	WORD $0x4f8712f1 // fmla v17.4s, v23.4s, v7.s[0]
-	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
-	WORD $0x4f881311 // fmla v17.4s, v24.4s, v8.s[0]
-	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
 	WORD $0x4f891331 // fmla v17.4s, v25.4s, v9.s[0]
+	WORD $0x4f8412f2 // fmla v18.4s, v23.4s, v4.s[0]
+	WORD $0x4f851312 // fmla v18.4s, v24.4s, v5.s[0]
 	WORD $0x4f861332 // fmla v18.4s, v25.4s, v6.s[0]
 	FMOVQ F17, (R21)
 	ADD  R9, R21
@@ -170,18 +170,16 @@ s1tail18:
 
 s1lastY:
 	WORD $0x4f871352 // fmla v18.4s, v26.4s, v7.s[0]
-	WORD $0x4f841353 // fmla v19.4s, v26.4s, v4.s[0]
-	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
-	WORD $0x4f851373 // fmla v19.4s, v27.4s, v5.s[0]
-	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
 	WORD $0x4f861393 // fmla v19.4s, v28.4s, v6.s[0]
+	WORD $0x4f881372 // fmla v18.4s, v27.4s, v8.s[0]
+	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
+	WORD $0x4f891392 // fmla v18.4s, v28.4s, v9.s[0]
+	WORD $0x4f8813d3 // fmla v19.4s, v30.4s, v8.s[0]
 	FMOVQ F18, (R0)
 	ADD  R9, R0
-	WORD $0x4f8713b3 // fmla v19.4s, v29.4s, v7.s[0]
-	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
-	WORD $0x4f8813d3 // fmla v19.4s, v30.4s, v8.s[0]
-	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
 	WORD $0x4f891013 // fmla v19.4s, v0.4s, v9.s[0]
+	WORD $0x4f8413b0 // fmla v16.4s, v29.4s, v4.s[0]
+	WORD $0x4f8513d0 // fmla v16.4s, v30.4s, v5.s[0]
 	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
 	FMOVQ F19, (R21)
 	ADD  R9, R21
@@ -215,20 +213,20 @@ s1row:
 	BLT  s1one4
 
 s1loop:
-	SUB  $8, R5
 	FMOVQ bias4-16(SP), F0
 	FMOVQ bias4-16(SP), F16
+	SUB  $8, R5
 	CMP  $8, R5
 	FMOVQ 0(R1), F10
 	FMOVQ 16(R1), F13
 	FMOVQ 4(R1), F11
-	FMOVQ 20(R1), F14
 	WORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]
-	FMOVQ 8(R1), F12
+	FMOVQ 20(R1), F14
 	WORD $0x4f8111b0 // fmla v16.4s, v13.4s, v1.s[0]
 	FMOVQ 24(R1), F15
 	WORD $0x4f821160 // fmla v0.4s, v11.4s, v2.s[0]
 	WORD $0x4f8211d0 // fmla v16.4s, v14.4s, v2.s[0]
+	FMOVQ 8(R1), F12
 	WORD $0x4f831180 // fmla v0.4s, v12.4s, v3.s[0]
 	WORD $0x4f8311f0 // fmla v16.4s, v15.4s, v3.s[0]
 	CBNZ R19, s1store
@@ -260,11 +258,11 @@ s1loop:
 
 s1store:
 	FMOVQ F0, (R0)
+	ADD  $32, R7
 	FMOVQ F16, 16(R0)
-	ADD  $32, R0
 	ADD  $32, R1
 	ADD  $32, R6
-	ADD  $32, R7
+	ADD  $32, R0
 	BGE  s1loop
 	CBZ  R5, s1rownext
 
@@ -367,16 +365,16 @@ s2block:
 	TBNZ $63, R24, s2lastX
 
 s2rows:
-	FMOVQ bias4-16(SP), F18
-	FMOVQ bias4-16(SP), F19
-	SUB  $2, R24
 	WORD $0x4fa11890 // fmla v16.4s, v4.4s, v1.s[3]
+	FMOVQ bias4-16(SP), F18
+	SUB  $2, R24
+	FMOVQ bias4-16(SP), F19
 	VLD2 (R1), [V20.S4, V21.S4]
 	WORD $0x4fa11951 // fmla v17.4s, v10.4s, v1.s[3]
+	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
 	WORD $0x4f8111b2 // fmla v18.4s, v13.4s, v1.s[0]
 	FMOVS 32(R1), F0
 	ADD  R8, R1
-	WORD $0x4f8210b0 // fmla v16.4s, v5.4s, v2.s[0]
 	WORD $0x4f821171 // fmla v17.4s, v11.4s, v2.s[0]
 	VLD2 (R6), [V23.S4, V24.S4]
 	WORD $0x4fa111d2 // fmla v18.4s, v14.4s, v1.s[1]
@@ -385,64 +383,64 @@ s2rows:
 	FMOVS 32(R6), F0
 	ADD  R8, R6
 	WORD $0x4fa21191 // fmla v17.4s, v12.4s, v2.s[1]
-	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
 	VLD2 (R7), [V26.S4, V27.S4]
+	WORD $0x4f8119f2 // fmla v18.4s, v15.4s, v1.s[2]
 	WORD $0x4f8218f0 // fmla v16.4s, v7.4s, v2.s[2]
 	VEXT $4, V0.B16, V23.B16, V25.B16
 	WORD $0x4f8112f3 // fmla v19.4s, v23.4s, v1.s[0]
-	FMOVS 32(R7), F0
-	ADD  R8, R7
 	WORD $0x4f8219b1 // fmla v17.4s, v13.4s, v2.s[2]
+	FMOVS 32(R7), F0
 	WORD $0x4fa21910 // fmla v16.4s, v8.4s, v2.s[3]
 	VLD2 (R15), [V29.S4, V30.S4]
 	WORD $0x4fa11313 // fmla v19.4s, v24.4s, v1.s[1]
-	VEXT $4, V0.B16, V26.B16, V28.B16
 	WORD $0x4fa219d1 // fmla v17.4s, v14.4s, v2.s[3]
+	VEXT $4, V0.B16, V26.B16, V28.B16
 	FMOVS 32(R15), F0
-	ADD  R8, R15
 	WORD $0x4f831130 // fmla v16.4s, v9.4s, v3.s[0]
 	WORD $0x4f811b33 // fmla v19.4s, v25.4s, v1.s[2]
 	WORD $0x4f8311f1 // fmla v17.4s, v15.4s, v3.s[0]
 	VEXT $4, V0.B16, V29.B16, V31.B16
 	FMOVQ F16, (R0)
 	ADD  R9, R0
+	ADD  R8, R15
+	ADD  R8, R7
 	FMOVQ F17, (R21)
 	ADD  R9, R21
 	TBNZ $63, R24, s2lastY
 	FMOVQ bias4-16(SP), F16
 	FMOVQ bias4-16(SP), F17
-	SUB  $2, R24
 	WORD $0x4fa11a92 // fmla v18.4s, v20.4s, v1.s[3]
+	SUB  $2, R24
 	VLD2 (R1), [V4.S4, V5.S4]
 	WORD $0x4fa11b53 // fmla v19.4s, v26.4s, v1.s[3]
+	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
 	WORD $0x4f8113b0 // fmla v16.4s, v29.4s, v1.s[0]
+	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
 	FMOVS 32(R1), F0
 	ADD  R8, R1
-	WORD $0x4f8212b2 // fmla v18.4s, v21.4s, v2.s[0]
-	WORD $0x4f821373 // fmla v19.4s, v27.4s, v2.s[0]
 	VLD2 (R6), [V7.S4, V8.S4]
 	WORD $0x4fa113d0 // fmla v16.4s, v30.4s, v1.s[1]
-	VEXT $4, V0.B16, V4.B16, V6.B16
 	WORD $0x4fa212d2 // fmla v18.4s, v22.4s, v2.s[1]
+	VEXT $4, V0.B16, V4.B16, V6.B16
 	FMOVS 32(R6), F0
-	ADD  R8, R6
 	WORD $0x4fa21393 // fmla v19.4s, v28.4s, v2.s[1]
-	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
+	ADD  R8, R6
 	VLD2 (R7), [V10.S4, V11.S4]
 	WORD $0x4f821af2 // fmla v18.4s, v23.4s, v2.s[2]
 	VEXT $4, V0.B16, V7.B16, V9.B16
 	WORD $0x4f8110f1 // fmla v17.4s, v7.4s, v1.s[0]
-	FMOVS 32(R7), F0
-	ADD  R8, R7
+	WORD $0x4f811bf0 // fmla v16.4s, v31.4s, v1.s[2]
 	WORD $0x4f821bb3 // fmla v19.4s, v29.4s, v2.s[2]
+	FMOVS 32(R7), F0
 	WORD $0x4fa21b12 // fmla v18.4s, v24.4s, v2.s[3]
 	VLD2 (R15), [V13.S4, V14.S4]
 	WORD $0x4fa11111 // fmla v17.4s, v8.4s, v1.s[1]
 	VEXT $4, V0.B16, V10.B16, V12.B16
 	WORD $0x4fa21bd3 // fmla v19.4s, v30.4s, v2.s[3]
+	ADD  R8, R7
 	FMOVS 32(R15), F0
-	ADD  R8, R15
 	WORD $0x4f831332 // fmla v18.4s, v25.4s, v3.s[0]
+	ADD  R8, R15
 	WORD $0x4f811931 // fmla v17.4s, v9.4s, v1.s[2]
 	WORD $0x4f8313f3 // fmla v19.4s, v31.4s, v3.s[0]
 	VEXT $4, V0.B16, V13.B16, V15.B16
@@ -548,54 +546,54 @@ s2row:
 	BLT  s2one4
 
 s2loop:
-	SUB  $8, R5
-	FMOVQ bias4-16(SP), F0
-	FMOVQ bias4-16(SP), F16
-	CMP  $8, R5
+	FMOVS 64(R1), F17
 	ADD  $32, R1, R8
 	VLD2 (R1), [V10.S4, V11.S4]
+	FMOVQ bias4-16(SP), F16
+	SUB  $8, R5
 	VLD2 (R8), [V12.S4, V13.S4]
-	FMOVS 64(R1), F17
+	CMP  $8, R5
+	FMOVQ bias4-16(SP), F0
 	CBNZ R19, s2rows1
 	ADD  $32, R6, R8
-	VLD2 (R6), [V20.S4, V21.S4]
 	WORD $0x4f811140 // fmla v0.4s, v10.4s, v1.s[0]
+	VLD2 (R6), [V20.S4, V21.S4]
 	WORD $0x4f811190 // fmla v16.4s, v12.4s, v1.s[0]
 	VEXT $4, V12.B16, V10.B16, V14.B16
 	VLD2 (R8), [V22.S4, V23.S4]
-	FMOVS 64(R6), F18
+	WORD $0x4f8211b0 // fmla v16.4s, v13.4s, v2.s[0]
 	WORD $0x4f821160 // fmla v0.4s, v11.4s, v2.s[0]
 	VEXT $4, V17.B16, V12.B16, V15.B16
-	WORD $0x4f8211b0 // fmla v16.4s, v13.4s, v2.s[0]
 	WORD $0x4f8311c0 // fmla v0.4s, v14.4s, v3.s[0]
+	FMOVS 64(R6), F18
 	WORD $0x4f8311f0 // fmla v16.4s, v15.4s, v3.s[0]
 	CBNZ R20, s2rows2
 	ADD  $32, R7, R8
 	VLD2 (R7), [V26.S4, V27.S4]
 	WORD $0x4f841280 // fmla v0.4s, v20.4s, v4.s[0]
+	VEXT $4, V18.B16, V22.B16, V25.B16
+	VLD2 (R8), [V28.S4, V29.S4]
 	WORD $0x4f8412d0 // fmla v16.4s, v22.4s, v4.s[0]
 	VEXT $4, V22.B16, V20.B16, V24.B16
-	VLD2 (R8), [V28.S4, V29.S4]
-	FMOVS 64(R7), F17
 	WORD $0x4f8512a0 // fmla v0.4s, v21.4s, v5.s[0]
-	VEXT $4, V18.B16, V22.B16, V25.B16
 	WORD $0x4f8512f0 // fmla v16.4s, v23.4s, v5.s[0]
 	WORD $0x4f861300 // fmla v0.4s, v24.4s, v6.s[0]
 	WORD $0x4f861330 // fmla v16.4s, v25.4s, v6.s[0]
 	WORD $0x4f871340 // fmla v0.4s, v26.4s, v7.s[0]
 	WORD $0x4f871390 // fmla v16.4s, v28.4s, v7.s[0]
+	FMOVS 64(R7), F17
 	VEXT $4, V28.B16, V26.B16, V30.B16
 	WORD $0x4f881360 // fmla v0.4s, v27.4s, v8.s[0]
 	VEXT $4, V17.B16, V28.B16, V19.B16
 	WORD $0x4f8813b0 // fmla v16.4s, v29.4s, v8.s[0]
 	WORD $0x4f8913c0 // fmla v0.4s, v30.4s, v9.s[0]
-	WORD $0x4f891270 // fmla v16.4s, v19.4s, v9.s[0]
-	FMOVQ F0, (R0)
-	FMOVQ F16, 16(R0)
-	ADD  $32, R0
-	ADD  $64, R1
 	ADD  $64, R6
 	ADD  $64, R7
+	WORD $0x4f891270 // fmla v16.4s, v19.4s, v9.s[0]
+	FMOVQ F0, (R0)
+	ADD  $64, R1
+	FMOVQ F16, 16(R0)
+	ADD  $32, R0
 	BGE  s2loop
 	CBZ  R5, s2rownext
 	B    s2one4

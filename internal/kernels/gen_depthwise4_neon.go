@@ -40,6 +40,40 @@ func main() {
 // emitter collects the lines of the output file; the kernels' writers are its methods.
 type emitter struct{ asmgen.Emitter }
 
+// searched holds the instruction orders that a random search found for stretches of the loops,
+// by name: the stretch's instructions as written here, indexed in the searched order (nil: as
+// written). The search (over the orders the dependencies allow: each register's reads and writes
+// in order, so each sum's FMLAs keep theirs, no memory access past a store, branches and labels
+// fixed) ran each loop through llvm-mca's cortex-a55, cortex-a57 and apple-a13 models and kept an
+// order only where none was slower than the order as written before; the cycles it gave are with
+// the loops' writers.
+var searched = map[string][]int{
+	"s1rowsX": {0, 4, 1, 2, 6, 11, 8, 12, 7, 10, 3, 5, 15, 14, 17, 9, 19, 21, 18, 13, 23, 25, 22, 28, 20, 29, 16, 24, 26, 27, 30, 31, 32},
+	"s1rowsY": {0, 2, 5, 4, 1, 3, 8, 6, 7, 10, 13, 12, 9, 11, 17, 15, 14, 18, 19, 16, 21, 20, 23, 25, 22, 24, 29, 28, 30, 31, 26, 27, 32},
+	"s2rowsX": {3, 0, 2, 1, 4, 5, 9, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 19, 18, 20, 21, 22, 25, 23, 26, 27, 28, 30, 29, 31, 33, 34, 35, 36, 37, 38, 32, 24, 39, 40},
+	"s2rowsY": {0, 1, 3, 2, 4, 5, 9, 6, 10, 7, 8, 11, 12, 14, 13, 15, 17, 16, 19, 20, 21, 22, 18, 25, 23, 26, 27, 28, 29, 30, 24, 31, 33, 32, 34, 35, 36, 37, 38, 39, 40},
+	"s1loop0": {1, 2, 0, 3, 4, 5, 6, 8, 7, 10, 11, 12, 13, 9, 14, 15},
+	"s1store": {4, 0, 2, 3, 1},
+	"s2loop0": {7, 4, 5, 2, 0, 6, 3, 1},
+	"s2loop1": {0, 2, 1, 3, 4, 5, 9, 7, 8, 10, 6, 11},
+	"s2loop2": {0, 1, 2, 8, 5, 3, 4, 7, 9, 10, 11, 12, 13, 6, 14, 15, 16, 17, 18, 24, 25, 19, 20, 23, 21, 22},
+}
+
+// insSearched writes the stretch named name in its searched order.
+func (e *emitter) insSearched(name string, lines []string) {
+	p := searched[name]
+	if p == nil {
+		e.Ins(lines...)
+		return
+	}
+	if len(p) != len(lines) {
+		panic(fmt.Sprintf("searched order %s: %d instructions, %d written", name, len(p), len(lines)))
+	}
+	for _, i := range p {
+		e.Ins(lines[i])
+	}
+}
+
 // fmlaW adds taps Vn times weight k (lane 0 of V1+k, as DWSETUP broadcasts it) to the sum Vd.
 func fmlaW(d, n, k int) string { return asmgen.FMLAElem(d, n, 1+k, 0) }
 
@@ -143,8 +177,10 @@ func (s s1taps) load(r int, ptr string) []string {
 // three rows left a half without loads ahead (s1lastX, s1lastY) ends the last two, and an odd last
 // row takes its third input row alone (s1tail16, s1tail18; m = 1 goes there straight). R7 holds
 // the rows left less 4, R8 and R9 two input and output rows in bytes, R0 and R21 the output rows.
-// llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 56 cycles, a57 36, a13 12 (two-row steps
-// of 6 input rows before: 104, 40, 22; 58 on a55 before each row's sum started a half early).
+// llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 51 cycles, a57 36, a13 12 (two-row steps
+// of 6 input rows before: 104, 40, 22; 58 on a55 before each row's sum started a half early, 56
+// before its second input row's first two taps did too (s1early), 54 before the searched order).
+// The stretches s1rowsX and s1rowsY are in the order searched (searched).
 func (e *emitter) stride1() {
 	e.head(1)
 	e.Ins("\tCMP  R2, R14",
@@ -181,6 +217,9 @@ func (e *emitter) stride1() {
 	for t := 0; t < 3; t++ {
 		e.Ins(fmlaW(18, x[0][t], t))
 	}
+	for t := 0; t < s1early; t++ {
+		e.Ins(fmlaW(17, x[0][t], 3+t))
+	}
 	e.Ins("\tADD  R8, R1",
 		"\tADD  R8, R6",
 		"\tSUB  $4, R12, R7",
@@ -192,26 +231,38 @@ func (e *emitter) stride1() {
 	e.rowByRow(1)
 }
 
+// s1early is how many of a sum's taps of its second input row (j+1's of row j+2) come in the half
+// before its last, from the taps loaded ahead there: the sum of row j+1 then takes 4 FMLAs in its
+// last half and 5 in the one before, not 6 and 3, and no sum more than 5 a half (20 cycles of
+// FMLA latency on llvm-mca's Cortex-A55 against 24). Per step of 4 rows there, in the order as
+// written: 1 tap 58 cycles, 2 taps 54, 3 taps 68 (56 before); cortex-a57 and apple-a13 as before.
+const s1early = 2
+
 // s1half writes a stride-1 half step: sums[0] and sums[1] (output rows j, j+1) end with the taps
-// of input rows j+2 and j+3, sums[2] adds row j+3's (its row j+2 came in the half before, or
-// before the loop) and, ahead, sums[3] starts from row j+3 and sums[0], once stored, starts over
-// as the next half's sums[2] (row j+4) from next's row 0, so that no sum but sums[1] takes more
-// than three FMLAs a half. Ahead, the FMLAs go round the sums (sums[1] first, six FMLAs of 4
-// cycles each on llvm-mca's in-order Cortex-A55), with rows j+4 and j+5's loads into next after
-// the first six of them, two rows counted off R7 first and sums[0] stored three FMLAs after its
-// last: per step of 4 rows there 58 -> 56 cycles (cortex-a57 36.1, apple-a13 12.1 as before).
-// The last half alternates the first two sums, then the second and third.
+// of input rows j+2 and j+3 (sums[1]'s first s1early taps of row j+2 came in the half before, or
+// before the loop), sums[2] adds row j+3's (its row j+2 came in the half before, or before the
+// loop) and, ahead, sums[3] starts from row j+3 and adds the first s1early taps of row j+4
+// (next's row 0), and sums[0], once stored, starts over as the next half's sums[2] (row j+4)
+// from next's row 0. Ahead, the FMLAs go round the sums (sums[1] first), with rows j+4 and j+5's
+// loads into next after the first six of them, two rows counted off R7 first and sums[0] stored
+// three FMLAs after its last (58 -> 56 cycles a step on the a55), then the half is written in its
+// searched order. The last half alternates the first two sums, then the second and third.
 func (e *emitter) s1half(h half, next s1taps, ahead bool) {
 	cur, sums := s1sets[h.taps], h.sums
 	var a, b, c, d, f []string
 	for t := 0; t < 3; t++ {
 		a = append(a, fmlaW(sums[0], cur[0][t], 6+t))
-		b = append(b, fmlaW(sums[1], cur[0][t], 3+t))
 		c = append(c, fmlaW(sums[2], cur[1][t], 3+t))
 		d = append(d, fmlaW(sums[3], cur[1][t], t))
 	}
+	for t := s1early; t < 3; t++ {
+		b = append(b, fmlaW(sums[1], cur[0][t], 3+t))
+	}
 	for t := 0; t < 3; t++ {
 		b = append(b, fmlaW(sums[1], cur[1][t], 6+t))
+	}
+	for t := 0; t < s1early && ahead; t++ {
+		d = append(d, fmlaW(sums[3], next[0][t], 3+t))
 	}
 	if !ahead {
 		e.Ins(asmgen.Interleave(a, b[:3])...)
@@ -231,14 +282,15 @@ func (e *emitter) s1half(h half, next s1taps, ahead bool) {
 	slot[6] = append(slot[6], "\tADD  R8, R1", "\tADD  R8, R6")
 	storeA, endB := slices.Index(order, a[len(a)-1])+3, slices.Index(order, b[len(b)-1])
 	slot[storeA] = append(slot[storeA], slices.Concat(store(sums[0], "R0"), []string{biasQ(sums[0])})...)
-	e.Ins(biasQ(sums[3]), "\tSUB  $2, R7")
+	lines := []string{biasQ(sums[3]), "\tSUB  $2, R7"}
 	for k, x := range order {
-		e.Ins(x)
-		e.Ins(slot[k]...)
+		lines = append(lines, x)
+		lines = append(lines, slot[k]...)
 		if k == endB {
-			e.Ins(store(sums[1], "R21")...)
+			lines = append(lines, store(sums[1], "R21")...)
 		}
 	}
+	e.insSearched("s1rows"+h.name, lines)
 }
 
 // s1tail ends the sum Vd of an odd last row with its third input row (R1) and stores it.
@@ -288,7 +340,8 @@ func (s s2taps) load(r int, ptr string) []string {
 // frame. With two or three rows left a half without loads ahead ends the last two (s2lastX,
 // s2lastY); an odd last row takes its last two input rows alone (s2tail16, s2tail18; m = 1 goes
 // there straight). R24 holds the rows left less 4, R8 four input rows in bytes, R9 two output
-// rows. llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 66 cycles, a57 48, a13 20 (two-row
+// rows. llvm-mca (bench/mca.py), per 4 output rows: cortex-a55 63 cycles, a57 48, a13 20 (66 on
+// a55 before the searched order of the stretches s2rowsX and s2rowsY; two-row
 // steps of 6 input rows before: 144, 68, 36; row j+1 all in one half, 9 FMLAs at 4 cycles each
 // on the a55: 96, and 82 with the SUB, ADDs and first store placed as in s2half).
 func (e *emitter) stride2() {
@@ -376,20 +429,25 @@ func (e *emitter) s2half(h half, next s2taps, nextSum int, ahead bool) {
 		}
 	}
 	storeA, endB := min(slices.Index(order, a[len(a)-1])+3, len(order)-1), slices.Index(order, b[len(b)-1])
-	e.Ins(biasQ(sums[2]))
+	lines := []string{biasQ(sums[2])}
 	if ahead {
-		e.Ins(biasQ(nextSum), "\tSUB  $2, R24")
+		lines = append(lines, biasQ(nextSum), "\tSUB  $2, R24")
 	}
 	for k, f := range order {
-		e.Ins(f)
-		e.Ins(slot[k]...)
+		lines = append(lines, f)
+		lines = append(lines, slot[k]...)
 		if k == storeA {
-			e.Ins(store(sums[0], "R0")...)
+			lines = append(lines, store(sums[0], "R0")...)
 		}
 		if k == endB {
-			e.Ins(store(sums[1], "R21")...)
+			lines = append(lines, store(sums[1], "R21")...)
 		}
 	}
+	if !ahead {
+		e.Ins(lines...)
+		return
+	}
+	e.insSearched("s2rows"+h.name, lines)
 }
 
 // s2taps3 is the FMLAs of set row r's three taps into the sum Vd as filter row f.
@@ -437,8 +495,11 @@ func (e *emitter) s2tail(d int) {
 // loaded only once the row count (R19, R20) says it is there; a last 4 columns take s<s>one4,
 // the 4-wide step. At stride 2 a row's loads go among the row before's FMLAs, the exits for
 // fewer rows (s2rows1, s2rows2) ending that row: llvm-mca per step, cortex-a55 / a57 / a13, 71 /
-// 27.2 / 13.1 cycles -> 61 / 27.1 / 12.3. At stride 1 that gains nothing on cortex-a55 (its
-// two sums' nine FMLAs, 4 cycles each, take 36 of the step's 49 cycles whatever the loads do).
+// 27.2 / 13.1 cycles -> 61 / 27.1 / 12.3, and 55 / 27.1 / 12.3 in the searched order of the
+// stretches between the branches (s2loop0-2). At stride 1 that gains nothing on cortex-a55 (its
+// two sums' nine FMLAs, 4 cycles each, take 36 of the step's 49 cycles whatever the loads do);
+// the searched order of row 0 and the stores (s1loop0, s1store) takes it to 47 (a57 20.1, a13
+// 11.1 as before).
 func (e *emitter) rowByRow(s int) {
 	rows := [3]string{"R1", "R6", "R7"}
 	skip := [3]string{"", "R19", "R20"} // set when input row r is not there
@@ -456,29 +517,38 @@ func (e *emitter) rowByRow(s int) {
 	e.P("s%dloop:", s)
 	// The count of columns left is compared early: llvm-mca's Cortex-A55 issues a branch only
 	// once the compare before it has written its flags back.
-	e.Ins("\tSUB  $8, R5", biasQ(0), biasQ(16), "\tCMP  $8, R5")
+	top := []string{"\tSUB  $8, R5", biasQ(0), biasQ(16), "\tCMP  $8, R5"}
 	if s == 1 {
 		for r, ptr := range rows {
 			if r > 0 {
 				e.P("\tCBNZ %s, s1store", skip[r])
+				top = nil
 			}
-			e.Ins(s1row8(r, ptr)...)
+			e.insSearched(fmt.Sprintf("s1loop%d", r), slices.Concat(top, s1row8(r, ptr)))
 		}
 		e.P("")
 		e.P("s1store:")
-		e.end8(s)
+		end := e.end8Lines(s)
+		e.Ins(end[0])
+		e.insSearched("s1store", end[1:])
+		e.P("\tBGE  s%dloop", s)
+		e.P("\tCBZ  R5, s%drownext", s)
 	} else {
 		// Each row's loads go among the row before's FMLAs, two VLD2s ahead of them (a VLD2's
 		// result comes 7 cycles after it on llvm-mca's in-order Cortex-A55), so the row count
 		// is tested before the loads of row r (CBNZ to s2rows<r>), whose exit ends row r-1.
-		e.Ins(s2load8(0, rows[0])...)
+		e.insSearched("s2loop0", slices.Concat(top, s2load8(0, rows[0])))
 		for r := 1; r < len(rows); r++ {
 			e.P("\tCBNZ %s, s2rows%d", skip[r], r)
 			l, f := s2load8(r, rows[r]), s2fmla8(r-1)
-			e.Ins(slices.Concat(l[:2], f[:3], l[2:], f[3:])...)
+			lines := slices.Concat(l[:2], f[:3], l[2:], f[3:])
+			if r == len(rows)-1 {
+				lines = slices.Concat(lines, s2fmla8(r), e.end8Lines(s))
+			}
+			e.insSearched(fmt.Sprintf("s2loop%d", r), lines)
 		}
-		e.Ins(s2fmla8(len(rows) - 1)...)
-		e.end8(s)
+		e.P("\tBGE  s%dloop", s)
+		e.P("\tCBZ  R5, s%drownext", s)
 		for r := 1; r < len(rows); r++ {
 			e.P("\tB    s2one4")
 			e.P("")
@@ -512,14 +582,18 @@ func (e *emitter) rowByRow(s int) {
 // on, back to the loop while 8 columns are left (the flags of the step's CMP), on to the next
 // row when none are.
 func (e *emitter) end8(s int) {
-	e.Ins("\tFMOVQ F0, (R0)",
-		"\tFMOVQ F16, 16(R0)",
-		"\tADD  $32, R0")
-	for _, ptr := range [3]string{"R1", "R6", "R7"} {
-		e.P("\tADD  $%d, %s", 32*s, ptr)
-	}
+	e.Ins(e.end8Lines(s)...)
 	e.P("\tBGE  s%dloop", s)
 	e.P("\tCBZ  R5, s%drownext", s)
+}
+
+// end8Lines is end8's stores and pointer steps.
+func (e *emitter) end8Lines(s int) []string {
+	l := []string{"\tFMOVQ F0, (R0)", "\tFMOVQ F16, 16(R0)", "\tADD  $32, R0"}
+	for _, ptr := range [3]string{"R1", "R6", "R7"} {
+		l = append(l, fmt.Sprintf("\tADD  $%d, %s", 32*s, ptr))
+	}
+	return l
 }
 
 // s1rowTaps is the stride-1 one-row loop's taps of input row r: columns 0-3 (sum V0), then 4-7
