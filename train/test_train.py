@@ -168,6 +168,21 @@ train_detector.run_script(train_detector.main)
 """
 
 
+# train_detector.py with the learning rate each process sets recorded in OUT/lr-rankR.json.
+RECORDING_LR = """import json, os, sys
+sys.path.insert(0, %r)
+import train_detector
+lr_at, rates = train_detector.lr_at, []
+def recorded(a, it, elapsed=0.0):
+    rates.append(lr_at(a, it, elapsed))
+    with open(os.path.join(a.out, "lr-rank%%s.json" %% os.environ["RANK"]), "w") as f:
+        json.dump(rates, f)
+    return rates[-1]
+train_detector.lr_at = recorded
+train_detector.run_script(train_detector.main)
+"""
+
+
 def without_engine_ranges():
     """In this process, the recipes without the engine's ranges (WITHOUT_ENGINE_RANGES)."""
     import export
@@ -301,6 +316,29 @@ class DistributedTraining(unittest.TestCase):
                     err = (v - b["model"][k]).abs().max().item()
                     tol = 1e-5 * max(v.abs().max().item(), 1e-3)
                     self.assertTrue(err <= tol, "%s: max |difference| %g, tolerance %g" % (k, err, tol))
+
+    def test_time_budget_rate_is_one_on_every_process(self):
+        # --time-budget decays the rate over wall-clock seconds. Read on each process's own clock
+        # (started milliseconds apart), it gave each replica another rate for the same averaged
+        # gradient, and DDP never brings the weights back together; rank 0's clock sets it for all.
+        with tempfile.TemporaryDirectory() as tmp:
+            data = tiny_coco(os.path.join(tmp, "train.json"), 2)
+            out = os.path.join(tmp, "run")
+            script = os.path.join(tmp, "recording_lr.py")
+            with open(script, "w") as f:
+                f.write(RECORDING_LR % HERE)
+            code, stdout = self.torchrun_run(tmp, ["--config", PRESET, "--classes", "person", "--data", data,
+                                                   "--batch", "1", "--train-sizes", "224", "--box-batch", "32",
+                                                   "--threads", "1", "--warmup", "0", "--eval-every", "0",
+                                                   "--iters", "3", "--time-budget", "600", "--out", out], script)
+            self.assertEqual(code, 0, stdout)
+            rates = []
+            for r in (0, 1):
+                with open(os.path.join(out, "lr-rank%d.json" % r)) as f:
+                    rates.append(json.load(f))
+            self.assertEqual(len(rates[0]), 3, rates)
+            self.assertTrue(all(0 < v <= 1e-3 for v in rates[0]), rates)  # on the cosine, at most --lr
+            self.assertEqual(rates[0], rates[1])
 
     def test_unreadable_image_stops_every_process(self):
         # An image one process cannot decode stops every process at that iteration, all told the
@@ -1418,6 +1456,26 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("resumed", buf.getvalue())
         self.assertNotIn("the run started with", buf.getvalue())
 
+    def test_changed_cache_is_noted(self):
+        # A cached image is pre-shrunk (PIL's resize, which smooths), one decoded each time is
+        # resized once by torchvision: the same draw trains on other pixels. A resume that
+        # switched --cache / --no-cache changed them without a word (they counted as leaving the
+        # training as it is); it is noted now, by the checkpoint's record.
+        records = train_detector.label_records(train_detector.load_coco(*train_detector.parse_pair(self.data))[0], [1])[0]
+        cached = train_detector.Detections(records, 224, 373, cache=True)[(0, 1)][0]
+        decoded = train_detector.Detections(records, 224, 373, cache=False)[(0, 1)][0]
+        self.assertNotEqual(cached.shape, decoded.shape)
+        out = self.run_train("cache", "--iters", "3", "--stop-after", "1")  # (two images: cached by default)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", out, "--iters", "3", "--stop-after", "1", "--cache"])
+        self.assertIn("resumed", buf.getvalue())
+        self.assertNotIn("decoded images are", buf.getvalue())
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            train_detector.main(self.common + ["--out", out, "--iters", "3", "--no-cache"])
+        self.assertIn("note: the decoded images are not cached now, cached until this checkpoint", buf.getvalue())
+
     def test_resume_with_another_optimizer(self):
         # Another --optimizer is refused, naming the checkpoint and both (an AdamW state loaded
         # into SGD failed at the first step with KeyError: 'momentum'); another --wd goes on
@@ -1977,12 +2035,24 @@ class DetectorTraining(unittest.TestCase):
         self.assertEqual(len(losses(out)), 2)
 
     def test_frozen_bn_stays(self):
-        out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
+        # Frozen BatchNorm keeps its statistics and affine. From scratch, the last BN of each
+        # stride-1 unit's residual branch started at gamma 0 (zero-init residual) and, frozen,
+        # stayed 0: the branch output 0 and got no gradient, so 13 of the 16 units never trained.
+        # With --bn frozen it starts at 1, with a note.
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            out = self.run_train("frozen", "--iters", "2", "--bn", "frozen")
         model = load_bin(os.path.join(out, "iter000002.bin"))
         bn = model.trunk.features[5].branch_main_1[1]  # a stage-3 BatchNorm, as the fresh model has it
         self.assertTrue(torch.equal(bn.running_var, torch.ones_like(bn.running_var)))
         self.assertTrue(torch.equal(bn.running_mean, torch.zeros_like(bn.running_mean)))
         self.assertTrue(torch.equal(bn.weight, torch.ones_like(bn.weight)))
+        units = [u for u in model.trunk.features if u.stride == 1]
+        self.assertEqual(len(units), 13)
+        for i, unit in enumerate(units):
+            gamma = unit.branch_main_2[1].weight
+            self.assertTrue(torch.equal(gamma, torch.ones_like(gamma)), "stride-1 unit %d: gamma %s" % (i, gamma[:4]))
+        self.assertIn("note: --bn frozen from scratch: the BatchNorm layers keep their initial statistics", buf.getvalue())
 
     def test_init_from_bin(self):
         # --init: a new run starts from every weight of a finished run's .bin, and refuses a .bin

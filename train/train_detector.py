@@ -129,7 +129,8 @@ def parser():
                    help="BatchNorm while training: batch statistics (from scratch, enough images per process), "
                    "synchronized across processes (DDP, few images per GPU), or frozen (a pretrained trunk)")
     p.add_argument("--no-zero-init-residual", action="store_true",
-                   help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch)")
+                   help="keep the last BN of each residual branch at gamma 1 (default: 0, from scratch; 1 with "
+                        "--bn frozen, whose gamma 0 would never change)")
     p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (torch takes up to 2^64 - 1, after x 1000003)
     p.add_argument("--workers", type=whole(0), default=0, help="DataLoader workers per process")
     cache = p.add_mutually_exclusive_group()
@@ -1342,8 +1343,10 @@ def run_script(main):
 # The arguments that change what a run trains (schedule, batches, augmentation, sampling, BN): a
 # resumed run with others goes on under settings it did not start with (legitimate, as extending
 # --iters, but worth a word). The architecture, classes and --optimizer are the checkpoint's (another
-# is refused); --data, --trunk and --init are noted apart; the rest (--out, --workers, --threads,
-# --cache, logging, checkpoints, evaluations, --stop-after, ...) leave the training as it is.
+# is refused); --data, --trunk and --init are noted apart, and so is whether the decoded images are
+# cached (--cache, --no-cache, or their default by the data's size: cached images are pre-shrunk, so
+# the pixels trained on differ), by the checkpoint's record; the rest (--out, --workers, --threads,
+# logging, checkpoints, evaluations, --stop-after, ...) leave the training as it is.
 TRAINING_ARGS = ("config", "iters", "batch", "accum", "lr", "wd", "warmup", "schedule", "clip", "ema",
                  "train_sizes", "flip", "color", "crop", "mosaic", "copy_paste", "anchor_sizes", "rpn_batch",
                  "box_batch", "train_pre_nms", "train_post_nms", "bn", "seed")
@@ -1519,15 +1522,19 @@ def trim_log(path, upto):
 
 
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None,
-                    classes=None):
+                    classes=None, cache=None):
     """Writes OUT/last.pt atomically. images: the training images consumed so far (where a resumed
     run's batch stream goes on); global_batch: processes x batch x accumulation, to say so when a
-    resumed run's differs; classes: a detector's [(id, name)], which a resumed run must have."""
+    resumed run's differs; classes: a detector's [(id, name)], which a resumed run must have; cache:
+    whether a detector run's decoded images are cached (pre-shrunk), to say so when a resumed run's
+    are not, or the other way round."""
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
           "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch}
     if classes is not None:
         ck["classes"] = [list(c) for c in classes]
+    if cache is not None:
+        ck["cache"] = cache
     if ema is not None:
         ck["ema"] = ema.state_dict()
     torch.save(ck, tmp)
@@ -1639,7 +1646,14 @@ def main(argv=None):
                 raise SystemExit("--trunk %s: not a trunk of this preset's architecture (%s)" % (
                     a.trunk, lines[1].strip() if len(lines) > 1 else e))
         else:
-            init_from_scratch(model, not a.no_zero_init_residual)
+            # Frozen, a gamma of 0 stays 0: each stride-1 unit's residual branch would output 0 and get
+            # no gradient for the whole run (13 of the 16 units of the trunk never trained).
+            init_from_scratch(model, not a.no_zero_init_residual and a.bn != "frozen")
+            if a.bn == "frozen" and main_proc:
+                print("note: --bn frozen from scratch: the BatchNorm layers keep their initial statistics (mean 0, "
+                      "variance 1) and affine (1, 0), so they normalize nothing, and the residual branches start at "
+                      "gamma 1, not 0 (frozen at 0 they would never train); --bn frozen is for a pretrained trunk "
+                      "(--trunk, --init)", flush=True)
     sizes = parse_sizes("--train-sizes", a.train_sizes, 32) if a.train_sizes else default_train_sizes(test_res)
     a.train_sizes = ",".join(str(v) for v in sizes)  # args.json records the sizes used
     max_long = round(max(sizes) * RES_MAX[test_res] / test_res)
@@ -1735,6 +1749,13 @@ def main(argv=None):
             world, a.batch, a.accum), flush=True)
         for note in notes + schedule_notes(a):
             print("note: " + note, flush=True)
+        if ck is not None and ck.get("cache") is not None and ck["cache"] != cache:
+            # (Detections.load: a cached image is first shrunk by PIL, which smooths; the one
+            # decoded each time is resized once, by torchvision: other pixels for the same draw)
+            print("note: the decoded images are %s now, %s until this checkpoint (--cache, --no-cache, or their "
+                  "default: cached for at most %d images): a cached image is pre-shrunk (by PIL, which smooths), "
+                  "so the pixels the run trains on change from here" % (
+                      "cached" if cache else "not cached", "not" if cache else "cached", CACHE_MAX_IMAGES), flush=True)
 
     ddp = model
     if distributed:
@@ -1784,7 +1805,7 @@ def main(argv=None):
 
     def save_now(it):
         save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema,
-                        images=sampler.consumed(it), global_batch=global_batch, classes=classes)
+                        images=sampler.consumed(it), global_batch=global_batch, classes=classes, cache=cache)
 
     def evaluate(it):
         nonlocal best
@@ -1842,7 +1863,15 @@ def main(argv=None):
             break
         t0 = time.time()
         torch.manual_seed(a.seed * 1000003 + it * world + rank)  # torchvision's samplers draw from it
-        lr = lr_at(a, it, time.time() - loop_start)
+        elapsed = time.time() - loop_start
+        if distributed and a.time_budget > 0:
+            # One clock for the schedule, as for the end: each process's own (started a few
+            # milliseconds apart) gave each replica another rate for the same averaged gradient,
+            # and DDP never brings the weights back together.
+            t = torch.tensor([elapsed], dtype=torch.float64, device=device)
+            dist.broadcast(t, 0)
+            elapsed = t.item()
+        lr = lr_at(a, it, elapsed)
         for grp in opt.param_groups:
             grp["lr"] = lr
         opt.zero_grad(set_to_none=True)
