@@ -130,9 +130,8 @@ func TestSummaryWriteError(t *testing.T) {
 	}
 }
 
-// TestOtherCategoriesNoted: detections of categories the ground truth does not have are kept
-// (as pycocotools' loadRes keeps them), counted on stderr, and change nothing.
-func TestOtherCategoriesNoted(t *testing.T) {
+// goldenDetections returns the golden results file's detections as JSON objects, to edit.
+func goldenDetections(t *testing.T) []map[string]any {
 	b, err := os.ReadFile(goldenDT)
 	if err != nil {
 		t.Fatal(err)
@@ -141,12 +140,29 @@ func TestOtherCategoriesNoted(t *testing.T) {
 	if err := json.Unmarshal(b, &dts); err != nil {
 		t.Fatal(err)
 	}
+	return dts
+}
+
+// writeJSON writes v to path as JSON.
+func writeJSON(t *testing.T, path string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOtherCategoriesNoted: detections of categories the ground truth does not have are kept
+// (as pycocotools' loadRes keeps them), counted on stderr, and change nothing.
+func TestOtherCategoriesNoted(t *testing.T) {
+	dts := goldenDetections(t)
 	for _, cat := range []int{999, 999, 12} {
 		dts = append(dts, map[string]any{"image_id": dts[0]["image_id"], "category_id": cat, "bbox": []float64{1, 2, 3, 4}, "score": 0.9})
 	}
 	p := filepath.Join(t.TempDir(), "dt.json")
-	b, _ = json.Marshal(dts)
-	os.WriteFile(p, b, 0o644)
+	writeJSON(t, p, dts)
 	e, stdout, stderr := testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", p}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -505,18 +521,10 @@ func TestCategoriesNoteOverImagesEvaluated(t *testing.T) {
 		t.Errorf("golden file at -limit 10: exit %d, stderr %s", code, stderr)
 	}
 
-	b, err := os.ReadFile(goldenDT)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dts []map[string]any
-	if err := json.Unmarshal(b, &dts); err != nil {
-		t.Fatal(err)
-	}
+	dts := goldenDetections(t)
 	persons := slices.DeleteFunc(dts, func(d map[string]any) bool { return d["category_id"] != 1.0 })
 	p := filepath.Join(t.TempDir(), "dt.json")
-	b, _ = json.Marshal(persons)
-	os.WriteFile(p, b, 0o644)
+	writeJSON(t, p, persons)
 	e, stdout, stderr := testEnv(t, nil)
 	if code := run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", p, "-limit", "10", "-json"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
