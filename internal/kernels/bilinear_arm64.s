@@ -278,48 +278,48 @@ bilinearSumNEONone:
 	CBZ  R6, bilinearSumNEONonelastA
 
 bilinearSumNEONonetap:
+	SUB    $1, R6
 	WORD $0x4f849108 // fmul v8.4s, v8.4s, v4.s[0]
 	LDPSW  32(R5), (R11, R12)
 	WORD $0x4fa4918c // fmul v12.4s, v12.4s, v4.s[1]
 	LDPSW  40(R5), (R13, R14)
 	WORD $0x4f849a10 // fmul v16.4s, v16.4s, v4.s[2]
-	SUB    $1, R6
 	WORD $0x4fa49a94 // fmul v20.4s, v20.4s, v4.s[3]
+	ADD    R11<<2, R1, R11
 	FMOVQ  48(R5), F5
 	WORD $0x4e2cd508 // fadd v8.4s, v8.4s, v12.4s
-	ADD    R11<<2, R1, R11
-	ADD    R12<<2, R1, R12
-	ADD    R13<<2, R1, R13
-	ADD    R14<<2, R1, R14
 	FMOVQ  (R11), F9
+	ADD    R12<<2, R1, R12
+	ADD    R14<<2, R1, R14
 	WORD $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
-	FMOVQ  (R12), F13
-	FMOVQ  (R13), F17
-	FMOVQ  (R14), F21
-	WORD $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
 	ADD    $32, R5
+	FMOVQ  (R14), F21
+	FMOVQ  (R12), F13
+	WORD $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	ADD    R13<<2, R1, R13
 	WORD $0x4e28d400 // fadd v0.4s, v0.4s, v8.4s
+	FMOVQ  (R13), F17
 	CBZ    R6, bilinearSumNEONonelastB
+	WORD $0x4fa591ad // fmul v13.4s, v13.4s, v5.s[1]
+	SUB    $1, R6
 	WORD $0x4f859129 // fmul v9.4s, v9.4s, v5.s[0]
 	LDPSW  32(R5), (R7, R8)
-	WORD $0x4fa591ad // fmul v13.4s, v13.4s, v5.s[1]
-	LDPSW  40(R5), (R9, R10)
 	WORD $0x4f859a31 // fmul v17.4s, v17.4s, v5.s[2]
-	SUB    $1, R6
-	WORD $0x4fa59ab5 // fmul v21.4s, v21.4s, v5.s[3]
+	LDPSW  40(R5), (R9, R10)
 	FMOVQ  48(R5), F4
+	ADD    $32, R5
 	WORD $0x4e2dd529 // fadd v9.4s, v9.4s, v13.4s
 	ADD    R7<<2, R1, R7
 	ADD    R8<<2, R1, R8
 	ADD    R9<<2, R1, R9
 	ADD    R10<<2, R1, R10
-	FMOVQ  (R7), F8
 	WORD $0x4e31d529 // fadd v9.4s, v9.4s, v17.4s
-	FMOVQ  (R8), F12
-	FMOVQ  (R9), F16
+	WORD $0x4fa59ab5 // fmul v21.4s, v21.4s, v5.s[3]
+	FMOVQ  (R7), F8
 	FMOVQ  (R10), F20
+	FMOVQ  (R8), F12
 	WORD $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
-	ADD    $32, R5
+	FMOVQ  (R9), F16
 	WORD $0x4e29d400 // fadd v0.4s, v0.4s, v9.4s
 	CBNZ   R6, bilinearSumNEONonetap
 

@@ -51,80 +51,84 @@ TEXT ·expNEON(SB), NOSPLIT, $0-32
 	VLD1R.P 4(R3), [V29.S4]
 	CBZ  R2, expneondone
 
+// The loop's order was searched (a random search over the orders the dependencies allow: each
+// register's reads and writes in order, so every value is computed as before; no load past a
+// store; an order kept only where none of llvm-mca's models got slower): cycles per step on
+// cortex-a55 / cortex-a57 / apple-a13 121.0 / 57.5 / 26.9 -> 92.0 / 55.2 / 25.8.
 expneonloop:
 	VLD1.P 16(R1), [V0.S4]
-	VLD1.P 16(R1), [V8.S4]
 	FMUL(1, 0, 16)
+	VLD1.P 16(R1), [V8.S4]
 	FMUL(9, 8, 16)
 	FRINTN(1, 1)
-	FRINTN(9, 9)
-	FCVTZS(2, 1)
-	FCVTZS(10, 9)
-	VMOV V0.B16, V3.B16
 	VMOV V8.B16, V11.B16
-	VFMLA V17.S4, V1.S4, V3.S4
+	VMOV V0.B16, V3.B16
+	FRINTN(9, 9)
 	VFMLA V17.S4, V9.S4, V11.S4
-	VFMLA V18.S4, V1.S4, V3.S4
-	VFMLA V18.S4, V9.S4, V11.S4
-	VMOV V20.B16, V4.B16
-	VMOV V20.B16, V12.B16
-	VFMLA V19.S4, V3.S4, V4.S4
-	VFMLA V19.S4, V11.S4, V12.S4
+	VFMLA V17.S4, V1.S4, V3.S4
 	VMOV V21.B16, V5.B16
+	VMOV V20.B16, V12.B16
+	VFMLA V18.S4, V9.S4, V11.S4
+	VFMLA V18.S4, V1.S4, V3.S4
+	VMOV V20.B16, V4.B16
+	VFMLA V19.S4, V11.S4, V12.S4
+	VFMLA V19.S4, V3.S4, V4.S4
+	FCVTZS(2, 1)
 	VMOV V21.B16, V13.B16
+	FCVTZS(10, 9)
+	VMOV V3.B16, V1.B16
 	VFMLA V4.S4, V3.S4, V5.S4
-	VFMLA V12.S4, V11.S4, V13.S4
 	VMOV V22.B16, V4.B16
+	VFMLA V12.S4, V11.S4, V13.S4
 	VMOV V22.B16, V12.B16
 	VFMLA V5.S4, V3.S4, V4.S4
-	VFMLA V13.S4, V11.S4, V12.S4
 	VMOV V23.B16, V5.B16
+	VFMLA V13.S4, V11.S4, V12.S4
 	VMOV V23.B16, V13.B16
 	VFMLA V4.S4, V3.S4, V5.S4
-	VFMLA V12.S4, V11.S4, V13.S4
 	VMOV V24.B16, V4.B16
+	VFMLA V12.S4, V11.S4, V13.S4
 	VMOV V24.B16, V12.B16
-	VFMLA V5.S4, V3.S4, V4.S4
-	VFMLA V13.S4, V11.S4, V12.S4
-	FMUL(5, 3, 3)
-	FMUL(13, 11, 11)
-	VMOV V3.B16, V1.B16
 	VMOV V11.B16, V9.B16
-	VFMLA V4.S4, V5.S4, V1.S4
-	VFMLA V12.S4, V13.S4, V9.S4
-	FADD(4, 1, 25)
-	FADD(12, 9, 25)
 	SSHR1(6, 2)
+	VFMLA V5.S4, V3.S4, V4.S4
+	FMUL(5, 3, 3)
+	VFMLA V13.S4, V11.S4, V12.S4
+	FMUL(13, 11, 11)
 	SSHR1(14, 10)
 	SUB(7, 2, 6)
-	SUB(15, 10, 14)
+	VFMLA V4.S4, V5.S4, V1.S4
 	ADD(6, 6, 29)
+	VFMLA V12.S4, V13.S4, V9.S4
+	SUB(15, 10, 14)
 	ADD(14, 14, 29)
+	FADD(12, 9, 25)
 	SHL23(6, 6)
+	ADD(15, 15, 29)
+	FADD(4, 1, 25)
 	SHL23(14, 14)
 	ADD(7, 7, 29)
-	ADD(15, 15, 29)
-	SHL23(7, 7)
 	SHL23(15, 15)
-	FMUL(4, 4, 6)
 	FMUL(12, 12, 14)
-	FMUL(4, 4, 7)
-	FMUL(12, 12, 15)
+	FMUL(4, 4, 6)
+	SHL23(7, 7)
 	FCMGT(5, 26, 0)
+	SUBS   $8, R2
+	FMUL(4, 4, 7)
 	FCMGT(13, 26, 8)
+	FMUL(12, 12, 15)
 	BIC(4, 4, 5)
-	BIC(12, 12, 13)
 	FCMGT(5, 0, 27)
+	BIC(12, 12, 13)
 	FCMGT(13, 8, 27)
 	BIT(4, 28, 5)
-	BIT(12, 28, 13)
 	FCMEQ(5, 0, 0)
+	BIT(12, 28, 13)
 	FCMEQ(13, 8, 8)
 	BIF(4, 0, 5)
 	BIF(12, 8, 13)
 	VST1.P [V4.S4], 16(R0)
 	VST1.P [V12.S4], 16(R0)
-	SUBS   $8, R2
 	BGT    expneonloop
 
 expneondone:

@@ -52,25 +52,30 @@ TEXT ·filterIoUNEON(SB), NOSPLIT, $0-80
 	MOVD  $0, R15
 	MOVD  $0, R19
 
+// The compare's stretch (up to CBNZ; the three paths after it as written) runs in a searched
+// order (a random search over the orders the dependencies allow: each register's reads and writes
+// in order, no load past a store; an order kept only where none of llvm-mca's models got slower):
+// the whole loop body as one trace, cortex-a55 / cortex-a57 / apple-a13 cycles 146.0 / 71.1 /
+// 20.5 -> 127.0 / 68.6 / 19.4.
 iouNEONloop:
-	VLD1.P 16(R0), [V16.S4]
-	VLD1.P 16(R1), [V17.S4]
 	VLD1.P 16(R2), [V18.S4]
-	VLD1.P 16(R3), [V19.S4]
-	VLD1.P 16(R4), [V20.S4]
-	VLD1.P 16(R5), [V21.S4]
 	WORD   $0x4eb2f456                 // fmin v22.4s, v2.4s, v18.4s
+	VLD1.P 16(R0), [V16.S4]
 	WORD   $0x4e30f417                 // fmax v23.4s, v0.4s, v16.4s
-	WORD   $0x4eb7d6d6                 // fsub v22.4s, v22.4s, v23.4s
-	WORD   $0x4e36f4d6                 // fmax v22.4s, v6.4s, v22.4s
-	WORD   $0x4eb3f477                 // fmin v23.4s, v3.4s, v19.4s
+	VLD1.P 16(R1), [V17.S4]
 	WORD   $0x4e31f438                 // fmax v24.4s, v1.4s, v17.4s
+	VLD1.P 16(R3), [V19.S4]
+	WORD   $0x4eb7d6d6                 // fsub v22.4s, v22.4s, v23.4s
+	WORD   $0x4eb3f477                 // fmin v23.4s, v3.4s, v19.4s
+	VLD1.P 16(R4), [V20.S4]
 	WORD   $0x4eb8d6f7                 // fsub v23.4s, v23.4s, v24.4s
+	WORD   $0x4e36f4d6                 // fmax v22.4s, v6.4s, v22.4s
 	WORD   $0x4e37f4d7                 // fmax v23.4s, v6.4s, v23.4s
 	WORD   $0x6e37ded6                 // fmul v22.4s, v22.4s, v23.4s
 	WORD   $0x4e34d497                 // fadd v23.4s, v4.4s, v20.4s
 	WORD   $0x4eb6d6f7                 // fsub v23.4s, v23.4s, v22.4s
 	WORD   $0x6e37fed6                 // fdiv v22.4s, v22.4s, v23.4s
+	VLD1.P 16(R5), [V21.S4]
 	WORD   $0x6ea5e6d6                 // fcmgt v22.4s, v22.4s, v5.4s
 	VAND   V7.B16, V22.B16, V23.B16
 	VADDV  V23.S4, V23
