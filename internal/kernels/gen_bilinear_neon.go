@@ -299,15 +299,5 @@ var searched = map[string][]int{
 
 // insSearched writes the stretch named name in its searched order.
 func (e *emitter) insSearched(name string, lines []string) {
-	p := searched[name]
-	if p == nil {
-		e.Ins(lines...)
-		return
-	}
-	if len(p) != len(lines) {
-		log.Fatalf("searched order %s: %d instructions, %d written", name, len(p), len(lines))
-	}
-	for _, i := range p {
-		e.Ins(lines[i])
-	}
+	e.InsInOrder(name, searched[name], lines)
 }

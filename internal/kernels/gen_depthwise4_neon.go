@@ -61,17 +61,7 @@ var searched = map[string][]int{
 
 // insSearched writes the stretch named name in its searched order.
 func (e *emitter) insSearched(name string, lines []string) {
-	p := searched[name]
-	if p == nil {
-		e.Ins(lines...)
-		return
-	}
-	if len(p) != len(lines) {
-		panic(fmt.Sprintf("searched order %s: %d instructions, %d written", name, len(p), len(lines)))
-	}
-	for _, i := range p {
-		e.Ins(lines[i])
-	}
+	e.InsInOrder(name, searched[name], lines)
 }
 
 // fmlaW adds taps Vn times weight k (lane 0 of V1+k, as DWSETUP broadcasts it) to the sum Vd.

@@ -26,6 +26,27 @@ func (e *Emitter) Ins(lines ...string) {
 	}
 }
 
+// InsInOrder writes lines in order, each of its entries a line's index as written (an order
+// found by a search over those the dependencies allow: gen_depthwise4_neon.go,
+// gen_bilinear_neon.go); a nil order writes them as written. An order that is not a permutation
+// of the lines is a generator's bug: it panics, naming what.
+func (e *Emitter) InsInOrder(what string, order []int, lines []string) {
+	if order == nil {
+		e.Ins(lines...)
+		return
+	}
+	seen := make([]bool, len(lines))
+	for _, i := range order {
+		if len(order) != len(lines) || i < 0 || i >= len(lines) || seen[i] {
+			panic(fmt.Sprintf("order of %s: %v is not a permutation of its %d lines", what, order, len(lines)))
+		}
+		seen[i] = true
+	}
+	for _, i := range order {
+		e.Ins(lines[i])
+	}
+}
+
 // String returns the lines written so far.
 func (e *Emitter) String() string { return e.b.String() }
 

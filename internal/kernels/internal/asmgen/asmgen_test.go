@@ -38,3 +38,24 @@ func TestInterleave(t *testing.T) {
 		}
 	}
 }
+
+// TestInsInOrder: lines are written in the order given (nil: as written); an order that is not a
+// permutation of the lines panics.
+func TestInsInOrder(t *testing.T) {
+	var e Emitter
+	e.InsInOrder("a", []int{2, 0, 1}, []string{"x", "y", "z"})
+	e.InsInOrder("b", nil, []string{"u", "v"})
+	if got, want := e.String(), "z\nx\ny\nu\nv\n"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	for _, order := range [][]int{{0, 1}, {0, 1, 1}, {0, 1, 3}, {0, 1, -1}, {0, 1, 2, 3}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("order %v of 3 lines: no panic", order)
+				}
+			}()
+			e.InsInOrder("c", order, []string{"x", "y", "z"})
+		}()
+	}
+}
