@@ -43,6 +43,7 @@ import (
 	"github.com/shuffledet/shuffledet/configs"
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/cliflag"
+	"github.com/shuffledet/shuffledet/internal/cliout"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
@@ -135,8 +136,13 @@ func (e *exitError) Error() string { return e.msg }
 
 // run runs the command and returns its exit status.
 func run(ctx context.Context, e *env, args []string) int {
+	out := &cliout.Writer{W: e.stdout} // (urfave/cli's help and -version printers drop a write's error)
 	app := newApp(e)
+	app.Writer = out
 	err := app.RunContext(ctx, args)
+	if err == nil && out.Err() != nil {
+		err = fmt.Errorf("writing standard output: %w", out.Err())
+	}
 	if err == nil {
 		return 0
 	}

@@ -778,6 +778,18 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// TestHelpAndVersionToAFullStdout: -version and -h whose output cannot be written end with
+// status 1, saying so (urfave/cli's printers drop the error: they ended with status 0).
+func TestHelpAndVersionToAFullStdout(t *testing.T) {
+	for _, arg := range []string{"-version", "-h"} {
+		e, _, stderr := testEnv(t, nil)
+		e.stdout = fullWriter{}
+		if code := run(context.Background(), e, []string{"cocoeval", arg}); code != 1 || !strings.Contains(stderr.String(), "cocoeval: writing standard output: no space left on device") {
+			t.Errorf("%s to a full stdout: exit %d, stderr %q", arg, code, stderr)
+		}
+	}
+}
+
 // TestOutputCheckedFirst: a results file that cannot be written, or that would replace an input,
 // is refused before any image is detected (a minival run takes an hour); a usage error goes to
 // stderr, not the help to stdout.

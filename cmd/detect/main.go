@@ -35,6 +35,7 @@ import (
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/cliflag"
+	"github.com/shuffledet/shuffledet/internal/cliout"
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
@@ -50,13 +51,32 @@ func main() {
 	// A closed pipe on standard output (detect ... | head) makes writes fail with EPIPE, which
 	// ends the run cleanly (the output video finished), instead of killing the process mid-file.
 	signal.Ignore(syscall.SIGPIPE)
-	if err := newApp().Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "detect:", err)
-		if errors.Is(err, errInterrupted) {
-			os.Exit(130) // 128 + SIGINT, as a shell reports a command Ctrl-C ended (cocoeval's too; SIGTERM and SIGHUP alike)
-		}
-		os.Exit(1)
+	os.Exit(runMain(os.Args, os.Stdout, os.Stderr))
+}
+
+// runMain runs detect with args on standard output and error stdout and stderr and returns its
+// exit status: 0, 1 for an error (one of writing stdout too, which urfave/cli's help and
+// -version printers drop: cliout; silently where it is a closed pipe, detect -h | head, as the
+// SIGPIPE ignored above would have ended it), 130 for a run a signal cut short.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	out := &cliout.Writer{W: stdout}
+	app := newApp()
+	app.Writer, app.ErrWriter = out, stderr
+	err := app.Run(args)
+	if err == nil && errors.Is(out.Err(), syscall.EPIPE) {
+		return 1
 	}
+	if err == nil && out.Err() != nil {
+		err = fmt.Errorf("writing standard output: %w", out.Err())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "detect:", err)
+		if errors.Is(err, errInterrupted) {
+			return 130 // 128 + SIGINT, as a shell reports a command Ctrl-C ended (cocoeval's too; SIGTERM and SIGHUP alike)
+		}
+		return 1
+	}
+	return 0
 }
 
 // errInterrupted is wrapped by the error of a run a signal cut short (its outputs finished),

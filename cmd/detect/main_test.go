@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -38,6 +39,33 @@ func TestVersion(t *testing.T) {
 	}
 	if want := version.Line("detect", cvimage.Decoders()) + "\n"; out != want {
 		t.Errorf("-version printed %q, want %q", out, want)
+	}
+}
+
+// closedPipe fails every write as a pipe whose reader has gone does (detect ignores SIGPIPE).
+type closedPipe struct{}
+
+func (closedPipe) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}
+}
+
+// TestHelpAndVersionToAFullStdout: -version and the help whose output cannot be written end with
+// status 1, saying so (urfave/cli's printers drop the error: they ended with status 0), silently
+// to a closed pipe (detect -h | head); written, status 0.
+func TestHelpAndVersionToAFullStdout(t *testing.T) {
+	for _, args := range [][]string{{"-version"}, {"-h"}, {"info", "-h"}, {"bench", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if code := runMain(append([]string{"detect"}, args...), &stdout, &stderr); code != 0 || stdout.Len() == 0 || stderr.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, code, stdout.Len(), stderr.String())
+		}
+		stderr.Reset()
+		if code := runMain(append([]string{"detect"}, args...), fullWriter{}, &stderr); code != 1 || !strings.Contains(stderr.String(), "detect: writing standard output: no space left on device") {
+			t.Errorf("%v to a full stdout: exit %d, stderr %q", args, code, stderr.String())
+		}
+		stderr.Reset()
+		if code := runMain(append([]string{"detect"}, args...), closedPipe{}, &stderr); code != 1 || stderr.Len() != 0 {
+			t.Errorf("%v to a closed pipe (| head): exit %d, stderr %q; want 1, nothing said", args, code, stderr.String())
+		}
 	}
 }
 
