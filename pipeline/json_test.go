@@ -24,8 +24,8 @@ func TestJSONLinesSourceNotUTF8(t *testing.T) {
 		{"\xe9t\xc3\xa9\xe9", `"\udce9té\udce9"`},                                      // valid UTF-8 between invalid bytes
 		{"café.jpg", `"café.jpg"`},                                                     // valid: as encoding/json writes it
 		{"rtsp://cam/s?channel=1&subtype=<0>", `"rtsp://cam/s?channel=1&subtype=<0>"`}, // not \u0026 (encoding/json's default)
-		{"a\"b\\c\x01.jpg", `"a\"b\\c\u0001.jpg"`},
-		{"�.jpg", `"�.jpg"`}, // a U+FFFD of the name's own
+		{"a\"b\\c\x01.jpg", `"a\"b\\c\u0001.jpg"`},                                     // quotes, backslashes, control characters escaped as before
+		{"�.jpg", `"�.jpg"`},                                                           // a U+FFFD of the name's own
 	} {
 		var got, plain bytes.Buffer
 		j := NewJSONLines(&got)
