@@ -497,14 +497,22 @@ func (o *output) write(f *frame) error {
 			o.drawRate(&f.Mat)
 		}
 	}
-	var stop error
+	var stop, failed error
+	taken := 0 // sinks that took the frame
 	for _, s := range o.sinks {
 		if err := s.WriteFrame(&f.Frame); errors.Is(err, ErrStop) {
 			stop = err // the frame is out (shown); the run ends after it
 		} else if err != nil {
-			return err
+			failed = err
+			break
 		}
+		taken++
 	}
+	if failed != nil && taken == 0 {
+		return failed
+	}
+	// A frame an earlier sink took is counted though a later one failed (its JSON line is out
+	// when its annotated image does not fit on the disk).
 	now := time.Now()
 	o.times[o.done%len(o.times)] = now
 	o.done++
@@ -522,6 +530,9 @@ func (o *output) write(f *frame) error {
 	})
 	if o.progress != nil {
 		o.progress.Update(o.handled(), o.dropped())
+	}
+	if failed != nil {
+		return failed
 	}
 	return stop
 }

@@ -708,6 +708,28 @@ func TestSinkStopAndFailure(t *testing.T) {
 			t.Errorf("sink error %v: Run %v after %d frames", stopErr, err, n)
 		}
 	}
+
+	// A frame the first sink took (its JSON line) and the second could not (its image: a full
+	// disk) is counted, with its detections; one no sink took is not.
+	for _, first := range []bool{true, false} {
+		n := 0
+		taken := sinkFunc(func(*Frame) error { return nil })
+		fails := sinkFunc(func(*Frame) error {
+			if n++; n == 3 {
+				return errors.New("no space left on device")
+			}
+			return nil
+		})
+		sinks, want := []Sink{taken, fails}, 3
+		if !first {
+			sinks, want = []Sink{fails, taken}, 2
+		}
+		var st Stats
+		err := Run(context.Background(), openClip(t), det, sinks, Options{Stats: &st})
+		if c := st.Counts(); err == nil || c.Frames != want {
+			t.Errorf("the failing sink second %v: Run %v, %d frames counted, want the error and %d", first, err, c.Frames, want)
+		}
+	}
 }
 
 // watched is a source whose Reads are counted, and whose Reads still under way are.

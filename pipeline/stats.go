@@ -110,7 +110,7 @@ type Stats struct {
 
 // Counts is a snapshot of a Stats' counters.
 type Counts struct {
-	Frames     int            // frames written (detected and output)
+	Frames     int            // frames detected and taken by the sinks (by the first ones, where a later one failed)
 	Dropped    int            // frames of a live source skipped because detection fell behind
 	Corrupt    int            // frames the source could not decode (skipped before detection)
 	Failed     int            // frames decoded whose detection or output failed (logged, skipped)

@@ -241,7 +241,8 @@ func detect(c *cli.Context) error {
 		sinks := []pipeline.Sink{j.json}
 		o := opt
 		var vw *pipeline.VideoWriter
-		imagesDir := "" // where this run's annotated images go ("": none)
+		imagesDir := ""            // where this run's annotated images go ("": none)
+		var annotated *countedSink // this run's annotated images, as written
 		k, in := i, j.inputs[i]
 		before := stats.Counts()
 		if in.kind == imageInput {
@@ -256,7 +257,8 @@ func detect(c *cli.Context) error {
 			}
 			src = pipeline.NewImages(paths)
 			if len(outs) > 0 {
-				sinks = append(sinks, pipeline.ImageWriter{Paths: outs})
+				annotated = &countedSink{Sink: pipeline.ImageWriter{Paths: outs}}
+				sinks = append(sinks, annotated)
 				o.Draw = true
 				imagesDir = filepath.Dir(outs[in.name()])
 			}
@@ -369,8 +371,8 @@ func detect(c *cli.Context) error {
 			}
 		}
 		after := stats.Counts()
-		if imagesDir != "" && after.Frames > before.Frames {
-			fmt.Fprintf(stderr, "detect: wrote %s into %s\n", plural.Count(after.Frames-before.Frames, "annotated image", "annotated images"), quote.Name(imagesDir))
+		if annotated != nil && annotated.taken > 0 {
+			fmt.Fprintf(stderr, "detect: wrote %s into %s\n", plural.Count(annotated.taken, "annotated image", "annotated images"), quote.Name(imagesDir))
 		}
 		if in.kind == imageInput { // unreadable, or read but not detected (an image too thin to resize)
 			imagesFailed += after.Corrupt - before.Corrupt + after.Failed - before.Failed
@@ -449,4 +451,21 @@ func (b *frameBar) Finish(done, dropped int) {
 func (b *frameBar) relabel(dropped int, now time.Time) {
 	b.dropped, b.relabeled = dropped, now
 	b.bar.Label(fmt.Sprintf("%s (%d dropped)", b.name, dropped))
+}
+
+// countedSink counts the frames its Sink took: the summary counts a frame the JSON lines took
+// though its annotated image then failed (a full disk), and the annotated images written are
+// told apart.
+type countedSink struct {
+	pipeline.Sink
+	taken int
+}
+
+// WriteFrame implements pipeline.Sink.
+func (s *countedSink) WriteFrame(f *pipeline.Frame) error {
+	err := s.Sink.WriteFrame(f)
+	if err == nil {
+		s.taken++
+	}
+	return err
 }

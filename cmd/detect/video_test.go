@@ -406,6 +406,33 @@ func TestStillTrackAheadOfTheVideo(t *testing.T) {
 	}
 }
 
+// TestAnnotatedImageOnAFullDisk: an annotated image that does not fit (a file size limit stands
+// for a full disk) ends the run with the write's error; the image's JSON line, written first, is
+// counted in the summary with its detections, and no annotated image is said to be written.
+func TestAnnotatedImageOnAFullDisk(t *testing.T) {
+	root := torchref.RepoRoot(t)
+	model, out := videotest.Tiny(t), filepath.Join(t.TempDir(), "annotated")
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	small := limit
+	small.Cur = 4 << 10 // an annotated 320x240 JPEG is larger
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, err := run(t, "-model", model, "-score", "0", "-out", out, filepath.Join(root, "testdata/images/000000001503.jpg"), filepath.Join(root, "testdata/images/000000005503.jpg"))
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "000000001503.detect.jpg") || !strings.Contains(err.Error(), "file too large") {
+		t.Errorf("run: %v, want the first annotated image's write error\n%s", err, stderr)
+	}
+	if lines := strings.Count(stdout, "\n"); lines != 1 || !strings.Contains(stderr, "summary: 1 frame in ") || strings.Contains(stderr, "detections: none") || strings.Contains(stderr, "annotated image") {
+		t.Errorf("%d JSON lines; want 1, a summary of 1 frame with its detections, and no annotated image written:\n%s", lines, stderr)
+	}
+}
+
 // TestOneImageOut: one image takes the singular: "1 annotated image" and a summary of "1 frame";
 // one image that cannot be read fails as "1 of 1 image failed".
 func TestOneImageOut(t *testing.T) {
