@@ -35,7 +35,7 @@ func Detect(det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 }
 
 // DetectContext is Detect, ending with ctx's error once ctx is done (a camera loop's shutdown, a
-// request's deadline): see detector.DetectContext.
+// request's deadline): see detector.Detector.DetectContext.
 func DetectContext(ctx context.Context, det *detector.Detector, m gocv.Mat) ([]detector.Detection, error) {
 	pix, stride, err := Pixels(m)
 	if err != nil {

@@ -3,5 +3,5 @@
 // detections, reading the pixels in place; Draw draws detections on a Mat.
 //
 // The package needs cgo and OpenCV (gocv v0.31.0 on OpenCV 4.6). Built without cgo, or with -tags noopencv, it is empty:
-// use detector.DetectBGR on your own buffers instead.
+// use detector.Detector.DetectBGR on your own buffers instead.
 package cvdetect

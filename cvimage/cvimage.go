@@ -183,7 +183,13 @@ func readFile(path string, fit bool) (enc encoded, other image.Image, err error)
 
 // readFrom is readFile for an image read from r, named path in errors.
 func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Image, err error) {
+	if r == nil {
+		return encoded{}, nil, fmt.Errorf("cvimage: image %s: nil io.Reader", quote.Name(path))
+	}
 	br := bufio.NewReader(r)
+	if err := peekHead(br, path); err != nil {
+		return encoded{}, nil, err
+	}
 	var w, h int
 	var skipped int64 // bytes of a JPEG's header read and not kept (readJPEGHead)
 	if magic, _ := br.Peek(webpHeaderLen); bytes.HasPrefix(magic, []byte{0xff, 0xd8, 0xff}) {

@@ -48,7 +48,13 @@ func openGo(path string) (image.Image, error) {
 // decodeGo is openGo for an image read from r once, start to end (a pipe, a network body),
 // errors naming it name.
 func decodeGo(r io.Reader, name string) (image.Image, error) {
+	if r == nil {
+		return nil, fmt.Errorf("cvimage: image %s: nil io.Reader", quote.Name(name))
+	}
 	br := bufio.NewReader(r)
+	if err := peekHead(br, name); err != nil {
+		return nil, err
+	}
 	var img image.Image
 	if magic, _ := br.Peek(4); bytes.Equal(magic, []byte("II*\x00")) || bytes.Equal(magic, []byte("MM\x00*")) {
 		var err error
@@ -98,6 +104,20 @@ func decodeGo(r io.Reader, name string) (image.Image, error) {
 	}
 	return img, nil
 }
+
+// peekHead buffers r's first bytes (as many as a format's magic takes) and returns the read's
+// error, if any but the end of the data: the format checks that follow ignore it, and reported
+// a lost connection, or a folder given as a file, as an empty file or its first bytes as text.
+func peekHead(r *bufio.Reader, name string) error {
+	if _, err := r.Peek(headBytes); err != nil && err != io.EOF {
+		return fmt.Errorf("cvimage: read image %s: %w", quote.Name(name), quote.Err(err))
+	}
+	return nil
+}
+
+// headBytes is how many bytes peekHead buffers: every format's magic, and a WebP's header
+// (webpHeaderLen).
+const headBytes = 32
 
 // readConfig reads the header of an image file other than a TIFF or a JPEG from r and decodes
 // its dimensions and format from it: a PNG's as readPNGHead keeps it (the chunks the decoder

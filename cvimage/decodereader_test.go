@@ -92,3 +92,38 @@ func samePixels(a, b image.Image) bool {
 	}
 	return true
 }
+
+// TestDecodeReadError: a read that fails before the first bytes of an image are in (a lost
+// connection, a folder opened as a file) is reported as that error, not as an empty file, nor
+// a PNG's first bytes as text; a nil reader is an error, not a panic.
+func TestDecodeReadError(t *testing.T) {
+	lost := errors.New("connection reset by peer")
+	png := []byte("\x89PNG\r\n\x1a\n")
+	for _, n := range []int{0, 3, 7} {
+		_, err := Decode(&failingReader{data: png[:n], err: lost}, "upload")
+		if !errors.Is(err, lost) || !strings.Contains(err.Error(), "upload") {
+			t.Errorf("a read failing after %d bytes: %v; want the read's error, naming the upload", n, err)
+		}
+	}
+	if _, err := Open(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("a folder: %v; want it to say it is a directory", err)
+	}
+	if _, err := Decode(nil, "upload"); err == nil || !strings.Contains(err.Error(), "nil") {
+		t.Errorf("a nil reader: %v", err)
+	}
+}
+
+// failingReader returns data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/shuffledet/shuffledet/cvimage"
 )
 
-// Decode a JPEG as PyTorch's PIL does (with cgo) and hand it to a detector's Detect.
+// Decode a JPEG as PyTorch's PIL does (with cgo): the image a detector's Detect takes.
 func ExampleOpen() {
 	img, err := cvimage.Open("../testdata/images/000000001503.jpg")
 	if err != nil {
