@@ -228,6 +228,9 @@ func decodeTIFF(r io.Reader, name string) (image.Image, error) {
 	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", quote.Name(name), err)
 	}
+	if err := checkTIFFBlocks(data, cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", quote.Name(name), err)
+	}
 	img, err := tiff.Decode(io.NewSectionReader(data, 0, data.size))
 	if err != nil {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): cannot decode: %w", quote.Name(name), err)

@@ -1,0 +1,159 @@
+package cvimage
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// TIFF tags and types checkTIFFBlocks reads.
+const (
+	tiffCompression     = 259
+	tiffStripOffsets    = 273
+	tiffRowsPerStrip    = 278
+	tiffStripByteCounts = 279
+	tiffTileWidth       = 322
+	tiffTileLength      = 323
+	tiffTileOffsets     = 324
+	tiffTileByteCounts  = 325
+	tiffPackBits        = 32773
+)
+
+// tiffEntry is one entry of a TIFF directory, as x/image/tiff reads it: BYTE, SHORT or LONG
+// values, count of them at at.
+type tiffEntry struct {
+	size  int64 // bytes a value: 1, 2 or 4
+	count int64
+	at    int64
+}
+
+// checkTIFFBlocks bounds what x/image/tiff takes to decode the TIFF in data, of w x h pixels,
+// beyond its image: it decompresses each strip or tile into up to width x height x 8 bytes of
+// the block as the file states it, and a PackBits block without bound, so a 2 MB file of 64x64
+// pixels in one 16384x16384 tile of deflated zeros took 8.5 GB and 73 s. A RowsPerStrip beyond h
+// is made h in data (the same one strip: writers put 2^32-1 there for it); a tile of more pixels
+// than both the image and 1 MP is refused, and so is a PackBits block that unpacks to more
+// bytes than the decoder can use. A directory it cannot read is left to the decoder.
+func checkTIFFBlocks(data *chunks, w, h int) error {
+	var head [8]byte
+	if _, err := data.ReadAt(head[:], 0); err != nil {
+		return nil
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if head[0] == 'M' {
+		order = binary.BigEndian
+	}
+	dir := int64(order.Uint32(head[4:]))
+	var b [12]byte
+	if _, err := data.ReadAt(b[:2], dir); err != nil {
+		return nil
+	}
+	entries := map[int]tiffEntry{} // the last of a tag, as the decoder keeps it
+	for i := range int64(order.Uint16(b[:2])) {
+		p := dir + 2 + 12*i
+		if _, err := data.ReadAt(b[:], p); err != nil {
+			return nil
+		}
+		size := map[uint16]int64{1: 1, 3: 2, 4: 4}[order.Uint16(b[2:])]
+		e := tiffEntry{size: size, count: int64(order.Uint32(b[4:])), at: p + 8}
+		if size == 0 || e.count == 0 {
+			continue
+		}
+		if e.size*e.count > 4 {
+			e.at = int64(order.Uint32(b[8:]))
+		}
+		entries[int(order.Uint16(b[:2]))] = e
+	}
+	value := func(tag int, i int64) (uint64, bool) {
+		e, ok := entries[tag]
+		if !ok || i >= e.count {
+			return 0, false
+		}
+		var v [4]byte
+		if _, err := data.ReadAt(v[:e.size], e.at+i*e.size); err != nil {
+			return 0, false
+		}
+		switch e.size {
+		case 1:
+			return uint64(v[0]), true
+		case 2:
+			return uint64(order.Uint16(v[:])), true
+		}
+		return uint64(order.Uint32(v[:])), true
+	}
+	bw, bh, across, down := int64(w), int64(h), int64(1), int64(1)
+	offsets, counts := tiffStripOffsets, tiffStripByteCounts
+	if tw, _ := value(tiffTileWidth, 0); tw != 0 {
+		th, _ := value(tiffTileLength, 0)
+		if th*tw > max(uint64(w)*uint64(h), 1<<20) {
+			return fmt.Errorf("a tile of %dx%d pixels, more than its %dx%d image", tw, th, w, h)
+		}
+		if tw < 8 || th < 8 {
+			return nil // (refused by the decoder)
+		}
+		bw, bh = int64(tw), int64(th)
+		across, down = (int64(w)+bw-1)/bw, (int64(h)+bh-1)/bh
+		offsets, counts = tiffTileOffsets, tiffTileByteCounts
+	} else if rows, ok := value(tiffRowsPerStrip, 0); ok && rows > uint64(h) {
+		e := entries[tiffRowsPerStrip]
+		v := make([]byte, e.size)
+		switch e.size {
+		case 1:
+			v[0] = byte(h) // (h < 256 here)
+		case 2:
+			order.PutUint16(v, uint16(h))
+		default:
+			order.PutUint32(v, uint32(h))
+		}
+		data.writeAt(v, e.at)
+	} else if ok && rows != 0 {
+		bh = int64(rows)
+		down = (int64(h) + bh - 1) / bh
+	}
+	if c, _ := value(tiffCompression, 0); c != tiffPackBits {
+		return nil
+	}
+	for k := range across * down {
+		off, ok1 := value(offsets, k)
+		n, ok2 := value(counts, k)
+		if !ok1 || !ok2 {
+			return nil
+		}
+		if unpacked := packBitsLen(data, int64(off), int64(n)); unpacked > bw*bh*8 {
+			return fmt.Errorf("PackBits block %d unpacks to %d bytes, more than its %dx%d pixels take", k, unpacked, bw, bh)
+		}
+	}
+	return nil
+}
+
+// packBitsLen returns the length of the n bytes of PackBits data at off in data unpacked (to
+// the end of data where it ends first).
+func packBitsLen(data *chunks, off, n int64) int64 {
+	end := min(off+n, data.size)
+	var out int64
+	var b [1]byte
+	for off < end {
+		if _, err := data.ReadAt(b[:], off); err != nil {
+			break
+		}
+		switch code := int64(int8(b[0])); {
+		case code >= 0:
+			out, off = out+code+1, off+code+2
+		case code == -128:
+			off++
+		default:
+			out, off = out+1-code, off+2
+		}
+	}
+	return out
+}
+
+// writeAt writes p into the chunks at off, within their size.
+func (c *chunks) writeAt(p []byte, off int64) {
+	for _, v := range p {
+		if off >= c.size {
+			return
+		}
+		c.parts[off/chunkSize][off%chunkSize] = v
+		off++
+	}
+}
