@@ -748,6 +748,7 @@ func runModel(c *cli.Context, e *env) error {
 		NewDetector: factory,
 		Decode:      e.decode,
 		Progress:    e.stderr,
+		Out:         out,
 	})
 	if rep == nil {
 		return runErr

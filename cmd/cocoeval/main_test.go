@@ -835,6 +835,40 @@ func TestOutputCheckedFirst(t *testing.T) {
 	}
 }
 
+// TestOutputIsNotAnImage: a results file that is one of the images to be read (its name, a
+// link or a hard link) is refused before any image is detected: it replaced the image unasked.
+func TestOutputIsNotAnImage(t *testing.T) {
+	gt, err := coco.LoadDataset(val128GT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := t.TempDir()
+	first, second := filepath.Join(images, gt.Images[0].FileName), filepath.Join(images, gt.Images[1].FileName)
+	for _, p := range []string{first, second} {
+		if err := os.WriteFile(p, []byte("image"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link, hard := filepath.Join(t.TempDir(), "link.json"), filepath.Join(t.TempDir(), "hard.json")
+	os.Symlink(second, link)
+	if err := os.Link(second, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{first, link, hard} {
+		detected := false
+		e, _, stderr := testEnv(t, func() { detected = true })
+		code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", images, "-limit", "2", "-out", out})
+		if code == 0 || !strings.Contains(stderr.String(), "would overwrite image") || detected {
+			t.Errorf("-out %s: exit %d, detected %v, stderr %q", out, code, detected, stderr)
+		}
+	}
+	for _, p := range []string{first, second} {
+		if b, _ := os.ReadFile(p); string(b) != "image" {
+			t.Errorf("%s was changed: %q", p, b)
+		}
+	}
+}
+
 // TestOutputFolderMade: -out in folders that do not exist yet makes them when the results are
 // written, as detect does for its outputs; a run that fails before any image is done makes none.
 func TestOutputFolderMade(t *testing.T) {

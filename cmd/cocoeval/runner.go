@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,9 @@ type runOptions struct {
 	// Progress, when not nil, receives the progress (package progress: a bar on a terminal,
 	// a line every 10 s elsewhere).
 	Progress io.Writer
+	// Out, when not empty, is the results file: one that is an image to be read (also through a
+	// link) is refused before the first image is detected.
+	Out string
 }
 
 // runReport says what runDetections did.
@@ -84,6 +88,13 @@ func runDetections(ctx context.Context, gt *coco.Dataset, opt runOptions) (*runR
 		return nil, missing[0]
 	default:
 		return nil, fmt.Errorf("%d of the %d images are not in %s; the first: %w", len(missing), len(todo), quote.Name(opt.ImageDir), missing[0])
+	}
+	if out, err := os.Stat(opt.Out); opt.Out != "" && err == nil {
+		for i, p := range paths {
+			if st, err := os.Stat(p); err == nil && os.SameFile(out, st) {
+				return nil, fmt.Errorf("-out %s would overwrite image %s, %s", quote.Name(opt.Out), gt.ImageName(todo[i].ID), quote.Name(p))
+			}
+		}
 	}
 	threads = min(threads, max(len(todo), 1))
 	rep := &runReport{Total: len(todo)}
