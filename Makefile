@@ -19,19 +19,7 @@ NATIVE_ONLY := TestPlots|TestHangupInterrupts|TestProposalsReachTheBoxHead
 
 .PHONY: test preflight test-long vet nofma unit train noasm race nocgo arm64 fuzz fuzz-long matprofile bench bench-go build bin/cocoeval bin/detect-nocgo demo demo-frame soak minival train-demo train-demo-2 train-demo-3 train-demo-4 train-demo-5 train-demo-6 train-demo-7 train-demo-8 train-demo-9 train-demo-10 train-demo-11 train-demo-12 train-demo-13 train-demo-14 train-demo-15 train-demo-16 train-demo-17 train-demo-18 train-demo-19 train-demo-20 train-demo-21 train-demo-22 train-demo-23 train-demo-24 train-demo-25 train-demo-1x train-demo-1x-2 train-demo-1x-3 train-demo-1x-4 train-demo-1x-5 train-demo-1x-6 train-demo-1x-7 train-demo-1x-8 train-demo-1x-9 train-demo-1x-10 train-demo-1x-11
 
-# The Go steps run one after another, and train (the Python tests, a quarter of their 2.5 minutes
-# spent waiting on subprocesses) beside them: its output goes to out/test-train.log, and its
-# result is printed once the Go steps are done (the whole log when it failed).
-GO_STEPS := nofma race unit noasm nocgo arm64 fuzz matprofile
-test: preflight vet
-	@mkdir -p out; rm -f out/test-train.rc; \
-	echo "train: the Python tests run beside the Go steps (their output: out/test-train.log)"; \
-	{ $(MAKE) --no-print-directory train > out/test-train.log 2>&1; echo $$? > out/test-train.rc; } & \
-	$(MAKE) --no-print-directory $(GO_STEPS); go_status=$$?; \
-	wait; train_status=$$(cat out/test-train.rc 2>/dev/null || echo 1); \
-	if [ "$$train_status" = 0 ]; then echo "train: $$(grep '^Ran ' out/test-train.log | tail -1), OK"; \
-	else cat out/test-train.log; echo "train: FAILED (status $$train_status; its log: out/test-train.log)"; fi; \
-	[ "$$go_status" = 0 ] && [ "$$train_status" = 0 ]
+test: preflight vet nofma unit train noasm race nocgo arm64 fuzz matprofile
 
 # What the tests need before they start: the real data beside the repository, cgo (without it
 # the OpenCV packages' tests would not build, and go test passes them as having no test files),
