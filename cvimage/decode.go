@@ -221,6 +221,10 @@ func decodeTIFF(r io.Reader, name string) (image.Image, error) {
 	if data.size > maxTIFFBytes {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): %w: a file of more than %d bytes", quote.Name(name), transform.ErrImageTooLarge, maxTIFFBytes)
 	}
+	dir, err := readTIFFDir(data)
+	if err != nil {
+		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", quote.Name(name), err)
+	}
 	cfg, err := tiff.DecodeConfig(io.NewSectionReader(data, 0, data.size))
 	if err != nil {
 		return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
@@ -228,7 +232,7 @@ func decodeTIFF(r io.Reader, name string) (image.Image, error) {
 	if err := transform.CheckSize(cfg.Width, cfg.Height); err != nil {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", quote.Name(name), err)
 	}
-	if err := checkTIFFBlocks(data, cfg.Width, cfg.Height); err != nil {
+	if err := checkTIFFBlocks(data, dir, cfg.Width, cfg.Height); err != nil {
 		return nil, fmt.Errorf("cvimage: image %s (tiff): %w", quote.Name(name), err)
 	}
 	img, err := tiff.Decode(io.NewSectionReader(data, 0, data.size))

@@ -18,6 +18,17 @@ const (
 	tiffPackBits        = 32773
 )
 
+// tiffListTags are the tags whose values x/image/tiff reads whole, into 8 bytes a value (a
+// BYTE's too) after a buffer of the file's bytes: an 864 MB file of one such tag took 7 GB.
+var tiffListTags = map[uint16]bool{
+	256: true, 257: true, 258: true, 259: true, 262: true, 266: true, 273: true, 278: true, 279: true,
+	292: true, 293: true, 317: true, 320: true, 322: true, 323: true, 324: true, 325: true, 338: true, 339: true,
+}
+
+// maxTIFFValues bounds the values of a tiffListTags tag: more than the strips or tiles of the
+// largest image (transform.MaxSide rows, 100 MP in tiles of 16x16) and a 16-bit colour map's.
+const maxTIFFValues = 1 << 20
+
 // tiffEntry is one entry of a TIFF directory, as x/image/tiff reads it: BYTE, SHORT or LONG
 // values, count of them at at.
 type tiffEntry struct {
@@ -26,43 +37,65 @@ type tiffEntry struct {
 	at    int64
 }
 
-// checkTIFFBlocks bounds what x/image/tiff takes to decode the TIFF in data, of w x h pixels,
-// beyond its image: it decompresses each strip or tile into up to width x height x 8 bytes of
-// the block as the file states it, and a PackBits block without bound, so a 2 MB file of 64x64
-// pixels in one 16384x16384 tile of deflated zeros took 8.5 GB and 73 s. A RowsPerStrip beyond h
-// is made h in data (the same one strip: writers put 2^32-1 there for it); a tile of more pixels
-// than both the image and 1 MP is refused, and so is a PackBits block that unpacks to more
-// bytes than the decoder can use. A directory it cannot read is left to the decoder.
-func checkTIFFBlocks(data *chunks, w, h int) error {
+// tiffDir is a TIFF's first directory: its byte order and the entries checkTIFFBlocks reads,
+// the last of a tag as the decoder keeps it.
+type tiffDir struct {
+	order   binary.ByteOrder
+	entries map[int]tiffEntry
+}
+
+// readTIFFDir reads the first directory of the TIFF in data, before x/image/tiff reads it (its
+// DecodeConfig too): a tiffListTags list of more than maxTIFFValues values is refused. A
+// directory it cannot read is left to the decoder (nil).
+func readTIFFDir(data *chunks) (*tiffDir, error) {
 	var head [8]byte
 	if _, err := data.ReadAt(head[:], 0); err != nil {
-		return nil
+		return nil, nil
 	}
-	var order binary.ByteOrder = binary.LittleEndian
+	d := &tiffDir{order: binary.LittleEndian, entries: map[int]tiffEntry{}}
 	if head[0] == 'M' {
-		order = binary.BigEndian
+		d.order = binary.BigEndian
 	}
+	order := d.order
 	dir := int64(order.Uint32(head[4:]))
 	var b [12]byte
 	if _, err := data.ReadAt(b[:2], dir); err != nil {
-		return nil
+		return nil, nil
 	}
-	entries := map[int]tiffEntry{} // the last of a tag, as the decoder keeps it
 	for i := range int64(order.Uint16(b[:2])) {
 		p := dir + 2 + 12*i
 		if _, err := data.ReadAt(b[:], p); err != nil {
-			return nil
+			return nil, nil
+		}
+		tag, count := order.Uint16(b[:2]), order.Uint32(b[4:])
+		if tiffListTags[tag] && count > maxTIFFValues {
+			return nil, fmt.Errorf("tag %d holds %d values, more than %d", tag, count, maxTIFFValues)
 		}
 		size := map[uint16]int64{1: 1, 3: 2, 4: 4}[order.Uint16(b[2:])]
-		e := tiffEntry{size: size, count: int64(order.Uint32(b[4:])), at: p + 8}
+		e := tiffEntry{size: size, count: int64(count), at: p + 8}
 		if size == 0 || e.count == 0 {
 			continue
 		}
 		if e.size*e.count > 4 {
 			e.at = int64(order.Uint32(b[8:]))
 		}
-		entries[int(order.Uint16(b[:2]))] = e
+		d.entries[int(tag)] = e
 	}
+	return d, nil
+}
+
+// checkTIFFBlocks bounds what x/image/tiff takes to decode the TIFF in data, of w x h pixels and
+// first directory d (nil: left to the decoder), beyond its image: it decompresses each strip or
+// tile into up to width x height x 8 bytes of the block as the file states it, and a PackBits
+// block without bound, so a 2 MB file of 64x64 pixels in one 16384x16384 tile of deflated zeros
+// took 8.5 GB and 73 s. A RowsPerStrip beyond h is made h in data (the same one strip: writers
+// put 2^32-1 there for it); a tile of more pixels than both the image and 1 MP is refused, and so
+// is a PackBits block that unpacks to more bytes than the decoder can use.
+func checkTIFFBlocks(data *chunks, d *tiffDir, w, h int) error {
+	if d == nil {
+		return nil
+	}
+	order, entries := d.order, d.entries
 	value := func(tag int, i int64) (uint64, bool) {
 		e, ok := entries[tag]
 		if !ok || i >= e.count {

@@ -47,8 +47,8 @@ func blockTIFF(compression, rows, tile uint32, data []byte) []byte {
 // TestHostileTIFFBlocks: a 64x64 TIFF whose one strip is stated to hold 2^32-1 rows, or whose
 // tile is 4096x4096, decodes without inflating its deflated 64 MiB of zeros (a 2 MB file so made
 // took 8.5 GB and 73 s in detect), and a PackBits strip that unpacks to 64 MiB is refused
-// (x/image/tiff unpacks it whole, 64 bytes for every 2); a strip of 2^32-1 rows that holds its
-// pixels decodes as before.
+// (x/image/tiff unpacks it whole, 64 bytes for every 2), as is a list of 4M offsets; a strip of
+// 2^32-1 rows that holds its pixels decodes as before.
 func TestHostileTIFFBlocks(t *testing.T) {
 	var zeros bytes.Buffer
 	z := zlib.NewWriter(&zeros)
@@ -58,6 +58,13 @@ func TestHostileTIFFBlocks(t *testing.T) {
 	z = zlib.NewWriter(&pixels)
 	z.Write(bytes.Repeat([]byte{200}, 64*64*3))
 	z.Close()
+	// StripOffsets as 4M BYTEs (a 4 MB file; x/image/tiff reads each into 8 bytes).
+	list := blockTIFF(8, 64, 0, pixels.Bytes())
+	entry := 8 + 2 + 12*5 // the sixth: StripOffsets
+	binary.LittleEndian.PutUint16(list[entry+2:], 1)
+	binary.LittleEndian.PutUint32(list[entry+4:], 4<<20)
+	binary.LittleEndian.PutUint32(list[entry+8:], uint32(len(list)))
+	list = append(list, make([]byte, 4<<20)...)
 	for _, c := range []struct {
 		name, want string
 		data       []byte
@@ -66,6 +73,7 @@ func TestHostileTIFFBlocks(t *testing.T) {
 		{"tile.tif", "a tile of 4096x4096 pixels, more than its 64x64 image", blockTIFF(8, 0, 4096, zeros.Bytes())},
 		{"packbits.tif", "PackBits block 0 unpacks to 67108864 bytes", blockTIFF(32773, 64, 0, bytes.Repeat([]byte{0x81, 0}, 1<<19))},
 		{"whole.tif", "", blockTIFF(8, 1<<32-1, 0, pixels.Bytes())},
+		{"list.tif", "tag 273 holds 4194304 values, more than 1048576", list},
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
