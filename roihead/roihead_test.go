@@ -110,6 +110,12 @@ func TestPostprocessEdgeCases(t *testing.T) {
 	if d, _ := pp.run([]float32{0, 0}, make([]float32, 8), props[:1], 2, 100, 100); d.Len() != 0 {
 		t.Errorf("probability == threshold kept %v", d)
 	}
+	// torch compares in float32 (a tensor against a Python float): a threshold that rounds up
+	// to 0.5 in float32 drops 0.5 too (a float64 comparison would keep it).
+	pp.cfg.ScoreThresh = 0.5 - 0x1p-30
+	if d, _ := pp.run([]float32{0, 0}, make([]float32, 8), props[:1], 2, 100, 100); d.Len() != 0 {
+		t.Errorf("probability 0.5, threshold 0.5-2^-30 (0.5 in float32) kept %v", d)
+	}
 	pp.cfg.ScoreThresh = 0.4999
 	if d, _ := pp.run([]float32{0, 0}, make([]float32, 8), props[:1], 2, 100, 100); d.Len() != 1 || d.Scores[0] != 0.5 {
 		t.Errorf("probability 0.5 above threshold 0.4999: %v", d)

@@ -64,6 +64,12 @@ func TestProposeFiltersAndOrders(t *testing.T) {
 			t.Errorf("logit %v, threshold %v: kept %v %v, want its anchor at score %v", c.logit, c.thresh, b, s, c.thresh)
 		}
 	}
+	// torch compares in float32 (a tensor against a Python float): a threshold that rounds down
+	// to 0.5 in float32 keeps 0.5 (a float64 comparison would drop it).
+	p.cfg.ScoreThresh = 0.5 + 0x1p-30
+	if b, s, _ := p.propose([]float32{0}, make([]float32, 4), anc[:1], 1, 1, 1, 100, 100); len(b) != 1 || s[0] != 0.5 {
+		t.Errorf("score 0.5, threshold 0.5+2^-30 (0.5 in float32): kept %v %v, want its anchor", b, s)
+	}
 }
 
 func BenchmarkPropose(b *testing.B) {
