@@ -659,6 +659,11 @@ class EngineRanges(unittest.TestCase):
                 py = export.engine_range_problem(d)
                 self.assertTrue(py is not None and name in py, "%s %s: config_file says %s" % (name, value, py))
                 self.assertIsNotNone(go, "%s %s: the engine takes it, the recipes refuse it" % (name, value))
+                # and refuses it for that value, not for another reason (the engine's words for a few)
+                said = {"image_std": "std", "image_mean": "mean", "anchor_sizes": "anchor size",
+                        "aspect_ratios": "aspect ratio"}.get(key, key)
+                self.assertTrue(said in go and (section is None or section in go),
+                                "%s %s: the engine refuses it, but not naming it: %s" % (name, value, go))
             # the edges inside, a few at once (those of a frame's work apart: 10,000 proposals at 14 x 14
             # bins of 4 x 4 samples, and 29 proposals at 64 x 64 of 16 x 16)
             edges = [[(None, "max_size", 4096), (None, "size_divisible", 16), ("rpn", "anchor_sizes", [1e-3, 64, 128, 256, 32768]),
