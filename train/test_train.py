@@ -479,6 +479,61 @@ class StopSignalsTest(unittest.TestCase):
             signal.signal(signal.SIGINT, saved[0])
             signal.signal(signal.SIGTERM, saved[1])
 
+    def test_hangup_stops_unless_ignored(self):
+        # A closed terminal (SIGHUP) is a stop like SIGTERM (it killed the run without a
+        # checkpoint: test_hangup_with_workers_saves); under nohup it stays ignored, and restore()
+        # leaves it so.
+        saved = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+        try:
+            stop = train_detector.StopSignals()
+            self.assertIs(signal.getsignal(signal.SIGHUP).__func__, train_detector.StopSignals.on_signal)
+            stop.restore()
+            self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_DFL)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            train_detector.StopSignals().restore()
+            self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
+        finally:
+            for sig, h in zip((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), saved):
+                signal.signal(sig, h)
+
+
+class CheckpointWrites(unittest.TestCase):
+    def test_full_disk_keeps_the_last_one(self):
+        # A full disk (last.pt.tmp leads to /dev/full) while writing the checkpoint: an error naming
+        # last.pt and the reason, the last one as it was, no .tmp left taking the space (before
+        # the fix torch's writer aborted the process, SIGABRT, with a C++ traceback naming no file).
+        # In a process of its own, for that abort.
+        with tempfile.TemporaryDirectory() as tmp:
+            last = os.path.join(tmp, "last.pt")
+            with open(last, "wb") as f:
+                f.write(b"the last checkpoint")
+            os.symlink("/dev/full", last + ".tmp")
+            code = ("import sys, torch; sys.path.insert(0, %r); import train_detector; m = torch.nn.Linear(2, 2); "
+                    "train_detector.save_checkpoint(%r, m, torch.optim.SGD(m.parameters(), lr=1), 7, 0.0, None)"
+                    % (HERE, last))
+            p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 1, p.stderr[-2000:])
+            self.assertIn("%s: cannot write the checkpoint of iteration 7 (No space left on device); the one there "
+                          "is left as it was" % last, p.stderr)
+            with open(last, "rb") as f:
+                self.assertEqual(f.read(), b"the last checkpoint")
+            self.assertFalse(os.path.lexists(last + ".tmp"))
+
+    def test_on_the_disk_before_the_rename(self):
+        # The new checkpoint's data is synced before it replaces the last one: a node that crashes
+        # right after the rename would otherwise keep last.pt empty or cut short on some file
+        # systems, the run's only checkpoint lost.
+        calls = []
+        fsync, replace = os.fsync, os.replace
+        with tempfile.TemporaryDirectory() as tmp, \
+                unittest.mock.patch.object(os, "fsync", lambda fd: calls.append("fsync") or fsync(fd)), \
+                unittest.mock.patch.object(os, "replace", lambda a, b: calls.append("replace") or replace(a, b)):
+            m = torch.nn.Linear(2, 2)
+            last = os.path.join(tmp, "last.pt")
+            train_detector.save_checkpoint(last, m, torch.optim.SGD(m.parameters(), lr=1), 7, 0.0, None)
+            self.assertEqual(calls, ["fsync", "replace"])
+            self.assertEqual(train_detector.load_checkpoint(last, "cpu")["iteration"], 7)
+
 
 class BatchStreamTest(unittest.TestCase):
     def test_goes_on_from_the_images_consumed(self):
@@ -1788,6 +1843,48 @@ class DetectorTraining(unittest.TestCase):
                       r"the same command", stdout)
         self.assertIsNotNone(m, stdout)
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
+
+    def test_hangup_with_workers_saves(self):
+        # SIGHUP to the process group (the terminal of an ssh session closed, torchrun passing
+        # its own on): the run stops as for SIGTERM, with last.pt written and status 129 (before
+        # the fix the main process and its workers died of it: no checkpoint since --ckpt-every).
+        out = os.path.join(self.tmp.name, "group-hup")
+        p = subprocess.Popen([sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common +
+                             ["--workers", "1", "--iters", "100000", "--ckpt-every", "100000", "--out", out],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            wait_for_first_iteration(self, p, out, "the run")
+            os.killpg(p.pid, signal.SIGHUP)
+            stdout, _ = p.communicate(timeout=300)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.assertEqual(p.returncode, 128 + signal.SIGHUP, stdout)
+        m = re.search(r"stopped at iteration (\d+) of 100000 .*stopped by signal 1: exit status 129", stdout)
+        self.assertIsNotNone(m, stdout)
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["iteration"], int(m.group(1)))
+
+    def test_start_over_killed_resumes_nothing_old(self):
+        # --no-resume over a finished run, killed before its own first checkpoint: the same
+        # command without --no-resume starts over too (before the fix it resumed the old run's
+        # last.pt under the new run's args.json and logs, saying nothing of the old arguments).
+        out = self.run_train("over", "--iters", "2", "--seed", "5")
+
+        def killed(a, it, elapsed=0.0):
+            raise KeyboardInterrupt  # (a kill -9 before the first checkpoint)
+        saved = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+        try:
+            with unittest.mock.patch.object(train_detector, "lr_at", killed), self.assertRaises(KeyboardInterrupt):
+                train_detector.main(self.common + ["--out", out, "--iters", "1", "--no-resume"])
+        finally:  # (the run's handlers, which it restores only when it ends)
+            for sig, h in zip((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), saved):
+                signal.signal(sig, h)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            self.run_train("over", "--iters", "3")
+        self.assertNotIn("resumed", buf.getvalue())
+        self.assertEqual([r["iter"] for r in log_rows(out)], [1, 2, 3])
 
     def test_group_signal_during_evaluation_stops(self):
         # SIGTERM to the process group during the final evaluation ends cocoeval too: the run stops

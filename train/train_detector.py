@@ -32,6 +32,7 @@ import collections
 import contextlib
 import copy
 import datetime
+import io
 import json
 import math
 import multiprocessing
@@ -771,16 +772,27 @@ def mean_over_processes(values, device):
 
 
 class StopSignals:
-    """SIGINT and SIGTERM handlers that ask a run to stop after its iteration (signum: the first
-    signal's number, 0 before one). Another signal more than a second later ends the process at
+    """SIGINT, SIGTERM and SIGHUP handlers that ask a run to stop after its iteration (signum: the
+    first signal's number, 0 before one). Another signal more than a second later ends the process at
     once (KeyboardInterrupt: a second Ctrl-C); one within the second is the same stop: a
     terminal's Ctrl-C reaches torchrun and every worker, and torchrun passes it on to them at
-    once, as a scheduler's SIGTERM to the job's processes does."""
+    once, as a scheduler's SIGTERM to the job's processes does. SIGHUP is a closed terminal (an ssh
+    session that dropped: it killed the run without a checkpoint); one the process was started
+    with ignored (nohup) stays ignored."""
 
     def __init__(self, message=None):
         self.signum, self.at, self.message = 0, 0.0, message
         signal.signal(signal.SIGINT, self.on_signal)
         signal.signal(signal.SIGTERM, self.on_signal)
+        if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+            signal.signal(signal.SIGHUP, self.on_signal)
+
+    def restore(self):
+        """The default actions again, once everything is written (SIGHUP's only where it was not ignored)."""
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if signal.getsignal(signal.SIGHUP) == self.on_signal:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
     def on_signal(self, signum, frame):
         now = time.monotonic()
@@ -1311,6 +1323,7 @@ def ignore_stop_signals(_worker_id):
     took the run down with it, without a checkpoint."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def kill_workers(batches):
@@ -1521,13 +1534,22 @@ def trim_log(path, upto):
         os.replace(path + ".tmp", path)
 
 
+def drop_checkpoint(path):
+    """Removes an earlier run's OUT/last.pt as a run starts over (--no-resume): killed before its own
+    first checkpoint, the same command without --no-resume resumed that run under this one's
+    args.json and logs, silently."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None,
                     classes=None, cache=None):
-    """Writes OUT/last.pt atomically. images: the training images consumed so far (where a resumed
-    run's batch stream goes on); global_batch: processes x batch x accumulation, to say so when a
-    resumed run's differs; classes: a detector's [(id, name)], which a resumed run must have; cache:
-    whether a detector run's decoded images are cached (pre-shrunk), to say so when a resumed run's
-    are not, or the other way round."""
+    """Writes OUT/last.pt atomically, on the disk (fsync) before it replaces the last one; where it
+    cannot be written (a full disk), SystemExit naming it, the last one left as it was. images: the
+    training images consumed so far (where a resumed run's batch stream goes on); global_batch:
+    processes x batch x accumulation, to say so when a resumed run's differs; classes: a detector's
+    [(id, name)], which a resumed run must have; cache: whether a detector run's decoded images are
+    cached (pre-shrunk), to say so when a resumed run's are not, or the other way round."""
     tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
           "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch}
@@ -1537,7 +1559,20 @@ def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=
         ck["cache"] = cache
     if ema is not None:
         ck["ema"] = ema.state_dict()
-    torch.save(ck, tmp)
+    # Serialized in memory first: torch's file writer, failing on a full disk, aborted the process
+    # (a c10::Error thrown from its destructor) with a C++ traceback that named no file.
+    buf = io.BytesIO()
+    torch.save(ck, buf)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(buf.getbuffer())
+            f.flush()
+            os.fsync(f.fileno())  # (a node that crashes after the rename would keep a name without data)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise SystemExit("%s: cannot write the checkpoint of iteration %d (%s); the one there is left as it was: "
+                         "make room and run the same command again" % (path, it, e.strerror or e))
     os.replace(tmp, path)
 
 
@@ -1720,6 +1755,7 @@ def main(argv=None):
     elif a.export_now:
         raise SystemExit("%s: no checkpoint to export (--export-now goes with a run's own --out)" % ckpt_path)
     elif main_proc:
+        drop_checkpoint(ckpt_path)
         with open(os.path.join(a.out, "args.json"), "w") as f:
             json.dump(vars(a), f, indent=1)
 
@@ -1958,8 +1994,7 @@ def main(argv=None):
                              if main_proc and it > start else ""))
     # Everything is written: from here a signal ends the process at once (torchrun sends SIGTERM to
     # the others as soon as one process exits with a signal's status).
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    stop.restore()
     if it >= end and not eval_stopped:
         stopped_by = 0  # a signal during the last iteration: the run ended as planned all the same
     # A run whose evaluations failed (cocoeval crashed, printed no report) trained, but its evals.jsonl

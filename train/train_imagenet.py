@@ -22,7 +22,6 @@ import argparse
 import json
 import math
 import os
-import signal
 import sys
 import time
 
@@ -39,7 +38,7 @@ from flags import number, whole  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, another_process_image, changed_schedule,  # noqa: E402
-                            check_resumed_iters, check_run_folder, exit_status, ignore_stop_signals,
+                            check_resumed_iters, check_run_folder, drop_checkpoint, exit_status, ignore_stop_signals,
                             init_distributed, kill_workers, load_checkpoint, load_optimizer_state, make_run_folder,
                             mean_over_processes, run_script, save_checkpoint, shutdown_distributed, stop_signal,
                             stopping_rank, StopSignals, trim_log, unreadable_image_message, UnreadableImage)
@@ -248,6 +247,7 @@ def main(argv=None):
                           global_batch, world, a.batch, was, lr_peak,
                           first_image if first_image is not None else start * global_batch), flush=True)
     elif main_proc:
+        drop_checkpoint(ckpt)
         with open(os.path.join(a.out, "args.json"), "w") as f:
             json.dump(vars(a), f, indent=1)
     net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
@@ -378,8 +378,7 @@ def main(argv=None):
             save_checkpoint(ckpt, model, opt, it, seconds, None,
                             images=loader.batch_sampler.consumed(it), global_batch=global_batch)
         stop_on_image(unreadable, it, main_proc and it > start)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # everything is written (train_detector.py)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    stop.restore()  # everything is written (train_detector.py)
     if it >= end:
         stopped_by = 0  # a signal during the last iteration: the run ended as planned
     if main_proc:
