@@ -216,7 +216,9 @@ def widen(rng, gt, dts, mask):
                 del d["bbox"]
 
 
-def run_pycocotools(COCO, COCOeval, gt, gp, dp, limit, cats):
+def evaluated(COCO, COCOeval, gp, dp, gt=None, limit=None, cats=None):
+    """pycocotools' bbox COCOeval of the files gp and dp, evaluated, accumulated and summarized,
+    its printing dropped (gt: gp's contents, for limit)."""
     with contextlib.redirect_stdout(io.StringIO()):
         g = COCO(gp)
         e = COCOeval(g, g.loadRes(dp), "bbox")
@@ -227,7 +229,11 @@ def run_pycocotools(COCO, COCOeval, gt, gp, dp, limit, cats):
         e.evaluate()
         e.accumulate()
         e.summarize()
-    return [float(x) for x in e.stats]
+    return e
+
+
+def run_pycocotools(COCO, COCOeval, gt, gp, dp, limit, cats):
+    return [float(x) for x in evaluated(COCO, COCOeval, gp, dp, gt, limit, cats).stats]
 
 
 def go_command(cocoeval, gp, dp, limit, cats):

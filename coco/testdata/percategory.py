@@ -19,15 +19,13 @@ float64), so the Go test compares them with ==. numpy's version is recorded: np.
 summation order is what the Go side copies.
 """
 import argparse
-import contextlib
-import io
 import json
 import os
 import sys
 
 import numpy as np
 
-from differential import load_pycocotools
+from differential import evaluated, load_pycocotools
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETS = [("cocoeval-golden", 1), ("cocoeval-cases", 16), ("cocoeval-boundary", 8)]
@@ -50,12 +48,7 @@ def category_stat(E, k, ap, iou, area, max_det):
 
 
 def evaluate(COCO, COCOeval, gt_path, dt_path, want):
-    with contextlib.redirect_stdout(io.StringIO()):
-        g = COCO(gt_path)
-        E = COCOeval(g, g.loadRes(dt_path), "bbox")
-        E.evaluate()
-        E.accumulate()
-        E.summarize()
+    E = evaluated(COCO, COCOeval, gt_path, dt_path)
     stats = [float(x) for x in E.stats]
     if [x.hex() for x in stats] != [float(x).hex() for x in want]:
         sys.exit("%s: pycocotools' 12 numbers %r are not expected.json's %r: not the pycocotools that made them"
@@ -68,7 +61,7 @@ def evaluate(COCO, COCOeval, gt_path, dt_path, want):
         evs = [e for e in E.evalImgs[k * A * I:k * A * I + I] if e is not None]
         cats.append({
             "id": int(cid),
-            "name": g.cats[cid]["name"],
+            "name": E.cocoGt.cats[cid]["name"],
             "num_gt": int(sum(np.count_nonzero(np.asarray(e["gtIgnore"]) == 0) for e in evs)),
             "num_dt": int(sum(len(e["dtIds"]) for e in evs)),
             "stats": [category_stat(E, k, *line) for line in LINES],
