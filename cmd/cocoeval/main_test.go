@@ -850,7 +850,9 @@ func TestOutputIsNotAnImage(t *testing.T) {
 		}
 	}
 	link, hard := filepath.Join(t.TempDir(), "link.json"), filepath.Join(t.TempDir(), "hard.json")
-	os.Symlink(second, link)
+	if err := os.Symlink(second, link); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Link(second, hard); err != nil {
 		t.Fatal(err)
 	}
