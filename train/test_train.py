@@ -519,6 +519,25 @@ class CheckpointWrites(unittest.TestCase):
                 self.assertEqual(f.read(), b"the last checkpoint")
             self.assertFalse(os.path.lexists(last + ".tmp"))
 
+    def test_full_disk_keeps_the_model_there(self):
+        # The same for a .bin export (an evaluation's, --export-now): it ended in a Python
+        # traceback and left iterNNNNNN.bin.tmp taking the space.
+        from detector import detector_section
+        cfg = make_config({"groups": 3, "width": 0.25}, detector_section(300, classes=[{"id": 1, "name": "person"}]))
+        model = build_detector(cfg)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "iter000007.bin")
+            with open(path, "wb") as f:
+                f.write(b"an earlier export")
+            os.symlink("/dev/full", path + ".tmp")
+            with self.assertRaises(SystemExit) as e:
+                train_detector.export(model, cfg, path)
+            self.assertIn("%s: cannot write the model (No space left on device); the file there is left as it was"
+                          % path, str(e.exception))
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), b"an earlier export")
+            self.assertFalse(os.path.lexists(path + ".tmp"))
+
     def test_on_the_disk_before_the_rename(self):
         # The new checkpoint's data is synced before it replaces the last one: a node that crashes
         # right after the rename would otherwise keep last.pt empty or cut short on some file

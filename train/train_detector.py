@@ -1272,11 +1272,25 @@ def restrict_gt(src, dst, classes):
 
 
 def export(model, cfg, path):
-    """Write the detector as a .bin at its test resolution (eval-mode BN statistics)."""
+    """Write the detector as a .bin at its test resolution (eval-mode BN statistics), on the disk
+    (fsync) before it replaces the file there; where it cannot be written (a full disk),
+    SystemExit naming it, the file there left as it was and no .tmp taking the space (a Python
+    traceback before)."""
     was = model.training
     model.eval()
     tmp = path + ".tmp"
-    save_bin(model, tmp, cfg)
+    try:
+        save_bin(model, tmp, cfg)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise SystemExit("%s: cannot write the model (%s); the file there is left as it was, and the run's "
+                         "checkpoint: make room and run the same command again" % (path, e.strerror or e))
     os.replace(tmp, path)
     model.train(was)
 
