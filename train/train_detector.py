@@ -1271,13 +1271,10 @@ def restrict_gt(src, dst, classes):
     return notes
 
 
-def export(model, cfg, path):
-    """Write the detector as a .bin at its test resolution (eval-mode BN statistics), on the disk
-    (fsync) before it replaces the file there; where it cannot be written (a full disk),
-    SystemExit naming it, the file there left as it was and no .tmp taking the space (a Python
-    traceback before)."""
-    was = model.training
-    model.eval()
+def save_bin_synced(model, cfg, path):
+    """Writes the model as path's .tmp (save_bin), on the disk (fsync) before the caller renames it
+    to path; where it cannot be written (a full disk), SystemExit naming path, the file there left
+    as it was and no .tmp taking the space (a Python traceback before)."""
     tmp = path + ".tmp"
     try:
         save_bin(model, tmp, cfg)
@@ -1291,7 +1288,15 @@ def export(model, cfg, path):
             os.remove(tmp)
         raise SystemExit("%s: cannot write the model (%s); the file there is left as it was, and the run's "
                          "checkpoint: make room and run the same command again" % (path, e.strerror or e))
-    os.replace(tmp, path)
+
+
+def export(model, cfg, path):
+    """Write the detector as a .bin at its test resolution (eval-mode BN statistics), through
+    save_bin_synced."""
+    was = model.training
+    model.eval()
+    save_bin_synced(model, cfg, path)
+    os.replace(path + ".tmp", path)
     model.train(was)
 
 

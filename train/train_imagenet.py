@@ -33,15 +33,16 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from detector import make_config, save_bin  # noqa: E402
+from detector import make_config  # noqa: E402
 from flags import number, whole  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, another_process_image, changed_schedule,  # noqa: E402
                             check_resumed_iters, check_run_folder, drop_checkpoint, exit_status, ignore_stop_signals,
                             init_distributed, kill_workers, load_checkpoint, load_optimizer_state, make_run_folder,
-                            mean_over_processes, run_script, save_checkpoint, shutdown_distributed, stop_signal,
-                            stopping_rank, StopSignals, trim_log, unreadable_image_message, UnreadableImage)
+                            mean_over_processes, run_script, save_bin_synced, save_checkpoint, shutdown_distributed,
+                            stop_signal, stopping_rank, StopSignals, trim_log, unreadable_image_message,
+                            UnreadableImage)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -282,7 +283,7 @@ def main(argv=None):
         be decoded (no file is written then), else None."""
         model.eval()
         path = export_path(it)
-        save_bin(model, path + ".tmp", cfg)
+        save_bin_synced(model, cfg, path)
         model.train()
         rec = None
         if val:
