@@ -13,6 +13,7 @@
   processes that would resume from different iterations (OUT not shared) all stop, as do all
   where one draws an image it cannot decode.
 """
+import argparse
 import contextlib
 import io
 import json
@@ -537,6 +538,24 @@ class CheckpointWrites(unittest.TestCase):
             with open(path, "rb") as f:
                 self.assertEqual(f.read(), b"an earlier export")
             self.assertFalse(os.path.lexists(path + ".tmp"))
+
+    def test_args_written_whole_or_not_at_all(self):
+        # A run's args.json that cannot be written whole (here a value json cannot write, standing
+        # for a kill mid-write) leaves the one there as it was, not a cut file.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "args.json")
+            with open(path, "w") as f:
+                f.write('{"seed": 3}')
+            a = argparse.Namespace(out=tmp, seed=9, bad=object())
+            with self.assertRaises(TypeError):
+                train_detector.start_afresh(os.path.join(tmp, "last.pt"), a)
+            with open(path) as f:
+                self.assertEqual(f.read(), '{"seed": 3}')
+            self.assertEqual(os.listdir(tmp), ["args.json"])
+            a.bad = 1
+            train_detector.start_afresh(os.path.join(tmp, "last.pt"), a)
+            with open(path) as f:
+                self.assertEqual(json.load(f), {"out": tmp, "seed": 9, "bad": 1})
 
     def test_on_the_disk_before_the_rename(self):
         # The new checkpoint's data is synced before it replaces the last one: a node that crashes

@@ -1553,12 +1553,22 @@ def trim_log(path, upto):
         os.replace(path + ".tmp", path)
 
 
-def drop_checkpoint(path):
-    """Removes an earlier run's OUT/last.pt as a run starts over (--no-resume): killed before its own
-    first checkpoint, the same command without --no-resume resumed that run under this one's
-    args.json and logs, silently."""
+def start_afresh(ckpt_path, a):
+    """A run that starts over (no checkpoint, or --no-resume): removes an earlier run's OUT/last.pt
+    (killed before its own first checkpoint, the same command without --no-resume resumed that run
+    under this one's args.json and logs, silently) and writes this run's OUT/args.json through a
+    temporary file (a kill or an error mid-write left a cut one)."""
     with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+        os.remove(ckpt_path)
+    path = os.path.join(a.out, "args.json")
+    try:
+        with open(path + ".tmp", "w") as f:
+            json.dump(vars(a), f, indent=1)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(path + ".tmp")
+        raise
+    os.replace(path + ".tmp", path)
 
 
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None,
@@ -1774,9 +1784,7 @@ def main(argv=None):
     elif a.export_now:
         raise SystemExit("%s: no checkpoint to export (--export-now goes with a run's own --out)" % ckpt_path)
     elif main_proc:
-        drop_checkpoint(ckpt_path)
-        with open(os.path.join(a.out, "args.json"), "w") as f:
-            json.dump(vars(a), f, indent=1)
+        start_afresh(ckpt_path, a)
 
     def export_model(path):
         """Writes the model an evaluation scores (the moving average, if any) at the test size."""

@@ -38,11 +38,11 @@ from flags import number, whole  # noqa: E402
 from images import open_as_go_reads  # noqa: E402
 from shufflenet import MEAN as RGB_MEAN, STD as RGB_STD, ShuffleNetV1  # noqa: E402
 from train_detector import (BatchStream, agree_on_start, another_process_image, changed_schedule,  # noqa: E402
-                            check_resumed_iters, check_run_folder, drop_checkpoint, exit_status, ignore_stop_signals,
+                            check_resumed_iters, check_run_folder, exit_status, ignore_stop_signals,
                             init_distributed, kill_workers, load_checkpoint, load_optimizer_state, make_run_folder,
                             mean_over_processes, run_script, save_bin_synced, save_checkpoint, shutdown_distributed,
-                            stop_signal, stopping_rank, StopSignals, trim_log, unreadable_image_message,
-                            UnreadableImage)
+                            start_afresh, stop_signal, stopping_rank, StopSignals, trim_log,
+                            unreadable_image_message, UnreadableImage)
 
 MEAN = torch.tensor(RGB_MEAN).view(3, 1, 1)
 STD = torch.tensor(RGB_STD).view(3, 1, 1)
@@ -248,9 +248,7 @@ def main(argv=None):
                           global_batch, world, a.batch, was, lr_peak,
                           first_image if first_image is not None else start * global_batch), flush=True)
     elif main_proc:
-        drop_checkpoint(ckpt)
-        with open(os.path.join(a.out, "args.json"), "w") as f:
-            json.dump(vars(a), f, indent=1)
+        start_afresh(ckpt, a)
     net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if distributed else model
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
