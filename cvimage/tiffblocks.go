@@ -151,20 +151,27 @@ func checkTIFFBlocks(data *chunks, d *tiffDir, w, h int) error {
 		if !ok1 || !ok2 {
 			return nil
 		}
-		if unpacked := packBitsLen(data, int64(off), int64(n)); unpacked > bw*bh*8 {
-			return fmt.Errorf("PackBits block %d unpacks to %d bytes, more than its %dx%d pixels take", k, unpacked, bw, bh)
+		// At most limit bytes unpacked take at most limit + limit/128 + 1 packed (128-byte
+		// literal runs): a longer block is refused unread, as its blocks may all point at the
+		// same bytes (1M tiles over 1 MiB of no-op codes would scan for an hour).
+		limit := bw * bh * 8
+		if int64(n) > limit+limit/128+1 {
+			return fmt.Errorf("PackBits block %d holds %d bytes, more than its %dx%d pixels take", k, n, bw, bh)
+		}
+		if unpacked := packBitsLen(data, int64(off), int64(n), limit); unpacked > limit {
+			return fmt.Errorf("PackBits block %d unpacks to more than the %d bytes its %dx%d pixels take", k, limit, bw, bh)
 		}
 	}
 	return nil
 }
 
 // packBitsLen returns the length of the n bytes of PackBits data at off in data unpacked (to
-// the end of data where it ends first).
-func packBitsLen(data *chunks, off, n int64) int64 {
+// the end of data where it ends first), or a length past limit as soon as it passes it.
+func packBitsLen(data *chunks, off, n, limit int64) int64 {
 	end := min(off+n, data.size)
 	var out int64
 	var b [1]byte
-	for off < end {
+	for off < end && out <= limit {
 		if _, err := data.ReadAt(b[:], off); err != nil {
 			break
 		}

@@ -46,9 +46,9 @@ func blockTIFF(compression, rows, tile uint32, data []byte) []byte {
 
 // TestHostileTIFFBlocks: a 64x64 TIFF whose one strip is stated to hold 2^32-1 rows, or whose
 // tile is 4096x4096, decodes without inflating its deflated 64 MiB of zeros (a 2 MB file so made
-// took 8.5 GB and 73 s in detect), and a PackBits strip that unpacks to 64 MiB is refused
-// (x/image/tiff unpacks it whole, 64 bytes for every 2), as is a list of 4M offsets; a strip of
-// 2^32-1 rows that holds its pixels decodes as before.
+// took 8.5 GB and 73 s in detect); a PackBits strip longer than its pixels can take packed, or
+// unpacking to more (x/image/tiff unpacks it whole, 64 bytes for every 2), is refused, as is a
+// list of 4M offsets; a strip of 2^32-1 rows that holds its pixels decodes as before.
 func TestHostileTIFFBlocks(t *testing.T) {
 	var zeros bytes.Buffer
 	z := zlib.NewWriter(&zeros)
@@ -71,7 +71,8 @@ func TestHostileTIFFBlocks(t *testing.T) {
 	}{
 		{"rows.tif", "", blockTIFF(8, 1<<32-1, 0, zeros.Bytes())},
 		{"tile.tif", "a tile of 4096x4096 pixels, more than its 64x64 image", blockTIFF(8, 0, 4096, zeros.Bytes())},
-		{"packbits.tif", "PackBits block 0 unpacks to 67108864 bytes", blockTIFF(32773, 64, 0, bytes.Repeat([]byte{0x81, 0}, 1<<19))},
+		{"packbits.tif", "PackBits block 0 holds 1048576 bytes, more than its 64x64 pixels take", blockTIFF(32773, 64, 0, bytes.Repeat([]byte{0x81, 0}, 1<<19))},
+		{"packbits2.tif", "PackBits block 0 unpacks to more than the 32768 bytes its 64x64 pixels take", blockTIFF(32773, 64, 0, bytes.Repeat([]byte{0x81, 0}, 1<<14))},
 		{"whole.tif", "", blockTIFF(8, 1<<32-1, 0, pixels.Bytes())},
 		{"list.tif", "tag 273 holds 4194304 values, more than 1048576", list},
 	} {
