@@ -486,6 +486,7 @@ class StopSignalsTest(unittest.TestCase):
         # leaves it so.
         saved = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
         try:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)  # (the tests may run under nohup)
             stop = train_detector.StopSignals()
             self.assertIs(signal.getsignal(signal.SIGHUP).__func__, train_detector.StopSignals.on_signal)
             stop.restore()
@@ -1889,7 +1890,8 @@ class DetectorTraining(unittest.TestCase):
         out = os.path.join(self.tmp.name, "group-hup")
         p = subprocess.Popen([sys.executable, os.path.join(REPO, "train", "train_detector.py")] + self.common +
                              ["--workers", "1", "--iters", "100000", "--ckpt-every", "100000", "--out", out],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))  # (not nohup's)
         try:
             wait_for_first_iteration(self, p, out, "the run")
             os.killpg(p.pid, signal.SIGHUP)

@@ -421,6 +421,7 @@ func TestAnnotatedImageOnAFullDisk(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit) }) // (also after a failure)
 	stdout, stderr, err := run(t, "-model", model, "-score", "0", "-out", out, filepath.Join(root, "testdata/images/000000001503.jpg"), filepath.Join(root, "testdata/images/000000005503.jpg"))
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
 		t.Fatal(err)
