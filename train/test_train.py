@@ -1926,6 +1926,24 @@ class DetectorTraining(unittest.TestCase):
         self.assertNotIn("resumed", buf.getvalue())
         self.assertEqual([r["iter"] for r in log_rows(out)], [1, 2, 3])
 
+    def test_refused_start_over_keeps_the_old_run(self):
+        # --no-resume refused at the start (here a --cocoeval that is not there) leaves the earlier
+        # run's last.pt and args.json as they were: they were removed and replaced before those
+        # checks, for a run that then trained nothing.
+        out = self.run_train("kept", "--iters", "1", "--seed", "5")
+        def files():
+            got = []
+            for n in ("last.pt", "args.json"):
+                with open(os.path.join(out, n), "rb") as f:
+                    got.append(f.read())
+            return got
+        before = files()
+        with self.assertRaises(SystemExit) as e:
+            train_detector.main(self.common + ["--out", out, "--iters", "1", "--no-resume", "--eval", "v=" + self.data,
+                                               "--cocoeval", os.path.join(self.tmp.name, "none")])
+        self.assertIn("not an executable file", str(e.exception))
+        self.assertEqual(files(), before)
+
     def test_group_signal_during_evaluation_stops(self):
         # SIGTERM to the process group during the final evaluation ends cocoeval too: the run stops
         # at that iteration with status 143 and its checkpoint, and the same command does that

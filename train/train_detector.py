@@ -1783,8 +1783,7 @@ def main(argv=None):
                           first_image if first_image is not None else start * global_batch), flush=True)
     elif a.export_now:
         raise SystemExit("%s: no checkpoint to export (--export-now goes with a run's own --out)" % ckpt_path)
-    elif main_proc:
-        start_afresh(ckpt_path, a)
+    afresh = main_proc and not resuming  # (start_afresh once rank 0's checks below pass)
 
     def export_model(path):
         """Writes the model an evaluation scores (the moving average, if any) at the test size."""
@@ -1846,6 +1845,8 @@ def main(argv=None):
     # step's collectives until torchrun ended the group).
     if stopping_rank(None if refused is None else str(refused.code), device) >= 0:
         raise refused or SystemExit("process 0 refused this run at its start (its message says why): every process stops")
+    if afresh:  # (a run refused above leaves an earlier run's checkpoint and arguments as they were)
+        start_afresh(ckpt_path, a)
 
     stop = StopSignals("signal %d: finishing this iteration, then writing the checkpoint" if main_proc else None)
 
