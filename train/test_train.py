@@ -15,6 +15,7 @@
 """
 import argparse
 import contextlib
+import errno
 import io
 import json
 import os
@@ -495,6 +496,29 @@ class StopSignalsTest(unittest.TestCase):
             train_detector.StopSignals().restore()
             self.assertEqual(signal.getsignal(signal.SIGHUP), signal.SIG_IGN)
         finally:
+            for sig, h in zip((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), saved):
+                signal.signal(sig, h)
+
+
+    def test_hangup_with_the_terminal_gone(self):
+        # After SIGHUP standard output may be a terminal that hung up: every write fails with EIO,
+        # and the stop's own message raised inside the handler, ending the run without its
+        # checkpoint. The writes are dropped instead.
+        class HungUp(io.StringIO):
+            def write(self, text):
+                raise OSError(errno.EIO, "Input/output error")
+        saved = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+        out, err = sys.stdout, sys.stderr
+        try:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            stop = train_detector.StopSignals("signal %d: finishing this iteration")
+            sys.stdout, sys.stderr = HungUp(), HungUp()
+            stop.on_signal(signal.SIGHUP, None)
+            print("stopped at iteration 3", flush=True)
+            print("a warning", file=sys.stderr, flush=True)
+            self.assertEqual(stop.signum, signal.SIGHUP)
+        finally:
+            sys.stdout, sys.stderr = out, err
             for sig, h in zip((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), saved):
                 signal.signal(sig, h)
 

@@ -801,8 +801,32 @@ class StopSignals:
                 raise KeyboardInterrupt
             return
         self.signum, self.at = signum, now
+        if signum == signal.SIGHUP:  # its terminal may be gone: a print would raise EIO, killing the run
+            sys.stdout, sys.stderr = QuietStream(sys.stdout), QuietStream(sys.stderr)
         if self.message:
             print(self.message % signum, flush=True)
+
+
+class QuietStream:
+    """A text stream whose failed writes are dropped: after SIGHUP, standard output may be a
+    terminal that hung up (EIO) or a pipe whose reader has gone (EPIPE), and a print that raised
+    would end the run before its checkpoint."""
+
+    def __init__(self, stream):
+        self.stream = stream.stream if isinstance(stream, QuietStream) else stream
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except OSError:
+            return len(text)
+
+    def flush(self):
+        with contextlib.suppress(OSError):
+            self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
 def stop_signal(signum, device):
