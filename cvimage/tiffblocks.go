@@ -37,6 +37,20 @@ type tiffEntry struct {
 	at    int64
 }
 
+// tiffValueSize returns the bytes a value of a TIFF type takes: BYTE 1, SHORT 2, LONG 4; 0 for
+// the types checkTIFFBlocks does not read.
+func tiffValueSize(typ uint16) int64 {
+	switch typ {
+	case 1:
+		return 1
+	case 3:
+		return 2
+	case 4:
+		return 4
+	}
+	return 0
+}
+
 // tiffDir is a TIFF's first directory: its byte order and the entries checkTIFFBlocks reads,
 // the last of a tag as the decoder keeps it.
 type tiffDir struct {
@@ -71,9 +85,8 @@ func readTIFFDir(data *chunks) (*tiffDir, error) {
 		if tiffListTags[tag] && count > maxTIFFValues {
 			return nil, fmt.Errorf("tag %d holds %d values, more than %d", tag, count, maxTIFFValues)
 		}
-		size := map[uint16]int64{1: 1, 3: 2, 4: 4}[order.Uint16(b[2:])]
-		e := tiffEntry{size: size, count: int64(count), at: p + 8}
-		if size == 0 || e.count == 0 {
+		e := tiffEntry{size: tiffValueSize(order.Uint16(b[2:])), count: int64(count), at: p + 8}
+		if e.size == 0 || e.count == 0 {
 			continue
 		}
 		if e.size*e.count > 4 {

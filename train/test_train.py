@@ -558,7 +558,7 @@ class CheckpointWrites(unittest.TestCase):
             os.symlink("/dev/full", path + ".tmp")
             with self.assertRaises(SystemExit) as e:
                 train_detector.export(model, cfg, path)
-            self.assertIn("%s: cannot write the model (No space left on device); the file there is left as it was"
+            self.assertIn("%s: cannot write the model (No space left on device); the one there is left as it was"
                           % path, str(e.exception))
             with open(path, "rb") as f:
                 self.assertEqual(f.read(), b"an earlier export")

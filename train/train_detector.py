@@ -1295,23 +1295,32 @@ def restrict_gt(src, dst, classes):
     return notes
 
 
-def save_bin_synced(model, cfg, path):
-    """Writes the model as path's .tmp (save_bin), on the disk (fsync) before the caller renames it
-    to path; where it cannot be written (a full disk), SystemExit naming path, the file there left
-    as it was and no .tmp taking the space (a Python traceback before)."""
+def write_tmp(path, write, what):
+    """Writes path's .tmp with write(tmp) and syncs it to the disk (a node that crashes after the
+    caller's rename would otherwise keep a name without data), for the caller to rename over path.
+    Where it fails, the .tmp is removed (no half file taking the space); a failed write (a full
+    disk) is SystemExit naming path and what, the file there left as it was."""
     tmp = path + ".tmp"
     try:
-        save_bin(model, tmp, cfg)
+        write(tmp)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-    except OSError as e:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.remove(tmp)
-        raise SystemExit("%s: cannot write the model (%s); the file there is left as it was, and the run's "
-                         "checkpoint: make room and run the same command again" % (path, e.strerror or e))
+        if isinstance(e, OSError):
+            raise SystemExit("%s: cannot write %s (%s); the one there is left as it was: make room and run the "
+                             "same command again" % (path, what, e.strerror or e))
+        raise
+
+
+def save_bin_synced(model, cfg, path):
+    """Writes the model as path's .tmp (save_bin) through write_tmp (a Python traceback and a .tmp
+    left on a full disk before)."""
+    write_tmp(path, lambda tmp: save_bin(model, tmp, cfg), "the model")
 
 
 def export(model, cfg, path):
@@ -1580,30 +1589,27 @@ def trim_log(path, upto):
 def start_afresh(ckpt_path, a):
     """A run that starts over (no checkpoint, or --no-resume): removes an earlier run's OUT/last.pt
     (killed before its own first checkpoint, the same command without --no-resume resumed that run
-    under this one's args.json and logs, silently) and writes this run's OUT/args.json through a
-    temporary file (a kill or an error mid-write left a cut one)."""
+    under this one's args.json and logs, silently) and writes this run's OUT/args.json through
+    write_tmp (a kill or an error mid-write left a cut one)."""
     with contextlib.suppress(FileNotFoundError):
         os.remove(ckpt_path)
     path = os.path.join(a.out, "args.json")
-    try:
-        with open(path + ".tmp", "w") as f:
+
+    def write(tmp):
+        with open(tmp, "w") as f:
             json.dump(vars(a), f, indent=1)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(path + ".tmp")
-        raise
+    write_tmp(path, write, "the run's arguments")
     os.replace(path + ".tmp", path)
 
 
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None,
                     classes=None, cache=None):
-    """Writes OUT/last.pt atomically, on the disk (fsync) before it replaces the last one; where it
-    cannot be written (a full disk), SystemExit naming it, the last one left as it was. images: the
+    """Writes OUT/last.pt atomically, through write_tmp (on the disk before it replaces the last
+    one; a full disk is SystemExit naming it, the last one left as it was). images: the
     training images consumed so far (where a resumed run's batch stream goes on); global_batch:
     processes x batch x accumulation, to say so when a resumed run's differs; classes: a detector's
     [(id, name)], which a resumed run must have; cache: whether a detector run's decoded images are
     cached (pre-shrunk), to say so when a resumed run's are not, or the other way round."""
-    tmp = path + ".tmp"
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
           "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch}
     if classes is not None:
@@ -1616,17 +1622,12 @@ def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=
     # (a c10::Error thrown from its destructor) with a C++ traceback that named no file.
     buf = io.BytesIO()
     torch.save(ck, buf)
-    try:
+
+    def write(tmp):
         with open(tmp, "wb") as f:
             f.write(buf.getbuffer())
-            f.flush()
-            os.fsync(f.fileno())  # (a node that crashes after the rename would keep a name without data)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise SystemExit("%s: cannot write the checkpoint of iteration %d (%s); the one there is left as it was: "
-                         "make room and run the same command again" % (path, it, e.strerror or e))
-    os.replace(tmp, path)
+    write_tmp(path, write, "the checkpoint of iteration %d" % it)
+    os.replace(path + ".tmp", path)
 
 
 def main(argv=None):
