@@ -6,6 +6,7 @@ convention differs from ours and load_checkpoint converts it (megvii_to_ours). V
 docs/MODEL_FORMAT.md's "backbone" object.
 """
 import math
+import zipfile
 
 import torch
 import torch.nn as nn
@@ -231,11 +232,27 @@ def megvii_to_ours(state):
     return out
 
 
+def torch_load_checked(path, **kwargs):
+    """torch.load(path, **kwargs) of a checkpoint whose zip members (what torch.save writes) all
+    match their CRC-32s, at the cost of one more read of the file: torch.load never checks them,
+    and a bit flipped by a bad disk or copy was loaded as a weight without a word. A damaged
+    member raises zipfile.BadZipFile naming it (the caller names the file)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):  # no zip archive (a legacy torch.save, no checkpoint, not there):
+        return torch.load(path, **kwargs)  # torch.load's error, as before
+    with archive:
+        bad = archive.testzip()
+    if bad is not None:
+        raise zipfile.BadZipFile("damaged: its member %s fails its CRC-32 check (a bad disk or copy?)" % bad)
+    return torch.load(path, **kwargs)
+
+
 def read_checkpoint(path):
     """Load a .pth/.pth.tar checkpoint: (flat state dict without `module.`, ours), where ours is
     True for a checkpoint of our own training scripts (OUT/last.pt: "model" and "iteration"),
     whose weights already take our input convention."""
-    ckpt = torch.load(path, map_location="cpu")
+    ckpt = torch_load_checked(path, map_location="cpu")
     ours = isinstance(ckpt, dict) and "iteration" in ckpt and isinstance(ckpt.get("model"), dict)
     if isinstance(ckpt, dict):
         for key in ("state_dict", "model", "model_state_dict"):

@@ -63,7 +63,7 @@ from flags import number, whole  # noqa: E402
 from images import JPEG_FORMATS, open_as_go_reads  # noqa: E402
 from roi_align import SeparableRoIAlign  # noqa: E402
 from selection import check_select, metric  # noqa: E402
-from shufflenet import load_imagenet_state  # noqa: E402
+from shufflenet import load_imagenet_state, torch_load_checked  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -1535,7 +1535,7 @@ def load_checkpoint(path, device):
     """OUT/last.pt to resume from; one that cannot be read (a copy cut short, a damaged disk) stops
     the run naming it and the ways on, not with an unpickling traceback."""
     try:
-        ck = torch.load(path, map_location=device, weights_only=False)
+        ck = torch_load_checked(path, map_location=device, weights_only=False)
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
         if isinstance(e, RuntimeError) and ("CUDA" in str(e) or "out of memory" in str(e)):
             raise  # the device's trouble, not the file's: the checkpoint may be good
