@@ -342,3 +342,10 @@ func stem3x3s2AVX512(out []float32, ldo int, in []float32, h, w, m int, wt, bias
 		}
 	}
 }
+
+// prefetchRows (prefetch_amd64.s) asks the CPU to bring rows >= 1 rows of lines >= 1 cache lines
+// (64 bytes) each, the first at p and each stride floats after the one before, into L1: what the
+// matrix product's next tile call will read of A.
+//
+//go:noescape
+func prefetchRows(p *float32, stride, rows, lines int)

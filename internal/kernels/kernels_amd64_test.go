@@ -193,3 +193,22 @@ func checkDepthwiseSmallIsOneFMAChain(t *testing.T, name string, w1, w2 int) {
 		}
 	}
 }
+
+// TestPrefetchNextRowsBounds calls the tile driver's prefetch at the edges of A: rows past the
+// slice, a last row that starts at the slice's last value, a stride of 0 (one row), and a k
+// offset, through the fenced slice the kernel tests use. It fails by panicking: a row outside the
+// slice is an index out of range.
+func TestPrefetchNextRowsBounds(t *testing.T) {
+	a := fenced(t, 8*20, true)
+	for _, c := range []struct{ lda, i, rows, pc, kk int }{
+		{20, 0, 8, 0, 20},   // all eight rows
+		{20, 4, 8, 0, 20},   // four of them in the slice
+		{20, 8, 8, 0, 20},   // none
+		{20, 7, 8, 19, 1},   // the last row's last value
+		{20, 100, 8, 0, 20}, // far past the end
+		{0, 1, 8, 0, 160},   // stride 0: a one-row product
+		{160, 0, 1, 159, 1}, // one row, its last value
+	} {
+		prefetchNextRows(a, c.lda, c.i, c.rows, c.pc, c.kk)
+	}
+}

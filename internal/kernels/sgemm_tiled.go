@@ -92,6 +92,9 @@ func tiled(kernel tileKernel, rows, colStep int) func(m, n, k int, a []float32, 
 					if te.set(ep, pc == 0, pc+kk == k, i, r) {
 						te.res = &ep.Res[i*ldc+jc]
 					}
+					if jc == 0 {
+						prefetchNextRows(a, lda, i+rows, rows, pc, kk)
+					}
 					kernel.call(r, kk, nb, &a[i*lda+pc], lda, &b[pc*ldb+jc], ldb, &c[i*ldc+jc], ldc, &te)
 				}
 			}
@@ -117,5 +120,22 @@ func tiled(kernel tileKernel, rows, colStep int) func(m, n, k int, a []float32, 
 				copyColumns(c[i*ldc+nmain:], ldc, ct[:], colStep, r, nt)
 			}
 		}
+	}
+}
+
+// prefetchNextRows prefetches the kk values from column pc of rows [i, i+rows) of A (row stride
+// lda), the rows a holds, while the tile call on the rows before runs. In a network's
+// product A is a layer's weights, read once per image: a first tile call reads its block of A
+// straight from memory (the 2x classifier's 16 MB of convolution weights), and the hardware
+// prefetchers, which follow one address stream, do not fetch a block's eight rows ahead. Rows past
+// m still help: a grouped convolution's next group (its next product) has the rows that follow
+// (paired runs, 2x classifier at 224 on one thread: 7.0-7.5 -> 6.6-7.0 ms; docs/SPEED.md). Only
+// the first column block's calls prefetch: the later ones find the block in cache.
+func prefetchNextRows(a []float32, lda, i, rows, pc, kk int) {
+	if lda == 0 {
+		return
+	}
+	if nr := min(rows, (len(a)-1-pc)/lda-i+1); nr > 0 {
+		prefetchRows(&a[i*lda+pc], lda, nr, (kk+15)/16)
 	}
 }
