@@ -126,7 +126,7 @@ func tiled(kernel tileKernel, rows, colStep int) func(m, n, k int, a []float32, 
 // prefetchNextRows prefetches the kk values from column pc of rows [i, i+rows) of A (row stride
 // lda), the rows a holds, while the tile call on the rows before runs. In a network's
 // product A is a layer's weights, read once per image: a first tile call reads its block of A
-// straight from memory (the 2x classifier's 16 MB of convolution weights), and the hardware
+// straight from memory (the 2x classifier's 14 MB of convolution weights), and the hardware
 // prefetchers, which follow one address stream, do not fetch a block's eight rows ahead. Rows past
 // m still help: a grouped convolution's next group (its next product) has the rows that follow
 // (paired runs, 2x classifier at 224 on one thread: 7.0-7.5 -> 6.6-7.0 ms; docs/SPEED.md). Only
