@@ -19,7 +19,7 @@
 // BIT; so a NaN input never wins and of equal values the first stays, as in the plain loop:
 // FMAX would differ on both), the sum adds from 0 before one FDIV by 9; both agree with the
 // plain loop bit for bit. The Go assembler lacks these vector instructions: they are WORDs,
-// each named in its comment.
+// each named in its comment (/* */ inside a macro, whose line a // comment would end).
 //
 // Each loop's step (for the one-row loops, MAXROW / ADDROW; for the 16-wide ones, MAXROW16 /
 // AVGROW16) runs in a searched order: a random search over the orders the dependencies allow
@@ -45,25 +45,23 @@
 // MAXROW's and ADDROW's orders were searched (maxPoolRowsNEONloop, avgPoolRowsNEONloop).
 #define MAXROW(p) \
 	VLD2 (p), [V10.S4, V11.S4]; \
-	WORD $0x6ea0e54e; \
+	WORD $0x6ea0e54e /* fcmgt v14.4s, v10.4s, v0.4s */; \
 	ADD  $4, p, R8; \
-	WORD $0x6eae1d40; \
-	WORD $0x6ea0e56e; \
+	WORD $0x6eae1d40 /* bit v0.16b, v10.16b, v14.16b */; \
+	WORD $0x6ea0e56e /* fcmgt v14.4s, v11.4s, v0.4s */; \
 	VLD2 (R8), [V12.S4, V13.S4]; \
-	WORD $0x6eae1d60; \
-	WORD $0x6ea0e5ae; \
-	WORD $0x6eae1da0
-// (VLD2 of q[0:8] into V10, V11, of q[1:9] into V12, V13; fcmgt v14.4s, v10.4s, v0.4s; bit
-// v0.16b, v10.16b, v14.16b; the same for v11, then v13)
+	WORD $0x6eae1d60 /* bit v0.16b, v11.16b, v14.16b */; \
+	WORD $0x6ea0e5ae /* fcmgt v14.4s, v13.4s, v0.4s */; \
+	WORD $0x6eae1da0 /* bit v0.16b, v13.16b, v14.16b */
+// (VLD2 of q[0:8] into V10, V11, of q[1:9] into V12, V13)
 
 #define ADDROW(p) \
 	VLD2 (p), [V10.S4, V11.S4]; \
 	ADD  $4, p, R8; \
-	WORD $0x4e2ad400; \
+	WORD $0x4e2ad400 /* fadd v0.4s, v0.4s, v10.4s */; \
 	VLD2 (R8), [V12.S4, V13.S4]; \
-	WORD $0x4e2bd400; \
-	WORD $0x4e2dd400
-// (fadd v0.4s, v0.4s, v10.4s; fadd v0.4s, v0.4s, v11.4s; fadd v0.4s, v0.4s, v13.4s)
+	WORD $0x4e2bd400 /* fadd v0.4s, v0.4s, v11.4s */; \
+	WORD $0x4e2dd400 /* fadd v0.4s, v0.4s, v13.4s */
 
 // func maxPoolRowsNEON(out, in *float32, w, nr, n, m, ldo, ldi int)
 TEXT ·maxPoolRowsNEON(SB), NOSPLIT, $0-64
@@ -270,41 +268,40 @@ avgPoolRowsNEONstore:
 #define MAXROW16(p) \
 	MOVD    p, R8; \
 	VLD2.P  32(R8), [V20.S4, V21.S4]; \
-	WORD    $0x6eb0e68d; \
+	WORD    $0x6eb0e68d /* fcmgt v13.4s, v20.4s, v16.4s */; \
 	ADD     $100, p, R9; \
 	VLD2.P  32(R8), [V22.S4, V23.S4]; \
 	VEXT    $4, V22.B16, V20.B16, V10.B16; \
 	VLD2.P  32(R8), [V24.S4, V25.S4]; \
-	WORD    $0x6eb1e6ce; \
+	WORD    $0x6eb1e6ce /* fcmgt v14.4s, v22.4s, v17.4s */; \
 	VEXT    $4, V24.B16, V22.B16, V11.B16; \
-	WORD    $0x6ead1e90; \
-	WORD    $0x6eb2e70f; \
-	WORD    $0x6eae1ed1; \
+	WORD    $0x6ead1e90 /* bit v16.16b, v20.16b, v13.16b */; \
+	WORD    $0x6eb2e70f /* fcmgt v15.4s, v24.4s, v18.4s */; \
+	WORD    $0x6eae1ed1 /* bit v17.16b, v22.16b, v14.16b */; \
 	VLD2    (R8), [V26.S4, V27.S4]; \
-	WORD    $0x6eaf1f12; \
-	WORD    $0x6eb3e75c; \
-	WORD    $0x6eb0e6ad; \
+	WORD    $0x6eaf1f12 /* bit v18.16b, v24.16b, v15.16b */; \
+	WORD    $0x6eb3e75c /* fcmgt v28.4s, v26.4s, v19.4s */; \
+	WORD    $0x6eb0e6ad /* fcmgt v13.4s, v21.4s, v16.4s */; \
 	VLD2    (R9), [V8.S4, V9.S4]; \
-	WORD    $0x6ebc1f53; \
+	WORD    $0x6ebc1f53 /* bit v19.16b, v26.16b, v28.16b */; \
 	VEXT    $4, V26.B16, V24.B16, V12.B16; \
-	WORD    $0x6eb1e6ee; \
-	WORD    $0x6eb2e72f; \
-	WORD    $0x6eb3e77c; \
-	WORD    $0x6ead1eb0; \
-	WORD    $0x6eae1ef1; \
-	WORD    $0x6eaf1f32; \
-	WORD    $0x6ebc1f73; \
-	WORD    $0x6eb0e54d; \
-	WORD    $0x6eb1e56e; \
-	WORD    $0x6eb2e58f; \
-	WORD    $0x6eb3e53c; \
-	WORD    $0x6ead1d50; \
-	WORD    $0x6eae1d71; \
-	WORD    $0x6eaf1d92; \
-	WORD    $0x6ebc1d33
-// (per tap: four WORDs fcmgt vM.4s, vT.4s, vS.4s and four bit vS.16b, vT.16b, vM.16b, for sum S
-// in V16-V19, tap T and mask M in V13, V14, V15, V28; in the searched order, interleaved with
-// the loads, each BIT well after the FCMGT it needs)
+	WORD    $0x6eb1e6ee /* fcmgt v14.4s, v23.4s, v17.4s */; \
+	WORD    $0x6eb2e72f /* fcmgt v15.4s, v25.4s, v18.4s */; \
+	WORD    $0x6eb3e77c /* fcmgt v28.4s, v27.4s, v19.4s */; \
+	WORD    $0x6ead1eb0 /* bit v16.16b, v21.16b, v13.16b */; \
+	WORD    $0x6eae1ef1 /* bit v17.16b, v23.16b, v14.16b */; \
+	WORD    $0x6eaf1f32 /* bit v18.16b, v25.16b, v15.16b */; \
+	WORD    $0x6ebc1f73 /* bit v19.16b, v27.16b, v28.16b */; \
+	WORD    $0x6eb0e54d /* fcmgt v13.4s, v10.4s, v16.4s */; \
+	WORD    $0x6eb1e56e /* fcmgt v14.4s, v11.4s, v17.4s */; \
+	WORD    $0x6eb2e58f /* fcmgt v15.4s, v12.4s, v18.4s */; \
+	WORD    $0x6eb3e53c /* fcmgt v28.4s, v9.4s, v19.4s */; \
+	WORD    $0x6ead1d50 /* bit v16.16b, v10.16b, v13.16b */; \
+	WORD    $0x6eae1d71 /* bit v17.16b, v11.16b, v14.16b */; \
+	WORD    $0x6eaf1d92 /* bit v18.16b, v12.16b, v15.16b */; \
+	WORD    $0x6ebc1d33 /* bit v19.16b, v9.16b, v28.16b */
+// (per tap, four FCMGTs and four BITs, for the sums in V16-V19 with the masks in V13, V14, V15,
+// V28; in the searched order, interleaved with the loads, each BIT well after the FCMGT it needs)
 
 #define AVGROW16(p) \
 	MOVD    p, R8; \
@@ -313,23 +310,23 @@ avgPoolRowsNEONstore:
 	VLD2.P  32(R8), [V22.S4, V23.S4]; \
 	VEXT    $4, V22.B16, V20.B16, V10.B16; \
 	VLD2.P  32(R8), [V24.S4, V25.S4]; \
-	WORD    $0x4e34d610; \
-	WORD    $0x4e38d652; \
+	WORD    $0x4e34d610 /* fadd v16.4s, v16.4s, v20.4s */; \
+	WORD    $0x4e38d652 /* fadd v18.4s, v18.4s, v24.4s */; \
 	VEXT    $4, V24.B16, V22.B16, V11.B16; \
 	VLD2    (R8), [V26.S4, V27.S4]; \
-	WORD    $0x4e35d610; \
-	WORD    $0x4e36d631; \
+	WORD    $0x4e35d610 /* fadd v16.4s, v16.4s, v21.4s */; \
+	WORD    $0x4e36d631 /* fadd v17.4s, v17.4s, v22.4s */; \
 	VLD2    (R9), [V8.S4, V9.S4]; \
-	WORD    $0x4e3ad673; \
-	WORD    $0x4e37d631; \
-	WORD    $0x4e39d652; \
+	WORD    $0x4e3ad673 /* fadd v19.4s, v19.4s, v26.4s */; \
+	WORD    $0x4e37d631 /* fadd v17.4s, v17.4s, v23.4s */; \
+	WORD    $0x4e39d652 /* fadd v18.4s, v18.4s, v25.4s */; \
 	VEXT    $4, V26.B16, V24.B16, V12.B16; \
-	WORD    $0x4e3bd673; \
-	WORD    $0x4e2ad610; \
-	WORD    $0x4e2bd631; \
-	WORD    $0x4e2cd652; \
-	WORD    $0x4e29d673
-// (each WORD: fadd vS.4s, vS.4s, vT.4s for sum S in V16-V19 and tap T)
+	WORD    $0x4e3bd673 /* fadd v19.4s, v19.4s, v27.4s */; \
+	WORD    $0x4e2ad610 /* fadd v16.4s, v16.4s, v10.4s */; \
+	WORD    $0x4e2bd631 /* fadd v17.4s, v17.4s, v11.4s */; \
+	WORD    $0x4e2cd652 /* fadd v18.4s, v18.4s, v12.4s */; \
+	WORD    $0x4e29d673 /* fadd v19.4s, v19.4s, v9.4s */
+// (the sums in V16-V19)
 
 // func maxPoolRowsNEON16(out, in *float32, w, nr, n, m, ldo, ldi int)
 TEXT ·maxPoolRowsNEON16(SB), NOSPLIT, $0-64

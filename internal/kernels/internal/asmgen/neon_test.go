@@ -1,6 +1,14 @@
 package asmgen
 
-import "testing"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // TestNEON checks each encoder against instruction lines of the committed internal/kernels
 // *_arm64.s files (the hand-written sgemm8x12_arm64.s and pool_arm64.s among them), whose words
@@ -40,5 +48,78 @@ func TestNEON(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got  %q\nwant %q", c.got, c.want)
 		}
+	}
+}
+
+// TestEveryWordNamed checks every WORD of the committed internal/kernels *_arm64.s and .h files:
+// each carries a comment naming the instruction it encodes (// after it, or /* */ inside a macro,
+// whose lines a // comment would end), and where an encoder above covers the instruction, the
+// comment is the encoder's for the word: a word and its comment that disagree, as a hand edit of
+// either could leave them, fail here.
+func TestEveryWordNamed(t *testing.T) {
+	files, err := filepath.Glob("../../*_arm64.[sh]")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no arm64 assembly in ../..: %v", err)
+	}
+	word := regexp.MustCompile(`\bWORD\s+\$(0x[0-9a-fA-F]+|\(.*\))\s*(?:/\*\s*(.*?)\s*\*/|;|\\|\s)*(?://\s*(.*))?$`)
+	regs := regexp.MustCompile(`[vx](\d+)|\[(\d+)\]`)
+	words, checked := 0, 0 // WORDs, and those an encoder checked
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "//") || !strings.Contains(line, "WORD") {
+				continue
+			}
+			where := fmt.Sprintf("%s:%d", filepath.Base(f), i+1)
+			m := word.FindStringSubmatch(line)
+			if m == nil {
+				t.Errorf("%s: a WORD not understood: %q", where, line)
+				continue
+			}
+			words++
+			name := m[2] + m[3]
+			if m[2] != "" && m[3] != "" || name == "" {
+				t.Errorf("%s: %q names no instruction (one comment, // or /* */)", where, line)
+				continue
+			}
+			if !strings.HasPrefix(m[1], "0x") {
+				continue // a macro's expression (exp_arm64.s): its comment names the form
+			}
+			var n []int
+			for _, r := range regs.FindAllStringSubmatch(name, -1) {
+				v, _ := strconv.Atoi(r[1] + r[2])
+				n = append(n, v)
+			}
+			var enc string
+			switch mnemonic, _, _ := strings.Cut(name, " "); {
+			case mnemonic == "fmla" && len(n) == 4:
+				enc = FMLAElem(n[0], n[1], n[2], n[3])
+			case mnemonic == "fmul" && len(n) == 4:
+				enc = FMULElem(n[0], n[1], n[2], n[3])
+			case mnemonic == "fadd" && len(n) == 3:
+				enc = FADD(n[0], n[1], n[2])
+			case mnemonic == "fdiv" && len(n) == 3:
+				enc = FDIV(n[0], n[1], n[2])
+			case mnemonic == "fcmgt" && len(n) == 3:
+				enc = FCMGT(n[0], n[1], n[2])
+			case mnemonic == "bit" && len(n) == 3:
+				enc = BIT(n[0], n[1], n[2])
+			case mnemonic == "st4" && len(n) == 7:
+				enc = ST4Lane(n[0], n[4], n[5], n[6])
+			default:
+				continue // no encoder here (bic, tbl): the comment is checked for its presence only
+			}
+			checked++
+			got, _ := strconv.ParseUint(m[1], 0, 32)
+			if want := fmt.Sprintf("\tWORD $0x%08x // %s", got, name); enc != want {
+				t.Errorf("%s: the word and its comment disagree:\n%s\nthe comment's instruction is\n%s", where, want, enc)
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Errorf("%d WORDs in %d files, %d checked by an encoder: the patterns miss most of them", words, len(files), checked)
 	}
 }
