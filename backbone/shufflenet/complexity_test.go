@@ -2,6 +2,7 @@ package shufflenet
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -88,6 +89,15 @@ func TestEveryVariantIsConsistent(t *testing.T) {
 		"shufflenet-g3-1.0x -se", "shufflenet-g3-1.0x-se trailing", "shufflenet-g3-NaNx", "shufflenet-g3-1e0x"} {
 		if _, err := ParseName(bad); err == nil {
 			t.Errorf("ParseName(%q) accepted", bad)
+		}
+	}
+	// A group count or width out of the table is refused naming the architecture, as a bad spelling is.
+	for name, want := range map[string]string{
+		"shufflenet-g5-1.0x": `backbone: architecture "shufflenet-g5-1.0x": groups 5 not supported (1, 2, 3, 4 or 8); want shufflenet-g<groups>`,
+		"shufflenet-g3-3x":   `backbone: architecture "shufflenet-g3-3x": width 3 not supported (0.25, 0.5, 1.0, 1.5 or 2.0); want`,
+	} {
+		if _, err := ParseName(name); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("ParseName(%q): %v, want %q", name, err, want)
 		}
 	}
 }

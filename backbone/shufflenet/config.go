@@ -116,7 +116,12 @@ func ParseName(name string) (Config, error) {
 	if rest != "" {
 		return bad(fmt.Sprintf("unknown suffix %q", rest))
 	}
-	return c, c.Validate()
+	// Groups or a width the network does not have, named with the architecture they came from as
+	// the errors above are (-arch shufflenet-g5-1.0x said only "groups 5 not supported").
+	if err := c.Validate(); err != nil {
+		return bad(strings.TrimPrefix(err.Error(), "backbone: "))
+	}
+	return c, nil
 }
 
 // Repeats returns the number of units in stages 2, 3 and 4.

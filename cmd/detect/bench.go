@@ -57,6 +57,14 @@ var benchCommand = &cli.Command{
 		if err := parallel.CheckBudget(o.Threads); err != nil {
 			return fmt.Errorf("bench: -threads %d: %w", o.Threads, err)
 		}
+		// Before the case is made, as the other flags are: making it runs a detector's first frame
+		// and fills a -size input, seconds and hundreds of MiB spent before Measure refused -n 0.
+		if n := c.Int("n"); n < 1 || n > bench.MaxRuns {
+			return fmt.Errorf("bench: -n %d: want 1 to %d timed runs", n, bench.MaxRuns)
+		}
+		if n := c.Int("warmup"); n < 0 || n > bench.MaxRuns {
+			return fmt.Errorf("bench: -warmup %d: want 0 to %d untimed runs", n, bench.MaxRuns)
+		}
 		if c.IsSet("size") {
 			a, b, err := parseSize(c.String("size"))
 			if err != nil {

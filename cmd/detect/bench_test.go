@@ -97,9 +97,15 @@ func TestBench(t *testing.T) {
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "x", "-n", "1", "-json"}, `bench: "x" is not a flag, and bench takes no other arguments (the flags after it were not read)`},
 		{[]string{"info", "-model", model, "x", "-json"}, `info: "x" is not a flag`},
 		{[]string{"info", "-arch", "shufflenet-g3-0.5x", "-res", "300"}, "info: -res goes with -model"},
-		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "want 1 to 1000000 runs"},
-		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "1", "-warmup", "-1"}, "bench: 1 run after -1 warm-up runs: want 1 to 1000000 runs"},
-		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0", "-warmup", "1"}, "bench: 0 runs after 1 warm-up run: want"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "bench: -n 0: want 1 to 1000000 timed runs"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "-3"}, "bench: -n -3: want 1 to 1000000 timed runs"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "1000001"}, "bench: -n 1000001: want 1 to 1000000 timed runs"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "1", "-warmup", "-1"}, "bench: -warmup -1: want 0 to 1000000 untimed runs"},
+		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-warmup", "1000001"}, "bench: -warmup 1000001: want 0 to 1000000 untimed runs"},
+		// Checked before the case is made (a detector's first frame, a -size input filled): the
+		// model is not read at all.
+		{[]string{"bench", "-model", model + ".missing", "-n", "0"}, "bench: -n 0: want"},
+		{[]string{"bench", "-model", model + ".missing", "-warmup", "-1"}, "bench: -warmup -1: want"},
 		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
 		{[]string{"bench", "-model", model, "-stage", "0"}, "bench: -stage 0: want 2, 3 or 4 (without -stage, the whole classifier)"},
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "-stage", "0"}, "bench: -stage 0: want 2, 3 or 4"},

@@ -130,7 +130,9 @@ func Percentile(sorted []float64, p float64) float64 {
 	if len(sorted) == 0 || !(p > 0 && p <= 100) {
 		return math.NaN()
 	}
-	k := int(math.Ceil(p / 100 * float64(len(sorted))))
+	// Less a hair before rounding up: p% of n is inexact in floating point (99.9/100*1000 is
+	// 999.0000000000001, whose ceiling took the 1000th value for the 999th).
+	k := int(math.Ceil(p*float64(len(sorted))/100 - 1e-9))
 	return sorted[max(k, 1)-1]
 }
 

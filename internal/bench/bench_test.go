@@ -34,6 +34,17 @@ func TestMedianPercentile(t *testing.T) {
 			t.Errorf("Percentile(%v, 90) = %g, want %g", c.v, got, c.p90)
 		}
 	}
+	// The rank is ceil(p% of n) exactly, where p/100*n in floating point lands just above a whole
+	// number (99.9% of 1000 is the 999th value; 0.9% of 1000 the 9th).
+	thousand := make([]float64, 1000)
+	for i := range thousand {
+		thousand[i] = float64(i + 1)
+	}
+	for _, c := range [][2]float64{{99.9, 999}, {0.9, 9}, {90, 900}, {100, 1000}, {0.01, 1}, {99.95, 1000}} {
+		if got := Percentile(thousand, c[0]); got != c[1] {
+			t.Errorf("Percentile(1..1000, %g) = %g, want %g", c[0], got, c[1])
+		}
+	}
 	if !math.IsNaN(Median(nil)) || !math.IsNaN(Percentile(nil, 50)) || !math.IsNaN(Percentile([]float64{1}, 0)) || !math.IsNaN(Percentile([]float64{1}, math.NaN())) {
 		t.Error("empty input or p outside (0, 100] gives a number")
 	}
