@@ -242,7 +242,10 @@ def torch_load_checked(path, **kwargs):
     except (zipfile.BadZipFile, OSError):  # no zip archive (a legacy torch.save, no checkpoint, not there):
         return torch.load(path, **kwargs)  # torch.load's error, as before
     with archive:
-        bad = archive.testzip()
+        try:
+            bad = archive.testzip()
+        except Exception:  # a member zipfile cannot read (a damaged compressed one: torch.save stores its own):
+            return torch.load(path, **kwargs)  # torch.load's error, as before (not zlib.error, a traceback)
     if bad is not None:
         raise zipfile.BadZipFile("damaged: its member %s fails its CRC-32 check (a bad disk or copy?)" % bad)
     return torch.load(path, **kwargs)

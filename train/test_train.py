@@ -615,6 +615,26 @@ class CheckpointWrites(unittest.TestCase):
             self.assertEqual(calls, ["fsync", "replace"])
             self.assertEqual(train_detector.load_checkpoint(last, "cpu")["iteration"], 7)
 
+    def test_damaged_zip_that_is_no_checkpoint(self):
+        # A zip that torch.save did not write, whose compressed member is damaged (torch.save stores
+        # its members): stopped with torch.load's error, as before the CRC-32 check, not with a
+        # traceback from zipfile's decompressor (zlib.error).
+        import zipfile
+        with tempfile.TemporaryDirectory() as tmp:
+            last = os.path.join(tmp, "last.pt")
+            with zipfile.ZipFile(last, "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("run/notes.txt", bytes(range(256)) * 64)
+                m = z.infolist()[0]
+            with open(last, "r+b") as f:
+                f.seek(m.header_offset + 30 + len(m.filename) + 2)
+                f.write(b"\xff" * 8)
+            with self.assertRaises(RuntimeError) as want:
+                torch.load(last, map_location="cpu", weights_only=False)
+            with self.assertRaises(SystemExit) as e:
+                train_detector.load_checkpoint(last, "cpu")
+            self.assertEqual(str(e.exception), "%s: cannot be read to resume from (RuntimeError: %s); --no-resume "
+                                               "starts over, or move it away" % (last, want.exception))
+
 
 class BatchStreamTest(unittest.TestCase):
     def test_goes_on_from_the_images_consumed(self):

@@ -100,6 +100,9 @@ func Between(start, end *runtime.MemStats) uint64 {
 // rounding down to 0 a run.
 func Steady(runs int, f func()) []uint64 {
 	f()
+	// Stop sets the rate back, but a t.Fatal in f ends the goroutine before it: the tests after
+	// would run with every allocation profiled.
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
 	var counts []uint64
 	for range 3 {
 		m := Start()

@@ -84,3 +84,25 @@ func TestBlockedGoroutines(t *testing.T) {
 		t.Errorf("blocked goroutines and 2 allocations of 112 bytes a call: %v, want three windows of 2 (more where another goroutine allocated)", counts)
 	}
 }
+
+// TestSteadySetsTheRateBack: a function that ends its goroutine inside a window (a t.Fatal)
+// leaves runtime.MemProfileRate as it was, not at 1, which would profile every allocation of the
+// tests after it.
+func TestSteadySetsTheRateBack(t *testing.T) {
+	rate := runtime.MemProfileRate
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		calls := 0
+		Steady(1, func() {
+			if calls++; calls > 1 { // (the first call is outside the windows)
+				runtime.Goexit()
+			}
+		})
+	}()
+	<-done
+	if got := runtime.MemProfileRate; got != rate {
+		runtime.MemProfileRate = rate
+		t.Errorf("runtime.MemProfileRate %d after a window that did not end, want %d", got, rate)
+	}
+}

@@ -124,13 +124,13 @@ func tiled(kernel tileKernel, rows, colStep int) func(m, n, k int, a []float32, 
 }
 
 // prefetchNextRows prefetches the kk values from column pc of rows [i, i+rows) of A (row stride
-// lda), the rows a holds, while the tile call on the rows before runs. In a network's
-// product A is a layer's weights, read once per image: a first tile call reads its block of A
-// straight from memory (the 2x classifier's 14 MB of convolution weights), and the hardware
-// prefetchers, which follow one address stream, do not fetch a block's eight rows ahead. Rows past
-// m still help: a grouped convolution's next group (its next product) has the rows that follow
-// (paired runs, 2x classifier at 224 on one thread: 7.0-7.5 -> 6.6-7.0 ms; docs/SPEED.md). Only
-// the first column block's calls prefetch: the later ones find the block in cache.
+// lda), the rows a holds, while the tile call on the rows before runs. In a network's product A
+// is a layer's weights, read once per image: a first tile call reads its block of A straight from
+// memory (the 2x classifier's 14 MB of convolution weights), and the hardware prefetchers, which
+// follow one address stream, do not fetch a block's eight rows ahead (six paired runs of the 2x
+// classifier at 224 on one thread: medians 7.04-7.65 -> 6.75-7.27 ms, 4-5% off; docs/SPEED.md).
+// Rows past m still help: a grouped convolution's next group (its next product) has the rows that
+// follow. Only the first column block's calls prefetch: the later ones find the block in cache.
 func prefetchNextRows(a []float32, lda, i, rows, pc, kk int) {
 	if lda == 0 {
 		return
