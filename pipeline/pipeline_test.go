@@ -1746,7 +1746,7 @@ func (c *mallocWindows) WriteFrame(*Frame) error {
 	if edge == 0 {
 		return nil
 	}
-	n := allocstest.Between(&c.stats[(edge-1)%2], &c.stats[edge%2]) // (blocked stages' records left out, with all of 112 bytes)
+	n := allocstest.Between(&c.stats[(edge-1)%2], &c.stats[edge%2], true) // (blocked stages' records left out)
 	c.counts = append(c.counts, n)
 	if n == 0 || len(c.counts) == c.max {
 		return ErrStop
@@ -1764,9 +1764,7 @@ func (c *mallocWindows) WriteFrame(*Frame) error {
 // machine can bring into any window, are not (an OS thread for when a call into OpenCV outlasts
 // the scheduler's patience, a processor's timer heap growing; seen with the heap profile). The
 // garbage collector is off for the run: a collection empties encoding/json's pool of encoders,
-// which then takes a new one (a cost of the collection, not of a frame); so the windows leave out
-// the runtime's records by their size (allocstest.Between), not by their stacks in the heap
-// profile, which only a collection publishes (allocstest.Meter).
+// which then takes a new one (a cost of the collection, not of a frame).
 func TestRunSteadyStateAllocations(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	det, err := detector.Load(videotest.Model(t, "shufflenet-g3-0.5x-300", 0, 0, 0), detector.WithScoreThreshold(0))
