@@ -238,14 +238,10 @@ def torch_load_checked(path, **kwargs):
     and a bit flipped by a bad disk or copy was loaded as a weight without a word. A damaged
     member raises zipfile.BadZipFile naming it (the caller names the file)."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):  # no zip archive (a legacy torch.save, no checkpoint, not there):
-        return torch.load(path, **kwargs)  # torch.load's error, as before
-    with archive:
-        try:
+        with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
-        except Exception:  # a member zipfile cannot read (a damaged compressed one: torch.save stores its own):
-            return torch.load(path, **kwargs)  # torch.load's error, as before (not zlib.error, a traceback)
+    except Exception:  # no zip archive (a legacy torch.save, no checkpoint, not there) or a member
+        bad = None     # zipfile cannot read (torch.save compresses none): torch.load's error, as before
     if bad is not None:
         raise zipfile.BadZipFile("damaged: its member %s fails its CRC-32 check (a bad disk or copy?)" % bad)
     return torch.load(path, **kwargs)

@@ -9,6 +9,7 @@
 package shufflenet
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -40,18 +41,27 @@ const MaxClasses = 1 << 17
 
 // Validate reports an unsupported group count, width or class count.
 func (c Config) Validate() error {
+	if why := c.problem(); why != "" {
+		return errors.New("backbone: " + why)
+	}
+	return nil
+}
+
+// problem says what of c the network does not have ("" when nothing): Validate's error, and
+// ParseName's with the architecture named.
+func (c Config) problem() string {
 	if _, ok := widths1x[c.Groups]; !ok {
-		return fmt.Errorf("backbone: groups %d not supported (1, 2, 3, 4 or 8)", c.Groups)
+		return fmt.Sprintf("groups %d not supported (1, 2, 3, 4 or 8)", c.Groups)
 	}
 	switch c.Width {
 	case 0.25, 0.5, 1.0, 1.5, 2.0:
 	default:
-		return fmt.Errorf("backbone: width %g not supported (0.25, 0.5, 1.0, 1.5 or 2.0)", c.Width)
+		return fmt.Sprintf("width %g not supported (0.25, 0.5, 1.0, 1.5 or 2.0)", c.Width)
 	}
 	if c.NumClasses < 0 || c.NumClasses > MaxClasses {
-		return fmt.Errorf("backbone: num_classes %d out of range (0..%d)", c.NumClasses, MaxClasses)
+		return fmt.Sprintf("num_classes %d out of range (0..%d)", c.NumClasses, MaxClasses)
 	}
-	return nil
+	return ""
 }
 
 // Name returns a short name such as "shufflenet-g3-1.0x" (with "-shallow", "-se", "-noshuffle").
@@ -118,8 +128,8 @@ func ParseName(name string) (Config, error) {
 	}
 	// Groups or a width the network does not have, named with the architecture they came from as
 	// the errors above are (-arch shufflenet-g5-1.0x said only "groups 5 not supported").
-	if err := c.Validate(); err != nil {
-		return bad(strings.TrimPrefix(err.Error(), "backbone: "))
+	if why := c.problem(); why != "" {
+		return bad(why)
 	}
 	return c, nil
 }
