@@ -2036,6 +2036,30 @@ class DetectorTraining(unittest.TestCase):
         self.assertIn("not an executable file", str(e.exception))
         self.assertEqual(files(), before)
 
+    def test_resume_knows_the_best_of_an_evaluation_its_checkpoint_missed(self):
+        # Killed after an evaluation replaced best.bin but before the checkpoint recording its score
+        # was written (here: the checkpoint's best taken back to None), the run resumes with the
+        # score from evals.jsonl, so a worse evaluation later leaves best.bin alone (before the
+        # fix, best None: the worse model replaced it).
+        def report(ap50):
+            path = os.path.join(self.tmp.name, "cocoeval-%g" % ap50)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\necho '%s'\n" % json.dumps({"stats": [ap50] * 12, "categories": [
+                    {"name": "person", "stats": [ap50] * 12}]}))
+            os.chmod(path, 0o755)
+            return path
+        out = self.run_train("best-after-kill", "--iters", "1", "--eval", "v=" + self.data, "--cocoeval", report(0.5))
+        ckpt = os.path.join(out, "last.pt")
+        ck = torch.load(ckpt)
+        self.assertEqual(ck["best"], 0.5)
+        ck["best"] = None
+        torch.save(ck, ckpt)
+        self.run_train("best-after-kill", "--iters", "2", "--eval", "v=" + self.data, "--cocoeval", report(0.3))
+        self.assertTrue(train_detector.evaluated(os.path.join(out, "evals.jsonl"), 2))
+        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000001.bin"), "rb") as g:
+            self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-1 model (AP50 0.5) any more")
+        self.assertEqual(torch.load(ckpt)["best"], 0.5)
+
     def test_group_signal_during_evaluation_stops(self):
         # SIGTERM to the process group during the final evaluation ends cocoeval too: the run stops
         # at that iteration with status 143 and its checkpoint, and the same command does that

@@ -1574,6 +1574,23 @@ def evaluated(path, it):
     return any(i == it for _, i in log_rows(path))
 
 
+def logged_best(path, select, best):
+    """The best score select names among evals.jsonl's rows at path and best (the checkpoint's):
+    a run killed after an evaluation had replaced best.bin, before the checkpoint that records its
+    score was written, resumes knowing that score (else a worse model could replace best.bin). A
+    row without the set or class select names (a run resumed with another --select) is passed over."""
+    for line, it in log_rows(path):
+        if it is None:
+            continue
+        try:
+            m = metric(json.loads(line)["eval"], select)
+        except (KeyError, TypeError, IndexError):
+            continue
+        if isinstance(m, (int, float)) and (best is None or m > best):
+            best = m
+    return best
+
+
 def trim_log(path, upto):
     """Keeps the rows of a JSON-lines log (log.jsonl, evals.jsonl) up to iteration upto, the
     checkpoint a run resumes from: a resumed run logs the iterations after it again, and a run
@@ -1883,6 +1900,8 @@ def main(argv=None):
     if main_proc:  # the logs hold this run's history: none of an earlier run's, no row twice
         for name in ("log.jsonl", "evals.jsonl"):
             trim_log(os.path.join(a.out, name), start)
+        if select:
+            best = logged_best(os.path.join(a.out, "evals.jsonl"), select, best)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
     it = start
