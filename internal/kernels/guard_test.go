@@ -99,9 +99,10 @@ func (f *fence) of(src []float32) []float32 {
 	return s
 }
 
-// checkRowKernelsInside: Sum, Exp (also in place), Blend and FilterIoU on every length 1-70 (40
-// for FilterIoU) and Transpose on ragged shapes and strides, every slice against a fence; the
-// bit-exact ones compared with the portable version, Sum to the rounding of its other order.
+// checkRowKernelsInside: Sum, Exp (also in place), Blend, LerpRow (the resize's indices from inputs
+// half to twice as long, the last input value against the fence) and FilterIoU on every length
+// 1-70 (40 for FilterIoU) and Transpose on ragged shapes and strides, every slice against a fence;
+// the bit-exact ones compared with the portable version, Sum to the rounding of its other order.
 func checkRowKernelsInside(t *testing.T, atEnd bool) {
 	const maxN = 33 * 38
 	fs := make([]*fence, 6)
@@ -143,6 +144,26 @@ func checkRowKernelsInside(t *testing.T, atEnd bool) {
 			fn(dst, fs[0].of(a), fs[1].of(b), 0.3, 0.7)
 			if i, ok := sameBits(dst, want); !ok {
 				t.Fatalf("n %d: value %d %v, want %v", n, i, dst[i], want[i])
+			}
+		}
+	})
+	forEach(t, lerpRow, func(t *testing.T, fn func(dst, src []float32, i0, i1 []int32, w0, w1 []float32)) {
+		indices := func(f *fence, x []int32) []int32 { // int32s against the fence
+			s := unsafe.Slice((*int32)(unsafe.Pointer(&f.of(make([]float32, len(x)))[0])), len(x))
+			copy(s, x)
+			return s
+		}
+		for n := 1; n <= 70; n++ {
+			for _, in := range []int{max(1, n/2), n, 2 * n, 2*n + 5} {
+				i0, i1, w0, w1 := resizeAxis(in, n)
+				src := randSlice(rng, in)
+				want := make([]float32, n)
+				lerpRowGeneric(want, src, i0, i1, w0, w1)
+				dst := fs[5].of(make([]float32, n))
+				fn(dst, fs[0].of(src), indices(fs[1], i0), indices(fs[2], i1), fs[3].of(w0), fs[4].of(w1))
+				if i, ok := sameBits(dst, want); !ok {
+					t.Fatalf("%d -> %d: value %d %v, want %v", in, n, i, dst[i], want[i])
+				}
 			}
 		}
 	})

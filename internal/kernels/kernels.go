@@ -4,8 +4,8 @@
 //
 // Every routine has a portable Go version (kernels_generic.go; Exp's in exp.go) and may have
 // assembly versions, in .s files by routine and architecture (bilinear_amd64.s both amd64
-// BilinearSums, exp_amd64.s both amd64 Exps; likewise blend_, filteriou_, gather2_, sum_ and
-// transpose_amd64.s; pool_*.s both pools' row kernels), a long or generated kernel in a file of
+// BilinearSums, exp_amd64.s both amd64 Exps; likewise blend_, filteriou_, gather2_, lerp_, sum_
+// and transpose_amd64.s; pool_*.s both pools' row kernels), a long or generated kernel in a file of
 // its own instruction set (sgemm_avx2_amd64.s, sgemm_avx512_amd64.s, sgemm8x12_arm64.s,
 // stem_*.s, depthwise_*.s: depthwise_avx2_amd64.s holds the AVX2 and AVX row kernels,
 // depthwise4_arm64.s the NEON kernels of 4 outputs a step and depthwise_rows_arm64.s their steps
@@ -14,8 +14,9 @@
 // depthwise and average pool). The plane routines' assembly is a row kernel
 // under a Go driver that hands it the interior of the plane (depthwise_simd.go, pool_simd.go);
 // BilinearSum's is a channel kernel under bilinear_simd.go's, Transpose's a block kernel under
-// transpose_simd.go's, Blend's a vector kernel under blend_simd.go's, FilterIoU's a kernel under
-// filteriou_simd.go's (amd64's take the whole set, NEON's multiples of 4), Im2col's stride-2
+// transpose_simd.go's, Blend's a vector kernel under blend_simd.go's, LerpRow's under
+// lerp_simd.go's, FilterIoU's a kernel under filteriou_simd.go's (amd64's take the whole set,
+// NEON's multiples of 4), Im2col's stride-2
 // copy (gather2_*.s) a vector kernel under gather2_simd.go's; Sum's (sum_amd64.s) takes the
 // whole slice. At start-up each architecture's init (kernels_$GOARCH.go) adds the
 // versions the CPU runs, as golang.org/x/sys/cpu reports its features, one line per routine and
@@ -385,6 +386,20 @@ func Blend(dst, a, b []float32, wa, wb float32) {
 	blend.best(dst, a, b, wa, wb)
 }
 
+// LerpRow interpolates each output between two values of src, each product rounded to float32
+// before the sum (no fused multiply-add), as torch's bilinear resize interpolates along a row;
+// i0, i1, w0 and w1 must be at least as long as dst, every index of them inside src (one outside
+// panics, as the loop's index does), and dst must not overlap the others:
+//
+//	for o := range dst {
+//		dst[o] = float32(src[i0[o]]*w0[o]) + float32(src[i1[o]]*w1[o])
+//	}
+func LerpRow(dst, src []float32, i0, i1 []int32, w0, w1 []float32) {
+	// As in BilinearSum: slices shorter than dst panic, whatever their capacity.
+	i0, i1, w0, w1 = i0[:len(i0):len(i0)], i1[:len(i1):len(i1)], w0[:len(w0):len(w0)], w1[:len(w1):len(w1)]
+	lerpRow.best(dst, src, i0, i1, w0, w1)
+}
+
 // BoxSet holds boxes one slice per field (structure of arrays), the layout FilterIoU vectorizes:
 // box j is (X1[j], Y1[j], X2[j], Y2[j]) with area Area[j], and Index[j] is the caller's name for it.
 type BoxSet struct {
@@ -438,6 +453,7 @@ var (
 	bilinearSum  = newRoutine(bilinearSumGeneric)
 	transpose    = newRoutine(transposeGeneric)
 	blend        = newRoutine(blendGeneric)
+	lerpRow      = newRoutine(lerpRowGeneric)
 	filterIoU    = newRoutine(filterIoUGeneric)
 	exp          = newRoutine(expGeneric)
 )

@@ -31,6 +31,8 @@ func init() {
 	transpose.add("avx512", cpu.X86.HasAVX512F, transposeSIMD(transpose16AVX512, 16))
 	blend.add("avx2", cpu.X86.HasAVX2, blendSIMD(blendAVX2, 8))
 	blend.add("avx512", cpu.X86.HasAVX512F, blendSIMD(blendAVX512, 16))
+	lerpRow.add("avx2", cpu.X86.HasAVX2, lerpSIMD(lerpAVX2, 8))
+	lerpRow.add("avx512", cpu.X86.HasAVX512F, lerpSIMD(lerpAVX512, 16))
 	im2col.add("avx2", cpu.X86.HasAVX2, im2colSIMD(gather2AVX2, 8))
 	im2col.add("avx512", cpu.X86.HasAVX512F, im2colSIMD(gather2AVX512, 16))
 	stem3x3s2.add("avx2", hasAVX2FMA, stem3x3s2Blocks)
@@ -183,6 +185,16 @@ func blendAVX2(dst, a, b *float32, n int, wa, wb float32)
 //
 //go:noescape
 func blendAVX512(dst, a, b *float32, n int, wa, wb float32)
+
+// lerpAVX2 (lerp_amd64.s) is a lerpKernel, 8 outputs per step (AVX2).
+//
+//go:noescape
+func lerpAVX2(dst, src *float32, i0, i1 *int32, w0, w1 *float32, n, ns int) bool
+
+// lerpAVX512 (lerp_amd64.s) is a lerpKernel, 16 outputs per step (AVX-512F).
+//
+//go:noescape
+func lerpAVX512(dst, src *float32, i0, i1 *int32, w0, w1 *float32, n, ns int) bool
 
 // gather2AVX512 (gather2_amd64.s) is a gather2Kernel, 16 values per step (AVX-512F).
 //

@@ -102,6 +102,7 @@ func TestX86Chosen(t *testing.T) {
 		"MaxPool3x3s2": pick(x.HasAVX2 && x.HasAVX512F, x.HasAVX2),
 		"Transpose":    pick(x.HasAVX512F, x.HasAVX2),
 		"Blend":        pick(x.HasAVX512F, x.HasAVX2),
+		"LerpRow":      pick(x.HasAVX512F, x.HasAVX2),
 		"FilterIoU":    pick(x.HasAVX512F && x.HasPOPCNT, x.HasAVX2 && x.HasPOPCNT),
 		"Sum":          pick(x.HasAVX512F, x.HasAVX2),
 		"Im2col":       pick(x.HasAVX512F, x.HasAVX2),
@@ -111,7 +112,7 @@ func TestX86Chosen(t *testing.T) {
 	}
 	got := map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3), "AvgPool3x3s2": names(avgPool3x3s2),
 		"MaxPool3x3s2": names(maxPool3x3s2), "BilinearSum": names(bilinearSum), "Transpose": names(transpose),
-		"Blend": names(blend), "FilterIoU": names(filterIoU), "Sum": names(sum), "Im2col": names(im2col),
+		"Blend": names(blend), "LerpRow": names(lerpRow), "FilterIoU": names(filterIoU), "Sum": names(sum), "Im2col": names(im2col),
 		"Exp": names(exp), "Stem3x3s2": names(stem3x3s2)}
 	for name, w := range want {
 		if impls := got[name]; impls[len(impls)-1] != w {

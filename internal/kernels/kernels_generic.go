@@ -499,6 +499,14 @@ func blendGeneric(dst, a, b []float32, wa, wb float32) {
 	}
 }
 
+// lerpRowGeneric is LerpRow's plain loop.
+func lerpRowGeneric(dst, src []float32, i0, i1 []int32, w0, w1 []float32) {
+	i0, i1, w0, w1 = i0[:len(dst)], i1[:len(dst)], w0[:len(dst)], w1[:len(dst)]
+	for o := range dst {
+		dst[o] = float32(src[i0[o]]*w0[o]) + float32(src[i1[o]]*w1[o])
+	}
+}
+
 func filterIoUGeneric(s BoxSet, n int, b [5]float32, thresh float32) int {
 	return filterIoUFrom(s, 0, 0, n, b, thresh)
 }

@@ -1000,6 +1000,144 @@ func TestBlend(t *testing.T) {
 	})
 }
 
+// resizeAxis returns the source indices and weights of an in -> out bilinear resize along one
+// axis, as package transform computes them (torch's upsample_bilinear2d): i0 nondecreasing, i1 =
+// i0+1 except at the last input index, and (1, 0) weights when in == out.
+func resizeAxis(in, out int) (i0, i1 []int32, w0, w1 []float32) {
+	i0, i1, w0, w1 = make([]int32, out), make([]int32, out), make([]float32, out), make([]float32, out)
+	scale := float64(float32(in) / float32(out))
+	for o := range out {
+		if in == out {
+			i0[o], i1[o], w0[o], w1[o] = int32(o), int32(o), 1, 0
+			continue
+		}
+		src := max(float64(scale*(float64(o)+0.5))-0.5, 0)
+		x0 := int(src)
+		x1 := x0
+		if x0 < in-1 {
+			x1++
+		}
+		l1 := min(max(float32(src-float64(x0)), 0), 1)
+		i0[o], i1[o], w0[o], w1[o] = int32(x0), int32(x1), 1-l1, l1
+	}
+	return i0, i1, w0, w1
+}
+
+// lerpShapes are TestLerpRow's (input, output) lengths: every output length 1-70 and the resize's
+// widths, each from inputs 4 times as long down to a quarter (in == out among them).
+func lerpShapes() [][2]int {
+	var s [][2]int
+	outs := []int{400, 800, 1067}
+	for n := 1; n <= 70; n++ {
+		outs = append(outs, n)
+	}
+	for _, out := range outs {
+		for _, scale := range []float64{0.25, 0.5, 0.75, 1, 1.25, 1.6, 2, 3, 4} {
+			s = append(s, [2]int{max(1, int(math.Round(scale*float64(out)))), out})
+		}
+	}
+	return s
+}
+
+// TestLerpRow compares every implementation with the plain loop bit for bit (each product and the
+// sum rounded once, never fused; signed zeros, infinities and NaNs among the values and weights)
+// on the resize's indices and weights for every shape of lerpShapes, on random indices (in no
+// order, repeated: the gathers' general case) and on random indices within 16 values from one
+// that starts every vector (in no order: the kernels that load a window of src from a vector's
+// first index and permute it); slices a little longer than dst, nothing past dst may move.
+func TestLerpRow(t *testing.T) {
+	forEach(t, lerpRow, func(t *testing.T, fn func(dst, src []float32, i0, i1 []int32, w0, w1 []float32)) {
+		rng := rand.New(rand.NewSource(15))
+		for _, sh := range lerpShapes() {
+			in, n := sh[0], sh[1]
+			for kind := range 4 { // the resize's; the resize's with specials; random; random in a window
+				i0, i1, w0, w1 := resizeAxis(in, n)
+				src := randSlice(rng, in)
+				if kind > 0 {
+					withSpecials(rng, src)
+				}
+				switch kind {
+				case 2:
+					w0, w1 = withSpecials(rng, randSlice(rng, n)), withSpecials(rng, randSlice(rng, n))
+					for o := range n {
+						i0[o], i1[o] = int32(rng.Intn(in)), int32(rng.Intn(in))
+					}
+				case 3:
+					lo := rng.Intn(in)
+					for o := range n {
+						i0[o], i1[o] = int32(lo+rng.Intn(min(16, in-lo))), int32(lo+rng.Intn(min(16, in-lo)))
+						if o%4 == 0 || o == n-4 || o == n-8 || o == n-16 { // where a vector of 4, 8 or 16 starts
+							i0[o] = int32(lo)
+						}
+					}
+				}
+				extra := rng.Intn(3)
+				i0, i1 = append(i0, make([]int32, extra)...), append(i1, make([]int32, extra)...)
+				w0, w1 = append(w0, randSlice(rng, extra)...), append(w1, randSlice(rng, extra)...)
+				dst := checkGuard(t, in, n, 1, n, func(d []float32) { fn(d, src, i0, i1, w0, w1) })
+				want := make([]float32, n)
+				for o := range want {
+					want[o] = float32(src[i0[o]]*w0[o]) + float32(src[i1[o]]*w1[o])
+				}
+				if o, ok := sameBitsOrNaN(dst, want); !ok {
+					t.Fatalf("%d -> %d (kind %d): dst[%d] = %g, want %g (src[%d] %g, src[%d] %g, weights %g %g)",
+						in, n, kind, o, dst[o], want[o], i0[o], src[i0[o]], i1[o], src[i1[o]], w0[o], w1[o])
+				}
+			}
+		}
+	})
+}
+
+// TestLerpRowIndexOutside: every implementation panics on an index outside src (past its end, at
+// its length, negative, the int32 extremes) in either index slice, at the first output, the
+// middle, the last (in the overlapping last vector) and past the last vector of a row (the
+// portable loop's remainder), whatever src's capacity; src of one value and of none too.
+func TestLerpRowIndexOutside(t *testing.T) {
+	forEach(t, lerpRow, func(t *testing.T, fn func(dst, src []float32, i0, i1 []int32, w0, w1 []float32)) {
+		for _, n := range []int{3, 16, 37, 100} {
+			for _, ns := range []int{0, 1, 50} {
+				for _, bad := range []int32{int32(ns), int32(ns) + 7, -1, math.MaxInt32, math.MinInt32} {
+					for _, at := range []int{0, n / 2, n - 1} {
+						for which := range 2 {
+							i0, i1 := make([]int32, n), make([]int32, n)
+							for o := range n {
+								i0[o], i1[o] = int32(o*ns/n), int32(o*ns/n)
+							}
+							[][]int32{i0, i1}[which][at] = bad
+							src, w := make([]float32, ns, ns+64), make([]float32, n)
+							func() {
+								defer func() {
+									if recover() == nil {
+										t.Errorf("n %d, src of %d: i%d[%d] = %d did not panic", n, ns, which, at, bad)
+									}
+								}()
+								fn(make([]float32, n), src, i0, i1, w, w)
+							}()
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkLerpRow times each implementation on the resize's horizontal passes of a 640x480
+// frame: 640 -> 800 (at 600) and 640 -> 400 (at 300).
+func BenchmarkLerpRow(b *testing.B) {
+	for _, im := range lerpRow.impls {
+		for _, out := range []int{800, 400} {
+			b.Run(fmt.Sprintf("%s/640to%d", im.name, out), func(b *testing.B) {
+				rng := rand.New(rand.NewSource(1))
+				i0, i1, w0, w1 := resizeAxis(640, out)
+				src, dst := randSlice(rng, 640), make([]float32, out)
+				for b.Loop() {
+					im.fn(dst, src, i0, i1, w0, w1)
+				}
+			})
+		}
+	}
+}
+
 // TestDepthwise3x3NeverMultipliesPadding gives the taps of one side of the filter a NaN weight:
 // an output whose window has that side in the padding must come out a number (the plain loop
 // skips those taps), every other output NaN, for every implementation, both strides and planes
@@ -1240,6 +1378,23 @@ func TestShortSlicesPanicWhateverTheirCapacity(t *testing.T) {
 	}
 	mustPanic("Blend, a shorter than dst", func() { Blend(make([]float32, 32), make([]float32, 20, 64), make([]float32, 32), 1, 1) })
 	mustPanic("Blend, b shorter than dst", func() { Blend(make([]float32, 32), make([]float32, 32), make([]float32, 31, 64), 1, 1) })
+	for short := range 4 { // i0, i1, w0, w1 in turn 31 long, with the capacity of 64
+		mustPanic(fmt.Sprintf("LerpRow, argument %d shorter than dst", short+3), func() {
+			i := [2][]int32{make([]int32, 32, 64), make([]int32, 32, 64)}
+			w := [2][]float32{make([]float32, 32, 64), make([]float32, 32, 64)}
+			if short < 2 {
+				i[short] = i[short][:31]
+			} else {
+				w[short-2] = w[short-2][:31]
+			}
+			LerpRow(make([]float32, 32), make([]float32, 8), i[0], i[1], w[0], w[1])
+		})
+	}
+	mustPanic("LerpRow, an index past src", func() {
+		i := make([]int32, 32)
+		i[20] = 8
+		LerpRow(make([]float32, 32), make([]float32, 8, 64), i, make([]int32, 32), make([]float32, 32), make([]float32, 32))
+	})
 	for _, n := range []int{3, 32} {
 		taps := []Tap{{Off: [4]int32{0, 0, 9, 0}, W: [4]float32{1, 1, 1, 1}}}
 		mustPanic(fmt.Sprintf("BilinearSum of %d channels, a tap past src", n), func() { BilinearSum(make([]float32, n), make([]float32, n+8, 64), taps, 1) })
