@@ -21,6 +21,7 @@ func init() {
 	bilinearSum.add("neon", cpu.ARM64.HasASIMD, bilinearSumSIMD([]bilinearVec{{bilinearSumNEON, 4}}))
 	transpose.add("neon", cpu.ARM64.HasASIMD, transposeSIMD(transpose4NEON, 4))
 	blend.add("neon", cpu.ARM64.HasASIMD, blendSIMD(blendNEON, 4))
+	lerpRow.add("neon", cpu.ARM64.HasASIMD, lerpSIMD(lerpNEON, 4))
 	im2col.add("neon", cpu.ARM64.HasASIMD, im2colSIMD(gather2NEON, 4))
 	filterIoU.add("neon", cpu.ARM64.HasASIMD, filterIoUSIMD(filterIoUNEON, 4))
 	exp.add("neon", cpu.ARM64.HasASIMD, expVec(expNEON, 8))
@@ -154,6 +155,11 @@ func transpose4NEON(dst, src *float32, ldd, lds, n int)
 //
 //go:noescape
 func blendNEON(dst, a, b *float32, n int, wa, wb float32)
+
+// lerpNEON (lerp_arm64.s) is a lerpKernel, 4 outputs per step.
+//
+//go:noescape
+func lerpNEON(dst, src *float32, i0, i1 *int32, w0, w1 *float32, n, ns int) bool
 
 // gather2NEON (gather2_arm64.s) is a gather2Kernel, 4 values per step.
 //

@@ -20,7 +20,7 @@ func TestNEONChosen(t *testing.T) {
 	}
 	for name, got := range map[string][]string{"Sgemm": names(sgemm), "Depthwise3x3": names(depthwise3x3),
 		"MaxPool3x3s2": names(maxPool3x3s2), "AvgPool3x3s2": names(avgPool3x3s2), "BilinearSum": names(bilinearSum),
-		"Transpose": names(transpose), "Blend": names(blend), "FilterIoU": names(filterIoU), "Im2col": names(im2col),
+		"Transpose": names(transpose), "Blend": names(blend), "LerpRow": names(lerpRow), "FilterIoU": names(filterIoU), "Im2col": names(im2col),
 		"Exp": names(exp), "Stem3x3s2": names(stem3x3s2)} {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s implementations %v, want %v", name, got, want)
