@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/parallel"
 )
 
@@ -34,9 +35,6 @@ type Preprocessor struct {
 	lut    [3][256]float32 // lut[c][v] = (float32(v)/255 - mean[c]) / std[c], torch's float32 ops
 	pal    [256][3]byte    // the current *image.Paletted's palette as 8-bit RGB (nrgba of each entry)
 	xa, ya axis
-	xoff0  []int32 // byte offsets of a.i0 * step within a row
-	xoff1  []int32
-	xkey   [3]int // (input width, output width, pixel step) the offsets were computed for
 	pool   *parallel.Pool
 	caches []rowCache // one per pool thread
 	task   rowsTask
@@ -46,11 +44,13 @@ type Preprocessor struct {
 }
 
 // rowCache is one thread's working rows: the two horizontally resized input rows the output
-// row being written interpolates between, and a row of 8-bit RGB for the sources that convert.
+// row being written interpolates between, a row of 8-bit RGB for the sources that convert, and
+// an input row normalized.
 type rowCache struct {
 	rows   [2][]float32 // horizontally resized input rows, 3 planes of ResizedWidth each
 	keys   [2]int       // input row held by rows[i], -1 if none
 	rowBuf []byte
+	norm   []float32 // an input row through the byte-to-float tables, 3 planes of the input width
 }
 
 // rowsTask writes output rows [lo, hi) of the padded tensor (parallel.Task).
@@ -408,15 +408,6 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 
 	p.xa.setup(w, rw)
 	p.ya.setup(h, rh)
-	if key := [3]int{w, rw, s.step}; p.xkey != key {
-		p.xoff0 = slices.Grow(p.xoff0[:0], rw)[:rw]
-		p.xoff1 = slices.Grow(p.xoff1[:0], rw)[:rw]
-		for o := range rw {
-			p.xoff0[o] = p.xa.i0[o] * int32(s.step)
-			p.xoff1[o] = p.xa.i1[o] * int32(s.step)
-		}
-		p.xkey = key
-	}
 	for i := range p.caches {
 		c := &p.caches[i]
 		for j := range c.rows {
@@ -426,6 +417,7 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 		if s.kind != srcPacked {
 			c.rowBuf = slices.Grow(c.rowBuf[:0], 3*w)[:3*w]
 		}
+		c.norm = slices.Grow(c.norm[:0], 3*w)[:3*w]
 	}
 	p.data = slices.Grow(p.data[:0], 3*hp*wp)[:3*hp*wp]
 	p.task.rh, p.task.rw, p.task.hp, p.task.wp = rh, rw, hp, wp
@@ -462,12 +454,12 @@ func (t *rowsTask) Run(worker, lo, hi int) {
 				c.rows[0], c.rows[1] = c.rows[1], c.rows[0]
 				c.keys[0], c.keys[1] = c.keys[1], c.keys[0]
 			} else {
-				p.hpass(c.rows[0], y0, rw, c.rowBuf)
+				p.hpass(c.rows[0], y0, rw, c)
 				c.keys[0] = y0
 			}
 		}
 		if c.keys[1] != y1 {
-			p.hpass(c.rows[1], y1, rw, c.rowBuf)
+			p.hpass(c.rows[1], y1, rw, c)
 			c.keys[1] = y1
 		}
 		w0, w1 := p.ya.w0[oy], p.ya.w1[oy]
@@ -480,18 +472,21 @@ func (t *rowsTask) Run(worker, lo, hi int) {
 }
 
 // hpass normalizes and horizontally interpolates input row y into dst (3 planes of rw values):
-// dst[c][o] = w0*lut[c][row[i0]] + w1*lut[c][row[i1]]. buf is the converting sources' row buffer.
-func (p *Preprocessor) hpass(dst []float32, y, rw int, buf []byte) {
-	row := p.row(y, buf)
-	x0, x1 := p.xoff0[:rw], p.xoff1[:rw]
-	w0, w1 := p.xa.w0[:rw], p.xa.w1[:rw]
-	for c := range 3 {
-		lut := &p.lut[c]
-		off := p.src.off[c]
-		r := row[off:]
-		d := dst[c*rw : (c+1)*rw]
-		for o := range d {
-			d[o] = float32(lut[r[x0[o]]]*w0[o]) + float32(lut[r[x1[o]]]*w1[o])
-		}
+// dst[c][o] = w0*lut[c][row[i0]] + w1*lut[c][row[i1]], the row normalized into c.norm first (each
+// input value once, the three channels in one pass), then interpolated by kernels.LerpRow (SIMD
+// where the CPU has it). c's rowBuf is the converting sources' row buffer.
+func (p *Preprocessor) hpass(dst []float32, y, rw int, c *rowCache) {
+	row := p.row(y, c.rowBuf)
+	step, off := p.src.step, p.src.off
+	w := len(c.norm) / 3
+	n0, n1, n2 := c.norm[:w], c.norm[w:2*w], c.norm[2*w:3*w]
+	n1, n2 = n1[:len(n0)], n2[:len(n0)] // no bounds checks in the loop
+	l0, l1, l2 := &p.lut[0], &p.lut[1], &p.lut[2]
+	for x := range n0 {
+		px := row[x*step:][:step]
+		n0[x], n1[x], n2[x] = l0[px[off[0]]], l1[px[off[1]]], l2[px[off[2]]]
+	}
+	for ch, norm := range [3][]float32{n0, n1, n2} {
+		kernels.LerpRow(dst[ch*rw:(ch+1)*rw], norm, p.xa.i0, p.xa.i1, p.xa.w0, p.xa.w1)
 	}
 }
