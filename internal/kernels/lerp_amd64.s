@@ -3,11 +3,12 @@
 #include "textflag.h"
 
 // LerpRow's kernels (lerpKernel in lerp_simd.go), 8 (AVX2) or 16 (AVX-512F) outputs per step: the
-// step's indices are checked against src first (an unsigned compare, so a negative one is outside
-// too; the bound is min(ns, 1<<31), every non-negative int32 below it where src is longer), then
-// each of the two values gathered (VGATHERDPS, which clears its mask: set again every step, and
-// its destination zeroed so that it does not wait on the previous step's gather), each product its
-// own VMULPS and the sum one VADDPS, so every value is rounded as the plain loop rounds it (no FMA).
+// step's two values an output picked from a window of src (below, where its indices lie in one),
+// or else gathered (VGATHERDPS, which clears its mask: set again every step, and its destination
+// zeroed so that it does not wait on the previous step's gather) once the step's indices are
+// checked against src (an unsigned compare, so a negative one is outside too; the bound is
+// min(ns, 1<<31), every non-negative int32 below it where src is longer); each product its own
+// VMULPS and the sum one VADDPS, so every value is rounded as the plain loop rounds it (no FMA).
 
 // func lerpAVX2(dst, src *float32, i0, i1 *int32, w0, w1 *float32, n, ns int) bool
 //
