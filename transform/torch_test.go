@@ -20,7 +20,7 @@ import (
 // TestResizeMatchesTorchvision runs the Preprocessor (its resize passes, the ones detect runs)
 // and torchvision's GeneralizedRCNNTransform, whose resize is F.interpolate(scale_factor=s,
 // mode="bilinear", recompute_scale_factor=True, align_corners=False), on random 8-bit RGB images
-// of odd sizes: scaled up (up to 4x) and down (to a third), by the shorter side's target or capped
+// of odd sizes: scaled up (up to 4x) and down (to under a third), by the shorter side's target or capped
 // by the longer side's, one-pixel rows and columns, a scale of exactly 1. Sizes must be equal and
 // values within 1e-6 (normalized values of magnitude up to about 2.6; measured 4.8e-7).
 func TestResizeMatchesTorchvision(t *testing.T) {
@@ -30,6 +30,7 @@ func TestResizeMatchesTorchvision(t *testing.T) {
 		{333, 500, 200, 1000}, {361, 640, 300, 1000}, {17, 29, 6, 1000}, {5, 3, 12, 1000},
 		{64, 64, 64, 1000}, {99, 101, 98, 1000}, {1, 7, 3, 1000}, {7, 1, 2, 1000},
 		{432, 768, 300, 500}, {480, 640, 600, 1000}, {1080, 1920, 600, 1000}, {2, 2, 9, 9},
+		{720, 1280, 200, 1000}, // (more than 2x smaller: the horizontal pass's lookups without LerpRow)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var tensors []*safetensors.Tensor

@@ -417,8 +417,14 @@ func TestNoSteadyStateAllocation(t *testing.T) {
 
 // BenchmarkBGR768x432At600 preprocesses a 768x432 BGR video frame at 600/1000 (-> 1000x562,
 // padded 1024x576) on 1 and 2 threads.
-func BenchmarkBGR768x432At600(b *testing.B) {
-	w, h := 768, 432
+func BenchmarkBGR768x432At600(b *testing.B) { benchmarkBGR(b, 768, 432, 600, 1000) }
+
+// BenchmarkBGR3840x2160At300 preprocesses a 4K frame at 300/500 (-> 500x281, padded 512x288):
+// a resize 7.7x smaller, whose rows read under a third of their input values.
+func BenchmarkBGR3840x2160At300(b *testing.B) { benchmarkBGR(b, 3840, 2160, 300, 500) }
+
+// benchmarkBGR preprocesses a random w x h BGR frame at shorter / longer on 1 and 2 threads.
+func benchmarkBGR(b *testing.B, w, h, shorter, longer int) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	bgr := make([]byte, 3*w*h)
 	for i := range bgr {
@@ -428,7 +434,7 @@ func BenchmarkBGR768x432At600(b *testing.B) {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			pool := parallel.New(threads)
 			defer pool.Close()
-			p := mustNew(b, 600, 1000)
+			p := mustNew(b, shorter, longer)
 			p.SetPool(pool)
 			b.SetBytes(int64(len(bgr)))
 			b.ReportAllocs()
