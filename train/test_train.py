@@ -2060,6 +2060,35 @@ class DetectorTraining(unittest.TestCase):
             self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-1 model (AP50 0.5) any more")
         self.assertEqual(torch.load(ckpt)["best"], 0.5)
 
+    def test_resume_after_a_kill_before_best_bin_was_replaced(self):
+        # Killed after an evaluation that beat best.bin, before best.bin was replaced: the resumed
+        # run must not take that evaluation's score as best.bin's (evals.jsonl's row was written
+        # first, and logged_best read it: best.bin kept the iteration-1 model, AP50 0.5, under a
+        # best of 0.7, and the better iteration-3 model, 0.6, did not replace it).
+        path = os.path.join(self.tmp.name, "cocoeval-by-iter")
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\ncase \"$*\" in *iter000001*) s=0.5;; *iter000002*) s=0.7;; *) s=0.6;; esac\n"
+                    "echo '{\"stats\": ['$s$(printf ', %s' $s $s $s $s $s $s $s $s $s $s $s)'], "
+                    "\"categories\": [{\"name\": \"person\", \"stats\": ['$s$(printf ', %s' $s $s $s $s $s $s $s $s $s $s $s)']}]}'\n")
+        os.chmod(path, 0o755)
+        ev = ["--eval", "v=" + self.data, "--cocoeval", path, "--eval-every", "1"]
+
+        class Killed(BaseException):
+            pass
+        copy = shutil.copyfile
+
+        def killed_at_2(src, dst, *args, **kw):
+            if "iter000002" in src:
+                raise Killed()
+            return copy(src, dst, *args, **kw)
+        with unittest.mock.patch.object(train_detector.shutil, "copyfile", killed_at_2):
+            with self.assertRaises(Killed):
+                self.run_train("best-kill-before-copy", "--iters", "2", *ev)
+        out = self.run_train("best-kill-before-copy", "--iters", "3", *ev)
+        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000002.bin"), "rb") as g:
+            self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-2 model (AP50 0.7)")
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["best"], 0.7)
+
     def test_group_signal_during_evaluation_stops(self):
         # SIGTERM to the process group during the final evaluation ends cocoeval too: the run stops
         # at that iteration with status 143 and its checkpoint, and the same command does that

@@ -1932,9 +1932,6 @@ def main(argv=None):
             print("evaluation at %d failed: %s" % (it, e), flush=True)  # logged; training goes on
             failed.append(it)
             return "failed"
-        rec = {"iter": it, "train_seconds": round(train_seconds, 1), "bin": os.path.basename(path), "eval": res}
-        with open(os.path.join(a.out, "evals.jsonl"), "a") as f:
-            f.write(json.dumps(rec) + "\n")
         if select:
             m = metric(res, select)
             print("eval at %d: %s = %.4f" % (it, select, m), flush=True)
@@ -1943,6 +1940,11 @@ def main(argv=None):
                 best_bin = os.path.join(a.out, "best.bin")
                 shutil.copyfile(path, best_bin + ".tmp")  # (a kill mid-copy leaves the last best whole)
                 os.replace(best_bin + ".tmp", best_bin)
+        # The row after best.bin: a resumed run takes best.bin's score from the rows (logged_best),
+        # and one killed before the row redoes this evaluation (it is not in evals.jsonl).
+        rec = {"iter": it, "train_seconds": round(train_seconds, 1), "bin": os.path.basename(path), "eval": res}
+        with open(os.path.join(a.out, "evals.jsonl"), "a") as f:
+            f.write(json.dumps(rec) + "\n")
         return "done"
 
     # A run stopped during an evaluation resumes from the checkpoint written just before it:
