@@ -411,7 +411,7 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 
 	p.xa.setup(w, rw)
 	p.ya.setup(h, rh)
-	if key := [3]int{w, rw, s.step}; shrinks(w, rw) && p.xkey != key {
+	if key := [3]int{w, rw, s.step}; lookupsDirect(w, rw) && p.xkey != key {
 		p.xoff0 = slices.Grow(p.xoff0[:0], rw)[:rw]
 		p.xoff1 = slices.Grow(p.xoff1[:0], rw)[:rw]
 		for o := range rw {
@@ -429,7 +429,7 @@ func (p *Preprocessor) run(s *rowSource, w, h int) (*Output, error) {
 		if s.kind != srcPacked {
 			c.rowBuf = slices.Grow(c.rowBuf[:0], 3*w)[:3*w]
 		}
-		if !shrinks(w, rw) {
+		if !lookupsDirect(w, rw) {
 			c.norm = slices.Grow(c.norm[:0], 3*w)[:3*w]
 		}
 	}
@@ -485,21 +485,23 @@ func (t *rowsTask) Run(worker, lo, hi int) {
 	}
 }
 
-// shrinks reports whether a resize of w columns to rw reads fewer than half of its input values
-// per output value (more than 2x smaller), where hpass looks each output's two values up itself.
-func shrinks(w, rw int) bool { return w > 2*rw }
+// lookupsDirect reports whether hpass looks each output's two values up itself for a resize of w
+// columns to rw: one more than 2x smaller (reading fewer than half of its input values per output
+// value), or any where kernels.LerpRow has no SIMD version to pay for normalizing the row first.
+func lookupsDirect(w, rw int) bool { return w > 2*rw || !kernels.LerpRowAccelerated() }
 
 // hpass normalizes and horizontally interpolates input row y into dst (3 planes of rw values):
 // dst[c][o] = w0*lut[c][row[i0]] + w1*lut[c][row[i1]]. Up to a resize 2x smaller it normalizes
 // the row into c.norm first (each input value once, the three channels in one pass) and
-// interpolates it with kernels.LerpRow (SIMD where the CPU has it); a smaller one (shrinks)
-// looks each output's two values up itself: the table lookups are the pass's time, and there
-// normalizing every input takes more of them (a 4K frame at 300: 3.9 ms against 1.2 a frame).
+// interpolates it with kernels.LerpRow's SIMD; a smaller one, or a CPU without the SIMD
+// (lookupsDirect), looks each output's two values up itself: the table lookups are the pass's
+// time, and there normalizing every input takes more of them (a 4K frame at 300: 3.9 ms
+// against 1.2 a frame; 768x432 at 600 without the SIMD 2.98 against 2.42).
 // c's rowBuf is the converting sources' row buffer.
 func (p *Preprocessor) hpass(dst []float32, y, rw int, c *rowCache) {
 	row := p.row(y, c.rowBuf)
 	off := p.src.off
-	if w := p.xa.in; shrinks(w, rw) {
+	if w := p.xa.in; lookupsDirect(w, rw) {
 		x0, x1 := p.xoff0[:rw], p.xoff1[:rw]
 		w0, w1 := p.xa.w0[:rw], p.xa.w1[:rw]
 		for ch := range 3 {

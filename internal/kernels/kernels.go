@@ -400,6 +400,11 @@ func LerpRow(dst, src []float32, i0, i1 []int32, w0, w1 []float32) {
 	lerpRow.best(dst, src, i0, i1, w0, w1)
 }
 
+// LerpRowAccelerated reports whether LerpRow has an assembly version on this CPU (under ISAEnv's
+// cap): where it has none, a caller that would prepare a row only to hand it to LerpRow may be
+// better off with its own loop.
+func LerpRowAccelerated() bool { return len(lerpRow.impls) > 1 }
+
 // BoxSet holds boxes one slice per field (structure of arrays), the layout FilterIoU vectorizes:
 // box j is (X1[j], Y1[j], X2[j], Y2[j]) with area Area[j], and Index[j] is the caller's name for it.
 type BoxSet struct {

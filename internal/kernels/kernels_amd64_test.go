@@ -119,6 +119,9 @@ func TestX86Chosen(t *testing.T) {
 			t.Errorf("%s implementations %v, want %s last", name, impls, w)
 		}
 	}
+	if StemAccelerated() != (want["Stem3x3s2"] != "generic") || LerpRowAccelerated() != (want["LerpRow"] != "generic") {
+		t.Errorf("StemAccelerated %v, LerpRowAccelerated %v; want them where %s and %s run", StemAccelerated(), LerpRowAccelerated(), want["Stem3x3s2"], want["LerpRow"])
+	}
 }
 
 // TestDepthwiseSmallAVX512IsOneFMAChain checks the AVX-512 strip and plane kernels, bit for bit

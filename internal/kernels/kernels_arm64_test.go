@@ -26,6 +26,9 @@ func TestNEONChosen(t *testing.T) {
 			t.Errorf("%s implementations %v, want %v", name, got, want)
 		}
 	}
+	if StemAccelerated() != (len(want) == 2) || LerpRowAccelerated() != (len(want) == 2) {
+		t.Errorf("StemAccelerated %v, LerpRowAccelerated %v; want %v", StemAccelerated(), LerpRowAccelerated(), len(want) == 2)
+	}
 }
 
 // neonImpl returns r's NEON version; it skips the test where ISAEnv leaves only the portable one
