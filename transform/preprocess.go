@@ -500,8 +500,8 @@ func lookupsDirect(w, rw int) bool { return w > 2*rw || !kernels.LerpRowAccelera
 // c's rowBuf is the converting sources' row buffer.
 func (p *Preprocessor) hpass(dst []float32, y, rw int, c *rowCache) {
 	row := p.row(y, c.rowBuf)
-	off := p.src.off
-	if w := p.xa.in; lookupsDirect(w, rw) {
+	off, w := p.src.off, p.xa.in
+	if lookupsDirect(w, rw) {
 		x0, x1 := p.xoff0[:rw], p.xoff1[:rw]
 		w0, w1 := p.xa.w0[:rw], p.xa.w1[:rw]
 		for ch := range 3 {
@@ -515,7 +515,6 @@ func (p *Preprocessor) hpass(dst []float32, y, rw int, c *rowCache) {
 		return
 	}
 	step := p.src.step
-	w := len(c.norm) / 3
 	n0, n1, n2 := c.norm[:w], c.norm[w:2*w], c.norm[2*w:3*w]
 	l0, l1, l2 := &p.lut[0], &p.lut[1], &p.lut[2]
 	r0, r1, r2 := row[off[0]:], row[off[1]:], row[off[2]:]
