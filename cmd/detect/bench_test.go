@@ -106,7 +106,7 @@ func TestBench(t *testing.T) {
 		// model is not read at all.
 		{[]string{"bench", "-model", model + ".missing", "-n", "0"}, "bench: -n 0: want"},
 		{[]string{"bench", "-model", model + ".missing", "-warmup", "-1"}, "bench: -warmup -1: want"},
-		{[]string{"bench", "-model", model, "-stage", "3"}, "runs whole"},
+		{[]string{"bench", "-model", model, "-stage", "3"}, "is a detector, which runs whole: -stage 3 applies only"},
 		{[]string{"bench", "-model", model, "-stage", "0"}, "bench: -stage 0: want 2, 3 or 4 (without -stage, the whole classifier)"},
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "-stage", "0"}, "bench: -stage 0: want 2, 3 or 4"},
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "-stage", "5"}, "bench: -stage 5: want 2, 3 or 4"},

@@ -197,7 +197,7 @@ func Model(path string, o Options) (Case, error) {
 	defer f.Close()
 	if f.Config.Detector != nil {
 		if o.Stage != Classify {
-			return Case{}, fmt.Errorf("model %s: a detector runs whole; a stage (%d) applies to an architecture or a classifier file", quote.Name(path), o.Stage)
+			return Case{}, fmt.Errorf("model %s is a detector, which runs whole: -stage %d applies only to an architecture (-arch) or a classifier file", quote.Name(path), o.Stage)
 		}
 		m, err := detector.ModelFromFile(f)
 		if err != nil {

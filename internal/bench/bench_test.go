@@ -263,7 +263,7 @@ func TestModelFiles(t *testing.T) {
 		res, stage, threads int
 		msg                 string
 	}{
-		{detPath, 0, shufflenet.Stage3, 1, "runs whole"},
+		{detPath, 0, shufflenet.Stage3, 1, "is a detector, which runs whole: -stage 3 applies only"},
 		{detPath, 5000, Classify, 1, "resolution 5000 out of range"},
 		{detPath, 0, Classify, -4, "-4 threads"},
 		{filepath.Join(dir, "missing.bin"), 0, Classify, 1, "missing.bin"},
