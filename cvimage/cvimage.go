@@ -17,12 +17,14 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// Decoders names what reads images in this build: OpenCV, through gocv, with their versions
-// (for -version).
-func Decoders() string { return "OpenCV " + gocv.OpenCVVersion() + " (gocv " + gocv.Version() + ")" }
+// Decoders names what reads images in this build: libjpeg-turbo (the headers it was built
+// with) and OpenCV, through gocv, with their versions (for -version).
+func Decoders() string {
+	return libjpegVersion() + ", OpenCV " + gocv.OpenCVVersion() + " (gocv " + gocv.Version() + ")"
+}
 
-// Open decodes the image file at path, applying a JPEG's EXIF orientation. JPEGs and WebPs are
-// decoded by OpenCV (libjpeg-turbo, libwebp) into an opaque *image.NRGBA; other formats by Go, as
+// Open decodes the image file at path, applying a JPEG's EXIF orientation. JPEGs are decoded by
+// libjpeg-turbo as OpenCV decodes them, WebPs by OpenCV (libwebp), into an opaque *image.NRGBA; other formats by Go, as
 // the build without cgo decodes them (decode.go). Errors name the file.
 func Open(path string) (image.Image, error) {
 	enc, other, err := readFile(path, false)
@@ -38,13 +40,13 @@ func Decode(r io.Reader, name string) (image.Image, error) {
 	return toImage(name, enc, other, err)
 }
 
-// toImage is Open's and Decode's image from readFile's results: other as it is, enc decoded by
-// OpenCV into an *image.NRGBA.
+// toImage is Open's and Decode's image from readFile's results: other as it is, enc decoded
+// (decodeEncoded) into an *image.NRGBA.
 func toImage(path string, enc encoded, other image.Image, err error) (image.Image, error) {
 	if err != nil || other != nil {
 		return other, err
 	}
-	m, err := decodeWithOpenCV(path, enc)
+	m, err := decodeEncoded(path, enc)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +64,7 @@ func toImage(path string, enc encoded, other image.Image, err error) (image.Imag
 }
 
 // Read decodes the image file at path into a new 8-bit BGR gocv.Mat (OpenCV's layout), applying
-// a JPEG's EXIF orientation; the caller closes it. JPEGs and WebPs are decoded by OpenCV; other
+// a JPEG's EXIF orientation; the caller closes it. JPEGs and WebPs are decoded as Open decodes them; other
 // formats by Go and copied in (alpha dropped, the stored colour kept, as PIL's convert("RGB")
 // does).
 func Read(path string) (gocv.Mat, error) {
@@ -71,7 +73,7 @@ func Read(path string) (gocv.Mat, error) {
 		return gocv.Mat{}, err
 	}
 	if img == nil {
-		return decodeWithOpenCV(path, enc)
+		return decodeEncoded(path, enc)
 	}
 	return matFrom(path, img)
 }
@@ -128,7 +130,7 @@ func fitted(path string, enc encoded, img image.Image, err error) (gocv.Mat, int
 		}
 		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
-	m, err := decodeWithOpenCV(path, enc)
+	m, err := decodeEncoded(path, enc)
 	if err != nil {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}
@@ -141,7 +143,7 @@ func fitted(path string, enc encoded, img image.Image, err error) (gocv.Mat, int
 	return m, enc.scale, enc.full, nil
 }
 
-// encoded is an image file's bytes for OpenCV to decode, in format "jpeg" or "webp", at 1/scale
+// encoded is an image file's bytes for libjpeg-turbo or OpenCV to decode (decodeEncoded), in format "jpeg" or "webp", at 1/scale
 // of its size (full) when scale > 1.
 type encoded struct {
 	format      string
@@ -240,22 +242,23 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 	return enc, nil, nil
 }
 
-// decodeWithOpenCV decodes a JPEG's or WebP's bytes, as readFrom read and checked them, with
-// OpenCV into a BGR Mat, a JPEG's EXIF orientation applied. A JPEG's damaged data before its end
-// marker is decoded as far as it goes with libjpeg's warning on standard error, as PIL decodes
-// it. A WebP is decoded by libwebp with its default settings, as PIL decodes it.
-func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
-	flags := gocv.IMReadColor
-	switch enc.scale {
-	case 2:
-		flags = gocv.IMReadReducedColor2
-	case 4:
-		flags = gocv.IMReadReducedColor4
-	case 8:
-		flags = gocv.IMReadReducedColor8
+// decodeEncoded decodes a JPEG's or WebP's bytes, as readFrom read and checked them, into a
+// BGR Mat, a JPEG's EXIF orientation applied. A JPEG is decoded by libjpeg-turbo as OpenCV
+// decodes it (decodeJPEG), its damaged data before its end marker as far as it goes, as PIL
+// decodes it, with libjpeg's warning written to Warnings naming the file. A WebP is decoded by
+// OpenCV's libwebp with its default settings, as PIL decodes it.
+func decodeEncoded(path string, enc encoded) (gocv.Mat, error) {
+	if enc.format == "jpeg" {
+		m, warning, err := decodeJPEG(enc.data, max(1, enc.scale))
+		if err != nil {
+			return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: %w", quote.Name(path), err)
+		}
+		if warning != "" {
+			fmt.Fprintf(Warnings, "cvimage: image %s (jpeg): damaged, decoded as far as its data goes: %s\n", quote.Name(path), warning)
+		}
+		return oriented(m, enc.orientation), nil
 	}
-	// Turned below as PIL turns it (readJPEGHeader), not by OpenCV's EXIF reader.
-	m, err := gocv.IMDecode(enc.data, flags|gocv.IMReadIgnoreOrientation)
+	m, err := gocv.IMDecode(enc.data, gocv.IMReadColor|gocv.IMReadIgnoreOrientation) // (a WebP has no EXIF orientation here: 1)
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: %w", quote.Name(path), enc.format, err)
 	}
@@ -263,12 +266,17 @@ func decodeWithOpenCV(path string, enc encoded) (gocv.Mat, error) {
 		m.Close()
 		return gocv.Mat{}, fmt.Errorf("cvimage: image %s (%s): cannot decode: OpenCV returned no image", quote.Name(path), enc.format)
 	}
-	if enc.orientation > 1 {
-		turned := orientMat(m, enc.orientation)
-		m.Close()
-		m = turned
+	return oriented(m, enc.orientation), nil
+}
+
+// oriented returns m turned for EXIF orientation o (orientMat), closing m, or m itself for o <= 1.
+func oriented(m gocv.Mat, o int) gocv.Mat {
+	if o <= 1 {
+		return m
 	}
-	return m, nil
+	turned := orientMat(m, o)
+	m.Close()
+	return turned
 }
 
 // orientMat returns m turned as PIL's ImageOps.exif_transpose turns an image of EXIF orientation

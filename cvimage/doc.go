@@ -1,7 +1,9 @@
 // Package cvimage reads image files the way the PyTorch reference sees them.
 //
 // PIL, which the reference uses, decodes JPEGs with libjpeg-turbo. Built with cgo, Open and Read
-// decode JPEGs with OpenCV, which calls the same libjpeg-turbo with the same settings, so the
+// decode JPEGs with the same libjpeg-turbo, called as OpenCV's imdecode calls it (its pixels, bit
+// for bit; a damaged JPEG is decoded as far as its data goes, as PIL decodes it, with libjpeg's
+// warning written to Warnings naming the file), with the same settings as PIL, so the
 // pixels of YCbCr and gray JPEGs (every photo of COCO's) equal PIL's and detections on them
 // match the reference exactly; a CMYK JPEG's differ by one level in most values (OpenCV's and
 // PIL's CMYK to RGB conversions round differently). Built without cgo

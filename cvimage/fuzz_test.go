@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +18,10 @@ import (
 
 // FuzzReadJPEG feeds Read and ReadFit hostile JPEG files (the bytes after the SOI marker are
 // fuzzed; seeds: a real test image whole, cut short, with its segment lengths damaged, and with
-// its header claiming 12000x9000, over transform.MaxPixels): each must return a non-empty image,
-// or an error naming the file, never crash, in OpenCV's decoder (at every scale) or in
-// readJPEGHeader's walk over the segments.
+// its header claiming 12000x9000, over transform.MaxPixels, and with a restart marker inserted in
+// its scan, which libjpeg warns about): each must return a non-empty image, or an error naming
+// the file, never crash, in libjpeg-turbo's decoder (decodeJPEG, at every scale) or in
+// readJPEGHeader's walk over the segments; each warning names the file.
 func FuzzReadJPEG(f *testing.F) {
 	whole := firstTestJPEG(f)
 	f.Add(whole[2:])
@@ -34,16 +36,30 @@ func FuzzReadJPEG(f *testing.F) {
 		binary.BigEndian.PutUint16(huge[i+7:], 12000)
 		f.Add(huge)
 	}
+	if scan := bytes.Index(whole, []byte{0xff, 0xda}); scan >= 0 {
+		mid := scan + (len(whole)-scan)/2
+		f.Add(append(append(append([]byte{}, whole[2:mid]...), 0xff, 0xd0), whole[mid:]...))
+	}
 	path := filepath.Join(f.TempDir(), "fuzz.jpg")
 	f.Fuzz(func(t *testing.T, body []byte) { readFuzzed(t, path, append([]byte{0xff, 0xd8}, body...)) })
 }
 
 // readFuzzed writes data to path and reads it with Read and ReadFit: a non-empty image, or an
-// error naming the file; the two agree where Read reads it.
+// error naming the file; the two agree where Read reads it; every warning names the file.
 func readFuzzed(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var warnings bytes.Buffer
+	defer func(w io.Writer) { Warnings = w }(Warnings)
+	Warnings = &warnings
+	defer func() {
+		for _, line := range strings.Split(strings.TrimSuffix(warnings.String(), "\n"), "\n") {
+			if line != "" && !strings.Contains(line, path) {
+				t.Errorf("a warning that does not name the file: %q", line)
+			}
+		}
+	}()
 	m, err := Read(path)
 	if err != nil && !strings.Contains(err.Error(), path) {
 		t.Fatalf("error does not name the file: %v", err)

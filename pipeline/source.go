@@ -879,7 +879,7 @@ type closedSource struct{ err error }
 func (c closedSource) Read(context.Context, *gocv.Mat) (Position, error) { return Position{}, c.err }
 func (c closedSource) Close() error                                      { return nil }
 
-// Images reads image files in order, decoded as cvimage.ReadFit does (JPEGs by OpenCV, as PIL
+// Images reads image files in order, decoded as cvimage.ReadFit does (JPEGs by libjpeg-turbo, as PIL
 // does; one too large to decode whole at 1/2, 1/4 or 1/8 of its size: Position.Scale). A path
 // that is an http:// or https:// URL (IsHTTP) is fetched (FetchImage) and decoded the same way,
 // named with its secrets hidden (RedactURL) in its Position and errors.
