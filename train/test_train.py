@@ -2060,6 +2060,36 @@ class DetectorTraining(unittest.TestCase):
             self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-1 model (AP50 0.5) any more")
         self.assertEqual(torch.load(ckpt)["best"], 0.5)
 
+    def test_resume_under_another_select_picks_best_bin_anew(self):
+        # A run picking best.bin by AP50 resumed with --select ...:AP: best.bin becomes the best
+        # evaluation so far by AP, and later ones are compared with its AP (before the fix the
+        # checkpoint's best, an AP50, was compared with APs: best.bin stayed the iteration-1 model,
+        # picked by AP50, and the iteration-3 one, second by AP, did not replace it either).
+        path = os.path.join(self.tmp.name, "cocoeval-ap-ap50")
+        with open(path, "w") as f:
+            # iteration 1: AP 0.1, AP50 0.5; 2: AP 0.3, AP50 0.2; 3: AP 0.25, AP50 0.1
+            f.write(r'''#!/bin/sh
+case "$*" in *iter000001*) a=0.1 b=0.5;; *iter000002*) a=0.3 b=0.2;; *) a=0.25 b=0.1;; esac
+s="$a, $b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}]}"
+''')
+        os.chmod(path, 0o755)
+        ev = ["--eval", "v=" + self.data, "--cocoeval", path, "--eval-every", "1"]
+        out = self.run_train("reselect", "--iters", "2", "--select", "v:all:AP50", *ev)
+
+        def same(a, b):
+            with open(os.path.join(out, a), "rb") as f, open(os.path.join(out, b), "rb") as g:
+                return f.read() == g.read()
+        self.assertTrue(same("best.bin", "iter000001.bin"))
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["select"], "v:all:AP50")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            self.run_train("reselect", "--iters", "3", "--select", "v:all:AP", *ev)
+        self.assertIn("best.bin is now iter000002.bin (v:all:AP = 0.3000)", buf.getvalue())
+        self.assertTrue(same("best.bin", "iter000002.bin"), "best.bin is not the iteration-2 model (AP 0.3)")
+        ck = torch.load(os.path.join(out, "last.pt"))
+        self.assertEqual((ck["best"], ck["select"]), (0.3, "v:all:AP"))
+
     def test_resume_after_a_kill_before_best_bin_was_replaced(self):
         # Killed after an evaluation that beat best.bin, before best.bin was replaced: the resumed
         # run must not take that evaluation's score as best.bin's (evals.jsonl's row was written

@@ -1591,6 +1591,38 @@ def logged_best(path, select, best):
     return best
 
 
+def reselect_best(out, was, select):
+    """A run resumed under --select select whose checkpoint's best (and best.bin) was picked by
+    another metric, was: the best of the run's evaluations so far by select (evals.jsonl), its
+    model (iterNNNNNN.bin) copied to best.bin; None, best.bin removed, where no evaluation has that
+    score or its model file is gone (the next evaluation then writes best.bin). Without this a score
+    by one metric was compared with scores by the other."""
+    best, best_bin = None, None
+    for line, it in log_rows(os.path.join(out, "evals.jsonl")):
+        if it is None:
+            continue
+        try:
+            row = json.loads(line)
+            m = metric(row["eval"], select)
+        except (KeyError, TypeError, IndexError):
+            continue
+        if isinstance(m, (int, float)) and (best is None or m > best):
+            best, best_bin = m, row.get("bin")
+    path = os.path.join(out, "best.bin")
+    if best is not None and isinstance(best_bin, str) and os.path.isfile(os.path.join(out, best_bin)):
+        shutil.copyfile(os.path.join(out, best_bin), path + ".tmp")
+        os.replace(path + ".tmp", path)
+        print("note: --select %s, where the checkpoint's run picked best.bin by %s: best.bin is now %s "
+              "(%s = %.4f), the best of the evaluations so far by %s" % (select, was, best_bin, select, best, select),
+              flush=True)
+        return best
+    if os.path.exists(path):
+        os.remove(path)
+    print("note: --select %s, where the checkpoint's run picked best.bin by %s: no evaluation so far with its "
+          "model file has a %s score; best.bin removed, the next evaluation writes it" % (select, was, select), flush=True)
+    return None
+
+
 def trim_log(path, upto):
     """Keeps the rows of a JSON-lines log (log.jsonl, evals.jsonl) up to iteration upto, the
     checkpoint a run resumes from: a resumed run logs the iterations after it again, and a run
@@ -1620,15 +1652,17 @@ def start_afresh(ckpt_path, a):
 
 
 def save_checkpoint(path, model, opt, it, train_seconds, best, ema=None, images=None, global_batch=None,
-                    classes=None, cache=None):
+                    classes=None, cache=None, select=None):
     """Writes OUT/last.pt atomically, through write_tmp (on the disk before it replaces the last
     one; a full disk is SystemExit naming it, the last one left as it was). images: the
     training images consumed so far (where a resumed run's batch stream goes on); global_batch:
     processes x batch x accumulation, to say so when a resumed run's differs; classes: a detector's
     [(id, name)], which a resumed run must have; cache: whether a detector run's decoded images are
-    cached (pre-shrunk), to say so when a resumed run's are not, or the other way round."""
+    cached (pre-shrunk), to say so when a resumed run's are not, or the other way round; select: the
+    --select metric best is a score of (a run resumed under another one scores best.bin anew)."""
     ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "iteration": it,
-          "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch}
+          "train_seconds": train_seconds, "best": best, "images": images, "global_batch": global_batch,
+          "select": select}
     if classes is not None:
         ck["classes"] = [list(c) for c in classes]
     if cache is not None:
@@ -1776,7 +1810,7 @@ def main(argv=None):
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
 
     make_run_folder(a.out)  # once the data, preset and weights are checked: a mistake there leaves no empty folder
-    start, train_seconds, best = 0, 0.0, None
+    start, train_seconds, best, best_select = 0, 0.0, None, None
     global_batch = world * a.batch * a.accum
     first_image = None  # the stream's position at start (None: start x global_batch)
     ck = None
@@ -1803,6 +1837,7 @@ def main(argv=None):
                              "resume it with that run's arguments (%s), or start a new --out, or --no-resume "
                              "(%s)" % (ckpt_path, os.path.join(a.out, "args.json"), first[1].strip() if len(first) > 1 else e))
         start, train_seconds, best = ck["iteration"], ck["train_seconds"], ck["best"]
+        best_select = ck.get("select")  # (None in checkpoints written before it was saved)
         if not a.export_now:
             check_resumed_iters(ckpt_path, start, a.iters)
         first_image = ck.get("images")  # (None in checkpoints written before it was saved)
@@ -1900,7 +1935,9 @@ def main(argv=None):
     if main_proc:  # the logs hold this run's history: none of an earlier run's, no row twice
         for name in ("log.jsonl", "evals.jsonl"):
             trim_log(os.path.join(a.out, name), start)
-        if select:
+        if select and resuming and best_select is not None and best_select != select:
+            best = reselect_best(a.out, best_select, select)
+        elif select:
             best = logged_best(os.path.join(a.out, "evals.jsonl"), select, best)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
     model.train()
@@ -1912,8 +1949,8 @@ def main(argv=None):
     eval_stopped = False  # a signal stopped an evaluation: the run did not end as planned
 
     def save_now(it):
-        save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema,
-                        images=sampler.consumed(it), global_batch=global_batch, classes=classes, cache=cache)
+        save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema, images=sampler.consumed(it),
+                        global_batch=global_batch, classes=classes, cache=cache, select=select or None)
 
     def evaluate(it):
         nonlocal best
