@@ -7,6 +7,7 @@ package cvimage
 // #include <setjmp.h>
 // #include <string.h>
 // #include <jpeglib.h>
+// #include <jerror.h>
 //
 // // jpegErrors is libjpeg's error manager for one decoding: an error jumps back to decode's
 // // setjmp with its message; a warning (damaged data, which libjpeg decodes past) is counted and
@@ -33,6 +34,18 @@ package cvimage
 // 	}
 // }
 //
+// // jpegEndOfData is the source's fill_input_buffer: libjpeg asks for data past the end of the
+// // file's. jpeg_mem_src's own only warns ("Premature end of JPEG file") and inserts an end
+// // marker, and the rest decodes grey; OpenCV's source suspends there and imdecode returns no
+// // image, and PIL refuses such a file ("image file is truncated"): an error here too. (readFrom
+// // refuses a file with no FF D9 after its first scan's start, but one cut short after an FF D9
+// // between two scans, in a COM segment, say, reaches libjpeg.)
+// static boolean jpegEndOfData(j_decompress_ptr c) {
+// 	c->err->msg_code = JERR_INPUT_EOF;
+// 	c->err->error_exit((j_common_ptr)c);
+// 	return FALSE;
+// }
+//
 // // jpegDecode decodes the JPEG of size bytes at data at 1/scale of its size, as OpenCV's
 // // imdecode with IMREAD_COLOR (or IMREAD_REDUCED_COLOR_<scale>) does: YCbCr, RGB and grey
 // // images converted to BGR by libjpeg, CMYK ones read as CMYK and converted as OpenCV converts
@@ -57,6 +70,7 @@ package cvimage
 // 	}
 // 	jpeg_create_decompress(&cinfo);
 // 	jpeg_mem_src(&cinfo, data, size);
+// 	cinfo.src->fill_input_buffer = jpegEndOfData;
 // 	jpeg_read_header(&cinfo, TRUE);
 // 	cinfo.scale_num = 1;
 // 	cinfo.scale_denom = scale;

@@ -181,3 +181,44 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 		}
 	})
 }
+
+// TestJPEGCutShortAfterAnEndMarkerIsRefused: a progressive JPEG cut short in its second scan,
+// with an FF D9 before it (in a COM segment between the scans, where readFrom's check for an end
+// marker finds it), is refused, as OpenCV's imdecode and PIL refuse it, not decoded with the rest
+// grey ("Premature end of JPEG file", jpeg_mem_src's warning) at any scale.
+func TestJPEGCutShortAfterAnEndMarkerIsRefused(t *testing.T) {
+	variants, _ := jpegVariants(t)
+	prog := variants["progressive.jpg"]
+	first := bytes.Index(prog, []byte{0xff, 0xda})
+	second := first + 2 + bytes.Index(prog[first+2:], []byte{0xff, 0xda})
+	third := second + 2 + bytes.Index(prog[second+2:], []byte{0xff, 0xda})
+	if first < 0 || second <= first+2 || third <= second+2 {
+		t.Fatalf("progressive.jpg: scans at %d, %d, %d", first, second, third)
+	}
+	cut := append(append(append([]byte{}, prog[:second]...), 0xff, 0xfe, 0, 4, 0xff, 0xd9), prog[second:(second+third)/2]...)
+	if want, err := gocv.IMDecode(cut, gocv.IMReadColor|gocv.IMReadIgnoreOrientation); err == nil && !want.Empty() {
+		want.Close()
+		t.Fatal("OpenCV decodes the cut file: the test no longer cuts it where libjpeg runs out of data")
+	}
+	for _, scale := range []int{1, 2, 4, 8} {
+		if m, warning, err := decodeJPEG(cut, scale); err == nil {
+			m.Close()
+			t.Errorf("1/%d: decoded (warning %q), not refused", scale, warning)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "cut.jpg")
+	if err := os.WriteFile(path, cut, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	defer func(w io.Writer) { Warnings = w }(Warnings)
+	Warnings = &log
+	if m, err := Read(path); err == nil {
+		m.Close()
+		t.Errorf("Read decoded it (warnings %q)", log.String())
+	} else if !strings.Contains(err.Error(), path) {
+		t.Errorf("error does not name the file: %v", err)
+	} else {
+		t.Log(err)
+	}
+}
