@@ -2065,16 +2065,7 @@ class DetectorTraining(unittest.TestCase):
         # evaluation so far by AP, and later ones are compared with its AP (before the fix the
         # checkpoint's best, an AP50, was compared with APs: best.bin stayed the iteration-1 model,
         # picked by AP50, and the iteration-3 one, second by AP, did not replace it either).
-        path = os.path.join(self.tmp.name, "cocoeval-ap-ap50")
-        with open(path, "w") as f:
-            # iteration 1: AP 0.1, AP50 0.5; 2: AP 0.3, AP50 0.2; 3: AP 0.25, AP50 0.1
-            f.write(r'''#!/bin/sh
-case "$*" in *iter000001*) a=0.1 b=0.5;; *iter000002*) a=0.3 b=0.2;; *) a=0.25 b=0.1;; esac
-s="$a, $b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
-echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}]}"
-''')
-        os.chmod(path, 0o755)
-        ev = ["--eval", "v=" + self.data, "--cocoeval", path, "--eval-every", "1"]
+        ev = ["--eval", "v=" + self.data, "--cocoeval", self.ap_ap50_cocoeval(), "--eval-every", "1"]
         out = self.run_train("reselect", "--iters", "2", "--select", "v:all:AP50", *ev)
 
         def same(a, b):
@@ -2089,6 +2080,41 @@ echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}
         self.assertTrue(same("best.bin", "iter000002.bin"), "best.bin is not the iteration-2 model (AP 0.3)")
         ck = torch.load(os.path.join(out, "last.pt"))
         self.assertEqual((ck["best"], ck["select"]), (0.3, "v:all:AP"))
+
+    def ap_ap50_cocoeval(self):
+        """A cocoeval stand-in: iteration 1 AP 0.1, AP50 0.5; 2: AP 0.3, AP50 0.2; later ones AP 0.25, AP50 0.1."""
+        path = os.path.join(self.tmp.name, "cocoeval-ap-ap50")
+        with open(path, "w") as f:
+            f.write(r'''#!/bin/sh
+case "$*" in *iter000001*) a=0.1 b=0.5;; *iter000002*) a=0.3 b=0.2;; *) a=0.25 b=0.1;; esac
+s="$a, $b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}]}"
+''')
+        os.chmod(path, 0o755)
+        return path
+
+    def test_reselect_killed_before_its_checkpoint(self):
+        # Resumed under --select ...:AP, which made best.bin the iteration-2 model, and killed before
+        # its first checkpoint (a kill -9, an out-of-memory): rerun under the first --select, AP50,
+        # best.bin is the iteration-1 model again (before the fix the checkpoint still said AP50,
+        # nothing was rescored, and best.bin stayed the model picked by AP).
+        ev = ["--eval", "v=" + self.data, "--cocoeval", self.ap_ap50_cocoeval(), "--eval-every", "1"]
+        out = self.run_train("reselect-killed", "--iters", "2", "--select", "v:all:AP50", *ev)
+
+        def killed(a, it, elapsed=0.0):
+            raise KeyboardInterrupt  # (a kill -9 before the resumed run's first checkpoint)
+        saved = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+        try:
+            with unittest.mock.patch.object(train_detector, "lr_at", killed), self.assertRaises(KeyboardInterrupt):
+                train_detector.main(self.common + ["--out", out, "--iters", "3", "--select", "v:all:AP", *ev])
+        finally:  # (the run's handlers, which it restores only when it ends)
+            for sig, h in zip((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), saved):
+                signal.signal(sig, h)
+        self.run_train("reselect-killed", "--iters", "3", "--select", "v:all:AP50", *ev)
+        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000001.bin"), "rb") as g:
+            self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-1 model (AP50 0.5)")
+        ck = torch.load(os.path.join(out, "last.pt"))
+        self.assertEqual((ck["best"], ck["select"]), (0.5, "v:all:AP50"))
 
     def test_resume_after_a_kill_before_best_bin_was_replaced(self):
         # Killed after an evaluation that beat best.bin, before best.bin was replaced: the resumed

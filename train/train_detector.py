@@ -1932,11 +1932,12 @@ def main(argv=None):
     loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, num_workers=a.workers,
                                          collate_fn=collate, persistent_workers=False,
                                          worker_init_fn=ignore_stop_signals)
+    reselected = False
     if main_proc:  # the logs hold this run's history: none of an earlier run's, no row twice
         for name in ("log.jsonl", "evals.jsonl"):
             trim_log(os.path.join(a.out, name), start)
         if select and resuming and best_select is not None and best_select != select:
-            best = reselect_best(a.out, best_select, select)
+            best, reselected = reselect_best(a.out, best_select, select), True
         elif select:
             best = logged_best(os.path.join(a.out, "evals.jsonl"), select, best)
     log = open(os.path.join(a.out, "log.jsonl"), "a") if main_proc else None
@@ -1951,6 +1952,12 @@ def main(argv=None):
     def save_now(it):
         save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema, images=sampler.consumed(it),
                         global_batch=global_batch, classes=classes, cache=cache, select=select or None)
+
+    if reselected:
+        # At once, not at the first iteration's: best.bin is now picked by select, and a run killed
+        # before its first checkpoint, resumed under the checkpoint's --select, rescores it only
+        # where the checkpoint names select (else it took the old metric's best for best.bin's).
+        save_now(start)
 
     def evaluate(it):
         nonlocal best
