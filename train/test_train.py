@@ -2116,6 +2116,21 @@ echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}
         ck = torch.load(os.path.join(out, "last.pt"))
         self.assertEqual((ck["best"], ck["select"]), (0.5, "v:all:AP50"))
 
+    def test_select_kept_through_a_resume_without_eval(self):
+        # A run picking best.bin by AP50, resumed once without --eval (no --select: nothing is
+        # scored), then under --select ...:AP: best.bin is rescored by AP (before the fix the
+        # middle run's checkpoint recorded no --select, the last run took it for one written before
+        # the key existed, and compared its APs with the AP50 best: best.bin stayed iteration 1's).
+        ev = ["--eval", "v=" + self.data, "--cocoeval", self.ap_ap50_cocoeval(), "--eval-every", "1"]
+        out = self.run_train("select-kept", "--iters", "2", "--select", "v:all:AP50", *ev)
+        self.run_train("select-kept", "--iters", "3")
+        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["select"], "v:all:AP50")
+        self.run_train("select-kept", "--iters", "4", "--select", "v:all:AP", *ev)
+        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000002.bin"), "rb") as g:
+            self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-2 model (AP 0.3)")
+        ck = torch.load(os.path.join(out, "last.pt"))
+        self.assertEqual((ck["best"], ck["select"]), (0.3, "v:all:AP"))
+
     def test_resume_after_a_kill_before_best_bin_was_replaced(self):
         # Killed after an evaluation that beat best.bin, before best.bin was replaced: the resumed
         # run must not take that evaluation's score as best.bin's (evals.jsonl's row was written

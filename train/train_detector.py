@@ -1951,7 +1951,8 @@ def main(argv=None):
 
     def save_now(it):
         save_checkpoint(ckpt_path, model, opt, it, train_seconds, best, ema, images=sampler.consumed(it),
-                        global_batch=global_batch, classes=classes, cache=cache, select=select or None)
+                        global_batch=global_batch, classes=classes, cache=cache,
+                        select=select or best_select)  # (a run without --eval scores nothing: best is still by best_select)
 
     if reselected:
         # At once, not at the first iteration's: best.bin is now picked by select, and a run killed
