@@ -2081,6 +2081,31 @@ class DetectorTraining(unittest.TestCase):
         ck = torch.load(os.path.join(out, "last.pt"))
         self.assertEqual((ck["best"], ck["select"]), (0.3, "v:all:AP"))
 
+    def test_reselect_without_model_files(self):
+        # The same resume with the evaluations' model files deleted (to save disk, say): with the
+        # iteration-2 one gone, best.bin is the best by AP of those left (iteration 1, AP 0.1);
+        # with none left, the old best.bin is moved aside, not deleted. Either way iteration 3
+        # (AP 0.25) then beats it and writes best.bin.
+        ev = ["--eval", "v=" + self.data, "--cocoeval", self.ap_ap50_cocoeval(), "--eval-every", "1"]
+        for gone, want in ((["iter000002.bin"], "iter000001.bin (v:all:AP = 0.1000)"),
+                           (["iter000001.bin", "iter000002.bin"], "no evaluation so far whose model file is here")):
+            name = "reselect-gone-%d" % len(gone)
+            out = self.run_train(name, "--iters", "2", "--select", "v:all:AP50", *ev)
+            with open(os.path.join(out, "iter000001.bin"), "rb") as f:
+                first = f.read()
+            for g in gone:
+                os.remove(os.path.join(out, g))
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                self.run_train(name, "--iters", "3", "--select", "v:all:AP", *ev)
+            self.assertIn(want, buf.getvalue())
+            with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000003.bin"), "rb") as g:
+                self.assertEqual(f.read(), g.read(), "best.bin is not the iteration-3 model")
+            if len(gone) == 2:
+                with open(os.path.join(out, "best-v-all-AP50.bin"), "rb") as f:
+                    self.assertEqual(f.read(), first, "the old best.bin (iteration 1, by AP50) was not kept aside")
+            self.assertEqual(torch.load(os.path.join(out, "last.pt"))["best"], 0.25)
+
     def ap_ap50_cocoeval(self):
         """A cocoeval stand-in: iteration 1 AP 0.1, AP50 0.5; 2: AP 0.3, AP50 0.2; later ones AP 0.25, AP50 0.1."""
         path = os.path.join(self.tmp.name, "cocoeval-ap-ap50")

@@ -1593,10 +1593,11 @@ def logged_best(path, select, best):
 
 def reselect_best(out, was, select):
     """A run resumed under --select select whose checkpoint's best (and best.bin) was picked by
-    another metric, was: the best of the run's evaluations so far by select (evals.jsonl), its
-    model (iterNNNNNN.bin) copied to best.bin; None, best.bin removed, where no evaluation has that
-    score or its model file is gone (the next evaluation then writes best.bin). Without this a score
-    by one metric was compared with scores by the other."""
+    another metric, was: the best by select of the run's evaluations so far (evals.jsonl) whose
+    model file (iterNNNNNN.bin) is still there, copied to best.bin. Where there is none, best.bin
+    (the other metric's pick) is moved aside to best-WAS.bin, not deleted, and the result is None:
+    the next evaluation writes best.bin. Without this a score by one metric was compared with
+    scores by the other."""
     best, best_bin = None, None
     for line, it in log_rows(os.path.join(out, "evals.jsonl")):
         if it is None:
@@ -1606,20 +1607,25 @@ def reselect_best(out, was, select):
             m = metric(row["eval"], select)
         except (KeyError, TypeError, IndexError):
             continue
-        if isinstance(m, (int, float)) and (best is None or m > best):
-            best, best_bin = m, row.get("bin")
+        name = row.get("bin")
+        if isinstance(m, (int, float)) and isinstance(name, str) and os.path.isfile(os.path.join(out, name)) and (
+                best is None or m > best):
+            best, best_bin = m, name
     path = os.path.join(out, "best.bin")
-    if best is not None and isinstance(best_bin, str) and os.path.isfile(os.path.join(out, best_bin)):
+    if best is not None:
         shutil.copyfile(os.path.join(out, best_bin), path + ".tmp")
         os.replace(path + ".tmp", path)
         print("note: --select %s, where the checkpoint's run picked best.bin by %s: best.bin is now %s "
-              "(%s = %.4f), the best of the evaluations so far by %s" % (select, was, best_bin, select, best, select),
-              flush=True)
+              "(%s = %.4f), the best by %s of the evaluations so far whose model file is here" % (
+                  select, was, best_bin, select, best, select), flush=True)
         return best
+    aside = ""
     if os.path.exists(path):
-        os.remove(path)
-    print("note: --select %s, where the checkpoint's run picked best.bin by %s: no evaluation so far with its "
-          "model file has a %s score; best.bin removed, the next evaluation writes it" % (select, was, select), flush=True)
+        aside = os.path.join(out, "best-%s.bin" % re.sub(r"[^A-Za-z0-9._-]+", "-", was))
+        os.replace(path, aside)
+        aside = " best.bin, picked by %s, moved to %s;" % (was, aside)
+    print("note: --select %s, where the checkpoint's run picked best.bin by %s: no evaluation so far whose model "
+          "file is here has a %s score;%s the next evaluation writes best.bin" % (select, was, select, aside), flush=True)
     return None
 
 
