@@ -254,7 +254,9 @@ func decodeEncoded(path string, enc encoded) (gocv.Mat, error) {
 			return gocv.Mat{}, fmt.Errorf("cvimage: image %s (jpeg): cannot decode: %w", quote.Name(path), err)
 		}
 		if warning != "" {
-			fmt.Fprintf(Warnings, "cvimage: image %s (jpeg): damaged, decoded as far as its data goes: %s\n", quote.Name(path), warning)
+			// (Most of libjpeg's warnings are of damaged data; a few of oddities it decodes past in
+			// full, as "unknown JFIF revision number 2.01".)
+			fmt.Fprintf(Warnings, "cvimage: image %s (jpeg): decoded despite libjpeg's warning (damaged data decodes as far as it goes): %s\n", quote.Name(path), warning)
 		}
 		return oriented(m, enc.orientation), nil
 	}

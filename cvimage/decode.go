@@ -20,9 +20,9 @@ import (
 	"github.com/shuffledet/shuffledet/transform"
 )
 
-// Warnings receives a line, naming the file, for each JPEG decoded despite damaged data: where
-// libjpeg-turbo warns ("Corrupt JPEG data: premature end of data segment") and decodes as far as
-// the data goes (the rest grey), as PIL decodes such a file. Standard error unless set (before
+// Warnings receives a line, naming the file, for each JPEG decoded despite a warning of
+// libjpeg-turbo's: mostly damaged data ("Corrupt JPEG data: premature end of data segment"),
+// which it decodes as far as the data goes (the rest grey), as PIL decodes such a file. Standard error unless set (before
 // any decoding starts; io.Discard silences it). Only cgo builds decode such JPEGs: Go's
 // image/jpeg, which the build without cgo uses, refuses them with an error naming the file.
 var Warnings io.Writer = os.Stderr
