@@ -120,10 +120,11 @@ fuzz-long:
 		grep '^fuzz: elapsed' $$log | tail -1; \
 	done
 
-# 1000 frames through the OpenCV adapter and through the pipeline leave no gocv.Mat open
-# (gocv counts open Mats only when built with -tags matprofile).
+# 1000 frames through the OpenCV adapter and through the pipeline, and cvimage's JPEG decoding of
+# every test variant, leave no gocv.Mat open (gocv counts open Mats only when built with -tags
+# matprofile).
 matprofile:
-	GO=$(GO) scripts/test-selected -count=1 -tags matprofile -run MatProfile ./cvdetect ./pipeline
+	GO=$(GO) scripts/test-selected -count=1 -tags matprofile -run MatProfile ./cvdetect ./pipeline ./cvimage
 
 # Not in make test: loops the bundled clip through the pipeline for SOAK (default 10m), printing
 # resident memory and open Mats every minute. make soak SOAK=30m
