@@ -18,7 +18,7 @@ import (
 // UseInCLI makes urfave/cli's version flag the commands': -version alone (not -v), printing an
 // App's Version, Line's line, as it is.
 func UseInCLI() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, OpenCV"}
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the build: version, commit, Go, target, kernels, image decoders (libjpeg-turbo and OpenCV, or Go's)"}
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
 }
 
