@@ -46,7 +46,7 @@ func toImage(path string, enc encoded, other image.Image, err error) (image.Imag
 	if err != nil || other != nil {
 		return other, err
 	}
-	m, err := decodeEncoded(path, enc)
+	m, err := decodeEncoded(path, enc, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func Read(path string) (gocv.Mat, error) {
 		return gocv.Mat{}, err
 	}
 	if img == nil {
-		return decodeEncoded(path, enc)
+		return decodeEncoded(path, enc, nil)
 	}
 	return matFrom(path, img)
 }
@@ -106,20 +106,32 @@ func matFrom(path string, img image.Image) (gocv.Mat, error) {
 // 8, the file's pixels per pixel of m (1 for an image read whole), and full its size in the
 // file. A detector downsizes such photos to a few hundred pixels anyway; its boxes, times
 // scale, are in the file's pixels.
-func ReadFit(path string) (m gocv.Mat, scale int, full image.Point, err error) {
+func ReadFit(path string, opts ...FitOption) (m gocv.Mat, scale int, full image.Point, err error) {
 	enc, img, err := readFile(path, true)
-	return fitted(path, enc, img, err)
+	return fitted(path, enc, img, err, opts)
 }
 
 // DecodeFit is ReadFit for an image read from r once, start to end (one fetched over HTTP); name
 // names it in errors. Its pixels are those ReadFit gives for the same bytes in a file.
-func DecodeFit(r io.Reader, name string) (m gocv.Mat, scale int, full image.Point, err error) {
+func DecodeFit(r io.Reader, name string, opts ...FitOption) (m gocv.Mat, scale int, full image.Point, err error) {
 	enc, img, err := readFrom(r, name, true)
-	return fitted(name, enc, img, err)
+	return fitted(name, enc, img, err, opts)
 }
 
+// A FitOption changes how ReadFit and DecodeFit report on the image they read.
+type FitOption func(*fitOptions)
+
+type fitOptions struct {
+	warn func(line string)
+}
+
+// WarnTo makes ReadFit or DecodeFit pass the line libjpeg's warning about the image gives (the
+// one Warnings would get, naming the image, without its newline) to f instead of writing it to
+// Warnings: what a caller that logs and counts such images (pipeline.Images) needs.
+func WarnTo(f func(line string)) FitOption { return func(o *fitOptions) { o.warn = f } }
+
 // fitted is ReadFit's and DecodeFit's Mat from readFrom's results.
-func fitted(path string, enc encoded, img image.Image, err error) (gocv.Mat, int, image.Point, error) {
+func fitted(path string, enc encoded, img image.Image, err error, opts []FitOption) (gocv.Mat, int, image.Point, error) {
 	if err != nil {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}
@@ -130,7 +142,11 @@ func fitted(path string, enc encoded, img image.Image, err error) (gocv.Mat, int
 		}
 		return m, 1, image.Pt(m.Cols(), m.Rows()), nil
 	}
-	m, err := decodeEncoded(path, enc)
+	var o fitOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	m, err := decodeEncoded(path, enc, o.warn)
 	if err != nil {
 		return gocv.Mat{}, 0, image.Point{}, err
 	}
@@ -245,9 +261,9 @@ func readFrom(r io.Reader, path string, fit bool) (enc encoded, other image.Imag
 // decodeEncoded decodes a JPEG's or WebP's bytes, as readFrom read and checked them, into a
 // BGR Mat, a JPEG's EXIF orientation applied. A JPEG is decoded by libjpeg-turbo as OpenCV
 // decodes it (decodeJPEG), its damaged data before its end marker as far as it goes, as PIL
-// decodes it, with libjpeg's warning written to Warnings naming the file. A WebP is decoded by
-// OpenCV's libwebp with its default settings, as PIL decodes it.
-func decodeEncoded(path string, enc encoded) (gocv.Mat, error) {
+// decodes it, with libjpeg's warning, naming the file, passed to warn (nil: written to
+// Warnings). A WebP is decoded by OpenCV's libwebp with its default settings, as PIL decodes it.
+func decodeEncoded(path string, enc encoded, warn func(line string)) (gocv.Mat, error) {
 	if enc.format == "jpeg" {
 		m, warning, err := decodeJPEG(enc.data, max(1, enc.scale))
 		if err != nil {
@@ -256,7 +272,12 @@ func decodeEncoded(path string, enc encoded) (gocv.Mat, error) {
 		if warning != "" {
 			// (Most of libjpeg's warnings are of damaged data; a few of oddities it decodes past in
 			// full, as "unknown JFIF revision number 2.01".)
-			fmt.Fprintf(Warnings, "cvimage: image %s (jpeg): decoded despite libjpeg's warning (damaged data decodes as far as it goes): %s\n", quote.Name(path), warning)
+			line := fmt.Sprintf("cvimage: image %s (jpeg): decoded despite libjpeg's warning (damaged data decodes as far as it goes): %s", quote.Name(path), warning)
+			if warn == nil {
+				fmt.Fprintln(Warnings, line)
+			} else {
+				warn(line)
+			}
 		}
 		return oriented(m, enc.orientation), nil
 	}

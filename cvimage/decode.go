@@ -22,9 +22,10 @@ import (
 
 // Warnings receives a line, naming the file, for each JPEG decoded despite a warning of
 // libjpeg-turbo's: mostly damaged data ("Corrupt JPEG data: premature end of data segment"),
-// which it decodes as far as the data goes (the rest grey), as PIL decodes such a file. Standard error unless set (before
-// any decoding starts; io.Discard silences it). Only cgo builds decode such JPEGs: Go's
-// image/jpeg, which the build without cgo uses, refuses them with an error naming the file.
+// which it decodes as far as the data goes (the rest grey), as PIL decodes such a file (ReadFit
+// and DecodeFit pass the line to WarnTo's function instead, where given). Standard error unless
+// set (before any decoding starts; io.Discard silences it). Only cgo builds decode such JPEGs:
+// Go's image/jpeg, which the build without cgo uses, refuses them with an error naming the file.
 var Warnings io.Writer = os.Stderr
 
 // isWebP reports whether a file's first bytes are a WebP's RIFF header (decoded by OpenCV, in

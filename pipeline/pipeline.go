@@ -396,6 +396,10 @@ func decode(ctx context.Context, src Source, q *queue, free chan *frame, stride 
 			if p.Reconnects > 0 {
 				stats.add(func(s *Stats) { s.reconnects += p.Reconnects })
 			}
+			if p.Warning != "" {
+				stats.add(func(s *Stats) { s.damaged++ })
+				fmt.Fprintln(log, p.Warning)
+			}
 			if p.Index%stride != 0 {
 				continue
 			}

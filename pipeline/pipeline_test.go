@@ -30,6 +30,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/cvdetect"
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/allocstest"
 	"github.com/shuffledet/shuffledet/internal/outpath/modetest"
@@ -1055,6 +1056,46 @@ func TestReconnect(t *testing.T) {
 	case <-opened.closed:
 	case <-time.After(10 * time.Second):
 		t.Error("the source opened after the cancellation was not closed")
+	}
+}
+
+// TestDamagedImage: a JPEG with damaged data is decoded as far as it goes and detected; the
+// decoder's warning is logged naming it (not written to cvimage.Warnings, standard error) and the
+// image counted as damaged in the summary, not as corrupt; an intact one warns of nothing.
+func TestDamagedImage(t *testing.T) {
+	root := filepath.Dir(filepath.Dir(videotest.Clip(t)))
+	photo := filepath.Join(root, "images/000000001503.jpg")
+	data, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := bytes.Index(data, []byte{0xff, 0xda}) + 2000
+	damaged := filepath.Join(t.TempDir(), "damaged.jpg")
+	if err := os.WriteFile(damaged, append(append(append([]byte{}, data[:mid]...), 0xff, 0xd0), data[mid:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	defer func(w io.Writer) { cvimage.Warnings = w }(cvimage.Warnings)
+	cvimage.Warnings = &stderr
+	var buf, log, summary bytes.Buffer
+	stats := &Stats{}
+	err = Run(context.Background(), NewImages([]string{photo, damaged}), tinyDetector(t), []Sink{NewJSONLines(&buf)}, Options{Stats: stats, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats.Summary(&summary)
+	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+	if c := stats.Counts(); c.Frames != 2 || c.Damaged != 1 || c.Corrupt != 0 {
+		t.Errorf("counts %+v", c)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], damaged) || !strings.Contains(lines[0], "premature end of data segment") {
+		t.Errorf("log %q: want one line naming %s and the damage", log.String(), damaged)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("cvimage.Warnings got %q: the pipeline's log should", stderr.String())
+	}
+	if !strings.Contains(summary.String(), ", damaged 1\n") {
+		t.Errorf("summary %q", summary.String())
 	}
 }
 

@@ -35,6 +35,10 @@ type Position struct {
 	// lines give them.
 	Scale int
 	Full  image.Point
+	// Warning is, for a still image decoded despite its decoder's warning (libjpeg's about a
+	// damaged JPEG, which it decodes as far as its data goes: cvimage.WarnTo), that warning's
+	// line, naming the image; the pipeline logs it and counts the image as damaged.
+	Warning string
 }
 
 // Source is where frames come from. Read decodes the next frame into m, 8-bit BGR (into the Mat
@@ -907,10 +911,10 @@ func (s *Images) Read(ctx context.Context, m *gocv.Mat) (Position, error) {
 		p.Name = RedactURL(path)
 		var data []byte
 		if data, err = FetchImage(ctx, path); err == nil {
-			img, scale, full, err = cvimage.DecodeFit(bytes.NewReader(data), p.Name)
+			img, scale, full, err = cvimage.DecodeFit(bytes.NewReader(data), p.Name, cvimage.WarnTo(func(l string) { p.Warning = l }))
 		}
 	} else {
-		img, scale, full, err = cvimage.ReadFit(path)
+		img, scale, full, err = cvimage.ReadFit(path, cvimage.WarnTo(func(l string) { p.Warning = l }))
 	}
 	if err != nil {
 		return p, &FrameError{Err: err}

@@ -100,6 +100,7 @@ type Stats struct {
 	corrupt    int // frames or images that could not be decoded, skipped
 	failed     int // frames the detector rejected (e.g. too large), skipped
 	reconnects int
+	damaged    int // still images decoded despite their decoder's warning, detected
 	classes    map[string]int
 	decode     Latency // Source.Read: decoding (and, for live sources, waiting for the frame)
 	detect     Latency // preprocessing and detection
@@ -115,6 +116,7 @@ type Counts struct {
 	Corrupt    int            // frames the source could not decode (skipped before detection)
 	Failed     int            // frames decoded whose detection or output failed (logged, skipped)
 	Reconnects int            // times a live source was reopened after a loss
+	Damaged    int            // still images decoded despite their decoder's warning (Position.Warning), detected
 	Classes    map[string]int // detections per class label
 }
 
@@ -122,7 +124,7 @@ type Counts struct {
 func (s *Stats) Counts() Counts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := Counts{Frames: s.frames, Dropped: s.dropped, Corrupt: s.corrupt, Failed: s.failed, Reconnects: s.reconnects, Classes: map[string]int{}}
+	c := Counts{Frames: s.frames, Dropped: s.dropped, Corrupt: s.corrupt, Failed: s.failed, Reconnects: s.reconnects, Damaged: s.damaged, Classes: map[string]int{}}
 	for k, v := range s.classes {
 		c.Classes[k] = v
 	}
@@ -158,8 +160,9 @@ func (s *Stats) Elapsed() time.Duration {
 	return s.elapsed
 }
 
-// Summary writes the end-of-run report: frames, dropped and corrupt frames, detections per
-// class, mean / p50 / p95 latency per stage and throughput.
+// Summary writes the end-of-run report: frames, dropped and corrupt frames (and failed,
+// reconnected and damaged ones where there were any), detections per class, mean / p50 / p95
+// latency per stage and throughput.
 func (s *Stats) Summary(w io.Writer) {
 	c := s.Counts()
 	lat := s.Latencies()
@@ -174,6 +177,9 @@ func (s *Stats) Summary(w io.Writer) {
 	}
 	if c.Reconnects > 0 {
 		fmt.Fprintf(w, ", reconnects %d", c.Reconnects)
+	}
+	if c.Damaged > 0 {
+		fmt.Fprintf(w, ", damaged %d", c.Damaged)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "detections: %s\n", classList(c.Classes))
