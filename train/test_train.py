@@ -2068,18 +2068,12 @@ class DetectorTraining(unittest.TestCase):
         ev = ["--eval", "v=" + self.data, "--cocoeval", self.ap_ap50_cocoeval(), "--eval-every", "1"]
         out = self.run_train("reselect", "--iters", "2", "--select", "v:all:AP50", *ev)
 
-        def same(a, b):
-            with open(os.path.join(out, a), "rb") as f, open(os.path.join(out, b), "rb") as g:
-                return f.read() == g.read()
-        self.assertTrue(same("best.bin", "iter000001.bin"))
-        self.assertEqual(torch.load(os.path.join(out, "last.pt"))["select"], "v:all:AP50")
+        self.assertBest(out, "iter000001.bin", 0.5, "v:all:AP50")
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             self.run_train("reselect", "--iters", "3", "--select", "v:all:AP", *ev)
         self.assertIn("best.bin is now iter000002.bin (v:all:AP = 0.3000)", buf.getvalue())
-        self.assertTrue(same("best.bin", "iter000002.bin"), "best.bin is not the iteration-2 model (AP 0.3)")
-        ck = torch.load(os.path.join(out, "last.pt"))
-        self.assertEqual((ck["best"], ck["select"]), (0.3, "v:all:AP"))
+        self.assertBest(out, "iter000002.bin", 0.3, "v:all:AP")
 
     def test_reselect_without_model_files(self):
         # The same resume with the evaluations' model files deleted (to save disk, say): with the
@@ -2105,6 +2099,13 @@ class DetectorTraining(unittest.TestCase):
                 with open(os.path.join(out, "best-v-all-AP50.bin"), "rb") as f:
                     self.assertEqual(f.read(), first, "the old best.bin (iteration 1, by AP50) was not kept aside")
             self.assertEqual(torch.load(os.path.join(out, "last.pt"))["best"], 0.25)
+
+    def assertBest(self, out, model, best, select):
+        """best.bin is out's model file model, and the checkpoint's best and --select are best and select."""
+        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, model), "rb") as g:
+            self.assertTrue(f.read() == g.read(), "best.bin is not %s (%s %g)" % (model, select, best))
+        ck = torch.load(os.path.join(out, "last.pt"))
+        self.assertEqual((ck["best"], ck["select"]), (best, select))
 
     def ap_ap50_cocoeval(self):
         """A cocoeval stand-in: iteration 1 AP 0.1, AP50 0.5; 2: AP 0.3, AP50 0.2; later ones AP 0.25, AP50 0.1."""
@@ -2136,10 +2137,7 @@ echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}
             for sig, h in zip((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), saved):
                 signal.signal(sig, h)
         self.run_train("reselect-killed", "--iters", "3", "--select", "v:all:AP50", *ev)
-        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000001.bin"), "rb") as g:
-            self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-1 model (AP50 0.5)")
-        ck = torch.load(os.path.join(out, "last.pt"))
-        self.assertEqual((ck["best"], ck["select"]), (0.5, "v:all:AP50"))
+        self.assertBest(out, "iter000001.bin", 0.5, "v:all:AP50")
 
     def test_select_kept_through_a_resume_without_eval(self):
         # A run picking best.bin by AP50, resumed once without --eval (no --select: nothing is
@@ -2151,10 +2149,7 @@ echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}
         self.run_train("select-kept", "--iters", "3")
         self.assertEqual(torch.load(os.path.join(out, "last.pt"))["select"], "v:all:AP50")
         self.run_train("select-kept", "--iters", "4", "--select", "v:all:AP", *ev)
-        with open(os.path.join(out, "best.bin"), "rb") as f, open(os.path.join(out, "iter000002.bin"), "rb") as g:
-            self.assertTrue(f.read() == g.read(), "best.bin is not the iteration-2 model (AP 0.3)")
-        ck = torch.load(os.path.join(out, "last.pt"))
-        self.assertEqual((ck["best"], ck["select"]), (0.3, "v:all:AP"))
+        self.assertBest(out, "iter000002.bin", 0.3, "v:all:AP")
 
     def test_resume_after_a_kill_before_best_bin_was_replaced(self):
         # Killed after an evaluation that beat best.bin, before best.bin was replaced: the resumed
