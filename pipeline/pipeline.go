@@ -78,7 +78,9 @@ type Options struct {
 	Stats *Stats
 	// Progress, if not nil, is told the counts as frames leave and finished at the end.
 	Progress Progress
-	// Log receives a line for each skipped frame or image and for reconnections (nil: discarded).
+	// Log receives a line for each skipped frame or image, for reconnections and for each damaged
+	// image (Position.Warning: decoded despite its decoder's warning, which then goes here, not to
+	// cvimage.Warnings) (nil: discarded).
 	Log io.Writer
 }
 
