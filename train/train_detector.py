@@ -1574,19 +1574,36 @@ def evaluated(path, it):
     return any(i == it for _, i in log_rows(path))
 
 
-def logged_best(path, select, best):
-    """The best score select names among evals.jsonl's rows at path and best (the checkpoint's):
-    a run killed after an evaluation had replaced best.bin, before the checkpoint that records its
-    score was written, resumes knowing that score (else a worse model could replace best.bin). A
-    row without the set or class select names (a run resumed with another --select) is passed over."""
+def scored_evals(path, select):
+    """(score, row) for each of evals.jsonl's rows at path that has the score select names: a row
+    cut short by a kill, or one without the set or class select names (an evaluation under
+    another --select), is passed over."""
     for line, it in log_rows(path):
         if it is None:
             continue
         try:
-            m = metric(json.loads(line)["eval"], select)
+            row = json.loads(line)
+            m = metric(row["eval"], select)
         except (KeyError, TypeError, IndexError):
             continue
-        if isinstance(m, (int, float)) and (best is None or m > best):
+        if isinstance(m, (int, float)):
+            yield m, row
+
+
+def replace_best_bin(out, model):
+    """Copies the model file model (a path) to OUT/best.bin, atomically: a kill mid-copy leaves the
+    last best.bin whole."""
+    path = os.path.join(out, "best.bin")
+    shutil.copyfile(model, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def logged_best(path, select, best):
+    """The best score select names among evals.jsonl's rows at path and best (the checkpoint's):
+    a run killed after an evaluation had replaced best.bin, before the checkpoint that records its
+    score was written, resumes knowing that score (else a worse model could replace best.bin)."""
+    for m, _ in scored_evals(path, select):
+        if best is None or m > best:
             best = m
     return best
 
@@ -1599,27 +1616,17 @@ def reselect_best(out, was, select):
     the next evaluation writes best.bin. Without this a score by one metric was compared with
     scores by the other."""
     best, best_bin = None, None
-    for line, it in log_rows(os.path.join(out, "evals.jsonl")):
-        if it is None:
-            continue
-        try:
-            row = json.loads(line)
-            m = metric(row["eval"], select)
-        except (KeyError, TypeError, IndexError):
-            continue
+    for m, row in scored_evals(os.path.join(out, "evals.jsonl"), select):
         name = row.get("bin")
-        if isinstance(m, (int, float)) and isinstance(name, str) and os.path.isfile(os.path.join(out, name)) and (
-                best is None or m > best):
+        if isinstance(name, str) and os.path.isfile(os.path.join(out, name)) and (best is None or m > best):
             best, best_bin = m, name
-    path = os.path.join(out, "best.bin")
     if best is not None:
-        shutil.copyfile(os.path.join(out, best_bin), path + ".tmp")
-        os.replace(path + ".tmp", path)
+        replace_best_bin(out, os.path.join(out, best_bin))
         print("note: --select %s, where the checkpoint's run picked best.bin by %s: best.bin is now %s "
               "(%s = %.4f), the best by %s of the evaluations so far whose model file is here" % (
                   select, was, best_bin, select, best, select), flush=True)
         return best
-    aside = ""
+    aside, path = "", os.path.join(out, "best.bin")
     if os.path.exists(path):
         aside = os.path.join(out, "best-%s.bin" % re.sub(r"[^A-Za-z0-9._-]+", "-", was))
         os.replace(path, aside)
@@ -1988,9 +1995,7 @@ def main(argv=None):
             print("eval at %d: %s = %.4f" % (it, select, m), flush=True)
             if best is None or m > best:
                 best = m
-                best_bin = os.path.join(a.out, "best.bin")
-                shutil.copyfile(path, best_bin + ".tmp")  # (a kill mid-copy leaves the last best whole)
-                os.replace(best_bin + ".tmp", best_bin)
+                replace_best_bin(a.out, path)
         # The row after best.bin: a resumed run takes best.bin's score from the rows (logged_best),
         # and one killed before the row redoes this evaluation (it is not in evals.jsonl).
         rec = {"iter": it, "train_seconds": round(train_seconds, 1), "bin": os.path.basename(path), "eval": res}
