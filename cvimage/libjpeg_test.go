@@ -40,23 +40,18 @@ func jpegVariants(t *testing.T) (variants map[string][]byte, damaged map[string]
 		t.Fatal(err)
 	}
 	defer m.Close()
-	for name, img := range map[string]gocv.Mat{"progressive.jpg": m} {
+	progressive := func(img gocv.Mat) []byte {
 		buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, img, []int{gocv.IMWriteJpegProgressive, 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		variants[name] = bytes.Clone(buf.GetBytes())
-		buf.Close()
+		defer buf.Close()
+		return bytes.Clone(buf.GetBytes())
 	}
 	gray := gocv.NewMat()
 	defer gray.Close()
 	gocv.CvtColor(m, &gray, gocv.ColorBGRToGray)
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, gray, []int{gocv.IMWriteJpegProgressive, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	variants["gray-progressive.jpg"] = bytes.Clone(buf.GetBytes())
-	buf.Close()
+	variants["progressive.jpg"], variants["gray-progressive.jpg"] = progressive(m), progressive(gray)
 
 	scan := bytes.Index(photo, []byte{0xff, 0xda})
 	mid := scan + (len(photo)-scan)/2
