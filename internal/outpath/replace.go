@@ -21,8 +21,11 @@ import (
 // is followed (FollowLinks: the file it names is replaced, the link kept), and what is not a
 // regular file there (a pipe, a device) is written directly. A new file gets the mode touch
 // gives (NewFileMode, 0666, less the umask), a replaced one keeps its own (its permission bits).
-// Errors name path.
+// Errors name path; an empty path is an error, before anything is written.
 func WriteReplacing(path string, write func(io.Writer) error) error {
+	if path == "" { // (its hidden file went to the current folder, and the rename's error named none)
+		return errors.New("empty file name")
+	}
 	target := FollowLinks(path)
 	st, err := os.Stat(target)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)

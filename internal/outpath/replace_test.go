@@ -96,3 +96,22 @@ func TestWriteReplacingLinkLoop(t *testing.T) {
 		t.Errorf("%s is no longer a link (%v)", a, lerr)
 	}
 }
+
+// TestWriteReplacingEmptyPath: an empty path (coco.SaveResults("", ...), an unset setting) is an
+// error that says so, and nothing is written: it wrote a hidden ..partial-PID-N in the current
+// folder, then failed its rename with ": rename ...partial-PID-N : no such file or directory".
+func TestWriteReplacingEmptyPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	called := false
+	err := WriteReplacing("", func(w io.Writer) error { called = true; return nil })
+	if err == nil || err.Error() != "empty file name" {
+		t.Errorf("WriteReplacing(\"\"): %v; want empty file name", err)
+	}
+	if called {
+		t.Error("write was called")
+	}
+	if ls, _ := os.ReadDir(dir); len(ls) != 0 {
+		t.Errorf("the current folder holds %v", ls)
+	}
+}
