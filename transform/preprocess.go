@@ -388,11 +388,11 @@ func (p *Preprocessor) packed(pix []byte, w, h, stride int, off [3]int, name str
 	}
 	// The last row ends at (h-1)*stride + 3*w; compare without overflowing.
 	if len(pix) < 3*w || (h > 1 && (len(pix)-3*w)/(h-1) < stride) {
-		need := "more than any buffer holds"
+		need := "more bytes than any buffer holds"
 		if stride <= (math.MaxInt-3*w)/max(1, h-1) {
-			need = fmt.Sprint((h-1)*stride + 3*w)
+			need = fmt.Sprint((h-1)*stride+3*w, " bytes")
 		}
-		return nil, fmt.Errorf("%w: %s %dx%d stride %d needs %s bytes, have %d", ErrBadBuffer, name, w, h, stride, need, len(pix))
+		return nil, fmt.Errorf("%w: %s %dx%d stride %d needs %s, have %d", ErrBadBuffer, name, w, h, stride, need, len(pix))
 	}
 	s := rowSource{w: w}
 	s.packed(pix, stride, 0, 3, off)

@@ -259,6 +259,24 @@ func TestAtImagesWellFormed(t *testing.T) {
 // viaAt hides an image's type, so that Image reads it through At alone.
 type viaAt struct{ image.Image }
 
+// TestBufferErrorText: a buffer too short says how many bytes the frame needs; a stride so large
+// that the frame's extent overflows an int says so ("needs more than any buffer holds bytes").
+func TestBufferErrorText(t *testing.T) {
+	p := mustNew(t, 600, 1000)
+	pix := make([]byte, 3*10*10)
+	for _, c := range []struct {
+		stride int
+		want   string
+	}{
+		{31, "bad pixel buffer: BGR 10x10 stride 31 needs 309 bytes, have 300"},
+		{math.MaxInt / 4, fmt.Sprintf("bad pixel buffer: BGR 10x10 stride %d needs more bytes than any buffer holds, have 300", math.MaxInt/4)},
+	} {
+		if _, err := p.BGR(pix, 10, 10, c.stride); err == nil || err.Error() != c.want {
+			t.Errorf("stride %d: %v; want %s", c.stride, err, c.want)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	p := mustNew(t, 600, 1000)
 	pix := make([]byte, 3*10*10)
