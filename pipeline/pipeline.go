@@ -102,7 +102,7 @@ type frame struct {
 // result is ctx's error), when a sink fails or stops the run, when the source fails, or when the
 // detector refuses a frame for a reason every frame shares (detector.ErrBusy: det is in use on
 // another goroutine; detector.ErrClosed: det was closed; cvdetect.ErrMatType: src gives Mats
-// that are not 8-bit BGR); a nil src, det or sink is an error before any work. It
+// that are not 8-bit BGR); a nil ctx, src, det or sink is an error before any work. It
 // closes src and every Mat it made; sinks are the caller's to close. A sink's panic goes on to
 // the caller once the other stages have stopped.
 //
@@ -114,6 +114,8 @@ func Run(ctx context.Context, src Source, det *detector.Detector, sinks []Sink, 
 	switch {
 	case src == nil:
 		return errors.New("pipeline: Run with a nil Source")
+	case ctx == nil: // (context.WithCancel below panics on it, after the Mats are made)
+		return errors.Join(errors.New("pipeline: Run with a nil Context"), src.Close())
 	case det == nil:
 		return errors.Join(errors.New("pipeline: Run with a nil Detector"), src.Close())
 	}

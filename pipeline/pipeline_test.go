@@ -779,8 +779,25 @@ func TestSinkPanic(t *testing.T) {
 
 // TestRunNilArguments: a nil source, detector or sink is an error from Run (the source closed),
 // not a panic on one of its goroutines, which no caller could recover (a nil sink's was the first
-// frame's, on the caller's, after the source and the detectors had started).
+// frame's, on the caller's, after the source and the detectors had started). A nil context is
+// one too, as detector.DetectContext's is (it panicked in context.WithCancel).
 func TestRunNilArguments(t *testing.T) {
+	nilCtx := &closeSignal{Source: &synthetic{n: 3, w: 64, h: 48}, closed: make(chan struct{})}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("nil context: panic %v", p)
+			}
+		}()
+		if err := Run(nil, nilCtx, tinyDetector(t), nil, Options{}); err == nil || !strings.Contains(err.Error(), "nil Context") {
+			t.Errorf("nil context: %v", err)
+		}
+	}()
+	select {
+	case <-nilCtx.closed:
+	default:
+		t.Error("nil context: the source was not closed")
+	}
 	if err := Run(context.Background(), nil, tinyDetector(t), nil, Options{}); err == nil || !strings.Contains(err.Error(), "nil Source") {
 		t.Errorf("nil source: %v", err)
 	}
