@@ -2022,6 +2022,45 @@ func TestOpenWithinHonoursContext(t *testing.T) {
 	}
 }
 
+// TestOpenWithinNilArguments: a nil ctx or open is an error naming the source, not a panic (a
+// nil open would panic on OpenWithin's own goroutine, ending the program); a nil log drops the
+// messages, in OpenWithin's retries and in Reconnect's.
+func TestOpenWithinNilArguments(t *testing.T) {
+	open := func() (Source, error) { return nil, errors.New("no camera") }
+	for _, tc := range []struct {
+		name string
+		call func() (Source, error)
+		want string
+	}{
+		{"nil ctx", func() (Source, error) { return OpenWithin(nil, "cam", open, 0, io.Discard) }, `cam: pipeline: OpenWithin with a nil Context`},
+		{"nil open", func() (Source, error) { return OpenWithin(context.Background(), "cam", nil, 0, io.Discard) }, `cam: pipeline: OpenWithin with a nil open function`},
+		{"nil log", func() (Source, error) { return OpenWithin(context.Background(), "cam", open, time.Millisecond, nil) }, "no camera"},
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s: panic %v", tc.name, p)
+				}
+			}()
+			if src, err := tc.call(); src != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: %v, %v; want an error saying %s", tc.name, src, err, tc.want)
+			}
+		}()
+	}
+	r := Reconnect("cam", &flaky{}, open, time.Millisecond, nil) // (lost at its first read)
+	var m gocv.Mat                                               // (never written)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("Reconnect with a nil log: panic %v", p)
+			}
+		}()
+		if _, err := r.Read(context.Background(), &m); err == nil || !strings.Contains(err.Error(), "no camera") {
+			t.Errorf("Reconnect with a nil log: %v, want the reopen's failure", err)
+		}
+	}()
+}
+
 // cancelledAfter is a context that reports itself cancelled from its nth call of Err on (a
 // cancellation landing between two looks at the context), without ever closing Done.
 type cancelledAfter struct {

@@ -697,9 +697,12 @@ const (
 // Reconnect returns src as a Source that, when src fails, calls open until it succeeds or within
 // has passed since the failure (then Read returns the failure; within <= 0: at once, no
 // reconnection). The end of the source (io.EOF: a file, a stream of stated length) ends it: only
-// a failure is reconnected. Messages about the loss and the reconnection go to log. The first
-// source must already be open.
+// a failure is reconnected. Messages about the loss and the reconnection go to log (nil:
+// dropped). The first source must already be open.
 func Reconnect(name string, src Source, open func() (Source, error), within time.Duration, log io.Writer) *Reconnecting {
+	if log == nil {
+		log = io.Discard
+	}
 	return &Reconnecting{name: name, open: open, within: within, log: log, src: src, start: time.Now()}
 }
 
@@ -816,9 +819,18 @@ func (e nameless) Unwrap() error { return e.err }
 
 // OpenWithin opens a source with open and, when that fails and within > 0, tries again with
 // Reconnect's backoff until within has passed (a camera still starting, a server restarting);
-// messages go to log. It returns ctx's error as soon as ctx is done, even while open blocks (a
-// stream's open can take OpenCV's FFmpeg 30 s): such an open's source is closed when it returns.
+// messages go to log (nil: dropped). It returns ctx's error as soon as ctx is done, even while
+// open blocks (a stream's open can take OpenCV's FFmpeg 30 s): such an open's source is closed
+// when it returns. A nil ctx or open is an error.
 func OpenWithin(ctx context.Context, name string, open func() (Source, error), within time.Duration, log io.Writer) (Source, error) {
+	switch {
+	case ctx == nil: // (ctx.Done below would panic)
+		return nil, fmt.Errorf("%s: pipeline: OpenWithin with a nil Context", quote.Name(name))
+	case open == nil: // (called on a goroutine of its own: its panic would end the program)
+		return nil, fmt.Errorf("%s: pipeline: OpenWithin with a nil open function", quote.Name(name))
+	case log == nil:
+		log = io.Discard
+	}
 	src, err := openContext(ctx, open)
 	if err == nil || within <= 0 || ctx.Err() != nil {
 		return src, err // (nil when err is not)
