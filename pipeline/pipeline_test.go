@@ -33,6 +33,7 @@ import (
 	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/detector"
 	"github.com/shuffledet/shuffledet/internal/allocstest"
+	"github.com/shuffledet/shuffledet/internal/fifotest"
 	"github.com/shuffledet/shuffledet/internal/outpath/modetest"
 	"github.com/shuffledet/shuffledet/internal/videotest"
 )
@@ -1400,6 +1401,44 @@ func TestVideoWriterReplacesOnlyWhenDone(t *testing.T) {
 	}
 	if vw, err := NewVideoWriter(fifo, 10); err != nil || vw.file() != fifo {
 		t.Errorf("a named pipe: %v, writing to %q", err, vw.file())
+	}
+}
+
+// TestVideoWriterToAPipe: a video written into a named pipe (-out pipe.mkv, a player or another
+// program reading it) is what its reader took, and Close returns once it is finished: it used to
+// read the video back through the pipe, whose writer was gone, and wait there for ever (and
+// detect with it, a Ctrl-C included).
+func TestVideoWriterToAPipe(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe.mkv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo) // (opened when the writer opens it; read to the writer's close)
+		read <- b
+	}()
+	frame := &Frame{Mat: gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)}
+	defer frame.Mat.Close()
+	gocv.RandU(&frame.Mat, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0))
+	vw, err := NewVideoWriter(fifo, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := vw.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := fifotest.Within(t, 20*time.Second, func() (struct{}, error) { return struct{}{}, vw.Close() }); err != nil {
+		t.Fatal(err)
+	}
+	got := filepath.Join(t.TempDir(), "got.mkv")
+	if err := os.WriteFile(got, <-read, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n := videotest.Frames(t, got); n != 5 {
+		t.Errorf("the pipe's reader got %d frames, want 5", n)
 	}
 }
 

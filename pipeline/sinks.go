@@ -236,7 +236,8 @@ func (v *VideoWriter) open(w, h int) error {
 }
 
 // Unchecked reports whether Close finished the video without reading it back (a stream's open
-// under way: see Close), so that a full disk would have gone unnoticed.
+// under way: see Close), so that a full disk would have gone unnoticed; not for a video written
+// into a named pipe or a device, which Close never reads back.
 func (v *VideoWriter) Unchecked() bool { return v.unchecked }
 
 // Frames returns the number of frames written so far, copies written by FollowTimes included.
@@ -250,15 +251,19 @@ func (v *VideoWriter) Frames() int { return v.frames }
 // (a reconnection to a silent source, interrupted or out of -reconnect's time, anywhere in the
 // process: abandonedOpens): OpenCV's FFmpeg backend would make the read-back wait for that open,
 // up to 30 s, where an interrupted run must end at once; a full disk then goes unnoticed, and
-// Unchecked says so.
+// Unchecked says so. A video written into a named pipe or a device (no temp) is not read back
+// either: it is what the pipe's reader took, and opening the pipe again would wait for ever for
+// a writer.
 func (v *VideoWriter) Close() error {
 	var err error
 	if v.w != nil {
 		err = v.w.Close()
 		v.w = nil
-		if err == nil && abandonedOpens.Load() == 0 {
+		switch {
+		case err != nil || v.temp == "":
+		case abandonedOpens.Load() == 0:
 			err = v.check()
-		} else if err == nil {
+		default:
 			v.unchecked = true
 		}
 		if err == nil && v.temp != "" {
