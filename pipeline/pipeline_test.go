@@ -1166,6 +1166,47 @@ func TestVideoErrors(t *testing.T) {
 	}
 }
 
+// TestVideoCutBeforeItsIndex: an MP4 whose index (moov) follows its frames, ffmpeg's default
+// and a phone's, cut short anywhere before that index's end (an unfinished recording, a download
+// cut short) is refused saying so, and an empty file as empty, where both were "not a video, or
+// an unsupported codec"; a file that is not a video still is that.
+func TestVideoCutBeforeItsIndex(t *testing.T) {
+	dir := t.TempDir()
+	last := filepath.Join(dir, "last.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", videotest.Clip(t), "-c", "copy", last).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	whole, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moov := bytes.LastIndex(whole, []byte("moov")) - 4
+	if moov < len(whole)/2 {
+		t.Fatalf("the index of %s is at byte %d of %d, not after the frames", last, moov, len(whole))
+	}
+	for name, n := range map[string]int{
+		"half.mp4": len(whole) / 2, "no-index.mp4": moov, "in-its-header.mp4": moov + 5, "in-the-index.mp4": moov + 100,
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, whole[:n], 0o644)
+		if _, err := ProbeVideo(path); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "cut short before its index (moov)") {
+			t.Errorf("%s (%d of %d bytes): %v", name, n, len(whole), err)
+		}
+	}
+	empty, text := filepath.Join(dir, "empty.mp4"), filepath.Join(dir, "notes.mp4")
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(text, []byte("not a video"), 0o644)
+	if _, err := ProbeVideo(empty); err == nil || err.Error() != empty+": cannot open as a video: empty file" {
+		t.Errorf("an empty file: %v", err)
+	}
+	if _, err := ProbeVideo(text); err == nil || !strings.Contains(err.Error(), "not a video, or an unsupported codec") {
+		t.Errorf("a text file: %v", err)
+	}
+	if _, err := ProbeVideo(last); err != nil {
+		t.Errorf("the whole file: %v", err)
+	}
+}
+
 // TestCoverArtIsNoVideo: an audio file whose only picture is its cover art (FFmpeg's attached
 // picture, which OpenCV reads as a video at 90000 frames/s stating 450,000 frames for 5 s of
 // M4A, 453,747 of MP3) is refused as no video, naming the file, where it was read as one frame

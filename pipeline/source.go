@@ -196,7 +196,7 @@ func OpenVideo(path string) (*Video, error) {
 	c, err := gocv.VideoCaptureFileWithAPI(ffmpegPath(path), gocv.VideoCaptureFFmpeg)
 	if err != nil || !c.IsOpened() {
 		c.Close()
-		return nil, fmt.Errorf("%s: cannot open as a video: no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)", quote.Name(path))
+		return nil, fmt.Errorf("%s: cannot open as a video: %s", quote.Name(path), whyNoVideo(path, st))
 	}
 	v := &Video{name: path, cap: c, rotation: newRotation(c), info: VideoInfo{
 		FPS: c.Get(gocv.VideoCaptureFPS), Frames: max(0, int(c.Get(gocv.VideoCaptureFrameCount))),
@@ -207,6 +207,25 @@ func OpenVideo(path string) (*Video, error) {
 	}
 	v.frameNumbers = newFrameNumbers(v.info.FPS, v.info.Frames)
 	return v, nil
+}
+
+// whyNoVideo says why OpenCV's FFmpeg opened no video in the file at path (st: its os.Stat): an
+// empty file, an MP4 or MOV cut short before its index (isoCutBeforeIndex: a recording that was
+// not finished, a download cut short, which FFmpeg reports as no stream), or what FFmpeg does
+// not tell apart, not a video or a codec it lacks.
+func whyNoVideo(path string, st os.FileInfo) string {
+	if st.Mode().IsRegular() {
+		if st.Size() == 0 {
+			return "empty file"
+		}
+		if f, err := os.Open(path); err == nil {
+			defer f.Close()
+			if isoCutBeforeIndex(f, st.Size()) {
+				return "an MP4 or MOV cut short before its index (moov), which lists its frames and which ffmpeg writes after them: a recording that was not finished, or a download or copy cut short; no frame can be read without it"
+			}
+		}
+	}
+	return "no video stream that OpenCV's FFmpeg can decode (not a video, or an unsupported codec)"
 }
 
 // framesAfterStart returns the frame count of a video file, stated as frames by OpenCV, times

@@ -249,6 +249,37 @@ func isoFrameCount(f *forwardReader) (counts isoCounts, next int64, indexLast bo
 	return isoCounts{}, 0, afterMediaData
 }
 
+// isoCutBeforeIndex reports whether r, a file of size bytes read from its start, is an ISO base
+// media file (MP4, MOV) that ends before a whole index (moov): its top-level boxes end, or run
+// past its end, before one, as a file whose index follows its frames (ffmpeg's default, and
+// many a camera's) is left by a recording that was never finished or a download
+// cut short. FFmpeg reads no frame of such a file.
+func isoCutBeforeIndex(r io.ReadSeeker, size int64) bool {
+	var first [8]byte
+	if _, err := io.ReadFull(r, first[:]); err != nil || !isoFirstBox(string(first[4:])) {
+		return false
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return false
+	}
+	f := &forwardReader{r: r}
+	for range maxISOBoxes {
+		typ, n, err := isoBox(f, math.MaxInt64-f.off)
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF: // (its end, or within a box's header)
+			return true
+		case err != nil:
+			return false
+		case typ == "moov" || f.off+n > size: // (a box with size 0 runs to the end: to MaxInt64 here)
+			return f.off+n > size
+		}
+		if _, err := f.Seek(n, io.SeekCurrent); err != nil {
+			return false
+		}
+	}
+	return false
+}
+
 // isoCounts is what an ISO base media file's index (moov) says of its video: frames, the count of
 // frames of its one video track where FFmpeg plays every frame the index lists for it (else 0),
 // and videoTracks, how many video tracks it lists.
