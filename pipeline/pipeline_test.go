@@ -1483,6 +1483,45 @@ func TestVideoWriterToAPipe(t *testing.T) {
 	}
 }
 
+// TestNoMP4IntoAPipe: an MP4 or MOV cannot be written into a named pipe (its writer goes back to
+// the file's start at its end): such a path is refused, naming it, where OpenCV's writer, failing,
+// removed the pipe (or the link to it), wrote an ordinary file in its place and the run said it
+// wrote the video, the pipe's reader given nothing.
+func TestNoMP4IntoAPipe(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"pipe.mp4", "pipe.MOV", "pipe.m4v"} {
+		fifo := filepath.Join(dir, name)
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, "link-"+name)
+		if err := os.Symlink(name, link); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{fifo, link} {
+			if _, err := NewVideoWriter(path, 10); err == nil || !strings.Contains(err.Error(), path+": not a regular file") {
+				t.Errorf("%s: %v", path, err)
+			}
+		}
+		if st, err := os.Lstat(fifo); err != nil || st.Mode().Type() != os.ModeNamedPipe {
+			t.Errorf("%s is no longer a named pipe: %v", fifo, err)
+		}
+	}
+	for _, name := range []string{"new.mp4", "pipe.mkv", "pipe.avi"} { // (a new file; what a pipe takes)
+		path := filepath.Join(dir, name)
+		if name != "new.mp4" {
+			if err := syscall.Mkfifo(path, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if vw, err := NewVideoWriter(path, 10); err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else {
+			vw.Close()
+		}
+	}
+}
+
 // TestVideoWriterFollowsLink: a symbolic link at the path is followed, as outpath.WriteReplacing
 // follows it: the file it names is left as it was until Close replaces it (it was written
 // through the link from the first frame, so a killed run left it truncated), the link kept, and

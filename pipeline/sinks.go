@@ -26,9 +26,15 @@ import (
 
 // VideoCodec returns the FourCC codes VideoWriter tries for an output file, by extension: H.264
 // for .mp4, .m4v, .mov and .mkv (MPEG-4 part 2 as a fallback, but for .mkv), Motion JPEG for .avi.
+// An MP4 or MOV at a named pipe or a device (through links too) is an error: its writer goes
+// back to the file's start at its end, which a pipe cannot, and OpenCV's, failing, removed the
+// pipe (or the link to it) and wrote a file of that name, which the pipe's reader never saw.
 func VideoCodec(path string) ([]string, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".mp4", ".m4v", ".mov":
+		if st, err := os.Stat(outpath.FollowLinks(path)); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+			return nil, fmt.Errorf("%s: not a regular file (a pipe, a device), which an MP4 or MOV cannot be written into (its index is written last, at its start): give a pipe a name that ends in .mkv or .avi", quote.Name(path))
+		}
 		return []string{"avc1", "mp4v"}, nil
 	case ".mkv":
 		return []string{"avc1"}, nil
