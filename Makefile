@@ -37,6 +37,9 @@ vet:
 	# 32-bit targets (a Raspberry Pi's armv7, 386): int is 32 bits there.
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) vet ./...
 	CGO_ENABLED=0 GOARCH=386 $(GO) vet ./...
+	# Windows: the code and the tests build off Linux and off Unix (tests of umasks, signals and
+	# named pipes carry a unix build tag).
+	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 
 # No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths, the
 # resize, and the kernels that must agree with torch bit for bit: RoIAlign's samples, the resize's

@@ -6,8 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestFolderOfOddFiles: in a folder, a link to an image is an image and a link to a folder is
@@ -27,7 +28,7 @@ func TestFolderOfOddFiles(t *testing.T) {
 		t.Fatalf("%+v, %v; want a.jpg and the link b.jpg", ins, err)
 	}
 	fifo := filepath.Join(dir, "z.jpg")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
 		t.Skip("no named pipes here:", err)
 	}
 	if _, err := parseInputs([]string{dir}); err == nil || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), "not a regular file") {

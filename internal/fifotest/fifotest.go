@@ -8,9 +8,10 @@ package fifotest
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Pipe makes a named pipe called name in a temporary folder of t and starts a goroutine that
@@ -18,7 +19,7 @@ import (
 func Pipe(t testing.TB, name string, content []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
+	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatalf("named pipe %s: %v", path, err)
 	}
 	go func() {

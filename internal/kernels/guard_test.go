@@ -1,4 +1,4 @@
-//go:build linux
+//go:build unix
 
 package kernels
 
@@ -6,9 +6,10 @@ import (
 	"math"
 	"math/rand"
 	"slices"
-	"syscall"
 	"testing"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // fenced returns n float32s in memory of their own with an inaccessible page right after them
@@ -70,15 +71,15 @@ type fence struct {
 
 func newFence(t *testing.T, max int, atEnd bool) *fence {
 	t.Helper()
-	page := syscall.Getpagesize()
+	page := unix.Getpagesize()
 	data := (4*max + page - 1) / page * page
-	mem, err := syscall.Mmap(-1, 0, data+2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	mem, err := unix.Mmap(-1, 0, data+2*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	if err != nil {
 		t.Fatalf("mmap: %v", err)
 	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
+	t.Cleanup(func() { unix.Munmap(mem) })
 	for _, f := range [][]byte{mem[:page], mem[page+data:]} {
-		if err := syscall.Mprotect(f, syscall.PROT_NONE); err != nil {
+		if err := unix.Mprotect(f, unix.PROT_NONE); err != nil {
 			t.Fatalf("mprotect: %v", err)
 		}
 	}

@@ -200,12 +200,12 @@ func checkDepthwiseSmallIsOneFMAChain(t *testing.T, name string, w1, w2 int) {
 
 // TestPrefetchNextRowsBounds calls the tile driver's prefetch at the edges of A: rows past the
 // slice, a last row that starts at the slice's last value, a stride of 0 (one row), and a k
-// offset, through the fenced slice the kernel tests use. It fails by panicking where the first row
-// it prefetches starts outside the slice (an index out of range), and by hanging where it hands
-// the assembly no rows (its loop counts down from 0). Rows after the first are not checked here:
+// offset. It fails by panicking where the first row it prefetches starts outside the slice (an
+// index out of range), and by hanging where it hands the assembly no rows (its loop counts down
+// from 0). Rows after the first are not checked here:
 // a prefetch past the slice does not fault, only fetches a line for nothing.
 func TestPrefetchNextRowsBounds(t *testing.T) {
-	a := fenced(t, 8*20, true)
+	a := make([]float32, 8*20)
 	for _, c := range []struct{ lda, i, rows, pc, kk int }{
 		{20, 0, 8, 0, 20},   // all eight rows
 		{20, 4, 8, 0, 20},   // four of them in the slice
