@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/shuffledet/shuffledet/detector"
+	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
 // Record is one line of detect's JSON output: an image, or a frame of a video (then with its
@@ -70,18 +73,30 @@ func NewJSONLines(w io.Writer) *JSONLines {
 // caf\xe9.jpg) each byte that is not valid UTF-8 is written as a lone surrogate escape, \udcXX, as Python
 // writes the names it reads from the system (PEP 383: json.loads, then os.fsencode, gives the
 // bytes back), where encoding/json would write U+FFFD for every such byte, so that two files
-// (caf\xe9.jpg, caf\xe8.jpg) had the same "source".
+// (caf\xe9.jpg, caf\xe8.jpg) had the same "source". A record JSON cannot hold (a NaN or infinite
+// time from a Source of the caller's) is an error naming its source and frame; nothing of it is
+// written.
 func (j *JSONLines) Write(r *Record) error {
 	if r.Detections == nil {
 		r.Detections = []Detection{} // "detections": [], never null
 	}
+	var err error
 	if !utf8.ValidString(r.Source) {
-		return j.writeRawSource(r)
+		err = j.writeRawSource(r)
+	} else if err = j.enc.Encode(r); err == nil {
+		err = j.w.Flush()
 	}
-	if err := j.enc.Encode(r); err != nil {
-		return err
+	if err == nil {
+		return nil
 	}
-	return j.w.Flush()
+	if unsupported := (*json.UnsupportedValueError)(nil); errors.As(err, &unsupported) { // (only on an error: its target escapes)
+		frame := ""
+		if r.Frame != nil {
+			frame = fmt.Sprintf(" frame %d", *r.Frame)
+		}
+		return fmt.Errorf("%s%s: its record cannot be written as JSON: %w", quote.Name(r.Source), frame, err)
+	}
+	return err
 }
 
 // writeRawSource writes r, whose Source is not valid UTF-8, with the source escaped as

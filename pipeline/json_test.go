@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -46,6 +47,38 @@ func TestJSONLinesSourceNotUTF8(t *testing.T) {
 		if rest, want := line[strings.Index(line, `,"frame"`):], plain.String()[len(`{"source":"x"`):]; rest != want {
 			t.Errorf("%q: line ends %s, want %s", c.source, rest, want)
 		}
+	}
+}
+
+// TestJSONLinesNaNTime: a record with a NaN or infinite time (a Source of the caller's with a
+// broken clock) is an error naming its source and frame, not encoding/json's bare "unsupported
+// value: NaN", and writes nothing; the next record is written whole.
+func TestJSONLinesNaNTime(t *testing.T) {
+	var out bytes.Buffer
+	j := NewJSONLines(&out)
+	frame, good := 7, 40.0
+	for _, tc := range []struct {
+		source string
+		time   float64
+		want   string
+	}{
+		{"cam", math.NaN(), "cam frame 7: its record cannot be written as JSON: json: unsupported value: NaN"},
+		{"caf\xe9", math.Inf(1), "frame 7: its record cannot be written as JSON: json: unsupported value: +Inf"},
+	} {
+		tm := tc.time
+		err := j.Write(&Record{Source: tc.source, Frame: &frame, TimeMS: &tm, Width: 4, Height: 3})
+		if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error ending %q", tc.source, err, tc.want)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("written: %q, want nothing", out.String())
+	}
+	if err := j.Write(&Record{Source: "cam", Frame: &frame, TimeMS: &good, Width: 4, Height: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"source":"cam","frame":7,"time_ms":40,"width":4,"height":3,"detections":[]}` + "\n"; out.String() != want {
+		t.Errorf("after the refused records: %q, want %q", out.String(), want)
 	}
 }
 
