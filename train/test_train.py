@@ -635,6 +635,27 @@ class CheckpointWrites(unittest.TestCase):
             self.assertEqual(str(e.exception), "%s: cannot be read to resume from (RuntimeError: %s); --no-resume "
                                                "starts over, or move it away" % (last, want.exception))
 
+    def test_foreign_file_that_is_no_checkpoint(self):
+        # A text file, or another program's pickle of a class this one lacks (an --out folder
+        # reused from another tool), left under the name: named like a damaged checkpoint, not a
+        # ValueError or ModuleNotFoundError traceback from the unpickler.
+        import pickle
+        import types
+        with tempfile.TemporaryDirectory() as tmp:
+            last = os.path.join(tmp, "last.pt")
+            with open(last, "w") as f:
+                f.write("garbage\n")
+            foreign = types.ModuleType("foreign_models")
+            foreign.Model = type("Model", (), {"__module__": "foreign_models"})
+            with unittest.mock.patch.dict(sys.modules, {"foreign_models": foreign}):
+                other = pickle.dumps({"model": foreign.Model()})
+            for content, why in ((b"garbage\n", "ValueError"), (other, "ModuleNotFoundError")):
+                with open(last, "wb") as f:
+                    f.write(content)
+                with self.assertRaises(SystemExit) as e:
+                    train_detector.load_checkpoint(last, "cpu")
+                self.assertIn("%s: cannot be read to resume from (%s: " % (last, why), str(e.exception))
+
 
 class BatchStreamTest(unittest.TestCase):
     def test_goes_on_from_the_images_consumed(self):

@@ -37,7 +37,6 @@ import json
 import math
 import multiprocessing
 import os
-import pickle
 import random
 import re
 import shutil
@@ -1536,8 +1535,9 @@ def load_checkpoint(path, device):
     the run naming it and the ways on, not with an unpickling traceback."""
     try:
         ck = torch_load_checked(path, map_location=device, weights_only=False)
-    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
-        if isinstance(e, RuntimeError) and ("CUDA" in str(e) or "out of memory" in str(e)):
+    except Exception as e:  # pickle raises many kinds: a text file's ValueError, another program's
+        # ModuleNotFoundError or AttributeError for a class this one lacks, as --trunk and export.py catch
+        if isinstance(e, MemoryError) or isinstance(e, RuntimeError) and ("CUDA" in str(e) or "out of memory" in str(e)):
             raise  # the device's trouble, not the file's: the checkpoint may be good
         raise SystemExit("%s: cannot be read to resume from (%s: %s); --no-resume starts over, or move it away" % (
             path, type(e).__name__, e.strerror if isinstance(e, OSError) and e.strerror else e))
