@@ -27,6 +27,7 @@ from safetensors_io import write_safetensors  # noqa: E402
 from shufflenet import MEAN, STD  # noqa: E402  (our input convention, written once there)
 from images import read_or_exit  # noqa: E402
 from export import read_source  # noqa: E402
+from flags import whole  # noqa: E402
 
 
 def image_input(path, size):
@@ -65,9 +66,9 @@ def main(argv=None):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--image")
     src.add_argument("--random-input", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0)  # (as export.py's: a huge one was torch's overflow)
     p.add_argument("--size", default="224", help="N (image: shorter side and crop) or HxW (random input)")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=whole(1), default=2)  # (0 was torch's RuntimeError)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
 

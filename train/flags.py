@@ -1,5 +1,5 @@
 """argparse types that refuse a value out of its range naming the flag, for the scripts' counts,
-rates and thresholds (export.py, train_detector.py, train_imagenet.py). No torch."""
+rates and thresholds (export.py, train_detector.py, train_imagenet.py, reference.py, features.py). No torch."""
 import argparse
 import math
 

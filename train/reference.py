@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from detector import load_bin, set_resolution  # noqa: E402
 from export import read_source  # noqa: E402
+from flags import number, whole  # noqa: E402
 from images import read_or_exit  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 
@@ -89,12 +90,14 @@ class Capture:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
-    p.add_argument("--res", type=int, help="override the file's shorter side (as the Go engine's -res: 32 to 2458, "
-                   "the longer side at most 5/3 of it)")
-    p.add_argument("--score-thresh", type=float, help="override roi.score_thresh")
-    p.add_argument("--nms-thresh", type=float, help="override roi.nms_thresh (torchvision's box_nms_thresh)")
+    # (the ranges of the Go engine's -res, -score and -nms, which check_go.py compares against: out
+    # of them, --res was a ValueError traceback and a --score-thresh of 2 gave no detections silently)
+    p.add_argument("--res", type=whole(32, 2458), help="override the file's shorter side (as the Go engine's -res: "
+                   "32 to 2458, the longer side at most 5/3 of it)")
+    p.add_argument("--score-thresh", type=number(0, 1, below=True), help="override roi.score_thresh")
+    p.add_argument("--nms-thresh", type=number(0, 1), help="override roi.nms_thresh (torchvision's box_nms_thresh)")
     p.add_argument("--dump", help="safetensors file with the first image's intermediates")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=whole(1), default=2)
     p.add_argument("images", nargs="+")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)

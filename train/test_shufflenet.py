@@ -1,5 +1,7 @@
 """Self-checks for train/: /usr/bin/python3 -m unittest discover -s train -p 'test_*.py'"""
+import contextlib
 import glob
+import io
 import json
 import os
 import re
@@ -460,6 +462,28 @@ class ToolMistakes(unittest.TestCase):
                 with self.assertRaises(SystemExit) as e:
                     main(args)
                 self.assertIn(want, str(e.exception))
+
+    def test_flags_out_of_range_are_named(self):
+        # reference.py's and features.py's counts and thresholds out of the Go engine's range are
+        # refused by the parser, naming the flag, before the model is read: --res 0 was a ValueError
+        # traceback, --threads 0 torch's RuntimeError, a --seed over 2^64 an overflow, and
+        # --score-thresh 2 or --nms-thresh nan (which detect refuses) gave no detections without a word.
+        import features
+        import reference
+        for main, args, flag in [
+            (reference.main, ["--res", "0"], "--res"),
+            (reference.main, ["--res", "3000"], "--res"),
+            (reference.main, ["--score-thresh", "2"], "--score-thresh"),
+            (reference.main, ["--nms-thresh", "nan"], "--nms-thresh"),
+            (reference.main, ["--threads", "0"], "--threads"),
+            (features.main, ["--random-input", "--out", "f.st", "--threads", "0"], "--threads"),
+            (features.main, ["--random-input", "--out", "f.st", "--seed", "99999999999999999999"], "--seed"),
+        ]:
+            err = io.StringIO()
+            with self.assertRaises(SystemExit) as e, contextlib.redirect_stderr(err):
+                main(["--model", "absent.bin"] + args + ([] if main is features.main else ["absent.jpg"]))
+            self.assertEqual(e.exception.code, 2, (args, str(e.exception)))
+            self.assertIn("argument %s: %s: want" % (flag, args[-1]), err.getvalue())
 
 
 if __name__ == "__main__":
