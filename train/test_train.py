@@ -950,6 +950,31 @@ class PresetMistakes(unittest.TestCase):
             self.assertEqual((det["rpn"]["min_box_size"], det["roi"]["score_thresh"], det["roi"]["bbox_reg_weights"]),
                              (0.001, 0.05, [10.0, 10.0, 5.0, 5.0]))
 
+    def test_init_of_another_preset_names_what_differs(self):
+        # --init from a .bin of another preset (another RoI output size, another backbone width)
+        # was refused by printing both whole configurations (ten thousand characters with COCO's
+        # 80 classes) for the user to compare; the message names the settings that differ.
+        import export
+        backbone, det = train_detector.config_file(PRESET)
+        cfg = make_config(backbone, det)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, edit, want in [
+                    ("roi", lambda t: t.replace("output_size: 14", "output_size: 7").replace(
+                        "nms_thresh: 0.5", "nms_thresh: 0.45"),
+                     "--init %s: its detector's roi.output_size 7, roi.nms_thresh 0.45 differ from this run's "
+                     "(--config) 14, 0.5"),
+                    ("width", lambda t: t.replace("width: 0.5", "width: 1.0"),
+                     "--init %s: a ShuffleNet v1 g3 1.0x detector's weights, this run's preset is g3 0.5x")]:
+                yaml_path, path = os.path.join(tmp, name + ".yaml"), os.path.join(tmp, name + ".bin")
+                with open(PRESET) as f:
+                    text = edit(f.read())
+                with open(yaml_path, "w") as f:
+                    f.write(text)
+                export.main(["--out", path, "--random", "--config", yaml_path])
+                with self.assertRaises(SystemExit) as e:
+                    train_detector.init_from_bin(build_detector(cfg), path, cfg)
+                self.assertEqual(str(e.exception), want % path)
+
 
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):

@@ -1028,8 +1028,15 @@ def init_from_bin(model, path, cfg):
     if have.get("detector") is None:
         raise SystemExit("--init %s: a classifier .bin, not a detector's: start the trunk from it with --trunk" % path)
     if have.get("backbone") != cfg["backbone"]:
-        raise SystemExit("%s: architecture %s differs from the preset's %s" % (path, have.get("backbone"),
-                                                                             cfg["backbone"]))
+        theirs, want = have.get("backbone"), cfg["backbone"]
+        try:
+            if describe_architecture(theirs) != describe_architecture(want):
+                raise SystemExit("--init %s: a ShuffleNet v1 %s detector's weights, this run's preset is %s" % (
+                    path, describe_architecture(theirs), describe_architecture(want)))
+        except (KeyError, TypeError):  # (no backbone section, or not one of the format)
+            pass
+        raise SystemExit("--init %s: its backbone's %s %s from this run's (--config) %s" % (
+            (path,) + differences(theirs, want, "backbone.")))
     want, got = cfg["detector"], dict(have.get("detector") or {})
     want_cls = [c["id"] for c in want["classes"]]
     got_cls = [c["id"] for c in got.get("classes", [])]
@@ -1056,9 +1063,27 @@ def init_from_bin(model, path, cfg):
         if size in got:
             got[size] = want[size]
     if got != want:
-        raise SystemExit("%s: detector %s differs from this run's %s" % (path, have.get("detector"), want))
+        # (what differs, not both whole configurations: with COCO's 80 classes, 10,000 characters)
+        raise SystemExit("--init %s: its detector's %s %s from this run's (--config) %s" % (
+            (path,) + differences(got, want)))
     load_detector_state(model, tensors)
     return notes
+
+
+def differences(got, want, prefix=""):
+    """(the names of the settings of the nested dicts got and want that differ, as "roi.output_size 7,
+    ...", "differs" or "differ", and want's values of them, "14, ..."), for a message naming them."""
+    names, ours = [], []
+
+    def walk(g, w, at):
+        if isinstance(g, dict) and isinstance(w, dict):
+            for k in list(w) + [k for k in g if k not in w]:
+                walk(g.get(k), w.get(k), at + str(k) + ".")
+        elif g != w:
+            names.append("%s %s" % (at[:-1], json.dumps(g)))
+            ours.append(json.dumps(w))
+    walk(got, want, prefix)
+    return ", ".join(names), "differs" if len(names) == 1 else "differ", ", ".join(ours)
 
 
 def check_bn(bn, distributed, device):
