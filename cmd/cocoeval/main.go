@@ -577,9 +577,11 @@ type jsonReport struct {
 }
 
 // checkOutput makes sure that the results file out can be written, before any work (a run over
-// minival takes an hour): a name of a file, not a folder, in a folder that takes new files or can
-// be made (outpath.CanMakeIn: it is made when the results are written, as detect makes its output
-// folders), and not the ground truth, the model or the images folder (also through links).
+// minival takes an hour): a name of a file, not a folder (nor one that only a folder can have,
+// runs/ or runs/.), in a folder that takes new files or can be made (outpath.CanMakeIn: it is
+// made when the results are written, as detect makes its output folders), through a symbolic
+// link the folder of the file it names (SaveResults follows it), and not the ground truth, the
+// model or the images folder (also through links).
 func checkOutput(out, gt, model, images string) error {
 	if out == "" {
 		return errors.New("-out: no file name")
@@ -590,13 +592,23 @@ func checkOutput(out, gt, model, images string) error {
 	if st, err := os.Stat(out); err == nil && st.IsDir() {
 		return fmt.Errorf("-out %s is a folder; give the results file's name", quote.Name(out))
 	}
+	if base := filepath.Base(out); os.IsPathSeparator(out[len(out)-1]) || base == "." || base == ".." {
+		return fmt.Errorf("-out %s names a folder (none is there yet); give the results file's name", quote.Name(out))
+	}
+	target := outpath.FollowLinks(out) // (where SaveResults writes)
+	if len(filepath.Base(target)) > 255 {
+		return fmt.Errorf("-out %s: %w", quote.Name(out), syscall.ENAMETOOLONG)
+	}
 	for _, in := range []struct{ flag, path string }{{"-gt", gt}, {"-model", model}, {"-images", images}} {
 		if samePath(out, in.path) {
 			return fmt.Errorf("-out %s would overwrite %s %s", quote.Name(out), in.flag, quote.Name(in.path))
 		}
 	}
-	if err := outpath.CanMakeIn(filepath.Dir(out)); err != nil {
+	if err := outpath.CanMakeIn(filepath.Dir(target)); err != nil {
 		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))
+	}
+	if _, err := os.Stat(target); err != nil && !errors.Is(err, fs.ErrNotExist) { // a loop of links
+		return fmt.Errorf("-out %s: %w", quote.Name(out), outpath.WithoutPath(err))
 	}
 	return nil
 }
@@ -760,7 +772,7 @@ func runModel(c *cli.Context, e *env) error {
 		}
 		return fmt.Errorf("%w (no image done; %s is left as it was)", runErr, quote.Name(out))
 	}
-	if err := os.MkdirAll(filepath.Dir(out), outpath.NewFolderMode); err != nil {
+	if err := os.MkdirAll(filepath.Dir(outpath.FollowLinks(out)), outpath.NewFolderMode); err != nil { // (a link's: where it is written)
 		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))
 	}
 	if err := coco.SaveResults(out, rep.Results, gt); err != nil {

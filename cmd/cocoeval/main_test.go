@@ -805,11 +805,21 @@ func TestOutputCheckedFirst(t *testing.T) {
 	os.Symlink(gtCopy, link)
 	model := filepath.Join(dir, "m.bin")
 	os.WriteFile(model, []byte("model"), 0o644)
+	// names that fail only when the results are written, after the run, unless checked first
+	throughFile, loop := filepath.Join(dir, "through-file.json"), filepath.Join(dir, "loop.json")
+	os.Symlink(filepath.Join(model, "r.json"), throughFile)
+	os.Symlink(loop, loop)
 	for _, c := range []struct {
 		out, want string
 	}{
 		{filepath.Join(model, "sub", "r.json"), "m.bin: not a directory"},
 		{dir, "is a folder"},
+		{filepath.Join(dir, "runs") + string(filepath.Separator), "names a folder"},
+		{filepath.Join(dir, "runs") + string(filepath.Separator) + ".", "names a folder"},
+		{filepath.Join(dir, "runs") + string(filepath.Separator) + "..", "names a folder"},
+		{throughFile, "m.bin: not a directory"},
+		{loop, "-out " + loop + ": "},
+		{filepath.Join(dir, strings.Repeat("r", 251)+".json"), "file name too long"},
 		{"", "-out: no file name"},
 		{"-", "-out -: the results are written to a file"},
 		{gtCopy, "would overwrite -gt"},
@@ -883,6 +893,18 @@ func TestOutputFolderMade(t *testing.T) {
 	rs, err := coco.LoadResults(out, nil)
 	if err != nil || len(rs) == 0 {
 		t.Fatalf("results: %d, %v", len(rs), err)
+	}
+	// through a link to a file in folders not made yet: those are made, as the link's target is written
+	link, target := filepath.Join(dir, "link.json"), filepath.Join(dir, "elsewhere", "sub", "results.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	e, _, stderr = testEnv(t, nil)
+	if code := run(context.Background(), e, []string{"cocoeval", "-model", "m.bin", "-gt", val128GT, "-images", val128, "-limit", "2", "-out", link}); code != 0 {
+		t.Fatalf("-out through a link: exit %d: %s", code, stderr)
+	}
+	if rs, err := coco.LoadResults(target, nil); err != nil || len(rs) == 0 {
+		t.Fatalf("results through a link: %d, %v", len(rs), err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // Ctrl-C while the model loads: no image done
