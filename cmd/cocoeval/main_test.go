@@ -240,6 +240,19 @@ func TestPlots(t *testing.T) {
 	if want := "cocoeval: -plots " + file + " is not a folder (the charts are written into one; give its name)\n"; code != 1 || stdout.Len() > 0 || stderr.String() != want {
 		t.Errorf("-plots a file: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
 	}
+	// and a symbolic link to a folder that is not there: MkdirAll failed on it ("file exists")
+	// once the numbers were printed
+	link := filepath.Join(t.TempDir(), "plots")
+	if err := os.Symlink(filepath.Join(t.TempDir(), "gone"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{link, filepath.Join(link, "sub")} {
+		e, stdout, stderr = testEnv(t, nil)
+		code = run(context.Background(), e, []string{"cocoeval", "-gt", goldenGT, "-dt", goldenDT, "-plots", dir})
+		if want := "-plots " + dir + ": " + link + " is a symbolic link to "; code != 1 || stdout.Len() > 0 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("-plots %s, through a dangling link: exit %d, stdout %q, stderr %q; want %q", dir, code, stdout, stderr, want)
+		}
+	}
 }
 
 // TestStdin: -dt - and -gt - read standard input (named /dev/stdin in messages and -json), as
@@ -806,9 +819,10 @@ func TestOutputCheckedFirst(t *testing.T) {
 	model := filepath.Join(dir, "m.bin")
 	os.WriteFile(model, []byte("model"), 0o644)
 	// names that fail only when the results are written, after the run, unless checked first
-	throughFile, loop := filepath.Join(dir, "through-file.json"), filepath.Join(dir, "loop.json")
+	throughFile, loop, noFolder := filepath.Join(dir, "through-file.json"), filepath.Join(dir, "loop.json"), filepath.Join(dir, "no-folder")
 	os.Symlink(filepath.Join(model, "r.json"), throughFile)
 	os.Symlink(loop, loop)
+	os.Symlink(filepath.Join(dir, "gone"), noFolder)
 	for _, c := range []struct {
 		out, want string
 	}{
@@ -820,6 +834,7 @@ func TestOutputCheckedFirst(t *testing.T) {
 		{throughFile, "m.bin: not a directory"},
 		{loop, "-out " + loop + ": "},
 		{filepath.Join(dir, strings.Repeat("r", 251)+".json"), "file name too long"},
+		{filepath.Join(noFolder, "sub", "r.json"), noFolder + " is a symbolic link to "},
 		{"", "-out: no file name"},
 		{"-", "-out -: the results are written to a file"},
 		{gtCopy, "would overwrite -gt"},
