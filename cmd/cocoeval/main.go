@@ -589,20 +589,24 @@ func checkOutput(out, gt, model, images string) error {
 	if out == "-" { // (not standard output: the evaluation's numbers go there)
 		return errors.New("-out -: the results are written to a file, the evaluation's numbers to standard output; give the file's name (./- for one named -)")
 	}
-	if st, err := os.Stat(out); err == nil && st.IsDir() {
+	st, statErr := os.Stat(out)
+	if statErr == nil && st.IsDir() {
 		return fmt.Errorf("-out %s is a folder; give the results file's name", quote.Name(out))
 	}
 	if base := filepath.Base(out); os.IsPathSeparator(out[len(out)-1]) || base == "." || base == ".." {
-		return fmt.Errorf("-out %s names a folder (none is there yet); give the results file's name", quote.Name(out))
-	}
-	target := outpath.FollowLinks(out) // (where SaveResults writes)
-	if len(filepath.Base(target)) > 255 {
-		return fmt.Errorf("-out %s: %w", quote.Name(out), syscall.ENAMETOOLONG)
+		return fmt.Errorf("-out %s names a folder (it ends in /, /. or /..); give the results file's name", quote.Name(out))
 	}
 	for _, in := range []struct{ flag, path string }{{"-gt", gt}, {"-model", model}, {"-images", images}} {
 		if samePath(out, in.path) {
 			return fmt.Errorf("-out %s would overwrite %s %s", quote.Name(out), in.flag, quote.Name(in.path))
 		}
+	}
+	if statErr == nil && !st.Mode().IsRegular() { // a pipe or a device (/dev/stdout), written directly
+		return nil
+	}
+	target := outpath.FollowLinks(out)                               // (where SaveResults writes)
+	if runtime.GOOS == "linux" && len(filepath.Base(target)) > 255 { // (bytes; NTFS and APFS count characters)
+		return fmt.Errorf("-out %s: %w", quote.Name(out), syscall.ENAMETOOLONG)
 	}
 	if err := outpath.CanMakeIn(filepath.Dir(target)); err != nil {
 		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))

@@ -832,7 +832,7 @@ func TestOutputCheckedFirst(t *testing.T) {
 		{filepath.Join(dir, "runs") + string(filepath.Separator) + ".", "names a folder"},
 		{filepath.Join(dir, "runs") + string(filepath.Separator) + "..", "names a folder"},
 		{throughFile, "m.bin: not a directory"},
-		{loop, "-out " + loop + ": "},
+		{loop, "-out " + loop + ": too many levels of symbolic links"},
 		{filepath.Join(dir, strings.Repeat("r", 251)+".json"), "file name too long"},
 		{filepath.Join(noFolder, "sub", "r.json"), noFolder + " is a symbolic link to "},
 		{"", "-out: no file name"},
@@ -846,6 +846,11 @@ func TestOutputCheckedFirst(t *testing.T) {
 		code := run(context.Background(), e, []string{"cocoeval", "-model", model, "-gt", gtCopy, "-images", val128, "-limit", "2", "-out", c.out})
 		if code == 0 || !strings.Contains(stderr.String(), c.want) || detected {
 			t.Errorf("-out %q: exit %d, detected %v, stderr %q (want %q)", c.out, code, detected, stderr, c.want)
+		}
+	}
+	for _, out := range []string{"/dev/stdout", "/dev/null"} { // (written directly: /dev/stdout's link is /proc's, to a pipe or a terminal)
+		if err := checkOutput(out, gtCopy, model, val128); err != nil {
+			t.Errorf("-out %s: %v, want it taken", out, err)
 		}
 	}
 	if b2, _ := os.ReadFile(gtCopy); !bytes.Equal(b, b2) {

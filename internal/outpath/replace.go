@@ -31,6 +31,11 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)
 		return fmt.Errorf("%s: %w", quote.Name(path), WithoutPath(err))
 	}
+	if pst, perr := os.Stat(path); perr == nil && !pst.Mode().IsRegular() {
+		// Opened by its own name, the kernel following its links: /dev/stdout's is one of
+		// /proc's, /proc/self/fd/1 -> pipe:[N], not a path FollowLinks can follow.
+		target, err, st = path, nil, pst
+	}
 	if err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
@@ -111,7 +116,13 @@ func FollowLinks(path string) string {
 			return path
 		}
 		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
+			dir := filepath.Dir(path)
+			if strings.Contains(target, "..") { // (.. from the folder the link is in, not the path's text)
+				if real, err := filepath.EvalSymlinks(dir); err == nil {
+					dir = real
+				}
+			}
+			target = filepath.Join(dir, target)
 		}
 		path = target
 	}

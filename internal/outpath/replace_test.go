@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,5 +114,58 @@ func TestWriteReplacingEmptyPath(t *testing.T) {
 	}
 	if ls, _ := os.ReadDir(dir); len(ls) != 0 {
 		t.Errorf("the current folder holds %v", ls)
+	}
+}
+
+// TestWriteReplacingProcLink: a path whose link is one of /proc's "magic" links to a pipe
+// (/dev/stdout -> /proc/self/fd/1 -> pipe:[N], detect | ...) is written directly, as a pipe is:
+// FollowLinks reads pipe:[N] as a relative file name, and the write failed ("cannot write in its
+// folder /proc/self/fd").
+func TestWriteReplacingProcLink(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc here")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	got := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(r); got <- string(b) }()
+	path := filepath.Join("/proc/self/fd", strconv.Itoa(int(w.Fd())))
+	if err := WriteReplacing(path, func(f io.Writer) error { _, err := io.WriteString(f, "results\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if s := <-got; s != "results\n" {
+		t.Errorf("the pipe read %q", s)
+	}
+}
+
+// TestFollowLinksDotDotFromALinkedFolder: a relative link with .. in a folder reached through
+// another link (L -> A/real, A/real/r.json -> ../x.json) ends where the kernel goes, A/x.json,
+// not where the path's text goes (x.json beside L).
+func TestFollowLinksDotDotFromALinkedFolder(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "A", "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range [][2]string{{filepath.Join("A", "real"), "L"}, {filepath.Join("..", "x.json"), filepath.Join("A", "real", "r.json")}} {
+		if err := os.Symlink(l[0], filepath.Join(dir, l[1])); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	if got, want := FollowLinks(filepath.Join(dir, "L", "r.json")), filepath.Join(dir, "A", "x.json"); got != want {
+		t.Errorf("FollowLinks: %s, want %s", got, want)
+	}
+	if err := WriteReplacing(filepath.Join(dir, "L", "r.json"), func(f io.Writer) error { _, err := io.WriteString(f, "x"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "A", "x.json")); err != nil || string(b) != "x" {
+		t.Errorf("A/x.json: %q, %v; want the file written there", b, err)
 	}
 }
