@@ -253,7 +253,8 @@ func isoFrameCount(f *forwardReader) (counts isoCounts, next int64, indexLast bo
 // media file (MP4, MOV) that ends before a whole index (moov): its top-level boxes end, or run
 // past its end, before one, as a file whose index follows its frames (ffmpeg's default, and
 // many a camera's) is left by a recording that was never finished or a download
-// cut short. FFmpeg reads no frame of such a file.
+// cut short. FFmpeg reads no frame of such a file. A HEIF or AVIF picture (a top-level meta box,
+// no index) is not one; an index that runs to the file's end (size 0: the last box) is whole.
 func isoCutBeforeIndex(r io.ReadSeeker, size int64) bool {
 	var first [8]byte
 	if _, err := io.ReadFull(r, first[:]); err != nil || !isoFirstBox(string(first[4:])) {
@@ -268,10 +269,12 @@ func isoCutBeforeIndex(r io.ReadSeeker, size int64) bool {
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF: // (its end, or within a box's header)
 			return true
-		case err != nil:
+		case err != nil || typ == "meta": // (a HEIF or AVIF picture's items: no video here)
 			return false
-		case typ == "moov" || f.off+n > size: // (a box with size 0 runs to the end: to MaxInt64 here)
-			return f.off+n > size
+		case typ == "moov":
+			return f.off+n > size && n != math.MaxInt64-f.off // (a box with size 0 runs to the end: to MaxInt64 here)
+		case f.off+n > size:
+			return true
 		}
 		if _, err := f.Seek(n, io.SeekCurrent); err != nil {
 			return false

@@ -470,3 +470,34 @@ func TestFileVideoTracks(t *testing.T) {
 		}
 	}
 }
+
+// TestISOCutBeforeIndex: which ISO base media files isoCutBeforeIndex calls cut short before
+// their index, on made-up top-level boxes: not a HEIF or AVIF picture (a meta box, no index, as
+// ftyp + meta + mdat; a review found a .heic called a recording cut short), nor an index whose
+// size is 0 (the last box, running to the file's end).
+func TestISOCutBeforeIndex(t *testing.T) {
+	box := func(typ string, contents, size int) []byte { // size: the box's stated size
+		b := binary.BigEndian.AppendUint32(nil, uint32(size))
+		return append(append(b, typ...), make([]byte, contents)...)
+	}
+	whole := func(typ string, contents int) []byte { return box(typ, contents, 8+contents) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	for _, c := range []struct {
+		name string
+		file []byte
+		want bool
+	}{
+		{"index last, cut in the frames", cat(whole("ftyp", 16), box("mdat", 100, 8+5000)), true},
+		{"index last, cut in it", cat(whole("ftyp", 16), whole("mdat", 100), box("moov", 10, 8+400)), true},
+		{"index last, its header cut", cat(whole("ftyp", 16), whole("mdat", 100), []byte("\x00\x00")), true},
+		{"whole", cat(whole("ftyp", 16), whole("mdat", 100), whole("moov", 40)), false},
+		{"index of size 0, last", cat(whole("ftyp", 16), whole("mdat", 100), box("moov", 40, 0)), false},
+		{"HEIF picture", cat(whole("ftyp", 16), whole("meta", 60), whole("mdat", 100)), false},
+		{"HEIF picture cut short", cat(whole("ftyp", 16), whole("meta", 60), box("mdat", 100, 8+5000)), false},
+		{"not ISO", []byte("RIFF\x00\x00\x00\x00AVI LIST"), false},
+	} {
+		if got := isoCutBeforeIndex(bytes.NewReader(c.file), int64(len(c.file))); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
