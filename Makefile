@@ -37,8 +37,9 @@ vet:
 	# A 32-bit target (a Raspberry Pi's armv7): int is 32 bits there (386 was vetted too, and
 	# told nothing more: no file of the module is 386's or arm's own).
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) vet ./...
-	# Windows: the code and the tests build off Linux and off Unix (tests of umasks, signals and
-	# named pipes carry a unix build tag), amd64's kernel tests included.
+	# Windows, without cgo: the code and the tests build off Linux and off Unix (tests of umasks,
+	# signals and named pipes carry a unix build tag), amd64's kernel tests included (the OpenCV
+	# packages' tests are Unix's: rlimits, named pipes).
 	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 
 # No fused multiply-add where pycocotools or torch round twice (the evaluator, the box maths, the

@@ -1033,7 +1033,7 @@ def init_from_bin(model, path, cfg):
             if describe_architecture(theirs) != describe_architecture(want):
                 raise SystemExit("--init %s: a ShuffleNet v1 %s detector's weights, this run's preset is %s" % (
                     path, describe_architecture(theirs), describe_architecture(want)))
-        except (KeyError, TypeError):  # (no backbone section, or not one of the format)
+        except (KeyError, TypeError, ValueError):  # (no backbone section, or not one of the format: a width of "x")
             pass
         raise SystemExit("--init %s: its backbone's %s %s from this run's (--config) %s" % (
             (path,) + differences(theirs, want, "backbone.")))

@@ -260,7 +260,8 @@ func TestAtImagesWellFormed(t *testing.T) {
 type viaAt struct{ image.Image }
 
 // TestBufferErrorText: a buffer too short says how many bytes the frame needs; a stride so large
-// that the frame's extent overflows an int says so ("needs more than any buffer holds bytes").
+// that the frame's extent overflows an int says so ("needs more bytes than any buffer holds";
+// it said "needs more than any buffer holds bytes").
 func TestBufferErrorText(t *testing.T) {
 	p := mustNew(t, 600, 1000)
 	pix := make([]byte, 3*10*10)
