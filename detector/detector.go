@@ -139,7 +139,8 @@ func WithProposals(n int) Option {
 // them): e.g. "person", "car" or "1", "3". The others are dropped before NMS and the per-image
 // cap (the model's roi.detections_per_img, 100 in the presets), so that up to that many of these
 // classes come back; the ones kept are what the full list would give, unless it reached the
-// cap. An empty list keeps every class.
+// cap. An empty list keeps every class. Spaces around each are dropped (" person" is "person"),
+// and an id is read as strconv.Atoi reads it ("+1" is 1).
 func WithClasses(classes ...string) Option {
 	return func(s *settings) error {
 		var labels []int
