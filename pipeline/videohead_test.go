@@ -177,8 +177,10 @@ func stz2(t *testing.T, mp4 []byte) []byte {
 // FuzzVideoHead: any bytes give a head, never a panic or a hang; a Matroska start and duration
 // that are numbers; a count of frames not below 0; an index to be asked for past the head at an
 // offset, the count not yet known; video tracks not below 0, one where frames are counted; and
-// the same read as a local file (seeked past its boxes).
-// Seeded with the heads of the clip and of a fragmented MP4, and media data before an index.
+// the same read as a local file (seeked past its boxes); and a file called cut short before its
+// index (isoCutBeforeIndex) only where it begins with an ISO box.
+// Seeded with the heads of the clip and of a fragmented MP4, media data before an index, and a
+// HEIF picture's boxes.
 func FuzzVideoHead(f *testing.F) {
 	clip, err := os.ReadFile(videotest.Clip(f))
 	if err != nil {
@@ -188,6 +190,7 @@ func FuzzVideoHead(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x08ftyp\x00\x00\x00\x10moov\x00\x00\x00\x08mvex"))
 	f.Add([]byte("\x00\x00\x00\x01moov\xff\xff\xff\xff\xff\xff\xff\xff"))
 	f.Add([]byte("\x00\x00\x00\x10mdat\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10moov\x00\x00\x00\x08mvhd"))
+	f.Add([]byte("\x00\x00\x00\x10ftypheic\x00\x00\x00\x00\x00\x00\x00\x0cmeta\x00\x00\x00\x00\x00\x00\x00\x00mdat"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h := readVideoHead(bytes.NewReader(b))
 		if h.err == nil && (math.IsNaN(h.start) || !(h.duration >= 0)) {
@@ -202,6 +205,10 @@ func FuzzVideoHead(f *testing.F) {
 		// a local file's counts, on the same bytes (seeked, not read, past its boxes)
 		if c, _, _ := isoFrameCount(&forwardReader{r: bytes.NewReader(b)}); c.videoTracks < 0 || c.frames < 0 || c.frames > 0 && c.videoTracks != 1 {
 			t.Errorf("a local file: %d frames of %d video tracks", c.frames, c.videoTracks)
+		}
+		// why a file opened no video: cut short before its index only where it begins as one
+		if isoCutBeforeIndex(bytes.NewReader(b), int64(len(b))) && (len(b) < 8 || !isoFirstBox(string(b[4:8]))) {
+			t.Errorf("cut short before its index, but no ISO box first: % x", b[:min(len(b), 8)])
 		}
 	})
 }
