@@ -32,7 +32,7 @@ import (
 func VideoCodec(path string) ([]string, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".mp4", ".m4v", ".mov":
-		if st, err := os.Stat(outpath.FollowLinks(path)); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() { // (links followed)
 			return nil, fmt.Errorf("%s: not a regular file (a pipe, a device), which an MP4 or MOV cannot be written into (its index is written last, at its start): give a pipe a name that ends in .mkv or .avi", quote.Name(path))
 		}
 		return []string{"avc1", "mp4v"}, nil

@@ -272,7 +272,7 @@ func isoCutBeforeIndex(r io.ReadSeeker, size int64) bool {
 		case err != nil || typ == "meta": // (a HEIF or AVIF picture's items: no video here)
 			return false
 		case typ == "moov":
-			return f.off+n > size && n != math.MaxInt64-f.off // (a box with size 0 runs to the end: to MaxInt64 here)
+			return f.off+n > size && f.off+n != math.MaxInt64 // (a box of size 0 runs to the end: to MaxInt64 here)
 		case f.off+n > size:
 			return true
 		}

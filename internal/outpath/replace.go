@@ -26,18 +26,10 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 	if path == "" { // (its hidden file went to the current folder, and the rename's error named none)
 		return errors.New("empty file name")
 	}
-	target := FollowLinks(path)
-	st, err := os.Stat(target)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)
-		return fmt.Errorf("%s: %w", quote.Name(path), WithoutPath(err))
-	}
-	if pst, perr := os.Stat(path); perr == nil && !pst.Mode().IsRegular() {
-		// Opened by its own name, the kernel following its links: /dev/stdout's is one of
-		// /proc's, /proc/self/fd/1 -> pipe:[N], not a path FollowLinks can follow.
-		target, err, st = path, nil, pst
-	}
-	if err == nil && !st.Mode().IsRegular() {
-		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// Written directly, by its own name: the kernel follows its links, /proc's too
+		// (/dev/stdout -> /proc/self/fd/1 -> pipe:[N], which is no path FollowLinks can follow).
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
 			return fmt.Errorf("%s: %w", quote.Name(path), WithoutPath(err))
 		}
@@ -49,6 +41,11 @@ func WriteReplacing(path string, write func(io.Writer) error) error {
 			return fmt.Errorf("%s: %w", quote.Name(path), quote.Err(err))
 		}
 		return nil
+	}
+	target := FollowLinks(path)
+	st, err := os.Stat(target)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // (a loop of links: renaming onto it would replace a link)
+		return fmt.Errorf("%s: %w", quote.Name(path), WithoutPath(err))
 	}
 	tmp := Partial(target)
 	defer interrupt.TempFile(tmp)()
