@@ -975,6 +975,20 @@ class PresetMistakes(unittest.TestCase):
                     train_detector.init_from_bin(build_detector(cfg), path, cfg)
                 self.assertEqual(str(e.exception), want % path)
 
+    def test_init_whose_width_is_no_number_names_it(self):
+        # A .bin whose backbone width is not a number (written by hand, or by another program):
+        # describing its architecture raised ValueError, a traceback; the message names the
+        # setting that differs instead.
+        backbone, det = train_detector.config_file(PRESET)
+        cfg = make_config(backbone, det)
+        have = json.loads(json.dumps(cfg))
+        have["backbone"]["width"] = "x"
+        with unittest.mock.patch.object(train_detector, "read_bin", return_value=({}, have)):
+            with self.assertRaises(SystemExit) as e:
+                train_detector.init_from_bin(build_detector(cfg), "odd.bin", cfg)
+        self.assertEqual(str(e.exception), "--init odd.bin: its backbone's backbone.width \"x\" differs from this "
+                         "run's (--config) 0.5")
+
 
 class TrainSizes(unittest.TestCase):
     def test_default_follows_the_test_size(self):
