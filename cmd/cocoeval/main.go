@@ -48,6 +48,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/plural"
+	"github.com/shuffledet/shuffledet/internal/progress"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -75,11 +76,12 @@ func main() {
 	// ends the process, and a run over minival loses every image done. The first signal is
 	// answered at once: the images being detected can take seconds to finish (-threads of them
 	// at 600), and a second Ctrl-C, pressed for want of an answer, would write nothing.
+	stderr := progress.Above(os.Stderr) // (a message while the bar is drawn goes above it)
 	ctx, stop := interrupt.Context(context.Background(), func() {
-		fmt.Fprintln(os.Stderr, "cocoeval: interrupted: finishing what is in progress (press Ctrl-C again to quit at once, writing nothing)")
+		fmt.Fprintln(stderr, "cocoeval: interrupted: finishing what is in progress (press Ctrl-C again to quit at once, writing nothing)")
 	}, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, newDetectors: modelDetectors, decode: decodeImage}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: stderr, newDetectors: modelDetectors, decode: decodeImage}
 	os.Exit(run(ctx, e, os.Args))
 }
 

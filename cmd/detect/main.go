@@ -39,6 +39,7 @@ import (
 	"github.com/shuffledet/shuffledet/internal/interrupt"
 	"github.com/shuffledet/shuffledet/internal/kernels"
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/progress"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/internal/version"
 	"github.com/shuffledet/shuffledet/parallel"
@@ -59,6 +60,9 @@ func main() {
 // -version printers drop: cliout; silently where it is a closed pipe, detect -h | head, as the
 // SIGPIPE ignored above would have ended it), 130 for a run a signal cut short.
 func runMain(args []string, stdout, stderr io.Writer) int {
+	// A terminal's lines (the JSON lines of -json -, a message) go above the progress bar, not
+	// after its text.
+	stdout, stderr = progress.Above(stdout), progress.Above(stderr)
 	out := &cliout.Writer{W: stdout}
 	app := newApp()
 	app.Writer, app.ErrWriter = out, stderr

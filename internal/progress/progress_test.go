@@ -127,3 +127,39 @@ func TestSetIsAbsolute(t *testing.T) {
 		t.Errorf("final line %q", got)
 	}
 }
+
+// TestAbove: a line written Above a terminal bar starts where the bar's line started, the bar's
+// text erased, not after it (a JSON line on the terminal ran on from the bar); the bar is drawn
+// again below it at its next count, and once it is finished a write erases nothing. A Bar made
+// on Above's writer draws on the writer itself.
+func TestAbove(t *testing.T) {
+	var out bytes.Buffer
+	b := newBar(&out, 5, "images", true)
+	w := above{&out} // (Above(&out) is &out: not a terminal)
+	b.Add(1)
+	fmt.Fprintln(w, `{"source":"a.jpg"}`)
+	before, _, ok := strings.Cut(out.String(), `{"source"`)
+	if !ok || !strings.HasSuffix(before, "\r") || !strings.Contains(before, "1/5") {
+		t.Fatalf("the line does not start a line of its own after the bar (1/5): %q", out.String())
+	}
+	if last := before[strings.LastIndex(before[:len(before)-1], "\r")+1 : len(before)-1]; strings.TrimSpace(last) != "" {
+		t.Errorf("the bar's line is not erased before the line: %q", before)
+	}
+	b.Add(1) // (at once: not drawEvery after the last drawing)
+	if _, after, _ := strings.Cut(out.String(), "}\n"); !strings.Contains(after, "2/5") {
+		t.Errorf("the bar is not drawn again below the line: %q", after)
+	}
+	b.Add(3)
+	b.Finish()
+	out.Reset()
+	fmt.Fprintln(w, "done")
+	if out.String() != "done\n" {
+		t.Errorf("a write after the bar's end wrote %q", out.String())
+	}
+	if b := New(w, 5, "images"); b.w != &out {
+		t.Errorf("a Bar made on Above's writer writes to %T", b.w)
+	}
+	if w := Above(&out); w != &out {
+		t.Errorf("Above of a writer that is not a terminal is %T", w)
+	}
+}
