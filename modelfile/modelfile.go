@@ -62,6 +62,9 @@ func Open(path string) (*File, error) {
 		if errors.As(err, &big) {
 			return nil, fmt.Errorf("model %s: %d bytes, more than any model file (at most %d: a 2x g8 classifier of %d classes is 1.6 GB)", quote.Name(path), big.Size, int64(safetensors.MaxFileSize), shufflenet.MaxClasses)
 		}
+		if errors.Is(err, safetensors.ErrPyTorch) {
+			return nil, fmt.Errorf("model %s: a PyTorch checkpoint (torch.save's), not a .bin model file: a train/train_detector.py run exports its models as OUT/iterNNNNNN.bin (the same command with --export-now writes one from its last.pt), and train/export.py converts other checkpoints", quote.Name(path))
+		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path { // "model m.bin: no such file or directory", not "model stat m.bin: ..."
 			return nil, fmt.Errorf("model %s: %w", quote.Name(path), pe.Err)

@@ -1,6 +1,7 @@
 package modelfile_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -151,6 +152,30 @@ func TestWrongDtypeAndNotAModel(t *testing.T) {
 	}
 	if err := load(other); err == nil || !strings.Contains(err.Error(), "not a shuffledet model") {
 		t.Errorf("foreign safetensors: %v", err)
+	}
+}
+
+// TestPyTorchCheckpointNamed: a PyTorch checkpoint given for a model file (a run's last.pt, a
+// zip archive as torch.save writes it) is named as one, with the ways to a .bin (it was "not a
+// safetensors file: its first 8 bytes (50 4b 03 04 ...) give a header length of ...").
+func TestPyTorchCheckpointNamed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "last.pt")
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	if w, err := z.Create("archive/data.pkl"); err != nil {
+		t.Fatal(err)
+	} else {
+		w.Write([]byte("\x80\x02}q\x00."))
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := load(path)
+	if err == nil || !strings.HasPrefix(err.Error(), "model "+path+": a PyTorch checkpoint") || !strings.Contains(err.Error(), "--export-now") || !strings.Contains(err.Error(), "train/export.py") {
+		t.Errorf("a .pt: %v", err)
 	}
 }
 

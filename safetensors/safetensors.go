@@ -294,10 +294,18 @@ func (r *Reader) readAll() (*File, error) {
 	return f, nil
 }
 
+// ErrPyTorch is wrapped by the error of a file that begins as PyTorch's torch.save writes its
+// files (.pt, .pth): a zip archive, or before torch 1.6 a pickle. Such a file given for a
+// safetensors one is a checkpoint that has not been exported.
+var ErrPyTorch = errors.New("a zip archive or a Python pickle, as PyTorch's torch.save writes (a .pt or .pth checkpoint), not a safetensors file")
+
 // headerLength reads the header length from a file's first 8 bytes and checks it against
 // MaxHeaderSize and the file's size.
 func headerLength(prefix []byte, fileSize int64) (int, error) {
 	n := binary.LittleEndian.Uint64(prefix)
+	if n > MaxHeaderSize && (bytes.HasPrefix(prefix, []byte("PK\x03\x04")) || prefix[0] == 0x80 && prefix[1] >= 2 && prefix[1] <= 5) {
+		return 0, ErrPyTorch // (a zip's local file header; a pickle's PROTO opcode, protocols 2-5)
+	}
 	if n > MaxHeaderSize {
 		return 0, fmt.Errorf("not a safetensors file: its first 8 bytes (% x) give a header length of %d, over the %d-byte limit", prefix, n, MaxHeaderSize)
 	}

@@ -53,6 +53,9 @@ func TestHostileInput(t *testing.T) {
 		{"length past end", build(`{}`, 0)[:9], "runs past the end"},
 		{"huge length", append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, "{}"...), "not a safetensors file: its first 8 bytes (ff ff ff ff ff ff ff 7f) give a header length of 9223372036854775807, over the 104857600-byte limit"},
 		{"a JPEG", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01"), "not a safetensors file: its first 8 bytes (ff d8 ff e0 00 10 4a 46)"},
+		// torch.save's: a zip (torch 1.6 on), a pickle (before; torch.save(..., _use_new_zipfile_serialization=False))
+		{"a .pt", []byte("PK\x03\x04\x00\x00\x08\x08\x00\x00"), "a zip archive or a Python pickle, as PyTorch's torch.save writes (a .pt or .pth checkpoint), not a safetensors file"},
+		{"an old .pt", []byte("\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8"), "as PyTorch's torch.save writes"},
 		{"not json", build(`{"a":`, 0), "header JSON"},
 		{"not object", build(`[1]`, 0), "header JSON"},
 		{"wrong dtype", build(`{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, 4), `tensor "w": dtype "F16"`},
