@@ -218,6 +218,9 @@ func TestLoadErrors(t *testing.T) {
 		{"utf-16le dataset after a newline", "\n\x00{\x00}\x00", false, []string{"is UTF-16 text, little-endian", "iconv -f UTF-16LE"}},
 		{"gzip dataset", "\x1f\x8b\x08\x00\x00\x00\x00\x00", false, []string{"gzip dataset: is gzip-compressed: unpack it first"}},
 		{"gzip results", "\x1f\x8b\x08\x00", true, []string{"gzip results: is gzip-compressed"}},
+		// a model file given for -dt: was "has the byte 0xE8 here, which is not UTF-8 text ...: Latin-1? Convert it (iconv ...)"
+		{"model as results", "\xe8\x5d\x00\x00\x00\x00\x00\x00{\"__metadata__\": {}}", true, []string{"model as results: is a binary file, not JSON text (a zero byte here): a model or an image given for a JSON file? (byte 2)"}},
+		{"image as dataset", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", false, []string{"is a binary file, not JSON text", "(byte 8)"}},
 		{"results as dataset", "\n [{\"image_id\": 7, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}]", false, []string{"results as dataset: is a JSON list, and a COCO instances file is an object", "-gt and -dt swapped?"}},
 		{"empty results list as dataset", "[]", false, []string{"is a JSON list, and a COCO instances file is an object"}},
 		{"empty dataset", "", false, []string{"empty dataset: is empty"}},

@@ -21,7 +21,8 @@ import (
 // jsonInput returns r buffered, or an error naming what the file is when it begins as no JSON
 // text can: a UTF-8 byte order mark (which JSON and Python's json.load refuse; some Windows
 // editors write one), UTF-16 text (a UTF-16 byte order mark, or a JSON text's first character
-// beside a zero byte), gzip's magic number (a .json.gz not unpacked), or nothing (an empty file).
+// beside a zero byte), gzip's magic number (a .json.gz not unpacked), a zero byte in its first 512
+// (a binary file), or nothing (an empty file).
 func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.IsDir() {
@@ -43,6 +44,11 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 		return nil, utf16Error(name, "UTF-16 text, big-endian (a zero byte, then "+strconv.Quote(string(head[1:2]))+")", "UTF-16BE")
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return nil, &FileError{Path: name, Offset: 0, Msg: fmt.Sprintf("is gzip-compressed: unpack it first (gunzip -k %s)", quote.Name(name))}
+	}
+	// A zero byte, which JSON text never holds, near the start: a binary file given for a JSON
+	// one (a model, an image), which the checks after would call Latin-1 text to convert.
+	if head, _ := br.Peek(512); bytes.IndexByte(head, 0) >= 0 {
+		return nil, &FileError{Path: name, Offset: int64(bytes.IndexByte(head, 0)), Msg: "is a binary file, not JSON text (a zero byte here): a model or an image given for a JSON file?"}
 	}
 	return br, nil
 }
