@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/shuffledet/shuffledet/internal/outpath"
+	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
 	"github.com/shuffledet/shuffledet/pipeline"
 )
@@ -72,6 +73,22 @@ var devVideo = regexp.MustCompile(`^/dev/video([0-9]+)$`)
 
 func isImage(path string) bool {
 	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(path)))
+}
+
+// videoExts are common video files' extensions, named where a folder given holds no images but
+// such files: a folder's videos are not read.
+var videoExts = []string{".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".wmv", ".flv", ".3gp", ".h264", ".h265", ".hevc", ".mjpeg"}
+
+func isVideoName(path string) bool {
+	return slices.Contains(videoExts, strings.ToLower(filepath.Ext(path)))
+}
+
+// firstOf returns names' first, quoted, and ", ..." after it where there are more.
+func firstOf(names []string) string {
+	if len(names) > 1 {
+		return quote.Name(names[0]) + ", ..."
+	}
+	return quote.Name(names[0])
 }
 
 // animatedGIF returns the frame count of the GIF file at path when it holds more than one frame
@@ -194,6 +211,17 @@ func parseInputs(args []string) ([]input, error) {
 				ins = append(ins, input{spec: path, kind: imageInput, frames: animatedGIF(path, nil)})
 			}
 			if len(ins) == n {
+				// Its videos are what a user most likely meant: say that a folder's are not read.
+				var videos []string
+				for _, e := range entries {
+					if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") && !isImage(e.Name()) && isVideoName(e.Name()) {
+						videos = append(videos, e.Name())
+					}
+				}
+				if len(videos) > 0 {
+					return nil, fmt.Errorf("%s: folder holds no images (%s), and a folder's videos are not read (%s: %s): give each video on its own",
+						quote.Name(a), strings.Join(imageExts, " "), plural.Count(len(videos), "video", "videos"), firstOf(videos))
+				}
 				return nil, fmt.Errorf("%s: folder holds no images (%s)", quote.Name(a), strings.Join(imageExts, " "))
 			}
 		}

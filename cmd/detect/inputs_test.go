@@ -244,3 +244,24 @@ func TestInvalidURLHidesSecrets(t *testing.T) {
 		t.Errorf("a bad port: %v", err)
 	}
 }
+
+// TestFolderOfVideos: a folder that holds videos and no images is refused saying that a folder's
+// videos are not read, naming one (it said only that the folder "holds no images").
+func TestFolderOfVideos(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.mp4", "b.MOV", "notes.txt", ".hidden.mp4"} {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644)
+	}
+	_, err := parseInputs([]string{dir})
+	if want := dir + ": folder holds no images (.jpg .jpeg .jpe .jfif .png .gif .bmp .tif .tiff .webp), and a folder's videos are not read (2 videos: a.mp4, ...): give each video on its own"; err == nil || err.Error() != want {
+		t.Errorf("a folder of videos: %v, want %s", err, want)
+	}
+	os.Remove(filepath.Join(dir, "b.MOV"))
+	if _, err := parseInputs([]string{dir}); err == nil || !strings.HasSuffix(err.Error(), "(1 video: a.mp4): give each video on its own") {
+		t.Errorf("a folder of one video: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "a.mp4"))
+	if _, err := parseInputs([]string{dir}); err == nil || err.Error() != dir+": folder holds no images (.jpg .jpeg .jpe .jfif .png .gif .bmp .tif .tiff .webp)" {
+		t.Errorf("a folder of text: %v", err)
+	}
+}
