@@ -38,6 +38,9 @@ var benchCommand = &cli.Command{
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
 	},
 	Action: func(c *cli.Context) error {
+		if err := flagsBefore("bench", c); err != nil {
+			return err
+		}
 		if c.NArg() > 0 {
 			return strayArgs("bench", c)
 		}
@@ -118,4 +121,19 @@ func printBench(w io.Writer, r bench.Result) error {
 func strayArgs(command string, c *cli.Context) error {
 	return fmt.Errorf("%s: %q is not a flag, and %s takes no other arguments (the flags after it were not read): detect %s -FLAG VALUE ...",
 		command, c.Args().First(), command, command)
+}
+
+// flagsBefore refuses detect's own flags given before the info or bench command: they are not the
+// command's, and were dropped without a word (detect -res 600 info -model m.bin counted the cost
+// at the model's 300).
+func flagsBefore(command string, c *cli.Context) error {
+	lineage := c.Lineage()
+	if len(lineage) < 2 {
+		return nil
+	}
+	if names := lineage[1].LocalFlagNames(); len(names) > 0 {
+		return fmt.Errorf("%s: -%s is given before %s, where it is detect's own flag, not %s's: give %s's flags after it (detect %s -FLAG VALUE ...)",
+			command, names[0], command, command, command, command)
+	}
+	return nil
 }

@@ -97,6 +97,10 @@ func TestBench(t *testing.T) {
 		{[]string{"bench", "-arch", "shufflenet-g3-0.5x", "x", "-n", "1", "-json"}, `bench: "x" is not a flag, and bench takes no other arguments (the flags after it were not read)`},
 		{[]string{"info", "-model", model, "x", "-json"}, `info: "x" is not a flag`},
 		{[]string{"info", "-arch", "shufflenet-g3-0.5x", "-res", "300"}, "info: -res goes with -model"},
+		// detect's flags before the command were dropped without a word (the cost at the model's resolution, 1 thread)
+		{[]string{"-res", "600", "info", "-model", model}, "info: -res is given before info, where it is detect's own flag, not info's: give info's flags after it (detect info -FLAG VALUE ...)"},
+		{[]string{"-model", model, "info"}, "info: -model is given before info"},
+		{[]string{"-threads", "2", "bench", "-arch", "shufflenet-g3-0.25x", "-n", "1"}, "bench: -threads is given before bench"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "0"}, "bench: -n 0: want 1 to 1000000 timed runs"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "-3"}, "bench: -n -3: want 1 to 1000000 timed runs"},
 		{[]string{"bench", "-arch", "shufflenet-g3-1.0x", "-n", "1000001"}, "bench: -n 1000001: want 1 to 1000000 timed runs"},

@@ -35,6 +35,9 @@ var infoCommand = &cli.Command{
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 	},
 	Action: func(c *cli.Context) error {
+		if err := flagsBefore("info", c); err != nil {
+			return err
+		}
 		switch {
 		case c.NArg() > 0:
 			return strayArgs("info", c)
