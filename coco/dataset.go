@@ -543,8 +543,9 @@ func uniqueCategories(cats []Category) []Category {
 	return out
 }
 
-// NewDataset builds a Dataset from in-memory lists (the slices are kept,
-// not copied, but for categories listed twice: see uniqueCategories) and indexes it.
+// NewDataset builds a Dataset from in-memory lists and indexes it. The slices are kept, not
+// copied, but for categories listed twice: those are kept once, each id with its last entry's
+// name where its first entry was, as pycocotools keeps them.
 func NewDataset(images []Image, anns []Annotation, cats []Category) *Dataset {
 	d := &Dataset{Images: images, Annotations: anns, Categories: cats}
 	d.buildIndex()
@@ -596,7 +597,7 @@ func (d *Dataset) RepeatedAnnotationIDs() int { return d.repeatedIDs }
 // CategoryIDsNamed returns the ids of the categories listed under name, in the order listed
 // (nil for none), as pycocotools' getCatIds(catNms=[name]) finds them: it scans every entry
 // of the file's list, so several ids may share a name, and a category listed twice is found by
-// either entry's name (the dataset keeps the last: uniqueCategories). The slice must not be
+// either entry's name (Categories keeps one entry an id, as NewDataset says). The slice must not be
 // modified.
 func (d *Dataset) CategoryIDsNamed(name string) []int { return d.idsByName[name] }
 

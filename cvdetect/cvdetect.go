@@ -114,7 +114,7 @@ func conversion(t gocv.MatType) string {
 // not 8-bit with 3 channels, is left alone (there is nothing to draw on, or no colour that means
 // the same there). A box with a NaN coordinate, or none of whose pixels lie in m, is not drawn,
 // nor its label. Once a class's label has been drawn at m's size with a score of as many
-// digits, drawing it again allocates nothing (for a label of up to 128 bytes, labelBytes).
+// digits, drawing it again allocates nothing (for a label, name and score, of up to 128 bytes).
 func Draw(m *gocv.Mat, dets []detector.Detection) {
 	if m == nil || m.Ptr() == nil || m.Empty() || m.Type() != gocv.MatTypeCV8UC3 {
 		return

@@ -102,7 +102,7 @@ func matFrom(path string, img image.Image) (gocv.Mat, error) {
 // transform.MaxPixels (a 108 or 200 megapixel phone photo), which Read refuses, is decoded at
 // 1/2, 1/4 or 1/8 of its size, the least of libjpeg's scaled decodings that fits (each pixel the
 // mean of a 2x2, 4x4 or 8x8 block, in a fraction of the time and memory; a progressive or
-// multi-scan JPEG only where its coefficients fit in 800 MB: checkScans); scale is then 2, 4 or
+// multi-scan JPEG only where its coefficients fit in 800 MB); scale is then 2, 4 or
 // 8, the file's pixels per pixel of m (1 for an image read whole), and full its size in the
 // file. A detector downsizes such photos to a few hundred pixels anyway; its boxes, times
 // scale, are in the file's pixels.

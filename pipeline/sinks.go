@@ -66,8 +66,8 @@ type VideoWriter struct {
 	// whose presentation time (Position.TimeMS) comes more than half a frame after its place at
 	// the writer's rate is preceded by copies of the one before, so that the video keeps the
 	// source's length and each frame its time (within a frame, or later where frames come faster
-	// than the rate: none is dropped); a gap of more than maxFilledGap (a damaged file's jump) is
-	// not filled. For a file's frames only: a live source's times are its frames' arrival.
+	// than the rate: none is dropped); a gap of more than 10 s (a damaged file's jump) is not
+	// filled. For a file's frames only: a live source's times are its frames' arrival.
 	FollowTimes bool
 
 	path   string
@@ -255,7 +255,7 @@ func (v *VideoWriter) Frames() int { return v.frames }
 // naming it (and the hidden file kept, an earlier video at its path left as it was). The file is
 // not read back while a stream's open that this package gave up waiting for is still under way
 // (a reconnection to a silent source, interrupted or out of -reconnect's time, anywhere in the
-// process: abandonedOpens): OpenCV's FFmpeg backend would make the read-back wait for that open,
+// process): OpenCV's FFmpeg backend would make the read-back wait for that open,
 // up to 30 s, where an interrupted run must end at once; a full disk then goes unnoticed, and
 // Unchecked says so. A video written into a named pipe or a device (no temp) is not read back
 // either: it is what the pipe's reader took, and opening the pipe again would wait for ever for

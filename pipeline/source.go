@@ -306,7 +306,7 @@ func (v *Video) Info() VideoInfo { return v.info }
 // Read implements Source. Frames are numbered by their timestamps while these keep to the file's
 // frame rate and each gap follows failed reads, by count once they do not; a frame that fails to decode
 // is skipped and reported in the next frame's Position.Corrupt, and one the decoder gives back
-// from the damaged part, timed back right after the loss, is left out (frameNumbers.stale). A failed read at or past the
+// from the damaged part, timed back right after the loss, is left out. A failed read at or past the
 // frame count the container states, or where it states none 25 failures in a row, ends it
 // (io.EOF); frames decoded past that count are read on. The failures that end a file are
 // not counted as skipped frames: the stated count is only a hint (an MKV's is its duration times
@@ -552,13 +552,13 @@ func OpenCameraDevice(path string) (*Live, error) {
 
 // OpenStream opens a network stream (rtsp://, http(s)://, udp://, ...) with OpenCV's FFmpeg
 // backend. Its errors and Positions name it by its URL without the password; one that does not
-// open says why where the server says so (whyUnopened: 404 Not Found, 401 Unauthorized,
-// connection refused, ...). For an http(s) link to a file of stated length, the file's head is
-// asked for again (httpVideoHead): a Matroska file, whose count OpenCV states from time 0, states
-// its frames from its first one, as OpenVideo's do (framesAfterStart), and an MP4 or MOV whose
+// open says why where the server says so (404 Not Found, 401 Unauthorized, connection refused,
+// ...). For an http(s) link to a file of stated length, the file's head is asked for again: a
+// Matroska file, whose count OpenCV states from time 0, states its frames from its first one, as
+// OpenVideo's do, and an MP4 or MOV whose
 // index lists every frame, as many as OpenCV states, is told apart from a file whose count is an
 // estimate (ExactCount; an index after the frames, past the head, is asked for with a second
-// request). An http(s) URL of no stated count whose server states its length (httpFinite: a raw
+// request). An http(s) URL of no stated count whose server states its length (a raw
 // H.264 or MJPEG file, a JPEG at a URL without an image's extension) is a file too (Finite). A
 // file of stated length at a clock's rate (MaxVideoFPS or more) whose only picture is one still,
 // an audio file's cover art, is refused as ProbeVideo refuses it (its first frames read, it is
@@ -566,8 +566,8 @@ func OpenCameraDevice(path string) (*Live, error) {
 func OpenStream(url string) (*Live, error) { return openStream(url, true) }
 
 // ReopenStream is OpenStream for a URL that OpenStream opened as a live stream (not Finite):
-// Reconnect's open. Its server is not asked again whether it serves a file (httpFinite): not a
-// request more, of up to whyTimeout, on every reconnection, nor a lost stream that a different
+// Reconnect's open. Its server is not asked again whether it serves a file: not a request more,
+// of up to 5 s, on every reconnection, nor a lost stream that a different
 // answer then would read as a file and end at its first loss, never reconnected again.
 func ReopenStream(url string) (*Live, error) { return openStream(url, false) }
 
