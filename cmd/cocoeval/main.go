@@ -613,9 +613,6 @@ func checkOutput(out, gt, model, images string) error {
 	if err := outpath.CanMakeIn(filepath.Dir(target)); err != nil {
 		return fmt.Errorf("-out %s: %w", quote.Name(out), quote.Err(err))
 	}
-	if err := linkToNothing(filepath.Dir(target)); err != nil {
-		return fmt.Errorf("-out %s: %w", quote.Name(out), err)
-	}
 	if _, err := os.Stat(target); err != nil && !errors.Is(err, fs.ErrNotExist) { // a loop of links
 		return fmt.Errorf("-out %s: %w", quote.Name(out), outpath.WithoutPath(err))
 	}
@@ -631,10 +628,7 @@ func checkPlots(dir string) error {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() { // (named once: CanMakeIn's error names it too)
 		return fmt.Errorf("-plots %s is not a folder (the charts are written into one; give its name)", quote.Name(dir))
 	}
-	if err := linkToNothing(dir); err != nil { // (MkdirAll fails on it once the numbers are printed)
-		return fmt.Errorf("-plots %s: %w", quote.Name(dir), err)
-	}
-	if err := outpath.CanMakeIn(dir); err != nil {
+	if err := outpath.CanMakeIn(dir); err != nil { // (also a link to no folder: MkdirAll fails on it once the numbers are printed)
 		return fmt.Errorf("-plots %s: %w", quote.Name(dir), quote.Err(err))
 	}
 	return nil
@@ -659,23 +653,6 @@ func checkPlotsGroundTruth(dir string, gt *coco.Dataset, images []coco.Image, ca
 		why = fmt.Sprintf("%s has no annotation that counts (neither a crowd region nor ignored) in the images and categories to evaluate", quote.Name(gt.Path))
 	}
 	return fmt.Errorf("-plots %s: no precision-recall curve to draw: %s, so every AP and AR is -1; leave -plots out to evaluate anyway", quote.Name(dir), why)
-}
-
-// linkToNothing returns an error naming the symbolic link to a folder that is not there, at dir
-// or above it, where the folder dir is to be made: os.MkdirAll fails on such a link ("file
-// exists"), which the checks before the work (outpath.CanMakeIn) pass.
-func linkToNothing(dir string) error {
-	for p := dir; ; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if st, err := os.Lstat(p); err == nil && st.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%s is a symbolic link to %s, which is not there (make that folder, or give another)", quote.Name(p), quote.Name(outpath.FollowLinks(p)))
-		}
-		if p == filepath.Dir(p) {
-			return nil
-		}
-	}
 }
 
 // checkImages makes sure that -images names a folder.

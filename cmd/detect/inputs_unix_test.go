@@ -74,3 +74,20 @@ func TestCheckWritableLeavesNothing(t *testing.T) {
 		t.Error("a file name of 260 bytes passed the check")
 	}
 }
+
+// TestCheckWritableLinkToNoFolder: an output under a symbolic link to a folder that is not there
+// is refused before any work, naming the link (os.MkdirAll failed on it when the run started,
+// "mkdir L: file exists"), as cocoeval refuses it.
+func TestCheckWritableLinkToNoFolder(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "out")
+	if err := os.Symlink(filepath.Join(dir, "gone"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(link, "a.detect.jpg"), filepath.Join(link, "sub", "a.detect.jpg")} {
+		want := link + " is a symbolic link to " + filepath.Join(dir, "gone") + ", which is not there"
+		if err := checkWritable(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checkWritable(%s): %v, want %q", p, err, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package outpath
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -16,7 +17,9 @@ import (
 
 // CanMakeIn reports whether dir is a folder, or can be made as one, that takes new files: the
 // nearest entry at or above it that exists must be a folder in which a file can be created (one
-// is, and removed again). An entry on the way that is not a folder is an error naming it.
+// is, and removed again). An entry on the way that is not a folder is an error naming it, and so
+// is a symbolic link on the way to a folder that is not there, on which os.MkdirAll would fail
+// ("file exists").
 func CanMakeIn(dir string) error {
 	above := dir
 	for {
@@ -33,6 +36,9 @@ func CanMakeIn(dir string) error {
 			return os.Remove(probe.Name())
 		case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) || above == filepath.Dir(above):
 			return err
+		}
+		if lst, err := os.Lstat(above); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link to %s, which is not there (make that folder, or give another)", quote.Name(above), quote.Name(FollowLinks(above)))
 		}
 		above = filepath.Dir(above)
 	}

@@ -30,3 +30,30 @@ func TestCanMakeIn(t *testing.T) {
 		}
 	}
 }
+
+// TestCanMakeInRefusesALinkToNothing: a symbolic link on the way to a folder that is not there
+// is refused, naming the link and its target: os.MkdirAll fails on it ("file exists") once the
+// work is done, and both commands check their output folders with CanMakeIn before it.
+func TestCanMakeInRefusesALinkToNothing(t *testing.T) {
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone")
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(gone, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	for _, bad := range []string{link, filepath.Join(link, "sub"), filepath.Join(link, "sub", "deeper")} {
+		want := link + " is a symbolic link to " + gone + ", which is not there"
+		if err := CanMakeIn(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", bad, err, want)
+		}
+		if err := os.MkdirAll(bad, 0o755); err == nil {
+			t.Errorf("os.MkdirAll(%s) made it: the check is not needed", bad)
+		}
+	}
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := CanMakeIn(filepath.Join(link, "sub")); err != nil {
+		t.Errorf("through a link to a folder: %v", err)
+	}
+}
