@@ -49,7 +49,9 @@ func clamp(v, hi float32) float32 {
 // StdMax(0, StdMin(a.X2, b.X2) - StdMax(a.X1, b.X1)) (and likewise in y). Two empty boxes give
 // NaN (0/0), as in torch; NaN never exceeds a threshold.
 //
-// This is the reference for the inlined copy in nms (whose inner loop cannot afford the call).
+// It is the reference package nms is tested against (TestNMSMatchesNaiveIoU): nms computes the
+// same IoU in passes over many boxes at once (kernels.FilterIoU; for boxes with a NaN coordinate
+// a loop on StdMin and StdMax), not through this function.
 func IoU(a, b Box) float32 {
 	w := StdMax(0, StdMin(a.X2, b.X2)-StdMax(a.X1, b.X1))
 	h := StdMax(0, StdMin(a.Y2, b.Y2)-StdMax(a.Y1, b.Y1))
