@@ -130,7 +130,7 @@ func writtenAsFloat(b []byte) bool { return bytes.ContainsAny(b, ".eE") }
 // loses: it passes a list's ids through np.unique, which makes them all float64 when one of
 // them is a float (written 7.0), and then finds nothing under an integer that a float64 does
 // not hold (beyond 2^53): that image's or category's ground truth and detections count nowhere.
-// Such an id is lost only where something is under it (lostIDs).
+// Such an id is lost only where something is under it (Dataset.checkLost, LostImage).
 type listIDs struct {
 	float   string   // where the first id written as a float was read
 	inexact []lostID // the integers a float64 cannot hold
