@@ -1,6 +1,7 @@
 // Package modelfile reads and writes shuffledet's .bin model files: a safetensors container whose
 // metadata carries the model configuration (docs/MODEL_FORMAT.md). Every tensor is checked against
-// the configuration on use, and every failure names the file and the tensor.
+// the configuration on use. Open's, Parse's and CheckAllUsed's errors name the file; Get's name the
+// tensor, and the builder that calls it (detector.ModelFromFile) adds the file, once.
 package modelfile
 
 import (
