@@ -92,7 +92,7 @@ FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParse
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./cmd/cocoeval:FuzzParseCategories ./internal/kernels:FuzzParseISA \
 	./coco:FuzzLoadFiles ./coco:FuzzParseRLE ./coco:FuzzPythonFloats ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./cvimage:FuzzDecode ./detector:FuzzConfigDetect \
 	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes ./pipeline:FuzzVideoHead \
-	./coco:FuzzImagePath ./cmd/detect:FuzzGIFFrames
+	./coco:FuzzImagePath ./cvimage:FuzzGIFFrames
 FUZZ_TIME ?= 5s
 FUZZ_LONG_TIME ?= 10m
 

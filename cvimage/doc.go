@@ -13,7 +13,8 @@
 // decoded by OpenCV's libwebp (PIL's decoder, its pixels equal), in cgo builds only: the pixels
 // of golang.org/x/image/webp, whose YCbCr planes Go converts to RGB as a JPEG's, were 6.5 levels
 // from PIL's on average on a lossy test photo, so Open refuses WebP without cgo, saying so. Other formats (PNG, GIF, TIFF, BMP)
-// are decoded by Go in both builds; their decoding is exact either way.
+// are decoded by Go in both builds; their decoding is exact either way. A GIF is read as its first
+// frame; GIFFrames counts its frames without decoding them (an animated GIF is a video).
 //
 // Both builds apply a JPEG's EXIF orientation (as PIL's ImageOps.exif_transpose does) and check the
 // dimensions in the header against transform.MaxSide and transform.MaxPixels before decoding,

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/shuffledet/shuffledet/cvimage"
 	"github.com/shuffledet/shuffledet/internal/outpath"
 	"github.com/shuffledet/shuffledet/internal/plural"
 	"github.com/shuffledet/shuffledet/internal/quote"
@@ -92,13 +93,13 @@ func firstOf(names []string) string {
 }
 
 // animatedGIF returns the frame count of the GIF file at path when it holds more than one frame
-// (gifFrames), 0 otherwise: another file, a GIF that cannot be read (its decoding says why), or
+// (cvimage.GIFFrames), 0 otherwise: another file, a GIF that cannot be read (its decoding says why), or
 // not a regular file (st, when the caller has it: a pipe is read once, by the decoder).
 func animatedGIF(path string, st os.FileInfo) int {
 	if strings.ToLower(filepath.Ext(path)) != ".gif" || st != nil && !st.Mode().IsRegular() {
 		return 0
 	}
-	if n, err := gifFrames(path); err == nil && n > 1 {
+	if n, err := cvimage.GIFFrames(path); err == nil && n > 1 {
 		return n
 	}
 	return 0

@@ -1,4 +1,4 @@
-package main
+package cvimage
 
 import (
 	"bufio"
@@ -7,11 +7,11 @@ import (
 	"os"
 )
 
-// gifFrames returns how many frames (image descriptors) the GIF file at path holds, reading its
+// GIFFrames returns how many frames (image descriptors) the GIF file at path holds, reading its
 // blocks without decoding them; an error where it is not a GIF whose blocks can be read to the
-// end (the image decoder then says what is wrong with it). An animated GIF is a video to detect:
-// read as an image, only its first frame would be.
-func gifFrames(path string) (int, error) {
+// end (Open then says what is wrong with it). Open reads a GIF's first frame only: one of more
+// frames is a video (detect reads an animated GIF given on its own through OpenCV's FFmpeg).
+func GIFFrames(path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -22,7 +22,7 @@ func gifFrames(path string) (int, error) {
 
 var errNotGIF = errors.New("not a GIF whose blocks can be read")
 
-// readGIFFrames is gifFrames on the file's bytes as r reads them from its start.
+// readGIFFrames is GIFFrames on the file's bytes as r reads them from its start.
 func readGIFFrames(r *bufio.Reader) (int, error) {
 	var head [13]byte // signature and version, then the logical screen descriptor
 	if _, err := io.ReadFull(r, head[:]); err != nil {
