@@ -713,7 +713,11 @@ func (d *Dataset) ImagePath(dir string, id int64) (string, error) {
 	if len(notFiles) > 0 {
 		why += "; " + strings.Join(notFiles, ", ") + ", not a file"
 	}
-	return "", fmt.Errorf("image %s (%q) not found in %s (tried %v%s)", d.ImageName(id), im.FileName, quote.Name(dir), tried, why)
+	names := make([]string, len(tried))
+	for i, p := range tried {
+		names[i] = quote.Name(p)
+	}
+	return "", fmt.Errorf("image %s (%q) not found in %s (tried %s%s)", d.ImageName(id), im.FileName, quote.Name(dir), strings.Join(names, ", "), why)
 }
 
 // kindOf names what a path that is not a regular file is (ImagePath's errors).

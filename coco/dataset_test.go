@@ -551,7 +551,7 @@ func TestStringImageIDs(t *testing.T) {
 	if b, err := AppendResultJSON(nil, Result{ImageID: 3, BBox: [4]float64{1, 1, 1, 1}, Score: 1}, gt); err == nil || len(b) != 0 {
 		t.Errorf("an id past the strings written as %q (%v)", b, err)
 	}
-	if p, err := gt.ImagePath(t.TempDir(), 2); err == nil || !strings.Contains(err.Error(), `image "b9" ("x/b9.png") not found`) || !strings.HasSuffix(err.Error(), "/b9.jpg])") {
+	if p, err := gt.ImagePath(t.TempDir(), 2); err == nil || !strings.Contains(err.Error(), `image "b9" ("x/b9.png") not found`) || !strings.HasSuffix(err.Error(), "/b9.jpg)") {
 		t.Errorf("ImagePath: %q, %v", p, err)
 	}
 
@@ -636,7 +636,7 @@ func TestImagePathWithoutFileName(t *testing.T) {
 			t.Errorf("ImagePath(%d): %q, %v", id, p, err)
 		}
 	}
-	want := fmt.Sprintf("(tried [%s])", filepath.Join(dir, "000000000003.jpg"))
+	want := fmt.Sprintf("(tried %s)", filepath.Join(dir, "000000000003.jpg"))
 	if p, err := gt.ImagePath(dir, 3); err == nil || !strings.HasSuffix(err.Error(), want) {
 		t.Errorf("ImagePath(3): %q, %v; want an error ending %s", p, err, want)
 	}
