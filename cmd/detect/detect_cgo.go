@@ -263,7 +263,7 @@ func detect(c *cli.Context) error {
 				imagesDir = filepath.Dir(outs[in.name()])
 			}
 			if len(paths) > 1 {
-				o.Progress = newFrameBar(stderr, "images", len(paths))
+				o.Progress = newFrameBar(stderr, "images", len(paths), "images")
 			}
 			images += len(paths)
 		} else {
@@ -312,7 +312,7 @@ func detect(c *cli.Context) error {
 			o.Stride = c.Int("stride")
 			fps /= float64(o.Stride)
 			total := (frames + o.Stride - 1) / o.Stride // (0 for a live source)
-			o.Progress = newFrameBar(stderr, in.name(), total)
+			o.Progress = newFrameBar(stderr, in.name(), total, "frames")
 			if in.out != "" {
 				if vw, err = pipeline.NewVideoWriter(in.out, fps); err != nil {
 					src.Close()
@@ -418,13 +418,13 @@ type frameBar struct {
 // and a live source that drops frames would otherwise make one a frame.
 const relabelEvery = 250 * time.Millisecond
 
-// newFrameBar returns the progress of source name with total frames (0: unknown, a live
-// source).
-func newFrameBar(w io.Writer, name string, total int) *frameBar {
+// newFrameBar returns the progress of source name with total items called unit ("frames" of a
+// video; "images" of the images given, each a frame of the pipeline) (0: unknown, a live source).
+func newFrameBar(w io.Writer, name string, total int, unit string) *frameBar {
 	if total < 1 {
 		total = progress.Unknown
 	}
-	b := &frameBar{bar: progress.New(w, total, "frames"), name: quote.Name(name)}
+	b := &frameBar{bar: progress.New(w, total, unit), name: quote.Name(name)}
 	b.bar.Label(b.name)
 	return b
 }

@@ -17,7 +17,7 @@ import (
 // TestFrameBar: a live source's report carries the drops in its label and ends with one line.
 func TestFrameBar(t *testing.T) {
 	var out bytes.Buffer
-	b := newFrameBar(&out, "camera:0", 0)
+	b := newFrameBar(&out, "camera:0", 0, "frames")
 	b.Update(3, 1)
 	b.Finish(5, 2)
 	got := out.String()
@@ -31,7 +31,7 @@ func TestFrameBar(t *testing.T) {
 // and the last drops still end in the final line.
 func TestFrameBarRelabelsAtItsPace(t *testing.T) {
 	var out bytes.Buffer
-	b := newFrameBar(&out, "camera:0", 0)
+	b := newFrameBar(&out, "camera:0", 0, "frames")
 	b.Update(1, 1)
 	done := 1
 	if n := testing.AllocsPerRun(100, func() { done++; b.Update(done, done) }); n != 0 {
@@ -65,7 +65,7 @@ func TestImagesBarCountsUnreadable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "1 of 3 images failed") {
 		t.Fatalf("detect on a folder with an unreadable image: %v", err)
 	}
-	if !strings.Contains(stderr, "images: 3/3 frames") {
+	if !strings.Contains(stderr, "images: 3/3 images") {
 		t.Errorf("the bar does not end at its total:\n%s", stderr)
 	}
 }

@@ -1549,7 +1549,7 @@ func TestControlCharactersQuoted(t *testing.T) {
 		!strings.Contains(all, "wrote "+strconv.Quote(filepath.Join(dir, "c\nd.detect.mp4"))) {
 		t.Errorf("%v\n%s", err, stderr)
 	}
-	if !strings.Contains(all, "images: 2/2 frames") || strings.Contains(all, `"`+good) {
+	if !strings.Contains(all, "images: 2/2 images") || strings.Contains(all, `"`+good) {
 		t.Errorf("an ordinary name quoted, or the images' label:\n%s", stderr)
 	}
 	if _, _, err := run(t, "-model", videotest.Tiny(t), filepath.Join(dir, "x\ny.jpg")); err == nil || err.Error() != strconv.Quote(filepath.Join(dir, "x\ny.jpg"))+": no such file or folder" {
