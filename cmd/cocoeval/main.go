@@ -117,7 +117,19 @@ func loadDataset(e *env, path string) (*coco.Dataset, error) {
 	if path == stdinPath {
 		return coco.DecodeDataset(e.stdin, path)
 	}
+	if err := checkExists("gt", path); err != nil {
+		return nil, err
+	}
 	return coco.LoadDataset(path)
+}
+
+// checkExists names the flag whose file is not there ("-dt x.json: no such file or directory";
+// the open's own error named only the path). Other failures are the loader's to name.
+func checkExists(flag, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("-%s %s: no such file or directory", flag, quote.Name(path))
+	}
+	return nil
 }
 
 // loadResults reads the results file at path, or e.stdin for stdinPath.
@@ -236,6 +248,11 @@ func evalFile(c *cli.Context, e *env) error {
 	limit := c.Int("limit")
 	if limit < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", limit)
+	}
+	if c.String("dt") != stdinPath { // (before the ground truth is read: minival's takes a second)
+		if err := checkExists("dt", c.String("dt")); err != nil {
+			return err
+		}
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return loadDataset(e, c.String("gt")) })
 	if err != nil {

@@ -381,7 +381,10 @@ func TestErrors(t *testing.T) {
 		{[]string{"-gt", goldenGT, "-dt", broken}, "broken.json:2:35: detection 0: invalid JSON"},
 		{[]string{"-gt", goldenGT, "-dt", nan}, "nan.json:1:65: detection 0: score: NaN is not a finite number (Python's json writes it for such a float; the evaluation reads this field) (byte 64)"},
 		{[]string{"-gt", goldenGT, "-dt", badImg}, "image_id 1 is not in the ground truth"},
-		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "missing.json: no such file"},
+		{[]string{"-gt", goldenGT, "-dt", filepath.Join(dir, "missing.json")}, "cocoeval: -dt " + filepath.Join(dir, "missing.json") + ": no such file or directory"},
+		{[]string{"-gt", filepath.Join(dir, "missing.json"), "-dt", filepath.Join(dir, "missing2.json")}, "cocoeval: -dt " + filepath.Join(dir, "missing2.json") + ": no such file or directory"},
+		{[]string{"-gt", filepath.Join(dir, "missing.json"), "-dt", goldenDT}, "cocoeval: -gt " + filepath.Join(dir, "missing.json") + ": no such file or directory"},
+		{[]string{"-gt", filepath.Join(dir, "missing.json"), "-model", "m.bin", "-images", val128}, "cocoeval: -gt " + filepath.Join(dir, "missing.json") + ": no such file or directory"},
 		{[]string{"-gt", val128GT, "-model", "m.bin"}, "needs -images"},
 		// A mistyped -images is named as such, before the ground truth is read (here it could not be).
 		{[]string{"-gt", filepath.Join(dir, "missing.json"), "-model", "m.bin", "-images", filepath.Join(dir, "val2017")}, "-images " + filepath.Join(dir, "val2017") + ": no such file or directory"},
