@@ -137,6 +137,9 @@ func loadResults(e *env, path string, gt *coco.Dataset) ([]coco.Result, error) {
 	if path == stdinPath {
 		return coco.DecodeResults(e.stdin, path, gt)
 	}
+	if err := checkExists("dt", path); err != nil {
+		return nil, err
+	}
 	return coco.LoadResults(path, gt)
 }
 
@@ -248,11 +251,6 @@ func evalFile(c *cli.Context, e *env) error {
 	limit := c.Int("limit")
 	if limit < 0 {
 		return fmt.Errorf("-limit must not be negative, not %d", limit)
-	}
-	if c.String("dt") != stdinPath { // (before the ground truth is read: minival's takes a second)
-		if err := checkExists("dt", c.String("dt")); err != nil {
-			return err
-		}
 	}
 	gt, err := within(c.Context, c.String("gt"), func() (*coco.Dataset, error) { return loadDataset(e, c.String("gt")) })
 	if err != nil {
