@@ -97,7 +97,8 @@ def main(argv=None):
     if os.path.isdir(a.out):
         raise SystemExit("average: --out %s: a folder, want the name of the .bin file to write" % a.out)
     if not os.path.isdir(os.path.dirname(os.path.realpath(a.out))):
-        raise SystemExit("average: --out %s: no such folder %s" % (a.out, os.path.dirname(a.out) or "."))
+        folder = os.path.dirname(a.out) or "."
+        raise SystemExit("average: --out %s: %s %s" % (a.out, "not a folder:" if os.path.exists(folder) else "no such folder", folder))
     try:
         tensors, cfg = average(a.models, a.classes)
     except (ValueError, OSError) as e:

@@ -262,7 +262,7 @@ def check_out(path):
         raise SystemExit("--out %s: a folder, want the name of the .bin file to write" % path)
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
-        raise SystemExit("--out %s: no such folder %s" % (path, folder))
+        raise SystemExit("--out %s: %s %s" % (path, "not a folder:" if os.path.exists(folder) else "no such folder", folder))
 
 
 def read_source(flag, path, read):

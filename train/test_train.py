@@ -1398,6 +1398,9 @@ class ExportCheckpoint(unittest.TestCase):
                 (["--out", tmp, "--random"] + arch, "--out %s: a folder, want the name of the .bin file to write" % tmp),
                 (["--out", os.path.join(tmp, "no", "x.bin"), "--random"] + arch,
                  "--out %s: no such folder %s" % (os.path.join(tmp, "no", "x.bin"), os.path.join(tmp, "no"))),
+                # a file where the folder should be: not "no such folder"
+                (["--out", os.path.join(text, "x.bin"), "--random"] + arch,
+                 "--out %s: not a folder: %s" % (os.path.join(text, "x.bin"), text)),
             ]:
                 with self.assertRaises(SystemExit) as e:
                     export.main(args)
@@ -2630,6 +2633,7 @@ echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}
         for argv, err in (
                 (["--out", self.tmp.name, one, two], "--out %s: a folder" % re.escape(self.tmp.name)),
                 (["--out", os.path.join(self.tmp.name, "nowhere", "x.bin"), one, two], "--out .*x.bin: no such folder"),
+                (["--out", os.path.join(one, "x.bin"), one, two], "--out .*x.bin: not a folder: %s" % re.escape(one)),
                 (["--out", os.path.join(self.tmp.name, "avg-c.bin"), "--eval", "v=" + self.data, classifier],
                  "--eval scores a detector, whose config names its classes; this model has none")):
             with self.assertRaisesRegex(SystemExit, err):
