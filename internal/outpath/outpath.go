@@ -30,7 +30,11 @@ func CanMakeIn(dir string) error {
 		case err == nil:
 			probe, err := os.CreateTemp(above, ".outpath-check-*")
 			if err != nil {
-				return fmt.Errorf("cannot create files in %s: %w", quote.Name(above), quote.Err(err))
+				var pe *fs.PathError
+				if errors.As(err, &pe) { // (its path is the probe's, a name the user never gave)
+					err = pe.Err
+				}
+				return fmt.Errorf("cannot create files in %s: %w", quote.Name(above), err)
 			}
 			probe.Close()
 			return os.Remove(probe.Name())

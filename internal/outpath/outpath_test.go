@@ -57,3 +57,16 @@ func TestCanMakeInRefusesALinkToNothing(t *testing.T) {
 		t.Errorf("through a link to a folder: %v", err)
 	}
 }
+
+// TestCanMakeInNamesTheFolder: a folder in which no file can be created (/proc, where even root
+// cannot) is named in the error, not the probe file CanMakeIn tried to create there, a name the
+// user never gave ("open /proc/.outpath-check-123: no such file or directory").
+func TestCanMakeInNamesTheFolder(t *testing.T) {
+	if st, err := os.Stat("/proc/self"); err != nil || !st.IsDir() {
+		t.Skip("no /proc here")
+	}
+	err := CanMakeIn("/proc/x")
+	if err == nil || !strings.HasPrefix(err.Error(), "cannot create files in /proc: ") || strings.Contains(err.Error(), ".outpath-check") {
+		t.Errorf("CanMakeIn(/proc/x): %v, want the folder named and not the probe", err)
+	}
+}
