@@ -70,13 +70,14 @@ race:
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
 # pipeline and cmd/detect, carry `//go:build cgo && !noopencv` with a stub for the rest), and cross-compiles for arm64;
-# the image path of detect runs without cgo as its tests say.
+# the image path of detect, and internal/container's video container readers, run without cgo as
+# their tests say.
 nocgo:
 	CGO_ENABLED=0 $(GO) build ./...
 	# cgo on, OpenCV left out: the same files as without cgo
 	$(GO) build -tags noopencv ./...
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build ./...
-	CGO_ENABLED=0 $(GO) test -count=1 ./cmd/detect ./cvimage
+	CGO_ENABLED=0 $(GO) test -count=1 ./cmd/detect ./cvimage ./internal/container
 
 # -short: the backbone's PyTorch parity, tile and band tests run a subset of their networks under
 # qemu (each group count, odd sizes, two images, no shuffle, SE; every one natively in unit).
@@ -91,7 +92,7 @@ FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParse
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
 	./cmd/detect:FuzzParseInputs ./cmd/detect:FuzzParseSize ./cmd/cocoeval:FuzzParseCategories ./internal/kernels:FuzzParseISA \
 	./coco:FuzzLoadFiles ./coco:FuzzParseRLE ./coco:FuzzPythonFloats ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./cvimage:FuzzDecode ./detector:FuzzConfigDetect \
-	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./pipeline:FuzzMatroskaTimes ./pipeline:FuzzVideoHead \
+	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./internal/container:FuzzMatroskaTimes ./internal/container:FuzzVideoHead \
 	./coco:FuzzImagePath ./cvimage:FuzzGIFFrames
 FUZZ_TIME ?= 5s
 FUZZ_LONG_TIME ?= 10m

@@ -1273,8 +1273,8 @@ func TestCoverArtOverHTTPIsNoVideo(t *testing.T) {
 		io.Copy(w, f) // 200 and the whole file, whatever Range asks
 	}))
 	defer noRange.Close()
-	if h := httpVideoHead(context.Background(), noRange.URL+"/song.m4a"); !h.indexLast || h.ranged {
-		t.Fatalf("test setup: index last %v, ranged %v; want an index after the audio, on a server that ignores Range", h.indexLast, h.ranged)
+	if h := httpVideoHead(context.Background(), noRange.URL+"/song.m4a"); !h.IndexLast || h.ranged {
+		t.Fatalf("test setup: index last %v, ranged %v; want an index after the audio, on a server that ignores Range", h.IndexLast, h.ranged)
 	}
 	if l, err := OpenStream(noRange.URL + "/song.m4a"); err == nil || !strings.Contains(err.Error(), noRange.URL+"/song.m4a: no video: its only picture is one still (an audio file's cover art?)") {
 		if l != nil {

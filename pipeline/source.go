@@ -18,6 +18,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/shuffledet/shuffledet/cvimage"
+	"github.com/shuffledet/shuffledet/internal/container"
 	"github.com/shuffledet/shuffledet/internal/quote"
 )
 
@@ -203,14 +204,14 @@ func OpenVideo(path string) (*Video, error) {
 	}}
 	v.info.Width, v.info.Height = v.size(int(c.Get(gocv.VideoCaptureFrameWidth)), int(c.Get(gocv.VideoCaptureFrameHeight)))
 	if st.Mode().IsRegular() { // (a pipe read here would lose what FFmpeg reads)
-		v.info.Frames = framesAfterStart(func() (float64, float64, error) { return matroskaTimes(path) }, v.info.FPS, v.info.Frames)
+		v.info.Frames = framesAfterStart(func() (float64, float64, error) { return container.MatroskaTimes(path) }, v.info.FPS, v.info.Frames)
 	}
 	v.frameNumbers = newFrameNumbers(v.info.FPS, v.info.Frames)
 	return v, nil
 }
 
 // whyNoVideo says why OpenCV's FFmpeg opened no video in the file at path (st: its os.Stat): an
-// empty file, an MP4 or MOV cut short before its index (isoCutBeforeIndex: a recording that was
+// empty file, an MP4 or MOV cut short before its index (container.ISOCutBeforeIndex: a recording that was
 // not finished, a download cut short, which FFmpeg reports as no stream), or what FFmpeg does
 // not tell apart, not a video or a codec it lacks.
 func whyNoVideo(path string, st os.FileInfo) string {
@@ -220,7 +221,7 @@ func whyNoVideo(path string, st os.FileInfo) string {
 		}
 		if f, err := os.Open(path); err == nil {
 			defer f.Close()
-			if isoCutBeforeIndex(f, st.Size()) {
+			if container.ISOCutBeforeIndex(f, st.Size()) {
 				return "an MP4 or MOV cut short before its index (moov), which lists its frames and which ffmpeg writes after them: a recording that was not finished, or a download or copy cut short; no frame can be read without it"
 			}
 		}
@@ -229,12 +230,12 @@ func whyNoVideo(path string, st os.FileInfo) string {
 }
 
 // framesAfterStart returns the frame count of a video file, stated as frames by OpenCV, times
-// its matroskaTimes (read only where there is a count to correct): for a Matroska file (MKV,
-// WebM), which states no count, OpenCV's is its duration times the frame rate, and the duration
-// is counted from time 0, so one whose timestamps start later (cut from a longer recording with
-// its times kept) is counted the frames it would have held before its start too, and read to its
-// end seemed cut short; its count is then taken from its first cluster on. Other files' counts
-// are kept, and so is a Matroska file's whose duration OpenCV did not count by.
+// its container.MatroskaTimes (read only where there is a count to correct): for a Matroska
+// file (MKV, WebM), which states no count, OpenCV's is its duration times the frame rate, and the
+// duration is counted from time 0, so one whose timestamps start later (cut from a longer
+// recording with its times kept) is counted the frames it would have held before its start too,
+// and read to its end seemed cut short; its count is then taken from its first cluster on. Other
+// files' counts are kept, and so is a Matroska file's whose duration OpenCV did not count by.
 func framesAfterStart(times func() (start, duration float64, err error), fps float64, frames int) int {
 	if frames == 0 || !(fps > 0) {
 		return frames
@@ -588,10 +589,10 @@ func openStream(url string, askFinite bool) (*Live, error) {
 	if IsHTTP(url) && frames > 0 { // a file over the network: what its head says of its count
 		h := httpVideoHead(context.Background(), url)
 		// (an MKV's count from its first frame, as a file's)
-		frames = framesAfterStart(func() (float64, float64, error) { return h.start, h.duration, h.err }, fps, frames)
-		exact = h.frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
-		needsRange = h.indexLast && !h.ranged
-		videoTracks = h.videoTracks
+		frames = framesAfterStart(func() (float64, float64, error) { return h.Start, h.Duration, h.Err }, fps, frames)
+		exact = h.Frames == frames // (not where FFmpeg read the file otherwise: as one image, by its URL)
+		needsRange = h.IndexLast && !h.ranged
+		videoTracks = h.VideoTracks
 	}
 	if IsHTTP(url) && frames > 0 && fps >= MaxVideoFPS {
 		// An audio file's cover art, as OpenVideo's ProbeVideo refuses it: read to its second

@@ -1,6 +1,4 @@
-//go:build cgo && !noopencv
-
-package pipeline
+package container
 
 import (
 	"encoding/binary"
@@ -10,7 +8,7 @@ import (
 	"os"
 )
 
-// Matroska (MKV, WebM) element IDs that matroskaTimes reads.
+// Matroska (MKV, WebM) element IDs that MatroskaTimes reads.
 const (
 	ebmlHeaderID     = 0x1A45DFA3
 	segmentID        = 0x18538067
@@ -27,61 +25,27 @@ const (
 	trackTypeVideo   = 1
 )
 
-// maxSegmentChildren is how many of a segment's elements matroskaTimes and readMatroskaVideoTracks
+// maxSegmentChildren is how many of a segment's elements MatroskaTimes and MatroskaVideoTracks
 // read past before its first cluster at most (a seek head, info, tracks, tags, cues, voids: a
 // handful in practice).
 const maxSegmentChildren = 64
 
-// errNotMatroska is matroskaTimes' and readMatroskaVideoTracks' failure: not a Matroska file, or
+// ErrNotMatroska is MatroskaTimes' and MatroskaVideoTracks' failure: not a Matroska file, or
 // not one they can read.
-var errNotMatroska = errors.New("not a Matroska file whose start it can read")
+var ErrNotMatroska = errors.New("not a Matroska file whose start it can read")
 
-// matroskaTimes reads from a Matroska file (MKV, WebM) its duration, as its segment's info
+// MatroskaTimes reads from a Matroska file (MKV, WebM) its duration, as its segment's info
 // states it, and the time its first cluster starts at, both in seconds. FFmpeg takes the
 // duration as the file's length, but it is measured from time 0, not from the first frame: a
 // file cut from a longer recording with its timestamps kept (ffmpeg -output_ts_offset, -copyts)
 // starts later, and the frames it holds span duration - start.
-func matroskaTimes(path string) (start, duration float64, err error) {
+func MatroskaTimes(path string) (start, duration float64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
-	return readMatroskaTimes(f)
-}
-
-// forwardReader is an io.ReadSeeker over r that seeks forward only (from where it is), reading
-// past what it skips (a file's head over the network, for readMatroskaTimes and isoFrameCount),
-// or seeking r where r is an io.Seeker (a local file, for readISOVideoTracks: past media data it
-// need not read; past the file's end, where reads then end).
-type forwardReader struct {
-	r   io.Reader
-	off int64
-}
-
-func (f *forwardReader) Read(b []byte) (int, error) {
-	n, err := f.r.Read(b)
-	f.off += int64(n)
-	return n, err
-}
-
-func (f *forwardReader) Seek(offset int64, whence int) (int64, error) {
-	if whence != io.SeekCurrent || offset < 0 {
-		return f.off, errors.New("forwardReader: seeks forward only")
-	}
-	if s, ok := f.r.(io.Seeker); ok {
-		if _, err := s.Seek(offset, io.SeekCurrent); err != nil {
-			return f.off, err
-		}
-		f.off += offset
-		return f.off, nil
-	}
-	n, err := io.CopyN(io.Discard, f.r, offset)
-	f.off += n
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return f.off, err
+	return ReadMatroskaTimes(f)
 }
 
 // matroskaSegment reads a Matroska file's EBML header and its segment's ID and size from f's
@@ -97,11 +61,11 @@ func matroskaSegment(f io.ReadSeeker) (*ebmlReader, bool) {
 	return r, true
 }
 
-// readMatroskaTimes is matroskaTimes on the file's bytes as f reads them.
-func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
+// ReadMatroskaTimes is MatroskaTimes on the file's bytes as f reads them.
+func ReadMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
 	r, ok := matroskaSegment(f)
 	if !ok {
-		return 0, 0, errNotMatroska
+		return 0, 0, ErrNotMatroska
 	}
 	scale := uint64(1_000_000) // ns per timestamp unit, unless the info states it
 	duration = math.NaN()
@@ -109,7 +73,7 @@ func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
 		id, size := r.element()
 		switch {
 		case r.err != nil:
-			return 0, 0, errNotMatroska
+			return 0, 0, ErrNotMatroska
 		case id == infoID && size != unknownSize:
 			end := r.off + int64(size)
 			for r.off < end && r.err == nil {
@@ -129,30 +93,30 @@ func readMatroskaTimes(f io.ReadSeeker) (start, duration float64, err error) {
 				id, size = r.element()
 			}
 			if id != clusterTimeID || r.err != nil || scale == 0 || !(duration >= 0) {
-				return 0, 0, errNotMatroska
+				return 0, 0, ErrNotMatroska
 			}
 			ns := 1e-9 * float64(scale)
 			return float64(r.uint(size)) * ns, duration * ns, r.err
 		case !r.skip(size):
-			return 0, 0, errNotMatroska
+			return 0, 0, ErrNotMatroska
 		}
 	}
-	return 0, 0, errNotMatroska
+	return 0, 0, ErrNotMatroska
 }
 
-// readMatroskaVideoTracks returns how many video tracks the track list of the Matroska file that
+// MatroskaVideoTracks returns how many video tracks the track list of the Matroska file that
 // f reads from its start holds (an attachment, the cover art FFmpeg shows as a picture after the
-// tracks, is none of them); errNotMatroska where f is not one whose start it can read.
-func readMatroskaVideoTracks(f io.ReadSeeker) (int, error) {
+// tracks, is none of them); ErrNotMatroska where f is not one whose start it can read.
+func MatroskaVideoTracks(f io.ReadSeeker) (int, error) {
 	r, ok := matroskaSegment(f)
 	if !ok {
-		return 0, errNotMatroska
+		return 0, ErrNotMatroska
 	}
 	for range maxSegmentChildren {
 		id, size := r.element()
 		switch {
 		case r.err != nil || id == clusterID: // (the tracks come before the frames)
-			return 0, errNotMatroska
+			return 0, ErrNotMatroska
 		case id == tracksID && size != unknownSize:
 			n := 0
 			for end := r.off + int64(size); r.off < end && r.err == nil; {
@@ -172,14 +136,14 @@ func readMatroskaVideoTracks(f io.ReadSeeker) (int, error) {
 				}
 			}
 			if r.err != nil {
-				return 0, errNotMatroska
+				return 0, ErrNotMatroska
 			}
 			return n, nil
 		case !r.skip(size):
-			return 0, errNotMatroska
+			return 0, ErrNotMatroska
 		}
 	}
-	return 0, errNotMatroska
+	return 0, ErrNotMatroska
 }
 
 // unknownSize is an element size that says the element runs to its parent's end (or the file's).
@@ -214,7 +178,7 @@ func (e *ebmlReader) vint(maxLen int, keepMarker bool) (v uint64, allOnes bool) 
 		n++
 	}
 	if n > maxLen {
-		e.err = errNotMatroska
+		e.err = ErrNotMatroska
 		return 0, false
 	}
 	if e.read(b[1:n]); e.err != nil {
@@ -233,7 +197,7 @@ func (e *ebmlReader) vint(maxLen int, keepMarker bool) (v uint64, allOnes bool) 
 // uint reads an unsigned integer element's data of size bytes (at most 8).
 func (e *ebmlReader) uint(size uint64) uint64 {
 	if size > 8 {
-		e.err = errNotMatroska
+		e.err = ErrNotMatroska
 		return 0
 	}
 	var b [8]byte
@@ -272,7 +236,7 @@ func (e *ebmlReader) skip(size uint64) bool {
 		return false
 	}
 	if size > math.MaxInt64-uint64(e.off) { // (unknownSize too)
-		e.err = errNotMatroska
+		e.err = ErrNotMatroska
 		return false
 	}
 	e.off, e.err = e.r.Seek(int64(size), io.SeekCurrent)
