@@ -211,9 +211,9 @@ func OpenVideo(path string) (*Video, error) {
 }
 
 // whyNoVideo says why OpenCV's FFmpeg opened no video in the file at path (st: its os.Stat): an
-// empty file, an MP4 or MOV cut short before its index (container.ISOCutBeforeIndex: a recording that was
-// not finished, a download cut short, which FFmpeg reports as no stream), or what FFmpeg does
-// not tell apart, not a video or a codec it lacks.
+// empty file, an MP4 or MOV cut short before its index (container.ISOCutBeforeIndex: a recording
+// that was not finished, a download cut short, which FFmpeg reports as no stream), or what FFmpeg
+// does not tell apart, not a video or a codec it lacks.
 func whyNoVideo(path string, st os.FileInfo) string {
 	if st.Mode().IsRegular() {
 		if st.Size() == 0 {

@@ -33,11 +33,11 @@ type videoHead struct {
 
 // httpVideoHead reads the head of the file at an http(s) URL (at most container.MaxHead bytes), and
 // where that shows an ISO base media file's media data (mdat) running past it, the boxes after it,
-// its index (moov: ffmpeg's default place for it, at the end), with a second Range request (at
-// most container.MaxISOIndex bytes, asked only of a server that answered the head's Range with 206; its
-// file's count is not exact where the server does not answer with those bytes). Both requests
-// are made within whyTimeout, as FFmpeg makes them: the URL's user and password are sent only when
-// the server asks for them (Digest or Basic), and the server's certificate is not checked.
+// its index (moov: ffmpeg's default place for it, at the end), with a second Range request (at most
+// container.MaxISOIndex bytes, asked only of a server that answered the head's Range with 206; its
+// file's count is not exact where the server does not answer with those bytes). Both requests are
+// made within whyTimeout, as FFmpeg makes them: the URL's user and password are sent only when the
+// server asks for them (Digest or Basic), and the server's certificate is not checked.
 func httpVideoHead(ctx context.Context, rawURL string) videoHead {
 	get, done, err := ffmpegRequests(ctx, rawURL)
 	if err != nil {
@@ -125,10 +125,10 @@ func httpFinite(ctx context.Context, rawURL string) bool {
 }
 
 // httpISOIndex reads an ISO base media file's top-level boxes from byte at on, as get (from, n)
-// asks the server for them, to its index (moov), and returns what that lists (container.ISOFrameCount);
-// none where the server answers with other bytes than those asked for (not 206 Partial Content
-// from at: a server that ignores Range sends the whole file, which is not read) or the index is
-// not within container.MaxISOIndex bytes of at.
+// asks the server for them, to its index (moov), and returns what that lists
+// (container.ISOFrameCount); none where the server answers with other bytes than those asked for
+// (not 206 Partial Content from at: a server that ignores Range sends the whole file, which is not
+// read) or the index is not within container.MaxISOIndex bytes of at.
 func httpISOIndex(get func(from int64, n int) (*http.Response, error), at int64) container.Counts {
 	resp, err := get(at, container.MaxISOIndex)
 	if err != nil {

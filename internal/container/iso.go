@@ -28,17 +28,17 @@ const maxISOBoxes = 64
 var errNotISO = errors.New("not an ISO base media file it can read")
 
 // ISOFrameCount returns the count of frames of an ISO base media file (MP4, MOV, M4V, 3GP), as f
-// reads it from its top-level box at f's offset on (NewForwardReader's off), where its index (its moov box's sample tables)
-// lists every frame of its one video track, so that a frame count FFmpeg states is the file's
-// exact count where it is this one: a file that is not fragmented (its moov holds no mvex box)
-// and whose edit lists play every frame (isoIndexCounts). A fragmented file's index lists
-// none of its frames, or its first fragment's only: FFmpeg counts its frames from the fragments
-// it has seen, or from its duration. Where f ends within media data (mdat) or a box after it (an
-// index after the media, ffmpeg's default, past the head), next is where to read on: the end of
-// the mdat or of a box f ends within, or the start of the index or of the box whose header f
-// ends within; else 0. The counts are 0 where f ends before they tell (an index first over
-// MaxHead: its tracks are skipped by reading them) or it is not such a file's. indexLast
-// reports that media data came before the index, or before f's end where it holds none.
+// reads it from its top-level box at f's offset on (NewForwardReader's off), where its index (its
+// moov box's sample tables) lists every frame of its one video track, so that a frame count FFmpeg
+// states is the file's exact count where it is this one: a file that is not fragmented (its moov
+// holds no mvex box) and whose edit lists play every frame (isoIndexCounts). A fragmented file's
+// index lists none of its frames, or its first fragment's only: FFmpeg counts its frames from the
+// fragments it has seen, or from its duration. Where f ends within media data (mdat) or a box after
+// it (an index after the media, ffmpeg's default, past the head), next is where to read on: the end
+// of the mdat or of a box f ends within, or the start of the index or of the box whose header f
+// ends within; else 0. The counts are 0 where f ends before they tell (an index first over MaxHead:
+// its tracks are skipped by reading them) or it is not such a file's. indexLast reports that media
+// data came before the index, or before f's end where it holds none.
 func ISOFrameCount(f *ForwardReader) (counts Counts, next int64, indexLast bool) {
 	afterMediaData := false
 	for range maxISOBoxes {
