@@ -21,22 +21,6 @@ import (
 	"gocv.io/x/gocv"
 )
 
-// cutClip writes the video at src cut where no key frame is into dir as name
-// (videotest.CutClip) and returns the file written.
-func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
-	t.Helper()
-	return readFile(t, videotest.CutClip(t, dir, name, src, args...))
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 // TestExactCountOverHTTP: a stream of stated length says its count is exact by what the file
 // is, not by its URL: an MP4 served at a link without an extension (video?id=1) is one whose
 // count is exact; a Matroska file served at a link ending in .mp4 is not, nor an MP4 cut where
@@ -52,8 +36,8 @@ func TestExactCountOverHTTP(t *testing.T) {
 	dir := t.TempDir()
 	large := videotest.LargeClip(t)
 	files := map[string]string{"1": videotest.Clip(t), "2": mkv, "3": filepath.Join(dir, "cut.mp4"), "4": large, "5": filepath.Join(dir, "large-cut.mp4")}
-	cutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart")
-	if data := cutClip(t, dir, "large-cut.mp4", large); len(data) <= container.MaxHead {
+	videotest.ReadFile(t, videotest.CutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart"))
+	if data := videotest.ReadFile(t, videotest.CutClip(t, dir, "large-cut.mp4", large)); len(data) <= container.MaxHead {
 		t.Fatalf("the large clip cut: %d bytes, within the head (%d)", len(data), container.MaxHead)
 	}
 	// ranges: "all" honoured, "none", or "head" only (from byte 0).
@@ -213,30 +197,13 @@ func TestReopenStreamAsksNoMore(t *testing.T) {
 	}
 }
 
-// ffmpegWrites runs ffmpeg with args, the last its output file, and returns that file.
-func ffmpegWrites(t *testing.T, args ...string) string {
-	t.Helper()
-	if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	return args[len(args)-1]
-}
-
-// stillAheadArgs writes a picture into dir and returns it with ffmpeg's input arguments for a
-// file of two video tracks, that picture as a one-frame MJPEG track ahead of the clip's video.
-func stillAheadArgs(t *testing.T, dir string) (pic string, args []string) {
-	t.Helper()
-	pic = ffmpegWrites(t, "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", filepath.Join(dir, "cover.jpg"))
-	return pic, []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
-}
-
 // TestFileVideoTracks: Video.VideoTracks' reader takes a Matroska file's track list and an MP4's
 // index from the one open file (the ISO reader after the Matroska one has read some of it), and
 // gives 0 for a file that is neither, an empty one or none.
 func TestFileVideoTracks(t *testing.T) {
 	dir := t.TempDir()
-	pic, stillAhead := stillAheadArgs(t, dir)
-	ffmpeg := func(args ...string) string { return ffmpegWrites(t, args...) }
+	pic, stillAhead := videotest.StillAhead(t, dir)
+	ffmpeg := func(args ...string) string { return videotest.FFmpeg(t, args...) }
 	empty := filepath.Join(dir, "empty.mp4")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)

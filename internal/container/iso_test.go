@@ -20,23 +20,7 @@ func remux(t *testing.T, dir, name string, args ...string) []byte {
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
 	}
-	return readFile(t, path)
-}
-
-// cutClip writes the video at src cut where no key frame is into dir as name
-// (videotest.CutClip) and returns the file written.
-func cutClip(t *testing.T, dir, name, src string, args ...string) []byte {
-	t.Helper()
-	return readFile(t, videotest.CutClip(t, dir, name, src, args...))
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return videotest.ReadFile(t, path)
 }
 
 // TestVideoHead: the head of a file gives the count of frames of an MP4 or MOV whose index lists
@@ -72,8 +56,8 @@ func TestVideoHead(t *testing.T) {
 		{"stz2", stz2(t, clip), videotest.ClipFrames, false},
 		{"29.97 fps", ntscData, 120, false},
 		{"two video tracks", remux(t, dir, "two.mp4", "-map", "0:v", "-map", "0:v"), 0, false},
-		{"cut where no key frame is, index first", cutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart"), 0, false},
-		{"cut where no key frame is, index last", cutClip(t, dir, "cut-last.mp4", videotest.Clip(t)), 0, false},
+		{"cut where no key frame is, index first", videotest.ReadFile(t, videotest.CutClip(t, dir, "cut.mp4", videotest.Clip(t), "-movflags", "+faststart")), 0, false},
+		{"cut where no key frame is, index last", videotest.ReadFile(t, videotest.CutClip(t, dir, "cut-last.mp4", videotest.Clip(t))), 0, false},
 		{"fragmented", remux(t, dir, "frag.mp4", "-movflags", "frag_keyframe+empty_moov"), 0, false},
 		{"fragmented, first fragment in the index", remux(t, dir, "frag1.mp4", "-movflags", "frag_keyframe"), 0, false},
 		{"Matroska", remux(t, dir, "clip.mkv"), 0, true},
@@ -202,31 +186,14 @@ func FuzzVideoHead(f *testing.F) {
 	})
 }
 
-// ffmpegWrites runs ffmpeg with args, the last its output file, and returns that file.
-func ffmpegWrites(t *testing.T, args ...string) string {
-	t.Helper()
-	if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	return args[len(args)-1]
-}
-
-// stillAheadArgs writes a picture into dir and returns it with ffmpeg's input arguments for a
-// file of two video tracks, that picture as a one-frame MJPEG track ahead of the clip's video.
-func stillAheadArgs(t *testing.T, dir string) (pic string, args []string) {
-	t.Helper()
-	pic = ffmpegWrites(t, "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", filepath.Join(dir, "cover.jpg"))
-	return pic, []string{"-i", pic, "-i", videotest.Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
-}
-
 // TestISOVideoTracks: an MP4's or MOV's video tracks are counted from its index, before or after
 // its frames (a one-frame still track ahead of the video: 2; an audio track beside one video: 1);
 // a Matroska file, a fragmented MP4 (its index lists no frames), a JPEG or no file gives 0, and
 // a file cut anywhere in its first 2 KB at most the tracks it holds, never a panic.
 func TestISOVideoTracks(t *testing.T) {
 	dir := t.TempDir()
-	pic, stillAhead := stillAheadArgs(t, dir)
-	ffmpeg := func(args ...string) string { return ffmpegWrites(t, args...) }
+	pic, stillAhead := videotest.StillAhead(t, dir)
+	ffmpeg := func(args ...string) string { return videotest.FFmpeg(t, args...) }
 	want := map[string]int{
 		ffmpeg(append(stillAhead, filepath.Join(dir, "still.mp4"))...):                                  2,
 		ffmpeg(append(stillAhead, "-movflags", "+faststart", filepath.Join(dir, "still first.mp4"))...): 2,
@@ -246,7 +213,7 @@ func TestISOVideoTracks(t *testing.T) {
 			t.Errorf("%s: %d video tracks; want 0 (not told)", filepath.Base(path), got)
 		}
 	}
-	data := readFile(t, filepath.Join(dir, "still first.mp4"))
+	data := videotest.ReadFile(t, filepath.Join(dir, "still first.mp4"))
 	for n := range min(len(data), 2048) {
 		if c, _, _ := ISOFrameCount(&ForwardReader{r: bytes.NewReader(data[:n])}); c.VideoTracks > 2 || c.Frames != 0 {
 			t.Fatalf("cut at %d bytes: %+v", n, c)

@@ -34,6 +34,33 @@ func Clip(t testing.TB) string {
 	return filepath.Join(torchref.RepoRoot(t), "testdata/video/person.mp4")
 }
 
+// ReadFile returns the file at path's bytes, failing t where it cannot be read.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// FFmpeg runs ffmpeg with args, the last its output file, and returns that file.
+func FFmpeg(t testing.TB, args ...string) string {
+	t.Helper()
+	if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	return args[len(args)-1]
+}
+
+// StillAhead writes a picture into dir and returns it with ffmpeg's input arguments for a file of
+// two video tracks, that picture as a one-frame MJPEG track ahead of the clip's video.
+func StillAhead(t testing.TB, dir string) (pic string, args []string) {
+	t.Helper()
+	pic = FFmpeg(t, "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", filepath.Join(dir, "cover.jpg"))
+	return pic, []string{"-i", pic, "-i", Clip(t), "-map", "0", "-map", "1:v", "-c:v:0", "mjpeg", "-c:v:1", "copy"}
+}
+
 // LoopedClip writes the clip n times over, its packets copied (n*ClipFrames frames), into a
 // temporary directory and returns its path: a video long enough that a test signalling detect
 // after its first frames does so mid-run on a loaded machine (the clip alone can be finished
