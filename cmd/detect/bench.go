@@ -35,7 +35,7 @@ var benchCommand = &cli.Command{
 		&cliflag.Int{IntFlag: cli.IntFlag{Name: "threads", Value: 1, Usage: "threads one run is split over (the detector's and the classifier's thread pool); results do not depend on it"}},
 		&cliflag.Int{IntFlag: cli.IntFlag{Name: "n", Value: 20, Usage: "timed runs"}},
 		&cliflag.Int{IntFlag: cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed runs first (a detector's first frame, which counts its proposals, is one of them)"}},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object: case, runs, warmup, median_ms, p90_ms, min_ms, macs, gflops, gflop_per_s, threads, cpus, gomaxprocs, isa, peak_rss_mb, file_rss_mb (MiB), times_ms"},
 	},
 	Action: func(c *cli.Context) error {
 		if err := flagsBefore("bench", c); err != nil {
@@ -96,6 +96,9 @@ var benchCommand = &cli.Command{
 			return err
 		}
 		if c.Bool("json") {
+			if why := r.Oversubscribed(); why != "" { // (the text says so in its thread count)
+				fmt.Fprintf(c.App.ErrWriter, "detect: bench: note: -threads %d, %s: the threads take turns, and the times are not those of %d cores\n", r.Threads, why, r.Threads)
+			}
 			return writeJSON(c.App.Writer, r)
 		}
 		return printBench(c.App.Writer, r)
@@ -106,7 +109,11 @@ var benchCommand = &cli.Command{
 func printBench(w io.Writer, r bench.Result) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n", r.Case)
-	fmt.Fprintf(&b, "  %s, %s, %s after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", plural.Count(r.Threads, "thread", "threads"), r.ISA, plural.Count(r.Runs, "run", "runs"), r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
+	threads := plural.Count(r.Threads, "thread", "threads")
+	if why := r.Oversubscribed(); why != "" {
+		threads += " (" + why + ")"
+	}
+	fmt.Fprintf(&b, "  %s, %s, %s after %d warm-up: median %.2f ms, p90 %.2f ms, min %.2f ms\n", threads, r.ISA, plural.Count(r.Runs, "run", "runs"), r.Warmup, r.MedianMS, r.P90MS, r.MinMS)
 	fmt.Fprintf(&b, "  %.3f GFLOP per run (%s multiply-adds), %.1f GFLOP/s at the median; peak resident memory %.1f MiB", r.GFLOPs, millions(r.MACs), r.GFLOPPerS, r.PeakRSSMB)
 	if r.FileRSSMB > 0 {
 		fmt.Fprintf(&b, " (%.1f MiB of it file-backed: the executable and shared libraries)", r.FileRSSMB)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -23,20 +24,22 @@ import (
 
 func TestBench(t *testing.T) {
 	type result struct {
-		Case      string    `json:"case"`
-		Runs      int       `json:"runs"`
-		Warmup    int       `json:"warmup"`
-		MedianMS  float64   `json:"median_ms"`
-		P90MS     float64   `json:"p90_ms"`
-		MinMS     float64   `json:"min_ms"`
-		MACs      int64     `json:"macs"`
-		GFLOPs    float64   `json:"gflops"`
-		GFLOPPerS float64   `json:"gflop_per_s"`
-		Threads   int       `json:"threads"`
-		ISA       string    `json:"isa"`
-		PeakRSSMB float64   `json:"peak_rss_mb"`
-		FileRSSMB float64   `json:"file_rss_mb"`
-		TimesMS   []float64 `json:"times_ms"`
+		Case       string    `json:"case"`
+		Runs       int       `json:"runs"`
+		Warmup     int       `json:"warmup"`
+		MedianMS   float64   `json:"median_ms"`
+		P90MS      float64   `json:"p90_ms"`
+		MinMS      float64   `json:"min_ms"`
+		MACs       int64     `json:"macs"`
+		GFLOPs     float64   `json:"gflops"`
+		GFLOPPerS  float64   `json:"gflop_per_s"`
+		Threads    int       `json:"threads"`
+		CPUs       int       `json:"cpus"`
+		GOMAXPROCS int       `json:"gomaxprocs"`
+		ISA        string    `json:"isa"`
+		PeakRSSMB  float64   `json:"peak_rss_mb"`
+		FileRSSMB  float64   `json:"file_rss_mb"`
+		TimesMS    []float64 `json:"times_ms"`
 	}
 	decode := func(out string) result {
 		t.Helper()
@@ -53,7 +56,7 @@ func TestBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := decode(out)
-	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || r.ISA != kernels.ISA() || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
+	if r.Runs != 3 || len(r.TimesMS) != 3 || r.Warmup != 1 || r.Threads != 1 || r.CPUs != runtime.NumCPU() || r.GOMAXPROCS != runtime.GOMAXPROCS(0) || r.ISA != kernels.ISA() || !(r.MedianMS > 0 && r.MedianMS <= r.P90MS) || !(r.GFLOPs > 0.005) || !(r.PeakRSSMB > 1) ||
 		!(r.FileRSSMB > 0 && r.FileRSSMB < r.PeakRSSMB) || !strings.Contains(r.Case, "shufflenet-g3-0.5x classifier, 96x64 input") {
 		t.Errorf("%+v", r)
 	}
@@ -284,6 +287,48 @@ func TestBenchThreads(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("-threads %d: %q, want %q in it", n, b.String(), want)
 		}
+	}
+}
+
+// TestBenchThreadsTakingTurns: where -threads is more than the CPUs, or than GOMAXPROCS (the
+// variable, a container's CPU quota), the threads take turns, and bench says so: its text beside
+// the thread count, -json in cpus and gomaxprocs and a note on standard error. It printed "2
+// threads" for runs that GOMAXPROCS=1 (or taskset -c 0) left on one core, at one thread's times.
+func TestBenchThreadsTakingTurns(t *testing.T) {
+	for _, c := range []struct {
+		r    bench.Result
+		want string
+	}{
+		{bench.Result{Threads: 2, CPUs: 2, GOMAXPROCS: 2}, "\n  2 threads, avx2, "},
+		{bench.Result{Threads: 3, CPUs: 2, GOMAXPROCS: 2}, "\n  3 threads (at most 2 at once: 2 CPUs), avx2, "},
+		{bench.Result{Threads: 2, CPUs: 4, GOMAXPROCS: 1}, "\n  2 threads (at most 1 at once: GOMAXPROCS 1 of 4 CPUs), avx2, "},
+		{bench.Result{Threads: 2, CPUs: 1, GOMAXPROCS: 1}, "\n  2 threads (at most 1 at once: 1 CPU), avx2, "},
+		{bench.Result{Threads: 4, CPUs: 8, GOMAXPROCS: 4}, "\n  4 threads, avx2, "},
+		{bench.Result{Threads: 2}, "\n  2 threads, avx2, "}, // (not known)
+	} {
+		c.r.Case, c.r.ISA, c.r.Runs = "case", "avx2", 3
+		var b strings.Builder
+		if err := printBench(&b, c.r); err != nil || !strings.Contains(b.String(), c.want) {
+			t.Errorf("%+v: %q (%v), want %q in it", c.r, b.String(), err, c.want)
+		}
+	}
+
+	bin := detectBinary(t)
+	args := []string{"bench", "-arch", "shufflenet-g3-0.25x", "-size", "64x64", "-threads", "2", "-n", "1", "-warmup", "0"}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	out, err := cmd.Output()
+	if err != nil || !strings.Contains(string(out), "\n  2 threads (at most 1 at once: ") {
+		t.Errorf("GOMAXPROCS=1 bench -threads 2: %v\n%s", err, out)
+	}
+	var stderr bytes.Buffer
+	cmd = exec.Command(bin, append(args, "-json")...)
+	cmd.Env, cmd.Stderr = append(os.Environ(), "GOMAXPROCS=1"), &stderr
+	out, err = cmd.Output()
+	var r bench.Result
+	if err != nil || json.Unmarshal(out, &r) != nil || r.Threads != 2 || r.GOMAXPROCS != 1 || r.CPUs != runtime.NumCPU() ||
+		!strings.Contains(stderr.String(), "detect: bench: note: -threads 2, at most 1 at once: ") {
+		t.Errorf("GOMAXPROCS=1 bench -threads 2 -json: %v\n%s\nstderr: %s", err, out, stderr.String())
 	}
 }
 

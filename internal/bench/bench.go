@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -60,6 +61,13 @@ type Result struct {
 	GFLOPs    float64 `json:"gflops"`
 	GFLOPPerS float64 `json:"gflop_per_s"` // GFLOPs / median time
 	Threads   int     `json:"threads"`
+	// CPUs is how many logical CPUs the process may run on (runtime.NumCPU: the machine's, less
+	// those its CPU affinity leaves out, as taskset's), GOMAXPROCS how many goroutines the Go
+	// runtime runs at once (the GOMAXPROCS variable or a container's CPU quota can set it lower).
+	// With Threads above either, the threads take turns, and the times are not those of Threads
+	// cores (Oversubscribed says so).
+	CPUs       int `json:"cpus"`
+	GOMAXPROCS int `json:"gomaxprocs"`
 	// ISA is the instruction set of the matrix product that ran ("avx512", "avx2", "neon",
 	// "generic"; SHUFFLEDET_ISA caps it).
 	ISA string `json:"isa"`
@@ -99,7 +107,7 @@ func Measure(c Case, runs, warmup int) (Result, error) {
 		ms[i] = float64(time.Since(t0).Nanoseconds()) / 1e6
 	}
 	r := Result{Case: c.Name, Runs: runs, Warmup: warmup, MACs: c.MACs, GFLOPs: 2 * float64(c.MACs) / 1e9, Threads: c.Threads,
-		ISA: kernels.ISA(), TimesMS: slices.Clone(ms)}
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), ISA: kernels.ISA(), TimesMS: slices.Clone(ms)}
 	slices.Sort(ms)
 	r.MedianMS, r.P90MS, r.MinMS = Median(ms), Percentile(ms, 90), ms[0]
 	r.GFLOPPerS = r.GFLOPs / (r.MedianMS / 1e3)
@@ -110,6 +118,19 @@ func Measure(c Case, runs, warmup int) (Result, error) {
 		r.FileRSSMB = float64(rss) / (1 << 20)
 	}
 	return r, nil
+}
+
+// Oversubscribed says how many of r's threads can run at once, and what limits them, where that is
+// fewer than r.Threads ("at most 2 at once: 2 CPUs"; "at most 1 at once: GOMAXPROCS 1 of 2 CPUs"),
+// and "" where all of them can (or the figures are not known).
+func (r Result) Oversubscribed() string {
+	if r.CPUs < 1 || r.GOMAXPROCS < 1 || r.Threads <= min(r.CPUs, r.GOMAXPROCS) {
+		return ""
+	}
+	if r.GOMAXPROCS < r.CPUs {
+		return fmt.Sprintf("at most %d at once: GOMAXPROCS %d of %s", r.GOMAXPROCS, r.GOMAXPROCS, plural.Count(r.CPUs, "CPU", "CPUs"))
+	}
+	return fmt.Sprintf("at most %d at once: %s", r.CPUs, plural.Count(r.CPUs, "CPU", "CPUs"))
 }
 
 // Median returns the median of sorted values (the mean of the two middle ones for an even count).

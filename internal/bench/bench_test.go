@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +69,9 @@ func TestMeasure(t *testing.T) {
 	}
 	if !(r.PeakRSSMB > 1) {
 		t.Errorf("peak RSS %g MiB", r.PeakRSSMB)
+	}
+	if r.CPUs != runtime.NumCPU() || r.GOMAXPROCS != runtime.GOMAXPROCS(0) {
+		t.Errorf("%d CPUs, GOMAXPROCS %d; want %d and %d", r.CPUs, r.GOMAXPROCS, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	}
 	boom := errors.New("boom")
 	calls := 0
