@@ -33,6 +33,10 @@ A peer that cannot run here (no node, onnxruntime-node not installed in bench/no
 or that fails on a case is left out with a line saying why, on standard error and under the table
 ("Not measured"); every other engine is still measured.
 
+An engine in this process stops a call once its runs have taken MAX_CALL_S (in_process): a cell
+left with fewer runs than asked is named under the table with its count (results.json: runs and
+runs_asked). peak_rss_mb is ours only (detect bench's VmHWM): the peers' memory is not measured.
+
 Writes OUT/results.json (every measurement) and OUT/table.md (printed too).
 """
 import argparse
@@ -61,7 +65,7 @@ except ImportError as e:
                      "python3-torch, python3-torchvision and python3-numpy (scripts/setup installs them)" % e)
 
 ORT_PACKAGE = os.path.join("bench", "node_modules", "onnxruntime-node", "package.json")
-ENGINE_NAMES = {"onnxruntime": "ONNX Runtime", "opencv-dnn": "OpenCV DNN"}
+ENGINE_NAMES = {"onnxruntime": "ONNX Runtime", "opencv-dnn": "OpenCV DNN", "pytorch": "PyTorch"}
 
 
 def missing_peers(root=ROOT):
@@ -307,13 +311,15 @@ class Bench:
                     self.skipped.setdefault(engine, why)
                     continue
                 times[i] += ms
-                f["peak_rss_mb"] = max(f.get("peak_rss_mb", 0), facts[i].get("peak_rss_mb", 0))
+                if "peak_rss_mb" in f or "peak_rss_mb" in facts[i]:  # (ours: the peers' memory is not measured)
+                    f["peak_rss_mb"] = max(f.get("peak_rss_mb", 0), facts[i].get("peak_rss_mb", 0))
                 facts[i].update(f)
-        for (engine, threads, *_), ms, f in zip(entries, times, facts):
+        for (engine, threads, _, *n), ms, f in zip(entries, times, facts):
             if not ms:  # a peer that failed
                 continue
             r = summarize(ms)
             r.update(f)
+            r["runs_asked"] = rounds * (n[0] if n else runs)  # more than runs where in_process cut a call short
             if "gflops" in r:
                 r["gflop_per_s"] = r["gflops"] / (r["median_ms"] / 1e3)
             self.record(r, engine=engine, case=case, threads=threads)
@@ -570,6 +576,14 @@ class Report:
             p("")
             p("Not measured (their cells are -): " + "; ".join(
                 "%s: %s" % (ENGINE_NAMES.get(e, e), why) for e, why in sorted(b.skipped.items())) + ".")
+        short = [r for r in b.results if r["runs"] < r.get("runs_asked", 0)]
+        if short:
+            p("")
+            p("Fewer runs than asked (an engine in this process stops a call once its runs have taken %g s: "
+              "threads waiting for a busy core; these cells rest on few runs): " % MAX_CALL_S + "; ".join(
+                  "%s, %s, %d thread%s: %d of %d" % (ENGINE_NAMES.get(r["engine"], r["engine"]), r["case"], r["threads"],
+                                                   "s" if r["threads"] > 1 else "", r["runs"], r["runs_asked"])
+                  for r in short) + ".")
         p("")
         p("| classifier g3, 224x224 | threads | shuffledet | ONNX Runtime | OpenCV DNN | PyTorch | ncnn | ORT / ours | "
           "OpenCV / ours | PyTorch / ours | ncnn / ours | ours GFLOP/s (% of 1-thread peak) |")
@@ -608,7 +622,7 @@ class Report:
         o = b.find("shuffledet", trunk, 1)
         if o is not None:
             p("")
-            p("| trunk g3 1x to stage 3, %dx%d | shuffledet | ONNX Runtime | ORT / ours | ours GFLOP/s (%% of peak) |" % TRUNK)
+            p("| trunk g3 1x to stage 3, %dx%d | shuffledet | ONNX Runtime | ORT / ours | ours GFLOP/s (%% of 1-thread peak) |" % TRUNK)
             p("| --- | --- | --- | --- | --- |")
             for t in (1, 2):
                 p("| %d thread%s | %s | %s | %s | %s |" % (
@@ -636,7 +650,7 @@ class Report:
                 p("| " + " | ".join(row) + " |")
         p("")
         p("| detector g3, %dx%d frame | shuffledet | torchvision | torchvision / ours | GFLOP per frame (box head at "
-          "the frame's proposals, 300 at these sizes) | ours GFLOP/s (%% of peak) | ours peak RSS (MiB): with OpenCV / pure Go |" % (FRAME[1], FRAME[0]))
+          "the frame's proposals, 300 at these sizes) | ours GFLOP/s (%% of 1-thread peak) | ours peak RSS (MiB): with OpenCV / pure Go |" % (FRAME[1], FRAME[0]))
         p("| --- | --- | --- | --- | --- | --- | --- |")
         for w in WIDTHS:
             for res in (300, 600):

@@ -144,6 +144,38 @@ class LeftOut(unittest.TestCase):
             b.compare("classifier 0.5x 224", [("shuffledet", 1, failing)], 1, 1, 0)
 
 
+class Measured(unittest.TestCase):
+    def test_a_peer_has_no_peak_rss(self):
+        # results.json gave every peer "peak_rss_mb": 0, a figure nothing measured; ours keeps the
+        # largest of its rounds.
+        b = make_bench(self, {})
+        rss = iter([80.0, 95.0])
+
+        def ours(runs, warmup):
+            return [2.0] * runs, {"peak_rss_mb": next(rss), "gflops": 1.0}
+        with contextlib.redirect_stderr(io.StringIO()):
+            b.compare("classifier 0.5x 224", [("shuffledet", 1, ours), ("onnxruntime", 1, runner(3.0))], 2, 3, 0)
+        got = {r["engine"]: r for r in b.results}
+        self.assertEqual(got["shuffledet"]["peak_rss_mb"], 95.0)
+        self.assertNotIn("peak_rss_mb", got["onnxruntime"])
+
+    def test_a_call_cut_short_is_named_under_the_table(self):
+        # PyTorch's 2x classifier on 2 busy cores gave 11 runs of the 30 asked (in_process stops a
+        # call after MAX_CALL_S), a median of 1868 ms and a ratio of 232, with nothing to say so.
+        b = make_bench(self, {})
+        with contextlib.redirect_stderr(io.StringIO()):
+            b.compare("classifier 0.5x 224", [("shuffledet", 1, runner(2.0)), ("pytorch", 2, runner(8.0)),
+                                              ("pytorch", 1, lambda runs, warmup: ([9.0], {}))], 3, 10, 0)
+        got = {(r["engine"], r["threads"]): r for r in b.results}
+        self.assertEqual((got["pytorch", 1]["runs"], got["pytorch", 1]["runs_asked"]), (3, 30))
+        self.assertEqual((got["pytorch", 2]["runs"], got["pytorch", 2]["runs_asked"]), (30, 30))
+        b.results[[r["engine"] for r in b.results].index("shuffledet")].update(gflop_per_s=50.0, macs=1)
+        table = peers.Report(b).markdown()
+        self.assertIn("Fewer runs than asked", table)
+        self.assertIn("PyTorch, classifier 0.5x 224, 1 thread: 3 of 30.", table)
+        self.assertNotIn("2 threads: 30 of 30", table)
+
+
 class Beside(unittest.TestCase):
     def test_rounding_onto_the_goal_shows_more_digits(self):
         # 2.503 ms against <= 2.5 ms printed "2.50 ms ... | no"
