@@ -237,6 +237,8 @@ func prepare(c *cli.Context, supported func(c *cli.Context, ins []input) error) 
 		}
 	}
 	switch {
+	case !c.IsSet("model") && c.Args().First() == "help": // (HideHelpCommand: "detect help bench" said only "no -model")
+		return nil, errors.New("no help command: detect -h, detect info -h and detect bench -h print the help")
 	case !c.IsSet("model"):
 		return nil, errors.New("no -model: give the detector's .bin file\nusage: " + usage)
 	case c.NArg() == 0:

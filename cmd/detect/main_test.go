@@ -387,7 +387,7 @@ func TestHelpDefaults(t *testing.T) {
 
 // TestUsageMistakes: what is missing, or out of place, is named: no -model, no input, a flag
 // after the inputs (which would be read as a file; -model's example named it twice), a model
-// file that is not there.
+// file that is not there, a help command that is not one.
 func TestUsageMistakes(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "x.jpg")
 	if err := os.WriteFile(img, []byte("not read"), 0o644); err != nil {
@@ -399,6 +399,8 @@ func TestUsageMistakes(t *testing.T) {
 		want string
 	}{
 		{[]string{img}, "no -model: give the detector's .bin file"},
+		{[]string{"help", "bench"}, "no help command: detect -h, detect info -h and detect bench -h print the help"}, // (it said "no -model")
+		{[]string{"help"}, "no help command: "},
 		{[]string{img, "-model", missing}, "-model after the inputs: flags go before them (detect -model m.bin ... INPUT...;"}, // not "no -model", nor -model twice
 		{[]string{"-model", missing}, "no INPUT: give an image"},
 		{[]string{"-model", missing, img, "-score", "0.5"}, "-score after the inputs: flags go before them"},
