@@ -362,3 +362,20 @@ func TestTextOutputWriteError(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchHelpNamesValues: bench -h names what each flag takes (HxW, RUNS, N, FILE), as detect's
+// own flags do; it printed "--size value", "-n value".
+func TestBenchHelpNamesValues(t *testing.T) {
+	out, _, err := run(t, "bench", "-h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--arch NAME ", "--model FILE ", "--size HxW ", "--res N ", "--stage N ", "--threads N ", "-n RUNS ", "--warmup N "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench -h has no %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, " value ") {
+		t.Errorf("bench -h names a flag's value \"value\":\n%s", out)
+	}
+}
