@@ -139,6 +139,9 @@ func readConfig(r *bufio.Reader, name string) (head []byte, cfg image.Config, fo
 			return nil, image.Config{}, "", err
 		}
 		if cfg, err = png.DecodeConfig(bytes.NewReader(head)); err != nil {
+			if err == png.UnsupportedError("dimension overflow") {
+				return nil, image.Config{}, "", pngTooLarge(head, name)
+			}
 			return nil, image.Config{}, "", fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
 		}
 		return head, cfg, "png", nil

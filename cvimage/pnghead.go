@@ -7,9 +7,11 @@ import (
 	"hash/crc32"
 	"image/png"
 	"io"
+	"math"
 	"slices"
 
 	"github.com/shuffledet/shuffledet/internal/quote"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // pngSignature is the eight bytes a PNG file begins with.
@@ -99,4 +101,23 @@ func readPNGHead(r *bufio.Reader, name string) ([]byte, error) {
 			return nil, fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), png.FormatError(fmt.Sprintf("invalid checksum of its %q chunk", chunk[:])))
 		}
 	}
+}
+
+// pngTooLarge is the error for a PNG whose header Go's decoder refused as a "dimension overflow":
+// on a 32-bit machine (armv7) it refuses one of more than 2^28 pixels so, before its size can be
+// checked, where a 64-bit one gives its size to transform.CheckSize. The error is CheckSize's,
+// transform.ErrImageTooLarge naming the size, as on a 64-bit machine. head is readPNGHead's, its
+// IHDR (the decoder read it) first.
+func pngTooLarge(head []byte, name string) error {
+	err := error(png.UnsupportedError("dimension overflow"))
+	if len(head) >= len(pngSignature)+8+8 && string(head[len(pngSignature)+4:][:4]) == "IHDR" {
+		ihdr := head[len(pngSignature)+8:]
+		w, h := binary.BigEndian.Uint32(ihdr), binary.BigEndian.Uint32(ihdr[4:])
+		if w <= math.MaxInt32 && h <= math.MaxInt32 { // (the decoder refuses the rest as non-positive)
+			if e := transform.CheckSize(int(w), int(h)); e != nil {
+				return fmt.Errorf("cvimage: image %s (png): %w", quote.Name(name), e)
+			}
+		}
+	}
+	return fmt.Errorf("cvimage: image %s: cannot decode header: %w", quote.Name(name), err)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/shuffledet/shuffledet/internal/torchref"
+	"github.com/shuffledet/shuffledet/transform"
 )
 
 // adam7 are the passes of an interlaced PNG: each pass's first column and row, and its steps.
@@ -188,5 +190,35 @@ func TestPNGMetadataDropped(t *testing.T) {
 				t.Errorf("%s, %s: %v, want an error naming the file", name, bad, err)
 			}
 		}
+	}
+}
+
+// TestPNGTooLargeHeader: a PNG whose header declares more than transform.MaxPixels is refused as
+// transform.ErrImageTooLarge naming its size, on every machine: on a 32-bit one (armv7) Go's
+// decoder refuses one of more than 2^28 pixels itself ("png: unsupported feature: dimension
+// overflow") before its size reaches transform.CheckSize, and that was the error a user saw.
+func TestPNGTooLargeHeader(t *testing.T) {
+	for _, side := range []uint32{30000, 65535, 1<<31 - 1} {
+		var b bytes.Buffer
+		b.WriteString(pngSignature)
+		ihdr := make([]byte, 13)
+		binary.BigEndian.PutUint32(ihdr[0:], side)
+		binary.BigEndian.PutUint32(ihdr[4:], side)
+		ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+		b.Write(pngChunk("IHDR", ihdr))
+		b.Write(pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}))
+		b.Write(pngChunk("IEND", nil))
+		size := fmt.Sprintf("%dx%d", side, side)
+		head := slices.Clone(b.Bytes())
+		if _, err := Decode(&b, "big.png"); !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "big.png") || !strings.Contains(err.Error(), size) {
+			t.Errorf("a PNG of %s: %v; want transform.ErrImageTooLarge naming the file and its size", size, err)
+		}
+		// The error a 32-bit machine's decoder leads to, here too.
+		if err := pngTooLarge(head, "big.png"); !errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "big.png") || !strings.Contains(err.Error(), size) {
+			t.Errorf("pngTooLarge, %s: %v; want transform.ErrImageTooLarge naming the file and its size", size, err)
+		}
+	}
+	if err := pngTooLarge([]byte(pngSignature), "cut.png"); errors.Is(err, transform.ErrImageTooLarge) || !strings.Contains(err.Error(), "dimension overflow") {
+		t.Errorf("pngTooLarge without an IHDR: %v; want the decoder's error", err)
 	}
 }
