@@ -2,9 +2,22 @@ package coco
 
 import (
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// beyondInt reports whether id, as a test writes it, is an integer that int cannot hold: on a
+// 32-bit machine (armv7) a category id past int32 is refused (intNumber), as errIntID32 says.
+func beyondInt(id string) bool {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && (n > math.MaxInt || n < -math.MaxInt)
+}
+
+// errIntID32 is the error of a category id that int cannot hold (beyondInt).
+const errIntID32 = "is out of range: an id here is a 32-bit integer"
 
 // bigDet is a detection of TestIntegersBeyond2p53: its image and category ids and its score as
 // written, and whether it hits its image's annotation (the same box) or misses it.
@@ -75,6 +88,9 @@ func TestIntegersBeyond2p53(t *testing.T) {
 			"categories[0]: id 9007199254740993 is an integer that a float64 cannot hold, and categories[1]'s id is written as a float"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if slices.ContainsFunc(c.cats, beyondInt) { // on a 32-bit machine
+				c.refused = errIntID32
+			}
 			var ims, cats, anns, dets []string
 			for i, id := range c.images {
 				ims = append(ims, fmt.Sprintf(`{"id": %s, "width": 100, "height": 100, "file_name": "x%d.jpg"}`, id, i))

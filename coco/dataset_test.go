@@ -227,6 +227,11 @@ func TestLoadErrors(t *testing.T) {
 		{"empty results", "", true, []string{"empty results: is empty"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if strings.Contains(c.content, `"categories": [{"id": 5e0}, {"id": -9007199254740993}]`) || strings.Contains(c.content, `"categories": [{"id": 9007199254740993}`) {
+				if beyondInt("9007199254740993") { // on a 32-bit machine
+					c.want = []string{errIntID32}
+				}
+			}
 			p := writeFile(t, c.name, c.content)
 			if c.name == "directory" {
 				p = t.TempDir()
