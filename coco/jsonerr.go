@@ -47,8 +47,9 @@ func jsonInput(r io.Reader, name string) (*bufio.Reader, error) {
 	}
 	// A zero byte, which JSON text never holds, near the start: a binary file given for a JSON
 	// one (a model, an image), which the checks after would call Latin-1 text to convert.
-	if head, _ := br.Peek(512); bytes.IndexByte(head, 0) >= 0 {
-		return nil, &FileError{Path: name, Offset: int64(bytes.IndexByte(head, 0)), Msg: "is a binary file, not JSON text (a zero byte here): a model or an image given for a JSON file?"}
+	start, _ := br.Peek(512)
+	if at := bytes.IndexByte(start, 0); at >= 0 {
+		return nil, &FileError{Path: name, Offset: int64(at), Msg: "is a binary file, not JSON text (a zero byte here): a model or an image given for a JSON file?"}
 	}
 	return br, nil
 }
