@@ -24,7 +24,9 @@ const (
 // TestParityWithTorchvision exports random detectors with train/export.py, runs
 // train/reference.py (torchvision's FasterRCNN) on real images with the score threshold at 0, and
 // compares every stage of the Go detector: the preprocessed input, stage-3 features, RPN head
-// outputs, proposals, per-RoI class logits and probabilities, and the final detections.
+// outputs, proposals, per-RoI class logits and probabilities, and the final detections. At 300
+// a JPEG is added where cvimage decodes JPEGs as PIL does (parityJPEG). One reference run per
+// model and resolution dumps every image (a torch process starts in seconds; make test's time).
 // make test runs 0.5x at 300 and 600; SHUFFLEDET_LONG=1 (make test-long) adds 1x and 2x.
 func TestParityWithTorchvision(t *testing.T) {
 	widths := []float64{0.5}
@@ -32,8 +34,23 @@ func TestParityWithTorchvision(t *testing.T) {
 		widths = append(widths, 1.0, 2.0)
 	}
 	root := torchref.RepoRoot(t)
-	images := []string{filepath.Join(root, "testdata/images/000000001503.png"), filepath.Join(root, "testdata/images/000000005503.png")}
+	pngs := []string{filepath.Join(root, "testdata/images/000000001503.png"), filepath.Join(root, "testdata/images/000000005503.png")}
 	dir := t.TempDir()
+	// compare runs reference.py on the model at res over images, one dump each, and compares
+	// det with every one.
+	compare := func(det *Detector, model string, width float64, res int, images []string) {
+		t.Helper()
+		args := []string{"--model", model, "--res", fmt.Sprint(res), "--score-thresh", "0"}
+		var dumps []string
+		for ii := range images {
+			dumps = append(dumps, filepath.Join(dir, fmt.Sprintf("ref-%g-%d-%d.safetensors", width, res, ii)))
+			args = append(args, "--dump", dumps[ii])
+		}
+		torchref.Run(t, "train/reference.py", append(args, images...)...)
+		for ii, img := range images {
+			compareWithReference(t, fmt.Sprintf("%gx@%d/%s", width, res, filepath.Base(img)), det, img, torchref.Load(t, dumps[ii]))
+		}
+	}
 	for wi, width := range widths {
 		for _, res := range []int{300, 600} {
 			model := filepath.Join(dir, fmt.Sprintf("det-%g-%d.bin", width, res))
@@ -42,12 +59,11 @@ func TestParityWithTorchvision(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for ii, img := range images {
-				name := fmt.Sprintf("%gx@%d/%s", width, res, filepath.Base(img))
-				dump := filepath.Join(dir, fmt.Sprintf("ref-%g-%d-%d.safetensors", width, res, ii))
-				torchref.Run(t, "train/reference.py", "--model", model, "--res", fmt.Sprint(res), "--score-thresh", "0", "--dump", dump, img)
-				compareWithReference(t, name, det, img, torchref.Load(t, dump))
+			images := pngs
+			if res == 300 && parityJPEG != "" {
+				images = append(images[:len(images):len(images)], filepath.Join(root, parityJPEG))
 			}
+			compare(det, model, width, res, images)
 		}
 		// A size of neither preset (-res 448: the longer side at most 746) on the 300 model,
 		// torchvision at the same min_size / max_size.
@@ -56,9 +72,7 @@ func TestParityWithTorchvision(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dump := filepath.Join(dir, fmt.Sprintf("ref-%g-448.safetensors", width))
-		torchref.Run(t, "train/reference.py", "--model", model, "--res", "448", "--score-thresh", "0", "--dump", dump, images[1])
-		compareWithReference(t, fmt.Sprintf("%gx@448/%s", width, filepath.Base(images[1])), det, images[1], torchref.Load(t, dump))
+		compare(det, model, width, 448, pngs[1:])
 	}
 }
 

@@ -1,15 +1,15 @@
 """Run the torchvision reference detector of a shuffledet .bin on images.
 
   /usr/bin/python3 train/reference.py --model det.bin [--res 300|600|N] [--score-thresh S] [--nms-thresh T] \
-      [--dump out.safetensors] IMAGE...
+      [--dump out.safetensors]... IMAGE...
 
 Prints one JSON line per image:
   {"source": path, "width": W, "height": H,
    "detections": [{"bbox": [x, y, w, h], "score": s, "category_id": c, "label": "..."}]}
 (original pixels, COCO xywh, torchvision's order). Each image runs on its own (batch of 1).
 
---dump writes the intermediates of the FIRST image (see README.md), captured with forward
-hooks on torchvision's own modules.
+--dump writes an image's intermediates (see README.md), captured with forward hooks on
+torchvision's own modules: the first --dump the first image's, the second the second's, and so on.
 """
 import argparse
 import json
@@ -96,10 +96,14 @@ def main(argv=None):
                    "32 to 2458, the longer side at most 5/3 of it)")
     p.add_argument("--score-thresh", type=number(0, 1, below=True), help="override roi.score_thresh")
     p.add_argument("--nms-thresh", type=number(0, 1), help="override roi.nms_thresh (torchvision's box_nms_thresh)")
-    p.add_argument("--dump", help="safetensors file with the first image's intermediates")
+    p.add_argument("--dump", action="append", default=[],
+                   help="safetensors file of an image's intermediates: the k-th --dump is the k-th image's")
     p.add_argument("--threads", type=whole(1), default=2)
     p.add_argument("images", nargs="+")
     a = p.parse_args(argv)
+    if len(a.dump) > len(a.images):
+        p.error("%d --dump files for %d image%s (the k-th --dump is the k-th image's)"
+                % (len(a.dump), len(a.images), "" if len(a.images) == 1 else "s"))
     torch.set_num_threads(a.threads)
 
     model = read_source("--model", a.model, load_bin)
@@ -116,7 +120,7 @@ def main(argv=None):
 
     for idx, path in enumerate(a.images):
         img = load_image(path)
-        cap = Capture(model) if (a.dump and idx == 0) else None
+        cap = Capture(model) if idx < len(a.dump) else None
         with torch.no_grad():
             out = model([img])[0]
         boxes, scores, labels = out["boxes"], out["scores"], out["labels"]
@@ -133,7 +137,7 @@ def main(argv=None):
             d["boxes"] = boxes
             d["scores"] = scores
             d["labels"] = labels.float()
-            write_safetensors(a.dump, {k: v.float().contiguous() for k, v in d.items()},
+            write_safetensors(a.dump[idx], {k: v.float().contiguous() for k, v in d.items()},
                               {"format": "shuffledet-reference", "source": path,
                                "config": json.dumps(cfg),
                                "score_thresh": repr(float(model.roi_heads.score_thresh)),

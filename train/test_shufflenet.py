@@ -393,15 +393,20 @@ class TestDetector(unittest.TestCase):
         self.assertTrue(IMAGES, NO_IMAGES)
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "det.bin")
-            dump = os.path.join(d, "dump.safetensors")
+            dump, dump2 = os.path.join(d, "dump.safetensors"), os.path.join(d, "dump2.safetensors")
             export.main(["--out", p, "--random", "--seed", "2", "--groups", "8", "--width", "0.25",
                          "--shallow", "--detector", "--res", "300", "--num-det-classes", "5"])
             out = subprocess.run([sys.executable, os.path.join(HERE, "reference.py"), "--model", p,
-                                  "--dump", dump, IMAGES[1], IMAGES[2]],
+                                  "--dump", dump, "--dump", dump2, IMAGES[1], IMAGES[2]],
                                  check=True, capture_output=True, text=True).stdout
-            t, _ = read_safetensors(dump)
+            t, meta = read_safetensors(dump)
+            t2, meta2 = read_safetensors(dump2)
         lines = [json.loads(line) for line in out.splitlines()]
         self.assertEqual([x["source"] for x in lines], IMAGES[1:3])
+        # the k-th --dump is the k-th image's
+        self.assertEqual([meta["source"], meta2["source"]], IMAGES[1:3])
+        self.assertEqual(len(lines[1]["detections"]), t2["scores"].shape[0])
+        self.assertNotEqual(t["image"].shape, t2["image"].shape)
         first = lines[0]
         self.assertEqual(len(first["detections"]), t["scores"].shape[0])
         ids = {1, 2, 3, 4, 5}
@@ -484,6 +489,12 @@ class ToolMistakes(unittest.TestCase):
                 main(["--model", "absent.bin"] + args + ([] if main is features.main else ["absent.jpg"]))
             self.assertEqual(e.exception.code, 2, (args, str(e.exception)))
             self.assertIn("argument %s: %s: want" % (flag, args[-1]), err.getvalue())
+        # more --dump files than images: refused before the model is read
+        err = io.StringIO()
+        with self.assertRaises(SystemExit) as e, contextlib.redirect_stderr(err):
+            reference.main(["--model", "absent.bin", "--dump", "a.st", "--dump", "b.st", "absent.jpg"])
+        self.assertEqual(e.exception.code, 2, str(e.exception))
+        self.assertIn("2 --dump files for 1 image (the k-th --dump is the k-th image's)", err.getvalue())
 
 
 if __name__ == "__main__":
