@@ -48,8 +48,11 @@ vet:
 nofma:
 	GO=$(GO) scripts/check-nofma
 
+# The longest packages first: go test starts them in the order given, two at a time, and the
+# rest then fill the other core instead of one long package running alone at the end.
+UNIT_FIRST := ./cmd/detect ./detector ./pipeline ./internal/kernels ./transform ./backbone/shufflenet
 unit:
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -timeout 15m $(UNIT_FIRST) ./...
 
 # The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip), the
 # training recipes' tests, and those of bench/peers.py and scripts/fuzz (train/test_*.py).
@@ -60,13 +63,15 @@ train:
 noasm:
 	$(GO) test -count=1 -timeout 15m -tags noasm ./internal/kernels/... ./nn/... ./backbone/...
 
+# Two of its runs at a time (each waits on streams and goroutines much of its time), the longest first.
 race:
-	$(GO) test -count=1 -race -skip '$(NATIVE_ONLY)' $(RACE_PKGS)
-	GO=$(GO) scripts/test-selected -count=1 -race -run 'Clone|Threads|Busy|Close' ./detector
-	GO=$(GO) scripts/test-selected -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline
-	GO=$(GO) scripts/test-selected -count=1 -race -run 'Threads' ./nn ./roihead
-	GO=$(GO) scripts/test-selected -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet
-	GO=$(GO) scripts/test-selected -count=1 -race -run 'TensorConcurrent' ./safetensors
+	scripts/two-at-once \
+		"$(GO) test -count=1 -race -skip '$(NATIVE_ONLY)' $(RACE_PKGS)" \
+		"GO=$(GO) scripts/test-selected -count=1 -race -run 'FileEveryFrame|Stride|Live|Interrupt|Sink|Reconnect|Images|Progress' ./pipeline" \
+		"GO=$(GO) scripts/test-selected -count=1 -race -run 'Clone|Threads|Busy|Close' ./detector" \
+		"GO=$(GO) scripts/test-selected -count=1 -race -run 'Tiles|Bands' ./backbone/shufflenet" \
+		"GO=$(GO) scripts/test-selected -count=1 -race -run 'TensorConcurrent' ./safetensors" \
+		"GO=$(GO) scripts/test-selected -count=1 -race -run 'Threads' ./nn ./roihead"
 
 # Everything builds without cgo (the packages that use OpenCV through gocv, cvimage, cvdetect,
 # pipeline and cmd/detect, carry `//go:build cgo && !noopencv` with a stub for the rest), and cross-compiles for arm64;
