@@ -93,7 +93,8 @@ arm64:
 	# the pool's hand-offs also on a CPU without ARMv8.1's atomics (Go's load/store-exclusive fallback)
 	QEMU_CPU=cortex-a57 GOARCH=arm64 $(GO) test -count=3 -timeout 10m -exec qemu-aarch64-static -run 'ParkingHandOff|Stress' ./parallel
 
-# Every parser, fuzzed: package:target. make fuzz runs each for 5 s (FUZZ_TIME), make fuzz-long for 10 min
+# Every parser, fuzzed: package:target. make fuzz runs each for 3 s (FUZZ_TIME: its seed corpus and a
+# first look, in make test's time), make fuzz-long for 10 min
 # (its last status lines, with executions and new inputs, go to out/fuzz-long/).
 FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParseYAML \
 	./coco:FuzzDecodeDataset ./coco:FuzzDecodeResults ./coco:FuzzResultObject ./backbone/shufflenet:FuzzParseName \
@@ -101,7 +102,7 @@ FUZZ_TARGETS := ./safetensors:FuzzParse ./modelfile:FuzzOpen ./configs:FuzzParse
 	./coco:FuzzLoadFiles ./coco:FuzzParseRLE ./coco:FuzzPythonFloats ./cvimage:FuzzReadJPEG ./cvimage:FuzzReadWebP ./cvimage:FuzzDecode ./detector:FuzzConfigDetect \
 	./pipeline:FuzzRedactURL ./pipeline:FuzzRTSPAnswer ./internal/container:FuzzMatroskaTimes ./internal/container:FuzzVideoHead \
 	./coco:FuzzImagePath ./cvimage:FuzzGIFFrames
-FUZZ_TIME ?= 5s
+FUZZ_TIME ?= 3s
 FUZZ_LONG_TIME ?= 10m
 
 # Two targets at a time, one worker each: the same fuzzing as one at a time on both cores, and
