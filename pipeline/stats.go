@@ -107,6 +107,15 @@ type Stats struct {
 	output     Latency // drawing, encoding and the other sinks
 	age        Latency // from the end of decoding to the end of output
 	elapsed    time.Duration
+	images     bool // Summary counts images (CountImages)
+}
+
+// CountImages makes Summary count images rather than frames: for a run whose every input is a
+// still image.
+func (s *Stats) CountImages() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.images = true
 }
 
 // Counts is a snapshot of a Stats' counters.
@@ -160,7 +169,7 @@ func (s *Stats) Elapsed() time.Duration {
 	return s.elapsed
 }
 
-// Summary writes the end-of-run report: frames, dropped and corrupt frames (and failed,
+// Summary writes the end-of-run report: frames (images, after CountImages), dropped and corrupt frames (and failed,
 // reconnected and damaged ones where there were any), detections per class, mean / p50 / p95
 // latency per stage and throughput.
 func (s *Stats) Summary(w io.Writer) {
@@ -171,7 +180,13 @@ func (s *Stats) Summary(w io.Writer) {
 	if el > 0 {
 		rate = float64(c.Frames) / el.Seconds()
 	}
-	fmt.Fprintf(w, "summary: %s in %.1f s (%.2f frames/s); dropped %d, corrupt %d", plural.Count(c.Frames, "frame", "frames"), el.Seconds(), rate, c.Dropped, c.Corrupt)
+	one, many := "frame", "frames"
+	s.mu.Lock()
+	if s.images {
+		one, many = "image", "images"
+	}
+	s.mu.Unlock()
+	fmt.Fprintf(w, "summary: %s in %.1f s (%.2f %s/s); dropped %d, corrupt %d", plural.Count(c.Frames, one, many), el.Seconds(), rate, many, c.Dropped, c.Corrupt)
 	if c.Failed > 0 {
 		fmt.Fprintf(w, ", failed %d", c.Failed)
 	}

@@ -65,11 +65,20 @@ func TestSummary(t *testing.T) {
 		}
 	}
 
-	// One frame (an image): "1 frame", not "1 frames".
+	// One frame: "1 frame", not "1 frames".
 	s = &Stats{frames: 1, elapsed: time.Second}
 	b.Reset()
 	s.Summary(&b)
 	if want := "summary: 1 frame in 1.0 s (1.00 frames/s); dropped 0, corrupt 0\n"; !strings.HasPrefix(b.String(), want) {
 		t.Errorf("one frame: summary %q, want it to begin %q", b.String(), want)
+	}
+
+	// A run of still images counts images.
+	s = &Stats{frames: 2, corrupt: 1, elapsed: time.Second}
+	s.CountImages()
+	b.Reset()
+	s.Summary(&b)
+	if want := "summary: 2 images in 1.0 s (2.00 images/s); dropped 0, corrupt 1\n"; !strings.HasPrefix(b.String(), want) {
+		t.Errorf("images: summary %q, want it to begin %q", b.String(), want)
 	}
 }

@@ -233,6 +233,9 @@ func detect(c *cli.Context) error {
 	}
 
 	stats := &pipeline.Stats{}
+	if stills(j.inputs) {
+		stats.CountImages()
+	}
 	opt := pipeline.Options{Workers: c.Int("workers"), Stats: stats, Log: stderr, Draw: c.Bool("show")}
 	var failures []error
 	imagesFailed, images := 0, 0

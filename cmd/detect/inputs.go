@@ -50,6 +50,17 @@ func (in input) name() string {
 	return in.spec
 }
 
+// stills reports whether every input is an image (no video, camera or stream; an animated GIF
+// read as an image is its first frame): the run's summary then counts images, not frames.
+func stills(ins []input) bool {
+	for _, in := range ins {
+		if in.kind != imageInput {
+			return false
+		}
+	}
+	return true
+}
+
 // isURL reports whether in is an image at an http(s) URL, which is fetched (pipeline.FetchImage).
 func (in input) isURL() bool { return in.kind == imageInput && pipeline.IsHTTP(in.spec) }
 

@@ -233,7 +233,7 @@ func TestDetectMatchesReferenceOutput(t *testing.T) {
 	if err == nil || !strings.Contains(stderr, "broken.jpg") || len(parseLines(t, out)) != 1 {
 		t.Errorf("broken image: err %v, stderr %q, stdout %q", err, stderr, out)
 	}
-	if withOpenCV && (!strings.Contains(stderr, "summary: 1 frame in") || !strings.Contains(stderr, "corrupt 1")) { // the broken one counted
+	if withOpenCV && (!strings.Contains(stderr, "summary: 1 image in") || !strings.Contains(stderr, "corrupt 1")) { // the broken one counted
 		t.Errorf("no summary counting the broken image: stderr %q", stderr)
 	}
 	// -res: any shorter side from 32 to 2458, the longer side at most 5/3 of it.

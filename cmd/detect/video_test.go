@@ -429,12 +429,12 @@ func TestAnnotatedImageOnAFullDisk(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "000000001503.detect.jpg") || !strings.Contains(err.Error(), "file too large") {
 		t.Errorf("run: %v, want the first annotated image's write error\n%s", err, stderr)
 	}
-	if lines := strings.Count(stdout, "\n"); lines != 1 || !strings.Contains(stderr, "summary: 1 frame in ") || strings.Contains(stderr, "detections: none") || strings.Contains(stderr, "annotated image") {
-		t.Errorf("%d JSON lines; want 1, a summary of 1 frame with its detections, and no annotated image written:\n%s", lines, stderr)
+	if lines := strings.Count(stdout, "\n"); lines != 1 || !strings.Contains(stderr, "summary: 1 image in ") || strings.Contains(stderr, "detections: none") || strings.Contains(stderr, "annotated image") {
+		t.Errorf("%d JSON lines; want 1, a summary of 1 image with its detections, and no annotated image written:\n%s", lines, stderr)
 	}
 }
 
-// TestOneImageOut: one image takes the singular: "1 annotated image" and a summary of "1 frame";
+// TestOneImageOut: one image takes the singular: "1 annotated image" and a summary of "1 image";
 // one image that cannot be read fails as "1 of 1 image failed".
 func TestOneImageOut(t *testing.T) {
 	root := torchref.RepoRoot(t)
@@ -444,7 +444,7 @@ func TestOneImageOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	for _, want := range []string{"detect: wrote 1 annotated image into " + out + "\n", "summary: 1 frame in "} {
+	for _, want := range []string{"detect: wrote 1 annotated image into " + out + "\n", "summary: 1 image in "} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q: %s", want, stderr)
 		}
@@ -453,7 +453,7 @@ func TestOneImageOut(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a JPEG"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, err := run(t, "-model", model, bad); err == nil || err.Error() != "1 of 1 image failed" || !strings.Contains(stderr, "summary: 0 frames in ") {
+	if _, stderr, err := run(t, "-model", model, bad); err == nil || err.Error() != "1 of 1 image failed" || !strings.Contains(stderr, "summary: 0 images in ") {
 		t.Errorf("one unreadable image: %v, want \"1 of 1 image failed\"\n%s", err, stderr)
 	}
 }
