@@ -248,6 +248,7 @@ func detect(c *cli.Context) error {
 		var annotated *countedSink // this run's annotated images, as written
 		k, in := i, j.inputs[i]
 		before := stats.Counts()
+		stills := 0 // the images of this run (a run of image inputs is one source)
 		if in.kind == imageInput {
 			// A run of images is one source.
 			var paths []string
@@ -269,6 +270,7 @@ func detect(c *cli.Context) error {
 				o.Progress = newFrameBar(stderr, "images", len(paths), "images")
 			}
 			images += len(paths)
+			stills = len(paths)
 		} else {
 			i++
 			fps, frames := 0.0, 0 // frames: as the source states it, 0 for a live source (or a file that states none)
@@ -330,6 +332,12 @@ func detect(c *cli.Context) error {
 			sinks = append(sinks, win)
 		}
 		err := pipeline.Run(ctx, src, j.det, sinks, o)
+		if now := stats.Counts(); err != nil && !errors.Is(err, context.Canceled) && stills > 0 {
+			// a sink's failure (a full disk, a closed pipe) ends the run of images where it is
+			if done := now.Frames - before.Frames + now.Corrupt - before.Corrupt + now.Failed - before.Failed; done < stills {
+				err = fmt.Errorf("%w (the run stopped there: %d of its %d images not read)", err, stills-done, stills)
+			}
+		}
 		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
 			// Only a source read to its end (not one a closed window stopped, whose Read may
 			// even still run): Extent says which.

@@ -407,8 +407,9 @@ func TestStillTrackAheadOfTheVideo(t *testing.T) {
 }
 
 // TestAnnotatedImageOnAFullDisk: an annotated image that does not fit (a file size limit stands
-// for a full disk) ends the run with the write's error; the image's JSON line, written first, is
-// counted in the summary with its detections, and no annotated image is said to be written.
+// for a full disk) ends the run with the write's error, which counts the images not read; the
+// image's JSON line, written first, is counted in the summary with its detections, and no
+// annotated image is said to be written.
 func TestAnnotatedImageOnAFullDisk(t *testing.T) {
 	root := torchref.RepoRoot(t)
 	model, out := videotest.Tiny(t), filepath.Join(t.TempDir(), "annotated")
@@ -426,8 +427,9 @@ func TestAnnotatedImageOnAFullDisk(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
 		t.Fatal(err)
 	}
-	if err == nil || !strings.Contains(err.Error(), "000000001503.detect.jpg") || !strings.Contains(err.Error(), "file too large") {
-		t.Errorf("run: %v, want the first annotated image's write error\n%s", err, stderr)
+	if err == nil || !strings.Contains(err.Error(), "000000001503.detect.jpg") || !strings.Contains(err.Error(), "file too large") ||
+		!strings.HasSuffix(err.Error(), " (the run stopped there: 1 of its 2 images not read)") {
+		t.Errorf("run: %v, want the first annotated image's write error and the one image not read\n%s", err, stderr)
 	}
 	if lines := strings.Count(stdout, "\n"); lines != 1 || !strings.Contains(stderr, "summary: 1 image in ") || strings.Contains(stderr, "detections: none") || strings.Contains(stderr, "annotated image") {
 		t.Errorf("%d JSON lines; want 1, a summary of 1 image with its detections, and no annotated image written:\n%s", lines, stderr)
