@@ -74,11 +74,11 @@ func ExampleGrid() {
 		}
 	}
 	var page bytes.Buffer
-	if err := grid.WriteTo(&page, "svg"); err != nil {
+	if err := grid.Encode(&page, "svg"); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(strings.Contains(page.String(), "<svg"))
-	fmt.Println(grid.WriteTo(&page, "gif"))
+	fmt.Println(grid.Encode(&page, "gif"))
 	// Output:
 	// person: AP 0.800, 1 gt
 	// car: AP 0.000, 1 gt

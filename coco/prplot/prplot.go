@@ -266,16 +266,16 @@ type KeyEntry struct {
 // headingHeight is the band at the top of a Tiled page that holds its heading.
 const headingHeight = 24 * vg.Length(1)
 
-// WriteTo draws the charts on one page and writes it in format "png" or "svg". A page narrower
-// than its heading and key (a grid of a few charts) is widened to hold them, the charts keeping
-// their width at its left.
-func (t *Tiled) WriteTo(w io.Writer, format string) error {
-	return t.writeTo(context.Background(), w, format)
+// Encode draws the charts on one page and writes it to w in format "png" or "svg". A page
+// narrower than its heading and key (a grid of a few charts) is widened to hold them, the charts
+// keeping their width at its left. (Not WriteTo: io.WriterTo's method takes no format.)
+func (t *Tiled) Encode(w io.Writer, format string) error {
+	return t.encode(context.Background(), w, format)
 }
 
-// writeTo is WriteTo that stops between charts when ctx ends (the PNG of a grid of 80 takes a
+// encode is Encode that stops between charts when ctx ends (the PNG of a grid of 80 takes a
 // second), returning ctx's error and writing nothing.
-func (t *Tiled) writeTo(ctx context.Context, w io.Writer, format string) error {
+func (t *Tiled) encode(ctx context.Context, w io.Writer, format string) error {
 	tiles := draw.Tiles{Rows: len(t.Plots), Cols: len(t.Plots[0]),
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2,
 		PadX: vg.Millimeter * 3, PadY: vg.Millimeter * 3}
@@ -407,7 +407,7 @@ func WritePlotsContext(ctx context.Context, e *coco.Eval, dir string, formats ..
 		}{
 			{"pr_iou", func(w io.Writer) error { return writeChart(w, iou, f) }},
 			{"pr_area", func(w io.Writer) error { return writeChart(w, area, f) }},
-			{"pr_categories", func(w io.Writer) error { return grid.writeTo(ctx, w, f) }},
+			{"pr_categories", func(w io.Writer) error { return grid.encode(ctx, w, f) }},
 		} {
 			if err := ctx.Err(); err != nil {
 				return files, err
