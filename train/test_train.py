@@ -14,6 +14,7 @@
   where one draws an image it cannot decode.
 """
 import argparse
+import atexit
 import contextlib
 import errno
 import io
@@ -47,6 +48,22 @@ from shufflenet import ShuffleNetV1, megvii_to_ours  # noqa: E402
 REPO = os.path.dirname(HERE)
 DATA = os.path.join(REPO, "..", "shared", "data", "coco-tiny")
 PRESET = os.path.join(REPO, "configs", "presets", "shufflenet-g3-0.5x-300.yaml")
+
+_cocoeval = []  # go_cocoeval's build, once made
+
+
+def go_cocoeval():
+    """The path of a Go cocoeval built from this repository once for the test process, removed at
+    its exit: runs that evaluate are given it as --cocoeval (each run's own build, its default,
+    links for 3.5 s; test_export_runs_in_go keeps that default)."""
+    if not _cocoeval:
+        d = tempfile.mkdtemp(prefix="cocoeval-")
+        atexit.register(shutil.rmtree, d, True)
+        path = os.path.join(d, "cocoeval")
+        subprocess.run(["go", "build", "-o", path, "./cmd/cocoeval"], cwd=REPO, check=True,
+                       env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+        _cocoeval.append(path)
+    return _cocoeval[0]
 
 
 def tiny_coco(dst, n, data=DATA, ann="instances_train.json", images="images"):
@@ -388,7 +405,7 @@ class DistributedTraining(unittest.TestCase):
                 f.write(WITHOUT_ENGINE_RANGES % HERE)
             code, stdout = self.torchrun_run(tmp, ["--config", bad, "--classes", "person", "--data", data, "--batch", "1",
                                                    "--train-sizes", "224", "--threads", "1", "--iters", "1",
-                                                   "--eval", "set=" + data, "--out", out], script)
+                                                   "--eval", "set=" + data, "--cocoeval", go_cocoeval(), "--out", out], script)
             self.assertNotEqual(code, 0, stdout)
             self.assertIn("channel 0 mean 0.485 std 1e-30: (v/255 - mean)/std is", stdout)
             self.assertIn("process 0 refused this run at its start (its message says why): every process stops", stdout)
@@ -777,9 +794,7 @@ class EngineRanges(unittest.TestCase):
         import export
         from detector import detector_section, model_state, write_bin
         with tempfile.TemporaryDirectory() as tmp:
-            cocoeval = os.path.join(tmp, "cocoeval")
-            subprocess.run(["go", "build", "-o", cocoeval, "./cmd/cocoeval"], cwd=REPO, check=True,
-                           env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+            cocoeval = go_cocoeval()
             det = detector_section(300, classes=[{"id": 1, "name": "person"}])
             cfg = make_config({"groups": 3, "width": 0.25}, det)
             tensors = model_state(build_detector(cfg))
@@ -2655,7 +2670,7 @@ echo "{\"stats\": [$s], \"categories\": [{\"name\": \"person\", \"stats\": [$s]}
         with open(bad) as f:
             self.assertIn("image_std: [1.0e-30,", f.read())
         out = os.path.join(self.tmp.name, "refused")
-        evals = ["--eval", "set=" + self.data, "--iters", "1"]
+        evals = ["--eval", "set=" + self.data, "--cocoeval", go_cocoeval(), "--iters", "1"]
         with without_engine_ranges(), self.assertRaises(SystemExit) as e:
             train_detector.main(self.common + ["--out", out, "--config", bad] + evals)
         msg = str(e.exception)
