@@ -55,7 +55,7 @@ unit:
 	$(GO) test -count=1 -timeout 15m $(UNIT_FIRST) ./...
 
 # The PyTorch reference's own checks (counts, shuffle orders, .bin layout and round trip), the
-# training recipes' tests, and those of bench/peers.py and scripts/fuzz (train/test_*.py).
+# training recipes' tests, and those of bench/peers.py, scripts/fuzz and scripts/two-at-once (train/test_*.py).
 train:
 	/usr/bin/python3 -m unittest discover -s train -p 'test_*.py'
 
