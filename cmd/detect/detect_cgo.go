@@ -333,9 +333,11 @@ func detect(c *cli.Context) error {
 		}
 		err := pipeline.Run(ctx, src, j.det, sinks, o)
 		if now := stats.Counts(); err != nil && !errors.Is(err, context.Canceled) && stills > 0 {
-			// a sink's failure (a full disk, a closed pipe) ends the run of images where it is
+			// A sink's failure (a full disk, a closed pipe) ends the run of images where it is.
+			// Counted: the images neither written out nor reported as failed (some of them may
+			// have been decoded, even detected, ahead of the output).
 			if done := now.Frames - before.Frames + now.Corrupt - before.Corrupt + now.Failed - before.Failed; done < stills {
-				err = fmt.Errorf("%w (the run stopped there: %d of its %d images not read)", err, stills-done, stills)
+				err = fmt.Errorf("%w (the run stopped there: %d of its %d images left without a result)", err, stills-done, stills)
 			}
 		}
 		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
@@ -406,9 +408,14 @@ func detect(c *cli.Context) error {
 		failures = append(failures, fmt.Errorf("%d of %s failed", imagesFailed, plural.Count(images, "image", "images")))
 	}
 	if ctx.Err() != nil && c.Context.Err() == nil {
-		interrupted := fmt.Errorf("%w after %s; the JSON lines and output files hold every finished frame", errInterrupted, plural.Count(stats.Counts().Frames, "frame", "frames"))
+		one, many := "frame", "frames" // (as the summary counts them)
+		if stills(j.inputs) {
+			one, many = "image", "images"
+		}
+		done := plural.Count(stats.Counts().Frames, one, many)
+		interrupted := fmt.Errorf("%w after %s; the JSON lines and output files hold every finished %s", errInterrupted, done, one)
 		if len(failures) > 0 {
-			interrupted = fmt.Errorf("%w after %s; the JSON lines and the output files not named below hold every finished frame", errInterrupted, plural.Count(stats.Counts().Frames, "frame", "frames"))
+			interrupted = fmt.Errorf("%w after %s; the JSON lines and the output files not named below hold every finished %s", errInterrupted, done, one)
 		}
 		return errors.Join(append([]error{interrupted}, failures...)...)
 	}

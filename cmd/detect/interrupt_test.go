@@ -52,6 +52,9 @@ func TestInterruptKeepsWrittenResults(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted after") {
 		t.Fatalf("exit %v (code %d, want 130: an interruption, not a failure), stderr %q", err, code, stderr.String())
 	}
+	if withOpenCV && !strings.Contains(stderr.String(), "hold every finished image") { // (images, counted as the summary counts them)
+		t.Errorf("the interruption's message should speak of images: %q", stderr.String())
+	}
 	f, err := os.Open(out)
 	if err != nil {
 		t.Fatal(err)

@@ -407,7 +407,7 @@ func TestStillTrackAheadOfTheVideo(t *testing.T) {
 }
 
 // TestAnnotatedImageOnAFullDisk: an annotated image that does not fit (a file size limit stands
-// for a full disk) ends the run with the write's error, which counts the images not read; the
+// for a full disk) ends the run with the write's error, which counts the images left without a result; the
 // image's JSON line, written first, is counted in the summary with its detections, and no
 // annotated image is said to be written.
 func TestAnnotatedImageOnAFullDisk(t *testing.T) {
@@ -428,8 +428,8 @@ func TestAnnotatedImageOnAFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err == nil || !strings.Contains(err.Error(), "000000001503.detect.jpg") || !strings.Contains(err.Error(), "file too large") ||
-		!strings.HasSuffix(err.Error(), " (the run stopped there: 1 of its 2 images not read)") {
-		t.Errorf("run: %v, want the first annotated image's write error and the one image not read\n%s", err, stderr)
+		!strings.HasSuffix(err.Error(), " (the run stopped there: 1 of its 2 images left without a result)") {
+		t.Errorf("run: %v, want the first annotated image's write error and the one image left without a result\n%s", err, stderr)
 	}
 	if lines := strings.Count(stdout, "\n"); lines != 1 || !strings.Contains(stderr, "summary: 1 image in ") || strings.Contains(stderr, "detections: none") || strings.Contains(stderr, "annotated image") {
 		t.Errorf("%d JSON lines; want 1, a summary of 1 image with its detections, and no annotated image written:\n%s", lines, stderr)
