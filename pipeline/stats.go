@@ -169,9 +169,9 @@ func (s *Stats) Elapsed() time.Duration {
 	return s.elapsed
 }
 
-// Summary writes the end-of-run report: frames (images, after CountImages), dropped and corrupt frames (and failed,
-// reconnected and damaged ones where there were any), detections per class, mean / p50 / p95
-// latency per stage and throughput.
+// Summary writes the end-of-run report: frames (images, after CountImages), dropped and corrupt
+// frames (and failed, reconnected and damaged ones where there were any), detections per class,
+// mean / p50 / p95 latency per stage and throughput.
 func (s *Stats) Summary(w io.Writer) {
 	c := s.Counts()
 	lat := s.Latencies()

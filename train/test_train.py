@@ -17,6 +17,7 @@ import argparse
 import atexit
 import contextlib
 import errno
+import functools
 import io
 import json
 import os
@@ -49,21 +50,17 @@ REPO = os.path.dirname(HERE)
 DATA = os.path.join(REPO, "..", "shared", "data", "coco-tiny")
 PRESET = os.path.join(REPO, "configs", "presets", "shufflenet-g3-0.5x-300.yaml")
 
-_cocoeval = []  # go_cocoeval's build, once made
-
-
+@functools.cache
 def go_cocoeval():
     """The path of a Go cocoeval built from this repository once for the test process, removed at
     its exit: runs that evaluate are given it as --cocoeval (each run's own build, its default,
     links for 3.5 s; test_export_runs_in_go keeps that default)."""
-    if not _cocoeval:
-        d = tempfile.mkdtemp(prefix="cocoeval-")
-        atexit.register(shutil.rmtree, d, True)
-        path = os.path.join(d, "cocoeval")
-        subprocess.run(["go", "build", "-o", path, "./cmd/cocoeval"], cwd=REPO, check=True,
-                       env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
-        _cocoeval.append(path)
-    return _cocoeval[0]
+    d = tempfile.mkdtemp(prefix="cocoeval-")
+    atexit.register(shutil.rmtree, d, True)
+    path = os.path.join(d, "cocoeval")
+    subprocess.run(["go", "build", "-o", path, "./cmd/cocoeval"], cwd=REPO, check=True,
+                   env=dict(os.environ, PATH="/usr/local/go/bin:" + os.environ.get("PATH", "")))
+    return path
 
 
 def tiny_coco(dst, n, data=DATA, ann="instances_train.json", images="images"):

@@ -233,7 +233,8 @@ func detect(c *cli.Context) error {
 	}
 
 	stats := &pipeline.Stats{}
-	if stills(j.inputs) {
+	allImages := stills(j.inputs) // the summary and the messages count images, not frames
+	if allImages {
 		stats.CountImages()
 	}
 	opt := pipeline.Options{Workers: c.Int("workers"), Stats: stats, Log: stderr, Draw: c.Bool("show")}
@@ -248,7 +249,7 @@ func detect(c *cli.Context) error {
 		var annotated *countedSink // this run's annotated images, as written
 		k, in := i, j.inputs[i]
 		before := stats.Counts()
-		stills := 0 // the images of this run (a run of image inputs is one source)
+		runImages := 0 // the images of this run (a run of image inputs is one source)
 		if in.kind == imageInput {
 			// A run of images is one source.
 			var paths []string
@@ -270,7 +271,7 @@ func detect(c *cli.Context) error {
 				o.Progress = newFrameBar(stderr, "images", len(paths), "images")
 			}
 			images += len(paths)
-			stills = len(paths)
+			runImages = len(paths)
 		} else {
 			i++
 			fps, frames := 0.0, 0 // frames: as the source states it, 0 for a live source (or a file that states none)
@@ -332,12 +333,12 @@ func detect(c *cli.Context) error {
 			sinks = append(sinks, win)
 		}
 		err := pipeline.Run(ctx, src, j.det, sinks, o)
-		if now := stats.Counts(); err != nil && !errors.Is(err, context.Canceled) && stills > 0 {
+		if now := stats.Counts(); err != nil && !errors.Is(err, context.Canceled) && runImages > 0 {
 			// A sink's failure (a full disk, a closed pipe) ends the run of images where it is.
 			// Counted: the images neither written out nor reported as failed (some of them may
 			// have been decoded, even detected, ahead of the output).
-			if done := now.Frames - before.Frames + now.Corrupt - before.Corrupt + now.Failed - before.Failed; done < stills {
-				err = fmt.Errorf("%w (the run stopped there: %d of its %d images left without a result)", err, stills-done, stills)
+			if done := now.Frames - before.Frames + now.Corrupt - before.Corrupt + now.Failed - before.Failed; done < runImages {
+				err = fmt.Errorf("%w (the run stopped there: %d of its %d images left without a result)", err, runImages-done, runImages)
 			}
 		}
 		if s, ok := src.(interface{ Extent() (int, int, bool) }); ok && err == nil {
@@ -409,7 +410,7 @@ func detect(c *cli.Context) error {
 	}
 	if ctx.Err() != nil && c.Context.Err() == nil {
 		one, many := "frame", "frames" // (as the summary counts them)
-		if stills(j.inputs) {
+		if allImages {
 			one, many = "image", "images"
 		}
 		done := plural.Count(stats.Counts().Frames, one, many)
